@@ -1,0 +1,224 @@
+#include "common/jmx_parser.h"
+
+#include <tinyxml2.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <strings.h>
+
+namespace barrage {
+namespace {
+
+using tinyxml2::XMLElement;
+
+std::string Text(const XMLElement* e) {
+  const char* t = e ? e->GetText() : nullptr;
+  return t ? std::string(t) : std::string();
+}
+
+Attributes AttributesOf(const XMLElement* e) {
+  Attributes attrs;
+  for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next()) {
+    attrs.emplace_back(a->Name(), a->Value());
+  }
+  return attrs;
+}
+
+std::string AttributeOr(const XMLElement* e, const char* key, const char* def = "") {
+  const char* v = e->Attribute(key);
+  return v ? v : def;
+}
+
+bool IsScalarTag(std::string_view tag, PropertyType* type) {
+  struct Entry { std::string_view tag; PropertyType type; };
+  static constexpr Entry kScalars[] = {
+      {"stringProp", PropertyType::kString}, {"boolProp", PropertyType::kBool},
+      {"intProp", PropertyType::kInt},       {"IntProperty", PropertyType::kInt},
+      {"longProp", PropertyType::kLong},     {"LongProperty", PropertyType::kLong},
+      {"floatProp", PropertyType::kFloat},   {"FloatProperty", PropertyType::kFloat},
+      {"doubleProp", PropertyType::kDouble}, {"DoubleProperty", PropertyType::kDouble},
+      {"BooleanProperty", PropertyType::kBool}, {"StringProperty", PropertyType::kString},
+  };
+  for (const Entry& entry : kScalars) {
+    if (entry.tag == tag) {
+      *type = entry.type;
+      return true;
+    }
+  }
+  return false;
+}
+
+Property ParseProperty(const XMLElement* x);
+
+// Children of an element that are properties (everything but nested hashTrees).
+void ParseMembers(const XMLElement* x, std::vector<Property>* out) {
+  for (const XMLElement* c = x->FirstChildElement(); c; c = c->NextSiblingElement()) {
+    out->push_back(ParseProperty(c));
+  }
+}
+
+// An XStream-serialised value (objProp's <value>): each child element becomes a kOther
+// property named by its tag, recursively, so nothing is lost.
+Property ParseVerbatim(const XMLElement* x) {
+  Property p;
+  p.type = PropertyType::kOther;
+  p.name = x->Name();
+  p.element_type = x->Name();
+  p.attributes = AttributesOf(x);
+  p.line = x->GetLineNum();
+  if (x->FirstChildElement()) {
+    ParseMembers(x, &p.items);
+    for (Property& item : p.items) {
+      if (item.type == PropertyType::kOther && item.name.empty()) item.name = item.element_type;
+    }
+  } else {
+    p.value = Text(x);
+  }
+  return p;
+}
+
+Property ParseProperty(const XMLElement* x) {
+  Property p;
+  p.line = x->GetLineNum();
+  p.attributes = AttributesOf(x);
+  p.name = AttributeOr(x, "name");
+  std::string_view tag = x->Name();
+  if (IsScalarTag(tag, &p.type)) {
+    // <doubleProp><name>..</name><value>..</value><savedValue>..</savedValue></doubleProp>
+    const XMLElement* name_child = x->FirstChildElement("name");
+    const XMLElement* value_child = x->FirstChildElement("value");
+    if (name_child || value_child) {
+      if (name_child) p.name = Text(name_child);
+      p.value = Text(value_child);
+      p.saved_value = Text(x->FirstChildElement("savedValue"));
+    } else {
+      p.value = Text(x);
+    }
+  } else if (tag == "elementProp") {
+    p.type = PropertyType::kElement;
+    p.element_type = AttributeOr(x, "elementType");
+    ParseMembers(x, &p.items);
+  } else if (tag == "collectionProp") {
+    p.type = PropertyType::kCollection;
+    ParseMembers(x, &p.items);
+  } else if (tag == "mapProp") {
+    p.type = PropertyType::kMap;
+    ParseMembers(x, &p.items);
+  } else if (tag == "objProp") {
+    p.type = PropertyType::kObject;
+    if (const XMLElement* n = x->FirstChildElement("name")) p.name = Text(n);
+    if (const XMLElement* v = x->FirstChildElement("value")) {
+      p.element_type = AttributeOr(v, "class");
+      if (v->FirstChildElement()) {
+        ParseMembers(v, &p.items);
+      } else {
+        p.value = Text(v);
+      }
+    }
+  } else {
+    p = ParseVerbatim(x);
+    p.name = AttributeOr(x, "name", x->Name());
+  }
+  return p;
+}
+
+bool IsDisabled(const XMLElement* x) {
+  const char* enabled = x->Attribute("enabled");
+  return enabled && strcasecmp(enabled, "false") == 0;
+}
+
+TestElement ParseElement(const XMLElement* x) {
+  TestElement e;
+  e.tag = x->Name();
+  e.attributes = AttributesOf(x);
+  e.testclass = AttributeOr(x, "testclass", x->Name());
+  e.guiclass = AttributeOr(x, "guiclass");
+  e.testname = AttributeOr(x, "testname");
+  e.enabled = !IsDisabled(x);
+  e.line = x->GetLineNum();
+  ParseMembers(x, &e.properties);
+  return e;
+}
+
+// Reads the (element, hashTree) pairs of one <hashTree>.
+void ParseHashTree(const XMLElement* tree, std::vector<TestElement>* out) {
+  for (const XMLElement* x = tree->FirstChildElement(); x; x = x->NextSiblingElement()) {
+    if (std::strcmp(x->Name(), "hashTree") == 0) {
+      // A hashTree belongs to the element before it; a stray one (no element before it)
+      // is kept as the children of nothing, i.e. ignored.
+      if (!out->empty() && x->PreviousSiblingElement() &&
+          std::strcmp(x->PreviousSiblingElement()->Name(), "hashTree") != 0) {
+        ParseHashTree(x, &out->back().children);
+      }
+      continue;
+    }
+    out->push_back(ParseElement(x));
+  }
+}
+
+std::string Where(std::string_view path, int line) {
+  std::ostringstream s;
+  s << path << ":" << line << ": ";
+  return s.str();
+}
+
+}  // namespace
+
+Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
+  // tinyxml2 handles a BOM itself, but only at offset 0 of a NUL-free buffer; strip it here
+  // so the line numbers and the empty-file check see the real content.
+  if (xml.size() >= 3 && std::memcmp(xml.data(), "\xEF\xBB\xBF", 3) == 0) xml.remove_prefix(3);
+  if (xml.find('\0') != std::string_view::npos) {
+    size_t nul = xml.find('\0');
+    int line = 1;
+    for (size_t i = 0; i < nul; ++i) line += xml[i] == '\n';
+    return Status::ParseError(Where(path, line) + "invalid XML: NUL byte (binary data?)");
+  }
+  if (TrimAscii(xml).empty()) return Status::ParseError(Where(path, 1) + "empty file");
+
+  tinyxml2::XMLDocument doc(/*processEntities=*/true, tinyxml2::PRESERVE_WHITESPACE);
+  if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
+    const char* detail = doc.ErrorStr();
+    std::string msg = detail ? detail : "unknown error";
+    // tinyxml2's text repeats "Error=XML_ERROR_... ErrorID=N (0xN) Line number=N: "; keep the tail.
+    if (size_t colon = msg.find(": "); colon != std::string::npos && msg.rfind("Error=", 0) == 0) {
+      msg = msg.substr(colon + 2);
+    }
+    if (msg.size() > 200) msg = msg.substr(0, 200) + "...";
+    return Status::ParseError(Where(path, doc.ErrorLineNum() > 0 ? doc.ErrorLineNum() : 1) +
+                              "invalid XML: " + doc.ErrorName() + ": " + msg);
+  }
+  const XMLElement* root = doc.RootElement();
+  if (!root) return Status::ParseError(Where(path, 1) + "no root element");
+  if (std::strcmp(root->Name(), "jmeterTestPlan") != 0) {
+    return Status::ParseError(Where(path, root->GetLineNum()) +
+                              "not a JMeter test plan: root element is <" + root->Name() +
+                              ">, expected <jmeterTestPlan>");
+  }
+  const XMLElement* top = root->FirstChildElement("hashTree");
+  if (!top) {
+    return Status::ParseError(Where(path, root->GetLineNum()) +
+                              "not a JMeter test plan: <jmeterTestPlan> has no <hashTree>");
+  }
+  HashTree tree;
+  tree.path = std::string(path);
+  tree.root_attributes = AttributesOf(root);
+  ParseHashTree(top, &tree.roots);
+  if (!tree.test_plan()) {
+    return Status::ParseError(Where(path, top->GetLineNum()) +
+                              "not a JMeter test plan: no TestPlan element under the root hashTree");
+  }
+  return tree;
+}
+
+Result<HashTree> ParseJmxFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::IoError(path + ": read error: " + std::strerror(errno));
+  return ParseJmx(buf.str(), path);
+}
+
+}  // namespace barrage

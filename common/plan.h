@@ -1,0 +1,454 @@
+// The compiled plan: typed nodes for the elements Barrage runs, with JMeter's scoping
+// resolved. Built by CompilePlan (plan_compiler.h) from a HashTree; read-only afterwards
+// and safe to share between event-loop threads.
+//
+// Shape: Plan::root is the TestPlan node. Every node that can hold runnable children
+// (TestPlan, thread groups, controllers) lists them in `children` (controllers and
+// samplers, in plan order). Scoped elements (config elements, timers, pre/post-processors,
+// assertions) are owned by the node they are declared under (`elements`), and each Sampler
+// has a resolved Scope listing the ones that apply to it, in JMeter's order. A
+// ModuleController's target is compiled again at the module's position (as JMeter replaces
+// the module by a copy of its target), so the copy gets the scope of its new place.
+//
+// Values that hold `${...}` stay templates (Value) and are evaluated per virtual user at
+// run time; literal numbers are checked at compile time and reported as problems.
+#ifndef BARRAGE_COMMON_PLAN_H_
+#define BARRAGE_COMMON_PLAN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/hash_tree.h"
+
+namespace barrage {
+
+// A property value as written in the plan: a literal or a `${...}` template.
+struct Value {
+  std::string text;
+  bool dynamic() const { return text.find("${") != std::string::npos; }
+  bool empty() const { return text.empty(); }
+};
+
+enum class ElementKind {
+  kTestPlan,
+  // Thread groups.
+  kThreadGroup, kSetupThreadGroup, kPostThreadGroup,
+  // Samplers.
+  kHttpSampler, kDebugSampler, kTestAction,
+  // Controllers. kSimpleController covers GenericController, RecordingController and
+  // TestFragmentController (same run-time behaviour).
+  kSimpleController, kLoopController, kIfController, kWhileController,
+  kTransactionController, kOnceOnlyController, kForeachController, kThroughputController,
+  kRandomController, kInterleaveController, kRuntimeController, kModuleController,
+  // Config elements.
+  kConfigElement, kHeaderManager, kCookieManager, kCsvDataSet, kArguments, kCounter,
+  kRandomVariable,
+  // Timers.
+  kConstantTimer, kUniformRandomTimer, kGaussianRandomTimer, kConstantThroughputTimer,
+  // Pre-processors.
+  kUserParameters,
+  // Post-processors.
+  kRegexExtractor, kJsonExtractor, kBoundaryExtractor,
+  // Assertions.
+  kResponseAssertion, kDurationAssertion, kSizeAssertion, kJsonPathAssertion,
+};
+
+enum class Category {
+  kTestPlan, kThreadGroup, kSampler, kController, kConfig, kTimer, kPreProcessor,
+  kPostProcessor, kAssertion,
+};
+
+Category CategoryOf(ElementKind kind);
+// Short stable name used in `inspect` output ("http", "thread_group", "loop", ...).
+const char* KindName(ElementKind kind);
+
+struct Node {
+  ElementKind kind;
+  std::string name;               // testname
+  int line = 0;
+  const TestElement* source = nullptr;  // the element in Plan::tree it was compiled from
+  const Node* parent = nullptr;
+  std::vector<std::unique_ptr<Node>> elements;  // scoped elements declared under this node
+  std::vector<std::unique_ptr<Node>> children;  // runnable children (controllers, samplers)
+
+  explicit Node(ElementKind k) : kind(k) {}
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  Category category() const { return CategoryOf(kind); }
+  template <typename T> const T& As() const { return static_cast<const T&>(*this); }
+};
+
+// ---------------------------------------------------------------------------------------
+// Shared pieces.
+
+// One name/value pair of an Arguments list (UDV, HTTP parameters).
+struct Argument {
+  Value name;
+  Value value;
+  std::string metadata = "=";   // "=" normally
+  bool always_encode = false;   // HTTPArgument.always_encode
+  bool use_equals = true;       // HTTPArgument.use_equals
+  std::string content_type;     // HTTPArgument.content_type (multipart)
+};
+
+struct FileArgument {
+  Value path;
+  Value param_name;
+  Value mime_type;
+};
+
+// The HTTP request fields shared by HTTP samplers and HTTP Request Defaults
+// (ConfigTestElement). Empty means "not set here" (defaults fill it in at run time).
+struct HttpFields {
+  Value protocol, domain, port, path, method, content_encoding;
+  Value connect_timeout, response_timeout;
+  std::vector<Argument> arguments;
+  std::vector<FileArgument> files;
+  bool post_body_raw = false;   // arguments[0].value is the raw body
+  bool has_follow_redirects = false;  // whether the flags below were written
+  bool follow_redirects = true;
+  bool auto_redirects = false;
+  bool use_keepalive = true;
+  bool do_multipart_post = false;
+  bool browser_compatible_multipart = false;
+  bool image_parser = false;    // "retrieve all embedded resources"
+  Value embedded_url_re;
+  std::string implementation;   // HttpClient4, Java, ... (informational)
+};
+
+// ---------------------------------------------------------------------------------------
+// Resolved scope of one sampler (JMeter's TestCompiler.saveSamplerConfigs order).
+struct Scope {
+  std::vector<const Node*> configs;          // innermost first: inner values win merges
+  std::vector<const Node*> pre_processors;   // outermost first, plan order within a level
+  std::vector<const Node*> timers;           // innermost first (all apply, delays add up)
+  std::vector<const Node*> post_processors;  // outermost first
+  std::vector<const Node*> assertions;       // outermost first
+  std::vector<const Node*> controllers;      // enclosing controllers, innermost first
+};
+
+struct Sampler : Node {
+  using Node::Node;
+  Scope scope;
+};
+
+struct HttpSampler : Sampler {
+  using Sampler::Sampler;
+  HttpFields http;
+  std::string testclass;   // HTTPSamplerProxy, HTTPSampler, HTTPSampler2
+};
+
+struct DebugSampler : Sampler {
+  using Sampler::Sampler;
+  bool jmeter_properties = false;
+  bool jmeter_variables = true;
+  bool system_properties = false;
+};
+
+// Flow Control Action (TestAction).
+struct TestAction : Sampler {
+  using Sampler::Sampler;
+  enum class Action { kStopThread = 0, kPause = 1, kStopTestNow = 2, kRestartNextLoop = 3,
+                      kStartNextIterationOfCurrentLoop = 5, kBreakCurrentLoop = 6 };
+  enum class Target { kThread = 0, kAllThreads = 1 };
+  Action action = Action::kPause;
+  Target target = Target::kThread;
+  Value duration_ms;
+};
+
+// ---------------------------------------------------------------------------------------
+// Plan, thread groups, controllers.
+
+struct TestPlanNode : Node {
+  using Node::Node;
+  std::vector<Argument> user_defined_variables;
+  bool serialize_thread_groups = false;
+  bool teardown_on_shutdown = true;
+  bool functional_mode = false;
+};
+
+struct ThreadGroup : Node {
+  using Node::Node;
+  enum class OnSampleError { kContinue, kStartNextLoop, kStopThread, kStopTest, kStopTestNow };
+  Value num_threads;
+  Value ramp_time;
+  Value loops;               // "-1" = forever
+  bool scheduler = false;
+  Value duration;            // seconds, used when scheduler
+  Value delay;               // seconds, used when scheduler
+  bool same_user_on_next_iteration = true;
+  bool delayed_start = false;
+  OnSampleError on_sample_error = OnSampleError::kContinue;
+  int group_number = 0;      // 1-based position among all thread groups (thread names)
+};
+
+struct LoopController : Node {
+  using Node::Node;
+  Value loops;               // "-1" = forever
+  bool continue_forever = false;
+};
+
+struct IfController : Node {
+  using Node::Node;
+  Value condition;
+  bool use_expression = false;   // interpret condition as an expression result ("true")
+  bool evaluate_all = false;
+};
+
+struct WhileController : Node {
+  using Node::Node;
+  Value condition;           // "" = until a sampler fails, "LAST" = until the last one fails
+};
+
+struct TransactionController : Node {
+  using Node::Node;
+  bool generate_parent_sample = false;
+  bool include_timers = false;
+};
+
+struct ForeachController : Node {
+  using Node::Node;
+  Value input_prefix;
+  Value output_variable;
+  Value start_index;         // exclusive, "" = 0
+  Value end_index;           // inclusive, "" = until the first missing variable
+  bool use_separator = true;
+};
+
+struct ThroughputController : Node {
+  using Node::Node;
+  enum class Style { kTotalExecutions = 0, kPercentExecutions = 1 };
+  Style style = Style::kTotalExecutions;
+  bool per_thread = true;
+  Value max_throughput;      // total executions
+  Value percent_throughput;  // percent executions
+};
+
+struct InterleaveController : Node {
+  using Node::Node;
+  int style = 1;             // 0 = interleave into sub-controllers, 1 = ignore sub-controller blocks
+  bool across_threads = false;
+};
+
+struct RuntimeController : Node {
+  using Node::Node;
+  Value seconds;
+};
+
+struct ModuleController : Node {
+  using Node::Node;
+  std::vector<std::string> node_path;  // test names from the TestPlan down to the target
+  const TestElement* target = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Config elements.
+
+// ConfigTestElement: HTTP Request Defaults and other property bags merged into samplers.
+struct ConfigElement : Node {
+  using Node::Node;
+  HttpFields http;
+};
+
+struct Header {
+  Value name;
+  Value value;
+};
+
+struct HeaderManager : Node {
+  using Node::Node;
+  std::vector<Header> headers;
+};
+
+struct Cookie {
+  std::string name;
+  Value value, domain, path;
+  bool secure = false;
+  int64_t expires = 0;
+};
+
+struct CookieManager : Node {
+  using Node::Node;
+  bool clear_each_iteration = false;
+  bool controlled_by_thread_group = false;
+  std::string policy;
+  std::vector<Cookie> cookies;
+};
+
+struct CsvDataSet : Node {
+  using Node::Node;
+  enum class ShareMode { kAll, kGroup, kThread };
+  Value filename;            // relative paths resolve against the plan's folder
+  std::string file_encoding;
+  Value variable_names;      // "" = use the file's first line as names
+  std::string delimiter = ",";  // "\t" written as the two characters \t in the plan
+  bool ignore_first_line = false;
+  bool quoted_data = false;
+  bool recycle = true;
+  bool stop_thread = false;
+  ShareMode share_mode = ShareMode::kAll;
+  std::string share_mode_text;  // as written (may be a localized display value)
+};
+
+struct ArgumentsNode : Node {   // User Defined Variables
+  using Node::Node;
+  std::vector<Argument> arguments;
+};
+
+struct Counter : Node {
+  using Node::Node;
+  Value start, end, increment, variable, format;
+  bool per_user = false;
+  bool reset_on_thread_group_iteration = false;
+};
+
+struct RandomVariable : Node {
+  using Node::Node;
+  Value variable, output_format, minimum, maximum, seed;
+  bool per_thread = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// Timers.
+
+struct Timer : Node {
+  using Node::Node;
+  Value delay_ms;            // ConstantTimer.delay (constant part / offset)
+  Value range_ms;            // RandomTimer.range (uniform range / gaussian deviation)
+};
+
+struct ConstantThroughputTimer : Node {
+  using Node::Node;
+  Value throughput_per_minute;
+  int calc_mode = 0;         // 0 this thread, 1 all active threads, 2 in current group,
+                             // 3 all threads shared, 4 current group shared
+};
+
+// ---------------------------------------------------------------------------------------
+// Pre- and post-processors.
+
+struct UserParameters : Node {
+  using Node::Node;
+  std::vector<std::string> names;
+  std::vector<std::vector<Value>> thread_values;  // one list of values per user
+  bool per_iteration = false;
+};
+
+// Where extractors and assertions look ("Apply to" + "Field to check").
+enum class SampleScope { kParent, kChildren, kAll, kVariable };
+
+struct RegexExtractor : Node {
+  using Node::Node;
+  std::string use_field = "false";  // false=body, true=headers, unescaped, as_document, URL, code, message, request_headers
+  Value reference_name, regex, template_, default_value, match_number;
+  bool default_empty_value = false;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct JsonExtractor : Node {  // JSONPostProcessor
+  using Node::Node;
+  Value reference_names, json_path_exprs, match_numbers, default_values;
+  bool compute_concat = false;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct BoundaryExtractor : Node {
+  using Node::Node;
+  std::string use_field = "false";
+  Value reference_name, left_boundary, right_boundary, default_value, match_number;
+  bool default_empty_value = false;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+// ---------------------------------------------------------------------------------------
+// Assertions.
+
+struct ResponseAssertion : Node {
+  using Node::Node;
+  // Assertion.test_type bits, as JMeter stores them.
+  static constexpr int kMatch = 1, kContains = 2, kNot = 4, kEquals = 8, kSubstring = 16, kOr = 32;
+  std::string test_field = "Assertion.response_data";
+  int test_type = kContains;
+  std::vector<Value> test_strings;
+  bool assume_success = false;
+  Value custom_message;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct DurationAssertion : Node {
+  using Node::Node;
+  Value duration_ms;
+  SampleScope scope = SampleScope::kParent;
+};
+
+struct SizeAssertion : Node {
+  using Node::Node;
+  Value size;
+  int op = 3;                // 1 =, 2 !=, 3 >, 4 <, 5 >=, 6 <=
+  std::string test_field = "SizeAssertion.response_network_size";
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct JsonPathAssertion : Node {
+  using Node::Node;
+  Value json_path, expected_value;
+  bool json_validation = false;   // compare with expected_value
+  bool expect_null = false;
+  bool invert = false;
+  bool is_regex = true;
+};
+
+// ---------------------------------------------------------------------------------------
+// What the compiler found, for `inspect` and for refusing a plan.
+
+struct Problem {
+  enum class Severity { kError, kWarning, kInfo };
+  Severity severity;
+  std::string message;
+  int line = 0;
+};
+const char* SeverityName(Problem::Severity severity);
+
+struct UnsupportedElement {
+  std::string testclass;
+  std::string name;
+  int line = 0;
+};
+
+struct DataFile {           // a CSV Data Set as the plan writes it
+  std::string filename;     // as written (may be a template)
+  std::string variable_names;
+  std::string delimiter;
+  std::string share_mode;   // "shareMode.all", "shareMode.group", "shareMode.thread" or as written
+  int line = 0;
+};
+
+struct Plan {
+  HashTree tree;                          // the source; nodes point into it
+  std::unique_ptr<TestPlanNode> root;     // null only when the file had no TestPlan
+  // Test Fragments under the Test Plan: never run themselves, only through Module
+  // Controllers (which compile their own copy); kept so tools can show their samplers.
+  std::vector<std::unique_ptr<Node>> fragments;
+  std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
+  std::vector<Problem> problems;
+  std::vector<DataFile> data_files;
+
+  bool has_errors() const;
+  // True when the plan can run: no unsupported elements and no errors.
+  bool runnable() const { return unsupported.empty() && !has_errors(); }
+  // Thread groups in plan order (setUp, regular and tearDown alike).
+  std::vector<const ThreadGroup*> thread_groups() const;
+};
+
+}  // namespace barrage
+
+#endif  // BARRAGE_COMMON_PLAN_H_

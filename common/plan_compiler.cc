@@ -1,0 +1,1023 @@
+#include "common/plan_compiler.h"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
+#include <set>
+#include <string_view>
+#include <unordered_set>
+
+#include "common/template.h"
+
+namespace barrage {
+
+// ---------------------------------------------------------------------------------------
+// Kinds and roles.
+
+Category CategoryOf(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kTestPlan: return Category::kTestPlan;
+    case ElementKind::kThreadGroup:
+    case ElementKind::kSetupThreadGroup:
+    case ElementKind::kPostThreadGroup: return Category::kThreadGroup;
+    case ElementKind::kHttpSampler:
+    case ElementKind::kDebugSampler:
+    case ElementKind::kTestAction: return Category::kSampler;
+    case ElementKind::kSimpleController:
+    case ElementKind::kLoopController:
+    case ElementKind::kIfController:
+    case ElementKind::kWhileController:
+    case ElementKind::kTransactionController:
+    case ElementKind::kOnceOnlyController:
+    case ElementKind::kForeachController:
+    case ElementKind::kThroughputController:
+    case ElementKind::kRandomController:
+    case ElementKind::kInterleaveController:
+    case ElementKind::kRuntimeController:
+    case ElementKind::kModuleController: return Category::kController;
+    case ElementKind::kConfigElement:
+    case ElementKind::kHeaderManager:
+    case ElementKind::kCookieManager:
+    case ElementKind::kCsvDataSet:
+    case ElementKind::kArguments:
+    case ElementKind::kCounter:
+    case ElementKind::kRandomVariable: return Category::kConfig;
+    case ElementKind::kConstantTimer:
+    case ElementKind::kUniformRandomTimer:
+    case ElementKind::kGaussianRandomTimer:
+    case ElementKind::kConstantThroughputTimer: return Category::kTimer;
+    case ElementKind::kUserParameters: return Category::kPreProcessor;
+    case ElementKind::kRegexExtractor:
+    case ElementKind::kJsonExtractor:
+    case ElementKind::kBoundaryExtractor: return Category::kPostProcessor;
+    case ElementKind::kResponseAssertion:
+    case ElementKind::kDurationAssertion:
+    case ElementKind::kSizeAssertion:
+    case ElementKind::kJsonPathAssertion: return Category::kAssertion;
+  }
+  return Category::kConfig;
+}
+
+namespace {
+
+struct KindEntry {
+  std::string_view testclass;
+  ElementKind kind;
+  const char* name;
+};
+
+// Every testclass Barrage runs, with its kind and the name `inspect` prints.
+constexpr std::array<KindEntry, 43> kKinds = {{
+    {"TestPlan", ElementKind::kTestPlan, "test_plan"},
+    {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
+    {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
+    {"PostThreadGroup", ElementKind::kPostThreadGroup, "teardown_thread_group"},
+    {"HTTPSamplerProxy", ElementKind::kHttpSampler, "http"},
+    {"HTTPSampler", ElementKind::kHttpSampler, "http"},
+    {"HTTPSampler2", ElementKind::kHttpSampler, "http"},
+    {"DebugSampler", ElementKind::kDebugSampler, "debug"},
+    {"TestAction", ElementKind::kTestAction, "flow_control_action"},
+    {"GenericController", ElementKind::kSimpleController, "simple"},
+    {"RecordingController", ElementKind::kSimpleController, "simple"},
+    {"TestFragmentController", ElementKind::kSimpleController, "simple"},
+    {"LoopController", ElementKind::kLoopController, "loop"},
+    {"IfController", ElementKind::kIfController, "if"},
+    {"WhileController", ElementKind::kWhileController, "while"},
+    {"TransactionController", ElementKind::kTransactionController, "transaction"},
+    {"OnceOnlyController", ElementKind::kOnceOnlyController, "once_only"},
+    {"ForeachController", ElementKind::kForeachController, "foreach"},
+    {"ThroughputController", ElementKind::kThroughputController, "throughput"},
+    {"RandomController", ElementKind::kRandomController, "random"},
+    {"InterleaveControl", ElementKind::kInterleaveController, "interleave"},
+    {"RunTime", ElementKind::kRuntimeController, "runtime"},
+    {"RuntimeController", ElementKind::kRuntimeController, "runtime"},
+    {"ModuleController", ElementKind::kModuleController, "module"},
+    {"ConfigTestElement", ElementKind::kConfigElement, "config"},
+    {"HeaderManager", ElementKind::kHeaderManager, "header_manager"},
+    {"CookieManager", ElementKind::kCookieManager, "cookie_manager"},
+    {"CSVDataSet", ElementKind::kCsvDataSet, "csv_data_set"},
+    {"Arguments", ElementKind::kArguments, "user_defined_variables"},
+    {"CounterConfig", ElementKind::kCounter, "counter"},
+    {"RandomVariableConfig", ElementKind::kRandomVariable, "random_variable"},
+    {"ConstantTimer", ElementKind::kConstantTimer, "constant_timer"},
+    {"UniformRandomTimer", ElementKind::kUniformRandomTimer, "uniform_random_timer"},
+    {"GaussianRandomTimer", ElementKind::kGaussianRandomTimer, "gaussian_random_timer"},
+    {"ConstantThroughputTimer", ElementKind::kConstantThroughputTimer, "constant_throughput_timer"},
+    {"UserParameters", ElementKind::kUserParameters, "user_parameters"},
+    {"RegexExtractor", ElementKind::kRegexExtractor, "regex_extractor"},
+    {"JSONPostProcessor", ElementKind::kJsonExtractor, "json_extractor"},
+    {"BoundaryExtractor", ElementKind::kBoundaryExtractor, "boundary_extractor"},
+    {"ResponseAssertion", ElementKind::kResponseAssertion, "response_assertion"},
+    {"DurationAssertion", ElementKind::kDurationAssertion, "duration_assertion"},
+    {"SizeAssertion", ElementKind::kSizeAssertion, "size_assertion"},
+    {"JSONPathAssertion", ElementKind::kJsonPathAssertion, "json_path_assertion"},
+}};
+
+const KindEntry* FindKind(std::string_view testclass) {
+  for (const KindEntry& e : kKinds) {
+    if (e.testclass == testclass) return &e;
+  }
+  return nullptr;
+}
+
+struct RoleEntry {
+  std::string_view testclass;
+  Role role;
+};
+
+// JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
+// thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
+constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
+    {"AccessLogSampler", Role::kSampler}, {"AjpSampler", Role::kSampler},
+    {"BSFSampler", Role::kSampler}, {"BeanShellSampler", Role::kSampler},
+    {"BoltSampler", Role::kSampler}, {"FTPSampler", Role::kSampler},
+    {"JDBCSampler", Role::kSampler}, {"JMSSampler", Role::kSampler},
+    {"JSR223Sampler", Role::kSampler}, {"JUnitSampler", Role::kSampler},
+    {"JavaSampler", Role::kSampler}, {"LDAPExtSampler", Role::kSampler},
+    {"LDAPSampler", Role::kSampler}, {"MailReaderSampler", Role::kSampler},
+    {"PublisherSampler", Role::kSampler}, {"SmtpSampler", Role::kSampler},
+    {"SoapSampler", Role::kSampler}, {"SubscriberSampler", Role::kSampler},
+    {"SystemSampler", Role::kSampler}, {"TCPSampler", Role::kSampler},
+    {"WebServiceSampler", Role::kSampler},
+    {"CriticalSectionController", Role::kController}, {"IncludeController", Role::kController},
+    {"RandomOrderController", Role::kController}, {"SwitchController", Role::kController},
+    {"AuthManager", Role::kConfig}, {"CacheManager", Role::kConfig},
+    {"DNSCacheManager", Role::kConfig}, {"JDBCDataSource", Role::kConfig},
+    {"JavaConfig", Role::kConfig}, {"KeystoreConfig", Role::kConfig},
+    {"LoginConfig", Role::kConfig}, {"SimpleConfig", Role::kConfig},
+    {"TCPConfig", Role::kConfig}, {"FtpConfig", Role::kConfig},
+    {"BeanShellTimer", Role::kTimer}, {"JSR223Timer", Role::kTimer},
+    {"PoissonRandomTimer", Role::kTimer}, {"PreciseThroughputTimer", Role::kTimer},
+    {"SyncTimer", Role::kTimer}, {"BSFTimer", Role::kTimer},
+    {"AnchorModifier", Role::kPreProcessor}, {"BSFPreProcessor", Role::kPreProcessor},
+    {"BeanShellPreProcessor", Role::kPreProcessor}, {"JDBCPreProcessor", Role::kPreProcessor},
+    {"JSR223PreProcessor", Role::kPreProcessor}, {"RegExUserParameters", Role::kPreProcessor},
+    {"SampleTimeout", Role::kPreProcessor}, {"URLRewritingModifier", Role::kPreProcessor},
+    {"UserParameterModifier", Role::kPreProcessor},
+    {"BSFPostProcessor", Role::kPostProcessor}, {"BeanShellPostProcessor", Role::kPostProcessor},
+    {"CSSJQueryExtractor", Role::kPostProcessor}, {"HtmlExtractor", Role::kPostProcessor},
+    {"JDBCPostProcessor", Role::kPostProcessor}, {"JMESPathExtractor", Role::kPostProcessor},
+    {"JSR223PostProcessor", Role::kPostProcessor}, {"ResultAction", Role::kPostProcessor},
+    {"XPath2Extractor", Role::kPostProcessor}, {"XPathExtractor", Role::kPostProcessor},
+    {"BeanShellListener", Role::kListener}, {"JSR223Listener", Role::kListener},
+    {"BSFListener", Role::kListener}, {"MailerModel", Role::kListener},
+}};
+
+// Listeners and non-test elements JMeter itself ignores when running a plan headless.
+constexpr std::array<RoleEntry, 11> kIgnored = {{
+    {"ResultCollector", Role::kListener}, {"Summariser", Role::kListener},
+    {"BackendListener", Role::kListener}, {"ResultSaver", Role::kListener},
+    {"MailerResultCollector", Role::kListener},
+    {"kg.apc.jmeter.reporters.FlexibleFileWriter", Role::kListener},
+    {"kg.apc.jmeter.reporters.LoadosophiaUploader", Role::kListener},
+    {"kg.apc.jmeter.reporters.ConsoleStatusLogger", Role::kListener},
+    {"kg.apc.jmeter.listener.GraphsGeneratorListener", Role::kListener},
+    {"WorkBench", Role::kNonTest}, {"ProxyControl", Role::kNonTest},
+}};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string_view LastSegment(std::string_view cls) {
+  size_t dot = cls.rfind('.');
+  return dot == std::string_view::npos ? cls : cls.substr(dot + 1);
+}
+
+// Names a plugin's role from its class names, the way JMeter's own classes are named.
+Role GuessRole(std::string_view testclass, std::string_view guiclass) {
+  std::string_view cls = LastSegment(testclass);
+  std::string_view gui = LastSegment(guiclass);
+  if (EndsWith(cls, "ThreadGroup")) return Role::kThreadGroup;
+  if (EndsWith(cls, "Collector") || EndsWith(cls, "Listener") || EndsWith(cls, "Visualizer")) {
+    return Role::kListener;
+  }
+  if (EndsWith(cls, "Sampler") || EndsWith(gui, "SamplerGui") || EndsWith(gui, "SamplerGUI")) {
+    return Role::kSampler;
+  }
+  if (EndsWith(cls, "Controller") || EndsWith(cls, "Control")) return Role::kController;
+  if (EndsWith(cls, "Timer")) return Role::kTimer;
+  if (EndsWith(cls, "Assertion")) return Role::kAssertion;
+  if (EndsWith(cls, "PreProcessor") || EndsWith(cls, "Modifier")) return Role::kPreProcessor;
+  if (EndsWith(cls, "PostProcessor") || EndsWith(cls, "Extractor")) return Role::kPostProcessor;
+  if (EndsWith(cls, "Config") || EndsWith(cls, "Manager") || EndsWith(cls, "DataSet") ||
+      EndsWith(cls, "DataSource")) {
+    return Role::kConfig;
+  }
+  return Role::kUnknown;
+}
+
+Role RoleOf(ElementKind kind) {
+  switch (CategoryOf(kind)) {
+    case Category::kTestPlan: return Role::kTestPlan;
+    case Category::kThreadGroup: return Role::kThreadGroup;
+    case Category::kSampler: return Role::kSampler;
+    case Category::kController: return Role::kController;
+    case Category::kConfig: return Role::kConfig;
+    case Category::kTimer: return Role::kTimer;
+    case Category::kPreProcessor: return Role::kPreProcessor;
+    case Category::kPostProcessor: return Role::kPostProcessor;
+    case Category::kAssertion: return Role::kAssertion;
+  }
+  return Role::kUnknown;
+}
+
+}  // namespace
+
+const char* KindName(ElementKind kind) {
+  for (const KindEntry& e : kKinds) {
+    if (e.kind == kind) return e.name;
+  }
+  return "unknown";
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kTestPlan: return "test_plan";
+    case Role::kThreadGroup: return "thread_group";
+    case Role::kSampler: return "sampler";
+    case Role::kController: return "controller";
+    case Role::kConfig: return "config";
+    case Role::kTimer: return "timer";
+    case Role::kPreProcessor: return "pre_processor";
+    case Role::kPostProcessor: return "post_processor";
+    case Role::kAssertion: return "assertion";
+    case Role::kListener: return "listener";
+    case Role::kNonTest: return "non_test";
+    case Role::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+const char* SeverityName(Problem::Severity severity) {
+  switch (severity) {
+    case Problem::Severity::kError: return "error";
+    case Problem::Severity::kWarning: return "warning";
+    case Problem::Severity::kInfo: return "info";
+  }
+  return "error";
+}
+
+ElementClass ClassifyElement(const TestElement& element) {
+  ElementClass out;
+  std::string_view cls = element.testclass;
+  // Core classes may be written fully qualified instead of by their saveservice alias.
+  if (cls.rfind("org.apache.jmeter.", 0) == 0) cls = LastSegment(cls);
+  out.testclass = std::string(cls);
+  if (const KindEntry* k = FindKind(cls)) {
+    out.role = RoleOf(k->kind);
+    out.supported = true;
+    out.kind = k->kind;
+    return out;
+  }
+  for (const RoleEntry& e : kIgnored) {
+    if (e.testclass == cls) {
+      out.role = e.role;
+      out.supported = true;
+      return out;
+    }
+  }
+  for (const RoleEntry& e : kKnownUnsupported) {
+    if (e.testclass == cls) {
+      out.role = e.role;
+      return out;
+    }
+  }
+  out.role = GuessRole(cls, element.guiclass);
+  // Plugin listeners that only draw or write results (kg.apc ...ResultCollector and the
+  // *Collector monitors) are ignored like JMeter's own; script listeners are not.
+  out.supported = out.role == Role::kListener && EndsWith(cls, "Collector");
+  return out;
+}
+
+bool Plan::has_errors() const {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const Problem& p) { return p.severity == Problem::Severity::kError; });
+}
+
+std::vector<const ThreadGroup*> Plan::thread_groups() const {
+  std::vector<const ThreadGroup*> out;
+  if (!root) return out;
+  for (const auto& child : root->children) {
+    if (child->category() == Category::kThreadGroup) out.push_back(&child->As<ThreadGroup>());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The compiler.
+
+namespace {
+
+Value V(const TestElement& e, std::string_view name, std::string_view def = "") {
+  return Value{e.GetString(name, def)};
+}
+
+Value V(const Property& p, std::string_view name, std::string_view def = "") {
+  return Value{p.GetString(name, def)};
+}
+
+// The elementProp members of a collectionProp (skipping anything else).
+std::vector<const Property*> ElementItems(const Property* collection) {
+  std::vector<const Property*> out;
+  if (!collection) return out;
+  for (const Property& item : collection->items) {
+    if (item.type == PropertyType::kElement) out.push_back(&item);
+  }
+  return out;
+}
+
+std::vector<Argument> ReadArguments(const Property* arguments_element) {
+  std::vector<Argument> out;
+  if (!arguments_element) return out;
+  for (const Property* a : ElementItems(arguments_element->Find("Arguments.arguments"))) {
+    Argument arg;
+    arg.name = V(*a, "Argument.name", a->name);
+    arg.value = V(*a, "Argument.value");
+    arg.metadata = a->GetString("Argument.metadata", "=");
+    arg.always_encode = a->GetBool("HTTPArgument.always_encode", false);
+    arg.use_equals = a->GetBool("HTTPArgument.use_equals", true);
+    arg.content_type = a->GetString("HTTPArgument.content_type");
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+HttpFields ReadHttpFields(const TestElement& e) {
+  HttpFields h;
+  h.protocol = V(e, "HTTPSampler.protocol");
+  h.domain = V(e, "HTTPSampler.domain");
+  h.port = V(e, "HTTPSampler.port");
+  h.path = V(e, "HTTPSampler.path");
+  h.method = V(e, "HTTPSampler.method");
+  h.content_encoding = V(e, "HTTPSampler.contentEncoding");
+  h.connect_timeout = V(e, "HTTPSampler.connect_timeout");
+  h.response_timeout = V(e, "HTTPSampler.response_timeout");
+  h.arguments = ReadArguments(e.Find("HTTPsampler.Arguments"));
+  if (const Property* files = e.Find("HTTPsampler.Files")) {
+    for (const Property* f : ElementItems(files->Find("HTTPFileArgs.files"))) {
+      h.files.push_back({V(*f, "File.path", f->name), V(*f, "File.paramname"), V(*f, "File.mimetype")});
+    }
+  }
+  h.post_body_raw = e.GetBool("HTTPSampler.postBodyRaw", false);
+  h.has_follow_redirects = e.Find("HTTPSampler.follow_redirects") != nullptr;
+  h.follow_redirects = e.GetBool("HTTPSampler.follow_redirects", true);
+  h.auto_redirects = e.GetBool("HTTPSampler.auto_redirects", false);
+  h.use_keepalive = e.GetBool("HTTPSampler.use_keepalive", true);
+  h.do_multipart_post = e.GetBool("HTTPSampler.DO_MULTIPART_POST", false);
+  h.browser_compatible_multipart = e.GetBool("HTTPSampler.BROWSER_COMPATIBLE_MULTIPART", false);
+  h.image_parser = e.GetBool("HTTPSampler.image_parser", false);
+  h.embedded_url_re = V(e, "HTTPSampler.embedded_url_re");
+  h.implementation = e.GetString("HTTPSampler.implementation");
+  return h;
+}
+
+SampleScope ReadScope(const TestElement& e) {
+  std::string s = e.GetString("Sample.scope", "parent");
+  if (s == "children") return SampleScope::kChildren;
+  if (s == "all") return SampleScope::kAll;
+  if (s == "variable") return SampleScope::kVariable;
+  return SampleScope::kParent;
+}
+
+// CSV Data Set share modes, by resource key and by the display names older JMeter GUIs
+// wrote in their locale.
+CsvDataSet::ShareMode ReadShareMode(std::string_view text, bool* known) {
+  struct Entry { std::string_view text; CsvDataSet::ShareMode mode; };
+  static constexpr Entry kModes[] = {
+      {"shareMode.all", CsvDataSet::ShareMode::kAll},
+      {"shareMode.group", CsvDataSet::ShareMode::kGroup},
+      {"shareMode.thread", CsvDataSet::ShareMode::kThread},
+      {"All threads", CsvDataSet::ShareMode::kAll},
+      {"Current thread group", CsvDataSet::ShareMode::kGroup},
+      {"Current thread", CsvDataSet::ShareMode::kThread},
+      {"Alle Threads", CsvDataSet::ShareMode::kAll},
+      {"Aktuelle Thread-Gruppe", CsvDataSet::ShareMode::kGroup},
+      {"Aktueller Thread", CsvDataSet::ShareMode::kThread},
+      {"Toutes les unités", CsvDataSet::ShareMode::kAll},
+      {"Groupe d'unités courant", CsvDataSet::ShareMode::kGroup},
+      {"Unité courante", CsvDataSet::ShareMode::kThread},
+  };
+  std::string_view t = TrimAscii(text);
+  *known = true;
+  if (t.empty()) return CsvDataSet::ShareMode::kAll;
+  for (const Entry& e : kModes) {
+    if (e.text == t) return e.mode;
+  }
+  // JMeter treats any other text as a sharing key of its own: every thread that uses the
+  // same file with that key shares it, which is "all threads".
+  *known = false;
+  return CsvDataSet::ShareMode::kAll;
+}
+
+std::string CanonicalShareMode(CsvDataSet::ShareMode mode) {
+  switch (mode) {
+    case CsvDataSet::ShareMode::kAll: return "shareMode.all";
+    case CsvDataSet::ShareMode::kGroup: return "shareMode.group";
+    case CsvDataSet::ShareMode::kThread: return "shareMode.thread";
+  }
+  return "shareMode.all";
+}
+
+class Compiler {
+ public:
+  explicit Compiler(CompiledPlan* out) : out_(out), plan_(out->plan) {}
+
+  void Run() {
+    const TestElement* tp = plan_.tree.test_plan();
+    if (!tp) {
+      Error("no TestPlan element", 0);
+      return;
+    }
+    if (!tp->enabled) Warning("the TestPlan is disabled; JMeter runs it anyway", tp->line);
+    List(*tp);
+    CompileTestPlan(*tp);
+    ResolveScopes(plan_.root.get());
+    for (auto& f : plan_.fragments) ResolveScopes(f.get());
+    if (plan_.thread_groups().empty()) {
+      Error("the plan has no enabled thread group Barrage can run, so it would send no request",
+            tp->line);
+    }
+    for (const auto& [fn, line] : functions_) {
+      if (IsScriptFunction(fn)) {
+        Warning("script function " + fn + ": only one-line comparisons can be evaluated", line);
+      } else if (!IsSupportedFunction(fn)) {
+        Warning("function " + fn + " is not supported and stays unevaluated", line);
+      }
+    }
+  }
+
+ private:
+  void Error(std::string msg, int line) {
+    plan_.problems.push_back({Problem::Severity::kError, std::move(msg), line});
+  }
+  void Warning(std::string msg, int line) {
+    plan_.problems.push_back({Problem::Severity::kWarning, std::move(msg), line});
+  }
+
+  static std::string Describe(const TestElement& e) {
+    return ClassifyElement(e).testclass + " '" + e.testname + "'";
+  }
+
+  // ---- Listing: every enabled element under the TestPlan, once, in document order. ----
+
+  void ScanValues(const std::vector<Property>& props) {
+    for (const Property& p : props) {
+      if (p.value.find("${") != std::string::npos) {
+        std::set<std::string> vars, fns;
+        CollectReferences(ParseTemplate(p.value), &vars, &fns);
+        for (const std::string& v : vars) variables_.emplace(v, p.line);
+        for (const std::string& f : fns) functions_.emplace(f, p.line);
+      }
+      ScanValues(p.items);
+    }
+  }
+
+  void List(const TestElement& e) {
+    ElementClass cls = ClassifyElement(e);
+    if (cls.role == Role::kNonTest) return;  // WorkBench, recorder: not part of the test
+    out_->listing.push_back({cls, &e});
+    if (!cls.supported) plan_.unsupported.push_back({cls.testclass, e.testname, e.line});
+    if (cls.role != Role::kListener) ScanValues(e.properties);
+    for (const TestElement& c : e.children) {
+      if (c.enabled) List(c);
+    }
+  }
+
+  // ---- Compilation. ----
+
+  void CompileTestPlan(const TestElement& tp) {
+    auto root = std::make_unique<TestPlanNode>(ElementKind::kTestPlan);
+    Fill(root.get(), tp, nullptr);
+    root->user_defined_variables = ReadArguments(tp.Find("TestPlan.user_defined_variables"));
+    root->serialize_thread_groups = tp.GetBool("TestPlan.serialize_threadgroups", false);
+    root->teardown_on_shutdown = tp.GetBool("TestPlan.tearDown_on_shutdown", true);
+    root->functional_mode = tp.GetBool("TestPlan.functional_mode", false);
+    int group_number = 0;
+    for (const TestElement& c : tp.children) {
+      if (!c.enabled) continue;
+      ElementClass cls = ClassifyElement(c);
+      if (cls.role == Role::kThreadGroup && cls.supported) {
+        CompileChild(c, root.get(), &group_number);
+      } else if (cls.testclass == "TestFragmentController") {
+        auto fragment = std::make_unique<Node>(ElementKind::kSimpleController);
+        Fill(fragment.get(), c, root.get());
+        CompileChildren(c, fragment.get());
+        plan_.fragments.push_back(std::move(fragment));
+      } else if (cls.role == Role::kSampler || cls.role == Role::kController) {
+        Warning(Describe(c) + " is outside any thread group, so it never runs", c.line);
+      } else {
+        CompileChild(c, root.get(), &group_number);
+      }
+    }
+    plan_.root = std::move(root);
+  }
+
+  static void Fill(Node* n, const TestElement& e, const Node* parent) {
+    n->name = e.testname;
+    n->line = e.line;
+    n->source = &e;
+    n->parent = parent;
+  }
+
+  void CompileChildren(const TestElement& e, Node* parent) {
+    int unused = 0;
+    for (const TestElement& c : e.children) {
+      if (c.enabled) CompileChild(c, parent, &unused);
+    }
+  }
+
+  // Compiles `e` and attaches it to `parent` (as a runnable child or a scoped element).
+  void CompileChild(const TestElement& e, Node* parent, int* group_number) {
+    ElementClass cls = ClassifyElement(e);
+    if (!cls.supported || cls.role == Role::kListener || cls.role == Role::kNonTest) return;
+    std::unique_ptr<Node> node = Make(cls.kind, e);
+    if (!node) return;
+    Fill(node.get(), e, parent);
+    Category cat = node->category();
+    if (cat == Category::kThreadGroup) {
+      if (parent->kind != ElementKind::kTestPlan) {
+        Error(Describe(e) + " must be a direct child of the Test Plan", e.line);
+        return;
+      }
+      static_cast<ThreadGroup*>(node.get())->group_number = ++*group_number;
+    }
+    if (cat == Category::kSampler && parent->kind == ElementKind::kTestPlan) return;
+    if (cat == Category::kSampler || cat == Category::kController || cat == Category::kThreadGroup) {
+      if (parent->category() == Category::kSampler) {
+        Warning(Describe(e) + " is under a sampler; JMeter never runs it there", e.line);
+        return;
+      }
+      if (node->kind == ElementKind::kModuleController) {
+        ExpandModule(static_cast<ModuleController*>(node.get()), e);
+      } else {
+        CompileChildren(e, node.get());
+      }
+      parent->children.push_back(std::move(node));
+    } else {
+      if (cat == Category::kConfig && node->kind == ElementKind::kCsvDataSet) {
+        if (listed_csv_.insert(&e).second) AddDataFile(node->As<CsvDataSet>());
+      }
+      parent->elements.push_back(std::move(node));
+    }
+  }
+
+  void AddDataFile(const CsvDataSet& csv) {
+    plan_.data_files.push_back({csv.filename.text, csv.variable_names.text,
+                                csv.source->GetString("delimiter", ","),
+                                CanonicalShareMode(csv.share_mode), csv.line});
+  }
+
+  // JMeter's ModuleController.traverse: path[0] is the GUI tree's root, path[1] the Test
+  // Plan; then names downwards among enabled elements. The last match wins.
+  const TestElement* FindModuleTarget(const std::vector<std::string>& path) {
+    const TestElement* found = nullptr;
+    std::function<void(const std::vector<TestElement>&, size_t)> walk =
+        [&](const std::vector<TestElement>& level, size_t depth) {
+          if (depth >= path.size()) return;
+          for (const TestElement& c : level) {
+            if (!c.enabled || c.testname != path[depth]) continue;
+            if (depth + 1 == path.size()) found = &c;
+            walk(c.children, depth + 1);
+          }
+        };
+    walk(plan_.tree.roots, 1);
+    return found;
+  }
+
+  void ExpandModule(ModuleController* module, const TestElement& e) {
+    std::string joined;
+    for (const std::string& p : module->node_path) joined += (joined.empty() ? "" : " > ") + p;
+    if (module->node_path.size() < 2) {
+      Error("Module Controller '" + e.testname + "' has no target selected", e.line);
+      return;
+    }
+    const TestElement* target = FindModuleTarget(module->node_path);
+    if (!target) {
+      Error("Module Controller '" + e.testname + "': target not found: " + joined, e.line);
+      return;
+    }
+    ElementClass cls = ClassifyElement(*target);
+    if (cls.role != Role::kController || !cls.supported) {
+      Error("Module Controller '" + e.testname + "': target " + Describe(*target) +
+                " is not a controller Barrage runs",
+            e.line);
+      return;
+    }
+    if (std::find(module_stack_.begin(), module_stack_.end(), target) != module_stack_.end() ||
+        IsAncestorOrSelf(*target, e)) {
+      Error("Module Controller '" + e.testname + "' includes itself through " + joined, e.line);
+      return;
+    }
+    module->target = target;
+    module_stack_.push_back(target);
+    int unused = 0;
+    CompileChild(*target, module, &unused);
+    module_stack_.pop_back();
+  }
+
+  // Whether `element` lies inside `ancestor`'s subtree (or is it).
+  static bool IsAncestorOrSelf(const TestElement& ancestor, const TestElement& element) {
+    if (&ancestor == &element) return true;
+    for (const TestElement& c : ancestor.children) {
+      if (IsAncestorOrSelf(c, element)) return true;
+    }
+    return false;
+  }
+
+  // A literal that must be an integer (or a template, checked at run time).
+  void CheckInteger(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty) {
+    if (v.dynamic()) return;
+    if (v.text.empty() && allow_empty) return;
+    if (!ParseInt64(v.text)) {
+      Error(Describe(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number",
+            e.line);
+    }
+  }
+
+  std::unique_ptr<Node> Make(ElementKind kind, const TestElement& e) {
+    switch (kind) {
+      case ElementKind::kTestPlan: return nullptr;
+      case ElementKind::kThreadGroup:
+      case ElementKind::kSetupThreadGroup:
+      case ElementKind::kPostThreadGroup: return MakeThreadGroup(kind, e);
+      case ElementKind::kHttpSampler: {
+        auto n = std::make_unique<HttpSampler>(kind);
+        n->http = ReadHttpFields(e);
+        n->testclass = ClassifyElement(e).testclass;
+        if (n->http.image_parser) {
+          Warning(Describe(e) + ": embedded resources are not downloaded; the page request runs alone",
+                  e.line);
+        }
+        return n;
+      }
+      case ElementKind::kDebugSampler: {
+        auto n = std::make_unique<DebugSampler>(kind);
+        n->jmeter_properties = e.GetBool("displayJMeterProperties", false);
+        n->jmeter_variables = e.GetBool("displayJMeterVariables", true);
+        n->system_properties = e.GetBool("displaySystemProperties", false);
+        return n;
+      }
+      case ElementKind::kTestAction: {
+        auto n = std::make_unique<TestAction>(kind);
+        auto action = e.GetInt("ActionProcessor.action", 1);
+        auto target = e.GetInt("ActionProcessor.target", 0);
+        if (!action || !target || *action < 0 || *action > 6 || *action == 4) {
+          Error(Describe(e) + ": unknown action/target", e.line);
+        } else {
+          n->action = static_cast<TestAction::Action>(*action);
+          n->target = static_cast<TestAction::Target>(*target);
+        }
+        n->duration_ms = V(e, "ActionProcessor.duration");
+        return n;
+      }
+      case ElementKind::kSimpleController:
+      case ElementKind::kOnceOnlyController:
+      case ElementKind::kRandomController: return std::make_unique<Node>(kind);
+      case ElementKind::kLoopController: {
+        auto n = std::make_unique<LoopController>(kind);
+        n->loops = V(e, "LoopController.loops", "1");
+        n->continue_forever = e.GetBool("LoopController.continue_forever", false);
+        CheckInteger(n->loops, e, "LoopController.loops", false);
+        return n;
+      }
+      case ElementKind::kIfController: {
+        auto n = std::make_unique<IfController>(kind);
+        n->condition = V(e, "IfController.condition");
+        n->use_expression = e.GetBool("IfController.useExpression", false);
+        n->evaluate_all = e.GetBool("IfController.evaluateAll", false);
+        return n;
+      }
+      case ElementKind::kWhileController: {
+        auto n = std::make_unique<WhileController>(kind);
+        n->condition = V(e, "WhileController.condition");
+        return n;
+      }
+      case ElementKind::kTransactionController: {
+        auto n = std::make_unique<TransactionController>(kind);
+        n->generate_parent_sample = e.GetBool("TransactionController.parent", false);
+        n->include_timers = e.GetBool("TransactionController.includeTimers", false);
+        return n;
+      }
+      case ElementKind::kForeachController: {
+        auto n = std::make_unique<ForeachController>(kind);
+        n->input_prefix = V(e, "ForeachController.inputVal");
+        n->output_variable = V(e, "ForeachController.returnVal");
+        n->start_index = V(e, "ForeachController.startIndex");
+        n->end_index = V(e, "ForeachController.endIndex");
+        n->use_separator = e.GetBool("ForeachController.useSeparator", true);
+        return n;
+      }
+      case ElementKind::kThroughputController: {
+        auto n = std::make_unique<ThroughputController>(kind);
+        auto style = e.GetInt("ThroughputController.style", 0);
+        n->style = style && *style == 1 ? ThroughputController::Style::kPercentExecutions
+                                        : ThroughputController::Style::kTotalExecutions;
+        n->per_thread = e.GetBool("ThroughputController.perThread", true);
+        n->max_throughput = V(e, "ThroughputController.maxThroughput", "1");
+        n->percent_throughput = V(e, "ThroughputController.percentThroughput", "100");
+        return n;
+      }
+      case ElementKind::kInterleaveController: {
+        auto n = std::make_unique<InterleaveController>(kind);
+        n->style = static_cast<int>(e.GetInt("InterleaveControl.style", 1).value_or(1));
+        n->across_threads = e.GetBool("InterleaveControl.accrossThreads", false);
+        return n;
+      }
+      case ElementKind::kRuntimeController: {
+        auto n = std::make_unique<RuntimeController>(kind);
+        n->seconds = V(e, "RunTime.seconds", "1");
+        return n;
+      }
+      case ElementKind::kModuleController: {
+        auto n = std::make_unique<ModuleController>(kind);
+        if (const Property* path = e.Find("ModuleController.node_path")) {
+          for (const Property& p : path->items) n->node_path.push_back(p.value);
+        }
+        return n;
+      }
+      case ElementKind::kConfigElement: {
+        auto n = std::make_unique<ConfigElement>(kind);
+        n->http = ReadHttpFields(e);
+        return n;
+      }
+      case ElementKind::kHeaderManager: {
+        auto n = std::make_unique<HeaderManager>(kind);
+        for (const Property* h : ElementItems(e.Find("HeaderManager.headers"))) {
+          n->headers.push_back({V(*h, "Header.name"), V(*h, "Header.value")});
+        }
+        return n;
+      }
+      case ElementKind::kCookieManager: {
+        auto n = std::make_unique<CookieManager>(kind);
+        n->clear_each_iteration = e.GetBool("CookieManager.clearEachIteration", false);
+        n->controlled_by_thread_group = e.GetBool("CookieManager.controlledByThreadGroup", false);
+        n->policy = e.GetString("CookieManager.policy", "standard");
+        for (const Property* c : ElementItems(e.Find("CookieManager.cookies"))) {
+          Cookie cookie;
+          cookie.name = c->name;
+          cookie.value = V(*c, "Cookie.value");
+          cookie.domain = V(*c, "Cookie.domain");
+          cookie.path = V(*c, "Cookie.path");
+          cookie.secure = c->GetBool("Cookie.secure", false);
+          cookie.expires = ParseInt64(c->GetString("Cookie.expires", "0")).value_or(0);
+          n->cookies.push_back(std::move(cookie));
+        }
+        return n;
+      }
+      case ElementKind::kCsvDataSet: {
+        auto n = std::make_unique<CsvDataSet>(kind);
+        n->filename = V(e, "filename");
+        n->file_encoding = e.GetString("fileEncoding");
+        n->variable_names = V(e, "variableNames");
+        std::string delim = e.GetString("delimiter", ",");
+        n->delimiter = delim == "\\t" ? "\t" : delim;
+        n->ignore_first_line = e.GetBool("ignoreFirstLine", false);
+        n->quoted_data = e.GetBool("quotedData", false);
+        n->recycle = e.GetBool("recycle", true);
+        n->stop_thread = e.GetBool("stopThread", false);
+        n->share_mode_text = e.GetString("shareMode", "shareMode.all");
+        bool known = true;
+        n->share_mode = ReadShareMode(n->share_mode_text, &known);
+        if (!known) {
+          Warning(Describe(e) + ": share mode '" + n->share_mode_text +
+                      "' is a custom sharing key; all threads share the file",
+                  e.line);
+        }
+        if (n->filename.empty()) Error(Describe(e) + ": no filename", e.line);
+        return n;
+      }
+      case ElementKind::kArguments: {
+        auto n = std::make_unique<ArgumentsNode>(kind);
+        for (const Property* a : ElementItems(e.Find("Arguments.arguments"))) {
+          n->arguments.push_back({V(*a, "Argument.name", a->name), V(*a, "Argument.value"),
+                                  a->GetString("Argument.metadata", "="), false, true, ""});
+        }
+        return n;
+      }
+      case ElementKind::kCounter: {
+        auto n = std::make_unique<Counter>(kind);
+        n->start = V(e, "CounterConfig.start");
+        n->end = V(e, "CounterConfig.end");
+        n->increment = V(e, "CounterConfig.incr");
+        n->variable = V(e, "CounterConfig.name");
+        n->format = V(e, "CounterConfig.format");
+        n->per_user = e.GetBool("CounterConfig.per_user", false);
+        n->reset_on_thread_group_iteration = e.GetBool("CounterConfig.reset_on_tg_iteration", false);
+        return n;
+      }
+      case ElementKind::kRandomVariable: {
+        auto n = std::make_unique<RandomVariable>(kind);
+        n->variable = V(e, "variableName");
+        n->output_format = V(e, "outputFormat");
+        n->minimum = V(e, "minimumValue", "1");
+        n->maximum = V(e, "maximumValue");
+        n->seed = V(e, "randomSeed");
+        n->per_thread = e.GetBool("perThread", false);
+        return n;
+      }
+      case ElementKind::kConstantTimer:
+      case ElementKind::kUniformRandomTimer:
+      case ElementKind::kGaussianRandomTimer: {
+        auto n = std::make_unique<Timer>(kind);
+        n->delay_ms = V(e, "ConstantTimer.delay", kind == ElementKind::kConstantTimer ? "300" : "0");
+        n->range_ms = V(e, "RandomTimer.range", kind == ElementKind::kGaussianRandomTimer ? "100" : "100.0");
+        return n;
+      }
+      case ElementKind::kConstantThroughputTimer: {
+        auto n = std::make_unique<ConstantThroughputTimer>(kind);
+        n->throughput_per_minute = V(e, "throughput", "0.0");
+        n->calc_mode = static_cast<int>(e.GetInt("calcMode", 0).value_or(0));
+        return n;
+      }
+      case ElementKind::kUserParameters: {
+        auto n = std::make_unique<UserParameters>(kind);
+        if (const Property* names = e.Find("UserParameters.names")) {
+          for (const Property& p : names->items) n->names.push_back(p.value);
+        }
+        if (const Property* values = e.Find("UserParameters.thread_values")) {
+          for (const Property& user : values->items) {
+            std::vector<Value> row;
+            for (const Property& p : user.items) row.push_back(Value{p.value});
+            n->thread_values.push_back(std::move(row));
+          }
+        }
+        n->per_iteration = e.GetBool("UserParameters.per_iteration", false);
+        return n;
+      }
+      case ElementKind::kRegexExtractor: {
+        auto n = std::make_unique<RegexExtractor>(kind);
+        n->use_field = e.GetString("RegexExtractor.useHeaders", "false");
+        n->reference_name = V(e, "RegexExtractor.refname");
+        n->regex = V(e, "RegexExtractor.regex");
+        n->template_ = V(e, "RegexExtractor.template");
+        n->default_value = V(e, "RegexExtractor.default");
+        n->match_number = V(e, "RegexExtractor.match_number");
+        n->default_empty_value = e.GetBool("RegexExtractor.default_empty_value", false);
+        n->scope = ReadScope(e);
+        n->scope_variable = V(e, "Scope.variable");
+        return n;
+      }
+      case ElementKind::kJsonExtractor: {
+        auto n = std::make_unique<JsonExtractor>(kind);
+        n->reference_names = V(e, "JSONPostProcessor.referenceNames");
+        n->json_path_exprs = V(e, "JSONPostProcessor.jsonPathExprs");
+        n->match_numbers = V(e, "JSONPostProcessor.match_numbers");
+        n->default_values = V(e, "JSONPostProcessor.defaultValues");
+        n->compute_concat = e.GetBool("JSONPostProcessor.compute_concat", false);
+        n->scope = ReadScope(e);
+        n->scope_variable = V(e, "Scope.variable");
+        return n;
+      }
+      case ElementKind::kBoundaryExtractor: {
+        auto n = std::make_unique<BoundaryExtractor>(kind);
+        n->use_field = e.GetString("BoundaryExtractor.useHeaders", "false");
+        n->reference_name = V(e, "BoundaryExtractor.refname");
+        n->left_boundary = V(e, "BoundaryExtractor.lboundary");
+        n->right_boundary = V(e, "BoundaryExtractor.rboundary");
+        n->default_value = V(e, "BoundaryExtractor.default");
+        n->match_number = V(e, "BoundaryExtractor.match_number");
+        n->default_empty_value = e.GetBool("BoundaryExtractor.default_empty_value", false);
+        n->scope = ReadScope(e);
+        n->scope_variable = V(e, "Scope.variable");
+        return n;
+      }
+      case ElementKind::kResponseAssertion: {
+        auto n = std::make_unique<ResponseAssertion>(kind);
+        n->test_field = e.GetString("Assertion.test_field", "Assertion.response_data");
+        n->test_type = static_cast<int>(e.GetInt("Assertion.test_type", ResponseAssertion::kContains)
+                                            .value_or(ResponseAssertion::kContains));
+        // "Asserion" is JMeter's own spelling of the key.
+        if (const Property* strings = e.Find("Asserion.test_strings")) {
+          for (const Property& p : strings->items) n->test_strings.push_back(Value{p.value});
+        }
+        n->assume_success = e.GetBool("Assertion.assume_success", false);
+        n->custom_message = V(e, "Assertion.custom_message");
+        n->scope = ReadScope(e);
+        n->scope_variable = V(e, "Scope.variable");
+        return n;
+      }
+      case ElementKind::kDurationAssertion: {
+        auto n = std::make_unique<DurationAssertion>(kind);
+        n->duration_ms = V(e, "DurationAssertion.duration");
+        n->scope = ReadScope(e);
+        return n;
+      }
+      case ElementKind::kSizeAssertion: {
+        auto n = std::make_unique<SizeAssertion>(kind);
+        n->size = V(e, "SizeAssertion.size");
+        n->op = static_cast<int>(e.GetInt("SizeAssertion.operator", 3).value_or(3));
+        n->test_field = e.GetString("Assertion.test_field", "SizeAssertion.response_network_size");
+        n->scope = ReadScope(e);
+        n->scope_variable = V(e, "Scope.variable");
+        return n;
+      }
+      case ElementKind::kJsonPathAssertion: {
+        auto n = std::make_unique<JsonPathAssertion>(kind);
+        n->json_path = V(e, "JSON_PATH");
+        n->expected_value = V(e, "EXPECTED_VALUE");
+        n->json_validation = e.GetBool("JSONVALIDATION", false);
+        n->expect_null = e.GetBool("EXPECT_NULL", false);
+        n->invert = e.GetBool("INVERT", false);
+        n->is_regex = e.GetBool("ISREGEX", true);
+        return n;
+      }
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<Node> MakeThreadGroup(ElementKind kind, const TestElement& e) {
+    auto n = std::make_unique<ThreadGroup>(kind);
+    n->num_threads = V(e, "ThreadGroup.num_threads", "1");
+    n->ramp_time = V(e, "ThreadGroup.ramp_time", "1");
+    const Property* loop = e.Find("ThreadGroup.main_controller");
+    n->loops = Value{loop ? loop->GetString("LoopController.loops", "1") : "1"};
+    n->scheduler = e.GetBool("ThreadGroup.scheduler", false);
+    n->duration = V(e, "ThreadGroup.duration");
+    n->delay = V(e, "ThreadGroup.delay");
+    n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
+    n->delayed_start = e.GetBool("ThreadGroup.delayedStart", false);
+    std::string on_error = e.GetString("ThreadGroup.on_sample_error", "continue");
+    if (on_error == "continue" || on_error.empty()) {
+      n->on_sample_error = ThreadGroup::OnSampleError::kContinue;
+    } else if (on_error == "startnextloop") {
+      n->on_sample_error = ThreadGroup::OnSampleError::kStartNextLoop;
+    } else if (on_error == "stopthread") {
+      n->on_sample_error = ThreadGroup::OnSampleError::kStopThread;
+    } else if (on_error == "stoptest") {
+      n->on_sample_error = ThreadGroup::OnSampleError::kStopTest;
+    } else if (on_error == "stoptestnow") {
+      n->on_sample_error = ThreadGroup::OnSampleError::kStopTestNow;
+    } else {
+      Error(Describe(e) + ": unknown ThreadGroup.on_sample_error '" + on_error + "'", e.line);
+    }
+    CheckInteger(n->num_threads, e, "ThreadGroup.num_threads", false);
+    CheckInteger(n->ramp_time, e, "ThreadGroup.ramp_time", true);
+    CheckInteger(n->loops, e, "LoopController.loops", false);
+    if (n->scheduler) {
+      CheckInteger(n->duration, e, "ThreadGroup.duration", true);
+      CheckInteger(n->delay, e, "ThreadGroup.delay", true);
+    }
+    if (!n->num_threads.dynamic()) {
+      if (auto v = ParseInt64(n->num_threads.text); v && *v < 0) {
+        Error(Describe(e) + ": ThreadGroup.num_threads must not be negative", e.line);
+      }
+    }
+    return n;
+  }
+
+  // For each sampler, the scoped elements of itself and of every ancestor, in JMeter's
+  // order (TestCompiler.saveSamplerConfigs): configs and timers innermost first; pre-,
+  // post-processors and assertions outermost first, plan order within one level.
+  void ResolveScopes(Node* node) {
+    if (!node) return;
+    for (auto& child : node->children) ResolveScopes(child.get());
+    if (node->category() != Category::kSampler) return;
+    Scope& scope = static_cast<Sampler*>(node)->scope;
+    for (const Node* level = node; level; level = level->parent) {
+      std::vector<const Node*> pre, post, assertions;
+      for (const auto& e : level->elements) {
+        switch (e->category()) {
+          case Category::kConfig: scope.configs.push_back(e.get()); break;
+          case Category::kTimer: scope.timers.push_back(e.get()); break;
+          case Category::kPreProcessor: pre.push_back(e.get()); break;
+          case Category::kPostProcessor: post.push_back(e.get()); break;
+          case Category::kAssertion: assertions.push_back(e.get()); break;
+          default: break;
+        }
+      }
+      scope.pre_processors.insert(scope.pre_processors.begin(), pre.begin(), pre.end());
+      scope.post_processors.insert(scope.post_processors.begin(), post.begin(), post.end());
+      scope.assertions.insert(scope.assertions.begin(), assertions.begin(), assertions.end());
+      if (level != node && level->category() == Category::kController) {
+        scope.controllers.push_back(level);
+      }
+    }
+  }
+
+  CompiledPlan* out_;
+  Plan& plan_;
+  std::vector<const TestElement*> module_stack_;
+  std::unordered_set<const TestElement*> listed_csv_;
+  std::map<std::string, int> variables_;  // name -> first line using it
+  std::map<std::string, int> functions_;
+
+ public:
+  const std::map<std::string, int>& variables() const { return variables_; }
+  const std::map<std::string, int>& functions() const { return functions_; }
+};
+
+}  // namespace
+
+CompiledPlan CompilePlan(HashTree tree) {
+  CompiledPlan out;
+  out.plan.tree = std::move(tree);
+  Compiler compiler(&out);
+  compiler.Run();
+  for (const auto& [name, line] : compiler.variables()) out.variables.push_back(name);
+  for (const auto& [name, line] : compiler.functions()) out.functions.push_back(name);
+  return out;
+}
+
+}  // namespace barrage

@@ -1,0 +1,34 @@
+// `barrage inspect`: what a plan contains and whether Barrage can run it.
+//
+// BuildInspectReport turns a compiled plan into a JSON document (the `--json` output; its
+// keys are a stable interface for CI scripts); RenderInspectText prints the same facts for
+// people. Pure functions of their input.
+#ifndef BARRAGE_CONTROLLER_INSPECT_H_
+#define BARRAGE_CONTROLLER_INSPECT_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/plan_compiler.h"
+
+namespace barrage {
+
+// Keys: file, test_plan, thread_groups, samplers, data_files, variables, functions,
+// unsupported, problems, runnable (see README "barrage inspect").
+nlohmann::json BuildInspectReport(const CompiledPlan& compiled);
+
+std::string RenderInspectText(const nlohmann::json& report);
+
+// The URL an HTTP sampler requests, as a template: protocol://host[:port]/path[?query],
+// with values missing on the sampler taken from the HTTP Request Defaults in its scope.
+std::string HttpUrlTemplate(const HttpSampler& sampler);
+// The sampler's method after defaults ("GET" when nothing sets it).
+std::string HttpMethod(const HttpSampler& sampler);
+
+// `barrage inspect PLAN [--json]`: prints the report; returns the exit code (0 runnable,
+// 2 not runnable or unreadable).
+int RunInspect(const std::string& plan_path, bool json);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_CONTROLLER_INSPECT_H_
