@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12 packages only) and builds Barrage into build/.
+#   scripts/setup.sh            # Release build with warnings as errors
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git
+  libtinyxml2-dev flatbuffers-compiler flatbuffers-compiler-dev libflatbuffers-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev libpcre2-dev
+  libzmq3-dev cppzmq-dev libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages need root: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBARRAGE_WERROR=ON
+cmake --build "$BUILD_DIR" --parallel "$(nproc)"

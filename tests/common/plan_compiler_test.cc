@@ -1,0 +1,289 @@
+#include "common/plan_compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/jmx_parser.h"
+
+namespace barrage {
+namespace {
+
+std::string PlanXml(const std::string& body, const std::string& plan_props = "") {
+  return "<jmeterTestPlan version=\"1.2\" properties=\"5.0\" jmeter=\"5.6.3\">\n<hashTree>\n"
+         "<TestPlan testclass=\"TestPlan\" testname=\"Plan\">" + plan_props + "</TestPlan>\n"
+         "<hashTree>\n" + body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+}
+
+CompiledPlan Compile(const std::string& xml) {
+  Result<HashTree> tree = ParseJmx(xml, "p.jmx");
+  EXPECT_TRUE(tree.ok()) << tree.status().message();
+  return CompilePlan(std::move(tree).value());
+}
+
+std::string Tg(const std::string& name, const std::string& children, const std::string& props = "",
+               const std::string& cls = "ThreadGroup") {
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls +
+         ">\n<hashTree>\n" + children + "</hashTree>\n";
+}
+
+std::string El(const std::string& cls, const std::string& name, const std::string& props = "",
+               const std::string& children = "", const std::string& attrs = "") {
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\"" + attrs + ">" + props +
+         "</" + cls + ">\n<hashTree>\n" + children + "</hashTree>\n";
+}
+
+std::string Http(const std::string& name, const std::string& path, const std::string& children = "") {
+  return El("HTTPSamplerProxy", name, "<stringProp name=\"HTTPSampler.path\">" + path + "</stringProp>",
+            children);
+}
+
+std::vector<std::string> Names(const std::vector<const Node*>& nodes) {
+  std::vector<std::string> out;
+  for (const Node* n : nodes) out.push_back(n->name);
+  return out;
+}
+
+const Node& Child(const Node& n, size_t i) { return *n.children.at(i); }
+
+TEST(PlanCompilerTest, ThreadGroupLiteralsAndJMeter56Defaults) {
+  CompiledPlan c = Compile(PlanXml(
+      Tg("tg", "",
+         "<intProp name=\"ThreadGroup.num_threads\">5</intProp>"
+         "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
+         "<stringProp name=\"LoopController.loops\">-1</stringProp></elementProp>"
+         "<boolProp name=\"ThreadGroup.scheduler\">true</boolProp>"
+         "<stringProp name=\"ThreadGroup.duration\">${__P(duration,60)}</stringProp>")));
+  ASSERT_EQ(c.plan.thread_groups().size(), 1u);
+  const ThreadGroup& tg = *c.plan.thread_groups()[0];
+  EXPECT_EQ(tg.num_threads.text, "5");
+  EXPECT_EQ(tg.ramp_time.text, "1");  // omitted: JMeter's default
+  EXPECT_EQ(tg.loops.text, "-1");
+  EXPECT_TRUE(tg.scheduler);
+  EXPECT_TRUE(tg.duration.dynamic());
+  EXPECT_EQ(tg.on_sample_error, ThreadGroup::OnSampleError::kContinue);
+  EXPECT_TRUE(tg.same_user_on_next_iteration);
+  EXPECT_EQ(tg.group_number, 1);
+  EXPECT_TRUE(c.plan.runnable());
+  EXPECT_EQ(c.functions, std::vector<std::string>{"__P"});
+}
+
+TEST(PlanCompilerTest, SetupAndTeardownGroupsAreNumberedInPlanOrder) {
+  CompiledPlan c = Compile(PlanXml(Tg("s", "", "", "SetupThreadGroup") + Tg("m", "") +
+                                   Tg("t", "", "", "PostThreadGroup")));
+  auto groups = c.plan.thread_groups();
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0]->kind, ElementKind::kSetupThreadGroup);
+  EXPECT_EQ(groups[1]->kind, ElementKind::kThreadGroup);
+  EXPECT_EQ(groups[2]->kind, ElementKind::kPostThreadGroup);
+  EXPECT_EQ(groups[2]->group_number, 3);
+}
+
+TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg",
+      El("GenericController", "off", "", Http("hidden", "/h") + El("JSR223Sampler", "script"),
+         " enabled=\"false\"") +
+      Http("shown", "/s"))));
+  const Node& tg = *c.plan.thread_groups()[0];
+  ASSERT_EQ(tg.children.size(), 1u);
+  EXPECT_EQ(Child(tg, 0).name, "shown");
+  EXPECT_TRUE(c.plan.unsupported.empty());  // the disabled JSR223 sampler does not count
+  for (const ListedElement& l : c.listing) EXPECT_NE(l.source->testname, "hidden");
+}
+
+TEST(PlanCompilerTest, UnsupportedElementsListedWithClassNameAndLine) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg",
+      El("JSR223Sampler", "script") +
+      El("kg.apc.jmeter.samplers.DummySampler", "dummy") +
+      El("org.apache.jmeter.protocol.http.control.CacheManager", "cache"))));
+  ASSERT_EQ(c.plan.unsupported.size(), 3u);
+  EXPECT_EQ(c.plan.unsupported[0].testclass, "JSR223Sampler");
+  EXPECT_EQ(c.plan.unsupported[0].name, "script");
+  EXPECT_EQ(c.plan.unsupported[0].line, 7);
+  EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.DummySampler");
+  EXPECT_EQ(c.plan.unsupported[2].testclass, "CacheManager");  // core class, fully qualified
+  EXPECT_FALSE(c.plan.runnable());
+}
+
+TEST(PlanCompilerTest, ListenersAndWorkBenchAreIgnored) {
+  std::string xml =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
+      "<TestPlan testclass=\"TestPlan\" testname=\"P\"/><hashTree>\n" +
+      Tg("tg", Http("a", "/a") + El("ResultCollector", "View Results Tree") +
+                   El("kg.apc.jmeter.vizualizers.CorrectedResultCollector", "graph")) +
+      El("Summariser", "sum") +
+      "</hashTree>\n"
+      "<WorkBench testclass=\"WorkBench\" testname=\"WB\"/><hashTree>\n" +
+      El("JSR223Sampler", "in workbench") + "</hashTree>\n</hashTree></jmeterTestPlan>";
+  CompiledPlan c = Compile(xml);
+  EXPECT_TRUE(c.plan.unsupported.empty());
+  EXPECT_TRUE(c.plan.runnable());
+  EXPECT_EQ(c.plan.thread_groups()[0]->children.size(), 1u);
+}
+
+TEST(PlanCompilerTest, ScopingFollowsJMeterOrder) {
+  // Plan level: defaults D0, assertion A0; group: header H1, timer T1, assertion A1;
+  // controller: defaults D2, extractor X2, assertion A2; sampler: assertion A3, timer T3.
+  CompiledPlan c = Compile(PlanXml(
+      El("ConfigTestElement", "D0") + El("ResponseAssertion", "A0") +
+      Tg("tg",
+         El("HeaderManager", "H1") + El("ConstantTimer", "T1") + El("ResponseAssertion", "A1") +
+         El("GenericController", "ctl",  "",
+            El("ConfigTestElement", "D2") + El("RegexExtractor", "X2") +
+            Http("s", "/s", El("ResponseAssertion", "A3") + El("ConstantTimer", "T3")) +
+            El("ResponseAssertion", "A2")))));
+  const Node& ctl = Child(*c.plan.thread_groups()[0], 0);
+  ASSERT_EQ(ctl.children.size(), 1u);
+  const Sampler& s = ctl.children[0]->As<Sampler>();
+  EXPECT_EQ(Names(s.scope.configs), (std::vector<std::string>{"D2", "H1", "D0"}));
+  EXPECT_EQ(Names(s.scope.timers), (std::vector<std::string>{"T3", "T1"}));
+  EXPECT_EQ(Names(s.scope.assertions), (std::vector<std::string>{"A0", "A1", "A2", "A3"}));
+  EXPECT_EQ(Names(s.scope.post_processors), (std::vector<std::string>{"X2"}));
+  EXPECT_EQ(Names(s.scope.controllers), (std::vector<std::string>{"ctl"}));
+}
+
+TEST(PlanCompilerTest, ModuleControllerCompilesTargetWithItsNewScope) {
+  CompiledPlan c = Compile(PlanXml(
+      El("TestFragmentController", "frag", "", El("GenericController", "mod", "", Http("m", "/m"))) +
+      Tg("tg",
+         El("ConstantTimer", "T") +
+         El("ModuleController", "use",
+            "<collectionProp name=\"ModuleController.node_path\">"
+            "<stringProp name=\"1\">Test Plan</stringProp><stringProp name=\"2\">Plan</stringProp>"
+            "<stringProp name=\"3\">frag</stringProp><stringProp name=\"4\">mod</stringProp>"
+            "</collectionProp>"))));
+  EXPECT_TRUE(c.plan.runnable()) << (c.plan.problems.empty() ? "" : c.plan.problems[0].message);
+  const Node& module = Child(*c.plan.thread_groups()[0], 0);
+  ASSERT_EQ(module.kind, ElementKind::kModuleController);
+  ASSERT_EQ(module.children.size(), 1u);
+  const Node& target = Child(module, 0);
+  EXPECT_EQ(target.name, "mod");
+  const Sampler& m = target.children.at(0)->As<Sampler>();
+  EXPECT_EQ(Names(m.scope.timers), (std::vector<std::string>{"T"}));
+  EXPECT_EQ(Names(m.scope.controllers), (std::vector<std::string>{"mod", "use"}));
+  // The fragment is kept for tools but is not a thread group's child.
+  ASSERT_EQ(c.plan.fragments.size(), 1u);
+  EXPECT_TRUE(c.plan.fragments[0]->children[0]->children[0]->As<Sampler>().scope.timers.empty());
+}
+
+TEST(PlanCompilerTest, ModuleControllerErrors) {
+  auto path = [](const std::string& last) {
+    return "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
+           "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">tg</stringProp>"
+           "<stringProp name=\"4\">" + last + "</stringProp></collectionProp>";
+  };
+  CompiledPlan missing = Compile(PlanXml(Tg("tg", El("ModuleController", "m", path("nope")))));
+  ASSERT_EQ(missing.plan.problems.size(), 1u);
+  EXPECT_EQ(missing.plan.problems[0].message,
+            "Module Controller 'm': target not found: Test Plan > Plan > tg > nope");
+  EXPECT_EQ(missing.plan.problems[0].line, 7);
+  EXPECT_FALSE(missing.plan.runnable());
+
+  CompiledPlan loop = Compile(PlanXml(Tg("tg", El("GenericController", "c", "",
+                                                  El("ModuleController", "m", path("c"))))));
+  ASSERT_EQ(loop.plan.problems.size(), 1u);
+  EXPECT_EQ(loop.plan.problems[0].message,
+            "Module Controller 'm' includes itself through Test Plan > Plan > tg > c");
+}
+
+TEST(PlanCompilerTest, HttpSamplerFieldsAndArguments) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg", El("HTTPSamplerProxy", "post",
+      "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\">"
+      "<collectionProp name=\"Arguments.arguments\">"
+      "<elementProp name=\"\" elementType=\"HTTPArgument\">"
+      "<boolProp name=\"HTTPArgument.always_encode\">false</boolProp>"
+      "<stringProp name=\"Argument.value\">{\"a\":&#xd;\n1}</stringProp>"
+      "<stringProp name=\"Argument.metadata\">=</stringProp></elementProp>"
+      "</collectionProp></elementProp>"
+      "<stringProp name=\"HTTPSampler.domain\">127.0.0.1</stringProp>"
+      "<stringProp name=\"HTTPSampler.port\">8080</stringProp>"
+      "<stringProp name=\"HTTPSampler.method\">POST</stringProp>"
+      "<boolProp name=\"HTTPSampler.postBodyRaw\">true</boolProp>"
+      "<stringProp name=\"HTTPSampler.follow_redirects\">false</stringProp>"))));
+  const HttpSampler& s = c.plan.thread_groups()[0]->children.at(0)->As<HttpSampler>();
+  EXPECT_EQ(s.http.domain.text, "127.0.0.1");
+  EXPECT_EQ(s.http.port.text, "8080");
+  EXPECT_EQ(s.http.method.text, "POST");
+  EXPECT_TRUE(s.http.post_body_raw);
+  EXPECT_FALSE(s.http.follow_redirects);  // boolean stored as stringProp
+  ASSERT_EQ(s.http.arguments.size(), 1u);
+  EXPECT_EQ(s.http.arguments[0].value.text, "{\"a\":\r\n1}");
+}
+
+TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {
+  auto csv = [](const std::string& name, const std::string& mode) {
+    return El("CSVDataSet", name,
+              "<stringProp name=\"filename\">data.csv</stringProp>"
+              "<stringProp name=\"delimiter\">\\t</stringProp>"
+              "<stringProp name=\"shareMode\">" + mode + "</stringProp>");
+  };
+  CompiledPlan c = Compile(PlanXml(Tg("tg", csv("a", "All threads") + csv("b", "shareMode.group") +
+                                                csv("c", "Current thread") + csv("d", "mykey"))));
+  const Node& tg = *c.plan.thread_groups()[0];
+  ASSERT_EQ(tg.elements.size(), 4u);
+  EXPECT_EQ(tg.elements[0]->As<CsvDataSet>().share_mode, CsvDataSet::ShareMode::kAll);
+  EXPECT_EQ(tg.elements[0]->As<CsvDataSet>().delimiter, "\t");
+  EXPECT_EQ(tg.elements[1]->As<CsvDataSet>().share_mode, CsvDataSet::ShareMode::kGroup);
+  EXPECT_EQ(tg.elements[2]->As<CsvDataSet>().share_mode, CsvDataSet::ShareMode::kThread);
+  EXPECT_EQ(tg.elements[3]->As<CsvDataSet>().share_mode, CsvDataSet::ShareMode::kAll);
+  ASSERT_EQ(c.plan.data_files.size(), 4u);
+  EXPECT_EQ(c.plan.data_files[0].share_mode, "shareMode.all");
+  EXPECT_EQ(c.plan.data_files[0].delimiter, "\\t");
+  EXPECT_EQ(c.plan.data_files[2].share_mode, "shareMode.thread");
+  ASSERT_EQ(c.plan.problems.size(), 1u);  // the custom key is worth a warning
+  EXPECT_EQ(c.plan.problems[0].severity, Problem::Severity::kWarning);
+}
+
+TEST(PlanCompilerTest, BadLiteralNumbersAreErrorsWithLines) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg", "", "<stringProp name=\"ThreadGroup.num_threads\">ten</stringProp>")));
+  ASSERT_EQ(c.plan.problems.size(), 1u);
+  EXPECT_EQ(c.plan.problems[0].message,
+            "ThreadGroup 'tg': ThreadGroup.num_threads 'ten' is not a whole number");
+  EXPECT_EQ(c.plan.problems[0].line, 5);
+  EXPECT_FALSE(c.plan.runnable());
+}
+
+TEST(PlanCompilerTest, PlanWithoutThreadGroupsIsNotRunnable) {
+  CompiledPlan c = Compile(PlanXml(Http("orphan", "/")));
+  EXPECT_FALSE(c.plan.runnable());
+  ASSERT_EQ(c.plan.problems.size(), 2u);
+  EXPECT_EQ(c.plan.problems[0].message, "HTTPSamplerProxy 'orphan' is outside any thread group, so it never runs");
+}
+
+TEST(PlanCompilerTest, ControllersAndTheirSettings) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg",
+      El("LoopController", "loop", "<intProp name=\"LoopController.loops\">3</intProp>") +
+      El("IfController", "if", "<stringProp name=\"IfController.condition\">${ok}</stringProp>"
+                               "<boolProp name=\"IfController.useExpression\">true</boolProp>") +
+      El("TransactionController", "tx", "<boolProp name=\"TransactionController.parent\">true</boolProp>") +
+      El("ThroughputController", "tp", "<intProp name=\"ThroughputController.style\">1</intProp>"
+         "<FloatProperty><name>ThroughputController.percentThroughput</name><value>25.0</value></FloatProperty>") +
+      El("RunTime", "rt", "<stringProp name=\"RunTime.seconds\">5</stringProp>"))));
+  const Node& tg = *c.plan.thread_groups()[0];
+  ASSERT_EQ(tg.children.size(), 5u);
+  EXPECT_EQ(Child(tg, 0).As<LoopController>().loops.text, "3");
+  EXPECT_TRUE(Child(tg, 1).As<IfController>().use_expression);
+  EXPECT_EQ(Child(tg, 1).As<IfController>().condition.text, "${ok}");
+  EXPECT_TRUE(Child(tg, 2).As<TransactionController>().generate_parent_sample);
+  EXPECT_EQ(Child(tg, 3).As<ThroughputController>().style, ThroughputController::Style::kPercentExecutions);
+  EXPECT_EQ(Child(tg, 3).As<ThroughputController>().percent_throughput.text, "25.0");
+  EXPECT_EQ(Child(tg, 4).kind, ElementKind::kRuntimeController);
+  EXPECT_STREQ(KindName(Child(tg, 4).kind), "runtime");
+}
+
+TEST(PlanCompilerTest, ClassifiesPluginsByName) {
+  TestElement e;
+  e.testclass = "kg.apc.jmeter.threads.UltimateThreadGroup";
+  EXPECT_EQ(ClassifyElement(e).role, Role::kThreadGroup);
+  EXPECT_FALSE(ClassifyElement(e).supported);
+  e.testclass = "vn.zalopay.benchmark.GRPCSampler";
+  EXPECT_EQ(ClassifyElement(e).role, Role::kSampler);
+  e.testclass = "kg.apc.jmeter.perfmon.PerfMonCollector";
+  EXPECT_EQ(ClassifyElement(e).role, Role::kListener);
+  EXPECT_TRUE(ClassifyElement(e).supported);  // ignored, not unsupported
+  e.testclass = "BeanShellListener";
+  EXPECT_FALSE(ClassifyElement(e).supported);
+}
+
+}  // namespace
+}  // namespace barrage

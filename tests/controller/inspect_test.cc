@@ -1,0 +1,122 @@
+#include "controller/inspect.h"
+
+#include <gtest/gtest.h>
+
+#include "common/jmx_parser.h"
+
+namespace barrage {
+namespace {
+
+using nlohmann::json;
+
+json Inspect(const std::string& body) {
+  std::string xml =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
+      "<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/><hashTree>\n" + body +
+      "</hashTree></hashTree></jmeterTestPlan>\n";
+  Result<HashTree> tree = ParseJmx(xml, "p.jmx");
+  EXPECT_TRUE(tree.ok()) << tree.status().message();
+  return BuildInspectReport(CompilePlan(std::move(tree).value()));
+}
+
+const char kDefaults[] =
+    "<ConfigTestElement testclass=\"ConfigTestElement\" testname=\"defaults\">"
+    "<stringProp name=\"HTTPSampler.domain\">127.0.0.1</stringProp>"
+    "<stringProp name=\"HTTPSampler.port\">8080</stringProp>"
+    "<stringProp name=\"HTTPSampler.protocol\">https</stringProp></ConfigTestElement><hashTree/>\n";
+
+TEST(InspectTest, ThreadGroupNumbersAndExpressions) {
+  json r = Inspect(
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"users\">"
+      "<stringProp name=\"ThreadGroup.num_threads\">${__P(users,10)}</stringProp>"
+      "<stringProp name=\"ThreadGroup.ramp_time\">30</stringProp>"
+      "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
+      "<intProp name=\"LoopController.loops\">-1</intProp></elementProp>"
+      "<boolProp name=\"ThreadGroup.scheduler\">true</boolProp>"
+      "<stringProp name=\"ThreadGroup.duration\">300</stringProp>"
+      "<stringProp name=\"ThreadGroup.delay\"></stringProp>"
+      "</ThreadGroup><hashTree/>\n");
+  ASSERT_EQ(r["thread_groups"].size(), 1u);
+  const json& tg = r["thread_groups"][0];
+  EXPECT_EQ(tg["name"], "users");
+  EXPECT_EQ(tg["kind"], "thread_group");
+  EXPECT_EQ(tg["num_threads"], "${__P(users,10)}");
+  EXPECT_EQ(tg["ramp_time"], 30);
+  EXPECT_EQ(tg["loops"], -1);
+  EXPECT_EQ(tg["duration"], 300);
+  EXPECT_TRUE(tg["delay"].is_null());
+  EXPECT_EQ(r["functions"], json::array({"__P"}));
+  EXPECT_EQ(r["runnable"], true);
+}
+
+TEST(InspectTest, SamplerUrlTemplatesMergeDefaultsInScope) {
+  json r = Inspect(std::string(kDefaults) +
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"get\">"
+      "<stringProp name=\"HTTPSampler.path\">/items/${id}</stringProp>"
+      "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
+      "<elementProp name=\"q\" elementType=\"HTTPArgument\"><stringProp name=\"Argument.name\">q</stringProp>"
+      "<stringProp name=\"Argument.value\">a b</stringProp></elementProp></collectionProp></elementProp>"
+      "</HTTPSamplerProxy><hashTree/>\n"
+      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"post\">"
+      "<stringProp name=\"HTTPSampler.domain\">example.test</stringProp>"
+      "<stringProp name=\"HTTPSampler.method\">POST</stringProp>"
+      "<stringProp name=\"HTTPSampler.path\">login</stringProp></HTTPSamplerProxy><hashTree/>\n"
+      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"full\">"
+      "<stringProp name=\"HTTPSampler.path\">http://127.0.0.2:9000/x</stringProp></HTTPSamplerProxy><hashTree/>\n"
+      "<DebugSampler testclass=\"DebugSampler\" testname=\"dbg\"/><hashTree/>\n"
+      "</hashTree>\n");
+  ASSERT_EQ(r["samplers"].size(), 4u);
+  EXPECT_EQ(r["samplers"][0]["method"], "GET");
+  EXPECT_EQ(r["samplers"][0]["url"], "https://127.0.0.1:8080/items/${id}?q=a b");
+  EXPECT_EQ(r["samplers"][0]["kind"], "http");
+  EXPECT_EQ(r["samplers"][1]["method"], "POST");
+  EXPECT_EQ(r["samplers"][1]["url"], "https://example.test:8080/login");
+  EXPECT_EQ(r["samplers"][2]["url"], "http://127.0.0.2:9000/x");
+  EXPECT_EQ(r["samplers"][3]["kind"], "debug");
+  EXPECT_TRUE(r["samplers"][3]["method"].is_null());
+}
+
+TEST(InspectTest, ModuleTargetsListedOnce) {
+  const std::string path =
+      "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
+      "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">frag</stringProp></collectionProp>";
+  json r = Inspect(
+      "<TestFragmentController testclass=\"TestFragmentController\" testname=\"frag\"/><hashTree>\n"
+      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"shared\"/><hashTree/></hashTree>\n"
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+      "<ModuleController testclass=\"ModuleController\" testname=\"m1\">" + path + "</ModuleController><hashTree/>\n"
+      "<ModuleController testclass=\"ModuleController\" testname=\"m2\">" + path + "</ModuleController><hashTree/>\n"
+      "</hashTree>\n");
+  ASSERT_EQ(r["samplers"].size(), 1u);
+  EXPECT_EQ(r["samplers"][0]["name"], "shared");
+  EXPECT_EQ(r["runnable"], true);
+}
+
+TEST(InspectTest, UnsupportedProblemsAndDataFiles) {
+  json r = Inspect(
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+      "<CSVDataSet testclass=\"CSVDataSet\" testname=\"users\">"
+      "<stringProp name=\"filename\">users.csv</stringProp>"
+      "<stringProp name=\"variableNames\">user,pass</stringProp>"
+      "<stringProp name=\"shareMode\">All threads</stringProp></CSVDataSet><hashTree/>\n"
+      "<JDBCSampler testclass=\"JDBCSampler\" testname=\"db\"/><hashTree/>\n"
+      "</hashTree>\n");
+  ASSERT_EQ(r["data_files"].size(), 1u);
+  EXPECT_EQ(r["data_files"][0]["filename"], "users.csv");
+  EXPECT_EQ(r["data_files"][0]["variable_names"], "user,pass");
+  EXPECT_EQ(r["data_files"][0]["delimiter"], ",");
+  EXPECT_EQ(r["data_files"][0]["share_mode"], "shareMode.all");
+  ASSERT_EQ(r["unsupported"].size(), 1u);
+  EXPECT_EQ(r["unsupported"][0], (json{{"testclass", "JDBCSampler"}, {"name", "db"}, {"line", 5}}));
+  ASSERT_EQ(r["samplers"].size(), 1u);
+  EXPECT_EQ(r["samplers"][0]["kind"], "JDBCSampler");
+  EXPECT_EQ(r["samplers"][0]["supported"], false);
+  EXPECT_EQ(r["runnable"], false);
+  std::string text = RenderInspectText(r);
+  EXPECT_NE(text.find("line 5: JDBCSampler 'db'"), std::string::npos) << text;
+  EXPECT_NE(text.find("Verdict: NOT runnable"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace barrage
