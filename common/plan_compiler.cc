@@ -570,7 +570,8 @@ class Compiler {
   }
 
   // JMeter's ModuleController.traverse: path[0] is the GUI tree's root, path[1] the Test
-  // Plan; then names downwards among enabled elements. The last match wins.
+  // Plan; then names downwards among enabled elements. The last match wins; a Module
+  // Controller is never a target (real plans name a module after the controller it runs).
   const TestElement* FindModuleTarget(const std::vector<std::string>& path) {
     const TestElement* found = nullptr;
     std::function<void(const std::vector<TestElement>&, size_t)> walk =
@@ -578,7 +579,9 @@ class Compiler {
           if (depth >= path.size()) return;
           for (const TestElement& c : level) {
             if (!c.enabled || c.testname != path[depth]) continue;
-            if (depth + 1 == path.size()) found = &c;
+            if (depth + 1 == path.size() && ClassifyElement(c).testclass != "ModuleController") {
+              found = &c;
+            }
             walk(c.children, depth + 1);
           }
         };
@@ -590,7 +593,8 @@ class Compiler {
     std::string joined;
     for (const std::string& p : module->node_path) joined += (joined.empty() ? "" : " > ") + p;
     if (module->node_path.size() < 2) {
-      Error("Module Controller '" + e.testname + "' has no target selected", e.line);
+      Warning("Module Controller '" + e.testname + "' has no target selected and does nothing",
+              e.line);
       return;
     }
     const TestElement* target = FindModuleTarget(module->node_path);

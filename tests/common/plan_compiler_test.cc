@@ -179,11 +179,31 @@ TEST(PlanCompilerTest, ModuleControllerErrors) {
   EXPECT_EQ(missing.plan.problems[0].line, 7);
   EXPECT_FALSE(missing.plan.runnable());
 
+  CompiledPlan none = Compile(PlanXml(Tg("tg", El("ModuleController", "m"))));
+  ASSERT_EQ(none.plan.problems.size(), 1u);
+  EXPECT_EQ(none.plan.problems[0].severity, Problem::Severity::kWarning);
+  EXPECT_EQ(none.plan.problems[0].message, "Module Controller 'm' has no target selected and does nothing");
+
   CompiledPlan loop = Compile(PlanXml(Tg("tg", El("GenericController", "c", "",
                                                   El("ModuleController", "m", path("c"))))));
   ASSERT_EQ(loop.plan.problems.size(), 1u);
   EXPECT_EQ(loop.plan.problems[0].message,
             "Module Controller 'm' includes itself through Test Plan > Plan > tg > c");
+}
+
+TEST(PlanCompilerTest, ModuleNamedLikeItsTargetResolvesToTheController) {
+  // Seen in real plans: the module carries its target's name, so the path matches both.
+  CompiledPlan c = Compile(PlanXml(Tg("tg",
+      El("GenericController", "reset", "", Http("r", "/r")) +
+      El("ModuleController", "reset",
+         "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
+         "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">tg</stringProp>"
+         "<stringProp name=\"4\">reset</stringProp></collectionProp>"))));
+  EXPECT_TRUE(c.plan.problems.empty()) << c.plan.problems[0].message;
+  const Node& module = Child(*c.plan.thread_groups()[0], 1);
+  ASSERT_EQ(module.children.size(), 1u);
+  EXPECT_EQ(Child(module, 0).kind, ElementKind::kSimpleController);
+  EXPECT_EQ(Child(Child(module, 0), 0).name, "r");
 }
 
 TEST(PlanCompilerTest, HttpSamplerFieldsAndArguments) {
