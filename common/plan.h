@@ -21,12 +21,17 @@
 #include <vector>
 
 #include "common/hash_tree.h"
+#include "common/template.h"
 
 namespace barrage {
 
-// A property value as written in the plan: a literal or a `${...}` template.
+// A property value as written in the plan: a literal or a `${...}` template, parsed once
+// at compile time (Value::Of) so virtual users only evaluate it.
 struct Value {
   std::string text;
+  std::shared_ptr<const Template> parsed;  // set when `text` holds a reference
+
+  static Value Of(std::string text);
   bool dynamic() const { return text.find("${") != std::string::npos; }
   bool empty() const { return text.empty(); }
 };

@@ -291,6 +291,14 @@ ElementClass ClassifyElement(const TestElement& element) {
   return out;
 }
 
+Value Value::Of(std::string text) {
+  Value v;
+  // Also kept when the parse is literal: escapes (\${x}) make it differ from the text.
+  if (text.find("${") != std::string::npos) v.parsed = std::make_shared<Template>(ParseTemplate(text));
+  v.text = std::move(text);
+  return v;
+}
+
 bool Plan::has_errors() const {
   return std::any_of(problems.begin(), problems.end(),
                      [](const Problem& p) { return p.severity == Problem::Severity::kError; });
@@ -311,11 +319,11 @@ std::vector<const ThreadGroup*> Plan::thread_groups() const {
 namespace {
 
 Value V(const TestElement& e, std::string_view name, std::string_view def = "") {
-  return Value{e.GetString(name, def)};
+  return Value::Of(e.GetString(name, def));
 }
 
 Value V(const Property& p, std::string_view name, std::string_view def = "") {
-  return Value{p.GetString(name, def)};
+  return Value::Of(p.GetString(name, def));
 }
 
 // The elementProp members of a collectionProp (skipping anything else).
@@ -843,7 +851,7 @@ class Compiler {
         if (const Property* values = e.Find("UserParameters.thread_values")) {
           for (const Property& user : values->items) {
             std::vector<Value> row;
-            for (const Property& p : user.items) row.push_back(Value{p.value});
+            for (const Property& p : user.items) row.push_back(Value::Of(p.value));
             n->thread_values.push_back(std::move(row));
           }
         }
@@ -894,7 +902,7 @@ class Compiler {
                                             .value_or(ResponseAssertion::kContains));
         // "Asserion" is JMeter's own spelling of the key.
         if (const Property* strings = e.Find("Asserion.test_strings")) {
-          for (const Property& p : strings->items) n->test_strings.push_back(Value{p.value});
+          for (const Property& p : strings->items) n->test_strings.push_back(Value::Of(p.value));
         }
         n->assume_success = e.GetBool("Assertion.assume_success", false);
         n->custom_message = V(e, "Assertion.custom_message");
@@ -936,7 +944,7 @@ class Compiler {
     n->num_threads = V(e, "ThreadGroup.num_threads", "1");
     n->ramp_time = V(e, "ThreadGroup.ramp_time", "1");
     const Property* loop = e.Find("ThreadGroup.main_controller");
-    n->loops = Value{loop ? loop->GetString("LoopController.loops", "1") : "1"};
+    n->loops = Value::Of(loop ? loop->GetString("LoopController.loops", "1") : "1");
     n->scheduler = e.GetBool("ThreadGroup.scheduler", false);
     n->duration = V(e, "ThreadGroup.duration");
     n->delay = V(e, "ThreadGroup.delay");

@@ -43,7 +43,7 @@ run() {
 run cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBARRAGE_FUZZ=ON
 run ninja -C "$build" jmx_parser_fuzz
-run cmake -DFUZZER="$build/tests/fuzz/jmx_parser_fuzz" -DWORK_DIR="$build/fuzz-run" \
+run cmake -DFUZZER="$build/bin/jmx_parser_fuzz" -DWORK_DIR="$build/fuzz-run" \
   -DSEED_DIR="$root/tests/fuzz/seeds" -DJMX_CORPUS_DIR="$root/../shared/jmx-corpus" \
   -DREGRESSION_DIR="$root/tests/fuzz/regressions" -DDICT="$root/tests/fuzz/jmx.dict" \
   -DSECONDS="$seconds" -P "$root/tests/fuzz/run_fuzzer.cmake"

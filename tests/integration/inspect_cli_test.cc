@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +43,7 @@ struct ProcessResult {
 
 // Starts `argv` with stdin from /dev/null, collects stdout and stderr until it exits, and
 // kills it (by PID) if it is still running after `timeout`.
-ProcessResult Run(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   ProcessResult result;
   int out_pipe[2];
   int err_pipe[2];
@@ -73,8 +73,8 @@ ProcessResult Run(const std::vector<std::string>& args, std::chrono::millisecond
     return result;
   }
   // The pidfd becomes readable when the child exits, so one poll() waits for output, exit
-  // and the deadline together.
-  int pidfd = pidfd_open(pid, 0);
+  // and the deadline together. (The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) ADD_FAILURE() << "pidfd_open: " << std::strerror(errno);
 
   const steady_clock::time_point deadline = start + timeout;
@@ -182,7 +182,7 @@ class InspectCliTest : public ::testing::Test {
 
   static ProcessResult Inspect(const std::string& plan,
                                std::chrono::milliseconds timeout = kTimeout) {
-    return Run({BARRAGE_BINARY, "inspect", plan}, timeout);
+    return RunProcess({BARRAGE_BINARY, "inspect", plan}, timeout);
   }
 
   fs::path dir_;
@@ -314,7 +314,7 @@ TEST_F(InspectCliTest, DirectoryAsPlanIsRejectedNamingIt) {
 }
 
 TEST_F(InspectCliTest, InspectWithoutPlanPrintsUsage) {
-  ProcessResult r = Run({BARRAGE_BINARY, "inspect"}, kTimeout);
+  ProcessResult r = RunProcess({BARRAGE_BINARY, "inspect"}, kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
@@ -335,7 +335,7 @@ TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
 
   for (const fs::path& path : plans) {
     SCOPED_TRACE(path.string());
-    ProcessResult json_run = Run({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
+    ProcessResult json_run = RunProcess({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
     ASSERT_FALSE(json_run.timed_out) << "--json took over " << kCorpusTimeout.count() << " s";
     ASSERT_TRUE(json_run.exit_code == 0 || json_run.exit_code == 2)
         << "exit " << json_run.exit_code << " signal " << json_run.term_signal << "\n" << json_run.err;
@@ -349,7 +349,7 @@ TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
     ASSERT_TRUE(report["runnable"].is_boolean());
     EXPECT_EQ(json_run.exit_code, report["runnable"].get<bool>() ? 0 : 2);
 
-    ProcessResult text_run = Run({BARRAGE_BINARY, "inspect", path.string()}, kCorpusTimeout);
+    ProcessResult text_run = RunProcess({BARRAGE_BINARY, "inspect", path.string()}, kCorpusTimeout);
     ASSERT_FALSE(text_run.timed_out) << "text inspect took over " << kCorpusTimeout.count() << " s";
     EXPECT_EQ(text_run.exit_code, json_run.exit_code) << text_run.err;
     EXPECT_NE(text_run.out.find("Verdict: "), std::string::npos);
