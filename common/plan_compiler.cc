@@ -441,6 +441,7 @@ class Compiler {
     if (!tp->enabled) Warning("the TestPlan is disabled; JMeter runs it anyway", tp->line);
     List(*tp);
     CompileTestPlan(*tp);
+    NumberThreadGroups();
     ResolveScopes(plan_.root.get());
     for (auto& f : plan_.fragments) ResolveScopes(f.get());
     if (plan_.thread_groups().empty()) {
@@ -502,12 +503,11 @@ class Compiler {
     root->serialize_thread_groups = tp.GetBool("TestPlan.serialize_threadgroups", false);
     root->teardown_on_shutdown = tp.GetBool("TestPlan.tearDown_on_shutdown", true);
     root->functional_mode = tp.GetBool("TestPlan.functional_mode", false);
-    int group_number = 0;
     for (const TestElement& c : tp.children) {
       if (!c.enabled) continue;
       ElementClass cls = ClassifyElement(c);
       if (cls.role == Role::kThreadGroup && cls.supported) {
-        CompileChild(c, root.get(), &group_number);
+        CompileChild(c, root.get());
       } else if (cls.testclass == "TestFragmentController") {
         auto fragment = std::make_unique<Node>(ElementKind::kSimpleController);
         Fill(fragment.get(), c, root.get());
@@ -516,10 +516,22 @@ class Compiler {
       } else if (cls.role == Role::kSampler || cls.role == Role::kController) {
         Warning(Describe(c) + " is outside any thread group, so it never runs", c.line);
       } else {
-        CompileChild(c, root.get(), &group_number);
+        CompileChild(c, root.get());
       }
     }
     plan_.root = std::move(root);
+  }
+
+  // JMeter numbers thread groups in the order it starts them (StandardJMeterEngine): all
+  // setUp groups, then the regular ones, then the tearDown groups; thread names use it.
+  void NumberThreadGroups() {
+    int number = 0;
+    for (ElementKind kind : {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup,
+                             ElementKind::kPostThreadGroup}) {
+      for (auto& child : plan_.root->children) {
+        if (child->kind == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
+      }
+    }
   }
 
   static void Fill(Node* n, const TestElement& e, const Node* parent) {
@@ -530,14 +542,13 @@ class Compiler {
   }
 
   void CompileChildren(const TestElement& e, Node* parent) {
-    int unused = 0;
     for (const TestElement& c : e.children) {
-      if (c.enabled) CompileChild(c, parent, &unused);
+      if (c.enabled) CompileChild(c, parent);
     }
   }
 
   // Compiles `e` and attaches it to `parent` (as a runnable child or a scoped element).
-  void CompileChild(const TestElement& e, Node* parent, int* group_number) {
+  void CompileChild(const TestElement& e, Node* parent) {
     ElementClass cls = ClassifyElement(e);
     if (!cls.supported || cls.role == Role::kListener || cls.role == Role::kNonTest) return;
     std::unique_ptr<Node> node = Make(cls.kind, e);
@@ -549,7 +560,6 @@ class Compiler {
         Error(Describe(e) + " must be a direct child of the Test Plan", e.line);
         return;
       }
-      static_cast<ThreadGroup*>(node.get())->group_number = ++*group_number;
     }
     if (cat == Category::kSampler && parent->kind == ElementKind::kTestPlan) return;
     if (cat == Category::kSampler || cat == Category::kController || cat == Category::kThreadGroup) {
@@ -624,8 +634,7 @@ class Compiler {
     }
     module->target = target;
     module_stack_.push_back(target);
-    int unused = 0;
-    CompileChild(*target, module, &unused);
+    CompileChild(*target, module);
     module_stack_.pop_back();
   }
 
