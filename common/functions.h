@@ -2,11 +2,19 @@
 //
 // Semantics follow JMeter: `${name}` gives the variable's value, or stays `${name}` as
 // written when the variable is not set; functions are evaluated innermost first; an unknown
-// function stays as written. Supported functions: __P, __property, __setProperty, __Random,
-// __RandomString, __threadNum, __counter, __time, __timeShift, __UUID, __intSum, __longSum,
-// __urlencode, __urldecode, __V, __evalVar, __split, __char, __StringFromFile,
-// __FileToString, __machineName, __TestPlanName; script functions (__jexl2/__jexl3/
-// __groovy/__javaScript) only for one-line comparisons (EvaluateScript below).
+// function stays as written (JMeter reads it as a variable named up to the first '}', so
+// in `${__f(${a},${__g()})}` the `${__g()}` after that brace is still evaluated); a call
+// with the wrong number of arguments, or arguments a function rejects (`__Random(a,3)`),
+// stays as written too. Arguments a function names a variable with are trimmed where JMeter
+// trims them, and every function with such an argument also stores its result there.
+// Relative file names resolve against RunContext::base_dir.
+//
+// Supported functions: __P, __property, __setProperty, __Random, __RandomString,
+// __threadNum, __counter, __time, __timeShift, __UUID, __intSum, __longSum, __urlencode,
+// __urldecode, __V, __evalVar, __split, __char, __StringFromFile, __FileToString,
+// __machineName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/__javaScript)
+// only for one-line comparisons (EvaluateScript below). __time and __timeShift use
+// DateTimeFormatter patterns, as JMeter 5.5+ does (java_time_format.h).
 //
 // Threading: a ThreadContext belongs to one virtual user (one event-loop thread); the
 // RunContext it points to is shared by all and thread-safe.
@@ -72,11 +80,23 @@ std::string Evaluate(const Value& v, ThreadContext& ctx);
 // Parses and evaluates text that was not parsed ahead (a variable's value for __V/__eval).
 std::string EvaluateText(std::string_view text, ThreadContext& ctx);
 
-// The one-line script expressions plans use in If/While controllers and __jexl3/__groovy:
-// literals ("a", 'a', 12, 1.5, true, false, null), vars.get("x"), props.get("x"),
-// comparisons == != < > <= >= (numeric when both sides are numbers, else string),
-// && || ! and parentheses, and "x".equals("y"). Returns "true"/"false" (or the value of a
-// lone operand); an expression outside this grammar is an Unsupported status naming it.
+// Checks the argument count of every call to a supported function in `t`, nested ones
+// included. JMeter refuses to run a plan with such a call; Evaluate leaves it as written.
+// The message is JMeter's: "__Random called with wrong number of parameters. Actual: 1.
+// Expected: >= 2 and <= 3".
+Status CheckFunctionCalls(const Template& t);
+
+// The one-line script expressions plans use in If/While controllers and in __jexl2/
+// __jexl3/__groovy/__javaScript: literals ("a", 'a' with backslash escapes, 12, -3, 1.5,
+// true, false, null), vars.get("x"), props.get("x"), props.getProperty("x"[, "default"]),
+// a.equals(b), comparisons == != < > <= >= (numeric when both sides are numbers, or one is
+// a number and the other a numeric string; else by string content), JavaScript's strict
+// === !==, && || ! (short-circuit) and parentheses; one trailing ';' is allowed.
+// Returns "true"/"false", or the value of a lone operand (null gives "").
+// Errors: Unsupported when the text is outside this grammar (the message quotes the
+// expression and names what and where), and Evaluate then leaves the call as written;
+// InvalidArgument when evaluation fails (equals on null, an unset `${var}` left in the
+// text), and Evaluate then gives "" as JMeter does after a script error.
 Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx);
 
 // JMeter's If/While condition test: the evaluated text equals "true", ignoring case.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/functions.h"
 #include "common/template.h"
 
 namespace barrage {
@@ -381,8 +382,9 @@ HttpFields ReadHttpFields(const TestElement& e) {
   return h;
 }
 
-SampleScope ReadScope(const TestElement& e) {
-  std::string s = e.GetString("Sample.scope", "parent");
+// "Apply to": extractors store it as Sample.scope, assertions as Assertion.scope.
+SampleScope ReadScope(const TestElement& e, const char* key = "Sample.scope") {
+  std::string s = e.GetString(key, "parent");
   if (s == "children") return SampleScope::kChildren;
   if (s == "all") return SampleScope::kAll;
   if (s == "variable") return SampleScope::kVariable;
@@ -475,7 +477,10 @@ class Compiler {
     for (const Property& p : props) {
       if (p.value.find("${") != std::string::npos) {
         std::set<std::string> vars, fns;
-        CollectReferences(ParseTemplate(p.value), &vars, &fns);
+        Template t = ParseTemplate(p.value);
+        // JMeter refuses a plan that calls a function with the wrong number of arguments.
+        if (Status s = CheckFunctionCalls(t); !s.ok()) Error(s.message(), p.line);
+        CollectReferences(t, &vars, &fns);
         for (const std::string& v : vars) variables_.emplace(v, p.line);
         for (const std::string& f : fns) functions_.emplace(f, p.line);
       }
@@ -803,7 +808,7 @@ class Compiler {
         n->share_mode = ReadShareMode(n->share_mode_text, &known);
         if (!known) {
           Warning(Describe(e) + ": share mode '" + n->share_mode_text +
-                      "' is a custom sharing key; all threads share the file",
+                      "' is a custom sharing key: threads using the same key share one reader",
                   e.line);
         }
         if (n->filename.empty()) Error(Describe(e) + ": no filename", e.line);
@@ -915,14 +920,14 @@ class Compiler {
         }
         n->assume_success = e.GetBool("Assertion.assume_success", false);
         n->custom_message = V(e, "Assertion.custom_message");
-        n->scope = ReadScope(e);
+        n->scope = ReadScope(e, "Assertion.scope");
         n->scope_variable = V(e, "Scope.variable");
         return n;
       }
       case ElementKind::kDurationAssertion: {
         auto n = std::make_unique<DurationAssertion>(kind);
         n->duration_ms = V(e, "DurationAssertion.duration");
-        n->scope = ReadScope(e);
+        n->scope = ReadScope(e, "Assertion.scope");
         return n;
       }
       case ElementKind::kSizeAssertion: {
@@ -930,7 +935,7 @@ class Compiler {
         n->size = V(e, "SizeAssertion.size");
         n->op = static_cast<int>(e.GetInt("SizeAssertion.operator", 3).value_or(3));
         n->test_field = e.GetString("Assertion.test_field", "SizeAssertion.response_network_size");
-        n->scope = ReadScope(e);
+        n->scope = ReadScope(e, "Assertion.scope");
         n->scope_variable = V(e, "Scope.variable");
         return n;
       }

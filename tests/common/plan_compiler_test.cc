@@ -302,6 +302,26 @@ TEST(PlanCompilerTest, ControllersAndTheirSettings) {
   EXPECT_STREQ(KindName(Child(tg, 4).kind), "runtime");
 }
 
+TEST(PlanCompilerTest, AssertionsReadTheirScopeFromAssertionScope) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg", Http("s", "/s",
+      El("ResponseAssertion", "ra", "<stringProp name=\"Assertion.scope\">variable</stringProp>"
+                                    "<stringProp name=\"Scope.variable\">v</stringProp>") +
+      El("RegexExtractor", "rx", "<stringProp name=\"Sample.scope\">all</stringProp>")))));
+  const Sampler& s = c.plan.thread_groups()[0]->children.at(0)->As<Sampler>();
+  EXPECT_EQ(s.scope.assertions.at(0)->As<ResponseAssertion>().scope, SampleScope::kVariable);
+  EXPECT_EQ(s.scope.assertions.at(0)->As<ResponseAssertion>().scope_variable.text, "v");
+  EXPECT_EQ(s.scope.post_processors.at(0)->As<RegexExtractor>().scope, SampleScope::kAll);
+}
+
+TEST(PlanCompilerTest, WrongFunctionArgumentCountIsAnError) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg", Http("s", "/x?r=${__Random(5)}"))));
+  ASSERT_EQ(c.plan.problems.size(), 1u);
+  EXPECT_EQ(c.plan.problems[0].severity, Problem::Severity::kError);
+  EXPECT_EQ(c.plan.problems[0].message,
+            "__Random called with wrong number of parameters. Actual: 1. Expected: >= 2 and <= 3");
+  EXPECT_EQ(c.plan.problems[0].line, 7);  // the sampler's line: its properties share it
+}
+
 TEST(PlanCompilerTest, ClassifiesPluginsByName) {
   TestElement e;
   e.testclass = "kg.apc.jmeter.threads.UltimateThreadGroup";

@@ -22,13 +22,15 @@ namespace {
 constexpr std::string_view kPath = "fuzz.jmx";
 
 [[noreturn]] void Fail(const char* what, const std::string& message) {
-  std::fprintf(stderr, "jmx_parser_fuzz: %s: [%s]\n", what, message.c_str());
+  std::fprintf(stderr, "jmx_parser_fuzz: contract violated: %s: [%s]\n", what, message.c_str());
   std::abort();
 }
 
 void CheckErrorShape(const std::string& message) {
   std::string_view m = message;
-  if (m.substr(0, kPath.size() + 1) != std::string(kPath) + ":") Fail("error does not name the file", message);
+  if (m.substr(0, kPath.size() + 1) != std::string(kPath) + ":") {
+    Fail("error does not name the file", message);
+  }
   m.remove_prefix(kPath.size() + 1);
   size_t digits = m.find_first_not_of("0123456789");
   if (digits == 0 || digits == std::string_view::npos || m.substr(digits, 2) != ": ") {
@@ -50,8 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   barrage::CompiledPlan compiled = barrage::CompilePlan(std::move(tree).value());
   nlohmann::json report = barrage::BuildInspectReport(compiled);
   // What RunInspect prints, in both modes.
-  std::string json_text = report.dump(2);
-  std::string text = barrage::RenderInspectText(report);
-  if (json_text.empty() || text.empty()) std::abort();
+  report.dump(2);
+  barrage::RenderInspectText(report);
   return 0;
 }

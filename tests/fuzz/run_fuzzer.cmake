@@ -37,19 +37,29 @@ if(seeds)
   file(COPY ${seeds} DESTINATION ${corpus})
 endif()
 
-# libFuzzer's own exit codes distinguish nothing useful here: any non-zero is a finding.
+# UBSan reports carry a stack trace; any non-zero exit of the fuzzer is a finding.
 set(env ${CMAKE_COMMAND} -E env UBSAN_OPTIONS=print_stacktrace=1)
 
 if(DEFINED REGRESSION_DIR)
   file(GLOB regressions LIST_DIRECTORIES false ${REGRESSION_DIR}/*)
   list(FILTER regressions EXCLUDE REGEX "/README[^/]*$")
-  if(regressions)
-    list(LENGTH regressions count)
-    message(STATUS "replaying ${count} regression input(s) from ${REGRESSION_DIR}")
-    execute_process(COMMAND ${env} ${FUZZER} -timeout=10 ${regressions} RESULT_VARIABLE rc)
-    if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "a regression input in ${REGRESSION_DIR} fails again (exit ${rc})")
+  set(failing "")
+  foreach(input ${regressions})
+    execute_process(COMMAND ${env} ${FUZZER} -timeout=10 -rss_limit_mb=2048 ${input}
+                    RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE output)
+    if(rc EQUAL 0)
+      message(STATUS "regression passes: ${input}")
+    else()
+      # The sanitizer's summary lines, not its whole stack trace.
+      string(REGEX MATCHALL "[^\n]*(ERROR|SUMMARY|what\\(\\)|contract violated)[^\n]*" summary "${output}")
+      list(JOIN summary "\n    " summary_text)
+      message(STATUS "regression FAILS (exit ${rc}): ${input}\n    ${summary_text}")
+      list(APPEND failing ${input})
     endif()
+  endforeach()
+  if(failing)
+    list(JOIN failing "\n  " failing_text)
+    message(FATAL_ERROR "regression inputs fail:\n  ${failing_text}")
   endif()
 endif()
 

@@ -1,0 +1,172 @@
+#include "controller/jtl_writer.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+namespace barrage {
+namespace {
+
+constexpr size_t kBufferLimit = 1 << 20;
+
+void AppendInt(int64_t v, std::string* out) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v);
+  out->append(digits, end);
+}
+
+// Microseconds to JMeter's whole milliseconds (truncated; negative durations become 0).
+int64_t Ms(int64_t us) { return us > 0 ? us / 1000 : 0; }
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+}  // namespace
+
+std::string_view JtlHeader() {
+  return "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
+         "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect";
+}
+
+void AppendCsvField(std::string_view field, char delimiter, std::string* out) {
+  if (field.find_first_of(std::string_view{"\"\r\n"}) == std::string_view::npos &&
+      field.find(delimiter) == std::string_view::npos) {
+    out->append(field);
+    return;
+  }
+  out->push_back('"');
+  for (char c : field) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendJtlRow(const Sample& s, std::string* out) {
+  constexpr char kDelim = ',';
+  AppendInt(s.timestamp_ms, out);
+  out->push_back(kDelim);
+  AppendInt(Ms(s.elapsed_us), out);
+  out->push_back(kDelim);
+  AppendCsvField(s.label, kDelim, out);
+  out->push_back(kDelim);
+  AppendCsvField(s.response_code, kDelim, out);
+  out->push_back(kDelim);
+  AppendCsvField(s.response_message, kDelim, out);
+  out->push_back(kDelim);
+  AppendCsvField(s.thread_name, kDelim, out);
+  out->push_back(kDelim);
+  AppendCsvField(s.data_type, kDelim, out);
+  out->push_back(kDelim);
+  out->append(s.success ? "true" : "false");
+  out->push_back(kDelim);
+  AppendCsvField(s.failure_message, kDelim, out);
+  out->push_back(kDelim);
+  AppendInt(s.bytes, out);
+  out->push_back(kDelim);
+  AppendInt(s.sent_bytes, out);
+  out->push_back(kDelim);
+  AppendInt(s.grp_threads, out);
+  out->push_back(kDelim);
+  AppendInt(s.all_threads, out);
+  out->push_back(kDelim);
+  AppendCsvField(s.url.empty() ? std::string_view{"null"} : std::string_view{s.url}, kDelim, out);
+  out->push_back(kDelim);
+  AppendInt(Ms(s.latency_us), out);
+  out->push_back(kDelim);
+  AppendInt(Ms(s.idle_us), out);
+  out->push_back(kDelim);
+  AppendInt(Ms(s.connect_us), out);
+  out->push_back('\n');
+}
+
+JtlWriter::JtlWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {
+  buffer_.reserve(kBufferLimit + 4096);
+}
+
+JtlWriter::JtlWriter(JtlWriter&& other) noexcept
+    : path_(std::move(other.path_)),
+      file_(std::exchange(other.file_, nullptr)),
+      buffer_(std::move(other.buffer_)),
+      rows_(other.rows_) {}
+
+JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
+  if (this != &other) {
+    Close();
+    path_ = std::move(other.path_);
+    file_ = std::exchange(other.file_, nullptr);
+    buffer_ = std::move(other.buffer_);
+    rows_ = other.rows_;
+  }
+  return *this;
+}
+
+JtlWriter::~JtlWriter() { Close(); }
+
+Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode) {
+  std::FILE* file = std::fopen(path.c_str(), mode == Mode::kAppend ? "ab" : "wb");
+  if (!file) return Status::IoError("cannot open " + path + " for writing: " + ErrnoText());
+  // Our own buffer does the batching; stdio's would only add a copy.
+  std::setvbuf(file, nullptr, _IONBF, 0);
+  bool needs_header = true;
+  if (mode == Mode::kAppend) {
+    if (std::fseek(file, 0, SEEK_END) != 0) {
+      Status error = Status::IoError("cannot seek in " + path + ": " + ErrnoText());
+      std::fclose(file);
+      return error;
+    }
+    needs_header = std::ftell(file) == 0;
+  }
+  JtlWriter writer(path, file);
+  if (needs_header) {
+    writer.buffer_.append(JtlHeader());
+    writer.buffer_.push_back('\n');
+  }
+  return writer;
+}
+
+Status JtlWriter::Write(const Sample& sample) {
+  if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
+  AppendJtlRow(sample, &buffer_);
+  ++rows_;
+  return FlushIfFull();
+}
+
+Status JtlWriter::Write(const std::vector<Sample>& samples) {
+  if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
+  for (const Sample& s : samples) {
+    AppendJtlRow(s, &buffer_);
+    ++rows_;
+    if (buffer_.size() >= kBufferLimit) {
+      if (Status st = Flush(); !st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+Status JtlWriter::FlushIfFull() { return buffer_.size() >= kBufferLimit ? Flush() : Status::Ok(); }
+
+Status JtlWriter::Flush() {
+  if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
+  if (buffer_.empty()) return Status::Ok();
+  const size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  if (written != buffer_.size()) {
+    Status error = Status::IoError("write to " + path_ + " failed: " + ErrnoText());
+    buffer_.erase(0, written);
+    return error;
+  }
+  buffer_.clear();
+  return Status::Ok();
+}
+
+Status JtlWriter::Close() {
+  if (!file_) return Status::Ok();
+  Status st = Flush();
+  if (std::fclose(file_) != 0 && st.ok()) {
+    st = Status::IoError("close " + path_ + " failed: " + ErrnoText());
+  }
+  file_ = nullptr;
+  return st;
+}
+
+}  // namespace barrage

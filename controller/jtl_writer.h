@@ -1,0 +1,84 @@
+// JTL export: the CSV results file JMeter 5.x writes with its default settings, so JMeter's
+// listeners, its HTML report generator (`jmeter -g`) and other JTL tools read ours.
+//
+// Columns (JMeter 5.x defaults: SampleSaveConfiguration with print_field_names, url,
+// sent_bytes, assertion_results_failure_message, thread_counts, idle_time, connect_time on;
+// order from CSVSaveService.printableFieldNamesToString):
+//   timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,
+//   failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect
+//
+// Times: timeStamp is epoch ms at sample start (sampleresult.timestamp.start=true).
+// elapsed, Latency, IdleTime and Connect are whole milliseconds: our microseconds divided by
+// 1000 and truncated. JMeter itself measures in whole ms (its clock reads truncate to the
+// ms), so truncation is the mapping that gives the numbers JMeter would have written; it
+// never rounds a 0.6 ms response up to 1.
+//
+// Quoting as CSVSaveService.quoteDelimiters: a text field is enclosed in double quotes only
+// when it contains the delimiter, a double quote, CR or LF; embedded quotes are doubled.
+// A sample without a URL writes `null`, as JMeter does (String.valueOf of a null URL, e.g.
+// for Transaction Controller samples). Lines end with "\n" (JMeter's line.separator on
+// Linux).
+//
+// Writes are buffered and reach the file when the buffer fills and on Close(). Not
+// thread-safe: one thread owns a JtlWriter. Every error message names the file.
+#ifndef BARRAGE_CONTROLLER_JTL_WRITER_H_
+#define BARRAGE_CONTROLLER_JTL_WRITER_H_
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sample.h"
+#include "common/status.h"
+
+namespace barrage {
+
+// The header row, without line end.
+std::string_view JtlHeader();
+
+// Appends `field` to `out`, quoted if it contains `delimiter`, '"', CR or LF.
+void AppendCsvField(std::string_view field, char delimiter, std::string* out);
+
+// Appends one JTL row for `sample`, with its "\n".
+void AppendJtlRow(const Sample& sample, std::string* out);
+
+class JtlWriter {
+ public:
+  enum class Mode {
+    kTruncate,  // start a new file with the header row
+    kAppend,    // JMeter's behaviour for an existing results file: add rows at its end, and
+                // write the header only if the file is new or empty
+  };
+
+  // Opens (creates) `path`.
+  static Result<JtlWriter> Open(const std::string& path, Mode mode = Mode::kTruncate);
+
+  JtlWriter(JtlWriter&&) noexcept;
+  JtlWriter& operator=(JtlWriter&&) noexcept;
+  ~JtlWriter();  // closes; an error at that point is lost, so call Close() to see it
+
+  Status Write(const Sample& sample);
+  Status Write(const std::vector<Sample>& samples);
+  // Hands buffered rows to the operating system.
+  Status Flush();
+  // Flushes and closes the file. Further writes fail.
+  Status Close();
+
+  const std::string& path() const { return path_; }
+  uint64_t rows_written() const { return rows_; }
+
+ private:
+  JtlWriter(std::string path, std::FILE* file);
+  Status FlushIfFull();
+
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace barrage
+
+#endif  // BARRAGE_CONTROLLER_JTL_WRITER_H_

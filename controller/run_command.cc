@@ -1,0 +1,252 @@
+#include "controller/run_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/functions.h"
+#include "common/jmx_parser.h"
+#include "common/plan_compiler.h"
+#include "controller/aggregate_report.h"
+#include "controller/cli.h"
+#include "controller/jtl_writer.h"
+#include "controller/results_store.h"
+#include "controller/summariser.h"
+#include "worker/engine.h"
+
+namespace barrage {
+namespace {
+
+// Fans each batch out to the JTL file, the store, the summariser and the report. Called
+// from the engine's collector thread only; read by the caller after the run.
+class RunSink : public SampleSink {
+ public:
+  RunSink(JtlWriter* jtl, ResultsStore* store, int64_t start_ms, int64_t interval_s, bool quiet)
+      : jtl_(jtl), store_(store), summariser_(start_ms, interval_s), quiet_(quiet) {}
+
+  void OnSamples(std::vector<Sample>& batch) override {
+    if (jtl_ && error_.ok()) Keep(jtl_->Write(batch));
+    summariser_.Add(batch);
+    report_.Add(batch);
+    recorded_ += batch.size();
+    if (store_ && error_.ok()) Keep(store_->Append(std::move(batch)));
+    batch.clear();
+  }
+
+  void OnTick(int active, int started, int finished) override {
+    threads_ = {active, started, finished};
+    int64_t now = WallMillisNow();
+    if (quiet_ || !summariser_.ReportDue(now)) return;
+    for (const std::string& line : summariser_.EndInterval(now, threads_)) std::cout << line << "\n";
+    std::cout.flush();
+  }
+
+  void Finish(int active, int started, int finished) {
+    threads_ = {active, started, finished};
+    for (const std::string& line : summariser_.Finish(WallMillisNow(), threads_)) std::cout << line << "\n";
+  }
+
+  const AggregateReport& report() const { return report_; }
+  const Status& error() const { return error_; }
+  uint64_t recorded() const { return recorded_; }
+
+ private:
+  static int64_t WallMillisNow() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  }
+  void Keep(Status s) {
+    if (!s.ok() && error_.ok()) {
+      error_ = std::move(s);
+      std::cerr << "barrage: " << error_.message() << "\n";
+    }
+  }
+
+  JtlWriter* jtl_;
+  ResultsStore* store_;
+  Summariser summariser_;
+  AggregateReport report_;
+  ThreadCounts threads_;
+  bool quiet_;
+  Status error_;
+  uint64_t recorded_ = 0;
+};
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
+  for (const UnsupportedElement& u : compiled.plan.unsupported) {
+    std::cerr << path << ":" << u.line << ": unsupported: " << u.testclass << " '" << u.name << "'\n";
+  }
+  for (const Problem& p : compiled.plan.problems) {
+    if (p.severity == Problem::Severity::kInfo) continue;
+    std::cerr << path << ":" << p.line << ": " << SeverityName(p.severity) << ": " << p.message << "\n";
+  }
+}
+
+}  // namespace
+
+int RunPlan(const RunOptions& options) {
+  Result<HashTree> tree = ParseJmxFile(options.plan_path);
+  if (!tree.ok()) {
+    std::cerr << "barrage: " << tree.status().message() << "\n";
+    return kExitUsage;
+  }
+  CompiledPlan compiled = CompilePlan(std::move(tree).value());
+  const Plan& plan = compiled.plan;
+  if (plan.has_errors() || (!plan.unsupported.empty() && !options.skip_unsupported)) {
+    PrintPlanProblems(compiled, options.plan_path);
+    std::cerr << "barrage: " << options.plan_path << ": the plan cannot run"
+              << (plan.has_errors() ? "" : " (pass --skip-unsupported to run without the unsupported elements)")
+              << "\n";
+    return kExitUsage;
+  }
+  if (!plan.unsupported.empty()) {
+    std::cerr << "barrage: skipping " << plan.unsupported.size() << " unsupported element(s)\n";
+  }
+
+  RunContext run;
+  std::filesystem::path plan_fs(options.plan_path);
+  run.test_plan_file = plan_fs.filename().string();
+  run.base_dir = plan_fs.has_parent_path() ? plan_fs.parent_path().string() : ".";
+  run.machine_name = HostName();
+  for (const std::string& file : options.property_files) {
+    Status s = run.properties.LoadFile(file);
+    if (!s.ok()) {
+      std::cerr << "barrage: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  for (const std::string& kv : options.properties) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "barrage: -J" << kv << ": expected name=value\n";
+      return kExitUsage;
+    }
+    run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+
+  std::optional<JtlWriter> jtl;
+  if (!options.jtl_path.empty()) {
+    Result<JtlWriter> w = JtlWriter::Open(options.jtl_path, JtlWriter::Mode::kAppend);
+    if (!w.ok()) {
+      std::cerr << "barrage: " << w.status().message() << "\n";
+      return kExitRuntimeFailure;
+    }
+    jtl.emplace(std::move(w).value());
+  }
+  Result<ResultsStore> store_r = ResultsStore::Open(options.db_path);
+  if (!store_r.ok()) {
+    std::cerr << "barrage: " << store_r.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  ResultsStore store = std::move(store_r).value();
+  if (Result<int> marked = store.MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
+    std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
+  }
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t start_ms = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  Result<int64_t> execution = store.BeginExecution({options.plan_path, plan.root->name, start_ms});
+  if (!execution.ok()) {
+    std::cerr << "barrage: " << execution.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+
+  // Signals go to a dedicated thread (blocked everywhere else, before any thread starts).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  RunSink sink(jtl ? &*jtl : nullptr, &store, start_ms, options.summary_interval_s, options.quiet);
+  EngineOptions eo;
+  eo.event_loops = options.event_loops;
+  eo.max_duration_ms = options.duration_s * 1000;
+  Engine engine(plan, &run, eo, &sink);
+  Status prepared = engine.Prepare();
+  if (!prepared.ok()) {
+    std::cerr << "barrage: " << options.plan_path << ": " << prepared.message() << "\n";
+    (void)store.Finish(ExecutionStatus::kErrored, start_ms);
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+    return kExitUsage;
+  }
+
+  std::atomic<bool> done{false};
+  std::atomic<bool> interrupted{false};
+  std::thread signal_thread([&] {
+    int presses = 0;
+    while (!done.load()) {
+      timespec wait{0, 200 * 1000 * 1000};
+      int sig = sigtimedwait(&signals, nullptr, &wait);
+      if (sig < 0) continue;
+      interrupted = true;
+      if (++presses == 1) {
+        std::cerr << "\nbarrage: stopping gracefully (Ctrl-C again to stop now)\n";
+        engine.Stop(false);
+      } else {
+        std::cerr << "barrage: stopping now\n";
+        engine.Stop(true);
+      }
+    }
+  });
+
+  std::cout << "barrage: run " << *execution << " of " << options.plan_path << " started\n" << std::flush;
+  Status ran = engine.Run();
+  done = true;
+  signal_thread.join();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+
+  EngineCounters counters = engine.counters();
+  sink.Finish(0, counters.started_threads, counters.finished_threads);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t end_ms = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+
+  int exit_code = kExitOk;
+  ExecutionStatus status = interrupted ? ExecutionStatus::kAborted : ExecutionStatus::kPassed;
+  if (!ran.ok()) {
+    std::cerr << "barrage: " << ran.message() << "\n";
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  }
+  if (jtl) {
+    if (Status s = jtl->Close(); !s.ok()) {
+      std::cerr << "barrage: " << s.message() << "\n";
+      exit_code = kExitRuntimeFailure;
+    }
+  }
+  if (!sink.error().ok()) {
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  }
+  if (Status s = store.Finish(status, end_ms); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    exit_code = kExitRuntimeFailure;
+  }
+  if (Status s = store.Close(); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    exit_code = kExitRuntimeFailure;
+  }
+  std::cout << "\n" << AggregateReportText(sink.report().Rows());
+  std::cout << "barrage: run " << *execution << " " << ExecutionStatusName(status) << ": "
+            << counters.samples << " samples, " << counters.errors << " errors"
+            << (options.jtl_path.empty() ? "" : ", JTL " + options.jtl_path) << ", store "
+            << options.db_path << "\n";
+  return exit_code;
+}
+
+}  // namespace barrage

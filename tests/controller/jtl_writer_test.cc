@@ -1,0 +1,183 @@
+#include "controller/jtl_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/controller/temp_dir.h"
+
+namespace barrage {
+namespace {
+
+Sample HelloSample() {
+  Sample s;
+  s.timestamp_ms = 1795705931651;
+  s.elapsed_us = 73'999;  // 73.999 ms -> 73
+  s.latency_us = 72'500;
+  s.connect_us = 1'200;
+  s.idle_us = 0;
+  s.bytes = 331;
+  s.sent_bytes = 118;
+  s.grp_threads = 3;
+  s.all_threads = 5;
+  s.success = true;
+  s.label = "hello";
+  s.response_code = "200";
+  s.response_message = "OK";
+  s.thread_name = "tg 1-2";
+  s.data_type = "text";
+  s.url = "http://127.0.0.1:8080/hello.txt";
+  return s;
+}
+
+std::string Row(const Sample& s) {
+  std::string out;
+  AppendJtlRow(s, &out);
+  return out;
+}
+
+std::string Quoted(std::string_view field) {
+  std::string out;
+  AppendCsvField(field, ',', &out);
+  return out;
+}
+
+TEST(JtlWriterTest, HeaderIsJMeter5DefaultColumns) {
+  EXPECT_EQ(JtlHeader(),
+            "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
+            "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect");
+}
+
+TEST(JtlWriterTest, RowHasSeventeenFieldsWithTruncatedMilliseconds) {
+  EXPECT_EQ(Row(HelloSample()),
+            "1795705931651,73,hello,200,OK,tg 1-2,text,true,,331,118,3,5,"
+            "http://127.0.0.1:8080/hello.txt,72,0,1\n");
+}
+
+TEST(JtlWriterTest, FailedSampleWritesFalseAndItsFailureMessage) {
+  Sample s = HelloSample();
+  s.success = false;
+  s.failure_message = "Test failed: text expected to contain /NOT-IN-BODY/";
+  EXPECT_EQ(Row(s),
+            "1795705931651,73,hello,200,OK,tg 1-2,text,false,"
+            "Test failed: text expected to contain /NOT-IN-BODY/,331,118,3,5,"
+            "http://127.0.0.1:8080/hello.txt,72,0,1\n");
+}
+
+TEST(JtlWriterTest, SubMillisecondDurationsTruncateToZero) {
+  Sample s = HelloSample();
+  s.elapsed_us = 999;
+  s.latency_us = 1;
+  s.connect_us = -5;  // never negative in the file
+  EXPECT_EQ(Row(s),
+            "1795705931651,0,hello,200,OK,tg 1-2,text,true,,331,118,3,5,"
+            "http://127.0.0.1:8080/hello.txt,0,0,0\n");
+}
+
+TEST(JtlWriterTest, MissingUrlIsWrittenAsNullLikeJMeter) {
+  Sample s = HelloSample();
+  s.url.clear();
+  s.data_type.clear();
+  EXPECT_EQ(Row(s), "1795705931651,73,hello,200,OK,tg 1-2,,true,,331,118,3,5,null,72,0,1\n");
+}
+
+TEST(JtlWriterTest, QuotesOnlyFieldsWithCommaQuoteOrLineBreak) {
+  EXPECT_EQ(Quoted("plain text; with: punctuation"), "plain text; with: punctuation");
+  EXPECT_EQ(Quoted(""), "");
+  EXPECT_EQ(Quoted("a,b"), "\"a,b\"");
+  EXPECT_EQ(Quoted("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(Quoted("line1\nline2"), "\"line1\nline2\"");
+  EXPECT_EQ(Quoted("cr\r"), "\"cr\r\"");
+}
+
+TEST(JtlWriterTest, QuotesTheLabelAndMessagesOfARow) {
+  Sample s = HelloSample();
+  s.label = "GET /search?q=a,b";
+  s.response_code = "Non HTTP response code: java.net.ConnectException";
+  s.response_message = "Non HTTP response message: Connection refused, \"port\" 1";
+  EXPECT_EQ(Row(s),
+            "1795705931651,73,\"GET /search?q=a,b\",Non HTTP response code: java.net.ConnectException,"
+            "\"Non HTTP response message: Connection refused, \"\"port\"\" 1\",tg 1-2,text,true,,331,118,"
+            "3,5,http://127.0.0.1:8080/hello.txt,72,0,1\n");
+}
+
+TEST(JtlWriterTest, WritesHeaderThenRowsAndFlushesOnClose) {
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  Result<JtlWriter> w = JtlWriter::Open(path);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample(), HelloSample()}).ok());
+  EXPECT_EQ(ReadWholeFile(path), "");  // still buffered
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(w->rows_written(), 3u);
+  const std::string row = Row(HelloSample());
+  EXPECT_EQ(ReadWholeFile(path), std::string(JtlHeader()) + "\n" + row + row + row);
+}
+
+TEST(JtlWriterTest, TruncateReplacesAnExistingFile) {
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  WriteWholeFile(path, "old content\n");
+  Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReadWholeFile(path), std::string(JtlHeader()) + "\n");
+}
+
+TEST(JtlWriterTest, AppendAddsRowsWithoutASecondHeader) {
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  for (int run = 0; run < 2; ++run) {
+    Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kAppend);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(w->Write(HelloSample()).ok());
+    ASSERT_TRUE(w->Close().ok());
+  }
+  const std::string row = Row(HelloSample());
+  EXPECT_EQ(ReadWholeFile(path), std::string(JtlHeader()) + "\n" + row + row);
+}
+
+TEST(JtlWriterTest, LargeOutputIsWrittenCompletely) {
+  TempDir dir;
+  const std::string path = dir.File("big.jtl");
+  Result<JtlWriter> w = JtlWriter::Open(path);
+  ASSERT_TRUE(w.ok());
+  const int kRows = 30'000;  // several buffer flushes
+  for (int i = 0; i < kRows; ++i) ASSERT_TRUE(w->Write(HelloSample()).ok());
+  ASSERT_TRUE(w->Close().ok());
+  const std::string row = Row(HelloSample());
+  EXPECT_EQ(ReadWholeFile(path).size(), JtlHeader().size() + 1 + row.size() * kRows);
+}
+
+TEST(JtlWriterTest, OpenErrorNamesTheFile) {
+  TempDir dir;
+  const std::string path = dir.File("missing-dir/results.jtl");
+  Result<JtlWriter> w = JtlWriter::Open(path);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find(path), std::string::npos) << w.status().message();
+}
+
+TEST(JtlWriterTest, WriteAfterCloseFailsNamingTheFile) {
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  Result<JtlWriter> w = JtlWriter::Open(path);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->Close().ok());
+  Status st = w->Write(HelloSample());
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(path), std::string::npos);
+}
+
+TEST(JtlWriterTest, FullDiskErrorNamesTheFile) {
+  if (!std::ifstream("/dev/full")) GTEST_SKIP() << "/dev/full not available";
+  Result<JtlWriter> w = JtlWriter::Open("/dev/full");
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  Status st = w->Close();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("/dev/full"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace barrage

@@ -1,0 +1,580 @@
+#include "worker/config_elements.h"
+
+#include <algorithm>
+#include <cassert>
+#include <climits>
+#include <random>
+#include <utility>
+#include <vector>
+
+namespace barrage {
+namespace {
+
+constexpr char32_t kPerMille = 0x2030;
+constexpr char32_t kCurrency = 0x00A4;
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Code points of UTF-8 text; a byte that starts no valid sequence stands for itself.
+std::u32string CodePoints(std::string_view s) {
+  std::u32string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) {
+      out += c;
+      ++i;
+      continue;
+    }
+    char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    out += cp;
+    i += n;
+  }
+  return out;
+}
+
+bool IsPhaseOneChar(char32_t c) { return c == '#' || c == '0' || c == ',' || c == '.'; }
+
+// java.lang.Long.parseLong: optional sign, ASCII digits, no blanks, in range.
+std::optional<int64_t> ParseJavaLong(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool negative = false;
+  size_t i = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    negative = s[0] == '-';
+    i = 1;
+    if (s.size() == 1) return std::nullopt;
+  }
+  const uint64_t limit = negative ? uint64_t{1} << 63 : uint64_t{INT64_MAX};
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    const auto d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (limit - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+}
+
+// AbstractProperty.getLongValue: "" = 0, trimmed, 0 when not a long.
+int64_t PropertyLong(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && static_cast<unsigned char>(s[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(s[e - 1]) <= 0x20) --e;
+  return ParseJavaLong(s.substr(b, e - b)).value_or(0);
+}
+
+// Java's long arithmetic wraps.
+int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
+// A format fixed at compile time is parsed once; a ${...} one on every use.
+struct CachedFormat {
+  bool dynamic = false;
+  std::optional<JavaDecimalFormat> format;  // literal, valid and not empty
+
+  explicit CachedFormat(const Value& pattern) : dynamic(pattern.dynamic()) {
+    if (!dynamic && !pattern.empty()) {
+      Result<JavaDecimalFormat> f = JavaDecimalFormat::Parse(pattern.text);
+      if (f.ok()) format = std::move(f).value();
+    }
+  }
+  std::string Format(int64_t value, const Value& pattern, ThreadContext& ctx) const {
+    if (dynamic) return FormatJavaLong(value, Evaluate(pattern, ctx));
+    return format ? format->Format(value) : std::to_string(value);
+  }
+};
+
+template <typename T>
+void ForEachNode(const Node& node, ElementKind kind, const T& fn) {
+  if (node.kind == kind) fn(node);
+  for (const auto& e : node.elements) ForEachNode(*e, kind, fn);
+  for (const auto& c : node.children) ForEachNode(*c, kind, fn);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// DecimalFormat.
+
+Result<JavaDecimalFormat> JavaDecimalFormat::Parse(std::string_view pattern_text) {
+  const std::u32string pattern = CodePoints(pattern_text);
+  const std::string quoted = "\"" + std::string(pattern_text) + "\"";
+  const size_t len = pattern.size();
+  JavaDecimalFormat f;
+  // Affixes are kept twice: as text, and in Java's internal pattern form, which decides
+  // whether an explicit negative subpattern equals the positive one.
+  std::string pos_prefix_form, pos_suffix_form, neg_prefix_form, neg_suffix_form;
+  bool got_negative = false;
+
+  size_t start = 0;
+  for (int j = 1; j >= 0 && start < len; --j) {
+    bool in_quote = false;
+    std::string prefix, suffix, prefix_form, suffix_form;
+    int decimal_pos = -1;
+    int multiplier = 1;
+    int left = 0, zero = 0, right = 0;
+    int grouping_count = -1;
+    bool exponential = false;
+    int min_exp_digits = 0;
+    int phase = 0;
+    std::string* affix = &prefix;
+    std::string* affix_form = &prefix_form;
+
+    for (size_t pos = start; pos < len; ++pos) {
+      const char32_t ch = pattern[pos];
+      if (phase == 0 || phase == 2) {
+        if (in_quote) {
+          if (ch == '\'') {
+            if (pos + 1 < len && pattern[pos + 1] == '\'') {
+              ++pos;
+              *affix += '\'';
+              *affix_form += "''";
+            } else {
+              in_quote = false;
+            }
+            continue;
+          }
+        } else {
+          if (IsPhaseOneChar(ch)) {
+            phase = 1;
+            --pos;  // read it again in phase 1
+            continue;
+          } else if (ch == kCurrency) {
+            bool doubled = pos + 1 < len && pattern[pos + 1] == kCurrency;
+            if (doubled) ++pos;
+            *affix += doubled ? "USD" : "$";
+            *affix_form += doubled ? "'\u00A4\u00A4" : "'\u00A4";
+            continue;
+          } else if (ch == '\'') {
+            if (pos + 1 < len && pattern[pos + 1] == '\'') {
+              ++pos;
+              *affix += '\'';
+              *affix_form += "''";
+            } else {
+              in_quote = true;
+            }
+            continue;
+          } else if (ch == ';') {
+            if (phase == 0 || j == 0) {
+              return Status::InvalidArgument("Unquoted special character ';' in pattern " + quoted);
+            }
+            start = pos + 1;
+            pos = len;
+            continue;
+          } else if (ch == '%' || ch == kPerMille) {
+            if (multiplier != 1) {
+              return Status::InvalidArgument("Too many percent/per mille characters in pattern " +
+                                             quoted);
+            }
+            multiplier = ch == '%' ? 100 : 1000;
+            *affix += ch == '%' ? "%" : "\u2030";
+            *affix_form += ch == '%' ? "'%" : "'\u2030";
+            continue;
+          } else if (ch == '-') {
+            *affix += '-';
+            *affix_form += "'-";
+            continue;
+          }
+        }
+        AppendUtf8(*affix, ch);
+        AppendUtf8(*affix_form, ch);
+        continue;
+      }
+
+      // Phase 1: the number. A negative subpattern only contributes its affixes.
+      if (j == 0) {
+        while (pos < len) {
+          char32_t c = pattern[pos];
+          if (IsPhaseOneChar(c) || c == 'E') {
+            ++pos;
+          } else {
+            --pos;
+            phase = 2;
+            affix = &suffix;
+            affix_form = &suffix_form;
+            break;
+          }
+        }
+        continue;
+      }
+      if (ch == '#') {
+        if (zero > 0) {
+          ++right;
+        } else {
+          ++left;
+        }
+        if (grouping_count >= 0 && decimal_pos < 0) ++grouping_count;
+      } else if (ch == '0') {
+        if (right > 0) return Status::InvalidArgument("Unexpected '0' in pattern " + quoted);
+        ++zero;
+        if (grouping_count >= 0 && decimal_pos < 0) ++grouping_count;
+      } else if (ch == ',') {
+        grouping_count = 0;
+      } else if (ch == '.') {
+        if (decimal_pos >= 0) {
+          return Status::InvalidArgument("Multiple decimal separators in pattern " + quoted);
+        }
+        decimal_pos = left + zero + right;
+      } else if (ch == 'E') {
+        if (exponential) {
+          return Status::InvalidArgument("Multiple exponential symbols in pattern " + quoted);
+        }
+        exponential = true;
+        min_exp_digits = 0;
+        ++pos;
+        while (pos < len && pattern[pos] == '0') {
+          ++min_exp_digits;
+          ++pos;
+        }
+        if (left + zero < 1 || min_exp_digits < 1) {
+          return Status::InvalidArgument("Malformed exponential pattern " + quoted);
+        }
+        phase = 2;
+        affix = &suffix;
+        affix_form = &suffix_form;
+        --pos;
+      } else {
+        phase = 2;
+        affix = &suffix;
+        affix_form = &suffix_form;
+        --pos;
+      }
+    }
+
+    // "##.###" means "#0.###" and ".###" means ".0##".
+    if (zero == 0 && left > 0 && decimal_pos >= 0) {
+      int n = decimal_pos == 0 ? 1 : decimal_pos;
+      right = left - n;
+      left = n - 1;
+      zero = 1;
+    }
+    if ((decimal_pos < 0 && right > 0) ||
+        (decimal_pos >= 0 && (decimal_pos < left || decimal_pos > left + zero)) ||
+        grouping_count == 0 || in_quote) {
+      return Status::InvalidArgument("Malformed pattern " + quoted);
+    }
+
+    if (j == 1) {
+      f.pos_prefix_ = prefix;
+      f.pos_suffix_ = suffix;
+      pos_prefix_form = prefix_form;
+      pos_suffix_form = suffix_form;
+      const int total = left + zero + right;
+      const int effective_decimal = decimal_pos >= 0 ? decimal_pos : total;
+      f.min_int_ = effective_decimal - left;
+      f.max_int_ = exponential ? left + f.min_int_ : (1 << 30);
+      f.max_frac_ = decimal_pos >= 0 ? total - decimal_pos : 0;
+      f.min_frac_ = decimal_pos >= 0 ? left + zero - decimal_pos : 0;
+      f.grouping_size_ = grouping_count > 0 ? grouping_count : 0;
+      f.multiplier_ = multiplier;
+      f.decimal_always_ = decimal_pos == 0 || decimal_pos == total;
+      f.exponential_ = exponential;
+      f.min_exp_digits_ = min_exp_digits;
+    } else {
+      f.neg_prefix_ = prefix;
+      f.neg_suffix_ = suffix;
+      neg_prefix_form = prefix_form;
+      neg_suffix_form = suffix_form;
+      got_negative = true;
+    }
+  }
+
+  if (len == 0) f.min_int_ = 0;
+  if (!got_negative || (neg_prefix_form == pos_prefix_form && neg_suffix_form == pos_suffix_form)) {
+    f.neg_suffix_ = f.pos_suffix_;
+    f.neg_prefix_ = "-" + f.pos_prefix_;
+  }
+  return f;
+}
+
+std::string JavaDecimalFormat::Format(int64_t value) const {
+  bool negative = value < 0;
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  if (magnitude == 0) negative = false;
+  // The digits of |value| * multiplier ("" for zero): multiplying by 100 or 1000 appends
+  // zeros, which cannot overflow.
+  std::string digits = magnitude == 0 ? "" : std::to_string(magnitude);
+  if (!digits.empty()) digits.append(multiplier_ == 100 ? 2 : multiplier_ == 1000 ? 3 : 0, '0');
+  std::string out = negative ? neg_prefix_ : pos_prefix_;
+
+  if (!exponential_) {
+    const int n = static_cast<int>(digits.size());
+    const int count = std::max(min_int_, n);
+    const size_t before = out.size();
+    for (int i = count - 1; i >= 0; --i) {
+      out += i < n ? digits[static_cast<size_t>(n - 1 - i)] : '0';
+      if (grouping_size_ > 0 && i > 0 && i % grouping_size_ == 0) out += ',';
+    }
+    const bool fraction = min_frac_ > 0;
+    if (!fraction && out.size() == before) out += '0';
+    if (decimal_always_ || fraction) out += '.';
+    out.append(static_cast<size_t>(min_frac_), '0');
+  } else {
+    // DigitList: significant digits without trailing zeros, rounded HALF_EVEN to
+    // max_int + max_frac digits; decimal_at = digits before the decimal point.
+    int decimal_at = static_cast<int>(digits.size());
+    const int max_digits = max_int_ + max_frac_;
+    if (max_digits > 0 && static_cast<int>(digits.size()) > max_digits) {
+      const auto m = static_cast<size_t>(max_digits);
+      bool up = false;
+      if (digits[m] > '5') {
+        up = true;
+      } else if (digits[m] == '5') {
+        up = digits.find_first_not_of('0', m + 1) != std::string::npos ||
+             (m > 0 && (digits[m - 1] - '0') % 2 != 0);
+      }
+      digits.resize(m);
+      if (up) {
+        size_t i = m;
+        while (i > 0 && digits[i - 1] == '9') {
+          digits[i - 1] = '0';
+          --i;
+        }
+        if (i == 0) {
+          digits = "1";
+          ++decimal_at;
+        } else {
+          ++digits[i - 1];
+        }
+      }
+    }
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    const bool is_zero = digits.empty();
+    if (is_zero) decimal_at = 0;
+
+    int exponent = decimal_at;
+    int min_int = min_int_;
+    const int repeat = max_int_;
+    if (repeat > 1 && repeat > min_int_) {
+      exponent = exponent >= 1 ? ((exponent - 1) / repeat) * repeat
+                               : ((exponent - repeat) / repeat) * repeat;
+      min_int = 1;
+    } else {
+      exponent -= min_int;
+    }
+    int minimum_digits = min_int_ + min_frac_;
+    const int integer_digits = is_zero ? min_int : decimal_at - exponent;
+    minimum_digits = std::max(minimum_digits, integer_digits);
+    const int total = std::max(static_cast<int>(digits.size()), minimum_digits);
+    for (int i = 0; i < total; ++i) {
+      if (i == integer_digits) out += '.';
+      out += i < static_cast<int>(digits.size()) ? digits[static_cast<size_t>(i)] : '0';
+    }
+    if (decimal_always_ && total == integer_digits) out += '.';
+    out += 'E';
+    if (is_zero) exponent = 0;
+    if (exponent < 0) {
+      out += '-';
+      exponent = -exponent;
+    }
+    std::string exp_digits = exponent == 0 ? "" : std::to_string(exponent);
+    if (static_cast<int>(exp_digits.size()) < min_exp_digits_) {
+      out.append(static_cast<size_t>(min_exp_digits_) - exp_digits.size(), '0');
+    }
+    out += exp_digits;
+  }
+  out += negative ? neg_suffix_ : pos_suffix_;
+  return out;
+}
+
+std::string FormatJavaLong(int64_t value, std::string_view pattern) {
+  if (!pattern.empty()) {
+    Result<JavaDecimalFormat> f = JavaDecimalFormat::Parse(pattern);
+    if (f.ok()) return f->Format(value);
+  }
+  return std::to_string(value);
+}
+
+// ---------------------------------------------------------------------------------------
+// java.util.Random.
+
+namespace {
+constexpr uint64_t kMultiplier = 0x5DEECE66DULL;
+constexpr uint64_t kMask = (uint64_t{1} << 48) - 1;
+}  // namespace
+
+JavaRandom::JavaRandom(int64_t seed) : seed_((static_cast<uint64_t>(seed) ^ kMultiplier) & kMask) {}
+
+int32_t JavaRandom::Next(int bits) {
+  seed_ = (seed_ * kMultiplier + 0xBULL) & kMask;
+  // (int)(seed >>> (48 - bits)): the low 32 bits of the shifted seed, as a signed int.
+  return static_cast<int32_t>(static_cast<uint32_t>(seed_ >> (48 - bits)));
+}
+
+int32_t JavaRandom::NextInt(int32_t bound) {
+  assert(bound > 0);
+  int32_t r = Next(31);
+  const int32_t m = bound - 1;
+  if ((bound & m) == 0) return static_cast<int32_t>((static_cast<int64_t>(bound) * r) >> 31);
+  // Reject the top values that would bias the modulo (Java's overflow test, without UB).
+  for (int32_t u = r; static_cast<int64_t>(u) - (r = u % bound) + m > INT32_MAX; u = Next(31)) {
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-user state.
+
+namespace {
+// A Random Variable's generator with the bounds read when it was created.
+struct Generator {
+  JavaRandom rng;
+  int64_t minimum;
+  int32_t range;  // <= 0: maximum < minimum, set nothing
+};
+}  // namespace
+
+struct ConfigUserState::UserRandom {
+  Generator g;
+};
+
+ConfigUserState::ConfigUserState() = default;
+ConfigUserState::~ConfigUserState() = default;
+
+// ---------------------------------------------------------------------------------------
+// Counter.
+
+struct CounterRegistry::Entry {
+  std::atomic<int64_t> global{INT64_MIN};  // Long.MIN_VALUE: not used yet
+  CachedFormat format;
+  explicit Entry(const Counter& node) : format(node.format) {}
+};
+
+CounterRegistry::CounterRegistry() = default;
+CounterRegistry::~CounterRegistry() = default;
+
+CounterRegistry::CounterRegistry(const Plan& plan) {
+  if (!plan.root) return;
+  ForEachNode(*plan.root, ElementKind::kCounter, [this](const Node& n) { Add(n.As<Counter>()); });
+}
+
+void CounterRegistry::Add(const Counter& node) {
+  if (!entries_.count(&node)) entries_.emplace(&node, std::make_unique<Entry>(node));
+}
+
+void CounterRegistry::IterationStart(const Counter& node, ThreadContext& ctx, ConfigUserState& user,
+                                     int64_t thread_group_iteration) const {
+  auto it = entries_.find(&node);
+  assert(it != entries_.end() && "Counter not added to the registry");
+  if (it == entries_.end()) return;
+  Entry& entry = *it->second;
+
+  const int64_t start = PropertyLong(Evaluate(node.start, ctx));
+  const std::string end_text = Evaluate(node.end, ctx);
+  int64_t end = PropertyLong(end_text);
+  if (end == 0 && end_text.empty()) end = INT64_MAX;
+  const int64_t increment = PropertyLong(Evaluate(node.increment, ctx));
+
+  int64_t value;
+  if (!node.per_user) {
+    int64_t current = entry.global.load();
+    int64_t next;
+    do {
+      value = (current == INT64_MIN || current > end) ? start : current;
+      next = WrapAdd(value, increment);
+    } while (!entry.global.compare_exchange_weak(current, next));
+  } else {
+    auto [slot, inserted] = user.counters_.try_emplace(&node);
+    ConfigUserState::UserCounter& c = slot->second;
+    if (inserted) c.next = start;
+    if (node.reset_on_thread_group_iteration) {
+      if (thread_group_iteration != c.last_iteration) c.next = start;
+      c.last_iteration = thread_group_iteration;
+    }
+    value = c.next;
+    c.next = WrapAdd(c.next, increment);
+    if (c.next > end) c.next = start;
+  }
+  ctx.vars.Put(Evaluate(node.variable, ctx), entry.format.Format(value, node.format, ctx));
+}
+
+// ---------------------------------------------------------------------------------------
+// Random Variable.
+
+struct RandomVariableRegistry::Entry {
+  std::mutex mu;
+  std::optional<Generator> global;  // created on first use
+  CachedFormat format;
+  explicit Entry(const RandomVariable& node) : format(node.output_format) {}
+};
+
+namespace {
+
+// RandomVariableConfig.init + createRandom. `unseeded` seeds when no usable seed is set.
+Generator MakeGenerator(const RandomVariable& node, ThreadContext& ctx, uint64_t unseeded) {
+  const int64_t minimum = ParseJavaLong(Evaluate(node.minimum, ctx)).value_or(0);
+  const int64_t maximum = ParseJavaLong(Evaluate(node.maximum, ctx)).value_or(0);
+  int32_t range;
+  if (minimum > maximum) {
+    range = 0;
+  } else {
+    const int64_t span = WrapAdd(WrapAdd(maximum, -minimum), 1);  // may overflow, as in Java
+    range = (span > INT32_MAX || span <= 0) ? INT32_MAX : static_cast<int32_t>(span);
+  }
+  const std::string seed_text = Evaluate(node.seed, ctx);
+  std::optional<int64_t> seed = seed_text.empty() ? std::nullopt : ParseJavaLong(seed_text);
+  return {JavaRandom(seed ? *seed : static_cast<int64_t>(unseeded)), minimum, range};
+}
+
+}  // namespace
+
+RandomVariableRegistry::RandomVariableRegistry() = default;
+RandomVariableRegistry::~RandomVariableRegistry() = default;
+
+RandomVariableRegistry::RandomVariableRegistry(const Plan& plan) {
+  if (!plan.root) return;
+  ForEachNode(*plan.root, ElementKind::kRandomVariable,
+              [this](const Node& n) { Add(n.As<RandomVariable>()); });
+}
+
+void RandomVariableRegistry::Add(const RandomVariable& node) {
+  if (!entries_.count(&node)) entries_.emplace(&node, std::make_unique<Entry>(node));
+}
+
+void RandomVariableRegistry::IterationStart(const RandomVariable& node, ThreadContext& ctx,
+                                            ConfigUserState& user) const {
+  auto it = entries_.find(&node);
+  assert(it != entries_.end() && "Random Variable not added to the registry");
+  if (it == entries_.end()) return;
+  Entry& entry = *it->second;
+
+  int64_t value;
+  if (node.per_thread) {
+    auto& slot = user.randoms_[&node];
+    if (!slot) {
+      slot = std::make_unique<ConfigUserState::UserRandom>(
+          ConfigUserState::UserRandom{MakeGenerator(node, ctx, ctx.rng())});
+    }
+    Generator& g = slot->g;
+    if (g.range <= 0) return;
+    value = WrapAdd(g.minimum, g.rng.NextInt(g.range));
+  } else {
+    std::lock_guard<std::mutex> lock(entry.mu);
+    if (!entry.global) entry.global = MakeGenerator(node, ctx, std::random_device{}());
+    if (entry.global->range <= 0) return;
+    value = WrapAdd(entry.global->minimum, entry.global->rng.NextInt(entry.global->range));
+  }
+  ctx.vars.Put(Evaluate(node.variable, ctx), entry.format.Format(value, node.output_format, ctx));
+}
+
+}  // namespace barrage

@@ -1,0 +1,567 @@
+#include "worker/controllers.h"
+
+#include <strings.h>
+
+#include <random>
+
+#include "common/functions.h"
+
+namespace barrage {
+
+// ---------------------------------------------------------------------------------------
+// GenericController (Simple Controller, Module Controller, Test Fragment, Recording).
+
+const Sampler* ControllerRt::Next(VuServices& vu) { return NextGeneric(vu); }
+
+const Sampler* ControllerRt::NextGeneric(VuServices& vu) {
+  FireIterationStart(vu);
+  if (done_) return nullptr;
+  if (current_ >= items_.size()) {
+    if (items_.empty()) {  // an empty controller is done for good
+      done_ = true;
+      return nullptr;
+    }
+    return NextIsNull(vu);
+  }
+  Item item = items_[current_];
+  if (item.sampler) return NextIsASampler(item.sampler, vu);
+  return NextIsAController(item.controller, vu);
+}
+
+const Sampler* ControllerRt::NextIsASampler(const Sampler* s, VuServices& vu) {
+  ++current_;
+  vu.OnSamplerChosen(this);
+  return s;
+}
+
+const Sampler* ControllerRt::NextIsAController(ControllerRt* c, VuServices& vu) {
+  const Sampler* s = c->Next(vu);
+  if (!s) {
+    CurrentReturnedNull(c);
+    s = Next(vu);
+  }
+  return s;
+}
+
+const Sampler* ControllerRt::NextIsNull(VuServices&) {
+  ReInitialize();
+  return nullptr;
+}
+
+void ControllerRt::CurrentReturnedNull(ControllerRt* c) {
+  if (c->IsDone()) {
+    RemoveCurrent();
+  } else {
+    ++current_;
+  }
+}
+
+void ControllerRt::RemoveCurrent() { items_.erase(items_.begin() + static_cast<long>(current_)); }
+
+void ControllerRt::ReInitialize() {
+  current_ = 0;
+  ++iter_count_;
+  first_ = true;
+}
+
+void ControllerRt::TriggerEndOfLoop(VuServices&) { ReInitialize(); }
+
+void ControllerRt::FireIterationStart(VuServices& vu) {
+  if (!first_) return;
+  first_ = false;
+  vu.OnIterationStart(node_);
+  // JMeter adds iteration listeners at the front of its list, so later ones hear first.
+  for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+    if (it->controller && it->controller->listens_to_parent_iterations()) {
+      it->controller->OnParentIterationStart(vu);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// LoopController.
+
+namespace {
+
+int64_t EvalInt(const Value& v, VuServices& vu, int64_t def) {
+  if (!v.dynamic()) return ParseInt64(v.text).value_or(def);
+  return ParseInt64(Evaluate(v, vu.context())).value_or(def);
+}
+
+}  // namespace
+
+bool LoopRt::EndOfLoop(VuServices& vu) {
+  int64_t loops = EvalInt(loops_, vu, 1);
+  return break_loop_ || (loops > -1 && loop_count_ >= loops);
+}
+
+const Sampler* LoopRt::Next(VuServices& vu) {
+  if (EndOfLoop(vu)) {
+    if (!continue_forever_) done_ = true;
+    break_loop_ = false;
+    return nullptr;
+  }
+  return NextGeneric(vu);
+}
+
+const Sampler* LoopRt::NextIsNull(VuServices& vu) {
+  ReInitialize();
+  if (EndOfLoop(vu)) {
+    if (!continue_forever_) {
+      done_ = true;
+    } else {
+      loop_count_ = 0;
+    }
+    return nullptr;
+  }
+  return Next(vu);
+}
+
+void LoopRt::ReInitialize() {
+  first_ = true;
+  current_ = 0;
+  ++loop_count_;
+}
+
+void LoopRt::TriggerEndOfLoop(VuServices&) {
+  ReInitialize();
+  loop_count_ = 0;
+}
+
+void LoopRt::StartNextLoop(VuServices&) { ReInitialize(); }
+
+void LoopRt::BreakLoop() {
+  break_loop_ = true;
+  first_ = true;
+  current_ = 0;
+  loop_count_ = 0;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// IfController: the condition is checked when a pass starts (or before every child with
+// "evaluate for all children").
+
+class IfRt : public ControllerRt {
+ public:
+  explicit IfRt(const IfController& n) : ControllerRt(n), if_(n) {}
+  const Sampler* Next(VuServices& vu) override {
+    bool result = true;
+    if (if_.evaluate_all || first_) result = vu.EvaluateCondition(if_.condition, !if_.use_expression);
+    if (result) return NextGeneric(vu);
+    return NextIsNull(vu);  // false: skip this pass
+
+  }
+  bool IsDone() const override { return false; }
+
+ private:
+  const IfController& if_;
+};
+
+// ---------------------------------------------------------------------------------------
+// WhileController.
+
+class WhileRt : public ControllerRt {
+ public:
+  explicit WhileRt(const WhileController& n) : ControllerRt(n), while_(n) {}
+  const Sampler* Next(VuServices& vu) override {
+    if (first_ && EndOfLoop(vu, false)) {
+      break_loop_ = false;
+      return nullptr;
+    }
+    return NextGeneric(vu);
+  }
+  void BreakLoop() override {
+    break_loop_ = true;
+    first_ = true;
+    current_ = 0;
+  }
+  bool is_iterating() const override { return true; }
+  void StartNextLoop(VuServices&) override { ReInitialize(); }
+
+ protected:
+  const Sampler* NextIsNull(VuServices& vu) override {
+    ReInitialize();
+    if (EndOfLoop(vu, true)) {
+      break_loop_ = false;
+      return nullptr;
+    }
+    return Next(vu);
+  }
+
+ private:
+  bool EndOfLoop(VuServices& vu, bool loop_end) {
+    if (break_loop_) return true;
+    std::string cond = std::string(TrimAscii(Evaluate(while_.condition, vu.context())));
+    bool last = cond.size() == 4 && strncasecmp(cond.c_str(), "LAST", 4) == 0;
+    if ((loop_end && cond.empty()) || last) return !vu.last_sample_ok();
+    return cond.size() == 5 && strncasecmp(cond.c_str(), "false", 5) == 0;
+  }
+
+  const WhileController& while_;
+  bool break_loop_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// OnceOnlyController: runs its children during the virtual user's first pass only (again
+// on each thread-group iteration when the group does not keep the same user).
+
+class OnceOnlyRt : public ControllerRt {
+ public:
+  explicit OnceOnlyRt(const Node& n, bool reset_each_iteration)
+      : ControllerRt(n), reset_each_iteration_(reset_each_iteration) {}
+  const Sampler* Next(VuServices& vu) override {
+    if (iter_count_ > 0) return nullptr;
+    return NextGeneric(vu);
+  }
+  bool IsDone() const override { return false; }
+  void OnThreadGroupIteration() override {
+    if (reset_each_iteration_) {
+      iter_count_ = 0;
+      current_ = 0;
+      first_ = true;
+    }
+  }
+
+ private:
+  bool reset_each_iteration_;
+};
+
+// ---------------------------------------------------------------------------------------
+// ForeachController.
+
+class ForeachRt : public ControllerRt {
+ public:
+  explicit ForeachRt(const ForeachController& n) : ControllerRt(n), fe_(n) {}
+  const Sampler* Next(VuServices& vu) override {
+    if (first_) {
+      if (break_loop_ || !SetOutput(vu)) {
+        break_loop_ = false;
+        loop_count_ = 0;
+        return nullptr;
+      }
+    }
+    return NextGeneric(vu);
+  }
+  void BreakLoop() override {
+    break_loop_ = true;
+    first_ = true;
+    current_ = 0;
+  }
+  bool is_iterating() const override { return true; }
+  void StartNextLoop(VuServices&) override {
+    ReInitialize();
+    ++loop_count_;
+  }
+  void TriggerEndOfLoop(VuServices&) override {
+    ReInitialize();
+    loop_count_ = 0;
+  }
+
+ protected:
+  const Sampler* NextIsNull(VuServices& vu) override {
+    ReInitialize();
+    ++loop_count_;
+    return Next(vu);
+  }
+
+ private:
+  bool SetOutput(VuServices& vu) {
+    ThreadContext& ctx = vu.context();
+    int64_t start = ParseInt64(Evaluate(fe_.start_index, ctx)).value_or(0);
+    std::string end_text = Evaluate(fe_.end_index, ctx);
+    int64_t index = start + loop_count_ + 1;
+    if (auto end = ParseInt64(end_text); end && index > *end) return false;
+    std::string name = Evaluate(fe_.input_prefix, ctx) + (fe_.use_separator ? "_" : "") + std::to_string(index);
+    const std::string* value = ctx.vars.Get(name);
+    if (!value) return false;
+    ctx.vars.Put(Evaluate(fe_.output_variable, ctx), *value);
+    return true;
+  }
+
+  const ForeachController& fe_;
+  int64_t loop_count_ = 0;
+  bool break_loop_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// ThroughputController (per thread; the shared variant counts per virtual user too, which
+// is exact for one user and documented as a limitation otherwise).
+
+class ThroughputRt : public ControllerRt {
+ public:
+  explicit ThroughputRt(const ThroughputController& n) : ControllerRt(n), tp_(n) {}
+  bool listens_to_parent_iterations() const override { return true; }
+  void OnParentIterationStart(VuServices& vu) override {
+    ++iterations_;
+    run_this_time_ = CanExecute(vu);
+    if (run_this_time_) ++executions_;
+  }
+  const Sampler* Next(VuServices& vu) override {
+    if (!run_this_time_) return nullptr;
+    return NextGeneric(vu);
+  }
+  bool IsDone() const override {
+    if (items_.empty()) return true;
+    return false;
+  }
+
+ private:
+  bool CanExecute(VuServices& vu) {
+    ThreadContext& ctx = vu.context();
+    if (tp_.style == ThroughputController::Style::kTotalExecutions) {
+      return executions_ < ParseInt64(Evaluate(tp_.max_throughput, ctx)).value_or(1);
+    }
+    double percent = ParseDouble(Evaluate(tp_.percent_throughput, ctx)).value_or(100.0);
+    return (100.0 * static_cast<double>(executions_) + 50.0) / static_cast<double>(iterations_) < percent;
+  }
+
+  const ThroughputController& tp_;
+  int64_t executions_ = 0;
+  int64_t iterations_ = 0;
+  bool run_this_time_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// InterleaveControl and RandomController: one child per pass.
+
+class InterleaveRt : public ControllerRt {
+ public:
+  InterleaveRt(const Node& n, bool random, bool use_sub_controllers)
+      : ControllerRt(n), random_(random), use_sub_controllers_(use_sub_controllers) {}
+  const Sampler* Next(VuServices& vu) override {
+    FireIterationStart(vu);
+    if (items_.empty()) {
+      done_ = true;
+      return nullptr;
+    }
+    if (pass_over_) {  // the child of this pass has run: the pass ends here
+      pass_over_ = false;
+      EndPass();
+      return nullptr;
+    }
+    for (size_t tries = 0; tries <= items_.size(); ++tries) {
+      if (!chosen_) {
+        if (random_) {
+          std::uniform_int_distribution<size_t> pick(0, items_.size() - 1);
+          cursor_ = pick(vu.context().rng);
+        } else if (cursor_ >= items_.size()) {
+          cursor_ = 0;
+        }
+        chosen_ = true;
+      }
+      Item item = items_[cursor_];
+      if (item.sampler) {
+        Advance();
+        pass_over_ = true;
+        return item.sampler;
+      }
+      if (const Sampler* s = item.controller->Next(vu)) {
+        if (use_sub_controllers_) {
+          in_sub_ = true;  // the whole block of the sub-controller is this pass
+        } else {
+          Advance();
+          pass_over_ = true;
+        }
+        return s;
+      }
+      // The sub-controller has nothing more in this pass.
+      if (item.controller->IsDone()) {
+        items_.erase(items_.begin() + static_cast<long>(cursor_));
+        chosen_ = false;
+        if (items_.empty()) {
+          done_ = true;
+          return nullptr;
+        }
+      } else {
+        Advance();
+      }
+      if (in_sub_) {
+        in_sub_ = false;
+        EndPass();
+        return nullptr;
+      }
+    }
+    EndPass();
+    return nullptr;
+  }
+
+ private:
+  void Advance() {
+    chosen_ = false;
+    if (!random_) ++cursor_;
+  }
+  void EndPass() {
+    first_ = true;
+    ++iter_count_;
+  }
+
+  bool random_;
+  bool use_sub_controllers_;
+  size_t cursor_ = 0;
+  bool chosen_ = false;
+  bool pass_over_ = false;
+  bool in_sub_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// RuntimeController: repeats its children until its time is up.
+
+class RuntimeRt : public ControllerRt {
+ public:
+  explicit RuntimeRt(const RuntimeController& n) : ControllerRt(n), rt_(n) {}
+  const Sampler* Next(VuServices& vu) override {
+    if (start_ms_ == 0) start_ms_ = vu.now_ms();
+    if (EndOfLoop(vu)) {
+      ReInitialize();
+      start_ms_ = 0;
+      return nullptr;
+    }
+    return NextGeneric(vu);
+  }
+
+ protected:
+  const Sampler* NextIsNull(VuServices& vu) override {
+    ReInitialize();
+    if (EndOfLoop(vu)) {
+      start_ms_ = 0;
+      return nullptr;
+    }
+    return Next(vu);
+  }
+
+ private:
+  bool EndOfLoop(VuServices& vu) {
+    int64_t seconds = ParseInt64(Evaluate(rt_.seconds, vu.context())).value_or(0);
+    return vu.now_ms() - start_ms_ >= seconds * 1000;
+  }
+
+  const RuntimeController& rt_;
+  int64_t start_ms_ = 0;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// TransactionController.
+
+void TransactionRt::Begin(VuServices& vu) {
+  active_ = true;
+  result_ = SampleResult();
+  start_ms_ = vu.now_ms();
+  prev_end_ms_ = start_ms_;
+  pause_ms_ = 0;
+  calls_ = 0;
+  failing_ = 0;
+  result_.sample.label = tc_.name;
+  result_.sample.timestamp_ms = start_ms_;
+  result_.sample.success = true;
+}
+
+void TransactionRt::OnChildSample(const SampleResult& child) {
+  if (!active_) return;
+  const Sample& c = child.sample;
+  Sample& s = result_.sample;
+  s.thread_name = c.thread_name;
+  s.bytes += c.bytes;
+  s.sent_bytes += c.sent_bytes;
+  int64_t child_end_ms = c.timestamp_ms + c.elapsed_us / 1000;
+  if (!tc_.include_timers) {
+    pause_ms_ += child_end_ms - c.elapsed_us / 1000 - prev_end_ms_;
+    prev_end_ms_ = child_end_ms;
+  }
+  if (!c.success) {
+    s.success = false;
+    ++failing_;
+  }
+  s.all_threads = c.all_threads;
+  s.grp_threads = c.grp_threads;
+  s.latency_us += c.latency_us;
+  s.connect_us += c.connect_us;
+  if (tc_.generate_parent_sample) result_.sub_results.push_back(child);
+}
+
+void TransactionRt::End(VuServices& vu) {
+  active_ = false;
+  int64_t end_ms = vu.now_ms();
+  if (!tc_.include_timers) pause_ms_ += end_ms - prev_end_ms_;
+  Sample& s = result_.sample;
+  s.idle_us = pause_ms_ * 1000;
+  s.elapsed_us = (end_ms - start_ms_ - pause_ms_) * 1000;
+  s.response_message = "Number of samples in transaction : " + std::to_string(calls_) +
+                       ", number of failing samples : " + std::to_string(failing_);
+  if (s.success) s.response_code = "200";
+  vu.OnTransactionDone(*this, std::move(result_));
+}
+
+const Sampler* TransactionRt::Next(VuServices& vu) {
+  if (first_) Begin(vu);
+  bool is_last = current_ == items_.size();
+  const Sampler* s = NextGeneric(vu);
+  if (!s && is_last) {
+    if (active_) End(vu);
+  } else if (s) {
+    ++calls_;
+  }
+  return s;
+}
+
+void TransactionRt::TriggerEndOfLoop(VuServices& vu) {
+  if (active_) End(vu);
+  ReInitialize();
+}
+
+// ---------------------------------------------------------------------------------------
+// Building a virtual user's tree.
+
+namespace {
+
+std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user) {
+  switch (n.kind) {
+    case ElementKind::kLoopController: {
+      const LoopController& l = n.As<LoopController>();
+      return std::make_unique<LoopRt>(n, l.loops, l.continue_forever);
+    }
+    case ElementKind::kIfController: return std::make_unique<IfRt>(n.As<IfController>());
+    case ElementKind::kWhileController: return std::make_unique<WhileRt>(n.As<WhileController>());
+    case ElementKind::kTransactionController:
+      return std::make_unique<TransactionRt>(n.As<TransactionController>());
+    case ElementKind::kOnceOnlyController: return std::make_unique<OnceOnlyRt>(n, !same_user);
+    case ElementKind::kForeachController: return std::make_unique<ForeachRt>(n.As<ForeachController>());
+    case ElementKind::kThroughputController:
+      return std::make_unique<ThroughputRt>(n.As<ThroughputController>());
+    case ElementKind::kRandomController: return std::make_unique<InterleaveRt>(n, true, true);
+    case ElementKind::kInterleaveController:
+      return std::make_unique<InterleaveRt>(n, false, n.As<InterleaveController>().style != 0);
+    case ElementKind::kRuntimeController: return std::make_unique<RuntimeRt>(n.As<RuntimeController>());
+    default: return std::make_unique<ControllerRt>(n);  // simple, module, fragment
+  }
+}
+
+void AddChildren(const Node& node, ControllerRt* rt, bool same_user,
+                 std::vector<std::unique_ptr<ControllerRt>>* out) {
+  for (const auto& child : node.children) {
+    if (child->category() == Category::kSampler) {
+      rt->items().push_back({static_cast<const Sampler*>(child.get()), nullptr});
+      continue;
+    }
+    std::unique_ptr<ControllerRt> c = MakeController(*child, same_user);
+    c->set_parent(rt);
+    AddChildren(*child, c.get(), same_user, out);
+    rt->items().push_back({nullptr, c.get()});
+    out->push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+LoopRt* BuildControllerTree(const ThreadGroup& group, std::vector<std::unique_ptr<ControllerRt>>* out) {
+  auto main = std::make_unique<LoopRt>(group, group.loops, /*continue_forever=*/false);
+  LoopRt* root = main.get();
+  out->push_back(std::move(main));
+  AddChildren(group, root, group.same_user_on_next_iteration, out);
+  return root;
+}
+
+}  // namespace barrage

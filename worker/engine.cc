@@ -1,0 +1,324 @@
+#include "worker/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <thread>
+
+#include "worker/engine_internal.h"
+#include "worker/virtual_user.h"
+
+namespace barrage {
+
+struct Engine::State {
+  const Plan& plan;
+  RunContext* run;
+  EngineOptions options;
+  SampleSink* sink;
+  RunState rs;
+  std::vector<std::unique_ptr<GroupRuntime>> groups;
+  std::vector<std::unique_ptr<LoopWorker>> workers;
+  std::thread collector;
+  std::atomic<bool> collector_exit{false};
+  size_t next_worker = 0;
+
+  State(const Plan& p, RunContext* r, EngineOptions o, SampleSink* s)
+      : plan(p), run(r), options(o), sink(s) {}
+
+  void Collect();
+  void LoopMain(LoopWorker* w);
+  void StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t phase_start_wall_ms);
+  void WaitForGroups(const std::vector<GroupRuntime*>& groups, int64_t deadline_us);
+  void FlushAll();
+};
+
+namespace {
+
+// Every User Defined Variables element of the plan, in plan order (JMeter evaluates them
+// all once when the test starts, wherever they are placed).
+void CollectArguments(const Node& node, std::vector<const ArgumentsNode*>* out) {
+  for (const auto& e : node.elements) {
+    if (e->kind == ElementKind::kArguments) out->push_back(&e->As<ArgumentsNode>());
+  }
+  for (const auto& c : node.children) CollectArguments(*c, out);
+}
+
+void CollectCsv(const Node& node, std::vector<const CsvDataSet*>* out) {
+  for (const auto& e : node.elements) {
+    if (e->kind == ElementKind::kCsvDataSet) out->push_back(&e->As<CsvDataSet>());
+  }
+  for (const auto& c : node.children) CollectCsv(*c, out);
+}
+
+bool HasCookieManager(const Node& node) {
+  for (const auto& e : node.elements) {
+    if (e->kind == ElementKind::kCookieManager) return true;
+  }
+  for (const auto& c : node.children) {
+    if (HasCookieManager(*c)) return true;
+  }
+  return false;
+}
+
+int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) {
+  return ParseInt64(Evaluate(v, ctx)).value_or(def);
+}
+
+}  // namespace
+
+Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleSink* sink)
+    : state_(std::make_unique<State>(plan, run, options, sink)) {
+  state_->rs.plan = &plan;
+  state_->rs.run = run;
+}
+
+Engine::~Engine() {
+  State& s = *state_;
+  for (auto& w : s.workers) {
+    w->exit = true;
+    w->loop.Wake();
+    if (w->thread.joinable()) w->thread.join();
+  }
+  s.collector_exit = true;
+  if (s.collector.joinable()) s.collector.join();
+}
+
+Status Engine::Prepare() {
+  State& s = *state_;
+  if (!s.plan.root) return Status::InvalidArgument("the plan has no Test Plan");
+  ThreadContext boot;
+  boot.run = s.run;
+  boot.thread_name = "main";
+  for (const Argument& a : s.plan.root->user_defined_variables) {
+    boot.vars.Put(Evaluate(a.name, boot), Evaluate(a.value, boot));
+  }
+  std::vector<const ArgumentsNode*> udvs;
+  for (const auto& e : s.plan.root->elements) {
+    if (e->kind == ElementKind::kArguments) udvs.push_back(&e->As<ArgumentsNode>());
+  }
+  for (const auto& c : s.plan.root->children) CollectArguments(*c, &udvs);
+  for (const ArgumentsNode* udv : udvs) {
+    for (const Argument& a : udv->arguments) boot.vars.Put(Evaluate(a.name, boot), Evaluate(a.value, boot));
+  }
+  s.rs.initial_vars = boot.vars;
+  s.rs.any_cookie_manager = HasCookieManager(*s.plan.root);
+
+  // Data files are read and checked before anything starts.
+  s.rs.csv = std::make_unique<CsvRegistry>(*s.run);
+  s.rs.counters = std::make_unique<CounterRegistry>(s.plan);
+  s.rs.randoms = std::make_unique<RandomVariableRegistry>(s.plan);
+  std::vector<const CsvDataSet*> csvs;
+  CollectCsv(*s.plan.root, &csvs);
+  for (const CsvDataSet* csv : csvs) {
+    Status prepared = s.rs.csv->Prepare(*csv, boot);
+    if (!prepared.ok()) return prepared;
+  }
+
+  for (const ThreadGroup* tg : s.plan.thread_groups()) {
+    auto g = std::make_unique<GroupRuntime>();
+    g->group = tg;
+    int64_t n = EvalInt(tg->num_threads, boot, -1);
+    if (n < 0) {
+      return Status::InvalidArgument("Thread Group '" + tg->name + "' (line " + std::to_string(tg->line) +
+                                     "): number of threads '" + Evaluate(tg->num_threads, boot) +
+                                     "' is not a whole number >= 0");
+    }
+    g->num_threads = static_cast<int>(n);
+    g->ramp_ms = std::max<int64_t>(0, EvalInt(tg->ramp_time, boot, 0)) * 1000;
+    if (tg->scheduler) {
+      g->delay_ms = std::max<int64_t>(0, EvalInt(tg->delay, boot, 0)) * 1000;
+      g->duration_ms = std::max<int64_t>(0, EvalInt(tg->duration, boot, 0)) * 1000;
+    }
+    s.groups.push_back(std::move(g));
+  }
+
+  int loops = s.options.event_loops > 0 ? s.options.event_loops
+                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < loops; ++i) s.workers.push_back(std::make_unique<LoopWorker>());
+  return Status::Ok();
+}
+
+void Engine::State::LoopMain(LoopWorker* w) {
+  auto after_events = [this, w] {
+    std::vector<PendingUser> incoming;
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      incoming.swap(w->pending);
+    }
+    for (PendingUser& p : incoming) {
+      VirtualUser* u = p.user.get();
+      w->users.push_back(std::move(p.user));
+      u->Start(p.start_at_us);
+    }
+    int epoch = rs.stop_epoch.load(std::memory_order_acquire);
+    if (epoch != w->applied_stop_epoch && rs.stopping()) {
+      w->applied_stop_epoch = epoch;
+      bool now = rs.stop_now.load(std::memory_order_relaxed);
+      for (auto& u : w->users) u->Interrupt(now);
+    }
+    // Finished users release their connection now; the rest keep theirs.
+    if (!w->users.empty() && w->users.size() > 64) {
+      w->users.erase(std::remove_if(w->users.begin(), w->users.end(),
+                                    [](const std::unique_ptr<VirtualUser>& u) { return u->finished(); }),
+                     w->users.end());
+    }
+  };
+  w->loop.Run([w] { return w->exit.load(std::memory_order_acquire); }, after_events);
+  w->users.clear();
+}
+
+void Engine::State::FlushAll() {
+  std::vector<std::vector<Sample>> parts;
+  std::vector<std::vector<int64_t>> ends;
+  size_t total = 0;
+  for (auto& w : workers) {
+    std::vector<Sample> part;
+    std::vector<int64_t> part_ends;
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      part.swap(w->buffer);
+      part_ends.swap(w->buffer_end_us);
+    }
+    total += part.size();
+    if (!part.empty()) {
+      parts.push_back(std::move(part));
+      ends.push_back(std::move(part_ends));
+    }
+  }
+  if (total == 0 || !sink) return;
+  if (parts.size() == 1) {
+    sink->OnSamples(parts[0]);
+    return;
+  }
+  // Each loop's samples are in recording order: merge the loops by recording time without
+  // ever reordering one loop's (so every thread's samples keep their order).
+  std::vector<size_t> next(parts.size(), 0);
+  std::vector<Sample> batch;
+  batch.reserve(total);
+  while (batch.size() < total) {
+    size_t best = parts.size();
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (next[i] == parts[i].size()) continue;
+      if (best == parts.size() || ends[i][next[i]] < ends[best][next[best]]) best = i;
+    }
+    batch.push_back(std::move(parts[best][next[best]++]));
+  }
+  sink->OnSamples(batch);
+}
+
+void Engine::State::Collect() {
+  int64_t last_tick = MonotonicMicros();
+  while (!collector_exit.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.flush_interval_ms));
+    FlushAll();
+    int64_t now = MonotonicMicros();
+    if (now - last_tick >= 1000000 && sink) {
+      last_tick = now;
+      sink->OnTick(rs.all_active.load(), rs.started.load(), rs.finished.load());
+    }
+  }
+  FlushAll();
+}
+
+void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t phase_start_wall_ms) {
+  g->start_wall_ms = phase_start_wall_ms;
+  g->end_wall_ms = g->duration_ms > 0 ? phase_start_wall_ms + g->delay_ms + g->duration_ms : 0;
+  g->remaining = g->num_threads;
+  // JMeter: thread i starts i * round(ramp / threads) after the group (plus its delay).
+  int64_t per_thread_ms = g->num_threads > 0
+                              ? std::lround(static_cast<float>(g->ramp_ms) / static_cast<float>(g->num_threads))
+                              : 0;
+  std::vector<std::vector<PendingUser>> per_worker(workers.size());
+  for (int i = 0; i < g->num_threads; ++i) {
+    size_t wi = next_worker++ % workers.size();
+    auto user = std::make_unique<VirtualUser>(&rs, g, workers[wi].get(), i + 1);
+    int64_t at = phase_start_us + (g->delay_ms + i * per_thread_ms) * 1000;
+    per_worker[wi].push_back({std::move(user), at});
+  }
+  for (size_t wi = 0; wi < workers.size(); ++wi) {
+    if (per_worker[wi].empty()) continue;
+    {
+      std::lock_guard<std::mutex> lock(workers[wi]->mu);
+      for (PendingUser& p : per_worker[wi]) workers[wi]->pending.push_back(std::move(p));
+    }
+    workers[wi]->loop.Wake();
+  }
+}
+
+void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t deadline_us) {
+  while (true) {
+    bool all_done = std::all_of(gs.begin(), gs.end(), [](GroupRuntime* g) { return g->remaining.load() <= 0; });
+    if (all_done) return;
+    if (deadline_us > 0 && MonotonicMicros() >= deadline_us && !rs.stop_graceful.load()) {
+      rs.RequestStop(false);
+      for (auto& w : workers) w->loop.Wake();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+Status Engine::Run() {
+  State& s = *state_;
+  if (s.workers.empty()) return Status::Internal("Engine::Run called before Prepare");
+  for (auto& w : s.workers) {
+    LoopWorker* wp = w.get();
+    w->thread = std::thread([&s, wp] { s.LoopMain(wp); });
+  }
+  s.collector = std::thread([&s] { s.Collect(); });
+
+  int64_t deadline = s.options.max_duration_ms > 0 ? MonotonicMicros() + s.options.max_duration_ms * 1000 : 0;
+  auto phase = [&](ElementKind kind, bool serialize) {
+    std::vector<GroupRuntime*> started;
+    for (auto& g : s.groups) {
+      if (g->group->kind != kind) continue;
+      if (s.rs.stopping()) break;
+      s.StartGroup(g.get(), MonotonicMicros(), WallMillis());
+      started.push_back(g.get());
+      if (serialize) {
+        s.WaitForGroups({g.get()}, deadline);
+      }
+    }
+    s.WaitForGroups(started, deadline);
+  };
+  bool serialize = s.plan.root->serialize_thread_groups;
+  phase(ElementKind::kSetupThreadGroup, serialize);
+  bool stopped_by_user = s.rs.stopping();
+  if (!stopped_by_user) phase(ElementKind::kThreadGroup, serialize);
+  bool run_teardown = !s.rs.stop_now.load() && (!s.rs.stopping() || s.plan.root->teardown_on_shutdown);
+  if (run_teardown) {
+    // tearDown groups run even after a graceful stop (JMeter's "Run tearDown Thread Groups
+    // after shutdown of main threads"); the stop flag must not stop them at once.
+    bool was_graceful = s.rs.stop_graceful.exchange(false);
+    phase(ElementKind::kPostThreadGroup, serialize);
+    if (was_graceful) s.rs.stop_graceful = true;
+  }
+
+  for (auto& w : s.workers) {
+    w->exit = true;
+    w->loop.Wake();
+  }
+  for (auto& w : s.workers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  s.collector_exit = true;
+  if (s.collector.joinable()) s.collector.join();
+  return Status::Ok();
+}
+
+void Engine::Stop(bool now) {
+  State& s = *state_;
+  s.rs.RequestStop(now);
+  for (auto& w : s.workers) w->loop.Wake();
+}
+
+bool Engine::stopping() const { return state_->rs.stopping(); }
+
+EngineCounters Engine::counters() const {
+  const RunState& rs = state_->rs;
+  return {rs.samples.load(), rs.errors.load(), rs.started.load(), rs.finished.load()};
+}
+
+int Engine::active_threads() const { return state_->rs.all_active.load(); }
+
+}  // namespace barrage

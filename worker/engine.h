@@ -1,0 +1,76 @@
+// The load engine: runs a compiled plan with N event-loop threads, each owning a libcurl
+// multi handle and the virtual users assigned to it (no thread per virtual user).
+//
+// Lifecycle: construct, Prepare() (loads data files, evaluates User Defined Variables;
+// errors name the file/element), Run() (blocks until the test ends: setUp groups, then
+// the regular groups, then tearDown groups, as JMeter's StandardJMeterEngine), then read
+// the counters. Stop() may be called from any thread (signal handlers go through a
+// self-pipe in the CLI). Samples reach the SampleSink in batches from one collector
+// thread; none is dropped.
+#ifndef BARRAGE_WORKER_ENGINE_H_
+#define BARRAGE_WORKER_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/functions.h"
+#include "common/plan.h"
+#include "common/sample.h"
+#include "common/status.h"
+
+namespace barrage {
+
+// Receives recorded samples; called from the engine's collector thread only.
+class SampleSink {
+ public:
+  virtual ~SampleSink() = default;
+  virtual void OnSamples(std::vector<Sample>& batch) = 0;
+  // Called about once a second with the engine's thread counts (for live summaries).
+  virtual void OnTick(int active_threads, int started_threads, int finished_threads) {
+    (void)active_threads;
+    (void)started_threads;
+    (void)finished_threads;
+  }
+};
+
+struct EngineOptions {
+  int event_loops = 0;            // 0: one per core
+  int64_t max_duration_ms = 0;    // 0: none; else stop gracefully after this long
+  int64_t flush_interval_ms = 100;
+};
+
+struct EngineCounters {
+  int64_t samples = 0;
+  int64_t errors = 0;
+  int started_threads = 0;
+  int finished_threads = 0;
+};
+
+class Engine {
+ public:
+  Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleSink* sink);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Status Prepare();
+  // Runs the test to its end. Returns an error only for failures of the engine itself.
+  Status Run();
+  // Graceful: users finish their current sample and stop; now: in-flight requests are
+  // abandoned (no sample is recorded for them) and users stop at once.
+  void Stop(bool now);
+  bool stopping() const;
+
+  EngineCounters counters() const;
+  int active_threads() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace barrage
+
+#endif  // BARRAGE_WORKER_ENGINE_H_

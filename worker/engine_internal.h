@@ -1,0 +1,92 @@
+// Internals shared by the engine, its event-loop workers and virtual users. Not part of the
+// engine's public interface (engine.h).
+#ifndef BARRAGE_WORKER_ENGINE_INTERNAL_H_
+#define BARRAGE_WORKER_ENGINE_INTERNAL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/functions.h"
+#include "common/plan.h"
+#include "common/sample.h"
+#include "worker/config_elements.h"
+#include "worker/csv_data.h"
+#include "worker/event_loop.h"
+#include "worker/timers.h"
+
+namespace barrage {
+
+class VirtualUser;
+
+// Run-wide state every virtual user reads; everything mutable here is atomic or locked.
+struct RunState {
+  const Plan* plan = nullptr;
+  RunContext* run = nullptr;
+  std::atomic<bool> stop_graceful{false};
+  std::atomic<bool> stop_now{false};
+  std::atomic<int> all_active{0};
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+  std::atomic<int64_t> samples{0};
+  std::atomic<int64_t> errors{0};
+  ThroughputSchedule throughput;
+  Variables initial_vars;          // User Defined Variables, evaluated once at start
+  bool any_cookie_manager = false;
+  std::unique_ptr<CsvRegistry> csv;            // CSV Data Sets
+  std::unique_ptr<CounterRegistry> counters;   // Counters
+  std::unique_ptr<RandomVariableRegistry> randoms;
+
+  std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
+
+  bool stopping() const { return stop_graceful.load(std::memory_order_relaxed) || stop_now.load(std::memory_order_relaxed); }
+  void RequestStop(bool now) {
+    (now ? stop_now : stop_graceful).store(true);
+    stop_epoch.fetch_add(1);
+  }
+};
+
+// One thread group during the run.
+struct GroupRuntime {
+  const ThreadGroup* group = nullptr;
+  std::atomic<int> active{0};
+  std::atomic<int> remaining{0};  // users created and not yet finished
+  int num_threads = 0;
+  int64_t ramp_ms = 0;
+  int64_t delay_ms = 0;
+  int64_t duration_ms = 0;        // 0: no scheduler end
+  int64_t start_wall_ms = 0;      // when the group's phase started
+  int64_t end_wall_ms = 0;        // 0: none
+};
+
+struct PendingUser {
+  std::unique_ptr<VirtualUser> user;
+  int64_t start_at_us = 0;
+};
+
+// One event-loop thread with the virtual users it owns and its sample buffer.
+struct LoopWorker {
+  EventLoop loop;
+  std::mutex mu;
+  std::vector<PendingUser> pending;     // guarded by mu: handed over by the engine
+  std::vector<Sample> buffer;           // guarded by mu: drained by the collector
+  std::vector<int64_t> buffer_end_us;   // guarded by mu: when each buffered sample was
+                                        // recorded (wall µs), to merge loops in order
+  std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
+  std::atomic<bool> exit{false};
+  int applied_stop_epoch = 0;           // loop thread only
+  std::thread thread;
+
+  void Emit(Sample&& s, int64_t recorded_wall_us) {
+    std::lock_guard<std::mutex> lock(mu);
+    buffer.push_back(std::move(s));
+    buffer_end_us.push_back(recorded_wall_us);
+  }
+};
+
+}  // namespace barrage
+
+#endif  // BARRAGE_WORKER_ENGINE_INTERNAL_H_

@@ -1,0 +1,181 @@
+#include "worker/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace barrage {
+
+int64_t MonotonicMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t WallMillis() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t WallMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+namespace {
+// Marks the wake eventfd in epoll events (socket fds are stored as themselves).
+constexpr uint64_t kWakeTag = ~uint64_t{0};
+}  // namespace
+
+EventLoop::EventLoop() {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  multi_ = curl_multi_init();
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || !multi_) {
+    throw std::runtime_error(std::string("event loop setup failed: ") + std::strerror(errno));
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &EventLoop::OnCurlSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &EventLoop::OnCurlTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // Virtual users own their connections (one easy handle each, like JMeter's per-thread
+  // connection), so the shared multi cache only needs to be large enough not to evict.
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 0L);
+}
+
+EventLoop::~EventLoop() {
+  if (multi_) curl_multi_cleanup(multi_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+int EventLoop::OnCurlSocket(CURL*, curl_socket_t s, int what, void* userp, void*) {
+  auto* self = static_cast<EventLoop*>(userp);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  ev.data.u64 = static_cast<uint64_t>(s);
+  if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+    epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev);
+  }
+  return 0;
+}
+
+int EventLoop::OnCurlTimer(CURLM*, long timeout_ms, void* userp) {
+  auto* self = static_cast<EventLoop*>(userp);
+  self->curl_deadline_us_ = timeout_ms < 0 ? -1 : MonotonicMicros() + timeout_ms * 1000;
+  return 0;
+}
+
+void EventLoop::StartTransfer(CURL* easy, TransferHandler* handler) {
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, handler);
+  ++running_;
+  CURLMcode rc = curl_multi_add_handle(multi_, easy);
+  if (rc != CURLM_OK) {
+    --running_;
+    handler->OnTransferDone(easy, CURLE_FAILED_INIT);
+  }
+}
+
+void EventLoop::CancelTransfer(CURL* easy, CURLcode result) {
+  void* p = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+  curl_multi_remove_handle(multi_, easy);
+  --running_;
+  static_cast<TransferHandler*>(p)->OnTransferDone(easy, result);
+}
+
+void EventLoop::AddTimer(int64_t at_us, TimerHandler* handler, uint64_t token) {
+  timers_.push_back({at_us, timer_seq_++, handler, token});
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
+}
+
+void EventLoop::Wake() {
+  uint64_t one = 1;
+  ssize_t n = write(wake_fd_, &one, sizeof one);
+  (void)n;
+}
+
+void EventLoop::CheckCompleted() {
+  int pending = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    CURLcode result = msg->data.result;
+    void* p = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+    curl_multi_remove_handle(multi_, easy);
+    --running_;
+    static_cast<TransferHandler*>(p)->OnTransferDone(easy, result);
+  }
+}
+
+void EventLoop::RunDueTimers(int64_t now_us) {
+  while (!timers_.empty() && timers_.front().at_us <= now_us) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
+    Timer t = timers_.back();
+    timers_.pop_back();
+    t.handler->OnTimer(now_us, t.token);
+  }
+}
+
+void EventLoop::Run(const std::function<bool()>& should_exit,
+                    const std::function<void()>& after_events) {
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  int still_running = 0;
+  while (!should_exit()) {
+    int64_t now = MonotonicMicros();
+    int64_t next = -1;
+    if (!timers_.empty()) next = timers_.front().at_us;
+    if (curl_deadline_us_ >= 0 && (next < 0 || curl_deadline_us_ < next)) next = curl_deadline_us_;
+    int timeout_ms = 100;  // bounded, so stop flags are seen promptly even without Wake()
+    if (next >= 0) {
+      int64_t wait_us = next - now;
+      timeout_ms = wait_us <= 0 ? 0 : static_cast<int>(std::min<int64_t>((wait_us + 999) / 1000, 100));
+    }
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.u64 == kWakeTag) {
+        uint64_t v;
+        ssize_t r = read(wake_fd_, &v, sizeof v);
+        (void)r;
+        continue;
+      }
+      int flags = 0;
+      if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi_, static_cast<curl_socket_t>(events[i].data.u64), flags,
+                               &still_running);
+    }
+    now = MonotonicMicros();
+    if (curl_deadline_us_ >= 0 && curl_deadline_us_ <= now) {
+      curl_deadline_us_ = -1;
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &still_running);
+    }
+    CheckCompleted();
+    RunDueTimers(now);
+    // Transfers started by timer handlers need curl to look at them.
+    CheckCompleted();
+    if (after_events) after_events();
+  }
+}
+
+}  // namespace barrage

@@ -1,0 +1,240 @@
+#include "worker/http_transfer.h"
+
+#include <strings.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace barrage {
+
+HttpTransfer::HttpTransfer() {
+  easy_ = curl_easy_init();
+  if (!easy_) throw std::runtime_error("curl_easy_init failed");
+  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &HttpTransfer::OnHeader);
+  curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &HttpTransfer::OnBody);
+  curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
+  // JMeter does not verify certificates.
+  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, 20L);  // httpsampler.max_redirects
+  curl_easy_setopt(easy_, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(easy_, CURLOPT_MAXCONNECTS, 4L);
+  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+}
+
+HttpTransfer::~HttpTransfer() {
+  if (headers_) curl_slist_free_all(headers_);
+  if (easy_) curl_easy_cleanup(easy_);
+}
+
+void HttpTransfer::EnableCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, ""); }
+void HttpTransfer::ClearCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL"); }
+void HttpTransfer::AddCookie(const std::string& line) {
+  curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str());
+}
+
+size_t HttpTransfer::OnHeader(char* data, size_t size, size_t n, void* p) {
+  auto* self = static_cast<HttpTransfer*>(p);
+  size_t len = size * n;
+  std::string_view line(data, len);
+  // A new status line (after a redirect or 100-continue) starts a new header block.
+  if (line.rfind("HTTP/", 0) == 0) self->response_headers_.clear();
+  self->response_headers_.append(line);
+  self->last_activity_us_ = MonotonicMicros();
+  return len;
+}
+
+size_t HttpTransfer::OnBody(char* data, size_t size, size_t n, void* p) {
+  auto* self = static_cast<HttpTransfer*>(p);
+  size_t len = size * n;
+  self->body_bytes_ += static_cast<int64_t>(len);
+  if (self->keep_body_) self->body_.append(data, len);
+  self->last_activity_us_ = MonotonicMicros();
+  return len;
+}
+
+void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, TransferHandler* handler) {
+  response_headers_.clear();
+  body_.clear();
+  body_bytes_ = 0;
+  keep_body_ = keep_body;
+  timed_out_reading_ = false;
+  error_[0] = '\0';
+  method_ = r.method;
+
+  curl_easy_setopt(easy_, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
+  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
+  curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, r.accept_encoding.empty() ? nullptr : r.accept_encoding.c_str());
+
+  // Method and body.
+  curl_easy_setopt(easy_, CURLOPT_NOBODY, 0L);
+  curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, nullptr);
+  curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L);
+  if (r.method == "HEAD") {
+    curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
+  } else if (r.has_body || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl_easy_setopt(easy_, CURLOPT_COPYPOSTFIELDS, r.body.c_str());
+    if (r.method != "POST") curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  } else if (r.method != "GET") {
+    curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  request_body_bytes_ = static_cast<int64_t>(r.body.size());
+
+  if (headers_) {
+    curl_slist_free_all(headers_);
+    headers_ = nullptr;
+  }
+  bool has_content_type = false;
+  for (const std::string& h : r.headers) {
+    headers_ = curl_slist_append(headers_, h.c_str());
+    if (strncasecmp(h.c_str(), "Content-Type:", 13) == 0) has_content_type = true;
+  }
+  if (!has_content_type) {
+    // curl would add its own form content type; JMeter sends the one it chose or none.
+    std::string ct = "Content-Type:" + (r.content_type.empty() ? std::string() : " " + r.content_type);
+    if (r.has_body || r.method == "POST") headers_ = curl_slist_append(headers_, ct.c_str());
+  }
+  // curl adds "Accept: */*" and Expect: 100-continue; JMeter sends neither.
+  headers_ = curl_slist_append(headers_, "Accept:");
+  headers_ = curl_slist_append(headers_, "Expect:");
+  if (!r.keep_alive) headers_ = curl_slist_append(headers_, "Connection: close");
+  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
+
+  request_headers_.clear();
+  for (const std::string& h : r.headers) {
+    if (!request_headers_.empty()) request_headers_ += '\n';
+    request_headers_ += h;
+  }
+
+  // host:port for messages.
+  host_port_.clear();
+  if (size_t scheme = r.url.find("://"); scheme != std::string::npos) {
+    size_t start = scheme + 3;
+    size_t end = r.url.find_first_of("/?#", start);
+    host_port_ = r.url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (host_port_.find(':') == std::string::npos) {
+      host_port_ += r.url.compare(0, 5, "https") == 0 ? ":443" : ":80";
+    }
+  }
+
+  start_wall_ms_ = WallMillis();
+  start_mono_us_ = MonotonicMicros();
+  last_activity_us_ = start_mono_us_;
+  loop->StartTransfer(easy_, handler);
+}
+
+namespace {
+
+std::string ReasonPhrase(const std::string& headers) {
+  // "HTTP/1.1 200 OK\r\n" -> "OK"
+  size_t eol = headers.find_first_of("\r\n");
+  std::string_view status(headers.data(), eol == std::string::npos ? headers.size() : eol);
+  size_t sp1 = status.find(' ');
+  if (sp1 == std::string_view::npos) return {};
+  size_t sp2 = status.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return {};
+  return std::string(status.substr(sp2 + 1));
+}
+
+bool IsTextType(std::string_view ct) {
+  if (ct.empty()) return true;  // JMeter: unknown content is treated as text
+  auto starts = [&](const char* p) { return strncasecmp(ct.data(), p, std::strlen(p)) == 0; };
+  if (starts("image/") || starts("audio/") || starts("video/")) return false;
+  if (starts("application/octet-stream") || starts("application/zip") || starts("application/pdf")) return false;
+  return true;
+}
+
+}  // namespace
+
+JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase,
+                           const char* curl_message) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+      return {"java.net.ConnectException", "Connection refused"};
+    case CURLE_COULDNT_RESOLVE_HOST: {
+      std::string host = host_port.substr(0, host_port.rfind(':'));
+      return {"java.net.UnknownHostException", host + ": Name or service not known"};
+    }
+    case CURLE_OPERATION_TIMEDOUT:
+      if (connect_phase) {
+        return {"org.apache.http.conn.ConnectTimeoutException",
+                "Connect to " + host_port + " failed: connect timed out"};
+      }
+      return {"java.net.SocketTimeoutException", "Read timed out"};
+    case CURLE_GOT_NOTHING:
+      return {"org.apache.http.NoHttpResponseException", host_port + " failed to respond"};
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+      return {"java.net.SocketException", "Connection reset"};
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return {"javax.net.ssl.SSLException", curl_message && *curl_message ? curl_message : "SSL error"};
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return {"java.net.MalformedURLException", curl_message && *curl_message ? curl_message : "malformed URL"};
+    case CURLE_TOO_MANY_REDIRECTS:
+      return {"java.io.IOException", "Maximum number of redirects exceeded"};
+    default:
+      return {"java.io.IOException", curl_message && *curl_message ? curl_message : curl_easy_strerror(code)};
+  }
+}
+
+void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
+  Sample& s = result->sample;
+  s.timestamp_ms = start_wall_ms_;
+  curl_off_t total = 0, first_byte = 0, connect = 0, app_connect = 0;
+  curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &total);
+  curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
+  curl_easy_getinfo(easy_, CURLINFO_CONNECT_TIME_T, &connect);
+  curl_easy_getinfo(easy_, CURLINFO_APPCONNECT_TIME_T, &app_connect);
+  if (code != CURLE_OK || total <= 0) total = MonotonicMicros() - start_mono_us_;
+  s.elapsed_us = total;
+  s.latency_us = first_byte;
+  s.connect_us = app_connect > connect ? app_connect : connect;
+  long header_bytes = 0, request_bytes = 0;
+  curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_bytes);
+  curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_bytes);
+  s.bytes = header_bytes + body_bytes_;
+  s.sent_bytes = request_bytes;
+  char* effective = nullptr;
+  curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
+  s.url = effective ? effective : "";
+  result->method = method_;
+  result->request_headers = std::move(request_headers_);
+
+  if (code == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+    s.response_code = std::to_string(status);
+    s.response_message = ReasonPhrase(response_headers_);
+    s.success = status >= 200 && status <= 399;
+    result->response_headers = std::move(response_headers_);
+    result->content_type = std::string(result->ResponseHeader("Content-Type"));
+    s.data_type = IsTextType(result->content_type) ? "text" : "bin";
+    result->body = std::move(body_);
+    return;
+  }
+  bool connect_phase = connect == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte == 0 &&
+                       !timed_out_reading_;
+  if (timed_out_reading_) code = CURLE_OPERATION_TIMEDOUT;
+  JavaException ex = MapCurlError(code, host_port_, connect_phase, error_);
+  s.response_code = "Non HTTP response code: " + ex.exception;
+  s.response_message = "Non HTTP response message: " + ex.message;
+  s.success = false;
+  s.data_type = "text";
+  s.latency_us = first_byte;
+  result->response_headers.clear();
+  // JMeter puts the stack trace in the body; the exception line is what tools read.
+  result->body = ex.exception + ": " + ex.message;
+}
+
+}  // namespace barrage

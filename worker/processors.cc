@@ -1,0 +1,266 @@
+#include "worker/processors.h"
+
+#include <strings.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "worker/assertions.h"
+#include "worker/extractors.h"
+#include "worker/json_processors.h"
+
+namespace barrage {
+
+namespace {
+
+AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadContext& ctx) {
+  switch (assertion.kind) {
+    case ElementKind::kResponseAssertion:
+      return RunResponseAssertion(assertion.As<ResponseAssertion>(), result, ctx);
+    case ElementKind::kDurationAssertion:
+      return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
+    case ElementKind::kSizeAssertion:
+      return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
+    case ElementKind::kJsonPathAssertion:
+      return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
+    default: {
+      AssertionResult passed;
+      passed.name = assertion.name;
+      return passed;
+    }
+  }
+}
+
+AssertionResult ProcessAssertion(const Node& assertion, SampleResult& result, ThreadContext& ctx) {
+  AssertionResult outcome = JudgeOne(assertion, result, ctx);
+  RecordAssertionResult(outcome, result);
+  return outcome;
+}
+
+// JMeterThread.recurseAssertionChecks: returns the "sub-samples failed" result when it
+// was added to `parent`.
+std::optional<AssertionResult> CheckSubSamples(const Node& assertion, SampleResult& parent,
+                                               ThreadContext& ctx, int level) {
+  if (level < 0) return std::nullopt;
+  bool child_failed = false;
+  for (SampleResult& child : parent.sub_results) {
+    ProcessAssertion(assertion, child, ctx);
+    CheckSubSamples(assertion, child, ctx, level - 1);
+    if (!child.sample.success) child_failed = true;
+  }
+  if (!child_failed || !parent.sample.success) return std::nullopt;
+  AssertionResult failed;
+  failed.name = assertion.name;
+  failed.failure = true;
+  failed.message = "One or more sub-samples failed";
+  RecordAssertionResult(failed, parent);
+  return failed;
+}
+
+SampleScope AssertionScope(const Node& assertion) {
+  switch (assertion.kind) {
+    case ElementKind::kResponseAssertion: return assertion.As<ResponseAssertion>().scope;
+    case ElementKind::kDurationAssertion: return assertion.As<DurationAssertion>().scope;
+    case ElementKind::kSizeAssertion: return assertion.As<SizeAssertion>().scope;
+    default: return SampleScope::kParent;  // JSON Path Assertion is not scoped
+  }
+}
+
+void AppendSubResults(const SampleResult& result, std::vector<const SampleResult*>* out) {
+  for (const SampleResult& child : result.sub_results) out->push_back(&child);
+}
+
+// AbstractScopedTestElement.recurseResults(list, children, level).
+void AppendDeeper(const std::vector<SampleResult>& level_results, int level,
+                  std::vector<const SampleResult*>* out) {
+  if (level < 0) return;
+  for (const SampleResult& child : level_results) {
+    AppendSubResults(child, out);
+    AppendDeeper(child.sub_results, level - 1, out);
+  }
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+}  // namespace
+
+void RecordAssertionResult(const AssertionResult& outcome, SampleResult& result) {
+  if (outcome.failure || outcome.error) result.sample.success = false;
+  if (result.sample.failure_message.empty() && !outcome.message.empty()) {
+    result.sample.failure_message = outcome.message;
+  }
+}
+
+AssertionResult RunAssertion(const Node& assertion, SampleResult& result, ThreadContext& ctx) {
+  SampleScope scope = AssertionScope(assertion);
+  std::optional<AssertionResult> own;
+  if (scope != SampleScope::kChildren) own = ProcessAssertion(assertion, result, ctx);
+  std::optional<AssertionResult> children;
+  if (scope == SampleScope::kChildren || scope == SampleScope::kAll) {
+    children = CheckSubSamples(assertion, result, ctx, 3);
+  }
+  if (children) return *children;
+  if (own) return *own;
+  AssertionResult passed;
+  passed.name = assertion.name;
+  return passed;
+}
+
+void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContext& ctx) {
+  switch (post.kind) {
+    case ElementKind::kRegexExtractor:
+      RunRegexExtractor(post.As<RegexExtractor>(), result, ctx);
+      break;
+    case ElementKind::kBoundaryExtractor:
+      RunBoundaryExtractor(post.As<BoundaryExtractor>(), result, ctx);
+      break;
+    case ElementKind::kJsonExtractor:
+      RunJsonExtractor(post.As<JsonExtractor>(), result, ctx);
+      break;
+    default:
+      break;
+  }
+}
+
+void CollectScopedSamples(const SampleResult& result, SampleScope scope,
+                          std::vector<const SampleResult*>* out) {
+  if (scope == SampleScope::kParent || scope == SampleScope::kAll) out->push_back(&result);
+  if (scope == SampleScope::kChildren || scope == SampleScope::kAll) {
+    AppendSubResults(result, out);
+    AppendDeeper(result.sub_results, 3, out);
+  }
+}
+
+std::string_view JMeterResponseHeaders(const SampleResult& result, std::string* scratch) {
+  std::string_view raw = result.response_headers;
+  if (raw.find('\r') == std::string_view::npos && !raw.ends_with("\n\n")) return raw;
+  scratch->clear();
+  scratch->reserve(raw.size());
+  while (!raw.empty()) {
+    size_t eol = raw.find('\n');
+    std::string_view line = raw.substr(0, eol);
+    raw = eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;  // the blank line ending the header block
+    scratch->append(line);
+    scratch->push_back('\n');
+  }
+  return *scratch;
+}
+
+std::string_view JMeterRequestHeaders(const SampleResult& result, std::string* scratch) {
+  std::string_view raw = result.request_headers;
+  scratch->clear();
+  while (!raw.empty()) {
+    size_t eol = raw.find('\n');
+    std::string_view line = raw.substr(0, eol);
+    raw = eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || StartsWithNoCase(line, "cookie:")) continue;
+    scratch->append(line);
+    scratch->push_back('\n');
+  }
+  return *scratch;
+}
+
+std::string JMeterSamplerData(const SampleResult& result) {
+  if (result.method.empty()) return {};
+  std::string data = result.method;
+  data += ' ';
+  data += result.sample.url;
+  data += '\n';
+  if (result.method != "HEAD" && result.method != "OPTIONS" && result.method != "TRACE") {
+    // The request body is not kept in SampleResult; JMeter shows it here.
+    data += '\n';
+    data += result.method;
+    data += " data:\n\n";
+  }
+  std::string_view cookies;
+  std::string_view raw = result.request_headers;
+  while (!raw.empty()) {
+    size_t eol = raw.find('\n');
+    std::string_view line = raw.substr(0, eol);
+    raw = eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1);
+    if (StartsWithNoCase(line, "cookie:")) {
+      cookies = line.substr(7);
+      while (!cookies.empty() && (cookies.front() == ' ' || cookies.front() == '\t')) cookies.remove_prefix(1);
+      while (!cookies.empty() && (cookies.back() == '\r' || cookies.back() == ' ')) cookies.remove_suffix(1);
+    }
+  }
+  if (cookies.empty()) {
+    data += "\n[no cookies]";
+  } else {
+    data += "\nCookie Data:\n";
+    data += cookies;
+  }
+  data += '\n';
+  return data;
+}
+
+std::optional<int64_t> JavaParseLong(std::string_view text) {
+  size_t i = 0;
+  bool negative = false;
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+    negative = text[0] == '-';
+    i = 1;
+  }
+  if (i == text.size()) return std::nullopt;
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  uint64_t value = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (value > (limit - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return negative ? static_cast<int64_t>(~value + 1) : static_cast<int64_t>(value);
+}
+
+std::optional<int32_t> JavaParseInt(std::string_view text) {
+  std::optional<int64_t> value = JavaParseLong(text);
+  if (!value || *value < INT32_MIN || *value > INT32_MAX) return std::nullopt;
+  return static_cast<int32_t>(*value);
+}
+
+namespace {
+// String.trim(): drops leading and trailing characters <= ' '.
+std::string_view JavaTrim(std::string_view s) {
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+int64_t PropertyAsLong(std::string_view text) { return JavaParseLong(JavaTrim(text)).value_or(0); }
+int32_t PropertyAsInt(std::string_view text) { return JavaParseInt(JavaTrim(text)).value_or(0); }
+
+int64_t HeadersSize(const SampleResult& result) {
+  std::string_view raw = result.response_headers;
+  if (raw.empty()) return 0;
+  // JMeter counts each line with its CRLF plus the blank line's CRLF.
+  int64_t size = 0;
+  while (!raw.empty()) {
+    size_t eol = raw.find('\n');
+    std::string_view line = raw.substr(0, eol);
+    raw = eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    size += static_cast<int64_t>(line.size()) + 2;
+  }
+  return size + 2;
+}
+
+int64_t BodySize(const SampleResult& result) {
+  int64_t headers = HeadersSize(result);
+  if (headers > 0 && result.sample.bytes > headers) return result.sample.bytes - headers;
+  return static_cast<int64_t>(result.body.size());
+}
+
+int64_t NetworkSize(const SampleResult& result) {
+  int64_t total = HeadersSize(result) + BodySize(result);
+  return total == 0 ? result.sample.bytes : total;
+}
+
+}  // namespace barrage

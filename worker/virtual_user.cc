@@ -1,0 +1,465 @@
+#include "worker/virtual_user.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "common/functions.h"
+#include "worker/http_request.h"
+#include "worker/processors.h"
+
+namespace barrage {
+
+namespace {
+
+constexpr char kLastSampleOk[] = "JMeterThread.last_sample_ok";
+
+bool NeedsBody(const Sampler& s) {
+  if (!s.scope.post_processors.empty()) return true;
+  return std::any_of(s.scope.assertions.begin(), s.scope.assertions.end(),
+                     [](const Node* a) { return a->kind != ElementKind::kDurationAssertion; });
+}
+
+std::string CookieLine(const Cookie& c, ThreadContext& ctx) {
+  std::string line = "Set-Cookie: " + c.name + "=" + Evaluate(c.value, ctx);
+  std::string domain = Evaluate(c.domain, ctx);
+  std::string path = Evaluate(c.path, ctx);
+  if (!domain.empty()) line += "; domain=" + domain;
+  line += "; path=" + (path.empty() ? std::string("/") : path);
+  if (c.secure) line += "; secure";
+  return line;
+}
+
+// Visits every scoped element under `node` and its controllers (not into samplers).
+template <typename F>
+void ForEachScopedElement(const Node& node, F&& f) {
+  for (const auto& e : node.elements) f(*e);
+  for (const auto& c : node.children) {
+    if (c->category() == Category::kController) ForEachScopedElement(*c, f);
+  }
+}
+
+}  // namespace
+
+VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num)
+    : run_(run), group_(group), worker_(worker) {
+  const ThreadGroup& tg = *group->group;
+  ctx_.run = run->run;
+  ctx_.thread_num = thread_num;
+  ctx_.group_name = tg.name;
+  ctx_.thread_name = tg.name + " " + std::to_string(tg.group_number) + "-" + std::to_string(thread_num);
+  main_ = BuildControllerTree(tg, &controllers_);
+  for (const auto& c : controllers_) {
+    if (c->node().kind == ElementKind::kTransactionController) {
+      transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
+    }
+  }
+  if (run->any_cookie_manager) http_.EnableCookies();
+}
+
+VirtualUser::~VirtualUser() = default;
+
+int64_t VirtualUser::now_ms() const { return WallMillis(); }
+
+void VirtualUser::WaitUntil(int64_t at_us) {
+  worker_->loop.AddTimer(at_us, this, ++wait_token_);
+}
+
+void VirtualUser::Start(int64_t at_us) {
+  state_ = State::kWaitingStart;
+  WaitUntil(at_us);
+}
+
+void VirtualUser::Begin() {
+  ctx_.vars = run_->initial_vars;
+  group_->active.fetch_add(1, std::memory_order_relaxed);
+  run_->all_active.fetch_add(1, std::memory_order_relaxed);
+  run_->started.fetch_add(1, std::memory_order_relaxed);
+  // Cookies the plan's Cookie Managers define.
+  ForEachScopedElement(*group_->group, [&](const Node& e) {
+    if (e.kind != ElementKind::kCookieManager) return;
+    for (const Cookie& c : e.As<CookieManager>().cookies) http_.AddCookie(CookieLine(c, ctx_));
+  });
+  for (const auto& e : run_->plan->root->elements) {
+    if (e->kind != ElementKind::kCookieManager) continue;
+    for (const Cookie& c : e->As<CookieManager>().cookies) http_.AddCookie(CookieLine(c, ctx_));
+  }
+  state_ = State::kReady;
+  Step();
+}
+
+int64_t VirtualUser::ScheduledEndMs() const { return group_->end_wall_ms; }
+
+bool VirtualUser::ShouldStop() const {
+  if (stop_after_sample_ || run_->stopping()) return true;
+  int64_t end = ScheduledEndMs();
+  return end > 0 && WallMillis() >= end;
+}
+
+void VirtualUser::Finish() {
+  if (state_ == State::kFinished) return;
+  bool began = state_ != State::kCreated && state_ != State::kWaitingStart;
+  if (began) {
+    // A transaction still open when the user stops is closed and recorded, as JMeter does.
+    for (auto& [node, tx] : transactions_) {
+      if (tx->active()) tx->TriggerEndOfLoop(*this);
+    }
+    group_->active.fetch_sub(1, std::memory_order_relaxed);
+    run_->all_active.fetch_sub(1, std::memory_order_relaxed);
+    run_->finished.fetch_add(1, std::memory_order_relaxed);
+  }
+  state_ = State::kFinished;
+  ++wait_token_;
+  group_->remaining.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void VirtualUser::Interrupt(bool now) {
+  switch (state_) {
+    case State::kCreated:
+    case State::kWaitingStart:
+    case State::kDelaying:
+      Finish();
+      break;
+    case State::kInFlight:
+      if (now) {
+        stop_after_sample_ = true;
+        current_ = nullptr;
+        worker_->loop.CancelTransfer(http_.easy(), CURLE_ABORTED_BY_CALLBACK);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
+  if (token != wait_token_) return;
+  switch (state_) {
+    case State::kWaitingStart:
+      Begin();
+      return;
+    case State::kDelaying:
+      state_ = State::kReady;
+      delayed_ = true;
+      Step();
+      return;
+    case State::kInFlight: {
+      // Response timeout: JMeter's is the longest wait between bytes.
+      int64_t last = http_.last_activity_us();
+      int64_t timeout_us = response_timeout_us_;
+      if (now_us - last >= timeout_us) {
+        http_.set_timed_out_reading();
+        worker_->loop.CancelTransfer(http_.easy(), CURLE_OPERATION_TIMEDOUT);
+      } else {
+        worker_->loop.AddTimer(last + timeout_us, this, token);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void VirtualUser::Step() {
+  while (state_ == State::kReady) {
+    if (ShouldStop()) {
+      Finish();
+      return;
+    }
+    if (!current_) {
+      const Sampler* s = main_->Next(*this);
+      if (!s) {
+        if (main_->IsDone()) {
+          Finish();
+          return;
+        }
+        // A pass that produced nothing (all children skipped). JMeter spins here; yield to
+        // the event loop now and then so other users and stop requests are served.
+        if (++empty_passes_ >= 1000) {
+          empty_passes_ = 0;
+          state_ = State::kDelaying;
+          WaitUntil(MonotonicMicros() + 1000);
+          return;
+        }
+        continue;
+      }
+      empty_passes_ = 0;
+      current_ = s;
+      delayed_ = false;
+    }
+    if (!delayed_) {
+      for (const Node* pre : current_->scope.pre_processors) {
+        if (pre->kind == ElementKind::kUserParameters && !pre->As<UserParameters>().per_iteration) {
+          SetUserParameters(pre->As<UserParameters>());
+        }
+      }
+      int64_t now = WallMillis();
+      int64_t delay = 0;
+      ActiveThreadCounts counts{group_->active.load(std::memory_order_relaxed),
+                          run_->all_active.load(std::memory_order_relaxed)};
+      for (const Node* t : current_->scope.timers) {
+        delay += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_);
+      }
+      int64_t end = ScheduledEndMs();
+      if (end > 0 && now + delay > end) delay = std::max<int64_t>(0, end - now);
+      delayed_ = true;
+      if (delay > 0) {
+        state_ = State::kDelaying;
+        WaitUntil(MonotonicMicros() + delay * 1000);
+        return;
+      }
+      if (ShouldStop()) {
+        Finish();
+        return;
+      }
+    }
+    ExecuteSampler();
+  }
+}
+
+void VirtualUser::ExecuteSampler() {
+  const Sampler* s = current_;
+  switch (s->kind) {
+    case ElementKind::kHttpSampler: {
+      Result<HttpRequest> req = BuildHttpRequest(s->As<HttpSampler>(), ctx_);
+      if (!req.ok()) {
+        SampleResult r;
+        const std::string& m = req.status().message();
+        size_t bar = m.find('|');
+        r.sample.timestamp_ms = WallMillis();
+        r.sample.response_code = "Non HTTP response code: " + m.substr(0, bar);
+        r.sample.response_message = "Non HTTP response message: " + (bar == std::string::npos ? m : m.substr(bar + 1));
+        r.sample.success = false;
+        r.sample.data_type = "text";
+        r.body = m.substr(0, bar) + ": " + (bar == std::string::npos ? m : m.substr(bar + 1));
+        CompleteSample(std::move(r));
+        return;
+      }
+      state_ = State::kInFlight;
+      response_timeout_us_ = req->response_timeout_ms * 1000;
+      uint64_t token = ++wait_token_;
+      http_.Start(*req, NeedsBody(*s), &worker_->loop, this);
+      if (state_ == State::kInFlight && response_timeout_us_ > 0) {
+        worker_->loop.AddTimer(http_.start_mono_us() + response_timeout_us_, this, token);
+      }
+      return;
+    }
+    case ElementKind::kDebugSampler: {
+      const DebugSampler& d = s->As<DebugSampler>();
+      SampleResult r;
+      r.sample.timestamp_ms = WallMillis();
+      int64_t start = MonotonicMicros();
+      if (d.jmeter_variables) {
+        r.body += "JMeterVariables:\n";
+        for (const auto& [k, v] : ctx_.vars.Sorted()) r.body += k + "=" + v + "\n";
+      }
+      if (d.jmeter_properties) {
+        r.body += "\nJMeterProperties:\n";
+        for (const auto& [k, v] : ctx_.run->properties.Snapshot()) r.body += k + "=" + v + "\n";
+      }
+      r.sample.elapsed_us = MonotonicMicros() - start;
+      r.sample.response_code = "200";
+      r.sample.response_message = "OK";
+      r.sample.data_type = "text";
+      r.sample.bytes = static_cast<int64_t>(r.body.size());
+      r.sample.success = true;
+      CompleteSample(std::move(r));
+      return;
+    }
+    case ElementKind::kTestAction: {
+      current_ = nullptr;
+      ApplyFlowControl(s->As<TestAction>());
+      return;
+    }
+    default:
+      current_ = nullptr;
+      return;
+  }
+}
+
+void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
+  if (state_ != State::kInFlight) return;
+  ++wait_token_;  // the response-timeout timer is stale now
+  if (!current_) {  // abandoned by a stop-now
+    state_ = State::kReady;
+    Finish();
+    return;
+  }
+  SampleResult r;
+  http_.Finish(code, &r);
+  state_ = State::kReady;
+  CompleteSample(std::move(r));
+  Step();
+}
+
+void VirtualUser::CompleteSample(SampleResult result) {
+  const Sampler* sampler = current_;
+  Sample& s = result.sample;
+  s.label = sampler->name;
+  s.thread_name = ctx_.thread_name;
+  s.grp_threads = group_->active.load(std::memory_order_relaxed);
+  s.all_threads = run_->all_active.load(std::memory_order_relaxed);
+  for (const Node* post : sampler->scope.post_processors) RunPostProcessor(*post, result, ctx_);
+  // Each assertion records its outcome on the sample (success, first failure message).
+  for (const Node* a : sampler->scope.assertions) RunAssertion(*a, result, ctx_);
+  last_sample_ok_ = s.success;
+  ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
+  bool ok = s.success;
+  RecordSample(result, sampler);
+  current_ = nullptr;
+  if (!ok) {
+    switch (group_->group->on_sample_error) {
+      case ThreadGroup::OnSampleError::kContinue: break;
+      case ThreadGroup::OnSampleError::kStartNextLoop: StartNextThreadLoop(); break;
+      case ThreadGroup::OnSampleError::kStopThread: stop_after_sample_ = true; break;
+      case ThreadGroup::OnSampleError::kStopTest: run_->RequestStop(false); break;
+      case ThreadGroup::OnSampleError::kStopTestNow: run_->RequestStop(true); break;
+    }
+  }
+}
+
+void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
+  bool inside_parent_tx = false;
+  for (ControllerRt* c = owner_; c; c = c->parent()) {
+    if (c->node().kind != ElementKind::kTransactionController) continue;
+    auto* tx = static_cast<TransactionRt*>(c);
+    tx->OnChildSample(result);
+    if (tx->generate_parent() && tx->active()) inside_parent_tx = true;
+  }
+  if (inside_parent_tx) return;
+  run_->samples.fetch_add(1, std::memory_order_relaxed);
+  if (!result.sample.success) run_->errors.fetch_add(1, std::memory_order_relaxed);
+  worker_->Emit(std::move(result.sample), WallMicros());
+}
+
+void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
+  Sample& s = result.sample;
+  if (s.thread_name.empty()) s.thread_name = ctx_.thread_name;
+  s.grp_threads = group_->active.load(std::memory_order_relaxed);
+  s.all_threads = run_->all_active.load(std::memory_order_relaxed);
+  // Nested in a parent-mode transaction: becomes part of that parent's sample.
+  for (ControllerRt* c = tx.parent(); c; c = c->parent()) {
+    if (c->node().kind != ElementKind::kTransactionController) continue;
+    auto* outer = static_cast<TransactionRt*>(c);
+    if (outer->generate_parent() && outer->active()) {
+      outer->OnChildSample(result);
+      return;
+    }
+  }
+  run_->samples.fetch_add(1, std::memory_order_relaxed);
+  if (!s.success) run_->errors.fetch_add(1, std::memory_order_relaxed);
+  worker_->Emit(std::move(s), WallMicros());
+}
+
+bool VirtualUser::EvaluateCondition(const Value& condition, bool script) {
+  std::string text = Evaluate(condition, ctx_);
+  if (!script) return IsTrue(TrimAscii(text));
+  Result<std::string> r = EvaluateScript(text, ctx_);
+  return r.ok() && IsTrue(*r);
+}
+
+void VirtualUser::SetUserParameters(const UserParameters& up) {
+  if (up.thread_values.empty()) return;
+  // JMeter indexes by its 0-based thread number.
+  const std::vector<Value>& values = up.thread_values[static_cast<size_t>(ctx_.thread_num - 1) % up.thread_values.size()];
+  for (size_t i = 0; i < up.names.size() && i < values.size(); ++i) {
+    ctx_.vars.Put(up.names[i], Evaluate(values[i], ctx_));
+  }
+}
+
+void VirtualUser::OnIterationStart(const Node& controller) {
+  if (&controller == group_->group) {
+    for (auto& c : controllers_) c->OnThreadGroupIteration();
+    bool clear = !group_->group->same_user_on_next_iteration;
+    ForEachScopedElement(*group_->group, [&](const Node& e) {
+      if (e.kind == ElementKind::kCookieManager && e.As<CookieManager>().clear_each_iteration) clear = true;
+    });
+    for (const auto& e : run_->plan->root->elements) {
+      if (e->kind == ElementKind::kCookieManager && e->As<CookieManager>().clear_each_iteration) clear = true;
+    }
+    if (clear && run_->any_cookie_manager && main_->loop_count() > 0) http_.ClearCookies();
+  }
+  // LoopIterationListeners hear in reverse registration order (JMeter adds them first).
+  for (auto it = controller.elements.rbegin(); it != controller.elements.rend(); ++it) {
+    const Node& e = **it;
+    if (e.kind == ElementKind::kUserParameters && e.As<UserParameters>().per_iteration) {
+      SetUserParameters(e.As<UserParameters>());
+    }
+    RunIterationConfig(e);
+  }
+}
+
+void VirtualUser::RunIterationConfig(const Node& element) {
+  switch (element.kind) {
+    case ElementKind::kCsvDataSet: {
+      CsvResult r = run_->csv->Next(element.As<CsvDataSet>(), ctx_, csv_state_, group_->group->group_number);
+      if (!r.message.empty()) spdlog::error("{}: {}", ctx_.thread_name, r.message);
+      // End of file with "stop thread", or an unreadable file: the user stops before any
+      // sampler of this iteration runs (JMeter's JMeterStopThreadException).
+      if (r.outcome != CsvOutcome::kOk) stop_after_sample_ = true;
+      return;
+    }
+    case ElementKind::kCounter:
+      run_->counters->IterationStart(element.As<Counter>(), ctx_, config_state_, main_->iteration());
+      return;
+    case ElementKind::kRandomVariable:
+      run_->randoms->IterationStart(element.As<RandomVariable>(), ctx_, config_state_);
+      return;
+    default:
+      return;
+  }
+}
+
+void VirtualUser::StartNextThreadLoop() {
+  for (ControllerRt* c = owner_; c && c != main_; c = c->parent()) c->TriggerEndOfLoop(*this);
+  main_->StartNextLoop(*this);
+}
+
+void VirtualUser::ApplyFlowControl(const TestAction& action) {
+  using A = TestAction::Action;
+  switch (action.action) {
+    case A::kPause: {
+      int64_t ms = ParseInt64(Evaluate(action.duration_ms, ctx_)).value_or(0);
+      if (ms > 0) {
+        state_ = State::kDelaying;
+        delayed_ = true;
+        WaitUntil(MonotonicMicros() + ms * 1000);
+      }
+      return;
+    }
+    case A::kStopThread:
+      if (action.target == TestAction::Target::kAllThreads) {
+        run_->RequestStop(false);
+      } else {
+        stop_after_sample_ = true;
+      }
+      return;
+    case A::kStopTestNow:
+      run_->RequestStop(true);
+      return;
+    case A::kRestartNextLoop:
+      StartNextThreadLoop();
+      return;
+    case A::kStartNextIterationOfCurrentLoop:
+      for (ControllerRt* c = owner_; c; c = c->parent()) {
+        if (c->is_iterating()) {
+          c->StartNextLoop(*this);
+          break;
+        }
+        c->TriggerEndOfLoop(*this);
+      }
+      return;
+    case A::kBreakCurrentLoop:
+      for (ControllerRt* c = owner_; c; c = c->parent()) {
+        if (c->is_iterating()) {
+          c->BreakLoop();
+          break;
+        }
+        c->TriggerEndOfLoop(*this);
+      }
+      return;
+  }
+}
+
+}  // namespace barrage
