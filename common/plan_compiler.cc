@@ -451,9 +451,7 @@ class Compiler {
             tp->line);
     }
     for (const auto& [fn, line] : functions_) {
-      if (IsScriptFunction(fn)) {
-        Warning("script function " + fn + ": only one-line comparisons can be evaluated", line);
-      } else if (!IsSupportedFunction(fn)) {
+      if (!IsScriptFunction(fn) && !IsSupportedFunction(fn)) {
         Warning("function " + fn + " is not supported and stays unevaluated", line);
       }
     }
@@ -480,12 +478,48 @@ class Compiler {
         Template t = ParseTemplate(p.value);
         // JMeter refuses a plan that calls a function with the wrong number of arguments.
         if (Status s = CheckFunctionCalls(t); !s.ok()) Error(s.message(), p.line);
+        CheckScriptCalls(t, p.line);
         CollectReferences(t, &vars, &fns);
         for (const std::string& v : vars) variables_.emplace(v, p.line);
         for (const std::string& f : fns) functions_.emplace(f, p.line);
       }
       ScanValues(p.items);
     }
+  }
+
+  // Script functions run only when their expression is one of the one-line comparisons
+  // EvaluateScript understands; anything else (and __BeanShell, __jython, __jexl) cannot.
+  void CheckScriptCalls(const Template& t, int line) {
+    for (const TemplatePart& part : t.parts) {
+      if (part.kind != TemplatePart::Kind::kFunction) continue;
+      for (const Template& arg : part.args) CheckScriptCalls(arg, line);
+      if (!IsScriptFunction(part.text)) continue;
+      bool evaluable = part.text == "__jexl2" || part.text == "__jexl3" || part.text == "__groovy" ||
+                       part.text == "__javaScript";
+      if (!evaluable) {
+        Error("script function " + part.text + " is not supported", line);
+        continue;
+      }
+      if (part.args.empty()) continue;
+      CheckScript(Evaluate(part.args[0], CheckContext()), part.text, line);
+    }
+  }
+
+  void CheckScript(const std::string& expression, const std::string& where, int line) {
+    Result<std::string> r = EvaluateScript(expression, CheckContext());
+    if (!r.ok() && r.status().code() == Status::Code::kUnsupported) {
+      Error(where + ": " + r.status().message(), line);
+    }
+  }
+
+  // Variables are unknown before the run: they stay as `${name}` in the checked text.
+  ThreadContext& CheckContext() {
+    if (!check_ctx_) {
+      check_run_ = std::make_unique<RunContext>();
+      check_ctx_ = std::make_unique<ThreadContext>();
+      check_ctx_->run = check_run_.get();
+    }
+    return *check_ctx_;
   }
 
   void List(const TestElement& e) {
@@ -713,6 +747,10 @@ class Compiler {
         n->condition = V(e, "IfController.condition");
         n->use_expression = e.GetBool("IfController.useExpression", false);
         n->evaluate_all = e.GetBool("IfController.evaluateAll", false);
+        // Without "interpret condition as variable expression" JMeter runs it as JavaScript.
+        if (!n->use_expression) {
+          CheckScript(Evaluate(n->condition, CheckContext()), Describe(e) + " condition", e.line);
+        }
         return n;
       }
       case ElementKind::kWhileController: {
@@ -1026,6 +1064,8 @@ class Compiler {
   Plan& plan_;
   std::vector<const TestElement*> module_stack_;
   std::unordered_set<const TestElement*> listed_csv_;
+  std::unique_ptr<RunContext> check_run_;
+  std::unique_ptr<ThreadContext> check_ctx_;
   std::map<std::string, int> variables_;  // name -> first line using it
   std::map<std::string, int> functions_;
 

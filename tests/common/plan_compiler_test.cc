@@ -322,6 +322,31 @@ TEST(PlanCompilerTest, WrongFunctionArgumentCountIsAnError) {
   EXPECT_EQ(c.plan.problems[0].line, 7);  // the sampler's line: its properties share it
 }
 
+TEST(PlanCompilerTest, ScriptFunctionsBeyondOneLineComparisonsAreErrors) {
+  CompiledPlan ok = Compile(PlanXml(Tg("tg", Http("s", "/x?v=${__jexl3(\"${a}\" == \"b\" &amp;&amp; ${n} &lt; 3)}"))));
+  EXPECT_TRUE(ok.plan.problems.empty()) << ok.plan.problems[0].message;
+  CompiledPlan loop = Compile(PlanXml(Tg("tg", Http("s", "/x?v=${__groovy(for (i in 1..3) {})}"))));
+  ASSERT_EQ(loop.plan.problems.size(), 1u);
+  EXPECT_EQ(loop.plan.problems[0].severity, Problem::Severity::kError);
+  EXPECT_EQ(loop.plan.problems[0].message.rfind("__groovy: unsupported script expression", 0), 0u)
+      << loop.plan.problems[0].message;
+  CompiledPlan bsh = Compile(PlanXml(Tg("tg", Http("s", "/x?v=${__BeanShell(1+1)}"))));
+  ASSERT_EQ(bsh.plan.problems.size(), 1u);
+  EXPECT_EQ(bsh.plan.problems[0].message, "script function __BeanShell is not supported");
+  EXPECT_FALSE(bsh.plan.runnable());
+}
+
+TEST(PlanCompilerTest, IfConditionsWithoutExpressionModeAreJavaScript) {
+  CompiledPlan ok = Compile(PlanXml(Tg("tg", El("IfController", "if",
+      "<stringProp name=\"IfController.condition\">\"${x}\" == \"a\"</stringProp>"))));
+  EXPECT_TRUE(ok.plan.problems.empty()) << ok.plan.problems[0].message;
+  CompiledPlan bad = Compile(PlanXml(Tg("tg", El("IfController", "if",
+      "<stringProp name=\"IfController.condition\">Math.random() &gt; 0.5</stringProp>"))));
+  ASSERT_EQ(bad.plan.problems.size(), 1u);
+  EXPECT_EQ(bad.plan.problems[0].message.rfind("IfController 'if' condition: unsupported script expression", 0), 0u)
+      << bad.plan.problems[0].message;
+}
+
 TEST(PlanCompilerTest, ClassifiesPluginsByName) {
   TestElement e;
   e.testclass = "kg.apc.jmeter.threads.UltimateThreadGroup";

@@ -35,8 +35,8 @@ using std::chrono::steady_clock;
 
 struct ProcessResult {
   bool timed_out = false;
-  int exit_code = -1;    // -1 when the process did not exit normally
-  int term_signal = 0;   // the signal that ended it, if one did
+  int exit_code = -1;   // -1 when the process did not exit normally
+  int term_signal = 0;  // the signal that ended it, if one did
   std::string out;
   std::string err;
 };
@@ -82,7 +82,8 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::mill
   std::string* sinks[2] = {&result.out, &result.err};
   bool exited = false;
   while (fds[0].fd >= 0 || fds[1].fd >= 0 || !exited) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       kill(pid, SIGKILL);
@@ -156,7 +157,8 @@ std::string ReadFile(const fs::path& path) {
 
 // 1 + the number of newlines before `pos`: the line tinyxml2 counts for that offset.
 int LineAt(std::string_view text, size_t pos) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  return 1 + static_cast<int>(
+                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
 class InspectCliTest : public ::testing::Test {
@@ -214,7 +216,8 @@ TEST_F(InspectCliTest, BinaryGarbageIsRejectedAtTheLineOfItsFirstNulByte) {
 }
 
 TEST_F(InspectCliTest, TruncatedPlanIsRejectedAtTheLineOfTheCutElement) {
-  fs::path source = fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus" / "apache__jmeter__SimpleTestPlan.jmx";
+  fs::path source =
+      fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus" / "apache__jmeter__SimpleTestPlan.jmx";
   if (!fs::exists(source)) GTEST_SKIP() << source << " is missing (shared folder not present)";
   std::string whole = ReadFile(source);
   // Cut inside the attribute value of the first <stringProp> in the second half.
@@ -233,14 +236,17 @@ TEST_F(InspectCliTest, TruncatedPlanIsRejectedAtTheLineOfTheCutElement) {
 }
 
 TEST_F(InspectCliTest, NonJMeterRootIsRejectedAtTheRootLine) {
-  std::string plan = Write("pom.jmx",
-                           "<?xml version=\"1.0\"?>\n<project>\n  <modelVersion>4.0.0</modelVersion>\n</project>\n");
+  std::string plan = Write(
+      "pom.jmx",
+      "<?xml version=\"1.0\"?>\n<project>\n  <modelVersion>4.0.0</modelVersion>\n</project>\n");
   ProcessResult r = Inspect(plan);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "barrage: " + plan +
-                       ":2: not a JMeter test plan: root element is <project>, expected <jmeterTestPlan>\n");
+  EXPECT_EQ(
+      r.err,
+      "barrage: " + plan +
+          ":2: not a JMeter test plan: root element is <project>, expected <jmeterTestPlan>\n");
 }
 
 TEST_F(InspectCliTest, UnterminatedAttributeIsRejectedAtItsElementLine) {
@@ -273,12 +279,14 @@ TEST_F(InspectCliTest, FiftyMegabyteAttributeValueIsInspected) {
   EXPECT_EQ(r.err, "");
   const std::string header = "Plan: " + name + "  (" + plan + ")\n";
   ASSERT_GE(r.out.size(), header.size());
-  EXPECT_TRUE(r.out.compare(0, header.size(), header) == 0) << "output starts " << r.out.substr(0, 80);
+  EXPECT_TRUE(r.out.compare(0, header.size(), header) == 0)
+      << "output starts " << r.out.substr(0, 80);
 }
 
 TEST_F(InspectCliTest, HundredThousandDeepHashTreesStopAtTheXmlDepthLimit) {
   constexpr int kDepth = 100000;
-  std::string text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\">\n";
+  std::string text =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\">\n";
   for (int i = 0; i < kDepth; ++i) text += "<hashTree>\n";
   for (int i = 0; i < kDepth; ++i) text += "</hashTree>\n";
   text += "</jmeterTestPlan>\n";
@@ -290,8 +298,9 @@ TEST_F(InspectCliTest, HundredThousandDeepHashTreesStopAtTheXmlDepthLimit) {
   EXPECT_EQ(r.out, "");
   // tinyxml2 refuses the 100th level (TINYXML2_MAX_ELEMENT_DEPTH, the document counting as
   // the first): <jmeterTestPlan> on line 2 is the 2nd, so the <hashTree> on line 100.
-  EXPECT_EQ(r.err, "barrage: " + plan +
-                       ":100: invalid XML: XML_ELEMENT_DEPTH_EXCEEDED: Element nesting is too deep.\n");
+  EXPECT_EQ(r.err,
+            "barrage: " + plan +
+                ":100: invalid XML: XML_ELEMENT_DEPTH_EXCEEDED: Element nesting is too deep.\n");
 }
 
 TEST_F(InspectCliTest, MissingFileIsNamedInTheError) {
@@ -325,7 +334,8 @@ TEST_F(InspectCliTest, InspectWithoutPlanPrintsUsage) {
 // report parses and has the keys CI scripts use, and each run takes under 10 s.
 TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
   fs::path corpus = fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus";
-  if (!fs::is_directory(corpus)) GTEST_SKIP() << corpus << " is missing (shared folder not present)";
+  if (!fs::is_directory(corpus))
+    GTEST_SKIP() << corpus << " is missing (shared folder not present)";
   std::vector<fs::path> plans;
   for (const fs::directory_entry& entry : fs::directory_iterator(corpus)) {
     if (entry.path().extension() == ".jmx") plans.push_back(entry.path());
@@ -335,11 +345,14 @@ TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
 
   for (const fs::path& path : plans) {
     SCOPED_TRACE(path.string());
-    ProcessResult json_run = RunProcess({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
+    ProcessResult json_run =
+        RunProcess({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
     ASSERT_FALSE(json_run.timed_out) << "--json took over " << kCorpusTimeout.count() << " s";
     ASSERT_TRUE(json_run.exit_code == 0 || json_run.exit_code == 2)
-        << "exit " << json_run.exit_code << " signal " << json_run.term_signal << "\n" << json_run.err;
-    nlohmann::json report = nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
+        << "exit " << json_run.exit_code << " signal " << json_run.term_signal << "\n"
+        << json_run.err;
+    nlohmann::json report =
+        nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
     ASSERT_FALSE(report.is_discarded()) << "not JSON: " << json_run.out.substr(0, 200);
     ASSERT_TRUE(report.is_object());
     for (const char* key :
