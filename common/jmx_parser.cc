@@ -179,15 +179,20 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
 
   tinyxml2::XMLDocument doc(/*processEntities=*/true, tinyxml2::PRESERVE_WHITESPACE);
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
-    const char* detail = doc.ErrorStr();
-    std::string msg = detail ? detail : "unknown error";
-    // tinyxml2's text repeats "Error=XML_ERROR_... ErrorID=N (0xN) Line number=N: "; keep the tail.
-    if (size_t colon = msg.find(": "); colon != std::string::npos && msg.rfind("Error=", 0) == 0) {
-      msg = msg.substr(colon + 2);
+    // tinyxml2 says "Error=NAME ErrorID=N (0xN) Line number=N[: detail]", where the detail
+    // quotes the document (it may hold newlines or binary): keep it short and on one line.
+    std::string raw = doc.ErrorStr() ? doc.ErrorStr() : "";
+    std::string detail;
+    if (size_t ln = raw.find("Line number="); ln != std::string::npos) {
+      if (size_t colon = raw.find(": ", ln); colon != std::string::npos) detail = raw.substr(colon + 2);
     }
-    if (msg.size() > 200) msg = msg.substr(0, 200) + "...";
-    return Status::ParseError(Where(path, doc.ErrorLineNum() > 0 ? doc.ErrorLineNum() : 1) +
-                              "invalid XML: " + doc.ErrorName() + ": " + msg);
+    for (char& ch : detail) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+    }
+    if (detail.size() > 120) detail = detail.substr(0, 120) + "...";
+    std::string msg = std::string("invalid XML: ") + doc.ErrorName();
+    if (!TrimAscii(detail).empty()) msg += ": " + std::string(TrimAscii(detail));
+    return Status::ParseError(Where(path, doc.ErrorLineNum() > 0 ? doc.ErrorLineNum() : 1) + msg);
   }
   const XMLElement* root = doc.RootElement();
   if (!root) return Status::ParseError(Where(path, 1) + "no root element");

@@ -1124,14 +1124,19 @@ class SmartParser {
   // JSONParserBase.extractFloat with USE_HI_PRECISION_FLOAT and BIG_DIGIT_UNRESTRICTED:
   // up to 18 characters a double, longer a BigDecimal.
   bool ExtractFloat(JsonValue* out) {
-    std::optional<BigDec> decimal = ParseBigDecimal(xs_);
-    // Double.parseDouble and new BigDecimal accept the same forms here (no sign '+' can
-    // reach this point).
-    if (!decimal || xs_[0] == '+') return Fail(pos_, kToken, xs_);
     if (xs_.size() > 18) {
+      std::optional<BigDec> decimal = ParseBigDecimal(xs_);
+      if (!decimal) return Fail(pos_, kToken, xs_);
       *out = JsonValue::BigDecimal(BigDecimalString(*decimal));
       return true;
     }
+    // Double.parseDouble accepts what reaches here when it has a digit before the exponent.
+    size_t mantissa_end = xs_.find_first_of("eE");
+    std::string_view mantissa = std::string_view(xs_).substr(0, mantissa_end);
+    bool has_digit = mantissa.find_first_of("0123456789") != std::string_view::npos;
+    bool has_exponent_digit = mantissa_end == std::string::npos ||
+                              xs_.find_first_of("0123456789", mantissa_end) != std::string::npos;
+    if (!has_digit || !has_exponent_digit) return Fail(pos_, kToken, xs_);
     *out = JsonValue::Double(StrToDouble(xs_));
     return true;
   }

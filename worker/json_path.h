@@ -9,7 +9,7 @@
 // JSON at all (plain text, HTML) usually parses as one unquoted string. Numbers keep
 // json-smart's Java types because they decide how values print: integers in int/long range
 // (kInteger), longer ones (kBigInteger), decimals of up to 18 characters as double
-// (kDouble), longer ones as BigDecimal (kBigDecimal, kept as written).
+// (kDouble), longer ones as BigDecimal (kBigDecimal, as BigDecimal.toString writes it).
 //
 // Paths (JsonPath::Compile) follow Jayway's PathCompiler: `$`, `.name`, `['name']`,
 // `['a','b']`, `[n]`, `[-n]`, `[i,j]`, `[start:end]` (a third `:step` part is ignored, as
@@ -17,9 +17,9 @@
 // `== != < <= > >= === !== =~ /re/flags`, `in nin subsetof anyof noneof contains size
 // empty`, `&& || !`, parentheses, and the functions length() size() min() max() avg()
 // sum() stddev() first() last() index(n) (also with path or number arguments, and
-// `$..x.fn()` meaning `$.fn($..x)`). Errors carry Jayway's exception messages word for
-// word (for instance "No results for path: $['x']", "Path must not end with a '.' or
-// '..'"), since JMeter shows them as assertion failures.
+// `$..x.fn()` meaning `$.fn($..x)`), plus keys(), concat() and append(). Errors carry
+// Jayway's exception messages word for word (for instance "No results for path: $['x']",
+// "Path must not end with a '.' or '..'"), since JMeter shows them as assertion failures.
 //
 // A path is *definite* when it can only ever designate one value: no `..`, `*`, filter,
 // slice or index list (a leaf `['a','b']` merges into one object, so it is definite too).
@@ -27,13 +27,20 @@
 // when it is missing; an indefinite path returns the list of everything it found, possibly
 // empty. The extractor and the assertion build on that difference (json_processors.h).
 //
+// Numbers print as Java 17 prints them (the usual runtime of JMeter 5.6): Double.toString
+// with FloatingDecimal's digits, which are not always the shortest (1e23 prints
+// 9.999999999999999E22; Java 19 and later would print 1.0E23). Keys of an object printed on
+// its own come in java.util.HashMap order (Java 17 table sizing), as JMeter's
+// `new JSONObject(map)` copy has them.
+//
 // Known differences from Jayway: Jayway mutates some compiled paths while evaluating them
-// (functions over paths containing `[*]`, `..[n].x` scans) and then reuses them from its
-// cache, so in JMeter a later evaluation of such a path can differ from the first; Barrage
-// always behaves like the first evaluation. Regular expressions in filters run on PCRE2
-// (UTF-8, code points) instead of java.util.regex (UTF-16 units). Positions in messages
-// count UTF-16 units, as Java does. The functions keys(), concat() and append() are not
-// implemented (an error names them).
+// (functions over paths containing `[*]`, the `..[n].x` workaround) and reuses them from
+// its cache, so in JMeter later evaluations of such a path can differ from the first;
+// Barrage always behaves like the first evaluation. Regular expressions in filters run on
+// PCRE2 (UTF-8, code points) instead of java.util.regex (UTF-16 units). keys() yields its
+// java.util.Set's text ("[a, b]") as a string, which only differs from Jayway when that set
+// ends up inside a list (Jayway writes it as a JSON array there). Message positions count
+// UTF-16 units, as Java does.
 //
 // Threading: a compiled JsonPath and a JsonValue are immutable after construction and may
 // be read from any number of threads at once; evaluation keeps all its state on the caller's
@@ -73,7 +80,7 @@ class JsonValue {
   static JsonValue Integer(int64_t i);
   static JsonValue Double(double d);
   static JsonValue BigInteger(std::string digits);  // canonical decimal text
-  static JsonValue BigDecimal(std::string text);    // as written ("1.50", "2E+3")
+  static JsonValue BigDecimal(std::string text);    // BigDecimal.toString ("1.50", "2E+3")
   static JsonValue String(std::string s);
   static JsonValue MakeArray(Array elements = {});
   static JsonValue MakeObject(Object members = {});
@@ -173,11 +180,11 @@ class JsonPath {
 
   // JsonPath.read(document, configuration) with Jayway's default options, or with
   // ALWAYS_RETURN_LIST when `always_return_list` (the JSON Extractor's configuration; a
-  // function path is then an error, as in Jayway). Failures map Jayway's exceptions to
-  // Status codes, keeping their messages: PathNotFoundException -> kNotFound (for
-  // instance a definite path with no result), InvalidPathException -> kInvalidArgument,
-  // other JsonPathException (functions) -> kInternal, anything else -> kUnknown... kept
-  // as kInternal with the Java exception's text.
+  // function path is then an error, as in Jayway). A failure is the Java exception's
+  // message under a code naming its kind: kNotFound for PathNotFoundException (a definite
+  // path without result, a property of a non-object), kInvalidArgument for other
+  // InvalidPathExceptions (a filter applied to a scalar, an unknown function), kInternal
+  // for anything else (function errors, a null document: "root can not be null").
   Result<JsonPathResult> Read(const JsonValue& document, bool always_return_list) const;
 
  private:

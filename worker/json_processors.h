@@ -47,8 +47,10 @@
 //   exists: <path>".
 //
 // Threading: both run on the virtual user's event-loop thread; the plan node is shared and
-// only read. Compiled paths and the last few parsed documents are cached per thread (a
-// response read by several JSON processors is parsed once).
+// only read. Compiled paths (json_path.h) and the last four parsed documents are cached per
+// thread, the documents keyed by their text, so a response read by several JSON
+// processors is parsed once (each thread keeps those four bodies and trees alive until
+// they are replaced).
 #ifndef BARRAGE_WORKER_JSON_PROCESSORS_H_
 #define BARRAGE_WORKER_JSON_PROCESSORS_H_
 

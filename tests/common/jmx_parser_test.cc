@@ -212,6 +212,20 @@ TEST(JmxParserTest, MalformedXmlNamesFileAndLine) {
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
 }
 
+TEST(JmxParserTest, ErrorMessageIsOneLineEvenWhenTheDocumentQuoteHasNewlines) {
+  Result<HashTree> r = ParseJmx("<jmeterTestPlan>\n<hashTree>\n<a b='1\n2\n3\n", "m.jmx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().rfind("m.jmx:3: invalid XML: XML_ERROR_PARSING_ATTRIBUTE", 0), 0u)
+      << r.status().message();
+}
+
+TEST(JmxParserTest, MismatchedElementNamesTheOpenElementAndItsLine) {
+  Result<HashTree> r = ParseJmx("<jmeterTestPlan>\n<hashTree>\n</jmeterTestPlan>", "d.jmx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "d.jmx:2: invalid XML: XML_ERROR_MISMATCHED_ELEMENT: XMLElement name=hashTree");
+}
+
 TEST(JmxParserTest, RejectsEmptyAndBinaryAndForeignXml) {
   EXPECT_EQ(ParseJmx("", "e.jmx").status().message(), "e.jmx:1: empty file");
   EXPECT_EQ(ParseJmx(std::string("ab\ncd\0ef", 8), "b.jmx").status().message(),

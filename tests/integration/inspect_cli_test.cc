@@ -1,16 +1,8 @@
 // `barrage inspect` as a user runs it: the real binary on hostile and real-world input.
 // Every case asserts the exit code and the exact one-line error ("barrage: PATH:LINE: ...").
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,103 +17,15 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "tests/integration/process_util.h"
 
 namespace barrage {
 namespace {
 
 namespace fs = std::filesystem;
-using std::chrono::steady_clock;
 
-struct ProcessResult {
-  bool timed_out = false;
-  int exit_code = -1;   // -1 when the process did not exit normally
-  int term_signal = 0;  // the signal that ended it, if one did
-  std::string out;
-  std::string err;
-};
-
-// Starts `argv` with stdin from /dev/null, collects stdout and stderr until it exits, and
-// kills it (by PID) if it is still running after `timeout`.
-ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-  ProcessResult result;
-  int out_pipe[2];
-  int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
-  const steady_clock::time_point start = steady_clock::now();
-  pid_t pid = -1;
-  int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (spawn_error != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    ADD_FAILURE() << "posix_spawn " << args[0] << ": " << std::strerror(spawn_error);
-    return result;
-  }
-  // The pidfd becomes readable when the child exits, so one poll() waits for output, exit
-  // and the deadline together. (The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) ADD_FAILURE() << "pidfd_open: " << std::strerror(errno);
-
-  const steady_clock::time_point deadline = start + timeout;
-  pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  bool exited = false;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0 || !exited) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      kill(pid, SIGKILL);
-      break;
-    }
-    int ready = poll(fds, 3, static_cast<int>(left.count()));
-    if (ready < 0 && errno != EINTR) {
-      ADD_FAILURE() << "poll: " << std::strerror(errno);
-      kill(pid, SIGKILL);
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[65536];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;  // poll() ignores negative descriptors
-      }
-    }
-    if (fds[2].fd >= 0 && fds[2].revents != 0) {
-      exited = true;
-      fds[2].fd = -1;
-    }
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (fds[i].fd >= 0) close(fds[i].fd);
-  }
-  if (pidfd >= 0) close(pidfd);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
-  return result;
-}
+using test::ProcessResult;
+using test::RunProcess;
 
 constexpr std::chrono::seconds kTimeout{60};
 constexpr std::chrono::seconds kCorpusTimeout{10};

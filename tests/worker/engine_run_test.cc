@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -304,6 +306,210 @@ TEST_F(EngineRunTest, SetupAndTeardownGroupsRunBeforeAndAfter) {
   EXPECT_EQ(samples[1].thread_name, "main 2-1");
   EXPECT_EQ(samples[2].label, "teardown");
   EXPECT_EQ(samples[2].thread_name, "down 3-1");
+}
+
+std::string Contains(const std::string& name, const std::string& field, const std::string& text) {
+  return El("ResponseAssertion", name,
+            "<collectionProp name=\"Asserion.test_strings\">" + Str("1", text) + "</collectionProp>" +
+                Str("Assertion.test_field", field) + "<intProp name=\"Assertion.test_type\">16</intProp>");
+}
+
+TEST_F(EngineRunTest, ForEachWalksExtractedValues) {
+  std::string extract = El("RegexExtractor", "skus",
+                           Str("RegexExtractor.refname", "sku") + Str("RegexExtractor.regex", "\"sku\": \"(x[0-9])\"") +
+                               Str("RegexExtractor.template", "$1$") + Str("RegexExtractor.match_number", "-1"));
+  std::string each = El("ForeachController", "each",
+                        Str("ForeachController.inputVal", "sku") + Str("ForeachController.returnVal", "one") +
+                            Bool("ForeachController.useSeparator", true),
+                        Http("get ${one}", "/echo?sku=${one}"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, Http("data", "/data.json", extract) + each));
+  ASSERT_EQ(samples.size(), 4u);
+  EXPECT_EQ(samples[1].url, server_->base_url() + "/echo?sku=x1");
+  EXPECT_EQ(samples[2].url, server_->base_url() + "/echo?sku=x2");
+  EXPECT_EQ(samples[3].url, server_->base_url() + "/echo?sku=x3");
+}
+
+TEST_F(EngineRunTest, WhileLoopsUntilTheConditionIsFalse) {
+  std::string counter = El("CounterConfig", "n",
+                           Str("CounterConfig.start", "1") + Str("CounterConfig.incr", "1") +
+                               Str("CounterConfig.name", "n") + Bool("CounterConfig.per_user", true));
+  std::string body = El("GenericController", "body", "", counter + Http("req ${n}", "/echo?n=${n}"));
+  std::string loop = El("WhileController", "while", Str("WhileController.condition", "${__jexl3(${n} &lt; 3)}"), body);
+  std::string init = El("UserParameters", "init",
+                        "<collectionProp name=\"UserParameters.names\">" + Str("1", "n") + "</collectionProp>"
+                        "<collectionProp name=\"UserParameters.thread_values\"><collectionProp name=\"t\">" +
+                            Str("1", "0") + "</collectionProp></collectionProp>" +
+                            Bool("UserParameters.per_iteration", true));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, init + loop));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[0].url, server_->base_url() + "/echo?n=1");
+  EXPECT_EQ(samples[2].url, server_->base_url() + "/echo?n=3");
+}
+
+TEST_F(EngineRunTest, InterleaveTakesOneChildPerPass) {
+  std::string inter = El("InterleaveControl", "inter", "<intProp name=\"InterleaveControl.style\">1</intProp>",
+                         Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 4, inter + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
+            (std::vector<std::string>{"a", "after", "b", "after", "c", "after", "a", "after"}));
+}
+
+TEST_F(EngineRunTest, RandomControllerRunsExactlyOneChildPerPass) {
+  std::string random = El("RandomController", "rnd", "",
+                          Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 10, random + Http("after", "/hello.txt")));
+  std::vector<std::string> labels = LabelsOf(samples, "tg 1-1");
+  ASSERT_EQ(labels.size(), 20u);
+  for (size_t i = 0; i < labels.size(); i += 2) {
+    EXPECT_TRUE(labels[i] == "a" || labels[i] == "b" || labels[i] == "c") << labels[i];
+    EXPECT_EQ(labels[i + 1], "after");
+  }
+}
+
+TEST_F(EngineRunTest, ThroughputControllerTotalExecutionsPerUser) {
+  std::string tc = El("ThroughputController", "twice",
+                      "<intProp name=\"ThroughputController.style\">0</intProp>" +
+                          Bool("ThroughputController.perThread", true) +
+                          "<intProp name=\"ThroughputController.maxThroughput\">2</intProp>",
+                      Http("limited", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 5, tc + Http("always", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
+            (std::vector<std::string>{"limited", "always", "limited", "always", "always", "always", "always"}));
+}
+
+TEST_F(EngineRunTest, ThroughputControllerPercentFollowsJMetersRounding) {
+  std::string tc = El("ThroughputController", "half",
+                      "<intProp name=\"ThroughputController.style\">1</intProp>" +
+                          Bool("ThroughputController.perThread", true) +
+                          "<FloatProperty><name>ThroughputController.percentThroughput</name><value>50.0</value></FloatProperty>",
+                      Http("half", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 4, tc + Http("always", "/hello.txt")));
+  // Runs when (100 * executions + 50) / iterations < 50: iterations 2 and 4.
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
+            (std::vector<std::string>{"always", "half", "always", "always", "half", "always"}));
+}
+
+TEST_F(EngineRunTest, FlowControlGoToNextLoopSkipsTheRestOfTheIteration) {
+  std::string next_loop = El("TestAction", "next", "<intProp name=\"ActionProcessor.action\">3</intProp>");
+  std::string on_second = El("IfController", "on-2nd",
+                             Str("IfController.condition", "${__jexl3(${__counter(TRUE,)} == 2)}") +
+                                 Bool("IfController.useExpression", true),
+                             next_loop);
+  std::vector<Sample> samples = Run(Group("tg", 1, 3, Http("a", "/hello.txt") + on_second + Http("b", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"a", "b", "a", "a", "b"}));
+}
+
+TEST_F(EngineRunTest, FlowControlStopThreadEndsTheUser) {
+  std::string stop = El("TestAction", "stop", "<intProp name=\"ActionProcessor.action\">0</intProp>");
+  std::vector<Sample> samples = Run(Group("tg", 2, 3, Http("a", "/hello.txt") + stop + Http("b", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-2"), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(EngineRunTest, ConstantTimerPacesEachSample) {
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", "100"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 3, Http("a", "/hello.txt", timer)));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_GE(samples[1].timestamp_ms - samples[0].timestamp_ms, 100);
+  EXPECT_GE(samples[2].timestamp_ms - samples[1].timestamp_ms, 100);
+}
+
+TEST_F(EngineRunTest, UserDefinedVariablesAndPropertiesReachRequests) {
+  run_.properties.Set("env", "staging");
+  std::string udv = El("Arguments", "vars",
+                       "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"who\" elementType=\"Argument\">" +
+                           Str("Argument.name", "who") + Str("Argument.value", "${__P(env,dev)}-user") +
+                           "</elementProp></collectionProp>");
+  std::vector<Sample> samples = Run(udv + Group("tg", 1, 1, Http("a", "/echo?who=${who}&n=${__threadNum}")));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].url, server_->base_url() + "/echo?who=staging-user&n=1");
+}
+
+TEST_F(EngineRunTest, CsvDataSetFeedsEachIteration) {
+  std::string dir = ::testing::TempDir() + "engine_csv";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir + "/users.csv");
+    f << "user,pass\nalice,a1\nbob,b2\n";
+  }
+  run_.base_dir = dir;
+  std::string csv = El("CSVDataSet", "users",
+                       Str("filename", "users.csv") + Str("delimiter", ",") + Bool("recycle", false) +
+                           Bool("stopThread", true) + Str("shareMode", "shareMode.all"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 5, csv + Http("login", "/echo?u=${user}&p=${pass}")));
+  ASSERT_EQ(samples.size(), 2u);  // the third iteration hits end of file and stops the user
+  EXPECT_EQ(samples[0].url, server_->base_url() + "/echo?u=alice&p=a1");
+  EXPECT_EQ(samples[1].url, server_->base_url() + "/echo?u=bob&p=b2");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(EngineRunTest, PostFormAndRawBodies) {
+  std::string form = El("HTTPSamplerProxy", "form",
+                        Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "POST") +
+                            "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
+                            "<elementProp name=\"q\" elementType=\"HTTPArgument\">" + Bool("HTTPArgument.always_encode", true) +
+                            Str("Argument.name", "q") + Str("Argument.value", "a b&c") + "</elementProp></collectionProp></elementProp>",
+                        Contains("form-ok", "Assertion.response_data", "\"form\":{\"q\":\"a b&amp;c\"}"));
+  std::string raw = El("HTTPSamplerProxy", "raw",
+                       Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "PUT") + Bool("HTTPSampler.postBodyRaw", true) +
+                           "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
+                           "<elementProp name=\"\" elementType=\"HTTPArgument\">" + Str("Argument.value", "{&quot;k&quot;:1}") +
+                           "</elementProp></collectionProp></elementProp>",
+                       Contains("raw-ok", "Assertion.response_data", "\"body\":\"{\\\"k\\\":1}\"") +
+                           Contains("method", "Assertion.response_data", "\"method\":\"PUT\""));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, form + raw));
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
+  EXPECT_TRUE(samples[1].success) << samples[1].failure_message;
+}
+
+TEST_F(EngineRunTest, RedirectsAreFollowedToTheFinalUrl) {
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, Http("r", "/redirect/2", "", Bool("HTTPSampler.follow_redirects", true))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_EQ(samples[0].url, server_->base_url() + "/redirect/0");
+  EXPECT_EQ(server_->requests(), 3u);
+}
+
+TEST_F(EngineRunTest, ResponseTimeoutIsASocketTimeout) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, Http("slow", "/delay/2000", "", Str("HTTPSampler.response_timeout", "200"))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.SocketTimeoutException");
+  EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Read timed out");
+  EXPECT_GE(samples[0].elapsed_us, 200000);
+  EXPECT_LT(samples[0].elapsed_us, 1500000);
+}
+
+TEST_F(EngineRunTest, DroppedConnectionIsNoHttpResponse) {
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, Http("drop", "/drop")));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].response_code, "Non HTTP response code: org.apache.http.NoHttpResponseException");
+  EXPECT_EQ(samples[0].response_message,
+            "Non HTTP response message: 127.0.0.1:" + std::to_string(server_->port()) + " failed to respond");
+}
+
+TEST_F(EngineRunTest, GzipBodyIsDecodedWhenThePlanAcceptsIt) {
+  std::string headers = El("HeaderManager", "h",
+                           "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
+                               Str("Header.name", "Accept-Encoding") + Str("Header.value", "gzip, deflate") +
+                               "</elementProp></collectionProp>");
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, headers + Http("gz", "/gzip", Contains("decoded", "Assertion.response_data", "perf-anchor gzip body"))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
+}
+
+TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
+  std::string udv = El("Arguments", "vars",
+                       "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"k\" elementType=\"Argument\">" +
+                           Str("Argument.name", "k") + Str("Argument.value", "v") + "</elementProp></collectionProp>");
+  std::vector<Sample> samples =
+      Run(udv + Group("tg", 1, 1, El("DebugSampler", "dbg", "", Contains("has-k", "Assertion.response_data", "\nk=v\n"))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].label, "dbg");
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
 }  // namespace
