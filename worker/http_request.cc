@@ -139,7 +139,23 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx) {
     url += path;
   }
 
-  if (s.http.post_body_raw) {
+  bool has_files = !s.http.files.empty();
+  if ((s.http.do_multipart_post || has_files) && !ParametersInQuery(r.method) && !s.http.post_body_raw) {
+    // "Use multipart/form-data": every parameter a form field, every file a file part.
+    r.multipart = true;
+    r.has_body = true;
+    for (const Argument* a : args) {
+      std::string name = Evaluate(a->name, ctx);
+      if (name.empty() && a->value.empty()) continue;
+      r.parts.push_back({name, Evaluate(a->value, ctx), "", ""});
+    }
+    for (const FileArgument& f : s.http.files) {
+      std::string file = Evaluate(f.path, ctx);
+      if (file.empty()) continue;
+      if (file[0] != '/' && ctx.run && !ctx.run->base_dir.empty()) file = ctx.run->base_dir + "/" + file;
+      r.parts.push_back({Evaluate(f.param_name, ctx), "", file, Evaluate(f.mime_type, ctx)});
+    }
+  } else if (s.http.post_body_raw) {
     for (const Argument* a : args) r.body += Evaluate(a->value, ctx);
     r.has_body = !args.empty();
   } else if (!args.empty()) {

@@ -18,6 +18,14 @@
 
 namespace barrage {
 
+// One part of a multipart/form-data body.
+struct MultipartPart {
+  std::string name;
+  std::string value;         // form field value (when file_path is empty)
+  std::string file_path;     // file to upload, resolved against the plan's folder
+  std::string content_type;  // of a file part ("" lets the client choose)
+};
+
 struct HttpRequest {
   std::string method;                   // upper case, "GET" by default
   std::string url;                      // absolute, query included for GET-like methods
@@ -25,6 +33,8 @@ struct HttpRequest {
   std::string body;
   bool has_body = false;
   std::string content_type;             // of the body ("" = none set)
+  bool multipart = false;               // send `parts` as multipart/form-data instead of body
+  std::vector<MultipartPart> parts;
   bool follow_redirects = true;         // JMeter "Follow Redirects" or "Redirect Automatically"
   bool keep_alive = true;
   int64_t connect_timeout_ms = 0;       // 0 = none

@@ -28,6 +28,7 @@ HttpTransfer::HttpTransfer() {
 }
 
 HttpTransfer::~HttpTransfer() {
+  if (mime_) curl_mime_free(mime_);
   if (headers_) curl_slist_free_all(headers_);
   if (easy_) curl_easy_cleanup(easy_);
 }
@@ -76,8 +77,29 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   // Method and body.
   curl_easy_setopt(easy_, CURLOPT_NOBODY, 0L);
   curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, nullptr);
+  curl_easy_setopt(easy_, CURLOPT_MIMEPOST, nullptr);
+  if (mime_) {
+    curl_mime_free(mime_);
+    mime_ = nullptr;
+  }
   curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L);
-  if (r.method == "HEAD") {
+  if (r.multipart) {
+    mime_ = curl_mime_init(easy_);
+    for (const MultipartPart& p : r.parts) {
+      curl_mimepart* part = curl_mime_addpart(mime_);
+      curl_mime_name(part, p.name.c_str());
+      if (p.file_path.empty()) {
+        curl_mime_data(part, p.value.data(), p.value.size());
+      } else {
+        // A missing file fails the transfer (curl: "read function error"), like JMeter's
+        // FileNotFoundException fails the sample.
+        curl_mime_filedata(part, p.file_path.c_str());
+        if (!p.content_type.empty()) curl_mime_type(part, p.content_type.c_str());
+      }
+    }
+    curl_easy_setopt(easy_, CURLOPT_MIMEPOST, mime_);
+    if (r.method != "POST") curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  } else if (r.method == "HEAD") {
     curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
   } else if (r.has_body || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
     curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
@@ -97,7 +119,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
     headers_ = curl_slist_append(headers_, h.c_str());
     if (strncasecmp(h.c_str(), "Content-Type:", 13) == 0) has_content_type = true;
   }
-  if (!has_content_type) {
+  if (!has_content_type && !r.multipart) {
     // curl would add its own form content type; JMeter sends the one it chose or none.
     std::string ct = "Content-Type:" + (r.content_type.empty() ? std::string() : " " + r.content_type);
     if (r.has_body || r.method == "POST") headers_ = curl_slist_append(headers_, ct.c_str());

@@ -52,6 +52,7 @@ class HttpTransfer {
 
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;
+  curl_mime* mime_ = nullptr;     // multipart body of the request in flight
   std::string request_headers_;   // as JMeter shows them
   std::string method_;
   std::string response_headers_;

@@ -512,5 +512,31 @@ TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
+  std::string dir = ::testing::TempDir() + "engine_upload";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir + "/report.txt");
+    f << "uploaded-content";
+  }
+  run_.base_dir = dir;
+  std::string upload = El("HTTPSamplerProxy", "upload",
+                          Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "POST") +
+                              Bool("HTTPSampler.DO_MULTIPART_POST", true) +
+                              "<elementProp name=\"HTTPsampler.Files\" elementType=\"HTTPFileArgs\"><collectionProp name=\"HTTPFileArgs.files\">"
+                              "<elementProp name=\"report.txt\" elementType=\"HTTPFileArg\">" + Str("File.path", "report.txt") +
+                              Str("File.paramname", "doc") + Str("File.mimetype", "text/plain") + "</elementProp></collectionProp></elementProp>"
+                              "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
+                              "<elementProp name=\"title\" elementType=\"HTTPArgument\">" + Str("Argument.name", "title") +
+                              Str("Argument.value", "Q3") + "</elementProp></collectionProp></elementProp>",
+                          Contains("file", "Assertion.response_data", "uploaded-content") +
+                              Contains("field", "Assertion.response_data", "Q3") +
+                              Contains("type", "Assertion.response_data", "multipart/form-data; boundary="));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, upload));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace barrage
