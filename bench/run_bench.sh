@@ -233,14 +233,14 @@ run_wrk() {
 # The measured runs below set R_N (requests), R_E (errors), R_RPS, R_CPU (user+sys seconds),
 # R_RSS (MiB) and R_LOAD (1-minute load average before the run). No subshells: the EXIT trap
 # must see run_pid, and die must end the script.
-run_jmeter() {  # run_jmeter ROUND SECONDS PLAN THREADS TAG
-  local r=$1 secs=$2 plan=$3 threads=$4 tag=$5 name="jmeter-$5-$1"
+run_jmeter() {  # run_jmeter ROUND SECONDS PLAN THREADS TAG [extra args]
+  local r=$1 secs=$2 plan=$3 threads=$4 tag=$5 name="jmeter-$5-$1"; shift 5
   R_LOAD=$(load1)
   rm -f "$work/$name.jtl"
   run_measured "$name" timeout -k 10 $((secs + 180)) "$JMETER" -n -t "$plan" \
       -l "$work/$name.jtl" -j "$work/$name.log" \
       -Jhost=127.0.0.1 -Jport="$port" -Jthreads="$threads" -Jduration="$secs" \
-      -Jsummariser.interval=5 || die "JMeter failed: $(tail -5 "$work/$name.out")"
+      -Jsummariser.interval=5 "$@" || die "JMeter failed: $(tail -5 "$work/$name.out")"
   [ -s "$work/$name.jtl" ] || die "JMeter wrote no JTL (see $work/$name.out, $work/$name.log)"
   read -r R_N R_E R_RPS < <(jtl_stats "$work/$name.jtl")
   R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time")
@@ -291,24 +291,28 @@ if [ "$USE_JMETER" = 1 ] && [ "$LONG_SECONDS" -gt 0 ]; then
 fi
 
 # ---------------------------------------------------------------- memory (paced) runs
+# Users start 1 ms apart (ramp-up users/1000 s), spreading them evenly over the 1 s cycle.
+paced_rampup() { local r=$(( $1 / 1000 )); [ "$r" -ge 1 ] || r=1; echo "$r"; }
 paced_record() {  # tool users secs jtl (plus the R_* of the run)
   local tool=$1 users=$2 secs=$3 jtl=$4 cpu=$R_CPU rss=$R_RSS l=$R_LOAD
   local n e span_rps steady intended lo hi
   read -r n e span_rps < <(jtl_stats "$jtl")
   intended=$(awk -v u="$users" -v t="$THINK_MS" 'BEGIN { printf "%.0f", u * 1000 / t }')
-  # Steady state: skip the first 5 s (start-up: 1 s spread of starts + the first 1 s timer)
-  # and the last 3 s (users stopping at the end of the schedule).
-  lo=5; hi=$((secs - 3)); [ "$hi" -gt "$lo" ] || { lo=2; hi=$secs; }
+  # Steady state: from 2 s after the last user started (ramp-up, then its first 1 s timer)
+  # to 3 s before the end (users stop at the end of the schedule).
+  lo=$(( $(paced_rampup "$users") + 2 )); hi=$((secs - 3)); [ "$hi" -gt "$lo" ] || { lo=$((secs / 2)); hi=$secs; }
   steady=$(jtl_window_rate "$jtl" "$lo" "$hi")
   local overall; overall=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
   paced_rows+=("$tool|$users|$secs|$n|$e|$intended|$overall|$steady|$lo–$hi|$rss|$(cpu_per_req "$cpu" "$n")|$l")
   log "$tool paced $users users ${secs}s: $n requests, $e errors, steady $steady req/s of $intended, overall $overall, $rss MiB peak RSS"
 }
 if [ "$PACED_SECONDS" -gt 0 ]; then
-  run_barrage barrage-paced "$paced_plan" "$PACED_USERS" "$PACED_SECONDS" -l "$work/barrage-paced.jtl"
+  run_barrage barrage-paced "$paced_plan" "$PACED_USERS" "$PACED_SECONDS" \
+    -J "rampup=$(paced_rampup "$PACED_USERS")" -l "$work/barrage-paced.jtl"
   paced_record barrage "$PACED_USERS" "$PACED_SECONDS" "$work/barrage-paced.jtl"
   if [ "$USE_JMETER" = 1 ] && [ "$JMETER_PACED_USERS" -gt 0 ]; then
-    run_jmeter 1 "$PACED_SECONDS" "$paced_plan" "$JMETER_PACED_USERS" paced
+    run_jmeter 1 "$PACED_SECONDS" "$paced_plan" "$JMETER_PACED_USERS" paced \
+      -Jrampup="$(paced_rampup "$JMETER_PACED_USERS")"
     paced_record "JMeter 2.13" "$JMETER_PACED_USERS" "$PACED_SECONDS" "$work/jmeter-paced-1.jtl"
   fi
 fi
@@ -368,7 +372,8 @@ for row in "${rows[@]}"; do
 done
 if [ "${#paced_rows[@]}" -gt 0 ]; then
   echo
-  echo "Memory: each user waits ${THINK_MS} ms (Constant Timer) before each request; intended rate = users/s:"
+  echo "Memory: each user waits ${THINK_MS} ms (Constant Timer) before each request, users start 1 ms apart" \
+    "(ramp-up users/1000 s); intended rate = users/s; steady = requests started in the window ÷ its length:"
   echo
   echo "| tool | users | s | requests | errors | intended req/s | overall req/s | steady req/s (window s) | % of intended (steady) | peak RSS MiB | CPU µs/request | load1 |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

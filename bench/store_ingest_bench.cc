@@ -71,6 +71,21 @@ double ProcessCpuSeconds() {
   return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
+// Seconds the process's live threads spent runnable but waiting for a CPU
+// (/proc/<pid>/task/*/schedstat, second field): what a busy machine costs the wall clock.
+double RunQueueWaitSeconds() {
+  double total = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    if (std::FILE* f = std::fopen((task.path() / "schedstat").c_str(), "r")) {
+      unsigned long long run_ns = 0, wait_ns = 0;
+      if (std::fscanf(f, "%llu %llu", &run_ns, &wait_ns) == 2) total += static_cast<double>(wait_ns) / 1e9;
+      std::fclose(f);
+    }
+  }
+  return total;
+}
+
 bool Flag(int argc, char** argv, int& i, const char* name, std::string* value) {
   if (std::strcmp(argv[i], name) != 0) return false;
   if (i + 1 >= argc) {
@@ -130,6 +145,7 @@ int main(int argc, char** argv) {
   }
 
   const double cpu_start = ProcessCpuSeconds();
+  const double wait_start = RunQueueWaitSeconds();
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> producers;
   for (int p = 0; p < args.producers; ++p) {
@@ -152,6 +168,7 @@ int main(int argc, char** argv) {
   }
   const auto finished = std::chrono::steady_clock::now();
   const double cpu = ProcessCpuSeconds() - cpu_start;
+  const double waited = RunQueueWaitSeconds() - wait_start;  // the writer thread is still alive
   barrage::Result<int64_t> count = store->CountSamples(*id);
   const int64_t stored = count.ok() ? *count : -1;
   if (barrage::Status st = store->Close(); !st.ok()) {
@@ -170,7 +187,7 @@ int main(int argc, char** argv) {
               append_s, seconds, static_cast<double>(args.samples) / seconds, static_cast<double>(size) / 1e6,
               static_cast<double>(size) / static_cast<double>(args.samples));
   // On a shared machine the wall-clock rate depends on what else runs; CPU time does not.
-  std::printf("cpu %.3f s (%.0f%% of one core): %.0f samples per CPU-second\n", cpu, 100 * cpu / seconds,
-              static_cast<double>(args.samples) / cpu);
+  std::printf("cpu %.3f s (%.0f%% of one core), %.3f s runnable but waiting for a CPU: %.0f samples per CPU-second\n",
+              cpu, 100 * cpu / seconds, waited, static_cast<double>(args.samples) / cpu);
   return stored == args.samples ? 0 : 1;
 }

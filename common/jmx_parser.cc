@@ -2,7 +2,9 @@
 
 #include <tinyxml2.h>
 
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <strings.h>
@@ -163,6 +165,47 @@ std::string Where(std::string_view path, int line) {
   return s.str();
 }
 
+// The encoding named by an XML declaration at the start, lower-cased ("" when none).
+std::string DeclaredEncoding(std::string_view xml) {
+  if (xml.rfind("<?xml", 0) != 0) return {};
+  std::string_view decl = xml.substr(0, xml.find("?>"));
+  size_t at = decl.find("encoding");
+  if (at == std::string_view::npos) return {};
+  size_t quote = decl.find_first_of("\"'", at);
+  if (quote == std::string_view::npos) return {};
+  size_t end = decl.find(decl[quote], quote + 1);
+  if (end == std::string_view::npos) return {};
+  std::string enc(decl.substr(quote + 1, end - quote - 1));
+  for (char& ch : enc) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return enc;
+}
+
+// ISO-8859-1 / windows-1252 text as UTF-8 (tinyxml2 reads UTF-8 only).
+std::string SingleByteToUtf8(std::string_view in, bool windows1252) {
+  // windows-1252's 0x80..0x9F; 0 where the code page leaves a hole (kept as Latin-1).
+  static constexpr char16_t kCp1252[32] = {
+      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+      0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+      0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+  std::string out;
+  out.reserve(in.size() + in.size() / 8);
+  for (unsigned char b : in) {
+    char32_t cp = b;
+    if (windows1252 && b >= 0x80 && b <= 0x9F && kCp1252[b - 0x80] != 0) cp = kCp1252[b - 0x80];
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
@@ -176,6 +219,13 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
     return Status::ParseError(Where(path, line) + "invalid XML: NUL byte (binary data?)");
   }
   if (TrimAscii(xml).empty()) return Status::ParseError(Where(path, 1) + "empty file");
+  std::string transcoded;
+  std::string encoding = DeclaredEncoding(xml);
+  if (encoding == "iso-8859-1" || encoding == "latin1" || encoding == "iso8859-1" ||
+      encoding == "windows-1252" || encoding == "cp1252") {
+    transcoded = SingleByteToUtf8(xml, encoding == "windows-1252" || encoding == "cp1252");
+    xml = transcoded;
+  }
 
   tinyxml2::XMLDocument doc(/*processEntities=*/true, tinyxml2::PRESERVE_WHITESPACE);
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
@@ -218,6 +268,8 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
 }
 
 Result<HashTree> ParseJmxFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status::IoError(path + ": cannot read: Is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
   std::ostringstream buf;

@@ -20,6 +20,8 @@ struct Sample {
   int32_t grp_threads = 0;    // active threads in this sample's thread group
   int32_t all_threads = 0;    // active threads in the whole test
   bool success = true;
+  bool transaction = false;   // a Transaction Controller's own sample (not a JTL column;
+                              // JMeter's summariser leaves these out)
   std::string label;
   std::string response_code;     // "200", or "Non HTTP response code: java.net...."
   std::string response_message;  // HTTP reason phrase or "Non HTTP response message: ..."

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 
 namespace barrage {
 namespace {
@@ -48,9 +49,12 @@ class Parser {
       if (c == '$' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '{') {
         size_t start = pos_;
         TemplatePart part;
-        if (ParseReference(&part)) {
+        // A reference that failed once fails again from the same place: remembering it
+        // keeps nested unclosed calls linear instead of exponential.
+        if (failed_.count(start) == 0 && depth_ < kMaxDepth && ParseReference(&part)) {
           t->parts.push_back(std::move(part));
         } else {
+          failed_.insert(start);
           pos_ = start + 2;
           AppendText(t, "${");
         }
@@ -87,6 +91,11 @@ class Parser {
     // '(' : a function call with arguments.
     if (name.empty()) return false;
     ++pos_;
+    ++depth_;
+    struct DepthGuard {
+      int* d;
+      ~DepthGuard() { --*d; }
+    } guard{&depth_};
     part->kind = TemplatePart::Kind::kFunction;
     part->text = std::move(name);
     while (true) {
@@ -109,8 +118,13 @@ class Parser {
     return true;
   }
 
+  // Calls nested deeper than this stay literal text (no plan needs more; the stack does).
+  static constexpr int kMaxDepth = 64;
+
   std::string_view s_;
   size_t pos_ = 0;
+  int depth_ = 0;
+  std::unordered_set<size_t> failed_;  // positions of "${" that do not start a reference
 };
 
 }  // namespace

@@ -86,8 +86,11 @@ int RunCli(int argc, char** argv) {
   RunOptions ro;
   CLI::App* run = app.add_subcommand("run", "Run a plan on this machine and record its samples");
   run->add_option("PLAN", ro.plan_path, "the .jmx file")->required();
-  run->add_option("-J,--property", ro.properties, "set a JMeter property: -J name=value (repeatable)");
-  run->add_option("-q,--property-file", ro.property_files, "load JMeter properties from a file (repeatable)");
+  // One value per flag (repeat the flag), so `run -J a=b plan.jmx` keeps the plan.
+  run->add_option("-J,--property", ro.properties, "set a JMeter property: -J name=value (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("-q,--property-file", ro.property_files, "load JMeter properties from a file (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("-l,--jtl", ro.jtl_path, "also write samples to this JTL CSV (JMeter's default columns)");
   run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
   run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")->check(CLI::NonNegativeNumber);

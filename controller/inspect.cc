@@ -214,7 +214,7 @@ namespace {
 std::string Text(const json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -282,7 +282,8 @@ int RunInspect(const std::string& plan_path, bool as_json) {
   CompiledPlan compiled = CompilePlan(std::move(tree).value());
   json report = BuildInspectReport(compiled);
   if (as_json) {
-    std::cout << report.dump(2) << "\n";
+    // Plans are not always valid UTF-8 (Latin-1 names): replace, never fail.
+    std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
     std::cout << RenderInspectText(report);
   }

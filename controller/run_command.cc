@@ -29,12 +29,22 @@ namespace {
 // from the engine's collector thread only; read by the caller after the run.
 class RunSink : public SampleSink {
  public:
-  RunSink(JtlWriter* jtl, ResultsStore* store, int64_t start_ms, int64_t interval_s, bool quiet)
-      : jtl_(jtl), store_(store), summariser_(start_ms, interval_s), quiet_(quiet) {}
+  RunSink(int64_t interval_s, bool quiet) : interval_s_(interval_s), quiet_(quiet) {}
+
+  // Where samples go; set once before the engine runs.
+  void Attach(JtlWriter* jtl, ResultsStore* store, int64_t start_ms) {
+    jtl_ = jtl;
+    store_ = store;
+    summariser_.emplace(start_ms, interval_s_);
+  }
 
   void OnSamples(std::vector<Sample>& batch) override {
     if (jtl_ && error_.ok()) Keep(jtl_->Write(batch));
-    summariser_.Add(batch);
+    // JMeter's summariser ignores Transaction Controller samples
+    // (summariser.ignore_transaction_controller_sample_result=true).
+    for (const Sample& s : batch) {
+      if (!s.transaction) summariser_->Add(s);
+    }
     report_.Add(batch);
     recorded_ += batch.size();
     if (store_ && error_.ok()) Keep(store_->Append(std::move(batch)));
@@ -44,14 +54,14 @@ class RunSink : public SampleSink {
   void OnTick(int active, int started, int finished) override {
     threads_ = {active, started, finished};
     int64_t now = WallMillisNow();
-    if (quiet_ || !summariser_.ReportDue(now)) return;
-    for (const std::string& line : summariser_.EndInterval(now, threads_)) std::cout << line << "\n";
+    if (quiet_ || !summariser_->ReportDue(now)) return;
+    for (const std::string& line : summariser_->EndInterval(now, threads_)) std::cout << line << "\n";
     std::cout.flush();
   }
 
   void Finish(int active, int started, int finished) {
     threads_ = {active, started, finished};
-    for (const std::string& line : summariser_.Finish(WallMillisNow(), threads_)) std::cout << line << "\n";
+    for (const std::string& line : summariser_->Finish(WallMillisNow(), threads_)) std::cout << line << "\n";
   }
 
   const AggregateReport& report() const { return report_; }
@@ -71,9 +81,10 @@ class RunSink : public SampleSink {
     }
   }
 
-  JtlWriter* jtl_;
-  ResultsStore* store_;
-  Summariser summariser_;
+  int64_t interval_s_;
+  JtlWriter* jtl_ = nullptr;
+  ResultsStore* store_ = nullptr;
+  std::optional<Summariser> summariser_;
   AggregateReport report_;
   ThreadCounts threads_;
   bool quiet_;
@@ -100,6 +111,18 @@ void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
 }  // namespace
 
 int RunPlan(const RunOptions& options) {
+  // SIGINT/SIGTERM go to one dedicated thread: block them before any thread starts (the
+  // store's writer, the engine's loops), so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  struct Unblock {
+    sigset_t* set;
+    ~Unblock() { pthread_sigmask(SIG_UNBLOCK, set, nullptr); }
+  } unblock{&signals};
+
   Result<HashTree> tree = ParseJmxFile(options.plan_path);
   if (!tree.ok()) {
     std::cerr << "barrage: " << tree.status().message() << "\n";
@@ -139,6 +162,19 @@ int RunPlan(const RunOptions& options) {
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
 
+  // The plan's data files are checked before anything is recorded: a plan error leaves
+  // no execution behind and no JTL.
+  RunSink sink(options.summary_interval_s, options.quiet);
+  EngineOptions eo;
+  eo.event_loops = options.event_loops;
+  eo.max_duration_ms = options.duration_s * 1000;
+  Engine engine(plan, &run, eo, &sink);
+  Status prepared = engine.Prepare();
+  if (!prepared.ok()) {
+    std::cerr << "barrage: " << options.plan_path << ": " << prepared.message() << "\n";
+    return kExitUsage;
+  }
+
   std::optional<JtlWriter> jtl;
   if (!options.jtl_path.empty()) {
     Result<JtlWriter> w = JtlWriter::Open(options.jtl_path, JtlWriter::Mode::kAppend);
@@ -165,26 +201,7 @@ int RunPlan(const RunOptions& options) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-
-  // Signals go to a dedicated thread (blocked everywhere else, before any thread starts).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  RunSink sink(jtl ? &*jtl : nullptr, &store, start_ms, options.summary_interval_s, options.quiet);
-  EngineOptions eo;
-  eo.event_loops = options.event_loops;
-  eo.max_duration_ms = options.duration_s * 1000;
-  Engine engine(plan, &run, eo, &sink);
-  Status prepared = engine.Prepare();
-  if (!prepared.ok()) {
-    std::cerr << "barrage: " << options.plan_path << ": " << prepared.message() << "\n";
-    (void)store.Finish(ExecutionStatus::kErrored, start_ms);
-    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
-    return kExitUsage;
-  }
+  sink.Attach(jtl ? &*jtl : nullptr, &store, start_ms);
 
   std::atomic<bool> done{false};
   std::atomic<bool> interrupted{false};
@@ -209,7 +226,6 @@ int RunPlan(const RunOptions& options) {
   Status ran = engine.Run();
   done = true;
   signal_thread.join();
-  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
 
   EngineCounters counters = engine.counters();
   sink.Finish(0, counters.started_threads, counters.finished_threads);

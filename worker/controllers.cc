@@ -457,6 +457,7 @@ void TransactionRt::Begin(VuServices& vu) {
   result_.sample.label = tc_.name;
   result_.sample.timestamp_ms = start_ms_;
   result_.sample.success = true;
+  result_.sample.transaction = true;
 }
 
 void TransactionRt::OnChildSample(const SampleResult& child) {

@@ -238,6 +238,19 @@ TEST(JmxParserTest, RejectsEmptyAndBinaryAndForeignXml) {
             "n.jmx:1: not a JMeter test plan: no TestPlan element under the root hashTree");
 }
 
+TEST(JmxParserTest, Latin1DeclaredFilesAreReadAsLatin1) {
+  std::string xml = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<jmeterTestPlan><hashTree>"
+                    "<TestPlan testclass=\"TestPlan\" testname=\"caf\xE9\"/><hashTree/></hashTree></jmeterTestPlan>";
+  HashTree t = MustParse(xml);
+  EXPECT_EQ(t.roots.at(0).testname, "caf\xC3\xA9");
+}
+
+TEST(JmxParserTest, DirectoryIsAnIoError) {
+  Result<HashTree> r = ParseJmxFile("/tmp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "/tmp: cannot read: Is a directory");
+}
+
 TEST(JmxParserTest, MissingFileIsAnIoErrorNamingIt) {
   Result<HashTree> r = ParseJmxFile("/nonexistent/plan.jmx");
   ASSERT_FALSE(r.ok());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace barrage {
 namespace {
 
@@ -66,6 +68,32 @@ TEST(TemplateTest, IncompleteReferencesStayLiteral) {
     all += p.text;
   }
   EXPECT_EQ(all, "cost: $5 ${unclosed and ${__f(x");
+}
+
+TEST(TemplateTest, ManyNestedUnclosedCallsParseInLinearTime) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "${__a(";
+  Template t = ParseTemplate(text);  // exponential before: 26 levels took seconds
+  ASSERT_EQ(t.parts.size(), 1u);
+  EXPECT_EQ(t.parts[0].text, text);
+}
+
+int Depth(const Template& t) {
+  int deepest = 0;
+  for (const TemplatePart& p : t.parts) {
+    for (const Template& a : p.args) deepest = std::max(deepest, 1 + Depth(a));
+    if (p.kind == Kind::kFunction) deepest = std::max(deepest, 1);
+  }
+  return deepest;
+}
+
+TEST(TemplateTest, CallsNestedBeyondTheLimitStayLiteral) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "${__a(";
+  for (int i = 0; i < 20000; ++i) text += ")}";
+  Template t = ParseTemplate(text);  // overflowed the stack before
+  EXPECT_EQ(Depth(t), 64);           // deeper calls are kept as text inside the 64th
+  EXPECT_EQ(Depth(ParseTemplate("${__a(${__b(x)})}")), 2);
 }
 
 TEST(TemplateTest, EscapedDollarIsLiteral) {

@@ -298,9 +298,9 @@ TEST_F(RunCliTest, TwoThreadsThreeLoopsTwoSamplersWriteTwelveSamplesEverywhere) 
 TEST_F(RunCliTest, JMeterNonGuiSpellingRunsTheSamePlan) {
   Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   // As in a JMeter working directory: relative names, the store at its default place.
-  ProcessResult r = RunProcess(
-      Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Jport=" + port_}), kTimeout,
-      SpawnOptions{.cwd = dir_.string()});
+  ProcessResult r =
+      RunProcess(Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Jport=" + port_}), kTimeout,
+                 SpawnOptions{.cwd = dir_.string()});
   ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl",
                         "barrage.db");
 }
@@ -319,6 +319,14 @@ TEST_F(RunCliTest, CommandLinePropertyOverridesThePropertyFile) {
   ProcessResult r = RunProcess(
       Barrage({"run", plan, "-q", properties, "-J", "port=" + port_, "-l", jtl_, "--db", db_}),
       kTimeout);
+  ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
+}
+
+// Each -J takes one value, so options may come before the plan as well as after it.
+TEST_F(RunCliTest, PropertyBeforeThePlanTakesOneValue) {
+  std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
+  ProcessResult r =
+      RunProcess(Barrage({"run", "-J", "port=" + port_, plan, "-l", jtl_, "--db", db_}), kTimeout);
   ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
 }
 
@@ -350,19 +358,19 @@ TEST_F(RunCliTest, PropertyWithoutEqualsSignIsAUsageErrorNamingIt) {
 // --- plans that cannot run ---------------------------------------------------------------
 
 std::string PlanWithJsr223Sampler(const std::string& port) {
-  return PlanXml(port, Users(1, 1,
-                             Http("Home", "/") +
-                                 El("JSR223Sampler", "Script",
-                                    Str("scriptLanguage", "groovy") +
-                                        Str("script", "SampleResult.setResponseData('x')"))));
+  return PlanXml(
+      port, Users(1, 1,
+                  Http("Home", "/") + El("JSR223Sampler", "Script",
+                                         Str("scriptLanguage", "groovy") +
+                                             Str("script", "SampleResult.setResponseData('x')"))));
 }
 
 // 1 + the number of newlines before the first `needle`.
 int LineOf(const std::string& text, std::string_view needle) {
   size_t pos = text.find(needle);
   EXPECT_NE(pos, std::string::npos) << needle;
-  return 1 + static_cast<int>(std::count(text.begin(),
-                                         text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  return 1 + static_cast<int>(
+                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
 TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
@@ -385,8 +393,8 @@ TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
 
 TEST_F(RunCliTest, SkipUnsupportedRunsThePlanWithoutTheElement) {
   std::string plan = Write("plan.jmx", PlanWithJsr223Sampler(port_));
-  ProcessResult r = RunProcess(
-      Barrage({"run", plan, "--skip-unsupported", "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r =
+      RunProcess(Barrage({"run", plan, "--skip-unsupported", "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "barrage: skipping 1 unsupported element(s)\n");
@@ -405,21 +413,23 @@ TEST_F(RunCliTest, SkipUnsupportedRunsThePlanWithoutTheElement) {
 }
 
 TEST_F(RunCliTest, MissingCsvDataSetFileIsAPlanErrorNamingTheFile) {
-  std::string xml = PlanXml(
-      port_, El("CSVDataSet", "Accounts",
-                Str("filename", "accounts.csv") + Str("variableNames", "user") +
-                    Str("delimiter", ",") + Str("fileEncoding", "UTF-8")) +
-                 Users(1, 1, Http("Home", "/?user=${user}")));
+  std::string xml =
+      PlanXml(port_, El("CSVDataSet", "Accounts",
+                        Str("filename", "accounts.csv") + Str("variableNames", "user") +
+                            Str("delimiter", ",") + Str("fileEncoding", "UTF-8")) +
+                         Users(1, 1, Http("Home", "/?user=${user}")));
   std::string plan = Write("plan.jmx", xml);
   ProcessResult r = RunProcess(Barrage({"run", plan, "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "barrage: " + plan + ": CSV Data Set 'Accounts' (line " +
-                       std::to_string(LineOf(xml, "<CSVDataSet")) + "): " +
-                       (dir_ / "accounts.csv").string() + ": no such file\n");
+                       std::to_string(LineOf(xml, "<CSVDataSet")) +
+                       "): " + (dir_ / "accounts.csv").string() + ": no such file\n");
   EXPECT_EQ(server_->requests(), 0u);
-  EXPECT_EQ(JtlSamples(jtl_).size(), 0u);
+  // Checked before anything is recorded: no JTL, no execution in the store.
+  EXPECT_FALSE(fs::exists(jtl_));
+  EXPECT_FALSE(fs::exists(db_));
 }
 
 TEST_F(RunCliTest, MissingPlanFileIsAUsageError) {
@@ -458,8 +468,7 @@ TEST_F(RunCliTest, UnreadableXmlIsAUsageErrorAtItsLine) {
 // The three records of one run agree: JTL rows, samples in the store, requests served.
 // Returns the JTL's row count.
 size_t ExpectJtlStoreAndServerAgree(const fs::path& jtl, const fs::path& db,
-                                    const fixture::FixtureServer& server,
-                                    std::string_view status) {
+                                    const fixture::FixtureServer& server, std::string_view status) {
   std::vector<Sample> rows = JtlSamples(jtl);
   StoreContents store = ReadStore(db);
   EXPECT_EQ(store.executions.size(), 1u);
@@ -485,8 +494,7 @@ TEST_F(RunCliTest, DurationStopsAnEndlessPlanAfterOneSecondKeepingEverySample) {
   EXPECT_LT(took.count(), 4000);
   size_t samples = ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "passed");
   EXPECT_GT(samples, 0u);
-  EXPECT_EQ(Lines(r.out).back(),
-            FinalLine(1, "passed", static_cast<int64_t>(samples), jtl_, db_));
+  EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "passed", static_cast<int64_t>(samples), jtl_, db_));
 }
 
 TEST_F(RunCliTest, OneSigintStopsGracefullyAndKeepsEverySample) {
@@ -510,14 +518,12 @@ TEST_F(RunCliTest, OneSigintStopsGracefullyAndKeepsEverySample) {
   size_t samples = ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "aborted");
   EXPECT_GE(samples, 3u);
   EXPECT_EQ(server_->requests("/delay/200"), samples);
-  EXPECT_EQ(Lines(r.out).back(),
-            FinalLine(1, "aborted", static_cast<int64_t>(samples), jtl_, db_));
+  EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "aborted", static_cast<int64_t>(samples), jtl_, db_));
 }
 
 TEST_F(RunCliTest, SecondSigintStopsWithoutWaitingForInFlightRequests) {
   // 10 s requests: a graceful stop would wait for them; stopping now abandons them.
-  std::string plan =
-      Write("plan.jmx", PlanXml(port_, Users(2, -1, Http("Slow", "/delay/10000"))));
+  std::string plan = Write("plan.jmx", PlanXml(port_, Users(2, -1, Http("Slow", "/delay/10000"))));
   ChildProcess child(Barrage({"run", plan, "--quiet", "-l", jtl_, "--db", db_}));
   ASSERT_TRUE(child.running());
   ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests() >= 2; }))

@@ -185,6 +185,8 @@ TEST_F(EngineRunTest, TransactionControllerRecordsItsSampleAfterTheChildren) {
   EXPECT_EQ(samples[1].label, "b");
   EXPECT_EQ(samples[2].label, "tx");
   EXPECT_EQ(samples[2].response_message, "Number of samples in transaction : 2, number of failing samples : 1");
+  EXPECT_TRUE(samples[2].transaction);
+  EXPECT_FALSE(samples[0].transaction);
   EXPECT_FALSE(samples[2].success);
   EXPECT_EQ(samples[2].bytes, samples[0].bytes + samples[1].bytes);
   EXPECT_EQ(samples[2].thread_name, "tg 1-1");

@@ -1,0 +1,586 @@
+#!/usr/bin/env python3
+"""Writes tests/jmeter_compat/plans/*.jmx (JMeter 2.13 GUI-style XML).
+
+The plans are committed; this script is how they were made. After changing a plan here,
+run it, then re-record its golden file with real JMeter:
+    python3 tests/jmeter_compat/make_plans.py
+    scripts/jmeter_compare.sh --record tests/jmeter_compat/plans/NAME.jmx
+Every plan is bounded (fixed loops, few threads) and sends traffic only to 127.0.0.1 on the
+port ${__P(port,8080)}, except the deliberate connection refused on 127.0.0.1:1.
+"""
+
+import os
+
+from jmx import *  # noqa: F401,F403  (small DSL, see jmx.py)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLANS = os.path.join(HERE, "plans")
+
+BODY = "Assertion.response_data"
+CODE = "Assertion.response_code"
+MESSAGE = "Assertion.response_message"
+HEADERS = "Assertion.response_headers"
+URL = "Assertion.sample_label"
+
+
+def plan(name, comments, children, **kw):
+    return name, test_plan(name, comments, [http_defaults()] + children, **kw)
+
+
+def js(expr):
+    return "${__javaScript(" + expr + ")}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+def thread_groups():
+    return plan(
+        "thread_groups",
+        "setUp, regular and tearDown thread groups; several threads and loops; thread names "
+        "and numbering.",
+        [setup_group("setup", 1, 1, [http("setup-hello", "/hello.txt")]),
+         thread_group("main", 3, 2, [
+             http("main-echo", "${base}?t=${__threadNum}&c=${__counter(TRUE,)}"),
+             http("main-hello", "/hello.txt"),
+         ]),
+         thread_group("second", 2, 1, [
+             http("second-echo", "/echo?t=${__threadNum}&g=second"),
+         ]),
+         teardown_group("teardown", 1, 1, [http("teardown-hello", "/hello.txt")])],
+        udv=[("base", "/echo")])
+
+
+def functions():
+    return plan(
+        "functions",
+        "Deterministic functions evaluated in sampler paths; the URL shows each value.",
+        [udv("names", [("name1", "alpha"), ("name2", "beta")]),
+         thread_group("fn", 2, 2, [
+             http("fn-threadnum", "/echo?tn=${__threadNum}"),
+             http("fn-intsum", "/echo?sum=${__intSum(${__threadNum},10,res)}"),
+             http("fn-longsum", "/echo?lsum=${__longSum(1,2)}"),
+             http("fn-char", "/echo?ch=${__char(65,66)}"),
+             http("fn-p", "/echo?p=${__P(not_set,dflt)}"),
+             http("fn-property", "/echo?prop=${__property(not_set,,dflt2)}"),
+             http("fn-vars", "/echo?res=${res}&v=${__V(name${__threadNum})}"
+                             "&c=${__counter(TRUE,)}"),
+             http("fn-split", "/echo?s=${__split(a-b-c,parts,-)}"),
+             http("fn-split-vars", "/echo?p1=${parts_1}&p3=${parts_3}&n=${parts_n}"),
+             http("fn-urlencode", "/echo?u=${__urlencode(a b&c=d/e)}&d=${__urldecode(a%2Bb)}"),
+             http("fn-setprop",
+                  "/echo?set=${__setProperty(myp${__threadNum},v${__threadNum},)}"
+                  "&get=${__P(myp${__threadNum},none)}"),
+             http("fn-plan", "/echo?plan=${__TestPlanName}"),
+         ]),
+         thread_group("fn-global", 1, 3, [
+             http("fn-global-counter", "/echo?g=${__counter(FALSE,)}"),
+         ])])
+
+
+def script_functions():
+    return plan(
+        "script_functions",
+        "__javaScript (Rhino in 2.13) and __jexl2 expressions as plans use them: arithmetic, "
+        "string operations, comparisons, the conditional operator.",
+        [udv("vars", [("name", "Ann"), ("n", "4")]),
+         thread_group("script", 2, 1, [
+             http("js-arith", "/echo?v=" + js("1+2*3")),
+             http("js-vars", "/echo?v=" + js("${n} * ${__threadNum} + 1")),
+             http("js-concat", "/echo?v=" + js("'${name}' + '-' + ${__threadNum}")),
+             http("js-compare", "/echo?v=" + js("${n} > 3")),
+             http("js-ternary", "/echo?v=" + js("${__threadNum} == 2 ? 'two' : 'other'")),
+             http("js-string-fn", "/echo?v=" + js("'${name}'.toLowerCase()")),
+             http("js-store", "/echo?v=" + js("6/${n},half")),
+             http("js-stored", "/echo?half=${half}"),
+             http("js-modulo", "/echo?v=" + js("7 % 3")),
+             if_ctl("if-modulo", "${n} % 2 == 0", [http("if-modulo-s", "/echo?n=even")]),
+             if_ctl("if-and", "${n} > 1 && '${name}' == 'Ann'", [http("if-and-s", "/echo?n=and")]),
+             http("jexl2-arith", "/echo?v=${__jexl2(2*4)}"),
+             http("jexl2-vars", "/echo?v=${__jexl2(${n} + 1)}"),
+         ])])
+
+
+def simple_loop_if_while():
+    return plan(
+        "simple_loop_if_while",
+        "Simple, Loop, If (JavaScript conditions and useExpression) and While (counter, LAST) "
+        "controllers.",
+        [udv("vars", [("x", "a"), ("flag_t", "true"), ("flag_f", "false")]),
+         thread_group("ctl", 2, 2, [
+             simple("simple", [http("s1", "/echo?n=s1")]),
+             loop("loop3", "3", [http("l3", "/echo?l=${__counter(TRUE,)}")]),
+             loop("loop0", "0", [http("l0-never", "/echo?n=never")]),
+             if_ctl("if-js-true", '"${x}" == "a"', [http("if-js-true-s", "/echo?n=if1")]),
+             if_ctl("if-js-false", '"${x}" == "b"', [http("if-js-false-s", "/echo?n=if2")]),
+             if_ctl("if-expr-true", "${flag_t}", [http("if-expr-true-s", "/echo?n=if3")],
+                    use_expression=True),
+             if_ctl("if-expr-false", "${flag_f}", [http("if-expr-false-s", "/echo?n=if4")],
+                    use_expression=True),
+             if_ctl("if-expr-fn", js("${__threadNum} == 2"),
+                    [http("if-thread2-only", "/echo?n=if5")], use_expression=True),
+             http("notfound", "/status/404"),
+             if_ctl("if-last-failed", '"${JMeterThread.last_sample_ok}" == "false"',
+                    [http("after-failure", "/echo?n=after")]),
+             http("stop-reset", "/echo?stop=no", children=[
+                 regex_extractor("stop", "stop", '"stop":"(\\w+)"', default="none")]),
+             if_ctl("if-evaluate-all", '"${stop}" != "yes"', [
+                 http("ea-1", "/echo?stop=yes", children=[
+                     regex_extractor("stop", "stop", '"stop":"(\\w+)"', default="none")]),
+                 http("ea-2-skipped", "/echo?n=ea2"),
+             ], evaluate_all=True),
+             http("while-reset", "/echo?i=${__intSum(0,0,i)}"),
+             while_ctl("while-counter", js("${i} < 3"), [
+                 http("while-step", "/echo?i=${__intSum(${i},1,i)}"),
+             ]),
+             http("while-last-reset", "/echo?k=${__intSum(0,0,k)}"),
+             while_ctl("while-last", "LAST", [
+                 http("wl-step", "/echo?k=${__intSum(${k},1,k)}"),
+                 if_ctl("k-is-2", "${k} == 2", [http("wl-fail", "/status/500")]),
+             ]),
+             http("after-while", "/echo?n=end"),
+         ], ramp=0)])
+
+
+def more_controllers():
+    return plan(
+        "more_controllers",
+        "Once Only, ForEach, Throughput (percent and total, per thread and shared), Random "
+        "(identical children) and Interleave controllers.",
+        [udv("inputs", [("in_1", "red"), ("in_2", "green"), ("in_3", "blue"),
+                        ("col1", "x"), ("col2", "y")]),
+         thread_group("more", 2, 3, [
+             once_only("once", [http("once-a", "/echo?n=once")]),
+             loop("loop2", "2", [once_only("once-in-loop", [http("once-b", "/echo?n=onceb")]),
+                                 http("in-loop", "/echo?n=inloop")]),
+             foreach("each", "in", "c", [http("fe", "/echo?c=${c}")]),
+             foreach("each-nosep", "col", "c", [http("fe-nosep", "/echo?c=${c}")],
+                     use_separator=False),
+             foreach("each-range", "in", "c", [http("fe-range", "/echo?c=${c}")],
+                     start="1", end="2"),
+             foreach("each-none", "missing", "c", [http("fe-none", "/echo?c=${c}")]),
+             throughput("tp-50pct", [http("tp-pct", "/echo?n=pct")], True, 50, True),
+             throughput("tp-total2", [http("tp-total", "/echo?n=total")], False, 2, True),
+             random_ctl("rnd", [http("rnd-pick", "/hello.txt"), http("rnd-pick", "/hello.txt"),
+                                http("rnd-pick", "/hello.txt")]),
+             interleave("ilv", [http("i1", "/echo?n=i1"), http("i2", "/echo?n=i2"),
+                                simple("i-sub", [http("i3a", "/echo?n=i3a"),
+                                                 http("i3b", "/echo?n=i3b")])]),
+             interleave("ilv-ignore", [http("j1", "/echo?n=j1"),
+                                       simple("j-sub", [http("j2a", "/echo?n=j2a"),
+                                                        http("j2b", "/echo?n=j2b")])],
+                        ignore_sub_controllers=True),
+         ]),
+         # Shared (not per thread) Throughput Controllers; one thread, so that the order is
+         # fixed.
+         thread_group("shared", 1, 4, [
+             throughput("tp-shared", [http("tp-shared-s", "/echo?n=shared")], False, 2, False),
+             throughput("tp-shared-pct", [http("tp-shared-pct-s", "/echo?n=sharedpct")], True,
+                        50, False),
+         ])])
+
+
+def transactions():
+    return plan(
+        "transactions",
+        "Transaction Controllers: plain, failing child, parent sample, timers included, nested, "
+        "empty.",
+        [thread_group("tx", 2, 2, [
+            transaction("tc-plain", [http("t1", "/hello.txt"), http("t2", "/echo?x=1")]),
+            transaction("tc-fail", [http("t3", "/status/500"), http("t4", "/hello.txt")]),
+            transaction("tc-parent", [http("p1", "/hello.txt"), http("p2", "/status/404")],
+                        parent=True),
+            transaction("tc-parent-ok", [http("p3", "/hello.txt"), http("p4", "/echo?p=4")],
+                        parent=True),
+            transaction("tc-timer", [constant_timer("10 ms", "10"), http("tt1", "/hello.txt")],
+                        include_timers=True),
+            transaction("tc-outer", [http("o1", "/echo?o=1"),
+                                     transaction("tc-inner", [http("n1", "/echo?n=1")])]),
+            transaction("tc-empty", [if_ctl("never", "false", [http("e1", "/hello.txt")])]),
+            transaction("tc-assert", [http("t5", "/hello.txt", children=[
+                response_assertion("contains NOPE", BODY, CONTAINS, ["NOPE"])])]),
+        ])])
+
+
+def module_controller():
+    return plan(
+        "module_controller",
+        "Module Controllers to a Test Fragment (saved disabled, as the GUI creates it) and to a "
+        "Simple Controller of the same thread group.",
+        [fragment("frag", [http("frag-1", "/echo?n=frag1"), http("frag-2", "/echo?n=frag2")]),
+         thread_group("mod", 2, 2, [
+             module("to-fragment", ["Test Plan", "module_controller", "frag"]),
+             simple("local-block", [http("lb-1", "/echo?n=lb")]),
+             module("to-local", ["Test Plan", "module_controller", "mod", "local-block"]),
+         ])])
+
+
+def runtime_controller():
+    return plan(
+        "runtime_controller",
+        "Runtime Controllers: 2 s around a 1.1 s request, and 0 s.",
+        [thread_group("rt", 1, 1, [
+             # A first request warms JMeter's HTTP classes up: class loading after the Runtime
+             # Controller's clock starts could otherwise take most of its time. Then
+             # /delay/1100 twice: after one sample 1.1 s < 2 s, after two 2.2 s >= 2 s.
+             http("rt-warmup", "/hello.txt"),
+             runtime("runtime-2s", "2", [http("rt-delay", "/delay/1100")]),
+             runtime("runtime-0s", "0", [http("rt-never", "/hello.txt")]),
+             http("rt-after", "/hello.txt"),
+         ])])
+
+
+def sample_errors():
+    fail_for_thread2 = "/status/${code}"
+    codes = user_parameters("code per thread", ["code"], [["200"], ["500"]])
+    return plan(
+        "sample_errors",
+        "Thread group actions after a sampler error: continue, start next loop (also from "
+        "inside a Loop Controller), stop thread.",
+        [thread_group("err-continue", 1, 2, [
+            http("c-ok", "/hello.txt"), http("c-fail", "/status/500"),
+            http("c-after", "/hello.txt"),
+        ], on_error="continue"),
+         thread_group("err-nextloop", 2, 2, [
+             codes,
+             http("n-ok", "/hello.txt"), http("n-fail", fail_for_thread2),
+             http("n-after", "/hello.txt"),
+             loop("inner", "2", [http("n-inner", "/echo?n=inner"),
+                                 http("n-inner-fail", "/status/503")]),
+             http("n-end", "/hello.txt"),
+         ], on_error="startnextloop"),
+         thread_group("err-stopthread", 2, 3, [
+             codes,
+             http("st-ok", "/hello.txt"), http("st-fail", fail_for_thread2),
+             http("st-after", "/hello.txt"),
+         ], on_error="stopthread"),
+         thread_group("err-assertion", 1, 2, [
+             http("as-ok", "/hello.txt"),
+             http("as-fail", "/hello.txt", children=[
+                 response_assertion("contains NOPE", BODY, CONTAINS, ["NOPE"])]),
+             http("as-after", "/hello.txt"),
+         ], on_error="startnextloop")])
+
+
+def stop_test():
+    return plan(
+        "stop_test",
+        "A failed sample with 'Stop Test' ends the test; tearDown groups still run "
+        "(tearDown_on_shutdown).",
+        [setup_group("before", 1, 1, [http("setup-ok", "/hello.txt")]),
+         thread_group("stopper", 1, 3, [
+             http("s-ok", "/hello.txt"), http("s-fail", "/status/500"),
+             http("s-after", "/hello.txt"),
+         ], on_error="stoptest"),
+         teardown_group("after", 1, 1, [http("teardown-ok", "/hello.txt")])],
+        teardown_on_shutdown=True)
+
+
+def flow_control():
+    return plan(
+        "flow_control",
+        "Flow Control Action (2.13: Test Action): pause, go to next thread loop, stop thread.",
+        [thread_group("fc", 2, 3, [
+             counter("iteration", "iter", "1", "", per_user=True),
+             http("fc-1", "/echo?it=${iter}"),
+             test_action("pause 20 ms", ACTION_PAUSE, "20"),
+             if_ctl("thread 2, iteration 2", "${__threadNum} == 2 && ${iter} == 2",
+                    [test_action("stop thread", ACTION_STOP)]),
+             http("fc-2", "/echo?it=${iter}"),
+             loop("inner", "3", [
+                 http("fc-loop", "/echo?it=${iter}"),
+                 if_ctl("iteration 1 or 3", "${iter} != 2",
+                        [test_action("next thread loop", ACTION_NEXT_LOOP)]),
+                 http("fc-loop-even", "/echo?it=${iter}"),
+             ]),
+             http("fc-end", "/echo?it=${iter}"),
+         ])])
+
+
+def http_config():
+    return plan(
+        "http_config",
+        "HTTP Request Defaults, nested Header Managers (inner wins), Cookie Managers (clear "
+        "each iteration or keep), a login redirect flow.",
+        [header_manager("outer headers", [("X-Outer", "o"), ("X-Both", "outer")]),
+         thread_group("cookies-clear", 2, 2, [
+             cookie_manager("cookies (cleared)", True),
+             http("ck-before", "/cookies", children=[
+                 regex_extractor("seen a", "seen", '"a":"(\\w+)"', default="none")]),
+             http("ck-seen", "/echo?seen=${seen}"),
+             http("ck-set", "/cookies/set?a=t${__threadNum}i${__counter(TRUE,)}"),
+             http("ck-get", "/cookies", children=[
+                 regex_extractor("got a", "got", '"a":"(\\w+)"', default="none")]),
+             http("ck-got", "/echo?got=${got}"),
+         ]),
+         thread_group("cookies-keep", 2, 2, [
+             cookie_manager("cookies (kept)", False),
+             http("kk-before", "/cookies", children=[
+                 regex_extractor("seen a", "seen", '"a":"(\\w+)"', default="none")]),
+             http("kk-seen", "/echo?seen=${seen}"),
+             http("kk-set", "/cookies/set?a=t${__threadNum}i${__counter(TRUE,)}"),
+         ]),
+         thread_group("headers", 1, 1, [
+             http("hdr", "/echo", children=[
+                 header_manager("inner headers", [("X-Both", "inner"), ("X-Inner", "i")]),
+                 regex_extractor("x-both", "both", '"x-both":"([^"]*)"', default="none"),
+                 regex_extractor("x-outer", "outer", '"x-outer":"([^"]*)"', default="none"),
+                 regex_extractor("x-inner", "inner", '"x-inner":"([^"]*)"', default="none"),
+             ]),
+             http("hdr-seen", "/echo?both=${__urlencode(${both})}&outer=${outer}&inner=${inner}"),
+             http("hdr-outer-only", "/echo", children=[
+                 regex_extractor("x-both", "both2", '"x-both":"([^"]*)"', default="none")]),
+             http("hdr-outer-seen", "/echo?both=${both2}"),
+         ]),
+         thread_group("login", 2, 1, [
+             cookie_manager("session cookies", True),
+             http("home-anonymous", "/home"),
+             http("login", "/login", method="POST", params=[("user", "u${__threadNum}")],
+                  children=[response_assertion("welcome", BODY, CONTAINS,
+                                               ["Welcome, u${__threadNum}"])]),
+             http("home", "/home", children=[
+                 response_assertion("welcome", BODY, CONTAINS, ["Welcome, u${__threadNum}"])]),
+         ])])
+
+
+def csv_data():
+    return plan(
+        "csv_data",
+        "CSV Data Set Config: header line, other delimiters, quoted data, recycle on/off, stop "
+        "thread on EOF, share modes, inside a Loop Controller.",
+        [thread_group("csv-thread", 2, 3, [
+            csv_data_set("users (header line, per thread)", "users.csv",
+                         share_mode="shareMode.thread"),
+            http("users", "/echo?user=${user}&role=${role}&t=${__threadNum}"),
+        ]),
+         # The setUp group runs first and reads two lines; the file is shared with csv-all.
+         setup_group("csv-setup", 1, 2, [
+             csv_data_set("users (all threads)", "users.csv", share_mode="shareMode.all"),
+             http("users-setup", "/echo?user=${user}"),
+         ]),
+         thread_group("csv-all", 1, 3, [
+             csv_data_set("users (all threads)", "users.csv", share_mode="shareMode.all"),
+             http("users-all", "/echo?user=${user}"),
+         ]),
+         thread_group("csv-formats", 1, 2, [
+             csv_data_set("semicolons", "semicolon.csv", variable_names="k1,k2", delimiter=";",
+                          share_mode="shareMode.group"),
+             csv_data_set("tabs", "tab.csv", variable_names="t1,t2", delimiter="\\t",
+                          share_mode="shareMode.group"),
+             csv_data_set("quoted", "quoted.csv", variable_names="q1,q2", quoted=True,
+                          share_mode="shareMode.group"),
+             http("formats", "/echo?k1=${k1}&k2=${k2}&t1=${t1}&t2=${t2}"
+                             "&q1=${__urlencode(${q1})}&q2=${__urlencode(${q2})}"),
+         ]),
+         thread_group("csv-eof", 1, 4, [
+             csv_data_set("short, no recycle", "short.csv", variable_names="v",
+                          recycle=False, share_mode="shareMode.group"),
+             http("eof", "/echo?v=${__urlencode(${v})}"),
+         ]),
+         thread_group("csv-recycle", 1, 5, [
+             csv_data_set("short, recycle", "short.csv", variable_names="v",
+                          share_mode="shareMode.group"),
+             http("recycle", "/echo?v=${v}"),
+         ]),
+         thread_group("csv-stop", 1, 4, [
+             csv_data_set("short, stop thread", "short.csv", variable_names="v",
+                          recycle=False, stop_thread=True, share_mode="shareMode.group"),
+             http("stop", "/echo?v=${v}"),
+         ]),
+         thread_group("csv-loop", 1, 2, [
+             loop("inner", "2", [
+                 csv_data_set("short in loop", "short.csv", variable_names="v",
+                              share_mode="shareMode.group"),
+                 http("in-loop", "/echo?v=${v}"),
+             ]),
+         ])])
+
+
+def extractors():
+    return plan(
+        "extractors",
+        "Regular Expression Extractors on body, headers, URL, code and message; match numbers, "
+        "templates, defaults; values fed into later requests.",
+        [thread_group("ext", 2, 2, [
+            http("src", "/data.json", children=[
+                regex_extractor("name", "name", '"name": "(\\w+)"'),
+                regex_extractor("second sku", "sku2", '"sku": "(\\w+)"', match_number="2"),
+                regex_extractor("all skus", "sku", '"sku": "(\\w+)"', match_number="-1"),
+                regex_extractor("template", "tmpl", '"(id)": (\\d+)', template="$2$-$1$"),
+                regex_extractor("no match", "nf", "NOPE(\\d+)", default="NOTFOUND"),
+                regex_extractor("content type", "ct", "Content-Type: ([\\w/]+)",
+                                use_headers="true"),
+                regex_extractor("url", "u", "/(\\w+)\\.json", use_headers="URL"),
+                regex_extractor("code", "c", "(\\d)\\d\\d", use_headers="code"),
+                regex_extractor("message", "m", "(\\w+)", use_headers="message"),
+            ]),
+            http("use", "/echo?name=${name}&sku2=${sku2}&s1=${sku_1}&s3=${sku_3}"
+                        "&n=${sku_matchNr}&t=${tmpl}&d=${nf}&ct=${__urlencode(${ct})}"
+                        "&u=${u}&c=${c}&m=${m}"),
+            simple("scoped", [
+                regex_extractor("echoed n", "echoed", '"n":"(\\w+)"', default="none"),
+                http("sc-1", "/echo?n=first"),
+                http("sc-2", "/echo?prev=${echoed}&n=second"),
+                http("sc-3", "/echo?prev=${echoed}"),
+            ]),
+            http("item", "/item?id=${__intSum(${__threadNum},40)}", children=[
+                regex_extractor("price", "price", '"price":([\\d.]+)')]),
+            http("use-price", "/echo?price=${price}"),
+        ])])
+
+
+def assertions():
+    return plan(
+        "assertions",
+        "Response Assertions (every 2.13 test type with NOT; body, code, message, headers, URL; "
+        "ignore status), Duration and Size Assertions, passing and failing.",
+        [thread_group("asrt", 1, 1, [
+            http("contains-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, CONTAINS, ["perf-anchor"])]),
+            http("contains-fail", "/hello.txt", children=[
+                response_assertion("a", BODY, CONTAINS, ["perf-.*x"])]),
+            http("match-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, MATCH, ["(?s)Hello from.*-\\n"])]),
+            http("match-fail", "/hello.txt", children=[
+                response_assertion("a", BODY, MATCH, ["perf-anchor"])]),
+            http("equals-ok", "/status/200?body=exact", children=[
+                response_assertion("a", BODY, EQUALS, ["exact"])]),
+            http("equals-fail", "/status/200?body=exact", children=[
+                response_assertion("a", BODY, EQUALS, ["exacT"])]),
+            http("substring-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, SUBSTRING, ["server."])]),
+            http("substring-fail", "/hello.txt", children=[
+                response_assertion("a", BODY, SUBSTRING, ["perf.anchor"])]),
+            http("not-contains-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, NOT | CONTAINS, ["NOPE"])]),
+            http("not-contains-fail", "/hello.txt", children=[
+                response_assertion("a", BODY, NOT | CONTAINS, ["perf"])]),
+            http("not-equals-fail", "/status/200?body=exact", children=[
+                response_assertion("a", BODY, NOT | EQUALS, ["exact"])]),
+            http("not-substring-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, NOT | SUBSTRING, ["NOPE"])]),
+            http("not-match-ok", "/hello.txt", children=[
+                response_assertion("a", BODY, NOT | MATCH, ["perf"])]),
+            http("two-patterns-fail", "/hello.txt", children=[
+                response_assertion("a", BODY, CONTAINS, ["perf", "NOPE", "Hello"])]),
+            http("code-404-expected", "/status/404", children=[
+                response_assertion("a", CODE, EQUALS, ["404"], assume_success=True)]),
+            http("code-404-unexpected", "/status/404", children=[
+                response_assertion("a", CODE, EQUALS, ["200"], assume_success=True)]),
+            http("code-404-no-ignore", "/status/404", children=[
+                response_assertion("a", CODE, EQUALS, ["404"])]),
+            http("message-ok", "/status/500", children=[
+                response_assertion("a", MESSAGE, CONTAINS, ["Internal Server Error"],
+                                   assume_success=True)]),
+            http("message-fail", "/hello.txt", children=[
+                response_assertion("a", MESSAGE, EQUALS, ["Fine"])]),
+            http("headers-ok", "/hello.txt", children=[
+                response_assertion("a", HEADERS, CONTAINS, ["Content-Type: text/plain"])]),
+            http("headers-fail", "/hello.txt", children=[
+                response_assertion("a", HEADERS, CONTAINS, ["X-Nope"])]),
+            http("url-ok", "/hello.txt", children=[
+                response_assertion("a", URL, CONTAINS, ["/hello\\.txt"])]),
+            http("url-not-fail", "/hello.txt", children=[
+                response_assertion("a", URL, NOT | CONTAINS, ["hello"])]),
+            http("first-failure-wins", "/hello.txt", children=[
+                response_assertion("first", BODY, CONTAINS, ["NOPE1"]),
+                response_assertion("second", BODY, CONTAINS, ["NOPE2"])]),
+            http("duration-ok", "/hello.txt", children=[duration_assertion("a", "5000")]),
+            http("duration-fail", "/delay/300", children=[duration_assertion("a", "100")]),
+            http("size-body-eq-ok", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "100", 1)]),
+            http("size-body-ne-fail", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "100", 2)]),
+            http("size-body-gt-fail", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "100", 3)]),
+            http("size-body-lt-ok", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "101", 4)]),
+            http("size-body-ge-ok", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "100", 5)]),
+            http("size-body-le-fail", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_data", "99", 6)]),
+            http("size-code-ok", "/status/404", children=[
+                response_assertion("ignore", CODE, EQUALS, ["404"], assume_success=True),
+                size_assertion("a", "SizeAssertion.response_code", "3", 1)]),
+            http("size-message-fail", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_message", "5", 1)]),
+            http("size-network-gt-ok", "/hello.txt", children=[
+                size_assertion("a", "SizeAssertion.response_network_size", "100", 3)]),
+            http("assertion-on-500", "/status/500", children=[
+                response_assertion("a", BODY, CONTAINS, ["Internal"])]),
+        ])])
+
+
+def status_codes():
+    return plan(
+        "status_codes",
+        "Status codes 2xx/3xx/4xx/5xx, redirects followed and not, connection refused, a "
+        "dropped connection.",
+        [thread_group("codes", 2, 1, [
+            http("ok", "/hello.txt"),
+            http("no-content", "/status/204"),
+            http("not-found", "/status/404"),
+            http("server-error", "/status/500"),
+            http("unavailable", "/status/503"),
+            http("redirect-not-followed", "/redirect/2", follow=False),
+            http("redirect-followed", "/redirect/3"),
+            http("redirect-to-404", "/redirect-to?url=/status/404"),
+            http("refused", "/hello.txt", domain="127.0.0.1", port="1"),
+            http("dropped", "/drop"),
+            http("closing", "/close"),
+            http("after-close", "/hello.txt"),
+            http("post-echo", "/echo", method="POST", params=[("a", "1"), ("b", "two")]),
+            http("get-params", "/echo", params=[("q", "x y", True), ("n", "${__threadNum}")]),
+        ])])
+
+
+def variables():
+    return plan(
+        "variables",
+        "User Defined Variables (plan and element, referring to earlier ones), Counters (per "
+        "user with format, global wrapping), User Parameters (per thread, per iteration).",
+        # A UDV element sees the Test Plan's variables and earlier elements' ones, not its own.
+        [udv("udv element", [("a", "1"), ("same", "${a}"), ("tp2", "${tp}-x")]),
+         counter("plan-level counter", "pc", "10", "", per_user=True),
+         udv("later udv element", [("b", "${a}2")]),
+         thread_group("vars", 3, 2, [
+             counter("per-user counter", "cnt", "1", "2", fmt="00", per_user=True),
+             user_parameters("user parameters", ["u", "r"],
+                             [["alice", "admin"], ["bob", "user"]]),
+             user_parameters("per iteration", ["it"], [["${__counter(TRUE,)}"]],
+                             per_iteration=True),
+             http("vars", "/echo?a=${a}&b=${b}&same=${__urlencode(${same})}&tp=${tp}&tp2=${tp2}&cnt=${cnt}&u=${u}&r=${r}"
+                          "&it=${it}&pc=${pc}&t=${__threadNum}"),
+         ]),
+         thread_group("global", 1, 4, [
+             counter("global counter", "g", "5", "7", incr="2"),
+             http("global", "/echo?g=${g}&pc=${pc}"),
+         ])],
+        udv=[("tp", "plan")])
+
+
+PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
+                 more_controllers, transactions, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 extractors, assertions, status_codes, variables]
+
+CSV_FILES = {
+    "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
+    "semicolon.csv": "one;1\ntwo;2\n",
+    "tab.csv": "tab1\tT1\ntab2\tT2\n",
+    "quoted.csv": '"a,b","say ""hi"""\n"plain",x\n',
+    "short.csv": "line1\nline2\n",
+}
+
+
+def main():
+    os.makedirs(PLANS, exist_ok=True)
+    for build in PLAN_BUILDERS:
+        name, tree = build()
+        with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
+            f.write(render_plan(tree))
+    for name, text in CSV_FILES.items():
+        with open(os.path.join(PLANS, name), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
