@@ -592,6 +592,7 @@ class Compiler {
     if (!cls.supported || cls.role == Role::kListener || cls.role == Role::kNonTest) return;
     std::unique_ptr<Node> node = Make(cls.kind, e);
     if (!node) return;
+    ++compiled_nodes_;
     Fill(node.get(), e, parent);
     Category cat = node->category();
     if (cat == Category::kThreadGroup) {
@@ -635,7 +636,9 @@ class Compiler {
         [&](const std::vector<TestElement>& level, size_t depth) {
           if (depth >= path.size()) return;
           for (const TestElement& c : level) {
-            if (!c.enabled || c.testname != path[depth]) continue;
+            // Test Fragments are saved disabled (JMeter's default) yet stay module targets.
+            bool usable = c.enabled || ClassifyElement(c).testclass == "TestFragmentController";
+            if (!usable || c.testname != path[depth]) continue;
             if (depth + 1 == path.size() && ClassifyElement(c).testclass != "ModuleController") {
               found = &c;
             }
@@ -671,10 +674,40 @@ class Compiler {
       Error("Module Controller '" + e.testname + "' includes itself through " + joined, e.line);
       return;
     }
+    if (module_stack_.size() >= kMaxModuleDepth) {
+      Error("Module Controller '" + e.testname + "': modules nested more than " +
+                std::to_string(kMaxModuleDepth) + " deep",
+            e.line);
+      return;
+    }
+    if (compiled_nodes_ > kMaxCompiledNodes) {
+      if (!budget_reported_) {
+        Error("the plan expands to more than " + std::to_string(kMaxCompiledNodes) +
+                  " elements through Module Controllers",
+              e.line);
+        budget_reported_ = true;
+      }
+      return;
+    }
+    // A disabled Test Fragment only runs through modules: list what it holds once.
+    for (const TestElement* f = FragmentOf(*target); f && !f->enabled && listed_fragments_.insert(f).second;) {
+      List(*f);
+      break;
+    }
     module->target = target;
     module_stack_.push_back(target);
     CompileChild(*target, module);
     module_stack_.pop_back();
+  }
+
+  // The Test Fragment under the Test Plan that holds `element` (or is it), or nullptr.
+  const TestElement* FragmentOf(const TestElement& element) const {
+    const TestElement* tp = plan_.tree.test_plan();
+    if (!tp) return nullptr;
+    for (const TestElement& c : tp->children) {
+      if (ClassifyElement(c).testclass == "TestFragmentController" && IsAncestorOrSelf(c, element)) return &c;
+    }
+    return nullptr;
   }
 
   // Whether `element` lies inside `ancestor`'s subtree (or is it).
@@ -1064,6 +1097,12 @@ class Compiler {
   Plan& plan_;
   std::vector<const TestElement*> module_stack_;
   std::unordered_set<const TestElement*> listed_csv_;
+  // Bounds on Module Controller expansion (each module compiles its target again).
+  static constexpr size_t kMaxModuleDepth = 32;
+  static constexpr size_t kMaxCompiledNodes = 200000;
+  size_t compiled_nodes_ = 0;
+  bool budget_reported_ = false;
+  std::unordered_set<const TestElement*> listed_fragments_;
   std::unique_ptr<RunContext> check_run_;
   std::unique_ptr<ThreadContext> check_ctx_;
   std::map<std::string, int> variables_;  // name -> first line using it

@@ -217,6 +217,42 @@ TEST(PlanCompilerTest, ModuleNamedLikeItsTargetResolvesToTheController) {
   EXPECT_EQ(Child(Child(module, 0), 0).name, "r");
 }
 
+TEST(PlanCompilerTest, DisabledTestFragmentIsStillAModuleTarget) {
+  CompiledPlan c = Compile(PlanXml(
+      El("TestFragmentController", "frag", "", Http("m", "/m") + El("JSR223Sampler", "script"), " enabled=\"false\"") +
+      Tg("tg", El("ModuleController", "use",
+                  "<collectionProp name=\"ModuleController.node_path\">"
+                  "<stringProp name=\"1\">Test Plan</stringProp><stringProp name=\"2\">Plan</stringProp>"
+                  "<stringProp name=\"3\">frag</stringProp></collectionProp>"))));
+  const Node& module = Child(*c.plan.thread_groups()[0], 0);
+  ASSERT_EQ(module.children.size(), 1u);
+  EXPECT_EQ(Child(module, 0).children.at(0)->name, "m");
+  // What the disabled fragment holds runs, so its unsupported element is reported.
+  ASSERT_EQ(c.plan.unsupported.size(), 1u);
+  EXPECT_EQ(c.plan.unsupported[0].name, "script");
+}
+
+TEST(PlanCompilerTest, ModuleExpansionIsBounded) {
+  // 22 controllers, each with two modules targeting the next: 2^22 copies unbounded.
+  std::string frags;
+  auto path = [](int i) {
+    return "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
+           "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">f" + std::to_string(i) +
+           "</stringProp></collectionProp>";
+  };
+  for (int i = 0; i < 22; ++i) {
+    std::string body = i == 21 ? Http("leaf", "/") : El("ModuleController", "a", path(i + 1)) + El("ModuleController", "b", path(i + 1));
+    frags += El("TestFragmentController", "f" + std::to_string(i), "", body);
+  }
+  CompiledPlan c = Compile(PlanXml(frags + Tg("tg", El("ModuleController", "root", path(0)))));
+  EXPECT_FALSE(c.plan.runnable());
+  bool reported = false;
+  for (const Problem& p : c.plan.problems) {
+    reported |= p.message == "the plan expands to more than 200000 elements through Module Controllers";
+  }
+  EXPECT_TRUE(reported);
+}
+
 TEST(PlanCompilerTest, HttpSamplerFieldsAndArguments) {
   CompiledPlan c = Compile(PlanXml(Tg("tg", El("HTTPSamplerProxy", "post",
       "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\">"

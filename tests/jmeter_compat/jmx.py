@@ -280,14 +280,14 @@ def fragment(name, children):
 
 # --- config elements --------------------------------------------------------------------------
 
-def http_defaults(domain="127.0.0.1", port="${__P(port,8080)}", path="", protocol="http"):
-    props = [arguments_prop([], http=True),
+def http_defaults(domain="127.0.0.1", port="${__P(port,8080)}", path="", protocol="http",
+                  params=(), name="HTTP Request Defaults"):
+    props = [arguments_prop(params, http=True),
              s("HTTPSampler.domain", domain), s("HTTPSampler.port", port),
              s("HTTPSampler.connect_timeout", ""), s("HTTPSampler.response_timeout", ""),
              s("HTTPSampler.protocol", protocol), s("HTTPSampler.contentEncoding", ""),
              s("HTTPSampler.path", path), s("HTTPSampler.concurrentPool", "4")]
-    return Node("ConfigTestElement", "HttpDefaultsGui", "ConfigTestElement",
-                "HTTP Request Defaults", props)
+    return Node("ConfigTestElement", "HttpDefaultsGui", "ConfigTestElement", name, props)
 
 
 def udv(name, pairs):

@@ -201,6 +201,29 @@ def transactions():
         ])])
 
 
+def transaction_errors():
+    return plan(
+        "transaction_errors",
+        "Transaction Controllers (parent and not) cut short by 'Start Next Thread Loop' and by "
+        "a Flow Control Action.",
+        [thread_group("tx-nextloop", 1, 2, [
+            transaction("tc-cut", [http("c1", "/hello.txt"), http("c2", "/status/500"),
+                                   http("c3-skipped", "/hello.txt")]),
+            http("after-tc-cut", "/hello.txt"),
+        ], on_error="startnextloop"),
+         thread_group("tx-parent-nextloop", 1, 2, [
+             transaction("tcp-cut", [http("d1", "/hello.txt"), http("d2", "/status/500"),
+                                     http("d3-skipped", "/hello.txt")], parent=True),
+             http("after-tcp-cut", "/hello.txt"),
+         ], on_error="startnextloop"),
+         thread_group("tx-action", 1, 2, [
+             transaction("tc-action", [http("e1", "/hello.txt"),
+                                       test_action("next loop", ACTION_NEXT_LOOP),
+                                       http("e2-skipped", "/hello.txt")]),
+             http("after-tc-action", "/hello.txt"),
+         ])])
+
+
 def module_controller():
     return plan(
         "module_controller",
@@ -331,6 +354,14 @@ def http_config():
                  regex_extractor("x-both", "both2", '"x-both":"([^"]*)"', default="none")]),
              http("hdr-outer-seen", "/echo?both=${both2}"),
          ]),
+         thread_group("defaults", 1, 1, [
+             http_defaults(domain="", port="", path="/echo", params=[("from", "defaults")],
+                           name="inner defaults (path, parameter)"),
+             http("path-from-defaults", ""),
+             http("own-path", "/echo?own=1"),
+             http("own-param", "/echo", params=[("from", "sampler")]),
+             http("post-with-defaults", "/echo", method="POST", params=[("p", "1")]),
+         ]),
          thread_group("login", 2, 1, [
              cookie_manager("session cookies", True),
              http("home-anonymous", "/home"),
@@ -422,6 +453,7 @@ def extractors():
                 http("sc-2", "/echo?prev=${echoed}&n=second"),
                 http("sc-3", "/echo?prev=${echoed}"),
             ]),
+            foreach("each sku", "sku", "one_sku", [http("per-sku", "/echo?sku=${one_sku}")]),
             http("item", "/item?id=${__intSum(${__threadNum},40)}", children=[
                 regex_extractor("price", "price", '"price":([\\d.]+)')]),
             http("use-price", "/echo?price=${price}"),
@@ -559,7 +591,7 @@ def variables():
 
 
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
-                 more_controllers, transactions, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, variables]
 
 CSV_FILES = {
