@@ -91,8 +91,11 @@ if [ "$USE_JMETER" = auto ]; then
   fi
 fi
 
-# Many sockets in the memory run: raise the descriptor limit for us and every child.
-ulimit -n 200000 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+# Many sockets in the memory run: raise the descriptor limit (as far as the hard limit, which a
+# container may pin) for us and every child.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n); [ "$nofile" = unlimited ] && nofile=1048576
+[ "$nofile" -ge $((PACED_USERS + 1000)) ] || log "warning: only $nofile descriptors per process for $PACED_USERS users"
 
 # ---------------------------------------------------------------- temp dir and cleanup
 tmp_base=/dev/shm
@@ -141,12 +144,12 @@ printf '%s\n' "$(printf 'barrage-bench-100-byte-body-%.0s' 1 2 3 4 | cut -c1-99)
 [ "$(stat -c %s "$work/nginx/html/100.txt")" -eq 100 ] || die "static file is not 100 bytes"
 cat > "$work/nginx/nginx.conf" <<EOF
 worker_processes 1;
-worker_rlimit_nofile 200000;
+worker_rlimit_nofile $nofile;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/logs/error.log warn;
 events {
-  worker_connections 65536;
+  worker_connections $(( nofile > 65536 ? 65536 : nofile - 16 ));
   use epoll;
 }
 http {

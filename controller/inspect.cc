@@ -273,6 +273,10 @@ std::string RenderInspectText(const json& r) {
   return out.str();
 }
 
+std::string RenderInspectJson(const json& report) {
+  return report.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
 int RunInspect(const std::string& plan_path, bool as_json) {
   Result<HashTree> tree = ParseJmxFile(plan_path);
   if (!tree.ok()) {
@@ -282,8 +286,7 @@ int RunInspect(const std::string& plan_path, bool as_json) {
   CompiledPlan compiled = CompilePlan(std::move(tree).value());
   json report = BuildInspectReport(compiled);
   if (as_json) {
-    // Plans are not always valid UTF-8 (Latin-1 names): replace, never fail.
-    std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    std::cout << RenderInspectJson(report) << "\n";
   } else {
     std::cout << RenderInspectText(report);
   }

@@ -19,6 +19,10 @@ nlohmann::json BuildInspectReport(const CompiledPlan& compiled);
 
 std::string RenderInspectText(const nlohmann::json& report);
 
+// The `--json` text: indented, and never failing on names that are not valid UTF-8 (old
+// plans in Latin-1 without a declaration): such bytes become U+FFFD.
+std::string RenderInspectJson(const nlohmann::json& report);
+
 // The URL an HTTP sampler requests, as a template: protocol://host[:port]/path[?query],
 // with values missing on the sampler taken from the HTTP Request Defaults in its scope.
 std::string HttpUrlTemplate(const HttpSampler& sampler);

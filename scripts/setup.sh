@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  g++ cmake ninja-build pkg-config git
+  g++ cmake ninja-build pkg-config git python3
   libtinyxml2-dev flatbuffers-compiler flatbuffers-compiler-dev libflatbuffers-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev libpcre2-dev
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev

@@ -142,9 +142,10 @@ Status Engine::Prepare() {
 void Engine::State::LoopMain(LoopWorker* w) {
   auto after_events = [this, w] {
     std::vector<PendingUser> incoming;
-    {
+    if (w->has_pending.load(std::memory_order_acquire)) {
       std::lock_guard<std::mutex> lock(w->mu);
       incoming.swap(w->pending);
+      w->has_pending.store(false, std::memory_order_release);
     }
     for (PendingUser& p : incoming) {
       VirtualUser* u = p.user.get();
@@ -157,12 +158,8 @@ void Engine::State::LoopMain(LoopWorker* w) {
       bool now = rs.stop_now.load(std::memory_order_relaxed);
       for (auto& u : w->users) u->Interrupt(now);
     }
-    // Finished users release their connection now; the rest keep theirs.
-    if (!w->users.empty() && w->users.size() > 64) {
-      w->users.erase(std::remove_if(w->users.begin(), w->users.end(),
-                                    [](const std::unique_ptr<VirtualUser>& u) { return u->finished(); }),
-                     w->users.end());
-    }
+    // Finished users stay allocated until the loop ends: the timer heap may still hold a
+    // stale entry pointing at them (timers are not cancelled, only ignored by token).
   };
   w->loop.Run([w] { return w->exit.load(std::memory_order_acquire); }, after_events);
   w->users.clear();
@@ -241,6 +238,7 @@ void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t 
     {
       std::lock_guard<std::mutex> lock(workers[wi]->mu);
       for (PendingUser& p : per_worker[wi]) workers[wi]->pending.push_back(std::move(p));
+      workers[wi]->has_pending.store(true, std::memory_order_release);
     }
     workers[wi]->loop.Wake();
   }

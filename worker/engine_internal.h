@@ -72,6 +72,7 @@ struct LoopWorker {
   EventLoop loop;
   std::mutex mu;
   std::vector<PendingUser> pending;     // guarded by mu: handed over by the engine
+  std::atomic<bool> has_pending{false}; // set with `pending`, so the loop skips the lock
   std::vector<Sample> buffer;           // guarded by mu: drained by the collector
   std::vector<int64_t> buffer_end_us;   // guarded by mu: when each buffered sample was
                                         // recorded (wall µs), to merge loops in order

@@ -25,6 +25,9 @@ HttpTransfer::HttpTransfer() {
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  // Each handle owns a receive buffer (16 KiB by default): 8 KiB halves a virtual user's
+  // footprint, which matters at 10,000 users, and still reads a typical response at once.
+  curl_easy_setopt(easy_, CURLOPT_BUFFERSIZE, 8192L);
 }
 
 HttpTransfer::~HttpTransfer() {

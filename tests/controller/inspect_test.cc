@@ -118,5 +118,11 @@ TEST(InspectTest, UnsupportedProblemsAndDataFiles) {
   EXPECT_NE(text.find("Verdict: NOT runnable"), std::string::npos) << text;
 }
 
+TEST(InspectJsonTest, InvalidUtf8NamesAreReplacedNotFatal) {
+  json r = Inspect("<ThreadGroup testclass=\"ThreadGroup\" testname=\"caf\xE9 \"/><hashTree/>\n");
+  std::string text = RenderInspectJson(r);
+  EXPECT_NE(text.find("\"name\": \"caf\xEF\xBF\xBD \""), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace barrage

@@ -545,8 +545,8 @@ def assertions():
 def status_codes():
     return plan(
         "status_codes",
-        "Status codes 2xx/3xx/4xx/5xx, redirects followed and not, connection refused, a "
-        "dropped connection.",
+        "Status codes 2xx/3xx/4xx/5xx, redirects followed and not, a server that closes the "
+        "connection, parameters.",
         [thread_group("codes", 2, 1, [
             http("ok", "/hello.txt"),
             http("no-content", "/status/204"),
@@ -556,12 +556,23 @@ def status_codes():
             http("redirect-not-followed", "/redirect/2", follow=False),
             http("redirect-followed", "/redirect/3"),
             http("redirect-to-404", "/redirect-to?url=/status/404"),
-            http("refused", "/hello.txt", domain="127.0.0.1", port="1"),
-            http("dropped", "/drop"),
             http("closing", "/close"),
             http("after-close", "/hello.txt"),
             http("post-echo", "/echo", method="POST", params=[("a", "1"), ("b", "two")]),
             http("get-params", "/echo", params=[("q", "x y", True), ("n", "${__threadNum}")]),
+        ])])
+
+
+def connection_errors():
+    return plan(
+        "connection_errors",
+        "Requests without an HTTP response: connection refused (127.0.0.1:1), connection "
+        "dropped by the server; the exception class is the response code.",
+        [thread_group("conn", 2, 1, [
+            http("before", "/hello.txt"),
+            http("refused", "/hello.txt", domain="127.0.0.1", port="1"),
+            http("dropped", "/drop"),
+            http("after", "/hello.txt"),
         ])])
 
 
@@ -592,7 +603,7 @@ def variables():
 
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
-                 extractors, assertions, status_codes, variables]
+                 extractors, assertions, status_codes, connection_errors, variables]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
