@@ -831,7 +831,10 @@ bool FnTestPlanName(const TemplatePart&, const Args&, ThreadContext& ctx, std::s
 // ---- script one-liners
 
 bool FnScript(const TemplatePart& call, const Args& a, ThreadContext& ctx, std::string* out) {
-  Result<std::string> r = EvaluateScript(a[0], ctx);
+  ScriptDialect dialect = call.text == "__javaScript" ? ScriptDialect::kJavaScript
+                          : call.text == "__groovy"   ? ScriptDialect::kGroovy
+                                                      : ScriptDialect::kJexl;
+  Result<std::string> r = EvaluateScript(a[0], ctx, dialect);
   if (r.ok()) {
     StoreIn(ctx, a.Trimmed(1), *r);
     out->append(*r);

@@ -13,7 +13,7 @@
 // __threadNum, __counter, __time, __timeShift, __UUID, __intSum, __longSum, __urlencode,
 // __urldecode, __V, __evalVar, __split, __char, __StringFromFile, __FileToString,
 // __machineName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/__javaScript)
-// only for one-line comparisons (EvaluateScript below). __time and __timeShift use
+// only for one-line expressions (EvaluateScript below). __time and __timeShift use
 // DateTimeFormatter patterns, as JMeter 5.5+ does (java_time_format.h).
 //
 // Threading: a ThreadContext belongs to one virtual user (one event-loop thread); the
@@ -86,18 +86,41 @@ std::string EvaluateText(std::string_view text, ThreadContext& ctx);
 // Expected: >= 2 and <= 3".
 Status CheckFunctionCalls(const Template& t);
 
-// The one-line script expressions plans use in If/While controllers and in __jexl2/
-// __jexl3/__groovy/__javaScript: literals ("a", 'a' with backslash escapes, 12, -3, 1.5,
-// true, false, null), vars.get("x"), props.get("x"), props.getProperty("x"[, "default"]),
-// a.equals(b), comparisons == != < > <= >= (numeric when both sides are numbers, or one is
-// a number and the other a numeric string; else by string content), JavaScript's strict
-// === !==, && || ! (short-circuit) and parentheses; one trailing ';' is allowed.
-// Returns "true"/"false", or the value of a lone operand (null gives "").
-// Errors: Unsupported when the text is outside this grammar (the message quotes the
-// expression and names what and where), and Evaluate then leaves the call as written;
-// InvalidArgument when evaluation fails (equals on null, an unset `${var}` left in the
-// text), and Evaluate then gives "" as JMeter does after a script error.
-Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx);
+// The language a script expression is read in: numbers, printing, truth and a few methods
+// differ (see EvaluateScript).
+enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
+
+// The one-line script expressions plans use in If/While controllers (JavaScript) and in
+// __javaScript, __groovy and __jexl2/__jexl3:
+// - literals ("a", 'a' with backslash escapes, 12, 1.5, 2e3, true, false, null),
+//   vars.get("x"), props.get("x"), props.getProperty("x"[, "default"]);
+// - + - * / % with unary - + and parentheses, JavaScript's precedence. JavaScript: doubles
+//   (7/2 is 3.5, printed as JavaScript prints them: 4, 3.5, 1e+21), + concatenates when
+//   either side is a string, other operators convert strings ("5" * 2 is 10). Groovy:
+//   integers and BigDecimal decimals (1.5 * 2 is 3.0, 7/2 is 3.5, 4/2 is 2, 1/3 is
+//   0.3333333333), + concatenates with a string, "ab" * 2 repeats. JEXL: longs and doubles
+//   (7/2 is 3, 1.5 * 2 is 3.0), + concatenates with a string, numeric strings convert;
+// - comparisons == != < > <= >= (numeric when both sides are numbers, or one is a number
+//   and the other a numeric string; else by string content), JavaScript's strict === !==;
+// - && || ! (short-circuit; JavaScript's give the deciding operand, the others a boolean)
+//   and cond ? a : b. Truth: false, null, 0, NaN and "" are false, so is "false" in JEXL;
+// - on strings: .length (JavaScript) .length() .size() .isEmpty() .trim() .toLowerCase()
+//   .toUpperCase() .equals(x) .equalsIgnoreCase(x) .contains(x) .includes(x)
+//   .startsWith(x) .endsWith(x) .indexOf(x) .substring(a[, b]) .replace(a, b) (JavaScript:
+//   the first occurrence; Java: all) .toInteger(), counting UTF-16 units as Java does;
+// - parseInt(x), parseFloat(x), Number(x), String(x), Integer.parseInt(x).
+// One trailing ';' is allowed. Returns the value printed as the dialect prints it ("true",
+// "3.5"; null gives "").
+// Errors: Unsupported when the text is outside this grammar, or a value it cannot compute
+// exactly (beyond 128-bit integers, case mapping outside Latin and Cyrillic); the message
+// quotes the expression and names what and where, and Evaluate then leaves the call as
+// written. InvalidArgument when evaluation fails as the script would (a method on null,
+// integer division by zero, Integer.parseInt("x"), an unset `${var}` left in the text),
+// and Evaluate then gives "" as JMeter does after a script error.
+// The grammar is the same in every dialect, so a check with any dialect finds the same
+// Unsupported texts.
+Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx,
+                                   ScriptDialect dialect = ScriptDialect::kJavaScript);
 
 // JMeter's If/While condition test: the evaluated text equals "true", ignoring case.
 bool IsTrue(std::string_view evaluated);

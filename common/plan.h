@@ -188,7 +188,7 @@ struct ThreadGroup : Node {
   bool same_user_on_next_iteration = true;
   bool delayed_start = false;
   OnSampleError on_sample_error = OnSampleError::kContinue;
-  int group_number = 0;      // JMeter's start order: setUp groups, regular, tearDown (1-based)
+  int group_number = 0;      // 1-based within its phase (setUp, regular, tearDown), as JMeter
 };
 
 struct LoopController : Node {

@@ -506,7 +506,20 @@ class Compiler {
   }
 
   void CheckScript(const std::string& expression, const std::string& where, int line) {
-    Result<std::string> r = EvaluateScript(expression, CheckContext());
+    // Variables are unknown before the run: check the grammar with a number in their place.
+    std::string text;
+    for (size_t i = 0; i < expression.size();) {
+      size_t ref = expression.find("${", i);
+      size_t end = ref == std::string::npos ? std::string::npos : expression.find('}', ref);
+      if (end == std::string::npos) {
+        text.append(expression, i, std::string::npos);
+        break;
+      }
+      text.append(expression, i, ref - i);
+      text += "0";
+      i = end + 1;
+    }
+    Result<std::string> r = EvaluateScript(text, CheckContext());
     if (!r.ok() && r.status().code() == Status::Code::kUnsupported) {
       Error(where + ": " + r.status().message(), line);
     }
@@ -561,12 +574,12 @@ class Compiler {
     plan_.root = std::move(root);
   }
 
-  // JMeter numbers thread groups in the order it starts them (StandardJMeterEngine): all
-  // setUp groups, then the regular ones, then the tearDown groups; thread names use it.
+  // JMeter numbers thread groups as it starts them (StandardJMeterEngine.run resets its
+  // groupCount for each phase): setUp groups 1..n, regular groups 1..m, tearDown 1..k.
   void NumberThreadGroups() {
-    int number = 0;
     for (ElementKind kind : {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup,
                              ElementKind::kPostThreadGroup}) {
+      int number = 0;
       for (auto& child : plan_.root->children) {
         if (child->kind == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
       }

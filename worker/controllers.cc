@@ -204,8 +204,11 @@ class WhileRt : public ControllerRt {
 };
 
 // ---------------------------------------------------------------------------------------
-// OnceOnlyController: runs its children during the virtual user's first pass only (again
-// on each thread-group iteration when the group does not keep the same user).
+// OnceOnlyController: runs its children once per pass of the enclosing Loop Controller's
+// loop (JMeter's OnceOnlyController.iterationStart re-initialises it when a Loop
+// Controller - the thread group's own included - starts its first iteration), so at the
+// thread group's level it runs once per user; again on each thread-group iteration when the
+// group does not keep the same user.
 
 class OnceOnlyRt : public ControllerRt {
  public:
@@ -216,15 +219,24 @@ class OnceOnlyRt : public ControllerRt {
     return NextGeneric(vu);
   }
   bool IsDone() const override { return false; }
-  void OnThreadGroupIteration() override {
-    if (reset_each_iteration_) {
-      iter_count_ = 0;
-      current_ = 0;
-      first_ = true;
+  bool listens_to_parent_iterations() const override { return true; }
+  void OnParentIterationStart(VuServices&) override {
+    if (parent_ && parent_->node().kind == ElementKind::kLoopController &&
+        static_cast<LoopRt*>(parent_)->loop_count() == 0) {
+      Reset();
     }
+  }
+  void OnThreadGroupIteration() override {
+    if (reset_each_iteration_) Reset();
   }
 
  private:
+  void Reset() {
+    iter_count_ = 0;
+    current_ = 0;
+    first_ = true;
+  }
+
   bool reset_each_iteration_;
 };
 
@@ -473,6 +485,8 @@ void TransactionRt::OnChildSample(const SampleResult& child) {
     prev_end_ms_ = child_end_ms;
   }
   if (!c.success) {
+    // Parent mode keeps the first failing child's code (TransactionSampler).
+    if (tc_.generate_parent_sample && s.success) s.response_code = c.response_code;
     s.success = false;
     ++failing_;
   }
@@ -483,7 +497,7 @@ void TransactionRt::OnChildSample(const SampleResult& child) {
   if (tc_.generate_parent_sample) result_.sub_results.push_back(child);
 }
 
-void TransactionRt::End(VuServices& vu) {
+void TransactionRt::End(VuServices& vu, bool cut_short) {
   active_ = false;
   int64_t end_ms = vu.now_ms();
   if (!tc_.include_timers) pause_ms_ += end_ms - prev_end_ms_;
@@ -492,7 +506,13 @@ void TransactionRt::End(VuServices& vu) {
   s.elapsed_us = (end_ms - start_ms_ - pause_ms_) * 1000;
   s.response_message = "Number of samples in transaction : " + std::to_string(calls_) +
                        ", number of failing samples : " + std::to_string(failing_);
-  if (s.success) s.response_code = "200";
+  if (cut_short) {
+    // Ended by a flow-control jump (triggerEndOfLoop): success is the last sample's, and
+    // JMeter sets no response code.
+    s.success = s.success && vu.last_sample_ok();
+  } else if (s.success) {
+    s.response_code = "200";
+  }
   vu.OnTransactionDone(*this, std::move(result_));
 }
 
@@ -501,7 +521,7 @@ const Sampler* TransactionRt::Next(VuServices& vu) {
   bool is_last = current_ == items_.size();
   const Sampler* s = NextGeneric(vu);
   if (!s && is_last) {
-    if (active_) End(vu);
+    if (active_) End(vu, false);
   } else if (s) {
     ++calls_;
   }
@@ -509,7 +529,7 @@ const Sampler* TransactionRt::Next(VuServices& vu) {
 }
 
 void TransactionRt::TriggerEndOfLoop(VuServices& vu) {
-  if (active_) End(vu);
+  if (active_) End(vu, true);
   ReInitialize();
 }
 

@@ -135,7 +135,7 @@ class TransactionRt : public ControllerRt {
 
  private:
   void Begin(VuServices& vu);
-  void End(VuServices& vu);
+  void End(VuServices& vu, bool cut_short);
 
   const TransactionController& tc_;
   bool active_ = false;

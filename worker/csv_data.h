@@ -156,7 +156,8 @@ class CsvRegistry {
   // At the start of each iteration of the controller the element is declared under (for an
   // element directly under a thread group: each thread-group iteration), per virtual user:
   // reads the next record for `ctx` and sets its variables. `group_number` identifies the
-  // user's thread group (ThreadGroup::group_number) for "current thread group" sharing.
+  // user's thread group, unique in the run, for "current thread group" sharing (the engine
+  // passes its own group index: ThreadGroup::group_number repeats across phases).
   // Thread-safe across users; `user` is the calling user's own state.
   CsvResult Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user, int group_number);
 

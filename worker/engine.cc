@@ -90,16 +90,24 @@ Status Engine::Prepare() {
   ThreadContext boot;
   boot.run = s.run;
   boot.thread_name = "main";
-  for (const Argument& a : s.plan.root->user_defined_variables) {
-    boot.vars.Put(Evaluate(a.name, boot), Evaluate(a.value, boot));
+  {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const Argument& a : s.plan.root->user_defined_variables) {
+      values.emplace_back(Evaluate(a.name, boot), Evaluate(a.value, boot));
+    }
+    for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   std::vector<const ArgumentsNode*> udvs;
   for (const auto& e : s.plan.root->elements) {
     if (e->kind == ElementKind::kArguments) udvs.push_back(&e->As<ArgumentsNode>());
   }
   for (const auto& c : s.plan.root->children) CollectArguments(*c, &udvs);
+  // An element's values are evaluated before any of its variables exists, so a value cannot
+  // refer to a variable of the same element (JMeter's PreCompiler; its manual says so).
   for (const ArgumentsNode* udv : udvs) {
-    for (const Argument& a : udv->arguments) boot.vars.Put(Evaluate(a.name, boot), Evaluate(a.value, boot));
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const Argument& a : udv->arguments) values.emplace_back(Evaluate(a.name, boot), Evaluate(a.value, boot));
+    for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   s.rs.initial_vars = boot.vars;
   s.rs.any_cookie_manager = HasCookieManager(*s.plan.root);
@@ -118,6 +126,7 @@ Status Engine::Prepare() {
   for (const ThreadGroup* tg : s.plan.thread_groups()) {
     auto g = std::make_unique<GroupRuntime>();
     g->group = tg;
+    g->index = static_cast<int>(s.groups.size()) + 1;
     int64_t n = EvalInt(tg->num_threads, boot, -1);
     if (n < 0) {
       return Status::InvalidArgument("Thread Group '" + tg->name + "' (line " + std::to_string(tg->line) +

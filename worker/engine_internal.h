@@ -52,6 +52,7 @@ struct RunState {
 // One thread group during the run.
 struct GroupRuntime {
   const ThreadGroup* group = nullptr;
+  int index = 0;                  // unique per run (group_number repeats across phases)
   std::atomic<int> active{0};
   std::atomic<int> remaining{0};  // users created and not yet finished
   int num_threads = 0;

@@ -335,7 +335,7 @@ void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
 
 void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
   Sample& s = result.sample;
-  if (s.thread_name.empty()) s.thread_name = ctx_.thread_name;
+  // The thread name comes from the children only: an empty transaction has none (JMeter).
   s.grp_threads = group_->active.load(std::memory_order_relaxed);
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);
   // Nested in a parent-mode transaction: becomes part of that parent's sample.
@@ -381,19 +381,26 @@ void VirtualUser::OnIterationStart(const Node& controller) {
     if (clear && run_->any_cookie_manager && main_->loop_count() > 0) http_.ClearCookies();
   }
   // LoopIterationListeners hear in reverse registration order (JMeter adds them first).
-  for (auto it = controller.elements.rbegin(); it != controller.elements.rend(); ++it) {
-    const Node& e = **it;
-    if (e.kind == ElementKind::kUserParameters && e.As<UserParameters>().per_iteration) {
-      SetUserParameters(e.As<UserParameters>());
+  // Config elements directly under the Test Plan belong to every thread group (JMeter
+  // appends them to each group's tree), so they hear each group's iterations, first.
+  auto fire = [this](const Node& owner) {
+    for (auto it = owner.elements.rbegin(); it != owner.elements.rend(); ++it) {
+      const Node& e = **it;
+      if (e.kind == ElementKind::kUserParameters && e.As<UserParameters>().per_iteration) {
+        SetUserParameters(e.As<UserParameters>());
+      }
+      RunIterationConfig(e);
     }
-    RunIterationConfig(e);
-  }
+  };
+  if (&controller == group_->group) fire(*run_->plan->root);
+  fire(controller);
 }
 
 void VirtualUser::RunIterationConfig(const Node& element) {
   switch (element.kind) {
     case ElementKind::kCsvDataSet: {
-      CsvResult r = run_->csv->Next(element.As<CsvDataSet>(), ctx_, csv_state_, group_->group->group_number);
+      // "Current thread group" sharing needs an identity unique in the run.
+      CsvResult r = run_->csv->Next(element.As<CsvDataSet>(), ctx_, csv_state_, group_->index);
       if (!r.message.empty()) spdlog::error("{}: {}", ctx_.thread_name, r.message);
       // End of file with "stop thread", or an unreadable file: the user stops before any
       // sampler of this iteration runs (JMeter's JMeterStopThreadException).

@@ -76,18 +76,18 @@ TEST(PlanCompilerTest, SetupAndTeardownGroupsAreNumberedInPlanOrder) {
   EXPECT_EQ(groups[0]->kind, ElementKind::kSetupThreadGroup);
   EXPECT_EQ(groups[1]->kind, ElementKind::kThreadGroup);
   EXPECT_EQ(groups[2]->kind, ElementKind::kPostThreadGroup);
-  EXPECT_EQ(groups[2]->group_number, 3);
+  EXPECT_EQ(groups[2]->group_number, 1);
 }
 
-TEST(PlanCompilerTest, ThreadGroupsNumberedInJMeterStartOrder) {
+TEST(PlanCompilerTest, ThreadGroupsNumberedWithinTheirPhase) {
   CompiledPlan c = Compile(PlanXml(Tg("main", "") + Tg("post", "", "", "PostThreadGroup") +
                                    Tg("setup", "", "", "SetupThreadGroup") + Tg("main2", "")));
   auto groups = c.plan.thread_groups();
   ASSERT_EQ(groups.size(), 4u);
-  EXPECT_EQ(groups[0]->group_number, 2);  // main
-  EXPECT_EQ(groups[1]->group_number, 4);  // post
+  EXPECT_EQ(groups[0]->group_number, 1);  // main
+  EXPECT_EQ(groups[1]->group_number, 1);  // post
   EXPECT_EQ(groups[2]->group_number, 1);  // setup
-  EXPECT_EQ(groups[3]->group_number, 3);  // main2
+  EXPECT_EQ(groups[3]->group_number, 2);  // main2
 }
 
 TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {

@@ -10,8 +10,9 @@ class EvaluateScriptTest : public testing::Test {
   EvaluateScriptTest() { ctx.run = &run; }
 
   // The result, or "<code>: message" when it failed.
-  std::string Eval(std::string_view expression) {
-    Result<std::string> r = EvaluateScript(expression, ctx);
+  std::string Eval(std::string_view expression,
+                   ScriptDialect dialect = ScriptDialect::kJavaScript) {
+    Result<std::string> r = EvaluateScript(expression, ctx, dialect);
     if (r.ok()) return *r;
     return (r.status().code() == Status::Code::kUnsupported ? "unsupported: " : "error: ") +
            r.status().message();
@@ -134,7 +135,7 @@ TEST_F(EvaluateScriptTest, EqualsOnNullIsAnError) {
 TEST_F(EvaluateScriptTest, LoneOperandIsTheResult) {
   EXPECT_EQ(Eval("'hello'"), "hello");
   EXPECT_EQ(Eval("12"), "12");
-  EXPECT_EQ(Eval("1.50"), "1.50");
+  EXPECT_EQ(Eval("1.50"), "1.5");
   EXPECT_EQ(Eval("-3"), "-3");
   EXPECT_EQ(Eval("true"), "true");
   EXPECT_EQ(Eval("null"), "");
@@ -157,15 +158,22 @@ TEST_F(EvaluateScriptTest, UnknownNameIsUnsupported) {
             "column 1");
 }
 
-TEST_F(EvaluateScriptTest, ArithmeticIsUnsupported) {
-  EXPECT_EQ(Eval("1 + 2"),
-            "unsupported: unsupported script expression \"1 + 2\": unexpected '+' at column 3");
+TEST_F(EvaluateScriptTest, OtherOperatorsAreUnsupported) {
+  EXPECT_EQ(Eval("2 ** 3"),
+            "unsupported: unsupported script expression \"2 ** 3\": unexpected '**' at column 3");
+  EXPECT_EQ(Eval("i++"),
+            "unsupported: unsupported script expression \"i++\": unknown name 'i' at column 1");
+  EXPECT_EQ(Eval("1 += 2"),
+            "unsupported: unsupported script expression \"1 += 2\": unexpected '+=' at column 3");
+  EXPECT_EQ(Eval("vars.get('a') ?: 'b'", ScriptDialect::kGroovy),
+            "unsupported: unsupported script expression \"vars.get('a') ?: 'b'\": unexpected "
+            "'?:' at column 15");
 }
 
 TEST_F(EvaluateScriptTest, OtherMethodsAreUnsupported) {
-  EXPECT_EQ(Eval("'abc'.length() > 2"),
-            "unsupported: unsupported script expression \"'abc'.length() > 2\": method "
-            "'length' at column 7");
+  EXPECT_EQ(Eval("'a,b'.split(',')"),
+            "unsupported: unsupported script expression \"'a,b'.split(',')\": method "
+            "'split' at column 7");
   EXPECT_EQ(Eval("vars.put('a', 'b')"),
             "unsupported: unsupported script expression \"vars.put('a', 'b')\": method "
             "'vars.put' at column 6");

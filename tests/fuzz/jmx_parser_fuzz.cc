@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   barrage::CompiledPlan compiled = barrage::CompilePlan(std::move(tree).value());
   nlohmann::json report = barrage::BuildInspectReport(compiled);
   // What RunInspect prints, in both modes.
-  RenderInspectJson(report);
+  barrage::RenderInspectJson(report);
   barrage::RenderInspectText(report);
   return 0;
 }

@@ -305,9 +305,9 @@ TEST_F(EngineRunTest, SetupAndTeardownGroupsRunBeforeAndAfter) {
   EXPECT_EQ(samples[0].label, "setup");
   EXPECT_EQ(samples[0].thread_name, "up 1-1");
   EXPECT_EQ(samples[1].label, "main");
-  EXPECT_EQ(samples[1].thread_name, "main 2-1");
+  EXPECT_EQ(samples[1].thread_name, "main 1-1");
   EXPECT_EQ(samples[2].label, "teardown");
-  EXPECT_EQ(samples[2].thread_name, "down 3-1");
+  EXPECT_EQ(samples[2].thread_name, "down 1-1");
 }
 
 std::string Contains(const std::string& name, const std::string& field, const std::string& text) {
