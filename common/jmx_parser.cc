@@ -9,6 +9,8 @@
 #include <sstream>
 #include <strings.h>
 
+#include "common/utf8.h"
+
 namespace barrage {
 namespace {
 
@@ -182,27 +184,9 @@ std::string DeclaredEncoding(std::string_view xml) {
 
 // ISO-8859-1 / windows-1252 text as UTF-8 (tinyxml2 reads UTF-8 only).
 std::string SingleByteToUtf8(std::string_view in, bool windows1252) {
-  // windows-1252's 0x80..0x9F; 0 where the code page leaves a hole (kept as Latin-1).
-  static constexpr char16_t kCp1252[32] = {
-      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-      0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
-      0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
   std::string out;
   out.reserve(in.size() + in.size() / 8);
-  for (unsigned char b : in) {
-    char32_t cp = b;
-    if (windows1252 && b >= 0x80 && b <= 0x9F && kCp1252[b - 0x80] != 0) cp = kCp1252[b - 0x80];
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  for (unsigned char b : in) AppendUtf8(windows1252 ? Windows1252ToUnicode(b) : b, &out);
   return out;
 }
 

@@ -1,3 +1,4 @@
+#include "common/utf8.h"
 #include "worker/config_elements.h"
 
 #include <algorithm>
@@ -12,24 +13,6 @@ namespace {
 
 constexpr char32_t kPerMille = 0x2030;
 constexpr char32_t kCurrency = 0x00A4;
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Code points of UTF-8 text; a byte that starts no valid sequence stands for itself.
 std::u32string CodePoints(std::string_view s) {
@@ -195,8 +178,8 @@ Result<JavaDecimalFormat> JavaDecimalFormat::Parse(std::string_view pattern_text
             continue;
           }
         }
-        AppendUtf8(*affix, ch);
-        AppendUtf8(*affix_form, ch);
+        AppendUtf8(static_cast<uint32_t>(ch), &*affix);
+        AppendUtf8(static_cast<uint32_t>(ch), &*affix_form);
         continue;
       }
 

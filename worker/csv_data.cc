@@ -1,3 +1,4 @@
+#include "common/utf8.h"
 #include "worker/csv_data.h"
 
 #include <fcntl.h>
@@ -84,29 +85,6 @@ std::optional<Encoding> EncodingNamed(std::string_view name) {
   return std::nullopt;
 }
 
-// windows-1252 in 0x80..0x9F; 0 marks the five undefined bytes.
-constexpr char16_t kCp1252High[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
@@ -161,12 +139,12 @@ Result<std::string> DecodeUtf16(std::string_view bytes, bool little_endian, std:
       if (i + 3 >= bytes.size()) return InvalidBytes(file, "UTF-16", base + i);
       uint32_t low = unit(i + 2);
       if (low < 0xDC00 || low > 0xDFFF) return InvalidBytes(file, "UTF-16", base + i);
-      AppendUtf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+      AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), &out);
       i += 2;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       return InvalidBytes(file, "UTF-16", base + i);
     } else {
-      AppendUtf8(out, u);
+      AppendUtf8(u, &out);
     }
   }
   return out;
@@ -331,10 +309,11 @@ Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encod
         auto c = static_cast<unsigned char>(body[i]);
         uint32_t cp = c;
         if (*enc == Encoding::kCp1252 && c >= 0x80 && c <= 0x9F) {
-          cp = kCp1252High[c - 0x80];
-          if (cp == 0) return InvalidBytes(file, "windows-1252", base + i);
+          cp = Windows1252ToUnicode(c);
+          // The five bytes windows-1252 leaves undefined map to themselves: invalid here.
+          if (cp == c) return InvalidBytes(file, "windows-1252", base + i);
         }
-        AppendUtf8(out, cp);
+        AppendUtf8(cp, &out);
       }
       return out;
     case Encoding::kUtf16:
@@ -527,8 +506,9 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
     if (*enc == Encoding::kLatin1 && cp >= 0x80 && cp <= 0xFF) byte = static_cast<int>(cp);
     if (*enc == Encoding::kCp1252) {
       if (cp >= 0xA0 && cp <= 0xFF) byte = static_cast<int>(cp);
-      for (int i = 0; i < 32; ++i) {
-        if (kCp1252High[i] != 0 && kCp1252High[i] == cp) byte = 0x80 + i;
+      for (unsigned char b = 0x80; b <= 0x9F; ++b) {
+        uint32_t u = Windows1252ToUnicode(b);
+        if (u != b && u == cp) byte = b;
       }
     }
     if (byte < 0) {

@@ -1,3 +1,4 @@
+#include "common/utf8.h"
 #include "worker/extractors.h"
 
 #include <strings.h>
@@ -327,34 +328,10 @@ const std::unordered_map<std::string_view, const NamedReference*>& NamedReferenc
 
 // unbescape's fix-ups for numeric references (Windows-1252 in 128-159, invalid values).
 uint32_t TranslateIllFormedCodepoint(uint32_t codepoint) {
-  static constexpr uint16_t kWindows1252[32] = {
-      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-      0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
-      0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
   if (codepoint == 0) return 0xFFFD;
-  if (codepoint >= 0x80 && codepoint <= 0x9F && kWindows1252[codepoint - 0x80] != 0) {
-    return kWindows1252[codepoint - 0x80];
-  }
+  if (codepoint >= 0x80 && codepoint <= 0x9F) return Windows1252ToUnicode(static_cast<unsigned char>(codepoint));
   if ((codepoint >= 0xD800 && codepoint <= 0xDFFF) || codepoint > 0x10FFFF) return 0xFFFD;
   return codepoint;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }

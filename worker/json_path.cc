@@ -1,3 +1,4 @@
+#include "common/utf8.h"
 #include "worker/json_path.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -116,24 +117,6 @@ int32_t NextCodePoint(std::string_view s, size_t* i) {
   return cp;
 }
 
-void AppendUtf8(int32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Number of UTF-16 code units of s[0, n) (String.length() / positions in Java).
 int64_t Utf16Length(std::string_view s, size_t n) {
   n = std::min(n, s.size());
@@ -176,14 +159,14 @@ class Utf16Builder {
       high_ = u;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       if (high_ != 0) {
-        AppendUtf8(static_cast<int32_t>(0x10000 + ((high_ - 0xD800) << 10) + (u - 0xDC00)), out_);
+        AppendUtf8(static_cast<uint32_t>(0x10000 + ((high_ - 0xD800) << 10) + (u - 0xDC00)), out_);
         high_ = 0;
       } else {
         AppendUtf8(0xFFFD, out_);
       }
     } else {
       Flush();
-      AppendUtf8(static_cast<int32_t>(u), out_);
+      AppendUtf8(static_cast<uint32_t>(u), out_);
     }
   }
   void Byte(char c) { Flush(); out_->push_back(c); }
