@@ -487,8 +487,9 @@ class Compiler {
     }
   }
 
-  // Script functions run only when their expression is one of the one-line comparisons
-  // EvaluateScript understands; anything else (and __BeanShell, __jython, __jexl) cannot.
+  // Script functions run only when their expression is within the one-line grammar
+  // EvaluateScript understands (functions.h); anything else (and __BeanShell, __jython,
+  // __jexl) cannot.
   void CheckScriptCalls(const Template& t, int line) {
     for (const TemplatePart& part : t.parts) {
       if (part.kind != TemplatePart::Kind::kFunction) continue;

@@ -67,10 +67,14 @@ struct Number {
   Int128 unscaled = 0;  // kInteger: the value; kDecimal: value = unscaled × 10^-scale
   int scale = 0;
   double d = 0;  // kDouble
+  // kInteger: Java's width, the smallest of int, long and BigInteger that holds the value
+  // when it was made (Groovy's int and long arithmetic wraps at that width).
+  int bits = 32;
 
   static Number Integer(Int128 v) {
     Number n;
     n.unscaled = v;
+    n.bits = v == static_cast<int32_t>(v) ? 32 : v == static_cast<int64_t>(v) ? 64 : 128;
     return n;
   }
   static Number Decimal(Int128 unscaled, int scale) {
@@ -206,7 +210,8 @@ struct ShortestDigits {
 
 ShortestDigits Shortest(double v) {
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
   ShortestDigits s;
   const char* p = buf;
   for (; p < end && *p != 'e'; ++p) {
@@ -1208,6 +1213,11 @@ class ScriptParser {
         break;
     }
     *r = Number::Integer(v);
+    if (dialect_ == ScriptDialect::kGroovy) {
+      r->bits = std::max(x.bits, y.bits);
+      if (r->bits == 32) r->unscaled = static_cast<int32_t>(v);
+      if (r->bits == 64) r->unscaled = static_cast<int64_t>(v);
+    }
     return true;
   }
 
@@ -1411,7 +1421,9 @@ class ScriptParser {
       *out = Operand::OwnedString(std::string(js() ? JsTrim(s) : JavaTrim(s)));
     } else if (name == "toLowerCase" || name == "toUpperCase") {
       std::optional<std::string> changed = ChangeCase(s, name == "toUpperCase");
-      if (!changed) return Unsupported(std::string(name) + " of \"" + std::string(s) + "\"", method.pos);
+      if (!changed) {
+        return Unsupported(std::string(name) + " of \"" + std::string(s) + "\"", method.pos);
+      }
       *out = Operand::OwnedString(std::move(*changed));
     } else if (name == "toInteger") {
       return JavaParseInt(method, JavaTrim(s), out);
@@ -1439,7 +1451,9 @@ class ScriptParser {
         *out = Operand::Bool(s.size() >= x.size() && s.substr(s.size() - x.size()) == x);
       } else {  // indexOf
         size_t at = s.find(x);
-        Int128 index = at == std::string_view::npos ? -1 : static_cast<Int128>(Utf16Length(s.substr(0, at)));
+        Int128 index = at == std::string_view::npos
+                           ? -1
+                           : static_cast<Int128>(Utf16Length(s.substr(0, at)));
         *out = Operand::Num(Number::Integer(index));
       }
     }

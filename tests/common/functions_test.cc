@@ -715,8 +715,9 @@ TEST_F(FunctionsTest, ScriptFunctionStoresInVariable) {
 
 TEST_F(FunctionsTest, UnsupportedScriptStaysAsWritten) {
   ctx.vars.Put("x", "1");
-  EXPECT_EQ(Eval("${__groovy(${x} + 1,v)}"), "${__groovy(${x} + 1,v)}");
+  EXPECT_EQ(Eval("${__groovy(${x} ** 2,v)}"), "${__groovy(${x} ** 2,v)}");
   EXPECT_EQ(Var("v"), "<unset>");
+  EXPECT_EQ(Eval("${__groovy(${x} + 1,w)}"), "2");  // arithmetic is evaluated
   EXPECT_FALSE(IsTrue(Eval("${__jexl3(vars.get('a').size() > 0)}")));
 }
 
