@@ -29,6 +29,9 @@
 #   JMETER (../shared/jmeter/jmeter213 next to the repository)
 #   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1)  cores for nginx and for the generators
 #   BENCH_KEEP (0)              1 keeps the temp dir (JTLs, logs) for inspection
+# The whole script is one compound command, so bash reads all of it before running any: editing
+# the file during a run cannot change the run.
+{
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -201,6 +204,9 @@ time_field() { awk -F': ' -v k="$2" '{ sub(/^[ \t]+/, "", $1) } $1 == k { print 
 cpu_seconds() { echo "$(time_field "$1" 'User time (seconds)') $(time_field "$1" 'System time (seconds)')" | awk '{printf "%.2f", $1 + $2}'; }
 rss_mib() { time_field "$1" 'Maximum resident set size (kbytes)' | awk '{printf "%.1f", $1 / 1024}'; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# Share of a core the run got (user+sys over wall time): well under 100 % for a generator that
+# should saturate its core means other processes took the core (or it waited on the server).
+cpu_pct() { time_field "$1" 'Percent of CPU this job got' | tr -d '%'; }
 
 # JMeter 2.13 JTL (CSV, no header): requests, errors, span-based req/s (JMeter's Aggregate
 # Report definition: N / (max(timeStamp+elapsed) - min(timeStamp))).
@@ -216,10 +222,10 @@ jtl_window_rate() {
                  printf "%.1f\n", c / (hi - lo) }' "$1"
 }
 
-rows=()      # throughput rows: tool|duration|round|requests|errors|rps|cpu_us|rss|load
+rows=()      # throughput rows: tool|duration|round|requests|errors|rps|cpu_us|rss|load|cpu_pct
 paced_rows=() # memory rows: tool|users|duration|requests|errors|intended|overall|steady|rss|cpu_us|load
 
-record() { rows+=("$1|$2|$3|$4|$5|$6|$7|$8|$9"); log "$1 ${2}s round $3: $4 requests, $5 errors, $6 req/s, $7 µs CPU/request, $8 MiB peak RSS (load $9)"; }
+record() { rows+=("$1|$2|$3|$4|$5|$6|$7|$8|$9|${10}"); log "$1 ${2}s round $3: $4 requests, $5 errors, $6 req/s, $7 µs CPU/request, $8 MiB peak RSS (load $9, ${10} % CPU)"; }
 cpu_per_req() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / n : 0) }'; }
 
 run_wrk() {
@@ -230,7 +236,7 @@ run_wrk() {
   rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$work/$name.out")
   errs=$(awk '/Non-2xx|Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i } END {print s + 0}' "$work/$name.out")
   record wrk "$SECONDS_RUN" "$r" "$n" "$errs" "$rps" "$(cpu_per_req "$(cpu_seconds "$work/$name.time")" "$n")" \
-    "$(rss_mib "$work/$name.time")" "$l"
+    "$(rss_mib "$work/$name.time")" "$l" "$(cpu_pct "$work/$name.time")"
 }
 
 # The measured runs below set R_N (requests), R_E (errors), R_RPS, R_CPU (user+sys seconds),
@@ -246,7 +252,7 @@ run_jmeter() {  # run_jmeter ROUND SECONDS PLAN THREADS TAG [extra args]
       -Jsummariser.interval=5 "$@" || die "JMeter failed: $(tail -5 "$work/$name.out")"
   [ -s "$work/$name.jtl" ] || die "JMeter wrote no JTL (see $work/$name.out, $work/$name.log)"
   read -r R_N R_E R_RPS < <(jtl_stats "$work/$name.jtl")
-  R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time")
+  R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time"); R_PCT=$(cpu_pct "$work/$name.time")
 }
 
 run_barrage() {  # run_barrage NAME PLAN THREADS SECONDS [extra args]
@@ -268,7 +274,7 @@ run_barrage() {  # run_barrage NAME PLAN THREADS SECONDS [extra args]
     */sec) R_RPS=${R_RPS%/sec}; R_RPS=${R_RPS//,/} ;;
     *) R_RPS=$(awk -v n="$R_N" -v s="$secs" 'BEGIN { printf "%.1f", n / s }') ;;
   esac
-  R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time")
+  R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time"); R_PCT=$(cpu_pct "$work/$name.time")
 }
 
 # ---------------------------------------------------------------- throughput runs
@@ -281,15 +287,15 @@ for r in $(seq 1 "$ROUNDS"); do
   run_wrk "$r"
   if [ "$USE_JMETER" = 1 ]; then
     run_jmeter "$r" "$SECONDS_RUN" "$http_plan" "$VUS" short
-    record "JMeter 2.13" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD"
+    record "JMeter 2.13" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   fi
   run_barrage "barrage-$r" "$http_plan" "$VUS" "$SECONDS_RUN"
-  record barrage "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD"
+  record barrage "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
 done
 if [ "$USE_JMETER" = 1 ] && [ "$LONG_SECONDS" -gt 0 ]; then
   for r in $(seq 1 "$ROUNDS"); do
     run_jmeter "$r" "$LONG_SECONDS" "$http_plan" "$VUS" long
-    record "JMeter 2.13" "$LONG_SECONDS" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD"
+    record "JMeter 2.13" "$LONG_SECONDS" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   done
 fi
 
@@ -306,7 +312,7 @@ paced_record() {  # tool users secs jtl (plus the R_* of the run)
   lo=$(( $(paced_rampup "$users") + 2 )); hi=$((secs - 3)); [ "$hi" -gt "$lo" ] || { lo=$((secs / 2)); hi=$secs; }
   steady=$(jtl_window_rate "$jtl" "$lo" "$hi")
   local overall; overall=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
-  paced_rows+=("$tool|$users|$secs|$n|$e|$intended|$overall|$steady|$lo–$hi|$rss|$(cpu_per_req "$cpu" "$n")|$l")
+  paced_rows+=("$tool|$users|$secs|$n|$e|$intended|$overall|$steady|$lo–$hi|$rss|$(cpu_per_req "$cpu" "$n")|$l|$R_PCT")
   log "$tool paced $users users ${secs}s: $n requests, $e errors, steady $steady req/s of $intended, overall $overall, $rss MiB peak RSS"
 }
 if [ "$PACED_SECONDS" -gt 0 ]; then
@@ -326,7 +332,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } if
 column_of() {  # column_of TOOL SECONDS FIELD
   local row
   for row in "${rows[@]}"; do
-    IFS='|' read -r t s _ n e rps cpu rss _ <<<"$row"
+    IFS='|' read -r t s _ n e rps cpu rss _ _ <<<"$row"
     [ "$t" = "$1" ] && [ "$s" = "$2" ] || continue
     case $3 in rps) echo "$rps" ;; cpu) echo "$cpu" ;; rss) echo "$rss" ;; n) echo "$n" ;; esac
   done
@@ -346,11 +352,11 @@ echo '```'
 echo
 echo "Throughput, $VUS connections / threads, no think time, 100-byte static file, keep-alive:"
 echo
-echo "| tool | s | round | requests | errors | req/s | CPU µs/request | peak RSS MiB | load1 |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| tool | s | round | requests | errors | req/s | CPU µs/request | peak RSS MiB | load1 before | % of a core used |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do
-  IFS='|' read -r t s r n e rps cpu rss l <<<"$row"
-  echo "| $t | $s | $r | $n | $e | $rps | $cpu | $rss | $l |"
+  IFS='|' read -r t s r n e rps cpu rss l pct <<<"$row"
+  echo "| $t | $s | $r | $n | $e | $rps | $cpu | $rss | $l | $pct |"
 done
 echo
 echo "Medians:"
@@ -378,12 +384,12 @@ if [ "${#paced_rows[@]}" -gt 0 ]; then
   echo "Memory: each user waits ${THINK_MS} ms (Constant Timer) before each request, users start 1 ms apart" \
     "(ramp-up users/1000 s); intended rate = users/s; steady = requests started in the window ÷ its length:"
   echo
-  echo "| tool | users | s | requests | errors | intended req/s | overall req/s | steady req/s (window s) | % of intended (steady) | peak RSS MiB | CPU µs/request | load1 |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| tool | users | s | requests | errors | intended req/s | overall req/s | steady req/s (window s) | % of intended (steady) | peak RSS MiB | CPU µs/request | load1 before | % of a core used |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for row in "${paced_rows[@]}"; do
-    IFS='|' read -r t u s n e i o st w rss cpu l <<<"$row"
+    IFS='|' read -r t u s n e i o st w rss cpu l cp <<<"$row"
     pct=$(awk -v a="$st" -v b="$i" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
-    echo "| $t | $u | $s | $n | $e | $i | $o | $st ($w) | $pct % | $rss | $cpu | $l |"
+    echo "| $t | $u | $s | $n | $e | $i | $o | $st ($w) | $pct % | $rss | $cpu | $l | $cp |"
   done
 fi
 echo
@@ -395,10 +401,12 @@ awk -v br="$b_rps" -v bc="$b_cpu" -v wr="$wrk_rps" -v wc="$wrk_cpu" 'BEGIN {
   printf "- throughput: barrage %.0f req/s = %.2f × wrk (goal ≥ 0.80): %s; CPU %.1f µs/request = %.2f × wrk (goal ≤ 2.00): %s\n",
     br, rr, (rr >= 0.8 ? "met" : "MISSED"), bc, cr, (cr <= 2.0 ? "met" : "MISSED") }'
 for row in "${paced_rows[@]}"; do
-  IFS='|' read -r t u s n e i o st w rss cpu l <<<"$row"
+  IFS='|' read -r t u s n e i o st w rss cpu l _ <<<"$row"
   [ "$t" = barrage ] || continue
   awk -v u="$u" -v rss="$rss" -v st="$st" -v i="$i" 'BEGIN {
     pct = (i > 0 ? 100 * st / i : 0); mb = rss * 1.048576
     printf "- memory: %d users in %.1f MiB (%.0f MB) peak RSS (goal ≤ 300 MB): %s; %.1f %% of the intended rate (goal ≥ 95 %%): %s\n",
       u, rss, mb, (mb <= 300 ? "met" : "MISSED"), pct, (pct >= 95 ? "met" : "MISSED") }'
 done
+exit 0
+}
