@@ -68,6 +68,8 @@ command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+# JMeter 2.13 from Debian, when the jmeter213 wrapper (which fixes its XStream) is there.
+if [ "$USE_JMETER" != 0 ] && [ -x "$JMETER" ] && [ ! -x /usr/bin/jmeter ]; then need_pkgs+=(jmeter jmeter-http); fi
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -282,6 +284,7 @@ http_plan=$here/plans/http_50vu.jmx
 paced_plan=$here/plans/paced_10k.jmx
 log "start: load average $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS round(s) of ${SECONDS_RUN}s, $VUS users"
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 for r in $(seq 1 "$ROUNDS"); do
   run_wrk "$r"
@@ -339,12 +342,14 @@ column_of() {  # column_of TOOL SECONDS FIELD
 }
 
 echo
-echo "## Benchmark run $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "### Run $started"
 echo
 echo "Machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r);" \
   "load average $start_load at start, $end_load at the end."
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') on core $SERVER_CPU, generators on core $CLIENT_CPU;" \
-  "$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'); barrage $("$BARRAGE" --version 2>/dev/null | head -1)."
+  "$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'); $("$BARRAGE" --version 2>/dev/null | head -1)" \
+  "($BARRAGE, built $(date -u -r "$BARRAGE" '+%Y-%m-%d %H:%M UTC'); repository at" \
+  "$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown))."
 echo
 echo '```sh'
 echo "$command_line"
@@ -358,6 +363,10 @@ for row in "${rows[@]}"; do
   IFS='|' read -r t s r n e rps cpu rss l pct <<<"$row"
   echo "| $t | $s | $r | $n | $e | $rps | $cpu | $rss | $l | $pct |"
 done
+echo
+echo "load1 counts runnable threads, the benchmark's own included (JMeter's 50 threads on one core"
+echo "raise it to 10–40); \"% of a core used\" below ~90 % for wrk or barrage means the generator"
+echo "did not get its core."
 echo
 echo "Medians:"
 echo
