@@ -199,7 +199,7 @@ class ResultsStore::Impl {
     // WAL: readers run beside the writer. synchronous=NORMAL: fsync at checkpoints only;
     // a power loss can lose the last transactions but never corrupts the file.
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"}) {
+                               "PRAGMA cache_size=-8192", "PRAGMA temp_store=MEMORY"}) {
       if (Status st = Exec(db_, path_, pragma); !st.ok()) return st;
     }
     if (Status st = CreateOrCheckSchema(); !st.ok()) return st;

@@ -67,6 +67,12 @@ int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) {
 
 }  // namespace
 
+int64_t RampUpOffsetMs(int index, int64_t ramp_ms, int threads) {
+  if (threads <= 0) return 0;
+  float per_thread = static_cast<float>(ramp_ms) / static_cast<float>(threads);
+  return static_cast<int64_t>(static_cast<float>(index) * per_thread);
+}
+
 Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleSink* sink)
     : state_(std::make_unique<State>(plan, run, options, sink)) {
   state_->rs.plan = &plan;
@@ -231,15 +237,11 @@ void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t 
   g->start_wall_ms = phase_start_wall_ms;
   g->end_wall_ms = g->duration_ms > 0 ? phase_start_wall_ms + g->delay_ms + g->duration_ms : 0;
   g->remaining = g->num_threads;
-  // JMeter: thread i starts i * round(ramp / threads) after the group (plus its delay).
-  int64_t per_thread_ms = g->num_threads > 0
-                              ? std::lround(static_cast<float>(g->ramp_ms) / static_cast<float>(g->num_threads))
-                              : 0;
   std::vector<std::vector<PendingUser>> per_worker(workers.size());
   for (int i = 0; i < g->num_threads; ++i) {
     size_t wi = next_worker++ % workers.size();
     auto user = std::make_unique<VirtualUser>(&rs, g, workers[wi].get(), i + 1);
-    int64_t at = phase_start_us + (g->delay_ms + i * per_thread_ms) * 1000;
+    int64_t at = phase_start_us + (g->delay_ms + RampUpOffsetMs(i, g->ramp_ms, g->num_threads)) * 1000;
     per_worker[wi].push_back({std::move(user), at});
   }
   for (size_t wi = 0; wi < workers.size(); ++wi) {

@@ -48,6 +48,10 @@ struct EngineCounters {
   int finished_threads = 0;
 };
 
+// When thread `index` (0-based) of a group starts, after the group (JMeter 2.13's formula:
+// (int)(index * ((float)ramp_ms / threads))).
+int64_t RampUpOffsetMs(int index, int64_t ramp_ms, int threads);
+
 class Engine {
  public:
   Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleSink* sink);

@@ -540,5 +540,14 @@ TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(RampUpTest, OffsetsFollowJMetersFloatFormula) {
+  EXPECT_EQ(RampUpOffsetMs(0, 1000, 7), 0);
+  EXPECT_EQ(RampUpOffsetMs(1, 1000, 7), 142);
+  EXPECT_EQ(RampUpOffsetMs(2, 1000, 7), 285);
+  EXPECT_EQ(RampUpOffsetMs(9999, 1000, 10000), 999);  // spread over the ramp, not all at 0
+  EXPECT_EQ(RampUpOffsetMs(3, 0, 5), 0);
+  EXPECT_EQ(RampUpOffsetMs(1, 1000, 0), 0);
+}
+
 }  // namespace
 }  // namespace barrage
