@@ -21,6 +21,7 @@
 #include "controller/results_store.h"
 #include "controller/summariser.h"
 #include "worker/engine.h"
+#include "worker/event_loop.h"
 
 namespace barrage {
 namespace {
@@ -53,7 +54,7 @@ class RunSink : public SampleSink {
 
   void OnTick(int active, int started, int finished) override {
     threads_ = {active, started, finished};
-    int64_t now = WallMillisNow();
+    int64_t now = WallMillis();
     if (quiet_ || !summariser_->ReportDue(now)) return;
     for (const std::string& line : summariser_->EndInterval(now, threads_)) std::cout << line << "\n";
     std::cout.flush();
@@ -61,7 +62,7 @@ class RunSink : public SampleSink {
 
   void Finish(int active, int started, int finished) {
     threads_ = {active, started, finished};
-    for (const std::string& line : summariser_->Finish(WallMillisNow(), threads_)) std::cout << line << "\n";
+    for (const std::string& line : summariser_->Finish(WallMillis(), threads_)) std::cout << line << "\n";
   }
 
   const AggregateReport& report() const { return report_; }
@@ -69,11 +70,6 @@ class RunSink : public SampleSink {
   uint64_t recorded() const { return recorded_; }
 
  private:
-  static int64_t WallMillisNow() {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-  }
   void Keep(Status s) {
     if (!s.ok() && error_.ok()) {
       error_ = std::move(s);
@@ -193,9 +189,7 @@ int RunPlan(const RunOptions& options) {
   if (Result<int> marked = store.MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t start_ms = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  int64_t start_ms = WallMillis();
   Result<int64_t> execution = store.BeginExecution({options.plan_path, plan.root->name, start_ms});
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
@@ -229,8 +223,7 @@ int RunPlan(const RunOptions& options) {
 
   EngineCounters counters = engine.counters();
   sink.Finish(0, counters.started_threads, counters.finished_threads);
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t end_ms = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  int64_t end_ms = WallMillis();
 
   int exit_code = kExitOk;
   ExecutionStatus status = interrupted ? ExecutionStatus::kAborted : ExecutionStatus::kPassed;
