@@ -1887,32 +1887,23 @@ class FilterCompiler {
   }
 
   std::shared_ptr<const FilterExpr> ReadLogicalOr() {
-    std::vector<std::shared_ptr<const FilterExpr>> ops;
-    ops.push_back(ReadLogicalAnd());
-    while (!st_->failed()) {
-      int savepoint = f_.position();
-      if (f_.hasSignificantSubSequence("||")) {
-        ops.push_back(ReadLogicalAnd());
-      } else {
-        f_.setPosition(savepoint);
-        break;
-      }
-    }
-    if (st_->failed()) return nullptr;
-    if (ops.size() == 1) return ops[0];
-    auto e = std::make_shared<FilterExpr>();
-    e->kind = FilterExpr::Kind::kOr;
-    e->operands = std::move(ops);
-    return e;
+    return ReadLogicalChain(FilterExpr::Kind::kOr, "||", &FilterCompiler::ReadLogicalAnd);
   }
 
   std::shared_ptr<const FilterExpr> ReadLogicalAnd() {
+    return ReadLogicalChain(FilterExpr::Kind::kAnd, "&&", &FilterCompiler::ReadLogicalAndOperand);
+  }
+
+  // operand (op operand)*: a single operand stands for itself, more become one `kind` node.
+  std::shared_ptr<const FilterExpr> ReadLogicalChain(
+      FilterExpr::Kind kind, const char* op,
+      std::shared_ptr<const FilterExpr> (FilterCompiler::*read_operand)()) {
     std::vector<std::shared_ptr<const FilterExpr>> ops;
-    ops.push_back(ReadLogicalAndOperand());
+    ops.push_back((this->*read_operand)());
     while (!st_->failed()) {
       int savepoint = f_.position();
-      if (f_.hasSignificantSubSequence("&&")) {
-        ops.push_back(ReadLogicalAndOperand());
+      if (f_.hasSignificantSubSequence(op)) {
+        ops.push_back((this->*read_operand)());
       } else {
         f_.setPosition(savepoint);
         break;
@@ -1921,7 +1912,7 @@ class FilterCompiler {
     if (st_->failed()) return nullptr;
     if (ops.size() == 1) return ops[0];
     auto e = std::make_shared<FilterExpr>();
-    e->kind = FilterExpr::Kind::kAnd;
+    e->kind = kind;
     e->operands = std::move(ops);
     return e;
   }
