@@ -29,6 +29,8 @@
 #   JMETER (../shared/jmeter/jmeter213 next to the repository)
 #   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1)  cores for nginx and for the generators
 #   BENCH_KEEP (0)              1 keeps the temp dir (JTLs, logs) for inspection
+#   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
+#                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
 # The whole script is one compound command, so bash reads all of it before running any: editing
 # the file during a run cannot change the run.
 {
@@ -52,7 +54,7 @@ USE_JMETER=${BENCH_JMETER:-auto}
 THINK_MS=1000
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU; do
+  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BARRAGE_HTTP_CLIENT; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
 log() { echo "bench: $*" >&2; }

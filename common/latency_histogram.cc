@@ -83,6 +83,62 @@ bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) {
   return true;
 }
 
+namespace {
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Reads one varint at *pos; false when the bytes end inside it or it exceeds 64 bits.
+bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(in[(*pos)++]);
+    if (shift == 63 && byte > 1) return false;
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string LatencyHistogram::Serialize() const {
+  std::string out;
+  int64_t previous = 0;
+  ForEach([&](int64_t value, uint64_t count) {
+    PutVarint(static_cast<uint64_t>(value - previous), &out);
+    PutVarint(count, &out);
+    previous = value;
+  });
+  return out;
+}
+
+Result<LatencyHistogram> LatencyHistogram::Deserialize(std::string_view bytes) {
+  LatencyHistogram h;
+  uint64_t value = 0;
+  size_t pos = 0;
+  bool first = true;
+  while (pos < bytes.size()) {
+    uint64_t delta = 0, count = 0;
+    if (!GetVarint(bytes, &pos, &delta) || !GetVarint(bytes, &pos, &count)) {
+      return Status::ParseError("histogram: truncated or overlong varint at byte " + std::to_string(pos));
+    }
+    if (count == 0) return Status::ParseError("histogram: zero count at byte " + std::to_string(pos));
+    if ((!first && delta == 0) || delta > static_cast<uint64_t>(INT64_MAX) - value) {
+      return Status::ParseError("histogram: values not ascending at byte " + std::to_string(pos));
+    }
+    value += delta;
+    first = false;
+    h.Add(static_cast<int64_t>(value), count);
+  }
+  return h;
+}
+
 int64_t JavaRound(double x) {
   const double floor = std::floor(x);
   return static_cast<int64_t>(x - floor >= 0.5 ? floor + 1 : floor);

@@ -13,7 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace barrage {
 
@@ -48,6 +52,14 @@ class LatencyHistogram {
     }
     for (const auto& [v, c] : overflow_) fn(v, c);
   }
+
+  // A compact, portable encoding (the results store's metric_bucket.histogram): for each
+  // non-empty value ascending, the LEB128 varints (value - previous value, count), the
+  // first delta taken from 0. An empty histogram is "". Deserialize(Serialize(h)) == h;
+  // it returns a ParseError for bytes that are not such an encoding (truncated varint,
+  // zero count, a value past INT64_MAX).
+  std::string Serialize() const;
+  static Result<LatencyHistogram> Deserialize(std::string_view bytes);
 
   friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b);
 

@@ -111,6 +111,18 @@ void AggregateReport::Add(const std::vector<Sample>& samples) {
   for (const Sample& s : samples) Add(s);
 }
 
+void AggregateReport::Add(const std::string& label, const AggregateStats& stats) {
+  auto [it, inserted] = by_label_.try_emplace(label);
+  if (inserted) order_.push_back(label);
+  it->second.Merge(stats);
+  total_.Merge(stats);
+}
+
+const AggregateStats* AggregateReport::Find(const std::string& label) const {
+  auto it = by_label_.find(label);
+  return it == by_label_.end() ? nullptr : &it->second;
+}
+
 std::vector<AggregateRow> AggregateReport::Rows() const {
   std::vector<AggregateRow> rows;
   rows.reserve(order_.size() + 1);

@@ -69,14 +69,24 @@ class AggregateReport {
 
   void Add(const Sample& s);
   void Add(const std::vector<Sample>& samples);
+  // Merges stats already accumulated for `label` (e.g. the store's per-second rollups) into
+  // its row and TOTAL; a new label takes the next place in first-seen order.
+  void Add(const std::string& label, const AggregateStats& stats);
 
   // Label rows in first-seen order, then TOTAL. With no samples: TOTAL alone, all zero.
   std::vector<AggregateRow> Rows() const;
   const Lines& lines() const { return lines_; }
 
- private:
+  // The facts behind the rows: labels in first-seen order, one label's stats (nullptr when
+  // never seen) and all samples'.
+  const std::vector<std::string>& labels() const { return order_; }
+  const AggregateStats* Find(const std::string& label) const;
+  const AggregateStats& total() const { return total_; }
+
+  // One row computed from `stats` with this report's lines.
   AggregateRow MakeRow(const std::string& label, const AggregateStats& stats) const;
 
+ private:
   Lines lines_;
   std::vector<std::string> order_;
   std::unordered_map<std::string, AggregateStats> by_label_;

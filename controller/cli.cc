@@ -7,8 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "controller/compare.h"
 #include "controller/inspect.h"
+#include "controller/report_command.h"
+#include "controller/jtl_export.h"
+#include "controller/jtl_import.h"
 #include "controller/run_command.h"
+#include "controller/runs_command.h"
+#include "controller/workers_command.h"
 
 namespace barrage {
 namespace {
@@ -20,10 +26,12 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
   std::vector<std::string> rest;
   for (size_t i = 0; i < in.size(); ++i) {
     const std::string& a = in[i];
+    // JMeter takes `-tplan.jmx` and `-t plan.jmx`; long options (`--testfile plan.jmx`)
+    // always take the next argument.
     auto value = [&](const char* flag) -> std::optional<std::string> {
-      if (a.size() > 2) return a.substr(2);
+      if (a.rfind("--", 0) != 0 && a.size() > 2) return a.substr(2);
       if (i + 1 < in.size()) return in[++i];
-      std::cerr << "barrage: " << flag << " needs a value\n";
+      std::cerr << "barrage: " << (a.rfind("--", 0) == 0 ? a.c_str() : flag) << " needs a value\n";
       return std::nullopt;
     };
     if (a == "-n" || a == "--nongui") continue;
@@ -46,6 +54,22 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
       if (!v) return false;
       rest.push_back("-q");
       rest.push_back(*v);
+    } else if (a.rfind("-R", 0) == 0 || a == "--remotestart") {
+      // Remote hosts: Barrage's workers are named, so JMeter's host list names the workers.
+      auto v = value("-R");
+      if (!v) return false;
+      rest.push_back("--worker-names");
+      rest.push_back(*v);
+    } else if (a == "--config" || a == "--bind" || a == "--insecure") {
+      // Barrage's cluster settings, which JMeter's spelling has no words for.
+      rest.push_back(a);
+      if (a != "--insecure") {
+        if (i + 1 >= in.size()) {
+          std::cerr << "barrage: " << a << " needs a value\n";
+          return false;
+        }
+        rest.push_back(in[++i]);
+      }
     } else if (a.rfind("-j", 0) == 0 || a.rfind("-L", 0) == 0 || a.rfind("-D", 0) == 0) {
       if (a.size() == 2) ++i;  // JMeter log file / log level / system property: not used
     } else {
@@ -67,7 +91,8 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
 
 int RunCli(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "-n" || args[0].rfind("-t", 0) == 0)) {
+  if (!args.empty() && (args[0] == "-n" || args[0] == "--nongui" || args[0] == "--testfile" ||
+                        args[0].rfind("-t", 0) == 0)) {
     std::vector<std::string> translated;
     if (!TranslateJMeterArgs(args, &translated)) return kExitUsage;
     args = translated;
@@ -93,12 +118,99 @@ int RunCli(int argc, char** argv) {
       ->allow_extra_args(false);
   run->add_option("-l,--jtl", ro.jtl_path, "also write samples to this JTL CSV (JMeter's default columns)");
   run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
+  run->add_option("--project", ro.project, "project the run is recorded in (default: default)");
   run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")->check(CLI::NonNegativeNumber);
   run->add_option("--threads", ro.event_loops, "event-loop threads (default: one per core)")->check(CLI::NonNegativeNumber);
   run->add_option("--summary-interval", ro.summary_interval_s, "seconds between summary lines (default 5)")
       ->check(CLI::PositiveNumber);
   run->add_flag("--skip-unsupported", ro.skip_unsupported, "run without the elements Barrage cannot run");
   run->add_flag("--quiet", ro.quiet, "no live summary lines");
+  run->add_option("--threshold", ro.thresholds,
+                  "pass/fail criterion, e.g. 'p(95)<500', 'login: p(99)<800', 'error_rate<0.01' (repeatable; "
+                  "a failure gives exit code 99)")
+      ->allow_extra_args(false);
+  run->add_option("--thresholds", ro.thresholds_file, "TOML file of thresholds (config/thresholds.example.toml)");
+  run->add_flag("--abort-on-fail", ro.abort_on_fail, "check the thresholds every summary interval; stop when one fails");
+  // Cluster mode (controller/cluster_run.h).
+  ClusterOptions& cl = ro.cluster;
+  run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);
+  run->add_option("--worker-names,-R", cl.worker_names, "run on these workers (comma-separated names; JMeter's -R)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  run->add_option("--bind", cl.bind, "controller endpoint the workers dial (default tcp://0.0.0.0:5570)");
+  run->add_option("--config", cl.config_path, "controller.toml: keys, worker allowlist, bind (see config/)");
+  run->add_flag("--insecure", cl.insecure, "plain TCP without CurveZMQ authentication");
+  run->add_option("--worker-timeout", cl.worker_timeout_s, "seconds to wait for the workers (default 60)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--min-workers", cl.min_workers, "the run succeeds while at least N workers finish")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--share", cl.share, "thread counts per-worker (JMeter, default) or total (divided)")
+      ->check(CLI::IsMember({"per-worker", "total"}));
+  run->add_option("--split-data", cl.split_data, "give each worker a disjoint share of this CSV's rows (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--heartbeat-ms", cl.heartbeat_ms, "heartbeat interval (tests)")->group("");
+
+  WorkersOptions wo;
+  CLI::App* workers = app.add_subcommand("workers", "List the workers that connect to this controller, then exit");
+  workers->add_option("--listen", wo.listen, "how long to listen (default 5s)");
+  workers->add_option("--bind", wo.cluster.bind, "controller endpoint (default tcp://0.0.0.0:5570)");
+  workers->add_option("--config", wo.cluster.config_path, "controller.toml");
+  workers->add_flag("--insecure", wo.cluster.insecure, "plain TCP without CurveZMQ authentication");
+
+  std::string keygen_path;
+  CLI::App* keygen = app.add_subcommand("keygen", "Write a new CurveZMQ key pair for the controller");
+  keygen->add_option("-o,--output", keygen_path, "the key file to create (mode 0600)")->required();
+
+  ExportOptions eo;
+  CLI::App* jtl_export = app.add_subcommand("export", "Write a run's samples as a JTL CSV (JMeter's 17 default columns)");
+  jtl_export->add_option("RUN", eo.run, "run id, last or last-passed")->required();
+  jtl_export->add_option("-o,--output", eo.out_path, "the JTL file to write (- = standard output)")->required();
+  jtl_export->add_option("--db", eo.db_path, "SQLite results store (default: barrage.db)");
+  jtl_export->add_option("--project", eo.project, "project the run belongs to (default: default)");
+
+  ImportOptions io;
+  CLI::App* jtl_import = app.add_subcommand("import", "Load a JTL written by JMeter as a new run; prints its id");
+  jtl_import->add_option("JTL", io.jtl_path, "the JTL CSV file")->required();
+  jtl_import->add_option("--plan", io.plan_path, "the .jmx that produced it (stored as the run's definition)");
+  jtl_import->add_option("--timestamp-format", io.timestamp_format,
+                         "timeStamp format: ms or a Java date pattern such as 'yyyy/MM/dd HH:mm:ss.SSS' "
+                         "(default: detected)");
+  jtl_import->add_option("--db", io.db_path, "SQLite results store (default: barrage.db)");
+  jtl_import->add_option("--project", io.project, "project to import into (default: default)");
+
+  ReportOptions rpo;
+  bool report_ms = false;
+  CLI::App* report = app.add_subcommand("report", "Print or write a run's Aggregate Report; evaluate thresholds on it");
+  report->add_option("RUN", rpo.run, "run id, last or last-passed")->required();
+  report->add_option("--db", rpo.db_path, "SQLite results store (default: barrage.db)");
+  report->add_option("--project", rpo.project, "project the run belongs to (default: default)");
+  report->add_option("--format", rpo.format, "text (default), csv (JMeter 5's Save Table Data), json, junit or html")
+      ->check(CLI::IsMember({"text", "csv", "json", "junit", "html"}));
+  report->add_option("-o,--output", rpo.output_path, "write to this file (default: standard output)");
+  CLI::Option* ms_flag = report->add_flag("--ms", report_ms, "times in milliseconds (default, as JMeter)");
+  report->add_flag("--us", rpo.microseconds,
+                   "times in microseconds: computed from the raw samples (a full scan), not the per-second rollups")
+      ->excludes(ms_flag);
+  report->add_option("--threshold", rpo.thresholds, "evaluate this threshold and store the result (repeatable)")
+      ->allow_extra_args(false);
+  report->add_option("--thresholds", rpo.thresholds_file, "TOML file of thresholds to evaluate");
+
+  CompareOptions cmo;
+  std::string compare_first, compare_second;
+  CLI::App* compare = app.add_subcommand("compare", "Compare a run with a baseline run; exit 99 on a regression");
+  compare->add_option("BASELINE", compare_first, "the baseline run: an id, last or last-passed");
+  compare->add_option("RUN", compare_second, "the run to judge (default last)");
+  compare->add_option("--baseline", cmo.baseline, "the baseline run (e.g. last-passed: the newest passed run before RUN)");
+  compare->add_option("--tolerance", cmo.tolerance, "allowed latency increase / throughput decrease (default 10%)");
+  compare->add_option("--format", cmo.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  compare->add_option("--db", cmo.db_path, "SQLite results store (default: barrage.db)");
+  compare->add_option("--project", cmo.project, "project the runs belong to (default: default)");
+
+  RunsOptions rso;
+  CLI::App* runs = app.add_subcommand("runs", "List the recorded runs of a project, newest first");
+  runs->add_option("--db", rso.db_path, "SQLite results store (default: barrage.db)");
+  runs->add_option("--project", rso.project, "project whose runs to list (default: default)");
+  runs->add_flag("--json", rso.json, "print a JSON array instead of a table");
 
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
@@ -110,7 +222,33 @@ int RunCli(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (inspect->parsed()) return RunInspect(inspect_plan, json);
+  if (run->parsed() && !ro.cluster.enabled() &&
+      (!ro.cluster.split_data.empty() || ro.cluster.min_workers > 0 || !ro.cluster.share.empty() ||
+       !ro.cluster.bind.empty() || ro.cluster.worker_timeout_s > 0)) {
+    std::cerr << "barrage: --bind, --share, --split-data, --min-workers and --worker-timeout need --workers or "
+                 "--worker-names\n";
+    return kExitUsage;
+  }
   if (run->parsed()) return RunPlan(ro);
+  if (runs->parsed()) return RunRuns(rso);
+  if (report->parsed()) return RunReport(rpo);
+  if (compare->parsed()) {
+    // `compare BASELINE RUN`, or `compare --baseline REF [RUN]`.
+    if (!compare_second.empty() && cmo.baseline.empty()) {
+      cmo.baseline = compare_first;
+      cmo.run = compare_second;
+    } else if (compare_second.empty() && !cmo.baseline.empty()) {
+      if (!compare_first.empty()) cmo.run = compare_first;
+    } else {
+      std::cerr << "barrage: compare needs BASELINE RUN, or --baseline REF [RUN]\n";
+      return kExitUsage;
+    }
+    return RunCompare(cmo);
+  }
+  if (workers->parsed()) return RunWorkers(wo);
+  if (keygen->parsed()) return RunKeygen(keygen_path);
+  if (jtl_export->parsed()) return RunExport(eo);
+  if (jtl_import->parsed()) return RunImport(io);
   return kExitUsage;
 }
 

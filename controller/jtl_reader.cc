@@ -2,13 +2,17 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "common/hash_tree.h"
+#include "common/java_time_format.h"
 
 namespace barrage {
 namespace {
@@ -18,7 +22,7 @@ enum class Column {
   kTimeStamp, kElapsed, kLabel, kResponseCode, kResponseMessage, kThreadName, kDataType,
   kSuccess, kFailureMessage, kBytes, kSentBytes, kGrpThreads, kAllThreads, kUrl, kFilename,
   kLatency, kEncoding, kSampleCount, kErrorCount, kHostname, kIdleTime, kConnect,
-  kVariable,  // a quoted sample_variables column: skipped
+  kSkipped,  // a quoted sample_variables column or a name JMeter does not write
 };
 
 constexpr std::array<std::string_view, 22> kColumnNames = {
@@ -38,36 +42,211 @@ const std::vector<Column> kJMeter5Defaults = {
     Column::kFailureMessage, Column::kBytes, Column::kSentBytes, Column::kGrpThreads,
     Column::kAllThreads, Column::kUrl, Column::kLatency, Column::kIdleTime, Column::kConnect};
 
-bool IsVariableName(std::string_view name) {
-  return name.size() > 2 && name.front() == '"' && name.back() == '"';
-}
-
-// The header's columns when `line` split on `delim` is a valid JMeter header: known names
-// in JMeter's order, variable names last (CSVSaveService.splitHeader).
-std::optional<std::vector<Column>> SplitHeader(std::string_view line, char delim) {
+struct Header {
   std::vector<Column> columns;
-  int previous = -1;
+  int known = 0;  // how many of JMeter's names it has
+};
+
+// `line` split on `delim` as a header: JMeter's names by name, anything else skipped.
+Header SplitHeader(std::string_view line, char delim) {
+  Header h;
   size_t start = 0;
   while (true) {
     const size_t end = line.find(delim, start);
     std::string_view name = line.substr(start, end == std::string_view::npos ? end : end - start);
-    if (IsVariableName(name)) {
-      previous = static_cast<int>(kColumnNames.size());
-      columns.push_back(Column::kVariable);
-    } else {
-      int index = -1;
-      for (size_t i = 0; i < kColumnNames.size(); ++i) {
-        if (kColumnNames[i] == name) index = static_cast<int>(i);
+    Column column = Column::kSkipped;
+    for (size_t i = 0; i < kColumnNames.size(); ++i) {
+      if (kColumnNames[i] == name) {
+        column = static_cast<Column>(i);
+        ++h.known;
       }
-      if (index <= previous) return std::nullopt;  // unknown, or out of order
-      previous = index;
-      columns.push_back(static_cast<Column>(index));
     }
+    h.columns.push_back(column);
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  return columns;
+  return h;
 }
+
+bool LooksLikeHeader(std::string_view line, const Header& h) {
+  if (line.empty() || (line[0] >= '0' && line[0] <= '9')) return false;
+  return h.known >= 2 || (h.known == 1 && h.columns.size() == 1);
+}
+
+// A field's text for a one-line error message: in single quotes, control characters as
+// \n, \r, \t or \xNN, cut after 60 bytes.
+std::string Quote(std::string_view text) {
+  constexpr size_t kMax = 60;
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out += text.size() > kMax ? "'..." : "'";
+  return out;
+}
+
+// Reads timeStamp fields: epoch ms or a Java date pattern, decided once per file.
+class TimestampReader {
+ public:
+  static Result<TimestampReader> Make(const std::string& format) {
+    TimestampReader r;
+    if (format.empty()) return r;
+    if (format == "ms") {
+      r.mode_ = Mode::kMillis;
+      return r;
+    }
+    Result<DateTimePattern> p = DateTimePattern::Compile(format);
+    if (!p.ok()) {
+      return Status::InvalidArgument("timestamp format '" + format + "': " + p.status().message());
+    }
+    r.mode_ = Mode::kPattern;
+    r.SetPattern(std::move(p).value(), format);
+    return r;
+  }
+
+  // The instant in epoch ms, or an error message (without file and line).
+  Result<int64_t> Read(std::string_view text) {
+    if (mode_ == Mode::kDetect) Detect(text);
+    if (mode_ == Mode::kMillis) {
+      std::optional<int64_t> v = ParseInt64(text);
+      if (!v) return Status::ParseError("timeStamp is not a whole number: " + Quote(text));
+      return *v;
+    }
+    if (mode_ == Mode::kPattern) {
+      std::optional<int64_t> v = ReadDate(text);
+      if (v) return *v;
+      return Status::ParseError("timeStamp " + Quote(text) + " does not match the date format '" +
+                                pattern_text_ + "'");
+    }
+    return Status::ParseError("timeStamp " + Quote(text) +
+                              " is neither epoch milliseconds nor a date in a known format "
+                              "(give its format with --timestamp-format)");
+  }
+
+ private:
+  enum class Mode { kDetect, kMillis, kPattern, kUnknown };
+
+  void Detect(std::string_view text) {
+    if (!text.empty() && text.find_first_not_of("-0123456789") == std::string_view::npos) {
+      mode_ = Mode::kMillis;
+      return;
+    }
+    mode_ = Mode::kUnknown;
+    for (std::string_view format : kCommonJtlTimestampFormats) {
+      Result<DateTimePattern> p = DateTimePattern::Compile(format);
+      if (!p.ok()) continue;
+      SetPattern(std::move(p).value(), format);
+      if (ParseWithFraction(text, 0)) {
+        mode_ = Mode::kPattern;
+        return;
+      }
+    }
+    pattern_.reset();
+  }
+
+  void SetPattern(DateTimePattern pattern, std::string_view text) {
+    pattern_ = std::move(pattern);
+    pattern_text_ = std::string(text);
+    // The first run of 'S' outside quotes: the fraction of a second.
+    fraction_digits_ = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\'') {
+        quoted = !quoted;
+      } else if (!quoted && text[i] == 'S') {
+        while (i < text.size() && text[i] == 'S') {
+          ++fraction_digits_;
+          ++i;
+        }
+        break;
+      }
+    }
+  }
+
+  // DateTimePattern::Parse reads the pattern as JMeter's __timeShift does, which rejects a
+  // fraction of a second; a JTL's SimpleDateFormat dates have one. So the fraction's digits
+  // (the only run of exactly that many digits; if several, the one that formats back to
+  // the text) are parsed as zeros and added here. Returns the instant as parsed with
+  // `default_offset` and whether the text gave the offset.
+  std::optional<ParsedDateTime> ParseWithFraction(std::string_view text, int32_t default_offset) {
+    if (fraction_digits_ == 0) return pattern_->Parse(text, default_year_, default_offset);
+    const size_t k = fraction_digits_;
+    std::vector<size_t> candidates;
+    for (size_t i = 0; i < text.size();) {
+      if (text[i] < '0' || text[i] > '9') {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+      if (j - i == k) candidates.push_back(i);
+      i = j;
+    }
+    std::optional<ParsedDateTime> found;
+    std::string zeroed(text);
+    for (size_t at : candidates) {
+      int64_t fraction = 0;
+      for (size_t d = 0; d < k; ++d) {
+        fraction = fraction * 10 + (text[at + d] - '0');
+        zeroed[at + d] = '0';
+      }
+      std::optional<ParsedDateTime> p = pattern_->Parse(zeroed, default_year_, default_offset);
+      for (size_t d = 0; d < k; ++d) zeroed[at + d] = text[at + d];
+      if (!p) continue;
+      for (size_t d = k; d < 3; ++d) fraction *= 10;
+      for (size_t d = 3; d < k; ++d) fraction /= 10;
+      p->epoch_millis += fraction;
+      if (candidates.size() == 1) return p;
+      if (pattern_->Format(FixedOffsetTime(p->epoch_millis, p->offset_seconds)) == text) return p;
+      if (!found) found = p;
+    }
+    return found;
+  }
+
+  std::optional<int64_t> ReadDate(std::string_view text) {
+    std::optional<ParsedDateTime> utc = ParseWithFraction(text, 0);
+    if (!utc) return std::nullopt;
+    if (!zone_known_) {
+      // A text that names its zone or offset reads the same whatever default offset is
+      // given; one that does not is local time, as SimpleDateFormat wrote it.
+      std::optional<ParsedDateTime> shifted = ParseWithFraction(text, 3600);
+      local_ = !shifted || shifted->epoch_millis != utc->epoch_millis;
+      zone_known_ = true;
+    }
+    if (!local_) return utc->epoch_millis;
+    // Wall-clock time to an instant: the offset at the guess, corrected once at a DST edge.
+    const int64_t wall = utc->epoch_millis;
+    const int32_t first = LocalZonedTime(wall).offset_seconds;
+    int64_t t = wall - int64_t{first} * 1000;
+    const int32_t second = LocalZonedTime(t).offset_seconds;
+    if (second != first) t = wall - int64_t{second} * 1000;
+    return t;
+  }
+
+  Mode mode_ = Mode::kDetect;
+  std::optional<DateTimePattern> pattern_;
+  std::string pattern_text_;
+  size_t fraction_digits_ = 0;
+  bool zone_known_ = false;
+  bool local_ = true;
+  int64_t default_year_ = YearOf(LocalZonedTime(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count()));
+};
 
 // Reads records from a file the way CSVSaveService.csvReadFile does.
 class RecordReader {
@@ -75,10 +254,19 @@ class RecordReader {
   RecordReader(std::FILE* file, char delim, int64_t first_line)
       : file_(file), delim_(delim), line_(first_line) {}
 
-  // Next record into `fields`; false at end of file. `line` is the record's first line.
+  // Next record into `fields` (resized to its field count; the strings' storage is reused
+  // from call to call); false at end of file. `line` is the record's first line.
   Result<bool> Next(std::vector<std::string>* fields, int64_t* line) {
-    fields->clear();
-    std::string field;
+    size_t count = 0;
+    auto next_slot = [&]() -> std::string* {
+      if (count == fields->size()) fields->emplace_back();
+      std::string* slot = &(*fields)[count];
+      slot->clear();
+      return slot;
+    };
+    std::string* field = next_slot();
+    const auto plain_stop = [this](char c) { return c == delim_ || c == '"' || c == '\n' || c == '\r'; };
+    const auto quoted_stop = [](char c) { return c == '"' || c == '\n' || c == '\r'; };
     enum class State { kInitial, kPlain, kQuoted, kEmbeddedQuote } state = State::kInitial;
     *line = line_;
     int ch;
@@ -91,11 +279,13 @@ class RecordReader {
         case State::kInitial:
           if (ch == '"') {
             state = State::kQuoted;
+            AppendRun(field, quoted_stop);
           } else if (delim_or_eol) {
             push = true;
           } else {
-            field.push_back(static_cast<char>(ch));
+            field->push_back(static_cast<char>(ch));
             state = State::kPlain;
+            AppendRun(field, plain_stop);
           }
           break;
         case State::kPlain:
@@ -105,20 +295,23 @@ class RecordReader {
             push = true;
             state = State::kInitial;
           } else {
-            field.push_back(static_cast<char>(ch));
+            field->push_back(static_cast<char>(ch));
+            AppendRun(field, plain_stop);
           }
           break;
         case State::kQuoted:
           if (ch == '"') {
             state = State::kEmbeddedQuote;
           } else {
-            field.push_back(static_cast<char>(ch));
+            field->push_back(static_cast<char>(ch));
+            AppendRun(field, quoted_stop);
           }
           break;
         case State::kEmbeddedQuote:
           if (ch == '"') {
-            field.push_back('"');
+            field->push_back('"');
             state = State::kQuoted;
+            AppendRun(field, quoted_stop);
           } else if (delim_or_eol) {
             push = true;
             state = State::kInitial;
@@ -128,25 +321,41 @@ class RecordReader {
           break;
       }
       if (push) {
-        fields->push_back(std::move(field));
-        field.clear();
+        ++count;
         if (ch == '\n' || ch == '\r') {  // end of record: CRLF counts as one line end
           if (ch == '\r' && Peek() == '\n') Get();
           ++line_;
+          fields->resize(count);
           return true;
         }
+        field = next_slot();
       } else if (ch == '\n' || (ch == '\r' && Peek() != '\n')) {
         ++line_;  // a line break inside a quoted field
       }
     }
     if (std::ferror(file_)) return Error(std::string("read failed: ") + std::strerror(errno));
-    if (state == State::kQuoted) return Error("missing closing quote");
-    if (!any) return false;
-    fields->push_back(std::move(field));
+    if (state == State::kQuoted) {  // named by the line its record starts on
+      return Status::ParseError(std::to_string(*line) + ": missing closing quote");
+    }
+    if (!any) {
+      fields->clear();
+      return false;
+    }
+    fields->resize(count + 1);
     return true;
   }
 
  private:
+  // Appends the bytes already buffered up to the first one `stop` flags: the common case of
+  // a field without special characters in one step instead of one Get() per byte.
+  template <typename Stop>
+  void AppendRun(std::string* field, const Stop& stop) {
+    size_t i = pos_;
+    while (i < end_ && !stop(buffer_[i])) ++i;
+    field->append(buffer_.get() + pos_, i - pos_);
+    pos_ = i;
+  }
+
   int Get() {
     if (pos_ == end_ && !Fill()) return EOF;
     return static_cast<unsigned char>(buffer_[pos_++]);
@@ -191,7 +400,19 @@ struct FileCloser {
 
 }  // namespace
 
-Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_sample) {
+const std::vector<std::string_view> kCommonJtlTimestampFormats = {
+    "yyyy/MM/dd HH:mm:ss.SSS",        "yyyy/MM/dd HH:mm:ss",
+    "yyyy-MM-dd HH:mm:ss.SSS",        "yyyy-MM-dd HH:mm:ss",
+    "yyyy-MM-dd HH:mm:ss,SSS",        "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSZ",     "yyyy-MM-dd'T'HH:mm:ss.SSS",
+    "yyyy-MM-dd'T'HH:mm:ssXXX",       "yyyy-MM-dd'T'HH:mm:ssZ",
+    "yyyy-MM-dd'T'HH:mm:ss",
+};
+
+Status ReadJtl(const std::string& path, const JtlReadOptions& options,
+               const std::function<Status(Sample&&, int64_t line)>& on_sample) {
+  Result<TimestampReader> timestamps = TimestampReader::Make(options.timestamp_format);
+  if (!timestamps.ok()) return timestamps.status();
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
 
@@ -203,20 +424,45 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
   }
   const bool bom = first.size() >= 3 && first.compare(0, 3, "\xEF\xBB\xBF") == 0;
   if (bom) first.erase(0, 3);  // a UTF-8 byte order mark some editors add
+  if (first.rfind("<?xml", 0) == 0 || first.rfind("<testResults", 0) == 0) {
+    return Status::ParseError(path + ":1: an XML results file (jmeter.save.saveservice.output_format=xml); "
+                              "only CSV JTLs can be read");
+  }
   char delim = ',';
-  std::optional<std::vector<Column>> header = SplitHeader(first, delim);
-  if (!header) {
+  Header header = SplitHeader(first, delim);
+  bool has_header = LooksLikeHeader(first, header);
+  if (!has_header) {
     // CSVSaveService.extractDelimiter: the first non-word character after the first name.
     size_t i = 0;
     while (i < first.size() && IsWordChar(first[i])) ++i;
-    if (i > 0 && i < first.size()) {
-      header = SplitHeader(first, first[i]);
-      if (header) delim = first[i];
+    if (i > 0 && i < first.size() && first[i] != ',') {
+      Header other = SplitHeader(first, first[i]);
+      if (LooksLikeHeader(first, other)) {
+        header = std::move(other);
+        has_header = true;
+        delim = first[i];
+      }
     }
   }
   std::vector<Column> columns;
-  if (header) {
-    columns = std::move(*header);
+  if (has_header) {
+    columns = std::move(header.columns);
+    bool seen[kColumnNames.size()] = {};
+    for (Column c : columns) {
+      if (c == Column::kSkipped) continue;
+      const size_t index = static_cast<size_t>(c);
+      if (seen[index]) {
+        return Status::ParseError(path + ":1: column " + std::string(kColumnNames[index]) +
+                                  " appears twice in the header");
+      }
+      seen[index] = true;
+    }
+    for (Column required : {Column::kTimeStamp, Column::kElapsed}) {
+      if (!seen[static_cast<size_t>(required)]) {
+        return Status::ParseError(path + ":1: the header has no " +
+                                  std::string(kColumnNames[static_cast<size_t>(required)]) + " column");
+      }
+    }
     if (terminator == '\r') {  // CRLF: skip the LF too
       const int ch = std::fgetc(file.get());
       if (ch != '\n' && ch != EOF) std::ungetc(ch, file.get());
@@ -225,7 +471,7 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
     return Status::IoError("cannot seek in " + path + ": " + std::strerror(errno));
   }
 
-  RecordReader reader(file.get(), delim, header ? 2 : 1);
+  RecordReader reader(file.get(), delim, has_header ? 2 : 1);
   std::vector<std::string> fields;
   int64_t line = 0;
   auto error = [&](const std::string& what) {
@@ -255,7 +501,7 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
       std::string& text = fields[i];
       auto number = [&](std::string_view name) -> Result<int64_t> {
         std::optional<int64_t> v = ParseInt64(text);
-        if (!v) return error(std::string(name) + " is not a whole number: '" + text + "'");
+        if (!v) return error(std::string(name) + " is not a whole number: " + Quote(text));
         return *v;
       };
       auto assign = [&](std::string_view name, int64_t* out, int64_t scale) -> Status {
@@ -264,9 +510,23 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
         *out = *v * scale;
         return Status::Ok();
       };
+      auto assign32 = [&](std::string_view name, int32_t* out) -> Status {
+        Result<int64_t> v = number(name);
+        if (!v.ok()) return v.status();
+        if (*v < INT32_MIN || *v > INT32_MAX) {
+          return error(std::string(name) + " is out of range: " + Quote(text));
+        }
+        *out = static_cast<int32_t>(*v);
+        return Status::Ok();
+      };
       Status st;
       switch (columns[i]) {
-        case Column::kTimeStamp: st = assign("timeStamp", &s.timestamp_ms, 1); break;
+        case Column::kTimeStamp: {
+          Result<int64_t> t = timestamps->Read(text);
+          if (!t.ok()) return error(t.status().message());
+          s.timestamp_ms = *t;
+          break;
+        }
         case Column::kElapsed: st = assign("elapsed", &s.elapsed_us, 1000); break;
         case Column::kLabel: s.label = std::move(text); break;
         case Column::kResponseCode: s.response_code = std::move(text); break;
@@ -277,13 +537,8 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
         case Column::kFailureMessage: s.failure_message = std::move(text); break;
         case Column::kBytes: st = assign("bytes", &s.bytes, 1); break;
         case Column::kSentBytes: st = assign("sentBytes", &s.sent_bytes, 1); break;
-        case Column::kGrpThreads:
-        case Column::kAllThreads: {
-          Result<int64_t> v = number(columns[i] == Column::kGrpThreads ? "grpThreads" : "allThreads");
-          if (!v.ok()) return v.status();
-          (columns[i] == Column::kGrpThreads ? s.grp_threads : s.all_threads) = static_cast<int32_t>(*v);
-          break;
-        }
+        case Column::kGrpThreads: st = assign32("grpThreads", &s.grp_threads); break;
+        case Column::kAllThreads: st = assign32("allThreads", &s.all_threads); break;
         case Column::kUrl: s.url = text == "null" ? std::string() : std::move(text); break;
         case Column::kLatency: st = assign("Latency", &s.latency_us, 1000); break;
         case Column::kIdleTime: st = assign("IdleTime", &s.idle_us, 1000); break;
@@ -293,19 +548,29 @@ Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_
         case Column::kSampleCount:
         case Column::kErrorCount:
         case Column::kHostname:
-        case Column::kVariable:
+        case Column::kSkipped:
           break;
       }
       if (!st.ok()) return st;
     }
-    on_sample(std::move(s));
+    if (Status st = on_sample(std::move(s), line); !st.ok()) return st;
   }
   return Status::Ok();
 }
 
-Result<std::vector<Sample>> ReadJtlFile(const std::string& path) {
+Status ReadJtl(const std::string& path, const std::function<void(Sample&&)>& on_sample) {
+  return ReadJtl(path, JtlReadOptions{}, [&](Sample&& s, int64_t) {
+    on_sample(std::move(s));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Sample>> ReadJtlFile(const std::string& path, const JtlReadOptions& options) {
   std::vector<Sample> samples;
-  Status st = ReadJtl(path, [&](Sample&& s) { samples.push_back(std::move(s)); });
+  Status st = ReadJtl(path, options, [&](Sample&& s, int64_t) {
+    samples.push_back(std::move(s));
+    return Status::Ok();
+  });
   if (!st.ok()) return st;
   return samples;
 }

@@ -1,21 +1,38 @@
 #include "controller/results_store.h"
 
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/plan_metadata.h"
+#include "controller/store_schema.h"
 
 namespace barrage {
 namespace {
 
-constexpr int32_t kApplicationId = 0x42415252;  // "BARR" in the file header
-constexpr int kRowsPerInsert = 32;               // rows per multi-row INSERT statement
-constexpr int kSampleColumns = 19;
+constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
+constexpr int kSampleColumns = 20;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one
 // contiguous range of the table's b-tree, found without a second index, and appends go to
 // the end of the tree (SQLite's fast path). 2^40 samples per execution, 2^23 executions.
@@ -24,58 +41,33 @@ constexpr int kSampleSeqBits = 40;
 int64_t FirstSampleId(int64_t execution) { return execution << kSampleSeqBits; }
 int64_t LastSampleId(int64_t execution) { return FirstSampleId(execution + 1) - 1; }
 
-constexpr const char* kSchemaV1 = R"sql(
-CREATE TABLE execution(
-  id          INTEGER PRIMARY KEY,
-  plan_path   TEXT NOT NULL,
-  plan_name   TEXT NOT NULL,
-  started_at  INTEGER NOT NULL,  -- epoch ms
-  ended_at    INTEGER,           -- epoch ms; NULL while running or when the end is unknown
-  status      TEXT NOT NULL
-    CHECK (status IN ('running', 'passed', 'failed', 'aborted', 'errored', 'partial')));
-CREATE TABLE label(
-  execution_id INTEGER NOT NULL REFERENCES execution(id),
-  id           INTEGER NOT NULL,
-  name         TEXT NOT NULL,
-  PRIMARY KEY (execution_id, id),
-  UNIQUE (execution_id, name)) WITHOUT ROWID;
--- One row per sample. id = execution_id * 2^40 + sequence in the order the controller
--- received them, so an execution's samples are one id range. Durations in microseconds,
--- ts_ms epoch ms at sample start: the JTL columns, normalised.
-CREATE TABLE sample(
-  id              INTEGER PRIMARY KEY,
-  execution_id    INTEGER NOT NULL REFERENCES execution(id),
-  label_id        INTEGER NOT NULL,
-  thread          TEXT NOT NULL,
-  ts_ms           INTEGER NOT NULL,
-  elapsed_us      INTEGER NOT NULL,
-  latency_us      INTEGER NOT NULL,
-  connect_us      INTEGER NOT NULL,
-  idle_us         INTEGER NOT NULL,
-  code            TEXT NOT NULL,
-  message         TEXT NOT NULL,
-  success         INTEGER NOT NULL,
-  failure_message TEXT NOT NULL,
-  bytes           INTEGER NOT NULL,
-  sent_bytes      INTEGER NOT NULL,
-  grp_threads     INTEGER NOT NULL,
-  all_threads     INTEGER NOT NULL,
-  url             TEXT NOT NULL,
-  data_type       TEXT NOT NULL);
-)sql";
-
 constexpr const char* kSampleInsertHead =
     "INSERT INTO sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, latency_us, "
     "connect_us, idle_us, code, message, success, failure_message, bytes, sent_bytes, "
-    "grp_threads, all_threads, url, data_type) VALUES ";
+    "grp_threads, all_threads, url, data_type, worker_id) VALUES ";
 
 constexpr const char* kSampleSelect =
     "SELECT label_id, thread, ts_ms, elapsed_us, latency_us, connect_us, idle_us, code, "
     "message, success, failure_message, bytes, sent_bytes, grp_threads, all_threads, url, "
     "data_type FROM sample WHERE id BETWEEN ? AND ? ORDER BY id";
 
+constexpr const char* kBucketInsert =
+    "INSERT INTO metric_bucket(execution_id, second, label_id, worker_id, count, errors, elapsed_sum_ms, "
+    "elapsed_min_ms, elapsed_max_ms, bytes, sent_bytes, first_start_ms, last_end_ms, latency_sum_ms, "
+    "connect_sum_ms, max_all_threads, max_grp_threads, histogram) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+constexpr const char* kErrorBucketInsert =
+    "INSERT INTO error_bucket(execution_id, second, label_id, worker_id, type, count) VALUES (?,?,?,?,?,?)";
+
+// verdict: '' without thresholds, 'failed' when one failed, else 'passed'.
 constexpr const char* kExecutionSelect =
-    "SELECT id, plan_path, plan_name, started_at, ended_at, status FROM execution";
+    "SELECT e.id, e.plan_path, e.plan_name, e.started_at, e.ended_at, e.status, p.name, e.definition_id, "
+    "d.version, d.sha256, e.sample_count, "
+    "(SELECT CASE WHEN count(*) = 0 THEN '' WHEN min(r.passed) = 1 THEN 'passed' ELSE 'failed' END "
+    " FROM threshold t JOIN threshold_result r ON r.threshold_id = t.id WHERE t.execution_id = e.id), "
+    "e.properties, e.infra, e.triggered_by "
+    "FROM execution e JOIN project p ON p.id = e.project_id LEFT JOIN test_definition d ON d.id = e.definition_id";
 
 // Owns a prepared statement.
 class Stmt {
@@ -122,8 +114,36 @@ std::string ColumnText(sqlite3_stmt* s, int i) {
            : std::string();
 }
 
-void BindText(sqlite3_stmt* s, int i, const std::string& text) {
+std::optional<int64_t> ColumnOptional(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(s, i);
+}
+
+void BindText(sqlite3_stmt* s, int i, std::string_view text) {
   sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+void BindU64(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, static_cast<int64_t>(v)); }
+
+// A plan's number as written: an integer, the expression's text, or NULL when unset.
+void BindPlanValue(sqlite3_stmt* s, int i, const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty()) {
+    sqlite3_bind_null(s, i);
+  } else if (ec == std::errc() && end == text.data() + text.size()) {
+    sqlite3_bind_int64(s, i, v);
+  } else {
+    BindText(s, i, text);
+  }
+}
+
+void BindOptionalText(sqlite3_stmt* s, int i, const std::string& text) {
+  if (text.empty()) {
+    sqlite3_bind_null(s, i);
+  } else {
+    BindText(s, i, text);
+  }
 }
 
 // A connection used by one thread at a time (our own locking), so without SQLite's mutex.
@@ -149,8 +169,17 @@ ExecutionRecord ReadExecution(sqlite3_stmt* s) {
   r.plan_path = ColumnText(s, 1);
   r.plan_name = ColumnText(s, 2);
   r.started_at_ms = sqlite3_column_int64(s, 3);
-  if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.ended_at_ms = sqlite3_column_int64(s, 4);
+  r.ended_at_ms = ColumnOptional(s, 4);
   r.status = ParseExecutionStatus(ColumnText(s, 5)).value_or(ExecutionStatus::kErrored);
+  r.project = ColumnText(s, 6);
+  r.definition_id = ColumnOptional(s, 7);
+  r.definition_version = sqlite3_column_int64(s, 8);
+  r.plan_sha256 = ColumnText(s, 9);
+  r.samples = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
+  r.verdict = ColumnText(s, 11);
+  r.properties_json = ColumnText(s, 12);
+  r.infra_json = ColumnText(s, 13);
+  r.triggered_by = ColumnText(s, 14);
   return r;
 }
 
@@ -159,6 +188,128 @@ int64_t NowMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+// The process's start time in clock ticks after boot (/proc/PID/stat field 22): with the
+// pid, it tells a live controller from a new process that reused its pid. nullopt when
+// the process does not exist.
+std::optional<int64_t> ProcessStartTime(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(paren + 2));  // from field 3 (state)
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+      if (ec == std::errc()) return v;
+    }
+  }
+  return std::nullopt;
+}
+
+// AggregateStats plus the columns only the buckets keep.
+struct BucketAcc {
+  AggregateStats stats;
+  int64_t latency_sum_ms = 0;
+  int64_t connect_sum_ms = 0;
+  int32_t max_all_threads = 0;
+  int32_t max_grp_threads = 0;
+};
+
+struct BucketKey {
+  int64_t execution, second, label;
+  int32_t worker;
+  bool operator==(const BucketKey&) const = default;
+  auto tie() const { return std::tie(execution, second, label, worker); }
+};
+
+struct BucketKeyHash {
+  size_t operator()(const BucketKey& k) const {
+    uint64_t h = static_cast<uint64_t>(k.execution) * 0x9E3779B97F4A7C15ull;
+    h ^= static_cast<uint64_t>(k.second) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= static_cast<uint64_t>(k.label) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= static_cast<uint64_t>(k.worker) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return static_cast<size_t>(h);
+  }
+};
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// The rollups of the samples written in one transaction; flushed to metric_bucket and
+// error_bucket right before COMMIT.
+class BucketBuilder {
+ public:
+  void Add(int64_t execution, int64_t label, int32_t worker, const Sample& s) {
+    const BucketKey key{execution, FloorDiv(s.timestamp_ms, 1000), label, worker};
+    if (!last_ || !(last_key_ == key)) {
+      last_ = &buckets_[key];
+      last_key_ = key;
+    }
+    BucketAcc& b = *last_;
+    b.stats.Add(s);
+    b.latency_sum_ms += s.latency_us > 0 ? s.latency_us / 1000 : 0;
+    b.connect_sum_ms += s.connect_us > 0 ? s.connect_us / 1000 : 0;
+    b.max_all_threads = std::max(b.max_all_threads, s.all_threads);
+    b.max_grp_threads = std::max(b.max_grp_threads, s.grp_threads);
+    if (!s.success) ++errors_[{key, ErrorType(s)}];
+    ++samples_[execution];
+  }
+
+  bool empty() const { return buckets_.empty(); }
+  void Clear() {
+    buckets_.clear();
+    errors_.clear();
+    samples_.clear();
+    last_ = nullptr;
+  }
+
+  // In key order, so rows are written deterministically.
+  std::vector<std::pair<BucketKey, const BucketAcc*>> Buckets() const {
+    std::vector<std::pair<BucketKey, const BucketAcc*>> v;
+    v.reserve(buckets_.size());
+    for (const auto& [k, b] : buckets_) v.emplace_back(k, &b);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first.tie() < b.first.tie(); });
+    return v;
+  }
+  struct ErrorKey {
+    BucketKey bucket;
+    std::string type;
+    bool operator<(const ErrorKey& o) const {
+      return std::tie(bucket.execution, bucket.second, bucket.label, bucket.worker, type) <
+             std::tie(o.bucket.execution, o.bucket.second, o.bucket.label, o.bucket.worker, o.type);
+    }
+  };
+  const std::map<ErrorKey, uint64_t>& errors() const { return errors_; }
+  const std::map<int64_t, uint64_t>& samples() const { return samples_; }
+
+ private:
+  std::unordered_map<BucketKey, BucketAcc, BucketKeyHash> buckets_;
+  std::map<ErrorKey, uint64_t> errors_;
+  std::map<int64_t, uint64_t> samples_;  // execution -> samples in this transaction
+  BucketKey last_key_{};
+  BucketAcc* last_ = nullptr;  // node pointers stay valid across rehashing
+};
 
 }  // namespace
 
@@ -182,9 +333,23 @@ std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
   return std::nullopt;
 }
 
+std::string ErrorType(const Sample& s) {
+  return s.failure_message.empty() ? s.response_code + "/" + s.response_message : s.failure_message;
+}
+
+std::string CurrentOsUser() {
+  const uid_t uid = geteuid();
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_name) return found->pw_name;
+  return std::to_string(uid);
+}
+
 class ResultsStore::Impl {
  public:
-  Impl(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+  Impl(std::string path, Options options)
+      : path_(std::move(path)), options_(std::move(options)), user_(CurrentOsUser()), host_(HostName()) {}
 
   ~Impl() {
     (void)Close();
@@ -202,22 +367,15 @@ class ResultsStore::Impl {
                                "PRAGMA cache_size=-8192", "PRAGMA temp_store=MEMORY"}) {
       if (Status st = Exec(db_, path_, pragma); !st.ok()) return st;
     }
-    if (Status st = CreateOrCheckSchema(); !st.ok()) return st;
-    std::string many = kSampleInsertHead;
-    for (int r = 0; r < kRowsPerInsert; ++r) {
-      many += r ? ",(" : "(";
-      for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
-      many += ')';
-    }
-    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    for (auto [sql, stmt] : {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
-                             std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"),
-                                       &insert_label_},
-                             std::pair{std::string("BEGIN"), &begin_},
-                             std::pair{std::string("COMMIT"), &commit_}}) {
-      if (Status st = Prepare(db_, path_, sql, stmt); !st.ok()) return st;
-    }
+    if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
+    Status st = CreateOrMigrate();
+    if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
+    if (!st.ok()) return st;
     writer_ = std::thread([this] { Run(); });
+    // Whatever command opens the store, an orphan of a dead controller is found at once.
+    Result<int> marked = MarkOrphans();
+    if (!marked.ok()) return marked.status();
+    marked_at_open_ = *marked;
     return Status::Ok();
   }
 
@@ -229,22 +387,53 @@ class ResultsStore::Impl {
                                        " is still running");
       }
     }
+    if (info.project.empty()) return Status::InvalidArgument(path_ + ": the project name is empty");
+    // Hashing and parsing happen here, not on the writer thread that ingest waits for.
+    Definition def;
+    if (!info.plan_jmx.empty()) {
+      def.sha256 = Sha256Hex(info.plan_jmx);
+      def.name = std::filesystem::path(info.plan_path).filename().string();
+      if (def.name.empty()) def.name = info.plan_name;
+      if (Result<PlanMetadata> m = PlanMetadataFromJmx(info.plan_jmx, info.plan_path); m.ok()) {
+        def.metadata = std::move(m).value();
+      }
+    }
+    const std::optional<int64_t> start = ProcessStartTime(getpid());
     int64_t id = 0;
     Status st = RunCommand([&]() -> Status {
-      Stmt s;
-      if (Status p = Prepare(db_, path_,
-                             "INSERT INTO execution(plan_path, plan_name, started_at, status) "
-                             "VALUES (?, ?, ?, 'running')",
-                             &s);
-          !p.ok()) {
-        return p;
-      }
-      BindText(s.get(), 1, info.plan_path);
-      BindText(s.get(), 2, info.plan_name);
-      sqlite3_bind_int64(s.get(), 3, info.started_at_ms);
-      if (sqlite3_step(s.get()) != SQLITE_DONE) return DbError(db_, path_, "insert execution");
-      id = sqlite3_last_insert_rowid(db_);
-      return Status::Ok();
+      return Transaction([&]() -> Status {
+        Result<int64_t> project = ProjectId(info.project);
+        if (!project.ok()) return project.status();
+        std::optional<int64_t> definition;
+        int64_t version = 0;
+        if (!info.plan_jmx.empty()) {
+          if (Status s = StoreDefinition(*project, info.plan_jmx, def, &definition, &version); !s.ok()) return s;
+        }
+        Status s = Query(
+            db_,
+            "INSERT INTO execution(plan_path, plan_name, started_at, status, project_id, definition_id, properties, "
+            "infra, triggered_by, controller_host, controller_pid, controller_start) "
+            "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [&](sqlite3_stmt* q) {
+              BindText(q, 1, info.plan_path);
+              BindText(q, 2, info.plan_name);
+              sqlite3_bind_int64(q, 3, info.started_at_ms);
+              sqlite3_bind_int64(q, 4, *project);
+              if (definition) sqlite3_bind_int64(q, 5, *definition);
+              BindText(q, 6, info.properties_json);
+              BindText(q, 7, info.infra_json);
+              BindText(q, 8, info.triggered_by.empty() ? user_ : info.triggered_by);
+              BindText(q, 9, host_);
+              sqlite3_bind_int64(q, 10, getpid());
+              if (start) sqlite3_bind_int64(q, 11, *start);
+            },
+            nullptr);
+        if (!s.ok()) return s;
+        id = sqlite3_last_insert_rowid(db_);
+        nlohmann::json details = {{"plan", info.plan_path}, {"project", info.project}};
+        if (definition) details["definition_version"] = version;
+        return InsertAudit("started", id, Dump(details));
+      });
     });
     if (!st.ok()) return st;
     std::lock_guard lock(mu_);
@@ -252,7 +441,7 @@ class ResultsStore::Impl {
     return id;
   }
 
-  Status Append(std::vector<Sample>&& samples) {
+  Status Append(std::vector<Sample>&& samples, int32_t worker_id) {
     std::unique_lock lock(mu_);
     if (!writer_error_.ok()) return writer_error_;
     if (stop_) return Status::InvalidArgument(path_ + ": results store is closed");
@@ -266,7 +455,7 @@ class ResultsStore::Impl {
     if (stop_) return Status::InvalidArgument(path_ + ": results store is closed");
     queued_samples_ += samples.size();
     appended_ += samples.size();
-    queue_.push_back(Item{execution, std::move(samples), nullptr, nullptr});
+    queue_.push_back(Item{execution, worker_id, std::move(samples), nullptr, nullptr});
     work_cv_.notify_one();
     return Status::Ok();
   }
@@ -286,22 +475,25 @@ class ResultsStore::Impl {
       current_execution_ = 0;
     }
     Status st = RunCommand([&]() -> Status {
-      Stmt s;
-      if (Status p = Prepare(db_, path_, "UPDATE execution SET status = ?, ended_at = ? WHERE id = ?", &s);
-          !p.ok()) {
-        return p;
-      }
       // Samples that could not be stored make the results incomplete, whatever the run says.
       const std::string_view name = ExecutionStatusName(WriterError().ok() ? status : ExecutionStatus::kErrored);
-      sqlite3_bind_text(s.get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-      if (ended_at_ms) {
-        sqlite3_bind_int64(s.get(), 2, *ended_at_ms);
-      } else {
-        sqlite3_bind_null(s.get(), 2);
-      }
-      sqlite3_bind_int64(s.get(), 3, id);
-      if (sqlite3_step(s.get()) != SQLITE_DONE) return DbError(db_, path_, "update execution");
-      return Status::Ok();
+      return Transaction([&]() -> Status {
+        Status s = Query(
+            db_, "UPDATE execution SET status = ?, ended_at = ? WHERE id = ?",
+            [&](sqlite3_stmt* q) {
+              BindText(q, 1, name);
+              if (ended_at_ms) sqlite3_bind_int64(q, 2, *ended_at_ms);
+              sqlite3_bind_int64(q, 3, id);
+            },
+            nullptr);
+        if (!s.ok()) return s;
+        int64_t samples = 0;
+        s = Query(
+            db_, "SELECT sample_count FROM execution WHERE id = ?", [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
+            [&](sqlite3_stmt* q) { samples = sqlite3_column_int64(q, 0); });
+        if (!s.ok()) return s;
+        return InsertAudit("stopped", id, Dump({{"status", name}, {"samples", samples}}));
+      });
     });
     std::lock_guard lock(mu_);
     return writer_error_.ok() ? st : writer_error_;
@@ -329,19 +521,159 @@ class ResultsStore::Impl {
   }
 
   Result<int> MarkInterruptedExecutions() {
+    Result<int> marked = MarkOrphans();
+    if (!marked.ok()) return marked;
+    return *marked + marked_at_open_.exchange(0);
+  }
+
+  Result<int> MarkOrphans() {
     int changed = 0;
     Status st = RunCommand([&]() -> Status {
-      std::string sql = "UPDATE execution SET status = 'aborted' WHERE status = 'running'";
+      int64_t own = 0;
       {
         std::lock_guard lock(mu_);
-        if (current_execution_ != 0) sql += " AND id <> " + std::to_string(current_execution_);
+        own = current_execution_;
       }
-      if (Status e = Exec(db_, path_, sql.c_str()); !e.ok()) return e;
-      changed = sqlite3_changes(db_);
-      return Status::Ok();
+      struct Running {
+        int64_t id;
+        std::optional<std::string> host;
+        std::optional<int64_t> pid, start;
+      };
+      std::vector<Running> running;
+      Status s = Query(
+          db_,
+          "SELECT id, controller_host, controller_pid, controller_start FROM execution WHERE status = 'running' "
+          "AND id <> ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, own); },
+          [&](sqlite3_stmt* q) {
+            Running r{sqlite3_column_int64(q, 0), std::nullopt, ColumnOptional(q, 2), ColumnOptional(q, 3)};
+            if (sqlite3_column_type(q, 1) != SQLITE_NULL) r.host = ColumnText(q, 1);
+            running.push_back(std::move(r));
+          });
+      if (!s.ok()) return s;
+      return Transaction([&]() -> Status {
+        for (const Running& r : running) {
+          std::string reason;
+          if (!r.pid) {
+            reason = "no controller recorded";
+          } else if (r.host && *r.host != host_) {
+            continue;  // another host's controller: cannot tell whether it still runs
+          } else if (std::optional<int64_t> start = ProcessStartTime(*r.pid); start && (!r.start || *start == *r.start)) {
+            continue;  // its controller is alive
+          } else {
+            reason = "controller pid " + std::to_string(*r.pid) + " on " + host_ + " is gone";
+          }
+          Status u = Query(
+              db_, "UPDATE execution SET status = 'aborted' WHERE id = ? AND status = 'running'",
+              [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, r.id); }, nullptr);
+          if (!u.ok()) return u;
+          if (sqlite3_changes(db_) == 0) continue;
+          ++changed;
+          if (Status a = InsertAudit("stopped", r.id, Dump({{"status", "aborted"}, {"reason", reason}})); !a.ok()) {
+            return a;
+          }
+        }
+        return Status::Ok();
+      });
     });
     if (!st.ok()) return st;
     return changed;
+  }
+
+  Status SetExecutionStatus(int64_t execution_id, ExecutionStatus status) {
+    return RunCommand([&]() -> Status {
+      Status s = Query(
+          db_, "UPDATE execution SET status = ? WHERE id = ?",
+          [&](sqlite3_stmt* q) {
+            BindText(q, 1, ExecutionStatusName(status));
+            sqlite3_bind_int64(q, 2, execution_id);
+          },
+          nullptr);
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db_) == 0) return NoExecution(execution_id);
+      return Status::Ok();
+    });
+  }
+
+  Status RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results) {
+    return RunCommand([&]() -> Status {
+      return Transaction([&]() -> Status {
+        if (Status s = CheckExecution(execution_id); !s.ok()) return s;
+        auto bind_id = [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution_id); };
+        Status s = Query(db_,
+                         "DELETE FROM threshold_result WHERE threshold_id IN "
+                         "(SELECT id FROM threshold WHERE execution_id = ?)",
+                         bind_id, nullptr);
+        if (s.ok()) s = Query(db_, "DELETE FROM threshold WHERE execution_id = ?", bind_id, nullptr);
+        if (!s.ok()) return s;
+        const int64_t now = NowMs();
+        int failed = 0;
+        for (size_t i = 0; i < results.size(); ++i) {
+          const ThresholdRecord& r = results[i];
+          s = Query(
+              db_,
+              "INSERT INTO threshold(execution_id, position, expression, label, metric, op, target) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+              [&](sqlite3_stmt* q) {
+                sqlite3_bind_int64(q, 1, execution_id);
+                sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
+                BindText(q, 3, r.expression);
+                BindText(q, 4, r.label);
+                BindText(q, 5, r.metric);
+                BindText(q, 6, r.op);
+                sqlite3_bind_double(q, 7, r.target);
+              },
+              nullptr);
+          if (!s.ok()) return s;
+          const int64_t threshold_id = sqlite3_last_insert_rowid(db_);
+          s = Query(
+              db_, "INSERT INTO threshold_result(threshold_id, observed, passed, evaluated_at) VALUES (?, ?, ?, ?)",
+              [&](sqlite3_stmt* q) {
+                sqlite3_bind_int64(q, 1, threshold_id);
+                sqlite3_bind_double(q, 2, r.observed);
+                sqlite3_bind_int(q, 3, r.passed ? 1 : 0);
+                sqlite3_bind_int64(q, 4, now);
+              },
+              nullptr);
+          if (!s.ok()) return s;
+          failed += r.passed ? 0 : 1;
+        }
+        return InsertAudit("evaluated", execution_id,
+                           Dump({{"thresholds", results.size()}, {"failed", failed}}));
+      });
+    });
+  }
+
+  Status UpsertExecutionWorker(int64_t execution_id, const ExecutionWorkerRecord& w) {
+    return RunCommand([&]() -> Status {
+      if (Status s = CheckExecution(execution_id); !s.ok()) return s;
+      return Query(
+          db_,
+          "INSERT OR REPLACE INTO execution_worker(execution_id, worker_id, name, host, joined_at, left_at, state, "
+          "samples_received, batches_received, samples_lost, duplicate_batches, clock_offset_us) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, execution_id);
+            sqlite3_bind_int(q, 2, w.worker_id);
+            BindText(q, 3, w.name);
+            BindText(q, 4, w.host);
+            sqlite3_bind_int64(q, 5, w.joined_at_ms);
+            if (w.left_at_ms) sqlite3_bind_int64(q, 6, *w.left_at_ms);
+            BindText(q, 7, w.state);
+            BindU64(q, 8, w.samples_received);
+            BindU64(q, 9, w.batches_received);
+            BindU64(q, 10, w.samples_lost);
+            BindU64(q, 11, w.duplicate_batches);
+            sqlite3_bind_int64(q, 12, w.clock_offset_us);
+          },
+          nullptr);
+    });
+  }
+
+  Status Audit(std::string_view what, int64_t execution_id, std::string_view details) {
+    return RunCommand([&]() -> Status {
+      return InsertAudit(what, execution_id == 0 ? std::nullopt : std::optional<int64_t>(execution_id), details);
+    });
   }
 
   // --- reads ---
@@ -357,6 +689,7 @@ class ResultsStore::Impl {
     return fn(read_db_);
   }
 
+  // Runs one statement: bind, then row() for each result row. Any thread, any connection.
   Status Query(sqlite3* db, const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
                const std::function<void(sqlite3_stmt*)>& row) {
     Stmt s;
@@ -365,12 +698,17 @@ class ResultsStore::Impl {
     }
     if (bind) bind(s.get());
     int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) row(s.get());
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      if (row) row(s.get());
+    }
     if (rc != SQLITE_DONE) return DbError(db, path_, "query");
     return Status::Ok();
   }
 
+  Status NoExecution(int64_t id) const { return Status::NotFound(path_ + ": no execution " + std::to_string(id)); }
+
   const std::string& path() const { return path_; }
+  const std::string& project() const { return options_.project; }
   uint64_t appended() const {
     std::lock_guard lock(mu_);
     return appended_;
@@ -383,10 +721,21 @@ class ResultsStore::Impl {
  private:
   struct Item {
     int64_t execution_id = 0;
+    int32_t worker_id = 0;
     std::vector<Sample> samples;
     std::function<Status()> command;  // runs on the writer thread, after a commit
     std::promise<Status>* done = nullptr;
   };
+
+  struct Definition {
+    std::string sha256;
+    std::string name;
+    std::optional<PlanMetadata> metadata;
+  };
+
+  static std::string Dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
 
   Status CloseWriteConnection() {
     if (!db_) return Status::Ok();
@@ -395,6 +744,9 @@ class ResultsStore::Impl {
     insert_label_ = Stmt();
     begin_ = Stmt();
     commit_ = Stmt();
+    insert_bucket_ = Stmt();
+    insert_error_ = Stmt();
+    add_samples_ = Stmt();
     Status st;
     if (sqlite3_close(db_) != SQLITE_OK) {
       st = DbError(db_, path_, "close");
@@ -404,42 +756,274 @@ class ResultsStore::Impl {
     return st;
   }
 
-  Status CreateOrCheckSchema() {
-    if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
-    Status st = CreateOrCheckSchemaLocked();
-    if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
+  // Inside Open()'s transaction: schema, statements, and the rollups of executions stored
+  // by a version-1 file (which had none).
+  Status CreateOrMigrate() {
+    Result<int> from = CreateOrMigrateSchema(db_, path_, NowMs());
+    if (!from.ok()) return from.status();
+    std::string many = kSampleInsertHead;
+    for (int r = 0; r < kRowsPerInsert; ++r) {
+      many += r ? ",(" : "(";
+      for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
+      many += ')';
+    }
+    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    for (auto [sql, stmt] :
+         {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
+          std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
+          std::pair{std::string("BEGIN"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
+          std::pair{std::string(kBucketInsert), &insert_bucket_},
+          std::pair{std::string(kErrorBucketInsert), &insert_error_},
+          std::pair{std::string("UPDATE execution SET sample_count = sample_count + ? WHERE id = ?"),
+                    &add_samples_}}) {
+      if (Status st = Prepare(db_, path_, sql, stmt); !st.ok()) return st;
+    }
+    if (*from == 1) return BackfillBuckets();
+    return Status::Ok();
+  }
+
+  Status BackfillBuckets() {
+    std::vector<int64_t> executions;
+    Status st = Query(db_, "SELECT id FROM execution ORDER BY id", nullptr,
+                      [&](sqlite3_stmt* q) { executions.push_back(sqlite3_column_int64(q, 0)); });
+    for (int64_t e : executions) {
+      if (!st.ok()) break;
+      BucketBuilder builder;
+      Sample x;
+      st = Query(
+          db_,
+          "SELECT label_id, ts_ms, elapsed_us, latency_us, connect_us, success, code, message, failure_message, "
+          "bytes, sent_bytes, grp_threads, all_threads FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, FirstSampleId(e));
+            sqlite3_bind_int64(q, 2, LastSampleId(e));
+          },
+          [&](sqlite3_stmt* q) {
+            x.timestamp_ms = sqlite3_column_int64(q, 1);
+            x.elapsed_us = sqlite3_column_int64(q, 2);
+            x.latency_us = sqlite3_column_int64(q, 3);
+            x.connect_us = sqlite3_column_int64(q, 4);
+            x.success = sqlite3_column_int(q, 5) != 0;
+            x.response_code = ColumnText(q, 6);
+            x.response_message = ColumnText(q, 7);
+            x.failure_message = ColumnText(q, 8);
+            x.bytes = sqlite3_column_int64(q, 9);
+            x.sent_bytes = sqlite3_column_int64(q, 10);
+            x.grp_threads = sqlite3_column_int(q, 11);
+            x.all_threads = sqlite3_column_int(q, 12);
+            builder.Add(e, sqlite3_column_int64(q, 0), 0, x);
+          });
+      if (st.ok()) st = WriteBuckets(builder, /*count_samples=*/false);
+    }
     return st;
   }
 
-  Status CreateOrCheckSchemaLocked() {
-    int64_t application_id = 0, tables = 0, version = -1;
-    auto scalar = [&](const char* sql, int64_t* out) -> Status {
-      Stmt s;
-      if (sqlite3_prepare_v2(db_, sql, -1, s.out(), nullptr) != SQLITE_OK) return DbError(db_, path_, "read schema");
-      const int rc = sqlite3_step(s.get());
-      if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s.get(), 0);
-      else if (rc != SQLITE_DONE) return DbError(db_, path_, "read schema");
-      return Status::Ok();
-    };
-    if (Status st = scalar("PRAGMA application_id", &application_id); !st.ok()) return st;
-    if (Status st = scalar("SELECT count(*) FROM sqlite_schema", &tables); !st.ok()) return st;
-    if (tables == 0) {
-      if (Status st = Exec(db_, path_, kSchemaV1); !st.ok()) return st;
-      const std::string stamp = "CREATE TABLE schema_version(version INTEGER NOT NULL);"
-                                "INSERT INTO schema_version VALUES (" + std::to_string(kSchemaVersion) + ");"
-                                "PRAGMA application_id=" + std::to_string(kApplicationId) + ";";
-      return Exec(db_, path_, stamp.c_str());
+  // The rows of `builder` (and, with count_samples, execution.sample_count), on the
+  // writer's connection inside its transaction.
+  Status WriteBuckets(const BucketBuilder& builder, bool count_samples) {
+    sqlite3_stmt* b = insert_bucket_.get();
+    for (const auto& [key, acc] : builder.Buckets()) {
+      const AggregateStats& st = acc->stats;
+      const std::string histogram = st.elapsed_ms.Serialize();
+      sqlite3_bind_int64(b, 1, key.execution);
+      sqlite3_bind_int64(b, 2, key.second);
+      sqlite3_bind_int64(b, 3, key.label);
+      sqlite3_bind_int(b, 4, key.worker);
+      BindU64(b, 5, st.elapsed_ms.count());
+      BindU64(b, 6, st.errors);
+      sqlite3_bind_int64(b, 7, st.elapsed_ms.sum());
+      sqlite3_bind_int64(b, 8, st.elapsed_ms.min());
+      sqlite3_bind_int64(b, 9, st.elapsed_ms.max());
+      sqlite3_bind_int64(b, 10, st.bytes);
+      sqlite3_bind_int64(b, 11, st.sent_bytes);
+      sqlite3_bind_int64(b, 12, st.first_start_ms);
+      sqlite3_bind_int64(b, 13, st.last_end_ms);
+      sqlite3_bind_int64(b, 14, acc->latency_sum_ms);
+      sqlite3_bind_int64(b, 15, acc->connect_sum_ms);
+      sqlite3_bind_int(b, 16, acc->max_all_threads);
+      sqlite3_bind_int(b, 17, acc->max_grp_threads);
+      sqlite3_bind_blob(b, 18, histogram.data(), static_cast<int>(histogram.size()), SQLITE_STATIC);
+      const int rc = sqlite3_step(b);
+      sqlite3_reset(b);
+      if (rc != SQLITE_DONE) return DbError(db_, path_, "insert metric bucket");
     }
-    if (application_id != kApplicationId) {
-      return Status::InvalidArgument(path_ + ": not a Barrage results store (a SQLite database with other tables)");
+    sqlite3_stmt* e = insert_error_.get();
+    for (const auto& [key, count] : builder.errors()) {
+      sqlite3_bind_int64(e, 1, key.bucket.execution);
+      sqlite3_bind_int64(e, 2, key.bucket.second);
+      sqlite3_bind_int64(e, 3, key.bucket.label);
+      sqlite3_bind_int(e, 4, key.bucket.worker);
+      BindText(e, 5, key.type);
+      BindU64(e, 6, count);
+      const int rc = sqlite3_step(e);
+      sqlite3_reset(e);
+      if (rc != SQLITE_DONE) return DbError(db_, path_, "insert error bucket");
     }
-    if (Status st = scalar("SELECT max(version) FROM schema_version", &version); !st.ok()) return st;
-    if (version > kSchemaVersion) {
-      return Status::Unsupported(path_ + ": results store has schema version " + std::to_string(version) +
-                                 ", newer than this barrage understands (" + std::to_string(kSchemaVersion) + ")");
+    if (!count_samples) return Status::Ok();
+    sqlite3_stmt* c = add_samples_.get();
+    for (const auto& [execution, n] : builder.samples()) {
+      BindU64(c, 1, n);
+      sqlite3_bind_int64(c, 2, execution);
+      const int rc = sqlite3_step(c);
+      sqlite3_reset(c);
+      if (rc != SQLITE_DONE) return DbError(db_, path_, "count samples");
     }
-    // Migrations from older versions go here, one step per version.
     return Status::Ok();
+  }
+
+  // Runs body inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). Writer thread.
+  Status Transaction(const std::function<Status()>& body) {
+    if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
+    Status st = body();
+    if (!st.ok()) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return st;
+    }
+    return Exec(db_, path_, "COMMIT");
+  }
+
+  Status CheckExecution(int64_t id) {
+    bool found = false;
+    Status s = Query(
+        db_, "SELECT 1 FROM execution WHERE id = ?", [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
+        [&](sqlite3_stmt*) { found = true; });
+    if (!s.ok()) return s;
+    return found ? Status::Ok() : NoExecution(id);
+  }
+
+  // The project's id, created on first use. Writer thread.
+  Result<int64_t> ProjectId(const std::string& name) {
+    auto bind = [&](sqlite3_stmt* q) { BindText(q, 1, name); };
+    Status s = Query(
+        db_, "INSERT INTO project(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+        [&](sqlite3_stmt* q) {
+          BindText(q, 1, name);
+          sqlite3_bind_int64(q, 2, NowMs());
+        },
+        nullptr);
+    int64_t id = 0;
+    if (s.ok()) {
+      s = Query(db_, "SELECT id FROM project WHERE name = ?", bind, [&](sqlite3_stmt* q) { id = sqlite3_column_int64(q, 0); });
+    }
+    if (!s.ok()) return s;
+    return id;
+  }
+
+  // Finds the project's definition with these bytes or stores it as the next version of
+  // its name, with its metadata. Writer thread, inside a transaction.
+  Status StoreDefinition(int64_t project, const std::string& jmx, const Definition& def,
+                         std::optional<int64_t>* id, int64_t* version) {
+    Status s = Query(
+        db_, "SELECT id, version FROM test_definition WHERE project_id = ? AND sha256 = ?",
+        [&](sqlite3_stmt* q) {
+          sqlite3_bind_int64(q, 1, project);
+          BindText(q, 2, def.sha256);
+        },
+        [&](sqlite3_stmt* q) {
+          *id = sqlite3_column_int64(q, 0);
+          *version = sqlite3_column_int64(q, 1);
+        });
+    if (!s.ok() || id->has_value()) return s;
+    s = Query(
+        db_, "SELECT coalesce(max(version), 0) + 1 FROM test_definition WHERE project_id = ? AND name = ?",
+        [&](sqlite3_stmt* q) {
+          sqlite3_bind_int64(q, 1, project);
+          BindText(q, 2, def.name);
+        },
+        [&](sqlite3_stmt* q) { *version = sqlite3_column_int64(q, 0); });
+    if (!s.ok()) return s;
+    s = Query(
+        db_,
+        "INSERT INTO test_definition(project_id, name, version, sha256, jmx, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [&](sqlite3_stmt* q) {
+          sqlite3_bind_int64(q, 1, project);
+          BindText(q, 2, def.name);
+          sqlite3_bind_int64(q, 3, *version);
+          BindText(q, 4, def.sha256);
+          sqlite3_bind_blob(q, 5, jmx.data(), static_cast<int>(jmx.size()), SQLITE_STATIC);
+          sqlite3_bind_int64(q, 6, NowMs());
+        },
+        nullptr);
+    if (!s.ok()) return s;
+    *id = sqlite3_last_insert_rowid(db_);
+    if (!def.metadata) return Status::Ok();
+    const PlanMetadata& m = *def.metadata;
+    const int64_t d = **id;
+    for (size_t i = 0; i < m.thread_groups.size() && s.ok(); ++i) {
+      const auto& t = m.thread_groups[i];
+      s = Query(
+          db_,
+          "INSERT INTO definition_thread_group(definition_id, position, name, kind, threads, ramp_time, loops, "
+          "duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, d);
+            sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
+            BindText(q, 3, t.name);
+            BindText(q, 4, t.kind);
+            BindPlanValue(q, 5, t.threads);
+            BindPlanValue(q, 6, t.ramp_time);
+            BindPlanValue(q, 7, t.loops);
+            BindPlanValue(q, 8, t.duration);
+          },
+          nullptr);
+    }
+    for (size_t i = 0; i < m.samplers.size() && s.ok(); ++i) {
+      const auto& x = m.samplers[i];
+      s = Query(
+          db_,
+          "INSERT INTO definition_sampler(definition_id, position, name, kind, method, url) VALUES (?, ?, ?, ?, ?, ?)",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, d);
+            sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
+            BindText(q, 3, x.name);
+            BindText(q, 4, x.kind);
+            BindOptionalText(q, 5, x.method);
+            BindOptionalText(q, 6, x.url);
+          },
+          nullptr);
+    }
+    for (size_t i = 0; i < m.assertions.size() && s.ok(); ++i) {
+      s = Query(
+          db_, "INSERT INTO definition_assertion(definition_id, position, name, type) VALUES (?, ?, ?, ?)",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, d);
+            sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
+            BindText(q, 3, m.assertions[i].name);
+            BindText(q, 4, m.assertions[i].type);
+          },
+          nullptr);
+    }
+    for (size_t i = 0; i < m.data_files.size() && s.ok(); ++i) {
+      s = Query(
+          db_,
+          "INSERT INTO definition_data_file(definition_id, position, path, variable_names) VALUES (?, ?, ?, ?)",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, d);
+            sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
+            BindText(q, 3, m.data_files[i].path);
+            BindText(q, 4, m.data_files[i].variable_names);
+          },
+          nullptr);
+    }
+    return s;
+  }
+
+  // One audit_log row in the execution's project (the store's project without one).
+  Status InsertAudit(std::string_view what, std::optional<int64_t> execution, std::string_view details) {
+    return Query(
+        db_,
+        "INSERT INTO audit_log(at, who, what, project_id, execution_id, details) VALUES (?1, ?2, ?3, "
+        "coalesce((SELECT project_id FROM execution WHERE id = ?4), (SELECT id FROM project WHERE name = ?5)), "
+        "?4, ?6)",
+        [&](sqlite3_stmt* q) {
+          sqlite3_bind_int64(q, 1, NowMs());
+          BindText(q, 2, user_);
+          BindText(q, 3, what);
+          if (execution) sqlite3_bind_int64(q, 4, *execution);
+          BindText(q, 5, options_.project);
+          BindText(q, 6, details);
+        },
+        nullptr);
   }
 
   // Queues `command` behind everything appended so far and waits for its result.
@@ -449,7 +1033,7 @@ class ResultsStore::Impl {
     {
       std::lock_guard lock(mu_);
       if (stop_ || !writer_.joinable()) return Status::InvalidArgument(path_ + ": results store is closed");
-      queue_.push_back(Item{0, {}, std::move(command), &done});
+      queue_.push_back(Item{0, 0, {}, std::move(command), &done});
     }
     work_cv_.notify_one();
     return result.get();
@@ -499,6 +1083,7 @@ class ResultsStore::Impl {
       in_transaction_ = false;
     }
     rows_in_transaction_ = 0;
+    buckets_.Clear();
     std::lock_guard lock(mu_);
     if (writer_error_.ok()) writer_error_ = std::move(st);
     space_cv_.notify_all();
@@ -512,8 +1097,14 @@ class ResultsStore::Impl {
     return false;
   }
 
+  // Writes the transaction's rollups, then commits them with its samples.
   Status Commit() {
     if (!in_transaction_) return WriterError();
+    if (Status st = WriteBuckets(buckets_, /*count_samples=*/true); !st.ok()) {
+      Fail(std::move(st));
+      return WriterError();
+    }
+    buckets_.Clear();
     if (!Step(commit_.get(), "commit")) return WriterError();  // Fail() rolled back
     in_transaction_ = false;
     std::lock_guard lock(mu_);
@@ -532,26 +1123,25 @@ class ResultsStore::Impl {
   bool UseExecution(int64_t execution) {
     if (execution == current_.execution) return true;
     current_ = ExecutionState{.execution = execution, .next_sample_id = FirstSampleId(execution), .labels = {}};
-    Stmt s;
-    if (sqlite3_prepare_v2(db_, "SELECT id, name FROM label WHERE execution_id = ?", -1, s.out(), nullptr) !=
-        SQLITE_OK) {
-      Fail(DbError(db_, path_, "read labels"));
+    Status st = Query(
+        db_, "SELECT id, name FROM label WHERE execution_id = ?",
+        [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
+        [&](sqlite3_stmt* q) { current_.labels[ColumnText(q, 1)] = sqlite3_column_int64(q, 0); });
+    if (st.ok()) {
+      st = Query(
+          db_, "SELECT max(id) FROM sample WHERE id BETWEEN ? AND ?",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, FirstSampleId(execution));
+            sqlite3_bind_int64(q, 2, LastSampleId(execution));
+          },
+          [&](sqlite3_stmt* q) {
+            if (sqlite3_column_type(q, 0) != SQLITE_NULL) current_.next_sample_id = sqlite3_column_int64(q, 0) + 1;
+          });
+    }
+    if (!st.ok()) {
+      current_ = ExecutionState{};
+      Fail(std::move(st));
       return false;
-    }
-    sqlite3_bind_int64(s.get(), 1, execution);
-    while (sqlite3_step(s.get()) == SQLITE_ROW) {
-      current_.labels[ColumnText(s.get(), 1)] = sqlite3_column_int64(s.get(), 0);
-    }
-    Stmt last;
-    if (sqlite3_prepare_v2(db_, "SELECT max(id) FROM sample WHERE id BETWEEN ? AND ?", -1, last.out(), nullptr) !=
-        SQLITE_OK) {
-      Fail(DbError(db_, path_, "read samples"));
-      return false;
-    }
-    sqlite3_bind_int64(last.get(), 1, FirstSampleId(execution));
-    sqlite3_bind_int64(last.get(), 2, LastSampleId(execution));
-    if (sqlite3_step(last.get()) == SQLITE_ROW && sqlite3_column_type(last.get(), 0) != SQLITE_NULL) {
-      current_.next_sample_id = sqlite3_column_int64(last.get(), 0) + 1;
     }
     return true;
   }
@@ -571,7 +1161,7 @@ class ResultsStore::Impl {
   }
 
   // Binds one sample at parameter offset `base` (0-based).
-  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t execution, int64_t label,
+  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t execution, int64_t label, int32_t worker,
                          const Sample& x) {
     sqlite3_bind_int64(s, base + 1, id);
     sqlite3_bind_int64(s, base + 2, execution);
@@ -592,6 +1182,7 @@ class ResultsStore::Impl {
     sqlite3_bind_int(s, base + 17, x.all_threads);
     BindText(s, base + 18, x.url);
     BindText(s, base + 19, x.data_type);
+    sqlite3_bind_int(s, base + 20, worker);
   }
 
   void Write(const Item& item) {
@@ -612,27 +1203,33 @@ class ResultsStore::Impl {
       label_ids_[i] = LabelId(samples[i].label);
       if (label_ids_[i] == 0) return;
     }
+    const int32_t worker = item.worker_id;
     size_t i = 0;
     for (; i + kRowsPerInsert <= samples.size(); i += kRowsPerInsert) {
       sqlite3_stmt* s = insert_many_.get();
       for (int r = 0; r < kRowsPerInsert; ++r) {
-        BindSample(s, r * kSampleColumns, current_.next_sample_id++, item.execution_id, label_ids_[i + r],
+        BindSample(s, r * kSampleColumns, current_.next_sample_id++, item.execution_id, label_ids_[i + r], worker,
                    samples[i + r]);
       }
       if (!Step(s, "insert samples")) return;
     }
     for (; i < samples.size(); ++i) {
-      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], samples[i]);
+      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], worker,
+                 samples[i]);
       if (!Step(insert_one_.get(), "insert sample")) return;
     }
+    for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
     rows_in_transaction_ += samples.size();
     if (rows_in_transaction_ >= options_.commit_every_samples) Commit();
   }
 
   const std::string path_;
   const Options options_;
+  const std::string user_;  // the OS user, for audit_log
+  const std::string host_;
+  std::atomic<int> marked_at_open_{0};  // orphans Open() marked, for MarkInterruptedExecutions
   sqlite3* db_ = nullptr;  // the writer's connection: used by the writer thread once started
-  Stmt insert_many_, insert_one_, insert_label_, begin_, commit_;
+  Stmt insert_many_, insert_one_, insert_label_, begin_, commit_, insert_bucket_, insert_error_, add_samples_;
   std::thread writer_;
 
   // Writer-thread state.
@@ -646,6 +1243,7 @@ class ResultsStore::Impl {
   };
   ExecutionState current_;
   std::vector<int64_t> label_ids_;
+  BucketBuilder buckets_;  // rollups of the open transaction
 
   mutable std::mutex mu_;  // guards the queue and everything below
   std::condition_variable work_cv_;
@@ -668,19 +1266,38 @@ ResultsStore& ResultsStore::operator=(ResultsStore&&) noexcept = default;
 ResultsStore::~ResultsStore() = default;
 
 Result<ResultsStore> ResultsStore::Open(const std::string& path, Options options) {
-  auto impl = std::make_unique<Impl>(path, options);
+  if (options.project.empty()) return Status::InvalidArgument(path + ": the project name is empty");
+  if (std::error_code ec; options.must_exist && !std::filesystem::exists(path, ec)) {
+    return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
+  }
+  auto impl = std::make_unique<Impl>(path, std::move(options));
   if (Status st = impl->Open(); !st.ok()) return st;
   return ResultsStore(std::move(impl));
 }
 
 Result<int64_t> ResultsStore::BeginExecution(const ExecutionInfo& info) { return impl_->BeginExecution(info); }
-Status ResultsStore::Append(std::vector<Sample>&& samples) { return impl_->Append(std::move(samples)); }
+Status ResultsStore::Append(std::vector<Sample>&& samples) { return impl_->Append(std::move(samples), 0); }
+Status ResultsStore::Append(std::vector<Sample>&& samples, int32_t worker_id) {
+  return impl_->Append(std::move(samples), worker_id);
+}
 Status ResultsStore::Flush() { return impl_->Flush(); }
 Status ResultsStore::Finish(ExecutionStatus status, int64_t ended_at_ms) {
   return impl_->Finish(status, ended_at_ms);
 }
 Status ResultsStore::Close() { return impl_ ? impl_->Close() : Status::Ok(); }
 Result<int> ResultsStore::MarkInterruptedExecutions() { return impl_->MarkInterruptedExecutions(); }
+Status ResultsStore::SetExecutionStatus(int64_t execution_id, ExecutionStatus status) {
+  return impl_->SetExecutionStatus(execution_id, status);
+}
+Status ResultsStore::RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results) {
+  return impl_->RecordThresholdResults(execution_id, results);
+}
+Status ResultsStore::UpsertExecutionWorker(int64_t execution_id, const ExecutionWorkerRecord& w) {
+  return impl_->UpsertExecutionWorker(execution_id, w);
+}
+Status ResultsStore::Audit(std::string_view what, int64_t execution_id, std::string_view details) {
+  return impl_->Audit(what, execution_id, details);
+}
 const std::string& ResultsStore::path() const { return impl_->path(); }
 uint64_t ResultsStore::samples_appended() const { return impl_->appended(); }
 uint64_t ResultsStore::samples_committed() const { return impl_->committed(); }
@@ -689,23 +1306,55 @@ Result<ExecutionRecord> ResultsStore::GetExecution(int64_t id) const {
   std::optional<ExecutionRecord> found;
   Status st = impl_->WithReader([&](sqlite3* db) {
     return impl_->Query(
-        db, std::string(kExecutionSelect) + " WHERE id = ?",
-        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, id); },
+        db, std::string(kExecutionSelect) + " WHERE e.id = ?", [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, id); },
         [&](sqlite3_stmt* s) { found = ReadExecution(s); });
   });
   if (!st.ok()) return st;
-  if (!found) return Status::NotFound(impl_->path() + ": no execution " + std::to_string(id));
+  if (!found) return impl_->NoExecution(id);
   return *found;
 }
 
 Result<std::vector<ExecutionRecord>> ResultsStore::ListExecutions() const {
   std::vector<ExecutionRecord> all;
   Status st = impl_->WithReader([&](sqlite3* db) {
-    return impl_->Query(db, std::string(kExecutionSelect) + " ORDER BY id", nullptr,
-                        [&](sqlite3_stmt* s) { all.push_back(ReadExecution(s)); });
+    return impl_->Query(
+        db, std::string(kExecutionSelect) + " WHERE p.name = ? ORDER BY e.id",
+        [&](sqlite3_stmt* s) { BindText(s, 1, impl_->project()); },
+        [&](sqlite3_stmt* s) { all.push_back(ReadExecution(s)); });
   });
   if (!st.ok()) return st;
   return all;
+}
+
+Result<int64_t> ResultsStore::ResolveRun(std::string_view ref) const {
+  const std::string in_project = " in project '" + impl_->project() + "'";
+  std::string sql = "SELECT max(e.id) FROM execution e JOIN project p ON p.id = e.project_id WHERE p.name = ?";
+  int64_t id = 0;
+  if (ref == "last-passed") {
+    sql += " AND e.status = 'passed'";
+  } else if (ref != "last") {
+    auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
+    if (ref.empty() || ec != std::errc() || end != ref.data() + ref.size() || id <= 0) {
+      return Status::InvalidArgument("run '" + std::string(ref) +
+                                     "': expected a run id, 'last' or 'last-passed'");
+    }
+    sql += " AND e.id = ?";
+  }
+  std::optional<int64_t> found;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db, sql,
+        [&](sqlite3_stmt* s) {
+          BindText(s, 1, impl_->project());
+          if (id) sqlite3_bind_int64(s, 2, id);
+        },
+        [&](sqlite3_stmt* s) { found = ColumnOptional(s, 0); });
+  });
+  if (!st.ok()) return st;
+  if (found) return *found;
+  if (ref == "last") return Status::NotFound(impl_->path() + ": no runs" + in_project);
+  if (ref == "last-passed") return Status::NotFound(impl_->path() + ": no passed run" + in_project);
+  return Status::NotFound(impl_->path() + ": no run " + std::string(ref) + in_project);
 }
 
 Result<int64_t> ResultsStore::CountSamples(int64_t execution_id) const {
@@ -768,6 +1417,128 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
           fn(x);
         });
   });
+}
+
+Status ResultsStore::ForEachBucket(int64_t execution_id, const std::function<void(const MetricBucket&)>& fn) const {
+  Status bad;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        "SELECT second, label_id, worker_id, count, errors, bytes, sent_bytes, first_start_ms, last_end_ms, "
+        "latency_sum_ms, connect_sum_ms, max_all_threads, max_grp_threads, histogram, id "
+        "FROM metric_bucket WHERE execution_id = ? ORDER BY id",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
+        [&](sqlite3_stmt* s) {
+          if (!bad.ok()) return;
+          const auto* blob = static_cast<const char*>(sqlite3_column_blob(s, 13));
+          Result<LatencyHistogram> h = LatencyHistogram::Deserialize(
+              std::string_view(blob ? blob : "", static_cast<size_t>(sqlite3_column_bytes(s, 13))));
+          if (!h.ok() || h->count() != static_cast<uint64_t>(sqlite3_column_int64(s, 3))) {
+            bad = Status::Internal(impl_->path() + ": metric_bucket row " + std::to_string(sqlite3_column_int64(s, 14)) +
+                                   ": " + (h.ok() ? "histogram does not match count" : h.status().message()));
+            return;
+          }
+          MetricBucket b;
+          b.second = sqlite3_column_int64(s, 0);
+          b.label_id = sqlite3_column_int64(s, 1) - 1;  // label.id counts from 1
+          b.worker_id = sqlite3_column_int(s, 2);
+          b.stats.elapsed_ms = std::move(h).value();
+          b.stats.errors = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+          b.stats.bytes = sqlite3_column_int64(s, 5);
+          b.stats.sent_bytes = sqlite3_column_int64(s, 6);
+          b.stats.first_start_ms = sqlite3_column_int64(s, 7);
+          b.stats.last_end_ms = sqlite3_column_int64(s, 8);
+          b.latency_sum_ms = sqlite3_column_int64(s, 9);
+          b.connect_sum_ms = sqlite3_column_int64(s, 10);
+          b.max_all_threads = sqlite3_column_int(s, 11);
+          b.max_grp_threads = sqlite3_column_int(s, 12);
+          fn(b);
+        });
+  });
+  return st.ok() ? bad : st;
+}
+
+Status ResultsStore::ForEachErrorBucket(int64_t execution_id,
+                                       const std::function<void(const ErrorBucket&)>& fn) const {
+  return impl_->WithReader([&](sqlite3* db) {
+    ErrorBucket b;
+    return impl_->Query(
+        db,
+        "SELECT second, label_id, worker_id, type, count FROM error_bucket WHERE execution_id = ? ORDER BY id",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
+        [&](sqlite3_stmt* s) {
+          b.second = sqlite3_column_int64(s, 0);
+          b.label_id = sqlite3_column_int64(s, 1) - 1;
+          b.worker_id = sqlite3_column_int(s, 2);
+          b.type = ColumnText(s, 3);
+          b.count = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+          fn(b);
+        });
+  });
+}
+
+Result<std::vector<ThresholdRecord>> ResultsStore::ThresholdResults(int64_t execution_id) const {
+  std::vector<ThresholdRecord> out;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        "SELECT t.expression, t.label, t.metric, t.op, t.target, r.observed, r.passed FROM threshold t "
+        "JOIN threshold_result r ON r.threshold_id = t.id WHERE t.execution_id = ? ORDER BY t.position",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
+        [&](sqlite3_stmt* s) {
+          out.push_back({ColumnText(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnText(s, 3),
+                         sqlite3_column_double(s, 4), sqlite3_column_double(s, 5), sqlite3_column_int(s, 6) != 0});
+        });
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<ExecutionWorkerRecord>> ResultsStore::ExecutionWorkers(int64_t execution_id) const {
+  std::vector<ExecutionWorkerRecord> out;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        "SELECT worker_id, name, host, joined_at, left_at, state, samples_received, batches_received, samples_lost, "
+        "duplicate_batches, clock_offset_us FROM execution_worker WHERE execution_id = ? ORDER BY worker_id",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
+        [&](sqlite3_stmt* s) {
+          ExecutionWorkerRecord w;
+          w.worker_id = sqlite3_column_int(s, 0);
+          w.name = ColumnText(s, 1);
+          w.host = ColumnText(s, 2);
+          w.joined_at_ms = sqlite3_column_int64(s, 3);
+          w.left_at_ms = ColumnOptional(s, 4);
+          w.state = ColumnText(s, 5);
+          w.samples_received = static_cast<uint64_t>(sqlite3_column_int64(s, 6));
+          w.batches_received = static_cast<uint64_t>(sqlite3_column_int64(s, 7));
+          w.samples_lost = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
+          w.duplicate_batches = static_cast<uint64_t>(sqlite3_column_int64(s, 9));
+          w.clock_offset_us = sqlite3_column_int64(s, 10);
+          out.push_back(std::move(w));
+        });
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<AuditRecord>> ResultsStore::AuditLog(int64_t execution_id) const {
+  std::vector<AuditRecord> out;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        std::string("SELECT at, who, what, execution_id, details FROM audit_log") +
+            (execution_id ? " WHERE execution_id = ?" : "") + " ORDER BY id",
+        [&](sqlite3_stmt* s) {
+          if (execution_id) sqlite3_bind_int64(s, 1, execution_id);
+        },
+        [&](sqlite3_stmt* s) {
+          out.push_back({sqlite3_column_int64(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnOptional(s, 3),
+                         ColumnText(s, 4)});
+        });
+  });
+  if (!st.ok()) return st;
+  return out;
 }
 
 Status ResultsStore::CheckIntegrity() const {

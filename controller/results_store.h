@@ -1,5 +1,11 @@
-// The results store: executions and their samples in one SQLite file (DESIGN §6, minimal
-// first version: execution, label, sample, schema_version).
+// The results store: projects, test definitions, executions, their samples and the rollups
+// reports read, in one SQLite file (DESIGN §6; tables listed in controller/store_schema.h).
+//
+// Projects: every handle works in one project (Options::project, default "default"):
+// ResolveRun and ListExecutions see that project's executions only. Test definitions: the
+// .jmx bytes of an execution (ExecutionInfo::plan_jmx) are kept once per project, keyed by
+// their SHA-256; a definition's name is the plan file's name, and a changed file under the
+// same name gets the next version number.
 //
 // Writes go through one writer thread that owns the write connection: Append() hands a
 // batch to a bounded in-memory queue and returns; the writer inserts with prepared
@@ -35,6 +41,7 @@
 
 #include "common/sample.h"
 #include "common/status.h"
+#include "controller/aggregate_report.h"
 
 namespace barrage {
 
@@ -44,9 +51,16 @@ std::string_view ExecutionStatusName(ExecutionStatus status);
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 
 struct ExecutionInfo {
-  std::string plan_path;
-  std::string plan_name;     // the TestPlan's name
+  std::string plan_path{};
+  std::string plan_name{};    // the TestPlan's name
   int64_t started_at_ms = 0;  // epoch ms
+  std::string project = "default";  // created on first use
+  // The .jmx bytes; "" = no definition (e.g. a JTL imported without its plan). The store
+  // extracts thread groups, samplers, assertions and data files from a new definition.
+  std::string plan_jmx{};
+  std::string properties_json = "{}";             // -J/-q properties as a JSON object
+  std::string infra_json = R"({"mode":"local"})";  // or {"mode":"cluster","workers":N,...}
+  std::string triggered_by{};  // "" = the OS user running this process (CurrentOsUser())
 };
 
 struct ExecutionRecord {
@@ -56,7 +70,84 @@ struct ExecutionRecord {
   int64_t started_at_ms = 0;
   std::optional<int64_t> ended_at_ms;
   ExecutionStatus status = ExecutionStatus::kRunning;
+  std::string project;
+  std::optional<int64_t> definition_id;  // none without plan bytes
+  int64_t definition_version = 0;        // 0 without a definition
+  std::string plan_sha256;               // lowercase hex; "" without a definition
+  uint64_t samples = 0;                  // committed samples
+  std::string verdict;                   // "passed"/"failed" by thresholds, "" when none
+  std::string properties_json;
+  std::string infra_json;
+  std::string triggered_by;
 };
+
+// Per (second, label, worker) rollups written by the writer thread during ingest, in the
+// same transaction as the samples (a crash never leaves buckets without their samples or
+// the reverse). Rows are PARTIAL and ADDITIVE: several rows may exist for one key (late
+// samples); readers merge them. second = timestamp_ms / 1000 (sample start, floor),
+// label_id indexes Labels(execution) (0..n-1 in first-stored order).
+struct MetricBucket {
+  int64_t second = 0;
+  int64_t label_id = 0;
+  int32_t worker_id = 0;
+  AggregateStats stats;          // exact elapsed-ms histogram, errors, bytes, sent_bytes,
+                                 // first_start_ms, last_end_ms
+  int64_t latency_sum_ms = 0;    // of latency_us / 1000 per sample (as the JTL)
+  int64_t connect_sum_ms = 0;    // of connect_us / 1000 per sample
+  int32_t max_all_threads = 0;   // largest allThreads seen in that second from that worker
+  int32_t max_grp_threads = 0;
+};
+
+// Failed samples counted by type per (second, label, worker), additive like the buckets.
+// type = failure_message when not empty, else response_code + "/" + response_message.
+struct ErrorBucket {
+  int64_t second = 0;
+  int64_t label_id = 0;
+  int32_t worker_id = 0;
+  std::string type;
+  uint64_t count = 0;
+};
+
+// The error type of a failed sample as ErrorBucket::type defines it.
+std::string ErrorType(const Sample& s);
+
+// One evaluated threshold (tables threshold + threshold_result).
+struct ThresholdRecord {
+  std::string expression;   // as the user wrote it, e.g. "login: p(99)<800"
+  std::string label;        // "" = all samples (TOTAL)
+  std::string metric;       // p(95), avg, min, max, med, error_rate, throughput
+  std::string op;           // <, <=, >, >=, ==, !=
+  double target = 0;
+  double observed = 0;
+  bool passed = false;
+};
+
+// One worker of a cluster execution (table execution_worker).
+struct ExecutionWorkerRecord {
+  int32_t worker_id = 0;
+  std::string name;
+  std::string host;
+  int64_t joined_at_ms = 0;
+  std::optional<int64_t> left_at_ms;
+  std::string state;              // "finished", "lost", "rejected"
+  uint64_t samples_received = 0;
+  uint64_t batches_received = 0;
+  uint64_t samples_lost = 0;      // samples the worker reported it could not deliver
+  uint64_t duplicate_batches = 0; // resent batches the controller had already stored
+  int64_t clock_offset_us = 0;    // worker clock minus controller clock
+};
+
+// One audit_log row.
+struct AuditRecord {
+  int64_t at_ms = 0;
+  std::string who;
+  std::string what;       // started|stopped|evaluated|imported|deleted|exported
+  std::optional<int64_t> execution_id;
+  std::string details;
+};
+
+// The name of the OS user running this process (getpwuid(geteuid())), else the uid.
+std::string CurrentOsUser();
 
 class ResultsStore {
  public:
@@ -64,13 +155,16 @@ class ResultsStore {
     size_t max_queued_samples = 1 << 20;  // Append() blocks beyond this
     size_t commit_every_samples = 50'000;
     std::chrono::milliseconds commit_interval{200};
+    std::string project = "default";  // the project reads are scoped to
+    bool must_exist = false;  // fail instead of creating a missing file (read-only commands)
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
-  // Opens or creates the database at `path`, creating or checking the schema. Fails for a
-  // file that is not a SQLite database or was written by a newer schema.
+  // Opens or creates the database at `path`, creating the schema or migrating an older one
+  // in place (one transaction). Fails for a file that is not a SQLite database or was
+  // written by a newer schema.
   static Result<ResultsStore> Open(const std::string& path, Options options);
   static Result<ResultsStore> Open(const std::string& path) { return Open(path, Options{}); }
 
@@ -78,20 +172,24 @@ class ResultsStore {
   ResultsStore& operator=(ResultsStore&&) noexcept;
   ~ResultsStore();  // Close(); an error at that point is lost, so call Close() to see it
 
-  // Records a new execution with status `running`; later Append() calls belong to it.
+  // Records a new execution with status `running` in info.project (and its test
+  // definition), plus an audit_log 'started' entry; later Append() calls belong to it.
   // Fails while another execution of this store is still running.
   Result<int64_t> BeginExecution(const ExecutionInfo& info);
 
   // Queues samples of the running execution for writing. Blocks only while the queue is
-  // full. Fails when no execution is running or the writer has failed.
+  // full. Fails when no execution is running or the writer has failed. worker_id 0 = a
+  // local run; Append(samples) == Append(samples, 0).
   Status Append(std::vector<Sample>&& samples);
+  Status Append(std::vector<Sample>&& samples, int32_t worker_id);
 
   // Returns once everything appended before the call is committed.
   Status Flush();
 
   // Writes everything appended so far, then sets the running execution's status and end
-  // time. If any sample could not be stored, the execution is recorded as `errored`
-  // whatever `status` says, and the writer's error is returned.
+  // time, with an audit_log 'stopped' entry. If any sample could not be stored, the
+  // execution is recorded as `errored` whatever `status` says, and the writer's error is
+  // returned.
   Status Finish(ExecutionStatus status, int64_t ended_at_ms);
 
   // Drains the queue and stops the writer. An execution still running (no Finish) is
@@ -99,17 +197,47 @@ class ResultsStore {
   Status Close();
 
   // Marks executions left `running` by a controller that died as `aborted` (ended_at stays
-  // empty); returns how many. Call at start-up, before BeginExecution.
+  // empty), each with an audit_log 'stopped' entry {"status":"aborted",...}. An execution
+  // whose controller process (pid and start time, on this host) is still alive is left
+  // alone; one started on another host too. Open() already does this, so any `barrage`
+  // command that opens the store cleans up; this call checks again and returns how many
+  // were marked, counting on its first call those Open() marked (for the command's
+  // "marked N interrupted run(s)" message).
   Result<int> MarkInterruptedExecutions();
+
+  // Updates the status of a finished execution (e.g. report re-evaluating thresholds).
+  Status SetExecutionStatus(int64_t execution_id, ExecutionStatus status);
+
+  // Replaces the execution's threshold results and writes an audit_log 'evaluated' entry.
+  Status RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results);
+
+  // Inserts or replaces the worker's row of the execution.
+  Status UpsertExecutionWorker(int64_t execution_id, const ExecutionWorkerRecord& w);
+
+  // Appends to audit_log: now, CurrentOsUser(), what, the run (0 = none), details.
+  Status Audit(std::string_view what, int64_t execution_id, std::string_view details);
 
   // --- reads (committed data) ---
   Result<ExecutionRecord> GetExecution(int64_t id) const;
+  // The executions of the store's project, in id order.
   Result<std::vector<ExecutionRecord>> ListExecutions() const;
+  // "last" (newest execution), "last-passed" (newest with status passed) or a numeric id,
+  // within the store's project. NotFound / InvalidArgument naming the ref otherwise.
+  Result<int64_t> ResolveRun(std::string_view ref) const;
   Result<int64_t> CountSamples(int64_t execution_id) const;
   // Calls fn for every sample of the execution in the order they were appended.
   Status ForEachSample(int64_t execution_id, const std::function<void(const Sample&)>& fn) const;
   // The execution's labels in the order they were first stored.
   Result<std::vector<std::string>> Labels(int64_t execution_id) const;
+  // Calls fn for every metric_bucket / error_bucket row of the execution (unmerged rows).
+  Status ForEachBucket(int64_t execution_id, const std::function<void(const MetricBucket&)>& fn) const;
+  Status ForEachErrorBucket(int64_t execution_id, const std::function<void(const ErrorBucket&)>& fn) const;
+  // The thresholds last recorded for the execution, in recorded order.
+  Result<std::vector<ThresholdRecord>> ThresholdResults(int64_t execution_id) const;
+  // The execution's workers by worker_id.
+  Result<std::vector<ExecutionWorkerRecord>> ExecutionWorkers(int64_t execution_id) const;
+  // audit_log rows of the execution (0 = all rows), oldest first.
+  Result<std::vector<AuditRecord>> AuditLog(int64_t execution_id) const;
   // SQLite's integrity_check; Ok when it reports "ok".
   Status CheckIntegrity() const;
 

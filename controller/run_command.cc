@@ -7,6 +7,7 @@
 #include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -17,9 +18,12 @@
 #include "common/plan_compiler.h"
 #include "controller/aggregate_report.h"
 #include "controller/cli.h"
+#include "controller/execution_info.h"
+#include "controller/cluster_run.h"
 #include "controller/jtl_writer.h"
 #include "controller/results_store.h"
 #include "controller/summariser.h"
+#include "controller/thresholds.h"
 #include "worker/engine.h"
 #include "worker/event_loop.h"
 
@@ -52,9 +56,25 @@ class RunSink : public SampleSink {
     batch.clear();
   }
 
+  // --abort-on-fail: `on_trip` runs (on the collector thread) when a threshold fails on
+  // the data so far.
+  void WatchThresholds(std::vector<Threshold> thresholds, std::function<void()> on_trip) {
+    watch_.emplace(std::move(thresholds), interval_s_ * 1000);
+    on_trip_ = std::move(on_trip);
+  }
+  const std::vector<ThresholdResult>* tripped() const { return watch_ ? &watch_->tripped_results() : nullptr; }
+
   void OnTick(int active, int started, int finished) override {
     threads_ = {active, started, finished};
     int64_t now = WallMillis();
+    if (watch_) {
+      std::vector<ThresholdResult> failed = watch_->Check(report_, now);
+      for (const ThresholdResult& r : failed) std::cerr << "barrage: " << DescribeThresholdResult(r) << "\n";
+      if (!failed.empty()) {
+        std::cerr << "barrage: stopping gracefully (--abort-on-fail)\n";
+        on_trip_();
+      }
+    }
     if (quiet_ || !summariser_->ReportDue(now)) return;
     for (const std::string& line : summariser_->EndInterval(now, threads_)) std::cout << line << "\n";
     std::cout.flush();
@@ -81,6 +101,8 @@ class RunSink : public SampleSink {
   JtlWriter* jtl_ = nullptr;
   ResultsStore* store_ = nullptr;
   std::optional<Summariser> summariser_;
+  std::optional<ThresholdWatch> watch_;
+  std::function<void()> on_trip_;
   AggregateReport report_;
   ThreadCounts threads_;
   bool quiet_;
@@ -118,6 +140,17 @@ int RunPlan(const RunOptions& options) {
     sigset_t* set;
     ~Unblock() { pthread_sigmask(SIG_UNBLOCK, set, nullptr); }
   } unblock{&signals};
+
+  // Thresholds are checked before anything else: a bad expression is a usage error.
+  Result<std::vector<Threshold>> thresholds = CollectThresholds(options.thresholds, options.thresholds_file);
+  if (!thresholds.ok()) {
+    std::cerr << "barrage: " << thresholds.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (options.abort_on_fail && thresholds->empty()) {
+    std::cerr << "barrage: --abort-on-fail needs --threshold or --thresholds\n";
+    return kExitUsage;
+  }
 
   Result<HashTree> tree = ParseJmxFile(options.plan_path);
   if (!tree.ok()) {
@@ -158,6 +191,8 @@ int RunPlan(const RunOptions& options) {
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
 
+  if (options.cluster.enabled()) return RunClusterPlan(options, plan, run, signals);
+
   // The plan's data files are checked before anything is recorded: a plan error leaves
   // no execution behind and no JTL.
   RunSink sink(options.summary_interval_s, options.quiet);
@@ -170,6 +205,7 @@ int RunPlan(const RunOptions& options) {
     std::cerr << "barrage: " << options.plan_path << ": " << prepared.message() << "\n";
     return kExitUsage;
   }
+  if (options.abort_on_fail) sink.WatchThresholds(*thresholds, [&engine] { engine.Stop(false); });
 
   std::optional<JtlWriter> jtl;
   if (!options.jtl_path.empty()) {
@@ -180,7 +216,7 @@ int RunPlan(const RunOptions& options) {
     }
     jtl.emplace(std::move(w).value());
   }
-  Result<ResultsStore> store_r = ResultsStore::Open(options.db_path);
+  Result<ResultsStore> store_r = ResultsStore::Open(options.db_path, {.project = options.project});
   if (!store_r.ok()) {
     std::cerr << "barrage: " << store_r.status().message() << "\n";
     return kExitRuntimeFailure;
@@ -190,7 +226,13 @@ int RunPlan(const RunOptions& options) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
   int64_t start_ms = WallMillis();
-  Result<int64_t> execution = store.BeginExecution({options.plan_path, plan.root->name, start_ms});
+  Result<ExecutionInfo> info = MakeExecutionInfo(options.plan_path, plan.root->name, start_ms, options.project,
+                                                 run.properties.Snapshot(), R"({"mode":"local"})");
+  if (!info.ok()) {
+    std::cerr << "barrage: " << info.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  Result<int64_t> execution = store.BeginExecution(*info);
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
     return kExitRuntimeFailure;
@@ -242,7 +284,14 @@ int RunPlan(const RunOptions& options) {
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   }
+  // Thresholds on all samples (in local mode the sink's report holds every one).
+  const std::vector<ThresholdResult> verdicts = FinalThresholdResults(*thresholds, sink.report(), sink.tripped());
+  if (AnyFailed(verdicts) && status == ExecutionStatus::kPassed) status = ExecutionStatus::kFailed;
   if (Status s = store.Finish(status, end_ms); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    exit_code = kExitRuntimeFailure;
+  }
+  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) {
     std::cerr << "barrage: " << s.message() << "\n";
     exit_code = kExitRuntimeFailure;
   }
@@ -250,7 +299,9 @@ int RunPlan(const RunOptions& options) {
     std::cerr << "barrage: " << s.message() << "\n";
     exit_code = kExitRuntimeFailure;
   }
-  std::cout << "\n" << AggregateReportText(sink.report().Rows());
+  std::cout << "\n" << AggregateReportText(sink.report().Rows()) << std::flush;
+  PrintThresholdResults(verdicts);
+  if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;
   std::cout << "barrage: run " << *execution << " " << ExecutionStatusName(status) << ": "
             << counters.samples << " samples, " << counters.errors << " errors"
             << (options.jtl_path.empty() ? "" : ", JTL " + options.jtl_path) << ", store "

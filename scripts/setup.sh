@@ -9,8 +9,9 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git python3
   libtinyxml2-dev flatbuffers-compiler flatbuffers-compiler-dev libflatbuffers-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev libpcre2-dev
-  libzmq3-dev cppzmq-dev libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev
+  libzmq3-dev cppzmq-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
+  chromium
   clang-14 libclang-rt-14-dev
 )
 

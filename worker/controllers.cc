@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <limits>
 #include <random>
 
 #include "common/functions.h"
@@ -298,40 +299,70 @@ class ForeachRt : public ControllerRt {
 };
 
 // ---------------------------------------------------------------------------------------
-// ThroughputController (per thread; the shared variant counts per virtual user too, which
-// is exact for one user and documented as a limitation otherwise).
+// ThroughputController: per user (its own counts), or shared by every user of the run
+// (SharedThroughputCounters), as JMeter's ThroughputController.iterationStart().
+
+// JMeter's decide(): the limit is an int (total) or a float (percent).
+bool DecideThroughput(ThroughputController::Style style, int64_t executions, int64_t iteration, double limit) {
+  if (style == ThroughputController::Style::kTotalExecutions) return static_cast<double>(executions) < limit;
+  return (100.0 * static_cast<double>(executions) + 50.0) / static_cast<double>(iteration + 1) < limit;
+}
+
+}  // namespace
+
+bool SharedThroughputCounters::StartIteration(const ThroughputController* controller, double limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Counts& c = counts_[controller];
+  ++c.iteration;
+  bool run = DecideThroughput(controller->style, c.executions, c.iteration, limit);
+  if (run) ++c.executions;
+  return run;
+}
+
+namespace {
 
 class ThroughputRt : public ControllerRt {
  public:
-  explicit ThroughputRt(const ThroughputController& n) : ControllerRt(n), tp_(n) {}
+  ThroughputRt(const ThroughputController& n, SharedThroughputCounters* shared)
+      : ControllerRt(n), tp_(n), shared_(n.per_thread ? nullptr : shared) {}
   bool listens_to_parent_iterations() const override { return true; }
   void OnParentIterationStart(VuServices& vu) override {
-    ++iterations_;
-    run_this_time_ = CanExecute(vu);
+    double limit = Limit(vu);
+    if (shared_) {
+      run_this_time_ = shared_->StartIteration(&tp_, limit);
+      return;
+    }
+    ++iteration_;
+    run_this_time_ = DecideThroughput(tp_.style, executions_, iteration_, limit);
     if (run_this_time_) ++executions_;
   }
   const Sampler* Next(VuServices& vu) override {
     if (!run_this_time_) return nullptr;
     return NextGeneric(vu);
   }
-  bool IsDone() const override {
-    if (items_.empty()) return true;
-    return false;
-  }
+  // JMeter's isDone() also ends a "total executions" controller whose count is reached
+  // while its pass is over (current >= size); its parent only asks after a pass was
+  // re-initialised (current 0), so that case never decides anything and is left out.
+  bool IsDone() const override { return items_.empty(); }
 
  private:
-  bool CanExecute(VuServices& vu) {
+  // getMaxThroughputAsInt() (1 when not an integer) or getPercentThroughputAsFloat() (100
+  // when not a number), evaluated for this user.
+  double Limit(VuServices& vu) {
     ThreadContext& ctx = vu.context();
     if (tp_.style == ThroughputController::Style::kTotalExecutions) {
-      return executions_ < ParseInt64(Evaluate(tp_.max_throughput, ctx)).value_or(1);
+      auto max = ParseInt64(Evaluate(tp_.max_throughput, ctx));
+      bool is_int = max && *max >= std::numeric_limits<int32_t>::min() && *max <= std::numeric_limits<int32_t>::max();
+      return static_cast<double>(is_int ? *max : 1);
     }
-    double percent = ParseDouble(Evaluate(tp_.percent_throughput, ctx)).value_or(100.0);
-    return (100.0 * static_cast<double>(executions_) + 50.0) / static_cast<double>(iterations_) < percent;
+    auto percent = ParseDouble(Evaluate(tp_.percent_throughput, ctx));
+    return static_cast<double>(static_cast<float>(percent.value_or(100.0)));
   }
 
   const ThroughputController& tp_;
+  SharedThroughputCounters* shared_;  // nullptr: per user
   int64_t executions_ = 0;
-  int64_t iterations_ = 0;
+  int64_t iteration_ = -1;
   bool run_this_time_ = false;
 };
 
@@ -538,7 +569,7 @@ void TransactionRt::TriggerEndOfLoop(VuServices& vu) {
 
 namespace {
 
-std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user) {
+std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user, SharedThroughputCounters* shared) {
   switch (n.kind) {
     case ElementKind::kLoopController: {
       const LoopController& l = n.As<LoopController>();
@@ -551,7 +582,7 @@ std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user) {
     case ElementKind::kOnceOnlyController: return std::make_unique<OnceOnlyRt>(n, !same_user);
     case ElementKind::kForeachController: return std::make_unique<ForeachRt>(n.As<ForeachController>());
     case ElementKind::kThroughputController:
-      return std::make_unique<ThroughputRt>(n.As<ThroughputController>());
+      return std::make_unique<ThroughputRt>(n.As<ThroughputController>(), shared);
     case ElementKind::kRandomController: return std::make_unique<InterleaveRt>(n, true, true);
     case ElementKind::kInterleaveController:
       return std::make_unique<InterleaveRt>(n, false, n.As<InterleaveController>().style != 0);
@@ -560,16 +591,16 @@ std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user) {
   }
 }
 
-void AddChildren(const Node& node, ControllerRt* rt, bool same_user,
+void AddChildren(const Node& node, ControllerRt* rt, bool same_user, SharedThroughputCounters* shared,
                  std::vector<std::unique_ptr<ControllerRt>>* out) {
   for (const auto& child : node.children) {
     if (child->category() == Category::kSampler) {
       rt->items().push_back({static_cast<const Sampler*>(child.get()), nullptr});
       continue;
     }
-    std::unique_ptr<ControllerRt> c = MakeController(*child, same_user);
+    std::unique_ptr<ControllerRt> c = MakeController(*child, same_user, shared);
     c->set_parent(rt);
-    AddChildren(*child, c.get(), same_user, out);
+    AddChildren(*child, c.get(), same_user, shared, out);
     rt->items().push_back({nullptr, c.get()});
     out->push_back(std::move(c));
   }
@@ -577,11 +608,12 @@ void AddChildren(const Node& node, ControllerRt* rt, bool same_user,
 
 }  // namespace
 
-LoopRt* BuildControllerTree(const ThreadGroup& group, std::vector<std::unique_ptr<ControllerRt>>* out) {
+LoopRt* BuildControllerTree(const ThreadGroup& group, SharedThroughputCounters* shared,
+                            std::vector<std::unique_ptr<ControllerRt>>* out) {
   auto main = std::make_unique<LoopRt>(group, group.loops, /*continue_forever=*/false);
   LoopRt* root = main.get();
   out->push_back(std::move(main));
-  AddChildren(group, root, group.same_user_on_next_iteration, out);
+  AddChildren(group, root, group.same_user_on_next_iteration, shared, out);
   return root;
 }
 

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "common/functions.h"
@@ -118,9 +120,33 @@ class LoopRt : public ControllerRt {
   bool break_loop_ = false;
 };
 
+// The counters of Throughput Controllers with "Per User" off. JMeter 2.13 clones a
+// controller per thread but shares one execution count and one iteration count per
+// controller element between all the threads that run it, for the whole test (reset by
+// testStarted), and updates them under a lock. One per run; thread-safe (event loops call
+// it concurrently).
+class SharedThroughputCounters {
+ public:
+  // One iteration of `controller` starts: counts it and decides, atomically with that
+  // count, whether the controller runs this time (JMeter's iterationStart + decide): by
+  // total, while executions < `limit`; by percent, while (100 * executions + 50) /
+  // (iteration + 1) < `limit` (iteration 0-based). A run counts one execution.
+  bool StartIteration(const ThroughputController* controller, double limit);
+
+ private:
+  struct Counts {
+    int64_t executions = 0;
+    int64_t iteration = -1;
+  };
+  std::mutex mu_;
+  std::unordered_map<const ThroughputController*, Counts> counts_;  // guarded by mu_
+};
+
 // Builds a virtual user's controller tree for one thread group. `out` owns every
-// controller; the returned root is the thread group's main loop.
-LoopRt* BuildControllerTree(const ThreadGroup& group, std::vector<std::unique_ptr<ControllerRt>>* out);
+// controller; the returned root is the thread group's main loop. `shared` (run-wide, not
+// owned, outlives the tree) holds the counters of shared Throughput Controllers.
+LoopRt* BuildControllerTree(const ThreadGroup& group, SharedThroughputCounters* shared,
+                            std::vector<std::unique_ptr<ControllerRt>>* out);
 
 // Transaction Controller at run time (both modes). The virtual user reports every sample
 // recorded inside it through OnChildSample.

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "common/wire.h"
 #include "worker/engine_internal.h"
 #include "worker/virtual_user.h"
 
@@ -140,6 +141,9 @@ Status Engine::Prepare() {
                                      "' is not a whole number >= 0");
     }
     g->num_threads = static_cast<int>(n);
+    if (s.options.share_count > 0) {
+      g->num_threads = ThreadShare(g->num_threads, s.options.share_index, s.options.share_count);
+    }
     g->ramp_ms = std::max<int64_t>(0, EvalInt(tg->ramp_time, boot, 0)) * 1000;
     if (tg->scheduler) {
       g->delay_ms = std::max<int64_t>(0, EvalInt(tg->delay, boot, 0)) * 1000;

@@ -39,6 +39,10 @@ struct EngineOptions {
   int event_loops = 0;            // 0: one per core
   int64_t max_duration_ms = 0;    // 0: none; else stop gracefully after this long
   int64_t flush_interval_ms = 100;
+  // Cluster `--share total`: this engine runs its share (ThreadShare in common/wire.h) of
+  // every thread group's threads as worker `share_index` of `share_count`; 0: all threads.
+  uint32_t share_index = 0;
+  uint32_t share_count = 0;
 };
 
 struct EngineCounters {

@@ -14,6 +14,7 @@
 #include "common/plan.h"
 #include "common/sample.h"
 #include "worker/config_elements.h"
+#include "worker/controllers.h"
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
 #include "worker/timers.h"
@@ -39,6 +40,7 @@ struct RunState {
   std::unique_ptr<CsvRegistry> csv;            // CSV Data Sets
   std::unique_ptr<CounterRegistry> counters;   // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;
+  SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 

@@ -1,6 +1,7 @@
 #include "worker/event_loop.h"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,8 +33,11 @@ int64_t WallMicros() {
 }
 
 namespace {
-// Marks the wake eventfd in epoll events (socket fds are stored as themselves).
+// epoll_event.data: the wake eventfd is kWakeTag, a curl socket is kCurlTag | fd, and a
+// socket added with AddSocket is its SocketHandler* (user-space pointers never have bit 62
+// set on the platforms we build for).
 constexpr uint64_t kWakeTag = ~uint64_t{0};
+constexpr uint64_t kCurlTag = uint64_t{1} << 62;
 }  // namespace
 
 EventLoop::EventLoop() {
@@ -55,6 +59,7 @@ EventLoop::EventLoop() {
   // transfers end it closes idle keep-alive connections that users will need again (seen as
   // reconnect storms with 10,000 paced users). Keep every idle connection.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1000000L);
+  read_buffer_.resize(64 * 1024);
 }
 
 EventLoop::~EventLoop() {
@@ -63,20 +68,81 @@ EventLoop::~EventLoop() {
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
+EventLoop::CurlSocket& EventLoop::CurlSlot(curl_socket_t s) {
+  size_t i = static_cast<size_t>(s);
+  if (i >= curl_sockets_.size()) curl_sockets_.resize(std::max<size_t>(i + 1, curl_sockets_.size() * 2));
+  return curl_sockets_[i];
+}
+
+curl_socket_t EventLoop::OnCurlOpenSocket(void* loop, curlsocktype, curl_sockaddr* a) {
+  curl_socket_t s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (s >= 0) {
+    CurlSocket& slot = static_cast<EventLoop*>(loop)->CurlSlot(s);
+    slot = CurlSocket{};
+    slot.tracked = true;
+  }
+  return s < 0 ? CURL_SOCKET_BAD : s;
+}
+
+int EventLoop::OnCurlCloseSocket(void* loop, curl_socket_t s) {
+  auto* self = static_cast<EventLoop*>(loop);
+  if (static_cast<size_t>(s) < self->curl_sockets_.size()) self->curl_sockets_[static_cast<size_t>(s)] = CurlSocket{};
+  return close(s);  // also removes it from epoll
+}
+
 int EventLoop::OnCurlSocket(CURL*, curl_socket_t s, int what, void* userp, void*) {
   auto* self = static_cast<EventLoop*>(userp);
+  CurlSocket& slot = self->CurlSlot(s);
   if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    slot.wanted = false;
+    // A connection going idle stays registered (its events are ignored until curl wants
+    // it again); only sockets whose close the loop would not see are removed.
+    if (!slot.tracked && slot.registered != 0) {
+      epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+      slot.registered = 0;
+    }
     return 0;
   }
+  uint32_t want = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  slot.wanted = true;
+  if (slot.registered == want) return 0;
   epoll_event ev{};
-  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-  ev.data.u64 = static_cast<uint64_t>(s);
-  if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev);
+  ev.events = want;
+  ev.data.u64 = kCurlTag | static_cast<uint64_t>(s);
+  int op = slot.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(self->epoll_fd_, op, s, &ev) != 0) {
+    // The table was out of date (a socket closed behind the loop's back): try the other op.
+    epoll_ctl(self->epoll_fd_, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev);
   }
+  slot.registered = want;
   return 0;
 }
+
+void EventLoop::OnCurlSocketEvent(curl_socket_t s, uint32_t events) {
+  CurlSocket& slot = CurlSlot(s);
+  if (!slot.wanted) {
+    // An idle connection became readable (the server closed it) or writable: stop
+    // listening; curl finds the connection dead when it next checks it.
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    slot.registered = 0;
+    return;
+  }
+  int flags = 0;
+  if (events & EPOLLIN) flags |= CURL_CSELECT_IN;
+  if (events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+  if (events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+  int still_running = 0;
+  curl_multi_socket_action(multi_, s, flags, &still_running);
+}
+
+bool EventLoop::AddSocket(int fd, uint32_t events, SocketHandler* handler) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = handler;
+  return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+void EventLoop::RemoveSocket(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 int EventLoop::OnCurlTimer(CURLM*, long timeout_ms, void* userp) {
   auto* self = static_cast<EventLoop*>(userp);
@@ -159,12 +225,12 @@ void EventLoop::Run(const std::function<bool()>& should_exit,
         (void)r;
         continue;
       }
-      int flags = 0;
-      if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
-      if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
-      if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi_, static_cast<curl_socket_t>(events[i].data.u64), flags,
-                               &still_running);
+      uint64_t tag = events[i].data.u64;
+      if (tag & kCurlTag) {
+        OnCurlSocketEvent(static_cast<curl_socket_t>(tag & ~kCurlTag), events[i].events);
+      } else {
+        static_cast<SocketHandler*>(events[i].data.ptr)->OnSocketEvent(events[i].events);
+      }
     }
     now = MonotonicMicros();
     if (curl_deadline_us_ >= 0 && curl_deadline_us_ <= now) {

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -28,6 +29,14 @@ class TransferHandler {
  public:
   virtual ~TransferHandler() = default;
   virtual void OnTransferDone(CURL* easy, CURLcode result) = 0;
+};
+
+// Receives readiness events of a socket registered with EventLoop::AddSocket.
+class SocketHandler {
+ public:
+  virtual ~SocketHandler() = default;
+  // `events`: the EPOLL* bits epoll reported.
+  virtual void OnSocketEvent(uint32_t events) = 0;
 };
 
 // Receives timer expirations.
@@ -54,6 +63,24 @@ class EventLoop {
   // Timers cannot be cancelled: handlers ignore stale tokens.
   void AddTimer(int64_t at_us, TimerHandler* handler, uint64_t token);
 
+  // Registers `fd` (non-blocking, owned by the caller) for `events` (EPOLL* bits, e.g.
+  // EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) until it is closed or RemoveSocket is called.
+  // Returns false (errno set) when epoll refuses it.
+  bool AddSocket(int fd, uint32_t events, SocketHandler* handler);
+  void RemoveSocket(int fd);
+
+  // Receive buffer shared by everything on this loop (a response parser consumes what it
+  // reads before the next read, so no per-connection buffer is needed).
+  char* read_buffer() { return read_buffer_.data(); }
+  size_t read_buffer_size() const { return read_buffer_.size(); }
+
+  // curl's connection sockets are opened and closed through these (CURLOPT_OPENSOCKETFUNCTION
+  // and CURLOPT_CLOSESOCKETFUNCTION with the loop as data): the loop keeps such a socket
+  // registered in epoll while its connection idles between transfers, so it must see the
+  // close. Sockets curl opens otherwise are registered and removed as curl asks.
+  static curl_socket_t OnCurlOpenSocket(void* loop, curlsocktype purpose, curl_sockaddr* address);
+  static int OnCurlCloseSocket(void* loop, curl_socket_t s);
+
   // Runs until `stop` is set and no work is pending, or until Quit(). `idle` is called
   // after each batch of events (used to flush per-loop buffers).
   void Run(const std::function<bool()>& should_exit, const std::function<void()>& after_events);
@@ -76,6 +103,7 @@ class EventLoop {
   static int OnCurlTimer(CURLM* multi, long timeout_ms, void* userp);
   void CheckCompleted();
   void RunDueTimers(int64_t now_us);
+  void OnCurlSocketEvent(curl_socket_t s, uint32_t events);
 
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
@@ -84,6 +112,17 @@ class EventLoop {
   std::vector<Timer> timers_;      // min-heap on (at_us, seq)
   uint64_t timer_seq_ = 0;
   size_t running_ = 0;
+  // Per curl socket (indexed by fd): the epoll events it is registered with (0: not in
+  // epoll) and whether curl currently wants events for it. Idle keep-alive sockets stay
+  // registered, so reusing them costs no epoll_ctl.
+  struct CurlSocket {
+    uint32_t registered = 0;
+    bool wanted = false;
+    bool tracked = false;  // opened and closed through the callbacks above
+  };
+  CurlSocket& CurlSlot(curl_socket_t s);
+  std::vector<CurlSocket> curl_sockets_;
+  std::vector<char> read_buffer_;
 };
 
 }  // namespace barrage

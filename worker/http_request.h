@@ -1,13 +1,31 @@
-// Builds the HTTP request an HTTP sampler sends, the way JMeter's HTTPSamplerBase does:
-// HTTP Request Defaults (ConfigTestElement) in scope fill fields the sampler leaves empty
-// (innermost first) and add their parameters; Header Managers merge with inner ones
-// winning per header name; `${...}` values are evaluated for the virtual user.
+// Builds the HTTP request an HTTP sampler sends, the way JMeter 2.13's HTTPSamplerBase and
+// HTTPHC4Impl do: HTTP Request Defaults (ConfigTestElement) in scope fill fields the sampler
+// leaves empty (innermost first) and add their parameters; Header Managers merge with inner
+// ones winning per header name; `${...}` values are evaluated for the virtual user.
+//
+// Parameters and the request charset (HTTPSampler.contentEncoding, "" = none):
+// - GET and DELETE: parameters go to the query; "encoded" values are URL-encoded in the
+//   charset (UTF-8 when none), names always in UTF-8. HEAD, OPTIONS and TRACE send none.
+// - POST, named parameters: application/x-www-form-urlencoded body; names and values not
+//   marked "encoded" are URL-decoded first (java.net.URLDecoder), then all are encoded in the
+//   charset (UTF-8 when none). Content-Type "application/x-www-form-urlencoded", no charset.
+// - POST with a raw body (or no named parameter): the values concatenated ("encoded" ones
+//   URL-encoded in the charset, else UTF-8), the text sent in the charset, ISO-8859-1 when
+//   none (HttpClient's StringEntity default); same Content-Type.
+// - PUT, PATCH, DELETE with a raw body (or no named parameter): the same in the charset
+//   (ISO-8859-1 when none), Content-Type "text/plain; charset=<Java name>". With named
+//   parameters they send an empty body and no Content-Type (and PUT/PATCH no parameters).
+// Characters the charset cannot represent become '?', as in Java. An unknown charset fails
+// the sample as JMeter does (java.io.UnsupportedEncodingException or
+// java.nio.charset.UnsupportedCharsetException), except in a query, where the value of an
+// encoded parameter is left out.
 //
 // Pure function of the sampler and the virtual user's variables; thread-compatible.
 #ifndef BARRAGE_WORKER_HTTP_REQUEST_H_
 #define BARRAGE_WORKER_HTTP_REQUEST_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,9 +63,31 @@ struct HttpRequest {
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is
 // the Java exception text JMeter would report.
 Result<HttpRequest> BuildHttpRequest(const HttpSampler& sampler, ThreadContext& ctx);
+// The same; when the request fails after its URL was formed (a body in an unknown charset,
+// a bad escape), `failed_url` (may be null) receives that URL, which JMeter records.
+Result<HttpRequest> BuildHttpRequest(const HttpSampler& sampler, ThreadContext& ctx, std::string* failed_url);
 
 // java.net.URLEncoder.encode(s, "UTF-8"): unreserved [A-Za-z0-9.*_-], space as '+'.
+// Encodes the bytes of `s` as they are (UTF-8 text, or text already in another charset).
 std::string UrlEncode(std::string_view s);
+
+// Java's String.getBytes(charset) for UTF-8 `text` (iconv): characters the charset cannot
+// represent become '?'. nullopt when the charset is unknown. Thread-safe.
+std::optional<std::string> EncodeText(std::string_view text, std::string_view charset);
+
+// new String(bytes, charset) as UTF-8: malformed input becomes U+FFFD. nullopt when the
+// charset is unknown. Thread-safe.
+std::optional<std::string> DecodeText(std::string_view bytes, std::string_view charset);
+
+// Java's canonical name of a charset (Charset.name()): "utf8" -> "UTF-8", "latin1" ->
+// "ISO-8859-1", ...; other names as given.
+std::string JavaCharsetName(std::string_view charset);
+
+// java.net.URLDecoder.decode(s, charset), UTF-8 in and out: '+' is a space, runs of %XX are
+// bytes in `charset`. Errors (InvalidArgument, "exception|message" as JMeter reports them):
+// java.lang.IllegalArgumentException for a bad escape, java.io.UnsupportedEncodingException
+// for an unknown charset.
+Result<std::string> JavaUrlDecode(std::string_view s, std::string_view charset);
 
 // Percent-encodes characters a URL may not contain raw (space, controls, non-ASCII, and
 // " < > \ ^ ` { | }), as JMeter's ConversionUtils.sanitizeUrl does for HttpClient.

@@ -2,12 +2,40 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
 namespace barrage {
 
-HttpTransfer::HttpTransfer() {
+namespace {
+
+bool FastPathByDefault() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("BARRAGE_HTTP_CLIENT");
+    return !(v && std::strcmp(v, "curl") == 0);
+  }();
+  return enabled;
+}
+
+// "host:port" of an absolute URL, the port defaulted from the scheme (for exception messages).
+std::string HostPort(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return {};
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string host_port = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (host_port.find(':') == std::string::npos || (host_port[0] == '[' && host_port.back() == ']')) {
+    host_port += url.compare(0, 5, "https") == 0 ? ":443" : ":80";
+  }
+  return host_port;
+}
+
+}  // namespace
+
+HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
   easy_ = curl_easy_init();
   if (!easy_) throw std::runtime_error("curl_easy_init failed");
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
@@ -19,7 +47,6 @@ HttpTransfer::HttpTransfer() {
   // JMeter does not verify certificates.
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L);
-  curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, 20L);  // httpsampler.max_redirects
   curl_easy_setopt(easy_, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy_, CURLOPT_MAXCONNECTS, 4L);
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -36,7 +63,10 @@ HttpTransfer::~HttpTransfer() {
   if (easy_) curl_easy_cleanup(easy_);
 }
 
-void HttpTransfer::EnableCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, ""); }
+void HttpTransfer::EnableCookies() {
+  cookies_enabled_ = true;  // the cookie engine is libcurl's: no fast path
+  curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, "");
+}
 void HttpTransfer::ClearCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL"); }
 void HttpTransfer::AddCookie(const std::string& line) {
   curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str());
@@ -70,6 +100,41 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   timed_out_reading_ = false;
   error_[0] = '\0';
   method_ = r.method;
+  url_ = r.url;
+
+  request_headers_.clear();
+  for (const std::string& h : r.headers) {
+    if (!request_headers_.empty()) request_headers_ += '\n';
+    request_headers_ += h;
+  }
+
+  redirects_ = 0;
+  hops_latency_us_ = hops_connect_us_ = hops_header_bytes_ = hops_request_bytes_ = 0;
+  start_wall_ms_ = WallMillis();
+  start_mono_us_ = MonotonicMicros();
+  last_activity_us_ = start_mono_us_;
+  handler_ = handler;
+  if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) && ParseFastPathUrl(r.url, &target_)) {
+    fast_active_ = true;
+    if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
+    follow_ = r.follow_redirects;
+    fast_.Start(r, target_, keep_body ? &body_ : nullptr, loop, &fast_done_, start_mono_us_);
+    return;
+  }
+  StartCurl(r, loop, handler, 0);
+}
+
+void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHandler* handler, int redirects_done) {
+  fast_active_ = false;
+  if (curl_loop_ != loop) {
+    curl_loop_ = loop;
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &EventLoop::OnCurlOpenSocket);
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, loop);
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &EventLoop::OnCurlCloseSocket);
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, loop);
+  }
+  curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, static_cast<long>(kMaxRedirects - redirects_done));
+  last_activity_us_ = MonotonicMicros();  // for the response timeout of a chain handed over
 
   curl_easy_setopt(easy_, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
@@ -132,28 +197,78 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   headers_ = curl_slist_append(headers_, "Expect:");
   if (!r.keep_alive) headers_ = curl_slist_append(headers_, "Connection: close");
   curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
+  loop->StartTransfer(easy_, handler);
+}
 
-  request_headers_.clear();
-  for (const std::string& h : r.headers) {
-    if (!request_headers_.empty()) request_headers_ += '\n';
-    request_headers_ += h;
+void HttpTransfer::OnFastDone(CURLcode code) {
+  Http1ResponseParser& response = fast_.response();
+  int status = response.status();
+  if (code != CURLE_OK || !follow_ || status < 300 || status > 399) {
+    handler_->OnTransferDone(nullptr, code);
+    return;
   }
-
-  // host:port for messages.
-  host_port_.clear();
-  if (size_t scheme = r.url.find("://"); scheme != std::string::npos) {
-    size_t start = scheme + 3;
-    size_t end = r.url.find_first_of("/?#", start);
-    host_port_ = r.url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (host_port_.find(':') == std::string::npos) {
-      host_port_ += r.url.compare(0, 5, "https") == 0 ? ":443" : ":80";
+  // Following a redirect, as libcurl's FOLLOWLOCATION does: times to the first byte and of
+  // connects add up over the hops, as do header and request bytes; the body, the headers,
+  // the code and the URL are the last response's.
+  std::string_view location;
+  {
+    std::string_view headers = response.headers();
+    size_t pos = 0;
+    while (pos < headers.size() && location.empty()) {  // the first Location, as libcurl
+      size_t eol = headers.find('\n', pos);
+      std::string_view line = headers.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+      if (line.size() > 9 && strncasecmp(line.data(), "Location:", 9) == 0) {
+        location = line.substr(9);
+        while (!location.empty() && (location.front() == ' ' || location.front() == '\t')) location.remove_prefix(1);
+        while (!location.empty() && (location.back() == '\r' || location.back() == ' ' || location.back() == '\t')) {
+          location.remove_suffix(1);
+        }
+      }
+      if (eol == std::string_view::npos) break;
+      pos = eol + 1;
     }
   }
-
-  start_wall_ms_ = WallMillis();
-  start_mono_us_ = MonotonicMicros();
-  last_activity_us_ = start_mono_us_;
-  loop->StartTransfer(easy_, handler);
+  if (location.empty()) {
+    handler_->OnTransferDone(nullptr, code);
+    return;
+  }
+  if (redirects_ >= kMaxRedirects) {
+    std::snprintf(error_, sizeof error_, "Maximum (%d) redirects followed", kMaxRedirects);
+    handler_->OnTransferDone(nullptr, CURLE_TOO_MANY_REDIRECTS);
+    return;
+  }
+  std::string next;
+  {
+    CURLU* u = curl_url();
+    std::string loc(location);
+    char* out = nullptr;
+    if (curl_url_set(u, CURLUPART_URL, url_.c_str(), 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, loc.c_str(), CURLU_ALLOW_SPACE) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
+      next = out;
+    }
+    curl_free(out);
+    curl_url_cleanup(u);
+  }
+  if (next.empty()) {
+    handler_->OnTransferDone(nullptr, code);  // libcurl would not follow it either
+    return;
+  }
+  ++redirects_;
+  auto hop = [&](int64_t t) { return t > 0 ? std::max<int64_t>(1, t - fast_.start_us()) : 0; };
+  hops_latency_us_ += hop(fast_.first_byte_us());
+  hops_connect_us_ += hop(fast_.connected_us());
+  hops_header_bytes_ += response.header_bytes();
+  hops_request_bytes_ += fast_.request_bytes();
+  body_.clear();
+  url_ = std::move(next);
+  hop_request_.url = url_;
+  if (ParseFastPathUrl(url_, &target_)) {
+    fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, fast_.loop(), &fast_done_, MonotonicMicros());
+    return;
+  }
+  // The rest of the chain leaves the fast path (HTTPS, a host name, ...): libcurl takes it.
+  StartCurl(hop_request_, fast_.loop(), handler_, redirects_);
 }
 
 namespace {
@@ -206,6 +321,11 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return {"java.net.MalformedURLException", curl_message && *curl_message ? curl_message : "malformed URL"};
+    case CURLE_WEIRD_SERVER_REPLY:
+      // HttpClient's ProtocolException, wrapped as JMeter 2.13's HC4 sampler reports it.
+      return {"org.apache.http.client.ClientProtocolException",
+              std::string("org.apache.http.ProtocolException: ") +
+                  (curl_message && *curl_message ? curl_message : "The server failed to respond with a valid HTTP response")};
     case CURLE_TOO_MANY_REDIRECTS:
       return {"java.io.IOException", "Maximum number of redirects exceeded"};
     default:
@@ -213,32 +333,66 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
   }
 }
 
+void HttpTransfer::Cancel(EventLoop* loop, CURLcode code) {
+  if (fast_active_) {
+    fast_.Cancel(code);
+  } else {
+    loop->CancelTransfer(easy_, code);
+  }
+}
+
 void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
-  Sample& s = result->sample;
-  s.timestamp_ms = start_wall_ms_;
+  if (fast_active_) {
+    FinishFast(code, result);
+    return;
+  }
   curl_off_t total = 0, first_byte = 0, connect = 0, app_connect = 0;
   curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &total);
   curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
   curl_easy_getinfo(easy_, CURLINFO_CONNECT_TIME_T, &connect);
   curl_easy_getinfo(easy_, CURLINFO_APPCONNECT_TIME_T, &app_connect);
   if (code != CURLE_OK || total <= 0) total = MonotonicMicros() - start_mono_us_;
-  s.elapsed_us = total;
-  s.latency_us = first_byte;
-  s.connect_us = app_connect > connect ? app_connect : connect;
-  long header_bytes = 0, request_bytes = 0;
+  long header_bytes = 0, request_bytes = 0, status = 0;
   curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_bytes);
   curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_bytes);
-  s.bytes = header_bytes + body_bytes_;
-  s.sent_bytes = request_bytes;
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
   char* effective = nullptr;
   curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
-  s.url = effective ? effective : "";
+  result->sample.url = effective ? effective : "";
+  if (redirects_ > 0) total = MonotonicMicros() - start_mono_us_;  // the chain began on the fast path
+  FinishSample(code, result, total, hops_latency_us_ + first_byte,
+               hops_connect_us_ + (app_connect > connect ? app_connect : connect), hops_header_bytes_ + header_bytes,
+               hops_request_bytes_ + request_bytes, status, error_);
+}
+
+void HttpTransfer::FinishFast(CURLcode code, SampleResult* result) {
+  Http1Connection& c = fast_;
+  auto hop = [&](int64_t t) { return t > 0 ? std::max<int64_t>(1, t - c.start_us()) : 0; };
+  Http1ResponseParser& response = c.response();
+  body_bytes_ = response.body_bytes();
+  response_headers_.swap(response.mutable_headers());
+  result->sample.url = url_;
+  const char* message = code == CURLE_TOO_MANY_REDIRECTS ? error_ : c.error().c_str();
+  FinishSample(code, result, std::max<int64_t>(1, c.end_us() - start_mono_us_),
+               hops_latency_us_ + hop(c.first_byte_us()), hops_connect_us_ + hop(c.connected_us()),
+               hops_header_bytes_ + response.header_bytes(), hops_request_bytes_ + c.request_bytes(),
+               response.status(), message);
+}
+
+void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, int64_t total_us, int64_t first_byte_us,
+                                int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
+                                const char* curl_message) {
+  Sample& s = result->sample;
+  s.timestamp_ms = start_wall_ms_;
+  s.elapsed_us = total_us;
+  s.latency_us = first_byte_us;
+  s.connect_us = connect_us;
+  s.bytes = header_bytes + body_bytes_;
+  s.sent_bytes = request_bytes;
   result->method = method_;
   result->request_headers = std::move(request_headers_);
 
   if (code == CURLE_OK) {
-    long status = 0;
-    curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     s.response_code = std::to_string(status);
     s.response_message = ReasonPhrase(response_headers_);
     s.success = status >= 200 && status <= 399;
@@ -248,15 +402,14 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
     result->body = std::move(body_);
     return;
   }
-  bool connect_phase = connect == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte == 0 &&
+  bool connect_phase = connect_us == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte_us == 0 &&
                        !timed_out_reading_;
   if (timed_out_reading_) code = CURLE_OPERATION_TIMEDOUT;
-  JavaException ex = MapCurlError(code, host_port_, connect_phase, error_);
+  JavaException ex = MapCurlError(code, HostPort(url_), connect_phase, curl_message);
   s.response_code = "Non HTTP response code: " + ex.exception;
   s.response_message = "Non HTTP response message: " + ex.message;
   s.success = false;
   s.data_type = "text";
-  s.latency_us = first_byte;
   result->response_headers.clear();
   // JMeter puts the stack trace in the body; the exception line is what tools read.
   result->body = ex.exception + ": " + ex.message;

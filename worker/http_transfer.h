@@ -1,6 +1,11 @@
-// One virtual user's HTTP connection: a libcurl easy handle allocated once and reused for
-// every request (keep-alive, its own cookie jar), plus the buffers of the response in
-// flight. Runs on the event loop that owns the virtual user; not thread-safe.
+// One virtual user's HTTP client: its own HTTP/1.1 keep-alive connection for plain http://
+// requests to a literal IP address (worker/http1_connection.h, the fast path), and a libcurl
+// easy handle allocated once and reused for everything else (HTTPS, host names, redirects,
+// multipart, gzip, cookies, special headers). Both record the same Sample fields. Runs on
+// the event loop that owns the virtual user; not thread-safe.
+//
+// The environment variable BARRAGE_HTTP_CLIENT=curl (read once per process) sends every
+// request through libcurl, e.g. to compare the two paths.
 #ifndef BARRAGE_WORKER_HTTP_TRANSFER_H_
 #define BARRAGE_WORKER_HTTP_TRANSFER_H_
 
@@ -10,6 +15,7 @@
 #include <string>
 
 #include "worker/event_loop.h"
+#include "worker/http1_connection.h"
 #include "worker/http_request.h"
 #include "worker/sample_result.h"
 
@@ -29,9 +35,19 @@ class HttpTransfer {
   // Adds a cookie the plan defines ("Set-Cookie:" line syntax understood by curl).
   void AddCookie(const std::string& netscape_or_set_cookie_line);
 
-  // Configures the handle for `request` and starts it on `loop`; `handler` gets the
-  // completion. `keep_body` false counts body bytes without storing them.
+  // Starts `request` on `loop` (fast path or libcurl); `handler` gets the completion, never
+  // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false
+  // counts body bytes without storing them.
   void Start(const HttpRequest& request, bool keep_body, EventLoop* loop, TransferHandler* handler);
+  // Ends the request in flight (response timeout, stop now): `handler` gets `code`.
+  void Cancel(EventLoop* loop, CURLcode code);
+  // Closes the user's own idle connection (the user ended), as JMeter closes a thread's
+  // connections when it ends.
+  void CloseConnection() { fast_.Close(); }
+  // Routes every request through libcurl (tests compare the paths).
+  void set_fast_path_enabled(bool enabled) { fast_path_enabled_ = enabled; }
+  // Whether the last request started took the fast path.
+  bool used_fast_path() const { return fast_active_; }
 
   // After completion: fills the result's JTL fields (timings relative to the transfer
   // start, codes, sizes, URL) and moves headers/body into it. Transport failures become
@@ -42,7 +58,7 @@ class HttpTransfer {
   int64_t start_wall_ms() const { return start_wall_ms_; }
   int64_t start_mono_us() const { return start_mono_us_; }
   // Monotonic time of the last byte received (for response-timeout checks).
-  int64_t last_activity_us() const { return last_activity_us_; }
+  int64_t last_activity_us() const { return fast_active_ ? fast_.last_activity_us() : last_activity_us_; }
   bool timed_out_reading() const { return timed_out_reading_; }
   void set_timed_out_reading() { timed_out_reading_ = true; }
 
@@ -50,7 +66,42 @@ class HttpTransfer {
   static size_t OnHeader(char* data, size_t size, size_t n, void* self);
   static size_t OnBody(char* data, size_t size, size_t n, void* self);
 
+  static constexpr int kMaxRedirects = 20;  // JMeter's httpsampler.max_redirects
+
+  // Receives the fast path's completions, to follow redirects before the user hears.
+  class FastDone final : public TransferHandler {
+   public:
+    explicit FastDone(HttpTransfer* t) : t_(t) {}
+    void OnTransferDone(CURL*, CURLcode code) override { t_->OnFastDone(code); }
+
+   private:
+    HttpTransfer* t_;
+  };
+
+  void StartCurl(const HttpRequest& request, EventLoop* loop, TransferHandler* handler, int redirects_done);
+  void OnFastDone(CURLcode code);
+  void FinishFast(CURLcode code, SampleResult* result);
+  void FinishSample(CURLcode code, SampleResult* result, int64_t total_us, int64_t first_byte_us,
+                    int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
+                    const char* curl_message);
+
   CURL* easy_ = nullptr;
+  EventLoop* curl_loop_ = nullptr;  // the loop the socket callbacks point at
+  Http1Connection fast_;
+  Http1Target target_;
+  bool fast_active_ = false;
+  bool fast_path_enabled_ = true;
+  bool cookies_enabled_ = false;
+  std::string url_;               // of the request in flight (the current hop's)
+  FastDone fast_done_{this};
+  TransferHandler* handler_ = nullptr;
+  bool follow_ = false;           // the fast-path request follows redirects
+  HttpRequest hop_request_;       // the request redirects are followed with
+  int redirects_ = 0;             // followed on the fast path
+  int64_t hops_latency_us_ = 0;   // sums over the hops before the current one
+  int64_t hops_connect_us_ = 0;
+  int64_t hops_header_bytes_ = 0;
+  int64_t hops_request_bytes_ = 0;
   curl_slist* headers_ = nullptr;
   curl_mime* mime_ = nullptr;     // multipart body of the request in flight
   std::string request_headers_;   // as JMeter shows them
@@ -64,7 +115,6 @@ class HttpTransfer {
   int64_t start_mono_us_ = 0;
   int64_t last_activity_us_ = 0;
   int64_t request_body_bytes_ = 0;
-  std::string host_port_;         // for NoHttpResponseException messages
   char error_[CURL_ERROR_SIZE] = {};
 };
 

@@ -49,7 +49,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
   ctx_.thread_num = thread_num;
   ctx_.group_name = tg.name;
   ctx_.thread_name = tg.name + " " + std::to_string(tg.group_number) + "-" + std::to_string(thread_num);
-  main_ = BuildControllerTree(tg, &controllers_);
+  main_ = BuildControllerTree(tg, &run->throughput_controllers, &controllers_);
   for (const auto& c : controllers_) {
     if (c->node().kind == ElementKind::kTransactionController) {
       transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
@@ -111,6 +111,7 @@ void VirtualUser::Finish() {
   }
   state_ = State::kFinished;
   ++wait_token_;
+  http_.CloseConnection();
   group_->remaining.fetch_sub(1, std::memory_order_acq_rel);
 }
 
@@ -125,7 +126,7 @@ void VirtualUser::Interrupt(bool now) {
       if (now) {
         stop_after_sample_ = true;
         current_ = nullptr;
-        worker_->loop.CancelTransfer(http_.easy(), CURLE_ABORTED_BY_CALLBACK);
+        http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
       }
       break;
     default:
@@ -150,7 +151,7 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       int64_t timeout_us = response_timeout_us_;
       if (now_us - last >= timeout_us) {
         http_.set_timed_out_reading();
-        worker_->loop.CancelTransfer(http_.easy(), CURLE_OPERATION_TIMEDOUT);
+        http_.Cancel(&worker_->loop, CURLE_OPERATION_TIMEDOUT);
       } else {
         worker_->loop.AddTimer(last + timeout_us, this, token);
       }
@@ -222,9 +223,11 @@ void VirtualUser::ExecuteSampler() {
   const Sampler* s = current_;
   switch (s->kind) {
     case ElementKind::kHttpSampler: {
-      Result<HttpRequest> req = BuildHttpRequest(s->As<HttpSampler>(), ctx_);
+      std::string failed_url;
+      Result<HttpRequest> req = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &failed_url);
       if (!req.ok()) {
         SampleResult r;
+        r.sample.url = std::move(failed_url);
         const std::string& m = req.status().message();
         size_t bar = m.find('|');
         r.sample.timestamp_ms = WallMillis();

@@ -157,5 +157,55 @@ TEST(LatencyHistogramTest, JavaRoundIsHalfUp) {
   EXPECT_EQ(JavaRound(4.0), 4);
 }
 
+TEST(LatencyHistogramTest, SerializesAsVarintDeltaCountPairs) {
+  LatencyHistogram h;
+  h.Add(3, 2);
+  h.Add(200);
+  h.Add(70'000);  // past the dense range
+  EXPECT_EQ(h.Serialize(), std::string("\x03\x02\xc5\x01\x01\xa8\xa1\x04\x01", 9));
+}
+
+TEST(LatencyHistogramTest, EmptySerializesToNothing) {
+  EXPECT_EQ(LatencyHistogram().Serialize(), "");
+  Result<LatencyHistogram> back = LatencyHistogram::Deserialize("");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->count(), 0u);
+}
+
+TEST(LatencyHistogramTest, DeserializeRestoresEveryValueCountAndStatistic) {
+  LatencyHistogram h;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 5'000; ++i) h.Add(static_cast<int64_t>(rng() % 200'000));
+  h.Add(0, 3);
+  h.Add(int64_t{1} << 40);
+  Result<LatencyHistogram> back = LatencyHistogram::Deserialize(h.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(*back == h);
+  EXPECT_EQ(back->count(), 5'004u);
+  EXPECT_EQ(back->min(), 0);
+  EXPECT_EQ(back->max(), int64_t{1} << 40);
+  EXPECT_EQ(back->sum(), h.sum());
+  EXPECT_EQ(back->Percentile(0.99), h.Percentile(0.99));
+}
+
+TEST(LatencyHistogramTest, DeserializeRejectsATruncatedVarint) {
+  Result<LatencyHistogram> h = LatencyHistogram::Deserialize(std::string("\x03\x02\xc5", 3));
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), Status::Code::kParseError);
+  EXPECT_EQ(h.status().message(), "histogram: truncated or overlong varint at byte 3");
+}
+
+TEST(LatencyHistogramTest, DeserializeRejectsAZeroCount) {
+  Result<LatencyHistogram> h = LatencyHistogram::Deserialize(std::string("\x05\x00", 2));
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().message(), "histogram: zero count at byte 2");
+}
+
+TEST(LatencyHistogramTest, DeserializeRejectsARepeatedValue) {
+  Result<LatencyHistogram> h = LatencyHistogram::Deserialize(std::string("\x05\x01\x00\x01", 4));
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().message(), "histogram: values not ascending at byte 4");
+}
+
 }  // namespace
 }  // namespace barrage

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "controller/jtl_writer.h"
+#include "tests/controller/scoped_time_zone.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -200,6 +204,232 @@ TEST(JtlReaderTest, EmptyFileHasNoSamples) {
   Result<std::vector<Sample>> out = ReadJtlFile(path);
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->empty());
+}
+
+Result<std::vector<Sample>> ReadText(const TempDir& dir, const std::string& text, const JtlReadOptions& options = {}) {
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, text);
+  return ReadJtlFile(path, options);
+}
+
+TEST(JtlReaderTest, XmlResultsFileIsRejectedByName) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testResults version=\"1.2\">\n</testResults>\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), path +
+                                        ":1: an XML results file (jmeter.save.saveservice.output_format=xml); only "
+                                        "CSV JTLs can be read");
+}
+
+TEST(JtlReaderTest, TakesColumnsByHeaderNameInAnyOrder) {
+  TempDir dir;
+  Result<std::vector<Sample>> out =
+      ReadText(dir, "label,success,elapsed,Connect,timeStamp,responseCode\nlogin,false,12,3,1000,503\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  const Sample& s = (*out)[0];
+  EXPECT_EQ(s.label, "login");
+  EXPECT_FALSE(s.success);
+  EXPECT_EQ(s.elapsed_us, 12'000);
+  EXPECT_EQ(s.connect_us, 3'000);
+  EXPECT_EQ(s.timestamp_ms, 1000);
+  EXPECT_EQ(s.response_code, "503");
+}
+
+TEST(JtlReaderTest, SkipsColumnsJMeterDoesNotWrite) {
+  TempDir dir;
+  Result<std::vector<Sample>> out =
+      ReadText(dir, "timeStamp,myTag,elapsed,label,Hostname,other\n1000,x,5,a,host1,\"y,z\"\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].timestamp_ms, 1000);
+  EXPECT_EQ((*out)[0].elapsed_us, 5'000);
+  EXPECT_EQ((*out)[0].label, "a");
+}
+
+TEST(JtlReaderTest, MissingColumnsKeepTheSampleDefaults) {
+  TempDir dir;
+  Result<std::vector<Sample>> out = ReadText(dir, "timeStamp,elapsed\n1000,5\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  const Sample& s = (*out)[0];
+  EXPECT_TRUE(s.success);
+  EXPECT_EQ(s.label, "");
+  EXPECT_EQ(s.latency_us, 0);
+  EXPECT_EQ(s.bytes, 0);
+  EXPECT_EQ(s.url, "");
+}
+
+TEST(JtlReaderTest, HeaderWithoutTimeStampIsAnErrorOnLineOne) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "elapsed,label\n5,a\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), path + ":1: the header has no timeStamp column");
+}
+
+TEST(JtlReaderTest, RepeatedHeaderColumnIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed,label,elapsed\n1000,5,a,6\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), path + ":1: column elapsed appears twice in the header");
+}
+
+TEST(JtlReaderTest, HeaderlessRowWithLabelNamedLikeAColumnIsData) {
+  TempDir dir;
+  Result<std::vector<Sample>> out = ReadText(dir, "1000,5,label,200,OK,tg 1-1,text,true,331,1,1,4\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].label, "label");
+  EXPECT_EQ((*out)[0].latency_us, 4'000);
+}
+
+TEST(JtlReaderTest, ReadsJMeterSlashDateFormatAsLocalTime) {
+  ScopedTimeZone tz("Europe/Berlin");
+  TempDir dir;
+  Result<std::vector<Sample>> out = ReadText(dir,
+                                             "timeStamp,elapsed,label\n"
+                                             "2026/11/26 19:00:00.123,5,winter\n"
+                                             "2026/07/01 12:00:00.000,6,summer\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0].timestamp_ms, 1795716000123);  // 18:00:00.123 UTC (CET, +01:00)
+  EXPECT_EQ((*out)[1].timestamp_ms, 1782900000000);  // 10:00:00 UTC (CEST, +02:00)
+}
+
+TEST(JtlReaderTest, ReadsDatesWithoutHeaderToo) {
+  ScopedTimeZone tz("UTC");
+  TempDir dir;
+  Result<std::vector<Sample>> out =
+      ReadText(dir, "2026/11/26 18:00:00,73,hello,200,OK,tg 1-2,text,true,331,3,3,73\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].timestamp_ms, 1795716000000);
+  EXPECT_EQ((*out)[0].label, "hello");
+}
+
+TEST(JtlReaderTest, ReadsIsoDatesWithTheirOwnOffset) {
+  ScopedTimeZone tz("America/New_York");
+  TempDir dir;
+  Result<std::vector<Sample>> out =
+      ReadText(dir, "timeStamp,elapsed\n2026-11-26T19:00:00.123+01:00,5\n2026-11-26T18:00:00.123Z,5\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0].timestamp_ms, 1795716000123);
+  EXPECT_EQ((*out)[1].timestamp_ms, 1795716000123);
+}
+
+TEST(JtlReaderTest, UsesTheGivenTimestampFormat) {
+  ScopedTimeZone tz("UTC");
+  TempDir dir;
+  JtlReadOptions options;
+  options.timestamp_format = "dd.MM.yyyy HH:mm:ss.SSS";
+  Result<std::vector<Sample>> out = ReadText(dir, "timeStamp,elapsed\n26.11.2026 17:00:00.500,5\n", options);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].timestamp_ms, 1795712400500);
+}
+
+TEST(JtlReaderTest, RowNotMatchingTheDetectedDateFormatNamesItsLine) {
+  ScopedTimeZone tz("UTC");
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed\n2026/11/26 18:00:00.000,5\n1795716000000,5\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            path + ":3: timeStamp '1795716000000' does not match the date format 'yyyy/MM/dd HH:mm:ss.SSS'");
+}
+
+TEST(JtlReaderTest, UnknownTimestampTextAsksForTheFormat) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed\nyesterday,5\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), path +
+                                        ":2: timeStamp 'yesterday' is neither epoch milliseconds nor a date in a "
+                                        "known format (give its format with --timestamp-format)");
+}
+
+TEST(JtlReaderTest, InvalidTimestampFormatIsRejectedBeforeReading) {
+  TempDir dir;
+  JtlReadOptions options;
+  options.timestamp_format = "yyyy-MM-dd bb";
+  Result<std::vector<Sample>> out = ReadText(dir, "timeStamp,elapsed\n1000,5\n", options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(out.status().message().rfind("timestamp format 'yyyy-MM-dd bb': ", 0), 0u) << out.status().message();
+}
+
+TEST(JtlReaderTest, LineNumbersCountLineBreaksInsideQuotedFields) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed,label\n1000,5,\"two\nlines\"\n1001,5,\"a \"\"b\"\", c\"\n1002,x,d\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), path + ":5: elapsed is not a whole number: 'x'");
+}
+
+TEST(JtlReaderTest, CallbackErrorStopsReadingAndIsReturned) {
+  TempDir dir;
+  const std::string path = dir.File("in.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed\n1000,5\n1001,5\n1002,5\n");
+  int calls = 0;
+  Status st = ReadJtl(path, JtlReadOptions{}, [&](Sample&&, int64_t line) {
+    ++calls;
+    return line == 3 ? Status::IoError("store full") : Status::Ok();
+  });
+  EXPECT_EQ(st.message(), "store full");
+  EXPECT_EQ(calls, 2);
+}
+
+// Hostile input: mutations of a valid file never crash the reader, and every error is one
+// "path:LINE: message" with LINE >= 1.
+TEST(JtlReaderTest, MutatedFilesEitherReadOrFailNamingALine) {
+  // Many small files: in memory (/dev/shm) when there is one, as disk writes dominate.
+  TempDir dir;
+  const std::string path = access("/dev/shm", W_OK) == 0
+                               ? "/dev/shm/barrage-jtl-mutated-" + std::to_string(getpid()) + ".jtl"
+                               : dir.File("m.jtl");
+  struct Remove {
+    std::string path;
+    ~Remove() { std::remove(path.c_str()); }
+  } remove{path};
+  const std::string base = std::string(JtlHeader()) +
+                           "\n1795705931651,73,\"a,\"\"b\"\"\",200,OK,tg 1-2,text,true,,331,118,3,5,null,72,0,1\n"
+                           "1795705931652,7,\"x\ny\",500,\"E\r\nF\",tg 1-1,,false,boom,1,2,3,4,http://h/,5,6,7\n";
+  const std::string alphabet = ",\"\r\n0a-:/ \xEF\xBB\xBF\xFF";
+  uint64_t state = 42;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int round = 0; round < 1000; ++round) {
+    std::string text = base;
+    const size_t edits = 1 + next() % 4;
+    for (size_t e = 0; e < edits && !text.empty(); ++e) {
+      const size_t at = next() % text.size();
+      switch (next() % 3) {
+        case 0: text[at] = alphabet[next() % alphabet.size()]; break;
+        case 1: text.erase(at, 1 + next() % 8); break;
+        default: text.insert(at, 1, alphabet[next() % alphabet.size()]); break;
+      }
+    }
+    WriteWholeFile(path, text);
+    Result<std::vector<Sample>> out = ReadJtlFile(path);
+    if (out.ok()) continue;
+    const std::string& m = out.status().message();
+    ASSERT_EQ(m.rfind(path + ":", 0), 0u) << m;
+    const std::string rest = m.substr(path.size() + 1);
+    ASSERT_FALSE(rest.empty() || rest[0] < '1' || rest[0] > '9') << m;
+    ASSERT_EQ(m.find('\n'), std::string::npos) << "one line: " << m;
+  }
 }
 
 }  // namespace

@@ -305,6 +305,16 @@ TEST_F(RunCliTest, JMeterNonGuiSpellingRunsTheSamePlan) {
                         "barrage.db");
 }
 
+// Regression: long options took their own name's tail as the value (the plan was "testfile").
+TEST_F(RunCliTest, JMeterLongOptionsTakeTheNextArgument) {
+  Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
+  ProcessResult r = RunProcess(
+      Barrage({"--nongui", "--testfile", "plan.jmx", "--logfile", "out.jtl", "-Jport=" + port_}),
+      kTimeout, SpawnOptions{.cwd = dir_.string()});
+  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl",
+                        "barrage.db");
+}
+
 TEST_F(RunCliTest, PropertyFileSetsProperties) {
   std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   std::string properties = Write("run.properties", "# the fixture\nport=" + port_ + "\n");

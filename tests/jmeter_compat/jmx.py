@@ -20,7 +20,8 @@ def java_hash(s):
 
 
 def esc(v):
-    return escape(str(v), {'"': "&quot;"})
+    # Newlines as character references: the renderer indents every line of the XML.
+    return escape(str(v), {'"': "&quot;", "\n": "&#10;"})
 
 
 def s(name, value):
@@ -170,11 +171,16 @@ def teardown_group(name, threads, loops, children, ramp=0, on_error="continue"):
 # --- samplers ---------------------------------------------------------------------------------
 
 def http(name, path, method="GET", params=(), domain="", port="", follow=True, children=(),
-         protocol="", enabled=True):
-    props = [arguments_prop(params, http=True),
+         protocol="", enabled=True, content_encoding="", raw_body=None):
+    """raw_body: the "Body Data" tab's text (HTTPSampler.postBodyRaw) instead of params."""
+    raw = []
+    if raw_body is not None:
+        params = [("", raw_body)]
+        raw = [b("HTTPSampler.postBodyRaw", True)]
+    props = raw + [arguments_prop(params, http=True),
              s("HTTPSampler.domain", domain), s("HTTPSampler.port", port),
              s("HTTPSampler.connect_timeout", ""), s("HTTPSampler.response_timeout", ""),
-             s("HTTPSampler.protocol", protocol), s("HTTPSampler.contentEncoding", ""),
+             s("HTTPSampler.protocol", protocol), s("HTTPSampler.contentEncoding", content_encoding),
              s("HTTPSampler.path", path), s("HTTPSampler.method", method),
              b("HTTPSampler.follow_redirects", follow), b("HTTPSampler.auto_redirects", False),
              b("HTTPSampler.use_keepalive", True), b("HTTPSampler.DO_MULTIPART_POST", False),

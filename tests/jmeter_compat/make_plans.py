@@ -601,9 +601,130 @@ def variables():
         udv=[("tp", "plan")])
 
 
+def https():
+    return plan(
+        "https",
+        "HTTPS to the fixture's TLS side (same port, self-signed certificate, not verified): "
+        "protocol on the sampler, in HTTP Request Defaults, in a full URL with a redirect; a "
+        "closed TLS port.",
+        [thread_group("tls", 1, 2, [
+            http("tls-hello", "/hello.txt", protocol="https", children=[
+                response_assertion("anchor", BODY, SUBSTRING, ["perf-anchor"])]),
+            http("plain-hello", "/hello.txt"),
+            http("tls-post", "/echo", method="POST", protocol="https", params=[("a", "b c", True)],
+                 children=[response_assertion("form", BODY, SUBSTRING, ['"form":{"a":"b c"}'])]),
+            http("tls-full-url", "https://127.0.0.1:${__P(port,8080)}/redirect/1"),
+            http("tls-refused", "/", protocol="https", domain="127.0.0.1", port="1"),
+        ]),
+         thread_group("tls-defaults", 1, 1, [
+             http_defaults(domain="", port="", protocol="https", name="https defaults"),
+             http("via-defaults", "/hello.txt"),
+             http("sampler-says-http", "/hello.txt", protocol="http"),
+         ])])
+
+
+def raw_echo(name, method="GET", params=(), content_encoding="", raw_body=None, expect=None,
+             children=()):
+    """A request to /raw-echo whose whole answer (method, target, Content-Type, body in hex)
+    must equal `expect`; JMeter's failure message shows the difference otherwise."""
+    kids = list(children)
+    if expect is not None:
+        kids.append(response_assertion("sent bytes", BODY, EQUALS, [expect]))
+    return http(name, "/raw-echo", method=method, params=params,
+                content_encoding=content_encoding, raw_body=raw_body, children=kids)
+
+
+def echoed(line, content_type="", body_hex=""):
+    return f"{line}\ncontent-type: {content_type}\nbody-hex: {body_hex}\n"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def request_charset():
+    return plan(
+        "request_charset",
+        "HTTPSampler.contentEncoding: query, form and raw bodies per method, in UTF-8, "
+        "ISO-8859-1 and windows-1252; JMeter 2.13's defaults when it is empty; Content-Type as "
+        "sent; unknown charsets and bad escapes.",
+        [thread_group("charset", 1, 1, [
+            raw_echo("get-default", params=[("q", "café ✓", True)],
+                     expect=echoed("GET /raw-echo?q=caf%C3%A9+%E2%9C%93")),
+            raw_echo("get-latin1", params=[("q", "café ✓", True)], content_encoding="ISO-8859-1",
+                     expect=echoed("GET /raw-echo?q=caf%E9+%3F")),
+            raw_echo("get-name-in-utf8", params=[("ü", "é", True)], content_encoding="ISO-8859-1",
+                     expect=echoed("GET /raw-echo?%C3%BC=%E9")),
+            raw_echo("get-cp1252", params=[("q", "€", True)], content_encoding="windows-1252",
+                     expect=echoed("GET /raw-echo?q=%80")),
+            raw_echo("get-not-encoded", params=[("q", "a%41", False)], content_encoding="ISO-8859-1",
+                     expect=echoed("GET /raw-echo?q=a%41")),
+            raw_echo("get-unknown-charset", params=[("q", "x", True), ("r", "y", False)],
+                     content_encoding="bogus", expect=echoed("GET /raw-echo?q=&r=y")),
+            raw_echo("post-form-default", "POST", params=[("q", "café ✓", True)],
+                     expect=echoed("POST /raw-echo", FORM, "q=caf%C3%A9+%E2%9C%93".encode().hex())),
+            raw_echo("post-form-latin1", "POST", params=[("q", "café ✓", True)],
+                     content_encoding="ISO-8859-1",
+                     expect=echoed("POST /raw-echo", FORM, "q=caf%E9+%3F".encode().hex())),
+            raw_echo("post-form-decoded", "POST", params=[("a b", "x+y%41 z", False)],
+                     expect=echoed("POST /raw-echo", FORM, "a+b=x+yA+z".encode().hex())),
+            raw_echo("post-form-decoded-latin1", "POST", params=[("q", "%E9", False)],
+                     content_encoding="ISO-8859-1",
+                     expect=echoed("POST /raw-echo", FORM, "q=%E9".encode().hex())),
+            raw_echo("post-form-decoded-bad-utf8", "POST", params=[("q", "%E9", False)],
+                     expect=echoed("POST /raw-echo", FORM, "q=%EF%BF%BD".encode().hex())),
+            raw_echo("post-form-header-type", "POST", params=[("q", "é", True)],
+                     content_encoding="ISO-8859-1",
+                     children=[header_manager("type", [("Content-Type", FORM + "; charset=ISO-8859-1")])],
+                     expect=echoed("POST /raw-echo", FORM + "; charset=ISO-8859-1", "q=%E9".encode().hex())),
+            raw_echo("post-raw-default", "POST", raw_body="café ✓",
+                     expect=echoed("POST /raw-echo", FORM, "636166e9203f")),
+            raw_echo("post-raw-utf8", "POST", raw_body="café ✓", content_encoding="UTF-8",
+                     expect=echoed("POST /raw-echo", FORM, "café ✓".encode().hex())),
+            raw_echo("post-unnamed-values", "POST", params=[("", "a é", False)],
+                     expect=echoed("POST /raw-echo", FORM, "6120e9")),
+            raw_echo("post-none", "POST", expect=echoed("POST /raw-echo", FORM)),
+            raw_echo("put-raw-default", "PUT", raw_body="café",
+                     expect=echoed("PUT /raw-echo", "text/plain; charset=ISO-8859-1", "636166e9")),
+            raw_echo("put-raw-utf8", "PUT", raw_body="café", content_encoding="utf-8",
+                     expect=echoed("PUT /raw-echo", "text/plain; charset=UTF-8", "café".encode().hex())),
+            raw_echo("put-named", "PUT", params=[("a", "1", True)], expect=echoed("PUT /raw-echo")),
+            raw_echo("patch-raw-cp1252", "PATCH", raw_body="€", content_encoding="windows-1252",
+                     expect=echoed("PATCH /raw-echo", "text/plain; charset=windows-1252", "80")),
+            raw_echo("delete-none", "DELETE",
+                     expect=echoed("DELETE /raw-echo", "text/plain; charset=ISO-8859-1")),
+            raw_echo("delete-named", "DELETE", params=[("a", "é", True)],
+                     expect=echoed("DELETE /raw-echo?a=%C3%A9")),
+            raw_echo("options-param", "OPTIONS", params=[("a", "1", True)],
+                     expect=echoed("OPTIONS /raw-echo")),
+            raw_echo("post-form-unknown-charset", "POST", params=[("q", "x", True)],
+                     content_encoding="bogus"),
+            raw_echo("post-form-unknown-charset-decoded", "POST", params=[("q", "x", False)],
+                     content_encoding="bogus"),
+            raw_echo("post-raw-unknown-charset", "POST", raw_body="x", content_encoding="bogus"),
+            raw_echo("post-form-bad-escape", "POST", params=[("q", "100%", False)]),
+            raw_echo("post-form-bad-hex", "POST", params=[("q", "%zz", False)]),
+        ])])
+
+
+def shared_throughput():
+    return plan(
+        "shared_throughput",
+        "Throughput Controllers with Per User off: one count for all threads. A setUp group "
+        "warms JMeter's HTTP classes up; then the threads start 2 s apart (ramp-up 6 s) and each "
+        "needs a few ms, so they take turns deterministically.",
+        [setup_group("warm-up", 1, 3, [http("warm-up", "/echo?n=warm")]),
+         thread_group("shared", 3, 3, [
+            throughput("tp-shared-total", [http("shared-total", "/echo?n=total")], False, 5, False),
+            throughput("tp-shared-pct", [http("shared-pct", "/echo?n=pct")], True, 50, False),
+            throughput("tp-own-pct", [http("own-pct", "/echo?n=own")], True, 50, True),
+            http("always", "/hello.txt"),
+        ], ramp=6)])
+
+
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
-                 extractors, assertions, status_codes, connection_errors, variables]
+                 extractors, assertions, status_codes, connection_errors, variables,
+                 https, request_charset, shared_throughput]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

@@ -549,5 +549,220 @@ TEST(RampUpTest, OffsetsFollowJMetersFloatFormula) {
   EXPECT_EQ(RampUpOffsetMs(1, 1000, 0), 0);
 }
 
+// --- helper Q: HTTPS, shared Throughput Controllers, request charsets -------------------
+
+std::string Https(const std::string& name, const std::string& path) {
+  return Http(name, path, "", Str("HTTPSampler.protocol", "https"));
+}
+
+TEST_F(EngineRunTest, HttpsSampleHasTheSameFieldsAsHttpAndReusesItsConnection) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, Http("plain", "/hello.txt") + Https("tls", "/hello.txt") + Https("tls again", "/hello.txt")));
+  ASSERT_EQ(samples.size(), 3u);
+  const Sample& plain = samples[0];
+  for (const Sample* s : {&samples[1], &samples[2]}) {
+    EXPECT_TRUE(s->success) << s->response_code;
+    EXPECT_EQ(s->response_code, "200");
+    EXPECT_EQ(s->response_message, "OK");
+    EXPECT_EQ(s->url, server_->https_base_url() + "/hello.txt");
+    // TLS is below HTTP: the same request and response bytes as over plain HTTP.
+    EXPECT_EQ(s->bytes, plain.bytes);
+    EXPECT_EQ(s->sent_bytes, plain.sent_bytes);
+    EXPECT_GE(s->elapsed_us, s->latency_us);
+  }
+  EXPECT_GT(samples[1].connect_us, 0);   // TCP connect + TLS handshake
+  EXPECT_EQ(samples[2].connect_us, 0);   // kept alive
+  EXPECT_EQ(server_->requests("/hello.txt"), 3u);
+  EXPECT_EQ(server_->connections(), 2u);  // one plain, one TLS
+}
+
+TEST_F(EngineRunTest, HttpsAcceptsASelfSignedCertificateForAnyHostName) {
+  // The fixture's certificate is self-signed and names localhost/127.0.0.1 only; JMeter
+  // neither checks the chain nor the host name.
+  auto other = fixture::FixtureServer::Start({.bind_address = "127.0.0.2"});
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  std::string url = "https://127.0.0.2:" + std::to_string((*other)->port()) + "/hello.txt";
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, Http("full url", url)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].response_code, "200") << samples[0].response_message;
+  EXPECT_EQ(samples[0].url, url);
+  EXPECT_EQ((*other)->requests("/hello.txt"), 1u);
+}
+
+TEST_F(EngineRunTest, HttpRequestDefaultsProtocolHttpsIsMerged) {
+  std::string https_defaults = El("ConfigTestElement", "tls defaults", Str("HTTPSampler.protocol", "https"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, https_defaults + Http("merged", "/echo")));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_EQ(samples[0].url, server_->https_base_url() + "/echo");
+}
+
+TEST_F(EngineRunTest, HttpsToAClosedPortIsAJavaConnectException) {
+  std::string refused = El("HTTPSamplerProxy", "down",
+                           Str("HTTPSampler.protocol", "https") + Str("HTTPSampler.domain", "127.0.0.1") +
+                               Str("HTTPSampler.port", "1") + Str("HTTPSampler.path", "/"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, refused));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_FALSE(samples[0].success);
+  EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.ConnectException");
+  EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Connection refused");
+  EXPECT_EQ(samples[0].url, "https://127.0.0.1:1/");
+}
+
+std::string SharedThroughput(const std::string& name, bool by_percent, const std::string& limit,
+                             const std::string& children) {
+  std::string limit_prop =
+      by_percent ? "<FloatProperty><name>ThroughputController.percentThroughput</name><value>" + limit +
+                       "</value></FloatProperty>"
+                 : "<intProp name=\"ThroughputController.maxThroughput\">" + limit + "</intProp>";
+  return El("ThroughputController", name,
+            "<intProp name=\"ThroughputController.style\">" + std::string(by_percent ? "1" : "0") + "</intProp>" +
+                Bool("ThroughputController.perThread", false) + limit_prop,
+            children);
+}
+
+std::string Debug(const std::string& name) {
+  return El("DebugSampler", name, Bool("displayJMeterVariables", false));
+}
+
+int64_t CountLabel(const std::vector<Sample>& samples, const std::string& label) {
+  return std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.label == label; });
+}
+
+TEST_F(EngineRunTest, SharedThroughputTotalCountsAcrossAllUsers) {
+  // 3 users x 4 iterations; per user it would run 3 x 4 times.
+  std::vector<Sample> samples =
+      Run(Group("tg", 3, 4, SharedThroughput("five", false, "5", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
+  EXPECT_EQ(CountLabel(samples, "limited"), 5);
+  EXPECT_EQ(CountLabel(samples, "always"), 12);
+  EXPECT_EQ(server_->requests("/hello.txt"), 17u);
+}
+
+TEST_F(EngineRunTest, SharedThroughputPercentCountsIterationsOfAllUsers) {
+  // 4 users x 5 iterations = 20 shared iterations at 25 %: JMeter's rule
+  // (100 * executions + 50) / (iteration + 1) < 25 runs iterations 2, 6, 10, 14 and 18.
+  std::vector<Sample> samples =
+      Run(Group("tg", 4, 5, SharedThroughput("quarter", true, "25.0", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
+  EXPECT_EQ(CountLabel(samples, "limited"), 5);
+  EXPECT_EQ(CountLabel(samples, "always"), 20);
+}
+
+TEST_F(EngineRunTest, SharedThroughputCountsAreExactWithManyUsersOnSeveralEventLoops) {
+  // 20 users x 100 iterations on 4 event-loop threads, Debug Samplers only, so the users
+  // race for the counters: exactly 700 total executions, and 30 % of 2,000 iterations = 600.
+  std::string body = SharedThroughput("total", false, "700", Debug("by total")) +
+                     SharedThroughput("percent", true, "30.0", Debug("by percent")) + Debug("always");
+  std::vector<Sample> samples = Run(Group("tg", 20, 100, body), /*loops=*/4);
+  EXPECT_EQ(CountLabel(samples, "always"), 2000);
+  EXPECT_EQ(CountLabel(samples, "by total"), 700);
+  EXPECT_EQ(CountLabel(samples, "by percent"), 600);
+}
+
+TEST_F(EngineRunTest, SharedThroughputCountersAreSeparatePerController) {
+  std::string body = SharedThroughput("a", false, "2", Http("a", "/hello.txt")) +
+                     SharedThroughput("b", false, "3", Http("b", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 2, 5, body));
+  EXPECT_EQ(CountLabel(samples, "a"), 2);
+  EXPECT_EQ(CountLabel(samples, "b"), 3);
+}
+
+// A request to the fixture's /raw-echo whose answer must equal `expected` (JMeter's Equals
+// assertion: the failure message shows what was sent otherwise).
+std::string RawEcho(const std::string& name, const std::string& method, const std::string& charset,
+                    const std::string& arguments, const std::string& expected, const std::string& extra = "") {
+  return El("HTTPSamplerProxy", name,
+            Str("HTTPSampler.path", "/raw-echo") + Str("HTTPSampler.method", method) +
+                Str("HTTPSampler.contentEncoding", charset) + extra +
+                "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
+                "name=\"Arguments.arguments\">" + arguments + "</collectionProp></elementProp>",
+            El("ResponseAssertion", "sent",
+               "<collectionProp name=\"Asserion.test_strings\">" + Str("1", expected) + "</collectionProp>" +
+                   Str("Assertion.test_field", "Assertion.response_data") +
+                   "<intProp name=\"Assertion.test_type\">8</intProp>"));
+}
+
+std::string Param(const std::string& name, const std::string& value, bool encode) {
+  return "<elementProp name=\"" + name + "\" elementType=\"HTTPArgument\">" + Bool("HTTPArgument.always_encode", encode) +
+         Str("Argument.name", name) + Str("Argument.value", value) + "</elementProp>";
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string Echoed(const std::string& line, const std::string& content_type = "", const std::string& body_hex = "") {
+  return line + "&#10;content-type: " + content_type + "&#10;body-hex: " + body_hex + "&#10;";
+}
+
+TEST_F(EngineRunTest, QueryValuesAreEncodedInTheRequestCharsetAndNamesInUtf8) {
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 1,
+      RawEcho("default", "GET", "", Param("q", "caf\xC3\xA9 \xE2\x9C\x93", true),
+              Echoed("GET /raw-echo?q=caf%C3%A9+%E2%9C%93")) +
+          RawEcho("latin1", "GET", "ISO-8859-1", Param("\xC3\xBC", "caf\xC3\xA9 \xE2\x9C\x93", true),
+                  Echoed("GET /raw-echo?%C3%BC=caf%E9+%3F")) +
+          RawEcho("cp1252", "GET", "windows-1252", Param("q", "\xE2\x82\xAC", true), Echoed("GET /raw-echo?q=%80"))));
+  ASSERT_EQ(samples.size(), 3u);
+  for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+  EXPECT_EQ(samples[1].url, server_->base_url() + "/raw-echo?%C3%BC=caf%E9+%3F");
+}
+
+TEST_F(EngineRunTest, PostFormDecodesPlainValuesThenEncodesInTheRequestCharset) {
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 1,
+      RawEcho("utf-8", "POST", "", Param("a b", "x+y%41 z", false) + Param("e", "\xC3\xA9", true),
+              Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("a+b=x+yA+z&e=%C3%A9"))) +
+          RawEcho("latin1", "POST", "ISO-8859-1", Param("q", "%E9", false) + Param("e", "\xC3\xA9", true),
+                  Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("q=%E9&e=%E9")))));
+  ASSERT_EQ(samples.size(), 2u);
+  for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+}
+
+TEST_F(EngineRunTest, RawBodiesUseTheRequestCharsetOrIso88591) {
+  std::string raw = Bool("HTTPSampler.postBodyRaw", true);
+  std::string body = Param("", "caf\xC3\xA9 \xE2\x9C\x93", false);
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 1,
+      RawEcho("post default", "POST", "", body,
+              Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("caf\xE9 ?")), raw) +
+          RawEcho("post utf-8", "POST", "UTF-8", body,
+                  Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("caf\xC3\xA9 \xE2\x9C\x93")), raw) +
+          RawEcho("put default", "PUT", "", body, Echoed("PUT /raw-echo", "text/plain; charset=ISO-8859-1", Hex("caf\xE9 ?")),
+                  raw) +
+          RawEcho("put utf-8", "PUT", "utf-8", body,
+                  Echoed("PUT /raw-echo", "text/plain; charset=UTF-8", Hex("caf\xC3\xA9 \xE2\x9C\x93")), raw)));
+  ASSERT_EQ(samples.size(), 4u);
+  for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+}
+
+TEST_F(EngineRunTest, ParametersOfOtherMethodsAsJMeter213SendsThem) {
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 1,
+      RawEcho("put named", "PUT", "", Param("a", "1", true), Echoed("PUT /raw-echo")) +
+          RawEcho("delete named", "DELETE", "", Param("a", "1", true), Echoed("DELETE /raw-echo?a=1")) +
+          RawEcho("delete none", "DELETE", "", "", Echoed("DELETE /raw-echo", "text/plain; charset=ISO-8859-1")) +
+          RawEcho("options named", "OPTIONS", "", Param("a", "1", true), Echoed("OPTIONS /raw-echo")) +
+          RawEcho("post none", "POST", "", "", Echoed("POST /raw-echo", "application/x-www-form-urlencoded"))));
+  ASSERT_EQ(samples.size(), 5u);
+  for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+}
+
+TEST_F(EngineRunTest, UnknownRequestCharsetFailsThePostWithItsUrl) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, RawEcho("bogus", "POST", "bogus", Param("q", "x", true), "")));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_FALSE(samples[0].success);
+  EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.nio.charset.UnsupportedCharsetException");
+  EXPECT_EQ(samples[0].response_message, "Non HTTP response message: bogus");
+  EXPECT_EQ(samples[0].url, server_->base_url() + "/raw-echo");
+  EXPECT_EQ(server_->requests("/raw-echo"), 0u);
+}
+
 }  // namespace
 }  // namespace barrage

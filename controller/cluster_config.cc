@@ -1,0 +1,136 @@
+#include "controller/cluster_config.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+
+#include "common/toml_file.h"
+#include "common/wire.h"
+
+namespace barrage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Where(const std::string& file, const toml::node& node, const std::string& key) {
+  return file + ":" + std::to_string(node.source().begin.line) + ": key " + key;
+}
+
+std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
+  fs::path p(path);
+  return p.is_relative() ? (dir / p).string() : p.string();
+}
+
+Status AddAllowedKey(const std::string& entry, const fs::path& dir, std::set<std::string>* keys) {
+  if (IsValidCurveKey(entry)) {
+    keys->insert(entry);
+    return Status::Ok();
+  }
+  Result<CurveKeyPair> k = LoadCurveKeyFile(ResolveAgainst(dir, entry));
+  if (!k.ok()) return k.status();
+  keys->insert(k->public_key);
+  return Status::Ok();
+}
+
+Status ReadFile(const std::string& path, ClusterSettings* s) {
+  Result<toml::table> parsed = ParseTomlFile(path);
+  if (!parsed.ok()) return parsed.status();
+  toml::table doc = std::move(parsed).value();
+  fs::path dir = fs::path(path).parent_path();
+  if (const toml::table* cluster = doc["cluster"].as_table()) {
+    for (auto&& [k, node] : *cluster) {
+      std::string key = "cluster." + std::string(k.str());
+      if (k == "bind") {
+        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a string");
+        s->bind = **node.as_string();
+      } else if (k == "wait_for_workers") {
+        if (!node.is_integer() || **node.as_integer() <= 0) {
+          return Status::InvalidArgument(Where(path, node, key) + ": expected a positive number of seconds");
+        }
+        s->wait_for_workers_s = **node.as_integer();
+      } else if (k == "share") {
+        if (!node.is_string() || (**node.as_string() != "per-worker" && **node.as_string() != "total")) {
+          return Status::InvalidArgument(Where(path, node, key) + ": expected \"per-worker\" or \"total\"");
+        }
+        s->share = **node.as_string();
+      } else if (k == "min_workers") {
+        if (!node.is_integer() || **node.as_integer() < 0) {
+          return Status::InvalidArgument(Where(path, node, key) + ": expected a number of workers");
+        }
+        s->min_workers = static_cast<int>(**node.as_integer());
+      }
+    }
+  }
+  if (const toml::table* security = doc["security"].as_table()) {
+    for (auto&& [k, node] : *security) {
+      std::string key = "security." + std::string(k.str());
+      if (k == "insecure") {
+        if (!node.is_boolean()) return Status::InvalidArgument(Where(path, node, key) + ": expected true or false");
+        s->insecure = **node.as_boolean();
+      } else if (k == "secret_key_file") {
+        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a file name");
+        Result<CurveKeyPair> keys = LoadCurveKeyFile(ResolveAgainst(dir, **node.as_string()));
+        if (!keys.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + keys.status().message());
+        if (keys->secret_key.empty()) {
+          return Status::InvalidArgument(Where(path, node, key) + ": the key file has no secret_key");
+        }
+        s->secret_key = keys->secret_key;
+        s->public_key = keys->public_key;
+      } else if (k == "allowed_workers") {
+        const toml::array* list = node.as_array();
+        if (list == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a list");
+        for (const toml::node& item : *list) {
+          if (!item.is_string()) return Status::InvalidArgument(Where(path, item, key) + ": expected strings");
+          Status added = AddAllowedKey(**item.as_string(), dir, &s->allowed_keys);
+          if (!added.ok()) return Status::InvalidArgument(Where(path, item, key) + ": " + added.message());
+        }
+      } else if (k == "allowed_workers_dir") {
+        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a folder name");
+        std::error_code ec;
+        fs::directory_iterator it(ResolveAgainst(dir, **node.as_string()), ec);
+        if (ec) return Status::InvalidArgument(Where(path, node, key) + ": " + ec.message());
+        for (const fs::directory_entry& e : it) {
+          if (!e.is_regular_file()) continue;
+          Status added = AddAllowedKey(e.path().string(), dir, &s->allowed_keys);
+          if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.message());
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ClusterSettings> ResolveClusterSettings(const ClusterOptions& options) {
+  ClusterSettings s;
+  if (!options.config_path.empty()) {
+    Status read = ReadFile(options.config_path, &s);
+    if (!read.ok()) return read;
+  }
+  if (!options.bind.empty()) s.bind = options.bind;
+  if (options.worker_timeout_s > 0) s.wait_for_workers_s = options.worker_timeout_s;
+  if (!options.share.empty()) s.share = options.share;
+  if (options.min_workers > 0) s.min_workers = options.min_workers;
+  if (options.insecure) s.insecure = true;
+  if (options.heartbeat_ms > 0) s.heartbeat_ms = options.heartbeat_ms;
+  if (s.share != "per-worker" && s.share != "total") {
+    return Status::InvalidArgument("--share " + s.share + ": expected per-worker or total");
+  }
+  if (!s.insecure) {
+    std::string where = options.config_path.empty() ? std::string("(no --config given)") : options.config_path;
+    if (s.secret_key.empty()) {
+      return Status::InvalidArgument(
+          where + ": key security.secret_key_file: cluster mode needs the controller's key pair "
+                  "(`barrage keygen -o controller.key`) or --insecure for plain TCP");
+    }
+    if (s.allowed_keys.empty()) {
+      return Status::InvalidArgument(where +
+                                     ": key security.allowed_workers: no worker public keys are allowed, "
+                                     "so no worker could connect (or use --insecure)");
+    }
+  }
+  return s;
+}
+
+}  // namespace barrage

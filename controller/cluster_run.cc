@@ -1,0 +1,372 @@
+#include "controller/cluster_run.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/aggregate_report.h"
+#include "controller/cli.h"
+#include "controller/cluster_config.h"
+#include "controller/cluster_coordinator.h"
+#include "controller/cluster_data.h"
+#include "controller/cluster_transport.h"
+#include "controller/execution_info.h"
+#include "controller/jtl_writer.h"
+#include "controller/results_store.h"
+#include "controller/summariser.h"
+#include "controller/thresholds.h"
+#include "worker/event_loop.h"
+
+namespace barrage {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+ClusterTime Now() { return {SteadyMicros(), WallMicros()}; }
+
+std::string RandomHex(int bytes) {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    unsigned v = rd() & 0xff;
+    out += kHex[v >> 4];
+    out += kHex[v & 15];
+  }
+  return out;
+}
+
+std::string Rate(double per_s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f/s", per_s);
+  return buf;
+}
+
+// The run's effects: store, JTL, summariser, report. Called from the run loop's thread.
+class ClusterSink : public CoordinatorListener {
+ public:
+  ClusterSink(ResultsStore* store, JtlWriter* jtl, Summariser* summariser)
+      : store_(store), jtl_(jtl), summariser_(summariser) {}
+
+  Status OnSamples(const ClusterWorker& worker, std::vector<Sample>&& samples) override {
+    if (jtl_ && jtl_error_.ok()) {
+      jtl_error_ = jtl_->Write(samples);
+      if (!jtl_error_.ok()) std::cerr << "barrage: " << jtl_error_.message() << "\n";
+    }
+    for (const Sample& s : samples) {
+      if (!s.transaction) summariser_->Add(s);
+    }
+    report_.Add(samples);
+    recorded_ += samples.size();
+    return store_->Append(std::move(samples), worker.worker_id);
+  }
+
+  void OnLog(const std::string& line) override { std::cout << "barrage: " << line << "\n" << std::flush; }
+
+  void OnStarted(int64_t start_at_us) override {
+    std::cout << "barrage: starting the load at " << start_at_us / 1000 << " (epoch ms)\n" << std::flush;
+  }
+
+  const AggregateReport& report() const { return report_; }
+  uint64_t recorded() const { return recorded_; }
+  const Status& jtl_error() const { return jtl_error_; }
+
+ private:
+  ResultsStore* store_;
+  JtlWriter* jtl_;
+  Summariser* summariser_;
+  AggregateReport report_;
+  uint64_t recorded_ = 0;
+  Status jtl_error_;
+};
+
+std::string ReadWhole(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  *ok = static_cast<bool>(in) || in.eof();
+  return std::move(s).str();
+}
+
+}  // namespace
+
+int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, const sigset_t& signals) {
+  const ClusterOptions& co = options.cluster;
+  Result<ClusterSettings> settings_r = ResolveClusterSettings(co);
+  if (!settings_r.ok()) {
+    std::cerr << "barrage: " << settings_r.status().message() << "\n";
+    return kExitUsage;
+  }
+  const ClusterSettings& settings = *settings_r;
+  if (co.min_workers > 0 && co.min_workers > std::max<int>(co.workers, static_cast<int>(co.worker_names.size()))) {
+    std::cerr << "barrage: --min-workers " << co.min_workers << " is more than the workers the run asks for\n";
+    return kExitUsage;
+  }
+
+  bool read_ok = false;
+  std::string plan_bytes = ReadWhole(options.plan_path, &read_ok);
+  if (!read_ok) {
+    std::cerr << "barrage: " << options.plan_path << ": cannot read the plan\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> skipped;
+  Result<std::vector<ClusterDataFile>> files = CollectDataFiles(plan, run.base_dir, co.split_data, &skipped);
+  if (!files.ok()) {
+    std::cerr << "barrage: " << files.status().message() << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& name : skipped) {
+    std::cerr << "barrage: data file " << name
+              << " is named at run time and is not shipped: every worker needs it at that path\n";
+  }
+
+  ClusterPlan cplan;
+  cplan.plan_name = fs::path(options.plan_path).filename().string();
+  cplan.plan_bytes = plan_bytes;
+  cplan.files = std::move(files).value();
+  for (auto& [k, v] : run.properties.Snapshot()) cplan.properties.emplace_back(k, v);
+  cplan.share = settings.share == "total" ? proto::ShareMode::Total : proto::ShareMode::PerWorker;
+
+  std::optional<JtlWriter> jtl;
+  if (!options.jtl_path.empty()) {
+    Result<JtlWriter> w = JtlWriter::Open(options.jtl_path, JtlWriter::Mode::kAppend);
+    if (!w.ok()) {
+      std::cerr << "barrage: " << w.status().message() << "\n";
+      return kExitRuntimeFailure;
+    }
+    jtl.emplace(std::move(w).value());
+  }
+
+  ZmqTransportOptions to;
+  to.bind = settings.bind;
+  to.insecure = settings.insecure;
+  to.secret_key = settings.secret_key;
+  to.allowed_keys = settings.allowed_keys;
+  to.log = [](const std::string& line) { std::cout << "barrage: " << line << "\n" << std::flush; };
+  Result<std::unique_ptr<ZmqRouterTransport>> transport = ZmqRouterTransport::Open(to);
+  if (!transport.ok()) {
+    std::cerr << "barrage: " << transport.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+
+  // Already checked by RunPlan (a bad threshold is a usage error before anything runs).
+  Result<std::vector<Threshold>> thresholds = CollectThresholds(options.thresholds, options.thresholds_file);
+  if (!thresholds.ok()) {
+    std::cerr << "barrage: " << thresholds.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::optional<ThresholdWatch> watch;
+  if (options.abort_on_fail) watch.emplace(*thresholds, options.summary_interval_s * 1000);
+
+  Result<ResultsStore> store_r = ResultsStore::Open(options.db_path, {.project = options.project});
+  if (!store_r.ok()) {
+    std::cerr << "barrage: " << store_r.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  ResultsStore store = std::move(store_r).value();
+  if (Result<int> marked = store.MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
+    std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
+  }
+  int expected = co.worker_names.empty() ? co.workers : static_cast<int>(co.worker_names.size());
+  nlohmann::json infra = {{"mode", "cluster"},
+                          {"workers", expected},
+                          {"share", settings.share},
+                          {"bind", (*transport)->endpoint()},
+                          {"secure", !settings.insecure}};
+  if (!co.worker_names.empty()) infra["worker_names"] = co.worker_names;
+  if (!co.split_data.empty()) infra["split_data"] = co.split_data;
+  Result<ExecutionInfo> info_r = MakeExecutionInfo(options.plan_path, plan.root ? plan.root->name : "", WallMillis(),
+                                                   options.project, run.properties.Snapshot(), infra.dump());
+  if (!info_r.ok()) {
+    std::cerr << "barrage: " << info_r.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  const ExecutionInfo& info = *info_r;
+  Result<int64_t> execution = store.BeginExecution(info);
+  if (!execution.ok()) {
+    std::cerr << "barrage: " << execution.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+
+  CoordinatorOptions opts;
+  opts.run_id = std::to_string(*execution) + "-" + RandomHex(6);
+  opts.expected_workers = expected;
+  opts.worker_names = co.worker_names;
+  opts.min_workers = settings.min_workers;
+  opts.registration_timeout_us = settings.wait_for_workers_s * 1'000'000;
+  opts.heartbeat_interval_us = settings.heartbeat_ms * 1000;
+  opts.max_duration_us = options.duration_s * 1'000'000;
+
+  std::optional<Summariser> summariser;
+  summariser.emplace(info.started_at_ms, options.summary_interval_s);
+  ClusterSink sink(&store, jtl ? &*jtl : nullptr, &*summariser);
+  ClusterTime t0 = Now();
+  ClusterCoordinator coordinator(opts, std::move(cplan), transport->get(), &sink, t0);
+
+  std::cout << "barrage: run " << *execution << " of " << options.plan_path << ": waiting for " << expected
+            << " worker(s) on " << (*transport)->endpoint() << (settings.insecure ? " (insecure: plain TCP)" : "")
+            << "\n"
+            << std::flush;
+
+  bool summary_started = false;
+  int presses = 0;
+  std::map<int32_t, uint64_t> last_counts;
+  int64_t last_rates_ms = 0;
+  InboundMessage message;
+  while (!coordinator.done()) {
+    // Up to a bounded number of messages, then timers: ingest never starves the heartbeats.
+    for (int i = 0; i < 2000 && !coordinator.done(); ++i) {
+      if (!(*transport)->Receive(std::chrono::milliseconds(i == 0 ? 50 : 0), &message)) break;
+      coordinator.OnMessage(message, Now());
+    }
+    timespec zero{0, 0};
+    int sig = sigtimedwait(&signals, nullptr, &zero);
+    if (sig > 0) {
+      if (++presses == 1) {
+        std::cerr << "\nbarrage: stopping gracefully (Ctrl-C again to stop now)\n";
+        coordinator.RequestStop(false, "stopped by the operator", Now());
+      } else {
+        std::cerr << "barrage: stopping now\n";
+        coordinator.RequestStop(true, "stopped by the operator (now)", Now());
+      }
+    }
+    ClusterTime now = Now();
+    coordinator.OnTick(now);
+    if (coordinator.started() && !options.quiet) {
+      int64_t now_ms = now.wall_us / 1000;
+      if (!summary_started) {
+        summary_started = true;
+        last_rates_ms = now_ms;
+      }
+      if (summariser->ReportDue(now_ms)) {
+        ThreadCounts threads;
+        for (const ClusterWorker* w : coordinator.workers()) {
+          if (w->phase == WorkerPhase::kRunning) threads.active += w->active_vus;
+        }
+        std::vector<std::string> lines = summariser->EndInterval(now_ms, threads);
+        for (const std::string& line : lines) std::cout << line << "\n";
+        if (!lines.empty()) {
+          double secs = static_cast<double>(std::max<int64_t>(now_ms - last_rates_ms, 1)) / 1000.0;
+          std::string rates = "workers:";
+          for (const ClusterWorker* w : coordinator.workers()) {
+            if (!w->participant()) continue;
+            uint64_t before = last_counts[w->worker_id];
+            rates += " " + w->name + " " +
+                     (w->phase == WorkerPhase::kLost ? std::string("LOST")
+                                                     : Rate(static_cast<double>(w->samples_received - before) / secs));
+            last_counts[w->worker_id] = w->samples_received;
+          }
+          last_rates_ms = now_ms;
+          std::cout << rates << "\n";
+        }
+        std::cout << std::flush;
+      }
+    }
+    if (watch && coordinator.started()) {
+      std::vector<ThresholdResult> failed = watch->Check(sink.report(), now.wall_us / 1000);
+      for (const ThresholdResult& r : failed) std::cerr << "barrage: " << DescribeThresholdResult(r) << "\n";
+      if (!failed.empty()) {
+        std::cerr << "barrage: stopping gracefully (--abort-on-fail)\n";
+        coordinator.RequestStop(false, "a threshold failed (--abort-on-fail)", now);
+      }
+    }
+  }
+
+  const CoordinatorOutcome& outcome = coordinator.outcome();
+  int64_t end_ms = WallMillis();
+  if (coordinator.started()) {
+    for (const std::string& line : summariser->Finish(end_ms, {})) std::cout << line << "\n";
+  }
+  int exit_code = outcome.exit_code;
+  ExecutionStatus status = outcome.status;
+  if (jtl) {
+    Status s = sink.jtl_error().ok() ? jtl->Close() : sink.jtl_error();
+    if (!s.ok()) {
+      if (sink.jtl_error().ok()) std::cerr << "barrage: " << s.message() << "\n";
+      exit_code = kExitRuntimeFailure;
+    }
+  }
+  uint64_t lost_samples = 0;
+  for (const ClusterWorker* w : coordinator.workers()) {
+    ExecutionWorkerRecord r;
+    r.worker_id = w->worker_id;
+    r.name = w->name;
+    r.host = w->host;
+    r.joined_at_ms = w->joined_at_ms;
+    r.left_at_ms = w->left_at_ms ? w->left_at_ms : std::optional<int64_t>(end_ms);
+    r.state = w->phase == WorkerPhase::kFinished ? "finished"
+              : w->phase == WorkerPhase::kRejected ? "rejected"
+              : coordinator.started()              ? "lost"
+                                                   : WorkerPhaseName(w->phase);
+    r.samples_received = w->samples_received;
+    r.batches_received = w->batches_received;
+    r.samples_lost = w->samples_lost();
+    r.duplicate_batches = w->duplicate_batches;
+    r.clock_offset_us = w->clock_offset_us.value_or(0);
+    lost_samples += w->samples_lost();
+    if (Status s = store.UpsertExecutionWorker(*execution, r); !s.ok()) {
+      std::cerr << "barrage: " << s.message() << "\n";
+      exit_code = kExitRuntimeFailure;
+    }
+    if (w->participant()) {
+      std::cout << "barrage: worker " << w->name << " (" << w->host << "): " << r.state << ", "
+                << w->samples_received << " samples in " << w->batches_received << " batches";
+      if (w->duplicate_batches) std::cout << ", " << w->duplicate_batches << " duplicate batches";
+      if (w->samples_lost()) std::cout << ", " << w->samples_lost() << " samples LOST";
+      if (w->clock_offset_us) std::cout << ", clock offset " << *w->clock_offset_us << " us";
+      if (!w->reason.empty()) std::cout << " (" << w->reason << ")";
+      std::cout << "\n";
+    }
+  }
+  // Thresholds on all samples (the sink's report holds every one received).
+  // (A run stopped by --abort-on-fail ends `aborted` here, and then `failed`.)
+  std::vector<ThresholdResult> verdicts;
+  if (coordinator.started()) {
+    verdicts = FinalThresholdResults(*thresholds, sink.report(), watch ? &watch->tripped_results() : nullptr);
+  }
+  if (AnyFailed(verdicts) && (status == ExecutionStatus::kPassed || status == ExecutionStatus::kAborted)) {
+    status = ExecutionStatus::kFailed;
+  }
+  if (Status s = store.Finish(status, end_ms); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  }
+  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    exit_code = kExitRuntimeFailure;
+  }
+  if (Status s = store.Close(); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    exit_code = kExitRuntimeFailure;
+  }
+  if (!outcome.message.empty() && status != ExecutionStatus::kPassed) {
+    std::cerr << "barrage: " << outcome.message << "\n";
+  }
+  if (coordinator.started()) std::cout << "\n" << AggregateReportText(sink.report().Rows()) << std::flush;
+  PrintThresholdResults(verdicts);
+  if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;
+  std::cout << "barrage: run " << *execution << " " << ExecutionStatusName(status) << ": " << sink.recorded()
+            << " samples from " << expected << " worker(s)"
+            << (lost_samples ? ", " + std::to_string(lost_samples) + " lost" : "")
+            << (options.jtl_path.empty() ? "" : ", JTL " + options.jtl_path) << ", store " << options.db_path << "\n";
+  return exit_code;
+}
+
+}  // namespace barrage

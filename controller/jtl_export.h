@@ -1,0 +1,32 @@
+// `barrage export RUN -o out.jtl`: an execution's samples as a JTL CSV with JMeter's default
+// 17 columns and header (controller/jtl_writer.h), in the order they were stored, so that
+// JMeter's listeners, `jmeter -g` and other JTL tools read it. Streams: memory does not grow
+// with the run. A JTL imported with `barrage import` comes back with the same 17 columns.
+#ifndef BARRAGE_CONTROLLER_JTL_EXPORT_H_
+#define BARRAGE_CONTROLLER_JTL_EXPORT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "controller/results_store.h"
+
+namespace barrage {
+
+struct ExportOptions {
+  std::string run = "last";            // RUN: an id, "last" or "last-passed"
+  std::string out_path;                // -o; "-" = standard output
+  std::string db_path = "barrage.db";  // --db
+  std::string project = "default";     // --project
+};
+
+// Writes the committed samples of `execution_id` to `out_path` (replacing it) and records an
+// audit_log 'exported' entry. Returns the number of rows written. Errors name the file.
+Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path);
+
+// The command: 0 written, 1 runtime failure (store, disk), 2 usage error (unknown run).
+int RunExport(const ExportOptions& options);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_CONTROLLER_JTL_EXPORT_H_

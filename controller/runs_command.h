@@ -1,0 +1,37 @@
+// `barrage runs [--db PATH] [--project NAME] [--json]`: the executions of a project,
+// newest first: id, status, plan (its file name), definition version, start (local time),
+// duration, samples and the thresholds' verdict ("-" when none were evaluated).
+//
+// Marks orphaned `running` executions `aborted` first (ResultsStore::
+// MarkInterruptedExecutions), as every command that opens the store does.
+#ifndef BARRAGE_CONTROLLER_RUNS_COMMAND_H_
+#define BARRAGE_CONTROLLER_RUNS_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+#include "controller/results_store.h"
+
+namespace barrage {
+
+struct RunsOptions {
+  std::string db_path = "barrage.db";
+  std::string project = "default";
+  bool json = false;
+};
+
+// The table `barrage runs` prints for these executions (given in any order).
+std::string RenderRunsText(std::vector<ExecutionRecord> runs);
+// The JSON array `barrage runs --json` prints, newest first; keys: id, status, plan,
+// plan_path, plan_name, project, definition_version (null without a definition), sha256,
+// started_at_ms, ended_at_ms, duration_ms (null while unknown), samples, verdict (null
+// without thresholds), triggered_by.
+std::string RenderRunsJson(std::vector<ExecutionRecord> runs);
+
+// Returns the exit code: 0, 1 when the store cannot be read (a missing file is not
+// created), 2 for usage errors.
+int RunRuns(const RunsOptions& options);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_CONTROLLER_RUNS_COMMAND_H_

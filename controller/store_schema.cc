@@ -1,0 +1,258 @@
+#include "controller/store_schema.h"
+
+#include <sqlite3.h>
+
+#include <iterator>
+#include <string>
+
+namespace barrage {
+namespace {
+
+constexpr int32_t kApplicationId = 0x42415252;  // "BARR" in the file header
+
+// Version 1: the engine issue's minimal store.
+constexpr const char* kMigrationTo1 = R"sql(
+CREATE TABLE execution(
+  id          INTEGER PRIMARY KEY,
+  plan_path   TEXT NOT NULL,
+  plan_name   TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,  -- epoch ms
+  ended_at    INTEGER,           -- epoch ms; NULL while running or when the end is unknown
+  status      TEXT NOT NULL
+    CHECK (status IN ('running', 'passed', 'failed', 'aborted', 'errored', 'partial')));
+CREATE TABLE label(
+  execution_id INTEGER NOT NULL REFERENCES execution(id),
+  id           INTEGER NOT NULL,
+  name         TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id),
+  UNIQUE (execution_id, name)) WITHOUT ROWID;
+-- One row per sample. id = execution_id * 2^40 + sequence in the order the controller
+-- received them, so an execution's samples are one id range. Durations in microseconds,
+-- ts_ms epoch ms at sample start: the JTL columns, normalised.
+CREATE TABLE sample(
+  id              INTEGER PRIMARY KEY,
+  execution_id    INTEGER NOT NULL REFERENCES execution(id),
+  label_id        INTEGER NOT NULL,
+  thread          TEXT NOT NULL,
+  ts_ms           INTEGER NOT NULL,
+  elapsed_us      INTEGER NOT NULL,
+  latency_us      INTEGER NOT NULL,
+  connect_us      INTEGER NOT NULL,
+  idle_us         INTEGER NOT NULL,
+  code            TEXT NOT NULL,
+  message         TEXT NOT NULL,
+  success         INTEGER NOT NULL,
+  failure_message TEXT NOT NULL,
+  bytes           INTEGER NOT NULL,
+  sent_bytes      INTEGER NOT NULL,
+  grp_threads     INTEGER NOT NULL,
+  all_threads     INTEGER NOT NULL,
+  url             TEXT NOT NULL,
+  data_type       TEXT NOT NULL);
+CREATE TABLE schema_version(version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (1);
+)sql";
+
+// Version 2: projects, test definitions and their metadata, the execution's facts, workers,
+// rollups, thresholds and the audit log (issue 4). Columns added to existing tables have
+// defaults that describe what a version-1 file held: the default project, a local run.
+constexpr const char* kMigrationTo2 = R"sql(
+CREATE TABLE project(
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL);
+INSERT INTO project(id, name, created_at) VALUES (1, 'default', :now);
+-- One row per distinct .jmx content per project. name = the plan file's name; version
+-- numbers the contents seen under that name.
+CREATE TABLE test_definition(
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES project(id),
+  name       TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  sha256     TEXT NOT NULL,  -- lowercase hex of jmx
+  jmx        BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (project_id, sha256),
+  UNIQUE (project_id, name, version));
+-- Numbers as the plan writes them: an integer, an expression's text, NULL when unset.
+CREATE TABLE definition_thread_group(
+  definition_id INTEGER NOT NULL REFERENCES test_definition(id),
+  position      INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  threads, ramp_time, loops, duration,
+  PRIMARY KEY (definition_id, position)) WITHOUT ROWID;
+CREATE TABLE definition_sampler(
+  definition_id INTEGER NOT NULL REFERENCES test_definition(id),
+  position      INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  method        TEXT,  -- HTTP samplers only
+  url           TEXT,  -- URL template after HTTP Request Defaults
+  PRIMARY KEY (definition_id, position)) WITHOUT ROWID;
+CREATE TABLE definition_assertion(
+  definition_id INTEGER NOT NULL REFERENCES test_definition(id),
+  position      INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  PRIMARY KEY (definition_id, position)) WITHOUT ROWID;
+CREATE TABLE definition_data_file(
+  definition_id  INTEGER NOT NULL REFERENCES test_definition(id),
+  position       INTEGER NOT NULL,
+  path           TEXT NOT NULL,  -- as written in the plan
+  variable_names TEXT NOT NULL,
+  PRIMARY KEY (definition_id, position)) WITHOUT ROWID;
+ALTER TABLE execution ADD COLUMN project_id INTEGER NOT NULL DEFAULT 1;  -- project(id)
+ALTER TABLE execution ADD COLUMN definition_id INTEGER;                  -- test_definition(id)
+ALTER TABLE execution ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';  -- JSON object
+ALTER TABLE execution ADD COLUMN infra TEXT NOT NULL DEFAULT '{"mode":"local"}';
+ALTER TABLE execution ADD COLUMN triggered_by TEXT NOT NULL DEFAULT '';  -- OS user
+-- Committed samples, updated in each ingest transaction.
+ALTER TABLE execution ADD COLUMN sample_count INTEGER NOT NULL DEFAULT 0;
+-- The controller process of a running execution, to tell a live run from an orphan.
+ALTER TABLE execution ADD COLUMN controller_host TEXT;
+ALTER TABLE execution ADD COLUMN controller_pid INTEGER;
+ALTER TABLE execution ADD COLUMN controller_start INTEGER;  -- /proc/PID/stat starttime
+UPDATE execution SET sample_count =
+  (SELECT count(*) FROM sample WHERE sample.id BETWEEN execution.id * 1099511627776
+                                                   AND (execution.id + 1) * 1099511627776 - 1);
+CREATE INDEX execution_by_project ON execution(project_id, id);
+ALTER TABLE sample ADD COLUMN worker_id INTEGER NOT NULL DEFAULT 0;  -- 0 = local run
+CREATE TABLE execution_worker(
+  execution_id      INTEGER NOT NULL REFERENCES execution(id),
+  worker_id         INTEGER NOT NULL,
+  name              TEXT NOT NULL,
+  host              TEXT NOT NULL,
+  joined_at         INTEGER NOT NULL,  -- epoch ms
+  left_at           INTEGER,
+  state             TEXT NOT NULL,     -- finished, lost, rejected
+  samples_received  INTEGER NOT NULL,
+  batches_received  INTEGER NOT NULL,
+  samples_lost      INTEGER NOT NULL,
+  duplicate_batches INTEGER NOT NULL,
+  clock_offset_us   INTEGER NOT NULL,  -- worker clock minus controller clock
+  PRIMARY KEY (execution_id, worker_id)) WITHOUT ROWID;
+-- Rollups per (second of sample start, label, worker), written with the samples in the
+-- same transaction. Partial and additive: one key may have several rows. histogram is
+-- LatencyHistogram::Serialize() of the elapsed ms; the other columns are its summary and
+-- the AggregateStats facts.
+CREATE TABLE metric_bucket(
+  id              INTEGER PRIMARY KEY,
+  execution_id    INTEGER NOT NULL REFERENCES execution(id),
+  second          INTEGER NOT NULL,  -- ts_ms / 1000
+  label_id        INTEGER NOT NULL,  -- label(id)
+  worker_id       INTEGER NOT NULL,
+  count           INTEGER NOT NULL,
+  errors          INTEGER NOT NULL,
+  elapsed_sum_ms  INTEGER NOT NULL,
+  elapsed_min_ms  INTEGER NOT NULL,
+  elapsed_max_ms  INTEGER NOT NULL,
+  bytes           INTEGER NOT NULL,
+  sent_bytes      INTEGER NOT NULL,
+  first_start_ms  INTEGER NOT NULL,
+  last_end_ms     INTEGER NOT NULL,
+  latency_sum_ms  INTEGER NOT NULL,
+  connect_sum_ms  INTEGER NOT NULL,
+  max_all_threads INTEGER NOT NULL,
+  max_grp_threads INTEGER NOT NULL,
+  histogram       BLOB NOT NULL);
+CREATE INDEX metric_bucket_by_execution ON metric_bucket(execution_id);
+CREATE TABLE error_bucket(
+  id           INTEGER PRIMARY KEY,
+  execution_id INTEGER NOT NULL REFERENCES execution(id),
+  second       INTEGER NOT NULL,
+  label_id     INTEGER NOT NULL,
+  worker_id    INTEGER NOT NULL,
+  type         TEXT NOT NULL,  -- failure message, else "code/message"
+  count        INTEGER NOT NULL);
+CREATE INDEX error_bucket_by_execution ON error_bucket(execution_id);
+CREATE TABLE threshold(
+  id           INTEGER PRIMARY KEY,
+  execution_id INTEGER NOT NULL REFERENCES execution(id),
+  position     INTEGER NOT NULL,
+  expression   TEXT NOT NULL,
+  label        TEXT NOT NULL,  -- '' = all samples
+  metric       TEXT NOT NULL,
+  op           TEXT NOT NULL,
+  target       REAL NOT NULL,
+  UNIQUE (execution_id, position));
+CREATE TABLE threshold_result(
+  threshold_id INTEGER PRIMARY KEY REFERENCES threshold(id),
+  observed     REAL NOT NULL,
+  passed       INTEGER NOT NULL,
+  evaluated_at INTEGER NOT NULL);
+CREATE TABLE audit_log(
+  id           INTEGER PRIMARY KEY,
+  at           INTEGER NOT NULL,  -- epoch ms
+  who          TEXT NOT NULL,     -- OS user
+  what         TEXT NOT NULL,     -- started, stopped, evaluated, imported, deleted, exported
+  project_id   INTEGER,
+  execution_id INTEGER,
+  details      TEXT NOT NULL);
+CREATE INDEX audit_log_by_execution ON audit_log(execution_id);
+UPDATE schema_version SET version = 2;
+)sql";
+
+Status Fail(sqlite3* db, const std::string& path, const std::string& what) {
+  return Status::IoError(path + ": " + what + ": " + sqlite3_errmsg(db));
+}
+
+// Runs a script; ":now" is bound in every statement that names it.
+Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
+  const char* rest = sql;
+  while (rest && *rest) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, rest, -1, &s, &rest) != SQLITE_OK) return Fail(db, path, "migrate schema");
+    if (!s) continue;  // trailing whitespace or comments
+    if (int i = sqlite3_bind_parameter_index(s, ":now"); i > 0) sqlite3_bind_int64(s, i, now_ms);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Fail(db, path, "migrate schema");
+  }
+  return Status::Ok();
+}
+
+Status Scalar(sqlite3* db, const std::string& path, const char* sql, int64_t* out) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return Fail(db, path, "read schema");
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(db, path, "read schema");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
+  static_assert(std::size(kMigrations) == kStoreSchemaVersion);
+  int64_t application_id = 0, tables = 0, version = 0;
+  if (Status st = Scalar(db, path, "PRAGMA application_id", &application_id); !st.ok()) return st;
+  if (Status st = Scalar(db, path, "SELECT count(*) FROM sqlite_schema", &tables); !st.ok()) return st;
+  if (tables != 0) {
+    if (application_id != kApplicationId) {
+      return Status::InvalidArgument(path + ": not a Barrage results store (a SQLite database with other tables)");
+    }
+    if (Status st = Scalar(db, path, "SELECT max(version) FROM schema_version", &version); !st.ok()) return st;
+    if (version > kStoreSchemaVersion) {
+      return Status::Unsupported(path + ": results store has schema version " + std::to_string(version) +
+                                 ", newer than this barrage understands (" + std::to_string(kStoreSchemaVersion) +
+                                 "); use a newer barrage");
+    }
+    if (version < 1) return Status::InvalidArgument(path + ": results store has no schema version");
+  }
+  const int from = static_cast<int>(version);
+  for (int v = from; v < kStoreSchemaVersion; ++v) {
+    if (Status st = RunScript(db, path, kMigrations[v], now_ms); !st.ok()) return st;
+  }
+  if (tables == 0) {
+    const std::string stamp = "PRAGMA application_id=" + std::to_string(kApplicationId);
+    if (sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return Fail(db, path, "stamp schema");
+    }
+  }
+  return from;
+}
+
+}  // namespace barrage

@@ -1,0 +1,48 @@
+// The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
+//
+// Tables (schema version 2):
+//   schema_version(version)                 one row: the version of the file
+//   project(id, name, created_at)           "default" is id 1
+//   test_definition(id, project_id, name, version, sha256, jmx, created_at)
+//       one row per distinct .jmx content per project; name = plan file name, version
+//       counts the contents seen under that name (1, 2, ...)
+//   definition_thread_group / definition_sampler / definition_assertion /
+//   definition_data_file(definition_id, position, ...)   metadata extracted from the plan
+//   execution(id, plan_path, plan_name, started_at, ended_at, status, project_id,
+//       definition_id, properties, infra, triggered_by, sample_count, controller_host,
+//       controller_pid, controller_start)
+//   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
+//   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
+//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id)
+//   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram)
+//   error_bucket(execution_id, second, label_id, worker_id, type, count)
+//   threshold(id, execution_id, position, expression, label, metric, op, target)
+//   threshold_result(threshold_id, observed, passed, evaluated_at)
+//   audit_log(id, at, who, what, project_id, execution_id, details)
+//
+// A new file runs every migration in order (v0 -> v1 -> v2), so a migrated file and a new
+// one have the same schema.
+#ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
+#define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+struct sqlite3;
+
+namespace barrage {
+
+inline constexpr int kStoreSchemaVersion = 2;
+
+// Creates the schema in an empty database, migrates an older Barrage store to
+// kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE
+// transaction. Returns the version the file had (0 = it was empty). Errors:
+// InvalidArgument for a SQLite file of another application, Unsupported for a store
+// written by a newer Barrage, IoError for SQLite failures; each names `path`.
+Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_CONTROLLER_STORE_SCHEMA_H_

@@ -1,0 +1,88 @@
+#include "controller/workers_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "common/protocol.h"
+#include "common/wire.h"
+#include "controller/cli.h"
+#include "controller/cluster_transport.h"
+
+namespace barrage {
+
+int64_t ParseDurationMs(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return -1;
+  int64_t n = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (unit.empty() || unit == "s") return n * 1000;
+  if (unit == "ms") return n;
+  if (unit == "m") return n * 60'000;
+  return -1;
+}
+
+int RunWorkers(const WorkersOptions& options) {
+  int64_t listen_ms = ParseDurationMs(options.listen);
+  if (listen_ms < 0) {
+    std::cerr << "barrage: --listen " << options.listen << ": expected a duration such as 5s or 500ms\n";
+    return kExitUsage;
+  }
+  Result<ClusterSettings> settings = ResolveClusterSettings(options.cluster);
+  if (!settings.ok()) {
+    std::cerr << "barrage: " << settings.status().message() << "\n";
+    return kExitUsage;
+  }
+  ZmqTransportOptions to;
+  to.bind = settings->bind;
+  to.insecure = settings->insecure;
+  to.secret_key = settings->secret_key;
+  to.allowed_keys = settings->allowed_keys;
+  Result<std::unique_ptr<ZmqRouterTransport>> transport = ZmqRouterTransport::Open(to);
+  if (!transport.ok()) {
+    std::cerr << "barrage: " << transport.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  std::cout << "barrage: listening on " << (*transport)->endpoint() << " for " << options.listen << "\n"
+            << std::flush;
+  std::set<std::string> seen;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(listen_ms);
+  InboundMessage m;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    if (!(*transport)->Receive(left, &m)) continue;
+    const proto::Envelope* e = VerifyEnvelope(m.bytes.data(), m.bytes.size());
+    if (e == nullptr || e->body_type() != proto::Body::Hello || seen.count(m.peer)) continue;
+    Result<HelloMessage> hello = DecodeHello(*e->body_as_Hello());
+    if (!hello.ok()) continue;
+    seen.insert(m.peer);
+    std::cout << hello->name << "\t" << (hello->host.empty() ? "?" : hello->host) << "\t" << hello->cores
+              << " cores\t" << (hello->software_version.empty() ? "?" : hello->software_version) << "\tprotocol "
+              << hello->min_protocol << ".." << hello->max_protocol
+              << (hello->min_protocol > kProtocolVersion || hello->max_protocol < kProtocolVersion ? " (INCOMPATIBLE)"
+                                                                                                    : "")
+              << "\n"
+              << std::flush;
+  }
+  std::cout << "barrage: " << seen.size() << " worker(s)\n";
+  return kExitOk;
+}
+
+int RunKeygen(const std::string& path) {
+  Result<CurveKeyPair> keys = GenerateCurveKeyPair();
+  if (!keys.ok()) {
+    std::cerr << "barrage: " << keys.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  if (Status s = WriteCurveKeyFile(path, *keys); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  std::cout << keys->public_key << "\n";
+  return kExitOk;
+}
+
+}  // namespace barrage

@@ -1,0 +1,114 @@
+// controller.toml and the cluster flags merged into the settings a cluster run uses.
+
+#include "controller/cluster_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/wire.h"
+#include "tests/controller/temp_dir.h"
+
+namespace barrage {
+namespace {
+
+class ClusterConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<CurveKeyPair> c = GenerateCurveKeyPair();
+    Result<CurveKeyPair> w = GenerateCurveKeyPair();
+    ASSERT_TRUE(c.ok() && w.ok());
+    controller_ = *c;
+    worker_ = *w;
+    ASSERT_TRUE(WriteCurveKeyFile(dir_.File("controller.key"), controller_).ok());
+    ASSERT_TRUE(WriteCurveKeyFile(dir_.File("worker.pub"), {worker_.public_key, ""}).ok());
+  }
+
+  ClusterOptions WithConfig(const std::string& text) {
+    WriteWholeFile(dir_.File("controller.toml"), text);
+    ClusterOptions o;
+    o.config_path = dir_.File("controller.toml");
+    return o;
+  }
+
+  TempDir dir_;
+  CurveKeyPair controller_;
+  CurveKeyPair worker_;
+};
+
+TEST_F(ClusterConfigTest, ReadsKeysAndAllowlistEntriesAsKeysOrKeyFiles) {
+  Result<CurveKeyPair> other = GenerateCurveKeyPair();
+  ASSERT_TRUE(other.ok());
+  Result<ClusterSettings> s = ResolveClusterSettings(
+      WithConfig("[cluster]\nbind = \"tcp://127.0.0.1:6000\"\nwait_for_workers = 7\nshare = \"total\"\n"
+                 "[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\"worker.pub\", \"" +
+                 other->public_key + "\"]\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->bind, "tcp://127.0.0.1:6000");
+  EXPECT_EQ(s->wait_for_workers_s, 7);
+  EXPECT_EQ(s->share, "total");
+  EXPECT_FALSE(s->insecure);
+  EXPECT_EQ(s->secret_key, controller_.secret_key);
+  EXPECT_EQ(s->public_key, controller_.public_key);
+  EXPECT_EQ(s->allowed_keys, (std::set<std::string>{worker_.public_key, other->public_key}));
+}
+
+TEST_F(ClusterConfigTest, AllowedWorkersDirAdmitsEveryKeyFileInIt) {
+  std::filesystem::create_directory(dir_.File("workers.d"));
+  ASSERT_TRUE(WriteCurveKeyFile(dir_.File("workers.d/lg-01.key"), {worker_.public_key, ""}).ok());
+  Result<ClusterSettings> s = ResolveClusterSettings(
+      WithConfig("[security]\nsecret_key_file = \"controller.key\"\nallowed_workers_dir = \"workers.d\"\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->allowed_keys, (std::set<std::string>{worker_.public_key}));
+}
+
+TEST_F(ClusterConfigTest, FlagsWinOverTheFile) {
+  ClusterOptions o = WithConfig("[cluster]\nbind = \"tcp://127.0.0.1:6000\"\nshare = \"total\"\n"
+                                "[security]\ninsecure = false\n");
+  o.bind = "tcp://127.0.0.1:7000";
+  o.share = "per-worker";
+  o.insecure = true;
+  o.worker_timeout_s = 3;
+  Result<ClusterSettings> s = ResolveClusterSettings(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->bind, "tcp://127.0.0.1:7000");
+  EXPECT_EQ(s->share, "per-worker");
+  EXPECT_TRUE(s->insecure);
+  EXPECT_EQ(s->wait_for_workers_s, 3);
+}
+
+TEST_F(ClusterConfigTest, SecureWithoutAKeyPairIsAnErrorNamingTheKey) {
+  ClusterOptions o;
+  Result<ClusterSettings> s = ResolveClusterSettings(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "(no --config given): key security.secret_key_file: cluster mode needs the controller's key pair "
+            "(`barrage keygen -o controller.key`) or --insecure for plain TCP");
+}
+
+TEST_F(ClusterConfigTest, SecureWithoutAllowedWorkersIsAnError) {
+  Result<ClusterSettings> s = ResolveClusterSettings(WithConfig("[security]\nsecret_key_file = \"controller.key\"\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(), dir_.File("controller.toml") +
+                                      ": key security.allowed_workers: no worker public keys are allowed, so no "
+                                      "worker could connect (or use --insecure)");
+}
+
+TEST_F(ClusterConfigTest, ABadAllowlistEntryNamesFileLineAndKey) {
+  Result<ClusterSettings> s = ResolveClusterSettings(
+      WithConfig("[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\n  \"nope.key\"\n]\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind(dir_.File("controller.toml") + ":4: key security.allowed_workers: ", 0), 0u)
+      << s.status().message();
+}
+
+TEST_F(ClusterConfigTest, AWrongTypeNamesFileLineAndKey) {
+  Result<ClusterSettings> s = ResolveClusterSettings(WithConfig("[cluster]\n\nwait_for_workers = \"soon\"\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(), dir_.File("controller.toml") +
+                                      ":3: key cluster.wait_for_workers: expected a positive number of seconds");
+}
+
+}  // namespace
+}  // namespace barrage

@@ -1,0 +1,557 @@
+// The engine's own HTTP/1.1 path (Http1Connection through HttpTransfer) against scripted raw
+// servers on 127.0.0.1: it must send the very bytes libcurl sends and record the same Sample
+// fields, and handle connection reuse, closes, retries, malformed responses and timeouts.
+#include "worker/http1_connection.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/fixture/fixture_server.h"
+#include "worker/event_loop.h"
+#include "worker/http_transfer.h"
+
+namespace barrage {
+namespace {
+
+// What the scripted server does with one request.
+struct Step {
+  std::string reply;           // bytes sent back (may be partial or malformed)
+  bool close_after = false;    // close the connection after the reply
+};
+
+// Accepts connections on 127.0.0.1 one at a time; each request read (head plus a
+// Content-Length body) takes the next step. Records every request's bytes. Stopped and
+// joined by the destructor.
+class ScriptedServer {
+ public:
+  // `replace_port`: "PORT" in replies becomes the server's port.
+  explicit ScriptedServer(std::vector<Step> steps, int backlog = 16, bool replace_port = false)
+      : steps_(std::move(steps)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(listen(listen_fd_, backlog), 0);
+    socklen_t len = sizeof a;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    if (replace_port) {
+      for (Step& step : steps_) {
+        for (size_t at; (at = step.reply.find("PORT")) != std::string::npos;) step.reply.replace(at, 4, std::to_string(port_));
+      }
+    }
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    stop_ = true;
+    thread_.join();
+    close(listen_fd_);
+  }
+  int port() const { return port_; }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  int connections() const { return connections_; }
+
+ private:
+  bool WaitReadable(int fd) {
+    for (int i = 0; i < 100 && !stop_; ++i) {  // at most 10 s
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) return true;
+    }
+    return false;
+  }
+  void Serve() {
+    size_t next = 0;
+    while (!stop_) {
+      if (!WaitReadable(listen_fd_)) continue;
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      ++connections_;
+      std::string in;
+      bool open = true;
+      while (open && !stop_) {
+        size_t head_end;
+        while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
+          char buf[4096];
+          if (!WaitReadable(fd)) { open = false; break; }
+          ssize_t n = read(fd, buf, sizeof buf);
+          if (n <= 0) { open = false; break; }
+          in.append(buf, static_cast<size_t>(n));
+        }
+        if (!open) break;
+        size_t length = 0;
+        if (size_t cl = in.find("Content-Length: "); cl != std::string::npos && cl < head_end) {
+          length = std::stoul(in.substr(cl + 16));
+        }
+        while (in.size() < head_end + 4 + length) {
+          char buf[4096];
+          if (!WaitReadable(fd)) { open = false; break; }
+          ssize_t n = read(fd, buf, sizeof buf);
+          if (n <= 0) { open = false; break; }
+          in.append(buf, static_cast<size_t>(n));
+        }
+        if (!open) break;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          requests_.push_back(in.substr(0, head_end + 4 + length));
+        }
+        in.erase(0, head_end + 4 + length);
+        if (next >= steps_.size()) break;
+        const Step& step = steps_[next++];
+        if (!step.reply.empty()) {
+          ssize_t w = write(fd, step.reply.data(), step.reply.size());
+          (void)w;
+        }
+        if (step.close_after) break;
+      }
+      close(fd);
+    }
+  }
+
+  std::vector<Step> steps_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+
+class Done : public TransferHandler {
+ public:
+  void OnTransferDone(CURL*, CURLcode code) override {
+    done = true;
+    result = code;
+  }
+  bool done = false;
+  CURLcode result = CURLE_OK;
+};
+
+class Http1ConnectionTest : public ::testing::Test {
+ protected:
+  // Runs one request to completion (bounded: 10 s) and returns what the sampler records.
+  SampleResult Run(HttpTransfer& t, const HttpRequest& r) {
+    Done done;
+    t.Start(r, true, &loop_, &done);
+    int64_t deadline = MonotonicMicros() + 10'000'000;
+    loop_.Run([&] { return done.done || MonotonicMicros() > deadline; }, nullptr);
+    EXPECT_TRUE(done.done);
+    SampleResult result;
+    t.Finish(done.result, &result);
+    return result;
+  }
+  static HttpRequest Get(const std::string& url) {
+    HttpRequest r;
+    r.method = "GET";
+    r.url = url;
+    r.follow_redirects = false;
+    return r;
+  }
+
+  EventLoop loop_;
+};
+
+// The same requests through libcurl and through the fast path: identical bytes on the wire
+// and identical Sample fields (timings aside).
+TEST_F(Http1ConnectionTest, SendsWhatLibcurlSendsAndRecordsTheSameFields) {
+  std::vector<HttpRequest> requests;
+  requests.push_back(Get("/a?x=1&y=%20"));
+  HttpRequest head = Get("/head");
+  head.method = "HEAD";
+  requests.push_back(head);
+  HttpRequest form = Get("/form");
+  form.method = "POST";
+  form.body = "q=a+b";
+  form.has_body = true;
+  form.content_type = "application/x-www-form-urlencoded";
+  form.headers = {"X-One: 1", "X-Blank: ", "User-Agent: barrage-test"};
+  requests.push_back(form);
+  HttpRequest raw = Get("/raw");
+  raw.method = "PUT";
+  raw.body = "{\"k\":1}";
+  raw.has_body = true;
+  raw.headers = {"Content-Type: application/json"};
+  requests.push_back(raw);
+  HttpRequest empty_post = Get("/empty");
+  empty_post.method = "POST";
+  requests.push_back(empty_post);
+  HttpRequest bare_put = Get("/bare");
+  bare_put.method = "PUT";
+  requests.push_back(bare_put);
+  HttpRequest del = Get("/del");
+  del.method = "DELETE";
+  del.keep_alive = false;
+  requests.push_back(del);
+  HttpRequest big = Get("/big");
+  big.method = "POST";
+  big.has_body = true;
+  big.body = std::string(200'000, 'b');
+  requests.push_back(big);
+
+  for (const HttpRequest& base : requests) {
+    std::vector<std::string> wire[2];
+    size_t wire_size[2] = {0, 0};
+    SampleResult results[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      ScriptedServer server({{kOk}});
+      HttpRequest r = base;
+      r.url = server.url(base.url);
+      HttpTransfer t;
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+      EXPECT_EQ(t.used_fast_path(), fast == 1) << base.url;
+      wire[fast] = server.requests();
+      if (!wire[fast].empty()) wire_size[fast] = wire[fast][0].size();
+      // Each run has its own server: compare with the port taken out.
+      std::string port = ":" + std::to_string(server.port());
+      for (std::string& w : wire[fast]) w.replace(w.find(port), port.size(), ":PORT");
+      results[fast].sample.url.replace(0, r.url.size() - base.url.size(), "");
+    }
+    ASSERT_EQ(wire[0].size(), 1u) << base.url;
+    ASSERT_EQ(wire[1].size(), 1u) << base.url;
+    EXPECT_EQ(wire[1][0], wire[0][0]) << base.method << " " << base.url;
+    const Sample& c = results[0].sample;
+    const Sample& f = results[1].sample;
+    EXPECT_EQ(f.response_code, c.response_code) << base.url;
+    EXPECT_EQ(f.response_message, c.response_message) << base.url;
+    EXPECT_EQ(f.success, c.success) << base.url;
+    EXPECT_EQ(f.bytes, c.bytes) << base.url;
+    // sentBytes is what went on the wire. libcurl leaves out a body it sends apart from the
+    // headers (over 64 KiB), so it agrees only for smaller bodies.
+    EXPECT_EQ(f.sent_bytes, static_cast<int64_t>(wire_size[1])) << base.url;
+    if (base.body.size() < 65536) {
+      EXPECT_EQ(c.sent_bytes, f.sent_bytes) << base.url;
+    }
+    EXPECT_EQ(f.url, c.url) << base.url;
+    EXPECT_EQ(f.data_type, c.data_type) << base.url;
+    EXPECT_EQ(results[1].response_headers, results[0].response_headers) << base.url;
+    EXPECT_EQ(results[1].body, results[0].body) << base.url;
+    EXPECT_EQ(results[1].content_type, results[0].content_type) << base.url;
+    EXPECT_EQ(results[1].request_headers, results[0].request_headers) << base.url;
+    EXPECT_GT(f.connect_us, 0) << base.url;
+    EXPECT_GE(f.latency_us, f.connect_us) << base.url;
+    EXPECT_GE(f.elapsed_us, f.latency_us) << base.url;
+  }
+}
+
+// Redirects followed on the fast path (relative Location), and handed to libcurl half-way
+// (a Location naming "localhost", which the fast path leaves to libcurl): the same fields
+// as libcurl following the whole chain.
+TEST_F(Http1ConnectionTest, FollowedRedirectsRecordWhatLibcurlRecords) {
+  for (const std::string& second_hop : {std::string("/final"), std::string("http://localhost:PORT/final")}) {
+    SampleResult results[2];
+    std::vector<std::string> wire[2];
+    int connections[2] = {0, 0};
+    for (int fast = 0; fast < 2; ++fast) {
+      // The port is only known once the server runs: it fills in the PORT placeholder.
+      ScriptedServer server({{"HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 3\r\n\r\nabc"},
+                             // Another host: its connection is the server's next one.
+                             {"HTTP/1.1 301 Moved Permanently\r\nLocation: " + second_hop + "\r\nContent-Length: 0\r\n\r\n",
+                              /*close_after=*/second_hop[0] != '/'},
+                             {kOk}},
+                            16, /*replace_port=*/true);
+      HttpRequest r = Get(server.url("/start"));
+      r.follow_redirects = true;
+      HttpTransfer t;
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+      wire[fast] = server.requests();
+      connections[fast] = server.connections();
+      std::string port_text = std::to_string(server.port());
+      for (std::string& w : wire[fast]) {
+        for (size_t at; (at = w.find(port_text)) != std::string::npos;) w.replace(at, port_text.size(), "PORT");
+      }
+      results[fast].sample.url.replace(results[fast].sample.url.find(port_text), port_text.size(), "PORT");
+    }
+    const Sample& c = results[0].sample;
+    const Sample& f = results[1].sample;
+    EXPECT_EQ(wire[1], wire[0]) << second_hop;
+    EXPECT_EQ(connections[1], connections[0]) << second_hop;
+    EXPECT_EQ(f.response_code, "200") << second_hop;
+    EXPECT_EQ(f.response_code, c.response_code) << second_hop;
+    EXPECT_EQ(f.url, c.url) << second_hop;
+    EXPECT_EQ(f.bytes, c.bytes) << second_hop;
+    EXPECT_EQ(f.sent_bytes, c.sent_bytes) << second_hop;
+    EXPECT_EQ(results[1].response_headers, results[0].response_headers) << second_hop;
+    EXPECT_EQ(results[1].body, "hello") << second_hop;
+    EXPECT_GT(f.connect_us, 0) << second_hop;
+    EXPECT_GE(f.elapsed_us, f.latency_us) << second_hop;
+  }
+}
+
+TEST_F(Http1ConnectionTest, TooManyRedirectsFailLikeLibcurl) {
+  std::vector<Step> loop(21, Step{"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n"});
+  SampleResult results[2];
+  for (int fast = 0; fast < 2; ++fast) {
+    ScriptedServer server(loop);
+    HttpRequest r = Get(server.url("/again"));
+    r.follow_redirects = true;
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    results[fast] = Run(t, r);
+    EXPECT_EQ(server.requests().size(), 21u);
+  }
+  EXPECT_EQ(results[1].sample.response_code, "Non HTTP response code: java.io.IOException");
+  EXPECT_EQ(results[1].sample.response_code, results[0].sample.response_code);
+  EXPECT_EQ(results[1].sample.response_message, results[0].sample.response_message);
+}
+
+TEST_F(Http1ConnectionTest, ReusedConnectionHasZeroConnectTime) {
+  ScriptedServer server({{kOk}, {kOk}});
+  HttpTransfer t;
+  SampleResult first = Run(t, Get(server.url("/1")));
+  SampleResult second = Run(t, Get(server.url("/2")));
+  EXPECT_TRUE(t.used_fast_path());
+  EXPECT_GT(first.sample.connect_us, 0);
+  EXPECT_EQ(second.sample.connect_us, 0);
+  EXPECT_EQ(second.sample.response_code, "200");
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(Http1ConnectionTest, ServerClosingAnIdleConnectionMeansANewConnection) {
+  ScriptedServer server({{kOk, /*close_after=*/true}, {kOk}});
+  HttpTransfer t;
+  Run(t, Get(server.url("/1")));
+  SampleResult second = Run(t, Get(server.url("/2")));
+  EXPECT_EQ(second.sample.response_code, "200");
+  EXPECT_GT(second.sample.connect_us, 0);
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(Http1ConnectionTest, RequestLostOnAReusedConnectionIsRetriedOnceOnANewOne) {
+  // The server reads the second request and closes without answering (the close racing
+  // with the request): like libcurl, the request is sent again on a fresh connection.
+  ScriptedServer server({{kOk}, {"", /*close_after=*/true}, {kOk}});
+  HttpTransfer t;
+  Run(t, Get(server.url("/1")));
+  SampleResult second = Run(t, Get(server.url("/2")));
+  EXPECT_EQ(second.sample.response_code, "200");
+  EXPECT_GT(second.sample.connect_us, 0);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST_F(Http1ConnectionTest, NoResponseOnANewConnectionIsNoHttpResponseException) {
+  ScriptedServer server({{"", /*close_after=*/true}});
+  HttpTransfer t;
+  SampleResult r = Run(t, Get(server.url("/drop")));
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: org.apache.http.NoHttpResponseException");
+  EXPECT_EQ(r.sample.response_message,
+            "Non HTTP response message: 127.0.0.1:" + std::to_string(server.port()) + " failed to respond");
+  EXPECT_FALSE(r.sample.success);
+  EXPECT_EQ(server.requests().size(), 1u);  // a fresh connection is not retried
+}
+
+TEST_F(Http1ConnectionTest, ResponseCutShortIsAConnectionReset) {
+  ScriptedServer server({{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", /*close_after=*/true}});
+  HttpTransfer t;
+  SampleResult r = Run(t, Get(server.url("/cut")));
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: java.net.SocketException");
+  EXPECT_EQ(r.sample.response_message, "Non HTTP response message: Connection reset");
+  EXPECT_GT(r.sample.latency_us, 0);
+}
+
+TEST_F(Http1ConnectionTest, MalformedResponseIsAFailedSample) {
+  ScriptedServer server({{"garbage that is not HTTP\r\n\r\n", /*close_after=*/true}});
+  HttpTransfer t;
+  SampleResult r = Run(t, Get(server.url("/bad")));
+  EXPECT_FALSE(r.sample.success);
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: org.apache.http.client.ClientProtocolException");
+  EXPECT_EQ(r.sample.response_message,
+            "Non HTTP response message: org.apache.http.ProtocolException: invalid status line (not an HTTP/1.x response)");
+}
+
+TEST_F(Http1ConnectionTest, ChunkedInterimAndHttp10Responses) {
+  ScriptedServer server({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+                         {"HTTP/1.0 404 Not Found\r\nContent-Type: image/png\r\n\r\nxyz", /*close_after=*/true},
+                         {kOk}});
+  HttpTransfer t;
+  SampleResult chunked = Run(t, Get(server.url("/c")));
+  EXPECT_EQ(chunked.body, "abc");
+  EXPECT_EQ(chunked.sample.bytes,
+            static_cast<int64_t>(std::strlen("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + 3));
+  SampleResult old = Run(t, Get(server.url("/o")));
+  EXPECT_EQ(old.sample.response_code, "404");
+  EXPECT_EQ(old.sample.response_message, "Not Found");
+  EXPECT_EQ(old.sample.data_type, "bin");
+  EXPECT_EQ(old.body, "xyz");
+  EXPECT_FALSE(old.sample.success);
+  SampleResult after = Run(t, Get(server.url("/n")));
+  EXPECT_GT(after.sample.connect_us, 0);  // HTTP/1.0 without keep-alive: not reused
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(Http1ConnectionTest, ConnectionRefusedIsAConnectException) {
+  int port;
+  {
+    ScriptedServer closed({});
+    port = closed.port();
+  }
+  HttpTransfer t;
+  SampleResult r = Run(t, Get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  EXPECT_TRUE(t.used_fast_path());
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: java.net.ConnectException");
+  EXPECT_EQ(r.sample.response_message, "Non HTTP response message: Connection refused");
+  EXPECT_EQ(r.sample.connect_us, 0);
+}
+
+TEST_F(Http1ConnectionTest, ConnectTimeoutIsAConnectTimeoutException) {
+  // A listener that never accepts, its backlog filled: further SYNs go unanswered.
+  ScriptedServer server({}, /*backlog=*/0);
+  std::vector<int> fillers;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(server.port()));
+  // The scripted server accepts one connection and then waits for its request.
+  for (int i = 0; i < 4; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(fd);
+  }
+  HttpRequest r = Get(server.url("/slow-connect"));
+  r.connect_timeout_ms = 200;
+  HttpTransfer t;
+  int64_t start = MonotonicMicros();
+  SampleResult result = Run(t, r);
+  for (int fd : fillers) close(fd);
+  EXPECT_EQ(result.sample.response_code, "Non HTTP response code: org.apache.http.conn.ConnectTimeoutException");
+  EXPECT_EQ(result.sample.response_message, "Non HTTP response message: Connect to 127.0.0.1:" +
+                                                std::to_string(server.port()) + " failed: connect timed out");
+  EXPECT_GE(MonotonicMicros() - start, 200'000);
+}
+
+TEST_F(Http1ConnectionTest, CancelClosesTheConnection) {
+  ScriptedServer server({{""}});  // reads the request, never answers
+  HttpTransfer t;
+  Done done;
+  t.Start(Get(server.url("/wait")), true, &loop_, &done);
+  int64_t deadline = MonotonicMicros() + 5'000'000;
+  loop_.Run([&] { return server.requests().size() == 1 || MonotonicMicros() > deadline; }, nullptr);
+  t.set_timed_out_reading();
+  t.Cancel(&loop_, CURLE_OPERATION_TIMEDOUT);
+  ASSERT_TRUE(done.done);
+  SampleResult r;
+  t.Finish(done.result, &r);
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: java.net.SocketTimeoutException");
+  EXPECT_EQ(r.sample.response_message, "Non HTTP response message: Read timed out");
+}
+
+// Against the fixture server: each request through libcurl and through the fast path (each
+// on a fresh client) records the same fields.
+TEST_F(Http1ConnectionTest, FixtureEndpointsRecordTheSameFieldsOnBothPaths) {
+  auto started = fixture::FixtureServer::Start({});
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  std::unique_ptr<fixture::FixtureServer> server = std::move(started).value();
+  struct Case {
+    std::string method, path;
+    bool follow;
+  };
+  for (const Case& k : std::vector<Case>{{"GET", "/hello.txt", false},
+                                         {"HEAD", "/hello.txt", false},
+                                         {"GET", "/bytes/1000000", false},
+                                         {"GET", "/text/70000", false},
+                                         {"GET", "/status/204", false},
+                                         {"DELETE", "/status/503", false},
+                                         {"GET", "/redirect/3", true},
+                                         {"GET", "/redirect/2", false},
+                                         {"GET", "/delay/20", false},
+                                         {"POST", "/echo?a=1", false},
+                                         {"GET", "/close", false}}) {
+    SampleResult results[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      HttpRequest r = Get(server->base_url() + k.path);
+      r.method = k.method;
+      r.follow_redirects = k.follow;
+      if (k.method == "POST") {
+        r.has_body = true;
+        r.body = "x=1";
+        r.content_type = "application/x-www-form-urlencoded";
+      }
+      HttpTransfer t;
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+      EXPECT_EQ(t.used_fast_path(), fast == 1) << k.path;
+    }
+    const Sample& c = results[0].sample;
+    const Sample& f = results[1].sample;
+    EXPECT_EQ(f.response_code, c.response_code) << k.method << " " << k.path;
+    EXPECT_EQ(f.response_message, c.response_message) << k.path;
+    EXPECT_EQ(f.success, c.success) << k.path;
+    EXPECT_EQ(f.url, c.url) << k.path;
+    EXPECT_EQ(f.sent_bytes, c.sent_bytes) << k.path;
+    EXPECT_EQ(f.data_type, c.data_type) << k.path;
+    EXPECT_EQ(results[1].body, results[0].body) << k.path;
+    // The headers carry a Date: compare the sizes, which the fixture keeps fixed.
+    EXPECT_EQ(f.bytes, c.bytes) << k.path;
+    EXPECT_EQ(results[1].response_headers.size(), results[0].response_headers.size()) << k.path;
+  }
+}
+
+TEST_F(Http1ConnectionTest, FixtureClosingTheConnectionMeansAConnectOnTheNextRequest) {
+  auto started = fixture::FixtureServer::Start({});
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  std::unique_ptr<fixture::FixtureServer> server = std::move(started).value();
+  HttpTransfer t;
+  SampleResult first = Run(t, Get(server->base_url() + "/close"));
+  SampleResult second = Run(t, Get(server->base_url() + "/hello.txt"));
+  SampleResult third = Run(t, Get(server->base_url() + "/hello.txt"));
+  EXPECT_EQ(first.sample.response_code, "200");
+  EXPECT_GT(second.sample.connect_us, 0);
+  EXPECT_EQ(third.sample.connect_us, 0);
+  EXPECT_EQ(server->connections(), 2u);
+}
+
+TEST(FastPathUrlTest, OnlyLiteralAddressesInLibcurlsOwnForm) {
+  Http1Target t;
+  ASSERT_TRUE(ParseFastPathUrl("http://127.0.0.1:8080/a/b?c=d", &t));
+  EXPECT_EQ(t.host_header, "127.0.0.1:8080");
+  EXPECT_EQ(t.target, "/a/b?c=d");
+  ASSERT_TRUE(ParseFastPathUrl("http://[::1]:81/", &t));
+  EXPECT_EQ(t.host_header, "[::1]:81");
+  ASSERT_TRUE(ParseFastPathUrl("http://10.0.0.1/x", &t));
+  EXPECT_EQ(t.host_header, "10.0.0.1");
+  for (const char* other : {"https://127.0.0.1/", "http://localhost/", "http://example.com/", "http://127.0.0.1",
+                            "http://127.0.0.1:80/", "http://127.0.0.1/a#f", "http://127.0.0.1/a/../b",
+                            "http://127.0.0.1/./b", "http://u:p@127.0.0.1/", "http://127.0.0.1:99999/",
+                            "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
+    EXPECT_FALSE(ParseFastPathUrl(other, &t)) << other;
+  }
+}
+
+TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
+  HttpRequest r;
+  r.method = "GET";
+  r.follow_redirects = false;
+  EXPECT_TRUE(FastPathSupports(r));
+  r.headers = {"Host: other"};
+  EXPECT_FALSE(FastPathSupports(r));
+  r.headers = {"Accept: */*"};
+  EXPECT_TRUE(FastPathSupports(r));
+  r.accept_encoding = "gzip";
+  EXPECT_FALSE(FastPathSupports(r));
+  r.accept_encoding.clear();
+  r.multipart = true;
+  EXPECT_FALSE(FastPathSupports(r));
+}
+
+}  // namespace
+}  // namespace barrage

@@ -1,0 +1,383 @@
+#include "worker/http1_connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace barrage {
+namespace {
+
+bool HeaderNamed(std::string_view header, std::string_view name) {
+  return header.size() > name.size() && header[name.size()] == ':' &&
+         strncasecmp(header.data(), name.data(), name.size()) == 0;
+}
+
+// libcurl sends a custom header only when something other than white space follows its colon.
+bool HasValue(std::string_view header) {
+  size_t colon = header.find(':');
+  if (colon == std::string_view::npos) return false;
+  for (size_t i = colon + 1; i < header.size(); ++i) {
+    char c = header[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\v' && c != '\f') return true;
+  }
+  return false;
+}
+
+bool IsDotSegmentPath(std::string_view path) {
+  size_t end = path.find('?');
+  std::string_view p = path.substr(0, end);
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] != '/' || i + 1 >= p.size() || p[i + 1] != '.') continue;
+    size_t after = i + 2;
+    if (after < p.size() && p[after] == '.') ++after;
+    if (after == p.size() || p[after] == '/') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ParseFastPathUrl(std::string_view url, Http1Target* out) {
+  if (url.compare(0, 7, "http://") != 0) return false;
+  std::string_view rest = url.substr(7);
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = rest.substr(slash);
+  if (path.find('#') != std::string_view::npos || IsDotSegmentPath(path)) return false;
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+
+  std::string_view host, port;
+  bool v6 = authority[0] == '[';
+  if (v6) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = authority.substr(1, close - 1);
+    std::string_view tail = authority.substr(close + 1);
+    if (!tail.empty()) {
+      if (tail[0] != ':') return false;
+      port = tail.substr(1);
+      if (port.empty()) return false;
+    }
+  } else {
+    size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) return false;
+    }
+  }
+  int port_number = 80;
+  if (!port.empty()) {
+    if (port.size() > 5) return false;
+    port_number = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return false;
+      port_number = port_number * 10 + (c - '0');
+    }
+    if (port_number < 1 || port_number > 65535 || port_number == 80 || port[0] == '0') return false;
+  }
+  std::string host_z(host);
+  out->address = {};
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out->address);
+    if (inet_pton(AF_INET6, host_z.c_str(), &a->sin6_addr) != 1) return false;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port_number));
+    out->address_len = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out->address);
+    if (inet_pton(AF_INET, host_z.c_str(), &a->sin_addr) != 1) return false;
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(port_number));
+    out->address_len = sizeof(sockaddr_in);
+  }
+  out->host_header.assign(authority);
+  out->target = path;
+  return true;
+}
+
+bool FastPathSupports(const HttpRequest& r) {
+  if (r.multipart || !r.accept_encoding.empty()) return false;
+  if (r.follow_redirects && ((r.method != "GET" && r.method != "HEAD") || r.has_body)) return false;
+  for (const std::string& h : r.headers) {
+    for (std::string_view special : {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Expect", "TE",
+                                     "Accept-Encoding"}) {
+      if (HeaderNamed(h, special)) return false;
+    }
+  }
+  return true;
+}
+
+Http1Connection::~Http1Connection() { CloseSocket(); }
+
+void Http1Connection::CloseSocket() {
+  if (fd_ >= 0) close(fd_);  // also leaves epoll
+  fd_ = -1;
+  state_ = State::kClosed;
+}
+
+void Http1Connection::Close() {
+  if (!in_flight_) CloseSocket();
+}
+
+void Http1Connection::BuildRequest(const HttpRequest& r, const Http1Target& t) {
+  // What libcurl sends for HttpTransfer's options: request line, Host, the custom headers in
+  // order (blank ones left out), then Content-Length and its default Content-Type for a body.
+  out_.clear();
+  out_.append(r.method).append(" ").append(t.target).append(" HTTP/1.1\r\nHost: ").append(t.host_header).append("\r\n");
+  bool has_content_type = false;
+  for (const std::string& h : r.headers) {
+    if (HeaderNamed(h, "Content-Type")) has_content_type = true;
+    if (HasValue(h)) out_.append(h).append("\r\n");
+  }
+  bool content_type_entry = has_content_type;
+  if (!has_content_type && (r.has_body || r.method == "POST")) {
+    content_type_entry = true;  // HttpTransfer's "Content-Type:" entry (blank when none is chosen)
+    if (!r.content_type.empty()) out_.append("Content-Type: ").append(r.content_type).append("\r\n");
+  }
+  if (!r.keep_alive) out_.append("Connection: close\r\n");
+  bool body = !head_ && (r.has_body || r.method == "POST" || r.method == "PUT" || r.method == "PATCH");
+  if (body) {
+    out_.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+    if (!content_type_entry) out_.append("Content-Type: application/x-www-form-urlencoded\r\n");
+  }
+  out_.append("\r\n");
+  if (body) out_.append(r.body);
+}
+
+void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::string* body, EventLoop* loop,
+                            TransferHandler* handler, int64_t start_us) {
+  loop_ = loop;
+  handler_ = handler;
+  in_flight_ = true;
+  deferred_ = false;
+  ++token_;
+  head_ = r.method == "HEAD";
+  keep_alive_ = r.keep_alive;
+  body_ = body;
+  parser_.Reset(head_, body_);
+  BuildRequest(r, t);
+  sent_ = 0;
+  start_us_ = start_us;
+  connected_us_ = first_byte_us_ = end_us_ = 0;
+  last_activity_us_ = start_us;
+  request_bytes_ = 0;
+  connect_timeout_us_ = r.connect_timeout_ms * 1000;
+  retried_ = false;
+  code_ = CURLE_OK;
+  error_.clear();
+
+  in_start_ = true;
+  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header) {
+    reused_ = true;
+    state_ = State::kSending;
+    Send();
+  } else {
+    CloseSocket();
+    reused_ = false;
+    address_ = t.address;
+    address_len_ = t.address_len;
+    host_header_ = t.host_header;
+    Connect();
+  }
+  in_start_ = false;
+}
+
+void Http1Connection::Connect() {
+  fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!loop_->AddSocket(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this)) {
+    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    return;
+  }
+  if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) == 0) {
+    Connected();
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    return;
+  }
+  state_ = State::kConnecting;
+  if (connect_timeout_us_ > 0) loop_->AddTimer(start_us_ + connect_timeout_us_, this, token_);
+}
+
+void Http1Connection::Connected() {
+  connected_us_ = MonotonicMicros();
+  state_ = State::kSending;
+  Send();
+}
+
+void Http1Connection::Send() {
+  while (sent_ < out_.size()) {
+    ssize_t n = send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN)) return;  // wait for EPOLLOUT
+    RetryOrFail(CURLE_SEND_ERROR, n < 0 ? std::strerror(errno) : "send failed");
+    return;
+  }
+  request_bytes_ = static_cast<int64_t>(out_.size());
+  state_ = State::kReceiving;
+}
+
+void Http1Connection::Receive(bool peer_closed) {
+  char* buf = loop_->read_buffer();
+  size_t size = loop_->read_buffer_size();
+  while (true) {
+    ssize_t n = recv(fd_, buf, size, 0);
+    if (n > 0) {
+      int64_t now = MonotonicMicros();
+      if (first_byte_us_ == 0) first_byte_us_ = now;
+      last_activity_us_ = now;
+      size_t got = static_cast<size_t>(n);
+      size_t used = parser_.Feed(buf, got);
+      if (parser_.state() == Http1ResponseParser::State::kError) {
+        Complete(CURLE_WEIRD_SERVER_REPLY, parser_.error());
+        return;
+      }
+      if (parser_.done()) {
+        // Bytes after the response mean the connection is out of step: do not reuse it.
+        if (used < got || !parser_.keep_alive() || !keep_alive_) CloseSocket();
+        Complete(CURLE_OK);
+        return;
+      }
+      // A short read drained the socket: edge-triggered epoll reports the next bytes. When
+      // the peer's close was already reported with them, read on to the end of the stream.
+      if (got < size && !peer_closed) return;
+      continue;
+    }
+    if (n == 0) {
+      parser_.FeedEof();
+      if (parser_.done()) {
+        CloseSocket();
+        Complete(CURLE_OK);
+      } else if (!parser_.received_any()) {
+        RetryOrFail(CURLE_GOT_NOTHING, "Empty reply from server");
+      } else {
+        Complete(CURLE_PARTIAL_FILE, parser_.error());
+      }
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (parser_.received_any()) {
+      Complete(CURLE_RECV_ERROR, std::strerror(errno));
+    } else {
+      RetryOrFail(CURLE_RECV_ERROR, std::strerror(errno));
+    }
+    return;
+  }
+}
+
+void Http1Connection::RetryOrFail(CURLcode code, std::string message) {
+  // A reused connection the server had already closed: once more on a new connection.
+  if (reused_ && !retried_ && !parser_.received_any()) {
+    retried_ = true;
+    reused_ = false;
+    CloseSocket();
+    parser_.Reset(head_, body_);
+    if (body_) body_->clear();
+    sent_ = 0;
+    first_byte_us_ = 0;
+    Connect();
+    return;
+  }
+  Complete(code, std::move(message));
+}
+
+void Http1Connection::Complete(CURLcode code, std::string message) {
+  end_us_ = MonotonicMicros();
+  if (code != CURLE_OK) CloseSocket();
+  if (fd_ >= 0) state_ = State::kIdle;
+  in_flight_ = false;
+  code_ = code;
+  error_ = std::move(message);
+  ++token_;  // the connect timer, if any, is stale now
+  if (in_start_) {
+    deferred_ = true;  // never call back into the user from inside its own Start
+    loop_->AddTimer(end_us_, this, token_);
+    return;
+  }
+  handler_->OnTransferDone(nullptr, code);
+}
+
+void Http1Connection::Cancel(CURLcode code) {
+  if (!in_flight_ && !deferred_) return;
+  CloseSocket();
+  in_flight_ = false;
+  deferred_ = false;
+  ++token_;
+  end_us_ = MonotonicMicros();
+  code_ = code;
+  handler_->OnTransferDone(nullptr, code);
+}
+
+void Http1Connection::OnTimer(int64_t, uint64_t token) {
+  if (token != token_) return;
+  if (deferred_) {
+    deferred_ = false;
+    handler_->OnTransferDone(nullptr, code_);
+    return;
+  }
+  if (in_flight_ && state_ == State::kConnecting) Complete(CURLE_OPERATION_TIMEDOUT, "connect timed out");
+}
+
+void Http1Connection::OnSocketEvent(uint32_t events) {
+  switch (state_) {
+    case State::kConnecting: {
+      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err != 0) {
+        Complete(CURLE_COULDNT_CONNECT, std::strerror(err));
+        return;
+      }
+      Connected();
+      return;
+    }
+    case State::kSending:
+      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) Send();
+      if (state_ == State::kReceiving && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        Receive((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      }
+      return;
+    case State::kReceiving:
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) Receive((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      return;
+    case State::kIdle: {
+      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        CloseSocket();  // the server closed the idle connection
+        return;
+      }
+      if (!(events & EPOLLIN)) return;
+      // Usually a late edge for bytes already read; anything readable now (data or end of
+      // stream) means the connection cannot carry another request.
+      char probe;
+      ssize_t n = recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+      CloseSocket();
+      return;
+    }
+    case State::kClosed:
+      return;
+  }
+}
+
+}  // namespace barrage

@@ -1,0 +1,143 @@
+// A virtual user's own HTTP/1.1 keep-alive connection: the engine's fast path for plain
+// http:// requests to a literal IP address, bypassing libcurl (whose per-request overhead,
+// ~9 µs of user time plus two poll() liveness checks, halved the engine's throughput).
+//
+// Like JMeter's HttpClient 4 sampler, each virtual user has its own connection: a user's first
+// request (and the first after the server closed the connection) connects, so its Connect is
+// > 0; later ones reuse it (Connect 0). The socket stays registered in the loop's epoll
+// (edge-triggered, in and out) for its whole life, so a request costs one send() and
+// usually one recv(). Sample fields match what HttpTransfer's libcurl path records for the
+// same exchange (tests/worker/http1_connection_test.cc checks both paths side by side).
+//
+// Idle connections: a close by the server while the connection idles is seen through epoll
+// and the next request connects anew; a close racing with a request on a reused connection
+// (no response byte received, or a reset) is retried once on a fresh connection. Both are
+// what libcurl does, so the two paths agree. JMeter 2.13's HC4 sampler differs: it turns
+// HttpClient's stale-connection check off (http.connection.stalecheck=false) and retries
+// nothing (httpclient4.retrycount=0); it drops a pooled connection only when the server's
+// "Keep-Alive: timeout=N" has expired (or httpclient4.idletimeout), and otherwise records
+// NoHttpResponseException ("<host:port> failed to respond") or a SocketException for a
+// request sent on a connection the server had closed.
+//
+// Failures end the request with the CURLcode libcurl would report (CURLE_COULDNT_CONNECT,
+// CURLE_OPERATION_TIMEDOUT for the connect timeout, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
+// CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY for a malformed response),
+// so one mapping (MapCurlError) names the Java exception for both paths.
+//
+// Threading: owned by one virtual user on one event loop; not thread-safe. Completion is
+// reported through TransferHandler::OnTransferDone(nullptr, code), never from inside Start.
+#ifndef BARRAGE_WORKER_HTTP1_CONNECTION_H_
+#define BARRAGE_WORKER_HTTP1_CONNECTION_H_
+
+#include <curl/curl.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "worker/event_loop.h"
+#include "worker/http1_parser.h"
+#include "worker/http_request.h"
+
+namespace barrage {
+
+// Where a fast-path request goes, parsed from its URL.
+struct Http1Target {
+  sockaddr_storage address{};
+  socklen_t address_len = 0;
+  std::string host_header;  // the Host header's value, e.g. "127.0.0.1:8080"
+  std::string_view target;  // the request target, e.g. "/path?query" (a view into the URL)
+};
+
+// True when `url` is "http://<IPv4 or [IPv6] literal>[:port]/..." in the form libcurl would
+// send unchanged (no fragment, no user info, no dot segments, no explicit port 80): then
+// the fast path sends exactly what libcurl would. Fills `out`.
+bool ParseFastPathUrl(std::string_view url, Http1Target* out);
+
+// True when the request needs nothing the fast path lacks (multipart, content decoding,
+// headers libcurl treats specially such as Host or Content-Length, redirects of methods
+// other than GET and HEAD, whose method libcurl may change on the way).
+// The URL is checked separately (ParseFastPathUrl); cookies are the caller's business.
+bool FastPathSupports(const HttpRequest& request);
+
+class Http1Connection final : public SocketHandler, public TimerHandler {
+ public:
+  Http1Connection() = default;
+  ~Http1Connection() override;  // closes the socket
+  Http1Connection(const Http1Connection&) = delete;
+  Http1Connection& operator=(const Http1Connection&) = delete;
+
+  // Sends `request` to `target` (reusing the idle connection when it goes to the same
+  // place), timing from `start_us` (MonotonicMicros). The response body goes to `body`
+  // (nullptr: counted only). `handler` is called once, later, when the response is complete
+  // or the request failed. Requires !in_flight().
+  void Start(const HttpRequest& request, const Http1Target& target, std::string* body,
+             EventLoop* loop, TransferHandler* handler, int64_t start_us);
+  // Ends the request in flight now (response timeout, stop now): the connection is closed
+  // and `handler` is called with `code`. No-op when nothing is in flight.
+  void Cancel(CURLcode code);
+  // Closes an idle connection (the virtual user ended). No-op while a request is in flight.
+  void Close();
+
+  bool in_flight() const { return in_flight_; }
+  EventLoop* loop() const { return loop_; }
+  // After completion: MonotonicMicros of the events, 0 when they did not happen.
+  int64_t start_us() const { return start_us_; }
+  int64_t connected_us() const { return connected_us_; }     // 0 on a reused connection
+  int64_t first_byte_us() const { return first_byte_us_; }
+  int64_t end_us() const { return end_us_; }
+  int64_t last_activity_us() const { return last_activity_us_; }
+  int64_t request_bytes() const { return request_bytes_; }   // request line + headers + body
+  const std::string& error() const { return error_; }         // detail of a failure
+  Http1ResponseParser& response() { return parser_; }
+
+  // SocketHandler / TimerHandler
+  void OnSocketEvent(uint32_t events) override;
+  void OnTimer(int64_t now_us, uint64_t token) override;
+
+ private:
+  enum class State { kClosed, kConnecting, kSending, kReceiving, kIdle };
+
+  void BuildRequest(const HttpRequest& r, const Http1Target& t);
+  void Connect();
+  void Connected();
+  void Send();
+  void Receive(bool peer_closed);
+  void RetryOrFail(CURLcode code, std::string message);
+  void Complete(CURLcode code, std::string message = {});
+  void CloseSocket();
+
+  int fd_ = -1;
+  State state_ = State::kClosed;
+  EventLoop* loop_ = nullptr;
+  TransferHandler* handler_ = nullptr;
+  sockaddr_storage address_{};
+  socklen_t address_len_ = 0;
+  std::string host_header_;       // where the open connection goes
+  std::string out_;               // the request's bytes, reused
+  size_t sent_ = 0;
+  Http1ResponseParser parser_;
+  std::string* body_ = nullptr;
+  bool head_ = false;
+  bool keep_alive_ = true;        // the request allows reuse
+  bool in_flight_ = false;
+  bool in_start_ = false;         // completions inside Start are delivered by a timer
+  bool deferred_ = false;         // a completion waits for that timer
+  bool reused_ = false;
+  bool retried_ = false;
+  CURLcode code_ = CURLE_OK;
+  int64_t connect_timeout_us_ = 0;
+  uint64_t token_ = 0;            // current timer token; older timers are ignored
+  int64_t start_us_ = 0;
+  int64_t connected_us_ = 0;
+  int64_t first_byte_us_ = 0;
+  int64_t end_us_ = 0;
+  int64_t last_activity_us_ = 0;
+  int64_t request_bytes_ = 0;
+  std::string error_;
+};
+
+}  // namespace barrage
+
+#endif  // BARRAGE_WORKER_HTTP1_CONNECTION_H_

@@ -1,0 +1,49 @@
+// barrage-worker settings: worker.toml (config/worker.toml documents every key), then the
+// command-line flags that override it.
+//
+// Errors name the file and the key (and the line when known), e.g.
+// "worker.toml:7: key controller_timeout: expected a number of seconds > 0". Unknown keys
+// are errors too (a typo must not silently fall back to a default).
+#ifndef BARRAGE_WORKER_WORKER_CONFIG_H_
+#define BARRAGE_WORKER_WORKER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace barrage {
+
+inline constexpr double kMaxControllerTimeoutS = 366.0 * 24 * 3600;
+
+struct WorkerConfig {
+  std::string controller;                  // ZeroMQ endpoint, e.g. tcp://bastion:5570
+  std::string name;                        // stable worker name; "" = the host name
+  std::string work_dir = "/var/lib/barrage";  // plans, data files, spool
+  double controller_timeout_s = 10;        // stop the load after this much silence
+  int threads = 0;                         // event loops; 0 = one per core
+  // Security (CurveZMQ). Plain TCP only with insecure = true.
+  bool insecure = false;
+  std::string secret_key_file;             // this worker's key pair (TOML key file)
+  std::string controller_public_key;       // Z85 key, or a key file holding public_key
+  // Unacknowledged sample batches: memory first, then files in spool_dir.
+  uint64_t spool_memory_bytes = 64ull << 20;
+  std::string spool_dir;                   // "" = <work_dir>/spool
+
+  // Not in the file (protocol timings; tests shorten them through flags).
+  int heartbeat_ms = 1000;
+  int batch_samples = 2000;                // a batch is sent when it holds this many samples
+  int batch_flush_ms = 200;                // ... or when its oldest sample is this old
+};
+
+// Reads `path` into `config`, overwriting the fields the file sets.
+Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config);
+
+// Checks a complete configuration (after flags): controller endpoint, keys unless
+// insecure. `source` names where the settings came from for messages ("worker.toml" or
+// "command line").
+Status ValidateWorkerConfig(const WorkerConfig& config, const std::string& source);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_WORKER_WORKER_CONFIG_H_
