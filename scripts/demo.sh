@@ -7,7 +7,7 @@ scripts/setup.sh
 
 out=build/demo
 mkdir -p "$out"
-rm -f "$out/demo.jtl" "$out/demo.db" "$out/demo.db-wal" "$out/demo.db-shm"
+rm -f "$out/demo.jtl" "$out/demo.db" "$out/demo.db-wal" "$out/demo.db-shm" "$out/report.html"
 
 # The target: a deterministic HTTP server bound to loopback on a free port.
 coproc FIXTURE { exec build/bin/barrage-fixture --bind 127.0.0.1 --port 0; }
@@ -20,3 +20,5 @@ echo "demo: target $line"
 build/bin/barrage inspect examples/demo.jmx
 build/bin/barrage run examples/demo.jmx -J host=127.0.0.1 -J port="$port" \
   -l "$out/demo.jtl" --db "$out/demo.db" --summary-interval 1
+build/bin/barrage report last --db "$out/demo.db" --format html -o "$out/report.html"
+echo "demo: HTML report $out/report.html"
