@@ -212,6 +212,13 @@ int RunCli(int argc, char** argv) {
   runs->add_option("--project", rso.project, "project whose runs to list (default: default)");
   runs->add_flag("--json", rso.json, "print a JSON array instead of a table");
 
+  RunsOptions dso;
+  std::string delete_run;
+  CLI::App* del = app.add_subcommand("delete", "Delete a run and its samples from the store (audit-logged)");
+  del->add_option("RUN", delete_run, "run id, last or last-passed")->required();
+  del->add_option("--db", dso.db_path, "SQLite results store (default: barrage.db)");
+  del->add_option("--project", dso.project, "project the run belongs to (default: default)");
+
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
   for (const std::string& a : args) cargv.push_back(a.c_str());
@@ -231,6 +238,7 @@ int RunCli(int argc, char** argv) {
   }
   if (run->parsed()) return RunPlan(ro);
   if (runs->parsed()) return RunRuns(rso);
+  if (del->parsed()) return RunDelete(dso, delete_run);
   if (report->parsed()) return RunReport(rpo);
   if (compare->parsed()) {
     // `compare BASELINE RUN`, or `compare --baseline REF [RUN]`.

@@ -670,6 +670,52 @@ class ResultsStore::Impl {
     });
   }
 
+  Result<int64_t> DeleteExecution(int64_t execution_id) {
+    int64_t samples = 0;
+    Status st = RunCommand([&]() -> Status {
+      return Transaction([&]() -> Status {
+        std::optional<std::string> status;
+        Status s = Query(
+            db_, "SELECT status, sample_count FROM execution WHERE id = ?",
+            [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution_id); },
+            [&](sqlite3_stmt* q) {
+              status = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+              samples = sqlite3_column_int64(q, 1);
+            });
+        if (!s.ok()) return s;
+        if (!status) return NoExecution(execution_id);
+        if (*status == "running") {
+          return Status::InvalidArgument(path_ + ": run " + std::to_string(execution_id) + " is still running");
+        }
+        auto bind_id = [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution_id); };
+        // Children first; the audit log keeps its entries (they say who deleted what).
+        for (const char* sql : {
+                 "DELETE FROM threshold_result WHERE threshold_id IN (SELECT id FROM threshold WHERE execution_id = ?)",
+                 "DELETE FROM threshold WHERE execution_id = ?",
+                 "DELETE FROM metric_bucket WHERE execution_id = ?",
+                 "DELETE FROM error_bucket WHERE execution_id = ?",
+                 "DELETE FROM execution_worker WHERE execution_id = ?",
+                 "DELETE FROM label WHERE execution_id = ?",
+                 "DELETE FROM execution WHERE id = ?",
+             }) {
+          if (s = Query(db_, sql, bind_id, nullptr); !s.ok()) return s;
+        }
+        s = Query(
+            db_, "DELETE FROM sample WHERE id BETWEEN ? AND ?",
+            [&](sqlite3_stmt* q) {
+              sqlite3_bind_int64(q, 1, FirstSampleId(execution_id));
+              sqlite3_bind_int64(q, 2, LastSampleId(execution_id));
+            },
+            nullptr);
+        if (!s.ok()) return s;
+        return InsertAudit("deleted", execution_id,
+                           "status " + *status + ", " + std::to_string(samples) + " samples");
+      });
+    });
+    if (!st.ok()) return st;
+    return samples;
+  }
+
   Status Audit(std::string_view what, int64_t execution_id, std::string_view details) {
     return RunCommand([&]() -> Status {
       return InsertAudit(what, execution_id == 0 ? std::nullopt : std::optional<int64_t>(execution_id), details);
@@ -1286,6 +1332,7 @@ Status ResultsStore::Finish(ExecutionStatus status, int64_t ended_at_ms) {
 }
 Status ResultsStore::Close() { return impl_ ? impl_->Close() : Status::Ok(); }
 Result<int> ResultsStore::MarkInterruptedExecutions() { return impl_->MarkInterruptedExecutions(); }
+Result<int64_t> ResultsStore::DeleteExecution(int64_t execution_id) { return impl_->DeleteExecution(execution_id); }
 Status ResultsStore::SetExecutionStatus(int64_t execution_id, ExecutionStatus status) {
   return impl_->SetExecutionStatus(execution_id, status);
 }

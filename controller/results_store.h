@@ -208,6 +208,11 @@ class ResultsStore {
   // Updates the status of a finished execution (e.g. report re-evaluating thresholds).
   Status SetExecutionStatus(int64_t execution_id, ExecutionStatus status);
 
+  // Deletes a finished execution with its samples, labels, rollups, thresholds and workers
+  // in one transaction, and writes an audit_log 'deleted' entry (the log keeps the run's
+  // earlier entries). Returns how many samples it had. Fails for a running execution.
+  Result<int64_t> DeleteExecution(int64_t execution_id);
+
   // Replaces the execution's threshold results and writes an audit_log 'evaluated' entry.
   Status RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results);
 

@@ -133,4 +133,31 @@ int RunRuns(const RunsOptions& options) {
   return kExitOk;
 }
 
+int RunDelete(const RunsOptions& options, const std::string& run) {
+  Result<ResultsStore> store =
+      ResultsStore::Open(options.db_path, {.project = options.project, .must_exist = true});
+  if (!store.ok()) {
+    std::cerr << "barrage: " << store.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  Result<int64_t> id = store->ResolveRun(run);
+  if (!id.ok()) {
+    std::cerr << "barrage: " << id.status().message() << "\n";
+    return kExitUsage;
+  }
+  Result<int64_t> samples = store->DeleteExecution(*id);
+  if (!samples.ok()) {
+    std::cerr << "barrage: " << samples.status().message() << "\n";
+    return samples.status().code() == Status::Code::kIoError || samples.status().code() == Status::Code::kInternal
+               ? kExitRuntimeFailure
+               : kExitUsage;
+  }
+  if (Status st = store->Close(); !st.ok()) {
+    std::cerr << "barrage: " << st.message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  std::cout << "barrage: deleted run " << *id << " (" << *samples << " samples)\n";
+  return kExitOk;
+}
+
 }  // namespace barrage

@@ -20,6 +20,10 @@ struct RunsOptions {
   bool json = false;
 };
 
+// `barrage delete RUN`: removes a run (id, `last` or `last-passed`) from the store.
+// Returns the exit code (0 deleted, 1 store failure, 2 no such run or still running).
+int RunDelete(const RunsOptions& options, const std::string& run);
+
 // The table `barrage runs` prints for these executions (given in any order).
 std::string RenderRunsText(std::vector<ExecutionRecord> runs);
 // The JSON array `barrage runs --json` prints, newest first; keys: id, status, plan,

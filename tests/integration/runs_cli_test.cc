@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -93,6 +94,46 @@ TEST_F(RunsCliTest, ListsTheProjectsRunsNewestFirst) {
             " 4  errored  shop.jmx  v1       2026-11-26 15:15:00  1h02m03s        0  -\n"
             " 2  failed   shop.jmx  v2       2026-11-26 15:13:19  0.9s         1200  failed\n"
             " 1  passed   shop.jmx  v1       2026-11-26 15:12:10  1m05s           3  passed\n");
+}
+
+TEST_F(RunsCliTest, DeleteRemovesTheRunAndEverythingOfItAndAuditsIt) {
+  FillStore();
+  ProcessResult r = RunProcess({BARRAGE_BINARY, "delete", "2", "--db", db_}, kTimeout);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "barrage: deleted run 2 (1200 samples)\n");
+  EXPECT_EQ(r.err, "");
+
+  Result<ResultsStore> store = ResultsStore::Open(db_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Result<std::vector<ExecutionRecord>> runs = store->ListExecutions();
+  ASSERT_TRUE(runs.ok());
+  std::vector<int64_t> ids;
+  for (const ExecutionRecord& e : *runs) ids.push_back(e.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 4, 5}));  // run 3 is in project "other"
+  int buckets = 0;
+  EXPECT_TRUE(store->ForEachBucket(2, [&](const MetricBucket&) { ++buckets; }).ok());
+  EXPECT_EQ(buckets, 0);
+  int samples = 0;
+  EXPECT_TRUE(store->ForEachSample(2, [&](const Sample&) { ++samples; }).ok());
+  EXPECT_EQ(samples, 0);
+  Result<std::vector<ThresholdRecord>> thresholds = store->ThresholdResults(2);
+  EXPECT_TRUE(!thresholds.ok() || thresholds->empty());
+  // The other runs keep theirs.
+  Result<int64_t> first = store->CountSamples(1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 3);
+  Result<std::vector<AuditRecord>> audit = store->AuditLog(2);
+  ASSERT_TRUE(audit.ok()) << audit.status().message();
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ(audit->back().what, "deleted");
+  EXPECT_EQ(audit->back().details, "status failed, 1200 samples");
+  EXPECT_TRUE(store->CheckIntegrity().ok());
+  EXPECT_TRUE(store->Close().ok());
+
+  ProcessResult again = RunProcess({BARRAGE_BINARY, "delete", "2", "--db", db_}, kTimeout);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_EQ(again.err, "barrage: " + db_ + ": no run 2 in project 'default'\n");
 }
 
 TEST_F(RunsCliTest, ProjectSelectsItsRuns) {
