@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/sample_expect.h"
+
 namespace barrage {
 namespace {
 
@@ -235,24 +237,8 @@ Sample MakeSample(int i) {
 }
 
 void ExpectSameSample(const Sample& a, const Sample& b) {
-  EXPECT_EQ(a.timestamp_ms, b.timestamp_ms);
-  EXPECT_EQ(a.elapsed_us, b.elapsed_us);
-  EXPECT_EQ(a.latency_us, b.latency_us);
-  EXPECT_EQ(a.connect_us, b.connect_us);
-  EXPECT_EQ(a.idle_us, b.idle_us);
-  EXPECT_EQ(a.bytes, b.bytes);
-  EXPECT_EQ(a.sent_bytes, b.sent_bytes);
-  EXPECT_EQ(a.grp_threads, b.grp_threads);
-  EXPECT_EQ(a.all_threads, b.all_threads);
-  EXPECT_EQ(a.success, b.success);
-  EXPECT_EQ(a.transaction, b.transaction);
-  EXPECT_EQ(a.label, b.label);
-  EXPECT_EQ(a.response_code, b.response_code);
-  EXPECT_EQ(a.response_message, b.response_message);
-  EXPECT_EQ(a.thread_name, b.thread_name);
-  EXPECT_EQ(a.data_type, b.data_type);
-  EXPECT_EQ(a.failure_message, b.failure_message);
-  EXPECT_EQ(a.url, b.url);
+  ExpectSameJtlFields(a, b);
+  EXPECT_EQ(a.transaction, b.transaction);  // SampleBatch carries it too
 }
 
 TEST(WireTest, SampleBatchRoundTripKeepsEveryField) {

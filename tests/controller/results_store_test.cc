@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/common/sample_expect.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -47,25 +48,6 @@ Sample Make(int i) {
   return s;
 }
 
-void ExpectSameSample(const Sample& a, const Sample& b) {
-  EXPECT_EQ(a.timestamp_ms, b.timestamp_ms);
-  EXPECT_EQ(a.elapsed_us, b.elapsed_us);
-  EXPECT_EQ(a.latency_us, b.latency_us);
-  EXPECT_EQ(a.connect_us, b.connect_us);
-  EXPECT_EQ(a.idle_us, b.idle_us);
-  EXPECT_EQ(a.bytes, b.bytes);
-  EXPECT_EQ(a.sent_bytes, b.sent_bytes);
-  EXPECT_EQ(a.grp_threads, b.grp_threads);
-  EXPECT_EQ(a.all_threads, b.all_threads);
-  EXPECT_EQ(a.success, b.success);
-  EXPECT_EQ(a.label, b.label);
-  EXPECT_EQ(a.response_code, b.response_code);
-  EXPECT_EQ(a.response_message, b.response_message);
-  EXPECT_EQ(a.thread_name, b.thread_name);
-  EXPECT_EQ(a.data_type, b.data_type);
-  EXPECT_EQ(a.failure_message, b.failure_message);
-  EXPECT_EQ(a.url, b.url);
-}
 
 // Runs SQL against the file directly, as another program (or a later Barrage) would.
 void RawSql(const std::string& path, const std::string& sql) {
@@ -133,7 +115,7 @@ TEST_F(ResultsStoreTest, StoresAndReadsBackExactRowsInAppendOrder) {
   ASSERT_EQ(read.size(), written.size());
   for (size_t i = 0; i < read.size(); ++i) {
     SCOPED_TRACE("row " + std::to_string(i));
-    ExpectSameSample(read[i], written[i]);
+    ExpectSameJtlFields(read[i], written[i]);
   }
   Result<ExecutionRecord> e = store->GetExecution(*id);
   ASSERT_TRUE(e.ok());
