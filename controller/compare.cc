@@ -13,6 +13,7 @@
 #include "controller/decimal_format.h"
 #include "controller/report_command.h"
 #include "controller/results_store.h"
+#include "controller/runs_command.h"
 #include "controller/thresholds.h"
 
 namespace barrage {
@@ -195,21 +196,12 @@ int RunCompare(const CompareOptions& o) {
     std::cerr << "barrage: " << tolerance.status().message() << "\n";
     return kExitUsage;
   }
-  ResultsStore::Options so;
-  so.project = o.project;
-  so.must_exist = true;
-  Result<ResultsStore> store_r = ResultsStore::Open(o.db_path, so);
-  if (!store_r.ok()) {
-    std::cerr << "barrage: " << store_r.status().message() << "\n";
-    return kExitRuntimeFailure;
-  }
-  ResultsStore store = std::move(store_r).value();
-  (void)store.MarkInterruptedExecutions();
-  Result<int64_t> run_id = store.ResolveRun(o.run);
-  if (!run_id.ok()) {
-    std::cerr << "barrage: " << run_id.status().message() << "\n";
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ResultsStore> opened = OpenStoreForReading(o.db_path, o.project, &exit_code);
+  if (!opened) return exit_code;
+  ResultsStore& store = *opened;
+  std::optional<int64_t> run_id = ResolveRunOrSay(store, o.run, &exit_code);
+  if (!run_id) return exit_code;
   // "last-passed" as a baseline means the newest passed run before RUN: a CI job comparing
   // its own (passed) run must not compare it with itself.
   int64_t baseline_id = 0;

@@ -5,6 +5,7 @@
 
 #include "controller/cli.h"
 #include "controller/jtl_writer.h"
+#include "controller/runs_command.h"
 
 namespace barrage {
 
@@ -30,22 +31,11 @@ Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std:
 }
 
 int RunExport(const ExportOptions& options) {
-  ResultsStore::Options store_options;
-  store_options.project = options.project;
-  store_options.must_exist = true;
-  Result<ResultsStore> store = ResultsStore::Open(options.db_path, store_options);
-  if (!store.ok()) {
-    std::cerr << "barrage: " << store.status().message() << "\n";
-    return kExitRuntimeFailure;
-  }
-  if (Result<int> marked = store->MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
-    std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
-  }
-  Result<int64_t> run = store->ResolveRun(options.run);
-  if (!run.ok()) {
-    std::cerr << "barrage: " << run.status().message() << "\n";
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ResultsStore> store = OpenStoreForReading(options.db_path, options.project, &exit_code);
+  if (!store) return exit_code;
+  std::optional<int64_t> run = ResolveRunOrSay(*store, options.run, &exit_code);
+  if (!run) return exit_code;
   const std::string path = options.out_path == "-" ? "/dev/stdout" : options.out_path;
   Result<uint64_t> rows = ExportJtl(*store, *run, path);
   Status closed = store->Close();

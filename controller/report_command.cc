@@ -11,6 +11,7 @@
 
 #include "controller/cli.h"
 #include "controller/html_report.h"
+#include "controller/runs_command.h"
 #include "controller/thresholds.h"
 
 namespace barrage {
@@ -248,21 +249,12 @@ int RunReport(const ReportOptions& o) {
     std::cerr << "barrage: " << thresholds.status().message() << "\n";
     return kExitUsage;
   }
-  ResultsStore::Options so;
-  so.project = o.project;
-  so.must_exist = true;
-  Result<ResultsStore> store_r = ResultsStore::Open(o.db_path, so);
-  if (!store_r.ok()) {
-    std::cerr << "barrage: " << store_r.status().message() << "\n";
-    return kExitRuntimeFailure;
-  }
-  ResultsStore store = std::move(store_r).value();
-  (void)store.MarkInterruptedExecutions();
-  Result<int64_t> id = store.ResolveRun(o.run);
-  if (!id.ok()) {
-    std::cerr << "barrage: " << id.status().message() << "\n";
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ResultsStore> opened = OpenStoreForReading(o.db_path, o.project, &exit_code);
+  if (!opened) return exit_code;
+  ResultsStore& store = *opened;
+  std::optional<int64_t> id = ResolveRunOrSay(store, o.run, &exit_code);
+  if (!id) return exit_code;
   auto fail = [](const Status& s) {
     std::cerr << "barrage: " << s.message() << "\n";
     return kExitRuntimeFailure;

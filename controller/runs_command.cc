@@ -101,19 +101,38 @@ std::string RenderRunsJson(std::vector<ExecutionRecord> runs) {
   return all.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-int RunRuns(const RunsOptions& options) {
-  Result<ResultsStore> store =
-      ResultsStore::Open(options.db_path, {.project = options.project, .must_exist = true});
+std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project,
+                                                int* exit_code) {
+  Result<ResultsStore> store = ResultsStore::Open(db_path, {.project = project, .must_exist = true});
   if (!store.ok()) {
     std::cerr << "barrage: " << store.status().message() << "\n";
-    return kExitRuntimeFailure;
+    *exit_code = kExitRuntimeFailure;
+    return std::nullopt;
   }
   if (Result<int> marked = store->MarkInterruptedExecutions(); !marked.ok()) {
     std::cerr << "barrage: " << marked.status().message() << "\n";
-    return kExitRuntimeFailure;
+    *exit_code = kExitRuntimeFailure;
+    return std::nullopt;
   } else if (*marked > 0) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
+  return std::move(store).value();
+}
+
+std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code) {
+  Result<int64_t> id = store.ResolveRun(ref);
+  if (!id.ok()) {
+    std::cerr << "barrage: " << id.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  return *id;
+}
+
+int RunRuns(const RunsOptions& options) {
+  int exit_code = kExitOk;
+  std::optional<ResultsStore> store = OpenStoreForReading(options.db_path, options.project, &exit_code);
+  if (!store) return exit_code;
   Result<std::vector<ExecutionRecord>> runs = store->ListExecutions();
   if (!runs.ok()) {
     std::cerr << "barrage: " << runs.status().message() << "\n";
@@ -134,17 +153,11 @@ int RunRuns(const RunsOptions& options) {
 }
 
 int RunDelete(const RunsOptions& options, const std::string& run) {
-  Result<ResultsStore> store =
-      ResultsStore::Open(options.db_path, {.project = options.project, .must_exist = true});
-  if (!store.ok()) {
-    std::cerr << "barrage: " << store.status().message() << "\n";
-    return kExitRuntimeFailure;
-  }
-  Result<int64_t> id = store->ResolveRun(run);
-  if (!id.ok()) {
-    std::cerr << "barrage: " << id.status().message() << "\n";
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ResultsStore> store = OpenStoreForReading(options.db_path, options.project, &exit_code);
+  if (!store) return exit_code;
+  std::optional<int64_t> id = ResolveRunOrSay(*store, run, &exit_code);
+  if (!id) return exit_code;
   Result<int64_t> samples = store->DeleteExecution(*id);
   if (!samples.ok()) {
     std::cerr << "barrage: " << samples.status().message() << "\n";

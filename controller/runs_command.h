@@ -7,6 +7,8 @@
 #ifndef BARRAGE_CONTROLLER_RUNS_COMMAND_H_
 #define BARRAGE_CONTROLLER_RUNS_COMMAND_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,15 @@ struct RunsOptions {
   std::string project = "default";
   bool json = false;
 };
+
+// The store a command that reads runs works on: opened at `db_path` in `project`, never
+// created; runs left `running` by a dead controller are marked aborted (said on stderr).
+// On failure prints `barrage: <reason>` and returns nullopt with *exit_code = 1.
+std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project,
+                                                int* exit_code);
+// `ref` (an id, `last` or `last-passed`) in `store`; on failure prints `barrage: <reason>`
+// and returns nullopt with *exit_code = 2.
+std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code);
 
 // `barrage delete RUN`: removes a run (id, `last` or `last-passed`) from the store.
 // Returns the exit code (0 deleted, 1 store failure, 2 no such run or still running).
