@@ -289,8 +289,8 @@ class WorkerDaemon::Impl {
   int64_t next_heartbeat_mono_ = 0;
   int64_t last_auth_log_mono_ = -1;
   // libzmq does not reconnect after a protocol error (e.g. a frame over ZMQ_MAXMSGSIZE): a
-  // connection still down after a while gets a new socket (the controller's ROUTER hands the
-  // routing id over to it).
+  // connection still down after a while gets a new socket (the controller moves this
+  // worker to the new connection on its Hello).
   std::optional<int64_t> disconnected_since_mono_;
   int64_t new_socket_backoff_us_ = 0;
   // Clock offset (worker minus controller) from the controller's heartbeats.
@@ -317,7 +317,8 @@ void WorkerDaemon::Impl::Connect() {
     dealer_->close();
   }
   dealer_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
-  dealer_->set(zmq::sockopt::routing_id, name_);
+  // No routing id: the controller's ROUTER gives each connection its own, so nobody can
+  // claim this worker's route; the name travels in Hello, bound to this worker's key.
   dealer_->set(zmq::sockopt::linger, 0);
   dealer_->set(zmq::sockopt::immediate, 1);  // queue only to a live connection
   dealer_->set(zmq::sockopt::reconnect_ivl, 100);
@@ -888,8 +889,6 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   // Registration and liveness. libzmq reconnects the socket itself (with backoff) and
   // ZMTP heartbeats close a dead connection; a controller silent past three heartbeats gets
   // Hello again until it answers (a restarted controller learns the worker that way).
-  // The socket is never recreated: a second connection with the same routing id would be
-  // refused by the controller's ROUTER while it still holds the first.
   if (!registered_ && now >= next_hello_mono_) {
     SendHello();
     next_hello_mono_ = now + hb_us;
