@@ -159,7 +159,7 @@ class FakeController {
       if (e->body_type() == proto::Body::Hello && !silent_) {
         worker_ = r.identity;
         ++hellos_;
-        Send(worker_, EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, kHeartbeatMs}));
+        Send(worker_, EncodeWelcome(welcome_run_, WelcomeMessage{7, kProtocolVersion, kHeartbeatMs}));
       }
       if (e->body_type() == proto::Body::Heartbeat) {
         last_worker_sent_at_ = e->body_as_Heartbeat()->sent_at_us();
@@ -206,6 +206,8 @@ class FakeController {
 
   void set_silent(bool silent) { silent_ = silent; }
   void set_acking(bool acking) { acking_ = acking; }
+  // The run the Welcome names (the run this controller runs); "" = none yet.
+  void set_welcome_run(const std::string& run_id) { welcome_run_ = run_id; }
   const std::string& worker() const { return worker_; }
   int hellos() const { return hellos_; }
 
@@ -227,6 +229,7 @@ class FakeController {
   int hellos_ = 0;
   bool silent_ = false;
   bool acking_ = true;
+  std::string welcome_run_;
   std::function<void()> idle_;
   Clock::time_point next_heartbeat_ = Clock::now();
   int64_t last_worker_sent_at_ = 0;
@@ -269,6 +272,16 @@ class WorkerDaemonTest : public ::testing::Test {
     worker_ = std::make_unique<test::ChildProcess>(args);
     ASSERT_TRUE(worker_->running());
     controller_.set_idle([this] { worker_->Pump(0ms); });
+  }
+
+  // Reads the worker's log until it shows `text` (at most `limit`).
+  bool LogShows(const std::string& text, std::chrono::milliseconds limit = 5s) {
+    const auto deadline = Clock::now() + limit;
+    while (worker_->err().find(text) == std::string::npos) {
+      if (Clock::now() >= deadline) return false;
+      worker_->Pump(10ms);
+    }
+    return true;
   }
 
   // Waits for Hello (answered with Welcome by the fake controller).
@@ -535,6 +548,101 @@ TEST_F(WorkerDaemonTest, UnackedBatchesAreResentInOrderAfterReconnect) {
   EXPECT_EQ(server_->requests("/hello.txt"), 18u);
   EXPECT_EQ(run.finished->samples, 18u);
   EXPECT_EQ(run.finished->dropped, 0u);
+}
+
+// Issue 16, item 11: batches still unacknowledged when the controller starts another run
+// can never reach their run: the worker counts them as dropped (log and Finished alike)
+// and keeps their files.
+TEST_F(WorkerDaemonTest, BatchesLeftUnacknowledgedForAnotherRunAreCountedAsDroppedAndKept) {
+  StartWorker({"--batch-samples", "4"});
+  Register();
+  controller_.set_acking(false);
+  ASSERT_TRUE(Load("run-7", Plan(Group(2, 9, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-7", StartMessage{FakeController::WallMicros()}));
+  size_t samples = 0, batches = 0;
+  ASSERT_TRUE(controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() != proto::Body::SampleBatch) return false;
+        ++batches;
+        return (samples += r.envelope()->body_as_SampleBatch()->samples()->size()) == 18;
+      },
+      20s))
+      << worker_->err();
+  // Another run's controller on the same endpoint: run-7 is over for good.
+  controller_.set_welcome_run("run-8");
+  controller_.set_acking(true);
+  controller_.Rebind();
+  auto fin = controller_.WaitForType(proto::Body::Finished, 20s);
+  ASSERT_TRUE(fin.has_value()) << worker_->err();
+  EXPECT_EQ(RunIdOf(*fin->envelope()), "run-7");
+  FinishedMessage f = DecodeFinished(*fin->envelope()->body_as_Finished());
+  EXPECT_EQ(f.samples, 18u);
+  EXPECT_EQ(f.dropped, 18u);
+  const std::filesystem::path kept = work_dir_ / "work" / "spool" / "run-7";
+  EXPECT_TRUE(LogShows("run run-7: 18 unacknowledged sample(s) dropped (the controller now runs run-8): 18 kept in " +
+                       kept.string()))
+      << worker_->err();
+  EXPECT_TRUE(LogShows("run run-7: finished (18 samples, " + std::to_string(batches) + " batches, 18 dropped); idle"))
+      << worker_->err();
+  EXPECT_EQ(static_cast<size_t>(std::distance(std::filesystem::directory_iterator(kept),
+                                              std::filesystem::directory_iterator())),
+            batches);
+}
+
+// Issue 16, item 11: a worker killed with -9 before its batches were acknowledged finds
+// them at its next start and resends them to the controller still running that run,
+// reporting itself busy (not idle) until they are acknowledged.
+TEST_F(WorkerDaemonTest, BatchesOfAWorkerKilledBeforeTheirAckAreResentByItsNextProcess) {
+  const std::vector<std::string> args = {"--batch-samples", "4"};
+  StartWorker(args);
+  Register();
+  controller_.set_acking(false);
+  controller_.set_welcome_run("run-9");
+  ASSERT_TRUE(Load("run-9", Plan(Group(2, 9, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-9", StartMessage{FakeController::WallMicros()}));
+  std::vector<uint64_t> first;
+  size_t samples = 0;
+  ASSERT_TRUE(controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() != proto::Body::SampleBatch) return false;
+        first.push_back(r.envelope()->body_as_SampleBatch()->seq());
+        return (samples += r.envelope()->body_as_SampleBatch()->samples()->size()) == 18;
+      },
+      20s))
+      << worker_->err();
+  ASSERT_TRUE(worker_->Signal(SIGKILL));
+  worker_->Wait(5s);
+
+  controller_.set_acking(true);
+  StartWorker(args);
+  std::vector<uint64_t> resent;
+  std::vector<Sample> received;
+  bool busy_while_resending = false;
+  auto idle = controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() == proto::Body::SampleBatch) {
+          resent.push_back(r.envelope()->body_as_SampleBatch()->seq());
+          EXPECT_TRUE(DecodeSampleBatch(*r.envelope()->body_as_SampleBatch(), &received).ok());
+        }
+        if (r.type() != proto::Body::Heartbeat) return false;
+        HeartbeatMessage h = DecodeHeartbeat(*r.envelope()->body_as_Heartbeat());
+        if (received.size() < 18) {
+          busy_while_resending = busy_while_resending || (h.state == proto::WorkerState::Stopping &&
+                                                          RunIdOf(*r.envelope()) == "run-9");
+          return false;
+        }
+        return h.state == proto::WorkerState::Idle;
+      },
+      20s);
+  ASSERT_TRUE(idle.has_value()) << worker_->err();
+  EXPECT_EQ(resent, first);
+  EXPECT_EQ(received.size(), 18u);
+  EXPECT_TRUE(busy_while_resending);
+  EXPECT_TRUE(LogShows("run run-9: found " + std::to_string(first.size()) +
+                       " unacknowledged batch(es) (18 samples) of a previous process"))
+      << worker_->err();
+  EXPECT_TRUE(LogShows("run run-9: every kept batch is delivered")) << worker_->err();
+  EXPECT_FALSE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-9"));
 }
 
 // The controller goes silent mid-run: the worker stops its load within its timeout (1 s
