@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <regex>
@@ -730,6 +731,60 @@ TEST_F(ClusterRunTest, AControllerPausedFiveSecondsLosesNoWorkerAndNoSample) {
     EXPECT_EQ(w.state, "finished") << w.name;
     EXPECT_EQ(w.samples_lost, 0u) << w.name;
   }
+}
+
+// Samples in the SampleBatch files under `dir` (a worker's spool folder for one run).
+uint64_t SpooledSamples(const fs::path& dir) {
+  uint64_t samples = 0;
+  std::error_code ec;
+  for (const auto& file : fs::directory_iterator(dir, ec)) {
+    std::ifstream in(file.path(), std::ios::binary);
+    std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint64_t> aligned;
+    const proto::Envelope* e = VerifyEnvelope(AlignedFrame(frame.data(), frame.size(), &aligned), frame.size());
+    if (e != nullptr && e->body_as_SampleBatch() != nullptr && e->body_as_SampleBatch()->samples() != nullptr) {
+      samples += e->body_as_SampleBatch()->samples()->size();
+    }
+  }
+  return samples;
+}
+
+// Issue 16, item 11: a worker killed with -9 before the controller acknowledged its
+// batches (the controller is paused) resends them once restarted on the same work
+// directory: the controller stores every sample, once. The worker itself restarted, so
+// the run is partial.
+TEST_F(ClusterRunTest, AWorkerKilledBeforeItsBatchesWereAcknowledgedResendsThemWhenRestarted) {
+  worker_controller_timeout_s_ = "30";  // the workers wait out the controller's pause
+  // 2 users x 20 x /delay/50: about 1 s of load per worker.
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 20, "/delay/50"));
+  StartController(plan, {"--workers", "2"});
+  StartWorker("w1");
+  StartWorker("w2");
+  ASSERT_TRUE(PumpUntil([&] { return server_->requests("/delay/50") >= 4; }, milliseconds(10'000)))
+      << controller_->out() << AllWorkerLogs();
+  ASSERT_TRUE(controller_->Signal(SIGSTOP));
+  std::smatch run;
+  static const std::regex kRun("run ([0-9]+-[0-9a-f]+): load started");
+  ASSERT_TRUE(std::regex_search(workers_["w1"]->err(), run, kRun)) << AllWorkerLogs();
+  const fs::path spool = dir_ / "work-w1" / "spool" / run[1].str();
+  // Every sample of w1 is in its spool, unacknowledged: kill it.
+  ASSERT_TRUE(PumpUntil([&] { return SpooledSamples(spool) == 40; }, milliseconds(10'000)))
+      << SpooledSamples(spool) << AllWorkerLogs();
+  ASSERT_TRUE(workers_["w1"]->Signal(SIGKILL));
+  workers_["w1"]->Wait(milliseconds(5'000));
+  StartWorker("w1");
+  ASSERT_TRUE(controller_->Signal(SIGCONT));
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.out.find("barrage: worker w1 lost: it reports idle before finishing the run (restarted?)"),
+            std::string::npos)
+      << r.out;
+  StoredRun stored = ReadRun(db_);
+  EXPECT_EQ(stored.status, ExecutionStatus::kPartial);
+  EXPECT_EQ(stored.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 40}, {"w2", 40}}));
+  EXPECT_EQ(server_->requests("/delay/50"), 80u);
+  EXPECT_FALSE(fs::exists(spool));
 }
 
 TEST_F(ClusterRunTest, WorkersThatNeverComeTimeOutNamingTheMissingOnes) {
