@@ -40,12 +40,10 @@ const char* WorkerPhaseName(WorkerPhase phase) {
 }
 
 uint64_t ClusterWorker::samples_lost() const {
-  uint64_t lost = invalid_samples;
-  if (finished) {
-    lost += finished->dropped;
-    if (finished->samples > samples_received) lost += finished->samples - samples_received;
-  }
-  return lost;
+  if (!finished) return invalid_samples;
+  // Dropped and invalid samples are among those produced and not received: counted once.
+  uint64_t missing = finished->samples > samples_received ? finished->samples - samples_received : 0;
+  return std::max(missing, invalid_samples + finished->dropped);
 }
 
 ClusterCoordinator::ClusterCoordinator(CoordinatorOptions options, ClusterPlan plan, ClusterTransport* transport,

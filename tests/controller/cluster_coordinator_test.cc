@@ -370,6 +370,21 @@ TEST_F(CoordinatorTest, FinishedWithMoreSamplesThanReceivedCountsTheLoss) {
   EXPECT_EQ(coordinator_->outcome().exit_code, 1);
 }
 
+// Issue 16, item 11: samples a worker dropped (abandoned batches included) are lost for
+// the run, which is then not `passed`.
+TEST_F(CoordinatorTest, SamplesAWorkerReportsDroppedAreCountedLostAndTheRunIsPartial) {
+  StartTwo();
+  Batch("a", 1, 2);
+  Deliver("a", EncodeFinished(kRun, {402, 1, 0, 400}));
+  Finished("b", 0, 0);
+  ASSERT_TRUE(coordinator_->done());
+  // The 400 dropped are the 400 produced and not received: counted once.
+  EXPECT_EQ(Worker("a").samples_lost(), 400u);
+  EXPECT_TRUE(listener_.Logged("worker a finished: 402 samples, 2 received, 400 LOST"));
+  EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kPartial);
+  EXPECT_EQ(coordinator_->outcome().message, "0 worker(s) lost, 400 sample(s) lost");
+}
+
 TEST_F(CoordinatorTest, ASilentWorkerIsLostAndTheRunEndsPartial) {
   StartTwo();
   Batch("a", 0, 4);
