@@ -611,6 +611,7 @@ void WorkerDaemon::Impl::BeginRun(const std::string& run_id) {
     KeepSpool("run " + run_id + " begins");
     std::error_code ec;
     fs::remove_all(run_->dir, ec);
+    if (spool_ && spool_->batches() == 0) fs::remove(spool_->dir(), ec);  // only when empty
   }
   spool_ = std::make_unique<BatchSpool>((fs::path(spool_root_) / SafeName(run_id)).string(),
                                         config_.spool_memory_bytes);

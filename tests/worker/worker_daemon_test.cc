@@ -587,6 +587,17 @@ TEST_F(WorkerDaemonTest, BatchesLeftUnacknowledgedForAnotherRunAreCountedAsDropp
   EXPECT_EQ(static_cast<size_t>(std::distance(std::filesystem::directory_iterator(kept),
                                               std::filesystem::directory_iterator())),
             batches);
+  // A run whose every batch was acknowledged leaves no spool folder once the next begins;
+  // the kept one stays.
+  ASSERT_TRUE(Load("run-8", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-8", StartMessage{FakeController::WallMicros()}));
+  RunResult run8 = Collect(20s);
+  ASSERT_TRUE(run8.finished.has_value()) << worker_->err();
+  EXPECT_EQ(run8.finished->dropped, 0u);
+  EXPECT_TRUE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-8"));
+  ASSERT_TRUE(Load("run-10", Plan(Group(1, 1, Http("a", "/hello.txt")))).files_ok);
+  EXPECT_FALSE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-8"));
+  EXPECT_TRUE(std::filesystem::exists(kept));
 }
 
 // Issue 16, item 11: a worker killed with -9 before its batches were acknowledged finds
