@@ -37,7 +37,7 @@ namespace barrage {
 // ---- Message bodies as plain values ----
 
 struct HelloMessage {
-  std::string name;               // stable worker name (also its ZeroMQ routing id)
+  std::string name;               // stable worker name
   std::string host;
   uint16_t cores = 0;
   uint16_t min_protocol = kProtocolVersion;

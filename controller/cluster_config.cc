@@ -21,14 +21,34 @@ std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
   return p.is_relative() ? (dir / p).string() : p.string();
 }
 
-Status AddAllowedKey(const std::string& entry, const fs::path& dir, std::set<std::string>* keys) {
+// A Z85 key as is, or the public key of a key file. Adds it to `keys`, returns it.
+Result<std::string> AddAllowedKey(const std::string& entry, const fs::path& dir, std::set<std::string>* keys) {
   if (IsValidCurveKey(entry)) {
     keys->insert(entry);
-    return Status::Ok();
+    return entry;
   }
   Result<CurveKeyPair> k = LoadCurveKeyFile(ResolveAgainst(dir, entry));
   if (!k.ok()) return k.status();
   keys->insert(k->public_key);
+  return k->public_key;
+}
+
+// { name = "lg-01", key = "<Z85 key or key file>" }: the key, bound to that worker name.
+Status AddBoundKey(const toml::table& entry, const fs::path& dir, ClusterSettings* s) {
+  const toml::node* name = entry.get("name");
+  const toml::node* key = entry.get("key");
+  if (name == nullptr || !name->is_string() || (**name->as_string()).empty() || key == nullptr || !key->is_string()) {
+    return Status::InvalidArgument("expected { name = \"worker name\", key = \"public key or key file\" }");
+  }
+  for (auto&& [k, node] : entry) {
+    if (k != "name" && k != "key") return Status::InvalidArgument("unknown key '" + std::string(k.str()) + "' in an entry");
+  }
+  Result<std::string> added = AddAllowedKey(**key->as_string(), dir, &s->allowed_keys);
+  if (!added.ok()) return added.status();
+  auto [it, fresh] = s->bound_names.emplace(**name->as_string(), *added);
+  if (!fresh && it->second != *added) {
+    return Status::InvalidArgument("worker name '" + it->first + "' is given two different keys");
+  }
   return Status::Ok();
 }
 
@@ -80,8 +100,14 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         const toml::array* list = node.as_array();
         if (list == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a list");
         for (const toml::node& item : *list) {
-          if (!item.is_string()) return Status::InvalidArgument(Where(path, item, key) + ": expected strings");
-          Status added = AddAllowedKey(**item.as_string(), dir, &s->allowed_keys);
+          Status added;
+          if (const toml::table* entry = item.as_table()) {
+            added = AddBoundKey(*entry, dir, s);
+          } else if (item.is_string()) {
+            added = AddAllowedKey(**item.as_string(), dir, &s->allowed_keys).status();
+          } else {
+            added = Status::InvalidArgument("expected key strings or { name = ..., key = ... } entries");
+          }
           if (!added.ok()) return Status::InvalidArgument(Where(path, item, key) + ": " + added.message());
         }
       } else if (k == "allowed_workers_dir") {
@@ -91,8 +117,8 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         if (ec) return Status::InvalidArgument(Where(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Status added = AddAllowedKey(e.path().string(), dir, &s->allowed_keys);
-          if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.message());
+          Result<std::string> added = AddAllowedKey(e.path().string(), dir, &s->allowed_keys);
+          if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.status().message());
         }
       }
     }

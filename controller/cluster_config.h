@@ -4,7 +4,8 @@
 //   [cluster]  bind = "tcp://0.0.0.0:5570", wait_for_workers = 60 (s), share = "per-worker"|"total",
 //              min_workers = N
 //   [security] secret_key_file = "controller.key" (a key file, see common/wire.h),
-//              allowed_workers = ["<Z85 public key>" or "<public key file>", ...],
+//              allowed_workers = ["<Z85 public key>" or "<public key file>",
+//                                 { name = "lg-01", key = "<key or key file>" }, ...],
 //              allowed_workers_dir = "workers.d" (every regular file in it is a public key file),
 //              insecure = false
 //
@@ -14,6 +15,7 @@
 #define BARRAGE_CONTROLLER_CLUSTER_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,6 +50,8 @@ struct ClusterSettings {
   std::string secret_key;             // Z85
   std::string public_key;             // Z85 (printed for workers to pin)
   std::set<std::string> allowed_keys; // Z85
+  // Worker name -> the Z85 key it must register with (entries with a name).
+  std::map<std::string, std::string> bound_names;
   int64_t heartbeat_ms = 1000;
 };
 

@@ -21,6 +21,9 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// A CurveZMQ public key, shortened for log lines.
+std::string Fingerprint(const std::string& key) { return key.empty() ? "no key" : "key " + key.substr(0, 8) + "..."; }
+
 }  // namespace
 
 const char* WorkerPhaseName(WorkerPhase phase) {
@@ -37,12 +40,10 @@ const char* WorkerPhaseName(WorkerPhase phase) {
 }
 
 uint64_t ClusterWorker::samples_lost() const {
-  uint64_t lost = invalid_samples;
-  if (finished) {
-    lost += finished->dropped;
-    if (finished->samples > samples_received) lost += finished->samples - samples_received;
-  }
-  return lost;
+  if (!finished) return invalid_samples;
+  // Dropped and invalid samples are among those produced and not received: counted once.
+  uint64_t missing = finished->samples > samples_received ? finished->samples - samples_received : 0;
+  return std::max(missing, invalid_samples + finished->dropped);
 }
 
 ClusterCoordinator::ClusterCoordinator(CoordinatorOptions options, ClusterPlan plan, ClusterTransport* transport,
@@ -54,11 +55,22 @@ ClusterCoordinator::ClusterCoordinator(CoordinatorOptions options, ClusterPlan p
       registration_deadline_us_(now.steady_us + options_.registration_timeout_us) {
   if (!options_.worker_names.empty()) options_.expected_workers = static_cast<int>(options_.worker_names.size());
   if (options_.expected_workers < 1) options_.expected_workers = 1;
+  for (const auto& [name, key] : options_.bound_names) {
+    name_keys_[name] = key;
+    key_names_[key].insert(name);
+  }
 }
 
 ClusterWorker* ClusterCoordinator::Find(const std::string& peer) {
   auto it = workers_.find(peer);
   return it == workers_.end() ? nullptr : &it->second;
+}
+
+ClusterWorker* ClusterCoordinator::FindParticipant(const std::string& name) {
+  for (auto& [peer, w] : workers_) {
+    if (w.participant() && w.name == name) return &w;
+  }
+  return nullptr;
 }
 
 std::vector<const ClusterWorker*> ClusterCoordinator::workers() const {
@@ -93,7 +105,7 @@ std::vector<std::string> ClusterCoordinator::MissingWorkers() const {
 void ClusterCoordinator::Drop(const InboundMessage& m, ClusterWorker* w, const std::string& why) {
   uint64_t n = w ? ++w->dropped_messages : ++unknown_peer_drops_[m.peer];
   if (n <= kLoggedDropsPerPeer) {
-    Log("dropped a message from '" + m.peer + "': " + why +
+    Log("dropped a message from '" + PeerLabel(m.peer) + "': " + why +
         (n == kLoggedDropsPerPeer ? " (further drops from this peer are not logged)" : ""));
   }
 }
@@ -150,9 +162,9 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
     Drop(m, w, BodyName(type) + " for another run ('" + std::string(RunIdOf(*e)) + "')");
     return;
   }
+  // Batches alone do not take a lost worker back: a restarted one resends its spool.
   bool live = phase_ == Phase::kRunning || phase_ == Phase::kStopping;
-  if (w->phase == WorkerPhase::kLost && live &&
-      (type == proto::Body::SampleBatch || type == proto::Body::Finished)) {
+  if (w->phase == WorkerPhase::kLost && live && type == proto::Body::Finished) {
     Log("worker " + w->name + " is back");
     w->phase = WorkerPhase::kRunning;
     w->left_at_ms.reset();
@@ -174,28 +186,30 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
 }
 
 void ClusterCoordinator::Reject(const InboundMessage& m, const std::string& name, const std::string& host,
-                                const std::string& reason, ClusterTime now, bool permanent) {
+                                const std::string& reason, ClusterTime now, bool permanent,
+                                const std::string& detail) {
   transport_->Send(m.peer, EncodeReject(options_.run_id, {reason, permanent}));
   ClusterWorker* existing = Find(m.peer);
   if (existing && existing->phase == WorkerPhase::kRejected && existing->reason == reason) return;
   if (existing && existing->participant()) {
     // Someone else under a participant's name: the participant keeps its record.
-    Log("rejected a Hello as '" + existing->name + "': " + reason);
+    Log("rejected a Hello as '" + existing->name + "': " + reason + (detail.empty() ? "" : " " + detail));
     return;
   }
   ClusterWorker w;
   if (existing) w.worker_id = existing->worker_id;
   if (w.worker_id == 0) w.worker_id = next_rejected_id_++;
   w.peer = m.peer;
-  w.name = name.empty() ? m.peer : name;
+  w.name = name.empty() ? PeerLabel(m.peer) : name;
+  const std::string label = w.name;
   w.host = host;
   w.phase = WorkerPhase::kRejected;
   w.reason = reason;
   w.joined_at_ms = now.wall_us / 1000;
   w.left_at_ms = now.wall_us / 1000;
   workers_[m.peer] = std::move(w);
-  Log("rejected worker '" + (name.empty() ? m.peer : name) + "'" + (host.empty() ? "" : " (" + host + ")") + ": " +
-      reason);
+  Log("rejected worker '" + label + "'" + (host.empty() ? "" : " (" + host + ")") + ": " + reason +
+      (detail.empty() ? "" : " " + detail));
 }
 
 void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope& e, ClusterTime now) {
@@ -216,21 +230,54 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
     Reject(m, "", hello.host, "the worker has no name", now, /*permanent=*/true);
     return;
   }
+  // The name belongs to one key (see the header); nothing else is touched when it is not
+  // this one.
+  auto bound = name_keys_.find(hello.name);
+  if (bound != name_keys_.end() && bound->second != m.public_key) {
+    Reject(m, hello.name, hello.host, "the name '" + hello.name + "' belongs to another key", now,
+           /*permanent=*/false, "(" + Fingerprint(m.public_key) + ", the name is bound to " + Fingerprint(bound->second) + ")");
+    return;
+  }
+  auto key_names = key_names_.find(m.public_key);
+  if (key_names != key_names_.end() && !key_names->second.count(hello.name)) {
+    Reject(m, hello.name, hello.host,
+           "this worker's key is bound to the name(s) " +
+               Join(std::vector<std::string>(key_names->second.begin(), key_names->second.end())),
+           now, /*permanent=*/false, "(" + Fingerprint(m.public_key) + ")");
+    return;
+  }
   WelcomeMessage welcome;
   welcome.protocol = kProtocolVersion;
   welcome.heartbeat_ms = static_cast<uint32_t>(options_.heartbeat_interval_us / 1000);
   ClusterWorker* w = Find(m.peer);
-  if (w && w->participant() && m.public_key != w->public_key) {
-    Reject(m, hello.name, hello.host, "worker '" + w->name + "' is registered with another key", now);
+  if (w && w->participant() && w->name != hello.name) {
+    Reject(m, hello.name, hello.host, "this connection registered as '" + w->name + "'", now);
     return;
   }
-  if (w && w->participant()) {
-    // The same worker again (it reconnected): same id. One that restarted mid-run shows
-    // itself by heartbeating Idle.
-    w->last_heard_steady_us = now.steady_us;
-    welcome.worker_id = static_cast<uint32_t>(w->worker_id);
-    Send(*w, EncodeWelcome(options_.run_id, welcome));
-    Log("worker " + w->name + " said hello again (reconnected)");
+  if (ClusterWorker* named = FindParticipant(hello.name)) {
+    if (named->peer != m.peer) {
+      // The worker on a new connection (it reconnected or restarted) once the old one is
+      // gone; before that, a second process under the same name and key is refused.
+      bool gone = named->phase == WorkerPhase::kLost ||
+                  now.steady_us - named->last_heard_steady_us > 2 * options_.heartbeat_interval_us;
+      if (!gone) gone = !SendHeartbeat(*named, now);  // fails once the old connection is closed
+      if (!gone) {
+        Reject(m, hello.name, hello.host, "worker '" + hello.name + "' is connected already (another connection)",
+               now);
+        return;
+      }
+      ClusterWorker moved = std::move(*named);
+      workers_.erase(moved.peer);
+      moved.peer = m.peer;
+      named = &(workers_[m.peer] = std::move(moved));
+      Log("worker " + named->name + " is on a new connection (reconnected or restarted)");
+    } else {
+      Log("worker " + named->name + " said hello again (reconnected)");
+    }
+    // Same id. One that restarted mid-run shows itself by heartbeating Idle.
+    named->last_heard_steady_us = now.steady_us;
+    welcome.worker_id = static_cast<uint32_t>(named->worker_id);
+    Send(*named, EncodeWelcome(options_.run_id, welcome));
     return;
   }
   if (phase_ != Phase::kRegistering) {
@@ -278,6 +325,7 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
   fresh.last_heard_steady_us = now.steady_us;
   fresh.last_sent_heartbeat_us = now.steady_us;
   ClusterWorker& added = workers_[m.peer] = std::move(fresh);
+  name_keys_.emplace(added.name, added.public_key);
   welcome.worker_id = static_cast<uint32_t>(id);
   Send(added, EncodeWelcome(options_.run_id, welcome));
   Log("worker " + added.name + " registered from " + (added.host.empty() ? "?" : added.host) + " (" +
@@ -534,23 +582,43 @@ void ClusterCoordinator::MaybeFinish(ClusterTime now) {
   }
 }
 
+bool ClusterCoordinator::SendHeartbeat(ClusterWorker& w, ClusterTime now) {
+  HeartbeatMessage hb;
+  hb.state = phase_ == Phase::kRegistering ? proto::WorkerState::Idle
+             : phase_ == Phase::kLoading   ? proto::WorkerState::Loading
+             : phase_ == Phase::kRunning   ? proto::WorkerState::Running
+                                           : proto::WorkerState::Stopping;
+  hb.sent_at_us = now.wall_us;
+  hb.echo_us = w.peer_received_at_us ? EchoUs(w.peer_sent_at_us, w.peer_received_at_us, now.wall_us) : 0;
+  w.last_sent_heartbeat_us = now.steady_us;
+  return transport_->Send(w.peer, EncodeHeartbeat(options_.run_id, hb));
+}
+
+void ClusterCoordinator::DiscountStall(int64_t stalled_us, ClusterTime now) {
+  Log("the controller did not run for " + Seconds(stalled_us) + ": not counted as the workers' silence");
+  // Only what was judged before the stall moves; messages read since are fresh.
+  const int64_t stall_began = now.steady_us - stalled_us;
+  for (auto& [peer, w] : workers_) {
+    if (w.last_heard_steady_us <= stall_began) w.last_heard_steady_us += stalled_us;
+  }
+  if (phase_ == Phase::kLoading) loading_since_us_ += stalled_us;
+  if (stop_sent_us_) *stop_sent_us_ += stalled_us;
+}
+
 void ClusterCoordinator::OnTick(ClusterTime now) {
   if (phase_ == Phase::kDone) return;
+  if (last_tick_steady_us_ &&
+      now.steady_us - *last_tick_steady_us_ > std::max(kStallUs, options_.heartbeat_interval_us)) {
+    DiscountStall(now.steady_us - *last_tick_steady_us_, now);
+  }
+  last_tick_steady_us_ = now.steady_us;
   const int64_t silence_limit = options_.lost_after_heartbeats * options_.heartbeat_interval_us;
-  proto::WorkerState our_state = phase_ == Phase::kRegistering ? proto::WorkerState::Idle
-                                 : phase_ == Phase::kLoading   ? proto::WorkerState::Loading
-                                 : phase_ == Phase::kRunning   ? proto::WorkerState::Running
-                                                               : proto::WorkerState::Stopping;
   std::vector<std::string> silent_before_run;
   for (auto& [peer, w] : workers_) {
     if (!w.participant() || w.phase == WorkerPhase::kLost) continue;
-    if (now.steady_us - w.last_sent_heartbeat_us >= options_.heartbeat_interval_us) {
-      HeartbeatMessage hb;
-      hb.state = our_state;
-      hb.sent_at_us = now.wall_us;
-      hb.echo_us = w.peer_received_at_us ? EchoUs(w.peer_sent_at_us, w.peer_received_at_us, now.wall_us) : 0;
-      Send(w, EncodeHeartbeat(options_.run_id, hb));
-      w.last_sent_heartbeat_us = now.steady_us;
+    if (now.steady_us - w.last_sent_heartbeat_us >= options_.heartbeat_interval_us && !SendHeartbeat(w, now) &&
+        ++w.dropped_messages <= kLoggedDropsPerPeer) {
+      Log("worker " + w.name + " is not connected; a message was not sent");
     }
     if (w.phase == WorkerPhase::kFinished) continue;
     if (now.steady_us - w.last_heard_steady_us > silence_limit) {

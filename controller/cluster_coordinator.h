@@ -15,10 +15,21 @@
 // heartbeat_interval (or heartbeating `Idle` while it owes the run its Finished: it
 // restarted) is marked lost; the run goes on without it and ends `partial`. A lost worker
 // that speaks again is taken back. Batches are stored once per (worker, seq) and always
-// acknowledged (a resent one is counted as a duplicate). A registered name stays bound to
-// the CurveZMQ key it registered with: messages under that name with another key are
-// dropped, a Hello rejected. Garbage, wrong-run and
-// out-of-place messages are logged (the first few per peer) and dropped.
+// acknowledged (a resent one is counted as a duplicate); batches of a lost worker are
+// stored without taking it back (a restarted worker resends what it had spooled).
+// The controller's own stalls (a SIGSTOP, a paused VM, a long ingest turn: two ticks more
+// than kStallUs and a heartbeat interval apart) do not count as the workers' silence.
+//
+// Names and keys: a worker name is bound to one CurveZMQ key for the whole run: the key
+// the configuration gives it (bound_names), else the first key that registered it. A Hello
+// claiming a bound name with another key is rejected (and logged with both keys' short
+// fingerprints), and never disturbs the worker that owns the name. The owner's Hello from
+// a new connection (it reconnected or restarted) moves the worker to that connection once
+// the old one is closed, lost or silent for two heartbeats; until then it is refused for
+// now. Without keys (--insecure) every name is bound to "no key": names are not
+// authenticated. Messages from a connection with another key than its worker's are
+// dropped. Garbage, wrong-run and out-of-place messages are logged (the first few per
+// peer) and dropped.
 //
 // Clock offsets: each heartbeat echoes the peer's last sent_at (common/wire.h EchoUs);
 // the estimate with the smallest round trip is kept per worker (worker minus controller).
@@ -65,7 +76,14 @@ struct CoordinatorOptions {
   int64_t graceful_stop_timeout_us = 10'000'000;
   int64_t stop_now_timeout_us = 5'000'000;
   size_t chunk_bytes = kLoadPlanChunkBytes;
+  // Worker name -> the Z85 key it must register with (controller.toml allowed_workers
+  // entries with a name). Such a key registers under its bound name(s) only.
+  std::map<std::string, std::string> bound_names;
 };
+
+// Two OnTick calls further apart than this, and than a heartbeat interval, mean the
+// controller did not run in between.
+inline constexpr int64_t kStallUs = 500'000;
 
 // What every worker runs.
 struct ClusterPlan {
@@ -158,6 +176,7 @@ class ClusterCoordinator {
   enum class Phase { kRegistering, kLoading, kRunning, kStopping, kDone };
 
   ClusterWorker* Find(const std::string& peer);
+  ClusterWorker* FindParticipant(const std::string& name);
   void Drop(const InboundMessage& m, ClusterWorker* w, const std::string& why);
   void OnHello(const InboundMessage& m, const proto::Envelope& e, ClusterTime now);
   void OnHeartbeat(ClusterWorker& w, const proto::Heartbeat& hb, ClusterTime now);
@@ -166,8 +185,13 @@ class ClusterCoordinator {
   void OnFinished(ClusterWorker& w, const proto::Finished& f, ClusterTime now);
   // `permanent`: the worker can never be admitted (other protocol, malformed Hello, no
   // name), so it exits instead of saying Hello again; run-specific refusals are not.
+  // `detail` goes to the log line only.
   void Reject(const InboundMessage& m, const std::string& name, const std::string& host, const std::string& reason,
-              ClusterTime now, bool permanent = false);
+              ClusterTime now, bool permanent = false, const std::string& detail = "");
+  // False when the worker's connection is closed.
+  bool SendHeartbeat(ClusterWorker& w, ClusterTime now);
+  // Shifts the liveness clocks by a stall of the controller's own (see kStallUs).
+  void DiscountStall(int64_t stalled_us, ClusterTime now);
   void BeginLoading(ClusterTime now);
   void MaybeStart(ClusterTime now);
   void SendStop(proto::StopMode mode, const std::string& reason, ClusterTime now);
@@ -192,6 +216,9 @@ class ClusterCoordinator {
   bool interrupted_ = false;
   std::string failure_;  // set when the run errored
   std::map<std::string, ClusterWorker> workers_;  // by peer
+  std::map<std::string, std::string> name_keys_;   // name -> the key it is bound to
+  std::map<std::string, std::set<std::string>> key_names_;  // configured key -> its names
+  std::optional<int64_t> last_tick_steady_us_;
   int32_t next_worker_id_ = 1;
   int32_t next_rejected_id_ = 1001;
   std::map<std::string, uint64_t> unknown_peer_drops_;

@@ -211,6 +211,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   opts.min_workers = settings.min_workers;
   opts.registration_timeout_us = settings.wait_for_workers_s * 1'000'000;
   opts.heartbeat_interval_us = settings.heartbeat_ms * 1000;
+  opts.bound_names = settings.bound_names;
   opts.max_duration_us = options.duration_s * 1'000'000;
 
   std::optional<Summariser> summariser;

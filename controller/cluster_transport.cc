@@ -22,6 +22,19 @@ std::string Z85Of(const void* key32) {
 
 }  // namespace
 
+std::string PeerLabel(std::string_view routing_id) {
+  bool printable = !routing_id.empty();
+  for (char c : routing_id) printable = printable && c >= 0x21 && c <= 0x7e;
+  if (printable) return std::string(routing_id);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (char c : routing_id) {
+    out += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
+    out += kHex[static_cast<unsigned char>(c) & 15];
+  }
+  return out;
+}
+
 struct ZmqRouterTransport::Impl {
   ZmqTransportOptions options;
   zmq::context_t context;
@@ -84,7 +97,7 @@ struct ZmqRouterTransport::Impl {
     if (parts.size() != 1) {
       ++malformed;
       if (malformed <= 20) {
-        Log("dropped a message from '" + id.to_string() + "' with " + std::to_string(parts.size()) +
+        Log("dropped a message from '" + PeerLabel(id.to_string()) + "' with " + std::to_string(parts.size()) +
             " payload frames (expected 1)");
       }
       return false;
@@ -109,8 +122,8 @@ Result<std::unique_ptr<ZmqRouterTransport>> ZmqRouterTransport::Open(const ZmqTr
     zmq::socket_t& r = impl->router;
     r.set(zmq::sockopt::linger, 0);
     r.set(zmq::sockopt::router_mandatory, 1);
-    // A worker reconnecting under its name takes over from its dead connection.
-    r.set(zmq::sockopt::router_handover, 1);
+    // A connection claiming a routing id in use is ignored, never handed the route.
+    r.set(zmq::sockopt::router_handover, 0);
     r.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(2 * kMaxMessageBytes));
     r.set(zmq::sockopt::sndhwm, 100000);
     r.set(zmq::sockopt::rcvhwm, 100000);
@@ -146,6 +159,9 @@ uint64_t ZmqRouterTransport::denied_keys() const { return impl_->denied; }
 
 bool ZmqRouterTransport::Send(const std::string& peer, std::string_view bytes) {
   try {
+    // Takes in pending connection events (ZMQ_EVENTS processes the socket's commands), so a
+    // connection that closed is known closed here (router_mandatory: EHOSTUNREACH).
+    (void)impl_->router.get(zmq::sockopt::events);
     if (!impl_->router.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
     return impl_->router.send(zmq::buffer(bytes.data(), bytes.size()), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t&) {

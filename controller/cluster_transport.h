@@ -1,6 +1,11 @@
 // The controller's end of the cluster channel: one ZeroMQ ROUTER socket that workers'
-// DEALERs connect to (each worker's routing id is its name), behind a small interface the
-// coordinator is written against so tests can drive it with a fake.
+// DEALERs connect to, behind a small interface the coordinator is written against so tests
+// can drive it with a fake.
+//
+// Routing ids name connections, not workers: workers set none, so the ROUTER gives every
+// connection its own, and a peer that claims a routing id already in use is ignored
+// (ZMQ_ROUTER_HANDOVER is off), so no peer can take over another's route. Which worker a
+// connection speaks for is the coordinator's business (Hello, bound to the CurveZMQ key).
 //
 // Security (DESIGN §5): with a secret key the socket is a CurveZMQ server and a ZAP handler
 // on inproc://zeromq.zap.01 admits only workers whose public keys are in the allowlist;
@@ -34,10 +39,14 @@ struct InboundMessage {
   std::string public_key;  // the peer's CurveZMQ key (Z85) when secure, else ""
 };
 
+// A routing id for log lines: as is when printable, else hex ("0x0041a7c3d2").
+std::string PeerLabel(std::string_view routing_id);
+
 class ClusterTransport {
  public:
   virtual ~ClusterTransport() = default;
-  // Queues `bytes` for `peer`. False (and nothing sent) when no such peer is connected.
+  // Queues `bytes` for `peer`. False (and nothing sent) when no such peer is connected, as
+  // far as the socket knows once it has taken in the connection events pending so far.
   virtual bool Send(const std::string& peer, std::string_view bytes) = 0;
   // Waits up to `timeout` for one message. False when none arrived in time.
   virtual bool Receive(std::chrono::milliseconds timeout, InboundMessage* out) = 0;

@@ -12,14 +12,30 @@
 #include <system_error>
 
 namespace barrage {
+namespace {
+
+// The seq of a file named <seq>.batch.
+std::optional<uint64_t> SeqOfFileName(const std::string& name) {
+  constexpr std::string_view kSuffix = ".batch";
+  if (name.size() <= kSuffix.size() || name.size() > kSuffix.size() + 19 ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return std::nullopt;
+  }
+  uint64_t seq = 0;
+  for (size_t i = 0; i + kSuffix.size() < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    seq = seq * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return seq;
+}
+
+}  // namespace
 
 BatchSpool::BatchSpool(std::string dir, uint64_t memory_limit_bytes, uint64_t memory_cap_bytes)
     : dir_(std::move(dir)),
       memory_limit_(memory_limit_bytes),
       memory_cap_(memory_cap_bytes > 0 ? memory_cap_bytes
                                        : std::max<uint64_t>(memory_limit_bytes * 4, 64ull << 20)) {}
-
-BatchSpool::~BatchSpool() { Clear(); }
 
 std::string BatchSpool::PathOf(uint64_t seq) const {
   return (std::filesystem::path(dir_) / (std::to_string(seq) + ".batch")).string();
@@ -31,26 +47,27 @@ Status BatchSpool::Add(uint64_t seq, uint64_t samples, std::string frame) {
   }
   Entry e;
   e.samples = samples;
-  Status disk_error;
-  if (memory_bytes_ + frame.size() > memory_limit_) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    const std::string path = PathOf(seq);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool written = fd >= 0 &&
-                   ::write(fd, frame.data(), frame.size()) == static_cast<ssize_t>(frame.size());
-    int err = errno;
-    if (fd >= 0) ::close(fd);
-    if (written) {
-      e.on_disk = true;
-      ++spilled_;
-    } else {
-      ::unlink(path.c_str());
-      disk_error = Status::IoError(path + ": cannot spill a sample batch: " + std::strerror(err));
-    }
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  const std::string path = PathOf(seq);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && ::write(fd, frame.data(), frame.size()) == static_cast<ssize_t>(frame.size());
+  int err = errno;
+  if (fd >= 0 && ::close(fd) != 0 && written) {
+    written = false;
+    err = errno;
   }
-  if (!e.on_disk) {
-    if (!disk_error.ok() && memory_bytes_ + frame.size() > memory_cap_) return disk_error;
+  if (written) {
+    e.on_disk = true;
+    ++on_disk_;
+  } else {
+    ::unlink(path.c_str());
+    if (memory_bytes_ + frame.size() > memory_cap_) {
+      return Status::IoError(path + ": cannot spool a sample batch: " + std::strerror(err));
+    }
+    memory_only_samples_ += samples;
+  }
+  if (!e.on_disk || memory_bytes_ + frame.size() <= memory_limit_) {
     memory_bytes_ += frame.size();
     e.frame = std::move(frame);
   }
@@ -63,10 +80,12 @@ bool BatchSpool::Ack(uint64_t seq) {
   auto it = entries_.find(seq);
   if (it == entries_.end()) return false;
   samples_ -= it->second.samples;
+  memory_bytes_ -= it->second.frame.size();
   if (it->second.on_disk) {
     ::unlink(PathOf(seq).c_str());
+    --on_disk_;
   } else {
-    memory_bytes_ -= it->second.frame.size();
+    memory_only_samples_ -= it->second.samples;
   }
   entries_.erase(it);
   return true;
@@ -75,11 +94,11 @@ bool BatchSpool::Ack(uint64_t seq) {
 Result<std::string> BatchSpool::Frame(uint64_t seq) const {
   auto it = entries_.find(seq);
   if (it == entries_.end()) return Status::NotFound("batch spool: no seq " + std::to_string(seq));
-  if (!it->second.on_disk) return it->second.frame;
+  if (!it->second.frame.empty() || !it->second.on_disk) return it->second.frame;
   const std::string path = PathOf(seq);
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return Status::IoError(path + ": cannot read a spilled batch");
+  if (!in.good() && !in.eof()) return Status::IoError(path + ": cannot read a spooled batch");
   return bytes;
 }
 
@@ -89,15 +108,30 @@ std::optional<uint64_t> BatchSpool::NextAtOrAfter(uint64_t seq) const {
   return it->first;
 }
 
-uint64_t BatchSpool::Clear() {
-  uint64_t samples = samples_;
-  for (const auto& [seq, e] : entries_) {
-    if (e.on_disk) ::unlink(PathOf(seq).c_str());
+void BatchSpool::Recover(const std::function<Result<uint64_t>(const std::string& frame)>& samples_of,
+                         std::vector<std::string>* problems) {
+  std::error_code ec;
+  for (const auto& file : std::filesystem::directory_iterator(dir_, ec)) {
+    std::optional<uint64_t> seq = SeqOfFileName(file.path().filename().string());
+    if (!seq || entries_.count(*seq) != 0 || !file.is_regular_file()) continue;
+    std::ifstream in(file.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      problems->push_back(file.path().string() + ": cannot read");
+      continue;
+    }
+    Result<uint64_t> samples = samples_of(bytes);
+    if (!samples.ok()) {
+      problems->push_back(file.path().string() + ": " + samples.status().message());
+      continue;
+    }
+    Entry e;
+    e.samples = *samples;
+    e.on_disk = true;
+    ++on_disk_;
+    samples_ += *samples;
+    entries_.emplace(*seq, std::move(e));
   }
-  entries_.clear();
-  samples_ = 0;
-  memory_bytes_ = 0;
-  return samples;
 }
 
 }  // namespace barrage

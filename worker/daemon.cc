@@ -13,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -235,9 +236,8 @@ class WorkerDaemon::Impl {
   explicit Impl(WorkerConfig config)
       : config_(std::move(config)),
         name_(config_.name.empty() ? LocalHostName() : config_.name),
-        spool_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string()
-                                         : config_.spool_dir,
-               config_.spool_memory_bytes) {}
+        spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string()
+                                              : config_.spool_dir) {}
 
   int Run(int signal_fd);
 
@@ -268,9 +268,16 @@ class WorkerDaemon::Impl {
   Status PrepareEngine();
   void StartEngine();
   void Tick(int64_t now_mono);
-  void SendBatches();
+  void SendBatches(BatchSpool& spool, uint64_t* cursor);
   bool SendFinished();
   proto::WorkerState State() const;
+
+  // Unacknowledged batches of other runs than the active one (see BatchSpool).
+  void LoadKeptSpools();
+  void KeepSpool(const std::string& why);
+  void AckKept(const std::string& run_id, uint64_t seq);
+  // Batches kept for the run the controller runs (or, before it said, for any run) wait.
+  bool DeliveringKept() const;
 
   WorkerConfig config_;
   std::string name_;
@@ -289,8 +296,8 @@ class WorkerDaemon::Impl {
   int64_t next_heartbeat_mono_ = 0;
   int64_t last_auth_log_mono_ = -1;
   // libzmq does not reconnect after a protocol error (e.g. a frame over ZMQ_MAXMSGSIZE): a
-  // connection still down after a while gets a new socket (the controller's ROUTER hands the
-  // routing id over to it).
+  // connection still down after a while gets a new socket (the controller moves this
+  // worker to the new connection on its Hello).
   std::optional<int64_t> disconnected_since_mono_;
   int64_t new_socket_backoff_us_ = 0;
   // Clock offset (worker minus controller) from the controller's heartbeats.
@@ -303,7 +310,14 @@ class WorkerDaemon::Impl {
   float cpu_percent_ = 0;
 
   std::unique_ptr<ActiveRun> run_;
-  BatchSpool spool_;
+  const std::string spool_root_;     // one folder per run: <spool_root_>/<run>/<seq>.batch
+  std::unique_ptr<BatchSpool> spool_;  // the active run's (set with run_)
+  // Other runs' unacknowledged batches, by run id: a previous process's (found at start),
+  // or the active run's once its controller is gone. Resent when a controller runs that
+  // run, kept on disk otherwise.
+  std::map<std::string, std::unique_ptr<BatchSpool>> kept_;
+  std::string controller_run_;       // the run the controller named in its Welcome
+  uint64_t kept_cursor_ = 0;         // next seq of kept_[controller_run_] to (re)send
   CurveKeyPair keys_;                // this worker's (CURVE)
   std::string controller_key_;       // pinned controller public key (Z85)
   uint64_t send_cursor_ = 0;         // next seq to (re)send
@@ -317,7 +331,8 @@ void WorkerDaemon::Impl::Connect() {
     dealer_->close();
   }
   dealer_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
-  dealer_->set(zmq::sockopt::routing_id, name_);
+  // No routing id: the controller's ROUTER gives each connection its own, so nobody can
+  // claim this worker's route; the name travels in Hello, bound to this worker's key.
   dealer_->set(zmq::sockopt::linger, 0);
   dealer_->set(zmq::sockopt::immediate, 1);  // queue only to a live connection
   dealer_->set(zmq::sockopt::reconnect_ivl, 100);
@@ -368,13 +383,16 @@ void WorkerDaemon::Impl::SendHello() {
 }
 
 proto::WorkerState WorkerDaemon::Impl::State() const {
-  if (!run_ || run_->failed) return proto::WorkerState::Idle;
+  // Still delivering a run's kept batches is not idle: a controller would take the worker
+  // for restarted and could end that run before they arrive.
+  const proto::WorkerState idle = DeliveringKept() ? proto::WorkerState::Stopping : proto::WorkerState::Idle;
+  if (!run_ || run_->failed) return idle;
   if (!run_->loaded) return proto::WorkerState::Loading;
   if (!run_->started) return proto::WorkerState::Ready;
   if (run_->running()) {
     return run_->stop_requested ? proto::WorkerState::Stopping : proto::WorkerState::Running;
   }
-  return run_->finished_sent ? proto::WorkerState::Idle : proto::WorkerState::Stopping;
+  return run_->finished_sent ? idle : proto::WorkerState::Stopping;
 }
 
 void WorkerDaemon::Impl::SendHeartbeat(int64_t now_mono) {
@@ -393,7 +411,9 @@ void WorkerDaemon::Impl::SendHeartbeat(int64_t now_mono) {
   const int64_t now = WallMicros();
   h.sent_at_us = now;
   h.echo_us = EchoUs(peer_sent_at_us_, peer_received_at_us_, now);
-  Send(EncodeHeartbeat(run_ && !run_->finished_sent ? run_->id : "", h));
+  std::string run_id = run_ && !run_->finished_sent ? run_->id : "";
+  if (run_id.empty() && DeliveringKept()) run_id = controller_run_.empty() ? kept_.begin()->first : controller_run_;
+  Send(EncodeHeartbeat(run_id, h));
 }
 
 void WorkerDaemon::Impl::SendReady(const std::string& run_id, bool ok, const std::string& message) {
@@ -528,20 +548,27 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
   }
   if (again) return;  // a second Welcome (to a repeated Hello) changes nothing
   const std::string_view controller_run = RunIdOf(e);
+  controller_run_ = std::string(controller_run);
+  kept_cursor_ = 0;
+  for (const auto& [run_id, kept] : kept_) {
+    if (run_id == controller_run_) {
+      spdlog::info("run {}: resending {} batch(es) ({} samples) kept in {}", run_id, kept->batches(),
+                   kept->samples(), kept->dir());
+    } else {
+      spdlog::warn("run {}: {} unacknowledged batch(es) ({} samples) stay in {}: the controller runs {}, not {}",
+                   run_id, kept->batches(), kept->samples(), kept->dir(), controller_run_.empty() ? "?" : controller_run_,
+                   run_id);
+    }
+  }
   if (run_ && !controller_run.empty() && controller_run != run_->id && !run_->running()) {
     // A controller for another run: this worker's last run is over for good.
-    if (spool_.batches() > 0) {
-      spdlog::warn("run {}: {} unacknowledged sample(s) abandoned: the controller now runs {}", run_->id,
-                   spool_.samples(), controller_run);
-      spool_.Clear();
-    }
+    KeepSpool("the controller now runs " + controller_run_);
     return;
   }
   // Everything unacknowledged goes again, in order; a lost Ready or Finished too.
   send_cursor_ = 0;
-  if (spool_.batches() > 0) {
-    spdlog::info("resending {} unacknowledged batch(es) ({} samples)", spool_.batches(),
-                 spool_.samples());
+  if (spool_ && spool_->batches() > 0) {
+    spdlog::info("resending {} unacknowledged batch(es) ({} samples)", spool_->batches(), spool_->samples());
   }
   if (run_ && run_->loaded && !run_->started) SendReady(run_->id, true, "");
   if (run_ && run_->finished_sent) SendFinished();
@@ -581,13 +608,13 @@ void WorkerDaemon::Impl::HandleHeartbeat(const proto::Envelope& e) {
 
 void WorkerDaemon::Impl::BeginRun(const std::string& run_id) {
   if (run_) {
-    if (spool_.batches() > 0) {
-      uint64_t lost = spool_.Clear();
-      spdlog::warn("run {}: {} unacknowledged sample(s) abandoned for run {}", run_->id, lost, run_id);
-    }
+    KeepSpool("run " + run_id + " begins");
     std::error_code ec;
     fs::remove_all(run_->dir, ec);
+    if (spool_ && spool_->batches() == 0) fs::remove(spool_->dir(), ec);  // only when empty
   }
+  spool_ = std::make_unique<BatchSpool>((fs::path(spool_root_) / SafeName(run_id)).string(),
+                                        config_.spool_memory_bytes);
   run_ = std::make_unique<ActiveRun>();
   run_->id = run_id;
   run_->dir = fs::path(config_.work_dir) / "runs" / SafeName(run_id);
@@ -846,12 +873,16 @@ void WorkerDaemon::Impl::HandleStop(const proto::Envelope& e) {
 
 void WorkerDaemon::Impl::HandleBatchAck(const proto::Envelope& e) {
   const std::string run_id(RunIdOf(e));
-  if (!run_ || run_->id != run_id) {
+  if ((!run_ || run_->id != run_id) && kept_.count(run_id) == 0) {
     Dropped("BatchAck for run '" + run_id + "', which is not this worker's run");
     return;
   }
   BatchAckMessage a = DecodeBatchAck(*e.body_as_BatchAck());
-  if (spool_.Ack(a.seq)) last_progress_mono_ = MonoMicros();
+  if (!run_ || run_->id != run_id) {
+    AckKept(run_id, a.seq);
+  } else if (spool_->Ack(a.seq)) {
+    last_progress_mono_ = MonoMicros();
+  }
 }
 
 bool WorkerDaemon::Impl::SendFinished() {
@@ -866,20 +897,84 @@ bool WorkerDaemon::Impl::SendFinished() {
   return Send(EncodeFinished(r.id, f));
 }
 
-void WorkerDaemon::Impl::SendBatches() {
+void WorkerDaemon::Impl::SendBatches(BatchSpool& spool, uint64_t* cursor) {
   // Bounded per tick so received frames (acks, Stop) are not starved.
   for (int n = 0; n < 256; ++n) {
-    std::optional<uint64_t> seq = spool_.NextAtOrAfter(send_cursor_);
+    std::optional<uint64_t> seq = spool.NextAtOrAfter(*cursor);
     if (!seq) return;
-    Result<std::string> frame = spool_.Frame(*seq);
+    Result<std::string> frame = spool.Frame(*seq);
     if (!frame.ok()) {
-      spdlog::error("{}", frame.status().message());
-      send_cursor_ = *seq + 1;
+      // Unreadable: it can never be delivered; its samples are dropped, and said so.
+      const uint64_t before = spool.samples();
+      spool.Ack(*seq);
+      if (&spool == spool_.get() && run_) run_->dropped += before - spool.samples();
+      spdlog::error("{}: {} sample(s) dropped", frame.status().message(), before - spool.samples());
+      *cursor = *seq + 1;
       continue;
     }
     if (!Send(*frame)) return;  // not connected or queue full: later
-    send_cursor_ = *seq + 1;
+    *cursor = *seq + 1;
   }
+}
+
+void WorkerDaemon::Impl::LoadKeptSpools() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(spool_root_, ec)) {
+    if (!entry.is_directory()) continue;
+    auto spool = std::make_unique<BatchSpool>(entry.path().string(), config_.spool_memory_bytes);
+    std::string run_id;
+    std::vector<std::string> problems;
+    spool->Recover(
+        [&run_id](const std::string& frame) -> Result<uint64_t> {
+          std::vector<uint64_t> aligned;
+          const proto::Envelope* e = VerifyEnvelope(AlignedFrame(frame.data(), frame.size(), &aligned), frame.size());
+          const proto::SampleBatch* b = e ? e->body_as_SampleBatch() : nullptr;
+          if (b == nullptr || b->samples() == nullptr) return Status::InvalidArgument("not a sample batch");
+          if (run_id.empty()) run_id = std::string(RunIdOf(*e));
+          if (RunIdOf(*e) != run_id) return Status::InvalidArgument("a batch of run " + std::string(RunIdOf(*e)));
+          return static_cast<uint64_t>(b->samples()->size());
+        },
+        &problems);
+    for (const std::string& p : problems) spdlog::warn("spool: {} (left alone)", p);
+    if (spool->batches() == 0) {
+      fs::remove(entry.path(), ec);  // only when empty
+      continue;
+    }
+    spdlog::warn("run {}: found {} unacknowledged batch(es) ({} samples) of a previous process in {}: they are "
+                 "resent if the controller still runs {}, and kept otherwise",
+                 run_id, spool->batches(), spool->samples(), spool->dir(), run_id);
+    kept_[run_id] = std::move(spool);
+  }
+}
+
+void WorkerDaemon::Impl::KeepSpool(const std::string& why) {
+  if (!run_ || !spool_ || spool_->batches() == 0) return;
+  // Counted as dropped for the run (its Finished and the log say so); what is on disk stays.
+  const uint64_t samples = spool_->samples();
+  const uint64_t memory_only = spool_->memory_only_samples();
+  run_->dropped += samples;
+  spdlog::warn("run {}: {} unacknowledged sample(s) dropped ({}): {} kept in {}{}", run_->id, samples, why,
+               samples - memory_only, spool_->dir(),
+               memory_only ? ", " + std::to_string(memory_only) + " were in memory only and are lost" : "");
+  const std::string dir = spool_->dir();
+  kept_[run_->id] = std::move(spool_);
+  spool_ = std::make_unique<BatchSpool>(dir, config_.spool_memory_bytes);  // the run keeps a (now empty) spool
+}
+
+void WorkerDaemon::Impl::AckKept(const std::string& run_id, uint64_t seq) {
+  auto it = kept_.find(run_id);
+  if (it == kept_.end() || !it->second->Ack(seq)) return;
+  last_progress_mono_ = MonoMicros();
+  if (it->second->batches() > 0) return;
+  spdlog::info("run {}: every kept batch is delivered", run_id);
+  std::error_code ec;
+  fs::remove(it->second->dir(), ec);
+  kept_.erase(it);
+}
+
+bool WorkerDaemon::Impl::DeliveringKept() const {
+  if (controller_run_.empty()) return !kept_.empty();
+  return kept_.count(controller_run_) > 0;
 }
 
 void WorkerDaemon::Impl::Tick(int64_t now) {
@@ -888,8 +983,6 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   // Registration and liveness. libzmq reconnects the socket itself (with backoff) and
   // ZMTP heartbeats close a dead connection; a controller silent past three heartbeats gets
   // Hello again until it answers (a restarted controller learns the worker that way).
-  // The socket is never recreated: a second connection with the same routing id would be
-  // refused by the controller's ROUTER while it still holds the first.
   if (!registered_ && now >= next_hello_mono_) {
     SendHello();
     next_hello_mono_ = now + hb_us;
@@ -913,6 +1006,15 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   if (now >= next_heartbeat_mono_) {
     SendHeartbeat(now);
     next_heartbeat_mono_ = now + hb_us;
+  }
+  if (registered_ && !controller_run_.empty()) {
+    if (auto kept = kept_.find(controller_run_); kept != kept_.end()) {
+      if (now - last_progress_mono_ > 10'000'000 && kept_cursor_ > 0) {
+        last_progress_mono_ = now;
+        kept_cursor_ = 0;
+      }
+      SendBatches(*kept->second, &kept_cursor_);
+    }
   }
   if (!run_) return;
   ActiveRun& r = *run_;
@@ -944,8 +1046,8 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   if (r.sink) {
     r.sink->FlushIfDue(now, r.joined ? 0 : static_cast<int64_t>(config_.batch_flush_ms) * 1000);
     for (BatchingSink::Encoded& b : r.sink->Take()) {
-      if (spool_.batches() == 0) last_progress_mono_ = now;
-      Status s = spool_.Add(b.seq, b.samples, std::move(b.frame));
+      if (spool_->batches() == 0) last_progress_mono_ = now;
+      Status s = spool_->Add(b.seq, b.samples, std::move(b.frame));
       if (!s.ok()) {
         r.dropped += b.samples;
         spdlog::error("run {}: batch {} ({} samples) lost: {}", r.id, b.seq, b.samples, s.message());
@@ -955,13 +1057,14 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   if (registered_) {
     // No acknowledgement for a while although batches wait: send them all again (the
     // controller stores each seq once).
-    if (spool_.batches() > 0 && now - last_progress_mono_ > 10'000'000 && send_cursor_ > 0) {
+    if (spool_->batches() > 0 && now - last_progress_mono_ > 10'000'000 && send_cursor_ > 0) {
       last_progress_mono_ = now;
       send_cursor_ = 0;
+      kept_cursor_ = 0;
     }
-    SendBatches();
+    SendBatches(*spool_, &send_cursor_);
   }
-  if (r.started && r.joined && !r.finished_sent && spool_.batches() == 0 && (!r.sink || r.sink->empty()) &&
+  if (r.started && r.joined && !r.finished_sent && spool_->batches() == 0 && (!r.sink || r.sink->empty()) &&
       registered_) {
     if (SendFinished()) {
       r.finished_sent = true;
@@ -979,6 +1082,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     return kWorkerExitRuntime;
   }
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
+  LoadKeptSpools();
   if (!config_.insecure) {
     Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file);
     if (!keys.ok() || keys->secret_key.empty()) {
@@ -1081,6 +1185,11 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       bool drained = !run_ || !run_->started || (run_->joined && (run_->finished_sent || !registered_));
       if (drained || now >= shutdown_deadline) break;
     }
+  }
+  if (spool_ && spool_->batches() > 0 && run_) {
+    spdlog::warn("run {}: {} unacknowledged batch(es) ({} samples) stay in {}: resent at the next start if the "
+                 "controller still runs {}",
+                 run_->id, spool_->batches(), spool_->samples(), spool_->dir(), run_->id);
   }
   run_.reset();  // stops and joins a running engine
   monitor_->close();

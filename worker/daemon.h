@@ -1,5 +1,5 @@
-// The barrage-worker daemon: dials the controller (ZeroMQ DEALER, routing id = the worker's
-// name), registers (Hello -> Welcome | Reject), heartbeats every second (state, active
+// The barrage-worker daemon: dials the controller (ZeroMQ DEALER; the controller names the
+// connection), registers (Hello with its name -> Welcome | Reject), heartbeats every second (state, active
 // virtual users, CPU, clock stamps), and runs one plan at a time:
 //   LoadPlan frames -> plan and data files written under <work_dir>/runs/<run>/ (sha256
 //   checked, CSV Data Set names remapped to the local copies, properties applied) -> Ready;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "common/wire.h"
@@ -52,6 +53,39 @@ TEST_F(ClusterConfigTest, ReadsKeysAndAllowlistEntriesAsKeysOrKeyFiles) {
   EXPECT_EQ(s->secret_key, controller_.secret_key);
   EXPECT_EQ(s->public_key, controller_.public_key);
   EXPECT_EQ(s->allowed_keys, (std::set<std::string>{worker_.public_key, other->public_key}));
+}
+
+TEST_F(ClusterConfigTest, AnAllowlistEntryWithANameBindsTheNameToItsKey) {
+  Result<CurveKeyPair> other = GenerateCurveKeyPair();
+  ASSERT_TRUE(other.ok());
+  Result<ClusterSettings> s = ResolveClusterSettings(
+      WithConfig("[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\n"
+                 "  { name = \"lg-01\", key = \"worker.pub\" },\n  { name = \"lg-02\", key = \"" +
+                 other->public_key + "\" }]\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->allowed_keys, (std::set<std::string>{worker_.public_key, other->public_key}));
+  EXPECT_EQ(s->bound_names, (std::map<std::string, std::string>{{"lg-01", worker_.public_key},
+                                                                {"lg-02", other->public_key}}));
+}
+
+TEST_F(ClusterConfigTest, ANameGivenTwoKeysOrAnEntryWithoutANameIsAnErrorNamingTheLine) {
+  Result<CurveKeyPair> other = GenerateCurveKeyPair();
+  ASSERT_TRUE(other.ok());
+  Result<ClusterSettings> twice = ResolveClusterSettings(
+      WithConfig("[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\n"
+                 "  { name = \"lg-01\", key = \"worker.pub\" },\n  { name = \"lg-01\", key = \"" +
+                 other->public_key + "\" }]\n"));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), dir_.File("controller.toml") +
+                                          ":5: key security.allowed_workers: worker name 'lg-01' is given two "
+                                          "different keys");
+  Result<ClusterSettings> unnamed = ResolveClusterSettings(
+      WithConfig("[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [{ key = \"worker.pub\" }]\n"));
+  ASSERT_FALSE(unnamed.ok());
+  EXPECT_EQ(unnamed.status().message(),
+            dir_.File("controller.toml") +
+                ":3: key security.allowed_workers: expected { name = \"worker name\", key = \"public key or key "
+                "file\" }");
 }
 
 TEST_F(ClusterConfigTest, AllowedWorkersDirAdmitsEveryKeyFileInIt) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -116,6 +117,27 @@ class CoordinatorTest : public ::testing::Test {
     h.max_protocol = max_protocol;
     h.software_version = "0.1.0";
     Deliver(name, EncodeHello("", h));
+  }
+
+  // A Hello for worker `name` from connection `peer` signed with `key`.
+  void HelloFrom(const std::string& peer, const std::string& name, const std::string& key) {
+    HelloMessage h;
+    h.name = name;
+    h.host = peer + ".local";
+    coordinator_->OnMessage({peer, EncodeHello("", h), key}, now_);
+  }
+
+  // Lets `us` pass with a tick every 100 ms, as the run loop does.
+  void Elapse(int64_t us) {
+    for (int64_t left = us; left > 0; left -= 100'000) {
+      Advance(std::min<int64_t>(left, 100'000));
+      coordinator_->OnTick(now_);
+    }
+  }
+
+  std::string RejectReason(const std::string& peer, size_t i = 0) const {
+    auto r = transport_.To(peer, proto::Body::Reject);
+    return i < r.size() ? DecodeReject(*r[i]->env().body_as_Reject()).reason : "(no Reject)";
   }
 
   void Ready(const std::string& name, bool ok = true, const std::string& message = "") {
@@ -348,6 +370,21 @@ TEST_F(CoordinatorTest, FinishedWithMoreSamplesThanReceivedCountsTheLoss) {
   EXPECT_EQ(coordinator_->outcome().exit_code, 1);
 }
 
+// Issue 16, item 11: samples a worker dropped (abandoned batches included) are lost for
+// the run, which is then not `passed`.
+TEST_F(CoordinatorTest, SamplesAWorkerReportsDroppedAreCountedLostAndTheRunIsPartial) {
+  StartTwo();
+  Batch("a", 1, 2);
+  Deliver("a", EncodeFinished(kRun, {402, 1, 0, 400}));
+  Finished("b", 0, 0);
+  ASSERT_TRUE(coordinator_->done());
+  // The 400 dropped are the 400 produced and not received: counted once.
+  EXPECT_EQ(Worker("a").samples_lost(), 400u);
+  EXPECT_TRUE(listener_.Logged("worker a finished: 402 samples, 2 received, 400 LOST"));
+  EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kPartial);
+  EXPECT_EQ(coordinator_->outcome().message, "0 worker(s) lost, 400 sample(s) lost");
+}
+
 TEST_F(CoordinatorTest, ASilentWorkerIsLostAndTheRunEndsPartial) {
   StartTwo();
   Batch("a", 0, 4);
@@ -548,7 +585,7 @@ TEST_F(CoordinatorTest, ANameStaysBoundToTheKeyItRegisteredWith) {
   coordinator_->OnMessage({"a", EncodeHello("", h), "KEY-B"}, now_);
   auto r = transport_.To("a", proto::Body::Reject);
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(DecodeReject(*r[0]->env().body_as_Reject()).reason, "worker 'a' is registered with another key");
+  EXPECT_EQ(DecodeReject(*r[0]->env().body_as_Reject()).reason, "the name 'a' belongs to another key");
   EXPECT_EQ(Worker("a").phase, WorkerPhase::kRegistered);
   Hello("b");  // insecure peers carry no key; "a" did
   coordinator_->OnMessage({"a", EncodeReady(kRun, {true, ""}), "KEY-B"}, now_);
@@ -556,6 +593,119 @@ TEST_F(CoordinatorTest, ANameStaysBoundToTheKeyItRegisteredWith) {
   EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Ready signed with another key than the one 'a' registered with"));
   coordinator_->OnMessage({"a", EncodeReady(kRun, {true, ""}), "KEY-A"}, now_);
   EXPECT_EQ(Worker("a").phase, WorkerPhase::kReady);
+}
+
+// Issue 16, item 5: another key claiming a registered name is refused and never reaches
+// the owner's route: the plan goes to the owner's connection only.
+TEST_F(CoordinatorTest, AnotherKeyClaimingARegisteredNameIsRejectedAndTheOwnerKeepsItsMessages) {
+  Create();
+  HelloFrom("conn-1", "a", "KEY-AAAAAAAAAA");
+  HelloFrom("conn-3", "a", "KEY-CCCCCCCCCC");
+  EXPECT_EQ(RejectReason("conn-3"), "the name 'a' belongs to another key");
+  EXPECT_TRUE(listener_.Logged("rejected worker 'a' (conn-3.local): the name 'a' belongs to another key "
+                               "(key KEY-CCCC..., the name is bound to key KEY-AAAA...)"));
+  HelloFrom("conn-2", "b", "KEY-BBBBBBBBBB");
+  ASSERT_EQ(transport_.To("conn-1", proto::Body::LoadPlan).size(), 1u);
+  EXPECT_EQ(transport_.To("conn-2", proto::Body::LoadPlan).size(), 1u);
+  // Once more during the run: still refused, nothing else sent to it, the owner unmoved.
+  coordinator_->OnMessage({"conn-1", EncodeReady(kRun, {true, ""}), "KEY-AAAAAAAAAA"}, now_);
+  coordinator_->OnMessage({"conn-2", EncodeReady(kRun, {true, ""}), "KEY-BBBBBBBBBB"}, now_);
+  HelloFrom("conn-3", "a", "KEY-CCCCCCCCCC");
+  for (const Sent& m : transport_.sent) {
+    if (m.peer == "conn-3") {
+      EXPECT_EQ(m.type(), proto::Body::Reject);
+    }
+  }
+  EXPECT_EQ(transport_.To("conn-3", proto::Body::Reject).size(), 2u);
+  EXPECT_EQ(Worker("a").peer, "conn-1");
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kRunning);
+  EXPECT_EQ(transport_.To("conn-1", proto::Body::Start).size(), 1u);
+}
+
+// The binding outlives the worker's registration: a worker that went silent before the
+// run started leaves its name bound to its key.
+TEST_F(CoordinatorTest, ANameStaysBoundAfterItsWorkerWentSilentBeforeTheRun) {
+  Create();
+  HelloFrom("conn-1", "a", "KEY-AAAAAAAAAA");
+  Elapse(5 * kSecond);
+  EXPECT_TRUE(listener_.Logged("worker a went silent before the run started; waiting for it again"));
+  HelloFrom("conn-3", "a", "KEY-CCCCCCCCCC");
+  EXPECT_EQ(RejectReason("conn-3"), "the name 'a' belongs to another key");
+  HelloFrom("conn-4", "a", "KEY-AAAAAAAAAA");
+  EXPECT_EQ(transport_.To("conn-4", proto::Body::Welcome).size(), 1u);
+}
+
+// controller.toml binds names to keys: only that key registers as the name, and that key
+// only under its name(s).
+TEST_F(CoordinatorTest, ANameBoundInTheConfigAdmitsOnlyItsKeyAndTheKeyOnlyItsName) {
+  options_.bound_names = {{"a", "KEY-AAAAAAAAAA"}};
+  Create();
+  HelloFrom("conn-3", "a", "KEY-CCCCCCCCCC");
+  EXPECT_EQ(RejectReason("conn-3"), "the name 'a' belongs to another key");
+  HelloFrom("conn-1", "b", "KEY-AAAAAAAAAA");
+  EXPECT_EQ(RejectReason("conn-1"), "this worker's key is bound to the name(s) a");
+  HelloFrom("conn-2", "a", "KEY-AAAAAAAAAA");
+  EXPECT_EQ(transport_.To("conn-2", proto::Body::Welcome).size(), 1u);
+  HelloFrom("conn-5", "b", "KEY-BBBBBBBBBB");
+  EXPECT_EQ(transport_.To("conn-5", proto::Body::Welcome).size(), 1u);
+}
+
+// The owner on a new connection (reconnected, restarted) moves there once its old
+// connection is closed; while the old one is open and heard, a second one is refused.
+TEST_F(CoordinatorTest, TheOwnersNewConnectionReplacesTheOldOneOnlyOnceThatIsClosed) {
+  StartTwo();
+  HelloFrom("a-2", "a", "");
+  EXPECT_EQ(RejectReason("a-2"), "worker 'a' is connected already (another connection)");
+  EXPECT_EQ(Worker("a").peer, "a");
+  transport_.disconnected.insert("a");
+  HelloFrom("a-2", "a", "");
+  auto welcome = transport_.To("a-2", proto::Body::Welcome);
+  ASSERT_EQ(welcome.size(), 1u);
+  EXPECT_EQ(DecodeWelcome(*welcome[0]->env().body_as_Welcome()).worker_id, 1u);
+  EXPECT_TRUE(listener_.Logged("worker a is on a new connection (reconnected or restarted)"));
+  Deliver("a-2", EncodeSampleBatch(kRun, 1, 0, {MakeSample("home")}));
+  EXPECT_EQ(transport_.To("a-2", proto::Body::BatchAck).size(), 1u);
+  ASSERT_EQ(listener_.stored.size(), 1u);
+  EXPECT_EQ(listener_.stored[0].first, 1);
+  Deliver("a", EncodeFinished(kRun, {1, 1, 0, 0}));  // the old connection no longer speaks for a
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kRunning);
+  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Finished from a worker that has not registered"));
+}
+
+// A restarted worker (it heartbeats Idle) is lost, but what it resends from its spool is
+// stored, and its batches do not take it back.
+TEST_F(CoordinatorTest, BatchesFromALostWorkerAreStoredWithoutTakingItBack) {
+  StartTwo();
+  Deliver("a", EncodeHeartbeat("", {proto::WorkerState::Idle, 0, 0, now_.wall_us, 0}));
+  ASSERT_EQ(Worker("a").phase, WorkerPhase::kLost);
+  Batch("a", 3, 2);
+  EXPECT_EQ(listener_.stored.size(), 2u);
+  EXPECT_EQ(transport_.To("a", proto::Body::BatchAck).size(), 1u);
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kLost);
+}
+
+// Issue 16, item 8: the controller's own stall (no tick for 5 s) is not the workers'
+// silence; a worker silent for its whole liveness window after the stall still is lost.
+TEST_F(CoordinatorTest, AStallOfTheControllerIsNotCountedAsTheWorkersSilence) {
+  StartTwo();
+  Elapse(kSecond);
+  Deliver("a", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));
+  Deliver("b", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));
+  Elapse(100'000);
+  Advance(5 * kSecond);  // stopped: no tick
+  Deliver("b", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));  // read first
+  coordinator_->OnTick(now_);
+  EXPECT_TRUE(listener_.Logged("the controller did not run for 5 s: not counted as the workers' silence"));
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kRunning);
+  EXPECT_EQ(Worker("b").phase, WorkerPhase::kRunning);
+  // a's silence counts again from the resume: lost after 4 more heartbeat intervals.
+  Elapse(3'900'000);
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kRunning);
+  Elapse(300'000);
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kLost);
+  EXPECT_TRUE(listener_.Logged("worker a lost: silent for 4.1 s"));
+  EXPECT_EQ(Worker("b").phase, WorkerPhase::kLost);
+  EXPECT_TRUE(listener_.Logged("worker b lost: silent for 4.1 s"));
 }
 
 TEST_F(CoordinatorTest, CtrlCWhileWaitingForWorkersEndsAbortedAtOnce) {

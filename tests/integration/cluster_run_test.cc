@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <regex>
@@ -335,12 +336,20 @@ TEST_F(ClusterRunTest, AWorkerWithAnUnknownNameIsRejectedOnBothSides) {
   EXPECT_EQ(run.workers[1].state, "rejected");
 }
 
-// A peer in this process: a DEALER with a chosen routing id.
+// A peer in this process: a DEALER with a chosen routing id, a CURVE client when given
+// its key pair and the controller's public key.
 class FakePeer {
  public:
-  FakePeer(const std::string& endpoint, const std::string& id) : socket_(context_, zmq::socket_type::dealer) {
+  FakePeer(const std::string& endpoint, const std::string& id, const CurveKeyPair& keys = {},
+           const std::string& controller_key = "")
+      : socket_(context_, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::routing_id, id);
     socket_.set(zmq::sockopt::linger, 0);
+    if (!controller_key.empty()) {
+      socket_.set(zmq::sockopt::curve_serverkey, controller_key);
+      socket_.set(zmq::sockopt::curve_publickey, keys.public_key);
+      socket_.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+    }
     socket_.connect(endpoint);
   }
   void Send(const std::string& bytes) { socket_.send(zmq::buffer(bytes), zmq::send_flags::none); }
@@ -620,6 +629,162 @@ TEST_F(ClusterRunTest, CurveAdmitsAllowedWorkersAndRefusesOtherKeys) {
   EXPECT_EQ(run.status, ExecutionStatus::kPassed);
   EXPECT_EQ(run.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 4}}));
   EXPECT_EQ(server_->requests("/hello.txt"), 4u);
+}
+
+// Issue 16, item 5: a peer with another allowed key claiming a registered worker's name
+// (and its old routing id, the name) is rejected, before and during the run, and never
+// receives that worker's messages; the worker is not disturbed.
+TEST_F(ClusterRunTest, APeerClaimingARegisteredNameWithAnotherKeyIsRejectedAndDisturbsNothing) {
+  std::string controller_key = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+  for (const char* name : {"w1", "w2", "intruder"}) {
+    Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / (std::string(name) + ".key")).string()});
+    Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" + (dir_ / (std::string(name) + ".key")).string() +
+                                           "\"\ncontroller_public_key = \"" + controller_key + "\"\n");
+  }
+  std::string config = Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\n"
+                                                "allowed_workers = [\"w1.key\", \"w2.key\", \"intruder.key\"]\n");
+  Result<CurveKeyPair> intruder_keys = LoadCurveKeyFile((dir_ / "intruder.key").string());
+  ASSERT_TRUE(intruder_keys.ok()) << intruder_keys.status().message();
+  // 2 users x 20 x /delay/50: about 1 s of load per worker.
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 20, "/delay/50"));
+  StartController(plan, {"--workers", "2", "--config", config}, /*insecure=*/false);
+  StartWorker("w1", (dir_ / "w1.toml").string());
+  ASSERT_TRUE(PumpUntil([&] { return controller_->out().find("worker w1 registered") != std::string::npos; },
+                        milliseconds(10'000)))
+      << controller_->out() << AllWorkerLogs();
+
+  FakePeer intruder(endpoint_, "w1", *intruder_keys, controller_key);
+  std::vector<proto::Body> received;
+  std::vector<std::string> reasons;
+  auto drain = [&] {
+    for (std::string m = intruder.Receive(milliseconds(0)); !m.empty(); m = intruder.Receive(milliseconds(0))) {
+      const proto::Envelope* e = VerifyEnvelope(m.data(), m.size());
+      ASSERT_NE(e, nullptr);
+      received.push_back(e->body_type());
+      if (e->body_type() == proto::Body::Reject) reasons.push_back(DecodeReject(*e->body_as_Reject()).reason);
+    }
+  };
+  HelloMessage hello;
+  hello.name = "w1";
+  hello.host = "elsewhere";
+  hello.software_version = "0.1.0";
+  intruder.Send(EncodeHello("", hello));
+  ASSERT_TRUE(PumpUntil([&] { drain(); return reasons.size() == 1; }, milliseconds(5'000))) << controller_->out();
+  StartWorker("w2", (dir_ / "w2.toml").string());
+  ASSERT_TRUE(PumpUntil([&] { drain(); return server_->requests("/delay/50") >= 10; }, milliseconds(10'000)))
+      << controller_->out() << AllWorkerLogs();
+  intruder.Send(EncodeHello("", hello));  // again, while the run is under way
+  PumpUntil([&] { drain(); return !controller_->running(); }, kRunLimit);
+  ProcessResult r = controller_->Wait(milliseconds(1000));
+  drain();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  const std::string reason = "the name 'w1' belongs to another key";
+  EXPECT_EQ(reasons, (std::vector<std::string>{reason, reason}));
+  EXPECT_EQ(received, (std::vector<proto::Body>{proto::Body::Reject, proto::Body::Reject}));
+  const std::string fingerprints = "(key " + intruder_keys->public_key.substr(0, 8) + "..., the name is bound to key " +
+                                   LoadCurveKeyFile((dir_ / "w1.key").string())->public_key.substr(0, 8) + "...)";
+  EXPECT_NE(r.out.find("barrage: rejected worker 'w1' (elsewhere): " + reason + " " + fingerprints), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("lost"), std::string::npos) << r.out;
+
+  StoredRun run = ReadRun(db_);
+  EXPECT_EQ(run.status, ExecutionStatus::kPassed);
+  EXPECT_EQ(run.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 40}, {"w2", 40}}));
+  EXPECT_EQ(server_->requests("/delay/50"), 80u);
+  ASSERT_EQ(run.workers.size(), 3u);
+  EXPECT_EQ(run.workers[0].name, "w1");
+  EXPECT_EQ(run.workers[0].state, "finished");
+  EXPECT_EQ(run.workers[1].name, "w2");
+  EXPECT_EQ(run.workers[1].state, "finished");
+  EXPECT_EQ(run.workers[2].name, "w1");
+  EXPECT_EQ(run.workers[2].host, "elsewhere");
+  EXPECT_EQ(run.workers[2].state, "rejected");
+}
+
+// Issue 16, item 8: the controller paused (SIGSTOP) longer than a worker's liveness window
+// does not blame its workers: on resume it reads what they sent meanwhile and the run
+// passes with every sample.
+TEST_F(ClusterRunTest, AControllerPausedFiveSecondsLosesNoWorkerAndNoSample) {
+  // Default liveness: a worker is lost after four missed 1 s heartbeats; a worker gives
+  // its controller 10 s. 2 users x 60 x /delay/50: about 3 s of load per worker.
+  controller_heartbeat_ms_ = "1000";
+  worker_controller_timeout_s_ = "10";
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 60, "/delay/50"));
+  StartController(plan, {"--workers", "2"});
+  StartWorker("w1");
+  StartWorker("w2");
+  ASSERT_TRUE(PumpUntil([&] { return server_->requests("/delay/50") >= 10; }, milliseconds(10'000)));
+  ASSERT_TRUE(controller_->Signal(SIGSTOP));
+  const steady_clock::time_point paused = steady_clock::now();
+  PumpUntil([&] { return steady_clock::now() - paused >= milliseconds(5'000); }, milliseconds(5'500));
+  ASSERT_TRUE(controller_->Signal(SIGCONT));
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  EXPECT_EQ(r.out.find("lost"), std::string::npos) << r.out;
+  StoredRun run = ReadRun(db_);
+  EXPECT_EQ(run.status, ExecutionStatus::kPassed);
+  EXPECT_EQ(run.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 120}, {"w2", 120}}));
+  EXPECT_EQ(server_->requests("/delay/50"), 240u);
+  for (const ExecutionWorkerRecord& w : run.workers) {
+    EXPECT_EQ(w.state, "finished") << w.name;
+    EXPECT_EQ(w.samples_lost, 0u) << w.name;
+  }
+}
+
+// Samples in the SampleBatch files under `dir` (a worker's spool folder for one run).
+uint64_t SpooledSamples(const fs::path& dir) {
+  uint64_t samples = 0;
+  std::error_code ec;
+  for (const auto& file : fs::directory_iterator(dir, ec)) {
+    std::ifstream in(file.path(), std::ios::binary);
+    std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint64_t> aligned;
+    const proto::Envelope* e = VerifyEnvelope(AlignedFrame(frame.data(), frame.size(), &aligned), frame.size());
+    if (e != nullptr && e->body_as_SampleBatch() != nullptr && e->body_as_SampleBatch()->samples() != nullptr) {
+      samples += e->body_as_SampleBatch()->samples()->size();
+    }
+  }
+  return samples;
+}
+
+// Issue 16, item 11: a worker killed with -9 before the controller acknowledged its
+// batches (the controller is paused) resends them once restarted on the same work
+// directory: the controller stores every sample, once. The worker itself restarted, so
+// the run is partial.
+TEST_F(ClusterRunTest, AWorkerKilledBeforeItsBatchesWereAcknowledgedResendsThemWhenRestarted) {
+  worker_controller_timeout_s_ = "30";  // the workers wait out the controller's pause
+  // 2 users x 20 x /delay/50: about 1 s of load per worker.
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 20, "/delay/50"));
+  StartController(plan, {"--workers", "2"});
+  StartWorker("w1");
+  StartWorker("w2");
+  ASSERT_TRUE(PumpUntil([&] { return server_->requests("/delay/50") >= 4; }, milliseconds(10'000)))
+      << controller_->out() << AllWorkerLogs();
+  ASSERT_TRUE(controller_->Signal(SIGSTOP));
+  std::smatch run;
+  static const std::regex kRun("run ([0-9]+-[0-9a-f]+): load started");
+  ASSERT_TRUE(std::regex_search(workers_["w1"]->err(), run, kRun)) << AllWorkerLogs();
+  const fs::path spool = dir_ / "work-w1" / "spool" / run[1].str();
+  // Every sample of w1 is in its spool, unacknowledged: kill it.
+  ASSERT_TRUE(PumpUntil([&] { return SpooledSamples(spool) == 40; }, milliseconds(10'000)))
+      << SpooledSamples(spool) << AllWorkerLogs();
+  ASSERT_TRUE(workers_["w1"]->Signal(SIGKILL));
+  workers_["w1"]->Wait(milliseconds(5'000));
+  StartWorker("w1");
+  ASSERT_TRUE(controller_->Signal(SIGCONT));
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.out.find("barrage: worker w1 lost: it reports idle before finishing the run (restarted?)"),
+            std::string::npos)
+      << r.out;
+  StoredRun stored = ReadRun(db_);
+  EXPECT_EQ(stored.status, ExecutionStatus::kPartial);
+  EXPECT_EQ(stored.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 40}, {"w2", 40}}));
+  EXPECT_EQ(server_->requests("/delay/50"), 80u);
+  EXPECT_FALSE(fs::exists(spool));
 }
 
 TEST_F(ClusterRunTest, WorkersThatNeverComeTimeOutNamingTheMissingOnes) {

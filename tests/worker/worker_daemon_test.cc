@@ -75,7 +75,6 @@ class FakeController {
  public:
   FakeController() : router_(ctx_, zmq::socket_type::router) {
     router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::router_handover, 1);  // as the real controller
     router_.bind("tcp://127.0.0.1:*");
     endpoint_ = router_.get(zmq::sockopt::last_endpoint);
   }
@@ -98,7 +97,6 @@ class FakeController {
     router_.close();
     router_ = zmq::socket_t(ctx_, zmq::socket_type::router);
     router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::router_handover, 1);
     if (!curve_secret_.empty()) {
       router_.set(zmq::sockopt::curve_server, 1);
       router_.set(zmq::sockopt::curve_secretkey, curve_secret_);
@@ -161,7 +159,7 @@ class FakeController {
       if (e->body_type() == proto::Body::Hello && !silent_) {
         worker_ = r.identity;
         ++hellos_;
-        Send(worker_, EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, kHeartbeatMs}));
+        Send(worker_, EncodeWelcome(welcome_run_, WelcomeMessage{7, kProtocolVersion, kHeartbeatMs}));
       }
       if (e->body_type() == proto::Body::Heartbeat) {
         last_worker_sent_at_ = e->body_as_Heartbeat()->sent_at_us();
@@ -208,6 +206,8 @@ class FakeController {
 
   void set_silent(bool silent) { silent_ = silent; }
   void set_acking(bool acking) { acking_ = acking; }
+  // The run the Welcome names (the run this controller runs); "" = none yet.
+  void set_welcome_run(const std::string& run_id) { welcome_run_ = run_id; }
   const std::string& worker() const { return worker_; }
   int hellos() const { return hellos_; }
 
@@ -229,6 +229,7 @@ class FakeController {
   int hellos_ = 0;
   bool silent_ = false;
   bool acking_ = true;
+  std::string welcome_run_;
   std::function<void()> idle_;
   Clock::time_point next_heartbeat_ = Clock::now();
   int64_t last_worker_sent_at_ = 0;
@@ -273,6 +274,16 @@ class WorkerDaemonTest : public ::testing::Test {
     controller_.set_idle([this] { worker_->Pump(0ms); });
   }
 
+  // Reads the worker's log until it shows `text` (at most `limit`).
+  bool LogShows(const std::string& text, std::chrono::milliseconds limit = 5s) {
+    const auto deadline = Clock::now() + limit;
+    while (worker_->err().find(text) == std::string::npos) {
+      if (Clock::now() >= deadline) return false;
+      worker_->Pump(10ms);
+    }
+    return true;
+  }
+
   // Waits for Hello (answered with Welcome by the fake controller).
   void Register() {
     auto hello = controller_.WaitForType(proto::Body::Hello, 10s);
@@ -289,7 +300,7 @@ class WorkerDaemonTest : public ::testing::Test {
 
   // Sends the plan, expects Ready and returns it.
   ReadyMessage Load(const std::string& run_id, const LoadPlanMessage& m, size_t chunk = kLoadPlanChunkBytes) {
-    for (const std::string& f : EncodeLoadPlan(run_id, m, chunk)) controller_.Send("w1", f);
+    for (const std::string& f : EncodeLoadPlan(run_id, m, chunk)) controller_.Send(controller_.worker(), f);
     auto ready = controller_.WaitForType(proto::Body::Ready, 10s);
     EXPECT_TRUE(ready.has_value()) << worker_->err();
     if (!ready) return {};
@@ -325,7 +336,9 @@ TEST_F(WorkerDaemonTest, RegistersWithItsNameAndHeartbeats) {
   StartWorker();
   auto hello = controller_.WaitForType(proto::Body::Hello, 10s);
   ASSERT_TRUE(hello.has_value()) << worker_->err();
-  EXPECT_EQ(hello->identity, "w1");
+  // The controller's ROUTER names the connection: the worker claims no routing id.
+  EXPECT_EQ(hello->identity.size(), 5u);
+  EXPECT_EQ(hello->identity[0], '\0');
   Result<HelloMessage> h = DecodeHello(*hello->envelope()->body_as_Hello());
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->name, "w1");
@@ -431,7 +444,7 @@ TEST_F(WorkerDaemonTest, ShortPlanDeliversOneSamplePerRequestServed) {
   m.files.push_back({"data/ids.csv", Sha256Hex(csv_text), proto::DataMode::Copy, 0, 0, csv_text});
   ReadyMessage ready = Load("run-1", m, /*chunk=*/16);
   ASSERT_TRUE(ready.files_ok) << ready.message << "\n" << worker_->err();
-  controller_.Send("w1", EncodeStart("run-1", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-1", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(server_->requests("/item"), 30u);
@@ -464,7 +477,7 @@ TEST_F(WorkerDaemonTest, AbsoluteDataFilePathReadsTheShippedCopy) {
   m.files.push_back({absent, Sha256Hex("7\n8\n9\n"), proto::DataMode::Copy, 0, 0, "7\n8\n9\n"});
   ReadyMessage ready = Load("run-abs", m);
   ASSERT_TRUE(ready.files_ok) << ready.message;
-  controller_.Send("w1", EncodeStart("run-abs", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-abs", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   ASSERT_EQ(run.samples.size(), 3u);
@@ -478,7 +491,7 @@ TEST_F(WorkerDaemonTest, LoadBeginsAtTheStartTime) {
   Register();
   ASSERT_TRUE(Load("run-t", Plan(Group(1, 1, Http("a", "/hello.txt")))).files_ok);
   const int64_t start_at_us = FakeController::WallMicros() + 400'000;
-  controller_.Send("w1", EncodeStart("run-t", StartMessage{start_at_us}));
+  controller_.Send(controller_.worker(), EncodeStart("run-t", StartMessage{start_at_us}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   ASSERT_EQ(run.samples.size(), 1u);
@@ -495,7 +508,7 @@ TEST_F(WorkerDaemonTest, ShareTotalRunsThisWorkersShareOfTheThreads) {
   m.worker_index = 1;
   m.worker_count = 3;  // 5 threads over 3 workers: 2, 2, 1 -> worker 1 runs 2
   ASSERT_TRUE(Load("run-share", m).files_ok);
-  controller_.Send("w1", EncodeStart("run-share", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-share", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.samples.size(), 4u);
@@ -510,7 +523,7 @@ TEST_F(WorkerDaemonTest, UnackedBatchesAreResentInOrderAfterReconnect) {
   Register();
   controller_.set_acking(false);
   ASSERT_TRUE(Load("run-2", Plan(Group(2, 9, Http("a", "/hello.txt")))).files_ok);
-  controller_.Send("w1", EncodeStart("run-2", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-2", StartMessage{FakeController::WallMicros()}));
   // All 18 samples arrive once, unacknowledged.
   std::vector<uint64_t> first;
   size_t first_samples = 0;
@@ -537,6 +550,112 @@ TEST_F(WorkerDaemonTest, UnackedBatchesAreResentInOrderAfterReconnect) {
   EXPECT_EQ(run.finished->dropped, 0u);
 }
 
+// Issue 16, item 11: batches still unacknowledged when the controller starts another run
+// can never reach their run: the worker counts them as dropped (log and Finished alike)
+// and keeps their files.
+TEST_F(WorkerDaemonTest, BatchesLeftUnacknowledgedForAnotherRunAreCountedAsDroppedAndKept) {
+  StartWorker({"--batch-samples", "4"});
+  Register();
+  controller_.set_acking(false);
+  ASSERT_TRUE(Load("run-7", Plan(Group(2, 9, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-7", StartMessage{FakeController::WallMicros()}));
+  size_t samples = 0, batches = 0;
+  ASSERT_TRUE(controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() != proto::Body::SampleBatch) return false;
+        ++batches;
+        return (samples += r.envelope()->body_as_SampleBatch()->samples()->size()) == 18;
+      },
+      20s))
+      << worker_->err();
+  // Another run's controller on the same endpoint: run-7 is over for good.
+  controller_.set_welcome_run("run-8");
+  controller_.set_acking(true);
+  controller_.Rebind();
+  auto fin = controller_.WaitForType(proto::Body::Finished, 20s);
+  ASSERT_TRUE(fin.has_value()) << worker_->err();
+  EXPECT_EQ(RunIdOf(*fin->envelope()), "run-7");
+  FinishedMessage f = DecodeFinished(*fin->envelope()->body_as_Finished());
+  EXPECT_EQ(f.samples, 18u);
+  EXPECT_EQ(f.dropped, 18u);
+  const std::filesystem::path kept = work_dir_ / "work" / "spool" / "run-7";
+  EXPECT_TRUE(LogShows("run run-7: 18 unacknowledged sample(s) dropped (the controller now runs run-8): 18 kept in " +
+                       kept.string()))
+      << worker_->err();
+  EXPECT_TRUE(LogShows("run run-7: finished (18 samples, " + std::to_string(batches) + " batches, 18 dropped); idle"))
+      << worker_->err();
+  EXPECT_EQ(static_cast<size_t>(std::distance(std::filesystem::directory_iterator(kept),
+                                              std::filesystem::directory_iterator())),
+            batches);
+  // A run whose every batch was acknowledged leaves no spool folder once the next begins;
+  // the kept one stays.
+  ASSERT_TRUE(Load("run-8", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-8", StartMessage{FakeController::WallMicros()}));
+  RunResult run8 = Collect(20s);
+  ASSERT_TRUE(run8.finished.has_value()) << worker_->err();
+  EXPECT_EQ(run8.finished->dropped, 0u);
+  EXPECT_TRUE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-8"));
+  ASSERT_TRUE(Load("run-10", Plan(Group(1, 1, Http("a", "/hello.txt")))).files_ok);
+  EXPECT_FALSE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-8"));
+  EXPECT_TRUE(std::filesystem::exists(kept));
+}
+
+// Issue 16, item 11: a worker killed with -9 before its batches were acknowledged finds
+// them at its next start and resends them to the controller still running that run,
+// reporting itself busy (not idle) until they are acknowledged.
+TEST_F(WorkerDaemonTest, BatchesOfAWorkerKilledBeforeTheirAckAreResentByItsNextProcess) {
+  const std::vector<std::string> args = {"--batch-samples", "4"};
+  StartWorker(args);
+  Register();
+  controller_.set_acking(false);
+  controller_.set_welcome_run("run-9");
+  ASSERT_TRUE(Load("run-9", Plan(Group(2, 9, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-9", StartMessage{FakeController::WallMicros()}));
+  std::vector<uint64_t> first;
+  size_t samples = 0;
+  ASSERT_TRUE(controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() != proto::Body::SampleBatch) return false;
+        first.push_back(r.envelope()->body_as_SampleBatch()->seq());
+        return (samples += r.envelope()->body_as_SampleBatch()->samples()->size()) == 18;
+      },
+      20s))
+      << worker_->err();
+  ASSERT_TRUE(worker_->Signal(SIGKILL));
+  worker_->Wait(5s);
+
+  controller_.set_acking(true);
+  StartWorker(args);
+  std::vector<uint64_t> resent;
+  std::vector<Sample> received;
+  bool busy_while_resending = false;
+  auto idle = controller_.WaitFor(
+      [&](const Received& r) {
+        if (r.type() == proto::Body::SampleBatch) {
+          resent.push_back(r.envelope()->body_as_SampleBatch()->seq());
+          EXPECT_TRUE(DecodeSampleBatch(*r.envelope()->body_as_SampleBatch(), &received).ok());
+        }
+        if (r.type() != proto::Body::Heartbeat) return false;
+        HeartbeatMessage h = DecodeHeartbeat(*r.envelope()->body_as_Heartbeat());
+        if (received.size() < 18) {
+          busy_while_resending = busy_while_resending || (h.state == proto::WorkerState::Stopping &&
+                                                          RunIdOf(*r.envelope()) == "run-9");
+          return false;
+        }
+        return h.state == proto::WorkerState::Idle;
+      },
+      20s);
+  ASSERT_TRUE(idle.has_value()) << worker_->err();
+  EXPECT_EQ(resent, first);
+  EXPECT_EQ(received.size(), 18u);
+  EXPECT_TRUE(busy_while_resending);
+  EXPECT_TRUE(LogShows("run run-9: found " + std::to_string(first.size()) +
+                       " unacknowledged batch(es) (18 samples) of a previous process"))
+      << worker_->err();
+  EXPECT_TRUE(LogShows("run run-9: every kept batch is delivered")) << worker_->err();
+  EXPECT_FALSE(std::filesystem::exists(work_dir_ / "work" / "spool" / "run-9"));
+}
+
 // The controller goes silent mid-run: the worker stops its load within its timeout (1 s
 // here) and later takes the next run without restarting.
 TEST_F(WorkerDaemonTest, LoadStopsAfterControllerSilenceAndTheNextRunIsAccepted) {
@@ -544,7 +663,7 @@ TEST_F(WorkerDaemonTest, LoadStopsAfterControllerSilenceAndTheNextRunIsAccepted)
   Register();
   std::string timer = El("ConstantTimer", "think", Str("ConstantTimer.delay", "10"));
   ASSERT_TRUE(Load("run-3", Plan(Group(2, -1, Http("a", "/hello.txt") + timer))).files_ok);
-  controller_.Send("w1", EncodeStart("run-3", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-3", StartMessage{FakeController::WallMicros()}));
   // Load flows while the controller talks.
   auto flowing = controller_.WaitFor([&](const Received&) { return server_->requests() >= 20; }, 10s);
   ASSERT_TRUE(flowing.has_value()) << worker_->err();
@@ -569,7 +688,7 @@ TEST_F(WorkerDaemonTest, LoadStopsAfterControllerSilenceAndTheNextRunIsAccepted)
   Register();
   ASSERT_TRUE(Load("run-4", Plan(Group(1, 2, Http("b", "/hello.txt")))).files_ok) << worker_->err();
   const uint64_t before = server_->requests();
-  controller_.Send("w1", EncodeStart("run-4", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-4", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(server_->requests() - before, 2u);
@@ -587,7 +706,7 @@ TEST_F(WorkerDaemonTest, SamplesLeaveOnTheTimerWhenBatchesStayBelowTheCount) {
   Register();
   std::string timer = El("ConstantTimer", "think", Str("ConstantTimer.delay", "100"));
   ASSERT_TRUE(Load("run-slow", Plan(Group(1, -1, Http("a", "/hello.txt") + timer))).files_ok);
-  controller_.Send("w1", EncodeStart("run-slow", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-slow", StartMessage{FakeController::WallMicros()}));
   const auto started = Clock::now();
   auto batch = controller_.WaitForType(proto::Body::SampleBatch, 5s);
   ASSERT_TRUE(batch.has_value()) << worker_->err();
@@ -596,7 +715,7 @@ TEST_F(WorkerDaemonTest, SamplesLeaveOnTheTimerWhenBatchesStayBelowTheCount) {
   const uint32_t n = batch->envelope()->body_as_SampleBatch()->samples()->size();
   EXPECT_GE(n, 1u);
   EXPECT_LT(n, 20u);
-  controller_.Send("w1", EncodeStop("run-slow", StopMessage{proto::StopMode::Graceful, ""}));
+  controller_.Send(controller_.worker(), EncodeStop("run-slow", StopMessage{proto::StopMode::Graceful, ""}));
   RunResult run = Collect(10s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.finished->samples, server_->requests());
@@ -607,10 +726,10 @@ TEST_F(WorkerDaemonTest, StopNowEndsAnEndlessRunWithFinished) {
   Register();
   std::string timer = El("ConstantTimer", "think", Str("ConstantTimer.delay", "10"));
   ASSERT_TRUE(Load("run-5", Plan(Group(2, -1, Http("a", "/hello.txt") + timer))).files_ok);
-  controller_.Send("w1", EncodeStart("run-5", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-5", StartMessage{FakeController::WallMicros()}));
   auto flowing = controller_.WaitFor([&](const Received&) { return server_->requests() >= 10; }, 10s);
   ASSERT_TRUE(flowing.has_value()) << worker_->err();
-  controller_.Send("w1", EncodeStop("run-5", StopMessage{proto::StopMode::Now, "test"}));
+  controller_.Send(controller_.worker(), EncodeStop("run-5", StopMessage{proto::StopMode::Now, "test"}));
   RunResult run = Collect(10s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   // Stop(now) abandons in-flight requests without samples: at most one per thread more
@@ -623,21 +742,21 @@ TEST_F(WorkerDaemonTest, StopNowEndsAnEndlessRunWithFinished) {
 TEST_F(WorkerDaemonTest, GarbageFramesAreLoggedAndIgnored) {
   StartWorker();
   Register();
-  controller_.Send("w1", std::string(100, '\x5a'));                    // garbage
+  controller_.Send(controller_.worker(), std::string(100, '\x5a'));                    // garbage
   std::string hb = EncodeHeartbeat("", HeartbeatMessage{});
-  controller_.Send("w1", hb.substr(0, hb.size() / 2));                 // truncated
-  controller_.SendParts("w1", {hb, hb});                               // two frames
-  controller_.Send("w1", EncodeBatchAck("no-such-run", BatchAckMessage{1}));  // another run
-  controller_.Send("w1", EncodeStart("no-such-run", StartMessage{1}));
-  controller_.Send("w1", EncodeHello("", HelloMessage{"x", "", 1, 1, 1, ""}));  // unexpected type
+  controller_.Send(controller_.worker(), hb.substr(0, hb.size() / 2));                 // truncated
+  controller_.SendParts(controller_.worker(), {hb, hb});                               // two frames
+  controller_.Send(controller_.worker(), EncodeBatchAck("no-such-run", BatchAckMessage{1}));  // another run
+  controller_.Send(controller_.worker(), EncodeStart("no-such-run", StartMessage{1}));
+  controller_.Send(controller_.worker(), EncodeHello("", HelloMessage{"x", "", 1, 1, 1, ""}));  // unexpected type
   // Oversized: libzmq's ZMQ_MAXMSGSIZE drops the connection; the worker reconnects and
   // registers again.
-  controller_.Send("w1", std::string(kMaxMessageBytes + 1, 'x'));
+  controller_.Send(controller_.worker(), std::string(kMaxMessageBytes + 1, 'x'));
   auto again = controller_.WaitForType(proto::Body::Hello, 10s);
   ASSERT_TRUE(again.has_value()) << worker_->err();
   // Still serving: a plan loads and runs.
   ASSERT_TRUE(Load("run-6", Plan(Group(1, 3, Http("a", "/hello.txt")))).files_ok) << worker_->err();
-  controller_.Send("w1", EncodeStart("run-6", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-6", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.samples.size(), 3u);
@@ -684,11 +803,11 @@ TEST_F(WorkerDaemonTest, MutatedFramesNeverBringTheWorkerDown) {
       default:  // splice two frames
         f = f.substr(0, rng() % f.size()) + seeds[rng() % seeds.size()];
     }
-    controller_.Send("w1", f);
+    controller_.Send(controller_.worker(), f);
     if (i % 500 == 0) controller_.WaitFor([](const Received&) { return false; }, 10ms);
   }
   ASSERT_TRUE(Load("run-after", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok) << worker_->err();
-  controller_.Send("w1", EncodeStart("run-after", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-after", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.samples.size(), 2u);
@@ -711,7 +830,7 @@ TEST_F(WorkerDaemonTest, CurveWorkerWithAnAllowedKeyRegisters) {
   StartWorker({"--config", (work_dir_ / "worker.toml").string()}, /*insecure=*/false);
   Register();
   ASSERT_TRUE(Load("run-c", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok);
-  controller_.Send("w1", EncodeStart("run-c", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-c", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.samples.size(), 2u);
