@@ -11,8 +11,9 @@
 // batch to a bounded in-memory queue and returns; the writer gathers batches for up to
 // `commit_interval` or `commit_every_samples` rows, whichever comes first, then inserts
 // them with prepared multi-row statements in one short transaction, in WAL mode with
-// synchronous=NORMAL: a crash of the process loses at most the samples not yet committed; a power loss may also lose transactions committed since the last WAL
-// checkpoint, but never corrupts the file. Labels are interned per execution (table label). A sample's id is
+// synchronous=NORMAL: a crash of the process loses at most the samples not yet committed;
+// a power loss may also lose transactions committed since the last WAL checkpoint, but
+// never corrupts the file. Labels are interned per execution (table label). A sample's id is
 // execution_id * 2^40 + its sequence number, so an execution's samples form one id range:
 // read in append order without a second index, which would cost a fifth of the ingest rate.
 //

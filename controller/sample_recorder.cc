@@ -1,0 +1,43 @@
+#include "controller/sample_recorder.h"
+
+#include <iostream>
+#include <utility>
+
+namespace barrage {
+
+bool SampleRecorder::Record(std::vector<Sample>&& samples, int32_t worker_id) {
+  bool recorded = false;
+  if (jtl_ && jtl_error_.ok()) {
+    KeepJtlError(jtl_->Write(samples));
+    recorded = jtl_error_.ok();
+  }
+  if (store_error_.ok()) {
+    KeepStoreError(store_->Append(std::move(samples), worker_id));
+    recorded = recorded || store_error_.ok();
+  }
+  return recorded;
+}
+
+void SampleRecorder::Poll() {
+  if (jtl_ && jtl_error_.ok()) KeepJtlError(jtl_->FlushIfDue());
+  if (store_error_.ok()) KeepStoreError(store_->error());
+}
+
+void SampleRecorder::KeepJtlError(Status s) {
+  if (s.ok() || !jtl_error_.ok()) return;
+  jtl_error_ = std::move(s);
+  std::cerr << "barrage: the JTL failed (" << jtl_error_.message() << "): stopping the run"
+            << (store_error_.ok() ? "; every sample goes on to the results store " + store_->path() : "") << "\n"
+            << std::flush;
+}
+
+void SampleRecorder::KeepStoreError(Status s) {
+  if (s.ok() || !store_error_.ok()) return;
+  store_error_ = std::move(s);
+  std::cerr << "barrage: the results store " << store_->path() << " failed (" << store_error_.message()
+            << "): stopping the run"
+            << (jtl_ && jtl_error_.ok() ? "; every sample goes on to the JTL " + jtl_->path() : "") << "\n"
+            << std::flush;
+}
+
+}  // namespace barrage
