@@ -1142,7 +1142,9 @@ class ResultsStore::Impl {
         if (pending_.empty()) deadline_ = now + options_.commit_interval;
         pending_samples_ += item.samples.size();
         pending_.push_back(std::move(item));
-        if (pending_samples_ >= options_.commit_every_samples || now >= deadline_) WritePending();
+        // Written at once when Append() would otherwise wait for room they hold.
+        const size_t limit = std::min(options_.commit_every_samples, options_.max_queued_samples);
+        if (pending_samples_ >= limit || now >= deadline_) WritePending();
       }
       lock.lock();
     }
