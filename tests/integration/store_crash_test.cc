@@ -309,8 +309,8 @@ TEST_F(StoreCrashTest, JtlHoldsEveryRowMadeASecondBeforeKill9) {
 // Issue 16 item 7: runs 2 and 3 on one store drove their load and stored nothing
 // ("database is locked"). Each run stores exactly its own samples; `runs` works meanwhile.
 TEST_F(StoreCrashTest, ThreeConcurrentRunsOnOneStoreEachStoreAllTheirSamples) {
-  // 300 samples of 20 ms each over 3 users: about 2 s per run, so the runs overlap.
-  std::ofstream(plan_) << LoopPlan(server_->port(), 3, 100, "/delay/20");
+  // 300 samples of 30 ms each over 3 users: about 3 s per run, so the runs overlap.
+  std::ofstream(plan_) << LoopPlan(server_->port(), 3, 100, "/delay/30");
   std::vector<std::unique_ptr<ChildProcess>> runs;
   for (int i = 0; i < 3; ++i) {
     runs.push_back(std::make_unique<ChildProcess>(
