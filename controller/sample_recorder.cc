@@ -4,6 +4,11 @@
 #include <utility>
 
 namespace barrage {
+namespace {
+
+constexpr char kNothingRecords[] = "stopping the run now: nothing records its samples any more";
+
+}  // namespace
 
 bool SampleRecorder::Record(std::vector<Sample>&& samples, int32_t worker_id) {
   bool recorded = false;
@@ -26,17 +31,20 @@ void SampleRecorder::Poll() {
 void SampleRecorder::KeepJtlError(Status s) {
   if (s.ok() || !jtl_error_.ok()) return;
   jtl_error_ = std::move(s);
-  std::cerr << "barrage: the JTL failed (" << jtl_error_.message() << "): stopping the run"
-            << (store_error_.ok() ? "; every sample goes on to the results store " + store_->path() : "") << "\n"
+  std::cerr << "barrage: the JTL failed (" << jtl_error_.message() << "): "
+            << (store_error_.ok() ? "stopping the run; every sample goes on to the results store " + store_->path()
+                                  : std::string(kNothingRecords))
+            << "\n"
             << std::flush;
 }
 
 void SampleRecorder::KeepStoreError(Status s) {
   if (s.ok() || !store_error_.ok()) return;
   store_error_ = std::move(s);
-  std::cerr << "barrage: the results store " << store_->path() << " failed (" << store_error_.message()
-            << "): stopping the run"
-            << (jtl_ && jtl_error_.ok() ? "; every sample goes on to the JTL " + jtl_->path() : "") << "\n"
+  std::cerr << "barrage: the results store " << store_->path() << " failed (" << store_error_.message() << "): "
+            << (jtl_ && jtl_error_.ok() ? "stopping the run; every sample goes on to the JTL " + jtl_->path()
+                                        : std::string(kNothingRecords))
+            << "\n"
             << std::flush;
 }
 

@@ -255,6 +255,25 @@ TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample)
   }
 }
 
+// Without a JTL nothing else records the samples: the run stops at once, exit 1.
+TEST_F(StoreCrashTest, FullStoreWithoutAJtlStopsTheRunAtOnceWithExit1) {
+  SmallTmpfs small(dir_ / "small", "768k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const std::string db = (dir_ / "small" / "results.db").string();
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+
+  ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db, "--quiet"}, kTimeout);
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("barrage: the results store " + db + " failed (" + db + ": "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("database or disk is full): stopping the run now: nothing records its samples any more\n"),
+            std::string::npos)
+      << run.err;
+  const int64_t samples = FinalSampleCount(run.out, "errored");
+  ASSERT_GT(samples, 0) << run.out;
+  EXPECT_LT(samples, 4 * 5000);
+}
+
 // The reverse: the JTL fills its disk; the store keeps every sample.
 TEST_F(StoreCrashTest, FullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample) {
   SmallTmpfs small(dir_ / "small", "64k");
