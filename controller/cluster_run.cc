@@ -3,7 +3,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,7 +12,6 @@
 #include <optional>
 #include <random>
 #include <sstream>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -309,15 +307,10 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   }
   int exit_code = outcome.exit_code;
   ExecutionStatus status = outcome.status;
-  // A record that failed was reported when it failed, and the store repeats its error on
-  // every later call: each error is printed once.
   const SampleRecorder& recorder = sink.recorder();
-  std::vector<std::string> printed = {recorder.jtl_error().message(), recorder.store_error().message()};
+  RunErrors errors(recorder);
   auto fail = [&](const Status& s) {
-    if (std::find(printed.begin(), printed.end(), s.message()) == printed.end()) {
-      std::cerr << "barrage: " << s.message() << "\n";
-      printed.push_back(s.message());
-    }
+    errors.Print(s);
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   };

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <filesystem>
@@ -13,7 +12,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <vector>
 
 #include "common/functions.h"
 #include "common/jmx_parser.h"
@@ -281,15 +279,10 @@ int RunPlan(const RunOptions& options) {
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   }
-  // A record that failed was reported when it failed, and the store repeats its error on
-  // every later call: each error is printed once.
   const SampleRecorder& recorder = sink.recorder();
-  std::vector<std::string> printed = {recorder.jtl_error().message(), recorder.store_error().message()};
+  RunErrors errors(recorder);
   auto fail = [&](const Status& s) {
-    if (std::find(printed.begin(), printed.end(), s.message()) == printed.end()) {
-      std::cerr << "barrage: " << s.message() << "\n";
-      printed.push_back(s.message());
-    }
+    errors.Print(s);
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   };

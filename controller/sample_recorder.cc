@@ -1,5 +1,6 @@
 #include "controller/sample_recorder.h"
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -46,6 +47,12 @@ void SampleRecorder::KeepStoreError(Status s) {
                                         : std::string(kNothingRecords))
             << "\n"
             << std::flush;
+}
+
+void RunErrors::Print(const Status& error) {
+  if (std::find(printed_.begin(), printed_.end(), error.message()) != printed_.end()) return;
+  std::cerr << "barrage: " << error.message() << "\n";
+  printed_.push_back(error.message());
 }
 
 }  // namespace barrage

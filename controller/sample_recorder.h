@@ -13,6 +13,7 @@
 #define BARRAGE_CONTROLLER_SAMPLE_RECORDER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/sample.h"
@@ -52,6 +53,19 @@ class SampleRecorder {
   ResultsStore* store_;
   Status jtl_error_;
   Status store_error_;
+};
+
+// The end of a run's errors on stderr ("barrage: MESSAGE"), each once: a record that
+// failed was printed when it failed, and the store repeats its error on every later call.
+class RunErrors {
+ public:
+  explicit RunErrors(const SampleRecorder& recorder)
+      : printed_{recorder.jtl_error().message(), recorder.store_error().message()} {}
+  // Prints `error` unless a message like it was printed already.
+  void Print(const Status& error);
+
+ private:
+  std::vector<std::string> printed_;
 };
 
 }  // namespace barrage

@@ -233,6 +233,7 @@ TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample)
   EXPECT_NE(run.err.find("database or disk is full): stopping the run; every sample goes on to the JTL " + jtl + "\n"),
             std::string::npos)
       << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;  // said once
   const int64_t samples = FinalSampleCount(run.out, "errored");
   ASSERT_GT(samples, 0) << run.out;
   EXPECT_LT(samples, kMaxSamples);  // the run stopped instead of running on
