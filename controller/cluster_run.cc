@@ -24,6 +24,7 @@
 #include "controller/execution_info.h"
 #include "controller/jtl_writer.h"
 #include "controller/results_store.h"
+#include "controller/sample_recorder.h"
 #include "controller/summariser.h"
 #include "controller/thresholds.h"
 #include "worker/event_loop.h"
@@ -58,23 +59,23 @@ std::string Rate(double per_s) {
   return buf;
 }
 
-// The run's effects: store, JTL, summariser, report. Called from the run loop's thread.
+// The run's effects: summariser, report and the run's records (the JTL file and the
+// store, see SampleRecorder). Called from the run loop's thread.
 class ClusterSink : public CoordinatorListener {
  public:
   ClusterSink(ResultsStore* store, JtlWriter* jtl, Summariser* summariser)
-      : store_(store), jtl_(jtl), summariser_(summariser) {}
+      : recorder_(jtl, store), summariser_(summariser) {}
 
+  // A batch is acknowledged once one record holds it; when none can, the coordinator fails
+  // the run at once.
   Status OnSamples(const ClusterWorker& worker, std::vector<Sample>&& samples) override {
-    if (jtl_ && jtl_error_.ok()) {
-      jtl_error_ = jtl_->Write(samples);
-      if (!jtl_error_.ok()) std::cerr << "barrage: " << jtl_error_.message() << "\n";
-    }
     for (const Sample& s : samples) {
       if (!s.transaction) summariser_->Add(s);
     }
     report_.Add(samples);
     recorded_ += samples.size();
-    return store_->Append(std::move(samples), worker.worker_id);
+    if (recorder_.Record(std::move(samples), worker.worker_id)) return Status::Ok();
+    return recorder_.store_error().ok() ? recorder_.jtl_error() : recorder_.store_error();
   }
 
   void OnLog(const std::string& line) override { std::cout << "barrage: " << line << "\n" << std::flush; }
@@ -83,17 +84,25 @@ class ClusterSink : public CoordinatorListener {
     std::cout << "barrage: starting the load at " << start_at_us / 1000 << " (epoch ms)\n" << std::flush;
   }
 
+  // From the run loop, every turn: flushes the JTL when due, and returns true once (the
+  // first time a record has failed) to have the run stopped gracefully.
+  bool PollShouldStop() {
+    recorder_.Poll();
+    if (stopping_ || !recorder_.failed()) return false;
+    stopping_ = true;
+    return true;
+  }
+
   const AggregateReport& report() const { return report_; }
   uint64_t recorded() const { return recorded_; }
-  const Status& jtl_error() const { return jtl_error_; }
+  const SampleRecorder& recorder() const { return recorder_; }
 
  private:
-  ResultsStore* store_;
-  JtlWriter* jtl_;
+  SampleRecorder recorder_;
   Summariser* summariser_;
   AggregateReport report_;
   uint64_t recorded_ = 0;
-  Status jtl_error_;
+  bool stopping_ = false;
 };
 
 std::string ReadWhole(const std::string& path, bool* ok) {
@@ -279,6 +288,9 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
         std::cout << std::flush;
       }
     }
+    if (sink.PollShouldStop()) {
+      coordinator.RequestStop(!sink.recorder().recording(), "a record of the run failed", now);
+    }
     if (watch && coordinator.started()) {
       std::vector<ThresholdResult> failed = watch->Check(sink.report(), now.wall_us / 1000);
       for (const ThresholdResult& r : failed) std::cerr << "barrage: " << DescribeThresholdResult(r) << "\n";
@@ -296,12 +308,19 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   }
   int exit_code = outcome.exit_code;
   ExecutionStatus status = outcome.status;
+  const SampleRecorder& recorder = sink.recorder();
+  RunErrors errors(recorder);
+  auto fail = [&](const Status& s) {
+    errors.Print(s);
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  };
   if (jtl) {
-    Status s = sink.jtl_error().ok() ? jtl->Close() : sink.jtl_error();
-    if (!s.ok()) {
-      if (sink.jtl_error().ok()) std::cerr << "barrage: " << s.message() << "\n";
-      exit_code = kExitRuntimeFailure;
-    }
+    if (Status s = jtl->Close(); !s.ok()) fail(s);
+  }
+  if (recorder.failed()) {
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
   }
   uint64_t lost_samples = 0;
   for (const ClusterWorker* w : coordinator.workers()) {
@@ -321,10 +340,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
     r.duplicate_batches = w->duplicate_batches;
     r.clock_offset_us = w->clock_offset_us.value_or(0);
     lost_samples += w->samples_lost();
-    if (Status s = store.UpsertExecutionWorker(*execution, r); !s.ok()) {
-      std::cerr << "barrage: " << s.message() << "\n";
-      exit_code = kExitRuntimeFailure;
-    }
+    if (Status s = store.UpsertExecutionWorker(*execution, r); !s.ok()) fail(s);
     if (w->participant()) {
       std::cout << "barrage: worker " << w->name << " (" << w->host << "): " << r.state << ", "
                 << w->samples_received << " samples in " << w->batches_received << " batches";
@@ -344,19 +360,12 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   if (AnyFailed(verdicts) && (status == ExecutionStatus::kPassed || status == ExecutionStatus::kAborted)) {
     status = ExecutionStatus::kFailed;
   }
-  if (Status s = store.Finish(status, end_ms); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    status = ExecutionStatus::kErrored;
-    exit_code = kExitRuntimeFailure;
-  }
-  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    exit_code = kExitRuntimeFailure;
-  }
-  if (Status s = store.Close(); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    exit_code = kExitRuntimeFailure;
-  }
+  // Stored before the status, so that a failure to store them cannot follow a recorded
+  // `passed`. After a store failure Finish records `errored` if the file can still be
+  // written; if not, the next command to open it marks the run `aborted`.
+  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) fail(s);
+  if (Status s = store.Finish(status, end_ms); !s.ok()) fail(s);
+  if (Status s = store.Close(); !s.ok()) fail(s);
   if (!outcome.message.empty() && status != ExecutionStatus::kPassed) {
     std::cerr << "barrage: " << outcome.message << "\n";
   }

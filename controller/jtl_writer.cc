@@ -80,13 +80,16 @@ void AppendJtlRow(const Sample& s, std::string* out) {
   out->push_back('\n');
 }
 
-JtlWriter::JtlWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {
+JtlWriter::JtlWriter(std::string path, std::FILE* file, Options options)
+    : path_(std::move(path)), file_(file), options_(std::move(options)), last_flush_(options_.clock()) {
   buffer_.reserve(kBufferLimit + 4096);
 }
 
 JtlWriter::JtlWriter(JtlWriter&& other) noexcept
     : path_(std::move(other.path_)),
       file_(std::exchange(other.file_, nullptr)),
+      options_(std::move(other.options_)),
+      last_flush_(other.last_flush_),
       buffer_(std::move(other.buffer_)),
       rows_(other.rows_) {}
 
@@ -95,6 +98,8 @@ JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
     Close();
     path_ = std::move(other.path_);
     file_ = std::exchange(other.file_, nullptr);
+    options_ = std::move(other.options_);
+    last_flush_ = other.last_flush_;
     buffer_ = std::move(other.buffer_);
     rows_ = other.rows_;
   }
@@ -103,7 +108,7 @@ JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
 
 JtlWriter::~JtlWriter() { Close(); }
 
-Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode) {
+Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode, Options options) {
   std::FILE* file = std::fopen(path.c_str(), mode == Mode::kAppend ? "ab" : "wb");
   if (!file) return Status::IoError("cannot open " + path + " for writing: " + ErrnoText());
   // Our own buffer does the batching; stdio's would only add a copy.
@@ -117,7 +122,7 @@ Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode) {
     }
     needs_header = std::ftell(file) == 0;
   }
-  JtlWriter writer(path, file);
+  JtlWriter writer(path, file, std::move(options));
   if (needs_header) {
     writer.buffer_.append(JtlHeader());
     writer.buffer_.push_back('\n');
@@ -129,7 +134,7 @@ Status JtlWriter::Write(const Sample& sample) {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
   AppendJtlRow(sample, &buffer_);
   ++rows_;
-  return FlushIfFull();
+  return buffer_.size() >= kBufferLimit ? Flush() : FlushIfDue();
 }
 
 Status JtlWriter::Write(const std::vector<Sample>& samples) {
@@ -141,13 +146,17 @@ Status JtlWriter::Write(const std::vector<Sample>& samples) {
       if (Status st = Flush(); !st.ok()) return st;
     }
   }
-  return Status::Ok();
+  return FlushIfDue();
 }
 
-Status JtlWriter::FlushIfFull() { return buffer_.size() >= kBufferLimit ? Flush() : Status::Ok(); }
+Status JtlWriter::FlushIfDue() {
+  if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
+  return options_.clock() - last_flush_ >= options_.flush_interval ? Flush() : Status::Ok();
+}
 
 Status JtlWriter::Flush() {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
+  last_flush_ = options_.clock();
   if (buffer_.empty()) return Status::Ok();
   const size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
   if (written != buffer_.size()) {

@@ -19,12 +19,18 @@
 // for Transaction Controller samples). Lines end with "\n" (JMeter's line.separator on
 // Linux).
 //
-// Writes are buffered and reach the file when the buffer fills and on Close(). Not
+// Writes are buffered. Rows reach the file when the buffer fills (1 MB), when Write() or
+// FlushIfDue() finds the last flush `flush_interval` ago, on Flush() and on Close(): a
+// process killed with -9 loses at most the rows of the last flush_interval before the
+// owner's last Write()/FlushIfDue() call, so an owner that calls FlushIfDue() at least
+// every (1 s - flush_interval) keeps every row older than a second on disk. Not
 // thread-safe: one thread owns a JtlWriter. Every error message names the file.
 #ifndef BARRAGE_CONTROLLER_JTL_WRITER_H_
 #define BARRAGE_CONTROLLER_JTL_WRITER_H_
 
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,8 +58,17 @@ class JtlWriter {
                 // write the header only if the file is new or empty
   };
 
+  struct Options {
+    std::chrono::milliseconds flush_interval{500};
+    // The time flush_interval is measured on; a test fakes it.
+    std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+  };
+
   // Opens (creates) `path`.
-  static Result<JtlWriter> Open(const std::string& path, Mode mode = Mode::kTruncate);
+  static Result<JtlWriter> Open(const std::string& path, Mode mode, Options options);
+  static Result<JtlWriter> Open(const std::string& path, Mode mode = Mode::kTruncate) {
+    return Open(path, mode, Options{});
+  }
 
   JtlWriter(JtlWriter&&) noexcept;
   JtlWriter& operator=(JtlWriter&&) noexcept;
@@ -63,6 +78,8 @@ class JtlWriter {
   Status Write(const std::vector<Sample>& samples);
   // Hands buffered rows to the operating system.
   Status Flush();
+  // Flush() when the last flush (or the open) was flush_interval ago or longer.
+  Status FlushIfDue();
   // Flushes and closes the file. Further writes fail.
   Status Close();
 
@@ -70,11 +87,12 @@ class JtlWriter {
   uint64_t rows_written() const { return rows_; }
 
  private:
-  JtlWriter(std::string path, std::FILE* file);
-  Status FlushIfFull();
+  JtlWriter(std::string path, std::FILE* file, Options options);
 
   std::string path_;
   std::FILE* file_ = nullptr;
+  Options options_;
+  std::chrono::steady_clock::time_point last_flush_;
   std::string buffer_;
   uint64_t rows_ = 0;
 };

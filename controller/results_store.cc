@@ -100,6 +100,21 @@ Status Exec(sqlite3* db, const std::string& path, const char* sql) {
   return Status::Ok();
 }
 
+// PRAGMA journal_mode=WAL. Switching a new file to WAL fails with SQLITE_BUSY at once,
+// without the busy handler, while another process opens the same new file, so that is
+// retried here for up to `timeout`.
+Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return Status::Ok();
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+      return DbError(db, path, "set journal_mode=WAL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
   if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
                          stmt->out(), nullptr) != SQLITE_OK) {
@@ -361,10 +376,14 @@ class ResultsStore::Impl {
     Result<sqlite3*> db = OpenConnection(path_, /*create=*/true);
     if (!db.ok()) return db.status();
     db_ = *db;
+    // Every write transaction starts with BEGIN IMMEDIATE, so it takes the write lock
+    // before reading anything and SQLite's busy handler can wait for another writer (a
+    // deferred transaction that read first fails at once with "database is locked").
+    sqlite3_busy_timeout(db_, static_cast<int>(options_.lock_timeout.count()));
     // WAL: readers run beside the writer. synchronous=NORMAL: fsync at checkpoints only;
     // a power loss can lose the last transactions but never corrupts the file.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA cache_size=-8192", "PRAGMA temp_store=MEMORY"}) {
+    if (Status st = SetWalMode(db_, path_, options_.lock_timeout); !st.ok()) return st;
+    for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-8192", "PRAGMA temp_store=MEMORY"}) {
       if (Status st = Exec(db_, path_, pragma); !st.ok()) return st;
     }
     if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
@@ -763,6 +782,10 @@ class ResultsStore::Impl {
     std::lock_guard lock(mu_);
     return committed_;
   }
+  Status error() const {
+    std::lock_guard lock(mu_);
+    return writer_error_;
+  }
 
  private:
   struct Item {
@@ -817,7 +840,7 @@ class ResultsStore::Impl {
     for (auto [sql, stmt] :
          {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
           std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
-          std::pair{std::string("BEGIN"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
+          std::pair{std::string("BEGIN IMMEDIATE"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
           std::pair{std::string(kBucketInsert), &insert_bucket_},
           std::pair{std::string(kErrorBucketInsert), &insert_error_},
           std::pair{std::string("UPDATE execution SET sample_count = sample_count + ? WHERE id = ?"),
@@ -1085,15 +1108,19 @@ class ResultsStore::Impl {
     return result.get();
   }
 
+  // Gathers appended batches for up to commit_interval or commit_every_samples, then
+  // writes them in one short transaction: the file's write lock, which every other
+  // process writing this file waits for, is held only while writing, never while waiting
+  // for samples.
   void Run() {
     std::unique_lock lock(mu_);
     while (true) {
       if (queue_.empty()) {
         if (stop_) break;
-        if (in_transaction_) {
+        if (!pending_.empty()) {
           if (!work_cv_.wait_until(lock, deadline_, [&] { return !queue_.empty() || stop_; })) {
             lock.unlock();
-            Commit();
+            WritePending();
             lock.lock();
           }
         } else {
@@ -1104,23 +1131,46 @@ class ResultsStore::Impl {
       Item item = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
-      const size_t n = item.samples.size();
       if (item.command) {
-        // Commit what came before; run the command even after a failure (best effort, e.g.
+        // Write what came before; run the command even after a failure (best effort, e.g.
         // Finish recording `errored`); the caller sees the writer's error either way.
-        Status committed = Commit();
+        Status written = WritePending();
         Status done = item.command();
-        item.done->set_value(committed.ok() ? done : committed);
+        item.done->set_value(written.ok() ? done : written);
       } else {
-        Write(item);
-        if (in_transaction_ && std::chrono::steady_clock::now() >= deadline_) Commit();
+        const auto now = std::chrono::steady_clock::now();
+        if (pending_.empty()) deadline_ = now + options_.commit_interval;
+        pending_samples_ += item.samples.size();
+        pending_.push_back(std::move(item));
+        // Written at once when Append() would otherwise wait for room they hold.
+        const size_t limit = std::min(options_.commit_every_samples, options_.max_queued_samples);
+        if (pending_samples_ >= limit || now >= deadline_) WritePending();
       }
       lock.lock();
-      queued_samples_ -= n;
-      space_cv_.notify_all();
     }
     lock.unlock();
-    Commit();
+    WritePending();
+  }
+
+  // Writes the gathered batches in one BEGIN IMMEDIATE ... COMMIT (SQLite's busy handler
+  // waits up to lock_timeout for another writer's lock). After a failure they are dropped:
+  // the writer has stopped. Frees their room in the queue either way.
+  Status WritePending() {
+    if (pending_.empty()) return WriterError();
+    if (WriterError().ok() && Begin()) {
+      in_transaction_ = true;
+      for (const Item& item : pending_) {
+        Write(item);
+        if (!in_transaction_) break;  // Fail() rolled back
+      }
+      Commit();
+    }
+    pending_.clear();
+    std::lock_guard lock(mu_);
+    queued_samples_ -= pending_samples_;
+    pending_samples_ = 0;
+    space_cv_.notify_all();
+    return writer_error_;
   }
 
   void Fail(Status st) {
@@ -1133,6 +1183,21 @@ class ResultsStore::Impl {
     std::lock_guard lock(mu_);
     if (writer_error_.ok()) writer_error_ = std::move(st);
     space_cv_.notify_all();
+  }
+
+  // BEGIN IMMEDIATE on the writer's connection; Fail()s with a message that says how long
+  // it waited when another connection kept the write lock.
+  bool Begin() {
+    const int rc = sqlite3_step(begin_.get());
+    sqlite3_reset(begin_.get());
+    if (rc == SQLITE_DONE) return true;
+    if ((rc & 0xff) == SQLITE_BUSY) {
+      Fail(Status::IoError(path_ + ": begin transaction: database is locked: another connection kept the write lock "
+                           "for more than " + std::to_string(options_.lock_timeout.count()) + " ms"));
+    } else {
+      Fail(DbError(db_, path_, "begin transaction"));
+    }
+    return false;
   }
 
   bool Step(sqlite3_stmt* s, const char* what) {
@@ -1231,13 +1296,8 @@ class ResultsStore::Impl {
     sqlite3_bind_int(s, base + 20, worker);
   }
 
+  // One batch, inside WritePending()'s transaction.
   void Write(const Item& item) {
-    if (!WriterError().ok()) return;
-    if (!in_transaction_) {
-      if (!Step(begin_.get(), "begin transaction")) return;
-      in_transaction_ = true;
-      deadline_ = std::chrono::steady_clock::now() + options_.commit_interval;
-    }
     if (!UseExecution(item.execution_id)) return;
     const std::vector<Sample>& samples = item.samples;
     if (current_.next_sample_id + static_cast<int64_t>(samples.size()) > LastSampleId(item.execution_id) + 1) {
@@ -1266,7 +1326,6 @@ class ResultsStore::Impl {
     }
     for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
     rows_in_transaction_ += samples.size();
-    if (rows_in_transaction_ >= options_.commit_every_samples) Commit();
   }
 
   const std::string path_;
@@ -1280,7 +1339,9 @@ class ResultsStore::Impl {
 
   // Writer-thread state.
   bool in_transaction_ = false;
-  std::chrono::steady_clock::time_point deadline_;
+  std::vector<Item> pending_;  // gathered batches, written together by WritePending()
+  size_t pending_samples_ = 0;
+  std::chrono::steady_clock::time_point deadline_;  // when pending_ is written at the latest
   uint64_t rows_in_transaction_ = 0;
   struct ExecutionState {
     int64_t execution = 0;
@@ -1348,6 +1409,7 @@ Status ResultsStore::Audit(std::string_view what, int64_t execution_id, std::str
 const std::string& ResultsStore::path() const { return impl_->path(); }
 uint64_t ResultsStore::samples_appended() const { return impl_->appended(); }
 uint64_t ResultsStore::samples_committed() const { return impl_->committed(); }
+Status ResultsStore::error() const { return impl_->error(); }
 
 Result<ExecutionRecord> ResultsStore::GetExecution(int64_t id) const {
   std::optional<ExecutionRecord> found;

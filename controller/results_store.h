@@ -8,19 +8,27 @@
 // same name gets the next version number.
 //
 // Writes go through one writer thread that owns the write connection: Append() hands a
-// batch to a bounded in-memory queue and returns; the writer inserts with prepared
-// multi-row statements inside large transactions (committed every `commit_every_samples`
-// rows or `commit_interval` after the transaction began, whichever comes first), in WAL
-// mode with synchronous=NORMAL: a crash of the process loses at most the uncommitted
-// transaction; a power loss may also lose transactions committed since the last WAL
-// checkpoint, but never corrupts the file. Labels are interned per execution (table label). A sample's id is
+// batch to a bounded in-memory queue and returns; the writer gathers batches for up to
+// `commit_interval` or `commit_every_samples` rows, whichever comes first, then inserts
+// them with prepared multi-row statements in one short transaction, in WAL mode with
+// synchronous=NORMAL: a crash of the process loses at most the samples not yet committed;
+// a power loss may also lose transactions committed since the last WAL checkpoint, but
+// never corrupts the file. Labels are interned per execution (table label). A sample's id is
 // execution_id * 2^40 + its sequence number, so an execution's samples form one id range:
 // read in append order without a second index, which would cost a fifth of the ingest rate.
 //
 // Backpressure, never loss: when `max_queued_samples` are waiting, Append() blocks until
 // the writer has caught up. A sample is never dropped silently: if SQLite fails (disk
-// full, I/O error) the writer stops, and Append(), Flush(), Finish() and Close() return
-// that error, naming the file.
+// full, I/O error) the writer stops, error() returns that error at once, naming the file,
+// and Append(), Flush(), Finish() and Close() return it.
+//
+// Several writers on one file: SQLite lets one connection write at a time. Every write
+// transaction begins IMMEDIATE (it takes the write lock first, so SQLite's busy handler
+// can wait for it) and the writer holds the lock only while it writes a gathered batch,
+// so writers of other handles (other `barrage run`s on the same --db, or `report` marking
+// a run) wait for each other, up to `lock_timeout`; a lock held longer is a writer error
+// as above. One handle records one running execution at a time: a process running
+// several at once opens one handle per run (one writer connection each).
 //
 // Reads use a second connection (WAL lets it run beside the writer) and see committed
 // data: call Flush() or Finish() first to read what was just appended.
@@ -155,6 +163,8 @@ class ResultsStore {
     size_t max_queued_samples = 1 << 20;  // Append() blocks beyond this
     size_t commit_every_samples = 50'000;
     std::chrono::milliseconds commit_interval{200};
+    // How long a write waits while another connection holds the file's write lock.
+    std::chrono::milliseconds lock_timeout{30'000};
     std::string project = "default";  // the project reads are scoped to
     bool must_exist = false;  // fail instead of creating a missing file (read-only commands)
   };
@@ -250,6 +260,9 @@ class ResultsStore {
   // Samples accepted by Append() and samples committed to the file, so far.
   uint64_t samples_appended() const;
   uint64_t samples_committed() const;
+  // The writer's error, Ok while every sample so far could be written. Never blocks: a run
+  // polls it to stop as soon as the store fails, even when it appends nothing.
+  Status error() const;
 
  private:
   class Impl;

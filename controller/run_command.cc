@@ -22,6 +22,7 @@
 #include "controller/cluster_run.h"
 #include "controller/jtl_writer.h"
 #include "controller/results_store.h"
+#include "controller/sample_recorder.h"
 #include "controller/summariser.h"
 #include "controller/thresholds.h"
 #include "worker/engine.h"
@@ -30,21 +31,22 @@
 namespace barrage {
 namespace {
 
-// Fans each batch out to the JTL file, the store, the summariser and the report. Called
-// from the engine's collector thread only; read by the caller after the run.
+// Fans each batch out to the summariser, the report and the run's records (the JTL file
+// and the store, see SampleRecorder). Called from the engine's collector thread only; read
+// by the caller after the run.
 class RunSink : public SampleSink {
  public:
   RunSink(int64_t interval_s, bool quiet) : interval_s_(interval_s), quiet_(quiet) {}
 
-  // Where samples go; set once before the engine runs.
-  void Attach(JtlWriter* jtl, ResultsStore* store, int64_t start_ms) {
-    jtl_ = jtl;
-    store_ = store;
+  // Where samples go; set once before the engine runs. `stop(now)` runs (on the collector
+  // thread, once) when a record fails: now = false while the other one still records.
+  void Attach(JtlWriter* jtl, ResultsStore* store, int64_t start_ms, std::function<void(bool now)> stop) {
+    recorder_.emplace(jtl, store);
+    stop_ = std::move(stop);
     summariser_.emplace(start_ms, interval_s_);
   }
 
   void OnSamples(std::vector<Sample>& batch) override {
-    if (jtl_ && error_.ok()) Keep(jtl_->Write(batch));
     // JMeter's summariser ignores Transaction Controller samples
     // (summariser.ignore_transaction_controller_sample_result=true).
     for (const Sample& s : batch) {
@@ -52,8 +54,9 @@ class RunSink : public SampleSink {
     }
     report_.Add(batch);
     recorded_ += batch.size();
-    if (store_ && error_.ok()) Keep(store_->Append(std::move(batch)));
+    recorder_->Record(std::move(batch), 0);
     batch.clear();
+    StopIfFailed();
   }
 
   // --abort-on-fail: `on_trip` runs (on the collector thread) when a threshold fails on
@@ -65,6 +68,8 @@ class RunSink : public SampleSink {
   const std::vector<ThresholdResult>* tripped() const { return watch_ ? &watch_->tripped_results() : nullptr; }
 
   void OnTick(int active, int started, int finished) override {
+    recorder_->Poll();
+    StopIfFailed();
     threads_ = {active, started, finished};
     int64_t now = WallMillis();
     if (watch_) {
@@ -86,27 +91,27 @@ class RunSink : public SampleSink {
   }
 
   const AggregateReport& report() const { return report_; }
-  const Status& error() const { return error_; }
+  // Read after the run (the collector thread has ended).
+  const SampleRecorder& recorder() const { return *recorder_; }
   uint64_t recorded() const { return recorded_; }
 
  private:
-  void Keep(Status s) {
-    if (!s.ok() && error_.ok()) {
-      error_ = std::move(s);
-      std::cerr << "barrage: " << error_.message() << "\n";
-    }
+  void StopIfFailed() {
+    if (stopping_ || !recorder_->failed()) return;
+    stopping_ = true;
+    stop_(!recorder_->recording());
   }
 
   int64_t interval_s_;
-  JtlWriter* jtl_ = nullptr;
-  ResultsStore* store_ = nullptr;
+  std::optional<SampleRecorder> recorder_;
+  std::function<void(bool)> stop_;
+  bool stopping_ = false;
   std::optional<Summariser> summariser_;
   std::optional<ThresholdWatch> watch_;
   std::function<void()> on_trip_;
   AggregateReport report_;
   ThreadCounts threads_;
   bool quiet_;
-  Status error_;
   uint64_t recorded_ = 0;
 };
 
@@ -237,7 +242,7 @@ int RunPlan(const RunOptions& options) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-  sink.Attach(jtl ? &*jtl : nullptr, &store, start_ms);
+  sink.Attach(jtl ? &*jtl : nullptr, &store, start_ms, [&engine](bool now) { engine.Stop(now); });
 
   std::atomic<bool> done{false};
   std::atomic<bool> interrupted{false};
@@ -274,31 +279,29 @@ int RunPlan(const RunOptions& options) {
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   }
+  const SampleRecorder& recorder = sink.recorder();
+  RunErrors errors(recorder);
+  auto fail = [&](const Status& s) {
+    errors.Print(s);
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  };
   if (jtl) {
-    if (Status s = jtl->Close(); !s.ok()) {
-      std::cerr << "barrage: " << s.message() << "\n";
-      exit_code = kExitRuntimeFailure;
-    }
+    if (Status s = jtl->Close(); !s.ok()) fail(s);
   }
-  if (!sink.error().ok()) {
+  if (recorder.failed()) {
     status = ExecutionStatus::kErrored;
     exit_code = kExitRuntimeFailure;
   }
-  // Thresholds on all samples (in local mode the sink's report holds every one).
+  // Thresholds on all samples (in local mode the sink's report holds every one). Stored
+  // before the status, so that a failure to store them cannot follow a recorded `passed`.
   const std::vector<ThresholdResult> verdicts = FinalThresholdResults(*thresholds, sink.report(), sink.tripped());
   if (AnyFailed(verdicts) && status == ExecutionStatus::kPassed) status = ExecutionStatus::kFailed;
-  if (Status s = store.Finish(status, end_ms); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    exit_code = kExitRuntimeFailure;
-  }
-  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    exit_code = kExitRuntimeFailure;
-  }
-  if (Status s = store.Close(); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    exit_code = kExitRuntimeFailure;
-  }
+  if (Status s = StoreThresholdResults(store, *execution, verdicts); !s.ok()) fail(s);
+  // After a store failure this records `errored` if the file can still be written; if not,
+  // the run stays `running` in the file and the next command to open it marks it `aborted`.
+  if (Status s = store.Finish(status, end_ms); !s.ok()) fail(s);
+  if (Status s = store.Close(); !s.ok()) fail(s);
   std::cout << "\n" << AggregateReportText(sink.report().Rows()) << std::flush;
   PrintThresholdResults(verdicts);
   if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "tests/controller/temp_dir.h"
 
@@ -101,10 +103,19 @@ TEST(JtlWriterTest, QuotesTheLabelAndMessagesOfARow) {
             "3,5,http://127.0.0.1:8080/hello.txt,72,0,1\n");
 }
 
+// A clock that moves only when the test says so.
+struct FakeClock {
+  std::chrono::steady_clock::time_point now{};
+  JtlWriter::Options Options(std::chrono::milliseconds flush_interval = std::chrono::milliseconds(500)) {
+    return {.flush_interval = flush_interval, .clock = [this] { return now; }};
+  }
+};
+
 TEST(JtlWriterTest, WritesHeaderThenRowsAndFlushesOnClose) {
   TempDir dir;
   const std::string path = dir.File("results.jtl");
-  Result<JtlWriter> w = JtlWriter::Open(path);
+  FakeClock clock;
+  Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options());
   ASSERT_TRUE(w.ok()) << w.status().message();
   ASSERT_TRUE(w->Write(HelloSample()).ok());
   ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample(), HelloSample()}).ok());
@@ -113,6 +124,64 @@ TEST(JtlWriterTest, WritesHeaderThenRowsAndFlushesOnClose) {
   EXPECT_EQ(w->rows_written(), 3u);
   const std::string row = Row(HelloSample());
   EXPECT_EQ(ReadWholeFile(path), std::string(JtlHeader()) + "\n" + row + row + row);
+}
+
+TEST(JtlWriterTest, WriteFlushesOnceTheFlushIntervalHasPassed) {
+  using std::chrono::milliseconds;
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  FakeClock clock;
+  Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options(milliseconds(500)));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  const std::string header = std::string(JtlHeader()) + "\n";
+  const std::string row = Row(HelloSample());
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  clock.now += milliseconds(499);
+  ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
+  EXPECT_EQ(ReadWholeFile(path), "");
+  clock.now += milliseconds(1);  // 500 ms after the open
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  EXPECT_EQ(ReadWholeFile(path), header + row + row + row);
+  // The interval restarts at that flush.
+  clock.now += milliseconds(499);
+  ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
+  EXPECT_EQ(ReadWholeFile(path), header + row + row + row);
+  clock.now += milliseconds(1);
+  ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
+  EXPECT_EQ(ReadWholeFile(path), header + row + row + row + row + row);
+}
+
+TEST(JtlWriterTest, FlushIfDueWritesBufferedRowsWithoutAnotherWrite) {
+  using std::chrono::milliseconds;
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  FakeClock clock;
+  Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options(milliseconds(500)));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  const std::string header = std::string(JtlHeader()) + "\n";
+  const std::string row = Row(HelloSample());
+  clock.now += milliseconds(100);
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  clock.now += milliseconds(399);
+  ASSERT_TRUE(w->FlushIfDue().ok());
+  EXPECT_EQ(ReadWholeFile(path), "");
+  clock.now += milliseconds(1);
+  ASSERT_TRUE(w->FlushIfDue().ok());
+  EXPECT_EQ(ReadWholeFile(path), header + row);
+  clock.now += milliseconds(10'000);  // idle: nothing new to write
+  ASSERT_TRUE(w->FlushIfDue().ok());
+  EXPECT_EQ(ReadWholeFile(path), header + row);
+  EXPECT_EQ(w->rows_written(), 1u);
+}
+
+TEST(JtlWriterTest, FlushIfDueAfterCloseFailsNamingTheFile) {
+  TempDir dir;
+  const std::string path = dir.File("results.jtl");
+  Result<JtlWriter> w = JtlWriter::Open(path);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->Close().ok());
+  Status st = w->FlushIfDue();
+  EXPECT_EQ(st.message(), "write to " + path + ": file is closed");
 }
 
 TEST(JtlWriterTest, TruncateReplacesAnExistingFile) {

@@ -961,3 +961,105 @@ TEST(ExecutionStatusTest, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace barrage
+
+namespace barrage {
+namespace {
+
+// Another connection (another `barrage run` on the same file) holding the write lock, as
+// SQLite's BEGIN IMMEDIATE takes it; released by Release() or at scope end.
+class WriteLockHolder {
+ public:
+  explicit WriteLockHolder(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db_);
+  }
+  ~WriteLockHolder() {
+    Release();
+    sqlite3_close(db_);
+  }
+  void Release() {
+    if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::vector<Sample> Batch(int n) {
+  std::vector<Sample> batch;
+  for (int i = 0; i < n; ++i) batch.push_back(Make(i));
+  return batch;
+}
+
+// Issue 16 item 7: a second writer failed at once with "database is locked" (its deferred
+// transaction read before it wrote, so SQLite's busy handler could not wait).
+TEST_F(ResultsStoreTest, WriterWaitsWhileAnotherConnectionHoldsTheWriteLock) {
+  Result<ResultsStore> store = ResultsStore::Open(DbPath(), {.commit_interval = milliseconds(10)});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ASSERT_TRUE(store->BeginExecution(Info()).ok());
+  WriteLockHolder other(DbPath());
+  ASSERT_TRUE(store->Append(Batch(1000)).ok());
+  // The other writer's transaction lasts 300 ms: the store's writer tries meanwhile.
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(store->error().ok()) << store->error().message();
+  EXPECT_EQ(store->samples_committed(), 0u);
+  other.Release();
+  ASSERT_TRUE(store->Flush().ok());
+  EXPECT_EQ(store->samples_committed(), 1000u);
+  ASSERT_TRUE(store->Finish(ExecutionStatus::kPassed, 1795705999000).ok());
+  EXPECT_EQ(*store->CountSamples(1), 1000);
+  EXPECT_EQ(store->GetExecution(1)->status, ExecutionStatus::kPassed);
+}
+
+// A lock held past lock_timeout stops the writer; error() says so without another call
+// into the store, and the execution ends `errored`, never `passed`.
+TEST_F(ResultsStoreTest, ALockHeldPastTheTimeoutFailsTheWriterAndErrorReportsItAtOnce) {
+  Result<ResultsStore> store =
+      ResultsStore::Open(DbPath(), {.commit_interval = milliseconds(10), .lock_timeout = milliseconds(100)});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ASSERT_TRUE(store->BeginExecution(Info()).ok());
+  WriteLockHolder other(DbPath());
+  ASSERT_TRUE(store->Append(Batch(10)).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store->error().ok() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const std::string expected = DbPath() +
+                               ": begin transaction: database is locked: another connection kept the write lock "
+                               "for more than 100 ms";
+  EXPECT_EQ(store->error().message(), expected);
+  EXPECT_EQ(store->Append(Batch(1)).message(), expected);
+  other.Release();
+  EXPECT_EQ(store->Finish(ExecutionStatus::kPassed, 1795705999000).message(), expected);
+  EXPECT_EQ(store->GetExecution(1)->status, ExecutionStatus::kErrored);
+  EXPECT_EQ(store->Close().message(), expected);
+}
+
+// Several runs in one process (the later platform service): one handle per run, each with
+// its own writer; they share the file's write lock and store every sample.
+TEST_F(ResultsStoreTest, TwoHandlesOnOneFileRecordTheirRunsAtTheSameTime) {
+  ResultsStore::Options options{.commit_every_samples = 700, .commit_interval = milliseconds(5)};
+  Result<ResultsStore> a = ResultsStore::Open(DbPath(), options);
+  Result<ResultsStore> b = ResultsStore::Open(DbPath(), options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  Result<int64_t> run_a = a->BeginExecution(Info());
+  Result<int64_t> run_b = b->BeginExecution(Info());
+  ASSERT_TRUE(run_a.ok() && run_b.ok()) << run_a.status().message() << run_b.status().message();
+  auto load = [](ResultsStore* store) {
+    for (int i = 0; i < 40; ++i) EXPECT_TRUE(store->Append(Batch(250)).ok());
+    EXPECT_TRUE(store->Finish(ExecutionStatus::kPassed, 1795705999000).ok());
+  };
+  std::thread ta(load, &*a), tb(load, &*b);
+  ta.join();
+  tb.join();
+  for (int64_t id : {*run_a, *run_b}) {
+    EXPECT_EQ(*a->CountSamples(id), 10'000);
+    EXPECT_EQ(a->GetExecution(id)->samples, 10'000u);
+    EXPECT_EQ(a->GetExecution(id)->status, ExecutionStatus::kPassed);
+  }
+  EXPECT_TRUE(a->Close().ok());
+  EXPECT_TRUE(b->Close().ok());
+}
+
+}  // namespace
+}  // namespace barrage

@@ -32,6 +32,7 @@
 #include "controller/results_store.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/record_checks.h"
 
 namespace barrage {
 namespace {
@@ -40,7 +41,9 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 using test::ChildProcess;
+using test::JtlRows;
 using test::ProcessResult;
+using test::SmallTmpfs;
 
 constexpr milliseconds kRunLimit{30'000};  // bounds a hang; healthy cases take a few seconds
 constexpr char kHeartbeatMs[] = "200";
@@ -313,6 +316,67 @@ TEST_F(ClusterRunTest, CtrlCStopsEveryWorkerGracefullyAndKeepsEverySample) {
   for (const ExecutionWorkerRecord& w : run.workers) EXPECT_EQ(w.state, "finished") << w.name;
   // The workers are idle again, not gone.
   for (auto& [name, w] : workers_) EXPECT_TRUE(w->running()) << name;
+}
+
+// Issue 16 item 6 in cluster mode: the store fills its disk mid-run; the run stops
+// gracefully with exit 1 and the JTL keeps every sample the worker made.
+TEST_F(ClusterRunTest, AFullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample) {
+  SmallTmpfs small(dir_ / "small", "768k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  db_ = (dir_ / "small" / "results.db").string();
+  const std::string jtl = (dir_ / "results.jtl").string();
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 5000, "/hello.txt"));  // ~2.5 MB of samples
+  StartController(plan, {"--workers", "1", "-l", jtl});
+  StartWorker("w1");
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.err.find("barrage: the results store " + db_ + " failed (" + db_ + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("database or disk is full): stopping the run; every sample goes on to the JTL " + jtl + "\n"),
+            std::string::npos)
+      << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("barrage: run 1 errored: ([0-9]+) samples from 1 worker")))
+      << r.out;
+  const int64_t samples = std::stoll(m[1].str());
+  EXPECT_LT(samples, 4 * 5000);  // the run stopped instead of running on
+  EXPECT_EQ(JtlRows(jtl), samples);
+  EXPECT_EQ(static_cast<int64_t>(server_->requests("/hello.txt")), samples);
+
+  // Off the full filesystem: never `passed` (`errored`, or `aborted` by the next open when
+  // not even the status could be written).
+  const std::string copy = (dir_ / "copy.db").string();
+  fs::copy_file(db_, copy);
+  if (fs::exists(db_ + "-wal")) fs::copy_file(db_ + "-wal", copy + "-wal");
+  StoredRun run = ReadRun(copy);
+  EXPECT_TRUE(run.status == ExecutionStatus::kErrored || run.status == ExecutionStatus::kAborted)
+      << ExecutionStatusName(run.status);
+  EXPECT_LT(run.samples, samples);
+}
+
+// The reverse: the JTL fills its disk; the store keeps every sample.
+TEST_F(ClusterRunTest, AFullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample) {
+  SmallTmpfs small(dir_ / "small", "64k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const std::string jtl = (dir_ / "small" / "results.jtl").string();
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 5000, "/hello.txt"));  // ~3 MB of JTL rows
+  StartController(plan, {"--workers", "1", "-l", jtl});
+  StartWorker("w1");
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.err.find("barrage: the JTL failed (write to " + jtl +
+                       " failed: No space left on device): stopping the run; every sample goes on to the results "
+                       "store " + db_ + "\n"),
+            std::string::npos)
+      << r.err;
+  StoredRun run = ReadRun(db_);
+  EXPECT_EQ(run.status, ExecutionStatus::kErrored);
+  EXPECT_LT(run.samples, 4 * 5000);
+  EXPECT_EQ(run.samples, static_cast<int64_t>(server_->requests("/hello.txt")));
+  EXPECT_NE(r.out.find("barrage: run 1 errored: " + std::to_string(run.samples) + " samples from 1 worker(s)"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ClusterRunTest, AWorkerWithAnUnknownNameIsRejectedOnBothSides) {

@@ -2,6 +2,11 @@
 // SIGKILL while it ingests samples from the fixture server; the file must be intact,
 // every committed sample readable with its rollups, and the next `barrage` start must mark
 // the orphaned `running` execution `aborted` with an audit_log entry.
+//
+// The run's records under failure (issue 16, items 6 and 7): a full store or a full JTL
+// (on a small tmpfs: root only, skipped otherwise) stops the run with exit 1 while the
+// other record keeps every sample; the JTL is on disk a second after its rows were made
+// (kill -9); three runs on one store at once each store all their samples.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,12 +20,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "controller/results_store.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/record_checks.h"
 
 namespace barrage {
 namespace {
@@ -30,8 +37,10 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
 using test::ChildProcess;
+using test::JtlRows;
 using test::ProcessResult;
 using test::RunProcess;
+using test::SmallTmpfs;
 
 // Bounds a hang only: a healthy run of this test takes a few seconds.
 constexpr seconds kTimeout{30};
@@ -59,6 +68,28 @@ std::string EndlessPlan(int port) {
                 El("HTTPSamplerProxy", "Hello", Str("HTTPSampler.path", "/hello.txt")) +
                 El("HTTPSamplerProxy", "Broken", Str("HTTPSampler.path", "/status/500"))) +
          "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+}
+
+// `threads` users, each `loops` times over one GET of `path`.
+std::string LoopPlan(int port, int threads, int loops, const std::string& path) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\">\n<hashTree>\n"
+         "<TestPlan testclass=\"TestPlan\" testname=\"Loop\"/>\n<hashTree>\n" +
+         El("ConfigTestElement", "defaults",
+            Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(port))) +
+         El("ThreadGroup", "Users",
+            Str("ThreadGroup.num_threads", std::to_string(threads)) + Str("ThreadGroup.ramp_time", "0") +
+                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">\n" +
+                Str("LoopController.loops", std::to_string(loops)) + "</elementProp>\n",
+            El("HTTPSamplerProxy", "Get", Str("HTTPSampler.path", path))) +
+         "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+}
+
+// The sample count of `barrage run`'s last line ("barrage: run N STATUS: M samples, ..."),
+// -1 when there is none.
+int64_t FinalSampleCount(const std::string& out, const std::string& status) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("barrage: run [0-9]+ " + status + ": ([0-9]+) samples"))) return -1;
+  return std::stoll(m[1].str());
 }
 
 // One value of a query against the file, read as another program would (-1 on error).
@@ -182,6 +213,156 @@ TEST_F(StoreCrashTest, KillMidIngestKeepsCommittedSamplesAndNextStartAbortsTheRu
   EXPECT_NE((*audit)[1].details.find("\"status\":\"aborted\""), std::string::npos) << (*audit)[1].details;
   EXPECT_EQ((*audit)[1].who, CurrentOsUser());
   EXPECT_TRUE(store->CheckIntegrity().ok());
+}
+
+// Issue 16 item 6: the store filled its disk mid-run; the load ran on and the JTL stopped
+// at the store's first error.
+TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample) {
+  SmallTmpfs small(dir_ / "small", "768k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const std::string db = (dir_ / "small" / "results.db").string();
+  const std::string jtl = (dir_ / "results.jtl").string();
+  constexpr int kMaxSamples = 4 * 5000;  // ~2.5 MB of samples: the store fills long before
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+
+  ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db, "-l", jtl, "--quiet"}, kTimeout);
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const std::string named = "barrage: the results store " + db + " failed (" + db + ": ";
+  EXPECT_NE(run.err.find(named), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("database or disk is full): stopping the run; every sample goes on to the JTL " + jtl + "\n"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;  // said once
+  const int64_t samples = FinalSampleCount(run.out, "errored");
+  ASSERT_GT(samples, 0) << run.out;
+  EXPECT_LT(samples, kMaxSamples);  // the run stopped instead of running on
+  EXPECT_EQ(JtlRows(jtl), samples);  // every sample the engine made
+  EXPECT_EQ(static_cast<int64_t>(server_->requests()), samples);
+
+  // The file as the run left it, copied off the full filesystem: never `passed`. If the
+  // store could record `errored` it did; if not, the next open marks the run `aborted`.
+  const std::string copy = (dir_ / "copy.db").string();
+  fs::copy_file(db, copy);
+  if (fs::exists(db + "-wal")) fs::copy_file(db + "-wal", copy + "-wal");
+  EXPECT_LT(Scalar(copy, "SELECT count(*) FROM sample"), samples);
+  const std::string status = Text(copy, "SELECT status FROM execution WHERE id = 1");
+  if (status == "running") {
+    Result<ResultsStore> store = ResultsStore::Open(copy);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_EQ(store->GetExecution(1)->status, ExecutionStatus::kAborted);
+  } else {
+    EXPECT_EQ(status, "errored");
+  }
+}
+
+// Without a JTL nothing else records the samples: the run stops at once, exit 1.
+TEST_F(StoreCrashTest, FullStoreWithoutAJtlStopsTheRunAtOnceWithExit1) {
+  SmallTmpfs small(dir_ / "small", "768k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const std::string db = (dir_ / "small" / "results.db").string();
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+
+  ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db, "--quiet"}, kTimeout);
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("barrage: the results store " + db + " failed (" + db + ": "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("database or disk is full): stopping the run now: nothing records its samples any more\n"),
+            std::string::npos)
+      << run.err;
+  const int64_t samples = FinalSampleCount(run.out, "errored");
+  ASSERT_GT(samples, 0) << run.out;
+  EXPECT_LT(samples, 4 * 5000);
+}
+
+// The reverse: the JTL fills its disk; the store keeps every sample.
+TEST_F(StoreCrashTest, FullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample) {
+  SmallTmpfs small(dir_ / "small", "64k");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const std::string jtl = (dir_ / "small" / "results.jtl").string();
+  constexpr int kMaxSamples = 4 * 5000;  // ~3 MB of JTL rows
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+
+  ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db_, "-l", jtl, "--quiet"}, kTimeout);
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("barrage: the JTL failed (write to " + jtl +
+                         " failed: No space left on device): stopping the run; every sample goes on to the results "
+                         "store " + db_ + "\n"),
+            std::string::npos)
+      << run.err;
+  const int64_t samples = FinalSampleCount(run.out, "errored");
+  ASSERT_GT(samples, 0) << run.out;
+  EXPECT_LT(samples, kMaxSamples);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM sample"), samples);
+  EXPECT_EQ(Scalar(db_, "SELECT sample_count FROM execution WHERE id = 1"), samples);
+  EXPECT_EQ(Text(db_, "SELECT status FROM execution WHERE id = 1"), "errored");
+}
+
+// The JTL was not flushed during the run: after kill -9 it was empty while the store held
+// thousands of rows. Every row made a second or more before the kill is on disk.
+TEST_F(StoreCrashTest, JtlHoldsEveryRowMadeASecondBeforeKill9) {
+  const std::string jtl = (dir_ / "results.jtl").string();
+  // ~200 samples/s, so the rows stay far below the JTL's 1 MB buffer.
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 100'000, "/delay/20");
+  ChildProcess run({BARRAGE_BINARY, "run", plan_, "--db", db_, "-l", jtl, "--quiet", "--duration", "25"});
+  ASSERT_TRUE(run.running());
+  const auto started = steady_clock::now();
+  // At least 2 s into the run, with samples committed to the store: those were all made
+  // before now, so the JTL must have them 1.5 s later.
+  int64_t stored = 0;
+  const auto deadline = started + kTimeout;
+  while ((stored <= 0 || steady_clock::now() - started < seconds(2)) && steady_clock::now() < deadline &&
+         run.Pump(milliseconds(50))) {
+    stored = Scalar(db_, "SELECT coalesce(sum(sample_count), 0) FROM execution");
+  }
+  ASSERT_GT(stored, 0) << run.err();
+  const auto kill_at = steady_clock::now() + milliseconds(1500);
+  while (steady_clock::now() < kill_at && run.Pump(milliseconds(50))) {
+  }
+  ASSERT_TRUE(run.Signal(SIGKILL));
+  ProcessResult killed = run.Wait(kTimeout);
+  ASSERT_EQ(killed.term_signal, SIGKILL);
+  EXPECT_GE(JtlRows(jtl), stored);
+}
+
+// Issue 16 item 7: runs 2 and 3 on one store drove their load and stored nothing
+// ("database is locked"). Each run stores exactly its own samples; `runs` works meanwhile.
+TEST_F(StoreCrashTest, ThreeConcurrentRunsOnOneStoreEachStoreAllTheirSamples) {
+  // 300 samples of 30 ms each over 3 users: about 3 s per run, so the runs overlap.
+  std::ofstream(plan_) << LoopPlan(server_->port(), 3, 100, "/delay/30");
+  std::vector<std::unique_ptr<ChildProcess>> runs;
+  for (int i = 0; i < 3; ++i) {
+    runs.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{BARRAGE_BINARY, "run", plan_, "--db", db_, "--quiet"}));
+    ASSERT_TRUE(runs.back()->running());
+  }
+  // `runs` while they write: wait until all three are recorded, then list them.
+  const auto deadline = steady_clock::now() + kTimeout;
+  while (Scalar(db_, "SELECT count(*) FROM execution WHERE status = 'running'") < 3 &&
+         steady_clock::now() < deadline) {
+    for (auto& r : runs) r->Pump(milliseconds(10));
+  }
+  ProcessResult listed = RunProcess({BARRAGE_BINARY, "runs", "--db", db_}, kTimeout);
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.err, "");
+  for (const char* row : {"\n 1  running", "\n 2  running", "\n 3  running"}) {
+    EXPECT_NE(listed.out.find(row), std::string::npos) << listed.out;
+  }
+
+  for (auto& r : runs) {
+    ProcessResult done = r->Wait(kTimeout);
+    EXPECT_EQ(done.exit_code, 0) << done.err;
+    EXPECT_EQ(done.err, "");
+    EXPECT_EQ(FinalSampleCount(done.out, "passed"), 300) << done.out;
+  }
+  for (int id = 1; id <= 3; ++id) {
+    const std::string where = " WHERE execution_id = " + std::to_string(id);
+    EXPECT_EQ(Text(db_, "SELECT status FROM execution WHERE id = " + std::to_string(id)), "passed");
+    EXPECT_EQ(Scalar(db_, "SELECT sample_count FROM execution WHERE id = " + std::to_string(id)), 300);
+    EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM sample" + where), 300);
+    EXPECT_EQ(Scalar(db_, "SELECT sum(count) FROM metric_bucket" + where), 300);
+  }
 }
 
 }  // namespace
