@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/hash_tree.h"
+#include "common/input_file.h"
 #include "common/java_time_format.h"
 
 namespace barrage {
@@ -394,10 +395,6 @@ bool IsWordChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 }  // namespace
 
 const std::vector<std::string_view> kCommonJtlTimestampFormats = {
@@ -413,8 +410,9 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
                const std::function<Status(Sample&&, int64_t line)>& on_sample) {
   Result<TimestampReader> timestamps = TimestampReader::Make(options.timestamp_format);
   if (!timestamps.ok()) return timestamps.status();
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  Result<UniqueFile> opened = OpenRegularFile(path, kNoSizeLimit, "a JTL");
+  if (!opened.ok()) return opened.status();
+  UniqueFile file = std::move(opened).value();
 
   // The first line decides: a header (with ',' or the delimiter it shows), or data.
   std::string first;
