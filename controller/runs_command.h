@@ -23,7 +23,9 @@ struct RunsOptions {
 };
 
 // The store a command that reads runs works on: opened at `db_path` in `project`, never
-// created; runs left `running` by a dead controller are marked aborted (said on stderr).
+// created, and never written to when it is not a Barrage store (an empty file, another
+// file, another SQLite database: "not a Barrage results store", as for a missing one);
+// runs left `running` by a dead controller are marked aborted (said on stderr).
 // On failure prints `barrage: <reason>` and returns nullopt with *exit_code = 1.
 std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project,
                                                 int* exit_code);
