@@ -163,6 +163,41 @@ TEST_F(FilesCliTest, ExportAndReportReplaceAnOldFileWholeAndLeaveNoTemporaryFile
   EXPECT_EQ(Entries(), (std::vector<std::string>{"in.jtl", "out.csv", "out.jtl", "r.db"}));
 }
 
+// A write that fails half-way (a full filesystem: a 16 KiB tmpfs mounted in a user and
+// mount namespace of the shell that runs barrage) leaves the previous file as it was.
+TEST_F(FilesCliTest, ExportAndReportThatRunOutOfSpaceLeaveTheOldFileIntact) {
+  const std::string unshare = "/usr/bin/unshare";
+  if (!fs::exists(unshare) || test::RunProcess({unshare, "-rm", "/bin/true"}, kTimeout).exit_code != 0) {
+    GTEST_SKIP() << "no user namespaces (unshare -rm) to mount a small tmpfs in";
+  }
+  std::string jtl = std::string(kJtl);
+  for (int i = 0; i < 300; ++i) {  // ~30 KB of JTL, ~15 KB of HTML report
+    jtl += std::to_string(1795705932000 + i) + ",7,row,200,OK,tg 1-1,text,true,,331,118,3,5,null,6,0,1\n";
+  }
+  WriteWholeFile(dir_.File("in.jtl"), jtl);
+  ASSERT_EQ(Barrage({"import", dir_.File("in.jtl"), "--db", db_}).exit_code, 0);
+  fs::create_directory(dir_.File("full"));
+  const std::string full = dir_.File("full");
+  const std::vector<std::vector<std::string>> commands = {{"export", "1", "-o", full + "/out"},
+                                                          {"report", "1", "--format", "html", "-o", full + "/out"}};
+  for (const std::vector<std::string>& args : commands) {
+    const std::string script = R"(d=$1; shift
+mount -t tmpfs -o size=16k tmpfs "$d" || exit 99
+echo old > "$d/out"
+"$@"
+echo "exit $?"
+cat "$d/out"
+ls -a "$d")";
+    std::vector<std::string> argv = {unshare, "-rm", "/bin/sh", "-c", script, "sh", full, BARRAGE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--db", db_});
+    test::ProcessResult r = test::RunProcess(argv, kTimeout);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.out, "exit 1\nold\n.\n..\nout\n") << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(FilesCliTest, RunRefusesAJtlThatIsOneOfItsInputsOrTheStore) {
   MakeRunInputs();
   struct Case {
