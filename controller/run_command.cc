@@ -131,7 +131,8 @@ void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
 // to and the store written, which would destroy them. Data files named by a template are
 // known only at run time and are not checked.
 Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, const std::string& base_dir) {
-  std::vector<ProtectedFile> inputs = {{options.plan_path, "the plan"}, {options.thresholds_file, "the thresholds file"}};
+  std::vector<ProtectedFile> inputs = {{options.plan_path, "the plan"},
+                                       {options.thresholds_file, "the thresholds file"}};
   for (const std::string& file : options.property_files) inputs.push_back({file, "a property file"});
   for (const std::string& file : options.cluster.split_data) inputs.push_back({file, "a data file of the plan"});
   for (const DataFile& df : plan.data_files) {
