@@ -116,6 +116,12 @@ int RunImport(const ImportOptions& options) {
     std::cerr << "barrage: " << jtl.status().message() << "\n";
     return kExitUsage;
   }
+  if (!options.plan_path.empty()) {
+    if (Result<UniqueFile> plan = OpenRegularFile(options.plan_path, kMaxPlanBytes, "a plan"); !plan.ok()) {
+      std::cerr << "barrage: " << plan.status().message() << "\n";
+      return kExitUsage;
+    }
+  }
   if (Status s = RefuseOverwrite(options.db_path, "the results store",
                                  {{options.jtl_path, "the JTL being imported"}, {options.plan_path, "the plan"}});
       !s.ok()) {

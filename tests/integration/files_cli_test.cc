@@ -370,6 +370,17 @@ TEST_F(WrongInputTest, JtlToImportThatIsNotARegularFileIsAnError) {
   }
 }
 
+TEST_F(WrongInputTest, PlanOfAnImportThatIsNotARegularFileIsAnError) {
+  WriteWholeFile(dir_.File("in.jtl"), kJtl);
+  for (const WrongFile& f : WrongFiles()) {
+    test::ProcessResult r = Barrage({"import", dir_.File("in.jtl"), "--plan", f.path, "--db", db_});
+    ASSERT_FALSE(r.timed_out) << f.path;
+    EXPECT_EQ(r.exit_code, 2) << f.path;
+    EXPECT_EQ(r.err, "barrage: " + f.path + ": " + f.error + "\n");
+    EXPECT_FALSE(fs::exists(db_));
+  }
+}
+
 // --- item 11: an empty --db is not a store; impossible JTL values are refused ------------
 
 TEST_F(FilesCliTest, CommandsThatReadRunsRefuseAnEmptyFileAndLeaveItEmpty) {
