@@ -76,6 +76,15 @@ int RunExport(const ExportOptions& options) {
   if (!store) return exit_code;
   std::optional<int64_t> run = ResolveRunOrSay(*store, options.run, &exit_code);
   if (!run) return exit_code;
+  if (options.out_path != "-") {
+    Result<ExecutionRecord> execution = store->GetExecution(*run);
+    Status refused = execution.ok() ? RefuseOverwrite(options.out_path, "the JTL", RunSourceFiles(*execution))
+                                    : execution.status();
+    if (!refused.ok()) {
+      std::cerr << "barrage: " << refused.message() << "\n";
+      return execution.ok() ? kExitUsage : kExitRuntimeFailure;
+    }
+  }
   Result<uint64_t> rows = ExportJtl(*store, *run, options.out_path);
   Status closed = store->Close();
   if (!rows.ok() || !closed.ok()) {

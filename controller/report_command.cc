@@ -261,6 +261,15 @@ int RunReport(const ReportOptions& o) {
   ResultsStore& store = *opened;
   std::optional<int64_t> id = ResolveRunOrSay(store, o.run, &exit_code);
   if (!id) return exit_code;
+  if (!o.output_path.empty() && o.output_path != "-") {
+    Result<ExecutionRecord> execution = store.GetExecution(*id);
+    Status refused = execution.ok() ? RefuseOverwrite(o.output_path, "the report", RunSourceFiles(*execution))
+                                    : execution.status();
+    if (!refused.ok()) {
+      std::cerr << "barrage: " << refused.message() << "\n";
+      return execution.ok() ? kExitUsage : kExitRuntimeFailure;
+    }
+  }
   auto fail = [](const Status& s) {
     std::cerr << "barrage: " << s.message() << "\n";
     return kExitRuntimeFailure;

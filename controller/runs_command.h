@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/output_file.h"
 #include "controller/results_store.h"
 
 namespace barrage {
@@ -32,6 +33,11 @@ std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, cons
 // `ref` (an id, `last` or `last-passed`) in `store`; on failure prints `barrage: <reason>`
 // and returns nullopt with *exit_code = 2.
 std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code);
+
+// The files a run was made from, as recorded: its plan (plan_path, resolved against the
+// working directory when relative, as the run most likely was) and, for an imported run,
+// the JTL it came from. report -o and export -o refuse to overwrite them.
+std::vector<ProtectedFile> RunSourceFiles(const ExecutionRecord& run);
 
 // `barrage delete RUN`: removes a run (id, `last` or `last-passed`) from the store.
 // Returns the exit code (0 deleted, 1 store failure, 2 no such run or still running).

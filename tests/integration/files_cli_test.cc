@@ -150,6 +150,21 @@ TEST_F(FilesCliTest, ReportOntoItsThresholdsFileIsRefused) {
   EXPECT_EQ(ReadWholeFile(thresholds_), "[[threshold]]\nexpr = \"error_rate<1\"\n");
 }
 
+TEST_F(FilesCliTest, ExportAndReportRefuseThePlanAndTheJtlTheRunWasMadeFrom) {
+  WriteWholeFile(dir_.File("in.jtl"), kJtl);
+  WriteWholeFile(plan_, kPlan);
+  ASSERT_EQ(Barrage({"import", dir_.File("in.jtl"), "--plan", plan_, "--db", db_}).exit_code, 0);
+  test::ProcessResult e = Barrage({"export", "1", "--db", db_, "-o", dir_.File("in.jtl")});
+  EXPECT_EQ(e.exit_code, 2);
+  EXPECT_EQ(e.err, "barrage: cannot write the JTL to " + dir_.File("in.jtl") +
+                       ": it is the JTL run 1 was imported from (" + dir_.File("in.jtl") + ")\n");
+  test::ProcessResult r = Barrage({"report", "1", "--db", db_, "--format", "html", "-o", plan_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "barrage: cannot write the report to " + plan_ + ": it is the plan of run 1 (" + plan_ + ")\n");
+  EXPECT_EQ(ReadWholeFile(dir_.File("in.jtl")), kJtl);
+  EXPECT_EQ(ReadWholeFile(plan_), kPlan);
+}
+
 TEST_F(FilesCliTest, ExportAndReportReplaceAnOldFileWholeAndLeaveNoTemporaryFile) {
   MakeStore();
   WriteWholeFile(dir_.File("out.jtl"), "old\n");
