@@ -62,13 +62,16 @@ Status RefuseOverwrite(const std::string& output, std::string_view output_what,
 Result<AtomicFileWriter> AtomicFileWriter::Create(const std::string& path) {
   if (path.empty()) return Status::InvalidArgument("no output file name");
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  const bool special = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+  if ((exists && !S_ISREG(st.st_mode)) || special) {
+    if (exists && S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+    // O_APPEND: /dev/stdout may be a file the shell opened with >>.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return Status::IoError("cannot open " + path + " for writing: " + ErrnoText(errno));
     return AtomicFileWriter(path, path, fd, /*direct=*/true);
   }
-  const bool replaces = ::stat(path.c_str(), &st) == 0;
+  const bool replaces = exists;
   const fs::path target = Resolved(path);
   const std::string prefix = (target.parent_path() / ("." + target.filename().string() + ".")).string();
   for (int attempt = 0; attempt < 100; ++attempt) {

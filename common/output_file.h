@@ -46,8 +46,9 @@ Status RefuseOverwrite(const std::string& output, std::string_view output_what,
 // the umask, or the mode of the file it replaces) in `path`'s directory, so the rename
 // is atomic; a symbolic link at `path` is followed and its target replaced. Destroyed
 // without a successful Commit(), the temporary file is removed and `path` is untouched.
-// When `path` exists and is not a regular file (/dev/stdout, a FIFO, /dev/null) there is
-// nothing to replace: it is opened and written directly. A directory is an error.
+// When `path` exists and is not a regular file (a FIFO, a terminal, /dev/null), or is under
+// /dev or /proc (/dev/stdout may be a file the shell opened), there is nothing to replace:
+// it is opened for appending and written directly. A directory is an error.
 // Error messages name `path`.
 class AtomicFileWriter {
  public:

@@ -1,5 +1,6 @@
 #include "common/output_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,6 +128,25 @@ TEST(AtomicFileWriterTest, DeviceIsWrittenDirectly) {
   struct stat st;
   ASSERT_EQ(stat("/dev/null", &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST(AtomicFileWriterTest, DevStdoutStyleNameOfAFileIsAppendedToNotReplaced) {
+  TempDir dir;
+  WriteWholeFile(dir.File("log"), "first\n");
+  const int fd = open(dir.File("log").c_str(), O_WRONLY | O_APPEND);  // as the shell's >>
+  ASSERT_GE(fd, 0);
+  struct stat before;
+  ASSERT_EQ(fstat(fd, &before), 0);
+  Result<AtomicFileWriter> w = AtomicFileWriter::Create("/proc/self/fd/" + std::to_string(fd));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(w->Write("second\n").ok());
+  ASSERT_TRUE(w->Commit().ok());
+  close(fd);
+  EXPECT_EQ(ReadWholeFile(dir.File("log")), "first\nsecond\n");
+  struct stat after;
+  ASSERT_EQ(stat(dir.File("log").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(Entries(dir.File("")), std::vector<std::string>{"log"});
 }
 
 TEST(AtomicFileWriterTest, DirectoryAndMissingDirectoryAreErrors) {
