@@ -6,10 +6,9 @@
 #include <array>
 #include <chrono>
 #include <climits>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include "common/input_file.h"
 #include "common/java_time_format.h"
 #include "common/utf8.h"
 
@@ -27,13 +26,12 @@ struct RunContext::LineReader {
 
 namespace {
 
+// A file read at run time must be a regular file too: a FIFO or /dev/zero gives **ERR**
+// instead of blocking or filling memory.
 bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return false;
-  *out = std::move(buffer).str();
+  Result<std::string> read = ReadRegularFile(path, kMaxDataFileBytes, "a data file");
+  if (!read.ok()) return false;
+  *out = std::move(read).value();
   return true;
 }
 

@@ -4,11 +4,10 @@
 
 #include <cctype>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <strings.h>
 
+#include "common/input_file.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -252,14 +251,9 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
 }
 
 Result<HashTree> ParseJmxFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return Status::IoError(path + ": cannot read: Is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::IoError(path + ": read error: " + std::strerror(errno));
-  return ParseJmx(buf.str(), path);
+  Result<std::string> text = ReadRegularFile(path, kMaxPlanBytes, "a plan");
+  if (!text.ok()) return text.status();
+  return ParseJmx(*text, path);
 }
 
 }  // namespace barrage

@@ -1,18 +1,21 @@
 // Reading a TOML file (toml++) with the error Barrage prints for it: one line,
 // `path:LINE: what toml++ says` (no LINE when there is none, e.g. an unreadable file).
-// Used by worker.toml, controller.toml, key files and threshold files. Thread-safe.
+// Used by worker.toml, controller.toml, key files and threshold files. The file is read
+// with ReadRegularFile (common/input_file.h): a regular file of at most kMaxConfigBytes;
+// `what` names the kind of file in the size error ("a thresholds file"). Thread-safe.
 #ifndef BARRAGE_COMMON_TOML_FILE_H_
 #define BARRAGE_COMMON_TOML_FILE_H_
 
 #include <toml++/toml.h>
 
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
 namespace barrage {
 
-Result<toml::table> ParseTomlFile(const std::string& path);
+Result<toml::table> ParseTomlFile(const std::string& path, std::string_view what);
 
 }  // namespace barrage
 

@@ -2,10 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include "common/input_file.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -198,12 +197,9 @@ size_t Unescape(std::string_view in, std::string* out) {
 }  // namespace
 
 Status Properties::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Status::IoError(path + ": cannot read: " + std::strerror(errno));
-  std::string data = std::move(buffer).str();
+  Result<std::string> read = ReadRegularFile(path, kMaxConfigBytes, "a property file");
+  if (!read.ok()) return read.status();
+  std::string data = std::move(read).value();
 
   std::vector<std::pair<std::string, std::string>> parsed;
   for (const LogicalLine& line : ReadLogicalLines(data)) {

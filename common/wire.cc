@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <numeric>
 #include <memory>
@@ -18,6 +18,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/input_file.h"
 #include "common/toml_file.h"
 
 namespace barrage {
@@ -448,19 +449,17 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<std::string> Sha256HexOfFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  Result<UniqueFile> in = OpenRegularFile(path, kNoSizeLimit, "a data file");
+  if (!in.ok()) return in.status();
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     return Status::Internal("sha256: cannot initialise the digest");
   }
   std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize got = in.gcount();
-    if (got > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(got));
+  while (size_t got = std::fread(buf.data(), 1, buf.size(), in->get())) {
+    EVP_DigestUpdate(ctx.get(), buf.data(), got);
   }
-  if (in.bad()) return Status::IoError(path + ": read error");
+  if (std::ferror(in->get())) return Status::IoError(path + ": cannot read: " + std::strerror(errno));
   std::array<unsigned char, 32> digest{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
@@ -490,7 +489,7 @@ bool IsValidCurveKey(std::string_view z85) {
 }
 
 Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
-  Result<toml::table> parsed = ParseTomlFile(path);
+  Result<toml::table> parsed = ParseTomlFile(path, "a key file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
   CurveKeyPair keys;

@@ -53,7 +53,7 @@ Status AddBoundKey(const toml::table& entry, const fs::path& dir, ClusterSetting
 }
 
 Status ReadFile(const std::string& path, ClusterSettings* s) {
-  Result<toml::table> parsed = ParseTomlFile(path);
+  Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
   fs::path dir = fs::path(path).parent_path();

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "common/hash_tree.h"
+#include "common/input_file.h"
 
 namespace barrage {
 namespace {
@@ -112,14 +111,14 @@ Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const st
     } else {
       file.keep_header = TrimAscii(df.variable_names).empty();
     }
-    std::ifstream in(local, std::ios::binary);
-    if (!in) {
-      return Status::NotFound(plan.tree.path + ":" + std::to_string(df.line) + ": CSV Data Set file " +
-                              file.local_path + " cannot be read");
+    Result<std::string> text = ReadRegularFile(file.local_path, kMaxDataFileBytes, "a data file");
+    if (!text.ok()) {
+      std::string where = plan.tree.path + ":" + std::to_string(df.line) + ": CSV Data Set file " +
+                          text.status().message();
+      return text.status().code() == Status::Code::kNotFound ? Status::NotFound(where)
+                                                             : Status::InvalidArgument(where);
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    file.content = std::move(text).str();
+    file.content = std::move(text).value();
     files.push_back(std::move(file));
   }
   for (size_t i = 0; i < split_files.size(); ++i) {

@@ -6,15 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "common/input_file.h"
 #include "controller/aggregate_report.h"
 #include "controller/cli.h"
 #include "controller/cluster_config.h"
@@ -105,14 +104,6 @@ class ClusterSink : public CoordinatorListener {
   bool stopping_ = false;
 };
 
-std::string ReadWhole(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  *ok = static_cast<bool>(in) || in.eof();
-  return std::move(s).str();
-}
-
 }  // namespace
 
 int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, const sigset_t& signals) {
@@ -128,10 +119,9 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
     return kExitUsage;
   }
 
-  bool read_ok = false;
-  std::string plan_bytes = ReadWhole(options.plan_path, &read_ok);
-  if (!read_ok) {
-    std::cerr << "barrage: " << options.plan_path << ": cannot read the plan\n";
+  Result<std::string> plan_bytes = ReadRegularFile(options.plan_path, kMaxPlanBytes, "a plan");
+  if (!plan_bytes.ok()) {
+    std::cerr << "barrage: " << plan_bytes.status().message() << "\n";
     return kExitUsage;
   }
   std::vector<std::string> skipped;
@@ -147,7 +137,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
 
   ClusterPlan cplan;
   cplan.plan_name = fs::path(options.plan_path).filename().string();
-  cplan.plan_bytes = plan_bytes;
+  cplan.plan_bytes = std::move(plan_bytes).value();
   cplan.files = std::move(files).value();
   for (auto& [k, v] : run.properties.Snapshot()) cplan.properties.emplace_back(k, v);
   cplan.share = settings.share == "total" ? proto::ShareMode::Total : proto::ShareMode::PerWorker;

@@ -1,9 +1,9 @@
 #include "controller/execution_info.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
+
+#include "common/input_file.h"
 
 namespace barrage {
 
@@ -18,15 +18,14 @@ Result<ExecutionInfo> MakeExecutionInfo(const std::string& plan_path, const std:
                                         int64_t started_at_ms, const std::string& project,
                                         const std::map<std::string, std::string>& properties,
                                         std::string infra_json) {
-  std::ifstream in(plan_path, std::ios::binary);
-  std::ostringstream bytes;
-  if (!in || !(bytes << in.rdbuf())) return Status::IoError(plan_path + ": cannot read the plan");
+  Result<std::string> bytes = ReadRegularFile(plan_path, kMaxPlanBytes, "a plan");
+  if (!bytes.ok()) return bytes.status();
   ExecutionInfo info;
   info.plan_path = plan_path;
   info.plan_name = plan_name;
   info.started_at_ms = started_at_ms;
   info.project = project;
-  info.plan_jmx = std::move(bytes).str();
+  info.plan_jmx = std::move(bytes).value();
   info.properties_json = PropertiesJson(properties);
   info.infra_json = std::move(infra_json);
   info.triggered_by = CurrentOsUser();

@@ -20,11 +20,15 @@ struct ExportOptions {
   std::string project = "default";     // --project
 };
 
-// Writes the committed samples of `execution_id` to `out_path` (replacing it) and records an
-// audit_log 'exported' entry. Returns the number of rows written. Errors name the file.
+// Writes the committed samples of `execution_id` to `out_path` ("-" = standard output) and
+// records an audit_log 'exported' entry. A file is replaced only once it is complete (a
+// temporary file renamed over it, common/output_file.h): after an error the previous file
+// is intact. Returns the number of rows written. Errors name the file.
 Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path);
 
-// The command: 0 written, 1 runtime failure (store, disk), 2 usage error (unknown run).
+// The command: 0 written, 1 runtime failure (store, disk), 2 usage error (unknown run, or
+// -o naming the results store or one of its -wal/-shm/-journal files: refused before the
+// store is opened).
 int RunExport(const ExportOptions& options);
 
 }  // namespace barrage

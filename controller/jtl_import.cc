@@ -1,20 +1,18 @@
 #include "controller/jtl_import.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/hash_tree.h"
+#include "common/input_file.h"
 #include "common/jmx_parser.h"
+#include "common/output_file.h"
 #include "controller/cli.h"
 #include "controller/jtl_reader.h"
 
@@ -31,11 +29,10 @@ struct PlanFile {
 };
 
 Result<PlanFile> LoadPlan(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path + ": " + std::strerror(errno));
+  Result<std::string> bytes = ReadRegularFile(path, kMaxPlanBytes, "a plan");
+  if (!bytes.ok()) return bytes.status();
   PlanFile plan;
-  plan.jmx.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IoError("cannot read " + path);
+  plan.jmx = std::move(bytes).value();
   Result<HashTree> tree = ParseJmx(plan.jmx, path);
   if (!tree.ok()) return tree.status();
   const TestElement* test_plan = tree->test_plan();
@@ -114,8 +111,21 @@ Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& option
 }
 
 int RunImport(const ImportOptions& options) {
-  if (!std::filesystem::exists(options.jtl_path)) {
-    std::cerr << "barrage: " << options.jtl_path << ": no such file\n";
+  // The inputs are checked before the store is opened: a bad one leaves no store behind.
+  if (Result<UniqueFile> jtl = OpenRegularFile(options.jtl_path, kNoSizeLimit, "a JTL"); !jtl.ok()) {
+    std::cerr << "barrage: " << jtl.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (!options.plan_path.empty()) {
+    if (Result<UniqueFile> plan = OpenRegularFile(options.plan_path, kMaxPlanBytes, "a plan"); !plan.ok()) {
+      std::cerr << "barrage: " << plan.status().message() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (Status s = RefuseOverwrite(options.db_path, "the results store",
+                                 {{options.jtl_path, "the JTL being imported"}, {options.plan_path, "the plan"}});
+      !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
     return kExitUsage;
   }
   ResultsStore::Options store_options;

@@ -39,7 +39,9 @@ struct ImportSummary {
 Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options);
 
 // The command: prints the new execution's id on standard output. 0 imported, 1 runtime
-// failure (store, disk), 2 bad input (unreadable or malformed JTL or plan).
+// failure (store, disk), 2 bad input (unreadable or malformed JTL or plan, not a regular
+// file, or --db naming the JTL or the plan); the JTL and the plan are checked before the
+// store is opened.
 int RunImport(const ImportOptions& options);
 
 }  // namespace barrage

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/hash_tree.h"
+#include "common/input_file.h"
 #include "common/java_time_format.h"
 
 namespace barrage {
@@ -382,21 +383,24 @@ class RecordReader {
   int64_t line_;
 };
 
-bool IsTrue(std::string_view text) {  // Java's Boolean.valueOf
-  if (text.size() != 4) return false;
-  for (size_t i = 0; i < 4; ++i) {
-    if ((text[i] | 0x20) != "true"[i]) return false;
+bool EqualsIgnoringAsciiCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] | 0x20) != lower[i]) return false;
   }
   return true;
+}
+
+// "true" or "false" in any case (Boolean.valueOf's "true"; JMeter writes these two).
+std::optional<bool> ParseSuccess(std::string_view text) {
+  if (EqualsIgnoringAsciiCase(text, "true")) return true;
+  if (EqualsIgnoringAsciiCase(text, "false")) return false;
+  return std::nullopt;
 }
 
 bool IsWordChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
-
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
 
 }  // namespace
 
@@ -413,8 +417,9 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
                const std::function<Status(Sample&&, int64_t line)>& on_sample) {
   Result<TimestampReader> timestamps = TimestampReader::Make(options.timestamp_format);
   if (!timestamps.ok()) return timestamps.status();
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  Result<UniqueFile> opened = OpenRegularFile(path, kNoSizeLimit, "a JTL");
+  if (!opened.ok()) return opened.status();
+  UniqueFile file = std::move(opened).value();
 
   // The first line decides: a header (with ',' or the delimiter it shows), or data.
   std::string first;
@@ -499,21 +504,24 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
     Sample s;
     for (size_t i = 0; i < columns.size(); ++i) {
       std::string& text = fields[i];
+      // Every numeric column but timeStamp is a duration, a size or a count: never negative.
       auto number = [&](std::string_view name) -> Result<int64_t> {
         std::optional<int64_t> v = ParseInt64(text);
         if (!v) return error(std::string(name) + " is not a whole number: " + Quote(text));
+        if (*v < 0) return error(std::string(name) + " is negative: " + Quote(text));
         return *v;
       };
       auto assign = [&](std::string_view name, int64_t* out, int64_t scale) -> Status {
         Result<int64_t> v = number(name);
         if (!v.ok()) return v.status();
+        if (*v > INT64_MAX / scale) return error(std::string(name) + " is out of range: " + Quote(text));
         *out = *v * scale;
         return Status::Ok();
       };
       auto assign32 = [&](std::string_view name, int32_t* out) -> Status {
         Result<int64_t> v = number(name);
         if (!v.ok()) return v.status();
-        if (*v < INT32_MIN || *v > INT32_MAX) {
+        if (*v > INT32_MAX) {
           return error(std::string(name) + " is out of range: " + Quote(text));
         }
         *out = static_cast<int32_t>(*v);
@@ -533,7 +541,14 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
         case Column::kResponseMessage: s.response_message = std::move(text); break;
         case Column::kThreadName: s.thread_name = std::move(text); break;
         case Column::kDataType: s.data_type = std::move(text); break;
-        case Column::kSuccess: s.success = IsTrue(text); break;
+        case Column::kSuccess: {
+          // JMeter reads it with Boolean.valueOf (anything but "true" is false) and writes
+          // only "true" and "false"; any other text is a damaged file, not a failed sample.
+          std::optional<bool> success = ParseSuccess(text);
+          if (!success) return error("success is neither true nor false: " + Quote(text));
+          s.success = *success;
+          break;
+        }
         case Column::kFailureMessage: s.failure_message = std::move(text); break;
         case Column::kBytes: st = assign("bytes", &s.bytes, 1); break;
         case Column::kSentBytes: st = assign("sentBytes", &s.sent_bytes, 1); break;

@@ -23,6 +23,12 @@
 // it is used for the whole file. A date without a zone is local time (TZ), as JMeter wrote
 // it. Millisecond columns become microseconds (x1000); a `null` URL becomes "".
 //
+// Stricter than JMeter, so a damaged file is found rather than imported: success must be
+// "true" or "false" (any case; JMeter's Boolean.valueOf reads anything else as false),
+// and elapsed, Latency, Connect, IdleTime, bytes, sentBytes, grpThreads and allThreads
+// must be whole numbers >= 0 (JMeter's Long.parseLong takes -5). The file must be a
+// regular file (common/input_file.h).
+//
 // XML results files (output_format=xml) are rejected by name. Errors name the file and line
 // ("path:LINE: what"), one line each. Reads stream: memory does not grow
 // with the file.

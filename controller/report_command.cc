@@ -3,12 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
 
+#include "common/output_file.h"
 #include "controller/cli.h"
 #include "controller/html_report.h"
 #include "controller/runs_command.h"
@@ -94,12 +94,10 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return std::cout ? Status::Ok() : Status::IoError("cannot write the report to stdout");
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IoError("cannot open " + path + " for writing");
-  out << text;
-  out.close();
-  if (!out) return Status::IoError("cannot write " + path);
-  return Status::Ok();
+  Result<AtomicFileWriter> out = AtomicFileWriter::Create(path);
+  if (!out.ok()) return out.status();
+  if (Status s = out->Write(text); !s.ok()) return s;
+  return out->Commit();
 }
 
 }  // namespace
@@ -244,6 +242,14 @@ int RunReport(const ReportOptions& o) {
     std::cerr << "barrage: --us applies to the text, csv and json formats\n";
     return kExitUsage;
   }
+  if (!o.output_path.empty() && o.output_path != "-") {
+    std::vector<ProtectedFile> inputs = ResultsStoreFiles(o.db_path);
+    inputs.push_back({o.thresholds_file, "the thresholds file"});
+    if (Status s = RefuseOverwrite(o.output_path, "the report", inputs); !s.ok()) {
+      std::cerr << "barrage: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
   Result<std::vector<Threshold>> thresholds = CollectThresholds(o.thresholds, o.thresholds_file);
   if (!thresholds.ok()) {
     std::cerr << "barrage: " << thresholds.status().message() << "\n";
@@ -255,6 +261,15 @@ int RunReport(const ReportOptions& o) {
   ResultsStore& store = *opened;
   std::optional<int64_t> id = ResolveRunOrSay(store, o.run, &exit_code);
   if (!id) return exit_code;
+  if (!o.output_path.empty() && o.output_path != "-") {
+    Result<ExecutionRecord> execution = store.GetExecution(*id);
+    Status refused = execution.ok() ? RefuseOverwrite(o.output_path, "the report", RunSourceFiles(*execution))
+                                    : execution.status();
+    if (!refused.ok()) {
+      std::cerr << "barrage: " << refused.message() << "\n";
+      return execution.ok() ? kExitUsage : kExitRuntimeFailure;
+    }
+  }
   auto fail = [](const Status& s) {
     std::cerr << "barrage: " << s.message() << "\n";
     return kExitRuntimeFailure;

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/input_file.h"
 #include "controller/plan_metadata.h"
 #include "controller/store_schema.h"
 
@@ -380,6 +381,8 @@ class ResultsStore::Impl {
     // before reading anything and SQLite's busy handler can wait for another writer (a
     // deferred transaction that read first fails at once with "database is locked").
     sqlite3_busy_timeout(db_, static_cast<int>(options_.lock_timeout.count()));
+    // Before the first write (journal_mode=WAL writes the header): another file is left as it is.
+    if (Status st = CheckIsResultsStore(db_, path_, options_.must_exist); !st.ok()) return st;
     // WAL: readers run beside the writer. synchronous=NORMAL: fsync at checkpoints only;
     // a power loss can lose the last transactions but never corrupts the file.
     if (Status st = SetWalMode(db_, path_, options_.lock_timeout); !st.ok()) return st;
@@ -1374,8 +1377,10 @@ ResultsStore::~ResultsStore() = default;
 
 Result<ResultsStore> ResultsStore::Open(const std::string& path, Options options) {
   if (options.project.empty()) return Status::InvalidArgument(path + ": the project name is empty");
-  if (std::error_code ec; options.must_exist && !std::filesystem::exists(path, ec)) {
-    return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
+  if (std::error_code ec; !std::filesystem::exists(path, ec)) {
+    if (options.must_exist) return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
+  } else if (Result<UniqueFile> file = OpenRegularFile(path, kNoSizeLimit, "a results store"); !file.ok()) {
+    return file.status();  // a directory, FIFO or device: SQLite would block on it or write into it
   }
   auto impl = std::make_unique<Impl>(path, std::move(options));
   if (Status st = impl->Open(); !st.ok()) return st;

@@ -166,15 +166,18 @@ class ResultsStore {
     // How long a write waits while another connection holds the file's write lock.
     std::chrono::milliseconds lock_timeout{30'000};
     std::string project = "default";  // the project reads are scoped to
-    bool must_exist = false;  // fail instead of creating a missing file (read-only commands)
+    // Fail instead of creating a missing file, or the schema in an empty one (the commands
+    // that read runs): NotFound "PATH: not a Barrage results store (an empty file)".
+    bool must_exist = false;
   };
 
   // The schema version this build writes (table schema_version).
   static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
-  // in place (one transaction). Fails for a file that is not a SQLite database or was
-  // written by a newer schema.
+  // in place (one transaction). Fails, without writing to it, for a path that is not a
+  // regular file (a directory, FIFO, device), a file that is not a SQLite database, a
+  // SQLite database of another application; fails for a store written by a newer schema.
   static Result<ResultsStore> Open(const std::string& path, Options options);
   static Result<ResultsStore> Open(const std::string& path) { return Open(path, Options{}); }
 

@@ -15,6 +15,7 @@
 
 #include "common/functions.h"
 #include "common/jmx_parser.h"
+#include "common/output_file.h"
 #include "common/plan_compiler.h"
 #include "controller/aggregate_report.h"
 #include "controller/cli.h"
@@ -131,6 +132,29 @@ void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
   }
 }
 
+// --db and -l must not name a file the run reads, nor -l the store: the JTL is appended
+// to and the store written, which would destroy them. Data files named by a template are
+// known only at run time and are not checked.
+Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, const std::string& base_dir) {
+  std::vector<ProtectedFile> inputs = {{options.plan_path, "the plan"},
+                                       {options.thresholds_file, "the thresholds file"}};
+  for (const std::string& file : options.property_files) inputs.push_back({file, "a property file"});
+  for (const std::string& file : options.cluster.split_data) inputs.push_back({file, "a data file of the plan"});
+  for (const DataFile& df : plan.data_files) {
+    std::string name(TrimAscii(df.filename));
+    if (name.empty() || name.find("${") != std::string::npos) continue;
+    // Looked up in the plan's folder, then in the working directory (worker/csv_data.h).
+    inputs.push_back({name, "a data file of the plan"});
+    if (std::filesystem::path(name).is_relative()) {
+      inputs.push_back({(std::filesystem::path(base_dir) / name).string(), "a data file of the plan"});
+    }
+  }
+  if (Status s = RefuseOverwrite(options.db_path, "the results store", inputs); !s.ok()) return s;
+  if (options.jtl_path.empty()) return Status::Ok();
+  for (ProtectedFile& f : ResultsStoreFiles(options.db_path)) inputs.push_back(std::move(f));
+  return RefuseOverwrite(options.jtl_path, "the JTL", inputs);
+}
+
 }  // namespace
 
 int RunPlan(const RunOptions& options) {
@@ -194,6 +218,10 @@ int RunPlan(const RunOptions& options) {
       return kExitUsage;
     }
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir); !s.ok()) {
+    std::cerr << "barrage: " << s.message() << "\n";
+    return kExitUsage;
   }
 
   if (options.cluster.enabled()) return RunClusterPlan(options, plan, run, signals);

@@ -119,6 +119,15 @@ std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, cons
   return std::move(store).value();
 }
 
+std::vector<ProtectedFile> RunSourceFiles(const ExecutionRecord& run) {
+  std::vector<ProtectedFile> files = {{run.plan_path, "the plan of run " + std::to_string(run.id)}};
+  nlohmann::json infra = nlohmann::json::parse(run.infra_json, nullptr, /*allow_exceptions=*/false);
+  if (infra.is_object() && infra.value("mode", "") == "imported" && infra.contains("jtl") && infra["jtl"].is_string()) {
+    files.push_back({infra["jtl"].get<std::string>(), "the JTL run " + std::to_string(run.id) + " was imported from"});
+  }
+  return files;
+}
+
 std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code) {
   Result<int64_t> id = store.ResolveRun(ref);
   if (!id.ok()) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/output_file.h"
 #include "controller/results_store.h"
 
 namespace barrage {
@@ -23,13 +24,20 @@ struct RunsOptions {
 };
 
 // The store a command that reads runs works on: opened at `db_path` in `project`, never
-// created; runs left `running` by a dead controller are marked aborted (said on stderr).
+// created, and never written to when it is not a Barrage store (an empty file, another
+// file, another SQLite database: "not a Barrage results store", as for a missing one);
+// runs left `running` by a dead controller are marked aborted (said on stderr).
 // On failure prints `barrage: <reason>` and returns nullopt with *exit_code = 1.
 std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project,
                                                 int* exit_code);
 // `ref` (an id, `last` or `last-passed`) in `store`; on failure prints `barrage: <reason>`
 // and returns nullopt with *exit_code = 2.
 std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code);
+
+// The files a run was made from, as recorded: its plan (plan_path, resolved against the
+// working directory when relative, as the run most likely was) and, for an imported run,
+// the JTL it came from. report -o and export -o refuse to overwrite them.
+std::vector<ProtectedFile> RunSourceFiles(const ExecutionRecord& run);
 
 // `barrage delete RUN`: removes a run (id, `last` or `last-passed`) from the store.
 // Returns the exit code (0 deleted, 1 store failure, 2 no such run or still running).

@@ -224,6 +224,21 @@ Status Scalar(sqlite3* db, const std::string& path, const char* sql, int64_t* ou
 
 }  // namespace
 
+Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_store) {
+  auto not_a_store = [&](const char* why) {
+    return Status::NotFound(path + ": not a Barrage results store (" + why + ")");
+  };
+  int64_t application_id = 0, tables = 0;
+  if (Status st = Scalar(db, path, "PRAGMA application_id", &application_id); !st.ok()) {
+    if (sqlite3_errcode(db) == SQLITE_NOTADB) return not_a_store("not an SQLite database");
+    return st;
+  }
+  if (Status st = Scalar(db, path, "SELECT count(*) FROM sqlite_schema", &tables); !st.ok()) return st;
+  if (tables == 0) return must_be_store ? not_a_store("an empty file") : Status::Ok();
+  if (application_id != kApplicationId) return not_a_store("a SQLite database with other tables");
+  return Status::Ok();
+}
+
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
   static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);

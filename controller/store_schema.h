@@ -43,6 +43,12 @@ inline constexpr int kStoreSchemaVersion = 2;
 // written by a newer Barrage, IoError for SQLite failures; each names `path`.
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms);
 
+// Reads (never writes) what `db` holds, before anything is written to it: OK for a
+// Barrage store, and for an empty database unless `must_be_store` (the commands that read
+// runs). Otherwise NotFound "PATH: not a Barrage results store (an empty file | not an
+// SQLite database | a SQLite database with other tables)".
+Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_store);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_CONTROLLER_STORE_SCHEMA_H_

@@ -205,7 +205,7 @@ Result<Threshold> ParseThreshold(std::string_view expression) {
 }
 
 Result<std::vector<Threshold>> LoadThresholdsFile(const std::string& path) {
-  Result<toml::table> parsed = ParseTomlFile(path);
+  Result<toml::table> parsed = ParseTomlFile(path, "a thresholds file");
   if (!parsed.ok()) return parsed.status();
   const toml::table root = std::move(parsed).value();
   auto at = [&path](const toml::node& n) { return path + ":" + std::to_string(n.source().begin.line) + ": "; };

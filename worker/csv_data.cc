@@ -196,54 +196,6 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Result<std::string> ReadWholeFile(const std::string& path, uint64_t limit) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ENOENT) return Status::NotFound(path + ": no such file");
-    return Status::IoError(path + ": " + std::strerror(err));
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::IoError(path + ": " + std::strerror(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::IoError(path + ": not a regular file");
-  }
-  if (static_cast<uint64_t>(st.st_size) > limit) {
-    ::close(fd);
-    return Status::InvalidArgument(path + ": " + std::to_string(st.st_size) +
-                                   " bytes, more than the " + std::to_string(limit) +
-                                   "-byte limit for CSV data held in memory");
-  }
-  std::string data;
-  data.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (true) {
-    if (got == data.size()) data.resize(data.size() + 65536);  // the file may have grown
-    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Status::IoError(path + ": " + std::strerror(err));
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-    if (got > limit) {
-      ::close(fd);
-      return Status::InvalidArgument(path + ": more than the " + std::to_string(limit) +
-                                     "-byte limit for CSV data held in memory");
-    }
-  }
-  ::close(fd);
-  data.resize(got);
-  return data;
-}
-
 enum class ShareKind { kAll, kGroup, kThread, kCustom };
 
 // The sharing of one element for one user. The compiler maps display names ("All
@@ -637,7 +589,7 @@ Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& 
     auto it = files_.find(key);
     if (it != files_.end()) return it->second;
   }
-  Result<std::string> bytes = ReadWholeFile(path, max_file_bytes_);
+  Result<std::string> bytes = ReadRegularFile(path, max_file_bytes_, "CSV data held in memory");
   if (!bytes.ok()) return bytes.status();
   Result<std::string> text = DecodeCsvText(*bytes, encoding, path);
   if (!text.ok()) return text.status();

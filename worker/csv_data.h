@@ -45,13 +45,15 @@
 #include <vector>
 
 #include "common/functions.h"
+#include "common/input_file.h"
 #include "common/plan.h"
 #include "common/status.h"
 
 namespace barrage {
 
-// Files larger than this are refused: CSV data is held in memory for the whole run.
-inline constexpr uint64_t kMaxCsvFileBytes = uint64_t{1} << 30;  // 1 GiB
+// Files larger than this are refused: CSV data is held in memory for the whole run. Files
+// are read with ReadRegularFile (common/input_file.h): a FIFO or a device is refused.
+inline constexpr uint64_t kMaxCsvFileBytes = kMaxDataFileBytes;  // 1 GiB
 
 // ---------------------------------------------------------------------------------------
 // Pure pieces, exposed for tests and for the controller's --split-data.

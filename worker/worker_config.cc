@@ -47,7 +47,7 @@ Status GetNumber(const std::string& path, const toml::node& node, const std::str
 }  // namespace
 
 Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config) {
-  Result<toml::table> parsed = ParseTomlFile(path);
+  Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
   for (const auto& [k, node] : doc) {

@@ -1,6 +1,7 @@
 #include "common/functions.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -671,6 +672,15 @@ TEST_F(FunctionsTest, FileToStringConvertsLatin1) {
 TEST_F(FunctionsTest, FileToStringOfMissingFileIsErr) {
   EXPECT_EQ(Eval("${__FileToString(/nonexistent/file.txt,,v)}"), "**ERR**");
   EXPECT_EQ(Var("v"), "**ERR**");
+}
+
+TEST_F(FunctionsTest, FileFunctionsGiveErrForADeviceOrAFifoWithoutBlocking) {
+  const std::string fifo = Dir() + "/pipe";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {std::string("/dev/zero"), fifo, Dir()}) {
+    EXPECT_EQ(Eval("${__FileToString(" + path + ")}"), "**ERR**") << path;
+    EXPECT_EQ(Eval("${__StringFromFile(" + path + ")}"), "**ERR**") << path;
+  }
 }
 
 // ---------------------------------------------------------------------------------------

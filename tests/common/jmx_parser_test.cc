@@ -245,17 +245,23 @@ TEST(JmxParserTest, Latin1DeclaredFilesAreReadAsLatin1) {
   EXPECT_EQ(t.roots.at(0).testname, "caf\xC3\xA9");
 }
 
-TEST(JmxParserTest, DirectoryIsAnIoError) {
+TEST(JmxParserTest, DirectoryIsNotARegularFile) {
   Result<HashTree> r = ParseJmxFile("/tmp");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "/tmp: cannot read: Is a directory");
+  EXPECT_EQ(r.status().message(), "/tmp: not a regular file (a directory)");
 }
 
-TEST(JmxParserTest, MissingFileIsAnIoErrorNamingIt) {
+TEST(JmxParserTest, DevZeroIsRefusedWithoutReadingIt) {
+  Result<HashTree> r = ParseJmxFile("/dev/zero");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "/dev/zero: not a regular file (a character device)");
+}
+
+TEST(JmxParserTest, MissingFileIsNotFoundNamingIt) {
   Result<HashTree> r = ParseJmxFile("/nonexistent/plan.jmx");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Status::Code::kIoError);
-  EXPECT_EQ(r.status().message(), "/nonexistent/plan.jmx: cannot open: No such file or directory");
+  EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(r.status().message(), "/nonexistent/plan.jmx: no such file");
 }
 
 TEST(JmxParserTest, ParsesEveryCorpusFile) {

@@ -256,12 +256,18 @@ TEST(LoadFileErrorTest, FileWithErrorChangesNothing) {
   EXPECT_EQ(PropOrMissing(p, "b"), "<missing>");
 }
 
-TEST(LoadFileErrorTest, MissingFileIsIoErrorNamingIt) {
+TEST(LoadFileErrorTest, MissingFileIsNotFoundNamingIt) {
   Properties p;
   Status s = p.LoadFile("/nonexistent/dir/user.properties");
-  EXPECT_EQ(s.code(), Status::Code::kIoError);
-  EXPECT_EQ(s.message(),
-            "/nonexistent/dir/user.properties: cannot read: No such file or directory");
+  EXPECT_EQ(s.code(), Status::Code::kNotFound);
+  EXPECT_EQ(s.message(), "/nonexistent/dir/user.properties: no such file");
+}
+
+TEST(LoadFileErrorTest, DirectoryAndDeviceAreNotPropertyFiles) {
+  Properties p;
+  EXPECT_EQ(p.LoadFile("/tmp").message(), "/tmp: not a regular file (a directory)");
+  EXPECT_EQ(p.LoadFile("/dev/zero").message(), "/dev/zero: not a regular file (a character device)");
+  EXPECT_TRUE(p.Snapshot().empty());
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST(CollectDataFilesTest, AMissingFileNamesThePlanLineAndThePath) {
   Result<std::vector<ClusterDataFile>> files = CollectDataFiles(compiled.plan, base, {}, nullptr);
   ASSERT_FALSE(files.ok());
   EXPECT_EQ(files.status().message(),
-            dir.File("plan.jmx") + ":6: CSV Data Set file " + dir.File("nope.csv") + " cannot be read");
+            dir.File("plan.jmx") + ":6: CSV Data Set file " + dir.File("nope.csv") + ": no such file");
 }
 
 TEST(CollectDataFilesTest, SplitDataMustNameAFileOfThePlan) {

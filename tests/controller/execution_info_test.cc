@@ -37,7 +37,7 @@ TEST(ExecutionInfoTest, UnreadablePlanNamesTheFile) {
   TempDir dir;
   Result<ExecutionInfo> info = MakeExecutionInfo(dir.File("gone.jmx"), "x", 0, "default", {}, "{}");
   ASSERT_FALSE(info.ok());
-  EXPECT_EQ(info.status().message(), dir.File("gone.jmx") + ": cannot read the plan");
+  EXPECT_EQ(info.status().message(), dir.File("gone.jmx") + ": no such file");
 }
 
 }  // namespace

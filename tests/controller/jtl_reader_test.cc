@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "controller/jtl_writer.h"
 #include "tests/controller/scoped_time_zone.h"
@@ -170,6 +172,48 @@ TEST(JtlReaderTest, BadNumberNamesFileLineAndColumn) {
   Result<std::vector<Sample>> out = ReadJtlFile(path);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(), path + ":3: elapsed is not a whole number: 'fast'");
+}
+
+TEST(JtlReaderTest, NegativeDurationsSizesAndCountsNameFileLineAndColumn) {
+  TempDir dir;
+  const std::string path = dir.File("negative.jtl");
+  const std::string header = "timeStamp,elapsed,Latency,Connect,IdleTime,bytes,sentBytes,grpThreads,allThreads\n";
+  const std::string good = "1000,5,4,3,0,100,50,1,1\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"1000,-5,4,3,0,100,50,1,1", "elapsed is negative: '-5'"},
+      {"1000,5,-4,3,0,100,50,1,1", "Latency is negative: '-4'"},
+      {"1000,5,4,-3,0,100,50,1,1", "Connect is negative: '-3'"},
+      {"1000,5,4,3,-1,100,50,1,1", "IdleTime is negative: '-1'"},
+      {"1000,5,4,3,0,-100,50,1,1", "bytes is negative: '-100'"},
+      {"1000,5,4,3,0,100,-50,1,1", "sentBytes is negative: '-50'"},
+      {"1000,5,4,3,0,100,50,-1,1", "grpThreads is negative: '-1'"},
+      {"1000,5,4,3,0,100,50,1,-1", "allThreads is negative: '-1'"},
+      {"1000,9223372036854776,4,3,0,100,50,1,1", "elapsed is out of range: '9223372036854776'"},
+  };
+  for (const auto& [row, message] : cases) {
+    WriteWholeFile(path, header + good + row + "\n");
+    Result<std::vector<Sample>> out = ReadJtlFile(path);
+    ASSERT_FALSE(out.ok()) << row;
+    EXPECT_EQ(out.status().message(), path + ":3: " + message);
+  }
+}
+
+TEST(JtlReaderTest, SuccessIsTrueOrFalseInAnyCaseAndNothingElse) {
+  TempDir dir;
+  const std::string path = dir.File("success.jtl");
+  WriteWholeFile(path, "timeStamp,elapsed,success\n1000,5,true\n1001,5,FALSE\n1002,5,True\n");
+  Result<std::vector<Sample>> out = ReadJtlFile(path);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_TRUE((*out)[0].success);
+  EXPECT_FALSE((*out)[1].success);
+  EXPECT_TRUE((*out)[2].success);
+  for (std::string bad : {"maybe", "", "1", "yes"}) {
+    WriteWholeFile(path, "timeStamp,elapsed,success\n1000,5,true\n1001,5," + bad + "\n");
+    Result<std::vector<Sample>> r = ReadJtlFile(path);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message(), path + ":3: success is neither true nor false: '" + bad + "'");
+  }
 }
 
 TEST(JtlReaderTest, ShortRowIsAnError) {

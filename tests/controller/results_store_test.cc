@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
@@ -346,6 +347,48 @@ TEST_F(ResultsStoreTest, ForeignSqliteDatabaseIsRejected) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message(),
             DbPath() + ": not a Barrage results store (a SQLite database with other tables)");
+}
+
+TEST_F(ResultsStoreTest, ForeignSqliteDatabaseIsLeftByteForByte) {
+  RawSql(DbPath(), "CREATE TABLE customers(id INTEGER)");
+  const std::string before = ReadWholeFile(DbPath());
+  ASSERT_FALSE(ResultsStore::Open(DbPath()).ok());
+  EXPECT_EQ(ReadWholeFile(DbPath()), before);  // not switched to WAL
+  EXPECT_FALSE(std::filesystem::exists(DbPath() + "-wal"));
+}
+
+TEST_F(ResultsStoreTest, EmptyFileIsNotAStoreForReadersAndStaysEmpty) {
+  WriteWholeFile(DbPath(), "");
+  Result<ResultsStore> store = ResultsStore::Open(DbPath(), {.must_exist = true});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store.status().message(), DbPath() + ": not a Barrage results store (an empty file)");
+  EXPECT_EQ(std::filesystem::file_size(DbPath()), 0u);
+}
+
+TEST_F(ResultsStoreTest, NonDatabaseFileIsNotAStoreForReaders) {
+  WriteWholeFile(DbPath(), std::string(4096, 'x'));
+  Result<ResultsStore> store = ResultsStore::Open(DbPath(), {.must_exist = true});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().message(), DbPath() + ": not a Barrage results store (not an SQLite database)");
+  EXPECT_EQ(ReadWholeFile(DbPath()), std::string(4096, 'x'));
+}
+
+TEST_F(ResultsStoreTest, EmptyFileBecomesAStoreForWriters) {
+  WriteWholeFile(DbPath(), "");
+  Result<ResultsStore> store = ResultsStore::Open(DbPath());
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_TRUE(store->Close().ok());
+  EXPECT_TRUE(ResultsStore::Open(DbPath(), {.must_exist = true}).ok());
+}
+
+TEST_F(ResultsStoreTest, DirectoryAndDeviceAreNotStores) {
+  Result<ResultsStore> dir = ResultsStore::Open(dir_.File(""));
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.status().message(), dir_.File("") + ": not a regular file (a directory)");
+  Result<ResultsStore> dev = ResultsStore::Open("/dev/zero");
+  ASSERT_FALSE(dev.ok());
+  EXPECT_EQ(dev.status().message(), "/dev/zero: not a regular file (a character device)");
 }
 
 TEST_F(ResultsStoreTest, NewerSchemaIsRejected) {

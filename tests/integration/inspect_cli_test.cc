@@ -213,7 +213,7 @@ TEST_F(InspectCliTest, MissingFileIsNamedInTheError) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "barrage: " + plan + ": cannot open: No such file or directory\n");
+  EXPECT_EQ(r.err, "barrage: " + plan + ": no such file\n");
 }
 
 TEST_F(InspectCliTest, DirectoryAsPlanIsRejectedNamingIt) {

@@ -448,7 +448,7 @@ TEST_F(RunCliTest, MissingPlanFileIsAUsageError) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "barrage: " + plan + ": cannot open: No such file or directory\n");
+  EXPECT_EQ(r.err, "barrage: " + plan + ": no such file\n");
   EXPECT_FALSE(fs::exists(jtl_));
   EXPECT_FALSE(fs::exists(db_));
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -711,6 +712,17 @@ TEST_F(CsvDataTest, PrepareReportsADirectory) {
   Status s = reg.Prepare(*node, u);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("not a regular file"), std::string::npos) << s.message();
+}
+
+TEST_F(CsvDataTest, PrepareReportsAFifoWithoutWaitingForAWriter) {
+  const std::string fifo = (fs::path(dir_) / "pipe.csv").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto node = Node("pipe.csv", "a");
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  Status s = reg.Prepare(*node, u);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "CSV Data Set 'data' (line 7): " + fifo + ": not a regular file (a FIFO)");
 }
 
 TEST_F(CsvDataTest, PrepareReportsAnEmptyFileName) {
