@@ -34,6 +34,7 @@ struct RunState {
   std::atomic<int> finished{0};
   std::atomic<int64_t> samples{0};
   std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> aborted{0};  // requests in flight a stop-now aborted
   ThroughputSchedule throughput;
   Variables initial_vars;          // User Defined Variables, evaluated once at start
   bool any_cookie_manager = false;

@@ -328,6 +328,10 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
                   (curl_message && *curl_message ? curl_message : "The server failed to respond with a valid HTTP response")};
     case CURLE_TOO_MANY_REDIRECTS:
       return {"java.io.IOException", "Maximum number of redirects exceeded"};
+    case CURLE_ABORTED_BY_CALLBACK:
+      // A request a stop aborted (HttpTransfer::Cancel). JMeter's stop interrupts the HC4
+      // sampler, whose abort() closes the connection under the reading thread.
+      return {"java.net.SocketException", "Socket closed"};
     default:
       return {"java.io.IOException", curl_message && *curl_message ? curl_message : curl_easy_strerror(code)};
   }

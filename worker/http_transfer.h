@@ -39,7 +39,8 @@ class HttpTransfer {
   // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false
   // counts body bytes without storing them.
   void Start(const HttpRequest& request, bool keep_body, EventLoop* loop, TransferHandler* handler);
-  // Ends the request in flight (response timeout, stop now): `handler` gets `code`.
+  // Ends the request in flight: `handler` gets `code` (CURLE_OPERATION_TIMEDOUT for a
+  // response timeout, CURLE_ABORTED_BY_CALLBACK for a stop; see MapCurlError).
   void Cancel(EventLoop* loop, CURLcode code);
   // Closes the user's own idle connection (the user ended), as JMeter closes a thread's
   // connections when it ends.

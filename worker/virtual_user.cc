@@ -124,8 +124,10 @@ void VirtualUser::Interrupt(bool now) {
       break;
     case State::kInFlight:
       if (now) {
+        // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
+        // JMeter records for an interrupted request); then the user stops.
         stop_after_sample_ = true;
-        current_ = nullptr;
+        run_->aborted.fetch_add(1, std::memory_order_relaxed);
         http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
       }
       break;
@@ -284,11 +286,6 @@ void VirtualUser::ExecuteSampler() {
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   ++wait_token_;  // the response-timeout timer is stale now
-  if (!current_) {  // abandoned by a stop-now
-    state_ = State::kReady;
-    Finish();
-    return;
-  }
   SampleResult r;
   http_.Finish(code, &r);
   state_ = State::kReady;

@@ -25,7 +25,8 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
 
   // Schedules the user's start (MonotonicMicros clock).
   void Start(int64_t at_us);
-  // Engine stop: graceful ends at the next step; now also abandons a request in flight.
+  // Engine stop: graceful ends at the next step; now also aborts a request in flight,
+  // which is recorded as an error sample.
   void Interrupt(bool now);
   bool finished() const { return state_ == State::kFinished; }
 
