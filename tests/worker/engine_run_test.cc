@@ -491,6 +491,32 @@ TEST_F(EngineRunTest, DroppedConnectionIsNoHttpResponse) {
             "Non HTTP response message: 127.0.0.1:" + std::to_string(server_->port()) + " failed to respond");
 }
 
+// The server closes each kept-alive connection as the next request arrives on it (a reset
+// before any response byte): that request is sent once more on a new connection, on the
+// engine's own HTTP path (127.0.0.1) and on libcurl's (localhost) alike, and succeeds.
+TEST_F(EngineRunTest, ARequestOnAConnectionTheServerClosedIsRetriedOnANewConnection) {
+  for (const std::string domain : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(domain);
+    server_->ResetStats();
+    const size_t before = sink_.samples().size();
+    std::vector<Sample> samples =
+        Run(Group("tg", 1, 30, Http("q", "/close-quietly", "", Str("HTTPSampler.domain", domain))));
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(before));
+    ASSERT_EQ(samples.size(), 30u);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(samples[i].response_code, "200");
+      EXPECT_EQ(samples[i].response_message, "OK");
+      EXPECT_TRUE(samples[i].success);
+      EXPECT_GT(samples[i].connect_us, 0);  // every request ended on a new connection
+      EXPECT_GE(samples[i].elapsed_us, samples[i].latency_us);
+      EXPECT_GE(samples[i].latency_us, samples[i].connect_us);
+    }
+    EXPECT_EQ(server_->requests("/close-quietly"), 30u);  // the reset attempts were never read
+    EXPECT_EQ(server_->connections(), 30u);
+  }
+}
+
 TEST_F(EngineRunTest, GzipBodyIsDecodedWhenThePlanAcceptsIt) {
   std::string headers = El("HeaderManager", "h",
                            "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
