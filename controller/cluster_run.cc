@@ -201,7 +201,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   const ExecutionInfo& info = *info_r;
   // From here a signal stops the run (the loop below escalates) instead of ending the process.
   std::atomic<int> presses{0};
-  signals->Arm([&presses](int n) { presses = n; });
+  RunSignals::Armed armed = signals->Arm([&presses](int n) { presses = n; });
   Result<int64_t> execution = store.BeginExecution(info);
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";

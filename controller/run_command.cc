@@ -232,7 +232,7 @@ int RunPlan(const RunOptions& options) {
   // From here a signal stops the run instead of ending the process: the execution about to
   // be begun is always finished. A signal before engine.Run() means nothing starts.
   std::atomic<bool> interrupted{false};
-  signals.Arm([&](int presses) {
+  RunSignals::Armed armed = signals.Arm([&](int presses) {
     interrupted = true;
     if (presses == 1) {
       std::cerr << "\nbarrage: " << GracefulStopMessage(options.stop_timeout_s) << "\n";

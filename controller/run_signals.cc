@@ -22,7 +22,12 @@ RunSignals::~RunSignals() {
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
-void RunSignals::Arm(std::function<void(int)> on_signal) {
+RunSignals::Armed RunSignals::Arm(std::function<void(int)> on_signal) {
+  SetHandler(std::move(on_signal));
+  return Armed(this);
+}
+
+void RunSignals::SetHandler(std::function<void(int)> on_signal) {
   std::lock_guard<std::mutex> lock(mu_);
   on_signal_ = std::move(on_signal);
 }

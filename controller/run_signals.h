@@ -7,8 +7,9 @@
 // "barrage: interrupted by SIGINT|SIGTERM before the run started" to stderr and exits with
 // 128 + the signal number (130, 143), as a shell reports a command a signal ended. Nothing
 // has been recorded by then: Arm() comes before the run's execution is begun in the store.
-// After Arm(), each signal calls `on_signal(n)` on the watcher thread, n = 1, 2, ...
-// The destructor stops the watcher and restores the signal mask.
+// After Arm(), each signal calls `on_signal(n)` on the watcher thread, n = 1, 2, ..., until
+// the Armed guard Arm() returned is destroyed; signals are ignored from then on (the command
+// is only finishing its records). The destructor stops the watcher and restores the mask.
 //
 // Threading: construct, Arm and destroy from one thread; `on_signal` must be safe to call
 // concurrently with that thread.
@@ -31,9 +32,22 @@ class RunSignals {
   RunSignals(const RunSignals&) = delete;
   RunSignals& operator=(const RunSignals&) = delete;
 
-  void Arm(std::function<void(int presses)> on_signal);
+  // Declared after whatever `on_signal` uses, so that it is disarmed before those go.
+  class [[nodiscard]] Armed {
+   public:
+    explicit Armed(RunSignals* signals) : signals_(signals) {}
+    ~Armed() { signals_->SetHandler([](int) {}); }
+    Armed(const Armed&) = delete;
+    Armed& operator=(const Armed&) = delete;
+
+   private:
+    RunSignals* signals_;
+  };
+
+  Armed Arm(std::function<void(int presses)> on_signal);
 
  private:
+  void SetHandler(std::function<void(int)> on_signal);
   void Watch();
 
   sigset_t set_;
