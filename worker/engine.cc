@@ -81,6 +81,7 @@ Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleS
     : state_(std::make_unique<State>(plan, run, options, sink)) {
   state_->rs.plan = &plan;
   state_->rs.run = run;
+  state_->rs.graceful_stop_timeout_ms = options.graceful_stop_timeout_ms;
 }
 
 Engine::~Engine() {

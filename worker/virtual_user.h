@@ -77,6 +77,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   bool stop_after_sample_ = false;
   int empty_passes_ = 0;
   int64_t response_timeout_us_ = 0;
+  int64_t abort_at_us_ = 0;             // the request in flight is aborted then (0: never)
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;
