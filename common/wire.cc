@@ -124,7 +124,7 @@ std::string EncodeLoadPlanMessage(std::string_view run_id, const LoadPlanMessage
   auto files_vec = fbb.CreateVector(files);
   auto props_vec = fbb.CreateVector(props);
   auto body = proto::CreateLoadPlan(fbb, name, plan, files_vec, props_vec, m.share,
-                                    m.worker_index, m.worker_count);
+                                    m.worker_index, m.worker_count, m.stop_timeout_ms);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::LoadPlan, body.Union());
 }
 
@@ -318,6 +318,7 @@ Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
                                    " not below worker_count " +
                                    std::to_string(out.worker_count));
   }
+  out.stop_timeout_ms = m.stop_timeout_ms() >= 0 ? m.stop_timeout_ms() : kDefaultGracefulStopTimeoutMs;
   return out;
 }
 

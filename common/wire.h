@@ -31,6 +31,7 @@
 #include "common/protocol.h"
 #include "common/sample.h"
 #include "common/status.h"
+#include "common/stop_timeout.h"
 
 namespace barrage {
 
@@ -82,6 +83,9 @@ struct LoadPlanMessage {
   proto::ShareMode share = proto::ShareMode::PerWorker;
   uint32_t worker_index = 0;
   uint32_t worker_count = 1;
+  // The graceful stop's bound (EngineOptions::graceful_stop_timeout_ms); a LoadPlan
+  // without it decodes to the default.
+  int64_t stop_timeout_ms = kDefaultGracefulStopTimeoutMs;
 };
 
 struct ReadyMessage {

@@ -120,6 +120,9 @@ int RunCli(int argc, char** argv) {
   run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
   run->add_option("--project", ro.project, "project the run is recorded in (default: default)");
   run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")->check(CLI::NonNegativeNumber);
+  run->add_option("--stop-timeout", ro.stop_timeout_s,
+                  "abort the requests still in flight this many seconds after a graceful stop (default 5)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--threads", ro.event_loops, "event-loop threads (default: one per core)")->check(CLI::NonNegativeNumber);
   run->add_option("--summary-interval", ro.summary_interval_s, "seconds between summary lines (default 5)")
       ->check(CLI::PositiveNumber);

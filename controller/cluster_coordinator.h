@@ -49,6 +49,7 @@
 
 #include "common/sample.h"
 #include "common/status.h"
+#include "common/stop_timeout.h"
 #include "common/wire.h"
 #include "controller/cluster_data.h"
 #include "controller/cluster_transport.h"
@@ -73,8 +74,9 @@ struct CoordinatorOptions {
   int64_t ready_timeout_us = 60'000'000;  // LoadPlan -> Ready
   int64_t start_margin_us = 500'000;      // Start at now + max(margin, 4 x worst round trip)
   int64_t max_duration_us = 0;            // --duration: Stop(graceful) after this long; 0 = none
-  int64_t graceful_stop_timeout_us = 10'000'000;
-  int64_t stop_now_timeout_us = 5'000'000;
+  // Stop(graceful) -> Stop(now): the same bound as a local run's (--stop-timeout).
+  int64_t graceful_stop_timeout_us = kDefaultGracefulStopTimeoutMs * 1000;
+  int64_t stop_now_timeout_us = 5'000'000;  // Stop(now) -> the worker is marked lost
   size_t chunk_bytes = kLoadPlanChunkBytes;
   // Worker name -> the Z85 key it must register with (controller.toml allowed_workers
   // entries with a name). Such a key registers under its bound name(s) only.

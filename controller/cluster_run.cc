@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -106,7 +107,7 @@ class ClusterSink : public CoordinatorListener {
 
 }  // namespace
 
-int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, const sigset_t& signals) {
+int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, RunSignals* signals) {
   const ClusterOptions& co = options.cluster;
   Result<ClusterSettings> settings_r = ResolveClusterSettings(co);
   if (!settings_r.ok()) {
@@ -197,6 +198,9 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
     return kExitRuntimeFailure;
   }
   const ExecutionInfo& info = *info_r;
+  // From here a signal stops the run (the loop below escalates) instead of ending the process.
+  std::atomic<int> presses{0};
+  RunSignals::Armed armed = signals->Arm([&presses](int n) { presses = n; });
   Result<int64_t> execution = store.BeginExecution(info);
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
@@ -212,6 +216,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
   opts.heartbeat_interval_us = settings.heartbeat_ms * 1000;
   opts.bound_names = settings.bound_names;
   opts.max_duration_us = options.duration_s * 1'000'000;
+  opts.graceful_stop_timeout_us = options.stop_timeout_s * 1'000'000;
 
   std::optional<Summariser> summariser;
   summariser.emplace(info.started_at_ms, options.summary_interval_s);
@@ -225,7 +230,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
             << std::flush;
 
   bool summary_started = false;
-  int presses = 0;
+  int handled_presses = 0;
   std::map<int32_t, uint64_t> last_counts;
   int64_t last_rates_ms = 0;
   InboundMessage message;
@@ -235,15 +240,14 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
       if (!(*transport)->Receive(std::chrono::milliseconds(i == 0 ? 50 : 0), &message)) break;
       coordinator.OnMessage(message, Now());
     }
-    timespec zero{0, 0};
-    int sig = sigtimedwait(&signals, nullptr, &zero);
-    if (sig > 0) {
-      if (++presses == 1) {
-        std::cerr << "\nbarrage: stopping gracefully (Ctrl-C again to stop now)\n";
+    for (int pressed = presses.load(); handled_presses < pressed;) {
+      if (++handled_presses == 1) {
+        std::cerr << "\nbarrage: " << GracefulStopMessage(options.stop_timeout_s) << "\n";
         coordinator.RequestStop(false, "stopped by the operator", Now());
       } else {
         std::cerr << "barrage: stopping now\n";
         coordinator.RequestStop(true, "stopped by the operator (now)", Now());
+        handled_presses = pressed;
       }
     }
     ClusterTime now = Now();

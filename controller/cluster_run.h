@@ -6,25 +6,25 @@
 // Output: "barrage: run N of PLAN: waiting for K worker(s) on ENDPOINT" first (ENDPOINT
 // with the real port when --bind asked for `*`), one line per worker event, JMeter's
 // summary lines plus a `workers:` line with each worker's rate, the Aggregate Report and
-// "barrage: run N STATUS: ...". Ctrl-C stops gracefully on every worker; a second one
-// stops now; the run then ends `aborted` with every received sample kept.
+// "barrage: run N STATUS: ...". Ctrl-C stops gracefully on every worker; requests still in
+// flight --stop-timeout later, or at a second Ctrl-C, are aborted and recorded as errors
+// (Stop(now)); the run then ends `aborted` with every received sample kept.
 #ifndef BARRAGE_CONTROLLER_CLUSTER_RUN_H_
 #define BARRAGE_CONTROLLER_CLUSTER_RUN_H_
-
-#include <signal.h>
 
 #include "common/functions.h"
 #include "common/plan.h"
 #include "controller/run_command.h"
+#include "controller/run_signals.h"
 
 namespace barrage {
 
 // Runs the compiled `plan` (from options.plan_path) on the workers options.cluster asks
-// for, with the properties in `run`. SIGINT/SIGTERM must be blocked in every thread
-// (`signals`); they are consumed here. Returns the exit code (DESIGN §8): 2 for bad
+// for, with the properties in `run`. `signals` is armed here, before the run's execution is
+// begun in the store; each signal then escalates the stop. Returns the exit code (DESIGN §8): 2 for bad
 // cluster settings or data files, 1 when workers do not come, are lost (unless
 // --min-workers is still met) or the store fails.
-int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, const sigset_t& signals);
+int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, RunSignals* signals);
 
 }  // namespace barrage
 

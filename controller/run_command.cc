@@ -1,17 +1,13 @@
 #include "controller/run_command.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "common/functions.h"
 #include "common/jmx_parser.h"
@@ -24,6 +20,7 @@
 #include "controller/jtl_writer.h"
 #include "controller/results_store.h"
 #include "controller/sample_recorder.h"
+#include "controller/run_signals.h"
 #include "controller/summariser.h"
 #include "controller/thresholds.h"
 #include "worker/engine.h"
@@ -155,20 +152,26 @@ Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, cons
   return RefuseOverwrite(options.jtl_path, "the JTL", inputs);
 }
 
+void PrintStopOutcome(const EngineCounters& counters, int64_t stop_timeout_s) {
+  if (counters.graceful_stop_timed_out) {
+    std::cerr << "barrage: the graceful stop took longer than " << stop_timeout_s << " s: stopped now\n";
+  }
+  if (counters.aborted > 0) {
+    std::cerr << "barrage: " << counters.aborted << " request(s) in flight aborted, recorded as errors\n";
+  }
+}
+
 }  // namespace
 
+std::string GracefulStopMessage(int64_t stop_timeout_s) {
+  return "stopping gracefully (Ctrl-C again to stop now; requests still in flight after " +
+         std::to_string(stop_timeout_s) + " s are aborted)";
+}
+
 int RunPlan(const RunOptions& options) {
-  // SIGINT/SIGTERM go to one dedicated thread: block them before any thread starts (the
-  // store's writer, the engine's loops), so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  struct Unblock {
-    sigset_t* set;
-    ~Unblock() { pthread_sigmask(SIG_UNBLOCK, set, nullptr); }
-  } unblock{&signals};
+  // SIGINT/SIGTERM are handled from here on: until the run is armed below, a signal ends
+  // the command at once, whatever step it is blocked in.
+  RunSignals signals;
 
   // Thresholds are checked before anything else: a bad expression is a usage error.
   Result<std::vector<Threshold>> thresholds = CollectThresholds(options.thresholds, options.thresholds_file);
@@ -224,7 +227,7 @@ int RunPlan(const RunOptions& options) {
     return kExitUsage;
   }
 
-  if (options.cluster.enabled()) return RunClusterPlan(options, plan, run, signals);
+  if (options.cluster.enabled()) return RunClusterPlan(options, plan, run, &signals);
 
   // The plan's data files are checked before anything is recorded: a plan error leaves
   // no execution behind and no JTL.
@@ -232,6 +235,7 @@ int RunPlan(const RunOptions& options) {
   EngineOptions eo;
   eo.event_loops = options.event_loops;
   eo.max_duration_ms = options.duration_s * 1000;
+  eo.graceful_stop_timeout_ms = options.stop_timeout_s * 1000;
   Engine engine(plan, &run, eo, &sink);
   Status prepared = engine.Prepare();
   if (!prepared.ok()) {
@@ -258,6 +262,19 @@ int RunPlan(const RunOptions& options) {
   if (Result<int> marked = store.MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
+  // From here a signal stops the run instead of ending the process: the execution about to
+  // be begun is always finished. A signal before engine.Run() means nothing starts.
+  std::atomic<bool> interrupted{false};
+  RunSignals::Armed armed = signals.Arm([&](int presses) {
+    interrupted = true;
+    if (presses == 1) {
+      std::cerr << "\nbarrage: " << GracefulStopMessage(options.stop_timeout_s) << "\n";
+      engine.Stop(false);
+    } else {
+      std::cerr << "barrage: stopping now\n";
+      engine.Stop(true);
+    }
+  });
   int64_t start_ms = WallMillis();
   Result<ExecutionInfo> info = MakeExecutionInfo(options.plan_path, plan.root->name, start_ms, options.project,
                                                  run.properties.Snapshot(), R"({"mode":"local"})");
@@ -272,31 +289,11 @@ int RunPlan(const RunOptions& options) {
   }
   sink.Attach(jtl ? &*jtl : nullptr, &store, start_ms, [&engine](bool now) { engine.Stop(now); });
 
-  std::atomic<bool> done{false};
-  std::atomic<bool> interrupted{false};
-  std::thread signal_thread([&] {
-    int presses = 0;
-    while (!done.load()) {
-      timespec wait{0, 200 * 1000 * 1000};
-      int sig = sigtimedwait(&signals, nullptr, &wait);
-      if (sig < 0) continue;
-      interrupted = true;
-      if (++presses == 1) {
-        std::cerr << "\nbarrage: stopping gracefully (Ctrl-C again to stop now)\n";
-        engine.Stop(false);
-      } else {
-        std::cerr << "barrage: stopping now\n";
-        engine.Stop(true);
-      }
-    }
-  });
-
   std::cout << "barrage: run " << *execution << " of " << options.plan_path << " started\n" << std::flush;
   Status ran = engine.Run();
-  done = true;
-  signal_thread.join();
 
   EngineCounters counters = engine.counters();
+  PrintStopOutcome(counters, options.stop_timeout_s);
   sink.Finish(0, counters.started_threads, counters.finished_threads);
   int64_t end_ms = WallMillis();
 

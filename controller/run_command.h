@@ -2,8 +2,15 @@
 //
 // Results: the SQLite store (--db), a JTL CSV with JMeter's default columns (-l), a live
 // summariser line every interval (JMeter's `summary +` / `summary =`), and the Aggregate
-// Report at the end. Ctrl-C (SIGINT/SIGTERM) stops gracefully; a second one stops now;
-// samples recorded until then are kept.
+// Report at the end.
+//
+// Stopping (local and cluster mode alike): SIGINT/SIGTERM, --duration, --abort-on-fail or
+// the plan's own "stop test" stop gracefully: users finish their current sample. Requests
+// still in flight --stop-timeout seconds later (default 5) are aborted and recorded as
+// error samples, and the run stops. A second signal stops now: requests in flight are
+// aborted and recorded at once. Samples recorded until then are kept (JTL and store). A
+// signal before the run began ends the command at once (exit 128 + signal number; see
+// controller/run_signals.h).
 #ifndef BARRAGE_CONTROLLER_RUN_COMMAND_H_
 #define BARRAGE_CONTROLLER_RUN_COMMAND_H_
 
@@ -12,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/stop_timeout.h"
 #include "controller/cluster_config.h"
 
 namespace barrage {
@@ -24,6 +32,7 @@ struct RunOptions {
   std::string db_path = "barrage.db";       // --db
   std::string project = "default";          // --project
   int64_t duration_s = 0;                   // --duration: stop after S seconds (0 = plan decides)
+  int64_t stop_timeout_s = kDefaultGracefulStopTimeoutMs / 1000;  // --stop-timeout: graceful stop bound
   int event_loops = 0;                      // --threads: 0 = one per core
   int64_t summary_interval_s = 5;           // --summary-interval
   bool skip_unsupported = false;            // run without the elements Barrage cannot run
@@ -41,6 +50,9 @@ struct RunOptions {
 // Returns the exit code (0 run completed, 1 runtime failure, 2 usage or plan error, 99 a
 // threshold failed).
 int RunPlan(const RunOptions& options);
+
+// What the first Ctrl-C prints (after "barrage: "), in local and cluster mode.
+std::string GracefulStopMessage(int64_t stop_timeout_s);
 
 }  // namespace barrage
 

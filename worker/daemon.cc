@@ -795,6 +795,7 @@ Status WorkerDaemon::Impl::PrepareEngine() {
                                           wake_fd_);
   EngineOptions options;
   options.event_loops = config_.threads;
+  options.graceful_stop_timeout_ms = r.header.stop_timeout_ms;
   if (r.header.share == proto::ShareMode::Total) {
     options.share_index = r.header.worker_index;
     options.share_count = r.header.worker_count;

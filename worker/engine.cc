@@ -23,6 +23,8 @@ struct Engine::State {
   std::thread collector;
   std::atomic<bool> collector_exit{false};
   size_t next_worker = 0;
+  int64_t graceful_since_us = 0;      // Run's thread: when the current graceful stop began
+  std::atomic<bool> graceful_stop_timed_out{false};
 
   State(const Plan& p, RunContext* r, EngineOptions o, SampleSink* s)
       : plan(p), run(r), options(o), sink(s) {}
@@ -31,6 +33,7 @@ struct Engine::State {
   void LoopMain(LoopWorker* w);
   void StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t phase_start_wall_ms);
   void WaitForGroups(const std::vector<GroupRuntime*>& groups, int64_t deadline_us);
+  void BoundGracefulStop(int64_t now_us);
   void FlushAll();
 };
 
@@ -78,6 +81,7 @@ Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleS
     : state_(std::make_unique<State>(plan, run, options, sink)) {
   state_->rs.plan = &plan;
   state_->rs.run = run;
+  state_->rs.graceful_stop_timeout_ms = options.graceful_stop_timeout_ms;
 }
 
 Engine::~Engine() {
@@ -263,12 +267,28 @@ void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t 
   while (true) {
     bool all_done = std::all_of(gs.begin(), gs.end(), [](GroupRuntime* g) { return g->remaining.load() <= 0; });
     if (all_done) return;
-    if (deadline_us > 0 && MonotonicMicros() >= deadline_us && !rs.stop_graceful.load()) {
+    int64_t now = MonotonicMicros();
+    if (deadline_us > 0 && now >= deadline_us && !rs.stop_graceful.load()) {
       rs.RequestStop(false);
       for (auto& w : workers) w->loop.Wake();
     }
+    BoundGracefulStop(now);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+void Engine::State::BoundGracefulStop(int64_t now_us) {
+  if (!rs.stop_graceful.load() || rs.stop_now.load()) {
+    graceful_since_us = 0;
+    return;
+  }
+  if (graceful_since_us == 0) graceful_since_us = now_us;
+  if (options.graceful_stop_timeout_ms < 0 || now_us - graceful_since_us < options.graceful_stop_timeout_ms * 1000) {
+    return;
+  }
+  graceful_stop_timed_out = true;
+  rs.RequestStop(true);
+  for (auto& w : workers) w->loop.Wake();
 }
 
 Status Engine::Run() {
@@ -279,6 +299,9 @@ Status Engine::Run() {
     w->thread = std::thread([&s, wp] { s.LoopMain(wp); });
   }
   s.collector = std::thread([&s] { s.Collect(); });
+  // Stopped before it ran: nothing starts, tearDown groups included (JMeter's engine, told
+  // to stop before its run, starts no group either).
+  const bool stopped_before_start = s.rs.stopping();
 
   int64_t deadline = s.options.max_duration_ms > 0 ? MonotonicMicros() + s.options.max_duration_ms * 1000 : 0;
   auto phase = [&](ElementKind kind, bool serialize) {
@@ -295,10 +318,11 @@ Status Engine::Run() {
     s.WaitForGroups(started, deadline);
   };
   bool serialize = s.plan.root->serialize_thread_groups;
-  phase(ElementKind::kSetupThreadGroup, serialize);
+  if (!stopped_before_start) phase(ElementKind::kSetupThreadGroup, serialize);
   bool stopped_by_user = s.rs.stopping();
   if (!stopped_by_user) phase(ElementKind::kThreadGroup, serialize);
-  bool run_teardown = !s.rs.stop_now.load() && (!s.rs.stopping() || s.plan.root->teardown_on_shutdown);
+  bool run_teardown = !stopped_before_start && !s.rs.stop_now.load() &&
+                      (!s.rs.stopping() || s.plan.root->teardown_on_shutdown);
   if (run_teardown) {
     // tearDown groups run even after a graceful stop (JMeter's "Run tearDown Thread Groups
     // after shutdown of main threads"); the stop flag must not stop them at once.
@@ -329,7 +353,8 @@ bool Engine::stopping() const { return state_->rs.stopping(); }
 
 EngineCounters Engine::counters() const {
   const RunState& rs = state_->rs;
-  return {rs.samples.load(), rs.errors.load(), rs.started.load(), rs.finished.load()};
+  return {rs.samples.load(), rs.errors.load(), rs.started.load(), rs.finished.load(), rs.aborted.load(),
+          state_->graceful_stop_timed_out.load()};
 }
 
 int Engine::active_threads() const { return state_->rs.all_active.load(); }

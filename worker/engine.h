@@ -4,9 +4,9 @@
 // Lifecycle: construct, Prepare() (loads data files, evaluates User Defined Variables;
 // errors name the file/element), Run() (blocks until the test ends: setUp groups, then
 // the regular groups, then tearDown groups, as JMeter's StandardJMeterEngine), then read
-// the counters. Stop() may be called from any thread (signal handlers go through a
-// self-pipe in the CLI). Samples reach the SampleSink in batches from one collector
-// thread; none is dropped.
+// the counters. Stop() may be called from any thread, also before Run() (then nothing
+// starts). Samples reach the SampleSink in batches from one collector thread; none is
+// dropped, not even the sample of a request a stop aborted.
 #ifndef BARRAGE_WORKER_ENGINE_H_
 #define BARRAGE_WORKER_ENGINE_H_
 
@@ -19,6 +19,7 @@
 #include "common/plan.h"
 #include "common/sample.h"
 #include "common/status.h"
+#include "common/stop_timeout.h"
 
 namespace barrage {
 
@@ -38,6 +39,11 @@ class SampleSink {
 struct EngineOptions {
   int event_loops = 0;            // 0: one per core
   int64_t max_duration_ms = 0;    // 0: none; else stop gracefully after this long
+  // How long a graceful stop (Stop(false), max_duration_ms, a plan's "stop test") waits for
+  // the samples in flight before the engine stops now, aborting them (Stop(true)). Requests
+  // of a thread group with a scheduler duration are aborted this long after its end too.
+  // 0: abort them at once; negative: wait as long as they take.
+  int64_t graceful_stop_timeout_ms = kDefaultGracefulStopTimeoutMs;
   int64_t flush_interval_ms = 100;
   // Cluster `--share total`: this engine runs its share (ThreadShare in common/wire.h) of
   // every thread group's threads as worker `share_index` of `share_count`; 0: all threads.
@@ -50,6 +56,8 @@ struct EngineCounters {
   int64_t errors = 0;
   int started_threads = 0;
   int finished_threads = 0;
+  int64_t aborted = 0;             // requests in flight a stop aborted (among `errors`)
+  bool graceful_stop_timed_out = false;  // graceful_stop_timeout_ms passed: stopped now
 };
 
 // When thread `index` (0-based) of a group starts, after the group (JMeter 2.13's formula:
@@ -66,8 +74,11 @@ class Engine {
   Status Prepare();
   // Runs the test to its end. Returns an error only for failures of the engine itself.
   Status Run();
-  // Graceful: users finish their current sample and stop; now: in-flight requests are
-  // abandoned (no sample is recorded for them) and users stop at once.
+  // Graceful: users finish their current sample and stop (bounded by
+  // graceful_stop_timeout_ms). Now: requests in flight are aborted and each is recorded as
+  // an error sample, as JMeter records an HTTP request its stop interrupted ("Non HTTP
+  // response code: java.net.SocketException", "Non HTTP response message: Socket closed");
+  // users stop at once.
   void Stop(bool now);
   bool stopping() const;
 

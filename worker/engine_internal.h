@@ -34,6 +34,8 @@ struct RunState {
   std::atomic<int> finished{0};
   std::atomic<int64_t> samples{0};
   std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> aborted{0};  // requests in flight a stop-now aborted
+  int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
   Variables initial_vars;          // User Defined Variables, evaluated once at start
   bool any_cookie_manager = false;

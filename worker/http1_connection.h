@@ -12,7 +12,8 @@
 // Idle connections: a close by the server while the connection idles is seen through epoll
 // and the next request connects anew; a close racing with a request on a reused connection
 // (no response byte received, or a reset) is retried once on a fresh connection. Both are
-// what libcurl does, so the two paths agree. JMeter 2.13's HC4 sampler differs: it turns
+// what the libcurl path does (libcurl itself, and HttpTransfer's retry of a reset that
+// libcurl does not retry), so the two paths agree. JMeter 2.13's HC4 sampler differs: it turns
 // HttpClient's stale-connection check off (http.connection.stalecheck=false) and retries
 // nothing (httpclient4.retrycount=0); it drops a pooled connection only when the server's
 // "Keep-Alive: timeout=N" has expired (or httpclient4.idletimeout), and otherwise records

@@ -110,6 +110,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
 
   redirects_ = 0;
   hops_latency_us_ = hops_connect_us_ = hops_header_bytes_ = hops_request_bytes_ = 0;
+  retry_offset_us_ = -1;
   start_wall_ms_ = WallMillis();
   start_mono_us_ = MonotonicMicros();
   last_activity_us_ = start_mono_us_;
@@ -197,7 +198,30 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   headers_ = curl_slist_append(headers_, "Expect:");
   if (!r.keep_alive) headers_ = curl_slist_append(headers_, "Connection: close");
   curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
-  loop->StartTransfer(easy_, handler);
+  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 0L);
+  handler_ = handler;
+  loop->StartTransfer(easy_, &curl_done_);
+}
+
+void HttpTransfer::OnCurlDone(CURLcode code) {
+  // libcurl retries a dead reused connection only when it reads nothing from it; a reset
+  // (or a failed send) ends the transfer. Retried here like the fast path does.
+  if (retry_offset_us_ < 0 && (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING)) {
+    long new_connections = -1, header_bytes = -1;
+    curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &new_connections);
+    curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_bytes);
+    if (new_connections == 0 && header_bytes == 0 && body_bytes_ == 0) {
+      int64_t now = MonotonicMicros();
+      retry_offset_us_ = now - start_mono_us_;
+      last_activity_us_ = now;
+      response_headers_.clear();
+      error_[0] = '\0';
+      curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+      curl_loop_->StartTransfer(easy_, &curl_done_);
+      return;
+    }
+  }
+  handler_->OnTransferDone(easy_, code);
 }
 
 void HttpTransfer::OnFastDone(CURLcode code) {
@@ -328,6 +352,10 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
                   (curl_message && *curl_message ? curl_message : "The server failed to respond with a valid HTTP response")};
     case CURLE_TOO_MANY_REDIRECTS:
       return {"java.io.IOException", "Maximum number of redirects exceeded"};
+    case CURLE_ABORTED_BY_CALLBACK:
+      // A request a stop aborted (HttpTransfer::Cancel). JMeter's stop interrupts the HC4
+      // sampler, whose abort() closes the connection under the reading thread.
+      return {"java.net.SocketException", "Socket closed"};
     default:
       return {"java.io.IOException", curl_message && *curl_message ? curl_message : curl_easy_strerror(code)};
   }
@@ -360,9 +388,14 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
   curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
   result->sample.url = effective ? effective : "";
   if (redirects_ > 0) total = MonotonicMicros() - start_mono_us_;  // the chain began on the fast path
-  FinishSample(code, result, total, hops_latency_us_ + first_byte,
-               hops_connect_us_ + (app_connect > connect ? app_connect : connect), hops_header_bytes_ + header_bytes,
-               hops_request_bytes_ + request_bytes, status, error_);
+  curl_off_t connected = app_connect > connect ? app_connect : connect;
+  if (retry_offset_us_ >= 0) {  // times count from the first attempt
+    if (code == CURLE_OK && redirects_ == 0) total += retry_offset_us_;
+    if (first_byte > 0) first_byte += retry_offset_us_;
+    if (connected > 0) connected += retry_offset_us_;
+  }
+  FinishSample(code, result, total, hops_latency_us_ + first_byte, hops_connect_us_ + connected,
+               hops_header_bytes_ + header_bytes, hops_request_bytes_ + request_bytes, status, error_);
 }
 
 void HttpTransfer::FinishFast(CURLcode code, SampleResult* result) {

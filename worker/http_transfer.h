@@ -6,6 +6,11 @@
 //
 // The environment variable BARRAGE_HTTP_CLIENT=curl (read once per process) sends every
 // request through libcurl, e.g. to compare the two paths.
+//
+// A request sent on a reused keep-alive connection that fails before any response byte
+// (a send error, a reset, an end of stream: the server closed the idle connection as the
+// request came) is sent once more on a new connection, on both paths alike; the sample's
+// times then count from the first attempt (see Http1Connection for the fast path's).
 #ifndef BARRAGE_WORKER_HTTP_TRANSFER_H_
 #define BARRAGE_WORKER_HTTP_TRANSFER_H_
 
@@ -39,7 +44,8 @@ class HttpTransfer {
   // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false
   // counts body bytes without storing them.
   void Start(const HttpRequest& request, bool keep_body, EventLoop* loop, TransferHandler* handler);
-  // Ends the request in flight (response timeout, stop now): `handler` gets `code`.
+  // Ends the request in flight: `handler` gets `code` (CURLE_OPERATION_TIMEDOUT for a
+  // response timeout, CURLE_ABORTED_BY_CALLBACK for a stop; see MapCurlError).
   void Cancel(EventLoop* loop, CURLcode code);
   // Closes the user's own idle connection (the user ended), as JMeter closes a thread's
   // connections when it ends.
@@ -78,8 +84,19 @@ class HttpTransfer {
     HttpTransfer* t_;
   };
 
+  // Receives libcurl's completions, to retry a request that died on a stale connection.
+  class CurlDone final : public TransferHandler {
+   public:
+    explicit CurlDone(HttpTransfer* t) : t_(t) {}
+    void OnTransferDone(CURL*, CURLcode code) override { t_->OnCurlDone(code); }
+
+   private:
+    HttpTransfer* t_;
+  };
+
   void StartCurl(const HttpRequest& request, EventLoop* loop, TransferHandler* handler, int redirects_done);
   void OnFastDone(CURLcode code);
+  void OnCurlDone(CURLcode code);
   void FinishFast(CURLcode code, SampleResult* result);
   void FinishSample(CURLcode code, SampleResult* result, int64_t total_us, int64_t first_byte_us,
                     int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
@@ -94,7 +111,9 @@ class HttpTransfer {
   bool cookies_enabled_ = false;
   std::string url_;               // of the request in flight (the current hop's)
   FastDone fast_done_{this};
+  CurlDone curl_done_{this};
   TransferHandler* handler_ = nullptr;
+  int64_t retry_offset_us_ = -1;  // libcurl path: when the retry began (from the start); -1: none
   bool follow_ = false;           // the fast-path request follows redirects
   HttpRequest hop_request_;       // the request redirects are followed with
   int redirects_ = 0;             // followed on the fast path

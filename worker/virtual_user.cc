@@ -124,8 +124,10 @@ void VirtualUser::Interrupt(bool now) {
       break;
     case State::kInFlight:
       if (now) {
+        // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
+        // JMeter records for an interrupted request); then the user stops.
         stop_after_sample_ = true;
-        current_ = nullptr;
+        run_->aborted.fetch_add(1, std::memory_order_relaxed);
         http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
       }
       break;
@@ -146,6 +148,13 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       Step();
       return;
     case State::kInFlight: {
+      if (abort_at_us_ > 0 && now_us >= abort_at_us_) {
+        // The thread group's scheduled end plus the stop timeout: aborted like a stop-now.
+        run_->aborted.fetch_add(1, std::memory_order_relaxed);
+        http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
+        return;
+      }
+      if (response_timeout_us_ <= 0) return;
       // Response timeout: JMeter's is the longest wait between bytes.
       int64_t last = http_.last_activity_us();
       int64_t timeout_us = response_timeout_us_;
@@ -242,10 +251,18 @@ void VirtualUser::ExecuteSampler() {
       state_ = State::kInFlight;
       response_timeout_us_ = req->response_timeout_ms * 1000;
       uint64_t token = ++wait_token_;
+      // A scheduled thread group bounds its requests as a graceful stop does: those still in
+      // flight the stop timeout after its end are aborted.
+      abort_at_us_ = 0;
+      int64_t end_ms = ScheduledEndMs();
+      if (end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
+        abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
+      }
       http_.Start(*req, NeedsBody(*s), &worker_->loop, this);
       if (state_ == State::kInFlight && response_timeout_us_ > 0) {
         worker_->loop.AddTimer(http_.start_mono_us() + response_timeout_us_, this, token);
       }
+      if (state_ == State::kInFlight && abort_at_us_ > 0) worker_->loop.AddTimer(abort_at_us_, this, token);
       return;
     }
     case ElementKind::kDebugSampler: {
@@ -284,11 +301,6 @@ void VirtualUser::ExecuteSampler() {
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   ++wait_token_;  // the response-timeout timer is stale now
-  if (!current_) {  // abandoned by a stop-now
-    state_ = State::kReady;
-    Finish();
-    return;
-  }
   SampleResult r;
   http_.Finish(code, &r);
   state_ = State::kReady;

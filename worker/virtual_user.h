@@ -25,7 +25,8 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
 
   // Schedules the user's start (MonotonicMicros clock).
   void Start(int64_t at_us);
-  // Engine stop: graceful ends at the next step; now also abandons a request in flight.
+  // Engine stop: graceful ends at the next step; now also aborts a request in flight,
+  // which is recorded as an error sample.
   void Interrupt(bool now);
   bool finished() const { return state_ == State::kFinished; }
 
@@ -76,6 +77,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   bool stop_after_sample_ = false;
   int empty_passes_ = 0;
   int64_t response_timeout_us_ = 0;
+  int64_t abort_at_us_ = 0;             // the request in flight is aborted then (0: never)
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;

@@ -128,6 +128,7 @@ LoadPlanMessage SamplePlan() {
   m.share = proto::ShareMode::Total;
   m.worker_index = 1;
   m.worker_count = 3;
+  m.stop_timeout_ms = 2'500;
   for (auto& f : m.files) f.total_size = f.chunk.size();
   return m;
 }
@@ -157,6 +158,23 @@ TEST(WireTest, LoadPlanInOneMessageRoundTrip) {
   EXPECT_EQ(d->share, proto::ShareMode::Total);
   EXPECT_EQ(d->worker_index, 1u);
   EXPECT_EQ(d->worker_count, 3u);
+  EXPECT_EQ(d->stop_timeout_ms, 2'500);
+}
+
+// A LoadPlan from a controller that predates stop_timeout_ms: the worker's default bound.
+TEST(WireTest, LoadPlanWithoutStopTimeoutDecodesToTheDefault) {
+  flatbuffers::FlatBufferBuilder fbb;
+  auto plan = fbb.CreateVector(reinterpret_cast<const uint8_t*>("<jmeterTestPlan/>"), 17);
+  auto body = proto::CreateLoadPlan(fbb, 0, plan, 0, 0, proto::ShareMode::PerWorker, 0, 1);
+  auto run = fbb.CreateString("run-1");
+  proto::FinishEnvelopeBuffer(fbb, proto::CreateEnvelope(fbb, kProtocolVersion, run, proto::Body::LoadPlan,
+                                                         body.Union()));
+  std::string frame(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  const proto::Envelope* e = Verified(frame);
+  ASSERT_NE(e, nullptr);
+  Result<LoadPlanMessage> d = DecodeLoadPlan(*e->body_as_LoadPlan());
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->stop_timeout_ms, kDefaultGracefulStopTimeoutMs);
 }
 
 TEST(WireTest, LoadPlanChunksEveryFileInOrderAndRepeatsTheFileList) {

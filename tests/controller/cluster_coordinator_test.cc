@@ -203,6 +203,7 @@ TEST_F(CoordinatorTest, SendsThePlanWithWorkerIndexAndCountOnceAllRegistered) {
   EXPECT_EQ(m->plan_name, "p.jmx");
   EXPECT_EQ(m->worker_index, 1u);
   EXPECT_EQ(m->worker_count, 2u);
+  EXPECT_EQ(m->stop_timeout_ms, kDefaultGracefulStopTimeoutMs);  // the coordinator's bound
   std::vector<std::pair<std::string, std::string>> expected = {
       {"users", "5"}, {"worker.index", "1"}, {"worker.count", "2"}};
   EXPECT_EQ(m->properties, expected);

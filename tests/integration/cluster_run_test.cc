@@ -306,7 +306,10 @@ TEST_F(ClusterRunTest, CtrlCStopsEveryWorkerGracefullyAndKeepsEverySample) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_LT(steady_clock::now() - interrupted, milliseconds(5'000));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.err.find("barrage: stopping gracefully (Ctrl-C again to stop now)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("barrage: stopping gracefully (Ctrl-C again to stop now; requests still in flight after "
+                       "5 s are aborted)"),
+            std::string::npos)
+      << r.err;
 
   StoredRun run = ReadRun(db_);
   EXPECT_EQ(run.status, ExecutionStatus::kAborted);
@@ -377,6 +380,38 @@ TEST_F(ClusterRunTest, AFullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample
   EXPECT_NE(r.out.find("barrage: run 1 errored: " + std::to_string(run.samples) + " samples from 1 worker(s)"),
             std::string::npos)
       << r.out;
+}
+
+// The same bound as a local run: --duration, then --stop-timeout for the request in
+// flight, which is aborted on the worker and stored as an error sample.
+TEST_F(ClusterRunTest, AWorkerAbortsATricklingRequestAtTheStopTimeoutAndItIsStored) {
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 1, -1, "/trickle/headers"));
+  StartController(plan, {"--workers", "1", "--duration", "1", "--stop-timeout", "1"});
+  StartWorker("w1");
+  ASSERT_TRUE(PumpUntil([&] { return server_->requests("/trickle/headers") >= 1; }, milliseconds(10'000)))
+      << controller_->err() << AllWorkerLogs();
+  const steady_clock::time_point started = steady_clock::now();  // the run began before
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_LT(steady_clock::now() - started, milliseconds(3'000));  // 1 s + 1 s + slack
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  StoredRun run = ReadRun(db_);
+  EXPECT_EQ(run.status, ExecutionStatus::kPassed);
+  EXPECT_EQ(run.samples, 1);
+  ASSERT_EQ(run.workers.size(), 1u);
+  EXPECT_EQ(run.workers[0].state, "finished");
+  Result<ResultsStore> store = ResultsStore::Open(db_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<Sample> samples;
+  ASSERT_TRUE(store->ForEachSample(1, [&](const Sample& s) { samples.push_back(s); }).ok());
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].thread_name, "w1-Users 1-1");
+  EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.SocketException");
+  EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Socket closed");
+  EXPECT_FALSE(samples[0].success);
+  EXPECT_GE(samples[0].elapsed_us, 2'000'000);
+  EXPECT_TRUE(store->Close().ok());
 }
 
 TEST_F(ClusterRunTest, AWorkerWithAnUnknownNameIsRejectedOnBothSides) {

@@ -3,9 +3,13 @@
 // messages, and that the JTL (-l), the results store (--db) and the fixture's request count
 // tell the same story.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -47,8 +51,15 @@ constexpr std::string_view kJtlHeader =
     "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
     "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect";
 
+// The first signal's line with the default --stop-timeout (5 s).
 constexpr std::string_view kGracefulStopMessage =
-    "\nbarrage: stopping gracefully (Ctrl-C again to stop now)\n";
+    "\nbarrage: stopping gracefully (Ctrl-C again to stop now; requests still in flight after 5 s are "
+    "aborted)\n";
+
+// What JMeter records for an HTTP request its stop interrupted (HC4's abort() closes the
+// socket under the reading thread).
+constexpr std::string_view kAbortedCode = "Non HTTP response code: java.net.SocketException";
+constexpr std::string_view kAbortedMessage = "Non HTTP response message: Socket closed";
 
 // --- plan building ---------------------------------------------------------------------
 
@@ -72,6 +83,11 @@ std::string Users(int threads, int loops, const std::string& children) {
 }
 std::string Http(const std::string& name, const std::string& path) {
   return El("HTTPSamplerProxy", name, Str("HTTPSampler.path", path));
+}
+// An HTTP Request to `domain` (overriding the defaults' 127.0.0.1): "localhost" goes
+// through libcurl, a literal address through the engine's own HTTP/1.1 path.
+std::string HttpTo(const std::string& name, const std::string& domain, const std::string& path) {
+  return El("HTTPSamplerProxy", name, Str("HTTPSampler.domain", domain) + Str("HTTPSampler.path", path));
 }
 // A Test Plan named "T" whose HTTP Request Defaults point at 127.0.0.1:`port` (a number or
 // an expression such as ${__P(port,1)}).
@@ -162,9 +178,20 @@ StoreContents ReadStore(const fs::path& db) {
 
 // "barrage: run ID STATUS: N samples, 0 errors, JTL J, store DB": the last stdout line.
 std::string FinalLine(int64_t id, std::string_view status, int64_t samples, const std::string& jtl,
-                      const std::string& db) {
+                      const std::string& db, int64_t errors = 0) {
   return "barrage: run " + std::to_string(id) + " " + std::string(status) + ": " +
-         std::to_string(samples) + " samples, 0 errors, JTL " + jtl + ", store " + db;
+         std::to_string(samples) + " samples, " + std::to_string(errors) + " errors, JTL " + jtl +
+         ", store " + db;
+}
+
+// The sample of a request a stop aborted.
+void ExpectAborted(const Sample& s, const std::string& label, const std::string& url) {
+  SCOPED_TRACE(s.thread_name + " " + s.label);
+  EXPECT_EQ(s.label, label);
+  EXPECT_EQ(s.response_code, kAbortedCode);
+  EXPECT_EQ(s.response_message, kAbortedMessage);
+  EXPECT_FALSE(s.success);
+  EXPECT_EQ(s.url, url);
 }
 
 // The count in a "summary + ..." / "summary = ..." line.
@@ -531,12 +558,14 @@ TEST_F(RunCliTest, OneSigintStopsGracefullyAndKeepsEverySample) {
   EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "aborted", static_cast<int64_t>(samples), jtl_, db_));
 }
 
-TEST_F(RunCliTest, SecondSigintStopsWithoutWaitingForInFlightRequests) {
-  // 10 s requests: a graceful stop would wait for them; stopping now abandons them.
-  std::string plan = Write("plan.jmx", PlanXml(port_, Users(2, -1, Http("Slow", "/delay/10000"))));
+TEST_F(RunCliTest, SecondSigintAbortsInFlightRequestsAndKeepsEverySample) {
+  // Each thread records a Hello, then waits on a 10 s request: a graceful stop would wait
+  // for it (up to --stop-timeout); stopping now aborts it and records it as an error.
+  std::string plan = Write(
+      "plan.jmx", PlanXml(port_, Users(2, 1, Http("Hello", "/hello.txt") + Http("Slow", "/delay/10000"))));
   ChildProcess child(Barrage({"run", plan, "--quiet", "-l", jtl_, "--db", db_}));
   ASSERT_TRUE(child.running());
-  ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests() >= 2; }))
+  ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests("/delay/10000") >= 2; }))
       << "served " << server_->requests() << "\n"
       << child.err();
   const steady_clock::time_point signalled = steady_clock::now();
@@ -551,17 +580,159 @@ TEST_F(RunCliTest, SecondSigintStopsWithoutWaitingForInFlightRequests) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.term_signal, 0);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, std::string(kGracefulStopMessage) + "barrage: stopping now\n");
-  EXPECT_LT(took.count(), 5000);
-  // Both requests were abandoned in flight, so no sample was recorded anywhere.
-  std::vector<Sample> rows = JtlSamples(jtl_);
-  StoreContents store = ReadStore(db_);
-  ASSERT_EQ(store.executions.size(), 1u);
-  EXPECT_EQ(ExecutionStatusName(store.executions[0].status), "aborted");
-  EXPECT_EQ(rows.size(), 0u);
-  EXPECT_EQ(store.counted, 0);
-  EXPECT_EQ(server_->requests(), 2u);
-  EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "aborted", 0, jtl_, db_));
+  EXPECT_EQ(r.err, std::string(kGracefulStopMessage) +
+                       "barrage: stopping now\n"
+                       "barrage: 2 request(s) in flight aborted, recorded as errors\n");
+  EXPECT_LT(took.count(), 3000);  // not the 5 s of the graceful bound, not the 10 s requests
+  // Every request is a sample, in the JTL and in the store alike: the Hellos recorded
+  // before the stop, the aborted requests as errors.
+  size_t samples = ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "aborted");
+  EXPECT_EQ(samples, 4u);
+  const std::map<std::string, std::vector<std::string>> expected_labels = {
+      {"Users 1-1", {"Hello", "Slow"}}, {"Users 1-2", {"Hello", "Slow"}}};
+  EXPECT_EQ(LabelsByThread(JtlSamples(jtl_)), expected_labels);
+  EXPECT_EQ(LabelsByThread(ReadStore(db_).samples), expected_labels);
+  for (const Sample& s : ReadStore(db_).samples) {
+    if (s.label == "Hello") {
+      EXPECT_TRUE(s.success);
+    } else {
+      ExpectAborted(s, "Slow", server_->base_url() + "/delay/10000");
+    }
+  }
+  EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "aborted", 4, jtl_, db_, 2));
+}
+
+// --- trickling targets: every stop bounds the requests in flight ---------------------
+
+struct TrickleCase {
+  std::string what;
+  std::string domain;  // 127.0.0.1: the engine's own HTTP/1.1 path; localhost: libcurl
+  std::string path;
+};
+
+const TrickleCase kTrickleCases[] = {
+    {"headers at 1 byte/s, own HTTP path", "127.0.0.1", "/trickle/headers"},
+    {"body at 1 byte/s, own HTTP path", "127.0.0.1", "/trickle/body"},
+    {"endless body, libcurl", "localhost", "/trickle/endless"},
+    {"headers at 1 byte/s, libcurl", "localhost", "/trickle/headers"},
+};
+
+TEST_F(RunCliTest, DurationAbortsTricklingRequestsAtTheStopTimeoutAndRecordsThem) {
+  for (const TrickleCase& c : kTrickleCases) {
+    SCOPED_TRACE(c.what);
+    server_->ResetStats();
+    fs::remove(jtl_);
+    fs::remove(db_);
+    std::string plan = Write("plan.jmx", PlanXml(port_, Users(1, -1, HttpTo("Slow", c.domain, c.path))));
+    const steady_clock::time_point start = steady_clock::now();
+    ProcessResult r = RunProcess(
+        Barrage({"run", plan, "--duration", "1", "--stop-timeout", "1", "--quiet", "-l", jtl_, "--db", db_}),
+        kTimeout);
+    const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err,
+              "barrage: the graceful stop took longer than 1 s: stopped now\n"
+              "barrage: 1 request(s) in flight aborted, recorded as errors\n");
+    // --duration 1, then 1 s of graceful stop; 1 s of slack for start-up and the report.
+    EXPECT_GE(took.count(), 2000);
+    EXPECT_LT(took.count(), 3000);
+    EXPECT_EQ(ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "passed"), 1u);
+    std::vector<Sample> rows = JtlSamples(jtl_);
+    ASSERT_EQ(rows.size(), 1u);
+    ExpectAborted(rows[0], "Slow", "http://" + c.domain + ":" + port_ + c.path);
+    EXPECT_GE(rows[0].elapsed_us, 2'000'000);  // ms in the JTL
+    EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "passed", 1, jtl_, db_, 1));
+  }
+}
+
+TEST_F(RunCliTest, OneSigtermStopsATricklingRunWithinTheStopTimeout) {
+  for (const std::string domain : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(domain);
+    server_->ResetStats();
+    fs::remove(jtl_);
+    fs::remove(db_);
+    std::string plan = Write(
+        "plan.jmx",
+        PlanXml(port_, Users(1, -1, Http("Hello", "/hello.txt") + HttpTo("Slow", domain, "/trickle/body"))));
+    ChildProcess child(Barrage({"run", plan, "--stop-timeout", "1", "--quiet", "-l", jtl_, "--db", db_}));
+    ASSERT_TRUE(child.running());
+    ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests("/trickle/body") >= 1; }))
+        << "served " << server_->requests() << "\n"
+        << child.err();
+    const steady_clock::time_point signalled = steady_clock::now();
+    ASSERT_TRUE(child.Signal(SIGTERM));
+    ProcessResult r = child.Wait(kTimeout);
+    const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - signalled);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.term_signal, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err,
+              "\nbarrage: stopping gracefully (Ctrl-C again to stop now; requests still in flight after 1 s "
+              "are aborted)\n"
+              "barrage: the graceful stop took longer than 1 s: stopped now\n"
+              "barrage: 1 request(s) in flight aborted, recorded as errors\n");
+    EXPECT_GE(took.count(), 1000);
+    EXPECT_LT(took.count(), 2000);
+    EXPECT_EQ(ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "aborted"), 2u);
+    std::vector<Sample> rows = JtlSamples(jtl_);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].label, "Hello");
+    EXPECT_TRUE(rows[0].success);
+    ExpectAborted(rows[1], "Slow", "http://" + domain + ":" + port_ + "/trickle/body");
+    EXPECT_EQ(Lines(r.out).back(), FinalLine(1, "aborted", 2, jtl_, db_, 1));
+  }
+}
+
+// --- signals before the run -----------------------------------------------------------
+
+// A FIFO or device as the plan is refused before it is read (files_cli_test); what can
+// still block a run before it starts is the store's write lock, held by another process
+// (it waits up to the store's lock timeout, 30 s). A signal then ends the command at once.
+TEST_F(RunCliTest, SigtermWhileWaitingForTheStoresWriteLockEndsTheCommandAtOnce) {
+  std::string plan = Write("plan.jmx", PlanXml(port_, Users(1, 1, Http("Hello", "/hello.txt"))));
+  ProcessResult first = RunProcess(Barrage({"run", plan, "--quiet", "--db", db_}), kTimeout);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &holder), SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_holder(holder, sqlite3_close);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(holder);
+
+  ChildProcess child(Barrage({"run", plan, "--quiet", "--db", db_}));
+  ASSERT_TRUE(child.running());
+  // Once the command has the store open it is past its first step (the signal watcher)
+  // and about to wait for the write lock.
+  const fs::path canonical_db = fs::canonical(db_);
+  auto has_store_open = [&] {
+    std::error_code ec;
+    for (const fs::directory_entry& fd : fs::directory_iterator("/proc/" + std::to_string(child.pid()) + "/fd", ec)) {
+      std::error_code link_ec;
+      if (fs::read_symlink(fd.path(), link_ec) == canonical_db) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitUntil(child, has_store_open)) << child.err();
+  const steady_clock::time_point signalled = steady_clock::now();
+  ASSERT_TRUE(child.Signal(SIGTERM));
+  ProcessResult r = child.Wait(milliseconds(2000));
+  const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - signalled);
+  ASSERT_FALSE(r.timed_out) << "still waiting 2 s after SIGTERM";
+  EXPECT_EQ(r.term_signal, 0);
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "\nbarrage: interrupted by SIGTERM before the run started\n");
+  EXPECT_LT(took.count(), 1000);
+  ASSERT_EQ(sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  // Nothing was recorded: the store still holds the first run only.
+  Result<ResultsStore> store = ResultsStore::Open(db_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Result<std::vector<ExecutionRecord>> runs = store->ListExecutions();
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  EXPECT_EQ(runs->size(), 1u);
+  EXPECT_TRUE(store->Close().ok());
 }
 
 // --- the live summary --------------------------------------------------------------------

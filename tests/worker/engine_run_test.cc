@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -88,6 +89,7 @@ class EngineRunTest : public ::testing::Test {
     EngineOptions options;
     options.event_loops = loops;
     options.max_duration_ms = max_ms;
+    options.graceful_stop_timeout_ms = stop_timeout_ms_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     Status prepared = engine.Prepare();
     EXPECT_TRUE(prepared.ok()) << prepared.message();
@@ -106,6 +108,7 @@ class EngineRunTest : public ::testing::Test {
   }
 
   std::unique_ptr<fixture::FixtureServer> server_;
+  int64_t stop_timeout_ms_ = kDefaultGracefulStopTimeoutMs;
   std::unique_ptr<CompiledPlan> compiled_;
   RunContext run_;
   CollectSink sink_;
@@ -489,6 +492,55 @@ TEST_F(EngineRunTest, DroppedConnectionIsNoHttpResponse) {
   EXPECT_EQ(samples[0].response_code, "Non HTTP response code: org.apache.http.NoHttpResponseException");
   EXPECT_EQ(samples[0].response_message,
             "Non HTTP response message: 127.0.0.1:" + std::to_string(server_->port()) + " failed to respond");
+}
+
+// The server closes each kept-alive connection as the next request arrives on it (a reset
+// before any response byte): that request is sent once more on a new connection, on the
+// engine's own HTTP path (127.0.0.1) and on libcurl's (localhost) alike, and succeeds.
+TEST_F(EngineRunTest, ARequestOnAConnectionTheServerClosedIsRetriedOnANewConnection) {
+  for (const std::string domain : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(domain);
+    server_->ResetStats();
+    const size_t before = sink_.samples().size();
+    std::vector<Sample> samples =
+        Run(Group("tg", 1, 30, Http("q", "/close-quietly", "", Str("HTTPSampler.domain", domain))));
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(before));
+    ASSERT_EQ(samples.size(), 30u);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(samples[i].response_code, "200");
+      EXPECT_EQ(samples[i].response_message, "OK");
+      EXPECT_TRUE(samples[i].success);
+      EXPECT_GT(samples[i].connect_us, 0);  // every request ended on a new connection
+      EXPECT_GE(samples[i].elapsed_us, samples[i].latency_us);
+      EXPECT_GE(samples[i].latency_us, samples[i].connect_us);
+    }
+    EXPECT_EQ(server_->requests("/close-quietly"), 30u);  // the reset attempts were never read
+    EXPECT_EQ(server_->connections(), 30u);
+  }
+}
+
+// A thread group's scheduler duration bounds its requests like a graceful stop: one still in
+// flight the stop timeout after the group's end is aborted and recorded as an error.
+TEST_F(EngineRunTest, ScheduledGroupAbortsATricklingRequestTheStopTimeoutAfterItsEnd) {
+  stop_timeout_ms_ = 500;
+  std::string scheduler = Bool("ThreadGroup.scheduler", true) + Str("ThreadGroup.duration", "1");
+  for (const std::string domain : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(domain);
+    const size_t before = sink_.samples().size();
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<Sample> samples = Run(
+        Group("tg", 1, -1, Http("slow", "/trickle/headers", "", Str("HTTPSampler.domain", domain)), scheduler));
+    const auto took = std::chrono::steady_clock::now() - start;
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(before));
+    ASSERT_EQ(samples.size(), 1u);
+    EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.SocketException");
+    EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Socket closed");
+    EXPECT_FALSE(samples[0].success);
+    EXPECT_GE(samples[0].elapsed_us, 1'500'000);
+    EXPECT_GE(took, std::chrono::milliseconds(1'500));
+    EXPECT_LT(took, std::chrono::milliseconds(2'500));
+  }
 }
 
 TEST_F(EngineRunTest, GzipBodyIsDecodedWhenThePlanAcceptsIt) {
