@@ -529,6 +529,9 @@ TEST_F(EngineRunTest, ScheduledGroupAbortsATricklingRequestTheStopTimeoutAfterIt
     SCOPED_TRACE(domain);
     const size_t before = sink_.samples().size();
     const auto start = std::chrono::steady_clock::now();
+    const int64_t start_wall_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     std::vector<Sample> samples = Run(
         Group("tg", 1, -1, Http("slow", "/trickle/headers", "", Str("HTTPSampler.domain", domain)), scheduler));
     const auto took = std::chrono::steady_clock::now() - start;
@@ -537,7 +540,11 @@ TEST_F(EngineRunTest, ScheduledGroupAbortsATricklingRequestTheStopTimeoutAfterIt
     EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.SocketException");
     EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Socket closed");
     EXPECT_FALSE(samples[0].success);
-    EXPECT_GE(samples[0].elapsed_us, 1'500'000);
+    // Aborted 1 s (the group's duration) + 0.5 s after the group began, which was just
+    // before the request started: the sample ends no earlier than that (its start time is
+    // in whole ms, hence the 1 ms).
+    EXPECT_GE(samples[0].timestamp_ms * 1000 + samples[0].elapsed_us, (start_wall_ms + 1'500) * 1000 - 1000);
+    EXPECT_GT(samples[0].elapsed_us, 1'400'000);
     EXPECT_GE(took, std::chrono::milliseconds(1'500));
     EXPECT_LT(took, std::chrono::milliseconds(2'500));
   }
