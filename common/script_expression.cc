@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "common/functions.h"
+#include "common/java_lang.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -256,42 +257,6 @@ void AppendJsNumber(double v, std::string* out) {
   }
 }
 
-// Java's Double.toString() (the shortest digits, as Java 19+ prints them).
-void AppendJavaDouble(double v, std::string* out) {
-  if (std::isnan(v) || std::isinf(v) || v == 0) {
-    out->append(std::isnan(v)    ? "NaN"
-                : v == 0         ? (std::signbit(v) ? "-0.0" : "0.0")
-                : v < 0          ? "-Infinity"
-                                 : "Infinity");
-    return;
-  }
-  ShortestDigits s = Shortest(v);
-  std::string_view digits(s.digits, static_cast<size_t>(s.k));
-  if (v < 0) out->push_back('-');
-  double magnitude = std::fabs(v);
-  if (magnitude >= 1e-3 && magnitude < 1e7) {
-    if (s.n <= 0) {
-      out->append("0.");
-      out->append(static_cast<size_t>(-s.n), '0');
-      out->append(digits);
-    } else if (s.n >= s.k) {
-      out->append(digits);
-      out->append(static_cast<size_t>(s.n - s.k), '0');
-      out->append(".0");
-    } else {
-      out->append(digits.substr(0, static_cast<size_t>(s.n)));
-      out->push_back('.');
-      out->append(digits.substr(static_cast<size_t>(s.n)));
-    }
-  } else {
-    out->push_back(digits[0]);
-    out->push_back('.');
-    out->append(s.k > 1 ? digits.substr(1) : std::string_view("0"));
-    out->push_back('E');
-    out->append(std::to_string(s.n - 1));
-  }
-}
-
 // Java's BigDecimal.toString().
 void AppendBigDecimal(Int128 unscaled, int scale, std::string* out) {
   std::string digits;
@@ -376,14 +341,6 @@ std::string_view JsTrim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-// Java's String.trim(): everything up to U+0020 at both ends.
-std::string_view JavaTrim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && static_cast<unsigned char>(s[b]) <= ' ') ++b;
-  while (e > b && static_cast<unsigned char>(s[e - 1]) <= ' ') --e;
-  return s.substr(b, e - b);
-}
-
 double ParseDouble(std::string_view s) {
   double v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
@@ -421,9 +378,8 @@ double JsStringToNumber(std::string_view s) {
     if (radix != 0) {
       double v = 0;
       for (char c : s.substr(2)) {
-        int digit = IsDigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : 99;
-        if (digit >= radix) return NAN;
+        int digit = JavaHexDigit(c);
+        if (digit < 0 || digit >= radix) return NAN;
         v = v * radix + digit;
       }
       return v;
@@ -473,9 +429,8 @@ double JsParseInt(std::string_view s) {
   size_t n = 0;
   for (; n < s.size(); ++n) {
     char c = s[n];
-    int digit = IsDigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : 99;
-    if (digit >= radix) break;
+    int digit = JavaHexDigit(c);
+    if (digit < 0 || digit >= radix) break;
     v = v * radix + digit;
   }
   if (n == 0) return NAN;
@@ -1544,13 +1499,9 @@ class ScriptParser {
 
   // Java's Integer.parseInt: an optional sign and decimal digits, within 32 bits.
   bool JavaParseInt(const Token& at, std::string_view s, Operand* out) {
-    int32_t v = 0;
-    std::string_view digits = s.size() > 1 && s[0] == '+' && s[1] != '-' ? s.substr(1) : s;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
-      return Failed("'" + std::string(s) + "' is not an integer", at.pos);
-    }
-    *out = Operand::Num(Number::Integer(v));
+    std::optional<int32_t> v = barrage::JavaParseInt(s);
+    if (!v) return Failed("'" + std::string(s) + "' is not an integer", at.pos);
+    *out = Operand::Num(Number::Integer(*v));
     return true;
   }
 
