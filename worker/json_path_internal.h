@@ -1,11 +1,14 @@
 // Internals of JSONPath (worker/json_path.h is the contract), shared by the files that
 // implement it:
-//   json_path.cc            JsonValue, JsonPath::Compile and the per-thread path cache
-//   json_path_text.cc       strings as Java sees them (UTF-16) and Java's number types
-//   json_smart_parser.cc    ParseJson: json-smart's permissive parser
-//   json_path_writer.cc     values printed as json-smart and Java print them
-//   json_path_compiler.cc   Jayway's PathCompiler and FilterCompiler
-//   json_path_evaluator.cc  Jayway's evaluation of a compiled path (JsonPath::Read)
+//   json_path.cc                  JsonValue, JsonPath::Compile, the per-thread path cache
+//   json_path_text.cc             strings as Java sees them (UTF-16), Java's number types
+//   json_smart_parser.cc          ParseJson: json-smart's permissive parser
+//   json_path_writer.cc           values printed as json-smart and Java print them
+//   json_path_compiler.cc         Jayway's PathCompiler    } sharing CharacterIndex
+//   json_path_filter_compiler.cc  Jayway's FilterCompiler  } (json_path_compiler.h)
+//   json_path_evaluator.cc        Jayway's evaluation of a compiled path (JsonPath::Read),
+//   json_path_filters.cc          its filters
+//   json_path_functions.cc        and its functions (the Evaluator: json_path_evaluator.h)
 // Included only by those files.
 #ifndef BARRAGE_WORKER_JSON_PATH_INTERNAL_H_
 #define BARRAGE_WORKER_JSON_PATH_INTERNAL_H_
