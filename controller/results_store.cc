@@ -1093,7 +1093,7 @@ class ResultsStore::Impl {
         if (in_transaction_) {
           if (!work_cv_.wait_until(lock, deadline_, [&] { return !queue_.empty() || stop_; })) {
             lock.unlock();
-            Commit();
+            (void)Commit();  // a failure stays in writer_error_ for the next caller
             lock.lock();
           }
         } else {
@@ -1113,14 +1113,14 @@ class ResultsStore::Impl {
         item.done->set_value(committed.ok() ? done : committed);
       } else {
         Write(item);
-        if (in_transaction_ && std::chrono::steady_clock::now() >= deadline_) Commit();
+        if (in_transaction_ && std::chrono::steady_clock::now() >= deadline_) (void)Commit();  // kept in writer_error_
       }
       lock.lock();
       queued_samples_ -= n;
       space_cv_.notify_all();
     }
     lock.unlock();
-    Commit();
+    (void)Commit();  // a failure stays in writer_error_ (Close reports it)
   }
 
   void Fail(Status st) {
@@ -1266,7 +1266,7 @@ class ResultsStore::Impl {
     }
     for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
     rows_in_transaction_ += samples.size();
-    if (rows_in_transaction_ >= options_.commit_every_samples) Commit();
+    if (rows_in_transaction_ >= options_.commit_every_samples) (void)Commit();  // kept in writer_error_
   }
 
   const std::string path_;
