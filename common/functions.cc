@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/input_file.h"
+#include "common/java_lang.h"
 #include "common/java_time_format.h"
 #include "common/utf8.h"
 
@@ -90,14 +91,6 @@ namespace {
 
 void EvaluateInto(const Template& t, ThreadContext& ctx, std::string* out);
 
-// Java's String.trim(): strips characters <= ' ' at both ends.
-std::string_view JavaTrim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && static_cast<unsigned char>(s[b]) <= ' ') ++b;
-  while (e > b && static_cast<unsigned char>(s[e - 1]) <= ' ') --e;
-  return s.substr(b, e - b);
-}
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -107,36 +100,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
-}
-
-// Long.parseLong / Integer.parseInt: optional sign, decimal digits, range-checked.
-bool ParseJavaInteger(std::string_view s, int64_t min, int64_t max, int64_t* out) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  uint64_t limit = negative ? static_cast<uint64_t>(-(min + 1)) + 1 : static_cast<uint64_t>(max);
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (limit - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return true;
-}
-
-bool ParseJavaLong(std::string_view s, int64_t* out) {
-  return ParseJavaInteger(s, INT64_MIN, INT64_MAX, out);
-}
-
-bool ParseJavaInt(std::string_view s, int64_t* out) {
-  return ParseJavaInteger(s, INT32_MIN, INT32_MAX, out);
 }
 
 // Long.decode: sign, then 0x/0X/# hex, leading 0 octal, or decimal.
@@ -164,11 +127,8 @@ bool DecodeJavaLong(std::string_view s, int64_t* out) {
   uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   for (; i < s.size(); ++i) {
     char c = s[i];
-    int d = (c >= '0' && c <= '9')   ? c - '0'
-            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                     : 99;
-    if (d >= radix) return false;
+    int d = JavaHexDigit(c);
+    if (d < 0 || d >= radix) return false;
     if (v > (limit - static_cast<uint64_t>(d)) / static_cast<uint64_t>(radix)) return false;
     v = v * static_cast<uint64_t>(radix) + static_cast<uint64_t>(d);
   }
@@ -397,11 +357,9 @@ bool FnSetProperty(const TemplatePart&, const Args& a, ThreadContext& ctx, std::
 // ---- random values and counters
 
 bool FnRandom(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
-  int64_t min, max;
-  if (!ParseJavaLong(a.Trimmed(0), &min) || !ParseJavaLong(a.Trimmed(1), &max) || min > max) {
-    return false;
-  }
-  std::uniform_int_distribution<int64_t> dist(min, max);
+  std::optional<int64_t> min = JavaParseLong(a.Trimmed(0)), max = JavaParseLong(a.Trimmed(1));
+  if (!min || !max || *min > *max) return false;
+  std::uniform_int_distribution<int64_t> dist(*min, *max);
   std::string value = std::to_string(dist(ctx.rng));
   StoreIn(ctx, a.Trimmed(2), value);
   out->append(value);
@@ -409,8 +367,9 @@ bool FnRandom(const TemplatePart&, const Args& a, ThreadContext& ctx, std::strin
 }
 
 bool FnRandomString(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
-  int64_t length;
-  if (!ParseJavaInt(a[0], &length) || length < 0) return false;
+  std::optional<int32_t> parsed_length = JavaParseInt(a[0]);
+  if (!parsed_length || *parsed_length < 0) return false;
+  const int64_t length = *parsed_length;
   std::string_view chars = a.Trimmed(1);
   std::string value;
   if (chars.empty()) {
@@ -451,11 +410,10 @@ bool FnUuid(const TemplatePart&, const Args&, ThreadContext& ctx, std::string* o
   uint64_t hi = ctx.rng(), lo = ctx.rng();
   hi = (hi & ~uint64_t{0xF000}) | 0x4000;                      // version 4
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // IETF variant
-  static constexpr char kHex[] = "0123456789abcdef";
   char buf[36];
   int n = 0;
   auto put = [&](uint64_t v, int from_nibble, int to_nibble) {
-    for (int i = from_nibble; i < to_nibble; ++i) buf[n++] = kHex[(v >> (60 - 4 * i)) & 0xF];
+    for (int i = from_nibble; i < to_nibble; ++i) buf[n++] = JavaForHexDigit((v >> (60 - 4 * i)) & 0xF);
   };
   put(hi, 0, 8);
   buf[n++] = '-';
@@ -529,9 +487,9 @@ bool FnTime(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string*
         format.size() > 1 && format[0] == '/' &&
         std::all_of(format.begin() + 1, format.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (divisor) {
-      int64_t div;
-      if (!ParseJavaLong(format.substr(1), &div) || div == 0) return false;
-      value = std::to_string(NowMillis() / div);
+      std::optional<int64_t> div = JavaParseLong(format.substr(1));
+      if (!div || *div == 0) return false;
+      value = std::to_string(NowMillis() / *div);
     } else {
       const Result<DateTimePattern>& pattern = CompiledPattern(format);
       if (!pattern.ok()) return false;
@@ -566,8 +524,7 @@ bool FnTimeShift(const TemplatePart&, const Args& a, ThreadContext& ctx, std::st
       parsed = pattern->Parse(date, YearOf(now_local), now_local.offset_seconds);
       if (parsed) base_millis = parsed->epoch_millis;  // else: logged, shifts from now
     } else {
-      int64_t millis;
-      if (ParseJavaLong(date, &millis)) base_millis = millis;
+      if (std::optional<int64_t> millis = JavaParseLong(date)) base_millis = *millis;
     }
   }
   int64_t nanos = 0;
@@ -602,14 +559,14 @@ bool FnTimeShift(const TemplatePart&, const Args& a, ThreadContext& ctx, std::st
 bool FnIntSum(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
   uint32_t sum = 0;  // Java int arithmetic wraps
   for (size_t i = 0; i + 1 < a.size(); ++i) {
-    int64_t v;
-    if (!ParseJavaInt(a[i], &v)) return false;
-    sum += static_cast<uint32_t>(v);
+    std::optional<int32_t> v = JavaParseInt(a[i]);
+    if (!v) return false;
+    sum += static_cast<uint32_t>(*v);
   }
   std::string_view last = a.Trimmed(a.size() - 1);
-  int64_t v;
-  bool last_is_number = ParseJavaInt(last, &v);
-  if (last_is_number) sum += static_cast<uint32_t>(v);
+  std::optional<int32_t> v = JavaParseInt(last);
+  bool last_is_number = v.has_value();
+  if (last_is_number) sum += static_cast<uint32_t>(*v);
   std::string value = std::to_string(static_cast<int32_t>(sum));
   // JMeter stores even under an empty name here (only __longSum checks it).
   if (!last_is_number) ctx.vars.Put(last, value);
@@ -620,14 +577,14 @@ bool FnIntSum(const TemplatePart&, const Args& a, ThreadContext& ctx, std::strin
 bool FnLongSum(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
   uint64_t sum = 0;
   for (size_t i = 0; i + 1 < a.size(); ++i) {
-    int64_t v;
-    if (!ParseJavaLong(a[i], &v)) return false;
-    sum += static_cast<uint64_t>(v);
+    std::optional<int64_t> v = JavaParseLong(a[i]);
+    if (!v) return false;
+    sum += static_cast<uint64_t>(*v);
   }
   std::string_view last = a.Trimmed(a.size() - 1);
-  int64_t v;
-  bool last_is_number = ParseJavaLong(last, &v);
-  if (last_is_number) sum += static_cast<uint64_t>(v);
+  std::optional<int64_t> v = JavaParseLong(last);
+  bool last_is_number = v.has_value();
+  if (last_is_number) sum += static_cast<uint64_t>(*v);
   std::string value = std::to_string(static_cast<int64_t>(sum));
   if (!last_is_number) StoreIn(ctx, last, value);
   out->append(value);
@@ -637,7 +594,6 @@ bool FnLongSum(const TemplatePart&, const Args& a, ThreadContext& ctx, std::stri
 // ---- strings
 
 bool FnUrlEncode(const TemplatePart&, const Args& a, ThreadContext&, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char ch : a[0]) {
     unsigned char c = static_cast<unsigned char>(ch);
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -647,8 +603,8 @@ bool FnUrlEncode(const TemplatePart&, const Args& a, ThreadContext&, std::string
       out->push_back('+');
     } else {
       out->push_back('%');
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 0xF]);
+      out->push_back(JavaForHexDigit(c >> 4, /*upper=*/true));
+      out->push_back(JavaForHexDigit(c & 0xF, /*upper=*/true));
     }
   }
   return true;
@@ -656,12 +612,6 @@ bool FnUrlEncode(const TemplatePart&, const Args& a, ThreadContext&, std::string
 
 bool FnUrlDecode(const TemplatePart&, const Args& a, ThreadContext&, std::string* out) {
   std::string_view s = a[0];
-  auto hex = [](char c) {
-    return (c >= '0' && c <= '9')   ? c - '0'
-           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-           : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                    : -1;
-  };
   std::string decoded;
   std::string bytes;
   decoded.reserve(s.size());
@@ -675,7 +625,7 @@ bool FnUrlDecode(const TemplatePart&, const Args& a, ThreadContext&, std::string
       bytes.clear();
       while (i < s.size() && s[i] == '%') {
         if (i + 2 >= s.size()) return false;  // incomplete trailing escape
-        int h = hex(s[i + 1]), l = hex(s[i + 2]);
+        int h = JavaHexDigit(s[i + 1]), l = JavaHexDigit(s[i + 2]);
         if (h < 0 || l < 0) return false;  // IllegalArgumentException in JMeter
         bytes.push_back(static_cast<char>(h * 16 + l));
         i += 3;

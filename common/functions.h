@@ -110,7 +110,8 @@ enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
 //   the first occurrence; Java: all) .toInteger(), counting UTF-16 units as Java does;
 // - parseInt(x), parseFloat(x), Number(x), String(x), Integer.parseInt(x).
 // One trailing ';' is allowed. Returns the value printed as the dialect prints it ("true",
-// "3.5"; null gives "").
+// "3.5"; Groovy's and JEXL's doubles as Java 17's Double.toString, common/java_lang.h;
+// null gives "").
 // Errors: Unsupported when the text is outside this grammar, or a value it cannot compute
 // exactly (beyond 128-bit integers, case mapping outside Latin and Cyrillic); the message
 // quotes the expression and names what and where, and Evaluate then leaves the call as

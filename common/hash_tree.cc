@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <strings.h>
 
+#include "common/java_lang.h"
+
 namespace barrage {
 
 std::string_view PropertyTypeName(PropertyType type) {
@@ -98,15 +100,7 @@ std::string_view TrimAscii(std::string_view s) {
   return s;
 }
 
-std::optional<int64_t> ParseInt64(std::string_view s) {
-  s = TrimAscii(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+std::optional<int64_t> ParseInt64(std::string_view s) { return JavaParseLong(TrimAscii(s)); }
 
 std::optional<double> ParseDouble(std::string_view s) {
   s = TrimAscii(s);

@@ -93,7 +93,7 @@ struct HashTree {
 
 // Trims ASCII whitespace from both ends.
 std::string_view TrimAscii(std::string_view s);
-// Parses a whole decimal integer (optional sign, surrounding whitespace allowed).
+// Long.parseLong of the text without surrounding ASCII whitespace (common/java_lang.h).
 std::optional<int64_t> ParseInt64(std::string_view s);
 // Parses a decimal floating-point number (surrounding whitespace allowed).
 std::optional<double> ParseDouble(std::string_view s);

@@ -3,6 +3,10 @@
 // Exceptions are used only at the edges (main, thread entry points); everything below
 // returns a Status or a Result<T>. A Status carries a human-readable message that already
 // names what failed (file, line, key), ready to be printed as one line.
+//
+// Both are [[nodiscard]]: an ignored Status is almost always a lost error, so ignoring one
+// does not compile (-Werror). Where dropping it is right, write `(void)Call();` with a
+// comment saying where the error goes instead.
 #ifndef BARRAGE_COMMON_STATUS_H_
 #define BARRAGE_COMMON_STATUS_H_
 
@@ -12,7 +16,7 @@
 
 namespace barrage {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk = 0, kInvalidArgument, kNotFound, kParseError, kIoError, kUnsupported, kInternal };
 
@@ -37,7 +41,7 @@ class Status {
 
 // Either a value or the Status explaining why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}   // NOLINT: implicit by design

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/input_file.h"
+#include "common/java_lang.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -61,13 +62,6 @@ std::map<std::string, std::string> Properties::Snapshot() const {
 }
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool IsPropertiesSpace(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
@@ -160,7 +154,7 @@ size_t Unescape(std::string_view in, std::string* out) {
       if (i + 4 >= in.size()) return i - 1;
       uint32_t cp = 0;
       for (size_t k = 1; k <= 4; ++k) {
-        int h = HexValue(in[i + k]);
+        int h = JavaHexDigit(in[i + k]);
         if (h < 0) return i - 1;
         cp = cp * 16 + static_cast<uint32_t>(h);
       }

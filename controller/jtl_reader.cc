@@ -13,6 +13,7 @@
 
 #include "common/hash_tree.h"
 #include "common/input_file.h"
+#include "common/java_lang.h"
 #include "common/java_time_format.h"
 
 namespace barrage {
@@ -88,10 +89,9 @@ std::string Quote(std::string_view text) {
     } else if (c == '\t') {
       out += "\\t";
     } else if (c < 0x20 || c == 0x7F) {
-      static constexpr char kHex[] = "0123456789abcdef";
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      out.push_back(JavaForHexDigit(c >> 4));
+      out.push_back(JavaForHexDigit(c & 15));
     } else {
       out.push_back(static_cast<char>(c));
     }

@@ -95,7 +95,7 @@ JtlWriter::JtlWriter(JtlWriter&& other) noexcept
 
 JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
   if (this != &other) {
-    Close();
+    (void)Close();  // as in the destructor: a caller who wants the error calls Close() first
     path_ = std::move(other.path_);
     file_ = std::exchange(other.file_, nullptr);
     options_ = std::move(other.options_);
@@ -106,7 +106,7 @@ JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
   return *this;
 }
 
-JtlWriter::~JtlWriter() { Close(); }
+JtlWriter::~JtlWriter() { (void)Close(); }  // the error is lost (jtl_writer.h)
 
 Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode, Options options) {
   std::FILE* file = std::fopen(path.c_str(), mode == Mode::kAppend ? "ab" : "wb");

@@ -1123,7 +1123,7 @@ class ResultsStore::Impl {
         if (!pending_.empty()) {
           if (!work_cv_.wait_until(lock, deadline_, [&] { return !queue_.empty() || stop_; })) {
             lock.unlock();
-            WritePending();
+            (void)WritePending();  // a failure stays in writer_error_
             lock.lock();
           }
         } else {
@@ -1147,12 +1147,12 @@ class ResultsStore::Impl {
         pending_.push_back(std::move(item));
         // Written at once when Append() would otherwise wait for room they hold.
         const size_t limit = std::min(options_.commit_every_samples, options_.max_queued_samples);
-        if (pending_samples_ >= limit || now >= deadline_) WritePending();
+        if (pending_samples_ >= limit || now >= deadline_) (void)WritePending();  // a failure stays in writer_error_
       }
       lock.lock();
     }
     lock.unlock();
-    WritePending();
+    (void)WritePending();  // a failure stays in writer_error_ (Close reports it)
   }
 
   // Writes the gathered batches in one BEGIN IMMEDIATE ... COMMIT (SQLite's busy handler
@@ -1166,7 +1166,7 @@ class ResultsStore::Impl {
         Write(item);
         if (!in_transaction_) break;  // Fail() rolled back
       }
-      Commit();
+      (void)Commit();  // a failure stays in writer_error_, returned below
     }
     pending_.clear();
     std::lock_guard lock(mu_);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/java_lang.h"
 #include "worker/processors.h"
 #include "worker/regex.h"
 

@@ -1,3 +1,4 @@
+#include "common/java_lang.h"
 #include "common/utf8.h"
 #include "worker/config_elements.h"
 
@@ -34,35 +35,6 @@ std::u32string CodePoints(std::string_view s) {
 }
 
 bool IsPhaseOneChar(char32_t c) { return c == '#' || c == '0' || c == ',' || c == '.'; }
-
-// java.lang.Long.parseLong: optional sign, ASCII digits, no blanks, in range.
-std::optional<int64_t> ParseJavaLong(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  bool negative = false;
-  size_t i = 0;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    i = 1;
-    if (s.size() == 1) return std::nullopt;
-  }
-  const uint64_t limit = negative ? uint64_t{1} << 63 : uint64_t{INT64_MAX};
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    const auto d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (limit - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-}
-
-// AbstractProperty.getLongValue: "" = 0, trimmed, 0 when not a long.
-int64_t PropertyLong(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && static_cast<unsigned char>(s[b]) <= 0x20) ++b;
-  while (e > b && static_cast<unsigned char>(s[e - 1]) <= 0x20) --e;
-  return ParseJavaLong(s.substr(b, e - b)).value_or(0);
-}
 
 // Java's long arithmetic wraps.
 int64_t WrapAdd(int64_t a, int64_t b) {
@@ -462,11 +434,11 @@ void CounterRegistry::IterationStart(const Counter& node, ThreadContext& ctx, Co
   if (it == entries_.end()) return;
   Entry& entry = *it->second;
 
-  const int64_t start = PropertyLong(Evaluate(node.start, ctx));
+  const int64_t start = PropertyAsLong(Evaluate(node.start, ctx));
   const std::string end_text = Evaluate(node.end, ctx);
-  int64_t end = PropertyLong(end_text);
+  int64_t end = PropertyAsLong(end_text);
   if (end == 0 && end_text.empty()) end = INT64_MAX;
-  const int64_t increment = PropertyLong(Evaluate(node.increment, ctx));
+  const int64_t increment = PropertyAsLong(Evaluate(node.increment, ctx));
 
   int64_t value;
   if (!node.per_user) {
@@ -505,8 +477,8 @@ namespace {
 
 // RandomVariableConfig.init + createRandom. `unseeded` seeds when no usable seed is set.
 Generator MakeGenerator(const RandomVariable& node, ThreadContext& ctx, uint64_t unseeded) {
-  const int64_t minimum = ParseJavaLong(Evaluate(node.minimum, ctx)).value_or(0);
-  const int64_t maximum = ParseJavaLong(Evaluate(node.maximum, ctx)).value_or(0);
+  const int64_t minimum = JavaParseLong(Evaluate(node.minimum, ctx)).value_or(0);
+  const int64_t maximum = JavaParseLong(Evaluate(node.maximum, ctx)).value_or(0);
   int32_t range;
   if (minimum > maximum) {
     range = 0;
@@ -515,7 +487,7 @@ Generator MakeGenerator(const RandomVariable& node, ThreadContext& ctx, uint64_t
     range = (span > INT32_MAX || span <= 0) ? INT32_MAX : static_cast<int32_t>(span);
   }
   const std::string seed_text = Evaluate(node.seed, ctx);
-  std::optional<int64_t> seed = seed_text.empty() ? std::nullopt : ParseJavaLong(seed_text);
+  std::optional<int64_t> seed = seed_text.empty() ? std::nullopt : JavaParseLong(seed_text);
   return {JavaRandom(seed ? *seed : static_cast<int64_t>(unseeded)), minimum, range};
 }
 

@@ -1,3 +1,4 @@
+#include "common/java_lang.h"
 #include "common/utf8.h"
 #include "worker/csv_data.h"
 
@@ -14,14 +15,6 @@
 namespace barrage {
 namespace {
 
-// java.lang.String.trim(): drops leading and trailing characters <= U+0020.
-std::string_view TrimJava(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && static_cast<unsigned char>(s[b]) <= 0x20) ++b;
-  while (e > b && static_cast<unsigned char>(s[e - 1]) <= 0x20) --e;
-  return s.substr(b, e - b);
-}
-
 std::string Describe(const CsvDataSet& node) {
   std::string d = "CSV Data Set '" + node.name + "'";
   if (node.line > 0) d += " (line " + std::to_string(node.line) + ")";
@@ -34,7 +27,7 @@ std::string Describe(const CsvDataSet& node) {
 enum class Encoding { kUtf8, kLatin1, kAscii, kCp1252, kUtf16, kUtf16Le, kUtf16Be };
 
 std::optional<Encoding> EncodingNamed(std::string_view name) {
-  std::string n(TrimJava(name));
+  std::string n(JavaTrim(name));
   std::transform(n.begin(), n.end(), n.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   struct Alias {
@@ -184,7 +177,7 @@ std::vector<std::string> SplitVariableNames(std::string_view names) {
     size_t comma = names.find(',', start);
     std::string_view part = names.substr(
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-    if (!part.empty()) out.emplace_back(TrimJava(part));
+    if (!part.empty()) out.emplace_back(JavaTrim(part));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -205,7 +198,7 @@ enum class ShareKind { kAll, kGroup, kThread, kCustom };
 std::pair<ShareKind, std::string> ShareOf(const CsvDataSet& node, ThreadContext& ctx) {
   if (node.share_mode == CsvDataSet::ShareMode::kGroup) return {ShareKind::kGroup, ""};
   if (node.share_mode == CsvDataSet::ShareMode::kThread) return {ShareKind::kThread, ""};
-  std::string_view text = TrimJava(node.share_mode_text);
+  std::string_view text = JavaTrim(node.share_mode_text);
   if (text.empty() || text == "shareMode.all" || text.find(' ') != std::string_view::npos) {
     return {ShareKind::kAll, ""};
   }
@@ -234,7 +227,7 @@ Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encod
   // the encoding; newer versions pick UTF-16 from its mark when no encoding is named.
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF") {
     base = 3;
-  } else if (TrimJava(encoding).empty() &&
+  } else if (JavaTrim(encoding).empty() &&
              (bytes.substr(0, 2) == "\xFF\xFE" || bytes.substr(0, 2) == "\xFE\xFF")) {
     enc = Encoding::kUtf16;
   }
@@ -407,7 +400,7 @@ Result<std::vector<std::string>> SplitCsvHeader(std::string_view line, std::stri
   size_t pos = 0;
   CsvRecord rec = ReadQuotedCsvRecord(line, &pos, FirstChar(delimiter));
   if (!rec.error.empty()) return Status::ParseError(rec.error);
-  for (std::string& name : rec.fields) name = std::string(TrimJava(name));
+  for (std::string& name : rec.fields) name = std::string(JavaTrim(name));
   return std::move(rec.fields);
 }
 
@@ -433,7 +426,7 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
   std::string_view bom;
   if (file_bytes.substr(0, 3) == "\xEF\xBB\xBF") {
     bom = file_bytes.substr(0, 3);
-  } else if (*enc == Encoding::kUtf8 && TrimJava(options.encoding).empty() &&
+  } else if (*enc == Encoding::kUtf8 && JavaTrim(options.encoding).empty() &&
              (file_bytes.substr(0, 2) == "\xFF\xFE" || file_bytes.substr(0, 2) == "\xFE\xFF")) {
     enc = Encoding::kUtf16;
   }
@@ -583,7 +576,7 @@ Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& 
   }
   std::string key = path;
   key += '\n';
-  key += TrimJava(encoding);
+  key += JavaTrim(encoding);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = files_.find(key);
@@ -600,7 +593,7 @@ Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& 
 }
 
 Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
-  std::string filename(TrimJava(Evaluate(node.filename, ctx)));
+  std::string filename(JavaTrim(Evaluate(node.filename, ctx)));
   if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   if (filename.find("${") != std::string::npos) return Status::Ok();  // resolved per user
   if (!EncodingNamed(node.file_encoding)) {
@@ -647,7 +640,7 @@ Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
 Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadContext& ctx,
                                                  CsvUserState& user, int group_number) {
   auto binding = std::make_unique<CsvUserState::Binding>();
-  binding->filename = std::string(TrimJava(Evaluate(node.filename, ctx)));
+  binding->filename = std::string(JavaTrim(Evaluate(node.filename, ctx)));
   const std::string& filename = binding->filename;
   if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   binding->delimiter = node.delimiter.empty() ? "," : node.delimiter;

@@ -41,16 +41,26 @@ constexpr uint64_t kCurlTag = uint64_t{1} << 62;
 }  // namespace
 
 EventLoop::EventLoop() {
+  // No destructor runs after a throwing constructor: give back what is already set up.
+  auto fail = [this](const char* what) {
+    const int error = errno;
+    Release();
+    throw std::runtime_error(std::string("event loop setup failed: ") + what + ": " +
+                             std::strerror(error));
+  };
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) fail("epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  multi_ = curl_multi_init();
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || !multi_) {
-    throw std::runtime_error(std::string("event loop setup failed: ") + std::strerror(errno));
-  }
+  if (wake_fd_ < 0) fail("eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeTag;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) fail("epoll_ctl");
+  multi_ = curl_multi_init();
+  if (!multi_) {
+    errno = ENOMEM;
+    fail("curl_multi_init");
+  }
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &EventLoop::OnCurlSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &EventLoop::OnCurlTimer);
@@ -62,10 +72,14 @@ EventLoop::EventLoop() {
   read_buffer_.resize(64 * 1024);
 }
 
-EventLoop::~EventLoop() {
+EventLoop::~EventLoop() { Release(); }
+
+void EventLoop::Release() {
   if (multi_) curl_multi_cleanup(multi_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
+  multi_ = nullptr;
+  wake_fd_ = epoll_fd_ = -1;
 }
 
 EventLoop::CurlSocket& EventLoop::CurlSlot(curl_socket_t s) {

@@ -48,6 +48,8 @@ class TimerHandler {
 
 class EventLoop {
  public:
+  // Throws std::runtime_error ("event loop setup failed: <call>: <reason>") when epoll, the
+  // wake eventfd or the curl multi handle cannot be set up; nothing is leaked then.
   EventLoop();
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
@@ -81,10 +83,15 @@ class EventLoop {
   static curl_socket_t OnCurlOpenSocket(void* loop, curlsocktype purpose, curl_sockaddr* address);
   static int OnCurlCloseSocket(void* loop, curl_socket_t s);
 
-  // Runs until `stop` is set and no work is pending, or until Quit(). `idle` is called
-  // after each batch of events (used to flush per-loop buffers).
+  // Runs the loop until `should_exit()` returns true. It is asked before every wait, and a
+  // wait lasts at most 100 ms (less when a timer or curl's timeout is due sooner), so a flag
+  // set by another thread is seen within 100 ms, and at once after Wake(). Each round
+  // dispatches ready sockets, curl's due timeout, completed transfers and due timers, then
+  // calls `after_events` (may be empty; used to flush per-loop buffers). Run() does not
+  // wait for pending transfers or timers: they are still pending when it returns, for the
+  // caller to cancel or drop. A handler's exception propagates out of Run().
   void Run(const std::function<bool()>& should_exit, const std::function<void()>& after_events);
-  // Thread-safe: wakes the loop from epoll_wait (e.g. after setting a stop flag).
+  // Thread-safe: wakes the loop from epoll_wait (e.g. after setting its exit flag).
   void Wake();
 
   size_t running_transfers() const { return running_; }
@@ -99,6 +106,7 @@ class EventLoop {
     bool operator>(const Timer& o) const { return at_us != o.at_us ? at_us > o.at_us : seq > o.seq; }
   };
 
+  void Release();  // frees the multi handle and closes the descriptors
   static int OnCurlSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
   static int OnCurlTimer(CURLM* multi, long timeout_ms, void* userp);
   void CheckCompleted();

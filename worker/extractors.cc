@@ -1,3 +1,4 @@
+#include "common/java_lang.h"
 #include "common/utf8.h"
 #include "worker/extractors.h"
 
@@ -201,17 +202,10 @@ void RemoveGroups(Variables& vars, const std::string& base) {
 // ---------------------------------------------------------------------------------------
 // Boundary Extractor.
 
-// String.isBlank for the ASCII whitespace Java's Character.isWhitespace knows.
-bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f');
-  });
-}
-
 // BoundaryExtractor.extract(left, right, matchNumber, input), appending to `out`.
 void ExtractBetween(std::string_view left, std::string_view right, int32_t match_number,
                     std::string_view input, std::vector<std::string_view>* out) {
-  if (IsBlank(input)) return;
+  if (JavaIsBlank(input)) return;
   if (left.empty() && right.empty()) {
     out->push_back(input);
     return;
@@ -335,7 +329,6 @@ uint32_t TranslateIllFormedCodepoint(uint32_t codepoint) {
 }
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool IsAsciiAlnum(char c) {
   return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -344,8 +337,7 @@ bool IsAsciiAlnum(char c) {
 uint32_t ParseReferenceNumber(std::string_view digits, uint32_t radix) {
   uint64_t value = 0;
   for (char c : digits) {
-    uint32_t d = IsAsciiDigit(c) ? static_cast<uint32_t>(c - '0')
-                                 : static_cast<uint32_t>((c | 0x20) - 'a' + 10);
+    const auto d = static_cast<uint32_t>(JavaHexDigit(c));
     value = value * radix + d;
     if (value > 0x7FFFFFFF) return 0xFFFD;
   }
@@ -371,7 +363,7 @@ std::string UnescapeHtml(std::string_view text) {
       const bool hex = i + 3 < text.size() && (text[i + 2] == 'x' || text[i + 2] == 'X');
       size_t digits_start = i + (hex ? 3 : 2);
       size_t end = digits_start;
-      while (end < text.size() && (hex ? IsHexDigit(text[end]) : IsAsciiDigit(text[end]))) ++end;
+      while (end < text.size() && (hex ? JavaHexDigit(text[end]) >= 0 : IsAsciiDigit(text[end]))) ++end;
       if (end == digits_start) {
         out.push_back(c);
         ++i;
@@ -473,7 +465,7 @@ void RunBoundaryExtractor(const BoundaryExtractor& extractor, const SampleResult
   const std::string ref = Evaluate(extractor.reference_name, ctx);
   if (ref.empty()) return;  // JMeter throws "One of the mandatory properties is missing"
   std::string default_value = Evaluate(extractor.default_value, ctx);
-  if (!IsBlank(default_value) || extractor.default_empty_value) vars.Put(ref, std::move(default_value));
+  if (!JavaIsBlank(default_value) || extractor.default_empty_value) vars.Put(ref, std::move(default_value));
   const int32_t match_number = PropertyAsInt(Evaluate(extractor.match_number, ctx));
   const int32_t previous_count = TakePreviousCount(vars, ref);
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/java_lang.h"
+
 namespace barrage {
 namespace {
 
@@ -32,13 +34,6 @@ void ForEachToken(std::string_view value, F&& f) {
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -285,12 +280,12 @@ size_t Http1ResponseParser::FeedChunked(const char* data, size_t len) {
         while (i < line.size() && IsSpace(line[i])) ++i;
         int64_t size = 0;
         size_t digits = 0;
-        for (; i < line.size() && HexDigit(line[i]) >= 0; ++i, ++digits) {
+        for (; i < line.size() && JavaHexDigit(line[i]) >= 0; ++i, ++digits) {
           if (digits == 15) {
             Fail("chunk size too large");
             return used;
           }
-          size = size * 16 + HexDigit(line[i]);
+          size = size * 16 + JavaHexDigit(line[i]);
         }
         while (i < line.size() && IsSpace(line[i])) ++i;
         if (digits == 0 || (i < line.size() && line[i] != ';')) {

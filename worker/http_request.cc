@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "common/java_lang.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -19,12 +20,10 @@ bool IsUnreserved(unsigned char c) {
   return std::isalnum(c) || c == '.' || c == '-' || c == '*' || c == '_';
 }
 
-const char kHex[] = "0123456789ABCDEF";
-
 void AppendPercent(std::string* out, unsigned char c) {
   out->push_back('%');
-  out->push_back(kHex[c >> 4]);
-  out->push_back(kHex[c & 15]);
+  out->push_back(JavaForHexDigit(c >> 4, /*upper=*/true));
+  out->push_back(JavaForHexDigit(c & 15, /*upper=*/true));
 }
 
 // Methods whose parameters travel in the query string (JMeter 2.13's HTTPSamplerBase.getUrl).
@@ -44,13 +43,6 @@ bool EntityMethod(std::string_view method) {
 }
 
 bool IsBlank(std::string_view s) { return TrimAscii(s).empty(); }
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string LowerAscii(std::string_view s) {
   std::string out(s);
@@ -297,7 +289,7 @@ Result<std::string> JavaUrlDecode(std::string_view s, std::string_view charset) 
         size_t first_digit = hex[0] == '-' || hex[0] == '+' ? 1 : 0;
         int value = 0;
         for (size_t k = first_digit; k < hex.size(); ++k) {
-          int d = HexDigit(hex[k]);
+          int d = JavaHexDigit(hex[k]);
           if (d < 0) {
             return Status::InvalidArgument(
                 "java.lang.IllegalArgumentException|URLDecoder: Illegal hex characters in escape (%) pattern - "

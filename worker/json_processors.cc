@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/java_lang.h"
 #include "worker/json_path.h"
 #include "worker/processors.h"
 #include "worker/regex.h"
@@ -34,52 +35,6 @@ std::shared_ptr<const Result<JsonValue>> ParseCached(std::string_view text) {
   slot.text.assign(text);
   slot.parsed = std::make_shared<const Result<JsonValue>>(ParseJson(text));
   return slot.parsed;
-}
-
-// Character.isWhitespace over every character (StringUtilities.isBlank).
-bool IsBlank(std::string_view s) {
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (!(c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F))) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {  // String.trim
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
-  return s;
-}
-
-// String.split(";"): trailing empty parts dropped, unless `keep_trailing` (split(";", -1)).
-std::vector<std::string> Split(std::string_view s, bool keep_trailing) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t at = s.find(';', start);
-    parts.emplace_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) break;
-    start = at + 1;
-  }
-  if (!keep_trailing && !s.empty()) {
-    while (!parts.empty() && parts.back().empty()) parts.pop_back();
-  }
-  return parts;
-}
-
-std::optional<int> ParseMatchNumber(std::string_view s) {  // Integer.parseInt
-  if (s.empty()) return std::nullopt;
-  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i == s.size()) return std::nullopt;
-  int64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-    if (v > 2147483648LL) return std::nullopt;
-  }
-  if (s[0] == '-') v = -v;
-  if (v > 2147483647LL) return std::nullopt;
-  return static_cast<int>(v);
 }
 
 // JSONManager.extractWithJsonPath over every response: the values found (nullopt for a
@@ -125,20 +80,20 @@ void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result
     std::vector<const SampleResult*> samples;
     CollectScopedSamples(result, extractor.scope, &samples);
     for (const SampleResult* s : samples) {
-      if (!IsBlank(s->body)) responses.emplace_back(s->body);
+      if (!JavaIsBlank(s->body)) responses.emplace_back(s->body);
     }
   }
 
-  std::vector<std::string> names = Split(Evaluate(extractor.reference_names, ctx), false);
-  std::vector<std::string> expressions = Split(Evaluate(extractor.json_path_exprs, ctx), false);
-  std::vector<std::string> defaults = Split(Evaluate(extractor.default_values, ctx), true);
+  std::vector<std::string> names = JavaSplit(Evaluate(extractor.reference_names, ctx), ';');
+  std::vector<std::string> expressions = JavaSplit(Evaluate(extractor.json_path_exprs, ctx), ';');
+  std::vector<std::string> defaults = JavaSplit(Evaluate(extractor.default_values, ctx), ';', /*keep_trailing=*/true);
   std::vector<int> match_numbers(defaults.size(), 0);
   std::string match_text = Evaluate(extractor.match_numbers, ctx);
-  if (!IsBlank(match_text)) {
-    std::vector<std::string> parts = Split(match_text, false);
+  if (!JavaIsBlank(match_text)) {
+    std::vector<std::string> parts = JavaSplit(match_text, ';');
     if (parts.size() > match_numbers.size()) return;  // ArrayIndexOutOfBoundsException
     for (size_t i = 0; i < parts.size(); ++i) {
-      std::optional<int> n = ParseMatchNumber(Trim(parts[i]));
+      std::optional<int> n = JavaParseInt(JavaTrim(parts[i]));
       if (!n) return;  // NumberFormatException
       match_numbers[i] = *n;
     }
@@ -149,7 +104,7 @@ void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result
 
   for (size_t i = 0; i < expressions.size(); ++i) {
     int match = match_numbers[i];
-    std::string name(Trim(names[i]));
+    std::string name(JavaTrim(names[i]));
     const std::string& fallback = defaults[i];
     ClearOldRefVars(vars, name);
     if (responses.empty()) {
@@ -157,7 +112,7 @@ void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result
       continue;
     }
     std::vector<std::optional<std::string>> values;
-    if (!ExtractValues(responses, Trim(expressions[i]), &values)) {
+    if (!ExtractValues(responses, JavaTrim(expressions[i]), &values)) {
       vars.Put(name, fallback);
       continue;
     }

@@ -199,43 +199,6 @@ std::string JMeterSamplerData(const SampleResult& result) {
   return data;
 }
 
-std::optional<int64_t> JavaParseLong(std::string_view text) {
-  size_t i = 0;
-  bool negative = false;
-  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
-    negative = text[0] == '-';
-    i = 1;
-  }
-  if (i == text.size()) return std::nullopt;
-  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  uint64_t value = 0;
-  for (; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    const auto digit = static_cast<uint64_t>(text[i] - '0');
-    if (value > (limit - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return negative ? static_cast<int64_t>(~value + 1) : static_cast<int64_t>(value);
-}
-
-std::optional<int32_t> JavaParseInt(std::string_view text) {
-  std::optional<int64_t> value = JavaParseLong(text);
-  if (!value || *value < INT32_MIN || *value > INT32_MAX) return std::nullopt;
-  return static_cast<int32_t>(*value);
-}
-
-namespace {
-// String.trim(): drops leading and trailing characters <= ' '.
-std::string_view JavaTrim(std::string_view s) {
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
-  return s;
-}
-}  // namespace
-
-int64_t PropertyAsLong(std::string_view text) { return JavaParseLong(JavaTrim(text)).value_or(0); }
-int32_t PropertyAsInt(std::string_view text) { return JavaParseInt(JavaTrim(text)).value_or(0); }
-
 int64_t HeadersSize(const SampleResult& result) {
   std::string_view raw = result.response_headers;
   if (raw.empty()) return 0;

@@ -58,14 +58,6 @@ std::string_view JMeterRequestHeaders(const SampleResult& result, std::string* s
 // [no cookies]\n"; cookies come from the Cookie request header. "" for non-HTTP samples.
 std::string JMeterSamplerData(const SampleResult& result);
 
-// Java's Long.parseLong / Integer.parseInt: optional sign and ASCII digits, nothing else
-// (no spaces); nullopt where Java throws NumberFormatException.
-std::optional<int64_t> JavaParseLong(std::string_view text);
-std::optional<int32_t> JavaParseInt(std::string_view text);
-// JMeter's getPropertyAsLong / getPropertyAsInt: trimmed, 0 when empty or not a number.
-int64_t PropertyAsLong(std::string_view text);
-int32_t PropertyAsInt(std::string_view text);
-
 // Sizes as JMeter's HTTP sampler records them: headers as sent on the wire (CRLF, blank
 // line included), body as received (compressed size), network = headers + body.
 int64_t HeadersSize(const SampleResult& result);

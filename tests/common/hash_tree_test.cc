@@ -45,6 +45,9 @@ TEST(HashTreeTest, ParseHelpers) {
   EXPECT_EQ(ParseInt64("+12"), 12);
   EXPECT_EQ(ParseInt64("1.5"), std::nullopt);
   EXPECT_EQ(ParseInt64(""), std::nullopt);
+  EXPECT_EQ(ParseInt64(" -7\n"), -7);
+  EXPECT_EQ(ParseInt64("+-5"), std::nullopt);  // Long.parseLong throws
+  EXPECT_EQ(ParseInt64("9223372036854775808"), std::nullopt);
   EXPECT_EQ(ParseDouble(" 2.5 "), 2.5);
   EXPECT_EQ(ParseDouble("abc"), std::nullopt);
   EXPECT_EQ(TrimAscii("\t x \r\n"), "x");

@@ -401,6 +401,14 @@ TEST_F(EvaluateScriptTest, JexlDoublesPrintAsJavaDoes) {
   EXPECT_EQ(Eval("0.0001 * 1", kJexl), "1.0E-4");
 }
 
+// JMeter 5.6 runs on Java 17, whose Double.toString sometimes prints a digit more than the
+// shortest form Java 19 prints (1.0E23); JSONPath results print doubles the same way.
+TEST_F(EvaluateScriptTest, DoublesPrintAsJava17Does) {
+  EXPECT_EQ(Eval("1e23 * 1", kJexl), "9.999999999999999E22");
+  EXPECT_EQ(Eval("2e23 * 1", kJexl), "1.9999999999999998E23");
+  EXPECT_EQ(Eval("8.41e21 * 1", kJexl), "8.409999999999999E21");
+}
+
 TEST_F(EvaluateScriptTest, JexlConvertsNumericStrings) {
   EXPECT_EQ(Eval("'5' * 2", kJexl), "10");
   EXPECT_EQ(Eval("'1.5' * 2", kJexl), "3.0");

@@ -810,17 +810,5 @@ TEST(ProcessorsTest, VariableScopeCollectsNoSamples) {
   EXPECT_TRUE(out.empty());
 }
 
-TEST(ProcessorsTest, JavaNumberParsing) {
-  EXPECT_EQ(JavaParseLong("+5"), 5);
-  EXPECT_EQ(JavaParseLong("-9223372036854775808"), INT64_MIN);
-  EXPECT_EQ(JavaParseLong("9223372036854775808"), std::nullopt);
-  EXPECT_EQ(JavaParseLong(" 5"), std::nullopt);
-  EXPECT_EQ(JavaParseLong("-"), std::nullopt);
-  EXPECT_EQ(JavaParseInt("2147483648"), std::nullopt);
-  EXPECT_EQ(PropertyAsInt(" -1 "), -1);
-  EXPECT_EQ(PropertyAsInt("abc"), 0);
-  EXPECT_EQ(PropertyAsLong(""), 0);
-}
-
 }  // namespace
 }  // namespace barrage
