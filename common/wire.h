@@ -5,9 +5,10 @@
 // Encoding: EncodeX(run_id, message) returns one finished Envelope buffer (file identifier
 // "BRG1", protocol = kProtocolVersion unless a test passes another) ready to be sent as one
 // ZeroMQ frame. Decoding: the caller first verifies the received bytes with VerifyEnvelope
-// (common/protocol.h) and checks body_type(); DecodeX then copies the body into the plain
-// struct, rejecting what the verifier cannot see (string indices out of range, missing
-// required fields). A Status error message names the message and the field.
+// (common/protocol.h), then reaches the body only through BodyOf<proto::X>(envelope), which
+// checks the body's type and presence; DecodeX then copies the body into the plain struct,
+// rejecting what the verifier cannot see (string indices out of range, missing required
+// fields). A Status error message names the message and the field.
 //
 // LoadPlan chunking contract: a plan travels as one or more LoadPlan messages with the same
 // run_id. Every message repeats plan_name, plan, properties, share, worker_index/count and
@@ -143,17 +144,35 @@ inline constexpr size_t kLoadPlanChunkBytes = 8u << 20;
 std::vector<std::string> EncodeLoadPlan(std::string_view run_id, const LoadPlanMessage& m,
                                         size_t chunk_bytes = kLoadPlanChunkBytes);
 
-// ---- Decoding (after VerifyEnvelope and a body_type() check) ----
+// ---- Decoding (after VerifyEnvelope, through BodyOf) ----
+
+std::string_view RunIdOf(const proto::Envelope& e);
+// "Hello", "SampleBatch", ... or "unknown(<n>)" for logs.
+std::string BodyName(proto::Body type);
+
+// The one way to a received message's body: the body of `e` as table T (proto::Hello,
+// proto::SampleBatch, ...), never null; an error when `e` carries another body type ("expected
+// Welcome, got Hello") or none at all ("Welcome without a body": the FlatBuffers verifier
+// accepts a union type whose body is absent). Code that handles received bytes never calls
+// Envelope::body()/body_as_X() itself.
+template <typename T>
+Result<const T*> BodyOf(const proto::Envelope& e) {
+  constexpr proto::Body kType = proto::BodyTraits<T>::enum_value;
+  static_assert(kType != proto::Body::NONE, "BodyOf<T>: T is not a member of the Body union");
+  if (e.body_type() != kType) {
+    return Status::InvalidArgument("expected " + BodyName(kType) + ", got " + BodyName(e.body_type()));
+  }
+  const T* body = e.template body_as<T>();
+  if (body == nullptr) return Status::InvalidArgument(BodyName(kType) + " without a body");
+  return body;
+}
 
 // ZeroMQ may hand a received frame over at any address (its zero-copy receive buffer);
 // FlatBuffers reads need 8-byte alignment. Returns `data` when it is aligned, else a copy
 // of the `size` bytes in `storage` (which must outlive the use of the result).
 const void* AlignedFrame(const void* data, size_t size, std::vector<uint64_t>* storage);
 
-std::string_view RunIdOf(const proto::Envelope& e);
-// "Hello", "SampleBatch", ... or "unknown(<n>)" for logs.
-std::string BodyName(proto::Body type);
-
+// Each DecodeX takes a body BodyOf returned.
 Result<HelloMessage> DecodeHello(const proto::Hello& m);
 WelcomeMessage DecodeWelcome(const proto::Welcome& m);
 RejectMessage DecodeReject(const proto::Reject& m);

@@ -143,7 +143,9 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
     return;
   }
   if (type == proto::Body::Heartbeat) {
-    OnHeartbeat(*w, *e->body_as_Heartbeat(), now);
+    Result<const proto::Heartbeat*> hb = BodyOf<proto::Heartbeat>(*e);
+    if (hb.ok()) OnHeartbeat(*w, **hb, now);
+    else Drop(m, w, hb.status().message());
     return;
   }
   if (RunIdOf(*e) != options_.run_id) {
@@ -160,13 +162,16 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
   }
   switch (type) {
     case proto::Body::Ready:
-      OnReady(*w, *e->body_as_Ready(), now);
+      if (Result<const proto::Ready*> r = BodyOf<proto::Ready>(*e); r.ok()) OnReady(*w, **r, now);
+      else Drop(m, w, r.status().message());
       return;
     case proto::Body::SampleBatch:
-      OnSampleBatch(*w, *e->body_as_SampleBatch(), now);
+      if (Result<const proto::SampleBatch*> b = BodyOf<proto::SampleBatch>(*e); b.ok()) OnSampleBatch(*w, **b, now);
+      else Drop(m, w, b.status().message());
       return;
     case proto::Body::Finished:
-      OnFinished(*w, *e->body_as_Finished(), now);
+      if (Result<const proto::Finished*> f = BodyOf<proto::Finished>(*e); f.ok()) OnFinished(*w, **f, now);
+      else Drop(m, w, f.status().message());
       return;
     default:
       Drop(m, w, "unexpected " + BodyName(type));
@@ -199,7 +204,8 @@ void ClusterCoordinator::Reject(const InboundMessage& m, const std::string& name
 }
 
 void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope& e, ClusterTime now) {
-  Result<HelloMessage> decoded = DecodeHello(*e.body_as_Hello());
+  Result<const proto::Hello*> body = BodyOf<proto::Hello>(e);
+  Result<HelloMessage> decoded = body.ok() ? DecodeHello(**body) : Result<HelloMessage>(body.status());
   if (!decoded.ok()) {
     Reject(m, "", "", "malformed Hello: " + decoded.status().message(), now, /*permanent=*/true);
     return;

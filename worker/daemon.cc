@@ -240,6 +240,7 @@ class WorkerDaemon::Impl {
                config_.spool_memory_bytes) {}
 
   int Run(int signal_fd);
+  bool HandleFrameForTesting(std::string_view frame);
 
  private:
   // Socket.
@@ -252,6 +253,7 @@ class WorkerDaemon::Impl {
 
   // Received frames.
   void HandleFrame(zmq::message_t& msg);
+  void HandleBytes(const void* data, size_t size);
   void HandleWelcome(const proto::Envelope& e);
   void HandleReject(const proto::Envelope& e);
   void HandleHeartbeat(const proto::Envelope& e);
@@ -349,6 +351,7 @@ void WorkerDaemon::Impl::Connect() {
 }
 
 bool WorkerDaemon::Impl::Send(const std::string& frame) {
+  if (!dealer_) return false;  // HandleFrameForTesting: no socket
   try {
     auto sent = dealer_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     return sent.has_value();
@@ -461,15 +464,18 @@ void WorkerDaemon::Impl::HandleFrame(zmq::message_t& msg) {
     Dropped("a message of " + std::to_string(parts) + " frames");
     return;
   }
-  if (msg.size() > kMaxMessageBytes) {
-    Dropped("a frame of " + std::to_string(msg.size()) + " bytes (limit " +
-            std::to_string(kMaxMessageBytes) + ")");
+  HandleBytes(msg.data(), msg.size());
+}
+
+void WorkerDaemon::Impl::HandleBytes(const void* data, size_t size) {
+  if (size > kMaxMessageBytes) {
+    Dropped("a frame of " + std::to_string(size) + " bytes (limit " + std::to_string(kMaxMessageBytes) + ")");
     return;
   }
   std::vector<uint64_t> aligned;
-  const proto::Envelope* e = VerifyEnvelope(AlignedFrame(msg.data(), msg.size(), &aligned), msg.size());
+  const proto::Envelope* e = VerifyEnvelope(AlignedFrame(data, size, &aligned), size);
   if (e == nullptr) {
-    Dropped("an invalid frame of " + std::to_string(msg.size()) + " bytes");
+    Dropped("an invalid frame of " + std::to_string(size) + " bytes");
     return;
   }
   last_heard_mono_ = MonoMicros();
@@ -511,7 +517,12 @@ void WorkerDaemon::Impl::HandleFrame(zmq::message_t& msg) {
 }
 
 void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
-  WelcomeMessage w = DecodeWelcome(*e.body_as_Welcome());
+  Result<const proto::Welcome*> body = BodyOf<proto::Welcome>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  WelcomeMessage w = DecodeWelcome(**body);
   if (w.protocol != kProtocolVersion) {
     spdlog::error("the controller chose protocol {}, this worker speaks {} only", w.protocol,
                   kProtocolVersion);
@@ -548,7 +559,12 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
 }
 
 void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
-  RejectMessage r = DecodeReject(*e.body_as_Reject());
+  Result<const proto::Reject*> body = BodyOf<proto::Reject>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  RejectMessage r = DecodeReject(**body);
   const std::string reason = r.reason.empty() ? "no reason given" : r.reason;
   // Another protocol version can never work; the controller says when nothing else will.
   if (r.permanent || e.protocol() != kProtocolVersion) {
@@ -564,7 +580,12 @@ void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
 }
 
 void WorkerDaemon::Impl::HandleHeartbeat(const proto::Envelope& e) {
-  HeartbeatMessage h = DecodeHeartbeat(*e.body_as_Heartbeat());
+  Result<const proto::Heartbeat*> body = BodyOf<proto::Heartbeat>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  HeartbeatMessage h = DecodeHeartbeat(**body);
   const int64_t now = WallMicros();
   // Clocks more than a year apart are not clocks: ignore the stamps.
   constexpr int64_t kYearUs = 366LL * 24 * 3600 * 1000000;
@@ -621,7 +642,8 @@ void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
     SendReady(run_id, false, "worker " + name_ + " is still running run " + run_->id);
     return;
   }
-  Result<LoadPlanMessage> m = DecodeLoadPlan(*e.body_as_LoadPlan());
+  Result<const proto::LoadPlan*> body = BodyOf<proto::LoadPlan>(e);
+  Result<LoadPlanMessage> m = body.ok() ? DecodeLoadPlan(**body) : Result<LoadPlanMessage>(body.status());
   const bool first = !run_ || run_->id != run_id;
   if (first) BeginRun(run_id);
   if (run_->failed) return;
@@ -788,7 +810,12 @@ void WorkerDaemon::Impl::HandleStart(const proto::Envelope& e) {
     if (!run_->loaded) Dropped("Start for run " + run_id + " before its plan was ready");
     return;
   }
-  StartMessage s = DecodeStart(*e.body_as_Start());
+  Result<const proto::Start*> body = BodyOf<proto::Start>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  StartMessage s = DecodeStart(**body);
   // In the worker's clock; at most ten minutes ahead (a hostile value cannot overflow).
   const int64_t now = WallMicros();
   int64_t delay = 0;
@@ -824,7 +851,12 @@ void WorkerDaemon::Impl::HandleStop(const proto::Envelope& e) {
     Dropped("Stop for run '" + run_id + "', which is not this worker's run");
     return;
   }
-  StopMessage s = DecodeStop(*e.body_as_Stop());
+  Result<const proto::Stop*> body = BodyOf<proto::Stop>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  StopMessage s = DecodeStop(**body);
   const bool now = s.mode == proto::StopMode::Now;
   ActiveRun& r = *run_;
   if (r.running()) {
@@ -850,7 +882,12 @@ void WorkerDaemon::Impl::HandleBatchAck(const proto::Envelope& e) {
     Dropped("BatchAck for run '" + run_id + "', which is not this worker's run");
     return;
   }
-  BatchAckMessage a = DecodeBatchAck(*e.body_as_BatchAck());
+  Result<const proto::BatchAck*> body = BodyOf<proto::BatchAck>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  BatchAckMessage a = DecodeBatchAck(**body);
   if (spool_.Ack(a.seq)) last_progress_mono_ = MonoMicros();
 }
 
@@ -1089,8 +1126,15 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   return code;
 }
 
+bool WorkerDaemon::Impl::HandleFrameForTesting(std::string_view frame) {
+  if (exit_code_ >= 0) return false;
+  HandleBytes(frame.data(), frame.size());
+  return exit_code_ < 0;
+}
+
 WorkerDaemon::WorkerDaemon(WorkerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 WorkerDaemon::~WorkerDaemon() = default;
 int WorkerDaemon::Run(int signal_fd) { return impl_->Run(signal_fd); }
+bool WorkerDaemon::HandleFrameForTesting(std::string_view frame) { return impl_->HandleFrameForTesting(frame); }
 
 }  // namespace barrage

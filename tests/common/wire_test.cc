@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/malformed_frames.h"
 #include "tests/common/sample_expect.h"
 
 namespace barrage {
@@ -37,6 +38,64 @@ TEST(WireTest, HelloRoundTrip) {
   EXPECT_EQ(d->min_protocol, 1);
   EXPECT_EQ(d->max_protocol, 3);
   EXPECT_EQ(d->software_version, "0.1.0");
+}
+
+// BodyOf<T> for every member of the Body union: the body when it is there, an error naming
+// the message when the envelope has the type but no body (which the verifier accepts) or
+// another type. Never a null pointer.
+template <typename T>
+void ExpectBodyOfChecks(const std::string& real_frame) {
+  constexpr proto::Body kType = proto::BodyTraits<T>::enum_value;
+  const std::string name = BodyName(kType);
+  SCOPED_TRACE(name);
+  const proto::Envelope* real = Verified(real_frame);
+  ASSERT_NE(real, nullptr);
+  Result<const T*> body = BodyOf<T>(*real);
+  ASSERT_TRUE(body.ok()) << body.status().message();
+  EXPECT_NE(*body, nullptr);
+
+  const std::string bodyless = test::BodylessFrame(kType, "r");
+  const proto::Envelope* e = Verified(bodyless);
+  ASSERT_NE(e, nullptr);  // the verifier lets it through
+  ASSERT_EQ(e->body_type(), kType);
+  Result<const T*> absent = BodyOf<T>(*e);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().message(), name + " without a body");
+
+  const std::string cut = test::WithBodyCutByOneByte(real_frame);
+  ASSERT_FALSE(cut.empty());
+  Result<const T*> cut_body = BodyOf<T>(*Verified(cut));
+  ASSERT_FALSE(cut_body.ok());
+  EXPECT_EQ(cut_body.status().message(), name + " without a body");
+
+  const std::string other = kType == proto::Body::Hello ? EncodeBatchAck("r", {1}) : EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""});
+  Result<const T*> wrong = BodyOf<T>(*Verified(other));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "expected " + name + ", got " + (kType == proto::Body::Hello ? "BatchAck" : "Hello"));
+
+  const std::string none = test::BodylessFrame(proto::Body::NONE, "r");
+  Result<const T*> nothing = BodyOf<T>(*Verified(none));
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().message(), "expected " + name + ", got unknown(0)");
+}
+
+TEST(WireTest, BodyOfChecksTheTypeAndThePresenceOfEveryBody) {
+  LoadPlanMessage plan;
+  plan.plan = "<jmeterTestPlan/>";
+  ExpectBodyOfChecks<proto::Hello>(EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""}));
+  ExpectBodyOfChecks<proto::Welcome>(EncodeWelcome("r", {1, 1, 1000}));
+  ExpectBodyOfChecks<proto::Reject>(EncodeReject("r", {"no", true}));
+  ExpectBodyOfChecks<proto::Heartbeat>(EncodeHeartbeat("r", {}));
+  ExpectBodyOfChecks<proto::LoadPlan>(EncodeLoadPlanMessage("r", plan));
+  ExpectBodyOfChecks<proto::Ready>(EncodeReady("r", {true, ""}));
+  ExpectBodyOfChecks<proto::Start>(EncodeStart("r", {1}));
+  ExpectBodyOfChecks<proto::SampleBatch>(EncodeSampleBatch("r", 1, 1, {Sample{}}));
+  ExpectBodyOfChecks<proto::BatchAck>(EncodeBatchAck("r", {1}));
+  ExpectBodyOfChecks<proto::Stop>(EncodeStop("r", {}));
+  ExpectBodyOfChecks<proto::Finished>(EncodeFinished("r", {}));
+  // Every member of the union is listed above.
+  EXPECT_EQ(static_cast<int>(proto::Body::MAX), 11);
 }
 
 TEST(WireTest, HelloWithAnotherEnvelopeProtocolKeepsIt) {
