@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -489,7 +490,9 @@ bool IsValidCurveKey(std::string_view z85) {
   return zmq_z85_decode(raw, copy.c_str()) != nullptr;
 }
 
-Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
+Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermissions permissions,
+                                      std::string* warning) {
+  if (warning != nullptr) warning->clear();
   Result<toml::table> parsed = ParseTomlFile(path);
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
@@ -516,6 +519,21 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
     }
     if (keys.public_key != std::string_view(derived, 40)) {
       return Status::InvalidArgument(path + ": key public_key: does not match secret_key");
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return Status::IoError(path + ": cannot stat: " + std::strerror(errno));
+    }
+    if ((st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      const std::string open = path + ": UNPROTECTED SECRET KEY FILE: permissions " + mode +
+                               " are too open: group or others may access the secret key (chmod 600 " + path + ")";
+      if (permissions == KeyFilePermissions::kRefuseOpen) {
+        return Status::InvalidArgument(open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions "
+                                              "= true) accepts it with a warning");
+      }
+      if (warning != nullptr) *warning = open;
     }
   }
   return keys;

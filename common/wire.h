@@ -227,11 +227,21 @@ struct CurveKeyPair {
 Result<CurveKeyPair> GenerateCurveKeyPair();
 // True for a 40-character Z85 string that decodes to 32 bytes.
 bool IsValidCurveKey(std::string_view z85);
+// What LoadCurveKeyFile does with a file that holds a secret key and that group or others
+// may access (any of the mode bits 077, as ssh checks a private key): refuse it, or accept
+// it with a warning (--allow-insecure-key-permissions / allow_insecure_key_permissions).
+enum class KeyFilePermissions { kRefuseOpen, kWarnIfOpen };
+
 // Reads a TOML key file: `public_key = "..."` and, unless public-only, `secret_key = "..."`.
 // Errors name the file, the line when known, and the key ("worker.key:2: key secret_key:
 // not a 40-character Z85 key"); a secret key whose public key differs from public_key is an
-// error.
-Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path);
+// error. A file with a secret key whose mode is open to group or others is an error naming
+// the file and its mode ("worker.key: UNPROTECTED SECRET KEY FILE: permissions 0644 ...")
+// under kRefuseOpen; under kWarnIfOpen the keys load and `warning` (when not null) receives
+// that text, else it is left empty.
+Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path,
+                                      KeyFilePermissions permissions = KeyFilePermissions::kRefuseOpen,
+                                      std::string* warning = nullptr);
 // Writes `keys` as a TOML key file with mode 0600 (secret_key omitted when empty). Refuses
 // to overwrite an existing file (the error names it).
 Status WriteCurveKeyFile(const std::string& path, const CurveKeyPair& keys);

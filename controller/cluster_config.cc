@@ -21,22 +21,41 @@ std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
   return p.is_relative() ? (dir / p).string() : p.string();
 }
 
-Status AddAllowedKey(const std::string& entry, const fs::path& dir, std::set<std::string>* keys) {
+// LoadCurveKeyFile, adding the warning (if any) to `s`.
+Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permissions, ClusterSettings* s) {
+  std::string warning;
+  Result<CurveKeyPair> keys = LoadCurveKeyFile(path, permissions, &warning);
+  if (!warning.empty()) s->warnings.push_back(warning);
+  return keys;
+}
+
+Status AddAllowedKey(const std::string& entry, const fs::path& dir, KeyFilePermissions permissions,
+                     ClusterSettings* s) {
   if (IsValidCurveKey(entry)) {
-    keys->insert(entry);
+    s->allowed_keys.insert(entry);
     return Status::Ok();
   }
-  Result<CurveKeyPair> k = LoadCurveKeyFile(ResolveAgainst(dir, entry));
+  Result<CurveKeyPair> k = LoadKeys(ResolveAgainst(dir, entry), permissions, s);
   if (!k.ok()) return k.status();
-  keys->insert(k->public_key);
+  s->allowed_keys.insert(k->public_key);
   return Status::Ok();
 }
 
-Status ReadFile(const std::string& path, ClusterSettings* s) {
+Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, ClusterSettings* s) {
   Result<toml::table> parsed = ParseTomlFile(path);
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
   fs::path dir = fs::path(path).parent_path();
+  // Read first: it applies to the key files the other keys name.
+  if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
+    if (!allow->is_boolean()) {
+      return Status::InvalidArgument(Where(path, *allow, "security.allow_insecure_key_permissions") +
+                                     ": expected true or false");
+    }
+    allow_insecure_key_permissions = allow_insecure_key_permissions || **allow->as_boolean();
+  }
+  const KeyFilePermissions permissions =
+      allow_insecure_key_permissions ? KeyFilePermissions::kWarnIfOpen : KeyFilePermissions::kRefuseOpen;
   if (const toml::table* cluster = doc["cluster"].as_table()) {
     for (auto&& [k, node] : *cluster) {
       std::string key = "cluster." + std::string(k.str());
@@ -69,7 +88,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         s->insecure = **node.as_boolean();
       } else if (k == "secret_key_file") {
         if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a file name");
-        Result<CurveKeyPair> keys = LoadCurveKeyFile(ResolveAgainst(dir, **node.as_string()));
+        Result<CurveKeyPair> keys = LoadKeys(ResolveAgainst(dir, **node.as_string()), permissions, s);
         if (!keys.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + keys.status().message());
         if (keys->secret_key.empty()) {
           return Status::InvalidArgument(Where(path, node, key) + ": the key file has no secret_key");
@@ -81,7 +100,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         if (list == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a list");
         for (const toml::node& item : *list) {
           if (!item.is_string()) return Status::InvalidArgument(Where(path, item, key) + ": expected strings");
-          Status added = AddAllowedKey(**item.as_string(), dir, &s->allowed_keys);
+          Status added = AddAllowedKey(**item.as_string(), dir, permissions, s);
           if (!added.ok()) return Status::InvalidArgument(Where(path, item, key) + ": " + added.message());
         }
       } else if (k == "allowed_workers_dir") {
@@ -91,7 +110,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         if (ec) return Status::InvalidArgument(Where(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Status added = AddAllowedKey(e.path().string(), dir, &s->allowed_keys);
+          Status added = AddAllowedKey(e.path().string(), dir, permissions, s);
           if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.message());
         }
       }
@@ -105,7 +124,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
 Result<ClusterSettings> ResolveClusterSettings(const ClusterOptions& options) {
   ClusterSettings s;
   if (!options.config_path.empty()) {
-    Status read = ReadFile(options.config_path, &s);
+    Status read = ReadFile(options.config_path, options.allow_insecure_key_permissions, &s);
     if (!read.ok()) return read;
   }
   if (!options.bind.empty()) s.bind = options.bind;

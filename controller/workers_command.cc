@@ -42,6 +42,7 @@ int RunWorkers(const WorkersOptions& options) {
     std::cerr << "barrage: " << settings.status().message() << "\n";
     return kExitUsage;
   }
+  for (const std::string& warning : settings->warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
   ZmqTransportOptions to;
   to.bind = settings->bind;
   to.insecure = settings->insecure;

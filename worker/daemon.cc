@@ -1017,7 +1017,12 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   }
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
   if (!config_.insecure) {
-    Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file);
+    const KeyFilePermissions permissions = config_.allow_insecure_key_permissions
+                                               ? KeyFilePermissions::kWarnIfOpen
+                                               : KeyFilePermissions::kRefuseOpen;
+    std::string warning;
+    Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file, permissions, &warning);
+    if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
     if (!keys.ok() || keys->secret_key.empty()) {
       spdlog::error("{}", keys.ok() ? config_.secret_key_file + ": key secret_key: missing"
                                     : keys.status().message());
@@ -1027,7 +1032,8 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     if (IsValidCurveKey(config_.controller_public_key)) {
       controller_key_ = config_.controller_public_key;
     } else {
-      Result<CurveKeyPair> pub = LoadCurveKeyFile(config_.controller_public_key);
+      Result<CurveKeyPair> pub = LoadCurveKeyFile(config_.controller_public_key, permissions, &warning);
+      if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
       if (!pub.ok()) {
         spdlog::error("security.controller_public_key: neither a Z85 key nor a key file: {}",
                       pub.status().message());

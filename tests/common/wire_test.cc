@@ -593,5 +593,52 @@ TEST_F(KeyFileTest, UnreadableFileIsAnError) {
   EXPECT_EQ(r.status().message().rfind(p, 0), 0u) << r.status().message();
 }
 
+// Issue 16 item 9: a secret key file that group or others may access is refused (as ssh
+// refuses an unprotected private key), or, when allowed, accepted with a warning.
+TEST_F(KeyFileTest, ASecretKeyFileOpenToGroupOrOthersIsRefusedNamingFileAndMode) {
+  Result<CurveKeyPair> keys = GenerateCurveKeyPair();
+  ASSERT_TRUE(keys.ok());
+  const std::string p = (dir_ / "worker.key").string();
+  ASSERT_TRUE(WriteCurveKeyFile(p, *keys).ok());
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0606, 0610}) {
+    ASSERT_EQ(::chmod(p.c_str(), mode), 0);
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", static_cast<unsigned>(mode));
+    const std::string open = p + ": UNPROTECTED SECRET KEY FILE: permissions " + octal +
+                             " are too open: group or others may access the secret key (chmod 600 " + p + ")";
+    Result<CurveKeyPair> refused = LoadCurveKeyFile(p);
+    ASSERT_FALSE(refused.ok()) << octal;
+    EXPECT_EQ(refused.status().message(),
+              open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions = true) accepts it "
+                     "with a warning");
+    std::string warning = "stale";
+    Result<CurveKeyPair> warned = LoadCurveKeyFile(p, KeyFilePermissions::kWarnIfOpen, &warning);
+    ASSERT_TRUE(warned.ok()) << warned.status().message();
+    EXPECT_EQ(warned->secret_key, keys->secret_key);
+    EXPECT_EQ(warning, open);
+  }
+  for (mode_t mode : {0600, 0400}) {
+    ASSERT_EQ(::chmod(p.c_str(), mode), 0);
+    std::string warning = "stale";
+    Result<CurveKeyPair> loaded = LoadCurveKeyFile(p, KeyFilePermissions::kWarnIfOpen, &warning);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(warning, "");
+    EXPECT_TRUE(LoadCurveKeyFile(p).ok()) << mode;
+  }
+}
+
+TEST_F(KeyFileTest, APublicOnlyKeyFileMayBeReadableByAll) {
+  Result<CurveKeyPair> keys = GenerateCurveKeyPair();
+  ASSERT_TRUE(keys.ok());
+  const std::string p = (dir_ / "controller.pub").string();
+  ASSERT_TRUE(WriteCurveKeyFile(p, CurveKeyPair{keys->public_key, ""}).ok());
+  ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
+  std::string warning = "stale";
+  Result<CurveKeyPair> loaded = LoadCurveKeyFile(p, KeyFilePermissions::kRefuseOpen, &warning);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->public_key, keys->public_key);
+  EXPECT_EQ(warning, "");
+}
+
 }  // namespace
 }  // namespace barrage
