@@ -144,8 +144,11 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
   }
   if (type == proto::Body::Heartbeat) {
     Result<const proto::Heartbeat*> hb = BodyOf<proto::Heartbeat>(*e);
-    if (hb.ok()) OnHeartbeat(*w, **hb, now);
-    else Drop(m, w, hb.status().message());
+    if (!hb.ok()) {
+      Drop(m, w, hb.status().message());
+      return;
+    }
+    OnHeartbeat(*w, **hb, now);
     return;
   }
   if (RunIdOf(*e) != options_.run_id) {
@@ -161,18 +164,33 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
     w->reason.clear();
   }
   switch (type) {
-    case proto::Body::Ready:
-      if (Result<const proto::Ready*> r = BodyOf<proto::Ready>(*e); r.ok()) OnReady(*w, **r, now);
-      else Drop(m, w, r.status().message());
+    case proto::Body::Ready: {
+      Result<const proto::Ready*> r = BodyOf<proto::Ready>(*e);
+      if (!r.ok()) {
+        Drop(m, w, r.status().message());
+        return;
+      }
+      OnReady(*w, **r, now);
       return;
-    case proto::Body::SampleBatch:
-      if (Result<const proto::SampleBatch*> b = BodyOf<proto::SampleBatch>(*e); b.ok()) OnSampleBatch(*w, **b, now);
-      else Drop(m, w, b.status().message());
+    }
+    case proto::Body::SampleBatch: {
+      Result<const proto::SampleBatch*> b = BodyOf<proto::SampleBatch>(*e);
+      if (!b.ok()) {
+        Drop(m, w, b.status().message());
+        return;
+      }
+      OnSampleBatch(*w, **b, now);
       return;
-    case proto::Body::Finished:
-      if (Result<const proto::Finished*> f = BodyOf<proto::Finished>(*e); f.ok()) OnFinished(*w, **f, now);
-      else Drop(m, w, f.status().message());
+    }
+    case proto::Body::Finished: {
+      Result<const proto::Finished*> f = BodyOf<proto::Finished>(*e);
+      if (!f.ok()) {
+        Drop(m, w, f.status().message());
+        return;
+      }
+      OnFinished(*w, **f, now);
       return;
+    }
     default:
       Drop(m, w, "unexpected " + BodyName(type));
   }

@@ -18,7 +18,6 @@ constexpr int kLoggedDropsPerPeer = 5;
 
 }  // namespace
 
-
 int64_t ParseDurationMs(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
