@@ -423,7 +423,8 @@ int64_t EchoUs(int64_t peer_sent_at_us, int64_t received_at_us, int64_t now_us) 
 int64_t ClockOffsetUs(int64_t echo_us, int64_t peer_sent_at_us, int64_t received_at_us) {
   // echo_us = t1 + hold, received = t1 + hold + 2d (local clock), peer_sent = t1 + d + hold -
   // offset (peer clock): offset = (echo + received) / 2 - peer_sent.
-  return SatSub(std::midpoint(echo_us, received_at_us), peer_sent_at_us);
+  // Symmetric saturation: the negation (peer minus local) is always defined.
+  return std::max(-kMaxI64, SatSub(std::midpoint(echo_us, received_at_us), peer_sent_at_us));
 }
 
 int64_t RoundTripUs(int64_t echo_us, int64_t received_at_us) { return SatSub(received_at_us, echo_us); }

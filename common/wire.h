@@ -200,6 +200,7 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out);
 int64_t EchoUs(int64_t peer_sent_at_us, int64_t received_at_us, int64_t now_us);
 // Local clock minus peer clock, from a received heartbeat with echo_us != 0 (our own
 // earlier sent_at_us adjusted by the peer's hold time), its sent_at_us, and our receive time.
+// Saturates at +/-INT64_MAX (never INT64_MIN), so its negation is always defined.
 int64_t ClockOffsetUs(int64_t echo_us, int64_t peer_sent_at_us, int64_t received_at_us);
 // Round-trip time of the same exchange (for choosing the best of several estimates).
 int64_t RoundTripUs(int64_t echo_us, int64_t received_at_us);
