@@ -9,6 +9,7 @@ namespace barrage {
 namespace {
 
 constexpr uint64_t kLoggedDropsPerPeer = 5;
+constexpr int64_t kMaxRoundTripUs = 10'000'000;
 
 std::string Seconds(int64_t us) {
   int64_t tenths = (us + 50'000) / 100'000;
@@ -465,7 +466,8 @@ void ClusterCoordinator::OnHeartbeat(ClusterWorker& w, const proto::Heartbeat& h
   w.cpu_percent = h.cpu_percent;
   if (h.echo_us != 0) {
     int64_t rtt = RoundTripUs(h.echo_us, now.wall_us);
-    if (rtt >= 0 && (!w.clock_offset_us || rtt < w.best_round_trip_us)) {
+    // A round trip over 10 s is no clock sample (a hostile echo could push the Start out).
+    if (rtt >= 0 && rtt <= kMaxRoundTripUs && (!w.clock_offset_us || rtt < w.best_round_trip_us)) {
       w.clock_offset_us = -ClockOffsetUs(h.echo_us, h.sent_at_us, now.wall_us);
       w.best_round_trip_us = rtt;
     }

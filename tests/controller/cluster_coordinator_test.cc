@@ -652,5 +652,21 @@ TEST_F(CoordinatorTest, EverySingleByteChangeOfAWorkersMessagesIsHandled) {
   EXPECT_EQ(transport_.To("c", proto::Body::Welcome).size(), 0u);
 }
 
+// A heartbeat whose echo makes the round trip absurd (here 2^60 us) is no clock sample: it
+// cannot push the Start decades out (or overflow 4 x the round trip).
+TEST_F(CoordinatorTest, AnAbsurdRoundTripDoesNotMoveTheStart) {
+  Create();
+  Hello("a");
+  Hello("b");
+  const int64_t echo = now_.wall_us - (int64_t{1} << 60);
+  Deliver("a", EncodeHeartbeat(kRun, {proto::WorkerState::Loading, 0, 0, now_.wall_us, echo}));
+  EXPECT_FALSE(Worker("a").clock_offset_us.has_value());
+  Ready("a");
+  Ready("b");
+  auto starts = transport_.To("a", proto::Body::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(DecodeStart(*starts[0]->env().body_as_Start()).start_at_us, now_.wall_us + options_.start_margin_us);
+}
+
 }  // namespace
 }  // namespace barrage
