@@ -1,5 +1,5 @@
 # Runs a libFuzzer binary for SECONDS on a working copy of the seed corpus; used by the
-# jmx_parser_fuzz_smoke test and scripts/fuzz.sh.
+# *_fuzz_smoke tests and scripts/fuzz.sh.
 #
 #   cmake -DFUZZER=path -DWORK_DIR=dir -DSEED_DIR=dir [-DJMX_CORPUS_DIR=dir]
 #         [-DREGRESSION_DIR=dir] [-DDICT=file] [-DSECONDS=60] [-DFRESH=ON] -P run_fuzzer.cmake
