@@ -342,6 +342,10 @@ SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m) {
 Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) {
   const auto* samples = m.samples();
   if (samples == nullptr) return Status::InvalidArgument("SampleBatch: no samples vector");
+  // The verifier checks the alignment of a vector's length, not of its 8-byte structs.
+  if (reinterpret_cast<uintptr_t>(samples->Data()) % alignof(proto::Sample) != 0) {
+    return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) + ": samples vector is misaligned");
+  }
   const auto* strings = m.strings();
   const uint32_t n_strings = strings == nullptr ? 0 : strings->size();
   const uint32_t n = samples->size();

@@ -186,7 +186,8 @@ StopMessage DecodeStop(const proto::Stop& m);
 FinishedMessage DecodeFinished(const proto::Finished& m);
 SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m);
 // Appends the batch's samples to `out`. On error (a string index or transaction index out
-// of range, a missing samples vector) `out` is left as it was and nothing is appended.
+// of range, a missing or misaligned samples vector) `out` is left as it was and nothing is
+// appended.
 Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out);
 
 // ---- Clock offset (NTP-style, from heartbeats) ----
