@@ -126,7 +126,9 @@ void RunWorker(const std::string& endpoint, const std::string& name, const std::
           socket.send(zmq::buffer(EncodeReady(run_id, {true, ""})), zmq::send_flags::none);
           break;
         case proto::Body::Start: {
-          int64_t at = DecodeStart(*e->body_as_Start()).start_at_us;
+          Result<const proto::Start*> start = BodyOf<proto::Start>(*e);
+          if (!start.ok()) break;
+          int64_t at = DecodeStart(**start).start_at_us;
           while (WallUs() < at) std::this_thread::sleep_for(std::chrono::microseconds(200));
           started = true;
           break;
@@ -135,7 +137,9 @@ void RunWorker(const std::string& endpoint, const std::string& name, const std::
           ++acked;
           break;
         case proto::Body::Reject:
-          std::fprintf(stderr, "%s rejected: %s\n", name.c_str(), DecodeReject(*e->body_as_Reject()).reason.c_str());
+          if (Result<const proto::Reject*> reject = BodyOf<proto::Reject>(*e); reject.ok()) {
+            std::fprintf(stderr, "%s rejected: %s\n", name.c_str(), DecodeReject(**reject).reason.c_str());
+          }
           *failed = true;
           return;
         default:

@@ -343,6 +343,10 @@ SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m) {
 Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) {
   const auto* samples = m.samples();
   if (samples == nullptr) return Status::InvalidArgument("SampleBatch: no samples vector");
+  // The verifier checks the alignment of a vector's length, not of its 8-byte structs.
+  if (reinterpret_cast<uintptr_t>(samples->Data()) % alignof(proto::Sample) != 0) {
+    return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) + ": samples vector is misaligned");
+  }
   const auto* strings = m.strings();
   const uint32_t n_strings = strings == nullptr ? 0 : strings->size();
   const uint32_t n = samples->size();
@@ -424,7 +428,8 @@ int64_t EchoUs(int64_t peer_sent_at_us, int64_t received_at_us, int64_t now_us) 
 int64_t ClockOffsetUs(int64_t echo_us, int64_t peer_sent_at_us, int64_t received_at_us) {
   // echo_us = t1 + hold, received = t1 + hold + 2d (local clock), peer_sent = t1 + d + hold -
   // offset (peer clock): offset = (echo + received) / 2 - peer_sent.
-  return SatSub(std::midpoint(echo_us, received_at_us), peer_sent_at_us);
+  // Symmetric saturation: the negation (peer minus local) is always defined.
+  return std::max(-kMaxI64, SatSub(std::midpoint(echo_us, received_at_us), peer_sent_at_us));
 }
 
 int64_t RoundTripUs(int64_t echo_us, int64_t received_at_us) { return SatSub(received_at_us, echo_us); }
@@ -489,7 +494,9 @@ bool IsValidCurveKey(std::string_view z85) {
   return zmq_z85_decode(raw, copy.c_str()) != nullptr;
 }
 
-Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
+Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermissions permissions,
+                                      std::string* warning) {
+  if (warning != nullptr) warning->clear();
   Result<toml::table> parsed = ParseTomlFile(path, "a key file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
@@ -516,6 +523,21 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
     }
     if (keys.public_key != std::string_view(derived, 40)) {
       return Status::InvalidArgument(path + ": key public_key: does not match secret_key");
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return Status::IoError(path + ": cannot stat: " + std::strerror(errno));
+    }
+    if ((st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      const std::string open = path + ": UNPROTECTED SECRET KEY FILE: permissions " + mode +
+                               " are too open: group or others may access the secret key (chmod 600 " + path + ")";
+      if (permissions == KeyFilePermissions::kRefuseOpen) {
+        return Status::InvalidArgument(open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions "
+                                              "= true) accepts it with a warning");
+      }
+      if (warning != nullptr) *warning = open;
     }
   }
   return keys;

@@ -5,9 +5,10 @@
 // Encoding: EncodeX(run_id, message) returns one finished Envelope buffer (file identifier
 // "BRG1", protocol = kProtocolVersion unless a test passes another) ready to be sent as one
 // ZeroMQ frame. Decoding: the caller first verifies the received bytes with VerifyEnvelope
-// (common/protocol.h) and checks body_type(); DecodeX then copies the body into the plain
-// struct, rejecting what the verifier cannot see (string indices out of range, missing
-// required fields). A Status error message names the message and the field.
+// (common/protocol.h), then reaches the body only through BodyOf<proto::X>(envelope), which
+// checks the body's type and presence; DecodeX then copies the body into the plain struct,
+// rejecting what the verifier cannot see (string indices out of range, missing required
+// fields). A Status error message names the message and the field.
 //
 // LoadPlan chunking contract: a plan travels as one or more LoadPlan messages with the same
 // run_id. Every message repeats plan_name, plan, properties, share, worker_index/count and
@@ -147,17 +148,35 @@ inline constexpr size_t kLoadPlanChunkBytes = 8u << 20;
 std::vector<std::string> EncodeLoadPlan(std::string_view run_id, const LoadPlanMessage& m,
                                         size_t chunk_bytes = kLoadPlanChunkBytes);
 
-// ---- Decoding (after VerifyEnvelope and a body_type() check) ----
+// ---- Decoding (after VerifyEnvelope, through BodyOf) ----
+
+std::string_view RunIdOf(const proto::Envelope& e);
+// "Hello", "SampleBatch", ... or "unknown(<n>)" for logs.
+std::string BodyName(proto::Body type);
+
+// The one way to a received message's body: the body of `e` as table T (proto::Hello,
+// proto::SampleBatch, ...), never null; an error when `e` carries another body type ("expected
+// Welcome, got Hello") or none at all ("Welcome without a body": the FlatBuffers verifier
+// accepts a union type whose body is absent). Code that handles received bytes never calls
+// Envelope::body()/body_as_X() itself.
+template <typename T>
+Result<const T*> BodyOf(const proto::Envelope& e) {
+  constexpr proto::Body kType = proto::BodyTraits<T>::enum_value;
+  static_assert(kType != proto::Body::NONE, "BodyOf<T>: T is not a member of the Body union");
+  if (e.body_type() != kType) {
+    return Status::InvalidArgument("expected " + BodyName(kType) + ", got " + BodyName(e.body_type()));
+  }
+  const T* body = e.template body_as<T>();
+  if (body == nullptr) return Status::InvalidArgument(BodyName(kType) + " without a body");
+  return body;
+}
 
 // ZeroMQ may hand a received frame over at any address (its zero-copy receive buffer);
 // FlatBuffers reads need 8-byte alignment. Returns `data` when it is aligned, else a copy
 // of the `size` bytes in `storage` (which must outlive the use of the result).
 const void* AlignedFrame(const void* data, size_t size, std::vector<uint64_t>* storage);
 
-std::string_view RunIdOf(const proto::Envelope& e);
-// "Hello", "SampleBatch", ... or "unknown(<n>)" for logs.
-std::string BodyName(proto::Body type);
-
+// Each DecodeX takes a body BodyOf returned.
 Result<HelloMessage> DecodeHello(const proto::Hello& m);
 WelcomeMessage DecodeWelcome(const proto::Welcome& m);
 RejectMessage DecodeReject(const proto::Reject& m);
@@ -171,7 +190,8 @@ StopMessage DecodeStop(const proto::Stop& m);
 FinishedMessage DecodeFinished(const proto::Finished& m);
 SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m);
 // Appends the batch's samples to `out`. On error (a string index or transaction index out
-// of range, a missing samples vector) `out` is left as it was and nothing is appended.
+// of range, a missing or misaligned samples vector) `out` is left as it was and nothing is
+// appended.
 Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out);
 
 // ---- Clock offset (NTP-style, from heartbeats) ----
@@ -185,6 +205,7 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out);
 int64_t EchoUs(int64_t peer_sent_at_us, int64_t received_at_us, int64_t now_us);
 // Local clock minus peer clock, from a received heartbeat with echo_us != 0 (our own
 // earlier sent_at_us adjusted by the peer's hold time), its sent_at_us, and our receive time.
+// Saturates at +/-INT64_MAX (never INT64_MIN), so its negation is always defined.
 int64_t ClockOffsetUs(int64_t echo_us, int64_t peer_sent_at_us, int64_t received_at_us);
 // Round-trip time of the same exchange (for choosing the best of several estimates).
 int64_t RoundTripUs(int64_t echo_us, int64_t received_at_us);
@@ -212,11 +233,21 @@ struct CurveKeyPair {
 Result<CurveKeyPair> GenerateCurveKeyPair();
 // True for a 40-character Z85 string that decodes to 32 bytes.
 bool IsValidCurveKey(std::string_view z85);
+// What LoadCurveKeyFile does with a file that holds a secret key and that group or others
+// may access (any of the mode bits 077, as ssh checks a private key): refuse it, or accept
+// it with a warning (--allow-insecure-key-permissions / allow_insecure_key_permissions).
+enum class KeyFilePermissions { kRefuseOpen, kWarnIfOpen };
+
 // Reads a TOML key file: `public_key = "..."` and, unless public-only, `secret_key = "..."`.
 // Errors name the file, the line when known, and the key ("worker.key:2: key secret_key:
 // not a 40-character Z85 key"); a secret key whose public key differs from public_key is an
-// error.
-Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path);
+// error. A file with a secret key whose mode is open to group or others is an error naming
+// the file and its mode ("worker.key: UNPROTECTED SECRET KEY FILE: permissions 0644 ...")
+// under kRefuseOpen; under kWarnIfOpen the keys load and `warning` (when not null) receives
+// that text, else it is left empty.
+Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path,
+                                      KeyFilePermissions permissions = KeyFilePermissions::kRefuseOpen,
+                                      std::string* warning = nullptr);
 // Writes `keys` as a TOML key file with mode 0600 (secret_key omitted when empty). Refuses
 // to overwrite an existing file (the error names it).
 Status WriteCurveKeyFile(const std::string& path, const CurveKeyPair& keys);

@@ -143,6 +143,8 @@ int RunCli(int argc, char** argv) {
   run->add_option("--bind", cl.bind, "controller endpoint the workers dial (default tcp://0.0.0.0:5570)");
   run->add_option("--config", cl.config_path, "controller.toml: keys, worker allowlist, bind (see config/)");
   run->add_flag("--insecure", cl.insecure, "plain TCP without CurveZMQ authentication");
+  run->add_flag("--allow-insecure-key-permissions", cl.allow_insecure_key_permissions,
+                "accept key files that group or others may read (with a warning) instead of refusing them");
   run->add_option("--worker-timeout", cl.worker_timeout_s, "seconds to wait for the workers (default 60)")
       ->check(CLI::PositiveNumber);
   run->add_option("--min-workers", cl.min_workers, "the run succeeds while at least N workers finish")
@@ -159,6 +161,8 @@ int RunCli(int argc, char** argv) {
   workers->add_option("--bind", wo.cluster.bind, "controller endpoint (default tcp://0.0.0.0:5570)");
   workers->add_option("--config", wo.cluster.config_path, "controller.toml");
   workers->add_flag("--insecure", wo.cluster.insecure, "plain TCP without CurveZMQ authentication");
+  workers->add_flag("--allow-insecure-key-permissions", wo.cluster.allow_insecure_key_permissions,
+                    "accept key files that group or others may read (with a warning) instead of refusing them");
 
   std::string keygen_path;
   CLI::App* keygen = app.add_subcommand("keygen", "Write a new CurveZMQ key pair for the controller");

@@ -21,20 +21,30 @@ std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
   return p.is_relative() ? (dir / p).string() : p.string();
 }
 
-// A Z85 key as is, or the public key of a key file. Adds it to `keys`, returns it.
-Result<std::string> AddAllowedKey(const std::string& entry, const fs::path& dir, std::set<std::string>* keys) {
+// LoadCurveKeyFile, adding the warning (if any) to `s`.
+Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permissions, ClusterSettings* s) {
+  std::string warning;
+  Result<CurveKeyPair> keys = LoadCurveKeyFile(path, permissions, &warning);
+  if (!warning.empty()) s->warnings.push_back(warning);
+  return keys;
+}
+
+// A Z85 key as is, or the public key of a key file. Adds it to s->allowed_keys, returns it.
+Result<std::string> AddAllowedKey(const std::string& entry, const fs::path& dir, KeyFilePermissions permissions,
+                                  ClusterSettings* s) {
   if (IsValidCurveKey(entry)) {
-    keys->insert(entry);
+    s->allowed_keys.insert(entry);
     return entry;
   }
-  Result<CurveKeyPair> k = LoadCurveKeyFile(ResolveAgainst(dir, entry));
+  Result<CurveKeyPair> k = LoadKeys(ResolveAgainst(dir, entry), permissions, s);
   if (!k.ok()) return k.status();
-  keys->insert(k->public_key);
+  s->allowed_keys.insert(k->public_key);
   return k->public_key;
 }
 
 // { name = "lg-01", key = "<Z85 key or key file>" }: the key, bound to that worker name.
-Status AddBoundKey(const toml::table& entry, const fs::path& dir, ClusterSettings* s) {
+Status AddBoundKey(const toml::table& entry, const fs::path& dir, KeyFilePermissions permissions,
+                   ClusterSettings* s) {
   const toml::node* name = entry.get("name");
   const toml::node* key = entry.get("key");
   if (name == nullptr || !name->is_string() || (**name->as_string()).empty() || key == nullptr || !key->is_string()) {
@@ -43,7 +53,7 @@ Status AddBoundKey(const toml::table& entry, const fs::path& dir, ClusterSetting
   for (auto&& [k, node] : entry) {
     if (k != "name" && k != "key") return Status::InvalidArgument("unknown key '" + std::string(k.str()) + "' in an entry");
   }
-  Result<std::string> added = AddAllowedKey(**key->as_string(), dir, &s->allowed_keys);
+  Result<std::string> added = AddAllowedKey(**key->as_string(), dir, permissions, s);
   if (!added.ok()) return added.status();
   auto [it, fresh] = s->bound_names.emplace(**name->as_string(), *added);
   if (!fresh && it->second != *added) {
@@ -52,11 +62,21 @@ Status AddBoundKey(const toml::table& entry, const fs::path& dir, ClusterSetting
   return Status::Ok();
 }
 
-Status ReadFile(const std::string& path, ClusterSettings* s) {
+Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, ClusterSettings* s) {
   Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
   fs::path dir = fs::path(path).parent_path();
+  // Read first: it applies to the key files the other keys name.
+  if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
+    if (!allow->is_boolean()) {
+      return Status::InvalidArgument(Where(path, *allow, "security.allow_insecure_key_permissions") +
+                                     ": expected true or false");
+    }
+    allow_insecure_key_permissions = allow_insecure_key_permissions || **allow->as_boolean();
+  }
+  const KeyFilePermissions permissions =
+      allow_insecure_key_permissions ? KeyFilePermissions::kWarnIfOpen : KeyFilePermissions::kRefuseOpen;
   if (const toml::table* cluster = doc["cluster"].as_table()) {
     for (auto&& [k, node] : *cluster) {
       std::string key = "cluster." + std::string(k.str());
@@ -89,7 +109,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         s->insecure = **node.as_boolean();
       } else if (k == "secret_key_file") {
         if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a file name");
-        Result<CurveKeyPair> keys = LoadCurveKeyFile(ResolveAgainst(dir, **node.as_string()));
+        Result<CurveKeyPair> keys = LoadKeys(ResolveAgainst(dir, **node.as_string()), permissions, s);
         if (!keys.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + keys.status().message());
         if (keys->secret_key.empty()) {
           return Status::InvalidArgument(Where(path, node, key) + ": the key file has no secret_key");
@@ -102,9 +122,9 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         for (const toml::node& item : *list) {
           Status added;
           if (const toml::table* entry = item.as_table()) {
-            added = AddBoundKey(*entry, dir, s);
+            added = AddBoundKey(*entry, dir, permissions, s);
           } else if (item.is_string()) {
-            added = AddAllowedKey(**item.as_string(), dir, &s->allowed_keys).status();
+            added = AddAllowedKey(**item.as_string(), dir, permissions, s).status();
           } else {
             added = Status::InvalidArgument("expected key strings or { name = ..., key = ... } entries");
           }
@@ -117,7 +137,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
         if (ec) return Status::InvalidArgument(Where(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Result<std::string> added = AddAllowedKey(e.path().string(), dir, &s->allowed_keys);
+          Result<std::string> added = AddAllowedKey(e.path().string(), dir, permissions, s);
           if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.status().message());
         }
       }
@@ -131,7 +151,7 @@ Status ReadFile(const std::string& path, ClusterSettings* s) {
 Result<ClusterSettings> ResolveClusterSettings(const ClusterOptions& options) {
   ClusterSettings s;
   if (!options.config_path.empty()) {
-    Status read = ReadFile(options.config_path, &s);
+    Status read = ReadFile(options.config_path, options.allow_insecure_key_permissions, &s);
     if (!read.ok()) return read;
   }
   if (!options.bind.empty()) s.bind = options.bind;

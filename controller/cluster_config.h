@@ -7,7 +7,9 @@
 //              allowed_workers = ["<Z85 public key>" or "<public key file>",
 //                                 { name = "lg-01", key = "<key or key file>" }, ...],
 //              allowed_workers_dir = "workers.d" (every regular file in it is a public key file),
-//              insecure = false
+//              insecure = false,
+//              allow_insecure_key_permissions = false (a key file holding a secret key that group
+//              or others may access is refused unless this or the flag is set; then warned about)
 //
 // Relative paths in the file resolve against the file's folder. Flags win over the file.
 // Errors name the file and the key. Thread-safe (pure functions).
@@ -36,6 +38,7 @@ struct ClusterOptions {
   std::string share;                     // --share per-worker|total
   std::vector<std::string> split_data;   // --split-data FILE (repeatable)
   int64_t heartbeat_ms = 0;              // --heartbeat-ms (hidden; tests)
+  bool allow_insecure_key_permissions = false;  // --allow-insecure-key-permissions
 
   bool enabled() const { return workers > 0 || !worker_names.empty(); }
 };
@@ -53,6 +56,9 @@ struct ClusterSettings {
   // Worker name -> the Z85 key it must register with (entries with a name).
   std::map<std::string, std::string> bound_names;
   int64_t heartbeat_ms = 1000;
+  // One line each, for the operator: key files accepted although group or others may
+  // access them (allow_insecure_key_permissions).
+  std::vector<std::string> warnings;
 };
 
 // Reads `options.config_path` (when set) and applies the flags over it. A secure setup

@@ -9,6 +9,7 @@ namespace barrage {
 namespace {
 
 constexpr uint64_t kLoggedDropsPerPeer = 5;
+constexpr int64_t kMaxRoundTripUs = 10'000'000;
 
 std::string Seconds(int64_t us) {
   int64_t tenths = (us + 50'000) / 100'000;
@@ -155,7 +156,12 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
     return;
   }
   if (type == proto::Body::Heartbeat) {
-    OnHeartbeat(*w, *e->body_as_Heartbeat(), now);
+    Result<const proto::Heartbeat*> hb = BodyOf<proto::Heartbeat>(*e);
+    if (!hb.ok()) {
+      Drop(m, w, hb.status().message());
+      return;
+    }
+    OnHeartbeat(*w, **hb, now);
     return;
   }
   if (RunIdOf(*e) != options_.run_id) {
@@ -171,15 +177,33 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
     w->reason.clear();
   }
   switch (type) {
-    case proto::Body::Ready:
-      OnReady(*w, *e->body_as_Ready(), now);
+    case proto::Body::Ready: {
+      Result<const proto::Ready*> r = BodyOf<proto::Ready>(*e);
+      if (!r.ok()) {
+        Drop(m, w, r.status().message());
+        return;
+      }
+      OnReady(*w, **r, now);
       return;
-    case proto::Body::SampleBatch:
-      OnSampleBatch(*w, *e->body_as_SampleBatch(), now);
+    }
+    case proto::Body::SampleBatch: {
+      Result<const proto::SampleBatch*> b = BodyOf<proto::SampleBatch>(*e);
+      if (!b.ok()) {
+        Drop(m, w, b.status().message());
+        return;
+      }
+      OnSampleBatch(*w, **b, now);
       return;
-    case proto::Body::Finished:
-      OnFinished(*w, *e->body_as_Finished(), now);
+    }
+    case proto::Body::Finished: {
+      Result<const proto::Finished*> f = BodyOf<proto::Finished>(*e);
+      if (!f.ok()) {
+        Drop(m, w, f.status().message());
+        return;
+      }
+      OnFinished(*w, **f, now);
       return;
+    }
     default:
       Drop(m, w, "unexpected " + BodyName(type));
   }
@@ -213,7 +237,8 @@ void ClusterCoordinator::Reject(const InboundMessage& m, const std::string& name
 }
 
 void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope& e, ClusterTime now) {
-  Result<HelloMessage> decoded = DecodeHello(*e.body_as_Hello());
+  Result<const proto::Hello*> body = BodyOf<proto::Hello>(e);
+  Result<HelloMessage> decoded = body.ok() ? DecodeHello(**body) : Result<HelloMessage>(body.status());
   if (!decoded.ok()) {
     Reject(m, "", "", "malformed Hello: " + decoded.status().message(), now, /*permanent=*/true);
     return;
@@ -490,7 +515,8 @@ void ClusterCoordinator::OnHeartbeat(ClusterWorker& w, const proto::Heartbeat& h
   w.cpu_percent = h.cpu_percent;
   if (h.echo_us != 0) {
     int64_t rtt = RoundTripUs(h.echo_us, now.wall_us);
-    if (rtt >= 0 && (!w.clock_offset_us || rtt < w.best_round_trip_us)) {
+    // A round trip over 10 s is no clock sample (a hostile echo could push the Start out).
+    if (rtt >= 0 && rtt <= kMaxRoundTripUs && (!w.clock_offset_us || rtt < w.best_round_trip_us)) {
       w.clock_offset_us = -ClockOffsetUs(h.echo_us, h.sent_at_us, now.wall_us);
       w.best_round_trip_us = rtt;
     }

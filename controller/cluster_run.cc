@@ -115,6 +115,7 @@ int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext
     return kExitUsage;
   }
   const ClusterSettings& settings = *settings_r;
+  for (const std::string& warning : settings.warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
   if (co.min_workers > 0 && co.min_workers > std::max<int>(co.workers, static_cast<int>(co.worker_names.size()))) {
     std::cerr << "barrage: --min-workers " << co.min_workers << " is more than the workers the run asks for\n";
     return kExitUsage;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "common/protocol.h"
@@ -11,6 +12,11 @@
 #include "controller/cluster_transport.h"
 
 namespace barrage {
+namespace {
+
+constexpr int kLoggedDropsPerPeer = 5;
+
+}  // namespace
 
 int64_t ParseDurationMs(const std::string& text) {
   size_t digits = 0;
@@ -35,6 +41,7 @@ int RunWorkers(const WorkersOptions& options) {
     std::cerr << "barrage: " << settings.status().message() << "\n";
     return kExitUsage;
   }
+  for (const std::string& warning : settings->warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
   ZmqTransportOptions to;
   to.bind = settings->bind;
   to.insecure = settings->insecure;
@@ -48,16 +55,26 @@ int RunWorkers(const WorkersOptions& options) {
   std::cout << "barrage: listening on " << (*transport)->endpoint() << " for " << options.listen << "\n"
             << std::flush;
   std::set<std::string> seen;
+  std::map<std::string, int> dropped;  // per peer, to bound the log
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(listen_ms);
   InboundMessage m;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     if (!(*transport)->Receive(left, &m)) continue;
+    if (seen.count(m.peer)) continue;
     const proto::Envelope* e = VerifyEnvelope(m.bytes.data(), m.bytes.size());
-    if (e == nullptr || e->body_type() != proto::Body::Hello || seen.count(m.peer)) continue;
-    Result<HelloMessage> hello = DecodeHello(*e->body_as_Hello());
-    if (!hello.ok()) continue;
+    Result<const proto::Hello*> body =
+        e == nullptr ? Status::InvalidArgument("not a valid protocol message (" + std::to_string(m.bytes.size()) +
+                                               " bytes)")
+                     : BodyOf<proto::Hello>(*e);
+    Result<HelloMessage> hello = body.ok() ? DecodeHello(**body) : Result<HelloMessage>(body.status());
+    if (!hello.ok()) {
+      if (++dropped[m.peer] <= kLoggedDropsPerPeer) {
+        std::cerr << "barrage: dropped a message from '" << m.peer << "': " << hello.status().message() << "\n";
+      }
+      continue;
+    }
     seen.insert(m.peer);
     std::cout << hello->name << "\t" << (hello->host.empty() ? "?" : hello->host) << "\t" << hello->cores
               << " cores\t" << (hello->software_version.empty() ? "?" : hello->software_version) << "\tprotocol "

@@ -240,6 +240,7 @@ class WorkerDaemon::Impl {
                                               : config_.spool_dir) {}
 
   int Run(int signal_fd);
+  bool HandleFrameForTesting(std::string_view frame);
 
  private:
   // Socket.
@@ -252,6 +253,7 @@ class WorkerDaemon::Impl {
 
   // Received frames.
   void HandleFrame(zmq::message_t& msg);
+  void HandleBytes(const void* data, size_t size);
   void HandleWelcome(const proto::Envelope& e);
   void HandleReject(const proto::Envelope& e);
   void HandleHeartbeat(const proto::Envelope& e);
@@ -364,6 +366,7 @@ void WorkerDaemon::Impl::Connect() {
 }
 
 bool WorkerDaemon::Impl::Send(const std::string& frame) {
+  if (!dealer_) return false;  // HandleFrameForTesting: no socket
   try {
     auto sent = dealer_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     return sent.has_value();
@@ -481,15 +484,18 @@ void WorkerDaemon::Impl::HandleFrame(zmq::message_t& msg) {
     Dropped("a message of " + std::to_string(parts) + " frames");
     return;
   }
-  if (msg.size() > kMaxMessageBytes) {
-    Dropped("a frame of " + std::to_string(msg.size()) + " bytes (limit " +
-            std::to_string(kMaxMessageBytes) + ")");
+  HandleBytes(msg.data(), msg.size());
+}
+
+void WorkerDaemon::Impl::HandleBytes(const void* data, size_t size) {
+  if (size > kMaxMessageBytes) {
+    Dropped("a frame of " + std::to_string(size) + " bytes (limit " + std::to_string(kMaxMessageBytes) + ")");
     return;
   }
   std::vector<uint64_t> aligned;
-  const proto::Envelope* e = VerifyEnvelope(AlignedFrame(msg.data(), msg.size(), &aligned), msg.size());
+  const proto::Envelope* e = VerifyEnvelope(AlignedFrame(data, size, &aligned), size);
   if (e == nullptr) {
-    Dropped("an invalid frame of " + std::to_string(msg.size()) + " bytes");
+    Dropped("an invalid frame of " + std::to_string(size) + " bytes");
     return;
   }
   last_heard_mono_ = MonoMicros();
@@ -531,7 +537,12 @@ void WorkerDaemon::Impl::HandleFrame(zmq::message_t& msg) {
 }
 
 void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
-  WelcomeMessage w = DecodeWelcome(*e.body_as_Welcome());
+  Result<const proto::Welcome*> body = BodyOf<proto::Welcome>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  WelcomeMessage w = DecodeWelcome(**body);
   if (w.protocol != kProtocolVersion) {
     spdlog::error("the controller chose protocol {}, this worker speaks {} only", w.protocol,
                   kProtocolVersion);
@@ -575,7 +586,12 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
 }
 
 void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
-  RejectMessage r = DecodeReject(*e.body_as_Reject());
+  Result<const proto::Reject*> body = BodyOf<proto::Reject>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  RejectMessage r = DecodeReject(**body);
   const std::string reason = r.reason.empty() ? "no reason given" : r.reason;
   // Another protocol version can never work; the controller says when nothing else will.
   if (r.permanent || e.protocol() != kProtocolVersion) {
@@ -591,7 +607,12 @@ void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
 }
 
 void WorkerDaemon::Impl::HandleHeartbeat(const proto::Envelope& e) {
-  HeartbeatMessage h = DecodeHeartbeat(*e.body_as_Heartbeat());
+  Result<const proto::Heartbeat*> body = BodyOf<proto::Heartbeat>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  HeartbeatMessage h = DecodeHeartbeat(**body);
   const int64_t now = WallMicros();
   // Clocks more than a year apart are not clocks: ignore the stamps.
   constexpr int64_t kYearUs = 366LL * 24 * 3600 * 1000000;
@@ -648,7 +669,8 @@ void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
     SendReady(run_id, false, "worker " + name_ + " is still running run " + run_->id);
     return;
   }
-  Result<LoadPlanMessage> m = DecodeLoadPlan(*e.body_as_LoadPlan());
+  Result<const proto::LoadPlan*> body = BodyOf<proto::LoadPlan>(e);
+  Result<LoadPlanMessage> m = body.ok() ? DecodeLoadPlan(**body) : Result<LoadPlanMessage>(body.status());
   const bool first = !run_ || run_->id != run_id;
   if (first) BeginRun(run_id);
   if (run_->failed) return;
@@ -816,7 +838,12 @@ void WorkerDaemon::Impl::HandleStart(const proto::Envelope& e) {
     if (!run_->loaded) Dropped("Start for run " + run_id + " before its plan was ready");
     return;
   }
-  StartMessage s = DecodeStart(*e.body_as_Start());
+  Result<const proto::Start*> body = BodyOf<proto::Start>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  StartMessage s = DecodeStart(**body);
   // In the worker's clock; at most ten minutes ahead (a hostile value cannot overflow).
   const int64_t now = WallMicros();
   int64_t delay = 0;
@@ -852,7 +879,12 @@ void WorkerDaemon::Impl::HandleStop(const proto::Envelope& e) {
     Dropped("Stop for run '" + run_id + "', which is not this worker's run");
     return;
   }
-  StopMessage s = DecodeStop(*e.body_as_Stop());
+  Result<const proto::Stop*> body = BodyOf<proto::Stop>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  StopMessage s = DecodeStop(**body);
   const bool now = s.mode == proto::StopMode::Now;
   ActiveRun& r = *run_;
   if (r.running()) {
@@ -878,7 +910,12 @@ void WorkerDaemon::Impl::HandleBatchAck(const proto::Envelope& e) {
     Dropped("BatchAck for run '" + run_id + "', which is not this worker's run");
     return;
   }
-  BatchAckMessage a = DecodeBatchAck(*e.body_as_BatchAck());
+  Result<const proto::BatchAck*> body = BodyOf<proto::BatchAck>(e);
+  if (!body.ok()) {
+    Dropped(body.status().message());
+    return;
+  }
+  BatchAckMessage a = DecodeBatchAck(**body);
   if (!run_ || run_->id != run_id) {
     AckKept(run_id, a.seq);
   } else if (spool_->Ack(a.seq)) {
@@ -929,8 +966,10 @@ void WorkerDaemon::Impl::LoadKeptSpools() {
         [&run_id](const std::string& frame) -> Result<uint64_t> {
           std::vector<uint64_t> aligned;
           const proto::Envelope* e = VerifyEnvelope(AlignedFrame(frame.data(), frame.size(), &aligned), frame.size());
-          const proto::SampleBatch* b = e ? e->body_as_SampleBatch() : nullptr;
-          if (b == nullptr || b->samples() == nullptr) return Status::InvalidArgument("not a sample batch");
+          if (e == nullptr) return Status::InvalidArgument("not a sample batch");
+          Result<const proto::SampleBatch*> body = BodyOf<proto::SampleBatch>(*e);
+          if (!body.ok() || (*body)->samples() == nullptr) return Status::InvalidArgument("not a sample batch");
+          const proto::SampleBatch* b = *body;
           if (run_id.empty()) run_id = std::string(RunIdOf(*e));
           if (RunIdOf(*e) != run_id) return Status::InvalidArgument("a batch of run " + std::string(RunIdOf(*e)));
           return static_cast<uint64_t>(b->samples()->size());
@@ -1085,7 +1124,12 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
   LoadKeptSpools();
   if (!config_.insecure) {
-    Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file);
+    const KeyFilePermissions permissions = config_.allow_insecure_key_permissions
+                                               ? KeyFilePermissions::kWarnIfOpen
+                                               : KeyFilePermissions::kRefuseOpen;
+    std::string warning;
+    Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file, permissions, &warning);
+    if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
     if (!keys.ok() || keys->secret_key.empty()) {
       spdlog::error("{}", keys.ok() ? config_.secret_key_file + ": key secret_key: missing"
                                     : keys.status().message());
@@ -1095,7 +1139,8 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     if (IsValidCurveKey(config_.controller_public_key)) {
       controller_key_ = config_.controller_public_key;
     } else {
-      Result<CurveKeyPair> pub = LoadCurveKeyFile(config_.controller_public_key);
+      Result<CurveKeyPair> pub = LoadCurveKeyFile(config_.controller_public_key, permissions, &warning);
+      if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
       if (!pub.ok()) {
         spdlog::error("security.controller_public_key: neither a Z85 key nor a key file: {}",
                       pub.status().message());
@@ -1199,8 +1244,15 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   return code;
 }
 
+bool WorkerDaemon::Impl::HandleFrameForTesting(std::string_view frame) {
+  if (exit_code_ >= 0) return false;
+  HandleBytes(frame.data(), frame.size());
+  return exit_code_ < 0;
+}
+
 WorkerDaemon::WorkerDaemon(WorkerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 WorkerDaemon::~WorkerDaemon() = default;
 int WorkerDaemon::Run(int signal_fd) { return impl_->Run(signal_fd); }
+bool WorkerDaemon::HandleFrameForTesting(std::string_view frame) { return impl_->HandleFrameForTesting(frame); }
 
 }  // namespace barrage

@@ -18,6 +18,7 @@
 #define BARRAGE_WORKER_DAEMON_H_
 
 #include <memory>
+#include <string_view>
 
 #include "worker/worker_config.h"
 
@@ -39,6 +40,13 @@ class WorkerDaemon {
   // the caller before any thread starts; -1 for none) or the controller rejects the worker.
   // A running load is stopped gracefully first. Returns an exit code above.
   int Run(int signal_fd);
+
+  // A seam for tests and the fuzzer (tests/fuzz/worker_daemon_fuzz.cc): handles `frame` as
+  // if it came from the controller, exactly as Run() does, but without a socket (what the
+  // worker would answer is discarded) and without a clock tick (no engine ever starts).
+  // Returns false once the worker would exit (a permanent Reject); later frames are ignored.
+  // Not to be mixed with Run().
+  bool HandleFrameForTesting(std::string_view frame);
 
  private:
   class Impl;

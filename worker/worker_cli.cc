@@ -24,6 +24,7 @@ int RunWorkerCli(int argc, char** argv) {
   double controller_timeout = 0;
   int threads = -1;
   bool insecure = false;
+  bool allow_insecure_key_permissions = false;
   int heartbeat_ms = 0, batch_samples = 0, batch_flush_ms = 0;
   app.add_option("--config", config_path, "worker.toml (see config/worker.toml)");
   app.add_option("--controller", controller, "controller endpoint, e.g. tcp://bastion:5570");
@@ -34,6 +35,8 @@ int RunWorkerCli(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "event-loop threads (0: one per core)")->check(CLI::NonNegativeNumber);
   app.add_flag("--insecure", insecure, "plain TCP without CurveZMQ (the controller must agree)");
+  app.add_flag("--allow-insecure-key-permissions", allow_insecure_key_permissions,
+               "accept a key file that group or others may read (with a warning) instead of refusing it");
   app.add_option("--keygen", keygen_path,
                  "write a new CURVE key pair to FILE (mode 0600), print its public key, exit");
   // Protocol timings, for tests.
@@ -78,6 +81,7 @@ int RunWorkerCli(int argc, char** argv) {
   if (controller_timeout > 0) config.controller_timeout_s = controller_timeout;
   if (threads >= 0) config.threads = threads;
   if (insecure) config.insecure = true;
+  if (allow_insecure_key_permissions) config.allow_insecure_key_permissions = true;
   if (heartbeat_ms > 0) config.heartbeat_ms = heartbeat_ms;
   if (batch_samples > 0) config.batch_samples = batch_samples;
   if (batch_flush_ms > 0) config.batch_flush_ms = batch_flush_ms;

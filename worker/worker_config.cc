@@ -83,6 +83,8 @@ Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config) {
           s = GetString(path, sub, name, &config->controller_public_key);
         } else if (name == "security.insecure") {
           s = GetBool(path, sub, name, &config->insecure);
+        } else if (name == "security.allow_insecure_key_permissions") {
+          s = GetBool(path, sub, name, &config->allow_insecure_key_permissions);
         } else if (name == "spool.memory_limit_mb") {
           s = GetNumber(path, sub, name, 0, &number, "a number of MiB >= 0");
           if (s.ok() && number > (1 << 20)) {

@@ -26,6 +26,9 @@ struct WorkerConfig {
   bool insecure = false;
   std::string secret_key_file;             // this worker's key pair (TOML key file)
   std::string controller_public_key;       // Z85 key, or a key file holding public_key
+  // A key file with a secret key that group or others may access: refused unless this is
+  // set (--allow-insecure-key-permissions), then warned about.
+  bool allow_insecure_key_permissions = false;
   // Unacknowledged sample batches: memory first, then files in spool_dir.
   uint64_t spool_memory_bytes = 64ull << 20;
   std::string spool_dir;                   // "" = <work_dir>/spool

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/malformed_frames.h"
 #include "tests/common/sample_expect.h"
 
 namespace barrage {
@@ -37,6 +38,64 @@ TEST(WireTest, HelloRoundTrip) {
   EXPECT_EQ(d->min_protocol, 1);
   EXPECT_EQ(d->max_protocol, 3);
   EXPECT_EQ(d->software_version, "0.1.0");
+}
+
+// BodyOf<T> for every member of the Body union: the body when it is there, an error naming
+// the message when the envelope has the type but no body (which the verifier accepts) or
+// another type. Never a null pointer.
+template <typename T>
+void ExpectBodyOfChecks(const std::string& real_frame) {
+  constexpr proto::Body kType = proto::BodyTraits<T>::enum_value;
+  const std::string name = BodyName(kType);
+  SCOPED_TRACE(name);
+  const proto::Envelope* real = Verified(real_frame);
+  ASSERT_NE(real, nullptr);
+  Result<const T*> body = BodyOf<T>(*real);
+  ASSERT_TRUE(body.ok()) << body.status().message();
+  EXPECT_NE(*body, nullptr);
+
+  const std::string bodyless = test::BodylessFrame(kType, "r");
+  const proto::Envelope* e = Verified(bodyless);
+  ASSERT_NE(e, nullptr);  // the verifier lets it through
+  ASSERT_EQ(e->body_type(), kType);
+  Result<const T*> absent = BodyOf<T>(*e);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().message(), name + " without a body");
+
+  const std::string cut = test::WithBodyCutByOneByte(real_frame);
+  ASSERT_FALSE(cut.empty());
+  Result<const T*> cut_body = BodyOf<T>(*Verified(cut));
+  ASSERT_FALSE(cut_body.ok());
+  EXPECT_EQ(cut_body.status().message(), name + " without a body");
+
+  const std::string other = kType == proto::Body::Hello ? EncodeBatchAck("r", {1}) : EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""});
+  Result<const T*> wrong = BodyOf<T>(*Verified(other));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "expected " + name + ", got " + (kType == proto::Body::Hello ? "BatchAck" : "Hello"));
+
+  const std::string none = test::BodylessFrame(proto::Body::NONE, "r");
+  Result<const T*> nothing = BodyOf<T>(*Verified(none));
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().message(), "expected " + name + ", got unknown(0)");
+}
+
+TEST(WireTest, BodyOfChecksTheTypeAndThePresenceOfEveryBody) {
+  LoadPlanMessage plan;
+  plan.plan = "<jmeterTestPlan/>";
+  ExpectBodyOfChecks<proto::Hello>(EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""}));
+  ExpectBodyOfChecks<proto::Welcome>(EncodeWelcome("r", {1, 1, 1000}));
+  ExpectBodyOfChecks<proto::Reject>(EncodeReject("r", {"no", true}));
+  ExpectBodyOfChecks<proto::Heartbeat>(EncodeHeartbeat("r", {}));
+  ExpectBodyOfChecks<proto::LoadPlan>(EncodeLoadPlanMessage("r", plan));
+  ExpectBodyOfChecks<proto::Ready>(EncodeReady("r", {true, ""}));
+  ExpectBodyOfChecks<proto::Start>(EncodeStart("r", {1}));
+  ExpectBodyOfChecks<proto::SampleBatch>(EncodeSampleBatch("r", 1, 1, {Sample{}}));
+  ExpectBodyOfChecks<proto::BatchAck>(EncodeBatchAck("r", {1}));
+  ExpectBodyOfChecks<proto::Stop>(EncodeStop("r", {}));
+  ExpectBodyOfChecks<proto::Finished>(EncodeFinished("r", {}));
+  // Every member of the union is listed above.
+  EXPECT_EQ(static_cast<int>(proto::Body::MAX), 11);
 }
 
 TEST(WireTest, HelloWithAnotherEnvelopeProtocolKeepsIt) {
@@ -422,7 +481,10 @@ TEST(WireTest, ClockArithmeticSaturates) {
   EXPECT_EQ(EchoUs(kMax, 0, 1000), kMax);
   EXPECT_EQ(RoundTripUs(kMin, 1000), kMax);
   EXPECT_EQ(ClockOffsetUs(kMax, kMin, kMax), kMax);
-  EXPECT_EQ(ClockOffsetUs(kMin, kMax, kMin), kMin);
+  // Not kMin: the coordinator negates it (found by cluster_coordinator_fuzz: UBSan, signed
+  // overflow on a hostile heartbeat).
+  EXPECT_EQ(ClockOffsetUs(kMin, kMax, kMin), -kMax);
+  EXPECT_EQ(ClockOffsetUs(-1, kMax, 0), -kMax);
 }
 
 TEST(WireTest, ThreadShareUsesLargestRemainder) {
@@ -550,6 +612,53 @@ TEST_F(KeyFileTest, UnreadableFileIsAnError) {
   Result<CurveKeyPair> r = LoadCurveKeyFile(p);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().rfind(p, 0), 0u) << r.status().message();
+}
+
+// Issue 16 item 9: a secret key file that group or others may access is refused (as ssh
+// refuses an unprotected private key), or, when allowed, accepted with a warning.
+TEST_F(KeyFileTest, ASecretKeyFileOpenToGroupOrOthersIsRefusedNamingFileAndMode) {
+  Result<CurveKeyPair> keys = GenerateCurveKeyPair();
+  ASSERT_TRUE(keys.ok());
+  const std::string p = (dir_ / "worker.key").string();
+  ASSERT_TRUE(WriteCurveKeyFile(p, *keys).ok());
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0606, 0610}) {
+    ASSERT_EQ(::chmod(p.c_str(), mode), 0);
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", static_cast<unsigned>(mode));
+    const std::string open = p + ": UNPROTECTED SECRET KEY FILE: permissions " + octal +
+                             " are too open: group or others may access the secret key (chmod 600 " + p + ")";
+    Result<CurveKeyPair> refused = LoadCurveKeyFile(p);
+    ASSERT_FALSE(refused.ok()) << octal;
+    EXPECT_EQ(refused.status().message(),
+              open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions = true) accepts it "
+                     "with a warning");
+    std::string warning = "stale";
+    Result<CurveKeyPair> warned = LoadCurveKeyFile(p, KeyFilePermissions::kWarnIfOpen, &warning);
+    ASSERT_TRUE(warned.ok()) << warned.status().message();
+    EXPECT_EQ(warned->secret_key, keys->secret_key);
+    EXPECT_EQ(warning, open);
+  }
+  for (mode_t mode : {0600, 0400}) {
+    ASSERT_EQ(::chmod(p.c_str(), mode), 0);
+    std::string warning = "stale";
+    Result<CurveKeyPair> loaded = LoadCurveKeyFile(p, KeyFilePermissions::kWarnIfOpen, &warning);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(warning, "");
+    EXPECT_TRUE(LoadCurveKeyFile(p).ok()) << mode;
+  }
+}
+
+TEST_F(KeyFileTest, APublicOnlyKeyFileMayBeReadableByAll) {
+  Result<CurveKeyPair> keys = GenerateCurveKeyPair();
+  ASSERT_TRUE(keys.ok());
+  const std::string p = (dir_ / "controller.pub").string();
+  ASSERT_TRUE(WriteCurveKeyFile(p, CurveKeyPair{keys->public_key, ""}).ok());
+  ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
+  std::string warning = "stale";
+  Result<CurveKeyPair> loaded = LoadCurveKeyFile(p, KeyFilePermissions::kRefuseOpen, &warning);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->public_key, keys->public_key);
+  EXPECT_EQ(warning, "");
 }
 
 }  // namespace

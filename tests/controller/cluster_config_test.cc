@@ -3,6 +3,7 @@
 #include "controller/cluster_config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -142,6 +143,39 @@ TEST_F(ClusterConfigTest, AWrongTypeNamesFileLineAndKey) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(), dir_.File("controller.toml") +
                                       ":3: key cluster.wait_for_workers: expected a positive number of seconds");
+}
+
+// Issue 16 item 9: the controller's key file open to others is refused; the config key or
+// the flag turn that into a warning the command prints.
+TEST_F(ClusterConfigTest, AnOpenSecretKeyFileIsRefusedUnlessTheConfigOrTheFlagAllowsIt) {
+  const std::string key = dir_.File("controller.key");
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
+                                 "may access the secret key (chmod 600 " + key + ")";
+  const std::string keys = "secret_key_file = \"controller.key\"\nallowed_workers = [\"worker.pub\"]\n";
+  Result<ClusterSettings> refused = ResolveClusterSettings(WithConfig("[security]\n" + keys));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            dir_.File("controller.toml") + ":2: key security.secret_key_file: " + open +
+                "; --allow-insecure-key-permissions (allow_insecure_key_permissions = true) accepts it with a warning");
+
+  Result<ClusterSettings> by_config =
+      ResolveClusterSettings(WithConfig("[security]\n" + keys + "allow_insecure_key_permissions = true\n"));
+  ASSERT_TRUE(by_config.ok()) << by_config.status().message();
+  EXPECT_EQ(by_config->secret_key, controller_.secret_key);
+  EXPECT_EQ(by_config->warnings, std::vector<std::string>{open});
+
+  ClusterOptions flag = WithConfig("[security]\n" + keys);
+  flag.allow_insecure_key_permissions = true;
+  Result<ClusterSettings> by_flag = ResolveClusterSettings(flag);
+  ASSERT_TRUE(by_flag.ok()) << by_flag.status().message();
+  EXPECT_EQ(by_flag->warnings, std::vector<std::string>{open});
+
+  Result<ClusterSettings> not_bool =
+      ResolveClusterSettings(WithConfig("[security]\nallow_insecure_key_permissions = \"yes\"\n" + keys));
+  ASSERT_FALSE(not_bool.ok());
+  EXPECT_EQ(not_bool.status().message(), dir_.File("controller.toml") +
+                                             ":2: key security.allow_insecure_key_permissions: expected true or false");
 }
 
 }  // namespace

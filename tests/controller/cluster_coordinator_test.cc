@@ -14,6 +14,7 @@
 
 #include "common/protocol.h"
 #include "common/wire.h"
+#include "tests/common/malformed_frames.h"
 
 namespace barrage {
 namespace {
@@ -716,6 +717,106 @@ TEST_F(CoordinatorTest, CtrlCWhileWaitingForWorkersEndsAbortedAtOnce) {
   ASSERT_TRUE(coordinator_->done());
   EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kAborted);
   EXPECT_EQ(coordinator_->outcome().exit_code, 1);
+}
+
+// Issue 16 item 1: a message with a body type but no body (the verifier accepts it) used to
+// be dereferenced. In every phase, from a registered worker or anyone, each is dropped and
+// logged (a Hello is rejected as malformed), and the run goes on to pass.
+TEST_F(CoordinatorTest, MessagesWithoutABodyAreDroppedInEveryPhaseAndTheRunPasses) {
+  // The first five drops per peer are logged: the ones a worker sends come first.
+  const proto::Body kTypes[] = {proto::Body::Heartbeat, proto::Body::Ready,    proto::Body::SampleBatch,
+                                proto::Body::Finished,  proto::Body::Hello,    proto::Body::Welcome,
+                                proto::Body::Reject,    proto::Body::LoadPlan, proto::Body::Start,
+                                proto::Body::BatchAck,  proto::Body::Stop};
+  auto deliver_all = [&] {
+    for (proto::Body type : kTypes) {
+      if (type != proto::Body::Hello) Deliver("a", test::BodylessFrame(type, kRun));
+      Deliver("stranger", test::BodylessFrame(type, kRun));
+    }
+  };
+  Create();
+  Hello("a");
+  deliver_all();  // registering
+  Hello("b");
+  deliver_all();  // loading
+  Ready("a");
+  Ready("b");
+  deliver_all();  // running
+  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Heartbeat without a body"));
+  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Ready without a body"));
+  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': SampleBatch without a body"));
+  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Finished without a body"));
+  EXPECT_TRUE(listener_.Logged("rejected worker 'stranger': malformed Hello: Hello without a body"));
+  auto rejects = transport_.To("stranger", proto::Body::Reject);
+  ASSERT_FALSE(rejects.empty());
+  EXPECT_TRUE(DecodeReject(*rejects[0]->env().body_as_Reject()).permanent);
+  EXPECT_EQ(Worker("a").dropped_messages, 30u);  // 10 types (all but Hello) x 3 phases
+  EXPECT_EQ(Worker("a").phase, WorkerPhase::kRunning);
+  Batch("a", 0, 2);
+  Batch("b", 0, 1);
+  Finished("a", 2, 1);
+  Finished("b", 1, 1);
+  ASSERT_TRUE(coordinator_->done());
+  EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kPassed);
+  EXPECT_EQ(listener_.stored.size(), 3u);
+}
+
+// Every single-byte change of every message a worker sends, delivered in the phase where
+// the original is expected: never a crash, and a worker whose Hello was cut keeps out.
+TEST_F(CoordinatorTest, EverySingleByteChangeOfAWorkersMessagesIsHandled) {
+  HelloMessage hello{"c", "c.local", 4, kProtocolVersion, kProtocolVersion, "0.1.0"};
+  const std::vector<std::string> originals = {
+      EncodeHello("", hello),
+      EncodeHeartbeat(kRun, {proto::WorkerState::Running, 3, 12.5f, now_.wall_us, now_.wall_us - 10}),
+      EncodeReady(kRun, {false, "users.csv: sha256 mismatch"}),
+      EncodeSampleBatch(kRun, 1, 7, {MakeSample("home"), MakeSample("login")}),
+      EncodeFinished(kRun, {2, 1, 0, 0})};
+  size_t delivered = 0;
+  for (const std::string& original : originals) {
+    for (size_t i = 0; i < original.size(); ++i) {
+      const auto b = static_cast<uint8_t>(original[i]);
+      for (uint8_t v : {uint8_t{0}, uint8_t{0xff}, static_cast<uint8_t>(b ^ 1), static_cast<uint8_t>(b ^ 0x80)}) {
+        if (v == b) continue;
+        std::string changed = original;
+        changed[i] = static_cast<char>(v);
+        transport_.sent.clear();
+        listener_.logs.clear();
+        Create();
+        Hello("a");
+        Hello("b");
+        if (original.find("sha256") == std::string::npos) {  // all but Ready: running
+          Ready("a");
+          Ready("b");
+        }
+        Deliver("a", changed);
+        ++delivered;
+      }
+    }
+  }
+  EXPECT_GT(delivered, 1000u);
+  // The byte the issue's crashing Hello had changed.
+  transport_.sent.clear();
+  listener_.logs.clear();
+  Create();
+  Deliver("c", test::WithBodyCutByOneByte(EncodeHello("", hello)));
+  EXPECT_TRUE(listener_.Logged("rejected worker 'c': malformed Hello: Hello without a body"));
+  EXPECT_EQ(transport_.To("c", proto::Body::Welcome).size(), 0u);
+}
+
+// A heartbeat whose echo makes the round trip absurd (here 2^60 us) is no clock sample: it
+// cannot push the Start decades out (or overflow 4 x the round trip).
+TEST_F(CoordinatorTest, AnAbsurdRoundTripDoesNotMoveTheStart) {
+  Create();
+  Hello("a");
+  Hello("b");
+  const int64_t echo = now_.wall_us - (int64_t{1} << 60);
+  Deliver("a", EncodeHeartbeat(kRun, {proto::WorkerState::Loading, 0, 0, now_.wall_us, echo}));
+  EXPECT_FALSE(Worker("a").clock_offset_us.has_value());
+  Ready("a");
+  Ready("b");
+  auto starts = transport_.To("a", proto::Body::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(DecodeStart(*starts[0]->env().body_as_Start()).start_at_us, now_.wall_us + options_.start_margin_us);
 }
 
 }  // namespace

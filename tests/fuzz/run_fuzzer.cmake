@@ -1,5 +1,5 @@
 # Runs a libFuzzer binary for SECONDS on a working copy of the seed corpus; used by the
-# jmx_parser_fuzz_smoke test and scripts/fuzz.sh.
+# *_fuzz_smoke tests and scripts/fuzz.sh.
 #
 #   cmake -DFUZZER=path -DWORK_DIR=dir -DSEED_DIR=dir [-DJMX_CORPUS_DIR=dir]
 #         [-DREGRESSION_DIR=dir] [-DDICT=file] [-DSECONDS=60] [-DFRESH=ON] -P run_fuzzer.cmake
@@ -24,6 +24,9 @@ if(FRESH)
 endif()
 file(MAKE_DIRECTORY ${corpus} ${artifacts})
 
+if(NOT IS_DIRECTORY ${SEED_DIR})
+  message(FATAL_ERROR "run_fuzzer.cmake: no seed directory ${SEED_DIR}")
+endif()
 file(GLOB seeds LIST_DIRECTORIES false ${SEED_DIR}/*)
 if(DEFINED JMX_CORPUS_DIR)
   if(IS_DIRECTORY ${JMX_CORPUS_DIR})

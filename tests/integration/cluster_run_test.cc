@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "common/sample.h"
 #include "common/wire.h"
 #include "controller/results_store.h"
+#include "tests/common/malformed_frames.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/record_checks.h"
@@ -898,6 +900,161 @@ TEST_F(ClusterRunTest, WorkersThatNeverComeTimeOutNamingTheMissingOnes) {
       << r.out << r.err;
   EXPECT_EQ(ReadRun(db_).status, ExecutionStatus::kErrored);
   EXPECT_EQ(server_->requests(), 0u);
+}
+
+// --- malformed frames from a peer the controller admits (issue 16 item 1) ----------------
+
+// The Hello of the issue: one byte changed, so that the body is gone but the frame still
+// verifies. It used to crash the controller (segfault in DecodeHello).
+std::string HelloWithOneByteChanged() {
+  return test::WithBodyCutByOneByte(EncodeHello("", HelloMessage{"evil", "evil.local", 4, kProtocolVersion,
+                                                                 kProtocolVersion, "0.1.0"}));
+}
+
+class MalformedFrameTest : public ClusterRunTest {
+ protected:
+  // A secure controller setup: its key pair, w1's (allowed) and the peer's (also allowed:
+  // the attacker holds an admitted key). Returns the controller's config file.
+  std::string SecureSetup() {
+    controller_key_ = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+    Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
+    Result<CurveKeyPair> peer = GenerateCurveKeyPair();
+    EXPECT_TRUE(peer.ok());
+    peer_keys_ = *peer;
+    Write("peer.pub", "public_key = \"" + peer_keys_.public_key + "\"\n");
+    Write("w1.toml", "[security]\nsecret_key_file = \"" + (dir_ / "w1.key").string() +
+                         "\"\ncontroller_public_key = \"" + controller_key_ + "\"\n");
+    return Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\n"
+                                    "allowed_workers = [\"w1.key\", \"peer.pub\"]\n");
+  }
+
+  // Sends the changed Hello as `peer` and expects the permanent Reject naming why.
+  void SendChangedHelloExpectingReject(FakePeer& peer) {
+    peer.Send(HelloWithOneByteChanged());
+    std::string reply = peer.Receive(milliseconds(5'000));
+    const proto::Envelope* e = VerifyEnvelope(reply.data(), reply.size());
+    ASSERT_NE(e, nullptr) << controller_->out() << controller_->err();
+    Result<const proto::Reject*> reject = BodyOf<proto::Reject>(*e);
+    ASSERT_TRUE(reject.ok()) << reject.status().message();
+    EXPECT_EQ(DecodeReject(**reject).reason, "malformed Hello: Hello without a body");
+    EXPECT_TRUE(DecodeReject(**reject).permanent);
+  }
+
+  // The run then goes on with a real worker and passes.
+  void ExpectTheRunPasses(const std::string& worker_config) {
+    StartWorker("w1", worker_config);
+    ProcessResult r = WaitController();
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+    EXPECT_NE(r.out.find("barrage: rejected worker 'evil-peer': malformed Hello: Hello without a body"),
+              std::string::npos)
+        << r.out;
+    StoredRun run = ReadRun(db_);
+    EXPECT_EQ(run.status, ExecutionStatus::kPassed);
+    EXPECT_EQ(run.samples_by_prefix, (std::map<std::string, int64_t>{{"w1", 3}}));
+    EXPECT_EQ(server_->requests("/hello.txt"), 3u);
+  }
+
+  std::string controller_key_;
+  CurveKeyPair peer_keys_;
+};
+
+TEST_F(MalformedFrameTest, AKeyedPeersHelloWithOneByteChangedIsRejectedAndTheRunPasses) {
+  std::string config = SecureSetup();
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 1, 3, "/hello.txt"));
+  StartController(plan, {"--workers", "1", "--config", config}, /*insecure=*/false);
+  FakePeer evil(endpoint_, "evil-peer", peer_keys_, controller_key_);
+  SendChangedHelloExpectingReject(evil);
+  // Every other message type without its body, from the same admitted peer.
+  for (proto::Body type : {proto::Body::Heartbeat, proto::Body::Ready, proto::Body::SampleBatch,
+                           proto::Body::Finished}) {
+    evil.Send(test::BodylessFrame(type));
+  }
+  ExpectTheRunPasses((dir_ / "w1.toml").string());
+}
+
+TEST_F(MalformedFrameTest, AnInsecureControllerRejectsAHelloWithOneByteChangedAndTheRunPasses) {
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 1, 3, "/hello.txt"));
+  StartController(plan, {"--workers", "1"});
+  FakePeer evil(endpoint_, "evil-peer");
+  SendChangedHelloExpectingReject(evil);
+  ExpectTheRunPasses("");
+}
+
+TEST_F(MalformedFrameTest, WorkersCommandDropsAHelloWithOneByteChangedAndListsTheRealWorker) {
+  std::string config = SecureSetup();
+  controller_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      BARRAGE_BINARY, "workers", "--listen", "1500ms", "--bind", "tcp://127.0.0.1:*", "--config", config});
+  WaitForEndpoint();
+  FakePeer evil(endpoint_, "evil-peer", peer_keys_, controller_key_);
+  evil.Send(HelloWithOneByteChanged());
+  evil.Send(test::BodylessFrame(proto::Body::Hello));
+  StartWorker("w1", (dir_ / "w1.toml").string());
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\nw1\t"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("barrage: 1 worker(s)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "barrage: dropped a message from 'evil-peer': Hello without a body\n"
+                   "barrage: dropped a message from 'evil-peer': Hello without a body\n");
+}
+
+// --- secret key files open to group or others (issue 16 item 9) ----------------------------
+
+TEST_F(MalformedFrameTest, AControllerKeyFileReadableByOthersIsRefusedUnlessAllowed) {
+  std::string config = SecureSetup();
+  const std::string key = (dir_ / "controller.key").string();
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 1, 3, "/hello.txt"));
+  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
+                                 "may access the secret key (chmod 600 " + key + ")";
+  for (const char* command : {"run", "workers"}) {
+    std::vector<std::string> argv = {BARRAGE_BINARY, command};
+    if (std::string(command) == "run") argv.insert(argv.end(), {plan, "--workers", "1", "--db", db_});
+    argv.insert(argv.end(), {"--bind", "tcp://127.0.0.1:*", "--config", config});
+    ProcessResult refused = test::RunProcess(argv, milliseconds(10'000));
+    EXPECT_EQ(refused.exit_code, 2) << command << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("barrage: " + config + ":2: key security.secret_key_file: " + open +
+                               "; --allow-insecure-key-permissions"),
+              std::string::npos)
+        << command << refused.err;
+  }
+  EXPECT_EQ(server_->requests(), 0u);
+  // Allowed: a loud warning, then the run works.
+  StartController(plan, {"--workers", "1", "--config", config, "--allow-insecure-key-permissions"},
+                  /*insecure=*/false);
+  StartWorker("w1", (dir_ / "w1.toml").string());
+  ProcessResult r = WaitController();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.err.find("barrage: WARNING: " + open + "\n"), std::string::npos) << r.err;
+  EXPECT_EQ(server_->requests("/hello.txt"), 3u);
+}
+
+TEST_F(MalformedFrameTest, AWorkerKeyFileReadableByOthersIsRefusedUnlessAllowed) {
+  SecureSetup();
+  const std::string key = (dir_ / "w1.key").string();
+  ASSERT_EQ(::chmod(key.c_str(), 0640), 0);
+  const std::vector<std::string> argv = {BARRAGE_WORKER_BINARY, "--controller", "tcp://127.0.0.1:1", "--name", "w1",
+                                         "--work-dir", (dir_ / "work-w1").string(), "--config",
+                                         (dir_ / "w1.toml").string()};
+  ProcessResult refused = test::RunProcess(argv, milliseconds(10'000));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0640 are too open: group or others "
+                                 "may access the secret key (chmod 600 " + key + ")";
+  EXPECT_NE(refused.err.find(open + "; --allow-insecure-key-permissions"), std::string::npos) << refused.err;
+  // Allowed: it warns and runs until SIGTERM.
+  std::vector<std::string> allowed = argv;
+  allowed.push_back("--allow-insecure-key-permissions");
+  ChildProcess worker(allowed);
+  const steady_clock::time_point deadline = steady_clock::now() + milliseconds(10'000);
+  while (worker.err().find("dialing") == std::string::npos && steady_clock::now() < deadline) {
+    worker.Pump(milliseconds(10));
+  }
+  ASSERT_NE(worker.err().find("dialing"), std::string::npos) << worker.err();
+  EXPECT_NE(worker.err().find("WARNING: " + open), std::string::npos) << worker.err();
+  worker.Signal(SIGTERM);
+  ProcessResult r = worker.Wait(milliseconds(10'000));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // --- workers in network namespaces (root only) ------------------------------------------

@@ -17,10 +17,14 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "common/protocol.h"
 #include "common/wire.h"
+#include "tests/common/malformed_frames.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "worker/daemon.h"
 #include "worker/worker_config.h"
 
 namespace barrage {
@@ -907,6 +911,105 @@ TEST_F(WorkerDaemonTest, KeygenWritesAKeyFileAndPrintsThePublicKey) {
   EXPECT_EQ(r.out, keys->public_key + "\n");
   test::ProcessResult again = test::RunProcess({BARRAGE_WORKER_BINARY, "--keygen", path}, 10s);
   EXPECT_EQ(again.exit_code, 1);
+}
+
+// Issue 16 item 1: a Welcome without a body (it passes the FlatBuffers verifier) crashed the
+// worker. It, and every other controller message without a body, is dropped and logged;
+// the worker registers with the next real Welcome, runs a plan and exits 0 on SIGTERM.
+TEST_F(WorkerDaemonTest, MessagesWithoutABodyAreDroppedAndTheWorkerStillServes) {
+  StartWorker();
+  controller_.set_silent(true);  // the test answers the first Hello itself
+  auto hello = controller_.WaitForType(proto::Body::Hello, 10s);
+  ASSERT_TRUE(hello.has_value()) << worker_->err();
+  controller_.Send("w1", test::BodylessFrame(proto::Body::Welcome));
+  controller_.Send("w1", test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100})));
+  for (proto::Body type : {proto::Body::Reject, proto::Body::Heartbeat, proto::Body::Start, proto::Body::Stop,
+                           proto::Body::BatchAck}) {
+    controller_.Send("w1", test::BodylessFrame(type, "run-b"));
+  }
+  controller_.Send("w1", test::BodylessFrame(proto::Body::LoadPlan, "run-b"));
+  // A LoadPlan without a body is answered like any plan the worker cannot load.
+  auto refused = controller_.WaitForType(proto::Body::Ready, 10s);
+  ASSERT_TRUE(refused.has_value()) << worker_->err();
+  ReadyMessage not_ready = DecodeReady(*refused->envelope()->body_as_Ready());
+  EXPECT_FALSE(not_ready.files_ok);
+  EXPECT_EQ(not_ready.message, "LoadPlan without a body");
+  controller_.set_silent(false);
+  Register();
+  ASSERT_TRUE(Load("run-after", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok) << worker_->err();
+  controller_.Send("w1", EncodeStart("run-after", StartMessage{FakeController::WallMicros()}));
+  RunResult run = Collect(20s);
+  ASSERT_TRUE(run.finished.has_value()) << worker_->err();
+  EXPECT_EQ(run.samples.size(), 2u);
+  worker_->Signal(SIGTERM);
+  test::ProcessResult r = worker_->Wait(10s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* dropped : {"Welcome without a body (1 dropped so far)", "Welcome without a body (2 dropped so far)",
+                              "Reject without a body", "Heartbeat without a body", "Start for run 'run-b'",
+                              "Stop for run 'run-b'", "BatchAck for run 'run-b'"}) {
+    EXPECT_NE(r.err.find(std::string("dropped a frame from the controller: ") + dropped), std::string::npos)
+        << dropped << "\n" << r.err;
+  }
+  EXPECT_NE(r.err.find("run run-b: LoadPlan without a body"), std::string::npos) << r.err;
+}
+
+// Every single-byte change of every message a controller sends, fed to the daemon's frame
+// handling (WorkerDaemon::HandleFrameForTesting) in the state where the original is
+// expected: handled or dropped, never a crash; only a permanent Reject (or a Welcome or
+// Reject of another protocol) ends the worker.
+TEST_F(WorkerDaemonTest, EverySingleByteChangeOfAControllersMessagesIsHandled) {
+  spdlog::level::level_enum level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::off);
+  const std::string run_id = "run-m";
+  LoadPlanMessage plan = Plan(Group(1, 1, Http("a", "/hello.txt")));
+  plan.files.push_back({"ids.csv", Sha256Hex("id\n1\n"), proto::DataMode::Copy, 0, 0, "id\n1\n"});
+  const std::string load = EncodeLoadPlan(run_id, plan).at(0);
+  const std::string welcome = EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100});
+  struct Case {
+    std::string frame;
+    bool loaded_first;  // the daemon holds the plan of run_id first
+  };
+  const std::vector<Case> cases = {
+      {welcome, false},
+      {EncodeReject("", RejectMessage{"the run already has its 2 worker(s)", false}), false},
+      {EncodeHeartbeat("", HeartbeatMessage{proto::WorkerState::Idle, 0, 0, FakeController::WallMicros(), 0}), false},
+      {load, false},
+      {EncodeStart(run_id, StartMessage{FakeController::WallMicros()}), true},
+      {EncodeStop(run_id, StopMessage{proto::StopMode::Now, "operator"}), true},
+      {EncodeBatchAck(run_id, BatchAckMessage{1}), true}};
+  size_t handled = 0;
+  for (const Case& c : cases) {
+    for (size_t i = 0; i < c.frame.size(); ++i) {
+      const auto b = static_cast<uint8_t>(c.frame[i]);
+      for (uint8_t v : {uint8_t{0}, uint8_t{0xff}, static_cast<uint8_t>(b ^ 1)}) {
+        if (v == b) continue;
+        std::string changed = c.frame;
+        changed[i] = static_cast<char>(v);
+        WorkerConfig config;
+        config.name = "w1";
+        config.insecure = true;
+        config.work_dir = (work_dir_ / "seam").string();
+        WorkerDaemon daemon(config);
+        ASSERT_TRUE(daemon.HandleFrameForTesting(welcome));
+        if (c.loaded_first) {
+          ASSERT_TRUE(daemon.HandleFrameForTesting(load));
+        }
+        daemon.HandleFrameForTesting(changed);
+        ++handled;
+      }
+    }
+  }
+  spdlog::set_level(level);
+  EXPECT_GT(handled, 2000u);
+  // A body-less Welcome or Reject keeps the worker up.
+  WorkerConfig config;
+  config.name = "w1";
+  config.insecure = true;
+  config.work_dir = (work_dir_ / "seam").string();
+  WorkerDaemon daemon(config);
+  EXPECT_TRUE(daemon.HandleFrameForTesting(test::WithBodyCutByOneByte(welcome)));
+  EXPECT_TRUE(daemon.HandleFrameForTesting(test::BodylessFrame(proto::Body::Reject)));
+  EXPECT_FALSE(daemon.HandleFrameForTesting(EncodeReject("", RejectMessage{"unknown worker name 'w1'", true})));
 }
 
 }  // namespace
