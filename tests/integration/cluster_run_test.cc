@@ -412,7 +412,7 @@ TEST_F(ClusterRunTest, AWorkerAbortsATricklingRequestAtTheStopTimeoutAndItIsStor
   EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.net.SocketException");
   EXPECT_EQ(samples[0].response_message, "Non HTTP response message: Socket closed");
   EXPECT_FALSE(samples[0].success);
-  EXPECT_GE(samples[0].elapsed_us, 2'000'000);
+  EXPECT_GE(samples[0].elapsed_us, 1'900'000);  // 1 s + 1 s from the run's start, a few ms before the request's
   EXPECT_TRUE(store->Close().ok());
 }
 

@@ -921,13 +921,13 @@ TEST_F(WorkerDaemonTest, MessagesWithoutABodyAreDroppedAndTheWorkerStillServes) 
   controller_.set_silent(true);  // the test answers the first Hello itself
   auto hello = controller_.WaitForType(proto::Body::Hello, 10s);
   ASSERT_TRUE(hello.has_value()) << worker_->err();
-  controller_.Send("w1", test::BodylessFrame(proto::Body::Welcome));
-  controller_.Send("w1", test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100})));
+  controller_.Send(hello->identity, test::BodylessFrame(proto::Body::Welcome));
+  controller_.Send(hello->identity, test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100})));
   for (proto::Body type : {proto::Body::Reject, proto::Body::Heartbeat, proto::Body::Start, proto::Body::Stop,
                            proto::Body::BatchAck}) {
-    controller_.Send("w1", test::BodylessFrame(type, "run-b"));
+    controller_.Send(hello->identity, test::BodylessFrame(type, "run-b"));
   }
-  controller_.Send("w1", test::BodylessFrame(proto::Body::LoadPlan, "run-b"));
+  controller_.Send(hello->identity, test::BodylessFrame(proto::Body::LoadPlan, "run-b"));
   // A LoadPlan without a body is answered like any plan the worker cannot load.
   auto refused = controller_.WaitForType(proto::Body::Ready, 10s);
   ASSERT_TRUE(refused.has_value()) << worker_->err();
@@ -937,7 +937,7 @@ TEST_F(WorkerDaemonTest, MessagesWithoutABodyAreDroppedAndTheWorkerStillServes) 
   controller_.set_silent(false);
   Register();
   ASSERT_TRUE(Load("run-after", Plan(Group(1, 2, Http("a", "/hello.txt")))).files_ok) << worker_->err();
-  controller_.Send("w1", EncodeStart("run-after", StartMessage{FakeController::WallMicros()}));
+  controller_.Send(controller_.worker(), EncodeStart("run-after", StartMessage{FakeController::WallMicros()}));
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(run.samples.size(), 2u);
