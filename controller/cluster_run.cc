@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/exit_codes.h"
 #include "common/input_file.h"
 #include "controller/aggregate_report.h"
-#include "controller/cli.h"
 #include "controller/cluster_config.h"
 #include "controller/cluster_coordinator.h"
 #include "controller/cluster_data.h"

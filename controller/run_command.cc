@@ -9,12 +9,12 @@
 #include <mutex>
 #include <optional>
 
+#include "common/exit_codes.h"
 #include "common/functions.h"
 #include "common/jmx_parser.h"
 #include "common/output_file.h"
 #include "common/plan_compiler.h"
 #include "controller/aggregate_report.h"
-#include "controller/cli.h"
 #include "controller/execution_info.h"
 #include "controller/cluster_run.h"
 #include "controller/jtl_writer.h"
