@@ -17,6 +17,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "common/digest.h"
 #include "common/protocol.h"
 #include "common/wire.h"
 #include "tests/fixture/fixture_server.h"
