@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/protocol.h"
 #include "common/wire.h"
 #include "controller/cluster_coordinator.h"
@@ -48,14 +49,6 @@ struct Args {
   std::string db = "/tmp/barrage-cluster-ingest-bench.db";
 };
 
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-int64_t WallUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 double ThreadCpuS() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -107,8 +100,8 @@ void RunWorker(const std::string& endpoint, const std::string& name, const std::
   socket.send(zmq::buffer(EncodeHello("", hello)), zmq::send_flags::none);
   size_t next = 0, acked = 0;
   bool started = false;
-  const int64_t give_up = SteadyUs() + 120'000'000;
-  while (acked < batches->size() && SteadyUs() < give_up) {
+  const int64_t give_up = MonotonicMicros() + 120'000'000;
+  while (acked < batches->size() && MonotonicMicros() < give_up) {
     // Send while the socket takes batches; read whatever came back.
     while (started && next < batches->size()) {
       if (!socket.send(zmq::buffer((*batches)[next]), zmq::send_flags::dontwait)) break;
@@ -129,7 +122,7 @@ void RunWorker(const std::string& endpoint, const std::string& name, const std::
           Result<const proto::Start*> start = BodyOf<proto::Start>(*e);
           if (!start.ok()) break;
           int64_t at = DecodeStart(**start).start_at_us;
-          while (WallUs() < at) std::this_thread::sleep_for(std::chrono::microseconds(200));
+          while (WallMicros() < at) std::this_thread::sleep_for(std::chrono::microseconds(200));
           started = true;
           break;
         }
@@ -160,7 +153,7 @@ class BenchSink : public CoordinatorListener {
  public:
   explicit BenchSink(ResultsStore* store) : store_(store) {}
   Status OnSamples(const ClusterWorker& worker, std::vector<Sample>&& samples) override {
-    if (first_us_ == 0) first_us_ = SteadyUs();
+    if (first_us_ == 0) first_us_ = MonotonicMicros();
     received_ += samples.size();
     if (store_) return store_->Append(std::move(samples), worker.worker_id);
     return Status::Ok();
@@ -250,7 +243,7 @@ int main(int argc, char** argv) {
     ExecutionInfo info;
     info.plan_path = "bench.jmx";
     info.plan_name = "bench";
-    info.started_at_ms = WallUs() / 1000;
+    info.started_at_ms = WallMicros() / 1000;
     if (Result<int64_t> e = store->BeginExecution(info); !e.ok()) {
       std::fprintf(stderr, "%s\n", e.status().message().c_str());
       return 1;
@@ -265,7 +258,7 @@ int main(int argc, char** argv) {
   plan.plan_name = "bench.jmx";
   plan.plan_bytes = "<jmeterTestPlan/>";
   BenchSink sink(store ? &*store : nullptr);
-  ClusterCoordinator coordinator(options, plan, transport->get(), &sink, {SteadyUs(), WallUs()});
+  ClusterCoordinator coordinator(options, plan, transport->get(), &sink, {MonotonicMicros(), WallMicros()});
 
   std::atomic<bool> failed{false};
   std::vector<std::thread> workers;
@@ -276,27 +269,27 @@ int main(int argc, char** argv) {
 
   double cpu0 = 0, proc0 = 0;
   bool measuring = false;
-  const int64_t give_up = SteadyUs() + 180'000'000;
+  const int64_t give_up = MonotonicMicros() + 180'000'000;
   InboundMessage m;
-  while (!coordinator.done() && SteadyUs() < give_up) {
+  while (!coordinator.done() && MonotonicMicros() < give_up) {
     for (int i = 0; i < 2000; ++i) {
       if (!(*transport)->Receive(std::chrono::milliseconds(i == 0 ? 20 : 0), &m)) break;
-      coordinator.OnMessage(m, {SteadyUs(), WallUs()});
+      coordinator.OnMessage(m, {MonotonicMicros(), WallMicros()});
       if (!measuring && sink.first_us_ != 0) {
         measuring = true;
         cpu0 = ThreadCpuS();
         proc0 = ProcessCpuS();
       }
     }
-    coordinator.OnTick({SteadyUs(), WallUs()});
+    coordinator.OnTick({MonotonicMicros(), WallMicros()});
   }
   if (store) {
-    if (Status s = store->Finish(ExecutionStatus::kPassed, WallUs() / 1000); !s.ok()) {
+    if (Status s = store->Finish(ExecutionStatus::kPassed, WallMicros() / 1000); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       failed = true;
     }
   }
-  const int64_t end_us = SteadyUs();
+  const int64_t end_us = MonotonicMicros();
   const double cpu = ThreadCpuS() - cpu0;
   const double proc = ProcessCpuS() - proc0;
   for (std::thread& t : workers) t.join();

@@ -8,6 +8,8 @@
 #include <climits>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/host.h"
 #include "common/input_file.h"
 #include "common/java_lang.h"
 #include "common/java_time_format.h"
@@ -444,12 +446,6 @@ bool FnCounter(const TemplatePart& call, const Args& a, ThreadContext& ctx, std:
 
 // ---- time
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Compiled patterns, per event-loop thread: no lock, no parsing after the first use.
 const Result<DateTimePattern>& CompiledPattern(std::string_view pattern) {
   thread_local std::unordered_map<std::string, Result<DateTimePattern>, StringHash, std::equal_to<>>
@@ -464,7 +460,7 @@ bool FnTime(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string*
   std::string_view format = a.size() > 0 ? a[0] : "";
   std::string value;
   if (format.empty()) {
-    value = std::to_string(NowMillis());
+    value = std::to_string(WallMillis());
   } else {
     std::string alias;
     struct Alias {
@@ -489,11 +485,11 @@ bool FnTime(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string*
     if (divisor) {
       std::optional<int64_t> div = JavaParseLong(format.substr(1));
       if (!div || *div == 0) return false;
-      value = std::to_string(NowMillis() / *div);
+      value = std::to_string(WallMillis() / *div);
     } else {
       const Result<DateTimePattern>& pattern = CompiledPattern(format);
       if (!pattern.ok()) return false;
-      pattern->Format(LocalZonedTime(NowMillis()), &value);
+      pattern->Format(LocalZonedTime(WallMillis()), &value);
     }
   }
   StoreIn(ctx, a.Trimmed(1), value);
@@ -515,7 +511,7 @@ bool FnTimeShift(const TemplatePart&, const Args& a, ThreadContext& ctx, std::st
     if (!compiled.ok()) return true;  // JMeter logs the bad pattern and returns ""
     pattern = &compiled.value();
   }
-  int64_t now = NowMillis();
+  int64_t now = WallMillis();
   ZonedTime now_local = LocalZonedTime(now);
   int64_t base_millis = now;
   std::optional<ParsedDateTime> parsed;
@@ -761,10 +757,7 @@ bool FnFileToString(const TemplatePart&, const Args& a, ThreadContext& ctx, std:
 
 bool FnMachineName(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
   std::string name = Run(ctx).machine_name;
-  if (name.empty()) {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof(buf) - 1) == 0) name = buf;
-  }
+  if (name.empty()) name = HostName("");
   StoreIn(ctx, a.Trimmed(0), name);
   out->append(name);
   return true;

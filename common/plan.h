@@ -454,6 +454,13 @@ struct Plan {
   std::vector<const ThreadGroup*> thread_groups() const;
 };
 
+// Every CSV Data Set Config in the tree under `node` (its own elements first, then each
+// child's, depth first): plan order.
+std::vector<const CsvDataSet*> CsvDataSetsUnder(const Node& node);
+// The same for the plan's owner, who may rewrite them (the worker points a shipped file's
+// name at its local copy).
+std::vector<CsvDataSet*> CsvDataSetsUnder(Node& node);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_COMMON_PLAN_H_

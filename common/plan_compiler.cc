@@ -314,6 +314,30 @@ std::vector<const ThreadGroup*> Plan::thread_groups() const {
   return out;
 }
 
+namespace {
+
+template <typename NodeT, typename CsvT>
+void AppendCsvDataSets(NodeT& node, std::vector<CsvT*>* out) {
+  for (const auto& e : node.elements) {
+    if (e->kind == ElementKind::kCsvDataSet) out->push_back(static_cast<CsvT*>(e.get()));
+  }
+  for (const auto& c : node.children) AppendCsvDataSets<NodeT>(*c, out);
+}
+
+}  // namespace
+
+std::vector<const CsvDataSet*> CsvDataSetsUnder(const Node& node) {
+  std::vector<const CsvDataSet*> out;
+  AppendCsvDataSets(node, &out);
+  return out;
+}
+
+std::vector<CsvDataSet*> CsvDataSetsUnder(Node& node) {
+  std::vector<CsvDataSet*> out;
+  AppendCsvDataSets(node, &out);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------
 // The compiler.
 

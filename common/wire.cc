@@ -1,13 +1,11 @@
 #include "common/wire.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -438,44 +436,6 @@ int ThreadShare(int total, uint32_t index, uint32_t count) {
   if (count == 0 || total <= 0) return total;
   const int n = static_cast<int>(count);
   return total / n + (static_cast<int>(index) < total % n ? 1 : 0);
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
-Result<std::string> Sha256HexOfFile(const std::string& path) {
-  Result<UniqueFile> in = OpenRegularFile(path, kNoSizeLimit, "a data file");
-  if (!in.ok()) return in.status();
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return Status::Internal("sha256: cannot initialise the digest");
-  }
-  std::vector<char> buf(1 << 16);
-  while (size_t got = std::fread(buf.data(), 1, buf.size(), in->get())) {
-    EVP_DigestUpdate(ctx.get(), buf.data(), got);
-  }
-  if (std::ferror(in->get())) return Status::IoError(path + ": cannot read: " + std::strerror(errno));
-  std::array<unsigned char, 32> digest{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
 }
 
 Result<CurveKeyPair> GenerateCurveKeyPair() {

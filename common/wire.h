@@ -1,6 +1,6 @@
 // Encoding and decoding of the cluster messages (schemas/protocol.fbs), the clock-offset
-// arithmetic both peers share, the thread share of `--share total`, SHA-256 of data files
-// and CurveZMQ key files. Used by the controller (ROUTER) and the worker (DEALER).
+// arithmetic both peers share, the thread share of `--share total` and CurveZMQ key files
+// (SHA-256 of data files: common/digest.h). Used by the controller (ROUTER) and the worker (DEALER).
 //
 // Encoding: EncodeX(run_id, message) returns one finished Envelope buffer (file identifier
 // "BRG1", protocol = kProtocolVersion unless a test passes another) ready to be sent as one
@@ -215,12 +215,6 @@ int64_t RoundTripUs(int64_t echo_us, int64_t received_at_us);
 // Threads of a group with `total` threads run by worker `index` of `count` (largest
 // remainder: every worker gets total / count, the first total % count workers one more).
 int ThreadShare(int total, uint32_t index, uint32_t count);
-
-// ---- SHA-256 ----
-
-std::string Sha256Hex(std::string_view bytes);
-// Of a whole file, streamed; the error names the file.
-Result<std::string> Sha256HexOfFile(const std::string& path);
 
 // ---- CurveZMQ keys ----
 

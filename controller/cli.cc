@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/exit_codes.h"
 #include "controller/compare.h"
 #include "controller/inspect.h"
 #include "controller/report_command.h"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/digest.h"
 #include "common/protocol.h"
 
 namespace barrage {

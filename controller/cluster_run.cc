@@ -14,9 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "common/digest.h"
+#include "common/exit_codes.h"
 #include "common/input_file.h"
 #include "controller/aggregate_report.h"
-#include "controller/cli.h"
 #include "controller/cluster_config.h"
 #include "controller/cluster_coordinator.h"
 #include "controller/cluster_data.h"
@@ -27,30 +29,19 @@
 #include "controller/sample_recorder.h"
 #include "controller/summariser.h"
 #include "controller/thresholds.h"
-#include "worker/event_loop.h"
 
 namespace barrage {
 namespace {
 
 namespace fs = std::filesystem;
 
-int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-ClusterTime Now() { return {SteadyMicros(), WallMicros()}; }
+ClusterTime Now() { return {MonotonicMicros(), WallMicros()}; }
 
 std::string RandomHex(int bytes) {
   std::random_device rd;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < bytes; ++i) {
-    unsigned v = rd() & 0xff;
-    out += kHex[v >> 4];
-    out += kHex[v & 15];
-  }
-  return out;
+  std::string random;
+  for (int i = 0; i < bytes; ++i) random.push_back(static_cast<char>(rd() & 0xff));
+  return LowerHex(random);
 }
 
 std::string Rate(double per_s) {

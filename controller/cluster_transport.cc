@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/digest.h"
 #include "common/protocol.h"
 
 namespace barrage {
@@ -26,13 +27,7 @@ std::string PeerLabel(std::string_view routing_id) {
   bool printable = !routing_id.empty();
   for (char c : routing_id) printable = printable && c >= 0x21 && c <= 0x7e;
   if (printable) return std::string(routing_id);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "0x";
-  for (char c : routing_id) {
-    out += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
-    out += kHex[static_cast<unsigned char>(c) & 15];
-  }
-  return out;
+  return "0x" + LowerHex(routing_id);
 }
 
 struct ZmqRouterTransport::Impl {

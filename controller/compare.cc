@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "controller/cli.h"
+#include "common/exit_codes.h"
 #include "controller/decimal_format.h"
 #include "controller/report_command.h"
 #include "controller/results_store.h"

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/exit_codes.h"
 #include "common/jmx_parser.h"
 
 namespace barrage {
@@ -281,7 +282,7 @@ int RunInspect(const std::string& plan_path, bool as_json) {
   Result<HashTree> tree = ParseJmxFile(plan_path);
   if (!tree.ok()) {
     std::cerr << "barrage: " << tree.status().message() << "\n";
-    return 2;
+    return kExitUsage;
   }
   CompiledPlan compiled = CompilePlan(std::move(tree).value());
   json report = BuildInspectReport(compiled);
@@ -290,7 +291,7 @@ int RunInspect(const std::string& plan_path, bool as_json) {
   } else {
     std::cout << RenderInspectText(report);
   }
-  return compiled.plan.runnable() ? 0 : 2;
+  return compiled.plan.runnable() ? kExitOk : kExitUsage;
 }
 
 }  // namespace barrage

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/exit_codes.h"
 #include "common/output_file.h"
-#include "controller/cli.h"
 #include "controller/jtl_writer.h"
 #include "controller/runs_command.h"
 

@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/exit_codes.h"
 #include "common/hash_tree.h"
 #include "common/input_file.h"
 #include "common/jmx_parser.h"
 #include "common/output_file.h"
-#include "controller/cli.h"
 #include "controller/jtl_reader.h"
 
 namespace barrage {

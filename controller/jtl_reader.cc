@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/hash_tree.h"
 #include "common/input_file.h"
 #include "common/java_lang.h"
@@ -244,9 +245,7 @@ class TimestampReader {
   size_t fraction_digits_ = 0;
   bool zone_known_ = false;
   bool local_ = true;
-  int64_t default_year_ = YearOf(LocalZonedTime(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count()));
+  int64_t default_year_ = YearOf(LocalZonedTime(WallMillis()));
 };
 
 // Reads records from a file the way CSVSaveService.csvReadFile does.

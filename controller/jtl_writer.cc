@@ -81,7 +81,7 @@ void AppendJtlRow(const Sample& s, std::string* out) {
 }
 
 JtlWriter::JtlWriter(std::string path, std::FILE* file, Options options)
-    : path_(std::move(path)), file_(file), options_(std::move(options)), last_flush_(options_.clock()) {
+    : path_(std::move(path)), file_(file), options_(std::move(options)), last_flush_us_(options_.clock->MonotonicMicros()) {
   buffer_.reserve(kBufferLimit + 4096);
 }
 
@@ -89,7 +89,7 @@ JtlWriter::JtlWriter(JtlWriter&& other) noexcept
     : path_(std::move(other.path_)),
       file_(std::exchange(other.file_, nullptr)),
       options_(std::move(other.options_)),
-      last_flush_(other.last_flush_),
+      last_flush_us_(other.last_flush_us_),
       buffer_(std::move(other.buffer_)),
       rows_(other.rows_) {}
 
@@ -99,7 +99,7 @@ JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
     path_ = std::move(other.path_);
     file_ = std::exchange(other.file_, nullptr);
     options_ = std::move(other.options_);
-    last_flush_ = other.last_flush_;
+    last_flush_us_ = other.last_flush_us_;
     buffer_ = std::move(other.buffer_);
     rows_ = other.rows_;
   }
@@ -151,12 +151,13 @@ Status JtlWriter::Write(const std::vector<Sample>& samples) {
 
 Status JtlWriter::FlushIfDue() {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
-  return options_.clock() - last_flush_ >= options_.flush_interval ? Flush() : Status::Ok();
+  const int64_t since_us = options_.clock->MonotonicMicros() - last_flush_us_;
+  return since_us >= std::chrono::microseconds(options_.flush_interval).count() ? Flush() : Status::Ok();
 }
 
 Status JtlWriter::Flush() {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
-  last_flush_ = options_.clock();
+  last_flush_us_ = options_.clock->MonotonicMicros();
   if (buffer_.empty()) return Status::Ok();
   const size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
   if (written != buffer_.size()) {

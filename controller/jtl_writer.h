@@ -30,12 +30,12 @@
 
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/sample.h"
 #include "common/status.h"
 
@@ -60,8 +60,9 @@ class JtlWriter {
 
   struct Options {
     std::chrono::milliseconds flush_interval{500};
-    // The time flush_interval is measured on; a test fakes it.
-    std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+    // The clock flush_interval is measured on (its monotonic one); a test fakes it. Not
+    // owned; outlives the writer.
+    const Clock* clock = &SystemClock();
   };
 
   // Opens (creates) `path`.
@@ -92,7 +93,7 @@ class JtlWriter {
   std::string path_;
   std::FILE* file_ = nullptr;
   Options options_;
-  std::chrono::steady_clock::time_point last_flush_;
+  int64_t last_flush_us_ = 0;  // options_.clock->MonotonicMicros() of the last flush
   std::string buffer_;
   uint64_t rows_ = 0;
 };

@@ -2,6 +2,7 @@
 #include <exception>
 #include <iostream>
 
+#include "common/exit_codes.h"
 #include "controller/cli.h"
 
 int main(int argc, char** argv) {

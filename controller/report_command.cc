@@ -8,8 +8,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "common/exit_codes.h"
 #include "common/output_file.h"
-#include "controller/cli.h"
 #include "controller/html_report.h"
 #include "controller/runs_command.h"
 #include "controller/thresholds.h"

@@ -1,6 +1,5 @@
 #include "controller/results_store.h"
 
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -25,6 +24,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "common/digest.h"
+#include "common/host.h"
 #include "common/input_file.h"
 #include "controller/plan_metadata.h"
 #include "controller/store_schema.h"
@@ -199,31 +201,6 @@ ExecutionRecord ReadExecution(sqlite3_stmt* s) {
   return r;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
-
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
-}
-
 // The process's start time in clock ticks after boot (/proc/PID/stat field 22): with the
 // pid, it tells a live controller from a new process that reused its pid. nullopt when
 // the process does not exist.
@@ -365,7 +342,7 @@ std::string CurrentOsUser() {
 class ResultsStore::Impl {
  public:
   Impl(std::string path, Options options)
-      : path_(std::move(path)), options_(std::move(options)), user_(CurrentOsUser()), host_(HostName()) {}
+      : path_(std::move(path)), options_(std::move(options)), user_(CurrentOsUser()), host_(HostName("localhost")) {}
 
   ~Impl() {
     (void)Close();
@@ -528,7 +505,7 @@ class ResultsStore::Impl {
       if (!writer_.joinable()) return writer_error_;
       running = current_execution_ != 0;
     }
-    Status finish = running ? Finish(ExecutionStatus::kAborted, NowMs()) : Status::Ok();
+    Status finish = running ? Finish(ExecutionStatus::kAborted, WallMillis()) : Status::Ok();
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -628,7 +605,7 @@ class ResultsStore::Impl {
                          bind_id, nullptr);
         if (s.ok()) s = Query(db_, "DELETE FROM threshold WHERE execution_id = ?", bind_id, nullptr);
         if (!s.ok()) return s;
-        const int64_t now = NowMs();
+        const int64_t now = WallMillis();
         int failed = 0;
         for (size_t i = 0; i < results.size(); ++i) {
           const ThresholdRecord& r = results[i];
@@ -831,7 +808,7 @@ class ResultsStore::Impl {
   // Inside Open()'s transaction: schema, statements, and the rollups of executions stored
   // by a version-1 file (which had none).
   Status CreateOrMigrate() {
-    Result<int> from = CreateOrMigrateSchema(db_, path_, NowMs());
+    Result<int> from = CreateOrMigrateSchema(db_, path_, WallMillis());
     if (!from.ok()) return from.status();
     std::string many = kSampleInsertHead;
     for (int r = 0; r < kRowsPerInsert; ++r) {
@@ -970,7 +947,7 @@ class ResultsStore::Impl {
         db_, "INSERT INTO project(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
         [&](sqlite3_stmt* q) {
           BindText(q, 1, name);
-          sqlite3_bind_int64(q, 2, NowMs());
+          sqlite3_bind_int64(q, 2, WallMillis());
         },
         nullptr);
     int64_t id = 0;
@@ -1013,7 +990,7 @@ class ResultsStore::Impl {
           sqlite3_bind_int64(q, 3, *version);
           BindText(q, 4, def.sha256);
           sqlite3_bind_blob(q, 5, jmx.data(), static_cast<int>(jmx.size()), SQLITE_STATIC);
-          sqlite3_bind_int64(q, 6, NowMs());
+          sqlite3_bind_int64(q, 6, WallMillis());
         },
         nullptr);
     if (!s.ok()) return s;
@@ -1088,7 +1065,7 @@ class ResultsStore::Impl {
         "coalesce((SELECT project_id FROM execution WHERE id = ?4), (SELECT id FROM project WHERE name = ?5)), "
         "?4, ?6)",
         [&](sqlite3_stmt* q) {
-          sqlite3_bind_int64(q, 1, NowMs());
+          sqlite3_bind_int64(q, 1, WallMillis());
           BindText(q, 2, user_);
           BindText(q, 3, what);
           if (execution) sqlite3_bind_int64(q, 4, *execution);

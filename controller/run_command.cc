@@ -9,12 +9,14 @@
 #include <mutex>
 #include <optional>
 
+#include "common/clock.h"
+#include "common/exit_codes.h"
 #include "common/functions.h"
+#include "common/host.h"
 #include "common/jmx_parser.h"
 #include "common/output_file.h"
 #include "common/plan_compiler.h"
 #include "controller/aggregate_report.h"
-#include "controller/cli.h"
 #include "controller/execution_info.h"
 #include "controller/cluster_run.h"
 #include "controller/jtl_writer.h"
@@ -24,7 +26,6 @@
 #include "controller/summariser.h"
 #include "controller/thresholds.h"
 #include "worker/engine.h"
-#include "worker/event_loop.h"
 
 namespace barrage {
 namespace {
@@ -113,12 +114,6 @@ class RunSink : public SampleSink {
   uint64_t recorded_ = 0;
 };
 
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
-}
-
 void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
   for (const UnsupportedElement& u : compiled.plan.unsupported) {
     std::cerr << path << ":" << u.line << ": unsupported: " << u.testclass << " '" << u.name << "'\n";
@@ -206,7 +201,7 @@ int RunPlan(const RunOptions& options) {
   std::filesystem::path plan_fs(options.plan_path);
   run.test_plan_file = plan_fs.filename().string();
   run.base_dir = plan_fs.has_parent_path() ? plan_fs.parent_path().string() : ".";
-  run.machine_name = HostName();
+  run.machine_name = HostName("localhost");
   for (const std::string& file : options.property_files) {
     Status s = run.properties.LoadFile(file);
     if (!s.ok()) {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "controller/cli.h"
+#include "common/exit_codes.h"
 
 namespace barrage {
 namespace {

@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
+#include "common/exit_codes.h"
 #include "common/protocol.h"
 #include "common/wire.h"
-#include "controller/cli.h"
 #include "controller/cluster_transport.h"
 
 namespace barrage {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "common/java_lang.h"
-#include "worker/processors.h"
 #include "worker/regex.h"
+#include "worker/sample_fields.h"
 
 namespace barrage {
 

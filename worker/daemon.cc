@@ -22,7 +22,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+#include "common/digest.h"
 #include "common/functions.h"
+#include "common/host.h"
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "common/protocol.h"
@@ -37,30 +40,6 @@ namespace {
 constexpr int64_t kSuspendedGapUs = 1'000'000;
 
 namespace fs = std::filesystem;
-
-int64_t WallMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t MonoMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t ProcessCpuNanos() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-std::string LocalHostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "worker";
-  return buf;
-}
 
 // A file-system-safe rendering of a name received from the network.
 std::string SafeName(std::string_view s) {
@@ -101,7 +80,7 @@ class BatchingSink : public SampleSink {
     bool cut = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (pending_.empty()) pending_since_us_ = MonoMicros();
+      if (pending_.empty()) pending_since_us_ = MonotonicMicros();
       for (Sample& s : batch) {
         if (!s.success) ++errors_;
         s.thread_name.insert(0, prefix_);
@@ -154,7 +133,7 @@ class BatchingSink : public SampleSink {
     e.frame = EncodeSampleBatch(run_id_, worker_id_, e.seq, pending_);
     pending_.clear();
     ready_.push_back(std::move(e));
-    pending_since_us_ = MonoMicros();
+    pending_since_us_ = MonotonicMicros();
   }
   void Wake() {
     uint64_t one = 1;
@@ -176,13 +155,6 @@ class BatchingSink : public SampleSink {
   uint64_t samples_ = 0;
   uint64_t errors_ = 0;
 };
-
-void CollectCsv(Node& node, std::vector<CsvDataSet*>* out) {
-  for (auto& e : node.elements) {
-    if (e->kind == ElementKind::kCsvDataSet) out->push_back(static_cast<CsvDataSet*>(e.get()));
-  }
-  for (auto& c : node.children) CollectCsv(*c, out);
-}
 
 std::string NormalKey(const std::string& path) {
   return fs::path(path).lexically_normal().string();
@@ -235,7 +207,7 @@ class WorkerDaemon::Impl {
  public:
   explicit Impl(WorkerConfig config)
       : config_(std::move(config)),
-        name_(config_.name.empty() ? LocalHostName() : config_.name),
+        name_(config_.name.empty() ? HostName("worker") : config_.name),
         spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string()
                                               : config_.spool_dir) {}
 
@@ -379,7 +351,7 @@ bool WorkerDaemon::Impl::Send(const std::string& frame) {
 void WorkerDaemon::Impl::SendHello() {
   HelloMessage h;
   h.name = name_;
-  h.host = LocalHostName();
+  h.host = HostName("worker");
   h.cores = static_cast<uint16_t>(std::min(65535u, std::max(1u, std::thread::hardware_concurrency())));
   h.software_version = BARRAGE_VERSION;
   Send(EncodeHello("", h));
@@ -442,7 +414,7 @@ void WorkerDaemon::Impl::PollMonitor() {
     uint32_t value = 0;
     std::memcpy(&id, event.data(), 2);
     std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
-    const int64_t now = MonoMicros();
+    const int64_t now = MonotonicMicros();
     const bool log = last_auth_log_mono_ < 0 || now - last_auth_log_mono_ > 30'000'000;
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
       spdlog::error("the controller at {} refused this worker's CURVE key (ZAP status {}); add "
@@ -498,7 +470,7 @@ void WorkerDaemon::Impl::HandleBytes(const void* data, size_t size) {
     Dropped("an invalid frame of " + std::to_string(size) + " bytes");
     return;
   }
-  last_heard_mono_ = MonoMicros();
+  last_heard_mono_ = MonotonicMicros();
   disconnected_since_mono_.reset();
   if (e->protocol() != kProtocolVersion) {
     if (e->body_type() == proto::Body::Reject) {
@@ -603,7 +575,7 @@ void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
   spdlog::warn("the controller at {} rejected this worker ({}) for now: {}; trying again in {} s",
                config_.controller, name_, reason, static_cast<double>(retry_us) / 1e6);
   registered_ = false;
-  next_hello_mono_ = MonoMicros() + retry_us;
+  next_hello_mono_ = MonotonicMicros() + retry_us;
 }
 
 void WorkerDaemon::Impl::HandleHeartbeat(const proto::Envelope& e) {
@@ -794,18 +766,16 @@ Status WorkerDaemon::Impl::PrepareEngine() {
   for (const auto& [k, v] : r.header.properties) r.context->properties.Set(k, v);
   r.context->test_plan_file = fs::path(plan_name).filename().string();
   r.context->base_dir = r.plan_dir.string();
-  r.context->machine_name = LocalHostName();
+  r.context->machine_name = HostName("worker");
 
   // CSV Data Sets whose file name (evaluated with the properties, as at test start) is a
   // shipped file read the local copy.
   std::unordered_map<std::string, std::string> local;
   for (const ActiveRun::File& f : r.files) local[NormalKey(f.path)] = fs::absolute(f.local).string();
-  std::vector<CsvDataSet*> csvs;
-  CollectCsv(*plan.root, &csvs);
   ThreadContext boot;
   boot.run = r.context.get();
   boot.thread_name = "main";
-  for (CsvDataSet* csv : csvs) {
+  for (CsvDataSet* csv : CsvDataSetsUnder(*plan.root)) {
     std::string name = Evaluate(csv->filename, boot);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
     while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.erase(0, 1);
@@ -851,7 +821,7 @@ void WorkerDaemon::Impl::HandleStart(const proto::Envelope& e) {
     delay = s.start_at_us > 0 ? 600'000'000 : 0;
   }
   delay = std::clamp<int64_t>(delay, 0, 600'000'000);
-  run_->start_at_mono_us = MonoMicros() + delay;
+  run_->start_at_mono_us = MonotonicMicros() + delay;
   spdlog::info("run {}: starting in {} ms (clock offset {} us)", run_id, delay / 1000, offset_us_);
 }
 
@@ -919,7 +889,7 @@ void WorkerDaemon::Impl::HandleBatchAck(const proto::Envelope& e) {
   if (!run_ || run_->id != run_id) {
     AckKept(run_id, a.seq);
   } else if (spool_->Ack(a.seq)) {
-    last_progress_mono_ = MonoMicros();
+    last_progress_mono_ = MonotonicMicros();
   }
 }
 
@@ -1004,7 +974,7 @@ void WorkerDaemon::Impl::KeepSpool(const std::string& why) {
 void WorkerDaemon::Impl::AckKept(const std::string& run_id, uint64_t seq) {
   auto it = kept_.find(run_id);
   if (it == kept_.end() || !it->second->Ack(seq)) return;
-  last_progress_mono_ = MonoMicros();
+  last_progress_mono_ = MonotonicMicros();
   if (it->second->batches() > 0) return;
   spdlog::info("run {}: every kept batch is delivered", run_id);
   std::error_code ec;
@@ -1164,13 +1134,13 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   heartbeat_ms_ = config_.heartbeat_ms;
   spdlog::info("barrage-worker {} ({}) dialing {}{}", name_, BARRAGE_VERSION, config_.controller,
                config_.insecure ? " (insecure: plain TCP)" : " (CURVE)");
-  last_heard_mono_ = MonoMicros();
+  last_heard_mono_ = MonotonicMicros();
   bool shutting_down = false;
   int64_t shutdown_deadline = 0;
   int code = kWorkerExitOk;
-  int64_t loop_mono = MonoMicros();  // end of the previous Tick
+  int64_t loop_mono = MonotonicMicros();  // end of the previous Tick
   while (true) {
-    int64_t now = MonoMicros();
+    int64_t now = MonotonicMicros();
     long timeout_ms = 20;
     if (run_ && run_->start_at_mono_us) {
       timeout_ms = std::clamp<long>(static_cast<long>((*run_->start_at_mono_us - now) / 1000), 0, 20);
@@ -1194,7 +1164,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       if (::read(signal_fd, &info, sizeof(info)) > 0 && !shutting_down) {
         spdlog::info("signal {}: shutting down", info.ssi_signo);
         shutting_down = true;
-        shutdown_deadline = MonoMicros() + 10'000'000;
+        shutdown_deadline = MonotonicMicros() + 10'000'000;
         if (run_ && run_->running()) {
           run_->stop_requested = true;
           run_->engine->Stop(false);
@@ -1212,7 +1182,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       code = exit_code_;
       break;
     }
-    now = MonoMicros();
+    now = MonotonicMicros();
     // One turn of this loop takes ~20 ms; a much longer one means this process did not run
     // (SIGSTOP, a paused VM). That is not the controller's silence: its frames wait unread
     // in the socket; judging before reading them could stop a healthy run.
@@ -1222,7 +1192,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       last_heard_mono_ += gap;
     }
     Tick(now);
-    loop_mono = MonoMicros();
+    loop_mono = MonotonicMicros();
     if (exit_code_ >= 0) {
       code = exit_code_;
       break;

@@ -20,14 +20,15 @@
 #include <memory>
 #include <string_view>
 
+#include "common/exit_codes.h"
 #include "worker/worker_config.h"
 
 namespace barrage {
 
-// Exit codes of Run().
-inline constexpr int kWorkerExitOk = 0;          // stopped by SIGTERM/SIGINT
-inline constexpr int kWorkerExitRuntime = 1;     // the work dir or the socket failed
-inline constexpr int kWorkerExitRejected = 2;    // the controller rejected this worker
+// Exit codes of Run() (common/exit_codes.h).
+inline constexpr int kWorkerExitOk = kExitOk;                   // stopped by SIGTERM/SIGINT
+inline constexpr int kWorkerExitRuntime = kExitRuntimeFailure;  // the work dir or the socket failed
+inline constexpr int kWorkerExitRejected = kExitUsage;          // the controller rejected this worker
 
 class WorkerDaemon {
  public:

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <condition_variable>
 #include <thread>
+#include <utility>
 
+#include "common/clock.h"
 #include "common/wire.h"
 #include "worker/engine_internal.h"
 #include "worker/virtual_user.h"
@@ -46,13 +48,6 @@ void CollectArguments(const Node& node, std::vector<const ArgumentsNode*>* out) 
     if (e->kind == ElementKind::kArguments) out->push_back(&e->As<ArgumentsNode>());
   }
   for (const auto& c : node.children) CollectArguments(*c, out);
-}
-
-void CollectCsv(const Node& node, std::vector<const CsvDataSet*>* out) {
-  for (const auto& e : node.elements) {
-    if (e->kind == ElementKind::kCsvDataSet) out->push_back(&e->As<CsvDataSet>());
-  }
-  for (const auto& c : node.children) CollectCsv(*c, out);
 }
 
 bool HasCookieManager(const Node& node) {
@@ -127,9 +122,7 @@ Status Engine::Prepare() {
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);
   s.rs.counters = std::make_unique<CounterRegistry>(s.plan);
   s.rs.randoms = std::make_unique<RandomVariableRegistry>(s.plan);
-  std::vector<const CsvDataSet*> csvs;
-  CollectCsv(*s.plan.root, &csvs);
-  for (const CsvDataSet* csv : csvs) {
+  for (const CsvDataSet* csv : CsvDataSetsUnder(std::as_const(*s.plan.root))) {
     Status prepared = s.rs.csv->Prepare(*csv, boot);
     if (!prepared.ok()) return prepared;
   }

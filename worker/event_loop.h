@@ -15,14 +15,9 @@
 #include <functional>
 #include <vector>
 
-namespace barrage {
+#include "common/clock.h"
 
-// Monotonic clock in microseconds (steady; for durations and scheduling).
-int64_t MonotonicMicros();
-// Wall clock in milliseconds since the Unix epoch (for JTL timeStamps).
-int64_t WallMillis();
-// Wall clock in microseconds since the Unix epoch.
-int64_t WallMicros();
+namespace barrage {
 
 // Receives completed transfers: the easy handle and curl's result code.
 class TransferHandler {

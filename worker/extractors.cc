@@ -13,8 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "worker/processors.h"
 #include "worker/regex.h"
+#include "worker/sample_fields.h"
 
 namespace barrage {
 

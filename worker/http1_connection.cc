@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
+
 namespace barrage {
 namespace {
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/clock.h"
+
 namespace barrage {
 
 namespace {

@@ -10,8 +10,8 @@
 
 #include "common/java_lang.h"
 #include "worker/json_path.h"
-#include "worker/processors.h"
 #include "worker/regex.h"
+#include "worker/sample_fields.h"
 
 namespace barrage {
 

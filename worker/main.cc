@@ -2,6 +2,7 @@
 #include <exception>
 #include <iostream>
 
+#include "common/exit_codes.h"
 #include "worker/worker_cli.h"
 
 int main(int argc, char** argv) {
@@ -9,6 +10,6 @@ int main(int argc, char** argv) {
     return barrage::RunWorkerCli(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "barrage-worker: fatal: " << e.what() << "\n";
-    return 1;
+    return barrage::kExitRuntimeFailure;
   }
 }

@@ -1,5 +1,7 @@
-// The engine's entry points for assertions and post-processors, and what they share: the
-// samples a scope covers and the sample fields as JMeter's elements read them.
+// The engine's entry points for assertions and post-processors: a dispatcher over the
+// kinds (assertions.h, extractors.h, json_processors.h). What those share (the samples a
+// scope covers, the sample fields as JMeter's elements read them) is worker/sample_fields.h;
+// nothing includes this header back.
 //
 // Order and scope follow JMeterThread: post-processors run first (RunPostProcessor, each
 // reading the samples of its "Apply to" scope), then assertions (RunAssertion). Threading:
@@ -7,12 +9,6 @@
 // read.
 #ifndef BARRAGE_WORKER_PROCESSORS_H_
 #define BARRAGE_WORKER_PROCESSORS_H_
-
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "common/functions.h"
 #include "common/plan.h"
@@ -39,30 +35,6 @@ void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContex
 
 // Records an assertion outcome on a sample, as JMeterThread.processAssertion does.
 void RecordAssertionResult(const AssertionResult& outcome, SampleResult& result);
-
-// ---------------------------------------------------------------------------------------
-// Shared by assertions and extractors.
-
-// The samples an extractor reads for `scope` (AbstractScopedTestElement.getSampleList):
-// `result` for parent and all; for children and all, its sub-samples, then theirs, down to
-// 5 levels, in JMeter's order. kVariable yields nothing (the variable is read instead).
-void CollectScopedSamples(const SampleResult& result, SampleScope scope,
-                          std::vector<const SampleResult*>* out);
-
-// Response headers as JMeter holds them: the status line and each header followed by "\n"
-// (no "\r", no blank line). Returns a view of `result` or of `*scratch`.
-std::string_view JMeterResponseHeaders(const SampleResult& result, std::string* scratch);
-// Request headers as JMeter holds them: "Name: value\n" per header, without Cookie.
-std::string_view JMeterRequestHeaders(const SampleResult& result, std::string* scratch);
-// JMeter's "request data" (HTTPSampleResult.getSamplerData): "GET <url>\n\nGET data:\n\n\n
-// [no cookies]\n"; cookies come from the Cookie request header. "" for non-HTTP samples.
-std::string JMeterSamplerData(const SampleResult& result);
-
-// Sizes as JMeter's HTTP sampler records them: headers as sent on the wire (CRLF, blank
-// line included), body as received (compressed size), network = headers + body.
-int64_t HeadersSize(const SampleResult& result);
-int64_t BodySize(const SampleResult& result);
-int64_t NetworkSize(const SampleResult& result);
 
 }  // namespace barrage
 

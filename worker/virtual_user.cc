@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/functions.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"

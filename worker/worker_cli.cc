@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/exit_codes.h"
 #include "common/wire.h"
 #include "worker/daemon.h"
 #include "worker/worker_config.h"
@@ -47,22 +48,22 @@ int RunWorkerCli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return code == 0 ? kExitOk : kExitUsage;
   }
 
   if (!keygen_path.empty()) {
     Result<CurveKeyPair> keys = GenerateCurveKeyPair();
     if (!keys.ok()) {
       std::cerr << "barrage-worker: " << keys.status().message() << "\n";
-      return 1;
+      return kExitRuntimeFailure;
     }
     Status s = WriteCurveKeyFile(keygen_path, *keys);
     if (!s.ok()) {
       std::cerr << "barrage-worker: " << s.message() << "\n";
-      return 1;
+      return kExitRuntimeFailure;
     }
     std::cout << keys->public_key << "\n";
-    return 0;
+    return kExitOk;
   }
 
   WorkerConfig config;
@@ -71,7 +72,7 @@ int RunWorkerCli(int argc, char** argv) {
     Status s = LoadWorkerConfigFile(config_path, &config);
     if (!s.ok()) {
       std::cerr << "barrage-worker: " << s.message() << "\n";
-      return 2;
+      return kExitUsage;
     }
     source = config_path;
   }
@@ -87,7 +88,7 @@ int RunWorkerCli(int argc, char** argv) {
   if (batch_flush_ms > 0) config.batch_flush_ms = batch_flush_ms;
   if (Status s = ValidateWorkerConfig(config, source); !s.ok()) {
     std::cerr << "barrage-worker: " << s.message() << "\n";
-    return 2;
+    return kExitUsage;
   }
 
   // One line per event on stderr (the journal under systemd); stdout stays for --keygen.
@@ -104,7 +105,7 @@ int RunWorkerCli(int argc, char** argv) {
   int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd < 0) {
     std::cerr << "barrage-worker: signalfd failed\n";
-    return 1;
+    return kExitRuntimeFailure;
   }
   WorkerDaemon daemon(config);
   int code = daemon.Run(signal_fd);

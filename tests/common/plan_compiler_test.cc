@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "common/jmx_parser.h"
 
@@ -275,6 +276,32 @@ TEST(PlanCompilerTest, HttpSamplerFieldsAndArguments) {
   EXPECT_FALSE(s.http.follow_redirects);  // boolean stored as stringProp
   ASSERT_EQ(s.http.arguments.size(), 1u);
   EXPECT_EQ(s.http.arguments[0].value.text, "{\"a\":\r\n1}");
+}
+
+TEST(PlanCompilerTest, CsvDataSetsUnderListsEveryCsvDataSetInPlanOrder) {
+  auto csv = [](const std::string& name) {
+    return El("CSVDataSet", name, "<stringProp name=\"filename\">" + name + ".csv</stringProp>");
+  };
+  // A node's own elements come before its children's, whatever the order in the file.
+  CompiledPlan c = Compile(PlanXml(
+      csv("plan") +
+      Tg("tg1", Http("h1", "/a", csv("under-sampler")) +
+                    El("LoopController", "loop", "", csv("in-loop") + Http("h2", "/b")) + csv("tg1")) +
+      Tg("tg2", csv("tg2"))));
+  ASSERT_TRUE(c.plan.root);
+  std::vector<std::string> names;
+  for (const CsvDataSet* d : CsvDataSetsUnder(std::as_const(*c.plan.root))) names.push_back(d->name);
+  EXPECT_EQ(names, (std::vector<std::string>{"plan", "tg1", "under-sampler", "in-loop", "tg2"}));
+
+  // The mutable overload finds the same elements, for the plan's owner to rewrite.
+  std::vector<CsvDataSet*> mutable_sets = CsvDataSetsUnder(*c.plan.root);
+  ASSERT_EQ(mutable_sets.size(), 5u);
+  mutable_sets[4]->filename = Value::Of("local.csv");
+  EXPECT_EQ(CsvDataSetsUnder(std::as_const(*c.plan.root))[4]->filename.text, "local.csv");
+
+  const Node& tg2 = *c.plan.thread_groups()[1];
+  ASSERT_EQ(CsvDataSetsUnder(tg2).size(), 1u);
+  EXPECT_EQ(CsvDataSetsUnder(tg2)[0]->name, "tg2");
 }
 
 TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {

@@ -2,6 +2,7 @@
 // times: registration, plan distribution, two-phase start, ingest with dedup, liveness,
 // stops, and every way a run ends.
 
+#include "common/digest.h"
 #include "controller/cluster_coordinator.h"
 
 #include <gtest/gtest.h>

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/fake_clock.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -103,18 +104,18 @@ TEST(JtlWriterTest, QuotesTheLabelAndMessagesOfARow) {
             "3,5,http://127.0.0.1:8080/hello.txt,72,0,1\n");
 }
 
-// A clock that moves only when the test says so.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
+// Writer options on a clock that moves only when the test says so.
+struct TestClock {
+  FakeClock clock;
   JtlWriter::Options Options(std::chrono::milliseconds flush_interval = std::chrono::milliseconds(500)) {
-    return {.flush_interval = flush_interval, .clock = [this] { return now; }};
+    return {.flush_interval = flush_interval, .clock = &clock};
   }
 };
 
 TEST(JtlWriterTest, WritesHeaderThenRowsAndFlushesOnClose) {
   TempDir dir;
   const std::string path = dir.File("results.jtl");
-  FakeClock clock;
+  TestClock clock;
   Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options());
   ASSERT_TRUE(w.ok()) << w.status().message();
   ASSERT_TRUE(w->Write(HelloSample()).ok());
@@ -130,23 +131,23 @@ TEST(JtlWriterTest, WriteFlushesOnceTheFlushIntervalHasPassed) {
   using std::chrono::milliseconds;
   TempDir dir;
   const std::string path = dir.File("results.jtl");
-  FakeClock clock;
+  TestClock clock;
   Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options(milliseconds(500)));
   ASSERT_TRUE(w.ok()) << w.status().message();
   const std::string header = std::string(JtlHeader()) + "\n";
   const std::string row = Row(HelloSample());
   ASSERT_TRUE(w->Write(HelloSample()).ok());
-  clock.now += milliseconds(499);
+  clock.clock.Advance(milliseconds(499));
   ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
   EXPECT_EQ(ReadWholeFile(path), "");
-  clock.now += milliseconds(1);  // 500 ms after the open
+  clock.clock.Advance(milliseconds(1));  // 500 ms after the open
   ASSERT_TRUE(w->Write(HelloSample()).ok());
   EXPECT_EQ(ReadWholeFile(path), header + row + row + row);
   // The interval restarts at that flush.
-  clock.now += milliseconds(499);
+  clock.clock.Advance(milliseconds(499));
   ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
   EXPECT_EQ(ReadWholeFile(path), header + row + row + row);
-  clock.now += milliseconds(1);
+  clock.clock.Advance(milliseconds(1));
   ASSERT_TRUE(w->Write(std::vector<Sample>{HelloSample()}).ok());
   EXPECT_EQ(ReadWholeFile(path), header + row + row + row + row + row);
 }
@@ -155,20 +156,20 @@ TEST(JtlWriterTest, FlushIfDueWritesBufferedRowsWithoutAnotherWrite) {
   using std::chrono::milliseconds;
   TempDir dir;
   const std::string path = dir.File("results.jtl");
-  FakeClock clock;
+  TestClock clock;
   Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kTruncate, clock.Options(milliseconds(500)));
   ASSERT_TRUE(w.ok()) << w.status().message();
   const std::string header = std::string(JtlHeader()) + "\n";
   const std::string row = Row(HelloSample());
-  clock.now += milliseconds(100);
+  clock.clock.Advance(milliseconds(100));
   ASSERT_TRUE(w->Write(HelloSample()).ok());
-  clock.now += milliseconds(399);
+  clock.clock.Advance(milliseconds(399));
   ASSERT_TRUE(w->FlushIfDue().ok());
   EXPECT_EQ(ReadWholeFile(path), "");
-  clock.now += milliseconds(1);
+  clock.clock.Advance(milliseconds(1));
   ASSERT_TRUE(w->FlushIfDue().ok());
   EXPECT_EQ(ReadWholeFile(path), header + row);
-  clock.now += milliseconds(10'000);  // idle: nothing new to write
+  clock.clock.Advance(milliseconds(10'000));  // idle: nothing new to write
   ASSERT_TRUE(w->FlushIfDue().ok());
   EXPECT_EQ(ReadWholeFile(path), header + row);
   EXPECT_EQ(w->rows_written(), 1u);

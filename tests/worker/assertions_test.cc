@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "worker/processors.h"
+#include "worker/sample_fields.h"
 
 namespace barrage {
 namespace {

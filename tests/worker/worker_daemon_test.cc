@@ -19,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/digest.h"
 #include "common/protocol.h"
 #include "common/wire.h"
 #include "tests/common/malformed_frames.h"
