@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/digest.h"
 #include "common/wire.h"
 #include "tests/common/malformed_frames.h"
 #include "tests/fuzz/fuzz_frames.h"

@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/digest.h"
 #include "common/wire.h"
 #include "tests/fuzz/fuzz_frames.h"
 #include "worker/daemon.h"
