@@ -9,12 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/hash_tree.h"
 #include "common/input_file.h"
-#include "common/jmx_parser.h"
 #include "common/output_file.h"
 #include "controller/cli.h"
 #include "controller/jtl_reader.h"
+#include "controller/loaded_plan.h"
 
 namespace barrage {
 namespace {
@@ -22,24 +21,6 @@ namespace {
 constexpr size_t kBatchSamples = 10'000;
 
 int64_t EndMs(const Sample& s) { return s.timestamp_ms + (s.elapsed_us > 0 ? s.elapsed_us / 1000 : 0); }
-
-struct PlanFile {
-  std::string jmx;
-  std::string name;
-};
-
-Result<PlanFile> LoadPlan(const std::string& path) {
-  Result<std::string> bytes = ReadRegularFile(path, kMaxPlanBytes, "a plan");
-  if (!bytes.ok()) return bytes.status();
-  PlanFile plan;
-  plan.jmx = std::move(bytes).value();
-  Result<HashTree> tree = ParseJmx(plan.jmx, path);
-  if (!tree.ok()) return tree.status();
-  const TestElement* test_plan = tree->test_plan();
-  if (!test_plan) return Status::ParseError(path + ": no TestPlan element");
-  plan.name = test_plan->testname;
-  return plan;
-}
 
 bool IsInputError(const Status& st) {
   return st.code() == Status::Code::kParseError || st.code() == Status::Code::kInvalidArgument ||
@@ -53,11 +34,14 @@ Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& option
   ExecutionInfo info;
   info.project = options.project;
   if (!options.plan_path.empty()) {
-    Result<PlanFile> plan = LoadPlan(options.plan_path);
+    // The same path as a run's: read once, compiled once, the metadata from the compiled plan.
+    Result<LoadedPlan> plan = LoadPlan(options.plan_path);
     if (!plan.ok()) return plan.status();
+    if (!plan->compiled.plan.root) return Status::ParseError(options.plan_path + ": no TestPlan element");
     info.plan_path = options.plan_path;
-    info.plan_name = plan->name;
-    info.plan_jmx = std::move(plan->jmx);
+    info.plan_name = plan->name();
+    info.plan_jmx = std::move(plan->bytes);
+    info.plan_metadata = std::move(plan->metadata);
   } else {
     info.plan_name = std::filesystem::path(options.jtl_path).filename().string();
   }

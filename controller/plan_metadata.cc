@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "common/jmx_parser.h"
+#include "common/plan_compiler.h"
 #include "controller/inspect.h"
 
 namespace barrage {
@@ -34,12 +34,6 @@ PlanMetadata ExtractPlanMetadata(const CompiledPlan& compiled) {
   }
   for (const DataFile& d : compiled.plan.data_files) m.data_files.push_back({d.filename, d.variable_names});
   return m;
-}
-
-Result<PlanMetadata> PlanMetadataFromJmx(std::string_view jmx, std::string_view path) {
-  Result<HashTree> tree = ParseJmx(jmx, path);
-  if (!tree.ok()) return tree.status();
-  return ExtractPlanMetadata(CompilePlan(std::move(tree).value()));
 }
 
 }  // namespace barrage

@@ -5,13 +5,11 @@
 #define BARRAGE_CONTROLLER_PLAN_METADATA_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "common/plan_compiler.h"
-#include "common/status.h"
-
 namespace barrage {
+
+struct CompiledPlan;
 
 struct PlanMetadata {
   // Numbers as the plan writes them: a literal ("10"), an expression ("${__P(users,5)}")
@@ -35,10 +33,9 @@ struct PlanMetadata {
   std::vector<DataFileInfo> data_files;
 };
 
+// Built once per run from the plan the run compiled (controller/loaded_plan.h) and handed to
+// the store in ExecutionInfo: the store never parses a plan.
 PlanMetadata ExtractPlanMetadata(const CompiledPlan& compiled);
-
-// Parses and compiles `jmx`; a ParseError when it is not a readable .jmx.
-Result<PlanMetadata> PlanMetadataFromJmx(std::string_view jmx, std::string_view path);
 
 }  // namespace barrage
 

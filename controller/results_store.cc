@@ -26,7 +26,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_file.h"
-#include "controller/plan_metadata.h"
 #include "controller/store_schema.h"
 
 namespace barrage {
@@ -410,15 +409,13 @@ class ResultsStore::Impl {
       }
     }
     if (info.project.empty()) return Status::InvalidArgument(path_ + ": the project name is empty");
-    // Hashing and parsing happen here, not on the writer thread that ingest waits for.
+    // Hashing happens here, not on the writer thread that ingest waits for.
     Definition def;
     if (!info.plan_jmx.empty()) {
       def.sha256 = Sha256Hex(info.plan_jmx);
       def.name = std::filesystem::path(info.plan_path).filename().string();
       if (def.name.empty()) def.name = info.plan_name;
-      if (Result<PlanMetadata> m = PlanMetadataFromJmx(info.plan_jmx, info.plan_path); m.ok()) {
-        def.metadata = std::move(m).value();
-      }
+      def.metadata = info.plan_metadata;
     }
     const std::optional<int64_t> start = ProcessStartTime(getpid());
     int64_t id = 0;
