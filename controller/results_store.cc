@@ -1020,6 +1020,9 @@ class ResultsStore::Impl {
     const int64_t d = **id;
     for (size_t i = 0; i < m.thread_groups.size() && s.ok(); ++i) {
       const auto& t = m.thread_groups[i];
+      // Bound SQLITE_STATIC: the texts live until the statement has run.
+      const std::string threads = PlanValueText(t.threads), ramp_time = PlanValueText(t.ramp_time),
+                        loops = PlanValueText(t.loops), duration = PlanValueText(t.duration);
       s = Query(
           db_,
           "INSERT INTO definition_thread_group(definition_id, position, name, kind, threads, ramp_time, loops, "
@@ -1029,10 +1032,10 @@ class ResultsStore::Impl {
             sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
             BindText(q, 3, t.name);
             BindText(q, 4, t.kind);
-            BindPlanValue(q, 5, t.threads);
-            BindPlanValue(q, 6, t.ramp_time);
-            BindPlanValue(q, 7, t.loops);
-            BindPlanValue(q, 8, t.duration);
+            BindPlanValue(q, 5, threads);
+            BindPlanValue(q, 6, ramp_time);
+            BindPlanValue(q, 7, loops);
+            BindPlanValue(q, 8, duration);
           },
           nullptr);
     }
