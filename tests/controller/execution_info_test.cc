@@ -70,5 +70,19 @@ TEST(LoadPlanTest, UnreadablePlanNamesTheFile) {
   EXPECT_EQ(plan.status().message(), dir.File("gone.jmx") + ": no such file");
 }
 
+// The store keeps PlanValueText of what inspect shows as a JSON value.
+TEST(PlanMetadataTest, PlanValuesAreUnsetNumbersOrExpressionsAsWritten) {
+  EXPECT_EQ(ParsePlanValue(""), PlanValue(std::monostate{}));
+  EXPECT_EQ(ParsePlanValue("  "), PlanValue(std::monostate{}));
+  EXPECT_EQ(ParsePlanValue(" 10 "), PlanValue(int64_t{10}));
+  EXPECT_EQ(ParsePlanValue("1.50"), PlanValue(1.5));
+  EXPECT_EQ(ParsePlanValue("${__P(users,5)} "), PlanValue(std::string("${__P(users,5)} ")));
+  EXPECT_EQ(PlanValueText(ParsePlanValue("")), "");
+  EXPECT_EQ(PlanValueText(ParsePlanValue(" 10 ")), "10");
+  EXPECT_EQ(PlanValueText(ParsePlanValue("1.50")), "1.5");
+  EXPECT_EQ(PlanValueText(ParsePlanValue("nan")), "null");  // as inspect's JSON prints it
+  EXPECT_EQ(PlanValueText(ParsePlanValue("${x}")), "${x}");
+}
+
 }  // namespace
 }  // namespace barrage
