@@ -4,6 +4,7 @@
 #include <climits>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,14 @@ constexpr size_t kBatchSamples = 10'000;
 
 int64_t EndMs(const Sample& s) { return s.timestamp_ms + (s.elapsed_us > 0 ? s.elapsed_us / 1000 : 0); }
 
+// The plan of an import, loaded as a run loads it (read once, compiled once).
+Result<LoadedPlan> LoadImportPlan(const std::string& path) {
+  Result<LoadedPlan> plan = LoadPlan(path);
+  if (!plan.ok()) return plan.status();
+  if (!plan->compiled.plan.root) return Status::ParseError(path + ": no TestPlan element");
+  return plan;
+}
+
 bool IsInputError(const Status& st) {
   return st.code() == Status::Code::kParseError || st.code() == Status::Code::kInvalidArgument ||
          st.code() == Status::Code::kNotFound;
@@ -29,19 +38,22 @@ bool IsInputError(const Status& st) {
 
 }  // namespace
 
-Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options) {
+Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options, const LoadedPlan* plan) {
   const JtlReadOptions read_options{options.timestamp_format};
   ExecutionInfo info;
   info.project = options.project;
   if (!options.plan_path.empty()) {
-    // The same path as a run's: read once, compiled once, the metadata from the compiled plan.
-    Result<LoadedPlan> plan = LoadPlan(options.plan_path);
-    if (!plan.ok()) return plan.status();
-    if (!plan->compiled.plan.root) return Status::ParseError(options.plan_path + ": no TestPlan element");
+    // The same path as a run's: the metadata from the compiled plan.
+    std::optional<Result<LoadedPlan>> loaded;
+    if (!plan) {
+      loaded.emplace(LoadImportPlan(options.plan_path));
+      if (!loaded->ok()) return loaded->status();
+      plan = &**loaded;
+    }
     info.plan_path = options.plan_path;
     info.plan_name = plan->name();
-    info.plan_jmx = std::move(plan->bytes);
-    info.plan_metadata = std::move(plan->metadata);
+    info.plan_jmx = plan->bytes;
+    info.plan_metadata = plan->metadata;
   } else {
     info.plan_name = std::filesystem::path(options.jtl_path).filename().string();
   }
@@ -100,9 +112,11 @@ int RunImport(const ImportOptions& options) {
     std::cerr << "barrage: " << jtl.status().message() << "\n";
     return kExitUsage;
   }
+  std::optional<Result<LoadedPlan>> plan;
   if (!options.plan_path.empty()) {
-    if (Result<UniqueFile> plan = OpenRegularFile(options.plan_path, kMaxPlanBytes, "a plan"); !plan.ok()) {
-      std::cerr << "barrage: " << plan.status().message() << "\n";
+    plan.emplace(LoadImportPlan(options.plan_path));
+    if (!plan->ok()) {
+      std::cerr << "barrage: " << plan->status().message() << "\n";
       return kExitUsage;
     }
   }
@@ -125,7 +139,7 @@ int RunImport(const ImportOptions& options) {
   if (Result<int> marked = store->MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
-  Result<ImportSummary> imported = ImportJtl(*store, options);
+  Result<ImportSummary> imported = ImportJtl(*store, options, plan ? &**plan : nullptr);
   Status closed = store->Close();
   if (!imported.ok()) {
     std::cerr << "barrage: " << imported.status().message() << "\n";
