@@ -5,7 +5,9 @@
 // ResolveRun and ListExecutions see that project's executions only. Test definitions: the
 // .jmx bytes of an execution (ExecutionInfo::plan_jmx) are kept once per project, keyed by
 // their SHA-256; a definition's name is the plan file's name, and a changed file under the
-// same name gets the next version number.
+// same name gets the next version number. A new definition's thread groups, samplers,
+// assertions and data files come from ExecutionInfo::plan_metadata, built by the caller from
+// the plan it compiled: the store never parses a plan.
 //
 // Writes go through one writer thread that owns the write connection: Append() hands a
 // batch to a bounded in-memory queue and returns; the writer gathers batches for up to
