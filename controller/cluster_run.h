@@ -14,17 +14,21 @@
 
 #include "common/functions.h"
 #include "common/plan.h"
+#include "controller/loaded_plan.h"
 #include "controller/run_command.h"
+#include "controller/run_recording.h"
 #include "controller/run_signals.h"
 
 namespace barrage {
 
-// Runs the compiled `plan` (from options.plan_path) on the workers options.cluster asks
-// for, with the properties in `run`. `signals` is armed here, before the run's execution is
+// Runs the loaded `plan` on the workers options.cluster asks for (they get plan.bytes: the
+// file is not read again), with the properties in `run`, recording through `recording`
+// (not yet opened: opened here after the transport). `signals` is armed here, before the run's execution is
 // begun in the store; each signal then escalates the stop. Returns the exit code (DESIGN §8): 2 for bad
 // cluster settings or data files, 1 when workers do not come, are lost (unless
 // --min-workers is still met) or the store fails.
-int RunClusterPlan(const RunOptions& options, const Plan& plan, const RunContext& run, RunSignals* signals);
+int RunClusterPlan(const RunOptions& options, const LoadedPlan& plan, const RunContext& run, RunSignals* signals,
+                   RunRecording* recording);
 
 }  // namespace barrage
 

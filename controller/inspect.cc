@@ -7,156 +7,54 @@
 
 #include "common/exit_codes.h"
 #include "common/jmx_parser.h"
+#include "controller/plan_metadata.h"
 
 namespace barrage {
 namespace {
 
 using nlohmann::json;
 
-// A number where the plan holds a literal number, the text where it holds an expression,
-// null where it holds nothing.
-json NumberOrExpression(const std::string& text) {
-  std::string_view t = TrimAscii(text);
-  if (t.empty()) return nullptr;
-  if (auto i = ParseInt64(t)) return *i;
-  if (auto d = ParseDouble(t)) return *d;
-  return std::string(text);
+json ValueJson(const PlanValue& v) {
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return *i;
+  if (const double* d = std::get_if<double>(&v)) return *d;
+  if (const std::string* t = std::get_if<std::string>(&v)) return *t;
+  return nullptr;
 }
 
-// Value of the first source in `sampler` then its scoped config elements (innermost
-// first) that sets the field: how JMeter merges HTTP Request Defaults.
-template <typename Getter>
-std::string Merged(const HttpSampler& sampler, Getter get) {
-  std::string v = get(sampler.http).text;
-  if (!v.empty()) return v;
-  for (const Node* c : sampler.scope.configs) {
-    if (c->kind != ElementKind::kConfigElement) continue;
-    std::string d = get(c->As<ConfigElement>().http).text;
-    if (!d.empty()) return d;
-  }
-  return {};
-}
-
-bool SendsArgumentsInQuery(const std::string& method) {
-  return method != "POST" && method != "PUT" && method != "PATCH";
-}
-
-const char* OnSampleErrorName(ThreadGroup::OnSampleError e) {
-  switch (e) {
-    case ThreadGroup::OnSampleError::kContinue: return "continue";
-    case ThreadGroup::OnSampleError::kStartNextLoop: return "startnextloop";
-    case ThreadGroup::OnSampleError::kStopThread: return "stopthread";
-    case ThreadGroup::OnSampleError::kStopTest: return "stoptest";
-    case ThreadGroup::OnSampleError::kStopTestNow: return "stoptestnow";
-  }
-  return "continue";
-}
-
-// First compiled node for each source element (a Module Controller may compile an element
-// several times; the listing shows it once).
-void IndexNodes(const Node* node, std::map<const TestElement*, const Node*>* index) {
-  if (!node) return;
-  index->emplace(node->source, node);
-  for (const auto& c : node->children) IndexNodes(c.get(), index);
-  for (const auto& e : node->elements) IndexNodes(e.get(), index);
-}
-
-json ThreadGroupJson(const ListedElement& item, const Node* node) {
-  const TestElement& e = *item.source;
+json ThreadGroupJson(const PlanMetadata::ThreadGroupInfo& g) {
   json tg;
-  tg["name"] = e.testname;
-  tg["line"] = e.line;
-  tg["supported"] = item.cls.supported;
-  if (node) {
-    const ThreadGroup& g = node->As<ThreadGroup>();
-    tg["kind"] = KindName(g.kind);
-    tg["num_threads"] = NumberOrExpression(g.num_threads.text);
-    tg["ramp_time"] = NumberOrExpression(g.ramp_time.text);
-    tg["loops"] = NumberOrExpression(g.loops.text);
-    tg["scheduler"] = g.scheduler;
-    tg["duration"] = NumberOrExpression(g.duration.text);
-    tg["delay"] = NumberOrExpression(g.delay.text);
-    tg["on_sample_error"] = OnSampleErrorName(g.on_sample_error);
-  } else {
-    tg["kind"] = item.cls.testclass;
-    tg["num_threads"] = NumberOrExpression(e.GetString("ThreadGroup.num_threads"));
-    tg["ramp_time"] = NumberOrExpression(e.GetString("ThreadGroup.ramp_time"));
-    const Property* loop = e.Find("ThreadGroup.main_controller");
-    tg["loops"] = NumberOrExpression(loop ? loop->GetString("LoopController.loops") : "");
-    tg["scheduler"] = e.GetBool("ThreadGroup.scheduler", false);
-    tg["duration"] = NumberOrExpression(e.GetString("ThreadGroup.duration"));
-    tg["delay"] = NumberOrExpression(e.GetString("ThreadGroup.delay"));
-    tg["on_sample_error"] = e.GetString("ThreadGroup.on_sample_error", "continue");
-  }
+  tg["name"] = g.name;
+  tg["line"] = g.line;
+  tg["supported"] = g.supported;
+  tg["kind"] = g.kind;
+  tg["num_threads"] = ValueJson(g.threads);
+  tg["ramp_time"] = ValueJson(g.ramp_time);
+  tg["loops"] = ValueJson(g.loops);
+  tg["scheduler"] = g.scheduler;
+  tg["duration"] = ValueJson(g.duration);
+  tg["delay"] = ValueJson(g.delay);
+  tg["on_sample_error"] = g.on_sample_error;
   return tg;
 }
 
-json SamplerJson(const ListedElement& item, const Node* node) {
-  const TestElement& e = *item.source;
+json SamplerJson(const PlanMetadata::SamplerInfo& x) {
   json s;
-  s["name"] = e.testname;
-  s["line"] = e.line;
-  s["supported"] = item.cls.supported;
-  s["testclass"] = item.cls.testclass;
-  s["method"] = nullptr;
-  s["url"] = nullptr;
-  if (node) {
-    s["kind"] = KindName(node->kind);
-    if (node->kind == ElementKind::kHttpSampler) {
-      const HttpSampler& h = node->As<HttpSampler>();
-      s["method"] = HttpMethod(h);
-      s["url"] = HttpUrlTemplate(h);
-    }
-  } else {
-    s["kind"] = item.cls.supported ? KindName(item.cls.kind) : item.cls.testclass;
-  }
+  s["name"] = x.name;
+  s["line"] = x.line;
+  s["supported"] = x.supported;
+  s["testclass"] = x.testclass;
+  s["kind"] = x.kind;
+  s["method"] = x.method.empty() ? json(nullptr) : json(x.method);
+  s["url"] = x.url.empty() ? json(nullptr) : json(x.url);
   return s;
 }
 
 }  // namespace
 
-std::string HttpMethod(const HttpSampler& sampler) {
-  std::string m = Merged(sampler, [](const HttpFields& f) { return f.method; });
-  return m.empty() ? "GET" : m;
-}
-
-std::string HttpUrlTemplate(const HttpSampler& sampler) {
-  std::string path = Merged(sampler, [](const HttpFields& f) { return f.path; });
-  std::string url;
-  if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
-    url = path;  // JMeter uses a full URL in the path field as is
-  } else {
-    std::string protocol = Merged(sampler, [](const HttpFields& f) { return f.protocol; });
-    std::string domain = Merged(sampler, [](const HttpFields& f) { return f.domain; });
-    std::string port = Merged(sampler, [](const HttpFields& f) { return f.port; });
-    url = (protocol.empty() ? "http" : protocol) + "://" + domain;
-    if (!port.empty()) url += ":" + port;
-    if (!path.empty() && path[0] != '/') url += "/";
-    url += path;
-  }
-  const HttpFields& f = sampler.http;
-  if (!f.post_body_raw && !f.arguments.empty() && SendsArgumentsInQuery(HttpMethod(sampler))) {
-    std::string query;
-    for (const Argument& a : f.arguments) {
-      if (a.name.empty() && a.value.empty()) continue;
-      query += query.empty() ? "" : "&";
-      query += a.name.text;
-      if (a.use_equals || !a.value.empty()) query += "=" + a.value.text;
-    }
-    if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;
-  }
-  return url;
-}
-
 json BuildInspectReport(const CompiledPlan& compiled) {
   const Plan& plan = compiled.plan;
-  std::map<const TestElement*, const Node*> nodes;
-  IndexNodes(plan.root.get(), &nodes);
-  for (const auto& f : plan.fragments) IndexNodes(f.get(), &nodes);
-  auto node_of = [&](const TestElement* e) -> const Node* {
-    auto it = nodes.find(e);
-    return it == nodes.end() ? nullptr : it->second;
-  };
+  // The elements, as the results store keeps them: one description of a plan.
+  const PlanMetadata metadata = ExtractPlanMetadata(compiled);
 
   json report;
   report["file"] = plan.tree.path;
@@ -172,21 +70,15 @@ json BuildInspectReport(const CompiledPlan& compiled) {
   report["test_plan"] = test_plan;
 
   json thread_groups = json::array();
-  json samplers = json::array();
-  for (const ListedElement& item : compiled.listing) {
-    if (item.cls.role == Role::kThreadGroup) {
-      const Node* n = node_of(item.source);
-      thread_groups.push_back(ThreadGroupJson(item, n && n->category() == Category::kThreadGroup ? n : nullptr));
-    } else if (item.cls.role == Role::kSampler) {
-      samplers.push_back(SamplerJson(item, item.cls.supported ? node_of(item.source) : nullptr));
-    }
-  }
+  for (const PlanMetadata::ThreadGroupInfo& g : metadata.thread_groups) thread_groups.push_back(ThreadGroupJson(g));
   report["thread_groups"] = thread_groups;
+  json samplers = json::array();
+  for (const PlanMetadata::SamplerInfo& x : metadata.samplers) samplers.push_back(SamplerJson(x));
   report["samplers"] = samplers;
 
   json data_files = json::array();
-  for (const DataFile& d : plan.data_files) {
-    data_files.push_back({{"filename", d.filename},
+  for (const PlanMetadata::DataFileInfo& d : metadata.data_files) {
+    data_files.push_back({{"filename", d.path},
                           {"variable_names", d.variable_names},
                           {"delimiter", d.delimiter},
                           {"share_mode", d.share_mode},

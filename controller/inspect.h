@@ -1,8 +1,10 @@
 // `barrage inspect`: what a plan contains and whether Barrage can run it.
 //
 // BuildInspectReport turns a compiled plan into a JSON document (the `--json` output; its
-// keys are a stable interface for CI scripts); RenderInspectText prints the same facts for
-// people. Pure functions of their input.
+// keys are a stable interface for CI scripts); its thread groups, samplers and data files
+// are rendered from PlanMetadata (controller/plan_metadata.h), the description the results
+// store keeps. RenderInspectText prints the same facts for people. Pure functions of their
+// input.
 #ifndef BARRAGE_CONTROLLER_INSPECT_H_
 #define BARRAGE_CONTROLLER_INSPECT_H_
 
@@ -22,12 +24,6 @@ std::string RenderInspectText(const nlohmann::json& report);
 // The `--json` text: indented, and never failing on names that are not valid UTF-8 (old
 // plans in Latin-1 without a declaration): such bytes become U+FFFD.
 std::string RenderInspectJson(const nlohmann::json& report);
-
-// The URL an HTTP sampler requests, as a template: protocol://host[:port]/path[?query],
-// with values missing on the sampler taken from the HTTP Request Defaults in its scope.
-std::string HttpUrlTemplate(const HttpSampler& sampler);
-// The sampler's method after defaults ("GET" when nothing sets it).
-std::string HttpMethod(const HttpSampler& sampler);
 
 // `barrage inspect PLAN [--json]`: prints the report; returns the exit code (0 runnable,
 // 2 not runnable or unreadable).

@@ -4,17 +4,17 @@
 #include <climits>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/exit_codes.h"
-#include "common/hash_tree.h"
 #include "common/input_file.h"
-#include "common/jmx_parser.h"
 #include "common/output_file.h"
 #include "controller/jtl_reader.h"
+#include "controller/loaded_plan.h"
 
 namespace barrage {
 namespace {
@@ -23,21 +23,11 @@ constexpr size_t kBatchSamples = 10'000;
 
 int64_t EndMs(const Sample& s) { return s.timestamp_ms + (s.elapsed_us > 0 ? s.elapsed_us / 1000 : 0); }
 
-struct PlanFile {
-  std::string jmx;
-  std::string name;
-};
-
-Result<PlanFile> LoadPlan(const std::string& path) {
-  Result<std::string> bytes = ReadRegularFile(path, kMaxPlanBytes, "a plan");
-  if (!bytes.ok()) return bytes.status();
-  PlanFile plan;
-  plan.jmx = std::move(bytes).value();
-  Result<HashTree> tree = ParseJmx(plan.jmx, path);
-  if (!tree.ok()) return tree.status();
-  const TestElement* test_plan = tree->test_plan();
-  if (!test_plan) return Status::ParseError(path + ": no TestPlan element");
-  plan.name = test_plan->testname;
+// The plan of an import, loaded as a run loads it (read once, compiled once).
+Result<LoadedPlan> LoadImportPlan(const std::string& path) {
+  Result<LoadedPlan> plan = LoadPlan(path);
+  if (!plan.ok()) return plan.status();
+  if (!plan->compiled.plan.root) return Status::ParseError(path + ": no TestPlan element");
   return plan;
 }
 
@@ -48,16 +38,22 @@ bool IsInputError(const Status& st) {
 
 }  // namespace
 
-Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options) {
+Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options, const LoadedPlan* plan) {
   const JtlReadOptions read_options{options.timestamp_format};
   ExecutionInfo info;
   info.project = options.project;
   if (!options.plan_path.empty()) {
-    Result<PlanFile> plan = LoadPlan(options.plan_path);
-    if (!plan.ok()) return plan.status();
+    // The same path as a run's: the metadata from the compiled plan.
+    std::optional<Result<LoadedPlan>> loaded;
+    if (!plan) {
+      loaded.emplace(LoadImportPlan(options.plan_path));
+      if (!loaded->ok()) return loaded->status();
+      plan = &**loaded;
+    }
     info.plan_path = options.plan_path;
-    info.plan_name = plan->name;
-    info.plan_jmx = std::move(plan->jmx);
+    info.plan_name = plan->name();
+    info.plan_jmx = plan->bytes;
+    info.plan_metadata = plan->metadata;
   } else {
     info.plan_name = std::filesystem::path(options.jtl_path).filename().string();
   }
@@ -116,9 +112,11 @@ int RunImport(const ImportOptions& options) {
     std::cerr << "barrage: " << jtl.status().message() << "\n";
     return kExitUsage;
   }
+  std::optional<Result<LoadedPlan>> plan;
   if (!options.plan_path.empty()) {
-    if (Result<UniqueFile> plan = OpenRegularFile(options.plan_path, kMaxPlanBytes, "a plan"); !plan.ok()) {
-      std::cerr << "barrage: " << plan.status().message() << "\n";
+    plan.emplace(LoadImportPlan(options.plan_path));
+    if (!plan->ok()) {
+      std::cerr << "barrage: " << plan->status().message() << "\n";
       return kExitUsage;
     }
   }
@@ -141,7 +139,7 @@ int RunImport(const ImportOptions& options) {
   if (Result<int> marked = store->MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
     std::cerr << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
   }
-  Result<ImportSummary> imported = ImportJtl(*store, options);
+  Result<ImportSummary> imported = ImportJtl(*store, options, plan ? &**plan : nullptr);
   Status closed = store->Close();
   if (!imported.ok()) {
     std::cerr << "barrage: " << imported.status().message() << "\n";

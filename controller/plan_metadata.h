@@ -1,33 +1,54 @@
-// What the results store keeps about a test definition besides its .jmx bytes: the thread
-// groups, samplers, assertions and data files, as the plan writes them (the same facts
-// `barrage inspect` shows). Pure functions; SQLite stays in results_store.cc.
+// What a plan contains, as the plan writes it: its thread groups, samplers, assertions and
+// data files. One description for every reader: the results store keeps it with a test
+// definition and `barrage inspect` renders its JSON and text from it (controller/inspect.h),
+// so the two always agree. Built once per run from the compiled plan (controller/loaded_plan.h).
+// Pure functions; SQLite stays in results_store.cc, JSON in inspect.cc.
 #ifndef BARRAGE_CONTROLLER_PLAN_METADATA_H_
 #define BARRAGE_CONTROLLER_PLAN_METADATA_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
-
-#include "common/plan_compiler.h"
-#include "common/status.h"
 
 namespace barrage {
 
+struct CompiledPlan;
+struct HttpSampler;
+
+// A count or duration field as the plan writes it: unset (monostate), a literal integer or
+// real number (the text trimmed and parsed), or an expression kept as written
+// ("${__P(users,5)}").
+using PlanValue = std::variant<std::monostate, int64_t, double, std::string>;
+PlanValue ParsePlanValue(std::string_view text);
+// The value as text: "" when unset, the number as JSON prints it ("10", "1.5"), the
+// expression as written.
+std::string PlanValueText(const PlanValue& value);
+
 struct PlanMetadata {
-  // Numbers as the plan writes them: a literal ("10"), an expression ("${__P(users,5)}")
-  // or "" when the plan leaves the field unset.
   struct ThreadGroupInfo {
-    std::string name, kind, threads, ramp_time, loops, duration;
+    std::string name;
+    std::string kind;  // KindName() of a supported group, the testclass otherwise
+    PlanValue threads, ramp_time, loops, duration, delay;
+    bool scheduler = false;
+    std::string on_sample_error;  // continue, startnextloop, stopthread, stoptest, stoptestnow
+    int line = 0;
+    bool supported = false;
   };
   struct SamplerInfo {
     std::string name, kind;
     std::string method, url;  // HTTP samplers (url: template after defaults); "" otherwise
+    std::string testclass;
+    int line = 0;
+    bool supported = false;
   };
   struct AssertionInfo {
     std::string name, type;   // type: the testclass without its package (ResponseAssertion)
   };
   struct DataFileInfo {
-    std::string path, variable_names;  // as written in the CSV Data Set
+    std::string path, variable_names, delimiter, share_mode;  // as written in the CSV Data Set
+    int line = 0;
   };
   std::vector<ThreadGroupInfo> thread_groups;  // plan order, each element once
   std::vector<SamplerInfo> samplers;
@@ -37,8 +58,11 @@ struct PlanMetadata {
 
 PlanMetadata ExtractPlanMetadata(const CompiledPlan& compiled);
 
-// Parses and compiles `jmx`; a ParseError when it is not a readable .jmx.
-Result<PlanMetadata> PlanMetadataFromJmx(std::string_view jmx, std::string_view path);
+// The URL an HTTP sampler requests, as a template: protocol://host[:port]/path[?query],
+// with values missing on the sampler taken from the HTTP Request Defaults in its scope.
+std::string HttpUrlTemplate(const HttpSampler& sampler);
+// The sampler's method after defaults ("GET" when nothing sets it).
+std::string HttpMethod(const HttpSampler& sampler);
 
 }  // namespace barrage
 

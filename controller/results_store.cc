@@ -28,7 +28,6 @@
 #include "common/digest.h"
 #include "common/host.h"
 #include "common/input_file.h"
-#include "controller/plan_metadata.h"
 #include "controller/store_schema.h"
 
 namespace barrage {
@@ -387,15 +386,13 @@ class ResultsStore::Impl {
       }
     }
     if (info.project.empty()) return Status::InvalidArgument(path_ + ": the project name is empty");
-    // Hashing and parsing happen here, not on the writer thread that ingest waits for.
+    // Hashing happens here, not on the writer thread that ingest waits for.
     Definition def;
     if (!info.plan_jmx.empty()) {
       def.sha256 = Sha256Hex(info.plan_jmx);
       def.name = std::filesystem::path(info.plan_path).filename().string();
       if (def.name.empty()) def.name = info.plan_name;
-      if (Result<PlanMetadata> m = PlanMetadataFromJmx(info.plan_jmx, info.plan_path); m.ok()) {
-        def.metadata = std::move(m).value();
-      }
+      def.metadata = info.plan_metadata;
     }
     const std::optional<int64_t> start = ProcessStartTime(getpid());
     int64_t id = 0;
@@ -1000,6 +997,9 @@ class ResultsStore::Impl {
     const int64_t d = **id;
     for (size_t i = 0; i < m.thread_groups.size() && s.ok(); ++i) {
       const auto& t = m.thread_groups[i];
+      // Bound SQLITE_STATIC: the texts live until the statement has run.
+      const std::string threads = PlanValueText(t.threads), ramp_time = PlanValueText(t.ramp_time),
+                        loops = PlanValueText(t.loops), duration = PlanValueText(t.duration);
       s = Query(
           db_,
           "INSERT INTO definition_thread_group(definition_id, position, name, kind, threads, ramp_time, loops, "
@@ -1009,10 +1009,10 @@ class ResultsStore::Impl {
             sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
             BindText(q, 3, t.name);
             BindText(q, 4, t.kind);
-            BindPlanValue(q, 5, t.threads);
-            BindPlanValue(q, 6, t.ramp_time);
-            BindPlanValue(q, 7, t.loops);
-            BindPlanValue(q, 8, t.duration);
+            BindPlanValue(q, 5, threads);
+            BindPlanValue(q, 6, ramp_time);
+            BindPlanValue(q, 7, loops);
+            BindPlanValue(q, 8, duration);
           },
           nullptr);
     }

@@ -5,7 +5,9 @@
 // ResolveRun and ListExecutions see that project's executions only. Test definitions: the
 // .jmx bytes of an execution (ExecutionInfo::plan_jmx) are kept once per project, keyed by
 // their SHA-256; a definition's name is the plan file's name, and a changed file under the
-// same name gets the next version number.
+// same name gets the next version number. A new definition's thread groups, samplers,
+// assertions and data files come from ExecutionInfo::plan_metadata, built by the caller from
+// the plan it compiled: the store never parses a plan.
 //
 // Writes go through one writer thread that owns the write connection: Append() hands a
 // batch to a bounded in-memory queue and returns; the writer gathers batches for up to
@@ -50,6 +52,7 @@
 #include "common/sample.h"
 #include "common/status.h"
 #include "controller/aggregate_report.h"
+#include "controller/plan_metadata.h"
 
 namespace barrage {
 
@@ -63,9 +66,12 @@ struct ExecutionInfo {
   std::string plan_name{};    // the TestPlan's name
   int64_t started_at_ms = 0;  // epoch ms
   std::string project = "default";  // created on first use
-  // The .jmx bytes; "" = no definition (e.g. a JTL imported without its plan). The store
-  // extracts thread groups, samplers, assertions and data files from a new definition.
+  // The .jmx bytes; "" = no definition (e.g. a JTL imported without its plan).
   std::string plan_jmx{};
+  // The thread groups, samplers, assertions and data files of plan_jmx, kept with a new
+  // definition; built by the caller from the plan it compiled (controller/loaded_plan.h):
+  // the store does not parse plans. Unset = none (a plan that did not parse).
+  std::optional<PlanMetadata> plan_metadata{};
   std::string properties_json = "{}";             // -J/-q properties as a JSON object
   std::string infra_json = R"({"mode":"local"})";  // or {"mode":"cluster","workers":N,...}
   std::string triggered_by{};  // "" = the OS user running this process (CurrentOsUser())

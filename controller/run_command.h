@@ -21,6 +21,7 @@
 
 #include "common/stop_timeout.h"
 #include "controller/cluster_config.h"
+#include "controller/loaded_plan.h"
 
 namespace barrage {
 
@@ -49,7 +50,10 @@ struct RunOptions {
 // interval: the first failure stops the run gracefully.
 // Returns the exit code (0 run completed, 1 runtime failure, 2 usage or plan error, 99 a
 // threshold failed).
-int RunPlan(const RunOptions& options);
+// The plan file is read once, through `read_plan` (a seam for tests), parsed and compiled
+// once (controller/loaded_plan.h); a local and a cluster run record through the same
+// RunRecording (controller/run_recording.h).
+int RunPlan(const RunOptions& options, const PlanFileReader& read_plan = ReadPlanFile);
 
 // What the first Ctrl-C prints (after "barrage: "), in local and cluster mode.
 std::string GracefulStopMessage(int64_t stop_timeout_s);

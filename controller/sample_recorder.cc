@@ -32,7 +32,7 @@ void SampleRecorder::Poll() {
 void SampleRecorder::KeepJtlError(Status s) {
   if (s.ok() || !jtl_error_.ok()) return;
   jtl_error_ = std::move(s);
-  std::cerr << "barrage: the JTL failed (" << jtl_error_.message() << "): "
+  err_ << "barrage: the JTL failed (" << jtl_error_.message() << "): "
             << (store_error_.ok() ? "stopping the run; every sample goes on to the results store " + store_->path()
                                   : std::string(kNothingRecords))
             << "\n"
@@ -42,7 +42,7 @@ void SampleRecorder::KeepJtlError(Status s) {
 void SampleRecorder::KeepStoreError(Status s) {
   if (s.ok() || !store_error_.ok()) return;
   store_error_ = std::move(s);
-  std::cerr << "barrage: the results store " << store_->path() << " failed (" << store_error_.message() << "): "
+  err_ << "barrage: the results store " << store_->path() << " failed (" << store_error_.message() << "): "
             << (jtl_ && jtl_error_.ok() ? "stopping the run; every sample goes on to the JTL " + jtl_->path()
                                         : std::string(kNothingRecords))
             << "\n"
@@ -51,7 +51,7 @@ void SampleRecorder::KeepStoreError(Status s) {
 
 void RunErrors::Print(const Status& error) {
   if (std::find(printed_.begin(), printed_.end(), error.message()) != printed_.end()) return;
-  std::cerr << "barrage: " << error.message() << "\n";
+  err_ << "barrage: " << error.message() << "\n";
   printed_.push_back(error.message());
 }
 

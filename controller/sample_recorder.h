@@ -13,6 +13,7 @@
 #define BARRAGE_CONTROLLER_SAMPLE_RECORDER_H_
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ namespace barrage {
 
 class SampleRecorder {
  public:
-  // `jtl` may be null (no JTL). Both must outlive the recorder.
-  SampleRecorder(JtlWriter* jtl, ResultsStore* store) : jtl_(jtl), store_(store) {}
+  // `jtl` may be null (no JTL). Both, and `err` (where failures are printed), must outlive
+  // the recorder.
+  SampleRecorder(JtlWriter* jtl, ResultsStore* store, std::ostream& err = std::cerr)
+      : jtl_(jtl), store_(store), err_(err) {}
 
   // Writes `samples` to the JTL, then queues them in the store (moved out). False when
   // neither sink took them.
@@ -51,20 +54,22 @@ class SampleRecorder {
 
   JtlWriter* jtl_;
   ResultsStore* store_;
+  std::ostream& err_;
   Status jtl_error_;
   Status store_error_;
 };
 
-// The end of a run's errors on stderr ("barrage: MESSAGE"), each once: a record that
+// The end of a run's errors on `err` ("barrage: MESSAGE"), each once: a record that
 // failed was printed when it failed, and the store repeats its error on every later call.
 class RunErrors {
  public:
-  explicit RunErrors(const SampleRecorder& recorder)
-      : printed_{recorder.jtl_error().message(), recorder.store_error().message()} {}
+  explicit RunErrors(const SampleRecorder& recorder, std::ostream& err = std::cerr)
+      : err_(err), printed_{recorder.jtl_error().message(), recorder.store_error().message()} {}
   // Prints `error` unless a message like it was printed already.
   void Print(const Status& error);
 
  private:
+  std::ostream& err_;
   std::vector<std::string> printed_;
 };
 

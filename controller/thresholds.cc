@@ -385,9 +385,9 @@ Status StoreThresholdResults(ResultsStore& store, int64_t execution_id,
   return store.RecordThresholdResults(execution_id, records);
 }
 
-void PrintThresholdResults(const std::vector<ThresholdResult>& results) {
+void PrintThresholdResults(const std::vector<ThresholdResult>& results, std::ostream& out, std::ostream& err) {
   for (const ThresholdResult& r : results) {
-    (r.passed ? std::cout : std::cerr) << "barrage: " << DescribeThresholdResult(r) << "\n" << std::flush;
+    (r.passed ? out : err) << "barrage: " << DescribeThresholdResult(r) << "\n" << std::flush;
   }
 }
 

@@ -36,6 +36,7 @@
 #define BARRAGE_CONTROLLER_THRESHOLDS_H_
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -148,7 +149,8 @@ Status StoreThresholdResults(ResultsStore& store, int64_t execution_id,
                              const std::vector<ThresholdResult>& results);
 
 // One line per threshold, `barrage: ...`: passed ones on stdout, failed ones on stderr.
-void PrintThresholdResults(const std::vector<ThresholdResult>& results);
+void PrintThresholdResults(const std::vector<ThresholdResult>& results, std::ostream& out = std::cout,
+                           std::ostream& err = std::cerr);
 
 }  // namespace barrage
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "controller/loaded_plan.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -16,28 +19,69 @@ TEST(ExecutionInfoTest, InvalidUtf8InAPropertyBecomesAReplacementCharacter) {
   EXPECT_EQ(PropertiesJson({{"city", "M\xfcnchen"}}), "{\"city\":\"M\xef\xbf\xbdnchen\"}");
 }
 
-TEST(ExecutionInfoTest, CarriesThePlanBytesAndTheOsUser) {
-  TempDir dir;
-  const std::string plan = dir.File("shop.jmx");
-  WriteWholeFile(plan, std::string("<jmeterTestPlan>\0bytes</jmeterTestPlan>", 39));
-  Result<ExecutionInfo> info =
-      MakeExecutionInfo(plan, "Shop", 1795705930953, "team-a", {{"a", "1"}}, R"({"mode":"local"})");
-  ASSERT_TRUE(info.ok()) << info.status().message();
-  EXPECT_EQ(info->plan_path, plan);
-  EXPECT_EQ(info->plan_name, "Shop");
-  EXPECT_EQ(info->started_at_ms, 1795705930953);
-  EXPECT_EQ(info->project, "team-a");
-  EXPECT_EQ(info->plan_jmx, std::string("<jmeterTestPlan>\0bytes</jmeterTestPlan>", 39));
-  EXPECT_EQ(info->properties_json, R"({"a":"1"})");
-  EXPECT_EQ(info->infra_json, R"({"mode":"local"})");
-  EXPECT_EQ(info->triggered_by, CurrentOsUser());
+// The info carries what LoadPlan read and built: no second read of the file.
+TEST(ExecutionInfoTest, CarriesTheLoadedPlanAndTheOsUser) {
+  const std::string jmx =
+      "<jmeterTestPlan><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/><hashTree>"
+      "<DebugSampler testclass=\"DebugSampler\" testname=\"dbg\"/><hashTree/>"
+      "</hashTree></hashTree></jmeterTestPlan>";
+  Result<LoadedPlan> plan = LoadPlan("/nowhere/shop.jmx", [&](const std::string&) { return Result<std::string>(jmx); });
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ExecutionInfo info = MakeExecutionInfo(*plan, 1795705930953, "team-a", {{"a", "1"}}, R"({"mode":"local"})");
+  EXPECT_EQ(info.plan_path, "/nowhere/shop.jmx");
+  EXPECT_EQ(info.plan_name, "Shop");
+  EXPECT_EQ(info.started_at_ms, 1795705930953);
+  EXPECT_EQ(info.project, "team-a");
+  EXPECT_EQ(info.plan_jmx, jmx);
+  ASSERT_TRUE(info.plan_metadata.has_value());
+  ASSERT_EQ(info.plan_metadata->samplers.size(), 1u);
+  EXPECT_EQ(info.plan_metadata->samplers[0].name, "dbg");
+  EXPECT_EQ(info.properties_json, R"({"a":"1"})");
+  EXPECT_EQ(info.infra_json, R"({"mode":"local"})");
+  EXPECT_EQ(info.triggered_by, CurrentOsUser());
 }
 
-TEST(ExecutionInfoTest, UnreadablePlanNamesTheFile) {
+TEST(LoadPlanTest, ReadsTheFileOnceWithItsBytesAndFolder) {
   TempDir dir;
-  Result<ExecutionInfo> info = MakeExecutionInfo(dir.File("gone.jmx"), "x", 0, "default", {}, "{}");
-  ASSERT_FALSE(info.ok());
-  EXPECT_EQ(info.status().message(), dir.File("gone.jmx") + ": no such file");
+  const std::string path = dir.File("shop.jmx");
+  const std::string jmx = "<jmeterTestPlan><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/>"
+                          "<hashTree/></hashTree></jmeterTestPlan>";
+  WriteWholeFile(path, jmx);
+  int reads = 0;
+  Result<LoadedPlan> plan = LoadPlan(path, [&](const std::string& p) {
+    ++reads;
+    return ReadPlanFile(p);
+  });
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(plan->bytes, jmx);
+  EXPECT_EQ(plan->file_name, "shop.jmx");
+  EXPECT_EQ(plan->base_dir, std::filesystem::path(path).parent_path().string());
+  EXPECT_EQ(plan->name(), "Shop");
+  Result<LoadedPlan> bare = LoadPlan("shop.jmx", [&](const std::string&) { return Result<std::string>(jmx); });
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->base_dir, ".");
+}
+
+TEST(LoadPlanTest, UnreadablePlanNamesTheFile) {
+  TempDir dir;
+  Result<LoadedPlan> plan = LoadPlan(dir.File("gone.jmx"));
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(), dir.File("gone.jmx") + ": no such file");
+}
+
+// The store keeps PlanValueText of what inspect shows as a JSON value.
+TEST(PlanMetadataTest, PlanValuesAreUnsetNumbersOrExpressionsAsWritten) {
+  EXPECT_EQ(ParsePlanValue(""), PlanValue(std::monostate{}));
+  EXPECT_EQ(ParsePlanValue("  "), PlanValue(std::monostate{}));
+  EXPECT_EQ(ParsePlanValue(" 10 "), PlanValue(int64_t{10}));
+  EXPECT_EQ(ParsePlanValue("1.50"), PlanValue(1.5));
+  EXPECT_EQ(ParsePlanValue("${__P(users,5)} "), PlanValue(std::string("${__P(users,5)} ")));
+  EXPECT_EQ(PlanValueText(ParsePlanValue("")), "");
+  EXPECT_EQ(PlanValueText(ParsePlanValue(" 10 ")), "10");
+  EXPECT_EQ(PlanValueText(ParsePlanValue("1.50")), "1.5");
+  EXPECT_EQ(PlanValueText(ParsePlanValue("nan")), "null");  // as inspect's JSON prints it
+  EXPECT_EQ(PlanValueText(ParsePlanValue("${x}")), "${x}");
 }
 
 }  // namespace

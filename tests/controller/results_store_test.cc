@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/loaded_plan.h"
 #include "tests/common/sample_expect.h"
 #include "tests/controller/temp_dir.h"
 
@@ -554,6 +555,11 @@ ExecutionInfo InfoWith(const std::string& path, const std::string& jmx, const st
   ExecutionInfo info = Info();
   info.plan_path = path;
   info.plan_jmx = jmx;
+  // As a run does: the metadata of the plan it loaded (none when the plan does not parse).
+  if (Result<LoadedPlan> plan = LoadPlan(path, [&](const std::string&) { return Result<std::string>(jmx); });
+      plan.ok()) {
+    info.plan_metadata = plan->metadata;
+  }
   info.project = project;
   return info;
 }

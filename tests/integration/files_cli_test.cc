@@ -396,6 +396,18 @@ TEST_F(WrongInputTest, PlanOfAnImportThatIsNotARegularFileIsAnError) {
   }
 }
 
+// The plan is loaded (read once, parsed) before the store is opened: a malformed one leaves
+// no store behind, like an unreadable one.
+TEST_F(WrongInputTest, MalformedPlanOfAnImportLeavesNoStore) {
+  WriteWholeFile(dir_.File("in.jtl"), kJtl);
+  WriteWholeFile(dir_.File("broken.jmx"), "<jmeterTestPlan><unclosed");
+  test::ProcessResult r = Barrage({"import", dir_.File("in.jtl"), "--plan", dir_.File("broken.jmx"), "--db", db_});
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("barrage: " + dir_.File("broken.jmx") + ":", 0), 0u) << r.err;
+  EXPECT_FALSE(fs::exists(db_));
+}
+
 // --- item 11: an empty --db is not a store; impossible JTL values are refused ------------
 
 TEST_F(FilesCliTest, CommandsThatReadRunsRefuseAnEmptyFileAndLeaveItEmpty) {

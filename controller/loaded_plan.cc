@@ -1,0 +1,29 @@
+#include "controller/loaded_plan.h"
+
+#include <filesystem>
+#include <utility>
+
+#include "common/input_file.h"
+#include "common/jmx_parser.h"
+
+namespace barrage {
+
+Result<std::string> ReadPlanFile(const std::string& path) { return ReadRegularFile(path, kMaxPlanBytes, "a plan"); }
+
+Result<LoadedPlan> LoadPlan(const std::string& path, const PlanFileReader& read) {
+  Result<std::string> bytes = read(path);
+  if (!bytes.ok()) return bytes.status();
+  Result<HashTree> tree = ParseJmx(*bytes, path);
+  if (!tree.ok()) return tree.status();
+  LoadedPlan loaded;
+  loaded.path = path;
+  std::filesystem::path fs_path(path);
+  loaded.file_name = fs_path.filename().string();
+  loaded.base_dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : ".";
+  loaded.bytes = std::move(bytes).value();
+  loaded.compiled = CompilePlan(std::move(tree).value());
+  loaded.metadata = ExtractPlanMetadata(loaded.compiled);
+  return Result<LoadedPlan>(std::move(loaded));
+}
+
+}  // namespace barrage

@@ -1,0 +1,139 @@
+#include "controller/run_recording.h"
+
+#include <utility>
+
+#include "common/clock.h"
+#include "common/exit_codes.h"
+
+namespace barrage {
+
+RunRecording::RunRecording(RunRecordingOptions options, std::ostream& out, std::ostream& err)
+    : options_(std::move(options)), out_(out), err_(err) {}
+
+Status RunRecording::Open() {
+  if (!options_.jtl_path.empty()) {
+    Result<JtlWriter> w = JtlWriter::Open(options_.jtl_path, JtlWriter::Mode::kAppend);
+    if (!w.ok()) return w.status();
+    jtl_.emplace(std::move(w).value());
+  }
+  Result<ResultsStore> store = ResultsStore::Open(options_.db_path, {.project = options_.project});
+  if (!store.ok()) return store.status();
+  store_.emplace(std::move(store).value());
+  if (Result<int> marked = store_->MarkInterruptedExecutions(); marked.ok() && *marked > 0) {
+    err_ << "barrage: marked " << *marked << " interrupted run(s) as aborted\n";
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> RunRecording::Begin(const ExecutionInfo& info) {
+  Result<int64_t> execution = store_->BeginExecution(info);
+  if (!execution.ok()) return execution.status();
+  execution_ = *execution;
+  recorder_.emplace(jtl_ ? &*jtl_ : nullptr, &*store_, err_);
+  summariser_.emplace(info.started_at_ms, options_.summary_interval_s);
+  if (options_.abort_on_fail) watch_.emplace(options_.thresholds, options_.summary_interval_s * 1000);
+  return execution_;
+}
+
+Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id) {
+  // JMeter's summariser ignores Transaction Controller samples
+  // (summariser.ignore_transaction_controller_sample_result=true).
+  for (const Sample& s : batch) {
+    if (!s.transaction) summariser_->Add(s);
+  }
+  report_.Add(batch);
+  recorded_ += batch.size();
+  if (recorder_->Record(std::move(batch), worker_id)) return Status::Ok();
+  return recorder_->store_error().ok() ? recorder_->jtl_error() : recorder_->store_error();
+}
+
+bool RunRecording::TakeFailure() {
+  if (stopping_ || !recorder_->failed()) return false;
+  stopping_ = true;
+  return true;
+}
+
+bool RunRecording::Poll() {
+  recorder_->Poll();
+  return TakeFailure();
+}
+
+bool RunRecording::CheckThresholds(int64_t now_ms) {
+  if (!watch_) return false;
+  std::vector<ThresholdResult> failed = watch_->Check(report_, now_ms);
+  for (const ThresholdResult& r : failed) err_ << "barrage: " << DescribeThresholdResult(r) << "\n";
+  if (failed.empty()) return false;
+  err_ << "barrage: stopping gracefully (--abort-on-fail)\n";
+  return true;
+}
+
+bool RunRecording::PrintSummary(int64_t now_ms, const ThreadCounts& threads) {
+  if (options_.quiet || !summariser_->ReportDue(now_ms)) return false;
+  std::vector<std::string> lines = summariser_->EndInterval(now_ms, threads);
+  for (const std::string& line : lines) out_ << line << "\n";
+  out_.flush();
+  return !lines.empty();
+}
+
+int RunRecording::End(RunEnd end) {
+  const int64_t end_ms = WallMillis();
+  if (end.started) {
+    for (const std::string& line : summariser_->Finish(end_ms, end.threads)) out_ << line << "\n";
+  }
+  ExecutionStatus status = end.status;
+  int exit_code = end.exit_code;
+  RunErrors errors(*recorder_, err_);
+  auto fail = [&](const Status& s) {
+    errors.Print(s);
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  };
+  if (jtl_) {
+    if (Status s = jtl_->Close(); !s.ok()) fail(s);
+  }
+  if (recorder_->failed()) {
+    status = ExecutionStatus::kErrored;
+    exit_code = kExitRuntimeFailure;
+  }
+  if (end.before_thresholds) end.before_thresholds(*store_, execution_, end_ms, fail);
+  // Thresholds on all samples (the report holds every one received).
+  std::vector<ThresholdResult> verdicts;
+  if (end.started) {
+    verdicts = FinalThresholdResults(options_.thresholds, report_, watch_ ? &watch_->tripped_results() : nullptr);
+  }
+  if (AnyFailed(verdicts) && (status == ExecutionStatus::kPassed ||
+                              (end.thresholds_fail_aborted && status == ExecutionStatus::kAborted))) {
+    status = ExecutionStatus::kFailed;
+  }
+  // Stored before the status, so that a failure to store them cannot follow a recorded
+  // `passed`. After a store failure Finish records `errored` if the file can still be
+  // written; if not, the run stays `running` in the file and the next command to open it
+  // marks it `aborted`.
+  if (Status s = StoreThresholdResults(*store_, execution_, verdicts); !s.ok()) fail(s);
+  if (Status s = store_->Finish(status, end_ms); !s.ok()) fail(s);
+  if (Status s = store_->Close(); !s.ok()) fail(s);
+  if (!end.message.empty() && status != ExecutionStatus::kPassed) err_ << "barrage: " << end.message << "\n";
+  if (end.started) out_ << "\n" << AggregateReportText(report_.Rows()) << std::flush;
+  PrintThresholdResults(verdicts, out_, err_);
+  if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;
+  out_ << "barrage: run " << execution_ << " " << ExecutionStatusName(status) << ": " << end.totals
+       << (options_.jtl_path.empty() ? "" : ", JTL " + options_.jtl_path) << ", store " << options_.db_path << "\n"
+       << std::flush;
+  return exit_code;
+}
+
+void EngineRecordingSink::OnSamples(std::vector<Sample>& batch) {
+  // A failed record is picked up below (the engine's sink has no error to return).
+  (void)recording_->Add(std::move(batch), 0);
+  batch.clear();
+  if (recording_->TakeFailure()) stop_(!recording_->recording());
+}
+
+void EngineRecordingSink::OnTick(int active, int started, int finished) {
+  if (recording_->Poll()) stop_(!recording_->recording());
+  const int64_t now = WallMillis();
+  if (recording_->CheckThresholds(now)) stop_(false);
+  recording_->PrintSummary(now, {active, started, finished});
+}
+
+}  // namespace barrage

@@ -1,0 +1,285 @@
+#include "controller/run_recording.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/exit_codes.h"
+#include "controller/run_command.h"
+#include "tests/controller/temp_dir.h"
+#include "common/clock.h"
+
+namespace barrage {
+namespace {
+
+std::string RawScalar(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(s, 0);
+      out = t ? reinterpret_cast<const char*>(t) : "NULL";
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+Sample At(int64_t timestamp_ms, bool success) {
+  Sample s;
+  s.timestamp_ms = timestamp_ms;
+  s.elapsed_us = 10'000;
+  s.success = success;
+  s.label = "login";
+  s.response_code = success ? "200" : "500";
+  s.thread_name = "Users 1-1";
+  return s;
+}
+
+// Four samples of `login`, one failed: error_rate 0.25.
+std::vector<Sample> Batch(int64_t start_ms) {
+  return {At(start_ms, true), At(start_ms + 1, true), At(start_ms + 2, false), At(start_ms + 3, true)};
+}
+
+bool EndsWith(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+class RunRecordingTest : public ::testing::Test {
+ protected:
+  RunRecordingOptions Options(const std::vector<std::string>& thresholds, bool abort_on_fail = false) {
+    RunRecordingOptions o;
+    o.db_path = dir_.File("runs.db");
+    o.summary_interval_s = 5;
+    o.quiet = true;
+    for (const std::string& t : thresholds) o.thresholds.push_back(*ParseThreshold(t));
+    o.abort_on_fail = abort_on_fail;
+    return o;
+  }
+  // Open + Begin; the execution's id.
+  int64_t Start(RunRecording& recording) {
+    EXPECT_TRUE(recording.Open().ok());
+    ExecutionInfo info;
+    info.plan_path = "/plans/shop.jmx";
+    info.plan_name = "Shop";
+    info.started_at_ms = start_ms_;
+    Result<int64_t> id = recording.Begin(info);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return id.ok() ? *id : 0;
+  }
+  std::string Status(int64_t id) {
+    return RawScalar(dir_.File("runs.db"), "SELECT status FROM execution WHERE id = " + std::to_string(id));
+  }
+
+  TempDir dir_;
+  const int64_t start_ms_ = WallMillis();
+  std::ostringstream out_, err_;
+};
+
+TEST_F(RunRecordingTest, APassingRunStoresItsSamplesAndVerdictsAndExitsZero) {
+  RunRecording recording(Options({"error_rate<0.5"}), out_, err_);
+  int64_t id = Start(recording);
+  EXPECT_EQ(id, 1);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+  EXPECT_FALSE(recording.Poll());
+  EXPECT_EQ(recording.recorded(), 4u);
+  RunEnd end;
+  end.totals = "4 samples, 1 errors";
+  EXPECT_EQ(recording.End(std::move(end)), kExitOk);
+  EXPECT_EQ(Status(id), "passed");
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT count(*) FROM sample"), "4");
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT count(*) FROM threshold_result WHERE passed = 1"), "1");
+  EXPECT_TRUE(EndsWith(out_.str(),
+                       "barrage: threshold 'error_rate<0.5' passed: error_rate of all samples is 0.25\n"
+                       "barrage: run 1 passed: 4 samples, 1 errors, store " + dir_.File("runs.db") + "\n"))
+      << out_.str();
+  EXPECT_NE(out_.str().find("summary =      4"), std::string::npos) << out_.str();  // the last summary line
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(RunRecordingTest, AFailedThresholdMakesThePassedRunFailedAndExits99) {
+  RunRecording recording(Options({"error_rate<0.1"}), out_, err_);
+  int64_t id = Start(recording);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+  RunEnd end;
+  end.totals = "4 samples, 1 errors";
+  EXPECT_EQ(recording.End(std::move(end)), kExitThresholdFailed);
+  EXPECT_EQ(Status(id), "failed");
+  EXPECT_EQ(err_.str(), "barrage: threshold 'error_rate<0.1' failed: error_rate of all samples is 0.25\n");
+  EXPECT_TRUE(EndsWith(out_.str(), "barrage: run 1 failed: 4 samples, 1 errors, store " + dir_.File("runs.db") + "\n"));
+}
+
+TEST_F(RunRecordingTest, AnAbortedRunStaysAbortedUnlessItsRunnerCountsThresholdsOverIt) {
+  for (bool over : {false, true}) {
+    RunRecording recording(Options({"error_rate<0.1"}), out_, err_);
+    int64_t id = Start(recording);
+    EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+    RunEnd end;
+    end.status = ExecutionStatus::kAborted;
+    end.thresholds_fail_aborted = over;
+    EXPECT_EQ(recording.End(std::move(end)), kExitThresholdFailed);
+    EXPECT_EQ(Status(id), over ? "failed" : "aborted");
+  }
+}
+
+TEST_F(RunRecordingTest, ARunThatNeverStartedHasNoSummaryNoVerdictsNoReportButItsRunnersRows) {
+  RunRecording recording(Options({"error_rate<0.1"}), out_, err_);
+  int64_t id = Start(recording);
+  RunEnd end;
+  end.status = ExecutionStatus::kErrored;
+  end.exit_code = kExitRuntimeFailure;
+  end.started = false;
+  end.message = "no worker came";
+  int64_t seen_id = 0;
+  end.before_thresholds = [&](ResultsStore&, int64_t execution_id, int64_t end_ms,
+                              const std::function<void(const barrage::Status&)>&) {
+    seen_id = execution_id;
+    EXPECT_GE(end_ms, start_ms_);
+    out_ << "barrage: worker w1: lost\n";
+  };
+  end.totals = "0 samples from 1 worker(s)";
+  EXPECT_EQ(recording.End(std::move(end)), kExitRuntimeFailure);
+  EXPECT_EQ(seen_id, id);
+  EXPECT_EQ(Status(id), "errored");
+  EXPECT_EQ(out_.str(), "barrage: worker w1: lost\nbarrage: run 1 errored: 0 samples from 1 worker(s), store " +
+                            dir_.File("runs.db") + "\n");
+  EXPECT_EQ(err_.str(), "barrage: no worker came\n");
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT count(*) FROM threshold_result"), "0");
+}
+
+TEST_F(RunRecordingTest, AFailureReportedByTheRunnerEndsTheRunErroredWithExit1) {
+  RunRecording recording(Options({}), out_, err_);
+  int64_t id = Start(recording);
+  RunEnd end;
+  end.before_thresholds = [](ResultsStore&, int64_t, int64_t, const std::function<void(const barrage::Status&)>& fail) {
+    fail(barrage::Status::IoError("workers.db: disk full"));
+    fail(barrage::Status::IoError("workers.db: disk full"));  // printed once
+  };
+  end.totals = "0 samples";
+  EXPECT_EQ(recording.End(std::move(end)), kExitRuntimeFailure);
+  EXPECT_EQ(Status(id), "errored");
+  EXPECT_EQ(err_.str(), "barrage: workers.db: disk full\n");
+}
+
+TEST_F(RunRecordingTest, AbortOnFailTripsOnTheDataSoFarAndTheTrippedValueIsTheVerdict) {
+  RunRecording recording(Options({"error_rate<0.1"}, /*abort_on_fail=*/true), out_, err_);
+  int64_t id = Start(recording);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+  EXPECT_FALSE(recording.CheckThresholds(start_ms_));  // the first check starts the interval
+  EXPECT_FALSE(recording.CheckThresholds(start_ms_ + 4'999));
+  EXPECT_TRUE(recording.CheckThresholds(start_ms_ + 5'000));
+  EXPECT_EQ(err_.str(),
+            "barrage: threshold 'error_rate<0.1' failed: error_rate of all samples is 0.25\n"
+            "barrage: stopping gracefully (--abort-on-fail)\n");
+  RunEnd end;
+  end.totals = "4 samples, 1 errors";
+  EXPECT_EQ(recording.End(std::move(end)), kExitThresholdFailed);
+  EXPECT_EQ(Status(id), "failed");
+}
+
+TEST_F(RunRecordingTest, WithoutAbortOnFailThresholdsAreCheckedOnlyAtTheEnd) {
+  RunRecording recording(Options({"error_rate<0.1"}), out_, err_);
+  Start(recording);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+  EXPECT_FALSE(recording.CheckThresholds(start_ms_));
+  EXPECT_FALSE(recording.CheckThresholds(start_ms_ + 5'000));
+  EXPECT_EQ(err_.str(), "");
+  EXPECT_EQ(recording.End({}), kExitThresholdFailed);
+}
+
+// Several runs in one process (the service): each recording has its own store and output.
+TEST_F(RunRecordingTest, TwoRecordingsInOneProcessKeepTheirOwnStoresAndOutput) {
+  RunRecordingOptions a = Options({});
+  RunRecordingOptions b = Options({});
+  b.db_path = dir_.File("other.db");
+  std::ostringstream out_b, err_b;
+  RunRecording first(a, out_, err_);
+  RunRecording second(b, out_b, err_b);
+  Start(first);
+  ASSERT_TRUE(second.Open().ok());
+  ASSERT_TRUE(second.Begin({.plan_path = "/plans/cart.jmx", .started_at_ms = start_ms_}).ok());
+  EXPECT_TRUE(first.Add(Batch(start_ms_), 0).ok());
+  EXPECT_TRUE(second.Add({At(start_ms_, true)}, 0).ok());
+  RunEnd end_a, end_b;
+  end_a.totals = "4 samples";
+  end_b.totals = "1 samples";
+  EXPECT_EQ(first.End(std::move(end_a)), kExitOk);
+  EXPECT_EQ(second.End(std::move(end_b)), kExitOk);
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT count(*) FROM sample"), "4");
+  EXPECT_EQ(RawScalar(dir_.File("other.db"), "SELECT count(*) FROM sample"), "1");
+  EXPECT_TRUE(EndsWith(out_b.str(), "barrage: run 1 passed: 1 samples, store " + dir_.File("other.db") + "\n"));
+}
+
+// --- the plan file is read once per run ---------------------------------------------------
+
+// A plan that exists only in the counting reader: any other open of the file fails the run.
+class RunPlanReadsOnceTest : public ::testing::Test {
+ protected:
+  RunOptions Options() {
+    RunOptions o;
+    o.plan_path = dir_.File("in-memory-only/shop.jmx");
+    o.db_path = dir_.File("runs.db");
+    o.quiet = true;
+    o.event_loops = 1;
+    return o;
+  }
+  PlanFileReader Reader() {
+    return [this](const std::string& path) -> Result<std::string> {
+      ++reads_;
+      EXPECT_EQ(path, dir_.File("in-memory-only/shop.jmx"));
+      return jmx_;
+    };
+  }
+  // The stored definition is the bytes the reader served, with the compiled plan's metadata.
+  void ExpectDefinitionStored() {
+    EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT jmx FROM test_definition"), jmx_);
+    EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT name || '|' || kind FROM definition_sampler"), "dbg|debug");
+    EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT name || '|' || threads FROM definition_thread_group"),
+              "Users|1");
+  }
+
+  TempDir dir_;
+  int reads_ = 0;
+  const std::string jmx_ =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
+      "<TestPlan testclass=\"TestPlan\" testname=\"Shop\"/><hashTree>\n"
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"Users\">"
+      "<stringProp name=\"ThreadGroup.num_threads\">1</stringProp>"
+      "<stringProp name=\"ThreadGroup.ramp_time\">0</stringProp>"
+      "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
+      "<stringProp name=\"LoopController.loops\">2</stringProp></elementProp>"
+      "</ThreadGroup><hashTree>\n"
+      "<DebugSampler testclass=\"DebugSampler\" testname=\"dbg\"/><hashTree/>\n"
+      "</hashTree></hashTree></hashTree></jmeterTestPlan>\n";
+};
+
+TEST_F(RunPlanReadsOnceTest, ALocalRun) {
+  EXPECT_EQ(RunPlan(Options(), Reader()), kExitOk);
+  EXPECT_EQ(reads_, 1);
+  ExpectDefinitionStored();
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT status || '|' || (SELECT count(*) FROM sample) FROM execution"),
+            "passed|2");
+}
+
+// Up to the execution's begin and the coordinator's start (no worker comes: the run ends
+// after --worker-timeout with exit 1); the coordinator holds the loaded bytes.
+TEST_F(RunPlanReadsOnceTest, AClusterRun) {
+  RunOptions o = Options();
+  o.cluster.workers = 1;
+  o.cluster.bind = "tcp://127.0.0.1:*";
+  o.cluster.insecure = true;
+  o.cluster.worker_timeout_s = 1;
+  EXPECT_EQ(RunPlan(o, Reader()), kExitRuntimeFailure);
+  EXPECT_EQ(reads_, 1);
+  ExpectDefinitionStored();
+  EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT status || '|' || json_extract(infra, '$.mode') FROM execution"),
+            "errored|cluster");
+}
+
+}  // namespace
+}  // namespace barrage
