@@ -28,6 +28,8 @@
 #include "common/digest.h"
 #include "common/host.h"
 #include "common/input_file.h"
+#include "controller/metric_bucket_builder.h"
+#include "controller/sqlite_util.h"
 #include "controller/store_schema.h"
 
 namespace barrage {
@@ -71,77 +73,6 @@ constexpr const char* kExecutionSelect =
     "e.properties, e.infra, e.triggered_by "
     "FROM execution e JOIN project p ON p.id = e.project_id LEFT JOIN test_definition d ON d.id = e.definition_id";
 
-// Owns a prepared statement.
-class Stmt {
- public:
-  Stmt() = default;
-  Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  Stmt& operator=(Stmt&& o) noexcept {
-    std::swap(s_, o.s_);
-    return *this;
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  sqlite3_stmt** out() { return &s_; }
-  sqlite3_stmt* get() const { return s_; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-};
-
-Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
-  return Status::IoError(path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-Status Exec(sqlite3* db, const std::string& path, const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : sqlite3_errmsg(db);
-    sqlite3_free(message);
-    return Status::IoError(path + ": " + text);
-  }
-  return Status::Ok();
-}
-
-// PRAGMA journal_mode=WAL. Switching a new file to WAL fails with SQLITE_BUSY at once,
-// without the busy handler, while another process opens the same new file, so that is
-// retried here for up to `timeout`.
-Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return Status::Ok();
-    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
-      return DbError(db, path, "set journal_mode=WAL");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
-  if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
-                         stmt->out(), nullptr) != SQLITE_OK) {
-    return DbError(db, path, "prepare");
-  }
-  return Status::Ok();
-}
-
-std::string ColumnText(sqlite3_stmt* s, int i) {
-  const unsigned char* t = sqlite3_column_text(s, i);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
-}
-
-std::optional<int64_t> ColumnOptional(sqlite3_stmt* s, int i) {
-  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_int64(s, i);
-}
-
-void BindText(sqlite3_stmt* s, int i, std::string_view text) {
-  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-}
-
-void BindU64(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, static_cast<int64_t>(v)); }
-
 // A plan's number as written: an integer, the expression's text, or NULL when unset.
 void BindPlanValue(sqlite3_stmt* s, int i, const std::string& text) {
   int64_t v = 0;
@@ -153,31 +84,6 @@ void BindPlanValue(sqlite3_stmt* s, int i, const std::string& text) {
   } else {
     BindText(s, i, text);
   }
-}
-
-void BindOptionalText(sqlite3_stmt* s, int i, const std::string& text) {
-  if (text.empty()) {
-    sqlite3_bind_null(s, i);
-  } else {
-    BindText(s, i, text);
-  }
-}
-
-// A connection used by one thread at a time (our own locking), so without SQLite's mutex.
-// The reader opens read-write too (it never writes: query_only), because a read-only
-// connection cannot open a WAL database whose -shm file is gone.
-Result<sqlite3*> OpenConnection(const std::string& path, bool create) {
-  sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    Status error = DbError(db, path, "cannot open");
-    sqlite3_close(db);
-    return error;
-  }
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 10'000);
-  if (!create) sqlite3_exec(db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-  return db;
 }
 
 ExecutionRecord ReadExecution(sqlite3_stmt* s) {
@@ -220,88 +126,6 @@ std::optional<int64_t> ProcessStartTime(int64_t pid) {
   return std::nullopt;
 }
 
-// AggregateStats plus the columns only the buckets keep.
-struct BucketAcc {
-  AggregateStats stats;
-  int64_t latency_sum_ms = 0;
-  int64_t connect_sum_ms = 0;
-  int32_t max_all_threads = 0;
-  int32_t max_grp_threads = 0;
-};
-
-struct BucketKey {
-  int64_t execution, second, label;
-  int32_t worker;
-  bool operator==(const BucketKey&) const = default;
-  auto tie() const { return std::tie(execution, second, label, worker); }
-};
-
-struct BucketKeyHash {
-  size_t operator()(const BucketKey& k) const {
-    uint64_t h = static_cast<uint64_t>(k.execution) * 0x9E3779B97F4A7C15ull;
-    h ^= static_cast<uint64_t>(k.second) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    h ^= static_cast<uint64_t>(k.label) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    h ^= static_cast<uint64_t>(k.worker) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    return static_cast<size_t>(h);
-  }
-};
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// The rollups of the samples written in one transaction; flushed to metric_bucket and
-// error_bucket right before COMMIT.
-class BucketBuilder {
- public:
-  void Add(int64_t execution, int64_t label, int32_t worker, const Sample& s) {
-    const BucketKey key{execution, FloorDiv(s.timestamp_ms, 1000), label, worker};
-    if (!last_ || !(last_key_ == key)) {
-      last_ = &buckets_[key];
-      last_key_ = key;
-    }
-    BucketAcc& b = *last_;
-    b.stats.Add(s);
-    b.latency_sum_ms += s.latency_us > 0 ? s.latency_us / 1000 : 0;
-    b.connect_sum_ms += s.connect_us > 0 ? s.connect_us / 1000 : 0;
-    b.max_all_threads = std::max(b.max_all_threads, s.all_threads);
-    b.max_grp_threads = std::max(b.max_grp_threads, s.grp_threads);
-    if (!s.success) ++errors_[{key, ErrorType(s)}];
-    ++samples_[execution];
-  }
-
-  bool empty() const { return buckets_.empty(); }
-  void Clear() {
-    buckets_.clear();
-    errors_.clear();
-    samples_.clear();
-    last_ = nullptr;
-  }
-
-  // In key order, so rows are written deterministically.
-  std::vector<std::pair<BucketKey, const BucketAcc*>> Buckets() const {
-    std::vector<std::pair<BucketKey, const BucketAcc*>> v;
-    v.reserve(buckets_.size());
-    for (const auto& [k, b] : buckets_) v.emplace_back(k, &b);
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first.tie() < b.first.tie(); });
-    return v;
-  }
-  struct ErrorKey {
-    BucketKey bucket;
-    std::string type;
-    bool operator<(const ErrorKey& o) const {
-      return std::tie(bucket.execution, bucket.second, bucket.label, bucket.worker, type) <
-             std::tie(o.bucket.execution, o.bucket.second, o.bucket.label, o.bucket.worker, o.type);
-    }
-  };
-  const std::map<ErrorKey, uint64_t>& errors() const { return errors_; }
-  const std::map<int64_t, uint64_t>& samples() const { return samples_; }
-
- private:
-  std::unordered_map<BucketKey, BucketAcc, BucketKeyHash> buckets_;
-  std::map<ErrorKey, uint64_t> errors_;
-  std::map<int64_t, uint64_t> samples_;  // execution -> samples in this transaction
-  BucketKey last_key_{};
-  BucketAcc* last_ = nullptr;  // node pointers stay valid across rehashing
-};
 
 }  // namespace
 

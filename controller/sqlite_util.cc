@@ -1,0 +1,81 @@
+#include "controller/sqlite_util.h"
+
+#include <thread>
+
+namespace barrage {
+
+Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
+  return Status::IoError(path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+Status Exec(sqlite3* db, const std::string& path, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errmsg(db);
+    sqlite3_free(message);
+    return Status::IoError(path + ": " + text);
+  }
+  return Status::Ok();
+}
+
+Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return Status::Ok();
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+      return DbError(db, path, "set journal_mode=WAL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
+  if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
+                         stmt->out(), nullptr) != SQLITE_OK) {
+    return DbError(db, path, "prepare");
+  }
+  return Status::Ok();
+}
+
+std::string ColumnText(sqlite3_stmt* s, int i) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s, i)))
+           : std::string();
+}
+
+std::optional<int64_t> ColumnOptional(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(s, i);
+}
+
+void BindText(sqlite3_stmt* s, int i, std::string_view text) {
+  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+void BindU64(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, static_cast<int64_t>(v)); }
+
+
+void BindOptionalText(sqlite3_stmt* s, int i, const std::string& text) {
+  if (text.empty()) {
+    sqlite3_bind_null(s, i);
+  } else {
+    BindText(s, i, text);
+  }
+}
+
+Result<sqlite3*> OpenConnection(const std::string& path, bool create) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Status error = DbError(db, path, "cannot open");
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 10'000);
+  if (!create) sqlite3_exec(db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
+  return db;
+}
+
+}  // namespace barrage
