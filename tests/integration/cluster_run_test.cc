@@ -330,7 +330,7 @@ TEST_F(ClusterRunTest, AFullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   db_ = (dir_ / "small" / "results.db").string();
   const std::string jtl = (dir_ / "results.jtl").string();
-  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 5000, "/hello.txt"));  // ~2.5 MB of samples
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 50000, "/hello.txt"));  // ~25 MB of samples
   StartController(plan, {"--workers", "1", "-l", jtl});
   StartWorker("w1");
   ProcessResult r = WaitController();
@@ -344,7 +344,7 @@ TEST_F(ClusterRunTest, AFullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample
   ASSERT_TRUE(std::regex_search(r.out, m, std::regex("barrage: run 1 errored: ([0-9]+) samples from 1 worker")))
       << r.out;
   const int64_t samples = std::stoll(m[1].str());
-  EXPECT_LT(samples, 4 * 5000);  // the run stopped instead of running on
+  EXPECT_LT(samples, 4 * 50000);  // the run stopped instead of running on
   EXPECT_EQ(JtlRows(jtl), samples);
   EXPECT_EQ(static_cast<int64_t>(server_->requests("/hello.txt")), samples);
 
@@ -364,7 +364,7 @@ TEST_F(ClusterRunTest, AFullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample
   SmallTmpfs small(dir_ / "small", "64k");
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string jtl = (dir_ / "small" / "results.jtl").string();
-  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 5000, "/hello.txt"));  // ~3 MB of JTL rows
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 4, 50000, "/hello.txt"));  // ~30 MB of JTL rows
   StartController(plan, {"--workers", "1", "-l", jtl});
   StartWorker("w1");
   ProcessResult r = WaitController();
@@ -377,7 +377,7 @@ TEST_F(ClusterRunTest, AFullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample
       << r.err;
   StoredRun run = ReadRun(db_);
   EXPECT_EQ(run.status, ExecutionStatus::kErrored);
-  EXPECT_LT(run.samples, 4 * 5000);
+  EXPECT_LT(run.samples, 4 * 50000);
   EXPECT_EQ(run.samples, static_cast<int64_t>(server_->requests("/hello.txt")));
   EXPECT_NE(r.out.find("barrage: run 1 errored: " + std::to_string(run.samples) + " samples from 1 worker(s)"),
             std::string::npos)

@@ -222,8 +222,10 @@ TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample)
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string db = (dir_ / "small" / "results.db").string();
   const std::string jtl = (dir_ / "results.jtl").string();
-  constexpr int kMaxSamples = 4 * 5000;  // ~2.5 MB of samples: the store fills long before
-  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+  // ~25 MB of samples: the store fills long before (20,000 took 0.5 s on the fast path,
+  // which could end the run before the writer hit the full disk).
+  constexpr int kMaxSamples = 4 * 50000;
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 50000, "/hello.txt");
 
   ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db, "-l", jtl, "--quiet"}, kTimeout);
   ASSERT_FALSE(run.timed_out);
@@ -261,7 +263,7 @@ TEST_F(StoreCrashTest, FullStoreWithoutAJtlStopsTheRunAtOnceWithExit1) {
   SmallTmpfs small(dir_ / "small", "768k");
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string db = (dir_ / "small" / "results.db").string();
-  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 50000, "/hello.txt");
 
   ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db, "--quiet"}, kTimeout);
   ASSERT_FALSE(run.timed_out);
@@ -272,7 +274,7 @@ TEST_F(StoreCrashTest, FullStoreWithoutAJtlStopsTheRunAtOnceWithExit1) {
       << run.err;
   const int64_t samples = FinalSampleCount(run.out, "errored");
   ASSERT_GT(samples, 0) << run.out;
-  EXPECT_LT(samples, 4 * 5000);
+  EXPECT_LT(samples, 4 * 50000);
 }
 
 // The reverse: the JTL fills its disk; the store keeps every sample.
@@ -280,8 +282,8 @@ TEST_F(StoreCrashTest, FullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample)
   SmallTmpfs small(dir_ / "small", "64k");
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string jtl = (dir_ / "small" / "results.jtl").string();
-  constexpr int kMaxSamples = 4 * 5000;  // ~3 MB of JTL rows
-  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 5000, "/hello.txt");
+  constexpr int kMaxSamples = 4 * 50000;  // ~30 MB of JTL rows
+  std::ofstream(plan_) << LoopPlan(server_->port(), 4, 50000, "/hello.txt");
 
   ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan_, "--db", db_, "-l", jtl, "--quiet"}, kTimeout);
   ASSERT_FALSE(run.timed_out);
