@@ -5,6 +5,8 @@
 #include <iterator>
 #include <string>
 
+#include "controller/sqlite_util.h"
+
 namespace barrage {
 namespace {
 
@@ -193,32 +195,28 @@ CREATE INDEX audit_log_by_execution ON audit_log(execution_id);
 UPDATE schema_version SET version = 2;
 )sql";
 
-Status Fail(sqlite3* db, const std::string& path, const std::string& what) {
-  return Status::IoError(path + ": " + what + ": " + sqlite3_errmsg(db));
-}
-
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
   while (rest && *rest) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, rest, -1, &s, &rest) != SQLITE_OK) return Fail(db, path, "migrate schema");
+    if (sqlite3_prepare_v2(db, rest, -1, &s, &rest) != SQLITE_OK) return DbError(db, path, "migrate schema");
     if (!s) continue;  // trailing whitespace or comments
     if (int i = sqlite3_bind_parameter_index(s, ":now"); i > 0) sqlite3_bind_int64(s, i, now_ms);
     const int rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Fail(db, path, "migrate schema");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return DbError(db, path, "migrate schema");
   }
   return Status::Ok();
 }
 
 Status Scalar(sqlite3* db, const std::string& path, const char* sql, int64_t* out) {
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return Fail(db, path, "read schema");
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return DbError(db, path, "read schema");
   const int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
   sqlite3_finalize(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(db, path, "read schema");
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return DbError(db, path, "read schema");
   return Status::Ok();
 }
 
@@ -264,7 +262,7 @@ Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t 
   if (tables == 0) {
     const std::string stamp = "PRAGMA application_id=" + std::to_string(kApplicationId);
     if (sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return Fail(db, path, "stamp schema");
+      return DbError(db, path, "stamp schema");
     }
   }
   return from;
