@@ -21,6 +21,7 @@
 
 #include "controller/loaded_plan.h"
 #include "tests/common/sample_expect.h"
+#include "tests/controller/raw_sql.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -61,20 +62,7 @@ void RawSql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-std::string RawScalar(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(s, 0);
-      out = t ? reinterpret_cast<const char*>(t) : "NULL";
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(db);
-  return out;
-}
+using test::RawScalar;
 
 ExecutionInfo Info() { return {.plan_path = "/plans/shop.jmx", .plan_name = "Shop", .started_at_ms = 1795705930953}; }
 

@@ -1,34 +1,21 @@
 #include "controller/run_recording.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/exit_codes.h"
 #include "controller/run_command.h"
+#include "tests/controller/raw_sql.h"
 #include "tests/controller/temp_dir.h"
-#include "common/clock.h"
 
 namespace barrage {
 namespace {
 
-std::string RawScalar(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(s, 0);
-      out = t ? reinterpret_cast<const char*>(t) : "NULL";
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(db);
-  return out;
-}
+using test::RawScalar;
 
 Sample At(int64_t timestamp_ms, bool success) {
   Sample s;
