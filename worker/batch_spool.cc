@@ -7,9 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <system_error>
+
+#include "common/input_file.h"
+#include "common/protocol.h"
 
 namespace barrage {
 namespace {
@@ -95,11 +96,7 @@ Result<std::string> BatchSpool::Frame(uint64_t seq) const {
   auto it = entries_.find(seq);
   if (it == entries_.end()) return Status::NotFound("batch spool: no seq " + std::to_string(seq));
   if (!it->second.frame.empty() || !it->second.on_disk) return it->second.frame;
-  const std::string path = PathOf(seq);
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return Status::IoError(path + ": cannot read a spooled batch");
-  return bytes;
+  return ReadRegularFile(PathOf(seq), kMaxMessageBytes, "a spooled batch");
 }
 
 std::optional<uint64_t> BatchSpool::NextAtOrAfter(uint64_t seq) const {
@@ -114,13 +111,12 @@ void BatchSpool::Recover(const std::function<Result<uint64_t>(const std::string&
   for (const auto& file : std::filesystem::directory_iterator(dir_, ec)) {
     std::optional<uint64_t> seq = SeqOfFileName(file.path().filename().string());
     if (!seq || entries_.count(*seq) != 0 || !file.is_regular_file()) continue;
-    std::ifstream in(file.path(), std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
-      problems->push_back(file.path().string() + ": cannot read");
+    Result<std::string> bytes = ReadRegularFile(file.path().string(), kMaxMessageBytes, "a spooled batch");
+    if (!bytes.ok()) {
+      problems->push_back(bytes.status().message());
       continue;
     }
-    Result<uint64_t> samples = samples_of(bytes);
+    Result<uint64_t> samples = samples_of(*bytes);
     if (!samples.ok()) {
       problems->push_back(file.path().string() + ": " + samples.status().message());
       continue;
