@@ -91,8 +91,6 @@ std::optional<std::string> RunContext::FileContents(const std::string& path) {
 
 namespace {
 
-void EvaluateInto(const Template& t, ThreadContext& ctx, std::string* out);
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -836,6 +834,8 @@ bool ArityOk(const FunctionSpec& f, size_t n) {
   return static_cast<int>(n) >= f.min_args && (f.max_args < 0 || static_cast<int>(n) <= f.max_args);
 }
 
+}  // namespace
+
 void EvaluateInto(const Template& t, ThreadContext& ctx, std::string* out) {
   for (const TemplatePart& p : t.parts) {
     switch (p.kind) {
@@ -890,14 +890,14 @@ Status CheckCalls(const Template& t) {
   return Status::Ok();
 }
 
-}  // namespace
 
 std::string Evaluate(const Template& t, ThreadContext& ctx) {
-  // One allocation in the common case: the literal text plus room for the values.
-  size_t estimate = 0;
-  for (const TemplatePart& p : t.parts) estimate += p.text.size() + 16;
+  // At most one allocation in the common case: none when the result fits the string's own
+  // buffer (a host, a port, an id), else the literal text plus room for the values.
+  size_t literal = 0;
+  for (const TemplatePart& p : t.parts) literal += p.text.size();
   std::string out;
-  out.reserve(estimate);
+  if (literal >= out.capacity()) out.reserve(literal + 16 * t.parts.size());
   EvaluateInto(t, ctx, &out);
   return out;
 }

@@ -75,6 +75,8 @@ struct ThreadContext {
 
 // Evaluates a template.
 std::string Evaluate(const Template& t, ThreadContext& ctx);
+// The same, appended to `out` (which keeps its buffer: the hot path builds into reused strings).
+void EvaluateInto(const Template& t, ThreadContext& ctx, std::string* out);
 // Evaluates a plan value: its text when literal, else its parsed template.
 std::string Evaluate(const Value& v, ThreadContext& ctx);
 // Parses and evaluates text that was not parsed ahead (a variable's value for __V/__eval).

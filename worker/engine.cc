@@ -176,8 +176,10 @@ void Engine::State::LoopMain(LoopWorker* w) {
     }
     // Finished users stay allocated until the loop ends: the timer heap may still hold a
     // stale entry pointing at them (timers are not cancelled, only ignored by token).
+    w->Publish();
   };
   w->loop.Run([w] { return w->exit.load(std::memory_order_acquire); }, after_events);
+  w->Publish();
   w->users.clear();
 }
 
@@ -346,7 +348,12 @@ bool Engine::stopping() const { return state_->rs.stopping(); }
 
 EngineCounters Engine::counters() const {
   const RunState& rs = state_->rs;
-  return {rs.samples.load(), rs.errors.load(), rs.started.load(), rs.finished.load(), rs.aborted.load(),
+  int64_t samples = 0, errors = 0;
+  for (const auto& w : state_->workers) {
+    samples += w->samples.load(std::memory_order_relaxed);
+    errors += w->errors.load(std::memory_order_relaxed);
+  }
+  return {samples, errors, rs.started.load(), rs.finished.load(), rs.aborted.load(),
           state_->graceful_stop_timed_out.load()};
 }
 

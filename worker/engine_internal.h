@@ -17,6 +17,8 @@
 #include "worker/controllers.h"
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
+#include "worker/http_request.h"
+#include "worker/sample_result.h"
 #include "worker/timers.h"
 
 namespace barrage {
@@ -32,8 +34,6 @@ struct RunState {
   std::atomic<int> all_active{0};
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
-  std::atomic<int64_t> samples{0};
-  std::atomic<int64_t> errors{0};
   std::atomic<int64_t> aborted{0};  // requests in flight a stop-now aborted
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
@@ -72,7 +72,10 @@ struct PendingUser {
   int64_t start_at_us = 0;
 };
 
-// One event-loop thread with the virtual users it owns and its sample buffer.
+// One event-loop thread with the virtual users it owns and its sample buffer. Samples are
+// collected without a lock in `local` and handed to the collector once per loop pass
+// (Publish); the counters have one writer, the loop thread, so counting takes no locked
+// instruction and no cache line moves between loops.
 struct LoopWorker {
   EventLoop loop;
   std::mutex mu;
@@ -85,12 +88,37 @@ struct LoopWorker {
   std::atomic<bool> exit{false};
   int applied_stop_epoch = 0;           // loop thread only
   std::thread thread;
+  HttpRequest request;                  // loop thread only: the request being built and
+  SampleResult result;                  // the result being completed (buffers reused)
 
+  // Written by the loop thread only, read by the engine (Engine::counters).
+  alignas(64) std::atomic<int64_t> samples{0};
+  std::atomic<int64_t> errors{0};
+
+  // Loop thread only.
   void Emit(Sample&& s, int64_t recorded_wall_us) {
-    std::lock_guard<std::mutex> lock(mu);
-    buffer.push_back(std::move(s));
-    buffer_end_us.push_back(recorded_wall_us);
+    Count(samples);
+    if (!s.success) Count(errors);
+    local_.push_back(std::move(s));
+    local_end_us_.push_back(recorded_wall_us);
   }
+  // Loop thread only: hands what Emit collected to the collector.
+  void Publish() {
+    if (local_.empty()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      buffer.insert(buffer.end(), std::make_move_iterator(local_.begin()), std::make_move_iterator(local_.end()));
+      buffer_end_us.insert(buffer_end_us.end(), local_end_us_.begin(), local_end_us_.end());
+    }
+    local_.clear();
+    local_end_us_.clear();
+  }
+
+ private:
+  static void Count(std::atomic<int64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+  std::vector<Sample> local_;
+  std::vector<int64_t> local_end_us_;
 };
 
 }  // namespace barrage

@@ -332,12 +332,24 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+namespace {
+
+bool UnsafeInUrl(unsigned char c) {
+  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' ||
+         c == '{' || c == '|' || c == '}';
+}
+
+bool NeedsSanitizing(std::string_view url) {
+  return std::any_of(url.begin(), url.end(), [](char c) { return UnsafeInUrl(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
 std::string SanitizeUrl(std::string_view url) {
   std::string out;
   out.reserve(url.size());
   for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
-        c == '`' || c == '{' || c == '|' || c == '}') {
+    if (UnsafeInUrl(c)) {
       AppendPercent(&out, c);
     } else {
       out.push_back(static_cast<char>(c));
@@ -352,6 +364,20 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx) {
 
 Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, std::string* failed_url) {
   HttpRequest r;
+  Status built = BuildHttpRequest(s, ctx, &r, failed_url);
+  if (!built.ok()) return built;
+  return r;
+}
+
+Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* out, std::string* failed_url) {
+  HttpRequest& r = *out;
+  // Every field is set again below; strings and the header list keep their buffers.
+  r.body.clear();
+  r.has_body = false;
+  r.content_type.clear();
+  r.multipart = false;
+  r.parts.clear();
+  r.accept_encoding.clear();
   r.method = Upper(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.method; }));
   if (r.method.empty()) r.method = "GET";
 
@@ -366,7 +392,8 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, s
   }
 
   std::string path = Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.path; });
-  std::string url;
+  std::string& url = r.url;
+  url.clear();
   if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0 ||
       path.rfind("HTTP://", 0) == 0 || path.rfind("HTTPS://", 0) == 0) {
     url = path;
@@ -379,7 +406,7 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, s
     if (domain.empty()) {
       return Status::InvalidArgument("java.net.MalformedURLException|Host may not be blank");
     }
-    url = protocol + "://" + domain;
+    url.append(protocol).append("://").append(domain);
     std::string_view p = TrimAscii(port);
     if (!p.empty()) {
       auto n = ParseInt64(p);
@@ -427,7 +454,7 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, s
     }
     if (!query.empty()) url += (url.find('?') == std::string::npos ? '?' : '&') + query;
   }
-  r.url = SanitizeUrl(url);
+  if (NeedsSanitizing(url)) url = SanitizeUrl(url);
   auto fail = [&](Status status) -> Status {
     if (failed_url) *failed_url = r.url;  // JMeter records the URL of a sample failing here
     return status;
@@ -453,29 +480,40 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, s
     }
   }
 
-  // Headers: inner managers win per name; within one manager every row is sent.
+  // Headers: inner managers win per name; within one manager every row is sent. The first
+  // `count` entries of r.headers are this request's (the rest are buffers of an earlier one).
+  size_t count = 0;
   for (const Node* c : s.scope.configs) {
     if (c->kind != ElementKind::kHeaderManager) continue;
-    size_t inherited = r.headers.size();
+    size_t inherited = count;
     for (const Header& h : c->As<HeaderManager>().headers) {
       std::string name = Evaluate(h.name, ctx);
       if (name.empty()) continue;
       bool overridden = std::any_of(r.headers.begin(), r.headers.begin() + static_cast<long>(inherited),
                                     [&](const std::string& have) { return HeaderNameIs(have, name); });
       if (overridden) continue;
-      std::string value = Evaluate(h.value, ctx);
-      if (strcasecmp(name.c_str(), "Accept-Encoding") == 0) r.accept_encoding = value;
+      if (count == r.headers.size()) r.headers.emplace_back();
+      std::string& line = r.headers[count++];
+      line.assign(name).append(": ");
+      size_t value_at = line.size();
+      if (h.value.parsed) {
+        EvaluateInto(*h.value.parsed, ctx, &line);
+      } else {
+        line.append(h.value.text);
+      }
+      std::string_view value = std::string_view(line).substr(value_at);
+      if (strcasecmp(name.c_str(), "Accept-Encoding") == 0) r.accept_encoding.assign(value);
       if (strcasecmp(name.c_str(), "Content-Type") == 0) r.content_type.clear();
-      r.headers.push_back(name + ": " + value);
     }
   }
+  r.headers.resize(count);
 
   const HttpFields& f = s.http;
   r.follow_redirects = f.follow_redirects || f.auto_redirects;
   r.keep_alive = f.use_keepalive;
   r.connect_timeout_ms = TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.connect_timeout; }));
   r.response_timeout_ms = TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.response_timeout; }));
-  return r;
+  return Status::Ok();
 }
 
 }  // namespace barrage

@@ -66,6 +66,10 @@ Result<HttpRequest> BuildHttpRequest(const HttpSampler& sampler, ThreadContext& 
 // The same; when the request fails after its URL was formed (a body in an unknown charset,
 // a bad escape), `failed_url` (may be null) receives that URL, which JMeter records.
 Result<HttpRequest> BuildHttpRequest(const HttpSampler& sampler, ThreadContext& ctx, std::string* failed_url);
+// The same into `out`, which keeps its buffers from an earlier request (the engine reuses one
+// HttpRequest per event loop, so a request costs no allocation once the buffers have grown).
+// On error `out` is partly filled and must not be sent.
+Status BuildHttpRequest(const HttpSampler& sampler, ThreadContext& ctx, HttpRequest* out, std::string* failed_url);
 
 // java.net.URLEncoder.encode(s, "UTF-8"): unreserved [A-Za-z0-9.*_-], space as '+'.
 // Encodes the bytes of `s` as they are (UTF-8 text, or text already in another charset).

@@ -396,7 +396,7 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
     if (first_byte > 0) first_byte += retry_offset_us_;
     if (connected > 0) connected += retry_offset_us_;
   }
-  FinishSample(code, result, total, hops_latency_us_ + first_byte, hops_connect_us_ + connected,
+  FinishSample(code, result, &response_headers_, total, hops_latency_us_ + first_byte, hops_connect_us_ + connected,
                hops_header_bytes_ + header_bytes, hops_request_bytes_ + request_bytes, status, error_);
 }
 
@@ -405,16 +405,17 @@ void HttpTransfer::FinishFast(CURLcode code, SampleResult* result) {
   auto hop = [&](int64_t t) { return t > 0 ? std::max<int64_t>(1, t - c.start_us()) : 0; };
   Http1ResponseParser& response = c.response();
   body_bytes_ = response.body_bytes();
-  response_headers_.swap(response.mutable_headers());
   result->sample.url = url_;
   const char* message = code == CURLE_TOO_MANY_REDIRECTS ? error_ : c.error().c_str();
-  FinishSample(code, result, std::max<int64_t>(1, c.end_us() - start_mono_us_),
+  // The parser's header block goes to the result, which gives back its emptied buffer: a
+  // user keeps one header buffer, and a response's headers cost no allocation.
+  FinishSample(code, result, &response.mutable_headers(), std::max<int64_t>(1, c.end_us() - start_mono_us_),
                hops_latency_us_ + hop(c.first_byte_us()), hops_connect_us_ + hop(c.connected_us()),
                hops_header_bytes_ + response.header_bytes(), hops_request_bytes_ + c.request_bytes(),
                response.status(), message);
 }
 
-void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, int64_t total_us, int64_t first_byte_us,
+void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, std::string* response_headers, int64_t total_us, int64_t first_byte_us,
                                 int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
                                 const char* curl_message) {
   Sample& s = result->sample;
@@ -425,15 +426,17 @@ void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, int64_t tot
   s.bytes = header_bytes + body_bytes_;
   s.sent_bytes = request_bytes;
   result->method = method_;
-  result->request_headers = std::move(request_headers_);
+  // Swapped, not moved: the transfer keeps the result's emptied buffer for its next request.
+  result->request_headers.swap(request_headers_);
 
   if (code == CURLE_OK) {
     s.response_code = std::to_string(status);
-    s.response_message = ReasonPhrase(response_headers_);
+    s.response_message = ReasonPhrase(*response_headers);
     s.success = status >= 200 && status <= 399;
-    result->response_headers = std::move(response_headers_);
-    result->content_type = std::string(result->ResponseHeader("Content-Type"));
+    result->response_headers.swap(*response_headers);
+    result->content_type.assign(result->ResponseHeader("Content-Type"));
     s.data_type = IsTextType(result->content_type) ? "text" : "bin";
+    // Moved: a body buffer kept per user would cost each waiting user its largest response.
     result->body = std::move(body_);
     return;
   }

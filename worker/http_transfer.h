@@ -56,8 +56,9 @@ class HttpTransfer {
   bool used_fast_path() const { return fast_active_; }
 
   // After completion: fills the result's JTL fields (timings relative to the transfer
-  // start, codes, sizes, URL) and moves headers/body into it. Transport failures become
-  // JMeter's "Non HTTP response code: <java exception>" samples.
+  // start, codes, sizes, URL) and hands headers and body over to it; header buffers are
+  // swapped, so `result`'s emptied ones (SampleResult::Reset) serve the next request.
+  // Transport failures become JMeter's "Non HTTP response code: <java exception>" samples.
   void Finish(CURLcode code, SampleResult* result);
 
   CURL* easy() const { return easy_; }
@@ -98,9 +99,10 @@ class HttpTransfer {
   void OnFastDone(CURLcode code);
   void OnCurlDone(CURLcode code);
   void FinishFast(CURLcode code, SampleResult* result);
-  void FinishSample(CURLcode code, SampleResult* result, int64_t total_us, int64_t first_byte_us,
-                    int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
-                    const char* curl_message);
+  // `response_headers`: the header block received (the fast path's parser's or libcurl's).
+  void FinishSample(CURLcode code, SampleResult* result, std::string* response_headers, int64_t total_us,
+                    int64_t first_byte_us, int64_t connect_us, int64_t header_bytes, int64_t request_bytes,
+                    long status, const char* curl_message);
 
   CURL* easy_ = nullptr;
   EventLoop* curl_loop_ = nullptr;  // the loop the socket callbacks point at

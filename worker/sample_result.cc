@@ -4,6 +4,28 @@
 
 namespace barrage {
 
+namespace {
+
+void ClearRetaining(std::string* s) {
+  if (s->capacity() > SampleResult::kRetainedBytes) {
+    std::string().swap(*s);
+  } else {
+    s->clear();
+  }
+}
+
+}  // namespace
+
+void SampleResult::Reset() {
+  sample = Sample();
+  ClearRetaining(&method);
+  ClearRetaining(&request_headers);
+  ClearRetaining(&response_headers);
+  ClearRetaining(&body);
+  ClearRetaining(&content_type);
+  sub_results.clear();
+}
+
 std::string_view SampleResult::ResponseHeader(std::string_view name) const {
   std::string_view found;
   std::string_view rest = response_headers;

@@ -21,6 +21,12 @@ struct SampleResult {
   std::string content_type;      // Content-Type header value, "" when absent
   std::vector<SampleResult> sub_results;  // followed redirects; a transaction's children
 
+  // Empties the result for the user's next sampler: every field as default-constructed, while
+  // buffers of up to kRetainedBytes keep their memory for the next response (larger ones are
+  // released, so a waiting user holds little).
+  void Reset();
+  static constexpr size_t kRetainedBytes = 4096;
+
   // JMeter's sample time in ms (elapsed / 1000, truncated).
   int64_t elapsed_ms() const { return sample.elapsed_us / 1000; }
   // Value of a response header (case-insensitive name), "" when absent; the last one wins.

@@ -234,11 +234,12 @@ void VirtualUser::ExecuteSampler() {
   switch (s->kind) {
     case ElementKind::kHttpSampler: {
       std::string failed_url;
-      Result<HttpRequest> req = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &failed_url);
-      if (!req.ok()) {
-        SampleResult r;
+      HttpRequest& req = worker_->request;
+      Status built = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &req, &failed_url);
+      if (!built.ok()) {
+        SampleResult& r = worker_->result;
         r.sample.url = std::move(failed_url);
-        const std::string& m = req.status().message();
+        const std::string& m = built.message();
         size_t bar = m.find('|');
         r.sample.timestamp_ms = WallMillis();
         r.sample.response_code = "Non HTTP response code: " + m.substr(0, bar);
@@ -246,11 +247,11 @@ void VirtualUser::ExecuteSampler() {
         r.sample.success = false;
         r.sample.data_type = "text";
         r.body = m.substr(0, bar) + ": " + (bar == std::string::npos ? m : m.substr(bar + 1));
-        CompleteSample(std::move(r));
+        CompleteSample();
         return;
       }
       state_ = State::kInFlight;
-      response_timeout_us_ = req->response_timeout_ms * 1000;
+      response_timeout_us_ = req.response_timeout_ms * 1000;
       uint64_t token = ++wait_token_;
       // A scheduled thread group bounds its requests as a graceful stop does: those still in
       // flight the stop timeout after its end are aborted.
@@ -259,7 +260,7 @@ void VirtualUser::ExecuteSampler() {
       if (end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
         abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
       }
-      http_.Start(*req, NeedsBody(*s), &worker_->loop, this);
+      http_.Start(req, NeedsBody(*s), &worker_->loop, this);
       if (state_ == State::kInFlight && response_timeout_us_ > 0) {
         worker_->loop.AddTimer(http_.start_mono_us() + response_timeout_us_, this, token);
       }
@@ -268,7 +269,7 @@ void VirtualUser::ExecuteSampler() {
     }
     case ElementKind::kDebugSampler: {
       const DebugSampler& d = s->As<DebugSampler>();
-      SampleResult r;
+      SampleResult& r = worker_->result;
       r.sample.timestamp_ms = WallMillis();
       int64_t start = MonotonicMicros();
       if (d.jmeter_variables) {
@@ -285,7 +286,7 @@ void VirtualUser::ExecuteSampler() {
       r.sample.data_type = "text";
       r.sample.bytes = static_cast<int64_t>(r.body.size());
       r.sample.success = true;
-      CompleteSample(std::move(r));
+      CompleteSample();
       return;
     }
     case ElementKind::kTestAction: {
@@ -302,14 +303,14 @@ void VirtualUser::ExecuteSampler() {
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   ++wait_token_;  // the response-timeout timer is stale now
-  SampleResult r;
-  http_.Finish(code, &r);
+  http_.Finish(code, &worker_->result);
   state_ = State::kReady;
-  CompleteSample(std::move(r));
+  CompleteSample();
   Step();
 }
 
-void VirtualUser::CompleteSample(SampleResult result) {
+void VirtualUser::CompleteSample() {
+  SampleResult& result = worker_->result;
   const Sampler* sampler = current_;
   Sample& s = result.sample;
   s.label = sampler->name;
@@ -323,6 +324,7 @@ void VirtualUser::CompleteSample(SampleResult result) {
   ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
   bool ok = s.success;
   RecordSample(result, sampler);
+  result.Reset();
   current_ = nullptr;
   if (!ok) {
     switch (group_->group->on_sample_error) {
@@ -344,8 +346,6 @@ void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
     if (tx->generate_parent() && tx->active()) inside_parent_tx = true;
   }
   if (inside_parent_tx) return;
-  run_->samples.fetch_add(1, std::memory_order_relaxed);
-  if (!result.sample.success) run_->errors.fetch_add(1, std::memory_order_relaxed);
   worker_->Emit(std::move(result.sample), WallMicros());
 }
 
@@ -363,8 +363,6 @@ void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
       return;
     }
   }
-  run_->samples.fetch_add(1, std::memory_order_relaxed);
-  if (!s.success) run_->errors.fetch_add(1, std::memory_order_relaxed);
   worker_->Emit(std::move(s), WallMicros());
 }
 

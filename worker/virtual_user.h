@@ -51,7 +51,10 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   bool ShouldStop() const;
   void Finish();
   void ExecuteSampler();
-  void CompleteSample(SampleResult result);
+  // Runs post-processors and assertions on the loop's `result`, records it, then resets it.
+  // A sampler's completion runs start to end on the loop thread, so one SampleResult per
+  // loop serves all its users (a waiting user holds no result buffers).
+  void CompleteSample();
   void RecordSample(SampleResult& result, const Sampler* sampler);
   void SetUserParameters(const UserParameters& up);
   void ApplyFlowControl(const TestAction& action);

@@ -241,6 +241,35 @@ TEST_F(EngineRunTest, HeaderManagersMergeInnerFirst) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+// One event loop reuses its request and result buffers for every sample: nothing of one
+// sample (headers sent, headers received) may show in the next, whichever user sent it.
+TEST_F(EngineRunTest, ReusedBuffersCarryNothingIntoTheNextSample) {
+  auto header_manager = [](const std::string& name, const std::string& value) {
+    return El("HeaderManager", "headers",
+              "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
+                  Str("Header.name", name) + Str("Header.value", value) + "</elementProp></collectionProp>");
+  };
+  auto assertion = [](const std::string& field, int type, const std::string& text) {
+    return El("ResponseAssertion", "check",
+              "<collectionProp name=\"Asserion.test_strings\">" + Str("1", text) + "</collectionProp>" +
+                  Str("Assertion.test_field", field) + "<intProp name=\"Assertion.test_type\">" +
+                  std::to_string(type) + "</intProp>");
+  };
+  constexpr int kContains = 16 | 2, kNotContains = 16 | 4;
+  std::string body =
+      Http("with", "/echo", header_manager("X-Only-First", "yes") + assertion("Assertion.response_data", kContains, "x-only-first")) +
+      Http("without", "/echo",
+           assertion("Assertion.response_data", kNotContains, "x-only-first") +
+               assertion("Assertion.response_headers", kContains, "application/json")) +
+      Http("text", "/hello.txt", assertion("Assertion.response_headers", kNotContains, "application/json"));
+  // Two users on one loop, three iterations each: every sample follows another one's.
+  std::vector<Sample> samples = Run(Group("tg", 2, 1, El("LoopController", "three",
+                                                           Str("LoopController.loops", "3"), body)),
+                                    /*loops=*/1);
+  ASSERT_EQ(samples.size(), 18u);
+  for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+}
+
 TEST_F(EngineRunTest, ExtractedVariableIsUsedByTheNextRequest) {
   std::string extract = El("RegexExtractor", "price",
                            Str("RegexExtractor.useHeaders", "false") + Str("RegexExtractor.refname", "price") +
