@@ -64,6 +64,15 @@ std::optional<int32_t> JavaParseInt(std::string_view s) {
 int64_t PropertyAsLong(std::string_view text) { return JavaParseLong(JavaTrim(text)).value_or(0); }
 int32_t PropertyAsInt(std::string_view text) { return JavaParseInt(JavaTrim(text)).value_or(0); }
 
+size_t JavaStringLength(std::string_view utf8) {
+  size_t units = 0;
+  for (char ch : utf8) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
 int JavaHexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

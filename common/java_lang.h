@@ -48,6 +48,11 @@ std::optional<int32_t> JavaParseInt(std::string_view s);
 int64_t PropertyAsLong(std::string_view text);
 int32_t PropertyAsInt(std::string_view text);
 
+// String.length() of UTF-8 text: its UTF-16 code units (a 4-byte sequence is a surrogate
+// pair, 2). Continuation bytes count nothing, so a stray one counts nothing and a truncated
+// sequence counts 1, as the decoders of script and JSONPath values see them.
+size_t JavaStringLength(std::string_view utf8);
+
 // Character.digit(c, 16): 0..15 for '0'-'9', 'a'-'f', 'A'-'F'; -1 otherwise.
 int JavaHexDigit(char c);
 // Character.forDigit(nibble, 16) for nibble 0..15: '0'-'9', 'a'-'f' ('A'-'F' when `upper`,

@@ -142,7 +142,6 @@ double JsParseFloat(std::string_view s);
 
 double JsParseInt(std::string_view s);
 
-size_t Utf16Length(std::string_view s);
 
 // The byte offset of UTF-16 index `index` (<= length); nullopt inside a surrogate pair.
 std::optional<size_t> ByteOffset(std::string_view s, size_t index);

@@ -348,15 +348,6 @@ double JsParseInt(std::string_view s) {
 
 // ---- text: UTF-16 positions (what length, indexOf and substring count) and case
 
-size_t Utf16Length(std::string_view s) {
-  size_t n = 0;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if ((c & 0xC0) != 0x80) n += c >= 0xF0 ? 2 : 1;
-  }
-  return n;
-}
-
 // The byte offset of UTF-16 index `index` (<= length); nullopt inside a surrogate pair.
 std::optional<size_t> ByteOffset(std::string_view s, size_t index) {
   size_t units = 0, i = 0;

@@ -346,7 +346,7 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
   }
   std::string_view s = out->text();
   if (name == "length" || name == "size") {
-    *out = Operand::Num(Number::Integer(static_cast<Int128>(Utf16Length(s))));
+    *out = Operand::Num(Number::Integer(static_cast<Int128>(JavaStringLength(s))));
   } else if (name == "isEmpty") {
     *out = Operand::Bool(s.empty());
   } else if (name == "trim") {
@@ -385,7 +385,7 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
       size_t at = s.find(x);
       Int128 index = at == std::string_view::npos
                          ? -1
-                         : static_cast<Int128>(Utf16Length(s.substr(0, at)));
+                         : static_cast<Int128>(JavaStringLength(s.substr(0, at)));
       *out = Operand::Num(Number::Integer(index));
     }
   }
@@ -396,7 +396,7 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
 bool ScriptParser::Substring(const Token& method, Operand* out, const std::array<Operand, 2>& args,
                              int count) {
   std::string_view s = out->text();
-  double length = static_cast<double>(Utf16Length(s));
+  double length = static_cast<double>(JavaStringLength(s));
   double bounds[2] = {0, length};
   for (int i = 0; i < count; ++i) {
     const Operand& arg = args[static_cast<size_t>(i)];

@@ -185,7 +185,7 @@ bool Evaluator::ElementNode(const JsonValue& v, FilterValue* out) {
       }
       out->kind = FilterValue::Kind::kString;
       std::string s = v.text();
-      if (Utf16Length(s, s.size()) > 1) {
+      if (JavaStringLength(s) > 1) {
         if ((s.front() == '\'' && s.back() == '\'') || (s.front() == '"' && s.back() == '"')) {
           s = s.substr(1, s.size() - 2);
         }
@@ -333,7 +333,7 @@ bool Evaluator::Compare(RelOp op, const FilterValue& l, const FilterValue& r, bo
       }
       int64_t expected = BigDecIntValue(r.number);
       if (l.kind == K::kString) {
-        *out = Utf16Length(l.str, l.str.size()) == expected;
+        *out = static_cast<int64_t>(JavaStringLength(l.str)) == expected;
       } else if (l.kind == K::kJson) {
         const JsonValue* v = nullptr;
         if (!Parsed(l, &v)) return false;

@@ -44,8 +44,6 @@ double StrToDouble(const std::string& s);
 // (returned negated so callers can copy it through unchanged).
 int32_t NextCodePoint(std::string_view s, size_t* i);
 
-// Number of UTF-16 code units of s[0, n) (String.length() / positions in Java).
-int64_t Utf16Length(std::string_view s, size_t n);
 
 // java.lang.String.hashCode().
 int32_t JavaHashCode(std::string_view s);

@@ -30,18 +30,6 @@ int32_t NextCodePoint(std::string_view s, size_t* i) {
   return cp;
 }
 
-// Number of UTF-16 code units of s[0, n) (String.length() / positions in Java).
-int64_t Utf16Length(std::string_view s, size_t n) {
-  n = std::min(n, s.size());
-  int64_t units = 0;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) == 0x80) continue;  // continuation byte
-    units += b >= 0xF0 ? 2 : 1;
-  }
-  return units;
-}
-
 // java.lang.String.hashCode().
 int32_t JavaHashCode(std::string_view s) {
   uint32_t h = 0;

@@ -65,8 +65,8 @@ class SmartParser {
 
   int64_t JavaPos(int64_t pos) const {
     if (pos <= 0) return pos;
-    if (pos > len_) return Utf16Length(in_, in_.size()) + (pos - len_);
-    return Utf16Length(in_, static_cast<size_t>(pos));
+    if (pos > len_) return static_cast<int64_t>(JavaStringLength(in_)) + (pos - len_);
+    return static_cast<int64_t>(JavaStringLength(in_.substr(0, static_cast<size_t>(pos))));
   }
 
   bool Fail(int64_t pos, ErrorType type, const std::string& unexpected) {

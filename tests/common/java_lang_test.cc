@@ -94,6 +94,16 @@ TEST(PropertyAsLongTest, TrimsAndFallsBackToZero) {
   EXPECT_EQ(PropertyAsInt("2147483648"), 0);
 }
 
+TEST(JavaStringLengthTest, CountsUtf16CodeUnits) {
+  EXPECT_EQ(JavaStringLength(""), 0u);
+  EXPECT_EQ(JavaStringLength("abc"), 3u);
+  EXPECT_EQ(JavaStringLength("caf\xC3\xA9"), 4u);          // "café".length() == 4
+  EXPECT_EQ(JavaStringLength("\xE2\x82\xAC"), 1u);           // "€": one unit
+  EXPECT_EQ(JavaStringLength("\xF0\x9F\x98\x80!"), 3u);     // an emoji is a surrogate pair
+  EXPECT_EQ(JavaStringLength("a\x80" "b"), 2u);              // a stray continuation byte: nothing
+  EXPECT_EQ(JavaStringLength("a\xC3"), 2u);                  // a truncated sequence: one
+}
+
 TEST(JavaHexDigitTest, MatchesCharacterDigitInBase16) {
   EXPECT_EQ(JavaHexDigit('0'), 0);
   EXPECT_EQ(JavaHexDigit('9'), 9);
