@@ -126,17 +126,14 @@ void RunWorker(const std::string& endpoint, const std::string& name, const std::
           started = true;
           break;
         }
-        case proto::Body::BatchAck:
-          ++acked;
-          break;
+        case proto::Body::BatchAck: ++acked; break;
         case proto::Body::Reject:
           if (Result<const proto::Reject*> reject = BodyOf<proto::Reject>(*e); reject.ok()) {
             std::fprintf(stderr, "%s rejected: %s\n", name.c_str(), DecodeReject(**reject).reason.c_str());
           }
           *failed = true;
           return;
-        default:
-          break;
+        default: break;
       }
     }
   }
@@ -198,7 +195,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (args.workers < 1 || args.batch < 1 || args.samples < args.workers || (args.sink != "none" && args.sink != "store")) {
+  if (args.workers < 1 || args.batch < 1 || args.samples < args.workers ||
+      (args.sink != "none" && args.sink != "store")) {
     std::fprintf(stderr, "bad arguments\n");
     return 2;
   }

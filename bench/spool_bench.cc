@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
   const double encode = std::chrono::duration<double>(t1 - t0).count();
   const double spool = std::chrono::duration<double>(t2 - t1).count();
   const double n = static_cast<double>(kBatches) * static_cast<double>(kPerBatch);
-  std::printf("batch of %zu samples = %zu bytes; encoding %.0f ns/sample; write-ahead (write + unlink) %.0f ns/sample "
-              "= %.0f us/batch = %.0f%% of encoding\n",
-              kPerBatch, frames[0].size(), encode * 1e9 / n, spool * 1e9 / n, spool * 1e6 / kBatches,
-              100 * spool / encode);
+  std::printf(
+      "batch of %zu samples = %zu bytes; encoding %.0f ns/sample; write-ahead (write + unlink) %.0f ns/sample "
+      "= %.0f us/batch = %.0f%% of encoding\n",
+      kPerBatch, frames[0].size(), encode * 1e9 / n, spool * 1e9 / n, spool * 1e6 / kBatches, 100 * spool / encode);
   return 0;
 }

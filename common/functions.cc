@@ -141,8 +141,7 @@ bool DecodeJavaLong(std::string_view s, int64_t* out) {
 void AppendUtf16(const std::vector<uint16_t>& units, std::string* out) {
   for (size_t i = 0; i < units.size(); ++i) {
     uint32_t u = units[i];
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units.size() && units[i + 1] >= 0xDC00 &&
-        units[i + 1] <= 0xDFFF) {
+    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units.size() && units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
       AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00u), out);
       ++i;
     } else if (u >= 0xD800 && u <= 0xDFFF) {
@@ -156,9 +155,7 @@ void AppendUtf16(const std::vector<uint16_t>& units, std::string* out) {
 // Decodes UTF-8 bytes, replacing malformed input with U+FFFD the way Java's UTF-8 decoder
 // does (a truncated sequence is one replacement; an encoded surrogate is one for 3 bytes).
 void AppendDecodedUtf8(std::string_view in, std::string* out) {
-  auto cont = [&](size_t i) {
-    return i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80;
-  };
+  auto cont = [&](size_t i) { return i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80; };
   static constexpr char kReplacement[] = "\xEF\xBF\xBD";
   size_t i = 0;
   while (i < in.size()) {
@@ -324,8 +321,7 @@ void AppendUnknownCall(const TemplatePart& call, ThreadContext& ctx, std::string
 
 // A function implementation appends its result to `out` and returns true, or returns
 // false (appending nothing) when its arguments are invalid: the call then stays as written.
-using FunctionImpl = bool (*)(const TemplatePart& call, const Args& args, ThreadContext& ctx,
-                              std::string* out);
+using FunctionImpl = bool (*)(const TemplatePart& call, const Args& args, ThreadContext& ctx, std::string* out);
 
 // ---- properties
 
@@ -383,8 +379,7 @@ bool FnRandomString(const TemplatePart&, const Args& a, ThreadContext& ctx, std:
     }
   } else {
     value.reserve(static_cast<size_t>(length));
-    bool ascii = std::all_of(chars.begin(), chars.end(),
-                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    bool ascii = std::all_of(chars.begin(), chars.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (ascii) {
       std::uniform_int_distribution<size_t> dist(0, chars.size() - 1);
       for (int64_t i = 0; i < length; ++i) value.push_back(chars[dist(ctx.rng)]);
@@ -392,8 +387,7 @@ bool FnRandomString(const TemplatePart&, const Args& a, ThreadContext& ctx, std:
       // Pick among whole characters (UTF-8 sequences), as Java picks among chars.
       std::vector<std::string_view> set;
       for (size_t i = 0; i < chars.size();) {
-        size_t n =
-            std::min(Utf8SequenceLength(static_cast<unsigned char>(chars[i])), chars.size() - i);
+        size_t n = std::min(Utf8SequenceLength(static_cast<unsigned char>(chars[i])), chars.size() - i);
         set.push_back(chars.substr(i, n));
         i += n;
       }
@@ -446,8 +440,7 @@ bool FnCounter(const TemplatePart& call, const Args& a, ThreadContext& ctx, std:
 
 // Compiled patterns, per event-loop thread: no lock, no parsing after the first use.
 const Result<DateTimePattern>& CompiledPattern(std::string_view pattern) {
-  thread_local std::unordered_map<std::string, Result<DateTimePattern>, StringHash, std::equal_to<>>
-      cache;
+  thread_local std::unordered_map<std::string, Result<DateTimePattern>, StringHash, std::equal_to<>> cache;
   auto it = cache.find(pattern);
   if (it != cache.end()) return it->second;
   if (cache.size() >= 1000) cache.clear();  // patterns built from variables: stay bounded
@@ -477,9 +470,8 @@ bool FnTime(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string*
         break;
       }
     }
-    bool divisor =
-        format.size() > 1 && format[0] == '/' &&
-        std::all_of(format.begin() + 1, format.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool divisor = format.size() > 1 && format[0] == '/' &&
+                   std::all_of(format.begin() + 1, format.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (divisor) {
       std::optional<int64_t> div = JavaParseLong(format.substr(1));
       if (!div || *div == 0) return false;
@@ -590,8 +582,8 @@ bool FnLongSum(const TemplatePart&, const Args& a, ThreadContext& ctx, std::stri
 bool FnUrlEncode(const TemplatePart&, const Args& a, ThreadContext&, std::string* out) {
   for (char ch : a[0]) {
     unsigned char c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '-' || c == '*' || c == '_') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+        c == '*' || c == '_') {
       out->push_back(ch);
     } else if (c == ' ') {
       out->push_back('+');
@@ -878,18 +870,15 @@ Status CheckCalls(const Template& t) {
     }
     const FunctionSpec* f = FindFunction(p.text);
     if (f == nullptr || ArityOk(*f, p.args.size())) continue;
-    std::string expected = f->min_args == f->max_args
-                               ? ". Expected: " + std::to_string(f->min_args) + "."
-                           : f->max_args < 0 ? ". Expected: >= " + std::to_string(f->min_args) + "."
-                                             : ". Expected: >= " + std::to_string(f->min_args) +
-                                                   " and <= " + std::to_string(f->max_args);
-    return Status::InvalidArgument(std::string(p.text) +
-                                   " called with wrong number of parameters. Actual: " +
+    std::string expected =
+        f->min_args == f->max_args ? ". Expected: " + std::to_string(f->min_args) + "."
+        : f->max_args < 0          ? ". Expected: >= " + std::to_string(f->min_args) + "."
+                          : ". Expected: >= " + std::to_string(f->min_args) + " and <= " + std::to_string(f->max_args);
+    return Status::InvalidArgument(std::string(p.text) + " called with wrong number of parameters. Actual: " +
                                    std::to_string(p.args.size()) + expected);
   }
   return Status::Ok();
 }
-
 
 std::string Evaluate(const Template& t, ThreadContext& ctx) {
   // At most one allocation in the common case: none when the result fits the string's own

@@ -41,9 +41,9 @@ namespace barrage {
 class RunContext {
  public:
   Properties properties;
-  std::string test_plan_file;   // the .jmx file name, as __TestPlanName returns it
-  std::string base_dir;         // the plan's folder: relative file names resolve here
-  std::string machine_name;     // host name (__machineName)
+  std::string test_plan_file;  // the .jmx file name, as __TestPlanName returns it
+  std::string base_dir;        // the plan's folder: relative file names resolve here
+  std::string machine_name;    // host name (__machineName)
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);
@@ -65,8 +65,8 @@ class RunContext {
 struct ThreadContext {
   RunContext* run = nullptr;
   Variables vars;
-  int thread_num = 1;            // 1-based within its thread group (__threadNum)
-  std::string thread_name;       // "<group> <g>-<n>"
+  int thread_num = 1;       // 1-based within its thread group (__threadNum)
+  std::string thread_name;  // "<group> <g>-<n>"
   std::string group_name;
   std::mt19937_64 rng{std::random_device{}()};
   // __counter(TRUE): per user, per function occurrence.

@@ -1,8 +1,8 @@
 #include "common/hash_tree.h"
 
+#include <strings.h>
 #include <charconv>
 #include <cstdlib>
-#include <strings.h>
 
 #include "common/java_lang.h"
 
@@ -41,8 +41,7 @@ std::string_view FindAttribute(const Attributes& attrs, std::string_view key) {
   return {};
 }
 
-std::string GetStringIn(const std::vector<Property>& props, std::string_view name,
-                        std::string_view def) {
+std::string GetStringIn(const std::vector<Property>& props, std::string_view name, std::string_view def) {
   const Property* p = FindIn(props, name);
   return p ? p->value : std::string(def);
 }
@@ -60,15 +59,11 @@ std::string Property::GetString(std::string_view member, std::string_view def) c
   return GetStringIn(items, member, def);
 }
 
-bool Property::GetBool(std::string_view member, bool def) const {
-  return GetBoolIn(items, member, def);
-}
+bool Property::GetBool(std::string_view member, bool def) const { return GetBoolIn(items, member, def); }
 
 const Property* Property::Find(std::string_view member) const { return FindIn(items, member); }
 
-std::string_view Property::Attribute(std::string_view key) const {
-  return FindAttribute(attributes, key);
-}
+std::string_view Property::Attribute(std::string_view key) const { return FindAttribute(attributes, key); }
 
 const Property* TestElement::Find(std::string_view name) const { return FindIn(properties, name); }
 
@@ -76,9 +71,7 @@ std::string TestElement::GetString(std::string_view name, std::string_view def) 
   return GetStringIn(properties, name, def);
 }
 
-bool TestElement::GetBool(std::string_view name, bool def) const {
-  return GetBoolIn(properties, name, def);
-}
+bool TestElement::GetBool(std::string_view name, bool def) const { return GetBoolIn(properties, name, def); }
 
 std::optional<int64_t> TestElement::GetInt(std::string_view name, int64_t def) const {
   const Property* p = Find(name);

@@ -39,11 +39,11 @@ using Attributes = std::vector<std::pair<std::string, std::string>>;
 
 struct Property {
   PropertyType type = PropertyType::kString;
-  std::string name;          // from the name attribute, or a <name> child
-  std::string value;         // scalar text exactly as written (entities decoded)
-  std::string saved_value;   // <savedValue> of float/double properties
-  std::string element_type;  // elementProp@elementType; objProp <value class>; kOther: its tag
-  Attributes attributes;     // every attribute as written, in order
+  std::string name;             // from the name attribute, or a <name> child
+  std::string value;            // scalar text exactly as written (entities decoded)
+  std::string saved_value;      // <savedValue> of float/double properties
+  std::string element_type;     // elementProp@elementType; objProp <value class>; kOther: its tag
+  Attributes attributes;        // every attribute as written, in order
   std::vector<Property> items;  // members of elementProp/collectionProp/mapProp/objProp
   int line = 0;
 
@@ -62,7 +62,7 @@ struct TestElement {
   std::string testclass;  // @testclass, or the tag when absent
   std::string guiclass;
   std::string testname;
-  bool enabled = true;    // @enabled; a missing attribute means enabled (JMeter 5.6)
+  bool enabled = true;  // @enabled; a missing attribute means enabled (JMeter 5.6)
   int line = 0;
   Attributes attributes;  // every attribute as written, in order
   std::vector<Property> properties;

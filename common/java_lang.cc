@@ -174,12 +174,12 @@ class BigNat {
 // exact digits (4.7346897073356128E16), and some values get one digit too many
 // (9.999999999999999E22 for 1e23).
 void JavaDoubleDigits(double d, std::string* digits, int* exponent) {
-  static constexpr int kN5Bits[] = {0, 3, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28, 31,
+  static constexpr int kN5Bits[] = {0,  3,  5,  7,  10, 12, 14, 17, 19, 21, 24, 26, 28, 31,
                                     33, 35, 38, 40, 42, 45, 47, 49, 52, 54, 56, 59, 61};
-  static constexpr int kInsignificant[] = {
-      0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6,
-      6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12,
-      12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15, 15, 16, 16, 16, 17, 17, 17, 18, 18, 18, 19};
+  static constexpr int kInsignificant[] = {0,  0,  0,  0,  1,  1,  1,  2,  2,  2,  3,  3,  3,  3,  4,  4,
+                                           4,  5,  5,  5,  6,  6,  6,  6,  7,  7,  7,  8,  8,  8,  9,  9,
+                                           9,  9,  10, 10, 10, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 14,
+                                           14, 14, 15, 15, 15, 15, 16, 16, 16, 17, 17, 17, 18, 18, 18, 19};
   auto pow5 = [](int n) {
     uint64_t p = 1;
     for (int i = 0; i < n; ++i) p *= 5;
@@ -264,8 +264,7 @@ void JavaDoubleDigits(double d, std::string* digits, int* exponent) {
     // Java's int or long arithmetic, overflow included.
     bool ints = b_bits < 32 && ten_s_bits < 32;
     auto wrap = [&](uint64_t v) -> int64_t {
-      return ints ? static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v)))
-                  : static_cast<int64_t>(v);
+      return ints ? static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v))) : static_cast<int64_t>(v);
     };
     int64_t b = wrap((fract * pow5(b5)) << b2);
     int64_t s = wrap(pow5(s5) << s2);
@@ -276,8 +275,10 @@ void JavaDoubleDigits(double d, std::string* digits, int* exponent) {
     m = wrap(static_cast<uint64_t>(m) * 10);
     low = b < m;
     high = wrap(static_cast<uint64_t>(b) + static_cast<uint64_t>(m)) > tens;
-    if (q == 0 && !high) --dec_exp;
-    else digits->push_back(static_cast<char>('0' + q));
+    if (q == 0 && !high)
+      --dec_exp;
+    else
+      digits->push_back(static_cast<char>('0' + q));
     if (sci()) high = low = false;
     while (!low && !high) {
       q = static_cast<int>(b / s);
@@ -305,8 +306,10 @@ void JavaDoubleDigits(double d, std::string* digits, int* exponent) {
     };
     int q = b.QuoRemIteration(s);
     test();
-    if (q == 0 && !high) --dec_exp;
-    else digits->push_back(static_cast<char>('0' + q));
+    if (q == 0 && !high)
+      --dec_exp;
+    else
+      digits->push_back(static_cast<char>('0' + q));
     if (sci()) high = low = false;
     while (!low && !high) {
       q = b.QuoRemIteration(s);
@@ -320,8 +323,8 @@ void JavaDoubleDigits(double d, std::string* digits, int* exponent) {
     }
   }
   int dec_exponent = dec_exp + 1;
-  bool round_up = high && (!low || low_digit_difference > 0 ||
-                           (low_digit_difference == 0 && ((digits->back() - '0') & 1) != 0));
+  bool round_up =
+      high && (!low || low_digit_difference > 0 || (low_digit_difference == 0 && ((digits->back() - '0') & 1) != 0));
   if (round_up) {
     size_t i = digits->size() - 1;
     while ((*digits)[i] == '9' && i > 0) (*digits)[i--] = '0';

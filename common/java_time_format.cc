@@ -9,14 +9,11 @@
 namespace barrage {
 namespace {
 
-constexpr const char* kMonthNames[12] = {"January",   "February", "March",    "April",
-                                         "May",       "June",     "July",     "August",
-                                         "September", "October",  "November", "December"};
+constexpr const char* kMonthNames[12] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
 // Monday first, as java.time.DayOfWeek.
-constexpr const char* kDayNames[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                      "Friday", "Saturday", "Sunday"};
-constexpr const char* kQuarterNames[4] = {"1st quarter", "2nd quarter", "3rd quarter",
-                                          "4th quarter"};
+constexpr const char* kDayNames[7] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+constexpr const char* kQuarterNames[4] = {"1st quarter", "2nd quarter", "3rd quarter", "4th quarter"};
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -28,8 +25,8 @@ struct Civil {
 
 int64_t DaysFromCivil(int64_t y, int m, int d) {
   using namespace std::chrono;
-  return sys_days(year_month_day(year(static_cast<int>(y)), month(static_cast<unsigned>(m)),
-                                 day(static_cast<unsigned>(d))))
+  return sys_days(
+             year_month_day(year(static_cast<int>(y)), month(static_cast<unsigned>(m)), day(static_cast<unsigned>(d))))
       .time_since_epoch()
       .count();
 }
@@ -68,8 +65,7 @@ void AppendPadded(int64_t value, int width, std::string* out) {
 }
 
 // "+HH:MM" / "+HHMM" / "+HH" (with seconds when not zero), as java.time offset printers.
-void AppendOffset(int32_t offset, bool colon, bool minutes_always, bool seconds_allowed,
-                  std::string* out) {
+void AppendOffset(int32_t offset, bool colon, bool minutes_always, bool seconds_allowed, std::string* out) {
   out->push_back(offset < 0 ? '-' : '+');
   int32_t a = offset < 0 ? -offset : offset;
   int h = a / 3600, m = a / 60 % 60, s = a % 60;
@@ -132,8 +128,7 @@ void UsWeekOfYear(int64_t epoch_day, int64_t* week_year, int* week) {
 // How many times a pattern letter may repeat; 0 for letters DateTimeFormatter does not know.
 int MaxLetters(char c) {
   static constexpr std::pair<std::string_view, int> kRules[] = {
-      {"WFa", 1},         {"dwhKkHms", 2}, {"D", 3},        {"zO", 4},
-      {"GMLQqEecZXx", 5}, {"S", 9},        {"uyYAnNg", 19},
+      {"WFa", 1}, {"dwhKkHms", 2}, {"D", 3}, {"zO", 4}, {"GMLQqEecZXx", 5}, {"S", 9}, {"uyYAnNg", 19},
   };
   for (const auto& [letters, max] : kRules) {
     if (letters.find(c) != std::string_view::npos) return max;
@@ -184,8 +179,7 @@ int MatchName(std::string_view text, size_t* pos, const char* const* names, int 
 }
 
 // Parses an offset at `pos` in the style of the item; sets *offset.
-bool ParseOffset(const DateTimePattern::Item& item, std::string_view text, size_t* pos,
-                 int32_t* offset) {
+bool ParseOffset(const DateTimePattern::Item& item, std::string_view text, size_t* pos, int32_t* offset) {
   size_t p = *pos;
   char l = item.letter;
   int c = item.count;
@@ -273,9 +267,7 @@ ZonedTime FixedOffsetTime(int64_t epoch_millis, int32_t offset_seconds) {
   return t;
 }
 
-int64_t YearOf(const ZonedTime& t) {
-  return CivilFromDays(FloorDiv(t.epoch_seconds + t.offset_seconds, 86400)).year;
-}
+int64_t YearOf(const ZonedTime& t) { return CivilFromDays(FloorDiv(t.epoch_seconds + t.offset_seconds, 86400)).year; }
 
 Result<DateTimePattern> DateTimePattern::Compile(std::string_view pattern) {
   DateTimePattern p;
@@ -310,8 +302,7 @@ Result<DateTimePattern> DateTimePattern::Compile(std::string_view pattern) {
                                        std::to_string(count));
       }
       if (c == 'S' && count > 9) {
-        return Status::InvalidArgument("Minimum width must be from 0 to 9 inclusive but was " +
-                                       std::to_string(count));
+        return Status::InvalidArgument("Minimum width must be from 0 to 9 inclusive but was " + std::to_string(count));
       }
       if (count > max) return Status::InvalidArgument("Too many pattern letters: " + letter);
       p.items_.push_back({c, count, {}});
@@ -334,8 +325,7 @@ Result<DateTimePattern> DateTimePattern::Compile(std::string_view pattern) {
         text.push_back(pattern[j++]);
       }
       if (!closed) {
-        return Status::InvalidArgument("Pattern ends with an incomplete string literal: " +
-                                       std::string(pattern));
+        return Status::InvalidArgument("Pattern ends with an incomplete string literal: " + std::string(pattern));
       }
       // '' alone is a quote.
       add_literal(j == i + 1 ? std::string_view("'") : std::string_view(text));
@@ -356,8 +346,7 @@ Result<DateTimePattern> DateTimePattern::Compile(std::string_view pattern) {
       continue;
     }
     if (c == '#' || c == '{' || c == '}') {
-      return Status::InvalidArgument(std::string("Pattern includes reserved character: '") + c +
-                                     "'");
+      return Status::InvalidArgument(std::string("Pattern includes reserved character: '") + c + "'");
     }
     add_literal(pattern.substr(i, 1));
     ++i;
@@ -527,8 +516,7 @@ std::optional<ParsedDateTime> DateTimePattern::Parse(std::string_view text, int6
     }
     if (IsNumericItem(item)) {
       size_t available = 0;
-      while (pos + available < text.size() && text[pos + available] >= '0' &&
-             text[pos + available] <= '9') {
+      while (pos + available < text.size() && text[pos + available] >= '0' && text[pos + available] <= '9') {
         ++available;
       }
       size_t min_width, max_width;
@@ -693,8 +681,7 @@ std::optional<ParsedDateTime> DateTimePattern::Parse(std::string_view text, int6
     ++epoch_day;
   }
   if (day_of_week >= 0 && day_of_week != IsoDayOfWeek(epoch_day)) return std::nullopt;
-  int64_t local_seconds =
-      epoch_day * 86400 + hour * 3600 + (minute < 0 ? 0 : minute) * 60 + (second < 0 ? 0 : second);
+  int64_t local_seconds = epoch_day * 86400 + hour * 3600 + (minute < 0 ? 0 : minute) * 60 + (second < 0 ? 0 : second);
   ParsedDateTime result;
   int32_t instant_offset = has_offset ? offset : default_offset_seconds;
   result.epoch_millis = (local_seconds - instant_offset) * 1000;
@@ -734,8 +721,7 @@ std::optional<int64_t> ParseJavaDuration(std::string_view text) {
   // total += v * unit, false on overflow.
   auto add = [&](int64_t v, int64_t unit) {
     int64_t product;
-    return !__builtin_mul_overflow(v, unit, &product) &&
-           !__builtin_add_overflow(total, product, &total);
+    return !__builtin_mul_overflow(v, unit, &product) && !__builtin_add_overflow(total, product, &total);
   };
   constexpr int64_t kSecond = 1000000000;
   bool any = false;

@@ -2,10 +2,10 @@
 
 #include <tinyxml2.h>
 
+#include <strings.h>
 #include <cctype>
 #include <cstring>
 #include <sstream>
-#include <strings.h>
 
 #include "common/input_file.h"
 #include "common/utf8.h"
@@ -34,13 +34,16 @@ std::string AttributeOr(const XMLElement* e, const char* key, const char* def = 
 }
 
 bool IsScalarTag(std::string_view tag, PropertyType* type) {
-  struct Entry { std::string_view tag; PropertyType type; };
+  struct Entry {
+    std::string_view tag;
+    PropertyType type;
+  };
   static constexpr Entry kScalars[] = {
-      {"stringProp", PropertyType::kString}, {"boolProp", PropertyType::kBool},
-      {"intProp", PropertyType::kInt},       {"IntProperty", PropertyType::kInt},
-      {"longProp", PropertyType::kLong},     {"LongProperty", PropertyType::kLong},
-      {"floatProp", PropertyType::kFloat},   {"FloatProperty", PropertyType::kFloat},
-      {"doubleProp", PropertyType::kDouble}, {"DoubleProperty", PropertyType::kDouble},
+      {"stringProp", PropertyType::kString},    {"boolProp", PropertyType::kBool},
+      {"intProp", PropertyType::kInt},          {"IntProperty", PropertyType::kInt},
+      {"longProp", PropertyType::kLong},        {"LongProperty", PropertyType::kLong},
+      {"floatProp", PropertyType::kFloat},      {"FloatProperty", PropertyType::kFloat},
+      {"doubleProp", PropertyType::kDouble},    {"DoubleProperty", PropertyType::kDouble},
       {"BooleanProperty", PropertyType::kBool}, {"StringProperty", PropertyType::kString},
   };
   for (const Entry& entry : kScalars) {
@@ -204,8 +207,8 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
   if (TrimAscii(xml).empty()) return Status::ParseError(Where(path, 1) + "empty file");
   std::string transcoded;
   std::string encoding = DeclaredEncoding(xml);
-  if (encoding == "iso-8859-1" || encoding == "latin1" || encoding == "iso8859-1" ||
-      encoding == "windows-1252" || encoding == "cp1252") {
+  if (encoding == "iso-8859-1" || encoding == "latin1" || encoding == "iso8859-1" || encoding == "windows-1252" ||
+      encoding == "cp1252") {
     transcoded = SingleByteToUtf8(xml, encoding == "windows-1252" || encoding == "cp1252");
     xml = transcoded;
   }
@@ -230,9 +233,8 @@ Result<HashTree> ParseJmx(std::string_view xml, std::string_view path) {
   const XMLElement* root = doc.RootElement();
   if (!root) return Status::ParseError(Where(path, 1) + "no root element");
   if (std::strcmp(root->Name(), "jmeterTestPlan") != 0) {
-    return Status::ParseError(Where(path, root->GetLineNum()) +
-                              "not a JMeter test plan: root element is <" + root->Name() +
-                              ">, expected <jmeterTestPlan>");
+    return Status::ParseError(Where(path, root->GetLineNum()) + "not a JMeter test plan: root element is <" +
+                              root->Name() + ">, expected <jmeterTestPlan>");
   }
   const XMLElement* top = root->FirstChildElement("hashTree");
   if (!top) {

@@ -48,9 +48,7 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
 
 void LatencyHistogram::Clear() { *this = LatencyHistogram(); }
 
-double LatencyHistogram::Mean() const {
-  return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
-}
+double LatencyHistogram::Mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0; }
 
 int64_t LatencyHistogram::Percentile(double p) const {
   if (count_ == 0) return 0;

@@ -64,7 +64,7 @@ class LatencyHistogram {
   friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b);
 
  private:
-  std::vector<uint64_t> dense_;          // dense_[ms] = count, size grows to a power of two
+  std::vector<uint64_t> dense_;           // dense_[ms] = count, size grows to a power of two
   std::map<int64_t, uint64_t> overflow_;  // ms >= kDenseLimit
   uint64_t count_ = 0;
   int64_t sum_ = 0;

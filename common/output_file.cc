@@ -53,8 +53,8 @@ Status RefuseOverwrite(const std::string& output, std::string_view output_what,
                        const std::vector<ProtectedFile>& inputs) {
   for (const ProtectedFile& f : inputs) {
     if (f.path.empty() || !SameFile(output, f.path)) continue;
-    return Status::InvalidArgument("cannot write " + std::string(output_what) + " to " + output + ": it is " +
-                                   f.what + " (" + f.path + ")");
+    return Status::InvalidArgument("cannot write " + std::string(output_what) + " to " + output + ": it is " + f.what +
+                                   " (" + f.path + ")");
   }
   return Status::Ok();
 }

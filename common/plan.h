@@ -39,30 +39,63 @@ struct Value {
 enum class ElementKind {
   kTestPlan,
   // Thread groups.
-  kThreadGroup, kSetupThreadGroup, kPostThreadGroup,
+  kThreadGroup,
+  kSetupThreadGroup,
+  kPostThreadGroup,
   // Samplers.
-  kHttpSampler, kDebugSampler, kTestAction,
+  kHttpSampler,
+  kDebugSampler,
+  kTestAction,
   // Controllers. kSimpleController covers GenericController, RecordingController and
   // TestFragmentController (same run-time behaviour).
-  kSimpleController, kLoopController, kIfController, kWhileController,
-  kTransactionController, kOnceOnlyController, kForeachController, kThroughputController,
-  kRandomController, kInterleaveController, kRuntimeController, kModuleController,
+  kSimpleController,
+  kLoopController,
+  kIfController,
+  kWhileController,
+  kTransactionController,
+  kOnceOnlyController,
+  kForeachController,
+  kThroughputController,
+  kRandomController,
+  kInterleaveController,
+  kRuntimeController,
+  kModuleController,
   // Config elements.
-  kConfigElement, kHeaderManager, kCookieManager, kCsvDataSet, kArguments, kCounter,
+  kConfigElement,
+  kHeaderManager,
+  kCookieManager,
+  kCsvDataSet,
+  kArguments,
+  kCounter,
   kRandomVariable,
   // Timers.
-  kConstantTimer, kUniformRandomTimer, kGaussianRandomTimer, kConstantThroughputTimer,
+  kConstantTimer,
+  kUniformRandomTimer,
+  kGaussianRandomTimer,
+  kConstantThroughputTimer,
   // Pre-processors.
   kUserParameters,
   // Post-processors.
-  kRegexExtractor, kJsonExtractor, kBoundaryExtractor,
+  kRegexExtractor,
+  kJsonExtractor,
+  kBoundaryExtractor,
   // Assertions.
-  kResponseAssertion, kDurationAssertion, kSizeAssertion, kJsonPathAssertion,
+  kResponseAssertion,
+  kDurationAssertion,
+  kSizeAssertion,
+  kJsonPathAssertion,
 };
 
 enum class Category {
-  kTestPlan, kThreadGroup, kSampler, kController, kConfig, kTimer, kPreProcessor,
-  kPostProcessor, kAssertion,
+  kTestPlan,
+  kThreadGroup,
+  kSampler,
+  kController,
+  kConfig,
+  kTimer,
+  kPreProcessor,
+  kPostProcessor,
+  kAssertion,
 };
 
 Category CategoryOf(ElementKind kind);
@@ -71,7 +104,7 @@ const char* KindName(ElementKind kind);
 
 struct Node {
   ElementKind kind;
-  std::string name;               // testname
+  std::string name;  // testname
   int line = 0;
   const TestElement* source = nullptr;  // the element in Plan::tree it was compiled from
   const Node* parent = nullptr;
@@ -84,7 +117,10 @@ struct Node {
   Node& operator=(const Node&) = delete;
 
   Category category() const { return CategoryOf(kind); }
-  template <typename T> const T& As() const { return static_cast<const T&>(*this); }
+  template <typename T>
+  const T& As() const {
+    return static_cast<const T&>(*this);
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -94,10 +130,10 @@ struct Node {
 struct Argument {
   Value name;
   Value value;
-  std::string metadata = "=";   // "=" normally
-  bool always_encode = false;   // HTTPArgument.always_encode
-  bool use_equals = true;       // HTTPArgument.use_equals
-  std::string content_type;     // HTTPArgument.content_type (multipart)
+  std::string metadata = "=";  // "=" normally
+  bool always_encode = false;  // HTTPArgument.always_encode
+  bool use_equals = true;      // HTTPArgument.use_equals
+  std::string content_type;    // HTTPArgument.content_type (multipart)
 };
 
 struct FileArgument {
@@ -113,16 +149,16 @@ struct HttpFields {
   Value connect_timeout, response_timeout;
   std::vector<Argument> arguments;
   std::vector<FileArgument> files;
-  bool post_body_raw = false;   // arguments[0].value is the raw body
+  bool post_body_raw = false;         // arguments[0].value is the raw body
   bool has_follow_redirects = false;  // whether the flags below were written
   bool follow_redirects = true;
   bool auto_redirects = false;
   bool use_keepalive = true;
   bool do_multipart_post = false;
   bool browser_compatible_multipart = false;
-  bool image_parser = false;    // "retrieve all embedded resources"
+  bool image_parser = false;  // "retrieve all embedded resources"
   Value embedded_url_re;
-  std::string implementation;   // HttpClient4, Java, ... (informational)
+  std::string implementation;  // HttpClient4, Java, ... (informational)
 };
 
 // ---------------------------------------------------------------------------------------
@@ -144,7 +180,7 @@ struct Sampler : Node {
 struct HttpSampler : Sampler {
   using Sampler::Sampler;
   HttpFields http;
-  std::string testclass;   // HTTPSamplerProxy, HTTPSampler, HTTPSampler2
+  std::string testclass;  // HTTPSamplerProxy, HTTPSampler, HTTPSampler2
 };
 
 struct DebugSampler : Sampler {
@@ -157,8 +193,14 @@ struct DebugSampler : Sampler {
 // Flow Control Action (TestAction).
 struct TestAction : Sampler {
   using Sampler::Sampler;
-  enum class Action { kStopThread = 0, kPause = 1, kStopTestNow = 2, kRestartNextLoop = 3,
-                      kStartNextIterationOfCurrentLoop = 5, kBreakCurrentLoop = 6 };
+  enum class Action {
+    kStopThread = 0,
+    kPause = 1,
+    kStopTestNow = 2,
+    kRestartNextLoop = 3,
+    kStartNextIterationOfCurrentLoop = 5,
+    kBreakCurrentLoop = 6
+  };
   enum class Target { kThread = 0, kAllThreads = 1 };
   Action action = Action::kPause;
   Target target = Target::kThread;
@@ -181,32 +223,32 @@ struct ThreadGroup : Node {
   enum class OnSampleError { kContinue, kStartNextLoop, kStopThread, kStopTest, kStopTestNow };
   Value num_threads;
   Value ramp_time;
-  Value loops;               // "-1" = forever
+  Value loops;  // "-1" = forever
   bool scheduler = false;
-  Value duration;            // seconds, used when scheduler
-  Value delay;               // seconds, used when scheduler
+  Value duration;  // seconds, used when scheduler
+  Value delay;     // seconds, used when scheduler
   bool same_user_on_next_iteration = true;
   bool delayed_start = false;
   OnSampleError on_sample_error = OnSampleError::kContinue;
-  int group_number = 0;      // 1-based within its phase (setUp, regular, tearDown), as JMeter
+  int group_number = 0;  // 1-based within its phase (setUp, regular, tearDown), as JMeter
 };
 
 struct LoopController : Node {
   using Node::Node;
-  Value loops;               // "-1" = forever
+  Value loops;  // "-1" = forever
   bool continue_forever = false;
 };
 
 struct IfController : Node {
   using Node::Node;
   Value condition;
-  bool use_expression = false;   // interpret condition as an expression result ("true")
+  bool use_expression = false;  // interpret condition as an expression result ("true")
   bool evaluate_all = false;
 };
 
 struct WhileController : Node {
   using Node::Node;
-  Value condition;           // "" = until a sampler fails, "LAST" = until the last one fails
+  Value condition;  // "" = until a sampler fails, "LAST" = until the last one fails
 };
 
 struct TransactionController : Node {
@@ -219,8 +261,8 @@ struct ForeachController : Node {
   using Node::Node;
   Value input_prefix;
   Value output_variable;
-  Value start_index;         // exclusive, "" = 0
-  Value end_index;           // inclusive, "" = until the first missing variable
+  Value start_index;  // exclusive, "" = 0
+  Value end_index;    // inclusive, "" = until the first missing variable
   bool use_separator = true;
 };
 
@@ -235,7 +277,7 @@ struct ThroughputController : Node {
 
 struct InterleaveController : Node {
   using Node::Node;
-  int style = 1;             // 0 = interleave into sub-controllers, 1 = ignore sub-controller blocks
+  int style = 1;  // 0 = interleave into sub-controllers, 1 = ignore sub-controller blocks
   bool across_threads = false;
 };
 
@@ -287,9 +329,9 @@ struct CookieManager : Node {
 struct CsvDataSet : Node {
   using Node::Node;
   enum class ShareMode { kAll, kGroup, kThread };
-  Value filename;            // relative paths resolve against the plan's folder
+  Value filename;  // relative paths resolve against the plan's folder
   std::string file_encoding;
-  Value variable_names;      // "" = use the file's first line as names
+  Value variable_names;         // "" = use the file's first line as names
   std::string delimiter = ",";  // "\t" written as the two characters \t in the plan
   bool ignore_first_line = false;
   bool quoted_data = false;
@@ -299,7 +341,7 @@ struct CsvDataSet : Node {
   std::string share_mode_text;  // as written (may be a localized display value)
 };
 
-struct ArgumentsNode : Node {   // User Defined Variables
+struct ArgumentsNode : Node {  // User Defined Variables
   using Node::Node;
   std::vector<Argument> arguments;
 };
@@ -322,15 +364,15 @@ struct RandomVariable : Node {
 
 struct Timer : Node {
   using Node::Node;
-  Value delay_ms;            // ConstantTimer.delay (constant part / offset)
-  Value range_ms;            // RandomTimer.range (uniform range / gaussian deviation)
+  Value delay_ms;  // ConstantTimer.delay (constant part / offset)
+  Value range_ms;  // RandomTimer.range (uniform range / gaussian deviation)
 };
 
 struct ConstantThroughputTimer : Node {
   using Node::Node;
   Value throughput_per_minute;
-  int calc_mode = 0;         // 0 this thread, 1 all active threads, 2 in current group,
-                             // 3 all threads shared, 4 current group shared
+  int calc_mode = 0;  // 0 this thread, 1 all active threads, 2 in current group,
+                      // 3 all threads shared, 4 current group shared
 };
 
 // ---------------------------------------------------------------------------------------
@@ -348,7 +390,8 @@ enum class SampleScope { kParent, kChildren, kAll, kVariable };
 
 struct RegexExtractor : Node {
   using Node::Node;
-  std::string use_field = "false";  // false=body, true=headers, unescaped, as_document, URL, code, message, request_headers
+  std::string use_field =
+      "false";  // false=body, true=headers, unescaped, as_document, URL, code, message, request_headers
   Value reference_name, regex, template_, default_value, match_number;
   bool default_empty_value = false;
   SampleScope scope = SampleScope::kParent;
@@ -397,7 +440,7 @@ struct DurationAssertion : Node {
 struct SizeAssertion : Node {
   using Node::Node;
   Value size;
-  int op = 3;                // 1 =, 2 !=, 3 >, 4 <, 5 >=, 6 <=
+  int op = 3;  // 1 =, 2 !=, 3 >, 4 <, 5 >=, 6 <=
   std::string test_field = "SizeAssertion.response_network_size";
   SampleScope scope = SampleScope::kParent;
   Value scope_variable;
@@ -406,7 +449,7 @@ struct SizeAssertion : Node {
 struct JsonPathAssertion : Node {
   using Node::Node;
   Value json_path, expected_value;
-  bool json_validation = false;   // compare with expected_value
+  bool json_validation = false;  // compare with expected_value
   bool expect_null = false;
   bool invert = false;
   bool is_regex = true;
@@ -429,17 +472,17 @@ struct UnsupportedElement {
   int line = 0;
 };
 
-struct DataFile {           // a CSV Data Set as the plan writes it
-  std::string filename;     // as written (may be a template)
+struct DataFile {        // a CSV Data Set as the plan writes it
+  std::string filename;  // as written (may be a template)
   std::string variable_names;
   std::string delimiter;
-  std::string share_mode;   // "shareMode.all", "shareMode.group", "shareMode.thread" or as written
+  std::string share_mode;  // "shareMode.all", "shareMode.group", "shareMode.thread" or as written
   int line = 0;
 };
 
 struct Plan {
-  HashTree tree;                          // the source; nodes point into it
-  std::unique_ptr<TestPlanNode> root;     // null only when the file had no TestPlan
+  HashTree tree;                       // the source; nodes point into it
+  std::unique_ptr<TestPlanNode> root;  // null only when the file had no TestPlan
   // Test Fragments under the Test Plan: never run themselves, only through Module
   // Controllers (which compile their own copy); kept so tools can show their samplers.
   std::vector<std::unique_ptr<Node>> fragments;

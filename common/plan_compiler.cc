@@ -130,51 +130,85 @@ struct RoleEntry {
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
 constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
-    {"AccessLogSampler", Role::kSampler}, {"AjpSampler", Role::kSampler},
-    {"BSFSampler", Role::kSampler}, {"BeanShellSampler", Role::kSampler},
-    {"BoltSampler", Role::kSampler}, {"FTPSampler", Role::kSampler},
-    {"JDBCSampler", Role::kSampler}, {"JMSSampler", Role::kSampler},
-    {"JSR223Sampler", Role::kSampler}, {"JUnitSampler", Role::kSampler},
-    {"JavaSampler", Role::kSampler}, {"LDAPExtSampler", Role::kSampler},
-    {"LDAPSampler", Role::kSampler}, {"MailReaderSampler", Role::kSampler},
-    {"PublisherSampler", Role::kSampler}, {"SmtpSampler", Role::kSampler},
-    {"SoapSampler", Role::kSampler}, {"SubscriberSampler", Role::kSampler},
-    {"SystemSampler", Role::kSampler}, {"TCPSampler", Role::kSampler},
+    {"AccessLogSampler", Role::kSampler},
+    {"AjpSampler", Role::kSampler},
+    {"BSFSampler", Role::kSampler},
+    {"BeanShellSampler", Role::kSampler},
+    {"BoltSampler", Role::kSampler},
+    {"FTPSampler", Role::kSampler},
+    {"JDBCSampler", Role::kSampler},
+    {"JMSSampler", Role::kSampler},
+    {"JSR223Sampler", Role::kSampler},
+    {"JUnitSampler", Role::kSampler},
+    {"JavaSampler", Role::kSampler},
+    {"LDAPExtSampler", Role::kSampler},
+    {"LDAPSampler", Role::kSampler},
+    {"MailReaderSampler", Role::kSampler},
+    {"PublisherSampler", Role::kSampler},
+    {"SmtpSampler", Role::kSampler},
+    {"SoapSampler", Role::kSampler},
+    {"SubscriberSampler", Role::kSampler},
+    {"SystemSampler", Role::kSampler},
+    {"TCPSampler", Role::kSampler},
     {"WebServiceSampler", Role::kSampler},
-    {"CriticalSectionController", Role::kController}, {"IncludeController", Role::kController},
-    {"RandomOrderController", Role::kController}, {"SwitchController", Role::kController},
-    {"AuthManager", Role::kConfig}, {"CacheManager", Role::kConfig},
-    {"DNSCacheManager", Role::kConfig}, {"JDBCDataSource", Role::kConfig},
-    {"JavaConfig", Role::kConfig}, {"KeystoreConfig", Role::kConfig},
-    {"LoginConfig", Role::kConfig}, {"SimpleConfig", Role::kConfig},
-    {"TCPConfig", Role::kConfig}, {"FtpConfig", Role::kConfig},
-    {"BeanShellTimer", Role::kTimer}, {"JSR223Timer", Role::kTimer},
-    {"PoissonRandomTimer", Role::kTimer}, {"PreciseThroughputTimer", Role::kTimer},
-    {"SyncTimer", Role::kTimer}, {"BSFTimer", Role::kTimer},
-    {"AnchorModifier", Role::kPreProcessor}, {"BSFPreProcessor", Role::kPreProcessor},
-    {"BeanShellPreProcessor", Role::kPreProcessor}, {"JDBCPreProcessor", Role::kPreProcessor},
-    {"JSR223PreProcessor", Role::kPreProcessor}, {"RegExUserParameters", Role::kPreProcessor},
-    {"SampleTimeout", Role::kPreProcessor}, {"URLRewritingModifier", Role::kPreProcessor},
+    {"CriticalSectionController", Role::kController},
+    {"IncludeController", Role::kController},
+    {"RandomOrderController", Role::kController},
+    {"SwitchController", Role::kController},
+    {"AuthManager", Role::kConfig},
+    {"CacheManager", Role::kConfig},
+    {"DNSCacheManager", Role::kConfig},
+    {"JDBCDataSource", Role::kConfig},
+    {"JavaConfig", Role::kConfig},
+    {"KeystoreConfig", Role::kConfig},
+    {"LoginConfig", Role::kConfig},
+    {"SimpleConfig", Role::kConfig},
+    {"TCPConfig", Role::kConfig},
+    {"FtpConfig", Role::kConfig},
+    {"BeanShellTimer", Role::kTimer},
+    {"JSR223Timer", Role::kTimer},
+    {"PoissonRandomTimer", Role::kTimer},
+    {"PreciseThroughputTimer", Role::kTimer},
+    {"SyncTimer", Role::kTimer},
+    {"BSFTimer", Role::kTimer},
+    {"AnchorModifier", Role::kPreProcessor},
+    {"BSFPreProcessor", Role::kPreProcessor},
+    {"BeanShellPreProcessor", Role::kPreProcessor},
+    {"JDBCPreProcessor", Role::kPreProcessor},
+    {"JSR223PreProcessor", Role::kPreProcessor},
+    {"RegExUserParameters", Role::kPreProcessor},
+    {"SampleTimeout", Role::kPreProcessor},
+    {"URLRewritingModifier", Role::kPreProcessor},
     {"UserParameterModifier", Role::kPreProcessor},
-    {"BSFPostProcessor", Role::kPostProcessor}, {"BeanShellPostProcessor", Role::kPostProcessor},
-    {"CSSJQueryExtractor", Role::kPostProcessor}, {"HtmlExtractor", Role::kPostProcessor},
-    {"JDBCPostProcessor", Role::kPostProcessor}, {"JMESPathExtractor", Role::kPostProcessor},
-    {"JSR223PostProcessor", Role::kPostProcessor}, {"ResultAction", Role::kPostProcessor},
-    {"XPath2Extractor", Role::kPostProcessor}, {"XPathExtractor", Role::kPostProcessor},
-    {"BeanShellListener", Role::kListener}, {"JSR223Listener", Role::kListener},
-    {"BSFListener", Role::kListener}, {"MailerModel", Role::kListener},
+    {"BSFPostProcessor", Role::kPostProcessor},
+    {"BeanShellPostProcessor", Role::kPostProcessor},
+    {"CSSJQueryExtractor", Role::kPostProcessor},
+    {"HtmlExtractor", Role::kPostProcessor},
+    {"JDBCPostProcessor", Role::kPostProcessor},
+    {"JMESPathExtractor", Role::kPostProcessor},
+    {"JSR223PostProcessor", Role::kPostProcessor},
+    {"ResultAction", Role::kPostProcessor},
+    {"XPath2Extractor", Role::kPostProcessor},
+    {"XPathExtractor", Role::kPostProcessor},
+    {"BeanShellListener", Role::kListener},
+    {"JSR223Listener", Role::kListener},
+    {"BSFListener", Role::kListener},
+    {"MailerModel", Role::kListener},
 }};
 
 // Listeners and non-test elements JMeter itself ignores when running a plan headless.
 constexpr std::array<RoleEntry, 11> kIgnored = {{
-    {"ResultCollector", Role::kListener}, {"Summariser", Role::kListener},
-    {"BackendListener", Role::kListener}, {"ResultSaver", Role::kListener},
+    {"ResultCollector", Role::kListener},
+    {"Summariser", Role::kListener},
+    {"BackendListener", Role::kListener},
+    {"ResultSaver", Role::kListener},
     {"MailerResultCollector", Role::kListener},
     {"kg.apc.jmeter.reporters.FlexibleFileWriter", Role::kListener},
     {"kg.apc.jmeter.reporters.LoadosophiaUploader", Role::kListener},
     {"kg.apc.jmeter.reporters.ConsoleStatusLogger", Role::kListener},
     {"kg.apc.jmeter.listener.GraphsGeneratorListener", Role::kListener},
-    {"WorkBench", Role::kNonTest}, {"ProxyControl", Role::kNonTest},
+    {"WorkBench", Role::kNonTest},
+    {"ProxyControl", Role::kNonTest},
 }};
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -202,8 +236,7 @@ Role GuessRole(std::string_view testclass, std::string_view guiclass) {
   if (EndsWith(cls, "Assertion")) return Role::kAssertion;
   if (EndsWith(cls, "PreProcessor") || EndsWith(cls, "Modifier")) return Role::kPreProcessor;
   if (EndsWith(cls, "PostProcessor") || EndsWith(cls, "Extractor")) return Role::kPostProcessor;
-  if (EndsWith(cls, "Config") || EndsWith(cls, "Manager") || EndsWith(cls, "DataSet") ||
-      EndsWith(cls, "DataSource")) {
+  if (EndsWith(cls, "Config") || EndsWith(cls, "Manager") || EndsWith(cls, "DataSet") || EndsWith(cls, "DataSource")) {
     return Role::kConfig;
   }
   return Role::kUnknown;
@@ -418,7 +451,10 @@ SampleScope ReadScope(const TestElement& e, const char* key = "Sample.scope") {
 // CSV Data Set share modes, by resource key and by the display names older JMeter GUIs
 // wrote in their locale.
 CsvDataSet::ShareMode ReadShareMode(std::string_view text, bool* known) {
-  struct Entry { std::string_view text; CsvDataSet::ShareMode mode; };
+  struct Entry {
+    std::string_view text;
+    CsvDataSet::ShareMode mode;
+  };
   static constexpr Entry kModes[] = {
       {"shareMode.all", CsvDataSet::ShareMode::kAll},
       {"shareMode.group", CsvDataSet::ShareMode::kGroup},
@@ -471,8 +507,7 @@ class Compiler {
     ResolveScopes(plan_.root.get());
     for (auto& f : plan_.fragments) ResolveScopes(f.get());
     if (plan_.thread_groups().empty()) {
-      Error("the plan has no enabled thread group Barrage can run, so it would send no request",
-            tp->line);
+      Error("the plan has no enabled thread group Barrage can run, so it would send no request", tp->line);
     }
     for (const auto& [fn, line] : functions_) {
       if (!IsScriptFunction(fn) && !IsSupportedFunction(fn)) {
@@ -482,16 +517,12 @@ class Compiler {
   }
 
  private:
-  void Error(std::string msg, int line) {
-    plan_.problems.push_back({Problem::Severity::kError, std::move(msg), line});
-  }
+  void Error(std::string msg, int line) { plan_.problems.push_back({Problem::Severity::kError, std::move(msg), line}); }
   void Warning(std::string msg, int line) {
     plan_.problems.push_back({Problem::Severity::kWarning, std::move(msg), line});
   }
 
-  static std::string Describe(const TestElement& e) {
-    return ClassifyElement(e).testclass + " '" + e.testname + "'";
-  }
+  static std::string Describe(const TestElement& e) { return ClassifyElement(e).testclass + " '" + e.testname + "'"; }
 
   // ---- Listing: every enabled element under the TestPlan, once, in document order. ----
 
@@ -519,8 +550,8 @@ class Compiler {
       if (part.kind != TemplatePart::Kind::kFunction) continue;
       for (const Template& arg : part.args) CheckScriptCalls(arg, line);
       if (!IsScriptFunction(part.text)) continue;
-      bool evaluable = part.text == "__jexl2" || part.text == "__jexl3" || part.text == "__groovy" ||
-                       part.text == "__javaScript";
+      bool evaluable =
+          part.text == "__jexl2" || part.text == "__jexl3" || part.text == "__groovy" || part.text == "__javaScript";
       if (!evaluable) {
         Error("script function " + part.text + " is not supported", line);
         continue;
@@ -602,8 +633,8 @@ class Compiler {
   // JMeter numbers thread groups as it starts them (StandardJMeterEngine.run resets its
   // groupCount for each phase): setUp groups 1..n, regular groups 1..m, tearDown 1..k.
   void NumberThreadGroups() {
-    for (ElementKind kind : {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup,
-                             ElementKind::kPostThreadGroup}) {
+    for (ElementKind kind :
+         {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup, ElementKind::kPostThreadGroup}) {
       int number = 0;
       for (auto& child : plan_.root->children) {
         if (child->kind == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
@@ -660,8 +691,7 @@ class Compiler {
   }
 
   void AddDataFile(const CsvDataSet& csv) {
-    plan_.data_files.push_back({csv.filename.text, csv.variable_names.text,
-                                csv.source->GetString("delimiter", ","),
+    plan_.data_files.push_back({csv.filename.text, csv.variable_names.text, csv.source->GetString("delimiter", ","),
                                 CanonicalShareMode(csv.share_mode), csv.line});
   }
 
@@ -670,19 +700,19 @@ class Compiler {
   // Controller is never a target (real plans name a module after the controller it runs).
   const TestElement* FindModuleTarget(const std::vector<std::string>& path) {
     const TestElement* found = nullptr;
-    std::function<void(const std::vector<TestElement>&, size_t)> walk =
-        [&](const std::vector<TestElement>& level, size_t depth) {
-          if (depth >= path.size()) return;
-          for (const TestElement& c : level) {
-            // Test Fragments are saved disabled (JMeter's default) yet stay module targets.
-            bool usable = c.enabled || ClassifyElement(c).testclass == "TestFragmentController";
-            if (!usable || c.testname != path[depth]) continue;
-            if (depth + 1 == path.size() && ClassifyElement(c).testclass != "ModuleController") {
-              found = &c;
-            }
-            walk(c.children, depth + 1);
-          }
-        };
+    std::function<void(const std::vector<TestElement>&, size_t)> walk = [&](const std::vector<TestElement>& level,
+                                                                            size_t depth) {
+      if (depth >= path.size()) return;
+      for (const TestElement& c : level) {
+        // Test Fragments are saved disabled (JMeter's default) yet stay module targets.
+        bool usable = c.enabled || ClassifyElement(c).testclass == "TestFragmentController";
+        if (!usable || c.testname != path[depth]) continue;
+        if (depth + 1 == path.size() && ClassifyElement(c).testclass != "ModuleController") {
+          found = &c;
+        }
+        walk(c.children, depth + 1);
+      }
+    };
     walk(plan_.tree.roots, 1);
     return found;
   }
@@ -691,8 +721,7 @@ class Compiler {
     std::string joined;
     for (const std::string& p : module->node_path) joined += (joined.empty() ? "" : " > ") + p;
     if (module->node_path.size() < 2) {
-      Warning("Module Controller '" + e.testname + "' has no target selected and does nothing",
-              e.line);
+      Warning("Module Controller '" + e.testname + "' has no target selected and does nothing", e.line);
       return;
     }
     const TestElement* target = FindModuleTarget(module->node_path);
@@ -702,8 +731,7 @@ class Compiler {
     }
     ElementClass cls = ClassifyElement(*target);
     if (cls.role != Role::kController || !cls.supported) {
-      Error("Module Controller '" + e.testname + "': target " + Describe(*target) +
-                " is not a controller Barrage runs",
+      Error("Module Controller '" + e.testname + "': target " + Describe(*target) + " is not a controller Barrage runs",
             e.line);
       return;
     }
@@ -713,8 +741,8 @@ class Compiler {
       return;
     }
     if (module_stack_.size() >= kMaxModuleDepth) {
-      Error("Module Controller '" + e.testname + "': modules nested more than " +
-                std::to_string(kMaxModuleDepth) + " deep",
+      Error("Module Controller '" + e.testname + "': modules nested more than " + std::to_string(kMaxModuleDepth) +
+                " deep",
             e.line);
       return;
     }
@@ -762,8 +790,7 @@ class Compiler {
     if (v.dynamic()) return;
     if (v.text.empty() && allow_empty) return;
     if (!ParseInt64(v.text)) {
-      Error(Describe(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number",
-            e.line);
+      Error(Describe(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number", e.line);
     }
   }
 
@@ -778,8 +805,7 @@ class Compiler {
         n->http = ReadHttpFields(e);
         n->testclass = ClassifyElement(e).testclass;
         if (n->http.image_parser) {
-          Warning(Describe(e) + ": embedded resources are not downloaded; the page request runs alone",
-                  e.line);
+          Warning(Describe(e) + ": embedded resources are not downloaded; the page request runs alone", e.line);
         }
         return n;
       }
@@ -1021,8 +1047,8 @@ class Compiler {
       case ElementKind::kResponseAssertion: {
         auto n = std::make_unique<ResponseAssertion>(kind);
         n->test_field = e.GetString("Assertion.test_field", "Assertion.response_data");
-        n->test_type = static_cast<int>(e.GetInt("Assertion.test_type", ResponseAssertion::kContains)
-                                            .value_or(ResponseAssertion::kContains));
+        n->test_type = static_cast<int>(
+            e.GetInt("Assertion.test_type", ResponseAssertion::kContains).value_or(ResponseAssertion::kContains));
         // "Asserion" is JMeter's own spelling of the key.
         if (const Property* strings = e.Find("Asserion.test_strings")) {
           for (const Property& p : strings->items) n->test_strings.push_back(Value::Of(p.value));

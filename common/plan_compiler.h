@@ -18,16 +18,26 @@ namespace barrage {
 
 // What an element of a .jmx is to Barrage.
 enum class Role {
-  kTestPlan, kThreadGroup, kSampler, kController, kConfig, kTimer, kPreProcessor,
-  kPostProcessor, kAssertion, kListener, kNonTest, kUnknown,
+  kTestPlan,
+  kThreadGroup,
+  kSampler,
+  kController,
+  kConfig,
+  kTimer,
+  kPreProcessor,
+  kPostProcessor,
+  kAssertion,
+  kListener,
+  kNonTest,
+  kUnknown,
 };
 const char* RoleName(Role role);
 
 struct ElementClass {
   Role role = Role::kUnknown;
-  bool supported = false;   // Barrage runs it (listeners and non-test elements: ignored)
+  bool supported = false;                     // Barrage runs it (listeners and non-test elements: ignored)
   ElementKind kind = ElementKind::kTestPlan;  // valid when supported and runnable
-  std::string testclass;    // normalised: "org.apache.jmeter.x.Y" becomes "Y"
+  std::string testclass;                      // normalised: "org.apache.jmeter.x.Y" becomes "Y"
 };
 
 // Classifies an element by its testclass (and guiclass for plugin samplers).

@@ -10,18 +10,18 @@
 namespace barrage {
 
 struct Sample {
-  int64_t timestamp_ms = 0;   // epoch ms at sample start (JMeter's timeStamp)
-  int64_t elapsed_us = 0;     // start to end of the response (JMeter's elapsed)
-  int64_t latency_us = 0;     // start to first response byte (JMeter's Latency)
-  int64_t connect_us = 0;     // TCP (+TLS) connect; 0 on a reused connection
-  int64_t idle_us = 0;        // time inside the sample not spent sampling (transactions)
-  int64_t bytes = 0;          // received: headers + body
-  int64_t sent_bytes = 0;     // sent: request line + headers + body
-  int32_t grp_threads = 0;    // active threads in this sample's thread group
-  int32_t all_threads = 0;    // active threads in the whole test
+  int64_t timestamp_ms = 0;  // epoch ms at sample start (JMeter's timeStamp)
+  int64_t elapsed_us = 0;    // start to end of the response (JMeter's elapsed)
+  int64_t latency_us = 0;    // start to first response byte (JMeter's Latency)
+  int64_t connect_us = 0;    // TCP (+TLS) connect; 0 on a reused connection
+  int64_t idle_us = 0;       // time inside the sample not spent sampling (transactions)
+  int64_t bytes = 0;         // received: headers + body
+  int64_t sent_bytes = 0;    // sent: request line + headers + body
+  int32_t grp_threads = 0;   // active threads in this sample's thread group
+  int32_t all_threads = 0;   // active threads in the whole test
   bool success = true;
-  bool transaction = false;   // a Transaction Controller's own sample (not a JTL column;
-                              // JMeter's summariser leaves these out)
+  bool transaction = false;  // a Transaction Controller's own sample (not a JTL column;
+                             // JMeter's summariser leaves these out)
   std::string label;
   std::string response_code;     // "200", or "Non HTTP response code: java.net...."
   std::string response_message;  // HTTP reason phrase or "Non HTTP response message: ..."

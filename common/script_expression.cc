@@ -78,12 +78,10 @@ const char* OpName(Tok op) {
 }
 
 constexpr MethodSpec kMethods[] = {
-    {"equals", 1, 1},      {"equalsIgnoreCase", 1, 1}, {"toLowerCase", 0, 0},
-    {"toUpperCase", 0, 0}, {"trim", 0, 0},             {"length", 0, 0},
-    {"size", 0, 0},        {"isEmpty", 0, 0},          {"contains", 1, 1},
-    {"includes", 1, 1},    {"startsWith", 1, 1},       {"endsWith", 1, 1},
-    {"indexOf", 1, 1},     {"substring", 1, 2},        {"replace", 2, 2},
-    {"toInteger", 0, 0},
+    {"equals", 1, 1},   {"equalsIgnoreCase", 1, 1}, {"toLowerCase", 0, 0}, {"toUpperCase", 0, 0},
+    {"trim", 0, 0},     {"length", 0, 0},           {"size", 0, 0},        {"isEmpty", 0, 0},
+    {"contains", 1, 1}, {"includes", 1, 1},         {"startsWith", 1, 1},  {"endsWith", 1, 1},
+    {"indexOf", 1, 1},  {"substring", 1, 2},        {"replace", 2, 2},     {"toInteger", 0, 0},
 };
 
 const MethodSpec* FindMethod(std::string_view name) {
@@ -135,13 +133,10 @@ std::string ScriptParser::Describe(const Token& t) const {
 
 // ---- lexer
 
-bool ScriptParser::IsIdentStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool ScriptParser::IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 
 bool ScriptParser::Advance() {
-  while (pos_ < s_.size() &&
-         (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+  while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
     ++pos_;
   }
   tok_ = Token();
@@ -188,8 +183,7 @@ bool ScriptParser::Advance() {
       }
     }
     if (p < s_.size() && (IsIdentStart(s_[p]) || IsDigit(s_[p]))) {
-      return Unsupported("malformed number '" + std::string(s_.substr(pos_, p + 1 - pos_)) + "'",
-                         pos_);
+      return Unsupported("malformed number '" + std::string(s_.substr(pos_, p + 1 - pos_)) + "'", pos_);
     }
     return emit(Tok::kNumber, p - pos_);
   }
@@ -269,8 +263,7 @@ std::string ScriptParser::Spelled(const Token& t) {
 
 bool ScriptParser::Expect(Tok type, const char* what) {
   if (tok_.type != type) {
-    return Unsupported("expected " + std::string(what) + " instead of " + Spelled(tok_),
-                       tok_.pos);
+    return Unsupported("expected " + std::string(what) + " instead of " + Spelled(tok_), tok_.pos);
   }
   return Advance();
 }
@@ -327,8 +320,7 @@ bool ScriptParser::ParseAnd(bool eval, Operand* out) {
 
 bool ScriptParser::ParseEquality(bool eval, Operand* out) {
   if (!ParseRelational(eval, out)) return false;
-  while (tok_.type == Tok::kEq || tok_.type == Tok::kNe || tok_.type == Tok::kStrictEq ||
-         tok_.type == Tok::kStrictNe) {
+  while (tok_.type == Tok::kEq || tok_.type == Tok::kNe || tok_.type == Tok::kStrictEq || tok_.type == Tok::kStrictNe) {
     bool negate = tok_.type == Tok::kNe || tok_.type == Tok::kStrictNe;
     // JavaScript's === and !==: no conversion between strings, numbers and booleans.
     bool strict = tok_.type == Tok::kStrictEq || tok_.type == Tok::kStrictNe;
@@ -344,16 +336,15 @@ bool ScriptParser::ParseEquality(bool eval, Operand* out) {
 
 bool ScriptParser::ParseRelational(bool eval, Operand* out) {
   if (!ParseAdditive(eval, out)) return false;
-  while (tok_.type == Tok::kLt || tok_.type == Tok::kGt || tok_.type == Tok::kLe ||
-         tok_.type == Tok::kGe) {
+  while (tok_.type == Tok::kLt || tok_.type == Tok::kGt || tok_.type == Tok::kLe || tok_.type == Tok::kGe) {
     Tok op = tok_.type;
     if (!Advance()) return false;
     Operand right;
     if (!ParseAdditive(eval, &right)) return false;
     if (!eval) continue;
     std::optional<int> c = Compare(*out, right);
-    bool r = c && ((op == Tok::kLt && *c < 0) || (op == Tok::kGt && *c > 0) ||
-                   (op == Tok::kLe && *c <= 0) || (op == Tok::kGe && *c >= 0));
+    bool r = c && ((op == Tok::kLt && *c < 0) || (op == Tok::kGt && *c > 0) || (op == Tok::kLe && *c <= 0) ||
+                   (op == Tok::kGe && *c >= 0));
     *out = Operand::Bool(r);
   }
   return true;
@@ -427,8 +418,7 @@ bool ScriptParser::ParsePrimary(bool eval, Operand* out) {
       if (!Advance()) return false;
       Number n;
       if (!ParseLiteral(t.text, &n)) {
-        return Unsupported("number '" + std::string(t.text) + "' beyond 128-bit precision",
-                           t.pos);
+        return Unsupported("number '" + std::string(t.text) + "' beyond 128-bit precision", t.pos);
       }
       *out = Operand::Num(n);
       return true;
@@ -447,8 +437,8 @@ bool ScriptParser::ParsePrimary(bool eval, Operand* out) {
         return Advance();
       }
       if (t.text == "vars" || t.text == "props") return ParseLookup(eval, out);
-      if (t.text == "parseInt" || t.text == "parseFloat" || t.text == "Number" ||
-          t.text == "String" || t.text == "Integer") {
+      if (t.text == "parseInt" || t.text == "parseFloat" || t.text == "Number" || t.text == "String" ||
+          t.text == "Integer") {
         return ParseFunction(eval, out);
       }
       return Unsupported(Describe(t), t.pos);
@@ -508,9 +498,7 @@ bool ScriptParser::ParseFunction(bool eval, Operand* out) {
   if (java_parse_int) {
     if (!Expect(Tok::kDot, "'.'")) return false;
     if (tok_.type != Tok::kIdent || tok_.text != "parseInt") {
-      return Unsupported(tok_.type == Tok::kIdent
-                             ? "method 'Integer." + std::string(tok_.text) + "'"
-                             : Describe(tok_),
+      return Unsupported(tok_.type == Tok::kIdent ? "method 'Integer." + std::string(tok_.text) + "'" : Describe(tok_),
                          tok_.pos);
     }
     name = tok_;
@@ -520,9 +508,7 @@ bool ScriptParser::ParseFunction(bool eval, Operand* out) {
   int count = 0;
   if (!ParseArguments(eval, name, &args, &count)) return false;
   if (count != 1) {
-    return Unsupported("'" + std::string(name.text) + "' with " + std::to_string(count) +
-                           " arguments",
-                       name.pos);
+    return Unsupported("'" + std::string(name.text) + "' with " + std::to_string(count) + " arguments", name.pos);
   }
   if (!eval) return true;
   const Operand& arg = args[0];
@@ -557,8 +543,7 @@ bool ScriptParser::ParseLookup(bool eval, Operand* out) {
   bool get_property = props && method.type == Tok::kIdent && method.text == "getProperty";
   if (!get && !get_property) {
     return Unsupported(method.type == Tok::kIdent
-                           ? "method '" + std::string(props ? "props." : "vars.") +
-                                 std::string(method.text) + "'"
+                           ? "method '" + std::string(props ? "props." : "vars.") + std::string(method.text) + "'"
                            : Describe(method),
                        method.pos);
   }
@@ -610,8 +595,7 @@ std::string ScriptParser::Unescape(std::string_view s) {
 
 }  // namespace script_internal
 
-Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx,
-                                   ScriptDialect dialect) {
+Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx, ScriptDialect dialect) {
   return script_internal::ScriptParser(expression, ctx, dialect).Run();
 }
 

@@ -142,7 +142,6 @@ double JsParseFloat(std::string_view s);
 
 double JsParseInt(std::string_view s);
 
-
 // The byte offset of UTF-16 index `index` (<= length); nullopt inside a surrogate pair.
 std::optional<size_t> ByteOffset(std::string_view s, size_t index);
 
@@ -209,10 +208,8 @@ class Operand {
     switch (kind_) {
       case Kind::kNull: return false;
       case Kind::kBool: return bool_;
-      case Kind::kNumber:
-        return number_.exact() ? number_.unscaled != 0 : number_.d != 0 && !std::isnan(number_.d);
-      case Kind::kString:
-        return !text().empty() && (dialect != ScriptDialect::kJexl || text() != "false");
+      case Kind::kNumber: return number_.exact() ? number_.unscaled != 0 : number_.d != 0 && !std::isnan(number_.d);
+      case Kind::kString: return !text().empty() && (dialect != ScriptDialect::kJexl || text() != "false");
     }
     return false;
   }
@@ -329,11 +326,9 @@ class ScriptParser {
 
   bool ParsePostfix(bool eval, Operand* out);
   bool ParseArguments(bool eval, const Token& name, std::array<Operand, 2>* args, int* count);
-  bool StringArgument(const Token& method, const Operand& arg, std::string* storage,
-                      std::string_view* text);
+  bool StringArgument(const Token& method, const Operand& arg, std::string* storage, std::string_view* text);
   bool CallMethod(const Token& method, Operand* out, std::array<Operand, 2>& args, int count);
-  bool Substring(const Token& method, Operand* out, const std::array<Operand, 2>& args,
-                 int count);
+  bool Substring(const Token& method, Operand* out, const std::array<Operand, 2>& args, int count);
   bool Replace(const Token& method, Operand* out, const std::array<Operand, 2>& args);
   bool JavaParseInt(const Token& at, std::string_view s, Operand* out);
 

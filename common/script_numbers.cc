@@ -119,8 +119,7 @@ struct ShortestDigits {
 
 ShortestDigits Shortest(double v) {
   char buf[64];
-  auto [end, ec] =
-      std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
   ShortestDigits s;
   const char* p = buf;
   for (; p < end && *p != 'e'; ++p) {
@@ -221,8 +220,8 @@ size_t JsSpaceAt(std::string_view s, size_t i) {
   if (c == ' ' || (c >= '\t' && c <= '\r')) return 1;
   auto is = [&](std::string_view seq) { return s.substr(i, seq.size()) == seq; };
   if (is("\xC2\xA0")) return 2;
-  if (is("\xEF\xBB\xBF") || is("\xE1\x9A\x80") || is("\xE2\x80\xA8") || is("\xE2\x80\xA9") ||
-      is("\xE2\x80\xAF") || is("\xE2\x81\x9F") || is("\xE3\x80\x80")) {
+  if (is("\xEF\xBB\xBF") || is("\xE1\x9A\x80") || is("\xE2\x80\xA8") || is("\xE2\x80\xA9") || is("\xE2\x80\xAF") ||
+      is("\xE2\x81\x9F") || is("\xE3\x80\x80")) {
     return 3;
   }
   if (is("\xE2\x80") && i + 2 < s.size() && static_cast<unsigned char>(s[i + 2]) >= 0x80 &&
@@ -281,8 +280,10 @@ double JsStringToNumber(std::string_view s) {
   s = JsTrim(s);
   if (s.empty()) return 0;
   if (s.size() > 2 && s[0] == '0') {
-    int radix = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8
-                : (s[1] == 'b' || s[1] == 'B') ? 2 : 0;
+    int radix = (s[1] == 'x' || s[1] == 'X')   ? 16
+                : (s[1] == 'o' || s[1] == 'O') ? 8
+                : (s[1] == 'b' || s[1] == 'B') ? 2
+                                               : 0;
     if (radix != 0) {
       double v = 0;
       for (char c : s.substr(2)) {
@@ -373,12 +374,10 @@ uint32_t DecodeUtf8(std::string_view s, size_t i, size_t* len) {
 // Code points without case: Latin-1 signs, right-to-left and Indic scripts, punctuation and
 // symbols, CJK, Hangul, private use, emoji.
 bool Caseless(uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0xBF && cp != 0xB5) || cp == 0xD7 || cp == 0xF7 ||
-         (cp >= 0x590 && cp <= 0xFFF) || (cp >= 0x2000 && cp <= 0x215F) ||
-         (cp >= 0x2190 && cp <= 0x23FF) || (cp >= 0x2500 && cp <= 0x2BFF) ||
-         (cp >= 0x3000 && cp <= 0xA63F) || (cp >= 0xAC00 && cp <= 0xD7FF) ||
-         (cp >= 0xE000 && cp <= 0xFAFF) || (cp >= 0xFE00 && cp <= 0xFF20) ||
-         (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFFFF) ||
+  return (cp >= 0x80 && cp <= 0xBF && cp != 0xB5) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x590 && cp <= 0xFFF) ||
+         (cp >= 0x2000 && cp <= 0x215F) || (cp >= 0x2190 && cp <= 0x23FF) || (cp >= 0x2500 && cp <= 0x2BFF) ||
+         (cp >= 0x3000 && cp <= 0xA63F) || (cp >= 0xAC00 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFAFF) ||
+         (cp >= 0xFE00 && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFFFF) ||
          (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
 }
 

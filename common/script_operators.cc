@@ -76,8 +76,7 @@ bool ScriptParser::Repeat(const Token& op, Operand* a, Int128 times) {
 bool ScriptParser::ArithmeticOperand(const Token& op, const Operand& o, Number* n) {
   switch (o.kind()) {
     case Operand::Kind::kNumber: *n = o.number(); return true;
-    case Operand::Kind::kNull:
-      return Failed(std::string(OpName(op.type)) + " on null", op.pos);
+    case Operand::Kind::kNull: return Failed(std::string(OpName(op.type)) + " on null", op.pos);
     case Operand::Kind::kBool:
       if (dialect_ == ScriptDialect::kJexl) {  // JEXL reads true as 1
         *n = Number::Integer(o.boolean() ? 1 : 0);
@@ -166,8 +165,7 @@ bool ScriptParser::DecimalOp(const Token& op, const Number& x, const Number& y, 
   Int128 p, q;
   int scale;
   if (!Align(x, y, &p, &q, &scale)) return Overflow(op);
-  bool overflow = op.type == Tok::kPlus ? __builtin_add_overflow(p, q, &v)
-                                        : __builtin_sub_overflow(p, q, &v);
+  bool overflow = op.type == Tok::kPlus ? __builtin_add_overflow(p, q, &v) : __builtin_sub_overflow(p, q, &v);
   if (overflow) return Overflow(op);
   *r = Number::Decimal(v, scale);
   return true;
@@ -252,8 +250,7 @@ bool ScriptParser::ParsePostfix(bool eval, Operand* out) {
     Token method = tok_;
     const MethodSpec* spec = method.type == Tok::kIdent ? FindMethod(method.text) : nullptr;
     if (spec == nullptr) {
-      return Unsupported(method.type == Tok::kIdent ? "method '" + std::string(method.text) + "'"
-                                                    : Describe(method),
+      return Unsupported(method.type == Tok::kIdent ? "method '" + std::string(method.text) + "'" : Describe(method),
                          method.pos);
     }
     if (!Advance()) return false;
@@ -262,8 +259,7 @@ bool ScriptParser::ParsePostfix(bool eval, Operand* out) {
     bool property = spec->name == "length" && tok_.type != Tok::kLParen;  // JavaScript
     if (!property && !ParseArguments(eval, method, &args, &count)) return false;
     if (count < spec->min_args || count > spec->max_args) {
-      return Unsupported("method '" + std::string(spec->name) + "' with " +
-                             std::to_string(count) + " arguments",
+      return Unsupported("method '" + std::string(spec->name) + "' with " + std::to_string(count) + " arguments",
                          method.pos);
     }
     if (eval && !CallMethod(method, out, args, count)) return false;
@@ -272,15 +268,13 @@ bool ScriptParser::ParsePostfix(bool eval, Operand* out) {
 }
 
 // `(a, b)` after a method or function name: at most two arguments.
-bool ScriptParser::ParseArguments(bool eval, const Token& name,
-                                  std::array<Operand, 2>* args, int* count) {
+bool ScriptParser::ParseArguments(bool eval, const Token& name, std::array<Operand, 2>* args, int* count) {
   if (!Expect(Tok::kLParen, "'('")) return false;
   *count = 0;
   if (tok_.type != Tok::kRParen) {
     while (true) {
       if (*count == 2) {
-        return Unsupported("'" + std::string(name.text) + "' with more than 2 arguments",
-                           tok_.pos);
+        return Unsupported("'" + std::string(name.text) + "' with more than 2 arguments", tok_.pos);
       }
       if (!ParseTernary(eval, &(*args)[static_cast<size_t>(*count)])) return false;
       ++*count;
@@ -300,17 +294,14 @@ bool ScriptParser::StringArgument(const Token& method, const Operand& arg, std::
     return true;
   }
   if (!js()) {
-    return Failed("'" + std::string(method.text) + "' needs a string, not " +
-                      KindName(arg.kind()),
-                  method.pos);
+    return Failed("'" + std::string(method.text) + "' needs a string, not " + KindName(arg.kind()), method.pos);
   }
   arg.AppendTo(dialect_, storage);
   *text = *storage;
   return true;
 }
 
-bool ScriptParser::CallMethod(const Token& method, Operand* out,
-                              std::array<Operand, 2>& args, int count) {
+bool ScriptParser::CallMethod(const Token& method, Operand* out, std::array<Operand, 2>& args, int count) {
   std::string_view name = method.text;
   if (out->kind() == Operand::Kind::kNull) {
     return Failed(std::string(name) + " called on null", method.pos);
@@ -318,10 +309,9 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
   if (name == "equals") {
     // Java's equals: same type and same value.
     const Operand& arg = args[0];
-    bool same = out->kind() == arg.kind() &&
-                (out->kind() == Operand::Kind::kBool  ? out->boolean() == arg.boolean()
-                 : out->kind() == Operand::Kind::kNumber ? Equal(*out, arg)
-                                                      : out->text() == arg.text());
+    bool same = out->kind() == arg.kind() && (out->kind() == Operand::Kind::kBool     ? out->boolean() == arg.boolean()
+                                              : out->kind() == Operand::Kind::kNumber ? Equal(*out, arg)
+                                                                                      : out->text() == arg.text());
     *out = Operand::Bool(same);
     return true;
   }
@@ -383,9 +373,7 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
       *out = Operand::Bool(s.size() >= x.size() && s.substr(s.size() - x.size()) == x);
     } else {  // indexOf
       size_t at = s.find(x);
-      Int128 index = at == std::string_view::npos
-                         ? -1
-                         : static_cast<Int128>(JavaStringLength(s.substr(0, at)));
+      Int128 index = at == std::string_view::npos ? -1 : static_cast<Int128>(JavaStringLength(s.substr(0, at)));
       *out = Operand::Num(Number::Integer(index));
     }
   }
@@ -393,8 +381,7 @@ bool ScriptParser::CallMethod(const Token& method, Operand* out,
 }
 
 // JavaScript clamps and swaps the bounds; Java wants 0 <= begin <= end <= length.
-bool ScriptParser::Substring(const Token& method, Operand* out, const std::array<Operand, 2>& args,
-                             int count) {
+bool ScriptParser::Substring(const Token& method, Operand* out, const std::array<Operand, 2>& args, int count) {
   std::string_view s = out->text();
   double length = static_cast<double>(JavaStringLength(s));
   double bounds[2] = {0, length};
@@ -403,8 +390,7 @@ bool ScriptParser::Substring(const Token& method, Operand* out, const std::array
     if (js()) {
       double v = arg.JsNumber();
       bounds[i] = std::isnan(v) ? 0 : std::clamp(std::trunc(v), 0.0, length);
-    } else if (arg.kind() == Operand::Kind::kNumber &&
-               arg.number().type == Number::Type::kInteger) {
+    } else if (arg.kind() == Operand::Kind::kNumber && arg.number().type == Number::Type::kInteger) {
       bounds[i] = static_cast<double>(arg.number().unscaled);
     } else {
       return Failed("substring needs integer arguments", method.pos);
@@ -426,8 +412,7 @@ bool ScriptParser::Substring(const Token& method, Operand* out, const std::array
 bool ScriptParser::Replace(const Token& method, Operand* out, const std::array<Operand, 2>& args) {
   std::string storage[2];
   std::string_view from, to;
-  if (!StringArgument(method, args[0], &storage[0], &from) ||
-      !StringArgument(method, args[1], &storage[1], &to)) {
+  if (!StringArgument(method, args[0], &storage[0], &from) || !StringArgument(method, args[1], &storage[1], &to)) {
     return false;
   }
   std::string_view s = out->text();
@@ -463,8 +448,7 @@ bool ScriptParser::Replace(const Token& method, Operand* out, const std::array<O
     result.append(to);
   } else {
     size_t start = 0;
-    for (size_t at; (at = s.find(from, start)) != std::string_view::npos;
-         start = at + from.size()) {
+    for (size_t at; (at = s.find(from, start)) != std::string_view::npos; start = at + from.size()) {
       result.append(s.substr(start, at - start));
       result.append(to);
     }

@@ -135,8 +135,7 @@ bool Template::is_literal() const {
 
 Template ParseTemplate(std::string_view text) { return Parser(text).ParseAll(); }
 
-void CollectReferences(const Template& t, std::set<std::string>* variables,
-                       std::set<std::string>* functions) {
+void CollectReferences(const Template& t, std::set<std::string>* variables, std::set<std::string>* functions) {
   for (const TemplatePart& p : t.parts) {
     if (p.kind == TemplatePart::Kind::kVariable) variables->insert(p.text);
     if (p.kind == TemplatePart::Kind::kFunction) {
@@ -148,10 +147,11 @@ void CollectReferences(const Template& t, std::set<std::string>* variables,
 
 namespace {
 constexpr std::array<std::string_view, 22> kSupportedFunctions = {
-    "__P", "__property", "__setProperty", "__Random", "__RandomString", "__threadNum",
-    "__counter", "__time", "__timeShift", "__UUID", "__intSum", "__longSum", "__urlencode",
-    "__urldecode", "__V", "__evalVar", "__split", "__char", "__StringFromFile",
-    "__FileToString", "__machineName", "__TestPlanName",
+    "__P",           "__property",     "__setProperty", "__Random",         "__RandomString",
+    "__threadNum",   "__counter",      "__time",        "__timeShift",      "__UUID",
+    "__intSum",      "__longSum",      "__urlencode",   "__urldecode",      "__V",
+    "__evalVar",     "__split",        "__char",        "__StringFromFile", "__FileToString",
+    "__machineName", "__TestPlanName",
 };
 constexpr std::array<std::string_view, 7> kScriptFunctions = {
     "__groovy", "__jexl", "__jexl2", "__jexl3", "__javaScript", "__BeanShell", "__jython",
@@ -159,13 +159,11 @@ constexpr std::array<std::string_view, 7> kScriptFunctions = {
 }  // namespace
 
 bool IsSupportedFunction(std::string_view name) {
-  return std::find(kSupportedFunctions.begin(), kSupportedFunctions.end(), name) !=
-         kSupportedFunctions.end();
+  return std::find(kSupportedFunctions.begin(), kSupportedFunctions.end(), name) != kSupportedFunctions.end();
 }
 
 bool IsScriptFunction(std::string_view name) {
-  return std::find(kScriptFunctions.begin(), kScriptFunctions.end(), name) !=
-         kScriptFunctions.end();
+  return std::find(kScriptFunctions.begin(), kScriptFunctions.end(), name) != kScriptFunctions.end();
 }
 
 }  // namespace barrage

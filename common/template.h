@@ -22,8 +22,8 @@ struct Template;
 struct TemplatePart {
   enum class Kind { kText, kVariable, kFunction };
   Kind kind = Kind::kText;
-  std::string text;             // literal text, variable name or function name (with "__")
-  std::vector<Template> args;   // function arguments
+  std::string text;            // literal text, variable name or function name (with "__")
+  std::vector<Template> args;  // function arguments
 };
 
 struct Template {
@@ -35,8 +35,7 @@ struct Template {
 Template ParseTemplate(std::string_view text);
 
 // Names of the variables referenced and functions called anywhere in `t` (recursively).
-void CollectReferences(const Template& t, std::set<std::string>* variables,
-                       std::set<std::string>* functions);
+void CollectReferences(const Template& t, std::set<std::string>* variables, std::set<std::string>* functions);
 
 // Whether a function name ("__Random") is one of JMeter's that Barrage evaluates.
 bool IsSupportedFunction(std::string_view name);

@@ -236,8 +236,8 @@ Status Properties::LoadFile(const std::string& path) {
     }
     if (bad != std::string_view::npos) {
       std::string_view escape = text.substr(bad, 6);
-      return Status::ParseError(path + ":" + std::to_string(line.LineAt(bad)) +
-                                ": malformed \\uXXXX escape \"" + std::string(escape) + "\"");
+      return Status::ParseError(path + ":" + std::to_string(line.LineAt(bad)) + ": malformed \\uXXXX escape \"" +
+                                std::string(escape) + "\"");
     }
     parsed.emplace_back(std::move(key), std::move(value));
   }

@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <numeric>
 #include <memory>
+#include <numeric>
 #include <unordered_map>
 
 #include <toml++/toml.h>
@@ -25,8 +25,8 @@ namespace {
 using flatbuffers::FlatBufferBuilder;
 using flatbuffers::Offset;
 
-std::string Finish(FlatBufferBuilder& fbb, std::string_view run_id, uint16_t protocol,
-                   proto::Body type, Offset<void> body) {
+std::string Finish(FlatBufferBuilder& fbb, std::string_view run_id, uint16_t protocol, proto::Body type,
+                   Offset<void> body) {
   auto run = fbb.CreateString(run_id.data(), run_id.size());
   proto::EnvelopeBuilder env(fbb);
   env.add_protocol(protocol);
@@ -46,9 +46,8 @@ std::string Copy(const flatbuffers::String* s) {
 }
 
 bool IsLowerHex64(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Interns strings of one batch; index 0 is always "".
@@ -92,8 +91,7 @@ std::string EncodeReject(std::string_view run_id, const RejectMessage& m) {
 
 std::string EncodeHeartbeat(std::string_view run_id, const HeartbeatMessage& m) {
   FlatBufferBuilder fbb(128);
-  auto body = proto::CreateHeartbeat(fbb, m.state, m.active_vus, m.cpu_percent, m.sent_at_us,
-                                     m.echo_us);
+  auto body = proto::CreateHeartbeat(fbb, m.state, m.active_vus, m.cpu_percent, m.sent_at_us, m.echo_us);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::Heartbeat, body.Union());
 }
 
@@ -107,8 +105,7 @@ std::string EncodeLoadPlanMessage(std::string_view run_id, const LoadPlanMessage
     auto path = Str(fbb, f.path);
     auto sha = Str(fbb, f.sha256);
     auto chunk = fbb.CreateVector(reinterpret_cast<const uint8_t*>(f.chunk.data()), f.chunk.size());
-    files.push_back(
-        proto::CreateDataFile(fbb, path, sha, f.mode, f.total_size, f.chunk_offset, chunk));
+    files.push_back(proto::CreateDataFile(fbb, path, sha, f.mode, f.total_size, f.chunk_offset, chunk));
   }
   std::vector<Offset<proto::Property>> props;
   props.reserve(m.properties.size());
@@ -121,13 +118,12 @@ std::string EncodeLoadPlanMessage(std::string_view run_id, const LoadPlanMessage
   auto plan = fbb.CreateVector(reinterpret_cast<const uint8_t*>(m.plan.data()), m.plan.size());
   auto files_vec = fbb.CreateVector(files);
   auto props_vec = fbb.CreateVector(props);
-  auto body = proto::CreateLoadPlan(fbb, name, plan, files_vec, props_vec, m.share,
-                                    m.worker_index, m.worker_count, m.stop_timeout_ms);
+  auto body = proto::CreateLoadPlan(fbb, name, plan, files_vec, props_vec, m.share, m.worker_index, m.worker_count,
+                                    m.stop_timeout_ms);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::LoadPlan, body.Union());
 }
 
-std::vector<std::string> EncodeLoadPlan(std::string_view run_id, const LoadPlanMessage& m,
-                                        size_t chunk_bytes) {
+std::vector<std::string> EncodeLoadPlan(std::string_view run_id, const LoadPlanMessage& m, size_t chunk_bytes) {
   if (chunk_bytes == 0) chunk_bytes = 1;
   LoadPlanMessage part = m;
   std::vector<size_t> sent(m.files.size(), 0);
@@ -189,12 +185,10 @@ std::string EncodeSampleBatch(std::string_view run_id, uint32_t worker_id, uint6
   packed.reserve(samples.size());
   for (const Sample& s : samples) {
     if (s.transaction) transactions.push_back(static_cast<uint32_t>(packed.size()));
-    packed.emplace_back(s.timestamp_ms, s.elapsed_us, s.latency_us, s.connect_us, s.idle_us,
-                        s.bytes, s.sent_bytes, table.Intern(s.label),
-                        table.Intern(s.response_code), table.Intern(s.response_message),
-                        table.Intern(s.thread_name), table.Intern(s.failure_message),
-                        table.Intern(s.url), table.Intern(s.data_type),
-                        static_cast<uint32_t>(s.grp_threads),
+    packed.emplace_back(s.timestamp_ms, s.elapsed_us, s.latency_us, s.connect_us, s.idle_us, s.bytes, s.sent_bytes,
+                        table.Intern(s.label), table.Intern(s.response_code), table.Intern(s.response_message),
+                        table.Intern(s.thread_name), table.Intern(s.failure_message), table.Intern(s.url),
+                        table.Intern(s.data_type), static_cast<uint32_t>(s.grp_threads),
                         static_cast<uint32_t>(s.all_threads), s.success);
   }
   size_t size = 256 + packed.size() * sizeof(proto::Sample);
@@ -253,13 +247,10 @@ WelcomeMessage DecodeWelcome(const proto::Welcome& m) {
   return WelcomeMessage{m.worker_id(), m.protocol(), m.heartbeat_ms()};
 }
 
-RejectMessage DecodeReject(const proto::Reject& m) {
-  return RejectMessage{Copy(m.reason()), m.permanent()};
-}
+RejectMessage DecodeReject(const proto::Reject& m) { return RejectMessage{Copy(m.reason()), m.permanent()}; }
 
 HeartbeatMessage DecodeHeartbeat(const proto::Heartbeat& m) {
-  return HeartbeatMessage{m.state(), m.active_vus(), m.cpu_percent(), m.sent_at_us(),
-                          m.echo_us()};
+  return HeartbeatMessage{m.state(), m.active_vus(), m.cpu_percent(), m.sent_at_us(), m.echo_us()};
 }
 
 Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
@@ -283,8 +274,7 @@ Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
       }
       c.mode = f->mode();
       if (c.mode != proto::DataMode::Copy && c.mode != proto::DataMode::Split) {
-        return Status::InvalidArgument(where + ": unknown mode " +
-                                       std::to_string(static_cast<int>(c.mode)));
+        return Status::InvalidArgument(where + ": unknown mode " + std::to_string(static_cast<int>(c.mode)));
       }
       c.total_size = f->total_size();
       c.chunk_offset = f->chunk_offset();
@@ -306,23 +296,19 @@ Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
   }
   out.share = m.share();
   if (out.share != proto::ShareMode::PerWorker && out.share != proto::ShareMode::Total) {
-    return Status::InvalidArgument("LoadPlan: unknown share mode " +
-                                   std::to_string(static_cast<int>(out.share)));
+    return Status::InvalidArgument("LoadPlan: unknown share mode " + std::to_string(static_cast<int>(out.share)));
   }
   out.worker_index = m.worker_index();
   out.worker_count = m.worker_count();
   if (out.worker_count == 0 || out.worker_index >= out.worker_count) {
     return Status::InvalidArgument("LoadPlan: worker_index " + std::to_string(out.worker_index) +
-                                   " not below worker_count " +
-                                   std::to_string(out.worker_count));
+                                   " not below worker_count " + std::to_string(out.worker_count));
   }
   out.stop_timeout_ms = m.stop_timeout_ms() >= 0 ? m.stop_timeout_ms() : kDefaultGracefulStopTimeoutMs;
   return out;
 }
 
-ReadyMessage DecodeReady(const proto::Ready& m) {
-  return ReadyMessage{m.files_ok(), Copy(m.message())};
-}
+ReadyMessage DecodeReady(const proto::Ready& m) { return ReadyMessage{m.files_ok(), Copy(m.message())}; }
 
 StartMessage DecodeStart(const proto::Start& m) { return StartMessage{m.start_at_us()}; }
 
@@ -351,12 +337,11 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) 
   // Validate everything before touching `out`.
   for (uint32_t i = 0; i < n; ++i) {
     const proto::Sample* s = samples->Get(i);
-    for (uint32_t idx : {s->label(), s->response_code(), s->response_message(), s->thread_name(),
-                         s->failure_message(), s->url(), s->data_type()}) {
+    for (uint32_t idx : {s->label(), s->response_code(), s->response_message(), s->thread_name(), s->failure_message(),
+                         s->url(), s->data_type()}) {
       if (idx >= n_strings) {
-        return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) +
-                                       ": sample " + std::to_string(i) + ": string index " +
-                                       std::to_string(idx) + " out of range (table has " +
+        return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) + ": sample " + std::to_string(i) +
+                                       ": string index " + std::to_string(idx) + " out of range (table has " +
                                        std::to_string(n_strings) + ")");
       }
     }
@@ -364,9 +349,8 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) 
   if (const auto* tx = m.transaction_samples()) {
     for (uint32_t idx : *tx) {
       if (idx >= n) {
-        return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) +
-                                       ": transaction sample index " + std::to_string(idx) +
-                                       " out of range (" + std::to_string(n) + " samples)");
+        return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) + ": transaction sample index " +
+                                       std::to_string(idx) + " out of range (" + std::to_string(n) + " samples)");
       }
     }
   }
@@ -441,8 +425,7 @@ int ThreadShare(int total, uint32_t index, uint32_t count) {
 Result<CurveKeyPair> GenerateCurveKeyPair() {
   char pub[41] = {}, sec[41] = {};
   if (zmq_curve_keypair(pub, sec) != 0) {
-    return Status::Unsupported(std::string("cannot generate a CURVE key pair: ") +
-                               zmq_strerror(zmq_errno()));
+    return Status::Unsupported(std::string("cannot generate a CURVE key pair: ") + zmq_strerror(zmq_errno()));
   }
   return CurveKeyPair{std::string(pub, 40), std::string(sec, 40)};
 }
@@ -454,8 +437,7 @@ bool IsValidCurveKey(std::string_view z85) {
   return zmq_z85_decode(raw, copy.c_str()) != nullptr;
 }
 
-Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermissions permissions,
-                                      std::string* warning) {
+Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermissions permissions, std::string* warning) {
   if (warning != nullptr) warning->clear();
   Result<toml::table> parsed = ParseTomlFile(path, "a key file");
   if (!parsed.ok()) return parsed.status();
@@ -467,8 +449,7 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermission
     const auto* value = node->as_string();
     std::string line = std::to_string(node->source().begin.line);
     if (value == nullptr || !IsValidCurveKey(value->get())) {
-      return Status::InvalidArgument(path + ":" + line + ": key " + key +
-                                     ": not a 40-character Z85 key");
+      return Status::InvalidArgument(path + ":" + line + ": key " + key + ": not a 40-character Z85 key");
     }
     (std::string_view(key) == "public_key" ? keys.public_key : keys.secret_key) = value->get();
   }
@@ -478,8 +459,7 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermission
   if (!keys.secret_key.empty()) {
     char derived[41] = {};
     if (zmq_curve_public(derived, keys.secret_key.c_str()) != 0) {
-      return Status::Unsupported(path + ": key secret_key: cannot derive its public key: " +
-                                 zmq_strerror(zmq_errno()));
+      return Status::Unsupported(path + ": key secret_key: cannot derive its public key: " + zmq_strerror(zmq_errno()));
     }
     if (keys.public_key != std::string_view(derived, 40)) {
       return Status::InvalidArgument(path + ": key public_key: does not match secret_key");
@@ -494,8 +474,9 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path, KeyFilePermission
       const std::string open = path + ": UNPROTECTED SECRET KEY FILE: permissions " + mode +
                                " are too open: group or others may access the secret key (chmod 600 " + path + ")";
       if (permissions == KeyFilePermissions::kRefuseOpen) {
-        return Status::InvalidArgument(open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions "
-                                              "= true) accepts it with a warning");
+        return Status::InvalidArgument(open +
+                                       "; --allow-insecure-key-permissions (allow_insecure_key_permissions "
+                                       "= true) accepts it with a warning");
       }
       if (warning != nullptr) *warning = open;
     }
@@ -520,8 +501,7 @@ Status WriteCurveKeyFile(const std::string& path, const CurveKeyPair& keys) {
   text += "public_key = \"" + keys.public_key + "\"\n";
   if (!keys.secret_key.empty()) text += "secret_key = \"" + keys.secret_key + "\"\n";
   Status status;
-  if (::fchmod(fd, 0600) != 0 ||
-      ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+  if (::fchmod(fd, 0600) != 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
       ::fsync(fd) != 0) {
     status = Status::IoError(path + ": cannot write: " + std::strerror(errno));
   }

@@ -39,7 +39,7 @@ namespace barrage {
 // ---- Message bodies as plain values ----
 
 struct HelloMessage {
-  std::string name;               // stable worker name
+  std::string name;  // stable worker name
   std::string host;
   uint16_t cores = 0;
   uint16_t min_protocol = kProtocolVersion;
@@ -55,30 +55,30 @@ struct WelcomeMessage {
 
 struct RejectMessage {
   std::string reason;
-  bool permanent = false;   // the worker exits (code 2) instead of trying again later
+  bool permanent = false;  // the worker exits (code 2) instead of trying again later
 };
 
 struct HeartbeatMessage {
   proto::WorkerState state = proto::WorkerState::Idle;
   uint32_t active_vus = 0;
   float cpu_percent = 0;
-  int64_t sent_at_us = 0;   // sender's wall clock (epoch us)
-  int64_t echo_us = 0;      // EchoUs(): the peer's last sent_at_us plus how long we held it;
-                            // 0 when nothing was received yet
+  int64_t sent_at_us = 0;  // sender's wall clock (epoch us)
+  int64_t echo_us = 0;     // EchoUs(): the peer's last sent_at_us plus how long we held it;
+                           // 0 when nothing was received yet
 };
 
 struct DataFileChunk {
-  std::string path;         // as the plan refers to it (absolute or relative to the .jmx)
-  std::string sha256;       // lower-case hex of the whole file (this worker's share for split)
+  std::string path;    // as the plan refers to it (absolute or relative to the .jmx)
+  std::string sha256;  // lower-case hex of the whole file (this worker's share for split)
   proto::DataMode mode = proto::DataMode::Copy;
   uint64_t total_size = 0;
   uint64_t chunk_offset = 0;
-  std::string chunk;        // bytes [chunk_offset, chunk_offset + chunk.size())
+  std::string chunk;  // bytes [chunk_offset, chunk_offset + chunk.size())
 };
 
 struct LoadPlanMessage {
-  std::string plan_name;    // the .jmx file name, for logs and ${__TestPlanName}
-  std::string plan;         // the .jmx bytes, unchanged
+  std::string plan_name;  // the .jmx file name, for logs and ${__TestPlanName}
+  std::string plan;       // the .jmx bytes, unchanged
   std::vector<DataFileChunk> files;
   std::vector<std::pair<std::string, std::string>> properties;  // incl. worker.index/count
   proto::ShareMode share = proto::ShareMode::PerWorker;
@@ -91,7 +91,7 @@ struct LoadPlanMessage {
 
 struct ReadyMessage {
   bool files_ok = false;
-  std::string message;      // why not, when !files_ok
+  std::string message;  // why not, when !files_ok
 };
 
 struct StartMessage {
@@ -108,10 +108,10 @@ struct StopMessage {
 };
 
 struct FinishedMessage {
-  uint64_t samples = 0;     // samples produced by the engine in this run
-  uint64_t batches = 0;     // batches sent (first transmissions)
-  uint64_t errors = 0;      // failed samples
-  uint64_t dropped = 0;     // samples the worker could not keep (must be 0)
+  uint64_t samples = 0;  // samples produced by the engine in this run
+  uint64_t batches = 0;  // batches sent (first transmissions)
+  uint64_t errors = 0;   // failed samples
+  uint64_t dropped = 0;  // samples the worker could not keep (must be 0)
 };
 
 struct SampleBatchHeader {
@@ -121,8 +121,7 @@ struct SampleBatchHeader {
 
 // ---- Encoding (each returns a whole Envelope buffer) ----
 
-std::string EncodeHello(std::string_view run_id, const HelloMessage& m,
-                        uint16_t protocol = kProtocolVersion);
+std::string EncodeHello(std::string_view run_id, const HelloMessage& m, uint16_t protocol = kProtocolVersion);
 std::string EncodeWelcome(std::string_view run_id, const WelcomeMessage& m);
 std::string EncodeReject(std::string_view run_id, const RejectMessage& m);
 std::string EncodeHeartbeat(std::string_view run_id, const HeartbeatMessage& m);
@@ -219,8 +218,8 @@ int ThreadShare(int total, uint32_t index, uint32_t count);
 // ---- CurveZMQ keys ----
 
 struct CurveKeyPair {
-  std::string public_key;   // Z85, 40 characters
-  std::string secret_key;   // Z85, 40 characters; empty in a public-only key file
+  std::string public_key;  // Z85, 40 characters
+  std::string secret_key;  // Z85, 40 characters; empty in a public-only key file
 };
 
 // A fresh key pair (libzmq's zmq_curve_keypair; needs libzmq built with CURVE).

@@ -19,9 +19,16 @@ std::string PercentText(float pct) {
 }
 
 std::vector<std::string> Headers(AggregateCsvFlavor flavor, const AggregateReport::Lines& lines) {
-  std::vector<std::string> h = {"Label", "# Samples", "Average", "Median",
-                                PercentText(lines.pct1) + "% Line", PercentText(lines.pct2) + "% Line",
-                                PercentText(lines.pct3) + "% Line", "Min", "Max", "Error %",
+  std::vector<std::string> h = {"Label",
+                                "# Samples",
+                                "Average",
+                                "Median",
+                                PercentText(lines.pct1) + "% Line",
+                                PercentText(lines.pct2) + "% Line",
+                                PercentText(lines.pct3) + "% Line",
+                                "Min",
+                                "Max",
+                                "Error %",
                                 "Throughput"};
   if (flavor == AggregateCsvFlavor::kJMeter213) {
     h.push_back("KB/sec");
@@ -158,8 +165,8 @@ AggregateRow AggregateReport::MakeRow(const std::string& label, const AggregateS
   return r;
 }
 
-std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateCsvFlavor flavor,
-                               bool with_header, const AggregateReport::Lines& lines) {
+std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateCsvFlavor flavor, bool with_header,
+                               const AggregateReport::Lines& lines) {
   std::string out;
   if (with_header) AppendCsvLine(Headers(flavor, lines), &out);
   const bool old = flavor == AggregateCsvFlavor::kJMeter213;
@@ -177,8 +184,7 @@ std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateC
   return out;
 }
 
-std::string AggregateReportText(const std::vector<AggregateRow>& rows,
-                                const AggregateReport::Lines& lines) {
+std::string AggregateReportText(const std::vector<AggregateRow>& rows, const AggregateReport::Lines& lines) {
   std::vector<std::vector<std::string>> table;
   table.push_back(Headers(AggregateCsvFlavor::kJMeter5, lines));
   for (const AggregateRow& r : rows) {

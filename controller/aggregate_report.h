@@ -105,8 +105,7 @@ enum class AggregateCsvFlavor {
 // The table as JMeter's "Save Table Data" writes it (CSVSaveService.saveCSVStats: fields
 // quoted only when they contain ',' or '"'; "\n" line ends).
 std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateCsvFlavor flavor,
-                               bool with_header = true,
-                               const AggregateReport::Lines& lines = AggregateReport::Lines{});
+                               bool with_header = true, const AggregateReport::Lines& lines = AggregateReport::Lines{});
 
 // The table for a terminal, with the values JMeter's GUI shows: Error % "#0.00%",
 // Throughput as "12.3/sec" (or "/min", "/hour" below 1/s, JMeter's RateRenderer),

@@ -10,9 +10,9 @@
 #include "common/exit_codes.h"
 #include "controller/compare.h"
 #include "controller/inspect.h"
-#include "controller/report_command.h"
 #include "controller/jtl_export.h"
 #include "controller/jtl_import.h"
+#include "controller/report_command.h"
 #include "controller/run_command.h"
 #include "controller/runs_command.h"
 #include "controller/workers_command.h"
@@ -92,8 +92,8 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
 
 int RunCli(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "-n" || args[0] == "--nongui" || args[0] == "--testfile" ||
-                        args[0].rfind("-t", 0) == 0)) {
+  if (!args.empty() &&
+      (args[0] == "-n" || args[0] == "--nongui" || args[0] == "--testfile" || args[0].rfind("-t", 0) == 0)) {
     std::vector<std::string> translated;
     if (!TranslateJMeterArgs(args, &translated)) return kExitUsage;
     args = translated;
@@ -120,11 +120,13 @@ int RunCli(int argc, char** argv) {
   run->add_option("-l,--jtl", ro.jtl_path, "also write samples to this JTL CSV (JMeter's default columns)");
   run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
   run->add_option("--project", ro.project, "project the run is recorded in (default: default)");
-  run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")->check(CLI::NonNegativeNumber);
+  run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--stop-timeout", ro.stop_timeout_s,
                   "abort the requests still in flight this many seconds after a graceful stop (default 5)")
       ->check(CLI::NonNegativeNumber);
-  run->add_option("--threads", ro.event_loops, "event-loop threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  run->add_option("--threads", ro.event_loops, "event-loop threads (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--summary-interval", ro.summary_interval_s, "seconds between summary lines (default 5)")
       ->check(CLI::PositiveNumber);
   run->add_flag("--skip-unsupported", ro.skip_unsupported, "run without the elements Barrage cannot run");
@@ -134,7 +136,8 @@ int RunCli(int argc, char** argv) {
                   "a failure gives exit code 99)")
       ->allow_extra_args(false);
   run->add_option("--thresholds", ro.thresholds_file, "TOML file of thresholds (config/thresholds.example.toml)");
-  run->add_flag("--abort-on-fail", ro.abort_on_fail, "check the thresholds every summary interval; stop when one fails");
+  run->add_flag("--abort-on-fail", ro.abort_on_fail,
+                "check the thresholds every summary interval; stop when one fails");
   // Cluster mode (controller/cluster_run.h).
   ClusterOptions& cl = ro.cluster;
   run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);
@@ -170,7 +173,8 @@ int RunCli(int argc, char** argv) {
   keygen->add_option("-o,--output", keygen_path, "the key file to create (mode 0600)")->required();
 
   ExportOptions eo;
-  CLI::App* jtl_export = app.add_subcommand("export", "Write a run's samples as a JTL CSV (JMeter's 17 default columns)");
+  CLI::App* jtl_export =
+      app.add_subcommand("export", "Write a run's samples as a JTL CSV (JMeter's 17 default columns)");
   jtl_export->add_option("RUN", eo.run, "run id, last or last-passed")->required();
   jtl_export->add_option("-o,--output", eo.out_path, "the JTL file to write (- = standard output)")->required();
   jtl_export->add_option("--db", eo.db_path, "SQLite results store (default: barrage.db)");
@@ -196,8 +200,9 @@ int RunCli(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "csv", "json", "junit", "html"}));
   report->add_option("-o,--output", rpo.output_path, "write to this file (default: standard output)");
   CLI::Option* ms_flag = report->add_flag("--ms", report_ms, "times in milliseconds (default, as JMeter)");
-  report->add_flag("--us", rpo.microseconds,
-                   "times in microseconds: computed from the raw samples (a full scan), not the per-second rollups")
+  report
+      ->add_flag("--us", rpo.microseconds,
+                 "times in microseconds: computed from the raw samples (a full scan), not the per-second rollups")
       ->excludes(ms_flag);
   report->add_option("--threshold", rpo.thresholds, "evaluate this threshold and store the result (repeatable)")
       ->allow_extra_args(false);
@@ -208,7 +213,8 @@ int RunCli(int argc, char** argv) {
   CLI::App* compare = app.add_subcommand("compare", "Compare a run with a baseline run; exit 99 on a regression");
   compare->add_option("BASELINE", compare_first, "the baseline run: an id, last or last-passed");
   compare->add_option("RUN", compare_second, "the run to judge (default last)");
-  compare->add_option("--baseline", cmo.baseline, "the baseline run (e.g. last-passed: the newest passed run before RUN)");
+  compare->add_option("--baseline", cmo.baseline,
+                      "the baseline run (e.g. last-passed: the newest passed run before RUN)");
   compare->add_option("--tolerance", cmo.tolerance, "allowed latency increase / throughput decrease (default 10%)");
   compare->add_option("--format", cmo.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   compare->add_option("--db", cmo.db_path, "SQLite results store (default: barrage.db)");

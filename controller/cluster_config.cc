@@ -43,15 +43,15 @@ Result<std::string> AddAllowedKey(const std::string& entry, const fs::path& dir,
 }
 
 // { name = "lg-01", key = "<Z85 key or key file>" }: the key, bound to that worker name.
-Status AddBoundKey(const toml::table& entry, const fs::path& dir, KeyFilePermissions permissions,
-                   ClusterSettings* s) {
+Status AddBoundKey(const toml::table& entry, const fs::path& dir, KeyFilePermissions permissions, ClusterSettings* s) {
   const toml::node* name = entry.get("name");
   const toml::node* key = entry.get("key");
   if (name == nullptr || !name->is_string() || (**name->as_string()).empty() || key == nullptr || !key->is_string()) {
     return Status::InvalidArgument("expected { name = \"worker name\", key = \"public key or key file\" }");
   }
   for (auto&& [k, node] : entry) {
-    if (k != "name" && k != "key") return Status::InvalidArgument("unknown key '" + std::string(k.str()) + "' in an entry");
+    if (k != "name" && k != "key")
+      return Status::InvalidArgument("unknown key '" + std::string(k.str()) + "' in an entry");
   }
   Result<std::string> added = AddAllowedKey(**key->as_string(), dir, permissions, s);
   if (!added.ok()) return added.status();
@@ -166,9 +166,9 @@ Result<ClusterSettings> ResolveClusterSettings(const ClusterOptions& options) {
   if (!s.insecure) {
     std::string where = options.config_path.empty() ? std::string("(no --config given)") : options.config_path;
     if (s.secret_key.empty()) {
-      return Status::InvalidArgument(
-          where + ": key security.secret_key_file: cluster mode needs the controller's key pair "
-                  "(`barrage keygen -o controller.key`) or --insecure for plain TCP");
+      return Status::InvalidArgument(where +
+                                     ": key security.secret_key_file: cluster mode needs the controller's key pair "
+                                     "(`barrage keygen -o controller.key`) or --insecure for plain TCP");
     }
     if (s.allowed_keys.empty()) {
       return Status::InvalidArgument(where +

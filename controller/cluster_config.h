@@ -28,16 +28,16 @@ namespace barrage {
 
 // The flags of `barrage run` / `barrage workers` for cluster mode ("unset" = empty/0/false).
 struct ClusterOptions {
-  int workers = 0;                       // --workers N
-  std::vector<std::string> worker_names; // --worker-names a,b / -R a,b
-  std::string bind;                      // --bind
-  std::string config_path;               // --config controller.toml
-  bool insecure = false;                 // --insecure
-  int64_t worker_timeout_s = 0;          // --worker-timeout (registration wait)
-  int min_workers = 0;                   // --min-workers
-  std::string share;                     // --share per-worker|total
-  std::vector<std::string> split_data;   // --split-data FILE (repeatable)
-  int64_t heartbeat_ms = 0;              // --heartbeat-ms (hidden; tests)
+  int workers = 0;                              // --workers N
+  std::vector<std::string> worker_names;        // --worker-names a,b / -R a,b
+  std::string bind;                             // --bind
+  std::string config_path;                      // --config controller.toml
+  bool insecure = false;                        // --insecure
+  int64_t worker_timeout_s = 0;                 // --worker-timeout (registration wait)
+  int min_workers = 0;                          // --min-workers
+  std::string share;                            // --share per-worker|total
+  std::vector<std::string> split_data;          // --split-data FILE (repeatable)
+  int64_t heartbeat_ms = 0;                     // --heartbeat-ms (hidden; tests)
   bool allow_insecure_key_permissions = false;  // --allow-insecure-key-permissions
 
   bool enabled() const { return workers > 0 || !worker_names.empty(); }
@@ -50,9 +50,9 @@ struct ClusterSettings {
   std::string share = "per-worker";
   int min_workers = 0;
   bool insecure = false;
-  std::string secret_key;             // Z85
-  std::string public_key;             // Z85 (printed for workers to pin)
-  std::set<std::string> allowed_keys; // Z85
+  std::string secret_key;              // Z85
+  std::string public_key;              // Z85 (printed for workers to pin)
+  std::set<std::string> allowed_keys;  // Z85
   // Worker name -> the Z85 key it must register with (entries with a name).
   std::map<std::string, std::string> bound_names;
   int64_t heartbeat_ms = 1000;

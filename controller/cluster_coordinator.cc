@@ -114,7 +114,8 @@ void ClusterCoordinator::Drop(const InboundMessage& m, ClusterWorker* w, const s
 
 void ClusterCoordinator::Send(ClusterWorker& w, const std::string& bytes) {
   if (!transport_->Send(w.peer, bytes)) {
-    if (++w.dropped_messages <= kLoggedDropsPerPeer) Log("worker " + w.name + " is not connected; a message was not sent");
+    if (++w.dropped_messages <= kLoggedDropsPerPeer)
+      Log("worker " + w.name + " is not connected; a message was not sent");
   }
 }
 
@@ -123,10 +124,8 @@ bool ClusterCoordinator::Owes(const ClusterWorker& w) const {
     case WorkerPhase::kRegistered:
     case WorkerPhase::kLoading:
     case WorkerPhase::kReady:
-    case WorkerPhase::kRunning:
-      return true;
-    default:
-      return false;
+    case WorkerPhase::kRunning: return true;
+    default: return false;
   }
 }
 
@@ -205,14 +204,12 @@ void ClusterCoordinator::OnMessage(const InboundMessage& m, ClusterTime now) {
       OnFinished(*w, **f, now);
       return;
     }
-    default:
-      Drop(m, w, "unexpected " + BodyName(type));
+    default: Drop(m, w, "unexpected " + BodyName(type));
   }
 }
 
 void ClusterCoordinator::Reject(const InboundMessage& m, const std::string& name, const std::string& host,
-                                const std::string& reason, ClusterTime now, bool permanent,
-                                const std::string& detail) {
+                                const std::string& reason, ClusterTime now, bool permanent, const std::string& detail) {
   transport_->Send(m.peer, EncodeReject(options_.run_id, {reason, permanent}));
   ClusterWorker* existing = Find(m.peer);
   if (existing && existing->phase == WorkerPhase::kRejected && existing->reason == reason) return;
@@ -261,7 +258,8 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
   auto bound = name_keys_.find(hello.name);
   if (bound != name_keys_.end() && bound->second != m.public_key) {
     Reject(m, hello.name, hello.host, "the name '" + hello.name + "' belongs to another key", now,
-           /*permanent=*/false, "(" + Fingerprint(m.public_key) + ", the name is bound to " + Fingerprint(bound->second) + ")");
+           /*permanent=*/false,
+           "(" + Fingerprint(m.public_key) + ", the name is bound to " + Fingerprint(bound->second) + ")");
     return;
   }
   auto key_names = key_names_.find(m.public_key);
@@ -288,8 +286,7 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
                   now.steady_us - named->last_heard_steady_us > 2 * options_.heartbeat_interval_us;
       if (!gone) gone = !SendHeartbeat(*named, now);  // fails once the old connection is closed
       if (!gone) {
-        Reject(m, hello.name, hello.host, "worker '" + hello.name + "' is connected already (another connection)",
-               now);
+        Reject(m, hello.name, hello.host, "worker '" + hello.name + "' is connected already (another connection)", now);
         return;
       }
       ClusterWorker moved = std::move(*named);
@@ -366,7 +363,8 @@ void ClusterCoordinator::BeginLoading(ClusterTime now) {
   for (auto& [peer, w] : workers_) {
     if (w.participant()) ps.push_back(&w);
   }
-  std::sort(ps.begin(), ps.end(), [](const ClusterWorker* a, const ClusterWorker* b) { return a->worker_id < b->worker_id; });
+  std::sort(ps.begin(), ps.end(),
+            [](const ClusterWorker* a, const ClusterWorker* b) { return a->worker_id < b->worker_id; });
   const int n = static_cast<int>(ps.size());
   // Per file: the bytes each worker gets (one copy, or n shares) and their digests.
   struct Prepared {
@@ -419,7 +417,8 @@ void ClusterCoordinator::BeginLoading(ClusterTime now) {
 
 void ClusterCoordinator::OnReady(ClusterWorker& w, const proto::Ready& r, ClusterTime now) {
   if (w.phase != WorkerPhase::kLoading) {
-    if (++w.dropped_messages <= kLoggedDropsPerPeer) Log("ignored Ready from worker " + w.name + " (" + WorkerPhaseName(w.phase) + ")");
+    if (++w.dropped_messages <= kLoggedDropsPerPeer)
+      Log("ignored Ready from worker " + w.name + " (" + WorkerPhaseName(w.phase) + ")");
     return;
   }
   ReadyMessage ready = DecodeReady(r);
@@ -462,7 +461,8 @@ void ClusterCoordinator::MaybeStart(ClusterTime now) {
 
 void ClusterCoordinator::OnSampleBatch(ClusterWorker& w, const proto::SampleBatch& b, ClusterTime now) {
   if (phase_ != Phase::kRunning && phase_ != Phase::kStopping) {
-    if (++w.dropped_messages <= kLoggedDropsPerPeer) Log("ignored a sample batch from worker " + w.name + " before the start");
+    if (++w.dropped_messages <= kLoggedDropsPerPeer)
+      Log("ignored a sample batch from worker " + w.name + " before the start");
     return;
   }
   SampleBatchHeader header = DecodeSampleBatchHeader(b);
@@ -495,7 +495,8 @@ void ClusterCoordinator::OnSampleBatch(ClusterWorker& w, const proto::SampleBatc
 void ClusterCoordinator::OnFinished(ClusterWorker& w, const proto::Finished& f, ClusterTime now) {
   if (w.phase == WorkerPhase::kFinished) return;
   if (w.phase != WorkerPhase::kRunning && w.phase != WorkerPhase::kReady) {
-    if (++w.dropped_messages <= kLoggedDropsPerPeer) Log("ignored Finished from worker " + w.name + " (" + WorkerPhaseName(w.phase) + ")");
+    if (++w.dropped_messages <= kLoggedDropsPerPeer)
+      Log("ignored Finished from worker " + w.name + " (" + WorkerPhaseName(w.phase) + ")");
     return;
   }
   w.finished = DecodeFinished(f);
@@ -673,8 +674,8 @@ void ClusterCoordinator::OnTick(ClusterTime now) {
           Log("starting with " + std::to_string(registered) + " worker(s); missing: " + missing);
           BeginLoading(now);
         } else {
-          Fail("timed out after " + Seconds(options_.registration_timeout_us) + " waiting for workers; missing: " +
-                   missing + " (" + std::to_string(registered) + " registered)",
+          Fail("timed out after " + Seconds(options_.registration_timeout_us) +
+                   " waiting for workers; missing: " + missing + " (" + std::to_string(registered) + " registered)",
                now);
         }
       }
@@ -682,7 +683,8 @@ void ClusterCoordinator::OnTick(ClusterTime now) {
     case Phase::kLoading:
       if (now.steady_us - loading_since_us_ >= options_.ready_timeout_us) {
         for (auto& [peer, w] : workers_) {
-          if (w.phase == WorkerPhase::kLoading) MarkLost(w, "no Ready within " + Seconds(options_.ready_timeout_us), now);
+          if (w.phase == WorkerPhase::kLoading)
+            MarkLost(w, "no Ready within " + Seconds(options_.ready_timeout_us), now);
           if (phase_ != Phase::kLoading) break;
         }
       }
@@ -707,8 +709,7 @@ void ClusterCoordinator::OnTick(ClusterTime now) {
         }
       }
       break;
-    case Phase::kDone:
-      break;
+    case Phase::kDone: break;
   }
   MaybeFinish(now);
 }

@@ -89,7 +89,7 @@ inline constexpr int64_t kStallUs = 500'000;
 
 // What every worker runs.
 struct ClusterPlan {
-  std::string plan_name;   // the .jmx file name
+  std::string plan_name;  // the .jmx file name
   std::string plan_bytes;
   std::vector<ClusterDataFile> files;
   std::vector<std::pair<std::string, std::string>> properties;  // -J / -q
@@ -100,7 +100,7 @@ enum class WorkerPhase { kRegistered, kLoading, kReady, kRunning, kFinished, kLo
 const char* WorkerPhaseName(WorkerPhase phase);
 
 struct ClusterWorker {
-  std::string peer;   // routing id
+  std::string peer;  // routing id
   std::string name;
   std::string host;
   std::string version;
@@ -109,7 +109,7 @@ struct ClusterWorker {
   int32_t worker_id = 0;  // store id: 1..N for participants
   uint32_t index = 0;     // worker.index (0-based among participants)
   WorkerPhase phase = WorkerPhase::kRegistered;
-  std::string reason;     // why rejected or lost
+  std::string reason;  // why rejected or lost
   int64_t joined_at_ms = 0;
   std::optional<int64_t> left_at_ms;
   int64_t last_heard_steady_us = 0;
@@ -216,9 +216,9 @@ class ClusterCoordinator {
   std::optional<int64_t> stop_sent_us_;
   proto::StopMode stop_mode_ = proto::StopMode::Graceful;
   bool interrupted_ = false;
-  std::string failure_;  // set when the run errored
-  std::map<std::string, ClusterWorker> workers_;  // by peer
-  std::map<std::string, std::string> name_keys_;   // name -> the key it is bound to
+  std::string failure_;                                     // set when the run errored
+  std::map<std::string, ClusterWorker> workers_;            // by peer
+  std::map<std::string, std::string> name_keys_;            // name -> the key it is bound to
   std::map<std::string, std::set<std::string>> key_names_;  // configured key -> its names
   std::optional<int64_t> last_tick_steady_us_;
   int32_t next_worker_id_ = 1;

@@ -113,10 +113,9 @@ Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const st
     }
     Result<std::string> text = ReadRegularFile(file.local_path, kMaxDataFileBytes, "a data file");
     if (!text.ok()) {
-      std::string where = plan.tree.path + ":" + std::to_string(df.line) + ": CSV Data Set file " +
-                          text.status().message();
-      return text.status().code() == Status::Code::kNotFound ? Status::NotFound(where)
-                                                             : Status::InvalidArgument(where);
+      std::string where =
+          plan.tree.path + ":" + std::to_string(df.line) + ": CSV Data Set file " + text.status().message();
+      return text.status().code() == Status::Code::kNotFound ? Status::NotFound(where) : Status::InvalidArgument(where);
     }
     file.content = std::move(text).value();
     files.push_back(std::move(file));

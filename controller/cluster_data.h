@@ -26,9 +26,9 @@ struct ClusterDataFile {
   std::string plan_path;   // the name as the plan writes it (what workers remap)
   std::string local_path;  // where the controller read it
   bool split = false;
-  bool keep_header = false;   // split shares start with the file's first row
-  bool quoted_data = false;   // rows may contain quoted line breaks
-  std::string content;        // the whole file
+  bool keep_header = false;  // split shares start with the file's first row
+  bool quoted_data = false;  // rows may contain quoted line breaks
+  std::string content;       // the whole file
 };
 
 // Finds and reads every data file `plan` references. `base_dir` is the plan's folder.

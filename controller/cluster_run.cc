@@ -25,7 +25,6 @@
 namespace barrage {
 namespace {
 
-
 ClusterTime Now() { return {MonotonicMicros(), WallMicros()}; }
 
 std::string RandomHex(int bytes) {
@@ -227,7 +226,7 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
       r.host = w->host;
       r.joined_at_ms = w->joined_at_ms;
       r.left_at_ms = w->left_at_ms ? w->left_at_ms : std::optional<int64_t>(end_ms);
-      r.state = w->phase == WorkerPhase::kFinished ? "finished"
+      r.state = w->phase == WorkerPhase::kFinished   ? "finished"
                 : w->phase == WorkerPhase::kRejected ? "rejected"
                 : coordinator.started()              ? "lost"
                                                      : WorkerPhaseName(w->phase);
@@ -238,8 +237,8 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
       r.clock_offset_us = w->clock_offset_us.value_or(0);
       if (Status s = store.UpsertExecutionWorker(execution_id, r); !s.ok()) fail(s);
       if (w->participant()) {
-        std::cout << "barrage: worker " << w->name << " (" << w->host << "): " << r.state << ", "
-                  << w->samples_received << " samples in " << w->batches_received << " batches";
+        std::cout << "barrage: worker " << w->name << " (" << w->host << "): " << r.state << ", " << w->samples_received
+                  << " samples in " << w->batches_received << " batches";
         if (w->duplicate_batches) std::cout << ", " << w->duplicate_batches << " duplicate batches";
         if (w->samples_lost()) std::cout << ", " << w->samples_lost() << " samples LOST";
         if (w->clock_offset_us) std::cout << ", clock offset " << *w->clock_offset_us << " us";

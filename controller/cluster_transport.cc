@@ -70,8 +70,8 @@ struct ZmqRouterTransport::Impl {
       Log("refused a worker at " + (address.empty() ? std::string("?") : address) + ": public key " +
           (key.empty() ? std::string("(none)") : key) + " is not in the allowlist ([security] allowed_workers)");
     }
-    std::vector<std::string> reply = {"1.0", request_id, allowed ? "200" : "400",
-                                      allowed ? "OK" : "public key not allowed", allowed ? key : "", ""};
+    std::vector<std::string> reply = {
+        "1.0", request_id, allowed ? "200" : "400", allowed ? "OK" : "public key not allowed", allowed ? key : "", ""};
     for (size_t i = 0; i < reply.size(); ++i) {
       zap.send(zmq::buffer(reply[i]), i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
@@ -132,7 +132,8 @@ Result<std::unique_ptr<ZmqRouterTransport>> ZmqRouterTransport::Open(const ZmqTr
       impl->zap.bind(kZapEndpoint);
       r.set(zmq::sockopt::curve_server, true);
       // Z85 keys are passed with their terminating NUL (41 bytes).
-      if (zmq_setsockopt(r.handle(), ZMQ_CURVE_SECRETKEY, options.secret_key.c_str(), options.secret_key.size() + 1) != 0) {
+      if (zmq_setsockopt(r.handle(), ZMQ_CURVE_SECRETKEY, options.secret_key.c_str(), options.secret_key.size() + 1) !=
+          0) {
         return Status::InvalidArgument("the controller's secret key is not a valid Z85 key");
       }
       r.set(zmq::sockopt::zap_domain, kZapDomain);

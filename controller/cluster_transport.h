@@ -34,8 +34,8 @@
 namespace barrage {
 
 struct InboundMessage {
-  std::string peer;   // the sender's routing id
-  std::string bytes;  // one payload frame, unverified
+  std::string peer;        // the sender's routing id
+  std::string bytes;       // one payload frame, unverified
   std::string public_key;  // the peer's CurveZMQ key (Z85) when secure, else ""
 };
 
@@ -55,8 +55,8 @@ class ClusterTransport {
 struct ZmqTransportOptions {
   std::string bind = "tcp://0.0.0.0:5570";
   bool insecure = false;
-  std::string secret_key;               // Z85; required unless insecure
-  std::set<std::string> allowed_keys;   // Z85 public keys of the admitted workers
+  std::string secret_key;              // Z85; required unless insecure
+  std::set<std::string> allowed_keys;  // Z85 public keys of the admitted workers
   // Where log lines go ("barrage: ..." lines); default std::cerr.
   std::function<void(const std::string&)> log;
 };

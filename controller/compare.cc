@@ -119,14 +119,15 @@ std::string ComparisonText(const Comparison& c) {
   for (const LabelComparison& lc : c.labels) {
     if (lc.metrics.empty()) {
       if (lc.in_baseline != lc.in_run) {
-        only.push_back(lc.label + ": only in " + (lc.in_run ? "run " + std::to_string(c.run_id)
-                                                            : "baseline run " + std::to_string(c.baseline_id)));
+        only.push_back(
+            lc.label + ": only in " +
+            (lc.in_run ? "run " + std::to_string(c.run_id) : "baseline run " + std::to_string(c.baseline_id)));
       }
       continue;
     }
     for (const MetricDelta& d : lc.metrics) {
-      table.push_back({lc.label, d.metric, Value(d, d.baseline), Value(d, d.run), Change(d),
-                       d.regression ? "REGRESSION" : ""});
+      table.push_back(
+          {lc.label, d.metric, Value(d, d.baseline), Value(d, d.run), Change(d), d.regression ? "REGRESSION" : ""});
     }
   }
   std::vector<size_t> widths(table[0].size(), 0);
@@ -175,8 +176,11 @@ std::string ComparisonJson(const Comparison& c) {
     l["in_run"] = lc.in_run;
     json metrics = json::object();
     for (const MetricDelta& d : lc.metrics) {
-      metrics[d.metric] = {{"baseline", Number(d.baseline)}, {"run", Number(d.run)}, {"change", Number(d.change)},
-                           {"relative", Number(d.relative)}, {"regression", d.regression}};
+      metrics[d.metric] = {{"baseline", Number(d.baseline)},
+                           {"run", Number(d.run)},
+                           {"change", Number(d.change)},
+                           {"relative", Number(d.relative)},
+                           {"regression", d.regression}};
     }
     l["metrics"] = std::move(metrics);
     labels.push_back(std::move(l));

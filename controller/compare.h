@@ -24,12 +24,12 @@
 namespace barrage {
 
 struct CompareOptions {
-  std::string baseline;                 // BASELINE or --baseline: an id, "last", "last-passed"
-  std::string run = "last";             // RUN
-  std::string tolerance = "10%";        // --tolerance
-  std::string db_path = "barrage.db";   // --db
-  std::string project = "default";      // --project
-  std::string format = "text";          // text, json
+  std::string baseline;                // BASELINE or --baseline: an id, "last", "last-passed"
+  std::string run = "last";            // RUN
+  std::string tolerance = "10%";       // --tolerance
+  std::string db_path = "barrage.db";  // --db
+  std::string project = "default";     // --project
+  std::string format = "text";         // text, json
 };
 
 int RunCompare(const CompareOptions& options);
@@ -48,7 +48,7 @@ struct MetricDelta {
 };
 
 struct LabelComparison {
-  std::string label;     // "TOTAL" for the last one
+  std::string label;  // "TOTAL" for the last one
   bool in_baseline = false;
   bool in_run = false;
   std::vector<MetricDelta> metrics;  // empty unless the label is in both

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-
 namespace barrage {
 
 std::string PropertiesJson(const std::map<std::string, std::string>& properties) {

@@ -1,6 +1,6 @@
 // Builds the ExecutionInfo a run records (results_store.h): the loaded plan's bytes and
-// metadata for its test definition (the file is not read again), the run's properties as JSON, the infrastructure, the OS user. Shared by the
-// local and the cluster run so both record the same facts.
+// metadata for its test definition (the file is not read again), the run's properties as JSON, the infrastructure, the
+// OS user. Shared by the local and the cluster run so both record the same facts.
 #ifndef BARRAGE_CONTROLLER_EXECUTION_INFO_H_
 #define BARRAGE_CONTROLLER_EXECUTION_INFO_H_
 

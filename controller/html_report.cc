@@ -186,8 +186,7 @@ class Page {
 nlohmann::json ChartData(const HtmlReportInput& in) {
   nlohmann::json pct_t = nlohmann::json::array(), p50 = nlohmann::json::array(), p90 = nlohmann::json::array(),
                  p95 = nlohmann::json::array(), p99 = nlohmann::json::array();
-  nlohmann::json all_t = nlohmann::json::array(), samples = nlohmann::json::array(),
-                 errors = nlohmann::json::array();
+  nlohmann::json all_t = nlohmann::json::array(), samples = nlohmann::json::array(), errors = nlohmann::json::array();
   nlohmann::json threads_t = nlohmann::json::array(), threads = nlohmann::json::array();
   for (const HtmlReportInput::Second& s : in.seconds) {
     all_t.push_back(s.second);
@@ -273,8 +272,8 @@ Result<HtmlReportInput> BuildHtmlReportInput(const ResultsStore& store, int64_t 
   in.thresholds = std::move(thresholds).value();
   in.verdict = e.verdict;
   if (in.verdict.empty() && !in.thresholds.empty()) {
-    const bool all = std::all_of(in.thresholds.begin(), in.thresholds.end(),
-                                 [](const ThresholdRecord& t) { return t.passed; });
+    const bool all =
+        std::all_of(in.thresholds.begin(), in.thresholds.end(), [](const ThresholdRecord& t) { return t.passed; });
     in.verdict = all ? "passed" : "failed";
   }
 
@@ -349,10 +348,9 @@ Result<HtmlReportInput> BuildHtmlReportInput(const ResultsStore& store, int64_t 
   st = store.ForEachErrorBucket(execution_id, [&](const ErrorBucket& b) { types[b.type] += b.count; });
   if (!st.ok()) return st;
   for (auto& [type, count] : types) in.errors_by_type.push_back({type, count});
-  std::stable_sort(in.errors_by_type.begin(), in.errors_by_type.end(),
-                   [](const HtmlReportInput::ErrorType& a, const HtmlReportInput::ErrorType& b) {
-                     return a.count > b.count;
-                   });
+  std::stable_sort(
+      in.errors_by_type.begin(), in.errors_by_type.end(),
+      [](const HtmlReportInput::ErrorType& a, const HtmlReportInput::ErrorType& b) { return a.count > b.count; });
 
   // Distribution.
   if (all.count() > 0) {

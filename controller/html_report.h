@@ -85,7 +85,7 @@ struct HtmlReportInput {
 
   struct Worker {
     int32_t worker_id = 0;
-    std::string name;   // ExecutionWorkerRecord::name, "local" for worker 0 without a record
+    std::string name;  // ExecutionWorkerRecord::name, "local" for worker 0 without a record
     std::string host;
     std::string state;  // "" without a record
     uint64_t samples = 0;
@@ -93,7 +93,7 @@ struct HtmlReportInput {
     int64_t average_ms = 0;  // truncated, as the Aggregate Report
     int64_t p95_ms = 0;
     int64_t max_ms = 0;
-    double throughput = 0;   // samples per second over that worker's span
+    double throughput = 0;  // samples per second over that worker's span
     uint64_t samples_lost = 0;
   };
   std::vector<Worker> workers;  // by worker_id

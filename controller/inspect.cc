@@ -150,8 +150,8 @@ std::string RenderInspectText(const json& r) {
 
   out << "\nUnsupported elements (" << r["unsupported"].size() << "):\n";
   for (const json& u : r["unsupported"]) {
-    out << "  line " << u["line"] << ": " << u["testclass"].get<std::string>() << " '"
-        << u["name"].get<std::string>() << "'\n";
+    out << "  line " << u["line"] << ": " << u["testclass"].get<std::string>() << " '" << u["name"].get<std::string>()
+        << "'\n";
   }
   out << "\nProblems (" << r["problems"].size() << "):\n";
   for (const json& p : r["problems"]) {
@@ -160,15 +160,11 @@ std::string RenderInspectText(const json& r) {
     out << ": " << p["message"].get<std::string>() << "\n";
   }
   out << "\nVerdict: "
-      << (r["runnable"].get<bool>() ? "runnable"
-                                    : "NOT runnable (unsupported elements or errors above)")
-      << "\n";
+      << (r["runnable"].get<bool>() ? "runnable" : "NOT runnable (unsupported elements or errors above)") << "\n";
   return out.str();
 }
 
-std::string RenderInspectJson(const json& report) {
-  return report.dump(2, ' ', false, json::error_handler_t::replace);
-}
+std::string RenderInspectJson(const json& report) { return report.dump(2, ' ', false, json::error_handler_t::replace); }
 
 int RunInspect(const std::string& plan_path, bool as_json) {
   Result<HashTree> tree = ParseJmxFile(plan_path);

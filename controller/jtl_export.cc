@@ -78,8 +78,8 @@ int RunExport(const ExportOptions& options) {
   if (!run) return exit_code;
   if (options.out_path != "-") {
     Result<ExecutionRecord> execution = store->GetExecution(*run);
-    Status refused = execution.ok() ? RefuseOverwrite(options.out_path, "the JTL", RunSourceFiles(*execution))
-                                    : execution.status();
+    Status refused =
+        execution.ok() ? RefuseOverwrite(options.out_path, "the JTL", RunSourceFiles(*execution)) : execution.status();
     if (!refused.ok()) {
       std::cerr << "barrage: " << refused.message() << "\n";
       return execution.ok() ? kExitUsage : kExitRuntimeFailure;

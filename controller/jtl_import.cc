@@ -95,8 +95,8 @@ Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& option
   });
   if (st.ok() && !batch.empty()) st = store.Append(std::move(batch), 0);
   if (st.ok() && stored != summary.samples) {
-    st = Status::IoError(options.jtl_path + " changed while it was imported (" +
-                         std::to_string(summary.samples) + " rows, then " + std::to_string(stored) + ")");
+    st = Status::IoError(options.jtl_path + " changed while it was imported (" + std::to_string(summary.samples) +
+                         " rows, then " + std::to_string(stored) + ")");
   }
   Status finished = store.Finish(st.ok() ? ExecutionStatus::kPassed : ExecutionStatus::kErrored, last_end);
   if (!st.ok()) return st;

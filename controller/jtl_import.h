@@ -39,8 +39,7 @@ struct ImportSummary {
 // line); ParseError / InvalidArgument / NotFound are the input's fault, others the store's.
 // `plan`: options.plan_path already loaded (RunImport loads it before it opens the store);
 // null = loaded here when plan_path is set. Either way the file is read once.
-Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options,
-                                const LoadedPlan* plan = nullptr);
+Result<ImportSummary> ImportJtl(ResultsStore& store, const ImportOptions& options, const LoadedPlan* plan = nullptr);
 
 // The command: prints the new execution's id on standard output. 0 imported, 1 runtime
 // failure (store, disk), 2 bad input (unreadable or malformed JTL or plan, not a regular

@@ -22,28 +22,48 @@ namespace {
 
 // Columns in the order JMeter writes and reads them (CSVSaveService.headerLabelMethods).
 enum class Column {
-  kTimeStamp, kElapsed, kLabel, kResponseCode, kResponseMessage, kThreadName, kDataType,
-  kSuccess, kFailureMessage, kBytes, kSentBytes, kGrpThreads, kAllThreads, kUrl, kFilename,
-  kLatency, kEncoding, kSampleCount, kErrorCount, kHostname, kIdleTime, kConnect,
+  kTimeStamp,
+  kElapsed,
+  kLabel,
+  kResponseCode,
+  kResponseMessage,
+  kThreadName,
+  kDataType,
+  kSuccess,
+  kFailureMessage,
+  kBytes,
+  kSentBytes,
+  kGrpThreads,
+  kAllThreads,
+  kUrl,
+  kFilename,
+  kLatency,
+  kEncoding,
+  kSampleCount,
+  kErrorCount,
+  kHostname,
+  kIdleTime,
+  kConnect,
   kSkipped,  // a quoted sample_variables column or a name JMeter does not write
 };
 
 constexpr std::array<std::string_view, 22> kColumnNames = {
-    "timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName",
-    "dataType", "success", "failureMessage", "bytes", "sentBytes", "grpThreads", "allThreads",
-    "URL", "Filename", "Latency", "Encoding", "SampleCount", "ErrorCount", "Hostname",
-    "IdleTime", "Connect"};
+    "timeStamp",  "elapsed",  "label",          "responseCode", "responseMessage", "threadName",
+    "dataType",   "success",  "failureMessage", "bytes",        "sentBytes",       "grpThreads",
+    "allThreads", "URL",      "Filename",       "Latency",      "Encoding",        "SampleCount",
+    "ErrorCount", "Hostname", "IdleTime",       "Connect"};
 
-const std::vector<Column> kJMeter213Defaults = {
-    Column::kTimeStamp, Column::kElapsed, Column::kLabel, Column::kResponseCode,
-    Column::kResponseMessage, Column::kThreadName, Column::kDataType, Column::kSuccess,
-    Column::kBytes, Column::kGrpThreads, Column::kAllThreads, Column::kLatency};
+const std::vector<Column> kJMeter213Defaults = {Column::kTimeStamp,    Column::kElapsed,         Column::kLabel,
+                                                Column::kResponseCode, Column::kResponseMessage, Column::kThreadName,
+                                                Column::kDataType,     Column::kSuccess,         Column::kBytes,
+                                                Column::kGrpThreads,   Column::kAllThreads,      Column::kLatency};
 
 const std::vector<Column> kJMeter5Defaults = {
-    Column::kTimeStamp, Column::kElapsed, Column::kLabel, Column::kResponseCode,
-    Column::kResponseMessage, Column::kThreadName, Column::kDataType, Column::kSuccess,
-    Column::kFailureMessage, Column::kBytes, Column::kSentBytes, Column::kGrpThreads,
-    Column::kAllThreads, Column::kUrl, Column::kLatency, Column::kIdleTime, Column::kConnect};
+    Column::kTimeStamp,       Column::kElapsed,    Column::kLabel,     Column::kResponseCode,
+    Column::kResponseMessage, Column::kThreadName, Column::kDataType,  Column::kSuccess,
+    Column::kFailureMessage,  Column::kBytes,      Column::kSentBytes, Column::kGrpThreads,
+    Column::kAllThreads,      Column::kUrl,        Column::kLatency,   Column::kIdleTime,
+    Column::kConnect};
 
 struct Header {
   std::vector<Column> columns;
@@ -131,8 +151,7 @@ class TimestampReader {
     if (mode_ == Mode::kPattern) {
       std::optional<int64_t> v = ReadDate(text);
       if (v) return *v;
-      return Status::ParseError("timeStamp " + Quote(text) + " does not match the date format '" +
-                                pattern_text_ + "'");
+      return Status::ParseError("timeStamp " + Quote(text) + " does not match the date format '" + pattern_text_ + "'");
     }
     return Status::ParseError("timeStamp " + Quote(text) +
                               " is neither epoch milliseconds nor a date in a known format "
@@ -251,8 +270,7 @@ class TimestampReader {
 // Reads records from a file the way CSVSaveService.csvReadFile does.
 class RecordReader {
  public:
-  RecordReader(std::FILE* file, char delim, int64_t first_line)
-      : file_(file), delim_(delim), line_(first_line) {}
+  RecordReader(std::FILE* file, char delim, int64_t first_line) : file_(file), delim_(delim), line_(first_line) {}
 
   // Next record into `fields` (resized to its field count; the strings' storage is reused
   // from call to call); false at end of file. `line` is the record's first line.
@@ -369,9 +387,7 @@ class RecordReader {
     end_ = std::fread(buffer_.get(), 1, kBufferSize, file_);
     return end_ > 0;
   }
-  Status Error(const std::string& what) const {
-    return Status::ParseError(std::to_string(line_) + ": " + what);
-  }
+  Status Error(const std::string& what) const { return Status::ParseError(std::to_string(line_) + ": " + what); }
 
   static constexpr size_t kBufferSize = 1 << 20;
   std::FILE* file_;
@@ -404,12 +420,10 @@ bool IsWordChar(char c) {
 }  // namespace
 
 const std::vector<std::string_view> kCommonJtlTimestampFormats = {
-    "yyyy/MM/dd HH:mm:ss.SSS",        "yyyy/MM/dd HH:mm:ss",
-    "yyyy-MM-dd HH:mm:ss.SSS",        "yyyy-MM-dd HH:mm:ss",
-    "yyyy-MM-dd HH:mm:ss,SSS",        "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
-    "yyyy-MM-dd'T'HH:mm:ss.SSSZ",     "yyyy-MM-dd'T'HH:mm:ss.SSS",
-    "yyyy-MM-dd'T'HH:mm:ssXXX",       "yyyy-MM-dd'T'HH:mm:ssZ",
-    "yyyy-MM-dd'T'HH:mm:ss",
+    "yyyy/MM/dd HH:mm:ss.SSS",    "yyyy/MM/dd HH:mm:ss",       "yyyy-MM-dd HH:mm:ss.SSS",
+    "yyyy-MM-dd HH:mm:ss",        "yyyy-MM-dd HH:mm:ss,SSS",   "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSZ", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ssXXX",
+    "yyyy-MM-dd'T'HH:mm:ssZ",     "yyyy-MM-dd'T'HH:mm:ss",
 };
 
 Status ReadJtl(const std::string& path, const JtlReadOptions& options,
@@ -429,7 +443,8 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
   const bool bom = first.size() >= 3 && first.compare(0, 3, "\xEF\xBB\xBF") == 0;
   if (bom) first.erase(0, 3);  // a UTF-8 byte order mark some editors add
   if (first.rfind("<?xml", 0) == 0 || first.rfind("<testResults", 0) == 0) {
-    return Status::ParseError(path + ":1: an XML results file (jmeter.save.saveservice.output_format=xml); "
+    return Status::ParseError(path +
+                              ":1: an XML results file (jmeter.save.saveservice.output_format=xml); "
                               "only CSV JTLs can be read");
   }
   char delim = ',';
@@ -497,8 +512,7 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
       }
     }
     if (fields.size() < columns.size()) {
-      return error("expected " + std::to_string(columns.size()) + " fields, found " +
-                   std::to_string(fields.size()));
+      return error("expected " + std::to_string(columns.size()) + " fields, found " + std::to_string(fields.size()));
     }
     Sample s;
     for (size_t i = 0; i < columns.size(); ++i) {
@@ -562,8 +576,7 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
         case Column::kSampleCount:
         case Column::kErrorCount:
         case Column::kHostname:
-        case Column::kSkipped:
-          break;
+        case Column::kSkipped: break;
       }
       if (!st.ok()) return st;
     }

@@ -81,7 +81,10 @@ void AppendJtlRow(const Sample& s, std::string* out) {
 }
 
 JtlWriter::JtlWriter(std::string path, std::FILE* file, Options options)
-    : path_(std::move(path)), file_(file), options_(std::move(options)), last_flush_us_(options_.clock->MonotonicMicros()) {
+    : path_(std::move(path)),
+      file_(file),
+      options_(std::move(options)),
+      last_flush_us_(options_.clock->MonotonicMicros()) {
   buffer_.reserve(kBufferLimit + 4096);
 }
 

@@ -44,7 +44,7 @@ struct PlanMetadata {
     bool supported = false;
   };
   struct AssertionInfo {
-    std::string name, type;   // type: the testclass without its package (ResponseAssertion)
+    std::string name, type;  // type: the testclass without its package (ResponseAssertion)
   };
   struct DataFileInfo {
     std::string path, variable_names, delimiter, share_mode;  // as written in the CSV Data Set

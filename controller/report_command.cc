@@ -153,9 +153,8 @@ Result<std::vector<AggregateRow>> MicrosecondRows(const ResultsStore& store, int
   return rows;
 }
 
-std::string ReportJson(const ExecutionRecord& e, const std::vector<AggregateRow>& rows,
-                       const AggregateReport& report, bool microseconds,
-                       const std::vector<ThresholdRecord>& thresholds) {
+std::string ReportJson(const ExecutionRecord& e, const std::vector<AggregateRow>& rows, const AggregateReport& report,
+                       bool microseconds, const std::vector<ThresholdRecord>& thresholds) {
   json run = json::object();
   run["id"] = e.id;
   run["project"] = e.project;
@@ -204,8 +203,8 @@ std::string ReportJson(const ExecutionRecord& e, const std::vector<AggregateRow>
 std::string ReportJunit(const ExecutionRecord& e, const std::vector<ThresholdRecord>& thresholds) {
   size_t failures = 0;
   for (const ThresholdRecord& t : thresholds) failures += !t.passed;
-  const std::string counts = " tests=\"" + std::to_string(thresholds.size()) + "\" failures=\"" +
-                             std::to_string(failures) + "\" errors=\"0\"";
+  const std::string counts =
+      " tests=\"" + std::to_string(thresholds.size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\"";
   const std::string time = DurationSeconds(e);
   std::string suite_name = "barrage run " + std::to_string(e.id);
   if (!e.plan_name.empty()) suite_name += ": " + e.plan_name;
@@ -220,9 +219,9 @@ std::string ReportJunit(const ExecutionRecord& e, const std::vector<ThresholdRec
       continue;
     }
     const std::string body = ThresholdHadNoSamples(t) ? "no samples to evaluate " + t.metric + " on"
-                                                     : t.metric + " observed " + ShortestNumber(t.observed) +
-                                                           std::string(ThresholdUnit(t.metric)) + ", expected " +
-                                                           t.op + " " + ShortestNumber(t.target);
+                                                      : t.metric + " observed " + ShortestNumber(t.observed) +
+                                                            std::string(ThresholdUnit(t.metric)) + ", expected " +
+                                                            t.op + " " + ShortestNumber(t.target);
     x += ">\n      <failure type=\"threshold\" message=\"" + XmlEscape(DescribeThresholdRecord(t)) + "\">" +
          XmlEscape(body) + "</failure>\n    </testcase>\n";
   }
@@ -263,8 +262,8 @@ int RunReport(const ReportOptions& o) {
   if (!id) return exit_code;
   if (!o.output_path.empty() && o.output_path != "-") {
     Result<ExecutionRecord> execution = store.GetExecution(*id);
-    Status refused = execution.ok() ? RefuseOverwrite(o.output_path, "the report", RunSourceFiles(*execution))
-                                    : execution.status();
+    Status refused =
+        execution.ok() ? RefuseOverwrite(o.output_path, "the report", RunSourceFiles(*execution)) : execution.status();
     if (!refused.ok()) {
       std::cerr << "barrage: " << refused.message() << "\n";
       return execution.ok() ? kExitUsage : kExitRuntimeFailure;

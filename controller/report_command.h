@@ -26,14 +26,14 @@
 namespace barrage {
 
 struct ReportOptions {
-  std::string run = "last";              // an id, "last" or "last-passed"
-  std::string db_path = "barrage.db";    // --db
-  std::string project = "default";       // --project
-  std::string format = "text";           // text, csv, json, junit, html
-  std::string output_path;               // -o; "" = stdout
-  bool microseconds = false;             // --us (default --ms)
-  std::vector<std::string> thresholds;   // --threshold (repeatable)
-  std::string thresholds_file;           // --thresholds
+  std::string run = "last";             // an id, "last" or "last-passed"
+  std::string db_path = "barrage.db";   // --db
+  std::string project = "default";      // --project
+  std::string format = "text";          // text, csv, json, junit, html
+  std::string output_path;              // -o; "" = stdout
+  bool microseconds = false;            // --us (default --ms)
+  std::vector<std::string> thresholds;  // --threshold (repeatable)
+  std::string thresholds_file;          // --thresholds
 };
 
 int RunReport(const ReportOptions& options);

@@ -126,7 +126,6 @@ std::optional<int64_t> ProcessStartTime(int64_t pid) {
   return std::nullopt;
 }
 
-
 }  // namespace
 
 std::string_view ExecutionStatusName(ExecutionStatus status) {
@@ -268,9 +267,7 @@ class ResultsStore::Impl {
     if (current_execution_ == 0) return Status::InvalidArgument(path_ + ": no execution is running");
     if (samples.empty()) return Status::Ok();
     const int64_t execution = current_execution_;
-    space_cv_.wait(lock, [&] {
-      return queued_samples_ < options_.max_queued_samples || !writer_error_.ok() || stop_;
-    });
+    space_cv_.wait(lock, [&] { return queued_samples_ < options_.max_queued_samples || !writer_error_.ok() || stop_; });
     if (!writer_error_.ok()) return writer_error_;
     if (stop_) return Status::InvalidArgument(path_ + ": results store is closed");
     queued_samples_ += samples.size();
@@ -309,7 +306,8 @@ class ResultsStore::Impl {
         if (!s.ok()) return s;
         int64_t samples = 0;
         s = Query(
-            db_, "SELECT sample_count FROM execution WHERE id = ?", [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
+            db_, "SELECT sample_count FROM execution WHERE id = ?",
+            [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
             [&](sqlite3_stmt* q) { samples = sqlite3_column_int64(q, 0); });
         if (!s.ok()) return s;
         return InsertAudit("stopped", id, Dump({{"status", name}, {"samples", samples}}));
@@ -378,7 +376,8 @@ class ResultsStore::Impl {
             reason = "no controller recorded";
           } else if (r.host && *r.host != host_) {
             continue;  // another host's controller: cannot tell whether it still runs
-          } else if (std::optional<int64_t> start = ProcessStartTime(*r.pid); start && (!r.start || *start == *r.start)) {
+          } else if (std::optional<int64_t> start = ProcessStartTime(*r.pid);
+                     start && (!r.start || *start == *r.start)) {
             continue;  // its controller is alive
           } else {
             reason = "controller pid " + std::to_string(*r.pid) + " on " + host_ + " is gone";
@@ -458,8 +457,7 @@ class ResultsStore::Impl {
           if (!s.ok()) return s;
           failed += r.passed ? 0 : 1;
         }
-        return InsertAudit("evaluated", execution_id,
-                           Dump({{"thresholds", results.size()}, {"failed", failed}}));
+        return InsertAudit("evaluated", execution_id, Dump({{"thresholds", results.size()}, {"failed", failed}}));
       });
     });
   }
@@ -528,8 +526,7 @@ class ResultsStore::Impl {
             },
             nullptr);
         if (!s.ok()) return s;
-        return InsertAudit("deleted", execution_id,
-                           "status " + *status + ", " + std::to_string(samples) + " samples");
+        return InsertAudit("deleted", execution_id, "status " + *status + ", " + std::to_string(samples) + " samples");
       });
     });
     if (!st.ok()) return st;
@@ -644,8 +641,7 @@ class ResultsStore::Impl {
           std::pair{std::string("BEGIN IMMEDIATE"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
           std::pair{std::string(kBucketInsert), &insert_bucket_},
           std::pair{std::string(kErrorBucketInsert), &insert_error_},
-          std::pair{std::string("UPDATE execution SET sample_count = sample_count + ? WHERE id = ?"),
-                    &add_samples_}}) {
+          std::pair{std::string("UPDATE execution SET sample_count = sample_count + ? WHERE id = ?"), &add_samples_}}) {
       if (Status st = Prepare(db_, path_, sql, stmt); !st.ok()) return st;
     }
     if (*from == 1) return BackfillBuckets();
@@ -773,7 +769,8 @@ class ResultsStore::Impl {
         nullptr);
     int64_t id = 0;
     if (s.ok()) {
-      s = Query(db_, "SELECT id FROM project WHERE name = ?", bind, [&](sqlite3_stmt* q) { id = sqlite3_column_int64(q, 0); });
+      s = Query(db_, "SELECT id FROM project WHERE name = ?", bind,
+                [&](sqlite3_stmt* q) { id = sqlite3_column_int64(q, 0); });
     }
     if (!s.ok()) return s;
     return id;
@@ -781,8 +778,8 @@ class ResultsStore::Impl {
 
   // Finds the project's definition with these bytes or stores it as the next version of
   // its name, with its metadata. Writer thread, inside a transaction.
-  Status StoreDefinition(int64_t project, const std::string& jmx, const Definition& def,
-                         std::optional<int64_t>* id, int64_t* version) {
+  Status StoreDefinition(int64_t project, const std::string& jmx, const Definition& def, std::optional<int64_t>* id,
+                         int64_t* version) {
     Status s = Query(
         db_, "SELECT id, version FROM test_definition WHERE project_id = ? AND sha256 = ?",
         [&](sqlite3_stmt* q) {
@@ -868,8 +865,7 @@ class ResultsStore::Impl {
     }
     for (size_t i = 0; i < m.data_files.size() && s.ok(); ++i) {
       s = Query(
-          db_,
-          "INSERT INTO definition_data_file(definition_id, position, path, variable_names) VALUES (?, ?, ?, ?)",
+          db_, "INSERT INTO definition_data_file(definition_id, position, path, variable_names) VALUES (?, ?, ?, ?)",
           [&](sqlite3_stmt* q) {
             sqlite3_bind_int64(q, 1, d);
             sqlite3_bind_int64(q, 2, static_cast<int64_t>(i));
@@ -996,8 +992,10 @@ class ResultsStore::Impl {
     sqlite3_reset(begin_.get());
     if (rc == SQLITE_DONE) return true;
     if ((rc & 0xff) == SQLITE_BUSY) {
-      Fail(Status::IoError(path_ + ": begin transaction: database is locked: another connection kept the write lock "
-                           "for more than " + std::to_string(options_.lock_timeout.count()) + " ms"));
+      Fail(Status::IoError(path_ +
+                           ": begin transaction: database is locked: another connection kept the write lock "
+                           "for more than " +
+                           std::to_string(options_.lock_timeout.count()) + " ms"));
     } else {
       Fail(DbError(db_, path_, "begin transaction"));
     }
@@ -1124,8 +1122,7 @@ class ResultsStore::Impl {
       if (!Step(s, "insert samples")) return;
     }
     for (; i < samples.size(); ++i) {
-      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], worker,
-                 samples[i]);
+      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], worker, samples[i]);
       if (!Step(insert_one_.get(), "insert sample")) return;
     }
     for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
@@ -1137,7 +1134,7 @@ class ResultsStore::Impl {
   const std::string user_;  // the OS user, for audit_log
   const std::string host_;
   std::atomic<int> marked_at_open_{0};  // orphans Open() marked, for MarkInterruptedExecutions
-  sqlite3* db_ = nullptr;  // the writer's connection: used by the writer thread once started
+  sqlite3* db_ = nullptr;               // the writer's connection: used by the writer thread once started
   Stmt insert_many_, insert_one_, insert_label_, begin_, commit_, insert_bucket_, insert_error_, add_samples_;
   std::thread writer_;
 
@@ -1194,9 +1191,7 @@ Status ResultsStore::Append(std::vector<Sample>&& samples, int32_t worker_id) {
   return impl_->Append(std::move(samples), worker_id);
 }
 Status ResultsStore::Flush() { return impl_->Flush(); }
-Status ResultsStore::Finish(ExecutionStatus status, int64_t ended_at_ms) {
-  return impl_->Finish(status, ended_at_ms);
-}
+Status ResultsStore::Finish(ExecutionStatus status, int64_t ended_at_ms) { return impl_->Finish(status, ended_at_ms); }
 Status ResultsStore::Close() { return impl_ ? impl_->Close() : Status::Ok(); }
 Result<int> ResultsStore::MarkInterruptedExecutions() { return impl_->MarkInterruptedExecutions(); }
 Result<int64_t> ResultsStore::DeleteExecution(int64_t execution_id) { return impl_->DeleteExecution(execution_id); }
@@ -1250,8 +1245,7 @@ Result<int64_t> ResultsStore::ResolveRun(std::string_view ref) const {
   } else if (ref != "last") {
     auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
     if (ref.empty() || ec != std::errc() || end != ref.data() + ref.size() || id <= 0) {
-      return Status::InvalidArgument("run '" + std::string(ref) +
-                                     "': expected a run id, 'last' or 'last-passed'");
+      return Status::InvalidArgument("run '" + std::string(ref) + "': expected a run id, 'last' or 'last-passed'");
     }
     sql += " AND e.id = ?";
   }
@@ -1349,8 +1343,9 @@ Status ResultsStore::ForEachBucket(int64_t execution_id, const std::function<voi
           Result<LatencyHistogram> h = LatencyHistogram::Deserialize(
               std::string_view(blob ? blob : "", static_cast<size_t>(sqlite3_column_bytes(s, 13))));
           if (!h.ok() || h->count() != static_cast<uint64_t>(sqlite3_column_int64(s, 3))) {
-            bad = Status::Internal(impl_->path() + ": metric_bucket row " + std::to_string(sqlite3_column_int64(s, 14)) +
-                                   ": " + (h.ok() ? "histogram does not match count" : h.status().message()));
+            bad =
+                Status::Internal(impl_->path() + ": metric_bucket row " + std::to_string(sqlite3_column_int64(s, 14)) +
+                                 ": " + (h.ok() ? "histogram does not match count" : h.status().message()));
             return;
           }
           MetricBucket b;
@@ -1373,13 +1368,11 @@ Status ResultsStore::ForEachBucket(int64_t execution_id, const std::function<voi
   return st.ok() ? bad : st;
 }
 
-Status ResultsStore::ForEachErrorBucket(int64_t execution_id,
-                                       const std::function<void(const ErrorBucket&)>& fn) const {
+Status ResultsStore::ForEachErrorBucket(int64_t execution_id, const std::function<void(const ErrorBucket&)>& fn) const {
   return impl_->WithReader([&](sqlite3* db) {
     ErrorBucket b;
     return impl_->Query(
-        db,
-        "SELECT second, label_id, worker_id, type, count FROM error_bucket WHERE execution_id = ? ORDER BY id",
+        db, "SELECT second, label_id, worker_id, type, count FROM error_bucket WHERE execution_id = ? ORDER BY id",
         [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
         [&](sqlite3_stmt* s) {
           b.second = sqlite3_column_int64(s, 0);
@@ -1448,8 +1441,8 @@ Result<std::vector<AuditRecord>> ResultsStore::AuditLog(int64_t execution_id) co
           if (execution_id) sqlite3_bind_int64(s, 1, execution_id);
         },
         [&](sqlite3_stmt* s) {
-          out.push_back({sqlite3_column_int64(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnOptional(s, 3),
-                         ColumnText(s, 4)});
+          out.push_back(
+              {sqlite3_column_int64(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnOptional(s, 3), ColumnText(s, 4)});
         });
   });
   if (!st.ok()) return st;

@@ -63,8 +63,8 @@ std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 
 struct ExecutionInfo {
   std::string plan_path{};
-  std::string plan_name{};    // the TestPlan's name
-  int64_t started_at_ms = 0;  // epoch ms
+  std::string plan_name{};          // the TestPlan's name
+  int64_t started_at_ms = 0;        // epoch ms
   std::string project = "default";  // created on first use
   // The .jmx bytes; "" = no definition (e.g. a JTL imported without its plan).
   std::string plan_jmx{};
@@ -72,9 +72,9 @@ struct ExecutionInfo {
   // definition; built by the caller from the plan it compiled (controller/loaded_plan.h):
   // the store does not parse plans. Unset = none (a plan that did not parse).
   std::optional<PlanMetadata> plan_metadata{};
-  std::string properties_json = "{}";             // -J/-q properties as a JSON object
+  std::string properties_json = "{}";              // -J/-q properties as a JSON object
   std::string infra_json = R"({"mode":"local"})";  // or {"mode":"cluster","workers":N,...}
-  std::string triggered_by{};  // "" = the OS user running this process (CurrentOsUser())
+  std::string triggered_by{};                      // "" = the OS user running this process (CurrentOsUser())
 };
 
 struct ExecutionRecord {
@@ -104,11 +104,11 @@ struct MetricBucket {
   int64_t second = 0;
   int64_t label_id = 0;
   int32_t worker_id = 0;
-  AggregateStats stats;          // exact elapsed-ms histogram, errors, bytes, sent_bytes,
-                                 // first_start_ms, last_end_ms
-  int64_t latency_sum_ms = 0;    // of latency_us / 1000 per sample (as the JTL)
-  int64_t connect_sum_ms = 0;    // of connect_us / 1000 per sample
-  int32_t max_all_threads = 0;   // largest allThreads seen in that second from that worker
+  AggregateStats stats;         // exact elapsed-ms histogram, errors, bytes, sent_bytes,
+                                // first_start_ms, last_end_ms
+  int64_t latency_sum_ms = 0;   // of latency_us / 1000 per sample (as the JTL)
+  int64_t connect_sum_ms = 0;   // of connect_us / 1000 per sample
+  int32_t max_all_threads = 0;  // largest allThreads seen in that second from that worker
   int32_t max_grp_threads = 0;
 };
 
@@ -127,10 +127,10 @@ std::string ErrorType(const Sample& s);
 
 // One evaluated threshold (tables threshold + threshold_result).
 struct ThresholdRecord {
-  std::string expression;   // as the user wrote it, e.g. "login: p(99)<800"
-  std::string label;        // "" = all samples (TOTAL)
-  std::string metric;       // p(95), avg, min, max, med, error_rate, throughput
-  std::string op;           // <, <=, >, >=, ==, !=
+  std::string expression;  // as the user wrote it, e.g. "login: p(99)<800"
+  std::string label;       // "" = all samples (TOTAL)
+  std::string metric;      // p(95), avg, min, max, med, error_rate, throughput
+  std::string op;          // <, <=, >, >=, ==, !=
   double target = 0;
   double observed = 0;
   bool passed = false;
@@ -143,19 +143,19 @@ struct ExecutionWorkerRecord {
   std::string host;
   int64_t joined_at_ms = 0;
   std::optional<int64_t> left_at_ms;
-  std::string state;              // "finished", "lost", "rejected"
+  std::string state;  // "finished", "lost", "rejected"
   uint64_t samples_received = 0;
   uint64_t batches_received = 0;
-  uint64_t samples_lost = 0;      // samples the worker reported it could not deliver
-  uint64_t duplicate_batches = 0; // resent batches the controller had already stored
-  int64_t clock_offset_us = 0;    // worker clock minus controller clock
+  uint64_t samples_lost = 0;       // samples the worker reported it could not deliver
+  uint64_t duplicate_batches = 0;  // resent batches the controller had already stored
+  int64_t clock_offset_us = 0;     // worker clock minus controller clock
 };
 
 // One audit_log row.
 struct AuditRecord {
   int64_t at_ms = 0;
   std::string who;
-  std::string what;       // started|stopped|evaluated|imported|deleted|exported
+  std::string what;  // started|stopped|evaluated|imported|deleted|exported
   std::optional<int64_t> execution_id;
   std::string details;
 };

@@ -22,7 +22,6 @@
 namespace barrage {
 namespace {
 
-
 void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
   for (const UnsupportedElement& u : compiled.plan.unsupported) {
     std::cerr << path << ":" << u.line << ": unsupported: " << u.testclass << " '" << u.name << "'\n";

@@ -27,21 +27,21 @@ namespace barrage {
 
 struct RunOptions {
   std::string plan_path;
-  std::vector<std::string> properties;      // "name=value" (-J, -G)
-  std::vector<std::string> property_files;  // -q
-  std::string jtl_path;                     // -l; "" = none
-  std::string db_path = "barrage.db";       // --db
-  std::string project = "default";          // --project
-  int64_t duration_s = 0;                   // --duration: stop after S seconds (0 = plan decides)
+  std::vector<std::string> properties;                            // "name=value" (-J, -G)
+  std::vector<std::string> property_files;                        // -q
+  std::string jtl_path;                                           // -l; "" = none
+  std::string db_path = "barrage.db";                             // --db
+  std::string project = "default";                                // --project
+  int64_t duration_s = 0;                                         // --duration: stop after S seconds (0 = plan decides)
   int64_t stop_timeout_s = kDefaultGracefulStopTimeoutMs / 1000;  // --stop-timeout: graceful stop bound
-  int event_loops = 0;                      // --threads: 0 = one per core
-  int64_t summary_interval_s = 5;           // --summary-interval
-  bool skip_unsupported = false;            // run without the elements Barrage cannot run
-  bool quiet = false;                       // no live summary
-  std::vector<std::string> thresholds;      // --threshold (controller/thresholds.h)
-  std::string thresholds_file;              // --thresholds: a TOML file of them
-  bool abort_on_fail = false;               // --abort-on-fail: check every summary interval
-  ClusterOptions cluster;                   // --workers/--worker-names: run on barrage-worker daemons
+  int event_loops = 0;                                            // --threads: 0 = one per core
+  int64_t summary_interval_s = 5;                                 // --summary-interval
+  bool skip_unsupported = false;                                  // run without the elements Barrage cannot run
+  bool quiet = false;                                             // no live summary
+  std::vector<std::string> thresholds;                            // --threshold (controller/thresholds.h)
+  std::string thresholds_file;                                    // --thresholds: a TOML file of them
+  bool abort_on_fail = false;                                     // --abort-on-fail: check every summary interval
+  ClusterOptions cluster;  // --workers/--worker-names: run on barrage-worker daemons
 };
 
 // Thresholds are checked before the plan is loaded (a bad one: exit 2), evaluated on all

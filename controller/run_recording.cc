@@ -101,8 +101,8 @@ int RunRecording::End(RunEnd end) {
   if (end.started) {
     verdicts = FinalThresholdResults(options_.thresholds, report_, watch_ ? &watch_->tripped_results() : nullptr);
   }
-  if (AnyFailed(verdicts) && (status == ExecutionStatus::kPassed ||
-                              (end.thresholds_fail_aborted && status == ExecutionStatus::kAborted))) {
+  if (AnyFailed(verdicts) &&
+      (status == ExecutionStatus::kPassed || (end.thresholds_fail_aborted && status == ExecutionStatus::kAborted))) {
     status = ExecutionStatus::kFailed;
   }
   // Stored before the status, so that a failure to store them cannot follow a recorded

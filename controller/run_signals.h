@@ -36,7 +36,9 @@ class RunSignals {
   class [[nodiscard]] Armed {
    public:
     explicit Armed(RunSignals* signals) : signals_(signals) {}
-    ~Armed() { signals_->SetHandler([](int) {}); }
+    ~Armed() {
+      signals_->SetHandler([](int) {});
+    }
     Armed(const Armed&) = delete;
     Armed& operator=(const Armed&) = delete;
 
@@ -52,9 +54,9 @@ class RunSignals {
 
   sigset_t set_;
   sigset_t previous_mask_;
-  std::mutex mu_;                         // guards on_signal_ against a signal's exit
+  std::mutex mu_;  // guards on_signal_ against a signal's exit
   std::function<void(int)> on_signal_;
-  int presses_ = 0;                       // watcher thread only
+  int presses_ = 0;  // watcher thread only
   std::atomic<bool> exit_{false};
   std::thread watcher_;
 };

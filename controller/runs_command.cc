@@ -55,9 +55,9 @@ std::string RenderRunsText(std::vector<ExecutionRecord> runs) {
       {"ID", "STATUS", "PLAN", "VERSION", "STARTED", "DURATION", "SAMPLES", "VERDICT"}};
   for (const ExecutionRecord& r : runs) {
     rows.push_back({std::to_string(r.id), std::string(ExecutionStatusName(r.status)), PlanOf(r),
-                    r.definition_version ? "v" + std::to_string(r.definition_version) : "-",
-                    LocalTime(r.started_at_ms), r.ended_at_ms ? Duration(*r.ended_at_ms - r.started_at_ms) : "-",
-                    std::to_string(r.samples), r.verdict.empty() ? "-" : r.verdict});
+                    r.definition_version ? "v" + std::to_string(r.definition_version) : "-", LocalTime(r.started_at_ms),
+                    r.ended_at_ms ? Duration(*r.ended_at_ms - r.started_at_ms) : "-", std::to_string(r.samples),
+                    r.verdict.empty() ? "-" : r.verdict});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {

@@ -28,8 +28,7 @@ struct RunsOptions {
 // file, another SQLite database: "not a Barrage results store", as for a missing one);
 // runs left `running` by a dead controller are marked aborted (said on stderr).
 // On failure prints `barrage: <reason>` and returns nullopt with *exit_code = 1.
-std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project,
-                                                int* exit_code);
+std::optional<ResultsStore> OpenStoreForReading(const std::string& db_path, const std::string& project, int* exit_code);
 // `ref` (an id, `last` or `last-passed`) in `store`; on failure prints `barrage: <reason>`
 // and returns nullopt with *exit_code = 2.
 std::optional<int64_t> ResolveRunOrSay(const ResultsStore& store, const std::string& ref, int* exit_code);

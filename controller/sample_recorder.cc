@@ -33,20 +33,20 @@ void SampleRecorder::KeepJtlError(Status s) {
   if (s.ok() || !jtl_error_.ok()) return;
   jtl_error_ = std::move(s);
   err_ << "barrage: the JTL failed (" << jtl_error_.message() << "): "
-            << (store_error_.ok() ? "stopping the run; every sample goes on to the results store " + store_->path()
-                                  : std::string(kNothingRecords))
-            << "\n"
-            << std::flush;
+       << (store_error_.ok() ? "stopping the run; every sample goes on to the results store " + store_->path()
+                             : std::string(kNothingRecords))
+       << "\n"
+       << std::flush;
 }
 
 void SampleRecorder::KeepStoreError(Status s) {
   if (s.ok() || !store_error_.ok()) return;
   store_error_ = std::move(s);
   err_ << "barrage: the results store " << store_->path() << " failed (" << store_error_.message() << "): "
-            << (jtl_ && jtl_error_.ok() ? "stopping the run; every sample goes on to the JTL " + jtl_->path()
-                                        : std::string(kNothingRecords))
-            << "\n"
-            << std::flush;
+       << (jtl_ && jtl_error_.ok() ? "stopping the run; every sample goes on to the JTL " + jtl_->path()
+                                   : std::string(kNothingRecords))
+       << "\n"
+       << std::flush;
 }
 
 void RunErrors::Print(const Status& error) {

@@ -31,8 +31,8 @@ Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::millisecond
 }
 
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
-  if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
-                         stmt->out(), nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT, stmt->out(),
+                         nullptr) != SQLITE_OK) {
     return DbError(db, path, "prepare");
   }
   return Status::Ok();
@@ -54,7 +54,6 @@ void BindText(sqlite3_stmt* s, int i, std::string_view text) {
 }
 
 void BindU64(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, static_cast<int64_t>(v)); }
-
 
 void BindOptionalText(sqlite3_stmt* s, int i, const std::string& text) {
   if (text.empty()) {

@@ -47,7 +47,7 @@ Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stm
 
 std::string ColumnText(sqlite3_stmt* s, int i);
 std::optional<int64_t> ColumnOptional(sqlite3_stmt* s, int i);  // nullopt for NULL
-void BindText(sqlite3_stmt* s, int i, std::string_view text);    // SQLITE_STATIC: text outlives the step
+void BindText(sqlite3_stmt* s, int i, std::string_view text);   // SQLITE_STATIC: text outlives the step
 void BindU64(sqlite3_stmt* s, int i, uint64_t v);
 void BindOptionalText(sqlite3_stmt* s, int i, const std::string& text);  // NULL when empty
 

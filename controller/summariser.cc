@@ -103,8 +103,7 @@ std::vector<std::string> Summariser::Finish(int64_t now_ms, ThreadCounts threads
   return lines;
 }
 
-std::string Summariser::Format(const Running& r, int64_t end_ms, char type,
-                               const ThreadCounts* threads) const {
+std::string Summariser::Format(const Running& r, int64_t end_ms, char type, const ThreadCounts* threads) const {
   // SummariserRunningSample: no samples means no elapsed time and a zero rate.
   const int64_t elapsed = r.count ? end_ms - r.start_ms : 0;
   std::string out = name_;

@@ -1,8 +1,8 @@
 // JMeter's summariser: the `summary +` / `summary =` lines `jmeter -n` prints while a test
 // runs (org.apache.jmeter.reporters.Summariser, JMeter 5.x format), e.g.
 //
-//   summary +    500 in 00:00:01 =  444.4/s Avg:     2 Min:     0 Max:    37 Err:   200 (40.00%) Active: 0 Started: 5 Finished: 5
-//   summary =   1500 in 00:00:07 =  214.9/s Avg:     3 Min:     0 Max:    76 Err:   600 (40.00%)
+//   summary +    500 in 00:00:01 =  444.4/s Avg:     2 Min:     0 Max:    37 Err:   200 (40.00%) Active: 0 Started: 5
+//   Finished: 5 summary =   1500 in 00:00:07 =  214.9/s Avg:     3 Min:     0 Max:    76 Err:   600 (40.00%)
 //
 // `+` covers the samples since the previous report (its time runs from that report to now),
 // `=` everything since the test started. As in JMeter, a `+` line is only printed when

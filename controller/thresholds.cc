@@ -1,12 +1,12 @@
 #include "controller/thresholds.h"
 
+#include <toml++/toml.h>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
-#include <toml++/toml.h>
 
 #include "common/toml_file.h"
 
@@ -48,9 +48,9 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
   size_t pos = 0;
   SkipSpaces(text, &pos);
   const size_t name_begin = pos;
-  while (pos < text.size() && (std::islower(static_cast<unsigned char>(text[pos])) || text[pos] == '_' ||
-                               std::isupper(static_cast<unsigned char>(text[pos])) ||
-                               std::isdigit(static_cast<unsigned char>(text[pos])))) {
+  while (pos < text.size() &&
+         (std::islower(static_cast<unsigned char>(text[pos])) || text[pos] == '_' ||
+          std::isupper(static_cast<unsigned char>(text[pos])) || std::isdigit(static_cast<unsigned char>(text[pos])))) {
     ++pos;
   }
   const std::string_view name = text.substr(name_begin, pos - name_begin);
@@ -72,7 +72,8 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
                             " is out of range (0, 100]");
     }
     SkipSpaces(text, &pos);
-    if (pos >= text.size() || text[pos] != ')') return Bad(whole, "expected ')' to close p(" + std::string(text.substr(number_begin, pos - number_begin)));
+    if (pos >= text.size() || text[pos] != ')')
+      return Bad(whole, "expected ')' to close p(" + std::string(text.substr(number_begin, pos - number_begin)));
     ++pos;
     // As JMeter reads aggregate_rpt_pct: Float.parseFloat of the text.
     float f = 0;
@@ -83,10 +84,12 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
     std::snprintf(buf, sizeof buf, "p(%g)", static_cast<double>(f));
     t->metric_name = buf;
   } else {
-    static const std::pair<std::string_view, ThresholdMetric> kNames[] = {
-        {"med", ThresholdMetric::kMedian},         {"avg", ThresholdMetric::kAverage},
-        {"min", ThresholdMetric::kMin},            {"max", ThresholdMetric::kMax},
-        {"error_rate", ThresholdMetric::kErrorRate}, {"throughput", ThresholdMetric::kThroughput}};
+    static const std::pair<std::string_view, ThresholdMetric> kNames[] = {{"med", ThresholdMetric::kMedian},
+                                                                          {"avg", ThresholdMetric::kAverage},
+                                                                          {"min", ThresholdMetric::kMin},
+                                                                          {"max", ThresholdMetric::kMax},
+                                                                          {"error_rate", ThresholdMetric::kErrorRate},
+                                                                          {"throughput", ThresholdMetric::kThroughput}};
     bool found = false;
     for (const auto& [n, m] : kNames) {
       if (n == name) {
@@ -98,8 +101,8 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
     if (!found) {
       std::string what = "unknown metric '" + std::string(name) + "' (expected " + std::string(kMetricList) + ")";
       if (name.size() > 1 && name[0] == 'p' && std::isdigit(static_cast<unsigned char>(name[1]))) {
-        what = "unknown metric '" + std::string(name) + "' (write percentiles as p(" +
-               std::string(name.substr(1)) + "))";
+        what =
+            "unknown metric '" + std::string(name) + "' (write percentiles as p(" + std::string(name.substr(1)) + "))";
       }
       if (pos < text.size() && text[pos] == ':') {
         what = "a label is separated by ': ' (colon and space), as in 'login: p(95)<500'";
@@ -124,8 +127,8 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
     if (pos < text.size() && text[pos] == ':') {
       return Bad(whole, "a label is separated by ': ' (colon and space), as in 'login: p(95)<500'");
     }
-    return Bad(whole, "expected an operator (<, <=, >, >=, ==, !=) after " + t->metric_name + ", found " +
-                          Snippet(text, pos));
+    return Bad(whole,
+               "expected an operator (<, <=, >, >=, ==, !=) after " + t->metric_name + ", found " + Snippet(text, pos));
   }
   SkipSpaces(text, &pos);
   const size_t value_begin = pos;
@@ -146,20 +149,13 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
 double Observed(const Threshold& t, const AggregateStats& stats, const AggregateReport& report) {
   const LatencyHistogram& h = stats.elapsed_ms;
   switch (t.metric) {
-    case ThresholdMetric::kPercentile:
-      return static_cast<double>(h.Percentile(AggregateReportFraction(t.percent)));
-    case ThresholdMetric::kMedian:
-      return static_cast<double>(h.Percentile(0.5));
-    case ThresholdMetric::kAverage:
-      return h.Mean();
-    case ThresholdMetric::kMin:
-      return static_cast<double>(h.min());
-    case ThresholdMetric::kMax:
-      return static_cast<double>(h.max());
-    case ThresholdMetric::kErrorRate:
-      return report.MakeRow("", stats).error_fraction;
-    case ThresholdMetric::kThroughput:
-      return report.MakeRow("", stats).throughput;
+    case ThresholdMetric::kPercentile: return static_cast<double>(h.Percentile(AggregateReportFraction(t.percent)));
+    case ThresholdMetric::kMedian: return static_cast<double>(h.Percentile(0.5));
+    case ThresholdMetric::kAverage: return h.Mean();
+    case ThresholdMetric::kMin: return static_cast<double>(h.min());
+    case ThresholdMetric::kMax: return static_cast<double>(h.max());
+    case ThresholdMetric::kErrorRate: return report.MakeRow("", stats).error_fraction;
+    case ThresholdMetric::kThroughput: return report.MakeRow("", stats).throughput;
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
@@ -253,8 +249,7 @@ Result<std::vector<Threshold>> LoadThresholdsFile(const std::string& path) {
   return out;
 }
 
-Result<std::vector<Threshold>> CollectThresholds(const std::vector<std::string>& expressions,
-                                                 const std::string& file) {
+Result<std::vector<Threshold>> CollectThresholds(const std::vector<std::string>& expressions, const std::string& file) {
   std::vector<Threshold> out;
   if (!file.empty()) {
     Result<std::vector<Threshold>> loaded = LoadThresholdsFile(file);
@@ -317,17 +312,15 @@ std::string DescribeThresholdRecord(const ThresholdRecord& r) {
   if (ThresholdHadNoSamples(r)) {
     return line + (r.label.empty() ? std::string("no samples") : "no samples labelled '" + r.label + "'");
   }
-  return line + r.metric + " of " + (r.label.empty() ? std::string("all samples") : "'" + r.label + "'") +
-         " is " + ShortestNumber(r.observed) + std::string(ThresholdUnit(r.metric));
+  return line + r.metric + " of " + (r.label.empty() ? std::string("all samples") : "'" + r.label + "'") + " is " +
+         ShortestNumber(r.observed) + std::string(ThresholdUnit(r.metric));
 }
 
 bool ThresholdHadNoSamples(const ThresholdRecord& r) {
   return std::isnan(r.observed) || r.observed == -std::numeric_limits<double>::infinity();
 }
 
-std::string DescribeThresholdResult(const ThresholdResult& r) {
-  return DescribeThresholdRecord(ToThresholdRecord(r));
-}
+std::string DescribeThresholdResult(const ThresholdResult& r) { return DescribeThresholdRecord(ToThresholdRecord(r)); }
 
 ThresholdRecord ToThresholdRecord(const ThresholdResult& r) {
   ThresholdRecord rec;
@@ -376,8 +369,7 @@ std::vector<ThresholdResult> FinalThresholdResults(const std::vector<Threshold>&
   return results;
 }
 
-Status StoreThresholdResults(ResultsStore& store, int64_t execution_id,
-                             const std::vector<ThresholdResult>& results) {
+Status StoreThresholdResults(ResultsStore& store, int64_t execution_id, const std::vector<ThresholdResult>& results) {
   if (results.empty()) return Status::Ok();
   std::vector<ThresholdRecord> records;
   records.reserve(results.size());

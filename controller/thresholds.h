@@ -52,8 +52,8 @@ enum class ThresholdMetric { kPercentile, kMedian, kAverage, kMin, kMax, kErrorR
 enum class ThresholdOp { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
 
 struct Threshold {
-  std::string expression;   // as written; for a file entry with `label`: "LABEL: EXPR"
-  std::string label;        // "" = all samples
+  std::string expression;  // as written; for a file entry with `label`: "LABEL: EXPR"
+  std::string label;       // "" = all samples
   ThresholdMetric metric = ThresholdMetric::kPercentile;
   float percent = 0;        // N of p(N)
   std::string metric_name;  // "p(95)", "p(99.9)", "med", "avg", ... (N printed with %g)
@@ -71,8 +71,7 @@ Result<Threshold> ParseThreshold(std::string_view expression);
 Result<std::vector<Threshold>> LoadThresholdsFile(const std::string& path);
 
 // The file's thresholds (if `file` is not empty) followed by `expressions`, in order.
-Result<std::vector<Threshold>> CollectThresholds(const std::vector<std::string>& expressions,
-                                                 const std::string& file);
+Result<std::vector<Threshold>> CollectThresholds(const std::vector<std::string>& expressions, const std::string& file);
 
 struct ThresholdResult {
   Threshold threshold;
@@ -110,7 +109,8 @@ ThresholdRecord ToThresholdRecord(const ThresholdResult& result);
 
 // --abort-on-fail: checks the thresholds on the data so far once per interval. Trips once:
 // the first check with a failed threshold returns the failed results; later checks return
-// nothing. A threshold without samples yet does not trip it (they may still come). Not thread-safe (one thread, e.g. the engine's collector).
+// nothing. A threshold without samples yet does not trip it (they may still come). Not thread-safe (one thread, e.g.
+// the engine's collector).
 class ThresholdWatch {
  public:
   ThresholdWatch(std::vector<Threshold> thresholds, int64_t interval_ms)
@@ -145,8 +145,7 @@ std::vector<ThresholdResult> FinalThresholdResults(const std::vector<Threshold>&
                                                    const std::vector<ThresholdResult>* tripped);
 
 // Stores a run's results in `store` (nothing to do when `results` is empty).
-Status StoreThresholdResults(ResultsStore& store, int64_t execution_id,
-                             const std::vector<ThresholdResult>& results);
+Status StoreThresholdResults(ResultsStore& store, int64_t execution_id, const std::vector<ThresholdResult>& results);
 
 // One line per threshold, `barrage: ...`: passed ones on stdout, failed ones on stderr.
 void PrintThresholdResults(const std::vector<ThresholdResult>& results, std::ostream& out = std::cout,

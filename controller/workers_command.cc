@@ -52,8 +52,7 @@ int RunWorkers(const WorkersOptions& options) {
     std::cerr << "barrage: " << transport.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-  std::cout << "barrage: listening on " << (*transport)->endpoint() << " for " << options.listen << "\n"
-            << std::flush;
+  std::cout << "barrage: listening on " << (*transport)->endpoint() << " for " << options.listen << "\n" << std::flush;
   std::set<std::string> seen;
   std::map<std::string, int> dropped;  // per peer, to bound the log
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(listen_ms);
@@ -65,9 +64,9 @@ int RunWorkers(const WorkersOptions& options) {
     if (seen.count(m.peer)) continue;
     const proto::Envelope* e = VerifyEnvelope(m.bytes.data(), m.bytes.size());
     Result<const proto::Hello*> body =
-        e == nullptr ? Status::InvalidArgument("not a valid protocol message (" + std::to_string(m.bytes.size()) +
-                                               " bytes)")
-                     : BodyOf<proto::Hello>(*e);
+        e == nullptr
+            ? Status::InvalidArgument("not a valid protocol message (" + std::to_string(m.bytes.size()) + " bytes)")
+            : BodyOf<proto::Hello>(*e);
     Result<HelloMessage> hello = body.ok() ? DecodeHello(**body) : Result<HelloMessage>(body.status());
     if (!hello.ok()) {
       if (++dropped[m.peer] <= kLoggedDropsPerPeer) {
@@ -76,11 +75,11 @@ int RunWorkers(const WorkersOptions& options) {
       continue;
     }
     seen.insert(m.peer);
-    std::cout << hello->name << "\t" << (hello->host.empty() ? "?" : hello->host) << "\t" << hello->cores
-              << " cores\t" << (hello->software_version.empty() ? "?" : hello->software_version) << "\tprotocol "
+    std::cout << hello->name << "\t" << (hello->host.empty() ? "?" : hello->host) << "\t" << hello->cores << " cores\t"
+              << (hello->software_version.empty() ? "?" : hello->software_version) << "\tprotocol "
               << hello->min_protocol << ".." << hello->max_protocol
               << (hello->min_protocol > kProtocolVersion || hello->max_protocol < kProtocolVersion ? " (INCOMPATIBLE)"
-                                                                                                    : "")
+                                                                                                   : "")
               << "\n"
               << std::flush;
   }

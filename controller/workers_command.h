@@ -14,8 +14,8 @@
 namespace barrage {
 
 struct WorkersOptions {
-  ClusterOptions cluster;       // --bind, --config, --insecure
-  std::string listen = "5s";    // --listen: "5s", "500ms", "2m" or plain seconds
+  ClusterOptions cluster;     // --bind, --config, --insecure
+  std::string listen = "5s";  // --listen: "5s", "500ms", "2m" or plain seconds
 };
 
 // Exit code: 0 (also when no worker came), 2 bad options, 1 cannot listen.

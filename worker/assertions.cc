@@ -176,8 +176,7 @@ std::string_view FieldText(Field field, const SampleResult& result, std::string*
 
 // ResponseAssertion.getFailText. The verb depends on the whole test type, OR bit
 // included, as in JMeter (so OR always reads "expected something using").
-std::string FailText(std::string_view subject, int test_type, std::string_view pattern,
-                     std::string_view to_check) {
+std::string FailText(std::string_view subject, int test_type, std::string_view pattern, std::string_view to_check) {
   constexpr int kNot = ResponseAssertion::kNot;
   std::string_view verb;
   switch (test_type) {
@@ -206,8 +205,7 @@ std::string FailText(std::string_view subject, int test_type, std::string_view p
 
 }  // namespace
 
-AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleResult& result,
-                                     ThreadContext& ctx) {
+AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleResult& result, ThreadContext& ctx) {
   AssertionResult outcome;
   outcome.name = assertion.name;
   if (assertion.assume_success) result.sample.success = true;  // lets a 4xx/5xx be asserted
@@ -224,9 +222,7 @@ AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleR
     to_check = FieldText(field, result, &scratch);
   }
   // How the failure message names what was checked; built only on failure.
-  auto subject = [&] {
-    return variable_scope ? "variable(" + variable + ")" : std::string(FieldLabel(field));
-  };
+  auto subject = [&] { return variable_scope ? "variable(" + variable + ")" : std::string(FieldLabel(field)); };
 
   const int type = assertion.test_type;
   const bool not_test = (type & ResponseAssertion::kNot) != 0;
@@ -249,14 +245,15 @@ AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleR
     bool found;
     if (contains || (!equals && !substring)) {
       std::string error;
-      const CompiledRegex* re =
-          CompileRegex(pattern, contains ? RegexMode::kSearch : RegexMode::kFullMatch, &error);
+      const CompiledRegex* re = CompileRegex(pattern, contains ? RegexMode::kSearch : RegexMode::kFullMatch, &error);
       if (re == nullptr) {
         AssertionResult bad;
         bad.name = assertion.name;
         bad.error = true;
-        bad.message = "Bad test configuration org.apache.oro.text.MalformedCachePatternException: "
-                      "Invalid expression: " + pattern + "\n" + error;
+        bad.message =
+            "Bad test configuration org.apache.oro.text.MalformedCachePatternException: "
+            "Invalid expression: " +
+            pattern + "\n" + error;
         return bad;
       }
       found = RegexTest(*re, to_check);
@@ -304,14 +301,12 @@ AssertionResult RunDurationAssertion(const DurationAssertion& assertion, const S
   if (allowed > 0 && took > allowed) {
     outcome.failure = true;
     outcome.message = "The operation lasted too long: It took " + Grouped(took) +
-                      " milliseconds, but should not have lasted longer than " + Grouped(allowed) +
-                      " milliseconds.";
+                      " milliseconds, but should not have lasted longer than " + Grouped(allowed) + " milliseconds.";
   }
   return outcome;
 }
 
-AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleResult& result,
-                                 ThreadContext& ctx) {
+AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleResult& result, ThreadContext& ctx) {
   AssertionResult outcome;
   outcome.name = assertion.name;
   int64_t size;
@@ -322,8 +317,8 @@ AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleRes
     if (value != nullptr) parsed = JavaParseLong(*value);
     if (!parsed) {
       outcome.failure = true;
-      outcome.message = "Error parsing variable name: " + variable +
-                        " value: " + (value != nullptr ? *value : std::string("null"));
+      outcome.message =
+          "Error parsing variable name: " + variable + " value: " + (value != nullptr ? *value : std::string("null"));
       return outcome;
     }
     size = *parsed;
@@ -351,19 +346,30 @@ AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleRes
   }
   std::string_view expectation;
   switch (assertion.op) {
-    case 1: if (size != *allowed) expectation = "been equal to"; break;
-    case 2: if (size == *allowed) expectation = "not been equal to"; break;
-    case 3: if (size <= *allowed) expectation = "been greater than"; break;
-    case 4: if (size >= *allowed) expectation = "been less than"; break;
-    case 5: if (size < *allowed) expectation = "been greater or equal to"; break;
-    case 6: if (size > *allowed) expectation = "been less than or equal to"; break;
+    case 1:
+      if (size != *allowed) expectation = "been equal to";
+      break;
+    case 2:
+      if (size == *allowed) expectation = "not been equal to";
+      break;
+    case 3:
+      if (size <= *allowed) expectation = "been greater than";
+      break;
+    case 4:
+      if (size >= *allowed) expectation = "been less than";
+      break;
+    case 5:
+      if (size < *allowed) expectation = "been greater or equal to";
+      break;
+    case 6:
+      if (size > *allowed) expectation = "been less than or equal to";
+      break;
     default: expectation = "ERROR - invalid condition"; break;
   }
   if (!expectation.empty()) {
     outcome.failure = true;
-    outcome.message = "The result was the wrong size: It was " + Grouped(size) +
-                      " bytes, but should have " + std::string(expectation) + " " +
-                      Grouped(*allowed) + " bytes.";
+    outcome.message = "The result was the wrong size: It was " + Grouped(size) + " bytes, but should have " +
+                      std::string(expectation) + " " + Grouped(*allowed) + " bytes.";
   }
   return outcome;
 }

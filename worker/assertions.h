@@ -27,23 +27,21 @@ namespace barrage {
 //   "Response was null" (passes under NOT). An invalid regex is an error with
 //   "Bad test configuration org.apache.oro.text.MalformedCachePatternException: Invalid
 //   expression: <pattern>\n<reason>". A non-empty custom message replaces the text.
-AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleResult& result,
-                                     ThreadContext& ctx);
+AssertionResult RunResponseAssertion(const ResponseAssertion& assertion, SampleResult& result, ThreadContext& ctx);
 
 // Duration Assertion: fails when the sample took longer than the allowed ms (0, empty or
 // not a number: never fails). "The operation lasted too long: It took 1,234 milliseconds,
 // but should not have lasted longer than 1,000 milliseconds." (numbers grouped as Java's
 // MessageFormat does in an English locale).
-AssertionResult RunDurationAssertion(const DurationAssertion& assertion,
-                                     const SampleResult& result, ThreadContext& ctx);
+AssertionResult RunDurationAssertion(const DurationAssertion& assertion, const SampleResult& result,
+                                     ThreadContext& ctx);
 
 // Size Assertion over the full response (headers + body, the default), the headers, the
 // body, the response code or message (their length), or a variable's numeric value.
 // "The result was the wrong size: It was 1,500 bytes, but should have been equal to 1,000
 // bytes." An allowed size that is not a number is an error named
 // "Assertion failed! See log file." with Java's NumberFormatException text.
-AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleResult& result,
-                                 ThreadContext& ctx);
+AssertionResult RunSizeAssertion(const SizeAssertion& assertion, const SampleResult& result, ThreadContext& ctx);
 
 }  // namespace barrage
 

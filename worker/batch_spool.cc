@@ -35,8 +35,7 @@ std::optional<uint64_t> SeqOfFileName(const std::string& name) {
 BatchSpool::BatchSpool(std::string dir, uint64_t memory_limit_bytes, uint64_t memory_cap_bytes)
     : dir_(std::move(dir)),
       memory_limit_(memory_limit_bytes),
-      memory_cap_(memory_cap_bytes > 0 ? memory_cap_bytes
-                                       : std::max<uint64_t>(memory_limit_bytes * 4, 64ull << 20)) {}
+      memory_cap_(memory_cap_bytes > 0 ? memory_cap_bytes : std::max<uint64_t>(memory_limit_bytes * 4, 64ull << 20)) {}
 
 std::string BatchSpool::PathOf(uint64_t seq) const {
   return (std::filesystem::path(dir_) / (std::to_string(seq) + ".batch")).string();

@@ -63,7 +63,7 @@ class BatchSpool {
  private:
   struct Entry {
     uint64_t samples = 0;
-    std::string frame;   // empty when only on disk
+    std::string frame;  // empty when only on disk
     bool on_disk = false;
   };
   std::string PathOf(uint64_t seq) const;

@@ -1,6 +1,6 @@
+#include "worker/config_elements.h"
 #include "common/java_lang.h"
 #include "common/utf8.h"
-#include "worker/config_elements.h"
 
 #include <algorithm>
 #include <cassert>
@@ -137,8 +137,7 @@ Result<JavaDecimalFormat> JavaDecimalFormat::Parse(std::string_view pattern_text
             continue;
           } else if (ch == '%' || ch == kPerMille) {
             if (multiplier != 1) {
-              return Status::InvalidArgument("Too many percent/per mille characters in pattern " +
-                                             quoted);
+              return Status::InvalidArgument("Too many percent/per mille characters in pattern " + quoted);
             }
             multiplier = ch == '%' ? 100 : 1000;
             *affix += ch == '%' ? "%" : "\u2030";
@@ -222,8 +221,7 @@ Result<JavaDecimalFormat> JavaDecimalFormat::Parse(std::string_view pattern_text
       left = n - 1;
       zero = 1;
     }
-    if ((decimal_pos < 0 && right > 0) ||
-        (decimal_pos >= 0 && (decimal_pos < left || decimal_pos > left + zero)) ||
+    if ((decimal_pos < 0 && right > 0) || (decimal_pos >= 0 && (decimal_pos < left || decimal_pos > left + zero)) ||
         grouping_count == 0 || in_quote) {
       return Status::InvalidArgument("Malformed pattern " + quoted);
     }
@@ -263,8 +261,7 @@ Result<JavaDecimalFormat> JavaDecimalFormat::Parse(std::string_view pattern_text
 
 std::string JavaDecimalFormat::Format(int64_t value) const {
   bool negative = value < 0;
-  const uint64_t magnitude =
-      negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
   if (magnitude == 0) negative = false;
   // The digits of |value| * multiplier ("" for zero): multiplying by 100 or 1000 appends
   // zeros, which cannot overflow.
@@ -295,8 +292,7 @@ std::string JavaDecimalFormat::Format(int64_t value) const {
       if (digits[m] > '5') {
         up = true;
       } else if (digits[m] == '5') {
-        up = digits.find_first_not_of('0', m + 1) != std::string::npos ||
-             (m > 0 && (digits[m - 1] - '0') % 2 != 0);
+        up = digits.find_first_not_of('0', m + 1) != std::string::npos || (m > 0 && (digits[m - 1] - '0') % 2 != 0);
       }
       digits.resize(m);
       if (up) {
@@ -321,8 +317,7 @@ std::string JavaDecimalFormat::Format(int64_t value) const {
     int min_int = min_int_;
     const int repeat = max_int_;
     if (repeat > 1 && repeat > min_int_) {
-      exponent = exponent >= 1 ? ((exponent - 1) / repeat) * repeat
-                               : ((exponent - repeat) / repeat) * repeat;
+      exponent = exponent >= 1 ? ((exponent - 1) / repeat) * repeat : ((exponent - repeat) / repeat) * repeat;
       min_int = 1;
     } else {
       exponent -= min_int;
@@ -498,8 +493,7 @@ RandomVariableRegistry::~RandomVariableRegistry() = default;
 
 RandomVariableRegistry::RandomVariableRegistry(const Plan& plan) {
   if (!plan.root) return;
-  ForEachNode(*plan.root, ElementKind::kRandomVariable,
-              [this](const Node& n) { Add(n.As<RandomVariable>()); });
+  ForEachNode(*plan.root, ElementKind::kRandomVariable, [this](const Node& n) { Add(n.As<RandomVariable>()); });
 }
 
 void RandomVariableRegistry::Add(const RandomVariable& node) {

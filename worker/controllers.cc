@@ -152,7 +152,6 @@ class IfRt : public ControllerRt {
     if (if_.evaluate_all || first_) result = vu.EvaluateCondition(if_.condition, !if_.use_expression);
     if (result) return NextGeneric(vu);
     return NextIsNull(vu);  // false: skip this pass
-
   }
   bool IsDone() const override { return false; }
 
@@ -577,8 +576,7 @@ std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user, Shar
     }
     case ElementKind::kIfController: return std::make_unique<IfRt>(n.As<IfController>());
     case ElementKind::kWhileController: return std::make_unique<WhileRt>(n.As<WhileController>());
-    case ElementKind::kTransactionController:
-      return std::make_unique<TransactionRt>(n.As<TransactionController>());
+    case ElementKind::kTransactionController: return std::make_unique<TransactionRt>(n.As<TransactionController>());
     case ElementKind::kOnceOnlyController: return std::make_unique<OnceOnlyRt>(n, !same_user);
     case ElementKind::kForeachController: return std::make_unique<ForeachRt>(n.As<ForeachController>());
     case ElementKind::kThroughputController:

@@ -88,7 +88,7 @@ class ControllerRt {
 
   const Node& node_;
   ControllerRt* parent_ = nullptr;
-  std::vector<Item> items_;   // JMeter's subControllersAndSamplers (done ones get removed)
+  std::vector<Item> items_;  // JMeter's subControllersAndSamplers (done ones get removed)
   size_t current_ = 0;
   bool first_ = true;
   bool done_ = false;

@@ -1,6 +1,6 @@
+#include "worker/csv_data.h"
 #include "common/java_lang.h"
 #include "common/utf8.h"
-#include "worker/csv_data.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,8 +28,7 @@ enum class Encoding { kUtf8, kLatin1, kAscii, kCp1252, kUtf16, kUtf16Le, kUtf16B
 
 std::optional<Encoding> EncodingNamed(std::string_view name) {
   std::string n(JavaTrim(name));
-  std::transform(n.begin(), n.end(), n.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   struct Alias {
     std::string_view name;
     Encoding enc;
@@ -78,7 +77,6 @@ std::optional<Encoding> EncodingNamed(std::string_view name) {
   return std::nullopt;
 }
 
-
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -103,21 +101,18 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (b(i + k) & 0x3Fu);
   }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
     return 0;
   }
   return n;
 }
 
 Status InvalidBytes(std::string_view file, std::string_view encoding, size_t offset) {
-  return Status::ParseError(std::string(file) + ": not valid " + std::string(encoding) +
-                            " at byte " + std::to_string(offset) +
-                            "; set the CSV Data Set's file encoding to the file's own");
+  return Status::ParseError(std::string(file) + ": not valid " + std::string(encoding) + " at byte " +
+                            std::to_string(offset) + "; set the CSV Data Set's file encoding to the file's own");
 }
 
-Result<std::string> DecodeUtf16(std::string_view bytes, bool little_endian, std::string_view file,
-                                size_t base) {
+Result<std::string> DecodeUtf16(std::string_view bytes, bool little_endian, std::string_view file, size_t base) {
   if (bytes.size() % 2 != 0) return InvalidBytes(file, "UTF-16", base + bytes.size() - 1);
   std::string out;
   out.reserve(bytes.size());
@@ -175,8 +170,8 @@ std::vector<std::string> SplitVariableNames(std::string_view names) {
   size_t start = 0;
   while (start <= names.size()) {
     size_t comma = names.find(',', start);
-    std::string_view part = names.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view part =
+        names.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (!part.empty()) out.emplace_back(JavaTrim(part));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -202,8 +197,7 @@ std::pair<ShareKind, std::string> ShareOf(const CsvDataSet& node, ThreadContext&
   if (text.empty() || text == "shareMode.all" || text.find(' ') != std::string_view::npos) {
     return {ShareKind::kAll, ""};
   }
-  std::string key =
-      text.find("${") != std::string_view::npos ? EvaluateText(text, ctx) : std::string(text);
+  std::string key = text.find("${") != std::string_view::npos ? EvaluateText(text, ctx) : std::string(text);
   if (key == "shareMode.all") return {ShareKind::kAll, ""};
   if (key == "shareMode.group") return {ShareKind::kGroup, ""};
   if (key == "shareMode.thread") return {ShareKind::kThread, ""};
@@ -215,20 +209,17 @@ std::pair<ShareKind, std::string> ShareOf(const CsvDataSet& node, ThreadContext&
 // ---------------------------------------------------------------------------------------
 // Pure pieces.
 
-Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encoding,
-                                  std::string_view file) {
+Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encoding, std::string_view file) {
   std::optional<Encoding> enc = EncodingNamed(encoding);
   if (!enc) {
-    return Status::InvalidArgument(std::string(file) + ": unknown file encoding '" +
-                                   std::string(encoding) + "'");
+    return Status::InvalidArgument(std::string(file) + ": unknown file encoding '" + std::string(encoding) + "'");
   }
   size_t base = 0;
   // JMeter 5.6 reads through commons-io's BOMInputStream, which drops a UTF-8 mark whatever
   // the encoding; newer versions pick UTF-16 from its mark when no encoding is named.
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF") {
     base = 3;
-  } else if (JavaTrim(encoding).empty() &&
-             (bytes.substr(0, 2) == "\xFF\xFE" || bytes.substr(0, 2) == "\xFE\xFF")) {
+  } else if (JavaTrim(encoding).empty() && (bytes.substr(0, 2) == "\xFF\xFE" || bytes.substr(0, 2) == "\xFE\xFF")) {
     enc = Encoding::kUtf16;
   }
   std::string_view body = bytes.substr(base);
@@ -243,8 +234,7 @@ Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encod
       return std::string(body);
     case Encoding::kAscii:
       for (size_t i = 0; i < body.size(); ++i) {
-        if (static_cast<unsigned char>(body[i]) >= 0x80)
-          return InvalidBytes(file, "US-ASCII", base + i);
+        if (static_cast<unsigned char>(body[i]) >= 0x80) return InvalidBytes(file, "US-ASCII", base + i);
       }
       return std::string(body);
     case Encoding::kLatin1:
@@ -323,8 +313,7 @@ CsvRecord ReadQuotedCsvRecord(std::string_view text, size_t* pos, std::string_vi
     push = false;
     const char c = text[p];
     const bool eol = c == '\n' || c == '\r';
-    const bool delim =
-        !eol && !delimiter.empty() && text.compare(p, delimiter.size(), delimiter) == 0;
+    const bool delim = !eol && !delimiter.empty() && text.compare(p, delimiter.size(), delimiter) == 0;
     size_t advance = 1;
     switch (state) {
       case State::kInitial:
@@ -389,8 +378,7 @@ CsvRecord ReadQuotedCsvRecord(std::string_view text, size_t* pos, std::string_vi
     if (state == State::kQuoted) {
       return fail("Missing trailing quote-char in quoted field:[\"" + field + "]");
     }
-    if (!field.empty() || push || state == State::kEmbeddedQuote)
-      rec.fields.push_back(std::move(field));
+    if (!field.empty() || push || state == State::kEmbeddedQuote) rec.fields.push_back(std::move(field));
   }
   *pos = p;
   return rec;
@@ -413,11 +401,10 @@ CsvSplitOptions CsvSplitOptions::For(const CsvDataSet& node) {
   return o;
 }
 
-Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions& options,
-                              int workers, int index) {
+Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions& options, int workers, int index) {
   if (workers < 1 || index < 0 || index >= workers) {
-    return Status::InvalidArgument("split-data: worker " + std::to_string(index) + " of " +
-                                   std::to_string(workers) + " is out of range");
+    return Status::InvalidArgument("split-data: worker " + std::to_string(index) + " of " + std::to_string(workers) +
+                                   " is out of range");
   }
   std::optional<Encoding> enc = EncodingNamed(options.encoding);
   if (!enc) {
@@ -431,8 +418,7 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
     enc = Encoding::kUtf16;
   }
   if (*enc == Encoding::kUtf16 || *enc == Encoding::kUtf16Le || *enc == Encoding::kUtf16Be) {
-    return Status::Unsupported(
-        "split-data: UTF-16 files cannot be split; convert the file to UTF-8");
+    return Status::Unsupported("split-data: UTF-16 files cannot be split; convert the file to UTF-8");
   }
   // Line breaks and quotes are the same bytes in every remaining encoding; the delimiter
   // (which only matters for quoted data) is matched in the file's own encoding.
@@ -441,12 +427,10 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
     size_t n = Utf8SequenceLength(delim, 0);
     uint32_t cp = 0;
     if (n == 2)
-      cp = ((static_cast<unsigned char>(delim[0]) & 0x1Fu) << 6) |
-           (static_cast<unsigned char>(delim[1]) & 0x3Fu);
+      cp = ((static_cast<unsigned char>(delim[0]) & 0x1Fu) << 6) | (static_cast<unsigned char>(delim[1]) & 0x3Fu);
     if (n == 3)
       cp = ((static_cast<unsigned char>(delim[0]) & 0x0Fu) << 12) |
-           ((static_cast<unsigned char>(delim[1]) & 0x3Fu) << 6) |
-           (static_cast<unsigned char>(delim[2]) & 0x3Fu);
+           ((static_cast<unsigned char>(delim[1]) & 0x3Fu) << 6) | (static_cast<unsigned char>(delim[2]) & 0x3Fu);
     int byte = -1;
     if (*enc == Encoding::kLatin1 && cp >= 0x80 && cp <= 0xFF) byte = static_cast<int>(cp);
     if (*enc == Encoding::kCp1252) {
@@ -457,8 +441,7 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
       }
     }
     if (byte < 0) {
-      return Status::InvalidArgument("split-data: the delimiter cannot be written in " +
-                                     options.encoding);
+      return Status::InvalidArgument("split-data: the delimiter cannot be written in " + options.encoding);
     }
     delim.assign(1, static_cast<char>(byte));
   }
@@ -493,8 +476,7 @@ Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions
   share.data.append(bom);
   share.data.append(header);
   if (count > 0) {
-    share.data.append(body.substr(records[first].first,
-                                  records[first + count - 1].second - records[first].first));
+    share.data.append(body.substr(records[first].first, records[first + count - 1].second - records[first].first));
   }
   return share;
 }
@@ -559,17 +541,14 @@ struct CsvRegistry::SharedReader {
 };
 
 CsvRegistry::CsvRegistry(const RunContext& run)
-    : base_dir_(run.base_dir),
-      eof_value_(run.properties.Get("csvdataset.eofstring").value_or("<EOF>")) {}
+    : base_dir_(run.base_dir), eof_value_(run.properties.Get("csvdataset.eofstring").value_or("<EOF>")) {}
 
 CsvRegistry::~CsvRegistry() = default;
 
-Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& name,
-                                                             const std::string& encoding) {
+Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& name, const std::string& encoding) {
   std::string path = name;
   if (!std::filesystem::path(name).is_absolute()) {
-    std::string in_base =
-        (std::filesystem::path(base_dir_.empty() ? "." : base_dir_) / name).string();
+    std::string in_base = (std::filesystem::path(base_dir_.empty() ? "." : base_dir_) / name).string();
     // JMeter looks in the working directory first; a worker's working directory is not the
     // user's, so the plan's folder comes first and the working directory is the fallback.
     if (Exists(in_base) || !Exists(name)) path = in_base;
@@ -597,22 +576,18 @@ Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
   if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   if (filename.find("${") != std::string::npos) return Status::Ok();  // resolved per user
   if (!EncodingNamed(node.file_encoding)) {
-    return Status::InvalidArgument(Describe(node) + ": " + filename + ": unknown file encoding '" +
-                                   node.file_encoding + "'");
+    return Status::InvalidArgument(Describe(node) + ": " + filename + ": unknown file encoding '" + node.file_encoding +
+                                   "'");
   }
   Result<std::shared_ptr<const std::string>> text = Load(filename, node.file_encoding);
   if (!text.ok()) {
     Status s = text.status();
     std::string message = Describe(node) + ": " + s.message();
     switch (s.code()) {
-      case Status::Code::kParseError:
-        return Status::ParseError(message);
-      case Status::Code::kInvalidArgument:
-        return Status::InvalidArgument(message);
-      case Status::Code::kNotFound:
-        return Status::NotFound(message);
-      default:
-        return Status::IoError(message);
+      case Status::Code::kParseError: return Status::ParseError(message);
+      case Status::Code::kInvalidArgument: return Status::InvalidArgument(message);
+      case Status::Code::kNotFound: return Status::NotFound(message);
+      default: return Status::IoError(message);
     }
   }
   const bool names_from_file = Evaluate(node.variable_names, ctx).empty();
@@ -620,10 +595,9 @@ Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
     size_t pos = 0;
     std::optional<std::string_view> first = RawLine(**text, &pos);
     if (!first) {
-      return Status::InvalidArgument(Describe(node) + ": " + filename + " is empty; " +
-                                     (names_from_file
-                                          ? "its first line should hold the variable names"
-                                          : "ignoreFirstLine expects a first line"));
+      return Status::InvalidArgument(
+          Describe(node) + ": " + filename + " is empty; " +
+          (names_from_file ? "its first line should hold the variable names" : "ignoreFirstLine expects a first line"));
     }
     if (names_from_file) {
       std::string delimiter = node.delimiter.empty() ? "," : node.delimiter;
@@ -637,8 +611,8 @@ Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
   return Status::Ok();
 }
 
-Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadContext& ctx,
-                                                 CsvUserState& user, int group_number) {
+Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user,
+                                                 int group_number) {
   auto binding = std::make_unique<CsvUserState::Binding>();
   binding->filename = std::string(JavaTrim(Evaluate(node.filename, ctx)));
   const std::string& filename = binding->filename;
@@ -686,14 +660,14 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
     header = slot->reader.header;
   }
   if (reserve_with_header && !header) {
-    return Status::InvalidArgument(Describe(node) + ": could not read the header line of " +
-                                   filename + " (the file is empty)");
+    return Status::InvalidArgument(Describe(node) + ": could not read the header line of " + filename +
+                                   " (the file is empty)");
   }
   if (names_from_file) {
     Result<std::vector<std::string>> names = SplitCsvHeader(*header, binding->delimiter);
     if (!names.ok()) {
-      return Status::ParseError(Describe(node) + ": could not split the header line of " +
-                                filename + ": " + names.status().message());
+      return Status::ParseError(Describe(node) + ": could not split the header line of " + filename + ": " +
+                                names.status().message());
     }
     binding->names = std::move(names).value();
   } else {
@@ -705,8 +679,7 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
   return raw;
 }
 
-CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user,
-                            int group_number) {
+CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user, int group_number) {
   CsvUserState::Binding* b;
   auto it = user.bindings_.find(&node);
   if (it != user.bindings_.end()) {
@@ -725,8 +698,7 @@ CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserS
     if (node.quoted_data) {
       CsvRecord rec = b->reader->ReadParsed(node.recycle, b->skip_first, b->delimiter_char);
       values = std::move(rec.fields);
-      if (!rec.error.empty())
-        result.message = Describe(node) + ": " + b->filename + ": " + rec.error;
+      if (!rec.error.empty()) result.message = Describe(node) + ": " + b->filename + ": " + rec.error;
     } else {
       std::optional<std::string_view> line = b->reader->ReadLine(node.recycle, b->skip_first);
       lock = {};  // the text is immutable: split outside the lock
@@ -738,9 +710,8 @@ CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserS
   if (values.empty()) {
     if (node.stop_thread) {
       result.outcome = CsvOutcome::kStopThread;
-      std::string why =
-          "End of file:" + b->filename + " detected for CSV DataSet:" + node.name +
-          " configured with stopThread:true, recycle:" + (node.recycle ? "true" : "false");
+      std::string why = "End of file:" + b->filename + " detected for CSV DataSet:" + node.name +
+                        " configured with stopThread:true, recycle:" + (node.recycle ? "true" : "false");
       result.message = result.message.empty() ? why : result.message + "; " + why;
       return result;
     }

@@ -61,8 +61,7 @@ inline constexpr uint64_t kMaxCsvFileBytes = kMaxDataFileBytes;  // 1 GiB
 // Decodes a whole file to UTF-8 (see the encodings above). Errors: an unknown encoding
 // name (InvalidArgument), bytes that are not valid in the encoding (ParseError, with the
 // byte offset); `file` names the file in messages.
-Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encoding,
-                                  std::string_view file);
+Result<std::string> DecodeCsvText(std::string_view bytes, std::string_view encoding, std::string_view file);
 
 // JOrphanUtils.split(line, delimiter, false): fields between occurrences of the whole
 // delimiter; a trailing delimiter gives a trailing empty field; "" gives no fields.
@@ -98,8 +97,7 @@ struct CsvShare {
   size_t rows = 0;        // data records in it
   size_t total_rows = 0;  // data records in the whole file
 };
-Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions& options,
-                              int workers, int index);
+Result<CsvShare> SplitCsvData(std::string_view file_bytes, const CsvSplitOptions& options, int workers, int index);
 
 // ---------------------------------------------------------------------------------------
 // Run time.
@@ -169,16 +167,14 @@ class CsvRegistry {
  private:
   struct SharedReader;
   // The decoded text of a file, read once per path and encoding.
-  Result<std::shared_ptr<const std::string>> Load(const std::string& name,
-                                                  const std::string& encoding);
-  Result<CsvUserState::Binding*> Bind(const CsvDataSet& node, ThreadContext& ctx,
-                                      CsvUserState& user, int group_number);
+  Result<std::shared_ptr<const std::string>> Load(const std::string& name, const std::string& encoding);
+  Result<CsvUserState::Binding*> Bind(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user, int group_number);
 
   std::string base_dir_;
   std::string eof_value_;
   uint64_t max_file_bytes_ = kMaxCsvFileBytes;
 
-  std::mutex mu_;  // guards files_ and shared_
+  std::mutex mu_;                                                              // guards files_ and shared_
   std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;  // by path+encoding
   std::unordered_map<std::string, std::unique_ptr<SharedReader>> shared_;      // by alias
 };

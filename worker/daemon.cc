@@ -45,8 +45,8 @@ namespace fs = std::filesystem;
 std::string SafeName(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 100)) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
     out.push_back(ok ? c : '_');
   }
   if (out.empty() || out == "." || out == "..") out = "_" + out;
@@ -156,18 +156,16 @@ class BatchingSink : public SampleSink {
   uint64_t errors_ = 0;
 };
 
-std::string NormalKey(const std::string& path) {
-  return fs::path(path).lexically_normal().string();
-}
+std::string NormalKey(const std::string& path) { return fs::path(path).lexically_normal().string(); }
 
 // One run: its files while they arrive, then the compiled plan and the engine.
 struct ActiveRun {
   std::string id;
   fs::path dir;
   fs::path plan_dir;
-  bool failed = false;      // Ready(false) sent: Start is refused
-  bool loaded = false;      // Ready(true) sent
-  LoadPlanMessage header;   // plan, properties, file list (no chunks)
+  bool failed = false;     // Ready(false) sent: Start is refused
+  bool loaded = false;     // Ready(true) sent
+  LoadPlanMessage header;  // plan, properties, file list (no chunks)
   struct File {
     std::string path;
     std::string sha256;
@@ -186,7 +184,7 @@ struct ActiveRun {
   std::atomic<bool> engine_done{false};
   std::optional<int64_t> start_at_mono_us;
   bool started = false;
-  bool joined = false;           // engine thread joined (or never started)
+  bool joined = false;  // engine thread joined (or never started)
   bool stop_requested = false;
   std::optional<int64_t> hard_stop_at_mono_us;
   bool finished_sent = false;
@@ -208,8 +206,7 @@ class WorkerDaemon::Impl {
   explicit Impl(WorkerConfig config)
       : config_(std::move(config)),
         name_(config_.name.empty() ? HostName("worker") : config_.name),
-        spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string()
-                                              : config_.spool_dir) {}
+        spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string() : config_.spool_dir) {}
 
   int Run(int signal_fd);
   bool HandleFrameForTesting(std::string_view frame);
@@ -265,7 +262,7 @@ class WorkerDaemon::Impl {
   bool registered_ = false;
   uint32_t worker_id_ = 0;
   int heartbeat_ms_ = 1000;
-  int64_t last_heard_mono_ = 0;      // last valid frame from the controller
+  int64_t last_heard_mono_ = 0;  // last valid frame from the controller
   int64_t next_hello_mono_ = 0;
   int64_t next_heartbeat_mono_ = 0;
   int64_t last_auth_log_mono_ = -1;
@@ -284,18 +281,18 @@ class WorkerDaemon::Impl {
   float cpu_percent_ = 0;
 
   std::unique_ptr<ActiveRun> run_;
-  const std::string spool_root_;     // one folder per run: <spool_root_>/<run>/<seq>.batch
+  const std::string spool_root_;       // one folder per run: <spool_root_>/<run>/<seq>.batch
   std::unique_ptr<BatchSpool> spool_;  // the active run's (set with run_)
   // Other runs' unacknowledged batches, by run id: a previous process's (found at start),
   // or the active run's once its controller is gone. Resent when a controller runs that
   // run, kept on disk otherwise.
   std::map<std::string, std::unique_ptr<BatchSpool>> kept_;
-  std::string controller_run_;       // the run the controller named in its Welcome
-  uint64_t kept_cursor_ = 0;         // next seq of kept_[controller_run_] to (re)send
-  CurveKeyPair keys_;                // this worker's (CURVE)
-  std::string controller_key_;       // pinned controller public key (Z85)
-  uint64_t send_cursor_ = 0;         // next seq to (re)send
-  int64_t last_progress_mono_ = 0;   // last ack, or when the spool stopped being empty
+  std::string controller_run_;      // the run the controller named in its Welcome
+  uint64_t kept_cursor_ = 0;        // next seq of kept_[controller_run_] to (re)send
+  CurveKeyPair keys_;               // this worker's (CURVE)
+  std::string controller_key_;      // pinned controller public key (Z85)
+  uint64_t send_cursor_ = 0;        // next seq to (re)send
+  int64_t last_progress_mono_ = 0;  // last ack, or when the spool stopped being empty
   uint64_t dropped_frames_ = 0;
 };
 
@@ -327,8 +324,7 @@ void WorkerDaemon::Impl::Connect() {
   std::string endpoint = "inproc://barrage-worker-monitor-" + std::to_string(++monitor_count_);
   zmq_socket_monitor(dealer_->handle(), endpoint.c_str(),
                      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                         ZMQ_EVENT_DISCONNECTED);
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
   monitor_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
   monitor_->set(zmq::sockopt::linger, 0);
   monitor_->connect(endpoint);
@@ -417,16 +413,15 @@ void WorkerDaemon::Impl::PollMonitor() {
     const int64_t now = MonotonicMicros();
     const bool log = last_auth_log_mono_ < 0 || now - last_auth_log_mono_ > 30'000'000;
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-      spdlog::error("the controller at {} refused this worker's CURVE key (ZAP status {}); add "
-                    "its public key to the controller's allowed workers",
-                    config_.controller, value);
+      spdlog::error(
+          "the controller at {} refused this worker's CURVE key (ZAP status {}); add "
+          "its public key to the controller's allowed workers",
+          config_.controller, value);
       if (value == 400) exit_code_ = kWorkerExitRejected;
-    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
-               id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       if (log) {
         last_auth_log_mono_ = now;
-        spdlog::error("handshake with the controller at {} failed ({}): {}", config_.controller,
-                      value,
+        spdlog::error("handshake with the controller at {} failed ({}): {}", config_.controller, value,
                       config_.insecure ? "does the controller require CURVE (this worker runs --insecure)?"
                                        : "wrong controller_public_key, or the controller runs --insecure?");
       }
@@ -477,34 +472,19 @@ void WorkerDaemon::Impl::HandleBytes(const void* data, size_t size) {
       HandleReject(*e);
       return;
     }
-    Dropped(BodyName(e->body_type()) + " with protocol " + std::to_string(e->protocol()) +
-            " (this worker speaks " + std::to_string(kProtocolVersion) + ")");
+    Dropped(BodyName(e->body_type()) + " with protocol " + std::to_string(e->protocol()) + " (this worker speaks " +
+            std::to_string(kProtocolVersion) + ")");
     return;
   }
   switch (e->body_type()) {
-    case proto::Body::Welcome:
-      HandleWelcome(*e);
-      break;
-    case proto::Body::Reject:
-      HandleReject(*e);
-      break;
-    case proto::Body::Heartbeat:
-      HandleHeartbeat(*e);
-      break;
-    case proto::Body::LoadPlan:
-      HandleLoadPlan(*e);
-      break;
-    case proto::Body::Start:
-      HandleStart(*e);
-      break;
-    case proto::Body::Stop:
-      HandleStop(*e);
-      break;
-    case proto::Body::BatchAck:
-      HandleBatchAck(*e);
-      break;
-    default:
-      Dropped("unexpected " + BodyName(e->body_type()));
+    case proto::Body::Welcome: HandleWelcome(*e); break;
+    case proto::Body::Reject: HandleReject(*e); break;
+    case proto::Body::Heartbeat: HandleHeartbeat(*e); break;
+    case proto::Body::LoadPlan: HandleLoadPlan(*e); break;
+    case proto::Body::Start: HandleStart(*e); break;
+    case proto::Body::Stop: HandleStop(*e); break;
+    case proto::Body::BatchAck: HandleBatchAck(*e); break;
+    default: Dropped("unexpected " + BodyName(e->body_type()));
   }
 }
 
@@ -516,8 +496,7 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
   }
   WelcomeMessage w = DecodeWelcome(**body);
   if (w.protocol != kProtocolVersion) {
-    spdlog::error("the controller chose protocol {}, this worker speaks {} only", w.protocol,
-                  kProtocolVersion);
+    spdlog::error("the controller chose protocol {}, this worker speaks {} only", w.protocol, kProtocolVersion);
     exit_code_ = kWorkerExitRejected;
     return;
   }
@@ -526,8 +505,7 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
   worker_id_ = w.worker_id;
   if (w.heartbeat_ms >= 50 && w.heartbeat_ms <= 60000) heartbeat_ms_ = static_cast<int>(w.heartbeat_ms);
   if (!again) {
-    spdlog::info("registered with the controller at {} as {} (worker id {})", config_.controller,
-                 name_, worker_id_);
+    spdlog::info("registered with the controller at {} as {} (worker id {})", config_.controller, name_, worker_id_);
   }
   if (again) return;  // a second Welcome (to a repeated Hello) changes nothing
   const std::string_view controller_run = RunIdOf(e);
@@ -535,12 +513,12 @@ void WorkerDaemon::Impl::HandleWelcome(const proto::Envelope& e) {
   kept_cursor_ = 0;
   for (const auto& [run_id, kept] : kept_) {
     if (run_id == controller_run_) {
-      spdlog::info("run {}: resending {} batch(es) ({} samples) kept in {}", run_id, kept->batches(),
-                   kept->samples(), kept->dir());
+      spdlog::info("run {}: resending {} batch(es) ({} samples) kept in {}", run_id, kept->batches(), kept->samples(),
+                   kept->dir());
     } else {
       spdlog::warn("run {}: {} unacknowledged batch(es) ({} samples) stay in {}: the controller runs {}, not {}",
-                   run_id, kept->batches(), kept->samples(), kept->dir(), controller_run_.empty() ? "?" : controller_run_,
-                   run_id);
+                   run_id, kept->batches(), kept->samples(), kept->dir(),
+                   controller_run_.empty() ? "?" : controller_run_, run_id);
     }
   }
   if (run_ && !controller_run.empty() && controller_run != run_->id && !run_->running()) {
@@ -572,8 +550,8 @@ void WorkerDaemon::Impl::HandleReject(const proto::Envelope& e) {
     return;
   }
   const int64_t retry_us = 10LL * heartbeat_ms_ * 1000;
-  spdlog::warn("the controller at {} rejected this worker ({}) for now: {}; trying again in {} s",
-               config_.controller, name_, reason, static_cast<double>(retry_us) / 1e6);
+  spdlog::warn("the controller at {} rejected this worker ({}) for now: {}; trying again in {} s", config_.controller,
+               name_, reason, static_cast<double>(retry_us) / 1e6);
   registered_ = false;
   next_hello_mono_ = MonotonicMicros() + retry_us;
 }
@@ -606,8 +584,8 @@ void WorkerDaemon::Impl::BeginRun(const std::string& run_id) {
     fs::remove_all(run_->dir, ec);
     if (spool_ && spool_->batches() == 0) fs::remove(spool_->dir(), ec);  // only when empty
   }
-  spool_ = std::make_unique<BatchSpool>((fs::path(spool_root_) / SafeName(run_id)).string(),
-                                        config_.spool_memory_bytes);
+  spool_ =
+      std::make_unique<BatchSpool>((fs::path(spool_root_) / SafeName(run_id)).string(), config_.spool_memory_bytes);
   run_ = std::make_unique<ActiveRun>();
   run_->id = run_id;
   run_->dir = fs::path(config_.work_dir) / "runs" / SafeName(run_id);
@@ -652,8 +630,8 @@ void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
   }
   ActiveRun& r = *run_;
   if (first) {
-    spdlog::info("run {}: loading plan {} ({} bytes, {} data file(s), worker {} of {})", run_id,
-                 m->plan_name, m->plan.size(), m->files.size(), m->worker_index + 1, m->worker_count);
+    spdlog::info("run {}: loading plan {} ({} bytes, {} data file(s), worker {} of {})", run_id, m->plan_name,
+                 m->plan.size(), m->files.size(), m->worker_index + 1, m->worker_count);
     r.header = *m;
     for (auto& f : r.header.files) f.chunk.clear();
     std::unordered_map<std::string, bool> used;
@@ -683,8 +661,8 @@ void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
       r.files.push_back(std::move(f));
     }
   } else if (m->files.size() != r.files.size()) {
-    FailRun("LoadPlan: a later chunk lists " + std::to_string(m->files.size()) +
-            " files, the first listed " + std::to_string(r.files.size()));
+    FailRun("LoadPlan: a later chunk lists " + std::to_string(m->files.size()) + " files, the first listed " +
+            std::to_string(r.files.size()));
     return;
   }
   for (size_t i = 0; i < m->files.size(); ++i) {
@@ -783,8 +761,7 @@ Status WorkerDaemon::Impl::PrepareEngine() {
     if (it != local.end()) csv->filename = Value::Of(it->second);
   }
 
-  r.sink = std::make_unique<BatchingSink>(r.id, name_ + "-", static_cast<size_t>(config_.batch_samples),
-                                          wake_fd_);
+  r.sink = std::make_unique<BatchingSink>(r.id, name_ + "-", static_cast<size_t>(config_.batch_samples), wake_fd_);
   EngineOptions options;
   options.event_loops = config_.threads;
   options.graceful_stop_timeout_ms = r.header.stop_timeout_ms;
@@ -950,9 +927,10 @@ void WorkerDaemon::Impl::LoadKeptSpools() {
       fs::remove(entry.path(), ec);  // only when empty
       continue;
     }
-    spdlog::warn("run {}: found {} unacknowledged batch(es) ({} samples) of a previous process in {}: they are "
-                 "resent if the controller still runs {}, and kept otherwise",
-                 run_id, spool->batches(), spool->samples(), spool->dir(), run_id);
+    spdlog::warn(
+        "run {}: found {} unacknowledged batch(es) ({} samples) of a previous process in {}: they are "
+        "resent if the controller still runs {}, and kept otherwise",
+        run_id, spool->batches(), spool->samples(), spool->dir(), run_id);
     kept_[run_id] = std::move(spool);
   }
 }
@@ -1035,8 +1013,8 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   const int64_t timeout_us = static_cast<int64_t>(config_.controller_timeout_s * 1e6);
   if (r.running()) {
     if (!r.stop_requested && now - last_heard_mono_ > timeout_us) {
-      spdlog::warn("run {}: the controller has been silent for {:.1f} s (timeout {} s): stopping the load",
-                   r.id, static_cast<double>(now - last_heard_mono_) / 1e6, config_.controller_timeout_s);
+      spdlog::warn("run {}: the controller has been silent for {:.1f} s (timeout {} s): stopping the load", r.id,
+                   static_cast<double>(now - last_heard_mono_) / 1e6, config_.controller_timeout_s);
       r.stop_requested = true;
       r.engine->Stop(false);
       r.hard_stop_at_mono_us = now + 5'000'000;
@@ -1078,8 +1056,8 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
       registered_) {
     if (SendFinished()) {
       r.finished_sent = true;
-      spdlog::info("run {}: finished ({} samples, {} batches, {} dropped); idle", r.id,
-                   r.sink ? r.sink->samples() : 0, r.sink ? r.sink->batches() : 0, r.dropped);
+      spdlog::info("run {}: finished ({} samples, {} batches, {} dropped); idle", r.id, r.sink ? r.sink->samples() : 0,
+                   r.sink ? r.sink->batches() : 0, r.dropped);
     }
   }
 }
@@ -1094,15 +1072,13 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
   LoadKeptSpools();
   if (!config_.insecure) {
-    const KeyFilePermissions permissions = config_.allow_insecure_key_permissions
-                                               ? KeyFilePermissions::kWarnIfOpen
-                                               : KeyFilePermissions::kRefuseOpen;
+    const KeyFilePermissions permissions =
+        config_.allow_insecure_key_permissions ? KeyFilePermissions::kWarnIfOpen : KeyFilePermissions::kRefuseOpen;
     std::string warning;
     Result<CurveKeyPair> keys = LoadCurveKeyFile(config_.secret_key_file, permissions, &warning);
     if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
     if (!keys.ok() || keys->secret_key.empty()) {
-      spdlog::error("{}", keys.ok() ? config_.secret_key_file + ": key secret_key: missing"
-                                    : keys.status().message());
+      spdlog::error("{}", keys.ok() ? config_.secret_key_file + ": key secret_key: missing" : keys.status().message());
       return kWorkerExitRejected;
     }
     keys_ = *keys;
@@ -1112,8 +1088,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       Result<CurveKeyPair> pub = LoadCurveKeyFile(config_.controller_public_key, permissions, &warning);
       if (!warning.empty()) spdlog::warn("WARNING: {}", warning);
       if (!pub.ok()) {
-        spdlog::error("security.controller_public_key: neither a Z85 key nor a key file: {}",
-                      pub.status().message());
+        spdlog::error("security.controller_public_key: neither a Z85 key nor a key file: {}", pub.status().message());
         return kWorkerExitRejected;
       }
       controller_key_ = pub->public_key;
@@ -1203,9 +1178,10 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     }
   }
   if (spool_ && spool_->batches() > 0 && run_) {
-    spdlog::warn("run {}: {} unacknowledged batch(es) ({} samples) stay in {}: resent at the next start if the "
-                 "controller still runs {}",
-                 run_->id, spool_->batches(), spool_->samples(), spool_->dir(), run_->id);
+    spdlog::warn(
+        "run {}: {} unacknowledged batch(es) ({} samples) stay in {}: resent at the next start if the "
+        "controller still runs {}",
+        run_->id, spool_->batches(), spool_->samples(), spool_->dir(), run_->id);
   }
   run_.reset();  // stops and joins a running engine
   monitor_->close();

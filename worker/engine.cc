@@ -25,11 +25,10 @@ struct Engine::State {
   std::thread collector;
   std::atomic<bool> collector_exit{false};
   size_t next_worker = 0;
-  int64_t graceful_since_us = 0;      // Run's thread: when the current graceful stop began
+  int64_t graceful_since_us = 0;  // Run's thread: when the current graceful stop began
   std::atomic<bool> graceful_stop_timed_out{false};
 
-  State(const Plan& p, RunContext* r, EngineOptions o, SampleSink* s)
-      : plan(p), run(r), options(o), sink(s) {}
+  State(const Plan& p, RunContext* r, EngineOptions o, SampleSink* s) : plan(p), run(r), options(o), sink(s) {}
 
   void Collect();
   void LoopMain(LoopWorker* w);
@@ -60,9 +59,7 @@ bool HasCookieManager(const Node& node) {
   return false;
 }
 
-int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) {
-  return ParseInt64(Evaluate(v, ctx)).value_or(def);
-}
+int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) { return ParseInt64(Evaluate(v, ctx)).value_or(def); }
 
 }  // namespace
 
@@ -150,7 +147,7 @@ Status Engine::Prepare() {
   }
 
   int loops = s.options.event_loops > 0 ? s.options.event_loops
-                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < loops; ++i) s.workers.push_back(std::make_unique<LoopWorker>());
   return Status::Ok();
 }
@@ -316,8 +313,8 @@ Status Engine::Run() {
   if (!stopped_before_start) phase(ElementKind::kSetupThreadGroup, serialize);
   bool stopped_by_user = s.rs.stopping();
   if (!stopped_by_user) phase(ElementKind::kThreadGroup, serialize);
-  bool run_teardown = !stopped_before_start && !s.rs.stop_now.load() &&
-                      (!s.rs.stopping() || s.plan.root->teardown_on_shutdown);
+  bool run_teardown =
+      !stopped_before_start && !s.rs.stop_now.load() && (!s.rs.stopping() || s.plan.root->teardown_on_shutdown);
   if (run_teardown) {
     // tearDown groups run even after a graceful stop (JMeter's "Run tearDown Thread Groups
     // after shutdown of main threads"); the stop flag must not stop them at once.
@@ -353,8 +350,9 @@ EngineCounters Engine::counters() const {
     samples += w->samples.load(std::memory_order_relaxed);
     errors += w->errors.load(std::memory_order_relaxed);
   }
-  return {samples, errors, rs.started.load(), rs.finished.load(), rs.aborted.load(),
-          state_->graceful_stop_timed_out.load()};
+  return {samples,           errors,
+          rs.started.load(), rs.finished.load(),
+          rs.aborted.load(), state_->graceful_stop_timed_out.load()};
 }
 
 int Engine::active_threads() const { return state_->rs.all_active.load(); }

@@ -37,8 +37,8 @@ class SampleSink {
 };
 
 struct EngineOptions {
-  int event_loops = 0;            // 0: one per core
-  int64_t max_duration_ms = 0;    // 0: none; else stop gracefully after this long
+  int event_loops = 0;          // 0: one per core
+  int64_t max_duration_ms = 0;  // 0: none; else stop gracefully after this long
   // How long a graceful stop (Stop(false), max_duration_ms, a plan's "stop test") waits for
   // the samples in flight before the engine stops now, aborting them (Stop(true)). Requests
   // of a thread group with a scheduler duration are aborted this long after its end too.
@@ -56,7 +56,7 @@ struct EngineCounters {
   int64_t errors = 0;
   int started_threads = 0;
   int finished_threads = 0;
-  int64_t aborted = 0;             // requests in flight a stop aborted (among `errors`)
+  int64_t aborted = 0;                   // requests in flight a stop aborted (among `errors`)
   bool graceful_stop_timed_out = false;  // graceful_stop_timeout_ms passed: stopped now
 };
 

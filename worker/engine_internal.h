@@ -34,19 +34,21 @@ struct RunState {
   std::atomic<int> all_active{0};
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
-  std::atomic<int64_t> aborted{0};  // requests in flight a stop-now aborted
+  std::atomic<int64_t> aborted{0};        // requests in flight a stop-now aborted
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
-  Variables initial_vars;          // User Defined Variables, evaluated once at start
+  Variables initial_vars;  // User Defined Variables, evaluated once at start
   bool any_cookie_manager = false;
-  std::unique_ptr<CsvRegistry> csv;            // CSV Data Sets
-  std::unique_ptr<CounterRegistry> counters;   // Counters
+  std::unique_ptr<CsvRegistry> csv;           // CSV Data Sets
+  std::unique_ptr<CounterRegistry> counters;  // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;
   SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 
-  bool stopping() const { return stop_graceful.load(std::memory_order_relaxed) || stop_now.load(std::memory_order_relaxed); }
+  bool stopping() const {
+    return stop_graceful.load(std::memory_order_relaxed) || stop_now.load(std::memory_order_relaxed);
+  }
   void RequestStop(bool now) {
     (now ? stop_now : stop_graceful).store(true);
     stop_epoch.fetch_add(1);
@@ -56,15 +58,15 @@ struct RunState {
 // One thread group during the run.
 struct GroupRuntime {
   const ThreadGroup* group = nullptr;
-  int index = 0;                  // unique per run (group_number repeats across phases)
+  int index = 0;  // unique per run (group_number repeats across phases)
   std::atomic<int> active{0};
   std::atomic<int> remaining{0};  // users created and not yet finished
   int num_threads = 0;
   int64_t ramp_ms = 0;
   int64_t delay_ms = 0;
-  int64_t duration_ms = 0;        // 0: no scheduler end
-  int64_t start_wall_ms = 0;      // when the group's phase started
-  int64_t end_wall_ms = 0;        // 0: none
+  int64_t duration_ms = 0;    // 0: no scheduler end
+  int64_t start_wall_ms = 0;  // when the group's phase started
+  int64_t end_wall_ms = 0;    // 0: none
 };
 
 struct PendingUser {
@@ -79,17 +81,17 @@ struct PendingUser {
 struct LoopWorker {
   EventLoop loop;
   std::mutex mu;
-  std::vector<PendingUser> pending;     // guarded by mu: handed over by the engine
-  std::atomic<bool> has_pending{false}; // set with `pending`, so the loop skips the lock
-  std::vector<Sample> buffer;           // guarded by mu: drained by the collector
-  std::vector<int64_t> buffer_end_us;   // guarded by mu: when each buffered sample was
-                                        // recorded (wall µs), to merge loops in order
+  std::vector<PendingUser> pending;                 // guarded by mu: handed over by the engine
+  std::atomic<bool> has_pending{false};             // set with `pending`, so the loop skips the lock
+  std::vector<Sample> buffer;                       // guarded by mu: drained by the collector
+  std::vector<int64_t> buffer_end_us;               // guarded by mu: when each buffered sample was
+                                                    // recorded (wall µs), to merge loops in order
   std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
   std::atomic<bool> exit{false};
-  int applied_stop_epoch = 0;           // loop thread only
+  int applied_stop_epoch = 0;  // loop thread only
   std::thread thread;
-  HttpRequest request;                  // loop thread only: the request being built and
-  SampleResult result;                  // the result being completed (buffers reused)
+  HttpRequest request;  // loop thread only: the request being built and
+  SampleResult result;  // the result being completed (buffers reused)
 
   // Written by the loop thread only, read by the engine (Engine::counters).
   alignas(64) std::atomic<int64_t> samples{0};
@@ -115,7 +117,9 @@ struct LoopWorker {
   }
 
  private:
-  static void Count(std::atomic<int64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  static void Count(std::atomic<int64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
   std::vector<Sample> local_;
   std::vector<int64_t> local_end_us_;

@@ -1,8 +1,8 @@
 #include "worker/event_loop.h"
 
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,8 +26,7 @@ EventLoop::EventLoop() {
   auto fail = [this](const char* what) {
     const int error = errno;
     Release();
-    throw std::runtime_error(std::string("event loop setup failed: ") + what + ": " +
-                             std::strerror(error));
+    throw std::runtime_error(std::string("event loop setup failed: ") + what + ": " + std::strerror(error));
   };
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) fail("epoll_create1");
@@ -197,8 +196,7 @@ void EventLoop::RunDueTimers(int64_t now_us) {
   }
 }
 
-void EventLoop::Run(const std::function<bool()>& should_exit,
-                    const std::function<void()>& after_events) {
+void EventLoop::Run(const std::function<bool()>& should_exit, const std::function<void()>& after_events) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   int still_running = 0;

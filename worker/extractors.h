@@ -28,11 +28,9 @@
 
 namespace barrage {
 
-void RunRegexExtractor(const RegexExtractor& extractor, const SampleResult& result,
-                       ThreadContext& ctx);
+void RunRegexExtractor(const RegexExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
 
-void RunBoundaryExtractor(const BoundaryExtractor& extractor, const SampleResult& result,
-                          ThreadContext& ctx);
+void RunBoundaryExtractor(const BoundaryExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
 
 // HTML character references replaced the way JMeter's "Body (unescaped)" does
 // (unbescape's HtmlEscape.unescapeHtml): `&#65;`, `&#x41;` (the `;` optional, Windows-1252

@@ -109,8 +109,8 @@ bool FastPathSupports(const HttpRequest& r) {
   if (r.multipart || !r.accept_encoding.empty()) return false;
   if (r.follow_redirects && ((r.method != "GET" && r.method != "HEAD") || r.has_body)) return false;
   for (const std::string& h : r.headers) {
-    for (std::string_view special : {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Expect", "TE",
-                                     "Accept-Encoding"}) {
+    for (std::string_view special :
+         {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Expect", "TE", "Accept-Encoding"}) {
       if (HeaderNamed(h, special)) return false;
     }
   }
@@ -361,7 +361,8 @@ void Http1Connection::OnSocketEvent(uint32_t events) {
       }
       return;
     case State::kReceiving:
-      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) Receive((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        Receive((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       return;
     case State::kIdle: {
       if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
@@ -377,8 +378,7 @@ void Http1Connection::OnSocketEvent(uint32_t events) {
       CloseSocket();
       return;
     }
-    case State::kClosed:
-      return;
+    case State::kClosed: return;
   }
 }
 

@@ -73,8 +73,8 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   // place), timing from `start_us` (MonotonicMicros). The response body goes to `body`
   // (nullptr: counted only). `handler` is called once, later, when the response is complete
   // or the request failed. Requires !in_flight().
-  void Start(const HttpRequest& request, const Http1Target& target, std::string* body,
-             EventLoop* loop, TransferHandler* handler, int64_t start_us);
+  void Start(const HttpRequest& request, const Http1Target& target, std::string* body, EventLoop* loop,
+             TransferHandler* handler, int64_t start_us);
   // Ends the request in flight now (response timeout, stop now): the connection is closed
   // and `handler` is called with `code`. No-op when nothing is in flight.
   void Cancel(CURLcode code);
@@ -85,12 +85,12 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   EventLoop* loop() const { return loop_; }
   // After completion: MonotonicMicros of the events, 0 when they did not happen.
   int64_t start_us() const { return start_us_; }
-  int64_t connected_us() const { return connected_us_; }     // 0 on a reused connection
+  int64_t connected_us() const { return connected_us_; }  // 0 on a reused connection
   int64_t first_byte_us() const { return first_byte_us_; }
   int64_t end_us() const { return end_us_; }
   int64_t last_activity_us() const { return last_activity_us_; }
-  int64_t request_bytes() const { return request_bytes_; }   // request line + headers + body
-  const std::string& error() const { return error_; }         // detail of a failure
+  int64_t request_bytes() const { return request_bytes_; }  // request line + headers + body
+  const std::string& error() const { return error_; }       // detail of a failure
   Http1ResponseParser& response() { return parser_; }
 
   // SocketHandler / TimerHandler
@@ -115,21 +115,21 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   TransferHandler* handler_ = nullptr;
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
-  std::string host_header_;       // where the open connection goes
-  std::string out_;               // the request's bytes, reused
+  std::string host_header_;  // where the open connection goes
+  std::string out_;          // the request's bytes, reused
   size_t sent_ = 0;
   Http1ResponseParser parser_;
   std::string* body_ = nullptr;
   bool head_ = false;
-  bool keep_alive_ = true;        // the request allows reuse
+  bool keep_alive_ = true;  // the request allows reuse
   bool in_flight_ = false;
-  bool in_start_ = false;         // completions inside Start are delivered by a timer
-  bool deferred_ = false;         // a completion waits for that timer
+  bool in_start_ = false;  // completions inside Start are delivered by a timer
+  bool deferred_ = false;  // a completion waits for that timer
   bool reused_ = false;
   bool retried_ = false;
   CURLcode code_ = CURLE_OK;
   int64_t connect_timeout_us_ = 0;
-  uint64_t token_ = 0;            // current timer token; older timers are ignored
+  uint64_t token_ = 0;  // current timer token; older timers are ignored
   int64_t start_us_ = 0;
   int64_t connected_us_ = 0;
   int64_t first_byte_us_ = 0;

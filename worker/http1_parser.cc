@@ -237,13 +237,9 @@ size_t Http1ResponseParser::FeedBody(const char* data, size_t len) {
       if (remaining_ == 0) state_ = State::kDone;
       return n;
     }
-    case Body::kUntilClose:
-      EmitBody(data, len);
-      return len;
-    case Body::kChunked:
-      return FeedChunked(data, len);
-    case Body::kNone:
-      break;
+    case Body::kUntilClose: EmitBody(data, len); return len;
+    case Body::kChunked: return FeedChunked(data, len);
+    case Body::kNone: break;
   }
   state_ = State::kDone;
   return 0;
@@ -306,8 +302,7 @@ size_t Http1ResponseParser::FeedChunked(const char* data, size_t len) {
       case Chunk::kTrailer:
         if (line.empty()) state_ = State::kDone;
         break;
-      case Chunk::kData:
-        break;
+      case Chunk::kData: break;
     }
     chunk_line_.clear();
   }

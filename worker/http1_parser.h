@@ -48,8 +48,8 @@ class Http1ResponseParser {
 
   // Valid once the head is parsed (state kBody or kDone).
   int status() const { return status_; }
-  std::string_view reason() const;         // "OK"; "" when the status line has none
-  std::string_view content_type() const;   // value of the last Content-Type header, trimmed
+  std::string_view reason() const;        // "OK"; "" when the status line has none
+  std::string_view content_type() const;  // value of the last Content-Type header, trimmed
   // The final response's status line and headers as received, blank line included.
   const std::string& headers() const { return headers_; }
   std::string& mutable_headers() { return headers_; }
@@ -78,7 +78,7 @@ class Http1ResponseParser {
   bool head_request_ = false;
   std::string* body_ = nullptr;
   std::string headers_;
-  size_t line_start_ = 0;     // start of the header line being received
+  size_t line_start_ = 0;  // start of the header line being received
   bool received_any_ = false;
   int status_ = 0;
   int minor_version_ = 1;
@@ -92,9 +92,9 @@ class Http1ResponseParser {
   bool chunked_ = false;
   int64_t content_length_ = -1;
   Body body_mode_ = Body::kNone;
-  int64_t remaining_ = 0;     // of Content-Length, or of the current chunk
+  int64_t remaining_ = 0;  // of Content-Length, or of the current chunk
   Chunk chunk_ = Chunk::kSize;
-  std::string chunk_line_;    // partial chunk-size or trailer line
+  std::string chunk_line_;  // partial chunk-size or trailer line
   std::string error_;
 };
 

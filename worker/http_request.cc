@@ -16,9 +16,7 @@
 namespace barrage {
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return std::isalnum(c) || c == '.' || c == '-' || c == '*' || c == '_';
-}
+bool IsUnreserved(unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == '*' || c == '_'; }
 
 void AppendPercent(std::string* out, unsigned char c) {
   out->push_back('%');
@@ -36,10 +34,9 @@ bool BodylessMethod(std::string_view method) {
 
 // Methods HTTPHC4Impl.sendEntityData sends an entity for (PUT, PATCH, DELETE; WebDAV ones).
 bool EntityMethod(std::string_view method) {
-  return method == "PUT" || method == "PATCH" || method == "DELETE" || method == "PROPFIND" ||
-         method == "PROPPATCH" || method == "MKCOL" || method == "COPY" || method == "MOVE" ||
-         method == "LOCK" || method == "UNLOCK" || method == "REPORT" || method == "MKCALENDAR" ||
-         method == "SEARCH";
+  return method == "PUT" || method == "PATCH" || method == "DELETE" || method == "PROPFIND" || method == "PROPPATCH" ||
+         method == "MKCOL" || method == "COPY" || method == "MOVE" || method == "LOCK" || method == "UNLOCK" ||
+         method == "REPORT" || method == "MKCALENDAR" || method == "SEARCH";
 }
 
 bool IsBlank(std::string_view s) { return TrimAscii(s).empty(); }
@@ -158,8 +155,9 @@ Status UnsupportedEncoding(const std::string& charset) {
 
 // What Charset.forName(charset) throws for a name it cannot use.
 Status UnsupportedCharset(const std::string& charset) {
-  return Status::InvalidArgument(std::string(LegalCharsetName(charset) ? "java.nio.charset.UnsupportedCharsetException|"
-                                                                       : "java.nio.charset.IllegalCharsetNameException|") +
+  return Status::InvalidArgument(std::string(LegalCharsetName(charset)
+                                                 ? "java.nio.charset.UnsupportedCharsetException|"
+                                                 : "java.nio.charset.IllegalCharsetNameException|") +
                                  charset);
 }
 
@@ -246,19 +244,44 @@ std::optional<std::string> DecodeText(std::string_view bytes, std::string_view c
 }
 
 std::string JavaCharsetName(std::string_view charset) {
-  static const std::map<std::string, std::string> kNames = {
-      {"utf-8", "UTF-8"}, {"utf8", "UTF-8"},
-      {"iso-8859-1", "ISO-8859-1"}, {"iso8859-1", "ISO-8859-1"}, {"iso8859_1", "ISO-8859-1"},
-      {"iso_8859_1", "ISO-8859-1"}, {"iso_8859-1", "ISO-8859-1"}, {"8859_1", "ISO-8859-1"},
-      {"latin1", "ISO-8859-1"}, {"l1", "ISO-8859-1"}, {"iso-latin-1", "ISO-8859-1"}, {"cp819", "ISO-8859-1"},
-      {"us-ascii", "US-ASCII"}, {"ascii", "US-ASCII"}, {"iso646-us", "US-ASCII"}, {"ascii7", "US-ASCII"},
-      {"windows-1252", "windows-1252"}, {"cp1252", "windows-1252"},
-      {"windows-1251", "windows-1251"}, {"cp1251", "windows-1251"},
-      {"windows-1250", "windows-1250"}, {"cp1250", "windows-1250"},
-      {"iso-8859-15", "ISO-8859-15"}, {"latin9", "ISO-8859-15"}, {"iso8859_15", "ISO-8859-15"},
-      {"iso-8859-2", "ISO-8859-2"}, {"utf-16", "UTF-16"}, {"utf-16be", "UTF-16BE"}, {"utf-16le", "UTF-16LE"},
-      {"shift_jis", "Shift_JIS"}, {"sjis", "Shift_JIS"}, {"euc-jp", "EUC-JP"}, {"euc-kr", "EUC-KR"},
-      {"gbk", "GBK"}, {"gb2312", "GB2312"}, {"gb18030", "GB18030"}, {"big5", "Big5"}, {"koi8-r", "KOI8-R"}};
+  static const std::map<std::string, std::string> kNames = {{"utf-8", "UTF-8"},
+                                                            {"utf8", "UTF-8"},
+                                                            {"iso-8859-1", "ISO-8859-1"},
+                                                            {"iso8859-1", "ISO-8859-1"},
+                                                            {"iso8859_1", "ISO-8859-1"},
+                                                            {"iso_8859_1", "ISO-8859-1"},
+                                                            {"iso_8859-1", "ISO-8859-1"},
+                                                            {"8859_1", "ISO-8859-1"},
+                                                            {"latin1", "ISO-8859-1"},
+                                                            {"l1", "ISO-8859-1"},
+                                                            {"iso-latin-1", "ISO-8859-1"},
+                                                            {"cp819", "ISO-8859-1"},
+                                                            {"us-ascii", "US-ASCII"},
+                                                            {"ascii", "US-ASCII"},
+                                                            {"iso646-us", "US-ASCII"},
+                                                            {"ascii7", "US-ASCII"},
+                                                            {"windows-1252", "windows-1252"},
+                                                            {"cp1252", "windows-1252"},
+                                                            {"windows-1251", "windows-1251"},
+                                                            {"cp1251", "windows-1251"},
+                                                            {"windows-1250", "windows-1250"},
+                                                            {"cp1250", "windows-1250"},
+                                                            {"iso-8859-15", "ISO-8859-15"},
+                                                            {"latin9", "ISO-8859-15"},
+                                                            {"iso8859_15", "ISO-8859-15"},
+                                                            {"iso-8859-2", "ISO-8859-2"},
+                                                            {"utf-16", "UTF-16"},
+                                                            {"utf-16be", "UTF-16BE"},
+                                                            {"utf-16le", "UTF-16LE"},
+                                                            {"shift_jis", "Shift_JIS"},
+                                                            {"sjis", "Shift_JIS"},
+                                                            {"euc-jp", "EUC-JP"},
+                                                            {"euc-kr", "EUC-KR"},
+                                                            {"gbk", "GBK"},
+                                                            {"gb2312", "GB2312"},
+                                                            {"gb18030", "GB18030"},
+                                                            {"big5", "Big5"},
+                                                            {"koi8-r", "KOI8-R"}};
   auto it = kNames.find(LowerAscii(charset));
   return it == kNames.end() ? std::string(charset) : it->second;
 }
@@ -293,7 +316,8 @@ Result<std::string> JavaUrlDecode(std::string_view s, std::string_view charset) 
           if (d < 0) {
             return Status::InvalidArgument(
                 "java.lang.IllegalArgumentException|URLDecoder: Illegal hex characters in escape (%) pattern - "
-                "Error at index " + std::to_string(k) + " in: \"" + std::string(hex) + "\"");
+                "Error at index " +
+                std::to_string(k) + " in: \"" + std::string(hex) + "\"");
           }
           value = value * 16 + d;
         }
@@ -335,8 +359,8 @@ std::string UrlEncode(std::string_view s) {
 namespace {
 
 bool UnsafeInUrl(unsigned char c) {
-  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' ||
-         c == '{' || c == '|' || c == '}';
+  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' ||
+         c == '|' || c == '}';
 }
 
 bool NeedsSanitizing(std::string_view url) {
@@ -394,8 +418,8 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   std::string path = Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.path; });
   std::string& url = r.url;
   url.clear();
-  if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0 ||
-      path.rfind("HTTP://", 0) == 0 || path.rfind("HTTPS://", 0) == 0) {
+  if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0 || path.rfind("HTTP://", 0) == 0 ||
+      path.rfind("HTTPS://", 0) == 0) {
     url = path;
   } else {
     std::string protocol = Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.protocol; });
@@ -421,7 +445,8 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   }
 
   // The request charset (HTTPSampler.contentEncoding); "" = none.
-  std::string charset(TrimAscii(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.content_encoding; })));
+  std::string charset(
+      TrimAscii(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.content_encoding; })));
   // HTTPSamplerBase.getSendParameterValuesAsPostBody: a raw body, or no parameter has a name
   // (asked only for methods with a body).
   auto values_as_body = [&] {
@@ -463,8 +488,8 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
     // HTTPHC4Impl.sendPostData: the body is always set, with this Content-Type unless a
     // Header Manager sends one.
     Status built = values_as_body() ? ValuesAsBody(args, charset.empty() ? "UTF-8" : charset,
-                                                 charset.empty() ? "ISO-8859-1" : charset, ctx, &r.body)
-                                  : FormBody(args, charset.empty() ? "UTF-8" : charset, ctx, &r.body);
+                                                   charset.empty() ? "ISO-8859-1" : charset, ctx, &r.body)
+                                    : FormBody(args, charset.empty() ? "UTF-8" : charset, ctx, &r.body);
     if (!built.ok()) return fail(built);
     r.has_body = true;
     r.content_type = "application/x-www-form-urlencoded";
@@ -511,8 +536,10 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   const HttpFields& f = s.http;
   r.follow_redirects = f.follow_redirects || f.auto_redirects;
   r.keep_alive = f.use_keepalive;
-  r.connect_timeout_ms = TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.connect_timeout; }));
-  r.response_timeout_ms = TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.response_timeout; }));
+  r.connect_timeout_ms =
+      TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.connect_timeout; }));
+  r.response_timeout_ms =
+      TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.response_timeout; }));
   return Status::Ok();
 }
 

@@ -45,19 +45,19 @@ struct MultipartPart {
 };
 
 struct HttpRequest {
-  std::string method;                   // upper case, "GET" by default
-  std::string url;                      // absolute, query included for GET-like methods
-  std::vector<std::string> headers;     // "Name: value", in merge order
+  std::string method;                // upper case, "GET" by default
+  std::string url;                   // absolute, query included for GET-like methods
+  std::vector<std::string> headers;  // "Name: value", in merge order
   std::string body;
   bool has_body = false;
-  std::string content_type;             // of the body ("" = none set)
-  bool multipart = false;               // send `parts` as multipart/form-data instead of body
+  std::string content_type;  // of the body ("" = none set)
+  bool multipart = false;    // send `parts` as multipart/form-data instead of body
   std::vector<MultipartPart> parts;
-  bool follow_redirects = true;         // JMeter "Follow Redirects" or "Redirect Automatically"
+  bool follow_redirects = true;  // JMeter "Follow Redirects" or "Redirect Automatically"
   bool keep_alive = true;
-  int64_t connect_timeout_ms = 0;       // 0 = none
-  int64_t response_timeout_ms = 0;      // 0 = none (idle time between received bytes)
-  std::string accept_encoding;          // the plan's Accept-Encoding header, if any
+  int64_t connect_timeout_ms = 0;   // 0 = none
+  int64_t response_timeout_ms = 0;  // 0 = none (idle time between received bytes)
+  std::string accept_encoding;      // the plan's Accept-Encoding header, if any
 };
 
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is

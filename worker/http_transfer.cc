@@ -70,9 +70,7 @@ void HttpTransfer::EnableCookies() {
   curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, "");
 }
 void HttpTransfer::ClearCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL"); }
-void HttpTransfer::AddCookie(const std::string& line) {
-  curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str());
-}
+void HttpTransfer::AddCookie(const std::string& line) { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str()); }
 
 size_t HttpTransfer::OnHeader(char* data, size_t size, size_t n, void* p) {
   auto* self = static_cast<HttpTransfer*>(p);
@@ -320,11 +318,9 @@ bool IsTextType(std::string_view ct) {
 
 }  // namespace
 
-JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase,
-                           const char* curl_message) {
+JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase, const char* curl_message) {
   switch (code) {
-    case CURLE_COULDNT_CONNECT:
-      return {"java.net.ConnectException", "Connection refused"};
+    case CURLE_COULDNT_CONNECT: return {"java.net.ConnectException", "Connection refused"};
     case CURLE_COULDNT_RESOLVE_HOST: {
       std::string host = host_port.substr(0, host_port.rfind(':'));
       return {"java.net.UnknownHostException", host + ": Name or service not known"};
@@ -335,12 +331,10 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
                 "Connect to " + host_port + " failed: connect timed out"};
       }
       return {"java.net.SocketTimeoutException", "Read timed out"};
-    case CURLE_GOT_NOTHING:
-      return {"org.apache.http.NoHttpResponseException", host_port + " failed to respond"};
+    case CURLE_GOT_NOTHING: return {"org.apache.http.NoHttpResponseException", host_port + " failed to respond"};
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-    case CURLE_PARTIAL_FILE:
-      return {"java.net.SocketException", "Connection reset"};
+    case CURLE_PARTIAL_FILE: return {"java.net.SocketException", "Connection reset"};
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
       return {"javax.net.ssl.SSLException", curl_message && *curl_message ? curl_message : "SSL error"};
@@ -351,15 +345,14 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
       // HttpClient's ProtocolException, wrapped as JMeter 2.13's HC4 sampler reports it.
       return {"org.apache.http.client.ClientProtocolException",
               std::string("org.apache.http.ProtocolException: ") +
-                  (curl_message && *curl_message ? curl_message : "The server failed to respond with a valid HTTP response")};
-    case CURLE_TOO_MANY_REDIRECTS:
-      return {"java.io.IOException", "Maximum number of redirects exceeded"};
+                  (curl_message && *curl_message ? curl_message
+                                                 : "The server failed to respond with a valid HTTP response")};
+    case CURLE_TOO_MANY_REDIRECTS: return {"java.io.IOException", "Maximum number of redirects exceeded"};
     case CURLE_ABORTED_BY_CALLBACK:
       // A request a stop aborted (HttpTransfer::Cancel). JMeter's stop interrupts the HC4
       // sampler, whose abort() closes the connection under the reading thread.
       return {"java.net.SocketException", "Socket closed"};
-    default:
-      return {"java.io.IOException", curl_message && *curl_message ? curl_message : curl_easy_strerror(code)};
+    default: return {"java.io.IOException", curl_message && *curl_message ? curl_message : curl_easy_strerror(code)};
   }
 }
 
@@ -411,13 +404,13 @@ void HttpTransfer::FinishFast(CURLcode code, SampleResult* result) {
   // user keeps one header buffer, and a response's headers cost no allocation.
   FinishSample(code, result, &response.mutable_headers(), std::max<int64_t>(1, c.end_us() - start_mono_us_),
                hops_latency_us_ + hop(c.first_byte_us()), hops_connect_us_ + hop(c.connected_us()),
-               hops_header_bytes_ + response.header_bytes(), hops_request_bytes_ + c.request_bytes(),
-               response.status(), message);
+               hops_header_bytes_ + response.header_bytes(), hops_request_bytes_ + c.request_bytes(), response.status(),
+               message);
 }
 
-void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, std::string* response_headers, int64_t total_us, int64_t first_byte_us,
-                                int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
-                                const char* curl_message) {
+void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, std::string* response_headers, int64_t total_us,
+                                int64_t first_byte_us, int64_t connect_us, int64_t header_bytes, int64_t request_bytes,
+                                long status, const char* curl_message) {
   Sample& s = result->sample;
   s.timestamp_ms = start_wall_ms_;
   s.elapsed_us = total_us;
@@ -440,8 +433,7 @@ void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, std::string
     result->body = std::move(body_);
     return;
   }
-  bool connect_phase = connect_us == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte_us == 0 &&
-                       !timed_out_reading_;
+  bool connect_phase = connect_us == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte_us == 0 && !timed_out_reading_;
   if (timed_out_reading_) code = CURLE_OPERATION_TIMEDOUT;
   JavaException ex = MapCurlError(code, HostPort(url_), connect_phase, curl_message);
   s.response_code = "Non HTTP response code: " + ex.exception;

@@ -101,8 +101,8 @@ class HttpTransfer {
   void FinishFast(CURLcode code, SampleResult* result);
   // `response_headers`: the header block received (the fast path's parser's or libcurl's).
   void FinishSample(CURLcode code, SampleResult* result, std::string* response_headers, int64_t total_us,
-                    int64_t first_byte_us, int64_t connect_us, int64_t header_bytes, int64_t request_bytes,
-                    long status, const char* curl_message);
+                    int64_t first_byte_us, int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
+                    const char* curl_message);
 
   CURL* easy_ = nullptr;
   EventLoop* curl_loop_ = nullptr;  // the loop the socket callbacks point at
@@ -111,7 +111,7 @@ class HttpTransfer {
   bool fast_active_ = false;
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
-  std::string url_;               // of the request in flight (the current hop's)
+  std::string url_;  // of the request in flight (the current hop's)
   FastDone fast_done_{this};
   CurlDone curl_done_{this};
   TransferHandler* handler_ = nullptr;
@@ -124,8 +124,8 @@ class HttpTransfer {
   int64_t hops_header_bytes_ = 0;
   int64_t hops_request_bytes_ = 0;
   curl_slist* headers_ = nullptr;
-  curl_mime* mime_ = nullptr;     // multipart body of the request in flight
-  std::string request_headers_;   // as JMeter shows them
+  curl_mime* mime_ = nullptr;    // multipart body of the request in flight
+  std::string request_headers_;  // as JMeter shows them
   std::string method_;
   std::string response_headers_;
   std::string body_;
@@ -144,8 +144,7 @@ struct JavaException {
   std::string exception;  // e.g. "java.net.ConnectException"
   std::string message;    // e.g. "Connection refused"
 };
-JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase,
-                           const char* curl_message);
+JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase, const char* curl_message);
 
 }  // namespace barrage
 

@@ -13,25 +13,50 @@ namespace barrage {
 // =======================================================================================
 // JsonValue
 
-JsonValue JsonValue::Boolean(bool b) { JsonValue v; v.v_ = b; return v; }
-JsonValue JsonValue::Integer(int64_t i) { JsonValue v; v.v_ = i; return v; }
-JsonValue JsonValue::Double(double d) { JsonValue v; v.v_ = d; return v; }
+JsonValue JsonValue::Boolean(bool b) {
+  JsonValue v;
+  v.v_ = b;
+  return v;
+}
+JsonValue JsonValue::Integer(int64_t i) {
+  JsonValue v;
+  v.v_ = i;
+  return v;
+}
+JsonValue JsonValue::Double(double d) {
+  JsonValue v;
+  v.v_ = d;
+  return v;
+}
 JsonValue JsonValue::BigInteger(std::string digits) {
-  JsonValue v; v.v_ = BigIntegerText{std::move(digits)}; return v;
+  JsonValue v;
+  v.v_ = BigIntegerText{std::move(digits)};
+  return v;
 }
 JsonValue JsonValue::BigDecimal(std::string text) {
-  JsonValue v; v.v_ = BigDecimalText{std::move(text)}; return v;
+  JsonValue v;
+  v.v_ = BigDecimalText{std::move(text)};
+  return v;
 }
-JsonValue JsonValue::String(std::string s) { JsonValue v; v.v_ = std::move(s); return v; }
-JsonValue JsonValue::MakeArray(Array elements) { JsonValue v; v.v_ = std::move(elements); return v; }
+JsonValue JsonValue::String(std::string s) {
+  JsonValue v;
+  v.v_ = std::move(s);
+  return v;
+}
+JsonValue JsonValue::MakeArray(Array elements) {
+  JsonValue v;
+  v.v_ = std::move(elements);
+  return v;
+}
 JsonValue JsonValue::MakeObject(Object members) {
-  JsonValue v; v.v_ = ObjectBox{std::move(members)}; return v;
+  JsonValue v;
+  v.v_ = ObjectBox{std::move(members)};
+  return v;
 }
 
 bool JsonValue::is_number() const {
   Type t = type();
-  return t == Type::kInteger || t == Type::kBigInteger || t == Type::kDouble ||
-         t == Type::kBigDecimal;
+  return t == Type::kInteger || t == Type::kBigInteger || t == Type::kDouble || t == Type::kBigDecimal;
 }
 
 const std::string& JsonValue::text() const {
@@ -130,8 +155,10 @@ Result<std::shared_ptr<const JsonPath>> CompileJsonPathCached(std::string_view e
     if (cache.size() >= kJsonPathCacheSize) cache.clear();
     Result<std::shared_ptr<const JsonPath>> compiled = JsonPath::Compile(expression);
     Entry e;
-    if (compiled.ok()) e.path = std::move(compiled).value();
-    else e.status = compiled.status();
+    if (compiled.ok())
+      e.path = std::move(compiled).value();
+    else
+      e.status = compiled.status();
     it = cache.emplace(std::string(expression), std::move(e)).first;
   }
   if (it->second.path == nullptr) return it->second.status;

@@ -69,7 +69,15 @@ namespace barrage {
 class JsonValue {
  public:
   enum class Type : uint8_t {
-    kNull, kBoolean, kInteger, kBigInteger, kDouble, kBigDecimal, kString, kArray, kObject,
+    kNull,
+    kBoolean,
+    kInteger,
+    kBigInteger,
+    kDouble,
+    kBigDecimal,
+    kString,
+    kArray,
+    kObject,
   };
   using Array = std::vector<JsonValue>;
   using Member = std::pair<std::string, JsonValue>;
@@ -93,8 +101,8 @@ class JsonValue {
 
   bool boolean() const { return std::get<bool>(v_); }
   int64_t integer() const { return std::get<int64_t>(v_); }
-  double number() const;             // any numeric type as a double (Number.doubleValue())
-  const std::string& text() const;   // kString, kBigInteger, kBigDecimal
+  double number() const;            // any numeric type as a double (Number.doubleValue())
+  const std::string& text() const;  // kString, kBigInteger, kBigDecimal
   const Array& elements() const { return std::get<Array>(v_); }
   Array& elements() { return std::get<Array>(v_); }
   const Object& members() const { return std::get<ObjectBox>(v_).members; }
@@ -106,13 +114,17 @@ class JsonValue {
   void Put(std::string key, JsonValue value);
 
  private:
-  struct BigIntegerText { std::string text; };
-  struct BigDecimalText { std::string text; };
-  struct ObjectBox { Object members; };
+  struct BigIntegerText {
+    std::string text;
+  };
+  struct BigDecimalText {
+    std::string text;
+  };
+  struct ObjectBox {
+    Object members;
+  };
   // Alternative order matches Type.
-  std::variant<std::monostate, bool, int64_t, BigIntegerText, double, BigDecimalText,
-               std::string, Array, ObjectBox>
-      v_;
+  std::variant<std::monostate, bool, int64_t, BigIntegerText, double, BigDecimalText, std::string, Array, ObjectBox> v_;
 };
 
 // Parses a document as json-smart's JSONParser(MODE_PERMISSIVE) with the ordered mapper

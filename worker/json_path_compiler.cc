@@ -23,11 +23,10 @@ bool JaywayUnescape(std::string_view s, std::string* out, CompileState* st) {
       unicode.push_back(ch);
       if (unicode.size() == 4) {
         int32_t value = 0;
-        auto [ptr, ec] = std::from_chars(unicode.data() + (unicode[0] == '+' ? 1 : 0),
-                                         unicode.data() + unicode.size(), value, 16);
+        auto [ptr, ec] =
+            std::from_chars(unicode.data() + (unicode[0] == '+' ? 1 : 0), unicode.data() + unicode.size(), value, 16);
         if (ec != std::errc() || ptr != unicode.data() + unicode.size()) {
-          return st->Other("com.jayway.jsonpath.JsonPathException: Unable to parse unicode value: " +
-                           unicode);
+          return st->Other("com.jayway.jsonpath.JsonPathException: Unable to parse unicode value: " + unicode);
         }
         w.Unit(static_cast<uint32_t>(value) & 0xFFFF);
         unicode.clear();
@@ -103,8 +102,8 @@ class PathCompiler {
     root.kind = Token::Kind::kRoot;
     root.root = '$';
     inverted->tokens.push_back(root);
-    inverted->tokens.insert(inverted->tokens.end(),
-                            p->tokens.begin() + static_cast<std::ptrdiff_t>(f), p->tokens.end());
+    inverted->tokens.insert(inverted->tokens.end(), p->tokens.begin() + static_cast<std::ptrdiff_t>(f),
+                            p->tokens.end());
     FunctionParam param;
     param.kind = FunctionParam::Kind::kPath;
     param.path = param_path;
@@ -143,8 +142,7 @@ class PathCompiler {
     if (path_.currentIsTail()) return;
     path_.incrementPosition(1);
     if (path_.currentChar() != '.' && path_.currentChar() != '[') {
-      Fail("Illegal character at position " + std::to_string(path_.position()) +
-           " expected '.' or '['");
+      Fail("Illegal character at position " + std::to_string(path_.position()) + " expected '.' or '['");
       return;
     }
     ReadNextToken();
@@ -161,20 +159,17 @@ class PathCompiler {
         if (ReadWildCardToken() || st_->failed()) return !st_->failed();
         if (ReadFilterToken() || st_->failed()) return !st_->failed();
         if (ReadPlaceholderToken() || st_->failed()) return !st_->failed();
-        return Fail("Could not parse token starting at position " +
-                    std::to_string(path_.position()) + ". Expected ?, ', 0-9, * ");
+        return Fail("Could not parse token starting at position " + std::to_string(path_.position()) +
+                    ". Expected ?, ', 0-9, * ");
       case '.':
         if (ReadDotToken() || st_->failed()) return !st_->failed();
-        return Fail("Could not parse token starting at position " +
-                    std::to_string(path_.position()));
+        return Fail("Could not parse token starting at position " + std::to_string(path_.position()));
       case '*':
         if (ReadWildCardToken() || st_->failed()) return !st_->failed();
-        return Fail("Could not parse token starting at position " +
-                    std::to_string(path_.position()));
+        return Fail("Could not parse token starting at position " + std::to_string(path_.position()));
       default:
         if (ReadPropertyOrFunctionToken() || st_->failed()) return !st_->failed();
-        return Fail("Could not parse token starting at position " +
-                    std::to_string(path_.position()));
+        return Fail("Could not parse token starting at position " + std::to_string(path_.position()));
     }
   }
 
@@ -190,15 +185,13 @@ class PathCompiler {
       path_.incrementPosition(1);
     }
     if (path_.currentCharIs('.')) {
-      return Fail("Character '.' on position " + std::to_string(path_.position()) +
-                  " is not valid.");
+      return Fail("Character '.' on position " + std::to_string(path_.position()) + " is not valid.");
     }
     return ReadNextToken();
   }
 
   bool ReadPropertyOrFunctionToken() {
-    if (path_.currentCharIs('[') || path_.currentCharIs('*') || path_.currentCharIs('.') ||
-        path_.currentCharIs(' ')) {
+    if (path_.currentCharIs('[') || path_.currentCharIs('*') || path_.currentCharIs('.') || path_.currentCharIs(' ')) {
       return false;
     }
     int start = path_.position();
@@ -208,8 +201,10 @@ class PathCompiler {
     while (path_.inBounds(read)) {
       char c = path_.charAt(read);
       if (c == ' ') {
-        return Fail("Use bracket notion ['my prop'] if your property contains blank characters. "
-                    "position: " + std::to_string(path_.position()));
+        return Fail(
+            "Use bracket notion ['my prop'] if your property contains blank characters. "
+            "position: " +
+            std::to_string(path_.position()));
       }
       if (c == '.' || c == '[') {
         end = read;
@@ -227,13 +222,14 @@ class PathCompiler {
     if (is_function) {
       int count = 1;
       for (int i = read + 1; i < path_.length(); ++i) {
-        if (path_.charAt(i) == ')') --count;
-        else if (path_.charAt(i) == '(') ++count;
+        if (path_.charAt(i) == ')')
+          --count;
+        else if (path_.charAt(i) == '(')
+          ++count;
         if (count == 0) break;
       }
       if (count != 0) {
-        return Fail("Arguments to function: '" + path_.subSequence(start, end) +
-                    "' are not closed properly.");
+        return Fail("Arguments to function: '" + path_.subSequence(start, end) + "' are not closed properly.");
       }
       if (path_.inBounds(read + 1)) {
         if (path_.charAt(read + 1) != ')') {
@@ -277,29 +273,31 @@ class PathCompiler {
       path_.incrementPosition(1);
       if (type == ParamType::kNone) {
         if (IsWhitespace(c)) continue;
-        if (c == '{' || IsDigit(c) || c == '"' || c == '-') type = ParamType::kJson;
-        else if (IsPathContext(c)) type = ParamType::kPath;
+        if (c == '{' || IsDigit(c) || c == '"' || c == '-')
+          type = ParamType::kJson;
+        else if (IsPathContext(c))
+          type = ParamType::kPath;
       }
       bool close_or_comma = false;
       switch (c) {
         case '"':
-          if (prior != '\\' && group_quote > 0) --group_quote;
-          else ++group_quote;
+          if (prior != '\\' && group_quote > 0)
+            --group_quote;
+          else
+            ++group_quote;
           break;
         case '(': ++group_paren; break;
         case '{': ++group_brace; break;
         case '[': ++group_bracket; break;
         case '}':
           if (group_brace == 0) {
-            return Fail("Unexpected close brace '}' at character position: " +
-                        std::to_string(path_.position()));
+            return Fail("Unexpected close brace '}' at character position: " + std::to_string(path_.position()));
           }
           --group_brace;
           break;
         case ']':
           if (group_bracket == 0) {
-            return Fail("Unexpected close bracket ']' at character position: " +
-                        std::to_string(path_.position()));
+            return Fail("Unexpected close bracket ']' at character position: " + std::to_string(path_.position()));
           }
           --group_bracket;
           break;
@@ -308,11 +306,8 @@ class PathCompiler {
           if (group_paren < 0 || prior == '(') parameter.push_back(c);
           close_or_comma = true;
           break;
-        case ',':
-          close_or_comma = true;
-          break;
-        default:
-          break;
+        case ',': close_or_comma = true; break;
+        default: break;
       }
       if (close_or_comma && group_quote == 0 && group_brace == 0 && group_bracket == 0 &&
           ((group_paren == 0 && c == ')') || group_paren == 1)) {
@@ -337,8 +332,7 @@ class PathCompiler {
           type = ParamType::kNone;
         }
       }
-      if (type != ParamType::kNone &&
-          !(c == ',' && group_brace == 0 && group_bracket == 0 && group_paren == 1)) {
+      if (type != ParamType::kNone && !(c == ',' && group_brace == 0 && group_bracket == 0 && group_paren == 1)) {
         parameter.push_back(c);
       }
       prior = c;
@@ -360,8 +354,8 @@ class PathCompiler {
     int end = path_.nextIndexOf(begin, ']');
     if (end == -1) return false;
     // `[?]` placeholders take predicates given through Jayway's API; a plan has none.
-    return Fail("Not enough predicates supplied for filter [" + path_.subSequence(begin, end) +
-                "] at position " + std::to_string(path_.position()));
+    return Fail("Not enough predicates supplied for filter [" + path_.subSequence(begin, end) + "] at position " +
+                std::to_string(path_.position()));
   }
 
   bool ReadFilterToken() {
@@ -394,8 +388,7 @@ class PathCompiler {
     if (in_bracket) {
       int wildcard = path_.indexOfNextSignificantChar('*');
       if (!path_.nextSignificantCharIs(wildcard, ']')) {
-        return Fail("Expected wildcard token to end with ']' on position " +
-                    std::to_string(wildcard + 1));
+        return Fail("Expected wildcard token to end with ']' on position " + std::to_string(wildcard + 1));
       }
       path_.setPosition(path_.indexOfNextSignificantChar(wildcard, ']') + 1);
     } else {
@@ -446,10 +439,14 @@ class PathCompiler {
     };
     if (!read(0, &t->from) || !read(1, &t->to)) return false;
     t->kind = Token::Kind::kSlice;
-    if (t->from && !t->to) t->slice = Token::Slice::kFrom;
-    else if (t->from) t->slice = Token::Slice::kBetween;
-    else if (t->to) t->slice = Token::Slice::kTo;
-    else return Fail("Failed to parse SliceOperation: " + op);
+    if (t->from && !t->to)
+      t->slice = Token::Slice::kFrom;
+    else if (t->from)
+      t->slice = Token::Slice::kBetween;
+    else if (t->to)
+      t->slice = Token::Slice::kTo;
+    else
+      return Fail("Failed to parse SliceOperation: " + op);
     return true;
   }
 
@@ -510,8 +507,10 @@ class PathCompiler {
         if (in_property) {
           char next = path_.nextSignificantChar(read);
           if (next != ']' && next != ',') {
-            return Fail("Property must be separated by comma or Property must be terminated "
-                        "close square bracket at index " + std::to_string(read));
+            return Fail(
+                "Property must be separated by comma or Property must be terminated "
+                "close square bracket at index " +
+                std::to_string(read));
           }
           end = read;
           std::string property;

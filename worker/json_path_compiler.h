@@ -16,8 +16,7 @@ namespace json_path_internal {
 // Jayway's CharacterIndex: a cursor over a path or filter text with its own end position.
 class CharIndex {
  public:
-  CharIndex(std::string s, CompileState* st)
-      : s_(std::move(s)), end_(static_cast<int>(s_.size()) - 1), st_(st) {}
+  CharIndex(std::string s, CompileState* st) : s_(std::move(s)), end_(static_cast<int>(s_.size()) - 1), st_(st) {}
 
   const std::string& str() const { return s_; }
   int length() const { return end_ + 1; }
@@ -29,8 +28,7 @@ class CharIndex {
   // String.charAt: indexes the whole string, beyond the logical end too.
   char charAt(int i) const {
     if (i < 0 || i >= static_cast<int>(s_.size())) {
-      st_->Other("java.lang.StringIndexOutOfBoundsException: String index out of range: " +
-                 std::to_string(i));
+      st_->Other("java.lang.StringIndexOutOfBoundsException: String index out of range: " + std::to_string(i));
       return '\0';
     }
     return s_[static_cast<size_t>(i)];
@@ -47,15 +45,14 @@ class CharIndex {
 
   std::string subSequence(int begin, int end) const {
     if (begin < 0 || end > static_cast<int>(s_.size()) || begin > end) {
-      st_->Other("java.lang.StringIndexOutOfBoundsException: begin " + std::to_string(begin) +
-                 ", end " + std::to_string(end) + ", length " + std::to_string(s_.size()));
+      st_->Other("java.lang.StringIndexOutOfBoundsException: begin " + std::to_string(begin) + ", end " +
+                 std::to_string(end) + ", length " + std::to_string(s_.size()));
       return "";
     }
     return s_.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
   }
 
-  int indexOfMatchingCloseChar(int start, char open, char close, bool skip_strings,
-                               bool skip_regex) const {
+  int indexOfMatchingCloseChar(int start, char open, char close, bool skip_strings, bool skip_regex) const {
     if (charAt(start) != open) {
       st_->Fail(std::string("Expected ") + open + " but found " + charAt(start));
       return -1;
@@ -68,8 +65,7 @@ class CharIndex {
         if (quote == '\'' || quote == '"') {
           r = nextIndexOfUnescaped(r, quote);
           if (r == -1) {
-            st_->Fail(std::string("Could not find matching close quote for ") + quote +
-                      " when parsing : " + s_);
+            st_->Fail(std::string("Could not find matching close quote for ") + quote + " when parsing : " + s_);
             return -1;
           }
           ++r;

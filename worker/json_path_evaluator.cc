@@ -50,8 +50,7 @@ bool NodeEquals(const FilterValue& a, const FilterValue& b) {
       return true;
     case K::kPattern:
     case K::kUndefined:
-    case K::kUnevaluatedPath:
-      return &a == &b;
+    case K::kUnevaluatedPath: return &a == &b;
   }
   return false;
 }
@@ -136,11 +135,10 @@ bool Evaluator::EvalProperty(size_t i, const Trace& cur, const JsonValue* model)
   const Token& t = path_.tokens[i];
   if (!model->is_object()) {
     if (!t.upstream_definite) return true;
-    return Fail(ErrKind::kPathNotFound,
-                "Expected to find an object with property " + t.fragment + " in path " +
-                    Render(&cur) + " but found '" + JavaClassName(model) +
-                    "'. This is not a json object according to the JsonProvider: "
-                    "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.");
+    return Fail(ErrKind::kPathNotFound, "Expected to find an object with property " + t.fragment + " in path " +
+                                            Render(&cur) + " but found '" + JavaClassName(model) +
+                                            "'. This is not a json object according to the JsonProvider: "
+                                            "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.");
   }
   if (t.properties.size() == 1) {
     const JsonValue* v = model->Find(t.properties[0]);
@@ -230,9 +228,9 @@ bool Evaluator::CheckArrayModel(size_t i, const Trace& cur, const JsonValue* mod
       *skip = true;
       return true;
     }
-    return Fail(ErrKind::kPathNotFound, "Filter: " + path_.FragmentsFrom(i) +
-                                            " can only be applied to arrays. Current context is: " +
-                                            JavaString(*model));
+    return Fail(ErrKind::kPathNotFound,
+                "Filter: " + path_.FragmentsFrom(i) +
+                    " can only be applied to arrays. Current context is: " + JavaString(*model));
   }
   return true;
 }
@@ -299,17 +297,10 @@ bool Evaluator::ScanMatches(size_t pt, const JsonValue* model, bool* matches) {
       }
       return true;
     case Token::Kind::kIndex:
-    case Token::Kind::kSlice:
-      *matches = model->is_array();
-      return true;
-    case Token::Kind::kWildcard:
-      *matches = true;
-      return true;
-    case Token::Kind::kPredicate:
-      return Accept(t, model, matches);
-    default:
-      *matches = false;
-      return true;
+    case Token::Kind::kSlice: *matches = model->is_array(); return true;
+    case Token::Kind::kWildcard: *matches = true; return true;
+    case Token::Kind::kPredicate: return Accept(t, model, matches);
+    default: *matches = false; return true;
   }
 }
 
@@ -369,9 +360,9 @@ bool Evaluator::EvalPredicate(size_t i, const Trace& cur, const JsonValue* model
     return true;
   }
   if (t.upstream_definite) {
-    return Fail(ErrKind::kInvalidPath, "Filter: " + path_.FragmentsFrom(i) +
-                                           " can not be applied to primitives. Current context is: " +
-                                           JavaString(*model));
+    return Fail(ErrKind::kInvalidPath,
+                "Filter: " + path_.FragmentsFrom(i) +
+                    " can not be applied to primitives. Current context is: " + JavaString(*model));
   }
   return true;
 }
@@ -382,8 +373,7 @@ using namespace json_path_internal;  // NOLINT: JSONPath's own internals
 
 Result<JsonPathResult> JsonPath::Read(const JsonValue& document, bool always_return_list) const {
   if (path_->function_path && always_return_list) {
-    return Status::Internal(
-        "Options AS_PATH_LIST and ALWAYS_RETURN_LIST are not allowed when using path functions!");
+    return Status::Internal("Options AS_PATH_LIST and ALWAYS_RETURN_LIST are not allowed when using path functions!");
   }
   JsonPathResult result;
   Evaluator ev(*path_, &document, false, &result.owned);

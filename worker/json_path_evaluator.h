@@ -40,7 +40,15 @@ struct PathValue {
 // A filter value after evaluation (Jayway's ValueNode subclasses).
 struct FilterValue {
   enum class Kind {
-    kString, kNumber, kBoolean, kNull, kJson, kPattern, kUndefined, kValueList, kUnevaluatedPath,
+    kString,
+    kNumber,
+    kBoolean,
+    kNull,
+    kJson,
+    kPattern,
+    kUndefined,
+    kValueList,
+    kUnevaluatedPath,
   };
   Kind kind = Kind::kUndefined;
   std::string str;
@@ -64,10 +72,8 @@ int32_t NumberIntValue(const JsonValue& v);
 
 class Evaluator {
  public:
-  Evaluator(const CompiledPath& path, const JsonValue* root, bool require_properties,
-            std::deque<JsonValue>* owned)
-      : path_(path), root_(root), require_(require_properties), owned_(owned),
-        upstream_(path.tokens.size(), -1) {}
+  Evaluator(const CompiledPath& path, const JsonValue* root, bool require_properties, std::deque<JsonValue>* owned)
+      : path_(path), root_(root), require_(require_properties), owned_(owned), upstream_(path.tokens.size(), -1) {}
 
   bool Run(const JsonValue* model);
 
@@ -123,8 +129,7 @@ class Evaluator {
   bool ArgumentValue(const Argument& a, const JsonValue** out);
   bool ArgumentNumbers(const std::vector<Argument>& args, std::vector<const JsonValue*>* out);
   bool EvalFunction(size_t i, const Trace& cur, const JsonValue* model);
-  bool Invoke(const Token& t, const JsonValue* model, const std::vector<Argument>& args,
-              const JsonValue** result);
+  bool Invoke(const Token& t, const JsonValue* model, const std::vector<Argument>& args, const JsonValue** result);
 
   const CompiledPath& path_;
   const JsonValue* root_;

@@ -12,12 +12,26 @@ std::optional<RelOp> RelOpFromString(std::string_view s) {
   std::string upper(s);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   static const std::pair<const char*, RelOp> kOps[] = {
-      {">=", RelOp::kGte}, {"<=", RelOp::kLte}, {"==", RelOp::kEq}, {"===", RelOp::kTsEq},
-      {"!=", RelOp::kNe}, {"!==", RelOp::kTsNe}, {"<", RelOp::kLt}, {">", RelOp::kGt},
-      {"=~", RelOp::kRegex}, {"NIN", RelOp::kNin}, {"IN", RelOp::kIn},
-      {"CONTAINS", RelOp::kContains}, {"ALL", RelOp::kAll}, {"SIZE", RelOp::kSize},
-      {"EXISTS", RelOp::kExists}, {"TYPE", RelOp::kType}, {"MATCHES", RelOp::kMatches},
-      {"EMPTY", RelOp::kEmpty}, {"SUBSETOF", RelOp::kSubsetOf}, {"ANYOF", RelOp::kAnyOf},
+      {">=", RelOp::kGte},
+      {"<=", RelOp::kLte},
+      {"==", RelOp::kEq},
+      {"===", RelOp::kTsEq},
+      {"!=", RelOp::kNe},
+      {"!==", RelOp::kTsNe},
+      {"<", RelOp::kLt},
+      {">", RelOp::kGt},
+      {"=~", RelOp::kRegex},
+      {"NIN", RelOp::kNin},
+      {"IN", RelOp::kIn},
+      {"CONTAINS", RelOp::kContains},
+      {"ALL", RelOp::kAll},
+      {"SIZE", RelOp::kSize},
+      {"EXISTS", RelOp::kExists},
+      {"TYPE", RelOp::kType},
+      {"MATCHES", RelOp::kMatches},
+      {"EMPTY", RelOp::kEmpty},
+      {"SUBSETOF", RelOp::kSubsetOf},
+      {"ANYOF", RelOp::kAnyOf},
       {"NONEOF", RelOp::kNoneOf},
   };
   for (const auto& [text, op] : kOps) {
@@ -55,30 +69,25 @@ class FilterCompiler {
     if (!st_->failed()) {
       f_.skipBlanks();
       if (f_.inBounds()) {
-        st_->Fail("Expected end of filter expression instead of: " +
-                  f_.subSequence(f_.position(), f_.length()));
+        st_->Fail("Expected end of filter expression instead of: " + f_.subSequence(f_.position(), f_.length()));
       }
     }
     if (st_->err.kind == ErrKind::kOther) {
       // FilterCompiler.compile's catch-all; reading the current character may fail again.
       int pos = f_.position();
       if (pos >= 0 && pos < static_cast<int>(whole.size())) {
-        st_->err = {ErrKind::kInvalidPath, "Failed to parse filter: " + whole +
-                                               ", error on position: " + std::to_string(pos) +
-                                               ", char: " + whole[static_cast<size_t>(pos)]};
+        st_->err = {ErrKind::kInvalidPath, "Failed to parse filter: " + whole + ", error on position: " +
+                                               std::to_string(pos) + ", char: " + whole[static_cast<size_t>(pos)]};
       } else {
         st_->err = {ErrKind::kOther,
-                    "java.lang.StringIndexOutOfBoundsException: String index out of range: " +
-                        std::to_string(pos)};
+                    "java.lang.StringIndexOutOfBoundsException: String index out of range: " + std::to_string(pos)};
       }
     }
     return st_->failed() ? nullptr : result;
   }
 
  private:
-  static bool IsRelationalOperatorChar(char c) {
-    return c == '<' || c == '>' || c == '=' || c == '~' || c == '!';
-  }
+  static bool IsRelationalOperatorChar(char c) { return c == '<' || c == '>' || c == '=' || c == '~' || c == '!'; }
 
   std::shared_ptr<const FilterExpr> ReadLogicalOr() {
     return ReadLogicalChain(FilterExpr::Kind::kOr, "||", &FilterCompiler::ReadLogicalAnd);
@@ -90,8 +99,7 @@ class FilterCompiler {
 
   // operand (op operand)*: a single operand stands for itself, more become one `kind` node.
   std::shared_ptr<const FilterExpr> ReadLogicalChain(
-      FilterExpr::Kind kind, const char* op,
-      std::shared_ptr<const FilterExpr> (FilterCompiler::*read_operand)()) {
+      FilterExpr::Kind kind, const char* op, std::shared_ptr<const FilterExpr> (FilterCompiler::*read_operand)()) {
     std::vector<std::shared_ptr<const FilterExpr>> ops;
     ops.push_back((this->*read_operand)());
     while (!st_->failed()) {
@@ -182,8 +190,7 @@ class FilterCompiler {
     if (st_->failed()) return false;
     switch (c) {
       case '$':
-      case '@':
-        return ReadPath(out);
+      case '@': return ReadPath(out);
       case '!': {
         f_.incrementPosition(1);
         char next = f_.skipBlanks().currentChar();
@@ -191,8 +198,7 @@ class FilterCompiler {
         if (next == '$' || next == '@') return ReadPath(out);
         return st_->Fail("Unexpected character: !");
       }
-      default:
-        return ReadLiteral(out);
+      default: return ReadLiteral(out);
     }
   }
 
@@ -202,9 +208,11 @@ class FilterCompiler {
     switch (c) {
       case '\'': return ReadStringLiteral('\'', out);
       case '"': return ReadStringLiteral('"', out);
-      case 't': case 'f': return ReadBooleanLiteral(out);
+      case 't':
+      case 'f': return ReadBooleanLiteral(out);
       case 'n': return ReadNullLiteral(out);
-      case '{': case '[': return ReadJsonLiteral(out);
+      case '{':
+      case '[': return ReadJsonLiteral(out);
       case '/': return ReadPattern(out);
       default: return ReadNumberLiteral(out);
     }
@@ -270,8 +278,8 @@ class FilterCompiler {
     int begin = f_.position();
     int closing = f_.nextIndexOfUnescaped(end_char);
     if (closing == -1) {
-      return st_->Fail(std::string("String literal does not have matching quotes. Expected ") +
-                       end_char + " in " + f_.str());
+      return st_->Fail(std::string("String literal does not have matching quotes. Expected ") + end_char + " in " +
+                       f_.str());
     }
     f_.setPosition(closing + 1);
     std::string literal = f_.subSequence(begin, f_.position());

@@ -63,9 +63,7 @@ bool Evaluator::Resolve(const ValueSpec& spec, const JsonValue* item, FilterValu
       out->kind = FilterValue::Kind::kBoolean;
       out->boolean = spec.boolean;
       return true;
-    case ValueSpec::Kind::kNull:
-      out->kind = FilterValue::Kind::kNull;
-      return true;
+    case ValueSpec::Kind::kNull: out->kind = FilterValue::Kind::kNull; return true;
     case ValueSpec::Kind::kJson:
       out->kind = FilterValue::Kind::kJson;
       out->json = spec.json.get();
@@ -76,8 +74,7 @@ bool Evaluator::Resolve(const ValueSpec& spec, const JsonValue* item, FilterValu
       out->kind = FilterValue::Kind::kPattern;
       out->regex = spec.regex.get();
       return true;
-    case ValueSpec::Kind::kPath:
-      return ResolvePath(spec, item, out);
+    case ValueSpec::Kind::kPath: return ResolvePath(spec, item, out);
   }
   return true;
 }
@@ -148,8 +145,7 @@ bool Evaluator::ToNode(const JsonValue* v, FilterValue* out) {
       std::string text = JavaString(*v);
       std::optional<BigDec> n = ParseBigDecimal(text);
       if (!n) {
-        return Fail(ErrKind::kOther, "Character " +
-                                         text.substr(0, 1) +
+        return Fail(ErrKind::kOther, "Character " + text.substr(0, 1) +
                                          " is neither a decimal digit number, decimal point, "
                                          "nor \"e\" notation exponential mark.");
       }
@@ -164,8 +160,7 @@ bool Evaluator::ToNode(const JsonValue* v, FilterValue* out) {
 bool Evaluator::ElementNode(const JsonValue& v, FilterValue* out) {
   switch (v.type()) {
     case Type::kArray:
-    case Type::kObject:
-      return Fail(ErrKind::kJsonPath, "Could not determine value type");
+    case Type::kObject: return Fail(ErrKind::kJsonPath, "Could not determine value type");
     case Type::kString: {
       std::string_view trimmed = JavaTrim(v.text());
       if (!trimmed.empty() && (trimmed[0] == '@' || trimmed[0] == '$')) {
@@ -175,8 +170,8 @@ bool Evaluator::ElementNode(const JsonValue& v, FilterValue* out) {
           return true;
         }
       }
-      if (trimmed.size() > 1 && ((trimmed.front() == '[' && trimmed.back() == ']') ||
-                                 (trimmed.front() == '{' && trimmed.back() == '}'))) {
+      if (trimmed.size() > 1 &&
+          ((trimmed.front() == '[' && trimmed.back() == ']') || (trimmed.front() == '{' && trimmed.back() == '}'))) {
         if (ParseJson(trimmed).ok()) {
           out->kind = FilterValue::Kind::kJson;
           out->literal = &v.text();
@@ -198,8 +193,7 @@ bool Evaluator::ElementNode(const JsonValue& v, FilterValue* out) {
       }
       return true;
     }
-    default:
-      return ToNode(&v, out);
+    default: return ToNode(&v, out);
   }
 }
 
@@ -353,19 +347,16 @@ bool Evaluator::Compare(RelOp op, const FilterValue& l, const FilterValue& r, bo
         if (!Parsed(l, &v)) return false;
         if (v->is_object()) {
           // Jayway casts the map to a Collection.
-          return Fail(ErrKind::kOther,
-                      l.literal != nullptr
-                          ? "class net.minidev.json.JSONObject cannot be cast to class "
-                            "java.util.Collection (net.minidev.json.JSONObject is in unnamed module "
-                            "of loader 'app'; java.util.Collection is in module java.base of "
-                            "loader 'bootstrap')"
-                          : "class java.util.LinkedHashMap cannot be cast to class "
-                            "java.util.Collection (java.util.LinkedHashMap and "
-                            "java.util.Collection are in module java.base of loader 'bootstrap')");
+          return Fail(ErrKind::kOther, l.literal != nullptr
+                                           ? "class net.minidev.json.JSONObject cannot be cast to class "
+                                             "java.util.Collection (net.minidev.json.JSONObject is in unnamed module "
+                                             "of loader 'app'; java.util.Collection is in module java.base of "
+                                             "loader 'bootstrap')"
+                                           : "class java.util.LinkedHashMap cannot be cast to class "
+                                             "java.util.Collection (java.util.LinkedHashMap and "
+                                             "java.util.Collection are in module java.base of loader 'bootstrap')");
         }
-        bool empty = v->is_array()                  ? v->elements().empty()
-                     : v->type() == Type::kString ? v->text().empty()
-                                                  : true;
+        bool empty = v->is_array() ? v->elements().empty() : v->type() == Type::kString ? v->text().empty() : true;
         if (!AsBoolean(r, &want)) return false;
         *out = empty == want;
       } else {
@@ -428,12 +419,9 @@ bool Evaluator::Compare(RelOp op, const FilterValue& l, const FilterValue& r, bo
       }
       return true;
     }
-    case RelOp::kAll:
-      return Fail(ErrKind::kInvalidPath, "Expected value list node");
-    case RelOp::kType:
-      return Fail(ErrKind::kInvalidPath, "Expected class node");
-    case RelOp::kMatches:
-      return Fail(ErrKind::kInvalidPath, "Expected predicate node");
+    case RelOp::kAll: return Fail(ErrKind::kInvalidPath, "Expected value list node");
+    case RelOp::kType: return Fail(ErrKind::kInvalidPath, "Expected class node");
+    case RelOp::kMatches: return Fail(ErrKind::kInvalidPath, "Expected predicate node");
   }
   return true;
 }

@@ -55,10 +55,10 @@ bool Evaluator::ArgumentNumbers(const std::vector<Argument>& args, std::vector<c
 
 bool Evaluator::EvalFunction(size_t i, const Trace& cur, const JsonValue* model) {
   const Token& t = path_.tokens[i];
-  static const char* const kKnown[] = {"avg", "stddev", "sum", "min", "max", "length", "size",
-                                       "first", "last", "index", "concat", "append", "keys"};
-  if (std::find_if(std::begin(kKnown), std::end(kKnown),
-                   [&](const char* k) { return t.function == k; }) == std::end(kKnown)) {
+  static const char* const kKnown[] = {"avg",   "stddev", "sum",   "min",    "max",    "length", "size",
+                                       "first", "last",   "index", "concat", "append", "keys"};
+  if (std::find_if(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return t.function == k; }) ==
+      std::end(kKnown)) {
     return Fail(ErrKind::kInvalidPath, "Function with name: " + t.function + " does not exist.");
   }
   std::vector<Argument> args;
@@ -188,9 +188,8 @@ bool Evaluator::Invoke(const Token& t, const JsonValue* model, const std::vector
     int64_t size = static_cast<int64_t>(model->elements().size());
     if (target >= 0) {
       if (target >= size) {
-        return Fail(ErrKind::kIndexOutOfBounds, "Index " +
-                                                    std::to_string(target) + " out of bounds for length " +
-                                                    std::to_string(size));
+        return Fail(ErrKind::kIndexOutOfBounds,
+                    "Index " + std::to_string(target) + " out of bounds for length " + std::to_string(size));
       }
       *result = &model->elements()[static_cast<size_t>(target)];
       return true;
@@ -200,8 +199,8 @@ bool Evaluator::Invoke(const Token& t, const JsonValue* model, const std::vector
       *result = &model->elements()[static_cast<size_t>(real)];
       return true;
     }
-    return Fail(ErrKind::kJsonPath, "Target index:" + std::to_string(target) +
-                                        " larger than object count:" + std::to_string(size));
+    return Fail(ErrKind::kJsonPath,
+                "Target index:" + std::to_string(target) + " larger than object count:" + std::to_string(size));
   }
   // avg, stddev, sum, min, max over Numbers (all arithmetic in double, as Jayway).
   std::vector<double> values;

@@ -44,7 +44,6 @@ double StrToDouble(const std::string& s);
 // (returned negated so callers can copy it through unchanged).
 int32_t NextCodePoint(std::string_view s, size_t* i);
 
-
 // java.lang.String.hashCode().
 int32_t JavaHashCode(std::string_view s);
 
@@ -70,7 +69,10 @@ class Utf16Builder {
       AppendUtf8(static_cast<uint32_t>(u), out_);
     }
   }
-  void Byte(char c) { Flush(); out_->push_back(c); }
+  void Byte(char c) {
+    Flush();
+    out_->push_back(c);
+  }
   void Flush() {
     if (high_ != 0) AppendUtf8(0xFFFD, out_);
     high_ = 0;
@@ -137,8 +139,8 @@ class FilterRegex {
   ~FilterRegex() { pcre2_code_free(code_); }
 
   // nullptr with `*error` set when the pattern does not compile.
-  static std::shared_ptr<const FilterRegex> Compile(const std::string& pattern,
-                                                    std::string_view flags, std::string* error) {
+  static std::shared_ptr<const FilterRegex> Compile(const std::string& pattern, std::string_view flags,
+                                                    std::string* error) {
     uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     bool unix_lines = false;
     for (char f : flags) {
@@ -158,8 +160,8 @@ class FilterRegex {
     int code = 0;
     PCRE2_SIZE offset = 0;
     auto re = std::make_shared<FilterRegex>();
-    re->code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options,
-                              &code, &offset, cc);
+    re->code_ =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &code, &offset, cc);
     pcre2_compile_context_free(cc);
     if (re->code_ == nullptr) {
       PCRE2_UCHAR buf[256];
@@ -187,8 +189,27 @@ class FilterRegex {
 };
 
 enum class RelOp {
-  kGte, kLte, kEq, kTsEq, kNe, kTsNe, kLt, kGt, kRegex, kNin, kIn, kContains, kAll, kSize,
-  kExists, kType, kMatches, kEmpty, kSubsetOf, kAnyOf, kNoneOf,
+  kGte,
+  kLte,
+  kEq,
+  kTsEq,
+  kNe,
+  kTsNe,
+  kLt,
+  kGt,
+  kRegex,
+  kNin,
+  kIn,
+  kContains,
+  kAll,
+  kSize,
+  kExists,
+  kType,
+  kMatches,
+  kEmpty,
+  kSubsetOf,
+  kAnyOf,
+  kNoneOf,
 };
 
 struct FilterExpr;
@@ -200,13 +221,13 @@ struct ValueSpec {
   std::shared_ptr<const CompiledPath> path;  // kPath
   bool exists_check = false;
   bool should_exist = true;
-  std::string str;                            // kString (unescaped)
-  BigDec number;                              // kNumber
-  bool boolean = false;                       // kBoolean
-  std::string json_text;                      // kJson, as written
-  std::shared_ptr<const JsonValue> json;      // kJson, parsed (null when it did not parse)
+  std::string str;                        // kString (unescaped)
+  BigDec number;                          // kNumber
+  bool boolean = false;                   // kBoolean
+  std::string json_text;                  // kJson, as written
+  std::shared_ptr<const JsonValue> json;  // kJson, parsed (null when it did not parse)
   std::string json_error;
-  std::shared_ptr<const FilterRegex> regex;   // kPattern
+  std::shared_ptr<const FilterRegex> regex;  // kPattern
 };
 
 struct FilterExpr {
@@ -292,8 +313,7 @@ class CompiledPath {
         }
         case Token::Kind::kSlice:
           t.token_definite = false;
-          t.fragment = "[" + (t.from ? std::to_string(*t.from) : "") + ":" +
-                       (t.to ? std::to_string(*t.to) : "") + "]";
+          t.fragment = "[" + (t.from ? std::to_string(*t.from) : "") + ":" + (t.to ? std::to_string(*t.to) : "") + "]";
           break;
         case Token::Kind::kWildcard:
           t.token_definite = false;

@@ -17,13 +17,22 @@ namespace json_path_internal {
 int32_t NextCodePoint(std::string_view s, size_t* i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char b0 = byte(*i);
-  if (b0 < 0x80) { ++*i; return b0; }
+  if (b0 < 0x80) {
+    ++*i;
+    return b0;
+  }
   int len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
-  if (len == 0 || len > 4 || *i + static_cast<size_t>(len) > s.size()) { ++*i; return -b0; }
+  if (len == 0 || len > 4 || *i + static_cast<size_t>(len) > s.size()) {
+    ++*i;
+    return -b0;
+  }
   int32_t cp = len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
   for (int k = 1; k < len; ++k) {
     unsigned char b = byte(*i + static_cast<size_t>(k));
-    if ((b & 0xC0) != 0x80) { ++*i; return -b0; }
+    if ((b & 0xC0) != 0x80) {
+      ++*i;
+      return -b0;
+    }
     cp = (cp << 6) | (b & 0x3F);
   }
   *i += static_cast<size_t>(len);

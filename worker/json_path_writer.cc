@@ -56,8 +56,7 @@ std::vector<size_t> JavaHashMapOrder(const JsonValue::Object& members) {
     bucket[i] = (h ^ (h >> 16)) & (capacity - 1);
     order[i] = i;
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return bucket[a] < bucket[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bucket[a] < bucket[b]; });
   return order;
 }
 
@@ -101,9 +100,7 @@ void WriteJsonSmart(const JsonValue& v, bool hash_order, std::string* out) {
     case Type::kInteger: *out += std::to_string(v.integer()); return;
     case Type::kBigInteger:
     case Type::kBigDecimal: *out += v.text(); return;
-    case Type::kDouble:
-      *out += std::isinf(v.number()) ? "null" : JavaDoubleToString(v.number());
-      return;
+    case Type::kDouble: *out += std::isinf(v.number()) ? "null" : JavaDoubleToString(v.number()); return;
     case Type::kString:
       out->push_back('"');
       EscapeJsonSmart(v.text(), out);

@@ -68,8 +68,7 @@ void ClearOldRefVars(Variables& vars, const std::string& name) {
 
 }  // namespace
 
-void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result,
-                      ThreadContext& ctx) {
+void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result, ThreadContext& ctx) {
   Variables& vars = ctx.vars;
   // The JSON texts to read (a variable that is not set reads as null).
   std::vector<std::optional<std::string>> responses;
@@ -183,8 +182,8 @@ class JsonPathCheck {
     if (!a_.json_validation) {
       if (is_list && elements.empty() && !(*path)->definite()) {
         return "JSONPath '" + path_ + "' is indefinite and the extracted Value is an empty Array." +
-               " Please use an assertion value, to be sure to get a correct result. Expected value was '" +
-               expected_ + "'";
+               " Please use an assertion value, to be sure to get a correct result. Expected value was '" + expected_ +
+               "'";
       }
       return std::nullopt;
     }
@@ -198,8 +197,8 @@ class JsonPathCheck {
     }
     if (matched) return std::nullopt;
 
-    std::string shown = is_list ? (single != nullptr ? AssertionString(*single) : AssertionString(elements))
-                                : AssertionString(*single);
+    std::string shown =
+        is_list ? (single != nullptr ? AssertionString(*single) : AssertionString(elements)) : AssertionString(*single);
     if (a_.expect_null) {
       std::string found_text = is_list ? shown : JavaString(*single);
       return "Value in json path '" + path_ + "' expected to be null, but found '" + found_text + "'";
@@ -266,8 +265,8 @@ class JsonPathCheck {
 
 }  // namespace
 
-AssertionResult RunJsonPathAssertion(const JsonPathAssertion& assertion,
-                                     const SampleResult& result, ThreadContext& ctx) {
+AssertionResult RunJsonPathAssertion(const JsonPathAssertion& assertion, const SampleResult& result,
+                                     ThreadContext& ctx) {
   AssertionResult outcome;
   outcome.name = assertion.name;
   if (result.body.empty()) {

@@ -60,11 +60,10 @@
 
 namespace barrage {
 
-void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result,
-                      ThreadContext& ctx);
+void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
 
-AssertionResult RunJsonPathAssertion(const JsonPathAssertion& assertion,
-                                     const SampleResult& result, ThreadContext& ctx);
+AssertionResult RunJsonPathAssertion(const JsonPathAssertion& assertion, const SampleResult& result,
+                                     ThreadContext& ctx);
 
 }  // namespace barrage
 

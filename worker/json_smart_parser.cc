@@ -41,14 +41,28 @@ class SmartParser {
     t[kEOI] = true;
     return t;
   }
-  static const StopTable& StopKey() { static const StopTable t = MakeStop(":"); return t; }
-  static const StopTable& StopValue() { static const StopTable t = MakeStop(",}"); return t; }
-  static const StopTable& StopArray() { static const StopTable t = MakeStop(",]"); return t; }
-  static const StopTable& StopX() { static const StopTable t = MakeStop(""); return t; }
+  static const StopTable& StopKey() {
+    static const StopTable t = MakeStop(":");
+    return t;
+  }
+  static const StopTable& StopValue() {
+    static const StopTable t = MakeStop(",}");
+    return t;
+  }
+  static const StopTable& StopArray() {
+    static const StopTable t = MakeStop(",]");
+    return t;
+  }
+  static const StopTable& StopX() {
+    static const StopTable t = MakeStop("");
+    return t;
+  }
 
   void Read() {
-    if (++pos_ >= len_) c_ = kEOI;
-    else c_ = static_cast<unsigned char>(in_[static_cast<size_t>(pos_)]);
+    if (++pos_ >= len_)
+      c_ = kEOI;
+    else
+      c_ = static_cast<unsigned char>(in_[static_cast<size_t>(pos_)]);
   }
   bool IsStop(const StopTable& stop) const { return c_ == kEOI || (c_ < kMaxStop && stop[c_]); }
 
@@ -76,12 +90,10 @@ class SmartParser {
       case kChar: m += "Unexpected character (" + unexpected + ") at position " + p + "."; break;
       case kToken: m += "Unexpected token " + unexpected + " at position " + p + "."; break;
       case kEOF: m += "Unexpected End Of File position " + p + ": " + unexpected; break;
-      case kUnicode:
-        m += "Unexpected unicode escape sequence " + unexpected + " at position " + p + ".";
-        break;
+      case kUnicode: m += "Unexpected unicode escape sequence " + unexpected + " at position " + p + "."; break;
       case kDepth:
-        m += "Malicious payload, having non natural depths, parsing stoped on " + unexpected +
-             " at position " + p + ".";
+        m +=
+            "Malicious payload, having non natural depths, parsing stoped on " + unexpected + " at position " + p + ".";
         break;
     }
     error_ = std::move(m);
@@ -122,26 +134,38 @@ class SmartParser {
   bool ReadFirst(JsonValue* out) {
     for (;;) {
       switch (c_) {
-        case ' ': case '\r': case '\n': case '\t':
-          Read();
-          continue;
-        case ':': case '}': case ']':
-          return Fail(pos_, kChar, CharAt(pos_));
-        case '{':
-          return ReadObject(out);
-        case '[':
-          return ReadArray(out);
-        case '"': case '\'':
+        case ' ':
+        case '\r':
+        case '\n':
+        case '\t': Read(); continue;
+        case ':':
+        case '}':
+        case ']': return Fail(pos_, kChar, CharAt(pos_));
+        case '{': return ReadObject(out);
+        case '[': return ReadArray(out);
+        case '"':
+        case '\'':
           if (!ReadString()) return false;
           *out = JsonValue::String(std::move(xs_));
           return true;
-        case 'n': case 'f': case 't': case 'N':
+        case 'n':
+        case 'f':
+        case 't':
+        case 'N':
           ReadNQString(StopX());
           *out = Keyword();
           return true;
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-        case '8': case '9': case '-':
-          return ReadNumber(StopX(), out);
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9':
+        case '-': return ReadNumber(StopX(), out);
         default:
           ReadNQString(StopX());
           *out = JsonValue::String(std::move(xs_));
@@ -162,28 +186,39 @@ class SmartParser {
   bool ReadMain(const StopTable& stop, JsonValue* out) {
     for (;;) {
       switch (c_) {
-        case ' ': case '\r': case '\n': case '\t':
-          Read();
-          continue;
-        case ':': case '}': case ']':
-          return Fail(pos_, kChar, CharAt(pos_));
-        case '{':
-          return ReadObject(out);
-        case '[':
-          return ReadArray(out);
-        case '"': case '\'':
+        case ' ':
+        case '\r':
+        case '\n':
+        case '\t': Read(); continue;
+        case ':':
+        case '}':
+        case ']': return Fail(pos_, kChar, CharAt(pos_));
+        case '{': return ReadObject(out);
+        case '[': return ReadArray(out);
+        case '"':
+        case '\'':
           if (!ReadString()) return false;
           *out = JsonValue::String(std::move(xs_));
           return true;
-        case 'n': case 'f': case 't': case 'N':
+        case 'n':
+        case 'f':
+        case 't':
+        case 'N':
           ReadNQString(stop);
           *out = Keyword();
           return true;
-        case kEOI:
-          return Fail(pos_ - 1, kEOF, "EOF");
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-        case '8': case '9': case '-':
-          return ReadNumber(stop, out);
+        case kEOI: return Fail(pos_ - 1, kEOF, "EOF");
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9':
+        case '-': return ReadNumber(stop, out);
         default:
           ReadNQString(stop);
           *out = JsonValue::String(std::move(xs_));
@@ -206,21 +241,19 @@ class SmartParser {
     Read();
     for (;;) {
       switch (c_) {
-        case ' ': case '\r': case '\n': case '\t':
-          Read();
-          continue;
+        case ' ':
+        case '\r':
+        case '\n':
+        case '\t': Read(); continue;
         case ']':
           --depth_;
           Read();
           close();
           return true;
-        case ':': case '}':
-          return Fail(pos_, kChar, CharAt(pos_));
-        case ',':
-          Read();
-          continue;
-        case kEOI:
-          return Fail(pos_ - 1, kEOF, "EOF");
+        case ':':
+        case '}': return Fail(pos_, kChar, CharAt(pos_));
+        case ',': Read(); continue;
+        case kEOI: return Fail(pos_ - 1, kEOF, "EOF");
         default: {
           JsonValue v;
           if (!ReadMain(StopArray(), &v)) return false;
@@ -266,17 +299,20 @@ class SmartParser {
     for (;;) {
       Read();
       switch (c_) {
-        case ' ': case '\r': case '\t': case '\n':
-          continue;
-        case ':': case ']': case '[': case '{':
-          return Fail(pos_, kChar, CharAt(pos_));
+        case ' ':
+        case '\r':
+        case '\t':
+        case '\n': continue;
+        case ':':
+        case ']':
+        case '[':
+        case '{': return Fail(pos_, kChar, CharAt(pos_));
         case '}':
           --depth_;
           Read();
           close();
           return true;
-        case ',':
-          continue;
+        case ',': continue;
         default: {
           if (c_ == '"' || c_ == '\'') {
             if (!ReadString()) return false;
@@ -328,9 +364,9 @@ class SmartParser {
     for (;;) {
       Read();
       switch (c_) {
-        case kEOI:
-          return Fail(pos_ - 1, kEOF, "null");
-        case '"': case '\'':
+        case kEOI: return Fail(pos_ - 1, kEOF, "null");
+        case '"':
+        case '\'':
           if (sep == c_) {
             Read();
             sb.Flush();
@@ -351,18 +387,17 @@ class SmartParser {
             case '/': sb.Byte('/'); break;
             case '\'': sb.Byte('\''); break;
             case '"': sb.Byte('"'); break;
-            case 'u': case 'x': {
+            case 'u':
+            case 'x': {
               uint32_t unit = 0;
               if (!ReadUnicode(c_ == 'u' ? 4 : 2, &unit)) return false;
               sb.Unit(unit);
               break;
             }
-            default:
-              break;
+            default: break;
           }
           break;
-        case 127:
-          continue;  // IGNORE_CONTROL_CHAR drops DEL
+        case 127: continue;  // IGNORE_CONTROL_CHAR drops DEL
         default:
           if (c_ < 32) continue;  // and the other control characters
           sb.Byte(static_cast<char>(c_));
@@ -376,18 +411,19 @@ class SmartParser {
       *value *= 16;
       Read();
       const int digit = JavaHexDigit(static_cast<char>(c_));
-      if (digit >= 0) *value += static_cast<uint32_t>(digit);
-      else if (c_ == kEOI) return Fail(pos_, kEOF, "EOF");
-      else return Fail(pos_, kUnicode, CharAt(pos_));
+      if (digit >= 0)
+        *value += static_cast<uint32_t>(digit);
+      else if (c_ == kEOI)
+        return Fail(pos_, kEOF, "EOF");
+      else
+        return Fail(pos_, kUnicode, CharAt(pos_));
     }
     return true;
   }
 
   // After a number's characters: anything but a stop character turns the whole token into
   // an unquoted string ("12 apples").
-  bool NumberIsText(const StopTable& stop) const {
-    return c_ < kMaxStop && !stop[c_] && c_ != kEOI;
-  }
+  bool NumberIsText(const StopTable& stop) const { return c_ < kMaxStop && !stop[c_] && c_ != kEOI; }
 
   bool ReadNumber(const StopTable& stop, JsonValue* out) {
     int64_t start = pos_;
@@ -454,9 +490,12 @@ class SmartParser {
     while (p < max) r = r * 10 + ('0' - s[p++]);
     if (must_check) {
       bool big;
-      if (r > -922337203685477580LL) big = false;
-      else if (r < -922337203685477580LL) big = true;
-      else big = neg ? s[p] > '8' : s[p] > '7';
+      if (r > -922337203685477580LL)
+        big = false;
+      else if (r < -922337203685477580LL)
+        big = true;
+      else
+        big = neg ? s[p] > '8' : s[p] > '7';
       if (big) {
         *out = BigIntegerOf(s);
         return;
@@ -487,8 +526,8 @@ class SmartParser {
     size_t mantissa_end = xs_.find_first_of("eE");
     std::string_view mantissa = std::string_view(xs_).substr(0, mantissa_end);
     bool has_digit = mantissa.find_first_of("0123456789") != std::string_view::npos;
-    bool has_exponent_digit = mantissa_end == std::string::npos ||
-                              xs_.find_first_of("0123456789", mantissa_end) != std::string::npos;
+    bool has_exponent_digit =
+        mantissa_end == std::string::npos || xs_.find_first_of("0123456789", mantissa_end) != std::string::npos;
     if (!has_digit || !has_exponent_digit) return Fail(pos_, kToken, xs_);
     *out = JsonValue::Double(StrToDouble(xs_));
     return true;

@@ -13,14 +13,10 @@ namespace {
 
 AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadContext& ctx) {
   switch (assertion.kind) {
-    case ElementKind::kResponseAssertion:
-      return RunResponseAssertion(assertion.As<ResponseAssertion>(), result, ctx);
-    case ElementKind::kDurationAssertion:
-      return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
-    case ElementKind::kSizeAssertion:
-      return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
-    case ElementKind::kJsonPathAssertion:
-      return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
+    case ElementKind::kResponseAssertion: return RunResponseAssertion(assertion.As<ResponseAssertion>(), result, ctx);
+    case ElementKind::kDurationAssertion: return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
+    case ElementKind::kSizeAssertion: return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
+    case ElementKind::kJsonPathAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
     default: {
       AssertionResult passed;
       passed.name = assertion.name;
@@ -37,8 +33,8 @@ AssertionResult ProcessAssertion(const Node& assertion, SampleResult& result, Th
 
 // JMeterThread.recurseAssertionChecks: returns the "sub-samples failed" result when it
 // was added to `parent`.
-std::optional<AssertionResult> CheckSubSamples(const Node& assertion, SampleResult& parent,
-                                               ThreadContext& ctx, int level) {
+std::optional<AssertionResult> CheckSubSamples(const Node& assertion, SampleResult& parent, ThreadContext& ctx,
+                                               int level) {
   if (level < 0) return std::nullopt;
   bool child_failed = false;
   for (SampleResult& child : parent.sub_results) {
@@ -90,17 +86,10 @@ AssertionResult RunAssertion(const Node& assertion, SampleResult& result, Thread
 
 void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContext& ctx) {
   switch (post.kind) {
-    case ElementKind::kRegexExtractor:
-      RunRegexExtractor(post.As<RegexExtractor>(), result, ctx);
-      break;
-    case ElementKind::kBoundaryExtractor:
-      RunBoundaryExtractor(post.As<BoundaryExtractor>(), result, ctx);
-      break;
-    case ElementKind::kJsonExtractor:
-      RunJsonExtractor(post.As<JsonExtractor>(), result, ctx);
-      break;
-    default:
-      break;
+    case ElementKind::kRegexExtractor: RunRegexExtractor(post.As<RegexExtractor>(), result, ctx); break;
+    case ElementKind::kBoundaryExtractor: RunBoundaryExtractor(post.As<BoundaryExtractor>(), result, ctx); break;
+    case ElementKind::kJsonExtractor: RunJsonExtractor(post.As<JsonExtractor>(), result, ctx); break;
+    default: break;
   }
 }
 

@@ -34,8 +34,7 @@ struct KeyHash {
 // One thread's compiled patterns, plus a JIT stack large enough for patterns such as
 // `(.|\n)*` over big bodies (the default is 32 KiB on the machine stack).
 struct ThreadCache {
-  std::unordered_map<std::string, std::unique_ptr<CompiledRegex>, KeyHash, std::equal_to<>>
-      by_mode[2];
+  std::unordered_map<std::string, std::unique_ptr<CompiledRegex>, KeyHash, std::equal_to<>> by_mode[2];
   pcre2_jit_stack* jit_stack = nullptr;
   pcre2_match_context* match_context = nullptr;
 
@@ -71,14 +70,10 @@ size_t QuantifierStart(std::string_view pattern, size_t offset) {
 std::string DescribeError(int code, size_t offset, std::string_view pattern) {
   switch (code) {
     case PCRE2_ERROR_MISSING_CLOSING_PARENTHESIS:
-    case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS:
-      return "Unmatched parentheses.";
-    case PCRE2_ERROR_MISSING_SQUARE_BRACKET:
-      return "Unmatched [] in expression.";
-    case PCRE2_ERROR_CLASS_RANGE_ORDER:
-      return "Invalid [] range in expression.";
-    case PCRE2_ERROR_END_BACKSLASH:
-      return "Trailing \\ in expression.";
+    case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS: return "Unmatched parentheses.";
+    case PCRE2_ERROR_MISSING_SQUARE_BRACKET: return "Unmatched [] in expression.";
+    case PCRE2_ERROR_CLASS_RANGE_ORDER: return "Invalid [] range in expression.";
+    case PCRE2_ERROR_END_BACKSLASH: return "Trailing \\ in expression.";
     case PCRE2_ERROR_QUANTIFIER_OUT_OF_ORDER: {
       size_t open = pattern.rfind('{', offset);
       size_t close = pattern.find('}', offset);
@@ -99,8 +94,7 @@ std::string DescribeError(int code, size_t offset, std::string_view pattern) {
         return std::string("Sequence (?") + pattern[offset] + "...) not recognized";
       }
       break;
-    default:
-      break;
+    default: break;
   }
   PCRE2_UCHAR buffer[256];
   if (pcre2_get_error_message(code, buffer, sizeof buffer) < 0) return "invalid pattern";
@@ -113,8 +107,8 @@ std::unique_ptr<CompiledRegex> Compile(std::string_view pattern, RegexMode mode)
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   uint32_t options = mode == RegexMode::kFullMatch ? PCRE2_ANCHORED : 0;
-  re->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options,
-                           &error_code, &error_offset, nullptr);
+  re->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &error_code,
+                           &error_offset, nullptr);
   if (re->code == nullptr) {
     re->error = DescribeError(error_code, error_offset, pattern);
     return re;
@@ -131,8 +125,8 @@ std::unique_ptr<CompiledRegex> Compile(std::string_view pattern, RegexMode mode)
 // pcre2_match's result (> 0 on a match).
 int Match(const CompiledRegex& re, std::string_view subject, size_t start, uint32_t options) {
   ThreadCache& cache = Cache();
-  int rc = pcre2_match(re.code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), start,
-                       options, re.match_data, cache.match_context);
+  int rc = pcre2_match(re.code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), start, options,
+                       re.match_data, cache.match_context);
   if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {
     rc = pcre2_match(re.code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), start,
                      options | PCRE2_NO_JIT, re.match_data, cache.match_context);

@@ -70,7 +70,7 @@ class RegexMatches {
   const CompiledRegex* re_;
   size_t groups_;
   std::vector<std::string_view> subjects_;  // per match
-  std::vector<size_t> offsets_;              // per match: groups_ * (begin, end)
+  std::vector<size_t> offsets_;             // per match: groups_ * (begin, end)
 };
 
 }  // namespace barrage

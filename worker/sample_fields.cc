@@ -16,8 +16,7 @@ void AppendSubResults(const SampleResult& result, std::vector<const SampleResult
 }
 
 // AbstractScopedTestElement.recurseResults(list, children, level).
-void AppendDeeper(const std::vector<SampleResult>& level_results, int level,
-                  std::vector<const SampleResult*>* out) {
+void AppendDeeper(const std::vector<SampleResult>& level_results, int level, std::vector<const SampleResult*>* out) {
   if (level < 0) return;
   for (const SampleResult& child : level_results) {
     AppendSubResults(child, out);
@@ -31,8 +30,7 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-void CollectScopedSamples(const SampleResult& result, SampleScope scope,
-                          std::vector<const SampleResult*>* out) {
+void CollectScopedSamples(const SampleResult& result, SampleScope scope, std::vector<const SampleResult*>* out) {
   if (scope == SampleScope::kParent || scope == SampleScope::kAll) out->push_back(&result);
   if (scope == SampleScope::kChildren || scope == SampleScope::kAll) {
     AppendSubResults(result, out);

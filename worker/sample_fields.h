@@ -17,8 +17,7 @@ namespace barrage {
 // The samples an extractor reads for `scope` (AbstractScopedTestElement.getSampleList):
 // `result` for parent and all; for children and all, its sub-samples, then theirs, down to
 // 5 levels, in JMeter's order. kVariable yields nothing (the variable is read instead).
-void CollectScopedSamples(const SampleResult& result, SampleScope scope,
-                          std::vector<const SampleResult*>* out);
+void CollectScopedSamples(const SampleResult& result, SampleScope scope, std::vector<const SampleResult*>* out);
 
 // Response headers as JMeter holds them: the status line and each header followed by "\n"
 // (no "\r", no blank line). Returns a view of `result` or of `*scratch`.

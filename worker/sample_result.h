@@ -13,12 +13,12 @@ namespace barrage {
 
 struct SampleResult {
   Sample sample;
-  std::string method;            // HTTP method sent ("" for non-HTTP samplers)
-  std::string request_headers;   // as sent, one "Name: value" per line joined by "\n"
-  std::string response_headers;  // status line and headers as received, CRLF-separated
-                                 // ("HTTP/1.1 200 OK\r\nContent-Type: ...\r\n")
-  std::string body;              // response body, content-encoding (gzip) already removed
-  std::string content_type;      // Content-Type header value, "" when absent
+  std::string method;                     // HTTP method sent ("" for non-HTTP samplers)
+  std::string request_headers;            // as sent, one "Name: value" per line joined by "\n"
+  std::string response_headers;           // status line and headers as received, CRLF-separated
+                                          // ("HTTP/1.1 200 OK\r\nContent-Type: ...\r\n")
+  std::string body;                       // response body, content-encoding (gzip) already removed
+  std::string content_type;               // Content-Type header value, "" when absent
   std::vector<SampleResult> sub_results;  // followed redirects; a transaction's children
 
   // Empties the result for the user's next sampler: every field as default-constructed, while
@@ -35,10 +35,10 @@ struct SampleResult {
 
 // The outcome of one assertion (JMeter's AssertionResult).
 struct AssertionResult {
-  std::string name;        // the assertion's test name
-  bool failure = false;    // the response did not satisfy the assertion
-  bool error = false;      // the assertion could not be evaluated (bad regex, bad JSON, ...)
-  std::string message;     // JMeter's failure message wording
+  std::string name;      // the assertion's test name
+  bool failure = false;  // the response did not satisfy the assertion
+  bool error = false;    // the assertion could not be evaluated (bad regex, bad JSON, ...)
+  std::string message;   // JMeter's failure message wording
 };
 
 }  // namespace barrage

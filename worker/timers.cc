@@ -16,18 +16,14 @@ int64_t ThroughputSchedule::NextDelay(const void* key, int64_t now_ms, int64_t i
 
 namespace {
 
-double EvalDouble(const Value& v, ThreadContext& ctx) {
-  return ParseDouble(Evaluate(v, ctx)).value_or(0.0);
-}
+double EvalDouble(const Value& v, ThreadContext& ctx) { return ParseDouble(Evaluate(v, ctx)).value_or(0.0); }
 
 }  // namespace
 
-int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state,
-                     ThroughputSchedule& schedule, int64_t now_ms, ActiveThreadCounts counts,
-                     const void* group_key) {
+int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state, ThroughputSchedule& schedule,
+                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key) {
   switch (timer.kind) {
-    case ElementKind::kConstantTimer:
-      return static_cast<int64_t>(EvalDouble(timer.As<Timer>().delay_ms, ctx));
+    case ElementKind::kConstantTimer: return static_cast<int64_t>(EvalDouble(timer.As<Timer>().delay_ms, ctx));
     case ElementKind::kUniformRandomTimer: {
       const Timer& t = timer.As<Timer>();
       double range = EvalDouble(t.range_ms, ctx);
@@ -52,8 +48,8 @@ int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state,
       }
       if (t.calc_mode == 4) {
         // One schedule per (timer, thread group): combine the two addresses into a key.
-        const void* key = reinterpret_cast<const void*>(
-            reinterpret_cast<uintptr_t>(&timer) ^ (reinterpret_cast<uintptr_t>(group_key) << 1));
+        const void* key = reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(&timer) ^
+                                                        (reinterpret_cast<uintptr_t>(group_key) << 1));
         return schedule.NextDelay(key, now_ms, std::llround(ms_per_request));
       }
       int64_t interval = std::llround(ms_per_request);
@@ -68,8 +64,7 @@ int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state,
       previous = target;
       return target - now_ms;
     }
-    default:
-      return 0;
+    default: return 0;
   }
 }
 

@@ -35,9 +35,8 @@ struct ActiveThreadCounts {
 };
 
 // Delay in ms that one timer adds before a sampler.
-int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state,
-                     ThroughputSchedule& schedule, int64_t now_ms, ActiveThreadCounts counts,
-                     const void* group_key);
+int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state, ThroughputSchedule& schedule,
+                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key);
 
 }  // namespace barrage
 

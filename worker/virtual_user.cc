@@ -63,9 +63,7 @@ VirtualUser::~VirtualUser() = default;
 
 int64_t VirtualUser::now_ms() const { return WallMillis(); }
 
-void VirtualUser::WaitUntil(int64_t at_us) {
-  worker_->loop.AddTimer(at_us, this, ++wait_token_);
-}
+void VirtualUser::WaitUntil(int64_t at_us) { worker_->loop.AddTimer(at_us, this, ++wait_token_); }
 
 void VirtualUser::Start(int64_t at_us) {
   state_ = State::kWaitingStart;
@@ -120,9 +118,7 @@ void VirtualUser::Interrupt(bool now) {
   switch (state_) {
     case State::kCreated:
     case State::kWaitingStart:
-    case State::kDelaying:
-      Finish();
-      break;
+    case State::kDelaying: Finish(); break;
     case State::kInFlight:
       if (now) {
         // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
@@ -132,17 +128,14 @@ void VirtualUser::Interrupt(bool now) {
         http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
       }
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
 void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
   if (token != wait_token_) return;
   switch (state_) {
-    case State::kWaitingStart:
-      Begin();
-      return;
+    case State::kWaitingStart: Begin(); return;
     case State::kDelaying:
       state_ = State::kReady;
       delayed_ = true;
@@ -167,8 +160,7 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       }
       return;
     }
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -208,7 +200,7 @@ void VirtualUser::Step() {
       int64_t now = WallMillis();
       int64_t delay = 0;
       ActiveThreadCounts counts{group_->active.load(std::memory_order_relaxed),
-                          run_->all_active.load(std::memory_order_relaxed)};
+                                run_->all_active.load(std::memory_order_relaxed)};
       for (const Node* t : current_->scope.timers) {
         delay += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_);
       }
@@ -294,9 +286,7 @@ void VirtualUser::ExecuteSampler() {
       ApplyFlowControl(s->As<TestAction>());
       return;
     }
-    default:
-      current_ = nullptr;
-      return;
+    default: current_ = nullptr; return;
   }
 }
 
@@ -376,7 +366,8 @@ bool VirtualUser::EvaluateCondition(const Value& condition, bool script) {
 void VirtualUser::SetUserParameters(const UserParameters& up) {
   if (up.thread_values.empty()) return;
   // JMeter indexes by its 0-based thread number.
-  const std::vector<Value>& values = up.thread_values[static_cast<size_t>(ctx_.thread_num - 1) % up.thread_values.size()];
+  const std::vector<Value>& values =
+      up.thread_values[static_cast<size_t>(ctx_.thread_num - 1) % up.thread_values.size()];
   for (size_t i = 0; i < up.names.size() && i < values.size(); ++i) {
     ctx_.vars.Put(up.names[i], Evaluate(values[i], ctx_));
   }
@@ -427,8 +418,7 @@ void VirtualUser::RunIterationConfig(const Node& element) {
     case ElementKind::kRandomVariable:
       run_->randoms->IterationStart(element.As<RandomVariable>(), ctx_, config_state_);
       return;
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -456,12 +446,8 @@ void VirtualUser::ApplyFlowControl(const TestAction& action) {
         stop_after_sample_ = true;
       }
       return;
-    case A::kStopTestNow:
-      run_->RequestStop(true);
-      return;
-    case A::kRestartNextLoop:
-      StartNextThreadLoop();
-      return;
+    case A::kStopTestNow: run_->RequestStop(true); return;
+    case A::kRestartNextLoop: StartNextThreadLoop(); return;
     case A::kStartNextIterationOfCurrentLoop:
       for (ControllerRt* c = owner_; c; c = c->parent()) {
         if (c->is_iterating()) {

@@ -71,16 +71,16 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   std::vector<std::unique_ptr<ControllerRt>> controllers_;
   LoopRt* main_ = nullptr;
   std::unordered_map<const Node*, TransactionRt*> transactions_;
-  ControllerRt* owner_ = nullptr;       // controller that returned the current sampler
-  const Sampler* current_ = nullptr;    // sampler being processed
-  bool delayed_ = false;                // timers of current_ already waited for
+  ControllerRt* owner_ = nullptr;     // controller that returned the current sampler
+  const Sampler* current_ = nullptr;  // sampler being processed
+  bool delayed_ = false;              // timers of current_ already waited for
   State state_ = State::kCreated;
   uint64_t wait_token_ = 0;
   bool last_sample_ok_ = true;
   bool stop_after_sample_ = false;
   int empty_passes_ = 0;
   int64_t response_timeout_us_ = 0;
-  int64_t abort_at_us_ = 0;             // the request in flight is aborted then (0: never)
+  int64_t abort_at_us_ = 0;  // the request in flight is aborted then (0: never)
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;

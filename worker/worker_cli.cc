@@ -4,9 +4,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <string>
@@ -31,15 +31,13 @@ int RunWorkerCli(int argc, char** argv) {
   app.add_option("--controller", controller, "controller endpoint, e.g. tcp://bastion:5570");
   app.add_option("--name", name, "stable worker name (default: the host name)");
   app.add_option("--work-dir", work_dir, "plans, data files and the batch spool");
-  app.add_option("--controller-timeout", controller_timeout,
-                 "seconds of controller silence after which the load stops")
+  app.add_option("--controller-timeout", controller_timeout, "seconds of controller silence after which the load stops")
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "event-loop threads (0: one per core)")->check(CLI::NonNegativeNumber);
   app.add_flag("--insecure", insecure, "plain TCP without CurveZMQ (the controller must agree)");
   app.add_flag("--allow-insecure-key-permissions", allow_insecure_key_permissions,
                "accept a key file that group or others may read (with a warning) instead of refusing it");
-  app.add_option("--keygen", keygen_path,
-                 "write a new CURVE key pair to FILE (mode 0600), print its public key, exit");
+  app.add_option("--keygen", keygen_path, "write a new CURVE key pair to FILE (mode 0600), print its public key, exit");
   // Protocol timings, for tests.
   app.add_option("--heartbeat-ms", heartbeat_ms)->group("")->check(CLI::Range(10, 60000));
   app.add_option("--batch-samples", batch_samples)->group("")->check(CLI::Range(1, 1000000));

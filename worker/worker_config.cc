@@ -15,8 +15,7 @@ std::string Where(const std::string& path, const toml::node& node, const std::st
   return out + ": key " + key;
 }
 
-Status GetString(const std::string& path, const toml::node& node, const std::string& key,
-                 std::string* out) {
+Status GetString(const std::string& path, const toml::node& node, const std::string& key, std::string* out) {
   const auto* v = node.as_string();
   if (v == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a string");
   *out = v->get();
@@ -32,8 +31,8 @@ Status GetBool(const std::string& path, const toml::node& node, const std::strin
   return Status::Ok();
 }
 
-Status GetNumber(const std::string& path, const toml::node& node, const std::string& key,
-                 double min, double* out, const char* what) {
+Status GetNumber(const std::string& path, const toml::node& node, const std::string& key, double min, double* out,
+                 const char* what) {
   std::optional<double> v;
   if (const auto* i = node.as_integer()) v = static_cast<double>(i->get());
   if (const auto* f = node.as_floating_point()) v = f->get();

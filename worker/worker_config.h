@@ -17,26 +17,26 @@ namespace barrage {
 inline constexpr double kMaxControllerTimeoutS = 366.0 * 24 * 3600;
 
 struct WorkerConfig {
-  std::string controller;                  // ZeroMQ endpoint, e.g. tcp://bastion:5570
-  std::string name;                        // stable worker name; "" = the host name
+  std::string controller;                     // ZeroMQ endpoint, e.g. tcp://bastion:5570
+  std::string name;                           // stable worker name; "" = the host name
   std::string work_dir = "/var/lib/barrage";  // plans, data files, spool
-  double controller_timeout_s = 10;        // stop the load after this much silence
-  int threads = 0;                         // event loops; 0 = one per core
+  double controller_timeout_s = 10;           // stop the load after this much silence
+  int threads = 0;                            // event loops; 0 = one per core
   // Security (CurveZMQ). Plain TCP only with insecure = true.
   bool insecure = false;
-  std::string secret_key_file;             // this worker's key pair (TOML key file)
-  std::string controller_public_key;       // Z85 key, or a key file holding public_key
+  std::string secret_key_file;        // this worker's key pair (TOML key file)
+  std::string controller_public_key;  // Z85 key, or a key file holding public_key
   // A key file with a secret key that group or others may access: refused unless this is
   // set (--allow-insecure-key-permissions), then warned about.
   bool allow_insecure_key_permissions = false;
   // Unacknowledged sample batches: memory first, then files in spool_dir.
   uint64_t spool_memory_bytes = 64ull << 20;
-  std::string spool_dir;                   // "" = <work_dir>/spool
+  std::string spool_dir;  // "" = <work_dir>/spool
 
   // Not in the file (protocol timings; tests shorten them through flags).
   int heartbeat_ms = 1000;
-  int batch_samples = 2000;                // a batch is sent when it holds this many samples
-  int batch_flush_ms = 200;                // ... or when its oldest sample is this old
+  int batch_samples = 2000;  // a batch is sent when it holds this many samples
+  int batch_flush_ms = 200;  // ... or when its oldest sample is this old
 };
 
 // Reads `path` into `config`, overwriting the fields the file sets.

@@ -25,9 +25,7 @@ class FunctionsTest : public testing::Test {
 
   // Evaluates `text` as a plan value (parsed once, like the compiler does).
   std::string Eval(const std::string& text) { return Evaluate(Value::Of(text), ctx); }
-  std::string EvalAs(ThreadContext& user, const std::string& text) {
-    return Evaluate(Value::Of(text), user);
-  }
+  std::string EvalAs(ThreadContext& user, const std::string& text) { return Evaluate(Value::Of(text), user); }
   std::string Var(std::string_view name) const {
     const std::string* v = ctx.vars.Get(name);
     return v ? *v : "<unset>";
@@ -68,8 +66,7 @@ std::string LocalNow(const char* strftime_format) {
 }
 
 int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -86,9 +83,7 @@ TEST_F(FunctionsTest, VariableIsReplacedByItsValue) {
   EXPECT_EQ(Eval("/users/${id}/orders"), "/users/42/orders");
 }
 
-TEST_F(FunctionsTest, UnsetVariableStaysAsWritten) {
-  EXPECT_EQ(Eval("/users/${id}/orders"), "/users/${id}/orders");
-}
+TEST_F(FunctionsTest, UnsetVariableStaysAsWritten) { EXPECT_EQ(Eval("/users/${id}/orders"), "/users/${id}/orders"); }
 
 TEST_F(FunctionsTest, VariableSetToEmptyIsEmpty) {
   ctx.vars.Put("id", "");
@@ -100,9 +95,7 @@ TEST_F(FunctionsTest, EscapedDollarIsLiteral) {
   EXPECT_EQ(Eval("\\${x} and ${x}"), "${x} and 1");
 }
 
-TEST_F(FunctionsTest, EscapedCommaIsPartOfTheArgument) {
-  EXPECT_EQ(Eval("${__urlencode(a\\,b)}"), "a%2Cb");
-}
+TEST_F(FunctionsTest, EscapedCommaIsPartOfTheArgument) { EXPECT_EQ(Eval("${__urlencode(a\\,b)}"), "a%2Cb"); }
 
 TEST_F(FunctionsTest, NestedCallsAreEvaluatedInnermostFirst) {
   ctx.vars.Put("N", "1");
@@ -117,9 +110,7 @@ TEST_F(FunctionsTest, UnknownFunctionStaysAsWritten) {
   EXPECT_EQ(Eval("a${__nosuch(p,q\\,r)}b"), "a${__nosuch(p,q,r)}b");
 }
 
-TEST_F(FunctionsTest, UnknownFunctionWithoutArgumentsStaysAsWritten) {
-  EXPECT_EQ(Eval("${__nosuch}"), "${__nosuch}");
-}
+TEST_F(FunctionsTest, UnknownFunctionWithoutArgumentsStaysAsWritten) { EXPECT_EQ(Eval("${__nosuch}"), "${__nosuch}"); }
 
 TEST_F(FunctionsTest, UnknownFunctionEndsAtTheFirstClosingBraceAsInJMeter) {
   // Checked with JMeter 2.13: the reference "${__nosuch(p,${x}" is left as written and
@@ -155,9 +146,7 @@ TEST_F(FunctionsTest, EvaluateTextParsesAtRunTime) {
   EXPECT_EQ(EvaluateText("no references", ctx), "no references");
 }
 
-TEST_F(FunctionsTest, EvaluateTextAppliesEscapes) {
-  EXPECT_EQ(EvaluateText("a\\,b \\${x}", ctx), "a,b ${x}");
-}
+TEST_F(FunctionsTest, EvaluateTextAppliesEscapes) { EXPECT_EQ(EvaluateText("a\\,b \\${x}", ctx), "a,b ${x}"); }
 
 TEST_F(FunctionsTest, ContextWithoutRunStillEvaluates) {
   ThreadContext detached;
@@ -274,8 +263,7 @@ TEST_F(FunctionsTest, RandomStringWithoutCharactersGivesValidUtf8WithoutControls
     unsigned char b = static_cast<unsigned char>(s[i]);
     ASSERT_GE(b, 0x20) << "control or continuation byte at " << i;
     size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : 3;
-    ASSERT_FALSE(b == 0xED && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
-        << "surrogate at " << i;
+    ASSERT_FALSE(b == 0xED && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0) << "surrogate at " << i;
     i += n;
     ++count;
   }
@@ -406,8 +394,7 @@ TEST_F(FunctionsTest, TimeShiftOfEpochMillis) {
 
 TEST_F(FunctionsTest, TimeShiftOfFormattedDate) {
   EXPECT_EQ(Eval("${__timeShift(dd/MM/yyyy,21/01/2018,P2D,,)}"), "23/01/2018");
-  EXPECT_EQ(Eval("${__timeShift(yyyy-MM-dd'T'HH:mm:ssXXX,2018-01-21T10:00:00Z,P1DT2H3M4S,,)}"),
-            "2018-01-22T12:03:04Z");
+  EXPECT_EQ(Eval("${__timeShift(yyyy-MM-dd'T'HH:mm:ssXXX,2018-01-21T10:00:00Z,P1DT2H3M4S,,)}"), "2018-01-22T12:03:04Z");
 }
 
 TEST_F(FunctionsTest, TimeShiftOfNow) {
@@ -461,9 +448,7 @@ TEST_F(FunctionsTest, IntSumOfVariable) {
   EXPECT_EQ(Eval("${__intSum(1,2,5,${MYVAR})}"), "16");
 }
 
-TEST_F(FunctionsTest, IntSumWrapsLikeJavaInt) {
-  EXPECT_EQ(Eval("${__intSum(2147483647,1)}"), "-2147483648");
-}
+TEST_F(FunctionsTest, IntSumWrapsLikeJavaInt) { EXPECT_EQ(Eval("${__intSum(2147483647,1)}"), "-2147483648"); }
 
 TEST_F(FunctionsTest, IntSumOutOfRangeLastArgumentIsAVariableName) {
   EXPECT_EQ(Eval("${__intSum(1,2,3000000000)}"), "3");
@@ -530,9 +515,7 @@ TEST_F(FunctionsTest, EvalVarEvaluatesTheVariablesValue) {
   EXPECT_EQ(Eval("${__evalVar(query)}"), "select name from customers where n=2");
 }
 
-TEST_F(FunctionsTest, EvalVarOfMissingVariableIsEmpty) {
-  EXPECT_EQ(Eval("[${__evalVar(nope)}]"), "[]");
-}
+TEST_F(FunctionsTest, EvalVarOfMissingVariableIsEmpty) { EXPECT_EQ(Eval("[${__evalVar(nope)}]"), "[]"); }
 
 TEST_F(FunctionsTest, EvalVarThatReferencesItselfStops) {
   ctx.vars.Put("loop", "x${__evalVar(loop)}");
@@ -746,8 +729,7 @@ TEST(CheckFunctionCallsTest, AcceptsCorrectCallsAndUnknownFunctions) {
 TEST(CheckFunctionCallsTest, NamesTheCallWithABadArgumentCount) {
   Status s = CheckFunctionCalls(ParseTemplate("${__Random(1)}"));
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(s.message(),
-            "__Random called with wrong number of parameters. Actual: 1. Expected: >= 2 and <= 3");
+  EXPECT_EQ(s.message(), "__Random called with wrong number of parameters. Actual: 1. Expected: >= 2 and <= 3");
 }
 
 TEST(CheckFunctionCallsTest, ExactAndMinimumCountsAreWordedAsJMeterDoes) {
@@ -759,8 +741,7 @@ TEST(CheckFunctionCallsTest, ExactAndMinimumCountsAreWordedAsJMeterDoes) {
 
 TEST(CheckFunctionCallsTest, FindsNestedCalls) {
   Status s = CheckFunctionCalls(ParseTemplate("x${__V(a${__threadNum(1)})}"));
-  EXPECT_EQ(s.message(),
-            "__threadNum called with wrong number of parameters. Actual: 1. Expected: 0.");
+  EXPECT_EQ(s.message(), "__threadNum called with wrong number of parameters. Actual: 1. Expected: 0.");
 }
 
 // ---------------------------------------------------------------------------------------

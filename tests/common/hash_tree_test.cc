@@ -25,7 +25,7 @@ TEST(HashTreeTest, BooleansStoredAsStringsFollowJavaParseBoolean) {
   EXPECT_TRUE(e.GetBool("a", false));
   EXPECT_FALSE(e.GetBool("b", true));
   EXPECT_FALSE(e.GetBool("c", true));
-  EXPECT_FALSE(e.GetBool("d", true));   // present but empty: parseBoolean("") is false
+  EXPECT_FALSE(e.GetBool("d", true));  // present but empty: parseBoolean("") is false
   EXPECT_TRUE(e.GetBool("missing", true));
 }
 

@@ -97,11 +97,13 @@ TEST(PropertyAsLongTest, TrimsAndFallsBackToZero) {
 TEST(JavaStringLengthTest, CountsUtf16CodeUnits) {
   EXPECT_EQ(JavaStringLength(""), 0u);
   EXPECT_EQ(JavaStringLength("abc"), 3u);
-  EXPECT_EQ(JavaStringLength("caf\xC3\xA9"), 4u);          // "café".length() == 4
-  EXPECT_EQ(JavaStringLength("\xE2\x82\xAC"), 1u);           // "€": one unit
-  EXPECT_EQ(JavaStringLength("\xF0\x9F\x98\x80!"), 3u);     // an emoji is a surrogate pair
-  EXPECT_EQ(JavaStringLength("a\x80" "b"), 2u);              // a stray continuation byte: nothing
-  EXPECT_EQ(JavaStringLength("a\xC3"), 2u);                  // a truncated sequence: one
+  EXPECT_EQ(JavaStringLength("caf\xC3\xA9"), 4u);        // "café".length() == 4
+  EXPECT_EQ(JavaStringLength("\xE2\x82\xAC"), 1u);       // "€": one unit
+  EXPECT_EQ(JavaStringLength("\xF0\x9F\x98\x80!"), 3u);  // an emoji is a surrogate pair
+  EXPECT_EQ(JavaStringLength("a\x80"
+                             "b"),
+            2u);                             // a stray continuation byte: nothing
+  EXPECT_EQ(JavaStringLength("a\xC3"), 2u);  // a truncated sequence: one
 }
 
 TEST(JavaHexDigitTest, MatchesCharacterDigitInBase16) {
@@ -165,9 +167,9 @@ TEST(JavaDoubleToStringTest, ShortestDigitsThatReadBack) {
 
 // Where Java 17 differs from Java 19+ (JDK-4511638): Barrage prints what 17 prints.
 TEST(JavaDoubleToStringTest, Java17DigitsWhereNewerJavaPrintsFewer) {
-  EXPECT_EQ(JavaDoubleToString(1e23), "9.999999999999999E22");          // 19+: 1.0E23
-  EXPECT_EQ(JavaDoubleToString(2e23), "1.9999999999999998E23");         // 19+: 2.0E23
-  EXPECT_EQ(JavaDoubleToString(8.41e21), "8.409999999999999E21");       // 19+: 8.41E21
+  EXPECT_EQ(JavaDoubleToString(1e23), "9.999999999999999E22");                    // 19+: 1.0E23
+  EXPECT_EQ(JavaDoubleToString(2e23), "1.9999999999999998E23");                   // 19+: 2.0E23
+  EXPECT_EQ(JavaDoubleToString(8.41e21), "8.409999999999999E21");                 // 19+: 8.41E21
   EXPECT_EQ(JavaDoubleToString(4.7346897073356128e16), "4.7346897073356128E16");  // exact digits
 }
 

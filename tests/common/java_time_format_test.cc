@@ -126,12 +126,10 @@ TEST(DateTimePatternTest, RejectsWhatJavaRejects) {
   EXPECT_EQ(Fmt("b", Paris()), "ERR Unknown pattern letter: b");
   EXPECT_EQ(Fmt("ll", Paris()), "ERR Unknown pattern letter: l");
   EXPECT_EQ(Fmt("#", Paris()), "ERR Pattern includes reserved character: '#'");
-  EXPECT_EQ(Fmt("'unclosed", Paris()),
-            "ERR Pattern ends with an incomplete string literal: 'unclosed");
+  EXPECT_EQ(Fmt("'unclosed", Paris()), "ERR Pattern ends with an incomplete string literal: 'unclosed");
   EXPECT_EQ(Fmt("]", Paris()), "ERR Pattern invalid as it contains ] without previous [");
   EXPECT_EQ(Fmt("OO", Paris()), "ERR Pattern letter count must be 1 or 4: O");
-  EXPECT_EQ(Fmt("SSSSSSSSSS", Paris()),
-            "ERR Minimum width must be from 0 to 9 inclusive but was 10");
+  EXPECT_EQ(Fmt("SSSSSSSSSS", Paris()), "ERR Minimum width must be from 0 to 9 inclusive but was 10");
   EXPECT_EQ(Fmt("cc", Paris()), "ERR Invalid pattern \"cc\"");
 }
 
@@ -217,12 +215,9 @@ TEST(DateTimeParseTest, MonthAndDayNames) {
 }
 
 TEST(DateTimeParseTest, OffsetsInTheTextAreKept) {
-  EXPECT_EQ(Shift("yyyy-MM-dd'T'HH:mm:ssXXX", "2018-01-21T10:00:00Z", "PT1H"),
-            "2018-01-21T11:00:00Z");
-  EXPECT_EQ(Shift("yyyy-MM-dd'T'HH:mm:ssXXX", "2018-01-21T10:00:00+05:30", "PT1H"),
-            "2018-01-21T11:00:00+05:30");
-  EXPECT_EQ(Shift("yyyy-MM-dd HH:mm:ss Z", "2018-01-21 10:00:00 -0800", "PT1H"),
-            "2018-01-21 11:00:00 -0800");
+  EXPECT_EQ(Shift("yyyy-MM-dd'T'HH:mm:ssXXX", "2018-01-21T10:00:00Z", "PT1H"), "2018-01-21T11:00:00Z");
+  EXPECT_EQ(Shift("yyyy-MM-dd'T'HH:mm:ssXXX", "2018-01-21T10:00:00+05:30", "PT1H"), "2018-01-21T11:00:00+05:30");
+  EXPECT_EQ(Shift("yyyy-MM-dd HH:mm:ss Z", "2018-01-21 10:00:00 -0800", "PT1H"), "2018-01-21 11:00:00 -0800");
   EXPECT_EQ(Shift("dd MMM yyyy O", "21 Jan 2018 GMT+2", "P1D"), "22 Jan 2018 GMT+2");
   EXPECT_EQ(Shift("dd MMM yyyy X", "21 Jan 2018 +0230", "P1D"), "22 Jan 2018 +0230");
 }
@@ -247,8 +242,7 @@ TEST(DateTimeParseTest, FieldsConflictingWithJMeterDefaultsFail) {
   EXPECT_EQ(Shift("kk:mm", "01:00", "PT1H"), "ERR");
   EXPECT_EQ(Shift("a", "PM", "PT1H"), "ERR");
   EXPECT_EQ(Shift("yyyy-MM-dd HH:mm:ss.SSS", "2018-01-21 10:00:00.123", "PT0.5S"), "ERR");
-  EXPECT_EQ(Shift("yyyy-MM-dd HH:mm:ss.SSS", "2018-01-21 10:00:00.000", "PT0.5S"),
-            "2018-01-21 10:00:00.500");
+  EXPECT_EQ(Shift("yyyy-MM-dd HH:mm:ss.SSS", "2018-01-21 10:00:00.000", "PT0.5S"), "2018-01-21 10:00:00.500");
   EXPECT_EQ(Shift("uuuu-MM-dd", "2018-01-21", "P1D"), "ERR");
   EXPECT_EQ(Shift("EEE, dd MMM yyyy", "Mon, 21 Jan 2018", "P1D"), "ERR");
 }
@@ -290,8 +284,8 @@ TEST(JavaDurationTest, FractionalSeconds) {
 }
 
 TEST(JavaDurationTest, RejectsWhatJavaRejects) {
-  for (const char* bad : {"P1DT", "PT", "P", "P1M", "P1W", "PT.5S", "PT1.1234567891S", "P1D2H", "",
-                          "1D", "PT1H ", " PT1H"}) {
+  for (const char* bad :
+       {"P1DT", "PT", "P", "P1M", "P1W", "PT.5S", "PT1.1234567891S", "P1D2H", "", "1D", "PT1H ", " PT1H"}) {
     EXPECT_FALSE(ParseJavaDuration(bad).has_value()) << bad;
   }
 }

@@ -27,7 +27,8 @@ std::string Plan(const std::string& body) {
          "<jmeterTestPlan version=\"1.2\" properties=\"5.0\" jmeter=\"5.6.3\">\n"
          "<hashTree>\n"
          "<TestPlan testclass=\"TestPlan\" testname=\"P\"/>\n"
-         "<hashTree>\n" + body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+         "<hashTree>\n" +
+         body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
 }
 
 TEST(JmxParserTest, MinimalPlanWithoutDeclaration) {
@@ -52,26 +53,26 @@ TEST(JmxParserTest, Utf8BomAndSingleQuotedDeclaration) {
 }
 
 TEST(JmxParserTest, InvalidCharacterReferenceIsKept) {
-  HashTree t = MustParse(Plan(
-      "<Arguments testclass=\"Arguments\" testname=\"A\">\n"
-      "  <stringProp name=\"v\">&#x14;x&#1;</stringProp>\n"
-      "</Arguments>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<Arguments testclass=\"Arguments\" testname=\"A\">\n"
+                     "  <stringProp name=\"v\">&#x14;x&#1;</stringProp>\n"
+                     "</Arguments>\n<hashTree/>\n"));
   const TestElement& a = t.roots[0].children.at(0);
   EXPECT_EQ(a.GetString("v"), std::string("\x14x\x01"));
 }
 
 TEST(JmxParserTest, CarriageReturnReferenceIsPreservedInRawBody) {
-  HashTree t = MustParse(Plan(
-      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"s\">\n"
-      "  <stringProp name=\"body\">{&#xd;\n  \"a\": 1&#xd;\n}</stringProp>\n"
-      "</HTTPSamplerProxy>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"s\">\n"
+                     "  <stringProp name=\"body\">{&#xd;\n  \"a\": 1&#xd;\n}</stringProp>\n"
+                     "</HTTPSamplerProxy>\n<hashTree/>\n"));
   EXPECT_EQ(t.roots[0].children.at(0).GetString("body"), "{\r\n  \"a\": 1\r\n}");
 }
 
 TEST(JmxParserTest, LiteralCrLfIsNormalisedAsXmlRequires) {
-  HashTree t = MustParse(Plan(
-      "<Arguments testclass=\"Arguments\" testname=\"A\">"
-      "<stringProp name=\"v\">a\r\nb</stringProp></Arguments>\r\n<hashTree/>\r\n"));
+  HashTree t =
+      MustParse(Plan("<Arguments testclass=\"Arguments\" testname=\"A\">"
+                     "<stringProp name=\"v\">a\r\nb</stringProp></Arguments>\r\n<hashTree/>\r\n"));
   EXPECT_EQ(t.roots[0].children.at(0).GetString("v"), "a\nb");
 }
 
@@ -91,10 +92,10 @@ TEST(JmxParserTest, WorkBenchBesideTestPlan) {
 }
 
 TEST(JmxParserTest, FullyQualifiedPluginTagWithoutTestclass) {
-  HashTree t = MustParse(Plan(
-      "<kg.apc.jmeter.threads.UltimateThreadGroup guiclass=\"kg.apc.jmeter.threads.UltimateThreadGroupGui\" "
-      "testclass=\"kg.apc.jmeter.threads.UltimateThreadGroup\" testname=\"U\" enabled=\"true\"/>\n<hashTree/>\n"
-      "<com.example.NoTestclass testname=\"N\"/>\n<hashTree/>\n"));
+  HashTree t = MustParse(
+      Plan("<kg.apc.jmeter.threads.UltimateThreadGroup guiclass=\"kg.apc.jmeter.threads.UltimateThreadGroupGui\" "
+           "testclass=\"kg.apc.jmeter.threads.UltimateThreadGroup\" testname=\"U\" enabled=\"true\"/>\n<hashTree/>\n"
+           "<com.example.NoTestclass testname=\"N\"/>\n<hashTree/>\n"));
   const auto& kids = t.roots[0].children;
   ASSERT_EQ(kids.size(), 2u);
   EXPECT_EQ(kids[0].tag, "kg.apc.jmeter.threads.UltimateThreadGroup");
@@ -103,17 +104,17 @@ TEST(JmxParserTest, FullyQualifiedPluginTagWithoutTestclass) {
 }
 
 TEST(JmxParserTest, DoublePropAndObjPropNamedByChildElement) {
-  HashTree t = MustParse(Plan(
-      "<ConstantThroughputTimer testclass=\"ConstantThroughputTimer\" testname=\"T\">\n"
-      "  <intProp name=\"calcMode\">2</intProp>\n"
-      "  <doubleProp>\n    <value>60.5</value>\n    <savedValue>0.0</savedValue>\n"
-      "    <name>throughput</name>\n  </doubleProp>\n"
-      "</ConstantThroughputTimer>\n<hashTree/>\n"
-      "<ResultCollector testclass=\"ResultCollector\" testname=\"R\">\n"
-      "  <objProp>\n    <name>saveConfig</name>\n"
-      "    <value class=\"SampleSaveConfiguration\">\n      <time>true</time>\n"
-      "      <latency>false</latency>\n    </value>\n  </objProp>\n"
-      "</ResultCollector>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<ConstantThroughputTimer testclass=\"ConstantThroughputTimer\" testname=\"T\">\n"
+                     "  <intProp name=\"calcMode\">2</intProp>\n"
+                     "  <doubleProp>\n    <value>60.5</value>\n    <savedValue>0.0</savedValue>\n"
+                     "    <name>throughput</name>\n  </doubleProp>\n"
+                     "</ConstantThroughputTimer>\n<hashTree/>\n"
+                     "<ResultCollector testclass=\"ResultCollector\" testname=\"R\">\n"
+                     "  <objProp>\n    <name>saveConfig</name>\n"
+                     "    <value class=\"SampleSaveConfiguration\">\n      <time>true</time>\n"
+                     "      <latency>false</latency>\n    </value>\n  </objProp>\n"
+                     "</ResultCollector>\n<hashTree/>\n"));
   const TestElement& timer = t.roots[0].children.at(0);
   const Property* tp = timer.Find("throughput");
   ASSERT_NE(tp, nullptr);
@@ -134,11 +135,11 @@ TEST(JmxParserTest, DoublePropAndObjPropNamedByChildElement) {
 }
 
 TEST(JmxParserTest, FloatPropertyTagOfThroughputController) {
-  HashTree t = MustParse(Plan(
-      "<ThroughputController testclass=\"ThroughputController\" testname=\"TC\">\n"
-      "  <FloatProperty>\n    <name>ThroughputController.percentThroughput</name>\n"
-      "    <value>25.0</value>\n    <savedValue>0.0</savedValue>\n  </FloatProperty>\n"
-      "</ThroughputController>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<ThroughputController testclass=\"ThroughputController\" testname=\"TC\">\n"
+                     "  <FloatProperty>\n    <name>ThroughputController.percentThroughput</name>\n"
+                     "    <value>25.0</value>\n    <savedValue>0.0</savedValue>\n  </FloatProperty>\n"
+                     "</ThroughputController>\n<hashTree/>\n"));
   const Property* p = t.roots[0].children.at(0).Find("ThroughputController.percentThroughput");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->type, PropertyType::kFloat);
@@ -146,20 +147,22 @@ TEST(JmxParserTest, FloatPropertyTagOfThroughputController) {
 }
 
 TEST(JmxParserTest, EveryPropertyTypeWithSourceLines) {
-  HashTree t = MustParse(Plan(
-      "<HTTPSamplerProxy guiclass=\"HttpTestSampleGui\" testclass=\"HTTPSamplerProxy\" testname=\"s\" enabled=\"true\">\n"
-      "  <elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\" guiclass=\"HTTPArgumentsPanel\" testclass=\"Arguments\" enabled=\"true\">\n"
-      "    <collectionProp name=\"Arguments.arguments\">\n"
-      "      <elementProp name=\"q\" elementType=\"HTTPArgument\">\n"
-      "        <boolProp name=\"HTTPArgument.always_encode\">true</boolProp>\n"
-      "        <stringProp name=\"Argument.value\">x y</stringProp>\n"
-      "      </elementProp>\n"
-      "    </collectionProp>\n"
-      "  </elementProp>\n"
-      "  <longProp name=\"HTTPSampler.connect_timeout\">1000</longProp>\n"
-      "  <floatProp name=\"f\">1.5</floatProp>\n"
-      "  <mapProp name=\"m\"><stringProp name=\"k\">v</stringProp></mapProp>\n"
-      "</HTTPSamplerProxy>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<HTTPSamplerProxy guiclass=\"HttpTestSampleGui\" testclass=\"HTTPSamplerProxy\" testname=\"s\" "
+                     "enabled=\"true\">\n"
+                     "  <elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\" "
+                     "guiclass=\"HTTPArgumentsPanel\" testclass=\"Arguments\" enabled=\"true\">\n"
+                     "    <collectionProp name=\"Arguments.arguments\">\n"
+                     "      <elementProp name=\"q\" elementType=\"HTTPArgument\">\n"
+                     "        <boolProp name=\"HTTPArgument.always_encode\">true</boolProp>\n"
+                     "        <stringProp name=\"Argument.value\">x y</stringProp>\n"
+                     "      </elementProp>\n"
+                     "    </collectionProp>\n"
+                     "  </elementProp>\n"
+                     "  <longProp name=\"HTTPSampler.connect_timeout\">1000</longProp>\n"
+                     "  <floatProp name=\"f\">1.5</floatProp>\n"
+                     "  <mapProp name=\"m\"><stringProp name=\"k\">v</stringProp></mapProp>\n"
+                     "</HTTPSamplerProxy>\n<hashTree/>\n"));
   const TestElement& s = t.roots[0].children.at(0);
   ASSERT_EQ(s.properties.size(), 4u);
   const Property& args = s.properties[0];
@@ -184,10 +187,10 @@ TEST(JmxParserTest, EveryPropertyTypeWithSourceLines) {
 }
 
 TEST(JmxParserTest, DisabledElementKeepsItsSubtreeButIsMarked) {
-  HashTree t = MustParse(Plan(
-      "<GenericController testclass=\"GenericController\" testname=\"off\" enabled=\"false\"/>\n"
-      "<hashTree>\n  <DebugSampler testclass=\"DebugSampler\" testname=\"d\"/>\n  <hashTree/>\n</hashTree>\n"
-      "<GenericController testclass=\"GenericController\" testname=\"on\" enabled=\"true\"/>\n<hashTree/>\n"));
+  HashTree t = MustParse(
+      Plan("<GenericController testclass=\"GenericController\" testname=\"off\" enabled=\"false\"/>\n"
+           "<hashTree>\n  <DebugSampler testclass=\"DebugSampler\" testname=\"d\"/>\n  <hashTree/>\n</hashTree>\n"
+           "<GenericController testclass=\"GenericController\" testname=\"on\" enabled=\"true\"/>\n<hashTree/>\n"));
   const auto& kids = t.roots[0].children;
   ASSERT_EQ(kids.size(), 2u);
   EXPECT_FALSE(kids[0].enabled);
@@ -196,9 +199,9 @@ TEST(JmxParserTest, DisabledElementKeepsItsSubtreeButIsMarked) {
 }
 
 TEST(JmxParserTest, ElementWithoutFollowingHashTreeHasNoChildren) {
-  HashTree t = MustParse(Plan(
-      "<DebugSampler testclass=\"DebugSampler\" testname=\"a\"/>\n"
-      "<DebugSampler testclass=\"DebugSampler\" testname=\"b\"/>\n<hashTree/>\n"));
+  HashTree t =
+      MustParse(Plan("<DebugSampler testclass=\"DebugSampler\" testname=\"a\"/>\n"
+                     "<DebugSampler testclass=\"DebugSampler\" testname=\"b\"/>\n<hashTree/>\n"));
   ASSERT_EQ(t.roots[0].children.size(), 2u);
   EXPECT_EQ(t.roots[0].children[1].testname, "b");
 }
@@ -239,8 +242,9 @@ TEST(JmxParserTest, RejectsEmptyAndBinaryAndForeignXml) {
 }
 
 TEST(JmxParserTest, Latin1DeclaredFilesAreReadAsLatin1) {
-  std::string xml = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<jmeterTestPlan><hashTree>"
-                    "<TestPlan testclass=\"TestPlan\" testname=\"caf\xE9\"/><hashTree/></hashTree></jmeterTestPlan>";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<jmeterTestPlan><hashTree>"
+      "<TestPlan testclass=\"TestPlan\" testname=\"caf\xE9\"/><hashTree/></hashTree></jmeterTestPlan>";
   HashTree t = MustParse(xml);
   EXPECT_EQ(t.roots.at(0).testname, "caf\xC3\xA9");
 }

@@ -12,8 +12,11 @@ namespace {
 
 std::string PlanXml(const std::string& body, const std::string& plan_props = "") {
   return "<jmeterTestPlan version=\"1.2\" properties=\"5.0\" jmeter=\"5.6.3\">\n<hashTree>\n"
-         "<TestPlan testclass=\"TestPlan\" testname=\"Plan\">" + plan_props + "</TestPlan>\n"
-         "<hashTree>\n" + body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+         "<TestPlan testclass=\"TestPlan\" testname=\"Plan\">" +
+         plan_props +
+         "</TestPlan>\n"
+         "<hashTree>\n" +
+         body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
 }
 
 CompiledPlan Compile(const std::string& xml) {
@@ -24,19 +27,18 @@ CompiledPlan Compile(const std::string& xml) {
 
 std::string Tg(const std::string& name, const std::string& children, const std::string& props = "",
                const std::string& cls = "ThreadGroup") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls +
-         ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
+         children + "</hashTree>\n";
 }
 
 std::string El(const std::string& cls, const std::string& name, const std::string& props = "",
                const std::string& children = "", const std::string& attrs = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\"" + attrs + ">" + props +
-         "</" + cls + ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\"" + attrs + ">" + props + "</" + cls +
+         ">\n<hashTree>\n" + children + "</hashTree>\n";
 }
 
 std::string Http(const std::string& name, const std::string& path, const std::string& children = "") {
-  return El("HTTPSamplerProxy", name, "<stringProp name=\"HTTPSampler.path\">" + path + "</stringProp>",
-            children);
+  return El("HTTPSamplerProxy", name, "<stringProp name=\"HTTPSampler.path\">" + path + "</stringProp>", children);
 }
 
 std::vector<std::string> Names(const std::vector<const Node*>& nodes) {
@@ -48,13 +50,13 @@ std::vector<std::string> Names(const std::vector<const Node*>& nodes) {
 const Node& Child(const Node& n, size_t i) { return *n.children.at(i); }
 
 TEST(PlanCompilerTest, ThreadGroupLiteralsAndJMeter56Defaults) {
-  CompiledPlan c = Compile(PlanXml(
-      Tg("tg", "",
-         "<intProp name=\"ThreadGroup.num_threads\">5</intProp>"
-         "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
-         "<stringProp name=\"LoopController.loops\">-1</stringProp></elementProp>"
-         "<boolProp name=\"ThreadGroup.scheduler\">true</boolProp>"
-         "<stringProp name=\"ThreadGroup.duration\">${__P(duration,60)}</stringProp>")));
+  CompiledPlan c =
+      Compile(PlanXml(Tg("tg", "",
+                         "<intProp name=\"ThreadGroup.num_threads\">5</intProp>"
+                         "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
+                         "<stringProp name=\"LoopController.loops\">-1</stringProp></elementProp>"
+                         "<boolProp name=\"ThreadGroup.scheduler\">true</boolProp>"
+                         "<stringProp name=\"ThreadGroup.duration\">${__P(duration,60)}</stringProp>")));
   ASSERT_EQ(c.plan.thread_groups().size(), 1u);
   const ThreadGroup& tg = *c.plan.thread_groups()[0];
   EXPECT_EQ(tg.num_threads.text, "5");
@@ -70,8 +72,8 @@ TEST(PlanCompilerTest, ThreadGroupLiteralsAndJMeter56Defaults) {
 }
 
 TEST(PlanCompilerTest, SetupAndTeardownGroupsAreNumberedInPlanOrder) {
-  CompiledPlan c = Compile(PlanXml(Tg("s", "", "", "SetupThreadGroup") + Tg("m", "") +
-                                   Tg("t", "", "", "PostThreadGroup")));
+  CompiledPlan c =
+      Compile(PlanXml(Tg("s", "", "", "SetupThreadGroup") + Tg("m", "") + Tg("t", "", "", "PostThreadGroup")));
   auto groups = c.plan.thread_groups();
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[0]->kind, ElementKind::kSetupThreadGroup);
@@ -92,10 +94,10 @@ TEST(PlanCompilerTest, ThreadGroupsNumberedWithinTheirPhase) {
 }
 
 TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
-  CompiledPlan c = Compile(PlanXml(Tg("tg",
-      El("GenericController", "off", "", Http("hidden", "/h") + El("JSR223Sampler", "script"),
-         " enabled=\"false\"") +
-      Http("shown", "/s"))));
+  CompiledPlan c =
+      Compile(PlanXml(Tg("tg", El("GenericController", "off", "", Http("hidden", "/h") + El("JSR223Sampler", "script"),
+                                  " enabled=\"false\"") +
+                                   Http("shown", "/s"))));
   const Node& tg = *c.plan.thread_groups()[0];
   ASSERT_EQ(tg.children.size(), 1u);
   EXPECT_EQ(Child(tg, 0).name, "shown");
@@ -104,10 +106,9 @@ TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
 }
 
 TEST(PlanCompilerTest, UnsupportedElementsListedWithClassNameAndLine) {
-  CompiledPlan c = Compile(PlanXml(Tg("tg",
-      El("JSR223Sampler", "script") +
-      El("kg.apc.jmeter.samplers.DummySampler", "dummy") +
-      El("org.apache.jmeter.protocol.http.control.CacheManager", "cache"))));
+  CompiledPlan c =
+      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.DummySampler", "dummy") +
+                                   El("org.apache.jmeter.protocol.http.control.CacheManager", "cache"))));
   ASSERT_EQ(c.plan.unsupported.size(), 3u);
   EXPECT_EQ(c.plan.unsupported[0].testclass, "JSR223Sampler");
   EXPECT_EQ(c.plan.unsupported[0].name, "script");
@@ -136,14 +137,13 @@ TEST(PlanCompilerTest, ListenersAndWorkBenchAreIgnored) {
 TEST(PlanCompilerTest, ScopingFollowsJMeterOrder) {
   // Plan level: defaults D0, assertion A0; group: header H1, timer T1, assertion A1;
   // controller: defaults D2, extractor X2, assertion A2; sampler: assertion A3, timer T3.
-  CompiledPlan c = Compile(PlanXml(
-      El("ConfigTestElement", "D0") + El("ResponseAssertion", "A0") +
-      Tg("tg",
-         El("HeaderManager", "H1") + El("ConstantTimer", "T1") + El("ResponseAssertion", "A1") +
-         El("GenericController", "ctl",  "",
-            El("ConfigTestElement", "D2") + El("RegexExtractor", "X2") +
-            Http("s", "/s", El("ResponseAssertion", "A3") + El("ConstantTimer", "T3")) +
-            El("ResponseAssertion", "A2")))));
+  CompiledPlan c =
+      Compile(PlanXml(El("ConfigTestElement", "D0") + El("ResponseAssertion", "A0") +
+                      Tg("tg", El("HeaderManager", "H1") + El("ConstantTimer", "T1") + El("ResponseAssertion", "A1") +
+                                   El("GenericController", "ctl", "",
+                                      El("ConfigTestElement", "D2") + El("RegexExtractor", "X2") +
+                                          Http("s", "/s", El("ResponseAssertion", "A3") + El("ConstantTimer", "T3")) +
+                                          El("ResponseAssertion", "A2")))));
   const Node& ctl = Child(*c.plan.thread_groups()[0], 0);
   ASSERT_EQ(ctl.children.size(), 1u);
   const Sampler& s = ctl.children[0]->As<Sampler>();
@@ -155,15 +155,14 @@ TEST(PlanCompilerTest, ScopingFollowsJMeterOrder) {
 }
 
 TEST(PlanCompilerTest, ModuleControllerCompilesTargetWithItsNewScope) {
-  CompiledPlan c = Compile(PlanXml(
-      El("TestFragmentController", "frag", "", El("GenericController", "mod", "", Http("m", "/m"))) +
-      Tg("tg",
-         El("ConstantTimer", "T") +
-         El("ModuleController", "use",
-            "<collectionProp name=\"ModuleController.node_path\">"
-            "<stringProp name=\"1\">Test Plan</stringProp><stringProp name=\"2\">Plan</stringProp>"
-            "<stringProp name=\"3\">frag</stringProp><stringProp name=\"4\">mod</stringProp>"
-            "</collectionProp>"))));
+  CompiledPlan c = Compile(
+      PlanXml(El("TestFragmentController", "frag", "", El("GenericController", "mod", "", Http("m", "/m"))) +
+              Tg("tg", El("ConstantTimer", "T") +
+                           El("ModuleController", "use",
+                              "<collectionProp name=\"ModuleController.node_path\">"
+                              "<stringProp name=\"1\">Test Plan</stringProp><stringProp name=\"2\">Plan</stringProp>"
+                              "<stringProp name=\"3\">frag</stringProp><stringProp name=\"4\">mod</stringProp>"
+                              "</collectionProp>"))));
   EXPECT_TRUE(c.plan.runnable()) << (c.plan.problems.empty() ? "" : c.plan.problems[0].message);
   const Node& module = Child(*c.plan.thread_groups()[0], 0);
   ASSERT_EQ(module.kind, ElementKind::kModuleController);
@@ -182,12 +181,12 @@ TEST(PlanCompilerTest, ModuleControllerErrors) {
   auto path = [](const std::string& last) {
     return "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
            "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">tg</stringProp>"
-           "<stringProp name=\"4\">" + last + "</stringProp></collectionProp>";
+           "<stringProp name=\"4\">" +
+           last + "</stringProp></collectionProp>";
   };
   CompiledPlan missing = Compile(PlanXml(Tg("tg", El("ModuleController", "m", path("nope")))));
   ASSERT_EQ(missing.plan.problems.size(), 1u);
-  EXPECT_EQ(missing.plan.problems[0].message,
-            "Module Controller 'm': target not found: Test Plan > Plan > tg > nope");
+  EXPECT_EQ(missing.plan.problems[0].message, "Module Controller 'm': target not found: Test Plan > Plan > tg > nope");
   EXPECT_EQ(missing.plan.problems[0].line, 7);
   EXPECT_FALSE(missing.plan.runnable());
 
@@ -196,21 +195,20 @@ TEST(PlanCompilerTest, ModuleControllerErrors) {
   EXPECT_EQ(none.plan.problems[0].severity, Problem::Severity::kWarning);
   EXPECT_EQ(none.plan.problems[0].message, "Module Controller 'm' has no target selected and does nothing");
 
-  CompiledPlan loop = Compile(PlanXml(Tg("tg", El("GenericController", "c", "",
-                                                  El("ModuleController", "m", path("c"))))));
+  CompiledPlan loop =
+      Compile(PlanXml(Tg("tg", El("GenericController", "c", "", El("ModuleController", "m", path("c"))))));
   ASSERT_EQ(loop.plan.problems.size(), 1u);
-  EXPECT_EQ(loop.plan.problems[0].message,
-            "Module Controller 'm' includes itself through Test Plan > Plan > tg > c");
+  EXPECT_EQ(loop.plan.problems[0].message, "Module Controller 'm' includes itself through Test Plan > Plan > tg > c");
 }
 
 TEST(PlanCompilerTest, ModuleNamedLikeItsTargetResolvesToTheController) {
   // Seen in real plans: the module carries its target's name, so the path matches both.
-  CompiledPlan c = Compile(PlanXml(Tg("tg",
-      El("GenericController", "reset", "", Http("r", "/r")) +
-      El("ModuleController", "reset",
-         "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
-         "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">tg</stringProp>"
-         "<stringProp name=\"4\">reset</stringProp></collectionProp>"))));
+  CompiledPlan c = Compile(PlanXml(Tg(
+      "tg", El("GenericController", "reset", "", Http("r", "/r")) +
+                El("ModuleController", "reset",
+                   "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
+                   "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">tg</stringProp>"
+                   "<stringProp name=\"4\">reset</stringProp></collectionProp>"))));
   EXPECT_TRUE(c.plan.problems.empty()) << c.plan.problems[0].message;
   const Node& module = Child(*c.plan.thread_groups()[0], 1);
   ASSERT_EQ(module.children.size(), 1u);
@@ -238,11 +236,12 @@ TEST(PlanCompilerTest, ModuleExpansionIsBounded) {
   std::string frags;
   auto path = [](int i) {
     return "<collectionProp name=\"ModuleController.node_path\"><stringProp name=\"1\">Test Plan</stringProp>"
-           "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">f" + std::to_string(i) +
-           "</stringProp></collectionProp>";
+           "<stringProp name=\"2\">Plan</stringProp><stringProp name=\"3\">f" +
+           std::to_string(i) + "</stringProp></collectionProp>";
   };
   for (int i = 0; i < 22; ++i) {
-    std::string body = i == 21 ? Http("leaf", "/") : El("ModuleController", "a", path(i + 1)) + El("ModuleController", "b", path(i + 1));
+    std::string body = i == 21 ? Http("leaf", "/")
+                               : El("ModuleController", "a", path(i + 1)) + El("ModuleController", "b", path(i + 1));
     frags += El("TestFragmentController", "f" + std::to_string(i), "", body);
   }
   CompiledPlan c = Compile(PlanXml(frags + Tg("tg", El("ModuleController", "root", path(0)))));
@@ -255,19 +254,20 @@ TEST(PlanCompilerTest, ModuleExpansionIsBounded) {
 }
 
 TEST(PlanCompilerTest, HttpSamplerFieldsAndArguments) {
-  CompiledPlan c = Compile(PlanXml(Tg("tg", El("HTTPSamplerProxy", "post",
-      "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\">"
-      "<collectionProp name=\"Arguments.arguments\">"
-      "<elementProp name=\"\" elementType=\"HTTPArgument\">"
-      "<boolProp name=\"HTTPArgument.always_encode\">false</boolProp>"
-      "<stringProp name=\"Argument.value\">{\"a\":&#xd;\n1}</stringProp>"
-      "<stringProp name=\"Argument.metadata\">=</stringProp></elementProp>"
-      "</collectionProp></elementProp>"
-      "<stringProp name=\"HTTPSampler.domain\">127.0.0.1</stringProp>"
-      "<stringProp name=\"HTTPSampler.port\">8080</stringProp>"
-      "<stringProp name=\"HTTPSampler.method\">POST</stringProp>"
-      "<boolProp name=\"HTTPSampler.postBodyRaw\">true</boolProp>"
-      "<stringProp name=\"HTTPSampler.follow_redirects\">false</stringProp>"))));
+  CompiledPlan c =
+      Compile(PlanXml(Tg("tg", El("HTTPSamplerProxy", "post",
+                                  "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\">"
+                                  "<collectionProp name=\"Arguments.arguments\">"
+                                  "<elementProp name=\"\" elementType=\"HTTPArgument\">"
+                                  "<boolProp name=\"HTTPArgument.always_encode\">false</boolProp>"
+                                  "<stringProp name=\"Argument.value\">{\"a\":&#xd;\n1}</stringProp>"
+                                  "<stringProp name=\"Argument.metadata\">=</stringProp></elementProp>"
+                                  "</collectionProp></elementProp>"
+                                  "<stringProp name=\"HTTPSampler.domain\">127.0.0.1</stringProp>"
+                                  "<stringProp name=\"HTTPSampler.port\">8080</stringProp>"
+                                  "<stringProp name=\"HTTPSampler.method\">POST</stringProp>"
+                                  "<boolProp name=\"HTTPSampler.postBodyRaw\">true</boolProp>"
+                                  "<stringProp name=\"HTTPSampler.follow_redirects\">false</stringProp>"))));
   const HttpSampler& s = c.plan.thread_groups()[0]->children.at(0)->As<HttpSampler>();
   EXPECT_EQ(s.http.domain.text, "127.0.0.1");
   EXPECT_EQ(s.http.port.text, "8080");
@@ -283,11 +283,11 @@ TEST(PlanCompilerTest, CsvDataSetsUnderListsEveryCsvDataSetInPlanOrder) {
     return El("CSVDataSet", name, "<stringProp name=\"filename\">" + name + ".csv</stringProp>");
   };
   // A node's own elements come before its children's, whatever the order in the file.
-  CompiledPlan c = Compile(PlanXml(
-      csv("plan") +
-      Tg("tg1", Http("h1", "/a", csv("under-sampler")) +
-                    El("LoopController", "loop", "", csv("in-loop") + Http("h2", "/b")) + csv("tg1")) +
-      Tg("tg2", csv("tg2"))));
+  CompiledPlan c =
+      Compile(PlanXml(csv("plan") +
+                      Tg("tg1", Http("h1", "/a", csv("under-sampler")) +
+                                    El("LoopController", "loop", "", csv("in-loop") + Http("h2", "/b")) + csv("tg1")) +
+                      Tg("tg2", csv("tg2"))));
   ASSERT_TRUE(c.plan.root);
   std::vector<std::string> names;
   for (const CsvDataSet* d : CsvDataSetsUnder(std::as_const(*c.plan.root))) names.push_back(d->name);
@@ -309,10 +309,11 @@ TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {
     return El("CSVDataSet", name,
               "<stringProp name=\"filename\">data.csv</stringProp>"
               "<stringProp name=\"delimiter\">\\t</stringProp>"
-              "<stringProp name=\"shareMode\">" + mode + "</stringProp>");
+              "<stringProp name=\"shareMode\">" +
+                  mode + "</stringProp>");
   };
-  CompiledPlan c = Compile(PlanXml(Tg("tg", csv("a", "All threads") + csv("b", "shareMode.group") +
-                                                csv("c", "Current thread") + csv("d", "mykey"))));
+  CompiledPlan c = Compile(PlanXml(Tg(
+      "tg", csv("a", "All threads") + csv("b", "shareMode.group") + csv("c", "Current thread") + csv("d", "mykey"))));
   const Node& tg = *c.plan.thread_groups()[0];
   ASSERT_EQ(tg.elements.size(), 4u);
   EXPECT_EQ(tg.elements[0]->As<CsvDataSet>().share_mode, CsvDataSet::ShareMode::kAll);
@@ -331,8 +332,7 @@ TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {
 TEST(PlanCompilerTest, BadLiteralNumbersAreErrorsWithLines) {
   CompiledPlan c = Compile(PlanXml(Tg("tg", "", "<stringProp name=\"ThreadGroup.num_threads\">ten</stringProp>")));
   ASSERT_EQ(c.plan.problems.size(), 1u);
-  EXPECT_EQ(c.plan.problems[0].message,
-            "ThreadGroup 'tg': ThreadGroup.num_threads 'ten' is not a whole number");
+  EXPECT_EQ(c.plan.problems[0].message, "ThreadGroup 'tg': ThreadGroup.num_threads 'ten' is not a whole number");
   EXPECT_EQ(c.plan.problems[0].line, 5);
   EXPECT_FALSE(c.plan.runnable());
 }
@@ -345,14 +345,17 @@ TEST(PlanCompilerTest, PlanWithoutThreadGroupsIsNotRunnable) {
 }
 
 TEST(PlanCompilerTest, ControllersAndTheirSettings) {
-  CompiledPlan c = Compile(PlanXml(Tg("tg",
+  CompiledPlan c = Compile(PlanXml(Tg(
+      "tg",
       El("LoopController", "loop", "<intProp name=\"LoopController.loops\">3</intProp>") +
-      El("IfController", "if", "<stringProp name=\"IfController.condition\">${ok}</stringProp>"
-                               "<boolProp name=\"IfController.useExpression\">true</boolProp>") +
-      El("TransactionController", "tx", "<boolProp name=\"TransactionController.parent\">true</boolProp>") +
-      El("ThroughputController", "tp", "<intProp name=\"ThroughputController.style\">1</intProp>"
-         "<FloatProperty><name>ThroughputController.percentThroughput</name><value>25.0</value></FloatProperty>") +
-      El("RunTime", "rt", "<stringProp name=\"RunTime.seconds\">5</stringProp>"))));
+          El("IfController", "if",
+             "<stringProp name=\"IfController.condition\">${ok}</stringProp>"
+             "<boolProp name=\"IfController.useExpression\">true</boolProp>") +
+          El("TransactionController", "tx", "<boolProp name=\"TransactionController.parent\">true</boolProp>") +
+          El("ThroughputController", "tp",
+             "<intProp name=\"ThroughputController.style\">1</intProp>"
+             "<FloatProperty><name>ThroughputController.percentThroughput</name><value>25.0</value></FloatProperty>") +
+          El("RunTime", "rt", "<stringProp name=\"RunTime.seconds\">5</stringProp>"))));
   const Node& tg = *c.plan.thread_groups()[0];
   ASSERT_EQ(tg.children.size(), 5u);
   EXPECT_EQ(Child(tg, 0).As<LoopController>().loops.text, "3");
@@ -366,10 +369,12 @@ TEST(PlanCompilerTest, ControllersAndTheirSettings) {
 }
 
 TEST(PlanCompilerTest, AssertionsReadTheirScopeFromAssertionScope) {
-  CompiledPlan c = Compile(PlanXml(Tg("tg", Http("s", "/s",
-      El("ResponseAssertion", "ra", "<stringProp name=\"Assertion.scope\">variable</stringProp>"
-                                    "<stringProp name=\"Scope.variable\">v</stringProp>") +
-      El("RegexExtractor", "rx", "<stringProp name=\"Sample.scope\">all</stringProp>")))));
+  CompiledPlan c = Compile(
+      PlanXml(Tg("tg", Http("s", "/s",
+                            El("ResponseAssertion", "ra",
+                               "<stringProp name=\"Assertion.scope\">variable</stringProp>"
+                               "<stringProp name=\"Scope.variable\">v</stringProp>") +
+                                El("RegexExtractor", "rx", "<stringProp name=\"Sample.scope\">all</stringProp>")))));
   const Sampler& s = c.plan.thread_groups()[0]->children.at(0)->As<Sampler>();
   EXPECT_EQ(s.scope.assertions.at(0)->As<ResponseAssertion>().scope, SampleScope::kVariable);
   EXPECT_EQ(s.scope.assertions.at(0)->As<ResponseAssertion>().scope_variable.text, "v");
@@ -400,11 +405,12 @@ TEST(PlanCompilerTest, ScriptFunctionsBeyondOneLineComparisonsAreErrors) {
 }
 
 TEST(PlanCompilerTest, IfConditionsWithoutExpressionModeAreJavaScript) {
-  CompiledPlan ok = Compile(PlanXml(Tg("tg", El("IfController", "if",
-      "<stringProp name=\"IfController.condition\">\"${x}\" == \"a\"</stringProp>"))));
+  CompiledPlan ok = Compile(PlanXml(Tg(
+      "tg", El("IfController", "if", "<stringProp name=\"IfController.condition\">\"${x}\" == \"a\"</stringProp>"))));
   EXPECT_TRUE(ok.plan.problems.empty()) << ok.plan.problems[0].message;
-  CompiledPlan bad = Compile(PlanXml(Tg("tg", El("IfController", "if",
-      "<stringProp name=\"IfController.condition\">Math.random() &gt; 0.5</stringProp>"))));
+  CompiledPlan bad =
+      Compile(PlanXml(Tg("tg", El("IfController", "if",
+                                  "<stringProp name=\"IfController.condition\">Math.random() &gt; 0.5</stringProp>"))));
   ASSERT_EQ(bad.plan.problems.size(), 1u);
   EXPECT_EQ(bad.plan.problems[0].message.rfind("IfController 'if' condition: unsupported script expression", 0), 0u)
       << bad.plan.problems[0].message;

@@ -11,8 +11,7 @@ std::vector<uint8_t> HelloEnvelope() {
   flatbuffers::FlatBufferBuilder b;
   auto name = b.CreateString("w1");
   auto hello = proto::CreateHello(b, name, 0, 2, kProtocolVersion, kProtocolVersion);
-  auto env = proto::CreateEnvelope(b, kProtocolVersion, b.CreateString("run-1"),
-                                   proto::Body::Hello, hello.Union());
+  auto env = proto::CreateEnvelope(b, kProtocolVersion, b.CreateString("run-1"), proto::Body::Hello, hello.Union());
   proto::FinishEnvelopeBuffer(b, env);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }

@@ -10,12 +10,10 @@ class EvaluateScriptTest : public testing::Test {
   EvaluateScriptTest() { ctx.run = &run; }
 
   // The result, or "<code>: message" when it failed.
-  std::string Eval(std::string_view expression,
-                   ScriptDialect dialect = ScriptDialect::kJavaScript) {
+  std::string Eval(std::string_view expression, ScriptDialect dialect = ScriptDialect::kJavaScript) {
     Result<std::string> r = EvaluateScript(expression, ctx, dialect);
     if (r.ok()) return *r;
-    return (r.status().code() == Status::Code::kUnsupported ? "unsupported: " : "error: ") +
-           r.status().message();
+    return (r.status().code() == Status::Code::kUnsupported ? "unsupported: " : "error: ") + r.status().message();
   }
 
   RunContext run;
@@ -29,9 +27,7 @@ TEST_F(EvaluateScriptTest, StringEquality) {
   EXPECT_EQ(Eval("'x' != ''"), "true");
 }
 
-TEST_F(EvaluateScriptTest, SingleAndDoubleQuotesAreTheSameString) {
-  EXPECT_EQ(Eval("'abc' == \"abc\""), "true");
-}
+TEST_F(EvaluateScriptTest, SingleAndDoubleQuotesAreTheSameString) { EXPECT_EQ(Eval("'abc' == \"abc\""), "true"); }
 
 TEST_F(EvaluateScriptTest, EscapesInStringLiterals) {
   EXPECT_EQ(Eval(R"("a\"b" == 'a"b')"), "true");
@@ -142,9 +138,7 @@ TEST_F(EvaluateScriptTest, LoneOperandIsTheResult) {
   EXPECT_EQ(Eval("(('x'))"), "x");
 }
 
-TEST_F(EvaluateScriptTest, TrailingSemicolonAndBlanksAllowed) {
-  EXPECT_EQ(Eval("  1 < 2 ;  "), "true");
-}
+TEST_F(EvaluateScriptTest, TrailingSemicolonAndBlanksAllowed) { EXPECT_EQ(Eval("  1 < 2 ;  "), "true"); }
 
 TEST_F(EvaluateScriptTest, NullEqualsOnlyNull) {
   EXPECT_EQ(Eval("null == null"), "true");
@@ -159,12 +153,9 @@ TEST_F(EvaluateScriptTest, UnknownNameIsUnsupported) {
 }
 
 TEST_F(EvaluateScriptTest, OtherOperatorsAreUnsupported) {
-  EXPECT_EQ(Eval("2 ** 3"),
-            "unsupported: unsupported script expression \"2 ** 3\": unexpected '**' at column 3");
-  EXPECT_EQ(Eval("i++"),
-            "unsupported: unsupported script expression \"i++\": unknown name 'i' at column 1");
-  EXPECT_EQ(Eval("1 += 2"),
-            "unsupported: unsupported script expression \"1 += 2\": unexpected '+=' at column 3");
+  EXPECT_EQ(Eval("2 ** 3"), "unsupported: unsupported script expression \"2 ** 3\": unexpected '**' at column 3");
+  EXPECT_EQ(Eval("i++"), "unsupported: unsupported script expression \"i++\": unknown name 'i' at column 1");
+  EXPECT_EQ(Eval("1 += 2"), "unsupported: unsupported script expression \"1 += 2\": unexpected '+=' at column 3");
   EXPECT_EQ(Eval("vars.get('a') ?: 'b'", ScriptDialect::kGroovy),
             "unsupported: unsupported script expression \"vars.get('a') ?: 'b'\": unexpected "
             "'?:' at column 15");
@@ -180,12 +171,9 @@ TEST_F(EvaluateScriptTest, OtherMethodsAreUnsupported) {
 }
 
 TEST_F(EvaluateScriptTest, AssignmentIsUnsupported) {
-  EXPECT_EQ(Eval("a = 1"),
-            "unsupported: unsupported script expression \"a = 1\": unknown name 'a' at column 1");
-  EXPECT_EQ(Eval("1 = 1"),
-            "unsupported: unsupported script expression \"1 = 1\": unexpected '=' at column 3");
-  EXPECT_EQ(Eval("1 =+ 1"),
-            "unsupported: unsupported script expression \"1 =+ 1\": unexpected '=+' at column 3");
+  EXPECT_EQ(Eval("a = 1"), "unsupported: unsupported script expression \"a = 1\": unknown name 'a' at column 1");
+  EXPECT_EQ(Eval("1 = 1"), "unsupported: unsupported script expression \"1 = 1\": unexpected '=' at column 3");
+  EXPECT_EQ(Eval("1 =+ 1"), "unsupported: unsupported script expression \"1 =+ 1\": unexpected '=+' at column 3");
 }
 
 TEST_F(EvaluateScriptTest, StrictEqualityDoesNotConvert) {
@@ -201,10 +189,8 @@ TEST_F(EvaluateScriptTest, UnbalancedOrIncompleteIsUnsupported) {
   EXPECT_EQ(Eval("(1 < 2"),
             "unsupported: unsupported script expression \"(1 < 2\": expected ')' instead of "
             "the end at column 7");
-  EXPECT_EQ(Eval("1 <"),
-            "unsupported: unsupported script expression \"1 <\": unexpected end at column 4");
-  EXPECT_EQ(Eval("1 < 2)"),
-            "unsupported: unsupported script expression \"1 < 2)\": unexpected ')' at column 6");
+  EXPECT_EQ(Eval("1 <"), "unsupported: unsupported script expression \"1 <\": unexpected end at column 4");
+  EXPECT_EQ(Eval("1 < 2)"), "unsupported: unsupported script expression \"1 < 2)\": unexpected ')' at column 6");
   EXPECT_EQ(Eval("'abc"),
             "unsupported: unsupported script expression \"'abc\": unterminated string at "
             "column 1");
@@ -373,10 +359,8 @@ TEST_F(EvaluateScriptTest, GroovyStringArithmeticIsUnsupported) {
 }
 
 TEST_F(EvaluateScriptTest, DivisionByZeroIsAnErrorInGroovyAndJexl) {
-  EXPECT_EQ(Eval("1 / 0", kGroovy),
-            "error: script expression \"1 / 0\": division by zero at column 3");
-  EXPECT_EQ(Eval("1 % 0", kJexl),
-            "error: script expression \"1 % 0\": division by zero at column 3");
+  EXPECT_EQ(Eval("1 / 0", kGroovy), "error: script expression \"1 / 0\": division by zero at column 3");
+  EXPECT_EQ(Eval("1 % 0", kJexl), "error: script expression \"1 % 0\": division by zero at column 3");
 }
 
 TEST_F(EvaluateScriptTest, ArithmeticOnNullIsAnErrorInGroovyAndJexl) {
@@ -413,8 +397,7 @@ TEST_F(EvaluateScriptTest, JexlConvertsNumericStrings) {
   EXPECT_EQ(Eval("'5' * 2", kJexl), "10");
   EXPECT_EQ(Eval("'1.5' * 2", kJexl), "3.0");
   EXPECT_EQ(Eval("'5' + 2", kJexl), "52");
-  EXPECT_EQ(Eval("'abc' * 2", kJexl),
-            "error: script expression \"'abc' * 2\": 'abc' is not a number at column 7");
+  EXPECT_EQ(Eval("'abc' * 2", kJexl), "error: script expression \"'abc' * 2\": 'abc' is not a number at column 7");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -459,7 +442,9 @@ TEST_F(EvaluateScriptTest, CaseChanges) {
   EXPECT_EQ(Eval("'AbC'.toLowerCase()"), "abc");
   EXPECT_EQ(Eval("'AbC'.toUpperCase()"), "ABC");
   EXPECT_EQ(Eval("'\xC3\x89t\xC3\xA9'.toUpperCase()"), "\xC3\x89T\xC3\x89");
-  EXPECT_EQ(Eval("'stra\xC3\x9F" "e'.toUpperCase()"), "STRASSE");
+  EXPECT_EQ(Eval("'stra\xC3\x9F"
+                 "e'.toUpperCase()"),
+            "STRASSE");
   EXPECT_EQ(Eval("'\xD0\x9F\xD1\x80\xD0\xB8'.toLowerCase()"), "\xD0\xBF\xD1\x80\xD0\xB8");
 }
 
@@ -471,8 +456,15 @@ TEST_F(EvaluateScriptTest, CaseChangeOutsideKnownScriptsIsUnsupported) {
 
 TEST_F(EvaluateScriptTest, TrimRemovesSurroundingBlanks) {
   EXPECT_EQ(Eval("'  a b \\t'.trim()"), "a b");
-  EXPECT_EQ(Eval("'\xC2\xA0" "a\xC2\xA0'.trim()", kJs), "a");
-  EXPECT_EQ(Eval("'\xC2\xA0" "a'.trim()", kGroovy), "\xC2\xA0" "a");
+  EXPECT_EQ(Eval("'\xC2\xA0"
+                 "a\xC2\xA0'.trim()",
+                 kJs),
+            "a");
+  EXPECT_EQ(Eval("'\xC2\xA0"
+                 "a'.trim()",
+                 kGroovy),
+            "\xC2\xA0"
+            "a");
 }
 
 TEST_F(EvaluateScriptTest, LengthCountsUtf16Units) {
@@ -532,9 +524,7 @@ TEST_F(EvaluateScriptTest, EqualsIgnoreCase) {
   EXPECT_EQ(Eval("'Yes'.equalsIgnoreCase(null)"), "false");
 }
 
-TEST_F(EvaluateScriptTest, MethodsChain) {
-  EXPECT_EQ(Eval("' Mixed '.trim().toLowerCase().length"), "5");
-}
+TEST_F(EvaluateScriptTest, MethodsChain) { EXPECT_EQ(Eval("' Mixed '.trim().toLowerCase().length"), "5"); }
 
 TEST_F(EvaluateScriptTest, StringMethodOnNullIsAnError) {
   EXPECT_EQ(Eval("vars.get('x').trim()"),

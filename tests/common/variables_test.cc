@@ -135,9 +135,7 @@ class LoadFileTest : public testing::Test {
     Status s = p.LoadFile(WriteFile(test_info_name(), contents));
     EXPECT_TRUE(s.ok()) << s.message();
   }
-  static std::string test_info_name() {
-    return testing::UnitTest::GetInstance()->current_test_info()->name();
-  }
+  static std::string test_info_name() { return testing::UnitTest::GetInstance()->current_test_info()->name(); }
   Properties p;
 };
 

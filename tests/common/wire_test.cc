@@ -1,5 +1,5 @@
-#include "common/digest.h"
 #include "common/wire.h"
+#include "common/digest.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -19,9 +19,7 @@
 namespace barrage {
 namespace {
 
-const proto::Envelope* Verified(const std::string& frame) {
-  return VerifyEnvelope(frame.data(), frame.size());
-}
+const proto::Envelope* Verified(const std::string& frame) { return VerifyEnvelope(frame.data(), frame.size()); }
 
 TEST(WireTest, HelloRoundTrip) {
   HelloMessage m{"lg-01", "host-a", 8, 1, 3, "0.1.0"};
@@ -69,7 +67,8 @@ void ExpectBodyOfChecks(const std::string& real_frame) {
   ASSERT_FALSE(cut_body.ok());
   EXPECT_EQ(cut_body.status().message(), name + " without a body");
 
-  const std::string other = kType == proto::Body::Hello ? EncodeBatchAck("r", {1}) : EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""});
+  const std::string other =
+      kType == proto::Body::Hello ? EncodeBatchAck("r", {1}) : EncodeHello("", HelloMessage{"w", "", 1, 1, 1, ""});
   Result<const T*> wrong = BodyOf<T>(*Verified(other));
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().message(),
@@ -227,8 +226,8 @@ TEST(WireTest, LoadPlanWithoutStopTimeoutDecodesToTheDefault) {
   auto plan = fbb.CreateVector(reinterpret_cast<const uint8_t*>("<jmeterTestPlan/>"), 17);
   auto body = proto::CreateLoadPlan(fbb, 0, plan, 0, 0, proto::ShareMode::PerWorker, 0, 1);
   auto run = fbb.CreateString("run-1");
-  proto::FinishEnvelopeBuffer(fbb, proto::CreateEnvelope(fbb, kProtocolVersion, run, proto::Body::LoadPlan,
-                                                         body.Union()));
+  proto::FinishEnvelopeBuffer(fbb,
+                              proto::CreateEnvelope(fbb, kProtocolVersion, run, proto::Body::LoadPlan, body.Union()));
   std::string frame(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
   const proto::Envelope* e = Verified(frame);
   ASSERT_NE(e, nullptr);
@@ -364,16 +363,15 @@ TEST(WireTest, SampleBatchDecodeAppends) {
 // A verified buffer can still carry a string index past the table.
 TEST(WireTest, SampleBatchWithOutOfRangeStringIndexIsRejected) {
   flatbuffers::FlatBufferBuilder fbb;
-  std::vector<flatbuffers::Offset<flatbuffers::String>> strings = {fbb.CreateString(""),
-                                                                   fbb.CreateString("home")};
+  std::vector<flatbuffers::Offset<flatbuffers::String>> strings = {fbb.CreateString(""), fbb.CreateString("home")};
   auto strings_vec = fbb.CreateVector(strings);
   std::vector<proto::Sample> samples;
   samples.emplace_back(1, 2, 3, 4, 5, 6, 7, 1, 0, 0, 0, 0, 0, 0, 1, 1, true);
   samples.emplace_back(1, 2, 3, 4, 5, 6, 7, 1, 0, 0, 9, 0, 0, 0, 1, 1, true);  // thread_name 9
   auto samples_vec = fbb.CreateVectorOfStructs(samples);
   auto batch = proto::CreateSampleBatch(fbb, 1, 2, strings_vec, samples_vec);
-  auto env = proto::CreateEnvelope(fbb, kProtocolVersion, fbb.CreateString("r"),
-                                   proto::Body::SampleBatch, batch.Union());
+  auto env =
+      proto::CreateEnvelope(fbb, kProtocolVersion, fbb.CreateString("r"), proto::Body::SampleBatch, batch.Union());
   proto::FinishEnvelopeBuffer(fbb, env);
   const proto::Envelope* e = VerifyEnvelope(fbb.GetBufferPointer(), fbb.GetSize());
   ASSERT_NE(e, nullptr);
@@ -392,8 +390,8 @@ TEST(WireTest, SampleBatchWithOutOfRangeTransactionIndexIsRejected) {
   auto samples_vec = fbb.CreateVectorOfStructs(samples);
   std::vector<uint32_t> tx = {1};
   auto batch = proto::CreateSampleBatch(fbb, 1, 4, strings_vec, samples_vec, fbb.CreateVector(tx));
-  proto::FinishEnvelopeBuffer(
-      fbb, proto::CreateEnvelope(fbb, kProtocolVersion, 0, proto::Body::SampleBatch, batch.Union()));
+  proto::FinishEnvelopeBuffer(fbb,
+                              proto::CreateEnvelope(fbb, kProtocolVersion, 0, proto::Body::SampleBatch, batch.Union()));
   const proto::Envelope* e = VerifyEnvelope(fbb.GetBufferPointer(), fbb.GetSize());
   ASSERT_NE(e, nullptr);
   std::vector<Sample> out;
@@ -502,9 +500,8 @@ TEST(WireTest, ThreadShareUsesLargestRemainder) {
 class KeyFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("barrage-wire-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("barrage-wire-test-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -589,8 +586,7 @@ TEST_F(KeyFileTest, MismatchedPairIsAnError) {
   Result<CurveKeyPair> a = GenerateCurveKeyPair();
   Result<CurveKeyPair> b = GenerateCurveKeyPair();
   ASSERT_TRUE(a.ok() && b.ok());
-  std::string p = Write("d.key", "public_key = \"" + a->public_key + "\"\nsecret_key = \"" +
-                                     b->secret_key + "\"\n");
+  std::string p = Write("d.key", "public_key = \"" + a->public_key + "\"\nsecret_key = \"" + b->secret_key + "\"\n");
   Result<CurveKeyPair> r = LoadCurveKeyFile(p);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), p + ": key public_key: does not match secret_key");
@@ -626,8 +622,9 @@ TEST_F(KeyFileTest, ASecretKeyFileOpenToGroupOrOthersIsRefusedNamingFileAndMode)
     Result<CurveKeyPair> refused = LoadCurveKeyFile(p);
     ASSERT_FALSE(refused.ok()) << octal;
     EXPECT_EQ(refused.status().message(),
-              open + "; --allow-insecure-key-permissions (allow_insecure_key_permissions = true) accepts it "
-                     "with a warning");
+              open +
+                  "; --allow-insecure-key-permissions (allow_insecure_key_permissions = true) accepts it "
+                  "with a warning");
     std::string warning = "stale";
     Result<CurveKeyPair> warned = LoadCurveKeyFile(p, KeyFilePermissions::kWarnIfOpen, &warning);
     ASSERT_TRUE(warned.ok()) << warned.status().message();

@@ -47,11 +47,10 @@ TEST_P(JMeterReferenceTest, MatchesJMeterSaveTableDataByteForByte) {
   EXPECT_EQ(AggregateReportCsv(report.Rows(), AggregateCsvFlavor::kJMeter213), ReadFile(csv));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    References, JMeterReferenceTest,
-    ::testing::Values(std::pair{"reference.jtl", "aggregate-report.csv"},
-                      std::pair{"reference-with-header.jtl", "aggregate-report-with-header.csv"},
-                      std::pair{"percentile-edges.jtl", "percentile-edges.aggregate-report.csv"}));
+INSTANTIATE_TEST_SUITE_P(References, JMeterReferenceTest,
+                         ::testing::Values(std::pair{"reference.jtl", "aggregate-report.csv"},
+                                           std::pair{"reference-with-header.jtl", "aggregate-report-with-header.csv"},
+                                           std::pair{"percentile-edges.jtl", "percentile-edges.aggregate-report.csv"}));
 
 TEST(AggregateReportTest, RowsFollowFirstSeenOrderThenTotal) {
   AggregateReport r;

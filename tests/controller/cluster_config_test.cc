@@ -65,8 +65,8 @@ TEST_F(ClusterConfigTest, AnAllowlistEntryWithANameBindsTheNameToItsKey) {
                  other->public_key + "\" }]\n"));
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->allowed_keys, (std::set<std::string>{worker_.public_key, other->public_key}));
-  EXPECT_EQ(s->bound_names, (std::map<std::string, std::string>{{"lg-01", worker_.public_key},
-                                                                {"lg-02", other->public_key}}));
+  EXPECT_EQ(s->bound_names,
+            (std::map<std::string, std::string>{{"lg-01", worker_.public_key}, {"lg-02", other->public_key}}));
 }
 
 TEST_F(ClusterConfigTest, ANameGivenTwoKeysOrAnEntryWithoutANameIsAnErrorNamingTheLine) {
@@ -99,8 +99,9 @@ TEST_F(ClusterConfigTest, AllowedWorkersDirAdmitsEveryKeyFileInIt) {
 }
 
 TEST_F(ClusterConfigTest, FlagsWinOverTheFile) {
-  ClusterOptions o = WithConfig("[cluster]\nbind = \"tcp://127.0.0.1:6000\"\nshare = \"total\"\n"
-                                "[security]\ninsecure = false\n");
+  ClusterOptions o = WithConfig(
+      "[cluster]\nbind = \"tcp://127.0.0.1:6000\"\nshare = \"total\"\n"
+      "[security]\ninsecure = false\n");
   o.bind = "tcp://127.0.0.1:7000";
   o.share = "per-worker";
   o.insecure = true;
@@ -141,8 +142,8 @@ TEST_F(ClusterConfigTest, ABadAllowlistEntryNamesFileLineAndKey) {
 TEST_F(ClusterConfigTest, AWrongTypeNamesFileLineAndKey) {
   Result<ClusterSettings> s = ResolveClusterSettings(WithConfig("[cluster]\n\nwait_for_workers = \"soon\"\n"));
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().message(), dir_.File("controller.toml") +
-                                      ":3: key cluster.wait_for_workers: expected a positive number of seconds");
+  EXPECT_EQ(s.status().message(),
+            dir_.File("controller.toml") + ":3: key cluster.wait_for_workers: expected a positive number of seconds");
 }
 
 // Issue 16 item 9: the controller's key file open to others is refused; the config key or
@@ -150,8 +151,10 @@ TEST_F(ClusterConfigTest, AWrongTypeNamesFileLineAndKey) {
 TEST_F(ClusterConfigTest, AnOpenSecretKeyFileIsRefusedUnlessTheConfigOrTheFlagAllowsIt) {
   const std::string key = dir_.File("controller.key");
   ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
-  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
-                                 "may access the secret key (chmod 600 " + key + ")";
+  const std::string open = key +
+                           ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
+                           "may access the secret key (chmod 600 " +
+                           key + ")";
   const std::string keys = "secret_key_file = \"controller.key\"\nallowed_workers = [\"worker.pub\"]\n";
   Result<ClusterSettings> refused = ResolveClusterSettings(WithConfig("[security]\n" + keys));
   ASSERT_FALSE(refused.ok());
@@ -174,8 +177,8 @@ TEST_F(ClusterConfigTest, AnOpenSecretKeyFileIsRefusedUnlessTheConfigOrTheFlagAl
   Result<ClusterSettings> not_bool =
       ResolveClusterSettings(WithConfig("[security]\nallow_insecure_key_permissions = \"yes\"\n" + keys));
   ASSERT_FALSE(not_bool.ok());
-  EXPECT_EQ(not_bool.status().message(), dir_.File("controller.toml") +
-                                             ":2: key security.allow_insecure_key_permissions: expected true or false");
+  EXPECT_EQ(not_bool.status().message(),
+            dir_.File("controller.toml") + ":2: key security.allow_insecure_key_permissions: expected true or false");
 }
 
 }  // namespace

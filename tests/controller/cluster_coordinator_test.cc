@@ -2,8 +2,8 @@
 // times: registration, plan distribution, two-phase start, ingest with dedup, liveness,
 // stops, and every way a run ends.
 
-#include "common/digest.h"
 #include "controller/cluster_coordinator.h"
+#include "common/digest.h"
 
 #include <gtest/gtest.h>
 
@@ -96,9 +96,7 @@ class CoordinatorTest : public ::testing::Test {
     plan_.properties = {{"users", "5"}};
   }
 
-  void Create() {
-    coordinator_ = std::make_unique<ClusterCoordinator>(options_, plan_, &transport_, &listener_, now_);
-  }
+  void Create() { coordinator_ = std::make_unique<ClusterCoordinator>(options_, plan_, &transport_, &listener_, now_); }
 
   void Advance(int64_t us) {
     now_.steady_us += us;
@@ -437,8 +435,7 @@ TEST_F(CoordinatorTest, RegistrationTimeoutNamesTheMissingWorkers) {
   ASSERT_TRUE(coordinator_->done());
   EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kErrored);
   EXPECT_EQ(coordinator_->outcome().exit_code, 1);
-  EXPECT_EQ(coordinator_->outcome().message,
-            "timed out after 30 s waiting for workers; missing: a, c (1 registered)");
+  EXPECT_EQ(coordinator_->outcome().message, "timed out after 30 s waiting for workers; missing: a, c (1 registered)");
 }
 
 TEST_F(CoordinatorTest, RegistrationTimeoutStartsWithMinWorkers) {
@@ -562,7 +559,8 @@ TEST_F(CoordinatorTest, HeartbeatsEchoTheWorkersStampAndMeasureItsClockOffset) {
   // Our next heartbeat echoes theirs, adjusted by how long we held it.
   Advance(kSecond);
   coordinator_->OnTick(now_);
-  HeartbeatMessage next = DecodeHeartbeat(*transport_.To("a", proto::Body::Heartbeat).back()->env().body_as_Heartbeat());
+  HeartbeatMessage next =
+      DecodeHeartbeat(*transport_.To("a", proto::Body::Heartbeat).back()->env().body_as_Heartbeat());
   EXPECT_EQ(next.echo_us, EchoUs(worker_sent, now_.wall_us - kSecond, now_.wall_us));
 }
 
@@ -593,7 +591,8 @@ TEST_F(CoordinatorTest, ANameStaysBoundToTheKeyItRegisteredWith) {
   Hello("b");  // insecure peers carry no key; "a" did
   coordinator_->OnMessage({"a", EncodeReady(kRun, {true, ""}), "KEY-B"}, now_);
   EXPECT_EQ(Worker("a").phase, WorkerPhase::kLoading);
-  EXPECT_TRUE(listener_.Logged("dropped a message from 'a': Ready signed with another key than the one 'a' registered with"));
+  EXPECT_TRUE(
+      listener_.Logged("dropped a message from 'a': Ready signed with another key than the one 'a' registered with"));
   coordinator_->OnMessage({"a", EncodeReady(kRun, {true, ""}), "KEY-A"}, now_);
   EXPECT_EQ(Worker("a").phase, WorkerPhase::kReady);
 }
@@ -605,8 +604,9 @@ TEST_F(CoordinatorTest, AnotherKeyClaimingARegisteredNameIsRejectedAndTheOwnerKe
   HelloFrom("conn-1", "a", "KEY-AAAAAAAAAA");
   HelloFrom("conn-3", "a", "KEY-CCCCCCCCCC");
   EXPECT_EQ(RejectReason("conn-3"), "the name 'a' belongs to another key");
-  EXPECT_TRUE(listener_.Logged("rejected worker 'a' (conn-3.local): the name 'a' belongs to another key "
-                               "(key KEY-CCCC..., the name is bound to key KEY-AAAA...)"));
+  EXPECT_TRUE(
+      listener_.Logged("rejected worker 'a' (conn-3.local): the name 'a' belongs to another key "
+                       "(key KEY-CCCC..., the name is bound to key KEY-AAAA...)"));
   HelloFrom("conn-2", "b", "KEY-BBBBBBBBBB");
   ASSERT_EQ(transport_.To("conn-1", proto::Body::LoadPlan).size(), 1u);
   EXPECT_EQ(transport_.To("conn-2", proto::Body::LoadPlan).size(), 1u);
@@ -695,7 +695,7 @@ TEST_F(CoordinatorTest, AStallOfTheControllerIsNotCountedAsTheWorkersSilence) {
   Deliver("a", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));
   Deliver("b", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));
   Elapse(100'000);
-  Advance(5 * kSecond);  // stopped: no tick
+  Advance(5 * kSecond);                                                                     // stopped: no tick
   Deliver("b", EncodeHeartbeat("", {proto::WorkerState::Running, 1, 0, now_.wall_us, 0}));  // read first
   coordinator_->OnTick(now_);
   EXPECT_TRUE(listener_.Logged("the controller did not run for 5 s: not counted as the workers' silence"));
@@ -770,8 +770,7 @@ TEST_F(CoordinatorTest, EverySingleByteChangeOfAWorkersMessagesIsHandled) {
       EncodeHello("", hello),
       EncodeHeartbeat(kRun, {proto::WorkerState::Running, 3, 12.5f, now_.wall_us, now_.wall_us - 10}),
       EncodeReady(kRun, {false, "users.csv: sha256 mismatch"}),
-      EncodeSampleBatch(kRun, 1, 7, {MakeSample("home"), MakeSample("login")}),
-      EncodeFinished(kRun, {2, 1, 0, 0})};
+      EncodeSampleBatch(kRun, 1, 7, {MakeSample("home"), MakeSample("login")}), EncodeFinished(kRun, {2, 1, 0, 0})};
   size_t delivered = 0;
   for (const std::string& original : originals) {
     for (size_t i = 0; i < original.size(); ++i) {

@@ -183,7 +183,8 @@ TEST(CompareTest, JsonCarriesDeltasPerLabel) {
   EXPECT_EQ(a["in_baseline"], true);
   EXPECT_EQ(a["in_run"], true);
   EXPECT_EQ(a["metrics"]["p50"],
-            nlohmann::json({{"baseline", 100.0}, {"run", 111.0}, {"change", 11.0}, {"relative", 0.11}, {"regression", true}}));
+            nlohmann::json(
+                {{"baseline", 100.0}, {"run", 111.0}, {"change", 11.0}, {"relative", 0.11}, {"regression", true}}));
   EXPECT_EQ(a["metrics"]["error_rate"]["regression"], false);
   EXPECT_EQ(j["labels"][1]["label"], "TOTAL");
 }

@@ -71,13 +71,12 @@ TEST_P(CorpusTest, MatchesHandCount) {
 INSTANTIATE_TEST_SUITE_P(HandCounted, CorpusTest, ::testing::ValuesIn(LoadExpected()),
                          [](const ::testing::TestParamInfo<Expected>& param) {
                            std::string name;
-                           for (char c : param.param.file) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (char c : param.param.file)
+                             name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
 
-TEST(CorpusExpectationsTest, AtLeastTenFilesAreHandCounted) {
-  EXPECT_GE(LoadExpected().size(), 10u);
-}
+TEST(CorpusExpectationsTest, AtLeastTenFilesAreHandCounted) { EXPECT_GE(LoadExpected().size(), 10u); }
 
 }  // namespace
 }  // namespace barrage

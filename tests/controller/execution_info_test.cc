@@ -44,8 +44,9 @@ TEST(ExecutionInfoTest, CarriesTheLoadedPlanAndTheOsUser) {
 TEST(LoadPlanTest, ReadsTheFileOnceWithItsBytesAndFolder) {
   TempDir dir;
   const std::string path = dir.File("shop.jmx");
-  const std::string jmx = "<jmeterTestPlan><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/>"
-                          "<hashTree/></hashTree></jmeterTestPlan>";
+  const std::string jmx =
+      "<jmeterTestPlan><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/>"
+      "<hashTree/></hashTree></jmeterTestPlan>";
   WriteWholeFile(path, jmx);
   int reads = 0;
   Result<LoadedPlan> plan = LoadPlan(path, [&](const std::string& p) {

@@ -18,7 +18,10 @@ TEST(HtmlEscapeTest, EscapesMarkupCharactersAndQuotes) {
 
 TEST(HtmlEscapeTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(HtmlEscape("ünï €"), "ünï €");
-  EXPECT_EQ(HtmlEscape("a\xFF" "b\xC3"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(HtmlEscape("a\xFF"
+                       "b\xC3"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
   EXPECT_EQ(HtmlEscape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }
 
@@ -37,9 +40,8 @@ HtmlReportInput SmallInput() {
   AggregateRow total = row;
   total.label = "TOTAL";
   in.aggregate = {row, total};
-  in.seconds = {{1795705931, 2, 0, 5, 9, 9, 9, 2},
-                {1795705932, 0, 0, 0, 0, 0, 0, 0},
-                {1795705933, 1, 1, 7, 7, 7, 7, 1}};
+  in.seconds = {
+      {1795705931, 2, 0, 5, 9, 9, 9, 2}, {1795705932, 0, 0, 0, 0, 0, 0, 0}, {1795705933, 1, 1, 7, 7, 7, 7, 1}};
   in.errors_by_type = {{"</script><img src=x onerror=alert(2)>", 1}};
   in.distribution = {{5, 1}, {6, 0}, {7, 1}, {8, 0}, {9, 1}};
   in.workers = {{0, "local", "", "", 3, 1, 7, 9, 9, 1.2, 0}};
@@ -75,8 +77,8 @@ TEST(HtmlReportTest, NeedsNothingFromTheNetwork) {
 
 TEST(HtmlReportTest, HasACanvasForEveryChart) {
   const std::string html = Render(SmallInput());
-  for (const char* id : {"chart-percentiles", "chart-throughput", "chart-threads", "chart-errors",
-                         "chart-distribution", "chart-workers"}) {
+  for (const char* id : {"chart-percentiles", "chart-throughput", "chart-threads", "chart-errors", "chart-distribution",
+                         "chart-workers"}) {
     EXPECT_NE(html.find(std::string("<canvas id=\"") + id + "\""), std::string::npos) << id;
   }
 }

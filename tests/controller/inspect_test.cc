@@ -12,8 +12,8 @@ using nlohmann::json;
 json Inspect(const std::string& body) {
   std::string xml =
       "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
-      "<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/><hashTree>\n" + body +
-      "</hashTree></hashTree></jmeterTestPlan>\n";
+      "<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/><hashTree>\n" +
+      body + "</hashTree></hashTree></jmeterTestPlan>\n";
   Result<HashTree> tree = ParseJmx(xml, "p.jmx");
   EXPECT_TRUE(tree.ok()) << tree.status().message();
   return BuildInspectReport(CompilePlan(std::move(tree).value()));
@@ -50,11 +50,13 @@ TEST(InspectTest, ThreadGroupNumbersAndExpressions) {
 }
 
 TEST(InspectTest, SamplerUrlTemplatesMergeDefaultsInScope) {
-  json r = Inspect(std::string(kDefaults) +
+  json r = Inspect(
+      std::string(kDefaults) +
       "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
       "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"get\">"
       "<stringProp name=\"HTTPSampler.path\">/items/${id}</stringProp>"
-      "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
+      "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
+      "name=\"Arguments.arguments\">"
       "<elementProp name=\"q\" elementType=\"HTTPArgument\"><stringProp name=\"Argument.name\">q</stringProp>"
       "<stringProp name=\"Argument.value\">a b</stringProp></elementProp></collectionProp></elementProp>"
       "</HTTPSamplerProxy><hashTree/>\n"
@@ -85,8 +87,12 @@ TEST(InspectTest, ModuleTargetsListedOnce) {
       "<TestFragmentController testclass=\"TestFragmentController\" testname=\"frag\"/><hashTree>\n"
       "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"shared\"/><hashTree/></hashTree>\n"
       "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
-      "<ModuleController testclass=\"ModuleController\" testname=\"m1\">" + path + "</ModuleController><hashTree/>\n"
-      "<ModuleController testclass=\"ModuleController\" testname=\"m2\">" + path + "</ModuleController><hashTree/>\n"
+      "<ModuleController testclass=\"ModuleController\" testname=\"m1\">" +
+      path +
+      "</ModuleController><hashTree/>\n"
+      "<ModuleController testclass=\"ModuleController\" testname=\"m2\">" +
+      path +
+      "</ModuleController><hashTree/>\n"
       "</hashTree>\n");
   ASSERT_EQ(r["samplers"].size(), 1u);
   EXPECT_EQ(r["samplers"][0]["name"], "shared");

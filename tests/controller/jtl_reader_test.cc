@@ -21,11 +21,11 @@ const std::string kReference = std::string(BARRAGE_SHARED_DIR) + "/jmeter-refere
 
 bool SameSample(const Sample& a, const Sample& b) {
   return a.timestamp_ms == b.timestamp_ms && a.elapsed_us == b.elapsed_us && a.latency_us == b.latency_us &&
-         a.connect_us == b.connect_us && a.idle_us == b.idle_us && a.bytes == b.bytes &&
-         a.sent_bytes == b.sent_bytes && a.grp_threads == b.grp_threads && a.all_threads == b.all_threads &&
-         a.success == b.success && a.label == b.label && a.response_code == b.response_code &&
-         a.response_message == b.response_message && a.thread_name == b.thread_name &&
-         a.data_type == b.data_type && a.failure_message == b.failure_message && a.url == b.url;
+         a.connect_us == b.connect_us && a.idle_us == b.idle_us && a.bytes == b.bytes && a.sent_bytes == b.sent_bytes &&
+         a.grp_threads == b.grp_threads && a.all_threads == b.all_threads && a.success == b.success &&
+         a.label == b.label && a.response_code == b.response_code && a.response_message == b.response_message &&
+         a.thread_name == b.thread_name && a.data_type == b.data_type && a.failure_message == b.failure_message &&
+         a.url == b.url;
 }
 
 TEST(JtlReaderTest, ReadsJMeter213FileWithoutHeader) {
@@ -123,13 +123,17 @@ TEST(JtlReaderTest, AcceptsCrLfLineEndsAndABlankLastLine) {
 TEST(JtlReaderTest, SkipsAByteOrderMarkBeforeDataOrHeader) {
   TempDir dir;
   const std::string data = dir.File("bom-data.jtl");
-  WriteWholeFile(data, "\xEF\xBB\xBF" "1795705931651,73,hello,200,OK,tg 1-2,text,true,331,3,3,73\n");
+  WriteWholeFile(data,
+                 "\xEF\xBB\xBF"
+                 "1795705931651,73,hello,200,OK,tg 1-2,text,true,331,3,3,73\n");
   Result<std::vector<Sample>> out = ReadJtlFile(data);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 1u);
   EXPECT_EQ((*out)[0].timestamp_ms, 1795705931651);
   const std::string header = dir.File("bom-header.jtl");
-  WriteWholeFile(header, "\xEF\xBB\xBF" "timeStamp,elapsed\n1000,5\n");
+  WriteWholeFile(header,
+                 "\xEF\xBB\xBF"
+                 "timeStamp,elapsed\n1000,5\n");
   out = ReadJtlFile(header);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 1u);
@@ -349,8 +353,7 @@ TEST(JtlReaderTest, ReadsJMeterSlashDateFormatAsLocalTime) {
 TEST(JtlReaderTest, ReadsDatesWithoutHeaderToo) {
   ScopedTimeZone tz("UTC");
   TempDir dir;
-  Result<std::vector<Sample>> out =
-      ReadText(dir, "2026/11/26 18:00:00,73,hello,200,OK,tg 1-2,text,true,331,3,3,73\n");
+  Result<std::vector<Sample>> out = ReadText(dir, "2026/11/26 18:00:00,73,hello,200,OK,tg 1-2,text,true,331,3,3,73\n");
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 1u);
   EXPECT_EQ((*out)[0].timestamp_ms, 1795716000000);

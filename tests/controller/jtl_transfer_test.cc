@@ -94,8 +94,8 @@ TEST_F(JtlTransferTest, JMeter213FileComesBackWithTheFiveMissingColumnsAtTheirDe
     std::string field;
     while (std::getline(fields, field, ',')) f.push_back(field);
     ASSERT_EQ(f.size(), 12u) << line;
-    expected += f[0] + "," + f[1] + "," + f[2] + "," + f[3] + "," + f[4] + "," + f[5] + "," + f[6] + "," + f[7] +
-                ",," + f[8] + ",0," + f[9] + "," + f[10] + ",null," + f[11] + ",0,0\n";
+    expected += f[0] + "," + f[1] + "," + f[2] + "," + f[3] + "," + f[4] + "," + f[5] + "," + f[6] + "," + f[7] + ",," +
+                f[8] + ",0," + f[9] + "," + f[10] + ",null," + f[11] + ",0,0\n";
   }
   Imported r = RoundTrip(original);
   EXPECT_EQ(r.exported, expected);
@@ -131,8 +131,7 @@ TEST_F(JtlTransferTest, RealJMeterFileWithDatesExportsEpochMilliseconds) {
 // Random samples with every character the quoting rules care about: written as a JTL,
 // imported and exported, the file comes back byte for byte.
 TEST_F(JtlTransferTest, RandomTextRoundTripsByteForByte) {
-  const std::vector<std::string> pieces = {",", "\"", "\r", "\n", "\r\n", " ", "a",
-                                           "ü", "–", "null", "''", ";", "\t"};
+  const std::vector<std::string> pieces = {",", "\"", "\r", "\n", "\r\n", " ", "a", "ü", "–", "null", "''", ";", "\t"};
   uint64_t state = 7;
   auto next = [&] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;

@@ -62,7 +62,8 @@ std::string CsvFromStore(const std::string& jtl, AggregateCsvFlavor flavor) {
 
 TEST(ReportFromStoreTest, ReferenceJtlGivesJMetersAggregateReport) {
   SKIP_WITHOUT_REFERENCE();
-  EXPECT_EQ(CsvFromStore("reference.jtl", AggregateCsvFlavor::kJMeter213), ReadWholeFile(kRef + "aggregate-report.csv"));
+  EXPECT_EQ(CsvFromStore("reference.jtl", AggregateCsvFlavor::kJMeter213),
+            ReadWholeFile(kRef + "aggregate-report.csv"));
 }
 
 TEST(ReportFromStoreTest, ReferenceWithHeaderJtlGivesJMetersAggregateReport) {
@@ -137,7 +138,8 @@ TEST(MicrosecondRowsTest, TimeColumnsInMicrosecondsOtherColumnsAsInMs) {
   TempDir dir;
   Result<ResultsStore> store = ResultsStore::Open(dir.File("r.db"));
   ASSERT_TRUE(store.ok());
-  const int64_t id = StoreRun(&*store, {S("a", 1000, 1500), S("a", 1001, 2999), S("b", 1002, 10), S("a", 1003, 7001, false)});
+  const int64_t id =
+      StoreRun(&*store, {S("a", 1000, 1500), S("a", 1001, 2999), S("b", 1002, 10), S("a", 1003, 7001, false)});
   Result<std::vector<AggregateRow>> rows = MicrosecondRows(*store, id);
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->size(), 3u);
@@ -164,8 +166,9 @@ TEST(ReportJsonTest, CarriesRowsThresholdsAndExecutionFacts) {
   TempDir dir;
   Result<ResultsStore> store = ResultsStore::Open(dir.File("r.db"));
   ASSERT_TRUE(store.ok());
-  const int64_t id = StoreRun(&*store, {S("a", 1795705931000, 10'000, true, 2048), S("a", 1795705931100, 30'000, false, 2048),
-                                        S("b", 1795705931200, 20'000, true, 1024)});
+  const int64_t id =
+      StoreRun(&*store, {S("a", 1795705931000, 10'000, true, 2048), S("a", 1795705931100, 30'000, false, 2048),
+                         S("b", 1795705931200, 20'000, true, 1024)});
   Result<AggregateReport> report = LoadAggregateReport(*store, id);
   ASSERT_TRUE(report.ok());
   Result<ExecutionRecord> e = store->GetExecution(id);

@@ -1,10 +1,10 @@
 #include "controller/results_store.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
-#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <tuple>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "controller/loaded_plan.h"
@@ -50,7 +50,6 @@ Sample Make(int i) {
   s.url = "http://127.0.0.1:8080/" + s.label;
   return s;
 }
-
 
 // Runs SQL against the file directly, as another program (or a later Barrage) would.
 void RawSql(const std::string& path, const std::string& sql) {
@@ -138,8 +137,8 @@ TEST_F(ResultsStoreTest, LabelsAreInternedOncePerExecution) {
 
 TEST_F(ResultsStoreTest, ManyThreadsAppendingLoseNothing) {
   // A small queue so producers hit the backpressure, and small transactions.
-  ResultsStore::Options options{.max_queued_samples = 2'000, .commit_every_samples = 5'000,
-                                .commit_interval = milliseconds(20)};
+  ResultsStore::Options options{
+      .max_queued_samples = 2'000, .commit_every_samples = 5'000, .commit_interval = milliseconds(20)};
   Result<ResultsStore> store = ResultsStore::Open(DbPath(), options);
   ASSERT_TRUE(store.ok());
   Result<int64_t> id = store->BeginExecution(Info());
@@ -182,7 +181,7 @@ TEST_F(ResultsStoreTest, ManyThreadsAppendingLoseNothing) {
                                   })
                   .ok());
   EXPECT_EQ(static_cast<int64_t>(seen.size()), kTotal);  // every sample exactly once
-  EXPECT_TRUE(in_order);  // each producer's samples keep their order
+  EXPECT_TRUE(in_order);                                 // each producer's samples keep their order
   EXPECT_TRUE(store->CheckIntegrity().ok());
   EXPECT_EQ(store->samples_committed(), static_cast<uint64_t>(kTotal));
   ASSERT_TRUE(store->Close().ok());
@@ -302,8 +301,7 @@ TEST_F(ResultsStoreTest, CloseDrainsAndMarksARunningExecutionAborted) {
 TEST_F(ResultsStoreTest, InterruptedExecutionsAreMarkedAborted) {
   ASSERT_TRUE(ResultsStore::Open(DbPath()).ok());
   // What a controller that died mid-run leaves behind.
-  RawSql(DbPath(),
-         "INSERT INTO execution(plan_path, plan_name, started_at, status) VALUES ('p', 'n', 1, 'running')");
+  RawSql(DbPath(), "INSERT INTO execution(plan_path, plan_name, started_at, status) VALUES ('p', 'n', 1, 'running')");
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok());
   Result<int> marked = store->MarkInterruptedExecutions();
@@ -334,8 +332,7 @@ TEST_F(ResultsStoreTest, ForeignSqliteDatabaseIsRejected) {
   RawSql(DbPath(), "CREATE TABLE customers(id INTEGER)");
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().message(),
-            DbPath() + ": not a Barrage results store (a SQLite database with other tables)");
+  EXPECT_EQ(store.status().message(), DbPath() + ": not a Barrage results store (a SQLite database with other tables)");
 }
 
 TEST_F(ResultsStoreTest, ForeignSqliteDatabaseIsLeftByteForByte) {
@@ -481,13 +478,12 @@ TEST_F(ResultsStoreTest, MigrationWritesTheRollupsOfOldExecutions) {
   ASSERT_TRUE(store
                   ->ForEachBucket(3,
                                   [&](const MetricBucket& b) {
-                                    rows.push_back(std::to_string(b.second) + " " + std::to_string(b.label_id) + " " +
-                                                   std::to_string(b.stats.elapsed_ms.count()) + " " +
-                                                   std::to_string(b.stats.elapsed_ms.sum()) + " " +
-                                                   std::to_string(b.stats.errors) + " " +
-                                                   std::to_string(b.stats.bytes) + " " +
-                                                   std::to_string(b.latency_sum_ms) + " " +
-                                                   std::to_string(b.max_all_threads));
+                                    rows.push_back(
+                                        std::to_string(b.second) + " " + std::to_string(b.label_id) + " " +
+                                        std::to_string(b.stats.elapsed_ms.count()) + " " +
+                                        std::to_string(b.stats.elapsed_ms.sum()) + " " +
+                                        std::to_string(b.stats.errors) + " " + std::to_string(b.stats.bytes) + " " +
+                                        std::to_string(b.latency_sum_ms) + " " + std::to_string(b.max_all_threads));
                                   })
                   .ok());
   EXPECT_EQ(rows, (std::vector<std::string>{"1795705931 0 1 12 0 100 5 1", "1795705931 1 1 250 1 50 249 2",
@@ -509,15 +505,18 @@ TEST_F(ResultsStoreTest, NewerSchemaIsRefusedWithAClearMessage) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message(),
-            DbPath() + ": results store has schema version 3, newer than this barrage understands (2); "
-                       "use a newer barrage");
+            DbPath() +
+                ": results store has schema version 3, newer than this barrage understands (2); "
+                "use a newer barrage");
 }
 
 std::string Jmx(const std::string& threads) {
   return "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
          "<TestPlan testclass=\"TestPlan\" testname=\"Shop\"/><hashTree>\n"
          "<ThreadGroup testclass=\"ThreadGroup\" testname=\"buyers\">"
-         "<stringProp name=\"ThreadGroup.num_threads\">" + threads + "</stringProp>"
+         "<stringProp name=\"ThreadGroup.num_threads\">" +
+         threads +
+         "</stringProp>"
          "<stringProp name=\"ThreadGroup.ramp_time\">30</stringProp>"
          "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">"
          "<intProp name=\"LoopController.loops\">-1</intProp></elementProp>"
@@ -583,10 +582,11 @@ TEST_F(ResultsStoreTest, ChangedBytesAreTheNextVersion) {
   ExecutionRecord back = RunOnce(*store, InfoWith("/plans/shop.jmx", Jmx("10")));
   ExecutionRecord other = RunOnce(*store, InfoWith("/plans/cart.jmx", Jmx("30")));
   EXPECT_EQ(v2.definition_version, 2);
-  EXPECT_EQ(back.definition_version, 1);  // the first content again
-  EXPECT_EQ(other.definition_version, 1); // another plan name counts on its own
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name || ' v' || version, ', ') FROM "
-                                "(SELECT * FROM test_definition ORDER BY id)"),
+  EXPECT_EQ(back.definition_version, 1);   // the first content again
+  EXPECT_EQ(other.definition_version, 1);  // another plan name counts on its own
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT group_concat(name || ' v' || version, ', ') FROM "
+                      "(SELECT * FROM test_definition ORDER BY id)"),
             "shop.jmx v1, shop.jmx v2, cart.jmx v1");
 }
 
@@ -607,15 +607,18 @@ TEST_F(ResultsStoreTest, DefinitionMetadataIsExtractedFromThePlan) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok());
   RunOnce(*store, InfoWith("/plans/shop.jmx", Jmx("${__P(users,5)}")));
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT name || '|' || kind || '|' || threads || '|' || typeof(threads) || '|' || "
-                                "ramp_time || '|' || typeof(ramp_time) || '|' || loops || '|' || duration "
-                                "FROM definition_thread_group"),
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT name || '|' || kind || '|' || threads || '|' || typeof(threads) || '|' || "
+                      "ramp_time || '|' || typeof(ramp_time) || '|' || loops || '|' || duration "
+                      "FROM definition_thread_group"),
             "buyers|thread_group|${__P(users,5)}|text|30|integer|-1|300");
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name || '|' || kind || '|' || coalesce(method, 'NULL') || '|' || "
-                                "coalesce(url, 'NULL'), ', ') FROM (SELECT * FROM definition_sampler ORDER BY position)"),
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT group_concat(name || '|' || kind || '|' || coalesce(method, 'NULL') || '|' || "
+                      "coalesce(url, 'NULL'), ', ') FROM (SELECT * FROM definition_sampler ORDER BY position)"),
             "login|http|POST|http://127.0.0.1:8080/login, dbg|debug|NULL|NULL");
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name || '|' || type, ', ') FROM "
-                                "(SELECT * FROM definition_assertion ORDER BY position)"),
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT group_concat(name || '|' || type, ', ') FROM "
+                      "(SELECT * FROM definition_assertion ORDER BY position)"),
             "is 200|ResponseAssertion, fast|DurationAssertion");
   EXPECT_EQ(RawScalar(DbPath(), "SELECT path || '|' || variable_names FROM definition_data_file"),
             "data/users-${env}.csv|user,password");
@@ -627,8 +630,9 @@ TEST_F(ResultsStoreTest, UnparsablePlanIsKeptWithoutMetadata) {
   ExecutionRecord e = RunOnce(*store, InfoWith("/plans/broken.jmx", "<jmeterTestPlan><unclosed"));
   EXPECT_EQ(e.definition_version, 1);
   EXPECT_EQ(RawScalar(DbPath(), "SELECT jmx FROM test_definition"), "<jmeterTestPlan><unclosed");
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT (SELECT count(*) FROM definition_thread_group) + "
-                                "(SELECT count(*) FROM definition_sampler)"),
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT (SELECT count(*) FROM definition_thread_group) + "
+                      "(SELECT count(*) FROM definition_sampler)"),
             "0");
 }
 
@@ -827,9 +831,16 @@ TEST_F(ResultsStoreTest, ExecutionWorkersRoundTripAndUpsert) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok());
   const int64_t id = store->BeginExecution(Info()).value();
-  ExecutionWorkerRecord w1{.worker_id = 1, .name = "lg-1", .host = "10.0.0.5", .joined_at_ms = 1795705930100,
-                           .left_at_ms = std::nullopt, .state = "finished", .samples_received = 0,
-                           .batches_received = 0, .samples_lost = 0, .duplicate_batches = 0,
+  ExecutionWorkerRecord w1{.worker_id = 1,
+                           .name = "lg-1",
+                           .host = "10.0.0.5",
+                           .joined_at_ms = 1795705930100,
+                           .left_at_ms = std::nullopt,
+                           .state = "finished",
+                           .samples_received = 0,
+                           .batches_received = 0,
+                           .samples_lost = 0,
+                           .duplicate_batches = 0,
                            .clock_offset_us = -1500};
   ExecutionWorkerRecord w2 = w1;
   w2.worker_id = 2;
@@ -943,8 +954,10 @@ std::string Hostname() {
 
 TEST_F(ResultsStoreTest, OrphanOfADeadControllerIsAbortedAndAudited) {
   ASSERT_TRUE(ResultsStore::Open(DbPath()).ok());
-  RawSql(DbPath(), "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
-                   "VALUES ('p', 'n', 1, 'running', '" + Hostname() + "', " + std::to_string(DeadPid()) + ")");
+  RawSql(DbPath(),
+         "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
+         "VALUES ('p', 'n', 1, 'running', '" +
+             Hostname() + "', " + std::to_string(DeadPid()) + ")");
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(store->MarkInterruptedExecutions().value(), 1);
@@ -959,8 +972,10 @@ TEST_F(ResultsStoreTest, OrphanOfADeadControllerIsAbortedAndAudited) {
 
 TEST_F(ResultsStoreTest, OpeningTheStoreAbortsAnOrphanWhateverTheCommand) {
   ASSERT_TRUE(ResultsStore::Open(DbPath()).ok());
-  RawSql(DbPath(), "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
-                   "VALUES ('p', 'n', 1, 'running', '" + Hostname() + "', " + std::to_string(DeadPid()) + ")");
+  RawSql(DbPath(),
+         "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
+         "VALUES ('p', 'n', 1, 'running', '" +
+             Hostname() + "', " + std::to_string(DeadPid()) + ")");
   Result<ResultsStore> store = ResultsStore::Open(DbPath(), {.project = "another"});
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(store->GetExecution(1)->status, ExecutionStatus::kAborted);
@@ -975,8 +990,9 @@ TEST_F(ResultsStoreTest, RunOfALiveControllerIsNotAborted) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->MarkInterruptedExecutions().value(), 0);
   EXPECT_EQ(other->GetExecution(id)->status, ExecutionStatus::kRunning);
-  RawSql(DbPath(), "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
-                   "VALUES ('p', 'n', 1, 'running', 'elsewhere.example', 1)");
+  RawSql(DbPath(),
+         "INSERT INTO execution(plan_path, plan_name, started_at, status, controller_host, controller_pid) "
+         "VALUES ('p', 'n', 1, 'running', 'elsewhere.example', 1)");
   EXPECT_EQ(other->MarkInterruptedExecutions().value(), 0);  // another host's run: cannot tell
   ASSERT_TRUE(running->Finish(ExecutionStatus::kPassed, 1795705940000).ok());
 }

@@ -83,7 +83,8 @@ TEST_F(RunRecordingTest, APassingRunStoresItsSamplesAndVerdictsAndExitsZero) {
   EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT count(*) FROM threshold_result WHERE passed = 1"), "1");
   EXPECT_TRUE(EndsWith(out_.str(),
                        "barrage: threshold 'error_rate<0.5' passed: error_rate of all samples is 0.25\n"
-                       "barrage: run 1 passed: 4 samples, 1 errors, store " + dir_.File("runs.db") + "\n"))
+                       "barrage: run 1 passed: 4 samples, 1 errors, store " +
+                           dir_.File("runs.db") + "\n"))
       << out_.str();
   EXPECT_NE(out_.str().find("summary =      4"), std::string::npos) << out_.str();  // the last summary line
   EXPECT_EQ(err_.str(), "");
@@ -226,8 +227,7 @@ class RunPlanReadsOnceTest : public ::testing::Test {
   void ExpectDefinitionStored() {
     EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT jmx FROM test_definition"), jmx_);
     EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT name || '|' || kind FROM definition_sampler"), "dbg|debug");
-    EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT name || '|' || threads FROM definition_thread_group"),
-              "Users|1");
+    EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT name || '|' || threads FROM definition_thread_group"), "Users|1");
   }
 
   TempDir dir_;

@@ -82,11 +82,14 @@ TEST_P(InvalidThresholdTest, IsRejectedNamingTheExpressionAndTheProblem) {
 INSTANTIATE_TEST_SUITE_P(
     Table, InvalidThresholdTest,
     ::testing::Values(
-        InvalidCase{"", "threshold '': expected a metric (p(N), med, avg, min, max, error_rate or throughput) at the end"},
-        InvalidCase{"p(95)", "threshold 'p(95)': expected an operator (<, <=, >, >=, ==, !=) after p(95), found the end"},
+        InvalidCase{"",
+                    "threshold '': expected a metric (p(N), med, avg, min, max, error_rate or throughput) at the end"},
+        InvalidCase{"p(95)",
+                    "threshold 'p(95)': expected an operator (<, <=, >, >=, ==, !=) after p(95), found the end"},
         InvalidCase{"p(95)<", "threshold 'p(95)<': expected a number after '<', found the end"},
         InvalidCase{"p(95)<<500", "threshold 'p(95)<<500': expected a number after '<', found '<500'"},
-        InvalidCase{"p(95) = 5", "threshold 'p(95) = 5': expected an operator (<, <=, >, >=, ==, !=) after p(95), found '= 5'"},
+        InvalidCase{"p(95) = 5",
+                    "threshold 'p(95) = 5': expected an operator (<, <=, >, >=, ==, !=) after p(95), found '= 5'"},
         InvalidCase{"p(0)<5", "threshold 'p(0)<5': percentile 0 is out of range (0, 100]"},
         InvalidCase{"p(100.5)<5", "threshold 'p(100.5)<5': percentile 100.5 is out of range (0, 100]"},
         InvalidCase{"p(-5)<5", "threshold 'p(-5)<5': percentile -5 is out of range (0, 100]"},
@@ -95,16 +98,20 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"p 95<5", "threshold 'p 95<5': expected '(' after 'p', as in p(95)"},
         InvalidCase{"p(95<5", "threshold 'p(95<5': expected ')' to close p(95"},
         InvalidCase{"latency<5",
-                    "threshold 'latency<5': unknown metric 'latency' (expected p(N), med, avg, min, max, error_rate or throughput)"},
-        InvalidCase{"p(95)<500ms",
-                    "threshold 'p(95)<500ms': unexpected 'ms' after the value 500 (values are plain numbers; times are in ms)"},
-        InvalidCase{"login:p(95)<5",
-                    "threshold 'login:p(95)<5': a label is separated by ': ' (colon and space), as in 'login: p(95)<500'"},
+                    "threshold 'latency<5': unknown metric 'latency' (expected p(N), med, avg, min, max, error_rate or "
+                    "throughput)"},
+        InvalidCase{
+            "p(95)<500ms",
+            "threshold 'p(95)<500ms': unexpected 'ms' after the value 500 (values are plain numbers; times are in ms)"},
+        InvalidCase{
+            "login:p(95)<5",
+            "threshold 'login:p(95)<5': a label is separated by ': ' (colon and space), as in 'login: p(95)<500'"},
         InvalidCase{": p(95)<5", "threshold ': p(95)<5': empty label before ': '"},
         InvalidCase{"p(95)<inf", "threshold 'p(95)<inf': expected a number after '<', found 'inf'"},
         InvalidCase{"p(95)<1e999", "threshold 'p(95)<1e999': expected a number after '<', found '1e999'"},
-        InvalidCase{"p(95) < 5 ms",
-                    "threshold 'p(95) < 5 ms': unexpected 'ms' after the value 5 (values are plain numbers; times are in ms)"},
+        InvalidCase{
+            "p(95) < 5 ms",
+            "threshold 'p(95) < 5 ms': unexpected 'ms' after the value 5 (values are plain numbers; times are in ms)"},
         InvalidCase{"p(95)<+5", "threshold 'p(95)<+5': expected a number after '<', found '+5'"}));
 
 // --- evaluation against hand-computed figures -----------------------------------------------
@@ -180,10 +187,9 @@ TEST(ThresholdEvalTest, MedMinMaxAvgErrorRateAndThroughput) {
 TEST(ThresholdEvalTest, EachOperatorComparesObservedWithTarget) {
   // login p(90) = 40.
   const std::vector<std::pair<std::string, bool>> cases = {
-      {"login: p(90)<40", false},  {"login: p(90)<41", true},  {"login: p(90)<=40", true},
-      {"login: p(90)<=39", false}, {"login: p(90)>40", false}, {"login: p(90)>39", true},
-      {"login: p(90)>=40", true},  {"login: p(90)>=41", false}, {"login: p(90)==40", true},
-      {"login: p(90)==41", false}, {"login: p(90)!=40", false}, {"login: p(90)!=41", true}};
+      {"login: p(90)<40", false}, {"login: p(90)<41", true},   {"login: p(90)<=40", true},  {"login: p(90)<=39", false},
+      {"login: p(90)>40", false}, {"login: p(90)>39", true},   {"login: p(90)>=40", true},  {"login: p(90)>=41", false},
+      {"login: p(90)==40", true}, {"login: p(90)==41", false}, {"login: p(90)!=40", false}, {"login: p(90)!=41", true}};
   for (const auto& [expression, passed] : cases) {
     Result<Threshold> t = ParseThreshold(expression);
     ASSERT_TRUE(t.ok());
@@ -220,11 +226,14 @@ TEST(ThresholdEvalTest, EmptyRunFailsEveryThreshold) {
 
 TEST(ThresholdEvalTest, DescribesEachResultOnOneLine) {
   std::vector<Threshold> ts;
-  for (const char* e : {"login: p(99)<80", "error_rate<0.5", "throughput>=10", "avg<30"}) ts.push_back(*ParseThreshold(e));
+  for (const char* e : {"login: p(99)<80", "error_rate<0.5", "throughput>=10", "avg<30"})
+    ts.push_back(*ParseThreshold(e));
   std::vector<ThresholdResult> r = EvaluateThresholds(ts, Data());
   EXPECT_EQ(DescribeThresholdResult(r[0]), "threshold 'login: p(99)<80' failed: p(99) of 'login' is 100 ms");
-  EXPECT_EQ(DescribeThresholdResult(r[1]), "threshold 'error_rate<0.5' passed: error_rate of all samples is 0.14285714285714285");
-  EXPECT_EQ(DescribeThresholdResult(r[2]), "threshold 'throughput>=10' failed: throughput of all samples is 6.951340615690168/s");
+  EXPECT_EQ(DescribeThresholdResult(r[1]),
+            "threshold 'error_rate<0.5' passed: error_rate of all samples is 0.14285714285714285");
+  EXPECT_EQ(DescribeThresholdResult(r[2]),
+            "threshold 'throughput>=10' failed: throughput of all samples is 6.951340615690168/s");
   EXPECT_EQ(DescribeThresholdResult(r[3]), "threshold 'avg<30' failed: avg of all samples is 30.142857142857142 ms");
   EXPECT_TRUE(AnyFailed(r));
 }
@@ -287,7 +296,8 @@ TEST(ThresholdWatchTest, ThresholdThatTrippedStaysFailedAtTheEnd) {
 // --- TOML files -----------------------------------------------------------------------------
 
 TEST(ThresholdFileTest, LoadsTheExampleFile) {
-  Result<std::vector<Threshold>> ts = LoadThresholdsFile(std::string(BARRAGE_TEST_DATA_DIR) + "/../../config/thresholds.example.toml");
+  Result<std::vector<Threshold>> ts =
+      LoadThresholdsFile(std::string(BARRAGE_TEST_DATA_DIR) + "/../../config/thresholds.example.toml");
   ASSERT_TRUE(ts.ok()) << ts.status().message();
   ASSERT_EQ(ts->size(), 4u);
   EXPECT_EQ((*ts)[0].expression, "p(95)<500");
@@ -332,20 +342,20 @@ TEST_P(BadThresholdFileTest, IsRejectedNamingFileAndLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadThresholdFileTest,
-    ::testing::Values(
-        BadFileCase{"[[threshold]]\nexpr = \"p(95)<500\"\n\n[[threshold]]\nexpr = \"p(95)<<1\"\n",
-                    "5: threshold 'p(95)<<1': expected a number after '<', found '<1'"},
-        BadFileCase{"[[threshold]]\nexpression = \"p(95)<500\"\n",
-                    "2: unknown key 'expression' in [[threshold]] (expected expr and optionally label)"},
-        BadFileCase{"[[threshold]]\nlabel = \"x\"\n", "1: [[threshold]] without 'expr'"},
-        BadFileCase{"[[threshold]]\nexpr = 5\n", "2: 'expr' must be a string"},
-        BadFileCase{"[[threshold]]\nlabel = \"x\"\nexpr = \"y: avg<1\"\n",
-                    "3: threshold 'y: avg<1': the label is given twice (in 'label' and before ': ')"},
-        BadFileCase{"[[threshold]]\nlabel = \"\"\nexpr = \"avg<1\"\n",
-                    "2: 'label' is empty (leave it out for all samples)"},
-        BadFileCase{"thresholds = [\"p(95)<1\"]\n",
-                    "1: unknown key 'thresholds' (thresholds are [[threshold]] tables)"},
-        BadFileCase{"threshold = \"p(95)<1\"\n", "1: 'threshold' must be an array of tables ([[threshold]])"}));
+    ::testing::Values(BadFileCase{"[[threshold]]\nexpr = \"p(95)<500\"\n\n[[threshold]]\nexpr = \"p(95)<<1\"\n",
+                                  "5: threshold 'p(95)<<1': expected a number after '<', found '<1'"},
+                      BadFileCase{"[[threshold]]\nexpression = \"p(95)<500\"\n",
+                                  "2: unknown key 'expression' in [[threshold]] (expected expr and optionally label)"},
+                      BadFileCase{"[[threshold]]\nlabel = \"x\"\n", "1: [[threshold]] without 'expr'"},
+                      BadFileCase{"[[threshold]]\nexpr = 5\n", "2: 'expr' must be a string"},
+                      BadFileCase{"[[threshold]]\nlabel = \"x\"\nexpr = \"y: avg<1\"\n",
+                                  "3: threshold 'y: avg<1': the label is given twice (in 'label' and before ': ')"},
+                      BadFileCase{"[[threshold]]\nlabel = \"\"\nexpr = \"avg<1\"\n",
+                                  "2: 'label' is empty (leave it out for all samples)"},
+                      BadFileCase{"thresholds = [\"p(95)<1\"]\n",
+                                  "1: unknown key 'thresholds' (thresholds are [[threshold]] tables)"},
+                      BadFileCase{"threshold = \"p(95)<1\"\n",
+                                  "1: 'threshold' must be an array of tables ([[threshold]])"}));
 
 TEST(ThresholdFileTest, SyntaxErrorNamesFileAndLine) {
   TempDir dir;

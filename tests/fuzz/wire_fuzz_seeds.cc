@@ -22,14 +22,14 @@ namespace {
 
 using namespace barrage;
 
-constexpr char kRun[] = "7-fuzz";  // cluster_coordinator_fuzz's run id
+constexpr char kRun[] = "7-fuzz";       // cluster_coordinator_fuzz's run id
 constexpr char kWorkerRun[] = "run-f";  // worker_daemon_fuzz's plan
 constexpr int64_t kWall = 1'700'000'000'000'000;
 
-const proto::Body kBodies[] = {proto::Body::Hello,    proto::Body::Welcome,     proto::Body::Reject,
-                               proto::Body::Heartbeat, proto::Body::LoadPlan,   proto::Body::Ready,
-                               proto::Body::Start,    proto::Body::SampleBatch, proto::Body::BatchAck,
-                               proto::Body::Stop,     proto::Body::Finished};
+const proto::Body kBodies[] = {proto::Body::Hello,     proto::Body::Welcome,     proto::Body::Reject,
+                               proto::Body::Heartbeat, proto::Body::LoadPlan,    proto::Body::Ready,
+                               proto::Body::Start,     proto::Body::SampleBatch, proto::Body::BatchAck,
+                               proto::Body::Stop,      proto::Body::Finished};
 
 struct Seed {
   std::string name;
@@ -82,16 +82,23 @@ std::vector<Seed> CoordinatorSeeds() {
   const std::string batch = EncodeSampleBatch(kRun, 1, 1, {MakeSample("home", true), MakeSample("tx", false)});
   const std::string finished = EncodeFinished(kRun, {2, 1, 1, 0});
   std::vector<Seed> seeds;
-  seeds.push_back({"whole_run", 0,
-                   {{kA, Hello("a")}, {kB, Hello("b")}, {Later(kA, 1), EncodeReady(kRun, {true, ""})},
-                    {kB, EncodeReady(kRun, {true, ""})}, {Later(kA, 10), hb}, {kA, batch},
-                    {kB, EncodeSampleBatch(kRun, 2, 1, {MakeSample("home", true)})}, {kA, batch},
-                    {Later(kB, 5), EncodeFinished(kRun, {1, 1, 0, 0})}, {kA, finished}}});
+  seeds.push_back({"whole_run",
+                   0,
+                   {{kA, Hello("a")},
+                    {kB, Hello("b")},
+                    {Later(kA, 1), EncodeReady(kRun, {true, ""})},
+                    {kB, EncodeReady(kRun, {true, ""})},
+                    {Later(kA, 10), hb},
+                    {kA, batch},
+                    {kB, EncodeSampleBatch(kRun, 2, 1, {MakeSample("home", true)})},
+                    {kA, batch},
+                    {Later(kB, 5), EncodeFinished(kRun, {1, 1, 0, 0})},
+                    {kA, finished}}});
   seeds.push_back({"ready_false", 1, {{kA, EncodeReady(kRun, {false, "users.csv: sha256 mismatch"})}}});
-  seeds.push_back({"stranger_and_other_key", 2,
+  seeds.push_back({"stranger_and_other_key",
+                   2,
                    {{kStranger, Hello("c")}, {kAOtherKey, Hello("a")}, {kAOtherKey, batch}, {kStranger, batch}}});
-  seeds.push_back({"old_protocol", 0,
-                   {{kStranger, EncodeHello("", HelloMessage{"c", "", 1, 2, 3, ""}, 2)}}});
+  seeds.push_back({"old_protocol", 0, {{kStranger, EncodeHello("", HelloMessage{"c", "", 1, 2, 3, ""}, 2)}}});
   seeds.push_back({"silent_then_back", 2, {{Later(kA, 63), hb}, {Later(kA, 63), batch}, {kA, finished}}});
   for (int phase = 0; phase < 4; ++phase) {
     const std::string p = "phase" + std::to_string(phase) + "_";
@@ -127,9 +134,12 @@ std::vector<Seed> WorkerSeeds() {
   Seed load{"load_other_plan", 1, {}};
   for (const std::string& f : EncodeLoadPlan("run-o", other, 3)) load.records.emplace_back(0, f);
   seeds.push_back(load);
-  seeds.push_back({"start_stop_ack", 2,
-                   {{0, EncodeStart(kWorkerRun, {kWall})}, {0, EncodeStop(kWorkerRun, {proto::StopMode::Graceful, "x"})},
-                    {0, EncodeBatchAck(kWorkerRun, {1})}, {0, EncodeStop(kWorkerRun, {proto::StopMode::Now, ""})}}});
+  seeds.push_back({"start_stop_ack",
+                   2,
+                   {{0, EncodeStart(kWorkerRun, {kWall})},
+                    {0, EncodeStop(kWorkerRun, {proto::StopMode::Graceful, "x"})},
+                    {0, EncodeBatchAck(kWorkerRun, {1})},
+                    {0, EncodeStop(kWorkerRun, {proto::StopMode::Now, ""})}}});
   seeds.push_back({"stop_before_start", 2, {{0, EncodeStop(kWorkerRun, {proto::StopMode::Now, "operator"})}}});
   for (int state = 0; state < 3; ++state) {
     Seed bodyless{"state" + std::to_string(state) + "_bodyless", static_cast<uint8_t>(state), {}};
@@ -143,19 +153,24 @@ std::vector<Seed> WorkerSeeds() {
 std::vector<Seed> CoordinatorRegressions() {
   return {{"hello_with_one_byte_changed", 0, {{kStranger, test::WithBodyCutByOneByte(Hello("c"))}}},
           {"hello_without_body_from_a_registered_name", 1, {{kA, test::BodylessFrame(proto::Body::Hello)}}},
-          {"running_messages_without_body", 2,
-           {{kA, test::BodylessFrame(proto::Body::Heartbeat, kRun)}, {kA, test::BodylessFrame(proto::Body::Ready, kRun)},
+          {"running_messages_without_body",
+           2,
+           {{kA, test::BodylessFrame(proto::Body::Heartbeat, kRun)},
+            {kA, test::BodylessFrame(proto::Body::Ready, kRun)},
             {kA, test::BodylessFrame(proto::Body::SampleBatch, kRun)},
             {kA, test::BodylessFrame(proto::Body::Finished, kRun)}}}};
 }
 
 std::vector<Seed> WorkerRegressions() {
   return {{"welcome_without_body", 0, {{0, test::BodylessFrame(proto::Body::Welcome)}}},
-          {"welcome_with_one_byte_changed", 0,
+          {"welcome_with_one_byte_changed",
+           0,
            {{0, test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 1000}))}}},
           {"reject_without_body", 0, {{0, test::BodylessFrame(proto::Body::Reject)}}},
-          {"loaded_messages_without_body", 2,
-           {{0, test::BodylessFrame(proto::Body::Heartbeat)}, {0, test::BodylessFrame(proto::Body::LoadPlan, "run-x")},
+          {"loaded_messages_without_body",
+           2,
+           {{0, test::BodylessFrame(proto::Body::Heartbeat)},
+            {0, test::BodylessFrame(proto::Body::LoadPlan, "run-x")},
             {0, test::BodylessFrame(proto::Body::Start, kWorkerRun)},
             {0, test::BodylessFrame(proto::Body::BatchAck, kWorkerRun)},
             {0, test::BodylessFrame(proto::Body::Stop, kWorkerRun)}}}};
@@ -171,8 +186,8 @@ int main(int argc, char** argv) {
   }
   const std::string coordinator_dir = argv[argc - 2];
   const std::string worker_dir = argv[argc - 1];
-  bool ok = regressions ? WriteSeeds(coordinator_dir, CoordinatorRegressions()) &&
-                              WriteSeeds(worker_dir, WorkerRegressions())
-                        : WriteSeeds(coordinator_dir, CoordinatorSeeds()) && WriteSeeds(worker_dir, WorkerSeeds());
+  bool ok = regressions
+                ? WriteSeeds(coordinator_dir, CoordinatorRegressions()) && WriteSeeds(worker_dir, WorkerRegressions())
+                : WriteSeeds(coordinator_dir, CoordinatorSeeds()) && WriteSeeds(worker_dir, WorkerSeeds());
   return ok ? 0 : 1;
 }

@@ -53,8 +53,8 @@ const std::vector<std::string>& LoadPlanFrames() {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
-  std::string pattern = (fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path()) /
-                        "barrage-worker-fuzz-XXXXXX";
+  std::string pattern =
+      (fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path()) / "barrage-worker-fuzz-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     std::perror("worker_daemon_fuzz: mkdtemp");
     std::abort();

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zmq.hpp>
@@ -55,8 +55,8 @@ std::string Str(const std::string& name, const std::string& value) {
 }
 std::string El(const std::string& cls, const std::string& name, const std::string& props,
                const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" + props + "</" +
-         cls + ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" + props + "</" + cls +
+         ">\n<hashTree>\n" + children + "</hashTree>\n";
 }
 // A Test Plan whose one Thread Group "Users" runs `threads` x `loops` GETs of `path` on
 // 127.0.0.1:`port`.
@@ -96,9 +96,8 @@ StoredRun ReadRun(const std::string& db) {
   int64_t id = executions->front().id;
   run.status = executions->front().status;
   if (Result<int64_t> n = store->CountSamples(id); n.ok()) run.samples = *n;
-  Status read = store->ForEachSample(id, [&](const Sample& s) {
-    ++run.samples_by_prefix[s.thread_name.substr(0, s.thread_name.find('-'))];
-  });
+  Status read = store->ForEachSample(
+      id, [&](const Sample& s) { ++run.samples_by_prefix[s.thread_name.substr(0, s.thread_name.find('-'))]; });
   EXPECT_TRUE(read.ok()) << read.message();
   if (Result<std::vector<ExecutionWorkerRecord>> w = store->ExecutionWorkers(id); w.ok()) run.workers = *w;
   EXPECT_TRUE(store->Close().ok());
@@ -134,9 +133,17 @@ class ClusterRunTest : public ::testing::Test {
   // Starts `barrage run PLAN ARGS...` and waits for its "waiting for ... on ENDPOINT" line.
   // Plain TCP unless `args` brings a --config with keys.
   void StartController(const std::string& plan, std::vector<std::string> args, bool insecure = true) {
-    std::vector<std::string> argv = {BARRAGE_BINARY, "run", plan, "--bind", "tcp://127.0.0.1:*",
-                                     "--db", db_, "--heartbeat-ms", controller_heartbeat_ms_,
-                                     "--summary-interval", "1"};
+    std::vector<std::string> argv = {BARRAGE_BINARY,
+                                     "run",
+                                     plan,
+                                     "--bind",
+                                     "tcp://127.0.0.1:*",
+                                     "--db",
+                                     db_,
+                                     "--heartbeat-ms",
+                                     controller_heartbeat_ms_,
+                                     "--summary-interval",
+                                     "1"};
     if (insecure) argv.push_back("--insecure");
     argv.insert(argv.end(), args.begin(), args.end());
     controller_ = std::make_unique<ChildProcess>(argv);
@@ -155,9 +162,18 @@ class ClusterRunTest : public ::testing::Test {
 
   // Plain TCP unless `config` names a worker.toml (with keys).
   ChildProcess& StartWorker(const std::string& name, const std::string& config = "") {
-    std::vector<std::string> argv = {BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name,
-                                     "--work-dir", (dir_ / ("work-" + name)).string(), "--threads", "1",
-                                     "--heartbeat-ms", kHeartbeatMs, "--controller-timeout",
+    std::vector<std::string> argv = {BARRAGE_WORKER_BINARY,
+                                     "--controller",
+                                     endpoint_,
+                                     "--name",
+                                     name,
+                                     "--work-dir",
+                                     (dir_ / ("work-" + name)).string(),
+                                     "--threads",
+                                     "1",
+                                     "--heartbeat-ms",
+                                     kHeartbeatMs,
+                                     "--controller-timeout",
                                      worker_controller_timeout_s_};
     if (config.empty()) {
       argv.push_back("--insecure");
@@ -233,7 +249,9 @@ TEST_F(ClusterRunTest, ThresholdsAreEvaluatedOnTheMergedSamplesAndAFailureExits9
   ProcessResult r = WaitController();
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 99) << r.out << r.err << AllWorkerLogs();
-  EXPECT_NE(r.out.find("barrage: threshold 'error_rate<0.5' passed: error_rate of all samples is 0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("barrage: threshold 'error_rate<0.5' passed: error_rate of all samples is 0\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.err.find("barrage: threshold 'min>60000' failed: min of all samples is "), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("barrage: run 1 failed: 20 samples from 2 worker(s)"), std::string::npos) << r.out;
 
@@ -372,7 +390,8 @@ TEST_F(ClusterRunTest, AFullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
   EXPECT_NE(r.err.find("barrage: the JTL failed (write to " + jtl +
                        " failed: No space left on device): stopping the run; every sample goes on to the results "
-                       "store " + db_ + "\n"),
+                       "store " +
+                       db_ + "\n"),
             std::string::npos)
       << r.err;
   StoredRun run = ReadRun(db_);
@@ -421,9 +440,9 @@ TEST_F(ClusterRunTest, AWorkerWithAnUnknownNameIsRejectedOnBothSides) {
   StartController(plan, {"--worker-names", "w1"});
   ChildProcess& intruder = StartWorker("intruder");
   // The worker logs the reason and keeps trying (the controller may change its mind).
-  EXPECT_TRUE(PumpUntil([&] { return intruder.err().find("unknown worker name 'intruder'; this run expects w1") !=
-                                     std::string::npos; },
-                        milliseconds(10'000)))
+  EXPECT_TRUE(PumpUntil(
+      [&] { return intruder.err().find("unknown worker name 'intruder'; this run expects w1") != std::string::npos; },
+      milliseconds(10'000)))
       << intruder.err();
   StartWorker("w1");
   ProcessResult r = WaitController();
@@ -605,8 +624,9 @@ TEST_F(ClusterRunTest, WorkersStopTheLoadWhenTheControllerDiesAndServeTheNextRun
   db_ = (dir_ / "second.db").string();
   server_->ResetStats();
   std::string short_plan = Write("short.jmx", Plan(server_->port(), 1, 5, "/hello.txt"));
-  std::vector<std::string> argv = {BARRAGE_BINARY, "run", short_plan, "--bind", "tcp://127.0.0.1:" + port,
-                                   "--insecure", "--db", db_, "--heartbeat-ms", kHeartbeatMs, "--workers", "2"};
+  std::vector<std::string> argv = {BARRAGE_BINARY, "run",  short_plan, "--bind",         "tcp://127.0.0.1:" + port,
+                                   "--insecure",   "--db", db_,        "--heartbeat-ms", kHeartbeatMs,
+                                   "--workers",    "2"};
   controller_ = std::make_unique<ChildProcess>(argv);
   ProcessResult r = WaitController();
   ASSERT_FALSE(r.timed_out);
@@ -619,10 +639,10 @@ TEST_F(ClusterRunTest, WorkersStopTheLoadWhenTheControllerDiesAndServeTheNextRun
 
 TEST_F(ClusterRunTest, JMeterRemoteHostsSpellingNamesTheWorkers) {
   Write("plan.jmx", Plan(server_->port(), 1, 3, "/hello.txt"));
-  controller_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BARRAGE_BINARY, "-n", "-t", "plan.jmx", "-R", "w1,w2", "--bind", "tcp://127.0.0.1:*",
-                               "--insecure"},
-      test::SpawnOptions{.cwd = dir_.string()});
+  controller_ =
+      std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "-n", "-t", "plan.jmx", "-R", "w1,w2",
+                                                              "--bind", "tcp://127.0.0.1:*", "--insecure"},
+                                     test::SpawnOptions{.cwd = dir_.string()});
   WaitForEndpoint();
   StartWorker("w1");
   StartWorker("w2");
@@ -635,8 +655,8 @@ TEST_F(ClusterRunTest, JMeterRemoteHostsSpellingNamesTheWorkers) {
 }
 
 TEST_F(ClusterRunTest, WorkersCommandListsTheWorkersThatConnect) {
-  controller_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      BARRAGE_BINARY, "workers", "--listen", "1500ms", "--bind", "tcp://127.0.0.1:*", "--insecure"});
+  controller_ = std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "workers", "--listen", "1500ms",
+                                                                        "--bind", "tcp://127.0.0.1:*", "--insecure"});
   WaitForEndpoint();
   StartWorker("w1");
   StartWorker("w2");
@@ -654,11 +674,13 @@ TEST_F(ClusterRunTest, WorkersCommandListsTheWorkersThatConnect) {
 TEST_F(ClusterRunTest, SplitDataGivesEachWorkerItsOwnRowsAndWorkerIndexIsAProperty) {
   // One user x 2 loops per worker; the CSV (names from its header) is split 2 + 2.
   Write("users.csv", "id\n101\n102\n103\n104\n");
-  std::string csv = El("CSVDataSet", "users", Str("filename", "users.csv") + Str("variableNames", "") +
-                                                  Str("delimiter", ",") + Str("shareMode", "shareMode.all"));
-  std::string http = El("HTTPSamplerProxy", "Get",
-                        Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(server_->port())) +
-                            Str("HTTPSampler.path", "/item?id=${id}&w=${__P(worker.index)}"));
+  std::string csv = El("CSVDataSet", "users",
+                       Str("filename", "users.csv") + Str("variableNames", "") + Str("delimiter", ",") +
+                           Str("shareMode", "shareMode.all"));
+  std::string http =
+      El("HTTPSamplerProxy", "Get",
+         Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(server_->port())) +
+             Str("HTTPSampler.path", "/item?id=${id}&w=${__P(worker.index)}"));
   std::string plan = Write("plan.jmx",
                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                            "<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n<hashTree>\n"
@@ -703,10 +725,11 @@ TEST_F(ClusterRunTest, CurveAdmitsAllowedWorkersAndRefusesOtherKeys) {
   Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
   std::string stranger_key = Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "stranger.key").string()});
   // The allowlist names w1's key file (relative to the config's folder).
-  std::string config = Write("controller.toml",
-                             "[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\"w1.key\"]\n");
+  std::string config =
+      Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\"w1.key\"]\n");
   for (const char* name : {"w1", "stranger"}) {
-    Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" + (dir_ / (std::string(name) + ".key")).string() +
+    Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" +
+                                           (dir_ / (std::string(name) + ".key")).string() +
                                            "\"\ncontroller_public_key = \"" + controller_key + "\"\n");
   }
   std::string plan = Write("plan.jmx", Plan(server_->port(), 1, 4, "/hello.txt"));
@@ -739,11 +762,13 @@ TEST_F(ClusterRunTest, APeerClaimingARegisteredNameWithAnotherKeyIsRejectedAndDi
   std::string controller_key = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
   for (const char* name : {"w1", "w2", "intruder"}) {
     Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / (std::string(name) + ".key")).string()});
-    Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" + (dir_ / (std::string(name) + ".key")).string() +
+    Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" +
+                                           (dir_ / (std::string(name) + ".key")).string() +
                                            "\"\ncontroller_public_key = \"" + controller_key + "\"\n");
   }
-  std::string config = Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\n"
-                                                "allowed_workers = [\"w1.key\", \"w2.key\", \"intruder.key\"]\n");
+  std::string config = Write("controller.toml",
+                             "[security]\nsecret_key_file = \"controller.key\"\n"
+                             "allowed_workers = [\"w1.key\", \"w2.key\", \"intruder.key\"]\n");
   Result<CurveKeyPair> intruder_keys = LoadCurveKeyFile((dir_ / "intruder.key").string());
   ASSERT_TRUE(intruder_keys.ok()) << intruder_keys.status().message();
   // 2 users x 20 x /delay/50: about 1 s of load per worker.
@@ -770,12 +795,28 @@ TEST_F(ClusterRunTest, APeerClaimingARegisteredNameWithAnotherKeyIsRejectedAndDi
   hello.host = "elsewhere";
   hello.software_version = "0.1.0";
   intruder.Send(EncodeHello("", hello));
-  ASSERT_TRUE(PumpUntil([&] { drain(); return reasons.size() == 1; }, milliseconds(5'000))) << controller_->out();
+  ASSERT_TRUE(PumpUntil(
+      [&] {
+        drain();
+        return reasons.size() == 1;
+      },
+      milliseconds(5'000)))
+      << controller_->out();
   StartWorker("w2", (dir_ / "w2.toml").string());
-  ASSERT_TRUE(PumpUntil([&] { drain(); return server_->requests("/delay/50") >= 10; }, milliseconds(10'000)))
+  ASSERT_TRUE(PumpUntil(
+      [&] {
+        drain();
+        return server_->requests("/delay/50") >= 10;
+      },
+      milliseconds(10'000)))
       << controller_->out() << AllWorkerLogs();
   intruder.Send(EncodeHello("", hello));  // again, while the run is under way
-  PumpUntil([&] { drain(); return !controller_->running(); }, kRunLimit);
+  PumpUntil(
+      [&] {
+        drain();
+        return !controller_->running();
+      },
+      kRunLimit);
   ProcessResult r = controller_->Wait(milliseconds(1000));
   drain();
   ASSERT_FALSE(r.timed_out);
@@ -907,8 +948,8 @@ TEST_F(ClusterRunTest, WorkersThatNeverComeTimeOutNamingTheMissingOnes) {
 // The Hello of the issue: one byte changed, so that the body is gone but the frame still
 // verifies. It used to crash the controller (segfault in DecodeHello).
 std::string HelloWithOneByteChanged() {
-  return test::WithBodyCutByOneByte(EncodeHello("", HelloMessage{"evil", "evil.local", 4, kProtocolVersion,
-                                                                 kProtocolVersion, "0.1.0"}));
+  return test::WithBodyCutByOneByte(
+      EncodeHello("", HelloMessage{"evil", "evil.local", 4, kProtocolVersion, kProtocolVersion, "0.1.0"}));
 }
 
 class MalformedFrameTest : public ClusterRunTest {
@@ -924,8 +965,9 @@ class MalformedFrameTest : public ClusterRunTest {
     Write("peer.pub", "public_key = \"" + peer_keys_.public_key + "\"\n");
     Write("w1.toml", "[security]\nsecret_key_file = \"" + (dir_ / "w1.key").string() +
                          "\"\ncontroller_public_key = \"" + controller_key_ + "\"\n");
-    return Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\n"
-                                    "allowed_workers = [\"w1.key\", \"peer.pub\"]\n");
+    return Write("controller.toml",
+                 "[security]\nsecret_key_file = \"controller.key\"\n"
+                 "allowed_workers = [\"w1.key\", \"peer.pub\"]\n");
   }
 
   // Sends the changed Hello as `peer` and expects the permanent Reject naming why.
@@ -966,8 +1008,8 @@ TEST_F(MalformedFrameTest, AKeyedPeersHelloWithOneByteChangedIsRejectedAndTheRun
   FakePeer evil(endpoint_, "evil-peer", peer_keys_, controller_key_);
   SendChangedHelloExpectingReject(evil);
   // Every other message type without its body, from the same admitted peer.
-  for (proto::Body type : {proto::Body::Heartbeat, proto::Body::Ready, proto::Body::SampleBatch,
-                           proto::Body::Finished}) {
+  for (proto::Body type :
+       {proto::Body::Heartbeat, proto::Body::Ready, proto::Body::SampleBatch, proto::Body::Finished}) {
     evil.Send(test::BodylessFrame(type));
   }
   ExpectTheRunPasses((dir_ / "w1.toml").string());
@@ -995,8 +1037,9 @@ TEST_F(MalformedFrameTest, WorkersCommandDropsAHelloWithOneByteChangedAndListsTh
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\nw1\t"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("barrage: 1 worker(s)\n"), std::string::npos) << r.out;
-  EXPECT_EQ(r.err, "barrage: dropped a message from 'evil-peer': Hello without a body\n"
-                   "barrage: dropped a message from 'evil-peer': Hello without a body\n");
+  EXPECT_EQ(r.err,
+            "barrage: dropped a message from 'evil-peer': Hello without a body\n"
+            "barrage: dropped a message from 'evil-peer': Hello without a body\n");
 }
 
 // --- secret key files open to group or others (issue 16 item 9) ----------------------------
@@ -1006,8 +1049,10 @@ TEST_F(MalformedFrameTest, AControllerKeyFileReadableByOthersIsRefusedUnlessAllo
   const std::string key = (dir_ / "controller.key").string();
   ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
   std::string plan = Write("plan.jmx", Plan(server_->port(), 1, 3, "/hello.txt"));
-  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
-                                 "may access the secret key (chmod 600 " + key + ")";
+  const std::string open = key +
+                           ": UNPROTECTED SECRET KEY FILE: permissions 0644 are too open: group or others "
+                           "may access the secret key (chmod 600 " +
+                           key + ")";
   for (const char* command : {"run", "workers"}) {
     std::vector<std::string> argv = {BARRAGE_BINARY, command};
     if (std::string(command) == "run") argv.insert(argv.end(), {plan, "--workers", "1", "--db", db_});
@@ -1034,13 +1079,15 @@ TEST_F(MalformedFrameTest, AWorkerKeyFileReadableByOthersIsRefusedUnlessAllowed)
   SecureSetup();
   const std::string key = (dir_ / "w1.key").string();
   ASSERT_EQ(::chmod(key.c_str(), 0640), 0);
-  const std::vector<std::string> argv = {BARRAGE_WORKER_BINARY, "--controller", "tcp://127.0.0.1:1", "--name", "w1",
-                                         "--work-dir", (dir_ / "work-w1").string(), "--config",
-                                         (dir_ / "w1.toml").string()};
+  const std::vector<std::string> argv = {
+      BARRAGE_WORKER_BINARY,       "--controller", "tcp://127.0.0.1:1",        "--name", "w1", "--work-dir",
+      (dir_ / "work-w1").string(), "--config",     (dir_ / "w1.toml").string()};
   ProcessResult refused = test::RunProcess(argv, milliseconds(10'000));
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
-  const std::string open = key + ": UNPROTECTED SECRET KEY FILE: permissions 0640 are too open: group or others "
-                                 "may access the secret key (chmod 600 " + key + ")";
+  const std::string open = key +
+                           ": UNPROTECTED SECRET KEY FILE: permissions 0640 are too open: group or others "
+                           "may access the secret key (chmod 600 " +
+                           key + ")";
   EXPECT_NE(refused.err.find(open + "; --allow-insecure-key-permissions"), std::string::npos) << refused.err;
   // Allowed: it warns and runs until SIGTERM.
   std::vector<std::string> allowed = argv;
@@ -1118,18 +1165,18 @@ class ClusterNetnsTest : public ClusterRunTest {
   // barrage-worker `name` inside namespace k, dialing the controller over the veth link.
   void StartNsWorker(const std::string& name, int k) {
     const std::string port = endpoint_.substr(endpoint_.rfind(':') + 1);
-    workers_[name] = std::make_unique<ChildProcess>(std::vector<std::string>{
-        kIp, "netns", "exec", Ns(k), BARRAGE_WORKER_BINARY, "--controller",
-        "tcp://10.251." + std::to_string(k) + ".1:" + port, "--name", name, "--insecure", "--work-dir",
-        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", kHeartbeatMs,
-        "--controller-timeout", "2"});
+    workers_[name] = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kIp, "netns", "exec", Ns(k), BARRAGE_WORKER_BINARY, "--controller",
+                                 "tcp://10.251." + std::to_string(k) + ".1:" + port, "--name", name, "--insecure",
+                                 "--work-dir", (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms",
+                                 kHeartbeatMs, "--controller-timeout", "2"});
   }
 
   // Requests namespace k's fixture has served (its /__stats, read from inside).
   int64_t ServedIn(int k) {
-    ProcessResult r = test::RunProcess({kIp, "netns", "exec", Ns(k), "curl", "-s",
-                                        std::string("http://127.0.0.1:") + kNsFixturePort + "/__stats"},
-                                       milliseconds(10'000));
+    ProcessResult r = test::RunProcess(
+        {kIp, "netns", "exec", Ns(k), "curl", "-s", std::string("http://127.0.0.1:") + kNsFixturePort + "/__stats"},
+        milliseconds(10'000));
     std::smatch m;
     static const std::regex kTotal("\"total\":([0-9]+)");
     if (!std::regex_search(r.out, m, kTotal)) {
@@ -1149,15 +1196,26 @@ TEST_F(ClusterNetnsTest, ACutLinkLosesItsWorkerWhichStopsItsLoadAndTheRunEndsPar
   ASSERT_NO_FATAL_FAILURE(AddNamespace(2));
   // 2 users x 60 x /delay/50: about 3 s per worker.
   std::string plan = Write("plan.jmx", Plan(std::stoi(kNsFixturePort), 2, 60, "/delay/50"));
-  std::vector<std::string> argv = {BARRAGE_BINARY, "run", plan, "--bind", "tcp://0.0.0.0:*", "--insecure",
-                                   "--db", db_, "--heartbeat-ms", kHeartbeatMs, "--summary-interval", "1",
-                                   "--workers", "2"};
+  std::vector<std::string> argv = {BARRAGE_BINARY,
+                                   "run",
+                                   plan,
+                                   "--bind",
+                                   "tcp://0.0.0.0:*",
+                                   "--insecure",
+                                   "--db",
+                                   db_,
+                                   "--heartbeat-ms",
+                                   kHeartbeatMs,
+                                   "--summary-interval",
+                                   "1",
+                                   "--workers",
+                                   "2"};
   controller_ = std::make_unique<ChildProcess>(argv);
   WaitForEndpoint();
   StartNsWorker("n1", 1);
   StartNsWorker("n2", 2);
-  ASSERT_TRUE(PumpUntil([&] { return controller_->out().find("workers: ") != std::string::npos; },
-                        milliseconds(10'000)))
+  ASSERT_TRUE(
+      PumpUntil([&] { return controller_->out().find("workers: ") != std::string::npos; }, milliseconds(10'000)))
       << controller_->out() << AllWorkerLogs();
   Ip({"link", "set", HostLink(2), "down"});
   ProcessResult r = WaitController();

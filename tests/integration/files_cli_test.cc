@@ -227,8 +227,8 @@ TEST_F(FilesCliTest, RunRefusesAJtlThatIsOneOfItsInputsOrTheStore) {
   };
   for (const Case& c : cases) {
     const std::string before = ReadWholeFile(c.jtl);
-    test::ProcessResult r = Barrage(
-        {"run", plan_, "-q", props_, "--thresholds", thresholds_, "--db", db_, "-l", c.jtl, "--quiet"});
+    test::ProcessResult r =
+        Barrage({"run", plan_, "-q", props_, "--thresholds", thresholds_, "--db", db_, "-l", c.jtl, "--quiet"});
     EXPECT_EQ(r.exit_code, 2) << c.jtl;
     EXPECT_EQ(r.err, "barrage: cannot write the JTL to " + c.jtl + ": it is " + c.what + "\n");
     EXPECT_EQ(ReadWholeFile(c.jtl), before) << c.jtl;

@@ -35,16 +35,21 @@ std::string FindChromium() {
   return "";
 }
 
-#define REQUIRE_CHROMIUM(var)                                                                          \
-  const std::string var = FindChromium();                                                              \
-  if (var.empty()) {                                                                                   \
+#define REQUIRE_CHROMIUM(var)                                                                         \
+  const std::string var = FindChromium();                                                             \
+  if (var.empty()) {                                                                                  \
     GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs Debian's `chromium`); the " \
-                    "HTML report was not rendered";                                                    \
+                    "HTML report was not rendered";                                                   \
   }
 
 std::vector<std::string> BrowserArgs(const std::string& chromium, const TempDir& dir) {
-  return {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
-          "--no-first-run", "--user-data-dir=" + dir.File("profile")};
+  return {chromium,
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-extensions",
+          "--no-first-run",
+          "--user-data-dir=" + dir.File("profile")};
 }
 
 // The DOM after the page's scripts ran.
@@ -142,7 +147,7 @@ TEST(HtmlReportRenderTest, ChromiumDrawsEveryChartWithTheExpectedPoints) {
   EXPECT_EQ(d.points["chart-percentiles"], "10 points");  // seconds with samples
   EXPECT_EQ(d.points["chart-throughput"], "12 points");   // every second
   EXPECT_EQ(d.points["chart-threads"], "10 points");
-  EXPECT_EQ(d.points["chart-errors"], "20 points");       // the 20 most frequent of 25
+  EXPECT_EQ(d.points["chart-errors"], "20 points");  // the 20 most frequent of 25
   EXPECT_EQ(d.points["chart-distribution"], "17 points");
   EXPECT_EQ(d.points["chart-workers"], "3 points");
   EXPECT_EQ(d.points.size(), 6u);

@@ -61,8 +61,7 @@ std::string ReadFile(const fs::path& path) {
 
 // 1 + the number of newlines before `pos`: the line tinyxml2 counts for that offset.
 int LineAt(std::string_view text, size_t pos) {
-  return 1 + static_cast<int>(
-                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
 class InspectCliTest : public ::testing::Test {
@@ -86,8 +85,7 @@ class InspectCliTest : public ::testing::Test {
     return path.string();
   }
 
-  static ProcessResult Inspect(const std::string& plan,
-                               std::chrono::milliseconds timeout = kTimeout) {
+  static ProcessResult Inspect(const std::string& plan, std::chrono::milliseconds timeout = kTimeout) {
     return RunProcess({BARRAGE_BINARY, "inspect", plan}, timeout);
   }
 
@@ -115,13 +113,11 @@ TEST_F(InspectCliTest, BinaryGarbageIsRejectedAtTheLineOfItsFirstNulByte) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   int line = LineAt(garbage, garbage.find('\0'));
-  EXPECT_EQ(r.err, "barrage: " + plan + ":" + std::to_string(line) +
-                       ": invalid XML: NUL byte (binary data?)\n");
+  EXPECT_EQ(r.err, "barrage: " + plan + ":" + std::to_string(line) + ": invalid XML: NUL byte (binary data?)\n");
 }
 
 TEST_F(InspectCliTest, TruncatedPlanIsRejectedAtTheLineOfTheCutElement) {
-  fs::path source =
-      fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus" / "apache__jmeter__SimpleTestPlan.jmx";
+  fs::path source = fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus" / "apache__jmeter__SimpleTestPlan.jmx";
   if (!fs::exists(source)) GTEST_SKIP() << source << " is missing (shared folder not present)";
   std::string whole = ReadFile(source);
   // Cut inside the attribute value of the first <stringProp> in the second half.
@@ -140,17 +136,14 @@ TEST_F(InspectCliTest, TruncatedPlanIsRejectedAtTheLineOfTheCutElement) {
 }
 
 TEST_F(InspectCliTest, NonJMeterRootIsRejectedAtTheRootLine) {
-  std::string plan = Write(
-      "pom.jmx",
-      "<?xml version=\"1.0\"?>\n<project>\n  <modelVersion>4.0.0</modelVersion>\n</project>\n");
+  std::string plan =
+      Write("pom.jmx", "<?xml version=\"1.0\"?>\n<project>\n  <modelVersion>4.0.0</modelVersion>\n</project>\n");
   ProcessResult r = Inspect(plan);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(
-      r.err,
-      "barrage: " + plan +
-          ":2: not a JMeter test plan: root element is <project>, expected <jmeterTestPlan>\n");
+  EXPECT_EQ(r.err,
+            "barrage: " + plan + ":2: not a JMeter test plan: root element is <project>, expected <jmeterTestPlan>\n");
 }
 
 TEST_F(InspectCliTest, UnterminatedAttributeIsRejectedAtItsElementLine) {
@@ -167,8 +160,7 @@ TEST_F(InspectCliTest, UnterminatedAttributeIsRejectedAtItsElementLine) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "barrage: " + plan +
-                       ":4: invalid XML: XML_ERROR_PARSING_ATTRIBUTE: XMLElement name=TestPlan\n");
+  EXPECT_EQ(r.err, "barrage: " + plan + ":4: invalid XML: XML_ERROR_PARSING_ATTRIBUTE: XMLElement name=TestPlan\n");
 }
 
 TEST_F(InspectCliTest, FiftyMegabyteAttributeValueIsInspected) {
@@ -183,14 +175,12 @@ TEST_F(InspectCliTest, FiftyMegabyteAttributeValueIsInspected) {
   EXPECT_EQ(r.err, "");
   const std::string header = "Plan: " + name + "  (" + plan + ")\n";
   ASSERT_GE(r.out.size(), header.size());
-  EXPECT_TRUE(r.out.compare(0, header.size(), header) == 0)
-      << "output starts " << r.out.substr(0, 80);
+  EXPECT_TRUE(r.out.compare(0, header.size(), header) == 0) << "output starts " << r.out.substr(0, 80);
 }
 
 TEST_F(InspectCliTest, HundredThousandDeepHashTreesStopAtTheXmlDepthLimit) {
   constexpr int kDepth = 100000;
-  std::string text =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\">\n";
+  std::string text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\">\n";
   for (int i = 0; i < kDepth; ++i) text += "<hashTree>\n";
   for (int i = 0; i < kDepth; ++i) text += "</hashTree>\n";
   text += "</jmeterTestPlan>\n";
@@ -203,8 +193,7 @@ TEST_F(InspectCliTest, HundredThousandDeepHashTreesStopAtTheXmlDepthLimit) {
   // tinyxml2 refuses the 100th level (TINYXML2_MAX_ELEMENT_DEPTH, the document counting as
   // the first): <jmeterTestPlan> on line 2 is the 2nd, so the <hashTree> on line 100.
   EXPECT_EQ(r.err,
-            "barrage: " + plan +
-                ":100: invalid XML: XML_ELEMENT_DEPTH_EXCEEDED: Element nesting is too deep.\n");
+            "barrage: " + plan + ":100: invalid XML: XML_ELEMENT_DEPTH_EXCEEDED: Element nesting is too deep.\n");
 }
 
 TEST_F(InspectCliTest, MissingFileIsNamedInTheError) {
@@ -238,8 +227,7 @@ TEST_F(InspectCliTest, InspectWithoutPlanPrintsUsage) {
 // report parses and has the keys CI scripts use, and each run takes under 10 s.
 TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
   fs::path corpus = fs::path(BARRAGE_SHARED_DIR) / "jmx-corpus";
-  if (!fs::is_directory(corpus))
-    GTEST_SKIP() << corpus << " is missing (shared folder not present)";
+  if (!fs::is_directory(corpus)) GTEST_SKIP() << corpus << " is missing (shared folder not present)";
   std::vector<fs::path> plans;
   for (const fs::directory_entry& entry : fs::directory_iterator(corpus)) {
     if (entry.path().extension() == ".jmx") plans.push_back(entry.path());
@@ -249,18 +237,15 @@ TEST_F(InspectCliTest, EveryCorpusPlanIsInspectedWithinTenSeconds) {
 
   for (const fs::path& path : plans) {
     SCOPED_TRACE(path.string());
-    ProcessResult json_run =
-        RunProcess({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
+    ProcessResult json_run = RunProcess({BARRAGE_BINARY, "inspect", path.string(), "--json"}, kCorpusTimeout);
     ASSERT_FALSE(json_run.timed_out) << "--json took over " << kCorpusTimeout.count() << " s";
     ASSERT_TRUE(json_run.exit_code == 0 || json_run.exit_code == 2)
         << "exit " << json_run.exit_code << " signal " << json_run.term_signal << "\n"
         << json_run.err;
-    nlohmann::json report =
-        nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json report = nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
     ASSERT_FALSE(report.is_discarded()) << "not JSON: " << json_run.out.substr(0, 200);
     ASSERT_TRUE(report.is_object());
-    for (const char* key :
-         {"thread_groups", "samplers", "data_files", "unsupported", "problems", "runnable"}) {
+    for (const char* key : {"thread_groups", "samplers", "data_files", "unsupported", "problems", "runnable"}) {
       EXPECT_TRUE(report.contains(key)) << "missing key " << key;
     }
     ASSERT_TRUE(report["runnable"].is_boolean());

@@ -74,14 +74,14 @@ TEST(JtlCliTest, ReferenceJMeterFileImportsWithAllItsRows) {
   const std::string db = dir.File("r.db");
   test::ProcessResult imported = Barrage({"import", jtl, "--db", db});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  test::ProcessResult exported = Barrage({"export", imported.out.substr(0, imported.out.size() - 1), "-o", "-",
-                                          "--db", db});
+  test::ProcessResult exported =
+      Barrage({"export", imported.out.substr(0, imported.out.size() - 1), "-o", "-", "--db", db});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   size_t lines = 0;
   for (char c : exported.out) lines += c == '\n';
   EXPECT_EQ(lines, 501u);  // header + 500 samples
   EXPECT_EQ(exported.out.rfind(std::string(JtlHeader()) + "\n1795705931651,73,hello,200,OK,tg 1-2,text,true,,331,0,3,3,"
-                                                            "null,73,0,0\n",
+                                                          "null,73,0,0\n",
                                0),
             0u);
 }
@@ -107,8 +107,7 @@ TEST(JtlCliTest, TimestampFormatOptionReadsDates) {
   TempDir dir;
   const std::string in = dir.File("dates.jtl"), db = dir.File("r.db");
   WriteWholeFile(in, "timeStamp,elapsed,label\n26.11.2026 18:00:00.123 +0000,5,a\n");
-  test::ProcessResult imported =
-      Barrage({"import", in, "--db", db, "--timestamp-format", "dd.MM.yyyy HH:mm:ss.SSS Z"});
+  test::ProcessResult imported = Barrage({"import", in, "--db", db, "--timestamp-format", "dd.MM.yyyy HH:mm:ss.SSS Z"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   test::ProcessResult exported = Barrage({"export", "last", "-o", "-", "--db", db});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;

@@ -133,8 +133,7 @@ ProcessResult ChildProcess::Wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0 || reaped_) return result;
   const steady_clock::time_point deadline = steady_clock::now() + timeout;
   while (out_fd_ >= 0 || err_fd_ >= 0 || !exited_) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       kill(pid_, SIGKILL);

@@ -53,8 +53,8 @@ std::string Str(const std::string& name, const std::string& value) {
 }
 std::string El(const std::string& cls, const std::string& name, const std::string& props,
                const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" + props + "</" +
-         cls + ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" + props + "</" + cls +
+         ">\n<hashTree>\n" + children + "</hashTree>\n";
 }
 // One thread, `loops` loops (-1 = forever) of GET `path` labelled "Hello" on 127.0.0.1:port.
 std::string Plan(int port, int loops, const std::string& path) {
@@ -174,8 +174,8 @@ TEST_F(ReportCliTest, TextIsTheAggregateReportTable) {
 
 TEST_F(ReportCliTest, PassingThresholdsExitZeroAndAreStored) {
   Import("reference.jtl");
-  ProcessResult r = Barrage({"report", "1", "--db", db_, "--format", "csv", "--threshold", "p(95)<11",
-                             "--threshold", "hello: p(99)<=73"});
+  ProcessResult r = Barrage(
+      {"report", "1", "--db", db_, "--format", "csv", "--threshold", "p(95)<11", "--threshold", "hello: p(99)<=73"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, kReferenceCsv);
   std::vector<ThresholdRecord> stored = Stored(1);
@@ -191,8 +191,8 @@ TEST_F(ReportCliTest, PassingThresholdsExitZeroAndAreStored) {
 
 TEST_F(ReportCliTest, FailedThresholdExits99WithOneLinePerFailureAndFailsTheRun) {
   Import("reference.jtl");
-  ProcessResult r = Barrage({"report", "1", "--db", db_, "--format", "json", "--threshold", "p(95)<10",
-                             "--threshold", "error_rate<0.5", "--threshold", "hello: p(99)<50"});
+  ProcessResult r = Barrage({"report", "1", "--db", db_, "--format", "json", "--threshold", "p(95)<10", "--threshold",
+                             "error_rate<0.5", "--threshold", "hello: p(99)<50"});
   EXPECT_EQ(r.exit_code, 99) << r.err;
   EXPECT_EQ(r.err,
             "barrage: threshold 'p(95)<10' failed: p(95) of all samples is 10 ms\n"
@@ -319,10 +319,11 @@ TEST_F(ReportCliTest, CompareRejectsABadTolerance) {
 
 TEST_F(ReportCliTest, RunWithPassingThresholdsExitsZeroAndStoresThem) {
   const std::string plan = WritePlan(5, "/hello.txt");
-  ProcessResult r = Barrage({"run", plan, "--db", db_, "--quiet", "--threshold", "error_rate==0", "--threshold",
-                             "Hello: throughput>0"});
+  ProcessResult r = Barrage(
+      {"run", plan, "--db", db_, "--quiet", "--threshold", "error_rate==0", "--threshold", "Hello: throughput>0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("barrage: threshold 'error_rate==0' passed: error_rate of all samples is 0\n"), std::string::npos)
+  EXPECT_NE(r.out.find("barrage: threshold 'error_rate==0' passed: error_rate of all samples is 0\n"),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("barrage: run 1 passed: 5 samples"), std::string::npos) << r.out;
   EXPECT_EQ(Execution(1).status, ExecutionStatus::kPassed);

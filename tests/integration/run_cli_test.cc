@@ -5,8 +5,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,14 +68,13 @@ std::string Str(const std::string& name, const std::string& value) {
 }
 std::string El(const std::string& cls, const std::string& name, const std::string& props,
                const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" +
-         props + "</" + cls + ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">\n" + props + "</" + cls +
+         ">\n<hashTree>\n" + children + "</hashTree>\n";
 }
 // A Thread Group named "Users": its threads are "Users 1-1", "Users 1-2", ...
 std::string Users(int threads, int loops, const std::string& children) {
   return El("ThreadGroup", "Users",
-            Str("ThreadGroup.num_threads", std::to_string(threads)) +
-                Str("ThreadGroup.ramp_time", "0") +
+            Str("ThreadGroup.num_threads", std::to_string(threads)) + Str("ThreadGroup.ramp_time", "0") +
                 "<elementProp name=\"ThreadGroup.main_controller\" "
                 "elementType=\"LoopController\">\n" +
                 Str("LoopController.loops", std::to_string(loops)) + "</elementProp>\n",
@@ -95,8 +94,7 @@ std::string PlanXml(const std::string& port, const std::string& body) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n<hashTree>\n"
          "<TestPlan testclass=\"TestPlan\" testname=\"T\" enabled=\"true\"/>\n<hashTree>\n" +
-         El("ConfigTestElement", "defaults",
-            Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", port)) +
+         El("ConfigTestElement", "defaults", Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", port)) +
          body + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
 }
 
@@ -179,9 +177,8 @@ StoreContents ReadStore(const fs::path& db) {
 // "barrage: run ID STATUS: N samples, 0 errors, JTL J, store DB": the last stdout line.
 std::string FinalLine(int64_t id, std::string_view status, int64_t samples, const std::string& jtl,
                       const std::string& db, int64_t errors = 0) {
-  return "barrage: run " + std::to_string(id) + " " + std::string(status) + ": " +
-         std::to_string(samples) + " samples, " + std::to_string(errors) + " errors, JTL " + jtl +
-         ", store " + db;
+  return "barrage: run " + std::to_string(id) + " " + std::string(status) + ": " + std::to_string(samples) +
+         " samples, " + std::to_string(errors) + " errors, JTL " + jtl + ", store " + db;
 }
 
 // The sample of a request a stop aborted.
@@ -245,8 +242,7 @@ class RunCliTest : public ::testing::Test {
   // The 12-sample run (TwelveSamplePlan) as it must always end: `r` is its process result,
   // `jtl` and `db` the files it wrote, `jtl_arg`/`db_arg` how the command line named them.
   void ExpectTwelveSampleRun(const ProcessResult& r, const fs::path& jtl, const fs::path& db,
-                             const std::string& plan_arg, const std::string& jtl_arg,
-                             const std::string& db_arg) {
+                             const std::string& plan_arg, const std::string& jtl_arg, const std::string& db_arg) {
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
@@ -289,8 +285,7 @@ class RunCliTest : public ::testing::Test {
     ASSERT_GE(out.size(), 6u) << r.out;
     EXPECT_EQ(out.front(), "barrage: run 1 of " + plan_arg + " started");
     EXPECT_EQ(out.back(), FinalLine(1, "passed", 12, jtl_arg, db_arg));
-    auto header = std::find_if(out.begin(), out.end(),
-                               [](const std::string& l) { return l.rfind("Label ", 0) == 0; });
+    auto header = std::find_if(out.begin(), out.end(), [](const std::string& l) { return l.rfind("Label ", 0) == 0; });
     ASSERT_NE(header, out.end()) << r.out;
     EXPECT_EQ(Fields(*header).at(1), "#");  // "# Samples"
     std::vector<std::pair<std::string, std::string>> table;
@@ -298,8 +293,7 @@ class RunCliTest : public ::testing::Test {
       std::vector<std::string> f = Fields(*it);
       table.emplace_back(f.at(0), f.at(1));
     }
-    EXPECT_EQ(table, (std::vector<std::pair<std::string, std::string>>{
-                         {"Home", "6"}, {"Hello", "6"}, {"TOTAL", "12"}}))
+    EXPECT_EQ(table, (std::vector<std::pair<std::string, std::string>>{{"Home", "6"}, {"Hello", "6"}, {"TOTAL", "12"}}))
         << r.out;
 
     EXPECT_EQ(server_->requests(), 12u);
@@ -325,45 +319,39 @@ TEST_F(RunCliTest, TwoThreadsThreeLoopsTwoSamplersWriteTwelveSamplesEverywhere) 
 TEST_F(RunCliTest, JMeterNonGuiSpellingRunsTheSamePlan) {
   Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   // As in a JMeter working directory: relative names, the store at its default place.
-  ProcessResult r =
-      RunProcess(Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Jport=" + port_}), kTimeout,
-                 SpawnOptions{.cwd = dir_.string()});
-  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl",
-                        "barrage.db");
+  ProcessResult r = RunProcess(Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Jport=" + port_}), kTimeout,
+                               SpawnOptions{.cwd = dir_.string()});
+  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl", "barrage.db");
 }
 
 // Regression: long options took their own name's tail as the value (the plan was "testfile").
 TEST_F(RunCliTest, JMeterLongOptionsTakeTheNextArgument) {
   Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
-  ProcessResult r = RunProcess(
-      Barrage({"--nongui", "--testfile", "plan.jmx", "--logfile", "out.jtl", "-Jport=" + port_}),
-      kTimeout, SpawnOptions{.cwd = dir_.string()});
-  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl",
-                        "barrage.db");
+  ProcessResult r =
+      RunProcess(Barrage({"--nongui", "--testfile", "plan.jmx", "--logfile", "out.jtl", "-Jport=" + port_}), kTimeout,
+                 SpawnOptions{.cwd = dir_.string()});
+  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl", "barrage.db");
 }
 
 TEST_F(RunCliTest, PropertyFileSetsProperties) {
   std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   std::string properties = Write("run.properties", "# the fixture\nport=" + port_ + "\n");
-  ProcessResult r =
-      RunProcess(Barrage({"run", plan, "-q", properties, "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r = RunProcess(Barrage({"run", plan, "-q", properties, "-l", jtl_, "--db", db_}), kTimeout);
   ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
 }
 
 TEST_F(RunCliTest, CommandLinePropertyOverridesThePropertyFile) {
   std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   std::string properties = Write("run.properties", "port=1\n");  // nothing listens there
-  ProcessResult r = RunProcess(
-      Barrage({"run", plan, "-q", properties, "-J", "port=" + port_, "-l", jtl_, "--db", db_}),
-      kTimeout);
+  ProcessResult r =
+      RunProcess(Barrage({"run", plan, "-q", properties, "-J", "port=" + port_, "-l", jtl_, "--db", db_}), kTimeout);
   ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
 }
 
 // Each -J takes one value, so options may come before the plan as well as after it.
 TEST_F(RunCliTest, PropertyBeforeThePlanTakesOneValue) {
   std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
-  ProcessResult r =
-      RunProcess(Barrage({"run", "-J", "port=" + port_, plan, "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r = RunProcess(Barrage({"run", "-J", "port=" + port_, plan, "-l", jtl_, "--db", db_}), kTimeout);
   ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
 }
 
@@ -395,19 +383,17 @@ TEST_F(RunCliTest, PropertyWithoutEqualsSignIsAUsageErrorNamingIt) {
 // --- plans that cannot run ---------------------------------------------------------------
 
 std::string PlanWithJsr223Sampler(const std::string& port) {
-  return PlanXml(
-      port, Users(1, 1,
-                  Http("Home", "/") + El("JSR223Sampler", "Script",
-                                         Str("scriptLanguage", "groovy") +
-                                             Str("script", "SampleResult.setResponseData('x')"))));
+  return PlanXml(port, Users(1, 1,
+                             Http("Home", "/") + El("JSR223Sampler", "Script",
+                                                    Str("scriptLanguage", "groovy") +
+                                                        Str("script", "SampleResult.setResponseData('x')"))));
 }
 
 // 1 + the number of newlines before the first `needle`.
 int LineOf(const std::string& text, std::string_view needle) {
   size_t pos = text.find(needle);
   EXPECT_NE(pos, std::string::npos) << needle;
-  return 1 + static_cast<int>(
-                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
 TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
@@ -430,8 +416,7 @@ TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
 
 TEST_F(RunCliTest, SkipUnsupportedRunsThePlanWithoutTheElement) {
   std::string plan = Write("plan.jmx", PlanWithJsr223Sampler(port_));
-  ProcessResult r =
-      RunProcess(Barrage({"run", plan, "--skip-unsupported", "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r = RunProcess(Barrage({"run", plan, "--skip-unsupported", "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "barrage: skipping 1 unsupported element(s)\n");
@@ -450,19 +435,18 @@ TEST_F(RunCliTest, SkipUnsupportedRunsThePlanWithoutTheElement) {
 }
 
 TEST_F(RunCliTest, MissingCsvDataSetFileIsAPlanErrorNamingTheFile) {
-  std::string xml =
-      PlanXml(port_, El("CSVDataSet", "Accounts",
-                        Str("filename", "accounts.csv") + Str("variableNames", "user") +
-                            Str("delimiter", ",") + Str("fileEncoding", "UTF-8")) +
-                         Users(1, 1, Http("Home", "/?user=${user}")));
+  std::string xml = PlanXml(port_, El("CSVDataSet", "Accounts",
+                                      Str("filename", "accounts.csv") + Str("variableNames", "user") +
+                                          Str("delimiter", ",") + Str("fileEncoding", "UTF-8")) +
+                                       Users(1, 1, Http("Home", "/?user=${user}")));
   std::string plan = Write("plan.jmx", xml);
   ProcessResult r = RunProcess(Barrage({"run", plan, "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "barrage: " + plan + ": CSV Data Set 'Accounts' (line " +
-                       std::to_string(LineOf(xml, "<CSVDataSet")) +
-                       "): " + (dir_ / "accounts.csv").string() + ": no such file\n");
+                       std::to_string(LineOf(xml, "<CSVDataSet")) + "): " + (dir_ / "accounts.csv").string() +
+                       ": no such file\n");
   EXPECT_EQ(server_->requests(), 0u);
   // Checked before anything is recorded: no JTL, no execution in the store.
   EXPECT_FALSE(fs::exists(jtl_));
@@ -494,8 +478,7 @@ TEST_F(RunCliTest, UnreadableXmlIsAUsageErrorAtItsLine) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "barrage: " + plan +
-                       ":4: invalid XML: XML_ERROR_PARSING_ATTRIBUTE: XMLElement name=TestPlan\n");
+  EXPECT_EQ(r.err, "barrage: " + plan + ":4: invalid XML: XML_ERROR_PARSING_ATTRIBUTE: XMLElement name=TestPlan\n");
   EXPECT_FALSE(fs::exists(jtl_));
   EXPECT_FALSE(fs::exists(db_));
 }
@@ -504,8 +487,8 @@ TEST_F(RunCliTest, UnreadableXmlIsAUsageErrorAtItsLine) {
 
 // The three records of one run agree: JTL rows, samples in the store, requests served.
 // Returns the JTL's row count.
-size_t ExpectJtlStoreAndServerAgree(const fs::path& jtl, const fs::path& db,
-                                    const fixture::FixtureServer& server, std::string_view status) {
+size_t ExpectJtlStoreAndServerAgree(const fs::path& jtl, const fs::path& db, const fixture::FixtureServer& server,
+                                    std::string_view status) {
   std::vector<Sample> rows = JtlSamples(jtl);
   StoreContents store = ReadStore(db);
   EXPECT_EQ(store.executions.size(), 1u);
@@ -521,8 +504,7 @@ size_t ExpectJtlStoreAndServerAgree(const fs::path& jtl, const fs::path& db,
 TEST_F(RunCliTest, DurationStopsAnEndlessPlanAfterOneSecondKeepingEverySample) {
   std::string plan = Write("plan.jmx", PlanXml(port_, Users(2, -1, Http("Hello", "/hello.txt"))));
   const steady_clock::time_point start = steady_clock::now();
-  ProcessResult r = RunProcess(
-      Barrage({"run", plan, "--duration", "1", "--quiet", "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r = RunProcess(Barrage({"run", plan, "--duration", "1", "--quiet", "-l", jtl_, "--db", db_}), kTimeout);
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -540,9 +522,8 @@ TEST_F(RunCliTest, OneSigintStopsGracefullyAndKeepsEverySample) {
   ChildProcess child(Barrage({"run", plan, "--quiet", "-l", jtl_, "--db", db_}));
   ASSERT_TRUE(child.running());
   // The third request has just reached the server: both threads are in the middle of one.
-  ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests() >= 3; }))
-      << "served " << server_->requests() << "\n"
-      << child.err();
+  ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests() >= 3; })) << "served " << server_->requests() << "\n"
+                                                                          << child.err();
   const steady_clock::time_point signalled = steady_clock::now();
   ASSERT_TRUE(child.Signal(SIGINT));
   ProcessResult r = child.Wait(kTimeout);
@@ -561,8 +542,8 @@ TEST_F(RunCliTest, OneSigintStopsGracefullyAndKeepsEverySample) {
 TEST_F(RunCliTest, SecondSigintAbortsInFlightRequestsAndKeepsEverySample) {
   // Each thread records a Hello, then waits on a 10 s request: a graceful stop would wait
   // for it (up to --stop-timeout); stopping now aborts it and records it as an error.
-  std::string plan = Write(
-      "plan.jmx", PlanXml(port_, Users(2, 1, Http("Hello", "/hello.txt") + Http("Slow", "/delay/10000"))));
+  std::string plan =
+      Write("plan.jmx", PlanXml(port_, Users(2, 1, Http("Hello", "/hello.txt") + Http("Slow", "/delay/10000"))));
   ChildProcess child(Barrage({"run", plan, "--quiet", "-l", jtl_, "--db", db_}));
   ASSERT_TRUE(child.running());
   ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests("/delay/10000") >= 2; }))
@@ -571,9 +552,8 @@ TEST_F(RunCliTest, SecondSigintAbortsInFlightRequestsAndKeepsEverySample) {
   const steady_clock::time_point signalled = steady_clock::now();
   ASSERT_TRUE(child.Signal(SIGINT));
   // Signals of one kind do not queue: the second must come after the first was handled.
-  ASSERT_TRUE(WaitUntil(child, [&] {
-    return child.err().find("stopping gracefully") != std::string::npos;
-  })) << child.err();
+  ASSERT_TRUE(WaitUntil(child, [&] { return child.err().find("stopping gracefully") != std::string::npos; }))
+      << child.err();
   ASSERT_TRUE(child.Signal(SIGINT));
   ProcessResult r = child.Wait(kTimeout);
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - signalled);
@@ -588,8 +568,8 @@ TEST_F(RunCliTest, SecondSigintAbortsInFlightRequestsAndKeepsEverySample) {
   // before the stop, the aborted requests as errors.
   size_t samples = ExpectJtlStoreAndServerAgree(jtl_, db_, *server_, "aborted");
   EXPECT_EQ(samples, 4u);
-  const std::map<std::string, std::vector<std::string>> expected_labels = {
-      {"Users 1-1", {"Hello", "Slow"}}, {"Users 1-2", {"Hello", "Slow"}}};
+  const std::map<std::string, std::vector<std::string>> expected_labels = {{"Users 1-1", {"Hello", "Slow"}},
+                                                                           {"Users 1-2", {"Hello", "Slow"}}};
   EXPECT_EQ(LabelsByThread(JtlSamples(jtl_)), expected_labels);
   EXPECT_EQ(LabelsByThread(ReadStore(db_).samples), expected_labels);
   for (const Sample& s : ReadStore(db_).samples) {
@@ -626,8 +606,7 @@ TEST_F(RunCliTest, DurationAbortsTricklingRequestsAtTheStopTimeoutAndRecordsThem
     std::string plan = Write("plan.jmx", PlanXml(port_, Users(1, -1, HttpTo("Slow", c.domain, c.path))));
     const steady_clock::time_point start = steady_clock::now();
     ProcessResult r = RunProcess(
-        Barrage({"run", plan, "--duration", "1", "--stop-timeout", "1", "--quiet", "-l", jtl_, "--db", db_}),
-        kTimeout);
+        Barrage({"run", plan, "--duration", "1", "--stop-timeout", "1", "--quiet", "-l", jtl_, "--db", db_}), kTimeout);
     const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -654,9 +633,9 @@ TEST_F(RunCliTest, OneSigtermStopsATricklingRunWithinTheStopTimeout) {
     server_->ResetStats();
     fs::remove(jtl_);
     fs::remove(db_);
-    std::string plan = Write(
-        "plan.jmx",
-        PlanXml(port_, Users(1, -1, Http("Hello", "/hello.txt") + HttpTo("Slow", domain, "/trickle/body"))));
+    std::string plan =
+        Write("plan.jmx",
+              PlanXml(port_, Users(1, -1, Http("Hello", "/hello.txt") + HttpTo("Slow", domain, "/trickle/body"))));
     ChildProcess child(Barrage({"run", plan, "--stop-timeout", "1", "--quiet", "-l", jtl_, "--db", db_}));
     ASSERT_TRUE(child.running());
     ASSERT_TRUE(WaitUntil(child, [&] { return server_->requests("/trickle/body") >= 1; }))
@@ -699,8 +678,7 @@ TEST_F(RunCliTest, SigtermWhileWaitingForTheStoresWriteLockEndsTheCommandAtOnce)
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &holder), SQLITE_OK);
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_holder(holder, sqlite3_close);
-  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(holder);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(holder);
 
   ChildProcess child(Barrage({"run", plan, "--quiet", "--db", db_}));
   ASSERT_TRUE(child.running());
@@ -742,8 +720,7 @@ TEST_F(RunCliTest, SigtermWhileWaitingForTheStoresWriteLockEndsTheCommandAtOnce)
 TEST_F(RunCliTest, SummaryIntervalPrintsLiveLinesAndOneTotal) {
   // 25 x 120 ms: about 3 s, so at least one interval ends during the run.
   std::string plan = Write("plan.jmx", PlanXml(port_, Users(1, 25, Http("Slow", "/delay/120"))));
-  ProcessResult r = RunProcess(
-      Barrage({"run", plan, "--summary-interval", "1", "-l", jtl_, "--db", db_}), kTimeout);
+  ProcessResult r = RunProcess(Barrage({"run", plan, "--summary-interval", "1", "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> plus;

@@ -194,15 +194,18 @@ TEST_F(RunsCliTest, MissingStoreIsAnErrorAndNotCreated) {
 
 TEST_F(RunsCliTest, ARunIsListedWithItsProjectAndDefinition) {
   const std::string plan = (dir_ / "debug.jmx").string();
-  std::ofstream(plan) << "<jmeterTestPlan version=\"1.2\"><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/>"
-                         "<hashTree><ThreadGroup testclass=\"ThreadGroup\" testname=\"Users\"/><hashTree>"
-                         "<DebugSampler testclass=\"DebugSampler\" testname=\"dbg\"/><hashTree/>"
-                         "</hashTree></hashTree></hashTree></jmeterTestPlan>\n";
-  ProcessResult run = RunProcess({BARRAGE_BINARY, "run", plan, "--db", db_, "--quiet", "--project", "team-a"}, kTimeout);
+  std::ofstream(plan)
+      << "<jmeterTestPlan version=\"1.2\"><hashTree><TestPlan testclass=\"TestPlan\" testname=\"Shop\"/>"
+         "<hashTree><ThreadGroup testclass=\"ThreadGroup\" testname=\"Users\"/><hashTree>"
+         "<DebugSampler testclass=\"DebugSampler\" testname=\"dbg\"/><hashTree/>"
+         "</hashTree></hashTree></hashTree></jmeterTestPlan>\n";
+  ProcessResult run =
+      RunProcess({BARRAGE_BINARY, "run", plan, "--db", db_, "--quiet", "--project", "team-a"}, kTimeout);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ProcessResult r = RunProcess({BARRAGE_BINARY, "runs", "--db", db_, "--project", "team-a", "--json"}, kTimeout);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"plan\": \"debug.jmx\",\n    \"plan_path\": \"" + plan + "\",\n    \"plan_name\": \"Shop\",\n"
+  EXPECT_NE(r.out.find("\"plan\": \"debug.jmx\",\n    \"plan_path\": \"" + plan +
+                       "\",\n    \"plan_name\": \"Shop\",\n"
                        "    \"project\": \"team-a\",\n    \"definition_version\": 1,\n"),
             std::string::npos)
       << r.out;

@@ -238,7 +238,7 @@ TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample)
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;  // said once
   const int64_t samples = FinalSampleCount(run.out, "errored");
   ASSERT_GT(samples, 0) << run.out;
-  EXPECT_LT(samples, kMaxSamples);  // the run stopped instead of running on
+  EXPECT_LT(samples, kMaxSamples);   // the run stopped instead of running on
   EXPECT_EQ(JtlRows(jtl), samples);  // every sample the engine made
   EXPECT_EQ(static_cast<int64_t>(server_->requests()), samples);
 
@@ -290,7 +290,8 @@ TEST_F(StoreCrashTest, FullJtlStopsTheRunWithExit1WhileTheStoreKeepsEverySample)
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("barrage: the JTL failed (write to " + jtl +
                          " failed: No space left on device): stopping the run; every sample goes on to the results "
-                         "store " + db_ + "\n"),
+                         "store " +
+                         db_ + "\n"),
             std::string::npos)
       << run.err;
   const int64_t samples = FinalSampleCount(run.out, "errored");
@@ -335,14 +336,13 @@ TEST_F(StoreCrashTest, ThreeConcurrentRunsOnOneStoreEachStoreAllTheirSamples) {
   std::ofstream(plan_) << LoopPlan(server_->port(), 3, 100, "/delay/30");
   std::vector<std::unique_ptr<ChildProcess>> runs;
   for (int i = 0; i < 3; ++i) {
-    runs.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{BARRAGE_BINARY, "run", plan_, "--db", db_, "--quiet"}));
+    runs.push_back(
+        std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "run", plan_, "--db", db_, "--quiet"}));
     ASSERT_TRUE(runs.back()->running());
   }
   // `runs` while they write: wait until all three are recorded, then list them.
   const auto deadline = steady_clock::now() + kTimeout;
-  while (Scalar(db_, "SELECT count(*) FROM execution WHERE status = 'running'") < 3 &&
-         steady_clock::now() < deadline) {
+  while (Scalar(db_, "SELECT count(*) FROM execution WHERE status = 'running'") < 3 && steady_clock::now() < deadline) {
     for (auto& r : runs) r->Pump(milliseconds(10));
   }
   ProcessResult listed = RunProcess({BARRAGE_BINARY, "runs", "--db", db_}, kTimeout);

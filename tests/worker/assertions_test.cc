@@ -138,8 +138,8 @@ TEST_F(AssertionsTest, EqualsPassesOnIdenticalText) {
 }
 
 TEST_F(AssertionsTest, EqualsMessageShowsTheDifferingMiddle) {
-  AssertionResult r = Check(*Response(kEquals, {"Hello brave old world, said the man"}),
-                            Body("Hello brave new world, said the man"));
+  AssertionResult r =
+      Check(*Response(kEquals, {"Hello brave old world, said the man"}), Body("Hello brave new world, said the man"));
   EXPECT_TRUE(r.failure);
   EXPECT_EQ(r.message,
             "Test failed: text expected to equal /\n\n"
@@ -175,24 +175,33 @@ TEST_F(AssertionsTest, NotEqualsMessageOnEqualText) {
 TEST_F(AssertionsTest, EqualsMessageTruncatesSectionsToAHundredCharacters) {
   std::string a(150, 'A'), b(150, 'B'), a100(100, 'A'), b100(100, 'B');
   AssertionResult r = Check(*Response(kEquals, {a + "Y" + b}), Body(a + "X" + b));
-  EXPECT_EQ(r.message, "Test failed: text expected to equal /\n\n"
-                       "****** received  : ..." + a100 + "[[[X]]]" + b100 + "...\n\n"
-                       "****** comparison: ..." + a100 + "[[[Y]]]" + b100 + "...\n\n/");
+  EXPECT_EQ(r.message,
+            "Test failed: text expected to equal /\n\n"
+            "****** received  : ..." +
+                a100 + "[[[X]]]" + b100 +
+                "...\n\n"
+                "****** comparison: ..." +
+                a100 + "[[[Y]]]" + b100 + "...\n\n/");
 }
 
 TEST_F(AssertionsTest, EqualsMessageTruncatesALongDelta) {
   std::string a(150, 'A'), b(150, 'B'), a100(100, 'A'), b99(99, 'B');
   AssertionResult r = Check(*Response(kEquals, {a}), Body(a + "X" + b));
-  EXPECT_EQ(r.message, "Test failed: text expected to equal /\n\n"
-                       "****** received  : ..." + a100 + "[[[X" + b99 + "...]]]\n\n"
-                       "****** comparison: ..." + a100 + "[[[" + std::string(103, ' ') + "]]]\n\n/");
+  EXPECT_EQ(r.message,
+            "Test failed: text expected to equal /\n\n"
+            "****** received  : ..." +
+                a100 + "[[[X" + b99 +
+                "...]]]\n\n"
+                "****** comparison: ..." +
+                a100 + "[[[" + std::string(103, ' ') + "]]]\n\n/");
 }
 
 TEST_F(AssertionsTest, EqualsMessageNeverSplitsAMultiByteCharacter) {
   AssertionResult r = Check(*Response(kEquals, {"caf\xC3\xA8"}), Body("caf\xC3\xA9"));
-  EXPECT_EQ(r.message, "Test failed: text expected to equal /\n\n"
-                       "****** received  : caf[[[\xC3\xA9]]]\n\n"
-                       "****** comparison: caf[[[\xC3\xA8]]]\n\n/");
+  EXPECT_EQ(r.message,
+            "Test failed: text expected to equal /\n\n"
+            "****** received  : caf[[[\xC3\xA9]]]\n\n"
+            "****** comparison: caf[[[\xC3\xA8]]]\n\n/");
 }
 
 TEST_F(AssertionsTest, NotContainsFailsWhenFound) {
@@ -245,9 +254,7 @@ TEST_F(AssertionsTest, OrWithEqualsKeepsTheDiff) {
             "****** comparison: Hell[[[x]]]\n\n/\t");
 }
 
-TEST_F(AssertionsTest, NoPatternsPasses) {
-  EXPECT_FALSE(Check(*Response(kContains, {}), Body("Hello")).failure);
-}
+TEST_F(AssertionsTest, NoPatternsPasses) { EXPECT_FALSE(Check(*Response(kContains, {}), Body("Hello")).failure); }
 
 TEST_F(AssertionsTest, NoPatternsWithOrFailsWithATab) {
   AssertionResult r = Check(*Response(kContains | kOr, {}), Body("Hello"));
@@ -309,10 +316,9 @@ TEST_F(AssertionsTest, ResponseHeadersFieldReadsJMetersLineFeedForm) {
 }
 
 TEST_F(AssertionsTest, RequestHeadersFieldLeavesOutTheCookieHeader) {
-  EXPECT_FALSE(Check(*Response(kEquals, {"Host: 127.0.0.1:8080\nUser-Agent: Barrage\n"},
-                               "Assertion.request_headers"),
-                     Http())
-                   .failure);
+  EXPECT_FALSE(
+      Check(*Response(kEquals, {"Host: 127.0.0.1:8080\nUser-Agent: Barrage\n"}, "Assertion.request_headers"), Http())
+          .failure);
   AssertionResult r = Check(*Response(kContains, {"sid"}, "Assertion.request_headers"), Http());
   EXPECT_EQ(r.message, "Test failed: request headers expected to contain /sid/");
 }
@@ -396,18 +402,18 @@ TEST_P(BadPatternTest, IsAnErrorWithOrosMessage) {
                            GetParam().pattern + "\n" + GetParam().reason);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Oro, BadPatternTest,
-    ::testing::Values(BadPattern{"(a", "Unmatched parentheses."}, BadPattern{"a)", "Unmatched parentheses."},
-                      BadPattern{"[a", "Unmatched [] in expression."},
-                      BadPattern{"*a", "?+* follows nothing in expression"},
-                      BadPattern{"a|*", "?+* follows nothing in expression"},
-                      BadPattern{"a**", "Nested repetitions *?+ in expression"},
-                      BadPattern{"a{1,2}{3}", "Nested repetitions *?+ in expression"},
-                      BadPattern{"a{3,2}b", "Invalid interval {3,2}"},
-                      BadPattern{"[z-a]", "Invalid [] range in expression."},
-                      BadPattern{"\\", "Trailing \\ in expression."},
-                      BadPattern{"(?z)", "Sequence (?z...) not recognized"}));
+INSTANTIATE_TEST_SUITE_P(Oro, BadPatternTest,
+                         ::testing::Values(BadPattern{"(a", "Unmatched parentheses."},
+                                           BadPattern{"a)", "Unmatched parentheses."},
+                                           BadPattern{"[a", "Unmatched [] in expression."},
+                                           BadPattern{"*a", "?+* follows nothing in expression"},
+                                           BadPattern{"a|*", "?+* follows nothing in expression"},
+                                           BadPattern{"a**", "Nested repetitions *?+ in expression"},
+                                           BadPattern{"a{1,2}{3}", "Nested repetitions *?+ in expression"},
+                                           BadPattern{"a{3,2}b", "Invalid interval {3,2}"},
+                                           BadPattern{"[z-a]", "Invalid [] range in expression."},
+                                           BadPattern{"\\", "Trailing \\ in expression."},
+                                           BadPattern{"(?z)", "Sequence (?z...) not recognized"}));
 
 TEST_F(AssertionsTest, BadPatternInMatchModeIsAnError) {
   AssertionResult r = Check(*Response(kMatch, {"(a"}), Body("abc"));
@@ -630,8 +636,7 @@ SampleResult Sized() {
 TEST_F(AssertionsTest, SizeEqualFailureMessage) {
   AssertionResult r = RunSizeAssertion(*Size("1000", 1), Sized(), ctx_);
   EXPECT_TRUE(r.failure);
-  EXPECT_EQ(r.message,
-            "The result was the wrong size: It was 1,500 bytes, but should have been equal to 1,000 bytes.");
+  EXPECT_EQ(r.message, "The result was the wrong size: It was 1,500 bytes, but should have been equal to 1,000 bytes.");
 }
 
 TEST_F(AssertionsTest, SizeNotEqualFailureMessage) {
@@ -655,8 +660,9 @@ TEST_F(AssertionsTest, SizeGreaterOrEqualFailureMessage) {
 }
 
 TEST_F(AssertionsTest, SizeLessOrEqualFailureMessage) {
-  EXPECT_EQ(RunSizeAssertion(*Size("1000", 6), Sized(), ctx_).message,
-            "The result was the wrong size: It was 1,500 bytes, but should have been less than or equal to 1,000 bytes.");
+  EXPECT_EQ(
+      RunSizeAssertion(*Size("1000", 6), Sized(), ctx_).message,
+      "The result was the wrong size: It was 1,500 bytes, but should have been less than or equal to 1,000 bytes.");
 }
 
 TEST_F(AssertionsTest, SizeOperatorsPassOnTheirBoundaries) {
@@ -695,8 +701,7 @@ TEST_F(AssertionsTest, SizeOfTheHeadersCountsCrLfAndTheBlankLine) {
   EXPECT_FALSE(RunSizeAssertion(*Size("64", 1, "SizeAssertion.response_headers"), Http(), ctx_).failure);
   SampleResult no_blank_line = Http();
   no_blank_line.response_headers = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n";
-  EXPECT_FALSE(
-      RunSizeAssertion(*Size("64", 1, "SizeAssertion.response_headers"), no_blank_line, ctx_).failure);
+  EXPECT_FALSE(RunSizeAssertion(*Size("64", 1, "SizeAssertion.response_headers"), no_blank_line, ctx_).failure);
 }
 
 TEST_F(AssertionsTest, SizeOfTheBodyIsTheReceivedBodyBytes) {

@@ -14,16 +14,15 @@ namespace {
 class BatchSpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("barrage-spool-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("barrage-spool-test-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   size_t FilesOnDisk() const {
     if (!std::filesystem::exists(dir_)) return 0;
-    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_),
-                                             std::filesystem::directory_iterator()));
+    return static_cast<size_t>(
+        std::distance(std::filesystem::directory_iterator(dir_), std::filesystem::directory_iterator()));
   }
   std::filesystem::path dir_;
 };
@@ -104,7 +103,7 @@ TEST_F(BatchSpoolTest, DiskFailureKeepsFramesInMemoryUpToTheCapThenReportsTheLos
   BatchSpool spool((dir_ / "spool").string(), 10, /*memory_cap_bytes=*/50);
   ASSERT_TRUE(spool.Add(1, 3, std::string(30, 'a')).ok());  // not written: kept in memory
   EXPECT_EQ(spool.memory_only_samples(), 3u);
-  Status lost = spool.Add(2, 4, std::string(30, 'b'));       // 60 > cap: lost
+  Status lost = spool.Add(2, 4, std::string(30, 'b'));  // 60 > cap: lost
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.message().rfind((dir_ / "spool" / "2.batch").string() + ": cannot spool a sample batch: ", 0), 0u)
       << lost.message();

@@ -132,8 +132,8 @@ TEST(JavaRandomTest, SeededSequencesMatchJava) {
   EXPECT_EQ(Draw(42, 10), (V{0, 3, 8, 4, 0, 5, 5, 8}));
   EXPECT_EQ(Draw(42, 16), (V{11, 0, 10, 0, 4, 15, 4, 11}));  // power of two
   EXPECT_EQ(Draw(42, 1000), (V{130, 763, 248, 884, 970, 525, 505, 918}));
-  EXPECT_EQ(Draw(42, INT32_MAX), (V{1562431130, 117392763, 1467211248, 102948884, 662969970,
-                                    2023087525, 595021505, 1519796918}));
+  EXPECT_EQ(Draw(42, INT32_MAX),
+            (V{1562431130, 117392763, 1467211248, 102948884, 662969970, 2023087525, 595021505, 1519796918}));
   EXPECT_EQ(Draw(0, 10), (V{0, 8, 9, 7, 5, 3, 1, 1}));
   EXPECT_EQ(Draw(-7, 3), (V{1, 0, 1, 0, 0, 2, 0, 0}));
   EXPECT_EQ(Draw(123456789012345, 16), (V{10, 8, 13, 9, 14, 13, 1, 14}));
@@ -159,9 +159,8 @@ class ConfigElementsTest : public ::testing::Test {
     return v ? *v : "-";
   }
 
-  std::unique_ptr<Counter> MakeCounter(const std::string& start, const std::string& end,
-                                       const std::string& incr, bool per_user,
-                                       const std::string& format = "") {
+  std::unique_ptr<Counter> MakeCounter(const std::string& start, const std::string& end, const std::string& incr,
+                                       bool per_user, const std::string& format = "") {
     auto c = std::make_unique<Counter>(ElementKind::kCounter);
     c->start = Value::Of(start);
     c->end = Value::Of(end);
@@ -177,9 +176,8 @@ class ConfigElementsTest : public ::testing::Test {
     return Var(u, "c");
   }
 
-  std::unique_ptr<RandomVariable> MakeRandom(const std::string& min, const std::string& max,
-                                             const std::string& seed, bool per_thread,
-                                             const std::string& format = "") {
+  std::unique_ptr<RandomVariable> MakeRandom(const std::string& min, const std::string& max, const std::string& seed,
+                                             bool per_thread, const std::string& format = "") {
     auto r = std::make_unique<RandomVariable>(ElementKind::kRandomVariable);
     r->variable = Value::Of("r");
     r->minimum = Value::Of(min);

@@ -61,8 +61,8 @@ class CsvDataTest : public ::testing::Test {
   }
 
   // Runs one iteration for `ctx` and returns the variables joined with '|' ("-" = unset).
-  std::string Next(CsvRegistry& reg, const CsvDataSet& node, ThreadContext& ctx,
-                   const std::vector<std::string>& names, int group = 1) {
+  std::string Next(CsvRegistry& reg, const CsvDataSet& node, ThreadContext& ctx, const std::vector<std::string>& names,
+                   int group = 1) {
     CsvResult r = reg.Next(node, ctx, StateOf(ctx), group);
     EXPECT_EQ(r.outcome, CsvOutcome::kOk) << r.message;
     return Vars(ctx, names);
@@ -130,8 +130,7 @@ std::vector<std::string> ReadAll(std::string_view text, std::string_view delim,
 
 TEST(CsvQuotedRecordTest, QuotedFieldsHoldDelimitersQuotesAndLineBreaks) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(ReadAll("\"a,1\",\"b\"\"q\"\n\"multi\nline\",z\n", ","),
-            (V{"a,1|b\"q", "multi\nline|z"}));
+  EXPECT_EQ(ReadAll("\"a,1\",\"b\"\"q\"\n\"multi\nline\",z\n", ","), (V{"a,1|b\"q", "multi\nline|z"}));
   EXPECT_EQ(ReadAll("\"x\r\ny\",z\r\nnext\r\n", ","), (V{"x\r\ny|z", "next"}));
 }
 
@@ -147,8 +146,7 @@ TEST(CsvQuotedRecordTest, LineEndingsAndEmptyFields) {
 
 TEST(CsvQuotedRecordTest, QuoteInPlainFieldIsAnErrorAndReadingResumesAfterIt) {
   std::vector<std::string> errors;
-  EXPECT_EQ(ReadAll("ab\"c,d\nx,y\n", ",", &errors),
-            (std::vector<std::string>{"ERROR", "c|d", "x|y"}));
+  EXPECT_EQ(ReadAll("ab\"c,d\nx,y\n", ",", &errors), (std::vector<std::string>{"ERROR", "c|d", "x|y"}));
   EXPECT_EQ(errors, (std::vector<std::string>{"Cannot have quote-char in plain field:[ab\"]"}));
 }
 
@@ -451,8 +449,7 @@ TEST_F(CsvDataTest, QuotedDataErrorCountsAsEndOfFileAndReadingResumes) {
   ThreadContext& u = NewUser();
   CsvResult r = reg.Next(*node, u, StateOf(u), 1);
   EXPECT_EQ(r.outcome, CsvOutcome::kOk);
-  EXPECT_EQ(r.message,
-            "CSV Data Set 'data' (line 7): e.csv: Cannot have quote-char in plain field:[ab\"]");
+  EXPECT_EQ(r.message, "CSV Data Set 'data' (line 7): e.csv: Cannot have quote-char in plain field:[ab\"]");
   EXPECT_EQ(Vars(u, {"p", "q"}), "<EOF>|<EOF>");
   EXPECT_EQ(Next(reg, *node, u, {"p", "q"}), "c|d");
   EXPECT_EQ(Next(reg, *node, u, {"p", "q"}), "x|y");
@@ -700,8 +697,8 @@ TEST_F(CsvDataTest, PrepareReportsAMissingFileWithElementAndPath) {
   ThreadContext& u = NewUser();
   Status s = reg.Prepare(*node, u);
   EXPECT_EQ(s.code(), Status::Code::kNotFound);
-  EXPECT_EQ(s.message(), "CSV Data Set 'data' (line 7): " +
-                             (fs::path(dir_) / "missing.csv").string() + ": no such file");
+  EXPECT_EQ(s.message(),
+            "CSV Data Set 'data' (line 7): " + (fs::path(dir_) / "missing.csv").string() + ": no such file");
 }
 
 TEST_F(CsvDataTest, PrepareReportsADirectory) {
@@ -788,8 +785,7 @@ TEST_F(CsvDataTest, PrepareRefusesFilesOverTheSizeLimit) {
   ThreadContext& u = NewUser();
   Status s = reg.Prepare(*node, u);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-  EXPECT_NE(s.message().find("17 bytes, more than the 10-byte limit"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("17 bytes, more than the 10-byte limit"), std::string::npos) << s.message();
 }
 
 TEST_F(CsvDataTest, NextFailsWhenTheFileCannotBeReadAtRunTime) {
@@ -809,8 +805,7 @@ TEST_F(CsvDataTest, NextFailsWhenTheHeaderCannotBeSplit) {
   ThreadContext& u = NewUser();
   CsvResult r = reg.Next(*node, u, StateOf(u), 1);
   EXPECT_EQ(r.outcome, CsvOutcome::kFailed);
-  EXPECT_NE(r.message.find("could not split the header line of h.csv"), std::string::npos)
-      << r.message;
+  EXPECT_NE(r.message.find("could not split the header line of h.csv"), std::string::npos) << r.message;
 }
 
 // ---------------------------------------------------------------------------------------

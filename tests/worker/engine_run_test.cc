@@ -45,8 +45,8 @@ std::string Bool(const std::string& name, bool v) {
 }
 std::string El(const std::string& cls, const std::string& name, const std::string& props,
                const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls +
-         ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
+         children + "</hashTree>\n";
 }
 std::string Group(const std::string& name, int threads, int loops, const std::string& children,
                   const std::string& extra = "", double ramp = 0) {
@@ -67,7 +67,8 @@ std::string Defaults(int port) {
 }
 std::string PlanXml(const std::string& body) {
   return "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n"
-         "<hashTree>\n" + body + "</hashTree></hashTree></jmeterTestPlan>\n";
+         "<hashTree>\n" +
+         body + "</hashTree></hashTree></jmeterTestPlan>\n";
 }
 
 class EngineRunTest : public ::testing::Test {
@@ -152,9 +153,9 @@ TEST_F(EngineRunTest, ConnectionIsReusedAfterTheFirstRequest) {
 }
 
 TEST_F(EngineRunTest, ConnectionRefusedIsAJavaConnectException) {
-  std::string refused = El("HTTPSamplerProxy", "down",
-                           Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", "1") +
-                               Str("HTTPSampler.path", "/"));
+  std::string refused =
+      El("HTTPSamplerProxy", "down",
+         Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", "1") + Str("HTTPSampler.path", "/"));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, refused));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_FALSE(samples[0].success);
@@ -163,25 +164,24 @@ TEST_F(EngineRunTest, ConnectionRefusedIsAJavaConnectException) {
 }
 
 TEST_F(EngineRunTest, NestedControllersFollowJMeterOrder) {
-  std::string loop = El("LoopController", "loop",
-                        Str("LoopController.loops", "2") + Bool("LoopController.continue_forever", true),
-                        Http("in-loop", "/hello.txt"));
+  std::string loop =
+      El("LoopController", "loop", Str("LoopController.loops", "2") + Bool("LoopController.continue_forever", true),
+         Http("in-loop", "/hello.txt"));
   std::string once = El("OnceOnlyController", "once", "", Http("once", "/hello.txt"));
-  std::string if_false = El("IfController", "never",
-                            Str("IfController.condition", "${__jexl3(1 == 2)}") + Bool("IfController.useExpression", true),
-                            Http("skipped", "/hello.txt"));
-  std::string if_true = El("IfController", "always",
-                           Str("IfController.condition", "true") + Bool("IfController.useExpression", true),
-                           Http("taken", "/hello.txt"));
+  std::string if_false =
+      El("IfController", "never",
+         Str("IfController.condition", "${__jexl3(1 == 2)}") + Bool("IfController.useExpression", true),
+         Http("skipped", "/hello.txt"));
+  std::string if_true =
+      El("IfController", "always", Str("IfController.condition", "true") + Bool("IfController.useExpression", true),
+         Http("taken", "/hello.txt"));
   std::vector<Sample> samples = Run(Group("tg", 1, 2, once + loop + if_false + if_true + Http("last", "/hello.txt")));
-  EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
-            (std::vector<std::string>{"once", "in-loop", "in-loop", "taken", "last",
-                                      "in-loop", "in-loop", "taken", "last"}));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"once", "in-loop", "in-loop", "taken", "last",
+                                                                   "in-loop", "in-loop", "taken", "last"}));
 }
 
 TEST_F(EngineRunTest, TransactionControllerRecordsItsSampleAfterTheChildren) {
-  std::string tx = El("TransactionController", "tx", "",
-                      Http("a", "/hello.txt") + Http("b", "/status/500"));
+  std::string tx = El("TransactionController", "tx", "", Http("a", "/hello.txt") + Http("b", "/status/500"));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, tx));
   ASSERT_EQ(samples.size(), 3u);
   EXPECT_EQ(samples[0].label, "a");
@@ -216,21 +216,23 @@ TEST_F(EngineRunTest, StopThreadOnSampleError) {
 }
 
 TEST_F(EngineRunTest, StartNextLoopOnSampleError) {
-  std::vector<Sample> samples =
-      Run(Group("tg", 1, 3, Http("bad", "/status/500") + Http("skipped", "/hello.txt"),
-                Str("ThreadGroup.on_sample_error", "startnextloop")));
+  std::vector<Sample> samples = Run(Group("tg", 1, 3, Http("bad", "/status/500") + Http("skipped", "/hello.txt"),
+                                          Str("ThreadGroup.on_sample_error", "startnextloop")));
   EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad", "bad"}));
 }
 
 TEST_F(EngineRunTest, HeaderManagersMergeInnerFirst) {
-  std::string outer = El("HeaderManager", "outer",
-                         "<collectionProp name=\"HeaderManager.headers\">"
-                         "<elementProp name=\"\" elementType=\"Header\">" + Str("Header.name", "X-A") + Str("Header.value", "outer") +
-                         "</elementProp><elementProp name=\"\" elementType=\"Header\">" + Str("Header.name", "X-B") +
-                         Str("Header.value", "outer") + "</elementProp></collectionProp>");
-  std::string inner = El("HeaderManager", "inner",
-                         "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
-                             Str("Header.name", "X-A") + Str("Header.value", "inner") + "</elementProp></collectionProp>");
+  std::string outer =
+      El("HeaderManager", "outer",
+         "<collectionProp name=\"HeaderManager.headers\">"
+         "<elementProp name=\"\" elementType=\"Header\">" +
+             Str("Header.name", "X-A") + Str("Header.value", "outer") +
+             "</elementProp><elementProp name=\"\" elementType=\"Header\">" + Str("Header.name", "X-B") +
+             Str("Header.value", "outer") + "</elementProp></collectionProp>");
+  std::string inner =
+      El("HeaderManager", "inner",
+         "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
+             Str("Header.name", "X-A") + Str("Header.value", "inner") + "</elementProp></collectionProp>");
   std::string check = El("ResponseAssertion", "headers",
                          "<collectionProp name=\"Asserion.test_strings\">" + Str("1", "\"x-a\":\"inner\"") +
                              Str("2", "\"x-b\":\"outer\"") + "</collectionProp>" +
@@ -252,33 +254,35 @@ TEST_F(EngineRunTest, ReusedBuffersCarryNothingIntoTheNextSample) {
   auto assertion = [](const std::string& field, int type, const std::string& text) {
     return El("ResponseAssertion", "check",
               "<collectionProp name=\"Asserion.test_strings\">" + Str("1", text) + "</collectionProp>" +
-                  Str("Assertion.test_field", field) + "<intProp name=\"Assertion.test_type\">" +
-                  std::to_string(type) + "</intProp>");
+                  Str("Assertion.test_field", field) + "<intProp name=\"Assertion.test_type\">" + std::to_string(type) +
+                  "</intProp>");
   };
   constexpr int kContains = 16 | 2, kNotContains = 16 | 4;
   std::string body =
-      Http("with", "/echo", header_manager("X-Only-First", "yes") + assertion("Assertion.response_data", kContains, "x-only-first")) +
+      Http("with", "/echo",
+           header_manager("X-Only-First", "yes") + assertion("Assertion.response_data", kContains, "x-only-first")) +
       Http("without", "/echo",
            assertion("Assertion.response_data", kNotContains, "x-only-first") +
                assertion("Assertion.response_headers", kContains, "application/json")) +
       Http("text", "/hello.txt", assertion("Assertion.response_headers", kNotContains, "application/json"));
   // Two users on one loop, three iterations each: every sample follows another one's.
-  std::vector<Sample> samples = Run(Group("tg", 2, 1, El("LoopController", "three",
-                                                           Str("LoopController.loops", "3"), body)),
-                                    /*loops=*/1);
+  std::vector<Sample> samples =
+      Run(Group("tg", 2, 1, El("LoopController", "three", Str("LoopController.loops", "3"), body)),
+          /*loops=*/1);
   ASSERT_EQ(samples.size(), 18u);
   for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
 }
 
 TEST_F(EngineRunTest, ExtractedVariableIsUsedByTheNextRequest) {
-  std::string extract = El("RegexExtractor", "price",
-                           Str("RegexExtractor.useHeaders", "false") + Str("RegexExtractor.refname", "price") +
-                               Str("RegexExtractor.regex", "\"price\":([0-9.]+)") + Str("RegexExtractor.template", "$1$") +
-                               Str("RegexExtractor.default", "NONE") + Str("RegexExtractor.match_number", "1"));
+  std::string extract =
+      El("RegexExtractor", "price",
+         Str("RegexExtractor.useHeaders", "false") + Str("RegexExtractor.refname", "price") +
+             Str("RegexExtractor.regex", "\"price\":([0-9.]+)") + Str("RegexExtractor.template", "$1$") +
+             Str("RegexExtractor.default", "NONE") + Str("RegexExtractor.match_number", "1"));
   // "URL Sampled" is Assertion.sample_label in JMeter's files.
   std::string url_check = El("ResponseAssertion", "url",
-                             "<collectionProp name=\"Asserion.test_strings\">" + Str("1", "p=2.24") + "</collectionProp>" +
-                                 Str("Assertion.test_field", "Assertion.sample_label") +
+                             "<collectionProp name=\"Asserion.test_strings\">" + Str("1", "p=2.24") +
+                                 "</collectionProp>" + Str("Assertion.test_field", "Assertion.sample_label") +
                                  "<intProp name=\"Assertion.test_type\">16</intProp>");
   std::vector<Sample> samples =
       Run(Group("tg", 1, 1, Http("item", "/item?id=1", extract) + Http("echo", "/echo?p=${price}", url_check)));
@@ -289,21 +293,21 @@ TEST_F(EngineRunTest, ExtractedVariableIsUsedByTheNextRequest) {
 
 TEST_F(EngineRunTest, CookieManagerKeepsCookiesPerUser) {
   std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", false));
-  std::string check = El("ResponseAssertion", "has-cookie",
-                         "<collectionProp name=\"Asserion.test_strings\">" + Str("1", "\"session\":\"${__threadNum}\"") +
-                             "</collectionProp>" + Str("Assertion.test_field", "Assertion.response_data") +
-                             "<intProp name=\"Assertion.test_type\">16</intProp>");
-  std::vector<Sample> samples =
-      Run(cookies + Group("tg", 2, 1, Http("set", "/cookies/set?session=${__threadNum}") + Http("get", "/cookies", check)));
+  std::string check =
+      El("ResponseAssertion", "has-cookie",
+         "<collectionProp name=\"Asserion.test_strings\">" + Str("1", "\"session\":\"${__threadNum}\"") +
+             "</collectionProp>" + Str("Assertion.test_field", "Assertion.response_data") +
+             "<intProp name=\"Assertion.test_type\">16</intProp>");
+  std::vector<Sample> samples = Run(
+      cookies + Group("tg", 2, 1, Http("set", "/cookies/set?session=${__threadNum}") + Http("get", "/cookies", check)));
   ASSERT_EQ(samples.size(), 4u);
   for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
 }
 
 TEST_F(EngineRunTest, SchedulerDurationEndsAnEndlessGroup) {
   std::string timer = El("ConstantTimer", "think", Str("ConstantTimer.delay", "50"));
-  std::vector<Sample> samples =
-      Run(Group("tg", 2, -1, Http("a", "/hello.txt", timer),
-                Bool("ThreadGroup.scheduler", true) + Str("ThreadGroup.duration", "1")));
+  std::vector<Sample> samples = Run(Group("tg", 2, -1, Http("a", "/hello.txt", timer),
+                                          Bool("ThreadGroup.scheduler", true) + Str("ThreadGroup.duration", "1")));
   // Two users pacing at 50 ms for 1 s: about 40 samples, never more than the pacing allows.
   EXPECT_GE(samples.size(), 20u);
   EXPECT_LE(samples.size(), 42u);
@@ -326,13 +330,17 @@ TEST_F(EngineRunTest, RampUpSpreadsThreadStarts) {
 
 TEST_F(EngineRunTest, SetupAndTeardownGroupsRunBeforeAndAfter) {
   std::vector<Sample> samples =
-      Run(El("PostThreadGroup", "down", Str("ThreadGroup.num_threads", "1") +
+      Run(El("PostThreadGroup", "down",
+             Str("ThreadGroup.num_threads", "1") +
                  "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
-                 Str("LoopController.loops", "1") + "</elementProp>", Http("teardown", "/hello.txt")) +
+                 Str("LoopController.loops", "1") + "</elementProp>",
+             Http("teardown", "/hello.txt")) +
           Group("main", 1, 1, Http("main", "/hello.txt")) +
-          El("SetupThreadGroup", "up", Str("ThreadGroup.num_threads", "1") +
+          El("SetupThreadGroup", "up",
+             Str("ThreadGroup.num_threads", "1") +
                  "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
-                 Str("LoopController.loops", "1") + "</elementProp>", Http("setup", "/hello.txt")));
+                 Str("LoopController.loops", "1") + "</elementProp>",
+             Http("setup", "/hello.txt")));
   ASSERT_EQ(samples.size(), 3u);
   EXPECT_EQ(samples[0].label, "setup");
   EXPECT_EQ(samples[0].thread_name, "up 1-1");
@@ -369,11 +377,12 @@ TEST_F(EngineRunTest, WhileLoopsUntilTheConditionIsFalse) {
                                Str("CounterConfig.name", "n") + Bool("CounterConfig.per_user", true));
   std::string body = El("GenericController", "body", "", counter + Http("req ${n}", "/echo?n=${n}"));
   std::string loop = El("WhileController", "while", Str("WhileController.condition", "${__jexl3(${n} &lt; 3)}"), body);
-  std::string init = El("UserParameters", "init",
-                        "<collectionProp name=\"UserParameters.names\">" + Str("1", "n") + "</collectionProp>"
-                        "<collectionProp name=\"UserParameters.thread_values\"><collectionProp name=\"t\">" +
-                            Str("1", "0") + "</collectionProp></collectionProp>" +
-                            Bool("UserParameters.per_iteration", true));
+  std::string init =
+      El("UserParameters", "init",
+         "<collectionProp name=\"UserParameters.names\">" + Str("1", "n") +
+             "</collectionProp>"
+             "<collectionProp name=\"UserParameters.thread_values\"><collectionProp name=\"t\">" +
+             Str("1", "0") + "</collectionProp></collectionProp>" + Bool("UserParameters.per_iteration", true));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, init + loop));
   ASSERT_EQ(samples.size(), 3u);
   EXPECT_EQ(samples[0].url, server_->base_url() + "/echo?n=1");
@@ -389,8 +398,8 @@ TEST_F(EngineRunTest, InterleaveTakesOneChildPerPass) {
 }
 
 TEST_F(EngineRunTest, RandomControllerRunsExactlyOneChildPerPass) {
-  std::string random = El("RandomController", "rnd", "",
-                          Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
+  std::string random =
+      El("RandomController", "rnd", "", Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
   std::vector<Sample> samples = Run(Group("tg", 1, 10, random + Http("after", "/hello.txt")));
   std::vector<std::string> labels = LabelsOf(samples, "tg 1-1");
   ASSERT_EQ(labels.size(), 20u);
@@ -401,22 +410,22 @@ TEST_F(EngineRunTest, RandomControllerRunsExactlyOneChildPerPass) {
 }
 
 TEST_F(EngineRunTest, ThroughputControllerTotalExecutionsPerUser) {
-  std::string tc = El("ThroughputController", "twice",
-                      "<intProp name=\"ThroughputController.style\">0</intProp>" +
-                          Bool("ThroughputController.perThread", true) +
-                          "<intProp name=\"ThroughputController.maxThroughput\">2</intProp>",
-                      Http("limited", "/hello.txt"));
+  std::string tc =
+      El("ThroughputController", "twice",
+         "<intProp name=\"ThroughputController.style\">0</intProp>" + Bool("ThroughputController.perThread", true) +
+             "<intProp name=\"ThroughputController.maxThroughput\">2</intProp>",
+         Http("limited", "/hello.txt"));
   std::vector<Sample> samples = Run(Group("tg", 1, 5, tc + Http("always", "/hello.txt")));
   EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
             (std::vector<std::string>{"limited", "always", "limited", "always", "always", "always", "always"}));
 }
 
 TEST_F(EngineRunTest, ThroughputControllerPercentFollowsJMetersRounding) {
-  std::string tc = El("ThroughputController", "half",
-                      "<intProp name=\"ThroughputController.style\">1</intProp>" +
-                          Bool("ThroughputController.perThread", true) +
-                          "<FloatProperty><name>ThroughputController.percentThroughput</name><value>50.0</value></FloatProperty>",
-                      Http("half", "/hello.txt"));
+  std::string tc =
+      El("ThroughputController", "half",
+         "<intProp name=\"ThroughputController.style\">1</intProp>" + Bool("ThroughputController.perThread", true) +
+             "<FloatProperty><name>ThroughputController.percentThroughput</name><value>50.0</value></FloatProperty>",
+         Http("half", "/hello.txt"));
   std::vector<Sample> samples = Run(Group("tg", 1, 4, tc + Http("always", "/hello.txt")));
   // Runs when (100 * executions + 50) / iterations < 50: iterations 2 and 4.
   EXPECT_EQ(LabelsOf(samples, "tg 1-1"),
@@ -425,10 +434,10 @@ TEST_F(EngineRunTest, ThroughputControllerPercentFollowsJMetersRounding) {
 
 TEST_F(EngineRunTest, FlowControlGoToNextLoopSkipsTheRestOfTheIteration) {
   std::string next_loop = El("TestAction", "next", "<intProp name=\"ActionProcessor.action\">3</intProp>");
-  std::string on_second = El("IfController", "on-2nd",
-                             Str("IfController.condition", "${__jexl3(${__counter(TRUE,)} == 2)}") +
-                                 Bool("IfController.useExpression", true),
-                             next_loop);
+  std::string on_second = El(
+      "IfController", "on-2nd",
+      Str("IfController.condition", "${__jexl3(${__counter(TRUE,)} == 2)}") + Bool("IfController.useExpression", true),
+      next_loop);
   std::vector<Sample> samples = Run(Group("tg", 1, 3, Http("a", "/hello.txt") + on_second + Http("b", "/hello.txt")));
   EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"a", "b", "a", "a", "b"}));
 }
@@ -450,10 +459,11 @@ TEST_F(EngineRunTest, ConstantTimerPacesEachSample) {
 
 TEST_F(EngineRunTest, UserDefinedVariablesAndPropertiesReachRequests) {
   run_.properties.Set("env", "staging");
-  std::string udv = El("Arguments", "vars",
-                       "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"who\" elementType=\"Argument\">" +
-                           Str("Argument.name", "who") + Str("Argument.value", "${__P(env,dev)}-user") +
-                           "</elementProp></collectionProp>");
+  std::string udv =
+      El("Arguments", "vars",
+         "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"who\" elementType=\"Argument\">" +
+             Str("Argument.name", "who") + Str("Argument.value", "${__P(env,dev)}-user") +
+             "</elementProp></collectionProp>");
   std::vector<Sample> samples = Run(udv + Group("tg", 1, 1, Http("a", "/echo?who=${who}&n=${__threadNum}")));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_EQ(samples[0].url, server_->base_url() + "/echo?who=staging-user&n=1");
@@ -480,17 +490,21 @@ TEST_F(EngineRunTest, CsvDataSetFeedsEachIteration) {
 TEST_F(EngineRunTest, PostFormAndRawBodies) {
   std::string form = El("HTTPSamplerProxy", "form",
                         Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "POST") +
-                            "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
-                            "<elementProp name=\"q\" elementType=\"HTTPArgument\">" + Bool("HTTPArgument.always_encode", true) +
-                            Str("Argument.name", "q") + Str("Argument.value", "a b&c") + "</elementProp></collectionProp></elementProp>",
+                            "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
+                            "name=\"Arguments.arguments\">"
+                            "<elementProp name=\"q\" elementType=\"HTTPArgument\">" +
+                            Bool("HTTPArgument.always_encode", true) + Str("Argument.name", "q") +
+                            Str("Argument.value", "a b&c") + "</elementProp></collectionProp></elementProp>",
                         Contains("form-ok", "Assertion.response_data", "\"form\":{\"q\":\"a b&amp;c\"}"));
-  std::string raw = El("HTTPSamplerProxy", "raw",
-                       Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "PUT") + Bool("HTTPSampler.postBodyRaw", true) +
-                           "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
-                           "<elementProp name=\"\" elementType=\"HTTPArgument\">" + Str("Argument.value", "{&quot;k&quot;:1}") +
-                           "</elementProp></collectionProp></elementProp>",
-                       Contains("raw-ok", "Assertion.response_data", "\"body\":\"{\\\"k\\\":1}\"") +
-                           Contains("method", "Assertion.response_data", "\"method\":\"PUT\""));
+  std::string raw =
+      El("HTTPSamplerProxy", "raw",
+         Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "PUT") + Bool("HTTPSampler.postBodyRaw", true) +
+             "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
+             "name=\"Arguments.arguments\">"
+             "<elementProp name=\"\" elementType=\"HTTPArgument\">" +
+             Str("Argument.value", "{&quot;k&quot;:1}") + "</elementProp></collectionProp></elementProp>",
+         Contains("raw-ok", "Assertion.response_data", "\"body\":\"{\\\"k\\\":1}\"") +
+             Contains("method", "Assertion.response_data", "\"method\":\"PUT\""));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, form + raw));
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
@@ -498,7 +512,8 @@ TEST_F(EngineRunTest, PostFormAndRawBodies) {
 }
 
 TEST_F(EngineRunTest, RedirectsAreFollowedToTheFinalUrl) {
-  std::vector<Sample> samples = Run(Group("tg", 1, 1, Http("r", "/redirect/2", "", Bool("HTTPSampler.follow_redirects", true))));
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, Http("r", "/redirect/2", "", Bool("HTTPSampler.follow_redirects", true))));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_EQ(samples[0].response_code, "200");
   EXPECT_EQ(samples[0].url, server_->base_url() + "/redirect/0");
@@ -561,8 +576,8 @@ TEST_F(EngineRunTest, ScheduledGroupAbortsATricklingRequestTheStopTimeoutAfterIt
     const int64_t start_wall_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-    std::vector<Sample> samples = Run(
-        Group("tg", 1, -1, Http("slow", "/trickle/headers", "", Str("HTTPSampler.domain", domain)), scheduler));
+    std::vector<Sample> samples =
+        Run(Group("tg", 1, -1, Http("slow", "/trickle/headers", "", Str("HTTPSampler.domain", domain)), scheduler));
     const auto took = std::chrono::steady_clock::now() - start;
     samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(before));
     ASSERT_EQ(samples.size(), 1u);
@@ -580,22 +595,25 @@ TEST_F(EngineRunTest, ScheduledGroupAbortsATricklingRequestTheStopTimeoutAfterIt
 }
 
 TEST_F(EngineRunTest, GzipBodyIsDecodedWhenThePlanAcceptsIt) {
-  std::string headers = El("HeaderManager", "h",
-                           "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
-                               Str("Header.name", "Accept-Encoding") + Str("Header.value", "gzip, deflate") +
-                               "</elementProp></collectionProp>");
-  std::vector<Sample> samples =
-      Run(Group("tg", 1, 1, headers + Http("gz", "/gzip", Contains("decoded", "Assertion.response_data", "perf-anchor gzip body"))));
+  std::string headers =
+      El("HeaderManager", "h",
+         "<collectionProp name=\"HeaderManager.headers\"><elementProp name=\"\" elementType=\"Header\">" +
+             Str("Header.name", "Accept-Encoding") + Str("Header.value", "gzip, deflate") +
+             "</elementProp></collectionProp>");
+  std::vector<Sample> samples = Run(
+      Group("tg", 1, 1,
+            headers + Http("gz", "/gzip", Contains("decoded", "Assertion.response_data", "perf-anchor gzip body"))));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
 TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
-  std::string udv = El("Arguments", "vars",
-                       "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"k\" elementType=\"Argument\">" +
-                           Str("Argument.name", "k") + Str("Argument.value", "v") + "</elementProp></collectionProp>");
-  std::vector<Sample> samples =
-      Run(udv + Group("tg", 1, 1, El("DebugSampler", "dbg", "", Contains("has-k", "Assertion.response_data", "\nk=v\n"))));
+  std::string udv =
+      El("Arguments", "vars",
+         "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"k\" elementType=\"Argument\">" +
+             Str("Argument.name", "k") + Str("Argument.value", "v") + "</elementProp></collectionProp>");
+  std::vector<Sample> samples = Run(
+      udv + Group("tg", 1, 1, El("DebugSampler", "dbg", "", Contains("has-k", "Assertion.response_data", "\nk=v\n"))));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_EQ(samples[0].label, "dbg");
   EXPECT_EQ(samples[0].response_code, "200");
@@ -610,18 +628,22 @@ TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
     f << "uploaded-content";
   }
   run_.base_dir = dir;
-  std::string upload = El("HTTPSamplerProxy", "upload",
-                          Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "POST") +
-                              Bool("HTTPSampler.DO_MULTIPART_POST", true) +
-                              "<elementProp name=\"HTTPsampler.Files\" elementType=\"HTTPFileArgs\"><collectionProp name=\"HTTPFileArgs.files\">"
-                              "<elementProp name=\"report.txt\" elementType=\"HTTPFileArg\">" + Str("File.path", "report.txt") +
-                              Str("File.paramname", "doc") + Str("File.mimetype", "text/plain") + "</elementProp></collectionProp></elementProp>"
-                              "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\">"
-                              "<elementProp name=\"title\" elementType=\"HTTPArgument\">" + Str("Argument.name", "title") +
-                              Str("Argument.value", "Q3") + "</elementProp></collectionProp></elementProp>",
-                          Contains("file", "Assertion.response_data", "uploaded-content") +
-                              Contains("field", "Assertion.response_data", "Q3") +
-                              Contains("type", "Assertion.response_data", "multipart/form-data; boundary="));
+  std::string upload = El(
+      "HTTPSamplerProxy", "upload",
+      Str("HTTPSampler.path", "/echo") + Str("HTTPSampler.method", "POST") +
+          Bool("HTTPSampler.DO_MULTIPART_POST", true) +
+          "<elementProp name=\"HTTPsampler.Files\" elementType=\"HTTPFileArgs\"><collectionProp "
+          "name=\"HTTPFileArgs.files\">"
+          "<elementProp name=\"report.txt\" elementType=\"HTTPFileArg\">" +
+          Str("File.path", "report.txt") + Str("File.paramname", "doc") + Str("File.mimetype", "text/plain") +
+          "</elementProp></collectionProp></elementProp>"
+          "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
+          "name=\"Arguments.arguments\">"
+          "<elementProp name=\"title\" elementType=\"HTTPArgument\">" +
+          Str("Argument.name", "title") + Str("Argument.value", "Q3") + "</elementProp></collectionProp></elementProp>",
+      Contains("file", "Assertion.response_data", "uploaded-content") +
+          Contains("field", "Assertion.response_data", "Q3") +
+          Contains("type", "Assertion.response_data", "multipart/form-data; boundary="));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, upload));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
@@ -644,8 +666,8 @@ std::string Https(const std::string& name, const std::string& path) {
 }
 
 TEST_F(EngineRunTest, HttpsSampleHasTheSameFieldsAsHttpAndReusesItsConnection) {
-  std::vector<Sample> samples =
-      Run(Group("tg", 1, 1, Http("plain", "/hello.txt") + Https("tls", "/hello.txt") + Https("tls again", "/hello.txt")));
+  std::vector<Sample> samples = Run(
+      Group("tg", 1, 1, Http("plain", "/hello.txt") + Https("tls", "/hello.txt") + Https("tls again", "/hello.txt")));
   ASSERT_EQ(samples.size(), 3u);
   const Sample& plain = samples[0];
   for (const Sample* s : {&samples[1], &samples[2]}) {
@@ -658,8 +680,8 @@ TEST_F(EngineRunTest, HttpsSampleHasTheSameFieldsAsHttpAndReusesItsConnection) {
     EXPECT_EQ(s->sent_bytes, plain.sent_bytes);
     EXPECT_GE(s->elapsed_us, s->latency_us);
   }
-  EXPECT_GT(samples[1].connect_us, 0);   // TCP connect + TLS handshake
-  EXPECT_EQ(samples[2].connect_us, 0);   // kept alive
+  EXPECT_GT(samples[1].connect_us, 0);  // TCP connect + TLS handshake
+  EXPECT_EQ(samples[2].connect_us, 0);  // kept alive
   EXPECT_EQ(server_->requests("/hello.txt"), 3u);
   EXPECT_EQ(server_->connections(), 2u);  // one plain, one TLS
 }
@@ -699,19 +721,16 @@ TEST_F(EngineRunTest, HttpsToAClosedPortIsAJavaConnectException) {
 
 std::string SharedThroughput(const std::string& name, bool by_percent, const std::string& limit,
                              const std::string& children) {
-  std::string limit_prop =
-      by_percent ? "<FloatProperty><name>ThroughputController.percentThroughput</name><value>" + limit +
-                       "</value></FloatProperty>"
-                 : "<intProp name=\"ThroughputController.maxThroughput\">" + limit + "</intProp>";
+  std::string limit_prop = by_percent ? "<FloatProperty><name>ThroughputController.percentThroughput</name><value>" +
+                                            limit + "</value></FloatProperty>"
+                                      : "<intProp name=\"ThroughputController.maxThroughput\">" + limit + "</intProp>";
   return El("ThroughputController", name,
             "<intProp name=\"ThroughputController.style\">" + std::string(by_percent ? "1" : "0") + "</intProp>" +
                 Bool("ThroughputController.perThread", false) + limit_prop,
             children);
 }
 
-std::string Debug(const std::string& name) {
-  return El("DebugSampler", name, Bool("displayJMeterVariables", false));
-}
+std::string Debug(const std::string& name) { return El("DebugSampler", name, Bool("displayJMeterVariables", false)); }
 
 int64_t CountLabel(const std::vector<Sample>& samples, const std::string& label) {
   return std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.label == label; });
@@ -719,8 +738,8 @@ int64_t CountLabel(const std::vector<Sample>& samples, const std::string& label)
 
 TEST_F(EngineRunTest, SharedThroughputTotalCountsAcrossAllUsers) {
   // 3 users x 4 iterations; per user it would run 3 x 4 times.
-  std::vector<Sample> samples =
-      Run(Group("tg", 3, 4, SharedThroughput("five", false, "5", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
+  std::vector<Sample> samples = Run(Group(
+      "tg", 3, 4, SharedThroughput("five", false, "5", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
   EXPECT_EQ(CountLabel(samples, "limited"), 5);
   EXPECT_EQ(CountLabel(samples, "always"), 12);
   EXPECT_EQ(server_->requests("/hello.txt"), 17u);
@@ -729,8 +748,9 @@ TEST_F(EngineRunTest, SharedThroughputTotalCountsAcrossAllUsers) {
 TEST_F(EngineRunTest, SharedThroughputPercentCountsIterationsOfAllUsers) {
   // 4 users x 5 iterations = 20 shared iterations at 25 %: JMeter's rule
   // (100 * executions + 50) / (iteration + 1) < 25 runs iterations 2, 6, 10, 14 and 18.
-  std::vector<Sample> samples =
-      Run(Group("tg", 4, 5, SharedThroughput("quarter", true, "25.0", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
+  std::vector<Sample> samples = Run(
+      Group("tg", 4, 5,
+            SharedThroughput("quarter", true, "25.0", Http("limited", "/hello.txt")) + Http("always", "/hello.txt")));
   EXPECT_EQ(CountLabel(samples, "limited"), 5);
   EXPECT_EQ(CountLabel(samples, "always"), 20);
 }
@@ -762,7 +782,8 @@ std::string RawEcho(const std::string& name, const std::string& method, const st
             Str("HTTPSampler.path", "/raw-echo") + Str("HTTPSampler.method", method) +
                 Str("HTTPSampler.contentEncoding", charset) + extra +
                 "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\"><collectionProp "
-                "name=\"Arguments.arguments\">" + arguments + "</collectionProp></elementProp>",
+                "name=\"Arguments.arguments\">" +
+                arguments + "</collectionProp></elementProp>",
             El("ResponseAssertion", "sent",
                "<collectionProp name=\"Asserion.test_strings\">" + Str("1", expected) + "</collectionProp>" +
                    Str("Assertion.test_field", "Assertion.response_data") +
@@ -770,8 +791,9 @@ std::string RawEcho(const std::string& name, const std::string& method, const st
 }
 
 std::string Param(const std::string& name, const std::string& value, bool encode) {
-  return "<elementProp name=\"" + name + "\" elementType=\"HTTPArgument\">" + Bool("HTTPArgument.always_encode", encode) +
-         Str("Argument.name", name) + Str("Argument.value", value) + "</elementProp>";
+  return "<elementProp name=\"" + name + "\" elementType=\"HTTPArgument\">" +
+         Bool("HTTPArgument.always_encode", encode) + Str("Argument.name", name) + Str("Argument.value", value) +
+         "</elementProp>";
 }
 
 std::string Hex(std::string_view bytes) {
@@ -802,12 +824,12 @@ TEST_F(EngineRunTest, QueryValuesAreEncodedInTheRequestCharsetAndNamesInUtf8) {
 }
 
 TEST_F(EngineRunTest, PostFormDecodesPlainValuesThenEncodesInTheRequestCharset) {
-  std::vector<Sample> samples = Run(Group(
-      "tg", 1, 1,
-      RawEcho("utf-8", "POST", "", Param("a b", "x+y%41 z", false) + Param("e", "\xC3\xA9", true),
-              Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("a+b=x+yA+z&e=%C3%A9"))) +
-          RawEcho("latin1", "POST", "ISO-8859-1", Param("q", "%E9", false) + Param("e", "\xC3\xA9", true),
-                  Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("q=%E9&e=%E9")))));
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1,
+                RawEcho("utf-8", "POST", "", Param("a b", "x+y%41 z", false) + Param("e", "\xC3\xA9", true),
+                        Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("a+b=x+yA+z&e=%C3%A9"))) +
+                    RawEcho("latin1", "POST", "ISO-8859-1", Param("q", "%E9", false) + Param("e", "\xC3\xA9", true),
+                            Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("q=%E9&e=%E9")))));
   ASSERT_EQ(samples.size(), 2u);
   for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
 }
@@ -821,8 +843,8 @@ TEST_F(EngineRunTest, RawBodiesUseTheRequestCharsetOrIso88591) {
               Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("caf\xE9 ?")), raw) +
           RawEcho("post utf-8", "POST", "UTF-8", body,
                   Echoed("POST /raw-echo", "application/x-www-form-urlencoded", Hex("caf\xC3\xA9 \xE2\x9C\x93")), raw) +
-          RawEcho("put default", "PUT", "", body, Echoed("PUT /raw-echo", "text/plain; charset=ISO-8859-1", Hex("caf\xE9 ?")),
-                  raw) +
+          RawEcho("put default", "PUT", "", body,
+                  Echoed("PUT /raw-echo", "text/plain; charset=ISO-8859-1", Hex("caf\xE9 ?")), raw) +
           RawEcho("put utf-8", "PUT", "utf-8", body,
                   Echoed("PUT /raw-echo", "text/plain; charset=UTF-8", Hex("caf\xC3\xA9 \xE2\x9C\x93")), raw)));
   ASSERT_EQ(samples.size(), 4u);
@@ -830,20 +852,19 @@ TEST_F(EngineRunTest, RawBodiesUseTheRequestCharsetOrIso88591) {
 }
 
 TEST_F(EngineRunTest, ParametersOfOtherMethodsAsJMeter213SendsThem) {
-  std::vector<Sample> samples = Run(Group(
-      "tg", 1, 1,
-      RawEcho("put named", "PUT", "", Param("a", "1", true), Echoed("PUT /raw-echo")) +
-          RawEcho("delete named", "DELETE", "", Param("a", "1", true), Echoed("DELETE /raw-echo?a=1")) +
-          RawEcho("delete none", "DELETE", "", "", Echoed("DELETE /raw-echo", "text/plain; charset=ISO-8859-1")) +
-          RawEcho("options named", "OPTIONS", "", Param("a", "1", true), Echoed("OPTIONS /raw-echo")) +
-          RawEcho("post none", "POST", "", "", Echoed("POST /raw-echo", "application/x-www-form-urlencoded"))));
+  std::vector<Sample> samples = Run(
+      Group("tg", 1, 1,
+            RawEcho("put named", "PUT", "", Param("a", "1", true), Echoed("PUT /raw-echo")) +
+                RawEcho("delete named", "DELETE", "", Param("a", "1", true), Echoed("DELETE /raw-echo?a=1")) +
+                RawEcho("delete none", "DELETE", "", "", Echoed("DELETE /raw-echo", "text/plain; charset=ISO-8859-1")) +
+                RawEcho("options named", "OPTIONS", "", Param("a", "1", true), Echoed("OPTIONS /raw-echo")) +
+                RawEcho("post none", "POST", "", "", Echoed("POST /raw-echo", "application/x-www-form-urlencoded"))));
   ASSERT_EQ(samples.size(), 5u);
   for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
 }
 
 TEST_F(EngineRunTest, UnknownRequestCharsetFailsThePostWithItsUrl) {
-  std::vector<Sample> samples =
-      Run(Group("tg", 1, 1, RawEcho("bogus", "POST", "bogus", Param("q", "x", true), "")));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, RawEcho("bogus", "POST", "bogus", Param("q", "x", true), "")));
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_FALSE(samples[0].success);
   EXPECT_EQ(samples[0].response_code, "Non HTTP response code: java.nio.charset.UnsupportedCharsetException");

@@ -15,8 +15,8 @@
 namespace barrage {
 namespace {
 
-std::unique_ptr<RegexExtractor> Regex(std::string ref, std::string regex, std::string tmpl,
-                                      std::string match_number, std::string default_value = "") {
+std::unique_ptr<RegexExtractor> Regex(std::string ref, std::string regex, std::string tmpl, std::string match_number,
+                                      std::string default_value = "") {
   auto e = std::make_unique<RegexExtractor>(ElementKind::kRegexExtractor);
   e->name = "Regular Expression Extractor";
   e->reference_name = Value::Of(std::move(ref));
@@ -665,9 +665,7 @@ TEST(UnescapeHtmlTest, NumericReferences) {
   EXPECT_EQ(UnescapeHtml("&#128512;"), "\xF0\x9F\x98\x80");
 }
 
-TEST(UnescapeHtmlTest, NumericReferencesWithoutSemicolon) {
-  EXPECT_EQ(UnescapeHtml("&#65x"), "Ax");
-}
+TEST(UnescapeHtmlTest, NumericReferencesWithoutSemicolon) { EXPECT_EQ(UnescapeHtml("&#65x"), "Ax"); }
 
 TEST(UnescapeHtmlTest, WindowsCodepointsAreFixedUp) {
   EXPECT_EQ(UnescapeHtml("&#150;&#x80;"), "\xE2\x80\x93\xE2\x82\xAC");
@@ -683,9 +681,7 @@ TEST(UnescapeHtmlTest, UnknownOrIncompleteReferencesStay) {
   EXPECT_EQ(UnescapeHtml("&foo; & &#; &#x; &hellip &"), "&foo; & &#; &#x; &hellip &");
 }
 
-TEST(UnescapeHtmlTest, Html5AngleBrackets) {
-  EXPECT_EQ(UnescapeHtml("&lang;&rang;"), "\xE2\x9F\xA8\xE2\x9F\xA9");
-}
+TEST(UnescapeHtmlTest, Html5AngleBrackets) { EXPECT_EQ(UnescapeHtml("&lang;&rang;"), "\xE2\x9F\xA8\xE2\x9F\xA9"); }
 
 }  // namespace
 }  // namespace barrage

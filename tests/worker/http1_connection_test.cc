@@ -26,8 +26,8 @@ namespace {
 
 // What the scripted server does with one request.
 struct Step {
-  std::string reply;           // bytes sent back (may be partial or malformed)
-  bool close_after = false;    // close the connection after the reply
+  std::string reply;         // bytes sent back (may be partial or malformed)
+  bool close_after = false;  // close the connection after the reply
 };
 
 // Accepts connections on 127.0.0.1 one at a time; each request read (head plus a
@@ -49,7 +49,8 @@ class ScriptedServer {
     port_ = ntohs(a.sin_port);
     if (replace_port) {
       for (Step& step : steps_) {
-        for (size_t at; (at = step.reply.find("PORT")) != std::string::npos;) step.reply.replace(at, 4, std::to_string(port_));
+        for (size_t at; (at = step.reply.find("PORT")) != std::string::npos;)
+          step.reply.replace(at, 4, std::to_string(port_));
       }
     }
     thread_ = std::thread([this] { Serve(); });
@@ -88,9 +89,15 @@ class ScriptedServer {
         size_t head_end;
         while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
           char buf[4096];
-          if (!WaitReadable(fd)) { open = false; break; }
+          if (!WaitReadable(fd)) {
+            open = false;
+            break;
+          }
           ssize_t n = read(fd, buf, sizeof buf);
-          if (n <= 0) { open = false; break; }
+          if (n <= 0) {
+            open = false;
+            break;
+          }
           in.append(buf, static_cast<size_t>(n));
         }
         if (!open) break;
@@ -100,9 +107,15 @@ class ScriptedServer {
         }
         while (in.size() < head_end + 4 + length) {
           char buf[4096];
-          if (!WaitReadable(fd)) { open = false; break; }
+          if (!WaitReadable(fd)) {
+            open = false;
+            break;
+          }
           ssize_t n = read(fd, buf, sizeof buf);
-          if (n <= 0) { open = false; break; }
+          if (n <= 0) {
+            open = false;
+            break;
+          }
           in.append(buf, static_cast<size_t>(n));
         }
         if (!open) break;
@@ -262,12 +275,13 @@ TEST_F(Http1ConnectionTest, FollowedRedirectsRecordWhatLibcurlRecords) {
     int connections[2] = {0, 0};
     for (int fast = 0; fast < 2; ++fast) {
       // The port is only known once the server runs: it fills in the PORT placeholder.
-      ScriptedServer server({{"HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 3\r\n\r\nabc"},
-                             // Another host: its connection is the server's next one.
-                             {"HTTP/1.1 301 Moved Permanently\r\nLocation: " + second_hop + "\r\nContent-Length: 0\r\n\r\n",
-                              /*close_after=*/second_hop[0] != '/'},
-                             {kOk}},
-                            16, /*replace_port=*/true);
+      ScriptedServer server(
+          {{"HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 3\r\n\r\nabc"},
+           // Another host: its connection is the server's next one.
+           {"HTTP/1.1 301 Moved Permanently\r\nLocation: " + second_hop + "\r\nContent-Length: 0\r\n\r\n",
+            /*close_after=*/second_hop[0] != '/'},
+           {kOk}},
+          16, /*replace_port=*/true);
       HttpRequest r = Get(server.url("/start"));
       r.follow_redirects = true;
       HttpTransfer t;
@@ -375,19 +389,22 @@ TEST_F(Http1ConnectionTest, MalformedResponseIsAFailedSample) {
   SampleResult r = Run(t, Get(server.url("/bad")));
   EXPECT_FALSE(r.sample.success);
   EXPECT_EQ(r.sample.response_code, "Non HTTP response code: org.apache.http.client.ClientProtocolException");
-  EXPECT_EQ(r.sample.response_message,
-            "Non HTTP response message: org.apache.http.ProtocolException: invalid status line (not an HTTP/1.x response)");
+  EXPECT_EQ(
+      r.sample.response_message,
+      "Non HTTP response message: org.apache.http.ProtocolException: invalid status line (not an HTTP/1.x response)");
 }
 
 TEST_F(Http1ConnectionTest, ChunkedInterimAndHttp10Responses) {
-  ScriptedServer server({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
-                         {"HTTP/1.0 404 Not Found\r\nContent-Type: image/png\r\n\r\nxyz", /*close_after=*/true},
-                         {kOk}});
+  ScriptedServer server(
+      {{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+       {"HTTP/1.0 404 Not Found\r\nContent-Type: image/png\r\n\r\nxyz", /*close_after=*/true},
+       {kOk}});
   HttpTransfer t;
   SampleResult chunked = Run(t, Get(server.url("/c")));
   EXPECT_EQ(chunked.body, "abc");
   EXPECT_EQ(chunked.sample.bytes,
-            static_cast<int64_t>(std::strlen("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + 3));
+            static_cast<int64_t>(
+                std::strlen("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + 3));
   SampleResult old = Run(t, Get(server.url("/o")));
   EXPECT_EQ(old.sample.response_code, "404");
   EXPECT_EQ(old.sample.response_message, "Not Found");
@@ -529,10 +546,10 @@ TEST(FastPathUrlTest, OnlyLiteralAddressesInLibcurlsOwnForm) {
   EXPECT_EQ(t.host_header, "[::1]:81");
   ASSERT_TRUE(ParseFastPathUrl("http://10.0.0.1/x", &t));
   EXPECT_EQ(t.host_header, "10.0.0.1");
-  for (const char* other : {"https://127.0.0.1/", "http://localhost/", "http://example.com/", "http://127.0.0.1",
-                            "http://127.0.0.1:80/", "http://127.0.0.1/a#f", "http://127.0.0.1/a/../b",
-                            "http://127.0.0.1/./b", "http://u:p@127.0.0.1/", "http://127.0.0.1:99999/",
-                            "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
+  for (const char* other :
+       {"https://127.0.0.1/", "http://localhost/", "http://example.com/", "http://127.0.0.1", "http://127.0.0.1:80/",
+        "http://127.0.0.1/a#f", "http://127.0.0.1/a/../b", "http://127.0.0.1/./b", "http://u:p@127.0.0.1/",
+        "http://127.0.0.1:99999/", "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
     EXPECT_FALSE(ParseFastPathUrl(other, &t)) << other;
   }
 }

@@ -20,8 +20,17 @@ struct Parsed {
 };
 
 Parsed Snapshot(const Http1ResponseParser& p, const std::string& body, size_t used) {
-  return {p.state(), p.status(), std::string(p.reason()), std::string(p.content_type()), p.headers(), body,
-          p.error(), p.header_bytes(), p.body_bytes(), p.keep_alive(), used};
+  return {p.state(),
+          p.status(),
+          std::string(p.reason()),
+          std::string(p.content_type()),
+          p.headers(),
+          body,
+          p.error(),
+          p.header_bytes(),
+          p.body_bytes(),
+          p.keep_alive(),
+          used};
 }
 
 // Feeds `pieces` in order (stopping at the end of the response), then the end of the
@@ -67,7 +76,8 @@ Parsed ParseEverySplit(const std::string& response, bool head = false, bool eof 
 using State = Http1ResponseParser::State;
 
 TEST(Http1ParserTest, ContentLengthResponse) {
-  const std::string head = "HTTP/1.1 200 OK\r\nServer: t\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\n";
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nServer: t\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\n";
   Parsed r = ParseEverySplit(head + "hello");
   EXPECT_EQ(r.state, State::kDone);
   EXPECT_EQ(r.status, 200);
@@ -91,7 +101,8 @@ TEST(Http1ParserTest, ChunkedBodyIsDecodedWithExtensionsAndTrailers) {
 }
 
 TEST(Http1ParserTest, ChunkedWinsOverContentLength) {
-  Parsed r = ParseEverySplit("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n");
+  Parsed r = ParseEverySplit(
+      "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n");
   EXPECT_EQ(r.state, State::kDone);
   EXPECT_EQ(r.body, "ab");
 }
@@ -182,7 +193,8 @@ TEST(Http1ParserTest, BadFramingIsAnError) {
   EXPECT_EQ(Parse({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}).error, "invalid chunk size line");
   EXPECT_EQ(Parse({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n"}).error,
             "chunk data not followed by CRLF");
-  EXPECT_EQ(Parse({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"}).error, "chunk size too large");
+  EXPECT_EQ(Parse({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"}).error,
+            "chunk size too large");
 }
 
 TEST(Http1ParserTest, HeaderBlockLargerThanTheLimitIsAnError) {

@@ -24,9 +24,7 @@ TEST(EncodeTextTest, Windows1252HasTheEuroSign) {
   EXPECT_EQ(EncodeText("\xE2\x82\xAC", "ISO-8859-1"), "?");
 }
 
-TEST(EncodeTextTest, AsciiQuestionMarksEverythingAbove127) {
-  EXPECT_EQ(EncodeText("a\xC3\xA9z", "US-ASCII"), "a?z");
-}
+TEST(EncodeTextTest, AsciiQuestionMarksEverythingAbove127) { EXPECT_EQ(EncodeText("a\xC3\xA9z", "US-ASCII"), "a?z"); }
 
 TEST(EncodeTextTest, UnknownOrIllegalCharsetIsNullopt) {
   EXPECT_EQ(EncodeText("x", "bogus"), std::nullopt);

@@ -39,8 +39,7 @@ std::string Extract(std::string_view doc, std::string_view path) {
   JsonValue document = Parse(doc);
   Result<JsonPathResult> found = (*compiled)->Read(document, true);
   if (!found.ok()) {
-    return (found.status().code() == Status::Code::kNotFound ? "not found: " : "error: ") +
-           found.status().message();
+    return (found.status().code() == Status::Code::kNotFound ? "not found: " : "error: ") + found.status().message();
   }
   std::string out;
   for (size_t i = 0; i < found->values.size(); ++i) {
@@ -57,8 +56,7 @@ std::string Read(std::string_view doc, std::string_view path) {
   JsonValue document = Parse(doc);
   Result<JsonPathResult> found = (*compiled)->Read(document, false);
   if (!found.ok()) {
-    return (found.status().code() == Status::Code::kNotFound ? "not found: " : "error: ") +
-           found.status().message();
+    return (found.status().code() == Status::Code::kNotFound ? "not found: " : "error: ") + found.status().message();
   }
   return found->definite ? AssertionString(*found->values[0]) : AssertionString(found->values);
 }
@@ -225,8 +223,7 @@ TEST(JsonPrintTest, ExtractorStringOfScalars) {
 TEST(JsonPrintTest, JsonIsWrittenAsJsonSmartWritesIt) {
   EXPECT_EQ(Extract(R"({"a":1,"b":[1,2.5,"x"],"c":{"url":"http://x/y","z":null}})", "$"),
             R"({"a":1,"b":[1,2.5,"x"],"c":{"url":"http:\/\/x\/y","z":null}})");
-  EXPECT_EQ(Extract(R"({"e":"€","c":"\u0001","q":"a\"b","bs":"a\\b","sp":"\u2028","c1":"\u0085"})",
-                    "$"),
+  EXPECT_EQ(Extract(R"({"e":"€","c":"\u0001","q":"a\"b","bs":"a\\b","sp":"\u2028","c1":"\u0085"})", "$"),
             R"({"q":"a\"b","bs":"a\\b","c":"\u0001","e":"\u20AC","sp":"\u2028","c1":"\u0085"})");
   EXPECT_EQ(Extract(R"([{"a":1.0,"b":1e20,"c":1e400}])", "$"), R"([{"a":1.0,"b":1.0E20,"c":null}])");
 }
@@ -277,13 +274,13 @@ TEST(JsonPrintTest, JavaEqualsComparesJavaTypesAndValues) {
 // Compiling paths.
 
 TEST(JsonPathCompileTest, DefinitePathsDesignateOneValue) {
-  for (const char* p : {"$", "$.a", "$['a']", "$.a[0]", "$.a[-1]", "$['a','b']", "$.a.length()",
-                        "$..a.length()", "abc", "@.a"}) {
+  for (const char* p :
+       {"$", "$.a", "$['a']", "$.a[0]", "$.a[-1]", "$['a','b']", "$.a.length()", "$..a.length()", "abc", "@.a"}) {
     SCOPED_TRACE(p);
     EXPECT_TRUE((*JsonPath::Compile(p))->definite());
   }
-  for (const char* p : {"$..a", "$.*", "$[*]", "$[1,2]", "$[1:2]", "$[:2]", "$[?(@.a)]",
-                        "$['a','b'].c", "$[*].a.length()"}) {
+  for (const char* p :
+       {"$..a", "$.*", "$[*]", "$[1,2]", "$[1:2]", "$[:2]", "$[?(@.a)]", "$['a','b'].c", "$[*].a.length()"}) {
     SCOPED_TRACE(p);
     EXPECT_FALSE((*JsonPath::Compile(p))->definite());
   }
@@ -346,7 +343,8 @@ TEST(JsonPathReadTest, ArrayIndexes) {
   EXPECT_EQ(Extract(kStore, "$.store.book[-1].title"), "The Lord of the Rings");
   EXPECT_EQ(Extract(kStore, "$.store.book[1,2].title"), "Sword of Honour | Moby Dick");
   EXPECT_EQ(Extract(kStore, "$.store.book[0 , 1].title"), "Sayings of the Century | Sword of Honour");
-  EXPECT_EQ(Extract(kStore, "$.store.book[10].title"), "not found: No results for path: $['store']['book'][10]['title']");
+  EXPECT_EQ(Extract(kStore, "$.store.book[10].title"),
+            "not found: No results for path: $['store']['book'][10]['title']");
 }
 
 TEST(JsonPathReadTest, Slices) {
@@ -401,15 +399,18 @@ TEST(JsonPathReadTest, FiltersEqualityBetweenNumbersAndStrings) {
 }
 
 TEST(JsonPathReadTest, FiltersCompareStrings) {
-  EXPECT_EQ(Extract(kStore, "$..book[?(@.category == 'fiction')].title"), "Sword of Honour | Moby Dick | The Lord of the Rings");
-  EXPECT_EQ(Extract(kStore, R"($..book[?(@.category == "fiction")].title)"), "Sword of Honour | Moby Dick | The Lord of the Rings");
+  EXPECT_EQ(Extract(kStore, "$..book[?(@.category == 'fiction')].title"),
+            "Sword of Honour | Moby Dick | The Lord of the Rings");
+  EXPECT_EQ(Extract(kStore, R"($..book[?(@.category == "fiction")].title)"),
+            "Sword of Honour | Moby Dick | The Lord of the Rings");
   EXPECT_EQ(Extract(kStore, "$..book[?(@.category != 'fiction')].title"), "Sayings of the Century");
   EXPECT_EQ(Extract(kStore, "$.store.book[?(@.author > 'J')].author"), "Nigel Rees | J. R. R. Tolkien");
 }
 
 TEST(JsonPathReadTest, FiltersWithLogicalOperators) {
   EXPECT_EQ(Extract(kStore, "$.store.book[?(@.category=='fiction' && @.price<10)].title"), "Moby Dick");
-  EXPECT_EQ(Extract(kStore, "$..book[?(@.price < 9 || @.price > 20)].title"), "Sayings of the Century | Moby Dick | The Lord of the Rings");
+  EXPECT_EQ(Extract(kStore, "$..book[?(@.price < 9 || @.price > 20)].title"),
+            "Sayings of the Century | Moby Dick | The Lord of the Rings");
   EXPECT_EQ(Extract(kStore, "$..book[?(!(@.price < 10))].title"), "Sword of Honour | The Lord of the Rings");
 }
 
@@ -473,9 +474,7 @@ TEST(JsonPathReadTest, FilterOnAScalarIsAnInvalidPath) {
   EXPECT_EQ(r.status().message(), "Filter: [?] can not be applied to primitives. Current context is: 10");
 }
 
-TEST(JsonPathReadTest, NullDocumentIsRejected) {
-  EXPECT_EQ(Extract("null", "$"), "error: root can not be null");
-}
+TEST(JsonPathReadTest, NullDocumentIsRejected) { EXPECT_EQ(Extract("null", "$"), "error: root can not be null"); }
 
 TEST(JsonPathReadTest, DefinitePathToNullFindsNull) {
   EXPECT_EQ(Extract(R"({"context": null})", "$.context"), "<null>");
@@ -517,8 +516,10 @@ TEST(JsonPathFunctionTest, MaxOfNegativeNumbersIsDoubleMinValue) {
 }
 
 TEST(JsonPathFunctionTest, AggregationWithoutNumbersFails) {
-  EXPECT_EQ(Read(kStore, "$.store.book.sum()"), "error: Aggregation function attempted to calculate value using empty array");
-  EXPECT_EQ(Read(kStore, "$.store.book[*].price.sum()"), "error: Aggregation function attempted to calculate value using empty array");
+  EXPECT_EQ(Read(kStore, "$.store.book.sum()"),
+            "error: Aggregation function attempted to calculate value using empty array");
+  EXPECT_EQ(Read(kStore, "$.store.book[*].price.sum()"),
+            "error: Aggregation function attempted to calculate value using empty array");
 }
 
 TEST(JsonPathFunctionTest, FirstLastIndex) {

@@ -14,9 +14,8 @@
 namespace barrage {
 namespace {
 
-std::unique_ptr<JsonExtractor> Extractor(std::string names, std::string paths,
-                                         std::string match_numbers, std::string defaults = "NONE",
-                                         bool concat = false) {
+std::unique_ptr<JsonExtractor> Extractor(std::string names, std::string paths, std::string match_numbers,
+                                         std::string defaults = "NONE", bool concat = false) {
   auto e = std::make_unique<JsonExtractor>(ElementKind::kJsonExtractor);
   e->name = "JSON Extractor";
   e->reference_names = Value::Of(std::move(names));
@@ -27,8 +26,8 @@ std::unique_ptr<JsonExtractor> Extractor(std::string names, std::string paths,
   return e;
 }
 
-std::unique_ptr<JsonPathAssertion> Assertion(std::string path, std::string expected = "",
-                                             bool validation = false, bool is_regex = true) {
+std::unique_ptr<JsonPathAssertion> Assertion(std::string path, std::string expected = "", bool validation = false,
+                                             bool is_regex = true) {
   auto a = std::make_unique<JsonPathAssertion>(ElementKind::kJsonPathAssertion);
   a->name = "JSON Assertion";
   a->json_path = Value::Of(std::move(path));
@@ -469,10 +468,8 @@ TEST_F(JsonProcessorsTest, AssertionExpectingNull) {
   a->expect_null = true;
   EXPECT_FALSE(Check(*a, R"({"a":null})").failure);
   EXPECT_EQ(Check(*a, R"({"a":"x"})").message, "Value in json path '$.a' expected to be null, but found 'x'");
-  EXPECT_EQ(Check(*a, R"({"a":{"y":1}})").message,
-            "Value in json path '$.a' expected to be null, but found '{y=1}'");
-  EXPECT_EQ(Check(*a, R"({"a":[1,2]})").message,
-            "Value in json path '$.a' expected to be null, but found '[1,2]'");
+  EXPECT_EQ(Check(*a, R"({"a":{"y":1}})").message, "Value in json path '$.a' expected to be null, but found '{y=1}'");
+  EXPECT_EQ(Check(*a, R"({"a":[1,2]})").message, "Value in json path '$.a' expected to be null, but found '[1,2]'");
 }
 
 TEST_F(JsonProcessorsTest, AssertionExpectingNullAcceptsANullElement) {

@@ -7,8 +7,7 @@ namespace {
 
 TEST(SampleResultTest, ResponseHeaderIsCaseInsensitiveAndLastWins) {
   SampleResult r;
-  r.response_headers =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/plain \r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n";
+  r.response_headers = "HTTP/1.1 200 OK\r\nContent-Type: text/plain \r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n";
   EXPECT_EQ(r.ResponseHeader("content-type"), "text/plain");
   EXPECT_EQ(r.ResponseHeader("Set-Cookie"), "b=2");
   EXPECT_EQ(r.ResponseHeader("X-Missing"), "");
@@ -42,7 +41,7 @@ TEST(SampleResultTest, ResetEmptiesEveryFieldAndReleasesOnlyLargeBuffers) {
   EXPECT_EQ(r.body, "");
   EXPECT_EQ(r.content_type, "");
   EXPECT_TRUE(r.sub_results.empty());
-  EXPECT_EQ(r.body.data(), small_buffer);  // kept for the next response
+  EXPECT_EQ(r.body.data(), small_buffer);                                  // kept for the next response
   EXPECT_LT(r.response_headers.capacity(), SampleResult::kRetainedBytes);  // released
 }
 

@@ -46,8 +46,8 @@ std::string Bool(const std::string& name, bool v) {
 }
 std::string El(const std::string& cls, const std::string& name, const std::string& props,
                const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls +
-         ">\n<hashTree>\n" + children + "</hashTree>\n";
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
+         children + "</hashTree>\n";
 }
 std::string Group(int threads, int loops, const std::string& children) {
   return El("ThreadGroup", "tg",
@@ -124,8 +124,7 @@ class FakeController {
   void SendParts(const std::string& identity, const std::vector<std::string>& parts) {
     router_.send(zmq::buffer(identity), zmq::send_flags::sndmore);
     for (size_t i = 0; i < parts.size(); ++i) {
-      router_.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore
-                                                              : zmq::send_flags::none);
+      router_.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   }
 
@@ -133,8 +132,7 @@ class FakeController {
   // waiting, Hello is answered with Welcome and the worker gets a heartbeat every
   // kHeartbeatMs (unless silent()); BatchAcks are sent for SampleBatches when acking().
   // Every message is also passed to `seen`.
-  std::optional<Received> WaitFor(const std::function<bool(const Received&)>& want,
-                                  std::chrono::milliseconds timeout,
+  std::optional<Received> WaitFor(const std::function<bool(const Received&)>& want, std::chrono::milliseconds timeout,
                                   const std::function<void(const Received&)>& seen = {}) {
     auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
@@ -171,8 +169,7 @@ class FakeController {
         last_worker_received_at_ = WallMicros();
       }
       if (e->body_type() == proto::Body::SampleBatch && acking_ && !silent_) {
-        Send(r.identity,
-             EncodeBatchAck(std::string(RunIdOf(*e)), BatchAckMessage{e->body_as_SampleBatch()->seq()}));
+        Send(r.identity, EncodeBatchAck(std::string(RunIdOf(*e)), BatchAckMessage{e->body_as_SampleBatch()->seq()}));
       }
       if (seen) seen(r);
       if (want(r)) return r;
@@ -202,8 +199,8 @@ class FakeController {
     bool ok = parts[6].size() == 32 && zmq_z85_encode(z85, parts[6].data<uint8_t>(), 32) != nullptr &&
               std::find(allowed_.begin(), allowed_.end(), std::string(z85)) != allowed_.end();
     if (!ok) ++zap_denials_;
-    const std::vector<std::string> reply = {"1.0", parts[1].to_string(), ok ? "200" : "400",
-                                            ok ? "OK" : "unknown key", "", ""};
+    const std::vector<std::string> reply = {
+        "1.0", parts[1].to_string(), ok ? "200" : "400", ok ? "OK" : "unknown key", "", ""};
     for (size_t i = 0; i < reply.size(); ++i) {
       zap_->send(zmq::buffer(reply[i]), i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
@@ -217,8 +214,7 @@ class FakeController {
   int hellos() const { return hellos_; }
 
   static int64_t WallMicros() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
 
@@ -249,9 +245,9 @@ class WorkerDaemonTest : public ::testing::Test {
     auto server = fixture::FixtureServer::Start({});
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
-    work_dir_ = std::filesystem::temp_directory_path() /
-                ("barrage-worker-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    work_dir_ =
+        std::filesystem::temp_directory_path() / ("barrage-worker-test-" + std::to_string(::getpid()) + "-" +
+                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(work_dir_);
     std::filesystem::create_directories(work_dir_);
   }
@@ -266,12 +262,18 @@ class WorkerDaemonTest : public ::testing::Test {
 
   void StartWorker(std::vector<std::string> extra = {}, bool insecure = true) {
     std::vector<std::string> args = {BARRAGE_WORKER_BINARY,
-                                     "--controller", controller_.endpoint(),
-                                     "--name", "w1",
-                                     "--work-dir", (work_dir_ / "work").string(),
-                                     "--threads", "2",
-                                     "--heartbeat-ms", std::to_string(kHeartbeatMs),
-                                     "--controller-timeout", "1"};
+                                     "--controller",
+                                     controller_.endpoint(),
+                                     "--name",
+                                     "w1",
+                                     "--work-dir",
+                                     (work_dir_ / "work").string(),
+                                     "--threads",
+                                     "2",
+                                     "--heartbeat-ms",
+                                     std::to_string(kHeartbeatMs),
+                                     "--controller-timeout",
+                                     "1"};
     if (insecure) args.push_back("--insecure");
     args.insert(args.end(), extra.begin(), extra.end());
     worker_ = std::make_unique<test::ChildProcess>(args);
@@ -405,10 +407,9 @@ TEST_F(WorkerDaemonTest, RejectWithAnotherProtocolVersionEndsTheWorker) {
   // A controller of another protocol version: its envelope says so.
   flatbuffers::FlatBufferBuilder fbb;
   auto reject = proto::CreateReject(fbb, fbb.CreateString("protocol version mismatch"));
-  proto::FinishEnvelopeBuffer(fbb, proto::CreateEnvelope(fbb, kProtocolVersion + 1, fbb.CreateString(""),
-                                                         proto::Body::Reject, reject.Union()));
-  controller_.Send(hello->identity,
-                   std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
+  proto::FinishEnvelopeBuffer(
+      fbb, proto::CreateEnvelope(fbb, kProtocolVersion + 1, fbb.CreateString(""), proto::Body::Reject, reject.Union()));
+  controller_.Send(hello->identity, std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
   test::ProcessResult r = worker_->Wait(10s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("rejected this worker (w1): protocol version mismatch"), std::string::npos) << r.err;
@@ -421,8 +422,8 @@ TEST_F(WorkerDaemonTest, Sha256MismatchAnswersReadyFalseNamingTheFile) {
   m.files.push_back({"users.csv", Sha256Hex("other bytes"), proto::DataMode::Copy, 0, 0, "id\n1\n"});
   ReadyMessage ready = Load("run-sha", m);
   EXPECT_FALSE(ready.files_ok);
-  EXPECT_EQ(ready.message, "users.csv: sha256 mismatch (received " + Sha256Hex("id\n1\n") +
-                               ", expected " + Sha256Hex("other bytes") + ")");
+  EXPECT_EQ(ready.message, "users.csv: sha256 mismatch (received " + Sha256Hex("id\n1\n") + ", expected " +
+                               Sha256Hex("other bytes") + ")");
 }
 
 TEST_F(WorkerDaemonTest, PlanErrorAnswersReadyFalse) {
@@ -589,8 +590,8 @@ TEST_F(WorkerDaemonTest, BatchesLeftUnacknowledgedForAnotherRunAreCountedAsDropp
       << worker_->err();
   EXPECT_TRUE(LogShows("run run-7: finished (18 samples, " + std::to_string(batches) + " batches, 18 dropped); idle"))
       << worker_->err();
-  EXPECT_EQ(static_cast<size_t>(std::distance(std::filesystem::directory_iterator(kept),
-                                              std::filesystem::directory_iterator())),
+  EXPECT_EQ(static_cast<size_t>(
+                std::distance(std::filesystem::directory_iterator(kept), std::filesystem::directory_iterator())),
             batches);
   // A run whose every batch was acknowledged leaves no spool folder once the next begins;
   // the kept one stays.
@@ -643,8 +644,8 @@ TEST_F(WorkerDaemonTest, BatchesOfAWorkerKilledBeforeTheirAckAreResentByItsNextP
         if (r.type() != proto::Body::Heartbeat) return false;
         HeartbeatMessage h = DecodeHeartbeat(*r.envelope()->body_as_Heartbeat());
         if (received.size() < 18) {
-          busy_while_resending = busy_while_resending || (h.state == proto::WorkerState::Stopping &&
-                                                          RunIdOf(*r.envelope()) == "run-9");
+          busy_while_resending =
+              busy_while_resending || (h.state == proto::WorkerState::Stopping && RunIdOf(*r.envelope()) == "run-9");
           return false;
         }
         return h.state == proto::WorkerState::Idle;
@@ -697,9 +698,7 @@ TEST_F(WorkerDaemonTest, LoadStopsAfterControllerSilenceAndTheNextRunIsAccepted)
   RunResult run = Collect(20s);
   ASSERT_TRUE(run.finished.has_value()) << worker_->err();
   EXPECT_EQ(server_->requests() - before, 2u);
-  EXPECT_EQ(std::count_if(run.samples.begin(), run.samples.end(),
-                          [](const Sample& s) { return s.label == "b"; }),
-            2);
+  EXPECT_EQ(std::count_if(run.samples.begin(), run.samples.end(), [](const Sample& s) { return s.label == "b"; }), 2);
   worker_->Pump(0ms);
   EXPECT_NE(worker_->err().find("stopping the load"), std::string::npos) << worker_->err();
 }
@@ -748,10 +747,10 @@ TEST_F(WorkerDaemonTest, StopNowEndsAnEndlessRunWithFinished) {
 TEST_F(WorkerDaemonTest, GarbageFramesAreLoggedAndIgnored) {
   StartWorker();
   Register();
-  controller_.Send(controller_.worker(), std::string(100, '\x5a'));                    // garbage
+  controller_.Send(controller_.worker(), std::string(100, '\x5a'));  // garbage
   std::string hb = EncodeHeartbeat("", HeartbeatMessage{});
-  controller_.Send(controller_.worker(), hb.substr(0, hb.size() / 2));                 // truncated
-  controller_.SendParts(controller_.worker(), {hb, hb});                               // two frames
+  controller_.Send(controller_.worker(), hb.substr(0, hb.size() / 2));                        // truncated
+  controller_.SendParts(controller_.worker(), {hb, hb});                                      // two frames
   controller_.Send(controller_.worker(), EncodeBatchAck("no-such-run", BatchAckMessage{1}));  // another run
   controller_.Send(controller_.worker(), EncodeStart("no-such-run", StartMessage{1}));
   controller_.Send(controller_.worker(), EncodeHello("", HelloMessage{"x", "", 1, 1, 1, ""}));  // unexpected type
@@ -798,13 +797,15 @@ TEST_F(WorkerDaemonTest, MutatedFramesNeverBringTheWorkerDown) {
     std::string f = seeds[rng() % seeds.size()];
     switch (rng() % 4) {
       case 0:  // flip bits
-        for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) f[rng() % f.size()] ^= static_cast<char>(1 << (rng() % 8));
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k)
+          f[rng() % f.size()] ^= static_cast<char>(1 << (rng() % 8));
         break;
       case 1:  // truncate
         f.resize(rng() % f.size());
         break;
       case 2:  // overwrite a 4-byte word (offsets, lengths)
-        for (int k = 0; k < 4 && f.size() >= 4; ++k) f[(rng() % (f.size() - 3)) + static_cast<size_t>(k)] = static_cast<char>(rng());
+        for (int k = 0; k < 4 && f.size() >= 4; ++k)
+          f[(rng() % (f.size() - 3)) + static_cast<size_t>(k)] = static_cast<char>(rng());
         break;
       default:  // splice two frames
         f = f.substr(0, rng() % f.size()) + seeds[rng() % seeds.size()];
@@ -850,8 +851,7 @@ TEST_F(WorkerDaemonTest, CurveKeyRefusedByTheControllerEndsTheWorkerWithExitCode
   const std::string worker_key = (work_dir_ / "worker.key").string();
   ASSERT_TRUE(WriteCurveKeyFile(worker_key, *worker_keys).ok());
   std::ofstream(work_dir_ / "worker.toml") << "[security]\nsecret_key_file = \"" << worker_key
-                                           << "\"\ncontroller_public_key = \"" << controller_keys->public_key
-                                           << "\"\n";
+                                           << "\"\ncontroller_public_key = \"" << controller_keys->public_key << "\"\n";
   controller_.EnableCurve(controller_keys->secret_key, {/* nobody */});
   StartWorker({"--config", (work_dir_ / "worker.toml").string()}, /*insecure=*/false);
   const auto deadline = Clock::now() + 10s;
@@ -895,10 +895,8 @@ TEST_F(WorkerDaemonTest, ShippedWorkerTomlIsValid) {
 }
 
 TEST_F(WorkerDaemonTest, MissingKeysWithoutInsecureExits2) {
-  test::ProcessResult r =
-      test::RunProcess({BARRAGE_WORKER_BINARY, "--controller", "tcp://127.0.0.1:1", "--work-dir",
-                        (work_dir_ / "w").string()},
-                       10s);
+  test::ProcessResult r = test::RunProcess(
+      {BARRAGE_WORKER_BINARY, "--controller", "tcp://127.0.0.1:1", "--work-dir", (work_dir_ / "w").string()}, 10s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("key security.secret_key_file: missing"), std::string::npos) << r.err;
 }
@@ -923,9 +921,10 @@ TEST_F(WorkerDaemonTest, MessagesWithoutABodyAreDroppedAndTheWorkerStillServes) 
   auto hello = controller_.WaitForType(proto::Body::Hello, 10s);
   ASSERT_TRUE(hello.has_value()) << worker_->err();
   controller_.Send(hello->identity, test::BodylessFrame(proto::Body::Welcome));
-  controller_.Send(hello->identity, test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100})));
-  for (proto::Body type : {proto::Body::Reject, proto::Body::Heartbeat, proto::Body::Start, proto::Body::Stop,
-                           proto::Body::BatchAck}) {
+  controller_.Send(hello->identity,
+                   test::WithBodyCutByOneByte(EncodeWelcome("", WelcomeMessage{7, kProtocolVersion, 100})));
+  for (proto::Body type :
+       {proto::Body::Reject, proto::Body::Heartbeat, proto::Body::Start, proto::Body::Stop, proto::Body::BatchAck}) {
     controller_.Send(hello->identity, test::BodylessFrame(type, "run-b"));
   }
   controller_.Send(hello->identity, test::BodylessFrame(proto::Body::LoadPlan, "run-b"));
@@ -949,7 +948,8 @@ TEST_F(WorkerDaemonTest, MessagesWithoutABodyAreDroppedAndTheWorkerStillServes) 
                               "Reject without a body", "Heartbeat without a body", "Start for run 'run-b'",
                               "Stop for run 'run-b'", "BatchAck for run 'run-b'"}) {
     EXPECT_NE(r.err.find(std::string("dropped a frame from the controller: ") + dropped), std::string::npos)
-        << dropped << "\n" << r.err;
+        << dropped << "\n"
+        << r.err;
   }
   EXPECT_NE(r.err.find("run run-b: LoadPlan without a body"), std::string::npos) << r.err;
 }
