@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/element_compiler.h"
 #include "common/functions.h"
 #include "common/template.h"
 
@@ -372,17 +373,11 @@ std::vector<CsvDataSet*> CsvDataSetsUnder(Node& node) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The compiler.
+// Helpers every element compiler uses (element_compiler.h).
 
-namespace {
+Value V(const TestElement& e, std::string_view name, std::string_view def) { return Value::Of(e.GetString(name, def)); }
 
-Value V(const TestElement& e, std::string_view name, std::string_view def = "") {
-  return Value::Of(e.GetString(name, def));
-}
-
-Value V(const Property& p, std::string_view name, std::string_view def = "") {
-  return Value::Of(p.GetString(name, def));
-}
+Value V(const Property& p, std::string_view name, std::string_view def) { return Value::Of(p.GetString(name, def)); }
 
 // The elementProp members of a collectionProp (skipping anything else).
 std::vector<const Property*> ElementItems(const Property* collection) {
@@ -409,6 +404,29 @@ std::vector<Argument> ReadArguments(const Property* arguments_element) {
   }
   return out;
 }
+
+SampleScope ReadScope(const TestElement& e, const char* key) {
+  std::string s = e.GetString(key, "parent");
+  if (s == "children") return SampleScope::kChildren;
+  if (s == "all") return SampleScope::kAll;
+  if (s == "variable") return SampleScope::kVariable;
+  return SampleScope::kParent;
+}
+
+std::string DescribeElement(const TestElement& e) { return ClassifyElement(e).testclass + " '" + e.testname + "'"; }
+
+void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log) {
+  if (v.dynamic()) return;
+  if (v.text.empty() && allow_empty) return;
+  if (!ParseInt64(v.text)) {
+    log.Error(DescribeElement(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number", e.line);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The compiler.
+
+namespace {
 
 HttpFields ReadHttpFields(const TestElement& e) {
   HttpFields h;
@@ -437,15 +455,6 @@ HttpFields ReadHttpFields(const TestElement& e) {
   h.embedded_url_re = V(e, "HTTPSampler.embedded_url_re");
   h.implementation = e.GetString("HTTPSampler.implementation");
   return h;
-}
-
-// "Apply to": extractors store it as Sample.scope, assertions as Assertion.scope.
-SampleScope ReadScope(const TestElement& e, const char* key = "Sample.scope") {
-  std::string s = e.GetString(key, "parent");
-  if (s == "children") return SampleScope::kChildren;
-  if (s == "all") return SampleScope::kAll;
-  if (s == "variable") return SampleScope::kVariable;
-  return SampleScope::kParent;
 }
 
 // CSV Data Set share modes, by resource key and by the display names older JMeter GUIs
@@ -490,7 +499,7 @@ std::string CanonicalShareMode(CsvDataSet::ShareMode mode) {
   return "shareMode.all";
 }
 
-class Compiler {
+class Compiler final : public CompileLog {
  public:
   explicit Compiler(CompiledPlan* out) : out_(out), plan_(out->plan) {}
 
@@ -516,13 +525,15 @@ class Compiler {
     }
   }
 
- private:
-  void Error(std::string msg, int line) { plan_.problems.push_back({Problem::Severity::kError, std::move(msg), line}); }
-  void Warning(std::string msg, int line) {
+  void Error(std::string msg, int line) override {
+    plan_.problems.push_back({Problem::Severity::kError, std::move(msg), line});
+  }
+  void Warning(std::string msg, int line) override {
     plan_.problems.push_back({Problem::Severity::kWarning, std::move(msg), line});
   }
 
-  static std::string Describe(const TestElement& e) { return ClassifyElement(e).testclass + " '" + e.testname + "'"; }
+ private:
+  static std::string Describe(const TestElement& e) { return DescribeElement(e); }
 
   // ---- Listing: every enabled element under the TestPlan, once, in document order. ----
 
@@ -787,11 +798,7 @@ class Compiler {
 
   // A literal that must be an integer (or a template, checked at run time).
   void CheckInteger(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty) {
-    if (v.dynamic()) return;
-    if (v.text.empty() && allow_empty) return;
-    if (!ParseInt64(v.text)) {
-      Error(Describe(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number", e.line);
-    }
+    CheckWholeNumber(v, e, prop, allow_empty, *this);
   }
 
   std::unique_ptr<Node> Make(ElementKind kind, const TestElement& e) {

@@ -1,0 +1,50 @@
+// What the plan compiler (plan_compiler.cc) shares with the files that compile one area's
+// elements (controllers, HTTP configuration, XML, plugins...). Internal to common/.
+//
+// An area adds its ElementKinds to plan.h, its testclasses to kKinds in plan_compiler.cc,
+// and in Compiler::Make one `case` per kind that calls its own
+//   std::unique_ptr<Node> Make<Area>Element(ElementKind kind, const TestElement& e, CompileLog& log);
+// declared below and defined in its own plan_compiler_<area>.cc. Such a function reads the
+// element's properties into its node, reports what is wrong through `log` (with the
+// element's line) and never fails: a node with defaults is returned even after an error.
+#ifndef BARRAGE_COMMON_ELEMENT_COMPILER_H_
+#define BARRAGE_COMMON_ELEMENT_COMPILER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/hash_tree.h"
+#include "common/plan.h"
+
+namespace barrage {
+
+// Where an element compiler reports problems: an error makes the plan unrunnable, a
+// warning is shown by `inspect` and at run start.
+class CompileLog {
+ public:
+  virtual void Error(std::string message, int line) = 0;
+  virtual void Warning(std::string message, int line) = 0;
+
+ protected:
+  ~CompileLog() = default;
+};
+
+// The property `name` of an element (or of an elementProp) as a plan value, `def` when absent.
+Value V(const TestElement& e, std::string_view name, std::string_view def = "");
+Value V(const Property& p, std::string_view name, std::string_view def = "");
+// The elementProp members of a collectionProp (skipping anything else); none for null.
+std::vector<const Property*> ElementItems(const Property* collection);
+// An Arguments elementProp (HTTP parameters, User Defined Variables).
+std::vector<Argument> ReadArguments(const Property* arguments_element);
+// "Apply to": extractors store it as Sample.scope, assertions as Assertion.scope.
+SampleScope ReadScope(const TestElement& e, const char* key = "Sample.scope");
+// "<testclass> '<testname>'", how messages name an element.
+std::string DescribeElement(const TestElement& e);
+// Reports an error when `v` is literal and not a whole number (empty allowed if asked).
+void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_COMMON_ELEMENT_COMPILER_H_
