@@ -13,6 +13,9 @@
 // SystemClock() in the binaries, a fake in tests (tests/common/fake_clock.h), so such tests
 // advance time instead of sleeping.
 //
+// std::chrono::steady_clock appears elsewhere only where a standard wait needs its time
+// points (condition_variable::wait_until in the results store's writer).
+//
 // Threads: every function here, and SystemClock(), may be called from any thread.
 #ifndef BARRAGE_COMMON_CLOCK_H_
 #define BARRAGE_COMMON_CLOCK_H_

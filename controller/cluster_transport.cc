@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/digest.h"
 #include "common/protocol.h"
 
@@ -166,13 +167,12 @@ bool ZmqRouterTransport::Send(const std::string& peer, std::string_view bytes) {
 }
 
 bool ZmqRouterTransport::Receive(std::chrono::milliseconds timeout, InboundMessage* out) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  const int64_t deadline_us = MonotonicMicros() + timeout.count() * 1000;
   while (true) {
     if (impl_->TryReceive(out)) return true;
     std::vector<zmq::pollitem_t> items = {{static_cast<void*>(impl_->router), 0, ZMQ_POLLIN, 0}};
     if (impl_->zap) items.push_back({static_cast<void*>(impl_->zap), 0, ZMQ_POLLIN, 0});
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() < 0) left = std::chrono::milliseconds(0);
+    const auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline_us - MonotonicMicros() + 999) / 1000));
     try {
       zmq::poll(items, left);
     } catch (const zmq::error_t& e) {
@@ -180,7 +180,7 @@ bool ZmqRouterTransport::Receive(std::chrono::milliseconds timeout, InboundMessa
     }
     if (items.size() > 1 && (items[1].revents & ZMQ_POLLIN)) impl_->HandleZap();
     if (items[0].revents & ZMQ_POLLIN) continue;
-    if (std::chrono::steady_clock::now() >= deadline) return impl_->TryReceive(out);
+    if (MonotonicMicros() >= deadline_us) return impl_->TryReceive(out);
   }
 }
 

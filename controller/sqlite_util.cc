@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "common/clock.h"
+
 namespace barrage {
 
 Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
@@ -19,11 +21,11 @@ Status Exec(sqlite3* db, const std::string& path, const char* sql) {
 }
 
 Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const int64_t deadline_us = MonotonicMicros() + timeout.count() * 1000;
   while (true) {
     const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) return Status::Ok();
-    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+    if ((rc & 0xff) != SQLITE_BUSY || MonotonicMicros() >= deadline_us) {
       return DbError(db, path, "set journal_mode=WAL");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.h"
 #include "common/exit_codes.h"
 #include "common/protocol.h"
 #include "common/wire.h"
@@ -55,12 +56,12 @@ int RunWorkers(const WorkersOptions& options) {
   std::cout << "barrage: listening on " << (*transport)->endpoint() << " for " << options.listen << "\n" << std::flush;
   std::set<std::string> seen;
   std::map<std::string, int> dropped;  // per peer, to bound the log
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(listen_ms);
+  const int64_t deadline_us = MonotonicMicros() + int64_t{listen_ms} * 1000;
   InboundMessage m;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    if (!(*transport)->Receive(left, &m)) continue;
+    const int64_t left_ms = (deadline_us - MonotonicMicros()) / 1000;
+    if (left_ms <= 0) break;
+    if (!(*transport)->Receive(std::chrono::milliseconds(left_ms), &m)) continue;
     if (seen.count(m.peer)) continue;
     const proto::Envelope* e = VerifyEnvelope(m.bytes.data(), m.bytes.size());
     Result<const proto::Hello*> body =
