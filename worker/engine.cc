@@ -357,4 +357,10 @@ EngineCounters Engine::counters() const {
 
 int Engine::active_threads() const { return state_->rs.all_active.load(); }
 
+size_t Engine::pending_timers() const {
+  size_t n = 0;
+  for (const auto& w : state_->workers) n += w->loop.pending_timers();
+  return n;
+}
+
 }  // namespace barrage

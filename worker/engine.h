@@ -84,6 +84,9 @@ class Engine {
 
   EngineCounters counters() const;
   int active_threads() const;
+  // Timers still queued in the event loops. Call after Run() returned: then they are the
+  // ones that never fired (tests check a user's timers do not pile up with its requests).
+  size_t pending_timers() const;
 
  private:
   struct State;

@@ -133,6 +133,10 @@ void VirtualUser::Interrupt(bool now) {
 }
 
 void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
+  if (token == kWatchdogToken) {
+    OnWatchdog(now_us);
+    return;
+  }
   if (token != wait_token_) return;
   switch (state_) {
     case State::kWaitingStart: Begin(); return;
@@ -141,27 +145,39 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       delayed_ = true;
       Step();
       return;
-    case State::kInFlight: {
-      if (abort_at_us_ > 0 && now_us >= abort_at_us_) {
-        // The thread group's scheduled end plus the stop timeout: aborted like a stop-now.
-        run_->aborted.fetch_add(1, std::memory_order_relaxed);
-        http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
-        return;
-      }
-      if (response_timeout_us_ <= 0) return;
-      // Response timeout: JMeter's is the longest wait between bytes.
-      int64_t last = http_.last_activity_us();
-      int64_t timeout_us = response_timeout_us_;
-      if (now_us - last >= timeout_us) {
-        http_.set_timed_out_reading();
-        http_.Cancel(&worker_->loop, CURLE_OPERATION_TIMEDOUT);
-      } else {
-        worker_->loop.AddTimer(last + timeout_us, this, token);
-      }
-      return;
-    }
     default: return;
   }
+}
+
+void VirtualUser::ArmWatchdog(int64_t at_us) {
+  // An earlier watchdog still pending fires first and re-arms for the request then in
+  // flight, so a user keeps one or two timers queued however many requests it sends.
+  if (watchdog_at_us_ != 0 && watchdog_at_us_ <= at_us) return;
+  worker_->loop.AddTimer(at_us, this, kWatchdogToken);
+  watchdog_at_us_ = at_us;
+}
+
+void VirtualUser::OnWatchdog(int64_t now_us) {
+  if (now_us >= watchdog_at_us_) watchdog_at_us_ = 0;  // the earliest pending one fired
+  if (state_ != State::kInFlight) return;
+  if (abort_at_us_ > 0 && now_us >= abort_at_us_) {
+    // The thread group's scheduled end plus the stop timeout: aborted like a stop-now.
+    run_->aborted.fetch_add(1, std::memory_order_relaxed);
+    http_.Cancel(&worker_->loop, CURLE_ABORTED_BY_CALLBACK);
+    return;
+  }
+  int64_t next = abort_at_us_;
+  if (response_timeout_us_ > 0) {
+    // Response timeout: JMeter's is the longest wait between bytes.
+    int64_t last = http_.last_activity_us();
+    if (now_us - last >= response_timeout_us_) {
+      http_.set_timed_out_reading();
+      http_.Cancel(&worker_->loop, CURLE_OPERATION_TIMEDOUT);
+      return;
+    }
+    if (next <= 0 || last + response_timeout_us_ < next) next = last + response_timeout_us_;
+  }
+  if (next > 0) ArmWatchdog(next);
 }
 
 void VirtualUser::Step() {
@@ -244,19 +260,21 @@ void VirtualUser::ExecuteSampler() {
       }
       state_ = State::kInFlight;
       response_timeout_us_ = req.response_timeout_ms * 1000;
-      uint64_t token = ++wait_token_;
       // A scheduled thread group bounds its requests as a graceful stop does: those still in
-      // flight the stop timeout after its end are aborted.
-      abort_at_us_ = 0;
+      // flight the stop timeout after its end are aborted. The group's end is fixed, so the
+      // deadline is converted to the monotonic clock once (each conversion differs by the
+      // clocks' sub-millisecond phase).
       int64_t end_ms = ScheduledEndMs();
-      if (end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
+      if (abort_at_us_ == 0 && end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
         abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
       }
       http_.Start(req, NeedsBody(*s), &worker_->loop, this);
-      if (state_ == State::kInFlight && response_timeout_us_ > 0) {
-        worker_->loop.AddTimer(http_.start_mono_us() + response_timeout_us_, this, token);
+      if (state_ == State::kInFlight) {
+        int64_t first = abort_at_us_;
+        int64_t reading = response_timeout_us_ > 0 ? http_.start_mono_us() + response_timeout_us_ : 0;
+        if (reading > 0 && (first <= 0 || reading < first)) first = reading;
+        if (first > 0) ArmWatchdog(first);
       }
-      if (state_ == State::kInFlight && abort_at_us_ > 0) worker_->loop.AddTimer(abort_at_us_, this, token);
       return;
     }
     case ElementKind::kDebugSampler: {
@@ -292,7 +310,6 @@ void VirtualUser::ExecuteSampler() {
 
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
-  ++wait_token_;  // the response-timeout timer is stale now
   http_.Finish(code, &worker_->result);
   state_ = State::kReady;
   CompleteSample();

@@ -60,6 +60,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void ApplyFlowControl(const TestAction& action);
   void StartNextThreadLoop();
   void WaitUntil(int64_t at_us);
+  // The in-flight request's deadlines (response timeout, scheduled end + stop timeout) share
+  // one timer per user: ArmWatchdog queues it unless an earlier one is pending; OnWatchdog
+  // aborts the request when a deadline passed and re-arms for the next one.
+  void ArmWatchdog(int64_t at_us);
+  void OnWatchdog(int64_t now_us);
   int64_t ScheduledEndMs() const;
   void RunIterationConfig(const Node& element);
 
@@ -75,12 +80,14 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   const Sampler* current_ = nullptr;  // sampler being processed
   bool delayed_ = false;              // timers of current_ already waited for
   State state_ = State::kCreated;
-  uint64_t wait_token_ = 0;
+  uint64_t wait_token_ = 0;                               // of the start/delay timer; stale timers are ignored
+  static constexpr uint64_t kWatchdogToken = UINT64_MAX;  // never a wait_token_
+  int64_t watchdog_at_us_ = 0;                            // earliest watchdog timer queued (0: none)
   bool last_sample_ok_ = true;
   bool stop_after_sample_ = false;
   int empty_passes_ = 0;
   int64_t response_timeout_us_ = 0;
-  int64_t abort_at_us_ = 0;  // the request in flight is aborted then (0: never)
+  int64_t abort_at_us_ = 0;  // a request in flight then is aborted (0: never; set once)
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;

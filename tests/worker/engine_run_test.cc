@@ -96,6 +96,7 @@ class EngineRunTest : public ::testing::Test {
     EXPECT_TRUE(prepared.ok()) << prepared.message();
     Status ran = engine.Run();
     EXPECT_TRUE(ran.ok()) << ran.message();
+    pending_timers_ = engine.pending_timers();
     return sink_.samples();
   }
 
@@ -110,6 +111,7 @@ class EngineRunTest : public ::testing::Test {
 
   std::unique_ptr<fixture::FixtureServer> server_;
   int64_t stop_timeout_ms_ = kDefaultGracefulStopTimeoutMs;
+  size_t pending_timers_ = 0;  // left queued in the loops by the last Run
   std::unique_ptr<CompiledPlan> compiled_;
   RunContext run_;
   CollectSink sink_;
@@ -302,6 +304,20 @@ TEST_F(EngineRunTest, CookieManagerKeepsCookiesPerUser) {
       cookies + Group("tg", 2, 1, Http("set", "/cookies/set?session=${__threadNum}") + Http("get", "/cookies", check)));
   ASSERT_EQ(samples.size(), 4u);
   for (const Sample& s : samples) EXPECT_TRUE(s.success) << s.label << ": " << s.failure_message;
+}
+
+// Each request of a scheduled group has two deadlines (its response timeout, the group's end
+// plus the stop timeout); they must not leave a timer queued per request (a run of millions
+// of requests grew the loop's timer heap without bound).
+TEST_F(EngineRunTest, RequestDeadlinesQueueAtMostTwoTimersPerUser) {
+  stop_timeout_ms_ = 5000;
+  std::vector<Sample> samples =
+      Run(Group("tg", 2, -1, Http("a", "/hello.txt", "", Str("HTTPSampler.response_timeout", "10000")),
+                Bool("ThreadGroup.scheduler", true) + Str("ThreadGroup.duration", "1")),
+          /*loops=*/1);
+  ASSERT_GE(samples.size(), 100u);  // many requests per user, each with both deadlines
+  // Start timers fired; per user at most the watchdog pending and one it replaced.
+  EXPECT_LE(pending_timers_, 4u);
 }
 
 TEST_F(EngineRunTest, SchedulerDurationEndsAnEndlessGroup) {
