@@ -548,6 +548,9 @@ class Compiler final : public CompileLog {
         CollectReferences(t, &vars, &fns);
         for (const std::string& v : vars) variables_.emplace(v, p.line);
         for (const std::string& f : fns) functions_.emplace(f, p.line);
+        std::vector<FunctionFile> files;
+        CollectFunctionFiles(t, &files);
+        for (FunctionFile& f : files) AddFunctionFile(std::move(f), p.line);
       }
       ScanValues(p.items);
     }
@@ -703,7 +706,15 @@ class Compiler final : public CompileLog {
 
   void AddDataFile(const CsvDataSet& csv) {
     plan_.data_files.push_back({csv.filename.text, csv.variable_names.text, csv.source->GetString("delimiter", ","),
-                                CanonicalShareMode(csv.share_mode), csv.line});
+                                CanonicalShareMode(csv.share_mode), csv.line, ""});
+  }
+
+  // A file a function reads (__CSVRead...): shipped to cluster workers like a CSV file.
+  void AddFunctionFile(FunctionFile f, int line) {
+    for (const DataFile& d : plan_.data_files) {
+      if (d.filename == f.file) return;
+    }
+    plan_.data_files.push_back({std::move(f.file), "", "", "", line, std::move(f.function)});
   }
 
   // JMeter's ModuleController.traverse: path[0] is the GUI tree's root, path[1] the Test
