@@ -804,6 +804,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"__threadGroupName", 0, 0, function_impl::FnThreadGroupName},
     {"__eval", 1, 1, function_impl::FnEval},
     {"__CSVRead", 2, 2, function_impl::FnCsvRead},
+    {"__StringToFile", 2, 4, function_impl::FnStringToFile},
     {"__jexl2", 1, 2, FnScript},
     {"__jexl3", 1, 2, FnScript},
     {"__groovy", 1, 2, FnScript},

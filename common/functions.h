@@ -15,6 +15,7 @@
 // __unescapeHtml, __escapeXml, __unescape, __escapeOroRegexpChars, __changeCase, __char,
 // __digest, __base64Encode, __base64Decode (JMeter Plugins), __V, __eval, __evalVar,
 // __isVarDefined, __isPropDefined, __split, __StringFromFile, __FileToString, __CSVRead,
+// __StringToFile,
 // __env (JMeter Plugins), __log, __logn, __machineName, __machineIP, __samplerName,
 // __threadGroupName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/
 // __javaScript) only for one-line expressions (EvaluateScript below). __time, __timeShift,

@@ -1,9 +1,17 @@
 // File functions beyond functions.cc's __StringFromFile and __FileToString: __CSVRead
-// (JMeter's CSVRead, FileWrapper and FileRowColContainer).
+// (JMeter's CSVRead, FileWrapper and FileRowColContainer) and __StringToFile.
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "common/functions_internal.h"
 #include "common/input_file.h"
+#include "common/utf8.h"
 
 namespace barrage {
 
@@ -158,6 +166,86 @@ bool FnCsvRead(const TemplatePart&, const Args& a, ThreadContext& ctx, std::stri
   if (cursor->row < 0) cursor->row = RunContext::NextCsvReadRow(*cursor->file);
   std::optional<std::string> value = RunContext::CsvReadColumn(*cursor->file, cursor->row, *col);
   if (value) out->append(*value);
+  return true;
+}
+
+namespace {
+
+// The text in `charset` (UTF-8, ISO-8859-1 or US-ASCII, Java's names and aliases; a
+// character the charset lacks becomes '?'); nullopt for another charset.
+std::optional<std::string> Encode(std::string_view utf8, std::string_view charset) {
+  std::string name;
+  for (char c : charset) name.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  if (name.empty() || name == "UTF-8" || name == "UTF8") return std::string(utf8);
+  uint32_t limit = 0;
+  if (name == "ISO-8859-1" || name == "ISO8859_1" || name == "LATIN1" || name == "ISO_8859_1") limit = 0xFF;
+  if (name == "US-ASCII" || name == "ASCII") limit = 0x7F;
+  if (limit == 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < utf8.size();) {
+    size_t len = std::min(Utf8SequenceLength(static_cast<unsigned char>(utf8[i])), utf8.size() - i);
+    uint32_t cp = static_cast<unsigned char>(utf8[i]);
+    if (len == 2) cp = ((cp & 0x1F) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F);
+    if (len > 2) cp = 0x10000;  // beyond both charsets
+    out.push_back(cp <= limit ? static_cast<char>(cp) : '?');
+    i += len;
+  }
+  return out;
+}
+
+}  // namespace
+
+// __StringToFile(path, content[, append[, charset]]): writes the content ("\n" written as
+// two characters becomes a line break) to the file, appending unless `append` is "false"
+// (any case; empty means true), in UTF-8 unless a charset is given. "true" when written;
+// "false" for an empty name, a parent folder that is missing or not writable, a path that
+// is not a regular file (a FIFO is not waited for), an unknown charset or a write error.
+// Relative names resolve against the plan's folder. Writes are serialised.
+bool FnStringToFile(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
+  std::string_view name = a.Trimmed(0);
+  bool append = true;
+  if (a.size() > 2 && !a.Trimmed(2).empty()) append = EqualsIgnoreCase(a.Trimmed(2), "true");
+  std::string content;
+  std::string_view raw = a[1];
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size() && raw[i + 1] == 'n') {
+      content.push_back('\n');
+      ++i;
+    } else {
+      content.push_back(raw[i]);
+    }
+  }
+  std::optional<std::string> bytes = Encode(content, a.size() > 3 ? a[3] : "");
+  auto fail = [&](const std::string& why) {
+    spdlog::error("__StringToFile: {}", why);
+    out->append("false");
+    return true;
+  };
+  if (name.empty()) return fail("the file name is empty");
+  if (!bytes) return fail("unsupported charset " + std::string(a[3]));
+  std::string path = ResolvePath(Run(ctx), name);
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && access(parent.c_str(), W_OK) != 0) {
+    return fail("the parent folder of " + path + " doesn't exist or is not writable");
+  }
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  int flags = O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  int fd = open(path.c_str(), flags, 0644);
+  if (fd < 0) return fail(path + ": " + std::strerror(errno));
+  struct stat st;
+  bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  bool written = regular;
+  for (size_t done = 0; written && done < bytes->size();) {
+    ssize_t n = write(fd, bytes->data() + done, bytes->size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) written = false;
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (!regular) return fail(path + ": not a regular file");
+  if (!written) return fail(path + ": write error");
+  out->append("true");
   return true;
 }
 

@@ -110,6 +110,7 @@ bool FnRandomDate(const TemplatePart&, const Args& a, ThreadContext& ctx, std::s
 
 // ---- functions_files.cc
 bool FnCsvRead(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out);
+bool FnStringToFile(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out);
 
 }  // namespace barrage::function_impl
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
@@ -1031,6 +1032,42 @@ TEST_F(FunctionsTest, CsvReadGivesEmptyForBadColumnOrMissingFile) {
   EXPECT_EQ(Eval("[${__CSVRead(" + Dir() + "/missing.csv,0)}]"), "[]");
 }
 
+// ---- __StringToFile
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(FunctionsTest, StringToFileAppendsByDefaultAndTurnsBackslashNIntoLineBreaks) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval(R"(${__StringToFile(out.txt,a\nb)})"), "true");
+  EXPECT_EQ(Eval(R"(${__StringToFile( out.txt ,c,)})"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/out.txt"), "a\nbc");
+}
+
+TEST_F(FunctionsTest, StringToFileOverwritesWhenAppendIsFalse) {
+  run.base_dir = Dir();
+  Eval("${__StringToFile(out.txt,old)}");
+  EXPECT_EQ(Eval("${__StringToFile(out.txt,new,FALSE)}"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/out.txt"), "new");
+}
+
+TEST_F(FunctionsTest, StringToFileEncodesInTheGivenCharset) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval("${__StringToFile(latin.txt,é€,false,ISO-8859-1)}"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/latin.txt"), "\xE9?");
+  EXPECT_EQ(Eval("${__StringToFile(latin.txt,x,false,EBCDIC-XYZ)}"), "false");
+}
+
+TEST_F(FunctionsTest, StringToFileFailsForEmptyNameMissingFolderOrFifo) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval("${__StringToFile( ,x)}"), "false");
+  EXPECT_EQ(Eval("${__StringToFile(no/such/dir/f.txt,x)}"), "false");
+  ASSERT_EQ(mkfifo((Dir() + "/fifo").c_str(), 0600), 0);
+  EXPECT_EQ(Eval("${__StringToFile(fifo,x)}"), "false");  // no reader: not waited for
+}
+
 TEST(FunctionTable, NewFunctionsAreSupported) {
   for (const char* name : {"__log",
                            "__logn",
@@ -1053,7 +1090,8 @@ TEST(FunctionTable, NewFunctionsAreSupported) {
                            "__threadGroupName",
                            "__eval",
                            "__unescape",
-                           "__escapeOroRegexpChars"}) {
+                           "__escapeOroRegexpChars",
+                           "__StringToFile"}) {
     EXPECT_TRUE(IsSupportedFunction(name)) << name;
   }
 }
