@@ -461,12 +461,12 @@ namespace {
 // <comment><text>") to stdout/stderr; a level name (trimmed, any case) logs
 // "<thread> <separator> <text>" at that level, DEBUG when unknown. The throwable's message
 // follows as "java.lang.Throwable: <message>".
-void LogDetails(ThreadContext& ctx, std::string_view text, std::string_view level, std::string_view throwable,
-                std::string_view comment) {
+void LogDetails(ThreadContext& ctx, std::string_view text, std::string_view level,
+                std::optional<std::string_view> throwable, std::string_view comment) {
   std::string prio;
   for (char c : JavaTrim(level)) prio.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   const std::string& thread = ctx.thread_name;
-  std::string trace = throwable.empty() ? "" : "java.lang.Throwable: " + std::string(throwable);
+  std::string trace = throwable ? "java.lang.Throwable: " + std::string(*throwable) : "";
   if (prio == "OUT" || prio == "ERR") {
     std::string line = "Log: " + thread;
     if (!comment.empty()) {
@@ -503,7 +503,9 @@ void LogDetails(ThreadContext& ctx, std::string_view text, std::string_view leve
 // defaults to INFO (also when empty); an empty throwable text means none.
 bool FnLog(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
   std::string_view level = a.size() > 1 && !a[1].empty() ? a[1] : "INFO";
-  LogDetails(ctx, a[0], level, a.size() > 2 ? a[2] : "", a.size() > 3 ? a[3] : "");
+  std::optional<std::string_view> throwable;
+  if (a.size() > 2 && !a[2].empty()) throwable = a[2];
+  LogDetails(ctx, a[0], level, throwable, a.size() > 3 ? a[3] : "");
   out->append(a[0]);
   return true;
 }
@@ -512,9 +514,9 @@ bool FnLog(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* 
 // always attached, even when empty.
 bool FnLogn(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string*) {
   std::string_view level = a.size() > 1 && !a[1].empty() ? a[1] : "INFO";
-  std::string_view throwable = a.size() > 2 ? a[2] : "";
-  // logn attaches a Throwable even for an empty message: print its bare class name then.
-  LogDetails(ctx, a[0], level, a.size() > 2 && throwable.empty() ? " " : throwable, "");
+  std::optional<std::string_view> throwable;
+  if (a.size() > 2) throwable = a[2];
+  LogDetails(ctx, a[0], level, throwable, "");
   return true;
 }
 

@@ -930,6 +930,14 @@ TEST_F(FunctionsTest, LogOutPrintsJMeterLineToStdout) {
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "Log: TG 1-1 : hello\nLog: TG 1-1 c:bye\n");
 }
 
+TEST_F(FunctionsTest, LogThrowableFollowsTheText) {
+  ctx.thread_name = "TG 1-1";
+  testing::internal::CaptureStderr();
+  Eval("${__log(a,ERR,)}${__log(b,err,boom)}${__logn(c,ERR,)}");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "Log: TG 1-1 : a\nLog: TG 1-1 : b java.lang.Throwable: boom\nLog: TG 1-1 : c java.lang.Throwable: \n");
+}
+
 // ---- context
 
 TEST_F(FunctionsTest, SamplerNameAndThreadGroupName) {
