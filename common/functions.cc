@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/functions_internal.h"
 #include "common/host.h"
 #include "common/input_file.h"
 #include "common/java_lang.h"
@@ -89,7 +90,7 @@ std::optional<std::string> RunContext::FileContents(const std::string& path) {
 // ---------------------------------------------------------------------------------------
 // Evaluation
 
-namespace {
+namespace function_impl {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -209,48 +210,6 @@ void AppendDecodedUtf8(std::string_view in, std::string* out) {
   }
 }
 
-// The arguments of one call, evaluated; literal arguments are not copied.
-class Args {
- public:
-  Args(const std::vector<Template>& templates, ThreadContext& ctx) : n_(templates.size()) {
-    if (n_ > kInline) {
-      extra_storage_.resize(n_);
-      extra_views_.resize(n_);
-    }
-    for (size_t i = 0; i < n_; ++i) {
-      const Template& t = templates[i];
-      std::string_view& view = ViewAt(i);
-      if (t.parts.empty()) {
-        view = {};
-      } else if (t.is_literal()) {
-        view = t.parts[0].text;
-      } else {
-        std::string& s = StorageAt(i);
-        EvaluateInto(t, ctx, &s);
-        view = s;
-      }
-    }
-  }
-  Args(const Args&) = delete;
-  Args& operator=(const Args&) = delete;
-
-  size_t size() const { return n_; }
-  std::string_view operator[](size_t i) const { return n_ > kInline ? extra_views_[i] : views_[i]; }
-  // The argument trimmed as Java's String.trim(); "" when absent.
-  std::string_view Trimmed(size_t i) const { return i < n_ ? JavaTrim((*this)[i]) : ""; }
-
- private:
-  static constexpr size_t kInline = 6;
-  std::string_view& ViewAt(size_t i) { return n_ > kInline ? extra_views_[i] : views_[i]; }
-  std::string& StorageAt(size_t i) { return n_ > kInline ? extra_storage_[i] : storage_[i]; }
-
-  size_t n_;
-  std::array<std::string_view, kInline> views_;
-  std::array<std::string, kInline> storage_;
-  std::vector<std::string_view> extra_views_;
-  std::vector<std::string> extra_storage_;
-};
-
 RunContext& Run(ThreadContext& ctx) {
   if (ctx.run != nullptr) return *ctx.run;
   static RunContext detached;  // for contexts built without a run (tools, tests)
@@ -262,6 +221,10 @@ void StoreIn(ThreadContext& ctx, std::string_view name, std::string_view value) 
 }
 
 std::string ResolvePath(const RunContext& run, std::string_view path) {
+  if (!run.local_copies.empty()) {
+    auto it = run.local_copies.find(std::string(JavaTrim(path)));
+    if (it != run.local_copies.end()) return it->second;
+  }
   if (path.empty() || path[0] == '/' || run.base_dir.empty()) return std::string(path);
   std::string full = run.base_dir;
   if (full.back() != '/') full.push_back('/');
@@ -319,9 +282,31 @@ void AppendUnknownCall(const TemplatePart& call, ThreadContext& ctx, std::string
   }
 }
 
-// A function implementation appends its result to `out` and returns true, or returns
-// false (appending nothing) when its arguments are invalid: the call then stays as written.
-using FunctionImpl = bool (*)(const TemplatePart& call, const Args& args, ThreadContext& ctx, std::string* out);
+// Compiled patterns, per event-loop thread: no lock, no parsing after the first use.
+const Result<DateTimePattern>& CompiledPattern(std::string_view pattern) {
+  thread_local std::unordered_map<std::string, Result<DateTimePattern>, StringHash, std::equal_to<>> cache;
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 1000) cache.clear();  // patterns built from variables: stay bounded
+  return cache.emplace(std::string(pattern), DateTimePattern::Compile(pattern)).first->second;
+}
+
+}  // namespace function_impl
+
+namespace {
+
+using function_impl::AppendDecodedUtf8;
+using function_impl::AppendRawCall;
+using function_impl::AppendUnknownCall;
+using function_impl::AppendUtf16;
+using function_impl::Args;
+using function_impl::CompiledPattern;
+using function_impl::DecodeJavaLong;
+using function_impl::EqualsIgnoreCase;
+using function_impl::FunctionImpl;
+using function_impl::ResolvePath;
+using function_impl::Run;
+using function_impl::StoreIn;
 
 // ---- properties
 
@@ -437,15 +422,6 @@ bool FnCounter(const TemplatePart& call, const Args& a, ThreadContext& ctx, std:
 }
 
 // ---- time
-
-// Compiled patterns, per event-loop thread: no lock, no parsing after the first use.
-const Result<DateTimePattern>& CompiledPattern(std::string_view pattern) {
-  thread_local std::unordered_map<std::string, Result<DateTimePattern>, StringHash, std::equal_to<>> cache;
-  auto it = cache.find(pattern);
-  if (it != cache.end()) return it->second;
-  if (cache.size() >= 1000) cache.clear();  // patterns built from variables: stay bounded
-  return cache.emplace(std::string(pattern), DateTimePattern::Compile(pattern)).first->second;
-}
 
 bool FnTime(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
   std::string_view format = a.size() > 0 ? a[0] : "";
@@ -806,6 +782,29 @@ constexpr FunctionSpec kFunctions[] = {
     {"__FileToString", 1, 3, FnFileToString},
     {"__machineName", 0, 1, FnMachineName},
     {"__TestPlanName", 0, 0, FnTestPlanName},
+    {"__RandomDate", 3, 5, function_impl::FnRandomDate},
+    {"__RandomFromMultipleVars", 1, 2, function_impl::FnRandomFromMultipleVars},
+    {"__dateTimeConvert", 3, 4, function_impl::FnDateTimeConvert},
+    {"__escapeHtml", 1, 1, function_impl::FnEscapeHtml},
+    {"__unescapeHtml", 1, 1, function_impl::FnUnescapeHtml},
+    {"__escapeXml", 1, 1, function_impl::FnEscapeXml},
+    {"__unescape", 1, 1, function_impl::FnUnescape},
+    {"__escapeOroRegexpChars", 1, 2, function_impl::FnEscapeOroRegexpChars},
+    {"__changeCase", 1, 3, function_impl::FnChangeCase},
+    {"__isVarDefined", 1, 1, function_impl::FnIsVarDefined},
+    {"__isPropDefined", 1, 1, function_impl::FnIsPropDefined},
+    {"__digest", 2, 5, function_impl::FnDigest},
+    {"__base64Encode", 1, 2, function_impl::FnBase64Encode},
+    {"__base64Decode", 1, 2, function_impl::FnBase64Decode},
+    {"__env", 1, 3, function_impl::FnEnv},
+    {"__log", 1, 4, function_impl::FnLog},
+    {"__logn", 1, 3, function_impl::FnLogn},
+    {"__machineIP", 0, 1, function_impl::FnMachineIp},
+    {"__samplerName", 0, 1, function_impl::FnSamplerName},
+    {"__threadGroupName", 0, 0, function_impl::FnThreadGroupName},
+    {"__eval", 1, 1, function_impl::FnEval},
+    {"__CSVRead", 2, 2, function_impl::FnCsvRead},
+    {"__StringToFile", 2, 4, function_impl::FnStringToFile},
     {"__jexl2", 1, 2, FnScript},
     {"__jexl3", 1, 2, FnScript},
     {"__groovy", 1, 2, FnScript},
@@ -905,6 +904,20 @@ std::string EvaluateText(std::string_view text, ThreadContext& ctx) {
 }
 
 Status CheckFunctionCalls(const Template& t) { return CheckCalls(t); }
+
+void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files) {
+  for (const TemplatePart& p : t.parts) {
+    if (p.kind != TemplatePart::Kind::kFunction) continue;
+    for (const Template& arg : p.args) CollectFunctionFiles(arg, files);
+    bool reads_file = p.text == "__CSVRead" || p.text == "__StringFromFile" || p.text == "__FileToString";
+    if (!reads_file || p.args.empty() || !p.args[0].is_literal()) continue;
+    std::string name = p.args[0].parts.empty() ? "" : std::string(JavaTrim(p.args[0].parts[0].text));
+    if (name.empty() || name[0] == '*') continue;
+    files->push_back({p.text, std::move(name)});
+  }
+}
+
+bool IsSupportedFunction(std::string_view name) { return !IsScriptFunction(name) && FindFunction(name) != nullptr; }
 
 bool IsTrue(std::string_view evaluated) { return EqualsIgnoreCase(JavaTrim(evaluated), "true"); }
 

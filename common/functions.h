@@ -10,11 +10,17 @@
 // Relative file names resolve against RunContext::base_dir.
 //
 // Supported functions: __P, __property, __setProperty, __Random, __RandomString,
-// __threadNum, __counter, __time, __timeShift, __UUID, __intSum, __longSum, __urlencode,
-// __urldecode, __V, __evalVar, __split, __char, __StringFromFile, __FileToString,
-// __machineName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/__javaScript)
-// only for one-line expressions (EvaluateScript below). __time and __timeShift use
-// DateTimeFormatter patterns, as JMeter 5.5+ does (java_time_format.h).
+// __RandomDate, __RandomFromMultipleVars, __threadNum, __counter, __time, __timeShift,
+// __dateTimeConvert, __UUID, __intSum, __longSum, __urlencode, __urldecode, __escapeHtml,
+// __unescapeHtml, __escapeXml, __unescape, __escapeOroRegexpChars, __changeCase, __char,
+// __digest, __base64Encode, __base64Decode (JMeter Plugins), __V, __eval, __evalVar,
+// __isVarDefined, __isPropDefined, __split, __StringFromFile, __FileToString, __CSVRead,
+// __StringToFile,
+// __env (JMeter Plugins), __log, __logn, __machineName, __machineIP, __samplerName,
+// __threadGroupName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/
+// __javaScript) only for one-line expressions (EvaluateScript below). __time, __timeShift,
+// __dateTimeConvert and __RandomDate use DateTimeFormatter patterns, as JMeter 5.5+ does
+// (java_time_format.h).
 //
 // Threading: a ThreadContext belongs to one virtual user (one event-loop thread); the
 // RunContext it points to is shared by all and thread-safe.
@@ -25,10 +31,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/plan.h"
 #include "common/status.h"
@@ -44,6 +52,9 @@ class RunContext {
   std::string test_plan_file;  // the .jmx file name, as __TestPlanName returns it
   std::string base_dir;        // the plan's folder: relative file names resolve here
   std::string machine_name;    // host name (__machineName)
+  // Cluster worker: the data files the controller shipped, by the name the plan gives them,
+  // to their local copies; file functions read these copies.
+  std::unordered_map<std::string, std::string> local_copies;
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);
@@ -53,12 +64,40 @@ class RunContext {
   // __FileToString: the whole file, cached; nullopt when unreadable.
   std::optional<std::string> FileContents(const std::string& path);
 
+  // __CSVRead (JMeter's FileRowColContainer): the rows of a file opened under `alias` (the
+  // file name, or "*name"), split at the csvread.delimiter property (default ","), up to
+  // the first empty line. One per alias, shared by all users; the first open of an alias
+  // reads `path` (then the default file when `path` is empty and exactly one is open).
+  // nullptr when the file cannot be read.
+  struct CsvReadFile;
+  std::shared_ptr<CsvReadFile> OpenCsvReadFile(const std::string& alias, const std::string& path);
+  // The file name the first __CSVRead open used, when exactly one file is open; else "".
+  std::string DefaultCsvReadFile();
+  // The next row index of `file` (wrapping round); -1 for an empty file.
+  static int NextCsvReadRow(CsvReadFile& file);
+  // Column `col` of row `row`, nullopt when out of range.
+  static std::optional<std::string> CsvReadColumn(const CsvReadFile& file, int row, int64_t col);
+
+  // __machineIP: the address the host name resolves to (IPv4 first), resolved once.
+  const std::string& MachineIp();
+
  private:
   std::mutex mu_;
   std::unordered_map<const void*, int64_t> global_counters_;
   struct LineReader;
   std::unordered_map<std::string, std::shared_ptr<LineReader>> readers_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;
+  std::unordered_map<std::string, std::shared_ptr<CsvReadFile>> csv_read_files_;
+  std::string csv_read_default_;
+  std::once_flag machine_ip_once_;
+  std::string machine_ip_;
+};
+
+// One user's position in a __CSVRead file (JMeter's FileWrapper): the row it reads until
+// __CSVRead(file,next) ends it.
+struct CsvReadCursor {
+  std::shared_ptr<RunContext::CsvReadFile> file;
+  int row = -1;  // -1: take the file's next row at the next read
 };
 
 // One virtual user's evaluation context.
@@ -71,6 +110,11 @@ struct ThreadContext {
   std::mt19937_64 rng{std::random_device{}()};
   // __counter(TRUE): per user, per function occurrence.
   std::unordered_map<const void*, int64_t> user_counters;
+  // The sampler being run (its pre-processors, itself, its post-processors, assertions),
+  // for __samplerName; set by the worker, null outside a sampler.
+  const std::string* sampler_name = nullptr;
+  // __CSVRead: this user's open files, by alias.
+  std::unordered_map<std::string, CsvReadCursor> csv_read;
 };
 
 // Evaluates a template.
@@ -87,6 +131,15 @@ std::string EvaluateText(std::string_view text, ThreadContext& ctx);
 // The message is JMeter's: "__Random called with wrong number of parameters. Actual: 1.
 // Expected: >= 2 and <= 3".
 Status CheckFunctionCalls(const Template& t);
+
+// A file a function reads, named literally in the plan (for shipping to cluster workers).
+struct FunctionFile {
+  std::string function;  // "__CSVRead", "__StringFromFile" or "__FileToString"
+  std::string file;      // as written (trimmed), relative to the plan's folder or absolute
+};
+// The literal file arguments (no `${`) of those functions in `t`, nested calls included;
+// __CSVRead's aliases ("*name") and empty names are not files.
+void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files);
 
 // The language a script expression is read in: numbers, printing, truth and a few methods
 // differ (see EvaluateScript).

@@ -472,12 +472,13 @@ struct UnsupportedElement {
   int line = 0;
 };
 
-struct DataFile {        // a CSV Data Set as the plan writes it
+struct DataFile {        // a CSV Data Set as the plan writes it, or a file a function reads
   std::string filename;  // as written (may be a template)
   std::string variable_names;
   std::string delimiter;
   std::string share_mode;  // "shareMode.all", "shareMode.group", "shareMode.thread" or as written
   int line = 0;
+  std::string function;  // the function reading it ("__CSVRead"); empty for a CSV Data Set
 };
 
 struct Plan {

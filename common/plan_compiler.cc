@@ -518,6 +518,7 @@ class Compiler final : public CompileLog {
     if (plan_.thread_groups().empty()) {
       Error("the plan has no enabled thread group Barrage can run, so it would send no request", tp->line);
     }
+    AddFunctionFiles();
     for (const auto& [fn, line] : functions_) {
       if (!IsScriptFunction(fn) && !IsSupportedFunction(fn)) {
         Warning("function " + fn + " is not supported and stays unevaluated", line);
@@ -548,6 +549,8 @@ class Compiler final : public CompileLog {
         CollectReferences(t, &vars, &fns);
         for (const std::string& v : vars) variables_.emplace(v, p.line);
         for (const std::string& f : fns) functions_.emplace(f, p.line);
+        CollectFunctionFiles(t, &function_files_);
+        function_file_lines_.resize(function_files_.size(), p.line);
       }
       ScanValues(p.items);
     }
@@ -703,7 +706,18 @@ class Compiler final : public CompileLog {
 
   void AddDataFile(const CsvDataSet& csv) {
     plan_.data_files.push_back({csv.filename.text, csv.variable_names.text, csv.source->GetString("delimiter", ","),
-                                CanonicalShareMode(csv.share_mode), csv.line});
+                                CanonicalShareMode(csv.share_mode), csv.line, ""});
+  }
+
+  // The files functions read (__CSVRead...), after the CSV Data Sets: shipped to cluster
+  // workers like them. A file a CSV Data Set reads too is listed once, as the data set's.
+  void AddFunctionFiles() {
+    for (size_t i = 0; i < function_files_.size(); ++i) {
+      FunctionFile& f = function_files_[i];
+      bool listed = std::any_of(plan_.data_files.begin(), plan_.data_files.end(),
+                                [&](const DataFile& d) { return d.filename == f.file; });
+      if (!listed) plan_.data_files.push_back({std::move(f.file), "", "", "", function_file_lines_[i], f.function});
+    }
   }
 
   // JMeter's ModuleController.traverse: path[0] is the GUI tree's root, path[1] the Test
@@ -1168,6 +1182,8 @@ class Compiler final : public CompileLog {
   Plan& plan_;
   std::vector<const TestElement*> module_stack_;
   std::unordered_set<const TestElement*> listed_csv_;
+  std::vector<FunctionFile> function_files_;  // listed in document order, with their lines
+  std::vector<int> function_file_lines_;
   // Bounds on Module Controller expansion (each module compiles its target again).
   static constexpr size_t kMaxModuleDepth = 32;
   static constexpr size_t kMaxCompiledNodes = 200000;

@@ -146,21 +146,10 @@ void CollectReferences(const Template& t, std::set<std::string>* variables, std:
 }
 
 namespace {
-constexpr std::array<std::string_view, 22> kSupportedFunctions = {
-    "__P",           "__property",     "__setProperty", "__Random",         "__RandomString",
-    "__threadNum",   "__counter",      "__time",        "__timeShift",      "__UUID",
-    "__intSum",      "__longSum",      "__urlencode",   "__urldecode",      "__V",
-    "__evalVar",     "__split",        "__char",        "__StringFromFile", "__FileToString",
-    "__machineName", "__TestPlanName",
-};
 constexpr std::array<std::string_view, 7> kScriptFunctions = {
     "__groovy", "__jexl", "__jexl2", "__jexl3", "__javaScript", "__BeanShell", "__jython",
 };
 }  // namespace
-
-bool IsSupportedFunction(std::string_view name) {
-  return std::find(kSupportedFunctions.begin(), kSupportedFunctions.end(), name) != kSupportedFunctions.end();
-}
 
 bool IsScriptFunction(std::string_view name) {
   return std::find(kScriptFunctions.begin(), kScriptFunctions.end(), name) != kScriptFunctions.end();

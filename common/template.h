@@ -37,7 +37,8 @@ Template ParseTemplate(std::string_view text);
 // Names of the variables referenced and functions called anywhere in `t` (recursively).
 void CollectReferences(const Template& t, std::set<std::string>* variables, std::set<std::string>* functions);
 
-// Whether a function name ("__Random") is one of JMeter's that Barrage evaluates.
+// Whether a function name ("__Random") is one of JMeter's that Barrage evaluates (the
+// table of functions.cc; defined there).
 bool IsSupportedFunction(std::string_view name);
 // Whether it is a script function (__groovy, __jexl3, __javaScript, __BeanShell, ...).
 bool IsScriptFunction(std::string_view name);

@@ -105,7 +105,8 @@ Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const st
         split_used[i] = true;
       }
     }
-    if (const TestElement* e = FindCsvElement(plan.tree.roots, df.line)) {
+    const TestElement* e = df.function.empty() ? FindCsvElement(plan.tree.roots, df.line) : nullptr;
+    if (e != nullptr) {
       file.keep_header = TrimAscii(df.variable_names).empty() || e->GetBool("ignoreFirstLine", false);
       file.quoted_data = e->GetBool("quotedData", false);
     } else {
@@ -113,8 +114,9 @@ Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const st
     }
     Result<std::string> text = ReadRegularFile(file.local_path, kMaxDataFileBytes, "a data file");
     if (!text.ok()) {
-      std::string where =
-          plan.tree.path + ":" + std::to_string(df.line) + ": CSV Data Set file " + text.status().message();
+      std::string where = plan.tree.path + ":" + std::to_string(df.line) + ": " +
+                          (df.function.empty() ? std::string("CSV Data Set") : df.function) + " file " +
+                          text.status().message();
       return text.status().code() == Status::Code::kNotFound ? Status::NotFound(where) : Status::InvalidArgument(where);
     }
     file.content = std::move(text).value();

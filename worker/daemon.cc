@@ -749,7 +749,10 @@ Status WorkerDaemon::Impl::PrepareEngine() {
   // CSV Data Sets whose file name (evaluated with the properties, as at test start) is a
   // shipped file read the local copy.
   std::unordered_map<std::string, std::string> local;
-  for (const ActiveRun::File& f : r.files) local[NormalKey(f.path)] = fs::absolute(f.local).string();
+  for (const ActiveRun::File& f : r.files) {
+    local[NormalKey(f.path)] = fs::absolute(f.local).string();
+    r.context->local_copies[f.path] = fs::absolute(f.local).string();  // for file functions
+  }
   ThreadContext boot;
   boot.run = r.context.get();
   boot.thread_name = "main";

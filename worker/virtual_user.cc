@@ -205,6 +205,7 @@ void VirtualUser::Step() {
       }
       empty_passes_ = 0;
       current_ = s;
+      ctx_.sampler_name = &s->name;  // __samplerName, from its pre-processors on
       delayed_ = false;
     }
     if (!delayed_) {

@@ -1,5 +1,6 @@
 #include "common/functions.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,9 +8,12 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
+
+#include "common/template.h"
 
 namespace barrage {
 namespace {
@@ -806,6 +810,298 @@ TEST(RunContextTest, FileContentsAreCachedAfterFirstRead) {
   std::ofstream(path) << "v2";
   EXPECT_EQ(run.FileContents(path), "v1");
   EXPECT_FALSE(run.FileContents("/nonexistent/x").has_value());
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 10: text and encoding functions
+
+TEST_F(FunctionsTest, EscapeHtmlNamesMarkupAndHtml4Characters) {
+  EXPECT_EQ(Eval(R"(${__escapeHtml(<a href="x">Café & © ' €</a>)})"),
+            "&lt;a href=&quot;x&quot;&gt;Caf&eacute; &amp; &copy; ' &euro;&lt;/a&gt;");
+}
+
+TEST_F(FunctionsTest, EscapeHtmlLeavesCharactersWithoutNameAlone) {
+  EXPECT_EQ(Eval("${__escapeHtml(日本 ☃)}"), "日本 ☃");
+}
+
+TEST_F(FunctionsTest, UnescapeHtmlDecodesNamedAndNumericReferences) {
+  EXPECT_EQ(Eval("${__unescapeHtml(&lt;p&gt;&eacute;&#65;&#x42;&#X43;&#x1F600;&lang;)}"), "<p>éABC😀\u2329");
+}
+
+TEST_F(FunctionsTest, UnescapeHtmlNeedsTheSemicolonAndKnowsNoApos) {
+  EXPECT_EQ(Eval("${__unescapeHtml(&amp &#65 &apos; &#12a; &nosuch; &)}"), "&amp &#65 &apos; &#12a; &nosuch; &");
+}
+
+TEST_F(FunctionsTest, EscapeXmlEscapesFiveCharactersAndDropsInvalidControls) {
+  EXPECT_EQ(Eval(R"(${__escapeXml("bread" & 'butter')})"), "&quot;bread&quot; &amp; &apos;butter&apos;");
+  EXPECT_EQ(Eval("${__escapeXml(a\x01\tb\x7F\xC2\x85\xC2\x86)}"), "a\tb&#127;\xC2\x85&#134;");
+}
+
+TEST_F(FunctionsTest, UnescapeReadsJavaEscapes) {
+  // \t \n, \u0041 (and \uu0042), octal \101 and \0, \\ and a backslash before another letter
+  // dropped.
+  EXPECT_EQ(Eval(R"(${__unescape(a\tb\n\u0041\uu0042\101\\\q\0)})"), std::string("a\tb\nABA\\q") + '\0');
+}
+
+TEST_F(FunctionsTest, UnescapeJoinsSurrogatePairs) { EXPECT_EQ(Eval(R"(${__unescape(\uD83D\uDE00)})"), "😀"); }
+
+TEST_F(FunctionsTest, UnescapeWithShortUnicodeEscapeStaysAsWritten) {
+  EXPECT_EQ(Eval(R"(${__unescape(\u12)})"), R"(${__unescape(\u12)})");
+}
+
+TEST_F(FunctionsTest, EscapeOroRegexpCharsQuotesNonWordCharacters) {
+  EXPECT_EQ(Eval("${__escapeOroRegexpChars([a-z]+?_1.é, v)}"), R"(\[a\-z\]\+\?_1\.é)");
+  EXPECT_EQ(Var("v"), R"(\[a\-z\]\+\?_1\.é)");
+}
+
+TEST_F(FunctionsTest, ChangeCaseDefaultsToUpper) {
+  EXPECT_EQ(Eval("${__changeCase(ab-cD é)}"), "AB-CD É");
+  EXPECT_EQ(Eval("${__changeCase(ab,)}"), "AB");
+}
+
+TEST_F(FunctionsTest, ChangeCaseModesAreCaseInsensitiveAndStore) {
+  EXPECT_EQ(Eval("${__changeCase(AbC,lower, v)}"), "abc");
+  EXPECT_EQ(Var("v"), "abc");
+  EXPECT_EQ(Eval("${__changeCase(abc def,CAPITALIZE)}"), "Abc def");
+}
+
+TEST_F(FunctionsTest, ChangeCaseWithUnknownModeReturnsTextUnchanged) {
+  EXPECT_EQ(Eval("${__changeCase(aB,title)}"), "aB");
+}
+
+TEST_F(FunctionsTest, IsVarDefinedAndIsPropDefined) {
+  ctx.vars.Put("set", "");
+  run.properties.Set("p", "1");
+  EXPECT_EQ(Eval("${__isVarDefined(set)} ${__isVarDefined(unset)}"), "true false");
+  EXPECT_EQ(Eval("${__isPropDefined(p)} ${__isPropDefined(q)}"), "true false");
+}
+
+TEST_F(FunctionsTest, DigestHashesTextThenSalt) {
+  EXPECT_EQ(Eval("${__digest(SHA-256,hello)}"), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  EXPECT_EQ(Eval("${__digest(md5,hello)}"), "5d41402abc4b2a76b9719d911017c592");
+  EXPECT_EQ(Eval("${__digest(SHA-1,hello,salt,true, v )}"), "14FBD3F9600ECFC2A3D43E4C07A98A875C7910A2");
+  EXPECT_EQ(Var("v"), "14FBD3F9600ECFC2A3D43E4C07A98A875C7910A2");
+  EXPECT_EQ(Eval("${__digest(SHA3-256,abc)}"), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+}
+
+TEST_F(FunctionsTest, DigestWithUnknownAlgorithmGivesNull) {
+  EXPECT_EQ(Eval("${__digest(SHA-999,hello,,,v)}"), "null");
+  EXPECT_EQ(Var("v"), "<unset>");
+}
+
+TEST_F(FunctionsTest, Base64EncodeAndDecode) {
+  EXPECT_EQ(Eval("${__base64Encode(Hello\\, World!,v)}"), "SGVsbG8sIFdvcmxkIQ==");
+  EXPECT_EQ(Var("v"), "SGVsbG8sIFdvcmxkIQ==");
+  EXPECT_EQ(Eval("${__base64Encode(é)}"), "w6k=");
+  EXPECT_EQ(Eval("${__base64Decode(SGVsbG8sIFdvcmxkIQ==)}"), "Hello, World!");
+}
+
+TEST_F(FunctionsTest, Base64DecodeIsLenient) {
+  // Characters outside the alphabet are skipped, '=' ends the data, URL-safe digits count.
+  EXPECT_EQ(Eval("${__base64Decode(SGVs bG8)}"), "Hello");
+  EXPECT_EQ(Eval("${__base64Decode(YQ==YWJj)}"), "a");
+  EXPECT_EQ(Eval("${__base64Decode(-_8)}"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // bytes FB FF: not UTF-8
+}
+
+TEST_F(FunctionsTest, EnvReadsEnvironmentWithDefault) {
+  setenv("BARRAGE_FN_TEST_VAR", "from-env", 1);
+  EXPECT_EQ(Eval("${__env(BARRAGE_FN_TEST_VAR,v)}"), "from-env");
+  EXPECT_EQ(Var("v"), "from-env");
+  EXPECT_EQ(Eval("${__env(BARRAGE_FN_UNSET_VAR)}"), "BARRAGE_FN_UNSET_VAR");
+  EXPECT_EQ(Eval("${__env(BARRAGE_FN_UNSET_VAR,,fallback)}"), "fallback");
+}
+
+TEST_F(FunctionsTest, EvalEvaluatesTheTextAgain) {
+  ctx.vars.Put("inner", "42");
+  ctx.vars.Put("outer", "v=${inner}");
+  EXPECT_EQ(Eval("${__eval(${outer})}"), "v=42");
+}
+
+TEST_F(FunctionsTest, LogReturnsTextAndLognReturnsNothing) {
+  ctx.thread_name = "TG 1-1";
+  EXPECT_EQ(Eval("[${__log(message,WARN)}]"), "[message]");
+  EXPECT_EQ(Eval("[${__logn(message)}]"), "[]");
+}
+
+TEST_F(FunctionsTest, LogOutPrintsJMeterLineToStdout) {
+  ctx.thread_name = "TG 1-1";
+  testing::internal::CaptureStdout();
+  Eval("${__log(hello,out)}${__log(bye,OUT,,c:)}");
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "Log: TG 1-1 : hello\nLog: TG 1-1 c:bye\n");
+}
+
+TEST_F(FunctionsTest, LogThrowableFollowsTheText) {
+  ctx.thread_name = "TG 1-1";
+  testing::internal::CaptureStderr();
+  Eval("${__log(a,ERR,)}${__log(b,err,boom)}${__logn(c,ERR,)}");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "Log: TG 1-1 : a\nLog: TG 1-1 : b java.lang.Throwable: boom\nLog: TG 1-1 : c java.lang.Throwable: \n");
+}
+
+// ---- context
+
+TEST_F(FunctionsTest, SamplerNameAndThreadGroupName) {
+  std::string name = "Login page";
+  ctx.sampler_name = &name;
+  ctx.group_name = "Users";
+  EXPECT_EQ(Eval("${__samplerName(v)}/${__threadGroupName()}"), "Login page/Users");
+  EXPECT_EQ(Var("v"), "Login page");
+  ctx.sampler_name = nullptr;
+  EXPECT_EQ(Eval("[${__samplerName}]"), "[]");
+}
+
+TEST_F(FunctionsTest, MachineIpIsAnAddress) {
+  std::string ip = Eval("${__machineIP(v)}");
+  in_addr v4;
+  in6_addr v6;
+  EXPECT_TRUE(inet_pton(AF_INET, ip.c_str(), &v4) == 1 || inet_pton(AF_INET6, ip.c_str(), &v6) == 1) << ip;
+  EXPECT_EQ(Var("v"), ip);
+}
+
+TEST_F(FunctionsTest, RandomFromMultipleVarsPicksAmongMatchesAndValues) {
+  ctx.vars.Put("m_matchNr", "2");
+  ctx.vars.Put("m_1", "x");
+  ctx.vars.Put("m_2", "y");
+  ctx.vars.Put("single", "z");
+  ctx.vars.Put("empty", "");
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) seen.insert(Eval("${__RandomFromMultipleVars(m|single|empty|unset, v)}"));
+  EXPECT_EQ(seen, (std::set<std::string>{"x", "y", "z"}));
+  EXPECT_TRUE(seen.count(Var("v")));
+  EXPECT_EQ(Eval("[${__RandomFromMultipleVars(unset|empty)}]"), "[]");
+}
+
+// ---- dates
+
+TEST_F(FunctionsTest, DateTimeConvertReformats) {
+  EXPECT_EQ(Eval("${__dateTimeConvert(2017-01-02,yyyy-MM-dd,dd/MM/yyyy, v)}"), "02/01/2017");
+  EXPECT_EQ(Var("v"), "02/01/2017");
+  // Epoch milliseconds when the source format is empty (noon UTC: the same day in any zone).
+  EXPECT_EQ(Eval("${__dateTimeConvert(1526558400000,,dd/MM/yyyy)}"), "17/05/2018");
+}
+
+TEST_F(FunctionsTest, DateTimeConvertGivesEmptyOnBadInput) {
+  EXPECT_EQ(Eval("[${__dateTimeConvert(nope,yyyy-MM-dd,dd/MM/yyyy,v)}]"), "[]");
+  EXPECT_EQ(Eval("[${__dateTimeConvert(12x,,dd/MM/yyyy)}]"), "[]");
+  EXPECT_EQ(Eval("[${__dateTimeConvert(2017-01-02,yyyy-MM-dd,bbb)}]"), "[]");
+  EXPECT_EQ(Var("v"), "<unset>");
+}
+
+TEST_F(FunctionsTest, RandomDateIsWithinStartInclusiveEndExclusive) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 300; ++i) seen.insert(Eval("${__RandomDate(yyyy-MM-dd,2024-02-27,2024-03-02,,v)}"));
+  EXPECT_EQ(seen, (std::set<std::string>{"2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01"}));
+  EXPECT_TRUE(seen.count(Var("v")));
+}
+
+TEST_F(FunctionsTest, RandomDateDefaultsFormatAndGivesEmptyWhenEndIsNotAfterStart) {
+  EXPECT_EQ(Eval("${__RandomDate(,2024-01-01,2024-01-02)}"), "2024-01-01");
+  EXPECT_EQ(Eval("[${__RandomDate(yyyy-MM-dd,2024-01-02,2024-01-01)}]"), "[]");
+}
+
+// ---- __CSVRead
+
+TEST_F(FunctionsTest, CsvReadReadsColumnsOfTheCurrentRowUntilNext) {
+  std::string path = WriteFile("data.csv", "a,b\nc,,d\n\nafter the empty line\n");
+  std::string f = "${__CSVRead(" + path + ",";
+  EXPECT_EQ(Eval(f + "0)}" + f + "1)}"), "ab");
+  EXPECT_EQ(Eval(f + "next)}"), "");
+  EXPECT_EQ(Eval(f + "0)}|" + f + "1)}|" + f + "2)}|" + f + "3)}"), "c||d|");
+  Eval(f + "next())}");
+  EXPECT_EQ(Eval(f + "1)}"), "b");  // wrapped round: the empty line ends the data
+}
+
+TEST_F(FunctionsTest, CsvReadRowsAreSharedByUsersEachKeepingItsRow) {
+  std::string path = WriteFile("data.csv", "1\n2\n3\n");
+  std::string col = "${__CSVRead(" + path + ",0)}";
+  std::string next = "${__CSVRead(" + path + ",next)}";
+  EXPECT_EQ(EvalAs(ctx, col), "1");
+  EXPECT_EQ(EvalAs(other, col), "2");
+  EXPECT_EQ(EvalAs(ctx, col), "1");
+  EXPECT_EQ(EvalAs(ctx, next + col), "3");
+}
+
+TEST_F(FunctionsTest, CsvReadAliasOpensTheFileAgain) {
+  std::string path = WriteFile("data.csv", "1\n2\n");
+  EXPECT_EQ(Eval("${__CSVRead(" + path + ",*A)}${__CSVRead(" + path + ",*B)}"), "");
+  EXPECT_EQ(Eval("${__CSVRead(*A,0)}${__CSVRead(*B,0)}"), "11");
+}
+
+TEST_F(FunctionsTest, CsvReadResolvesAgainstPlanFolderAndUsesDelimiterProperty) {
+  WriteFile("semi.csv", "x;y\n");
+  run.base_dir = Dir();
+  run.properties.Set("csvread.delimiter", ";");
+  EXPECT_EQ(Eval("${__CSVRead(semi.csv,1)}"), "y");
+}
+
+TEST_F(FunctionsTest, CsvReadGivesEmptyForBadColumnOrMissingFile) {
+  std::string path = WriteFile("data.csv", "a\n");
+  EXPECT_EQ(Eval("[${__CSVRead(" + path + ",x)}${__CSVRead(" + path + ",5)}${__CSVRead(" + path + ",-1)}]"), "[]");
+  EXPECT_EQ(Eval("[${__CSVRead(" + Dir() + "/missing.csv,0)}]"), "[]");
+}
+
+// ---- __StringToFile
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(FunctionsTest, StringToFileAppendsByDefaultAndTurnsBackslashNIntoLineBreaks) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval(R"(${__StringToFile(out.txt,a\nb)})"), "true");
+  EXPECT_EQ(Eval(R"(${__StringToFile( out.txt ,c,)})"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/out.txt"), "a\nbc");
+}
+
+TEST_F(FunctionsTest, StringToFileOverwritesWhenAppendIsFalse) {
+  run.base_dir = Dir();
+  Eval("${__StringToFile(out.txt,old)}");
+  EXPECT_EQ(Eval("${__StringToFile(out.txt,new,FALSE)}"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/out.txt"), "new");
+}
+
+TEST_F(FunctionsTest, StringToFileEncodesInTheGivenCharset) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval("${__StringToFile(latin.txt,é€,false,ISO-8859-1)}"), "true");
+  EXPECT_EQ(ReadAll(Dir() + "/latin.txt"), "\xE9?");
+  EXPECT_EQ(Eval("${__StringToFile(latin.txt,x,false,EBCDIC-XYZ)}"), "false");
+}
+
+TEST_F(FunctionsTest, StringToFileFailsForEmptyNameMissingFolderOrFifo) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval("${__StringToFile( ,x)}"), "false");
+  EXPECT_EQ(Eval("${__StringToFile(no/such/dir/f.txt,x)}"), "false");
+  ASSERT_EQ(mkfifo((Dir() + "/fifo").c_str(), 0600), 0);
+  EXPECT_EQ(Eval("${__StringToFile(fifo,x)}"), "false");  // no reader: not waited for
+}
+
+TEST(FunctionTable, NewFunctionsAreSupported) {
+  for (const char* name : {"__log",
+                           "__logn",
+                           "__env",
+                           "__machineIP",
+                           "__escapeHtml",
+                           "__unescapeHtml",
+                           "__escapeXml",
+                           "__changeCase",
+                           "__isVarDefined",
+                           "__isPropDefined",
+                           "__digest",
+                           "__base64Encode",
+                           "__base64Decode",
+                           "__dateTimeConvert",
+                           "__RandomDate",
+                           "__RandomFromMultipleVars",
+                           "__CSVRead",
+                           "__samplerName",
+                           "__threadGroupName",
+                           "__eval",
+                           "__unescape",
+                           "__escapeOroRegexpChars",
+                           "__StringToFile"}) {
+    EXPECT_TRUE(IsSupportedFunction(name)) << name;
+  }
 }
 
 }  // namespace

@@ -304,6 +304,21 @@ TEST(PlanCompilerTest, CsvDataSetsUnderListsEveryCsvDataSetInPlanOrder) {
   EXPECT_EQ(CsvDataSetsUnder(tg2)[0]->name, "tg2");
 }
 
+TEST(PlanCompilerTest, LiteralFilesOfFileFunctionsAreDataFiles) {
+  CompiledPlan c = Compile(PlanXml(Tg(
+      "tg",
+      Http("a", "/x?c=${__CSVRead(fn.csv,0)}${__CSVRead(*alias,0)}&s=${__StringFromFile( lines.txt )}") +
+          Http("b", "/y?f=${__FileToString(${dir}/body.txt)}&g=${__FileToString(body.json)}&c=${__CSVRead(fn.csv,1)}") +
+          El("CSVDataSet", "csv", "<stringProp name=\"filename\">body.json</stringProp>"))));
+  ASSERT_EQ(c.plan.data_files.size(), 3u);
+  EXPECT_EQ(c.plan.data_files[0].filename, "body.json");  // the CSV Data Set's entry
+  EXPECT_EQ(c.plan.data_files[0].function, "");
+  EXPECT_EQ(c.plan.data_files[1].filename, "fn.csv");
+  EXPECT_EQ(c.plan.data_files[1].function, "__CSVRead");
+  EXPECT_EQ(c.plan.data_files[2].filename, "lines.txt");
+  EXPECT_EQ(c.plan.data_files[2].function, "__StringFromFile");
+}
+
 TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {
   auto csv = [](const std::string& name, const std::string& mode) {
     return El("CSVDataSet", name,

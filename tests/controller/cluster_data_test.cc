@@ -110,6 +110,46 @@ TEST(CollectDataFilesTest, AMissingFileNamesThePlanLineAndThePath) {
             dir.File("plan.jmx") + ":6: CSV Data Set file " + dir.File("nope.csv") + ": no such file");
 }
 
+std::string PlanWithPath(const std::string& path) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n<hashTree>\n"
+         "<TestPlan testclass=\"TestPlan\" testname=\"T\" enabled=\"true\"/>\n<hashTree>\n"
+         "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\" enabled=\"true\"/>\n<hashTree>\n"
+         "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"s\" enabled=\"true\">\n"
+         "<stringProp name=\"HTTPSampler.path\">" +
+         path +
+         "</stringProp>\n"
+         "</HTTPSamplerProxy>\n<hashTree/>\n"
+         "</hashTree>\n</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+}
+
+TEST(CollectDataFilesTest, FilesThatFunctionsReadAreShipped) {
+  TempDir dir;
+  WriteWholeFile(dir.File("plan.jmx"), PlanWithPath("/x?c=${__CSVRead(rows.csv,0)}&f=${__FileToString(body.txt)}"));
+  WriteWholeFile(dir.File("rows.csv"), "a,b\n");
+  WriteWholeFile(dir.File("body.txt"), "{}");
+  CompiledPlan compiled = Compile(dir.File("plan.jmx"));
+  std::string base = std::filesystem::path(dir.File("plan.jmx")).parent_path().string();
+  Result<std::vector<ClusterDataFile>> files = CollectDataFiles(compiled.plan, base, {}, nullptr);
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ((*files)[0].plan_path, "rows.csv");
+  EXPECT_EQ((*files)[0].content, "a,b\n");
+  EXPECT_EQ((*files)[1].plan_path, "body.txt");
+  EXPECT_EQ((*files)[1].content, "{}");
+}
+
+TEST(CollectDataFilesTest, AMissingFunctionFileNamesTheFunction) {
+  TempDir dir;
+  WriteWholeFile(dir.File("plan.jmx"), PlanWithPath("/x?c=${__StringFromFile(gone.txt)}"));
+  CompiledPlan compiled = Compile(dir.File("plan.jmx"));
+  std::string base = std::filesystem::path(dir.File("plan.jmx")).parent_path().string();
+  Result<std::vector<ClusterDataFile>> files = CollectDataFiles(compiled.plan, base, {}, nullptr);
+  ASSERT_FALSE(files.ok());
+  EXPECT_EQ(files.status().message(),
+            dir.File("plan.jmx") + ":9: __StringFromFile file " + dir.File("gone.txt") + ": no such file");
+}
+
 TEST(CollectDataFilesTest, SplitDataMustNameAFileOfThePlan) {
   TempDir dir;
   WriteWholeFile(dir.File("plan.jmx"), PlanWithCsv("users.csv", "", false));

@@ -77,6 +77,33 @@ def functions():
          ])])
 
 
+def more_functions():
+    """JMeter 2.13's other deterministic functions (issue 10); results go through __urlencode.
+
+    No file functions: JMeter 2.13 reads __CSVRead's and __StringFromFile's relative names
+    from the working folder (5.x: the plan's folder), and its __FileToString throws
+    JMeterStopThreadException for a missing file (5.x: **ERR**).
+    """
+    def enc(call):
+        return "${__urlencode(" + call + ")}"
+    return plan(
+        "more_functions",
+        "Text, file and context functions in sampler paths; the URL shows each value.",
+        [udv("fn-vars", [("name1", "alpha"), ("ref", "name1")]),
+         thread_group("text", 1, 1, [
+             http("fn-escapehtml", "/echo?h=" + enc("${__escapeHtml(<a href=\"x\">\\, &é'©)}")),
+             http("fn-unescapehtml", "/echo?u=" + enc("${__unescapeHtml(&lt;b&gt;&eacute;&#65;&#x42;&amp &apos;)}")),
+             http("fn-unescape", "/echo?j=" + enc("${__unescape(a\\tb\\u0041\\101)}")),
+             http("fn-escapeoro", "/echo?o=" + enc("${__escapeOroRegexpChars([a-z].+?_1,oro)}")),
+             http("fn-escapeoro-var", "/echo?v=" + enc("${oro}")),
+             http("fn-eval", "/echo?e=${__eval(${__char(36)}{${ref}})}"),
+             http("fn-log", "/echo?l=${__log(logged)}&n=[${__logn(not returned)}]"),
+             http("fn-samplername", "/echo?s=${__samplerName(sn)}"),
+             http("fn-samplername-var", "/echo?v=${sn}"),
+             http("fn-randomstring", "/echo?r=${__RandomString(3,a)}"),
+         ])])
+
+
 def script_functions():
     return plan(
         "script_functions",
@@ -721,7 +748,7 @@ def shared_throughput():
         ], ramp=6)])
 
 
-PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
+PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput]
