@@ -225,9 +225,10 @@ def while_ctl(name, condition, children):
 
 
 def transaction(name, children, parent=False, include_timers=False):
+    """include_timers=None leaves the property out, as plans saved by JMeter 2.12 and older."""
+    props = [] if include_timers is None else [b("TransactionController.includeTimers", include_timers)]
     return Node("TransactionController", "TransactionControllerGui", "TransactionController",
-                name, [b("TransactionController.includeTimers", include_timers),
-                       b("TransactionController.parent", parent)], children)
+                name, props + [b("TransactionController.parent", parent)], children)
 
 
 def once_only(name, children):

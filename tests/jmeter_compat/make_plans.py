@@ -224,6 +224,38 @@ def transaction_errors():
          ])])
 
 
+def transaction_time():
+    timed = lambda n: [http(n + "-a", "/hello.txt", children=[constant_timer("200 ms", "200")]),
+                       http(n + "-b", "/echo?n=" + n, children=[constant_timer("200 ms", "200")])]
+    return plan(
+        "transaction_time",
+        "What a Transaction Controller's sample spans: two samplers under 200 ms Constant Timers; "
+        "a 300 ms Duration Assertion in the thread group checks every sampler and (parent mode "
+        "only) the transaction's own sample. Timers count unless includeTimers is false; a plan "
+        "without the property includes them (JMeter's default). A setUp group warms JMeter's "
+        "HTTP classes up first.",
+        [setup_group("warm-up", 1, 2, [http("warm-up", "/hello.txt")]),
+         thread_group("tx-time", 1, 1, [
+            duration_assertion("at most 300 ms", "300"),
+            transaction("tcp-default", timed("pd"), parent=True, include_timers=None),
+            transaction("tcp-timers", timed("pt"), parent=True, include_timers=True),
+            transaction("tcp-no-timers", timed("pn"), parent=True, include_timers=False),
+            transaction("tc-default", timed("nd"), parent=False, include_timers=None),
+        ])])
+
+
+def cookie_scope():
+    login = lambda n: [http(n + "-set", "/cookies/set?session=" + n), http(n + "-home", "/home")]
+    return plan(
+        "cookie_scope",
+        "An HTTP Cookie Manager applies only to the samplers in its scope: the setUp group and "
+        "the second group have none, so they neither keep nor send the session cookie (/home "
+        "answers 401); the group with one gets 200.",
+        [setup_group("setup-no-manager", 1, 1, login("su")),
+         thread_group("with-manager", 1, 1, [cookie_manager("cookies", False)] + login("wm")),
+         thread_group("no-manager", 1, 1, login("nm"))])
+
+
 def module_controller():
     return plan(
         "module_controller",
@@ -722,7 +754,7 @@ def shared_throughput():
 
 
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
-                 more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput]
 

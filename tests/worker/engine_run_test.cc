@@ -873,5 +873,79 @@ TEST_F(EngineRunTest, UnknownRequestCharsetFailsThePostWithItsUrl) {
   EXPECT_EQ(server_->requests("/raw-echo"), 0u);
 }
 
+// ---- Transaction Controller time and Cookie Manager scope (issue 10 item 7) ----
+
+// Two samplers, each under a `delay_ms` Constant Timer, in a parent-mode transaction.
+std::string TimedParentTransaction(const std::string& include_timers_prop, int delay_ms) {
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", std::to_string(delay_ms)));
+  return El("TransactionController", "tx", Bool("TransactionController.parent", true) + include_timers_prop,
+            Http("a", "/hello.txt", timer) + Http("b", "/hello.txt", timer));
+}
+
+TEST_F(EngineRunTest, ParentTransactionSpansTimersWhenThePropertyIsAbsent) {
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, TimedParentTransaction("", 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].label, "tx");
+  EXPECT_GE(samples[0].elapsed_us, 400000);  // both 200 ms timers
+  EXPECT_LT(samples[0].elapsed_us, 2000000);
+  EXPECT_EQ(samples[0].idle_us, 0);
+}
+
+TEST_F(EngineRunTest, ParentTransactionWithoutTimersCountsOnlyTheChildren) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, TimedParentTransaction(Bool("TransactionController.includeTimers", false), 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_LT(samples[0].elapsed_us, 200000);  // two local requests, no timer
+  EXPECT_GE(samples[0].elapsed_us + samples[0].idle_us, 400000);
+}
+
+TEST_F(EngineRunTest, ParentTransactionIsCheckedByTheAssertionsInItsScope) {
+  std::string at_most_300 = El("DurationAssertion", "d", Str("DurationAssertion.duration", "300"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, at_most_300 + TimedParentTransaction("", 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_FALSE(samples[0].success);
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_EQ(samples[0].failure_message.rfind("The operation lasted too long: It took ", 0), 0u)
+      << samples[0].failure_message;
+}
+
+TEST_F(EngineRunTest, NonParentTransactionIsNotAsserted) {
+  std::string at_most_300 = El("DurationAssertion", "d", Str("DurationAssertion.duration", "300"));
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", "200"));
+  std::string tx =
+      El("TransactionController", "tx", "", Http("a", "/hello.txt", timer) + Http("b", "/hello.txt", timer));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, at_most_300 + tx));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[2].label, "tx");
+  EXPECT_GE(samples[2].elapsed_us, 400000);
+  EXPECT_TRUE(samples[2].success) << samples[2].failure_message;
+}
+
+TEST_F(EngineRunTest, CookieManagerOfOneGroupDoesNotServeAnother) {
+  std::string login = Http("set", "/cookies/set?session=s") + Http("home", "/home");
+  std::string setup = El("SetupThreadGroup", "up",
+                         Str("ThreadGroup.num_threads", "1") +
+                             "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                             Str("LoopController.loops", "1") + "</elementProp>",
+                         login);
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", false));
+  std::vector<Sample> samples = Run(setup + Group("with", 1, 1, cookies + login) + Group("without", 1, 1, login));
+  ASSERT_EQ(samples.size(), 6u);
+  std::map<std::string, std::string> home_code;
+  for (const Sample& s : samples) {
+    if (s.label == "home") home_code[s.thread_name] = s.response_code;
+  }
+  EXPECT_EQ(home_code,
+            (std::map<std::string, std::string>{{"up 1-1", "401"}, {"with 1-1", "200"}, {"without 2-1", "401"}}));
+}
+
+TEST_F(EngineRunTest, CookieManagerUnderTheTestPlanServesEveryGroup) {
+  std::string login = Http("set", "/cookies/set?session=s") + Http("home", "/home");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", false));
+  std::vector<Sample> samples = Run(cookies + Group("one", 1, 1, login) + Group("two", 1, 1, login));
+  ASSERT_EQ(samples.size(), 4u);
+  for (const Sample& s : samples) EXPECT_EQ(s.response_code, "200") << s.thread_name << " " << s.label;
+}
+
 }  // namespace
 }  // namespace barrage
