@@ -9,15 +9,14 @@
 #include <vector>
 
 #include "common/functions.h"
+#include "common/java_lang.h"
 
 namespace barrage {
 
 size_t SwitchSelection(const std::string& value, const std::vector<std::string>& names) {
-  // Integer.parseInt: an optional sign and decimal digits, within int.
-  std::optional<int64_t> index = ParseInt64(value);
-  bool is_int = index && *index >= std::numeric_limits<int32_t>::min() &&
-                *index <= std::numeric_limits<int32_t>::max() && value.find_first_of(" \t") == std::string::npos;
-  if (is_int) return *index >= 0 && static_cast<size_t>(*index) < names.size() ? static_cast<size_t>(*index) : 0;
+  if (std::optional<int32_t> index = JavaParseInt(value)) {  // Integer.parseInt
+    return *index >= 0 && static_cast<size_t>(*index) < names.size() ? static_cast<size_t>(*index) : 0;
+  }
   if (value.empty()) return 0;
   size_t chosen = names.size();
   for (size_t i = 0; i < names.size(); ++i) {

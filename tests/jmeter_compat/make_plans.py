@@ -256,6 +256,56 @@ def cookie_scope():
          thread_group("no-manager", 1, 1, login("nm"))])
 
 
+def switch_and_sections():
+    three = lambda p: [http(p + "-0", "/echo?n=" + p + "0"), http(p + "-1", "/echo?n=" + p + "1"),
+                       simple(p + "-2", [http(p + "-2a", "/echo?n=" + p + "2a"),
+                                         http(p + "-2b", "/echo?n=" + p + "2b")])]
+    return plan(
+        "switch_and_sections",
+        "Switch Controllers (index, ${__threadNum}, out of range, empty, negative, child name, a "
+        "child named default, no match), a Random Order Controller (each child once per pass), "
+        "Critical Section Controllers (shared lock, empty name) and Result Status Action Handlers "
+        "(start next thread loop, stop thread, continue).",
+        [thread_group("switch", 2, 2, [
+            switch("sw-index", "1", three("si")),
+            switch("sw-thread", "${__threadNum}", three("st")),
+            switch("sw-out-of-range", "7", three("so")),
+            switch("sw-empty", "", three("se")),
+            switch("sw-negative", "-1", three("sn")),
+            switch("sw-name", "second", [http("first", "/echo?n=first"), http("second", "/echo?n=second"),
+                                         http("third", "/echo?n=third")]),
+            switch("sw-default", "nope", [http("d-x1", "/echo?n=x1"), http("Default", "/echo?n=default"),
+                                          http("d-x3", "/echo?n=x3")]),
+            switch("sw-none", "nope", [http("n-y1", "/echo?n=y1"), http("n-y2", "/echo?n=y2")]),
+            http("sw-after", "/hello.txt"),
+        ]),
+         thread_group("random-order", 1, 2, [
+             random_order("ro", [http("ro", "/echo?n=ro"), http("ro", "/echo?n=ro"),
+                                 http("ro", "/echo?n=ro")]),
+             random_order("ro-block", [simple("ro-block-1", [http("rb-1", "/echo?n=rb1"),
+                                                             http("rb-2", "/echo?n=rb2")])]),
+             http("ro-after", "/hello.txt"),
+         ]),
+         thread_group("critical", 2, 2, [
+             critical_section("cs", "shared-lock", [http("cs-1", "/echo?n=cs1"), http("cs-2", "/echo?n=cs2")]),
+             critical_section("cs-no-name", "", [http("cs-free", "/echo?n=free")]),
+         ]),
+         thread_group("ra-next-loop", 1, 2, [
+             simple("ra-block", [result_action("next loop", ON_ERROR_NEXT_THREAD_LOOP),
+                                 http("ra-fail", "/status/500"), http("ra-skipped", "/hello.txt")]),
+             http("ra-after", "/hello.txt"),
+         ]),
+         thread_group("ra-stop-thread", 2, 2, [
+             http("rs-ok", "/hello.txt"),
+             http("rs-fail", "/status/503", children=[result_action("stop thread", ON_ERROR_STOP_THREAD)]),
+             http("rs-never", "/hello.txt"),
+         ]),
+         thread_group("ra-continue", 1, 2, [
+             http("rc-fail", "/status/404", children=[result_action("continue", ON_ERROR_CONTINUE)]),
+             http("rc-after", "/hello.txt"),
+         ])])
+
+
 def module_controller():
     return plan(
         "module_controller",
@@ -754,7 +804,7 @@ def shared_throughput():
 
 
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
-                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput]
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -945,6 +946,104 @@ TEST_F(EngineRunTest, CookieManagerUnderTheTestPlanServesEveryGroup) {
   std::vector<Sample> samples = Run(cookies + Group("one", 1, 1, login) + Group("two", 1, 1, login));
   ASSERT_EQ(samples.size(), 4u);
   for (const Sample& s : samples) EXPECT_EQ(s.response_code, "200") << s.thread_name << " " << s.label;
+}
+
+// ---- Switch, Random Order, Critical Section, Result Status Action Handler (issue 10) ----
+
+TEST_F(EngineRunTest, SwitchRunsTheSelectedChildOnly) {
+  std::string block = El("GenericController", "c", "", Http("c1", "/hello.txt") + Http("c2", "/hello.txt"));
+  std::string sw = El("SwitchController", "sw", Str("SwitchController.value", "${__threadNum}"),
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt") + block);
+  std::vector<Sample> samples = Run(Group("tg", 2, 2, sw + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"b", "after", "b", "after"}));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-2"), (std::vector<std::string>{"c1", "c2", "after", "c1", "c2", "after"}));
+}
+
+TEST_F(EngineRunTest, SwitchWithoutMatchRunsNothing) {
+  std::string sw = El("SwitchController", "sw", Str("SwitchController.value", "nope"),
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 2, sw + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"after", "after"}));
+}
+
+TEST_F(EngineRunTest, RandomOrderRunsEachChildOncePerPass) {
+  std::string ro = El("RandomOrderController", "ro", "",
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 20, ro + Http("end", "/hello.txt")));
+  std::vector<std::string> labels = LabelsOf(samples, "tg 1-1");
+  ASSERT_EQ(labels.size(), 80u);
+  std::set<std::string> orders;
+  for (size_t pass = 0; pass < 20; ++pass) {
+    std::vector<std::string> got(labels.begin() + static_cast<long>(pass * 4),
+                                 labels.begin() + static_cast<long>(pass * 4 + 3));
+    EXPECT_EQ(labels[pass * 4 + 3], "end");
+    orders.insert(got[0] + got[1] + got[2]);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c"}));
+  }
+  EXPECT_GT(orders.size(), 1u);  // 20 passes in one order: (1/6)^19
+}
+
+TEST_F(EngineRunTest, CriticalSectionRunsOneUserAtATimeAcrossLoops) {
+  std::string cs = El("CriticalSectionController", "cs", Str("CriticalSectionController.lockName", "L"),
+                      Http("in-1", "/delay/30") + Http("in-2", "/delay/30"));
+  std::vector<Sample> samples = Run(Group("tg", 4, 2, cs + Http("out", "/hello.txt")), /*loops=*/2);
+  ASSERT_EQ(samples.size(), 24u);
+  // Per user, the span from in-1's start to in-2's end; no two spans overlap.
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  std::map<std::string, int64_t> start;
+  for (const Sample& s : samples) {
+    if (s.label == "in-1") start[s.thread_name] = s.timestamp_ms * 1000;
+    if (s.label == "in-2") spans.emplace_back(start[s.thread_name], s.timestamp_ms * 1000 + s.elapsed_us);
+  }
+  ASSERT_EQ(spans.size(), 8u);
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) EXPECT_GE(spans[i].first + 1000, spans[i - 1].second) << i;
+}
+
+TEST_F(EngineRunTest, CriticalSectionIsReleasedWhenItsUserStops) {
+  // "first" fails inside the section and stops (Result Status Action Handler) while holding
+  // the lock; "second" asks for it later and must get it.
+  std::string stop = El("ResultAction", "stop", "<intProp name=\"OnError.action\">1</intProp>");
+  std::string first = El("CriticalSectionController", "cs1", Str("CriticalSectionController.lockName", "L"),
+                         Http("bad", "/status/500", stop) + Http("never", "/hello.txt"));
+  std::string second =
+      El("CriticalSectionController", "cs2", Str("CriticalSectionController.lockName", "L"), Http("in", "/hello.txt"));
+  std::vector<Sample> samples =
+      Run(Group("first", 1, 1, first) + Group("second", 1, 1, Http("before", "/delay/50") + second));
+  EXPECT_EQ(LabelsOf(samples, "first 1-1"), (std::vector<std::string>{"bad"}));
+  EXPECT_EQ(LabelsOf(samples, "second 2-1"), (std::vector<std::string>{"before", "in"}));
+}
+
+TEST_F(EngineRunTest, ResultActionStartsTheNextThreadLoop) {
+  std::string next = El("ResultAction", "next", "<intProp name=\"OnError.action\">4</intProp>");
+  std::string block =
+      El("GenericController", "block", "", next + Http("bad", "/status/500") + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 2, block + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad"}));
+}
+
+TEST_F(EngineRunTest, ResultActionOnlyActsOnFailures) {
+  std::string stop = El("ResultAction", "stop", "<intProp name=\"OnError.action\">1</intProp>");
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 2, Http("ok", "/hello.txt", stop) + Http("bad", "/status/404", stop) + Http("never", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"ok", "bad"}));
+}
+
+TEST_F(EngineRunTest, ResultActionBreaksTheCurrentLoop) {
+  std::string brk = El("ResultAction", "break", "<intProp name=\"OnError.action\">6</intProp>");
+  std::string loop = El("LoopController", "loop", Str("LoopController.loops", "3"),
+                        Http("in", "/hello.txt") + Http("bad", "/status/500", brk) + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, loop + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"in", "bad", "after"}));
+}
+
+TEST_F(EngineRunTest, ResultActionStartsTheNextIterationOfTheCurrentLoop) {
+  std::string again = El("ResultAction", "again", "<intProp name=\"OnError.action\">5</intProp>");
+  std::string loop = El("LoopController", "loop", Str("LoopController.loops", "2"),
+                        Http("bad", "/status/500", again) + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, loop + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad", "after"}));
 }
 
 }  // namespace
