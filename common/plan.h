@@ -525,6 +525,7 @@ struct Plan {
   std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
   std::vector<Problem> problems;
   std::vector<DataFile> data_files;
+  std::vector<std::string> included_files;  // Include Controllers' files, as written (set by the loader)
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

@@ -74,7 +74,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 47> kKinds = {{
+constexpr std::array<KindEntry, 48> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -123,6 +123,8 @@ constexpr std::array<KindEntry, 47> kKinds = {{
     {"RandomOrderController", ElementKind::kRandomOrderController, "random_order"},
     {"CriticalSectionController", ElementKind::kCriticalSectionController, "critical_section"},
     {"ResultAction", ElementKind::kResultAction, "result_action"},
+    // Expanded before compiling (include_controller.h): a Simple Controller of the included elements.
+    {"IncludeController", ElementKind::kSimpleController, "include"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -139,7 +141,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 60> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 59> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -161,7 +163,6 @@ constexpr std::array<RoleEntry, 60> kKnownUnsupported = {{
     {"SystemSampler", Role::kSampler},
     {"TCPSampler", Role::kSampler},
     {"WebServiceSampler", Role::kSampler},
-    {"IncludeController", Role::kController},
     {"AuthManager", Role::kConfig},
     {"CacheManager", Role::kConfig},
     {"DNSCacheManager", Role::kConfig},

@@ -306,6 +306,33 @@ def switch_and_sections():
          ])])
 
 
+def include_controller():
+    return plan(
+        "include_controller",
+        "Include Controllers: a file whose Test Plan holds a Test Fragment (its children are "
+        "included, with their own Simple Controller and timer), a file without a Test Fragment "
+        "(nothing is included) and an empty path. The files sit beside the plan (JMeter falls "
+        "back to the plan's folder).",
+        [thread_group("inc", 2, 2, [
+            http("before", "/echo?n=before"),
+            include("include-fragment", "include_fragment.jmx"),
+            include("include-no-fragment", "include_no_fragment.jmx"),
+            include("include-empty", ""),
+            http("after", "/echo?n=after"),
+        ])])
+
+
+# Files Include Controllers read (not plans of their own: not run by CTest).
+INCLUDED_FILES = {
+    "include_fragment": lambda: test_plan("included", "A Test Fragment to include.", [
+        fragment("frag", [http("inc-1", "/echo?n=inc1&t=${__threadNum}"),
+                          simple("inc-block", [http("inc-2", "/echo?n=inc2")])]),
+        thread_group("not-included", 1, 1, [http("never", "/hello.txt")])]),
+    "include_no_fragment": lambda: test_plan("no-fragment", "No Test Fragment: nothing is included.", [
+        simple("not-a-fragment", [http("never-2", "/hello.txt")])]),
+}
+
+
 def module_controller():
     return plan(
         "module_controller",
@@ -804,7 +831,7 @@ def shared_throughput():
 
 
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
-                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput]
 
@@ -823,6 +850,9 @@ def main():
         name, tree = build()
         with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
             f.write(render_plan(tree))
+    for name, build in INCLUDED_FILES.items():
+        with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
+            f.write(render_plan(build()))
     for name, text in CSV_FILES.items():
         with open(os.path.join(PLANS, name), "w", encoding="utf-8", newline="") as f:
             f.write(text)
