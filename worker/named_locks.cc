@@ -1,7 +1,6 @@
 #include "worker/named_locks.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace barrage {
 
@@ -27,30 +26,24 @@ LockWaiter* NamedLocks::HandOver(Lock& lock) {
   return lock.owner;
 }
 
+// The new owner is told under mu_: a waiter that is being destroyed (and abandons its
+// locks) waits for the call to end, so it is never told after it is gone.
 void NamedLocks::Release(const std::string& name, LockWaiter* who) {
-  LockWaiter* next = nullptr;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    auto it = locks_.find(name);
-    if (it == locks_.end() || it->second.owner != who) return;
-    if (--it->second.holds > 0) return;
-    next = HandOver(it->second);
-  }
-  if (next) next->OnLockGranted(name);
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = locks_.find(name);
+  if (it == locks_.end() || it->second.owner != who) return;
+  if (--it->second.holds > 0) return;
+  if (LockWaiter* next = HandOver(it->second)) next->OnLockGranted(name);
 }
 
 void NamedLocks::Abandon(LockWaiter* who) {
-  std::vector<std::pair<LockWaiter*, std::string>> granted;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    for (auto& [name, lock] : locks_) {
-      lock.waiting.erase(std::remove(lock.waiting.begin(), lock.waiting.end(), who), lock.waiting.end());
-      if (lock.owner == who) {
-        if (LockWaiter* next = HandOver(lock)) granted.emplace_back(next, name);
-      }
+  std::lock_guard<std::mutex> guard(mu_);
+  for (auto& [name, lock] : locks_) {
+    lock.waiting.erase(std::remove(lock.waiting.begin(), lock.waiting.end(), who), lock.waiting.end());
+    if (lock.owner == who) {
+      if (LockWaiter* next = HandOver(lock)) next->OnLockGranted(name);
     }
   }
-  for (auto& [next, name] : granted) next->OnLockGranted(name);
 }
 
 LockWaiter* NamedLocks::holder(const std::string& name) {

@@ -4,7 +4,8 @@
 // holds it; waiting users are served in the order they asked.
 //
 // Thread-safe: users on every event loop call it. OnLockGranted is called from the thread
-// that released the lock (any loop), with the table's mutex not held.
+// that released the lock (any loop), with the table's mutex held: it must not call back
+// into the table (it only hands the user to its loop).
 #ifndef BARRAGE_WORKER_NAMED_LOCKS_H_
 #define BARRAGE_WORKER_NAMED_LOCKS_H_
 
@@ -18,7 +19,8 @@ namespace barrage {
 
 class LockWaiter {
  public:
-  // `name` is now held by this waiter (after Acquire returned false). Any thread.
+  // `name` is now held by this waiter (after Acquire returned false). Any thread; must not
+  // call the NamedLocks back.
   virtual void OnLockGranted(const std::string& name) = 0;
 
  protected:
