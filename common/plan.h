@@ -84,6 +84,11 @@ enum class ElementKind {
   kDurationAssertion,
   kSizeAssertion,
   kJsonPathAssertion,
+  // ---- Controllers and Result Status Action Handler (issue 10) ----
+  kSwitchController,
+  kRandomOrderController,
+  kCriticalSectionController,
+  kResultAction,  // post-processor
 };
 
 enum class Category {
@@ -254,7 +259,9 @@ struct WhileController : Node {
 struct TransactionController : Node {
   using Node::Node;
   bool generate_parent_sample = false;
-  bool include_timers = false;
+  bool include_timers = true;  // JMeter's default when the property is absent
+  // Parent mode: the assertions in the controller's scope check its sample, outermost first.
+  std::vector<const Node*> assertions;
 };
 
 struct ForeachController : Node {
@@ -456,6 +463,35 @@ struct JsonPathAssertion : Node {
 };
 
 // ---------------------------------------------------------------------------------------
+// ---- Controllers and Result Status Action Handler (issue 10) ----
+// (An Include Controller compiles to a kSimpleController holding the included elements.)
+
+struct SwitchController : Node {
+  using Node::Node;
+  Value value;  // SwitchController.value: a child's index or name
+};
+
+struct CriticalSectionController : Node {
+  using Node::Node;
+  Value lock_name;  // CriticalSectionController.lockName; empty: no lock
+};
+
+// Result Status Action Handler: what the user does after a failed sample in its scope.
+struct ResultAction : Node {
+  using Node::Node;
+  enum class Action {  // OnError.action, as JMeter stores it
+    kContinue = 0,
+    kStopThread = 1,
+    kStopTest = 2,
+    kStopTestNow = 3,
+    kStartNextThreadLoop = 4,
+    kStartNextIterationOfCurrentLoop = 5,
+    kBreakCurrentLoop = 6,
+  };
+  Action action = Action::kContinue;
+};
+
+// ---------------------------------------------------------------------------------------
 // What the compiler found, for `inspect` and for refusing a plan.
 
 struct Problem {
@@ -490,6 +526,7 @@ struct Plan {
   std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
   std::vector<Problem> problems;
   std::vector<DataFile> data_files;
+  std::vector<std::string> included_files;  // Include Controllers' files, as written (set by the loader)
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

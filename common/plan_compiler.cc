@@ -37,7 +37,10 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kRandomController:
     case ElementKind::kInterleaveController:
     case ElementKind::kRuntimeController:
-    case ElementKind::kModuleController: return Category::kController;
+    case ElementKind::kModuleController:
+    case ElementKind::kSwitchController:
+    case ElementKind::kRandomOrderController:
+    case ElementKind::kCriticalSectionController: return Category::kController;
     case ElementKind::kConfigElement:
     case ElementKind::kHeaderManager:
     case ElementKind::kCookieManager:
@@ -52,7 +55,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kUserParameters: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
-    case ElementKind::kBoundaryExtractor: return Category::kPostProcessor;
+    case ElementKind::kBoundaryExtractor:
+    case ElementKind::kResultAction: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
@@ -70,7 +74,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 43> kKinds = {{
+constexpr std::array<KindEntry, 48> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -114,6 +118,13 @@ constexpr std::array<KindEntry, 43> kKinds = {{
     {"DurationAssertion", ElementKind::kDurationAssertion, "duration_assertion"},
     {"SizeAssertion", ElementKind::kSizeAssertion, "size_assertion"},
     {"JSONPathAssertion", ElementKind::kJsonPathAssertion, "json_path_assertion"},
+    // Controllers and Result Status Action Handler (issue 10).
+    {"SwitchController", ElementKind::kSwitchController, "switch"},
+    {"RandomOrderController", ElementKind::kRandomOrderController, "random_order"},
+    {"CriticalSectionController", ElementKind::kCriticalSectionController, "critical_section"},
+    {"ResultAction", ElementKind::kResultAction, "result_action"},
+    // Expanded before compiling (include_controller.h): a Simple Controller of the included elements.
+    {"IncludeController", ElementKind::kSimpleController, "include"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -130,7 +141,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 59> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -152,10 +163,6 @@ constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
     {"SystemSampler", Role::kSampler},
     {"TCPSampler", Role::kSampler},
     {"WebServiceSampler", Role::kSampler},
-    {"CriticalSectionController", Role::kController},
-    {"IncludeController", Role::kController},
-    {"RandomOrderController", Role::kController},
-    {"SwitchController", Role::kController},
     {"AuthManager", Role::kConfig},
     {"CacheManager", Role::kConfig},
     {"DNSCacheManager", Role::kConfig},
@@ -188,7 +195,6 @@ constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
     {"JDBCPostProcessor", Role::kPostProcessor},
     {"JMESPathExtractor", Role::kPostProcessor},
     {"JSR223PostProcessor", Role::kPostProcessor},
-    {"ResultAction", Role::kPostProcessor},
     {"XPath2Extractor", Role::kPostProcessor},
     {"XPathExtractor", Role::kPostProcessor},
     {"BeanShellListener", Role::kListener},
@@ -853,6 +859,10 @@ class Compiler final : public CompileLog {
       case ElementKind::kSimpleController:
       case ElementKind::kOnceOnlyController:
       case ElementKind::kRandomController: return std::make_unique<Node>(kind);
+      case ElementKind::kSwitchController:
+      case ElementKind::kRandomOrderController:
+      case ElementKind::kCriticalSectionController:
+      case ElementKind::kResultAction: return MakeControllerElement(kind, e, *this);
       case ElementKind::kLoopController: {
         auto n = std::make_unique<LoopController>(kind);
         n->loops = V(e, "LoopController.loops", "1");
@@ -879,7 +889,8 @@ class Compiler final : public CompileLog {
       case ElementKind::kTransactionController: {
         auto n = std::make_unique<TransactionController>(kind);
         n->generate_parent_sample = e.GetBool("TransactionController.parent", false);
-        n->include_timers = e.GetBool("TransactionController.includeTimers", false);
+        // Absent (plans saved before JMeter 2.13's checkbox): JMeter includes timers.
+        n->include_timers = e.GetBool("TransactionController.includeTimers", true);
         return n;
       }
       case ElementKind::kForeachController: {
@@ -1155,6 +1166,18 @@ class Compiler final : public CompileLog {
   void ResolveScopes(Node* node) {
     if (!node) return;
     for (auto& child : node->children) ResolveScopes(child.get());
+    if (node->kind == ElementKind::kTransactionController) {
+      // The parent sample is checked by the assertions in the controller's own scope
+      // (TestCompiler.saveTransactionControllerConfigs), outermost first.
+      auto& assertions = static_cast<TransactionController*>(node)->assertions;
+      for (const Node* level = node; level; level = level->parent) {
+        std::vector<const Node*> here;
+        for (const auto& e : level->elements) {
+          if (e->category() == Category::kAssertion) here.push_back(e.get());
+        }
+        assertions.insert(assertions.begin(), here.begin(), here.end());
+      }
+    }
     if (node->category() != Category::kSampler) return;
     Scope& scope = static_cast<Sampler*>(node)->scope;
     for (const Node* level = node; level; level = level->parent) {

@@ -122,6 +122,19 @@ Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const st
     file.content = std::move(text).value();
     files.push_back(std::move(file));
   }
+  // Include Controllers' files go along as they are; a worker expands the plan with them.
+  for (const std::string& name : plan.included_files) {
+    if (seen.count(name)) continue;
+    seen.insert(name);
+    ClusterDataFile file;
+    file.plan_path = name;
+    file.local_path = Resolve(base_dir, name).string();
+    Result<std::string> text = ReadRegularFile(file.local_path, kMaxPlanBytes, "an included plan");
+    if (!text.ok())
+      return Status::InvalidArgument(plan.tree.path + ": Include Controller file " + text.status().message());
+    file.content = std::move(text).value();
+    files.push_back(std::move(file));
+  }
   for (size_t i = 0; i < split_files.size(); ++i) {
     if (!split_used[i]) {
       return Status::InvalidArgument("--split-data " + split_files[i] +

@@ -35,7 +35,8 @@ struct ClusterDataFile {
 // `split_files` are the --split-data arguments: each must name one of the plan's files
 // (compared as written in the plan, or after resolving both against the current
 // directory), else an error naming it. File names computed at run time (containing `${`)
-// are listed in `skipped` and not shipped: workers must have them at that path.
+// are listed in `skipped` and not shipped: workers must have them at that path. The files
+// of Include Controllers (Plan::included_files) are shipped too, never split.
 Result<std::vector<ClusterDataFile>> CollectDataFiles(const Plan& plan, const std::string& base_dir,
                                                       const std::vector<std::string>& split_files,
                                                       std::vector<std::string>* skipped);

@@ -7,6 +7,7 @@
 
 #include "common/exit_codes.h"
 #include "common/jmx_parser.h"
+#include "controller/loaded_plan.h"
 #include "controller/plan_metadata.h"
 
 namespace barrage {
@@ -167,12 +168,12 @@ std::string RenderInspectText(const json& r) {
 std::string RenderInspectJson(const json& report) { return report.dump(2, ' ', false, json::error_handler_t::replace); }
 
 int RunInspect(const std::string& plan_path, bool as_json) {
-  Result<HashTree> tree = ParseJmxFile(plan_path);
-  if (!tree.ok()) {
-    std::cerr << "barrage: " << tree.status().message() << "\n";
+  Result<LoadedPlan> loaded = LoadPlan(plan_path);  // with its Include Controllers' files
+  if (!loaded.ok()) {
+    std::cerr << "barrage: " << loaded.status().message() << "\n";
     return kExitUsage;
   }
-  CompiledPlan compiled = CompilePlan(std::move(tree).value());
+  const CompiledPlan& compiled = loaded->compiled;
   json report = BuildInspectReport(compiled);
   if (as_json) {
     std::cout << RenderInspectJson(report) << "\n";

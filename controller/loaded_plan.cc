@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/include_controller.h"
 #include "common/input_file.h"
 #include "common/jmx_parser.h"
 
@@ -21,7 +22,15 @@ Result<LoadedPlan> LoadPlan(const std::string& path, const PlanFileReader& read)
   loaded.file_name = fs_path.filename().string();
   loaded.base_dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : ".";
   loaded.bytes = std::move(bytes).value();
+  // Include Controllers' files, read through the same seam, relative to the plan's folder.
+  IncludeExpansion included = ExpandIncludeControllers(*tree, [&](const std::string& include_path) {
+    std::filesystem::path p(include_path);
+    return read(p.is_absolute() ? include_path : (std::filesystem::path(loaded.base_dir) / p).string());
+  });
   loaded.compiled = CompilePlan(std::move(tree).value());
+  Plan& plan = loaded.compiled.plan;
+  plan.problems.insert(plan.problems.end(), included.problems.begin(), included.problems.end());
+  plan.included_files = std::move(included.files);
   loaded.metadata = ExtractPlanMetadata(loaded.compiled);
   return Result<LoadedPlan>(std::move(loaded));
 }

@@ -32,7 +32,9 @@ using PlanFileReader = std::function<Result<std::string>(const std::string& path
 // ReadRegularFile(path, kMaxPlanBytes, "a plan"): IoError/NotFound naming the file.
 Result<std::string> ReadPlanFile(const std::string& path);
 
-// Reads `path` once through `read`, parses and compiles it. The file's error, or a
+// Reads `path` once through `read`, parses and compiles it; Include Controllers' files are
+// read through `read` too (relative paths against the plan's folder), a missing one is an
+// error of the plan naming the file. The file's error, or a
 // ParseError naming the file and line when it is not a .jmx. A plan that compiles with
 // problems is returned: the caller decides whether it can run (Plan::has_errors()).
 Result<LoadedPlan> LoadPlan(const std::string& path, const PlanFileReader& read = ReadPlanFile);

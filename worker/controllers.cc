@@ -2,10 +2,12 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 
 #include "common/functions.h"
+#include "worker/more_controllers.h"
 
 namespace barrage {
 
@@ -493,6 +495,8 @@ void TransactionRt::Begin(VuServices& vu) {
   result_ = SampleResult();
   start_ms_ = vu.now_ms();
   prev_end_ms_ = start_ms_;
+  last_child_end_ms_ = 0;
+  children_elapsed_us_ = 0;
   pause_ms_ = 0;
   calls_ = 0;
   failing_ = 0;
@@ -510,6 +514,8 @@ void TransactionRt::OnChildSample(const SampleResult& child) {
   s.bytes += c.bytes;
   s.sent_bytes += c.sent_bytes;
   int64_t child_end_ms = c.timestamp_ms + c.elapsed_us / 1000;
+  last_child_end_ms_ = std::max(last_child_end_ms_, child_end_ms);
+  children_elapsed_us_ += c.elapsed_us;
   if (!tc_.include_timers) {
     pause_ms_ += child_end_ms - c.elapsed_us / 1000 - prev_end_ms_;
     prev_end_ms_ = child_end_ms;
@@ -530,10 +536,25 @@ void TransactionRt::OnChildSample(const SampleResult& child) {
 void TransactionRt::End(VuServices& vu, bool cut_short) {
   active_ = false;
   int64_t end_ms = vu.now_ms();
-  if (!tc_.include_timers) pause_ms_ += end_ms - prev_end_ms_;
   Sample& s = result_.sample;
-  s.idle_us = pause_ms_ * 1000;
-  s.elapsed_us = (end_ms - start_ms_ - pause_ms_) * 1000;
+  if (tc_.generate_parent_sample) {
+    // TransactionSampler: the sample starts when the controller starts and grows with each
+    // child's end (SampleResult.addSubResult), so timers and pre-/post-processors between
+    // the children count; without timers, the children's own times only, the rest is idle.
+    if (tc_.include_timers) {
+      s.idle_us = 0;
+      s.elapsed_us = last_child_end_ms_ > start_ms_ ? (last_child_end_ms_ - start_ms_) * 1000 : 0;
+    } else {
+      s.elapsed_us = children_elapsed_us_;
+      s.idle_us = std::max<int64_t>(0, (end_ms - start_ms_) * 1000 - children_elapsed_us_);
+    }
+  } else {
+    // TransactionController.next2: from start to now, less the gaps between children
+    // (timers, pre-/post-processors) unless timers are included.
+    if (!tc_.include_timers) pause_ms_ += end_ms - prev_end_ms_;
+    s.idle_us = pause_ms_ * 1000;
+    s.elapsed_us = (end_ms - start_ms_ - pause_ms_) * 1000;
+  }
   s.response_message = "Number of samples in transaction : " + std::to_string(calls_) +
                        ", number of failing samples : " + std::to_string(failing_);
   if (cut_short) {
@@ -585,7 +606,9 @@ std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user, Shar
     case ElementKind::kInterleaveController:
       return std::make_unique<InterleaveRt>(n, false, n.As<InterleaveController>().style != 0);
     case ElementKind::kRuntimeController: return std::make_unique<RuntimeRt>(n.As<RuntimeController>());
-    default: return std::make_unique<ControllerRt>(n);  // simple, module, fragment
+    default:
+      if (auto more = MakeMoreController(n)) return more;  // switch, random order, critical section
+      return std::make_unique<ControllerRt>(n);            // simple, module, fragment
   }
 }
 

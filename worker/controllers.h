@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +40,11 @@ class VuServices {
   virtual void OnTransactionDone(TransactionRt& tx, SampleResult result) = 0;
   // Evaluates a controller condition (If: expression or script; While: text).
   virtual bool EvaluateCondition(const Value& condition, bool script) = 0;
+  // Critical Section: the user's next sampler runs only once it holds the lock `name`
+  // (one per name in the engine, reentrant); until then the user waits, parked.
+  virtual void RequestLock(const std::string& name) = 0;
+  // Gives up a lock RequestLock asked for (or the request, when not granted yet).
+  virtual void ReleaseLock(const std::string& name) = 0;
 };
 
 struct Item {
@@ -168,6 +174,8 @@ class TransactionRt : public ControllerRt {
   SampleResult result_;
   int64_t start_ms_ = 0;
   int64_t prev_end_ms_ = 0;
+  int64_t last_child_end_ms_ = 0;    // parent mode: the latest end of a child
+  int64_t children_elapsed_us_ = 0;  // parent mode: the children's elapsed times added up
   int64_t pause_ms_ = 0;
   int calls_ = 0;
   int failing_ = 0;

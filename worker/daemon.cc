@@ -26,6 +26,8 @@
 #include "common/digest.h"
 #include "common/functions.h"
 #include "common/host.h"
+#include "common/include_controller.h"
+#include "common/input_file.h"
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "common/protocol.h"
@@ -730,8 +732,18 @@ Status WorkerDaemon::Impl::PrepareEngine() {
   }
   Result<HashTree> tree = ParseJmx(r.header.plan, plan_name);
   if (!tree.ok()) return tree.status();
+  std::unordered_map<std::string, std::string> local;  // shipped files: name as written -> local copy
+  for (const ActiveRun::File& f : r.files) local[NormalKey(f.path)] = fs::absolute(f.local).string();
+  // Include Controllers read the shipped copies of their files.
+  IncludeExpansion included = ExpandIncludeControllers(*tree, [&](const std::string& include_path) {
+    auto it = local.find(NormalKey(include_path));
+    if (it == local.end()) return Result<std::string>(Status::NotFound(include_path + ": not shipped with the plan"));
+    return ReadRegularFile(it->second, kMaxPlanBytes, "an included plan");
+  });
   r.compiled = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
   Plan& plan = r.compiled->plan;
+  plan.problems.insert(plan.problems.end(), included.problems.begin(), included.problems.end());
+  plan.included_files = std::move(included.files);
   if (plan.has_errors() || !plan.root) {
     for (const Problem& p : plan.problems) {
       if (p.severity == Problem::Severity::kError) {
@@ -748,9 +760,7 @@ Status WorkerDaemon::Impl::PrepareEngine() {
 
   // CSV Data Sets whose file name (evaluated with the properties, as at test start) is a
   // shipped file read the local copy.
-  std::unordered_map<std::string, std::string> local;
   for (const ActiveRun::File& f : r.files) {
-    local[NormalKey(f.path)] = fs::absolute(f.local).string();
     r.context->local_copies[f.path] = fs::absolute(f.local).string();  // for file functions
   }
   ThreadContext boot;

@@ -113,7 +113,6 @@ Status Engine::Prepare() {
     for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   s.rs.initial_vars = boot.vars;
-  s.rs.any_cookie_manager = HasCookieManager(*s.plan.root);
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);
@@ -124,9 +123,12 @@ Status Engine::Prepare() {
     if (!prepared.ok()) return prepared;
   }
 
+  bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
+                                         [](const auto& e) { return e->kind == ElementKind::kCookieManager; });
   for (const ThreadGroup* tg : s.plan.thread_groups()) {
     auto g = std::make_unique<GroupRuntime>();
     g->group = tg;
+    g->cookies = HasCookieManager(*tg) || plan_cookie_manager;
     g->index = static_cast<int>(s.groups.size()) + 1;
     int64_t n = EvalInt(tg->num_threads, boot, -1);
     if (n < 0) {
@@ -164,6 +166,15 @@ void Engine::State::LoopMain(LoopWorker* w) {
       VirtualUser* u = p.user.get();
       w->users.push_back(std::move(p.user));
       u->Start(p.start_at_us);
+    }
+    if (w->has_granted.load(std::memory_order_acquire)) {
+      std::vector<VirtualUser*> granted;
+      {
+        std::lock_guard<std::mutex> lock(w->mu);
+        granted.swap(w->granted);
+        w->has_granted.store(false, std::memory_order_release);
+      }
+      for (VirtualUser* u : granted) u->ResumeWithLock();
     }
     int epoch = rs.stop_epoch.load(std::memory_order_acquire);
     if (epoch != w->applied_stop_epoch && rs.stopping()) {

@@ -18,6 +18,7 @@
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
 #include "worker/http_request.h"
+#include "worker/named_locks.h"
 #include "worker/sample_result.h"
 #include "worker/timers.h"
 
@@ -37,12 +38,12 @@ struct RunState {
   std::atomic<int64_t> aborted{0};        // requests in flight a stop-now aborted
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
-  Variables initial_vars;  // User Defined Variables, evaluated once at start
-  bool any_cookie_manager = false;
+  Variables initial_vars;                     // User Defined Variables, evaluated once at start
   std::unique_ptr<CsvRegistry> csv;           // CSV Data Sets
   std::unique_ptr<CounterRegistry> counters;  // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;
   SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
+  NamedLocks locks;                                 // Critical Section Controllers
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 
@@ -59,6 +60,9 @@ struct RunState {
 struct GroupRuntime {
   const ThreadGroup* group = nullptr;
   int index = 0;  // unique per run (group_number repeats across phases)
+  // A Cookie Manager is in the scope of the group's samplers (in the group's tree or under
+  // the Test Plan): its users keep and send cookies; others handle none (JMeter's scoping).
+  bool cookies = false;
   std::atomic<int> active{0};
   std::atomic<int> remaining{0};  // users created and not yet finished
   int num_threads = 0;
@@ -83,6 +87,8 @@ struct LoopWorker {
   std::mutex mu;
   std::vector<PendingUser> pending;                 // guarded by mu: handed over by the engine
   std::atomic<bool> has_pending{false};             // set with `pending`, so the loop skips the lock
+  std::vector<VirtualUser*> granted;                // guarded by mu: users given a lock they waited for
+  std::atomic<bool> has_granted{false};             // set with `granted`
   std::vector<Sample> buffer;                       // guarded by mu: drained by the collector
   std::vector<int64_t> buffer_end_us;               // guarded by mu: when each buffered sample was
                                                     // recorded (wall µs), to merge loops in order

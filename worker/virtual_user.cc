@@ -56,10 +56,10 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
       transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
     }
   }
-  if (run->any_cookie_manager) http_.EnableCookies();
+  if (group->cookies) http_.EnableCookies();
 }
 
-VirtualUser::~VirtualUser() = default;
+VirtualUser::~VirtualUser() { run_->locks.Abandon(this); }
 
 int64_t VirtualUser::now_ms() const { return WallMillis(); }
 
@@ -108,6 +108,9 @@ void VirtualUser::Finish() {
     run_->all_active.fetch_sub(1, std::memory_order_relaxed);
     run_->finished.fetch_add(1, std::memory_order_relaxed);
   }
+  // Critical sections end with the user (JMeter's threadFinished).
+  pending_locks_.clear();
+  run_->locks.Abandon(this);
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
@@ -118,7 +121,8 @@ void VirtualUser::Interrupt(bool now) {
   switch (state_) {
     case State::kCreated:
     case State::kWaitingStart:
-    case State::kDelaying: Finish(); break;
+    case State::kDelaying:
+    case State::kWaitingLock: Finish(); break;
     case State::kInFlight:
       if (now) {
         // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
@@ -208,6 +212,7 @@ void VirtualUser::Step() {
       ctx_.sampler_name = &s->name;  // __samplerName, from its pre-processors on
       delayed_ = false;
     }
+    if (!pending_locks_.empty() && !TakePendingLocks()) return;
     if (!delayed_) {
       for (const Node* pre : current_->scope.pre_processors) {
         if (pre->kind == ElementKind::kUserParameters && !pre->As<UserParameters>().per_iteration) {
@@ -334,15 +339,71 @@ void VirtualUser::CompleteSample() {
   RecordSample(result, sampler);
   result.Reset();
   current_ = nullptr;
-  if (!ok) {
-    switch (group_->group->on_sample_error) {
-      case ThreadGroup::OnSampleError::kContinue: break;
-      case ThreadGroup::OnSampleError::kStartNextLoop: StartNextThreadLoop(); break;
-      case ThreadGroup::OnSampleError::kStopThread: stop_after_sample_ = true; break;
-      case ThreadGroup::OnSampleError::kStopTest: run_->RequestStop(false); break;
-      case ThreadGroup::OnSampleError::kStopTestNow: run_->RequestStop(true); break;
+  if (!ok) ApplySampleErrorActions(*sampler);
+}
+
+void VirtualUser::ApplySampleErrorActions(const Sampler& sampler) {
+  // JMeterThread: the result's flags (set by Result Status Action Handlers) and the thread
+  // group's action add up; each applies once.
+  using A = ResultAction::Action;
+  bool act[7] = {};
+  switch (group_->group->on_sample_error) {
+    case ThreadGroup::OnSampleError::kContinue: break;
+    case ThreadGroup::OnSampleError::kStartNextLoop: act[static_cast<int>(A::kStartNextThreadLoop)] = true; break;
+    case ThreadGroup::OnSampleError::kStopThread: act[static_cast<int>(A::kStopThread)] = true; break;
+    case ThreadGroup::OnSampleError::kStopTest: act[static_cast<int>(A::kStopTest)] = true; break;
+    case ThreadGroup::OnSampleError::kStopTestNow: act[static_cast<int>(A::kStopTestNow)] = true; break;
+  }
+  for (const Node* post : sampler.scope.post_processors) {
+    if (post->kind == ElementKind::kResultAction) act[static_cast<int>(post->As<ResultAction>().action)] = true;
+  }
+  if (act[static_cast<int>(A::kStopTestNow)]) run_->RequestStop(true);
+  if (act[static_cast<int>(A::kStopTest)]) run_->RequestStop(false);
+  if (act[static_cast<int>(A::kStopThread)]) stop_after_sample_ = true;
+  if (act[static_cast<int>(A::kStartNextThreadLoop)]) {
+    StartNextThreadLoop();
+  } else if (act[static_cast<int>(A::kStartNextIterationOfCurrentLoop)]) {
+    StartNextIterationOfCurrentLoop();
+  } else if (act[static_cast<int>(A::kBreakCurrentLoop)]) {
+    BreakCurrentLoop();
+  }
+}
+
+bool VirtualUser::TakePendingLocks() {
+  while (!pending_locks_.empty()) {
+    std::string name = std::move(pending_locks_.front());
+    pending_locks_.erase(pending_locks_.begin());
+    if (!run_->locks.Acquire(name, this)) {
+      state_ = State::kWaitingLock;  // OnLockGranted brings the user back
+      return false;
     }
   }
+  return true;
+}
+
+void VirtualUser::ReleaseLock(const std::string& name) {
+  for (auto it = pending_locks_.rbegin(); it != pending_locks_.rend(); ++it) {
+    if (*it == name) {  // asked for and not taken yet: no sampler ran in the section
+      pending_locks_.erase(std::next(it).base());
+      return;
+    }
+  }
+  run_->locks.Release(name, this);
+}
+
+void VirtualUser::OnLockGranted(const std::string&) {
+  {
+    std::lock_guard<std::mutex> lock(worker_->mu);
+    worker_->granted.push_back(this);
+    worker_->has_granted.store(true, std::memory_order_release);
+  }
+  worker_->loop.Wake();
+}
+
+void VirtualUser::ResumeWithLock() {
+  if (state_ != State::kWaitingLock) return;
+  state_ = State::kReady;
+  Step();
 }
 
 void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
@@ -362,6 +423,12 @@ void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
   // The thread name comes from the children only: an empty transaction has none (JMeter).
   s.grp_threads = group_->active.load(std::memory_order_relaxed);
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);
+  if (tx.generate_parent()) {
+    // JMeterThread checks a parent sample with the assertions in the controller's scope.
+    for (const Node* a : tx.node().As<TransactionController>().assertions) RunAssertion(*a, result, ctx_);
+    last_sample_ok_ = s.success;
+    ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
+  }
   // Nested in a parent-mode transaction: becomes part of that parent's sample.
   for (ControllerRt* c = tx.parent(); c; c = c->parent()) {
     if (c->node().kind != ElementKind::kTransactionController) continue;
@@ -401,7 +468,7 @@ void VirtualUser::OnIterationStart(const Node& controller) {
     for (const auto& e : run_->plan->root->elements) {
       if (e->kind == ElementKind::kCookieManager && e->As<CookieManager>().clear_each_iteration) clear = true;
     }
-    if (clear && run_->any_cookie_manager && main_->loop_count() > 0) http_.ClearCookies();
+    if (clear && group_->cookies && main_->loop_count() > 0) http_.ClearCookies();
   }
   // LoopIterationListeners hear in reverse registration order (JMeter adds them first).
   // Config elements directly under the Test Plan belong to every thread group (JMeter
@@ -466,24 +533,28 @@ void VirtualUser::ApplyFlowControl(const TestAction& action) {
       return;
     case A::kStopTestNow: run_->RequestStop(true); return;
     case A::kRestartNextLoop: StartNextThreadLoop(); return;
-    case A::kStartNextIterationOfCurrentLoop:
-      for (ControllerRt* c = owner_; c; c = c->parent()) {
-        if (c->is_iterating()) {
-          c->StartNextLoop(*this);
-          break;
-        }
-        c->TriggerEndOfLoop(*this);
-      }
+    case A::kStartNextIterationOfCurrentLoop: StartNextIterationOfCurrentLoop(); return;
+    case A::kBreakCurrentLoop: BreakCurrentLoop(); return;
+  }
+}
+
+void VirtualUser::StartNextIterationOfCurrentLoop() {
+  for (ControllerRt* c = owner_; c; c = c->parent()) {
+    if (c->is_iterating()) {
+      c->StartNextLoop(*this);
       return;
-    case A::kBreakCurrentLoop:
-      for (ControllerRt* c = owner_; c; c = c->parent()) {
-        if (c->is_iterating()) {
-          c->BreakLoop();
-          break;
-        }
-        c->TriggerEndOfLoop(*this);
-      }
+    }
+    c->TriggerEndOfLoop(*this);
+  }
+}
+
+void VirtualUser::BreakCurrentLoop() {
+  for (ControllerRt* c = owner_; c; c = c->parent()) {
+    if (c->is_iterating()) {
+      c->BreakLoop();
       return;
+    }
+    c->TriggerEndOfLoop(*this);
   }
 }
 

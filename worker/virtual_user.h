@@ -14,11 +14,12 @@
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
 #include "worker/http_transfer.h"
+#include "worker/named_locks.h"
 #include "worker/timers.h"
 
 namespace barrage {
 
-class VirtualUser final : public VuServices, public TransferHandler, public TimerHandler {
+class VirtualUser final : public VuServices, public TransferHandler, public TimerHandler, public LockWaiter {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
   ~VirtualUser() override;
@@ -29,6 +30,8 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   // which is recorded as an error sample.
   void Interrupt(bool now);
   bool finished() const { return state_ == State::kFinished; }
+  // Loop thread: the lock this user waited for is its now (after OnLockGranted): go on.
+  void ResumeWithLock();
 
   // VuServices
   ThreadContext& context() override { return ctx_; }
@@ -38,13 +41,18 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void OnIterationStart(const Node& controller) override;
   void OnTransactionDone(TransactionRt& tx, SampleResult result) override;
   bool EvaluateCondition(const Value& condition, bool script) override;
+  void RequestLock(const std::string& name) override { pending_locks_.push_back(name); }
+  void ReleaseLock(const std::string& name) override;
+
+  // LockWaiter (any thread): hands the user back to its loop (LoopWorker::granted).
+  void OnLockGranted(const std::string& name) override;
 
   // TransferHandler / TimerHandler
   void OnTransferDone(CURL* easy, CURLcode result) override;
   void OnTimer(int64_t now_us, uint64_t token) override;
 
  private:
-  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kFinished };
+  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kWaitingLock, kFinished };
 
   void Begin();
   void Step();
@@ -58,6 +66,13 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void RecordSample(SampleResult& result, const Sampler* sampler);
   void SetUserParameters(const UserParameters& up);
   void ApplyFlowControl(const TestAction& action);
+  // After a failed sample: the thread group's action and its Result Status Action Handlers'.
+  void ApplySampleErrorActions(const Sampler& sampler);
+  void StartNextIterationOfCurrentLoop();
+  void BreakCurrentLoop();
+  // Takes the locks the controllers asked for (RequestLock), in order; false when the
+  // user has to wait for one (state kWaitingLock).
+  bool TakePendingLocks();
   void StartNextThreadLoop();
   void WaitUntil(int64_t at_us);
   // The in-flight request's deadlines (response timeout, scheduled end + stop timeout) share
@@ -86,6 +101,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   bool last_sample_ok_ = true;
   bool stop_after_sample_ = false;
   int empty_passes_ = 0;
+  std::vector<std::string> pending_locks_;  // asked for, to take before the next sampler
   int64_t response_timeout_us_ = 0;
   int64_t abort_at_us_ = 0;  // a request in flight then is aborted (0: never; set once)
   TimerState timer_state_;

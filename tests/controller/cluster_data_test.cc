@@ -10,6 +10,7 @@
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "controller/loaded_plan.h"
 #include "tests/controller/temp_dir.h"
 
 namespace barrage {
@@ -170,6 +171,29 @@ TEST(CollectDataFilesTest, NamesComputedAtRunTimeAreListedNotShipped) {
   ASSERT_TRUE(files.ok());
   EXPECT_TRUE(files->empty());
   EXPECT_EQ(skipped, (std::vector<std::string>{"${__P(file,u.csv)}"}));
+}
+
+TEST(CollectDataFilesTest, ShipsTheFilesOfIncludeControllers) {
+  TempDir dir;
+  std::string plan =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n<hashTree>\n"
+      "<IncludeController testclass=\"IncludeController\" testname=\"inc\">"
+      "<stringProp name=\"IncludeController.includepath\">part.jmx</stringProp></IncludeController><hashTree/>\n"
+      "</hashTree></hashTree></jmeterTestPlan>\n";
+  std::string part =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"P\"/>\n"
+      "<hashTree/></hashTree></jmeterTestPlan>\n";
+  WriteWholeFile(dir.File("plan.jmx"), plan);
+  WriteWholeFile(dir.File("part.jmx"), part);
+  Result<LoadedPlan> loaded = LoadPlan(dir.File("plan.jmx"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->compiled.plan.included_files, std::vector<std::string>{"part.jmx"});
+  Result<std::vector<ClusterDataFile>> files = CollectDataFiles(loaded->compiled.plan, loaded->base_dir, {}, nullptr);
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].plan_path, "part.jmx");
+  EXPECT_EQ((*files)[0].content, part);
+  EXPECT_FALSE((*files)[0].split);
 }
 
 }  // namespace

@@ -225,9 +225,10 @@ def while_ctl(name, condition, children):
 
 
 def transaction(name, children, parent=False, include_timers=False):
+    """include_timers=None leaves the property out, as plans saved by JMeter 2.12 and older."""
+    props = [] if include_timers is None else [b("TransactionController.includeTimers", include_timers)]
     return Node("TransactionController", "TransactionControllerGui", "TransactionController",
-                name, [b("TransactionController.includeTimers", include_timers),
-                       b("TransactionController.parent", parent)], children)
+                name, props + [b("TransactionController.parent", parent)], children)
 
 
 def once_only(name, children):
@@ -282,6 +283,38 @@ def module(name, node_path):
 def fragment(name, children):
     return Node("TestFragmentController", "TestFragmentControllerGui", "TestFragmentController",
                 name, [], children, enabled=False)
+
+
+# --- Switch, Random Order, Critical Section, Include (issue 10) ---
+
+def switch(name, value, children):
+    return Node("SwitchController", "SwitchControllerGui", "SwitchController", name,
+                [s("SwitchController.value", value)], children)
+
+
+def random_order(name, children):
+    return Node("RandomOrderController", "RandomOrderControllerGui", "RandomOrderController",
+                name, [], children)
+
+
+def critical_section(name, lock_name, children):
+    return Node("CriticalSectionController", "CriticalSectionControllerGui",
+                "CriticalSectionController", name, [s("CriticalSectionController.lockName", lock_name)],
+                children)
+
+
+def include(name, path):
+    return Node("IncludeController", "IncludeControllerGui", "IncludeController", name,
+                [s("IncludeController.includepath", path)])
+
+
+# OnError.action of the Result Status Action Handler (JMeter 2.13 has 0-4).
+ON_ERROR_CONTINUE, ON_ERROR_STOP_THREAD, ON_ERROR_STOP_TEST, ON_ERROR_STOP_TEST_NOW, \
+    ON_ERROR_NEXT_THREAD_LOOP = range(5)
+
+
+def result_action(name, action):
+    return Node("ResultAction", "ResultActionGui", "ResultAction", name, [i("OnError.action", action)])
 
 
 # --- config elements --------------------------------------------------------------------------

@@ -251,6 +251,115 @@ def transaction_errors():
          ])])
 
 
+def transaction_time():
+    timed = lambda n: [http(n + "-a", "/hello.txt", children=[constant_timer("200 ms", "200")]),
+                       http(n + "-b", "/echo?n=" + n, children=[constant_timer("200 ms", "200")])]
+    return plan(
+        "transaction_time",
+        "What a Transaction Controller's sample spans: two samplers under 200 ms Constant Timers; "
+        "a 300 ms Duration Assertion in the thread group checks every sampler and (parent mode "
+        "only) the transaction's own sample. Timers count unless includeTimers is false; a plan "
+        "without the property includes them (JMeter's default). A setUp group warms JMeter's "
+        "HTTP classes up first.",
+        [setup_group("warm-up", 1, 2, [http("warm-up", "/hello.txt")]),
+         thread_group("tx-time", 1, 1, [
+            duration_assertion("at most 300 ms", "300"),
+            transaction("tcp-default", timed("pd"), parent=True, include_timers=None),
+            transaction("tcp-timers", timed("pt"), parent=True, include_timers=True),
+            transaction("tcp-no-timers", timed("pn"), parent=True, include_timers=False),
+            transaction("tc-default", timed("nd"), parent=False, include_timers=None),
+        ])])
+
+
+def cookie_scope():
+    login = lambda n: [http(n + "-set", "/cookies/set?session=" + n), http(n + "-home", "/home")]
+    return plan(
+        "cookie_scope",
+        "An HTTP Cookie Manager applies only to the samplers in its scope: the setUp group and "
+        "the second group have none, so they neither keep nor send the session cookie (/home "
+        "answers 401); the group with one gets 200.",
+        [setup_group("setup-no-manager", 1, 1, login("su")),
+         thread_group("with-manager", 1, 1, [cookie_manager("cookies", False)] + login("wm")),
+         thread_group("no-manager", 1, 1, login("nm"))])
+
+
+def switch_and_sections():
+    three = lambda p: [http(p + "-0", "/echo?n=" + p + "0"), http(p + "-1", "/echo?n=" + p + "1"),
+                       simple(p + "-2", [http(p + "-2a", "/echo?n=" + p + "2a"),
+                                         http(p + "-2b", "/echo?n=" + p + "2b")])]
+    return plan(
+        "switch_and_sections",
+        "Switch Controllers (index, ${__threadNum}, out of range, empty, negative, child name, a "
+        "child named default, no match), a Random Order Controller (each child once per pass), "
+        "Critical Section Controllers (shared lock, empty name) and Result Status Action Handlers "
+        "(start next thread loop, stop thread, continue).",
+        [thread_group("switch", 2, 2, [
+            switch("sw-index", "1", three("si")),
+            switch("sw-thread", "${__threadNum}", three("st")),
+            switch("sw-out-of-range", "7", three("so")),
+            switch("sw-empty", "", three("se")),
+            switch("sw-negative", "-1", three("sn")),
+            switch("sw-name", "second", [http("first", "/echo?n=first"), http("second", "/echo?n=second"),
+                                         http("third", "/echo?n=third")]),
+            switch("sw-default", "nope", [http("d-x1", "/echo?n=x1"), http("Default", "/echo?n=default"),
+                                          http("d-x3", "/echo?n=x3")]),
+            switch("sw-none", "nope", [http("n-y1", "/echo?n=y1"), http("n-y2", "/echo?n=y2")]),
+            http("sw-after", "/hello.txt"),
+        ]),
+         thread_group("random-order", 1, 2, [
+             random_order("ro", [http("ro", "/echo?n=ro"), http("ro", "/echo?n=ro"),
+                                 http("ro", "/echo?n=ro")]),
+             random_order("ro-block", [simple("ro-block-1", [http("rb-1", "/echo?n=rb1"),
+                                                             http("rb-2", "/echo?n=rb2")])]),
+             http("ro-after", "/hello.txt"),
+         ]),
+         thread_group("critical", 2, 2, [
+             critical_section("cs", "shared-lock", [http("cs-1", "/echo?n=cs1"), http("cs-2", "/echo?n=cs2")]),
+             critical_section("cs-no-name", "", [http("cs-free", "/echo?n=free")]),
+         ]),
+         thread_group("ra-next-loop", 1, 2, [
+             simple("ra-block", [result_action("next loop", ON_ERROR_NEXT_THREAD_LOOP),
+                                 http("ra-fail", "/status/500"), http("ra-skipped", "/hello.txt")]),
+             http("ra-after", "/hello.txt"),
+         ]),
+         thread_group("ra-stop-thread", 2, 2, [
+             http("rs-ok", "/hello.txt"),
+             http("rs-fail", "/status/503", children=[result_action("stop thread", ON_ERROR_STOP_THREAD)]),
+             http("rs-never", "/hello.txt"),
+         ]),
+         thread_group("ra-continue", 1, 2, [
+             http("rc-fail", "/status/404", children=[result_action("continue", ON_ERROR_CONTINUE)]),
+             http("rc-after", "/hello.txt"),
+         ])])
+
+
+def include_controller():
+    return plan(
+        "include_controller",
+        "Include Controllers: a file whose Test Plan holds a Test Fragment (its children are "
+        "included, with their own Simple Controller and timer), a file without a Test Fragment "
+        "(nothing is included) and an empty path. The files sit beside the plan (JMeter falls "
+        "back to the plan's folder).",
+        [thread_group("inc", 2, 2, [
+            http("before", "/echo?n=before"),
+            include("include-fragment", "include_fragment.jmx"),
+            include("include-no-fragment", "include_no_fragment.jmx"),
+            include("include-empty", ""),
+            http("after", "/echo?n=after"),
+        ])])
+
+
+# Files Include Controllers read (not plans of their own: not run by CTest).
+INCLUDED_FILES = {
+    "include_fragment": lambda: test_plan("included", "A Test Fragment to include.", [
+        fragment("frag", [http("inc-1", "/echo?n=inc1&t=${__threadNum}"),
+                          simple("inc-block", [http("inc-2", "/echo?n=inc2")])]),
+        thread_group("not-included", 1, 1, [http("never", "/hello.txt")])]),
+    "include_no_fragment": lambda: test_plan("no-fragment", "No Test Fragment: nothing is included.", [
+        simple("not-a-fragment", [http("never-2", "/hello.txt")])]),
+}
+
+
 def module_controller():
     return plan(
         "module_controller",
@@ -749,7 +858,7 @@ def shared_throughput():
 
 
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
-                 more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput]
 
@@ -768,6 +877,9 @@ def main():
         name, tree = build()
         with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
             f.write(render_plan(tree))
+    for name, build in INCLUDED_FILES.items():
+        with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
+            f.write(render_plan(build()))
     for name, text in CSV_FILES.items():
         with open(os.path.join(PLANS, name), "w", encoding="utf-8", newline="") as f:
             f.write(text)

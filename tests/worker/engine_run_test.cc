@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -887,6 +888,178 @@ TEST_F(EngineRunTest, UnknownRequestCharsetFailsThePostWithItsUrl) {
   EXPECT_EQ(samples[0].response_message, "Non HTTP response message: bogus");
   EXPECT_EQ(samples[0].url, server_->base_url() + "/raw-echo");
   EXPECT_EQ(server_->requests("/raw-echo"), 0u);
+}
+
+// ---- Transaction Controller time and Cookie Manager scope (issue 10 item 7) ----
+
+// Two samplers, each under a `delay_ms` Constant Timer, in a parent-mode transaction.
+std::string TimedParentTransaction(const std::string& include_timers_prop, int delay_ms) {
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", std::to_string(delay_ms)));
+  return El("TransactionController", "tx", Bool("TransactionController.parent", true) + include_timers_prop,
+            Http("a", "/hello.txt", timer) + Http("b", "/hello.txt", timer));
+}
+
+TEST_F(EngineRunTest, ParentTransactionSpansTimersWhenThePropertyIsAbsent) {
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, TimedParentTransaction("", 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].label, "tx");
+  EXPECT_GE(samples[0].elapsed_us, 400000);  // both 200 ms timers
+  EXPECT_LT(samples[0].elapsed_us, 2000000);
+  EXPECT_EQ(samples[0].idle_us, 0);
+}
+
+TEST_F(EngineRunTest, ParentTransactionWithoutTimersCountsOnlyTheChildren) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, TimedParentTransaction(Bool("TransactionController.includeTimers", false), 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_LT(samples[0].elapsed_us, 200000);  // two local requests, no timer
+  EXPECT_GE(samples[0].elapsed_us + samples[0].idle_us, 400000);
+}
+
+TEST_F(EngineRunTest, ParentTransactionIsCheckedByTheAssertionsInItsScope) {
+  std::string at_most_300 = El("DurationAssertion", "d", Str("DurationAssertion.duration", "300"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, at_most_300 + TimedParentTransaction("", 200)));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_FALSE(samples[0].success);
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_EQ(samples[0].failure_message.rfind("The operation lasted too long: It took ", 0), 0u)
+      << samples[0].failure_message;
+}
+
+TEST_F(EngineRunTest, NonParentTransactionIsNotAsserted) {
+  std::string at_most_300 = El("DurationAssertion", "d", Str("DurationAssertion.duration", "300"));
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", "200"));
+  std::string tx =
+      El("TransactionController", "tx", "", Http("a", "/hello.txt", timer) + Http("b", "/hello.txt", timer));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, at_most_300 + tx));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[2].label, "tx");
+  EXPECT_GE(samples[2].elapsed_us, 400000);
+  EXPECT_TRUE(samples[2].success) << samples[2].failure_message;
+}
+
+TEST_F(EngineRunTest, CookieManagerOfOneGroupDoesNotServeAnother) {
+  std::string login = Http("set", "/cookies/set?session=s") + Http("home", "/home");
+  std::string setup = El("SetupThreadGroup", "up",
+                         Str("ThreadGroup.num_threads", "1") +
+                             "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                             Str("LoopController.loops", "1") + "</elementProp>",
+                         login);
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", false));
+  std::vector<Sample> samples = Run(setup + Group("with", 1, 1, cookies + login) + Group("without", 1, 1, login));
+  ASSERT_EQ(samples.size(), 6u);
+  std::map<std::string, std::string> home_code;
+  for (const Sample& s : samples) {
+    if (s.label == "home") home_code[s.thread_name] = s.response_code;
+  }
+  EXPECT_EQ(home_code,
+            (std::map<std::string, std::string>{{"up 1-1", "401"}, {"with 1-1", "200"}, {"without 2-1", "401"}}));
+}
+
+TEST_F(EngineRunTest, CookieManagerUnderTheTestPlanServesEveryGroup) {
+  std::string login = Http("set", "/cookies/set?session=s") + Http("home", "/home");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", false));
+  std::vector<Sample> samples = Run(cookies + Group("one", 1, 1, login) + Group("two", 1, 1, login));
+  ASSERT_EQ(samples.size(), 4u);
+  for (const Sample& s : samples) EXPECT_EQ(s.response_code, "200") << s.thread_name << " " << s.label;
+}
+
+// ---- Switch, Random Order, Critical Section, Result Status Action Handler (issue 10) ----
+
+TEST_F(EngineRunTest, SwitchRunsTheSelectedChildOnly) {
+  std::string block = El("GenericController", "c", "", Http("c1", "/hello.txt") + Http("c2", "/hello.txt"));
+  std::string sw = El("SwitchController", "sw", Str("SwitchController.value", "${__threadNum}"),
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt") + block);
+  std::vector<Sample> samples = Run(Group("tg", 2, 2, sw + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"b", "after", "b", "after"}));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-2"), (std::vector<std::string>{"c1", "c2", "after", "c1", "c2", "after"}));
+}
+
+TEST_F(EngineRunTest, SwitchWithoutMatchRunsNothing) {
+  std::string sw = El("SwitchController", "sw", Str("SwitchController.value", "nope"),
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 2, sw + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"after", "after"}));
+}
+
+TEST_F(EngineRunTest, RandomOrderRunsEachChildOncePerPass) {
+  std::string ro = El("RandomOrderController", "ro", "",
+                      Http("a", "/hello.txt") + Http("b", "/hello.txt") + Http("c", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 20, ro + Http("end", "/hello.txt")));
+  std::vector<std::string> labels = LabelsOf(samples, "tg 1-1");
+  ASSERT_EQ(labels.size(), 80u);
+  std::set<std::string> orders;
+  for (size_t pass = 0; pass < 20; ++pass) {
+    std::vector<std::string> got(labels.begin() + static_cast<long>(pass * 4),
+                                 labels.begin() + static_cast<long>(pass * 4 + 3));
+    EXPECT_EQ(labels[pass * 4 + 3], "end");
+    orders.insert(got[0] + got[1] + got[2]);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c"}));
+  }
+  EXPECT_GT(orders.size(), 1u);  // 20 passes in one order: (1/6)^19
+}
+
+TEST_F(EngineRunTest, CriticalSectionRunsOneUserAtATimeAcrossLoops) {
+  std::string cs = El("CriticalSectionController", "cs", Str("CriticalSectionController.lockName", "L"),
+                      Http("in-1", "/delay/30") + Http("in-2", "/delay/30"));
+  std::vector<Sample> samples = Run(Group("tg", 4, 2, cs + Http("out", "/hello.txt")), /*loops=*/2);
+  ASSERT_EQ(samples.size(), 24u);
+  // Per user, the span from in-1's start to in-2's end; no two spans overlap.
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  std::map<std::string, int64_t> start;
+  for (const Sample& s : samples) {
+    if (s.label == "in-1") start[s.thread_name] = s.timestamp_ms * 1000;
+    if (s.label == "in-2") spans.emplace_back(start[s.thread_name], s.timestamp_ms * 1000 + s.elapsed_us);
+  }
+  ASSERT_EQ(spans.size(), 8u);
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) EXPECT_GE(spans[i].first + 1000, spans[i - 1].second) << i;
+}
+
+TEST_F(EngineRunTest, CriticalSectionIsReleasedWhenItsUserStops) {
+  // "first" fails inside the section and stops (Result Status Action Handler) while holding
+  // the lock; "second" asks for it later and must get it.
+  std::string stop = El("ResultAction", "stop", "<intProp name=\"OnError.action\">1</intProp>");
+  std::string first = El("CriticalSectionController", "cs1", Str("CriticalSectionController.lockName", "L"),
+                         Http("bad", "/status/500", stop) + Http("never", "/hello.txt"));
+  std::string second =
+      El("CriticalSectionController", "cs2", Str("CriticalSectionController.lockName", "L"), Http("in", "/hello.txt"));
+  std::vector<Sample> samples =
+      Run(Group("first", 1, 1, first) + Group("second", 1, 1, Http("before", "/delay/50") + second));
+  EXPECT_EQ(LabelsOf(samples, "first 1-1"), (std::vector<std::string>{"bad"}));
+  EXPECT_EQ(LabelsOf(samples, "second 2-1"), (std::vector<std::string>{"before", "in"}));
+}
+
+TEST_F(EngineRunTest, ResultActionStartsTheNextThreadLoop) {
+  std::string next = El("ResultAction", "next", "<intProp name=\"OnError.action\">4</intProp>");
+  std::string block =
+      El("GenericController", "block", "", next + Http("bad", "/status/500") + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 2, block + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad"}));
+}
+
+TEST_F(EngineRunTest, ResultActionOnlyActsOnFailures) {
+  std::string stop = El("ResultAction", "stop", "<intProp name=\"OnError.action\">1</intProp>");
+  std::vector<Sample> samples = Run(Group(
+      "tg", 1, 2, Http("ok", "/hello.txt", stop) + Http("bad", "/status/404", stop) + Http("never", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"ok", "bad"}));
+}
+
+TEST_F(EngineRunTest, ResultActionBreaksTheCurrentLoop) {
+  std::string brk = El("ResultAction", "break", "<intProp name=\"OnError.action\">6</intProp>");
+  std::string loop = El("LoopController", "loop", Str("LoopController.loops", "3"),
+                        Http("in", "/hello.txt") + Http("bad", "/status/500", brk) + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, loop + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"in", "bad", "after"}));
+}
+
+TEST_F(EngineRunTest, ResultActionStartsTheNextIterationOfTheCurrentLoop) {
+  std::string again = El("ResultAction", "again", "<intProp name=\"OnError.action\">5</intProp>");
+  std::string loop = El("LoopController", "loop", Str("LoopController.loops", "2"),
+                        Http("bad", "/status/500", again) + Http("skipped", "/hello.txt"));
+  std::vector<Sample> samples = Run(Group("tg", 1, 1, loop + Http("after", "/hello.txt")));
+  EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad", "after"}));
 }
 
 }  // namespace
