@@ -84,6 +84,10 @@ enum class ElementKind {
   kDurationAssertion,
   kSizeAssertion,
   kJsonPathAssertion,
+  // ---- HTTP configuration (issue 10) ----
+  kAuthManager,
+  kCacheManager,
+  kDnsCacheManager,
 };
 
 enum class Category {
@@ -453,6 +457,45 @@ struct JsonPathAssertion : Node {
   bool expect_null = false;
   bool invert = false;
   bool is_regex = true;
+};
+
+// ---------------------------------------------------------------------------------------
+// ---- HTTP configuration (issue 10) ----
+// Several managers of one kind in a sampler's scope: the last one JMeter adds wins
+// (HTTPSamplerBase.setAuthManager & co.), i.e. the last of that kind in Scope::configs.
+
+// One row of an HTTP Authorization Manager (Authorization).
+struct Authorization {
+  // BASIC_DIGEST is JMeter 2.13's only non-Kerberos mechanism (answers Basic or Digest
+  // challenges); 5.x writes BASIC (sent preemptively) or DIGEST.
+  enum class Mechanism { kBasicDigest, kBasic, kDigest, kKerberos };
+  Value url, username, password, domain, realm;
+  Mechanism mechanism = Mechanism::kBasic;
+};
+
+struct AuthManager : Node {  // AuthManager
+  using Node::Node;
+  std::vector<Authorization> entries;  // the first whose URL prefixes the request URL applies
+};
+
+struct CacheManager : Node {  // CacheManager
+  using Node::Node;
+  bool clear_each_iteration = false;
+  bool use_expires = false;  // fresh entries are not requested at all
+  int max_size = 5000;       // entries per user, least recently used evicted
+};
+
+struct DnsStaticHost {
+  std::string name;       // matched case-insensitively
+  std::string addresses;  // comma-separated literal addresses
+};
+
+struct DnsCacheManager : Node {  // DNSCacheManager
+  using Node::Node;
+  bool clear_each_iteration = false;
+  bool custom_resolver = false;
+  std::vector<std::string> servers;
+  std::vector<DnsStaticHost> hosts;
 };
 
 // ---------------------------------------------------------------------------------------

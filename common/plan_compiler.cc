@@ -44,7 +44,10 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kCsvDataSet:
     case ElementKind::kArguments:
     case ElementKind::kCounter:
-    case ElementKind::kRandomVariable: return Category::kConfig;
+    case ElementKind::kRandomVariable:
+    case ElementKind::kAuthManager:
+    case ElementKind::kCacheManager:
+    case ElementKind::kDnsCacheManager: return Category::kConfig;
     case ElementKind::kConstantTimer:
     case ElementKind::kUniformRandomTimer:
     case ElementKind::kGaussianRandomTimer:
@@ -70,7 +73,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 43> kKinds = {{
+constexpr std::array<KindEntry, 46> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -114,6 +117,9 @@ constexpr std::array<KindEntry, 43> kKinds = {{
     {"DurationAssertion", ElementKind::kDurationAssertion, "duration_assertion"},
     {"SizeAssertion", ElementKind::kSizeAssertion, "size_assertion"},
     {"JSONPathAssertion", ElementKind::kJsonPathAssertion, "json_path_assertion"},
+    {"AuthManager", ElementKind::kAuthManager, "auth_manager"},
+    {"CacheManager", ElementKind::kCacheManager, "cache_manager"},
+    {"DNSCacheManager", ElementKind::kDnsCacheManager, "dns_cache_manager"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -130,7 +136,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 61> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -156,9 +162,6 @@ constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
     {"IncludeController", Role::kController},
     {"RandomOrderController", Role::kController},
     {"SwitchController", Role::kController},
-    {"AuthManager", Role::kConfig},
-    {"CacheManager", Role::kConfig},
-    {"DNSCacheManager", Role::kConfig},
     {"JDBCDataSource", Role::kConfig},
     {"JavaConfig", Role::kConfig},
     {"KeystoreConfig", Role::kConfig},
@@ -1081,6 +1084,9 @@ class Compiler final : public CompileLog {
         n->scope_variable = V(e, "Scope.variable");
         return n;
       }
+      case ElementKind::kAuthManager:
+      case ElementKind::kCacheManager:
+      case ElementKind::kDnsCacheManager: return MakeHttpConfigElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

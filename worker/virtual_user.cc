@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/functions.h"
+#include "worker/http_managers.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"
 
@@ -242,6 +243,11 @@ void VirtualUser::ExecuteSampler() {
         CompleteSample();
         return;
       }
+      // A fresh copy in the Cache Manager: not sent, and no sample (RETURN_NO_SAMPLE).
+      if (HttpManagers m = ManagersInScope(*s); m.any() && !managers_.BeforeRequest(m, ctx_, &req, WallMillis())) {
+        current_ = nullptr;
+        return;
+      }
       state_ = State::kInFlight;
       response_timeout_us_ = req.response_timeout_ms * 1000;
       uint64_t token = ++wait_token_;
@@ -294,6 +300,7 @@ void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   ++wait_token_;  // the response-timeout timer is stale now
   http_.Finish(code, &worker_->result);
+  if (HttpManagers m = ManagersInScope(*current_); m.cache) managers_.AfterResponse(m, worker_->result, WallMillis());
   state_ = State::kReady;
   CompleteSample();
   Step();
@@ -376,6 +383,7 @@ void VirtualUser::SetUserParameters(const UserParameters& up) {
 void VirtualUser::OnIterationStart(const Node& controller) {
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
+    managers_.OnThreadGroupIteration();
     bool clear = !group_->group->same_user_on_next_iteration;
     ForEachScopedElement(*group_->group, [&](const Node& e) {
       if (e.kind == ElementKind::kCookieManager && e.As<CookieManager>().clear_each_iteration) clear = true;

@@ -13,6 +13,7 @@
 
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
+#include "worker/http_managers.h"
 #include "worker/http_transfer.h"
 #include "worker/timers.h"
 
@@ -84,6 +85,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;
+  HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
 };
 
 }  // namespace barrage
