@@ -45,7 +45,8 @@ std::string DescribeElement(const TestElement& e);
 // Reports an error when `v` is literal and not a whole number (empty allowed if asked).
 void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
 
-// HTTP configuration (plan_compiler_http.cc): AuthManager, CacheManager, DNSCacheManager.
+// HTTP configuration (plan_compiler_http.cc): AuthManager, CacheManager, DNSCacheManager,
+// URLRewritingModifier.
 std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
 }  // namespace barrage

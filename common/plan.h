@@ -88,6 +88,7 @@ enum class ElementKind {
   kAuthManager,
   kCacheManager,
   kDnsCacheManager,
+  kUrlRewritingModifier,
 };
 
 enum class Category {
@@ -496,6 +497,18 @@ struct DnsCacheManager : Node {  // DNSCacheManager
   bool custom_resolver = false;
   std::vector<std::string> servers;
   std::vector<DnsStaticHost> hosts;
+};
+
+// HTTP URL Re-writing Modifier (a pre-processor): a session id from the previous response,
+// added to the request as a parameter or a path extension (worker/url_rewriting.h).
+struct UrlRewritingModifier : Node {
+  using Node::Node;
+  Value argument_name;
+  bool path_extension = false;
+  bool path_extension_no_equals = false;
+  bool path_extension_no_questionmark = false;
+  bool cache_value = true;  // keep the last id found when a response has none
+  bool encode = false;      // URL-encode the value (parameter mode)
 };
 
 // ---------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kUniformRandomTimer:
     case ElementKind::kGaussianRandomTimer:
     case ElementKind::kConstantThroughputTimer: return Category::kTimer;
-    case ElementKind::kUserParameters: return Category::kPreProcessor;
+    case ElementKind::kUserParameters:
+    case ElementKind::kUrlRewritingModifier: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor: return Category::kPostProcessor;
@@ -73,7 +74,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 46> kKinds = {{
+constexpr std::array<KindEntry, 47> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -120,6 +121,7 @@ constexpr std::array<KindEntry, 46> kKinds = {{
     {"AuthManager", ElementKind::kAuthManager, "auth_manager"},
     {"CacheManager", ElementKind::kCacheManager, "cache_manager"},
     {"DNSCacheManager", ElementKind::kDnsCacheManager, "dns_cache_manager"},
+    {"URLRewritingModifier", ElementKind::kUrlRewritingModifier, "url_rewriting_modifier"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -136,7 +138,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 61> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 60> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -182,7 +184,6 @@ constexpr std::array<RoleEntry, 61> kKnownUnsupported = {{
     {"JSR223PreProcessor", Role::kPreProcessor},
     {"RegExUserParameters", Role::kPreProcessor},
     {"SampleTimeout", Role::kPreProcessor},
-    {"URLRewritingModifier", Role::kPreProcessor},
     {"UserParameterModifier", Role::kPreProcessor},
     {"BSFPostProcessor", Role::kPostProcessor},
     {"BeanShellPostProcessor", Role::kPostProcessor},
@@ -1086,7 +1087,8 @@ class Compiler final : public CompileLog {
       }
       case ElementKind::kAuthManager:
       case ElementKind::kCacheManager:
-      case ElementKind::kDnsCacheManager: return MakeHttpConfigElement(kind, e, *this);
+      case ElementKind::kDnsCacheManager:
+      case ElementKind::kUrlRewritingModifier: return MakeHttpConfigElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

@@ -1,5 +1,5 @@
 // HTTP configuration elements (issue 10): HTTP Authorization Manager, HTTP Cache Manager,
-// DNS Cache Manager. Reads their properties as JMeter saves them (2.13 and 5.x).
+// DNS Cache Manager, HTTP URL Re-writing Modifier. Reads their properties as JMeter saves them (2.13 and 5.x).
 #include <arpa/inet.h>
 
 #include <string>
@@ -110,6 +110,18 @@ std::unique_ptr<Node> MakeDnsCacheManager(const TestElement& e, CompileLog& log)
   return n;
 }
 
+std::unique_ptr<Node> MakeUrlRewritingModifier(const TestElement& e, CompileLog& log) {
+  auto n = std::make_unique<UrlRewritingModifier>(ElementKind::kUrlRewritingModifier);
+  n->argument_name = V(e, "argument_name");
+  n->path_extension = e.GetBool("path_extension", false);
+  n->path_extension_no_equals = e.GetBool("path_extension_no_equals", false);
+  n->path_extension_no_questionmark = e.GetBool("path_extension_no_questionmark", false);
+  n->cache_value = e.GetBool("cache_value", true);  // JMeter: shouldCache() defaults to true
+  n->encode = e.GetBool("encode", false);
+  if (n->argument_name.empty()) log.Warning(DescribeElement(e) + ": no session argument name", e.line);
+  return n;
+}
+
 }  // namespace
 
 std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log) {
@@ -117,6 +129,7 @@ std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement&
     case ElementKind::kAuthManager: return MakeAuthManager(e, log);
     case ElementKind::kCacheManager: return MakeCacheManager(e, log);
     case ElementKind::kDnsCacheManager: return MakeDnsCacheManager(e, log);
+    case ElementKind::kUrlRewritingModifier: return MakeUrlRewritingModifier(e, log);
     default: return nullptr;
   }
 }

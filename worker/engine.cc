@@ -49,12 +49,12 @@ void CollectArguments(const Node& node, std::vector<const ArgumentsNode*>* out) 
   for (const auto& c : node.children) CollectArguments(*c, out);
 }
 
-bool HasCookieManager(const Node& node) {
+bool HasElement(const Node& node, ElementKind kind) {
   for (const auto& e : node.elements) {
-    if (e->kind == ElementKind::kCookieManager) return true;
+    if (e->kind == kind) return true;
   }
   for (const auto& c : node.children) {
-    if (HasCookieManager(*c)) return true;
+    if (HasElement(*c, kind)) return true;
   }
   return false;
 }
@@ -113,7 +113,8 @@ Status Engine::Prepare() {
     for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   s.rs.initial_vars = boot.vars;
-  s.rs.any_cookie_manager = HasCookieManager(*s.plan.root);
+  s.rs.any_cookie_manager = HasElement(*s.plan.root, ElementKind::kCookieManager);
+  s.rs.any_url_rewriting = HasElement(*s.plan.root, ElementKind::kUrlRewritingModifier);
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);

@@ -39,6 +39,7 @@ struct RunState {
   ThroughputSchedule throughput;
   Variables initial_vars;  // User Defined Variables, evaluated once at start
   bool any_cookie_manager = false;
+  bool any_url_rewriting = false;             // users keep their previous response body
   std::unique_ptr<CsvRegistry> csv;           // CSV Data Sets
   std::unique_ptr<CounterRegistry> counters;  // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;

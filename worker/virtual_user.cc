@@ -10,6 +10,7 @@
 #include "worker/http_managers.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"
+#include "worker/url_rewriting.h"
 
 namespace barrage {
 
@@ -243,6 +244,11 @@ void VirtualUser::ExecuteSampler() {
         CompleteSample();
         return;
       }
+      for (const Node* pre : s->scope.pre_processors) {
+        if (pre->kind == ElementKind::kUrlRewritingModifier && has_previous_result_) {
+          RewriteUrl(pre->As<UrlRewritingModifier>(), &req);
+        }
+      }
       // A fresh copy in the Cache Manager: not sent, and no sample (RETURN_NO_SAMPLE).
       if (HttpManagers m = ManagersInScope(*s); m.any() && !managers_.BeforeRequest(m, ctx_, &req, WallMillis())) {
         current_ = nullptr;
@@ -258,7 +264,7 @@ void VirtualUser::ExecuteSampler() {
       if (end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
         abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
       }
-      http_.Start(req, NeedsBody(*s), &worker_->loop, this);
+      http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting, &worker_->loop, this);
       if (state_ == State::kInFlight && response_timeout_us_ > 0) {
         worker_->loop.AddTimer(http_.start_mono_us() + response_timeout_us_, this, token);
       }
@@ -320,6 +326,10 @@ void VirtualUser::CompleteSample() {
   last_sample_ok_ = s.success;
   ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
   bool ok = s.success;
+  if (run_->any_url_rewriting) {  // JMeter's previous result, for URL Re-writing Modifiers
+    previous_body_ = result.body;
+    has_previous_result_ = true;
+  }
   RecordSample(result, sampler);
   result.Reset();
   current_ = nullptr;
@@ -378,6 +388,20 @@ void VirtualUser::SetUserParameters(const UserParameters& up) {
   for (size_t i = 0; i < up.names.size() && i < values.size(); ++i) {
     ctx_.vars.Put(up.names[i], Evaluate(values[i], ctx_));
   }
+}
+
+void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request) {
+  std::string name = Evaluate(m.argument_name, ctx_);
+  std::string value = FindSessionId(m, name, previous_body_);
+  if (m.cache_value) {
+    std::string& saved = saved_session_ids_[&m];
+    if (value.empty()) {
+      value = saved;
+    } else {
+      saved = value;
+    }
+  }
+  RewriteRequest(m, name, value, request);
 }
 
 void VirtualUser::OnIterationStart(const Node& controller) {

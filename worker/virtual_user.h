@@ -63,6 +63,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void WaitUntil(int64_t at_us);
   int64_t ScheduledEndMs() const;
   void RunIterationConfig(const Node& element);
+  void RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request);
 
   RunState* run_;
   GroupRuntime* group_;
@@ -86,6 +87,10 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   CsvUserState csv_state_;
   ConfigUserState config_state_;
   HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
+  // URL Re-writing Modifiers: the previous sample's body, and the ids kept ("cache value").
+  std::string previous_body_;
+  bool has_previous_result_ = false;
+  std::unordered_map<const Node*, std::string> saved_session_ids_;
 };
 
 }  // namespace barrage

@@ -136,5 +136,19 @@ TEST(PlanCompilerHttpTest, DnsCustomServersAndNamedAddressesAreRefused) {
   EXPECT_TRUE(CompileUnder(Dns("<stringProp name=\"1\">8.8.8.8</stringProp>", "", false)).plan.runnable());
 }
 
+TEST(PlanCompilerHttpTest, UrlRewritingModifier) {
+  CompiledPlan c = CompileUnder(
+      "<URLRewritingModifier testclass=\"URLRewritingModifier\" testname=\"rw\">" + S("argument_name", "jsessionid") +
+      "<boolProp name=\"path_extension\">true</boolProp><boolProp name=\"path_extension_no_equals\">true</boolProp>"
+      "<boolProp name=\"path_extension_no_questionmark\">true</boolProp><boolProp name=\"cache_value\">true</boolProp>"
+      "<boolProp name=\"encode\">true</boolProp></URLRewritingModifier>\n<hashTree/>\n");
+  EXPECT_TRUE(c.plan.runnable());
+  const auto& m = Element(c).As<UrlRewritingModifier>();
+  EXPECT_EQ(m.argument_name.text, "jsessionid");
+  EXPECT_TRUE(m.path_extension && m.path_extension_no_equals && m.path_extension_no_questionmark && m.cache_value &&
+              m.encode);
+  EXPECT_EQ(m.category(), Category::kPreProcessor);
+}
+
 }  // namespace
 }  // namespace barrage

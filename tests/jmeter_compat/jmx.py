@@ -333,6 +333,15 @@ def cache_manager(name, clear_each_iteration, use_expires):
                 [b("clearEachIteration", clear_each_iteration), b("useExpires", use_expires)])
 
 
+def url_rewriting(name, argument, path_extension=False, no_equals=False, no_questionmark=False,
+                  cache_value=True, encode=False):
+    return Node("URLRewritingModifier", "URLRewritingGui", "URLRewritingModifier", name,
+                [s("argument_name", argument), b("path_extension", path_extension),
+                 b("path_extension_no_equals", no_equals),
+                 b("path_extension_no_questionmark", no_questionmark), b("cache_value", cache_value),
+                 b("encode", encode)])
+
+
 def csv_data_set(name, filename, variable_names="", delimiter=",", quoted=False, recycle=True,
                  stop_thread=False, share_mode="shareMode.all"):
     props = [s("delimiter", delimiter), s("fileEncoding", ""), s("filename", filename),

@@ -379,7 +379,8 @@ def http_managers():
         "http_managers",
         "HTTP Authorization Manager (first matching URL prefix; Basic and Digest challenges), "
         "HTTP Cache Manager (conditional requests and 304s, clear each iteration, fresh "
-        "entries with use Expires are not requested and record no sample).",
+        "entries with use Expires are not requested and record no sample), HTTP URL Re-writing "
+        "Modifier (parameter, kept value, path extension).",
         [thread_group("auth", 1, 1, [
             auth_manager("auth", [(base + "/basic-auth/bob", "bob", "x"), ("", "ann", "pw")]),
             http("basic-ann", "/basic-auth/ann/pw"),
@@ -403,6 +404,15 @@ def http_managers():
              http("fresh-1", "/cache/600"),
              http("fresh-2", "/cache/600"),
              http("after", "/hello.txt"),
+         ]),
+         thread_group("url-rewriting", 1, 2, [
+             url_rewriting("session id parameter", "sid"),
+             http("page", "/status/200?body=%3Ca%20href%3D%22%2Fnext%3Fsid%3DAB12%22%3E"),
+             http("with-id", "/echo"),
+             http("kept-id", "/echo?x=1"),
+             http("path-page", "/status/200?body=%3Ca%20href%3D%22%2Fp%3Bjsid%3DPX9%3Fq%3D1%22%3E"),
+             http("path-id", "/echo/p", children=[
+                 url_rewriting("path extension", "jsid", path_extension=True, no_questionmark=True)]),
          ])])
 
 

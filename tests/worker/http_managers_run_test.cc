@@ -49,9 +49,10 @@ std::string Group(int loops, const std::string& children) {
                 Str("LoopController.loops", std::to_string(loops)) + "</elementProp>",
             children);
 }
-std::string Http(const std::string& name, const std::string& path, const std::string& domain = "") {
+std::string Http(const std::string& name, const std::string& path, const std::string& domain = "",
+                 const std::string& children = "") {
   return El("HTTPSamplerProxy", name,
-            Str("HTTPSampler.path", path) + (domain.empty() ? "" : Str("HTTPSampler.domain", domain)));
+            Str("HTTPSampler.path", path) + (domain.empty() ? "" : Str("HTTPSampler.domain", domain)), children);
 }
 std::string AuthRow(const std::string& url, const std::string& user, const std::string& pass,
                     const std::string& mechanism) {
@@ -173,6 +174,21 @@ TEST_F(HttpManagersRunTest, StaticHostTableResolvesAMadeUpName) {
                            Bool("DNSCacheManager.isCustomResolver", true));
   std::vector<Outcome> samples = Run(Group(2, dns + Http("named", "/hello.txt", "barrage.test")));
   EXPECT_EQ(samples, (std::vector<Outcome>{{"named", "200"}, {"named", "200"}}));
+}
+
+TEST_F(HttpManagersRunTest, UrlRewritingAddsTheSessionIdOfThePreviousResponse) {
+  std::string modifier = El("URLRewritingModifier", "rewrite", Str("argument_name", "sid"));
+  // The first request has no previous result and is left alone; the page after it finds no
+  // id (and has none kept yet); "cache value" (the default) keeps AB12 for the last request,
+  // whose previous response (/echo's JSON) has none.
+  std::string body = "%3Ca%20href%3D%22%2Fnext%3Fsid%3DAB12%22%3E";
+  Run(Group(1, modifier + Http("first", "/echo") + Http("page", "/status/200?body=" + body) + Http("with-id", "/echo") +
+                   Http("kept-id", "/echo?x=1")));
+  std::vector<std::string> urls;
+  for (const Sample& s : sink_.samples()) urls.push_back(s.label + " " + s.url);
+  EXPECT_EQ(urls, (std::vector<std::string>{
+                      "first " + Base() + "/echo", "page " + Base() + "/status/200?body=" + body + "&sid=",
+                      "with-id " + Base() + "/echo?sid=AB12", "kept-id " + Base() + "/echo?x=1&sid=AB12"}));
 }
 
 }  // namespace
