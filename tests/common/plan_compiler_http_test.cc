@@ -150,5 +150,17 @@ TEST(PlanCompilerHttpTest, UrlRewritingModifier) {
   EXPECT_EQ(m.category(), Category::kPreProcessor);
 }
 
+// Login Config Element is a ConfigTestElement (LoginConfigGui) with
+// ConfigTestElement.username/password, which JMeter's HTTP samplers never read.
+TEST(PlanCompilerHttpTest, LoginConfigIsAConfigElementAndRuns) {
+  CompiledPlan c = CompileUnder(
+      "<ConfigTestElement guiclass=\"LoginConfigGui\" testclass=\"ConfigTestElement\" testname=\"login\">" +
+      S("ConfigTestElement.username", "u") + S("ConfigTestElement.password", "p") +
+      "</ConfigTestElement>\n<hashTree/>\n");
+  EXPECT_TRUE(c.plan.runnable());
+  EXPECT_TRUE(c.plan.problems.empty());
+  EXPECT_EQ(Element(c).kind, ElementKind::kConfigElement);
+}
+
 }  // namespace
 }  // namespace barrage
