@@ -48,6 +48,9 @@ void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view pro
 // Switch, Random Order and Critical Section Controllers, Result Status Action Handler
 // (plan_compiler_controllers.cc).
 std::unique_ptr<Node> MakeControllerElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// HTTP configuration (plan_compiler_http.cc): AuthManager, CacheManager, DNSCacheManager,
+// URLRewritingModifier.
+std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
 }  // namespace barrage
 

@@ -89,6 +89,11 @@ enum class ElementKind {
   kRandomOrderController,
   kCriticalSectionController,
   kResultAction,  // post-processor
+  // ---- HTTP configuration (issue 10) ----
+  kAuthManager,
+  kCacheManager,
+  kDnsCacheManager,
+  kUrlRewritingModifier,
 };
 
 enum class Category {
@@ -489,6 +494,57 @@ struct ResultAction : Node {
     kBreakCurrentLoop = 6,
   };
   Action action = Action::kContinue;
+};
+
+// ---------------------------------------------------------------------------------------
+// ---- HTTP configuration (issue 10) ----
+// Several managers of one kind in a sampler's scope: the last one JMeter adds wins
+// (HTTPSamplerBase.setAuthManager & co.), i.e. the last of that kind in Scope::configs.
+
+// One row of an HTTP Authorization Manager (Authorization).
+struct Authorization {
+  // BASIC_DIGEST is JMeter 2.13's only non-Kerberos mechanism (answers Basic or Digest
+  // challenges); 5.x writes BASIC (sent preemptively) or DIGEST.
+  enum class Mechanism { kBasicDigest, kBasic, kDigest, kKerberos };
+  Value url, username, password, domain, realm;
+  Mechanism mechanism = Mechanism::kBasic;
+};
+
+struct AuthManager : Node {  // AuthManager
+  using Node::Node;
+  std::vector<Authorization> entries;  // the first whose URL prefixes the request URL applies
+};
+
+struct CacheManager : Node {  // CacheManager
+  using Node::Node;
+  bool clear_each_iteration = false;
+  bool use_expires = false;  // fresh entries are not requested at all
+  int max_size = 5000;       // entries per user, least recently used evicted
+};
+
+struct DnsStaticHost {
+  std::string name;       // matched case-insensitively
+  std::string addresses;  // comma-separated literal addresses
+};
+
+struct DnsCacheManager : Node {  // DNSCacheManager
+  using Node::Node;
+  bool clear_each_iteration = false;
+  bool custom_resolver = false;
+  std::vector<std::string> servers;
+  std::vector<DnsStaticHost> hosts;
+};
+
+// HTTP URL Re-writing Modifier (a pre-processor): a session id from the previous response,
+// added to the request as a parameter or a path extension (worker/url_rewriting.h).
+struct UrlRewritingModifier : Node {
+  using Node::Node;
+  Value argument_name;
+  bool path_extension = false;
+  bool path_extension_no_equals = false;
+  bool path_extension_no_questionmark = false;
+  bool cache_value = true;  // keep the last id found when a response has none
+  bool encode = false;      // URL-encode the value (parameter mode)
 };
 
 // ---------------------------------------------------------------------------------------

@@ -47,12 +47,16 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kCsvDataSet:
     case ElementKind::kArguments:
     case ElementKind::kCounter:
-    case ElementKind::kRandomVariable: return Category::kConfig;
+    case ElementKind::kRandomVariable:
+    case ElementKind::kAuthManager:
+    case ElementKind::kCacheManager:
+    case ElementKind::kDnsCacheManager: return Category::kConfig;
     case ElementKind::kConstantTimer:
     case ElementKind::kUniformRandomTimer:
     case ElementKind::kGaussianRandomTimer:
     case ElementKind::kConstantThroughputTimer: return Category::kTimer;
-    case ElementKind::kUserParameters: return Category::kPreProcessor;
+    case ElementKind::kUserParameters:
+    case ElementKind::kUrlRewritingModifier: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor:
@@ -74,7 +78,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 48> kKinds = {{
+constexpr std::array<KindEntry, 52> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -125,6 +129,11 @@ constexpr std::array<KindEntry, 48> kKinds = {{
     {"ResultAction", ElementKind::kResultAction, "result_action"},
     // Expanded before compiling (include_controller.h): a Simple Controller of the included elements.
     {"IncludeController", ElementKind::kSimpleController, "include"},
+    // HTTP configuration (issue 10).
+    {"AuthManager", ElementKind::kAuthManager, "auth_manager"},
+    {"CacheManager", ElementKind::kCacheManager, "cache_manager"},
+    {"DNSCacheManager", ElementKind::kDnsCacheManager, "dns_cache_manager"},
+    {"URLRewritingModifier", ElementKind::kUrlRewritingModifier, "url_rewriting_modifier"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -141,7 +150,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 59> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 55> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -163,9 +172,6 @@ constexpr std::array<RoleEntry, 59> kKnownUnsupported = {{
     {"SystemSampler", Role::kSampler},
     {"TCPSampler", Role::kSampler},
     {"WebServiceSampler", Role::kSampler},
-    {"AuthManager", Role::kConfig},
-    {"CacheManager", Role::kConfig},
-    {"DNSCacheManager", Role::kConfig},
     {"JDBCDataSource", Role::kConfig},
     {"JavaConfig", Role::kConfig},
     {"KeystoreConfig", Role::kConfig},
@@ -186,7 +192,6 @@ constexpr std::array<RoleEntry, 59> kKnownUnsupported = {{
     {"JSR223PreProcessor", Role::kPreProcessor},
     {"RegExUserParameters", Role::kPreProcessor},
     {"SampleTimeout", Role::kPreProcessor},
-    {"URLRewritingModifier", Role::kPreProcessor},
     {"UserParameterModifier", Role::kPreProcessor},
     {"BSFPostProcessor", Role::kPostProcessor},
     {"BeanShellPostProcessor", Role::kPostProcessor},
@@ -1106,6 +1111,10 @@ class Compiler final : public CompileLog {
         n->scope_variable = V(e, "Scope.variable");
         return n;
       }
+      case ElementKind::kAuthManager:
+      case ElementKind::kCacheManager:
+      case ElementKind::kDnsCacheManager:
+      case ElementKind::kUrlRewritingModifier: return MakeHttpConfigElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

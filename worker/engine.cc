@@ -49,12 +49,12 @@ void CollectArguments(const Node& node, std::vector<const ArgumentsNode*>* out) 
   for (const auto& c : node.children) CollectArguments(*c, out);
 }
 
-bool HasCookieManager(const Node& node) {
+bool HasElement(const Node& node, ElementKind kind) {
   for (const auto& e : node.elements) {
-    if (e->kind == ElementKind::kCookieManager) return true;
+    if (e->kind == kind) return true;
   }
   for (const auto& c : node.children) {
-    if (HasCookieManager(*c)) return true;
+    if (HasElement(*c, kind)) return true;
   }
   return false;
 }
@@ -113,6 +113,7 @@ Status Engine::Prepare() {
     for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   s.rs.initial_vars = boot.vars;
+  s.rs.any_url_rewriting = HasElement(*s.plan.root, ElementKind::kUrlRewritingModifier);
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);
@@ -128,7 +129,7 @@ Status Engine::Prepare() {
   for (const ThreadGroup* tg : s.plan.thread_groups()) {
     auto g = std::make_unique<GroupRuntime>();
     g->group = tg;
-    g->cookies = HasCookieManager(*tg) || plan_cookie_manager;
+    g->cookies = HasElement(*tg, ElementKind::kCookieManager) || plan_cookie_manager;
     g->index = static_cast<int>(s.groups.size()) + 1;
     int64_t n = EvalInt(tg->num_threads, boot, -1);
     if (n < 0) {

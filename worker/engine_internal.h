@@ -39,6 +39,7 @@ struct RunState {
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
   Variables initial_vars;                     // User Defined Variables, evaluated once at start
+  bool any_url_rewriting = false;             // users keep their previous response body
   std::unique_ptr<CsvRegistry> csv;           // CSV Data Sets
   std::unique_ptr<CounterRegistry> counters;  // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;

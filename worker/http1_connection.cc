@@ -107,6 +107,7 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out) {
 
 bool FastPathSupports(const HttpRequest& r) {
   if (r.multipart || !r.accept_encoding.empty()) return false;
+  if (r.http_auth != 0 || !r.resolve.empty()) return false;  // libcurl answers challenges, resolves
   if (r.follow_redirects && ((r.method != "GET" && r.method != "HEAD") || r.has_body)) return false;
   for (const std::string& h : r.headers) {
     for (std::string_view special :

@@ -402,6 +402,9 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   r.multipart = false;
   r.parts.clear();
   r.accept_encoding.clear();
+  r.http_auth = 0;
+  r.resolve.clear();
+  r.dns_cache_timeout_s = 60;
   r.method = Upper(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.method; }));
   if (r.method.empty()) r.method = "GET";
 

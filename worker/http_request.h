@@ -58,6 +58,11 @@ struct HttpRequest {
   int64_t connect_timeout_ms = 0;   // 0 = none
   int64_t response_timeout_ms = 0;  // 0 = none (idle time between received bytes)
   std::string accept_encoding;      // the plan's Accept-Encoding header, if any
+  // Set by the HTTP managers (http_managers.h); any of them routes the request to libcurl.
+  long http_auth = 0;  // CURLAUTH_* bits to answer a challenge with (0 = none)
+  std::string auth_user, auth_password;
+  std::string resolve;            // a CURLOPT_RESOLVE entry "host:port:addr[,addr]" ("" = none)
+  long dns_cache_timeout_s = 60;  // CURLOPT_DNS_CACHE_TIMEOUT (-1 = for the run, 0 = resolve again)
 };
 
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is

@@ -60,6 +60,7 @@ HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
 }
 
 HttpTransfer::~HttpTransfer() {
+  if (resolve_) curl_slist_free_all(resolve_);
   if (mime_) curl_mime_free(mime_);
   if (headers_) curl_slist_free_all(headers_);
   if (easy_) curl_easy_cleanup(easy_);
@@ -142,6 +143,7 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
   curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, r.accept_encoding.empty() ? nullptr : r.accept_encoding.c_str());
+  SetManagerOptions(r);
 
   // Method and body.
   curl_easy_setopt(easy_, CURLOPT_NOBODY, 0L);
@@ -201,6 +203,27 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 0L);
   handler_ = handler;
   loop->StartTransfer(easy_, &curl_done_);
+}
+
+void HttpTransfer::SetManagerOptions(const HttpRequest& r) {
+  // Authorization Manager: credentials for a Digest (or Basic) challenge.
+  curl_easy_setopt(easy_, CURLOPT_HTTPAUTH, r.http_auth != 0 ? r.http_auth : static_cast<long>(CURLAUTH_BASIC));
+  curl_easy_setopt(easy_, CURLOPT_USERNAME, r.http_auth != 0 ? r.auth_user.c_str() : nullptr);
+  curl_easy_setopt(easy_, CURLOPT_PASSWORD, r.http_auth != 0 ? r.auth_password.c_str() : nullptr);
+  // DNS Cache Manager: a static entry stays in the handle's DNS cache until removed, so the
+  // previous one is removed when it changes.
+  if (r.resolve != resolve_entry_) {
+    if (resolve_) curl_slist_free_all(resolve_);
+    resolve_ = nullptr;
+    if (!resolve_entry_.empty()) {
+      size_t second_colon = resolve_entry_.find(':', resolve_entry_.find(':') + 1);
+      resolve_ = curl_slist_append(resolve_, ("-" + resolve_entry_.substr(0, second_colon)).c_str());
+    }
+    if (!r.resolve.empty()) resolve_ = curl_slist_append(resolve_, r.resolve.c_str());
+    resolve_entry_ = r.resolve;
+    curl_easy_setopt(easy_, CURLOPT_RESOLVE, resolve_);
+  }
+  curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, r.dns_cache_timeout_s);
 }
 
 void HttpTransfer::OnCurlDone(CURLcode code) {

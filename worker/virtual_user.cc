@@ -7,8 +7,10 @@
 
 #include "common/clock.h"
 #include "common/functions.h"
+#include "worker/http_managers.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"
+#include "worker/url_rewriting.h"
 
 namespace barrage {
 
@@ -264,6 +266,16 @@ void VirtualUser::ExecuteSampler() {
         CompleteSample();
         return;
       }
+      for (const Node* pre : s->scope.pre_processors) {
+        if (pre->kind == ElementKind::kUrlRewritingModifier && has_previous_result_) {
+          RewriteUrl(pre->As<UrlRewritingModifier>(), &req);
+        }
+      }
+      // A fresh copy in the Cache Manager: not sent, and no sample (RETURN_NO_SAMPLE).
+      if (HttpManagers m = ManagersInScope(*s); m.any() && !managers_.BeforeRequest(m, ctx_, &req, WallMillis())) {
+        current_ = nullptr;
+        return;
+      }
       state_ = State::kInFlight;
       response_timeout_us_ = req.response_timeout_ms * 1000;
       // A scheduled thread group bounds its requests as a graceful stop does: those still in
@@ -274,7 +286,7 @@ void VirtualUser::ExecuteSampler() {
       if (abort_at_us_ == 0 && end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
         abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
       }
-      http_.Start(req, NeedsBody(*s), &worker_->loop, this);
+      http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting, &worker_->loop, this);
       if (state_ == State::kInFlight) {
         int64_t first = abort_at_us_;
         int64_t reading = response_timeout_us_ > 0 ? http_.start_mono_us() + response_timeout_us_ : 0;
@@ -317,6 +329,7 @@ void VirtualUser::ExecuteSampler() {
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   http_.Finish(code, &worker_->result);
+  if (HttpManagers m = ManagersInScope(*current_); m.cache) managers_.AfterResponse(m, worker_->result, WallMillis());
   state_ = State::kReady;
   CompleteSample();
   Step();
@@ -336,6 +349,10 @@ void VirtualUser::CompleteSample() {
   last_sample_ok_ = s.success;
   ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
   bool ok = s.success;
+  if (run_->any_url_rewriting) {  // JMeter's previous result, for URL Re-writing Modifiers
+    previous_body_ = result.body;
+    has_previous_result_ = true;
+  }
   RecordSample(result, sampler);
   result.Reset();
   current_ = nullptr;
@@ -458,9 +475,24 @@ void VirtualUser::SetUserParameters(const UserParameters& up) {
   }
 }
 
+void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request) {
+  std::string name = Evaluate(m.argument_name, ctx_);
+  std::string value = FindSessionId(m, name, previous_body_);
+  if (m.cache_value) {
+    std::string& saved = saved_session_ids_[&m];
+    if (value.empty()) {
+      value = saved;
+    } else {
+      saved = value;
+    }
+  }
+  RewriteRequest(m, name, value, request);
+}
+
 void VirtualUser::OnIterationStart(const Node& controller) {
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
+    managers_.OnThreadGroupIteration();
     bool clear = !group_->group->same_user_on_next_iteration;
     ForEachScopedElement(*group_->group, [&](const Node& e) {
       if (e.kind == ElementKind::kCookieManager && e.As<CookieManager>().clear_each_iteration) clear = true;

@@ -13,6 +13,7 @@
 
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
+#include "worker/http_managers.h"
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/timers.h"
@@ -82,6 +83,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void OnWatchdog(int64_t now_us);
   int64_t ScheduledEndMs() const;
   void RunIterationConfig(const Node& element);
+  void RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request);
 
   RunState* run_;
   GroupRuntime* group_;
@@ -107,6 +109,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;
+  HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
+  // URL Re-writing Modifiers: the previous sample's body, and the ids kept ("cache value").
+  std::string previous_body_;
+  bool has_previous_result_ = false;
+  std::unordered_map<const Node*, std::string> saved_session_ids_;
 };
 
 }  // namespace barrage

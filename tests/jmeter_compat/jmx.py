@@ -351,6 +351,30 @@ def cookie_manager(name, clear_each_iteration):
                  b("CookieManager.clearEachIteration", clear_each_iteration)])
 
 
+# ---- HTTP configuration (issue 10) ----
+def auth_manager(name, rows):
+    """rows: (url, user, password); JMeter 2.13 writes no mechanism for BASIC_DIGEST."""
+    items = [f'<elementProp name="" elementType="Authorization">\n'
+             f'  {s("Authorization.url", u)}\n  {s("Authorization.username", user)}\n'
+             f'  {s("Authorization.password", pw)}\n  {s("Authorization.domain", "")}\n'
+             f'  {s("Authorization.realm", "")}\n</elementProp>' for u, user, pw in rows]
+    return Node("AuthManager", "AuthPanel", "AuthManager", name, [collection("AuthManager.auth_list", items)])
+
+
+def cache_manager(name, clear_each_iteration, use_expires):
+    return Node("CacheManager", "CacheManagerGui", "CacheManager", name,
+                [b("clearEachIteration", clear_each_iteration), b("useExpires", use_expires)])
+
+
+def url_rewriting(name, argument, path_extension=False, no_equals=False, no_questionmark=False,
+                  cache_value=True, encode=False):
+    return Node("URLRewritingModifier", "URLRewritingGui", "URLRewritingModifier", name,
+                [s("argument_name", argument), b("path_extension", path_extension),
+                 b("path_extension_no_equals", no_equals),
+                 b("path_extension_no_questionmark", no_questionmark), b("cache_value", cache_value),
+                 b("encode", encode)])
+
+
 def csv_data_set(name, filename, variable_names="", delimiter=",", quoted=False, recycle=True,
                  stop_thread=False, share_mode="shareMode.all"):
     props = [s("delimiter", delimiter), s("fileEncoding", ""), s("filename", filename),

@@ -509,6 +509,49 @@ def http_config():
          ])])
 
 
+def http_managers():
+    base = "http://127.0.0.1:${__P(port,8080)}"
+    return plan(
+        "http_managers",
+        "HTTP Authorization Manager (first matching URL prefix; Basic and Digest challenges), "
+        "HTTP Cache Manager (conditional requests and 304s, clear each iteration, fresh "
+        "entries with use Expires are not requested and record no sample), HTTP URL Re-writing "
+        "Modifier (parameter, kept value, path extension).",
+        [thread_group("auth", 1, 1, [
+            auth_manager("auth", [(base + "/basic-auth/bob", "bob", "x"), ("", "ann", "pw")]),
+            http("basic-ann", "/basic-auth/ann/pw"),
+            http("basic-bob", "/basic-auth/bob/x"),
+            http("basic-wrong", "/basic-auth/bob/y"),
+            http("digest-ann", "/digest-auth/ann/pw"),
+            http("digest-wrong", "/digest-auth/ann/nope"),
+        ]),
+         thread_group("cache-keep", 1, 2, [
+             cache_manager("cache (kept)", False, False),
+             http("keep-1", "/cache"),
+             http("keep-2", "/cache"),
+         ]),
+         thread_group("cache-clear", 1, 2, [
+             cache_manager("cache (cleared)", True, False),
+             http("clear-1", "/cache"),
+             http("clear-2", "/cache"),
+         ]),
+         thread_group("cache-expires", 1, 2, [
+             cache_manager("cache (expires)", True, True),
+             http("fresh-1", "/cache/600"),
+             http("fresh-2", "/cache/600"),
+             http("after", "/hello.txt"),
+         ]),
+         thread_group("url-rewriting", 1, 2, [
+             url_rewriting("session id parameter", "sid"),
+             http("page", "/status/200?body=%3Ca%20href%3D%22%2Fnext%3Fsid%3DAB12%22%3E"),
+             http("with-id", "/echo"),
+             http("kept-id", "/echo?x=1"),
+             http("path-page", "/status/200?body=%3Ca%20href%3D%22%2Fp%3Bjsid%3DPX9%3Fq%3D1%22%3E"),
+             http("path-id", "/echo/p", children=[
+                 url_rewriting("path extension", "jsid", path_extension=True, no_questionmark=True)]),
+         ])])
+
+
 def csv_data():
     return plan(
         "csv_data",
@@ -860,7 +903,7 @@ def shared_throughput():
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
-                 https, request_charset, shared_throughput]
+                 https, request_charset, shared_throughput, http_managers]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
