@@ -45,6 +45,9 @@ std::string DescribeElement(const TestElement& e);
 // Reports an error when `v` is literal and not a whole number (empty allowed if asked).
 void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
 
+// XML and HTML elements (plan_compiler_xml.cc).
+std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_COMMON_ELEMENT_COMPILER_H_

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/hash_tree.h"
@@ -84,6 +85,10 @@ enum class ElementKind {
   kDurationAssertion,
   kSizeAssertion,
   kJsonPathAssertion,
+  // ---- XML and HTML (issue 10) ----
+  kXPathExtractor,
+  kXPath2Extractor,
+  kXPathAssertion,
 };
 
 enum class Category {
@@ -453,6 +458,44 @@ struct JsonPathAssertion : Node {
   bool expect_null = false;
   bool invert = false;
   bool is_regex = true;
+};
+
+// ---------------------------------------------------------------------------------------
+// ---- XML and HTML (issue 10) ----
+
+// How an XML element parses the response (XPathUtil.makeDocument's flags).
+struct XmlParsing {
+  bool tolerant = false;       // "Use Tidy"
+  bool namespaces = false;     // "Use Namespaces"
+  bool validate = false;       // "Validate XML"
+  bool whitespace = false;     // "Ignore Whitespace"
+  bool quiet = true;           // Tidy's quiet / report errors / show warnings: logging only
+  bool report_errors = false;  // (the engine has no log yet)
+  bool show_warnings = false;
+  bool download_dtds = false;  // never: external DTDs are not fetched
+};
+
+// XPath Extractor (XPathExtractor) and XPath2 Extractor (XPath2Extractor, JMeter 5, run
+// only when its expression is XPath 1.0).
+struct XPathExtractor : Node {
+  using Node::Node;
+  Value reference_name, xpath, default_value;
+  Value match_number;  // "" = -1 (all); 0 random; n the n-th
+  bool fragment = false;
+  XmlParsing parsing;
+  // XPath2 Extractor: "prefix=uri" per line, used with namespaces always on.
+  std::vector<std::pair<std::string, std::string>> namespaces;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct XPathAssertion : Node {
+  using Node::Node;
+  Value xpath;
+  bool negate = false;
+  XmlParsing parsing;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
 };
 
 // ---------------------------------------------------------------------------------------

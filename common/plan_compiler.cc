@@ -52,11 +52,14 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kUserParameters: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
-    case ElementKind::kBoundaryExtractor: return Category::kPostProcessor;
+    case ElementKind::kBoundaryExtractor:
+    case ElementKind::kXPathExtractor:
+    case ElementKind::kXPath2Extractor: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
-    case ElementKind::kJsonPathAssertion: return Category::kAssertion;
+    case ElementKind::kJsonPathAssertion:
+    case ElementKind::kXPathAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -70,7 +73,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 43> kKinds = {{
+constexpr std::array<KindEntry, 46> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -114,6 +117,9 @@ constexpr std::array<KindEntry, 43> kKinds = {{
     {"DurationAssertion", ElementKind::kDurationAssertion, "duration_assertion"},
     {"SizeAssertion", ElementKind::kSizeAssertion, "size_assertion"},
     {"JSONPathAssertion", ElementKind::kJsonPathAssertion, "json_path_assertion"},
+    {"XPathExtractor", ElementKind::kXPathExtractor, "xpath_extractor"},
+    {"XPath2Extractor", ElementKind::kXPath2Extractor, "xpath2_extractor"},
+    {"XPathAssertion", ElementKind::kXPathAssertion, "xpath_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -130,7 +136,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 62> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -189,8 +195,6 @@ constexpr std::array<RoleEntry, 64> kKnownUnsupported = {{
     {"JMESPathExtractor", Role::kPostProcessor},
     {"JSR223PostProcessor", Role::kPostProcessor},
     {"ResultAction", Role::kPostProcessor},
-    {"XPath2Extractor", Role::kPostProcessor},
-    {"XPathExtractor", Role::kPostProcessor},
     {"BeanShellListener", Role::kListener},
     {"JSR223Listener", Role::kListener},
     {"BSFListener", Role::kListener},
@@ -1091,6 +1095,9 @@ class Compiler final : public CompileLog {
         n->is_regex = e.GetBool("ISREGEX", true);
         return n;
       }
+      case ElementKind::kXPathExtractor:
+      case ElementKind::kXPath2Extractor:
+      case ElementKind::kXPathAssertion: return MakeXmlElement(kind, e, *this);
     }
     return nullptr;
   }

@@ -721,10 +721,69 @@ def shared_throughput():
         ], ramp=6)])
 
 
+# ---- XML and HTML (issue 10) ----
+
+def xpath():
+    def books(name, *children):
+        return http(name, "/xml/books.xml", children=list(children))
+
+    def enc(var):
+        return "${__urlencode(${" + var + "})}"
+
+    return plan(
+        "xpath",
+        "XPath Extractors (element text, attribute, CDATA, number, mixed and empty elements, "
+        "fragment, namespaces on and off, Tidy, scope variable) and XPath Assertions (match, "
+        "no match, negate, boolean, number).",
+        [thread_group("xp", 1, 1, [
+            books("extract",
+                  xpath_extractor("titles", "t", "//title"),
+                  xpath_extractor("attr", "id2", "/store/book[2]/@id"),
+                  xpath_extractor("count", "cnt", "count(//book)"),
+                  xpath_extractor("cdata", "cd", "//book[3]/title"),
+                  xpath_extractor("mixed", "mx", "//mixed", default="NOMIX"),
+                  xpath_extractor("empty", "em", "//empty", default="NOEMPTY"),
+                  xpath_extractor("none", "nf", "//nothing", default="NF"),
+                  xpath_extractor("fragment", "frag", "//book[2]/title", fragment=True),
+                  xpath_extractor("default ns off", "ent", "//entry", default="NOENT"),
+                  xpath_extractor("prefix ns on", "pr", "//p:price", namespace=True, default="NOPR"),
+                  xpath_extractor("local ns off", "prl", "//price", default="NOPRL"),
+                  xpath_extractor("default ns on", "enton", "//entry", namespace=True,
+                                  default="NOENTON"),
+                  xpath_extractor("text nodes", "tx", "//mixed/text() | //comment()"),
+                  xpath_extractor("string", "str", "concat(//title, '+', //book[2]/@id)")),
+            http("use", "/echo?t=${t}&t1=${t_1}&t3=" + enc("t_3") + "&tn=${t_matchNr}&t4=${t_4}"
+                 "&id2=${id2}&cnt=${cnt}&cd=" + enc("cd") + "&mx=${mx}&mxn=${mx_matchNr}&em=${em}"
+                 "&nf=${nf}&nfn=${nf_matchNr}&frag=" + enc("frag") + "&ent=${ent}&pr=${pr}"
+                 "&prn=${pr_matchNr}&prl=${prl}&enton=${enton}&tx1=${tx_1}&tx2=${tx_2}"
+                 "&str=" + enc("str")),
+            http("page", "/xml/page.html", children=[
+                xpath_extractor("tidy", "href", "//a/@href", tolerant=True, default="NOHREF"),
+                xpath_extractor("tidy title", "title", "/html/head/title", tolerant=True)]),
+            http("var", "/echo?v=1", children=[
+                xpath_extractor("from variable", "fv", "/store/book[1]/@lang", scope="variable",
+                                variable="frag_src")]),
+            http("use-page", "/echo?href=" + enc("href_2") + "&hn=${href_matchNr}&title=${title}"
+                 "&fv=${fv}"),
+            books("a-match", xpath_assertion("a", "//book[@id='b2']")),
+            books("a-nomatch", xpath_assertion("a", "//book[@id='b9']")),
+            books("a-negate-match", xpath_assertion("a", "//book", negate=True)),
+            books("a-negate-nomatch", xpath_assertion("a", "//nothing", negate=True)),
+            books("a-bool-true", xpath_assertion("a", "count(//book)=3")),
+            books("a-bool-false", xpath_assertion("a", "count(//book)=5")),
+            books("a-bool-negate", xpath_assertion("a", "count(//book)=5", negate=True)),
+            books("a-number", xpath_assertion("a", "count(//book)")),
+            books("a-ns-on", xpath_assertion("a", "//p:price", namespace=True)),
+            http("a-empty", "/status/204", children=[xpath_assertion("a", "/")]),
+        ])],
+        udv=[("frag_src", '<store><book lang="fr"/></store>')])
+
+
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
-                 https, request_charset, shared_throughput]
+                 https, request_charset, shared_throughput,
+                 xpath]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

@@ -1,0 +1,295 @@
+// XPath Extractor, XPath2 Extractor and XPath Assertion: the variables and outcomes
+// JMeter's XPathExtractor / XPathAssertion (XPathUtil, 2.13; match number as JMeter 3+)
+// produce.
+#include "worker/xml_processors.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace barrage {
+namespace {
+
+constexpr char kBooks[] = R"(<?xml version="1.0"?>)"
+                          R"(<store><book id="b1" lang="en"><title>Dune</title><price>9.5</price></book>)"
+                          R"(<book id="b2"><title>Emma</title><price>4</price></book>)"
+                          R"(<empty/><mixed><i>x</i>tail</mixed><!--note--></store>)";
+
+std::unique_ptr<XPathExtractor> Extractor(std::string xpath, std::string match_number = "-1",
+                                          ElementKind kind = ElementKind::kXPathExtractor) {
+  auto e = std::make_unique<XPathExtractor>(kind);
+  e->name = "XPath Extractor";
+  e->reference_name = Value::Of("v");
+  e->xpath = Value::Of(std::move(xpath));
+  e->default_value = Value::Of("DEF");
+  e->match_number = Value::Of(std::move(match_number));
+  if (kind == ElementKind::kXPath2Extractor) e->parsing.namespaces = true;
+  return e;
+}
+
+std::unique_ptr<XPathAssertion> Assertion(std::string xpath, bool negate = false) {
+  auto a = std::make_unique<XPathAssertion>(ElementKind::kXPathAssertion);
+  a->name = "XPath Assertion";
+  a->xpath = Value::Of(std::move(xpath));
+  a->negate = negate;
+  return a;
+}
+
+SampleResult Body(std::string body) {
+  SampleResult r;
+  r.body = std::move(body);
+  r.sample.response_code = "200";
+  return r;
+}
+
+class XmlProcessorsTest : public ::testing::Test {
+ protected:
+  XmlProcessorsTest() { ctx_.run = &run_; }
+
+  std::string Var(const std::string& name) {
+    const std::string* v = ctx_.vars.Get(name);
+    return v != nullptr ? *v : "<unset>";
+  }
+  void Run(const XPathExtractor& e, std::string body) { RunXPathExtractor(e, Body(std::move(body)), ctx_); }
+  AssertionResult Check(const XPathAssertion& a, std::string body) {
+    return RunXPathAssertion(a, Body(std::move(body)), ctx_);
+  }
+
+  RunContext run_;
+  ThreadContext ctx_;
+};
+
+// ---------------------------------------------------------------------------------------
+// XPath Extractor.
+
+TEST_F(XmlProcessorsTest, ElementGivesItsFirstChildText) {
+  Run(*Extractor("//title"), kBooks);
+  EXPECT_EQ(Var("v"), "Dune");
+  EXPECT_EQ(Var("v_1"), "Dune");
+  EXPECT_EQ(Var("v_2"), "Emma");
+  EXPECT_EQ(Var("v_matchNr"), "2");
+  EXPECT_EQ(Var("v_3"), "<unset>");
+}
+
+TEST_F(XmlProcessorsTest, AttributeGivesItsValue) {
+  Run(*Extractor("/store/book/@id"), kBooks);
+  EXPECT_EQ(Var("v"), "b1");
+  EXPECT_EQ(Var("v_2"), "b2");
+}
+
+TEST_F(XmlProcessorsTest, ElementStartingWithAnElementHasNoValue) {
+  Run(*Extractor("//mixed"), kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_1"), "<unset>");
+  EXPECT_EQ(Var("v_matchNr"), "1");
+}
+
+TEST_F(XmlProcessorsTest, EmptyElementHasNoValue) {
+  Run(*Extractor("//empty"), kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "1");
+}
+
+TEST_F(XmlProcessorsTest, TextAndCommentNodesGiveTheirText) {
+  Run(*Extractor("//mixed/text() | //comment()"), kBooks);
+  EXPECT_EQ(Var("v_1"), "tail");
+  EXPECT_EQ(Var("v_2"), "note");
+}
+
+TEST_F(XmlProcessorsTest, NumberResultPrintsAsXPathString) {
+  Run(*Extractor("count(//book)"), kBooks);
+  EXPECT_EQ(Var("v"), "2");
+  EXPECT_EQ(Var("v_matchNr"), "1");
+  Run(*Extractor("sum(//price)"), kBooks);
+  EXPECT_EQ(Var("v"), "13.5");
+}
+
+TEST_F(XmlProcessorsTest, BooleanAndStringResults) {
+  Run(*Extractor("count(//book) = 2"), kBooks);
+  EXPECT_EQ(Var("v"), "true");
+  Run(*Extractor("concat(//title, '-', //book[2]/@id)"), kBooks);
+  EXPECT_EQ(Var("v"), "Dune-b2");
+}
+
+TEST_F(XmlProcessorsTest, NoMatchGivesDefaultAndZeroCount) {
+  Run(*Extractor("//nothing"), kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "0");
+}
+
+TEST_F(XmlProcessorsTest, FragmentGivesTheElementAsXml) {
+  auto e = Extractor("//book[2]");
+  e->fragment = true;
+  Run(*e, kBooks);
+  EXPECT_EQ(Var("v"), R"(<book id="b2"><title>Emma</title><price>4</price></book>)");
+}
+
+TEST_F(XmlProcessorsTest, MatchNumberPicksOneMatch) {
+  Run(*Extractor("//title", "2"), kBooks);
+  EXPECT_EQ(Var("v"), "Emma");
+  EXPECT_EQ(Var("v_1"), "Emma");
+  EXPECT_EQ(Var("v_matchNr"), "1");
+}
+
+TEST_F(XmlProcessorsTest, MatchNumberPastTheEndGivesDefault) {
+  Run(*Extractor("//title", "5"), kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "0");
+}
+
+TEST_F(XmlProcessorsTest, MatchNumberZeroPicksOneAtRandom) {
+  Run(*Extractor("//title", "0"), kBooks);
+  EXPECT_EQ(Var("v_matchNr"), "1");
+  EXPECT_TRUE(Var("v") == "Dune" || Var("v") == "Emma") << Var("v");
+}
+
+TEST_F(XmlProcessorsTest, EarlierIndexedVariablesAreRemoved) {
+  Run(*Extractor("//book/@id | //title"), kBooks);
+  EXPECT_EQ(Var("v_matchNr"), "4");
+  Run(*Extractor("//title[1]"), kBooks);
+  EXPECT_EQ(Var("v_matchNr"), "2");
+  EXPECT_EQ(Var("v_3"), "<unset>");
+  EXPECT_EQ(Var("v_4"), "<unset>");
+}
+
+TEST_F(XmlProcessorsTest, UnparsableDocumentLeavesDefaultWithoutCount) {
+  ctx_.vars.Put("v_matchNr", "3");
+  Run(*Extractor("//title"), "<a><b></a>");
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "<unset>");
+}
+
+TEST_F(XmlProcessorsTest, EmptyBodyDoesNotParse) {
+  Run(*Extractor("//title"), "");
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "<unset>");
+}
+
+TEST_F(XmlProcessorsTest, BadExpressionLeavesDefaultWithoutCount) {
+  Run(*Extractor("//title["), kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "<unset>");
+}
+
+TEST_F(XmlProcessorsTest, WithoutNamespacesNamesMatchWhateverTheirNamespace) {
+  const char* doc = R"(<r xmlns="urn:a" xmlns:p="urn:p"><x>1</x><p:y>2</p:y></r>)";
+  Run(*Extractor("//x | //y"), doc);
+  EXPECT_EQ(Var("v_1"), "1");
+  EXPECT_EQ(Var("v_2"), "2");
+}
+
+TEST_F(XmlProcessorsTest, WithNamespacesPrefixesOfTheRootResolve) {
+  const char* doc = R"(<r xmlns:p="urn:p"><x>1</x><p:y>2</p:y></r>)";
+  auto e = Extractor("//p:y");
+  e->parsing.namespaces = true;
+  Run(*e, doc);
+  EXPECT_EQ(Var("v"), "2");
+  Run(*Extractor("//y"), doc);  // namespaces off: the local name matches
+  EXPECT_EQ(Var("v"), "2");
+}
+
+TEST_F(XmlProcessorsTest, TolerantParsingReadsBrokenMarkup) {
+  auto e = Extractor("//p");
+  e->parsing.tolerant = true;
+  Run(*e, "<html><body><p>one</p><p>two</body></html>");
+  EXPECT_EQ(Var("v_1"), "one");
+  EXPECT_EQ(Var("v_2"), "two");
+}
+
+TEST_F(XmlProcessorsTest, ScopeVariableIsRead) {
+  auto e = Extractor("/a/@k");
+  e->scope = SampleScope::kVariable;
+  e->scope_variable = Value::Of("input");
+  ctx_.vars.Put("input", R"(<a k="from-var"/>)");
+  Run(*e, kBooks);
+  EXPECT_EQ(Var("v"), "from-var");
+}
+
+TEST_F(XmlProcessorsTest, EmptyScopeVariableGivesNoMatch) {
+  auto e = Extractor("/a");
+  e->scope = SampleScope::kVariable;
+  e->scope_variable = Value::Of("input");
+  ctx_.vars.Put("input", "");
+  Run(*e, kBooks);
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "0");
+}
+
+TEST_F(XmlProcessorsTest, XPath2ExtractorTakesTheWholeStringValue) {
+  Run(*Extractor("//mixed", "-1", ElementKind::kXPath2Extractor), kBooks);
+  EXPECT_EQ(Var("v"), "xtail");
+}
+
+TEST_F(XmlProcessorsTest, XPath2ExtractorUsesItsNamespaceList) {
+  auto e = Extractor("//q:y", "-1", ElementKind::kXPath2Extractor);
+  e->namespaces = {{"q", "urn:p"}};
+  Run(*e, R"(<r xmlns:p="urn:p"><p:y>2</p:y></r>)");
+  EXPECT_EQ(Var("v"), "2");
+}
+
+// ---------------------------------------------------------------------------------------
+// XPath Assertion.
+
+TEST_F(XmlProcessorsTest, AssertionPassesWhenNodesMatch) {
+  AssertionResult r = Check(*Assertion("//book[@id='b2']"), kBooks);
+  EXPECT_FALSE(r.failure);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.message, "");
+}
+
+TEST_F(XmlProcessorsTest, AssertionFailsWhenNoNodeMatches) {
+  AssertionResult r = Check(*Assertion("//book[@id='b3']"), kBooks);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "No Nodes Matched //book[@id='b3']");
+}
+
+TEST_F(XmlProcessorsTest, NegatedAssertionFailsWhenNodesMatch) {
+  AssertionResult r = Check(*Assertion("//book", true), kBooks);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "Nodes Matched for //book");
+}
+
+TEST_F(XmlProcessorsTest, NegatedAssertionPassesWithItsMessageWhenNothingMatches) {
+  AssertionResult r = Check(*Assertion("//nothing", true), kBooks);
+  EXPECT_FALSE(r.failure);
+  EXPECT_EQ(r.message, "No Nodes Matched //nothing");
+}
+
+TEST_F(XmlProcessorsTest, BooleanAssertion) {
+  EXPECT_FALSE(Check(*Assertion("count(//book) = 2"), kBooks).failure);
+  AssertionResult r = Check(*Assertion("count(//book) = 3"), kBooks);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "No Nodes Matched count(//book) = 3");
+  EXPECT_FALSE(Check(*Assertion("count(//book) = 2", true), kBooks).failure);  // JMeter ignores negate here
+}
+
+TEST_F(XmlProcessorsTest, NumberAssertionIsNotUnderstood) {
+  AssertionResult r = Check(*Assertion("count(//book)"), kBooks);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "Cannot understand: count(//book)");
+}
+
+TEST_F(XmlProcessorsTest, AssertionOnEmptyResponse) {
+  AssertionResult r = Check(*Assertion("/"), "");
+  EXPECT_TRUE(r.failure);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.message, "Response was null");
+}
+
+TEST_F(XmlProcessorsTest, AssertionOnUnparsableResponseIsAnError) {
+  AssertionResult r = Check(*Assertion("/"), "not xml");
+  EXPECT_TRUE(r.error);
+  EXPECT_EQ(r.message, "SAXException: Start tag expected, '<' not found");
+}
+
+TEST_F(XmlProcessorsTest, AssertionWithBadExpressionIsAnError) {
+  AssertionResult r = Check(*Assertion("//book["), kBooks);
+  EXPECT_TRUE(r.error);
+  EXPECT_EQ(r.message.rfind("TransformerException: ", 0), 0u) << r.message;
+  EXPECT_NE(r.message.find(" for://book["), std::string::npos) << r.message;
+}
+
+}  // namespace
+}  // namespace barrage

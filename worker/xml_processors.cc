@@ -1,0 +1,160 @@
+#include "worker/xml_processors.h"
+
+#include <libxml/tree.h>
+
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/java_lang.h"
+#include "worker/sample_fields.h"
+#include "worker/xml_document.h"
+
+namespace barrage {
+
+namespace {
+
+XmlParseOptions ParseOptions(const XmlParsing& p) {
+  XmlParseOptions o;
+  o.tolerant = p.tolerant;
+  o.namespaces = p.namespaces;
+  o.validate = p.validate;
+  o.whitespace = p.whitespace;
+  return o;
+}
+
+// XPathUtil.putValuesForXPathInList: the values of one document's matches. False when the
+// expression does not evaluate.
+bool CollectValues(const XmlDocument& doc, const XPathExtractor& x, const std::string& xpath, int match_number,
+                   ThreadContext& ctx, std::vector<std::optional<std::string>>* out) {
+  Result<XPathValue> value = doc.Evaluate(xpath, x.namespaces);
+  if (!value.ok()) return false;
+  if (value->type != XPathValue::Type::kNodeSet) {
+    out->push_back(value->type == XPathValue::Type::kBoolean ? (value->boolean ? "true" : "false") : value->text);
+    return true;
+  }
+  const std::vector<_xmlNode*>& nodes = value->nodes;
+  int wanted = match_number;
+  if (match_number == 0 && !nodes.empty()) {
+    std::uniform_int_distribution<int> pick(1, static_cast<int>(nodes.size()));
+    wanted = pick(ctx.rng);
+  }
+  bool xpath2 = x.kind == ElementKind::kXPath2Extractor;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (wanted >= 0 && static_cast<size_t>(wanted) != i + 1) continue;
+    const _xmlNode* node = nodes[i];
+    if (x.fragment && (node->type == XML_ELEMENT_NODE || xpath2)) {
+      out->push_back(XmlDocument::Serialize(node));
+    } else if (xpath2) {
+      out->push_back(XmlDocument::StringValue(node));
+    } else {
+      out->push_back(XmlDocument::ExtractorValue(node));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void RunXPathExtractor(const XPathExtractor& extractor, const SampleResult& result, ThreadContext& ctx) {
+  Variables& vars = ctx.vars;
+  std::string name = Evaluate(extractor.reference_name, ctx);
+  vars.Put(name, Evaluate(extractor.default_value, ctx));
+  const std::string match_nr = name + "_matchNr";
+  int previous = 0;
+  if (const std::string* old = vars.Get(match_nr)) previous = JavaParseInt(*old).value_or(0);
+  vars.Remove(match_nr);
+
+  std::string xpath = Evaluate(extractor.xpath, ctx);
+  std::string match_text = Evaluate(extractor.match_number, ctx);
+  int match_number = JavaIsBlank(match_text) ? -1 : JavaParseInt(JavaTrim(match_text)).value_or(-1);
+  XmlParseOptions options = ParseOptions(extractor.parsing);
+
+  std::vector<std::optional<std::string>> matches;
+  auto read = [&](const std::string& text) {
+    Result<std::unique_ptr<XmlDocument>> doc = XmlDocument::Parse(text, options);
+    if (!doc.ok()) return false;                                                 // SAXException / TidyException
+    return CollectValues(**doc, extractor, xpath, match_number, ctx, &matches);  // TransformerException
+  };
+  if (extractor.scope == SampleScope::kVariable) {
+    const std::string* input = vars.Get(Evaluate(extractor.scope_variable, ctx));
+    if (input != nullptr && !input->empty() && !read(*input)) return;
+  } else {
+    std::vector<const SampleResult*> samples;
+    CollectScopedSamples(result, extractor.scope, &samples);
+    for (const SampleResult* s : samples) {
+      if (!read(s->body)) return;
+    }
+  }
+
+  const size_t count = matches.size();
+  vars.Put(match_nr, std::to_string(count));
+  if (count > 0 && matches[0]) vars.Put(name, *matches[0]);
+  for (size_t i = 0; i < count; ++i) {
+    if (matches[i]) vars.Put(name + "_" + std::to_string(i + 1), *matches[i]);
+  }
+  vars.Remove(name + "_" + std::to_string(count + 1));
+  for (int i = static_cast<int>(count) + 2; i <= previous; ++i) vars.Remove(name + "_" + std::to_string(i));
+}
+
+AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleResult& result, ThreadContext& ctx) {
+  AssertionResult outcome;
+  outcome.name = assertion.name;
+  std::string from_variable;
+  const std::string* data = &result.body;
+  if (assertion.scope == SampleScope::kVariable) {
+    const std::string* v = ctx.vars.Get(Evaluate(assertion.scope_variable, ctx));
+    if (v != nullptr) from_variable = *v;
+    data = &from_variable;
+  }
+  if (data->empty()) {
+    outcome.failure = true;
+    outcome.message = "Response was null";
+    return outcome;
+  }
+  Result<std::unique_ptr<XmlDocument>> doc = XmlDocument::Parse(*data, ParseOptions(assertion.parsing));
+  if (!doc.ok()) {
+    outcome.error = true;
+    outcome.message = assertion.parsing.tolerant ? doc.status().message() : "SAXException: " + doc.status().message();
+    return outcome;
+  }
+  if (!(*doc)->has_root()) {
+    outcome.error = true;
+    outcome.message = "Document is null, probably not parsable";
+    return outcome;
+  }
+  std::string xpath = Evaluate(assertion.xpath, ctx);
+  Result<XPathValue> value = (*doc)->Evaluate(xpath);
+  if (!value.ok()) {
+    outcome.error = true;
+    outcome.message = "TransformerException: " + value.status().message() + " for:" + xpath;
+    return outcome;
+  }
+  const bool negate = assertion.negate;
+  switch (value->type) {
+    case XPathValue::Type::kNodeSet:
+      if (value->nodes.empty()) {
+        outcome.failure = !negate;
+        outcome.message = "No Nodes Matched " + xpath;
+      } else {
+        outcome.failure = negate;
+        if (negate) outcome.message = "Nodes Matched for " + xpath;
+      }
+      break;
+    case XPathValue::Type::kBoolean:
+      if (!value->boolean) {
+        outcome.failure = !negate;
+        outcome.message = "No Nodes Matched " + xpath;
+      }
+      break;
+    default:
+      outcome.failure = true;
+      outcome.message = "Cannot understand: " + xpath;
+      break;
+  }
+  return outcome;
+}
+
+}  // namespace barrage

@@ -1,0 +1,51 @@
+// XPath Extractor, XPath2 Extractor and XPath Assertion, on worker/xml_document.h (libxml2).
+//
+// RunXPathExtractor (JMeter's XPathExtractor; match number as JMeter 3+, whose default -1
+// is JMeter 2.13's only behaviour):
+// - `name` = the default first; `name_matchNr` is removed (the earlier count is kept to
+//   clear old `name_N`);
+// - reads each sample its scope covers (parent, sub-samples, all) or the scope variable's
+//   value (an unset variable reads nothing, an empty one gives no match);
+// - each match gives a value: an element its first child's text (nothing when it has no
+//   child or starts with an element), or with "fragment" the element as XML; an attribute
+//   its value; a text, comment or PI node its text; a number, boolean or string result its
+//   XPath string. XPath2 Extractor: an element's whole string-value (Saxon's
+//   getStringValue), namespaces always on, its "prefix=uri" list registered;
+// - match number -1: every match; 0: one at random (ctx.rng); n > 0: the n-th only (per
+//   sample);
+// - `name_matchNr` = the number of values kept; `name` = the first one, `name_1`..`name_N`
+//   each of them (a match without value leaves its variable as it was); `name_N+1` and any
+//   left by an earlier, larger run are removed;
+// - a document that does not parse or an expression that does not compile: `name` =
+//   default, no `name_matchNr`. (JMeter adds a failing assertion result to the sample there
+//   without failing it; post-processors here cannot change the sample, so that result is
+//   not recorded.)
+//
+// RunXPathAssertion (XPathAssertion + XPathUtil.computeAssertionResult), on the sample's
+// body or the scope variable's value:
+// - empty: failure "Response was null";
+// - does not parse: error "SAXException: <parser message>" (libxml2's words, not Xerces');
+// - expression error: error "TransformerException: <libxml2 message> for:<xpath>";
+// - node set: empty fails with "No Nodes Matched <xpath>"; non-empty passes; "negate"
+//   swaps the outcome, a negated match failing with "Nodes Matched for <xpath>" and a
+//   negated empty set passing with the message "No Nodes Matched <xpath>" (JMeter keeps it);
+// - boolean: false as an empty set (negate applies), true always passes;
+// - number or string: failure "Cannot understand: <xpath>".
+//
+// Threading: both run on the virtual user's event-loop thread; the plan node is only read.
+#ifndef BARRAGE_WORKER_XML_PROCESSORS_H_
+#define BARRAGE_WORKER_XML_PROCESSORS_H_
+
+#include "common/functions.h"
+#include "common/plan.h"
+#include "worker/sample_result.h"
+
+namespace barrage {
+
+void RunXPathExtractor(const XPathExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
+
+AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleResult& result, ThreadContext& ctx);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_WORKER_XML_PROCESSORS_H_
