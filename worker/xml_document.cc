@@ -21,12 +21,24 @@ std::string Trimmed(const char* message) {
 
 void IgnoreStructuredError(void*, xmlErrorPtr) {}
 
-// A DOM that is not namespace aware: names stay local and nodes have no namespace.
+// The qualified name "prefix:name" as a plain name (no namespace).
+template <typename NodeT>
+void Unqualify(NodeT* n) {
+  if (n->ns != nullptr && n->ns->prefix != nullptr) {
+    std::string qname =
+        std::string(reinterpret_cast<const char*>(n->ns->prefix)) + ":" + reinterpret_cast<const char*>(n->name);
+    xmlNodeSetName(reinterpret_cast<xmlNodePtr>(n), BAD_CAST qname.c_str());
+  }
+  n->ns = nullptr;
+}
+
+// A DOM that is not namespace aware: nodes have no namespace and a prefixed node is named
+// by its qualified name.
 void DropNamespaces(xmlNodePtr node) {
   for (xmlNodePtr n = node; n != nullptr; n = n->next) {
     if (n->type == XML_ELEMENT_NODE) {
-      n->ns = nullptr;
-      for (xmlAttrPtr a = n->properties; a != nullptr; a = a->next) a->ns = nullptr;
+      Unqualify(n);
+      for (xmlAttrPtr a = n->properties; a != nullptr; a = a->next) Unqualify(a);
       DropNamespaces(n->children);
     }
   }

@@ -11,8 +11,9 @@
 //   finds no element at all. This stands in for JTidy in XML mode: a broken document gives a
 //   tree (not always JTidy's), never an error unless nothing parses.
 // - namespaces = false (JMeter's default, a DOM that is not namespace aware): every element
-//   and attribute loses its namespace, so `//item` finds `<item xmlns="u">` and `<p:item>`
-//   alike; namespaces = true keeps them. Either way the prefixes declared on the document
+//   and attribute loses its namespace and a prefixed one is named by its qualified name, so
+//   `//item` finds `<item xmlns="u">` but neither `//item` nor `//p:item` finds `<p:item>`
+//   (as JMeter 2.13 on Xalan); namespaces = true keeps them. Either way the prefixes declared on the document
 //   element can be used in expressions (Xalan's PrefixResolverDefault on the document
 //   element), plus any given in `extra_namespaces`.
 //

@@ -140,7 +140,7 @@ AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleR
         outcome.message = "No Nodes Matched " + xpath;
       } else {
         outcome.failure = negate;
-        if (negate) outcome.message = "Nodes Matched for " + xpath;
+        if (negate) outcome.message = "Specified XPath was found... Turn off negate if this is not desired";
       }
       break;
     case XPathValue::Type::kBoolean:

@@ -27,7 +27,8 @@
 // - does not parse: error "SAXException: <parser message>" (libxml2's words, not Xerces');
 // - expression error: error "TransformerException: <libxml2 message> for:<xpath>";
 // - node set: empty fails with "No Nodes Matched <xpath>"; non-empty passes; "negate"
-//   swaps the outcome, a negated match failing with "Nodes Matched for <xpath>" and a
+//   swaps the outcome, a negated match failing with "Specified XPath was found... Turn off
+//   negate if this is not desired" and a
 //   negated empty set passing with the message "No Nodes Matched <xpath>" (JMeter keeps it);
 // - boolean: false as an empty set (negate applies), true always passes;
 // - number or string: failure "Cannot understand: <xpath>".

@@ -748,14 +748,15 @@ def xpath():
                   xpath_extractor("default ns off", "ent", "//entry", default="NOENT"),
                   xpath_extractor("prefix ns on", "pr", "//p:price", namespace=True, default="NOPR"),
                   xpath_extractor("local ns off", "prl", "//price", default="NOPRL"),
+                  xpath_extractor("prefix ns off", "prx", "//p:price", default="NOPRX"),
                   xpath_extractor("default ns on", "enton", "//entry", namespace=True,
                                   default="NOENTON"),
                   xpath_extractor("text nodes", "tx", "//mixed/text() | //comment()"),
                   xpath_extractor("string", "str", "concat(//title, '+', //book[2]/@id)")),
-            http("use", "/echo?t=${t}&t1=${t_1}&t3=" + enc("t_3") + "&tn=${t_matchNr}&t4=${t_4}"
+            http("use", "/echo?t=${t}&t1=${t_1}&t3=" + enc("t_3") + "&tn=${t_matchNr}&t4=" + enc("t_4") +
                  "&id2=${id2}&cnt=${cnt}&cd=" + enc("cd") + "&mx=${mx}&mxn=${mx_matchNr}&em=${em}"
                  "&nf=${nf}&nfn=${nf_matchNr}&frag=" + enc("frag") + "&ent=${ent}&pr=${pr}"
-                 "&prn=${pr_matchNr}&prl=${prl}&enton=${enton}&tx1=${tx_1}&tx2=${tx_2}"
+                 "&prn=${pr_matchNr}&prl=${prl}&prx=${prx}&enton=${enton}&tx1=${tx_1}&tx2=${tx_2}"
                  "&str=" + enc("str")),
             http("page", "/xml/page.html", children=[
                 xpath_extractor("tidy", "href", "//a/@href", tolerant=True, default="NOHREF"),
