@@ -89,6 +89,7 @@ enum class ElementKind {
   kXPathExtractor,
   kXPath2Extractor,
   kXPathAssertion,
+  kHtmlExtractor,
 };
 
 enum class Category {
@@ -485,6 +486,16 @@ struct XPathExtractor : Node {
   XmlParsing parsing;
   // XPath2 Extractor: "prefix=uri" per line, used with namespaces always on.
   std::vector<std::pair<std::string, std::string>> namespaces;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+// CSS Selector Extractor (HtmlExtractor; CSSJQueryExtractor as some plans name it).
+struct HtmlExtractor : Node {
+  using Node::Node;
+  Value reference_name, expression, attribute, default_value, match_number;
+  bool default_empty_value = false;
+  std::string implementation;  // JSOUP (default) or JODD: both run as JSoup
   SampleScope scope = SampleScope::kParent;
   Value scope_variable;
 };

@@ -54,7 +54,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor:
     case ElementKind::kXPathExtractor:
-    case ElementKind::kXPath2Extractor: return Category::kPostProcessor;
+    case ElementKind::kXPath2Extractor:
+    case ElementKind::kHtmlExtractor: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
@@ -73,7 +74,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 46> kKinds = {{
+constexpr std::array<KindEntry, 48> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -120,6 +121,8 @@ constexpr std::array<KindEntry, 46> kKinds = {{
     {"XPathExtractor", ElementKind::kXPathExtractor, "xpath_extractor"},
     {"XPath2Extractor", ElementKind::kXPath2Extractor, "xpath2_extractor"},
     {"XPathAssertion", ElementKind::kXPathAssertion, "xpath_assertion"},
+    {"HtmlExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
+    {"CSSJQueryExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -136,7 +139,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 62> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 60> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -189,8 +192,6 @@ constexpr std::array<RoleEntry, 62> kKnownUnsupported = {{
     {"UserParameterModifier", Role::kPreProcessor},
     {"BSFPostProcessor", Role::kPostProcessor},
     {"BeanShellPostProcessor", Role::kPostProcessor},
-    {"CSSJQueryExtractor", Role::kPostProcessor},
-    {"HtmlExtractor", Role::kPostProcessor},
     {"JDBCPostProcessor", Role::kPostProcessor},
     {"JMESPathExtractor", Role::kPostProcessor},
     {"JSR223PostProcessor", Role::kPostProcessor},
@@ -1097,7 +1098,8 @@ class Compiler final : public CompileLog {
       }
       case ElementKind::kXPathExtractor:
       case ElementKind::kXPath2Extractor:
-      case ElementKind::kXPathAssertion: return MakeXmlElement(kind, e, *this);
+      case ElementKind::kXPathAssertion:
+      case ElementKind::kHtmlExtractor: return MakeXmlElement(kind, e, *this);
     }
     return nullptr;
   }

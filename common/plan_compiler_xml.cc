@@ -1,12 +1,13 @@
 // Compiles the XML and HTML elements (issue 10): XPath Extractor, XPath2 Extractor, XPath
-// Assertion. Property names as JMeter saves them (XPathExtractor.*, XPathExtractor2.*,
-// XPath.*).
+// Assertion, CSS Selector Extractor. Property names as JMeter saves them (XPathExtractor.*,
+// XPathExtractor2.*, XPath.*, HtmlExtractor.*).
 #include <libxml/xpath.h>
 
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "common/css_selector.h"
 #include "common/element_compiler.h"
 #include "common/java_lang.h"
 
@@ -103,6 +104,24 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
       n->parsing = ReadParsing(e, "XPath.");
       n->scope = ReadScope(e, "Assertion.scope");
       n->scope_variable = V(e, "Scope.variable");
+      return n;
+    }
+    case ElementKind::kHtmlExtractor: {
+      auto n = std::make_unique<HtmlExtractor>(kind);
+      n->reference_name = V(e, "HtmlExtractor.refname");
+      n->expression = V(e, "HtmlExtractor.expr");
+      n->attribute = V(e, "HtmlExtractor.attribute");
+      n->default_value = V(e, "HtmlExtractor.default");
+      n->default_empty_value = e.GetBool("HtmlExtractor.default_empty_value", false);
+      n->match_number = V(e, "HtmlExtractor.match_number");
+      CheckWholeNumber(n->match_number, e, "HtmlExtractor.match_number", true, log);
+      n->implementation = e.GetString("HtmlExtractor.extractor_impl", "");
+      n->scope = ReadScope(e);
+      n->scope_variable = V(e, "Scope.variable");
+      if (!n->expression.dynamic()) {
+        Result<CssSelector> selector = CssSelector::Parse(n->expression.text);
+        if (!selector.ok()) log.Error(DescribeElement(e) + ": " + selector.status().message(), e.line);
+      }
       return n;
     }
     default: return nullptr;

@@ -94,6 +94,7 @@ void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContex
     case ElementKind::kJsonExtractor: RunJsonExtractor(post.As<JsonExtractor>(), result, ctx); break;
     case ElementKind::kXPathExtractor:
     case ElementKind::kXPath2Extractor: RunXPathExtractor(post.As<XPathExtractor>(), result, ctx); break;
+    case ElementKind::kHtmlExtractor: RunHtmlExtractor(post.As<HtmlExtractor>(), result, ctx); break;
     default: break;
   }
 }

@@ -1,6 +1,7 @@
 #include "worker/xml_document.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -83,7 +84,17 @@ Result<std::unique_ptr<XmlDocument>> XmlDocument::Parse(std::string_view text, c
   return std::unique_ptr<XmlDocument>(new XmlDocument(doc));
 }
 
+std::unique_ptr<XmlDocument> XmlDocument::ParseHtml(std::string_view text) {
+  XmlInit();
+  htmlDocPtr doc = htmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+  if (doc == nullptr) doc = htmlNewDocNoDtD(nullptr, nullptr);
+  return std::unique_ptr<XmlDocument>(new XmlDocument(doc));
+}
+
 XmlDocument::~XmlDocument() { xmlFreeDoc(doc_); }
+
+const _xmlNode* XmlDocument::document_node() const { return reinterpret_cast<const xmlNode*>(doc_); }
 
 bool XmlDocument::has_root() const { return RootOf(doc_) != nullptr; }
 

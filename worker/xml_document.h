@@ -61,11 +61,17 @@ class XmlDocument {
   // file." for empty input).
   static Result<std::unique_ptr<XmlDocument>> Parse(std::string_view text, const XmlParseOptions& options);
 
+  // Parses `text` as HTML with libxml2's HTML parser (recovering; never fails for text that
+  // has any content). Stands in for JSoup's HTML parser in the CSS Selector Extractor.
+  static std::unique_ptr<XmlDocument> ParseHtml(std::string_view text);
+
   ~XmlDocument();
   XmlDocument(const XmlDocument&) = delete;
   XmlDocument& operator=(const XmlDocument&) = delete;
 
   bool has_root() const;
+  // The document node (its children are the root element and any DTD, comment, PI).
+  const _xmlNode* document_node() const;
 
   // Evaluates `xpath` against the document (the context node is the document). Errors carry
   // libxml2's message ("Invalid expression", "Undefined namespace prefix", ...).

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/css_selector.h"
 #include "common/java_lang.h"
 #include "worker/sample_fields.h"
 #include "worker/xml_document.h"
@@ -97,6 +98,59 @@ void RunXPathExtractor(const XPathExtractor& extractor, const SampleResult& resu
   }
   vars.Remove(name + "_" + std::to_string(count + 1));
   for (int i = static_cast<int>(count) + 2; i <= previous; ++i) vars.Remove(name + "_" + std::to_string(i));
+}
+
+void RunHtmlExtractor(const HtmlExtractor& extractor, const SampleResult& result, ThreadContext& ctx) {
+  Variables& vars = ctx.vars;
+  std::string name = Evaluate(extractor.reference_name, ctx);
+  std::string expression = Evaluate(extractor.expression, ctx);
+  std::string attribute = Evaluate(extractor.attribute, ctx);
+  std::string default_value = Evaluate(extractor.default_value, ctx);
+  // getPropertyAsInt: empty or not a number reads 0.
+  int match_number = JavaParseInt(JavaTrim(Evaluate(extractor.match_number, ctx))).value_or(0);
+  if (!default_value.empty() || extractor.default_empty_value) vars.Put(name, default_value);
+
+  Result<CssSelector> selector = CssSelector::Parse(expression);
+  if (!selector.ok()) return;  // JSoup's Selector.SelectorParseException, logged by JMeter
+  std::vector<std::string> matches;
+  auto extract = [&](const std::string& html) {
+    std::unique_ptr<XmlDocument> doc = XmlDocument::ParseHtml(html);
+    for (const _xmlNode* element : selector->Select(doc->document_node())) {
+      if (match_number > 0 && matches.size() == static_cast<size_t>(match_number)) break;
+      matches.push_back(JavaIsBlank(attribute) ? JsoupText(element) : JsoupAttr(element, attribute));
+    }
+  };
+  if (extractor.scope == SampleScope::kVariable) {
+    const std::string* input = vars.Get(Evaluate(extractor.scope_variable, ctx));
+    if (input != nullptr && !input->empty()) extract(*input);
+  } else {
+    std::vector<const SampleResult*> samples;
+    CollectScopedSamples(result, extractor.scope, &samples);
+    for (const SampleResult* s : samples) {
+      extract(s->body);
+      if (match_number > 0 && matches.size() == static_cast<size_t>(match_number)) break;
+    }
+  }
+
+  int previous = 0;
+  if (const std::string* old = vars.Get(name + "_matchNr")) {
+    previous = JavaParseInt(*old).value_or(0);
+    vars.Remove(name + "_matchNr");
+  }
+  size_t kept = 0;
+  if (match_number >= 0) {
+    // getCorrectMatch: the n-th, or one at random for 0; nothing past the end.
+    if (!matches.empty() && static_cast<size_t>(match_number) <= matches.size()) {
+      size_t index = static_cast<size_t>(match_number) - 1;
+      if (match_number == 0) index = std::uniform_int_distribution<size_t>(0, matches.size() - 1)(ctx.rng);
+      vars.Put(name, matches[index]);
+    }
+  } else {
+    kept = matches.size();
+    vars.Put(name + "_matchNr", std::to_string(kept));
+    for (size_t i = 0; i < kept; ++i) vars.Put(name + "_" + std::to_string(i + 1), matches[i]);
+  }
+  for (int i = static_cast<int>(kept) + 1; i <= previous; ++i) vars.Remove(name + "_" + std::to_string(i));
 }
 
 AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleResult& result, ThreadContext& ctx) {

@@ -21,6 +21,19 @@
 //   without failing it; post-processors here cannot change the sample, so that result is
 //   not recorded.)
 //
+// RunHtmlExtractor (JMeter's CSS Selector Extractor, HtmlExtractor with JSoup; JODD runs the
+// same way), on common/css_selector.h over libxml2's HTML parse (JSoup parses HTML5; the
+// trees differ for broken markup, e.g. implied <tbody>):
+// - `name` = the default first, only when it is not empty or "use empty default value" is on;
+// - each sample its scope covers (stopping once n matches are found for match number n > 0)
+//   or the scope variable (unset or empty: no match); each element the selector selects, in
+//   document order, gives its JSoup text() (attribute empty) or its attribute's value ("" if
+//   absent);
+// - match number n > 0: `name` = the n-th (left as it was past the end); 0 (also empty or
+//   not a number): one at random; < 0: `name_1`..`name_N` and `name_matchNr` = N;
+// - `name_matchNr` from an earlier run is removed and `name_N` beyond the kept ones with it;
+// - a selector that does not parse leaves the default (JMeter logs JSoup's error).
+//
 // RunXPathAssertion (XPathAssertion + XPathUtil.computeAssertionResult), on the sample's
 // body or the scope variable's value:
 // - empty: failure "Response was null";
@@ -44,6 +57,8 @@
 namespace barrage {
 
 void RunXPathExtractor(const XPathExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
+
+void RunHtmlExtractor(const HtmlExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
 
 AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleResult& result, ThreadContext& ctx);
 
