@@ -400,6 +400,14 @@ def xpath_extractor(name, refname, query, default="", tolerant=False, namespace=
     return Node("XPathExtractor", "XPathExtractorGui", "XPathExtractor", name, props)
 
 
+def css_extractor(name, refname, expr, attribute="", match_number="1", default=""):
+    return Node("HtmlExtractor", "HtmlExtractorGui", "HtmlExtractor", name,
+                [s("HtmlExtractor.refname", refname), s("HtmlExtractor.expr", expr),
+                 s("HtmlExtractor.attribute", attribute), s("HtmlExtractor.default", default),
+                 s("HtmlExtractor.match_number", match_number),
+                 s("HtmlExtractor.extractor_impl", "")])
+
+
 def xpath_assertion(name, xpath, negate=False, tolerant=False, namespace=False):
     return Node("XPathAssertion", "XPathAssertionGui", "XPathAssertion", name,
                 [b("XPath.negate", negate), s("XPath.xpath", xpath), b("XPath.validate", False),

@@ -780,11 +780,47 @@ def xpath():
         udv=[("frag_src", '<store><book lang="fr"/></store>')])
 
 
+def css_extractor_plan():
+    def enc(var):
+        return "${__urlencode(${" + var + "})}"
+
+    return plan(
+        "css_extractor",
+        "CSS/JQuery Extractor (JSoup): tags, id, class, attribute operators, combinators, "
+        "pseudo-classes, text() and attributes, match numbers 1, n, -1, past the end, defaults.",
+        [thread_group("css", 1, 1, [
+            http("page", "/xml/page.html", children=[
+                css_extractor("title", "title", "title"),
+                css_extractor("h1 text", "h1", "#main h1"),
+                css_extractor("second href", "href2", "ul.list a", "href", "2"),
+                css_extractor("all skus", "sku", "a[data-sku]", "data-sku", "-1"),
+                css_extractor("starts", "st", "a[href^=/echo]", "href"),
+                css_extractor("ends", "en", "a[href$=id=1]"),
+                css_extractor("contains", "co", "a[href*=id=2]"),
+                css_extractor("child", "ch", "li.last > a"),
+                css_extractor("adjacent", "adj", "li.first + li"),
+                css_extractor("eq", "eq", "li:eq(2)", "class"),
+                css_extractor("first child", "fc", "li:first-child", "class"),
+                css_extractor("nth child", "nth", "li:nth-child(2) a", "data-sku"),
+                css_extractor("hidden input", "tok", "input[name=token]", "value"),
+                css_extractor("missing attr", "ma", "h1", "title", default="NOATTR"),
+                css_extractor("none", "none", "table td", default="NONE"),
+                css_extractor("past end", "pe", "li", match_number="7", default="PAST"),
+                css_extractor("paragraph", "para", "div > p"),
+            ]),
+            http("use", "/echo?title=${title}&h1=" + enc("h1") + "&href2=" + enc("href2") +
+                 "&sku1=${sku_1}&sku3=${sku_3}&skun=${sku_matchNr}&st=" + enc("st") + "&en=${en}"
+                 "&co=" + enc("co") + "&ch=${ch}&adj=" + enc("adj") + "&eq=" + enc("eq") +
+                 "&fc=" + enc("fc") + "&nth=${nth}&tok=${tok}&ma=" + enc("ma") +
+                 "&none=${none}&pe=${pe}&para=" + enc("para")),
+        ])])
+
+
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput,
-                 xpath]
+                 xpath, css_extractor_plan]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
