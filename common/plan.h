@@ -90,6 +90,9 @@ enum class ElementKind {
   kXPath2Extractor,
   kXPathAssertion,
   kHtmlExtractor,
+  kMd5HexAssertion,
+  kXmlAssertion,
+  kXmlSchemaAssertion,
 };
 
 enum class Category {
@@ -498,6 +501,18 @@ struct HtmlExtractor : Node {
   std::string implementation;  // JSOUP (default) or JODD: both run as JSoup
   SampleScope scope = SampleScope::kParent;
   Value scope_variable;
+};
+
+struct Md5HexAssertion : Node {
+  using Node::Node;
+  Value md5_hex;  // MD5HexAssertion.size (JMeter's name for it)
+};
+
+// XML Assertion (XMLAssertion) has no properties: the kind is enough (a plain Node).
+
+struct XmlSchemaAssertion : Node {
+  using Node::Node;
+  Value xsd_filename;  // relative names resolve against the plan's folder
 };
 
 struct XPathAssertion : Node {

@@ -60,7 +60,10 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
     case ElementKind::kJsonPathAssertion:
-    case ElementKind::kXPathAssertion: return Category::kAssertion;
+    case ElementKind::kXPathAssertion:
+    case ElementKind::kMd5HexAssertion:
+    case ElementKind::kXmlAssertion:
+    case ElementKind::kXmlSchemaAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -74,7 +77,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 48> kKinds = {{
+constexpr std::array<KindEntry, 51> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -123,6 +126,9 @@ constexpr std::array<KindEntry, 48> kKinds = {{
     {"XPathAssertion", ElementKind::kXPathAssertion, "xpath_assertion"},
     {"HtmlExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
     {"CSSJQueryExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
+    {"MD5HexAssertion", ElementKind::kMd5HexAssertion, "md5hex_assertion"},
+    {"XMLAssertion", ElementKind::kXmlAssertion, "xml_assertion"},
+    {"XMLSchemaAssertion", ElementKind::kXmlSchemaAssertion, "xml_schema_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -1099,7 +1105,10 @@ class Compiler final : public CompileLog {
       case ElementKind::kXPathExtractor:
       case ElementKind::kXPath2Extractor:
       case ElementKind::kXPathAssertion:
-      case ElementKind::kHtmlExtractor: return MakeXmlElement(kind, e, *this);
+      case ElementKind::kHtmlExtractor:
+      case ElementKind::kMd5HexAssertion:
+      case ElementKind::kXmlAssertion:
+      case ElementKind::kXmlSchemaAssertion: return MakeXmlElement(kind, e, *this);
     }
     return nullptr;
   }

@@ -124,6 +124,17 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
       }
       return n;
     }
+    case ElementKind::kMd5HexAssertion: {
+      auto n = std::make_unique<Md5HexAssertion>(kind);
+      n->md5_hex = V(e, "MD5HexAssertion.size");
+      return n;
+    }
+    case ElementKind::kXmlAssertion: return std::make_unique<Node>(kind);
+    case ElementKind::kXmlSchemaAssertion: {
+      auto n = std::make_unique<XmlSchemaAssertion>(kind);
+      n->xsd_filename = V(e, "xmlschema_assertion_filename");
+      return n;
+    }
     default: return nullptr;
   }
 }

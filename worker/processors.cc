@@ -19,6 +19,10 @@ AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadCont
     case ElementKind::kSizeAssertion: return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
     case ElementKind::kJsonPathAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
     case ElementKind::kXPathAssertion: return RunXPathAssertion(assertion.As<XPathAssertion>(), result, ctx);
+    case ElementKind::kMd5HexAssertion: return RunMd5HexAssertion(assertion.As<Md5HexAssertion>(), result, ctx);
+    case ElementKind::kXmlAssertion: return RunXmlAssertion(assertion, result);
+    case ElementKind::kXmlSchemaAssertion:
+      return RunXmlSchemaAssertion(assertion.As<XmlSchemaAssertion>(), result, ctx);
     default: {
       AssertionResult passed;
       passed.name = assertion.name;

@@ -22,6 +22,16 @@ std::string Trimmed(const char* message) {
 
 void IgnoreStructuredError(void*, xmlErrorPtr) {}
 
+// Keeps the parser's first error (Xerces stops at the first one; libxml2's lastError is the last).
+void KeepFirstError(void* ctxt, xmlErrorPtr error) {
+  auto* parser = static_cast<xmlParserCtxtPtr>(ctxt);
+  auto* first = static_cast<std::string*>(parser->_private);
+  if (first != nullptr && first->empty() && error != nullptr && error->level >= XML_ERR_ERROR &&
+      error->domain != XML_FROM_NAMESPACE) {
+    *first = Trimmed(error->message);
+  }
+}
+
 // The qualified name "prefix:name" as a plain name (no namespace).
 template <typename NodeT>
 void Unqualify(NodeT* n) {
@@ -63,9 +73,13 @@ Result<std::unique_ptr<XmlDocument>> XmlDocument::Parse(std::string_view text, c
   if (options.tolerant) flags |= XML_PARSE_RECOVER;
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (ctxt == nullptr) return Status::Internal("cannot create an XML parser");
+  std::string error;
+  ctxt->_private = &error;
+  ctxt->sax->serror = KeepFirstError;
   xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, nullptr, flags);
-  std::string error = ctxt->lastError.code != XML_ERR_OK ? Trimmed(ctxt->lastError.message) : "";
+  if (error.empty() && ctxt->lastError.code != XML_ERR_OK) error = Trimmed(ctxt->lastError.message);
   bool valid = ctxt->valid != 0;
+  bool well_formed = ctxt->wellFormed != 0;
   xmlFreeParserCtxt(ctxt);
 
   if (options.tolerant && RootOf(doc) == nullptr) {
@@ -76,7 +90,7 @@ Result<std::unique_ptr<XmlDocument>> XmlDocument::Parse(std::string_view text, c
       if (doc != nullptr) xmlFreeDoc(doc);
       return Status::ParseError(error.empty() ? "Premature end of file." : error);
     }
-  } else if (!options.tolerant && (doc == nullptr || !error.empty() || (options.validate && !valid))) {
+  } else if (!options.tolerant && (doc == nullptr || !well_formed || (options.validate && !valid))) {
     if (doc != nullptr) xmlFreeDoc(doc);
     return Status::ParseError(error.empty() ? "Document is not valid" : error);
   }

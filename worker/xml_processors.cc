@@ -1,7 +1,11 @@
 #include "worker/xml_processors.h"
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
 
+#include <cctype>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -9,6 +13,7 @@
 #include <vector>
 
 #include "common/css_selector.h"
+#include "common/digest.h"
 #include "common/java_lang.h"
 #include "worker/sample_fields.h"
 #include "worker/xml_document.h"
@@ -207,6 +212,136 @@ AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleR
       outcome.failure = true;
       outcome.message = "Cannot understand: " + xpath;
       break;
+  }
+  return outcome;
+}
+
+AssertionResult RunMd5HexAssertion(const Md5HexAssertion& assertion, const SampleResult& result, ThreadContext& ctx) {
+  AssertionResult outcome;
+  outcome.name = assertion.name;
+  std::string expected = Evaluate(assertion.md5_hex, ctx);
+  if (result.body.empty()) {
+    outcome.failure = true;
+    outcome.message = "Response was null";
+  } else if (expected.empty()) {
+    outcome.failure = true;
+    outcome.message = "MD5Hex to test against is empty";
+  } else {
+    std::string md5 = Md5Hex(result.body);
+    std::string lower = expected;  // String.equalsIgnoreCase (md5 is lower-case ASCII)
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (md5 != lower) {
+      outcome.failure = true;
+      outcome.message = "Error asserting MD5 sum : got " + md5 + " but should have been " + expected;
+    }
+  }
+  return outcome;
+}
+
+AssertionResult RunXmlAssertion(const Node& assertion, const SampleResult& result) {
+  AssertionResult outcome;
+  outcome.name = assertion.name;
+  if (result.body.empty()) {
+    outcome.failure = true;
+    outcome.message = "Response was null";
+    return outcome;
+  }
+  Result<std::unique_ptr<XmlDocument>> doc = XmlDocument::Parse(result.body, XmlParseOptions{});
+  if (!doc.ok()) {
+    outcome.failure = true;
+    outcome.message = doc.status().message();
+  }
+  return outcome;
+}
+
+namespace {
+
+struct SchemaDeleter {
+  void operator()(xmlSchema* s) const { xmlSchemaFree(s); }
+};
+
+// The parsed schema of `path`, once per thread (an error message instead when it fails).
+std::shared_ptr<xmlSchema> LoadSchema(const std::string& path, std::string* error) {
+  thread_local std::map<std::string, std::pair<std::shared_ptr<xmlSchema>, std::string>> cache;
+  auto it = cache.find(path);
+  if (it == cache.end()) {
+    XmlInit();
+    std::shared_ptr<xmlSchema> schema;
+    std::string message;
+    xmlSchemaParserCtxtPtr parser = xmlSchemaNewParserCtxt(path.c_str());
+    if (parser != nullptr) {
+      xmlSchemaSetParserStructuredErrors(
+          parser,
+          [](void* out, xmlErrorPtr e) {
+            auto* m = static_cast<std::string*>(out);
+            if (m->empty() && e != nullptr && e->message != nullptr) *m = e->message;
+          },
+          &message);
+      schema.reset(xmlSchemaParse(parser), SchemaDeleter());
+      xmlSchemaFreeParserCtxt(parser);
+    }
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    if (schema == nullptr && message.empty()) message = "cannot read the schema";
+    it = cache.emplace(path, std::make_pair(schema, path + ": " + message)).first;
+  }
+  if (it->second.first == nullptr) *error = it->second.second;
+  return it->second.first;
+}
+
+std::string ResolveAgainstPlan(const ThreadContext& ctx, const std::string& path) {
+  if (path.empty() || path[0] == '/' || ctx.run == nullptr || ctx.run->base_dir.empty()) return path;
+  std::string full = ctx.run->base_dir;
+  if (full.back() != '/') full.push_back('/');
+  return full + path;
+}
+
+}  // namespace
+
+AssertionResult RunXmlSchemaAssertion(const XmlSchemaAssertion& assertion, const SampleResult& result,
+                                      ThreadContext& ctx) {
+  AssertionResult outcome;
+  outcome.name = assertion.name;
+  if (result.body.empty()) {
+    outcome.failure = true;
+    outcome.message = "Response was null";
+    return outcome;
+  }
+  std::string file = Evaluate(assertion.xsd_filename, ctx);
+  if (file.empty()) {
+    outcome.failure = true;
+    outcome.message = "FileName is required";
+    return outcome;
+  }
+  std::string error;
+  std::shared_ptr<xmlSchema> schema = LoadSchema(ResolveAgainstPlan(ctx, file), &error);
+  if (schema == nullptr) {
+    outcome.error = true;
+    outcome.message = error;
+    return outcome;
+  }
+  XmlParseOptions options;
+  options.namespaces = true;
+  Result<std::unique_ptr<XmlDocument>> doc = XmlDocument::Parse(result.body, options);
+  if (!doc.ok()) {
+    outcome.failure = true;
+    outcome.message = "fatal: " + doc.status().message();
+    return outcome;
+  }
+  std::string message;
+  xmlSchemaValidCtxtPtr valid = xmlSchemaNewValidCtxt(schema.get());
+  xmlSchemaSetValidStructuredErrors(
+      valid,
+      [](void* out, xmlErrorPtr e) {
+        auto* m = static_cast<std::string*>(out);
+        if (m->empty() && e != nullptr && e->message != nullptr) *m = e->message;
+      },
+      &message);
+  int rc = xmlSchemaValidateDoc(valid, const_cast<xmlDoc*>(reinterpret_cast<const xmlDoc*>((*doc)->document_node())));
+  xmlSchemaFreeValidCtxt(valid);
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  if (rc != 0) {
+    outcome.failure = true;
+    outcome.message = "error: " + (message.empty() ? std::string("the document is not valid") : message);
   }
   return outcome;
 }

@@ -62,6 +62,24 @@ void RunHtmlExtractor(const HtmlExtractor& extractor, const SampleResult& result
 
 AssertionResult RunXPathAssertion(const XPathAssertion& assertion, const SampleResult& result, ThreadContext& ctx);
 
+// MD5Hex Assertion: empty body: failure "Response was null"; empty expected sum: failure
+// "MD5Hex to test against is empty"; else the body's MD5 (lower-case hex) must equal the
+// expected one ignoring case: "Error asserting MD5 sum : got <md5> but should have been
+// <expected>".
+AssertionResult RunMd5HexAssertion(const Md5HexAssertion& assertion, const SampleResult& result, ThreadContext& ctx);
+
+// XML Assertion: empty body: failure "Response was null"; a body that is not well-formed
+// XML: failure with the parser's message (libxml2's words, where JMeter prints Xerces').
+AssertionResult RunXmlAssertion(const Node& assertion, const SampleResult& result);
+
+// XML Schema Assertion: empty body: failure "Response was null"; no file name: failure
+// "FileName is required"; an XSD that cannot be read or parsed: error "<file>: <reason>";
+// a body that is not well-formed: failure "fatal: <message>"; a document the schema
+// rejects: failure "error: <libxml2's first validation message>". Schemas are parsed once
+// per thread and file.
+AssertionResult RunXmlSchemaAssertion(const XmlSchemaAssertion& assertion, const SampleResult& result,
+                                      ThreadContext& ctx);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_WORKER_XML_PROCESSORS_H_

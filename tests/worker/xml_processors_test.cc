@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -190,6 +191,11 @@ TEST_F(XmlProcessorsTest, WithoutNamespacesPrefixedNamesMatchNothing) {
   EXPECT_EQ(Var("v"), "p:y");
 }
 
+TEST_F(XmlProcessorsTest, UndeclaredPrefixIsNotAnError) {  // XML 1.0 well-formed, as for Xerces
+  Run(*Extractor("/r/x"), R"(<r><q:y/><x>1</x></r>)");
+  EXPECT_EQ(Var("v"), "1");
+}
+
 TEST_F(XmlProcessorsTest, WithNamespacesPrefixesOfTheRootResolve) {
   const char* doc = R"(<r xmlns:p="urn:p"><x>1</x><p:y>2</p:y></r>)";
   auto e = Extractor("//p:y");
@@ -304,6 +310,79 @@ TEST_F(XmlProcessorsTest, AssertionWithBadExpressionIsAnError) {
   EXPECT_TRUE(r.error);
   EXPECT_EQ(r.message.rfind("TransformerException: ", 0), 0u) << r.message;
   EXPECT_NE(r.message.find(" for://book["), std::string::npos) << r.message;
+}
+
+// ---------------------------------------------------------------------------------------
+// MD5Hex, XML and XML Schema Assertions.
+
+TEST_F(XmlProcessorsTest, Md5HexMatchesIgnoringCase) {
+  Md5HexAssertion a(ElementKind::kMd5HexAssertion);
+  a.md5_hex = Value::Of("5D41402ABC4B2A76B9719D911017C592");  // md5("hello")
+  EXPECT_FALSE(RunMd5HexAssertion(a, Body("hello"), ctx_).failure);
+}
+
+TEST_F(XmlProcessorsTest, Md5HexMismatchMessage) {
+  Md5HexAssertion a(ElementKind::kMd5HexAssertion);
+  a.md5_hex = Value::Of("abc");
+  AssertionResult r = RunMd5HexAssertion(a, Body("hello"), ctx_);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "Error asserting MD5 sum : got 5d41402abc4b2a76b9719d911017c592 but should have been abc");
+}
+
+TEST_F(XmlProcessorsTest, Md5HexEmptyBodyAndEmptyExpectation) {
+  Md5HexAssertion a(ElementKind::kMd5HexAssertion);
+  a.md5_hex = Value::Of("abc");
+  EXPECT_EQ(RunMd5HexAssertion(a, Body(""), ctx_).message, "Response was null");
+  a.md5_hex = Value::Of("");
+  EXPECT_EQ(RunMd5HexAssertion(a, Body("x"), ctx_).message, "MD5Hex to test against is empty");
+}
+
+TEST_F(XmlProcessorsTest, XmlAssertion) {
+  Node a(ElementKind::kXmlAssertion);
+  EXPECT_FALSE(RunXmlAssertion(a, Body(kBooks)).failure);
+  AssertionResult bad = RunXmlAssertion(a, Body("<a><b></a>"));
+  EXPECT_TRUE(bad.failure);
+  EXPECT_EQ(bad.message, "Opening and ending tag mismatch: b line 1 and a");
+  EXPECT_EQ(RunXmlAssertion(a, Body("")).message, "Response was null");
+}
+
+class XmlSchemaTest : public XmlProcessorsTest {
+ protected:
+  XmlSchemaTest() {
+    dir_ = ::testing::TempDir();
+    std::ofstream(dir_ + "/books.xsd") << R"(<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">)"
+                                          R"(<xs:element name="book"><xs:complexType><xs:sequence>)"
+                                          R"(<xs:element name="title" type="xs:string"/>)"
+                                          R"(</xs:sequence></xs:complexType></xs:element></xs:schema>)";
+    run_.base_dir = dir_;
+    a_.xsd_filename = Value::Of("books.xsd");
+  }
+  std::string dir_;
+  XmlSchemaAssertion a_{ElementKind::kXmlSchemaAssertion};
+};
+
+TEST_F(XmlSchemaTest, ValidDocumentPasses) {
+  AssertionResult r = RunXmlSchemaAssertion(a_, Body("<book><title>x</title></book>"), ctx_);
+  EXPECT_FALSE(r.failure || r.error) << r.message;
+}
+
+TEST_F(XmlSchemaTest, InvalidDocumentFailsWithTheValidatorsMessage) {
+  AssertionResult r = RunXmlSchemaAssertion(a_, Body("<book><price>1</price></book>"), ctx_);
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "error: Element 'price': This element is not expected. Expected is ( title ).");
+}
+
+TEST_F(XmlSchemaTest, MissingSchemaIsAnErrorNamingTheFile) {
+  a_.xsd_filename = Value::Of("nope.xsd");
+  AssertionResult r = RunXmlSchemaAssertion(a_, Body("<book/>"), ctx_);
+  EXPECT_TRUE(r.error);
+  std::string path = dir_ + (dir_.back() == '/' ? "" : "/") + "nope.xsd";
+  EXPECT_EQ(r.message, path + ": Failed to locate the main schema resource at '" + path + "'.");
+}
+
+TEST_F(XmlSchemaTest, FileNameIsRequired) {
+  a_.xsd_filename = Value::Of("");
+  EXPECT_EQ(RunXmlSchemaAssertion(a_, Body("<book/>"), ctx_).message, "FileName is required");
 }
 
 }  // namespace
