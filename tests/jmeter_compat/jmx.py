@@ -408,6 +408,20 @@ def css_extractor(name, refname, expr, attribute="", match_number="1", default="
                  s("HtmlExtractor.extractor_impl", "")])
 
 
+def md5hex_assertion(name, md5):
+    return Node("MD5HexAssertion", "MD5HexAssertionGUI", "MD5HexAssertion", name,
+                [s("MD5HexAssertion.size", md5)])
+
+
+def xml_assertion(name):
+    return Node("XMLAssertion", "XMLAssertionGui", "XMLAssertion", name, [])
+
+
+def xml_schema_assertion(name, filename):
+    return Node("XMLSchemaAssertion", "XMLSchemaAssertionGUI", "XMLSchemaAssertion", name,
+                [s("xmlschema_assertion_filename", filename)])
+
+
 def xpath_assertion(name, xpath, negate=False, tolerant=False, namespace=False):
     return Node("XPathAssertion", "XPathAssertionGui", "XPathAssertion", name,
                 [b("XPath.negate", negate), s("XPath.xpath", xpath), b("XPath.validate", False),

@@ -816,11 +816,27 @@ def css_extractor_plan():
         ])])
 
 
+def xml_assertions():
+    hello_md5 = "bf7bd8b64b79a3c63e544e79efa41a90"
+    return plan(
+        "xml_assertions",
+        "MD5Hex Assertion (match in upper case, mismatch, empty expectation, empty response) "
+        "and XML Assertion (well-formed, empty response).",
+        [thread_group("xa", 1, 1, [
+            http("md5-ok", "/hello.txt", children=[md5hex_assertion("m", hello_md5.upper())]),
+            http("md5-bad", "/hello.txt", children=[md5hex_assertion("m", "0123")]),
+            http("md5-empty", "/hello.txt", children=[md5hex_assertion("m", "")]),
+            http("md5-null", "/status/204", children=[md5hex_assertion("m", hello_md5)]),
+            http("xml-ok", "/xml/books.xml", children=[xml_assertion("x")]),
+            http("xml-null", "/status/204", children=[xml_assertion("x")]),
+        ])])
+
+
 PLAN_BUILDERS = [thread_groups, functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput,
-                 xpath, css_extractor_plan]
+                 xpath, css_extractor_plan, xml_assertions]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
