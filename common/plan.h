@@ -93,6 +93,7 @@ enum class ElementKind {
   kMd5HexAssertion,
   kXmlAssertion,
   kXmlSchemaAssertion,
+  kHtmlAssertion,
 };
 
 enum class Category {
@@ -513,6 +514,17 @@ struct Md5HexAssertion : Node {
 struct XmlSchemaAssertion : Node {
   using Node::Node;
   Value xsd_filename;  // relative names resolve against the plan's folder
+};
+
+// HTML Assertion (HTMLAssertion): JTidy's error and warning counts, here libxml2's HTML parser's.
+struct HtmlAssertion : Node {
+  using Node::Node;
+  int64_t error_threshold = 0;
+  int64_t warning_threshold = 0;
+  std::string doctype = "omit";
+  int format = 0;  // 0 HTML, 1 XHTML, 2 XML
+  bool errors_only = false;
+  Value filename;  // JMeter writes Tidy's report there; not written here
 };
 
 struct XPathAssertion : Node {

@@ -63,7 +63,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXPathAssertion:
     case ElementKind::kMd5HexAssertion:
     case ElementKind::kXmlAssertion:
-    case ElementKind::kXmlSchemaAssertion: return Category::kAssertion;
+    case ElementKind::kXmlSchemaAssertion:
+    case ElementKind::kHtmlAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -77,7 +78,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 51> kKinds = {{
+constexpr std::array<KindEntry, 52> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -129,6 +130,7 @@ constexpr std::array<KindEntry, 51> kKinds = {{
     {"MD5HexAssertion", ElementKind::kMd5HexAssertion, "md5hex_assertion"},
     {"XMLAssertion", ElementKind::kXmlAssertion, "xml_assertion"},
     {"XMLSchemaAssertion", ElementKind::kXmlSchemaAssertion, "xml_schema_assertion"},
+    {"HTMLAssertion", ElementKind::kHtmlAssertion, "html_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -1108,7 +1110,8 @@ class Compiler final : public CompileLog {
       case ElementKind::kHtmlExtractor:
       case ElementKind::kMd5HexAssertion:
       case ElementKind::kXmlAssertion:
-      case ElementKind::kXmlSchemaAssertion: return MakeXmlElement(kind, e, *this);
+      case ElementKind::kXmlSchemaAssertion:
+      case ElementKind::kHtmlAssertion: return MakeXmlElement(kind, e, *this);
     }
     return nullptr;
   }

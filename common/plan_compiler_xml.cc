@@ -135,6 +135,19 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
       n->xsd_filename = V(e, "xmlschema_assertion_filename");
       return n;
     }
+    case ElementKind::kHtmlAssertion: {
+      auto n = std::make_unique<HtmlAssertion>(kind);
+      n->error_threshold = e.GetInt("html_assertion_error_threshold", 0).value_or(0);
+      n->warning_threshold = e.GetInt("html_assertion_warning_threshold", 0).value_or(0);
+      n->doctype = e.GetString("html_assertion_doctype", "omit");
+      n->format = static_cast<int>(e.GetInt("html_assertion_format", 0).value_or(0));
+      n->errors_only = e.GetBool("html_assertion_errorsonly", false);
+      n->filename = V(e, "html_assertion_filename");
+      if (!n->filename.empty()) {
+        log.Warning(DescribeElement(e) + ": the parser report is not written to '" + n->filename.text + "'", e.line);
+      }
+      return n;
+    }
     default: return nullptr;
   }
 }

@@ -21,6 +21,7 @@ AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadCont
     case ElementKind::kXPathAssertion: return RunXPathAssertion(assertion.As<XPathAssertion>(), result, ctx);
     case ElementKind::kMd5HexAssertion: return RunMd5HexAssertion(assertion.As<Md5HexAssertion>(), result, ctx);
     case ElementKind::kXmlAssertion: return RunXmlAssertion(assertion, result);
+    case ElementKind::kHtmlAssertion: return RunHtmlAssertion(assertion.As<HtmlAssertion>(), result);
     case ElementKind::kXmlSchemaAssertion:
       return RunXmlSchemaAssertion(assertion.As<XmlSchemaAssertion>(), result, ctx);
     default: {

@@ -1,5 +1,6 @@
 #include "worker/xml_processors.h"
 
+#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
@@ -342,6 +343,59 @@ AssertionResult RunXmlSchemaAssertion(const XmlSchemaAssertion& assertion, const
   if (rc != 0) {
     outcome.failure = true;
     outcome.message = "error: " + (message.empty() ? std::string("the document is not valid") : message);
+  }
+  return outcome;
+}
+
+namespace {
+
+struct HtmlCounts {
+  int64_t errors = 0;
+  int64_t warnings = 0;
+};
+
+void CountHtmlError(void* ctx, const char*, ...) {
+  ++static_cast<HtmlCounts*>(static_cast<htmlParserCtxtPtr>(ctx)->_private)->errors;
+}
+void CountHtmlWarning(void* ctx, const char*, ...) {
+  ++static_cast<HtmlCounts*>(static_cast<htmlParserCtxtPtr>(ctx)->_private)->warnings;
+}
+
+}  // namespace
+
+AssertionResult RunHtmlAssertion(const HtmlAssertion& assertion, const SampleResult& result) {
+  AssertionResult outcome;
+  outcome.name = assertion.name;
+  if (result.body.empty()) {
+    outcome.failure = true;
+    outcome.message = "Response was null";
+    return outcome;
+  }
+  XmlInit();
+  HtmlCounts counts;
+  htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(result.body.data(), static_cast<int>(result.body.size()));
+  if (ctxt == nullptr) {
+    outcome.failure = true;
+    outcome.message = "cannot create an HTML parser";
+    return outcome;
+  }
+  htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET);
+  ctxt->_private = &counts;
+  ctxt->vctxt.error = nullptr;
+  ctxt->sax->error = CountHtmlError;
+  ctxt->sax->fatalError = CountHtmlError;
+  ctxt->sax->warning = CountHtmlWarning;
+  ctxt->sax->serror = nullptr;
+  htmlParseDocument(ctxt);
+  if (ctxt->myDoc != nullptr) xmlFreeDoc(ctxt->myDoc);
+  htmlFreeParserCtxt(ctxt);
+  if (counts.errors > assertion.error_threshold ||
+      (!assertion.errors_only && counts.warnings > assertion.warning_threshold)) {
+    outcome.failure = true;
+    outcome.message = "Tidy Parser errors:   " + std::to_string(counts.errors) + " (allowed " +
+                      std::to_string(assertion.error_threshold) +
+                      ") Tidy Parser warnings: " + std::to_string(counts.warnings) + " (allowed " +
+                      std::to_string(assertion.warning_threshold) + ")";
   }
   return outcome;
 }

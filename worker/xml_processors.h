@@ -72,6 +72,14 @@ AssertionResult RunMd5HexAssertion(const Md5HexAssertion& assertion, const Sampl
 // XML: failure with the parser's message (libxml2's words, where JMeter prints Xerces').
 AssertionResult RunXmlAssertion(const Node& assertion, const SampleResult& result);
 
+// HTML Assertion: empty body: failure "Response was null"; else the body is parsed with
+// libxml2's HTML parser, whose errors and warnings stand in for JTidy's (the counts differ
+// from Tidy's for the same page: Tidy also reports style issues libxml2 accepts). More
+// errors than allowed, or (unless "errors only") more warnings than allowed: failure "Tidy
+// Parser errors:   <e> (allowed <E>) Tidy Parser warnings: <w> (allowed <W>)". The doctype
+// and format options do not change the count; the report file is not written.
+AssertionResult RunHtmlAssertion(const HtmlAssertion& assertion, const SampleResult& result);
+
 // XML Schema Assertion: empty body: failure "Response was null"; no file name: failure
 // "FileName is required"; an XSD that cannot be read or parsed: error "<file>: <reason>";
 // a body that is not well-formed: failure "fatal: <message>"; a document the schema

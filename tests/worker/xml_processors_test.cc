@@ -385,5 +385,27 @@ TEST_F(XmlSchemaTest, FileNameIsRequired) {
   EXPECT_EQ(RunXmlSchemaAssertion(a_, Body("<book/>"), ctx_).message, "FileName is required");
 }
 
+TEST_F(XmlProcessorsTest, HtmlAssertionPassesCleanHtml) {
+  HtmlAssertion a(ElementKind::kHtmlAssertion);
+  AssertionResult r =
+      RunHtmlAssertion(a, Body("<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>"));
+  EXPECT_FALSE(r.failure) << r.message;
+}
+
+TEST_F(XmlProcessorsTest, HtmlAssertionCountsParserErrorsAgainstTheThreshold) {
+  HtmlAssertion a(ElementKind::kHtmlAssertion);
+  const char* page = "<html><body><p>x</b></nope></body></html>";  // two unexpected end tags
+  AssertionResult r = RunHtmlAssertion(a, Body(page));
+  EXPECT_TRUE(r.failure);
+  EXPECT_EQ(r.message, "Tidy Parser errors:   2 (allowed 0) Tidy Parser warnings: 0 (allowed 0)");
+  a.error_threshold = 2;
+  EXPECT_FALSE(RunHtmlAssertion(a, Body(page)).failure);
+}
+
+TEST_F(XmlProcessorsTest, HtmlAssertionOnEmptyResponse) {
+  HtmlAssertion a(ElementKind::kHtmlAssertion);
+  EXPECT_EQ(RunHtmlAssertion(a, Body("")).message, "Response was null");
+}
+
 }  // namespace
 }  // namespace barrage
