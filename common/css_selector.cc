@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <regex>
 #include <set>
 #include <utility>
 
@@ -118,6 +119,7 @@ struct CssCondition {
     kAttrStart,
     kAttrEnd,
     kAttrContains,
+    kAttrRegex,
     kEq,
     kLt,
     kGt,
@@ -133,6 +135,7 @@ struct CssCondition {
   std::string value;                              // attribute value (lower case), :contains text (lower case)
   int a = 0, b = 0;                               // :eq/:lt/:gt n in b; :nth-child an+b
   std::shared_ptr<const CssSelector::Group> sub;  // :has
+  std::shared_ptr<const std::regex> regex;        // [attr~=regex]
 };
 
 struct CssComplex {
@@ -216,9 +219,9 @@ class Parser {
     std::vector<CssCondition> conditions;
     if (At('*')) {
       ++pos_;
-      conditions.push_back({CssCondition::Kind::kTag, "*", "", 0, 0, nullptr});
+      conditions.push_back({CssCondition::Kind::kTag, "*", "", 0, 0, nullptr, nullptr});
     } else if (pos_ < s_.size() && IdentChar(s_[pos_])) {
-      conditions.push_back({CssCondition::Kind::kTag, Lower(Ident()), "", 0, 0, nullptr});
+      conditions.push_back({CssCondition::Kind::kTag, Lower(Ident()), "", 0, 0, nullptr, nullptr});
     }
     while (error_.empty() && pos_ < s_.size()) {
       char c = s_[pos_];
@@ -227,7 +230,7 @@ class Parser {
         std::string name = Ident();
         if (name.empty()) Fail(std::string("a name must follow '") + c + "'");
         conditions.push_back({c == '#' ? CssCondition::Kind::kId : CssCondition::Kind::kClass,
-                              c == '#' ? name : Lower(name), "", 0, 0, nullptr});
+                              c == '#' ? name : Lower(name), "", 0, 0, nullptr, nullptr});
       } else if (c == '[') {
         ++pos_;
         conditions.push_back(ParseAttribute());
@@ -245,7 +248,7 @@ class Parser {
 
   CssCondition ParseAttribute() {
     SkipSpace();
-    CssCondition cond{CssCondition::Kind::kHasAttr, "", "", 0, 0, nullptr};
+    CssCondition cond{CssCondition::Kind::kHasAttr, "", "", 0, 0, nullptr, nullptr};
     if (At('^')) {
       ++pos_;
       cond.kind = CssCondition::Kind::kAttrPrefix;
@@ -260,11 +263,10 @@ class Parser {
       return cond;
     }
     if (cond.kind == CssCondition::Kind::kAttrPrefix) Fail("']' expected");
-    static const std::pair<std::string_view, CssCondition::Kind> kOps[] = {{"!=", CssCondition::Kind::kAttrNe},
-                                                                           {"^=", CssCondition::Kind::kAttrStart},
-                                                                           {"$=", CssCondition::Kind::kAttrEnd},
-                                                                           {"*=", CssCondition::Kind::kAttrContains},
-                                                                           {"=", CssCondition::Kind::kAttrEq}};
+    static const std::pair<std::string_view, CssCondition::Kind> kOps[] = {
+        {"!=", CssCondition::Kind::kAttrNe},    {"^=", CssCondition::Kind::kAttrStart},
+        {"$=", CssCondition::Kind::kAttrEnd},   {"*=", CssCondition::Kind::kAttrContains},
+        {"~=", CssCondition::Kind::kAttrRegex}, {"=", CssCondition::Kind::kAttrEq}};
     bool found = false;
     for (const auto& [op, kind] : kOps) {
       if (s_.substr(pos_, op.size()) == op) {
@@ -301,6 +303,14 @@ class Parser {
       return cond;
     }
     ++pos_;
+    if (cond.kind == CssCondition::Kind::kAttrRegex) {
+      try {
+        cond.regex = std::make_shared<const std::regex>(Trim(value));
+      } catch (const std::regex_error&) {
+        Fail("bad regular expression '" + Trim(value) + "'");
+      }
+      return cond;
+    }
     cond.value = Lower(Trim(value));
     return cond;
   }
@@ -336,7 +346,7 @@ class Parser {
 
   CssCondition ParsePseudo() {
     std::string name = Lower(Ident());
-    CssCondition cond{CssCondition::Kind::kFirstChild, "", "", 0, 0, nullptr};
+    CssCondition cond{CssCondition::Kind::kFirstChild, "", "", 0, 0, nullptr, nullptr};
     if (name == "first-child") return cond;
     if (name == "last-child") return cond.kind = CssCondition::Kind::kLastChild, cond;
     if (name == "only-child") return cond.kind = CssCondition::Kind::kOnlyChild, cond;
@@ -454,6 +464,10 @@ bool MatchesCondition(const CssCondition& c, const xmlNode* e) {
         return v.size() >= c.value.size() && v.compare(v.size() - c.value.size(), c.value.size(), c.value) == 0;
       }
       return v.find(c.value) != std::string::npos;
+    }
+    case CssCondition::Kind::kAttrRegex: {
+      const xmlAttr* a = FindAttr(e, c.name);
+      return a != nullptr && std::regex_search(AttrValue(a), *c.regex);
     }
     case CssCondition::Kind::kEq: return ParentElement(e) != nullptr && SiblingIndex(e).first == c.b;
     case CssCondition::Kind::kLt: return ParentElement(e) != nullptr && SiblingIndex(e).first < c.b;

@@ -4,7 +4,8 @@
 //
 // Supported, as in JSoup's Selector: `*`, `tag`, `#id`, `.class` (case-insensitive),
 // `[attr]`, `[^attrPrefix]`, `[attr=v]`, `[attr!=v]`, `[attr^=v]`, `[attr$=v]`, `[attr*=v]`
-// (names and values case-insensitive, values trimmed, quotes optional), the combinators
+// (names and values case-insensitive, values trimmed, quotes optional), `[attr~=regex]`
+// (found anywhere in the value; std::regex ECMAScript standing in for java.util.regex), the combinators
 // descendant (` `), child (`>`), adjacent (`+`) and general sibling (`~`), groups (`,`),
 // and the pseudo-classes `:eq(n)`, `:lt(n)`, `:gt(n)` (0-based index among the element's
 // siblings), `:first-child`, `:last-child`, `:only-child`, `:nth-child(an+b|odd|even)`,

@@ -90,7 +90,7 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
       n->namespaces = ReadNamespaces(e.GetString("XPathExtractor2.namespaces", ""), e, log);
       n->scope = ReadScope(e);
       n->scope_variable = V(e, "Scope.variable");
-      if (!n->xpath.dynamic() && !IsXPath1(n->xpath.text)) {
+      if (!n->xpath.empty() && !n->xpath.dynamic() && !IsXPath1(n->xpath.text)) {
         log.Error(DescribeElement(e) + ": the expression '" + n->xpath.text +
                       "' is XPath 2.0 or later; Barrage runs XPath 1.0 expressions only",
                   e.line);

@@ -95,6 +95,18 @@ TEST(PlanCompilerXmlTest, XPath2ExtractorWithXPath2ExpressionIsRefused) {
             "Barrage runs XPath 1.0 expressions only\n");
 }
 
+TEST(PlanCompilerXmlTest, XPath2ExtractorWithoutExpressionIsNotRefused) {  // JMeter only logs at run time
+  CompiledPlan c = CompileWith(El("XPath2Extractor", "x2", S("XPathExtractor2.refname", "r")));
+  EXPECT_TRUE(c.plan.runnable()) << Errors(c);
+}
+
+TEST(PlanCompilerXmlTest, CssExtractorWithUnsupportedSelectorIsRefused) {
+  CompiledPlan c = CompileWith(El("HtmlExtractor", "css", S("HtmlExtractor.expr", "a:visited")));
+  EXPECT_EQ(Errors(c),
+            "HtmlExtractor 'css': Could not parse CSS selector 'a:visited' at position 10: unsupported pseudo-class "
+            "':visited'\n");
+}
+
 TEST(PlanCompilerXmlTest, XPathAssertionProperties) {
   CompiledPlan c = CompileWith(
       El("XPathAssertion", "a",

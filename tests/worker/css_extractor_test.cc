@@ -48,6 +48,7 @@ TEST(CssSelectorTest, AttributeOperators) {
   EXPECT_EQ(Texts("a[href*=\"id=\"]"), "One|Two 2");
   EXPECT_EQ(Texts("a[data-sku!=x1]"), "Two 2|Three");
   EXPECT_EQ(Texts("a[^data-]"), "One|Two 2|Three");
+  EXPECT_EQ(Texts("a[href~='id=[12]$']"), "One|Two 2");  // regex found in the value
 }
 
 TEST(CssSelectorTest, Combinators) {
@@ -78,7 +79,7 @@ TEST(CssSelectorTest, UnsupportedSyntaxIsAnError) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(),
             "Could not parse CSS selector 'li:visited' at position 11: unsupported pseudo-class ':visited'");
-  EXPECT_FALSE(CssSelector::Parse("a[href~=x]").ok());
+  EXPECT_FALSE(CssSelector::Parse("a[href~=(x]").ok());
   EXPECT_FALSE(CssSelector::Parse("").ok());
   EXPECT_FALSE(CssSelector::Parse("li:eq(x)").ok());
 }
