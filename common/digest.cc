@@ -35,6 +35,13 @@ std::string HexOf(const Sha256Digest& digest) {
 
 }  // namespace
 
+std::string Md5Hex(std::string_view bytes) {
+  std::array<unsigned char, 16> digest{};
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_md5(), nullptr);
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
 std::string Sha256Hex(std::string_view bytes) {
   Sha256Digest digest{};
   unsigned int len = 0;

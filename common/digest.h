@@ -16,6 +16,9 @@ namespace barrage {
 // Two lowercase hex digits per byte, most significant nibble first ("\x01\xab" -> "01ab").
 std::string LowerHex(std::string_view bytes);
 
+// MD5 of `bytes` as 32 lowercase hex digits (MD5Hex Assertion).
+std::string Md5Hex(std::string_view bytes);
+
 // SHA-256 of `bytes` as 64 lowercase hex digits.
 std::string Sha256Hex(std::string_view bytes);
 // Of a whole file (a regular file, any size), streamed; the error names the file.

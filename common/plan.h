@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/hash_tree.h"
@@ -94,6 +95,15 @@ enum class ElementKind {
   kCacheManager,
   kDnsCacheManager,
   kUrlRewritingModifier,
+  // ---- XML and HTML (issue 10) ----
+  kXPathExtractor,
+  kXPath2Extractor,
+  kXPathAssertion,
+  kHtmlExtractor,
+  kMd5HexAssertion,
+  kXmlAssertion,
+  kXmlSchemaAssertion,
+  kHtmlAssertion,
 };
 
 enum class Category {
@@ -545,6 +555,77 @@ struct UrlRewritingModifier : Node {
   bool path_extension_no_questionmark = false;
   bool cache_value = true;  // keep the last id found when a response has none
   bool encode = false;      // URL-encode the value (parameter mode)
+};
+
+// ---------------------------------------------------------------------------------------
+// ---- XML and HTML (issue 10) ----
+
+// How an XML element parses the response (XPathUtil.makeDocument's flags).
+struct XmlParsing {
+  bool tolerant = false;       // "Use Tidy"
+  bool namespaces = false;     // "Use Namespaces"
+  bool validate = false;       // "Validate XML"
+  bool whitespace = false;     // "Ignore Whitespace"
+  bool quiet = true;           // Tidy's quiet / report errors / show warnings: logging only
+  bool report_errors = false;  // (the engine has no log yet)
+  bool show_warnings = false;
+  bool download_dtds = false;  // never: external DTDs are not fetched
+};
+
+// XPath Extractor (XPathExtractor) and XPath2 Extractor (XPath2Extractor, JMeter 5, run
+// only when its expression is XPath 1.0).
+struct XPathExtractor : Node {
+  using Node::Node;
+  Value reference_name, xpath, default_value;
+  Value match_number;  // "" = -1 (all); 0 random; n the n-th
+  bool fragment = false;
+  XmlParsing parsing;
+  // XPath2 Extractor: "prefix=uri" per line, used with namespaces always on.
+  std::vector<std::pair<std::string, std::string>> namespaces;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+// CSS Selector Extractor (HtmlExtractor; CSSJQueryExtractor as some plans name it).
+struct HtmlExtractor : Node {
+  using Node::Node;
+  Value reference_name, expression, attribute, default_value, match_number;
+  bool default_empty_value = false;
+  std::string implementation;  // JSOUP (default) or JODD: both run as JSoup
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
+};
+
+struct Md5HexAssertion : Node {
+  using Node::Node;
+  Value md5_hex;  // MD5HexAssertion.size (JMeter's name for it)
+};
+
+// XML Assertion (XMLAssertion) has no properties: the kind is enough (a plain Node).
+
+struct XmlSchemaAssertion : Node {
+  using Node::Node;
+  Value xsd_filename;  // relative names resolve against the plan's folder
+};
+
+// HTML Assertion (HTMLAssertion): JTidy's error and warning counts, here libxml2's HTML parser's.
+struct HtmlAssertion : Node {
+  using Node::Node;
+  int64_t error_threshold = 0;
+  int64_t warning_threshold = 0;
+  std::string doctype = "omit";
+  int format = 0;  // 0 HTML, 1 XHTML, 2 XML
+  bool errors_only = false;
+  Value filename;  // JMeter writes Tidy's report there; not written here
+};
+
+struct XPathAssertion : Node {
+  using Node::Node;
+  Value xpath;
+  bool negate = false;
+  XmlParsing parsing;
+  SampleScope scope = SampleScope::kParent;
+  Value scope_variable;
 };
 
 // ---------------------------------------------------------------------------------------

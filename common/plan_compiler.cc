@@ -61,10 +61,18 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor:
     case ElementKind::kResultAction: return Category::kPostProcessor;
+    case ElementKind::kXPathExtractor:
+    case ElementKind::kXPath2Extractor:
+    case ElementKind::kHtmlExtractor: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
-    case ElementKind::kJsonPathAssertion: return Category::kAssertion;
+    case ElementKind::kJsonPathAssertion:
+    case ElementKind::kXPathAssertion:
+    case ElementKind::kMd5HexAssertion:
+    case ElementKind::kXmlAssertion:
+    case ElementKind::kXmlSchemaAssertion:
+    case ElementKind::kHtmlAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -78,7 +86,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 52> kKinds = {{
+constexpr std::array<KindEntry, 61> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -134,6 +142,16 @@ constexpr std::array<KindEntry, 52> kKinds = {{
     {"CacheManager", ElementKind::kCacheManager, "cache_manager"},
     {"DNSCacheManager", ElementKind::kDnsCacheManager, "dns_cache_manager"},
     {"URLRewritingModifier", ElementKind::kUrlRewritingModifier, "url_rewriting_modifier"},
+    // XML and HTML (issue 10).
+    {"XPathExtractor", ElementKind::kXPathExtractor, "xpath_extractor"},
+    {"XPath2Extractor", ElementKind::kXPath2Extractor, "xpath2_extractor"},
+    {"XPathAssertion", ElementKind::kXPathAssertion, "xpath_assertion"},
+    {"HtmlExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
+    {"CSSJQueryExtractor", ElementKind::kHtmlExtractor, "css_extractor"},
+    {"MD5HexAssertion", ElementKind::kMd5HexAssertion, "md5hex_assertion"},
+    {"XMLAssertion", ElementKind::kXmlAssertion, "xml_assertion"},
+    {"XMLSchemaAssertion", ElementKind::kXmlSchemaAssertion, "xml_schema_assertion"},
+    {"HTMLAssertion", ElementKind::kHtmlAssertion, "html_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -150,7 +168,7 @@ struct RoleEntry {
 
 // JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
 // thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 55> kKnownUnsupported = {{
+constexpr std::array<RoleEntry, 51> kKnownUnsupported = {{
     {"AccessLogSampler", Role::kSampler},
     {"AjpSampler", Role::kSampler},
     {"BSFSampler", Role::kSampler},
@@ -195,13 +213,9 @@ constexpr std::array<RoleEntry, 55> kKnownUnsupported = {{
     {"UserParameterModifier", Role::kPreProcessor},
     {"BSFPostProcessor", Role::kPostProcessor},
     {"BeanShellPostProcessor", Role::kPostProcessor},
-    {"CSSJQueryExtractor", Role::kPostProcessor},
-    {"HtmlExtractor", Role::kPostProcessor},
     {"JDBCPostProcessor", Role::kPostProcessor},
     {"JMESPathExtractor", Role::kPostProcessor},
     {"JSR223PostProcessor", Role::kPostProcessor},
-    {"XPath2Extractor", Role::kPostProcessor},
-    {"XPathExtractor", Role::kPostProcessor},
     {"BeanShellListener", Role::kListener},
     {"JSR223Listener", Role::kListener},
     {"BSFListener", Role::kListener},
@@ -1125,6 +1139,14 @@ class Compiler final : public CompileLog {
         n->is_regex = e.GetBool("ISREGEX", true);
         return n;
       }
+      case ElementKind::kXPathExtractor:
+      case ElementKind::kXPath2Extractor:
+      case ElementKind::kXPathAssertion:
+      case ElementKind::kHtmlExtractor:
+      case ElementKind::kMd5HexAssertion:
+      case ElementKind::kXmlAssertion:
+      case ElementKind::kXmlSchemaAssertion:
+      case ElementKind::kHtmlAssertion: return MakeXmlElement(kind, e, *this);
     }
     return nullptr;
   }

@@ -6,6 +6,7 @@
 #include "worker/assertions.h"
 #include "worker/extractors.h"
 #include "worker/json_processors.h"
+#include "worker/xml_processors.h"
 
 namespace barrage {
 
@@ -17,6 +18,12 @@ AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadCont
     case ElementKind::kDurationAssertion: return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
     case ElementKind::kSizeAssertion: return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
     case ElementKind::kJsonPathAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
+    case ElementKind::kXPathAssertion: return RunXPathAssertion(assertion.As<XPathAssertion>(), result, ctx);
+    case ElementKind::kMd5HexAssertion: return RunMd5HexAssertion(assertion.As<Md5HexAssertion>(), result, ctx);
+    case ElementKind::kXmlAssertion: return RunXmlAssertion(assertion, result);
+    case ElementKind::kHtmlAssertion: return RunHtmlAssertion(assertion.As<HtmlAssertion>(), result);
+    case ElementKind::kXmlSchemaAssertion:
+      return RunXmlSchemaAssertion(assertion.As<XmlSchemaAssertion>(), result, ctx);
     default: {
       AssertionResult passed;
       passed.name = assertion.name;
@@ -56,6 +63,7 @@ SampleScope AssertionScope(const Node& assertion) {
     case ElementKind::kResponseAssertion: return assertion.As<ResponseAssertion>().scope;
     case ElementKind::kDurationAssertion: return assertion.As<DurationAssertion>().scope;
     case ElementKind::kSizeAssertion: return assertion.As<SizeAssertion>().scope;
+    case ElementKind::kXPathAssertion: return assertion.As<XPathAssertion>().scope;
     default: return SampleScope::kParent;  // JSON Path Assertion is not scoped
   }
 }
@@ -89,6 +97,9 @@ void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContex
     case ElementKind::kRegexExtractor: RunRegexExtractor(post.As<RegexExtractor>(), result, ctx); break;
     case ElementKind::kBoundaryExtractor: RunBoundaryExtractor(post.As<BoundaryExtractor>(), result, ctx); break;
     case ElementKind::kJsonExtractor: RunJsonExtractor(post.As<JsonExtractor>(), result, ctx); break;
+    case ElementKind::kXPathExtractor:
+    case ElementKind::kXPath2Extractor: RunXPathExtractor(post.As<XPathExtractor>(), result, ctx); break;
+    case ElementKind::kHtmlExtractor: RunHtmlExtractor(post.As<HtmlExtractor>(), result, ctx); break;
     default: break;
   }
 }

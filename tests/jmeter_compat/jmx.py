@@ -443,6 +443,49 @@ def size_assertion(name, field, size, operator):
                  i("SizeAssertion.operator", operator)])
 
 
+# ---- XML and HTML (issue 10) ----
+
+def xpath_extractor(name, refname, query, default="", tolerant=False, namespace=False,
+                    fragment=False, scope=None, variable=""):
+    props = [s("XPathExtractor.default", default), s("XPathExtractor.refname", refname),
+             s("XPathExtractor.xpathQuery", query), b("XPathExtractor.validate", False),
+             b("XPathExtractor.tolerant", tolerant), b("XPathExtractor.namespace", namespace)]
+    if fragment:
+        props.append(b("XPathExtractor.fragment", True))
+    if scope is not None:
+        props += [s("Sample.scope", scope)] + ([s("Scope.variable", variable)] if variable else [])
+    return Node("XPathExtractor", "XPathExtractorGui", "XPathExtractor", name, props)
+
+
+def css_extractor(name, refname, expr, attribute="", match_number="1", default=""):
+    return Node("HtmlExtractor", "HtmlExtractorGui", "HtmlExtractor", name,
+                [s("HtmlExtractor.refname", refname), s("HtmlExtractor.expr", expr),
+                 s("HtmlExtractor.attribute", attribute), s("HtmlExtractor.default", default),
+                 s("HtmlExtractor.match_number", match_number),
+                 s("HtmlExtractor.extractor_impl", "")])
+
+
+def md5hex_assertion(name, md5):
+    return Node("MD5HexAssertion", "MD5HexAssertionGUI", "MD5HexAssertion", name,
+                [s("MD5HexAssertion.size", md5)])
+
+
+def xml_assertion(name):
+    return Node("XMLAssertion", "XMLAssertionGui", "XMLAssertion", name, [])
+
+
+def xml_schema_assertion(name, filename):
+    return Node("XMLSchemaAssertion", "XMLSchemaAssertionGUI", "XMLSchemaAssertion", name,
+                [s("xmlschema_assertion_filename", filename)])
+
+
+def xpath_assertion(name, xpath, negate=False, tolerant=False, namespace=False):
+    return Node("XPathAssertion", "XPathAssertionGui", "XPathAssertion", name,
+                [b("XPath.negate", negate), s("XPath.xpath", xpath), b("XPath.validate", False),
+                 b("XPath.whitespace", False), b("XPath.tolerant", tolerant),
+                 b("XPath.namespace", namespace)])
+
+
 def render_plan(plan):
     out = [JMETER_HEADER.rstrip("\n")]
     out.append("  <hashTree>")

@@ -900,10 +900,122 @@ def shared_throughput():
         ], ramp=6)])
 
 
+# ---- XML and HTML (issue 10) ----
+
+def xpath():
+    def books(name, *children):
+        return http(name, "/xml/books.xml", children=list(children))
+
+    def enc(var):
+        return "${__urlencode(${" + var + "})}"
+
+    return plan(
+        "xpath",
+        "XPath Extractors (element text, attribute, CDATA, number, mixed and empty elements, "
+        "fragment, namespaces on and off, Tidy, scope variable) and XPath Assertions (match, "
+        "no match, negate, boolean, number).",
+        [thread_group("xp", 1, 1, [
+            books("extract",
+                  xpath_extractor("titles", "t", "//title"),
+                  xpath_extractor("attr", "id2", "/store/book[2]/@id"),
+                  xpath_extractor("count", "cnt", "count(//book)"),
+                  xpath_extractor("cdata", "cd", "//book[3]/title"),
+                  xpath_extractor("mixed", "mx", "//mixed", default="NOMIX"),
+                  xpath_extractor("empty", "em", "//empty", default="NOEMPTY"),
+                  xpath_extractor("none", "nf", "//nothing", default="NF"),
+                  xpath_extractor("fragment", "frag", "//book[2]/title", fragment=True),
+                  xpath_extractor("default ns off", "ent", "//entry", default="NOENT"),
+                  xpath_extractor("prefix ns on", "pr", "//p:price", namespace=True, default="NOPR"),
+                  xpath_extractor("local ns off", "prl", "//price", default="NOPRL"),
+                  xpath_extractor("prefix ns off", "prx", "//p:price", default="NOPRX"),
+                  xpath_extractor("default ns on", "enton", "//entry", namespace=True,
+                                  default="NOENTON"),
+                  xpath_extractor("text nodes", "tx", "//mixed/text() | //comment()"),
+                  xpath_extractor("string", "str", "concat(//title, '+', //book[2]/@id)")),
+            http("use", "/echo?t=${t}&t1=${t_1}&t3=" + enc("t_3") + "&tn=${t_matchNr}&t4=" + enc("t_4") +
+                 "&id2=${id2}&cnt=${cnt}&cd=" + enc("cd") + "&mx=${mx}&mxn=${mx_matchNr}&em=${em}"
+                 "&nf=${nf}&nfn=${nf_matchNr}&frag=" + enc("frag") + "&ent=${ent}&pr=${pr}"
+                 "&prn=${pr_matchNr}&prl=${prl}&prx=${prx}&enton=${enton}&tx1=${tx_1}&tx2=${tx_2}"
+                 "&str=" + enc("str")),
+            http("page", "/xml/page.html", children=[
+                xpath_extractor("tidy", "href", "//a/@href", tolerant=True, default="NOHREF"),
+                xpath_extractor("tidy title", "title", "/html/head/title", tolerant=True)]),
+            http("var", "/echo?v=1", children=[
+                xpath_extractor("from variable", "fv", "/store/book[1]/@lang", scope="variable",
+                                variable="frag_src")]),
+            http("use-page", "/echo?href=" + enc("href_2") + "&hn=${href_matchNr}&title=${title}"
+                 "&fv=${fv}"),
+            books("a-match", xpath_assertion("a", "//book[@id='b2']")),
+            books("a-nomatch", xpath_assertion("a", "//book[@id='b9']")),
+            books("a-negate-match", xpath_assertion("a", "//book", negate=True)),
+            books("a-negate-nomatch", xpath_assertion("a", "//nothing", negate=True)),
+            books("a-bool-true", xpath_assertion("a", "count(//book)=3")),
+            books("a-bool-false", xpath_assertion("a", "count(//book)=5")),
+            books("a-bool-negate", xpath_assertion("a", "count(//book)=5", negate=True)),
+            books("a-number", xpath_assertion("a", "count(//book)")),
+            books("a-ns-on", xpath_assertion("a", "//p:price", namespace=True)),
+            http("a-empty", "/status/204", children=[xpath_assertion("a", "/")]),
+        ])],
+        udv=[("frag_src", '<store><book lang="fr"/></store>')])
+
+
+def css_extractor_plan():
+    def enc(var):
+        return "${__urlencode(${" + var + "})}"
+
+    return plan(
+        "css_extractor",
+        "CSS/JQuery Extractor (JSoup): tags, id, class, attribute operators, combinators, "
+        "pseudo-classes, text() and attributes, match numbers 1, n, -1, past the end, defaults.",
+        [thread_group("css", 1, 1, [
+            http("page", "/xml/page.html", children=[
+                css_extractor("title", "title", "title"),
+                css_extractor("h1 text", "h1", "#main h1"),
+                css_extractor("second href", "href2", "ul.list a", "href", "2"),
+                css_extractor("all skus", "sku", "a[data-sku]", "data-sku", "-1"),
+                css_extractor("starts", "st", "a[href^=/echo]", "href"),
+                css_extractor("ends", "en", "a[href$=id=1]"),
+                css_extractor("contains", "co", "a[href*=id=2]"),
+                css_extractor("child", "ch", "li.last > a"),
+                css_extractor("adjacent", "adj", "li.first + li"),
+                css_extractor("eq", "eq", "li:eq(2)", "class"),
+                css_extractor("first child", "fc", "li:first-child", "class"),
+                css_extractor("nth child", "nth", "li:nth-child(2) a", "data-sku"),
+                css_extractor("hidden input", "tok", "input[name=token]", "value"),
+                css_extractor("missing attr", "ma", "h1", "title", default="NOATTR"),
+                css_extractor("none", "none", "table td", default="NONE"),
+                css_extractor("past end", "pe", "li", match_number="7", default="PAST"),
+                css_extractor("paragraph", "para", "div > p"),
+            ]),
+            http("use", "/echo?title=${title}&h1=" + enc("h1") + "&href2=" + enc("href2") +
+                 "&sku1=${sku_1}&sku3=${sku_3}&skun=${sku_matchNr}&st=" + enc("st") + "&en=${en}"
+                 "&co=" + enc("co") + "&ch=${ch}&adj=" + enc("adj") + "&eq=" + enc("eq") +
+                 "&fc=" + enc("fc") + "&nth=${nth}&tok=${tok}&ma=" + enc("ma") +
+                 "&none=${none}&pe=${pe}&para=" + enc("para")),
+        ])])
+
+
+def xml_assertions():
+    hello_md5 = "bf7bd8b64b79a3c63e544e79efa41a90"
+    return plan(
+        "xml_assertions",
+        "MD5Hex Assertion (match in upper case, mismatch, empty expectation, empty response) "
+        "and XML Assertion (well-formed, empty response).",
+        [thread_group("xa", 1, 1, [
+            http("md5-ok", "/hello.txt", children=[md5hex_assertion("m", hello_md5.upper())]),
+            http("md5-bad", "/hello.txt", children=[md5hex_assertion("m", "0123")]),
+            http("md5-empty", "/hello.txt", children=[md5hex_assertion("m", "")]),
+            http("md5-null", "/status/204", children=[md5hex_assertion("m", hello_md5)]),
+            http("xml-ok", "/xml/books.xml", children=[xml_assertion("x")]),
+            http("xml-null", "/status/204", children=[xml_assertion("x")]),
+        ])])
+
+
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
-                 https, request_charset, shared_throughput, http_managers]
+                 https, request_charset, shared_throughput, http_managers,
+                 xpath, css_extractor_plan, xml_assertions]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
