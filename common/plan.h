@@ -470,6 +470,8 @@ struct UnsupportedElement {
   std::string testclass;
   std::string name;
   int line = 0;
+  std::string reason;
+  std::string alternative;  // the nearest element Barrage runs, "" when there is none
 };
 
 struct DataFile {        // a CSV Data Set as the plan writes it
