@@ -45,6 +45,12 @@ std::string DescribeElement(const TestElement& e);
 // Reports an error when `v` is literal and not a whole number (empty allowed if asked).
 void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
 
+// Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
+// ResultCollector with a filename under `test_plan`, scoped to its thread group (found in
+// `groups` by source element). Disabled elements and WorkBench contents are skipped.
+std::vector<ResultFileListener> ReadResultFiles(const TestElement& test_plan,
+                                                const std::vector<const ThreadGroup*>& groups, CompileLog& log);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_COMMON_ELEMENT_COMPILER_H_

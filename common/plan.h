@@ -482,6 +482,23 @@ struct DataFile {        // a CSV Data Set as the plan writes it
   int line = 0;
 };
 
+// ---- Listeners with a file (issue 10) ----
+// A ResultCollector (Simple Data Writer, or any listener) with a `filename`: the run writes
+// that JTL as JMeter's non-GUI mode does. The columns are JMeter's CSV column names in
+// JMeter's order, those its saveConfig selects that barrage writes.
+struct ResultFileListener {
+  std::string name;
+  int line = 0;
+  Value filename;             // relative to the plan's folder; functions (${__P}) evaluated at run start
+  bool error_only = false;    // ResultCollector.error_logging
+  bool success_only = false;  // ResultCollector.success_only_logging
+  // Whose samples it records: "" every thread group's, else the thread name prefix of its
+  // thread group ("<group> <number>-").
+  std::string thread_prefix;
+  std::vector<std::string> columns;
+  bool field_names = true;  // the header row
+};
+
 struct Plan {
   HashTree tree;                       // the source; nodes point into it
   std::unique_ptr<TestPlanNode> root;  // null only when the file had no TestPlan
@@ -491,6 +508,7 @@ struct Plan {
   std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
   std::vector<Problem> problems;
   std::vector<DataFile> data_files;
+  std::vector<ResultFileListener> result_files;  // issue 10: listeners with a file
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

@@ -589,6 +589,7 @@ class Compiler final : public CompileLog {
     List(*tp);
     CompileTestPlan(*tp);
     NumberThreadGroups();
+    plan_.result_files = ReadResultFiles(*tp, plan_.thread_groups(), *this);
     ResolveScopes(plan_.root.get());
     for (auto& f : plan_.fragments) ResolveScopes(f.get());
     if (plan_.thread_groups().empty()) {
