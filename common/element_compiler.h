@@ -45,6 +45,9 @@ std::string DescribeElement(const TestElement& e);
 // Reports an error when `v` is literal and not a whole number (empty allowed if asked).
 void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
 
+// Issue 10, jmeter-plugins elements (plan_compiler_plugins.cc).
+std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in
 // `groups` by source element). Disabled elements and WorkBench contents are skipped.

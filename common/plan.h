@@ -84,6 +84,9 @@ enum class ElementKind {
   kDurationAssertion,
   kSizeAssertion,
   kJsonPathAssertion,
+  // jmeter-plugins (issue 10).
+  kJsonPluginExtractor,
+  kJsonPluginAssertion,
 };
 
 enum class Category {
@@ -453,6 +456,7 @@ struct JsonPathAssertion : Node {
   bool expect_null = false;
   bool invert = false;
   bool is_regex = true;
+  bool plugin = false;  // jp@gc JSONPathAssertion (issue 10): the plugin's messages and string equality
 };
 
 // ---------------------------------------------------------------------------------------
@@ -480,6 +484,14 @@ struct DataFile {        // a CSV Data Set as the plan writes it
   std::string delimiter;
   std::string share_mode;  // "shareMode.all", "shareMode.group", "shareMode.thread" or as written
   int line = 0;
+};
+
+// ---- jmeter-plugins elements (issue 10) ----
+// jp@gc JSONPath Extractor (com.atlantbh...JSONPathExtractor), see worker/json_processors.h.
+struct JsonPluginExtractor : Node {
+  using Node::Node;
+  Value var, json_path, default_value, src_variable;
+  bool from_variable = false;  // SUBJECT "VAR": read the variable VARIABLE instead of the body
 };
 
 // ---- Listeners with a file (issue 10) ----

@@ -52,11 +52,13 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kUserParameters: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
-    case ElementKind::kBoundaryExtractor: return Category::kPostProcessor;
+    case ElementKind::kBoundaryExtractor:
+    case ElementKind::kJsonPluginExtractor: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
-    case ElementKind::kJsonPathAssertion: return Category::kAssertion;
+    case ElementKind::kJsonPathAssertion:
+    case ElementKind::kJsonPluginAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -70,7 +72,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 43> kKinds = {{
+constexpr std::array<KindEntry, 45> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -114,6 +116,10 @@ constexpr std::array<KindEntry, 43> kKinds = {{
     {"DurationAssertion", ElementKind::kDurationAssertion, "duration_assertion"},
     {"SizeAssertion", ElementKind::kSizeAssertion, "size_assertion"},
     {"JSONPathAssertion", ElementKind::kJsonPathAssertion, "json_path_assertion"},
+    {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathextractor.JSONPathExtractor", ElementKind::kJsonPluginExtractor,
+     "jpgc_json_path_extractor"},
+    {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
+     "jpgc_json_path_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -1158,6 +1164,8 @@ class Compiler final : public CompileLog {
         n->scope_variable = V(e, "Scope.variable");
         return n;
       }
+      case ElementKind::kJsonPluginExtractor:
+      case ElementKind::kJsonPluginAssertion: return MakePluginElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

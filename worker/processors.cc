@@ -16,7 +16,8 @@ AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadCont
     case ElementKind::kResponseAssertion: return RunResponseAssertion(assertion.As<ResponseAssertion>(), result, ctx);
     case ElementKind::kDurationAssertion: return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
     case ElementKind::kSizeAssertion: return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
-    case ElementKind::kJsonPathAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
+    case ElementKind::kJsonPathAssertion:
+    case ElementKind::kJsonPluginAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
     default: {
       AssertionResult passed;
       passed.name = assertion.name;
@@ -89,6 +90,7 @@ void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContex
     case ElementKind::kRegexExtractor: RunRegexExtractor(post.As<RegexExtractor>(), result, ctx); break;
     case ElementKind::kBoundaryExtractor: RunBoundaryExtractor(post.As<BoundaryExtractor>(), result, ctx); break;
     case ElementKind::kJsonExtractor: RunJsonExtractor(post.As<JsonExtractor>(), result, ctx); break;
+    case ElementKind::kJsonPluginExtractor: RunJsonPluginExtractor(post.As<JsonPluginExtractor>(), result, ctx); break;
     default: break;
   }
 }

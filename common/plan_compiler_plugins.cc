@@ -1,0 +1,36 @@
+// Issue 10: jmeter-plugins elements (see element_compiler.h).
+#include <memory>
+
+#include "common/element_compiler.h"
+
+namespace barrage {
+
+std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log) {
+  (void)log;
+  switch (kind) {
+    case ElementKind::kJsonPluginExtractor: {
+      // The plugin's property names (JSONPathExtractor.VAR, JSONPATH, DEFAULT, SUBJECT, VARIABLE).
+      auto n = std::make_unique<JsonPluginExtractor>(kind);
+      n->var = V(e, "VAR");
+      n->json_path = V(e, "JSONPATH");
+      n->default_value = V(e, "DEFAULT");
+      n->from_variable = e.GetString("SUBJECT") == "VAR";
+      n->src_variable = V(e, "VARIABLE");
+      return n;
+    }
+    case ElementKind::kJsonPluginAssertion: {
+      auto n = std::make_unique<JsonPathAssertion>(kind);
+      n->json_path = V(e, "JSON_PATH");
+      n->expected_value = V(e, "EXPECTED_VALUE");
+      n->json_validation = e.GetBool("JSONVALIDATION", false);
+      n->expect_null = e.GetBool("EXPECT_NULL", false);
+      n->invert = e.GetBool("INVERT", false);
+      n->is_regex = e.GetBool("ISREGEX", true);
+      n->plugin = true;
+      return n;
+    }
+    default: return nullptr;
+  }
+}
+
+}  // namespace barrage
