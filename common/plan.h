@@ -87,6 +87,7 @@ enum class ElementKind {
   // jmeter-plugins (issue 10).
   kJsonPluginExtractor,
   kJsonPluginAssertion,
+  kDummySampler,
 };
 
 enum class Category {
@@ -492,6 +493,16 @@ struct JsonPluginExtractor : Node {
   using Node::Node;
   Value var, json_path, default_value, src_variable;
   bool from_variable = false;  // SUBJECT "VAR": read the variable VARIABLE instead of the body
+};
+
+// jp@gc Dummy Sampler (kg.apc.jmeter.samplers.DummySampler): a sample made of its own
+// fields. With `waiting` the user waits the response time on its event loop first.
+struct DummySampler : Sampler {
+  using Sampler::Sampler;
+  bool successful = false;  // SUCCESFULL (sic); absent = false, as getPropertyAsBoolean
+  bool waiting = false;     // WAITING: simulate the response time
+  Value response_code, response_message, response_data, request_data, url;
+  Value response_time, latency, connect;  // whole milliseconds; anything else is 0
 };
 
 // ---- Listeners with a file (issue 10) ----

@@ -25,6 +25,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kPostThreadGroup: return Category::kThreadGroup;
     case ElementKind::kHttpSampler:
     case ElementKind::kDebugSampler:
+    case ElementKind::kDummySampler:
     case ElementKind::kTestAction: return Category::kSampler;
     case ElementKind::kSimpleController:
     case ElementKind::kLoopController:
@@ -72,7 +73,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 45> kKinds = {{
+constexpr std::array<KindEntry, 46> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -120,6 +121,7 @@ constexpr std::array<KindEntry, 45> kKinds = {{
      "jpgc_json_path_extractor"},
     {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
      "jpgc_json_path_assertion"},
+    {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -1165,7 +1167,8 @@ class Compiler final : public CompileLog {
         return n;
       }
       case ElementKind::kJsonPluginExtractor:
-      case ElementKind::kJsonPluginAssertion: return MakePluginElement(kind, e, *this);
+      case ElementKind::kJsonPluginAssertion:
+      case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

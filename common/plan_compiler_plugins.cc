@@ -29,6 +29,20 @@ std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, 
       n->plugin = true;
       return n;
     }
+    case ElementKind::kDummySampler: {
+      auto n = std::make_unique<DummySampler>(kind);
+      n->successful = e.GetBool("SUCCESFULL", false);
+      n->waiting = e.GetBool("WAITING", false);
+      n->response_code = V(e, "RESPONSE_CODE");
+      n->response_message = V(e, "RESPONSE_MESSAGE");
+      n->response_data = V(e, "RESPONSE_DATA");
+      n->request_data = V(e, "REQUEST_DATA");
+      n->url = V(e, "URL");
+      n->response_time = V(e, "RESPONSE_TIME");
+      n->latency = V(e, "LATENCY");
+      n->connect = V(e, "CONNECT");
+      return n;
+    }
     default: return nullptr;
   }
 }
