@@ -108,13 +108,13 @@ TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
 
 TEST(PlanCompilerTest, UnsupportedElementsListedWithClassNameAndLine) {
   CompiledPlan c =
-      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.DummySampler", "dummy") +
+      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.UDPSampler", "udp") +
                                    El("org.apache.jmeter.protocol.http.control.CacheManager", "cache"))));
   ASSERT_EQ(c.plan.unsupported.size(), 3u);
   EXPECT_EQ(c.plan.unsupported[0].testclass, "JSR223Sampler");
   EXPECT_EQ(c.plan.unsupported[0].name, "script");
   EXPECT_EQ(c.plan.unsupported[0].line, 7);
-  EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.DummySampler");
+  EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.UDPSampler");
   EXPECT_EQ(c.plan.unsupported[2].testclass, "CacheManager");  // core class, fully qualified
   EXPECT_FALSE(c.plan.runnable());
 }
