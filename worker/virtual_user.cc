@@ -284,13 +284,16 @@ void VirtualUser::ExecuteSampler() {
       SampleResult& r = worker_->result;
       r.sample.timestamp_ms = WallMillis();
       int64_t start = MonotonicMicros();
+      // JMeter's DebugSampler: each section, sorted by name, then an empty line.
       if (d.jmeter_variables) {
         r.body += "JMeterVariables:\n";
         for (const auto& [k, v] : ctx_.vars.Sorted()) r.body += k + "=" + v + "\n";
+        r.body += "\n";
       }
       if (d.jmeter_properties) {
-        r.body += "\nJMeterProperties:\n";
+        r.body += "JMeterProperties:\n";
         for (const auto& [k, v] : ctx_.run->properties.Snapshot()) r.body += k + "=" + v + "\n";
+        r.body += "\n";
       }
       r.sample.elapsed_us = MonotonicMicros() - start;
       r.sample.response_code = "200";

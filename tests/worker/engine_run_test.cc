@@ -620,6 +620,15 @@ TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+TEST_F(EngineRunTest, DebugSamplerBodyEndsEachSectionWithAnEmptyLineAsJMeter) {
+  run_.properties.Set("p", "1");
+  std::vector<Sample> samples = Run(
+      Group("tg", 1, 1,
+            El("DebugSampler", "dbg", Bool("displayJMeterVariables", false) + Bool("displayJMeterProperties", true))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].bytes, static_cast<int64_t>(std::string("JMeterProperties:\np=1\n\n").size()));
+}
+
 TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
   std::string dir = ::testing::TempDir() + "engine_upload";
   std::filesystem::create_directories(dir);
