@@ -53,6 +53,14 @@ std::unique_ptr<Node> MakeControllerElement(ElementKind kind, const TestElement&
 std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // XML and HTML elements (plan_compiler_xml.cc).
 std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 10, jmeter-plugins elements (plan_compiler_plugins.cc).
+std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
+// Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
+// ResultCollector with a filename under `test_plan`, scoped to its thread group (found in
+// `groups` by source element). Disabled elements and WorkBench contents are skipped.
+std::vector<ResultFileListener> ReadResultFiles(const TestElement& test_plan,
+                                                const std::vector<const ThreadGroup*>& groups, CompileLog& log);
 
 }  // namespace barrage
 

@@ -104,6 +104,10 @@ enum class ElementKind {
   kXmlAssertion,
   kXmlSchemaAssertion,
   kHtmlAssertion,
+  // ---- jmeter-plugins (issue 10) ----
+  kJsonPluginExtractor,
+  kJsonPluginAssertion,
+  kDummySampler,
 };
 
 enum class Category {
@@ -475,6 +479,7 @@ struct JsonPathAssertion : Node {
   bool expect_null = false;
   bool invert = false;
   bool is_regex = true;
+  bool plugin = false;  // jp@gc JSONPathAssertion (issue 10): the plugin's messages and string equality
 };
 
 // ---------------------------------------------------------------------------------------
@@ -643,6 +648,8 @@ struct UnsupportedElement {
   std::string testclass;
   std::string name;
   int line = 0;
+  std::string reason;
+  std::string alternative;  // the nearest element Barrage runs, "" when there is none
 };
 
 struct DataFile {        // a CSV Data Set as the plan writes it, or a file a function reads
@@ -654,6 +661,41 @@ struct DataFile {        // a CSV Data Set as the plan writes it, or a file a fu
   std::string function;  // the function reading it ("__CSVRead"); empty for a CSV Data Set
 };
 
+// ---- jmeter-plugins elements (issue 10) ----
+// jp@gc JSONPath Extractor (com.atlantbh...JSONPathExtractor), see worker/json_processors.h.
+struct JsonPluginExtractor : Node {
+  using Node::Node;
+  Value var, json_path, default_value, src_variable;
+  bool from_variable = false;  // SUBJECT "VAR": read the variable VARIABLE instead of the body
+};
+
+// jp@gc Dummy Sampler (kg.apc.jmeter.samplers.DummySampler): a sample made of its own
+// fields. With `waiting` the user waits the response time on its event loop first.
+struct DummySampler : Sampler {
+  using Sampler::Sampler;
+  bool successful = false;  // SUCCESFULL (sic); absent = false, as getPropertyAsBoolean
+  bool waiting = false;     // WAITING: simulate the response time
+  Value response_code, response_message, response_data, request_data, url;
+  Value response_time, latency, connect;  // whole milliseconds; anything else is 0
+};
+
+// ---- Listeners with a file (issue 10) ----
+// A ResultCollector (Simple Data Writer, or any listener) with a `filename`: the run writes
+// that JTL as JMeter's non-GUI mode does. The columns are JMeter's CSV column names in
+// JMeter's order, those its saveConfig selects that barrage writes.
+struct ResultFileListener {
+  std::string name;
+  int line = 0;
+  Value filename;             // relative to the plan's folder; functions (${__P}) evaluated at run start
+  bool error_only = false;    // ResultCollector.error_logging
+  bool success_only = false;  // ResultCollector.success_only_logging
+  // Whose samples it records: "" every thread group's, else the thread name prefix of its
+  // thread group ("<group> <number>-").
+  std::string thread_prefix;
+  std::vector<std::string> columns;
+  bool field_names = true;  // the header row
+};
+
 struct Plan {
   HashTree tree;                       // the source; nodes point into it
   std::unique_ptr<TestPlanNode> root;  // null only when the file had no TestPlan
@@ -663,7 +705,8 @@ struct Plan {
   std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
   std::vector<Problem> problems;
   std::vector<DataFile> data_files;
-  std::vector<std::string> included_files;  // Include Controllers' files, as written (set by the loader)
+  std::vector<std::string> included_files;       // Include Controllers' files, as written (set by the loader)
+  std::vector<ResultFileListener> result_files;  // issue 10: listeners with a file
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

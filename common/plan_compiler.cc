@@ -25,6 +25,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kPostThreadGroup: return Category::kThreadGroup;
     case ElementKind::kHttpSampler:
     case ElementKind::kDebugSampler:
+    case ElementKind::kDummySampler:
     case ElementKind::kTestAction: return Category::kSampler;
     case ElementKind::kSimpleController:
     case ElementKind::kLoopController:
@@ -64,6 +65,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXPathExtractor:
     case ElementKind::kXPath2Extractor:
     case ElementKind::kHtmlExtractor: return Category::kPostProcessor;
+    case ElementKind::kJsonPluginExtractor: return Category::kPostProcessor;
     case ElementKind::kResponseAssertion:
     case ElementKind::kDurationAssertion:
     case ElementKind::kSizeAssertion:
@@ -73,6 +75,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXmlAssertion:
     case ElementKind::kXmlSchemaAssertion:
     case ElementKind::kHtmlAssertion: return Category::kAssertion;
+    case ElementKind::kJsonPluginAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -86,7 +89,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 61> kKinds = {{
+constexpr std::array<KindEntry, 64> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -152,6 +155,12 @@ constexpr std::array<KindEntry, 61> kKinds = {{
     {"XMLAssertion", ElementKind::kXmlAssertion, "xml_assertion"},
     {"XMLSchemaAssertion", ElementKind::kXmlSchemaAssertion, "xml_schema_assertion"},
     {"HTMLAssertion", ElementKind::kHtmlAssertion, "html_assertion"},
+    // jmeter-plugins (issue 10).
+    {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathextractor.JSONPathExtractor", ElementKind::kJsonPluginExtractor,
+     "jpgc_json_path_extractor"},
+    {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
+     "jpgc_json_path_assertion"},
+    {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -161,81 +170,126 @@ const KindEntry* FindKind(std::string_view testclass) {
   return nullptr;
 }
 
-struct RoleEntry {
+// JMeter core and plugin elements Barrage does not run (so `inspect` lists samplers and
+// thread groups completely), each with why and the nearest element Barrage runs instead
+// ("" when there is none). Other plugin classes are recognised by name (ClassifyElement).
+struct UnsupportedEntry {
   std::string_view testclass;
   Role role;
+  const char* reason;
+  const char* alternative;
 };
 
-// JMeter core elements Barrage does not run, by role (so `inspect` lists samplers and
-// thread groups completely). Plugin classes are recognised by name (see ClassifyElement).
-constexpr std::array<RoleEntry, 51> kKnownUnsupported = {{
-    {"AccessLogSampler", Role::kSampler},
-    {"AjpSampler", Role::kSampler},
-    {"BSFSampler", Role::kSampler},
-    {"BeanShellSampler", Role::kSampler},
-    {"BoltSampler", Role::kSampler},
-    {"FTPSampler", Role::kSampler},
-    {"JDBCSampler", Role::kSampler},
-    {"JMSSampler", Role::kSampler},
-    {"JSR223Sampler", Role::kSampler},
-    {"JUnitSampler", Role::kSampler},
-    {"JavaSampler", Role::kSampler},
-    {"LDAPExtSampler", Role::kSampler},
-    {"LDAPSampler", Role::kSampler},
-    {"MailReaderSampler", Role::kSampler},
-    {"PublisherSampler", Role::kSampler},
-    {"SmtpSampler", Role::kSampler},
-    {"SoapSampler", Role::kSampler},
-    {"SubscriberSampler", Role::kSampler},
-    {"SystemSampler", Role::kSampler},
-    {"TCPSampler", Role::kSampler},
-    {"WebServiceSampler", Role::kSampler},
-    {"JDBCDataSource", Role::kConfig},
-    {"JavaConfig", Role::kConfig},
-    {"KeystoreConfig", Role::kConfig},
-    {"LoginConfig", Role::kConfig},
-    {"SimpleConfig", Role::kConfig},
-    {"TCPConfig", Role::kConfig},
-    {"FtpConfig", Role::kConfig},
-    {"BeanShellTimer", Role::kTimer},
-    {"JSR223Timer", Role::kTimer},
-    {"PoissonRandomTimer", Role::kTimer},
-    {"PreciseThroughputTimer", Role::kTimer},
-    {"SyncTimer", Role::kTimer},
-    {"BSFTimer", Role::kTimer},
-    {"AnchorModifier", Role::kPreProcessor},
-    {"BSFPreProcessor", Role::kPreProcessor},
-    {"BeanShellPreProcessor", Role::kPreProcessor},
-    {"JDBCPreProcessor", Role::kPreProcessor},
-    {"JSR223PreProcessor", Role::kPreProcessor},
-    {"RegExUserParameters", Role::kPreProcessor},
-    {"SampleTimeout", Role::kPreProcessor},
-    {"UserParameterModifier", Role::kPreProcessor},
-    {"BSFPostProcessor", Role::kPostProcessor},
-    {"BeanShellPostProcessor", Role::kPostProcessor},
-    {"JDBCPostProcessor", Role::kPostProcessor},
-    {"JMESPathExtractor", Role::kPostProcessor},
-    {"JSR223PostProcessor", Role::kPostProcessor},
-    {"BeanShellListener", Role::kListener},
-    {"JSR223Listener", Role::kListener},
-    {"BSFListener", Role::kListener},
-    {"MailerModel", Role::kListener},
-}};
+constexpr char kScriptPlanned[] = "a JSR223 element is planned (issue 11)";
+constexpr char kModelPlanned[] = "Thread Group (ramp-up, duration) with a Constant Throughput Timer";
 
-// Listeners and non-test elements JMeter itself ignores when running a plan headless.
-constexpr std::array<RoleEntry, 11> kIgnored = {{
-    {"ResultCollector", Role::kListener},
-    {"Summariser", Role::kListener},
-    {"BackendListener", Role::kListener},
-    {"ResultSaver", Role::kListener},
-    {"MailerResultCollector", Role::kListener},
-    {"kg.apc.jmeter.reporters.FlexibleFileWriter", Role::kListener},
-    {"kg.apc.jmeter.reporters.LoadosophiaUploader", Role::kListener},
-    {"kg.apc.jmeter.reporters.ConsoleStatusLogger", Role::kListener},
-    {"kg.apc.jmeter.listener.GraphsGeneratorListener", Role::kListener},
-    {"WorkBench", Role::kNonTest},
-    {"ProxyControl", Role::kNonTest},
-}};
+constexpr UnsupportedEntry kKnownUnsupported[] = {
+    {"AccessLogSampler", Role::kSampler, "replays web server access logs", "HTTP Request with a CSV Data Set of paths"},
+    {"AjpSampler", Role::kSampler, "AJP protocol", "HTTP Request"},
+    {"BSFSampler", Role::kSampler, "BSF script", kScriptPlanned},
+    {"BeanShellSampler", Role::kSampler, "BeanShell script", kScriptPlanned},
+    {"BoltSampler", Role::kSampler, "Neo4j Bolt protocol", ""},
+    {"FTPSampler", Role::kSampler, "FTP protocol", ""},
+    {"JDBCSampler", Role::kSampler, "JDBC database protocol", ""},
+    {"JMSSampler", Role::kSampler, "JMS messaging", ""},
+    {"JSR223Sampler", Role::kSampler, "JSR223 script", "planned (issue 11)"},
+    {"JUnitSampler", Role::kSampler, "runs JUnit tests (Java code)", ""},
+    {"JavaSampler", Role::kSampler, "runs Java code", ""},
+    {"LDAPExtSampler", Role::kSampler, "LDAP protocol", ""},
+    {"LDAPSampler", Role::kSampler, "LDAP protocol", ""},
+    {"MailReaderSampler", Role::kSampler, "mail protocol (POP3/IMAP)", ""},
+    {"PublisherSampler", Role::kSampler, "JMS messaging", ""},
+    {"SmtpSampler", Role::kSampler, "mail protocol (SMTP)", ""},
+    {"SoapSampler", Role::kSampler, "SOAP/XML-RPC sampler (deprecated in JMeter)", "HTTP Request with a raw POST body"},
+    {"SubscriberSampler", Role::kSampler, "JMS messaging", ""},
+    {"SystemSampler", Role::kSampler, "runs operating system commands", ""},
+    {"TCPSampler", Role::kSampler, "raw TCP protocol", ""},
+    {"WebServiceSampler", Role::kSampler, "SOAP sampler (removed from JMeter)", "HTTP Request with a raw POST body"},
+    {"JDBCDataSource", Role::kConfig, "JDBC database connection", ""},
+    {"JavaConfig", Role::kConfig, "configures the Java Request sampler", ""},
+    {"KeystoreConfig", Role::kConfig, "client certificates: not implemented yet", ""},
+    {"LoginConfig", Role::kConfig, "not implemented yet", "user and password as HTTP Request parameters"},
+    {"SimpleConfig", Role::kConfig, "generic configuration of Java elements", ""},
+    {"TCPConfig", Role::kConfig, "configures the TCP sampler", ""},
+    {"FtpConfig", Role::kConfig, "configures the FTP sampler", ""},
+    {"BeanShellTimer", Role::kTimer, "BeanShell script", kScriptPlanned},
+    {"JSR223Timer", Role::kTimer, "JSR223 script", "planned (issue 11)"},
+    {"PoissonRandomTimer", Role::kTimer, "not implemented yet", "Uniform or Gaussian Random Timer"},
+    {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
+     "Constant Throughput Timer"},
+    {"SyncTimer", Role::kTimer, "not implemented yet", ""},
+    {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
+    {"AnchorModifier", Role::kPreProcessor, "HTML Link Parser: not implemented yet",
+     "Regular Expression Extractor and ${variables} in the request"},
+    {"BSFPreProcessor", Role::kPreProcessor, "BSF script", kScriptPlanned},
+    {"BeanShellPreProcessor", Role::kPreProcessor, "BeanShell script", kScriptPlanned},
+    {"JDBCPreProcessor", Role::kPreProcessor, "JDBC database query", ""},
+    {"JSR223PreProcessor", Role::kPreProcessor, "JSR223 script", "planned (issue 11)"},
+    {"RegExUserParameters", Role::kPreProcessor, "not implemented yet", "User Parameters"},
+    {"SampleTimeout", Role::kPreProcessor, "not implemented yet", "the HTTP Request's response timeout"},
+    {"UserParameterModifier", Role::kPreProcessor, "reads users from an XML file (deprecated in JMeter)",
+     "User Parameters or a CSV Data Set"},
+    {"BSFPostProcessor", Role::kPostProcessor, "BSF script", kScriptPlanned},
+    {"BeanShellPostProcessor", Role::kPostProcessor, "BeanShell script", kScriptPlanned},
+    {"JDBCPostProcessor", Role::kPostProcessor, "JDBC database query", ""},
+    {"JMESPathExtractor", Role::kPostProcessor, "not implemented yet", "JSON Extractor (JSONPath)"},
+    {"JSR223PostProcessor", Role::kPostProcessor, "JSR223 script", "planned (issue 11)"},
+    {"BSFAssertion", Role::kAssertion, "BSF script", kScriptPlanned},
+    {"BeanShellAssertion", Role::kAssertion, "BeanShell script", kScriptPlanned},
+    {"JSR223Assertion", Role::kAssertion, "JSR223 script", "planned (issue 11)"},
+    {"CompareAssertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
+    {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
+    {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
+    {"BeanShellListener", Role::kListener, "BeanShell script run on every sample", kScriptPlanned},
+    {"JSR223Listener", Role::kListener, "JSR223 script run on every sample", "planned (issue 11)"},
+    {"BSFListener", Role::kListener, "BSF script run on every sample", kScriptPlanned},
+    {"MailerModel", Role::kListener, "sends mail during the run", ""},
+    {"kg.apc.jmeter.threads.UltimateThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
+     kModelPlanned},
+    {"kg.apc.jmeter.threads.SteppingThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
+     kModelPlanned},
+    {"com.blazemeter.jmeter.threads.concurrency.ConcurrencyThreadGroup", Role::kThreadGroup,
+     "workload model: planned (workload-models issue)", kModelPlanned},
+    {"com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup", Role::kThreadGroup,
+     "workload model: planned (workload-models issue)", kModelPlanned},
+    {"com.blazemeter.jmeter.threads.arrivals.FreeFormArrivalsThreadGroup", Role::kThreadGroup,
+     "workload model: planned (workload-models issue)", kModelPlanned},
+    {"kg.apc.jmeter.timers.VariableThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
+     "Constant Throughput Timer"},
+    {"kg.apc.jmeter.reporters.AutoStop", Role::kListener, "stops the test on response-time or error criteria",
+     "barrage run --threshold with --abort-on-fail"},
+    {"com.googlecode.jmeter.plugins.webdriver.sampler.WebDriverSampler", Role::kSampler,
+     "drives a real browser (WebDriver)", ""},
+};
+
+// Listeners and non-test elements that never change the load: JMeter itself does not run
+// the GUI-only ones headless, and Barrage records and reports results itself.
+struct IgnoredEntry {
+  std::string_view testclass;
+  Role role;
+  const char* reason;
+};
+
+constexpr char kRecordedByBarrage[] = "listener: results are recorded by barrage";
+
+constexpr IgnoredEntry kIgnored[] = {
+    {"ResultCollector", Role::kListener, kRecordedByBarrage},
+    {"Summariser", Role::kListener, "listener: barrage prints its own summary lines"},
+    {"BackendListener", Role::kListener, "listener: results are recorded by barrage, not sent to the backend"},
+    {"ResultSaver", Role::kListener, "listener: responses are not saved to files"},
+    {"MailerResultCollector", Role::kListener, "listener: no mail is sent"},
+    {"DebugPostProcessor", Role::kPostProcessor, "debug: its sub-sample only feeds GUI listeners"},
+    {"kg.apc.jmeter.reporters.FlexibleFileWriter", Role::kListener, "listener: its file is not written"},
+    {"kg.apc.jmeter.reporters.LoadosophiaUploader", Role::kListener, "listener: results are not uploaded"},
+    {"kg.apc.jmeter.reporters.ConsoleStatusLogger", Role::kListener, "listener: barrage prints its own progress"},
+    {"kg.apc.jmeter.listener.GraphsGeneratorListener", Role::kListener,
+     "listener: graphs come from barrage report --html"},
+    {"com.github.johrstrom.listener.PrometheusListener", Role::kListener,
+     "listener: results are recorded by barrage, not exported to Prometheus"},
+    {"WorkBench", Role::kNonTest, "GUI only: the WorkBench is not part of the test"},
+    {"ProxyControl", Role::kNonTest, "GUI only: the HTTP(S) Test Script Recorder"},
+    {"HttpMirrorControl", Role::kNonTest, "GUI only: the HTTP Mirror Server"},
+};
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -331,23 +385,48 @@ ElementClass ClassifyElement(const TestElement& element) {
     out.kind = k->kind;
     return out;
   }
-  for (const RoleEntry& e : kIgnored) {
+  for (const IgnoredEntry& e : kIgnored) {
     if (e.testclass == cls) {
       out.role = e.role;
       out.supported = true;
+      out.ignored = true;
+      out.reason = e.reason;
       return out;
     }
   }
-  for (const RoleEntry& e : kKnownUnsupported) {
+  for (const UnsupportedEntry& e : kKnownUnsupported) {
     if (e.testclass == cls) {
       out.role = e.role;
+      out.reason = e.reason;
+      out.alternative = e.alternative;
       return out;
     }
   }
   out.role = GuessRole(cls, element.guiclass);
   // Plugin listeners that only draw or write results (kg.apc ...ResultCollector and the
   // *Collector monitors) are ignored like JMeter's own; script listeners are not.
-  out.supported = out.role == Role::kListener && EndsWith(cls, "Collector");
+  if (out.role == Role::kListener && EndsWith(cls, "Collector")) {
+    out.supported = true;
+    out.ignored = true;
+    out.reason = kRecordedByBarrage;
+  } else {
+    out.reason = out.role == Role::kUnknown ? "unknown element (a plugin barrage does not know)"
+                                            : "plugin element barrage does not implement";
+  }
+  return out;
+}
+
+std::vector<ElementTableRow> ElementTable() {
+  std::vector<ElementTableRow> out;
+  for (const KindEntry& e : kKinds) {
+    out.push_back({std::string(e.testclass), RoleOf(e.kind), ElementTableRow::Status::kSupported, e.name, ""});
+  }
+  for (const IgnoredEntry& e : kIgnored) {
+    out.push_back({std::string(e.testclass), e.role, ElementTableRow::Status::kIgnored, e.reason, ""});
+  }
+  for (const UnsupportedEntry& e : kKnownUnsupported) {
+    out.push_back({std::string(e.testclass), e.role, ElementTableRow::Status::kUnsupported, e.reason, e.alternative});
+  }
   return out;
 }
 
@@ -538,6 +617,7 @@ class Compiler final : public CompileLog {
     List(*tp);
     CompileTestPlan(*tp);
     NumberThreadGroups();
+    plan_.result_files = ReadResultFiles(*tp, plan_.thread_groups(), *this);
     ResolveScopes(plan_.root.get());
     for (auto& f : plan_.fragments) ResolveScopes(f.get());
     if (plan_.thread_groups().empty()) {
@@ -632,10 +712,10 @@ class Compiler final : public CompileLog {
 
   void List(const TestElement& e) {
     ElementClass cls = ClassifyElement(e);
-    if (cls.role == Role::kNonTest) return;  // WorkBench, recorder: not part of the test
     out_->listing.push_back({cls, &e});
-    if (!cls.supported) plan_.unsupported.push_back({cls.testclass, e.testname, e.line});
-    if (cls.role != Role::kListener) ScanValues(e.properties);
+    if (cls.role == Role::kNonTest) return;  // WorkBench, recorder: their contents are not part of the test
+    if (!cls.supported) plan_.unsupported.push_back({cls.testclass, e.testname, e.line, cls.reason, cls.alternative});
+    if (!cls.ignored) ScanValues(e.properties);
     for (const TestElement& c : e.children) {
       if (c.enabled) List(c);
     }
@@ -697,7 +777,7 @@ class Compiler final : public CompileLog {
   // Compiles `e` and attaches it to `parent` (as a runnable child or a scoped element).
   void CompileChild(const TestElement& e, Node* parent) {
     ElementClass cls = ClassifyElement(e);
-    if (!cls.supported || cls.role == Role::kListener || cls.role == Role::kNonTest) return;
+    if (!cls.supported || cls.ignored) return;
     std::unique_ptr<Node> node = Make(cls.kind, e);
     if (!node) return;
     ++compiled_nodes_;
@@ -1129,6 +1209,9 @@ class Compiler final : public CompileLog {
       case ElementKind::kCacheManager:
       case ElementKind::kDnsCacheManager:
       case ElementKind::kUrlRewritingModifier: return MakeHttpConfigElement(kind, e, *this);
+      case ElementKind::kJsonPluginExtractor:
+      case ElementKind::kJsonPluginAssertion:
+      case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

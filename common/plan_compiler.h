@@ -35,13 +35,29 @@ const char* RoleName(Role role);
 
 struct ElementClass {
   Role role = Role::kUnknown;
-  bool supported = false;                     // Barrage runs it (listeners and non-test elements: ignored)
-  ElementKind kind = ElementKind::kTestPlan;  // valid when supported and runnable
+  bool supported = false;                     // Barrage runs it, or ignores it (below)
+  bool ignored = false;                       // never changes the load: a listener, a GUI-only element...
+  ElementKind kind = ElementKind::kTestPlan;  // valid when supported and not ignored
   std::string testclass;                      // normalised: "org.apache.jmeter.x.Y" becomes "Y"
+  const char* reason = "";                    // why it is ignored or unsupported
+  const char* alternative = "";               // unsupported: the nearest element Barrage runs ("" none)
 };
 
 // Classifies an element by its testclass (and guiclass for plugin samplers).
 ElementClass ClassifyElement(const TestElement& element);
+
+// The classification tables, for `barrage elements` and the README: every testclass
+// Barrage runs (detail = the kind's name), ignores or knows it cannot run (detail = the
+// reason), in table order. Plugin classes not in the tables are classified by name.
+struct ElementTableRow {
+  enum class Status { kSupported, kIgnored, kUnsupported };
+  std::string testclass;
+  Role role = Role::kUnknown;
+  Status status = Status::kSupported;
+  std::string detail;
+  std::string alternative;
+};
+std::vector<ElementTableRow> ElementTable();
 
 // One enabled element of the TestPlan tree, as listed by `inspect` (each element once,
 // even when Module Controllers reach it several times).

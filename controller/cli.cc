@@ -9,6 +9,7 @@
 
 #include "common/exit_codes.h"
 #include "controller/compare.h"
+#include "controller/elements_command.h"
 #include "controller/inspect.h"
 #include "controller/jtl_export.h"
 #include "controller/jtl_import.h"
@@ -108,6 +109,11 @@ int RunCli(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "Show what a plan contains and whether Barrage can run it");
   inspect->add_option("PLAN", inspect_plan, "the .jmx file")->required();
   inspect->add_flag("--json", json, "print one JSON object instead of text");
+
+  bool markdown = false;
+  CLI::App* elements =
+      app.add_subcommand("elements", "List the elements Barrage runs, ignores and cannot run (from its own tables)");
+  elements->add_flag("--markdown", markdown, "print the Markdown table the README holds");
 
   RunOptions ro;
   CLI::App* run = app.add_subcommand("run", "Run a plan on this machine and record its samples");
@@ -243,6 +249,7 @@ int RunCli(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (inspect->parsed()) return RunInspect(inspect_plan, json);
+  if (elements->parsed()) return RunElements(markdown);
   if (run->parsed() && !ro.cluster.enabled() &&
       (!ro.cluster.split_data.empty() || ro.cluster.min_workers > 0 || !ro.cluster.share.empty() ||
        !ro.cluster.bind.empty() || ro.cluster.worker_timeout_s > 0)) {

@@ -89,9 +89,26 @@ json BuildInspectReport(const CompiledPlan& compiled) {
   report["variables"] = compiled.variables;
   report["functions"] = compiled.functions;
 
+  json ignored = json::array();
+  for (const ListedElement& item : compiled.listing) {
+    if (!item.cls.ignored) continue;
+    std::string reason = item.cls.reason;
+    std::string file(TrimAscii(item.source->GetString("filename")));
+    if (item.cls.testclass == "ResultCollector" && !file.empty()) reason = "listener: barrage writes its file " + file;
+    ignored.push_back({{"testclass", item.cls.testclass},
+                       {"name", item.source->testname},
+                       {"line", item.source->line},
+                       {"role", RoleName(item.cls.role)},
+                       {"reason", reason}});
+  }
+  report["ignored"] = ignored;
   json unsupported = json::array();
   for (const UnsupportedElement& u : plan.unsupported) {
-    unsupported.push_back({{"testclass", u.testclass}, {"name", u.name}, {"line", u.line}});
+    unsupported.push_back({{"testclass", u.testclass},
+                           {"name", u.name},
+                           {"line", u.line},
+                           {"reason", u.reason},
+                           {"alternative", u.alternative.empty() ? json(nullptr) : json(u.alternative)}});
   }
   report["unsupported"] = unsupported;
   json problems = json::array();
@@ -149,10 +166,17 @@ std::string RenderInspectText(const json& r) {
   list("Variables used", r["variables"]);
   list("Functions used", r["functions"]);
 
+  out << "\nIgnored elements (" << r["ignored"].size() << "):\n";
+  for (const json& i : r["ignored"]) {
+    out << "  line " << i["line"] << ": " << i["testclass"].get<std::string>() << " '" << i["name"].get<std::string>()
+        << "': " << i["reason"].get<std::string>() << "\n";
+  }
   out << "\nUnsupported elements (" << r["unsupported"].size() << "):\n";
   for (const json& u : r["unsupported"]) {
     out << "  line " << u["line"] << ": " << u["testclass"].get<std::string>() << " '" << u["name"].get<std::string>()
-        << "'\n";
+        << "': " << u["reason"].get<std::string>();
+    if (!u["alternative"].is_null()) out << "; instead: " << u["alternative"].get<std::string>();
+    out << "\n";
   }
   out << "\nProblems (" << r["problems"].size() << "):\n";
   for (const json& p : r["problems"]) {

@@ -80,10 +80,117 @@ void AppendJtlRow(const Sample& s, std::string* out) {
   out->push_back('\n');
 }
 
+namespace {
+
+struct ColumnName {
+  JtlColumn column;
+  std::string_view name;
+};
+
+constexpr ColumnName kColumnNames[] = {
+    {JtlColumn::kTimeStamp, "timeStamp"},
+    {JtlColumn::kElapsed, "elapsed"},
+    {JtlColumn::kLabel, "label"},
+    {JtlColumn::kResponseCode, "responseCode"},
+    {JtlColumn::kResponseMessage, "responseMessage"},
+    {JtlColumn::kThreadName, "threadName"},
+    {JtlColumn::kDataType, "dataType"},
+    {JtlColumn::kSuccess, "success"},
+    {JtlColumn::kFailureMessage, "failureMessage"},
+    {JtlColumn::kBytes, "bytes"},
+    {JtlColumn::kSentBytes, "sentBytes"},
+    {JtlColumn::kGrpThreads, "grpThreads"},
+    {JtlColumn::kAllThreads, "allThreads"},
+    {JtlColumn::kUrl, "URL"},
+    {JtlColumn::kFilename, "Filename"},
+    {JtlColumn::kLatency, "Latency"},
+    {JtlColumn::kSampleCount, "SampleCount"},
+    {JtlColumn::kErrorCount, "ErrorCount"},
+    {JtlColumn::kIdleTime, "IdleTime"},
+    {JtlColumn::kConnect, "Connect"},
+};
+
+std::string_view NameOf(JtlColumn column) {
+  for (const ColumnName& c : kColumnNames) {
+    if (c.column == column) return c.name;
+  }
+  return "";
+}
+
+void AppendColumn(const Sample& s, JtlColumn column, std::string* out) {
+  constexpr char kDelim = ',';
+  switch (column) {
+    case JtlColumn::kTimeStamp: AppendInt(s.timestamp_ms, out); return;
+    case JtlColumn::kElapsed: AppendInt(Ms(s.elapsed_us), out); return;
+    case JtlColumn::kLabel: AppendCsvField(s.label, kDelim, out); return;
+    case JtlColumn::kResponseCode: AppendCsvField(s.response_code, kDelim, out); return;
+    case JtlColumn::kResponseMessage: AppendCsvField(s.response_message, kDelim, out); return;
+    case JtlColumn::kThreadName: AppendCsvField(s.thread_name, kDelim, out); return;
+    case JtlColumn::kDataType: AppendCsvField(s.data_type, kDelim, out); return;
+    case JtlColumn::kSuccess: out->append(s.success ? "true" : "false"); return;
+    case JtlColumn::kFailureMessage: AppendCsvField(s.failure_message, kDelim, out); return;
+    case JtlColumn::kBytes: AppendInt(s.bytes, out); return;
+    case JtlColumn::kSentBytes: AppendInt(s.sent_bytes, out); return;
+    case JtlColumn::kGrpThreads: AppendInt(s.grp_threads, out); return;
+    case JtlColumn::kAllThreads: AppendInt(s.all_threads, out); return;
+    case JtlColumn::kUrl:
+      AppendCsvField(s.url.empty() ? std::string_view{"null"} : std::string_view{s.url}, kDelim, out);
+      return;
+    case JtlColumn::kFilename: return;
+    case JtlColumn::kLatency: AppendInt(Ms(s.latency_us), out); return;
+    case JtlColumn::kSampleCount: out->push_back('1'); return;
+    case JtlColumn::kErrorCount: out->push_back(s.success ? '0' : '1'); return;
+    case JtlColumn::kIdleTime: AppendInt(Ms(s.idle_us), out); return;
+    case JtlColumn::kConnect: AppendInt(Ms(s.connect_us), out); return;
+  }
+}
+
+}  // namespace
+
+bool JtlColumnNamed(std::string_view name, JtlColumn* column) {
+  for (const ColumnName& c : kColumnNames) {
+    if (c.name == name) {
+      *column = c.column;
+      return true;
+    }
+  }
+  return false;
+}
+
+const std::vector<JtlColumn>& DefaultJtlColumns() {
+  static const std::vector<JtlColumn> kDefault = {
+      JtlColumn::kTimeStamp,       JtlColumn::kElapsed,    JtlColumn::kLabel,     JtlColumn::kResponseCode,
+      JtlColumn::kResponseMessage, JtlColumn::kThreadName, JtlColumn::kDataType,  JtlColumn::kSuccess,
+      JtlColumn::kFailureMessage,  JtlColumn::kBytes,      JtlColumn::kSentBytes, JtlColumn::kGrpThreads,
+      JtlColumn::kAllThreads,      JtlColumn::kUrl,        JtlColumn::kLatency,   JtlColumn::kIdleTime,
+      JtlColumn::kConnect};
+  return kDefault;
+}
+
+std::string JtlHeader(const std::vector<JtlColumn>& columns) {
+  std::string out;
+  for (JtlColumn c : columns) {
+    if (!out.empty()) out.push_back(',');
+    out.append(NameOf(c));
+  }
+  return out;
+}
+
+void AppendJtlRow(const Sample& sample, const std::vector<JtlColumn>& columns, std::string* out) {
+  bool first = true;
+  for (JtlColumn c : columns) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendColumn(sample, c, out);
+  }
+  out->push_back('\n');
+}
+
 JtlWriter::JtlWriter(std::string path, std::FILE* file, Options options)
     : path_(std::move(path)),
       file_(file),
       options_(std::move(options)),
+      default_columns_(options_.columns == DefaultJtlColumns()),
       last_flush_us_(options_.clock->MonotonicMicros()) {
   buffer_.reserve(kBufferLimit + 4096);
 }
@@ -92,6 +199,7 @@ JtlWriter::JtlWriter(JtlWriter&& other) noexcept
     : path_(std::move(other.path_)),
       file_(std::exchange(other.file_, nullptr)),
       options_(std::move(other.options_)),
+      default_columns_(other.default_columns_),
       last_flush_us_(other.last_flush_us_),
       buffer_(std::move(other.buffer_)),
       rows_(other.rows_) {}
@@ -102,6 +210,7 @@ JtlWriter& JtlWriter::operator=(JtlWriter&& other) noexcept {
     path_ = std::move(other.path_);
     file_ = std::exchange(other.file_, nullptr);
     options_ = std::move(other.options_);
+    default_columns_ = other.default_columns_;
     last_flush_us_ = other.last_flush_us_;
     buffer_ = std::move(other.buffer_);
     rows_ = other.rows_;
@@ -126,8 +235,8 @@ Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode, Options op
     needs_header = std::ftell(file) == 0;
   }
   JtlWriter writer(path, file, std::move(options));
-  if (needs_header) {
-    writer.buffer_.append(JtlHeader());
+  if (needs_header && writer.options_.header) {
+    writer.buffer_.append(JtlHeader(writer.options_.columns));
     writer.buffer_.push_back('\n');
   }
   return writer;
@@ -135,7 +244,7 @@ Result<JtlWriter> JtlWriter::Open(const std::string& path, Mode mode, Options op
 
 Status JtlWriter::Write(const Sample& sample) {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
-  AppendJtlRow(sample, &buffer_);
+  AppendRow(sample);
   ++rows_;
   return buffer_.size() >= kBufferLimit ? Flush() : FlushIfDue();
 }
@@ -143,13 +252,21 @@ Status JtlWriter::Write(const Sample& sample) {
 Status JtlWriter::Write(const std::vector<Sample>& samples) {
   if (!file_) return Status::IoError("write to " + path_ + ": file is closed");
   for (const Sample& s : samples) {
-    AppendJtlRow(s, &buffer_);
+    AppendRow(s);
     ++rows_;
     if (buffer_.size() >= kBufferLimit) {
       if (Status st = Flush(); !st.ok()) return st;
     }
   }
   return FlushIfDue();
+}
+
+void JtlWriter::AppendRow(const Sample& sample) {
+  if (default_columns_) {
+    AppendJtlRow(sample, &buffer_);  // the usual -l file: no per-column dispatch
+  } else {
+    AppendJtlRow(sample, options_.columns, &buffer_);
+  }
 }
 
 Status JtlWriter::FlushIfDue() {

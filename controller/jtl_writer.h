@@ -50,6 +50,41 @@ void AppendCsvField(std::string_view field, char delimiter, std::string* out);
 // Appends one JTL row for `sample`, with its "\n".
 void AppendJtlRow(const Sample& sample, std::string* out);
 
+// The CSV columns JMeter can write that barrage writes, for a listener whose saveConfig
+// selects fewer or other columns than the defaults (issue 10). In JMeter's order:
+// timeStamp elapsed label responseCode responseMessage threadName dataType success
+// failureMessage bytes sentBytes grpThreads allThreads URL Filename Latency SampleCount
+// ErrorCount IdleTime Connect. Filename is written empty (barrage saves no response
+// files), SampleCount 1 and ErrorCount 0 or 1 (barrage records one sample per row).
+// JMeter's Encoding and Hostname columns are not written.
+enum class JtlColumn {
+  kTimeStamp,
+  kElapsed,
+  kLabel,
+  kResponseCode,
+  kResponseMessage,
+  kThreadName,
+  kDataType,
+  kSuccess,
+  kFailureMessage,
+  kBytes,
+  kSentBytes,
+  kGrpThreads,
+  kAllThreads,
+  kUrl,
+  kFilename,
+  kLatency,
+  kSampleCount,
+  kErrorCount,
+  kIdleTime,
+  kConnect,
+};
+// The column whose header is `name` ("timeStamp", "Latency"...), or false.
+bool JtlColumnNamed(std::string_view name, JtlColumn* column);
+const std::vector<JtlColumn>& DefaultJtlColumns();  // the 17 of JtlHeader()
+std::string JtlHeader(const std::vector<JtlColumn>& columns);
+void AppendJtlRow(const Sample& sample, const std::vector<JtlColumn>& columns, std::string* out);
+
 class JtlWriter {
  public:
   enum class Mode {
@@ -60,6 +95,8 @@ class JtlWriter {
 
   struct Options {
     std::chrono::milliseconds flush_interval{500};
+    std::vector<JtlColumn> columns = DefaultJtlColumns();
+    bool header = true;  // write the header row into a new or empty file
     // The clock flush_interval is measured on (its monotonic one); a test fakes it. Not
     // owned; outlives the writer.
     const Clock* clock = &SystemClock();
@@ -89,10 +126,12 @@ class JtlWriter {
 
  private:
   JtlWriter(std::string path, std::FILE* file, Options options);
+  void AppendRow(const Sample& sample);
 
   std::string path_;
   std::FILE* file_ = nullptr;
   Options options_;
+  bool default_columns_ = true;
   int64_t last_flush_us_ = 0;  // options_.clock->MonotonicMicros() of the last flush
   std::string buffer_;
   uint64_t rows_ = 0;

@@ -35,7 +35,8 @@ void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
 // --db and -l must not name a file the run reads, nor -l the store: the JTL is appended
 // to and the store written, which would destroy them. Data files named by a template are
 // known only at run time and are not checked.
-Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, const std::string& base_dir) {
+Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, const std::string& base_dir,
+                               const std::vector<ListenerFile>& listener_files) {
   std::vector<ProtectedFile> inputs = {{options.plan_path, "the plan"},
                                        {options.thresholds_file, "the thresholds file"}};
   for (const std::string& file : options.property_files) inputs.push_back({file, "a property file"});
@@ -50,8 +51,12 @@ Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, cons
     }
   }
   if (Status s = RefuseOverwrite(options.db_path, "the results store", inputs); !s.ok()) return s;
-  if (options.jtl_path.empty()) return Status::Ok();
   for (ProtectedFile& f : ResultsStoreFiles(options.db_path)) inputs.push_back(std::move(f));
+  // A listener's file may be the -l JTL (JMeter writes both into it) but no input.
+  for (const ListenerFile& f : listener_files) {
+    if (Status s = RefuseOverwrite(f.path, "the file of " + f.listener, inputs); !s.ok()) return s;
+  }
+  if (options.jtl_path.empty()) return Status::Ok();
   return RefuseOverwrite(options.jtl_path, "the JTL", inputs);
 }
 
@@ -125,7 +130,8 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     }
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir); !s.ok()) {
+  std::vector<ListenerFile> listener_files = ResolveListenerFiles(plan, run, run.base_dir);
+  if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir, listener_files); !s.ok()) {
     std::cerr << "barrage: " << s.message() << "\n";
     return kExitUsage;
   }
@@ -133,6 +139,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   RunRecording recording({.db_path = options.db_path,
                           .project = options.project,
                           .jtl_path = options.jtl_path,
+                          .listener_files = std::move(listener_files),
                           .summary_interval_s = options.summary_interval_s,
                           .quiet = options.quiet,
                           .thresholds = std::move(thresholds).value(),

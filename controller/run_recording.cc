@@ -1,11 +1,40 @@
 #include "controller/run_recording.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "common/functions.h"
 
 namespace barrage {
+
+std::vector<ListenerFile> ResolveListenerFiles(const Plan& plan, RunContext& run, const std::string& base_dir) {
+  std::vector<ListenerFile> out;
+  ThreadContext ctx;
+  ctx.run = &run;
+  for (const ResultFileListener& r : plan.result_files) {
+    ListenerFile f;
+    std::filesystem::path path(std::string(TrimAscii(Evaluate(r.filename, ctx))));
+    if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+    f.path = path.lexically_normal().string();
+    f.listener = "ResultCollector '" + r.name + "'";
+    f.error_only = r.error_only;
+    f.success_only = r.success_only;
+    f.thread_prefix = r.thread_prefix;
+    for (const std::string& name : r.columns) {
+      JtlColumn c;
+      if (JtlColumnNamed(name, &c)) f.columns.push_back(c);
+    }
+    f.header = r.field_names;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool ListenerWantsSample(bool success, bool error_only, bool success_only) {
+  return (!error_only && !success_only) || (success && success_only) || (!success && error_only);
+}
 
 RunRecording::RunRecording(RunRecordingOptions options, std::ostream& out, std::ostream& err)
     : options_(std::move(options)), out_(out), err_(err) {}
@@ -15,6 +44,25 @@ Status RunRecording::Open() {
     Result<JtlWriter> w = JtlWriter::Open(options_.jtl_path, JtlWriter::Mode::kAppend);
     if (!w.ok()) return w.status();
     jtl_.emplace(std::move(w).value());
+  }
+  for (const ListenerFile& f : options_.listener_files) {
+    JtlWriter* writer = nullptr;
+    for (const auto& open : listener_writers_) {
+      if (open->path() == f.path) writer = open.get();
+    }
+    if (!writer) {
+      // JMeter creates the file's missing folders (ResultCollector.getFileWriter); an error
+      // surfaces when the file is opened.
+      std::error_code ignored;
+      std::filesystem::create_directories(std::filesystem::path(f.path).parent_path(), ignored);
+      Result<JtlWriter> w =
+          JtlWriter::Open(f.path, JtlWriter::Mode::kAppend, {.columns = f.columns, .header = f.header});
+      if (!w.ok()) return Status::IoError(f.listener + ": " + w.status().message());
+      listener_writers_.push_back(std::make_unique<JtlWriter>(std::move(w).value()));
+      listener_errors_.emplace_back();
+      writer = listener_writers_.back().get();
+    }
+    listeners_.push_back({&f, writer});
   }
   Result<ResultsStore> store = ResultsStore::Open(options_.db_path, {.project = options_.project});
   if (!store.ok()) return store.status();
@@ -43,8 +91,30 @@ Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id) {
   }
   report_.Add(batch);
   recorded_ += batch.size();
+  if (!listeners_.empty()) WriteListenerFiles(batch);
   if (recorder_->Record(std::move(batch), worker_id)) return Status::Ok();
   return recorder_->store_error().ok() ? recorder_->jtl_error() : recorder_->store_error();
+}
+
+void RunRecording::WriteListenerFiles(const std::vector<Sample>& batch) {
+  for (const OpenListenerFile& l : listeners_) {
+    const ListenerFile& f = *l.listener;
+    for (const Sample& s : batch) {
+      if (!ListenerWantsSample(s.success, f.error_only, f.success_only)) continue;
+      if (!f.thread_prefix.empty() && s.thread_name.compare(0, f.thread_prefix.size(), f.thread_prefix) != 0) continue;
+      KeepListenerError(*l.writer, l.writer->Write(s));
+    }
+  }
+}
+
+void RunRecording::KeepListenerError(JtlWriter& writer, Status s) {
+  if (s.ok()) return;
+  for (size_t i = 0; i < listener_writers_.size(); ++i) {
+    if (listener_writers_[i].get() != &writer || !listener_errors_[i].ok()) continue;
+    listener_errors_[i] = s;
+    err_ << "barrage: a listener's file failed (" << s.message() << "): it gets no more samples\n" << std::flush;
+    (void)writer.Close();  // further writes fail at once, quietly (the error is kept)
+  }
 }
 
 bool RunRecording::TakeFailure() {
@@ -55,6 +125,9 @@ bool RunRecording::TakeFailure() {
 
 bool RunRecording::Poll() {
   recorder_->Poll();
+  for (size_t i = 0; i < listener_writers_.size(); ++i) {
+    if (listener_errors_[i].ok()) KeepListenerError(*listener_writers_[i], listener_writers_[i]->FlushIfDue());
+  }
   return TakeFailure();
 }
 
@@ -90,6 +163,9 @@ int RunRecording::End(RunEnd end) {
   };
   if (jtl_) {
     if (Status s = jtl_->Close(); !s.ok()) fail(s);
+  }
+  for (size_t i = 0; i < listener_writers_.size(); ++i) {
+    if (listener_errors_[i].ok()) KeepListenerError(*listener_writers_[i], listener_writers_[i]->Close());
   }
   if (recorder_->failed()) {
     status = ExecutionStatus::kErrored;

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -47,10 +48,35 @@
 
 namespace barrage {
 
+// A plan's listener with a file (issue 10, common/plan.h ResultFileListener), resolved for
+// this run: written as JMeter's non-GUI mode writes it. Appended to, as JMeter does (the
+// header only into a new or empty file). Several listeners may name the same file: it is
+// opened once and each writes its own samples to it (a sample twice when both take it, as
+// in JMeter).
+struct ListenerFile {
+  std::string path;         // the listener's filename, evaluated, relative to the plan's folder
+  std::string listener;     // "ResultCollector 'name'" for messages
+  bool error_only = false;  // JMeter: both flags set = every sample
+  bool success_only = false;
+  std::string thread_prefix;  // only samples whose thread name starts with it ("" all)
+  std::vector<JtlColumn> columns;
+  bool header = true;
+};
+
+// The plan's listener files for a run: filenames evaluated with `run`'s properties and
+// made relative to `base_dir`.
+std::vector<ListenerFile> ResolveListenerFiles(const Plan& plan, RunContext& run, const std::string& base_dir);
+
+// Whether a listener with these flags takes a sample (JMeter's ResultCollector.isSampleWanted).
+bool ListenerWantsSample(bool success, bool error_only, bool success_only);
+
 struct RunRecordingOptions {
   std::string db_path;
   std::string project = "default";
   std::string jtl_path;  // "" = no JTL
+  // The plan's listeners with a file. A failure of one is printed once and that file gets
+  // no more rows; the run goes on (JMeter logs it and goes on).
+  std::vector<ListenerFile> listener_files;
   int64_t summary_interval_s = 30;
   bool quiet = false;  // no summary lines while the run goes (the final ones still print)
   // Checked on all samples at the end; with abort_on_fail also on the data so far, every
@@ -123,6 +149,15 @@ class RunRecording {
   std::ostream& out_;
   std::ostream& err_;
   std::optional<JtlWriter> jtl_;
+  struct OpenListenerFile {
+    const ListenerFile* listener;
+    JtlWriter* writer;  // into listener_writers_
+  };
+  void WriteListenerFiles(const std::vector<Sample>& batch);
+  void KeepListenerError(JtlWriter& writer, Status s);
+  std::vector<std::unique_ptr<JtlWriter>> listener_writers_;
+  std::vector<Status> listener_errors_;  // parallel to listener_writers_
+  std::vector<OpenListenerFile> listeners_;
   std::optional<ResultsStore> store_;
   std::optional<SampleRecorder> recorder_;
   std::optional<Summariser> summariser_;

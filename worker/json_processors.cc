@@ -148,6 +148,57 @@ void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result
   }
 }
 
+void RunJsonPluginExtractor(const JsonPluginExtractor& extractor, const SampleResult& result, ThreadContext& ctx) {
+  Variables& vars = ctx.vars;
+  const std::string name = Evaluate(extractor.var, ctx);
+  auto clear_numbered = [&]() {
+    for (int k = 1;; ++k) {
+      std::string key = name + "_" + std::to_string(k);
+      if (!vars.Get(key)) break;
+      vars.Remove(key);
+    }
+  };
+  auto fail = [&]() {
+    vars.Put(name, Evaluate(extractor.default_value, ctx));
+    vars.Put(name + "_matchNr", "0");
+    clear_numbered();
+  };
+  std::string text;
+  if (extractor.from_variable) {
+    const std::string* v = vars.Get(Evaluate(extractor.src_variable, ctx));
+    if (v == nullptr) return fail();
+    text = *v;
+  } else {
+    text = result.body;
+  }
+  // JsonPath.read(String, path): an empty text and a text that is not JSON throw.
+  if (text.empty()) return fail();
+  std::shared_ptr<const Result<JsonValue>> document = ParseCached(text);
+  if (!document->ok() || document->value().is_null()) return fail();
+  Result<std::shared_ptr<const JsonPath>> path = CompileJsonPathCached(Evaluate(extractor.json_path, ctx));
+  if (!path.ok()) return fail();
+  Result<JsonPathResult> found = (*path)->Read(document->value(), false);
+  if (!found.ok()) return fail();
+  // A JSONArray: an indefinite path's results, or an array the path designates.
+  std::vector<const JsonValue*> elements;
+  const JsonValue* single = found->definite ? found->values[0] : nullptr;
+  if (single != nullptr && !single->is_array()) {
+    vars.Put(name, AssertionString(*single));
+    return;
+  }
+  if (single != nullptr) {
+    for (const JsonValue& e : single->elements()) elements.push_back(&e);
+  } else {
+    elements = found->values;
+  }
+  if (elements.empty()) return fail();  // "Extracted array is empty"
+  vars.Put(name, single != nullptr ? AssertionString(*single) : AssertionString(elements));
+  vars.Put(name + "_matchNr", std::to_string(elements.size()));
+  clear_numbered();
+  for (size_t n = 0; n < elements.size(); ++n)
+    vars.Put(name + "_" + std::to_string(n + 1), AssertionString(*elements[n]));
+}
+
 namespace {
 
 // JSONPathAssertion.doAssert over a parsed body; returns the exception message, or nullopt
@@ -180,7 +231,7 @@ class JsonPathCheck {
     }
 
     if (!a_.json_validation) {
-      if (is_list && elements.empty() && !(*path)->definite()) {
+      if (!a_.plugin && is_list && elements.empty() && !(*path)->definite()) {
         return "JSONPath '" + path_ + "' is indefinite and the extracted Value is an empty Array." +
                " Please use an assertion value, to be sure to get a correct result. Expected value was '" + expected_ +
                "'";
@@ -199,15 +250,16 @@ class JsonPathCheck {
 
     std::string shown =
         is_list ? (single != nullptr ? AssertionString(*single) : AssertionString(elements)) : AssertionString(*single);
+    // The plugin's messages do not name the path.
+    const std::string in_path = a_.plugin ? "Value" : "Value in json path '" + path_ + "'";
     if (a_.expect_null) {
       std::string found_text = is_list ? shown : JavaString(*single);
-      return "Value in json path '" + path_ + "' expected to be null, but found '" + found_text + "'";
+      return in_path + " expected to be null, but found '" + found_text + "'";
     }
     if (a_.is_regex) {
-      return "Value in json path '" + path_ + "' expected to match regexp '" + expected_ +
-             "', but it did not match: '" + shown + "'";
+      return in_path + " expected to match regexp '" + expected_ + "', but it did not match: '" + shown + "'";
     }
-    return "Value in json path '" + path_ + "' expected to be '" + expected_ + "', but found '" + shown + "'";
+    return in_path + " expected to be '" + expected_ + "', but found '" + shown + "'";
   }
 
  private:
@@ -235,6 +287,20 @@ class JsonPathCheck {
 
   bool IsEquals(const JsonValue& subject, bool* matched) {
     if (a_.is_regex) return RegexMatches(AssertionString(subject), matched);
+    if (a_.plugin) {
+      // The plugin compares text; a double with String.valueOf(new Double(expected)).
+      if (subject.type() != JsonValue::Type::kDouble) {
+        *matched = AssertionString(subject) == expected_;
+        return true;
+      }
+      std::optional<double> expected = ParseDouble(TrimAscii(expected_));
+      if (!expected) {
+        error_ = "For input string: \"" + expected_ + "\"";  // NumberFormatException
+        return false;
+      }
+      *matched = AssertionString(subject) == JavaDoubleToString(*expected);
+      return true;
+    }
     // JSONValue.parse: null when the expected value is not JSON.
     if (!expected_parsed_) {
       Result<JsonValue> parsed = ParseJson(expected_);

@@ -46,6 +46,23 @@
 //   <path> not matches <expected>" / "... not matches null" / "Failed that JSONPath not
 //   exists: <path>".
 //
+// jp@gc JSONPath Extractor (RunJsonPluginExtractor, the plugin's JSONPathExtractor.process):
+// reads the sample's body, or with SUBJECT "VAR" the variable VARIABLE; JsonPath.read
+// without list mode. A value that is not an array: `var` = its text (objectToString, as
+// AssertionString: strings bare, doubles by DecimalFormat, objects and arrays as JSON,
+// null as "null"), nothing else changes. An array (an indefinite path's results, or an
+// array the path designates) with n > 0 elements: `var` = the array as JSON,
+// `var_matchNr` = n, earlier `var_1`, `var_2`... removed, `var_1`..`var_n` = the elements.
+// Anything else (no text, a missing variable, invalid JSON or path, nothing found, an empty
+// array): `var` = DEFAULT, `var_matchNr` = 0 and `var_1`... removed.
+//
+// The jp@gc JSONPath Assertion (JsonPathAssertion::plugin) runs as RunJsonPathAssertion
+// with the plugin's differences: no "indefinite and empty" failure without a value check,
+// messages without the path ("Value expected to be 'x', but found 'y'"), and without regex
+// the value's text compared with the expected text (a double with Double.toString of the
+// expected value parsed, failing with NumberFormatException's "For input string: ..."
+// when it is not a number).
+//
 // Threading: both run on the virtual user's event-loop thread; the plan node is shared and
 // only read. Compiled paths (json_path.h) and the last four parsed documents are cached per
 // thread, the documents keyed by their text, so a response read by several JSON
@@ -61,6 +78,8 @@
 namespace barrage {
 
 void RunJsonExtractor(const JsonExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
+
+void RunJsonPluginExtractor(const JsonPluginExtractor& extractor, const SampleResult& result, ThreadContext& ctx);
 
 AssertionResult RunJsonPathAssertion(const JsonPathAssertion& assertion, const SampleResult& result,
                                      ThreadContext& ctx);

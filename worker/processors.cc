@@ -17,7 +17,8 @@ AssertionResult JudgeOne(const Node& assertion, SampleResult& result, ThreadCont
     case ElementKind::kResponseAssertion: return RunResponseAssertion(assertion.As<ResponseAssertion>(), result, ctx);
     case ElementKind::kDurationAssertion: return RunDurationAssertion(assertion.As<DurationAssertion>(), result, ctx);
     case ElementKind::kSizeAssertion: return RunSizeAssertion(assertion.As<SizeAssertion>(), result, ctx);
-    case ElementKind::kJsonPathAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
+    case ElementKind::kJsonPathAssertion:
+    case ElementKind::kJsonPluginAssertion: return RunJsonPathAssertion(assertion.As<JsonPathAssertion>(), result, ctx);
     case ElementKind::kXPathAssertion: return RunXPathAssertion(assertion.As<XPathAssertion>(), result, ctx);
     case ElementKind::kMd5HexAssertion: return RunMd5HexAssertion(assertion.As<Md5HexAssertion>(), result, ctx);
     case ElementKind::kXmlAssertion: return RunXmlAssertion(assertion, result);
@@ -100,6 +101,7 @@ void RunPostProcessor(const Node& post, const SampleResult& result, ThreadContex
     case ElementKind::kXPathExtractor:
     case ElementKind::kXPath2Extractor: RunXPathExtractor(post.As<XPathExtractor>(), result, ctx); break;
     case ElementKind::kHtmlExtractor: RunHtmlExtractor(post.As<HtmlExtractor>(), result, ctx); break;
+    case ElementKind::kJsonPluginExtractor: RunJsonPluginExtractor(post.As<JsonPluginExtractor>(), result, ctx); break;
     default: break;
   }
 }

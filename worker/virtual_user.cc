@@ -1,6 +1,11 @@
 #include "worker/virtual_user.h"
 
+#include <strings.h>
+
 #include <algorithm>
+#include <climits>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -125,6 +130,16 @@ void VirtualUser::Interrupt(bool now) {
     case State::kWaitingStart:
     case State::kDelaying:
     case State::kWaitingLock: Finish(); break;
+    case State::kSampling:
+      // The Dummy Sampler is Interruptible: its wait ends, the sample is recorded.
+      if (now) {
+        stop_after_sample_ = true;
+        ++wait_token_;
+        state_ = State::kReady;
+        CompleteDummySample(MonotonicMicros() - dummy_start_us_);
+        Step();
+      }
+      break;
     case State::kInFlight:
       if (now) {
         // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
@@ -149,6 +164,11 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
     case State::kDelaying:
       state_ = State::kReady;
       delayed_ = true;
+      Step();
+      return;
+    case State::kSampling:
+      state_ = State::kReady;
+      CompleteDummySample(now_us - dummy_start_us_);
       Step();
       return;
     default: return;
@@ -300,13 +320,16 @@ void VirtualUser::ExecuteSampler() {
       SampleResult& r = worker_->result;
       r.sample.timestamp_ms = WallMillis();
       int64_t start = MonotonicMicros();
+      // JMeter's DebugSampler: each section, sorted by name, then an empty line.
       if (d.jmeter_variables) {
         r.body += "JMeterVariables:\n";
         for (const auto& [k, v] : ctx_.vars.Sorted()) r.body += k + "=" + v + "\n";
+        r.body += "\n";
       }
       if (d.jmeter_properties) {
-        r.body += "\nJMeterProperties:\n";
+        r.body += "JMeterProperties:\n";
         for (const auto& [k, v] : ctx_.run->properties.Snapshot()) r.body += k + "=" + v + "\n";
+        r.body += "\n";
       }
       r.sample.elapsed_us = MonotonicMicros() - start;
       r.sample.response_code = "200";
@@ -317,6 +340,7 @@ void VirtualUser::ExecuteSampler() {
       CompleteSample();
       return;
     }
+    case ElementKind::kDummySampler: StartDummySample(s->As<DummySampler>()); return;
     case ElementKind::kTestAction: {
       current_ = nullptr;
       ApplyFlowControl(s->As<TestAction>());
@@ -324,6 +348,57 @@ void VirtualUser::ExecuteSampler() {
     }
     default: current_ = nullptr; return;
   }
+}
+
+namespace {
+
+// Integer.valueOf as the Dummy Sampler reads its times: anything but an int is 0.
+int64_t DummyMillis(const std::string& text) {
+  std::optional<int64_t> v = ParseInt64(text);
+  return v && *v >= INT32_MIN && *v <= INT32_MAX ? *v : 0;
+}
+
+// new java.net.URL(text) succeeds: a protocol Java knows, then ':'.
+bool JavaUrlParses(std::string_view text) {
+  for (std::string_view p : {"http:", "https:", "ftp:", "file:", "jar:", "mailto:"}) {
+    if (text.size() >= p.size() && strncasecmp(text.data(), p.data(), p.size()) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void VirtualUser::StartDummySample(const DummySampler& d) {
+  dummy_start_ms_ = WallMillis();
+  dummy_start_us_ = MonotonicMicros();
+  const int64_t ms = DummyMillis(Evaluate(d.response_time, ctx_));
+  if (d.waiting && ms > 0) {
+    // Waits on the event loop (JMeter sleeps the thread); OnTimer records the sample.
+    state_ = State::kSampling;
+    WaitUntil(dummy_start_us_ + ms * 1000);
+    return;
+  }
+  // Not waiting: JMeter's SampleResult(now, responseTime).
+  CompleteDummySample(d.waiting ? MonotonicMicros() - dummy_start_us_ : std::max<int64_t>(ms, 0) * 1000);
+}
+
+void VirtualUser::CompleteDummySample(int64_t elapsed_us) {
+  const DummySampler& d = current_->As<DummySampler>();
+  SampleResult& r = worker_->result;
+  Sample& s = r.sample;
+  s.timestamp_ms = dummy_start_ms_;
+  s.elapsed_us = elapsed_us;
+  s.response_code = Evaluate(d.response_code, ctx_);
+  s.response_message = Evaluate(d.response_message, ctx_);
+  s.success = d.successful;
+  s.data_type = "text";
+  r.body = Evaluate(d.response_data, ctx_);
+  s.bytes = static_cast<int64_t>(r.body.size());
+  std::string url = Evaluate(d.url, ctx_);
+  if (JavaUrlParses(url)) s.url = std::move(url);
+  s.latency_us = std::max<int64_t>(DummyMillis(Evaluate(d.latency, ctx_)), 0) * 1000;
+  s.connect_us = std::max<int64_t>(DummyMillis(Evaluate(d.connect, ctx_)), 0) * 1000;
+  CompleteSample();
 }
 
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {

@@ -53,13 +53,17 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void OnTimer(int64_t now_us, uint64_t token) override;
 
  private:
-  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kWaitingLock, kFinished };
+  // kSampling: a Dummy Sampler waits its response time (issue 10).
+  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kWaitingLock, kSampling, kFinished };
 
   void Begin();
   void Step();
   bool ShouldStop() const;
   void Finish();
   void ExecuteSampler();
+  // Dummy Sampler (issue 10): starts it (waits on the loop when asked), then records it.
+  void StartDummySample(const DummySampler& d);
+  void CompleteDummySample(int64_t elapsed_us);
   // Runs post-processors and assertions on the loop's `result`, records it, then resets it.
   // A sampler's completion runs start to end on the loop thread, so one SampleResult per
   // loop serves all its users (a waiting user holds no result buffers).
@@ -105,7 +109,9 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   int empty_passes_ = 0;
   std::vector<std::string> pending_locks_;  // asked for, to take before the next sampler
   int64_t response_timeout_us_ = 0;
-  int64_t abort_at_us_ = 0;  // a request in flight then is aborted (0: never; set once)
+  int64_t abort_at_us_ = 0;     // a request in flight then is aborted (0: never; set once)
+  int64_t dummy_start_ms_ = 0;  // the Dummy Sampler's start: wall clock and monotonic
+  int64_t dummy_start_us_ = 0;
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;

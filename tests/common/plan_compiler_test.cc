@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <utility>
 
@@ -107,13 +108,13 @@ TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
 
 TEST(PlanCompilerTest, UnsupportedElementsListedWithClassNameAndLine) {
   CompiledPlan c =
-      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.DummySampler", "dummy") +
+      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.UDPSampler", "udp") +
                                    El("org.apache.jmeter.protocol.tcp.config.TCPConfig", "cache"))));
   ASSERT_EQ(c.plan.unsupported.size(), 3u);
   EXPECT_EQ(c.plan.unsupported[0].testclass, "JSR223Sampler");
   EXPECT_EQ(c.plan.unsupported[0].name, "script");
   EXPECT_EQ(c.plan.unsupported[0].line, 7);
-  EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.DummySampler");
+  EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.UDPSampler");
   EXPECT_EQ(c.plan.unsupported[2].testclass, "TCPConfig");  // core class, fully qualified
   EXPECT_FALSE(c.plan.runnable());
 }
@@ -441,8 +442,35 @@ TEST(PlanCompilerTest, ClassifiesPluginsByName) {
   e.testclass = "kg.apc.jmeter.perfmon.PerfMonCollector";
   EXPECT_EQ(ClassifyElement(e).role, Role::kListener);
   EXPECT_TRUE(ClassifyElement(e).supported);  // ignored, not unsupported
+  EXPECT_TRUE(ClassifyElement(e).ignored);
+  EXPECT_STREQ(ClassifyElement(e).reason, "listener: results are recorded by barrage");
   e.testclass = "BeanShellListener";
   EXPECT_FALSE(ClassifyElement(e).supported);
+  EXPECT_FALSE(ClassifyElement(e).ignored);
+  e.testclass = "com.example.FancyThing";
+  EXPECT_EQ(ClassifyElement(e).role, Role::kUnknown);
+  EXPECT_STREQ(ClassifyElement(e).reason, "unknown element (a plugin barrage does not know)");
+}
+
+TEST(PlanCompilerTest, DebugPostProcessorIsIgnoredNotCompiled) {
+  CompiledPlan c = Compile(PlanXml(Tg("tg", Http("a", "/a", El("DebugPostProcessor", "dbg")))));
+  EXPECT_TRUE(c.plan.runnable());
+  EXPECT_TRUE(c.plan.thread_groups()[0]->children[0]->elements.empty());
+}
+
+TEST(PlanCompilerTest, ElementTableListsEveryClassificationOnce) {
+  std::vector<ElementTableRow> rows = ElementTable();
+  std::set<std::string> seen;
+  for (const ElementTableRow& r : rows) {
+    EXPECT_TRUE(seen.insert(r.testclass).second) << r.testclass << " is listed twice";
+    EXPECT_FALSE(r.detail.empty()) << r.testclass;
+    TestElement e;
+    e.testclass = r.testclass;
+    ElementClass cls = ClassifyElement(e);
+    EXPECT_EQ(cls.supported, r.status != ElementTableRow::Status::kUnsupported) << r.testclass;
+    EXPECT_EQ(cls.ignored, r.status == ElementTableRow::Status::kIgnored) << r.testclass;
+    EXPECT_EQ(cls.role, r.role) << r.testclass;
+  }
 }
 
 }  // namespace

@@ -114,14 +114,63 @@ TEST(InspectTest, UnsupportedProblemsAndDataFiles) {
   EXPECT_EQ(r["data_files"][0]["delimiter"], ",");
   EXPECT_EQ(r["data_files"][0]["share_mode"], "shareMode.all");
   ASSERT_EQ(r["unsupported"].size(), 1u);
-  EXPECT_EQ(r["unsupported"][0], (json{{"testclass", "JDBCSampler"}, {"name", "db"}, {"line", 5}}));
+  EXPECT_EQ(r["unsupported"][0], (json{{"testclass", "JDBCSampler"},
+                                       {"name", "db"},
+                                       {"line", 5},
+                                       {"reason", "JDBC database protocol"},
+                                       {"alternative", nullptr}}));
   ASSERT_EQ(r["samplers"].size(), 1u);
   EXPECT_EQ(r["samplers"][0]["kind"], "JDBCSampler");
   EXPECT_EQ(r["samplers"][0]["supported"], false);
   EXPECT_EQ(r["runnable"], false);
   std::string text = RenderInspectText(r);
-  EXPECT_NE(text.find("line 5: JDBCSampler 'db'"), std::string::npos) << text;
+  EXPECT_NE(text.find("line 5: JDBCSampler 'db': JDBC database protocol\n"), std::string::npos) << text;
   EXPECT_NE(text.find("Verdict: NOT runnable"), std::string::npos) << text;
+}
+
+TEST(InspectTest, UnsupportedElementsNameTheNearestAlternative) {
+  json r = Inspect(
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+      "<BeanShellPreProcessor testclass=\"BeanShellPreProcessor\" testname=\"bsh\"/><hashTree/>\n"
+      "</hashTree>\n");
+  ASSERT_EQ(r["unsupported"].size(), 1u);
+  EXPECT_EQ(r["unsupported"][0]["reason"], "BeanShell script");
+  EXPECT_EQ(r["unsupported"][0]["alternative"], "a JSR223 element is planned (issue 11)");
+  std::string text = RenderInspectText(r);
+  EXPECT_NE(text.find("  line 4: BeanShellPreProcessor 'bsh': BeanShell script; instead: a JSR223 element is planned "
+                      "(issue 11)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(InspectTest, ListenersDebugAndGuiOnlyElementsAreListedAsIgnored) {
+  json r = Inspect(
+      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+      "<ResultCollector guiclass=\"ViewResultsFullVisualizer\" testclass=\"ResultCollector\" "
+      "testname=\"tree\"/><hashTree/>\n"
+      "<DebugPostProcessor testclass=\"DebugPostProcessor\" testname=\"dbg\"/><hashTree/>\n"
+      "<kg.apc.jmeter.vizualizers.CorrectedResultCollector testclass=\"kg.apc.jmeter.vizualizers."
+      "CorrectedResultCollector\" testname=\"graph\"/><hashTree/>\n"
+      "</hashTree>\n"
+      "<HttpMirrorControl testclass=\"HttpMirrorControl\" testname=\"mirror\"/><hashTree/>\n");
+  EXPECT_TRUE(r["unsupported"].empty());
+  ASSERT_EQ(r["ignored"].size(), 4u);
+  EXPECT_EQ(r["ignored"][0], (json{{"testclass", "ResultCollector"},
+                                   {"name", "tree"},
+                                   {"line", 4},
+                                   {"role", "listener"},
+                                   {"reason", "listener: results are recorded by barrage"}}));
+  EXPECT_EQ(r["ignored"][1]["reason"], "debug: its sub-sample only feeds GUI listeners");
+  EXPECT_EQ(r["ignored"][1]["role"], "post_processor");
+  EXPECT_EQ(r["ignored"][2]["reason"], "listener: results are recorded by barrage");
+  EXPECT_EQ(r["ignored"][3]["reason"], "GUI only: the HTTP Mirror Server");
+  EXPECT_EQ(r["ignored"][3]["role"], "non_test");
+  std::string text = RenderInspectText(r);
+  EXPECT_NE(text.find("Ignored elements (4):\n  line 4: ResultCollector 'tree': listener: results are recorded by "
+                      "barrage\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Verdict: runnable"), std::string::npos) << text;
 }
 
 TEST(InspectJsonTest, InvalidUtf8NamesAreReplacedNotFatal) {

@@ -112,6 +112,44 @@ struct TestClock {
   }
 };
 
+TEST(JtlWriterTest, DefaultColumnsAreTheSeventeenOfTheHeader) {
+  EXPECT_EQ(JtlHeader(DefaultJtlColumns()), JtlHeader());
+  std::string generic;
+  AppendJtlRow(HelloSample(), DefaultJtlColumns(), &generic);
+  EXPECT_EQ(generic, Row(HelloSample()));
+}
+
+TEST(JtlWriterTest, ChosenColumnsWriteJMeterFieldsIncludingCounts) {
+  std::vector<JtlColumn> columns;
+  for (const char* name : {"timeStamp", "label", "success", "Filename", "SampleCount", "ErrorCount", "Latency"}) {
+    JtlColumn c;
+    ASSERT_TRUE(JtlColumnNamed(name, &c)) << name;
+    columns.push_back(c);
+  }
+  JtlColumn unknown;
+  EXPECT_FALSE(JtlColumnNamed("Hostname", &unknown));
+  EXPECT_EQ(JtlHeader(columns), "timeStamp,label,success,Filename,SampleCount,ErrorCount,Latency");
+  Sample failed = HelloSample();
+  failed.success = false;
+  std::string out;
+  AppendJtlRow(HelloSample(), columns, &out);
+  AppendJtlRow(failed, columns, &out);
+  EXPECT_EQ(out, "1795705931651,hello,true,,1,0,72\n1795705931651,hello,false,,1,1,72\n");
+}
+
+TEST(JtlWriterTest, ChosenColumnsWithoutHeaderRow) {
+  TempDir dir;
+  const std::string path = dir.File("few.csv");
+  JtlWriter::Options options;
+  options.columns = {JtlColumn::kLabel, JtlColumn::kElapsed};
+  options.header = false;
+  Result<JtlWriter> w = JtlWriter::Open(path, JtlWriter::Mode::kAppend, options);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(w->Write(HelloSample()).ok());
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReadWholeFile(path), "hello,73\n");
+}
+
 TEST(JtlWriterTest, WritesHeaderThenRowsAndFlushesOnClose) {
   TempDir dir;
   const std::string path = dir.File("results.jtl");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -266,6 +267,100 @@ TEST_F(RunPlanReadsOnceTest, AClusterRun) {
   ExpectDefinitionStored();
   EXPECT_EQ(RawScalar(dir_.File("runs.db"), "SELECT status || '|' || json_extract(infra, '$.mode') FROM execution"),
             "errored|cluster");
+}
+
+TEST(ListenerWantsSampleTest, ErrorOnlySuccessOnlyAndBothAsJMeter) {
+  EXPECT_TRUE(ListenerWantsSample(true, false, false));
+  EXPECT_TRUE(ListenerWantsSample(false, false, false));
+  EXPECT_FALSE(ListenerWantsSample(true, true, false));
+  EXPECT_TRUE(ListenerWantsSample(false, true, false));
+  EXPECT_TRUE(ListenerWantsSample(true, false, true));
+  EXPECT_FALSE(ListenerWantsSample(false, false, true));
+  EXPECT_TRUE(ListenerWantsSample(true, true, true));  // both flags: every sample
+  EXPECT_TRUE(ListenerWantsSample(false, true, true));
+}
+
+TEST(ResolveListenerFilesTest, FilenameIsEvaluatedWithPropertiesAndMadeRelativeToThePlan) {
+  Plan plan;
+  ResultFileListener r;
+  r.name = "writer";
+  r.filename = Value::Of("out/${__P(name,x)}.jtl");
+  r.columns = {"timeStamp", "Hostname", "label"};  // Hostname: not a column barrage writes
+  r.field_names = false;
+  r.error_only = true;
+  plan.result_files.push_back(r);
+  r.filename = Value::Of("/abs/${__P(missing,default)}.csv");
+  plan.result_files.push_back(r);
+  RunContext run;
+  run.properties.Set("name", "run7");
+  std::vector<ListenerFile> files = ResolveListenerFiles(plan, run, "/plans/shop");
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "/plans/shop/out/run7.jtl");
+  EXPECT_EQ(files[0].listener, "ResultCollector 'writer'");
+  EXPECT_EQ(files[0].columns, (std::vector<JtlColumn>{JtlColumn::kTimeStamp, JtlColumn::kLabel}));
+  EXPECT_FALSE(files[0].header);
+  EXPECT_TRUE(files[0].error_only);
+  EXPECT_EQ(files[1].path, "/abs/default.csv");
+}
+
+TEST_F(RunRecordingTest, ListenerFilesGetTheirFilteredSamplesAndAreAppendedTo) {
+  const std::string errors = dir_.File("errors.jtl");
+  const std::string mine = dir_.File("mine.jtl");
+  {
+    std::ofstream existing(mine);
+    existing << "label,success\nold,true\n";
+  }
+  RunRecordingOptions o = Options({});
+  ListenerFile error_file;
+  error_file.path = errors;
+  error_file.listener = "ResultCollector 'errors'";
+  error_file.error_only = true;
+  error_file.columns = {JtlColumn::kLabel, JtlColumn::kResponseCode};
+  o.listener_files.push_back(error_file);
+  ListenerFile other_group;
+  other_group.path = mine;
+  other_group.listener = "ResultCollector 'mine'";
+  other_group.thread_prefix = "Other 1-";
+  other_group.columns = {JtlColumn::kLabel, JtlColumn::kSuccess};
+  o.listener_files.push_back(other_group);
+  RunRecording recording(o, out_, err_);
+  Start(recording);
+  std::vector<Sample> batch = Batch(start_ms_);
+  batch[3].thread_name = "Other 1-1";
+  batch[3].label = "other";
+  EXPECT_TRUE(recording.Add(std::move(batch), 0).ok());
+  recording.End(RunEnd{});
+  EXPECT_EQ(ReadWholeFile(errors), "label,responseCode\nlogin,500\n");
+  EXPECT_EQ(ReadWholeFile(mine), "label,success\nold,true\nother,true\n");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(RunRecordingTest, AListenerFileInNewFoldersIsCreatedAsJMeterDoes) {
+  RunRecordingOptions o = Options({});
+  ListenerFile nested;
+  nested.path = dir_.File("a/b/x.jtl");
+  nested.listener = "ResultCollector 'w'";
+  nested.columns = {JtlColumn::kLabel};
+  o.listener_files.push_back(nested);
+  RunRecording recording(o, out_, err_);
+  Start(recording);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 0).ok());
+  recording.End(RunEnd{});
+  EXPECT_EQ(ReadWholeFile(dir_.File("a/b/x.jtl")), "label\nlogin\nlogin\nlogin\nlogin\n");
+}
+
+TEST_F(RunRecordingTest, AListenerFileThatCannotBeOpenedNamesTheListener) {
+  { std::ofstream(dir_.File("plain")) << "x"; }
+  RunRecordingOptions o = Options({});
+  ListenerFile unwritable;
+  unwritable.path = dir_.File("plain/x.jtl");
+  unwritable.listener = "ResultCollector 'w'";
+  unwritable.columns = DefaultJtlColumns();
+  o.listener_files.push_back(unwritable);
+  RunRecording recording(o, out_, err_);
+  barrage::Status s = recording.Open();
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("ResultCollector 'w': cannot open " + dir_.File("plain/x.jtl"), 0), 0u) << s.message();
 }
 
 }  // namespace

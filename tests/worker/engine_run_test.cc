@@ -637,6 +637,15 @@ TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+TEST_F(EngineRunTest, DebugSamplerBodyEndsEachSectionWithAnEmptyLineAsJMeter) {
+  run_.properties.Set("p", "1");
+  std::vector<Sample> samples = Run(
+      Group("tg", 1, 1,
+            El("DebugSampler", "dbg", Bool("displayJMeterVariables", false) + Bool("displayJMeterProperties", true))));
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].bytes, static_cast<int64_t>(std::string("JMeterProperties:\np=1\n\n").size()));
+}
+
 TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
   std::string dir = ::testing::TempDir() + "engine_upload";
   std::filesystem::create_directories(dir);
@@ -1060,6 +1069,54 @@ TEST_F(EngineRunTest, ResultActionStartsTheNextIterationOfTheCurrentLoop) {
                         Http("bad", "/status/500", again) + Http("skipped", "/hello.txt"));
   std::vector<Sample> samples = Run(Group("tg", 1, 1, loop + Http("after", "/hello.txt")));
   EXPECT_EQ(LabelsOf(samples, "tg 1-1"), (std::vector<std::string>{"bad", "bad", "after"}));
+}
+
+// ---- jmeter-plugins (issue 10) -------------------------------------------------------
+
+std::string Dummy(const std::string& name, const std::string& props, const std::string& children = "") {
+  return El("kg.apc.jmeter.samplers.DummySampler", name, props, children);
+}
+
+TEST_F(EngineRunTest, DummySamplerRecordsItsOwnFieldsWithoutWaiting) {
+  std::string props = Bool("SUCCESFULL", true) + Str("RESPONSE_CODE", "201") + Str("RESPONSE_MESSAGE", "Created") +
+                      Str("RESPONSE_DATA", "{&quot;id&quot;:${__threadNum}7}") + Str("RESPONSE_TIME", "250") +
+                      Str("LATENCY", "40") + Str("CONNECT", "5") + Str("URL", "http://shop.example/items") +
+                      Bool("WAITING", false);
+  std::string extractor = El("com.atlantbh.jmeter.plugins.jsonutils.jsonpathextractor.JSONPathExtractor", "id",
+                             Str("VAR", "id") + Str("JSONPATH", "$.id") + Str("DEFAULT", "none"));
+  std::string assertion = El("com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", "is 17",
+                             Str("JSON_PATH", "$.id") + Str("EXPECTED_VALUE", "17") + Bool("JSONVALIDATION", true));
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1, Dummy("dummy", props, extractor + assertion) + Dummy("uses id", Str("URL", "${id}"))));
+  ASSERT_EQ(samples.size(), 2u);
+  const Sample& s = samples[0];
+  EXPECT_EQ(s.label, "dummy");
+  EXPECT_EQ(s.elapsed_us, 250'000);
+  EXPECT_EQ(s.latency_us, 40'000);
+  EXPECT_EQ(s.connect_us, 5'000);
+  EXPECT_EQ(s.response_code, "201");
+  EXPECT_EQ(s.response_message, "Created");
+  EXPECT_EQ(s.data_type, "text");
+  EXPECT_EQ(s.bytes, 9);  // {"id":17}
+  EXPECT_EQ(s.url, "http://shop.example/items");
+  EXPECT_TRUE(s.success) << s.failure_message;
+  // Absent SUCCESFULL is false; "17" is not a URL java.net.URL parses; no times: 0.
+  EXPECT_FALSE(samples[1].success);
+  EXPECT_EQ(samples[1].url, "");
+  EXPECT_EQ(samples[1].elapsed_us, 0);
+  EXPECT_EQ(samples[1].response_code, "");
+}
+
+TEST_F(EngineRunTest, WaitingDummySamplersWaitOnTheEventLoopWithoutBlockingIt) {
+  // Two users on one event loop: with a blocking wait the second would start after the
+  // first ended; on the loop both wait at once.
+  std::string props = Bool("SUCCESFULL", true) + Str("RESPONSE_TIME", "300") + Bool("WAITING", true);
+  std::vector<Sample> samples = Run(Group("tg", 2, 1, Dummy("wait", props)), /*loops=*/1);
+  ASSERT_EQ(samples.size(), 2u);
+  for (const Sample& s : samples) EXPECT_GE(s.elapsed_us, 300'000);
+  const Sample& first = samples[0].timestamp_ms <= samples[1].timestamp_ms ? samples[0] : samples[1];
+  const Sample& second = &first == &samples[0] ? samples[1] : samples[0];
+  EXPECT_LT(second.timestamp_ms, first.timestamp_ms + first.elapsed_us / 1000);
 }
 
 }  // namespace
