@@ -14,6 +14,10 @@
 namespace barrage {
 
 // Two lowercase hex digits per byte, most significant nibble first ("\x01\xab" -> "01ab").
+// Standard base64 (RFC 4648) with padding and no line breaks, as
+// java.util.Base64.getEncoder() writes it.
+std::string Base64Encode(std::string_view bytes);
+
 std::string LowerHex(std::string_view bytes);
 
 // MD5 of `bytes` as 32 lowercase hex digits (MD5Hex Assertion).

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/digest.h"
 #include "common/functions_internal.h"
 #include "common/host.h"
 #include "common/java_lang.h"
@@ -383,8 +384,6 @@ bool FnDigest(const TemplatePart&, const Args& a, ThreadContext& ctx, std::strin
 
 namespace {
 
-constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 // A base64 digit's value (commons-codec's table: the standard and the URL-safe alphabets),
 // -1 for anything else.
 int Base64Value(char c) {
@@ -401,19 +400,7 @@ int Base64Value(char c) {
 // __base64Encode(text[, var]) (JMeter Plugins): the UTF-8 bytes in standard base64 with
 // padding, no line breaks. The variable name is used as given (not trimmed).
 bool FnBase64Encode(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
-  std::string_view s = a[0];
-  std::string value;
-  value.reserve((s.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < s.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(s[i])) << 16;
-    size_t left = s.size() - i;
-    if (left > 1) n |= static_cast<uint32_t>(static_cast<unsigned char>(s[i + 1])) << 8;
-    if (left > 2) n |= static_cast<unsigned char>(s[i + 2]);
-    value.push_back(kBase64Alphabet[(n >> 18) & 63]);
-    value.push_back(kBase64Alphabet[(n >> 12) & 63]);
-    value.push_back(left > 1 ? kBase64Alphabet[(n >> 6) & 63] : '=');
-    value.push_back(left > 2 ? kBase64Alphabet[n & 63] : '=');
-  }
+  std::string value = Base64Encode(a[0]);
   if (a.size() > 1) StoreIn(ctx, a[1], value);
   out->append(value);
   return true;

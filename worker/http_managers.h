@@ -57,9 +57,6 @@ HttpManagers ManagersInScope(const Sampler& sampler);
 // AuthManager.getAuthForURL; nullopt when none does or `url` is not http(s).
 std::optional<size_t> MatchAuthorization(const std::vector<std::string>& row_urls, std::string_view url);
 
-// Standard base64 with padding.
-std::string Base64Encode(std::string_view bytes);
-
 // One user's cache of one Cache Manager.
 class HttpCache {
  public:

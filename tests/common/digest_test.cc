@@ -49,5 +49,13 @@ TEST(DigestTest, Sha256OfAMissingFileNamesIt) {
   EXPECT_NE(sha.status().message().find(path), std::string::npos) << sha.status().message();
 }
 
+TEST(Base64EncodeTest, PadsAsRfc4648) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("user:pass"), "dXNlcjpwYXNz");
+}
+
 }  // namespace
 }  // namespace barrage
