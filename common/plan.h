@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/hash_tree.h"
+#include "common/jtl_columns.h"
 #include "common/template.h"
 
 namespace barrage {
@@ -692,8 +693,8 @@ struct ResultFileListener {
   // Whose samples it records: "" every thread group's, else the thread name prefix of its
   // thread group ("<group> <number>-").
   std::string thread_prefix;
-  std::vector<std::string> columns;
-  bool field_names = true;  // the header row
+  std::vector<JtlColumn> columns;  // saveConfig's, or JMeter 5.x's defaults
+  bool field_names = true;         // the header row
 };
 
 struct Plan {

@@ -4,50 +4,11 @@
 #include <vector>
 
 #include "common/element_compiler.h"
+#include "common/jtl_columns.h"
 #include "common/plan_compiler.h"
 
 namespace barrage {
 namespace {
-
-// JMeter's CSV columns (CSVSaveService), each with the saveConfig field that selects it,
-// in JMeter's order. Encoding and Hostname, which barrage does not write, are left out.
-struct SavedColumn {
-  const char* field;
-  const char* column;
-};
-
-constexpr SavedColumn kSavedColumns[] = {
-    {"timestamp", "timeStamp"},
-    {"time", "elapsed"},
-    {"label", "label"},
-    {"code", "responseCode"},
-    {"message", "responseMessage"},
-    {"threadName", "threadName"},
-    {"dataType", "dataType"},
-    {"success", "success"},
-    {"saveAssertionResultsFailureMessage", "failureMessage"},
-    {"bytes", "bytes"},
-    {"sentBytes", "sentBytes"},
-    {"threadCounts", "grpThreads"},
-    {"threadCounts", "allThreads"},
-    {"url", "URL"},
-    {"fileName", "Filename"},
-    {"latency", "Latency"},
-    {"sampleCount", "SampleCount"},
-    {"sampleCount", "ErrorCount"},
-    {"idleTime", "IdleTime"},
-    {"connectTime", "Connect"},
-};
-
-// JMeter's defaults (jmeter.properties of 5.x), used when the listener has no saveConfig:
-// the columns of barrage's -l file.
-const std::vector<std::string>& DefaultColumns() {
-  static const std::vector<std::string> kDefault = {
-      "timeStamp",  "elapsed", "label",          "responseCode", "responseMessage", "threadName",
-      "dataType",   "success", "failureMessage", "bytes",        "sentBytes",       "grpThreads",
-      "allThreads", "URL",     "Latency",        "IdleTime",     "Connect"};
-  return kDefault;
-}
 
 ResultFileListener ReadListener(const TestElement& e, CompileLog& log) {
   ResultFileListener r;
@@ -58,19 +19,21 @@ ResultFileListener ReadListener(const TestElement& e, CompileLog& log) {
   r.success_only = e.GetBool("ResultCollector.success_only_logging", false);
   const Property* config = e.Find("saveConfig");
   if (!config || config->items.empty()) {
-    r.columns = DefaultColumns();
+    r.columns = DefaultJtlColumns();
     return r;
   }
   // A saved SampleSaveConfiguration: a field it does not name is false (XStream keeps
   // what the file says), as in JMeter.
-  for (const SavedColumn& c : kSavedColumns) {
-    if (config->GetBool(c.field, false)) r.columns.push_back(c.column);
+  std::string left_out;
+  for (const JtlColumnInfo& c : AllJtlColumns()) {
+    if (!config->GetBool(c.save_field, false)) continue;
+    if (c.written) {
+      r.columns.push_back(c.column);
+    } else {
+      left_out += std::string(left_out.empty() ? "" : ", ") + std::string(c.save_field);
+    }
   }
   r.field_names = config->GetBool("fieldNames", false);
-  std::string left_out;
-  for (const char* field : {"encoding", "hostname"}) {
-    if (config->GetBool(field, false)) left_out += std::string(left_out.empty() ? "" : ", ") + field;
-  }
   if (!left_out.empty()) {
     log.Warning(
         DescribeElement(e) + ": the saveConfig column(s) " + left_out + " are not written to " + r.filename.text,

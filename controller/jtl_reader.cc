@@ -16,57 +16,17 @@
 #include "common/input_file.h"
 #include "common/java_lang.h"
 #include "common/java_time_format.h"
+#include "common/jtl_columns.h"
 
 namespace barrage {
 namespace {
 
-// Columns in the order JMeter writes and reads them (CSVSaveService.headerLabelMethods).
-enum class Column {
-  kTimeStamp,
-  kElapsed,
-  kLabel,
-  kResponseCode,
-  kResponseMessage,
-  kThreadName,
-  kDataType,
-  kSuccess,
-  kFailureMessage,
-  kBytes,
-  kSentBytes,
-  kGrpThreads,
-  kAllThreads,
-  kUrl,
-  kFilename,
-  kLatency,
-  kEncoding,
-  kSampleCount,
-  kErrorCount,
-  kHostname,
-  kIdleTime,
-  kConnect,
-  kSkipped,  // a quoted sample_variables column or a name JMeter does not write
-};
-
-constexpr std::array<std::string_view, 22> kColumnNames = {
-    "timeStamp",  "elapsed",  "label",          "responseCode", "responseMessage", "threadName",
-    "dataType",   "success",  "failureMessage", "bytes",        "sentBytes",       "grpThreads",
-    "allThreads", "URL",      "Filename",       "Latency",      "Encoding",        "SampleCount",
-    "ErrorCount", "Hostname", "IdleTime",       "Connect"};
-
-const std::vector<Column> kJMeter213Defaults = {Column::kTimeStamp,    Column::kElapsed,         Column::kLabel,
-                                                Column::kResponseCode, Column::kResponseMessage, Column::kThreadName,
-                                                Column::kDataType,     Column::kSuccess,         Column::kBytes,
-                                                Column::kGrpThreads,   Column::kAllThreads,      Column::kLatency};
-
-const std::vector<Column> kJMeter5Defaults = {
-    Column::kTimeStamp,       Column::kElapsed,    Column::kLabel,     Column::kResponseCode,
-    Column::kResponseMessage, Column::kThreadName, Column::kDataType,  Column::kSuccess,
-    Column::kFailureMessage,  Column::kBytes,      Column::kSentBytes, Column::kGrpThreads,
-    Column::kAllThreads,      Column::kUrl,        Column::kLatency,   Column::kIdleTime,
-    Column::kConnect};
+// A header field: one of JMeter's columns, or nothing (a quoted sample_variables column or a
+// name JMeter does not write: skipped).
+using HeaderColumn = std::optional<JtlColumn>;
 
 struct Header {
-  std::vector<Column> columns;
+  std::vector<HeaderColumn> columns;
   int known = 0;  // how many of JMeter's names it has
 };
 
@@ -77,12 +37,11 @@ Header SplitHeader(std::string_view line, char delim) {
   while (true) {
     const size_t end = line.find(delim, start);
     std::string_view name = line.substr(start, end == std::string_view::npos ? end : end - start);
-    Column column = Column::kSkipped;
-    for (size_t i = 0; i < kColumnNames.size(); ++i) {
-      if (kColumnNames[i] == name) {
-        column = static_cast<Column>(i);
-        ++h.known;
-      }
+    HeaderColumn column;
+    JtlColumn known;
+    if (JtlColumnNamed(name, &known)) {
+      column = known;
+      ++h.known;
     }
     h.columns.push_back(column);
     if (end == std::string_view::npos) break;
@@ -463,23 +422,23 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
       }
     }
   }
-  std::vector<Column> columns;
+  std::vector<HeaderColumn> columns;
   if (has_header) {
     columns = std::move(header.columns);
-    bool seen[kColumnNames.size()] = {};
-    for (Column c : columns) {
-      if (c == Column::kSkipped) continue;
-      const size_t index = static_cast<size_t>(c);
+    std::vector<bool> seen(AllJtlColumns().size());
+    for (HeaderColumn c : columns) {
+      if (!c) continue;
+      const size_t index = static_cast<size_t>(*c);
       if (seen[index]) {
-        return Status::ParseError(path + ":1: column " + std::string(kColumnNames[index]) +
+        return Status::ParseError(path + ":1: column " + std::string(JtlColumnInfoOf(*c).name) +
                                   " appears twice in the header");
       }
       seen[index] = true;
     }
-    for (Column required : {Column::kTimeStamp, Column::kElapsed}) {
+    for (JtlColumn required : {JtlColumn::kTimeStamp, JtlColumn::kElapsed}) {
       if (!seen[static_cast<size_t>(required)]) {
-        return Status::ParseError(path + ":1: the header has no " +
-                                  std::string(kColumnNames[static_cast<size_t>(required)]) + " column");
+        return Status::ParseError(path + ":1: the header has no " + std::string(JtlColumnInfoOf(required).name) +
+                                  " column");
       }
     }
     if (terminator == '\r') {  // CRLF: skip the LF too
@@ -502,10 +461,10 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
     if (!*more) break;
     if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
     if (columns.empty()) {
-      if (fields.size() == kJMeter213Defaults.size()) {
-        columns = kJMeter213Defaults;
-      } else if (fields.size() == kJMeter5Defaults.size()) {
-        columns = kJMeter5Defaults;
+      if (fields.size() == JMeter213JtlColumns().size()) {
+        columns.assign(JMeter213JtlColumns().begin(), JMeter213JtlColumns().end());
+      } else if (fields.size() == DefaultJtlColumns().size()) {
+        columns.assign(DefaultJtlColumns().begin(), DefaultJtlColumns().end());
       } else {
         return error("no header row, and " + std::to_string(fields.size()) +
                      " fields match neither JMeter 2.13's default columns (12) nor 5.x's (17)");
@@ -516,6 +475,7 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
     }
     Sample s;
     for (size_t i = 0; i < columns.size(); ++i) {
+      if (!columns[i]) continue;  // skipped
       std::string& text = fields[i];
       // Every numeric column but timeStamp is a duration, a size or a count: never negative.
       auto number = [&](std::string_view name) -> Result<int64_t> {
@@ -541,20 +501,20 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
         return Status::Ok();
       };
       Status st;
-      switch (columns[i]) {
-        case Column::kTimeStamp: {
+      switch (*columns[i]) {
+        case JtlColumn::kTimeStamp: {
           Result<int64_t> t = timestamps->Read(text);
           if (!t.ok()) return error(t.status().message());
           s.timestamp_ms = *t;
           break;
         }
-        case Column::kElapsed: st = assign("elapsed", &s.elapsed_us, 1000); break;
-        case Column::kLabel: s.label = std::move(text); break;
-        case Column::kResponseCode: s.response_code = std::move(text); break;
-        case Column::kResponseMessage: s.response_message = std::move(text); break;
-        case Column::kThreadName: s.thread_name = std::move(text); break;
-        case Column::kDataType: s.data_type = std::move(text); break;
-        case Column::kSuccess: {
+        case JtlColumn::kElapsed: st = assign("elapsed", &s.elapsed_us, 1000); break;
+        case JtlColumn::kLabel: s.label = std::move(text); break;
+        case JtlColumn::kResponseCode: s.response_code = std::move(text); break;
+        case JtlColumn::kResponseMessage: s.response_message = std::move(text); break;
+        case JtlColumn::kThreadName: s.thread_name = std::move(text); break;
+        case JtlColumn::kDataType: s.data_type = std::move(text); break;
+        case JtlColumn::kSuccess: {
           // JMeter reads it with Boolean.valueOf (anything but "true" is false) and writes
           // only "true" and "false"; any other text is a damaged file, not a failed sample.
           std::optional<bool> success = ParseSuccess(text);
@@ -562,21 +522,20 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
           s.success = *success;
           break;
         }
-        case Column::kFailureMessage: s.failure_message = std::move(text); break;
-        case Column::kBytes: st = assign("bytes", &s.bytes, 1); break;
-        case Column::kSentBytes: st = assign("sentBytes", &s.sent_bytes, 1); break;
-        case Column::kGrpThreads: st = assign32("grpThreads", &s.grp_threads); break;
-        case Column::kAllThreads: st = assign32("allThreads", &s.all_threads); break;
-        case Column::kUrl: s.url = text == "null" ? std::string() : std::move(text); break;
-        case Column::kLatency: st = assign("Latency", &s.latency_us, 1000); break;
-        case Column::kIdleTime: st = assign("IdleTime", &s.idle_us, 1000); break;
-        case Column::kConnect: st = assign("Connect", &s.connect_us, 1000); break;
-        case Column::kFilename:
-        case Column::kEncoding:
-        case Column::kSampleCount:
-        case Column::kErrorCount:
-        case Column::kHostname:
-        case Column::kSkipped: break;
+        case JtlColumn::kFailureMessage: s.failure_message = std::move(text); break;
+        case JtlColumn::kBytes: st = assign("bytes", &s.bytes, 1); break;
+        case JtlColumn::kSentBytes: st = assign("sentBytes", &s.sent_bytes, 1); break;
+        case JtlColumn::kGrpThreads: st = assign32("grpThreads", &s.grp_threads); break;
+        case JtlColumn::kAllThreads: st = assign32("allThreads", &s.all_threads); break;
+        case JtlColumn::kUrl: s.url = text == "null" ? std::string() : std::move(text); break;
+        case JtlColumn::kLatency: st = assign("Latency", &s.latency_us, 1000); break;
+        case JtlColumn::kIdleTime: st = assign("IdleTime", &s.idle_us, 1000); break;
+        case JtlColumn::kConnect: st = assign("Connect", &s.connect_us, 1000); break;
+        case JtlColumn::kFilename:
+        case JtlColumn::kEncoding:
+        case JtlColumn::kSampleCount:
+        case JtlColumn::kErrorCount:
+        case JtlColumn::kHostname: break;
       }
       if (!st.ok()) return st;
     }

@@ -82,41 +82,6 @@ void AppendJtlRow(const Sample& s, std::string* out) {
 
 namespace {
 
-struct ColumnName {
-  JtlColumn column;
-  std::string_view name;
-};
-
-constexpr ColumnName kColumnNames[] = {
-    {JtlColumn::kTimeStamp, "timeStamp"},
-    {JtlColumn::kElapsed, "elapsed"},
-    {JtlColumn::kLabel, "label"},
-    {JtlColumn::kResponseCode, "responseCode"},
-    {JtlColumn::kResponseMessage, "responseMessage"},
-    {JtlColumn::kThreadName, "threadName"},
-    {JtlColumn::kDataType, "dataType"},
-    {JtlColumn::kSuccess, "success"},
-    {JtlColumn::kFailureMessage, "failureMessage"},
-    {JtlColumn::kBytes, "bytes"},
-    {JtlColumn::kSentBytes, "sentBytes"},
-    {JtlColumn::kGrpThreads, "grpThreads"},
-    {JtlColumn::kAllThreads, "allThreads"},
-    {JtlColumn::kUrl, "URL"},
-    {JtlColumn::kFilename, "Filename"},
-    {JtlColumn::kLatency, "Latency"},
-    {JtlColumn::kSampleCount, "SampleCount"},
-    {JtlColumn::kErrorCount, "ErrorCount"},
-    {JtlColumn::kIdleTime, "IdleTime"},
-    {JtlColumn::kConnect, "Connect"},
-};
-
-std::string_view NameOf(JtlColumn column) {
-  for (const ColumnName& c : kColumnNames) {
-    if (c.column == column) return c.name;
-  }
-  return "";
-}
-
 void AppendColumn(const Sample& s, JtlColumn column, std::string* out) {
   constexpr char kDelim = ',';
   switch (column) {
@@ -142,36 +107,18 @@ void AppendColumn(const Sample& s, JtlColumn column, std::string* out) {
     case JtlColumn::kErrorCount: out->push_back(s.success ? '0' : '1'); return;
     case JtlColumn::kIdleTime: AppendInt(Ms(s.idle_us), out); return;
     case JtlColumn::kConnect: AppendInt(Ms(s.connect_us), out); return;
+    case JtlColumn::kEncoding:
+    case JtlColumn::kHostname: return;  // never selected (jtl_columns.h)
   }
 }
 
 }  // namespace
 
-bool JtlColumnNamed(std::string_view name, JtlColumn* column) {
-  for (const ColumnName& c : kColumnNames) {
-    if (c.name == name) {
-      *column = c.column;
-      return true;
-    }
-  }
-  return false;
-}
-
-const std::vector<JtlColumn>& DefaultJtlColumns() {
-  static const std::vector<JtlColumn> kDefault = {
-      JtlColumn::kTimeStamp,       JtlColumn::kElapsed,    JtlColumn::kLabel,     JtlColumn::kResponseCode,
-      JtlColumn::kResponseMessage, JtlColumn::kThreadName, JtlColumn::kDataType,  JtlColumn::kSuccess,
-      JtlColumn::kFailureMessage,  JtlColumn::kBytes,      JtlColumn::kSentBytes, JtlColumn::kGrpThreads,
-      JtlColumn::kAllThreads,      JtlColumn::kUrl,        JtlColumn::kLatency,   JtlColumn::kIdleTime,
-      JtlColumn::kConnect};
-  return kDefault;
-}
-
 std::string JtlHeader(const std::vector<JtlColumn>& columns) {
   std::string out;
   for (JtlColumn c : columns) {
     if (!out.empty()) out.push_back(',');
-    out.append(NameOf(c));
+    out.append(JtlColumnInfoOf(c).name);
   }
   return out;
 }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/jtl_columns.h"
 #include "common/sample.h"
 #include "common/status.h"
 
@@ -50,38 +51,10 @@ void AppendCsvField(std::string_view field, char delimiter, std::string* out);
 // Appends one JTL row for `sample`, with its "\n".
 void AppendJtlRow(const Sample& sample, std::string* out);
 
-// The CSV columns JMeter can write that barrage writes, for a listener whose saveConfig
-// selects fewer or other columns than the defaults (issue 10). In JMeter's order:
-// timeStamp elapsed label responseCode responseMessage threadName dataType success
-// failureMessage bytes sentBytes grpThreads allThreads URL Filename Latency SampleCount
-// ErrorCount IdleTime Connect. Filename is written empty (barrage saves no response
-// files), SampleCount 1 and ErrorCount 0 or 1 (barrage records one sample per row).
-// JMeter's Encoding and Hostname columns are not written.
-enum class JtlColumn {
-  kTimeStamp,
-  kElapsed,
-  kLabel,
-  kResponseCode,
-  kResponseMessage,
-  kThreadName,
-  kDataType,
-  kSuccess,
-  kFailureMessage,
-  kBytes,
-  kSentBytes,
-  kGrpThreads,
-  kAllThreads,
-  kUrl,
-  kFilename,
-  kLatency,
-  kSampleCount,
-  kErrorCount,
-  kIdleTime,
-  kConnect,
-};
-// The column whose header is `name` ("timeStamp", "Latency"...), or false.
-bool JtlColumnNamed(std::string_view name, JtlColumn* column);
-const std::vector<JtlColumn>& DefaultJtlColumns();  // the 17 of JtlHeader()
+// A listener whose saveConfig selects fewer or other columns than the defaults (issue 10)
+// gets these (common/jtl_columns.h; never Encoding or Hostname). Filename is written empty
+// (barrage saves no response files), SampleCount 1 and ErrorCount 0 or 1 (barrage records
+// one sample per row).
 std::string JtlHeader(const std::vector<JtlColumn>& columns);
 void AppendJtlRow(const Sample& sample, const std::vector<JtlColumn>& columns, std::string* out);
 

@@ -22,10 +22,7 @@ std::vector<ListenerFile> ResolveListenerFiles(const Plan& plan, RunContext& run
     f.error_only = r.error_only;
     f.success_only = r.success_only;
     f.thread_prefix = r.thread_prefix;
-    for (const std::string& name : r.columns) {
-      JtlColumn c;
-      if (JtlColumnNamed(name, &c)) f.columns.push_back(c);
-    }
+    f.columns = r.columns;
     f.header = r.field_names;
     out.push_back(std::move(f));
   }

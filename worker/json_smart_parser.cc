@@ -24,7 +24,7 @@ class SmartParser {
     pos_ = -1;
     Read();
     JsonValue out;
-    if (!ReadFirst(&out)) return Status::ParseError(error_);
+    if (!ReadMain(StopX(), &out, /*top=*/true)) return Status::ParseError(error_);
     return out;
   }
 
@@ -131,49 +131,6 @@ class SmartParser {
     return true;
   }
 
-  bool ReadFirst(JsonValue* out) {
-    for (;;) {
-      switch (c_) {
-        case ' ':
-        case '\r':
-        case '\n':
-        case '\t': Read(); continue;
-        case ':':
-        case '}':
-        case ']': return Fail(pos_, kChar, CharAt(pos_));
-        case '{': return ReadObject(out);
-        case '[': return ReadArray(out);
-        case '"':
-        case '\'':
-          if (!ReadString()) return false;
-          *out = JsonValue::String(std::move(xs_));
-          return true;
-        case 'n':
-        case 'f':
-        case 't':
-        case 'N':
-          ReadNQString(StopX());
-          *out = Keyword();
-          return true;
-        case '0':
-        case '1':
-        case '2':
-        case '3':
-        case '4':
-        case '5':
-        case '6':
-        case '7':
-        case '8':
-        case '9':
-        case '-': return ReadNumber(StopX(), out);
-        default:
-          ReadNQString(StopX());
-          *out = JsonValue::String(std::move(xs_));
-          return true;
-      }
-    }
-  }
-
   // null, true, false and NaN as unquoted words; anything else is text.
   JsonValue Keyword() {
     if (xs_ == "null") return JsonValue();
@@ -183,7 +140,10 @@ class SmartParser {
     return JsonValue::String(std::move(xs_));
   }
 
-  bool ReadMain(const StopTable& stop, JsonValue* out) {
+  // One value up to a character of `stop`. json-smart's readFirst (the whole body, `top`)
+  // differs from its readMain only at the end of input, which is an empty string there and
+  // an error inside a container.
+  bool ReadMain(const StopTable& stop, JsonValue* out, bool top = false) {
     for (;;) {
       switch (c_) {
         case ' ':
@@ -207,7 +167,11 @@ class SmartParser {
           ReadNQString(stop);
           *out = Keyword();
           return true;
-        case kEOI: return Fail(pos_ - 1, kEOF, "EOF");
+        case kEOI:
+          if (!top) return Fail(pos_ - 1, kEOF, "EOF");
+          ReadNQString(stop);
+          *out = JsonValue::String(std::move(xs_));
+          return true;
         case '0':
         case '1':
         case '2':

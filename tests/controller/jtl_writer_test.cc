@@ -127,7 +127,7 @@ TEST(JtlWriterTest, ChosenColumnsWriteJMeterFieldsIncludingCounts) {
     columns.push_back(c);
   }
   JtlColumn unknown;
-  EXPECT_FALSE(JtlColumnNamed("Hostname", &unknown));
+  EXPECT_FALSE(JtlColumnNamed("hostname", &unknown));  // header names are case-sensitive
   EXPECT_EQ(JtlHeader(columns), "timeStamp,label,success,Filename,SampleCount,ErrorCount,Latency");
   Sample failed = HelloSample();
   failed.success = false;

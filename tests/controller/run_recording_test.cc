@@ -285,7 +285,7 @@ TEST(ResolveListenerFilesTest, FilenameIsEvaluatedWithPropertiesAndMadeRelativeT
   ResultFileListener r;
   r.name = "writer";
   r.filename = Value::Of("out/${__P(name,x)}.jtl");
-  r.columns = {"timeStamp", "Hostname", "label"};  // Hostname: not a column barrage writes
+  r.columns = {JtlColumn::kTimeStamp, JtlColumn::kLabel};
   r.field_names = false;
   r.error_only = true;
   plan.result_files.push_back(r);
