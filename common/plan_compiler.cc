@@ -208,7 +208,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"JDBCDataSource", Role::kConfig, "JDBC database connection", ""},
     {"JavaConfig", Role::kConfig, "configures the Java Request sampler", ""},
     {"KeystoreConfig", Role::kConfig, "client certificates: not implemented yet", ""},
-    {"LoginConfig", Role::kConfig, "not implemented yet", "user and password as HTTP Request parameters"},
     {"SimpleConfig", Role::kConfig, "generic configuration of Java elements", ""},
     {"TCPConfig", Role::kConfig, "configures the TCP sampler", ""},
     {"FtpConfig", Role::kConfig, "configures the FTP sampler", ""},

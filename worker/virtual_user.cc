@@ -79,6 +79,7 @@ void VirtualUser::Start(int64_t at_us) {
 
 void VirtualUser::Begin() {
   ctx_.vars = run_->initial_vars;
+  ctx_.vars.Put(kLastSampleOk, "true");  // JMeterThread.initRun
   group_->active.fetch_add(1, std::memory_order_relaxed);
   run_->all_active.fetch_add(1, std::memory_order_relaxed);
   run_->started.fetch_add(1, std::memory_order_relaxed);

@@ -496,3 +496,16 @@ def render_plan(plan):
     out.append("  </hashTree>")
     out.append("</jmeterTestPlan>")
     return "\n".join(out) + "\n"
+
+
+# ---- Login Config and Debug Sampler (issue 10) ----
+
+def login_config(name, username, password):
+    return Node("ConfigTestElement", "LoginConfigGui", "ConfigTestElement", name,
+                [s("ConfigTestElement.username", username), s("ConfigTestElement.password", password)])
+
+
+def debug_sampler(name, children=(), properties=False, variables=True, system=False):
+    return Node("DebugSampler", "TestBeanGUI", "DebugSampler", name,
+                [b("displayJMeterProperties", properties), b("displayJMeterVariables", variables),
+                 b("displaySystemProperties", system)], children)

@@ -1011,11 +1011,35 @@ def xml_assertions():
         ])])
 
 
+def login_and_debug():
+    # Response Assertion test types: 16 substring, 20 NOT substring.
+    return plan(
+        "login_and_debug",
+        "A Login Config Element changes nothing an HTTP Request sends (no parameters, no "
+        "Authorization header); a Debug Sampler answers 200 OK with the user's variables, sorted, "
+        "under a JMeterVariables: line.",
+        [thread_group("login", 1, 1, [
+            login_config("Login Config", "ann", "secret"),
+            http("echo-get", "/echo", children=[
+                response_assertion("no credentials", "Assertion.response_data", 20, ["ann", "secret",
+                                                                                    "authorization"]),
+                response_assertion("no args", "Assertion.response_data", 16, ['"args":{}'])]),
+            http("echo-post", "/echo", method="POST", children=[
+                response_assertion("no form", "Assertion.response_data", 16, ['"form":{}'])]),
+        ]),
+         thread_group("debug", 1, 2, [
+             debug_sampler("variables", children=[
+                 response_assertion("listed", "Assertion.response_data", 16,
+                                    ["JMeterVariables:\n", "\nmyvar=hello\n", "\nJMeterThread.last_sample_ok=true\n"]),
+                 response_assertion("not listed", "Assertion.response_data", 20, ["nosuchvar="])]),
+         ])], udv=[("myvar", "hello")])
+
+
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput, http_managers,
-                 xpath, css_extractor_plan, xml_assertions]
+                 xpath, css_extractor_plan, xml_assertions, login_and_debug]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

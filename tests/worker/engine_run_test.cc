@@ -637,6 +637,21 @@ TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+// JMeterThread.initRun puts last_sample_ok=true before the first sample (golden:
+// tests/jmeter_compat login_and_debug); each sample then sets it.
+TEST_F(EngineRunTest, LastSampleOkIsTrueBeforeTheFirstSample) {
+  auto has = [](const std::string& text) { return Contains("has", "Assertion.response_data", text); };
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1,
+                El("DebugSampler", "first", "", has("\nJMeterThread.last_sample_ok=true\n")) +
+                    El("DebugSampler", "fails", "", has("no such text")) +
+                    El("DebugSampler", "after failure", "", has("\nJMeterThread.last_sample_ok=false\n"))));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
+  EXPECT_FALSE(samples[1].success);
+  EXPECT_TRUE(samples[2].success) << samples[2].failure_message;
+}
+
 TEST_F(EngineRunTest, DebugSamplerBodyEndsEachSectionWithAnEmptyLineAsJMeter) {
   run_.properties.Set("p", "1");
   std::vector<Sample> samples = Run(
