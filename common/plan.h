@@ -200,6 +200,7 @@ struct Scope {
 struct Sampler : Node {
   using Node::Node;
   Scope scope;
+  Value label;  // the name as a template: a ${...} in it is evaluated at each sample
 };
 
 struct HttpSampler : Sampler {

@@ -765,6 +765,7 @@ class Compiler final : public CompileLog {
     n->line = e.line;
     n->source = &e;
     n->parent = parent;
+    if (n->category() == Category::kSampler) static_cast<Sampler*>(n)->label = Value::Of(e.testname);
   }
 
   void CompileChildren(const TestElement& e, Node* parent) {

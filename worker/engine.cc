@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/java_time_format.h"
 #include "common/wire.h"
 #include "worker/engine_internal.h"
 #include "worker/virtual_user.h"
@@ -59,6 +60,23 @@ bool HasElement(const Node& node, ElementKind kind) {
   return false;
 }
 
+// JMeter's predefined properties START.MS, START.YMD, START.HMS (JMeter.start, local time)
+// and TESTSTART.MS (StandardJMeterEngine.run), with which every user's variables also start
+// (JMeterVariables.preloadVariables).
+void SetStartProperties(int64_t now_ms, RunContext* run, Variables* vars) {
+  const ZonedTime local = LocalZonedTime(now_ms);
+  const std::pair<const char*, std::string> values[] = {
+      {"START.MS", std::to_string(now_ms)},
+      {"START.YMD", DateTimePattern::Compile("yyyyMMdd").value().Format(local)},
+      {"START.HMS", DateTimePattern::Compile("HHmmss").value().Format(local)},
+      {"TESTSTART.MS", std::to_string(now_ms)},
+  };
+  for (const auto& [name, value] : values) {
+    run->properties.Set(name, value);
+    vars->Put(name, value);
+  }
+}
+
 int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) { return ParseInt64(Evaluate(v, ctx)).value_or(def); }
 
 }  // namespace
@@ -93,6 +111,7 @@ Status Engine::Prepare() {
   ThreadContext boot;
   boot.run = s.run;
   boot.thread_name = "main";
+  SetStartProperties(WallMillis(), s.run, &boot.vars);
   {
     std::vector<std::pair<std::string, std::string>> values;
     for (const Argument& a : s.plan.root->user_defined_variables) {

@@ -268,6 +268,14 @@ void VirtualUser::Step() {
 
 void VirtualUser::ExecuteSampler() {
   const Sampler* s = current_;
+  // JMeter reads a sampler's name when it samples: a ${...} in it is evaluated then, after
+  // the pre-processors and timers.
+  label_ = &s->name;
+  if (s->label.parsed) {
+    evaluated_label_.clear();
+    EvaluateInto(*s->label.parsed, ctx_, &evaluated_label_);
+    label_ = &evaluated_label_;
+  }
   switch (s->kind) {
     case ElementKind::kHttpSampler: {
       std::string failed_url;
@@ -415,7 +423,7 @@ void VirtualUser::CompleteSample() {
   SampleResult& result = worker_->result;
   const Sampler* sampler = current_;
   Sample& s = result.sample;
-  s.label = sampler->name;
+  s.label = *label_;
   s.thread_name = ctx_.thread_name;
   s.grp_threads = group_->active.load(std::memory_order_relaxed);
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);

@@ -97,9 +97,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   std::vector<std::unique_ptr<ControllerRt>> controllers_;
   LoopRt* main_ = nullptr;
   std::unordered_map<const Node*, TransactionRt*> transactions_;
-  ControllerRt* owner_ = nullptr;     // controller that returned the current sampler
-  const Sampler* current_ = nullptr;  // sampler being processed
-  bool delayed_ = false;              // timers of current_ already waited for
+  ControllerRt* owner_ = nullptr;       // controller that returned the current sampler
+  const Sampler* current_ = nullptr;    // sampler being processed
+  const std::string* label_ = nullptr;  // its label: its name, or evaluated_label_
+  std::string evaluated_label_;
+  bool delayed_ = false;  // timers of current_ already waited for
   State state_ = State::kCreated;
   uint64_t wait_token_ = 0;                               // of the start/delay timer; stale timers are ignored
   static constexpr uint64_t kWatchdogToken = UINT64_MAX;  // never a wait_token_

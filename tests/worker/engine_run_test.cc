@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/java_time_format.h"
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "tests/fixture/fixture_server.h"
@@ -658,7 +660,42 @@ TEST_F(EngineRunTest, DebugSamplerBodyEndsEachSectionWithAnEmptyLineAsJMeter) {
       Group("tg", 1, 1,
             El("DebugSampler", "dbg", Bool("displayJMeterVariables", false) + Bool("displayJMeterProperties", true))));
   ASSERT_EQ(samples.size(), 1u);
-  EXPECT_EQ(samples[0].bytes, static_cast<int64_t>(std::string("JMeterProperties:\np=1\n\n").size()));
+  // Sorted by name: the four start-time properties (fixed widths: 13-digit ms, yyyyMMdd,
+  // HHmmss), then p.
+  const std::string body =
+      "JMeterProperties:\nSTART.HMS=hhmmss\nSTART.MS=1234567890123\nSTART.YMD=yyyyMMdd\n"
+      "TESTSTART.MS=1234567890123\np=1\n\n";
+  EXPECT_EQ(samples[0].bytes, static_cast<int64_t>(body.size()));
+}
+
+// A sampler's name is a property like any other: JMeter evaluates a ${...} in it when the
+// sampler runs, so each sample's label carries the values of that moment.
+TEST_F(EngineRunTest, SamplerNamesWithVariablesAreEvaluatedAtEachSample) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 2, 2, El("DebugSampler", "user ${__threadNum} pass ${__counter(TRUE,)}", "")));
+  std::multiset<std::string> labels;
+  for (const Sample& s : samples) labels.insert(s.label);
+  EXPECT_EQ(labels, (std::multiset<std::string>{"user 1 pass 1", "user 1 pass 2", "user 2 pass 1", "user 2 pass 2"}));
+}
+
+// JMeter.start sets START.MS/YMD/HMS, the engine TESTSTART.MS; every user's variables start
+// with them (JMeterVariables.preloadVariables).
+TEST_F(EngineRunTest, StartTimesArePropertiesAndVariablesAsInJMeter) {
+  const int64_t before = WallMillis();
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1,
+                El("DebugSampler", "${START.MS} ${__P(TESTSTART.MS)} ${START.YMD}${START.HMS} ${__P(START.YMD)}", "")));
+  const int64_t after = WallMillis();
+  ASSERT_EQ(samples.size(), 1u);
+  const std::string& label = samples[0].label;
+  ASSERT_EQ(label.size(), 13u + 1 + 13 + 1 + 14 + 1 + 8) << label;
+  const int64_t start_ms = std::stoll(label.substr(0, 13));
+  EXPECT_GE(start_ms, before);
+  EXPECT_LE(start_ms, after);
+  EXPECT_EQ(label.substr(14, 13), label.substr(0, 13));
+  const ZonedTime local = LocalZonedTime(start_ms);
+  EXPECT_EQ(label.substr(28), DateTimePattern::Compile("yyyyMMddHHmmss").value().Format(local) + " " +
+                                  DateTimePattern::Compile("yyyyMMdd").value().Format(local));
 }
 
 TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
