@@ -281,6 +281,35 @@ TEST_F(ParallelSamplerRunTest, AModuleControllerRunsAParallelControllerTarget) {
   EXPECT_EQ(Labels(samples), (std::vector<std::string>{"par", "par"}));
 }
 
+TEST_F(ParallelSamplerRunTest, ANestedParallelControllerIsOneBranchOfTheOuter) {
+  std::vector<Sample> samples = Run(Group(
+      1, Parallel("outer", true,
+                  Parallel("inner", true, Dummy("a", "200", 100) + Dummy("b", "200", 100)) + Dummy("c", "200", 100))));
+  ASSERT_EQ(Labels(samples), (std::vector<std::string>{"outer"}));
+  EXPECT_TRUE(samples[0].success);
+  EXPECT_GE(samples[0].elapsed_us, 100000);
+  EXPECT_LT(samples[0].elapsed_us, 190000);
+}
+
+TEST_F(ParallelSamplerRunTest, StopTestNowInABranchInterruptsTheOtherBranches) {
+  // The waiting Dummy Sampler is interruptible: it is recorded, the parent sample too, and
+  // the run ends long before the 5 s wait.
+  std::string stop = El("TestAction", "stop", Int("ActionProcessor.action", 2) + Int("ActionProcessor.target", 0));
+  std::vector<Sample> samples =
+      Run(Group(1, Parallel("par", false, Dummy("long", "200", 5000) + stop) + Dummy("after", "200")));
+  EXPECT_EQ(Labels(samples), (std::vector<std::string>{"long"}));
+  EXPECT_LT(run_us_, 2000000);
+}
+
+TEST_F(ParallelSamplerRunTest, AGracefulStopLetsTheRunningBranchesFinish) {
+  // "Stop" of all threads: the branch waiting 300 ms completes, then the user stops.
+  std::string stop = El("TestAction", "stop", Int("ActionProcessor.action", 0) + Int("ActionProcessor.target", 1));
+  std::vector<Sample> samples =
+      Run(Group(1, Parallel("par", true, Dummy("long", "200", 300) + stop) + Dummy("after", "200")));
+  ASSERT_EQ(Labels(samples), (std::vector<std::string>{"par"}));
+  EXPECT_GE(samples[0].elapsed_us, 300000);
+}
+
 TEST(ParallelSamplerCompileTest, MaxThreadNumberBelowOneIsAnError) {
   std::string xml =
       "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n<hashTree>\n" +
