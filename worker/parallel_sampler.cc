@@ -34,6 +34,8 @@ void VirtualUser::StartParallel(const ParallelSampler& parallel) {
   run.started = 0;
   run.running = 0;
   run.restart_next_loop = false;
+  run.any_sample = false;
+  run.last_success = true;
   run.end_wall_us = 0;
   run.result = SampleResult();
   // Whole milliseconds, as the branch samples' timestamps the end is computed from.
@@ -77,6 +79,8 @@ bool VirtualUser::CollectBranchSample(const SampleResult& result) {
   s.bytes += c.bytes;
   s.sent_bytes += c.sent_bytes;
   if (!c.success) s.success = false;
+  run.any_sample = true;
+  run.last_success = c.success;
   if (!run.node->generate_parent) return false;
   run.result.sub_results.push_back(result);
   return true;
@@ -94,6 +98,8 @@ void VirtualUser::CompleteParallel() {
     CompleteSample();
   } else {
     current_ = nullptr;  // the plugin returns no sample
+    // The branches set the shared JMeterThread.last_sample_ok; the user's follows it.
+    if (run.any_sample) last_sample_ok_ = run.last_success;
   }
   run.result = SampleResult();
   run.branches.clear();

@@ -46,6 +46,8 @@ struct ParallelRun {
   size_t running = 0;                  // started and not ended
   bool starting = false;               // StartPendingBranches is on the stack
   bool restart_next_loop = false;      // a branch started the next thread loop
+  bool any_sample = false;             // a branch recorded a sample; the last one's outcome:
+  bool last_success = true;            // JMeterThread.last_sample_ok after the sample
   int64_t start_wall_us = 0;
   int64_t end_wall_us = 0;  // latest end of a branch sample (0: none yet)
   SampleResult result;      // the parent sample being built

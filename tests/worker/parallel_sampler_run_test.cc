@@ -310,6 +310,14 @@ TEST_F(ParallelSamplerRunTest, AGracefulStopLetsTheRunningBranchesFinish) {
   EXPECT_GE(samples[0].elapsed_us, 300000);
 }
 
+TEST_F(ParallelSamplerRunTest, TheLastBranchSampleSetsTheUsersLastSampleOk) {
+  // A While Controller with a blank condition loops while the last sample succeeded; a
+  // failed branch sample ends it.
+  std::vector<Sample> samples = Run(Group(1, El("WhileController", "while", Str("WhileController.condition", ""),
+                                                Parallel("par", false, Http("bad", "/status/500")))));
+  EXPECT_EQ(Labels(samples), (std::vector<std::string>{"bad"}));
+}
+
 TEST(ParallelSamplerCompileTest, MaxThreadNumberBelowOneIsAnError) {
   std::string xml =
       "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n<hashTree>\n" +
