@@ -14,10 +14,8 @@ VirtualUser::VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, c
       group_(parent->group_),
       worker_(parent->worker_),
       ctx_(parent->ctx_),
-      parent_(parent),
-      branch_of_(&parallel),
-      branch_child_(&child),
-      branch_name_(parent->thread_name() + " - " + parallel.name + " - " + child.name) {
+      branch_(std::make_unique<ParallelBranch>(ParallelBranch{
+          parent, &parallel, &child, parent->thread_name() + " - " + parallel.name + " - " + child.name})) {
   if (group_->cookies) http_.EnableCookies();
 }
 
@@ -27,7 +25,7 @@ void VirtualUser::StartParallel(const ParallelSampler& parallel) {
   run.node = &parallel;
   run.branches.clear();
   for (const auto& child : parallel.children) {
-    std::unique_ptr<VirtualUser>& branch = branches_[child.get()];
+    std::unique_ptr<VirtualUser>& branch = run.pool[child.get()];
     if (!branch) branch = std::make_unique<VirtualUser>(this, parallel, *child);
     run.branches.push_back(branch.get());
   }
@@ -111,7 +109,7 @@ void VirtualUser::CompleteParallel() {
 void VirtualUser::BeginBranch() {
   controllers_.clear();
   transactions_.clear();
-  main_ = BuildBranchTree(*branch_of_, *branch_child_, &run_->throughput_controllers, &controllers_);
+  main_ = BuildBranchTree(*branch_->parallel, *branch_->child, &run_->throughput_controllers, &controllers_);
   for (const auto& c : controllers_) {
     if (c->node().kind == ElementKind::kTransactionController) {
       transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
@@ -123,10 +121,10 @@ void VirtualUser::BeginBranch() {
   stop_after_sample_ = false;
   empty_passes_ = 0;
   pending_locks_.clear();
-  last_sample_ok_ = parent_->last_sample_ok_;
+  last_sample_ok_ = branch_->parent->last_sample_ok_;
   if (group_->cookies) {  // the user's cookies, as the plugin's shared Cookie Manager has them
     http_.ClearCookies();
-    http_.MergeCookiesFrom(parent_->http_);
+    http_.MergeCookiesFrom(branch_->parent->http_);
   }
   state_ = State::kReady;
   Step();
@@ -142,8 +140,8 @@ void VirtualUser::FinishBranch() {
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
-  if (group_->cookies) parent_->http_.MergeCookiesFrom(http_);
-  parent_->OnBranchDone();
+  if (group_->cookies) branch_->parent->http_.MergeCookiesFrom(http_);
+  branch_->parent->OnBranchDone();
 }
 
 }  // namespace barrage

@@ -29,6 +29,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/plan.h"
@@ -38,8 +41,13 @@ namespace barrage {
 
 class VirtualUser;
 
-// One Parallel Controller sample in progress, owned by the parent user.
+// A user's Parallel Controller state: its branches, and the sample in progress. Used
+// only where VirtualUser is a complete type.
 struct ParallelRun {
+  // One branch per child node, made on first use and kept for the user's life (timers
+  // a branch queued may still fire after its run).
+  std::unordered_map<const Node*, std::unique_ptr<VirtualUser>> pool;
+  // The sample in progress.
   const ParallelSampler* node = nullptr;
   std::vector<VirtualUser*> branches;  // one per child, in plan order
   size_t started = 0;                  // branches[0, started) were started
@@ -51,6 +59,14 @@ struct ParallelRun {
   int64_t start_wall_us = 0;
   int64_t end_wall_us = 0;  // latest end of a branch sample (0: none yet)
   SampleResult result;      // the parent sample being built
+};
+
+// What a branch runs, and for whom.
+struct ParallelBranch {
+  VirtualUser* parent = nullptr;
+  const ParallelSampler* parallel = nullptr;
+  const Node* child = nullptr;
+  std::string thread_name;  // "<parent's thread name> - <controller> - <child>"
 };
 
 }  // namespace barrage

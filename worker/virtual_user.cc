@@ -105,7 +105,7 @@ bool VirtualUser::ShouldStop() const {
 
 void VirtualUser::Finish() {
   if (state_ == State::kFinished) return;
-  if (parent_) {
+  if (branch_) {
     FinishBranch();
     return;
   }
@@ -524,7 +524,7 @@ void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
 }
 
 void VirtualUser::Emit(SampleResult& result) {
-  if (parent_ && parent_->CollectBranchSample(result)) return;
+  if (branch_ && branch_->parent->CollectBranchSample(result)) return;
   worker_->Emit(std::move(result.sample), WallMicros());
 }
 
@@ -584,7 +584,7 @@ void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request
 
 void VirtualUser::OnIterationStart(const Node& controller) {
   // A branch's wrapper loop: the plugin registers no iteration listener on it.
-  if (branch_of_ && &controller == branch_of_) return;
+  if (branch_ && &controller == branch_->parallel) return;
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
     managers_.OnThreadGroupIteration();
@@ -640,7 +640,7 @@ void VirtualUser::StartNextThreadLoop() {
   main_->StartNextLoop(*this);
   // A branch's loop ends, and the user goes on with its next iteration after the parallel
   // sample (the plugin's wrapper loop sets the parent's "restart next loop").
-  if (parent_) parent_->parallel_->restart_next_loop = true;
+  if (branch_) branch_->parent->parallel_->restart_next_loop = true;
 }
 
 void VirtualUser::ApplyFlowControl(const TestAction& action) {

@@ -104,7 +104,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void RunIterationConfig(const Node& element);
   void RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request);
   // The name samples carry: the user's, or a branch's "<user> - <parallel> - <child>".
-  const std::string& thread_name() const { return branch_name_.empty() ? ctx_.thread_name : branch_name_; }
+  const std::string& thread_name() const { return branch_ ? branch_->thread_name : ctx_.thread_name; }
   // Records a finished sample: to the results, or into the parent sample of the Parallel
   // Controller this user is a branch of.
   void Emit(SampleResult& result);
@@ -152,15 +152,10 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   std::string previous_body_;
   bool has_previous_result_ = false;
   std::unordered_map<const Node*, std::string> saved_session_ids_;
-  // Parallel Controller: as a parent, the run in progress and the branches (one per child
-  // node, kept for the user's life: timers they queued may still fire); as a branch, its
-  // parent and what it runs.
+  // Parallel Controller (allocated when used): as a parent, its branches and the run in
+  // progress; as a branch, its parent and what it runs.
   std::unique_ptr<ParallelRun> parallel_;
-  std::unordered_map<const Node*, std::unique_ptr<VirtualUser>> branches_;
-  VirtualUser* parent_ = nullptr;
-  const ParallelSampler* branch_of_ = nullptr;
-  const Node* branch_child_ = nullptr;
-  std::string branch_name_;
+  std::unique_ptr<ParallelBranch> branch_;
   int thread_loop_restarts_ = 0;  // StartNextThreadLoop calls
 };
 
