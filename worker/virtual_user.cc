@@ -39,12 +39,15 @@ std::string CookieLine(const Cookie& c, ThreadContext& ctx) {
   return line;
 }
 
-// Visits every scoped element under `node` and its controllers (not into samplers).
+// Visits every scoped element under `node` and its controllers (not into samplers, but
+// into Parallel Controllers, whose elements are in scope of their children).
 template <typename F>
 void ForEachScopedElement(const Node& node, F&& f) {
   for (const auto& e : node.elements) f(*e);
   for (const auto& c : node.children) {
-    if (c->category() == Category::kController) ForEachScopedElement(*c, f);
+    if (c->category() == Category::kController || c->kind == ElementKind::kParallelSampler) {
+      ForEachScopedElement(*c, f);
+    }
   }
 }
 

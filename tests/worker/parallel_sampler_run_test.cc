@@ -255,6 +255,18 @@ TEST_F(ParallelSamplerRunTest, CookiesAreSharedBetweenTheUserAndItsBranches) {
   EXPECT_TRUE(samples[3].success) << samples[3].failure_message;
 }
 
+TEST_F(ParallelSamplerRunTest, CookiesACookieManagerUnderTheControllerDefinesAreSent) {
+  std::string cookies = El("CookieManager", "cm",
+                           "<collectionProp name=\"CookieManager.cookies\"><elementProp name=\"c\" "
+                           "elementType=\"Cookie\" testname=\"c\">" +
+                               Str("Cookie.value", "3") + Str("Cookie.domain", "127.0.0.1") + Str("Cookie.path", "/") +
+                               "</elementProp></collectionProp>");
+  std::vector<Sample> samples =
+      Run(Group(1, Parallel("par", false, Http("branch", "/cookies", Contains("\"c\":\"3\"")), 0, cookies)));
+  ASSERT_EQ(Labels(samples), (std::vector<std::string>{"branch"}));
+  EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
+}
+
 TEST_F(ParallelSamplerRunTest, TheUserRunsItsNextIterationAfterTheParallelSample) {
   std::vector<Sample> samples =
       Run(Group(2, Parallel("par", true, Dummy("a", "200") + Dummy("b", "200")) + Dummy("after", "200")));
