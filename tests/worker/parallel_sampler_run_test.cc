@@ -330,6 +330,28 @@ TEST_F(ParallelSamplerRunTest, TheLastBranchSampleSetsTheUsersLastSampleOk) {
   EXPECT_EQ(Labels(samples), (std::vector<std::string>{"bad"}));
 }
 
+TEST(ParallelSamplerCompileTest, ChildrenAreBranchesInTheScopeOfTheControllersElements) {
+  std::string timer = El("ConstantTimer", "t", Str("ConstantTimer.delay", "5"));
+  std::string xml =
+      "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n<hashTree>\n" +
+      Group(1, Parallel("par", true, Simple("s", Dummy("a", "200")) + Dummy("b", "200"), 3, timer)) +
+      "</hashTree></hashTree></jmeterTestPlan>\n";
+  Result<HashTree> tree = ParseJmx(xml, "t.jmx");
+  ASSERT_TRUE(tree.ok()) << tree.status().message();
+  CompiledPlan compiled = CompilePlan(std::move(tree).value());
+  ASSERT_TRUE(compiled.plan.runnable());
+  EXPECT_TRUE(compiled.plan.problems.empty()) << compiled.plan.problems[0].message;
+  const Node& par = *compiled.plan.thread_groups().at(0)->children.at(0);
+  ASSERT_EQ(par.kind, ElementKind::kParallelSampler);
+  EXPECT_TRUE(par.As<ParallelSampler>().generate_parent);
+  EXPECT_EQ(par.As<ParallelSampler>().max_branches, 3);
+  ASSERT_EQ(par.children.size(), 2u);
+  EXPECT_EQ(par.As<Sampler>().scope.timers.size(), 1u);  // the controller's own timer
+  const Sampler& b = par.children[1]->As<Sampler>();
+  ASSERT_EQ(b.scope.timers.size(), 1u);
+  EXPECT_EQ(b.scope.timers[0]->name, "t");
+}
+
 TEST(ParallelSamplerCompileTest, MaxThreadNumberBelowOneIsAnError) {
   std::string xml =
       "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n<hashTree>\n" +
