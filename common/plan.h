@@ -109,6 +109,8 @@ enum class ElementKind {
   kJsonPluginExtractor,
   kJsonPluginAssertion,
   kDummySampler,
+  // ---- bzm Parallel Controller (issue 10) ----
+  kParallelSampler,
 };
 
 enum class Category {
@@ -679,6 +681,16 @@ struct DummySampler : Sampler {
   bool waiting = false;     // WAITING: simulate the response time
   Value response_code, response_message, response_data, request_data, url;
   Value response_time, latency, connect;  // whole milliseconds; anything else is 0
+};
+
+// ---- bzm Parallel Controller (issue 10) ----
+// com.blazemeter.jmeter.controller.ParallelSampler: a sampler whose runnable children (its
+// `children`, each a sampler or a controller subtree) run as parallel branches of the
+// user that reaches it (worker/parallel_sampler.h).
+struct ParallelSampler : Sampler {
+  using Sampler::Sampler;
+  bool generate_parent = false;  // PARENT_SAMPLE: one sample holding the branches' samples
+  int max_branches = 0;          // LIMIT_MAX_THREAD_NUMBER ? MAX_THREAD_NUMBER (default 6) : 0 (no limit)
 };
 
 // ---- Listeners with a file (issue 10) ----

@@ -26,6 +26,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kHttpSampler:
     case ElementKind::kDebugSampler:
     case ElementKind::kDummySampler:
+    case ElementKind::kParallelSampler:
     case ElementKind::kTestAction: return Category::kSampler;
     case ElementKind::kSimpleController:
     case ElementKind::kLoopController:
@@ -89,7 +90,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 64> kKinds = {{
+constexpr std::array<KindEntry, 65> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -161,6 +162,8 @@ constexpr std::array<KindEntry, 64> kKinds = {{
     {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
      "jpgc_json_path_assertion"},
     {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
+    // bzm Parallel Controller (issue 10).
+    {"com.blazemeter.jmeter.controller.ParallelSampler", ElementKind::kParallelSampler, "bzm_parallel"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -791,7 +794,8 @@ class Compiler final : public CompileLog {
     }
     if (cat == Category::kSampler && parent->kind == ElementKind::kTestPlan) return;
     if (cat == Category::kSampler || cat == Category::kController || cat == Category::kThreadGroup) {
-      if (parent->category() == Category::kSampler) {
+      // The Parallel Controller is a sampler that runs its children (ParallelSampler.addTestElement).
+      if (parent->category() == Category::kSampler && parent->kind != ElementKind::kParallelSampler) {
         Warning(Describe(e) + " is under a sampler; JMeter never runs it there", e.line);
         return;
       }
@@ -860,7 +864,9 @@ class Compiler final : public CompileLog {
       return;
     }
     ElementClass cls = ClassifyElement(*target);
-    if (cls.role != Role::kController || !cls.supported) {
+    // JMeter accepts any Controller; the Parallel Controller is one (a sampler that runs children).
+    bool runs_children = cls.role == Role::kController || cls.kind == ElementKind::kParallelSampler;
+    if (!runs_children || !cls.supported) {
       Error("Module Controller '" + e.testname + "': target " + Describe(*target) + " is not a controller Barrage runs",
             e.line);
       return;
@@ -1212,6 +1218,7 @@ class Compiler final : public CompileLog {
       case ElementKind::kJsonPluginExtractor:
       case ElementKind::kJsonPluginAssertion:
       case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
+      case ElementKind::kParallelSampler: return MakeParallelElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

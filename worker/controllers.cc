@@ -613,18 +613,24 @@ std::unique_ptr<ControllerRt> MakeController(const Node& n, bool same_user, Shar
 }
 
 void AddChildren(const Node& node, ControllerRt* rt, bool same_user, SharedThroughputCounters* shared,
-                 std::vector<std::unique_ptr<ControllerRt>>* out) {
-  for (const auto& child : node.children) {
-    if (child->category() == Category::kSampler) {
-      rt->items().push_back({static_cast<const Sampler*>(child.get()), nullptr});
-      continue;
-    }
-    std::unique_ptr<ControllerRt> c = MakeController(*child, same_user, shared);
-    c->set_parent(rt);
-    AddChildren(*child, c.get(), same_user, shared, out);
-    rt->items().push_back({nullptr, c.get()});
-    out->push_back(std::move(c));
+                 std::vector<std::unique_ptr<ControllerRt>>* out);
+
+void AddChild(const Node& child, ControllerRt* rt, bool same_user, SharedThroughputCounters* shared,
+              std::vector<std::unique_ptr<ControllerRt>>* out) {
+  if (child.category() == Category::kSampler) {
+    rt->items().push_back({static_cast<const Sampler*>(&child), nullptr});
+    return;
   }
+  std::unique_ptr<ControllerRt> c = MakeController(child, same_user, shared);
+  c->set_parent(rt);
+  AddChildren(child, c.get(), same_user, shared, out);
+  rt->items().push_back({nullptr, c.get()});
+  out->push_back(std::move(c));
+}
+
+void AddChildren(const Node& node, ControllerRt* rt, bool same_user, SharedThroughputCounters* shared,
+                 std::vector<std::unique_ptr<ControllerRt>>* out) {
+  for (const auto& child : node.children) AddChild(*child, rt, same_user, shared, out);
 }
 
 }  // namespace
@@ -635,6 +641,16 @@ LoopRt* BuildControllerTree(const ThreadGroup& group, SharedThroughputCounters* 
   LoopRt* root = main.get();
   out->push_back(std::move(main));
   AddChildren(group, root, group.same_user_on_next_iteration, shared, out);
+  return root;
+}
+
+LoopRt* BuildBranchTree(const Node& parallel, const Node& child, SharedThroughputCounters* shared,
+                        std::vector<std::unique_ptr<ControllerRt>>* out) {
+  static const Value kOnce = Value::Of("1");
+  auto wrapper = std::make_unique<LoopRt>(parallel, kOnce, /*continue_forever=*/false);
+  LoopRt* root = wrapper.get();
+  out->push_back(std::move(wrapper));
+  AddChild(child, root, /*same_user=*/true, shared, out);
   return root;
 }
 

@@ -154,6 +154,11 @@ class SharedThroughputCounters {
 LoopRt* BuildControllerTree(const ThreadGroup& group, SharedThroughputCounters* shared,
                             std::vector<std::unique_ptr<ControllerRt>>* out);
 
+// Builds the controller tree of one Parallel Controller branch: a loop of one iteration
+// (its node: `parallel`) holding `child`, a sampler or a controller subtree of `parallel`.
+LoopRt* BuildBranchTree(const Node& parallel, const Node& child, SharedThroughputCounters* shared,
+                        std::vector<std::unique_ptr<ControllerRt>>* out);
+
 // Transaction Controller at run time (both modes). The virtual user reports every sample
 // recorded inside it through OnChildSample.
 class TransactionRt : public ControllerRt {

@@ -72,6 +72,12 @@ void HttpTransfer::EnableCookies() {
 }
 void HttpTransfer::ClearCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL"); }
 void HttpTransfer::AddCookie(const std::string& line) { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str()); }
+void HttpTransfer::MergeCookiesFrom(const HttpTransfer& other) {
+  struct curl_slist* cookies = nullptr;
+  if (curl_easy_getinfo(other.easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
+  for (struct curl_slist* c = cookies; c; c = c->next) curl_easy_setopt(easy_, CURLOPT_COOKIELIST, c->data);
+  curl_slist_free_all(cookies);
+}
 
 size_t HttpTransfer::OnHeader(char* data, size_t size, size_t n, void* p) {
   auto* self = static_cast<HttpTransfer*>(p);

@@ -39,6 +39,9 @@ class HttpTransfer {
   void ClearCookies();
   // Adds a cookie the plan defines ("Set-Cookie:" line syntax understood by curl).
   void AddCookie(const std::string& netscape_or_set_cookie_line);
+  // Adds every cookie `other` holds, replacing those of the same name, domain and path
+  // (a Parallel Controller branch and its user share cookies this way).
+  void MergeCookiesFrom(const HttpTransfer& other);
 
   // Starts `request` on `loop` (fast path or libcurl); `handler` gets the completion, never
   // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false

@@ -39,19 +39,22 @@ std::string CookieLine(const Cookie& c, ThreadContext& ctx) {
   return line;
 }
 
-// Visits every scoped element under `node` and its controllers (not into samplers).
+// Visits every scoped element under `node` and its controllers (not into samplers, but
+// into Parallel Controllers, whose elements are in scope of their children).
 template <typename F>
 void ForEachScopedElement(const Node& node, F&& f) {
   for (const auto& e : node.elements) f(*e);
   for (const auto& c : node.children) {
-    if (c->category() == Category::kController) ForEachScopedElement(*c, f);
+    if (c->category() == Category::kController || c->kind == ElementKind::kParallelSampler) {
+      ForEachScopedElement(*c, f);
+    }
   }
 }
 
 }  // namespace
 
 VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num)
-    : run_(run), group_(group), worker_(worker) {
+    : run_(run), group_(group), worker_(worker), ctx_(own_ctx_) {
   const ThreadGroup& tg = *group->group;
   ctx_.run = run->run;
   ctx_.thread_num = thread_num;
@@ -106,6 +109,10 @@ bool VirtualUser::ShouldStop() const {
 
 void VirtualUser::Finish() {
   if (state_ == State::kFinished) return;
+  if (branch_) {
+    FinishBranch();
+    return;
+  }
   bool began = state_ != State::kCreated && state_ != State::kWaitingStart;
   if (began) {
     // A transaction still open when the user stops is closed and recorded, as JMeter does.
@@ -141,6 +148,11 @@ void VirtualUser::Interrupt(bool now) {
         Step();
       }
       break;
+    case State::kParallel:
+      // The branches stop as users do; the parallel sample then completes.
+      if (now) stop_after_sample_ = true;
+      for (size_t i = 0; i < parallel_->started; ++i) parallel_->branches[i]->Interrupt(now);
+      break;
     case State::kInFlight:
       if (now) {
         // The request is aborted and recorded (HttpTransfer::Finish maps the code to what
@@ -172,6 +184,7 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       CompleteDummySample(now_us - dummy_start_us_);
       Step();
       return;
+    case State::kParallel: CompleteParallel(); return;
     default: return;
   }
 }
@@ -268,6 +281,7 @@ void VirtualUser::Step() {
 
 void VirtualUser::ExecuteSampler() {
   const Sampler* s = current_;
+  ctx_.sampler_name = &s->name;  // a branch shares the context: set it again
   // JMeter reads a sampler's name when it samples: a ${...} in it is evaluated then, after
   // the pre-processors and timers.
   label_ = &s->name;
@@ -350,6 +364,7 @@ void VirtualUser::ExecuteSampler() {
       return;
     }
     case ElementKind::kDummySampler: StartDummySample(s->As<DummySampler>()); return;
+    case ElementKind::kParallelSampler: StartParallel(s->As<ParallelSampler>()); return;
     case ElementKind::kTestAction: {
       current_ = nullptr;
       ApplyFlowControl(s->As<TestAction>());
@@ -423,8 +438,9 @@ void VirtualUser::CompleteSample() {
   SampleResult& result = worker_->result;
   const Sampler* sampler = current_;
   Sample& s = result.sample;
+  ctx_.sampler_name = &sampler->name;
   s.label = *label_;
-  s.thread_name = ctx_.thread_name;
+  s.thread_name = thread_name();
   s.grp_threads = group_->active.load(std::memory_order_relaxed);
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);
   for (const Node* post : sampler->scope.post_processors) RunPostProcessor(*post, result, ctx_);
@@ -516,6 +532,11 @@ void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
     if (tx->generate_parent() && tx->active()) inside_parent_tx = true;
   }
   if (inside_parent_tx) return;
+  Emit(result);
+}
+
+void VirtualUser::Emit(SampleResult& result) {
+  if (branch_ && branch_->parent->CollectBranchSample(result)) return;
   worker_->Emit(std::move(result.sample), WallMicros());
 }
 
@@ -539,7 +560,7 @@ void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
       return;
     }
   }
-  worker_->Emit(std::move(s), WallMicros());
+  Emit(result);
 }
 
 bool VirtualUser::EvaluateCondition(const Value& condition, bool script) {
@@ -574,6 +595,8 @@ void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request
 }
 
 void VirtualUser::OnIterationStart(const Node& controller) {
+  // A branch's wrapper loop: the plugin registers no iteration listener on it.
+  if (branch_ && &controller == branch_->parallel) return;
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
     managers_.OnThreadGroupIteration();
@@ -624,8 +647,12 @@ void VirtualUser::RunIterationConfig(const Node& element) {
 }
 
 void VirtualUser::StartNextThreadLoop() {
+  ++thread_loop_restarts_;
   for (ControllerRt* c = owner_; c && c != main_; c = c->parent()) c->TriggerEndOfLoop(*this);
   main_->StartNextLoop(*this);
+  // A branch's loop ends, and the user goes on with its next iteration after the parallel
+  // sample (the plugin's wrapper loop sets the parent's "restart next loop").
+  if (branch_) branch_->parent->parallel_->restart_next_loop = true;
 }
 
 void VirtualUser::ApplyFlowControl(const TestAction& action) {

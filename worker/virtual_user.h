@@ -16,6 +16,7 @@
 #include "worker/http_managers.h"
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
+#include "worker/parallel_sampler.h"
 #include "worker/timers.h"
 
 namespace barrage {
@@ -23,6 +24,9 @@ namespace barrage {
 class VirtualUser final : public VuServices, public TransferHandler, public TimerHandler, public LockWaiter {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
+  // A branch of the Parallel Controller `parallel` run by `parent`: it runs `child` once
+  // each time BeginBranch is called, sharing the parent's variables (parallel_sampler.h).
+  VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, const Node& child);
   ~VirtualUser() override;
 
   // Schedules the user's start (MonotonicMicros clock).
@@ -53,8 +57,19 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void OnTimer(int64_t now_us, uint64_t token) override;
 
  private:
-  // kSampling: a Dummy Sampler waits its response time (issue 10).
-  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kWaitingLock, kSampling, kFinished };
+  // kSampling: a Dummy Sampler waits its response time (issue 10). kParallel: a Parallel
+  // Controller's branches run (parallel_sampler.h).
+  enum class State {
+    kCreated,
+    kWaitingStart,
+    kReady,
+    kDelaying,
+    kInFlight,
+    kWaitingLock,
+    kSampling,
+    kParallel,
+    kFinished
+  };
 
   void Begin();
   void Step();
@@ -88,11 +103,28 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   int64_t ScheduledEndMs() const;
   void RunIterationConfig(const Node& element);
   void RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request);
+  // The name samples carry: the user's, or a branch's "<user> - <parallel> - <child>".
+  const std::string& thread_name() const { return branch_ ? branch_->thread_name : ctx_.thread_name; }
+  // Records a finished sample: to the results, or into the parent sample of the Parallel
+  // Controller this user is a branch of.
+  void Emit(SampleResult& result);
+
+  // Parallel Controller (parallel_sampler.cc).
+  void StartParallel(const ParallelSampler& parallel);
+  void StartPendingBranches();
+  void CompleteParallel();
+  // Branch side: starts one run of the branch; and its end, reported to the parent.
+  void BeginBranch();
+  void FinishBranch();
+  // Parent side: a branch ended; a branch's sample (true when the parent sample keeps it).
+  void OnBranchDone();
+  bool CollectBranchSample(const SampleResult& result);
 
   RunState* run_;
   GroupRuntime* group_;
   LoopWorker* worker_;
-  ThreadContext ctx_;
+  ThreadContext own_ctx_;  // a branch's stays unused: it shares its parent's
+  ThreadContext& ctx_;
   HttpTransfer http_;
   std::vector<std::unique_ptr<ControllerRt>> controllers_;
   LoopRt* main_ = nullptr;
@@ -122,6 +154,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   std::string previous_body_;
   bool has_previous_result_ = false;
   std::unordered_map<const Node*, std::string> saved_session_ids_;
+  // Parallel Controller (allocated when used): as a parent, its branches and the run in
+  // progress; as a branch, its parent and what it runs.
+  std::unique_ptr<ParallelRun> parallel_;
+  std::unique_ptr<ParallelBranch> branch_;
+  int thread_loop_restarts_ = 0;  // StartNextThreadLoop calls
 };
 
 }  // namespace barrage
