@@ -76,6 +76,9 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXmlSchemaAssertion:
     case ElementKind::kHtmlAssertion: return Category::kAssertion;
     case ElementKind::kJsonPluginAssertion: return Category::kAssertion;
+    case ElementKind::kFifoPut: return Category::kPostProcessor;
+    case ElementKind::kFifoPop: return Category::kPreProcessor;
+    case ElementKind::kSyncTimer: return Category::kTimer;
   }
   return Category::kConfig;
 }
@@ -89,7 +92,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 64> kKinds = {{
+constexpr std::array<KindEntry, 67> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -161,6 +164,10 @@ constexpr std::array<KindEntry, 64> kKinds = {{
     {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
      "jpgc_json_path_assertion"},
     {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
+    // Inter-user waits (issue 10).
+    {"kg.apc.jmeter.modifiers.FifoPutPostProcessor", ElementKind::kFifoPut, "jpgc_fifo_put"},
+    {"kg.apc.jmeter.modifiers.FifoPopPreProcessor", ElementKind::kFifoPop, "jpgc_fifo_pop"},
+    {"SyncTimer", ElementKind::kSyncTimer, "sync_timer"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -217,7 +224,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"PoissonRandomTimer", Role::kTimer, "not implemented yet", "Uniform or Gaussian Random Timer"},
     {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
      "Constant Throughput Timer"},
-    {"SyncTimer", Role::kTimer, "not implemented yet", ""},
     {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
     {"AnchorModifier", Role::kPreProcessor, "HTML Link Parser: not implemented yet",
      "Regular Expression Extractor and ${variables} in the request"},
@@ -1212,6 +1218,9 @@ class Compiler final : public CompileLog {
       case ElementKind::kJsonPluginExtractor:
       case ElementKind::kJsonPluginAssertion:
       case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
+      case ElementKind::kFifoPut:
+      case ElementKind::kFifoPop:
+      case ElementKind::kSyncTimer: return MakeSyncElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

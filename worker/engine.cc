@@ -175,7 +175,7 @@ void Engine::State::LoopMain(LoopWorker* w) {
         granted.swap(w->granted);
         w->has_granted.store(false, std::memory_order_release);
       }
-      for (VirtualUser* u : granted) u->ResumeWithLock();
+      for (VirtualUser* u : granted) u->ResumeAfterWait();
     }
     int epoch = rs.stop_epoch.load(std::memory_order_acquire);
     if (epoch != w->applied_stop_epoch && rs.stopping()) {
