@@ -175,10 +175,41 @@ TEST_F(InterUserRunTest, FifoPopTakesAValueAlreadyThereAtOnce) {
   EXPECT_EQ(used[2]->response_message, "${got}");  // the queue is empty by then
 }
 
+TEST_F(InterUserRunTest, AFifoPopTimeoutThatIsNoNumberStopsTheUser) {
+  // The plugin's Long.parseLong throws, which ends the JMeter thread.
+  std::string udv =
+      El("Arguments", "udv",
+         "<collectionProp name=\"Arguments.arguments\"><elementProp name=\"t\" elementType=\"Argument\">" +
+             Str("Argument.name", "t") + Str("Argument.value", "soon") + "</elementProp></collectionProp>");
+  std::vector<Sample> samples =
+      Run(udv + Group("tg", 1, 2, Dummy("before", "") + Dummy("use", "${got}", Pop("Q", "got", "${t}"))), 1);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].label, "before");
+}
+
 TEST_F(InterUserRunTest, AUserWaitingForEverStopsWithTheRun) {
   std::vector<Sample> samples = Run(Group("tg", 2, 1, Dummy("use", "${got}", Pop("Q", "got", ""))), 2,
                                     /*max_ms=*/300);
   EXPECT_TRUE(samples.empty());
+  EXPECT_LT(ran_ms_, 3000);
+}
+
+// A thread group with a scheduler: it ends `duration_s` after its start.
+std::string ScheduledGroup(const std::string& name, int threads, int duration_s, const std::string& children) {
+  return El("ThreadGroup", name,
+            Str("ThreadGroup.num_threads", std::to_string(threads)) +
+                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                Str("LoopController.loops", "-1") +
+                "</elementProp><boolProp name=\"ThreadGroup.scheduler\">true</boolProp>" +
+                Str("ThreadGroup.duration", std::to_string(duration_s)),
+            children);
+}
+
+TEST_F(InterUserRunTest, AFifoWaitEndsAtItsThreadGroupsScheduledEnd) {
+  std::vector<Sample> samples =
+      Run(ScheduledGroup("tg", 2, 1, Dummy("use", "${got}", Pop("Q", "got", ""))), 2, /*max_ms=*/20000);
+  EXPECT_TRUE(samples.empty());
+  EXPECT_GE(ran_ms_, 1000);
   EXPECT_LT(ran_ms_, 3000);
 }
 
@@ -229,6 +260,20 @@ TEST_F(InterUserRunTest, OtherTimersAddTheirDelayAfterTheMeeting) {
     EXPECT_GE(s->timestamp_ms - started_ms_, 700);
     EXPECT_LT(s->timestamp_ms - started_ms_, 1500);
   }
+}
+
+TEST_F(InterUserRunTest, ASyncTimerWaitEndsAtItsThreadGroupsScheduledEnd) {
+  // Group size 3, two users, no timeout: the group's end releases them, and they stop.
+  std::vector<Sample> samples = Run(ScheduledGroup("tg", 2, 1, Dummy("met", "", Sync(3, 0))), 2, /*max_ms=*/20000);
+  EXPECT_TRUE(samples.empty());
+  EXPECT_GE(ran_ms_, 1000);
+  EXPECT_LT(ran_ms_, 3000);
+}
+
+TEST_F(InterUserRunTest, UsersWaitingAtASyncTimerStopWithTheRun) {
+  std::vector<Sample> samples = Run(Group("tg", 2, 1, Dummy("met", "", Sync(3, 0))), 2, /*max_ms=*/300);
+  EXPECT_TRUE(samples.empty());
+  EXPECT_LT(ran_ms_, 3000);
 }
 
 }  // namespace
