@@ -73,6 +73,7 @@ Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleS
     : state_(std::make_unique<State>(plan, run, options, sink)) {
   state_->rs.plan = &plan;
   state_->rs.run = run;
+  if (run != nullptr) run->fifos = &state_->rs.fifos;  // __fifoPut, __fifoSize, __fifoGet
   state_->rs.graceful_stop_timeout_ms = options.graceful_stop_timeout_ms;
 }
 
@@ -85,6 +86,7 @@ Engine::~Engine() {
   }
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();
+  if (s.rs.run != nullptr && s.rs.run->fifos == &s.rs.fifos) s.rs.run->fifos = nullptr;
 }
 
 Status Engine::Prepare() {

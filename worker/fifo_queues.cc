@@ -49,6 +49,13 @@ size_t FifoQueues::size(const std::string& queue) {
   return it == queues_.end() ? 0 : it->second.values.size();
 }
 
+std::optional<std::string> FifoQueues::Front(const std::string& queue) {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = queues_.find(queue);
+  if (it == queues_.end() || it->second.values.empty()) return std::nullopt;
+  return it->second.values.front();
+}
+
 size_t FifoQueues::waiting(const std::string& queue) {
   std::lock_guard<std::mutex> guard(mu_);
   auto it = queues_.find(queue);

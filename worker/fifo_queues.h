@@ -19,6 +19,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/functions.h"
+
 namespace barrage {
 
 class FifoWaiter {
@@ -31,10 +33,11 @@ class FifoWaiter {
   ~FifoWaiter() = default;
 };
 
-class FifoQueues {
+// Also what the __fifoPut, __fifoSize and __fifoGet functions use (RunContext::fifos).
+class FifoQueues final : public FifoAccess {
  public:
   // Appends `value` to `queue`, or hands it to the first user waiting there.
-  void Put(const std::string& queue, std::string value);
+  void Put(const std::string& queue, std::string value) override;
   // The first value of `queue`, taken off it. Empty queue: nullopt, and with `who` set the
   // caller waits in line for OnFifoValue (without `who` it does not: TryPop).
   std::optional<std::string> Pop(const std::string& queue, FifoWaiter* who);
@@ -43,7 +46,9 @@ class FifoQueues {
   // when a value was handed to it already (OnFifoValue was called or is being called).
   bool Cancel(FifoWaiter* who);
   // Values in `queue` (__fifoSize); users waiting do not count.
-  size_t size(const std::string& queue);
+  size_t size(const std::string& queue) override;
+  // The first value, left in the queue (__fifoGet).
+  std::optional<std::string> Front(const std::string& queue) override;
   // Users waiting on `queue`; for tests.
   size_t waiting(const std::string& queue);
 

@@ -187,6 +187,20 @@ TEST_F(InterUserRunTest, AFifoPopTimeoutThatIsNoNumberStopsTheUser) {
   EXPECT_EQ(samples[0].label, "before");
 }
 
+TEST_F(InterUserRunTest, FifoFunctionsUseTheSameQueues) {
+  // __fifoPut in one group, a Fifo Pop in the other; __fifoSize and __fifoGet look.
+  std::string producer = Group("producer", 1, 1, Dummy("make", "${__fifoPut(Q,first)}${__fifoPut(Q,second)}", "", 50));
+  std::string consumer =
+      Group("consumer", 1, 1, Dummy("use", "${got} ${__fifoSize(Q)} ${__fifoGet(Q)}", Pop("Q", "got", "")));
+  std::vector<Sample> samples = Run(consumer + producer, 1);
+  std::vector<const Sample*> made = Of(samples, "make");
+  std::vector<const Sample*> used = Of(samples, "use");
+  ASSERT_EQ(made.size(), 1u);
+  ASSERT_EQ(used.size(), 1u);
+  EXPECT_EQ(made[0]->response_message, "firstsecond");
+  EXPECT_EQ(used[0]->response_message, "first 1 second");
+}
+
 TEST_F(InterUserRunTest, AUserWaitingForEverStopsWithTheRun) {
   std::vector<Sample> samples = Run(Group("tg", 2, 1, Dummy("use", "${got}", Pop("Q", "got", ""))), 2,
                                     /*max_ms=*/300);
