@@ -57,6 +57,8 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
 std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, the bzm Parallel Controller (plan_compiler_parallel.cc).
 std::unique_ptr<Node> MakeParallelElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 10, inter-user waits (plan_compiler_sync.cc): Fifo Put/Pop, Synchronizing Timer.
+std::unique_ptr<Node> MakeSyncElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in

@@ -729,6 +729,35 @@ bool FnMachineName(const TemplatePart&, const Args& a, ThreadContext& ctx, std::
   return true;
 }
 
+// jmeter-plugins' __fifoPut(queue, value): returns the value.
+bool FnFifoPut(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
+  FifoAccess* fifos = Run(ctx).fifos;
+  if (fifos == nullptr) return false;
+  fifos->Put(std::string(a[0]), std::string(a[1]));
+  out->append(a[1]);
+  return true;
+}
+
+// __fifoSize(queue[, var]) and __fifoGet(queue[, var]): the count, the first value ("" when
+// empty), left in the queue.
+bool FnFifoSize(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
+  FifoAccess* fifos = Run(ctx).fifos;
+  if (fifos == nullptr) return false;
+  std::string size = std::to_string(fifos->size(std::string(a[0])));
+  StoreIn(ctx, a.Trimmed(1), size);
+  out->append(size);
+  return true;
+}
+
+bool FnFifoGet(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
+  FifoAccess* fifos = Run(ctx).fifos;
+  if (fifos == nullptr) return false;
+  std::string value = fifos->Front(std::string(a[0])).value_or("");
+  StoreIn(ctx, a.Trimmed(1), value);
+  out->append(value);
+  return true;
+}
+
 bool FnTestPlanName(const TemplatePart&, const Args&, ThreadContext& ctx, std::string* out) {
   const std::string& name = Run(ctx).test_plan_file;
   out->append(name.empty() ? "Save Test plan before calling __TestPlanName function" : name);
@@ -809,6 +838,10 @@ constexpr FunctionSpec kFunctions[] = {
     {"__jexl3", 1, 2, FnScript},
     {"__groovy", 1, 2, FnScript},
     {"__javaScript", 1, 2, FnScript},
+    // jp@gc Inter-Thread Communication (issue 10).
+    {"__fifoPut", 2, -1, FnFifoPut},
+    {"__fifoSize", 1, -1, FnFifoSize},
+    {"__fifoGet", 1, -1, FnFifoGet},
 };
 
 const FunctionSpec* FindFunction(std::string_view name) {

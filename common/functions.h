@@ -17,7 +17,8 @@
 // __isVarDefined, __isPropDefined, __split, __StringFromFile, __FileToString, __CSVRead,
 // __StringToFile,
 // __env (JMeter Plugins), __log, __logn, __machineName, __machineIP, __samplerName,
-// __threadGroupName, __TestPlanName; script functions (__jexl2/__jexl3/__groovy/
+// __threadGroupName, __TestPlanName, __fifoPut, __fifoSize, __fifoGet (JMeter Plugins, on
+// the run's RunContext::fifos; __fifoPop, which blocks, is not); script functions (__jexl2/__jexl3/__groovy/
 // __javaScript) only for one-line expressions (EvaluateScript below). __time, __timeShift,
 // __dateTimeConvert and __RandomDate use DateTimeFormatter patterns, as JMeter 5.5+ does
 // (java_time_format.h).
@@ -45,6 +46,19 @@
 
 namespace barrage {
 
+// The run's jp@gc Fifo queues as the __fifo functions see them (worker/fifo_queues.h).
+// Thread-safe.
+class FifoAccess {
+ public:
+  virtual void Put(const std::string& queue, std::string value) = 0;
+  virtual size_t size(const std::string& queue) = 0;
+  // The first value, left in the queue; nullopt when it is empty.
+  virtual std::optional<std::string> Front(const std::string& queue) = 0;
+
+ protected:
+  ~FifoAccess() = default;
+};
+
 // State shared by every virtual user of a run. Thread-safe.
 class RunContext {
  public:
@@ -55,6 +69,9 @@ class RunContext {
   // Cluster worker: the data files the controller shipped, by the name the plan gives them,
   // to their local copies; file functions read these copies.
   std::unordered_map<std::string, std::string> local_copies;
+  // The engine's Fifo queues while it exists (set by the engine); null otherwise: the
+  // __fifo functions then stay as written.
+  FifoAccess* fifos = nullptr;
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);

@@ -111,6 +111,10 @@ enum class ElementKind {
   kDummySampler,
   // ---- bzm Parallel Controller (issue 10) ----
   kParallelSampler,
+  // ---- Inter-user waits: Fifo Put/Pop, Synchronizing Timer (issue 10) ----
+  kFifoPut,    // post-processor
+  kFifoPop,    // pre-processor
+  kSyncTimer,  // timer
 };
 
 enum class Category {
@@ -691,6 +695,33 @@ struct ParallelSampler : Sampler {
   using Sampler::Sampler;
   bool generate_parent = false;  // PARENT_SAMPLE: one sample holding the branches' samples
   int max_branches = 0;          // LIMIT_MAX_THREAD_NUMBER ? MAX_THREAD_NUMBER (default 6) : 0 (no limit)
+};
+
+// ---- Inter-user waits: Fifo Put/Pop, Synchronizing Timer (issue 10) ----
+// Their queues and barriers are per engine (per worker in a cluster), as JMeter's are per
+// JVM in distributed mode (worker/fifo_queues.h, worker/sync_barrier.h).
+
+// jp@gc Inter-Thread Communication PostProcessor (kg.apc.jmeter.modifiers.FifoPutPostProcessor).
+struct FifoPut : Node {
+  using Node::Node;
+  Value queue;  // FifoName
+  Value value;  // Value
+};
+
+// jp@gc Inter-Thread Communication PreProcessor (kg.apc.jmeter.modifiers.FifoPopPreProcessor):
+// waits for the queue's next value, at most `timeout` seconds.
+struct FifoPop : Node {
+  using Node::Node;
+  Value queue;     // FifoName
+  Value variable;  // Variable: gets the value; removed when the wait times out
+  Value timeout;   // Timeout, whole seconds; empty (or absent) waits for ever, <= 0 not at all
+};
+
+// Synchronizing Timer (SyncTimer): users wait until `group_size` of them are there.
+struct SyncTimer : Node {
+  using Node::Node;
+  int64_t group_size = 0;  // 0: the number of users of the thread group
+  int64_t timeout_ms = 0;  // 0: wait for ever
 };
 
 // ---- Listeners with a file (issue 10) ----

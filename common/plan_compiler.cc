@@ -77,6 +77,9 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXmlSchemaAssertion:
     case ElementKind::kHtmlAssertion: return Category::kAssertion;
     case ElementKind::kJsonPluginAssertion: return Category::kAssertion;
+    case ElementKind::kFifoPut: return Category::kPostProcessor;
+    case ElementKind::kFifoPop: return Category::kPreProcessor;
+    case ElementKind::kSyncTimer: return Category::kTimer;
   }
   return Category::kConfig;
 }
@@ -90,7 +93,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 65> kKinds = {{
+constexpr std::array<KindEntry, 68> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -164,6 +167,10 @@ constexpr std::array<KindEntry, 65> kKinds = {{
     {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
     // bzm Parallel Controller (issue 10).
     {"com.blazemeter.jmeter.controller.ParallelSampler", ElementKind::kParallelSampler, "bzm_parallel"},
+    // Inter-user waits (issue 10).
+    {"kg.apc.jmeter.modifiers.FifoPutPostProcessor", ElementKind::kFifoPut, "jpgc_fifo_put"},
+    {"kg.apc.jmeter.modifiers.FifoPopPreProcessor", ElementKind::kFifoPop, "jpgc_fifo_pop"},
+    {"SyncTimer", ElementKind::kSyncTimer, "sync_timer"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -219,7 +226,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"PoissonRandomTimer", Role::kTimer, "not implemented yet", "Uniform or Gaussian Random Timer"},
     {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
      "Constant Throughput Timer"},
-    {"SyncTimer", Role::kTimer, "not implemented yet", ""},
     {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
     {"AnchorModifier", Role::kPreProcessor, "HTML Link Parser: not implemented yet",
      "Regular Expression Extractor and ${variables} in the request"},
@@ -1219,6 +1225,9 @@ class Compiler final : public CompileLog {
       case ElementKind::kJsonPluginAssertion:
       case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
       case ElementKind::kParallelSampler: return MakeParallelElement(kind, e, *this);
+      case ElementKind::kFifoPut:
+      case ElementKind::kFifoPop:
+      case ElementKind::kSyncTimer: return MakeSyncElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

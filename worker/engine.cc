@@ -91,6 +91,7 @@ Engine::Engine(const Plan& plan, RunContext* run, EngineOptions options, SampleS
     : state_(std::make_unique<State>(plan, run, options, sink)) {
   state_->rs.plan = &plan;
   state_->rs.run = run;
+  if (run != nullptr) run->fifos = &state_->rs.fifos;  // __fifoPut, __fifoSize, __fifoGet
   state_->rs.graceful_stop_timeout_ms = options.graceful_stop_timeout_ms;
 }
 
@@ -103,6 +104,7 @@ Engine::~Engine() {
   }
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();
+  if (s.rs.run != nullptr && s.rs.run->fifos == &s.rs.fifos) s.rs.run->fifos = nullptr;
 }
 
 Status Engine::Prepare() {
@@ -194,7 +196,7 @@ void Engine::State::LoopMain(LoopWorker* w) {
         granted.swap(w->granted);
         w->has_granted.store(false, std::memory_order_release);
       }
-      for (VirtualUser* u : granted) u->ResumeWithLock();
+      for (VirtualUser* u : granted) u->ResumeAfterWait();
     }
     int epoch = rs.stop_epoch.load(std::memory_order_acquire);
     if (epoch != w->applied_stop_epoch && rs.stopping()) {

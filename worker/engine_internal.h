@@ -17,9 +17,11 @@
 #include "worker/controllers.h"
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
+#include "worker/fifo_queues.h"
 #include "worker/http_request.h"
 #include "worker/named_locks.h"
 #include "worker/sample_result.h"
+#include "worker/sync_barrier.h"
 #include "worker/timers.h"
 
 namespace barrage {
@@ -45,6 +47,8 @@ struct RunState {
   std::unique_ptr<RandomVariableRegistry> randoms;
   SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
   NamedLocks locks;                                 // Critical Section Controllers
+  FifoQueues fifos;                                 // jp@gc Fifo Put/Pop (issue 10)
+  SyncBarriers barriers;                            // Synchronizing Timers (issue 10)
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 
@@ -88,7 +92,8 @@ struct LoopWorker {
   std::mutex mu;
   std::vector<PendingUser> pending;                 // guarded by mu: handed over by the engine
   std::atomic<bool> has_pending{false};             // set with `pending`, so the loop skips the lock
-  std::vector<VirtualUser*> granted;                // guarded by mu: users given a lock they waited for
+  std::vector<VirtualUser*> granted;                // guarded by mu: users whose wait on others ended
+                                                    // (a lock, a Fifo value, a barrier)
   std::atomic<bool> has_granted{false};             // set with `granted`
   std::vector<Sample> buffer;                       // guarded by mu: drained by the collector
   std::vector<int64_t> buffer_end_us;               // guarded by mu: when each buffered sample was

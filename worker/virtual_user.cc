@@ -69,7 +69,11 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
   if (group->cookies) http_.EnableCookies();
 }
 
-VirtualUser::~VirtualUser() { run_->locks.Abandon(this); }
+VirtualUser::~VirtualUser() {
+  run_->locks.Abandon(this);
+  run_->fifos.Cancel(this);
+  run_->barriers.Abandon(this);
+}
 
 int64_t VirtualUser::now_ms() const { return WallMillis(); }
 
@@ -126,6 +130,9 @@ void VirtualUser::Finish() {
   // Critical sections end with the user (JMeter's threadFinished).
   pending_locks_.clear();
   run_->locks.Abandon(this);
+  // A Fifo Pop or a Synchronizing Timer waiting ends too (a value handed over is lost).
+  run_->fifos.Cancel(this);
+  run_->barriers.Abandon(this);
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
@@ -137,7 +144,9 @@ void VirtualUser::Interrupt(bool now) {
     case State::kCreated:
     case State::kWaitingStart:
     case State::kDelaying:
-    case State::kWaitingLock: Finish(); break;
+    case State::kWaitingLock:
+    case State::kWaitingFifo:
+    case State::kWaitingSync: Finish(); break;
     case State::kSampling:
       // The Dummy Sampler is Interruptible: its wait ends, the sample is recorded.
       if (now) {
@@ -185,6 +194,8 @@ void VirtualUser::OnTimer(int64_t now_us, uint64_t token) {
       Step();
       return;
     case State::kParallel: CompleteParallel(); return;
+    case State::kWaitingFifo:
+    case State::kWaitingSync: OnWaitTimedOut(); return;
     default: return;
   }
 }
@@ -247,21 +258,16 @@ void VirtualUser::Step() {
       current_ = s;
       ctx_.sampler_name = &s->name;  // __samplerName, from its pre-processors on
       delayed_ = false;
+      pre_done_ = 0;
+      timers_done_ = 0;
+      timer_delay_ms_ = 0;
     }
     if (!pending_locks_.empty() && !TakePendingLocks()) return;
     if (!delayed_) {
-      for (const Node* pre : current_->scope.pre_processors) {
-        if (pre->kind == ElementKind::kUserParameters && !pre->As<UserParameters>().per_iteration) {
-          SetUserParameters(pre->As<UserParameters>());
-        }
-      }
+      // JMeter's order: pre-processors, then timers; either may wait for other users.
+      if (!RunPreProcessors() || !RunTimers()) return;
       int64_t now = WallMillis();
-      int64_t delay = 0;
-      ActiveThreadCounts counts{group_->active.load(std::memory_order_relaxed),
-                                run_->all_active.load(std::memory_order_relaxed)};
-      for (const Node* t : current_->scope.timers) {
-        delay += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_);
-      }
+      int64_t delay = timer_delay_ms_;
       int64_t end = ScheduledEndMs();
       if (end > 0 && now + delay > end) delay = std::max<int64_t>(0, end - now);
       delayed_ = true;
@@ -443,7 +449,14 @@ void VirtualUser::CompleteSample() {
   s.thread_name = thread_name();
   s.grp_threads = group_->active.load(std::memory_order_relaxed);
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);
-  for (const Node* post : sampler->scope.post_processors) RunPostProcessor(*post, result, ctx_);
+  for (const Node* post : sampler->scope.post_processors) {
+    if (post->kind == ElementKind::kFifoPut) {  // needs the engine's queues
+      const FifoPut& put = post->As<FifoPut>();
+      run_->fifos.Put(Evaluate(put.queue, ctx_), Evaluate(put.value, ctx_));
+      continue;
+    }
+    RunPostProcessor(*post, result, ctx_);
+  }
   // Each assertion records its outcome on the sample (success, first failure message).
   for (const Node* a : sampler->scope.assertions) RunAssertion(*a, result, ctx_);
   last_sample_ok_ = s.success;
@@ -508,7 +521,9 @@ void VirtualUser::ReleaseLock(const std::string& name) {
   run_->locks.Release(name, this);
 }
 
-void VirtualUser::OnLockGranted(const std::string&) {
+void VirtualUser::OnLockGranted(const std::string&) { HandBackToLoop(); }
+
+void VirtualUser::HandBackToLoop() {
   {
     std::lock_guard<std::mutex> lock(worker_->mu);
     worker_->granted.push_back(this);
@@ -517,8 +532,124 @@ void VirtualUser::OnLockGranted(const std::string&) {
   worker_->loop.Wake();
 }
 
-void VirtualUser::ResumeWithLock() {
-  if (state_ != State::kWaitingLock) return;
+void VirtualUser::OnFifoValue(std::string value) {
+  fifo_value_ = std::move(value);
+  HandBackToLoop();
+}
+
+void VirtualUser::OnBarrierReleased() { HandBackToLoop(); }
+
+void VirtualUser::ResumeAfterWait() {
+  switch (state_) {
+    case State::kWaitingLock: break;
+    case State::kWaitingFifo:
+      ++wait_token_;  // its timeout is void
+      if (fifo_value_) ctx_.vars.Put(Evaluate(fifo_pop_->variable, ctx_), std::move(*fifo_value_));
+      fifo_value_.reset();
+      break;
+    case State::kWaitingSync: ++wait_token_; break;
+    default: return;
+  }
+  state_ = State::kReady;
+  Step();
+}
+
+bool VirtualUser::RunPreProcessors() {
+  const std::vector<const Node*>& pres = current_->scope.pre_processors;
+  while (pre_done_ < pres.size()) {
+    const Node* pre = pres[pre_done_++];
+    if (pre->kind == ElementKind::kUserParameters && !pre->As<UserParameters>().per_iteration) {
+      SetUserParameters(pre->As<UserParameters>());
+    } else if (pre->kind == ElementKind::kFifoPop && !PopFifo(pre->As<FifoPop>())) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool VirtualUser::RunTimers() {
+  const std::vector<const Node*>& timers = current_->scope.timers;
+  ActiveThreadCounts counts{group_->active.load(std::memory_order_relaxed),
+                            run_->all_active.load(std::memory_order_relaxed)};
+  while (timers_done_ < timers.size()) {
+    const Node* t = timers[timers_done_++];
+    if (t->kind == ElementKind::kSyncTimer) {
+      // SyncTimer.delay() waits at the barrier, then adds nothing.
+      if (!ArriveAtBarrier(t->As<SyncTimer>())) return false;
+      continue;
+    }
+    timer_delay_ms_ += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, WallMillis(), counts, group_);
+  }
+  return true;
+}
+
+bool VirtualUser::PopFifo(const FifoPop& pop) {
+  std::string queue = Evaluate(pop.queue, ctx_);
+  std::string timeout_text = Evaluate(pop.timeout, ctx_);
+  // FifoPopPreProcessor: empty waits for ever; else Long.parseLong seconds (poll(timeout,
+  // SECONDS): 0 or less does not wait).
+  int64_t timeout_s = INT64_MAX;
+  if (!timeout_text.empty()) {
+    std::optional<int64_t> parsed = ParseInt64(timeout_text);
+    if (!parsed) {
+      // JMeter's NumberFormatException ends the thread.
+      spdlog::error("{}: {} '{}': Timeout '{}' is not a whole number of seconds; the user stops", ctx_.thread_name,
+                    "jp@gc Inter-Thread Communication PreProcessor", pop.name, timeout_text);
+      Finish();
+      return false;
+    }
+    timeout_s = *parsed;
+  }
+  std::optional<std::string> value = run_->fifos.Pop(queue, timeout_s > 0 ? this : nullptr);
+  if (value) {
+    ctx_.vars.Put(Evaluate(pop.variable, ctx_), std::move(*value));
+    return true;
+  }
+  if (timeout_s <= 0) {
+    ctx_.vars.Remove(Evaluate(pop.variable, ctx_));  // poll's null: the variable is unset
+    return true;
+  }
+  fifo_pop_ = &pop;
+  state_ = State::kWaitingFifo;  // OnFifoValue, the timeout or the stop brings the user back
+  constexpr int64_t kForeverS = INT64_MAX / 1000000 / 2;
+  ArmWaitTimeout(timeout_s >= kForeverS ? 0 : timeout_s * 1000000);
+  return false;
+}
+
+bool VirtualUser::ArriveAtBarrier(const SyncTimer& timer) {
+  // groupSize 0: the thread group's users (on this engine).
+  int parties =
+      timer.group_size > 0 ? static_cast<int>(std::min<int64_t>(timer.group_size, INT_MAX)) : group_->num_threads;
+  if (run_->barriers.Arrive(&timer, parties, this)) return true;
+  sync_timer_ = &timer;
+  state_ = State::kWaitingSync;  // OnBarrierReleased, the timeout or the stop brings the user back
+  ArmWaitTimeout(timer.timeout_ms * 1000);
+  return false;
+}
+
+void VirtualUser::ArmWaitTimeout(int64_t timeout_us) {
+  int64_t now_us = MonotonicMicros();
+  int64_t at_us = timeout_us > 0 ? now_us + timeout_us : 0;
+  // A scheduled thread group's end also ends the wait (JMeter 5's TimerService caps the
+  // SyncTimer's wait there); the user then stops.
+  if (int64_t end_ms = ScheduledEndMs(); end_ms > 0) {
+    int64_t end_us = now_us + std::max<int64_t>(0, end_ms + 1 - WallMillis()) * 1000;  // +1: past it
+    if (at_us == 0 || end_us < at_us) at_us = end_us;
+  }
+  if (at_us > 0) WaitUntil(at_us);
+}
+
+void VirtualUser::OnWaitTimedOut() {
+  if (state_ == State::kWaitingFifo) {
+    // Already handed a value: ResumeAfterWait follows with it.
+    if (!run_->fifos.Cancel(this)) return;
+    ctx_.vars.Remove(Evaluate(fifo_pop_->variable, ctx_));
+  } else {
+    // SyncTimer: the TimeoutException breaks the barrier; everyone waiting goes on.
+    if (!run_->barriers.Expire(sync_timer_, this)) return;
+    spdlog::warn("{}: Synchronizing Timer '{}' timed out waiting for users after {} ms", ctx_.thread_name,
+                 sync_timer_->name, sync_timer_->timeout_ms);
+  }
   state_ = State::kReady;
   Step();
 }

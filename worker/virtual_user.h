@@ -7,21 +7,29 @@
 #define BARRAGE_WORKER_VIRTUAL_USER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
+#include "worker/fifo_queues.h"
 #include "worker/http_managers.h"
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/parallel_sampler.h"
+#include "worker/sync_barrier.h"
 #include "worker/timers.h"
 
 namespace barrage {
 
-class VirtualUser final : public VuServices, public TransferHandler, public TimerHandler, public LockWaiter {
+class VirtualUser final : public VuServices,
+                          public TransferHandler,
+                          public TimerHandler,
+                          public LockWaiter,
+                          public FifoWaiter,
+                          public BarrierWaiter {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
   // A branch of the Parallel Controller `parallel` run by `parent`: it runs `child` once
@@ -35,8 +43,9 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   // which is recorded as an error sample.
   void Interrupt(bool now);
   bool finished() const { return state_ == State::kFinished; }
-  // Loop thread: the lock this user waited for is its now (after OnLockGranted): go on.
-  void ResumeWithLock();
+  // Loop thread: the wait on other users is over (after OnLockGranted, OnFifoValue or
+  // OnBarrierReleased): go on.
+  void ResumeAfterWait();
 
   // VuServices
   ThreadContext& context() override { return ctx_; }
@@ -49,8 +58,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   void RequestLock(const std::string& name) override { pending_locks_.push_back(name); }
   void ReleaseLock(const std::string& name) override;
 
-  // LockWaiter (any thread): hands the user back to its loop (LoopWorker::granted).
+  // LockWaiter, FifoWaiter, BarrierWaiter (any thread): hand the user back to its loop
+  // (LoopWorker::granted).
   void OnLockGranted(const std::string& name) override;
+  void OnFifoValue(std::string value) override;
+  void OnBarrierReleased() override;
 
   // TransferHandler / TimerHandler
   void OnTransferDone(CURL* easy, CURLcode result) override;
@@ -59,6 +71,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
  private:
   // kSampling: a Dummy Sampler waits its response time (issue 10). kParallel: a Parallel
   // Controller's branches run (parallel_sampler.h).
+  // kWaitingFifo: a Fifo Pop waits for a value; kWaitingSync: at a Synchronizing Timer.
   enum class State {
     kCreated,
     kWaitingStart,
@@ -68,6 +81,8 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
     kWaitingLock,
     kSampling,
     kParallel,
+    kWaitingFifo,
+    kWaitingSync,
     kFinished
   };
 
@@ -95,6 +110,19 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   bool TakePendingLocks();
   void StartNextThreadLoop();
   void WaitUntil(int64_t at_us);
+  // The current sampler's pre-processors, then its timers, from where they stopped; false
+  // when the user waits for another (a Fifo Pop, a Synchronizing Timer).
+  bool RunPreProcessors();
+  bool RunTimers();
+  // Fifo Pop / Synchronizing Timer: true when the user goes on at once.
+  bool PopFifo(const FifoPop& pop);
+  bool ArriveAtBarrier(const SyncTimer& timer);
+  // A wait on other users ends at `timeout_us` from now (0: never) or at the thread
+  // group's scheduled end, the earlier; arms the user's timer for it.
+  void ArmWaitTimeout(int64_t timeout_us);
+  void OnWaitTimedOut();
+  // Any thread: queues the user on its loop's `granted` list (ResumeAfterWait follows).
+  void HandBackToLoop();
   // The in-flight request's deadlines (response timeout, scheduled end + stop timeout) share
   // one timer per user: ArmWatchdog queues it unless an earlier one is pending; OnWatchdog
   // aborts the request when a deadline passed and re-arms for the next one.
@@ -133,7 +161,13 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   const Sampler* current_ = nullptr;    // sampler being processed
   const std::string* label_ = nullptr;  // its label: its name, or evaluated_label_
   std::string evaluated_label_;
-  bool delayed_ = false;  // timers of current_ already waited for
+  bool delayed_ = false;                   // timers of current_ already waited for
+  size_t pre_done_ = 0;                    // pre-processors of current_ run so far
+  size_t timers_done_ = 0;                 // timers of current_ computed so far, adding up to
+  int64_t timer_delay_ms_ = 0;             // this delay
+  const FifoPop* fifo_pop_ = nullptr;      // the Fifo Pop waited for (kWaitingFifo)
+  std::optional<std::string> fifo_value_;  // its value, set by OnFifoValue (under the queues' lock)
+  const SyncTimer* sync_timer_ = nullptr;  // the barrier waited at (kWaitingSync)
   State state_ = State::kCreated;
   uint64_t wait_token_ = 0;                               // of the start/delay timer; stale timers are ignored
   static constexpr uint64_t kWatchdogToken = UINT64_MAX;  // never a wait_token_

@@ -1033,13 +1033,45 @@ def login_and_debug():
                                     ["JMeterVariables:\n", "\nmyvar=hello\n", "\nJMeterThread.last_sample_ok=true\n"]),
                  response_assertion("not listed", "Assertion.response_data", 20, ["nosuchvar="])]),
          ])], udv=[("myvar", "hello")])
+# ---- Synchronizing Timer (issue 10) ----
+
+def sync_timer(name, group_size, timeout_ms):
+    return Node("SyncTimer", "TestBeanGUI", "SyncTimer", name,
+                [i("groupSize", group_size), l("timeoutInMs", timeout_ms)])
+
+
+def sync_timer_plan():
+    # Each user sets the property <prefix><threadNum> to its iteration when it arrives (its
+    # "arrive" sampler, after a think time of threadNum seconds), and the sampler after the
+    # Synchronizing Timer shows every user's property: all users' iteration only if the
+    # timer held everyone until the last one arrived.
+    def arrive(prefix):
+        return http("arrive", "/echo?n=arrive${__setProperty(" + prefix + "${__threadNum},${__counter(TRUE,)},)}",
+                    children=[constant_timer("think", "${__threadNum}000")])
+
+    def seen(prefix, n):
+        return "".join("${__P(" + prefix + str(k) + ",0)}" for k in range(1, n + 1))
+
+    return plan(
+        "sync_timer",
+        "Synchronizing Timers: three users arriving 1 s apart meet twice (group size 0: the "
+        "thread group's size); two users with a group size of 3 are released by the 3 s "
+        "timeout. The sampler after each timer shows which users had arrived.",
+        [thread_group("sync", 3, 2, [
+            arrive("s"),
+            http("met", "/echo?seen=" + seen("s", 3), children=[sync_timer("sync", 0, 0)]),
+        ]),
+         thread_group("sync-timeout", 2, 1, [
+             arrive("t"),
+             http("met-timeout", "/echo?seen=" + seen("t", 2), children=[sync_timer("sync-3", 3, 3000)]),
+         ])])
 
 
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput, http_managers,
-                 xpath, css_extractor_plan, xml_assertions, login_and_debug]
+                 xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
