@@ -14,6 +14,7 @@
 #include "common/plan.h"
 #include "common/sample.h"
 #include "worker/config_elements.h"
+#include "worker/client_keystore.h"
 #include "worker/controllers.h"
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
@@ -45,6 +46,7 @@ struct RunState {
   std::unique_ptr<RandomVariableRegistry> randoms;
   SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
   NamedLocks locks;                                 // Critical Section Controllers
+  std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 

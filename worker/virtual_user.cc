@@ -272,6 +272,20 @@ void VirtualUser::ExecuteSampler() {
       std::string failed_url;
       HttpRequest& req = worker_->request;
       Status built = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &req, &failed_url);
+      if (built.ok() && run_->keystore && strncasecmp(req.url.c_str(), "https:", 6) == 0) {
+        // The key this user presents (worker/client_keystore.h); JMeter's key manager throws
+        // in the handshake when the alias variable names no key.
+        if (client_cert_ == nullptr) {
+          Result<const ClientCertificate*> chosen = run_->keystore->Choose(ctx_);
+          if (chosen.ok()) {
+            client_cert_ = *chosen;
+          } else {
+            built = Status::InvalidArgument("java.lang.IllegalArgumentException|" + chosen.status().message());
+            failed_url = req.url;
+          }
+        }
+        req.client_cert = client_cert_;
+      }
       if (!built.ok()) {
         SampleResult& r = worker_->result;
         r.sample.url = std::move(failed_url);
@@ -568,6 +582,7 @@ void VirtualUser::OnIterationStart(const Node& controller) {
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
     managers_.OnThreadGroupIteration();
+    if (run_->keystore && run_->keystore->per_iteration()) client_cert_ = nullptr;
     bool clear = !group_->group->same_user_on_next_iteration;
     ForEachScopedElement(*group_->group, [&](const Node& e) {
       if (e.kind == ElementKind::kCookieManager && e.As<CookieManager>().clear_each_iteration) clear = true;

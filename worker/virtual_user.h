@@ -116,6 +116,7 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   CsvUserState csv_state_;
   ConfigUserState config_state_;
   HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
+  const ClientCertificate* client_cert_ = nullptr;  // taken at the first HTTPS request
   // URL Re-writing Modifiers: the previous sample's body, and the ids kept ("cache value").
   std::string previous_body_;
   bool has_previous_result_ = false;
