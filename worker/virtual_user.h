@@ -20,7 +20,11 @@
 
 namespace barrage {
 
-class VirtualUser final : public VuServices, public TransferHandler, public TimerHandler, public LockWaiter {
+class VirtualUser final : public VuServices,
+                          public TransferHandler,
+                          public TimerHandler,
+                          public LockWaiter,
+                          public DnsWaiter {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
   ~VirtualUser() override;
@@ -51,16 +55,34 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   // TransferHandler / TimerHandler
   void OnTransferDone(CURL* easy, CURLcode result) override;
   void OnTimer(int64_t now_us, uint64_t token) override;
+  // DnsWaiter: the custom DNS servers answered (or not); the request goes on.
+  void OnResolved(uint64_t token, bool ok, const std::string& result) override;
 
  private:
   // kSampling: a Dummy Sampler waits its response time (issue 10).
-  enum class State { kCreated, kWaitingStart, kReady, kDelaying, kInFlight, kWaitingLock, kSampling, kFinished };
+  // kResolving: a DNS Cache Manager's custom servers look the request's host up.
+  enum class State {
+    kCreated,
+    kWaitingStart,
+    kReady,
+    kDelaying,
+    kResolving,
+    kInFlight,
+    kWaitingLock,
+    kSampling,
+    kFinished
+  };
 
   void Begin();
   void Step();
   bool ShouldStop() const;
   void Finish();
   void ExecuteSampler();
+  // The HTTP request in the loop's buffer: managers applied, then sent (state kInFlight).
+  void SendHttpRequest();
+  // Records a request that was not sent; `failure` is "<exception class>|<message>".
+  void RecordUnsentRequest(std::string url, const std::string& failure);
+  void StartLookup(const DnsCacheManager* dns, const std::string& host);
   // Dummy Sampler (issue 10): starts it (waits on the loop when asked), then records it.
   void StartDummySample(const DummySampler& d);
   void CompleteDummySample(int64_t elapsed_us);
@@ -115,8 +137,13 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;
-  HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
+  HttpManagerState managers_;                       // Authorization, Cache and DNS Cache Managers
   const ClientCertificate* client_cert_ = nullptr;  // taken at the first HTTPS request
+  // While kResolving: the request waiting for its host's address.
+  HttpRequest pending_request_;
+  const DnsCacheManager* resolving_ = nullptr;
+  std::string resolving_host_;
+  bool starting_lookup_ = false;
   // URL Re-writing Modifiers: the previous sample's body, and the ids kept ("cache value").
   std::string previous_body_;
   bool has_previous_result_ = false;
