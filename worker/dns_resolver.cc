@@ -39,7 +39,9 @@ std::unique_ptr<DnsResolver> DnsResolver::Create(EventLoop* loop, const std::vec
   options.lookups = lookups;
   options.timeout = 2000;  // ms per try, as dnsjava's default order of magnitude
   options.tries = 2;
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  // JMeter's ExtendedResolver balances the servers round robin: ARES_OPT_ROTATE.
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+             ARES_OPT_ROTATE;
   options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   int rc = ares_init_options(&r->channel_, &options, mask);
   if (rc != ARES_SUCCESS) {

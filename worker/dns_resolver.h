@@ -1,8 +1,10 @@
 // DNS Cache Manager with custom servers (issue 10): asynchronous A-record lookups against
 // the manager's DNS servers with c-ares, on the user's event loop (its sockets and timeouts
-// are the loop's; nothing blocks it). As JMeter's custom resolver (dnsjava): only the
-// listed servers are asked (no /etc/hosts, no search domains); a server is "host" (port 53)
-// or "host:port". Results are cached per user by HttpManagerState, not here.
+// are the loop's; nothing blocks it). As JMeter's custom resolver (dnsjava, Type.A): only
+// the listed servers are asked (no /etc/hosts, no search domains); a server is an address
+// or "host:port" (an extension: dnsjava asks port 53), used in round robin as JMeter's
+// ExtendedResolver with load balancing does. Results are cached per user by
+// HttpManagerState, not here.
 //
 // One DnsResolver per event loop and server list; loop thread only.
 #ifndef BARRAGE_WORKER_DNS_RESOLVER_H_

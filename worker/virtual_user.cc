@@ -426,8 +426,9 @@ void VirtualUser::OnResolved(uint64_t token, bool ok, const std::string& result)
   if (token != wait_token_ || state_ != State::kResolving) return;
   state_ = State::kReady;
   if (!ok) {
-    // As JMeter's custom resolver: the host is unknown; the answer is not cached.
-    RecordUnsentRequest(pending_request_.url, "java.net.UnknownHostException|" + resolving_host_ + ": " + result);
+    // JMeter's custom resolver's exception; nothing is cached, the next request asks again.
+    RecordUnsentRequest(pending_request_.url, "java.net.UnknownHostException|Failed to resolve host name: " +
+                                                  resolving_host_ + " (" + result + ")");
   } else {
     managers_.SaveResolution(resolving_, resolving_host_, result);
     std::swap(worker_->request, pending_request_);

@@ -77,7 +77,8 @@ std::string Cache(bool clear, bool use_expires) {
 }
 
 // A DNS server on 127.0.0.1 (UDP, an ephemeral port) answering A queries from `table`
-// (name -> IPv4 address), NXDOMAIN otherwise; counts the queries per name.
+// (name -> IPv4 address; "" = no answer at all), NXDOMAIN otherwise; counts the A queries
+// per name.
 class TinyDns {
  public:
   explicit TinyDns(std::map<std::string, std::string> table) : table_(std::move(table)) {
@@ -125,6 +126,11 @@ class TinyDns {
       std::string response(reinterpret_cast<char*>(q), question_end);
       response[2] = static_cast<char>(0x81);  // a response, recursion desired
       auto it = table_.find(name);
+      if (it != table_.end() && it->second.empty()) {  // a server that never answers
+        std::lock_guard<std::mutex> lock(mu_);
+        ++queries_[name];
+        continue;
+      }
       bool answer = a_query && it != table_.end();
       response[3] = static_cast<char>(it == table_.end() ? 0x83 : 0x80);  // NXDOMAIN or no error
       response[6] = 0;
@@ -190,7 +196,7 @@ class HttpManagersRunTest : public ::testing::Test {
         << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
     EngineOptions options;
     options.event_loops = 1;
-    options.max_duration_ms = 20000;
+    options.max_duration_ms = max_duration_ms_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     EXPECT_TRUE(engine.Prepare().ok());
     EXPECT_TRUE(engine.Run().ok());
@@ -205,6 +211,7 @@ class HttpManagersRunTest : public ::testing::Test {
   std::unique_ptr<CompiledPlan> compiled_;
   RunContext run_;
   CollectSink sink_;
+  int64_t max_duration_ms_ = 20000;
 };
 
 TEST_F(HttpManagersRunTest, BasicCredentialsOfTheFirstMatchingRowAreSentPreemptively) {
@@ -298,7 +305,23 @@ TEST_F(HttpManagersRunTest, UnknownNameOnCustomServersIsAnUnknownHostSample) {
   std::vector<Outcome> samples =
       Run(Group(1, CustomDns(dns.server(), false) + Http("x", "/hello.txt", "nowhere.test")));
   EXPECT_EQ(samples, (std::vector<Outcome>{{"x", "Non HTTP response code: java.net.UnknownHostException"}}));
+  ASSERT_EQ(sink_.samples().size(), 1u);
+  EXPECT_EQ(sink_.samples()[0].response_message,
+            "Non HTTP response message: Failed to resolve host name: nowhere.test (Domain name not found)");
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"nowhere.test", 1}}));
   EXPECT_EQ(server_->requests("/hello.txt"), 0u);
+}
+
+// A user waiting for DNS holds no thread: another group's user on the same (single) event
+// loop goes on, and the stop ends the wait.
+TEST_F(HttpManagersRunTest, AUserWaitingForDnsBlocksNoOneAndTheStopEndsTheWait) {
+  TinyDns dns(std::map<std::string, std::string>{{"silent.test", ""}});
+  max_duration_ms_ = 1000;
+  std::vector<Outcome> samples =
+      Run(Group(1, CustomDns(dns.server(), false) + Http("silent", "/hello.txt", "silent.test")) +
+          Group(3, Http("other", "/hello.txt")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"other", "200"}, {"other", "200"}, {"other", "200"}}));
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"silent.test", 1}}));
 }
 
 TEST_F(HttpManagersRunTest, StaticHostsComeBeforeCustomServers) {
