@@ -93,16 +93,11 @@ void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t t
 
 void DnsResolver::OnSocketState(void* data, int fd, int readable, int writable) {
   auto* r = static_cast<DnsResolver*>(data);
-  auto it = r->watches_.find(fd);
-  if (it != r->watches_.end()) {
-    r->loop_->RemoveSocket(fd);
-    if (!readable && !writable) {
-      r->watches_.erase(it);
-      return;
-    }
-  }
+  // A Watch is kept for the resolver's life (the loop may still hold an event for it in the
+  // batch it is dispatching); an event for a socket c-ares closed is ignored by c-ares.
+  std::unique_ptr<Watch>& w = r->watches_[fd];
+  if (w) r->loop_->RemoveSocket(fd);
   if (!readable && !writable) return;
-  auto& w = r->watches_[fd];
   if (!w) w = std::make_unique<Watch>(r, fd);
   r->loop_->AddSocket(fd, (readable ? EPOLLIN : 0u) | (writable ? EPOLLOUT : 0u), w.get());
 }
