@@ -51,6 +51,8 @@ std::unique_ptr<Node> MakeControllerElement(ElementKind kind, const TestElement&
 // HTTP configuration (plan_compiler_http.cc): AuthManager, CacheManager, DNSCacheManager,
 // URLRewritingModifier.
 std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// TLS client certificates (plan_compiler_tls.cc): KeystoreConfig.
+std::unique_ptr<Node> MakeTlsElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // XML and HTML elements (plan_compiler_xml.cc).
 std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, jmeter-plugins elements (plan_compiler_plugins.cc).

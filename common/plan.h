@@ -115,6 +115,8 @@ enum class ElementKind {
   kFifoPut,    // post-processor
   kFifoPop,    // pre-processor
   kSyncTimer,  // timer
+  // ---- TLS client certificates (issue 10) ----
+  kKeystoreConfig,
 };
 
 enum class Category {
@@ -568,6 +570,20 @@ struct UrlRewritingModifier : Node {
   bool path_extension_no_questionmark = false;
   bool cache_value = true;  // keep the last id found when a response has none
   bool encode = false;      // URL-encode the value (parameter mode)
+};
+
+// ---------------------------------------------------------------------------------------
+// ---- TLS client certificates (issue 10) ----
+
+// Keystore Configuration (KeystoreConfig): which of the keystore's keys (the file named by
+// the javax.net.ssl.keyStore property, worker/client_keystore.h) the users present. Its
+// values are evaluated once at test start, as JMeter's TestBean does.
+struct KeystoreConfig : Node {
+  using Node::Node;
+  Value preload;      // "true": load at test start (Barrage always does)
+  Value start_index;  // first key entry used (0-based); "" = property https.keyStoreStartIndex or 0
+  Value end_index;    // last key entry used; "" = property https.keyStoreEndIndex or 0
+  Value alias_var;    // clientCertAliasVarName: a variable naming the alias ("" = round robin)
 };
 
 // ---------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kRandomVariable:
     case ElementKind::kAuthManager:
     case ElementKind::kCacheManager:
-    case ElementKind::kDnsCacheManager: return Category::kConfig;
+    case ElementKind::kDnsCacheManager:
+    case ElementKind::kKeystoreConfig: return Category::kConfig;
     case ElementKind::kConstantTimer:
     case ElementKind::kUniformRandomTimer:
     case ElementKind::kGaussianRandomTimer:
@@ -93,7 +94,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 68> kKinds = {{
+constexpr std::array<KindEntry, 69> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -149,6 +150,7 @@ constexpr std::array<KindEntry, 68> kKinds = {{
     {"CacheManager", ElementKind::kCacheManager, "cache_manager"},
     {"DNSCacheManager", ElementKind::kDnsCacheManager, "dns_cache_manager"},
     {"URLRewritingModifier", ElementKind::kUrlRewritingModifier, "url_rewriting_modifier"},
+    {"KeystoreConfig", ElementKind::kKeystoreConfig, "keystore_config"},
     // XML and HTML (issue 10).
     {"XPathExtractor", ElementKind::kXPathExtractor, "xpath_extractor"},
     {"XPath2Extractor", ElementKind::kXPath2Extractor, "xpath2_extractor"},
@@ -217,7 +219,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"WebServiceSampler", Role::kSampler, "SOAP sampler (removed from JMeter)", "HTTP Request with a raw POST body"},
     {"JDBCDataSource", Role::kConfig, "JDBC database connection", ""},
     {"JavaConfig", Role::kConfig, "configures the Java Request sampler", ""},
-    {"KeystoreConfig", Role::kConfig, "client certificates: not implemented yet", ""},
     {"SimpleConfig", Role::kConfig, "generic configuration of Java elements", ""},
     {"TCPConfig", Role::kConfig, "configures the TCP sampler", ""},
     {"FtpConfig", Role::kConfig, "configures the FTP sampler", ""},
@@ -1221,6 +1222,7 @@ class Compiler final : public CompileLog {
       case ElementKind::kCacheManager:
       case ElementKind::kDnsCacheManager:
       case ElementKind::kUrlRewritingModifier: return MakeHttpConfigElement(kind, e, *this);
+      case ElementKind::kKeystoreConfig: return MakeTlsElement(kind, e, *this);
       case ElementKind::kJsonPluginExtractor:
       case ElementKind::kJsonPluginAssertion:
       case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);

@@ -2,6 +2,7 @@
 // DNS Cache Manager, HTTP URL Re-writing Modifier. Reads their properties as JMeter saves them (2.13 and 5.x).
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <string>
 
 #include "common/element_compiler.h"
@@ -101,11 +102,24 @@ std::unique_ptr<Node> MakeDnsCacheManager(const TestElement& e, CompileLog& log)
     if (host.name.empty()) log.Error(DescribeElement(e) + ": a static host has no name", h->line);
     n->hosts.push_back(std::move(host));
   }
-  if (n->custom_resolver && !n->servers.empty()) {
-    log.Error(DescribeElement(e) +
-                  ": custom DNS servers are not supported (this libcurl resolves through the system); "
-                  "use the system resolver or the static host table",
-              e.line);
+  if (n->custom_resolver) {
+    // Looked up with c-ares (worker/dns_resolver.h): a server is an address, with a port or not.
+    for (const std::string& server : n->servers) {
+      std::string host = server;
+      if (host.size() > 2 && host.front() == '[' && host.find(']') != std::string::npos) {
+        host = host.substr(1, host.find(']') - 1);
+      } else if (std::count(host.begin(), host.end(), ':') == 1) {
+        host = host.substr(0, host.find(':'));
+      }
+      if (!IsLiteralAddress(host)) {
+        log.Error(DescribeElement(e) + ": DNS server '" + server +
+                      "' is not an IP address (optionally with :port); Barrage asks servers by address",
+                  e.line);
+      }
+    }
+    if (n->servers.empty()) {
+      log.Warning(DescribeElement(e) + ": custom resolver without DNS servers: the system resolver is used", e.line);
+    }
   }
   return n;
 }

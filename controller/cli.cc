@@ -72,8 +72,13 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
         }
         rest.push_back(in[++i]);
       }
-    } else if (a.rfind("-j", 0) == 0 || a.rfind("-L", 0) == 0 || a.rfind("-D", 0) == 0) {
-      if (a.size() == 2) ++i;  // JMeter log file / log level / system property: not used
+    } else if (a.rfind("-D", 0) == 0 || a == "--systemproperty") {
+      auto v = value("-D");
+      if (!v) return false;
+      rest.push_back("-D");
+      rest.push_back(*v);
+    } else if (a.rfind("-j", 0) == 0 || a.rfind("-L", 0) == 0) {
+      if (a.size() == 2) ++i;  // JMeter log file / log level: not used
     } else {
       std::cerr << "barrage: JMeter option " << a << " is not supported (see `barrage run --help`)\n";
       return false;
@@ -120,6 +125,9 @@ int RunCli(int argc, char** argv) {
   run->add_option("PLAN", ro.plan_path, "the .jmx file")->required();
   // One value per flag (repeat the flag), so `run -J a=b plan.jmx` keeps the plan.
   run->add_option("-J,--property", ro.properties, "set a JMeter property: -J name=value (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("-D,--system-property", ro.system_properties,
+                  "set a Java system property: -D name=value (repeatable; javax.net.ssl.keyStore...)")
       ->allow_extra_args(false);
   run->add_option("-q,--property-file", ro.property_files, "load JMeter properties from a file (repeatable)")
       ->allow_extra_args(false);

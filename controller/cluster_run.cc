@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "common/exit_codes.h"
+#include "common/input_file.h"
 #include "controller/cluster_config.h"
 #include "controller/cluster_coordinator.h"
 #include "controller/cluster_data.h"
@@ -84,6 +85,17 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
   if (!files.ok()) {
     std::cerr << "barrage: " << files.status().message() << "\n";
     return kExitUsage;
+  }
+  // The keystore of client certificates (javax.net.ssl.keyStore, read from the working
+  // directory as the JVM does) goes along like a data file; workers read their copy.
+  if (std::optional<std::string> keystore = run.properties.Get("javax.net.ssl.keyStore");
+      keystore && !keystore->empty()) {
+    Result<std::string> text = ReadRegularFile(*keystore, kMaxConfigBytes, "a keystore");
+    if (!text.ok()) {
+      std::cerr << "barrage: keystore (javax.net.ssl.keyStore) " << text.status().message() << "\n";
+      return kExitUsage;
+    }
+    files->push_back({.plan_path = *keystore, .local_path = *keystore, .content = std::move(text).value()});
   }
   for (const std::string& name : skipped) {
     std::cerr << "barrage: data file " << name

@@ -7,7 +7,12 @@ namespace barrage {
 
 std::string PropertiesJson(const std::map<std::string, std::string>& properties) {
   nlohmann::json object = nlohmann::json::object();
-  for (const auto& [k, v] : properties) object[k] = v;
+  for (const auto& [k, v] : properties) {
+    // A keystore password (javax.net.ssl.keyStorePassword...) is not recorded.
+    bool secret =
+        k.size() >= 8 && (k.compare(k.size() - 8, 8, "Password") == 0 || k.compare(k.size() - 8, 8, "password") == 0);
+    object[k] = secret ? std::string("******") : v;
+  }
   // Property files may be Latin-1: invalid UTF-8 bytes become U+FFFD instead of throwing.
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

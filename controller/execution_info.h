@@ -13,7 +13,8 @@
 
 namespace barrage {
 
-// The properties as one JSON object, keys sorted ({"a":"1","b":"x"}).
+// The properties as one JSON object, keys sorted ({"a":"1","b":"x"}); the values of names
+// ending in "Password"/"password" (javax.net.ssl.keyStorePassword) are replaced by "******".
 std::string PropertiesJson(const std::map<std::string, std::string>& properties);
 
 // plan_path, plan_name, plan_jmx and plan_metadata from `plan`; triggered_by = CurrentOsUser().

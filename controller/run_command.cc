@@ -115,6 +115,16 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   run.test_plan_file = loaded->file_name;
   run.base_dir = loaded->base_dir;
   run.machine_name = HostName("localhost");
+  // JMeter's properties have the JVM's system properties (-D) as defaults: files and -J
+  // override them.
+  for (const std::string& kv : options.system_properties) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "barrage: -D" << kv << ": expected name=value\n";
+      return kExitUsage;
+    }
+    run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   for (const std::string& file : options.property_files) {
     Status s = run.properties.LoadFile(file);
     if (!s.ok()) {

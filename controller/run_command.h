@@ -28,6 +28,7 @@ namespace barrage {
 struct RunOptions {
   std::string plan_path;
   std::vector<std::string> properties;                            // "name=value" (-J, -G)
+  std::vector<std::string> system_properties;                     // "name=value" (-D): under files and -J
   std::vector<std::string> property_files;                        // -q
   std::string jtl_path;                                           // -l; "" = none
   std::string db_path = "barrage.db";                             // --db

@@ -10,7 +10,7 @@ PACKAGES=(
   libtinyxml2-dev flatbuffers-compiler flatbuffers-compiler-dev libflatbuffers-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev libpcre2-dev
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libxml2-dev
+  libgtest-dev libgmock-dev libxml2-dev libc-ares-dev
   chromium
   clang-14 libclang-rt-14-dev clang-format-14
 )

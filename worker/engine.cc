@@ -145,6 +145,11 @@ Status Engine::Prepare() {
     if (!prepared.ok()) return prepared;
   }
 
+  // The keystore of client certificates is read before anything starts too.
+  Result<std::unique_ptr<ClientKeystore>> keystore = ClientKeystore::ForRun(s.plan, boot);
+  if (!keystore.ok()) return keystore.status();
+  s.rs.keystore = std::move(keystore).value();
+
   bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
                                          [](const auto& e) { return e->kind == ElementKind::kCookieManager; });
   for (const ThreadGroup* tg : s.plan.thread_groups()) {

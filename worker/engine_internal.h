@@ -13,9 +13,11 @@
 #include "common/functions.h"
 #include "common/plan.h"
 #include "common/sample.h"
+#include "worker/client_keystore.h"
 #include "worker/config_elements.h"
 #include "worker/controllers.h"
 #include "worker/csv_data.h"
+#include "worker/dns_resolver.h"
 #include "worker/event_loop.h"
 #include "worker/fifo_queues.h"
 #include "worker/http_request.h"
@@ -49,6 +51,7 @@ struct RunState {
   NamedLocks locks;                                 // Critical Section Controllers
   FifoQueues fifos;                                 // jp@gc Fifo Put/Pop (issue 10)
   SyncBarriers barriers;                            // Synchronizing Timers (issue 10)
+  std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 
@@ -99,6 +102,9 @@ struct LoopWorker {
   std::vector<int64_t> buffer_end_us;               // guarded by mu: when each buffered sample was
                                                     // recorded (wall µs), to merge loops in order
   std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
+  // DNS Cache Managers with custom servers: one resolver each on this loop (declared after
+  // `users`, so destroyed before them). Loop thread only.
+  std::unordered_map<const DnsCacheManager*, std::unique_ptr<DnsResolver>> resolvers;
   std::atomic<bool> exit{false};
   int applied_stop_epoch = 0;  // loop thread only
   std::thread thread;

@@ -405,6 +405,7 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   r.http_auth = 0;
   r.resolve.clear();
   r.dns_cache_timeout_s = 60;
+  r.client_cert = nullptr;
   r.method = Upper(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.method; }));
   if (r.method.empty()) r.method = "GET";
 

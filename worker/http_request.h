@@ -36,6 +36,8 @@
 
 namespace barrage {
 
+struct ClientCertificate;
+
 // One part of a multipart/form-data body.
 struct MultipartPart {
   std::string name;
@@ -63,6 +65,8 @@ struct HttpRequest {
   std::string auth_user, auth_password;
   std::string resolve;            // a CURLOPT_RESOLVE entry "host:port:addr[,addr]" ("" = none)
   long dns_cache_timeout_s = 60;  // CURLOPT_DNS_CACHE_TIMEOUT (-1 = for the run, 0 = resolve again)
+  // The user's TLS client certificate (worker/client_keystore.h), owned by the run; null = none.
+  const ClientCertificate* client_cert = nullptr;
 };
 
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is

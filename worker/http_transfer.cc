@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/clock.h"
+#include "worker/client_keystore.h"
 
 namespace barrage {
 
@@ -230,6 +231,23 @@ void HttpTransfer::SetManagerOptions(const HttpRequest& r) {
     curl_easy_setopt(easy_, CURLOPT_RESOLVE, resolve_);
   }
   curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, r.dns_cache_timeout_s);
+  // Keystore: the user's client certificate and key (the run keeps them alive). libcurl
+  // reuses a connection only for the same certificate.
+  if (r.client_cert != client_cert_) {
+    client_cert_ = r.client_cert;
+    if (client_cert_ != nullptr) {
+      curl_blob cert{const_cast<char*>(client_cert_->chain_pem.data()), client_cert_->chain_pem.size(),
+                     CURL_BLOB_NOCOPY};
+      curl_blob key{const_cast<char*>(client_cert_->key_pem.data()), client_cert_->key_pem.size(), CURL_BLOB_NOCOPY};
+      curl_easy_setopt(easy_, CURLOPT_SSLCERT_BLOB, &cert);
+      curl_easy_setopt(easy_, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_easy_setopt(easy_, CURLOPT_SSLKEY_BLOB, &key);
+      curl_easy_setopt(easy_, CURLOPT_SSLKEYTYPE, "PEM");
+    } else {
+      curl_easy_setopt(easy_, CURLOPT_SSLCERT_BLOB, nullptr);
+      curl_easy_setopt(easy_, CURLOPT_SSLKEY_BLOB, nullptr);
+    }
+  }
 }
 
 void HttpTransfer::OnCurlDone(CURLcode code) {

@@ -129,10 +129,11 @@ class HttpTransfer {
   int64_t hops_header_bytes_ = 0;
   int64_t hops_request_bytes_ = 0;
   curl_slist* headers_ = nullptr;
-  curl_slist* resolve_ = nullptr;  // CURLOPT_RESOLVE list of the last request that changed it
-  std::string resolve_entry_;      // the static DNS entry in the handle's cache ("" = none)
-  curl_mime* mime_ = nullptr;      // multipart body of the request in flight
-  std::string request_headers_;    // as JMeter shows them
+  curl_slist* resolve_ = nullptr;                   // CURLOPT_RESOLVE list of the last request that changed it
+  std::string resolve_entry_;                       // the static DNS entry in the handle's cache ("" = none)
+  const ClientCertificate* client_cert_ = nullptr;  // the handle's CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB
+  curl_mime* mime_ = nullptr;                       // multipart body of the request in flight
+  std::string request_headers_;                     // as JMeter shows them
   std::string method_;
   std::string response_headers_;
   std::string body_;

@@ -144,6 +144,7 @@ void VirtualUser::Interrupt(bool now) {
     case State::kCreated:
     case State::kWaitingStart:
     case State::kDelaying:
+    case State::kResolving:
     case State::kWaitingLock:
     case State::kWaitingFifo:
     case State::kWaitingSync: Finish(); break;
@@ -301,18 +302,22 @@ void VirtualUser::ExecuteSampler() {
       std::string failed_url;
       HttpRequest& req = worker_->request;
       Status built = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &req, &failed_url);
+      if (built.ok() && run_->keystore && strncasecmp(req.url.c_str(), "https:", 6) == 0) {
+        // The key this user presents (worker/client_keystore.h); JMeter's key manager throws
+        // in the handshake when the alias variable names no key.
+        if (client_cert_ == nullptr) {
+          Result<const ClientCertificate*> chosen = run_->keystore->Choose(ctx_);
+          if (chosen.ok()) {
+            client_cert_ = *chosen;
+          } else {
+            built = Status::InvalidArgument("java.lang.IllegalArgumentException|" + chosen.status().message());
+            failed_url = req.url;
+          }
+        }
+        req.client_cert = client_cert_;
+      }
       if (!built.ok()) {
-        SampleResult& r = worker_->result;
-        r.sample.url = std::move(failed_url);
-        const std::string& m = built.message();
-        size_t bar = m.find('|');
-        r.sample.timestamp_ms = WallMillis();
-        r.sample.response_code = "Non HTTP response code: " + m.substr(0, bar);
-        r.sample.response_message = "Non HTTP response message: " + (bar == std::string::npos ? m : m.substr(bar + 1));
-        r.sample.success = false;
-        r.sample.data_type = "text";
-        r.body = m.substr(0, bar) + ": " + (bar == std::string::npos ? m : m.substr(bar + 1));
-        CompleteSample();
+        RecordUnsentRequest(std::move(failed_url), built.message());
         return;
       }
       for (const Node* pre : s->scope.pre_processors) {
@@ -320,28 +325,14 @@ void VirtualUser::ExecuteSampler() {
           RewriteUrl(pre->As<UrlRewritingModifier>(), &req);
         }
       }
-      // A fresh copy in the Cache Manager: not sent, and no sample (RETURN_NO_SAMPLE).
-      if (HttpManagers m = ManagersInScope(*s); m.any() && !managers_.BeforeRequest(m, ctx_, &req, WallMillis())) {
-        current_ = nullptr;
-        return;
+      // A DNS Cache Manager with custom servers looks the host up first, on the loop.
+      if (HttpManagers m = ManagersInScope(*s); m.dns) {
+        if (std::optional<std::string> host = managers_.HostToResolve(m, req)) {
+          StartLookup(m.dns, *host);
+          return;
+        }
       }
-      state_ = State::kInFlight;
-      response_timeout_us_ = req.response_timeout_ms * 1000;
-      // A scheduled thread group bounds its requests as a graceful stop does: those still in
-      // flight the stop timeout after its end are aborted. The group's end is fixed, so the
-      // deadline is converted to the monotonic clock once (each conversion differs by the
-      // clocks' sub-millisecond phase).
-      int64_t end_ms = ScheduledEndMs();
-      if (abort_at_us_ == 0 && end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
-        abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
-      }
-      http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting, &worker_->loop, this);
-      if (state_ == State::kInFlight) {
-        int64_t first = abort_at_us_;
-        int64_t reading = response_timeout_us_ > 0 ? http_.start_mono_us() + response_timeout_us_ : 0;
-        if (reading > 0 && (first <= 0 || reading < first)) first = reading;
-        if (first > 0) ArmWatchdog(first);
-      }
+      SendHttpRequest();
       return;
     }
     case ElementKind::kDebugSampler: {
@@ -397,6 +388,84 @@ bool JavaUrlParses(std::string_view text) {
 }
 
 }  // namespace
+
+void VirtualUser::SendHttpRequest() {
+  const Sampler* s = current_;
+  HttpRequest& req = worker_->request;
+  // A fresh copy in the Cache Manager: not sent, and no sample (RETURN_NO_SAMPLE).
+  if (HttpManagers m = ManagersInScope(*s); m.any() && !managers_.BeforeRequest(m, ctx_, &req, WallMillis())) {
+    current_ = nullptr;
+    return;
+  }
+  state_ = State::kInFlight;
+  response_timeout_us_ = req.response_timeout_ms * 1000;
+  // A scheduled thread group bounds its requests as a graceful stop does: those still in
+  // flight the stop timeout after its end are aborted. The group's end is fixed, so the
+  // deadline is converted to the monotonic clock once (each conversion differs by the
+  // clocks' sub-millisecond phase).
+  int64_t end_ms = ScheduledEndMs();
+  if (abort_at_us_ == 0 && end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
+    abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
+  }
+  http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting, &worker_->loop, this);
+  if (state_ == State::kInFlight) {
+    int64_t first = abort_at_us_;
+    int64_t reading = response_timeout_us_ > 0 ? http_.start_mono_us() + response_timeout_us_ : 0;
+    if (reading > 0 && (first <= 0 || reading < first)) first = reading;
+    if (first > 0) ArmWatchdog(first);
+  }
+}
+
+void VirtualUser::RecordUnsentRequest(std::string url, const std::string& failure) {
+  // `failure` is "<exception class>|<message>", as JMeter records a request it could not send.
+  SampleResult& r = worker_->result;
+  r.sample.url = std::move(url);
+  size_t bar = failure.find('|');
+  std::string exception = failure.substr(0, bar);
+  std::string message = bar == std::string::npos ? failure : failure.substr(bar + 1);
+  r.sample.timestamp_ms = WallMillis();
+  r.sample.response_code = "Non HTTP response code: " + exception;
+  r.sample.response_message = "Non HTTP response message: " + message;
+  r.sample.success = false;
+  r.sample.data_type = "text";
+  r.body = exception + ": " + message;
+  CompleteSample();
+}
+
+void VirtualUser::StartLookup(const DnsCacheManager* dns, const std::string& host) {
+  std::unique_ptr<DnsResolver>& resolver = worker_->resolvers[dns];
+  if (!resolver) {
+    std::string error;
+    resolver = DnsResolver::Create(&worker_->loop, dns->servers, &error);
+    if (!resolver) {
+      RecordUnsentRequest(worker_->request.url, "java.net.UnknownHostException|" + host + ": " + error);
+      return;
+    }
+  }
+  // The loop's request buffer serves other users meanwhile: this one keeps its own copy.
+  pending_request_ = worker_->request;
+  resolving_ = dns;
+  resolving_host_ = host;
+  state_ = State::kResolving;
+  starting_lookup_ = true;  // an answer given at once goes on in the caller's Step loop
+  resolver->Resolve(host, this, ++wait_token_);
+  starting_lookup_ = false;
+}
+
+void VirtualUser::OnResolved(uint64_t token, bool ok, const std::string& result) {
+  if (token != wait_token_ || state_ != State::kResolving) return;
+  state_ = State::kReady;
+  if (!ok) {
+    // JMeter's custom resolver's exception; nothing is cached, the next request asks again.
+    RecordUnsentRequest(pending_request_.url, "java.net.UnknownHostException|Failed to resolve host name: " +
+                                                  resolving_host_ + " (" + result + ")");
+  } else {
+    managers_.SaveResolution(resolving_, resolving_host_, result);
+    std::swap(worker_->request, pending_request_);
+    SendHttpRequest();
+  }
+  if (state_ == State::kReady && !starting_lookup_) Step();
+}
 
 void VirtualUser::StartDummySample(const DummySampler& d) {
   dummy_start_ms_ = WallMillis();
@@ -731,6 +800,7 @@ void VirtualUser::OnIterationStart(const Node& controller) {
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
     managers_.OnThreadGroupIteration();
+    if (run_->keystore && run_->keystore->per_iteration()) client_cert_ = nullptr;
     bool clear = !group_->group->same_user_on_next_iteration;
     ForEachScopedElement(*group_->group, [&](const Node& e) {
       if (e.kind == ElementKind::kCookieManager && e.As<CookieManager>().clear_each_iteration) clear = true;

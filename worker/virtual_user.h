@@ -29,7 +29,8 @@ class VirtualUser final : public VuServices,
                           public TimerHandler,
                           public LockWaiter,
                           public FifoWaiter,
-                          public BarrierWaiter {
+                          public BarrierWaiter,
+                          public DnsWaiter {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
   // A branch of the Parallel Controller `parallel` run by `parent`: it runs `child` once
@@ -67,16 +68,20 @@ class VirtualUser final : public VuServices,
   // TransferHandler / TimerHandler
   void OnTransferDone(CURL* easy, CURLcode result) override;
   void OnTimer(int64_t now_us, uint64_t token) override;
+  // DnsWaiter: the custom DNS servers answered (or not); the request goes on.
+  void OnResolved(uint64_t token, bool ok, const std::string& result) override;
 
  private:
   // kSampling: a Dummy Sampler waits its response time (issue 10). kParallel: a Parallel
   // Controller's branches run (parallel_sampler.h).
   // kWaitingFifo: a Fifo Pop waits for a value; kWaitingSync: at a Synchronizing Timer.
+  // kResolving: a DNS Cache Manager's custom servers look the request's host up.
   enum class State {
     kCreated,
     kWaitingStart,
     kReady,
     kDelaying,
+    kResolving,
     kInFlight,
     kWaitingLock,
     kSampling,
@@ -91,6 +96,11 @@ class VirtualUser final : public VuServices,
   bool ShouldStop() const;
   void Finish();
   void ExecuteSampler();
+  // The HTTP request in the loop's buffer: managers applied, then sent (state kInFlight).
+  void SendHttpRequest();
+  // Records a request that was not sent; `failure` is "<exception class>|<message>".
+  void RecordUnsentRequest(std::string url, const std::string& failure);
+  void StartLookup(const DnsCacheManager* dns, const std::string& host);
   // Dummy Sampler (issue 10): starts it (waits on the loop when asked), then records it.
   void StartDummySample(const DummySampler& d);
   void CompleteDummySample(int64_t elapsed_us);
@@ -183,7 +193,13 @@ class VirtualUser final : public VuServices,
   TimerState timer_state_;
   CsvUserState csv_state_;
   ConfigUserState config_state_;
-  HttpManagerState managers_;  // Authorization, Cache and DNS Cache Managers
+  HttpManagerState managers_;                       // Authorization, Cache and DNS Cache Managers
+  const ClientCertificate* client_cert_ = nullptr;  // taken at the first HTTPS request
+  // While kResolving: the request waiting for its host's address.
+  HttpRequest pending_request_;
+  const DnsCacheManager* resolving_ = nullptr;
+  std::string resolving_host_;
+  bool starting_lookup_ = false;
   // URL Re-writing Modifiers: the previous sample's body, and the ids kept ("cache value").
   std::string previous_body_;
   bool has_previous_result_ = false;

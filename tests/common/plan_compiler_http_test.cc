@@ -123,17 +123,27 @@ TEST(PlanCompilerHttpTest, DnsCacheManagerStaticHosts) {
   EXPECT_EQ(dns.hosts[0].addresses, "127.0.0.1, ::1");
 }
 
-TEST(PlanCompilerHttpTest, DnsCustomServersAndNamedAddressesAreRefused) {
-  CompiledPlan c = CompileUnder(Dns("<stringProp name=\"1\">8.8.8.8</stringProp>", Host("a.test", "b.test"), true));
+TEST(PlanCompilerHttpTest, DnsCustomServersAreAddressesWithOrWithoutPort) {
+  CompiledPlan c =
+      CompileUnder(Dns("<stringProp name=\"1\">8.8.8.8</stringProp><stringProp name=\"2\">127.0.0.1:5353"
+                       "</stringProp><stringProp name=\"3\">[::1]:53</stringProp>",
+                       "", true));
+  EXPECT_TRUE(c.plan.runnable()) << Messages(c).at(0);
+  EXPECT_EQ(Element(c).As<DnsCacheManager>().servers,
+            (std::vector<std::string>{"8.8.8.8", "127.0.0.1:5353", "[::1]:53"}));
+}
+
+TEST(PlanCompilerHttpTest, DnsNamedServersAndNamedAddressesAreRefused) {
+  CompiledPlan c =
+      CompileUnder(Dns("<stringProp name=\"1\">ns1.example.com</stringProp>", Host("a.test", "b.test"), true));
   EXPECT_FALSE(c.plan.runnable());
   EXPECT_EQ(Messages(c),
             (std::vector<std::string>{"error: DNSCacheManager 'dns': static host 'a.test': address 'b.test' is not a "
                                       "literal IPv4 or IPv6 address (host names there are not supported)",
-                                      "error: DNSCacheManager 'dns': custom DNS servers are not supported (this "
-                                      "libcurl resolves through the system); use the system resolver or the static "
-                                      "host table"}));
+                                      "error: DNSCacheManager 'dns': DNS server 'ns1.example.com' is not an IP "
+                                      "address (optionally with :port); Barrage asks servers by address"}));
   // The same servers with the system resolver chosen are not used.
-  EXPECT_TRUE(CompileUnder(Dns("<stringProp name=\"1\">8.8.8.8</stringProp>", "", false)).plan.runnable());
+  EXPECT_TRUE(CompileUnder(Dns("<stringProp name=\"1\">ns1.example.com</stringProp>", "", false)).plan.runnable());
 }
 
 TEST(PlanCompilerHttpTest, UrlRewritingModifier) {

@@ -15,6 +15,14 @@ TEST(ExecutionInfoTest, PropertiesAreOneSortedJsonObject) {
   EXPECT_EQ(PropertiesJson({}), "{}");
 }
 
+TEST(ExecutionInfoTest, PasswordPropertiesAreNotRecorded) {
+  EXPECT_EQ(
+      PropertiesJson({{"javax.net.ssl.keyStorePassword", "s3cret"},
+                      {"db.password", "pw"},
+                      {"javax.net.ssl.keyStore", "users.p12"}}),
+      R"({"db.password":"******","javax.net.ssl.keyStore":"users.p12","javax.net.ssl.keyStorePassword":"******"})");
+}
+
 TEST(ExecutionInfoTest, InvalidUtf8InAPropertyBecomesAReplacementCharacter) {
   EXPECT_EQ(PropertiesJson({{"city", "M\xfcnchen"}}), "{\"city\":\"M\xef\xbf\xbdnchen\"}");
 }

@@ -35,6 +35,7 @@
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/record_checks.h"
+#include "tests/worker/tls_test_util.h"
 
 namespace barrage {
 namespace {
@@ -709,6 +710,49 @@ TEST_F(ClusterRunTest, SplitDataGivesEachWorkerItsOwnRowsAndWorkerIndexIsAProper
   EXPECT_TRUE(store->Close().ok());
   EXPECT_EQ(queries, (std::map<std::string, std::vector<std::string>>{{"w1", {"id=101&w=0", "id=102&w=0"}},
                                                                       {"w2", {"id=103&w=1", "id=104&w=1"}}}));
+}
+
+// The keystore (-D javax.net.ssl.keyStore) goes to the workers with the plan: they present
+// its key though the file is gone once the controller has read it.
+TEST_F(ClusterRunTest, KeystoreIsShippedToTheWorkers) {
+  tls_test::ClientCertServer tls;
+  std::string keystore =
+      Write("users.pem", tls_test::Pem({tls_test::MakeIdentity("a", "user-a"), tls_test::MakeIdentity("b", "user-b")}));
+  std::string http = El("HTTPSamplerProxy", "Get",
+                        Str("HTTPSampler.protocol", "https") + Str("HTTPSampler.domain", "127.0.0.1") +
+                            Str("HTTPSampler.port", std::to_string(tls.port())) + Str("HTTPSampler.path", "/"));
+  std::string plan = Write("plan.jmx",
+                           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                           "<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n<hashTree>\n"
+                           "<TestPlan testclass=\"TestPlan\" testname=\"T\" enabled=\"true\"/>\n<hashTree>\n" +
+                               El("KeystoreConfig", "Keystore",
+                                  Str("clientCertAliasVarName", "") + Str("startIndex", "0") + Str("endIndex", "1")) +
+                               El("ThreadGroup", "Users",
+                                  Str("ThreadGroup.num_threads", "2") + Str("ThreadGroup.ramp_time", "0") +
+                                      "<elementProp name=\"ThreadGroup.main_controller\" "
+                                      "elementType=\"LoopController\">\n" +
+                                      Str("LoopController.loops", "1") + "</elementProp>\n",
+                                  http) +
+                               "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n");
+  StartController(plan, {"--worker-names", "w1,w2", "-D", "javax.net.ssl.keyStore=" + keystore});
+  fs::remove(keystore);
+  StartWorker("w1");
+  StartWorker("w2");
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  std::map<std::string, std::vector<std::string>> seen;  // worker -> the CNs the server saw
+  Result<ResultsStore> store = ResultsStore::Open(db_);
+  ASSERT_TRUE(store.ok());
+  Status read = store->ForEachSample(1, [&](const Sample& s) {
+    seen[s.thread_name.substr(0, s.thread_name.find('-'))].push_back(s.response_code + " " + s.response_message);
+  });
+  ASSERT_TRUE(read.ok()) << read.message();
+  EXPECT_TRUE(store->Close().ok());
+  for (auto& [worker, v] : seen) std::sort(v.begin(), v.end());
+  // Each worker has its own round robin, as each JMeter server has its own SSLManager.
+  EXPECT_EQ(seen, (std::map<std::string, std::vector<std::string>>{{"w1", {"200 user-a", "200 user-b"}},
+                                                                   {"w2", {"200 user-a", "200 user-b"}}}));
 }
 
 // Prints a new key pair's public key: `barrage keygen -o FILE` / `barrage-worker --keygen FILE`.

@@ -355,6 +355,31 @@ TEST_F(RunCliTest, PropertyBeforeThePlanTakesOneValue) {
   ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
 }
 
+// JMeter's properties have the system properties (-D) as defaults: __P sees them, -J wins.
+TEST_F(RunCliTest, SystemPropertyIsAPropertyDefault) {
+  Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
+  ProcessResult r = RunProcess(Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Dport=" + port_}), kTimeout,
+                               SpawnOptions{.cwd = dir_.string()});
+  ExpectTwelveSampleRun(r, dir_ / "out.jtl", dir_ / "barrage.db", "plan.jmx", "out.jtl", "barrage.db");
+}
+
+TEST_F(RunCliTest, CommandLinePropertyOverridesASystemProperty) {
+  std::string plan = Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
+  ProcessResult r =
+      RunProcess(Barrage({"run", plan, "-J", "port=" + port_, "-D", "port=1", "-l", jtl_, "--db", db_}), kTimeout);
+  ExpectTwelveSampleRun(r, jtl_, db_, plan, jtl_, db_);
+}
+
+TEST_F(RunCliTest, MissingKeystoreStopsTheRunNamingTheProperty) {
+  std::string plan = Write("plan.jmx", TwelveSamplePlan(port_));
+  ProcessResult r = RunProcess(Barrage({"-n", "-t", "plan.jmx", "-l", "out.jtl", "-Djavax.net.ssl.keyStore=none.p12"}),
+                               kTimeout, SpawnOptions{.cwd = dir_.string()});
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("keystore none.p12 (javax.net.ssl.keyStore): "), std::string::npos) << r.err;
+  EXPECT_EQ(server_->requests(), 0u);
+}
+
 TEST_F(RunCliTest, PropertyWithoutEqualsSignIsAUsageErrorNamingIt) {
   Write("plan.jmx", TwelveSamplePlan("${__P(port,1)}"));
   struct Case {

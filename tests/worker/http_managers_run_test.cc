@@ -3,8 +3,17 @@
 // both HTTP paths are covered).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/jmx_parser.h"
@@ -67,6 +76,98 @@ std::string Cache(bool clear, bool use_expires) {
   return El("CacheManager", "cache", Bool("clearEachIteration", clear) + Bool("useExpires", use_expires));
 }
 
+// A DNS server on 127.0.0.1 (UDP, an ephemeral port) answering A queries from `table`
+// (name -> IPv4 address; "" = no answer at all), NXDOMAIN otherwise; counts the A queries
+// per name.
+class TinyDns {
+ public:
+  explicit TinyDns(std::map<std::string, std::string> table) : table_(std::move(table)) {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TinyDns() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::map<std::string, int> queries() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queries_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      unsigned char q[512];
+      sockaddr_in from{};
+      socklen_t from_len = sizeof from;
+      ssize_t n = recvfrom(fd_, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (n < 17) continue;
+      std::string name;
+      size_t i = 12;
+      while (i < static_cast<size_t>(n) && q[i] != 0) {
+        if (!name.empty()) name += '.';
+        name.append(reinterpret_cast<char*>(q) + i + 1, q[i]);
+        i += q[i] + 1u;
+      }
+      size_t question_end = i + 5;  // the zero label, type, class
+      if (question_end > static_cast<size_t>(n)) continue;
+      bool a_query = q[i + 1] == 0 && q[i + 2] == 1;
+      std::string response(reinterpret_cast<char*>(q), question_end);
+      response[2] = static_cast<char>(0x81);  // a response, recursion desired
+      auto it = table_.find(name);
+      if (it != table_.end() && it->second.empty()) {  // a server that never answers
+        std::lock_guard<std::mutex> lock(mu_);
+        ++queries_[name];
+        continue;
+      }
+      bool answer = a_query && it != table_.end();
+      response[3] = static_cast<char>(it == table_.end() ? 0x83 : 0x80);  // NXDOMAIN or no error
+      response[6] = 0;
+      response[7] = answer ? 1 : 0;  // answers
+      response[8] = response[9] = response[10] = response[11] = 0;
+      if (answer) {
+        in_addr a{};
+        inet_pton(AF_INET, it->second.c_str(), &a);
+        const unsigned char rr[] = {0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
+        response.append(reinterpret_cast<const char*>(rr), sizeof rr);
+        response.append(reinterpret_cast<const char*>(&a), 4);
+      }
+      if (a_query) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++queries_[name];
+      }
+      sendto(fd_, response.data(), response.size(), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+    }
+  }
+
+  std::map<std::string, std::string> table_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, int> queries_;
+};
+
+std::string CustomDns(const std::string& server, bool clear_each_iteration, const std::string& hosts = "") {
+  return El("DNSCacheManager", "dns",
+            "<collectionProp name=\"DNSCacheManager.servers\"><stringProp name=\"1\">" + server +
+                "</stringProp></collectionProp><collectionProp name=\"DNSCacheManager.hosts\">" + hosts +
+                "</collectionProp>" + Bool("DNSCacheManager.clearEachIteration", clear_each_iteration) +
+                Bool("DNSCacheManager.isCustomResolver", true));
+}
+
 struct Outcome {
   std::string label, code;
   bool operator==(const Outcome& o) const { return label == o.label && code == o.code; }
@@ -95,7 +196,7 @@ class HttpManagersRunTest : public ::testing::Test {
         << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
     EngineOptions options;
     options.event_loops = 1;
-    options.max_duration_ms = 20000;
+    options.max_duration_ms = max_duration_ms_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     EXPECT_TRUE(engine.Prepare().ok());
     EXPECT_TRUE(engine.Run().ok());
@@ -110,6 +211,7 @@ class HttpManagersRunTest : public ::testing::Test {
   std::unique_ptr<CompiledPlan> compiled_;
   RunContext run_;
   CollectSink sink_;
+  int64_t max_duration_ms_ = 20000;
 };
 
 TEST_F(HttpManagersRunTest, BasicCredentialsOfTheFirstMatchingRowAreSentPreemptively) {
@@ -174,6 +276,62 @@ TEST_F(HttpManagersRunTest, StaticHostTableResolvesAMadeUpName) {
                            Bool("DNSCacheManager.isCustomResolver", true));
   std::vector<Outcome> samples = Run(Group(2, dns + Http("named", "/hello.txt", "barrage.test")));
   EXPECT_EQ(samples, (std::vector<Outcome>{{"named", "200"}, {"named", "200"}}));
+}
+
+TEST_F(HttpManagersRunTest, CustomServersResolveOncePerUserAndTheAnswerIsConnectedTo) {
+  // shop.test answers 127.0.0.1 (the fixture); dead.test 127.0.0.9, where nothing listens.
+  TinyDns dns({{"shop.test", "127.0.0.1"}, {"dead.test", "127.0.0.9"}});
+  std::vector<Outcome> samples =
+      Run(Group(3, CustomDns(dns.server(), false) + Http("shop", "/hello.txt", "shop.test") +
+                       Http("shop-again", "/hello.txt", "SHOP.test") + Http("dead", "/hello.txt", "dead.test")));
+  std::vector<Outcome> one = {
+      {"shop", "200"}, {"shop-again", "200"}, {"dead", "Non HTTP response code: java.net.ConnectException"}};
+  EXPECT_EQ(samples, (std::vector<Outcome>{one[0], one[1], one[2], one[0], one[1], one[2], one[0], one[1], one[2]}));
+  EXPECT_EQ(server_->requests("/hello.txt"), 6u);
+  // Cached for the user's whole run (one thread, so one query per name).
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"dead.test", 1}, {"shop.test", 1}}));
+}
+
+TEST_F(HttpManagersRunTest, CustomServersAreAskedAgainEachIterationWhenCleared) {
+  TinyDns dns(std::map<std::string, std::string>{{"shop.test", "127.0.0.1"}});
+  std::vector<Outcome> samples = Run(Group(
+      3, CustomDns(dns.server(), true) + Http("a", "/hello.txt", "shop.test") + Http("b", "/hello.txt", "shop.test")));
+  EXPECT_EQ(samples.size(), 6u);
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"shop.test", 3}}));
+}
+
+TEST_F(HttpManagersRunTest, UnknownNameOnCustomServersIsAnUnknownHostSample) {
+  TinyDns dns(std::map<std::string, std::string>{});
+  std::vector<Outcome> samples =
+      Run(Group(1, CustomDns(dns.server(), false) + Http("x", "/hello.txt", "nowhere.test")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"x", "Non HTTP response code: java.net.UnknownHostException"}}));
+  ASSERT_EQ(sink_.samples().size(), 1u);
+  EXPECT_EQ(sink_.samples()[0].response_message,
+            "Non HTTP response message: Failed to resolve host name: nowhere.test (Domain name not found)");
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"nowhere.test", 1}}));
+  EXPECT_EQ(server_->requests("/hello.txt"), 0u);
+}
+
+// A user waiting for DNS holds no thread: another group's user on the same (single) event
+// loop goes on, and the stop ends the wait.
+TEST_F(HttpManagersRunTest, AUserWaitingForDnsBlocksNoOneAndTheStopEndsTheWait) {
+  TinyDns dns(std::map<std::string, std::string>{{"silent.test", ""}});
+  max_duration_ms_ = 1000;
+  std::vector<Outcome> samples =
+      Run(Group(1, CustomDns(dns.server(), false) + Http("silent", "/hello.txt", "silent.test")) +
+          Group(3, Http("other", "/hello.txt")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"other", "200"}, {"other", "200"}, {"other", "200"}}));
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"silent.test", 1}}));
+}
+
+TEST_F(HttpManagersRunTest, StaticHostsComeBeforeCustomServers) {
+  TinyDns dns(std::map<std::string, std::string>{{"shop.test", "127.0.0.9"}});
+  std::string hosts = "<elementProp name=\"shop.test\" elementType=\"StaticHost\">" +
+                      Str("StaticHost.Name", "shop.test") + Str("StaticHost.Address", "127.0.0.1") + "</elementProp>";
+  std::vector<Outcome> samples =
+      Run(Group(1, CustomDns(dns.server(), false, hosts) + Http("s", "/hello.txt", "shop.test")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"s", "200"}}));
+  EXPECT_TRUE(dns.queries().empty());
 }
 
 TEST_F(HttpManagersRunTest, UrlRewritingAddsTheSessionIdOfThePreviousResponse) {

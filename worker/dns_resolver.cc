@@ -1,0 +1,122 @@
+#include "worker/dns_resolver.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/epoll.h>
+
+#include <mutex>
+
+#include "common/clock.h"
+
+namespace barrage {
+
+void DnsResolver::Watch::OnSocketEvent(uint32_t events) {
+  bool readable = (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+  bool writable = (events & EPOLLOUT) != 0;
+  resolver->Process(readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
+}
+
+namespace {
+
+struct Query {
+  DnsResolver* resolver;
+  DnsWaiter* waiter;
+  uint64_t token;
+};
+
+}  // namespace
+
+std::unique_ptr<DnsResolver> DnsResolver::Create(EventLoop* loop, const std::vector<std::string>& servers,
+                                                 std::string* error) {
+  static std::once_flag once;
+  std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
+  std::unique_ptr<DnsResolver> r(new DnsResolver(loop));
+  ares_options options{};
+  options.sock_state_cb = &DnsResolver::OnSocketState;
+  options.sock_state_cb_data = r.get();
+  char lookups[] = "b";  // DNS only: no /etc/hosts
+  options.lookups = lookups;
+  options.timeout = 2000;  // ms per try, as dnsjava's default order of magnitude
+  options.tries = 2;
+  // JMeter's ExtendedResolver balances the servers round robin: ARES_OPT_ROTATE.
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+             ARES_OPT_ROTATE;
+  options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+  int rc = ares_init_options(&r->channel_, &options, mask);
+  if (rc != ARES_SUCCESS) {
+    *error = std::string("c-ares: ") + ares_strerror(rc);
+    return nullptr;
+  }
+  std::string csv;
+  for (const std::string& s : servers) {
+    if (!csv.empty()) csv += ',';
+    csv += s;
+  }
+  rc = ares_set_servers_ports_csv(r->channel_, csv.c_str());
+  if (rc != ARES_SUCCESS) {
+    *error = "DNS servers '" + csv + "': " + ares_strerror(rc);
+    return nullptr;
+  }
+  return r;
+}
+
+DnsResolver::~DnsResolver() {
+  if (channel_ != nullptr) ares_destroy(channel_);  // pending queries end with ARES_EDESTRUCTION
+  for (auto& [fd, w] : watches_) loop_->RemoveSocket(fd);
+}
+
+void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t token) {
+  ++pending_;
+  ares_gethostbyname(
+      channel_, host.c_str(), AF_INET,
+      [](void* arg, int status, int, hostent* h) {
+        std::unique_ptr<Query> q(static_cast<Query*>(arg));
+        --q->resolver->pending_;
+        if (status == ARES_EDESTRUCTION) return;
+        if (status != ARES_SUCCESS || h == nullptr || h->h_addr_list[0] == nullptr) {
+          q->waiter->OnResolved(q->token, false, ares_strerror(status));
+          return;
+        }
+        std::string addresses;
+        char text[INET6_ADDRSTRLEN];
+        for (char** a = h->h_addr_list; *a != nullptr; ++a) {
+          if (inet_ntop(h->h_addrtype, *a, text, sizeof text) == nullptr) continue;
+          if (!addresses.empty()) addresses += ',';
+          addresses += text;
+        }
+        q->waiter->OnResolved(q->token, true, addresses);
+      },
+      new Query{this, waiter, token});
+  ArmTimer();
+}
+
+void DnsResolver::OnSocketState(void* data, int fd, int readable, int writable) {
+  auto* r = static_cast<DnsResolver*>(data);
+  // A Watch is kept for the resolver's life (the loop may still hold an event for it in the
+  // batch it is dispatching); an event for a socket c-ares closed is ignored by c-ares.
+  std::unique_ptr<Watch>& w = r->watches_[fd];
+  if (w) r->loop_->RemoveSocket(fd);
+  if (!readable && !writable) return;
+  if (!w) w = std::make_unique<Watch>(r, fd);
+  r->loop_->AddSocket(fd, (readable ? EPOLLIN : 0u) | (writable ? EPOLLOUT : 0u), w.get());
+}
+
+void DnsResolver::Process(int read_fd, int write_fd) {
+  ares_process_fd(channel_, read_fd, write_fd);
+  ArmTimer();
+}
+
+void DnsResolver::ArmTimer() {
+  if (pending_ == 0) return;
+  timeval tv{};
+  if (ares_timeout(channel_, nullptr, &tv) == nullptr) return;
+  loop_->AddTimer(MonotonicMicros() + tv.tv_sec * 1000000 + tv.tv_usec, this, ++timer_token_);
+}
+
+void DnsResolver::OnTimer(int64_t, uint64_t token) {
+  if (token != timer_token_) return;
+  Process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+}  // namespace barrage
