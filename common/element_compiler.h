@@ -55,6 +55,9 @@ std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement&
 std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, jmeter-plugins elements (plan_compiler_plugins.cc).
 std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 10, HTML Link Parser, HTML Parameter Mask and Compare Assertion
+// (plan_compiler_html.cc).
+std::unique_ptr<Node> MakeHtmlModifierElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in

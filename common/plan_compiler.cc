@@ -58,6 +58,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kConstantThroughputTimer: return Category::kTimer;
     case ElementKind::kUserParameters:
     case ElementKind::kUrlRewritingModifier: return Category::kPreProcessor;
+    case ElementKind::kAnchorModifier:
+    case ElementKind::kParamModifier: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor:
@@ -76,6 +78,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kXmlSchemaAssertion:
     case ElementKind::kHtmlAssertion: return Category::kAssertion;
     case ElementKind::kJsonPluginAssertion: return Category::kAssertion;
+    case ElementKind::kCompareAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -89,7 +92,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 64> kKinds = {{
+constexpr std::array<KindEntry, 67> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -161,6 +164,10 @@ constexpr std::array<KindEntry, 64> kKinds = {{
     {"com.atlantbh.jmeter.plugins.jsonutils.jsonpathassertion.JSONPathAssertion", ElementKind::kJsonPluginAssertion,
      "jpgc_json_path_assertion"},
     {"kg.apc.jmeter.samplers.DummySampler", ElementKind::kDummySampler, "jpgc_dummy_sampler"},
+    // HTML modifiers and Compare Assertion (issue 10).
+    {"AnchorModifier", ElementKind::kAnchorModifier, "html_link_parser"},
+    {"ParamModifier", ElementKind::kParamModifier, "html_parameter_mask"},
+    {"CompareAssertion", ElementKind::kCompareAssertion, "compare_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -219,8 +226,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
      "Constant Throughput Timer"},
     {"SyncTimer", Role::kTimer, "not implemented yet", ""},
     {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
-    {"AnchorModifier", Role::kPreProcessor, "HTML Link Parser: not implemented yet",
-     "Regular Expression Extractor and ${variables} in the request"},
     {"BSFPreProcessor", Role::kPreProcessor, "BSF script", kScriptPlanned},
     {"BeanShellPreProcessor", Role::kPreProcessor, "BeanShell script", kScriptPlanned},
     {"JDBCPreProcessor", Role::kPreProcessor, "JDBC database query", ""},
@@ -237,7 +242,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"BSFAssertion", Role::kAssertion, "BSF script", kScriptPlanned},
     {"BeanShellAssertion", Role::kAssertion, "BeanShell script", kScriptPlanned},
     {"JSR223Assertion", Role::kAssertion, "JSR223 script", "planned (issue 11)"},
-    {"CompareAssertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
     {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
     {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
     {"BeanShellListener", Role::kListener, "BeanShell script run on every sample", kScriptPlanned},
@@ -1212,6 +1216,9 @@ class Compiler final : public CompileLog {
       case ElementKind::kJsonPluginExtractor:
       case ElementKind::kJsonPluginAssertion:
       case ElementKind::kDummySampler: return MakePluginElement(kind, e, *this);
+      case ElementKind::kAnchorModifier:
+      case ElementKind::kParamModifier:
+      case ElementKind::kCompareAssertion: return MakeHtmlModifierElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "worker/compare_assertion.h"
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
 #include "worker/http_managers.h"
@@ -88,6 +89,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   int64_t ScheduledEndMs() const;
   void RunIterationConfig(const Node& element);
   void RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request);
+  // The sampler as its HTML Link Parsers and HTML Parameter Masks rewrite it; null when it
+  // has none in scope (issue 10, html_modifiers.h).
+  std::unique_ptr<HttpSampler> ModifiedSampler(const HttpSampler& s);
+  // Runs one assertion on `result` and records its outcome (Compare Assertions keep state).
+  void Assert(const Node& assertion, SampleResult& result);
 
   RunState* run_;
   GroupRuntime* group_;
@@ -120,6 +126,11 @@ class VirtualUser final : public VuServices, public TransferHandler, public Time
   std::string previous_body_;
   bool has_previous_result_ = false;
   std::unordered_map<const Node*, std::string> saved_session_ids_;
+  // HTML Link Parsers: the previous sample's URL and kind; HTML Parameter Masks' counters.
+  std::string previous_url_;
+  bool previous_http_ = false;
+  std::unordered_map<const Node*, int64_t> param_mask_values_;
+  std::unordered_map<const Node*, CompareState> compare_states_;  // Compare Assertions
 };
 
 }  // namespace barrage
