@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "common/hash_tree.h"
+#include "common/xml_document.h"
 #include "worker/http_request.h"
 #include "worker/regex.h"
-#include "worker/xml_document.h"
 
 namespace barrage {
 
