@@ -32,6 +32,11 @@
 // by `increment` and starts again at `lower_bound` once above `upper_bound`. It starts at 0,
 // not at the lower bound: JMeter resets the mask of the test plan, while each thread runs a
 // clone whose counter starts at 0.
+//
+// Differences: the tree is libxml2's, not JTidy's (a badly broken page may yield other
+// links); relative URLs resolve as RFC 3986 says (libcurl), where java.net.URL differs in
+// rare cases ("?q" alone); URL Re-writing Modifiers apply after these two whatever their
+// order in the plan.
 #ifndef BARRAGE_WORKER_HTML_MODIFIERS_H_
 #define BARRAGE_WORKER_HTML_MODIFIERS_H_
 
