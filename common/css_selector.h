@@ -1,5 +1,5 @@
 // CSS selectors as JSoup (JMeter's CSS Selector Extractor, default implementation) reads
-// them, matched over a libxml2 HTML tree (worker/xml_document.h parses it). In common/ so the
+// them, matched over a libxml2 HTML tree (common/xml_document.h parses it). In common/ so the
 // plan compiler can check a selector; the engine matches with it.
 //
 // Supported, as in JSoup's Selector: `*`, `tag`, `#id`, `.class` (case-insensitive),

@@ -61,6 +61,9 @@ std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, 
 std::unique_ptr<Node> MakeParallelElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, inter-user waits (plan_compiler_sync.cc): Fifo Put/Pop, Synchronizing Timer.
 std::unique_ptr<Node> MakeSyncElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 10, HTML Link Parser, HTML Parameter Mask and Compare Assertion
+// (plan_compiler_html.cc).
+std::unique_ptr<Node> MakeHtmlModifierElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in

@@ -834,6 +834,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"__eval", 1, 1, function_impl::FnEval},
     {"__CSVRead", 2, 2, function_impl::FnCsvRead},
     {"__StringToFile", 2, 4, function_impl::FnStringToFile},
+    {"__XPath", 2, 2, function_impl::FnXPath},
     {"__jexl2", 1, 2, FnScript},
     {"__jexl3", 1, 2, FnScript},
     {"__groovy", 1, 2, FnScript},
@@ -942,7 +943,8 @@ void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files) {
   for (const TemplatePart& p : t.parts) {
     if (p.kind != TemplatePart::Kind::kFunction) continue;
     for (const Template& arg : p.args) CollectFunctionFiles(arg, files);
-    bool reads_file = p.text == "__CSVRead" || p.text == "__StringFromFile" || p.text == "__FileToString";
+    bool reads_file =
+        p.text == "__CSVRead" || p.text == "__StringFromFile" || p.text == "__FileToString" || p.text == "__XPath";
     if (!reads_file || p.args.empty() || !p.args[0].is_literal()) continue;
     std::string name = p.args[0].parts.empty() ? "" : std::string(JavaTrim(p.args[0].parts[0].text));
     if (name.empty() || name[0] == '*') continue;

@@ -15,7 +15,7 @@
 // __unescapeHtml, __escapeXml, __unescape, __escapeOroRegexpChars, __changeCase, __char,
 // __digest, __base64Encode, __base64Decode (JMeter Plugins), __V, __eval, __evalVar,
 // __isVarDefined, __isPropDefined, __split, __StringFromFile, __FileToString, __CSVRead,
-// __StringToFile,
+// __StringToFile, __XPath,
 // __env (JMeter Plugins), __log, __logn, __machineName, __machineIP, __samplerName,
 // __threadGroupName, __TestPlanName, __fifoPut, __fifoSize, __fifoGet (JMeter Plugins, on
 // the run's RunContext::fifos; __fifoPop, which blocks, is not); script functions (__jexl2/__jexl3/__groovy/
@@ -98,6 +98,13 @@ class RunContext {
   // __machineIP: the address the host name resolves to (IPv4 first), resolved once.
   const std::string& MachineIp();
 
+  // __XPath (JMeter's XPathWrapper and XPathFileContainer): the DOM node value of the next
+  // node `xpath` selects in the XML file `path`, one list per file and expression shared by
+  // all users, wrapping around. The file is parsed once (strict XML, no namespaces); a node
+  // without a node value (an element) gives "null", as JMeter appends Java's null. "" when
+  // the file cannot be read or parsed, the expression is not a node set, or selects nothing.
+  std::string NextXPathValue(const std::string& path, const std::string& xpath);
+
  private:
   std::mutex mu_;
   std::unordered_map<const void*, int64_t> global_counters_;
@@ -106,6 +113,8 @@ class RunContext {
   std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;
   std::unordered_map<std::string, std::shared_ptr<CsvReadFile>> csv_read_files_;
   std::string csv_read_default_;
+  struct XPathList;
+  std::unordered_map<std::string, std::shared_ptr<XPathList>> xpath_lists_;
   std::once_flag machine_ip_once_;
   std::string machine_ip_;
 };
@@ -151,7 +160,7 @@ Status CheckFunctionCalls(const Template& t);
 
 // A file a function reads, named literally in the plan (for shipping to cluster workers).
 struct FunctionFile {
-  std::string function;  // "__CSVRead", "__StringFromFile" or "__FileToString"
+  std::string function;  // "__CSVRead", "__StringFromFile", "__FileToString" or "__XPath"
   std::string file;      // as written (trimmed), relative to the plan's folder or absolute
 };
 // The literal file arguments (no `${`) of those functions in `t`, nested calls included;

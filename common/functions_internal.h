@@ -1,5 +1,5 @@
 // Internals shared by the files that implement `${__f(...)}` functions (functions.cc,
-// functions_text.cc, functions_files.cc). Not for use outside them: the public interface is
+// functions_text.cc, functions_files.cc, functions_xpath.cc). Not for use outside them: the public interface is
 // functions.h.
 //
 // A function implementation appends its result to `out` and returns true, or returns false
@@ -111,6 +111,9 @@ bool FnRandomDate(const TemplatePart&, const Args& a, ThreadContext& ctx, std::s
 // ---- functions_files.cc
 bool FnCsvRead(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out);
 bool FnStringToFile(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out);
+
+// ---- functions_xpath.cc (issue 10)
+bool FnXPath(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out);
 
 }  // namespace barrage::function_impl
 

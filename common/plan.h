@@ -117,6 +117,10 @@ enum class ElementKind {
   kSyncTimer,  // timer
   // ---- TLS client certificates (issue 10) ----
   kKeystoreConfig,
+  // ---- HTML modifiers and Compare Assertion (issue 10) ----
+  kAnchorModifier,  // pre-processor
+  kParamModifier,   // pre-processor
+  kCompareAssertion,
 };
 
 enum class Category {
@@ -738,6 +742,28 @@ struct SyncTimer : Node {
   using Node::Node;
   int64_t group_size = 0;  // 0: the number of users of the thread group
   int64_t timeout_ms = 0;  // 0: wait for ever
+};
+
+// ---- HTML modifiers and Compare Assertion (issue 10) ----
+// HTML Link Parser (AnchorModifier): no properties, the kind is enough (a plain Node). See
+// worker/html_modifiers.h.
+
+// HTML Parameter Mask (ParamModifier): its ParamMask, the counter's settings.
+struct ParamModifier : Node {
+  using Node::Node;
+  Value field_name, prefix, suffix;
+  Value lower_bound, upper_bound, increment;  // whole numbers; anything else is 0
+};
+
+// Compare Assertion (CompareAssertion, a TestBean): see worker/compare_assertion.h.
+struct CompareAssertion : Node {
+  using Node::Node;
+  bool compare_content = true;  // compareContent
+  int64_t compare_time = -1;    // compareTime, ms; < 0: times are not compared
+  struct Skip {                 // stringsToSkip: a SubstitutionElement
+    Value regex, substitute;
+  };
+  std::vector<Skip> strings_to_skip;
 };
 
 // ---- Listeners with a file (issue 10) ----

@@ -60,6 +60,8 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kConstantThroughputTimer: return Category::kTimer;
     case ElementKind::kUserParameters:
     case ElementKind::kUrlRewritingModifier: return Category::kPreProcessor;
+    case ElementKind::kAnchorModifier:
+    case ElementKind::kParamModifier: return Category::kPreProcessor;
     case ElementKind::kRegexExtractor:
     case ElementKind::kJsonExtractor:
     case ElementKind::kBoundaryExtractor:
@@ -81,6 +83,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kFifoPut: return Category::kPostProcessor;
     case ElementKind::kFifoPop: return Category::kPreProcessor;
     case ElementKind::kSyncTimer: return Category::kTimer;
+    case ElementKind::kCompareAssertion: return Category::kAssertion;
   }
   return Category::kConfig;
 }
@@ -94,7 +97,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 69> kKinds = {{
+constexpr std::array<KindEntry, 72> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -173,6 +176,10 @@ constexpr std::array<KindEntry, 69> kKinds = {{
     {"kg.apc.jmeter.modifiers.FifoPutPostProcessor", ElementKind::kFifoPut, "jpgc_fifo_put"},
     {"kg.apc.jmeter.modifiers.FifoPopPreProcessor", ElementKind::kFifoPop, "jpgc_fifo_pop"},
     {"SyncTimer", ElementKind::kSyncTimer, "sync_timer"},
+    // HTML modifiers and Compare Assertion (issue 10).
+    {"AnchorModifier", ElementKind::kAnchorModifier, "html_link_parser"},
+    {"ParamModifier", ElementKind::kParamModifier, "html_parameter_mask"},
+    {"CompareAssertion", ElementKind::kCompareAssertion, "compare_assertion"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -228,8 +235,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
      "Constant Throughput Timer"},
     {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
-    {"AnchorModifier", Role::kPreProcessor, "HTML Link Parser: not implemented yet",
-     "Regular Expression Extractor and ${variables} in the request"},
     {"BSFPreProcessor", Role::kPreProcessor, "BSF script", kScriptPlanned},
     {"BeanShellPreProcessor", Role::kPreProcessor, "BeanShell script", kScriptPlanned},
     {"JDBCPreProcessor", Role::kPreProcessor, "JDBC database query", ""},
@@ -246,7 +251,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"BSFAssertion", Role::kAssertion, "BSF script", kScriptPlanned},
     {"BeanShellAssertion", Role::kAssertion, "BeanShell script", kScriptPlanned},
     {"JSR223Assertion", Role::kAssertion, "JSR223 script", "planned (issue 11)"},
-    {"CompareAssertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
     {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
     {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
     {"BeanShellListener", Role::kListener, "BeanShell script run on every sample", kScriptPlanned},
@@ -1230,6 +1234,9 @@ class Compiler final : public CompileLog {
       case ElementKind::kFifoPut:
       case ElementKind::kFifoPop:
       case ElementKind::kSyncTimer: return MakeSyncElement(kind, e, *this);
+      case ElementKind::kAnchorModifier:
+      case ElementKind::kParamModifier:
+      case ElementKind::kCompareAssertion: return MakeHtmlModifierElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: {
         auto n = std::make_unique<JsonPathAssertion>(kind);
         n->json_path = V(e, "JSON_PATH");

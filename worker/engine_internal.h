@@ -44,6 +44,7 @@ struct RunState {
   ThroughputSchedule throughput;
   Variables initial_vars;                     // User Defined Variables, evaluated once at start
   bool any_url_rewriting = false;             // users keep their previous response body
+  bool any_link_parser = false;               // the same for HTML Link Parsers (issue 10)
   std::unique_ptr<CsvRegistry> csv;           // CSV Data Sets
   std::unique_ptr<CounterRegistry> counters;  // Counters
   std::unique_ptr<RandomVariableRegistry> randoms;

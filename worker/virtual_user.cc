@@ -12,6 +12,8 @@
 
 #include "common/clock.h"
 #include "common/functions.h"
+#include "worker/compare_assertion.h"
+#include "worker/html_modifiers.h"
 #include "worker/http_managers.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"
@@ -301,7 +303,8 @@ void VirtualUser::ExecuteSampler() {
     case ElementKind::kHttpSampler: {
       std::string failed_url;
       HttpRequest& req = worker_->request;
-      Status built = BuildHttpRequest(s->As<HttpSampler>(), ctx_, &req, &failed_url);
+      std::unique_ptr<HttpSampler> modified = ModifiedSampler(s->As<HttpSampler>());
+      Status built = BuildHttpRequest(modified ? *modified : s->As<HttpSampler>(), ctx_, &req, &failed_url);
       if (built.ok() && run_->keystore && strncasecmp(req.url.c_str(), "https:", 6) == 0) {
         // The key this user presents (worker/client_keystore.h); JMeter's key manager throws
         // in the handshake when the alias variable names no key.
@@ -407,7 +410,7 @@ void VirtualUser::SendHttpRequest() {
   if (abort_at_us_ == 0 && end_ms > 0 && run_->graceful_stop_timeout_ms >= 0) {
     abort_at_us_ = MonotonicMicros() + (end_ms + run_->graceful_stop_timeout_ms - WallMillis()) * 1000;
   }
-  http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting, &worker_->loop, this);
+  http_.Start(req, NeedsBody(*s) || run_->any_url_rewriting || run_->any_link_parser, &worker_->loop, this);
   if (state_ == State::kInFlight) {
     int64_t first = abort_at_us_;
     int64_t reading = response_timeout_us_ > 0 ? http_.start_mono_us() + response_timeout_us_ : 0;
@@ -527,13 +530,15 @@ void VirtualUser::CompleteSample() {
     RunPostProcessor(*post, result, ctx_);
   }
   // Each assertion records its outcome on the sample (success, first failure message).
-  for (const Node* a : sampler->scope.assertions) RunAssertion(*a, result, ctx_);
+  for (const Node* a : sampler->scope.assertions) Assert(*a, result);
   last_sample_ok_ = s.success;
   ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
   bool ok = s.success;
-  if (run_->any_url_rewriting) {  // JMeter's previous result, for URL Re-writing Modifiers
+  if (run_->any_url_rewriting || run_->any_link_parser) {  // JMeter's previous result
     previous_body_ = result.body;
     has_previous_result_ = true;
+    previous_http_ = sampler->kind == ElementKind::kHttpSampler;
+    previous_url_ = s.url;
   }
   RecordSample(result, sampler);
   result.Reset();
@@ -747,7 +752,7 @@ void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
   s.all_threads = run_->all_active.load(std::memory_order_relaxed);
   if (tx.generate_parent()) {
     // JMeterThread checks a parent sample with the assertions in the controller's scope.
-    for (const Node* a : tx.node().As<TransactionController>().assertions) RunAssertion(*a, result, ctx_);
+    for (const Node* a : tx.node().As<TransactionController>().assertions) Assert(*a, result);
     last_sample_ok_ = s.success;
     ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
   }
@@ -794,9 +799,49 @@ void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request
   RewriteRequest(m, name, value, request);
 }
 
+std::unique_ptr<HttpSampler> VirtualUser::ModifiedSampler(const HttpSampler& s) {
+  std::unique_ptr<HttpSampler> out;
+  for (const Node* pre : s.scope.pre_processors) {
+    if (pre->kind != ElementKind::kAnchorModifier && pre->kind != ElementKind::kParamModifier) continue;
+    if (!out) {
+      // JMeter's sampler after configureSampler: the defaults are merged into its fields.
+      out = std::make_unique<HttpSampler>(s.kind);
+      out->name = s.name;
+      out->line = s.line;
+      out->source = s.source;
+      out->testclass = s.testclass;
+      out->http = ResolvedHttpFields(s, ctx_);
+      out->scope = s.scope;
+      auto& configs = out->scope.configs;
+      configs.erase(std::remove_if(configs.begin(), configs.end(),
+                                   [](const Node* c) { return c->kind == ElementKind::kConfigElement; }),
+                    configs.end());
+    }
+    if (pre->kind == ElementKind::kAnchorModifier) {
+      if (has_previous_result_ && previous_http_) ApplyLinkParser(previous_body_, previous_url_, ctx_.rng, &out->http);
+    } else {
+      ApplyParamMask(pre->As<ParamModifier>(), ctx_, &param_mask_values_[pre], &out->http);
+    }
+  }
+  return out;
+}
+
+void VirtualUser::Assert(const Node& assertion, SampleResult& result) {
+  if (assertion.kind != ElementKind::kCompareAssertion) {
+    RunAssertion(assertion, result, ctx_);
+    return;
+  }
+  RecordAssertionResult(
+      RunCompareAssertion(assertion.As<CompareAssertion>(), result, ctx_, &compare_states_[&assertion]), result);
+}
+
 void VirtualUser::OnIterationStart(const Node& controller) {
   // A branch's wrapper loop: the plugin registers no iteration listener on it.
   if (branch_ && &controller == branch_->parallel) return;
+  for (auto& [assertion, state] : compare_states_) {
+    const Node* owner = CompareIterationOwner(*assertion);
+    if (owner == &controller || (owner == nullptr && &controller == group_->group)) state = CompareState{};
+  }
   if (&controller == group_->group) {
     for (auto& c : controllers_) c->OnThreadGroupIteration();
     managers_.OnThreadGroupIteration();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "worker/compare_assertion.h"
 #include "worker/controllers.h"
 #include "worker/engine_internal.h"
 #include "worker/fifo_queues.h"
@@ -157,6 +158,11 @@ class VirtualUser final : public VuServices,
   // Parent side: a branch ended; a branch's sample (true when the parent sample keeps it).
   void OnBranchDone();
   bool CollectBranchSample(const SampleResult& result);
+  // The sampler as its HTML Link Parsers and HTML Parameter Masks rewrite it; null when it
+  // has none in scope (issue 10, html_modifiers.h).
+  std::unique_ptr<HttpSampler> ModifiedSampler(const HttpSampler& s);
+  // Runs one assertion on `result` and records its outcome (Compare Assertions keep state).
+  void Assert(const Node& assertion, SampleResult& result);
 
   RunState* run_;
   GroupRuntime* group_;
@@ -209,6 +215,11 @@ class VirtualUser final : public VuServices,
   std::unique_ptr<ParallelRun> parallel_;
   std::unique_ptr<ParallelBranch> branch_;
   int thread_loop_restarts_ = 0;  // StartNextThreadLoop calls
+  // HTML Link Parsers: the previous sample's URL and kind; HTML Parameter Masks' counters.
+  std::string previous_url_;
+  bool previous_http_ = false;
+  std::unordered_map<const Node*, int64_t> param_mask_values_;
+  std::unordered_map<const Node*, CompareState> compare_states_;  // Compare Assertions
 };
 
 }  // namespace barrage

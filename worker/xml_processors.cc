@@ -16,8 +16,8 @@
 #include "common/css_selector.h"
 #include "common/digest.h"
 #include "common/java_lang.h"
+#include "common/xml_document.h"
 #include "worker/sample_fields.h"
-#include "worker/xml_document.h"
 
 namespace barrage {
 

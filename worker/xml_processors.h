@@ -1,4 +1,4 @@
-// XPath Extractor, XPath2 Extractor and XPath Assertion, on worker/xml_document.h (libxml2).
+// XPath Extractor, XPath2 Extractor and XPath Assertion, on common/xml_document.h (libxml2).
 //
 // RunXPathExtractor (JMeter's XPathExtractor; match number as JMeter 3+, whose default -1
 // is JMeter 2.13's only behaviour):

@@ -509,3 +509,26 @@ def debug_sampler(name, children=(), properties=False, variables=True, system=Fa
     return Node("DebugSampler", "TestBeanGUI", "DebugSampler", name,
                 [b("displayJMeterProperties", properties), b("displayJMeterVariables", variables),
                  b("displaySystemProperties", system)], children)
+
+
+# ---- HTML modifiers and Compare Assertion (issue 10) ----
+
+def anchor_modifier(name="HTML Link Parser"):
+    return Node("AnchorModifier", "AnchorModifierGui", "AnchorModifier", name, [])
+
+
+def param_modifier(name, field, prefix, lower, upper, increment, suffix=""):
+    mask = (f'<elementProp name="ParamModifier.mask" elementType="ParamMask">\n'
+            f'  {s("ParamModifier.field_name", field)}\n  {s("ParamModifier.prefix", prefix)}\n'
+            f'  {l("ParamModifier.lower_bound", lower)}\n  {l("ParamModifier.upper_bound", upper)}\n'
+            f'  {l("ParamModifier.increment", increment)}\n  {s("ParamModifier.suffix", suffix)}\n'
+            f'</elementProp>')
+    return Node("ParamModifier", "ParamModifierGui", "ParamModifier", name, [mask])
+
+
+def compare_assertion(name, content=True, time=-1, skip=()):
+    items = [f'<elementProp name="" elementType="SubstitutionElement">\n'
+             f'  {s("regex", r)}\n  {s("substitute", sub)}\n</elementProp>' for r, sub in skip]
+    return Node("CompareAssertion", "TestBeanGUI", "CompareAssertion", name,
+                [b("compareContent", content), l("compareTime", time),
+                 collection("stringsToSkip", items)])

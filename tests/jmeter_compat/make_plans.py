@@ -1067,11 +1067,65 @@ def sync_timer_plan():
          ])])
 
 
+def html_modifiers():
+    links = "/html/links.html"
+    return plan(
+        "html_modifiers",
+        "HTML Link Parser (links matched by path and parameter-name patterns, a POST form's "
+        "fields filling the sampler's parameter patterns, no match) and HTML Parameter Mask "
+        "(per-user counter from 0, wrapping to the lower bound; only the first '*' value).",
+        [thread_group("links", 1, 1, [
+            http("links-page", links),
+            http("follow-item", "/echo/item", params=[("cat", ".*")], children=[anchor_modifier()]),
+            http("links-page-2", links),
+            http("follow-other", ".*/other", children=[anchor_modifier()]),
+            http("links-page-3", links),
+            http("post-form", "/echo/form", method="POST",
+                 params=[("token", ".*"), ("user", "ann"), ("color", "b.*"), ("note", ".*")],
+                 children=[anchor_modifier(),
+                           response_assertion("form filled", BODY, SUBSTRING,
+                                              ['"token":"T0K3N"', '"user":"ann"', '"color":"blue"',
+                                               '"note":"hello note"'])]),
+            http("links-page-4", links),
+            http("no-match", "/echo/none", params=[("missing", "1")], children=[anchor_modifier()]),
+        ]),
+         thread_group("mask", 2, 8, [
+             param_modifier("mask n", "n", "v", 5, 6, 1),
+             http("masked", "/echo", params=[("other", "*"), ("n", "*"), ("n", "*")]),
+         ])])
+
+
+def compare_assertions():
+    def body(text):
+        return "/status/200?body=" + text
+    return plan(
+        "compare_assertions",
+        "Compare Assertion: responses compared with each other within one iteration of the "
+        "controller holding it (strings to skip replaced first); once two differ every later "
+        "one fails; a new iteration starts again. One under a sampler in a Loop Controller "
+        "belongs to the loop's iterations.",
+        [thread_group("compare", 1, 2, [
+            compare_assertion("same after skipping", skip=[("v[0-9]", "v#")]),
+            http("same-1", body("page-v1")),
+            http("same-2", body("page-v2")),
+            http("differs", body("other")),
+            http("after-difference", body("page-v3")),
+        ]),
+         thread_group("compare-loop", 1, 1, [
+             loop("three times", "3", [
+                 http("counter", body("n-${__counter(TRUE,)}"), children=[compare_assertion("content")]),
+                 http("steady", body("same"), children=[
+                     compare_assertion("by time only", content=False, time=60000)]),
+             ]),
+         ])])
+
+
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput, http_managers,
-                 xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan]
+                 xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
+                 html_modifiers, compare_assertions]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

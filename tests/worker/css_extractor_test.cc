@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/css_selector.h"
-#include "worker/xml_document.h"
+#include "common/xml_document.h"
 #include "worker/xml_processors.h"
 
 namespace barrage {

@@ -1,4 +1,4 @@
-#include "worker/xml_document.h"
+#include "common/xml_document.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>

@@ -22,8 +22,8 @@
 //
 // Threading: an XmlDocument belongs to one thread at a time; libxml2 is initialised once
 // (XmlInit, called by Parse).
-#ifndef BARRAGE_WORKER_XML_DOCUMENT_H_
-#define BARRAGE_WORKER_XML_DOCUMENT_H_
+#ifndef BARRAGE_COMMON_XML_DOCUMENT_H_
+#define BARRAGE_COMMON_XML_DOCUMENT_H_
 
 #include <memory>
 #include <optional>
@@ -98,4 +98,4 @@ void XmlInit();
 
 }  // namespace barrage
 
-#endif  // BARRAGE_WORKER_XML_DOCUMENT_H_
+#endif  // BARRAGE_COMMON_XML_DOCUMENT_H_
