@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/connect_to.h"
 #include "common/plan.h"
 #include "common/status.h"
 #include "common/template.h"
@@ -55,6 +56,8 @@ class RunContext {
   // Cluster worker: the data files the controller shipped, by the name the plan gives them,
   // to their local copies; file functions read these copies.
   std::unordered_map<std::string, std::string> local_copies;
+  // --connect-to: where requests connect instead of their URL's address (common/connect_to.h).
+  std::vector<ConnectToRule> connect_to;
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);

@@ -18,6 +18,7 @@
 #include "worker/csv_data.h"
 #include "worker/event_loop.h"
 #include "worker/http_request.h"
+#include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/sample_result.h"
 #include "worker/timers.h"
@@ -45,6 +46,7 @@ struct RunState {
   std::unique_ptr<RandomVariableRegistry> randoms;
   SharedThroughputCounters throughput_controllers;  // Throughput Controllers not per user
   NamedLocks locks;                                 // Critical Section Controllers
+  std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 

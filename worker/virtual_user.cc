@@ -64,6 +64,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
     }
   }
   if (group->cookies) http_.EnableCookies();
+  if (run->connect_to) http_.set_connect_to(run->connect_to.get());
 }
 
 VirtualUser::~VirtualUser() { run_->locks.Abandon(this); }
