@@ -46,6 +46,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kHeaderManager:
     case ElementKind::kCookieManager:
     case ElementKind::kCsvDataSet:
+    case ElementKind::kRandomCsvDataSet:
     case ElementKind::kArguments:
     case ElementKind::kCounter:
     case ElementKind::kRandomVariable:
@@ -89,7 +90,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 64> kKinds = {{
+constexpr std::array<KindEntry, 65> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -118,6 +119,7 @@ constexpr std::array<KindEntry, 64> kKinds = {{
     {"HeaderManager", ElementKind::kHeaderManager, "header_manager"},
     {"CookieManager", ElementKind::kCookieManager, "cookie_manager"},
     {"CSVDataSet", ElementKind::kCsvDataSet, "csv_data_set"},
+    {"com.blazemeter.jmeter.RandomCSVDataSetConfig", ElementKind::kRandomCsvDataSet, "random_csv_data_set"},
     {"Arguments", ElementKind::kArguments, "user_defined_variables"},
     {"CounterConfig", ElementKind::kCounter, "counter"},
     {"RandomVariableConfig", ElementKind::kRandomVariable, "random_variable"},
@@ -457,7 +459,8 @@ namespace {
 template <typename NodeT, typename CsvT>
 void AppendCsvDataSets(NodeT& node, std::vector<CsvT*>* out) {
   for (const auto& e : node.elements) {
-    if (e->kind == ElementKind::kCsvDataSet) out->push_back(static_cast<CsvT*>(e.get()));
+    if (e->kind == ElementKind::kCsvDataSet || e->kind == ElementKind::kRandomCsvDataSet)
+      out->push_back(static_cast<CsvT*>(e.get()));
   }
   for (const auto& c : node.children) AppendCsvDataSets<NodeT>(*c, out);
 }
@@ -802,7 +805,7 @@ class Compiler final : public CompileLog {
       }
       parent->children.push_back(std::move(node));
     } else {
-      if (cat == Category::kConfig && node->kind == ElementKind::kCsvDataSet) {
+      if (node->kind == ElementKind::kCsvDataSet || node->kind == ElementKind::kRandomCsvDataSet) {
         if (listed_csv_.insert(&e).second) AddDataFile(node->As<CsvDataSet>());
       }
       parent->elements.push_back(std::move(node));
@@ -1080,6 +1083,7 @@ class Compiler final : public CompileLog {
         if (n->filename.empty()) Error(Describe(e) + ": no filename", e.line);
         return n;
       }
+      case ElementKind::kRandomCsvDataSet: return MakeDataElement(kind, e, *this);
       case ElementKind::kArguments: {
         auto n = std::make_unique<ArgumentsNode>(kind);
         for (const Property* a : ElementItems(e.Find("Arguments.arguments"))) {
