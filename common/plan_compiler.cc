@@ -1080,7 +1080,12 @@ class Compiler final : public CompileLog {
                       "' is a custom sharing key: threads using the same key share one reader",
                   e.line);
         }
-        if (n->filename.empty()) Error(Describe(e) + ": no filename", e.line);
+        // JMeter runs such a plan: each read fails (FileNotFoundException on the plan's
+        // folder), so the variables get the end-of-file value, or a data set reading its
+        // names from the file stops the thread (worker/csv_data.h).
+        if (n->filename.empty()) {
+          Warning(Describe(e) + ": no filename: every iteration reads the end of file (as in JMeter)", e.line);
+        }
         return n;
       }
       case ElementKind::kRandomCsvDataSet: return MakeDataElement(kind, e, *this);

@@ -586,6 +586,8 @@ Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& 
 
 Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
   std::string filename(JavaTrim(Evaluate(node.filename, ctx)));
+  // No file name: JMeter does not refuse the plan; every read fails at run time (Next).
+  if (filename.empty() && node.kind == ElementKind::kCsvDataSet) return Status::Ok();
   if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   if (filename.find("${") != std::string::npos) return Status::Ok();  // resolved per user
   if (!EncodingNamed(node.file_encoding)) {
@@ -629,11 +631,22 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
   auto binding = std::make_unique<CsvUserState::Binding>();
   binding->filename = std::string(JavaTrim(Evaluate(node.filename, ctx)));
   const std::string& filename = binding->filename;
-  if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   binding->delimiter = node.delimiter.empty() ? "," : node.delimiter;
   binding->delimiter_char = std::string(FirstChar(binding->delimiter));
   const std::string names_text = Evaluate(node.variable_names, ctx);
   const bool names_from_file = names_text.empty();
+  if (filename.empty()) {
+    // JMeter's FileServer opens the plan's folder (a FileNotFoundException): without names
+    // the header cannot be read and the thread fails; with names, every read is the end of
+    // file (Next: reader nullptr).
+    if (names_from_file || node.kind != ElementKind::kCsvDataSet) {
+      return Status::InvalidArgument(Describe(node) + ": no file name: could not read the header line");
+    }
+    binding->names = SplitVariableNames(names_text);
+    CsvUserState::Binding* raw = binding.get();
+    user.bindings_[&node] = std::move(binding);
+    return raw;
+  }
   // FileServer.reserveFile reads a header line when the reader is created for a data set
   // whose names come from the file, or that ignores its first line.
   const bool reserve_with_header = names_from_file || node.ignore_first_line;
@@ -718,7 +731,9 @@ CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserS
 
   CsvResult result;
   std::vector<std::string> values;
-  {
+  if (b->reader == nullptr) {
+    result.message = Describe(node) + ": no file name: read as the end of file";
+  } else {
     std::unique_lock<std::mutex> lock;
     if (b->mu != nullptr) lock = std::unique_lock<std::mutex>(*b->mu);
     if (node.quoted_data) {

@@ -83,5 +83,15 @@ TEST(PlanCompilerDataTest, RandomCsvDataSetWithoutFilenameIsAnError) {
   EXPECT_TRUE(named);
 }
 
+// JMeter 2.13 runs such a plan (checked): each iteration reads the end of file.
+TEST(PlanCompilerDataTest, CsvDataSetWithoutFilenameRunsWithAWarning) {
+  CompiledPlan c = CompileUnder("<CSVDataSet testclass=\"CSVDataSet\" testname=\"csv\">" + S("filename", "") +
+                                S("variableNames", "a") + "</CSVDataSet>\n<hashTree/>\n");
+  EXPECT_TRUE(c.plan.runnable());
+  ASSERT_EQ(c.plan.problems.size(), 1u);
+  EXPECT_EQ(c.plan.problems[0].message,
+            "CSVDataSet 'csv': no filename: every iteration reads the end of file (as in JMeter)");
+}
+
 }  // namespace
 }  // namespace barrage

@@ -723,11 +723,42 @@ TEST_F(CsvDataTest, PrepareReportsAFifoWithoutWaitingForAWriter) {
   EXPECT_EQ(s.message(), "CSV Data Set 'data' (line 7): " + fifo + ": not a regular file (a FIFO)");
 }
 
-TEST_F(CsvDataTest, PrepareReportsAnEmptyFileName) {
-  auto node = Node("  ", "a");
+// JMeter 2.13 (checked): no file name is not refused; each read fails (the plan's folder is
+// a directory) and counts as the end of file.
+TEST_F(CsvDataTest, EmptyFileNameReadsTheEndOfFileEveryIteration) {
+  auto node = Node("  ", "a,b");
   CsvRegistry reg(run_);
   ThreadContext& u = NewUser();
-  EXPECT_EQ(reg.Prepare(*node, u).message(), "CSV Data Set 'data' (line 7): no file name");
+  EXPECT_TRUE(reg.Prepare(*node, u).ok());
+  for (int i = 0; i < 2; ++i) {
+    CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+    EXPECT_EQ(r.outcome, CsvOutcome::kOk);
+    EXPECT_EQ(r.message, "CSV Data Set 'data' (line 7): no file name: read as the end of file");
+    EXPECT_EQ(Vars(u, {"a", "b"}), "<EOF>|<EOF>");
+  }
+}
+
+TEST_F(CsvDataTest, EmptyFileNameWithStopThreadStopsTheUser) {
+  auto node = Node("", "a");
+  node->stop_thread = true;
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+  EXPECT_EQ(r.outcome, CsvOutcome::kStopThread);
+  EXPECT_EQ(r.message,
+            "CSV Data Set 'data' (line 7): no file name: read as the end of file; End of file: detected for CSV "
+            "DataSet:data configured with stopThread:true, recycle:true");
+}
+
+// JMeter 2.13: "Test failed! java.lang.IllegalArgumentException: Could not read file header line".
+TEST_F(CsvDataTest, EmptyFileNameWithNamesFromTheFileFailsTheUser) {
+  auto node = Node("", "");
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_TRUE(reg.Prepare(*node, u).ok());
+  CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+  EXPECT_EQ(r.outcome, CsvOutcome::kFailed);
+  EXPECT_EQ(r.message, "CSV Data Set 'data' (line 7): no file name: could not read the header line");
 }
 
 TEST_F(CsvDataTest, PrepareReportsAnUnknownEncoding) {
