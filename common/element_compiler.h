@@ -65,6 +65,9 @@ std::unique_ptr<Node> MakeSyncElement(ElementKind kind, const TestElement& e, Co
 // (plan_compiler_html.cc).
 std::unique_ptr<Node> MakeHtmlModifierElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
+// Issue 10, Random CSV Data Set (plan_compiler_data.cc).
+std::unique_ptr<Node> MakeDataElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in
 // `groups` by source element). Disabled elements and WorkBench contents are skipped.

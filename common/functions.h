@@ -39,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/connect_to.h"
 #include "common/plan.h"
 #include "common/status.h"
 #include "common/template.h"
@@ -72,6 +73,8 @@ class RunContext {
   // The engine's Fifo queues while it exists (set by the engine); null otherwise: the
   // __fifo functions then stay as written.
   FifoAccess* fifos = nullptr;
+  // --connect-to: where requests connect instead of their URL's address (common/connect_to.h).
+  std::vector<ConnectToRule> connect_to;
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);

@@ -121,6 +121,8 @@ enum class ElementKind {
   kAnchorModifier,  // pre-processor
   kParamModifier,   // pre-processor
   kCompareAssertion,
+  // ---- Random CSV Data Set (issue 10): a CsvDataSet node (see its random_* fields) ----
+  kRandomCsvDataSet,
 };
 
 enum class Category {
@@ -379,6 +381,12 @@ struct CsvDataSet : Node {
   bool stop_thread = false;
   ShareMode share_mode = ShareMode::kAll;
   std::string share_mode_text;  // as written (may be a localized display value)
+  // ---- Random CSV Data Set (issue 10) ----
+  // kind == kRandomCsvDataSet (com.blazemeter.jmeter.RandomCSVDataSetConfig): records are
+  // always read quote-aware; the element has its own list (never shared with another
+  // element); share_mode is kThread for independentListPerThread, else kAll; recycle is
+  // rewindOnTheEndOfList and stop_thread its negation.
+  bool random_order = false;  // each record once per round, in random order
 };
 
 struct ArgumentsNode : Node {  // User Defined Variables

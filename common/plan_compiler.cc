@@ -47,6 +47,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kHeaderManager:
     case ElementKind::kCookieManager:
     case ElementKind::kCsvDataSet:
+    case ElementKind::kRandomCsvDataSet:
     case ElementKind::kArguments:
     case ElementKind::kCounter:
     case ElementKind::kRandomVariable:
@@ -97,7 +98,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 72> kKinds = {{
+constexpr std::array<KindEntry, 73> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -126,6 +127,7 @@ constexpr std::array<KindEntry, 72> kKinds = {{
     {"HeaderManager", ElementKind::kHeaderManager, "header_manager"},
     {"CookieManager", ElementKind::kCookieManager, "cookie_manager"},
     {"CSVDataSet", ElementKind::kCsvDataSet, "csv_data_set"},
+    {"com.blazemeter.jmeter.RandomCSVDataSetConfig", ElementKind::kRandomCsvDataSet, "random_csv_data_set"},
     {"Arguments", ElementKind::kArguments, "user_defined_variables"},
     {"CounterConfig", ElementKind::kCounter, "counter"},
     {"RandomVariableConfig", ElementKind::kRandomVariable, "random_variable"},
@@ -470,7 +472,8 @@ namespace {
 template <typename NodeT, typename CsvT>
 void AppendCsvDataSets(NodeT& node, std::vector<CsvT*>* out) {
   for (const auto& e : node.elements) {
-    if (e->kind == ElementKind::kCsvDataSet) out->push_back(static_cast<CsvT*>(e.get()));
+    if (e->kind == ElementKind::kCsvDataSet || e->kind == ElementKind::kRandomCsvDataSet)
+      out->push_back(static_cast<CsvT*>(e.get()));
   }
   for (const auto& c : node.children) AppendCsvDataSets<NodeT>(*c, out);
 }
@@ -817,7 +820,7 @@ class Compiler final : public CompileLog {
       }
       parent->children.push_back(std::move(node));
     } else {
-      if (cat == Category::kConfig && node->kind == ElementKind::kCsvDataSet) {
+      if (node->kind == ElementKind::kCsvDataSet || node->kind == ElementKind::kRandomCsvDataSet) {
         if (listed_csv_.insert(&e).second) AddDataFile(node->As<CsvDataSet>());
       }
       parent->elements.push_back(std::move(node));
@@ -1094,9 +1097,15 @@ class Compiler final : public CompileLog {
                       "' is a custom sharing key: threads using the same key share one reader",
                   e.line);
         }
-        if (n->filename.empty()) Error(Describe(e) + ": no filename", e.line);
+        // JMeter runs such a plan: each read fails (FileNotFoundException on the plan's
+        // folder), so the variables get the end-of-file value, or a data set reading its
+        // names from the file stops the thread (worker/csv_data.h).
+        if (n->filename.empty()) {
+          Warning(Describe(e) + ": no filename: every iteration reads the end of file (as in JMeter)", e.line);
+        }
         return n;
       }
+      case ElementKind::kRandomCsvDataSet: return MakeDataElement(kind, e, *this);
       case ElementKind::kArguments: {
         auto n = std::make_unique<ArgumentsNode>(kind);
         for (const Property* a : ElementItems(e.Find("Arguments.arguments"))) {

@@ -118,7 +118,13 @@ std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, Com
       n->implementation = e.GetString("HtmlExtractor.extractor_impl", "");
       n->scope = ReadScope(e);
       n->scope_variable = V(e, "Scope.variable");
-      if (!n->expression.dynamic()) {
+      if (!n->expression.dynamic() && JavaIsBlank(n->expression.text)) {
+        // JMeter 2.13 runs it (checked): each extraction fails (a warning in its log) and
+        // the variable keeps the default value; so does worker/xml_processors.cc.
+        log.Warning(DescribeElement(e) + ": the CSS selector is empty: every extraction fails and " +
+                        "the variable gets the default value (as in JMeter)",
+                    e.line);
+      } else if (!n->expression.dynamic()) {
         Result<CssSelector> selector = CssSelector::Parse(n->expression.text);
         if (!selector.ok()) log.Error(DescribeElement(e) + ": " + selector.status().message(), e.line);
       }

@@ -118,8 +118,12 @@ std::string EncodeLoadPlanMessage(std::string_view run_id, const LoadPlanMessage
   auto plan = fbb.CreateVector(reinterpret_cast<const uint8_t*>(m.plan.data()), m.plan.size());
   auto files_vec = fbb.CreateVector(files);
   auto props_vec = fbb.CreateVector(props);
+  std::vector<Offset<flatbuffers::String>> rules;
+  rules.reserve(m.connect_to.size());
+  for (const std::string& r : m.connect_to) rules.push_back(Str(fbb, r));
+  auto rules_vec = fbb.CreateVector(rules);
   auto body = proto::CreateLoadPlan(fbb, name, plan, files_vec, props_vec, m.share, m.worker_index, m.worker_count,
-                                    m.stop_timeout_ms);
+                                    m.stop_timeout_ms, rules_vec);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::LoadPlan, body.Union());
 }
 
@@ -305,6 +309,9 @@ Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
                                    " not below worker_count " + std::to_string(out.worker_count));
   }
   out.stop_timeout_ms = m.stop_timeout_ms() >= 0 ? m.stop_timeout_ms() : kDefaultGracefulStopTimeoutMs;
+  if (m.connect_to() != nullptr) {
+    for (const flatbuffers::String* r : *m.connect_to()) out.connect_to.push_back(Copy(r));
+  }
   return out;
 }
 

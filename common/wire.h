@@ -87,6 +87,7 @@ struct LoadPlanMessage {
   // The graceful stop's bound (EngineOptions::graceful_stop_timeout_ms); a LoadPlan
   // without it decodes to the default.
   int64_t stop_timeout_ms = kDefaultGracefulStopTimeoutMs;
+  std::vector<std::string> connect_to;  // --connect-to rules (common/connect_to.h syntax)
 };
 
 struct ReadyMessage {

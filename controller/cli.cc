@@ -62,7 +62,7 @@ bool TranslateJMeterArgs(const std::vector<std::string>& in, std::vector<std::st
       if (!v) return false;
       rest.push_back("--worker-names");
       rest.push_back(*v);
-    } else if (a == "--config" || a == "--bind" || a == "--insecure") {
+    } else if (a == "--config" || a == "--bind" || a == "--insecure" || a == "--connect-to") {
       // Barrage's cluster settings, which JMeter's spelling has no words for.
       rest.push_back(a);
       if (a != "--insecure") {
@@ -152,6 +152,10 @@ int RunCli(int argc, char** argv) {
   run->add_option("--thresholds", ro.thresholds_file, "TOML file of thresholds (config/thresholds.example.toml)");
   run->add_flag("--abort-on-fail", ro.abort_on_fail,
                 "check the thresholds every summary interval; stop when one fails");
+  run->add_option("--connect-to", ro.connect_to,
+                  "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT: requests to HOST:PORT connect there instead; URL, "
+                  "Host header, cookies and TLS SNI stay the plan's (curl's option; empty = any; repeatable)")
+      ->allow_extra_args(false);
   // Cluster mode (controller/cluster_run.h).
   ClusterOptions& cl = ro.cluster;
   run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);

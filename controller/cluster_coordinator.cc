@@ -400,6 +400,7 @@ void ClusterCoordinator::BeginLoading(ClusterTime now) {
     m.worker_index = static_cast<uint32_t>(i);
     m.worker_count = static_cast<uint32_t>(n);
     m.stop_timeout_ms = options_.graceful_stop_timeout_us / 1000;
+    m.connect_to = plan_.connect_to;
     for (size_t f = 0; f < plan_.files.size(); ++f) {
       const ClusterDataFile& file = plan_.files[f];
       size_t k = file.split ? static_cast<size_t>(i) : 0;

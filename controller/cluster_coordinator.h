@@ -94,6 +94,7 @@ struct ClusterPlan {
   std::vector<ClusterDataFile> files;
   std::vector<std::pair<std::string, std::string>> properties;  // -J / -q
   proto::ShareMode share = proto::ShareMode::PerWorker;
+  std::vector<std::string> connect_to;  // --connect-to rules, as FormatConnectToRule writes them
 };
 
 enum class WorkerPhase { kRegistered, kLoading, kReady, kRunning, kFinished, kLost, kRejected };

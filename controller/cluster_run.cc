@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/connect_to.h"
 #include "common/digest.h"
 #include "common/exit_codes.h"
 #include "common/input_file.h"
@@ -107,6 +108,7 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
   cplan.plan_bytes = loaded.bytes;
   cplan.files = std::move(files).value();
   for (auto& [k, v] : run.properties.Snapshot()) cplan.properties.emplace_back(k, v);
+  for (const ConnectToRule& r : run.connect_to) cplan.connect_to.push_back(FormatConnectToRule(r));
   cplan.share = settings.share == "total" ? proto::ShareMode::Total : proto::ShareMode::PerWorker;
 
   ZmqTransportOptions to;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/clock.h"
+#include "common/connect_to.h"
 #include "common/exit_codes.h"
 #include "common/functions.h"
 #include "common/host.h"
@@ -140,6 +141,12 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     }
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  Result<std::vector<ConnectToRule>> connect_to = ParseConnectToRules(options.connect_to);
+  if (!connect_to.ok()) {
+    std::cerr << "barrage: " << connect_to.status().message() << "\n";
+    return kExitUsage;
+  }
+  run.connect_to = std::move(connect_to).value();
   std::vector<ListenerFile> listener_files = ResolveListenerFiles(plan, run, run.base_dir);
   if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir, listener_files); !s.ok()) {
     std::cerr << "barrage: " << s.message() << "\n";

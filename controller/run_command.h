@@ -42,6 +42,7 @@ struct RunOptions {
   std::vector<std::string> thresholds;                            // --threshold (controller/thresholds.h)
   std::string thresholds_file;                                    // --thresholds: a TOML file of them
   bool abort_on_fail = false;                                     // --abort-on-fail: check every summary interval
+  std::vector<std::string> connect_to;                            // --connect-to (common/connect_to.h)
   ClusterOptions cluster;  // --workers/--worker-names: run on barrage-worker daemons
 };
 

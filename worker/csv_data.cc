@@ -8,15 +8,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <utility>
 
 namespace barrage {
 namespace {
 
 std::string Describe(const CsvDataSet& node) {
-  std::string d = "CSV Data Set '" + node.name + "'";
+  std::string d =
+      (node.kind == ElementKind::kRandomCsvDataSet ? "Random CSV Data Set '" : "CSV Data Set '") + node.name + "'";
   if (node.line > 0) d += " (line " + std::to_string(node.line) + ")";
   return d;
 }
@@ -491,6 +494,14 @@ struct CsvUserState::Reader {
   bool open = false;
   std::optional<std::string> header;  // read when the reader was reserved with a header
 
+  // Random CSV Data Set (RandomCSVReader): where each data record starts, listed at first
+  // use; handed out from next_record on, in order or, with randomOrder, each time a random
+  // one of the records not yet handed out this round (swapped into place).
+  std::vector<size_t> records;
+  bool listed = false;
+  size_t next_record = 0;
+  std::mt19937_64 rng;
+
   // FileServer.readLine: on first use opens without skipping (a header was read when the
   // reader was reserved); at the end, when recycling, reopens and skips the first line.
   std::optional<std::string_view> ReadLine(bool recycle, bool skip_first) {
@@ -541,7 +552,9 @@ struct CsvRegistry::SharedReader {
 };
 
 CsvRegistry::CsvRegistry(const RunContext& run)
-    : base_dir_(run.base_dir), eof_value_(run.properties.Get("csvdataset.eofstring").value_or("<EOF>")) {}
+    : base_dir_(run.base_dir),
+      eof_value_(run.properties.Get("csvdataset.eofstring").value_or("<EOF>")),
+      next_seed_(std::random_device{}()) {}
 
 CsvRegistry::~CsvRegistry() = default;
 
@@ -573,6 +586,8 @@ Result<std::shared_ptr<const std::string>> CsvRegistry::Load(const std::string& 
 
 Status CsvRegistry::Prepare(const CsvDataSet& node, ThreadContext& ctx) {
   std::string filename(JavaTrim(Evaluate(node.filename, ctx)));
+  // No file name: JMeter does not refuse the plan; every read fails at run time (Next).
+  if (filename.empty() && node.kind == ElementKind::kCsvDataSet) return Status::Ok();
   if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   if (filename.find("${") != std::string::npos) return Status::Ok();  // resolved per user
   if (!EncodingNamed(node.file_encoding)) {
@@ -616,11 +631,22 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
   auto binding = std::make_unique<CsvUserState::Binding>();
   binding->filename = std::string(JavaTrim(Evaluate(node.filename, ctx)));
   const std::string& filename = binding->filename;
-  if (filename.empty()) return Status::InvalidArgument(Describe(node) + ": no file name");
   binding->delimiter = node.delimiter.empty() ? "," : node.delimiter;
   binding->delimiter_char = std::string(FirstChar(binding->delimiter));
   const std::string names_text = Evaluate(node.variable_names, ctx);
   const bool names_from_file = names_text.empty();
+  if (filename.empty()) {
+    // JMeter's FileServer opens the plan's folder (a FileNotFoundException): without names
+    // the header cannot be read and the thread fails; with names, every read is the end of
+    // file (Next: reader nullptr).
+    if (names_from_file || node.kind != ElementKind::kCsvDataSet) {
+      return Status::InvalidArgument(Describe(node) + ": no file name: could not read the header line");
+    }
+    binding->names = SplitVariableNames(names_text);
+    CsvUserState::Binding* raw = binding.get();
+    user.bindings_[&node] = std::move(binding);
+    return raw;
+  }
   // FileServer.reserveFile reads a header line when the reader is created for a data set
   // whose names come from the file, or that ignores its first line.
   const bool reserve_with_header = names_from_file || node.ignore_first_line;
@@ -636,12 +662,22 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
     }
   };
   auto [kind, key] = ShareOf(node, ctx);
+  // A Random CSV Data Set's list is its own: never shared with another element.
+  const bool random_csv = node.kind == ElementKind::kRandomCsvDataSet;
+  if (random_csv) {
+    kind = kind == ShareKind::kThread ? kind : ShareKind::kCustom;
+    key = "random-csv-" + std::to_string(reinterpret_cast<uintptr_t>(&node));
+  }
+  auto seeded = [&](CsvUserState::Reader& r) {
+    if (random_csv) r.rng.seed(next_seed_.fetch_add(1));
+  };
   std::optional<std::string> header;
   if (kind == ShareKind::kThread) {
-    auto& slot = user.own_readers_[filename];
+    auto& slot = user.own_readers_[random_csv ? filename + "\n" + key : filename];
     if (!slot) {
       slot = std::make_unique<CsvUserState::Reader>();
       create(*slot);
+      seeded(*slot);
     }
     binding->reader = slot.get();
     header = slot->header;
@@ -654,6 +690,7 @@ Result<CsvUserState::Binding*> CsvRegistry::Bind(const CsvDataSet& node, ThreadC
     if (!slot) {
       slot = std::make_unique<SharedReader>();
       create(slot->reader);
+      seeded(slot->reader);
     }
     binding->reader = &slot->reader;
     binding->mu = &slot->mu;
@@ -690,9 +727,13 @@ CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserS
     b = *bound;
   }
 
+  if (node.kind == ElementKind::kRandomCsvDataSet) return NextRandomCsv(node, ctx, *b);
+
   CsvResult result;
   std::vector<std::string> values;
-  {
+  if (b->reader == nullptr) {
+    result.message = Describe(node) + ": no file name: read as the end of file";
+  } else {
     std::unique_lock<std::mutex> lock;
     if (b->mu != nullptr) lock = std::unique_lock<std::mutex>(*b->mu);
     if (node.quoted_data) {
@@ -717,6 +758,47 @@ CsvResult CsvRegistry::Next(const CsvDataSet& node, ThreadContext& ctx, CsvUserS
     }
     for (const std::string& name : b->names) ctx.vars.Put(name, eof_value_);
   }
+  return result;
+}
+
+// RandomCSVDataSetConfig.iterationStart: the next record of the element's list; at the end
+// of the list, rewindOnTheEndOfList starts a new round, else the user stops
+// (JMeterStopThreadException), as does every user of a shared list after it.
+CsvResult CsvRegistry::NextRandomCsv(const CsvDataSet& node, ThreadContext& ctx, CsvUserState::Binding& b) {
+  CsvUserState::Reader& r = *b.reader;
+  std::optional<size_t> start;
+  {
+    std::unique_lock<std::mutex> lock;
+    if (b.mu != nullptr) lock = std::unique_lock<std::mutex>(*b.mu);
+    if (!r.listed) {
+      r.listed = true;
+      size_t pos = 0;
+      for (bool first = true; pos < r.text->size(); first = false) {
+        size_t record = pos;
+        (void)ReadQuotedCsvRecord(*r.text, &pos, b.delimiter_char);  // errors show when read
+        if (!(first && b.skip_first)) r.records.push_back(record);
+      }
+    }
+    if (r.next_record >= r.records.size() && node.recycle) r.next_record = 0;
+    if (r.next_record < r.records.size()) {
+      if (node.random_order) {
+        size_t pick = r.next_record + static_cast<size_t>(r.rng() % (r.records.size() - r.next_record));
+        std::swap(r.records[r.next_record], r.records[pick]);
+      }
+      start = r.records[r.next_record++];
+    }
+  }
+  CsvResult result;
+  if (!start) {
+    result.outcome = CsvOutcome::kStopThread;
+    result.message = Describe(node) + ": " + b.filename + ": All records in the CSV file have been passed.";
+    return result;
+  }
+  size_t pos = *start;
+  CsvRecord rec = ReadQuotedCsvRecord(*r.text, &pos, b.delimiter_char);
+  if (!rec.error.empty()) result.message = Describe(node) + ": " + b.filename + ": " + rec.error;
+  const size_t n = std::min(rec.fields.size(), b.names.size());
+  for (size_t i = 0; i < n; ++i) ctx.vars.Put(b.names[i], std::move(rec.fields[i]));
   return result;
 }
 

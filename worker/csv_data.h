@@ -35,10 +35,12 @@
 #ifndef BARRAGE_WORKER_CSV_DATA_H_
 #define BARRAGE_WORKER_CSV_DATA_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -163,16 +165,21 @@ class CsvRegistry {
 
   // Tests only: lower the size limit.
   void set_max_file_bytes(uint64_t limit) { max_file_bytes_ = limit; }
+  // Tests only: Random CSV Data Set lists created from now on shuffle with the seeds
+  // `seed`, `seed` + 1, ... in the order they are created (by default from std::random_device).
+  void set_random_seed(uint64_t seed) { next_seed_ = seed; }
 
  private:
   struct SharedReader;
   // The decoded text of a file, read once per path and encoding.
   Result<std::shared_ptr<const std::string>> Load(const std::string& name, const std::string& encoding);
   Result<CsvUserState::Binding*> Bind(const CsvDataSet& node, ThreadContext& ctx, CsvUserState& user, int group_number);
+  CsvResult NextRandomCsv(const CsvDataSet& node, ThreadContext& ctx, CsvUserState::Binding& b);
 
   std::string base_dir_;
   std::string eof_value_;
   uint64_t max_file_bytes_ = kMaxCsvFileBytes;
+  std::atomic<uint64_t> next_seed_;
 
   std::mutex mu_;                                                              // guards files_ and shared_
   std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;  // by path+encoding

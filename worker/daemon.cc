@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/connect_to.h"
 #include "common/digest.h"
 #include "common/functions.h"
 #include "common/host.h"
@@ -757,6 +758,9 @@ Status WorkerDaemon::Impl::PrepareEngine() {
   r.context->test_plan_file = fs::path(plan_name).filename().string();
   r.context->base_dir = r.plan_dir.string();
   r.context->machine_name = HostName("worker");
+  Result<std::vector<ConnectToRule>> connect_to = ParseConnectToRules(r.header.connect_to);
+  if (!connect_to.ok()) return Status::InvalidArgument(plan_name + ": " + connect_to.status().message());
+  r.context->connect_to = std::move(connect_to).value();
 
   // CSV Data Sets whose file name (evaluated with the properties, as at test start) is a
   // shipped file read the local copy.

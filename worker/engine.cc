@@ -136,6 +136,7 @@ Status Engine::Prepare() {
   s.rs.initial_vars = boot.vars;
   s.rs.any_url_rewriting = HasElement(*s.plan.root, ElementKind::kUrlRewritingModifier);
   s.rs.any_link_parser = HasElement(*s.plan.root, ElementKind::kAnchorModifier);
+  if (!s.run->connect_to.empty()) s.rs.connect_to = std::make_unique<ConnectToRoutes>(s.run->connect_to);
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);

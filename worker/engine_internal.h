@@ -21,6 +21,7 @@
 #include "worker/event_loop.h"
 #include "worker/fifo_queues.h"
 #include "worker/http_request.h"
+#include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/sample_result.h"
 #include "worker/sync_barrier.h"
@@ -53,6 +54,7 @@ struct RunState {
   FifoQueues fifos;                                 // jp@gc Fifo Put/Pop (issue 10)
   SyncBarriers barriers;                            // Synchronizing Timers (issue 10)
   std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
+  std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 

@@ -45,7 +45,7 @@ bool IsDotSegmentPath(std::string_view path) {
 
 }  // namespace
 
-bool ParseFastPathUrl(std::string_view url, Http1Target* out) {
+bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<ConnectToRule>* connect_to) {
   if (url.compare(0, 7, "http://") != 0) return false;
   std::string_view rest = url.substr(7);
   size_t slash = rest.find('/');
@@ -86,6 +86,15 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out) {
     if (port_number < 1 || port_number > 65535 || port_number == 80 || port[0] == '0') return false;
   }
   std::string host_z(host);
+  if (connect_to != nullptr) {
+    if (const ConnectToRule* rule = MatchConnectTo(*connect_to, host, port_number)) {
+      if (!rule->connect_host.empty()) {
+        host_z = rule->connect_host;
+        v6 = host_z.find(':') != std::string::npos;
+      }
+      if (rule->connect_port != 0) port_number = rule->connect_port;
+    }
+  }
   out->address = {};
   if (v6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&out->address);

@@ -36,6 +36,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "common/connect_to.h"
 
 #include "worker/event_loop.h"
 #include "worker/http1_parser.h"
@@ -53,8 +56,11 @@ struct Http1Target {
 
 // True when `url` is "http://<IPv4 or [IPv6] literal>[:port]/..." in the form libcurl would
 // send unchanged (no fragment, no user info, no dot segments, no explicit port 80): then
-// the fast path sends exactly what libcurl would. Fills `out`.
-bool ParseFastPathUrl(std::string_view url, Http1Target* out);
+// the fast path sends exactly what libcurl would. Fills `out`. With `connect_to` rules
+// (common/connect_to.h), the address is the matching rule's instead, and the URL's host may
+// be a name when that rule connects to a literal address (the name is never resolved); the
+// Host header stays the URL's.
+bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<ConnectToRule>* connect_to = nullptr);
 
 // True when the request needs nothing the fast path lacks (multipart, content decoding,
 // headers libcurl treats specially such as Host or Content-Length, redirects of methods

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "common/clock.h"
 #include "worker/client_keystore.h"
@@ -38,6 +39,12 @@ std::string HostPort(const std::string& url) {
 
 }  // namespace
 
+ConnectToRoutes::ConnectToRoutes(std::vector<ConnectToRule> rules) : rules_(std::move(rules)) {
+  for (const ConnectToRule& r : rules_) curl_list_ = curl_slist_append(curl_list_, FormatConnectToRule(r).c_str());
+}
+
+ConnectToRoutes::~ConnectToRoutes() { curl_slist_free_all(curl_list_); }
+
 HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
   easy_ = curl_easy_init();
   if (!easy_) throw std::runtime_error("curl_easy_init failed");
@@ -65,6 +72,11 @@ HttpTransfer::~HttpTransfer() {
   if (mime_) curl_mime_free(mime_);
   if (headers_) curl_slist_free_all(headers_);
   if (easy_) curl_easy_cleanup(easy_);
+}
+
+void HttpTransfer::set_connect_to(const ConnectToRoutes* routes) {
+  connect_to_ = routes;
+  curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, routes ? routes->curl_list() : nullptr);
 }
 
 void HttpTransfer::EnableCookies() {
@@ -123,7 +135,8 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   start_mono_us_ = MonotonicMicros();
   last_activity_us_ = start_mono_us_;
   handler_ = handler;
-  if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) && ParseFastPathUrl(r.url, &target_)) {
+  if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) &&
+      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
     fast_active_ = true;
     if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
     follow_ = r.follow_redirects;
@@ -334,7 +347,7 @@ void HttpTransfer::OnFastDone(CURLcode code) {
   body_.clear();
   url_ = std::move(next);
   hop_request_.url = url_;
-  if (ParseFastPathUrl(url_, &target_)) {
+  if (ParseFastPathUrl(url_, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
     fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, fast_.loop(), &fast_done_, MonotonicMicros());
     return;
   }

@@ -18,13 +18,33 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "common/connect_to.h"
 #include "worker/event_loop.h"
 #include "worker/http1_connection.h"
 #include "worker/http_request.h"
 #include "worker/sample_result.h"
 
 namespace barrage {
+
+// The run's --connect-to rules (common/connect_to.h) and the same rules as libcurl takes them
+// (CURLOPT_CONNECT_TO). Built once per run; every user's HttpTransfer reads it. Immutable,
+// so thread-safe.
+class ConnectToRoutes {
+ public:
+  explicit ConnectToRoutes(std::vector<ConnectToRule> rules);
+  ~ConnectToRoutes();
+  ConnectToRoutes(const ConnectToRoutes&) = delete;
+  ConnectToRoutes& operator=(const ConnectToRoutes&) = delete;
+
+  const std::vector<ConnectToRule>& rules() const { return rules_; }
+  curl_slist* curl_list() const { return curl_list_; }
+
+ private:
+  std::vector<ConnectToRule> rules_;
+  curl_slist* curl_list_ = nullptr;
+};
 
 class HttpTransfer {
  public:
@@ -53,6 +73,9 @@ class HttpTransfer {
   // Closes the user's own idle connection (the user ended), as JMeter closes a thread's
   // connections when it ends.
   void CloseConnection() { fast_.Close(); }
+  // Connects as `routes` say on both paths (nullptr: to the URL's address). `routes` must
+  // outlive the transfer.
+  void set_connect_to(const ConnectToRoutes* routes);
   // Routes every request through libcurl (tests compare the paths).
   void set_fast_path_enabled(bool enabled) { fast_path_enabled_ = enabled; }
   // Whether the last request started took the fast path.
@@ -116,6 +139,7 @@ class HttpTransfer {
   bool fast_active_ = false;
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
+  const ConnectToRoutes* connect_to_ = nullptr;
   std::string url_;  // of the request in flight (the current hop's)
   FastDone fast_done_{this};
   CurlDone curl_done_{this};

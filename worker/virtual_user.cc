@@ -69,6 +69,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
     }
   }
   if (group->cookies) http_.EnableCookies();
+  if (run->connect_to) http_.set_connect_to(run->connect_to.get());
 }
 
 VirtualUser::~VirtualUser() {
@@ -873,7 +874,8 @@ void VirtualUser::OnIterationStart(const Node& controller) {
 
 void VirtualUser::RunIterationConfig(const Node& element) {
   switch (element.kind) {
-    case ElementKind::kCsvDataSet: {
+    case ElementKind::kCsvDataSet:
+    case ElementKind::kRandomCsvDataSet: {
       // "Current thread group" sharing needs an identity unique in the run.
       CsvResult r = run_->csv->Next(element.As<CsvDataSet>(), ctx_, csv_state_, group_->index);
       if (!r.message.empty()) spdlog::error("{}: {}", ctx_.thread_name, r.message);

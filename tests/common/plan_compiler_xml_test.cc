@@ -107,6 +107,15 @@ TEST(PlanCompilerXmlTest, CssExtractorWithUnsupportedSelectorIsRefused) {
             "':visited'\n");
 }
 
+TEST(PlanCompilerXmlTest, CssExtractorWithEmptySelectorRunsWithAWarning) {  // as JMeter 2.13 does
+  CompiledPlan c = CompileWith(El("HtmlExtractor", "css", S("HtmlExtractor.expr", " ")));
+  EXPECT_TRUE(c.plan.runnable()) << Errors(c);
+  ASSERT_EQ(c.plan.problems.size(), 1u);
+  EXPECT_EQ(c.plan.problems[0].message,
+            "HtmlExtractor 'css': the CSS selector is empty: every extraction fails and the variable gets the default "
+            "value (as in JMeter)");
+}
+
 TEST(PlanCompilerXmlTest, XPathAssertionProperties) {
   CompiledPlan c = CompileWith(
       El("XPathAssertion", "a",

@@ -188,6 +188,7 @@ LoadPlanMessage SamplePlan() {
   m.worker_index = 1;
   m.worker_count = 3;
   m.stop_timeout_ms = 2'500;
+  m.connect_to = {"example.invalid:80:127.0.0.1:8080", "::[::1]:"};
   for (auto& f : m.files) f.total_size = f.chunk.size();
   return m;
 }
@@ -218,6 +219,7 @@ TEST(WireTest, LoadPlanInOneMessageRoundTrip) {
   EXPECT_EQ(d->worker_index, 1u);
   EXPECT_EQ(d->worker_count, 3u);
   EXPECT_EQ(d->stop_timeout_ms, 2'500);
+  EXPECT_EQ(d->connect_to, m.connect_to);
 }
 
 // A LoadPlan from a controller that predates stop_timeout_ms: the worker's default bound.
@@ -234,6 +236,7 @@ TEST(WireTest, LoadPlanWithoutStopTimeoutDecodesToTheDefault) {
   Result<LoadPlanMessage> d = DecodeLoadPlan(*e->body_as_LoadPlan());
   ASSERT_TRUE(d.ok()) << d.status().message();
   EXPECT_EQ(d->stop_timeout_ms, kDefaultGracefulStopTimeoutMs);
+  EXPECT_TRUE(d->connect_to.empty());
 }
 
 TEST(WireTest, LoadPlanChunksEveryFileInOrderAndRepeatsTheFileList) {

@@ -1120,12 +1120,36 @@ def compare_assertions():
          ])])
 
 
+def empty_inputs():
+    # Issue 10 (h-corpus): elements JMeter 2.13 runs although a field is empty.
+    return plan(
+        "empty_inputs",
+        "CSV Data Set without a filename (every iteration reads the end of file; with names "
+        "from the file, or stop thread, the thread ends) and a CSS/JQuery Extractor with an "
+        "empty selector (the variable keeps its default).",
+        [thread_group("no-file", 1, 2, [
+            csv_data_set("no file name", "", variable_names="a"),
+            http("page", "/xml/page.html", children=[
+                css_extractor("empty selector", "x", "", default="DEF"),
+            ]),
+            http("use", "/echo?a=${__urlencode(${a})}&x=${x}"),
+        ]),
+         thread_group("no-file-header", 1, 2, [
+             csv_data_set("no file name, names from the file", ""),
+             http("never-header", "/echo"),
+         ]),
+         thread_group("no-file-stop", 1, 2, [
+             csv_data_set("no file name, stop thread", "", variable_names="a", stop_thread=True),
+             http("never-stop", "/echo"),
+         ])])
+
+
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
-                 html_modifiers, compare_assertions]
+                 html_modifiers, compare_assertions, empty_inputs]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

@@ -146,6 +146,16 @@ TEST_F(CssExtractorTest, NoMatchKeepsDefault) {
   EXPECT_EQ(Var("v"), "DEF");
 }
 
+// JMeter 2.13 (checked): the extraction fails with a warning; the default stays, and so do
+// the variables of an earlier extraction.
+TEST_F(CssExtractorTest, EmptySelectorKeepsDefaultAndEarlierMatches) {
+  Run(*Extractor("a", "data-sku", "-1"));
+  Run(*Extractor("", "", "-1"));
+  EXPECT_EQ(Var("v"), "DEF");
+  EXPECT_EQ(Var("v_matchNr"), "3");
+  EXPECT_EQ(Var("v_1"), "x1");
+}
+
 TEST_F(CssExtractorTest, PastTheEndKeepsDefault) {
   Run(*Extractor("a", "href", "9"));
   EXPECT_EQ(Var("v"), "DEF");

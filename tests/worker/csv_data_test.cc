@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -722,11 +723,42 @@ TEST_F(CsvDataTest, PrepareReportsAFifoWithoutWaitingForAWriter) {
   EXPECT_EQ(s.message(), "CSV Data Set 'data' (line 7): " + fifo + ": not a regular file (a FIFO)");
 }
 
-TEST_F(CsvDataTest, PrepareReportsAnEmptyFileName) {
-  auto node = Node("  ", "a");
+// JMeter 2.13 (checked): no file name is not refused; each read fails (the plan's folder is
+// a directory) and counts as the end of file.
+TEST_F(CsvDataTest, EmptyFileNameReadsTheEndOfFileEveryIteration) {
+  auto node = Node("  ", "a,b");
   CsvRegistry reg(run_);
   ThreadContext& u = NewUser();
-  EXPECT_EQ(reg.Prepare(*node, u).message(), "CSV Data Set 'data' (line 7): no file name");
+  EXPECT_TRUE(reg.Prepare(*node, u).ok());
+  for (int i = 0; i < 2; ++i) {
+    CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+    EXPECT_EQ(r.outcome, CsvOutcome::kOk);
+    EXPECT_EQ(r.message, "CSV Data Set 'data' (line 7): no file name: read as the end of file");
+    EXPECT_EQ(Vars(u, {"a", "b"}), "<EOF>|<EOF>");
+  }
+}
+
+TEST_F(CsvDataTest, EmptyFileNameWithStopThreadStopsTheUser) {
+  auto node = Node("", "a");
+  node->stop_thread = true;
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+  EXPECT_EQ(r.outcome, CsvOutcome::kStopThread);
+  EXPECT_EQ(r.message,
+            "CSV Data Set 'data' (line 7): no file name: read as the end of file; End of file: detected for CSV "
+            "DataSet:data configured with stopThread:true, recycle:true");
+}
+
+// JMeter 2.13: "Test failed! java.lang.IllegalArgumentException: Could not read file header line".
+TEST_F(CsvDataTest, EmptyFileNameWithNamesFromTheFileFailsTheUser) {
+  auto node = Node("", "");
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_TRUE(reg.Prepare(*node, u).ok());
+  CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+  EXPECT_EQ(r.outcome, CsvOutcome::kFailed);
+  EXPECT_EQ(r.message, "CSV Data Set 'data' (line 7): no file name: could not read the header line");
 }
 
 TEST_F(CsvDataTest, PrepareReportsAnUnknownEncoding) {
@@ -892,6 +924,144 @@ TEST(CsvSplitDataTest, OptionsFollowTheElement) {
   EXPECT_TRUE(o.quoted_data);
   node.variable_names = Value::Of("");
   EXPECT_TRUE(CsvSplitOptions::For(node).has_header);
+}
+
+// ---------------------------------------------------------------------------------------
+// Random CSV Data Set (com.blazemeter.jmeter.RandomCSVDataSetConfig, issue 10): the plugin's
+// RandomCSVDataSetConfig and RandomCSVReader.
+
+// As plan_compiler_data.cc builds it.
+std::unique_ptr<CsvDataSet> RandomCsvNode(const std::string& file, const std::string& names, bool random_order,
+                                          bool rewind, bool independent) {
+  auto n = std::make_unique<CsvDataSet>(ElementKind::kRandomCsvDataSet);
+  n->name = "random";
+  n->line = 9;
+  n->filename = Value::Of(file);
+  n->variable_names = Value::Of(names);
+  n->file_encoding = "UTF-8";
+  n->quoted_data = true;
+  n->random_order = random_order;
+  n->recycle = rewind;
+  n->stop_thread = !rewind;
+  n->share_mode = independent ? CsvDataSet::ShareMode::kThread : CsvDataSet::ShareMode::kAll;
+  n->share_mode_text = independent ? "shareMode.thread" : "shareMode.all";
+  return n;
+}
+
+TEST_F(CsvDataTest, RandomCsvInOrderTakesHeaderNamesQuotedFieldsAndStopsAtTheEnd) {
+  Write("r.csv", "id,name\n1,a\n2,\"b,\nc\"\n");
+  auto node = RandomCsvNode("r.csv", "", false, false, false);
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  ASSERT_TRUE(reg.Prepare(*node, u).ok());
+  EXPECT_EQ(Next(reg, *node, u, {"id", "name"}), "1|a");
+  EXPECT_EQ(Next(reg, *node, u, {"id", "name"}), "2|b,\nc");
+  CsvResult r = reg.Next(*node, u, StateOf(u), 1);
+  EXPECT_EQ(r.outcome, CsvOutcome::kStopThread);
+  EXPECT_EQ(r.message, "Random CSV Data Set 'random' (line 9): r.csv: All records in the CSV file have been passed.");
+  EXPECT_EQ(Vars(u, {"id", "name"}), "2|b,\nc");
+  // The list is shared: another user finds it passed too.
+  ThreadContext& other = NewUser();
+  EXPECT_EQ(reg.Next(*node, other, StateOf(other), 1).outcome, CsvOutcome::kStopThread);
+}
+
+TEST_F(CsvDataTest, RandomCsvRewindStartsAgainAfterTheHeader) {
+  Write("r.csv", "v\nx\ny\n");
+  auto node = RandomCsvNode("r.csv", "", false, true, false);
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "x");
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "y");
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "x");
+}
+
+TEST_F(CsvDataTest, RandomCsvWithNamesReadsTheFirstLineUnlessIgnored) {
+  Write("r.csv", "first\nsecond\n");
+  auto kept = RandomCsvNode("r.csv", "v", false, true, false);
+  auto ignored = RandomCsvNode("r.csv", "v", false, true, false);
+  ignored->ignore_first_line = true;
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_EQ(Next(reg, *kept, u, {"v"}), "first");
+  EXPECT_EQ(Next(reg, *ignored, u, {"v"}), "second");
+  EXPECT_EQ(Next(reg, *ignored, u, {"v"}), "second");
+}
+
+TEST_F(CsvDataTest, RandomCsvSharedListHandsEachRecordToOneUser) {
+  Write("r.csv", "1\n2\n3\n");
+  auto node = RandomCsvNode("r.csv", "v", false, false, false);
+  CsvRegistry reg(run_);
+  ThreadContext& a = NewUser();
+  ThreadContext& b = NewUser();
+  EXPECT_EQ(Next(reg, *node, a, {"v"}), "1");
+  EXPECT_EQ(Next(reg, *node, b, {"v"}), "2");
+  EXPECT_EQ(Next(reg, *node, a, {"v"}), "3");
+  EXPECT_EQ(reg.Next(*node, b, StateOf(b), 1).outcome, CsvOutcome::kStopThread);
+}
+
+TEST_F(CsvDataTest, RandomCsvIndependentListPerThreadGivesEveryUserTheWholeFile) {
+  Write("r.csv", "1\n2\n");
+  auto node = RandomCsvNode("r.csv", "v", false, false, true);
+  CsvRegistry reg(run_);
+  ThreadContext& a = NewUser();
+  ThreadContext& b = NewUser();
+  EXPECT_EQ(Next(reg, *node, a, {"v"}), "1");
+  EXPECT_EQ(Next(reg, *node, b, {"v"}), "1");
+  EXPECT_EQ(Next(reg, *node, a, {"v"}), "2");
+  EXPECT_EQ(Next(reg, *node, b, {"v"}), "2");
+  EXPECT_EQ(reg.Next(*node, a, StateOf(a), 1).outcome, CsvOutcome::kStopThread);
+}
+
+TEST_F(CsvDataTest, RandomCsvListIsNotSharedWithACsvDataSetOfTheSameFile) {
+  Write("r.csv", "1\n2\n");
+  auto random = RandomCsvNode("r.csv", "v", false, true, false);
+  auto plain = Node("r.csv", "w");
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_EQ(Next(reg, *random, u, {"v"}), "1");
+  EXPECT_EQ(Next(reg, *plain, u, {"w"}), "1");
+  EXPECT_EQ(Next(reg, *random, u, {"v"}), "2");
+}
+
+// A blank line is a record of one empty value (CSVSaveService.csvReadFile), not the end.
+TEST_F(CsvDataTest, RandomCsvBlankLineIsAnEmptyValue) {
+  Write("r.csv", "1\n\n3\n");
+  auto node = RandomCsvNode("r.csv", "v,w", false, false, false);
+  CsvRegistry reg(run_);
+  ThreadContext& u = NewUser();
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "1");
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "");
+  EXPECT_EQ(Next(reg, *node, u, {"v"}), "3");
+}
+
+// Each round hands out every record once, in an order drawn from the seeded generator.
+TEST_F(CsvDataTest, RandomCsvRandomOrderIsAPermutationPerRound) {
+  Write("r.csv", "a\nb\nc\nd\n");
+  auto node = RandomCsvNode("r.csv", "v", true, true, false);
+  CsvRegistry reg(run_);
+  reg.set_random_seed(42);
+  ThreadContext& u = NewUser();
+  std::vector<std::string> seen;
+  for (int i = 0; i < 8; ++i) seen.push_back(Next(reg, *node, u, {"v"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"c", "d", "a", "b", "d", "b", "a", "c"}));
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::string> one(seen.begin() + 4 * round, seen.begin() + 4 * round + 4);
+    std::sort(one.begin(), one.end());
+    EXPECT_EQ(one, (std::vector<std::string>{"a", "b", "c", "d"})) << "round " << round;
+  }
+}
+
+TEST_F(CsvDataTest, RandomCsvRandomOrderWithoutRewindStopsAfterEveryRecord) {
+  Write("r.csv", "a\nb\nc\n");
+  auto node = RandomCsvNode("r.csv", "v", true, false, false);
+  CsvRegistry reg(run_);
+  reg.set_random_seed(7);
+  ThreadContext& u = NewUser();
+  std::vector<std::string> seen;
+  for (int i = 0; i < 3; ++i) seen.push_back(Next(reg, *node, u, {"v"}));
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(reg.Next(*node, u, StateOf(u), 1).outcome, CsvOutcome::kStopThread);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // fields, and handle connection reuse, closes, retries, malformed responses and timeouts.
 #include "worker/http1_connection.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -552,6 +554,46 @@ TEST(FastPathUrlTest, OnlyLiteralAddressesInLibcurlsOwnForm) {
         "http://127.0.0.1:99999/", "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
     EXPECT_FALSE(ParseFastPathUrl(other, &t)) << other;
   }
+}
+
+// --connect-to on both paths: a URL naming a host that does not exist reaches the fixture;
+// the Host header and the URL stay the plan's.
+TEST_F(Http1ConnectionTest, ConnectToSendsANamedHostToTheFixtureOnBothPaths) {
+  auto started = fixture::FixtureServer::Start({});
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  std::unique_ptr<fixture::FixtureServer> server = std::move(started).value();
+  ConnectToRoutes routes({ConnectToRule{"example.invalid", 0, "127.0.0.1", server->port()}});
+  for (int fast = 0; fast < 2; ++fast) {
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    t.set_connect_to(&routes);
+    SampleResult r = Run(t, Get("http://example.invalid/hello.txt"));
+    EXPECT_EQ(t.used_fast_path(), fast == 1);
+    EXPECT_EQ(r.sample.response_code, "200") << r.body;
+    EXPECT_EQ(r.sample.url, "http://example.invalid/hello.txt");
+    EXPECT_EQ(r.body, fixture::kHelloBody);
+  }
+  EXPECT_EQ(server->stats().hosts, (std::map<std::string, uint64_t>{{"example.invalid", 2}}));
+}
+
+TEST(FastPathUrlTest, ConnectToRuleGivesTheAddressAndKeepsTheHostHeader) {
+  std::vector<ConnectToRule> rules = {ConnectToRule{"example.invalid", 0, "127.0.0.1", 8080},
+                                      ConnectToRule{"::1", 81, "", 82},
+                                      ConnectToRule{"named.invalid", 0, "localhost", 0}};
+  Http1Target t;
+  ASSERT_TRUE(ParseFastPathUrl("http://example.invalid/a", &t, &rules));
+  EXPECT_EQ(t.host_header, "example.invalid");
+  EXPECT_EQ(t.target, "/a");
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&t.address);
+  EXPECT_EQ(v4->sin_family, AF_INET);
+  EXPECT_EQ(ntohs(v4->sin_port), 8080);
+  EXPECT_EQ(ntohl(v4->sin_addr.s_addr), 0x7f000001u);
+  ASSERT_TRUE(ParseFastPathUrl("http://[::1]:81/", &t, &rules));
+  EXPECT_EQ(t.host_header, "[::1]:81");
+  EXPECT_EQ(ntohs(reinterpret_cast<const sockaddr_in6*>(&t.address)->sin6_port), 82);
+  // A name no rule covers, or one a rule sends to another name, is libcurl's to resolve.
+  EXPECT_FALSE(ParseFastPathUrl("http://other.invalid/a", &t, &rules));
+  EXPECT_FALSE(ParseFastPathUrl("http://named.invalid/a", &t, &rules));
 }
 
 TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
