@@ -14,33 +14,16 @@
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/worker/engine_test_plan.h"
 #include "tests/worker/tls_test_util.h"
 #include "worker/engine.h"
 
 namespace barrage {
 namespace {
 
+using engine_test::CollectSink;
+using engine_test::Str;
 using tls_test::MakeIdentity;
-
-class CollectSink : public SampleSink {
- public:
-  void OnSamples(std::vector<Sample>& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (Sample& s : batch) samples_.push_back(std::move(s));
-  }
-  std::vector<Sample> samples() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return samples_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Sample> samples_;
-};
-
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
 
 class ClientKeystoreRunTest : public ::testing::Test {
  protected:

@@ -17,40 +17,20 @@
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "tests/fixture/fixture_server.h"
+#include "tests/worker/engine_test_plan.h"
 #include "worker/engine.h"
 
 namespace barrage {
 namespace {
 
-class CollectSink : public SampleSink {
- public:
-  void OnSamples(std::vector<Sample>& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (Sample& s : batch) samples_.push_back(std::move(s));
-  }
-  std::vector<Sample> samples() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return samples_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Sample> samples_;
-};
+using engine_test::Bool;
+using engine_test::CollectSink;
+using engine_test::El;
+using engine_test::PlanXml;
+using engine_test::Str;
 
 // --- plan building --------------------------------------------------------------------
 
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string Bool(const std::string& name, bool v) {
-  return "<boolProp name=\"" + name + "\">" + (v ? "true" : "false") + "</boolProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
-         children + "</hashTree>\n";
-}
 std::string Group(const std::string& name, int threads, int loops, const std::string& children,
                   const std::string& extra = "", double ramp = 0) {
   return El("ThreadGroup", name,
@@ -67,11 +47,6 @@ std::string Http(const std::string& name, const std::string& path, const std::st
 std::string Defaults(int port) {
   return El("ConfigTestElement", "defaults",
             Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(port)));
-}
-std::string PlanXml(const std::string& body) {
-  return "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n"
-         "<hashTree>\n" +
-         body + "</hashTree></hashTree></jmeterTestPlan>\n";
 }
 
 class EngineRunTest : public ::testing::Test {

@@ -12,35 +12,16 @@
 #include "common/clock.h"
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/worker/engine_test_plan.h"
 #include "worker/engine.h"
 
 namespace barrage {
 namespace {
 
-class CollectSink : public SampleSink {
- public:
-  void OnSamples(std::vector<Sample>& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (Sample& s : batch) samples_.push_back(std::move(s));
-  }
-  std::vector<Sample> samples() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return samples_;
-  }
+using engine_test::CollectSink;
+using engine_test::El;
+using engine_test::Str;
 
- private:
-  std::mutex mu_;
-  std::vector<Sample> samples_;
-};
-
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
-         children + "</hashTree>\n";
-}
 std::string Group(const std::string& name, int threads, int loops, const std::string& children, int ramp_s = 0) {
   return El("ThreadGroup", name,
             Str("ThreadGroup.num_threads", std::to_string(threads)) +

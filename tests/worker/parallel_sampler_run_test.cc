@@ -13,41 +13,18 @@
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "tests/fixture/fixture_server.h"
+#include "tests/worker/engine_test_plan.h"
 #include "worker/engine.h"
 
 namespace barrage {
 namespace {
 
-class CollectSink : public SampleSink {
- public:
-  void OnSamples(std::vector<Sample>& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (Sample& s : batch) samples_.push_back(std::move(s));
-  }
-  std::vector<Sample> samples() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return samples_;
-  }
+using engine_test::Bool;
+using engine_test::CollectSink;
+using engine_test::El;
+using engine_test::Int;
+using engine_test::Str;
 
- private:
-  std::mutex mu_;
-  std::vector<Sample> samples_;
-};
-
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string Bool(const std::string& name, bool v) {
-  return "<boolProp name=\"" + name + "\">" + (v ? "true" : "false") + "</boolProp>";
-}
-std::string Int(const std::string& name, int v) {
-  return "<intProp name=\"" + name + "\">" + std::to_string(v) + "</intProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + ">\n<hashTree>\n" +
-         children + "</hashTree>\n";
-}
 std::string Group(int loops, const std::string& children, const std::string& on_error = "continue") {
   return El("ThreadGroup", "tg",
             Str("ThreadGroup.num_threads", "1") + Str("ThreadGroup.ramp_time", "0") +
