@@ -691,8 +691,8 @@ bool FnChar(const TemplatePart&, const Args& a, ThreadContext&, std::string* out
 // ---- files and environment
 
 bool FnStringFromFile(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
-  // Start and end sequence numbers (file-name sequences) are not supported: the name is
-  // used as written.
+  // Start and end sequence numbers (file-name sequences) are refused when the plan is
+  // compiled (CheckFunctionCalls).
   RunContext& run = Run(ctx);
   std::optional<std::string> line = run.NextLineOf(ResolvePath(run, a[0]));
   std::string value = line ? std::move(*line) : "**ERR**";
@@ -902,6 +902,13 @@ Status CheckCalls(const Template& t) {
       if (!s.ok()) return s;
     }
     const FunctionSpec* f = FindFunction(p.text);
+    if (p.text == "__StringFromFile" && p.args.size() > 2 &&
+        std::any_of(p.args.begin() + 2, p.args.end(), [](const Template& a) { return !a.parts.empty(); })) {
+      // JMeter formats the file name with each number (DecimalFormat) and stops the thread
+      // after the last file; barrage would read the name as written.
+      return Status::InvalidArgument(
+          "__StringFromFile: start and end file sequence numbers (3rd and 4th parameters) are not supported");
+    }
     if (f == nullptr || ArityOk(*f, p.args.size())) continue;
     std::string expected =
         f->min_args == f->max_args ? ". Expected: " + std::to_string(f->min_args) + "."

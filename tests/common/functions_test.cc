@@ -736,6 +736,17 @@ TEST(CheckFunctionCallsTest, NamesTheCallWithABadArgumentCount) {
   EXPECT_EQ(s.message(), "__Random called with wrong number of parameters. Actual: 1. Expected: >= 2 and <= 3");
 }
 
+// Sequences of files (pin#'.'dat with start/end numbers) are not implemented: refused, never
+// read as a literal name. Empty sequence parameters are the plain form.
+TEST(CheckFunctionCallsTest, StringFromFileSequenceNumbersAreRefused) {
+  EXPECT_TRUE(CheckFunctionCalls(ParseTemplate("${__StringFromFile(a.txt,v,,)}${__StringFromFile(a.txt)}")).ok());
+  Status s = CheckFunctionCalls(ParseTemplate("${__StringFromFile(pin#'.'dat,v,1,3)}"));
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "__StringFromFile: start and end file sequence numbers (3rd and 4th parameters) are not supported");
+  EXPECT_FALSE(CheckFunctionCalls(ParseTemplate("${__StringFromFile(f,,,2)}")).ok());
+}
+
 TEST(CheckFunctionCallsTest, ExactAndMinimumCountsAreWordedAsJMeterDoes) {
   EXPECT_EQ(CheckFunctionCalls(ParseTemplate("${__urlencode(a,b)}")).message(),
             "__urlencode called with wrong number of parameters. Actual: 2. Expected: 1.");
