@@ -12,6 +12,7 @@
 #include "common/functions_internal.h"
 #include "common/host.h"
 #include "common/input_file.h"
+#include "common/java_decimal_format.h"
 #include "common/java_lang.h"
 #include "common/java_time_format.h"
 #include "common/utf8.h"
@@ -23,9 +24,13 @@ namespace barrage {
 
 struct RunContext::LineReader {
   std::mutex mu;
-  std::string data;  // the file as last read; re-read when the last line was given out
+  bool first_time = true;
+  bool open = false;
+  std::string data;  // the file as last opened
   size_t pos = 0;
-  bool loaded = false;
+  // StringFromFile's sequence: kUnused or a number (Integer.parseInt of the parameter).
+  static constexpr int64_t kUnused = -2;
+  int64_t start = kUnused, current = kUnused, end = kUnused;
 };
 
 namespace {
@@ -46,31 +51,62 @@ int64_t RunContext::NextGlobalCounter(const void* occurrence) {
   return ++global_counters_[occurrence];
 }
 
-std::optional<std::string> RunContext::NextLineOf(const std::string& path) {
+std::optional<std::string> RunContext::NextLineOf(const void* occurrence, const std::vector<std::string>& args,
+                                                  bool* end_of_sequence) {
   std::shared_ptr<LineReader> reader;
   {
     std::lock_guard lock(mu_);
-    std::shared_ptr<LineReader>& slot = readers_[path];
+    std::shared_ptr<LineReader>& slot = readers_[occurrence];
     if (!slot) slot = std::make_shared<LineReader>();
     reader = slot;
   }
-  std::lock_guard lock(reader->mu);
-  if (!reader->loaded || reader->pos >= reader->data.size()) {
-    // First call, or end of file: (re)open it, as StringFromFile does.
-    reader->loaded = ReadWholeFile(path, &reader->data);
-    reader->pos = 0;
-    if (!reader->loaded || reader->data.empty()) return std::nullopt;
+  LineReader& r = *reader;
+  std::lock_guard lock(r.mu);
+  // StringFromFile.openFile: the sequence numbers are read at each (re)open.
+  auto open_file = [&] {
+    r.open = false;
+    std::string name = args[0];
+    const int64_t unused = LineReader::kUnused;
+    if (args.size() >= 3) r.start = JavaParseInt(args[2]).value_or(unused);
+    if (r.current == unused) r.current = r.start == unused ? 1 : r.start;
+    if (args.size() >= 4) r.end = JavaParseInt(args[3]).value_or(unused);
+    if (args.size() >= 3) {
+      if (r.end != unused && r.current > r.end) return;  // no more files
+      if (r.start != unused) {
+        Result<JavaDecimalFormat> format = JavaDecimalFormat::Parse(name);
+        if (format.ok()) name = format->Format(r.current);
+      }
+      ++r.current;
+    }
+    r.open = ReadWholeFile(function_impl::ResolvePath(*this, name), &r.data);
+    r.pos = 0;
+  };
+  if (r.first_time) {
+    open_file();
+    r.first_time = false;
+  }
+  if (!r.open) {
+    *end_of_sequence = r.end != LineReader::kUnused;
+    return std::nullopt;
+  }
+  if (r.pos >= r.data.size()) {  // end of file: the next one (or the same again)
+    open_file();
+    if (!r.open) {
+      *end_of_sequence = r.end != LineReader::kUnused;
+      return std::nullopt;
+    }
+    if (r.data.empty()) return std::nullopt;
   }
   // BufferedReader.readLine: a line ends at "\n", "\r" or "\r\n".
-  const std::string& d = reader->data;
-  size_t start = reader->pos;
+  const std::string& d = r.data;
+  size_t start = r.pos;
   size_t end = d.find_first_of("\r\n", start);
   if (end == std::string::npos) end = d.size();
   size_t next = end;
   if (next < d.size()) {
     next += (d[next] == '\r' && next + 1 < d.size() && d[next + 1] == '\n') ? 2 : 1;
   }
-  reader->pos = next;
+  r.pos = next;
   return d.substr(start, end - start);
 }
 
@@ -690,11 +726,13 @@ bool FnChar(const TemplatePart&, const Args& a, ThreadContext&, std::string* out
 
 // ---- files and environment
 
-bool FnStringFromFile(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
-  // Start and end sequence numbers (file-name sequences) are refused when the plan is
-  // compiled (CheckFunctionCalls).
-  RunContext& run = Run(ctx);
-  std::optional<std::string> line = run.NextLineOf(ResolvePath(run, a[0]));
+bool FnStringFromFile(const TemplatePart& call, const Args& a, ThreadContext& ctx, std::string* out) {
+  std::vector<std::string> args;
+  for (size_t i = 0; i < a.size(); ++i) args.emplace_back(a[i]);
+  bool end_of_sequence = false;
+  std::optional<std::string> line = Run(ctx).NextLineOf(&call, args, &end_of_sequence);
+  // After a sequence's last file JMeter throws JMeterStopThreadException: the user stops.
+  if (end_of_sequence) ctx.stop_thread = true;
   std::string value = line ? std::move(*line) : "**ERR**";
   StoreIn(ctx, a.size() > 1 ? a.Trimmed(1) : std::string_view("StringFromFile_"), value);
   out->append(value);
@@ -902,13 +940,6 @@ Status CheckCalls(const Template& t) {
       if (!s.ok()) return s;
     }
     const FunctionSpec* f = FindFunction(p.text);
-    if (p.text == "__StringFromFile" && p.args.size() > 2 &&
-        std::any_of(p.args.begin() + 2, p.args.end(), [](const Template& a) { return !a.parts.empty(); })) {
-      // JMeter formats the file name with each number (DecimalFormat) and stops the thread
-      // after the last file; barrage would read the name as written.
-      return Status::InvalidArgument(
-          "__StringFromFile: start and end file sequence numbers (3rd and 4th parameters) are not supported");
-    }
     if (f == nullptr || ArityOk(*f, p.args.size())) continue;
     std::string expected =
         f->min_args == f->max_args ? ". Expected: " + std::to_string(f->min_args) + "."
@@ -955,6 +986,18 @@ void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files) {
     if (!reads_file || p.args.empty() || !p.args[0].is_literal()) continue;
     std::string name = p.args[0].parts.empty() ? "" : std::string(JavaTrim(p.args[0].parts[0].text));
     if (name.empty() || name[0] == '*') continue;
+    auto literal_int = [&](size_t i) -> std::optional<int32_t> {
+      if (p.args.size() <= i || !p.args[i].is_literal() || p.args[i].parts.empty()) return std::nullopt;
+      return JavaParseInt(p.args[i].parts[0].text);
+    };
+    if (p.text == "__StringFromFile" && literal_int(2)) {
+      // A file sequence: its files, when the numbers are literal and at most 1,000 files.
+      std::optional<int32_t> first = literal_int(2), last = literal_int(3);
+      Result<JavaDecimalFormat> format = JavaDecimalFormat::Parse(name);
+      if (!last || !format.ok() || *last < *first || int64_t{*last} - *first >= 1000) continue;
+      for (int64_t n = *first; n <= *last; ++n) files->push_back({p.text, format->Format(n)});
+      continue;
+    }
     files->push_back({p.text, std::move(name)});
   }
 }

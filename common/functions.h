@@ -78,9 +78,14 @@ class RunContext {
 
   // __counter(FALSE): one counter per function occurrence, shared by all users.
   int64_t NextGlobalCounter(const void* occurrence);
-  // __StringFromFile: the next line of `path` (reopened at the end), nullopt when the file
-  // cannot be read. One reader per file name, shared by all users.
-  std::optional<std::string> NextLineOf(const std::string& path);
+  // __StringFromFile: the next line for the function call `occurrence` (JMeter keeps one
+  // reader per reference in the plan, shared by all users). `args` are the call's
+  // evaluated parameters (file, variable, start, end); the file is opened relative to
+  // base_dir at the first call and reopened at its end, the next of a sequence when
+  // start/end numbers are given (the name is then a DecimalFormat pattern). nullopt: no
+  // line (unreadable file); *end_of_sequence is set when the sequence's last file is done.
+  std::optional<std::string> NextLineOf(const void* occurrence, const std::vector<std::string>& args,
+                                        bool* end_of_sequence);
   // __FileToString: the whole file, cached; nullopt when unreadable.
   std::optional<std::string> FileContents(const std::string& path);
 
@@ -112,7 +117,7 @@ class RunContext {
   std::mutex mu_;
   std::unordered_map<const void*, int64_t> global_counters_;
   struct LineReader;
-  std::unordered_map<std::string, std::shared_ptr<LineReader>> readers_;
+  std::unordered_map<const void*, std::shared_ptr<LineReader>> readers_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;
   std::unordered_map<std::string, std::shared_ptr<CsvReadFile>> csv_read_files_;
   std::string csv_read_default_;
@@ -142,6 +147,10 @@ struct ThreadContext {
   // The sampler being run (its pre-processors, itself, its post-processors, assertions),
   // for __samplerName; set by the worker, null outside a sampler.
   const std::string* sampler_name = nullptr;
+  // Set by a function that throws JMeter's JMeterStopThreadException("End of sequence")
+  // (__StringFromFile after its last file). An HTTP sampler reading its properties turns it
+  // into a failed sample and clears it, as JMeter's does; anywhere else the user stops.
+  bool stop_thread = false;
   // __CSVRead: this user's open files, by alias.
   std::unordered_map<std::string, CsvReadCursor> csv_read;
 };
@@ -167,7 +176,8 @@ struct FunctionFile {
   std::string file;      // as written (trimmed), relative to the plan's folder or absolute
 };
 // The literal file arguments (no `${`) of those functions in `t`, nested calls included;
-// __CSVRead's aliases ("*name") and empty names are not files.
+// __CSVRead's aliases ("*name") and empty names are not files. A __StringFromFile file
+// sequence with literal start and end numbers gives each of its files (at most 1,000).
 void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files);
 
 // The language a script expression is read in: numbers, printing, truth and a few methods

@@ -1,6 +1,6 @@
-// Counter (CounterConfig) and Random Variable (RandomVariableConfig) at run time, and the
-// two pieces of Java they need to print exactly what JMeter prints: DecimalFormat for
-// integers and java.util.Random.
+// Counter (CounterConfig) and Random Variable (RandomVariableConfig) at run time, and
+// java.util.Random, which they need to print exactly what JMeter prints (DecimalFormat for
+// integers is common/java_decimal_format.h).
 //
 // When the engine calls them: both are JMeter LoopIterationListeners, registered with the
 // nearest controller they are declared under. Call IterationStart for a virtual user at
@@ -27,39 +27,11 @@
 #include <unordered_map>
 
 #include "common/functions.h"
+#include "common/java_decimal_format.h"
 #include "common/plan.h"
 #include "common/status.h"
 
 namespace barrage {
-
-// java.text.DecimalFormat for integral values, with the symbols of an en_US locale
-// ('.' decimal, ',' grouping, '-' minus, '%', '‰', '¤' as "$" and "¤¤" as "USD", 'E').
-// Supports everything a pattern can say: prefixes and suffixes with quoting, minimum
-// integer digits, grouping (the last group size), fixed fraction digits, the
-// always-shown decimal point, percent and per-mille multipliers, negative subpatterns and
-// scientific notation (with engineering repeats and HALF_EVEN rounding).
-class JavaDecimalFormat {
- public:
-  // As `new DecimalFormat(pattern)`: InvalidArgument with Java's message when Java throws.
-  static Result<JavaDecimalFormat> Parse(std::string_view pattern);
-  std::string Format(int64_t value) const;
-
- private:
-  std::string pos_prefix_, pos_suffix_, neg_prefix_, neg_suffix_;
-  int min_int_ = 1;
-  int max_int_ = 1 << 30;  // only bounded in scientific patterns
-  int min_frac_ = 0;
-  int max_frac_ = 0;
-  int grouping_size_ = 0;  // 0 = no grouping
-  int multiplier_ = 1;
-  bool decimal_always_ = false;
-  bool exponential_ = false;
-  int min_exp_digits_ = 0;
-};
-
-// CounterConfig/RandomVariableConfig.formatNumber: the value through the pattern, or in
-// plain decimal when the pattern is empty or invalid.
-std::string FormatJavaLong(int64_t value, std::string_view pattern);
 
 // java.util.Random: the same 48-bit generator, so a seeded Random Variable gives JMeter's
 // sequence.

@@ -109,7 +109,7 @@ void VirtualUser::Begin() {
 int64_t VirtualUser::ScheduledEndMs() const { return group_->end_wall_ms; }
 
 bool VirtualUser::ShouldStop() const {
-  if (stop_after_sample_ || run_->stopping()) return true;
+  if (stop_after_sample_ || ctx_.stop_thread || run_->stopping()) return true;
   int64_t end = ScheduledEndMs();
   return end > 0 && WallMillis() >= end;
 }
@@ -302,6 +302,7 @@ void VirtualUser::ExecuteSampler() {
   }
   switch (s->kind) {
     case ElementKind::kHttpSampler: {
+      const bool label_failed = ctx_.stop_thread;  // its name's ${...} ended the thread
       std::string failed_url;
       HttpRequest& req = worker_->request;
       std::unique_ptr<HttpSampler> modified = ModifiedSampler(s->As<HttpSampler>());
@@ -319,6 +320,18 @@ void VirtualUser::ExecuteSampler() {
           }
         }
         req.client_cert = client_cert_;
+      }
+      if (ctx_.stop_thread) {
+        // JMeter's HTTP sampler catches the JMeterStopThreadException a function throws
+        // while it reads its properties: a failed sample (without a label when the name
+        // threw), and the thread goes on (checked with JMeter 2.13).
+        ctx_.stop_thread = false;
+        if (label_failed) {
+          evaluated_label_.clear();
+          label_ = &evaluated_label_;
+        }
+        RecordUnsentRequest("", "org.apache.jorphan.util.JMeterStopThreadException|End of sequence");
+        return;
       }
       if (!built.ok()) {
         RecordUnsentRequest(std::move(failed_url), built.message());

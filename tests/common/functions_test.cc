@@ -593,22 +593,78 @@ TEST_F(FunctionsTest, CharTruncatesToSixteenBits) {
 // ---------------------------------------------------------------------------------------
 // __StringFromFile, __FileToString
 
+// JMeter keeps one StringFromFile per reference in the plan: a compiled value is evaluated
+// again and again, so these tests parse each call once.
 TEST_F(FunctionsTest, StringFromFileReadsNextLineAndWraps) {
   std::string path = WriteFile("lines.txt", "one\r\ntwo\nthree");
-  std::string call = "${__StringFromFile(" + path + ",L)}";
-  EXPECT_EQ(Eval(call), "one");
-  EXPECT_EQ(Eval(call), "two");
-  EXPECT_EQ(Eval(call), "three");
-  EXPECT_EQ(Eval(call), "one");
+  Value call = Value::Of("${__StringFromFile(" + path + ",L)}");
+  EXPECT_EQ(Evaluate(call, ctx), "one");
+  EXPECT_EQ(Evaluate(call, ctx), "two");
+  EXPECT_EQ(Evaluate(call, ctx), "three");
+  EXPECT_EQ(Evaluate(call, ctx), "one");
   EXPECT_EQ(Var("L"), "one");
 }
 
 TEST_F(FunctionsTest, StringFromFileIsSharedByUsers) {
   std::string path = WriteFile("shared.txt", "a\nb\nc\n");
-  std::string call = "${__StringFromFile(" + path + ")}";
-  EXPECT_EQ(Eval(call), "a");
-  EXPECT_EQ(EvalAs(other, call), "b");
-  EXPECT_EQ(Eval(call), "c");
+  Value call = Value::Of("${__StringFromFile(" + path + ")}");
+  EXPECT_EQ(Evaluate(call, ctx), "a");
+  EXPECT_EQ(Evaluate(call, other), "b");
+  EXPECT_EQ(Evaluate(call, ctx), "c");
+}
+
+TEST_F(FunctionsTest, EachStringFromFileReferenceReadsTheFileOnItsOwn) {
+  std::string path = WriteFile("two_refs.txt", "a\nb\n");
+  Value first = Value::Of("${__StringFromFile(" + path + ")}");
+  Value second = Value::Of("${__StringFromFile(" + path + ")}");
+  EXPECT_EQ(Evaluate(first, ctx), "a");
+  EXPECT_EQ(Evaluate(second, ctx), "a");
+  EXPECT_EQ(Evaluate(first, ctx), "b");
+}
+
+// Start and end numbers: the name is a DecimalFormat pattern formatted with 1, 2, ...; after
+// the last file the function gives **ERR** and ends the user's thread.
+TEST_F(FunctionsTest, StringFromFileSequenceReadsEachFileThenStopsTheThread) {
+  WriteFile("seq1.txt", "a\nb\n");
+  WriteFile("seq2.txt", "c\n");
+  run.base_dir = Dir();
+  Value call = Value::Of("${__StringFromFile(seq#'.txt',v,1,2)}");
+  EXPECT_EQ(Evaluate(call, ctx), "a");
+  EXPECT_EQ(Evaluate(call, ctx), "b");
+  EXPECT_EQ(Evaluate(call, other), "c");
+  EXPECT_FALSE(ctx.stop_thread);
+  EXPECT_FALSE(other.stop_thread);
+  EXPECT_EQ(Evaluate(call, ctx), "**ERR**");
+  EXPECT_TRUE(ctx.stop_thread);
+  EXPECT_EQ(Var("v"), "**ERR**");
+}
+
+TEST_F(FunctionsTest, StringFromFileSequenceStartsAtItsStartWithZeroPaddedNames) {
+  WriteFile("data007.txt", "seven\n");
+  WriteFile("data008.txt", "eight\n");
+  run.base_dir = Dir();
+  Value call = Value::Of("${__StringFromFile(data000'.txt',,7,)}");  // no end: never stops
+  EXPECT_EQ(Evaluate(call, ctx), "seven");
+  EXPECT_EQ(Evaluate(call, ctx), "eight");
+  EXPECT_EQ(Evaluate(call, ctx), "**ERR**");  // data009.txt is missing: no line, no stop
+  EXPECT_FALSE(ctx.stop_thread);
+}
+
+TEST_F(FunctionsTest, StringFromFileWithOnlyAnEndRereadsTheSameFileThatManyTimes) {
+  WriteFile("once.txt", "x\n");
+  run.base_dir = Dir();
+  Value call = Value::Of("${__StringFromFile(once.txt,,,2)}");
+  EXPECT_EQ(Evaluate(call, ctx), "x");
+  EXPECT_EQ(Evaluate(call, ctx), "x");
+  EXPECT_FALSE(ctx.stop_thread);
+  EXPECT_EQ(Evaluate(call, ctx), "**ERR**");
+  EXPECT_TRUE(ctx.stop_thread);
+}
+
+TEST_F(FunctionsTest, StringFromFileSequenceWithAMissingFirstFileStopsAtOnce) {
+  run.base_dir = Dir();
+  EXPECT_EQ(Eval("${__StringFromFile(missing#'.txt',,1,3)}"), "**ERR**");
+  EXPECT_TRUE(ctx.stop_thread);
 }
 
 TEST_F(FunctionsTest, StringFromFileStoresInStringFromFileUnderscoreByDefault) {
@@ -736,17 +792,6 @@ TEST(CheckFunctionCallsTest, NamesTheCallWithABadArgumentCount) {
   EXPECT_EQ(s.message(), "__Random called with wrong number of parameters. Actual: 1. Expected: >= 2 and <= 3");
 }
 
-// Sequences of files (pin#'.'dat with start/end numbers) are not implemented: refused, never
-// read as a literal name. Empty sequence parameters are the plain form.
-TEST(CheckFunctionCallsTest, StringFromFileSequenceNumbersAreRefused) {
-  EXPECT_TRUE(CheckFunctionCalls(ParseTemplate("${__StringFromFile(a.txt,v,,)}${__StringFromFile(a.txt)}")).ok());
-  Status s = CheckFunctionCalls(ParseTemplate("${__StringFromFile(pin#'.'dat,v,1,3)}"));
-  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(s.message(),
-            "__StringFromFile: start and end file sequence numbers (3rd and 4th parameters) are not supported");
-  EXPECT_FALSE(CheckFunctionCalls(ParseTemplate("${__StringFromFile(f,,,2)}")).ok());
-}
-
 TEST(CheckFunctionCallsTest, ExactAndMinimumCountsAreWordedAsJMeterDoes) {
   EXPECT_EQ(CheckFunctionCalls(ParseTemplate("${__urlencode(a,b)}")).message(),
             "__urlencode called with wrong number of parameters. Actual: 2. Expected: 1.");
@@ -796,12 +841,14 @@ TEST(RunContextTest, NextLineGivesEachLineOncePerPassAcrossThreads) {
     for (int i = 0; i < 100; ++i) out << "line" << i << "\n";
   }
   RunContext run;
+  const int occurrence = 0;                      // one function call in the plan
   constexpr int kThreads = 4, kPerThread = 150;  // 600 reads = 6 passes
   std::vector<std::vector<std::string>> got(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) got[t].push_back(*run.NextLineOf(path));
+      bool end = false;
+      for (int i = 0; i < kPerThread; ++i) got[t].push_back(*run.NextLineOf(&occurrence, {path}, &end));
     });
   }
   for (auto& th : threads) th.join();

@@ -320,6 +320,16 @@ TEST(PlanCompilerTest, LiteralFilesOfFileFunctionsAreDataFiles) {
   EXPECT_EQ(c.plan.data_files[2].function, "__StringFromFile");
 }
 
+// A __StringFromFile file sequence names its files through a DecimalFormat pattern: with
+// literal start and end numbers they are the data files; without an end, none can be known.
+TEST(PlanCompilerTest, StringFromFileSequencesListEachFileOfTheSequence) {
+  CompiledPlan c = Compile(PlanXml(
+      Tg("tg", Http("a", "/x?s=${__StringFromFile(part#'.txt',v,2,4)}&t=${__StringFromFile(open#'.txt',v,1,)}"))));
+  std::string names;
+  for (const DataFile& d : c.plan.data_files) names += d.filename + "(" + d.function + ") ";
+  EXPECT_EQ(names, "part2.txt(__StringFromFile) part3.txt(__StringFromFile) part4.txt(__StringFromFile) ");
+}
+
 TEST(PlanCompilerTest, CsvDataSetShareModesIncludingLocalizedDisplayValues) {
   auto csv = [](const std::string& name, const std::string& mode) {
     return El("CSVDataSet", name,

@@ -673,6 +673,27 @@ TEST_F(EngineRunTest, StartTimesArePropertiesAndVariablesAsInJMeter) {
                                   DateTimePattern::Compile("yyyyMMdd").value().Format(local));
 }
 
+// __StringFromFile with a file sequence: after the last file the function throws
+// JMeterStopThreadException, which JMeter 2.13's HTTP sampler records as a failed sample
+// without a label (the name threw), and the thread goes on.
+TEST_F(EngineRunTest, StringFromFileSequenceEndIsAFailedSampleInAnHttpSampler) {
+  std::string dir = ::testing::TempDir() + "engine_string_from_file";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/part1.txt") << "a\nb\n";
+  std::ofstream(dir + "/part2.txt") << "c\n";
+  run_.base_dir = dir;
+  std::vector<Sample> samples = Run(Group("tg", 1, 5, Http("${__StringFromFile(part#'.txt',line,1,2)}", "/echo")));
+  ASSERT_EQ(samples.size(), 5u);
+  std::vector<std::string> labels;
+  for (const Sample& s : samples) labels.push_back(s.label + "/" + s.response_code);
+  EXPECT_EQ(labels,
+            (std::vector<std::string>{"a/200", "b/200", "c/200",
+                                      "/Non HTTP response code: org.apache.jorphan.util.JMeterStopThreadException",
+                                      "/Non HTTP response code: org.apache.jorphan.util.JMeterStopThreadException"}));
+  EXPECT_EQ(samples[3].response_message, "Non HTTP response message: End of sequence");
+  EXPECT_FALSE(samples[4].success);
+}
+
 TEST_F(EngineRunTest, MultipartPostSendsFieldsAndFiles) {
   std::string dir = ::testing::TempDir() + "engine_upload";
   std::filesystem::create_directories(dir);
