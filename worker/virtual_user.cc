@@ -460,7 +460,8 @@ void VirtualUser::StartLookup(const DnsCacheManager* dns, const std::string& hos
     }
   }
   // The loop's request buffer serves other users meanwhile: this one keeps its own copy.
-  pending_request_ = worker_->request;
+  if (!pending_request_) pending_request_ = std::make_unique<HttpRequest>();
+  *pending_request_ = worker_->request;
   resolving_ = dns;
   resolving_host_ = host;
   state_ = State::kResolving;
@@ -474,11 +475,11 @@ void VirtualUser::OnResolved(uint64_t token, bool ok, const std::string& result)
   state_ = State::kReady;
   if (!ok) {
     // JMeter's custom resolver's exception; nothing is cached, the next request asks again.
-    RecordUnsentRequest(pending_request_.url, "java.net.UnknownHostException|Failed to resolve host name: " +
-                                                  resolving_host_ + " (" + result + ")");
+    RecordUnsentRequest(pending_request_->url, "java.net.UnknownHostException|Failed to resolve host name: " +
+                                                   resolving_host_ + " (" + result + ")");
   } else {
     managers_.SaveResolution(resolving_, resolving_host_, result);
-    std::swap(worker_->request, pending_request_);
+    std::swap(worker_->request, *pending_request_);
     SendHttpRequest();
   }
   if (state_ == State::kReady && !starting_lookup_) Step();

@@ -201,8 +201,9 @@ class VirtualUser final : public VuServices,
   ConfigUserState config_state_;
   HttpManagerState managers_;                       // Authorization, Cache and DNS Cache Managers
   const ClientCertificate* client_cert_ = nullptr;  // taken at the first HTTPS request
-  // While kResolving: the request waiting for its host's address.
-  HttpRequest pending_request_;
+  // While kResolving: the request waiting for its host's address (allocated at the first
+  // lookup: most users never make one).
+  std::unique_ptr<HttpRequest> pending_request_;
   const DnsCacheManager* resolving_ = nullptr;
   std::string resolving_host_;
   bool starting_lookup_ = false;
