@@ -440,11 +440,27 @@ TEST_F(Http1ConnectionTest, ConnectTimeoutIsAConnectTimeoutException) {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<uint16_t>(server.port()));
-  // The scripted server accepts one connection and then waits for its request.
-  for (int i = 0; i < 4; ++i) {
+  // The scripted server accepts one connection and then waits for its request (10 s); a
+  // second one then fills the accept queue (backlog 0: one), and the request under test's
+  // SYN goes unanswered. Each step is awaited: had the server's accept come after the
+  // request's SYN, the freed slot would take the request, which would then connect.
+  auto fill = [&] {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     fillers.push_back(fd);
+    return fd;
+  };
+  fill();
+  const int64_t accept_deadline = MonotonicMicros() + 5'000'000;
+  while (server.connections() < 1 && MonotonicMicros() < accept_deadline) {
+    pollfd none{};
+    poll(&none, 0, 5);  // the server thread's accept is observable only through its count
+  }
+  pollfd queued{fill(), POLLOUT, 0};
+  const bool in_queue = poll(&queued, 1, 5000) == 1;  // handshake done: it holds the queue's slot
+  if (server.connections() != 1 || !in_queue) {
+    for (int fd : fillers) close(fd);
+    FAIL() << "could not fill the accept queue: " << server.connections() << " accepted";
   }
   HttpRequest r = Get(server.url("/slow-connect"));
   r.connect_timeout_ms = 200;
