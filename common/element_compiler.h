@@ -57,6 +57,9 @@ std::unique_ptr<Node> MakeTlsElement(ElementKind kind, const TestElement& e, Com
 std::unique_ptr<Node> MakeXmlElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, jmeter-plugins elements (plan_compiler_plugins.cc).
 std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// JMeter's JSON Assertion and the jp@gc JSONPath Assertion save the same properties
+// (JSON_PATH, EXPECTED_VALUE, JSONVALIDATION, EXPECT_NULL, INVERT, ISREGEX).
+std::unique_ptr<JsonPathAssertion> ReadJsonPathAssertion(ElementKind kind, const TestElement& e);
 // Issue 10, the bzm Parallel Controller (plan_compiler_parallel.cc).
 std::unique_ptr<Node> MakeParallelElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // Issue 10, inter-user waits (plan_compiler_sync.cc): Fifo Put/Pop, Synchronizing Timer.

@@ -1246,16 +1246,7 @@ class Compiler final : public CompileLog {
       case ElementKind::kAnchorModifier:
       case ElementKind::kParamModifier:
       case ElementKind::kCompareAssertion: return MakeHtmlModifierElement(kind, e, *this);
-      case ElementKind::kJsonPathAssertion: {
-        auto n = std::make_unique<JsonPathAssertion>(kind);
-        n->json_path = V(e, "JSON_PATH");
-        n->expected_value = V(e, "EXPECTED_VALUE");
-        n->json_validation = e.GetBool("JSONVALIDATION", false);
-        n->expect_null = e.GetBool("EXPECT_NULL", false);
-        n->invert = e.GetBool("INVERT", false);
-        n->is_regex = e.GetBool("ISREGEX", true);
-        return n;
-      }
+      case ElementKind::kJsonPathAssertion: return ReadJsonPathAssertion(kind, e);
       case ElementKind::kXPathExtractor:
       case ElementKind::kXPath2Extractor:
       case ElementKind::kXPathAssertion:

@@ -5,6 +5,17 @@
 
 namespace barrage {
 
+std::unique_ptr<JsonPathAssertion> ReadJsonPathAssertion(ElementKind kind, const TestElement& e) {
+  auto n = std::make_unique<JsonPathAssertion>(kind);
+  n->json_path = V(e, "JSON_PATH");
+  n->expected_value = V(e, "EXPECTED_VALUE");
+  n->json_validation = e.GetBool("JSONVALIDATION", false);
+  n->expect_null = e.GetBool("EXPECT_NULL", false);
+  n->invert = e.GetBool("INVERT", false);
+  n->is_regex = e.GetBool("ISREGEX", true);
+  return n;
+}
+
 std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, CompileLog& log) {
   (void)log;
   switch (kind) {
@@ -19,13 +30,7 @@ std::unique_ptr<Node> MakePluginElement(ElementKind kind, const TestElement& e, 
       return n;
     }
     case ElementKind::kJsonPluginAssertion: {
-      auto n = std::make_unique<JsonPathAssertion>(kind);
-      n->json_path = V(e, "JSON_PATH");
-      n->expected_value = V(e, "EXPECTED_VALUE");
-      n->json_validation = e.GetBool("JSONVALIDATION", false);
-      n->expect_null = e.GetBool("EXPECT_NULL", false);
-      n->invert = e.GetBool("INVERT", false);
-      n->is_regex = e.GetBool("ISREGEX", true);
+      std::unique_ptr<JsonPathAssertion> n = ReadJsonPathAssertion(kind, e);
       n->plugin = true;
       return n;
     }
