@@ -8,21 +8,12 @@
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/common/compile_plan.h"
 
 namespace barrage {
 namespace {
 
-CompiledPlan CompileUnder(const std::string& elements) {
-  std::string xml =
-      "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/>\n<hashTree>\n"
-      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/>\n<hashTree>\n" +
-      elements +
-      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"s\"/>\n<hashTree/>\n"
-      "</hashTree></hashTree></hashTree></jmeterTestPlan>\n";
-  Result<HashTree> tree = ParseJmx(xml, "p.jmx");
-  EXPECT_TRUE(tree.ok()) << tree.status().message();
-  return CompilePlan(std::move(tree).value());
-}
+using compile_test::CompileUnder;
 
 std::string RandomCsv(const std::string& props) {
   return "<com.blazemeter.jmeter.RandomCSVDataSetConfig guiclass=\"com.blazemeter.jmeter.RandomCSVDataSetConfigGui\" "

@@ -7,22 +7,12 @@
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/common/compile_plan.h"
 
 namespace barrage {
 namespace {
 
-// A plan with one thread group holding one HTTP sampler with `children`.
-CompiledPlan CompileWith(const std::string& children) {
-  std::string xml =
-      "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
-      "<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/><hashTree>\n"
-      "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
-      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"s\"/><hashTree>\n" +
-      children + "</hashTree></hashTree></hashTree></hashTree></jmeterTestPlan>\n";
-  Result<HashTree> tree = ParseJmx(xml, "p.jmx");
-  EXPECT_TRUE(tree.ok()) << tree.status().message();
-  return CompilePlan(std::move(tree).value());
-}
+using compile_test::CompileWith;
 
 std::string El(const std::string& cls, const std::string& name, const std::string& props) {
   return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\">" + props + "</" + cls + "><hashTree/>\n";
