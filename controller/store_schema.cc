@@ -220,6 +220,27 @@ Status Scalar(sqlite3* db, const std::string& path, const char* sql, int64_t* ou
   return Status::Ok();
 }
 
+// The file's application_id and its number of schema objects, read by one statement and so
+// in one read transaction: read apart, another opener's schema commit could fall between
+// them (application_id still 0, tables no longer 0) and a new store look like another file.
+Status ReadStamp(sqlite3* db, const std::string& path, int64_t* application_id, int64_t* tables) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT (SELECT application_id FROM pragma_application_id),"
+                         " (SELECT count(*) FROM sqlite_schema)",
+                         -1, &s, nullptr) != SQLITE_OK) {
+    return DbError(db, path, "read schema");
+  }
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *application_id = sqlite3_column_int64(s, 0);
+    *tables = sqlite3_column_int64(s, 1);
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW) return DbError(db, path, "read schema");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_store) {
@@ -227,11 +248,10 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
     return Status::NotFound(path + ": not a Barrage results store (" + why + ")");
   };
   int64_t application_id = 0, tables = 0;
-  if (Status st = Scalar(db, path, "PRAGMA application_id", &application_id); !st.ok()) {
+  if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) {
     if (sqlite3_errcode(db) == SQLITE_NOTADB) return not_a_store("not an SQLite database");
     return st;
   }
-  if (Status st = Scalar(db, path, "SELECT count(*) FROM sqlite_schema", &tables); !st.ok()) return st;
   if (tables == 0) return must_be_store ? not_a_store("an empty file") : Status::Ok();
   if (application_id != kApplicationId) return not_a_store("a SQLite database with other tables");
   return Status::Ok();
@@ -241,8 +261,7 @@ Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t 
   static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
-  if (Status st = Scalar(db, path, "PRAGMA application_id", &application_id); !st.ok()) return st;
-  if (Status st = Scalar(db, path, "SELECT count(*) FROM sqlite_schema", &tables); !st.ok()) return st;
+  if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;
   if (tables != 0) {
     if (application_id != kApplicationId) {
       return Status::InvalidArgument(path + ": not a Barrage results store (a SQLite database with other tables)");

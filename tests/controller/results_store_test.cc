@@ -321,6 +321,30 @@ TEST_F(ResultsStoreTest, MissingExecutionIsNotFound) {
   EXPECT_EQ(e.status().code(), Status::Code::kNotFound);
 }
 
+// CI failure: three `barrage run`s created one new store at once and one was refused as
+// "a SQLite database with other tables": it read application_id before another opener's
+// schema commit and the table count after it. Openers racing on a new file all succeed.
+TEST_F(ResultsStoreTest, ManyOpenersCreatingOneNewStoreAtOnceAllSucceed) {
+  constexpr int kRounds = 40, kOpeners = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string path = dir_.File("race-" + std::to_string(round) + ".db");
+    std::vector<std::string> errors(kOpeners);
+    std::atomic<int> ready = 0;
+    std::vector<std::thread> openers;
+    for (int i = 0; i < kOpeners; ++i) {
+      openers.emplace_back([&, i] {
+        ready.fetch_add(1);
+        while (ready.load() < kOpeners) {
+        }
+        Result<ResultsStore> store = ResultsStore::Open(path);
+        if (!store.ok()) errors[i] = store.status().message();
+      });
+    }
+    for (auto& t : openers) t.join();
+    for (int i = 0; i < kOpeners; ++i) EXPECT_EQ(errors[i], "") << "round " << round << ", opener " << i;
+  }
+}
+
 TEST_F(ResultsStoreTest, NonDatabaseFileIsRejectedNamingIt) {
   WriteWholeFile(DbPath(), std::string(4096, 'x'));
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
