@@ -46,6 +46,11 @@ std::optional<std::string> Properties::Get(std::string_view name) const {
   return it->second;
 }
 
+void Properties::Remove(std::string_view name) {
+  std::unique_lock lock(mu_);
+  if (auto it = map_.find(name); it != map_.end()) map_.erase(it);
+}
+
 void Properties::Set(std::string_view name, std::string value) {
   std::unique_lock lock(mu_);
   auto it = map_.find(name);

@@ -40,6 +40,7 @@ class Properties {
  public:
   std::optional<std::string> Get(std::string_view name) const;
   void Set(std::string_view name, std::string value);
+  void Remove(std::string_view name);
   // Java .properties syntax: `key=value`, `key: value`, `key value`, `#`/`!` comments,
   // backslash line continuations and escapes (\t \n \uXXXX). Errors name file and line.
   Status LoadFile(const std::string& path);

@@ -1,0 +1,262 @@
+package barrage.script;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import javax.script.Bindings;
+import javax.script.Compilable;
+import javax.script.CompiledScript;
+import javax.script.ScriptEngine;
+import javax.script.ScriptEngineManager;
+import javax.script.ScriptException;
+import org.apache.jmeter.assertions.AssertionResult;
+import org.apache.jmeter.samplers.SampleResult;
+import org.apache.jmeter.threads.AbstractThreadGroup;
+import org.apache.jmeter.threads.JMeterContext;
+import org.apache.jmeter.threads.JMeterContextService;
+import org.apache.jmeter.threads.JMeterThread;
+import org.apache.jmeter.threads.JMeterVariables;
+
+/**
+ * The JVM side of Barrage's script host (worker/script_host.h is the contract). C++ calls
+ * these static methods: compile() once per script element, newUser() once per virtual user
+ * that runs a script, call() for every execution, on any of the host's threads.
+ */
+public final class Host {
+  // Roles (worker/script_host.h ScriptRole).
+  public static final int SAMPLER = 0;
+  public static final int PRE_PROCESSOR = 1;
+  public static final int POST_PROCESSOR = 2;
+  public static final int ASSERTION = 3;
+  public static final int TIMER = 4;
+  public static final int FUNCTION = 5;
+  // Flavours: JMeter's JSR223 elements (bindings, javax.script) or its BeanShell ones
+  // (one interpreter per element and user, variables kept between calls).
+  public static final int JSR223 = 0;
+  public static final int BEANSHELL = 1;
+
+  private static final ScriptEngineManager MANAGER = new ScriptEngineManager();
+  private static final Map<String, ScriptEngine> ENGINES = new HashMap<>();
+
+  private Host() {}
+
+  public static Properties properties() { return RunProperties.INSTANCE; }
+
+  /** A sample as scripts see it, made from Barrage's (one JNI call instead of twenty). */
+  public static SampleResult sample(String label, String code, String message, boolean ok, byte[] data,
+                                    String contentType, String dataType, String responseHeaders, String requestHeaders,
+                                    String url, String threadName, long timestamp, long elapsed, long latency,
+                                    long connect, long bytes, long sentBytes) {
+    SampleResult r = new SampleResult();
+    r.setSampleLabel(label);
+    r.setResponseCode(code);
+    r.setResponseMessage(message);
+    r.setSuccessful(ok);
+    r.setResponseData(data);
+    r.setEncodingAndType(contentType);
+    r.setDataType(dataType);
+    r.setResponseHeaders(responseHeaders);
+    r.setRequestHeaders(requestHeaders);
+    r.setUrlString(url);
+    r.setThreadName(threadName);
+    r.setStartTime(timestamp);
+    r.setEndTime(timestamp + elapsed);
+    r.setLatency(latency);
+    r.setConnectTime(connect);
+    r.setBytes(bytes);
+    r.setSentBytes(sentBytes);
+    return r;
+  }
+
+  public static long heapUsed() { Runtime r = Runtime.getRuntime(); return r.totalMemory() - r.freeMemory(); }
+
+  public static long heapMax() { return Runtime.getRuntime().maxMemory(); }
+
+  public static String version() {
+    String v = "Java " + System.getProperty("java.version");
+    try {
+      v += "; Groovy " + Class.forName("groovy.lang.GroovySystem").getMethod("getVersion").invoke(null);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // no Groovy on the class path
+    }
+    return v;
+  }
+
+  /** A compiled script element. */
+  public static final class Script {
+    final int role;
+    final int flavour;
+    final String name;
+    final String fileName;
+    final String parameters;
+    final String[] args;
+    final String source;
+    final CompiledScript compiled;  // JSR223 engines that compile (Groovy, Rhino)
+    final ScriptEngine engine;      // JSR223 engines that do not
+    final org.mozilla.javascript.Script rhino;  // javascript
+    final Log log;
+
+    Script(int role, int flavour, String name, String fileName, String parameters, String source,
+           CompiledScript compiled, ScriptEngine engine, org.mozilla.javascript.Script rhino) {
+      this.role = role;
+      this.flavour = flavour;
+      this.name = name;
+      this.fileName = fileName;
+      this.parameters = parameters;
+      this.args = parameters.trim().isEmpty() ? new String[0] : parameters.trim().split("\\s+");
+      this.source = source;
+      this.compiled = compiled;
+      this.engine = engine;
+      this.rhino = rhino;
+      this.log = new Log(flavour == BEANSHELL ? "jmeter.util.BeanShell" : "jmeter.script." + name);
+    }
+  }
+
+  /** One virtual user's script state: its vars (and their objects), ctx, interpreters. */
+  public static final class User {
+    final JMeterVariables vars;
+    final JMeterContext ctx;
+    final Map<Script, Object> interpreters = new HashMap<>();
+
+    User(JMeterVariables vars, JMeterContext ctx) {
+      this.vars = vars;
+      this.ctx = ctx;
+    }
+  }
+
+  /** What one call produced; C++ reads the fields. */
+  public static final class Outcome {
+    public String value;           // the script's return value as a string, or null
+    public String error;           // the exception as JMeter records it (e.toString()), or null
+    public boolean restartNextLoop;  // ctx.setRestartNextLoop(true)
+  }
+
+  static boolean isJavaScript(String language) {
+    switch (language.toLowerCase(java.util.Locale.ROOT)) {
+      case "javascript":
+      case "ecmascript":
+      case "js":
+      case "rhino":
+      case "nashorn":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The language's engine: "groovy", "javascript" (Rhino)... or null for BeanShell. */
+  static synchronized ScriptEngine engineFor(String language) throws ScriptException {
+    String lang = language.toLowerCase(java.util.Locale.ROOT);
+    switch (lang) {
+      case "beanshell":
+      case "bsh":
+      case "java":
+        return null;
+      default:
+        break;
+    }
+    ScriptEngine e = ENGINES.get(lang);
+    if (e == null) {
+      e = MANAGER.getEngineByName(lang);
+      if (e == null) throw new ScriptException("Cannot find engine named: '" + language + "', ensure you set language field in JSR223 Test Element");
+      ENGINES.put(lang, e);
+    }
+    return e;
+  }
+
+  public static Script compile(int role, int flavour, String language, String name, String fileName, String parameters,
+                               String source) throws ScriptException {
+    if (flavour == BEANSHELL) return new Script(role, flavour, name, fileName, parameters, source, null, null, null);
+    if (isJavaScript(language)) {
+      try {
+        return new Script(role, flavour, name, fileName, parameters, source, null, null, Rhino.compile(source, name));
+      } catch (org.mozilla.javascript.RhinoException e) {
+        throw new ScriptException(e.getMessage());
+      }
+    }
+    ScriptEngine engine = engineFor(language);
+    if (engine == null) return new Script(role, BEANSHELL, name, fileName, parameters, source, null, null, null);
+    if (engine instanceof Compilable) {
+      CompiledScript compiled = ((Compilable) engine).compile(source);
+      return new Script(role, flavour, name, fileName, parameters, source, compiled, engine, null);
+    }
+    return new Script(role, flavour, name, fileName, parameters, source, null, engine, null);
+  }
+
+  public static User newUser(long handle, int threadNum, String threadName, String groupName, int groupThreads) {
+    JMeterVariables vars = new JMeterVariables(handle, threadName);
+    JMeterContext ctx = new JMeterContext(vars, new JMeterThread(threadName, threadNum), new AbstractThreadGroup(groupName, groupThreads), threadNum);
+    return new User(vars, ctx);
+  }
+
+  /**
+   * Runs {@code s} for {@code user}. prev: the previous sample (the one post-processors and
+   * assertions look at); current: the sampler's new result (samplers) or null; assertion:
+   * an assertion's result or null; sampler: what {@code sampler} shows.
+   */
+  public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
+                             String samplerName, int iteration) {
+    Object sampler = samplerName == null ? null : new CurrentSampler(samplerName);
+    Outcome out = new Outcome();
+    JMeterContext ctx = user.ctx;
+    user.vars.setIteration(iteration);
+    ctx.setPreviousResult(prev);
+    ctx.setCurrentSampler(sampler);
+    ctx.setRestartNextLoop(false);
+    JMeterContextService.setContext(ctx);
+    if (s.role == SAMPLER) {  // JSR223Sampler / BeanShellSampler before the script runs
+      current.setSuccessful(true);
+      current.setResponseCodeOK();
+      current.setResponseMessageOK();
+      current.setDataType(SampleResult.TEXT);
+      current.setSamplerData(s.fileName.isEmpty() ? s.source : "File: " + s.fileName);
+      current.sampleStart();
+    }
+    try {
+      Object ret = s.flavour == BEANSHELL ? BeanShell.run(s, user, prev, current, assertion, sampler)
+                                          : runJsr223(s, user, prev, current, assertion, sampler);
+      if (ret != null) out.value = ret.toString();
+      if (s.role == SAMPLER && ret != null && current.getResponseData().length == 0) {
+        current.setResponseData(ret.toString(), null);
+      }
+    } catch (Throwable t) {  // ScriptException, a bsh EvalError, ThreadDeath at the run's stop...
+      out.error = t.toString();
+      if (s.role == SAMPLER) {
+        current.setSuccessful(false);
+        current.setResponseCode("500");
+        current.setResponseMessage(out.error);
+      }
+    } finally {
+      if (s.role == SAMPLER && !current.isEnded()) current.sampleEnd();
+      out.restartNextLoop = ctx.isRestartNextLoop();
+      JMeterContextService.setContext(null);
+    }
+    return out;
+  }
+
+  private static Object runJsr223(Script s, User user, SampleResult prev, SampleResult current,
+                                  AssertionResult assertion, Object sampler) throws ScriptException {
+    Map<String, Object> b = new HashMap<>();
+    b.put("log", s.log);
+    b.put("Label", s.name);
+    b.put("FileName", s.fileName);
+    b.put("Parameters", s.parameters);
+    b.put("args", s.args);
+    b.put("ctx", user.ctx);
+    b.put("vars", user.vars);
+    b.put("props", RunProperties.INSTANCE);
+    b.put("OUT", System.out);
+    b.put("sampler", sampler);
+    b.put("prev", prev);
+    if (s.role == SAMPLER) b.put("SampleResult", current);
+    if (s.role == ASSERTION) {
+      b.put("SampleResult", prev);
+      b.put("AssertionResult", assertion);
+    }
+    if (s.role == FUNCTION) b.put("threadName", user.vars.getThreadName());
+    if (s.rhino != null) return Rhino.run(s.rhino, b);
+    Bindings bindings = s.engine.createBindings();
+    bindings.putAll(b);
+    return s.compiled != null ? s.compiled.eval(bindings) : s.engine.eval(s.source, bindings);
+  }
+}
