@@ -203,8 +203,36 @@ TEST_F(HttpManagersRunTest, CustomServersResolveOncePerUserAndTheAnswerIsConnect
       {"shop", "200"}, {"shop-again", "200"}, {"dead", "Non HTTP response code: java.net.ConnectException"}};
   EXPECT_EQ(samples, (std::vector<Outcome>{one[0], one[1], one[2], one[0], one[1], one[2], one[0], one[1], one[2]}));
   EXPECT_EQ(server_->requests("/hello.txt"), 6u);
-  // Cached for the user's whole run (one thread, so one query per name).
-  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"dead.test", 1}, {"shop.test", 1}}));
+  // Cached for the user's whole run (one thread, so one query per host as written: shop.test
+  // and SHOP.test are asked apart, as JMeter's map of host strings does).
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"dead.test", 1}, {"shop.test", 2}}));
+}
+
+TEST_F(HttpManagersRunTest, TheCustomServersCacheKeyIsTheHostAsWritten) {
+  // shop.test answers 127.0.0.1 (the fixture), then 127.0.0.9 (nothing listens): SHOP.test
+  // is not found under shop.test in the user's cache, so it is asked again and gets .9.
+  fixture::DnsResponderOptions options;
+  options.names = {{"shop.test", {"127.0.0.1", "127.0.0.9"}}};
+  auto dns = fixture::DnsResponder::Start(options);
+  ASSERT_TRUE(dns.ok()) << dns.status().message();
+  std::vector<Outcome> samples =
+      Run(Group(2, CustomDns((*dns)->server(), false) + Http("lower", "/close", "shop.test") +
+                       Http("upper", "/close", "SHOP.test")));
+  Outcome lower{"lower", "200"}, upper{"upper", "Non HTTP response code: java.net.ConnectException"};
+  EXPECT_EQ(samples, (std::vector<Outcome>{lower, upper, lower, upper}));
+  EXPECT_EQ((*dns)->queries(), (std::map<std::string, int>{{"shop.test", 2}}));
+}
+
+TEST_F(HttpManagersRunTest, AnAddressIsLookedUpOnTheCustomServersToo) {
+  // dnsjava (JMeter's custom resolver) asks for "127.0.0.1" as a name; the server does not
+  // know it.
+  TinyDns dns(std::map<std::string, std::string>{});
+  std::vector<Outcome> samples = Run(Group(1, CustomDns(dns.server(), false) + Http("ip", "/hello.txt")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"ip", "Non HTTP response code: java.net.UnknownHostException"}}));
+  ASSERT_EQ(sink_.samples().size(), 1u);
+  EXPECT_EQ(sink_.samples()[0].response_message, "Non HTTP response message: Failed to resolve host name: 127.0.0.1");
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"127.0.0.1", 1}}));
+  EXPECT_EQ(server_->requests("/hello.txt"), 0u);
 }
 
 TEST_F(HttpManagersRunTest, CustomServersAreAskedAgainEachIterationWhenCleared) {
@@ -222,7 +250,7 @@ TEST_F(HttpManagersRunTest, UnknownNameOnCustomServersIsAnUnknownHostSample) {
   EXPECT_EQ(samples, (std::vector<Outcome>{{"x", "Non HTTP response code: java.net.UnknownHostException"}}));
   ASSERT_EQ(sink_.samples().size(), 1u);
   EXPECT_EQ(sink_.samples()[0].response_message,
-            "Non HTTP response message: Failed to resolve host name: nowhere.test (Domain name not found)");
+            "Non HTTP response message: Failed to resolve host name: nowhere.test");
   EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"nowhere.test", 1}}));
   EXPECT_EQ(server_->requests("/hello.txt"), 0u);
 }
