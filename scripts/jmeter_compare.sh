@@ -17,8 +17,12 @@
 #
 # Each plan's samples are normalised by tests/jmeter_compat/normalise_jtl.py: per thread,
 # the ordered (label, responseCode, success, failureMessage, URL with PORT for the port).
-# Exit status: 0 when every plan matches, 1 on a difference, 2 on a usage or run error.
-# Every process started here (fixture, JMeter, barrage) is stopped by its PID on exit.
+# A plan PLAN.jmx with a file PLAN.fixture beside it gets its own barrage-fixture for each run
+# (JMeter's, barrage's), started with `--port 0` and the options on the file's first line
+# (e.g. `--dns 127.0.0.153:53`) and stopped after that run; other plans share one fixture.
+# Exit status: 0 when every plan matches, 1 on a difference, 2 on a usage or run error, 77
+# when a plan was skipped (its fixture may not bind a port: no root) and nothing else failed.
+# Every process started here (fixtures, JMeter, barrage) is stopped by its PID on exit.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,37 +75,76 @@ command -v "$python" >/dev/null || { echo "jmeter_compare: $python (python3) is 
 work=$(mktemp -d "${TMPDIR:-/tmp}/jmeter_compare.XXXXXX")
 [[ -n $out_dir ]] && { mkdir -p "$out_dir" && out_dir=$(cd "$out_dir" && pwd); }
 fixture_pid=
+plan_fixture_pid=
 run_pid=
+
+stop_pid() {  # PID: TERM, up to 2 s, then KILL
+  local pid=$1
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  [[ -n $pid ]] && wait "$pid" 2>/dev/null
+  return 0
+}
 
 cleanup() {
   local pid
-  for pid in $run_pid $fixture_pid; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -KILL "$pid" 2>/dev/null
-      wait "$pid" 2>/dev/null
-    fi
-  done
+  for pid in $run_pid $plan_fixture_pid $fixture_pid; do stop_pid "$pid"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP
 
-# Starts the fixture on a free port; sets fixture_pid and port.
-start_fixture() {
-  local log=$work/fixture.out
-  "$fixture" --port 0 >"$log" 2>"$work/fixture.err" &
-  fixture_pid=$!
+# Starts a barrage-fixture on a free port with OPTIONS; sets launched_pid and launched_port
+# once it listens (it prints "listening on" when everything it serves is up). Returns 0; 3
+# when the fixture exited with 3 (not permitted to bind a port: no root); else 2. Says why.
+launch_fixture() {  # NAME OPTIONS...
+  local name=$1; shift
+  local log=$work/$name.out err=$work/$name.err rc=2
+  : >"$log"  # before the fixture's shell opens it, so the first read finds it
+  "$fixture" --port 0 "$@" >>"$log" 2>"$err" &
+  launched_pid=$!
   for _ in $(seq 1 100); do
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n1)
-    [[ -n $port ]] && return 0
-    kill -0 "$fixture_pid" 2>/dev/null || break
+    launched_port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n1)
+    [[ -n $launched_port ]] && return 0
+    if ! kill -0 "$launched_pid" 2>/dev/null; then
+      wait "$launched_pid"
+      rc=$?
+      ((rc == 3)) || rc=2
+      launched_pid=
+      break
+    fi
     sleep 0.1
   done
-  echo "jmeter_compare: barrage-fixture did not start:" >&2
-  cat "$log" "$work/fixture.err" >&2
-  exit 2
+  stop_pid "$launched_pid"
+  launched_pid=
+  echo "jmeter_compare: barrage-fixture $* did not start:" >&2
+  cat "$log" "$err" >&2
+  return $rc
+}
+
+# Starts the shared fixture; sets fixture_pid and port.
+start_fixture() {
+  launch_fixture fixture || exit 2
+  fixture_pid=$launched_pid
+  port=$launched_port
+}
+
+# Before one run of a plan: its own fixture when it has PLAN.fixture (sets run_port and
+# plan_fixture_pid), else the shared one. Returns launch_fixture's status.
+start_plan_fixture() {  # NAME
+  run_port=$port
+  ((${#plan_options[@]})) || return 0
+  launch_fixture "$1-fixture" "${plan_options[@]}" || return
+  plan_fixture_pid=$launched_pid
+  run_port=$launched_port
+}
+
+stop_plan_fixture() {
+  stop_pid "$plan_fixture_pid"
+  plan_fixture_pid=
 }
 
 # Runs "$@" in DIR, output to LOG, in the background under a time limit of S seconds, and
@@ -121,7 +164,7 @@ run_jmeter() {  # PLAN JTL LOG
   local dir=$work/jmeter-run
   rm -rf "$dir"; mkdir -p "$dir"
   run_bounded "$jmeter_timeout" "$dir" "$3.stdout" "$jmeter" -n -t "$1" -l "$2" -j "$3" \
-      -Jport="$port" \
+      -Jport="$run_port" \
       -Jjmeter.save.saveservice.output_format=csv \
       -Jjmeter.save.saveservice.print_field_names=true \
       -Jjmeter.save.saveservice.assertion_results_failure_message=true \
@@ -133,14 +176,26 @@ run_jmeter() {  # PLAN JTL LOG
 run_barrage() {  # PLAN JTL LOG
   local dir=$work/barrage-run
   rm -rf "$dir"; mkdir -p "$dir"
-  run_bounded "$barrage_timeout" "$dir" "$3" "$barrage" run "$1" -J "port=$port" -l "$2" \
+  run_bounded "$barrage_timeout" "$dir" "$3" "$barrage" run "$1" -J "port=$run_port" -l "$2" \
       --db "$dir/results.db" --quiet
 }
 
 start_fixture
 echo "jmeter_compare: barrage-fixture on 127.0.0.1:$port (pid $fixture_pid)"
 
+# A plan's own fixture could not start: 77 (skipped) when it may not bind its port, else 2.
+plan_fixture_failed() {  # NAME STATUS
+  if (($2 == 3)); then
+    echo "jmeter_compare: $1: SKIPPED: its barrage-fixture ${plan_options[*]} may not bind its port" \
+         "(a port below 1024 needs root or CAP_NET_BIND_SERVICE)" >&2
+    skipped=1
+  else
+    status=2
+  fi
+}
+
 status=0
+skipped=0
 for plan in "${plans[@]}"; do
   [[ -f $plan ]] || { echo "jmeter_compare: no such plan: $plan" >&2; status=2; continue; }
   plan=$(cd "$(dirname "$plan")" && pwd)/$(basename "$plan")
@@ -148,10 +203,18 @@ for plan in "${plans[@]}"; do
   pdir=${out_dir:-$work}/$name
   rm -rf "$pdir"; mkdir -p "$pdir"
   golden=$golden_dir/$name.txt
+  plan_options=()
+  if [[ -f ${plan%.jmx}.fixture ]]; then
+    read -r -a plan_options <"${plan%.jmx}.fixture"
+    ((${#plan_options[@]})) || { echo "jmeter_compare: $name: ${plan%.jmx}.fixture is empty" >&2; status=2; continue; }
+  fi
 
   if [[ $mode != golden ]]; then
+    start_plan_fixture "$name" || { plan_fixture_failed "$name" $?; continue; }
     run_jmeter "$plan" "$pdir/jmeter.jtl" "$pdir/jmeter.log"
     rc=$?
+    stop_plan_fixture
+    jmeter_port=$run_port
     if ((rc != 0)); then
       echo "jmeter_compare: $name: JMeter exited $rc (124/137: timed out; keep its log with --out DIR)" >&2
       tail -n 20 "$pdir/jmeter.log.stdout" >&2
@@ -162,7 +225,7 @@ for plan in "${plans[@]}"; do
       grep -m5 -E 'ERROR|Exception' "$pdir/jmeter.log" >&2
       status=2; continue
     fi
-    "$python" "$normaliser" "$pdir/jmeter.jtl" "$port" >"$pdir/jmeter.txt" || { status=2; continue; }
+    "$python" "$normaliser" "$pdir/jmeter.jtl" "$jmeter_port" >"$pdir/jmeter.txt" || { status=2; continue; }
   fi
 
   if [[ $mode == record ]]; then
@@ -172,8 +235,10 @@ for plan in "${plans[@]}"; do
     continue
   fi
 
+  start_plan_fixture "$name" || { plan_fixture_failed "$name" $?; continue; }
   run_barrage "$plan" "$pdir/barrage.jtl" "$pdir/barrage.log"
   rc=$?
+  stop_plan_fixture
   if ((rc == 124 || rc == 137)); then
     echo "jmeter_compare: $name: barrage timed out after ${barrage_timeout}s" >&2
     status=2; continue
@@ -183,7 +248,7 @@ for plan in "${plans[@]}"; do
     tail -n 20 "$pdir/barrage.log" >&2
     status=2; continue
   fi
-  "$python" "$normaliser" "$pdir/barrage.jtl" "$port" >"$pdir/barrage.txt" || { status=2; continue; }
+  "$python" "$normaliser" "$pdir/barrage.jtl" "$run_port" >"$pdir/barrage.txt" || { status=2; continue; }
 
   if [[ $mode == golden ]]; then
     expected=$golden; expected_name="golden (JMeter)"
@@ -200,4 +265,5 @@ for plan in "${plans[@]}"; do
     ((status == 0)) && status=1
   fi
 done
+((status == 0 && skipped)) && status=77
 exit $status

@@ -2,6 +2,7 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <netdb.h>
 #include <sys/epoll.h>
 
@@ -68,20 +69,26 @@ DnsResolver::~DnsResolver() {
 
 void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t token) {
   ++pending_;
-  ares_gethostbyname(
-      channel_, host.c_str(), AF_INET,
-      [](void* arg, int status, int, hostent* h) {
+  // An A query for `host` as written, also when it is an address: dnsjava's Lookup (JMeter's
+  // custom resolver) asks the servers for "127.0.0.1" as a name; ares_gethostbyname would
+  // answer an address itself.
+  ares_query(
+      channel_, host.c_str(), C_IN, T_A,
+      [](void* arg, int status, int, unsigned char* answer, int length) {
         std::unique_ptr<Query> q(static_cast<Query*>(arg));
         --q->resolver->pending_;
         if (status == ARES_EDESTRUCTION) return;
-        if (status != ARES_SUCCESS || h == nullptr || h->h_addr_list[0] == nullptr) {
-          q->waiter->OnResolved(q->token, false, ares_strerror(status));
+        ares_addrttl records[32];
+        int count = static_cast<int>(sizeof records / sizeof records[0]);
+        if (status == ARES_SUCCESS) status = ares_parse_a_reply(answer, length, nullptr, records, &count);
+        if (status != ARES_SUCCESS || count == 0) {
+          q->waiter->OnResolved(q->token, false, ares_strerror(status == ARES_SUCCESS ? ARES_ENODATA : status));
           return;
         }
         std::string addresses;
-        char text[INET6_ADDRSTRLEN];
-        for (char** a = h->h_addr_list; *a != nullptr; ++a) {
-          if (inet_ntop(h->h_addrtype, *a, text, sizeof text) == nullptr) continue;
+        char text[INET_ADDRSTRLEN];
+        for (int i = 0; i < count; ++i) {
+          if (inet_ntop(AF_INET, &records[i].ipaddr, text, sizeof text) == nullptr) continue;
           if (!addresses.empty()) addresses += ',';
           addresses += text;
         }

@@ -1,7 +1,8 @@
 // DNS Cache Manager with custom servers (issue 10): asynchronous A-record lookups against
 // the manager's DNS servers with c-ares, on the user's event loop (its sockets and timeouts
 // are the loop's; nothing blocks it). As JMeter's custom resolver (dnsjava, Type.A): only
-// the listed servers are asked (no /etc/hosts, no search domains); a server is an address
+// the listed servers are asked (no /etc/hosts, no search domains), for the host as written
+// even when it is an address; a server is an address
 // or "host:port" (an extension: dnsjava asks port 53), used in round robin as JMeter's
 // ExtendedResolver with load balancing does. Results are cached per user by
 // HttpManagerState, not here.

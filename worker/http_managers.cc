@@ -1,6 +1,5 @@
 #include "worker/http_managers.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <strings.h>
 
@@ -91,11 +90,6 @@ std::optional<UrlParts> SplitUrl(std::string_view url) {
     p.path = std::string(url.substr(end, q == std::string_view::npos ? std::string_view::npos : q - end));
   }
   return p;
-}
-
-std::string LowerHost(std::string host) {
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
 }
 
 }  // namespace
@@ -283,7 +277,7 @@ bool HttpManagerState::BeforeRequest(const HttpManagers& m, ThreadContext& ctx, 
       if (std::optional<UrlParts> p = SplitUrl(request->url)) {
         auto cache = resolved_.find(m.dns);
         if (cache != resolved_.end()) {
-          auto hit = cache->second.find(LowerHost(p->host));
+          auto hit = cache->second.find(p->host);
           if (hit != cache->second.end()) {
             std::string port = p->port.empty() ? (p->scheme == "https" ? "443" : "80") : p->port;
             request->resolve = p->host + ":" + port + ":" + hit->second;
@@ -299,19 +293,18 @@ std::optional<std::string> HttpManagerState::HostToResolve(const HttpManagers& m
   if (!m.dns || !m.dns->custom_resolver || m.dns->servers.empty()) return std::nullopt;
   std::optional<UrlParts> p = SplitUrl(request.url);
   if (!p || p->host.empty()) return std::nullopt;
-  unsigned char buf[16];
-  std::string bare = p->host.front() == '[' ? p->host.substr(1, p->host.size() - 2) : p->host;
-  if (inet_pton(AF_INET, bare.c_str(), buf) == 1 || inet_pton(AF_INET6, bare.c_str(), buf) == 1) return std::nullopt;
   for (const DnsStaticHost& h : m.dns->hosts) {
     if (strcasecmp(h.name.c_str(), p->host.c_str()) == 0) return std::nullopt;
   }
+  // JMeter's per-thread cache is keyed by the host as written (a map of strings), and an
+  // address is looked up like a name.
   auto cache = resolved_.find(m.dns);
-  if (cache != resolved_.end() && cache->second.count(LowerHost(p->host))) return std::nullopt;
+  if (cache != resolved_.end() && cache->second.count(p->host)) return std::nullopt;
   return p->host;
 }
 
 void HttpManagerState::SaveResolution(const DnsCacheManager* manager, const std::string& host, std::string addresses) {
-  resolved_[manager][LowerHost(host)] = std::move(addresses);
+  resolved_[manager][host] = std::move(addresses);
 }
 
 void HttpManagerState::AfterResponse(const HttpManagers& m, const SampleResult& result, int64_t now_ms) {

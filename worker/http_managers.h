@@ -21,8 +21,11 @@
 //   cache_manager.cached_resource_mode=RETURN_NO_SAMPLE); otherwise the entry's
 //   If-Modified-Since / If-None-Match are set and a 304 is recorded as received.
 // - DNS with custom servers: a host outside the static table is looked up on the listed
-//   servers (asynchronously, worker/dns_resolver.h) and the answer kept per user as JMeter's
-//   per-thread cache does ("clear each iteration" forgets it); the request connects to it.
+//   servers (asynchronously, worker/dns_resolver.h), an address too (dnsjava asks for
+//   "127.0.0.1" as a name), and the answer kept per user as JMeter's per-thread cache does,
+//   keyed by the host as written ("SHOP.test" is asked apart from "shop.test"); "clear each
+//   iteration" forgets it; the request connects to it. An unknown name fails the sample
+//   with java.net.UnknownHostException "Failed to resolve host name: <host>".
 // - DNS: the static host table maps a name (case-insensitive) to literal addresses, for
 //   the request's host; other names go to the system resolver. With a DNS Cache Manager in
 //   scope a user's resolutions are kept for the whole run (JMeter caches them per thread),
@@ -104,15 +107,16 @@ class HttpManagerState {
   void OnThreadGroupIteration();
 
   // DNS Cache Manager with custom servers (worker/dns_resolver.h): the request's host when
-  // it has to be looked up first (not an address, not in the static table, not resolved
-  // by this user yet); BeforeRequest then sends it to the address SaveResolution kept.
+  // it has to be looked up first (not in the static table, not resolved by this user yet
+  // under that spelling; an address is looked up too); BeforeRequest then sends it to the
+  // address SaveResolution kept.
   std::optional<std::string> HostToResolve(const HttpManagers& managers, const HttpRequest& request) const;
   void SaveResolution(const DnsCacheManager* manager, const std::string& host, std::string addresses);
 
  private:
   std::unordered_map<const CacheManager*, HttpCache> caches_;
   std::vector<const DnsCacheManager*> dns_seen_;
-  // Custom servers' answers, per manager: host (lower case) -> "a,b".
+  // Custom servers' answers, per manager: host as written -> "a,b".
   std::unordered_map<const DnsCacheManager*, std::unordered_map<std::string, std::string>> resolved_;
   bool dns_flush_ = false;
 };

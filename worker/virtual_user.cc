@@ -474,9 +474,10 @@ void VirtualUser::OnResolved(uint64_t token, bool ok, const std::string& result)
   if (token != wait_token_ || state_ != State::kResolving) return;
   state_ = State::kReady;
   if (!ok) {
-    // JMeter's custom resolver's exception; nothing is cached, the next request asks again.
-    RecordUnsentRequest(pending_request_->url, "java.net.UnknownHostException|Failed to resolve host name: " +
-                                                   resolving_host_ + " (" + result + ")");
+    // JMeter's custom resolver's exception, which names the host only (not why: `result`);
+    // nothing is cached, the next request asks again.
+    RecordUnsentRequest(pending_request_->url,
+                        "java.net.UnknownHostException|Failed to resolve host name: " + resolving_host_);
   } else {
     managers_.SaveResolution(resolving_, resolving_host_, result);
     std::swap(worker_->request, *pending_request_);

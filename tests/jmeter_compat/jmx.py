@@ -366,6 +366,15 @@ def cache_manager(name, clear_each_iteration, use_expires):
                 [b("clearEachIteration", clear_each_iteration), b("useExpires", use_expires)])
 
 
+def dns_cache_manager(name, servers, clear_each_iteration, custom_resolver=True):
+    """JMeter 2.13's DNSCachePanel: servers, clear each iteration, custom resolver (no hosts
+    table before 3.x)."""
+    return Node("DNSCacheManager", "DNSCachePanel", "DNSCacheManager", name,
+                [collection("DNSCacheManager.servers", string_items(servers)),
+                 b("DNSCacheManager.clearEachIteration", clear_each_iteration),
+                 b("DNSCacheManager.isCustomResolver", custom_resolver)])
+
+
 def url_rewriting(name, argument, path_extension=False, no_equals=False, no_questionmark=False,
                   cache_value=True, encode=False):
     return Node("URLRewritingModifier", "URLRewritingGui", "URLRewritingModifier", name,

@@ -6,7 +6,9 @@ run it, then re-record its golden file with real JMeter:
     python3 tests/jmeter_compat/make_plans.py
     scripts/jmeter_compare.sh --record tests/jmeter_compat/plans/NAME.jmx
 Every plan is bounded (fixed loops, few threads) and sends traffic only to 127.0.0.1 on the
-port ${__P(port,8080)}, except the deliberate connection refused on 127.0.0.1:1.
+port ${__P(port,8080)}, except the deliberate connection refused on 127.0.0.1:1 and
+dns_servers' names, which its fixture's DNS (dns_servers.fixture) resolves to 127.0.0.1 or
+127.0.0.9 only.
 """
 
 import os
@@ -1144,12 +1146,54 @@ def empty_inputs():
          ])])
 
 
+# The DNS responder `barrage-fixture --dns` starts for dns_servers (dns_servers.fixture):
+# tests/fixture/dns_responder.h's CompatDnsNames(). JMeter 2.13 (dnsjava) asks port 53 only.
+DNS_SERVER = "127.0.0.153"
+
+
+def dns_servers():
+    def dns(name, clear):
+        return dns_cache_manager(name, [DNS_SERVER], clear)
+    return plan(
+        "dns_servers",
+        "DNS Cache Manager with a custom DNS server (barrage-fixture --dns " + DNS_SERVER + ":53): "
+        "names resolved per thread and kept (clear each iteration off; the cache key is the host "
+        "as written) or asked again each iteration; a kept-alive connection is reused without a "
+        "lookup; an unknown name. *.flip.compat.test answers 127.0.0.1 and 127.0.0.9 (nothing "
+        "listens there) in turn, so a second lookup shows; /close makes every request connect.",
+        [thread_group("kept", 1, 3, [
+            dns("dns (kept)", False),
+            http("kept-name", "/hello.txt", domain="www.compat.test"),
+            http("kept-flip", "/close", domain="kept.flip.compat.test"),
+            http("kept-flip-case", "/close", domain="KEPT.flip.compat.test"),
+            http("literal-ip", "/hello.txt", domain="127.0.0.1"),
+        ]),
+         thread_group("cleared", 1, 3, [
+             dns("dns (cleared)", True),
+             http("cleared-flip", "/close", domain="cleared.flip.compat.test"),
+             http("cleared-kept-alive", "/hello.txt", domain="alive.flip.compat.test"),
+         ]),
+         thread_group("unknown", 1, 2, [
+             simple("with dns", [
+                 dns("dns (unknown)", False),
+                 http("unknown", "/hello.txt", domain="missing.compat.test", children=[
+                     regex_extractor("message", "msg", "(.*)", use_headers="message")]),
+             ]),
+             http("unknown-message", "/echo?m=${__urlencode(${msg})}"),
+         ])])
+
+
+# Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).
+FIXTURE_OPTIONS = {
+    "dns_servers": "--dns " + DNS_SERVER + ":53",
+}
+
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
-                 html_modifiers, compare_assertions, empty_inputs]
+                 html_modifiers, compare_assertions, empty_inputs, dns_servers]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",
@@ -1169,6 +1213,9 @@ def main():
     for name, build in INCLUDED_FILES.items():
         with open(os.path.join(PLANS, name + ".jmx"), "w", encoding="utf-8") as f:
             f.write(render_plan(build()))
+    for name, options in FIXTURE_OPTIONS.items():
+        with open(os.path.join(PLANS, name + ".fixture"), "w", encoding="utf-8") as f:
+            f.write(options + "\n")
     for name, text in CSV_FILES.items():
         with open(os.path.join(PLANS, name), "w", encoding="utf-8", newline="") as f:
             f.write(text)

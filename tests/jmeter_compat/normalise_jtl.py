@@ -5,8 +5,8 @@
 
 Per thread name (natural order), the samples in the order the file records them, one per line:
     label <TAB> responseCode <TAB> success <TAB> failureMessage <TAB> URL
-Timings and byte counts are dropped. The fixture's port becomes PORT in URLs and messages,
-and the measured time in a Duration Assertion's message becomes N. Tabs, newlines and
+Timings and byte counts are dropped. The fixture's port becomes PORT in URLs and messages
+after 127.0.0.1, localhost and names under the reserved .test domain, and the measured time in a Duration Assertion's message becomes N. Tabs, newlines and
 backslashes inside values are written as \\t, \\n and \\\\.
 
 It reads both JMeter 2.13's JTL (header and columns as chosen by -J...saveservice options)
@@ -29,6 +29,7 @@ def natural_key(text):
 def clean(value, port):
     value = value.replace(f"127.0.0.1:{port}", "127.0.0.1:PORT")
     value = value.replace(f"localhost:{port}", "localhost:PORT")
+    value = re.sub(r"(\.test):" + re.escape(str(port)) + r"(?![0-9])", r"\1:PORT", value, flags=re.I)
     value = DURATION_RE.sub("It took N milliseconds", value)
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r") \
                 .replace("\n", "\\n")

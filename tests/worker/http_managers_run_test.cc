@@ -3,21 +3,14 @@
 // both HTTP paths are covered).
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/fixture/dns_responder.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/worker/engine_test_plan.h"
 #include "worker/engine.h"
@@ -60,83 +53,26 @@ std::string Cache(bool clear, bool use_expires) {
 // per name.
 class TinyDns {
  public:
-  explicit TinyDns(std::map<std::string, std::string> table) : table_(std::move(table)) {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
+  explicit TinyDns(const std::map<std::string, std::string>& table) {
+    fixture::DnsResponderOptions options;
+    for (const auto& [name, address] : table) {
+      if (address.empty()) {
+        options.names.push_back({name, {}, /*silent=*/true});
+      } else {
+        options.names.push_back({name, {address}});
+      }
+    }
+    auto responder = fixture::DnsResponder::Start(options);
+    EXPECT_TRUE(responder.ok()) << responder.status().message();
+    if (responder.ok()) responder_ = std::move(responder).value();
   }
-  ~TinyDns() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::map<std::string, int> queries() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return queries_;
+  std::string server() const { return responder_ ? responder_->server() : ""; }
+  std::map<std::string, int> queries() const {
+    return responder_ ? responder_->queries() : std::map<std::string, int>{};
   }
 
  private:
-  void Serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      unsigned char q[512];
-      sockaddr_in from{};
-      socklen_t from_len = sizeof from;
-      ssize_t n = recvfrom(fd_, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-      if (n < 17) continue;
-      std::string name;
-      size_t i = 12;
-      while (i < static_cast<size_t>(n) && q[i] != 0) {
-        if (!name.empty()) name += '.';
-        name.append(reinterpret_cast<char*>(q) + i + 1, q[i]);
-        i += q[i] + 1u;
-      }
-      size_t question_end = i + 5;  // the zero label, type, class
-      if (question_end > static_cast<size_t>(n)) continue;
-      bool a_query = q[i + 1] == 0 && q[i + 2] == 1;
-      std::string response(reinterpret_cast<char*>(q), question_end);
-      response[2] = static_cast<char>(0x81);  // a response, recursion desired
-      auto it = table_.find(name);
-      if (it != table_.end() && it->second.empty()) {  // a server that never answers
-        std::lock_guard<std::mutex> lock(mu_);
-        ++queries_[name];
-        continue;
-      }
-      bool answer = a_query && it != table_.end();
-      response[3] = static_cast<char>(it == table_.end() ? 0x83 : 0x80);  // NXDOMAIN or no error
-      response[6] = 0;
-      response[7] = answer ? 1 : 0;  // answers
-      response[8] = response[9] = response[10] = response[11] = 0;
-      if (answer) {
-        in_addr a{};
-        inet_pton(AF_INET, it->second.c_str(), &a);
-        const unsigned char rr[] = {0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
-        response.append(reinterpret_cast<const char*>(rr), sizeof rr);
-        response.append(reinterpret_cast<const char*>(&a), 4);
-      }
-      if (a_query) {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++queries_[name];
-      }
-      sendto(fd_, response.data(), response.size(), 0, reinterpret_cast<sockaddr*>(&from), from_len);
-    }
-  }
-
-  std::map<std::string, std::string> table_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::map<std::string, int> queries_;
+  std::unique_ptr<fixture::DnsResponder> responder_;
 };
 
 std::string CustomDns(const std::string& server, bool clear_each_iteration, const std::string& hosts = "") {
@@ -267,8 +203,36 @@ TEST_F(HttpManagersRunTest, CustomServersResolveOncePerUserAndTheAnswerIsConnect
       {"shop", "200"}, {"shop-again", "200"}, {"dead", "Non HTTP response code: java.net.ConnectException"}};
   EXPECT_EQ(samples, (std::vector<Outcome>{one[0], one[1], one[2], one[0], one[1], one[2], one[0], one[1], one[2]}));
   EXPECT_EQ(server_->requests("/hello.txt"), 6u);
-  // Cached for the user's whole run (one thread, so one query per name).
-  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"dead.test", 1}, {"shop.test", 1}}));
+  // Cached for the user's whole run (one thread, so one query per host as written: shop.test
+  // and SHOP.test are asked apart, as JMeter's map of host strings does).
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"dead.test", 1}, {"shop.test", 2}}));
+}
+
+TEST_F(HttpManagersRunTest, TheCustomServersCacheKeyIsTheHostAsWritten) {
+  // shop.test answers 127.0.0.1 (the fixture), then 127.0.0.9 (nothing listens): SHOP.test
+  // is not found under shop.test in the user's cache, so it is asked again and gets .9.
+  fixture::DnsResponderOptions options;
+  options.names = {{"shop.test", {"127.0.0.1", "127.0.0.9"}}};
+  auto dns = fixture::DnsResponder::Start(options);
+  ASSERT_TRUE(dns.ok()) << dns.status().message();
+  std::vector<Outcome> samples =
+      Run(Group(2, CustomDns((*dns)->server(), false) + Http("lower", "/close", "shop.test") +
+                       Http("upper", "/close", "SHOP.test")));
+  Outcome lower{"lower", "200"}, upper{"upper", "Non HTTP response code: java.net.ConnectException"};
+  EXPECT_EQ(samples, (std::vector<Outcome>{lower, upper, lower, upper}));
+  EXPECT_EQ((*dns)->queries(), (std::map<std::string, int>{{"shop.test", 2}}));
+}
+
+TEST_F(HttpManagersRunTest, AnAddressIsLookedUpOnTheCustomServersToo) {
+  // dnsjava (JMeter's custom resolver) asks for "127.0.0.1" as a name; the server does not
+  // know it.
+  TinyDns dns(std::map<std::string, std::string>{});
+  std::vector<Outcome> samples = Run(Group(1, CustomDns(dns.server(), false) + Http("ip", "/hello.txt")));
+  EXPECT_EQ(samples, (std::vector<Outcome>{{"ip", "Non HTTP response code: java.net.UnknownHostException"}}));
+  ASSERT_EQ(sink_.samples().size(), 1u);
+  EXPECT_EQ(sink_.samples()[0].response_message, "Non HTTP response message: Failed to resolve host name: 127.0.0.1");
+  EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"127.0.0.1", 1}}));
+  EXPECT_EQ(server_->requests("/hello.txt"), 0u);
 }
 
 TEST_F(HttpManagersRunTest, CustomServersAreAskedAgainEachIterationWhenCleared) {
@@ -286,7 +250,7 @@ TEST_F(HttpManagersRunTest, UnknownNameOnCustomServersIsAnUnknownHostSample) {
   EXPECT_EQ(samples, (std::vector<Outcome>{{"x", "Non HTTP response code: java.net.UnknownHostException"}}));
   ASSERT_EQ(sink_.samples().size(), 1u);
   EXPECT_EQ(sink_.samples()[0].response_message,
-            "Non HTTP response message: Failed to resolve host name: nowhere.test (Domain name not found)");
+            "Non HTTP response message: Failed to resolve host name: nowhere.test");
   EXPECT_EQ(dns.queries(), (std::map<std::string, int>{{"nowhere.test", 1}}));
   EXPECT_EQ(server_->requests("/hello.txt"), 0u);
 }

@@ -233,5 +233,38 @@ TEST_F(HttpManagerStateTest, DnsClearEachIterationResolvesAgainOnce) {
   EXPECT_EQ(request_.dns_cache_timeout_s, -1);
 }
 
+// ---- DNS Cache Manager with custom servers: what a user looks up (JMeter 2.13's
+// DNSCacheManager.resolve: a per-thread map keyed by the host string, every host asked) ----
+
+HttpRequest Get(const std::string& url) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = url;
+  return r;
+}
+
+TEST(HttpManagerStateDnsTest, TheCacheIsKeyedByTheHostAsWritten) {
+  DnsCacheManager dns(ElementKind::kDnsCacheManager);
+  dns.custom_resolver = true;
+  dns.servers = {"127.0.0.153"};
+  HttpManagers m;
+  m.dns = &dns;
+  HttpManagerState state;
+  EXPECT_EQ(state.HostToResolve(m, Get("http://shop.test:8080/a")), "shop.test");
+  state.SaveResolution(&dns, "shop.test", "127.0.0.1");
+  EXPECT_EQ(state.HostToResolve(m, Get("http://shop.test:8080/b")), std::nullopt);
+  EXPECT_EQ(state.HostToResolve(m, Get("http://SHOP.test:8080/a")), "SHOP.test");
+}
+
+TEST(HttpManagerStateDnsTest, AnAddressIsLookedUpLikeAName) {
+  DnsCacheManager dns(ElementKind::kDnsCacheManager);
+  dns.custom_resolver = true;
+  dns.servers = {"127.0.0.153"};
+  HttpManagers m;
+  m.dns = &dns;
+  HttpManagerState state;
+  EXPECT_EQ(state.HostToResolve(m, Get("http://127.0.0.1:8080/a")), "127.0.0.1");
+}
+
 }  // namespace
 }  // namespace barrage
