@@ -812,16 +812,22 @@ def client_cert(name="cert"):
 
 def keystore():
     # The keystore (plans/keystore.p12: ann, bob, cat, dan) comes from keystore.args. Users
-    # start 1.5 s apart (ramp-up) after a warm-up setUp group, so the round robin over the
-    # aliases from startIndex to endIndex hands them out in thread order.
+    # start 1 s apart (ramp-up) after a warm-up setUp group, so the round robin over the
+    # aliases from startIndex to endIndex hands them out in thread order. /close ends each
+    # iteration's connection: the next one resumes the thread's TLS session.
     return plan(
         "keystore",
         "Keystore Config (startIndex 1, endIndex 2) with -Djavax.net.ssl.keyStore: each "
-        "thread's TLS handshake takes the next alias of the range (round robin, wrapping), "
-        "and keeps it over its iterations (cached SSL context, kept-alive connection).",
+        "thread's TLS handshake takes the next alias of the range (round robin, wrapping); "
+        "the thread keeps it over its iterations (kept-alive connection, then a resumed "
+        "session after the server closed the connection).",
         [keystore_config("Keystore Configuration", "1", "2"),
          setup_group("warm-up", 1, 1, client_cert("warm-up-cert")),
-         thread_group("users", 3, 2, client_cert(), ramp=3)])
+         thread_group("users", 3, 2, client_cert() + [
+             http("cert-again", "/client-cert", protocol="https", children=[
+                 response_assertion("same cn", BODY, EQUALS, ["${cn}"])]),
+             http("close", "/close", protocol="https"),
+         ], ramp=3)])
 
 
 def keystore_alias():
