@@ -15,6 +15,11 @@
 #   --jmeter-timeout S / --barrage-timeout S   time limit per run (default 180 / 60 seconds)
 # Environment: PYTHON (default python3) runs the normaliser.
 #
+# A plan NAME.jmx may have NAME.args beside it: extra arguments given to both JMeter and
+# barrage after the usual ones (e.g. -Djavax.net.ssl.keyStore=@PLAN_DIR@/keystore.p12), one
+# per line, taken verbatim; empty lines and lines starting with # are skipped; @PLAN_DIR@
+# becomes the plan's folder (absolute), as the runs start in an empty working folder.
+#
 # Each plan's samples are normalised by tests/jmeter_compat/normalise_jtl.py: per thread,
 # the ordered (label, responseCode, success, failureMessage, URL with PORT for the port).
 # A plan PLAN.jmx with a file PLAN.fixture beside it gets its own barrage-fixture for each run
@@ -160,6 +165,18 @@ run_bounded() {  # S DIR LOG COMMAND...
   return $rc
 }
 
+# Reads PLAN's NAME.args (see the top of this file) into plan_args.
+read_plan_args() {  # PLAN
+  plan_args=()
+  local file=${1%.jmx}.args dir line
+  dir=$(dirname "$1")
+  [[ -f $file ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ -z $line || $line == '#'* ]] && continue
+    plan_args+=("${line//@PLAN_DIR@/"$dir"}")
+  done <"$file"
+}
+
 run_jmeter() {  # PLAN JTL LOG
   local dir=$work/jmeter-run
   rm -rf "$dir"; mkdir -p "$dir"
@@ -170,14 +187,14 @@ run_jmeter() {  # PLAN JTL LOG
       -Jjmeter.save.saveservice.assertion_results_failure_message=true \
       -Jjmeter.save.saveservice.url=true \
       -Jjmeter.save.saveservice.thread_name=true \
-      -Jsummariser.out=false
+      -Jsummariser.out=false "${plan_args[@]}"
 }
 
 run_barrage() {  # PLAN JTL LOG
   local dir=$work/barrage-run
   rm -rf "$dir"; mkdir -p "$dir"
   run_bounded "$barrage_timeout" "$dir" "$3" "$barrage" run "$1" -J "port=$run_port" -l "$2" \
-      --db "$dir/results.db" --quiet
+      --db "$dir/results.db" --quiet "${plan_args[@]}"
 }
 
 start_fixture
@@ -208,6 +225,7 @@ for plan in "${plans[@]}"; do
     read -r -a plan_options <"${plan%.jmx}.fixture"
     ((${#plan_options[@]})) || { echo "jmeter_compare: $name: ${plan%.jmx}.fixture is empty" >&2; status=2; continue; }
   fi
+  read_plan_args "$plan"
 
   if [[ $mode != golden ]]; then
     start_plan_fixture "$name" || { plan_fixture_failed "$name" $?; continue; }

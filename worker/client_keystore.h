@@ -16,9 +16,12 @@
 // - Which key a user presents: with clientCertAliasVarName, the alias named by that
 //   variable (absent or unknown: the sample fails, as JMeter's handshake does); otherwise
 //   the next of the range in round robin, shared by all users of the worker. A user takes
-//   its key at its first HTTPS request and keeps it (JMeter caches the SSL context per
-//   thread); with https.use.cached.ssl.context=false it takes one again at each
-//   thread-group iteration (JMeter resets the context then).
+//   its key at its first HTTPS request and keeps it; with https.use.cached.ssl.context=false
+//   it takes one again at each thread-group iteration (JMeter resets the context then).
+//   JMeter itself chooses at each full handshake in which the server asks for a certificate
+//   (its key manager's chooseClientAlias); its thread keeps the key through the kept-alive
+//   connection and through resumed sessions of its per-thread SSL context, which is the same
+//   as long as the server resumes sessions (tests/jmeter_compat/README.md, "Keystore").
 #ifndef BARRAGE_WORKER_CLIENT_KEYSTORE_H_
 #define BARRAGE_WORKER_CLIENT_KEYSTORE_H_
 

@@ -308,14 +308,16 @@ void VirtualUser::ExecuteSampler() {
       std::unique_ptr<HttpSampler> modified = ModifiedSampler(s->As<HttpSampler>());
       Status built = BuildHttpRequest(modified ? *modified : s->As<HttpSampler>(), ctx_, &req, &failed_url);
       if (built.ok() && run_->keystore && strncasecmp(req.url.c_str(), "https:", 6) == 0) {
-        // The key this user presents (worker/client_keystore.h); JMeter's key manager throws
-        // in the handshake when the alias variable names no key.
+        // The key this user presents (worker/client_keystore.h). JMeter's key manager throws
+        // IllegalArgumentException in the handshake when the alias variable names no key; the
+        // JDK's handshake reports it as an SSLException with its message (JMeter 2.13 on
+        // JDK 17, jmeter_compat plan keystore_alias).
         if (client_cert_ == nullptr) {
           Result<const ClientCertificate*> chosen = run_->keystore->Choose(ctx_);
           if (chosen.ok()) {
             client_cert_ = *chosen;
           } else {
-            built = Status::InvalidArgument("java.lang.IllegalArgumentException|" + chosen.status().message());
+            built = Status::InvalidArgument("javax.net.ssl.SSLException|" + chosen.status().message());
             failed_url = req.url;
           }
         }

@@ -329,6 +329,13 @@ def http_defaults(domain="127.0.0.1", port="${__P(port,8080)}", path="", protoco
     return Node("ConfigTestElement", "HttpDefaultsGui", "ConfigTestElement", name, props)
 
 
+def keystore_config(name, start_index, end_index, alias_var="", preload=True):
+    # 2.13's TestBeanGUI saves these four properties, strings, in this order.
+    return Node("KeystoreConfig", "TestBeanGUI", "KeystoreConfig", name,
+                [s("clientCertAliasVarName", alias_var), s("endIndex", end_index),
+                 s("preload", "true" if preload else "false"), s("startIndex", start_index)])
+
+
 def udv(name, pairs):
     items = [f'<elementProp name="{esc(k)}" elementType="Argument">\n'
              f'  {s("Argument.name", k)}\n  {s("Argument.value", v)}\n'

@@ -804,6 +804,50 @@ def https():
          ])])
 
 
+def client_cert(name="cert"):
+    """HTTPS /client-cert (the CN of the certificate this thread's connection presented) into
+    ${cn}, then a plain request whose label and URL show it."""
+    return [http(name, "/client-cert", protocol="https", children=[
+                regex_extractor("cn", "cn", "(.+)", default="none")]),
+            http("used-${cn}", "/echo?cn=${cn}&thread=${__threadNum}")]
+
+
+def keystore():
+    # The keystore (plans/keystore.p12: ann, bob, cat, dan) comes from keystore.args. Users
+    # start 1 s apart (ramp-up) after a warm-up setUp group, so the round robin over the
+    # aliases from startIndex to endIndex hands them out in thread order. /close ends each
+    # iteration's connection: the next one resumes the thread's TLS session.
+    return plan(
+        "keystore",
+        "Keystore Config (startIndex 1, endIndex 2) with -Djavax.net.ssl.keyStore: each "
+        "thread's TLS handshake takes the next alias of the range (round robin, wrapping); "
+        "the thread keeps it over its iterations (kept-alive connection, then a resumed "
+        "session after the server closed the connection).",
+        [keystore_config("Keystore Configuration", "1", "2"),
+         setup_group("warm-up", 1, 1, client_cert("warm-up-cert")),
+         thread_group("users", 3, 2, client_cert() + [
+             http("cert-again", "/client-cert", protocol="https", children=[
+                 response_assertion("same cn", BODY, EQUALS, ["${cn}"])]),
+             http("close", "/close", protocol="https"),
+         ], ramp=3)])
+
+
+def keystore_alias():
+    # clientCertAliasVarName: each thread names its alias in ${alias} (User Parameters); one
+    # outside the start..end range and one empty.
+    return plan(
+        "keystore_alias",
+        "Keystore Config with clientCertAliasVarName (range 1..3): each thread's alias from a "
+        "variable; an alias outside the range and an empty variable fail the handshake.",
+        [keystore_config("Keystore Configuration", "1", "3", alias_var="alias"),
+         thread_group("by-name", 3, 2, [
+             user_parameters("alias per thread", ["alias"], [["dan"], ["bob"], ["cat"]]),
+         ] + client_cert(), ramp=3),
+         thread_group("bad-name", 2, 1, [
+             user_parameters("bad alias", ["alias"], [["ann"], [""]]),
+         ] + client_cert(), ramp=2)])
+
+
 def raw_echo(name, method="GET", params=(), content_encoding="", raw_body=None, expect=None,
              children=()):
     """A request to /raw-echo whose whole answer (method, target, Content-Type, body in hex)
@@ -1191,7 +1235,7 @@ FIXTURE_OPTIONS = {
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
-                 https, request_charset, shared_throughput, http_managers,
+                 https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
                  html_modifiers, compare_assertions, empty_inputs, dns_servers]
 

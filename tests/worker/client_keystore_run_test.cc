@@ -121,10 +121,10 @@ TEST_F(ClientKeystoreRunTest, AliasVariableChoosesEachUsersKey) {
       "<hashTree/>\n";
   std::vector<std::string> samples = Run(3, 1, Keystore("0", "2", "cert"), user_parameters + Https());
   std::sort(samples.begin(), samples.end());
-  EXPECT_EQ(samples, (std::vector<std::string>{
-                         "tg 1-1 200 user-c", "tg 1-2 200 user-a",
-                         "tg 1-3 Non HTTP response code: java.lang.IllegalArgumentException Non HTTP response "
-                         "message: No PrivateKey found for alias:'dave'"}));
+  EXPECT_EQ(samples,
+            (std::vector<std::string>{"tg 1-1 200 user-c", "tg 1-2 200 user-a",
+                                      "tg 1-3 Non HTTP response code: javax.net.ssl.SSLException Non HTTP response "
+                                      "message: No PrivateKey found for alias:'dave'"}));
   std::vector<std::string> seen = server_.seen();
   std::sort(seen.begin(), seen.end());
   EXPECT_EQ(seen, (std::vector<std::string>{"user-a", "user-c"}));  // the third user never connected
