@@ -71,6 +71,9 @@ std::unique_ptr<Node> MakeHtmlModifierElement(ElementKind kind, const TestElemen
 // Issue 10, Random CSV Data Set (plan_compiler_data.cc).
 std::unique_ptr<Node> MakeDataElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
+// Issue 11, JSR223 / BeanShell / BSF elements (plan_compiler_scripts.cc).
+std::unique_ptr<Node> MakeScriptElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
 // Issue 10, listeners with a file (plan_compiler_listeners.cc): every enabled
 // ResultCollector with a filename under `test_plan`, scoped to its thread group (found in
 // `groups` by source element). Disabled elements and WorkBench contents are skipped.

@@ -78,7 +78,7 @@ std::optional<std::string> RunContext::NextLineOf(const void* occurrence, const 
       }
       ++r.current;
     }
-    r.open = ReadWholeFile(function_impl::ResolvePath(*this, name), &r.data);
+    r.open = ReadWholeFile(ResolvePath(*this, name), &r.data);
     r.pos = 0;
   };
   if (r.first_time) {
@@ -256,6 +256,8 @@ void StoreIn(ThreadContext& ctx, std::string_view name, std::string_view value) 
   if (!name.empty()) ctx.vars.Put(name, std::string(value));
 }
 
+}  // namespace function_impl
+
 std::string ResolvePath(const RunContext& run, std::string_view path) {
   if (!run.local_copies.empty()) {
     auto it = run.local_copies.find(std::string(JavaTrim(path)));
@@ -267,6 +269,8 @@ std::string ResolvePath(const RunContext& run, std::string_view path) {
   full.append(path);
   return full;
 }
+
+namespace function_impl {
 
 // Appends the call as written (unevaluated), as JMeter shows a function it does not know.
 void AppendRaw(const Template& t, std::string* out);
@@ -340,7 +344,6 @@ using function_impl::CompiledPattern;
 using function_impl::DecodeJavaLong;
 using function_impl::EqualsIgnoreCase;
 using function_impl::FunctionImpl;
-using function_impl::ResolvePath;
 using function_impl::Run;
 using function_impl::StoreIn;
 

@@ -156,6 +156,10 @@ struct ThreadContext {
 };
 
 // Evaluates a template.
+// A file name as the run opens it: a cluster worker's local copy of a shipped file, else
+// resolved against the plan's folder (RunContext::base_dir) when relative.
+std::string ResolvePath(const RunContext& run, std::string_view path);
+
 std::string Evaluate(const Template& t, ThreadContext& ctx);
 // The same, appended to `out` (which keeps its buffer: the hot path builds into reused strings).
 void EvaluateInto(const Template& t, ThreadContext& ctx, std::string* out);

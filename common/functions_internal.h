@@ -69,8 +69,6 @@ using FunctionImpl = bool (*)(const TemplatePart& call, const Args& args, Thread
 RunContext& Run(ThreadContext& ctx);
 // Stores `value` in the variable `name`; nothing when the name is empty.
 void StoreIn(ThreadContext& ctx, std::string_view name, std::string_view value);
-// `path` resolved against the plan's folder (RunContext::base_dir) when relative.
-std::string ResolvePath(const RunContext& run, std::string_view path);
 // ASCII case-insensitive equality (Java's equalsIgnoreCase for ASCII text).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Long.decode: sign, then 0x/0X/# hex, leading 0 octal, or decimal.

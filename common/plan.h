@@ -123,6 +123,12 @@ enum class ElementKind {
   kCompareAssertion,
   // ---- Random CSV Data Set (issue 10): a CsvDataSet node (see its random_* fields) ----
   kRandomCsvDataSet,
+  // ---- Scripts: JSR223, BeanShell and BSF elements (issue 11) ----
+  kScriptSampler,
+  kScriptPreProcessor,
+  kScriptPostProcessor,
+  kScriptAssertion,
+  kScriptTimer,
 };
 
 enum class Category {
@@ -789,6 +795,33 @@ struct ResultFileListener {
   std::string thread_prefix;
   std::vector<JtlColumn> columns;  // saveConfig's, or JMeter 5.x's defaults
   bool field_names = true;         // the header row
+};
+
+// ---- Scripts (issue 11) ----
+// A JSR223, BeanShell or BSF element's script, run by the script host (worker/script_host.h).
+struct ScriptSource {
+  std::string testclass;            // JSR223PreProcessor, BeanShellSampler...
+  bool beanshell = false;           // a BeanShell element (one interpreter per element and user)
+  std::string language;             // the host's: "groovy", "javascript" or "beanshell"
+  std::string language_as_written;  // scriptLanguage (JSR223, BSF); "beanshell" for BeanShell
+  Value script;                     // inline; a ${...} in it is replaced before each run, as JMeter does
+  Value parameters;                 // Parameters / args
+  Value filename;                   // a script file (relative to the plan), read instead of `script`
+  bool reset_interpreter = false;   // BeanShell: a new interpreter for each call
+  bool cached = true;               // JSR223 cacheKey set: JMeter compiles once (the error text differs)
+};
+// JMeter's script language name as the host's ("groovy", "javascript", "beanshell"), "" when
+// Barrage has no interpreter for it.
+std::string ScriptLanguageOf(std::string_view jmeter_language);
+
+struct ScriptSampler : Sampler {
+  using Sampler::Sampler;
+  ScriptSource source;
+};
+// Pre-/post-processor, assertion or timer: the kind says which.
+struct ScriptElement : Node {
+  using Node::Node;
+  ScriptSource source;
 };
 
 struct Plan {

@@ -85,11 +85,27 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kFifoPop: return Category::kPreProcessor;
     case ElementKind::kSyncTimer: return Category::kTimer;
     case ElementKind::kCompareAssertion: return Category::kAssertion;
+    case ElementKind::kScriptSampler: return Category::kSampler;
+    case ElementKind::kScriptPreProcessor: return Category::kPreProcessor;
+    case ElementKind::kScriptPostProcessor: return Category::kPostProcessor;
+    case ElementKind::kScriptAssertion: return Category::kAssertion;
+    case ElementKind::kScriptTimer: return Category::kTimer;
   }
   return Category::kConfig;
 }
 
 namespace {
+
+bool IsScriptKind(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kScriptSampler:
+    case ElementKind::kScriptPreProcessor:
+    case ElementKind::kScriptPostProcessor:
+    case ElementKind::kScriptAssertion:
+    case ElementKind::kScriptTimer: return true;
+    default: return false;
+  }
+}
 
 struct KindEntry {
   std::string_view testclass;
@@ -98,7 +114,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 73> kKinds = {{
+constexpr std::array<KindEntry, 88> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -182,6 +198,22 @@ constexpr std::array<KindEntry, 73> kKinds = {{
     {"AnchorModifier", ElementKind::kAnchorModifier, "html_link_parser"},
     {"ParamModifier", ElementKind::kParamModifier, "html_parameter_mask"},
     {"CompareAssertion", ElementKind::kCompareAssertion, "compare_assertion"},
+    // Scripts (issue 11).
+    {"JSR223Sampler", ElementKind::kScriptSampler, "jsr223_sampler"},
+    {"JSR223PreProcessor", ElementKind::kScriptPreProcessor, "jsr223_preprocessor"},
+    {"JSR223PostProcessor", ElementKind::kScriptPostProcessor, "jsr223_postprocessor"},
+    {"JSR223Assertion", ElementKind::kScriptAssertion, "jsr223_assertion"},
+    {"JSR223Timer", ElementKind::kScriptTimer, "jsr223_timer"},
+    {"BeanShellSampler", ElementKind::kScriptSampler, "beanshell_sampler"},
+    {"BeanShellPreProcessor", ElementKind::kScriptPreProcessor, "beanshell_preprocessor"},
+    {"BeanShellPostProcessor", ElementKind::kScriptPostProcessor, "beanshell_postprocessor"},
+    {"BeanShellAssertion", ElementKind::kScriptAssertion, "beanshell_assertion"},
+    {"BeanShellTimer", ElementKind::kScriptTimer, "beanshell_timer"},
+    {"BSFSampler", ElementKind::kScriptSampler, "bsf_sampler"},
+    {"BSFPreProcessor", ElementKind::kScriptPreProcessor, "bsf_preprocessor"},
+    {"BSFPostProcessor", ElementKind::kScriptPostProcessor, "bsf_postprocessor"},
+    {"BSFAssertion", ElementKind::kScriptAssertion, "bsf_assertion"},
+    {"BSFTimer", ElementKind::kScriptTimer, "bsf_timer"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -201,19 +233,16 @@ struct UnsupportedEntry {
   const char* alternative;
 };
 
-constexpr char kScriptPlanned[] = "a JSR223 element is planned (issue 11)";
+constexpr char kScriptListener[] = "a JSR223 PostProcessor in the same scope";
 constexpr char kModelPlanned[] = "Thread Group (ramp-up, duration) with a Constant Throughput Timer";
 
 constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"AccessLogSampler", Role::kSampler, "replays web server access logs", "HTTP Request with a CSV Data Set of paths"},
     {"AjpSampler", Role::kSampler, "AJP protocol", "HTTP Request"},
-    {"BSFSampler", Role::kSampler, "BSF script", kScriptPlanned},
-    {"BeanShellSampler", Role::kSampler, "BeanShell script", kScriptPlanned},
     {"BoltSampler", Role::kSampler, "Neo4j Bolt protocol", ""},
     {"FTPSampler", Role::kSampler, "FTP protocol", ""},
     {"JDBCSampler", Role::kSampler, "JDBC database protocol", ""},
     {"JMSSampler", Role::kSampler, "JMS messaging", ""},
-    {"JSR223Sampler", Role::kSampler, "JSR223 script", "planned (issue 11)"},
     {"JUnitSampler", Role::kSampler, "runs JUnit tests (Java code)", ""},
     {"JavaSampler", Role::kSampler, "runs Java code", ""},
     {"LDAPExtSampler", Role::kSampler, "LDAP protocol", ""},
@@ -231,33 +260,21 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"SimpleConfig", Role::kConfig, "generic configuration of Java elements", ""},
     {"TCPConfig", Role::kConfig, "configures the TCP sampler", ""},
     {"FtpConfig", Role::kConfig, "configures the FTP sampler", ""},
-    {"BeanShellTimer", Role::kTimer, "BeanShell script", kScriptPlanned},
-    {"JSR223Timer", Role::kTimer, "JSR223 script", "planned (issue 11)"},
     {"PoissonRandomTimer", Role::kTimer, "not implemented yet", "Uniform or Gaussian Random Timer"},
     {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
      "Constant Throughput Timer"},
-    {"BSFTimer", Role::kTimer, "BSF script", kScriptPlanned},
-    {"BSFPreProcessor", Role::kPreProcessor, "BSF script", kScriptPlanned},
-    {"BeanShellPreProcessor", Role::kPreProcessor, "BeanShell script", kScriptPlanned},
     {"JDBCPreProcessor", Role::kPreProcessor, "JDBC database query", ""},
-    {"JSR223PreProcessor", Role::kPreProcessor, "JSR223 script", "planned (issue 11)"},
     {"RegExUserParameters", Role::kPreProcessor, "not implemented yet", "User Parameters"},
     {"SampleTimeout", Role::kPreProcessor, "not implemented yet", "the HTTP Request's response timeout"},
     {"UserParameterModifier", Role::kPreProcessor, "reads users from an XML file (deprecated in JMeter)",
      "User Parameters or a CSV Data Set"},
-    {"BSFPostProcessor", Role::kPostProcessor, "BSF script", kScriptPlanned},
-    {"BeanShellPostProcessor", Role::kPostProcessor, "BeanShell script", kScriptPlanned},
     {"JDBCPostProcessor", Role::kPostProcessor, "JDBC database query", ""},
     {"JMESPathExtractor", Role::kPostProcessor, "not implemented yet", "JSON Extractor (JSONPath)"},
-    {"JSR223PostProcessor", Role::kPostProcessor, "JSR223 script", "planned (issue 11)"},
-    {"BSFAssertion", Role::kAssertion, "BSF script", kScriptPlanned},
-    {"BeanShellAssertion", Role::kAssertion, "BeanShell script", kScriptPlanned},
-    {"JSR223Assertion", Role::kAssertion, "JSR223 script", "planned (issue 11)"},
     {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
     {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
-    {"BeanShellListener", Role::kListener, "BeanShell script run on every sample", kScriptPlanned},
-    {"JSR223Listener", Role::kListener, "JSR223 script run on every sample", "planned (issue 11)"},
-    {"BSFListener", Role::kListener, "BSF script run on every sample", kScriptPlanned},
+    {"BeanShellListener", Role::kListener, "script listeners are not run yet", kScriptListener},
+    {"JSR223Listener", Role::kListener, "script listeners are not run yet", kScriptListener},
+    {"BSFListener", Role::kListener, "script listeners are not run yet", kScriptListener},
     {"MailerModel", Role::kListener, "sends mail during the run", ""},
     {"kg.apc.jmeter.threads.UltimateThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
      kModelPlanned},
@@ -807,6 +824,7 @@ class Compiler final : public CompileLog {
       }
     }
     if (cat == Category::kSampler && parent->kind == ElementKind::kTestPlan) return;
+    if (node->kind == ElementKind::kScriptSampler) AddScriptFile(node->As<ScriptSampler>().source, e.line);
     if (cat == Category::kSampler || cat == Category::kController || cat == Category::kThreadGroup) {
       // The Parallel Controller is a sampler that runs its children (ParallelSampler.addTestElement).
       if (parent->category() == Category::kSampler && parent->kind != ElementKind::kParallelSampler) {
@@ -823,6 +841,9 @@ class Compiler final : public CompileLog {
       if (node->kind == ElementKind::kCsvDataSet || node->kind == ElementKind::kRandomCsvDataSet) {
         if (listed_csv_.insert(&e).second) AddDataFile(node->As<CsvDataSet>());
       }
+      if (node->category() != Category::kSampler && IsScriptKind(node->kind)) {
+        AddScriptFile(node->As<ScriptElement>().source, e.line);
+      }
       parent->elements.push_back(std::move(node));
     }
   }
@@ -830,6 +851,14 @@ class Compiler final : public CompileLog {
   void AddDataFile(const CsvDataSet& csv) {
     plan_.data_files.push_back({csv.filename.text, csv.variable_names.text, csv.source->GetString("delimiter", ","),
                                 CanonicalShareMode(csv.share_mode), csv.line, ""});
+  }
+
+  // A script element's file is shipped to cluster workers like a data file (once).
+  void AddScriptFile(const ScriptSource& src, int line) {
+    if (src.filename.empty()) return;
+    bool listed = std::any_of(plan_.data_files.begin(), plan_.data_files.end(),
+                              [&](const DataFile& d) { return d.filename == src.filename.text; });
+    if (!listed) plan_.data_files.push_back({src.filename.text, "", "", "", line, src.testclass});
   }
 
   // The files functions read (__CSVRead...), after the CSV Data Sets: shipped to cluster
@@ -1247,6 +1276,11 @@ class Compiler final : public CompileLog {
       case ElementKind::kParamModifier:
       case ElementKind::kCompareAssertion: return MakeHtmlModifierElement(kind, e, *this);
       case ElementKind::kJsonPathAssertion: return ReadJsonPathAssertion(kind, e);
+      case ElementKind::kScriptSampler:
+      case ElementKind::kScriptPreProcessor:
+      case ElementKind::kScriptPostProcessor:
+      case ElementKind::kScriptAssertion:
+      case ElementKind::kScriptTimer: return MakeScriptElement(kind, e, *this);
       case ElementKind::kXPathExtractor:
       case ElementKind::kXPath2Extractor:
       case ElementKind::kXPathAssertion:

@@ -152,6 +152,20 @@ Status Engine::Prepare() {
   if (!keystore.ok()) return keystore.status();
   s.rs.keystore = std::move(keystore).value();
 
+  // Script elements (issue 11): the JVM starts now, and only for a plan that has some.
+  ScriptHostOptions script_options;
+  if (std::optional<std::string> heap = s.run->properties.Get("barrage.script.max_heap_mb")) {
+    std::optional<int64_t> mb = ParseInt64(*heap);
+    if (!mb || *mb < 16 || *mb > 1 << 20) {
+      return Status::InvalidArgument("property barrage.script.max_heap_mb: '" + *heap +
+                                     "' is not a heap size in MiB (16 or more)");
+    }
+    script_options.max_heap_mb = static_cast<int>(*mb);
+  }
+  Result<std::unique_ptr<ScriptRegistry>> scripts = ScriptRegistry::ForRun(s.plan, *s.run, boot, script_options);
+  if (!scripts.ok()) return scripts.status();
+  s.rs.scripts = std::move(scripts).value();
+
   bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
                                          [](const auto& e) { return e->kind == ElementKind::kCookieManager; });
   for (const ThreadGroup* tg : s.plan.thread_groups()) {
@@ -295,6 +309,8 @@ void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t 
   }
 }
 
+constexpr int kScriptStopGraceMs = 200;
+
 void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t deadline_us) {
   while (true) {
     bool all_done = std::all_of(gs.begin(), gs.end(), [](GroupRuntime* g) { return g->remaining.load() <= 0; });
@@ -305,6 +321,9 @@ void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t 
       for (auto& w : workers) w->loop.Wake();
     }
     BoundGracefulStop(now);
+    // A stop now ends running scripts too (interrupted, then stopped): an endless script
+    // never holds the run.
+    if (rs.scripts && rs.stop_now.load()) rs.scripts->host()->StopRunningCalls(kScriptStopGraceMs);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

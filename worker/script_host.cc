@@ -228,15 +228,6 @@ void JNICALL Log(JNIEnv* env, jclass, jint level, jstring logger, jstring messag
 
 // ---- what is installed ----
 
-std::string ScriptLanguageOf(const std::string& jmeter_language) {
-  std::string l;
-  for (char c : jmeter_language) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (l == "groovy") return "groovy";
-  if (l == "beanshell" || l == "bsh" || l == "java") return "beanshell";
-  if (l == "javascript" || l == "ecmascript" || l == "js" || l == "rhino" || l == "nashorn") return "javascript";
-  return "";
-}
-
 ScriptRuntime FindScriptRuntime() {
   ScriptRuntime r;
   r.java_home = FindJavaHome();
@@ -324,7 +315,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   for (const InterpreterJar& j : kJars) {
     if (IsFile(j.path)) class_path += std::string(":") + j.path;
   }
-  if (const char* extra = std::getenv("BARRAGE_SCRIPT_CLASSPATH"); extra && *extra) class_path += ":" + std::string(extra);
+  if (const char* extra = std::getenv("BARRAGE_SCRIPT_CLASSPATH"); extra && *extra)
+    class_path += ":" + std::string(extra);
   const std::string libjvm = rt.java_home + "/lib/server/libjvm.so";
   void* lib = dlopen(libjvm.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (lib == nullptr) return Status::IoError("script host: cannot load " + libjvm + ": " + dlerror());
@@ -333,8 +325,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   if (create == nullptr) return Status::IoError("script host: " + libjvm + " has no JNI_CreateJavaVM");
 
   const std::string heap = "-Xmx" + std::to_string(options.max_heap_mb) + "m";
-  std::vector<std::string> opts = {class_path, heap, "-Xrs", "-Djava.awt.headless=true", "-Xss2m",
-                                   "-XX:+UseSerialGC", "-XX:-UsePerfData"};
+  std::vector<std::string> opts = {
+      class_path, heap, "-Xrs", "-Djava.awt.headless=true", "-Xss2m", "-XX:+UseSerialGC", "-XX:-UsePerfData"};
   std::vector<JavaVMOption> jopts(opts.size());
   for (size_t i = 0; i < opts.size(); ++i) jopts[i].optionString = opts[i].data();
   JavaVMInitArgs args{JNI_VERSION_10, static_cast<jint>(jopts.size()), jopts.data(), JNI_FALSE};
@@ -386,14 +378,14 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   }
   h.compile = env->GetStaticMethodID(
       h.host_class, "compile",
-      "(IILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)Lbarrage/"
-      "script/Host$Script;");
+      "(IILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Z)Lbarrage/script/Host$Script;");
   h.new_user = env->GetStaticMethodID(h.host_class, "newUser",
                                       "(JILjava/lang/String;Ljava/lang/String;I)Lbarrage/script/Host$User;");
-  h.call = env->GetStaticMethodID(h.host_class, "call",
-                                  "(Lbarrage/script/Host$Script;Lbarrage/script/Host$User;Lorg/apache/jmeter/samplers/"
-                                  "SampleResult;Lorg/apache/jmeter/samplers/SampleResult;Lorg/apache/jmeter/assertions/"
-                                  "AssertionResult;Ljava/lang/String;I)Lbarrage/script/Host$Outcome;");
+  h.call =
+      env->GetStaticMethodID(h.host_class, "call",
+                             "(Lbarrage/script/Host$Script;Lbarrage/script/Host$User;Lorg/apache/jmeter/samplers/"
+                             "SampleResult;Lorg/apache/jmeter/samplers/SampleResult;Lorg/apache/jmeter/assertions/"
+                             "AssertionResult;Ljava/lang/String;Ljava/lang/String;I)Lbarrage/script/Host$Outcome;");
   h.make_sample = env->GetStaticMethodID(
       h.host_class, "sample",
       "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Z[BLjava/lang/String;Ljava/lang/String;Ljava/lang/"
@@ -474,15 +466,14 @@ void ScriptHost::Release(void* ref) {
 
 Result<std::unique_ptr<CompiledScript>> ScriptHost::Compile(ScriptRole role, ScriptFlavour flavour,
                                                             const std::string& language, const std::string& name,
-                                                            const std::string& file_name,
-                                                            const std::string& parameters,
-                                                            const std::string& source) {
+                                                            const std::string& file_name, const std::string& source,
+                                                            bool cached) {
   JNIEnv* env = impl_->Env();
   if (env == nullptr) return Status::IoError("script host: cannot attach a thread to the JVM");
   env->PushLocalFrame(16);
   jobject s = env->CallStaticObjectMethod(impl_->host_class, impl_->compile, static_cast<jint>(role),
                                           static_cast<jint>(flavour), ToJava(env, language), ToJava(env, name),
-                                          ToJava(env, file_name), ToJava(env, parameters), ToJava(env, source));
+                                          ToJava(env, file_name), ToJava(env, source), static_cast<jboolean>(cached));
   if (s == nullptr || env->ExceptionCheck()) {
     std::string e = TakeException(env);
     env->PopLocalFrame(nullptr);
@@ -517,8 +508,9 @@ jobject ScriptHost::Impl::MakeSample(JNIEnv* env, const SampleResult& r) {
       host_class, make_sample, ToJava(env, s.label), ToJava(env, s.response_code), ToJava(env, s.response_message),
       static_cast<jboolean>(s.success), Bytes(env, r.body), ToJava(env, r.content_type), ToJava(env, s.data_type),
       ToJava(env, r.response_headers), ToJava(env, r.request_headers), ToJava(env, s.url), ToJava(env, s.thread_name),
-      static_cast<jlong>(s.timestamp_ms), static_cast<jlong>(s.elapsed_us / 1000), static_cast<jlong>(s.latency_us / 1000),
-      static_cast<jlong>(s.connect_us / 1000), static_cast<jlong>(s.bytes), static_cast<jlong>(s.sent_bytes));
+      static_cast<jlong>(s.timestamp_ms), static_cast<jlong>(s.elapsed_us / 1000),
+      static_cast<jlong>(s.latency_us / 1000), static_cast<jlong>(s.connect_us / 1000), static_cast<jlong>(s.bytes),
+      static_cast<jlong>(s.sent_bytes));
 }
 
 void ScriptHost::Impl::ReadSample(JNIEnv* env, jobject js, SampleResult* r, bool timing, int64_t* elapsed_us) {
@@ -559,7 +551,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   }
   jobject outcome = env->CallStaticObjectMethod(
       host_class, call, static_cast<jobject>(c->script->ref_), static_cast<jobject>(c->user->ref_), prev, current,
-      assertion, ToJava(env, c->sampler_name), static_cast<jint>(c->iteration));
+      assertion, ToJava(env, c->sampler_name), ToJava(env, c->parameters), static_cast<jint>(c->iteration));
   if (outcome == nullptr || env->ExceptionCheck()) {
     c->ok = false;
     c->error = TakeException(env);

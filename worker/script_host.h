@@ -43,15 +43,12 @@ struct ScriptHostOptions {
 
 // What the host can run, for `inspect` and the controller's checks before a cluster start.
 struct ScriptRuntime {
-  std::string java_home;              // "" when no JDK 17 runtime was found
+  std::string java_home;               // "" when no JDK 17 runtime was found
   std::vector<std::string> languages;  // usable: "groovy", "beanshell", "javascript"
   std::vector<std::string> missing;    // what is absent, with the Debian package to install
 };
 // Looks for the JVM and the interpreters' jars (no JVM is started).
 ScriptRuntime FindScriptRuntime();
-// JMeter's language name ("groovy", "javascript", "java", "bsh"...) as the host's
-// ("groovy", "javascript", "beanshell"), or "" when the host has no such interpreter.
-std::string ScriptLanguageOf(const std::string& jmeter_language);
 
 class ScriptHost;
 
@@ -102,15 +99,16 @@ struct ScriptCall {
   // Samplers: the new sample, filled by the call (label and thread name set by the caller).
   SampleResult* current = nullptr;
   std::string sampler_name;  // what `sampler.getName()` returns
+  std::string parameters;    // `Parameters`; `args` is it split at whitespace
   int iteration = 0;
   ScriptCallback* callback = nullptr;
   // Out.
-  bool ok = true;                   // false: the script threw (error holds it)
-  std::string error;                // the exception as JMeter prints it (e.toString())
+  bool ok = true;                    // false: the script threw (error holds it)
+  std::string error;                 // the exception as JMeter prints it (e.toString())
   std::optional<std::string> value;  // the script's return value, toString()
-  AssertionResult assertion;        // assertions: failure, error, message
-  bool restart_next_loop = false;   // ctx.setRestartNextLoop(true)
-  int64_t elapsed_us = -1;          // samplers: the script's own sampleStart..sampleEnd
+  AssertionResult assertion;         // assertions: failure, error, message
+  bool restart_next_loop = false;    // ctx.setRestartNextLoop(true)
+  int64_t elapsed_us = -1;           // samplers: the script's own sampleStart..sampleEnd
 };
 
 class ScriptHost {
@@ -124,11 +122,12 @@ class ScriptHost {
   void SetProperties(Properties* properties);
 
   // Compiles `source` (JSR223: the language's engine compiles it once; BeanShell: parsed at
-  // each call, as JMeter). Error: the language is unknown or the script does not compile,
-  // with the interpreter's message.
+  // each call, as JMeter). `cached` false: a Groovy script's errors read as JMeter's
+  // uncompiled path words them (wrapped once more). Error: the language is unknown or the
+  // script does not compile, with the interpreter's message.
   Result<std::unique_ptr<CompiledScript>> Compile(ScriptRole role, ScriptFlavour flavour, const std::string& language,
                                                   const std::string& name, const std::string& file_name,
-                                                  const std::string& parameters, const std::string& source);
+                                                  const std::string& source, bool cached = true);
   // A user's JVM side over `vars`, which must outlive it. thread_num: JMeter's 0-based number.
   Result<std::unique_ptr<ScriptUser>> NewUser(Variables* vars, int thread_num, const std::string& thread_name,
                                               const std::string& group_name, int group_threads);

@@ -151,6 +151,11 @@ void VirtualUser::Interrupt(bool now) {
     case State::kWaitingLock:
     case State::kWaitingFifo:
     case State::kWaitingSync: Finish(); break;
+    case State::kScripting:
+      // The script host ends running scripts at a stop now (the engine asks it); the user
+      // then records what it has and stops.
+      if (now) stop_after_sample_ = true;
+      break;
     case State::kSampling:
       // The Dummy Sampler is Interruptible: its wait ends, the sample is recorded.
       if (now) {
@@ -380,6 +385,7 @@ void VirtualUser::ExecuteSampler() {
       return;
     }
     case ElementKind::kDummySampler: StartDummySample(s->As<DummySampler>()); return;
+    case ElementKind::kScriptSampler: StartScriptSample(); return;
     case ElementKind::kParallelSampler: StartParallel(s->As<ParallelSampler>()); return;
     case ElementKind::kTestAction: {
       current_ = nullptr;
@@ -530,38 +536,73 @@ void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   Step();
 }
 
+SampleResult& VirtualUser::CompletingResult() {
+  return script_ && script_->result_in_use ? script_->result : worker_->result;
+}
+
 void VirtualUser::CompleteSample() {
-  SampleResult& result = worker_->result;
+  SampleResult& result = CompletingResult();
   const Sampler* sampler = current_;
   Sample& s = result.sample;
-  ctx_.sampler_name = &sampler->name;
-  s.label = *label_;
-  s.thread_name = thread_name();
-  s.grp_threads = group_->active.load(std::memory_order_relaxed);
-  s.all_threads = run_->all_active.load(std::memory_order_relaxed);
-  for (const Node* post : sampler->scope.post_processors) {
+  if (!completing_) {
+    completing_ = true;
+    post_done_ = 0;
+    assertions_done_ = 0;
+    ctx_.sampler_name = &sampler->name;
+    s.label = *label_;
+    s.thread_name = thread_name();
+    s.grp_threads = group_->active.load(std::memory_order_relaxed);
+    s.all_threads = run_->all_active.load(std::memory_order_relaxed);
+  }
+  const std::vector<const Node*>& posts = sampler->scope.post_processors;
+  while (post_done_ < posts.size()) {
+    const Node* post = posts[post_done_++];
     if (post->kind == ElementKind::kFifoPut) {  // needs the engine's queues
       const FifoPut& put = post->As<FifoPut>();
       run_->fifos.Put(Evaluate(put.queue, ctx_), Evaluate(put.value, ctx_));
       continue;
     }
+    if (post->kind == ElementKind::kScriptPostProcessor) {
+      if (!RunScript(*post, ScriptStep::kPostProcessor, &result)) return;  // CompleteSample again after it
+      continue;
+    }
     RunPostProcessor(*post, result, ctx_);
   }
   // Each assertion records its outcome on the sample (success, first failure message).
-  for (const Node* a : sampler->scope.assertions) Assert(*a, result);
-  last_sample_ok_ = s.success;
-  ctx_.vars.Put(kLastSampleOk, s.success ? "true" : "false");
-  bool ok = s.success;
+  const std::vector<const Node*>& assertions = sampler->scope.assertions;
+  while (assertions_done_ < assertions.size()) {
+    const Node* a = assertions[assertions_done_++];
+    if (a->kind == ElementKind::kScriptAssertion) {
+      if (!RunScript(*a, ScriptStep::kAssertion, &result)) return;
+      continue;
+    }
+    Assert(*a, result);
+  }
+  completing_ = false;
+  SampleResult& done = CompletingResult();  // a script may have moved it
+  last_sample_ok_ = done.sample.success;
+  ctx_.vars.Put(kLastSampleOk, done.sample.success ? "true" : "false");
+  bool ok = done.sample.success;
   if (run_->any_url_rewriting || run_->any_link_parser) {  // JMeter's previous result
-    previous_body_ = result.body;
+    previous_body_ = done.body;
     has_previous_result_ = true;
     previous_http_ = sampler->kind == ElementKind::kHttpSampler;
-    previous_url_ = s.url;
+    previous_url_ = done.sample.url;
   }
-  RecordSample(result, sampler);
-  result.Reset();
+  if (script_) {  // `prev` of the user's next scripts
+    script_->previous = done;
+    script_->has_previous = true;
+  }
+  RecordSample(done, sampler);
+  done.Reset();
+  if (script_) script_->result_in_use = false;
   current_ = nullptr;
+  const int restarts = thread_loop_restarts_;
   if (!ok) ApplySampleErrorActions(*sampler);
+  if (script_ && script_->restart_next_loop) {
+    script_->restart_next_loop = false;
+    if (thread_loop_restarts_ == restarts) StartNextThreadLoop();
+  }
 }
 
 void VirtualUser::ApplySampleErrorActions(const Sampler& sampler) {
@@ -640,6 +681,10 @@ void VirtualUser::ResumeAfterWait() {
       fifo_value_.reset();
       break;
     case State::kWaitingSync: ++wait_token_; break;
+    case State::kScripting:
+      state_ = State::kReady;
+      ContinueAfterScript();
+      return;
     default: return;
   }
   state_ = State::kReady;
@@ -653,6 +698,8 @@ bool VirtualUser::RunPreProcessors() {
     if (pre->kind == ElementKind::kUserParameters && !pre->As<UserParameters>().per_iteration) {
       SetUserParameters(pre->As<UserParameters>());
     } else if (pre->kind == ElementKind::kFifoPop && !PopFifo(pre->As<FifoPop>())) {
+      return false;
+    } else if (pre->kind == ElementKind::kScriptPreProcessor && !RunScript(*pre, ScriptStep::kPreProcessor, nullptr)) {
       return false;
     }
   }
@@ -668,6 +715,10 @@ bool VirtualUser::RunTimers() {
     if (t->kind == ElementKind::kSyncTimer) {
       // SyncTimer.delay() waits at the barrier, then adds nothing.
       if (!ArriveAtBarrier(t->As<SyncTimer>())) return false;
+      continue;
+    }
+    if (t->kind == ElementKind::kScriptTimer) {
+      if (!RunScript(*t, ScriptStep::kTimer, nullptr)) return false;
       continue;
     }
     timer_delay_ms_ += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, WallMillis(), counts, group_);
@@ -845,6 +896,10 @@ std::unique_ptr<HttpSampler> VirtualUser::ModifiedSampler(const HttpSampler& s) 
 }
 
 void VirtualUser::Assert(const Node& assertion, SampleResult& result) {
+  if (assertion.kind == ElementKind::kScriptAssertion) {  // a transaction's: inside its end
+    RunScript(assertion, ScriptStep::kAssertion, &result, /*inline_call=*/true);
+    return;
+  }
   if (assertion.kind != ElementKind::kCompareAssertion) {
     RunAssertion(assertion, result, ctx_);
     return;

@@ -20,6 +20,7 @@
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/parallel_sampler.h"
+#include "worker/script_host.h"
 #include "worker/sync_barrier.h"
 #include "worker/timers.h"
 
@@ -31,7 +32,8 @@ class VirtualUser final : public VuServices,
                           public LockWaiter,
                           public FifoWaiter,
                           public BarrierWaiter,
-                          public DnsWaiter {
+                          public DnsWaiter,
+                          public ScriptCallback {
  public:
   VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker, int thread_num);
   // A branch of the Parallel Controller `parallel` run by `parent`: it runs `child` once
@@ -71,12 +73,15 @@ class VirtualUser final : public VuServices,
   void OnTimer(int64_t now_us, uint64_t token) override;
   // DnsWaiter: the custom DNS servers answered (or not); the request goes on.
   void OnResolved(uint64_t token, bool ok, const std::string& result) override;
+  // ScriptCallback (a script host thread): the user's script ended; back to its loop.
+  void OnScriptDone(ScriptCall* call) override;
 
  private:
   // kSampling: a Dummy Sampler waits its response time (issue 10). kParallel: a Parallel
   // Controller's branches run (parallel_sampler.h).
   // kWaitingFifo: a Fifo Pop waits for a value; kWaitingSync: at a Synchronizing Timer.
   // kResolving: a DNS Cache Manager's custom servers look the request's host up.
+  // kScripting: one of the user's scripts runs on the script host (issue 11).
   enum class State {
     kCreated,
     kWaitingStart,
@@ -89,7 +94,24 @@ class VirtualUser final : public VuServices,
     kParallel,
     kWaitingFifo,
     kWaitingSync,
+    kScripting,
     kFinished
+  };
+  // Which element's script the user waits for (kScripting).
+  enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion };
+  // A user's script state, allocated at its first script (most users of most plans have none).
+  struct UserScripts {
+    std::unique_ptr<ScriptUser> user;  // its JVM side: vars' objects, ctx, BeanShell interpreters
+    ScriptCall call;
+    ScriptStep step = ScriptStep::kPreProcessor;
+    const Node* element = nullptr;
+    // The sample being completed while a script runs (the loop's buffer serves other users
+    // meanwhile), or a script sampler's; in use between the script's start and the record.
+    SampleResult result;
+    bool result_in_use = false;
+    SampleResult previous;  // `prev` for pre-processors, timers and samplers
+    bool has_previous = false;
+    bool restart_next_loop = false;  // ctx.setRestartNextLoop(true): after this sample
   };
 
   void Begin();
@@ -163,6 +185,18 @@ class VirtualUser final : public VuServices,
   std::unique_ptr<HttpSampler> ModifiedSampler(const HttpSampler& s);
   // Runs one assertion on `result` and records its outcome (Compare Assertions keep state).
   void Assert(const Node& assertion, SampleResult& result);
+  // Scripts (script_steps.cc): starts `element`'s script on the host; false when the user
+  // waits for it (kScripting; ContinueAfterScript follows), true when it already ended
+  // (`inline_call`: run on this thread). `completing`: the sample post-processors and
+  // assertions see.
+  bool RunScript(const Node& element, ScriptStep step, SampleResult* completing, bool inline_call = false);
+  void ContinueAfterScript();
+  // The outcome of the script that ended, applied as its element does in JMeter.
+  void ApplyScriptOutcome();
+  void StartScriptSample();
+  void CompleteScriptSample();
+  // The sample CompleteSample works on: the user's own while a script holds it.
+  SampleResult& CompletingResult();
 
   RunState* run_;
   GroupRuntime* group_;
@@ -221,6 +255,12 @@ class VirtualUser final : public VuServices,
   bool previous_http_ = false;
   std::unordered_map<const Node*, int64_t> param_mask_values_;
   std::unordered_map<const Node*, CompareState> compare_states_;  // Compare Assertions
+  // CompleteSample's progress through the sampler's post-processors and assertions (a
+  // script among them makes the user wait).
+  bool completing_ = false;
+  size_t post_done_ = 0;
+  size_t assertions_done_ = 0;
+  std::unique_ptr<UserScripts> script_;
 };
 
 }  // namespace barrage

@@ -108,11 +108,11 @@ TEST(PlanCompilerTest, DisabledElementsAreRemovedWithTheirSubtree) {
 
 TEST(PlanCompilerTest, UnsupportedElementsListedWithClassNameAndLine) {
   CompiledPlan c =
-      Compile(PlanXml(Tg("tg", El("JSR223Sampler", "script") + El("kg.apc.jmeter.samplers.UDPSampler", "udp") +
+      Compile(PlanXml(Tg("tg", El("JDBCSampler", "query") + El("kg.apc.jmeter.samplers.UDPSampler", "udp") +
                                    El("org.apache.jmeter.protocol.tcp.config.TCPConfig", "cache"))));
   ASSERT_EQ(c.plan.unsupported.size(), 3u);
-  EXPECT_EQ(c.plan.unsupported[0].testclass, "JSR223Sampler");
-  EXPECT_EQ(c.plan.unsupported[0].name, "script");
+  EXPECT_EQ(c.plan.unsupported[0].testclass, "JDBCSampler");
+  EXPECT_EQ(c.plan.unsupported[0].name, "query");
   EXPECT_EQ(c.plan.unsupported[0].line, 7);
   EXPECT_EQ(c.plan.unsupported[1].testclass, "kg.apc.jmeter.samplers.UDPSampler");
   EXPECT_EQ(c.plan.unsupported[2].testclass, "TCPConfig");  // core class, fully qualified
@@ -219,7 +219,7 @@ TEST(PlanCompilerTest, ModuleNamedLikeItsTargetResolvesToTheController) {
 
 TEST(PlanCompilerTest, DisabledTestFragmentIsStillAModuleTarget) {
   CompiledPlan c = Compile(PlanXml(
-      El("TestFragmentController", "frag", "", Http("m", "/m") + El("JSR223Sampler", "script"), " enabled=\"false\"") +
+      El("TestFragmentController", "frag", "", Http("m", "/m") + El("JDBCSampler", "query"), " enabled=\"false\"") +
       Tg("tg", El("ModuleController", "use",
                   "<collectionProp name=\"ModuleController.node_path\">"
                   "<stringProp name=\"1\">Test Plan</stringProp><stringProp name=\"2\">Plan</stringProp>"
@@ -229,7 +229,7 @@ TEST(PlanCompilerTest, DisabledTestFragmentIsStillAModuleTarget) {
   EXPECT_EQ(Child(module, 0).children.at(0)->name, "m");
   // What the disabled fragment holds runs, so its unsupported element is reported.
   ASSERT_EQ(c.plan.unsupported.size(), 1u);
-  EXPECT_EQ(c.plan.unsupported[0].name, "script");
+  EXPECT_EQ(c.plan.unsupported[0].name, "query");
 }
 
 TEST(PlanCompilerTest, ModuleExpansionIsBounded) {

@@ -19,8 +19,9 @@ TEST(ElementsCommandTest, MarkdownRowsComeFromTheClassificationTables) {
   EXPECT_NE(md.find("| `DebugPostProcessor` | ignored | post_processor | debug: its sub-sample only feeds GUI "
                     "listeners |  |\n"),
             std::string::npos);
-  EXPECT_NE(md.find("| `BeanShellSampler` | unsupported | sampler | BeanShell script | a JSR223 element is planned "
-                    "(issue 11) |\n"),
+  EXPECT_NE(md.find("| `BeanShellSampler` | supported | sampler | beanshell_sampler |  |\n"), std::string::npos);
+  EXPECT_NE(md.find("| `JSR223Listener` | unsupported | listener | script listeners are not run yet | a JSR223 "
+                    "PostProcessor in the same scope |\n"),
             std::string::npos);
 }
 

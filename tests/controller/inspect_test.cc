@@ -131,14 +131,13 @@ TEST(InspectTest, UnsupportedProblemsAndDataFiles) {
 TEST(InspectTest, UnsupportedElementsNameTheNearestAlternative) {
   json r = Inspect(
       "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
-      "<BeanShellPreProcessor testclass=\"BeanShellPreProcessor\" testname=\"bsh\"/><hashTree/>\n"
+      "<RegExUserParameters testclass=\"RegExUserParameters\" testname=\"rx\"/><hashTree/>\n"
       "</hashTree>\n");
   ASSERT_EQ(r["unsupported"].size(), 1u);
-  EXPECT_EQ(r["unsupported"][0]["reason"], "BeanShell script");
-  EXPECT_EQ(r["unsupported"][0]["alternative"], "a JSR223 element is planned (issue 11)");
+  EXPECT_EQ(r["unsupported"][0]["reason"], "not implemented yet");
+  EXPECT_EQ(r["unsupported"][0]["alternative"], "User Parameters");
   std::string text = RenderInspectText(r);
-  EXPECT_NE(text.find("  line 4: BeanShellPreProcessor 'bsh': BeanShell script; instead: a JSR223 element is planned "
-                      "(issue 11)\n"),
+  EXPECT_NE(text.find("  line 4: RegExUserParameters 'rx': not implemented yet; instead: User Parameters\n"),
             std::string::npos)
       << text;
 }

@@ -407,11 +407,10 @@ TEST_F(RunCliTest, PropertyWithoutEqualsSignIsAUsageErrorNamingIt) {
 
 // --- plans that cannot run ---------------------------------------------------------------
 
-std::string PlanWithJsr223Sampler(const std::string& port) {
-  return PlanXml(port, Users(1, 1,
-                             Http("Home", "/") + El("JSR223Sampler", "Script",
-                                                    Str("scriptLanguage", "groovy") +
-                                                        Str("script", "SampleResult.setResponseData('x')"))));
+std::string PlanWithJdbcSampler(const std::string& port) {
+  return PlanXml(
+      port,
+      Users(1, 1, Http("Home", "/") + El("JDBCSampler", "Query", Str("dataSource", "db") + Str("query", "select 1"))));
 }
 
 // 1 + the number of newlines before the first `needle`.
@@ -422,14 +421,14 @@ int LineOf(const std::string& text, std::string_view needle) {
 }
 
 TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
-  std::string xml = PlanWithJsr223Sampler(port_);
+  std::string xml = PlanWithJdbcSampler(port_);
   std::string plan = Write("plan.jmx", xml);
   ProcessResult r = RunProcess(Barrage({"run", plan, "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, plan + ":" + std::to_string(LineOf(xml, "<JSR223Sampler")) +
-                       ": unsupported: JSR223Sampler 'Script'\n"
+  EXPECT_EQ(r.err, plan + ":" + std::to_string(LineOf(xml, "<JDBCSampler")) +
+                       ": unsupported: JDBCSampler 'Query'\n"
                        "barrage: " +
                        plan +
                        ": the plan cannot run (pass --skip-unsupported to run without the "
@@ -440,7 +439,7 @@ TEST_F(RunCliTest, UnsupportedElementIsAPlanErrorAndNothingRuns) {
 }
 
 TEST_F(RunCliTest, SkipUnsupportedRunsThePlanWithoutTheElement) {
-  std::string plan = Write("plan.jmx", PlanWithJsr223Sampler(port_));
+  std::string plan = Write("plan.jmx", PlanWithJdbcSampler(port_));
   ProcessResult r = RunProcess(Barrage({"run", plan, "--skip-unsupported", "-l", jtl_, "--db", db_}), kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -548,3 +548,24 @@ def compare_assertion(name, content=True, time=-1, skip=()):
     return Node("CompareAssertion", "TestBeanGUI", "CompareAssertion", name,
                 [b("compareContent", content), l("compareTime", time),
                  collection("stringsToSkip", items)])
+
+
+# --- scripts (issue 11) ------------------------------------------------------------------------
+
+def jsr223(kind, name, script, language="groovy", parameters="", filename=""):
+    """JSR223 Sampler / PreProcessor / PostProcessor / Assertion / Timer as 2.13 saves it."""
+    return Node("JSR223" + kind, "TestBeanGUI", "JSR223" + kind, name,
+                [s("cacheKey", ""), s("filename", filename), s("parameters", parameters),
+                 s("script", script), s("scriptLanguage", language)])
+
+
+def beanshell(kind, name, script, parameters="", filename="", reset=False):
+    """BeanShell Sampler / Assertion (their own property names) or PreProcessor / PostProcessor / Timer."""
+    if kind in ("Sampler", "Assertion"):  # their own property names
+        cls = "BeanShell" + kind
+        return Node(cls, cls + "Gui", cls, name,
+                    [s(cls + ".query", script), s(cls + ".filename", filename),
+                     s(cls + ".parameters", parameters), b(cls + ".resetInterpreter", reset)])
+    return Node("BeanShell" + kind, "TestBeanGUI", "BeanShell" + kind, name,
+                [s("filename", filename), s("parameters", parameters), b("resetInterpreter", reset),
+                 s("script", script)])

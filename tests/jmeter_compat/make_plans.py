@@ -1227,6 +1227,86 @@ def dns_servers():
          ])])
 
 
+# ---- Scripts: JSR223 and BeanShell elements (issue 11) ----
+
+def with_children(node, children):
+    node.children = list(children)
+    return node
+
+
+# A JSR223 Assertion that always fails with the value of a Groovy expression: how a plan
+# shows a value in the normalised samples (failureMessage).
+def show(name, expression):
+    return jsr223("Assertion", name,
+                  "AssertionResult.setFailure(true); AssertionResult.setFailureMessage(String.valueOf(" + expression + "))")
+
+
+def jsr223_elements():
+    make_body = ("vars.put('n', String.valueOf(ctx.getThreadNum()))\n"
+                 "SampleResult.setResponseData('{\"id\":' + (ctx.getThreadNum() + 1) + ',\"name\":\"u' + vars.getIteration() + '\"}', 'UTF-8')\n"
+                 "return null")
+    parse = ("def j = new groovy.json.JsonSlurper().parseText(prev.getResponseDataAsString())\n"
+             "vars.put('id', String.valueOf(j.id)); vars.put('name', j.name)")
+    return plan(
+        "jsr223_elements",
+        "JSR223 (Groovy) Sampler, Pre/PostProcessors, Assertions and Timer with JMeter's bindings: "
+        "vars, props, ctx, prev, sampler, SampleResult, AssertionResult, Label, Parameters, args; "
+        "scripts that throw.",
+        [thread_group("jsr223", 2, 2, [
+            with_children(jsr223("Sampler", "make body", make_body), [
+                jsr223("PostProcessor", "parse", parse),
+                show("sampler result", "[prev.getResponseCode(), prev.getResponseMessage(), prev.isSuccessful(), "
+                     "prev.getDataType(), SampleResult.getSampleLabel()].join('|')")]),
+            with_children(http("echo ${id} ${name}", "/echo?id=${id}&name=${name}&pre=${pre}"), [
+                jsr223("PreProcessor", "pre", "vars.put('pre', [Label, sampler.getName(), args.length, Parameters].join(':'))",
+                       parameters="p1 p2  p3"),
+                jsr223("Timer", "no delay", "vars.put('timed', 'yes'); 0"),
+                jsr223("Assertion", "has id", "if (!SampleResult.getResponseDataAsString().contains('id=' + vars.get('id'))) "
+                       "{ AssertionResult.setFailure(true); AssertionResult.setFailureMessage('no id') }"),
+                show("context", "[ctx.getThreadNum(), ctx.getThread().getThreadName(), vars.getIteration(), "
+                     "ctx.getThreadGroup().getName(), vars.get('timed'), prev.getSampleLabel()].join('|')")]),
+            with_children(jsr223("Sampler", "objects", "if (vars.getObject('list') == null) vars.putObject('list', [1, 2, 3])\n"
+                                 "else vars.getObject('list') << 4\n"
+                                 "SampleResult.setSampleLabel('objects ' + vars.getObject('list').sum()); 'done'"), []),
+            with_children(http("post-processed", "/status/404"), [
+                jsr223("PostProcessor", "accept 404", "if (prev.getResponseCode() == '404') { prev.setSuccessful(true); "
+                       "prev.setResponseCode('299') }")]),
+            with_children(jsr223("Sampler", "throws", "throw new IllegalStateException('boom ' + vars.get('id'))"), [
+                show("its message", "SampleResult.getResponseMessage()")]),
+            with_children(http("assertion throws", "/echo?a=1"), [
+                jsr223("Assertion", "npe", "String s = null; s.length()")]),
+            with_children(jsr223("Sampler", "props", "props.put('jsr223.seen', 'yes'); props.getProperty('jsr223.seen') + "
+                                 "props.getProperty('port', 'none').size()"), [
+                show("return value", "SampleResult.getResponseDataAsString()")]),
+        ])])
+
+
+def beanshell_elements():
+    return plan(
+        "beanshell_elements",
+        "BeanShell Sampler, Pre/PostProcessors, Assertion and Timer: ResponseCode, ResponseMessage, "
+        "IsSuccess, Failure, FailureMessage, data, bsh.args, the interpreter's own variables between "
+        "calls; scripts that fail.",
+        [thread_group("beanshell", 2, 2, [
+            with_children(beanshell("Sampler", "count", "if (count == void) count = 0; count++; vars.put(\"count\", \"\" + count);\n"
+                                    "ResponseCode = \"201\"; ResponseMessage = \"made\"; return \"c=\" + count;"), [
+                show("sampler result", "[prev.getResponseCode(), prev.getResponseMessage(), prev.isSuccessful(), "
+                     "prev.getResponseDataAsString(), vars.get('count')].join('|')")]),
+            with_children(http("echo count", "/echo?count=${count}&bpre=${bpre}"), [
+                beanshell("PreProcessor", "bpre", "vars.put(\"bpre\", Label + \":\" + bsh.args.length + \":\" + Parameters);",
+                          parameters="a b"),
+                beanshell("Timer", "no delay", "vars.put(\"btimer\", \"ran\"); return 0;"),
+                beanshell("PostProcessor", "length", "vars.put(\"len\", \"\" + (data.length > 0));"),
+                beanshell("Assertion", "code check", "if (ResponseCode.equals(\"200\")) { Failure = true; "
+                          "FailureMessage = \"got \" + ResponseCode + \" for \" + SampleLabel + \" \" + vars.get(\"len\") + vars.get(\"btimer\"); }")]),
+            with_children(beanshell("Sampler", "not successful", "IsSuccess = false; ResponseCode = \"503\";"), []),
+            with_children(beanshell("Sampler", "fails", "undefinedMethod();"), [
+                show("its message", "SampleResult.getResponseCode() + '|' + SampleResult.getResponseMessage()")]),
+            with_children(http("assertion fails", "/echo?b=1"), [
+                beanshell("Assertion", "broken", "Object o = null; o.toString();")]),
+        ])])
+
+
 # Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).
 FIXTURE_OPTIONS = {
     "dns_servers": "--dns " + DNS_SERVER + ":53",
@@ -1237,7 +1317,8 @@ PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, sim
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
-                 html_modifiers, compare_assertions, empty_inputs, dns_servers]
+                 html_modifiers, compare_assertions, empty_inputs, dns_servers, jsr223_elements,
+                 beanshell_elements]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

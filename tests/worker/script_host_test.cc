@@ -51,7 +51,7 @@ class ScriptHostTest : public ::testing::Test {
                                           const std::string& language = "groovy",
                                           ScriptFlavour flavour = ScriptFlavour::kJsr223) {
     Result<std::unique_ptr<CompiledScript>> s =
-        host_->Compile(role, flavour, language, "script under test", "", "a b  c", source);
+        host_->Compile(role, flavour, language, "script under test", "", source);
     EXPECT_TRUE(s.ok()) << s.status().message();
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -63,6 +63,7 @@ class ScriptHostTest : public ::testing::Test {
     c.prev = prev;
     c.current = current;
     c.sampler_name = "HTTP Request";
+    c.parameters = "a b  c";
     host_->CallNow(&c);
     return c;
   }
@@ -142,8 +143,9 @@ TEST_F(ScriptHostTest, SamplerThatThrowsIsA500WithTheException) {
 }
 
 TEST_F(ScriptHostTest, PostProcessorChangesToPrevAreWrittenBack) {
-  auto s = Compile(ScriptRole::kPostProcessor,
-                   "if (prev.getResponseCode() == '404') { prev.setSuccessful(true); prev.setResponseMessage('fine') }");
+  auto s =
+      Compile(ScriptRole::kPostProcessor,
+              "if (prev.getResponseCode() == '404') { prev.setSuccessful(true); prev.setResponseMessage('fine') }");
   SampleResult prev;
   prev.sample.response_code = "404";
   prev.sample.success = false;
@@ -235,8 +237,9 @@ TEST_F(ScriptHostTest, CommonImportsOfRealPlansWork) {
 }
 
 TEST_F(ScriptHostTest, BeanShellKeepsItsVariablesBetweenCallsOfOneUser) {
-  auto s = Compile(ScriptRole::kPreProcessor, "if (count == void) count = 0; count++; vars.put(\"count\", \"\" + count);",
-                   "", ScriptFlavour::kBeanShell);
+  auto s =
+      Compile(ScriptRole::kPreProcessor, "if (count == void) count = 0; count++; vars.put(\"count\", \"\" + count);",
+              "", ScriptFlavour::kBeanShell);
   EXPECT_TRUE(Call(s.get()).ok);
   ScriptCall c = Call(s.get());
   EXPECT_TRUE(c.ok) << c.error;
@@ -270,8 +273,8 @@ TEST_F(ScriptHostTest, BeanShellErrorIsWrappedAsJMeterDoes) {
 }
 
 TEST_F(ScriptHostTest, JavaScriptRunsOnRhino) {
-  auto s = Compile(ScriptRole::kPreProcessor, "vars.put('sum', String(1 + 2)); vars.put('t', typeof vars);",
-                   "javascript");
+  auto s =
+      Compile(ScriptRole::kPreProcessor, "vars.put('sum', String(1 + 2)); vars.put('t', typeof vars);", "javascript");
   ScriptCall c = Call(s.get());
   EXPECT_TRUE(c.ok) << c.error;
   EXPECT_EQ(Var(vars_, "sum"), "3");
@@ -287,11 +290,11 @@ TEST_F(ScriptHostTest, TimerReturnValueIsTheDelay) {
 
 TEST_F(ScriptHostTest, CompileErrorsAndUnknownLanguagesAreErrors) {
   Result<std::unique_ptr<CompiledScript>> bad =
-      host_->Compile(ScriptRole::kSampler, ScriptFlavour::kJsr223, "groovy", "bad", "", "", "def x = ");
+      host_->Compile(ScriptRole::kSampler, ScriptFlavour::kJsr223, "groovy", "bad", "", "def x = ");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("unexpected token"), std::string::npos) << bad.status().message();
   Result<std::unique_ptr<CompiledScript>> jython =
-      host_->Compile(ScriptRole::kSampler, ScriptFlavour::kJsr223, "jython", "py", "", "", "x = 1");
+      host_->Compile(ScriptRole::kSampler, ScriptFlavour::kJsr223, "jython", "py", "", "x = 1");
   ASSERT_FALSE(jython.ok());
   EXPECT_EQ(jython.status().message(),
             "javax.script.ScriptException: Cannot find engine named: 'jython', ensure you set language field in "
@@ -299,13 +302,14 @@ TEST_F(ScriptHostTest, CompileErrorsAndUnknownLanguagesAreErrors) {
 }
 
 TEST_F(ScriptHostTest, ManyUsersCallConcurrentlyEachOnItsOwnVariables) {
-  auto s = Compile(ScriptRole::kPreProcessor,
-                   "int n = (vars.get('n') ?: '0') as int; vars.put('n', String.valueOf(n + 1))");
+  auto s =
+      Compile(ScriptRole::kPreProcessor, "int n = (vars.get('n') ?: '0') as int; vars.put('n', String.valueOf(n + 1))");
   constexpr int kUsers = 40, kCallsEach = 25;
   std::vector<Variables> vars(kUsers);
   std::vector<std::unique_ptr<ScriptUser>> users;
   for (int u = 0; u < kUsers; ++u) {
-    Result<std::unique_ptr<ScriptUser>> user = host_->NewUser(&vars[u], u, "Users 1-" + std::to_string(u + 1), "Users", kUsers);
+    Result<std::unique_ptr<ScriptUser>> user =
+        host_->NewUser(&vars[u], u, "Users 1-" + std::to_string(u + 1), "Users", kUsers);
     ASSERT_TRUE(user.ok());
     users.push_back(std::move(*user));
   }

@@ -14,7 +14,7 @@ final class BeanShell {
   private BeanShell() {}
 
   static Object run(Host.Script s, Host.User user, SampleResult prev, SampleResult current, AssertionResult assertion,
-                    Object sampler) throws Exception {
+                    Object sampler, String parameters, String[] args) throws Exception {
     Interpreter bsh = (Interpreter) user.interpreters.get(s);
     try {
       if (bsh == null) {
@@ -29,8 +29,8 @@ final class BeanShell {
       bsh.set("sampler", sampler);
       bsh.set("Label", s.name);
       bsh.set("FileName", s.fileName);
-      bsh.set("Parameters", s.parameters);
-      bsh.set("bsh.args", s.args);
+      bsh.set("Parameters", parameters);
+      bsh.set("bsh.args", args);
       bsh.set("OUT", System.out);
       switch (s.role) {
         case Host.SAMPLER:
@@ -46,6 +46,7 @@ final class BeanShell {
           bsh.set("Failure", false);
           bsh.set("FailureMessage", "");
           bsh.set("SampleResult", prev);
+          bsh.set("Response", prev);
           bsh.set("ResponseData", prev.getResponseData());
           bsh.set("ResponseCode", prev.getResponseCode());
           bsh.set("ResponseMessage", prev.getResponseMessage());
@@ -69,7 +70,7 @@ final class BeanShell {
       ret = bsh.eval(s.source);
     } catch (EvalError e) {
       // JMeter's BeanShellInterpreter wraps what bsh threw this way.
-      throw new Exception("Error invoking bsh method: eval\t" + e) {
+      throw new Exception("Error invoking bsh method: eval\t" + e.getLocalizedMessage()) {
         private static final long serialVersionUID = 1L;
 
         @Override

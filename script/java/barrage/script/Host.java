@@ -88,22 +88,19 @@ public final class Host {
     final int flavour;
     final String name;
     final String fileName;
-    final String parameters;
-    final String[] args;
     final String source;
     final CompiledScript compiled;  // JSR223 engines that compile (Groovy, Rhino)
     final ScriptEngine engine;      // JSR223 engines that do not
     final org.mozilla.javascript.Script rhino;  // javascript
+    boolean wrapErrors;  // Groovy run as JMeter runs an uncached script: eval(String) wraps once more
     final Log log;
 
-    Script(int role, int flavour, String name, String fileName, String parameters, String source,
+    Script(int role, int flavour, String name, String fileName, String source,
            CompiledScript compiled, ScriptEngine engine, org.mozilla.javascript.Script rhino) {
       this.role = role;
       this.flavour = flavour;
       this.name = name;
       this.fileName = fileName;
-      this.parameters = parameters;
-      this.args = parameters.trim().isEmpty() ? new String[0] : parameters.trim().split("\\s+");
       this.source = source;
       this.compiled = compiled;
       this.engine = engine;
@@ -164,23 +161,30 @@ public final class Host {
     return e;
   }
 
-  public static Script compile(int role, int flavour, String language, String name, String fileName, String parameters,
-                               String source) throws ScriptException {
-    if (flavour == BEANSHELL) return new Script(role, flavour, name, fileName, parameters, source, null, null, null);
+  public static Script compile(int role, int flavour, String language, String name, String fileName, String source,
+                               boolean cached) throws ScriptException {
+    Script s = compileScript(role, flavour, language, name, fileName, source);
+    s.wrapErrors = !cached && s.compiled != null && "groovy".equalsIgnoreCase(language);
+    return s;
+  }
+
+  private static Script compileScript(int role, int flavour, String language, String name, String fileName,
+                                      String source) throws ScriptException {
+    if (flavour == BEANSHELL) return new Script(role, flavour, name, fileName, source, null, null, null);
     if (isJavaScript(language)) {
       try {
-        return new Script(role, flavour, name, fileName, parameters, source, null, null, Rhino.compile(source, name));
+        return new Script(role, flavour, name, fileName, source, null, null, Rhino.compile(source, name));
       } catch (org.mozilla.javascript.RhinoException e) {
         throw new ScriptException(e.getMessage());
       }
     }
     ScriptEngine engine = engineFor(language);
-    if (engine == null) return new Script(role, BEANSHELL, name, fileName, parameters, source, null, null, null);
+    if (engine == null) return new Script(role, BEANSHELL, name, fileName, source, null, null, null);
     if (engine instanceof Compilable) {
       CompiledScript compiled = ((Compilable) engine).compile(source);
-      return new Script(role, flavour, name, fileName, parameters, source, compiled, engine, null);
+      return new Script(role, flavour, name, fileName, source, compiled, engine, null);
     }
-    return new Script(role, flavour, name, fileName, parameters, source, null, engine, null);
+    return new Script(role, flavour, name, fileName, source, null, engine, null);
   }
 
   public static User newUser(long handle, int threadNum, String threadName, String groupName, int groupThreads) {
@@ -195,7 +199,7 @@ public final class Host {
    * an assertion's result or null; sampler: what {@code sampler} shows.
    */
   public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
-                             String samplerName, int iteration) {
+                             String samplerName, String parameters, int iteration) {
     Object sampler = samplerName == null ? null : new CurrentSampler(samplerName);
     Outcome out = new Outcome();
     JMeterContext ctx = user.ctx;
@@ -213,14 +217,15 @@ public final class Host {
       current.sampleStart();
     }
     try {
-      Object ret = s.flavour == BEANSHELL ? BeanShell.run(s, user, prev, current, assertion, sampler)
-                                          : runJsr223(s, user, prev, current, assertion, sampler);
+      String[] args = parameters.trim().isEmpty() ? new String[0] : parameters.trim().split("\\s+");
+      Object ret = s.flavour == BEANSHELL ? BeanShell.run(s, user, prev, current, assertion, sampler, parameters, args)
+                                          : runJsr223(s, user, prev, current, assertion, sampler, parameters, args);
       if (ret != null) out.value = ret.toString();
       if (s.role == SAMPLER && ret != null && current.getResponseData().length == 0) {
         current.setResponseData(ret.toString(), null);
       }
     } catch (Throwable t) {  // ScriptException, a bsh EvalError, ThreadDeath at the run's stop...
-      out.error = t.toString();
+      out.error = s.wrapErrors && t instanceof ScriptException ? new ScriptException((Exception) t).toString() : t.toString();
       if (s.role == SAMPLER) {
         current.setSuccessful(false);
         current.setResponseCode("500");
@@ -235,13 +240,14 @@ public final class Host {
   }
 
   private static Object runJsr223(Script s, User user, SampleResult prev, SampleResult current,
-                                  AssertionResult assertion, Object sampler) throws ScriptException {
+                                  AssertionResult assertion, Object sampler, String parameters, String[] args)
+      throws ScriptException {
     Map<String, Object> b = new HashMap<>();
     b.put("log", s.log);
     b.put("Label", s.name);
     b.put("FileName", s.fileName);
-    b.put("Parameters", s.parameters);
-    b.put("args", s.args);
+    b.put("Parameters", parameters);
+    b.put("args", args);
     b.put("ctx", user.ctx);
     b.put("vars", user.vars);
     b.put("props", RunProperties.INSTANCE);
