@@ -271,7 +271,13 @@ class ScriptHost::Impl {
   std::deque<ScriptCall*> queue;
   int threads = 0;
   int idle = 0;
-  std::unordered_map<ScriptCall*, jobject> running;  // call -> its java.lang.Thread (global ref)
+  // The calls running anywhere: their java.lang.Thread (a global ref), and whether a stop
+  // was asked for them.
+  struct Running {
+    jobject thread = nullptr;
+    bool stop_asked = false;
+  };
+  std::unordered_map<ScriptCall*, Running> running;
 
   JNIEnv* Env() {
     // Loop threads that call CallNow attach once and detach when they end.
@@ -537,7 +543,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   {
     std::lock_guard lock(mu);
     jobject t = env->CallStaticObjectMethod(thread_class, current_thread);
-    running[c] = env->NewGlobalRef(t);
+    running[c] = Running{env->NewGlobalRef(t), false};
   }
   const ScriptRole role = c->script->role();
   jobject prev = c->prev ? MakeSample(env, *c->prev) : nullptr;
@@ -549,9 +555,25 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   if (role == ScriptRole::kAssertion) {
     assertion = env->NewObject(assertion_class, assertion_ctor, ToJava(env, c->assertion.name));
   }
-  jobject outcome = env->CallStaticObjectMethod(
-      host_class, call, static_cast<jobject>(c->script->ref_), static_cast<jobject>(c->user->ref_), prev, current,
-      assertion, ToJava(env, c->sampler_name), ToJava(env, c->parameters), static_cast<jint>(c->iteration));
+  auto invoke = [&] {
+    return env->CallStaticObjectMethod(
+        host_class, call, static_cast<jobject>(c->script->ref_), static_cast<jobject>(c->user->ref_), prev, current,
+        assertion, ToJava(env, c->sampler_name), ToJava(env, c->parameters), static_cast<jint>(c->iteration));
+  };
+  jobject outcome = invoke();
+  if (env->ExceptionCheck()) {
+    // Thread.stop is asynchronous: a stop meant for this thread's previous call can arrive
+    // as this one starts. Such a call runs again (once); one asked to stop does not.
+    bool stop_asked;
+    {
+      std::lock_guard lock(mu);
+      stop_asked = running[c].stop_asked;
+    }
+    if (!stop_asked) {
+      env->ExceptionClear();
+      outcome = invoke();
+    }
+  }
   if (outcome == nullptr || env->ExceptionCheck()) {
     c->ok = false;
     c->error = TakeException(env);
@@ -576,7 +598,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   {
     std::lock_guard lock(mu);
     auto it = running.find(c);
-    env->DeleteGlobalRef(it->second);
+    env->DeleteGlobalRef(it->second.thread);
     running.erase(it);
     if (running.empty()) none_running.notify_all();
   }
@@ -630,8 +652,9 @@ void ScriptHost::StopRunningCalls(int grace_ms) {
   if (env == nullptr) return;
   auto each_running = [&](jmethodID method) {
     std::lock_guard lock(impl_->mu);
-    for (const auto& [call, thread] : impl_->running) {
-      env->CallVoidMethod(thread, method);
+    for (auto& [call, r] : impl_->running) {
+      r.stop_asked = true;
+      env->CallVoidMethod(r.thread, method);
       env->ExceptionClear();
     }
     return !impl_->running.empty();

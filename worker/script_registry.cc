@@ -11,8 +11,7 @@ constexpr uint64_t kMaxScriptBytes = 16ull << 20;
 
 bool IsScript(ElementKind k) {
   return k == ElementKind::kScriptSampler || k == ElementKind::kScriptPreProcessor ||
-         k == ElementKind::kScriptPostProcessor || k == ElementKind::kScriptAssertion ||
-         k == ElementKind::kScriptTimer;
+         k == ElementKind::kScriptPostProcessor || k == ElementKind::kScriptAssertion || k == ElementKind::kScriptTimer;
 }
 
 ScriptRole RoleOf(ElementKind k) {
@@ -51,8 +50,8 @@ Result<std::unique_ptr<ScriptRegistry>> ScriptRegistry::ForRun(const Plan& plan,
   Result<ScriptHost*> host = ScriptHost::Get(options);
   if (!host.ok()) {
     return Status::Unsupported("the plan has script elements (" + SourceOf(*scripts[0]).testclass + " '" +
-                                            scripts[0]->name + "', line " + std::to_string(scripts[0]->line) +
-                                            "): " + host.status().message());
+                               scripts[0]->name + "', line " + std::to_string(scripts[0]->line) +
+                               "): " + host.status().message());
   }
   (*host)->SetProperties(&run.properties);
   std::unique_ptr<ScriptRegistry> registry(new ScriptRegistry(*host, &run));
@@ -74,8 +73,8 @@ ScriptRegistry::~ScriptRegistry() {
   host_->SetProperties(nullptr);
 }
 
-ScriptRegistry::Entry ScriptRegistry::Compile(const Node& element, const ScriptSource& src,
-                                              const std::string& filename, const std::string& text) {
+ScriptRegistry::Entry ScriptRegistry::Compile(const Node& element, const ScriptSource& src, const std::string& filename,
+                                              const std::string& text) {
   Entry e;
   std::string source = text;
   if (!filename.empty()) {

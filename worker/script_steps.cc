@@ -57,7 +57,9 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
   c.current = step == ScriptStep::kSampler ? &us.result : nullptr;
   c.prev = completing ? completing : (us.has_previous ? &us.previous : nullptr);
   // `sampler.getName()`: the name as it reads now (a ${...} in it evaluated).
-  c.sampler_name = !current_ ? std::string() : current_->label.parsed ? Evaluate(current_->label, ctx_) : current_->name;
+  c.sampler_name = !current_                ? std::string()
+                   : current_->label.parsed ? Evaluate(current_->label, ctx_)
+                                            : current_->name;
   c.parameters = Evaluate(SourceOf(element).parameters, ctx_);
   c.iteration = main_ ? main_->iteration() : 0;
   c.callback = this;
@@ -91,7 +93,8 @@ void VirtualUser::ApplyScriptOutcome() {
     case ScriptStep::kPreProcessor:
     case ScriptStep::kPostProcessor:
       // JSR223/BeanShell pre- and post-processors log the error; the sample goes on.
-      if (!c.ok) spdlog::error("{}: Problem in {} script {}: {}", ctx_.thread_name, src.testclass, us.element->name, c.error);
+      if (!c.ok)
+        spdlog::error("{}: Problem in {} script {}: {}", ctx_.thread_name, src.testclass, us.element->name, c.error);
       break;
     case ScriptStep::kTimer: {
       // JSR223Timer: the value as a long (Long.parseLong); none or anything else delays 0.
@@ -118,7 +121,8 @@ void VirtualUser::ApplyScriptOutcome() {
       break;
     }
     case ScriptStep::kSampler:
-      if (!c.ok) spdlog::error("{}: Problem in {} script {}: {}", ctx_.thread_name, src.testclass, us.element->name, c.error);
+      if (!c.ok)
+        spdlog::error("{}: Problem in {} script {}: {}", ctx_.thread_name, src.testclass, us.element->name, c.error);
       break;
   }
 }

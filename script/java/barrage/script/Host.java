@@ -201,6 +201,7 @@ public final class Host {
   public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
                              String samplerName, String parameters, int iteration) {
     Object sampler = samplerName == null ? null : new CurrentSampler(samplerName);
+    Thread.interrupted();  // an interrupt meant for this thread's previous call (a run's stop)
     Outcome out = new Outcome();
     JMeterContext ctx = user.ctx;
     user.vars.setIteration(iteration);
