@@ -126,7 +126,8 @@ TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
   std::vector<Sample> samples =
       Run(Group("users", 3, 5,
                 Dummy("first", 1, "m-${__threadNum}",
-                      Jsr223("PostProcessor", "copy", "vars.put('seen', prev.getResponseMessage() + '/' + prev.getSampleLabel())")) +
+                      Jsr223("PostProcessor", "copy",
+                             "vars.put('seen', prev.getResponseMessage() + '/' + prev.getSampleLabel())")) +
                     Dummy("second", 0, "${seen}")),
           /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> second = Of(samples, "second");

@@ -68,6 +68,35 @@ public final class Host {
     return r;
   }
 
+  /** {@code sampler} for a sampler that is not an HTTP Request: its name. */
+  public static Object plainSampler(String name) { return new CurrentSampler(name); }
+
+  /**
+   * {@code sampler} for an HTTP Request: fields = protocol, domain, port, path, method;
+   * arguments and headers (those in scope) as name, value pairs; headers null: no Header
+   * Manager in scope (getHeaderManager() returns null, as JMeter's).
+   */
+  public static Object httpSampler(String name, String[] fields, String[] arguments, String[] headers) {
+    org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy s =
+        new org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy(name, fields[0], fields[1], fields[2], fields[3], fields[4]);
+    for (int i = 0; i + 1 < arguments.length; i += 2) {
+      s.getArguments().addArgument(new org.apache.jmeter.protocol.http.util.HTTPArgument(arguments[i], arguments[i + 1]));
+    }
+    if (headers == null) {
+      s.setHeaderManager(null);
+    } else {
+      for (int i = 0; i + 1 < headers.length; i += 2) {
+        s.getHeaderManager().addInScope(new org.apache.jmeter.protocol.http.control.Header(headers[i], headers[i + 1]));
+      }
+    }
+    return s;
+  }
+
+  /** What an HTTP sampler holds after a script (HTTPSamplerBase.barrageState). */
+  public static String[] samplerState(Object sampler) {
+    return ((org.apache.jmeter.protocol.http.sampler.HTTPSamplerBase) sampler).barrageState();
+  }
+
   public static long heapUsed() { Runtime r = Runtime.getRuntime(); return r.totalMemory() - r.freeMemory(); }
 
   public static long heapMax() { return Runtime.getRuntime().maxMemory(); }
@@ -199,8 +228,7 @@ public final class Host {
    * an assertion's result or null; sampler: what {@code sampler} shows.
    */
   public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
-                             String samplerName, String parameters, int iteration) {
-    Object sampler = samplerName == null ? null : new CurrentSampler(samplerName);
+                             Object sampler, String parameters, int iteration) {
     Thread.interrupted();  // an interrupt meant for this thread's previous call (a run's stop)
     Outcome out = new Outcome();
     JMeterContext ctx = user.ctx;
