@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,6 +138,30 @@ TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
     const std::string n = s->thread_name.substr(s->thread_name.rfind('-') + 1);
     EXPECT_EQ(s->response_message, "m-" + n + "/first") << s->thread_name;
   }
+}
+
+TEST_F(ScriptRunTest, AScriptFileIsReadRelativeToThePlanAndAMissingOneIsTheElementsError) {
+  const std::string dir = ::testing::TempDir() + "script_run_test_files";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/show.groovy") << "vars.put('from', 'file ' + Label + ' ' + FileName + ' ' + args[0])";
+  run_.base_dir = dir;
+  const std::string from_file = El("JSR223PreProcessor", "reads file",
+                                   Str("scriptLanguage", "groovy") + Str("filename", "show.groovy") +
+                                       Str("parameters", "p1") + Str("script", "vars.put('from', 'inline')"));
+  const std::string missing =
+      El("JSR223Sampler", "missing", Str("scriptLanguage", "groovy") + Str("filename", "nope.groovy"));
+  std::vector<Sample> samples = Run(Group("users", 1, 1, Dummy("after", 0, "${from}", from_file) + missing),
+                                    /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> after = Of(samples, "after");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]->response_message, "file reads file show.groovy p1");
+  std::vector<const Sample*> m = Of(samples, "missing");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]->response_code, "500");
+  EXPECT_EQ(
+      m[0]->response_message,
+      "javax.script.ScriptException: Script file 'nope.groovy' does not exist or is unreadable for element:missing");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
