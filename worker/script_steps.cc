@@ -1,8 +1,8 @@
 // VirtualUser's script steps (issue 11): a JSR223 / BeanShell element's script runs on the
 // script host while the user waits in kScripting, as for I/O; the loop serves other users.
-#include <spdlog/spdlog.h>
-
 #include <strings.h>
+
+#include <spdlog/spdlog.h>
 
 #include "common/hash_tree.h"
 #include "worker/http_request.h"
@@ -33,6 +33,8 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
   c.elapsed_us = -1;
   us.step = step;
   us.element = &element;
+  c.current = step == ScriptStep::kSampler ? &us.result : nullptr;
+  c.prev = completing ? completing : (us.has_previous ? &us.previous : nullptr);
   std::string error;
   c.script = registry ? registry->Get(element, SourceOf(element), ctx_, &error) : nullptr;
   if (c.script && !us.user) {
@@ -62,8 +64,6 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
     c.http_sampler = &us.view;
   }
   c.user = us.user.get();
-  c.current = step == ScriptStep::kSampler ? &us.result : nullptr;
-  c.prev = completing ? completing : (us.has_previous ? &us.previous : nullptr);
   // `sampler.getName()`: the name as it reads now (a ${...} in it evaluated).
   c.sampler_name = !current_                ? std::string()
                    : current_->label.parsed ? Evaluate(current_->label, ctx_)

@@ -67,9 +67,9 @@ TEST(PlanCompilerScriptsTest, EmptyLanguageIsGroovyAndAnEmptyCacheKeyIsUncached)
 }
 
 TEST(PlanCompilerScriptsTest, EveryRoleHasItsKind) {
-  CompiledPlan c = CompileWith(El("BeanShellTimer", "t", S("script", "return 5;")) +
-                               El("JSR223Assertion", "a", S("script", "1")) +
-                               El("BSFPostProcessor", "b", S("script", "1") + S("scriptLanguage", "javascript")));
+  CompiledPlan c =
+      CompileWith(El("BeanShellTimer", "t", S("script", "return 5;")) + El("JSR223Assertion", "a", S("script", "1")) +
+                  El("BSFPostProcessor", "b", S("script", "1") + S("scriptLanguage", "javascript")));
   EXPECT_EQ(Errors(c), "");
   const Sampler& s = HttpSamplerOf(c);
   ASSERT_EQ(s.scope.timers.size(), 1u);
@@ -81,12 +81,12 @@ TEST(PlanCompilerScriptsTest, EveryRoleHasItsKind) {
 }
 
 TEST(PlanCompilerScriptsTest, BeanShellSamplerAndAssertionUseTheirOwnPropertyNames) {
-  CompiledPlan c = CompileUnder(
-      El("BeanShellSampler", "bsh",
-         S("BeanShellSampler.query", "return 1;") + S("BeanShellSampler.filename", "") +
-             S("BeanShellSampler.parameters", "p q") + B("BeanShellSampler.resetInterpreter", true)) +
-      El("BeanShellAssertion", "check",
-         S("BeanShellAssertion.query", "Failure = false;") + S("BeanShellAssertion.parameters", "x")));
+  CompiledPlan c =
+      CompileUnder(El("BeanShellSampler", "bsh",
+                      S("BeanShellSampler.query", "return 1;") + S("BeanShellSampler.filename", "") +
+                          S("BeanShellSampler.parameters", "p q") + B("BeanShellSampler.resetInterpreter", true)) +
+                   El("BeanShellAssertion", "check",
+                      S("BeanShellAssertion.query", "Failure = false;") + S("BeanShellAssertion.parameters", "x")));
   EXPECT_EQ(Errors(c), "");
   const Node& tg = *c.plan.thread_groups().at(0);
   const ScriptSource& sampler = tg.children.at(0)->As<ScriptSampler>().source;
@@ -114,8 +114,9 @@ TEST(PlanCompilerScriptsTest, ALanguageWithoutInterpreterIsAnErrorNamingIt) {
 
 TEST(PlanCompilerScriptsTest, AScriptNamingAJMeterClassBarrageLacksIsAnError) {
   CompiledPlan c = CompileWith(El("JSR223PreProcessor", "mirror",
-                                  S("script", "import org.apache.jmeter.protocol.http.control.HttpMirrorServer;\n"
-                                              "new HttpMirrorServer(8081).start()")));
+                                  S("script",
+                                    "import org.apache.jmeter.protocol.http.control.HttpMirrorServer;\n"
+                                    "new HttpMirrorServer(8081).start()")));
   EXPECT_EQ(Errors(c),
             "JSR223PreProcessor 'mirror': the script uses JMeter's class "
             "org.apache.jmeter.protocol.http.control.HttpMirrorServer, which Barrage's script API does not "

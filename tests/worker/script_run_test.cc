@@ -140,6 +140,23 @@ TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
   }
 }
 
+TEST_F(ScriptRunTest, AnAssertionWhoseScriptDoesNotCompileIsAnAssertionError) {
+  std::vector<Sample> samples =
+      Run(Group("users", 1, 2, Dummy("checked", 0, "ok", Jsr223("Assertion", "broken", "def x = "))), /*loops=*/1,
+          /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> checked = Of(samples, "checked");
+  ASSERT_EQ(checked.size(), 2u);
+  for (const Sample* s : checked) {
+    EXPECT_FALSE(s->success);
+    EXPECT_EQ(s->failure_message.rfind(
+                  "javax.script.ScriptException: org.codehaus.groovy.control.MultipleCompilationErrorsException: "
+                  "startup failed:",
+                  0),
+              0u)
+        << s->failure_message;
+  }
+}
+
 TEST_F(ScriptRunTest, AScriptFileIsReadRelativeToThePlanAndAMissingOneIsTheElementsError) {
   const std::string dir = ::testing::TempDir() + "script_run_test_files";
   std::filesystem::create_directories(dir);
