@@ -28,6 +28,7 @@ constexpr std::string_view kProvidedJMeterClasses[] = {
     "org.apache.jmeter.protocol.http.sampler.HTTPSamplerBase",
     "org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy",
     "org.apache.jmeter.protocol.http.util.HTTPArgument",
+    "org.apache.jmeter.samplers.SampleEvent",
     "org.apache.jmeter.samplers.SampleResult",
     "org.apache.jmeter.threads.AbstractThreadGroup",
     "org.apache.jmeter.threads.JMeterContext",

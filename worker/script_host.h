@@ -32,7 +32,7 @@ namespace barrage {
 
 // Which JMeter element runs the script; decides its bindings (JMeter's names) and what the
 // call's outcome means. Values match barrage.script.Host's constants.
-enum class ScriptRole { kSampler = 0, kPreProcessor, kPostProcessor, kAssertion, kTimer, kFunction };
+enum class ScriptRole { kSampler = 0, kPreProcessor, kPostProcessor, kAssertion, kTimer, kFunction, kListener };
 // JSR223 elements (javax.script bindings) or BeanShell elements (one interpreter per element
 // and user, its own variables kept between calls).
 enum class ScriptFlavour { kJsr223 = 0, kBeanShell };

@@ -11,7 +11,8 @@ constexpr uint64_t kMaxScriptBytes = 16ull << 20;
 
 bool IsScript(ElementKind k) {
   return k == ElementKind::kScriptSampler || k == ElementKind::kScriptPreProcessor ||
-         k == ElementKind::kScriptPostProcessor || k == ElementKind::kScriptAssertion || k == ElementKind::kScriptTimer;
+         k == ElementKind::kScriptPostProcessor || k == ElementKind::kScriptAssertion ||
+         k == ElementKind::kScriptTimer || k == ElementKind::kScriptListener;
 }
 
 ScriptRole RoleOf(ElementKind k) {
@@ -20,6 +21,7 @@ ScriptRole RoleOf(ElementKind k) {
     case ElementKind::kScriptPreProcessor: return ScriptRole::kPreProcessor;
     case ElementKind::kScriptPostProcessor: return ScriptRole::kPostProcessor;
     case ElementKind::kScriptAssertion: return ScriptRole::kAssertion;
+    case ElementKind::kScriptListener: return ScriptRole::kListener;
     default: return ScriptRole::kTimer;
   }
 }

@@ -102,7 +102,8 @@ void VirtualUser::ApplyScriptOutcome() {
       if (c.http_sampler) ApplyHttpSamplerView();
       [[fallthrough]];
     case ScriptStep::kPostProcessor:
-      // JSR223/BeanShell pre- and post-processors log the error; the sample goes on.
+    case ScriptStep::kListener:
+      // JSR223/BeanShell pre-, post-processors and listeners log the error; the sample goes on.
       if (!c.ok)
         spdlog::error("{}: Problem in {} script {}: {}", ctx_.thread_name, src.testclass, us.element->name, c.error);
       break;
@@ -238,7 +239,8 @@ void VirtualUser::ContinueAfterScript() {
     case ScriptStep::kTimer: break;
     case ScriptStep::kSampler: CompleteScriptSample(); break;
     case ScriptStep::kPostProcessor:
-    case ScriptStep::kAssertion: CompleteSample(); break;
+    case ScriptStep::kAssertion:
+    case ScriptStep::kListener: CompleteSample(); break;
   }
   Step();
 }

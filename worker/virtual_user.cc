@@ -550,6 +550,7 @@ void VirtualUser::CompleteSample() {
     completing_ = true;
     post_done_ = 0;
     assertions_done_ = 0;
+    listeners_done_ = 0;
     ctx_.sampler_name = &sampler->name;
     s.label = *label_;
     s.thread_name = thread_name();
@@ -579,6 +580,11 @@ void VirtualUser::CompleteSample() {
       continue;
     }
     Assert(*a, result);
+  }
+  // Script listeners hear the finished sample (JMeter notifies the sampler's listeners).
+  const std::vector<const Node*>& listeners = sampler->scope.listeners;
+  while (listeners_done_ < listeners.size()) {
+    if (!RunScript(*listeners[listeners_done_++], ScriptStep::kListener, &result)) return;
   }
   completing_ = false;
   SampleResult& done = CompletingResult();  // a script may have moved it

@@ -98,7 +98,7 @@ class VirtualUser final : public VuServices,
     kFinished
   };
   // Which element's script the user waits for (kScripting).
-  enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion };
+  enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion, kListener };
   // A user's script state, allocated at its first script (most users of most plans have none).
   struct UserScripts {
     std::unique_ptr<ScriptUser> user;  // its JVM side: vars' objects, ctx, BeanShell interpreters
@@ -281,6 +281,7 @@ class VirtualUser final : public VuServices,
   bool completing_ = false;
   size_t post_done_ = 0;
   size_t assertions_done_ = 0;
+  size_t listeners_done_ = 0;
   std::unique_ptr<UserScripts> script_;
 };
 

@@ -1338,6 +1338,23 @@ def jsr223_sampler_api():
         ])])
 
 
+def script_listeners():
+    heard = "vars.put('heard', (vars.get('heard') ?: '') + sampleResult.getSampleLabel() + ':' + sampleEvent.getResult().getResponseCode() + ';')"
+    return plan(
+        "script_listeners",
+        "JSR223 and BeanShell Listeners run a script on every sample in their scope, after its "
+        "assertions, with sampleResult and sampleEvent; a listener in one controller hears only its samplers.",
+        [thread_group("listeners", 1, 2, [
+            jsr223("Listener", "group listener", heard),
+            http("one", "/echo?heard=${heard}"),
+            simple("inner", [
+                beanshell("Listener", "inner listener", "vars.put(\"inner\", vars.get(\"inner\") + sampleResult.getSampleLabel());"),
+                http("two", "/status/404?inner=${inner}"),
+            ]),
+            http("three", "/echo?heard=${heard}&inner=${inner}"),
+        ])], udv=[("inner", "i"), ("heard", "")])
+
+
 # Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).
 FIXTURE_OPTIONS = {
     "dns_servers": "--dns " + DNS_SERVER + ":53",
@@ -1349,7 +1366,7 @@ PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, sim
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
                  html_modifiers, compare_assertions, empty_inputs, dns_servers, jsr223_elements,
-                 beanshell_elements, jsr223_sampler_api]
+                 beanshell_elements, jsr223_sampler_api, script_listeners]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

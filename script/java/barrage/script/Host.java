@@ -30,6 +30,7 @@ public final class Host {
   public static final int ASSERTION = 3;
   public static final int TIMER = 4;
   public static final int FUNCTION = 5;
+  public static final int LISTENER = 6;
   // Flavours: JMeter's JSR223 elements (bindings, javax.script) or its BeanShell ones
   // (one interpreter per element and user, variables kept between calls).
   public static final int JSR223 = 0;
@@ -289,6 +290,10 @@ public final class Host {
       b.put("AssertionResult", assertion);
     }
     if (s.role == FUNCTION) b.put("threadName", user.vars.getThreadName());
+    if (s.role == LISTENER) {  // JSR223Listener.sampleOccurred
+      b.put("sampleEvent", new org.apache.jmeter.samplers.SampleEvent(prev, user.ctx.getThreadGroup().getName()));
+      b.put("sampleResult", prev);
+    }
     if (s.rhino != null) return Rhino.run(s.rhino, b);
     Bindings bindings = s.engine.createBindings();
     bindings.putAll(b);
