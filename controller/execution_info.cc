@@ -17,6 +17,17 @@ std::string PropertiesJson(const std::map<std::string, std::string>& properties)
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string WithScriptHostInfo(const std::string& infra_json, const ScriptHostFacts& facts) {
+  nlohmann::json infra = nlohmann::json::parse(infra_json, nullptr, /*allow_exceptions=*/false);
+  if (!infra.is_object()) infra = nlohmann::json::object();
+  infra["script_host"] = {{"version", facts.version},
+                          {"heap_max_bytes", facts.heap_max_bytes},
+                          {"heap_used_bytes", facts.heap_used_bytes},
+                          {"max_heap_mb", facts.max_heap_mb_property ? nlohmann::json(*facts.max_heap_mb_property)
+                                                                     : nlohmann::json(nullptr)}};
+  return infra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 ExecutionInfo MakeExecutionInfo(const LoadedPlan& plan, int64_t started_at_ms, const std::string& project,
                                 const std::map<std::string, std::string>& properties, std::string infra_json) {
   ExecutionInfo info;
