@@ -17,14 +17,31 @@ std::string PropertiesJson(const std::map<std::string, std::string>& properties)
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string WithScriptHostInfo(const std::string& infra_json, const ScriptHostFacts& facts) {
+namespace {
+
+nlohmann::json InfraObject(const std::string& infra_json) {
   nlohmann::json infra = nlohmann::json::parse(infra_json, nullptr, /*allow_exceptions=*/false);
-  if (!infra.is_object()) infra = nlohmann::json::object();
-  infra["script_host"] = {{"version", facts.version},
-                          {"heap_max_bytes", facts.heap_max_bytes},
-                          {"heap_used_bytes", facts.heap_used_bytes},
-                          {"max_heap_mb", facts.max_heap_mb_property ? nlohmann::json(*facts.max_heap_mb_property)
-                                                                     : nlohmann::json(nullptr)}};
+  return infra.is_object() ? infra : nlohmann::json::object();
+}
+
+}  // namespace
+
+std::string WithScriptHostInfo(const std::string& infra_json, const ScriptHostFacts& facts) {
+  nlohmann::json infra = InfraObject(infra_json);
+  infra["script_host"] = nlohmann::json::parse(ScriptHostFactsJson(facts));
+  return infra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string WithWorkerScriptHosts(const std::string& infra_json,
+                                  const std::map<std::string, std::string>& facts_json_by_worker) {
+  nlohmann::json infra = InfraObject(infra_json);
+  nlohmann::json hosts = nlohmann::json::object();
+  for (const auto& [worker, facts] : facts_json_by_worker) {
+    // A worker's text is kept as it came when it is not JSON (never dropped, never fatal).
+    nlohmann::json parsed = nlohmann::json::parse(facts, nullptr, /*allow_exceptions=*/false);
+    hosts[worker] = parsed.is_discarded() ? nlohmann::json(facts) : parsed;
+  }
+  infra["script_hosts"] = hosts;
   return infra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

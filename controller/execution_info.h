@@ -6,11 +6,11 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "controller/loaded_plan.h"
 #include "controller/results_store.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 
@@ -18,18 +18,12 @@ namespace barrage {
 // ending in "Password"/"password" (javax.net.ssl.keyStorePassword) are replaced by "******".
 std::string PropertiesJson(const std::map<std::string, std::string>& properties);
 
-// What the run's script host was (issue 11), for the infrastructure info: its Java and Groovy
-// versions (ScriptHost::version()), its heap cap and the heap in use at the run's end, and the
-// barrage.script.max_heap_mb property as set (absent: the default cap).
-struct ScriptHostFacts {
-  std::string version;
-  int64_t heap_max_bytes = 0;
-  int64_t heap_used_bytes = 0;
-  std::optional<std::string> max_heap_mb_property;
-};
-// `infra_json` (an object) with a "script_host" key: {"version": "OpenJDK 17.0.x; Groovy 2.4.21",
-// "heap_max_bytes": N, "heap_used_bytes": N, "max_heap_mb": "256" or null}.
+// `infra_json` (an object) with the script host that ran (issue 11): a local run's under
+// "script_host", a cluster's per worker under "script_hosts" ({"w1": {...}}); each one
+// ScriptHostFactsJson (worker/script_runtime.h).
 std::string WithScriptHostInfo(const std::string& infra_json, const ScriptHostFacts& facts);
+std::string WithWorkerScriptHosts(const std::string& infra_json,
+                                  const std::map<std::string, std::string>& facts_json_by_worker);
 
 // plan_path, plan_name, plan_jmx and plan_metadata from `plan`; triggered_by = CurrentOsUser().
 ExecutionInfo MakeExecutionInfo(const LoadedPlan& plan, int64_t started_at_ms, const std::string& project,

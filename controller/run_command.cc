@@ -20,6 +20,7 @@
 #include "controller/thresholds.h"
 #include "worker/engine.h"
 #include "worker/script_host.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 namespace {
@@ -223,9 +224,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   end.threads = {0, counters.started_threads, counters.finished_threads};
   if (ScriptHost* host = engine.script_host()) {
     // The script host's versions and heap at the end join the run's infrastructure info.
-    const std::string infra =
-        WithScriptHostInfo(kLocalInfra, {host->version(), host->heap_max_bytes(), host->heap_used_bytes(),
-                                         run.properties.Get("barrage.script.max_heap_mb")});
+    const std::string infra = WithScriptHostInfo(kLocalInfra, ScriptHostFactsOf(*host, run.properties));
     end.before_thresholds = [infra](ResultsStore& store, int64_t execution_id, int64_t,
                                     const std::function<void(const Status&)>& fail) {
       if (Status s = store.SetExecutionInfra(execution_id, infra); !s.ok()) fail(s);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 namespace barrage {
 namespace {
@@ -57,6 +58,19 @@ std::vector<std::string> ScriptLanguageMissing(const ScriptRuntime& runtime, std
   }
   if (out.empty()) out.push_back("an interpreter for " + std::string(language) + " (none known)");
   return out;
+}
+
+ScriptHostFacts ScriptHostFactsOf(ScriptHost& host, const Properties& properties) {
+  return {host.version(), host.heap_max_bytes(), host.heap_used_bytes(), properties.Get("barrage.script.max_heap_mb")};
+}
+
+std::string ScriptHostFactsJson(const ScriptHostFacts& facts) {
+  nlohmann::json j = {{"version", facts.version},
+                      {"heap_max_bytes", facts.heap_max_bytes},
+                      {"heap_used_bytes", facts.heap_used_bytes},
+                      {"max_heap_mb", facts.max_heap_mb_property ? nlohmann::json(*facts.max_heap_mb_property)
+                                                                 : nlohmann::json(nullptr)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace barrage

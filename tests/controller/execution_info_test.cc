@@ -38,6 +38,13 @@ TEST(ExecutionInfoTest, TheScriptHostJoinsTheInfrastructureInfo) {
             R"("version":"Java 17.0.13"},"workers":2})");
 }
 
+TEST(ExecutionInfoTest, EachWorkersScriptHostJoinsAClustersInfrastructureInfo) {
+  EXPECT_EQ(WithWorkerScriptHosts(R"({"mode":"cluster","workers":2})",
+                                  {{"w1", R"({"version":"Java 17.0.13","heap_used_bytes":7})"}, {"w2", "not json"}}),
+            R"({"mode":"cluster","script_hosts":{"w1":{"heap_used_bytes":7,"version":"Java 17.0.13"},)"
+            R"("w2":"not json"},"workers":2})");
+}
+
 // The info carries what LoadPlan read and built: no second read of the file.
 TEST(ExecutionInfoTest, CarriesTheLoadedPlanAndTheOsUser) {
   const std::string jmx =
