@@ -143,5 +143,34 @@ TEST_F(ScriptCliTest, TheSamePlanWithAJsr223SamplerStartsTheJvmAndRecordsItsHost
   EXPECT_NE(version.find("; Groovy 2.4."), std::string::npos) << version;
 }
 
+// BARRAGE_JAVA_HOME=none: this machine has no Java as far as barrage is concerned.
+TEST_F(ScriptCliTest, WithoutJavaInspectSaysWhatToInstallAndRunRefusesTheScriptPlan) {
+  const std::string plan = (dir_ / "plan.jmx").string();
+  std::ofstream(plan, std::ios::binary) << Plan(kScriptSampler);
+  test::SpawnOptions no_java;
+  no_java.env = {"BARRAGE_JAVA_HOME=none"};
+  ProcessResult inspect = test::RunProcess({BARRAGE_BINARY, "inspect", plan}, kTimeout, no_java);
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("\nScripts (1):\n  Script  [JSR223Sampler] groovy, inline  (line 8): not runnable here, "
+                             "install a Java 17 runtime (Debian package openjdk-17-jre-headless)\n"),
+            std::string::npos)
+      << inspect.out;
+  EXPECT_NE(inspect.out.find("\nVerdict: runnable, but NOT on this machine (script interpreters missing above)\n"),
+            std::string::npos)
+      << inspect.out;
+
+  ProcessResult run = test::RunProcess({BARRAGE_BINARY, "run", plan, "--db", db_}, kTimeout, no_java);
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_EQ(run.err, "barrage: " + plan +
+                         ": the plan has script elements (JSR223Sampler 'Script', line 8): groovy scripts need a "
+                         "Java 17 runtime (Debian package openjdk-17-jre-headless)\n");
+
+  // This machine has them all (the other cases run the JVM).
+  ProcessResult here = test::RunProcess({BARRAGE_BINARY, "inspect", plan}, kTimeout);
+  EXPECT_NE(here.out.find("  Script  [JSR223Sampler] groovy, inline  (line 8): runs here\n"), std::string::npos)
+      << here.out;
+  EXPECT_NE(here.out.find("\nVerdict: runnable\n"), std::string::npos) << here.out;
+}
+
 }  // namespace
 }  // namespace barrage
