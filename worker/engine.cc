@@ -402,6 +402,8 @@ void Engine::Stop(bool now) {
 
 bool Engine::stopping() const { return state_->rs.stopping(); }
 
+ScriptHost* Engine::script_host() const { return state_->rs.scripts ? state_->rs.scripts->host() : nullptr; }
+
 EngineCounters Engine::counters() const {
   const RunState& rs = state_->rs;
   int64_t samples = 0, errors = 0;
