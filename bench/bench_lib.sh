@@ -95,10 +95,14 @@ bench_cleanup() {
 # Serves $work/nginx/html (the caller's files) on a free loopback port, pinned to SERVER_CPU.
 start_nginx() {
   port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  # Below the ephemeral range: a port some client socket of an earlier run still holds (10,000
+  # connections leave as many in TIME_WAIT) answers no connect yet fails nginx's bind.
+  local lo_port hi_port p
+  read -r lo_port _ < /proc/sys/net/ipv4/ip_local_port_range
+  hi_port=$(( lo_port > 12000 ? lo_port : 40000 ))
   port=""
-  local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((10000 + RANDOM % (hi_port - 10000)))
     if port_free "$p"; then port=$p; break; fi
   done
   [ -n "$port" ] || die "no free port found"
