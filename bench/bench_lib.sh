@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced: repo, work, port... are the caller's or set here
 # Shared by bench/run_bench.sh and bench/script_bench.sh (sourced, never run): prerequisites, a
 # private nginx on loopback, runs of JMeter 2.13 and barrage pinned to a core under
 # /usr/bin/time -v, and the numbers read from them.
@@ -63,7 +64,7 @@ bench_setup() {  # bench_setup [extra Debian packages...]
   [ -d "$tmp_base" ] && [ -w "$tmp_base" ] || tmp_base=${TMPDIR:-/tmp}
   work=$(mktemp -d "$tmp_base/barrage-bench.XXXXXX")
   chmod 755 "$work"  # nginx's worker runs as nobody and must read the static files
-  cd "$work"  # JMeter writes jmeter.log and friends into the working directory
+  cd "$work" || die "cannot enter $work"  # JMeter writes jmeter.log and friends into the working directory
   nginx_pid=""
   run_pid=""
   trap bench_cleanup EXIT
