@@ -3,7 +3,7 @@
 # JMeter 2.13, and the memory of many users with a script each, against a local nginx.
 #
 # As root on Debian 12 (installs nginx-light with apt-get when missing):
-#   BARRAGE=build-rel/bin/barrage bench/script_bench.sh          # ≈ 2 minutes
+#   BARRAGE=build-rel/bin/barrage bench/script_bench.sh          # ≈ 2.5 minutes
 #   BENCH_ROUNDS=3 BENCH_SECONDS=30 BARRAGE=build-rel/bin/barrage bench/script_bench.sh
 #
 # The plan, bench/plans/script_json.jmx: each user GETs a 650-byte JSON document (keep-alive) and
