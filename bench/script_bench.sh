@@ -6,7 +6,7 @@
 #   BARRAGE=build-rel/bin/barrage bench/script_bench.sh          # ≈ 2.5 minutes
 #   BENCH_ROUNDS=3 BENCH_SECONDS=30 BARRAGE=build-rel/bin/barrage bench/script_bench.sh
 #
-# The plan, bench/plans/script_json.jmx: each user GETs a 650-byte JSON document (keep-alive) and
+# The plan, bench/plans/script_json.jmx: each user GETs a 662-byte JSON document (keep-alive) and
 # a Groovy JSR223 PostProcessor parses it with JsonSlurper and puts two values into vars (JMeter
 # 2.13's "Cache compiled script" on). Its twin without the PostProcessor is derived here by
 # deleting that element. nginx (worker_processes 1, as bench/run_bench.sh's) runs on
@@ -67,7 +67,7 @@ if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ]; then
   for j in /usr/lib/jvm/java-17-openjdk-*; do [ -x "$j/bin/java" ] && export JAVA_HOME=$j && break; done
 fi
 
-# The JSON document: an order as an API would return it (650 bytes).
+# The JSON document: an order as an API would return it (662 bytes).
 cat > "$work/nginx/html/order.json" <<'EOF'
 {"order":{"id":48213977,"status":"CONFIRMED","created":"2026-12-04T21:43:56Z","currency":"EUR",
 "customer":{"id":"c-5512","name":"Ada Lovelace","email":"ada@example.com","tier":"gold"},
@@ -179,7 +179,7 @@ echo '```sh'
 echo "$command_line"
 echo '```'
 echo
-echo "Throughput, $VUS users, no think time, ${SECONDS_RUN} s per run, 650-byte JSON document, keep-alive;" \
+echo "Throughput, $VUS users, no think time, ${SECONDS_RUN} s per run, 662-byte JSON document, keep-alive;" \
   "\"script\" = one Groovy JSR223 PostProcessor per sample (JsonSlurper, two vars.put):"
 echo
 echo "| tool | plan | round | samples | errors | req/s | CPU s | CPU µs/sample | steady CPU µs/sample | peak RSS MiB | load1 before | % of a core used |"
