@@ -45,7 +45,10 @@ bool IsFile(const std::string& p) {
 
 std::string FindJavaHome() {
   std::vector<std::string> candidates;
-  if (const char* h = std::getenv("BARRAGE_JAVA_HOME"); h && *h) candidates.push_back(h);
+  if (const char* h = std::getenv("BARRAGE_JAVA_HOME"); h && *h) {
+    if (std::string_view(h) == "none") return "";  // as if no Java were installed (tests, operators)
+    candidates.push_back(h);
+  }
   std::error_code ec;
   if (fs::is_directory("/usr/lib/jvm", ec)) {
     std::vector<std::string> jdk17;
@@ -309,7 +312,7 @@ class ScriptHost::Impl {
   jclass assertion_class = nullptr;
   jclass thread_class = nullptr;
   jmethodID compile = nullptr, new_user = nullptr, call = nullptr, make_sample = nullptr;
-  jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr;
+  jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr, adopt_thread = nullptr;
   jmethodID heap_used = nullptr, heap_max = nullptr, current_thread = nullptr, interrupt = nullptr, stop = nullptr;
   jmethodID assertion_ctor = nullptr;
   jfieldID out_value = nullptr, out_error = nullptr, out_restart = nullptr;
@@ -320,40 +323,78 @@ class ScriptHost::Impl {
   std::string version;
   ScriptHostOptions options;
 
-  // Host threads and the calls running anywhere (for StopRunningCalls).
-  std::mutex mu;
-  std::condition_variable wake;
-  std::condition_variable none_running;
-  std::deque<ScriptCall*> queue;
-  int threads = 0;
-  int idle = 0;
-  // The calls running anywhere: their java.lang.Thread (a global ref), and whether a stop
-  // was asked for them.
-  struct Running {
-    jobject thread = nullptr;
+  // Every thread attached to the JVM (host threads and loops calling CallNow): its
+  // java.lang.Thread, made once, and the call it runs (for StopRunningCalls). `current` and
+  // `stop_asked` change under `mu`.
+  struct Attached {
+    JavaVM* vm = nullptr;
+    JNIEnv* env = nullptr;
+    jobject thread = nullptr;  // global ref
+    ScriptCall* current = nullptr;
     bool stop_asked = false;
+    Impl* host = nullptr;
+    ~Attached() {  // the thread ends: it leaves the JVM
+      if (!vm) return;
+      if (host) host->Forget(this);
+      if (thread) env->DeleteGlobalRef(thread);
+      vm->DetachCurrentThread();
+    }
   };
-  std::unordered_map<ScriptCall*, Running> running;
 
-  JNIEnv* Env() {
-    // Loop threads that call CallNow attach once and detach when they end.
-    struct Attachment {
-      JavaVM* vm = nullptr;
-      JNIEnv* env = nullptr;
-      ~Attachment() {
-        if (vm) vm->DetachCurrentThread();
-      }
-    };
-    thread_local Attachment a;
+  std::mutex mu;
+  std::condition_variable wake;          // a call was queued (host threads wait on it)
+  std::condition_variable grower_tick;   // the grower's own wait (never notified)
+  std::condition_variable none_running;  // the last running call ended
+  struct Queued {
+    ScriptCall* call;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<Queued> queue;
+  int threads = 0;  // host threads
+  int idle = 0;     // host threads waiting for a call
+  int busy = 0;     // calls running anywhere
+  int core_threads = 2;
+  bool grower_started = false;
+  std::vector<Attached*> attached;
+
+  // This thread's attachment (made at its first use); null when it cannot attach.
+  Attached* Self() {
+    thread_local Attached a;
     if (a.env == nullptr) {
       JavaVMAttachArgs args{JNI_VERSION_10, const_cast<char*>("barrage-script"), nullptr};
       if (vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&a.env), &args) != JNI_OK) return nullptr;
       a.vm = vm;
+      a.thread = a.env->NewGlobalRef(a.env->CallStaticObjectMethod(thread_class, current_thread));
+      a.env->CallStaticVoidMethod(host_class, adopt_thread);
+      a.env->ExceptionClear();
+      a.host = this;
+      std::lock_guard lock(mu);
+      attached.push_back(&a);
     }
-    return a.env;
+    return &a;
   }
+  JNIEnv* Env() {
+    Attached* a = Self();
+    return a ? a->env : nullptr;
+  }
+  void Forget(Attached* a) {
+    std::lock_guard lock(mu);
+    std::erase(attached, a);
+  }
+  // Under `mu`: `a` starts / ends running `c`.
+  void Begin(Attached* a, ScriptCall* c) {
+    a->current = c;
+    a->stop_asked = false;
+    ++busy;
+  }
+  void End(Attached* a) {
+    a->current = nullptr;
+    if (--busy == 0) none_running.notify_all();
+  }
+  void SpawnThread();  // under `mu`
+  void GrowerMain();
 
-  void Run(JNIEnv* env, ScriptCall* c);
+  void Run(Attached* a, ScriptCall* c);
   jobject MakeSample(JNIEnv* env, const SampleResult& r);
   void ReadSample(JNIEnv* env, jobject js, SampleResult* r, bool timing, int64_t* elapsed_us);
   void ThreadMain();
@@ -388,7 +429,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
 
   const std::string heap = "-Xmx" + std::to_string(options.max_heap_mb) + "m";
   std::vector<std::string> opts = {
-      class_path, heap, "-Xrs", "-Djava.awt.headless=true", "-Xss2m", "-XX:+UseSerialGC", "-XX:-UsePerfData"};
+      class_path,        heap, "-Xms16m", "-Xrs", "-Djava.awt.headless=true", "-Xss2m", "-XX:+UseSerialGC",
+      "-XX:-UsePerfData"};
   std::vector<JavaVMOption> jopts(opts.size());
   for (size_t i = 0; i < opts.size(); ++i) jopts[i].optionString = opts[i].data();
   JavaVMInitArgs args{JNI_VERSION_10, static_cast<jint>(jopts.size()), jopts.data(), JNI_FALSE};
@@ -453,6 +495,7 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
       h.host_class, "httpSampler",
       "(Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/Object;");
   h.sampler_state = env->GetStaticMethodID(h.host_class, "samplerState", "(Ljava/lang/Object;)[Ljava/lang/String;");
+  h.adopt_thread = env->GetStaticMethodID(h.host_class, "adoptThread", "()V");
   h.make_sample = env->GetStaticMethodID(
       h.host_class, "sample",
       "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Z[BLjava/lang/String;Ljava/lang/String;Ljava/lang/"
@@ -485,14 +528,17 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.a_error = env->GetFieldID(h.assertion_class, "error", "Z");
   h.a_message = env->GetFieldID(h.assertion_class, "failureMessage", "Ljava/lang/String;");
   if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.plain_sampler ||
-      !h.http_sampler || !h.sampler_state) {
+      !h.http_sampler || !h.sampler_state || !h.adopt_thread) {
     return Describe(env, jar + " does not match this barrage");
   }
   h.version = FromJava(env, static_cast<jstring>(env->CallStaticObjectMethod(h.host_class, version)));
   env->ExceptionClear();
-  // The creating thread is the caller's (a loop or the engine's): it stays attached, as
-  // Env() would attach it anyway.
+  h.core_threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   spdlog::info("script host: {} started from {} (heap cap {} MiB)", h.version, rt.java_home, options.max_heap_mb);
+  // JNI_CreateJavaVM attached the creating thread, which may be short-lived (a worker
+  // prepares a run on its own thread) and must not end attached: it leaves now, and
+  // attaches again through Self() if it ever calls a script.
+  impl->vm->DetachCurrentThread();
   return impl;
 }
 
@@ -600,13 +646,14 @@ void ScriptHost::Impl::ReadSample(JNIEnv* env, jobject js, SampleResult* r, bool
   }
 }
 
-void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
-  env->PushLocalFrame(64);
-  {
-    std::lock_guard lock(mu);
-    jobject t = env->CallStaticObjectMethod(thread_class, current_thread);
-    running[c] = Running{env->NewGlobalRef(t), false};
+void ScriptHost::Impl::Run(Attached* a, ScriptCall* c) {
+  if (c->script == nullptr || c->user == nullptr) {
+    c->ok = false;
+    c->error = "script host: a call without a script or user";
+    return;
   }
+  JNIEnv* env = a->env;
+  env->PushLocalFrame(64);
   const ScriptRole role = c->script->role();
   jobject prev = c->prev ? MakeSample(env, *c->prev) : nullptr;
   jobject current = nullptr;
@@ -638,7 +685,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
     bool stop_asked;
     {
       std::lock_guard lock(mu);
-      stop_asked = running[c].stop_asked;
+      stop_asked = a->stop_asked;
     }
     if (!stop_asked) {
       env->ExceptionClear();
@@ -671,56 +718,81 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
     }
   }
   env->ExceptionClear();
-  {
-    std::lock_guard lock(mu);
-    auto it = running.find(c);
-    env->DeleteGlobalRef(it->second.thread);
-    running.erase(it);
-    if (running.empty()) none_running.notify_all();
-  }
   env->PopLocalFrame(nullptr);
 }
 
 void ScriptHost::Impl::ThreadMain() {
-  JNIEnv* env = Env();
+  Attached* self = Self();
   std::unique_lock lock(mu);
   for (;;) {
     ++idle;
     wake.wait(lock, [&] { return !queue.empty(); });
     --idle;
-    ScriptCall* c = queue.front();
+    ScriptCall* c = queue.front().call;
     queue.pop_front();
+    if (self) Begin(self, c);
     lock.unlock();
-    if (env) {
-      Run(env, c);
+    if (self) {
+      Run(self, c);
     } else {
       c->ok = false;
       c->error = "script host: cannot attach a thread to the JVM";
     }
+    lock.lock();
+    if (self) End(self);
+    lock.unlock();
     c->callback->OnScriptDone(c);
     lock.lock();
+  }
+}
+
+void ScriptHost::Impl::SpawnThread() {
+  ++threads;
+  std::thread([this] { ThreadMain(); }).detach();  // host threads live as long as the JVM
+  if (!grower_started) {
+    grower_started = true;
+    std::thread([this] { GrowerMain(); }).detach();
+  }
+}
+
+// Scripts that sleep or block hold their host thread: when a queued call has waited
+// kGrowAfter with every host thread busy, one more thread starts (up to max_threads).
+void ScriptHost::Impl::GrowerMain() {
+  constexpr auto kGrowAfter = std::chrono::milliseconds(5);
+  std::unique_lock lock(mu);
+  for (;;) {
+    grower_tick.wait_for(lock, kGrowAfter);
+    if (queue.empty() || idle > 0 || threads >= options.max_threads) continue;
+    if (std::chrono::steady_clock::now() - queue.front().at >= kGrowAfter) SpawnThread();
   }
 }
 
 void ScriptHost::Submit(ScriptCall* call) {
   Impl& h = *impl_;
   std::lock_guard lock(h.mu);
-  h.queue.push_back(call);
-  if (h.idle < static_cast<int>(h.queue.size()) && h.threads < h.options.max_threads) {
-    ++h.threads;
-    std::thread([&h] { h.ThreadMain(); }).detach();  // host threads live as long as the JVM
+  h.queue.push_back({call, std::chrono::steady_clock::now()});
+  if (h.idle > 0) {
+    h.wake.notify_one();
+  } else if (h.threads < h.core_threads) {
+    h.SpawnThread();
   }
-  h.wake.notify_one();
 }
 
 void ScriptHost::CallNow(ScriptCall* call) {
-  JNIEnv* env = impl_->Env();
-  if (env == nullptr) {
+  Impl& h = *impl_;
+  Impl::Attached* self = h.Self();
+  if (self == nullptr) {
     call->ok = false;
     call->error = "script host: cannot attach a thread to the JVM";
     return;
   }
-  impl_->Run(env, call);
+  {
+    std::lock_guard lock(h.mu);
+    h.Begin(self, call);
+  }
+  h.Run(self, call);
+  std::lock_guard lock(h.mu);
+  h.End(self);
 }
 
 void ScriptHost::StopRunningCalls(int grace_ms) {
@@ -728,18 +800,18 @@ void ScriptHost::StopRunningCalls(int grace_ms) {
   if (env == nullptr) return;
   auto each_running = [&](jmethodID method) {
     std::lock_guard lock(impl_->mu);
-    for (auto& [call, r] : impl_->running) {
-      r.stop_asked = true;
-      env->CallVoidMethod(r.thread, method);
+    for (Impl::Attached* a : impl_->attached) {
+      if (a->current == nullptr) continue;
+      a->stop_asked = true;
+      env->CallVoidMethod(a->thread, method);
       env->ExceptionClear();
     }
-    return !impl_->running.empty();
+    return impl_->busy > 0;
   };
   if (!each_running(impl_->interrupt)) return;
   {
     std::unique_lock lock(impl_->mu);
-    if (impl_->none_running.wait_for(lock, std::chrono::milliseconds(grace_ms),
-                                     [&] { return impl_->running.empty(); })) {
+    if (impl_->none_running.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] { return impl_->busy == 0; })) {
       return;
     }
   }

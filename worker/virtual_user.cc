@@ -665,12 +665,15 @@ void VirtualUser::ReleaseLock(const std::string& name) {
 void VirtualUser::OnLockGranted(const std::string&) { HandBackToLoop(); }
 
 void VirtualUser::HandBackToLoop() {
+  bool already_told;
   {
     std::lock_guard<std::mutex> lock(worker_->mu);
     worker_->granted.push_back(this);
-    worker_->has_granted.store(true, std::memory_order_release);
+    already_told = worker_->has_granted.exchange(true, std::memory_order_acq_rel);
   }
-  worker_->loop.Wake();
+  // The loop takes the whole list when it sees the flag: one wake serves every user queued
+  // before it looks (a wake per script call cost a write on the loop's eventfd).
+  if (!already_told) worker_->loop.Wake();
 }
 
 void VirtualUser::OnFifoValue(std::string value) {

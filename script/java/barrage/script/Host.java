@@ -36,12 +36,17 @@ public final class Host {
   public static final int JSR223 = 0;
   public static final int BEANSHELL = 1;
 
-  private static final ScriptEngineManager MANAGER = new ScriptEngineManager();
+  // Service lookups and Groovy's class loaders use the class path's loader, whatever thread
+  // (attached through JNI, whose context class loader may be unset) runs them.
+  private static final ScriptEngineManager MANAGER = new ScriptEngineManager(Host.class.getClassLoader());
   private static final Map<String, ScriptEngine> ENGINES = new HashMap<>();
 
   private Host() {}
 
   public static Properties properties() { return RunProperties.INSTANCE; }
+
+  /** Called once by every thread C++ attaches: scripts find classes as the main thread does. */
+  public static void adoptThread() { Thread.currentThread().setContextClassLoader(Host.class.getClassLoader()); }
 
   /** A sample as scripts see it, made from Barrage's (one JNI call instead of twenty). */
   public static SampleResult sample(String label, String code, String message, boolean ok, byte[] data,
