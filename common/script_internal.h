@@ -224,11 +224,13 @@ class Operand {
     }
   }
 
-  // The expression's result: null gives "".
+  // The expression's result. null gives "null" in JavaScript (Rhino's Context.toString, which
+  // JMeter's __javaScript returns), "" in Groovy and JEXL (JMeter's functions return "" for a
+  // null value).
   std::string ToResult(ScriptDialect dialect) const {
     if (kind_ == Kind::kString) return std::string(text());
     std::string out;
-    if (kind_ != Kind::kNull) AppendTo(dialect, &out);
+    if (kind_ != Kind::kNull || dialect == ScriptDialect::kJavaScript) AppendTo(dialect, &out);
     return out;
   }
 

@@ -105,6 +105,10 @@ Engine::~Engine() {
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();
   if (s.rs.run != nullptr && s.rs.run->fifos == &s.rs.fifos) s.rs.run->fifos = nullptr;
+  if (s.rs.run != nullptr && s.rs.script_functions && s.rs.run->scripts == s.rs.script_functions.get()) {
+    s.rs.run->scripts = nullptr;
+  }
+  if (s.rs.script_functions && !s.rs.scripts) s.rs.script_functions->host()->SetProperties(nullptr);
 }
 
 Status Engine::Prepare() {
@@ -165,6 +169,29 @@ Status Engine::Prepare() {
   Result<std::unique_ptr<ScriptRegistry>> scripts = ScriptRegistry::ForRun(s.plan, *s.run, boot, script_options);
   if (!scripts.ok()) return scripts.status();
   s.rs.scripts = std::move(scripts).value();
+  // Script functions beyond the one-line evaluator (and JavaScript conditions) run on the same
+  // host: started for them alone only when the plan has some.
+  if (s.rs.scripts || s.plan.script_functions) {
+    ScriptHost* host = nullptr;
+    if (s.rs.scripts) {
+      host = s.rs.scripts->host();
+    } else {
+      Result<ScriptHost*> started = ScriptHost::Get(script_options);
+      if (!started.ok()) {
+        return Status::Unsupported("the plan has script functions the one-line evaluator cannot run: " +
+                                   started.status().message());
+      }
+      host = *started;
+      host->SetProperties(&s.run->properties);
+    }
+    Result<std::unique_ptr<ScriptFunctionRunner>> functions = ScriptFunctionRunner::Create(host);
+    if (functions.ok()) {
+      s.rs.script_functions = std::move(functions).value();
+      s.run->scripts = s.rs.script_functions.get();
+    } else if (s.plan.script_functions) {
+      return functions.status();
+    }
+  }
 
   bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
                                          [](const auto& e) { return e->kind == ElementKind::kCookieManager; });

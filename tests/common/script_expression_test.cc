@@ -11,7 +11,7 @@ class EvaluateScriptTest : public testing::Test {
 
   // The result, or "<code>: message" when it failed.
   std::string Eval(std::string_view expression, ScriptDialect dialect = ScriptDialect::kJavaScript) {
-    Result<std::string> r = EvaluateScript(expression, ctx, dialect);
+    Result<std::string> r = EvaluateScriptExpression(expression, ctx, dialect);
     if (r.ok()) return *r;
     return (r.status().code() == Status::Code::kUnsupported ? "unsupported: " : "error: ") + r.status().message();
   }
@@ -134,8 +134,17 @@ TEST_F(EvaluateScriptTest, LoneOperandIsTheResult) {
   EXPECT_EQ(Eval("1.50"), "1.5");
   EXPECT_EQ(Eval("-3"), "-3");
   EXPECT_EQ(Eval("true"), "true");
-  EXPECT_EQ(Eval("null"), "");
   EXPECT_EQ(Eval("(('x'))"), "x");
+}
+
+// Rhino prints null as "null" (__javaScript returns it); JMeter's __groovy and __jexl2/3
+// return "" for a null value.
+TEST_F(EvaluateScriptTest, NullPrintsAsEachFunctionReturnsIt) {
+  EXPECT_EQ(Eval("null", ScriptDialect::kJavaScript), "null");
+  EXPECT_EQ(Eval("vars.get('missing')", ScriptDialect::kJavaScript), "null");
+  EXPECT_EQ(Eval("null", ScriptDialect::kGroovy), "");
+  EXPECT_EQ(Eval("vars.get('missing')", ScriptDialect::kGroovy), "");
+  EXPECT_EQ(Eval("null", ScriptDialect::kJexl), "");
 }
 
 TEST_F(EvaluateScriptTest, TrailingSemicolonAndBlanksAllowed) { EXPECT_EQ(Eval("  1 < 2 ;  "), "true"); }
