@@ -136,10 +136,12 @@ def script_functions_full():
         "statements, vars, the store-in-variable argument, a BeanShell interpreter's own "
         "variables between calls, scripts that fail; a JavaScript If condition beyond one line.",
         [udv("vars", [("name", "Ann"), ("n", "4"), ("jsout", "unset"), ("jserr", "unset"),
-                      ("bshout", "unset"), ("bsherr", "unset")]),
+                      ("bshout", "unset"), ("bsherr", "unset"),
+                      ("fromUdv", "${__BeanShell(\"u\" + (1 + 1))}")]),
          # Users 2 s apart (ramp-up 4 s): the first is done before the second starts, so the
          # count the shared BeanShell interpreter keeps is deterministic.
          thread_group("scripts", 2, 2, ramp=4, children=[
+             http("bsh-udv", "/echo?v=${fromUdv}"),
              http("js-multi", "/echo?v=" + js("var a = ${n} * 2; var b = vars.get('name') + a; b.toLowerCase(),jsout")),
              http("js-stored", "/echo?v=${jsout}"),
              http("js-vars-put", "/echo?v=" + js("vars.put('fromjs'\\, 'p' + (${__threadNum} + 1)); 'ok'")),
