@@ -1011,10 +1011,10 @@ Result<std::string> RunScriptFunction(std::string_view function, std::string_vie
   if (function != "__BeanShell") {
     ScriptDialect dialect = function == "__javaScript" ? ScriptDialect::kJavaScript
                             : function == "__groovy"   ? ScriptDialect::kGroovy
+                            : function == "__jexl2"    ? ScriptDialect::kJexl2
                                                        : ScriptDialect::kJexl;
     Result<std::string> fast = EvaluateScriptExpression(script, ctx, dialect);
     if (fast.ok() || fast.status().code() != Status::Code::kUnsupported) return fast;
-    if (dialect == ScriptDialect::kJexl) return fast;  // the host has no JEXL interpreter yet
   }
   ScriptFunctions* host = ctx.run == nullptr ? nullptr : ctx.run->scripts;
   if (host == nullptr) {

@@ -66,7 +66,7 @@ struct ThreadContext;
 // implements it over the JVM). Thread-safe.
 class ScriptFunctions {
  public:
-  // Runs `script` as `function` ("__javaScript", "__groovy", "__BeanShell"; JMeter's bindings
+  // Runs `script` as `function` ("__javaScript", "__groovy", "__BeanShell", "__jexl2", "__jexl3"; JMeter's bindings
   // log, ctx, vars, props, threadName, sampler, OUT) for ctx's user, on the calling thread.
   // `occurrence` identifies the call in the plan (its TemplatePart): __BeanShell keeps one
   // interpreter per occurrence, as JMeter keeps one per function instance.
@@ -219,7 +219,10 @@ void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files);
 
 // The language a script expression is read in: numbers, printing, truth and a few methods
 // differ (see EvaluateScriptExpression).
-enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
+// kJexl is JEXL 3 (__jexl3); kJexl2 (__jexl2) differs in '+' with a string: it adds when
+// both sides read as numbers ("5" + 2 is 7), and concatenates otherwise.
+enum class ScriptDialect { kJavaScript, kGroovy, kJexl, kJexl2 };
+inline bool IsJexl(ScriptDialect d) { return d == ScriptDialect::kJexl || d == ScriptDialect::kJexl2; }
 
 // The one-line script expressions plans use in If/While controllers (JavaScript) and in
 // __javaScript, __groovy and __jexl2/__jexl3:
@@ -258,8 +261,7 @@ Result<std::string> EvaluateScriptExpression(std::string_view expression, Thread
 // "__BeanShell") or a JavaScript condition: EvaluateScriptExpression when the text is within
 // its grammar (same results, no JVM), else the run's script host (RunContext::scripts), inline
 // on the calling thread. __BeanShell always runs on the host. Errors as EvaluateScriptExpression's:
-// Unsupported when neither can run it (no host, or JEXL beyond the one-line grammar: the host
-// has no JEXL interpreter yet), InvalidArgument when the script failed.
+// Unsupported when neither can run it (no host), InvalidArgument when the script failed.
 // `occurrence`: ScriptFunctions::Run's.
 Result<std::string> RunScriptFunction(std::string_view function, std::string_view script, ThreadContext& ctx,
                                       const void* occurrence = nullptr);

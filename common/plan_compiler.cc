@@ -696,9 +696,9 @@ class Compiler final : public CompileLog {
 
   // Script functions: __javaScript and __groovy run with the one-line evaluator when their
   // text is within its grammar (functions.h EvaluateScriptExpression), else on the script
-  // host, as __BeanShell always does (the plan then needs the JVM: Plan::script_functions).
-  // JEXL runs only within the grammar (the host has no JEXL interpreter yet); __jexl (JEXL 1)
-  // and __jython have no interpreter at all.
+  // host, as __BeanShell always does (the plan then needs the JVM: Plan::script_functions);
+  // so do __jexl2 and __jexl3. __jexl (JEXL 1, gone since JMeter 3.0) and __jython have no
+  // interpreter.
   void CheckScriptCalls(const Template& t, int line) {
     for (const TemplatePart& part : t.parts) {
       if (part.kind != TemplatePart::Kind::kFunction) continue;
@@ -715,12 +715,13 @@ class Compiler final : public CompileLog {
         continue;
       }
       if (part.args.empty()) continue;
-      CheckScript(Evaluate(part.args[0], CheckContext()), part.text, part.text, line);
+      CheckScript(Evaluate(part.args[0], CheckContext()));
     }
   }
 
-  // `function`: the script function (or "__javaScript" for a condition) that runs `expression`.
-  void CheckScript(const std::string& expression, const std::string& function, const std::string& where, int line) {
+  // Marks the plan as needing the script host when `expression` is beyond the one-line
+  // evaluator's grammar.
+  void CheckScript(const std::string& expression) {
     // Variables are unknown before the run: check the grammar with a number in their place.
     std::string text;
     for (size_t i = 0; i < expression.size();) {
@@ -736,11 +737,7 @@ class Compiler final : public CompileLog {
     }
     Result<std::string> r = EvaluateScriptExpression(text, CheckContext());
     if (r.ok() || r.status().code() != Status::Code::kUnsupported) return;
-    if (function == "__jexl2" || function == "__jexl3") {
-      Error(where + ": " + r.status().message() + " (JEXL runs only within the one-line grammar)", line);
-    } else {
-      plan_.script_functions = true;  // the script host runs it
-    }
+    plan_.script_functions = true;  // the script host runs it
   }
 
   // Variables are unknown before the run: they stay as `${name}` in the checked text.
@@ -1035,7 +1032,7 @@ class Compiler final : public CompileLog {
         n->evaluate_all = e.GetBool("IfController.evaluateAll", false);
         // Without "interpret condition as variable expression" JMeter runs it as JavaScript.
         if (!n->use_expression) {
-          CheckScript(Evaluate(n->condition, CheckContext()), "__javaScript", Describe(e) + " condition", e.line);
+          CheckScript(Evaluate(n->condition, CheckContext()));
         }
         return n;
       }

@@ -209,7 +209,7 @@ class Operand {
       case Kind::kNull: return false;
       case Kind::kBool: return bool_;
       case Kind::kNumber: return number_.exact() ? number_.unscaled != 0 : number_.d != 0 && !std::isnan(number_.d);
-      case Kind::kString: return !text().empty() && (dialect != ScriptDialect::kJexl || text() != "false");
+      case Kind::kString: return !text().empty() && (!IsJexl(dialect) || text() != "false");
     }
     return false;
   }
@@ -319,6 +319,7 @@ class ScriptParser {
   bool Concat(Operand* a, const Operand& b);
   bool Repeat(const Token& op, Operand* a, Int128 times);
   bool ArithmeticOperand(const Token& op, const Operand& o, Number* n);
+  bool NumericText(const Operand& o, Number* n);
   bool Overflow(const Token& op);
   bool NumericOp(const Token& op, const Number& x, const Number& y, Number* r);
   bool DecimalOp(const Token& op, const Number& x, const Number& y, Number* r);

@@ -66,6 +66,22 @@ ScriptFunctionRunner::~ScriptFunctionRunner() {
   if (!c.ok) spdlog::warn("script functions: cannot drop the run's BeanShell interpreters: {}", c.error);
 }
 
+ScriptFunctionRunner::Compiled ScriptFunctionRunner::Jexl(int version) {
+  std::lock_guard lock(mu_);
+  Compiled& c = jexl_[version == 2 ? 0 : 1];
+  if (c.script || !c.error.empty()) return c;
+  Result<std::unique_ptr<CompiledScript>> compiled = host_->Compile(
+      ScriptRole::kFunction, ScriptFlavour::kJsr223, "javascript", "__jexl" + std::to_string(version), "",
+      "Packages.barrage.script.FunctionJexl.eval(" + std::to_string(version) +
+          ", Parameters, ctx, vars, props, log, threadName, sampler, prev)");
+  if (compiled.ok()) {
+    c.script = std::move(*compiled);
+  } else {
+    c.error = compiled.status().message();
+  }
+  return c;
+}
+
 ScriptFunctionRunner::Compiled ScriptFunctionRunner::BeanShell(const void* occurrence) {
   std::lock_guard lock(mu_);
   if (auto it = beanshell_.find(occurrence); it != beanshell_.end()) return it->second;
@@ -114,6 +130,11 @@ Result<std::string> ScriptFunctionRunner::Run(std::string_view function, const s
   } else if (function == "__BeanShell") {
     compiled = BeanShell(occurrence);
     if (!compiled.script) return Status::Unsupported("__BeanShell: " + compiled.error);
+    c.script = compiled.script.get();
+    c.parameters = script;
+  } else if (function == "__jexl2" || function == "__jexl3") {
+    compiled = Jexl(function == "__jexl2" ? 2 : 3);
+    if (!compiled.script) return Status::Unsupported(std::string(function) + ": " + compiled.error);
     c.script = compiled.script.get();
     c.parameters = script;
   } else if (function == "__groovy") {

@@ -23,6 +23,10 @@
 //   (tests/jmeter_compat script_functions_full); log, ctx, vars, props, threadName, sampler,
 //   SampleResult; null gives "". The init file property beanshell.function.init is not read.
 //   It is reached through a javascript driver: BeanShell functions need Rhino too.
+// - __jexl2 / __jexl3: Commons JEXL from /usr/share/java as JMeter's Jexl2Function /
+//   Jexl3Function set it up (script/java/barrage/script/FunctionJexl.java), context log, ctx,
+//   vars, props, threadName, sampler, sampleResult, OUT; null gives "". JEXL 3 is silent as
+//   in JMeter: a failing evaluation gives null, so "" (and the variable is set to "").
 // - An error is logged (warning) and gives "" (common/functions.cc), as in JMeter.
 // `prev` is null and `vars.getIteration()` 0 in functions: a template has no previous
 // sample or iteration to hand over (ThreadContext lacks them).
@@ -71,6 +75,7 @@ class ScriptFunctionRunner final : public ScriptFunctions {
   };
   Compiled Groovy(const std::string& text);
   Compiled BeanShell(const void* occurrence);
+  Compiled Jexl(int version);
 
   ScriptHost* host_;
   std::string key_;                             // "fn<n>:", unique in the process: the run's interpreters
@@ -78,6 +83,7 @@ class ScriptFunctionRunner final : public ScriptFunctions {
   std::mutex mu_;
   std::map<std::string, Compiled> groovy_;
   std::map<const void*, Compiled> beanshell_;  // per occurrence: FunctionBeanShell.eval(Label, ...)
+  Compiled jexl_[2];                           // FunctionJexl.eval(2 or 3, ...)
 };
 
 }  // namespace barrage

@@ -137,6 +137,14 @@ TEST_F(EvaluateScriptTest, LoneOperandIsTheResult) {
   EXPECT_EQ(Eval("(('x'))"), "x");
 }
 
+// JEXL 2 adds when both sides of '+' read as numbers; JEXL 3 concatenates with a string.
+TEST_F(EvaluateScriptTest, JexlTwoAddsNumericStrings) {
+  EXPECT_EQ(Eval("'5' + 2", ScriptDialect::kJexl2), "7");
+  EXPECT_EQ(Eval("'1.5' + 1", ScriptDialect::kJexl2), "2.5");
+  EXPECT_EQ(Eval("'a' + 1", ScriptDialect::kJexl2), "a1");
+  EXPECT_EQ(Eval("'5' + 2", ScriptDialect::kJexl), "52");
+}
+
 // Rhino prints null as "null" (__javaScript returns it); JMeter's __groovy and __jexl2/3
 // return "" for a null value.
 TEST_F(EvaluateScriptTest, NullPrintsAsEachFunctionReturnsIt) {

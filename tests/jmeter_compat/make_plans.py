@@ -132,7 +132,7 @@ def script_functions():
 def script_functions_full():
     return plan(
         "script_functions_full",
-        "__javaScript and __BeanShell with whole scripts (run by the script host): several "
+        "__javaScript, __BeanShell and __jexl2 with whole scripts (run by the script host): several "
         "statements, vars, the store-in-variable argument, a BeanShell interpreter's own "
         "variables between calls, scripts that fail; a JavaScript If condition beyond one line.",
         [udv("vars", [("name", "Ann"), ("n", "4"), ("jsout", "unset"), ("jserr", "unset"),
@@ -157,6 +157,10 @@ def script_functions_full():
              http("bsh-vars", "/echo?v=${__BeanShell(vars.put(\"fromBsh\"\\, \"t\" + ctx.getThreadNum()); vars.get(\"fromBsh\"))}"),
              http("bsh-error", "/echo?v=e${__BeanShell(undefinedMethod();,bsherr)}e"),
              http("bsh-error-var", "/echo?v=${bsherr}"),
+             # One statement: JMeter 2.13's __jexl2 evaluates only the first of several (5.x all).
+             http("jexl2-host", "/echo?v=${__jexl2(size(vars.get('name')) * 10 + ctx.getThreadNum(),j2out)}"),
+             http("jexl2-stored", "/echo?v=${j2out}"),
+             http("jexl2-numeric-string", "/echo?v=${__jexl2('5' + 2)}"),
              if_ctl("if-js-script", "var t = ${__threadNum}; t == 2", [http("if-js-script-s", "/echo?n=two")]),
          ])])
 

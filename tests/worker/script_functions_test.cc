@@ -114,6 +114,25 @@ TEST_F(ScriptFunctionsTest, BeanShellErrorsGiveEmptyAndLeaveTheVariable) {
   EXPECT_EQ(Var("r"), "<unset>");
 }
 
+TEST_F(ScriptFunctionsTest, JexlRunsScriptsWithJMetersContext) {
+  ctx_->vars.Put("n", "4");
+  EXPECT_EQ(Eval("${__jexl2(x = vars.get('n'); y = x + 1; threadName + ':' + y,j2)}"), "Users 1-1:5");
+  EXPECT_EQ(Var("j2"), "Users 1-1:5");
+  EXPECT_EQ(Eval("${__jexl3(var s = 0; for (var i : [1\\, 2\\, 3]) { s = s + i; } s,j3)}"), "6");
+  EXPECT_EQ(Var("j3"), "6");
+  EXPECT_EQ(Eval("${__jexl3(vars.put('k'\\, 'v'); ctx.getThreadNum())}"), "0");
+  EXPECT_EQ(Var("k"), "v");
+}
+
+TEST_F(ScriptFunctionsTest, JexlErrorsAsJMetersEngines) {
+  // JEXL 2 (not silent): the error is thrown, "" and the variable is left.
+  EXPECT_EQ(Eval("[${__jexl2(nosuch.call(),r2)}]"), "[]");
+  EXPECT_EQ(Var("r2"), "<unset>");
+  // JEXL 3 is silent: a failing evaluation is null, "" is returned and stored.
+  EXPECT_EQ(Eval("[${__jexl3(x = 1; x.nosuch(),r3)}]"), "[]");
+  EXPECT_EQ(Var("r3"), "");
+}
+
 TEST_F(ScriptFunctionsTest, ConditionsBeyondTheGrammarRunOnRhino) {
   Result<std::string> r = EvaluateScript("var a = 3; a > 2", *ctx_);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -181,7 +200,26 @@ TEST_F(ScriptFunctionsTest, OneLineEvaluatorGivesTheInterpretersResults) {
       {ScriptDialect::kGroovy, "__groovy", "vars.get('n') == '5' ? 'five' : 'other'"},
       {ScriptDialect::kGroovy, "__groovy", "props.get('host')"},
   };
-  for (const Case& c : cases) {
+  const char* jexl[] = {"1 + 2",
+                        "7 / 2",
+                        "1.5 * 2",
+                        "'a' + 1",
+                        "'5' + 2",
+                        "vars.get('x') == 'y'",
+                        "vars.get('n') > 3",
+                        "'abc'.length()",
+                        "'Hello'.toUpperCase()",
+                        "!''",
+                        "'false' ? 1 : 2",
+                        "vars.get('unset')",
+                        "props.get('host')",
+                        "10 % 4"};
+  std::vector<Case> all(std::begin(cases), std::end(cases));
+  for (const char* e : jexl) {
+    all.push_back({ScriptDialect::kJexl2, "__jexl2", e});
+    all.push_back({ScriptDialect::kJexl, "__jexl3", e});
+  }
+  for (const Case& c : all) {
     Result<std::string> fast = EvaluateScriptExpression(c.expression, *ctx_, c.dialect);
     ASSERT_TRUE(fast.ok()) << c.expression << ": " << fast.status().message();
     Result<std::string> real = runner_->Run(c.function, c.expression, *ctx_, nullptr);

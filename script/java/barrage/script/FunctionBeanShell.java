@@ -17,8 +17,8 @@ public final class FunctionBeanShell {
 
   private FunctionBeanShell() {}
 
-  /** Runs {@code script} in the occurrence's interpreter; its value, or null. */
-  public static Object eval(String key, String script, Object ctx, Object vars, Object props, Object log,
+  /** Runs {@code script} in the occurrence's interpreter; its value as text, or null. */
+  public static String eval(String key, String script, Object ctx, Object vars, Object props, Object log,
                             String threadName, Object sampler, Object prev) throws EvalError {
     Interpreter bsh;
     synchronized (INTERPRETERS) {
@@ -32,7 +32,8 @@ public final class FunctionBeanShell {
       bsh.set("threadName", threadName);
       bsh.set("sampler", sampler);
       bsh.set("SampleResult", prev);
-      return bsh.eval(script);
+      Object value = bsh.eval(script);
+      return value == null ? null : value.toString();
     }
   }
 
