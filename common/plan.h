@@ -129,6 +129,7 @@ enum class ElementKind {
   kScriptPostProcessor,
   kScriptAssertion,
   kScriptTimer,
+  kScriptListener,  // JSR223/BeanShell/BSF Listener: a script run on every sample in its scope
 };
 
 enum class Category {
@@ -141,6 +142,7 @@ enum class Category {
   kPreProcessor,
   kPostProcessor,
   kAssertion,
+  kListener,  // script listeners (the other listeners are not compiled: ignored or result files)
 };
 
 Category CategoryOf(ElementKind kind);
@@ -214,6 +216,7 @@ struct Scope {
   std::vector<const Node*> timers;           // innermost first (all apply, delays add up)
   std::vector<const Node*> post_processors;  // outermost first
   std::vector<const Node*> assertions;       // outermost first
+  std::vector<const Node*> listeners;        // script listeners, outermost first
   std::vector<const Node*> controllers;      // enclosing controllers, innermost first
 };
 

@@ -90,6 +90,7 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kScriptPostProcessor: return Category::kPostProcessor;
     case ElementKind::kScriptAssertion: return Category::kAssertion;
     case ElementKind::kScriptTimer: return Category::kTimer;
+    case ElementKind::kScriptListener: return Category::kListener;
   }
   return Category::kConfig;
 }
@@ -102,7 +103,8 @@ bool IsScriptKind(ElementKind kind) {
     case ElementKind::kScriptPreProcessor:
     case ElementKind::kScriptPostProcessor:
     case ElementKind::kScriptAssertion:
-    case ElementKind::kScriptTimer: return true;
+    case ElementKind::kScriptTimer:
+    case ElementKind::kScriptListener: return true;
     default: return false;
   }
 }
@@ -114,7 +116,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 88> kKinds = {{
+constexpr std::array<KindEntry, 91> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -214,6 +216,9 @@ constexpr std::array<KindEntry, 88> kKinds = {{
     {"BSFPostProcessor", ElementKind::kScriptPostProcessor, "bsf_postprocessor"},
     {"BSFAssertion", ElementKind::kScriptAssertion, "bsf_assertion"},
     {"BSFTimer", ElementKind::kScriptTimer, "bsf_timer"},
+    {"JSR223Listener", ElementKind::kScriptListener, "jsr223_listener"},
+    {"BeanShellListener", ElementKind::kScriptListener, "beanshell_listener"},
+    {"BSFListener", ElementKind::kScriptListener, "bsf_listener"},
 }};
 
 const KindEntry* FindKind(std::string_view testclass) {
@@ -233,7 +238,6 @@ struct UnsupportedEntry {
   const char* alternative;
 };
 
-constexpr char kScriptListener[] = "a JSR223 PostProcessor in the same scope";
 constexpr char kModelPlanned[] = "Thread Group (ramp-up, duration) with a Constant Throughput Timer";
 
 constexpr UnsupportedEntry kKnownUnsupported[] = {
@@ -272,9 +276,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"JMESPathExtractor", Role::kPostProcessor, "not implemented yet", "JSON Extractor (JSONPath)"},
     {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
     {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
-    {"BeanShellListener", Role::kListener, "script listeners are not run yet", kScriptListener},
-    {"JSR223Listener", Role::kListener, "script listeners are not run yet", kScriptListener},
-    {"BSFListener", Role::kListener, "script listeners are not run yet", kScriptListener},
     {"MailerModel", Role::kListener, "sends mail during the run", ""},
     {"kg.apc.jmeter.threads.UltimateThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
      kModelPlanned},
@@ -365,6 +366,7 @@ Role RoleOf(ElementKind kind) {
     case Category::kPreProcessor: return Role::kPreProcessor;
     case Category::kPostProcessor: return Role::kPostProcessor;
     case Category::kAssertion: return Role::kAssertion;
+    case Category::kListener: return Role::kListener;
   }
   return Role::kUnknown;
 }
@@ -1287,7 +1289,8 @@ class Compiler final : public CompileLog {
       case ElementKind::kScriptPreProcessor:
       case ElementKind::kScriptPostProcessor:
       case ElementKind::kScriptAssertion:
-      case ElementKind::kScriptTimer: return MakeScriptElement(kind, e, *this);
+      case ElementKind::kScriptTimer:
+      case ElementKind::kScriptListener: return MakeScriptElement(kind, e, *this);
       case ElementKind::kXPathExtractor:
       case ElementKind::kXPath2Extractor:
       case ElementKind::kXPathAssertion:
@@ -1361,7 +1364,7 @@ class Compiler final : public CompileLog {
     if (node->category() != Category::kSampler) return;
     Scope& scope = static_cast<Sampler*>(node)->scope;
     for (const Node* level = node; level; level = level->parent) {
-      std::vector<const Node*> pre, post, assertions;
+      std::vector<const Node*> pre, post, assertions, listeners;
       for (const auto& e : level->elements) {
         switch (e->category()) {
           case Category::kConfig: scope.configs.push_back(e.get()); break;
@@ -1369,12 +1372,14 @@ class Compiler final : public CompileLog {
           case Category::kPreProcessor: pre.push_back(e.get()); break;
           case Category::kPostProcessor: post.push_back(e.get()); break;
           case Category::kAssertion: assertions.push_back(e.get()); break;
+          case Category::kListener: listeners.push_back(e.get()); break;
           default: break;
         }
       }
       scope.pre_processors.insert(scope.pre_processors.begin(), pre.begin(), pre.end());
       scope.post_processors.insert(scope.post_processors.begin(), post.begin(), post.end());
       scope.assertions.insert(scope.assertions.begin(), assertions.begin(), assertions.end());
+      scope.listeners.insert(scope.listeners.begin(), listeners.begin(), listeners.end());
       if (level != node && level->category() == Category::kController) {
         scope.controllers.push_back(level);
       }

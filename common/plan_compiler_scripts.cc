@@ -20,10 +20,22 @@ namespace {
 
 // The JMeter classes Barrage's script API provides (script/java/org/apache/jmeter).
 constexpr std::string_view kProvidedJMeterClasses[] = {
-    "org.apache.jmeter.assertions.AssertionResult",  "org.apache.jmeter.samplers.SampleResult",
-    "org.apache.jmeter.threads.AbstractThreadGroup", "org.apache.jmeter.threads.JMeterContext",
-    "org.apache.jmeter.threads.JMeterContextService", "org.apache.jmeter.threads.JMeterThread",
-    "org.apache.jmeter.threads.JMeterVariables",     "org.apache.jmeter.util.JMeterUtils",
+    "org.apache.jmeter.assertions.AssertionResult",
+    "org.apache.jmeter.config.Argument",
+    "org.apache.jmeter.config.Arguments",
+    "org.apache.jmeter.protocol.http.control.Header",
+    "org.apache.jmeter.protocol.http.control.HeaderManager",
+    "org.apache.jmeter.protocol.http.sampler.HTTPSamplerBase",
+    "org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy",
+    "org.apache.jmeter.protocol.http.util.HTTPArgument",
+    "org.apache.jmeter.samplers.SampleEvent",
+    "org.apache.jmeter.samplers.SampleResult",
+    "org.apache.jmeter.threads.AbstractThreadGroup",
+    "org.apache.jmeter.threads.JMeterContext",
+    "org.apache.jmeter.threads.JMeterContextService",
+    "org.apache.jmeter.threads.JMeterThread",
+    "org.apache.jmeter.threads.JMeterVariables",
+    "org.apache.jmeter.util.JMeterUtils",
 };
 
 // A script that names one of JMeter's own classes Barrage does not provide (its HTTP
@@ -99,8 +111,7 @@ void CheckJMeterClasses(const TestElement& e, const ScriptSource& src, CompileLo
   if (!src.filename.empty()) return;  // a file is read at run time
   if (std::string missing = MissingJMeterClass(src.script.text); !missing.empty()) {
     log.Error(DescribeElement(e) + ": the script uses JMeter's class " + missing +
-                  ", which Barrage's script API does not provide (it has vars, props, ctx, prev, sampler, log, "
-                  "SampleResult, AssertionResult, JMeterUtils)",
+                  ", which Barrage's script API does not provide (see docs/scripting.md)",
               e.line);
   }
 }

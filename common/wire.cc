@@ -177,7 +177,8 @@ std::string EncodeStop(std::string_view run_id, const StopMessage& m) {
 
 std::string EncodeFinished(std::string_view run_id, const FinishedMessage& m) {
   FlatBufferBuilder fbb(128);
-  auto body = proto::CreateFinished(fbb, m.samples, m.batches, m.errors, m.dropped);
+  auto script_host = m.script_host_json.empty() ? 0 : fbb.CreateString(m.script_host_json);
+  auto body = proto::CreateFinished(fbb, m.samples, m.batches, m.errors, m.dropped, script_host);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::Finished, body.Union());
 }
 
@@ -324,7 +325,8 @@ BatchAckMessage DecodeBatchAck(const proto::BatchAck& m) { return BatchAckMessag
 StopMessage DecodeStop(const proto::Stop& m) { return StopMessage{m.mode(), Copy(m.reason())}; }
 
 FinishedMessage DecodeFinished(const proto::Finished& m) {
-  return FinishedMessage{m.samples(), m.batches(), m.errors(), m.dropped()};
+  return FinishedMessage{m.samples(), m.batches(), m.errors(), m.dropped(),
+                         m.script_host() ? m.script_host()->str() : std::string()};
 }
 
 SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m) {

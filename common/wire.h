@@ -113,6 +113,9 @@ struct FinishedMessage {
   uint64_t batches = 0;  // batches sent (first transmissions)
   uint64_t errors = 0;   // failed samples
   uint64_t dropped = 0;  // samples the worker could not keep (must be 0)
+  // The script host the run used, one JSON object (ScriptHostFactsJson, worker/script_runtime.h);
+  // "" when the plan had no script element (or the worker predates issue 11).
+  std::string script_host_json = {};
 };
 
 struct SampleBatchHeader {

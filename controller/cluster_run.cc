@@ -233,6 +233,7 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
   end.message = outcome.message;
   end.before_thresholds = [&](ResultsStore& store, int64_t execution_id, int64_t end_ms,
                               const std::function<void(const Status&)>& fail) {
+    std::map<std::string, std::string> script_hosts;  // worker -> its script host (issue 11)
     for (const ClusterWorker* w : coordinator.workers()) {
       ExecutionWorkerRecord r;
       r.worker_id = w->worker_id;
@@ -250,6 +251,7 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
       r.duplicate_batches = w->duplicate_batches;
       r.clock_offset_us = w->clock_offset_us.value_or(0);
       if (Status s = store.UpsertExecutionWorker(execution_id, r); !s.ok()) fail(s);
+      if (w->finished && !w->finished->script_host_json.empty()) script_hosts[w->name] = w->finished->script_host_json;
       if (w->participant()) {
         std::cout << "barrage: worker " << w->name << " (" << w->host << "): " << r.state << ", " << w->samples_received
                   << " samples in " << w->batches_received << " batches";
@@ -259,6 +261,10 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
         if (!w->reason.empty()) std::cout << " (" << w->reason << ")";
         std::cout << "\n";
       }
+    }
+    if (!script_hosts.empty()) {
+      if (Status s = store.SetExecutionInfra(execution_id, WithWorkerScriptHosts(infra.dump(), script_hosts)); !s.ok())
+        fail(s);
     }
   };
   uint64_t lost = 0;

@@ -17,6 +17,34 @@ std::string PropertiesJson(const std::map<std::string, std::string>& properties)
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+nlohmann::json InfraObject(const std::string& infra_json) {
+  nlohmann::json infra = nlohmann::json::parse(infra_json, nullptr, /*allow_exceptions=*/false);
+  return infra.is_object() ? infra : nlohmann::json::object();
+}
+
+}  // namespace
+
+std::string WithScriptHostInfo(const std::string& infra_json, const ScriptHostFacts& facts) {
+  nlohmann::json infra = InfraObject(infra_json);
+  infra["script_host"] = nlohmann::json::parse(ScriptHostFactsJson(facts));
+  return infra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string WithWorkerScriptHosts(const std::string& infra_json,
+                                  const std::map<std::string, std::string>& facts_json_by_worker) {
+  nlohmann::json infra = InfraObject(infra_json);
+  nlohmann::json hosts = nlohmann::json::object();
+  for (const auto& [worker, facts] : facts_json_by_worker) {
+    // A worker's text is kept as it came when it is not JSON (never dropped, never fatal).
+    nlohmann::json parsed = nlohmann::json::parse(facts, nullptr, /*allow_exceptions=*/false);
+    hosts[worker] = parsed.is_discarded() ? nlohmann::json(facts) : parsed;
+  }
+  infra["script_hosts"] = hosts;
+  return infra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 ExecutionInfo MakeExecutionInfo(const LoadedPlan& plan, int64_t started_at_ms, const std::string& project,
                                 const std::map<std::string, std::string>& properties, std::string infra_json) {
   ExecutionInfo info;

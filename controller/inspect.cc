@@ -1,6 +1,7 @@
 #include "controller/inspect.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "common/jmx_parser.h"
 #include "controller/loaded_plan.h"
 #include "controller/plan_metadata.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 namespace {
@@ -50,9 +52,43 @@ json SamplerJson(const PlanMetadata::SamplerInfo& x) {
   return s;
 }
 
+// A script element: its language, its file and whether this machine's host runs it.
+json ScriptJson(const PlanMetadata::ScriptInfo& x, const std::string& plan_path, const ScriptRuntime& runtime) {
+  namespace fs = std::filesystem;
+  json s;
+  s["name"] = x.name;
+  s["line"] = x.line;
+  s["testclass"] = x.testclass;
+  s["role"] = x.role;
+  s["language_as_written"] = x.language_as_written;
+  s["language"] = x.language.empty() ? json(nullptr) : json(x.language);
+  s["source"] = x.filename.empty() ? "inline" : "file";
+  s["filename"] = x.filename.empty() ? json(nullptr) : json(x.filename);
+  json exists = nullptr;  // inline, or a file name with ${...} (known at run time only)
+  if (!x.filename.empty() && x.filename.find("${") == std::string::npos) {
+    fs::path file(x.filename);
+    if (file.is_relative()) file = fs::path(plan_path).parent_path() / file;
+    std::error_code ec;
+    exists = fs::is_regular_file(file, ec);
+  }
+  s["file_exists"] = exists;
+  json missing = json::array();
+  if (!x.language.empty()) {
+    for (const std::string& m : ScriptLanguageMissing(runtime, x.language)) missing.push_back(m);
+  }
+  s["runs_here"] = !x.language.empty() && missing.empty();
+  s["missing"] = missing;
+  return s;
+}
+
 }  // namespace
 
 json BuildInspectReport(const CompiledPlan& compiled) {
+  const PlanMetadata metadata = ExtractPlanMetadata(compiled);
+  return BuildInspectReport(compiled, metadata.scripts.empty() ? ScriptRuntime() : LocalScriptRuntime());
+}
+
+json BuildInspectReport(const CompiledPlan& compiled, const ScriptRuntime& runtime) {
   const Plan& plan = compiled.plan;
   // The elements, as the results store keeps them: one description of a plan.
   const PlanMetadata metadata = ExtractPlanMetadata(compiled);
@@ -86,6 +122,13 @@ json BuildInspectReport(const CompiledPlan& compiled) {
                           {"line", d.line}});
   }
   report["data_files"] = data_files;
+  json scripts = json::array();
+  bool scripts_run_here = true;
+  for (const PlanMetadata::ScriptInfo& x : metadata.scripts) {
+    scripts.push_back(ScriptJson(x, plan.tree.path, runtime));
+    scripts_run_here = scripts_run_here && scripts.back()["runs_here"].get<bool>();
+  }
+  report["scripts"] = scripts;
   report["variables"] = compiled.variables;
   report["functions"] = compiled.functions;
 
@@ -117,6 +160,7 @@ json BuildInspectReport(const CompiledPlan& compiled) {
   }
   report["problems"] = problems;
   report["runnable"] = plan.runnable();
+  report["runnable_here"] = plan.runnable() && scripts_run_here;
   return report;
 }
 
@@ -158,6 +202,38 @@ std::string RenderInspectText(const json& r) {
         << " delimiter=" << Text(d["delimiter"]) << " share=" << Text(d["share_mode"]) << "\n";
   }
 
+  if (!r["scripts"].empty()) {
+    out << "\nScripts (" << r["scripts"].size() << "):\n";
+    for (const json& x : r["scripts"]) {
+      out << "  " << x["name"].get<std::string>() << "  [" << x["testclass"].get<std::string>() << "] "
+          << (x["language"].is_null() ? "no interpreter for '" + x["language_as_written"].get<std::string>() + "'"
+                                      : x["language"].get<std::string>());
+      if (!x["language_as_written"].get<std::string>().empty() && x["language_as_written"] != x["language"]) {
+        out << " (written " << x["language_as_written"].get<std::string>() << ")";
+      }
+      if (x["filename"].is_null()) {
+        out << ", inline";
+      } else {
+        out << ", file " << x["filename"].get<std::string>();
+        if (x["file_exists"] == false) out << " (not found beside the plan)";
+      }
+      out << "  (line " << x["line"] << ")";
+      if (!x["language"].is_null()) {
+        if (x["runs_here"].get<bool>()) {
+          out << ": runs here";
+        } else {
+          out << ": not runnable here, install";
+          std::string sep = " ";
+          for (const json& m : x["missing"]) {
+            out << sep << m.get<std::string>();
+            sep = ", ";
+          }
+        }
+      }
+      out << "\n";
+    }
+  }
+
   auto list = [&out](const char* title, const json& names) {
     out << "\n" << title << " (" << names.size() << "):";
     for (const json& n : names) out << " " << n.get<std::string>();
@@ -184,8 +260,14 @@ std::string RenderInspectText(const json& r) {
     if (p["line"].get<int>() > 0) out << " (line " << p["line"] << ")";
     out << ": " << p["message"].get<std::string>() << "\n";
   }
-  out << "\nVerdict: "
-      << (r["runnable"].get<bool>() ? "runnable" : "NOT runnable (unsupported elements or errors above)") << "\n";
+  out << "\nVerdict: ";
+  if (!r["runnable"].get<bool>()) {
+    out << "NOT runnable (unsupported elements or errors above)\n";
+  } else if (!r.value("runnable_here", true)) {
+    out << "runnable, but NOT on this machine (script interpreters missing above)\n";
+  } else {
+    out << "runnable\n";
+  }
   return out.str();
 }
 

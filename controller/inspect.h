@@ -4,7 +4,7 @@
 // keys are a stable interface for CI scripts); its thread groups, samplers and data files
 // are rendered from PlanMetadata (controller/plan_metadata.h), the description the results
 // store keeps. RenderInspectText prints the same facts for people. Pure functions of their
-// input.
+// input (but the one-argument BuildInspectReport, which looks at this machine's Java).
 #ifndef BARRAGE_CONTROLLER_INSPECT_H_
 #define BARRAGE_CONTROLLER_INSPECT_H_
 
@@ -12,11 +12,17 @@
 #include <string>
 
 #include "common/plan_compiler.h"
+#include "worker/script_host.h"
 
 namespace barrage {
 
-// Keys: file, test_plan, thread_groups, samplers, data_files, variables, functions,
-// unsupported, problems, runnable (see README "barrage inspect").
+// Keys: file, test_plan, thread_groups, samplers, data_files, scripts, variables, functions,
+// unsupported, problems, runnable, runnable_here (see README "barrage inspect").
+// `scripts` says per script element whether `runtime` (what this machine's script host has)
+// runs its language, and whether its file exists relative to the plan; `runnable_here` is
+// `runnable` and every script element's language runs.
+nlohmann::json BuildInspectReport(const CompiledPlan& compiled, const ScriptRuntime& runtime);
+// The same with this machine's LocalScriptRuntime(), looked up only when the plan has scripts.
 nlohmann::json BuildInspectReport(const CompiledPlan& compiled);
 
 std::string RenderInspectText(const nlohmann::json& report);

@@ -97,6 +97,24 @@ PlanMetadata::SamplerInfo SamplerInfoOf(const ListedElement& item, const Node* n
   return s;
 }
 
+const char* ScriptRoleName(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kScriptSampler: return "sampler";
+    case ElementKind::kScriptPreProcessor: return "preprocessor";
+    case ElementKind::kScriptPostProcessor: return "postprocessor";
+    case ElementKind::kScriptAssertion: return "assertion";
+    case ElementKind::kScriptTimer: return "timer";
+    default: return nullptr;
+  }
+}
+
+PlanMetadata::ScriptInfo ScriptInfoOf(const Node& node) {
+  const ScriptSource& src =
+      node.kind == ElementKind::kScriptSampler ? node.As<ScriptSampler>().source : node.As<ScriptElement>().source;
+  return {node.name,         src.testclass, ScriptRoleName(node.kind), src.language_as_written, src.language,
+          src.filename.text, node.line};
+}
+
 }  // namespace
 
 PlanValue ParsePlanValue(std::string_view text) {
@@ -136,6 +154,10 @@ PlanMetadata ExtractPlanMetadata(const CompiledPlan& compiled) {
   }
   for (const DataFile& d : plan.data_files) {
     m.data_files.push_back({d.filename, d.variable_names, d.delimiter, d.share_mode, d.line});
+  }
+  for (const ListedElement& item : compiled.listing) {
+    const Node* n = node_of(item.source);
+    if (n && ScriptRoleName(n->kind)) m.scripts.push_back(ScriptInfoOf(*n));
   }
   return m;
 }

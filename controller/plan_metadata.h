@@ -1,5 +1,5 @@
-// What a plan contains, as the plan writes it: its thread groups, samplers, assertions and
-// data files. One description for every reader: the results store keeps it with a test
+// What a plan contains, as the plan writes it: its thread groups, samplers, assertions, data
+// files and script elements. One description for every reader: the results store keeps it with a test
 // definition and `barrage inspect` renders its JSON and text from it (controller/inspect.h),
 // so the two always agree. Built once per run from the compiled plan (controller/loaded_plan.h).
 // Pure functions; SQLite stays in results_store.cc, JSON in inspect.cc.
@@ -50,10 +50,20 @@ struct PlanMetadata {
     std::string path, variable_names, delimiter, share_mode;  // as written in the CSV Data Set
     int line = 0;
   };
+  // A JSR223, BeanShell or BSF element (issue 11), whatever its role.
+  struct ScriptInfo {
+    std::string name, testclass;
+    std::string role;                 // sampler, preprocessor, postprocessor, assertion, timer
+    std::string language_as_written;  // scriptLanguage ("" when unset); "beanshell" for BeanShell
+    std::string language;             // the host's: groovy, javascript, beanshell; "" when none
+    std::string filename;             // the script file as written; "" for an inline script
+    int line = 0;
+  };
   std::vector<ThreadGroupInfo> thread_groups;  // plan order, each element once
   std::vector<SamplerInfo> samplers;
   std::vector<AssertionInfo> assertions;
   std::vector<DataFileInfo> data_files;
+  std::vector<ScriptInfo> scripts;  // plan order, each element once
 };
 
 PlanMetadata ExtractPlanMetadata(const CompiledPlan& compiled);

@@ -414,6 +414,21 @@ class ResultsStore::Impl {
     });
   }
 
+  Status SetExecutionInfra(int64_t execution_id, const std::string& infra_json) {
+    return RunCommand([&]() -> Status {
+      Status s = Query(
+          db_, "UPDATE execution SET infra = ? WHERE id = ?",
+          [&](sqlite3_stmt* q) {
+            BindText(q, 1, infra_json);
+            sqlite3_bind_int64(q, 2, execution_id);
+          },
+          nullptr);
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db_) == 0) return NoExecution(execution_id);
+      return Status::Ok();
+    });
+  }
+
   Status RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results) {
     return RunCommand([&]() -> Status {
       return Transaction([&]() -> Status {
@@ -1197,6 +1212,9 @@ Result<int> ResultsStore::MarkInterruptedExecutions() { return impl_->MarkInterr
 Result<int64_t> ResultsStore::DeleteExecution(int64_t execution_id) { return impl_->DeleteExecution(execution_id); }
 Status ResultsStore::SetExecutionStatus(int64_t execution_id, ExecutionStatus status) {
   return impl_->SetExecutionStatus(execution_id, status);
+}
+Status ResultsStore::SetExecutionInfra(int64_t execution_id, const std::string& infra_json) {
+  return impl_->SetExecutionInfra(execution_id, infra_json);
 }
 Status ResultsStore::RecordThresholdResults(int64_t execution_id, const std::vector<ThresholdRecord>& results) {
   return impl_->RecordThresholdResults(execution_id, results);

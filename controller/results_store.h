@@ -226,6 +226,9 @@ class ResultsStore {
 
   // Updates the status of a finished execution (e.g. report re-evaluating thresholds).
   Status SetExecutionStatus(int64_t execution_id, ExecutionStatus status);
+  // Replaces the execution's infrastructure info (facts known only at its end: the script
+  // host's heap).
+  Status SetExecutionInfra(int64_t execution_id, const std::string& infra_json);
 
   // Deletes a finished execution with its samples, labels, rollups, thresholds and workers
   // in one transaction, and writes an audit_log 'deleted' entry (the log keeps the run's

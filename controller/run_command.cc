@@ -19,9 +19,14 @@
 #include "controller/run_signals.h"
 #include "controller/thresholds.h"
 #include "worker/engine.h"
+#include "worker/script_host.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 namespace {
+
+// A local run's infrastructure info (the script host, when one ran, joins it at the end).
+constexpr char kLocalInfra[] = R"({"mode":"local"})";
 
 void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
   for (const UnsupportedElement& u : compiled.plan.unsupported) {
@@ -197,7 +202,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     }
   });
   Result<int64_t> execution = recording.Begin(
-      MakeExecutionInfo(*loaded, WallMillis(), options.project, run.properties.Snapshot(), R"({"mode":"local"})"));
+      MakeExecutionInfo(*loaded, WallMillis(), options.project, run.properties.Snapshot(), kLocalInfra));
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
     return kExitRuntimeFailure;
@@ -217,6 +222,14 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     end.exit_code = kExitRuntimeFailure;
   }
   end.threads = {0, counters.started_threads, counters.finished_threads};
+  if (ScriptHost* host = engine.script_host()) {
+    // The script host's versions and heap at the end join the run's infrastructure info.
+    const std::string infra = WithScriptHostInfo(kLocalInfra, ScriptHostFactsOf(*host, run.properties));
+    end.before_thresholds = [infra](ResultsStore& store, int64_t execution_id, int64_t,
+                                    const std::function<void(const Status&)>& fail) {
+      if (Status s = store.SetExecutionInfra(execution_id, infra); !s.ok()) fail(s);
+    };
+  }
   end.totals = std::to_string(counters.samples) + " samples, " + std::to_string(counters.errors) + " errors";
   return recording.End(std::move(end));
 }

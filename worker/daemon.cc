@@ -35,6 +35,7 @@
 #include "common/wire.h"
 #include "worker/batch_spool.h"
 #include "worker/engine.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 namespace {
@@ -183,6 +184,21 @@ struct ActiveRun {
   std::unique_ptr<RunContext> context;
   std::unique_ptr<BatchingSink> sink;
   std::unique_ptr<Engine> engine;
+  // The engine is prepared on its own thread: a script plan starts the JVM and compiles its
+  // scripts there (seconds), and the control loop heartbeats meanwhile. The thread fills
+  // `prepared` only; the loop moves it into the fields above once prepare_done is set.
+  struct Prepared {
+    std::unique_ptr<CompiledPlan> compiled;
+    std::unique_ptr<RunContext> context;
+    std::unique_ptr<BatchingSink> sink;
+    std::unique_ptr<Engine> engine;
+    Status status;
+  };
+  Prepared prepared;
+  std::thread prepare_thread;
+  std::atomic<bool> prepare_done{false};
+  bool preparing = false;          // prepare_thread runs or waits to be joined
+  bool stopped_preparing = false;  // Stop came while preparing: no Ready, stopped before start
   std::thread engine_thread;
   std::atomic<bool> engine_done{false};
   std::optional<int64_t> start_at_mono_us;
@@ -194,6 +210,7 @@ struct ActiveRun {
   uint64_t dropped = 0;
 
   ~ActiveRun() {
+    if (prepare_thread.joinable()) prepare_thread.join();
     if (engine_thread.joinable()) {
       engine->Stop(true);
       engine_thread.join();
@@ -239,7 +256,9 @@ class WorkerDaemon::Impl {
   void BeginRun(const std::string& run_id);
   void FailRun(const std::string& message);
   void FinishLoading();
-  Status PrepareEngine();
+  // On the prepare thread: reads the run's header and files, writes only `out`.
+  Status PrepareEngine(const ActiveRun& r, ActiveRun::Prepared& out);
+  void TakePrepared();
   void StartEngine();
   void Tick(int64_t now_mono);
   void SendBatches(BatchSpool& spool, uint64_t* cursor);
@@ -581,6 +600,7 @@ void WorkerDaemon::Impl::HandleHeartbeat(const proto::Envelope& e) {
 }
 
 void WorkerDaemon::Impl::BeginRun(const std::string& run_id) {
+  if (run_ && run_->prepare_thread.joinable()) run_->prepare_thread.join();  // it reads the run's files
   if (run_) {
     KeepSpool("run " + run_id + " begins");
     std::error_code ec;
@@ -613,6 +633,7 @@ void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
     Dropped("LoadPlan without a run id");
     return;
   }
+  if (run_ && run_->id == run_id && run_->preparing) return;  // its Ready follows the preparation
   if (run_ && run_->id == run_id && (run_->failed || run_->loaded)) {
     if (run_->loaded && !run_->started) SendReady(run_id, true, "");
     return;  // a repeat of a plan already answered
@@ -712,24 +733,44 @@ void WorkerDaemon::Impl::FinishLoading() {
       return;
     }
   }
-  Status s = PrepareEngine();
-  if (!s.ok()) {
-    FailRun(s.message());
+  r.preparing = true;
+  ActiveRun* rp = &r;
+  const int wake = wake_fd_;
+  r.prepare_thread = std::thread([this, rp, wake] {
+    rp->prepared.status = PrepareEngine(*rp, rp->prepared);
+    rp->prepare_done.store(true, std::memory_order_release);
+    uint64_t one = 1;
+    if (::write(wake, &one, sizeof(one)) < 0) {
+      // The control loop polls every few milliseconds anyway.
+    }
+  });
+}
+
+void WorkerDaemon::Impl::TakePrepared() {
+  ActiveRun& r = *run_;
+  r.prepare_thread.join();
+  r.preparing = false;
+  if (r.stopped_preparing) return;  // stopped before start: Finished follows, no Ready
+  if (!r.prepared.status.ok()) {
+    FailRun(r.prepared.status.message());
     return;
   }
+  r.compiled = std::move(r.prepared.compiled);
+  r.context = std::move(r.prepared.context);
+  r.sink = std::move(r.prepared.sink);
+  r.engine = std::move(r.prepared.engine);
   r.loaded = true;
   spdlog::info("run {}: plan {} ready ({} data file(s) verified)", r.id, r.header.plan_name, r.files.size());
   SendReady(r.id, true, "");
 }
 
-Status WorkerDaemon::Impl::PrepareEngine() {
-  ActiveRun& r = *run_;
+Status WorkerDaemon::Impl::PrepareEngine(const ActiveRun& r, ActiveRun::Prepared& out) {
   const std::string plan_name = r.header.plan_name.empty() ? "plan.jmx" : r.header.plan_name;
   const fs::path plan_path = r.plan_dir / SafeName(fs::path(plan_name).filename().string());
   {
-    std::ofstream out(plan_path, std::ios::binary | std::ios::trunc);
-    out.write(r.header.plan.data(), static_cast<std::streamsize>(r.header.plan.size()));
-    if (!out) return Status::IoError(plan_path.string() + ": cannot write");
+    std::ofstream file(plan_path, std::ios::binary | std::ios::trunc);
+    file.write(r.header.plan.data(), static_cast<std::streamsize>(r.header.plan.size()));
+    if (!file) return Status::IoError(plan_path.string() + ": cannot write");
   }
   Result<HashTree> tree = ParseJmx(r.header.plan, plan_name);
   if (!tree.ok()) return tree.status();
@@ -741,8 +782,8 @@ Status WorkerDaemon::Impl::PrepareEngine() {
     if (it == local.end()) return Result<std::string>(Status::NotFound(include_path + ": not shipped with the plan"));
     return ReadRegularFile(it->second, kMaxPlanBytes, "an included plan");
   });
-  r.compiled = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
-  Plan& plan = r.compiled->plan;
+  out.compiled = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
+  Plan& plan = out.compiled->plan;
   plan.problems.insert(plan.problems.end(), included.problems.begin(), included.problems.end());
   plan.included_files = std::move(included.files);
   if (plan.has_errors() || !plan.root) {
@@ -753,22 +794,22 @@ Status WorkerDaemon::Impl::PrepareEngine() {
     }
     return Status::InvalidArgument(plan_name + ": the plan has no Test Plan");
   }
-  r.context = std::make_unique<RunContext>();
-  for (const auto& [k, v] : r.header.properties) r.context->properties.Set(k, v);
-  r.context->test_plan_file = fs::path(plan_name).filename().string();
-  r.context->base_dir = r.plan_dir.string();
-  r.context->machine_name = HostName("worker");
+  out.context = std::make_unique<RunContext>();
+  for (const auto& [k, v] : r.header.properties) out.context->properties.Set(k, v);
+  out.context->test_plan_file = fs::path(plan_name).filename().string();
+  out.context->base_dir = r.plan_dir.string();
+  out.context->machine_name = HostName("worker");
   Result<std::vector<ConnectToRule>> connect_to = ParseConnectToRules(r.header.connect_to);
   if (!connect_to.ok()) return Status::InvalidArgument(plan_name + ": " + connect_to.status().message());
-  r.context->connect_to = std::move(connect_to).value();
+  out.context->connect_to = std::move(connect_to).value();
 
   // CSV Data Sets whose file name (evaluated with the properties, as at test start) is a
   // shipped file read the local copy.
   for (const ActiveRun::File& f : r.files) {
-    r.context->local_copies[f.path] = fs::absolute(f.local).string();  // for file functions
+    out.context->local_copies[f.path] = fs::absolute(f.local).string();  // for file functions
   }
   ThreadContext boot;
-  boot.run = r.context.get();
+  boot.run = out.context.get();
   boot.thread_name = "main";
   for (CsvDataSet* csv : CsvDataSetsUnder(*plan.root)) {
     std::string name = Evaluate(csv->filename, boot);
@@ -778,7 +819,7 @@ Status WorkerDaemon::Impl::PrepareEngine() {
     if (it != local.end()) csv->filename = Value::Of(it->second);
   }
 
-  r.sink = std::make_unique<BatchingSink>(r.id, name_ + "-", static_cast<size_t>(config_.batch_samples), wake_fd_);
+  out.sink = std::make_unique<BatchingSink>(r.id, name_ + "-", static_cast<size_t>(config_.batch_samples), wake_fd_);
   EngineOptions options;
   options.event_loops = config_.threads;
   options.graceful_stop_timeout_ms = r.header.stop_timeout_ms;
@@ -786,8 +827,8 @@ Status WorkerDaemon::Impl::PrepareEngine() {
     options.share_index = r.header.worker_index;
     options.share_count = r.header.worker_count;
   }
-  r.engine = std::make_unique<Engine>(plan, r.context.get(), options, r.sink.get());
-  Status prepared = r.engine->Prepare();
+  out.engine = std::make_unique<Engine>(plan, out.context.get(), options, out.sink.get());
+  Status prepared = out.engine->Prepare();
   if (!prepared.ok()) return Status::InvalidArgument(plan_name + ": " + prepared.message());
   return Status::Ok();
 }
@@ -860,6 +901,7 @@ void WorkerDaemon::Impl::HandleStop(const proto::Envelope& e) {
     r.engine->Stop(now);
   } else if (!r.started) {
     spdlog::info("run {}: stopped by the controller before it started", r.id);
+    r.stopped_preparing = r.preparing;
     r.start_at_mono_us.reset();
     r.started = true;
     r.joined = true;  // Finished (with zero counts) follows
@@ -896,6 +938,9 @@ bool WorkerDaemon::Impl::SendFinished() {
     f.errors = r.sink->errors();
   }
   f.dropped = r.dropped;
+  if (r.engine && r.engine->script_host()) {
+    f.script_host_json = ScriptHostFactsJson(ScriptHostFactsOf(*r.engine->script_host(), r.context->properties));
+  }
   return Send(EncodeFinished(r.id, f));
 }
 
@@ -1023,6 +1068,10 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
   }
   if (!run_) return;
   ActiveRun& r = *run_;
+  if (r.preparing) {
+    if (!r.prepare_done.load(std::memory_order_acquire)) return;
+    TakePrepared();
+  }
   if (r.start_at_mono_us && now >= *r.start_at_mono_us) {
     r.start_at_mono_us.reset();
     StartEngine();

@@ -139,6 +139,15 @@ Status Engine::Prepare() {
     if (s.rs.scripts) {
       host = s.rs.scripts->host();
     } else {
+      // They run through Rhino, which must run here (BARRAGE_JAVA_HOME=none: it does not).
+      std::string needs;
+      for (const std::string& m : ScriptLanguageMissing(LocalScriptRuntime(), "javascript")) {
+        needs += (needs.empty() ? "" : ", ") + m;
+      }
+      if (!needs.empty()) {
+        return Status::Unsupported("the plan has script functions the one-line evaluator cannot run: they need " +
+                                   needs);
+      }
       Result<ScriptHost*> started = ScriptHost::Get(script_options);
       if (!started.ok()) {
         return Status::Unsupported("the plan has script functions the one-line evaluator cannot run: " +
@@ -429,6 +438,8 @@ void Engine::Stop(bool now) {
 }
 
 bool Engine::stopping() const { return state_->rs.stopping(); }
+
+ScriptHost* Engine::script_host() const { return state_->rs.scripts ? state_->rs.scripts->host() : nullptr; }
 
 EngineCounters Engine::counters() const {
   const RunState& rs = state_->rs;

@@ -24,6 +24,8 @@
 namespace barrage {
 
 // Receives recorded samples; called from the engine's collector thread only.
+class ScriptHost;  // worker/script_host.h
+
 class SampleSink {
  public:
   virtual ~SampleSink() = default;
@@ -84,6 +86,9 @@ class Engine {
 
   EngineCounters counters() const;
   int active_threads() const;
+  // The script host the plan's script elements run on (issue 11), from Prepare() on; null
+  // when the plan has none (then no JVM was started for it).
+  ScriptHost* script_host() const;
   // Timers still queued in the event loops. Call after Run() returned: then they are the
   // ones that never fired (tests check a user's timers do not pile up with its requests).
   size_t pending_timers() const;

@@ -26,6 +26,7 @@
 #include "worker/sample_result.h"
 #include "worker/script_functions.h"
 #include "worker/script_registry.h"
+#include "worker/script_runtime.h"
 #include "worker/sync_barrier.h"
 #include "worker/timers.h"
 

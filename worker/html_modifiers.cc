@@ -286,7 +286,7 @@ bool ApplyLinkParser(std::string_view html, std::string_view page_url, std::mt19
   return true;
 }
 
-HttpFields ResolvedHttpFields(const HttpSampler& s, ThreadContext& ctx) {
+HttpFields ResolvedHttpFields(const HttpSampler& s, ThreadContext& ctx, bool evaluate) {
   HttpFields out = s.http;
   auto merge = [&](Value HttpFields::*field) {
     const Value* v = &(s.http.*field);
@@ -294,7 +294,7 @@ HttpFields ResolvedHttpFields(const HttpSampler& s, ThreadContext& ctx) {
       if (!v->empty()) break;
       if (c->kind == ElementKind::kConfigElement) v = &(c->As<ConfigElement>().http.*field);
     }
-    out.*field = Literal(Evaluate(*v, ctx));
+    out.*field = evaluate ? Literal(Evaluate(*v, ctx)) : *v;
   };
   for (Value HttpFields::*field : {&HttpFields::protocol, &HttpFields::domain, &HttpFields::port, &HttpFields::path,
                                    &HttpFields::method, &HttpFields::content_encoding, &HttpFields::connect_timeout,
@@ -307,6 +307,7 @@ HttpFields ResolvedHttpFields(const HttpSampler& s, ThreadContext& ctx) {
       for (const Argument& a : c->As<ConfigElement>().http.arguments) out.arguments.push_back(a);
     }
   }
+  if (!evaluate) return out;
   for (Argument& a : out.arguments) {
     a.name = Literal(Evaluate(a.name, ctx));
     a.value = Literal(Evaluate(a.value, ctx));

@@ -70,8 +70,10 @@ bool AnchorMatches(const HtmlLink& link, const HttpFields& pattern);
 bool ApplyLinkParser(std::string_view html, std::string_view page_url, std::mt19937_64& rng, HttpFields* fields);
 
 // The sampler's fields with the HTTP Request Defaults in its scope merged in and every value
-// evaluated for the user (literal Values, evaluated once).
-HttpFields ResolvedHttpFields(const HttpSampler& sampler, ThreadContext& ctx);
+// evaluated for the user (literal Values, evaluated once); `evaluate` false: the merged
+// Values as written (scripts change only the fields they set; the rest is evaluated when
+// the request is built).
+HttpFields ResolvedHttpFields(const HttpSampler& sampler, ThreadContext& ctx, bool evaluate = true);
 
 // The HTML Parameter Mask on `fields`, with this user's counter `*value` (0 at first).
 // Returns whether a parameter was rewritten (the counter then advanced).

@@ -185,6 +185,61 @@ jobjectArray Entries(JNIEnv* env, const std::map<std::string, std::string>& m) {
   return a;
 }
 
+jobjectArray Strings(JNIEnv* env, const std::vector<std::string>& v) {
+  jclass string_class = env->FindClass("java/lang/String");
+  jobjectArray a = env->NewObjectArray(static_cast<jsize>(v.size()), string_class, nullptr);
+  for (size_t i = 0; i < v.size(); ++i) {
+    jstring s = ToJava(env, v[i]);
+    env->SetObjectArrayElement(a, static_cast<jsize>(i), s);
+    env->DeleteLocalRef(s);
+  }
+  return a;
+}
+
+std::vector<std::string> FromStrings(JNIEnv* env, jobjectArray a) {
+  std::vector<std::string> out;
+  if (a == nullptr) return out;
+  const jsize n = env->GetArrayLength(a);
+  out.reserve(static_cast<size_t>(n));
+  for (jsize i = 0; i < n; ++i) {
+    auto s = static_cast<jstring>(env->GetObjectArrayElement(a, i));
+    out.push_back(FromJava(env, s));
+    env->DeleteLocalRef(s);
+  }
+  return out;
+}
+
+std::vector<std::string> Flatten(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::vector<std::string> out;
+  out.reserve(pairs.size() * 2);
+  for (const auto& [k, v] : pairs) {
+    out.push_back(k);
+    out.push_back(v);
+  }
+  return out;
+}
+
+// What HTTPSamplerBase.barrageState() flattened: the five fields, a count and that many
+// argument pairs, a count and that many added headers, then the names removed.
+void ReadSamplerState(const std::vector<std::string>& st, HttpSamplerView* v) {
+  if (st.size() < 5) return;
+  v->protocol = st[0];
+  v->domain = st[1];
+  v->port = st[2];
+  v->path = st[3];
+  v->method = st[4];
+  size_t at = 5;
+  auto pairs = [&](std::vector<std::pair<std::string, std::string>>* out) {
+    out->clear();
+    if (at >= st.size()) return;
+    const size_t n = static_cast<size_t>(std::stoul(st[at++]));
+    for (size_t i = 0; i < n && at + 1 < st.size(); ++i, at += 2) out->emplace_back(st[at], st[at + 1]);
+  };
+  pairs(&v->arguments);
+  pairs(&v->added_headers);
+  v->removed_headers.assign(st.begin() + static_cast<std::ptrdiff_t>(std::min(at, st.size())), st.end());
+}
+
 jstring JNICALL VarGet(JNIEnv* env, jclass, jlong user, jstring name) {
   const std::string* v = reinterpret_cast<Variables*>(user)->Get(FromJava(env, name));
   return v ? ToJava(env, *v) : nullptr;
@@ -254,6 +309,7 @@ class ScriptHost::Impl {
   jclass assertion_class = nullptr;
   jclass thread_class = nullptr;
   jmethodID compile = nullptr, new_user = nullptr, call = nullptr, make_sample = nullptr;
+  jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr;
   jmethodID heap_used = nullptr, heap_max = nullptr, current_thread = nullptr, interrupt = nullptr, stop = nullptr;
   jmethodID assertion_ctor = nullptr;
   jfieldID out_value = nullptr, out_error = nullptr, out_restart = nullptr;
@@ -271,7 +327,13 @@ class ScriptHost::Impl {
   std::deque<ScriptCall*> queue;
   int threads = 0;
   int idle = 0;
-  std::unordered_map<ScriptCall*, jobject> running;  // call -> its java.lang.Thread (global ref)
+  // The calls running anywhere: their java.lang.Thread (a global ref), and whether a stop
+  // was asked for them.
+  struct Running {
+    jobject thread = nullptr;
+    bool stop_asked = false;
+  };
+  std::unordered_map<ScriptCall*, Running> running;
 
   JNIEnv* Env() {
     // Loop threads that call CallNow attach once and detach when they end.
@@ -385,7 +447,12 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
       env->GetStaticMethodID(h.host_class, "call",
                              "(Lbarrage/script/Host$Script;Lbarrage/script/Host$User;Lorg/apache/jmeter/samplers/"
                              "SampleResult;Lorg/apache/jmeter/samplers/SampleResult;Lorg/apache/jmeter/assertions/"
-                             "AssertionResult;Ljava/lang/String;Ljava/lang/String;I)Lbarrage/script/Host$Outcome;");
+                             "AssertionResult;Ljava/lang/Object;Ljava/lang/String;I)Lbarrage/script/Host$Outcome;");
+  h.plain_sampler = env->GetStaticMethodID(h.host_class, "plainSampler", "(Ljava/lang/String;)Ljava/lang/Object;");
+  h.http_sampler = env->GetStaticMethodID(
+      h.host_class, "httpSampler",
+      "(Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/Object;");
+  h.sampler_state = env->GetStaticMethodID(h.host_class, "samplerState", "(Ljava/lang/Object;)[Ljava/lang/String;");
   h.make_sample = env->GetStaticMethodID(
       h.host_class, "sample",
       "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Z[BLjava/lang/String;Ljava/lang/String;Ljava/lang/"
@@ -417,7 +484,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.a_failure = env->GetFieldID(h.assertion_class, "failure", "Z");
   h.a_error = env->GetFieldID(h.assertion_class, "error", "Z");
   h.a_message = env->GetFieldID(h.assertion_class, "failureMessage", "Ljava/lang/String;");
-  if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version) {
+  if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.plain_sampler ||
+      !h.http_sampler || !h.sampler_state) {
     return Describe(env, jar + " does not match this barrage");
   }
   h.version = FromJava(env, static_cast<jstring>(env->CallStaticObjectMethod(h.host_class, version)));
@@ -537,7 +605,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   {
     std::lock_guard lock(mu);
     jobject t = env->CallStaticObjectMethod(thread_class, current_thread);
-    running[c] = env->NewGlobalRef(t);
+    running[c] = Running{env->NewGlobalRef(t), false};
   }
   const ScriptRole role = c->script->role();
   jobject prev = c->prev ? MakeSample(env, *c->prev) : nullptr;
@@ -549,9 +617,34 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   if (role == ScriptRole::kAssertion) {
     assertion = env->NewObject(assertion_class, assertion_ctor, ToJava(env, c->assertion.name));
   }
-  jobject outcome = env->CallStaticObjectMethod(
-      host_class, call, static_cast<jobject>(c->script->ref_), static_cast<jobject>(c->user->ref_), prev, current,
-      assertion, ToJava(env, c->sampler_name), ToJava(env, c->parameters), static_cast<jint>(c->iteration));
+  jobject sampler = nullptr;
+  if (HttpSamplerView* v = c->http_sampler) {
+    sampler = env->CallStaticObjectMethod(host_class, http_sampler, ToJava(env, c->sampler_name),
+                                          Strings(env, {v->protocol, v->domain, v->port, v->path, v->method}),
+                                          Strings(env, Flatten(v->arguments)),
+                                          v->has_header_manager ? Strings(env, Flatten(v->headers)) : nullptr);
+  } else {
+    sampler = env->CallStaticObjectMethod(host_class, plain_sampler, ToJava(env, c->sampler_name));
+  }
+  auto invoke = [&] {
+    return env->CallStaticObjectMethod(host_class, call, static_cast<jobject>(c->script->ref_),
+                                       static_cast<jobject>(c->user->ref_), prev, current, assertion, sampler,
+                                       ToJava(env, c->parameters), static_cast<jint>(c->iteration));
+  };
+  jobject outcome = invoke();
+  if (env->ExceptionCheck()) {
+    // Thread.stop is asynchronous: a stop meant for this thread's previous call can arrive
+    // as this one starts. Such a call runs again (once); one asked to stop does not.
+    bool stop_asked;
+    {
+      std::lock_guard lock(mu);
+      stop_asked = running[c].stop_asked;
+    }
+    if (!stop_asked) {
+      env->ExceptionClear();
+      outcome = invoke();
+    }
+  }
   if (outcome == nullptr || env->ExceptionCheck()) {
     c->ok = false;
     c->error = TakeException(env);
@@ -566,6 +659,11 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
       ReadSample(env, prev, c->prev, false, &unused);
     }
     if (current) ReadSample(env, current, c->current, true, &c->elapsed_us);
+    if (c->http_sampler && sampler) {
+      ReadSamplerState(
+          FromStrings(env, static_cast<jobjectArray>(env->CallStaticObjectMethod(host_class, sampler_state, sampler))),
+          c->http_sampler);
+    }
     if (assertion) {
       c->assertion.failure = env->GetBooleanField(assertion, a_failure);
       c->assertion.error = env->GetBooleanField(assertion, a_error);
@@ -576,7 +674,7 @@ void ScriptHost::Impl::Run(JNIEnv* env, ScriptCall* c) {
   {
     std::lock_guard lock(mu);
     auto it = running.find(c);
-    env->DeleteGlobalRef(it->second);
+    env->DeleteGlobalRef(it->second.thread);
     running.erase(it);
     if (running.empty()) none_running.notify_all();
   }
@@ -630,8 +728,9 @@ void ScriptHost::StopRunningCalls(int grace_ms) {
   if (env == nullptr) return;
   auto each_running = [&](jmethodID method) {
     std::lock_guard lock(impl_->mu);
-    for (const auto& [call, thread] : impl_->running) {
-      env->CallVoidMethod(thread, method);
+    for (auto& [call, r] : impl_->running) {
+      r.stop_asked = true;
+      env->CallVoidMethod(r.thread, method);
       env->ExceptionClear();
     }
     return !impl_->running.empty();

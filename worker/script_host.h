@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -31,7 +32,7 @@ namespace barrage {
 
 // Which JMeter element runs the script; decides its bindings (JMeter's names) and what the
 // call's outcome means. Values match barrage.script.Host's constants.
-enum class ScriptRole { kSampler = 0, kPreProcessor, kPostProcessor, kAssertion, kTimer, kFunction };
+enum class ScriptRole { kSampler = 0, kPreProcessor, kPostProcessor, kAssertion, kTimer, kFunction, kListener };
 // JSR223 elements (javax.script bindings) or BeanShell elements (one interpreter per element
 // and user, its own variables kept between calls).
 enum class ScriptFlavour { kJsr223 = 0, kBeanShell };
@@ -81,6 +82,17 @@ class ScriptUser {
   void* ref_;
 };
 
+// An HTTP Request as `sampler` shows it to a script (fields as this sample sends them), and
+// what the script left in it: the fields and arguments, headers added and names removed.
+struct HttpSamplerView {
+  std::string protocol, domain, port, path, method;
+  std::vector<std::pair<std::string, std::string>> arguments;      // name, value
+  bool has_header_manager = true;                                  // in: false when no Header Manager is in scope
+  std::vector<std::pair<std::string, std::string>> headers;        // in: the scope's Header Managers'
+  std::vector<std::pair<std::string, std::string>> added_headers;  // out
+  std::vector<std::string> removed_headers;                        // out: names
+};
+
 struct ScriptCall;
 class ScriptCallback {
  public:
@@ -98,8 +110,9 @@ struct ScriptCall {
   SampleResult* prev = nullptr;
   // Samplers: the new sample, filled by the call (label and thread name set by the caller).
   SampleResult* current = nullptr;
-  std::string sampler_name;  // what `sampler.getName()` returns
-  std::string parameters;    // `Parameters`; `args` is it split at whitespace
+  std::string sampler_name;                 // what `sampler.getName()` returns
+  HttpSamplerView* http_sampler = nullptr;  // an HTTP Request's `sampler` (null: only its name)
+  std::string parameters;                   // `Parameters`; `args` is it split at whitespace
   int iteration = 0;
   ScriptCallback* callback = nullptr;
   // Out.

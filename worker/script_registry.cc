@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/input_file.h"
+#include "worker/script_runtime.h"
 
 namespace barrage {
 namespace {
@@ -12,7 +13,7 @@ constexpr uint64_t kMaxScriptBytes = 16ull << 20;
 bool IsScript(ElementKind k) {
   return k == ElementKind::kScriptSampler || k == ElementKind::kScriptPreProcessor ||
          k == ElementKind::kScriptPostProcessor || k == ElementKind::kScriptAssertion ||
-         k == ElementKind::kScriptTimer;
+         k == ElementKind::kScriptTimer || k == ElementKind::kScriptListener;
 }
 
 ScriptRole RoleOf(ElementKind k) {
@@ -21,6 +22,7 @@ ScriptRole RoleOf(ElementKind k) {
     case ElementKind::kScriptPreProcessor: return ScriptRole::kPreProcessor;
     case ElementKind::kScriptPostProcessor: return ScriptRole::kPostProcessor;
     case ElementKind::kScriptAssertion: return ScriptRole::kAssertion;
+    case ElementKind::kScriptListener: return ScriptRole::kListener;
     default: return ScriptRole::kTimer;
   }
 }
@@ -48,12 +50,21 @@ Result<std::unique_ptr<ScriptRegistry>> ScriptRegistry::ForRun(const Plan& plan,
   std::vector<const Node*> scripts;
   if (plan.root) Collect(*plan.root, &scripts);
   if (scripts.empty()) return std::unique_ptr<ScriptRegistry>();
-  Result<ScriptHost*> host = ScriptHost::Get(options);
-  if (!host.ok()) {
-    return Status::Unsupported("the plan has script elements (" + SourceOf(*scripts[0]).testclass + " '" +
-                                            scripts[0]->name + "', line " + std::to_string(scripts[0]->line) +
-                                            "): " + host.status().message());
+  auto refuse = [](const Node& n, const std::string& why) {
+    return Status::Unsupported("the plan has script elements (" + SourceOf(n).testclass + " '" + n.name + "', line " +
+                               std::to_string(n.line) + "): " + why);
+  };
+  // Every language the plan uses must run here (a cluster worker answers the start with this).
+  const ScriptRuntime runtime = LocalScriptRuntime();
+  for (const Node* n : scripts) {
+    const std::vector<std::string> missing = ScriptLanguageMissing(runtime, SourceOf(*n).language);
+    if (missing.empty()) continue;
+    std::string needs;
+    for (const std::string& m : missing) needs += (needs.empty() ? "" : ", ") + m;
+    return refuse(*n, SourceOf(*n).language + " scripts need " + needs);
   }
+  Result<ScriptHost*> host = ScriptHost::Get(options);
+  if (!host.ok()) return refuse(*scripts[0], host.status().message());
   (*host)->SetProperties(&run.properties);
   std::unique_ptr<ScriptRegistry> registry(new ScriptRegistry(*host, &run));
   // Scripts whose text and file are fixed compile now, before the load starts (the first
@@ -74,8 +85,8 @@ ScriptRegistry::~ScriptRegistry() {
   host_->SetProperties(nullptr);
 }
 
-ScriptRegistry::Entry ScriptRegistry::Compile(const Node& element, const ScriptSource& src,
-                                              const std::string& filename, const std::string& text) {
+ScriptRegistry::Entry ScriptRegistry::Compile(const Node& element, const ScriptSource& src, const std::string& filename,
+                                              const std::string& text) {
   Entry e;
   std::string source = text;
   if (!filename.empty()) {

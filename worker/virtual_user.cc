@@ -265,7 +265,8 @@ void VirtualUser::Step() {
       }
       empty_passes_ = 0;
       current_ = s;
-      ctx_.sampler_name = &s->name;  // __samplerName, from its pre-processors on
+      if (script_) script_->http.reset();  // what scripts changed in the previous sampler is gone
+      ctx_.sampler_name = &s->name;        // __samplerName, from its pre-processors on
       delayed_ = false;
       pre_done_ = 0;
       timers_done_ = 0;
@@ -312,6 +313,7 @@ void VirtualUser::ExecuteSampler() {
       HttpRequest& req = worker_->request;
       std::unique_ptr<HttpSampler> modified = ModifiedSampler(s->As<HttpSampler>());
       Status built = BuildHttpRequest(modified ? *modified : s->As<HttpSampler>(), ctx_, &req, &failed_url);
+      if (script_) ApplyScriptHeaders(*s, &req);
       if (built.ok() && run_->keystore && strncasecmp(req.url.c_str(), "https:", 6) == 0) {
         // The key this user presents (worker/client_keystore.h). JMeter's key manager throws
         // IllegalArgumentException in the handshake when the alias variable names no key; the
@@ -548,6 +550,7 @@ void VirtualUser::CompleteSample() {
     completing_ = true;
     post_done_ = 0;
     assertions_done_ = 0;
+    listeners_done_ = 0;
     ctx_.sampler_name = &sampler->name;
     s.label = *label_;
     s.thread_name = thread_name();
@@ -577,6 +580,11 @@ void VirtualUser::CompleteSample() {
       continue;
     }
     Assert(*a, result);
+  }
+  // Script listeners hear the finished sample (JMeter notifies the sampler's listeners).
+  const std::vector<const Node*>& listeners = sampler->scope.listeners;
+  while (listeners_done_ < listeners.size()) {
+    if (!RunScript(*listeners[listeners_done_++], ScriptStep::kListener, &result)) return;
   }
   completing_ = false;
   SampleResult& done = CompletingResult();  // a script may have moved it
@@ -868,24 +876,28 @@ void VirtualUser::RewriteUrl(const UrlRewritingModifier& m, HttpRequest* request
   RewriteRequest(m, name, value, request);
 }
 
+std::unique_ptr<HttpSampler> VirtualUser::ResolvedCopy(const HttpSampler& s, bool evaluate) {
+  // JMeter's sampler after configureSampler: the defaults are merged into its fields.
+  auto out = std::make_unique<HttpSampler>(s.kind);
+  out->name = s.name;
+  out->line = s.line;
+  out->source = s.source;
+  out->testclass = s.testclass;
+  out->http = ResolvedHttpFields(s, ctx_, evaluate);
+  out->scope = s.scope;
+  auto& configs = out->scope.configs;
+  configs.erase(std::remove_if(configs.begin(), configs.end(),
+                               [](const Node* c) { return c->kind == ElementKind::kConfigElement; }),
+                configs.end());
+  return out;
+}
+
 std::unique_ptr<HttpSampler> VirtualUser::ModifiedSampler(const HttpSampler& s) {
-  std::unique_ptr<HttpSampler> out;
+  // What pre-processor scripts changed in `sampler` (this sample only).
+  std::unique_ptr<HttpSampler> out = script_ ? std::move(script_->http) : nullptr;
   for (const Node* pre : s.scope.pre_processors) {
     if (pre->kind != ElementKind::kAnchorModifier && pre->kind != ElementKind::kParamModifier) continue;
-    if (!out) {
-      // JMeter's sampler after configureSampler: the defaults are merged into its fields.
-      out = std::make_unique<HttpSampler>(s.kind);
-      out->name = s.name;
-      out->line = s.line;
-      out->source = s.source;
-      out->testclass = s.testclass;
-      out->http = ResolvedHttpFields(s, ctx_);
-      out->scope = s.scope;
-      auto& configs = out->scope.configs;
-      configs.erase(std::remove_if(configs.begin(), configs.end(),
-                                   [](const Node* c) { return c->kind == ElementKind::kConfigElement; }),
-                    configs.end());
-    }
+    if (!out) out = ResolvedCopy(s, /*evaluate=*/true);
     if (pre->kind == ElementKind::kAnchorModifier) {
       if (has_previous_result_ && previous_http_) ApplyLinkParser(previous_body_, previous_url_, ctx_.rng, &out->http);
     } else {

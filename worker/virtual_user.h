@@ -98,7 +98,7 @@ class VirtualUser final : public VuServices,
     kFinished
   };
   // Which element's script the user waits for (kScripting).
-  enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion };
+  enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion, kListener };
   // A user's script state, allocated at its first script (most users of most plans have none).
   struct UserScripts {
     std::unique_ptr<ScriptUser> user;  // its JVM side: vars' objects, ctx, BeanShell interpreters
@@ -112,6 +112,19 @@ class VirtualUser final : public VuServices,
     SampleResult previous;  // `prev` for pre-processors, timers and samplers
     bool has_previous = false;
     bool restart_next_loop = false;  // ctx.setRestartNextLoop(true): after this sample
+    // An HTTP Request as pre-processor scripts changed it, for the current sample only (JMeter
+    // restores a sampler's properties after each sample).
+    std::unique_ptr<HttpSampler> http;
+    HttpSamplerView view;
+    HttpSamplerView view_sent;  // `view` as the script got it
+    // Headers scripts added to or removed from a Header Manager (sampler.getHeaderManager():
+    // the innermost in scope), for the rest of the user's run as in JMeter: every request in
+    // that manager's scope sends them.
+    struct HeaderEdits {
+      std::vector<std::pair<std::string, std::string>> added;
+      std::vector<std::string> removed;  // names
+    };
+    std::unordered_map<const Node*, HeaderEdits> header_edits;
   };
 
   void Begin();
@@ -183,6 +196,14 @@ class VirtualUser final : public VuServices,
   // The sampler as its HTML Link Parsers and HTML Parameter Masks rewrite it; null when it
   // has none in scope (issue 10, html_modifiers.h).
   std::unique_ptr<HttpSampler> ModifiedSampler(const HttpSampler& s);
+  // The sampler with the defaults merged into its fields (what HTML modifiers and scripts
+  // change), evaluated or as written (ResolvedHttpFields).
+  std::unique_ptr<HttpSampler> ResolvedCopy(const HttpSampler& s, bool evaluate);
+  // `sampler` of an HTTP Request for a pre-processor's script, and what it changed.
+  void PrepareHttpSamplerView();
+  void ApplyHttpSamplerView();
+  // Headers scripts added to or removed from the Header Managers in `sampler`'s scope.
+  void ApplyScriptHeaders(const Sampler& sampler, HttpRequest* req);
   // Runs one assertion on `result` and records its outcome (Compare Assertions keep state).
   void Assert(const Node& assertion, SampleResult& result);
   // Scripts (script_steps.cc): starts `element`'s script on the host; false when the user
@@ -260,6 +281,7 @@ class VirtualUser final : public VuServices,
   bool completing_ = false;
   size_t post_done_ = 0;
   size_t assertions_done_ = 0;
+  size_t listeners_done_ = 0;
   std::unique_ptr<UserScripts> script_;
 };
 

@@ -469,7 +469,11 @@ TEST(PlanCompilerTest, ClassifiesPluginsByName) {
   EXPECT_TRUE(ClassifyElement(e).supported);  // ignored, not unsupported
   EXPECT_TRUE(ClassifyElement(e).ignored);
   EXPECT_STREQ(ClassifyElement(e).reason, "listener: results are recorded by barrage");
-  e.testclass = "BeanShellListener";
+  e.testclass = "BeanShellListener";  // runs its script (issue 11): a listener that is not ignored
+  EXPECT_EQ(ClassifyElement(e).role, Role::kListener);
+  EXPECT_TRUE(ClassifyElement(e).supported);
+  EXPECT_FALSE(ClassifyElement(e).ignored);
+  e.testclass = "MailerModel";
   EXPECT_FALSE(ClassifyElement(e).supported);
   EXPECT_FALSE(ClassifyElement(e).ignored);
   e.testclass = "com.example.FancyThing";

@@ -174,6 +174,14 @@ TEST(WireTest, ReadyStartAckStopFinishedRoundTrip) {
     EXPECT_EQ(d.batches, 3u);
     EXPECT_EQ(d.errors, 7u);
     EXPECT_EQ(d.dropped, 0u);
+    EXPECT_EQ(d.script_host_json, "");  // absent: no script host ran (or an older worker)
+  }
+  {
+    FinishedMessage m{5, 1, 0, 0};
+    m.script_host_json = R"({"version":"Java 17.0.13"})";
+    FinishedMessage d = DecodeFinished(*Verified(EncodeFinished("r", m))->body_as_Finished());
+    EXPECT_EQ(d.samples, 5u);
+    EXPECT_EQ(d.script_host_json, R"({"version":"Java 17.0.13"})");
   }
 }
 

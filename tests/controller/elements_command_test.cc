@@ -20,9 +20,7 @@ TEST(ElementsCommandTest, MarkdownRowsComeFromTheClassificationTables) {
                     "listeners |  |\n"),
             std::string::npos);
   EXPECT_NE(md.find("| `BeanShellSampler` | supported | sampler | beanshell_sampler |  |\n"), std::string::npos);
-  EXPECT_NE(md.find("| `JSR223Listener` | unsupported | listener | script listeners are not run yet | a JSR223 "
-                    "PostProcessor in the same scope |\n"),
-            std::string::npos);
+  EXPECT_NE(md.find("| `JSR223Listener` | supported | listener | jsr223_listener |  |\n"), std::string::npos);
 }
 
 TEST(ElementsCommandTest, TextRowsAreTabSeparated) {

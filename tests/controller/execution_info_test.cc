@@ -27,6 +27,24 @@ TEST(ExecutionInfoTest, InvalidUtf8InAPropertyBecomesAReplacementCharacter) {
   EXPECT_EQ(PropertiesJson({{"city", "M\xfcnchen"}}), "{\"city\":\"M\xef\xbf\xbdnchen\"}");
 }
 
+TEST(ExecutionInfoTest, TheScriptHostJoinsTheInfrastructureInfo) {
+  EXPECT_EQ(
+      WithScriptHostInfo(R"({"mode":"local"})", {"Java 17.0.13; Groovy 2.4.21", 100663296, 5242880, std::string("96")}),
+      R"({"mode":"local","script_host":{"heap_max_bytes":100663296,"heap_used_bytes":5242880,)"
+      R"("max_heap_mb":"96","version":"Java 17.0.13; Groovy 2.4.21"}})");
+  // Without the property the default cap ran; a cluster's info keeps its keys.
+  EXPECT_EQ(WithScriptHostInfo(R"({"mode":"cluster","workers":2})", {"Java 17.0.13", 536870912, 1, std::nullopt}),
+            R"({"mode":"cluster","script_host":{"heap_max_bytes":536870912,"heap_used_bytes":1,"max_heap_mb":null,)"
+            R"("version":"Java 17.0.13"},"workers":2})");
+}
+
+TEST(ExecutionInfoTest, EachWorkersScriptHostJoinsAClustersInfrastructureInfo) {
+  EXPECT_EQ(WithWorkerScriptHosts(R"({"mode":"cluster","workers":2})",
+                                  {{"w1", R"({"version":"Java 17.0.13","heap_used_bytes":7})"}, {"w2", "not json"}}),
+            R"({"mode":"cluster","script_hosts":{"w1":{"heap_used_bytes":7,"version":"Java 17.0.13"},)"
+            R"("w2":"not json"},"workers":2})");
+}
+
 // The info carries what LoadPlan read and built: no second read of the file.
 TEST(ExecutionInfoTest, CarriesTheLoadedPlanAndTheOsUser) {
   const std::string jmx =

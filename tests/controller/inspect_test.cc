@@ -1,6 +1,10 @@
 #include "controller/inspect.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "common/jmx_parser.h"
 
@@ -170,6 +174,130 @@ TEST(InspectTest, ListenersDebugAndGuiOnlyElementsAreListedAsIgnored) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("Verdict: runnable"), std::string::npos) << text;
+}
+
+// A plan with a script element of each language, inline and in files, inspected on a machine
+// whose host has Java, Groovy and BeanShell but not Rhino.
+class InspectScriptsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "barrage-inspect-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    std::ofstream(dir_ / "check.bsh") << "Failure = false;";
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  json InspectScripts(const ScriptRuntime& runtime) {
+    std::string xml =
+        "<jmeterTestPlan version=\"1.2\"><hashTree>\n"
+        "<TestPlan testclass=\"TestPlan\" testname=\"Plan\"/><hashTree>\n"
+        "<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree>\n"
+        "<JSR223Sampler testclass=\"JSR223Sampler\" testname=\"sign\">"
+        "<stringProp name=\"scriptLanguage\">groovy</stringProp>"
+        "<stringProp name=\"script\">vars.put('a', '1')</stringProp></JSR223Sampler><hashTree>\n"
+        "<BeanShellAssertion testclass=\"BeanShellAssertion\" testname=\"check\">"
+        "<stringProp name=\"BeanShellAssertion.filename\">check.bsh</stringProp></BeanShellAssertion><hashTree/>\n"
+        "<JSR223PostProcessor testclass=\"JSR223PostProcessor\" testname=\"parse\">"
+        "<stringProp name=\"scriptLanguage\">ecmascript</stringProp>"
+        "<stringProp name=\"filename\">lib/parse.js</stringProp></JSR223PostProcessor><hashTree/>\n"
+        "<JSR223Timer testclass=\"JSR223Timer\" testname=\"wait\">"
+        "<stringProp name=\"filename\">${dir}/t.groovy</stringProp></JSR223Timer><hashTree/>\n"
+        "</hashTree></hashTree></hashTree></hashTree></jmeterTestPlan>\n";
+    Result<HashTree> tree = ParseJmx(xml, (dir_ / "p.jmx").string());
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    return BuildInspectReport(CompilePlan(std::move(tree).value()), runtime);
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(InspectScriptsTest, EachScriptSaysItsLanguageItsFileAndWhetherItRunsHere) {
+  ScriptRuntime runtime{"/usr/lib/jvm/java-17-openjdk-amd64",
+                        {"groovy", "beanshell"},
+                        {"/usr/share/java/js.jar (Debian package librhino-java)"}};
+  json r = InspectScripts(runtime);
+  ASSERT_EQ(r["scripts"].size(), 4u) << r.dump(2);
+  EXPECT_EQ(r["scripts"][0], (json{{"name", "sign"},
+                                   {"line", 4},
+                                   {"testclass", "JSR223Sampler"},
+                                   {"role", "sampler"},
+                                   {"language_as_written", "groovy"},
+                                   {"language", "groovy"},
+                                   {"source", "inline"},
+                                   {"filename", nullptr},
+                                   {"file_exists", nullptr},
+                                   {"runs_here", true},
+                                   {"missing", json::array()}}));
+  EXPECT_EQ(r["scripts"][1], (json{{"name", "check"},
+                                   {"line", 5},
+                                   {"testclass", "BeanShellAssertion"},
+                                   {"role", "assertion"},
+                                   {"language_as_written", "beanshell"},
+                                   {"language", "beanshell"},
+                                   {"source", "file"},
+                                   {"filename", "check.bsh"},
+                                   {"file_exists", true},
+                                   {"runs_here", true},
+                                   {"missing", json::array()}}));
+  EXPECT_EQ(r["scripts"][2], (json{{"name", "parse"},
+                                   {"line", 6},
+                                   {"testclass", "JSR223PostProcessor"},
+                                   {"role", "postprocessor"},
+                                   {"language_as_written", "ecmascript"},
+                                   {"language", "javascript"},
+                                   {"source", "file"},
+                                   {"filename", "lib/parse.js"},
+                                   {"file_exists", false},
+                                   {"runs_here", false},
+                                   {"missing", {"/usr/share/java/js.jar (Debian package librhino-java)"}}}));
+  // A file name with ${...} is known only at run time; no language written is JMeter's groovy.
+  EXPECT_EQ(r["scripts"][3]["role"], "timer");
+  EXPECT_EQ(r["scripts"][3]["language_as_written"], "");
+  EXPECT_EQ(r["scripts"][3]["language"], "groovy");
+  EXPECT_EQ(r["scripts"][3]["file_exists"], nullptr);
+  EXPECT_EQ(r["runnable"], true);
+  EXPECT_EQ(r["runnable_here"], false);
+  std::string text = RenderInspectText(r);
+  EXPECT_NE(text.find("\nScripts (4):\n"
+                      "  sign  [JSR223Sampler] groovy, inline  (line 4): runs here\n"
+                      "  check  [BeanShellAssertion] beanshell, file check.bsh  (line 5): runs here\n"
+                      "  parse  [JSR223PostProcessor] javascript (written ecmascript), file lib/parse.js (not found "
+                      "beside the plan)  (line 6): not runnable here, install /usr/share/java/js.jar (Debian package "
+                      "librhino-java)\n"
+                      "  wait  [JSR223Timer] groovy, file ${dir}/t.groovy  (line 7): runs here\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nVerdict: runnable, but NOT on this machine (script interpreters missing above)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(InspectScriptsTest, WithoutJavaNoScriptRunsAndEachNamesTheJavaPackage) {
+  ScriptRuntime runtime{
+      "", {"groovy", "beanshell", "javascript"}, {"a Java 17 runtime (Debian package openjdk-17-jre-headless)"}};
+  json r = InspectScripts(runtime);
+  ASSERT_EQ(r["scripts"].size(), 4u);
+  for (const json& x : r["scripts"]) {
+    EXPECT_EQ(x["runs_here"], false) << x;
+    EXPECT_EQ(x["missing"], json::array({"a Java 17 runtime (Debian package openjdk-17-jre-headless)"})) << x;
+  }
+  EXPECT_EQ(r["runnable_here"], false);
+}
+
+TEST_F(InspectScriptsTest, EverythingInstalledIsRunnableHere) {
+  json r = InspectScripts({"/usr/lib/jvm/java-17-openjdk-amd64", {"groovy", "beanshell", "javascript"}, {}});
+  for (const json& x : r["scripts"]) EXPECT_EQ(x["runs_here"], true) << x;
+  EXPECT_EQ(r["runnable_here"], true);
+  EXPECT_NE(RenderInspectText(r).find("\nVerdict: runnable\n"), std::string::npos);
+}
+
+TEST(InspectTest, APlanWithoutScriptsHasNoScriptsSectionAndIsRunnableHere) {
+  json r = Inspect("<ThreadGroup testclass=\"ThreadGroup\" testname=\"tg\"/><hashTree/>\n");
+  EXPECT_EQ(r["scripts"], json::array());
+  EXPECT_EQ(r["runnable_here"], true);
+  EXPECT_EQ(RenderInspectText(r).find("Scripts ("), std::string::npos);
 }
 
 TEST(InspectJsonTest, InvalidUtf8NamesAreReplacedNotFatal) {

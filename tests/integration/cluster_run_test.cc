@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include <algorithm>
@@ -161,8 +162,9 @@ class ClusterRunTest : public ::testing::Test {
     endpoint_ = m[1];
   }
 
-  // Plain TCP unless `config` names a worker.toml (with keys).
-  ChildProcess& StartWorker(const std::string& name, const std::string& config = "") {
+  // Plain TCP unless `config` names a worker.toml (with keys). `env`: NAME=VALUE for the worker.
+  ChildProcess& StartWorker(const std::string& name, const std::string& config = "",
+                            const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv = {BARRAGE_WORKER_BINARY,
                                      "--controller",
                                      endpoint_,
@@ -181,7 +183,9 @@ class ClusterRunTest : public ::testing::Test {
     } else {
       argv.insert(argv.end(), {"--config", config});
     }
-    workers_[name] = std::make_unique<ChildProcess>(argv);
+    test::SpawnOptions options;
+    options.env = env;
+    workers_[name] = std::make_unique<ChildProcess>(argv, options);
     EXPECT_TRUE(workers_[name]->running());
     return *workers_[name];
   }
@@ -753,6 +757,88 @@ TEST_F(ClusterRunTest, KeystoreIsShippedToTheWorkers) {
   // Each worker has its own round robin, as each JMeter server has its own SSLManager.
   EXPECT_EQ(seen, (std::map<std::string, std::vector<std::string>>{{"w1", {"200 user-a", "200 user-b"}},
                                                                    {"w2", {"200 user-a", "200 user-b"}}}));
+}
+
+// A Test Plan whose Thread Group "Users" runs `threads` users once through a JSR223 Sampler
+// "Script" reading its Groovy from `script_file`.
+std::string ScriptPlan(int threads, const std::string& script_file) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n<hashTree>\n"
+         "<TestPlan testclass=\"TestPlan\" testname=\"T\" enabled=\"true\"/>\n<hashTree>\n" +
+         El("ThreadGroup", "Users",
+            Str("ThreadGroup.num_threads", std::to_string(threads)) + Str("ThreadGroup.ramp_time", "0") +
+                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">\n" +
+                Str("LoopController.loops", "1") + "</elementProp>\n",
+            El("JSR223Sampler", "Script",
+               Str("scriptLanguage", "groovy") + Str("filename", script_file) + Str("cacheKey", "true"))) +
+         "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+}
+
+// Issue 11: a script file ships to the workers like a data file; each worker's users run the
+// shipped copy (the original is deleted once the controller has read it). The workers start
+// their JVM while loading, which takes longer than the 0.8 s after which a silent worker is
+// lost: they keep heartbeating meanwhile (the engine is prepared off the control loop).
+TEST_F(ClusterRunTest, AScriptPlanRunsOnTwoWorkersWithItsShippedScriptFile) {
+  std::string script = Write("sample.groovy",
+                             "SampleResult.setResponseCode('299')\n"
+                             "SampleResult.setResponseMessage('shipped ' + ctx.getThreadNum())\n");
+  std::string plan = Write("plan.jmx", ScriptPlan(2, script));
+  StartController(plan, {"--worker-names", "w1,w2"});
+  fs::remove(script);
+  StartWorker("w1");
+  StartWorker("w2");
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  std::map<std::string, std::vector<std::string>> seen;  // worker -> its samples' code and message
+  Result<ResultsStore> store = ResultsStore::Open(db_);
+  ASSERT_TRUE(store.ok());
+  Status read = store->ForEachSample(1, [&](const Sample& s) {
+    seen[s.thread_name.substr(0, s.thread_name.find('-'))].push_back(s.label + " " + s.response_code + " " +
+                                                                     s.response_message);
+  });
+  ASSERT_TRUE(read.ok()) << read.message();
+  EXPECT_TRUE(store->Close().ok());
+  for (auto& [worker, v] : seen) std::sort(v.begin(), v.end());
+  EXPECT_EQ(seen, (std::map<std::string, std::vector<std::string>>{
+                      {"w1", {"Script 299 shipped 0", "Script 299 shipped 1"}},
+                      {"w2", {"Script 299 shipped 0", "Script 299 shipped 1"}}}));
+  // Each worker's script host is in the run's infrastructure info.
+  Result<ResultsStore> reopened = ResultsStore::Open(db_);
+  ASSERT_TRUE(reopened.ok());
+  Result<ExecutionRecord> run = reopened->GetExecution(1);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  nlohmann::json infra = nlohmann::json::parse(run->infra_json, nullptr, false);
+  EXPECT_TRUE(reopened->Close().ok());
+  ASSERT_TRUE(infra.is_object()) << run->infra_json;
+  EXPECT_EQ(infra["mode"], "cluster");
+  for (const char* worker : {"w1", "w2"}) {
+    const nlohmann::json& host = infra["script_hosts"][worker];
+    ASSERT_TRUE(host.is_object()) << run->infra_json;
+    EXPECT_EQ(host["version"].get<std::string>().rfind("Java 17.", 0), 0u) << host;
+    EXPECT_EQ(host["max_heap_mb"], nullptr) << host;  // the default cap, 512 MiB
+    EXPECT_GT(host["heap_max_bytes"].get<int64_t>(), 400ll << 20) << host;
+    EXPECT_GT(host["heap_used_bytes"].get<int64_t>(), 0) << host;
+  }
+}
+
+// Issue 11: a worker without Java (BARRAGE_JAVA_HOME=none hides it) answers a script plan's
+// load with what to install, and the controller's start fails naming that worker.
+TEST_F(ClusterRunTest, AWorkerWithoutJavaFailsAScriptPlansStartNamingItAndThePackage) {
+  std::string script = Write("sample.groovy", "SampleResult.setResponseCode('299')\n");
+  std::string plan = Write("plan.jmx", ScriptPlan(1, script));
+  StartController(plan, {"--worker-names", "w1,w2"});
+  StartWorker("w1");
+  StartWorker("w2", "", {"BARRAGE_JAVA_HOME=none"});
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.err.find("barrage: worker w2 cannot run the plan: plan.jmx: the plan has script elements (JSR223Sampler "
+                       "'Script', line 14): groovy scripts need a Java 17 runtime (Debian package "
+                       "openjdk-17-jre-headless)\n"),
+            std::string::npos)
+      << r.out << r.err << AllWorkerLogs();
+  EXPECT_EQ(ReadRun(db_).samples, 0);
 }
 
 // Prints a new key pair's public key: `barrage keygen -o FILE` / `barrage-worker --keygen FILE`.

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 extern char** environ;
 
@@ -56,8 +58,19 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args, const SpawnOpti
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // This process's environment, with options.env's NAME=VALUE entries replacing their names.
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& o : options.env) replaced = replaced || std::string_view(o).substr(0, name.size()) == name;
+    if (!replaced) envp.push_back(*e);
+  }
+  for (const std::string& o : options.env) envp.push_back(const_cast<char*>(o.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  int spawn_error = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  int spawn_error = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);

@@ -25,7 +25,8 @@ struct ProcessResult {
 };
 
 struct SpawnOptions {
-  std::string cwd;  // "" = the test's working directory
+  std::string cwd;                    // "" = the test's working directory
+  std::vector<std::string> env = {};  // NAME=VALUE: set (or replaced) in the test's environment
 };
 
 // A started process. The destructor kills it (SIGKILL, by PID) if it is still running and

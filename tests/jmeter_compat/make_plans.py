@@ -1343,6 +1343,54 @@ def beanshell_elements():
         ])])
 
 
+def jsr223_sampler_api():
+    sign = ("def args = sampler.getArguments(); def hm = sampler.getHeaderManager()\n"
+            "def base = (0..<hm.size()).collect { hm.getHeader(it) }.find { it.getName() == 'X-Base' }\n"
+            "vars.put('before', [sampler.getName(), sampler.getMethod(), sampler.getDomain(), sampler.getPath(),\n"
+            "  args.getArgumentCount(), args.getArgument(0).getName() + '=' + args.getArgument(0).getValue(),\n"
+            "  base?.getValue(), sampler.getUrl().getPath()].join('|'))\n"
+            "sampler.addArgument('sig', 'S' + ctx.getThreadNum())\n"
+            "sampler.setPath('/echo/signed')\n"
+            "hm.add(new org.apache.jmeter.protocol.http.control.Header('X-Sig', 'h' + vars.getIteration()))\n"
+            "hm.removeHeaderNamed('X-Base')")
+    echoed = ("def j = new groovy.json.JsonSlurper().parseText(SampleResult.getResponseDataAsString())\n"
+              "AssertionResult.setFailure(true)\n"
+              "AssertionResult.setFailureMessage([vars.get('before'), j.path, j.args, j.headers['x-sig'], "
+              "j.headers['x-base']].join(' '))")
+    return plan(
+        "jsr223_sampler_api",
+        "A JSR223 PreProcessor reads an HTTP Request through `sampler` (name, method, domain, path, "
+        "arguments, the Header Manager's headers, getUrl) and changes this sample's request "
+        "(addArgument, setPath, a header added, one removed); the next sample is sent as the plan says.",
+        [thread_group("sampler api", 2, 2, [
+            header_manager("headers", [("X-Base", "b1")]),
+            with_children(http("api ${__threadNum}", "/echo", params=[("a", "1")]), [
+                jsr223("PreProcessor", "sign", sign),
+                jsr223("Assertion", "echoed", echoed)]),
+            with_children(http("plain", "/echo", params=[("a", "2")]), [
+                jsr223("Assertion", "echoed", "def j = new groovy.json.JsonSlurper().parseText("
+                       "SampleResult.getResponseDataAsString())\nAssertionResult.setFailure(true)\n"
+                       "AssertionResult.setFailureMessage([j.path, j.args, j.headers['x-sig'], j.headers['x-base']].join(' '))")]),
+        ])])
+
+
+def script_listeners():
+    heard = "vars.put('heard', (vars.get('heard') ?: '') + sampleResult.getSampleLabel() + ':' + sampleEvent.getResult().getResponseCode() + ';')"
+    return plan(
+        "script_listeners",
+        "JSR223 and BeanShell Listeners run a script on every sample in their scope, after its "
+        "assertions, with sampleResult and sampleEvent; a listener in one controller hears only its samplers.",
+        [thread_group("listeners", 1, 2, [
+            jsr223("Listener", "group listener", heard),
+            http("one", "/echo?heard=${heard}"),
+            simple("inner", [
+                beanshell("Listener", "inner listener", "vars.put(\"inner\", vars.get(\"inner\") + sampleResult.getSampleLabel());"),
+                http("two", "/status/404?inner=${inner}"),
+            ]),
+            http("three", "/echo?heard=${heard}&inner=${inner}"),
+        ])], udv=[("inner", "i"), ("heard", "")])
+
+
 # Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).
 FIXTURE_OPTIONS = {
     "dns_servers": "--dns " + DNS_SERVER + ":53",
@@ -1355,7 +1403,7 @@ PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, scr
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
                  html_modifiers, compare_assertions, empty_inputs, dns_servers, jsr223_elements,
-                 beanshell_elements]
+                 beanshell_elements, jsr223_sampler_api, script_listeners]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

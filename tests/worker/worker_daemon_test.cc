@@ -506,6 +506,36 @@ TEST_F(WorkerDaemonTest, LoadBeginsAtTheStartTime) {
   EXPECT_LT(run.samples[0].timestamp_ms, start_at_us / 1000 + 300);
 }
 
+// A script plan's engine is prepared off the control loop (the JVM starts, scripts compile,
+// far longer than a frame takes): a Stop that comes meanwhile ends the run before it
+// started, with Finished, and the script run that follows is served (issue 11).
+TEST_F(WorkerDaemonTest, StopWhileAScriptPlanIsPreparedEndsItAndTheNextRunIsServed) {
+  StartWorker();
+  Register();
+  const std::string script = El("JSR223Sampler", "Script",
+                                Str("scriptLanguage", "groovy") + Str("script", "SampleResult.setResponseCode('299')"));
+  const LoadPlanMessage plan = Plan(Group(1, 1, script));
+  for (const std::string& f : EncodeLoadPlan("run-p", plan)) controller_.Send(controller_.worker(), f);
+  controller_.Send(controller_.worker(), EncodeStop("run-p", StopMessage{proto::StopMode::Graceful, ""}));
+  auto fin = controller_.WaitForType(proto::Body::Finished, 20s);
+  ASSERT_TRUE(fin.has_value()) << worker_->err();
+  EXPECT_EQ(RunIdOf(*fin->envelope()), "run-p");
+  EXPECT_EQ(DecodeFinished(*fin->envelope()->body_as_Finished()).samples, 0u);
+  EXPECT_TRUE(LogShows("run run-p: stopped by the controller before it started")) << worker_->err();
+  // The prepared engine was dropped, never announced (the JVM's start outlasts the two frames).
+  EXPECT_EQ(worker_->err().find("run run-p: plan cluster.jmx ready"), std::string::npos) << worker_->err();
+
+  ASSERT_TRUE(Load("run-q", plan).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-q", StartMessage{FakeController::WallMicros()}));
+  RunResult run = Collect(20s);
+  ASSERT_TRUE(run.finished.has_value()) << worker_->err();
+  ASSERT_EQ(run.samples.size(), 1u);
+  EXPECT_EQ(run.samples[0].response_code, "299");
+  // The worker's script host is in its Finished.
+  EXPECT_NE(run.finished->script_host_json.find("\"version\":\"Java 17."), std::string::npos)
+      << run.finished->script_host_json;
+}
+
 TEST_F(WorkerDaemonTest, ShareTotalRunsThisWorkersShareOfTheThreads) {
   StartWorker();
   Register();

@@ -56,6 +56,10 @@ final class BeanShell {
           bsh.set("SamplerData", prev.getSamplerData());
           bsh.set("Successful", prev.isSuccessful());
           break;
+        case Host.LISTENER:  // BeanShellListener.sampleOccurred
+          bsh.set("sampleEvent", new org.apache.jmeter.samplers.SampleEvent(prev, user.ctx.getThreadGroup().getName()));
+          bsh.set("sampleResult", prev);
+          break;
         case Host.FUNCTION:
           bsh.set("threadName", user.vars.getThreadName());
           break;

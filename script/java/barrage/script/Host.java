@@ -30,6 +30,7 @@ public final class Host {
   public static final int ASSERTION = 3;
   public static final int TIMER = 4;
   public static final int FUNCTION = 5;
+  public static final int LISTENER = 6;
   // Flavours: JMeter's JSR223 elements (bindings, javax.script) or its BeanShell ones
   // (one interpreter per element and user, variables kept between calls).
   public static final int JSR223 = 0;
@@ -66,6 +67,35 @@ public final class Host {
     r.setBytes(bytes);
     r.setSentBytes(sentBytes);
     return r;
+  }
+
+  /** {@code sampler} for a sampler that is not an HTTP Request: its name. */
+  public static Object plainSampler(String name) { return new CurrentSampler(name); }
+
+  /**
+   * {@code sampler} for an HTTP Request: fields = protocol, domain, port, path, method;
+   * arguments and headers (those in scope) as name, value pairs; headers null: no Header
+   * Manager in scope (getHeaderManager() returns null, as JMeter's).
+   */
+  public static Object httpSampler(String name, String[] fields, String[] arguments, String[] headers) {
+    org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy s =
+        new org.apache.jmeter.protocol.http.sampler.HTTPSamplerProxy(name, fields[0], fields[1], fields[2], fields[3], fields[4]);
+    for (int i = 0; i + 1 < arguments.length; i += 2) {
+      s.getArguments().addArgument(new org.apache.jmeter.protocol.http.util.HTTPArgument(arguments[i], arguments[i + 1]));
+    }
+    if (headers == null) {
+      s.setHeaderManager(null);
+    } else {
+      for (int i = 0; i + 1 < headers.length; i += 2) {
+        s.getHeaderManager().addInScope(new org.apache.jmeter.protocol.http.control.Header(headers[i], headers[i + 1]));
+      }
+    }
+    return s;
+  }
+
+  /** What an HTTP sampler holds after a script (HTTPSamplerBase.barrageState). */
+  public static String[] samplerState(Object sampler) {
+    return ((org.apache.jmeter.protocol.http.sampler.HTTPSamplerBase) sampler).barrageState();
   }
 
   public static long heapUsed() { Runtime r = Runtime.getRuntime(); return r.totalMemory() - r.freeMemory(); }
@@ -199,8 +229,8 @@ public final class Host {
    * an assertion's result or null; sampler: what {@code sampler} shows.
    */
   public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
-                             String samplerName, String parameters, int iteration) {
-    Object sampler = samplerName == null ? null : new CurrentSampler(samplerName);
+                             Object sampler, String parameters, int iteration) {
+    Thread.interrupted();  // an interrupt meant for this thread's previous call (a run's stop)
     Outcome out = new Outcome();
     JMeterContext ctx = user.ctx;
     user.vars.setIteration(iteration);
@@ -260,6 +290,10 @@ public final class Host {
       b.put("AssertionResult", assertion);
     }
     if (s.role == FUNCTION) b.put("threadName", user.vars.getThreadName());
+    if (s.role == LISTENER) {  // JSR223Listener.sampleOccurred
+      b.put("sampleEvent", new org.apache.jmeter.samplers.SampleEvent(prev, user.ctx.getThreadGroup().getName()));
+      b.put("sampleResult", prev);
+    }
     if (s.rhino != null) return Rhino.run(s.rhino, b);
     Bindings bindings = s.engine.createBindings();
     bindings.putAll(b);

@@ -1,0 +1,185 @@
+// Script elements end to end in the engine (issue 11): a script is an asynchronous step of its
+// user, so other users of the same event loop go on while it runs, and a run's stop ends
+// scripts that would never end. Dummy Samplers make the other samples (no network).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/jmx_parser.h"
+#include "common/plan_compiler.h"
+#include "tests/worker/engine_test_plan.h"
+#include "worker/engine.h"
+
+namespace barrage {
+namespace {
+
+using engine_test::CollectSink;
+using engine_test::El;
+using engine_test::PlanXml;
+using engine_test::Str;
+
+std::string Group(const std::string& name, int threads, int loops, const std::string& children) {
+  return El("ThreadGroup", name,
+            Str("ThreadGroup.num_threads", std::to_string(threads)) + Str("ThreadGroup.ramp_time", "0") +
+                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                Str("LoopController.loops", std::to_string(loops)) + "</elementProp>",
+            children);
+}
+std::string Dummy(const std::string& name, int ms, const std::string& message = "", const std::string& children = "") {
+  return El("kg.apc.jmeter.samplers.DummySampler", name,
+            "<boolProp name=\"SUCCESFULL\">true</boolProp><boolProp name=\"WAITING\">true</boolProp>" +
+                Str("RESPONSE_TIME", std::to_string(ms)) + Str("RESPONSE_MESSAGE", message),
+            children);
+}
+std::string Jsr223(const std::string& kind, const std::string& name, const std::string& script) {
+  return El("JSR223" + kind, name, Str("scriptLanguage", "groovy") + Str("cacheKey", "true") + Str("script", script));
+}
+
+class ScriptRunTest : public ::testing::Test {
+ protected:
+  std::vector<Sample> Run(const std::string& body, int loops, int64_t max_ms, int64_t graceful_ms) {
+    Result<HashTree> tree = ParseJmx(PlanXml(body), "t.jmx");
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
+    EXPECT_TRUE(compiled_->plan.runnable())
+        << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
+    EngineOptions options;
+    options.event_loops = loops;
+    options.max_duration_ms = max_ms;
+    options.graceful_stop_timeout_ms = graceful_ms;
+    Engine engine(compiled_->plan, &run_, options, &sink_);
+    Status prepared = engine.Prepare();
+    EXPECT_TRUE(prepared.ok()) << prepared.message();
+    const int64_t start = MonotonicMicros();
+    Status ran = engine.Run();
+    EXPECT_TRUE(ran.ok()) << ran.message();
+    ran_ms_ = (MonotonicMicros() - start) / 1000;
+    return sink_.samples();
+  }
+
+  static std::vector<const Sample*> Of(const std::vector<Sample>& samples, const std::string& label) {
+    std::vector<const Sample*> out;
+    for (const Sample& s : samples) {
+      if (s.label == label) out.push_back(&s);
+    }
+    return out;
+  }
+
+  RunContext run_;
+  CollectSink sink_;
+  std::unique_ptr<CompiledPlan> compiled_;
+  int64_t ran_ms_ = 0;
+};
+
+TEST_F(ScriptRunTest, AnEndlessScriptNeitherWedgesItsLoopNorOutlivesTheRunsStop) {
+  // One event loop: the endless script's user and the dummy user share it.
+  std::vector<Sample> samples =
+      Run(Group("script", 1, 1, Jsr223("Sampler", "endless", "long i = 0; while (true) { i++ }")) +
+              Group("other", 1, 20, Dummy("tick", 10)),
+          /*loops=*/1, /*max_ms=*/1500, /*graceful_ms=*/300);
+  // The other user made all its samples while the script ran.
+  EXPECT_EQ(Of(samples, "tick").size(), 20u);
+  // The run's stop (max duration, then the graceful timeout) stopped the script's thread: its
+  // sample is an error with what the script ended with.
+  std::vector<const Sample*> endless = Of(samples, "endless");
+  ASSERT_EQ(endless.size(), 1u);
+  EXPECT_FALSE(endless[0]->success);
+  EXPECT_EQ(endless[0]->response_code, "500");
+  EXPECT_EQ(endless[0]->response_message, "java.lang.ThreadDeath");
+  EXPECT_LT(ran_ms_, 30000);  // bounded: not the script's (endless) time
+}
+
+TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {
+  // Each user's pre-processor waits until all four users' scripts run at once: on one loop
+  // that only happens when a running script does not hold the loop.
+  const std::string meet =
+      "def latch = System.getProperties().computeIfAbsent('barrage.script_run_test.latch', "
+      "{ new java.util.concurrent.CountDownLatch(4) })\n"
+      "latch.countDown()\n"
+      "vars.put('met', String.valueOf(latch.await(20, java.util.concurrent.TimeUnit.SECONDS)))";
+  std::vector<Sample> samples =
+      Run(Group("users", 4, 1, Dummy("after", 0, "met=${met}", Jsr223("PreProcessor", "meet", meet))), /*loops=*/1,
+          /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> after = Of(samples, "after");
+  ASSERT_EQ(after.size(), 4u);
+  for (const Sample* s : after) EXPECT_EQ(s->response_message, "met=true") << s->thread_name;
+}
+
+TEST_F(ScriptRunTest, ASleepingScriptIsInterruptedAtTheRunsStop) {
+  std::vector<Sample> samples = Run(Group("users", 2, 1,
+                                          Dummy("after", 0, "slept=${slept}",
+                                                Jsr223("PreProcessor", "sleep",
+                                                       "vars.put('slept', 'no'); Thread.sleep(600000); "
+                                                       "vars.put('slept', 'yes')"))),
+                                    /*loops=*/1, /*max_ms=*/500, /*graceful_ms=*/200);
+  // JMeter's stop: the users end; a pre-processor's exception is logged, no sample follows
+  // from a stopped user.
+  for (const Sample& s : samples) EXPECT_NE(s.response_message, "slept=yes");
+  EXPECT_LT(ran_ms_, 30000);
+}
+
+TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
+  std::vector<Sample> samples =
+      Run(Group("users", 3, 5,
+                Dummy("first", 1, "m-${__threadNum}",
+                      Jsr223("PostProcessor", "copy",
+                             "vars.put('seen', prev.getResponseMessage() + '/' + prev.getSampleLabel())")) +
+                    Dummy("second", 0, "${seen}")),
+          /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> second = Of(samples, "second");
+  ASSERT_EQ(second.size(), 15u);
+  for (const Sample* s : second) {
+    const std::string n = s->thread_name.substr(s->thread_name.rfind('-') + 1);
+    EXPECT_EQ(s->response_message, "m-" + n + "/first") << s->thread_name;
+  }
+}
+
+TEST_F(ScriptRunTest, AnAssertionWhoseScriptDoesNotCompileIsAnAssertionError) {
+  std::vector<Sample> samples =
+      Run(Group("users", 1, 2, Dummy("checked", 0, "ok", Jsr223("Assertion", "broken", "def x = "))), /*loops=*/1,
+          /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> checked = Of(samples, "checked");
+  ASSERT_EQ(checked.size(), 2u);
+  for (const Sample* s : checked) {
+    EXPECT_FALSE(s->success);
+    EXPECT_EQ(s->failure_message.rfind(
+                  "javax.script.ScriptException: org.codehaus.groovy.control.MultipleCompilationErrorsException: "
+                  "startup failed:",
+                  0),
+              0u)
+        << s->failure_message;
+  }
+}
+
+TEST_F(ScriptRunTest, AScriptFileIsReadRelativeToThePlanAndAMissingOneIsTheElementsError) {
+  const std::string dir = ::testing::TempDir() + "script_run_test_files";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/show.groovy") << "vars.put('from', 'file ' + Label + ' ' + FileName + ' ' + args[0])";
+  run_.base_dir = dir;
+  const std::string from_file = El("JSR223PreProcessor", "reads file",
+                                   Str("scriptLanguage", "groovy") + Str("filename", "show.groovy") +
+                                       Str("parameters", "p1") + Str("script", "vars.put('from', 'inline')"));
+  const std::string missing =
+      El("JSR223Sampler", "missing", Str("scriptLanguage", "groovy") + Str("filename", "nope.groovy"));
+  std::vector<Sample> samples = Run(Group("users", 1, 1, Dummy("after", 0, "${from}", from_file) + missing),
+                                    /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> after = Of(samples, "after");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]->response_message, "file reads file show.groovy p1");
+  std::vector<const Sample*> m = Of(samples, "missing");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]->response_code, "500");
+  EXPECT_EQ(
+      m[0]->response_message,
+      "javax.script.ScriptException: Script file 'nope.groovy' does not exist or is unreadable for element:missing");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace barrage
