@@ -805,20 +805,18 @@ bool FnTestPlanName(const TemplatePart&, const Args&, ThreadContext& ctx, std::s
   return true;
 }
 
-// ---- script one-liners
+// ---- script functions
 
 bool FnScript(const TemplatePart& call, const Args& a, ThreadContext& ctx, std::string* out) {
-  ScriptDialect dialect = call.text == "__javaScript" ? ScriptDialect::kJavaScript
-                          : call.text == "__groovy"   ? ScriptDialect::kGroovy
-                                                      : ScriptDialect::kJexl;
-  Result<std::string> r = EvaluateScript(a[0], ctx, dialect);
+  Result<std::string> r = RunScriptFunction(call.text, a[0], ctx, &call);
   if (r.ok()) {
     StoreIn(ctx, a.Trimmed(1), *r);
     out->append(*r);
   } else if (r.status().code() == Status::Code::kUnsupported) {
     AppendRawCall(call, out);  // not something Barrage can run: leave it as written
   }
-  // Any other failure (null.equals(...)) is a script error: JMeter's result is "".
+  // Any other failure (null.equals(...), a script that throws) is a script error: JMeter's
+  // result is "" and the variable is not set.
   return true;
 }
 
@@ -880,6 +878,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"__jexl3", 1, 2, FnScript},
     {"__groovy", 1, 2, FnScript},
     {"__javaScript", 1, 2, FnScript},
+    {"__BeanShell", 1, 2, FnScript},
     // jp@gc Inter-Thread Communication (issue 10).
     {"__fifoPut", 2, -1, FnFifoPut},
     {"__fifoSize", 1, -1, FnFifoSize},
@@ -1006,6 +1005,27 @@ void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files) {
 }
 
 bool IsSupportedFunction(std::string_view name) { return !IsScriptFunction(name) && FindFunction(name) != nullptr; }
+
+Result<std::string> RunScriptFunction(std::string_view function, std::string_view script, ThreadContext& ctx,
+                                      const void* occurrence) {
+  if (function != "__BeanShell") {
+    ScriptDialect dialect = function == "__javaScript" ? ScriptDialect::kJavaScript
+                            : function == "__groovy"   ? ScriptDialect::kGroovy
+                            : function == "__jexl2"    ? ScriptDialect::kJexl2
+                                                       : ScriptDialect::kJexl;
+    Result<std::string> fast = EvaluateScriptExpression(script, ctx, dialect);
+    if (fast.ok() || fast.status().code() != Status::Code::kUnsupported) return fast;
+  }
+  ScriptFunctions* host = ctx.run == nullptr ? nullptr : ctx.run->scripts;
+  if (host == nullptr) {
+    return Status::Unsupported(std::string(function) + ": the script host is not running for this plan");
+  }
+  return host->Run(function, std::string(script), ctx, occurrence);
+}
+
+Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx) {
+  return RunScriptFunction("__javaScript", expression, ctx);
+}
 
 bool IsTrue(std::string_view evaluated) { return EqualsIgnoreCase(JavaTrim(evaluated), "true"); }
 

@@ -18,8 +18,8 @@
 // __StringToFile, __XPath,
 // __env (JMeter Plugins), __log, __logn, __machineName, __machineIP, __samplerName,
 // __threadGroupName, __TestPlanName, __fifoPut, __fifoSize, __fifoGet (JMeter Plugins, on
-// the run's RunContext::fifos; __fifoPop, which blocks, is not); script functions (__jexl2/__jexl3/__groovy/
-// __javaScript) only for one-line expressions (EvaluateScript below). __time, __timeShift,
+// the run's RunContext::fifos; __fifoPop, which blocks, is not); script functions __javaScript,
+// __groovy, __BeanShell, __jexl2 and __jexl3 (see RunScriptFunction below). __time, __timeShift,
 // __dateTimeConvert and __RandomDate use DateTimeFormatter patterns, as JMeter 5.5+ does
 // (java_time_format.h).
 //
@@ -60,6 +60,32 @@ class FifoAccess {
   ~FifoAccess() = default;
 };
 
+struct ThreadContext;
+
+// The run's script host as script functions see it (issue 11; worker/script_functions.h
+// implements it over the JVM). Thread-safe.
+class ScriptFunctions {
+ public:
+  // Runs `script` as `function` ("__javaScript", "__groovy", "__BeanShell", "__jexl2", "__jexl3"; JMeter's bindings
+  // log, ctx, vars, props, threadName, sampler, OUT) for ctx's user, on the calling thread.
+  // `occurrence` identifies the call in the plan (its TemplatePart): __BeanShell keeps one
+  // interpreter per occurrence, as JMeter keeps one per function instance.
+  // The script's value as the function returns it; InvalidArgument: the script failed
+  // (logged; the function then gives "" as JMeter's does); Unsupported: no interpreter for
+  // it, and the call stays as written.
+  virtual Result<std::string> Run(std::string_view function, const std::string& script, ThreadContext& ctx,
+                                  const void* occurrence) = 0;
+
+ protected:
+  ~ScriptFunctions() = default;
+};
+
+// What a ScriptFunctions keeps per user (ThreadContext::script_user); opaque to common/.
+class ScriptUserSlot {
+ public:
+  virtual ~ScriptUserSlot() = default;
+};
+
 // State shared by every virtual user of a run. Thread-safe.
 class RunContext {
  public:
@@ -73,6 +99,10 @@ class RunContext {
   // The engine's Fifo queues while it exists (set by the engine); null otherwise: the
   // __fifo functions then stay as written.
   FifoAccess* fifos = nullptr;
+  // The script host for script functions (and JavaScript conditions) the one-line evaluator
+  // cannot run; set by the engine when the plan has some (Plan::script_functions) or script
+  // elements. Null: such calls stay as written.
+  ScriptFunctions* scripts = nullptr;
   // --connect-to: where requests connect instead of their URL's address (common/connect_to.h).
   std::vector<ConnectToRule> connect_to;
 
@@ -138,6 +168,9 @@ struct CsvReadCursor {
 struct ThreadContext {
   RunContext* run = nullptr;
   Variables vars;
+  // The user's JVM side for script functions, made by RunContext::scripts at its first call
+  // (declared after `vars`, which it points to, so it goes first).
+  std::unique_ptr<ScriptUserSlot> script_user;
   int thread_num = 1;       // 1-based within its thread group (__threadNum)
   std::string thread_name;  // "<group> <g>-<n>"
   std::string group_name;
@@ -185,8 +218,11 @@ struct FunctionFile {
 void CollectFunctionFiles(const Template& t, std::vector<FunctionFile>* files);
 
 // The language a script expression is read in: numbers, printing, truth and a few methods
-// differ (see EvaluateScript).
-enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
+// differ (see EvaluateScriptExpression).
+// kJexl is JEXL 3 (__jexl3); kJexl2 (__jexl2) differs in '+' with a string: it adds when
+// both sides read as numbers ("5" + 2 is 7), and concatenates otherwise.
+enum class ScriptDialect { kJavaScript, kGroovy, kJexl, kJexl2 };
+inline bool IsJexl(ScriptDialect d) { return d == ScriptDialect::kJexl || d == ScriptDialect::kJexl2; }
 
 // The one-line script expressions plans use in If/While controllers (JavaScript) and in
 // __javaScript, __groovy and __jexl2/__jexl3:
@@ -209,7 +245,7 @@ enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
 // - parseInt(x), parseFloat(x), Number(x), String(x), Integer.parseInt(x).
 // One trailing ';' is allowed. Returns the value printed as the dialect prints it ("true",
 // "3.5"; Groovy's and JEXL's doubles as Java 17's Double.toString, common/java_lang.h;
-// null gives "").
+// null gives "null" in JavaScript, as Rhino prints it, and "" in Groovy and JEXL).
 // Errors: Unsupported when the text is outside this grammar, or a value it cannot compute
 // exactly (beyond 128-bit integers, case mapping outside Latin and Cyrillic); the message
 // quotes the expression and names what and where, and Evaluate then leaves the call as
@@ -218,8 +254,20 @@ enum class ScriptDialect { kJavaScript, kGroovy, kJexl };
 // and Evaluate then gives "" as JMeter does after a script error.
 // The grammar is the same in every dialect, so a check with any dialect finds the same
 // Unsupported texts.
-Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx,
-                                   ScriptDialect dialect = ScriptDialect::kJavaScript);
+Result<std::string> EvaluateScriptExpression(std::string_view expression, ThreadContext& ctx,
+                                             ScriptDialect dialect = ScriptDialect::kJavaScript);
+
+// A script function's script (`function`: "__javaScript", "__groovy", "__jexl2", "__jexl3" or
+// "__BeanShell") or a JavaScript condition: EvaluateScriptExpression when the text is within
+// its grammar (same results, no JVM), else the run's script host (RunContext::scripts), inline
+// on the calling thread. __BeanShell always runs on the host. Errors as EvaluateScriptExpression's:
+// Unsupported when neither can run it (no host), InvalidArgument when the script failed.
+// `occurrence`: ScriptFunctions::Run's.
+Result<std::string> RunScriptFunction(std::string_view function, std::string_view script, ThreadContext& ctx,
+                                      const void* occurrence = nullptr);
+// JavaScript conditions (If / While Controller "interpret condition as JavaScript"): the
+// same as RunScriptFunction("__javaScript", ...).
+Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx);
 
 // JMeter's If/While condition test: the evaluated text equals "true", ignoring case.
 bool IsTrue(std::string_view evaluated);

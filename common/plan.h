@@ -838,6 +838,9 @@ struct Plan {
   std::vector<DataFile> data_files;
   std::vector<std::string> included_files;       // Include Controllers' files, as written (set by the loader)
   std::vector<ResultFileListener> result_files;  // issue 10: listeners with a file
+  // A script function (__BeanShell, or __javaScript/__groovy beyond the one-line evaluator's
+  // grammar) or a JavaScript condition that needs the script host: the run starts the JVM.
+  bool script_functions = false;
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

@@ -696,26 +696,34 @@ class Compiler final : public CompileLog {
     }
   }
 
-  // Script functions run only when their expression is within the one-line grammar
-  // EvaluateScript understands (functions.h); anything else (and __BeanShell, __jython,
-  // __jexl) cannot.
+  // Script functions: __javaScript and __groovy run with the one-line evaluator when their
+  // text is within its grammar (functions.h EvaluateScriptExpression), else on the script
+  // host, as __BeanShell always does (the plan then needs the JVM: Plan::script_functions);
+  // so do __jexl2 and __jexl3. __jexl (JEXL 1, gone since JMeter 3.0) and __jython have no
+  // interpreter.
   void CheckScriptCalls(const Template& t, int line) {
     for (const TemplatePart& part : t.parts) {
       if (part.kind != TemplatePart::Kind::kFunction) continue;
       for (const Template& arg : part.args) CheckScriptCalls(arg, line);
       if (!IsScriptFunction(part.text)) continue;
+      if (part.text == "__BeanShell") {
+        plan_.script_functions = true;
+        continue;
+      }
       bool evaluable =
           part.text == "__jexl2" || part.text == "__jexl3" || part.text == "__groovy" || part.text == "__javaScript";
       if (!evaluable) {
-        Error("script function " + part.text + " is not supported", line);
+        Error("script function " + part.text + " is not supported (Barrage has no interpreter for it)", line);
         continue;
       }
       if (part.args.empty()) continue;
-      CheckScript(Evaluate(part.args[0], CheckContext()), part.text, line);
+      CheckScript(Evaluate(part.args[0], CheckContext()));
     }
   }
 
-  void CheckScript(const std::string& expression, const std::string& where, int line) {
+  // Marks the plan as needing the script host when `expression` is beyond the one-line
+  // evaluator's grammar.
+  void CheckScript(const std::string& expression) {
     // Variables are unknown before the run: check the grammar with a number in their place.
     std::string text;
     for (size_t i = 0; i < expression.size();) {
@@ -729,10 +737,9 @@ class Compiler final : public CompileLog {
       text += "0";
       i = end + 1;
     }
-    Result<std::string> r = EvaluateScript(text, CheckContext());
-    if (!r.ok() && r.status().code() == Status::Code::kUnsupported) {
-      Error(where + ": " + r.status().message(), line);
-    }
+    Result<std::string> r = EvaluateScriptExpression(text, CheckContext());
+    if (r.ok() || r.status().code() != Status::Code::kUnsupported) return;
+    plan_.script_functions = true;  // the script host runs it
   }
 
   // Variables are unknown before the run: they stay as `${name}` in the checked text.
@@ -1027,7 +1034,7 @@ class Compiler final : public CompileLog {
         n->evaluate_all = e.GetBool("IfController.evaluateAll", false);
         // Without "interpret condition as variable expression" JMeter runs it as JavaScript.
         if (!n->use_expression) {
-          CheckScript(Evaluate(n->condition, CheckContext()), Describe(e) + " condition", e.line);
+          CheckScript(Evaluate(n->condition, CheckContext()));
         }
         return n;
       }

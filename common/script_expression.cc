@@ -1,4 +1,4 @@
-// EvaluateScript: the one-line JEXL/Groovy/JavaScript expressions plans put in If and While
+// EvaluateScriptExpression: the one-line JEXL/Groovy/JavaScript expressions plans put in If and While
 // controllers and script functions. One pass: a lazy lexer over the text and a
 // recursive-descent parser that evaluates as it parses (with evaluation switched off on the
 // side &&, || and ?: skip), so the only allocations are for strings a step produces.
@@ -595,7 +595,7 @@ std::string ScriptParser::Unescape(std::string_view s) {
 
 }  // namespace script_internal
 
-Result<std::string> EvaluateScript(std::string_view expression, ThreadContext& ctx, ScriptDialect dialect) {
+Result<std::string> EvaluateScriptExpression(std::string_view expression, ThreadContext& ctx, ScriptDialect dialect) {
   return script_internal::ScriptParser(expression, ctx, dialect).Run();
 }
 

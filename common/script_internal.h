@@ -209,7 +209,7 @@ class Operand {
       case Kind::kNull: return false;
       case Kind::kBool: return bool_;
       case Kind::kNumber: return number_.exact() ? number_.unscaled != 0 : number_.d != 0 && !std::isnan(number_.d);
-      case Kind::kString: return !text().empty() && (dialect != ScriptDialect::kJexl || text() != "false");
+      case Kind::kString: return !text().empty() && (!IsJexl(dialect) || text() != "false");
     }
     return false;
   }
@@ -224,11 +224,13 @@ class Operand {
     }
   }
 
-  // The expression's result: null gives "".
+  // The expression's result. null gives "null" in JavaScript (Rhino's Context.toString, which
+  // JMeter's __javaScript returns), "" in Groovy and JEXL (JMeter's functions return "" for a
+  // null value).
   std::string ToResult(ScriptDialect dialect) const {
     if (kind_ == Kind::kString) return std::string(text());
     std::string out;
-    if (kind_ != Kind::kNull) AppendTo(dialect, &out);
+    if (kind_ != Kind::kNull || dialect == ScriptDialect::kJavaScript) AppendTo(dialect, &out);
     return out;
   }
 
@@ -317,6 +319,7 @@ class ScriptParser {
   bool Concat(Operand* a, const Operand& b);
   bool Repeat(const Token& op, Operand* a, Int128 times);
   bool ArithmeticOperand(const Token& op, const Operand& o, Number* n);
+  bool NumericText(const Operand& o, Number* n);
   bool Overflow(const Token& op);
   bool NumericOp(const Token& op, const Number& x, const Number& y, Number* r);
   bool DecimalOp(const Token& op, const Number& x, const Number& y, Number* r);

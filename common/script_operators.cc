@@ -36,6 +36,15 @@ bool ScriptParser::Arithmetic(const Token& op, Operand* a, const Operand& b) {
       if (a->kind() == K::kNull || b.kind() == K::kNull) {
         return Failed(std::string(OpName(op.type)) + " on null", op.pos);
       }
+      if (dialect_ == ScriptDialect::kJexl2 && a->kind() != K::kBool && b.kind() != K::kBool) {
+        // JEXL 2 adds first and concatenates when a side is not a number.
+        Number x, y, r;
+        if (NumericText(*a, &x) && NumericText(b, &y)) {
+          if (!NumericOp(op, x, y, &r)) return false;
+          *a = Operand::Num(r);
+          return true;
+        }
+      }
       return Concat(a, b);
     }
   }
@@ -72,19 +81,32 @@ bool ScriptParser::Repeat(const Token& op, Operand* a, Int128 times) {
   return true;
 }
 
+// A number or a numeric string as JEXL reads it (a '.', 'e' or 'E' makes it a double).
+bool ScriptParser::NumericText(const Operand& o, Number* n) {
+  if (o.kind() == Operand::Kind::kNumber) {
+    *n = o.number();
+    return true;
+  }
+  if (o.kind() != Operand::Kind::kString) return false;
+  std::string_view t = o.text();
+  if (!ParseNumber(t, n)) return false;
+  if (t.find_first_of(".eE") != std::string_view::npos) *n = Number::Double(n->AsDouble());
+  return true;
+}
+
 // An operand of - * / % (and + without strings) in Groovy or JEXL.
 bool ScriptParser::ArithmeticOperand(const Token& op, const Operand& o, Number* n) {
   switch (o.kind()) {
     case Operand::Kind::kNumber: *n = o.number(); return true;
     case Operand::Kind::kNull: return Failed(std::string(OpName(op.type)) + " on null", op.pos);
     case Operand::Kind::kBool:
-      if (dialect_ == ScriptDialect::kJexl) {  // JEXL reads true as 1
+      if (IsJexl(dialect_)) {  // JEXL reads true as 1
         *n = Number::Integer(o.boolean() ? 1 : 0);
         return true;
       }
       break;
     case Operand::Kind::kString:
-      if (dialect_ == ScriptDialect::kJexl) {  // JEXL coerces numeric strings
+      if (IsJexl(dialect_)) {  // JEXL coerces numeric strings
         std::string_view t = o.text();
         bool floating = t.find_first_of(".eE") != std::string_view::npos;
         if (ParseNumber(t, n)) {

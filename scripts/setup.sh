@@ -12,6 +12,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libxml2-dev libc-ares-dev
   openjdk-17-jdk-headless groovy libbsh-java librhino-java libcommons-codec-java
+  libcommons-jexl2-java libcommons-jexl3-java
   chromium
   clang-14 libclang-rt-14-dev clang-format-14
 )

@@ -105,6 +105,10 @@ Engine::~Engine() {
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();
   if (s.rs.run != nullptr && s.rs.run->fifos == &s.rs.fifos) s.rs.run->fifos = nullptr;
+  if (s.rs.run != nullptr && s.rs.script_functions && s.rs.run->scripts == s.rs.script_functions.get()) {
+    s.rs.run->scripts = nullptr;
+  }
+  if (s.rs.script_functions && !s.rs.scripts) s.rs.script_functions->host()->SetProperties(nullptr);
 }
 
 Status Engine::Prepare() {
@@ -114,6 +118,53 @@ Status Engine::Prepare() {
   boot.run = s.run;
   boot.thread_name = "main";
   SetStartProperties(WallMillis(), s.run, &boot.vars);
+  // Script elements and functions (issue 11): the JVM starts now, before any value is
+  // evaluated (a User Defined Variable may call __BeanShell), and only for a plan that needs it.
+  ScriptHostOptions script_options;
+  if (std::optional<std::string> heap = s.run->properties.Get("barrage.script.max_heap_mb")) {
+    std::optional<int64_t> mb = ParseInt64(*heap);
+    if (!mb || *mb < 16 || *mb > 1 << 20) {
+      return Status::InvalidArgument("property barrage.script.max_heap_mb: '" + *heap +
+                                     "' is not a heap size in MiB (16 or more)");
+    }
+    script_options.max_heap_mb = static_cast<int>(*mb);
+  }
+  Result<std::unique_ptr<ScriptRegistry>> scripts = ScriptRegistry::ForRun(s.plan, *s.run, boot, script_options);
+  if (!scripts.ok()) return scripts.status();
+  s.rs.scripts = std::move(scripts).value();
+  // Script functions beyond the one-line evaluator (and JavaScript conditions) run on the same
+  // host: started for them alone only when the plan has some.
+  if (s.rs.scripts || s.plan.script_functions) {
+    ScriptHost* host = nullptr;
+    if (s.rs.scripts) {
+      host = s.rs.scripts->host();
+    } else {
+      // They run through Rhino, which must run here (BARRAGE_JAVA_HOME=none: it does not).
+      std::string needs;
+      for (const std::string& m : ScriptLanguageMissing(LocalScriptRuntime(), "javascript")) {
+        needs += (needs.empty() ? "" : ", ") + m;
+      }
+      if (!needs.empty()) {
+        return Status::Unsupported("the plan has script functions the one-line evaluator cannot run: they need " +
+                                   needs);
+      }
+      Result<ScriptHost*> started = ScriptHost::Get(script_options);
+      if (!started.ok()) {
+        return Status::Unsupported("the plan has script functions the one-line evaluator cannot run: " +
+                                   started.status().message());
+      }
+      host = *started;
+      host->SetProperties(&s.run->properties);
+    }
+    Result<std::unique_ptr<ScriptFunctionRunner>> functions = ScriptFunctionRunner::Create(host);
+    if (functions.ok()) {
+      s.rs.script_functions = std::move(functions).value();
+      s.run->scripts = s.rs.script_functions.get();
+    } else if (s.plan.script_functions) {
+      return functions.status();
+    }
+  }
+
   {
     std::vector<std::pair<std::string, std::string>> values;
     for (const Argument& a : s.plan.root->user_defined_variables) {
@@ -151,20 +202,6 @@ Status Engine::Prepare() {
   Result<std::unique_ptr<ClientKeystore>> keystore = ClientKeystore::ForRun(s.plan, boot);
   if (!keystore.ok()) return keystore.status();
   s.rs.keystore = std::move(keystore).value();
-
-  // Script elements (issue 11): the JVM starts now, and only for a plan that has some.
-  ScriptHostOptions script_options;
-  if (std::optional<std::string> heap = s.run->properties.Get("barrage.script.max_heap_mb")) {
-    std::optional<int64_t> mb = ParseInt64(*heap);
-    if (!mb || *mb < 16 || *mb > 1 << 20) {
-      return Status::InvalidArgument("property barrage.script.max_heap_mb: '" + *heap +
-                                     "' is not a heap size in MiB (16 or more)");
-    }
-    script_options.max_heap_mb = static_cast<int>(*mb);
-  }
-  Result<std::unique_ptr<ScriptRegistry>> scripts = ScriptRegistry::ForRun(s.plan, *s.run, boot, script_options);
-  if (!scripts.ok()) return scripts.status();
-  s.rs.scripts = std::move(scripts).value();
 
   bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
                                          [](const auto& e) { return e->kind == ElementKind::kCookieManager; });

@@ -24,7 +24,9 @@
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
 #include "worker/sample_result.h"
+#include "worker/script_functions.h"
 #include "worker/script_registry.h"
+#include "worker/script_runtime.h"
 #include "worker/sync_barrier.h"
 #include "worker/timers.h"
 
@@ -57,6 +59,8 @@ struct RunState {
   std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
   std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
   std::unique_ptr<ScriptRegistry> scripts;          // script elements (issue 11); null: none, no JVM
+  // Script functions on the script host (RunContext::scripts); null: none.
+  std::unique_ptr<ScriptFunctionRunner> script_functions;
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
 

@@ -11,7 +11,7 @@ class EvaluateScriptTest : public testing::Test {
 
   // The result, or "<code>: message" when it failed.
   std::string Eval(std::string_view expression, ScriptDialect dialect = ScriptDialect::kJavaScript) {
-    Result<std::string> r = EvaluateScript(expression, ctx, dialect);
+    Result<std::string> r = EvaluateScriptExpression(expression, ctx, dialect);
     if (r.ok()) return *r;
     return (r.status().code() == Status::Code::kUnsupported ? "unsupported: " : "error: ") + r.status().message();
   }
@@ -134,8 +134,25 @@ TEST_F(EvaluateScriptTest, LoneOperandIsTheResult) {
   EXPECT_EQ(Eval("1.50"), "1.5");
   EXPECT_EQ(Eval("-3"), "-3");
   EXPECT_EQ(Eval("true"), "true");
-  EXPECT_EQ(Eval("null"), "");
   EXPECT_EQ(Eval("(('x'))"), "x");
+}
+
+// JEXL 2 adds when both sides of '+' read as numbers; JEXL 3 concatenates with a string.
+TEST_F(EvaluateScriptTest, JexlTwoAddsNumericStrings) {
+  EXPECT_EQ(Eval("'5' + 2", ScriptDialect::kJexl2), "7");
+  EXPECT_EQ(Eval("'1.5' + 1", ScriptDialect::kJexl2), "2.5");
+  EXPECT_EQ(Eval("'a' + 1", ScriptDialect::kJexl2), "a1");
+  EXPECT_EQ(Eval("'5' + 2", ScriptDialect::kJexl), "52");
+}
+
+// Rhino prints null as "null" (__javaScript returns it); JMeter's __groovy and __jexl2/3
+// return "" for a null value.
+TEST_F(EvaluateScriptTest, NullPrintsAsEachFunctionReturnsIt) {
+  EXPECT_EQ(Eval("null", ScriptDialect::kJavaScript), "null");
+  EXPECT_EQ(Eval("vars.get('missing')", ScriptDialect::kJavaScript), "null");
+  EXPECT_EQ(Eval("null", ScriptDialect::kGroovy), "");
+  EXPECT_EQ(Eval("vars.get('missing')", ScriptDialect::kGroovy), "");
+  EXPECT_EQ(Eval("null", ScriptDialect::kJexl), "");
 }
 
 TEST_F(EvaluateScriptTest, TrailingSemicolonAndBlanksAllowed) { EXPECT_EQ(Eval("  1 < 2 ;  "), "true"); }

@@ -129,6 +129,42 @@ def script_functions():
          ])])
 
 
+def script_functions_full():
+    return plan(
+        "script_functions_full",
+        "__javaScript, __BeanShell and __jexl2 with whole scripts (run by the script host): several "
+        "statements, vars, the store-in-variable argument, a BeanShell interpreter's own "
+        "variables between calls, scripts that fail; a JavaScript If condition beyond one line.",
+        [udv("vars", [("name", "Ann"), ("n", "4"), ("jsout", "unset"), ("jserr", "unset"),
+                      ("bshout", "unset"), ("bsherr", "unset"),
+                      ("fromUdv", "${__BeanShell(\"u\" + (1 + 1))}")]),
+         # Users 2 s apart (ramp-up 4 s): the first is done before the second starts, so the
+         # count the shared BeanShell interpreter keeps is deterministic.
+         thread_group("scripts", 2, 2, ramp=4, children=[
+             http("bsh-udv", "/echo?v=${fromUdv}"),
+             http("js-multi", "/echo?v=" + js("var a = ${n} * 2; var b = vars.get('name') + a; b.toLowerCase(),jsout")),
+             http("js-stored", "/echo?v=${jsout}"),
+             http("js-vars-put", "/echo?v=" + js("vars.put('fromjs'\\, 'p' + (${__threadNum} + 1)); 'ok'")),
+             http("js-vars-read", "/echo?v=${fromjs}"),
+             http("js-statement", "/echo?v=" + js("var u = 1;")),
+             http("js-null", "/echo?v=" + js("vars.get('unset_var')")),
+             http("js-error", "/echo?v=e" + js("nosuch.call(),jserr") + "e"),
+             http("js-error-var", "/echo?v=${jserr}"),
+             http("bsh-multi", "/echo?v=${__BeanShell(int k = ${n} + 1; String s = \"b\" + k; s,bshout)}"),
+             http("bsh-stored", "/echo?v=${bshout}"),
+             http("bsh-count", "/echo?v=${__BeanShell(if (cnt == void) cnt = 0; cnt++; \"c\" + cnt)}"),
+             http("bsh-other-call", "/echo?v=${__BeanShell(cnt == void ? \"none\" : \"seen\" + cnt)}"),
+             http("bsh-vars", "/echo?v=${__BeanShell(vars.put(\"fromBsh\"\\, \"t\" + ctx.getThreadNum()); vars.get(\"fromBsh\"))}"),
+             http("bsh-error", "/echo?v=e${__BeanShell(undefinedMethod();,bsherr)}e"),
+             http("bsh-error-var", "/echo?v=${bsherr}"),
+             # One statement: JMeter 2.13's __jexl2 evaluates only the first of several (5.x all).
+             http("jexl2-host", "/echo?v=${__jexl2(size(vars.get('name')) * 10 + ctx.getThreadNum(),j2out)}"),
+             http("jexl2-stored", "/echo?v=${j2out}"),
+             http("jexl2-numeric-string", "/echo?v=${__jexl2('5' + 2)}"),
+             if_ctl("if-js-script", "var t = ${__threadNum}; t == 2", [http("if-js-script-s", "/echo?n=two")]),
+         ])])
+
+
 def simple_loop_if_while():
     return plan(
         "simple_loop_if_while",
@@ -1360,7 +1396,8 @@ FIXTURE_OPTIONS = {
     "dns_servers": "--dns " + DNS_SERVER + ":53",
 }
 
-PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, simple_loop_if_while,
+PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, script_functions_full,
+                 simple_loop_if_while,
                  more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
