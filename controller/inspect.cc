@@ -85,7 +85,7 @@ json ScriptJson(const PlanMetadata::ScriptInfo& x, const std::string& plan_path,
 
 json BuildInspectReport(const CompiledPlan& compiled) {
   const PlanMetadata metadata = ExtractPlanMetadata(compiled);
-  return BuildInspectReport(compiled, metadata.scripts.empty() ? ScriptRuntime() : LocalScriptRuntime());
+  return BuildInspectReport(compiled, metadata.scripts.empty() ? ScriptRuntime() : FindScriptRuntime());
 }
 
 json BuildInspectReport(const CompiledPlan& compiled, const ScriptRuntime& runtime) {

@@ -22,7 +22,7 @@ namespace barrage {
 // runs its language, and whether its file exists relative to the plan; `runnable_here` is
 // `runnable` and every script element's language runs.
 nlohmann::json BuildInspectReport(const CompiledPlan& compiled, const ScriptRuntime& runtime);
-// The same with this machine's LocalScriptRuntime(), looked up only when the plan has scripts.
+// The same with this machine's FindScriptRuntime(), looked up only when the plan has scripts.
 nlohmann::json BuildInspectReport(const CompiledPlan& compiled);
 
 std::string RenderInspectText(const nlohmann::json& report);

@@ -141,7 +141,7 @@ Status Engine::Prepare() {
     } else {
       // They run through Rhino, which must run here (BARRAGE_JAVA_HOME=none: it does not).
       std::string needs;
-      for (const std::string& m : ScriptLanguageMissing(LocalScriptRuntime(), "javascript")) {
+      for (const std::string& m : ScriptLanguageMissing(FindScriptRuntime(), "javascript")) {
         needs += (needs.empty() ? "" : ", ") + m;
       }
       if (!needs.empty()) {

@@ -36,6 +36,8 @@ constexpr InterpreterJar kJars[] = {
     {"beanshell", "/usr/share/java/bsh.jar", "libbsh-java"},
     {"javascript", "/usr/share/java/js.jar", "librhino-java"},
     {"", "/usr/share/java/commons-codec.jar", "libcommons-codec-java"},
+    {"", "/usr/share/java/commons-jexl2.jar", "libcommons-jexl2-java"},
+    {"", "/usr/share/java/commons-jexl3.jar", "libcommons-jexl3-java"},
 };
 
 bool IsFile(const std::string& p) {

@@ -48,7 +48,9 @@ struct ScriptRuntime {
   std::vector<std::string> languages;  // usable: "groovy", "beanshell", "javascript"
   std::vector<std::string> missing;    // what is absent, with the Debian package to install
 };
-// Looks for the JVM and the interpreters' jars (no JVM is started).
+// Looks for the JVM and the interpreters' jars (no JVM is started): $BARRAGE_JAVA_HOME
+// ("none": no Java, whatever is installed), /usr/lib/jvm/java-17-openjdk-*, $JAVA_HOME,
+// /usr/lib/jvm/default-java.
 ScriptRuntime FindScriptRuntime();
 
 class ScriptHost;

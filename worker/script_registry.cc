@@ -55,7 +55,7 @@ Result<std::unique_ptr<ScriptRegistry>> ScriptRegistry::ForRun(const Plan& plan,
                                std::to_string(n.line) + "): " + why);
   };
   // Every language the plan uses must run here (a cluster worker answers the start with this).
-  const ScriptRuntime runtime = LocalScriptRuntime();
+  const ScriptRuntime runtime = FindScriptRuntime();
   for (const Node* n : scripts) {
     const std::vector<std::string> missing = ScriptLanguageMissing(runtime, SourceOf(*n).language);
     if (missing.empty()) continue;

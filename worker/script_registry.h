@@ -22,7 +22,7 @@ namespace barrage {
 class ScriptRegistry {
  public:
   // Null when the plan has no script element. Error: a script's language cannot run on this
-  // machine (LocalScriptRuntime(), worker/script_runtime.h) or the host cannot start, naming
+  // machine (FindScriptRuntime(), worker/script_runtime.h) or the host cannot start, naming
   // the element and what to install.
   static Result<std::unique_ptr<ScriptRegistry>> ForRun(const Plan& plan, RunContext& run, ThreadContext& boot,
                                                         const ScriptHostOptions& options);

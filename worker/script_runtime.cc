@@ -15,20 +15,6 @@ constexpr LanguagePackage kLanguagePackages[] = {
 
 }  // namespace
 
-bool JavaHiddenByEnvironment() {
-  const char* h = std::getenv("BARRAGE_JAVA_HOME");
-  return h != nullptr && std::string_view(h) == "none";
-}
-
-ScriptRuntime LocalScriptRuntime() {
-  ScriptRuntime r = FindScriptRuntime();
-  if (JavaHiddenByEnvironment() && !r.java_home.empty()) {
-    r.java_home.clear();
-    r.missing.insert(r.missing.begin(), "a Java 17 runtime (Debian package openjdk-17-jre-headless)");
-  }
-  return r;
-}
-
 std::string_view ScriptLanguagePackage(std::string_view language) {
   for (const LanguagePackage& l : kLanguagePackages) {
     if (l.language == language) return l.package;

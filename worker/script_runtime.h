@@ -1,9 +1,8 @@
 // What this machine's script host can run (issue 11), for `barrage inspect`, a run's start
 // (local or on a cluster worker) and the run's infrastructure info. No JVM is started here.
-//
-// LocalScriptRuntime() is FindScriptRuntime() (worker/script_host.h) under the operator's
-// switch BARRAGE_JAVA_HOME=none: "this machine has no Java", whatever is installed (a worker
-// that must refuse script plans, and the tests of that refusal).
+// What is installed comes from FindScriptRuntime() (worker/script_host.h), which honours the
+// operator's switch BARRAGE_JAVA_HOME=none: "this machine has no Java", whatever is
+// installed (a worker that must refuse script plans, and the tests of that refusal).
 #ifndef BARRAGE_WORKER_SCRIPT_RUNTIME_H_
 #define BARRAGE_WORKER_SCRIPT_RUNTIME_H_
 
@@ -16,11 +15,6 @@
 #include "worker/script_host.h"
 
 namespace barrage {
-
-// True when BARRAGE_JAVA_HOME is "none".
-bool JavaHiddenByEnvironment();
-
-ScriptRuntime LocalScriptRuntime();
 
 // The Debian package that brings a host language's interpreter: "groovy" -> "groovy",
 // "beanshell" -> "libbsh-java", "javascript" -> "librhino-java"; "" for any other name.

@@ -7,6 +7,7 @@
 #include "common/hash_tree.h"
 #include "worker/http_request.h"
 #include "worker/processors.h"
+#include "worker/script_functions.h"
 #include "worker/script_registry.h"
 #include "worker/virtual_user.h"
 
@@ -37,14 +38,15 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
   c.prev = completing ? completing : (us.has_previous ? &us.previous : nullptr);
   std::string error;
   c.script = registry ? registry->Get(element, SourceOf(element), ctx_, &error) : nullptr;
-  if (c.script && !us.user) {
-    Result<std::unique_ptr<ScriptUser>> user = registry->host()->NewUser(
-        &ctx_.vars, ctx_.thread_num - 1, ctx_.thread_name, group_->group->name, group_->num_threads);
-    if (user.ok()) {
-      us.user = std::move(*user);
+  ScriptUser* user = nullptr;
+  if (c.script) {
+    // The user's one JVM side, shared with its script functions (vars.putObject values).
+    Result<ScriptUser*> made = ScriptUserOf(registry->host(), ctx_, group_->num_threads);
+    if (made.ok()) {
+      user = *made;
     } else {
       c.script = nullptr;
-      error = user.status().message();
+      error = made.status().message();
     }
   }
   if (c.script == nullptr) {  // nothing to run: the element's error, at once
@@ -63,7 +65,7 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
     PrepareHttpSamplerView();
     c.http_sampler = &us.view;
   }
-  c.user = us.user.get();
+  c.user = user;
   // `sampler.getName()`: the name as it reads now (a ${...} in it evaluated).
   c.sampler_name = !current_                ? std::string()
                    : current_->label.parsed ? Evaluate(current_->label, ctx_)

@@ -101,7 +101,6 @@ class VirtualUser final : public VuServices,
   enum class ScriptStep { kPreProcessor, kTimer, kSampler, kPostProcessor, kAssertion, kListener };
   // A user's script state, allocated at its first script (most users of most plans have none).
   struct UserScripts {
-    std::unique_ptr<ScriptUser> user;  // its JVM side: vars' objects, ctx, BeanShell interpreters
     ScriptCall call;
     ScriptStep step = ScriptStep::kPreProcessor;
     const Node* element = nullptr;
