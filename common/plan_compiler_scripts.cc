@@ -13,6 +13,8 @@ std::string ScriptLanguageOf(std::string_view jmeter_language) {
   if (l == "groovy") return "groovy";
   if (l == "beanshell" || l == "bsh" || l == "java") return "beanshell";
   if (l == "javascript" || l == "ecmascript" || l == "js" || l == "rhino" || l == "nashorn") return "javascript";
+  if (l == "jexl" || l == "jexl2") return "jexl2";  // Commons JEXL's own javax.script engines
+  if (l == "jexl3") return "jexl3";
   return "";
 }
 
@@ -97,7 +99,7 @@ ScriptSource ReadScriptSource(const TestElement& e, CompileLog& log) {
   src.language = ScriptLanguageOf(as_written);
   if (src.language.empty()) {
     log.Error(DescribeElement(e) + ": script language '" + as_written +
-                  "' has no interpreter in Barrage (groovy, javascript, beanshell/java)",
+                  "' has no interpreter in Barrage (groovy, javascript, beanshell/java, jexl2, jexl3)",
               e.line);
   }
   return src;

@@ -36,8 +36,9 @@ constexpr InterpreterJar kJars[] = {
     {"beanshell", "/usr/share/java/bsh.jar", "libbsh-java"},
     {"javascript", "/usr/share/java/js.jar", "librhino-java"},
     {"", "/usr/share/java/commons-codec.jar", "libcommons-codec-java"},
-    {"", "/usr/share/java/commons-jexl2.jar", "libcommons-jexl2-java"},
-    {"", "/usr/share/java/commons-jexl3.jar", "libcommons-jexl3-java"},
+    {"jexl2", "/usr/share/java/commons-jexl2.jar", "libcommons-jexl2-java"},
+    {"jexl3", "/usr/share/java/commons-jexl3.jar", "libcommons-jexl3-java"},
+    {"", "/usr/share/java/commons-logging.jar", "libcommons-logging-java"},  // JEXL 3 logs through it
 };
 
 bool IsFile(const std::string& p) {
@@ -316,7 +317,7 @@ class ScriptHost::Impl {
   jmethodID compile = nullptr, new_user = nullptr, call = nullptr, make_sample = nullptr;
   jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr, adopt_thread = nullptr;
   jmethodID heap_used = nullptr, heap_max = nullptr, current_thread = nullptr, interrupt = nullptr, stop = nullptr;
-  jmethodID assertion_ctor = nullptr;
+  jmethodID assertion_ctor = nullptr, sample_add_sub = nullptr;
   jfieldID out_value = nullptr, out_error = nullptr, out_restart = nullptr;
   jfieldID s_label = nullptr, s_code = nullptr, s_message = nullptr, s_success = nullptr, s_data = nullptr,
            s_content_type = nullptr, s_data_type = nullptr, s_start = nullptr, s_end = nullptr,
@@ -509,6 +510,7 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.interrupt = env->GetMethodID(h.thread_class, "interrupt", "()V");
   h.stop = env->GetMethodID(h.thread_class, "stop", "()V");
   h.assertion_ctor = env->GetMethodID(h.assertion_class, "<init>", "(Ljava/lang/String;)V");
+  h.sample_add_sub = env->GetMethodID(h.sample_class, "addSubResult", "(Lorg/apache/jmeter/samplers/SampleResult;)V");
   h.out_value = env->GetFieldID(h.outcome_class, "value", "Ljava/lang/String;");
   h.out_error = env->GetFieldID(h.outcome_class, "error", "Ljava/lang/String;");
   h.out_restart = env->GetFieldID(h.outcome_class, "restartNextLoop", "Z");
@@ -530,7 +532,7 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.a_error = env->GetFieldID(h.assertion_class, "error", "Z");
   h.a_message = env->GetFieldID(h.assertion_class, "failureMessage", "Ljava/lang/String;");
   if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.plain_sampler ||
-      !h.http_sampler || !h.sampler_state || !h.adopt_thread) {
+      !h.http_sampler || !h.sampler_state || !h.adopt_thread || !h.sample_add_sub) {
     return Describe(env, jar + " does not match this barrage");
   }
   h.version = FromJava(env, static_cast<jstring>(env->CallStaticObjectMethod(h.host_class, version)));
@@ -620,13 +622,22 @@ Result<std::unique_ptr<ScriptUser>> ScriptHost::NewUser(Variables* vars, int thr
 
 jobject ScriptHost::Impl::MakeSample(JNIEnv* env, const SampleResult& r) {
   const Sample& s = r.sample;
-  return env->CallStaticObjectMethod(
+  env->PushLocalFrame(16);
+  jobject js = env->CallStaticObjectMethod(
       host_class, make_sample, ToJava(env, s.label), ToJava(env, s.response_code), ToJava(env, s.response_message),
       static_cast<jboolean>(s.success), Bytes(env, r.body), ToJava(env, r.content_type), ToJava(env, s.data_type),
       ToJava(env, r.response_headers), ToJava(env, r.request_headers), ToJava(env, s.url), ToJava(env, s.thread_name),
       static_cast<jlong>(s.timestamp_ms), static_cast<jlong>(s.elapsed_us / 1000),
       static_cast<jlong>(s.latency_us / 1000), static_cast<jlong>(s.connect_us / 1000), static_cast<jlong>(s.bytes),
       static_cast<jlong>(s.sent_bytes));
+  // Sub-results (redirects followed, a transaction's samples): read access, as prev.getSubResults().
+  for (const SampleResult& sub : r.sub_results) {
+    if (js == nullptr || env->ExceptionCheck()) break;
+    jobject child = MakeSample(env, sub);
+    env->CallVoidMethod(js, sample_add_sub, child);
+    env->DeleteLocalRef(child);
+  }
+  return env->PopLocalFrame(js);
 }
 
 void ScriptHost::Impl::ReadSample(JNIEnv* env, jobject js, SampleResult* r, bool timing, int64_t* elapsed_us) {

@@ -10,8 +10,11 @@ namespace {
 struct LanguagePackage {
   std::string_view language, package;
 };
-constexpr LanguagePackage kLanguagePackages[] = {
-    {"groovy", "groovy"}, {"beanshell", "libbsh-java"}, {"javascript", "librhino-java"}};
+constexpr LanguagePackage kLanguagePackages[] = {{"groovy", "groovy"},
+                                                 {"beanshell", "libbsh-java"},
+                                                 {"javascript", "librhino-java"},
+                                                 {"jexl2", "libcommons-jexl2-java"},
+                                                 {"jexl3", "libcommons-jexl3-java"}};
 
 }  // namespace
 

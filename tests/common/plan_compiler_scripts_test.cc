@@ -108,7 +108,7 @@ TEST(PlanCompilerScriptsTest, ALanguageWithoutInterpreterIsAnErrorNamingIt) {
   CompiledPlan c = CompileWith(El("JSR223Sampler", "py", S("script", "x = 1") + S("scriptLanguage", "jython")));
   EXPECT_EQ(Errors(c),
             "JSR223Sampler 'py': script language 'jython' has no interpreter in Barrage (groovy, javascript, "
-            "beanshell/java)\n");
+            "beanshell/java, jexl2, jexl3)\n");
   EXPECT_FALSE(c.plan.runnable());
 }
 
@@ -152,7 +152,10 @@ TEST(PlanCompilerScriptsTest, ScriptLanguageNames) {
   EXPECT_EQ(ScriptLanguageOf("beanshell"), "beanshell");
   EXPECT_EQ(ScriptLanguageOf("ecmascript"), "javascript");
   EXPECT_EQ(ScriptLanguageOf("nashorn"), "javascript");
-  EXPECT_EQ(ScriptLanguageOf("jexl3"), "");
+  EXPECT_EQ(ScriptLanguageOf("Jexl2"), "jexl2");
+  EXPECT_EQ(ScriptLanguageOf("jexl"), "jexl2");
+  EXPECT_EQ(ScriptLanguageOf("jexl3"), "jexl3");
+  EXPECT_EQ(ScriptLanguageOf("jython"), "");
   EXPECT_EQ(ScriptLanguageOf(""), "");
 }
 

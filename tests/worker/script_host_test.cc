@@ -157,6 +157,23 @@ TEST_F(ScriptHostTest, PostProcessorChangesToPrevAreWrittenBack) {
   EXPECT_EQ(prev.body, "not found");
 }
 
+TEST_F(ScriptHostTest, PrevShowsItsSubResults) {
+  auto s = Compile(ScriptRole::kPostProcessor,
+                   "vars.put('subs', prev.getSubResults().collect { it.getSampleLabel() + '=' + it.getResponseCode() + "
+                   "'/' + it.getSubResults().length }.join(','))");
+  SampleResult prev;
+  prev.sample.label = "tx";
+  prev.sub_results.resize(2);
+  prev.sub_results[0].sample.label = "login";
+  prev.sub_results[0].sample.response_code = "302";
+  prev.sub_results[0].sub_results.resize(1);
+  prev.sub_results[1].sample.label = "home";
+  prev.sub_results[1].sample.response_code = "200";
+  ScriptCall c = Call(s.get(), &prev);
+  EXPECT_TRUE(c.ok) << c.error;
+  EXPECT_EQ(Var(vars_, "subs"), "login=302/1,home=200/0");
+}
+
 TEST_F(ScriptHostTest, AssertionResultCarriesFailureAndMessage) {
   auto s = Compile(ScriptRole::kAssertion,
                    "if (SampleResult.getResponseDataAsString().contains('error')) {\n"
@@ -279,6 +296,18 @@ TEST_F(ScriptHostTest, JavaScriptRunsOnRhino) {
   EXPECT_TRUE(c.ok) << c.error;
   EXPECT_EQ(Var(vars_, "sum"), "3");
   EXPECT_EQ(Var(vars_, "t"), "object");
+}
+
+TEST_F(ScriptHostTest, JexlRunsOnCommonsJexlsOwnEngines) {
+  vars_.Put("n", "4");
+  auto two = Compile(ScriptRole::kPreProcessor, "vars.put('j2', (vars.get('n') * 2 + 1).toString())", "jexl2");
+  ScriptCall c2 = Call(two.get());
+  EXPECT_TRUE(c2.ok) << c2.error;
+  EXPECT_EQ(Var(vars_, "j2"), "9");
+  auto three = Compile(ScriptRole::kPreProcessor, "vars.put('j3', Label + ':' + size(args))", "jexl3");
+  ScriptCall c3 = Call(three.get());
+  EXPECT_TRUE(c3.ok) << c3.error;
+  EXPECT_EQ(Var(vars_, "j3"), "script under test:3");
 }
 
 TEST_F(ScriptHostTest, TimerReturnValueIsTheDelay) {

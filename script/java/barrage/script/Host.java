@@ -188,6 +188,18 @@ public final class Host {
         break;
     }
     ScriptEngine e = ENGINES.get(lang);
+    if (e == null && (lang.equals("jexl2") || lang.equals("jexl3"))) {
+      // Both JEXL jars register a factory under "jexl2" and only one is found by name: each
+      // version's own factory, directly.
+      String factory = "org.apache.commons." + lang + ".scripting.JexlScriptEngineFactory";
+      try {
+        e = ((javax.script.ScriptEngineFactory) Class.forName(factory, true, Host.class.getClassLoader())
+                 .getDeclaredConstructor().newInstance()).getScriptEngine();
+      } catch (ReflectiveOperationException | LinkageError err) {
+        throw new ScriptException("Cannot find engine named: '" + language + "' (" + err + ")");
+      }
+      ENGINES.put(lang, e);
+    }
     if (e == null) {
       e = MANAGER.getEngineByName(lang);
       if (e == null) throw new ScriptException("Cannot find engine named: '" + language + "', ensure you set language field in JSR223 Test Element");
