@@ -67,6 +67,12 @@ Result<std::unique_ptr<ScriptRegistry>> ScriptRegistry::ForRun(const Plan& plan,
   if (!host.ok()) return refuse(*scripts[0], host.status().message());
   (*host)->SetProperties(&run.properties);
   std::unique_ptr<ScriptRegistry> registry(new ScriptRegistry(*host, &run));
+  for (const Node* n : scripts) {
+    const ScriptRole role = RoleOf(n->kind);
+    if (role == ScriptRole::kSampler || role == ScriptRole::kPreProcessor || role == ScriptRole::kTimer) {
+      registry->reads_previous_sample_ = true;
+    }
+  }
   // Scripts whose text and file are fixed compile now, before the load starts (the first
   // Groovy compile takes a second); the others at their first use.
   for (const Node* n : scripts) {

@@ -29,6 +29,9 @@ class ScriptRegistry {
   ~ScriptRegistry();
 
   ScriptHost* host() const { return host_; }
+  // Whether a script runs before its own sample exists (a sampler, pre-processor or timer),
+  // where `prev` is the user's previous sample: only then do users keep a copy of it.
+  bool reads_previous_sample() const { return reads_previous_sample_; }
 
   // The script `element` runs for `ctx` now; null with `*error` set (what JMeter records:
   // the compile error, a missing file) when there is none.
@@ -44,6 +47,7 @@ class ScriptRegistry {
 
   ScriptHost* host_;
   RunContext* run_;
+  bool reads_previous_sample_ = false;
   std::mutex mu_;
   // (element, file name, script text) -> its compiled script.
   std::map<std::tuple<const Node*, std::string, std::string>, Entry> scripts_;

@@ -597,7 +597,8 @@ void VirtualUser::CompleteSample() {
     previous_http_ = sampler->kind == ElementKind::kHttpSampler;
     previous_url_ = done.sample.url;
   }
-  if (script_) {  // `prev` of the user's next scripts
+  if (run_->scripts && run_->scripts->reads_previous_sample()) {  // `prev` of the user's later scripts
+    if (!script_) script_ = std::make_unique<UserScripts>();
     script_->previous = done;
     script_->has_previous = true;
   }

@@ -140,6 +140,19 @@ TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
   }
 }
 
+TEST_F(ScriptRunTest, APreProcessorsPrevIsTheUsersPreviousSample) {
+  std::vector<Sample> samples =
+      Run(Group("users", 1, 2,
+                Dummy("first", 0, "one") +
+                    Dummy("second", 0, "${before}",
+                          Jsr223("PreProcessor", "look back",
+                                 "vars.put('before', prev.getSampleLabel() + '/' + prev.getResponseMessage())"))),
+          /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> second = Of(samples, "second");
+  ASSERT_EQ(second.size(), 2u);
+  for (const Sample* s : second) EXPECT_EQ(s->response_message, "first/one");
+}
+
 TEST_F(ScriptRunTest, AnAssertionWhoseScriptDoesNotCompileIsAnAssertionError) {
   std::vector<Sample> samples =
       Run(Group("users", 1, 2, Dummy("checked", 0, "ok", Jsr223("Assertion", "broken", "def x = "))), /*loops=*/1,
