@@ -7,6 +7,8 @@
 #include <thread>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "common/clock.h"
 #include "common/java_time_format.h"
 #include "common/wire.h"
@@ -33,6 +35,13 @@ struct Engine::State {
 
   void Collect();
   void LoopMain(LoopWorker* w);
+  // The loop's thread: runs the quick scripts queued before this call, for at most
+  // kQuickScriptsBudgetUs (the rest after the next poll). False when the loop was taken from
+  // this thread during a call: the thread must leave the loop at once.
+  bool RunQuickScripts(LoopWorker* w);
+  // The engine's thread: gives each loop whose quick call outlasted kQuickCallTakeoverUs to a
+  // new thread.
+  void TakeOverStuckLoops(int64_t now_us);
   void StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t phase_start_wall_ms);
   void WaitForGroups(const std::vector<GroupRuntime*>& groups, int64_t deadline_us);
   void BoundGracefulStop(int64_t now_us);
@@ -234,8 +243,52 @@ Status Engine::Prepare() {
   return Status::Ok();
 }
 
+// Quick scripts run at most this long in one pass of a loop before it polls again.
+constexpr int64_t kQuickScriptsBudgetUs = 1000;
+
+bool Engine::State::RunQuickScripts(LoopWorker* w) {
+  if (w->quick_next == w->quick_scripts.size()) return true;
+  ScriptHost* host = rs.scripts->host();
+  const int64_t until = MonotonicMicros() + kQuickScriptsBudgetUs;
+  const size_t end = w->quick_scripts.size();  // calls queued by the users resumed here wait a pass
+  while (w->quick_next < end) {
+    VirtualUser* u = w->quick_scripts[w->quick_next++];
+    ScriptCall* c = u->script_call();
+    const uint64_t mine = (static_cast<uint64_t>(MonotonicMicros()) << 1) | 1;
+    w->quick_call.store(mine, std::memory_order_release);
+    host->CallNow(c);
+    uint64_t expected = mine;
+    if (!w->quick_call.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) {
+      u->OnScriptDone(c);  // the loop runs on another thread now: the user goes back to it
+      return false;
+    }
+    u->ResumeAfterWait();
+    if (MonotonicMicros() >= until) break;
+  }
+  if (w->quick_next == w->quick_scripts.size()) {
+    w->quick_scripts.clear();
+    w->quick_next = 0;
+  } else {
+    w->loop.Wake();  // the next poll must not wait
+  }
+  return true;
+}
+
+void Engine::State::TakeOverStuckLoops(int64_t now_us) {
+  for (auto& w : workers) {
+    uint64_t v = w->quick_call.load(std::memory_order_acquire);
+    if ((v & 1) == 0 || now_us - static_cast<int64_t>(v >> 1) < kQuickCallTakeoverUs) continue;
+    if (!w->quick_call.compare_exchange_strong(v, 0, std::memory_order_acq_rel)) continue;
+    spdlog::debug("a quick script outlasted {} ms on an event loop: the loop goes on on a new thread",
+                  kQuickCallTakeoverUs / 1000);
+    LoopWorker* wp = w.get();
+    w->takeover_threads.emplace_back([this, wp] { LoopMain(wp); });
+  }
+}
+
 void Engine::State::LoopMain(LoopWorker* w) {
-  auto after_events = [this, w] {
+  bool lost = false;  // the loop was given to another thread (TakeOverStuckLoops)
+  auto after_events = [this, w, &lost] {
     std::vector<PendingUser> incoming;
     if (w->has_pending.load(std::memory_order_acquire)) {
       std::lock_guard<std::mutex> lock(w->mu);
@@ -262,11 +315,16 @@ void Engine::State::LoopMain(LoopWorker* w) {
       bool now = rs.stop_now.load(std::memory_order_relaxed);
       for (auto& u : w->users) u->Interrupt(now);
     }
+    if (rs.scripts && !RunQuickScripts(w)) {
+      lost = true;
+      return;
+    }
     // Finished users stay allocated until the loop ends: the timer heap may still hold a
     // stale entry pointing at them (timers are not cancelled, only ignored by token).
     w->Publish();
   };
-  w->loop.Run([w] { return w->exit.load(std::memory_order_acquire); }, after_events);
+  w->loop.Run([w, &lost] { return lost || w->exit.load(std::memory_order_acquire); }, after_events);
+  if (lost) return;  // the loop and its users are the new thread's
   w->Publish();
   w->users.clear();
 }
@@ -361,6 +419,7 @@ void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t 
     // A stop now ends running scripts too (interrupted, then stopped): an endless script
     // never holds the run.
     if (rs.scripts && rs.stop_now.load()) rs.scripts->host()->StopRunningCalls(kScriptStopGraceMs);
+    if (rs.scripts) TakeOverStuckLoops(MonotonicMicros());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
@@ -425,6 +484,7 @@ Status Engine::Run() {
   }
   for (auto& w : s.workers) {
     if (w->thread.joinable()) w->thread.join();
+    for (std::thread& t : w->takeover_threads) t.join();
   }
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();

@@ -120,6 +120,20 @@ struct LoopWorker {
   HttpRequest request;  // loop thread only: the request being built and
   SampleResult result;  // the result being completed (buffers reused)
 
+  // Quick scripts (CompiledScript::quick) whose users wait in kScripting: the loop's thread
+  // runs them after each poll (Engine::State::RunQuickScripts), from quick_next on. Loop
+  // thread only.
+  std::vector<VirtualUser*> quick_scripts;
+  size_t quick_next = 0;
+  // The quick call running on the loop's thread: (its MonotonicMicros start << 1) | 1, or 0.
+  // "Loop thread" is whichever thread runs the loop now: the engine takes the loop from a
+  // thread whose quick call outlasts kQuickCallTakeoverUs by swapping this to 0 and starting
+  // a new thread on the loop (takeover_threads); the old thread, finding its value gone when
+  // the call returns, hands the user back to the loop and leaves it. That swap orders
+  // everything the old thread did before the call before everything the new one does.
+  std::atomic<uint64_t> quick_call{0};
+  std::vector<std::thread> takeover_threads;  // the engine's thread only
+
   // Written by the loop thread only, read by the engine (Engine::counters).
   alignas(64) std::atomic<int64_t> samples{0};
   std::atomic<int64_t> errors{0};

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -18,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/utf8.h"
 
 namespace barrage {
@@ -88,7 +90,18 @@ std::string FindSupportJar() {
 
 // ---- strings: Barrage's are UTF-8 bytes, Java's UTF-16 ----
 
-jstring ToJava(JNIEnv* env, std::string_view s) {
+// ASCII without NUL reads the same in UTF-8 and in JNI's modified UTF-8.
+bool PlainAscii(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) - 1u >= 0x7Fu) return false;  // 0 or >= 0x80
+  }
+  return true;
+}
+
+jstring ToJava(JNIEnv* env, const std::string& s) {
+  // Most strings a script gets (labels, codes, headers, JSON bodies) are ASCII: the JVM makes
+  // those from the bytes directly (a Latin-1 String), without a UTF-16 copy.
+  if (PlainAscii(s)) return env->NewStringUTF(s.c_str());
   std::u16string u;
   u.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -127,6 +140,12 @@ std::string FromJava(JNIEnv* env, jstring s) {
   std::string out;
   if (s == nullptr) return out;
   const jsize n = env->GetStringLength(s);
+  if (env->GetStringUTFLength(s) == n) {     // every char is 1..0x7F: modified UTF-8 is the ASCII
+    out.resize(static_cast<size_t>(n) + 1);  // GetStringUTFRegion ends what it writes with a NUL
+    env->GetStringUTFRegion(s, 0, n, out.data());
+    out.resize(static_cast<size_t>(n));
+    return out;
+  }
   std::u16string u(static_cast<size_t>(n), u'\0');
   env->GetStringRegion(s, 0, n, reinterpret_cast<jchar*>(u.data()));
   out.reserve(u.size());
@@ -317,7 +336,7 @@ class ScriptHost::Impl {
   jmethodID compile = nullptr, new_user = nullptr, call = nullptr, make_sample = nullptr;
   jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr, adopt_thread = nullptr;
   jmethodID heap_used = nullptr, heap_max = nullptr, current_thread = nullptr, interrupt = nullptr, stop = nullptr;
-  jmethodID assertion_ctor = nullptr, sample_add_sub = nullptr;
+  jmethodID assertion_ctor = nullptr, sample_add_sub = nullptr, sample_changes = nullptr;
   jfieldID out_value = nullptr, out_error = nullptr, out_restart = nullptr;
   jfieldID s_label = nullptr, s_code = nullptr, s_message = nullptr, s_success = nullptr, s_data = nullptr,
            s_content_type = nullptr, s_data_type = nullptr, s_start = nullptr, s_end = nullptr,
@@ -361,10 +380,12 @@ class ScriptHost::Impl {
   std::vector<Attached*> attached;
 
   // This thread's attachment (made at its first use); null when it cannot attach.
-  Attached* Self() {
+  // `name`: the java.lang.Thread's name when this thread attaches now: "barrage-script" for
+  // host threads, "barrage-loop" for the engine's loops (quick scripts, script functions).
+  Attached* Self(const char* name = "barrage-loop") {
     thread_local Attached a;
     if (a.env == nullptr) {
-      JavaVMAttachArgs args{JNI_VERSION_10, const_cast<char*>("barrage-script"), nullptr};
+      JavaVMAttachArgs args{JNI_VERSION_10, const_cast<char*>(name), nullptr};
       if (vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&a.env), &args) != JNI_OK) return nullptr;
       a.vm = vm;
       a.thread = a.env->NewGlobalRef(a.env->CallStaticObjectMethod(thread_class, current_thread));
@@ -511,6 +532,7 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.stop = env->GetMethodID(h.thread_class, "stop", "()V");
   h.assertion_ctor = env->GetMethodID(h.assertion_class, "<init>", "(Ljava/lang/String;)V");
   h.sample_add_sub = env->GetMethodID(h.sample_class, "addSubResult", "(Lorg/apache/jmeter/samplers/SampleResult;)V");
+  h.sample_changes = env->GetMethodID(h.sample_class, "barrageChanges", "()I");
   h.out_value = env->GetFieldID(h.outcome_class, "value", "Ljava/lang/String;");
   h.out_error = env->GetFieldID(h.outcome_class, "error", "Ljava/lang/String;");
   h.out_restart = env->GetFieldID(h.outcome_class, "restartNextLoop", "Z");
@@ -532,7 +554,7 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.a_error = env->GetFieldID(h.assertion_class, "error", "Z");
   h.a_message = env->GetFieldID(h.assertion_class, "failureMessage", "Ljava/lang/String;");
   if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.plain_sampler ||
-      !h.http_sampler || !h.sampler_state || !h.adopt_thread || !h.sample_add_sub) {
+      !h.http_sampler || !h.sampler_state || !h.adopt_thread || !h.sample_add_sub || !h.sample_changes) {
     return Describe(env, jar + " does not match this barrage");
   }
   h.version = FromJava(env, static_cast<jstring>(env->CallStaticObjectMethod(h.host_class, version)));
@@ -642,14 +664,28 @@ jobject ScriptHost::Impl::MakeSample(JNIEnv* env, const SampleResult& r) {
 
 void ScriptHost::Impl::ReadSample(JNIEnv* env, jobject js, SampleResult* r, bool timing, int64_t* elapsed_us) {
   Sample& s = r->sample;
-  s.label = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_label)));
-  s.response_code = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_code)));
-  s.response_message = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_message)));
-  s.success = env->GetBooleanField(js, s_success);
-  r->body = FromBytes(env, static_cast<jbyteArray>(env->GetObjectField(js, s_data)));
-  r->content_type = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_content_type)));
-  s.data_type = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_data_type)));
-  r->response_headers = FromJava(env, static_cast<jstring>(env->GetObjectField(js, s_response_headers)));
+  // Only the fields the script set (SampleResult.barrageChanges' bits); the response data
+  // also when the script wrote into the array it got.
+  const jint changed = env->CallIntMethod(js, sample_changes);
+  auto text = [&](jint bit, jfieldID field, std::string* out) {
+    if (changed & bit) *out = FromJava(env, static_cast<jstring>(env->GetObjectField(js, field)));
+  };
+  text(1, s_label, &s.label);
+  text(2, s_code, &s.response_code);
+  text(4, s_message, &s.response_message);
+  if (changed & 8) s.success = env->GetBooleanField(js, s_success);
+  auto data = static_cast<jbyteArray>(env->GetObjectField(js, s_data));
+  if (changed & 16) {
+    r->body = FromBytes(env, data);
+  } else if (data != nullptr && !r->body.empty()) {
+    void* bytes = env->GetPrimitiveArrayCritical(data, nullptr);
+    const bool same = bytes != nullptr && std::memcmp(bytes, r->body.data(), r->body.size()) == 0;
+    if (bytes != nullptr) env->ReleasePrimitiveArrayCritical(data, bytes, JNI_ABORT);
+    if (!same) r->body = FromBytes(env, data);
+  }
+  text(32, s_content_type, &r->content_type);
+  text(64, s_data_type, &s.data_type);
+  text(128, s_response_headers, &r->response_headers);
   if (timing) {
     s.timestamp_ms = env->GetLongField(js, s_start);
     const jlong nanos = env->GetLongField(js, s_elapsed_nanos);
@@ -665,6 +701,7 @@ void ScriptHost::Impl::Run(Attached* a, ScriptCall* c) {
     c->error = "script host: a call without a script or user";
     return;
   }
+  const int64_t start_us = MonotonicMicros();
   JNIEnv* env = a->env;
   env->PushLocalFrame(64);
   const ScriptRole role = c->script->role();
@@ -732,10 +769,11 @@ void ScriptHost::Impl::Run(Attached* a, ScriptCall* c) {
   }
   env->ExceptionClear();
   env->PopLocalFrame(nullptr);
+  c->script->RecordCall(MonotonicMicros() - start_us);
 }
 
 void ScriptHost::Impl::ThreadMain() {
-  Attached* self = Self();
+  Attached* self = Self("barrage-script");
   std::unique_lock lock(mu);
   for (;;) {
     ++idle;

@@ -10,13 +10,16 @@
 // Calls are asynchronous: Submit() queues a call for the host's threads (JVM-attached, grown
 // on demand up to a limit) and returns at once; the call's ScriptCallback runs on the host
 // thread that ran it. The caller keeps the call, its script, user and samples alive and
-// untouched until then. CallNow() runs a call on the calling thread (script functions, which
-// are evaluated inside a template).
+// untouched until then. CallNow() runs a call on the calling thread: script functions (which
+// are evaluated inside a template) and quick scripts, which the engine runs on its loop's own
+// thread between two polls (CompiledScript::quick(); the engine takes the loop away from a
+// thread whose call outlasts kQuickCallTakeoverUs, so no call wedges a loop).
 //
 // Everything here is thread-safe.
 #ifndef BARRAGE_WORKER_SCRIPT_HOST_H_
 #define BARRAGE_WORKER_SCRIPT_HOST_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -63,12 +66,31 @@ class CompiledScript {
   CompiledScript& operator=(const CompiledScript&) = delete;
   ScriptRole role() const { return role_; }
 
+  // Quick: each of this script's last kQuickAfterCalls calls took less than kQuickCallUs
+  // (any thread, any user). A hand-off to a host thread costs more than such a call, so the
+  // engine runs quick scripts on the loop's thread; one slow call makes the script not quick.
+  static constexpr int kQuickAfterCalls = 16;
+  static constexpr int64_t kQuickCallUs = 250;
+  bool quick() const { return fast_streak_.load(std::memory_order_relaxed) >= kQuickAfterCalls; }
+  // Records one call's duration (the host does, for every call).
+  void RecordCall(int64_t duration_us) const {
+    if (duration_us >= kQuickCallUs) {
+      fast_streak_.store(0, std::memory_order_relaxed);
+    } else if (fast_streak_.load(std::memory_order_relaxed) < kQuickAfterCalls) {
+      fast_streak_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
  private:
   friend class ScriptHost;
   CompiledScript(ScriptRole role, void* ref) : role_(role), ref_(ref) {}
   ScriptRole role_;
   void* ref_;  // the barrage.script.Host.Script (a JNI global reference)
+  mutable std::atomic<int> fast_streak_{0};
 };
+
+// A quick call still running after this long gives its loop to another thread (the engine's).
+constexpr int64_t kQuickCallTakeoverUs = 5000;
 
 // One virtual user's script state on the JVM side: `vars` over its Variables (and the objects
 // vars.putObject keeps), `ctx`, BeanShell interpreters. Made by ScriptHost::NewUser.

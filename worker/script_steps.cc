@@ -88,7 +88,11 @@ bool VirtualUser::RunScript(const Node& element, ScriptStep step, SampleResult* 
     c.prev = &us.result;
   }
   state_ = State::kScripting;
-  registry->host()->Submit(&c);
+  if (c.script->quick()) {
+    worker_->quick_scripts.push_back(this);  // the loop runs it after this poll
+  } else {
+    registry->host()->Submit(&c);
+  }
   return false;
 }
 

@@ -75,6 +75,8 @@ class VirtualUser final : public VuServices,
   void OnResolved(uint64_t token, bool ok, const std::string& result) override;
   // ScriptCallback (a script host thread): the user's script ended; back to its loop.
   void OnScriptDone(ScriptCall* call) override;
+  // The call the user waits for in kScripting (a quick script its loop runs).
+  ScriptCall* script_call() { return &script_->call; }
 
  private:
   // kSampling: a Dummy Sampler waits its response time (issue 10). kParallel: a Parallel

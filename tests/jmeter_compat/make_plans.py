@@ -1314,6 +1314,16 @@ def jsr223_elements():
             with_children(jsr223("Sampler", "props", "props.put('jsr223.seen', 'yes'); props.getProperty('jsr223.seen') + "
                                  "props.getProperty('port', 'none').size()"), [
                 show("return value", "SampleResult.getResponseDataAsString()")]),
+            # What Groovy's engine adds to a script: its methods, out, context, and the words of
+            # its errors for an unknown method or variable.
+            with_children(jsr223("Sampler", "engine names", "def twice(n) { n * 2 }\n"
+                                 "[twice(21), out.getClass().getName(), context.getClass().getName(), "
+                                 "context.getAttribute('Label')].join('|')"), [
+                show("return value", "SampleResult.getResponseDataAsString()")]),
+            with_children(jsr223("Sampler", "unknown method", "undefinedHelper(1, 'x')"), [
+                show("its message", "SampleResult.getResponseMessage()")]),
+            with_children(jsr223("Sampler", "unknown variable", "noSuchVariable.size()"), [
+                show("its message", "SampleResult.getResponseMessage()")]),
         ])])
 
 

@@ -15,6 +15,7 @@
 #include "common/plan_compiler.h"
 #include "tests/worker/engine_test_plan.h"
 #include "worker/engine.h"
+#include "worker/script_host.h"
 
 namespace barrage {
 namespace {
@@ -93,6 +94,82 @@ TEST_F(ScriptRunTest, AnEndlessScriptNeitherWedgesItsLoopNorOutlivesTheRunsStop)
   EXPECT_EQ(endless[0]->response_code, "500");
   EXPECT_EQ(endless[0]->response_message, "java.lang.ThreadDeath");
   EXPECT_LT(ran_ms_, 30000);  // bounded: not the script's (endless) time
+}
+
+// A script's sampler that says where it ran: "barrage-script" (a host thread) or
+// "barrage-loop" (its event loop's own thread, once the script is quick).
+const char kWhere[] = "SampleResult.setResponseMessage(Thread.currentThread().getName())";
+
+TEST_F(ScriptRunTest, AQuickScriptMovesFromTheHostThreadsToItsLoopsThread) {
+  std::vector<Sample> samples = Run(Group("users", 1, 300, Jsr223("Sampler", "where", kWhere)), /*loops=*/1,
+                                    /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> where = Of(samples, "where");
+  ASSERT_EQ(where.size(), 300u);
+  // A new script runs on the host's threads until CompiledScript::kQuickAfterCalls calls in a
+  // row were quick; then on the loop (a slow call, e.g. a pause of this machine, sends it back).
+  EXPECT_EQ(where[0]->response_message, "barrage-script");
+  const auto on_loop =
+      std::find_if(where.begin(), where.end(), [](const Sample* s) { return s->response_message == "barrage-loop"; });
+  ASSERT_NE(on_loop, where.end());
+  EXPECT_GE(on_loop - where.begin(), CompiledScript::kQuickAfterCalls);
+  for (const Sample* s : where) EXPECT_TRUE(s->success) << s->response_message;
+}
+
+// Once quick, the script blocks once on the loop's thread (2 s, or forever): the engine gives
+// the loop to a new thread, and the other user of the loop keeps sampling meanwhile.
+std::string BlocksOnceOnTheLoop(const std::string& block) {
+  return "def name = Thread.currentThread().getName()\n"
+         "if (name == 'barrage-loop' && props.get('blocked') == null) {\n"
+         "  props.put('blocked', 'yes')\n"
+         "  SampleResult.setResponseMessage('blocked on ' + name)\n  " +
+         block +
+         "\n} else {\n"
+         "  SampleResult.setResponseMessage(name)\n"
+         "}";
+}
+
+int64_t LongestGapMs(const std::vector<const Sample*>& samples) {
+  int64_t gap = 0;
+  for (size_t i = 1; i < samples.size(); ++i) {
+    gap = std::max(gap, samples[i]->timestamp_ms - samples[i - 1]->timestamp_ms);
+  }
+  return gap;
+}
+
+TEST_F(ScriptRunTest, AQuickScriptThatBlocksGivesItsLoopToAnotherThread) {
+  std::vector<Sample> samples =
+      Run(Group("script", 1, 300, Jsr223("Sampler", "blocks once", BlocksOnceOnTheLoop("Thread.sleep(2000)"))) +
+              Group("other", 1, 300, Dummy("tick", 5)),
+          /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> script = Of(samples, "blocks once");
+  ASSERT_EQ(script.size(), 300u);
+  std::vector<const Sample*> blocked;
+  for (const Sample* s : script) {
+    if (s->response_message.rfind("blocked", 0) == 0) blocked.push_back(s);
+  }
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0]->response_message, "blocked on barrage-loop");
+  EXPECT_GE(blocked[0]->elapsed_us, 2000000);
+  EXPECT_TRUE(blocked[0]->success);
+  // The ticks went on through the 2 s: no gap near it (kQuickCallTakeoverUs, then a new thread).
+  std::vector<const Sample*> ticks = Of(samples, "tick");
+  ASSERT_EQ(ticks.size(), 300u);
+  EXPECT_LT(LongestGapMs(ticks), 500) << "the loop was held by the blocked script";
+}
+
+TEST_F(ScriptRunTest, AQuickScriptThatNeverEndsIsStoppedAtTheRunsStopOnTheThreadItHeld) {
+  std::vector<Sample> samples =
+      Run(Group("script", 1, 300, Jsr223("Sampler", "endless once", BlocksOnceOnTheLoop("while (true) { }"))) +
+              Group("other", 1, 100, Dummy("tick", 5)),
+          /*loops=*/1, /*max_ms=*/1500, /*graceful_ms=*/300);
+  std::vector<const Sample*> script = Of(samples, "endless once");
+  ASSERT_FALSE(script.empty());
+  EXPECT_EQ(script.back()->response_code, "500");
+  EXPECT_EQ(script.back()->response_message, "java.lang.ThreadDeath");
+  std::vector<const Sample*> ticks = Of(samples, "tick");
+  EXPECT_EQ(ticks.size(), 100u);
+  EXPECT_LT(LongestGapMs(ticks), 500) << "the loop was held by the endless script";
+  EXPECT_LT(ran_ms_, 30000);
 }
 
 TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {

@@ -38,6 +38,7 @@ public final class Host {
 
   // Service lookups and Groovy's class loaders use the class path's loader, whatever thread
   // (attached through JNI, whose context class loader may be unset) runs them.
+  private static final String[] NO_ARGS = new String[0];
   private static final ScriptEngineManager MANAGER = new ScriptEngineManager(Host.class.getClassLoader());
   private static final Map<String, ScriptEngine> ENGINES = new HashMap<>();
 
@@ -71,6 +72,7 @@ public final class Host {
     r.setConnectTime(connect);
     r.setBytes(bytes);
     r.setSentBytes(sentBytes);
+    r.barrageMade();
     return r;
   }
 
@@ -125,6 +127,7 @@ public final class Host {
     final String fileName;
     final String source;
     final CompiledScript compiled;  // JSR223 engines that compile (Groovy, Rhino)
+    final GroovyRunner groovy;      // compiled by Groovy: run without the engine's bookkeeping
     final ScriptEngine engine;      // JSR223 engines that do not
     final org.mozilla.javascript.Script rhino;  // javascript
     boolean wrapErrors;  // Groovy run as JMeter runs an uncached script: eval(String) wraps once more
@@ -138,6 +141,7 @@ public final class Host {
       this.fileName = fileName;
       this.source = source;
       this.compiled = compiled;
+      this.groovy = compiled != null && GroovyRunner.compiledByGroovy(compiled) ? GroovyRunner.of(compiled) : null;
       this.engine = engine;
       this.rhino = rhino;
       this.log = new Log(flavour == BEANSHELL ? "jmeter.util.BeanShell" : "jmeter.script." + name);
@@ -264,7 +268,8 @@ public final class Host {
       current.sampleStart();
     }
     try {
-      String[] args = parameters.trim().isEmpty() ? new String[0] : parameters.trim().split("\\s+");
+      String trimmed = parameters.trim();
+      String[] args = trimmed.isEmpty() ? NO_ARGS : trimmed.split("\\s+");
       Object ret = s.flavour == BEANSHELL ? BeanShell.run(s, user, prev, current, assertion, sampler, parameters, args)
                                           : runJsr223(s, user, prev, current, assertion, sampler, parameters, args);
       if (ret != null) out.value = ret.toString();
@@ -312,6 +317,7 @@ public final class Host {
       b.put("sampleResult", prev);
     }
     if (s.rhino != null) return Rhino.run(s.rhino, b);
+    if (s.groovy != null) return s.groovy.run(b);
     Bindings bindings = s.engine.createBindings();
     bindings.putAll(b);
     return s.compiled != null ? s.compiled.eval(bindings) : s.engine.eval(s.source, bindings);

@@ -177,4 +177,42 @@ public class SampleResult {
 
   @Override
   public String toString() { return sampleLabel; }
+
+  // Barrage: the settable fields as the host made them, so that only what a script changed is
+  // read back (barrageChanges: a bit per field, in worker/script_host.cc's order).
+  private String madeLabel;
+  private String madeCode;
+  private String madeMessage;
+  private boolean madeSuccess;
+  private byte[] madeData;
+  private String madeContentType;
+  private String madeDataType;
+  private String madeHeaders;
+
+  /** Barrage: the fields as they are now are the host's. */
+  public void barrageMade() {
+    madeLabel = sampleLabel;
+    madeCode = responseCode;
+    madeMessage = responseMessage;
+    madeSuccess = success;
+    madeData = responseData;
+    madeContentType = contentType;
+    madeDataType = dataType;
+    madeHeaders = responseHeaders;
+  }
+
+  /** Barrage: which fields a script set since barrageMade() (the same object is unchanged). */
+  @SuppressWarnings("StringEquality")
+  public int barrageChanges() {
+    int c = 0;
+    if (sampleLabel != madeLabel) c |= 1;
+    if (responseCode != madeCode) c |= 2;
+    if (responseMessage != madeMessage) c |= 4;
+    if (success != madeSuccess) c |= 8;
+    if (responseData != madeData) c |= 16;
+    if (contentType != madeContentType) c |= 32;
+    if (dataType != madeDataType) c |= 64;
+    if (responseHeaders != madeHeaders) c |= 128;
+    return c;
+  }
 }
