@@ -306,6 +306,9 @@ struct TransactionController : Node {
   bool include_timers = true;  // JMeter's default when the property is absent
   // Parent mode: the assertions in the controller's scope check its sample, outermost first.
   std::vector<const Node*> assertions;
+  // The script listeners in the controller's scope hear its sample (either mode; not when it
+  // is part of an enclosing parent sample), outermost first.
+  std::vector<const Node*> listeners;
 };
 
 struct ForeachController : Node {

@@ -1351,14 +1351,16 @@ class Compiler final : public CompileLog {
     for (auto& child : node->children) ResolveScopes(child.get());
     if (node->kind == ElementKind::kTransactionController) {
       // The parent sample is checked by the assertions in the controller's own scope
-      // (TestCompiler.saveTransactionControllerConfigs), outermost first.
-      auto& assertions = static_cast<TransactionController*>(node)->assertions;
+      // (TestCompiler.saveTransactionControllerConfigs), outermost first; its listeners hear it.
+      auto* tc = static_cast<TransactionController*>(node);
       for (const Node* level = node; level; level = level->parent) {
-        std::vector<const Node*> here;
+        std::vector<const Node*> assertions, listeners;
         for (const auto& e : level->elements) {
-          if (e->category() == Category::kAssertion) here.push_back(e.get());
+          if (e->category() == Category::kAssertion) assertions.push_back(e.get());
+          if (e->category() == Category::kListener) listeners.push_back(e.get());
         }
-        assertions.insert(assertions.begin(), here.begin(), here.end());
+        tc->assertions.insert(tc->assertions.begin(), assertions.begin(), assertions.end());
+        tc->listeners.insert(tc->listeners.begin(), listeners.begin(), listeners.end());
       }
     }
     if (node->category() != Category::kSampler) return;

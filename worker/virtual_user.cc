@@ -581,10 +581,22 @@ void VirtualUser::CompleteSample() {
     }
     Assert(*a, result);
   }
-  // Script listeners hear the finished sample (JMeter notifies the sampler's listeners).
+  // Script listeners hear the finished sample (JMeter notifies the sampler's listeners), but
+  // inside a parent-mode transaction not those that hear the transaction's own sample
+  // (JMeterThread.getSampleListeners).
   const std::vector<const Node*>& listeners = sampler->scope.listeners;
+  const std::vector<const Node*>* tx_listeners = nullptr;
+  for (ControllerRt* c = owner_; c && !listeners.empty(); c = c->parent()) {
+    if (c->node().kind != ElementKind::kTransactionController) continue;
+    auto* tx = static_cast<TransactionRt*>(c);
+    if (!tx->generate_parent() || !tx->active()) continue;
+    tx_listeners = &tx->node().As<TransactionController>().listeners;  // the innermost
+    break;
+  }
   while (listeners_done_ < listeners.size()) {
-    if (!RunScript(*listeners[listeners_done_++], ScriptStep::kListener, &result)) return;
+    const Node* l = listeners[listeners_done_++];
+    if (tx_listeners && std::find(tx_listeners->begin(), tx_listeners->end(), l) != tx_listeners->end()) continue;
+    if (!RunScript(*l, ScriptStep::kListener, &result)) return;
   }
   completing_ = false;
   SampleResult& done = CompletingResult();  // a script may have moved it
@@ -845,6 +857,11 @@ void VirtualUser::OnTransactionDone(TransactionRt& tx, SampleResult result) {
       outer->OnChildSample(result);
       return;
     }
+  }
+  // JMeterThread / TransactionController notify the controller's sample listeners (inside its
+  // end, as its assertions: on the loop).
+  for (const Node* l : tx.node().As<TransactionController>().listeners) {
+    RunScript(*l, ScriptStep::kListener, &result, /*inline_call=*/true);
   }
   Emit(result);
 }

@@ -144,6 +144,25 @@ TEST(PlanCompilerScriptsTest, AScriptFileIsADataFileOfThePlan) {
   EXPECT_EQ(c.plan.data_files[0].function, "JSR223PostProcessor");
 }
 
+TEST(PlanCompilerScriptsTest, ATransactionsListenersAreTheScriptListenersInItsScopeOutermostFirst) {
+  const std::string tc =
+      "<TransactionController testclass=\"TransactionController\" testname=\"tx\"/><hashTree>\n" +
+      El("JSR223Listener", "inner", S("script", "1")) +
+      "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"in tx\"/><hashTree/>\n</hashTree>\n";
+  CompiledPlan c = CompileUnder(El("BeanShellListener", "outer", S("script", "1")) + tc);
+  EXPECT_EQ(Errors(c), "");
+  const Node& tg = *c.plan.thread_groups().at(0);
+  const Node* tx = nullptr;
+  for (const auto& child : tg.children) {
+    if (child->kind == ElementKind::kTransactionController) tx = child.get();
+  }
+  ASSERT_NE(tx, nullptr);
+  const std::vector<const Node*>& heard = tx->As<TransactionController>().listeners;
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0]->name, "outer");
+  EXPECT_EQ(heard[1]->name, "inner");
+}
+
 TEST(PlanCompilerScriptsTest, ScriptLanguageNames) {
   EXPECT_EQ(ScriptLanguageOf("groovy"), "groovy");
   EXPECT_EQ(ScriptLanguageOf("GROOVY"), "groovy");

@@ -1398,7 +1398,15 @@ def script_listeners():
                 http("two", "/status/404?inner=${inner}"),
             ]),
             http("three", "/echo?heard=${heard}&inner=${inner}"),
-        ])], udv=[("inner", "i"), ("heard", "")])
+            # A transaction's own sample is heard too, in either mode, by the listeners in the
+            # controller's scope; a sample inside a parent sample is not.
+            transaction("tx children", [
+                jsr223("Listener", "tx listener", "vars.put('tx', (vars.get('tx') ?: '') + sampleResult.getSampleLabel() + ';')"),
+                http("four", "/echo?tx=${tx}"),
+            ]),
+            transaction("tx parent", [http("five", "/echo?tx=${tx}")], parent=True),
+            http("six", "/echo?heard=${heard}&tx=${tx}"),
+        ])], udv=[("inner", "i"), ("heard", ""), ("tx", "")])
 
 
 # Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).

@@ -6,7 +6,9 @@
 Per thread name (natural order), the samples in the order the file records them, one per line:
     label <TAB> responseCode <TAB> success <TAB> failureMessage <TAB> URL
 Timings and byte counts are dropped. The fixture's port becomes PORT in URLs and messages
-after 127.0.0.1, localhost and names under the reserved .test domain, and the measured time in a Duration Assertion's message becomes N. Tabs, newlines and
+after 127.0.0.1, localhost and names under the reserved .test domain, the measured time in a Duration Assertion's message becomes N, and
+the number in a Groovy script class's name (Script38: a count of the JVM's compilations so far,
+which differs from run to run) becomes N. Tabs, newlines and
 backslashes inside values are written as \\t, \\n and \\\\.
 
 It reads both JMeter 2.13's JTL (header and columns as chosen by -J...saveservice options)
@@ -20,6 +22,7 @@ import sys
 
 REQUIRED = ["label", "responseCode", "success", "threadName", "failureMessage", "URL"]
 DURATION_RE = re.compile(r"It took \d+ milliseconds")
+SCRIPT_CLASS_RE = re.compile(r"(for class: Script)\d+\b")
 
 
 def natural_key(text):
@@ -31,6 +34,7 @@ def clean(value, port):
     value = value.replace(f"localhost:{port}", "localhost:PORT")
     value = re.sub(r"(\.test):" + re.escape(str(port)) + r"(?![0-9])", r"\1:PORT", value, flags=re.I)
     value = DURATION_RE.sub("It took N milliseconds", value)
+    value = SCRIPT_CLASS_RE.sub(r"\1N", value)
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r") \
                 .replace("\n", "\\n")
 
