@@ -11,7 +11,8 @@
 # 2.13's "Cache compiled script" on). Its twin without the PostProcessor is derived here by
 # deleting that element. nginx (worker_processes 1, as bench/run_bench.sh's) runs on
 # SERVER_CPU, every generator on CLIENT_CPU, one after the other:
-#   throughput, per round: barrage without / with the script, then JMeter 2.13 without / with
+#   throughput, per round: barrage without / with the script / with an empty script (`null`:
+#     what a call costs besides the script's work), then JMeter 2.13 without / with
 #     (BENCH_VUS users, no think time, BENCH_SECONDS each). CPU µs per request = user+sys of the
 #     process (/usr/bin/time -v) ÷ samples; the script's cost per call = with − without.
 #   script alone: the same Groovy body in a loop in one warm JVM (groovy, bench/script_cost.groovy,
@@ -87,6 +88,12 @@ awk '/<JSR223PostProcessor/ { skip = 1 } skip && /<\/JSR223PostProcessor>/ { ski
      skip { next } drop_tree && /^[ \t]*<hashTree\/>[ \t]*$/ { drop_tree = 0; next } { drop_tree = 0; print }' \
   "$script_plan" > "$plain_plan"
 ! grep -q "<JSR223" "$plain_plan" || die "could not derive the plan without the PostProcessor"
+# And with a PostProcessor whose script is `null` (barrage only): what a call costs besides the
+# script's own work, the plumbing.
+empty_plan=$work/script_json_empty.jmx
+awk '/<stringProp name="script">/ { print "            <stringProp name=\"script\">null</stringProp>"; skip = !/<\/stringProp>/; next }
+     skip { if (/<\/stringProp>/) skip = 0; next } { print }' "$script_plan" > "$empty_plan"
+grep -q '<stringProp name="script">null</stringProp>' "$empty_plan" || die "could not derive the plan with an empty script"
 
 # A run must have no errors and no failed script: a PostProcessor's exception is only logged.
 check_run() {  # check_run NAME LOGFILE...
@@ -112,8 +119,8 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 # start-up, ≈ 2 s, happens before the window too) over the samples that ended in it.
 WINDOW="$((SECONDS_RUN / 3)) $((SECONDS_RUN - 1))"
 for r in $(seq 1 "$ROUNDS"); do
-  for variant in plain script; do
-    plan=$plain_plan; [ "$variant" = script ] && plan=$script_plan
+  for variant in plain script empty; do
+    plan=$plain_plan; [ "$variant" = script ] && plan=$script_plan; [ "$variant" = empty ] && plan=$empty_plan
     run_barrage "barrage-$variant-$r" "$plan" "$VUS" "$SECONDS_RUN" -l "$work/barrage-$variant-$r.jtl"
     check_run "barrage $variant" "$work/barrage-$variant-$r.out"
     R_STEADY=$(window_cpu_per_sample "barrage-$variant-$r" "$work/barrage-$variant-$r.jtl")
@@ -180,7 +187,8 @@ echo "$command_line"
 echo '```'
 echo
 echo "Throughput, $VUS users, no think time, ${SECONDS_RUN} s per run, 662-byte JSON document, keep-alive;" \
-  "\"script\" = one Groovy JSR223 PostProcessor per sample (JsonSlurper, two vars.put):"
+  "\"script\" = one Groovy JSR223 PostProcessor per sample (JsonSlurper, two vars.put); \"empty\" = the same" \
+  "PostProcessor with the script \`null\` (barrage only):"
 echo
 echo "| tool | plan | round | samples | errors | req/s | CPU s | CPU µs/sample | steady CPU µs/sample | peak RSS MiB | load1 before | % of a core used |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -242,6 +250,11 @@ fi
 if [ -n "$alone_us" ] && [ "${steady_cost[barrage]}" != n/a ]; then
   awk -v b="${steady_cost[barrage]}" -v a="$alone_us" 'BEGIN {
     printf "- barrage per call (steady) above the script alone (%.1f µs): %.1f µs of %.1f µs (%.0f %%)\n", a, b - a, b, (b > 0 ? 100 * (b - a) / b : 0) }'
+fi
+if [ -n "$(column_of barrage empty steady)" ] && [ "${steady_cost[barrage]}" != n/a ]; then
+  sp=$(column_of barrage plain steady | median); se=$(column_of barrage empty steady | median)
+  awk -v p="$sp" -v e="$se" -v b="${steady_cost[barrage]}" 'BEGIN {
+    printf "- barrage, steady: a call of the empty script (the plumbing) %.1f µs; the JSON script'"'"'s own work %.1f µs of its %.1f µs per call (%.0f %%)\n", e - p, b - (e - p), b, (b > 0 ? 100 * (b - (e - p)) / b : 0) }'
 fi
 exit 0
 }

@@ -808,6 +808,7 @@ struct ResultFileListener {
 struct ScriptSource {
   std::string testclass;            // JSR223PreProcessor, BeanShellSampler...
   bool beanshell = false;           // a BeanShell element (one interpreter per element and user)
+  bool bsf = false;                 // a BSF element (BSF's error texts and sampler result)
   std::string language;             // the host's: "groovy", "javascript" or "beanshell"
   std::string language_as_written;  // scriptLanguage (JSR223, BSF); "beanshell" for BeanShell
   Value script;                     // inline; a ${...} in it is replaced before each run, as JMeter does

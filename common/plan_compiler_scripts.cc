@@ -85,6 +85,7 @@ ScriptSource ReadScriptSource(const TestElement& e, CompileLog& log) {
     src.language = "beanshell";
     return src;
   }
+  src.bsf = e.testclass.rfind("BSF", 0) == 0;
   src.script = V(e, "script");
   src.parameters = V(e, "parameters");
   src.filename = V(e, "filename");

@@ -334,7 +334,7 @@ class ScriptHost::Impl {
   jclass assertion_class = nullptr;
   jclass thread_class = nullptr;
   jmethodID compile = nullptr, new_user = nullptr, call = nullptr, make_sample = nullptr;
-  jmethodID plain_sampler = nullptr, http_sampler = nullptr, sampler_state = nullptr, adopt_thread = nullptr;
+  jmethodID http_sampler = nullptr, sampler_state = nullptr, adopt_thread = nullptr;
   jmethodID heap_used = nullptr, heap_max = nullptr, current_thread = nullptr, interrupt = nullptr, stop = nullptr;
   jmethodID assertion_ctor = nullptr, sample_add_sub = nullptr, sample_changes = nullptr;
   jfieldID out_value = nullptr, out_error = nullptr, out_restart = nullptr;
@@ -513,8 +513,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
       env->GetStaticMethodID(h.host_class, "call",
                              "(Lbarrage/script/Host$Script;Lbarrage/script/Host$User;Lorg/apache/jmeter/samplers/"
                              "SampleResult;Lorg/apache/jmeter/samplers/SampleResult;Lorg/apache/jmeter/assertions/"
-                             "AssertionResult;Ljava/lang/Object;Ljava/lang/String;I)Lbarrage/script/Host$Outcome;");
-  h.plain_sampler = env->GetStaticMethodID(h.host_class, "plainSampler", "(Ljava/lang/String;)Ljava/lang/Object;");
+                             "AssertionResult;Ljava/lang/Object;Ljava/lang/String;Ljava/lang/String;I)Lbarrage/script/"
+                             "Host$Outcome;");
   h.http_sampler = env->GetStaticMethodID(
       h.host_class, "httpSampler",
       "(Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/Object;");
@@ -553,8 +553,8 @@ Result<std::unique_ptr<ScriptHost::Impl>> StartJvm(const ScriptHostOptions& opti
   h.a_failure = env->GetFieldID(h.assertion_class, "failure", "Z");
   h.a_error = env->GetFieldID(h.assertion_class, "error", "Z");
   h.a_message = env->GetFieldID(h.assertion_class, "failureMessage", "Ljava/lang/String;");
-  if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.plain_sampler ||
-      !h.http_sampler || !h.sampler_state || !h.adopt_thread || !h.sample_add_sub || !h.sample_changes) {
+  if (env->ExceptionCheck() || !h.compile || !h.new_user || !h.call || !h.make_sample || !version || !h.http_sampler ||
+      !h.sampler_state || !h.adopt_thread || !h.sample_add_sub || !h.sample_changes) {
     return Describe(env, jar + " does not match this barrage");
   }
   h.version = FromJava(env, static_cast<jstring>(env->CallStaticObjectMethod(h.host_class, version)));
@@ -714,19 +714,19 @@ void ScriptHost::Impl::Run(Attached* a, ScriptCall* c) {
   if (role == ScriptRole::kAssertion) {
     assertion = env->NewObject(assertion_class, assertion_ctor, ToJava(env, c->assertion.name));
   }
+  // `sampler`: an HTTP Request's view, or (null) Host.call makes one of the name.
+  jstring sampler_name = ToJava(env, c->sampler_name);
   jobject sampler = nullptr;
   if (HttpSamplerView* v = c->http_sampler) {
-    sampler = env->CallStaticObjectMethod(host_class, http_sampler, ToJava(env, c->sampler_name),
-                                          Strings(env, {v->protocol, v->domain, v->port, v->path, v->method}),
-                                          Strings(env, Flatten(v->arguments)),
-                                          v->has_header_manager ? Strings(env, Flatten(v->headers)) : nullptr);
-  } else {
-    sampler = env->CallStaticObjectMethod(host_class, plain_sampler, ToJava(env, c->sampler_name));
+    sampler = env->CallStaticObjectMethod(
+        host_class, http_sampler, sampler_name, Strings(env, {v->protocol, v->domain, v->port, v->path, v->method}),
+        Strings(env, Flatten(v->arguments)), v->has_header_manager ? Strings(env, Flatten(v->headers)) : nullptr);
   }
+  jstring parameters = c->parameters.empty() ? nullptr : ToJava(env, c->parameters);  // null: ""
   auto invoke = [&] {
     return env->CallStaticObjectMethod(host_class, call, static_cast<jobject>(c->script->ref_),
                                        static_cast<jobject>(c->user->ref_), prev, current, assertion, sampler,
-                                       ToJava(env, c->parameters), static_cast<jint>(c->iteration));
+                                       sampler_name, parameters, static_cast<jint>(c->iteration));
   };
   jobject outcome = invoke();
   if (env->ExceptionCheck()) {

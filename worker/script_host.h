@@ -36,9 +36,10 @@ namespace barrage {
 // Which JMeter element runs the script; decides its bindings (JMeter's names) and what the
 // call's outcome means. Values match barrage.script.Host's constants.
 enum class ScriptRole { kSampler = 0, kPreProcessor, kPostProcessor, kAssertion, kTimer, kFunction, kListener };
-// JSR223 elements (javax.script bindings) or BeanShell elements (one interpreter per element
-// and user, its own variables kept between calls).
-enum class ScriptFlavour { kJsr223 = 0, kBeanShell };
+// JSR223 elements (javax.script bindings), BeanShell elements (one interpreter per element
+// and user, its own variables kept between calls) or BSF elements (JSR223's names; BSF's
+// error texts, and a sampler's return value is always its response data).
+enum class ScriptFlavour { kJsr223 = 0, kBeanShell, kBsf };
 
 struct ScriptHostOptions {
   int max_heap_mb = 512;  // the JVM's -Xmx: the host's memory cap

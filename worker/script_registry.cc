@@ -109,7 +109,10 @@ ScriptRegistry::Entry ScriptRegistry::Compile(const Node& element, const ScriptS
     return e;
   }
   Result<std::unique_ptr<CompiledScript>> compiled =
-      host_->Compile(RoleOf(element.kind), src.beanshell ? ScriptFlavour::kBeanShell : ScriptFlavour::kJsr223,
+      host_->Compile(RoleOf(element.kind),
+                     src.beanshell ? ScriptFlavour::kBeanShell
+                     : src.bsf     ? ScriptFlavour::kBsf
+                                   : ScriptFlavour::kJsr223,
                      src.language, element.name, filename, source, src.cached);
   if (compiled.ok()) {
     e.script = std::move(*compiled);

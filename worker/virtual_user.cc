@@ -241,12 +241,22 @@ void VirtualUser::OnWatchdog(int64_t now_us) {
 }
 
 void VirtualUser::Step() {
+  // Samplers that end at once (a Dummy Sampler without its wait, a Debug Sampler...) let a
+  // user sample on without returning to its loop: after kSamplesPerTurn of them the user
+  // yields, so the loop's other users, its samples' hand-over and stop requests are served.
+  constexpr int kSamplesPerTurn = 32;
+  int samples_this_turn = 0;
   while (state_ == State::kReady) {
     if (ShouldStop()) {
       Finish();
       return;
     }
     if (!current_) {
+      if (++samples_this_turn > kSamplesPerTurn && !branch_) {
+        state_ = State::kDelaying;
+        WaitUntil(MonotonicMicros());
+        return;
+      }
       const Sampler* s = main_->Next(*this);
       if (!s) {
         if (main_->IsDone()) {

@@ -559,6 +559,13 @@ def jsr223(kind, name, script, language="groovy", parameters="", filename=""):
                  s("script", script), s("scriptLanguage", language)])
 
 
+def bsf(kind, name, script, language="javascript", parameters="", filename=""):
+    """BSF Sampler / PreProcessor / PostProcessor / Assertion / Timer / Listener as 2.13 saves it."""
+    return Node("BSF" + kind, "TestBeanGUI", "BSF" + kind, name,
+                [s("filename", filename), s("parameters", parameters), s("script", script),
+                 s("scriptLanguage", language)])
+
+
 def beanshell(kind, name, script, parameters="", filename="", reset=False):
     """BeanShell Sampler / Assertion (their own property names) or PreProcessor / PostProcessor / Timer."""
     if kind in ("Sampler", "Assertion"):  # their own property names

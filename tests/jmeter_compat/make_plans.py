@@ -1409,6 +1409,46 @@ def script_listeners():
         ])], udv=[("inner", "i"), ("heard", ""), ("tx", "")])
 
 
+def bsf_elements():
+    js_show = ("AssertionResult.setFailure(true); AssertionResult.setFailureMessage(String({}))")
+    return plan(
+        "bsf_elements",
+        "BSF Sampler, Pre/PostProcessors, Assertion, Timer and Listener in javascript (Rhino) and "
+        "groovy: vars, props, ctx, prev, sampler, SampleResult, AssertionResult, Label, Parameters, "
+        "args; scripts that throw.",
+        [thread_group("bsf", 2, 2, [
+            bsf("Listener", "heard", "vars.put('heard', vars.get('heard') + sampleResult.getSampleLabel() + ';')"),
+            with_children(bsf("Sampler", "js sampler",
+                              "SampleResult.setResponseData('n=' + ctx.getThreadNum() + ' i=' + vars.getIteration());\n"
+                              "SampleResult.setResponseCode('201'); 'returned'"), [
+                bsf("PostProcessor", "js post", "vars.put('got', prev.getResponseDataAsString() + '-' + prev.getResponseCode())"),
+                bsf("Assertion", "js assertion", js_show.format("prev.getResponseDataAsString() + '|' + Label + '|' + args.length"),
+                    parameters="a b"),
+            ]),
+            with_children(http("echo ${got}", "/echo?got=${got}&pre=${pre}"), [
+                bsf("PreProcessor", "groovy pre", "vars.put('pre', [Label, sampler.getName(), Parameters].join('-'))",
+                    language="groovy", parameters="p1 p2"),
+                bsf("Timer", "js timer", "vars.put('timed', 'yes'); 0"),
+                bsf("Assertion", "groovy assertion", "AssertionResult.setFailure(true); "
+                    "AssertionResult.setFailureMessage([vars.get('timed'), SampleResult.getResponseCode()].join('|'))",
+                    language="groovy"),
+            ]),
+            with_children(bsf("Sampler", "js throws", "throw 'boom ' + vars.get('got')"), [
+                bsf("Assertion", "its message", js_show.format("prev.getResponseMessage()")),
+            ]),
+            with_children(bsf("Sampler", "groovy throws", "throw new IllegalStateException('boom')", language="groovy"), [
+                bsf("Assertion", "its message", js_show.format("prev.getResponseMessage()")),
+            ]),
+            with_children(bsf("Sampler", "js error", "noSuchFunction(1)"), [
+                bsf("Assertion", "its message", js_show.format("prev.getResponseMessage()")),
+            ]),
+            with_children(bsf("Sampler", "js syntax", "var x = ;"), [
+                bsf("Assertion", "its message", js_show.format("prev.getResponseMessage()")),
+            ]),
+            http("after", "/echo?heard=${heard}"),
+        ])], udv=[("heard", ""), ("got", "")])
+
+
 # Plans that need their own barrage-fixture with these options (scripts/jmeter_compare.sh).
 FIXTURE_OPTIONS = {
     "dns_servers": "--dns " + DNS_SERVER + ":53",
@@ -1421,7 +1461,7 @@ PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, scr
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,
                  html_modifiers, compare_assertions, empty_inputs, dns_servers, jsr223_elements,
-                 beanshell_elements, jsr223_sampler_api, script_listeners]
+                 beanshell_elements, jsr223_sampler_api, script_listeners, bsf_elements]
 
 CSV_FILES = {
     "users.csv": "user,role\nann,admin\nben,buyer\ncid,clerk\n",

@@ -49,7 +49,7 @@ std::string Defaults(int port) {
             Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(port)));
 }
 
-class EngineRunTest : public ::testing::Test {
+class EngineRunTest : public engine_test::EngineRunFixture {
  protected:
   void SetUp() override {
     auto server = fixture::FixtureServer::Start({});
@@ -57,25 +57,10 @@ class EngineRunTest : public ::testing::Test {
     server_ = std::move(server).value();
   }
 
-  // Runs `body` (children of the Test Plan) and returns the samples in recording order.
+  // Runs `body` (children of the Test Plan, after HTTP defaults pointing at the fixture) and
+  // returns the samples in recording order.
   std::vector<Sample> Run(const std::string& body, int loops = 2, int64_t max_ms = 20000) {
-    Result<HashTree> tree = ParseJmx(PlanXml(Defaults(server_->port()) + body), "t.jmx");
-    EXPECT_TRUE(tree.ok()) << tree.status().message();
-    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
-    EXPECT_TRUE(compiled_->plan.runnable())
-        << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
-    run_.test_plan_file = "t.jmx";
-    EngineOptions options;
-    options.event_loops = loops;
-    options.max_duration_ms = max_ms;
-    options.graceful_stop_timeout_ms = stop_timeout_ms_;
-    Engine engine(compiled_->plan, &run_, options, &sink_);
-    Status prepared = engine.Prepare();
-    EXPECT_TRUE(prepared.ok()) << prepared.message();
-    Status ran = engine.Run();
-    EXPECT_TRUE(ran.ok()) << ran.message();
-    pending_timers_ = engine.pending_timers();
-    return sink_.samples();
+    return EngineRunFixture::Run(Defaults(server_->port()) + body, loops, max_ms, stop_timeout_ms_);
   }
 
   // One thread's labels in recording order.
@@ -89,10 +74,6 @@ class EngineRunTest : public ::testing::Test {
 
   std::unique_ptr<fixture::FixtureServer> server_;
   int64_t stop_timeout_ms_ = kDefaultGracefulStopTimeoutMs;
-  size_t pending_timers_ = 0;  // left queued in the loops by the last Run
-  std::unique_ptr<CompiledPlan> compiled_;
-  RunContext run_;
-  CollectSink sink_;
 };
 
 TEST_F(EngineRunTest, ThreadsLoopsAndSampleFields) {

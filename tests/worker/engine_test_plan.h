@@ -1,13 +1,19 @@
-// What the engine run tests share: a sink that keeps every sample, and builders for the
-// XML of a small plan (JMeter's element/hashTree pairs) that the tests compile and run.
+// What the engine run tests share: a sink that keeps every sample, builders for the XML of a
+// small plan (JMeter's element/hashTree pairs), and a fixture that compiles and runs one.
 #ifndef BARRAGE_TESTS_WORKER_ENGINE_TEST_PLAN_H_
 #define BARRAGE_TESTS_WORKER_ENGINE_TEST_PLAN_H_
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/jmx_parser.h"
+#include "common/plan_compiler.h"
 #include "common/sample.h"
 #include "worker/engine.h"
 
@@ -52,6 +58,68 @@ inline std::string PlanXml(const std::string& body) {
          "<hashTree>\n" +
          body + "</hashTree></hashTree></jmeterTestPlan>\n";
 }
+
+// A Thread Group of `threads` users, ramp-up `ramp_s`, running `children` `loops` times.
+inline std::string Group(const std::string& name, int threads, int loops, const std::string& children, int ramp_s = 0) {
+  return El("ThreadGroup", name,
+            Str("ThreadGroup.num_threads", std::to_string(threads)) +
+                Str("ThreadGroup.ramp_time", std::to_string(ramp_s)) +
+                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                Str("LoopController.loops", std::to_string(loops)) + "</elementProp>",
+            children);
+}
+// A Dummy Sampler whose response message is `message` (evaluated), waiting `ms` first.
+inline std::string Dummy(const std::string& name, const std::string& message, const std::string& children = "",
+                         int ms = 0) {
+  return El("kg.apc.jmeter.samplers.DummySampler", name,
+            "<boolProp name=\"SUCCESFULL\">true</boolProp><boolProp name=\"WAITING\">true</boolProp>" +
+                Str("RESPONSE_TIME", std::to_string(ms)) + Str("RESPONSE_MESSAGE", message),
+            children);
+}
+
+// The samples labelled `label`, in the order the engine recorded them.
+inline std::vector<const Sample*> Of(const std::vector<Sample>& samples, const std::string& label) {
+  std::vector<const Sample*> out;
+  for (const Sample& s : samples) {
+    if (s.label == label) out.push_back(&s);
+  }
+  return out;
+}
+
+// Compiles a plan's `body` (PlanXml) and runs it in an engine with every sample collected.
+class EngineRunFixture : public ::testing::Test {
+ protected:
+  // `loops` event loops; the run stops gracefully after `max_ms`, and now `graceful_ms` later.
+  std::vector<Sample> Run(const std::string& body, int loops, int64_t max_ms = 20000,
+                          int64_t graceful_ms = EngineOptions{}.graceful_stop_timeout_ms) {
+    Result<HashTree> tree = ParseJmx(PlanXml(body), "t.jmx");
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
+    EXPECT_TRUE(compiled_->plan.runnable())
+        << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
+    run_.test_plan_file = "t.jmx";
+    EngineOptions options;
+    options.event_loops = loops;
+    options.max_duration_ms = max_ms;
+    options.graceful_stop_timeout_ms = graceful_ms;
+    Engine engine(compiled_->plan, &run_, options, &sink_);
+    Status prepared = engine.Prepare();
+    EXPECT_TRUE(prepared.ok()) << prepared.message();
+    started_ms_ = WallMillis();
+    Status ran = engine.Run();
+    EXPECT_TRUE(ran.ok()) << ran.message();
+    ran_ms_ = WallMillis() - started_ms_;
+    pending_timers_ = engine.pending_timers();
+    return sink_.samples();
+  }
+
+  std::unique_ptr<CompiledPlan> compiled_;
+  RunContext run_;
+  CollectSink sink_;
+  int64_t started_ms_ = 0;  // wall clock
+  int64_t ran_ms_ = 0;
+  size_t pending_timers_ = 0;  // left queued in the loops by the last Run
+};
 
 }  // namespace barrage::engine_test
 

@@ -1,5 +1,5 @@
 // Users that wait for other users, end to end in the engine (issue 10): jp@gc Fifo Put/Pop
-// and the Synchronizing Timer. Dummy Samplers make the samples (no network): their
+// and the Synchronizing Timer; and users that share an event loop. Dummy Samplers make the samples (no network): their
 // response message shows the variables, their timestamps when each user went on.
 #include <gtest/gtest.h>
 
@@ -18,25 +18,12 @@
 namespace barrage {
 namespace {
 
-using engine_test::CollectSink;
+using engine_test::Dummy;
 using engine_test::El;
+using engine_test::Group;
+using engine_test::Of;
 using engine_test::Str;
 
-std::string Group(const std::string& name, int threads, int loops, const std::string& children, int ramp_s = 0) {
-  return El("ThreadGroup", name,
-            Str("ThreadGroup.num_threads", std::to_string(threads)) +
-                Str("ThreadGroup.ramp_time", std::to_string(ramp_s)) +
-                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
-                Str("LoopController.loops", std::to_string(loops)) + "</elementProp>",
-            children);
-}
-// A Dummy Sampler whose response message is `message` (evaluated), waiting `ms` first.
-std::string Dummy(const std::string& name, const std::string& message, const std::string& children = "", int ms = 0) {
-  return El("kg.apc.jmeter.samplers.DummySampler", name,
-            "<boolProp name=\"SUCCESFULL\">true</boolProp><boolProp name=\"WAITING\">true</boolProp>" +
-                Str("RESPONSE_TIME", std::to_string(ms)) + Str("RESPONSE_MESSAGE", message),
-            children);
-}
 std::string Put(const std::string& queue, const std::string& value) {
   return El("kg.apc.jmeter.modifiers.FifoPutPostProcessor", "put", Str("FifoName", queue) + Str("Value", value));
 }
@@ -50,46 +37,7 @@ std::string Sync(int group_size, int64_t timeout_ms) {
                 std::to_string(timeout_ms) + "</longProp>");
 }
 
-class InterUserRunTest : public ::testing::Test {
- protected:
-  // Runs `body` (children of the Test Plan) on `loops` event loops.
-  std::vector<Sample> Run(const std::string& body, int loops, int64_t max_ms = 20000) {
-    std::string xml =
-        "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\"/>\n"
-        "<hashTree>\n" +
-        body + "</hashTree></hashTree></jmeterTestPlan>\n";
-    Result<HashTree> tree = ParseJmx(xml, "t.jmx");
-    EXPECT_TRUE(tree.ok()) << tree.status().message();
-    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
-    EXPECT_TRUE(compiled_->plan.runnable())
-        << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
-    EngineOptions options;
-    options.event_loops = loops;
-    options.max_duration_ms = max_ms;
-    Engine engine(compiled_->plan, &run_, options, &sink_);
-    Status prepared = engine.Prepare();
-    EXPECT_TRUE(prepared.ok()) << prepared.message();
-    started_ms_ = WallMillis();
-    Status ran = engine.Run();
-    EXPECT_TRUE(ran.ok()) << ran.message();
-    ran_ms_ = WallMillis() - started_ms_;
-    return sink_.samples();
-  }
-
-  static std::vector<const Sample*> Of(const std::vector<Sample>& samples, const std::string& label) {
-    std::vector<const Sample*> out;
-    for (const Sample& s : samples) {
-      if (s.label == label) out.push_back(&s);
-    }
-    return out;
-  }
-
-  std::unique_ptr<CompiledPlan> compiled_;
-  RunContext run_;
-  CollectSink sink_;
-  int64_t started_ms_ = 0;
-  int64_t ran_ms_ = 0;
-};
+class InterUserRunTest : public engine_test::EngineRunFixture {};
 
 // ---- Fifo Put/Pop ----
 
@@ -269,6 +217,20 @@ TEST_F(InterUserRunTest, UsersWaitingAtASyncTimerStopWithTheRun) {
   std::vector<Sample> samples = Run(Group("tg", 2, 1, Dummy("met", "", Sync(3, 0))), 2, /*max_ms=*/300);
   EXPECT_TRUE(samples.empty());
   EXPECT_LT(ran_ms_, 3000);
+}
+
+// ---- users sharing an event loop ----
+
+TEST_F(InterUserRunTest, AUserWhoseSamplersNeverWaitLetsTheOtherUsersOfItsLoopSample) {
+  // One loop: "busy" samples 100,000 times without ever waiting, "ticking" 20 times 1 ms apart.
+  std::vector<Sample> samples =
+      Run(Group("busy", 1, 100000, Dummy("busy", "")) + Group("ticking", 1, 20, Dummy("tick", "", "", 1)), 1);
+  std::vector<const Sample*> busy = Of(samples, "busy");
+  std::vector<const Sample*> ticks = Of(samples, "tick");
+  ASSERT_EQ(busy.size(), 100000u);
+  ASSERT_EQ(ticks.size(), 20u);
+  // The ticks were not held until the busy user had finished.
+  EXPECT_LT(ticks.back()->timestamp_ms, busy.back()->timestamp_ms);
 }
 
 }  // namespace

@@ -20,69 +20,23 @@
 namespace barrage {
 namespace {
 
-using engine_test::CollectSink;
+using engine_test::Dummy;
 using engine_test::El;
-using engine_test::PlanXml;
+using engine_test::Group;
+using engine_test::Of;
 using engine_test::Str;
 
-std::string Group(const std::string& name, int threads, int loops, const std::string& children) {
-  return El("ThreadGroup", name,
-            Str("ThreadGroup.num_threads", std::to_string(threads)) + Str("ThreadGroup.ramp_time", "0") +
-                "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
-                Str("LoopController.loops", std::to_string(loops)) + "</elementProp>",
-            children);
-}
-std::string Dummy(const std::string& name, int ms, const std::string& message = "", const std::string& children = "") {
-  return El("kg.apc.jmeter.samplers.DummySampler", name,
-            "<boolProp name=\"SUCCESFULL\">true</boolProp><boolProp name=\"WAITING\">true</boolProp>" +
-                Str("RESPONSE_TIME", std::to_string(ms)) + Str("RESPONSE_MESSAGE", message),
-            children);
-}
 std::string Jsr223(const std::string& kind, const std::string& name, const std::string& script) {
   return El("JSR223" + kind, name, Str("scriptLanguage", "groovy") + Str("cacheKey", "true") + Str("script", script));
 }
 
-class ScriptRunTest : public ::testing::Test {
- protected:
-  std::vector<Sample> Run(const std::string& body, int loops, int64_t max_ms, int64_t graceful_ms) {
-    Result<HashTree> tree = ParseJmx(PlanXml(body), "t.jmx");
-    EXPECT_TRUE(tree.ok()) << tree.status().message();
-    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
-    EXPECT_TRUE(compiled_->plan.runnable())
-        << (compiled_->plan.problems.empty() ? "unsupported" : compiled_->plan.problems[0].message);
-    EngineOptions options;
-    options.event_loops = loops;
-    options.max_duration_ms = max_ms;
-    options.graceful_stop_timeout_ms = graceful_ms;
-    Engine engine(compiled_->plan, &run_, options, &sink_);
-    Status prepared = engine.Prepare();
-    EXPECT_TRUE(prepared.ok()) << prepared.message();
-    const int64_t start = MonotonicMicros();
-    Status ran = engine.Run();
-    EXPECT_TRUE(ran.ok()) << ran.message();
-    ran_ms_ = (MonotonicMicros() - start) / 1000;
-    return sink_.samples();
-  }
-
-  static std::vector<const Sample*> Of(const std::vector<Sample>& samples, const std::string& label) {
-    std::vector<const Sample*> out;
-    for (const Sample& s : samples) {
-      if (s.label == label) out.push_back(&s);
-    }
-    return out;
-  }
-
-  RunContext run_;
-  CollectSink sink_;
-  std::unique_ptr<CompiledPlan> compiled_;
-  int64_t ran_ms_ = 0;
-};
+class ScriptRunTest : public engine_test::EngineRunFixture {};
 
 TEST_F(ScriptRunTest, AnEndlessScriptNeitherWedgesItsLoopNorOutlivesTheRunsStop) {
   // One event loop: the endless script's user and the dummy user share it.
   std::vector<Sample> samples =
       Run(Group("script", 1, 1, Jsr223("Sampler", "endless", "long i = 0; while (true) { i++ }")) +
-              Group("other", 1, 20, Dummy("tick", 10)),
+              Group("other", 1, 20, Dummy("tick", "", "", 10)),
           /*loops=*/1, /*max_ms=*/1500, /*graceful_ms=*/300);
   // The other user made all its samples while the script ran.
   EXPECT_EQ(Of(samples, "tick").size(), 20u);
@@ -139,7 +93,7 @@ int64_t LongestGapMs(const std::vector<const Sample*>& samples) {
 TEST_F(ScriptRunTest, AQuickScriptThatBlocksGivesItsLoopToAnotherThread) {
   std::vector<Sample> samples =
       Run(Group("script", 1, 300, Jsr223("Sampler", "blocks once", BlocksOnceOnTheLoop("Thread.sleep(2000)"))) +
-              Group("other", 1, 300, Dummy("tick", 5)),
+              Group("other", 1, 300, Dummy("tick", "", "", 5)),
           /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> script = Of(samples, "blocks once");
   ASSERT_EQ(script.size(), 300u);
@@ -160,7 +114,7 @@ TEST_F(ScriptRunTest, AQuickScriptThatBlocksGivesItsLoopToAnotherThread) {
 TEST_F(ScriptRunTest, AQuickScriptThatNeverEndsIsStoppedAtTheRunsStopOnTheThreadItHeld) {
   std::vector<Sample> samples =
       Run(Group("script", 1, 300, Jsr223("Sampler", "endless once", BlocksOnceOnTheLoop("while (true) { }"))) +
-              Group("other", 1, 100, Dummy("tick", 5)),
+              Group("other", 1, 100, Dummy("tick", "", "", 5)),
           /*loops=*/1, /*max_ms=*/1500, /*graceful_ms=*/300);
   std::vector<const Sample*> script = Of(samples, "endless once");
   ASSERT_FALSE(script.empty());
@@ -181,7 +135,7 @@ TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {
       "latch.countDown()\n"
       "vars.put('met', String.valueOf(latch.await(20, java.util.concurrent.TimeUnit.SECONDS)))";
   std::vector<Sample> samples =
-      Run(Group("users", 4, 1, Dummy("after", 0, "met=${met}", Jsr223("PreProcessor", "meet", meet))), /*loops=*/1,
+      Run(Group("users", 4, 1, Dummy("after", "met=${met}", Jsr223("PreProcessor", "meet", meet))), /*loops=*/1,
           /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> after = Of(samples, "after");
   ASSERT_EQ(after.size(), 4u);
@@ -190,7 +144,7 @@ TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {
 
 TEST_F(ScriptRunTest, ASleepingScriptIsInterruptedAtTheRunsStop) {
   std::vector<Sample> samples = Run(Group("users", 2, 1,
-                                          Dummy("after", 0, "slept=${slept}",
+                                          Dummy("after", "slept=${slept}",
                                                 Jsr223("PreProcessor", "sleep",
                                                        "vars.put('slept', 'no'); Thread.sleep(600000); "
                                                        "vars.put('slept', 'yes')"))),
@@ -204,10 +158,11 @@ TEST_F(ScriptRunTest, ASleepingScriptIsInterruptedAtTheRunsStop) {
 TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
   std::vector<Sample> samples =
       Run(Group("users", 3, 5,
-                Dummy("first", 1, "m-${__threadNum}",
+                Dummy("first", "m-${__threadNum}",
                       Jsr223("PostProcessor", "copy",
-                             "vars.put('seen', prev.getResponseMessage() + '/' + prev.getSampleLabel())")) +
-                    Dummy("second", 0, "${seen}")),
+                             "vars.put('seen', prev.getResponseMessage() + '/' + prev.getSampleLabel())"),
+                      1) +
+                    Dummy("second", "${seen}")),
           /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> second = Of(samples, "second");
   ASSERT_EQ(second.size(), 15u);
@@ -220,8 +175,8 @@ TEST_F(ScriptRunTest, APostProcessorScriptSeesItsSampleWhileOtherUsersSample) {
 TEST_F(ScriptRunTest, APreProcessorsPrevIsTheUsersPreviousSample) {
   std::vector<Sample> samples =
       Run(Group("users", 1, 2,
-                Dummy("first", 0, "one") +
-                    Dummy("second", 0, "${before}",
+                Dummy("first", "one") +
+                    Dummy("second", "${before}",
                           Jsr223("PreProcessor", "look back",
                                  "vars.put('before', prev.getSampleLabel() + '/' + prev.getResponseMessage())"))),
           /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
@@ -232,7 +187,7 @@ TEST_F(ScriptRunTest, APreProcessorsPrevIsTheUsersPreviousSample) {
 
 TEST_F(ScriptRunTest, AnAssertionWhoseScriptDoesNotCompileIsAnAssertionError) {
   std::vector<Sample> samples =
-      Run(Group("users", 1, 2, Dummy("checked", 0, "ok", Jsr223("Assertion", "broken", "def x = "))), /*loops=*/1,
+      Run(Group("users", 1, 2, Dummy("checked", "ok", Jsr223("Assertion", "broken", "def x = "))), /*loops=*/1,
           /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> checked = Of(samples, "checked");
   ASSERT_EQ(checked.size(), 2u);
@@ -257,7 +212,7 @@ TEST_F(ScriptRunTest, AScriptFileIsReadRelativeToThePlanAndAMissingOneIsTheEleme
                                        Str("parameters", "p1") + Str("script", "vars.put('from', 'inline')"));
   const std::string missing =
       El("JSR223Sampler", "missing", Str("scriptLanguage", "groovy") + Str("filename", "nope.groovy"));
-  std::vector<Sample> samples = Run(Group("users", 1, 1, Dummy("after", 0, "${from}", from_file) + missing),
+  std::vector<Sample> samples = Run(Group("users", 1, 1, Dummy("after", "${from}", from_file) + missing),
                                     /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> after = Of(samples, "after");
   ASSERT_EQ(after.size(), 1u);

@@ -35,6 +35,7 @@ public final class Host {
   // (one interpreter per element and user, variables kept between calls).
   public static final int JSR223 = 0;
   public static final int BEANSHELL = 1;
+  public static final int BSF = 2;  // JMeter's BSF elements: JSR223's names, BSF's errors and sampler result
 
   // Service lookups and Groovy's class loaders use the class path's loader, whatever thread
   // (attached through JNI, whose context class loader may be unset) runs them.
@@ -75,9 +76,6 @@ public final class Host {
     r.barrageMade();
     return r;
   }
-
-  /** {@code sampler} for a sampler that is not an HTTP Request: its name. */
-  public static Object plainSampler(String name) { return new CurrentSampler(name); }
 
   /**
    * {@code sampler} for an HTTP Request: fields = protocol, domain, port, path, method;
@@ -131,6 +129,8 @@ public final class Host {
     final ScriptEngine engine;      // JSR223 engines that do not
     final org.mozilla.javascript.Script rhino;  // javascript
     boolean wrapErrors;  // Groovy run as JMeter runs an uncached script: eval(String) wraps once more
+    String language;     // as the element names it
+    Throwable bsfCompileError;  // BSF: met at each call, as BSF's engines compile at each eval
     final Log log;
 
     Script(int role, int flavour, String name, String fileName, String source,
@@ -214,9 +214,41 @@ public final class Host {
 
   public static Script compile(int role, int flavour, String language, String name, String fileName, String source,
                                boolean cached) throws ScriptException {
-    Script s = compileScript(role, flavour, language, name, fileName, source);
-    s.wrapErrors = !cached && s.compiled != null && "groovy".equalsIgnoreCase(language);
+    Script s;
+    try {
+      s = compileScript(role, flavour, language, name, fileName, source);
+    } catch (ScriptException e) {
+      if (flavour != BSF) throw e;
+      s = new Script(role, flavour, name, fileName, source, null, null, null);
+      s.bsfCompileError = e.getCause() != null ? e.getCause() : e;
+    }
+    s.language = language;
+    s.wrapErrors = !cached && s.compiled != null && "groovy".equalsIgnoreCase(language) && flavour != BSF;
     return s;
+  }
+
+  /**
+   * A BSF element's error as JMeter records it: BSFException.toString() with the message its
+   * engine gives (BSF 2.4's JavaScriptEngine.handleError, Groovy's GroovyEngine.eval).
+   */
+  static String bsfError(Script s, Throwable t) {
+    if (t instanceof Error && !(t instanceof StackOverflowError)) return t.toString();  // rethrown by BSF: ThreadDeath...
+    if (t instanceof ScriptException && t.getCause() != null) t = t.getCause();  // the host's own wrapping
+    if (isJavaScript(s.language)) {
+      if (t instanceof org.mozilla.javascript.WrappedException) t = ((org.mozilla.javascript.WrappedException) t).getWrappedException();
+      String message = null;
+      if (t instanceof org.mozilla.javascript.JavaScriptException || t instanceof org.mozilla.javascript.EvaluatorException
+          || t instanceof SecurityException) {
+        message = t.getLocalizedMessage();
+      } else if (t instanceof RuntimeException) {
+        message = "Internal Error: " + t;
+      } else if (t instanceof StackOverflowError) {
+        message = "Stack Overflow";
+      }
+      return "org.apache.bsf.BSFException: JavaScript Error: " + (message != null ? message : t.toString());
+    }
+    if ("groovy".equalsIgnoreCase(s.language)) return "org.apache.bsf.BSFException: exception from Groovy: " + t;
+    return "org.apache.bsf.BSFException: " + t;
   }
 
   private static Script compileScript(int role, int flavour, String language, String name, String fileName,
@@ -224,9 +256,13 @@ public final class Host {
     if (flavour == BEANSHELL) return new Script(role, flavour, name, fileName, source, null, null, null);
     if (isJavaScript(language)) {
       try {
-        return new Script(role, flavour, name, fileName, source, null, null, Rhino.compile(source, name));
+        // BSF's JavaScriptEngine evaluates JMeter's script as "[script]" from line 0.
+        org.mozilla.javascript.Script rhino = flavour == BSF ? Rhino.compile(source, "[script]", 0) : Rhino.compile(source, name, 1);
+        return new Script(role, flavour, name, fileName, source, null, null, rhino);
       } catch (org.mozilla.javascript.RhinoException e) {
-        throw new ScriptException(e.getMessage());
+        ScriptException wrapped = new ScriptException(e.getMessage());
+        wrapped.initCause(e);
+        throw wrapped;
       }
     }
     ScriptEngine engine = engineFor(language);
@@ -250,8 +286,10 @@ public final class Host {
    * an assertion's result or null; sampler: what {@code sampler} shows.
    */
   public static Outcome call(Script s, User user, SampleResult prev, SampleResult current, AssertionResult assertion,
-                             Object sampler, String parameters, int iteration) {
+                             Object sampler, String samplerName, String parameters, int iteration) {
     Thread.interrupted();  // an interrupt meant for this thread's previous call (a run's stop)
+    if (sampler == null) sampler = new CurrentSampler(samplerName);  // not an HTTP Request: its name
+    if (parameters == null) parameters = "";
     Outcome out = new Outcome();
     JMeterContext ctx = user.ctx;
     user.vars.setIteration(iteration);
@@ -270,14 +308,17 @@ public final class Host {
     try {
       String trimmed = parameters.trim();
       String[] args = trimmed.isEmpty() ? NO_ARGS : trimmed.split("\\s+");
+      if (s.bsfCompileError != null) throw s.bsfCompileError;
       Object ret = s.flavour == BEANSHELL ? BeanShell.run(s, user, prev, current, assertion, sampler, parameters, args)
                                           : runJsr223(s, user, prev, current, assertion, sampler, parameters, args);
       if (ret != null) out.value = ret.toString();
-      if (s.role == SAMPLER && ret != null && current.getResponseData().length == 0) {
+      // JSR223Sampler takes the value when the script set no data; BSFSampler always.
+      if (s.role == SAMPLER && ret != null && (s.flavour == BSF || current.getResponseData().length == 0)) {
         current.setResponseData(ret.toString(), null);
       }
     } catch (Throwable t) {  // ScriptException, a bsh EvalError, ThreadDeath at the run's stop...
-      out.error = s.wrapErrors && t instanceof ScriptException ? new ScriptException((Exception) t).toString() : t.toString();
+      out.error = s.flavour == BSF ? bsfError(s, t)
+                  : s.wrapErrors && t instanceof ScriptException ? new ScriptException((Exception) t).toString() : t.toString();
       if (s.role == SAMPLER) {
         current.setSuccessful(false);
         current.setResponseCode("500");

@@ -26,10 +26,10 @@ final class Rhino {
 
   private Rhino() {}
 
-  static Script compile(String source, String name) {
+  static Script compile(String source, String name, int firstLine) {
     Context cx = Context.enter();
     try {
-      return cx.compileString(source, name, 1, null);
+      return cx.compileString(source, name, firstLine, null);
     } finally {
       Context.exit();
     }
