@@ -276,13 +276,25 @@ bool Engine::State::RunQuickScripts(LoopWorker* w) {
 
 void Engine::State::TakeOverStuckLoops(int64_t now_us) {
   for (auto& w : workers) {
+    for (auto t = w->takeovers.begin(); t != w->takeovers.end();) {  // threads that left their loop
+      if (!t->ended.load(std::memory_order_acquire)) {
+        ++t;
+        continue;
+      }
+      t->thread.join();
+      t = w->takeovers.erase(t);
+    }
     uint64_t v = w->quick_call.load(std::memory_order_acquire);
     if ((v & 1) == 0 || now_us - static_cast<int64_t>(v >> 1) < kQuickCallTakeoverUs) continue;
     if (!w->quick_call.compare_exchange_strong(v, 0, std::memory_order_acq_rel)) continue;
     spdlog::debug("a quick script outlasted {} ms on an event loop: the loop goes on on a new thread",
                   kQuickCallTakeoverUs / 1000);
     LoopWorker* wp = w.get();
-    w->takeover_threads.emplace_back([this, wp] { LoopMain(wp); });
+    LoopWorker::Takeover& t = w->takeovers.emplace_back();
+    t.thread = std::thread([this, wp, &t] {
+      LoopMain(wp);
+      t.ended.store(true, std::memory_order_release);
+    });
   }
 }
 
@@ -484,7 +496,7 @@ Status Engine::Run() {
   }
   for (auto& w : s.workers) {
     if (w->thread.joinable()) w->thread.join();
-    for (std::thread& t : w->takeover_threads) t.join();
+    for (LoopWorker::Takeover& t : w->takeovers) t.thread.join();
   }
   s.collector_exit = true;
   if (s.collector.joinable()) s.collector.join();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -128,11 +129,17 @@ struct LoopWorker {
   // The quick call running on the loop's thread: (its MonotonicMicros start << 1) | 1, or 0.
   // "Loop thread" is whichever thread runs the loop now: the engine takes the loop from a
   // thread whose quick call outlasts kQuickCallTakeoverUs by swapping this to 0 and starting
-  // a new thread on the loop (takeover_threads); the old thread, finding its value gone when
-  // the call returns, hands the user back to the loop and leaves it. That swap orders
-  // everything the old thread did before the call before everything the new one does.
+  // a new thread on the loop (takeovers); the old thread, finding its value gone when the
+  // call returns, hands the user back to the loop and leaves it. That swap orders everything
+  // the old thread did before the call before everything the new one does.
   std::atomic<uint64_t> quick_call{0};
-  std::vector<std::thread> takeover_threads;  // the engine's thread only
+  // The threads the engine started on this loop, each flagging its end so that the engine
+  // joins it then (or at the run's end). The engine's thread only.
+  struct Takeover {
+    std::thread thread;
+    std::atomic<bool> ended{false};
+  };
+  std::list<Takeover> takeovers;
 
   // Written by the loop thread only, read by the engine (Engine::counters).
   alignas(64) std::atomic<int64_t> samples{0};

@@ -59,6 +59,36 @@ ScriptRuntime FindScriptRuntime();
 
 class ScriptHost;
 
+// When a script's calls are quick: its last kFirstStreak calls each took less than kQuickUs.
+// A slower call makes it not quick, and each time that happens to a quick script the streak
+// it needs doubles
+// (up to kMaxStreak): a script that blocks now and then (each such call holds its loop up to
+// kQuickCallTakeoverUs) is soon run on the host threads for good. Thread-safe; every user's
+// calls on any thread record here.
+class QuickCallPolicy {
+ public:
+  static constexpr int kFirstStreak = 16;
+  static constexpr int kMaxStreak = 1 << 16;
+  static constexpr int64_t kQuickUs = 250;
+
+  bool quick() const { return streak_.load(std::memory_order_relaxed) >= needed_.load(std::memory_order_relaxed); }
+  void Record(int64_t duration_us) {
+    if (duration_us < kQuickUs) {
+      if (streak_.load(std::memory_order_relaxed) < kMaxStreak) streak_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (quick()) {  // it ran on a loop: the next time takes twice as long to qualify
+      const int n = needed_.load(std::memory_order_relaxed);
+      if (n < kMaxStreak) needed_.store(n * 2, std::memory_order_relaxed);
+    }
+    streak_.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<int> streak_{0};  // short calls in a row
+  std::atomic<int> needed_{kFirstStreak};
+};
+
 // One compiled script element; made by ScriptHost::Compile, shared by every user.
 class CompiledScript {
  public:
@@ -67,27 +97,18 @@ class CompiledScript {
   CompiledScript& operator=(const CompiledScript&) = delete;
   ScriptRole role() const { return role_; }
 
-  // Quick: each of this script's last kQuickAfterCalls calls took less than kQuickCallUs
-  // (any thread, any user). A hand-off to a host thread costs more than such a call, so the
-  // engine runs quick scripts on the loop's thread; one slow call makes the script not quick.
-  static constexpr int kQuickAfterCalls = 16;
-  static constexpr int64_t kQuickCallUs = 250;
-  bool quick() const { return fast_streak_.load(std::memory_order_relaxed) >= kQuickAfterCalls; }
+  // Quick: this script's last calls were all short (QuickCallPolicy), so the engine runs it on
+  // the loop's thread (a hand-off to a host thread costs more than such a call).
+  bool quick() const { return policy_.quick(); }
   // Records one call's duration (the host does, for every call).
-  void RecordCall(int64_t duration_us) const {
-    if (duration_us >= kQuickCallUs) {
-      fast_streak_.store(0, std::memory_order_relaxed);
-    } else if (fast_streak_.load(std::memory_order_relaxed) < kQuickAfterCalls) {
-      fast_streak_.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
+  void RecordCall(int64_t duration_us) const { policy_.Record(duration_us); }
 
  private:
   friend class ScriptHost;
   CompiledScript(ScriptRole role, void* ref) : role_(role), ref_(ref) {}
   ScriptRole role_;
   void* ref_;  // the barrage.script.Host.Script (a JNI global reference)
-  mutable std::atomic<int> fast_streak_{0};
+  mutable QuickCallPolicy policy_;
 };
 
 // A quick call still running after this long gives its loop to another thread (the engine's).

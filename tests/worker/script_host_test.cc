@@ -79,6 +79,31 @@ std::string Var(const Variables& v, const std::string& name) {
   return s ? *s : "<unset>";
 }
 
+TEST(QuickCallPolicyTest, QuickAfterAStreakOfShortCallsAndEachDemotionDoublesTheStreak) {
+  QuickCallPolicy p;
+  auto shorts = [&](int n) {
+    for (int i = 0; i < n; ++i) p.Record(QuickCallPolicy::kQuickUs - 1);
+  };
+  shorts(QuickCallPolicy::kFirstStreak - 1);
+  EXPECT_FALSE(p.quick());
+  p.Record(QuickCallPolicy::kQuickUs);  // a slow call before it was quick (warm-up): no penalty
+  shorts(QuickCallPolicy::kFirstStreak - 1);
+  EXPECT_FALSE(p.quick());
+  shorts(1);
+  EXPECT_TRUE(p.quick());
+  p.Record(kQuickCallTakeoverUs);  // it blocked while quick: twice the streak next time
+  EXPECT_FALSE(p.quick());
+  shorts(2 * QuickCallPolicy::kFirstStreak - 1);
+  EXPECT_FALSE(p.quick());
+  shorts(1);
+  EXPECT_TRUE(p.quick());
+  for (int demotions = 0; demotions < 20; ++demotions) {  // the streak needed stops growing
+    p.Record(QuickCallPolicy::kQuickUs);
+    shorts(QuickCallPolicy::kMaxStreak);
+  }
+  EXPECT_TRUE(p.quick());
+}
+
 TEST_F(ScriptHostTest, GroovyPostProcessorParsesPrevAndPutsVariables) {
   auto s = Compile(ScriptRole::kPostProcessor,
                    "def j = new groovy.json.JsonSlurper().parseText(prev.getResponseDataAsString())\n"

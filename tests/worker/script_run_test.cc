@@ -59,13 +59,13 @@ TEST_F(ScriptRunTest, AQuickScriptMovesFromTheHostThreadsToItsLoopsThread) {
                                     /*max_ms=*/60000, /*graceful_ms=*/1000);
   std::vector<const Sample*> where = Of(samples, "where");
   ASSERT_EQ(where.size(), 300u);
-  // A new script runs on the host's threads until CompiledScript::kQuickAfterCalls calls in a
+  // A new script runs on the host's threads until QuickCallPolicy::kFirstStreak calls in a
   // row were quick; then on the loop (a slow call, e.g. a pause of this machine, sends it back).
   EXPECT_EQ(where[0]->response_message, "barrage-script");
   const auto on_loop =
       std::find_if(where.begin(), where.end(), [](const Sample* s) { return s->response_message == "barrage-loop"; });
   ASSERT_NE(on_loop, where.end());
-  EXPECT_GE(on_loop - where.begin(), CompiledScript::kQuickAfterCalls);
+  EXPECT_GE(on_loop - where.begin(), QuickCallPolicy::kFirstStreak);
   for (const Sample* s : where) EXPECT_TRUE(s->success) << s->response_message;
 }
 
