@@ -172,6 +172,7 @@ struct ThreadContext {
   // (declared after `vars`, which it points to, so it goes first).
   std::unique_ptr<ScriptUserSlot> script_user;
   int thread_num = 1;       // 1-based within its thread group (__threadNum)
+  int iteration = 0;        // the user's main-loop iteration, 1 on its first (vars.getIteration())
   std::string thread_name;  // "<group> <g>-<n>"
   std::string group_name;
   std::mt19937_64 rng{std::random_device{}()};

@@ -151,6 +151,7 @@ Result<std::string> ScriptFunctionRunner::Run(std::string_view function, const s
   if (!user.ok()) return Status::Unsupported(std::string(function) + ": " + user.status().message());
   c.user = *user;
   if (ctx.sampler_name != nullptr) c.sampler_name = *ctx.sampler_name;
+  c.iteration = ctx.iteration;
   host_->CallNow(&c);
   if (!c.ok) {
     spdlog::warn("Error running {} script: {}", function.substr(2), c.error);

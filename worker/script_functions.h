@@ -28,8 +28,8 @@
 //   vars, props, threadName, sampler, sampleResult, OUT; null gives "". JEXL 3 is silent as
 //   in JMeter: a failing evaluation gives null, so "" (and the variable is set to "").
 // - An error is logged (warning) and gives "" (common/functions.cc), as in JMeter.
-// `prev` is null and `vars.getIteration()` 0 in functions: a template has no previous
-// sample or iteration to hand over (ThreadContext lacks them).
+// `vars.getIteration()` is the user's (ThreadContext::iteration); `prev` is null in
+// functions: a template has no previous sample to hand over (the user keeps none for them).
 //
 // Thread-safe: every loop calls it.
 #ifndef BARRAGE_WORKER_SCRIPT_FUNCTIONS_H_

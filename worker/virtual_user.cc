@@ -275,8 +275,9 @@ void VirtualUser::Step() {
       }
       empty_passes_ = 0;
       current_ = s;
-      if (script_) script_->http.reset();  // what scripts changed in the previous sampler is gone
-      ctx_.sampler_name = &s->name;        // __samplerName, from its pre-processors on
+      ctx_.iteration = main_ ? main_->iteration() : 0;  // script functions' vars.getIteration()
+      if (script_) script_->http.reset();               // what scripts changed in the previous sampler is gone
+      ctx_.sampler_name = &s->name;                     // __samplerName, from its pre-processors on
       delayed_ = false;
       pre_done_ = 0;
       timers_done_ = 0;

@@ -86,6 +86,12 @@ TEST_F(ScriptFunctionsTest, GroovyRunsScriptsWithBindings) {
   EXPECT_EQ(Var("g"), "h");
 }
 
+TEST_F(ScriptFunctionsTest, VarsGetIterationIsTheUsersIteration) {
+  ctx_->iteration = 3;
+  EXPECT_EQ(Eval("${__groovy(vars.getIteration())}"), "3");
+  EXPECT_EQ(Eval("${__javaScript(vars.getIteration())}"), "3");
+}
+
 TEST_F(ScriptFunctionsTest, GroovyErrorsGiveEmptyAndLeaveTheVariable) {
   EXPECT_EQ(Eval("[${__groovy(throw new RuntimeException('boom'),r)}]"), "[]");
   EXPECT_EQ(Eval("[${__groovy(def x = ; x,r)}]"), "[]");  // does not compile

@@ -126,6 +126,14 @@ TEST_F(ScriptRunTest, AQuickScriptThatNeverEndsIsStoppedAtTheRunsStopOnTheThread
   EXPECT_LT(ran_ms_, 30000);
 }
 
+TEST_F(ScriptRunTest, AScriptFunctionSeesTheUsersIteration) {
+  std::vector<Sample> samples = Run(Group("users", 1, 3, Dummy("it", "${__groovy(vars.getIteration())}")),
+                                    /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> it = Of(samples, "it");
+  ASSERT_EQ(it.size(), 3u);
+  for (size_t i = 0; i < it.size(); ++i) EXPECT_EQ(it[i]->response_message, std::to_string(i + 1));
+}
+
 TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {
   // Each user's pre-processor waits until all four users' scripts run at once: on one loop
   // that only happens when a running script does not hold the loop.
