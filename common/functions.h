@@ -61,6 +61,7 @@ class FifoAccess {
 };
 
 struct ThreadContext;
+struct SampleResult;
 
 // The run's script host as script functions see it (issue 11; worker/script_functions.h
 // implements it over the JVM). Thread-safe.
@@ -171,8 +172,13 @@ struct ThreadContext {
   // The user's JVM side for script functions, made by RunContext::scripts at its first call
   // (declared after `vars`, which it points to, so it goes first).
   std::unique_ptr<ScriptUserSlot> script_user;
-  int thread_num = 1;       // 1-based within its thread group (__threadNum)
-  int iteration = 0;        // the user's main-loop iteration, 1 on its first (vars.getIteration())
+  int thread_num = 1;  // 1-based within its thread group (__threadNum)
+  int iteration = 0;   // the user's main-loop iteration, 1 on its first (vars.getIteration())
+  // What script functions bind as prev (ctx.getPreviousResult()): the sample being completed
+  // while its post-processors and assertions run, else the user's last sample when the user
+  // keeps a copy (Plan::script_functions_read_previous); null: none. The worker's type
+  // (worker/sample_result.h), opaque here.
+  const SampleResult* previous_result = nullptr;
   std::string thread_name;  // "<group> <g>-<n>"
   std::string group_name;
   std::mt19937_64 rng{std::random_device{}()};

@@ -845,6 +845,9 @@ struct Plan {
   // A script function (__BeanShell, or __javaScript/__groovy beyond the one-line evaluator's
   // grammar) or a JavaScript condition that needs the script host: the run starts the JVM.
   bool script_functions = false;
+  // Such a function's script names the previous sample (prev, SampleResult, sampleResult,
+  // getPreviousResult): the users keep a copy of their last sample for it.
+  bool script_functions_read_previous = false;
 
   bool has_errors() const;
   // True when the plan can run: no unsupported elements and no errors.

@@ -706,6 +706,7 @@ class Compiler final : public CompileLog {
       if (part.kind != TemplatePart::Kind::kFunction) continue;
       for (const Template& arg : part.args) CheckScriptCalls(arg, line);
       if (!IsScriptFunction(part.text)) continue;
+      if (!part.args.empty()) NoteReadsPrevious(Evaluate(part.args[0], CheckContext()));
       if (part.text == "__BeanShell") {
         plan_.script_functions = true;
         continue;
@@ -718,6 +719,14 @@ class Compiler final : public CompileLog {
       }
       if (part.args.empty()) continue;
       CheckScript(Evaluate(part.args[0], CheckContext()));
+    }
+  }
+
+  // A script that may read the previous sample (JMeter binds prev, SampleResult or
+  // sampleResult to it, and ctx.getPreviousResult() returns it) needs the users' copy of it.
+  void NoteReadsPrevious(const std::string& script) {
+    for (std::string_view name : {"prev", "SampleResult", "sampleResult", "getPreviousResult"}) {
+      if (script.find(name) != std::string::npos) plan_.script_functions_read_previous = true;
     }
   }
 

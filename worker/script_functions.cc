@@ -152,6 +152,8 @@ Result<std::string> ScriptFunctionRunner::Run(std::string_view function, const s
   c.user = *user;
   if (ctx.sampler_name != nullptr) c.sampler_name = *ctx.sampler_name;
   c.iteration = ctx.iteration;
+  // A function's prev is read, never written back (the host reads back only other roles').
+  c.prev = const_cast<SampleResult*>(ctx.previous_result);
   host_->CallNow(&c);
   if (!c.ok) {
     spdlog::warn("Error running {} script: {}", function.substr(2), c.error);

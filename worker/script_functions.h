@@ -28,8 +28,10 @@
 //   vars, props, threadName, sampler, sampleResult, OUT; null gives "". JEXL 3 is silent as
 //   in JMeter: a failing evaluation gives null, so "" (and the variable is set to "").
 // - An error is logged (warning) and gives "" (common/functions.cc), as in JMeter.
-// `vars.getIteration()` is the user's (ThreadContext::iteration); `prev` is null in
-// functions: a template has no previous sample to hand over (the user keeps none for them).
+// `vars.getIteration()` is the user's (ThreadContext::iteration), `prev` (and SampleResult,
+// sampleResult) its previous sample: the sample being completed while its post-processors and
+// assertions run, else the user's last one when the plan's function scripts name it
+// (ThreadContext::previous_result); null before the user's first sample.
 //
 // Thread-safe: every loop calls it.
 #ifndef BARRAGE_WORKER_SCRIPT_FUNCTIONS_H_

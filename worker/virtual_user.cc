@@ -555,6 +555,7 @@ SampleResult& VirtualUser::CompletingResult() {
 
 void VirtualUser::CompleteSample() {
   SampleResult& result = CompletingResult();
+  ctx_.previous_result = &result;  // script functions' prev while its processors run
   const Sampler* sampler = current_;
   Sample& s = result.sample;
   if (!completing_) {
@@ -620,10 +621,13 @@ void VirtualUser::CompleteSample() {
     previous_http_ = sampler->kind == ElementKind::kHttpSampler;
     previous_url_ = done.sample.url;
   }
-  if (run_->scripts && run_->scripts->reads_previous_sample()) {  // `prev` of the user's later scripts
+  ctx_.previous_result = nullptr;
+  if ((run_->scripts && run_->scripts->reads_previous_sample()) ||
+      run_->plan->script_functions_read_previous) {  // `prev` of the user's later scripts and functions
     if (!script_) script_ = std::make_unique<UserScripts>();
     script_->previous = done;
     script_->has_previous = true;
+    ctx_.previous_result = &script_->previous;
   }
   RecordSample(done, sampler);
   done.Reset();

@@ -163,6 +163,18 @@ TEST(PlanCompilerScriptsTest, ATransactionsListenersAreTheScriptListenersInItsSc
   EXPECT_EQ(heard[1]->name, "inner");
 }
 
+TEST(PlanCompilerScriptsTest, AScriptFunctionNamingThePreviousSampleMakesUsersKeepIt) {
+  auto reads = [](const std::string& function) {
+    return CompileUnder(El("HTTPSamplerProxy", "f", S("HTTPSampler.path", "/" + function)))
+        .plan.script_functions_read_previous;
+  };
+  EXPECT_TRUE(reads("${__groovy(prev.getResponseCode())}"));
+  EXPECT_TRUE(reads("${__BeanShell(SampleResult.getSampleLabel())}"));
+  EXPECT_TRUE(reads("${__groovy(ctx.getPreviousResult().getTime())}"));
+  EXPECT_FALSE(reads("${__groovy(vars.get('x').length())}"));
+  EXPECT_FALSE(reads("${__javaScript(1 + 2)}"));
+}
+
 TEST(PlanCompilerScriptsTest, ScriptLanguageNames) {
   EXPECT_EQ(ScriptLanguageOf("groovy"), "groovy");
   EXPECT_EQ(ScriptLanguageOf("GROOVY"), "groovy");

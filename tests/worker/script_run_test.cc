@@ -134,6 +134,17 @@ TEST_F(ScriptRunTest, AScriptFunctionSeesTheUsersIteration) {
   for (size_t i = 0; i < it.size(); ++i) EXPECT_EQ(it[i]->response_message, std::to_string(i + 1));
 }
 
+TEST_F(ScriptRunTest, AScriptFunctionsPrevIsTheUsersPreviousSample) {
+  std::vector<Sample> samples =
+      Run(Group("users", 1, 2,
+                Dummy("first", "one") +
+                    Dummy("second", "${__groovy(prev.getSampleLabel() + '/' + prev.getResponseMessage())}")),
+          /*loops=*/1, /*max_ms=*/60000, /*graceful_ms=*/1000);
+  std::vector<const Sample*> second = Of(samples, "second");
+  ASSERT_EQ(second.size(), 2u);
+  for (const Sample* s : second) EXPECT_EQ(s->response_message, "first/one");
+}
+
 TEST_F(ScriptRunTest, ScriptsOfUsersOnOneLoopRunAtTheSameTime) {
   // Each user's pre-processor waits until all four users' scripts run at once: on one loop
   // that only happens when a running script does not hold the loop.
