@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -27,6 +28,8 @@ struct Engine::State {
   std::vector<std::unique_ptr<LoopWorker>> workers;
   std::thread collector;
   std::atomic<bool> collector_exit{false};
+  std::mutex collector_mu;  // with collector_wake: the collector's wait ends at once at exit
+  std::condition_variable collector_wake;
   size_t next_worker = 0;
   int64_t graceful_since_us = 0;  // Run's thread: when the current graceful stop began
   std::atomic<bool> graceful_stop_timed_out{false};
@@ -34,6 +37,15 @@ struct Engine::State {
   State(const Plan& p, RunContext* r, EngineOptions o, SampleSink* s) : plan(p), run(r), options(o), sink(s) {}
 
   void Collect();
+  // Ends the collector's wait: it flushes what is left and returns (a run's end does not wait
+  // for the next flush interval).
+  void StopCollector() {
+    {
+      std::lock_guard<std::mutex> lock(collector_mu);
+      collector_exit = true;
+    }
+    collector_wake.notify_all();
+  }
   void LoopMain(LoopWorker* w);
   // The loop's thread: runs the quick scripts queued before this call, for at most
   // kQuickScriptsBudgetUs (the rest after the next poll). False when the loop was taken from
@@ -111,7 +123,7 @@ Engine::~Engine() {
     w->loop.Wake();
     if (w->thread.joinable()) w->thread.join();
   }
-  s.collector_exit = true;
+  s.StopCollector();
   if (s.collector.joinable()) s.collector.join();
   if (s.rs.run != nullptr && s.rs.run->fifos == &s.rs.fifos) s.rs.run->fifos = nullptr;
   if (s.rs.run != nullptr && s.rs.script_functions && s.rs.run->scripts == s.rs.script_functions.get()) {
@@ -383,7 +395,11 @@ void Engine::State::FlushAll() {
 void Engine::State::Collect() {
   int64_t last_tick = MonotonicMicros();
   while (!collector_exit.load(std::memory_order_acquire)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(options.flush_interval_ms));
+    {
+      std::unique_lock<std::mutex> lock(collector_mu);
+      collector_wake.wait_for(lock, std::chrono::milliseconds(options.flush_interval_ms),
+                              [this] { return collector_exit.load(std::memory_order_acquire); });
+    }
     FlushAll();
     int64_t now = MonotonicMicros();
     if (now - last_tick >= 1000000 && sink) {
@@ -498,7 +514,7 @@ Status Engine::Run() {
     if (w->thread.joinable()) w->thread.join();
     for (LoopWorker::Takeover& t : w->takeovers) t.thread.join();
   }
-  s.collector_exit = true;
+  s.StopCollector();
   if (s.collector.joinable()) s.collector.join();
   return Status::Ok();
 }

@@ -76,6 +76,12 @@ class EngineRunTest : public engine_test::EngineRunFixture {
   int64_t stop_timeout_ms_ = kDefaultGracefulStopTimeoutMs;
 };
 
+TEST_F(EngineRunTest, TheRunEndsWithoutWaitingForTheNextFlushAndHandsOverEverySample) {
+  flush_interval_ms_ = 3'600'000;  // an hour: Run() returned only after it before
+  std::vector<Sample> samples = Run(Group("tg", 2, 3, Http("hello", "/hello.txt")));
+  EXPECT_EQ(samples.size(), 6u);
+}
+
 TEST_F(EngineRunTest, ThreadsLoopsAndSampleFields) {
   std::vector<Sample> samples = Run(Group("tg", 3, 2, Http("hello", "/hello.txt") + Http("missing", "/status/404")));
   ASSERT_EQ(samples.size(), 12u);

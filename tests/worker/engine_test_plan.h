@@ -102,6 +102,7 @@ class EngineRunFixture : public ::testing::Test {
     options.event_loops = loops;
     options.max_duration_ms = max_ms;
     options.graceful_stop_timeout_ms = graceful_ms;
+    options.flush_interval_ms = flush_interval_ms_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     Status prepared = engine.Prepare();
     EXPECT_TRUE(prepared.ok()) << prepared.message();
@@ -119,6 +120,7 @@ class EngineRunFixture : public ::testing::Test {
   int64_t started_ms_ = 0;  // wall clock
   int64_t ran_ms_ = 0;
   size_t pending_timers_ = 0;  // left queued in the loops by the last Run
+  int64_t flush_interval_ms_ = EngineOptions{}.flush_interval_ms;
 };
 
 }  // namespace barrage::engine_test
