@@ -849,6 +849,11 @@ void VirtualUser::RecordSample(SampleResult& result, const Sampler*) {
 }
 
 void VirtualUser::Emit(SampleResult& result) {
+  if (pending_intended_us_ >= 0) {
+    schedule_lag_us_ = std::max<int64_t>(0, result.sample.timestamp_ms * 1000 - pending_intended_us_);
+    pending_intended_us_ = -1;
+  }
+  result.sample.schedule_lag_us = schedule_lag_us_;
   if (branch_ && branch_->parent->CollectBranchSample(result)) return;
   worker_->Emit(std::move(result.sample), WallMicros());
 }

@@ -43,6 +43,10 @@ class VirtualUser final : public VuServices,
 
   // Schedules the user's start (MonotonicMicros clock).
   void Start(int64_t at_us);
+  // A schedule (an arrival, a throughput timer's slot) meant the user's next sample to start
+  // at `intended_wall_us` (WallMicros clock): that sample records how late it started, and the
+  // user's samples after it carry the same lag until the next call (Sample::schedule_lag_us).
+  void NoteIntendedStart(int64_t intended_wall_us) { pending_intended_us_ = intended_wall_us; }
   // Engine stop: graceful ends at the next step; now also aborts a request in flight,
   // which is recorded as an error sample.
   void Interrupt(bool now);
@@ -249,8 +253,10 @@ class VirtualUser final : public VuServices,
   int empty_passes_ = 0;
   std::vector<std::string> pending_locks_;  // asked for, to take before the next sampler
   int64_t response_timeout_us_ = 0;
-  int64_t abort_at_us_ = 0;     // a request in flight then is aborted (0: never; set once)
-  int64_t dummy_start_ms_ = 0;  // the Dummy Sampler's start: wall clock and monotonic
+  int64_t abort_at_us_ = 0;           // a request in flight then is aborted (0: never; set once)
+  int64_t pending_intended_us_ = -1;  // NoteIntendedStart's, until the next sample; -1: none
+  int64_t schedule_lag_us_ = 0;       // the lag the user's samples carry
+  int64_t dummy_start_ms_ = 0;        // the Dummy Sampler's start: wall clock and monotonic
   int64_t dummy_start_us_ = 0;
   TimerState timer_state_;
   CsvUserState csv_state_;
