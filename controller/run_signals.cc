@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <ctime>
 #include <string>
 
 namespace barrage {
@@ -17,7 +16,10 @@ RunSignals::RunSignals() {
 }
 
 RunSignals::~RunSignals() {
+  // The watcher waits without a timeout: a SIGTERM sent to its own thread wakes it, and it
+  // leaves on seeing exit_ (a run's end never waits for a polling period).
   exit_ = true;
+  pthread_kill(watcher_.native_handle(), SIGTERM);
   watcher_.join();
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
@@ -33,10 +35,10 @@ void RunSignals::SetHandler(std::function<void(int)> on_signal) {
 }
 
 void RunSignals::Watch() {
-  while (!exit_.load()) {
-    timespec wait{0, 50 * 1000 * 1000};
-    int sig = sigtimedwait(&set_, nullptr, &wait);
-    if (sig < 0) continue;
+  while (true) {
+    int sig = sigwaitinfo(&set_, nullptr);
+    if (exit_.load()) return;
+    if (sig < 0) continue;  // EINTR
     std::lock_guard<std::mutex> lock(mu_);
     if (!on_signal_) {
       // Held under the lock: Arm() cannot slip in between the check and the exit.

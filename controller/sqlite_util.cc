@@ -32,6 +32,14 @@ Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::millisecond
   }
 }
 
+bool IsEmptyDatabase(sqlite3* db) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &s, nullptr) != SQLITE_OK) return false;
+  const bool empty = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == 0;
+  sqlite3_finalize(s);
+  return empty;
+}
+
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
   if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT, stmt->out(),
                          nullptr) != SQLITE_OK) {

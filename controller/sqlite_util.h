@@ -42,6 +42,8 @@ Status Exec(sqlite3* db, const std::string& path, const char* sql);
 // without the busy handler, while another process opens the same new file, so that is
 // retried for up to `timeout`.
 Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout);
+// True when the file has no page yet (just created); false on any error.
+bool IsEmptyDatabase(sqlite3* db);
 // A persistent prepared statement.
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt);
 

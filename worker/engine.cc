@@ -448,7 +448,12 @@ void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t 
     // never holds the run.
     if (rs.scripts && rs.stop_now.load()) rs.scripts->host()->StopRunningCalls(kScriptStopGraceMs);
     if (rs.scripts) TakeOverStuckLoops(MonotonicMicros());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Wakes at once when a group's last user finishes; the 5 ms bound serves the checks above
+    // (the run's deadline, the graceful stop's bound, stuck quick scripts).
+    std::unique_lock<std::mutex> lock(rs.group_end_mu);
+    rs.group_end.wait_for(lock, std::chrono::milliseconds(5), [&gs] {
+      return std::all_of(gs.begin(), gs.end(), [](GroupRuntime* g) { return g->remaining.load() <= 0; });
+    });
   }
 }
 

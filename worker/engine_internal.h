@@ -4,6 +4,7 @@
 #define BARRAGE_WORKER_ENGINE_INTERNAL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -64,6 +65,15 @@ struct RunState {
   std::unique_ptr<ScriptFunctionRunner> script_functions;
 
   std::atomic<int> stop_epoch{0};  // bumped by every stop request; loops apply each once
+
+  // The engine's thread waits on this for groups to end; a loop thread notifies it when a
+  // group's last user finishes (so a run's end never waits for a polling period).
+  std::mutex group_end_mu;
+  std::condition_variable group_end;
+  void NotifyGroupEnded() {
+    std::lock_guard<std::mutex> lock(group_end_mu);
+    group_end.notify_all();
+  }
 
   bool stopping() const {
     return stop_graceful.load(std::memory_order_relaxed) || stop_now.load(std::memory_order_relaxed);

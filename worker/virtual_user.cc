@@ -139,7 +139,7 @@ void VirtualUser::Finish() {
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
-  group_->remaining.fetch_sub(1, std::memory_order_acq_rel);
+  if (group_->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) run_->NotifyGroupEnded();
 }
 
 void VirtualUser::Interrupt(bool now) {
