@@ -186,10 +186,14 @@ class ResultsStore::Impl {
     // a power loss can lose the last transactions but never corrupts the file.
     // A new, empty file is switched to WAL without syncing (there is nothing to lose yet):
     // the rollback journal's syncs of that first write cost tens of ms on a real disk, most
-    // of a short run's start-up.
-    if (Status st = Exec(db_, path_, IsEmptyDatabase(db_) ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
-        !st.ok()) {
-      return st;
+    // of a short run's start-up. It gets 16 KiB pages: sample rows are appended and read in
+    // id ranges, and bigger pages take ~10 % less of the writer's CPU per sample (fewer
+    // page writes and WAL frames) and a 10 % smaller file than 4 KiB (bench/RESULTS.md).
+    const bool fresh = IsEmptyDatabase(db_);
+    for (const char* pragma :
+         {fresh ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL", fresh ? "PRAGMA page_size=16384" : nullptr}) {
+      if (pragma == nullptr) continue;
+      if (Status st = Exec(db_, path_, pragma); !st.ok()) return st;
     }
     if (Status st = SetWalMode(db_, path_, options_.lock_timeout); !st.ok()) return st;
     for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-8192", "PRAGMA temp_store=MEMORY"}) {

@@ -88,6 +88,26 @@ TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
   EXPECT_TRUE(store->Close().ok());
 }
 
+TEST_F(ResultsStoreTest, ANewStoreHas16KiBPagesAnExistingOneKeepsItsOwn) {
+  {
+    Result<ResultsStore> store = ResultsStore::Open(DbPath());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_TRUE(store->Close().ok());
+  }
+  EXPECT_EQ(RawScalar(DbPath(), "PRAGMA page_size"), "16384");
+  // A file made with 4 KiB pages (an older Barrage's, or an empty one someone created).
+  const std::string old_path = dir_.File("old.db");
+  RawScalar(old_path, "PRAGMA page_size=4096");
+  RawScalar(old_path, "CREATE TABLE t(x)");
+  RawScalar(old_path, "DROP TABLE t");
+  ASSERT_EQ(RawScalar(old_path, "PRAGMA page_size"), "4096");
+  Result<ResultsStore> store = ResultsStore::Open(old_path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_TRUE(store->Close().ok());
+  EXPECT_EQ(RawScalar(old_path, "PRAGMA page_size"), "4096");
+  EXPECT_EQ(RawScalar(old_path, "PRAGMA journal_mode"), "wal");
+}
+
 TEST_F(ResultsStoreTest, StoresAndReadsBackExactRowsInAppendOrder) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok());
