@@ -43,6 +43,7 @@
 #include "common/plan.h"
 #include "common/status.h"
 #include "common/template.h"
+#include "common/user_rng.h"
 #include "common/variables.h"
 
 namespace barrage {
@@ -181,7 +182,7 @@ struct ThreadContext {
   const SampleResult* previous_result = nullptr;
   std::string thread_name;  // "<group> <g>-<n>"
   std::string group_name;
-  std::mt19937_64 rng{std::random_device{}()};
+  UserRng rng = UserRng::FromEntropy();
   // __counter(TRUE): per user, per function occurrence.
   std::unordered_map<const void*, int64_t> user_counters;
   // The sampler being run (its pre-processors, itself, its post-processors, assertions),

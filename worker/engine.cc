@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/java_time_format.h"
 #include "common/wire.h"
+#include "worker/descriptor_limit.h"
 #include "worker/engine_internal.h"
 #include "worker/virtual_user.h"
 
@@ -247,6 +248,20 @@ Status Engine::Prepare() {
       g->duration_ms = std::max<int64_t>(0, EvalInt(tg->duration, boot, 0)) * 1000;
     }
     s.groups.push_back(std::move(g));
+  }
+  // Users keeping connections open need a descriptor each, for the whole run: checked (and
+  // the soft limit raised) now rather than failing requests mid-run.
+  int64_t connections = 0;
+  std::string groups_keeping;
+  for (const auto& g : s.groups) {
+    if (g->num_threads == 0 || !KeepsConnectionsOpen(*g->group)) continue;
+    connections += g->num_threads;
+    groups_keeping +=
+        (groups_keeping.empty() ? "" : ", ") + ("'" + g->group->name + "': " + std::to_string(g->num_threads));
+  }
+  if (connections > 0) {
+    Status st = EnsureDescriptorLimit(connections, std::to_string(connections) + " users (" + groups_keeping + ")");
+    if (!st.ok()) return st;
   }
 
   int loops = s.options.event_loops > 0 ? s.options.event_loops

@@ -200,7 +200,7 @@ std::optional<std::string> DecodedQuery(const HtmlLink& link) {
 }
 
 template <typename T>
-T TakeRandom(std::vector<T>& from, std::mt19937_64& rng) {
+T TakeRandom(std::vector<T>& from, UserRng& rng) {
   std::uniform_int_distribution<size_t> pick(0, from.size() - 1);
   return from[pick(rng)];
 }
@@ -253,7 +253,7 @@ bool AnchorMatches(const HtmlLink& link, const HttpFields& pattern) {
   return true;
 }
 
-bool ApplyLinkParser(std::string_view html, std::string_view page_url, std::mt19937_64& rng, HttpFields* fields) {
+bool ApplyLinkParser(std::string_view html, std::string_view page_url, UserRng& rng, HttpFields* fields) {
   std::vector<HtmlLink> matches;
   for (HtmlLink& link : FindHtmlLinks(html, page_url)) {
     if (AnchorMatches(link, *fields)) matches.push_back(std::move(link));

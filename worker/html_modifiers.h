@@ -67,7 +67,7 @@ bool AnchorMatches(const HtmlLink& link, const HttpFields& pattern);
 
 // The HTML Link Parser on `fields` with the previous HTTP sample's body and URL. Returns
 // whether a link was chosen (and `fields` rewritten).
-bool ApplyLinkParser(std::string_view html, std::string_view page_url, std::mt19937_64& rng, HttpFields* fields);
+bool ApplyLinkParser(std::string_view html, std::string_view page_url, UserRng& rng, HttpFields* fields);
 
 // The sampler's fields with the HTTP Request Defaults in its scope merged in and every value
 // evaluated for the user (literal Values, evaluated once); `evaluate` false: the merged

@@ -45,7 +45,12 @@ ConnectToRoutes::ConnectToRoutes(std::vector<ConnectToRule> rules) : rules_(std:
 
 ConnectToRoutes::~ConnectToRoutes() { curl_slist_free_all(curl_list_); }
 
-HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
+HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {}
+
+CURL* HttpTransfer::Easy() {
+  if (easy_) return easy_;
+  // Made at the first need: a user whose requests all take the fast path never holds one
+  // (~5 KiB each, which mattered at 100,000 users per worker).
   easy_ = curl_easy_init();
   if (!easy_) throw std::runtime_error("curl_easy_init failed");
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
@@ -65,6 +70,9 @@ HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
   // Each handle owns a receive buffer (16 KiB by default): 8 KiB halves a virtual user's
   // footprint, which matters at 10,000 users, and still reads a typical response at once.
   curl_easy_setopt(easy_, CURLOPT_BUFFERSIZE, 8192L);
+  if (connect_to_) curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_->curl_list());
+  if (cookies_enabled_) curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, "");
+  return easy_;
 }
 
 HttpTransfer::~HttpTransfer() {
@@ -76,19 +84,20 @@ HttpTransfer::~HttpTransfer() {
 
 void HttpTransfer::set_connect_to(const ConnectToRoutes* routes) {
   connect_to_ = routes;
-  curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, routes ? routes->curl_list() : nullptr);
+  if (easy_) curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, routes ? routes->curl_list() : nullptr);
 }
 
 void HttpTransfer::EnableCookies() {
   cookies_enabled_ = true;  // the cookie engine is libcurl's: no fast path
-  curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, "");
+  curl_easy_setopt(Easy(), CURLOPT_COOKIEFILE, "");
 }
-void HttpTransfer::ClearCookies() { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL"); }
-void HttpTransfer::AddCookie(const std::string& line) { curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str()); }
+void HttpTransfer::ClearCookies() { curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, "ALL"); }
+void HttpTransfer::AddCookie(const std::string& line) { curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, line.c_str()); }
 void HttpTransfer::MergeCookiesFrom(const HttpTransfer& other) {
   struct curl_slist* cookies = nullptr;
+  if (!other.easy_) return;  // it never had a cookie
   if (curl_easy_getinfo(other.easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
-  for (struct curl_slist* c = cookies; c; c = c->next) curl_easy_setopt(easy_, CURLOPT_COOKIELIST, c->data);
+  for (struct curl_slist* c = cookies; c; c = c->next) curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, c->data);
   curl_slist_free_all(cookies);
 }
 
@@ -148,6 +157,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
 
 void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHandler* handler, int redirects_done) {
   fast_active_ = false;
+  Easy();
   if (curl_loop_ != loop) {
     curl_loop_ = loop;
     curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &EventLoop::OnCurlOpenSocket);
@@ -419,7 +429,7 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
 void HttpTransfer::Cancel(EventLoop* loop, CURLcode code) {
   if (fast_active_) {
     fast_.Cancel(code);
-  } else {
+  } else if (easy_) {
     loop->CancelTransfer(easy_, code);
   }
 }

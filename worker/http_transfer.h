@@ -87,7 +87,7 @@ class HttpTransfer {
   // Transport failures become JMeter's "Non HTTP response code: <java exception>" samples.
   void Finish(CURLcode code, SampleResult* result);
 
-  CURL* easy() const { return easy_; }
+  CURL* easy() const { return easy_; }  // nullptr until the first request libcurl makes
   int64_t start_wall_ms() const { return start_wall_ms_; }
   int64_t start_mono_us() const { return start_mono_us_; }
   // Monotonic time of the last byte received (for response-timeout checks).
@@ -132,6 +132,7 @@ class HttpTransfer {
                     int64_t first_byte_us, int64_t connect_us, int64_t header_bytes, int64_t request_bytes, long status,
                     const char* curl_message);
 
+  CURL* Easy();  // easy_, made and set up at the first need
   CURL* easy_ = nullptr;
   EventLoop* curl_loop_ = nullptr;  // the loop the socket callbacks point at
   Http1Connection fast_;

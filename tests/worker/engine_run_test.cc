@@ -1,6 +1,7 @@
 // The engine end to end: compiled plans run against the fixture server on loopback, with
 // the recorded samples checked field by field.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1152,6 +1153,76 @@ TEST_F(EngineRunTest, WaitingDummySamplersWaitOnTheEventLoopWithoutBlockingIt) {
   const Sample& first = samples[0].timestamp_ms <= samples[1].timestamp_ms ? samples[0] : samples[1];
   const Sample& second = &first == &samples[0] ? samples[1] : samples[0];
   EXPECT_LT(second.timestamp_ms, first.timestamp_ms + first.elapsed_us / 1000);
+}
+
+// ---------------------------------------------------------------------------------------
+// The descriptor limit (issue 12 item 5): checked, and raised, before any user starts.
+
+class DescriptorLimitTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved_), 0); }
+  void TearDown() override { setrlimit(RLIMIT_NOFILE, &saved_); }
+
+  // Prepares (never runs) `body` under the Test Plan.
+  Status Prepare(const std::string& body) {
+    Result<HashTree> tree = ParseJmx(engine_test::PlanXml(body), "t.jmx");
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    compiled_ = std::make_unique<CompiledPlan>(CompilePlan(std::move(tree).value()));
+    EngineOptions options;
+    options.event_loops = 1;
+    Engine engine(compiled_->plan, &run_, options, nullptr);
+    return engine.Prepare();
+  }
+  static int64_t SoftLimit() {
+    rlimit l{};
+    getrlimit(RLIMIT_NOFILE, &l);
+    return static_cast<int64_t>(l.rlim_cur);
+  }
+  void SetSoftLimit(rlim_t soft) {
+    rlimit l = saved_;
+    l.rlim_cur = soft;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &l), 0);
+  }
+
+  rlimit saved_{};
+  std::unique_ptr<CompiledPlan> compiled_;
+  RunContext run_;
+};
+
+TEST_F(DescriptorLimitTest, UsersKeepingConnectionsRaiseTheSoftLimitTheyNeed) {
+  if (saved_.rlim_max != RLIM_INFINITY && saved_.rlim_max < 1000) GTEST_SKIP() << "hard limit below 1000";
+  SetSoftLimit(300);
+  // 500 + 200 users with keep-alive on: 700 connections + 256 for Barrage itself.
+  Status st = Prepare(engine_test::Group("a", 500, 1, Http("h", "/hello.txt")) +
+                      engine_test::Group("b", 200, 1, Http("h", "/hello.txt")));
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(SoftLimit(), 956);
+}
+
+TEST_F(DescriptorLimitTest, UsersWithoutKeepAliveOrWithoutHttpNeedNoDescriptorEach) {
+  SetSoftLimit(300);
+  Status st = Prepare(
+      engine_test::Group("close", 5000, 1, Http("h", "/hello.txt", "", Bool("HTTPSampler.use_keepalive", false))) +
+      engine_test::Group("dummy", 5000, 1, engine_test::Dummy("d", "m")));
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(SoftLimit(), 300);
+}
+
+TEST_F(DescriptorLimitTest, MoreUsersThanTheHardLimitAllowsFailBeforeTheRunWithTheRemedy) {
+  if (saved_.rlim_max == RLIM_INFINITY || saved_.rlim_max > 10'000'000) GTEST_SKIP() << "no finite hard limit";
+  const int64_t hard = static_cast<int64_t>(saved_.rlim_max);
+  const int64_t users = hard;  // + 256 for Barrage: one group too many
+  SetSoftLimit(300);
+  Status st = Prepare(engine_test::Group("Shop", static_cast<int>(users), 1, Http("h", "/hello.txt")));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "not enough file descriptors: " + std::to_string(users) +
+                              " users ('Shop': " + std::to_string(users) + ") keep up to " + std::to_string(users) +
+                              " connections open, so this run needs " + std::to_string(users + 256) +
+                              " descriptors (256 for Barrage itself), but the limit is 300 (hard limit " +
+                              std::to_string(hard) +
+                              "): raise it (`ulimit -n`, LimitNOFILE= in the systemd unit), spread the users over "
+                              "more workers, or turn keep-alive off in the HTTP samplers");
+  EXPECT_EQ(SoftLimit(), 300);
 }
 
 }  // namespace

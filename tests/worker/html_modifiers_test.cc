@@ -119,7 +119,7 @@ TEST(AnchorMatchesTest, ParameterNamesInTheDecodedQueryOrAsRegex) {
 TEST(ApplyLinkParserTest, LinkReplacesHostPathProtocolAndEveryParameter) {
   HttpFields f = Pattern("/echo/item", {Arg("cat", ".*")});
   f.port = Value::Of("9");
-  std::mt19937_64 rng(1);
+  UserRng rng(1);
   ASSERT_TRUE(ApplyLinkParser("<a href=\"/echo/item?id=1\">1</a><a href=\"/echo/item?id=2&amp;cat=a+b\">2</a>", kPage,
                               rng, &f));
   EXPECT_EQ(f.domain.text, "127.0.0.1");
@@ -132,7 +132,7 @@ TEST(ApplyLinkParserTest, LinkReplacesHostPathProtocolAndEveryParameter) {
 TEST(ApplyLinkParserTest, FormFillsMatchingParametersOnce) {
   HttpFields f =
       Pattern("/echo/form", {Arg("token", ".*"), Arg("color", "r.*"), Arg("color", ".*"), Arg("user", "ann")});
-  std::mt19937_64 rng(1);
+  UserRng rng(1);
   ASSERT_TRUE(
       ApplyLinkParser("<form action=\"/echo/form\"><input name=\"token\" value=\"T0K\">"
                       "<input name=\"user\" value=\"bob\"><select name=\"color\"><option value=\"red\">"
@@ -149,7 +149,7 @@ TEST(ApplyLinkParserTest, FormFillsMatchingParametersOnce) {
 
 TEST(ApplyLinkParserTest, NoMatchLeavesTheFieldsAlone) {
   HttpFields f = Pattern("/nomatch.*", {Arg("a", "1")});
-  std::mt19937_64 rng(1);
+  UserRng rng(1);
   EXPECT_FALSE(ApplyLinkParser("<a href=\"/echo/item\">1</a>", kPage, rng, &f));
   EXPECT_EQ(f.path.text, "/nomatch.*");
   EXPECT_EQ(f.domain.text, "");
@@ -158,7 +158,7 @@ TEST(ApplyLinkParserTest, NoMatchLeavesTheFieldsAlone) {
 
 TEST(ApplyLinkParserTest, ChoosesAtRandomAmongMatches) {
   int seen1 = 0, seen2 = 0;
-  std::mt19937_64 rng(7);
+  UserRng rng(7);
   for (int i = 0; i < 200; ++i) {
     HttpFields f = Pattern("/p.*");
     ASSERT_TRUE(ApplyLinkParser("<a href=\"/p1\">1</a><a href=\"/p2\">2</a>", kPage, rng, &f));
