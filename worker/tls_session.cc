@@ -154,8 +154,7 @@ void TlsStream::Reset() {
   ssl_ = nullptr;
 }
 
-bool TlsStream::Begin(int fd, const std::string& sni, TlsSessionCache* cache, std::string cache_key,
-                      std::string peer) {
+bool TlsStream::Begin(int fd, const std::string& sni, TlsSessionCache* cache, std::string cache_key, std::string peer) {
   Reset();
   error_.clear();
   socket_errno_ = 0;

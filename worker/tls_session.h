@@ -50,7 +50,7 @@ class TlsSessionCache {
   TlsSessionCache(const TlsSessionCache&) = delete;
   TlsSessionCache& operator=(const TlsSessionCache&) = delete;
 
-  SSL_SESSION* Find(std::string_view key) const;  // borrowed; null when none
+  SSL_SESSION* Find(std::string_view key) const;           // borrowed; null when none
   void Store(std::string_view key, SSL_SESSION* session);  // takes ownership
   size_t size() const { return entries_.size(); }
 

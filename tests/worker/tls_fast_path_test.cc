@@ -40,10 +40,10 @@ enum class Mode {
 
 // What one TLS connection showed of the client.
 struct Hello {
-  std::string ciphers;              // the ClientHello's cipher suite list (wire bytes)
-  std::vector<int> extensions;      // extension types present
-  std::string sni;                  // "" = none sent
-  std::string alpn;                 // the ALPN list offered (wire form)
+  std::string ciphers;          // the ClientHello's cipher suite list (wire bytes)
+  std::vector<int> extensions;  // extension types present
+  std::string sni;              // "" = none sent
+  std::string alpn;             // the ALPN list offered (wire form)
   bool resumed = false;
 };
 
