@@ -33,6 +33,11 @@ SSL_CTX* ClientContext() {
     SSL_CTX_set_alpn_protos(c, kAlpn, sizeof kAlpn - 1);
     SSL_CTX_set_post_handshake_auth(c, 1);
     SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+    // Not on the wire: a read takes whatever the socket holds (fewer recv calls per
+    // response), and an idle connection gives its record buffers back (10,000 paced users
+    // over TLS: 449 instead of 561 MiB peak RSS, bench/RESULTS.md).
+    SSL_CTX_set_read_ahead(c, 1);
+    SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(c, &TlsNewSessionCallback);
     return c;

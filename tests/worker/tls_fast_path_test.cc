@@ -208,6 +208,8 @@ class TlsServer {
     }
   }
   bool ReadMore(SSL* ssl, std::string* in) {
+    // Bounded, and ends at once when the server stops (libcurl keeps its connection open).
+    if (SSL_pending(ssl) == 0 && !WaitReadable(SSL_get_fd(ssl))) return false;
     char buf[16384];
     int n = SSL_read(ssl, buf, sizeof buf);
     if (n <= 0) return false;
