@@ -24,7 +24,8 @@
 //
 // Failures end the request with the CURLcode libcurl would report (CURLE_COULDNT_CONNECT,
 // CURLE_OPERATION_TIMEDOUT for the connect timeout, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
-// CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY for a malformed response),
+// CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY for a malformed response,
+// CURLE_SSL_CONNECT_ERROR with libcurl's text for a failed TLS handshake),
 // so one mapping (MapCurlError) names the Java exception for both paths.
 //
 // Threading: owned by one virtual user on one event loop; not thread-safe. Completion is

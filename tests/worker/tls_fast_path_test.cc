@@ -398,7 +398,8 @@ TEST_F(TlsFastPathTest, FailuresGiveLibcurlsSampleTexts) {
     for (int fast = 0; fast < 2; ++fast) {
       TlsServer server(k.mode, {});
       HttpRequest r = Get(server.url("/x"));
-      r.connect_timeout_ms = 300;
+      // Only the silent server waits for the timeout: a loaded machine may take long to handshake.
+      r.connect_timeout_ms = k.mode == Mode::kSilent ? 300 : 0;
       HttpTransfer t;
       t.set_fast_path_enabled(fast == 1);
       results[fast] = Run(t, r);
@@ -422,9 +423,9 @@ TEST_F(TlsFastPathTest, FailuresGiveLibcurlsSampleTexts) {
 
 // --connect-to sends a named host to the loopback server: SNI names the URL's host.
 TEST_F(TlsFastPathTest, SniIsTheUrlsHostName) {
-  TlsServer server(Mode::kHttp, {kOk, kOk});
-  ConnectToRoutes routes({ConnectToRule{"example.invalid", 0, "127.0.0.1", server.port()}});
   for (int fast = 0; fast < 2; ++fast) {
+    TlsServer server(Mode::kHttp, {kOk});  // its own server: libcurl keeps its connection open
+    ConnectToRoutes routes({ConnectToRule{"example.invalid", 0, "127.0.0.1", server.port()}});
     HttpTransfer t;
     t.set_fast_path_enabled(fast == 1);
     t.set_connect_to(&routes);
@@ -432,15 +433,12 @@ TEST_F(TlsFastPathTest, SniIsTheUrlsHostName) {
     EXPECT_EQ(t.used_fast_path(), fast == 1);
     EXPECT_EQ(r.sample.response_code, "200");
     EXPECT_EQ(r.sample.url, "https://example.invalid/hello");
+    std::vector<Hello> hellos = server.hellos();
+    ASSERT_EQ(hellos.size(), 1u);
+    EXPECT_EQ(hellos[0].sni, "example.invalid") << fast;
+    EXPECT_EQ(server.requests(), std::vector<std::string>{"GET /hello HTTP/1.1\r\nHost: example.invalid\r\n\r\n"})
+        << fast;
   }
-  std::vector<Hello> hellos = server.hellos();
-  ASSERT_EQ(hellos.size(), 2u);
-  EXPECT_EQ(hellos[0].sni, "example.invalid");
-  EXPECT_EQ(hellos[1].sni, "example.invalid");
-  std::vector<std::string> wire = server.requests();
-  ASSERT_EQ(wire.size(), 2u);
-  EXPECT_EQ(wire[1], wire[0]);
-  EXPECT_EQ(wire[1], "GET /hello HTTP/1.1\r\nHost: example.invalid\r\n\r\n");
 }
 
 TEST(TlsFastPathUrlTest, HttpsUrlsOnTheFastPath) {
