@@ -94,6 +94,8 @@ bench_cleanup() {
 }
 
 # Serves $work/nginx/html (the caller's files) on a free loopback port, pinned to SERVER_CPU.
+# With BENCH_TLS=1: HTTPS (TLS 1.2/1.3, a self-signed EC P-256 certificate made here with
+# openssl, session tickets on, as nginx's defaults) and base_url https://...
 start_nginx() {
   port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
   # Below the ephemeral range: a port some client socket of an earlier run still holds (10,000
@@ -107,6 +109,14 @@ start_nginx() {
     if port_free "$p"; then port=$p; break; fi
   done
   [ -n "$port" ] || die "no free port found"
+  local listen_tls="" tls_conf="" scheme=http
+  if [ "${BENCH_TLS:-0}" = 1 ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+      -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" >/dev/null 2>&1 || die "openssl req failed"
+    listen_tls=" ssl"
+    tls_conf="ssl_certificate $work/nginx/cert.pem; ssl_certificate_key $work/nginx/key.pem;"
+    scheme=https
+  fi
   cat > "$work/nginx/nginx.conf" <<EOF
 worker_processes 1;
 worker_rlimit_nofile $nofile;
@@ -132,7 +142,8 @@ http {
   uwsgi_temp_path $work/nginx/tmp/uwsgi;
   scgi_temp_path $work/nginx/tmp/scgi;
   server {
-    listen 127.0.0.1:$port backlog=16384;
+    listen 127.0.0.1:$port$listen_tls backlog=16384;
+    $tls_conf
     root $work/nginx/html;
     location / { }
   }
@@ -141,15 +152,15 @@ EOF
   taskset -c "$SERVER_CPU" "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" </dev/null \
     >"$work/nginx/logs/stdout.log" 2>&1 &
   nginx_pid=$!
-  base_url="http://127.0.0.1:$port"
+  base_url="$scheme://127.0.0.1:$port"
   local probe
   probe=$(cd "$work/nginx/html" && ls | head -1)
   for _ in $(seq 1 50); do
-    curl -fsS -o /dev/null "$base_url/$probe" 2>/dev/null && break
+    curl -kfsS -o /dev/null "$base_url/$probe" 2>/dev/null && break
     kill -0 "$nginx_pid" 2>/dev/null || { cat "$work/nginx/logs/"*.log >&2; die "nginx did not start"; }
     sleep 0.1
   done
-  curl -fsS -o /dev/null "$base_url/$probe" || die "nginx does not answer on $port"
+  curl -kfsS -o /dev/null "$base_url/$probe" || die "nginx does not answer on $port"
   log "nginx pid $nginx_pid on $base_url (core $SERVER_CPU); work dir $work"
 }
 

@@ -31,6 +31,8 @@
 #   BENCH_KEEP (0)              1 keeps the temp dir (JTLs, logs) for inspection
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
+#   BENCH_TLS (0)               1: the same runs over HTTPS (nginx with a self-signed certificate
+#                               made by openssl; wrk https://..., the plans with protocol=https)
 # The whole script is one compound command, so bash reads all of it before running any: editing
 # the file during a run cannot change the run.
 {
@@ -54,7 +56,8 @@ USE_JMETER=${BENCH_JMETER:-auto}
 THINK_MS=1000
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BARRAGE_HTTP_CLIENT; do
+  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BARRAGE_HTTP_CLIENT \
+  BENCH_TLS; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
 # Prerequisites, the work dir, nginx and the measured-run helpers: bench/bench_lib.sh.
@@ -65,6 +68,8 @@ printf '%s\n' "$(printf 'barrage-bench-100-byte-body-%.0s' 1 2 3 4 | cut -c1-99)
 [ "$(stat -c %s "$work/nginx/html/100.txt")" -eq 100 ] || die "static file is not 100 bytes"
 start_nginx
 url="$base_url/100.txt"
+jmeter_tls=() barrage_tls=() over=""  # the plans' protocol property over TLS
+if [ "${BENCH_TLS:-0}" = 1 ]; then jmeter_tls=(-Jprotocol=https) barrage_tls=(-J protocol=https) over=" over HTTPS"; fi
 
 # ---------------------------------------------------------------- helpers
 rows=()      # throughput rows: tool|duration|round|requests|errors|rps|cpu_us|rss|load|cpu_pct
@@ -93,15 +98,15 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 for r in $(seq 1 "$ROUNDS"); do
   run_wrk "$r"
   if [ "$USE_JMETER" = 1 ]; then
-    run_jmeter "$r" "$SECONDS_RUN" "$http_plan" "$VUS" short
+    run_jmeter "$r" "$SECONDS_RUN" "$http_plan" "$VUS" short "${jmeter_tls[@]}"
     record "JMeter 2.13" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   fi
-  run_barrage "barrage-$r" "$http_plan" "$VUS" "$SECONDS_RUN"
+  run_barrage "barrage-$r" "$http_plan" "$VUS" "$SECONDS_RUN" "${barrage_tls[@]}"
   record barrage "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
 done
 if [ "$USE_JMETER" = 1 ] && [ "$LONG_SECONDS" -gt 0 ]; then
   for r in $(seq 1 "$ROUNDS"); do
-    run_jmeter "$r" "$LONG_SECONDS" "$http_plan" "$VUS" long
+    run_jmeter "$r" "$LONG_SECONDS" "$http_plan" "$VUS" long "${jmeter_tls[@]}"
     record "JMeter 2.13" "$LONG_SECONDS" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   done
 fi
@@ -109,11 +114,11 @@ fi
 # ---------------------------------------------------------------- memory (paced) runs
 if [ "$PACED_SECONDS" -gt 0 ]; then
   run_barrage barrage-paced "$paced_plan" "$PACED_USERS" "$PACED_SECONDS" \
-    -J "rampup=$(paced_rampup "$PACED_USERS")" -l "$work/barrage-paced.jtl"
+    -J "rampup=$(paced_rampup "$PACED_USERS")" -l "$work/barrage-paced.jtl" "${barrage_tls[@]}"
   paced_record barrage "$PACED_USERS" "$PACED_SECONDS" "$work/barrage-paced.jtl"
   if [ "$USE_JMETER" = 1 ] && [ "$JMETER_PACED_USERS" -gt 0 ]; then
     run_jmeter 1 "$PACED_SECONDS" "$paced_plan" "$JMETER_PACED_USERS" paced \
-      -Jrampup="$(paced_rampup "$JMETER_PACED_USERS")"
+      -Jrampup="$(paced_rampup "$JMETER_PACED_USERS")" "${jmeter_tls[@]}"
     paced_record "JMeter 2.13" "$JMETER_PACED_USERS" "$PACED_SECONDS" "$work/jmeter-paced-1.jtl"
   fi
 fi
@@ -143,7 +148,7 @@ echo '```sh'
 echo "$command_line"
 echo '```'
 echo
-echo "Throughput, $VUS connections / threads, no think time, 100-byte static file, keep-alive:"
+echo "Throughput$over, $VUS connections / threads, no think time, 100-byte static file, keep-alive:"
 echo
 echo "| tool | s | round | requests | errors | req/s | CPU µs/request | peak RSS MiB | load1 before | % of a core used |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

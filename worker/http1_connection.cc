@@ -46,8 +46,10 @@ bool IsDotSegmentPath(std::string_view path) {
 }  // namespace
 
 bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<ConnectToRule>* connect_to) {
-  if (url.compare(0, 7, "http://") != 0) return false;
-  std::string_view rest = url.substr(7);
+  bool tls = url.compare(0, 8, "https://") == 0;
+  if (!tls && url.compare(0, 7, "http://") != 0) return false;
+  std::string_view rest = url.substr(tls ? 8 : 7);
+  const int default_port = tls ? 443 : 80;
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return false;
   std::string_view authority = rest.substr(0, slash);
@@ -75,7 +77,7 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
       if (port.empty()) return false;
     }
   }
-  int port_number = 80;
+  int port_number = default_port;
   if (!port.empty()) {
     if (port.size() > 5) return false;
     port_number = 0;
@@ -83,9 +85,22 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
       if (c < '0' || c > '9') return false;
       port_number = port_number * 10 + (c - '0');
     }
-    if (port_number < 1 || port_number > 65535 || port_number == 80 || port[0] == '0') return false;
+    if (port_number < 1 || port_number > 65535 || port_number == default_port || port[0] == '0') {
+      return false;
+    }
   }
   std::string host_z(host);
+  if (tls) {
+    // SNI names the URL's host, never an IP literal (libcurl; JMeter's HC4 sampler too).
+    in6_addr literal;
+    bool is_literal = v6 || inet_pton(AF_INET, host_z.c_str(), &literal) == 1;
+    out->sni = is_literal ? std::string() : host_z;
+    out->tls_peer = host_z + ":" + std::to_string(port_number);
+  } else {
+    out->sni.clear();
+    out->tls_peer.clear();
+  }
+  out->tls = tls;
   if (connect_to != nullptr) {
     if (const ConnectToRule* rule = MatchConnectTo(*connect_to, host, port_number)) {
       if (!rule->connect_host.empty()) {
@@ -117,6 +132,7 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
 bool FastPathSupports(const HttpRequest& r) {
   if (r.multipart || !r.accept_encoding.empty()) return false;
   if (r.http_auth != 0 || !r.resolve.empty()) return false;  // libcurl answers challenges, resolves
+  if (r.client_cert != nullptr) return false;                // a keystore's client certificate: libcurl presents it
   if (r.follow_redirects && ((r.method != "GET" && r.method != "HEAD") || r.has_body)) return false;
   for (const std::string& h : r.headers) {
     for (std::string_view special :
@@ -130,6 +146,7 @@ bool FastPathSupports(const HttpRequest& r) {
 Http1Connection::~Http1Connection() { CloseSocket(); }
 
 void Http1Connection::CloseSocket() {
+  tls_.Reset();
   if (fd_ >= 0) close(fd_);  // also leaves epoll
   fd_ = -1;
   state_ = State::kClosed;
@@ -187,7 +204,7 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
   error_.clear();
 
   in_start_ = true;
-  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header) {
+  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header && tls_wanted_ == t.tls) {
     reused_ = true;
     state_ = State::kSending;
     Send();
@@ -197,6 +214,9 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
     address_ = t.address;
     address_len_ = t.address_len;
     host_header_ = t.host_header;
+    tls_wanted_ = t.tls;
+    sni_ = t.sni;
+    tls_peer_ = t.tls_peer;
     Connect();
   }
   in_start_ = false;
@@ -228,13 +248,63 @@ void Http1Connection::Connect() {
 
 void Http1Connection::Connected() {
   connected_us_ = MonotonicMicros();
+  if (tls_wanted_) {
+    // The session cache key: the URL's host and port, and where the socket went.
+    std::string key = host_header_;
+    key.append(reinterpret_cast<const char*>(&address_), address_len_);
+    if (!tls_.Begin(fd_, sni_, &tls_sessions_, std::move(key), tls_peer_)) {
+      Complete(CURLE_SSL_CONNECT_ERROR, tls_.error());
+      return;
+    }
+    state_ = State::kHandshaking;
+    Handshake();
+    return;
+  }
   state_ = State::kSending;
   Send();
 }
 
+void Http1Connection::Handshake() {
+  switch (tls_.Handshake()) {
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite: return;  // the next edge calls again; the connect timer runs on
+    case TlsIo::kDone:
+      connected_us_ = MonotonicMicros();
+      state_ = State::kSending;
+      Send();
+      return;
+    case TlsIo::kClosed:
+    case TlsIo::kError:
+      connected_us_ = 0;  // libcurl's connect time is 0 when the TLS handshake failed
+      Complete(CURLE_SSL_CONNECT_ERROR, tls_.error());
+      return;
+  }
+}
+
+ssize_t Http1Connection::Write(const char* data, size_t size) {
+  if (!tls_.active()) return send(fd_, data, size, MSG_NOSIGNAL);
+  TlsIo io;
+  size_t n = tls_.Write(data, size, &io);
+  if (io == TlsIo::kDone) return static_cast<ssize_t>(n);
+  errno =
+      io == TlsIo::kWantRead || io == TlsIo::kWantWrite ? EAGAIN : (tls_.socket_errno() ? tls_.socket_errno() : EIO);
+  return -1;
+}
+
+ssize_t Http1Connection::Read(char* buf, size_t size) {
+  if (!tls_.active()) return recv(fd_, buf, size, 0);
+  TlsIo io;
+  size_t n = tls_.Read(buf, size, &io);
+  if (io == TlsIo::kDone) return static_cast<ssize_t>(n);
+  if (io == TlsIo::kClosed) return 0;
+  errno =
+      io == TlsIo::kWantRead || io == TlsIo::kWantWrite ? EAGAIN : (tls_.socket_errno() ? tls_.socket_errno() : EIO);
+  return -1;
+}
+
 void Http1Connection::Send() {
   while (sent_ < out_.size()) {
-    ssize_t n = send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+    ssize_t n = Write(out_.data() + sent_, out_.size() - sent_);
     if (n > 0) {
       sent_ += static_cast<size_t>(n);
       continue;
@@ -252,7 +322,7 @@ void Http1Connection::Receive(bool peer_closed) {
   char* buf = loop_->read_buffer();
   size_t size = loop_->read_buffer_size();
   while (true) {
-    ssize_t n = recv(fd_, buf, size, 0);
+    ssize_t n = Read(buf, size);
     if (n > 0) {
       int64_t now = MonotonicMicros();
       if (first_byte_us_ == 0) first_byte_us_ = now;
@@ -271,7 +341,8 @@ void Http1Connection::Receive(bool peer_closed) {
       }
       // A short read drained the socket: edge-triggered epoll reports the next bytes. When
       // the peer's close was already reported with them, read on to the end of the stream.
-      if (got < size && !peer_closed) return;
+      // TLS returns a record at a time: read on until it waits for the socket.
+      if (got < size && !peer_closed && !tls_.active()) return;
       continue;
     }
     if (n == 0) {
@@ -347,7 +418,12 @@ void Http1Connection::OnTimer(int64_t, uint64_t token) {
     handler_->OnTransferDone(nullptr, code_);
     return;
   }
+  // libcurl's connect timeout covers the TLS handshake too.
   if (in_flight_ && state_ == State::kConnecting) Complete(CURLE_OPERATION_TIMEDOUT, "connect timed out");
+  if (in_flight_ && state_ == State::kHandshaking) {
+    connected_us_ = 0;  // as libcurl: a connect timeout, its connect time 0
+    Complete(CURLE_OPERATION_TIMEDOUT, "SSL connection timeout");
+  }
 }
 
 void Http1Connection::OnSocketEvent(uint32_t events) {
@@ -364,8 +440,10 @@ void Http1Connection::OnSocketEvent(uint32_t events) {
       Connected();
       return;
     }
+    case State::kHandshaking: Handshake(); return;
     case State::kSending:
-      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) Send();
+      // TLS may wait for either direction.
+      if (tls_.active() || (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) Send();
       if (state_ == State::kReceiving && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
         Receive((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       }
@@ -380,6 +458,13 @@ void Http1Connection::OnSocketEvent(uint32_t events) {
         return;
       }
       if (!(events & EPOLLIN)) return;
+      if (tls_.active()) {
+        // TLS records other than data (a late session ticket) leave the connection usable.
+        ssize_t n = Read(loop_->read_buffer(), loop_->read_buffer_size());
+        if (n < 0 && errno == EAGAIN) return;
+        CloseSocket();
+        return;
+      }
       // Usually a late edge for bytes already read; anything readable now (data or end of
       // stream) means the connection cannot carry another request.
       char probe;

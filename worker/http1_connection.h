@@ -1,6 +1,8 @@
-// A virtual user's own HTTP/1.1 keep-alive connection: the engine's fast path for plain
-// http:// requests to a literal IP address, bypassing libcurl (whose per-request overhead,
-// ~9 µs of user time plus two poll() liveness checks, halved the engine's throughput).
+// A virtual user's own HTTP/1.1 keep-alive connection: the engine's fast path for http://
+// and https:// requests to a literal IP address, bypassing libcurl (whose per-request
+// overhead, ~9 µs of user time plus two poll() liveness checks, halved the engine's
+// throughput). https runs over worker/tls_session.h (the transport is the only difference:
+// Write/Read below); Connect then includes the TLS handshake, as JMeter's connect time does.
 //
 // Like JMeter's HttpClient 4 sampler, each virtual user has its own connection: a user's first
 // request (and the first after the server closed the connection) connects, so its Connect is
@@ -22,7 +24,8 @@
 //
 // Failures end the request with the CURLcode libcurl would report (CURLE_COULDNT_CONNECT,
 // CURLE_OPERATION_TIMEDOUT for the connect timeout, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
-// CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY for a malformed response),
+// CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY for a malformed response,
+// CURLE_SSL_CONNECT_ERROR with libcurl's text for a failed TLS handshake),
 // so one mapping (MapCurlError) names the Java exception for both paths.
 //
 // Threading: owned by one virtual user on one event loop; not thread-safe. Completion is
@@ -43,6 +46,7 @@
 #include "worker/event_loop.h"
 #include "worker/http1_parser.h"
 #include "worker/http_request.h"
+#include "worker/tls_session.h"
 
 namespace barrage {
 
@@ -52,10 +56,15 @@ struct Http1Target {
   socklen_t address_len = 0;
   std::string host_header;  // the Host header's value, e.g. "127.0.0.1:8080"
   std::string_view target;  // the request target, e.g. "/path?query" (a view into the URL)
+  // https: TLS (worker/tls_session.h) with this server name ("" for an IP literal), and
+  // "host:port" as libcurl names the peer in TLS errors.
+  bool tls = false;
+  std::string sni;
+  std::string tls_peer;
 };
 
-// True when `url` is "http://<IPv4 or [IPv6] literal>[:port]/..." in the form libcurl would
-// send unchanged (no fragment, no user info, no dot segments, no explicit port 80): then
+// True when `url` is "http[s]://<IPv4 or [IPv6] literal>[:port]/..." in the form libcurl would
+// send unchanged (no fragment, no user info, no dot segments, no explicit default port): then
 // the fast path sends exactly what libcurl would. Fills `out`. With `connect_to` rules
 // (common/connect_to.h), the address is the matching rule's instead, and the URL's host may
 // be a name when that rule connects to a literal address (the name is never resolved); the
@@ -91,7 +100,10 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   EventLoop* loop() const { return loop_; }
   // After completion: MonotonicMicros of the events, 0 when they did not happen.
   int64_t start_us() const { return start_us_; }
-  int64_t connected_us() const { return connected_us_; }  // 0 on a reused connection
+  // 0 on a reused connection; after the TLS handshake on https (JMeter's connect time
+  // includes it), the TCP connect's when the handshake failed (as libcurl's CONNECT_TIME).
+  int64_t connected_us() const { return connected_us_; }
+  bool tls_resumed() const { return tls_.resumed(); }  // the last TLS handshake resumed a session
   int64_t first_byte_us() const { return first_byte_us_; }
   int64_t end_us() const { return end_us_; }
   int64_t last_activity_us() const { return last_activity_us_; }
@@ -104,11 +116,16 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   void OnTimer(int64_t now_us, uint64_t token) override;
 
  private:
-  enum class State { kClosed, kConnecting, kSending, kReceiving, kIdle };
+  enum class State { kClosed, kConnecting, kHandshaking, kSending, kReceiving, kIdle };
 
   void BuildRequest(const HttpRequest& r, const Http1Target& t);
   void Connect();
   void Connected();
+  void Handshake();
+  // The transport, plain or TLS: like send()/recv() on the socket (bytes; 0 = end of
+  // stream; -1 with errno, EAGAIN when the loop's next edge is awaited).
+  ssize_t Write(const char* data, size_t size);
+  ssize_t Read(char* buf, size_t size);
   void Send();
   void Receive(bool peer_closed);
   void RetryOrFail(CURLcode code, std::string message);
@@ -121,8 +138,12 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   TransferHandler* handler_ = nullptr;
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
-  std::string host_header_;  // where the open connection goes
-  std::string out_;          // the request's bytes, reused
+  std::string host_header_;       // where the open connection goes
+  bool tls_wanted_ = false;       // ... and whether over TLS
+  TlsStream tls_;                 // active on a TLS connection
+  TlsSessionCache tls_sessions_;  // the user's sessions by target, resumed by new connections
+  std::string sni_, tls_peer_;
+  std::string out_;  // the request's bytes, reused
   size_t sent_ = 0;
   Http1ResponseParser parser_;
   std::string* body_ = nullptr;

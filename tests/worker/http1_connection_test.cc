@@ -565,9 +565,9 @@ TEST(FastPathUrlTest, OnlyLiteralAddressesInLibcurlsOwnForm) {
   ASSERT_TRUE(ParseFastPathUrl("http://10.0.0.1/x", &t));
   EXPECT_EQ(t.host_header, "10.0.0.1");
   for (const char* other :
-       {"https://127.0.0.1/", "http://localhost/", "http://example.com/", "http://127.0.0.1", "http://127.0.0.1:80/",
-        "http://127.0.0.1/a#f", "http://127.0.0.1/a/../b", "http://127.0.0.1/./b", "http://u:p@127.0.0.1/",
-        "http://127.0.0.1:99999/", "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
+       {"http://localhost/", "http://example.com/", "http://127.0.0.1", "http://127.0.0.1:80/", "http://127.0.0.1/a#f",
+        "http://127.0.0.1/a/../b", "http://127.0.0.1/./b", "http://u:p@127.0.0.1/", "http://127.0.0.1:99999/",
+        "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
     EXPECT_FALSE(ParseFastPathUrl(other, &t)) << other;
   }
 }
