@@ -1,5 +1,6 @@
 #include "worker/http_transfer.h"
 
+#include <arpa/inet.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -68,6 +69,7 @@ HttpTransfer::HttpTransfer() : fast_path_enabled_(FastPathByDefault()) {
 }
 
 HttpTransfer::~HttpTransfer() {
+  if (resolving_) host_cache_->Cancel(&host_done_);
   if (resolve_) curl_slist_free_all(resolve_);
   if (mime_) curl_mime_free(mime_);
   if (headers_) curl_slist_free_all(headers_);
@@ -121,6 +123,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   error_[0] = '\0';
   method_ = r.method;
   url_ = r.url;
+  decoding_ = !r.accept_encoding.empty();
 
   request_headers_.clear();
   for (const std::string& h : r.headers) {
@@ -136,14 +139,78 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   last_activity_us_ = start_mono_us_;
   handler_ = handler;
   if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) &&
-      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
+      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) && FastTargetUsable(r)) {
     fast_active_ = true;
     if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
     follow_ = r.follow_redirects;
-    fast_.Start(r, target_, keep_body ? &body_ : nullptr, loop, &fast_done_, start_mono_us_);
+    StartFast(r, loop, start_mono_us_);
     return;
   }
   StartCurl(r, loop, handler, 0);
+}
+
+bool HttpTransfer::FastTargetUsable(const HttpRequest& r) {
+  if (target_.host_name.empty()) return r.resolve.empty();  // a literal address
+  if (host_cache_ == nullptr) return false;
+  if (!r.resolve.empty()) {
+    // "host:port:addr[,addr]" (CURLOPT_RESOLVE), which libcurl applies to the host it
+    // connects to: taken when it names target_'s.
+    std::string_view e = r.resolve;
+    size_t c1 = e.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : e.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) return false;
+    std::string_view host = e.substr(0, c1);
+    if (host.size() != target_.host_name.size() ||
+        strncasecmp(host.data(), target_.host_name.data(), host.size()) != 0 ||
+        e.substr(c1 + 1, c2 - c1 - 1) != std::to_string(target_.port)) {
+      return false;
+    }
+    return UseAddresses(ParseAddressList(e.substr(c2 + 1), 0));
+  }
+  // A DNS Cache Manager in scope without a static entry for the name (HttpManagerState sets
+  // another timeout than libcurl's default, 60 s): its per-user cache is libcurl's handle's.
+  return r.dns_cache_timeout_s == 60;
+}
+
+bool HttpTransfer::UseAddresses(const AddressList& addresses) {
+  if (!addresses || addresses->empty()) return false;
+  target_.address = addresses->front();
+  target_.address_len = AddressLength(target_.address);
+  reinterpret_cast<sockaddr_in*>(&target_.address)->sin_port = htons(target_.port);  // same offset in sockaddr_in6
+  target_.more = addresses;
+  target_.more_from = 1;
+  return true;
+}
+
+void HttpTransfer::StartFast(const HttpRequest& r, EventLoop* loop, int64_t start_us) {
+  if (target_.address_len == 0) {
+    AddressList addresses;
+    if (!host_cache_->Lookup(target_.host_name, start_us, &host_done_, ++resolve_token_, &addresses)) {
+      // The loop's request buffer serves other users meanwhile: the request waits in a copy.
+      if (&r != &hop_request_) hop_request_ = r;
+      resolving_ = true;
+      resolve_loop_ = loop;
+      resolve_start_us_ = start_us;
+      return;
+    }
+    if (!UseAddresses(addresses)) {
+      fast_.Fail(CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: " + target_.host_name, loop, &fast_done_,
+                 start_us);
+      return;
+    }
+  }
+  fast_.Start(r, target_, keep_body_ ? &body_ : nullptr, loop, &fast_done_, start_us);
+}
+
+void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) {
+  if (!resolving_ || token != resolve_token_) return;
+  resolving_ = false;
+  if (!UseAddresses(addresses)) {
+    fast_.Fail(CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: " + target_.host_name, resolve_loop_, &fast_done_,
+               resolve_start_us_);
+    return;
+  }
+  fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, resolve_loop_, &fast_done_, resolve_start_us_);
 }
 
 void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHandler* handler, int redirects_done) {
@@ -347,11 +414,12 @@ void HttpTransfer::OnFastDone(CURLcode code) {
   body_.clear();
   url_ = std::move(next);
   hop_request_.url = url_;
-  if (ParseFastPathUrl(url_, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
-    fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, fast_.loop(), &fast_done_, MonotonicMicros());
+  if (ParseFastPathUrl(url_, &target_, connect_to_ ? &connect_to_->rules() : nullptr) &&
+      FastTargetUsable(hop_request_)) {
+    StartFast(hop_request_, fast_.loop(), MonotonicMicros());
     return;
   }
-  // The rest of the chain leaves the fast path (HTTPS, a host name, ...): libcurl takes it.
+  // The rest of the chain leaves the fast path (HTTPS, a name libcurl resolves, ...): libcurl takes it.
   StartCurl(hop_request_, fast_.loop(), handler_, redirects_);
 }
 
@@ -417,6 +485,14 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
 }
 
 void HttpTransfer::Cancel(EventLoop* loop, CURLcode code) {
+  if (resolving_) {
+    // The lookup goes on for others; this request ends now, as a fast-path one does.
+    host_cache_->Cancel(&host_done_);
+    resolving_ = false;
+    fast_.Fail(code, {}, loop, &fast_done_, resolve_start_us_);
+    fast_.Cancel(code);
+    return;
+  }
   if (fast_active_) {
     fast_.Cancel(code);
   } else {
@@ -439,6 +515,12 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
   curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_bytes);
   curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_bytes);
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  if (decoding_) {
+    // JMeter 2.13 counts the body as received (HC4's connection metrics), compressed;
+    // libcurl hands the write callback the decoded bytes and counts the received ones.
+    curl_off_t received = 0;
+    if (curl_easy_getinfo(easy_, CURLINFO_SIZE_DOWNLOAD_T, &received) == CURLE_OK) body_bytes_ = received;
+  }
   char* effective = nullptr;
   curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
   result->sample.url = effective ? effective : "";
