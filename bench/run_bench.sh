@@ -31,6 +31,8 @@
 #   BENCH_KEEP (0)              1 keeps the temp dir (JTLs, logs) for inspection
 #   BENCH_HOSTNAME (1)          1 adds, per round, wrk and barrage on http://localhost:PORT/ (the
 #                               name resolved by each tool; barrage's fast path: worker/host_cache.h)
+#   BENCH_GZIP (1)              1 adds, per round, wrk and barrage sending "Accept-Encoding: gzip, deflate"
+#                               (nginx gzips the file; barrage: bench/plans/http_50vu_gzip.jmx)
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
 # The whole script is one compound command, so bash reads all of it before running any: editing
@@ -54,10 +56,11 @@ BARRAGE=${BARRAGE:-$repo/build-bench/bin/barrage}
 JMETER=${JMETER:-$(cd "$repo/.." && pwd)/shared/jmeter/jmeter213}
 USE_JMETER=${BENCH_JMETER:-auto}
 HOSTNAME_RUNS=${BENCH_HOSTNAME:-1}
+GZIP_RUNS=${BENCH_GZIP:-1}
 THINK_MS=1000
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BARRAGE_HTTP_CLIENT; do
+  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP BARRAGE_HTTP_CLIENT; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
 # Prerequisites, the work dir, nginx and the measured-run helpers: bench/bench_lib.sh.
@@ -75,10 +78,11 @@ paced_rows=() # memory rows: tool|users|duration|requests|errors|intended|overal
 
 record() { rows+=("$1|$2|$3|$4|$5|$6|$7|$8|$9|${10}"); log "$1 ${2}s round $3: $4 requests, $5 errors, $6 req/s, $7 µs CPU/request, $8 MiB peak RSS (load $9, ${10} % CPU)"; }
 
-run_wrk() {  # run_wrk ROUND [TOOL-LABEL URL]
+run_wrk() {  # run_wrk ROUND [TOOL-LABEL URL [wrk options]]
   local r=$1 tool=${2:-wrk} target=${3:-$url} name l; l=$(load1)
+  shift $(( $# < 3 ? $# : 3 ))
   name="$(tr -c 'a-z0-9\n' '-' <<<"$tool" | tr -s '-' | sed 's/-$//')-$r"
-  run_measured "$name" wrk -t1 -c"$VUS" -d"${SECONDS_RUN}s" "$target" || die "wrk failed: $(cat "$work/$name.out")"
+  run_measured "$name" wrk -t1 -c"$VUS" -d"${SECONDS_RUN}s" "$@" "$target" || die "wrk failed: $(cat "$work/$name.out")"
   local n rps errs
   n=$(awk '/requests in/ {print $1}' "$work/$name.out")
   rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$work/$name.out")
@@ -106,6 +110,12 @@ for r in $(seq 1 "$ROUNDS"); do
     run_wrk "$r" "wrk (localhost)" "http://localhost:$port/100.txt"
     run_barrage "barrage-localhost-$r" "$http_plan" "$VUS" "$SECONDS_RUN" -J host=localhost
     record "barrage (localhost)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" \
+      "$R_LOAD" "$R_PCT"
+  fi
+  if [ "$GZIP_RUNS" = 1 ]; then
+    run_wrk "$r" "wrk (gzip)" "$url" -H "Accept-Encoding: gzip, deflate"
+    run_barrage "barrage-gzip-$r" "$here/plans/http_50vu_gzip.jmx" "$VUS" "$SECONDS_RUN"
+    record "barrage (gzip)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" \
       "$R_LOAD" "$R_PCT"
   fi
 done

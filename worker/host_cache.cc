@@ -46,12 +46,11 @@ AddressList ParseAddressList(std::string_view csv, uint16_t port) {
   return list;
 }
 
-bool HostCache::Lookup(const std::string& host, int64_t now_us, HostWaiter* waiter, uint64_t token,
-                       AddressList* out) {
+bool HostCache::Lookup(const std::string& host, int64_t now_us, HostWaiter* waiter, uint64_t token, AddressList* out) {
   if (IsLocalhost(host)) {
     // libcurl 7.88's own answer for localhost (hostip.c get_localhost): IPv4, then IPv6.
-    static const AddressList kLocalhost = ParseAddressList("127.0.0.1,::1", 0);
-    *out = kLocalhost;
+    if (!localhost_) localhost_ = ParseAddressList("127.0.0.1,::1", 0);
+    *out = localhost_;
     return true;
   }
   Entry& e = entries_[host];

@@ -82,6 +82,7 @@ class HostCache final : private DnsWaiter {
   EventLoop* loop_;
   std::string lookups_;
   std::vector<std::string> servers_;
+  AddressList localhost_;  // per cache: loops never share a reference count
   std::unique_ptr<DnsResolver> resolver_;
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<uint64_t, std::string> queries_;  // pending lookup token -> host

@@ -215,7 +215,10 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
   error_.clear();
 
   in_start_ = true;
-  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header) {
+  // A request without a source address may reuse a bound connection, as libcurl's
+  // ConnectionExists allows (it compares the interface only when the request names one).
+  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header &&
+      (r.source_address.empty() || source_ == r.source_address)) {
     reused_ = true;
     state_ = State::kSending;
     Send();
@@ -227,6 +230,7 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
     more_ = t.more;
     more_next_ = t.more_from;
     host_header_ = t.host_header;
+    source_ = r.source_address;
     Connect();
   }
   in_start_ = false;
@@ -237,6 +241,15 @@ void Http1Connection::Connect() {
   if (fd_ < 0) {
     ConnectFailed(errno);
     return;
+  }
+  if (!source_.empty()) {
+    // HTTPSampler.ipSource (worker/source_address.h): bound before connecting, as libcurl's
+    // CURLOPT_INTERFACE does; a failure is libcurl's CURLE_INTERFACE_FAILED.
+    AddressList local = ParseAddressList(source_, 0);
+    if (!local || bind(fd_, reinterpret_cast<const sockaddr*>(&local->front()), AddressLength(local->front())) != 0) {
+      Complete(CURLE_INTERFACE_FAILED, local ? std::strerror(errno) : "bad source address");
+      return;
+    }
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -139,6 +139,7 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   AddressList more_;  // addresses to try when connecting fails, from more_next_ on
   size_t more_next_ = 0;
   std::string host_header_;  // where the open connection goes
+  std::string source_;       // the local address it is bound to ("" = any: HttpRequest::source_address)
   std::string out_;          // the request's bytes, reused
   size_t sent_ = 0;
   Http1ResponseParser parser_;

@@ -230,6 +230,8 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
   curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, r.accept_encoding.empty() ? nullptr : r.accept_encoding.c_str());
+  // HTTPSampler.ipSource: "host!" binds to the address without resolving or looking up an interface.
+  curl_easy_setopt(easy_, CURLOPT_INTERFACE, r.source_address.empty() ? nullptr : ("host!" + r.source_address).c_str());
   SetManagerOptions(r);
 
   // Method and body.
@@ -449,6 +451,9 @@ bool IsTextType(std::string_view ct) {
 JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase, const char* curl_message) {
   switch (code) {
     case CURLE_COULDNT_CONNECT: return {"java.net.ConnectException", "Connection refused"};
+    case CURLE_INTERFACE_FAILED:
+      // The source address (HTTPSampler.ipSource) cannot be bound: JDK 17's socket bind().
+      return {"java.net.BindException", "Cannot assign requested address"};
     case CURLE_COULDNT_RESOLVE_HOST: {
       std::string host = host_port.substr(0, host_port.rfind(':'));
       return {"java.net.UnknownHostException", host + ": Name or service not known"};

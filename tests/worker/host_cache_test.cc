@@ -28,8 +28,9 @@ std::string Text(const AddressList& list) {
   char buf[INET6_ADDRSTRLEN];
   for (const sockaddr_storage& a : *list) {
     if (!out.empty()) out += ',';
-    const void* p = a.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr)
-                                            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&a)->sin_addr);
+    const void* p = a.ss_family == AF_INET6
+                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr)
+                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&a)->sin_addr);
     out += inet_ntop(a.ss_family, p, buf, sizeof buf);
   }
   return out;
@@ -116,8 +117,7 @@ TEST(HostCacheTest, EtcHostsNamesAreAnsweredAtOnceAndKeptThirtySeconds) {
 // Asynchronous lookups on the loop: waiters of a name in flight share one query; a
 // cancelled waiter hears nothing; the answer serves later lookups from the cache.
 TEST(HostCacheTest, LookupsInFlightAreAskedOnceAndCancelledWaitersHearNothing) {
-  auto started = fixture::DnsResponder::Start(
-      {"127.0.0.1", 0, {{"shop.test", {"127.0.0.7"}}, {"gone.test", {}}}});
+  auto started = fixture::DnsResponder::Start({"127.0.0.1", 0, {{"shop.test", {"127.0.0.7"}}, {"gone.test", {}}}});
   ASSERT_TRUE(started.ok()) << started.status().message();
   std::unique_ptr<fixture::DnsResponder> dns = std::move(started).value();
   EventLoop loop;

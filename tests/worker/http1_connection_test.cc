@@ -25,6 +25,7 @@
 #include "worker/event_loop.h"
 #include "worker/host_cache.h"
 #include "worker/http_transfer.h"
+#include "worker/source_address.h"
 
 namespace barrage {
 namespace {
@@ -72,6 +73,11 @@ class ScriptedServer {
     return requests_;
   }
   int connections() const { return connections_; }
+  // The address each connection came from.
+  std::vector<std::string> peers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peers_;
+  }
 
  private:
   bool WaitReadable(int fd) {
@@ -85,9 +91,17 @@ class ScriptedServer {
     size_t next = 0;
     while (!stop_) {
       if (!WaitReadable(listen_fd_)) continue;
-      int fd = accept(listen_fd_, nullptr, nullptr);
+      sockaddr_in peer{};
+      socklen_t peer_len = sizeof peer;
+      int fd = accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (fd < 0) continue;
       ++connections_;
+      {
+        char text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+        std::lock_guard<std::mutex> lock(mu_);
+        peers_.push_back(text);
+      }
       std::string in;
       bool open = true;
       while (open && !stop_) {
@@ -148,6 +162,7 @@ class ScriptedServer {
   std::atomic<int> connections_{0};
   std::mutex mu_;
   std::vector<std::string> requests_;
+  std::vector<std::string> peers_;
   std::thread thread_;
 };
 
@@ -862,6 +877,62 @@ TEST_F(Http1ConnectionTest, CorruptOrUnknownEncodingsFailAsOnTheLibcurlPath) {
     EXPECT_EQ(results[1].sample.response_message, results[0].sample.response_message);
     EXPECT_EQ(results[1].body, results[0].body);
   }
+}
+
+// HTTPSampler.ipSource: both paths connect from the source address (the server sees
+// 127.0.0.2); a request without one reuses that connection (libcurl's rule: the interface is
+// compared only when the request names one), one from another source connects anew; an
+// address that cannot be bound fails alike (java.net.BindException).
+TEST_F(Http1ConnectionTest, SourceAddressIsBoundOnBothPaths) {
+  for (int fast = 0; fast < 2; ++fast) {
+    // The server serves one connection at a time: it closes the first after the third reply.
+    ScriptedServer server({{kOk}, {kOk}, {kOk, /*close_after=*/true}, {kOk}});
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    HttpRequest r = Get(server.url("/"));
+    r.source_address = "127.0.0.2";
+    SampleResult first = Run(t, r);
+    SampleResult second = Run(t, r);
+    r.source_address.clear();
+    SampleResult third = Run(t, r);
+    r.source_address = "127.0.0.3";
+    SampleResult fourth = Run(t, r);
+    EXPECT_EQ(t.used_fast_path(), fast == 1);
+    EXPECT_EQ(first.sample.response_code, "200") << first.body;
+    EXPECT_EQ(second.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_EQ(third.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_GT(fourth.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_EQ(fourth.sample.response_code, "200") << fourth.body;
+    EXPECT_EQ(server.peers(), (std::vector<std::string>{"127.0.0.2", "127.0.0.3"})) << "fast=" << fast;
+  }
+  SampleResult failed[2];
+  for (int fast = 0; fast < 2; ++fast) {
+    ScriptedServer server({{kOk}});
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    HttpRequest r = Get(server.url("/"));
+    r.source_address = "192.0.2.123";  // TEST-NET-1: on no interface of a test machine
+    failed[fast] = Run(t, r);
+    EXPECT_EQ(server.connections(), 0);
+  }
+  EXPECT_EQ(failed[0].sample.response_code, "Non HTTP response code: java.net.BindException");
+  EXPECT_EQ(failed[0].sample.response_message, "Non HTTP response message: Cannot assign requested address");
+  EXPECT_EQ(failed[1].sample.response_code, failed[0].sample.response_code);
+  EXPECT_EQ(failed[1].sample.response_message, failed[0].sample.response_message);
+  EXPECT_EQ(failed[1].sample.sent_bytes, 0);
+}
+
+TEST(SourceAddressTest, AsJMetersGetIpSourceAddress) {
+  EXPECT_EQ(*ResolveSourceAddress("", 0), "");
+  EXPECT_EQ(*ResolveSourceAddress("  ", 1), "");
+  EXPECT_EQ(*ResolveSourceAddress(" 127.0.0.2 ", 0), "127.0.0.2");
+  EXPECT_EQ(*ResolveSourceAddress("[::1]", 0), "::1");
+  EXPECT_EQ(*ResolveSourceAddress("localhost", 0), "127.0.0.1");
+  EXPECT_EQ(ResolveSourceAddress("shop.test", 0).status().message(),
+            "shop.test: a source host name is not resolved by Barrage (give an address or an interface)");
+  EXPECT_EQ(*ResolveSourceAddress("lo", 1), "127.0.0.1");  // IPv4 first
+  EXPECT_EQ(*ResolveSourceAddress("lo", 2), "127.0.0.1");
+  EXPECT_EQ(ResolveSourceAddress("no-such-if9", 2).status().message(), "Cannot find interface no-such-if9");
 }
 
 TEST(FastPathUrlTest, AcceptEncodingOfGzipAndDeflateOnly) {
