@@ -1,6 +1,9 @@
 // A virtual user's own HTTP/1.1 keep-alive connection: the engine's fast path for plain
-// http:// requests to a literal IP address, bypassing libcurl (whose per-request overhead,
-// ~9 µs of user time plus two poll() liveness checks, halved the engine's throughput).
+// http:// requests (to a literal IP address, or a name HttpTransfer resolved through
+// worker/host_cache.h), bypassing libcurl (whose per-request overhead, ~9 µs of user time
+// plus two poll() liveness checks, halved the engine's throughput). gzip/deflate bodies are
+// decoded as they arrive (worker/content_decoder.h); a source address (HTTPSampler.ipSource)
+// is bound before connecting.
 //
 // Like JMeter's HttpClient 4 sampler, each virtual user has its own connection: a user's first
 // request (and the first after the server closed the connection) connects, so its Connect is
