@@ -150,24 +150,14 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
 }
 
 bool HttpTransfer::FastTargetUsable(const HttpRequest& r) {
-  if (target_.host_name.empty()) return r.resolve.empty();  // a literal address
+  // A DNS Cache Manager's entry (static table or custom servers, CURLOPT_RESOLVE) stays on
+  // libcurl: a user of such a plan may alternate hosts whose addresses change between
+  // iterations (jmeter_compat dns_servers), and JMeter's pool, like libcurl's, keeps a
+  // kept-alive connection per host, where the fast path has one connection per user.
+  if (!r.resolve.empty()) return false;
+  if (target_.host_name.empty()) return true;  // a literal address
   if (host_cache_ == nullptr) return false;
-  if (!r.resolve.empty()) {
-    // "host:port:addr[,addr]" (CURLOPT_RESOLVE), which libcurl applies to the host it
-    // connects to: taken when it names target_'s.
-    std::string_view e = r.resolve;
-    size_t c1 = e.find(':');
-    size_t c2 = c1 == std::string_view::npos ? c1 : e.find(':', c1 + 1);
-    if (c2 == std::string_view::npos) return false;
-    std::string_view host = e.substr(0, c1);
-    if (host.size() != target_.host_name.size() ||
-        strncasecmp(host.data(), target_.host_name.data(), host.size()) != 0 ||
-        e.substr(c1 + 1, c2 - c1 - 1) != std::to_string(target_.port)) {
-      return false;
-    }
-    return UseAddresses(ParseAddressList(e.substr(c2 + 1), 0));
-  }
-  // A DNS Cache Manager in scope without a static entry for the name (HttpManagerState sets
+  // A DNS Cache Manager in scope without an entry for the name (HttpManagerState sets
   // another timeout than libcurl's default, 60 s): its per-user cache is libcurl's handle's.
   return r.dns_cache_timeout_s == 60;
 }

@@ -5,9 +5,8 @@
 // the same Sample fields. Runs on the event loop that owns the virtual user; not thread-safe.
 //
 // Host names on the fast path: resolved by the loop's HostCache (worker/host_cache.h) before
-// connecting; a DNS Cache Manager's static entry (HttpRequest::resolve) for the host to
-// connect to gives its addresses instead; a name without an entry under a DNS Cache Manager
-// (whose per-user cache is libcurl's handle's) stays on the libcurl path. A name that does
+// connecting. A request under a DNS Cache Manager (an entry in HttpRequest::resolve, or its
+// per-user cache, which is libcurl's handle's) stays on the libcurl path. A name that does
 // not resolve fails the sample as libcurl's path does (java.net.UnknownHostException).
 //
 // The environment variable BARRAGE_HTTP_CLIENT=curl (read once per process) sends every
