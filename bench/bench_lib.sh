@@ -136,6 +136,9 @@ http {
   keepalive_timeout 75s;
   keepalive_requests 1000000;
   open_file_cache max=16;
+  gzip on;                 # only for clients sending Accept-Encoding (run_bench.sh's gzip runs)
+  gzip_types text/plain;
+  gzip_min_length 0;
   client_body_temp_path $work/nginx/tmp/body;
   proxy_temp_path $work/nginx/tmp/proxy;
   fastcgi_temp_path $work/nginx/tmp/fastcgi;

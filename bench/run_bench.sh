@@ -29,6 +29,10 @@
 #   JMETER (../shared/jmeter/jmeter213 next to the repository)
 #   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1)  cores for nginx and for the generators
 #   BENCH_KEEP (0)              1 keeps the temp dir (JTLs, logs) for inspection
+#   BENCH_HOSTNAME (1)          1 adds, per round, wrk and barrage on http://localhost:PORT/ (the
+#                               name resolved by each tool; barrage's fast path: worker/host_cache.h)
+#   BENCH_GZIP (1)              1 adds, per round, wrk and barrage sending "Accept-Encoding: gzip, deflate"
+#                               (nginx gzips the file; barrage: bench/plans/http_50vu_gzip.jmx)
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
 #   BENCH_TLS (0)               1: the same runs over HTTPS (nginx with a self-signed certificate
@@ -53,11 +57,13 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 BARRAGE=${BARRAGE:-$repo/build-bench/bin/barrage}
 JMETER=${JMETER:-$(cd "$repo/.." && pwd)/shared/jmeter/jmeter213}
 USE_JMETER=${BENCH_JMETER:-auto}
+HOSTNAME_RUNS=${BENCH_HOSTNAME:-1}
+GZIP_RUNS=${BENCH_GZIP:-1}
 THINK_MS=1000
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BARRAGE_HTTP_CLIENT \
-  BENCH_TLS; do
+  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP \
+  BARRAGE_HTTP_CLIENT BENCH_TLS; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
 # Prerequisites, the work dir, nginx and the measured-run helpers: bench/bench_lib.sh.
@@ -77,14 +83,16 @@ paced_rows=() # memory rows: tool|users|duration|requests|errors|intended|overal
 
 record() { rows+=("$1|$2|$3|$4|$5|$6|$7|$8|$9|${10}"); log "$1 ${2}s round $3: $4 requests, $5 errors, $6 req/s, $7 µs CPU/request, $8 MiB peak RSS (load $9, ${10} % CPU)"; }
 
-run_wrk() {
-  local r=$1 name="wrk-$1" l; l=$(load1)
-  run_measured "$name" wrk -t1 -c"$VUS" -d"${SECONDS_RUN}s" "$url" || die "wrk failed: $(cat "$work/$name.out")"
+run_wrk() {  # run_wrk ROUND [TOOL-LABEL URL [wrk options]]
+  local r=$1 tool=${2:-wrk} target=${3:-$url} name l; l=$(load1)
+  shift $(( $# < 3 ? $# : 3 ))
+  name="$(tr -c 'a-z0-9\n' '-' <<<"$tool" | tr -s '-' | sed 's/-$//')-$r"
+  run_measured "$name" wrk -t1 -c"$VUS" -d"${SECONDS_RUN}s" "$@" "$target" || die "wrk failed: $(cat "$work/$name.out")"
   local n rps errs
   n=$(awk '/requests in/ {print $1}' "$work/$name.out")
   rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$work/$name.out")
   errs=$(awk '/Non-2xx|Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i } END {print s + 0}' "$work/$name.out")
-  record wrk "$SECONDS_RUN" "$r" "$n" "$errs" "$rps" "$(cpu_per_req "$(cpu_seconds "$work/$name.time")" "$n")" \
+  record "$tool" "$SECONDS_RUN" "$r" "$n" "$errs" "$rps" "$(cpu_per_req "$(cpu_seconds "$work/$name.time")" "$n")" \
     "$(rss_mib "$work/$name.time")" "$l" "$(cpu_pct "$work/$name.time")"
 }
 
@@ -103,6 +111,18 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
   run_barrage "barrage-$r" "$http_plan" "$VUS" "$SECONDS_RUN" "${barrage_tls[@]}"
   record barrage "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
+  if [ "$HOSTNAME_RUNS" = 1 ]; then
+    run_wrk "$r" "wrk (localhost)" "http://localhost:$port/100.txt"
+    run_barrage "barrage-localhost-$r" "$http_plan" "$VUS" "$SECONDS_RUN" -J host=localhost
+    record "barrage (localhost)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" \
+      "$R_LOAD" "$R_PCT"
+  fi
+  if [ "$GZIP_RUNS" = 1 ]; then
+    run_wrk "$r" "wrk (gzip)" "$url" -H "Accept-Encoding: gzip, deflate"
+    run_barrage "barrage-gzip-$r" "$here/plans/http_50vu_gzip.jmx" "$VUS" "$SECONDS_RUN"
+    record "barrage (gzip)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" \
+      "$R_LOAD" "$R_PCT"
+  fi
 done
 if [ "$USE_JMETER" = 1 ] && [ "$LONG_SECONDS" -gt 0 ]; then
   for r in $(seq 1 "$ROUNDS"); do
@@ -202,6 +222,16 @@ awk -v br="$b_rps" -v bc="$b_cpu" -v wr="$wrk_rps" -v wc="$wrk_cpu" 'BEGIN {
   rr = (wr > 0 ? br / wr : 0); cr = (wc > 0 ? bc / wc : 0)
   printf "- throughput: barrage %.0f req/s = %.2f × wrk (goal ≥ 0.80): %s; CPU %.1f µs/request = %.2f × wrk (goal ≤ 2.00): %s\n",
     br, rr, (rr >= 0.8 ? "met" : "MISSED"), bc, cr, (cr <= 2.0 ? "met" : "MISSED") }'
+if [ "$HOSTNAME_RUNS" = 1 ]; then
+  hb_rps=$(column_of "barrage (localhost)" "$SECONDS_RUN" rps | median)
+  hb_cpu=$(column_of "barrage (localhost)" "$SECONDS_RUN" cpu | median)
+  hw_rps=$(column_of "wrk (localhost)" "$SECONDS_RUN" rps | median)
+  hw_cpu=$(column_of "wrk (localhost)" "$SECONDS_RUN" cpu | median)
+  awk -v br="$hb_rps" -v bc="$hb_cpu" -v wr="$hw_rps" -v wc="$hw_cpu" 'BEGIN {
+    rr = (wr > 0 ? br / wr : 0); cr = (wc > 0 ? bc / wc : 0)
+    printf "- host name: barrage (localhost) %.0f req/s = %.2f × wrk (localhost) (goal ≥ 0.90): %s; CPU %.1f µs/request = %.2f × wrk (goal ≤ 1.20): %s\n",
+      br, rr, (rr >= 0.9 ? "met" : "MISSED"), bc, cr, (cr <= 1.2 ? "met" : "MISSED") }'
+fi
 for row in "${paced_rows[@]}"; do
   IFS='|' read -r t u s n e i o st w rss cpu l _ <<<"$row"
   [ "$t" = barrage ] || continue

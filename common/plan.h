@@ -194,6 +194,10 @@ struct FileArgument {
 struct HttpFields {
   Value protocol, domain, port, path, method, content_encoding;
   Value connect_timeout, response_timeout;
+  // HTTPSampler.ipSource / ipSourceType: the local address to connect from (worker/source_address.h);
+  // type 0 host, 1 interface, 2 its IPv4 address, 3 its IPv6 address.
+  Value ip_source;
+  int ip_source_type = 0;
   std::vector<Argument> arguments;
   std::vector<FileArgument> files;
   bool post_body_raw = false;         // arguments[0].value is the raw body

@@ -577,6 +577,8 @@ HttpFields ReadHttpFields(const TestElement& e) {
   h.content_encoding = V(e, "HTTPSampler.contentEncoding");
   h.connect_timeout = V(e, "HTTPSampler.connect_timeout");
   h.response_timeout = V(e, "HTTPSampler.response_timeout");
+  h.ip_source = V(e, "HTTPSampler.ipSource");
+  h.ip_source_type = static_cast<int>(e.GetInt("HTTPSampler.ipSourceType", 0).value_or(0));
   h.arguments = ReadArguments(e.Find("HTTPsampler.Arguments"));
   if (const Property* files = e.Find("HTTPsampler.Files")) {
     for (const Property* f : ElementItems(files->Find("HTTPFileArgs.files"))) {

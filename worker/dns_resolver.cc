@@ -49,17 +49,44 @@ std::unique_ptr<DnsResolver> DnsResolver::Create(EventLoop* loop, const std::vec
     *error = std::string("c-ares: ") + ares_strerror(rc);
     return nullptr;
   }
+  if (!r->SetServers(servers, error)) return nullptr;
+  return r;
+}
+
+std::unique_ptr<DnsResolver> DnsResolver::CreateSystem(EventLoop* loop, const std::string& lookups,
+                                                       const std::vector<std::string>& servers, std::string* error) {
+  static std::once_flag once;
+  std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
+  std::unique_ptr<DnsResolver> r(new DnsResolver(loop));
+  ares_options options{};
+  options.sock_state_cb = &DnsResolver::OnSocketState;
+  options.sock_state_cb_data = r.get();
+  std::string lookups_z = lookups;
+  options.lookups = lookups_z.data();
+  options.timeout = 5000;  // glibc's resolver: 5 s per try, 2 tries (RES_TIMEOUT, RES_DFLRETRY)
+  options.tries = 2;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  int rc = ares_init_options(&r->channel_, &options, mask);
+  if (rc != ARES_SUCCESS) {
+    *error = std::string("c-ares: ") + ares_strerror(rc);
+    return nullptr;
+  }
+  if (!servers.empty() && !r->SetServers(servers, error)) return nullptr;
+  return r;
+}
+
+bool DnsResolver::SetServers(const std::vector<std::string>& servers, std::string* error) {
   std::string csv;
   for (const std::string& s : servers) {
     if (!csv.empty()) csv += ',';
     csv += s;
   }
-  rc = ares_set_servers_ports_csv(r->channel_, csv.c_str());
+  int rc = ares_set_servers_ports_csv(channel_, csv.c_str());
   if (rc != ARES_SUCCESS) {
     *error = "DNS servers '" + csv + "': " + ares_strerror(rc);
-    return nullptr;
+    return false;
   }
-  return r;
+  return true;
 }
 
 DnsResolver::~DnsResolver() {
@@ -91,6 +118,43 @@ void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t t
           if (inet_ntop(AF_INET, &records[i].ipaddr, text, sizeof text) == nullptr) continue;
           if (!addresses.empty()) addresses += ',';
           addresses += text;
+        }
+        q->waiter->OnResolved(q->token, true, addresses);
+      },
+      new Query{this, waiter, token});
+  ArmTimer();
+}
+
+void DnsResolver::ResolveAddresses(const std::string& host, DnsWaiter* waiter, uint64_t token) {
+  ++pending_;
+  ares_addrinfo_hints hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  ares_getaddrinfo(
+      channel_, host.c_str(), nullptr, &hints,
+      [](void* arg, int status, int, ares_addrinfo* result) {
+        std::unique_ptr<Query> q(static_cast<Query*>(arg));
+        --q->resolver->pending_;
+        if (status == ARES_EDESTRUCTION) {
+          if (result) ares_freeaddrinfo(result);
+          return;
+        }
+        std::string addresses;
+        if (status == ARES_SUCCESS && result != nullptr) {
+          char text[INET6_ADDRSTRLEN];
+          for (ares_addrinfo_node* n = result->nodes; n != nullptr; n = n->ai_next) {
+            const void* a = nullptr;
+            if (n->ai_family == AF_INET) a = &reinterpret_cast<const sockaddr_in*>(n->ai_addr)->sin_addr;
+            if (n->ai_family == AF_INET6) a = &reinterpret_cast<const sockaddr_in6*>(n->ai_addr)->sin6_addr;
+            if (a == nullptr || inet_ntop(n->ai_family, a, text, sizeof text) == nullptr) continue;
+            if (!addresses.empty()) addresses += ',';
+            addresses += text;
+          }
+        }
+        if (result) ares_freeaddrinfo(result);
+        if (addresses.empty()) {
+          q->waiter->OnResolved(q->token, false, ares_strerror(status == ARES_SUCCESS ? ARES_ENODATA : status));
+          return;
         }
         q->waiter->OnResolved(q->token, true, addresses);
       },

@@ -7,6 +7,10 @@
 // ExtendedResolver with load balancing does. Results are cached per user by
 // HttpManagerState, not here.
 //
+// The same machinery resolves host names for the HTTP/1.1 fast path (worker/host_cache.h):
+// CreateSystem uses the system's configuration (/etc/resolv.conf, and /etc/hosts with lookups
+// "fb") and ResolveAddresses asks for IPv4 and IPv6 addresses as getaddrinfo does.
+//
 // One DnsResolver per event loop and server list; loop thread only.
 #ifndef BARRAGE_WORKER_DNS_RESOLVER_H_
 #define BARRAGE_WORKER_DNS_RESOLVER_H_
@@ -37,10 +41,17 @@ class DnsResolver final : public TimerHandler {
   // Fails (nullptr, `error` set) when c-ares cannot be set up or a server is not an address.
   static std::unique_ptr<DnsResolver> Create(EventLoop* loop, const std::vector<std::string>& servers,
                                              std::string* error);
+  // The system's resolver configuration; `lookups` as c-ares' ARES_OPT_LOOKUPS ("fb": /etc/hosts,
+  // then DNS; "f": /etc/hosts only); `servers` ("" = /etc/resolv.conf's) as Create's.
+  static std::unique_ptr<DnsResolver> CreateSystem(EventLoop* loop, const std::string& lookups,
+                                                   const std::vector<std::string>& servers, std::string* error);
   ~DnsResolver() override;
 
   // Looks `host` up; `waiter->OnResolved(token, ...)` is called later on the loop thread.
   void Resolve(const std::string& host, DnsWaiter* waiter, uint64_t token);
+  // Looks `host`'s IPv4 and IPv6 addresses up (ares_getaddrinfo, AF_UNSPEC, in its RFC 6724
+  // order); the result is "a,b" as for Resolve. May answer before returning (/etc/hosts).
+  void ResolveAddresses(const std::string& host, DnsWaiter* waiter, uint64_t token);
 
   void OnTimer(int64_t now_us, uint64_t token) override;
 
@@ -55,6 +66,7 @@ class DnsResolver final : public TimerHandler {
   static void OnSocketState(void* data, int fd, int readable, int writable);
   void Process(int read_fd, int write_fd);
   void ArmTimer();
+  bool SetServers(const std::vector<std::string>& servers, std::string* error);
 
   EventLoop* loop_;
   ares_channeldata* channel_ = nullptr;

@@ -22,6 +22,7 @@
 #include "worker/dns_resolver.h"
 #include "worker/event_loop.h"
 #include "worker/fifo_queues.h"
+#include "worker/host_cache.h"
 #include "worker/http_request.h"
 #include "worker/http_transfer.h"
 #include "worker/named_locks.h"
@@ -113,14 +114,17 @@ struct PendingUser {
 struct LoopWorker {
   EventLoop loop;
   std::mutex mu;
-  std::vector<PendingUser> pending;                 // guarded by mu: handed over by the engine
-  std::atomic<bool> has_pending{false};             // set with `pending`, so the loop skips the lock
-  std::vector<VirtualUser*> granted;                // guarded by mu: users whose wait on others ended
-                                                    // (a lock, a Fifo value, a barrier)
-  std::atomic<bool> has_granted{false};             // set with `granted`
-  std::vector<Sample> buffer;                       // guarded by mu: drained by the collector
-  std::vector<int64_t> buffer_end_us;               // guarded by mu: when each buffered sample was
-                                                    // recorded (wall µs), to merge loops in order
+  std::vector<PendingUser> pending;      // guarded by mu: handed over by the engine
+  std::atomic<bool> has_pending{false};  // set with `pending`, so the loop skips the lock
+  std::vector<VirtualUser*> granted;     // guarded by mu: users whose wait on others ended
+                                         // (a lock, a Fifo value, a barrier)
+  std::atomic<bool> has_granted{false};  // set with `granted`
+  std::vector<Sample> buffer;            // guarded by mu: drained by the collector
+  std::vector<int64_t> buffer_end_us;    // guarded by mu: when each buffered sample was
+                                         // recorded (wall µs), to merge loops in order
+  // Host names the fast path resolved on this loop (declared before `users`, which point at
+  // it, so destroyed after them). Loop thread only.
+  HostCache hosts{&loop};
   std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
   // DNS Cache Managers with custom servers: one resolver each on this loop (declared after
   // `users`, so destroyed before them). Loop thread only.

@@ -43,6 +43,22 @@ bool IsDotSegmentPath(std::string_view path) {
   return false;
 }
 
+// A DNS name libcurl sends as written and resolves as given: lower-case letters, digits, '-'
+// and '.', labels not empty, the last one not all digits (libcurl reads "127.1" or "1.2.3"
+// as an address, "0x7f.1" too: a digit first in the last label is left to libcurl).
+bool IsPlainHostName(std::string_view host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.back() == '.') return false;
+  char prev = '.';
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok || (c == '.' && prev == '.')) return false;
+    prev = c;
+  }
+  size_t last = host.rfind('.');
+  char first_of_last = host[last == std::string_view::npos ? 0 : last + 1];
+  return !(first_of_last >= '0' && first_of_last <= '9');
+}
+
 }  // namespace
 
 bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<ConnectToRule>* connect_to) {
@@ -111,6 +127,11 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
     }
   }
   out->address = {};
+  out->address_len = 0;
+  out->more.reset();
+  out->more_from = 0;
+  out->host_name.clear();
+  out->port = static_cast<uint16_t>(port_number);
   if (v6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&out->address);
     if (inet_pton(AF_INET6, host_z.c_str(), &a->sin6_addr) != 1) return false;
@@ -119,10 +140,15 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
     out->address_len = sizeof(sockaddr_in6);
   } else {
     auto* a = reinterpret_cast<sockaddr_in*>(&out->address);
-    if (inet_pton(AF_INET, host_z.c_str(), &a->sin_addr) != 1) return false;
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(port_number));
-    out->address_len = sizeof(sockaddr_in);
+    if (inet_pton(AF_INET, host_z.c_str(), &a->sin_addr) == 1) {
+      a->sin_family = AF_INET;
+      a->sin_port = htons(static_cast<uint16_t>(port_number));
+      out->address_len = sizeof(sockaddr_in);
+    } else if (IsPlainHostName(host_z)) {
+      out->host_name = std::move(host_z);
+    } else {
+      return false;
+    }
   }
   out->host_header.assign(authority);
   out->target = path;
@@ -130,13 +156,14 @@ bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<
 }
 
 bool FastPathSupports(const HttpRequest& r) {
-  if (r.multipart || !r.accept_encoding.empty()) return false;
-  if (r.http_auth != 0 || !r.resolve.empty()) return false;  // libcurl answers challenges, resolves
-  if (r.client_cert != nullptr) return false;                // a keystore's client certificate: libcurl presents it
+  if (r.multipart) return false;
+  // Only codings ContentDecoder decodes: a server honouring the request sends nothing else.
+  if (!r.accept_encoding.empty() && !AcceptsOnlyGzipOrDeflate(r.accept_encoding)) return false;
+  if (r.http_auth != 0) return false;          // libcurl answers challenges
+  if (r.client_cert != nullptr) return false;  // a keystore's client certificate: libcurl presents it
   if (r.follow_redirects && ((r.method != "GET" && r.method != "HEAD") || r.has_body)) return false;
   for (const std::string& h : r.headers) {
-    for (std::string_view special :
-         {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Expect", "TE", "Accept-Encoding"}) {
+    for (std::string_view special : {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Expect", "TE"}) {
       if (HeaderNamed(h, special)) return false;
     }
   }
@@ -191,7 +218,8 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
   head_ = r.method == "HEAD";
   keep_alive_ = r.keep_alive;
   body_ = body;
-  parser_.Reset(head_, body_);
+  decode_ = !r.accept_encoding.empty();  // libcurl decodes only with CURLOPT_ACCEPT_ENCODING set
+  parser_.Reset(head_, body_, decode_ ? &decoder_ : nullptr);
   BuildRequest(r, t);
   sent_ = 0;
   start_us_ = start_us;
@@ -204,7 +232,10 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
   error_.clear();
 
   in_start_ = true;
-  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header && tls_wanted_ == t.tls) {
+  // A request without a source address may reuse a bound connection, as libcurl's
+  // ConnectionExists allows (it compares the interface only when the request names one).
+  if (fd_ >= 0 && state_ == State::kIdle && host_header_ == t.host_header && tls_wanted_ == t.tls &&
+      (r.source_address.empty() || source_ == r.source_address)) {
     reused_ = true;
     state_ = State::kSending;
     Send();
@@ -213,10 +244,13 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
     reused_ = false;
     address_ = t.address;
     address_len_ = t.address_len;
+    more_ = t.more;
+    more_next_ = t.more_from;
     host_header_ = t.host_header;
     tls_wanted_ = t.tls;
     sni_ = t.sni;
     tls_peer_ = t.tls_peer;
+    source_ = r.source_address;
     Connect();
   }
   in_start_ = false;
@@ -225,13 +259,22 @@ void Http1Connection::Start(const HttpRequest& r, const Http1Target& t, std::str
 void Http1Connection::Connect() {
   fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
-    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    ConnectFailed(errno);
     return;
+  }
+  if (!source_.empty()) {
+    // HTTPSampler.ipSource (worker/source_address.h): bound before connecting, as libcurl's
+    // CURLOPT_INTERFACE does; a failure is libcurl's CURLE_INTERFACE_FAILED.
+    AddressList local = ParseAddressList(source_, 0);
+    if (!local || bind(fd_, reinterpret_cast<const sockaddr*>(&local->front()), AddressLength(local->front())) != 0) {
+      Complete(CURLE_INTERFACE_FAILED, local ? std::strerror(errno) : "bad source address");
+      return;
+    }
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (!loop_->AddSocket(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this)) {
-    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    ConnectFailed(errno);
     return;
   }
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) == 0) {
@@ -239,11 +282,30 @@ void Http1Connection::Connect() {
     return;
   }
   if (errno != EINPROGRESS) {
-    Complete(CURLE_COULDNT_CONNECT, std::strerror(errno));
+    ConnectFailed(errno);
     return;
   }
+  bool first_try = state_ != State::kConnecting;
   state_ = State::kConnecting;
-  if (connect_timeout_us_ > 0) loop_->AddTimer(start_us_ + connect_timeout_us_, this, token_);
+  if (connect_timeout_us_ > 0 && first_try) loop_->AddTimer(start_us_ + connect_timeout_us_, this, token_);
+}
+
+void Http1Connection::ConnectFailed(int err) {
+  if (more_ && more_next_ < more_->size()) {
+    // The next of the name's addresses, as libcurl tries them; the connect timeout still
+    // counts from the request's start.
+    bool connecting = state_ == State::kConnecting;
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    in_port_t port = reinterpret_cast<const sockaddr_in*>(&address_)->sin_port;  // same offset in sockaddr_in6
+    address_ = (*more_)[more_next_++];
+    reinterpret_cast<sockaddr_in*>(&address_)->sin_port = port;
+    address_len_ = AddressLength(address_);
+    if (connecting) state_ = State::kConnecting;
+    Connect();
+    return;
+  }
+  Complete(CURLE_COULDNT_CONNECT, std::strerror(err));
 }
 
 void Http1Connection::Connected() {
@@ -330,7 +392,7 @@ void Http1Connection::Receive(bool peer_closed) {
       size_t got = static_cast<size_t>(n);
       size_t used = parser_.Feed(buf, got);
       if (parser_.state() == Http1ResponseParser::State::kError) {
-        Complete(CURLE_WEIRD_SERVER_REPLY, parser_.error());
+        Complete(parser_.decode_failed() ? CURLE_BAD_CONTENT_ENCODING : CURLE_WEIRD_SERVER_REPLY, parser_.error());
         return;
       }
       if (parser_.done()) {
@@ -374,7 +436,7 @@ void Http1Connection::RetryOrFail(CURLcode code, std::string message) {
     retried_ = true;
     reused_ = false;
     CloseSocket();
-    parser_.Reset(head_, body_);
+    parser_.Reset(head_, body_, decode_ ? &decoder_ : nullptr);
     if (body_) body_->clear();
     sent_ = 0;
     first_byte_us_ = 0;
@@ -398,6 +460,23 @@ void Http1Connection::Complete(CURLcode code, std::string message) {
     return;
   }
   handler_->OnTransferDone(nullptr, code);
+}
+
+void Http1Connection::Fail(CURLcode code, std::string message, EventLoop* loop, TransferHandler* handler,
+                           int64_t start_us) {
+  loop_ = loop;
+  handler_ = handler;
+  in_flight_ = false;
+  parser_.Reset(false, nullptr);
+  start_us_ = start_us;
+  connected_us_ = first_byte_us_ = 0;
+  end_us_ = MonotonicMicros();
+  last_activity_us_ = end_us_;
+  request_bytes_ = 0;
+  code_ = code;
+  error_ = std::move(message);
+  deferred_ = true;
+  loop_->AddTimer(end_us_, this, ++token_);
 }
 
 void Http1Connection::Cancel(CURLcode code) {
@@ -434,7 +513,7 @@ void Http1Connection::OnSocketEvent(uint32_t events) {
       socklen_t len = sizeof err;
       if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
       if (err != 0) {
-        Complete(CURLE_COULDNT_CONNECT, std::strerror(err));
+        ConnectFailed(err);
         return;
       }
       Connected();

@@ -1,8 +1,11 @@
 // A virtual user's own HTTP/1.1 keep-alive connection: the engine's fast path for http://
-// and https:// requests to a literal IP address, bypassing libcurl (whose per-request
-// overhead, ~9 µs of user time plus two poll() liveness checks, halved the engine's
-// throughput). https runs over worker/tls_session.h (the transport is the only difference:
-// Write/Read below); Connect then includes the TLS handshake, as JMeter's connect time does.
+// and https:// requests (to a literal IP address, or a name HttpTransfer resolved through
+// worker/host_cache.h), bypassing libcurl (whose per-request overhead, ~9 µs of user time
+// plus two poll() liveness checks, halved the engine's throughput). https runs over
+// worker/tls_session.h (the transport is the only difference: Write/Read below); Connect then
+// includes the TLS handshake, as JMeter's connect time does. gzip/deflate bodies are decoded
+// as they arrive (worker/content_decoder.h); a source address (HTTPSampler.ipSource) is bound
+// before connecting.
 //
 // Like JMeter's HttpClient 4 sampler, each virtual user has its own connection: a user's first
 // request (and the first after the server closed the connection) connects, so its Connect is
@@ -44,6 +47,7 @@
 #include "common/connect_to.h"
 
 #include "worker/event_loop.h"
+#include "worker/host_cache.h"
 #include "worker/http1_parser.h"
 #include "worker/http_request.h"
 #include "worker/tls_session.h"
@@ -53,7 +57,13 @@ namespace barrage {
 // Where a fast-path request goes, parsed from its URL.
 struct Http1Target {
   sockaddr_storage address{};
-  socklen_t address_len = 0;
+  socklen_t address_len = 0;  // 0: `host_name` is to be resolved (HostCache) first
+  // A resolved name's further addresses, tried in order when connecting to the one before
+  // fails, as libcurl does (null or empty: none). Their port is `address`'s.
+  AddressList more;
+  size_t more_from = 0;     // the first of `more` not yet tried
+  std::string host_name;    // a name to connect to (the URL's, or a --connect-to rule's)
+  uint16_t port = 0;        // the port to connect to
   std::string host_header;  // the Host header's value, e.g. "127.0.0.1:8080"
   std::string_view target;  // the request target, e.g. "/path?query" (a view into the URL)
   // https: TLS (worker/tls_session.h) with this server name ("" for an IP literal), and
@@ -63,18 +73,20 @@ struct Http1Target {
   std::string tls_peer;
 };
 
-// True when `url` is "http[s]://<IPv4 or [IPv6] literal>[:port]/..." in the form libcurl would
-// send unchanged (no fragment, no user info, no dot segments, no explicit default port): then
-// the fast path sends exactly what libcurl would. Fills `out`. With `connect_to` rules
-// (common/connect_to.h), the address is the matching rule's instead, and the URL's host may
-// be a name when that rule connects to a literal address (the name is never resolved); the
-// Host header stays the URL's.
+// True when `url` is "http[s]://<host>[:port]/..." in the form libcurl would send unchanged
+// (no fragment, no user info, no dot segments, no explicit default port): then the fast path
+// sends exactly what libcurl would. Fills `out`. The host is an IPv4 or [IPv6] literal
+// (`address` set) or a lower-case DNS name (letters, digits, '-', '.'; not all-numeric, which
+// libcurl reads as an address) that the caller resolves: `host_name` and `port` set,
+// address_len 0. With `connect_to` rules (common/connect_to.h), the address (or name) is the
+// matching rule's instead; the Host header stays the URL's.
 bool ParseFastPathUrl(std::string_view url, Http1Target* out, const std::vector<ConnectToRule>* connect_to = nullptr);
 
-// True when the request needs nothing the fast path lacks (multipart, content decoding,
-// headers libcurl treats specially such as Host or Content-Length, redirects of methods
+// True when the request needs nothing the fast path lacks (multipart, content codings other
+// than gzip and deflate, headers libcurl treats specially such as Host or Content-Length, redirects of methods
 // other than GET and HEAD, whose method libcurl may change on the way).
-// The URL is checked separately (ParseFastPathUrl); cookies are the caller's business.
+// The URL is checked separately (ParseFastPathUrl); cookies and DNS entries (`resolve`) are
+// the caller's business.
 bool FastPathSupports(const HttpRequest& request);
 
 class Http1Connection final : public SocketHandler, public TimerHandler {
@@ -90,6 +102,10 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   // or the request failed. Requires !in_flight().
   void Start(const HttpRequest& request, const Http1Target& target, std::string* body, EventLoop* loop,
              TransferHandler* handler, int64_t start_us);
+  // Ends a request that could not be sent (its host name did not resolve: `code`
+  // CURLE_COULDNT_RESOLVE_HOST) as Start ends a failed one: `handler` is called later with
+  // `code`, no time but the end is set, and an idle connection stays open.
+  void Fail(CURLcode code, std::string message, EventLoop* loop, TransferHandler* handler, int64_t start_us);
   // Ends the request in flight now (response timeout, stop now): the connection is closed
   // and `handler` is called with `code`. No-op when nothing is in flight.
   void Cancel(CURLcode code);
@@ -120,6 +136,8 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
 
   void BuildRequest(const HttpRequest& r, const Http1Target& t);
   void Connect();
+  // Connecting failed with `err`: the next address, if any, else the request fails.
+  void ConnectFailed(int err);
   void Connected();
   void Handshake();
   // The transport, plain or TLS: like send()/recv() on the socket (bytes; 0 = end of
@@ -138,14 +156,19 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   TransferHandler* handler_ = nullptr;
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
+  AddressList more_;  // addresses to try when connecting fails, from more_next_ on
+  size_t more_next_ = 0;
   std::string host_header_;       // where the open connection goes
   bool tls_wanted_ = false;       // ... and whether over TLS
+  std::string source_;            // the local address it is bound to ("" = any: HttpRequest::source_address)
   TlsStream tls_;                 // active on a TLS connection
   TlsSessionCache tls_sessions_;  // the user's sessions by target, resumed by new connections
   std::string sni_, tls_peer_;
   std::string out_;  // the request's bytes, reused
   size_t sent_ = 0;
   Http1ResponseParser parser_;
+  ContentDecoder decoder_;  // gzip/deflate bodies (worker/content_decoder.h)
+  bool decode_ = false;     // the request accepted an encoding: decode the response
   std::string* body_ = nullptr;
   bool head_ = false;
   bool keep_alive_ = true;  // the request allows reuse

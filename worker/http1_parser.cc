@@ -38,10 +38,14 @@ void ForEachToken(std::string_view value, F&& f) {
 
 }  // namespace
 
-void Http1ResponseParser::Reset(bool head_request, std::string* body) {
+void Http1ResponseParser::Reset(bool head_request, std::string* body, ContentDecoder* decoder) {
   state_ = State::kHead;
   head_request_ = head_request;
   body_ = body;
+  decoder_ = decoder;
+  decoding_ = false;
+  decode_failed_ = false;
+  content_encoding_begin_ = content_encoding_end_ = 0;
   headers_.clear();
   line_start_ = 0;
   received_any_ = false;
@@ -188,6 +192,9 @@ bool Http1ResponseParser::ParseHeaderLine(size_t begin, size_t end) {
   } else if (EqualsNoCase(name, "Content-Type")) {
     content_type_begin_ = vb;
     content_type_end_ = ve;
+  } else if (EqualsNoCase(name, "Content-Encoding")) {
+    content_encoding_begin_ = vb;
+    content_encoding_end_ = ve;
   }
   return true;
 }
@@ -205,6 +212,7 @@ void Http1ResponseParser::HeadComplete() {
     connection_close_ = connection_keep_alive_ = chunked_ = false;
     content_length_ = -1;
     content_type_begin_ = content_type_end_ = 0;
+    content_encoding_begin_ = content_encoding_end_ = 0;
     return;
   }
   keep_alive_ = minor_version_ == 1 ? !connection_close_ : connection_keep_alive_ && !connection_close_;
@@ -221,11 +229,28 @@ void Http1ResponseParser::HeadComplete() {
     keep_alive_ = false;
   }
   state_ = body_mode_ == Body::kNone ? State::kDone : State::kBody;
+  if (state_ == State::kBody && decoder_ != nullptr && body_ != nullptr) {
+    std::string_view coding(headers_.data() + content_encoding_begin_, content_encoding_end_ - content_encoding_begin_);
+    if (!decoder_->Begin(coding)) {
+      decode_failed_ = true;
+      Fail(decoder_->error());
+      return;
+    }
+    decoding_ = decoder_->active();
+  }
 }
 
 void Http1ResponseParser::EmitBody(const char* data, size_t len) {
   body_bytes_ += static_cast<int64_t>(len);
-  if (body_) body_->append(data, len);
+  if (decoding_) {
+    if (!decoder_->Feed(data, len, body_)) {
+      decoding_ = false;
+      decode_failed_ = true;
+      Fail(decoder_->error());
+    }
+  } else if (body_) {
+    body_->append(data, len);
+  }
 }
 
 size_t Http1ResponseParser::FeedBody(const char* data, size_t len) {
@@ -234,7 +259,7 @@ size_t Http1ResponseParser::FeedBody(const char* data, size_t len) {
       size_t n = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(len)));
       EmitBody(data, n);
       remaining_ -= static_cast<int64_t>(n);
-      if (remaining_ == 0) state_ = State::kDone;
+      if (remaining_ == 0 && state_ == State::kBody) state_ = State::kDone;
       return n;
     }
     case Body::kUntilClose: EmitBody(data, len); return len;

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "worker/content_decoder.h"
+
 namespace barrage {
 
 class Http1ResponseParser {
@@ -30,7 +32,10 @@ class Http1ResponseParser {
 
   // Starts a new response. `head_request`: the request was HEAD, so no body follows.
   // `body` receives the (de-chunked) body; nullptr counts its bytes without keeping them.
-  void Reset(bool head_request, std::string* body);
+  // `decoder` (the request accepted gzip/deflate; null: none) decodes a body with a
+  // Content-Encoding into `body`; body_bytes() still counts the bytes received, as JMeter
+  // 2.13 does (HC4's connection metrics: bytes = headers + the body on the wire).
+  void Reset(bool head_request, std::string* body, ContentDecoder* decoder = nullptr);
 
   // Consumes bytes of the response; returns how many were used. Fewer than `len` only when
   // the response ended (kDone) before them (bytes of a next response the server should not
@@ -43,6 +48,9 @@ class Http1ResponseParser {
   State state() const { return state_; }
   bool done() const { return state_ == State::kDone; }
   const std::string& error() const { return error_; }
+  // The error is the body's Content-Encoding (unknown or corrupt: libcurl's
+  // CURLE_BAD_CONTENT_ENCODING), not the HTTP framing.
+  bool decode_failed() const { return decode_failed_; }
   // Any byte of a response received (an empty reply is a different failure than a cut one).
   bool received_any() const { return received_any_; }
 
@@ -77,6 +85,10 @@ class Http1ResponseParser {
   State state_ = State::kHead;
   bool head_request_ = false;
   std::string* body_ = nullptr;
+  ContentDecoder* decoder_ = nullptr;
+  bool decoding_ = false;  // the body goes through decoder_
+  bool decode_failed_ = false;
+  size_t content_encoding_begin_ = 0, content_encoding_end_ = 0;
   std::string headers_;
   size_t line_start_ = 0;  // start of the header line being received
   bool received_any_ = false;

@@ -12,6 +12,7 @@
 
 #include "common/java_lang.h"
 #include "common/utf8.h"
+#include "worker/source_address.h"
 
 namespace barrage {
 namespace {
@@ -544,6 +545,18 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
       TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.connect_timeout; }));
   r.response_timeout_ms =
       TimeoutMs(Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.response_timeout; }));
+  // The source address (HTTPAbstractImpl.getIpSourceAddress, asked before anything is sent);
+  // its type is the sampler's.
+  r.source_address.clear();
+  std::string ip_source = Merged(s, ctx, [](const HttpFields& h) -> const Value& { return h.ip_source; });
+  if (!ip_source.empty()) {
+    Result<std::string> source = ResolveSourceAddress(ip_source, s.http.ip_source_type);
+    if (!source.ok()) {
+      if (failed_url) *failed_url = r.url;
+      return Status::InvalidArgument("java.net.UnknownHostException|" + source.status().message());
+    }
+    r.source_address = std::move(*source);
+  }
   return Status::Ok();
 }
 

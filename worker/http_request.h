@@ -60,6 +60,7 @@ struct HttpRequest {
   int64_t connect_timeout_ms = 0;   // 0 = none
   int64_t response_timeout_ms = 0;  // 0 = none (idle time between received bytes)
   std::string accept_encoding;      // the plan's Accept-Encoding header, if any
+  std::string source_address;       // HTTPSampler.ipSource as a literal address ("" = none)
   // Set by the HTTP managers (http_managers.h); any of them routes the request to libcurl.
   long http_auth = 0;  // CURLAUTH_* bits to answer a challenge with (0 = none)
   std::string auth_user, auth_password;

@@ -1,5 +1,6 @@
 #include "worker/http_transfer.h"
 
+#include <arpa/inet.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -76,6 +77,7 @@ CURL* HttpTransfer::Easy() {
 }
 
 HttpTransfer::~HttpTransfer() {
+  if (resolving_) host_cache_->Cancel(&host_done_);
   if (resolve_) curl_slist_free_all(resolve_);
   if (mime_) curl_mime_free(mime_);
   if (headers_) curl_slist_free_all(headers_);
@@ -130,6 +132,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   error_[0] = '\0';
   method_ = r.method;
   url_ = r.url;
+  decoding_ = !r.accept_encoding.empty();
 
   request_headers_.clear();
   for (const std::string& h : r.headers) {
@@ -145,14 +148,68 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   last_activity_us_ = start_mono_us_;
   handler_ = handler;
   if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) &&
-      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
+      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) && FastTargetUsable(r)) {
     fast_active_ = true;
     if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
     follow_ = r.follow_redirects;
-    fast_.Start(r, target_, keep_body ? &body_ : nullptr, loop, &fast_done_, start_mono_us_);
+    StartFast(r, loop, start_mono_us_);
     return;
   }
   StartCurl(r, loop, handler, 0);
+}
+
+bool HttpTransfer::FastTargetUsable(const HttpRequest& r) {
+  // A DNS Cache Manager's entry (static table or custom servers, CURLOPT_RESOLVE) stays on
+  // libcurl: a user of such a plan may alternate hosts whose addresses change between
+  // iterations (jmeter_compat dns_servers), and JMeter's pool, like libcurl's, keeps a
+  // kept-alive connection per host, where the fast path has one connection per user.
+  if (!r.resolve.empty()) return false;
+  if (target_.host_name.empty()) return true;  // a literal address
+  if (host_cache_ == nullptr) return false;
+  // A DNS Cache Manager in scope without an entry for the name (HttpManagerState sets
+  // another timeout than libcurl's default, 60 s): its per-user cache is libcurl's handle's.
+  return r.dns_cache_timeout_s == 60;
+}
+
+bool HttpTransfer::UseAddresses(const AddressList& addresses) {
+  if (!addresses || addresses->empty()) return false;
+  target_.address = addresses->front();
+  target_.address_len = AddressLength(target_.address);
+  reinterpret_cast<sockaddr_in*>(&target_.address)->sin_port = htons(target_.port);  // same offset in sockaddr_in6
+  target_.more = addresses;
+  target_.more_from = 1;
+  return true;
+}
+
+void HttpTransfer::StartFast(const HttpRequest& r, EventLoop* loop, int64_t start_us) {
+  if (target_.address_len == 0) {
+    AddressList addresses;
+    if (!host_cache_->Lookup(target_.host_name, start_us, &host_done_, ++resolve_token_, &addresses)) {
+      // The loop's request buffer serves other users meanwhile: the request waits in a copy.
+      if (&r != &hop_request_) hop_request_ = r;
+      resolving_ = true;
+      resolve_loop_ = loop;
+      resolve_start_us_ = start_us;
+      return;
+    }
+    if (!UseAddresses(addresses)) {
+      fast_.Fail(CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: " + target_.host_name, loop, &fast_done_,
+                 start_us);
+      return;
+    }
+  }
+  fast_.Start(r, target_, keep_body_ ? &body_ : nullptr, loop, &fast_done_, start_us);
+}
+
+void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) {
+  if (!resolving_ || token != resolve_token_) return;
+  resolving_ = false;
+  if (!UseAddresses(addresses)) {
+    fast_.Fail(CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: " + target_.host_name, resolve_loop_, &fast_done_,
+               resolve_start_us_);
+    return;
+  }
+  fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, resolve_loop_, &fast_done_, resolve_start_us_);
 }
 
 void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHandler* handler, int redirects_done) {
@@ -173,6 +230,8 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
   curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, r.accept_encoding.empty() ? nullptr : r.accept_encoding.c_str());
+  // HTTPSampler.ipSource: "host!" binds to the address without resolving or looking up an interface.
+  curl_easy_setopt(easy_, CURLOPT_INTERFACE, r.source_address.empty() ? nullptr : ("host!" + r.source_address).c_str());
   SetManagerOptions(r);
 
   // Method and body.
@@ -357,11 +416,12 @@ void HttpTransfer::OnFastDone(CURLcode code) {
   body_.clear();
   url_ = std::move(next);
   hop_request_.url = url_;
-  if (ParseFastPathUrl(url_, &target_, connect_to_ ? &connect_to_->rules() : nullptr)) {
-    fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, fast_.loop(), &fast_done_, MonotonicMicros());
+  if (ParseFastPathUrl(url_, &target_, connect_to_ ? &connect_to_->rules() : nullptr) &&
+      FastTargetUsable(hop_request_)) {
+    StartFast(hop_request_, fast_.loop(), MonotonicMicros());
     return;
   }
-  // The rest of the chain leaves the fast path (HTTPS, a host name, ...): libcurl takes it.
+  // The rest of the chain leaves the fast path (HTTPS, a name libcurl resolves, ...): libcurl takes it.
   StartCurl(hop_request_, fast_.loop(), handler_, redirects_);
 }
 
@@ -391,6 +451,9 @@ bool IsTextType(std::string_view ct) {
 JavaException MapCurlError(CURLcode code, const std::string& host_port, bool connect_phase, const char* curl_message) {
   switch (code) {
     case CURLE_COULDNT_CONNECT: return {"java.net.ConnectException", "Connection refused"};
+    case CURLE_INTERFACE_FAILED:
+      // The source address (HTTPSampler.ipSource) cannot be bound: JDK 17's socket bind().
+      return {"java.net.BindException", "Cannot assign requested address"};
     case CURLE_COULDNT_RESOLVE_HOST: {
       std::string host = host_port.substr(0, host_port.rfind(':'));
       return {"java.net.UnknownHostException", host + ": Name or service not known"};
@@ -427,6 +490,14 @@ JavaException MapCurlError(CURLcode code, const std::string& host_port, bool con
 }
 
 void HttpTransfer::Cancel(EventLoop* loop, CURLcode code) {
+  if (resolving_) {
+    // The lookup goes on for others; this request ends now, as a fast-path one does.
+    host_cache_->Cancel(&host_done_);
+    resolving_ = false;
+    fast_.Fail(code, {}, loop, &fast_done_, resolve_start_us_);
+    fast_.Cancel(code);
+    return;
+  }
   if (fast_active_) {
     fast_.Cancel(code);
   } else if (easy_) {
@@ -449,6 +520,12 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
   curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_bytes);
   curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_bytes);
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  if (decoding_) {
+    // JMeter 2.13 counts the body as received (HC4's connection metrics), compressed;
+    // libcurl hands the write callback the decoded bytes and counts the received ones.
+    curl_off_t received = 0;
+    if (curl_easy_getinfo(easy_, CURLINFO_SIZE_DOWNLOAD_T, &received) == CURLE_OK) body_bytes_ = received;
+  }
   char* effective = nullptr;
   curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
   result->sample.url = effective ? effective : "";

@@ -1,8 +1,13 @@
 // One virtual user's HTTP client: its own HTTP/1.1 keep-alive connection for plain http://
-// requests to a literal IP address (worker/http1_connection.h, the fast path), and a libcurl
-// easy handle allocated once and reused for everything else (HTTPS, host names, redirects,
-// multipart, gzip, cookies, special headers). Both record the same Sample fields. Runs on
-// the event loop that owns the virtual user; not thread-safe.
+// requests to a literal IP address, or to a host name when the loop's HostCache is set
+// (worker/http1_connection.h, the fast path), and a libcurl easy handle allocated once and
+// reused for everything else (HTTPS, multipart, brotli/zstd, cookies, special headers). Both record
+// the same Sample fields. Runs on the event loop that owns the virtual user; not thread-safe.
+//
+// Host names on the fast path: resolved by the loop's HostCache (worker/host_cache.h) before
+// connecting. A request under a DNS Cache Manager (an entry in HttpRequest::resolve, or its
+// per-user cache, which is libcurl's handle's) stays on the libcurl path. A name that does
+// not resolve fails the sample as libcurl's path does (java.net.UnknownHostException).
 //
 // The environment variable BARRAGE_HTTP_CLIENT=curl (read once per process) sends every
 // request through libcurl, e.g. to compare the two paths.
@@ -76,6 +81,9 @@ class HttpTransfer {
   // Connects as `routes` say on both paths (nullptr: to the URL's address). `routes` must
   // outlive the transfer.
   void set_connect_to(const ConnectToRoutes* routes);
+  // Resolves host names for the fast path (null: names go to libcurl). `hosts` belongs to the
+  // transfer's event loop and must outlive the transfer.
+  void set_host_cache(HostCache* hosts) { host_cache_ = hosts; }
   // Routes every request through libcurl (tests compare the paths).
   void set_fast_path_enabled(bool enabled) { fast_path_enabled_ = enabled; }
   // Whether the last request started took the fast path.
@@ -91,7 +99,10 @@ class HttpTransfer {
   int64_t start_wall_ms() const { return start_wall_ms_; }
   int64_t start_mono_us() const { return start_mono_us_; }
   // Monotonic time of the last byte received (for response-timeout checks).
-  int64_t last_activity_us() const { return fast_active_ ? fast_.last_activity_us() : last_activity_us_; }
+  int64_t last_activity_us() const {
+    if (resolving_) return start_mono_us_;
+    return fast_active_ ? fast_.last_activity_us() : last_activity_us_;
+  }
   bool timed_out_reading() const { return timed_out_reading_; }
   void set_timed_out_reading() { timed_out_reading_ = true; }
 
@@ -121,7 +132,25 @@ class HttpTransfer {
     HttpTransfer* t_;
   };
 
+  // Receives the HostCache's answers for a fast-path request waiting on its host name.
+  class HostDone final : public HostWaiter {
+   public:
+    explicit HostDone(HttpTransfer* t) : t_(t) {}
+    void OnHostResolved(uint64_t token, const AddressList& addresses) override { t_->OnHostResolved(token, addresses); }
+
+   private:
+    HttpTransfer* t_;
+  };
+
   void StartCurl(const HttpRequest& request, EventLoop* loop, TransferHandler* handler, int redirects_done);
+  // Whether target_ (just parsed) can go on the fast path with `request`'s DNS settings; takes
+  // a static DNS entry's addresses into target_.
+  bool FastTargetUsable(const HttpRequest& request);
+  // Resolves target_'s name if it has one, then starts the fast path (or fails the request).
+  void StartFast(const HttpRequest& request, EventLoop* loop, int64_t start_us);
+  // Takes `addresses` into target_; false when there are none.
+  bool UseAddresses(const AddressList& addresses);
+  void OnHostResolved(uint64_t token, const AddressList& addresses);
   // The HTTP managers' options (http_managers.h): challenge credentials, DNS entries.
   void SetManagerOptions(const HttpRequest& request);
   void OnFastDone(CURLcode code);
@@ -141,13 +170,19 @@ class HttpTransfer {
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
   const ConnectToRoutes* connect_to_ = nullptr;
+  HostCache* host_cache_ = nullptr;
+  HostDone host_done_{this};
+  bool resolving_ = false;  // the fast path waits for target_'s name
+  uint64_t resolve_token_ = 0;
+  EventLoop* resolve_loop_ = nullptr;
+  int64_t resolve_start_us_ = 0;
   std::string url_;  // of the request in flight (the current hop's)
   FastDone fast_done_{this};
   CurlDone curl_done_{this};
   TransferHandler* handler_ = nullptr;
   int64_t retry_offset_us_ = -1;  // libcurl path: when the retry began (from the start); -1: none
   bool follow_ = false;           // the fast-path request follows redirects
-  HttpRequest hop_request_;       // the request redirects are followed with
+  HttpRequest hop_request_;       // the request redirects are followed with (or a request waiting on its name)
   int redirects_ = 0;             // followed on the fast path
   int64_t hops_latency_us_ = 0;   // sums over the hops before the current one
   int64_t hops_connect_us_ = 0;
@@ -162,7 +197,8 @@ class HttpTransfer {
   std::string method_;
   std::string response_headers_;
   std::string body_;
-  int64_t body_bytes_ = 0;
+  int64_t body_bytes_ = 0;  // received (before content decoding), as JMeter counts them
+  bool decoding_ = false;   // the request accepted an encoding (libcurl decodes the body)
   bool keep_body_ = false;
   bool timed_out_reading_ = false;
   int64_t start_wall_ms_ = 0;

@@ -17,6 +17,8 @@ VirtualUser::VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, c
       branch_(std::make_unique<ParallelBranch>(ParallelBranch{
           parent, &parallel, &child, parent->thread_name() + " - " + parallel.name + " - " + child.name})) {
   if (group_->cookies) http_.EnableCookies();
+  if (run_->connect_to) http_.set_connect_to(run_->connect_to.get());
+  if (worker_) http_.set_host_cache(&worker_->hosts);
 }
 
 void VirtualUser::StartParallel(const ParallelSampler& parallel) {

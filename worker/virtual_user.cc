@@ -70,6 +70,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
   }
   if (group->cookies) http_.EnableCookies();
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
+  if (worker_) http_.set_host_cache(&worker_->hosts);
 }
 
 VirtualUser::~VirtualUser() {

@@ -589,6 +589,24 @@ TEST_F(EngineRunTest, GzipBodyIsDecodedWhenThePlanAcceptsIt) {
   EXPECT_TRUE(samples[0].success) << samples[0].failure_message;
 }
 
+// HTTPSampler.ipSource from the plan: an address binds the connection (the request
+// succeeds from 127.0.0.2); an unknown interface fails the sample before anything is sent,
+// with JMeter 2.13's UnknownHostException text.
+TEST_F(EngineRunTest, SourceAddressOfTheHttpRequest) {
+  std::vector<Sample> samples =
+      Run(Group("tg", 1, 1,
+                Http("from-ip", "/hello.txt", "", Str("HTTPSampler.ipSource", "127.0.0.2")) +
+                    Http("from-if", "/hello.txt", "",
+                         Str("HTTPSampler.ipSource", "no-such-if9") + Str("HTTPSampler.ipSourceType", "2"))),
+          1);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].label, "from-ip");
+  EXPECT_EQ(samples[0].response_code, "200");
+  EXPECT_EQ(samples[1].response_code, "Non HTTP response code: java.net.UnknownHostException");
+  EXPECT_EQ(samples[1].response_message, "Non HTTP response message: Cannot find interface no-such-if9");
+  EXPECT_EQ(samples[1].sent_bytes, 0);
+}
+
 TEST_F(EngineRunTest, DebugSamplerShowsVariables) {
   std::string udv =
       El("Arguments", "vars",

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cstring>
@@ -19,9 +20,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/fixture/dns_responder.h"
 #include "tests/fixture/fixture_server.h"
 #include "worker/event_loop.h"
+#include "worker/host_cache.h"
 #include "worker/http_transfer.h"
+#include "worker/source_address.h"
 
 namespace barrage {
 namespace {
@@ -69,6 +73,11 @@ class ScriptedServer {
     return requests_;
   }
   int connections() const { return connections_; }
+  // The address each connection came from.
+  std::vector<std::string> peers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peers_;
+  }
 
  private:
   bool WaitReadable(int fd) {
@@ -82,9 +91,17 @@ class ScriptedServer {
     size_t next = 0;
     while (!stop_) {
       if (!WaitReadable(listen_fd_)) continue;
-      int fd = accept(listen_fd_, nullptr, nullptr);
+      sockaddr_in peer{};
+      socklen_t peer_len = sizeof peer;
+      int fd = accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (fd < 0) continue;
       ++connections_;
+      {
+        char text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+        std::lock_guard<std::mutex> lock(mu_);
+        peers_.push_back(text);
+      }
       std::string in;
       bool open = true;
       while (open && !stop_) {
@@ -145,6 +162,7 @@ class ScriptedServer {
   std::atomic<int> connections_{0};
   std::mutex mu_;
   std::vector<std::string> requests_;
+  std::vector<std::string> peers_;
   std::thread thread_;
 };
 
@@ -564,12 +582,34 @@ TEST(FastPathUrlTest, OnlyLiteralAddressesInLibcurlsOwnForm) {
   EXPECT_EQ(t.host_header, "[::1]:81");
   ASSERT_TRUE(ParseFastPathUrl("http://10.0.0.1/x", &t));
   EXPECT_EQ(t.host_header, "10.0.0.1");
+  EXPECT_EQ(t.address_len, sizeof(sockaddr_in));
+  EXPECT_EQ(t.host_name, "");
   for (const char* other :
-       {"http://localhost/", "http://example.com/", "http://127.0.0.1", "http://127.0.0.1:80/", "http://127.0.0.1/a#f",
+       {"http://127.0.0.1", "http://127.0.0.1:80/", "https://127.0.0.1:443/", "http://127.0.0.1/a#f",
         "http://127.0.0.1/a/../b", "http://127.0.0.1/./b", "http://u:p@127.0.0.1/", "http://127.0.0.1:99999/",
-        "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/"}) {
+        "http://127.0.0.1:/", "HTTP://127.0.0.1/", "http://127.1/", "http://Example.com/", "http://a..b/",
+        "http://a_b/", "http://host./", "http://.host/", "http://1.2.3.0x4/", "http://[fe80::1%25lo]/"}) {
     EXPECT_FALSE(ParseFastPathUrl(other, &t)) << other;
   }
+}
+
+// Host names: the caller resolves `host_name`; the Host header is the URL's authority.
+TEST(FastPathUrlTest, LowerCaseNamesAreForTheCallerToResolve) {
+  Http1Target t;
+  ASSERT_TRUE(ParseFastPathUrl("http://localhost:8080/a", &t));
+  EXPECT_EQ(t.address_len, 0u);
+  EXPECT_EQ(t.host_name, "localhost");
+  EXPECT_EQ(t.port, 8080);
+  EXPECT_EQ(t.host_header, "localhost:8080");
+  EXPECT_EQ(t.target, "/a");
+  ASSERT_TRUE(ParseFastPathUrl("http://shop-1.example.com/", &t));
+  EXPECT_EQ(t.host_name, "shop-1.example.com");
+  EXPECT_EQ(t.port, 80);
+  EXPECT_EQ(t.host_header, "shop-1.example.com");
+  // Parsing a literal afterwards forgets the name.
+  ASSERT_TRUE(ParseFastPathUrl("http://127.0.0.1:81/", &t));
+  EXPECT_EQ(t.host_name, "");
+  EXPECT_EQ(t.port, 81);
 }
 
 // --connect-to on both paths: a URL naming a host that does not exist reaches the fixture;
@@ -607,9 +647,327 @@ TEST(FastPathUrlTest, ConnectToRuleGivesTheAddressAndKeepsTheHostHeader) {
   ASSERT_TRUE(ParseFastPathUrl("http://[::1]:81/", &t, &rules));
   EXPECT_EQ(t.host_header, "[::1]:81");
   EXPECT_EQ(ntohs(reinterpret_cast<const sockaddr_in6*>(&t.address)->sin6_port), 82);
-  // A name no rule covers, or one a rule sends to another name, is libcurl's to resolve.
-  EXPECT_FALSE(ParseFastPathUrl("http://other.invalid/a", &t, &rules));
-  EXPECT_FALSE(ParseFastPathUrl("http://named.invalid/a", &t, &rules));
+  // A name no rule covers, or one a rule sends to another name, is resolved: the name to
+  // connect to is the rule's, the Host header the URL's.
+  ASSERT_TRUE(ParseFastPathUrl("http://other.invalid/a", &t, &rules));
+  EXPECT_EQ(t.host_name, "other.invalid");
+  ASSERT_TRUE(ParseFastPathUrl("http://named.invalid:81/a", &t, &rules));
+  EXPECT_EQ(t.address_len, 0u);
+  EXPECT_EQ(t.host_name, "localhost");
+  EXPECT_EQ(t.port, 81);
+  EXPECT_EQ(t.host_header, "named.invalid:81");
+}
+
+// Host names on the fast path (HostCache): localhost and a name asked of a DNS server: the
+// same bytes on the wire and the same Sample fields as libcurl's path.
+TEST_F(Http1ConnectionTest, HostNamesSendAndRecordWhatLibcurlDoes) {
+  auto dns_started = fixture::DnsResponder::Start({"127.0.0.1", 0, {{"shop.test", {"127.0.0.1"}}}});
+  ASSERT_TRUE(dns_started.ok()) << dns_started.status().message();
+  std::unique_ptr<fixture::DnsResponder> dns = std::move(dns_started).value();
+  struct Case {
+    std::string host;
+  };
+  for (const Case& k : {Case{"localhost"}, Case{"shop.test"}}) {
+    std::vector<std::string> wire[2];
+    SampleResult results[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      if (fast == 0 && k.host == "shop.test") {
+        results[0].sample.response_code = "skipped";  // libcurl asks the system's DNS
+        continue;
+      }
+      ScriptedServer server({{kOk}, {kOk}});
+      std::string port = std::to_string(server.port());
+      HttpRequest r = Get("http://" + k.host + ":" + port + "/a?b=1");
+      r.headers = {"User-Agent: barrage-test"};
+      HostCache hosts(&loop_, "b", {dns->server()});
+      HttpTransfer t;
+      t.set_host_cache(&hosts);
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+      EXPECT_EQ(t.used_fast_path(), fast == 1) << k.host;
+      SampleResult again = Run(t, r);  // the same connection
+      EXPECT_EQ(again.sample.response_code, "200") << k.host;
+      EXPECT_EQ(again.sample.connect_us, 0) << k.host;
+      EXPECT_EQ(server.connections(), 1) << k.host;
+      wire[fast] = server.requests();
+      for (std::string& w : wire[fast]) w.replace(w.find(port), port.size(), "PORT");
+      results[fast].sample.url.replace(results[fast].sample.url.find(port), port.size(), "PORT");
+    }
+    const Sample& f = results[1].sample;
+    EXPECT_EQ(f.response_code, "200") << k.host << ": " << results[1].body;
+    EXPECT_EQ(f.url, "http://" + k.host + ":PORT/a?b=1");
+    EXPECT_EQ(results[1].body, "hello");
+    ASSERT_EQ(wire[1].size(), 2u) << k.host;
+    EXPECT_EQ(wire[1][0], "GET /a?b=1 HTTP/1.1\r\nHost: " + k.host + ":PORT\r\nUser-Agent: barrage-test\r\n\r\n");
+    EXPECT_GT(f.connect_us, 0) << k.host;
+    if (k.host == "shop.test") {
+      EXPECT_EQ(dns->queries(), (std::map<std::string, int>{{"shop.test", 1}}));
+      continue;
+    }
+    const Sample& c = results[0].sample;
+    EXPECT_EQ(wire[1], wire[0]) << k.host;
+    EXPECT_EQ(f.response_code, c.response_code) << k.host;
+    EXPECT_EQ(f.response_message, c.response_message) << k.host;
+    EXPECT_EQ(f.bytes, c.bytes) << k.host;
+    EXPECT_EQ(f.sent_bytes, c.sent_bytes) << k.host;
+    EXPECT_EQ(f.url, c.url) << k.host;
+    EXPECT_EQ(results[1].response_headers, results[0].response_headers) << k.host;
+    EXPECT_EQ(results[1].request_headers, results[0].request_headers) << k.host;
+  }
+}
+
+// A name that does not resolve: the sample libcurl's path records for
+// CURLE_COULDNT_RESOLVE_HOST (MapCurlError), with nothing sent and no time but the total.
+TEST_F(Http1ConnectionTest, AnUnknownHostFailsAsOnTheLibcurlPath) {
+  HostCache hosts(&loop_, "f");  // /etc/hosts only
+  HttpTransfer t;
+  t.set_host_cache(&hosts);
+  for (int i = 0; i < 2; ++i) {  // the second answer comes from the cache
+    SampleResult r = Run(t, Get("http://nonexistent.invalid:8080/x"));
+    EXPECT_TRUE(t.used_fast_path());
+    EXPECT_EQ(r.sample.response_code, "Non HTTP response code: java.net.UnknownHostException");
+    EXPECT_EQ(r.sample.response_message, "Non HTTP response message: nonexistent.invalid: Name or service not known");
+    EXPECT_EQ(r.body, "java.net.UnknownHostException: nonexistent.invalid: Name or service not known");
+    EXPECT_EQ(r.sample.url, "http://nonexistent.invalid:8080/x");
+    EXPECT_FALSE(r.sample.success);
+    EXPECT_EQ(r.sample.bytes, 0);
+    EXPECT_EQ(r.sample.sent_bytes, 0);
+    EXPECT_EQ(r.sample.connect_us, 0);
+    EXPECT_EQ(r.sample.latency_us, 0);
+    EXPECT_GT(r.sample.elapsed_us, 0);
+  }
+  EXPECT_EQ(hosts.lookups_started(), 1);
+}
+
+// A stop while the name is being looked up ends the request at once (java.net.SocketException
+// "Socket closed", as a stop on either path); the lookup's later answer is ignored.
+TEST_F(Http1ConnectionTest, AStopDuringTheLookupEndsTheRequest) {
+  auto dns_started = fixture::DnsResponder::Start({"127.0.0.1", 0, {{"slow.test", {}, /*silent=*/true}}});
+  ASSERT_TRUE(dns_started.ok()) << dns_started.status().message();
+  std::unique_ptr<fixture::DnsResponder> dns = std::move(dns_started).value();
+  HostCache hosts(&loop_, "b", {dns->server()});
+  auto t = std::make_unique<HttpTransfer>();
+  t->set_host_cache(&hosts);
+  Done done;
+  t->Start(Get("http://slow.test:8080/"), true, &loop_, &done);
+  EXPECT_FALSE(done.done);
+  EXPECT_EQ(t->last_activity_us(), t->start_mono_us());  // no response timeout while resolving
+  t->Cancel(&loop_, CURLE_ABORTED_BY_CALLBACK);
+  ASSERT_TRUE(done.done);
+  SampleResult r;
+  t->Finish(done.result, &r);
+  EXPECT_EQ(r.sample.response_code, "Non HTTP response code: java.net.SocketException");
+  EXPECT_EQ(r.sample.response_message, "Non HTTP response message: Socket closed");
+  EXPECT_EQ(r.sample.sent_bytes, 0);
+  // A transfer destroyed while another lookup is pending leaves no waiter behind.
+  Done second;
+  t->Start(Get("http://slow.test:8080/"), true, &loop_, &second);
+  t.reset();
+  EXPECT_FALSE(second.done);
+}
+
+// `data` compressed by zlib: window_bits 15 + 16 gzip, 15 zlib, -15 raw deflate.
+std::string Compress(const std::string& data, int window_bits) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string Chunked(const std::string& body, size_t piece) {
+  std::string out;
+  char size[32];
+  for (size_t at = 0; at < body.size(); at += piece) {
+    std::string part = body.substr(at, piece);
+    std::snprintf(size, sizeof size, "%zx\r\n", part.size());
+    out.append(size).append(part).append("\r\n");
+  }
+  return out + "0\r\n\r\n";
+}
+
+// gzip and deflate responses to a request accepting them: the same wire bytes, body
+// (decoded) and sizes on both paths; bytes count the body as received (compressed), as
+// JMeter 2.13 does (measured: a 53-byte gzip body of 1,100 bytes with 162 header bytes is
+// recorded as 215 bytes, the decoded text as the response data).
+TEST_F(Http1ConnectionTest, GzipAndDeflateBodiesAreDecodedAsOnTheLibcurlPath) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i % 97) + " of a compressible body\n";
+  struct Case {
+    std::string name, coding, wire;
+    bool chunked;
+  };
+  std::vector<Case> cases = {
+      {"gzip", "gzip", Compress(text, 15 + 16), false},
+      {"gzip chunked", "gzip", Compress(text, 15 + 16), true},
+      {"x-gzip", "x-gzip", Compress(text, 15 + 16), false},
+      {"deflate (zlib)", "deflate", Compress(text, 15), false},
+      {"deflate (raw)", "deflate", Compress(text, -15), true},
+      {"identity", "identity", text, false},
+      {"none", "", text, false},
+  };
+  for (const Case& k : cases) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n";
+    if (!k.coding.empty()) head += "Content-Encoding: " + k.coding + "\r\n";
+    std::string reply = k.chunked ? head + "Transfer-Encoding: chunked\r\n\r\n" + Chunked(k.wire, 1000)
+                                  : head + "Content-Length: " + std::to_string(k.wire.size()) + "\r\n\r\n" + k.wire;
+    int64_t header_bytes = static_cast<int64_t>(reply.find("\r\n\r\n") + 4);
+    SampleResult results[2];
+    std::vector<std::string> wire[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      ScriptedServer server({{reply}});
+      HttpRequest r = Get(server.url("/z"));
+      r.headers = {"Accept-Encoding: gzip, deflate"};
+      r.accept_encoding = "gzip, deflate";
+      HttpTransfer t;
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+      EXPECT_EQ(t.used_fast_path(), fast == 1) << k.name;
+      wire[fast] = server.requests();
+      std::string port = ":" + std::to_string(server.port());
+      for (std::string& w : wire[fast]) w.replace(w.find(port), port.size(), ":PORT");
+    }
+    EXPECT_EQ(wire[1], wire[0]) << k.name;
+    for (int fast = 0; fast < 2; ++fast) {
+      const SampleResult& r = results[fast];
+      EXPECT_EQ(r.sample.response_code, "200") << k.name << " fast=" << fast << ": " << r.body.substr(0, 200);
+      EXPECT_TRUE(r.body == text) << k.name << " fast=" << fast << ": " << r.body.size() << " bytes";
+      EXPECT_EQ(r.sample.bytes, header_bytes + static_cast<int64_t>(k.wire.size())) << k.name << " fast=" << fast;
+    }
+    EXPECT_EQ(results[1].response_headers, results[0].response_headers) << k.name;
+    EXPECT_EQ(results[1].sample.sent_bytes, results[0].sample.sent_bytes) << k.name;
+  }
+}
+
+// A corrupt gzip body or an unknown coding fails the sample alike on both paths (libcurl's
+// CURLE_BAD_CONTENT_ENCODING, a java.io.IOException with libcurl's text).
+TEST_F(Http1ConnectionTest, CorruptOrUnknownEncodingsFailAsOnTheLibcurlPath) {
+  std::string bad = Compress("some text that is long enough to be compressed, some text", 15 + 16);
+  bad[12] = static_cast<char>(bad[12] ^ 0x55);
+  bad[13] = static_cast<char>(bad[13] ^ 0x55);
+  for (const std::string& reply :
+       {"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(bad.size()) + "\r\n\r\n" + bad,
+        std::string("HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\nContent-Length: 3\r\n\r\nabc")}) {
+    SampleResult results[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      ScriptedServer server({{reply}});
+      HttpRequest r = Get(server.url("/z"));
+      r.headers = {"Accept-Encoding: gzip"};
+      r.accept_encoding = "gzip";
+      HttpTransfer t;
+      t.set_fast_path_enabled(fast == 1);
+      results[fast] = Run(t, r);
+    }
+    EXPECT_EQ(results[0].sample.response_code, "Non HTTP response code: java.io.IOException");
+    EXPECT_EQ(results[1].sample.response_code, results[0].sample.response_code);
+    EXPECT_EQ(results[1].sample.response_message, results[0].sample.response_message);
+    EXPECT_EQ(results[1].body, results[0].body);
+  }
+}
+
+// HTTPSampler.ipSource: both paths connect from the source address (the server sees
+// 127.0.0.2); a request without one reuses that connection (libcurl's rule: the interface is
+// compared only when the request names one), one from another source connects anew; an
+// address that cannot be bound fails alike (java.net.BindException).
+TEST_F(Http1ConnectionTest, SourceAddressIsBoundOnBothPaths) {
+  for (int fast = 0; fast < 2; ++fast) {
+    // The server serves one connection at a time: it closes the first after the third reply.
+    ScriptedServer server({{kOk}, {kOk}, {kOk, /*close_after=*/true}, {kOk}});
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    HttpRequest r = Get(server.url("/"));
+    r.source_address = "127.0.0.2";
+    SampleResult first = Run(t, r);
+    SampleResult second = Run(t, r);
+    r.source_address.clear();
+    SampleResult third = Run(t, r);
+    r.source_address = "127.0.0.3";
+    SampleResult fourth = Run(t, r);
+    EXPECT_EQ(t.used_fast_path(), fast == 1);
+    EXPECT_EQ(first.sample.response_code, "200") << first.body;
+    EXPECT_EQ(second.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_EQ(third.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_GT(fourth.sample.connect_us, 0) << "fast=" << fast;
+    EXPECT_EQ(fourth.sample.response_code, "200") << fourth.body;
+    EXPECT_EQ(server.peers(), (std::vector<std::string>{"127.0.0.2", "127.0.0.3"})) << "fast=" << fast;
+  }
+  SampleResult failed[2];
+  for (int fast = 0; fast < 2; ++fast) {
+    ScriptedServer server({{kOk}});
+    HttpTransfer t;
+    t.set_fast_path_enabled(fast == 1);
+    HttpRequest r = Get(server.url("/"));
+    r.source_address = "192.0.2.123";  // TEST-NET-1: on no interface of a test machine
+    failed[fast] = Run(t, r);
+    EXPECT_EQ(server.connections(), 0);
+  }
+  EXPECT_EQ(failed[0].sample.response_code, "Non HTTP response code: java.net.BindException");
+  EXPECT_EQ(failed[0].sample.response_message, "Non HTTP response message: Cannot assign requested address");
+  EXPECT_EQ(failed[1].sample.response_code, failed[0].sample.response_code);
+  EXPECT_EQ(failed[1].sample.response_message, failed[0].sample.response_message);
+  EXPECT_EQ(failed[1].sample.sent_bytes, 0);
+}
+
+// A name's further addresses are tried in order when connecting fails (libcurl's order for
+// localhost is 127.0.0.1 then ::1): 127.0.0.2 refuses (the server listens on 127.0.0.1 only),
+// 127.0.0.1 answers. A DNS Cache Manager's entry (HttpRequest::resolve) stays on libcurl
+// (jmeter_compat dns_servers: JMeter keeps a connection per host, the fast path one per user).
+TEST_F(Http1ConnectionTest, TheNextAddressIsTriedWhenConnectingFails) {
+  ScriptedServer server({{kOk}, {kOk}});
+  Http1Target target;
+  std::string url = "http://127.0.0.2:" + std::to_string(server.port()) + "/a";
+  ASSERT_TRUE(ParseFastPathUrl(url, &target));
+  target.more = ParseAddressList("127.0.0.2,127.0.0.1", 0);
+  target.more_from = 1;
+  Http1Connection c;
+  Done done;
+  HttpRequest r = Get(url);
+  c.Start(r, target, nullptr, &loop_, &done, MonotonicMicros());
+  int64_t deadline = MonotonicMicros() + 10'000'000;
+  loop_.Run([&] { return done.done || MonotonicMicros() > deadline; }, nullptr);
+  ASSERT_TRUE(done.done);
+  EXPECT_EQ(done.result, CURLE_OK) << c.error();
+  EXPECT_EQ(c.response().status(), 200);
+  EXPECT_EQ(server.connections(), 1);
+  c.Close();
+
+  HostCache hosts(&loop_, "f");
+  HttpTransfer t;
+  t.set_host_cache(&hosts);
+  HttpRequest managed = Get("http://static.test:" + std::to_string(server.port()) + "/a");
+  managed.resolve = "static.test:" + std::to_string(server.port()) + ":127.0.0.1";
+  managed.dns_cache_timeout_s = -1;  // as HttpManagerState sets it for a DNS Cache Manager
+  SampleResult result = Run(t, managed);
+  EXPECT_FALSE(t.used_fast_path());
+  EXPECT_EQ(result.sample.response_code, "200") << result.body;
+}
+
+TEST(SourceAddressTest, AsJMetersGetIpSourceAddress) {
+  EXPECT_EQ(*ResolveSourceAddress("", 0), "");
+  EXPECT_EQ(*ResolveSourceAddress("  ", 1), "");
+  EXPECT_EQ(*ResolveSourceAddress(" 127.0.0.2 ", 0), "127.0.0.2");
+  EXPECT_EQ(*ResolveSourceAddress("[::1]", 0), "::1");
+  EXPECT_EQ(*ResolveSourceAddress("localhost", 0), "127.0.0.1");
+  EXPECT_EQ(ResolveSourceAddress("shop.test", 0).status().message(),
+            "shop.test: a source host name is not resolved by Barrage (give an address or an interface)");
+  EXPECT_EQ(*ResolveSourceAddress("lo", 1), "127.0.0.1");  // IPv4 first
+  EXPECT_EQ(*ResolveSourceAddress("lo", 2), "127.0.0.1");
+  EXPECT_EQ(ResolveSourceAddress("no-such-if9", 2).status().message(), "Cannot find interface no-such-if9");
+}
+
+TEST(FastPathUrlTest, AcceptEncodingOfGzipAndDeflateOnly) {
+  EXPECT_TRUE(AcceptsOnlyGzipOrDeflate("gzip"));
+  EXPECT_TRUE(AcceptsOnlyGzipOrDeflate("gzip, deflate"));
+  EXPECT_TRUE(AcceptsOnlyGzipOrDeflate("deflate;q=0.5 , x-gzip, identity"));
+  EXPECT_FALSE(AcceptsOnlyGzipOrDeflate("gzip, deflate, br"));
+  EXPECT_FALSE(AcceptsOnlyGzipOrDeflate("*"));
+  EXPECT_FALSE(AcceptsOnlyGzipOrDeflate(" , "));
 }
 
 TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
@@ -622,6 +980,8 @@ TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
   r.headers = {"Accept: */*"};
   EXPECT_TRUE(FastPathSupports(r));
   r.accept_encoding = "gzip";
+  EXPECT_TRUE(FastPathSupports(r));
+  r.accept_encoding = "gzip, br";
   EXPECT_FALSE(FastPathSupports(r));
   r.accept_encoding.clear();
   r.multipart = true;
