@@ -23,6 +23,7 @@
 #include "common/connect_to.h"
 #include "worker/event_loop.h"
 #include "worker/http1_connection.h"
+#include "worker/http2_mode.h"
 #include "worker/http_request.h"
 #include "worker/sample_result.h"
 
@@ -76,6 +77,9 @@ class HttpTransfer {
   // Connects as `routes` say on both paths (nullptr: to the URL's address). `routes` must
   // outlive the transfer.
   void set_connect_to(const ConnectToRoutes* routes);
+  // The run's HTTP/2 opt-in (barrage.http2, worker/http2_mode.h), applied on top of what each
+  // request asks for. Requests that may use HTTP/2 go through libcurl.
+  void set_http2_default(Http2Mode mode) { http2_default_ = mode; }
   // Routes every request through libcurl (tests compare the paths).
   void set_fast_path_enabled(bool enabled) { fast_path_enabled_ = enabled; }
   // Whether the last request started took the fast path.
@@ -139,6 +143,8 @@ class HttpTransfer {
   bool fast_active_ = false;
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
+  Http2Mode http2_default_ = Http2Mode::kOff;
+  Http2Record http2_record_ = Http2Record::kReasonPhrase;  // of the request in flight
   const ConnectToRoutes* connect_to_ = nullptr;
   std::string url_;  // of the request in flight (the current hop's)
   FastDone fast_done_{this};

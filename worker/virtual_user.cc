@@ -70,6 +70,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
   }
   if (group->cookies) http_.EnableCookies();
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
+  http_.set_http2_default(run->http2);
 }
 
 VirtualUser::~VirtualUser() {
