@@ -33,6 +33,7 @@
 #                               name resolved by each tool; barrage's fast path: worker/host_cache.h)
 #   BENCH_GZIP (1)              1 adds, per round, wrk and barrage sending "Accept-Encoding: gzip, deflate"
 #                               (nginx gzips the file; barrage: bench/plans/http_50vu_gzip.jmx)
+#   BENCH_H2 (0)                1 also runs the HTTP/2 variant at the end (bench/run_bench_h2.sh)
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
 #   BENCH_TLS (0)               1: the same runs over HTTPS (nginx with a self-signed certificate
@@ -240,5 +241,9 @@ for row in "${paced_rows[@]}"; do
     printf "- memory: %d users in %.1f MiB (%.0f MB) peak RSS (goal ≤ 300 MB): %s; %.1f %% of the intended rate (goal ≥ 95 %%): %s\n",
       u, rss, mb, (mb <= 300 ? "met" : "MISSED"), pct, (pct >= 95 ? "met" : "MISSED") }'
 done
+# The HTTP/2 variant (h2load vs barrage -Jbarrage.http2=true over TLS): bench/run_bench_h2.sh.
+if [ "${BENCH_H2:-0}" = 1 ]; then
+  BENCH_ROUNDS=$ROUNDS BENCH_SECONDS=$SECONDS_RUN BENCH_VUS=$VUS BARRAGE=$BARRAGE "$here/run_bench_h2.sh"
+fi
 exit 0
 }

@@ -51,6 +51,10 @@ std::unique_ptr<Node> MakeControllerElement(ElementKind kind, const TestElement&
 // HTTP configuration (plan_compiler_http.cc): AuthManager, CacheManager, DNSCacheManager,
 // URLRewritingModifier.
 std::unique_ptr<Node> MakeHttpConfigElement(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 12, the BlazeMeter HTTP/2 plugin's samplers (plan_compiler_http2.cc): for an HTTP
+// sampler node of testclass ...http2.sampler.HTTP2Request or HTTP2Sampler, reads what the
+// plugin adds (HTTP2Request's own property names) into `n`; other testclasses are left alone.
+void ReadBzmHttp2Sampler(const TestElement& e, HttpSampler* n, CompileLog& log);
 // TLS client certificates (plan_compiler_tls.cc): KeystoreConfig.
 std::unique_ptr<Node> MakeTlsElement(ElementKind kind, const TestElement& e, CompileLog& log);
 // XML and HTML elements (plan_compiler_xml.cc).

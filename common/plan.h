@@ -233,7 +233,12 @@ struct Sampler : Node {
 struct HttpSampler : Sampler {
   using Sampler::Sampler;
   HttpFields http;
-  std::string testclass;  // HTTPSamplerProxy, HTTPSampler, HTTPSampler2
+  std::string testclass;  // HTTPSamplerProxy, HTTPSampler, HTTPSampler2, or a plugin's class
+  // The BlazeMeter HTTP/2 plugin's samplers (plan_compiler_http2.cc) ask for HTTP/2 and record
+  // its responses as the plugin does (worker/http2_mode.h); kNone for JMeter's HTTP Request.
+  enum class Http2Plugin { kNone, kHttp2Request, kHttp2Sampler };
+  Http2Plugin http2_plugin = Http2Plugin::kNone;
+  bool http2_cleartext = true;  // http:// as h2c with prior knowledge (HTTP2Sampler.http1_upgrade off)
 };
 
 struct DebugSampler : Sampler {

@@ -116,7 +116,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 91> kKinds = {{
+constexpr std::array<KindEntry, 93> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -124,6 +124,8 @@ constexpr std::array<KindEntry, 91> kKinds = {{
     {"HTTPSamplerProxy", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler2", ElementKind::kHttpSampler, "http"},
+    {"com.blazemeter.jmeter.http2.sampler.HTTP2Request", ElementKind::kHttpSampler, "bzm_http2_request"},
+    {"com.blazemeter.jmeter.http2.sampler.HTTP2Sampler", ElementKind::kHttpSampler, "bzm_http2_sampler"},
     {"DebugSampler", ElementKind::kDebugSampler, "debug"},
     {"TestAction", ElementKind::kTestAction, "flow_control_action"},
     {"GenericController", ElementKind::kSimpleController, "simple"},
@@ -999,6 +1001,7 @@ class Compiler final : public CompileLog {
         auto n = std::make_unique<HttpSampler>(kind);
         n->http = ReadHttpFields(e);
         n->testclass = ClassifyElement(e).testclass;
+        ReadBzmHttp2Sampler(e, n.get(), *this);
         if (n->http.image_parser) {
           Warning(Describe(e) + ": embedded resources are not downloaded; the page request runs alone", e.line);
         }

@@ -210,6 +210,9 @@ Status Engine::Prepare() {
   s.rs.any_url_rewriting = HasElement(*s.plan.root, ElementKind::kUrlRewritingModifier);
   s.rs.any_link_parser = HasElement(*s.plan.root, ElementKind::kAnchorModifier);
   if (!s.run->connect_to.empty()) s.rs.connect_to = std::make_unique<ConnectToRoutes>(s.run->connect_to);
+  Result<Http2Mode> http2 = Http2ModeFromProperties(s.run->properties);
+  if (!http2.ok()) return http2.status();
+  s.rs.http2 = *http2;
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);

@@ -49,6 +49,8 @@ EventLoop::EventLoop() {
   // transfers end it closes idle keep-alive connections that users will need again (seen as
   // reconnect storms with 10,000 paced users). Keep every idle connection.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1000000L);
+  // HTTP/2 requests (worker/http2_mode.h) share a connection to one origin as streams.
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   read_buffer_.resize(64 * 1024);
 }
 

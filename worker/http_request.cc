@@ -407,6 +407,20 @@ Status BuildHttpRequest(const HttpSampler& s, ThreadContext& ctx, HttpRequest* o
   r.resolve.clear();
   r.dns_cache_timeout_s = 60;
   r.client_cert = nullptr;
+  switch (s.http2_plugin) {
+    case HttpSampler::Http2Plugin::kNone:
+      r.http2 = Http2Mode::kOff;
+      r.http2_record = Http2Record::kReasonPhrase;
+      break;
+    case HttpSampler::Http2Plugin::kHttp2Request:
+      r.http2 = Http2Mode::kTlsAndCleartext;
+      r.http2_record = Http2Record::kStatusLineMessage;
+      break;
+    case HttpSampler::Http2Plugin::kHttp2Sampler:
+      r.http2 = s.http2_cleartext ? Http2Mode::kTlsAndCleartext : Http2Mode::kTls;
+      r.http2_record = Http2Record::kReasonPhrase;
+      break;
+  }
   r.method = Upper(Merged(s, ctx, [](const HttpFields& f) -> const Value& { return f.method; }));
   if (r.method.empty()) r.method = "GET";
 

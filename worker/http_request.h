@@ -33,6 +33,7 @@
 #include "common/functions.h"
 #include "common/plan.h"
 #include "common/status.h"
+#include "worker/http2_mode.h"
 
 namespace barrage {
 
@@ -68,6 +69,10 @@ struct HttpRequest {
   long dns_cache_timeout_s = 60;  // CURLOPT_DNS_CACHE_TIMEOUT (-1 = for the run, 0 = resolve again)
   // The user's TLS client certificate (worker/client_keystore.h), owned by the run; null = none.
   const ClientCertificate* client_cert = nullptr;
+  // HTTP/2 the sampler itself asks for (a BlazeMeter HTTP/2 element; the run's barrage.http2
+  // applies on top, see HttpTransfer) and how an HTTP/2 response is recorded.
+  Http2Mode http2 = Http2Mode::kOff;
+  Http2Record http2_record = Http2Record::kReasonPhrase;
 };
 
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is

@@ -147,8 +147,10 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   start_mono_us_ = MonotonicMicros();
   last_activity_us_ = start_mono_us_;
   handler_ = handler;
-  if (fast_path_enabled_ && !cookies_enabled_ && FastPathSupports(r) &&
-      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) && FastTargetUsable(r)) {
+  http2_record_ = r.http2_record;
+  if (fast_path_enabled_ && !cookies_enabled_ && !MayUseHttp2(StrongerHttp2Mode(r.http2, http2_default_), r.url) &&
+      FastPathSupports(r) && ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) &&
+      FastTargetUsable(r)) {
     fast_active_ = true;
     if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
     follow_ = r.follow_redirects;
@@ -226,8 +228,17 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   last_activity_us_ = MonotonicMicros();  // for the response timeout of a chain handed over
 
   curl_easy_setopt(easy_, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
+  // HTTP/2 (worker/http2_mode.h): PIPEWAIT makes a request wait for a connection being set up
+  // to the same origin, to multiplex on it, rather than open one more. An h2c request on a
+  // libcurl that cannot reuse such connections gets a connection of its own.
+  const long http_version = CurlHttpVersion(StrongerHttp2Mode(r.http2, http2_default_), r.url);
+  const bool own_connection =
+      http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE && !CurlReusesPriorKnowledgeConnections();
+  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, http_version);
+  curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, http_version == CURL_HTTP_VERSION_1_1 || own_connection ? 0L : 1L);
+  if (own_connection) curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
   curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, r.accept_encoding.empty() ? nullptr : r.accept_encoding.c_str());
   // HTTPSampler.ipSource: "host!" binds to the address without resolving or looking up an interface.
@@ -289,7 +300,7 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   headers_ = curl_slist_append(headers_, "Expect:");
   if (!r.keep_alive) headers_ = curl_slist_append(headers_, "Connection: close");
   curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
-  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 0L);
+  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, own_connection ? 1L : 0L);
   handler_ = handler;
   loop->StartTransfer(easy_, &curl_done_);
 }
@@ -538,6 +549,11 @@ void HttpTransfer::Finish(CURLcode code, SampleResult* result) {
   }
   FinishSample(code, result, &response_headers_, total, hops_latency_us_ + first_byte, hops_connect_us_ + connected,
                hops_header_bytes_ + header_bytes, hops_request_bytes_ + request_bytes, status, error_);
+  long version = 0;
+  if (code == CURLE_OK && curl_easy_getinfo(easy_, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+      version == CURL_HTTP_VERSION_2_0) {
+    RecordHttp2Response(http2_record_, status, result);
+  }
 }
 
 void HttpTransfer::FinishFast(CURLcode code, SampleResult* result) {

@@ -28,6 +28,7 @@
 #include "common/connect_to.h"
 #include "worker/event_loop.h"
 #include "worker/http1_connection.h"
+#include "worker/http2_mode.h"
 #include "worker/http_request.h"
 #include "worker/sample_result.h"
 
@@ -84,6 +85,9 @@ class HttpTransfer {
   // Resolves host names for the fast path (null: names go to libcurl). `hosts` belongs to the
   // transfer's event loop and must outlive the transfer.
   void set_host_cache(HostCache* hosts) { host_cache_ = hosts; }
+  // The run's HTTP/2 opt-in (barrage.http2, worker/http2_mode.h), applied on top of what each
+  // request asks for. Requests that may use HTTP/2 go through libcurl.
+  void set_http2_default(Http2Mode mode) { http2_default_ = mode; }
   // Routes every request through libcurl (tests compare the paths).
   void set_fast_path_enabled(bool enabled) { fast_path_enabled_ = enabled; }
   // Whether the last request started took the fast path.
@@ -169,6 +173,8 @@ class HttpTransfer {
   bool fast_active_ = false;
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
+  Http2Mode http2_default_ = Http2Mode::kOff;
+  Http2Record http2_record_ = Http2Record::kReasonPhrase;  // of the request in flight
   const ConnectToRoutes* connect_to_ = nullptr;
   HostCache* host_cache_ = nullptr;
   HostDone host_done_{this};

@@ -71,6 +71,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
   if (group->cookies) http_.EnableCookies();
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
   if (worker_) http_.set_host_cache(&worker_->hosts);
+  http_.set_http2_default(run->http2);
 }
 
 VirtualUser::~VirtualUser() {
