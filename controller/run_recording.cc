@@ -206,7 +206,7 @@ void EngineRecordingSink::OnTick(int active, int started, int finished) {
   if (recording_->Poll()) stop_(!recording_->recording());
   const int64_t now = WallMillis();
   if (recording_->CheckThresholds(now)) stop_(false);
-  recording_->PrintSummary(now, {active, started, finished});
+  recording_->PrintSummary(now, {active, started, finished, late_ ? late_() : 0});
 }
 
 }  // namespace barrage
