@@ -40,8 +40,8 @@ json ThreadGroupJson(const PlanMetadata::ThreadGroupInfo& g) {
   if (!g.model.empty()) {
     json model = json::object();
     for (const auto& [name, value] : g.model) {
-      if (name == "schedule") {
-        model["schedule"].push_back(ValueJson(value));
+      if (name == "rows") {
+        model["rows"].push_back(ValueJson(value));
       } else {
         model[name] = ValueJson(value);
       }

@@ -64,7 +64,7 @@ PlanMetadata::ThreadGroupInfo ThreadGroupInfoOf(const ListedElement& item, const
     tg.delay = ParsePlanValue(g.delay.text);
     tg.on_sample_error = OnSampleErrorName(g.on_sample_error);
     if (g.kind == ElementKind::kConcurrencyThreadGroup || g.kind == ElementKind::kArrivalsThreadGroup ||
-        g.kind == ElementKind::kFreeFormArrivalsThreadGroup) {
+        g.kind == ElementKind::kFreeFormArrivalsThreadGroup) {  // the bzm groups (issue 12)
       const auto& d = static_cast<const DynamicThreadGroup&>(g);
       if (g.kind != ElementKind::kFreeFormArrivalsThreadGroup) {
         tg.model.emplace_back("target_level", ParsePlanValue(d.target_level.text));
@@ -78,8 +78,12 @@ PlanMetadata::ThreadGroupInfo ThreadGroupInfoOf(const ListedElement& item, const
       }
       tg.model.emplace_back("unit", std::string(d.minutes ? "M" : "S"));
       for (const DynamicThreadGroup::Row& r : d.schedule) {
-        tg.model.emplace_back("schedule", r.start.text + "," + r.end.text + "," + r.duration.text);
+        tg.model.emplace_back("rows", r.start.text + "," + r.end.text + "," + r.duration.text);
       }
+    } else if (g.kind == ElementKind::kOpenModelThreadGroup) {
+      const auto& d = static_cast<const DynamicThreadGroup&>(g);
+      tg.model.emplace_back("schedule", d.open_schedule.text);
+      tg.model.emplace_back("random_seed", ParsePlanValue(d.random_seed.text));
     }
   } else {
     tg.kind = item.cls.testclass;
