@@ -169,6 +169,9 @@ int RunRecording::End(RunEnd end) {
     exit_code = kExitRuntimeFailure;
   }
   if (end.before_thresholds) end.before_thresholds(*store_, execution_, end_ms, fail);
+  if (end.threads.late_arrivals > 0) {
+    if (Status s = store_->SetExecutionDroppedIterations(execution_, end.threads.late_arrivals); !s.ok()) fail(s);
+  }
   // Thresholds on all samples (the report holds every one received).
   std::vector<ThresholdResult> verdicts;
   if (end.started) {
