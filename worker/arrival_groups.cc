@@ -328,12 +328,14 @@ class ArrivalsDriver final : public Driver {
       NewUser()->NoteIntendedStart(intended);
       return;
     }
-    int64_t busy = sh_->busy.fetch_add(1, std::memory_order_acq_rel);
-    if (sh_->concurrency_limit > 0 && busy >= sh_->concurrency_limit) {
-      sh_->busy.fetch_sub(1, std::memory_order_acq_rel);
-      sh_->rs->late_arrivals.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    // A slot under the limit, taken atomically (other loops take theirs meanwhile).
+    int64_t busy = sh_->busy.load(std::memory_order_acquire);
+    do {
+      if (sh_->concurrency_limit > 0 && busy >= sh_->concurrency_limit) {
+        sh_->rs->late_arrivals.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    } while (!sh_->busy.compare_exchange_weak(busy, busy + 1, std::memory_order_acq_rel));
     if (!idle_.empty()) {
       VirtualUser* u = idle_.back();
       idle_.pop_back();
