@@ -68,17 +68,19 @@ TEST(InspectTest, DynamicThreadGroupsShowTheirModel) {
   const json& a = r["thread_groups"][0];
   EXPECT_EQ(a["kind"], "bzm_arrivals_thread_group");
   EXPECT_EQ(a["supported"], true);
-  EXPECT_EQ(a["model"], json::parse(R"({"target_level": 20, "ramp_up": 1.5, "steps": null,
-      "hold": "${__P(hold,60)}", "iterations": null, "concurrency_limit": 4, "unit": "M"})"));
+  json arrivals_model = {
+      {"target_level", 20},    {"ramp_up", 1.5},         {"steps", nullptr}, {"hold", "${__P(hold,60)}"},
+      {"iterations", nullptr}, {"concurrency_limit", 4}, {"unit", "M"}};
+  EXPECT_EQ(a["model"], arrivals_model);
   const json& o = r["thread_groups"][1];
   EXPECT_EQ(o["kind"], "open_model_thread_group");
-  EXPECT_EQ(o["model"], json::parse(R"({"schedule": "rate(1/s) random_arrivals(1 min)", "random_seed": 0
-})"));
+  json open_model = {{"schedule", "rate(1/s) random_arrivals(1 min)"}, {"random_seed", 0}};
+  EXPECT_EQ(o["model"], open_model);
   std::string text = RenderInspectText(r);
-EXPECT_NE(text.find("  arrivals  [bzm_arrivals_thread_group] concurrency_limit=4 hold=${__P(hold,60)} iterations=- "
-                    "ramp_up=1.5 steps=- target_level=20 unit=M on_error=continue  (line "),
-          std::string::npos)
-    << text;
+  EXPECT_NE(text.find("  arrivals  [bzm_arrivals_thread_group] concurrency_limit=4 hold=${__P(hold,60)} "
+                      "iterations=- ramp_up=1.5 steps=- target_level=20 unit=M on_error=continue  (line "),
+            std::string::npos)
+      << text;
 }
 
 TEST(InspectTest, SamplerUrlTemplatesMergeDefaultsInScope) {

@@ -236,6 +236,22 @@ TEST_F(ArrivalGroupsRunTest, ConcurrencyLimitDropsArrivals) {
   EXPECT_EQ(PerThread(samples).size(), 1u);
 }
 
+TEST_F(ArrivalGroupsRunTest, SamplesRecordHowLateTheyStartedAfterTheirArrival) {
+  // A 100 ms Constant Timer before each sample: every sample starts at least 100 ms after
+  // its arrival (VirtualUser::NoteIntendedStart).
+  std::vector<Sample> samples =
+      Run(Arrivals(Str("TargetLevel", "10") + Str("Hold", "1"),
+                   El("kg.apc.jmeter.samplers.DummySampler", "d",
+                      "<boolProp name=\"SUCCESFULL\">true</boolProp>" + Str("RESPONSE_TIME", "0"),
+                      El("ConstantTimer", "wait", Str("ConstantTimer.delay", "100")))),
+          1);
+  ASSERT_EQ(samples.size(), 10u);
+  for (const Sample& s : samples) {
+    EXPECT_GE(s.schedule_lag_us, 100'000) << s.thread_name;
+    EXPECT_LT(s.schedule_lag_us, 5'000'000) << s.thread_name;
+  }
+}
+
 TEST_F(ArrivalGroupsRunTest, IterationsLimitMakesNewUsers) {
   // Each user serves 2 arrivals, then a new one takes over.
   std::vector<Sample> samples =
