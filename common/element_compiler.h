@@ -75,6 +75,10 @@ std::unique_ptr<Node> MakeHtmlModifierElement(ElementKind kind, const TestElemen
 // Issue 10, Random CSV Data Set (plan_compiler_data.cc).
 std::unique_ptr<Node> MakeDataElement(ElementKind kind, const TestElement& e, CompileLog& log);
 
+// Issue 12, bzm Concurrency, Arrivals and Free-Form Arrivals Thread Groups
+// (plan_compiler_arrivals.cc); the caller reads ThreadGroup.on_sample_error.
+std::unique_ptr<DynamicThreadGroup> MakeArrivalsElement(ElementKind kind, const TestElement& e, CompileLog& log);
+
 // Issue 11, JSR223 / BeanShell / BSF elements (plan_compiler_scripts.cc).
 std::unique_ptr<Node> MakeScriptElement(ElementKind kind, const TestElement& e, CompileLog& log);
 

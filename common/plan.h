@@ -130,6 +130,11 @@ enum class ElementKind {
   kScriptAssertion,
   kScriptTimer,
   kScriptListener,  // JSR223/BeanShell/BSF Listener: a script run on every sample in its scope
+  // ---- Dynamic thread groups (issue 12): a DynamicThreadGroup node, run in the regular phase ----
+  kConcurrencyThreadGroup,       // bzm - Concurrency Thread Group
+  kArrivalsThreadGroup,          // bzm - Arrivals Thread Group
+  kFreeFormArrivalsThreadGroup,  // bzm - Free-Form Arrivals Thread Group
+  kOpenModelThreadGroup,         // JMeter 5.5's Open Model Thread Group
 };
 
 enum class Category {
@@ -289,6 +294,28 @@ struct ThreadGroup : Node {
   bool delayed_start = false;
   OnSampleError on_sample_error = OnSampleError::kContinue;
   int group_number = 0;  // 1-based within its phase (setUp, regular, tearDown), as JMeter
+};
+
+// The bzm plugins' Concurrency, Arrivals and Free-Form Arrivals Thread Groups
+// (com.blazemeter.jmeter.threads.*) and JMeter 5.5's Open Model Thread Group (`open_schedule`,
+// `random_seed`; common/open_model_schedule.h): users are created and reused while the run goes
+// (worker/arrival_groups.h). `loops` is "1": each user's iteration ends at the thread
+// group, where the group's schedule decides what it does next. Durations are in `unit`s.
+struct DynamicThreadGroup : ThreadGroup {
+  using ThreadGroup::ThreadGroup;
+  struct Row {  // Free-Form schedule: the rate goes from `start` to `end` over `duration`
+    Value start, end, duration;
+  };
+  Value target_level;       // TargetLevel: users (Concurrency) or arrivals per unit
+  Value ramp_up;            // RampUp
+  Value steps;              // Steps; empty: 0 (a linear ramp)
+  Value hold;               // Hold
+  Value iterations;         // Iterations: per user; empty: no limit
+  Value concurrency_limit;  // ConcurrencyLimit (arrivals); empty: no limit
+  bool minutes = false;     // Unit M; otherwise seconds
+  std::vector<Row> schedule;
+  Value open_schedule;  // OpenModelThreadGroup.schedule
+  Value random_seed;    // OpenModelThreadGroup.random_seed; 0: a new schedule every run
 };
 
 struct LoopController : Node {

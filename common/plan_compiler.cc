@@ -22,7 +22,11 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kTestPlan: return Category::kTestPlan;
     case ElementKind::kThreadGroup:
     case ElementKind::kSetupThreadGroup:
-    case ElementKind::kPostThreadGroup: return Category::kThreadGroup;
+    case ElementKind::kPostThreadGroup:
+    case ElementKind::kConcurrencyThreadGroup:
+    case ElementKind::kArrivalsThreadGroup:
+    case ElementKind::kFreeFormArrivalsThreadGroup:
+    case ElementKind::kOpenModelThreadGroup: return Category::kThreadGroup;
     case ElementKind::kHttpSampler:
     case ElementKind::kDebugSampler:
     case ElementKind::kDummySampler:
@@ -116,11 +120,19 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 93> kKinds = {{
+constexpr std::array<KindEntry, 97> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
     {"PostThreadGroup", ElementKind::kPostThreadGroup, "teardown_thread_group"},
+    // bzm dynamic thread groups (issue 12).
+    {"com.blazemeter.jmeter.threads.concurrency.ConcurrencyThreadGroup", ElementKind::kConcurrencyThreadGroup,
+     "bzm_concurrency_thread_group"},
+    {"com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup", ElementKind::kArrivalsThreadGroup,
+     "bzm_arrivals_thread_group"},
+    {"com.blazemeter.jmeter.threads.arrivals.FreeFormArrivalsThreadGroup", ElementKind::kFreeFormArrivalsThreadGroup,
+     "bzm_free_form_arrivals_thread_group"},
+    {"OpenModelThreadGroup", ElementKind::kOpenModelThreadGroup, "open_model_thread_group"},
     {"HTTPSamplerProxy", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler2", ElementKind::kHttpSampler, "http"},
@@ -283,12 +295,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
      kModelPlanned},
     {"kg.apc.jmeter.threads.SteppingThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
      kModelPlanned},
-    {"com.blazemeter.jmeter.threads.concurrency.ConcurrencyThreadGroup", Role::kThreadGroup,
-     "workload model: planned (workload-models issue)", kModelPlanned},
-    {"com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup", Role::kThreadGroup,
-     "workload model: planned (workload-models issue)", kModelPlanned},
-    {"com.blazemeter.jmeter.threads.arrivals.FreeFormArrivalsThreadGroup", Role::kThreadGroup,
-     "workload model: planned (workload-models issue)", kModelPlanned},
     {"kg.apc.jmeter.timers.VariableThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
      "Constant Throughput Timer"},
     {"kg.apc.jmeter.reporters.AutoStop", Role::kListener, "stops the test on response-time or error criteria",
@@ -811,7 +817,13 @@ class Compiler final : public CompileLog {
          {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup, ElementKind::kPostThreadGroup}) {
       int number = 0;
       for (auto& child : plan_.root->children) {
-        if (child->kind == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
+        // The dynamic thread groups run with the regular ones (phase kThreadGroup).
+        ElementKind phase = child->category() == Category::kThreadGroup &&
+                                    child->kind != ElementKind::kSetupThreadGroup &&
+                                    child->kind != ElementKind::kPostThreadGroup
+                                ? ElementKind::kThreadGroup
+                                : child->kind;
+        if (phase == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
       }
     }
   }
@@ -997,6 +1009,14 @@ class Compiler final : public CompileLog {
       case ElementKind::kThreadGroup:
       case ElementKind::kSetupThreadGroup:
       case ElementKind::kPostThreadGroup: return MakeThreadGroup(kind, e);
+      case ElementKind::kConcurrencyThreadGroup:
+      case ElementKind::kArrivalsThreadGroup:
+      case ElementKind::kFreeFormArrivalsThreadGroup:
+      case ElementKind::kOpenModelThreadGroup: {
+        std::unique_ptr<DynamicThreadGroup> n = MakeArrivalsElement(kind, e, *this);
+        ReadOnSampleError(n.get(), e);
+        return n;
+      }
       case ElementKind::kHttpSampler: {
         auto n = std::make_unique<HttpSampler>(kind);
         n->http = ReadHttpFields(e);
@@ -1328,6 +1348,23 @@ class Compiler final : public CompileLog {
     n->delay = V(e, "ThreadGroup.delay");
     n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
     n->delayed_start = e.GetBool("ThreadGroup.delayedStart", false);
+    ReadOnSampleError(n.get(), e);
+    CheckInteger(n->num_threads, e, "ThreadGroup.num_threads", false);
+    CheckInteger(n->ramp_time, e, "ThreadGroup.ramp_time", true);
+    CheckInteger(n->loops, e, "LoopController.loops", false);
+    if (n->scheduler) {
+      CheckInteger(n->duration, e, "ThreadGroup.duration", true);
+      CheckInteger(n->delay, e, "ThreadGroup.delay", true);
+    }
+    if (!n->num_threads.dynamic()) {
+      if (auto v = ParseInt64(n->num_threads.text); v && *v < 0) {
+        Error(Describe(e) + ": ThreadGroup.num_threads must not be negative", e.line);
+      }
+    }
+    return n;
+  }
+
+  void ReadOnSampleError(ThreadGroup* n, const TestElement& e) {
     std::string on_error = e.GetString("ThreadGroup.on_sample_error", "continue");
     if (on_error == "continue" || on_error.empty()) {
       n->on_sample_error = ThreadGroup::OnSampleError::kContinue;
@@ -1342,19 +1379,6 @@ class Compiler final : public CompileLog {
     } else {
       Error(Describe(e) + ": unknown ThreadGroup.on_sample_error '" + on_error + "'", e.line);
     }
-    CheckInteger(n->num_threads, e, "ThreadGroup.num_threads", false);
-    CheckInteger(n->ramp_time, e, "ThreadGroup.ramp_time", true);
-    CheckInteger(n->loops, e, "LoopController.loops", false);
-    if (n->scheduler) {
-      CheckInteger(n->duration, e, "ThreadGroup.duration", true);
-      CheckInteger(n->delay, e, "ThreadGroup.delay", true);
-    }
-    if (!n->num_threads.dynamic()) {
-      if (auto v = ParseInt64(n->num_threads.text); v && *v < 0) {
-        Error(Describe(e) + ": ThreadGroup.num_threads must not be negative", e.line);
-      }
-    }
-    return n;
   }
 
   // For each sampler, the scoped elements of itself and of every ancestor, in JMeter's

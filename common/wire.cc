@@ -91,7 +91,8 @@ std::string EncodeReject(std::string_view run_id, const RejectMessage& m) {
 
 std::string EncodeHeartbeat(std::string_view run_id, const HeartbeatMessage& m) {
   FlatBufferBuilder fbb(128);
-  auto body = proto::CreateHeartbeat(fbb, m.state, m.active_vus, m.cpu_percent, m.sent_at_us, m.echo_us);
+  auto body =
+      proto::CreateHeartbeat(fbb, m.state, m.active_vus, m.cpu_percent, m.sent_at_us, m.echo_us, m.late_arrivals);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::Heartbeat, body.Union());
 }
 
@@ -178,7 +179,7 @@ std::string EncodeStop(std::string_view run_id, const StopMessage& m) {
 std::string EncodeFinished(std::string_view run_id, const FinishedMessage& m) {
   FlatBufferBuilder fbb(128);
   auto script_host = m.script_host_json.empty() ? 0 : fbb.CreateString(m.script_host_json);
-  auto body = proto::CreateFinished(fbb, m.samples, m.batches, m.errors, m.dropped, script_host);
+  auto body = proto::CreateFinished(fbb, m.samples, m.batches, m.errors, m.dropped, script_host, m.late_arrivals);
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::Finished, body.Union());
 }
 
@@ -255,7 +256,7 @@ WelcomeMessage DecodeWelcome(const proto::Welcome& m) {
 RejectMessage DecodeReject(const proto::Reject& m) { return RejectMessage{Copy(m.reason()), m.permanent()}; }
 
 HeartbeatMessage DecodeHeartbeat(const proto::Heartbeat& m) {
-  return HeartbeatMessage{m.state(), m.active_vus(), m.cpu_percent(), m.sent_at_us(), m.echo_us()};
+  return HeartbeatMessage{m.state(), m.active_vus(), m.cpu_percent(), m.sent_at_us(), m.echo_us(), m.late_arrivals()};
 }
 
 Result<LoadPlanMessage> DecodeLoadPlan(const proto::LoadPlan& m) {
@@ -325,8 +326,9 @@ BatchAckMessage DecodeBatchAck(const proto::BatchAck& m) { return BatchAckMessag
 StopMessage DecodeStop(const proto::Stop& m) { return StopMessage{m.mode(), Copy(m.reason())}; }
 
 FinishedMessage DecodeFinished(const proto::Finished& m) {
-  return FinishedMessage{m.samples(), m.batches(), m.errors(), m.dropped(),
-                         m.script_host() ? m.script_host()->str() : std::string()};
+  return FinishedMessage{
+      m.samples(),      m.batches(), m.errors(), m.dropped(), m.script_host() ? m.script_host()->str() : std::string(),
+      m.late_arrivals()};
 }
 
 SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m) {

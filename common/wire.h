@@ -62,9 +62,10 @@ struct HeartbeatMessage {
   proto::WorkerState state = proto::WorkerState::Idle;
   uint32_t active_vus = 0;
   float cpu_percent = 0;
-  int64_t sent_at_us = 0;  // sender's wall clock (epoch us)
-  int64_t echo_us = 0;     // EchoUs(): the peer's last sent_at_us plus how long we held it;
-                           // 0 when nothing was received yet
+  int64_t sent_at_us = 0;      // sender's wall clock (epoch us)
+  int64_t echo_us = 0;         // EchoUs(): the peer's last sent_at_us plus how long we held it;
+                               // 0 when nothing was received yet
+  uint64_t late_arrivals = 0;  // arrivals dropped so far (EngineCounters; absent from older workers: 0)
 };
 
 struct DataFileChunk {
@@ -116,6 +117,7 @@ struct FinishedMessage {
   // The script host the run used, one JSON object (ScriptHostFactsJson, worker/script_runtime.h);
   // "" when the plan had no script element (or the worker predates issue 11).
   std::string script_host_json = {};
+  uint64_t late_arrivals = 0;  // arrivals its dynamic thread groups dropped (issue 12)
 };
 
 struct SampleBatchHeader {

@@ -501,6 +501,7 @@ void ClusterCoordinator::OnFinished(ClusterWorker& w, const proto::Finished& f, 
     return;
   }
   w.finished = DecodeFinished(f);
+  w.late_arrivals = std::max(w.late_arrivals, w.finished->late_arrivals);
   w.phase = WorkerPhase::kFinished;
   w.left_at_ms = now.wall_us / 1000;
   std::string line = "worker " + w.name + " finished: " + std::to_string(w.finished->samples) + " samples, " +
@@ -516,6 +517,7 @@ void ClusterCoordinator::OnHeartbeat(ClusterWorker& w, const proto::Heartbeat& h
   w.peer_received_at_us = now.wall_us;
   w.active_vus = h.active_vus;
   w.cpu_percent = h.cpu_percent;
+  w.late_arrivals = std::max(w.late_arrivals, h.late_arrivals);
   if (h.echo_us != 0) {
     int64_t rtt = RoundTripUs(h.echo_us, now.wall_us);
     // A round trip over 10 s is no clock sample (a hostile echo could push the Start out).

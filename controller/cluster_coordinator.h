@@ -122,7 +122,8 @@ struct ClusterWorker {
   int64_t best_round_trip_us = 0;
   uint32_t active_vus = 0;
   float cpu_percent = 0;
-  std::set<uint64_t> seqs;  // stored batches
+  uint64_t late_arrivals = 0;  // arrivals its dynamic thread groups dropped (heartbeats, Finished)
+  std::set<uint64_t> seqs;     // stored batches
   uint64_t samples_received = 0;
   uint64_t batches_received = 0;
   uint64_t duplicate_batches = 0;

@@ -198,6 +198,7 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
       ThreadCounts threads;
       for (const ClusterWorker* w : coordinator.workers()) {
         if (w->phase == WorkerPhase::kRunning) threads.active += w->active_vus;
+        threads.late_arrivals += static_cast<int64_t>(w->late_arrivals);  // summed across workers
       }
       if (recording->PrintSummary(now_ms, threads)) {
         // After the summary lines: each worker's rate since the last ones.
@@ -268,7 +269,14 @@ int RunClusterPlan(const RunOptions& options, const LoadedPlan& loaded, const Ru
     }
   };
   uint64_t lost = 0;
-  for (const ClusterWorker* w : coordinator.workers()) lost += w->samples_lost();
+  uint64_t late = 0;  // arrivals dropped by dynamic thread groups, all workers (issue 12)
+  for (const ClusterWorker* w : coordinator.workers()) {
+    lost += w->samples_lost();
+    late += w->late_arrivals;
+  }
+  end.threads.late_arrivals = static_cast<int64_t>(late);
+  if (late > 0)
+    std::cerr << "barrage: " << late << " arrival(s) dropped: their thread group was at its ConcurrencyLimit\n";
   end.totals = std::to_string(recording->recorded()) + " samples from " + std::to_string(expected) + " worker(s)" +
                (lost ? ", " + std::to_string(lost) + " lost" : "");
   return recording->End(std::move(end));

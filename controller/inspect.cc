@@ -37,6 +37,17 @@ json ThreadGroupJson(const PlanMetadata::ThreadGroupInfo& g) {
   tg["duration"] = ValueJson(g.duration);
   tg["delay"] = ValueJson(g.delay);
   tg["on_sample_error"] = g.on_sample_error;
+  if (!g.model.empty()) {
+    json model = json::object();
+    for (const auto& [name, value] : g.model) {
+      if (name == "rows") {
+        model["rows"].push_back(ValueJson(value));
+      } else {
+        model[name] = ValueJson(value);
+      }
+    }
+    tg["model"] = model;
+  }
   return tg;
 }
 
@@ -180,9 +191,19 @@ std::string RenderInspectText(const json& r) {
 
   out << "\nThread groups (" << r["thread_groups"].size() << "):\n";
   for (const json& tg : r["thread_groups"]) {
-    out << "  " << tg["name"].get<std::string>() << "  [" << tg["kind"].get<std::string>()
-        << "] threads=" << Text(tg["num_threads"]) << " ramp=" << Text(tg["ramp_time"])
-        << " loops=" << Text(tg["loops"]);
+    out << "  " << tg["name"].get<std::string>() << "  [" << tg["kind"].get<std::string>() << "]";
+    if (tg.contains("model")) {  // a dynamic thread group (issue 12)
+      for (const auto& [name, value] : tg["model"].items()) {
+        if (value.is_array()) {
+          for (const json& row : value) out << " " << name << "=" << Text(row);
+        } else {
+          out << " " << name << "=" << Text(value);
+        }
+      }
+    } else {
+      out << " threads=" << Text(tg["num_threads"]) << " ramp=" << Text(tg["ramp_time"])
+          << " loops=" << Text(tg["loops"]);
+    }
     if (tg["scheduler"].get<bool>()) {
       out << " duration=" << Text(tg["duration"]) << " delay=" << Text(tg["delay"]);
     }

@@ -63,6 +63,28 @@ PlanMetadata::ThreadGroupInfo ThreadGroupInfoOf(const ListedElement& item, const
     tg.duration = ParsePlanValue(g.duration.text);
     tg.delay = ParsePlanValue(g.delay.text);
     tg.on_sample_error = OnSampleErrorName(g.on_sample_error);
+    if (g.kind == ElementKind::kConcurrencyThreadGroup || g.kind == ElementKind::kArrivalsThreadGroup ||
+        g.kind == ElementKind::kFreeFormArrivalsThreadGroup) {  // the bzm groups (issue 12)
+      const auto& d = static_cast<const DynamicThreadGroup&>(g);
+      if (g.kind != ElementKind::kFreeFormArrivalsThreadGroup) {
+        tg.model.emplace_back("target_level", ParsePlanValue(d.target_level.text));
+        tg.model.emplace_back("ramp_up", ParsePlanValue(d.ramp_up.text));
+        tg.model.emplace_back("steps", ParsePlanValue(d.steps.text));
+        tg.model.emplace_back("hold", ParsePlanValue(d.hold.text));
+      }
+      tg.model.emplace_back("iterations", ParsePlanValue(d.iterations.text));
+      if (g.kind != ElementKind::kConcurrencyThreadGroup) {
+        tg.model.emplace_back("concurrency_limit", ParsePlanValue(d.concurrency_limit.text));
+      }
+      tg.model.emplace_back("unit", std::string(d.minutes ? "M" : "S"));
+      for (const DynamicThreadGroup::Row& r : d.schedule) {
+        tg.model.emplace_back("rows", r.start.text + "," + r.end.text + "," + r.duration.text);
+      }
+    } else if (g.kind == ElementKind::kOpenModelThreadGroup) {
+      const auto& d = static_cast<const DynamicThreadGroup&>(g);
+      tg.model.emplace_back("schedule", d.open_schedule.text);
+      tg.model.emplace_back("random_seed", ParsePlanValue(d.random_seed.text));
+    }
   } else {
     tg.kind = item.cls.testclass;
     tg.threads = ParsePlanValue(e.GetString("ThreadGroup.num_threads"));

@@ -32,6 +32,10 @@ struct PlanMetadata {
     std::string kind;  // KindName() of a supported group, the testclass otherwise
     PlanValue threads, ramp_time, loops, duration, delay;
     bool scheduler = false;
+    // A dynamic thread group's properties (issue 12): target_level, ramp_up, steps, hold,
+    // iterations, concurrency_limit, unit, rows (Free-Form: "start,end,duration", one entry
+    // per row); or an Open Model's schedule and random_seed. Empty for other groups.
+    std::vector<std::pair<std::string, PlanValue>> model;
     std::string on_sample_error;  // continue, startnextloop, stopthread, stoptest, stoptestnow
     int line = 0;
     bool supported = false;

@@ -168,6 +168,7 @@ std::string ReportJson(const ExecutionRecord& e, const std::vector<AggregateRow>
   run["duration_ms"] = e.ended_at_ms ? json(*e.ended_at_ms - e.started_at_ms) : json(nullptr);
   run["samples"] = e.samples;
   run["triggered_by"] = e.triggered_by;
+  run["dropped_iterations"] = e.dropped_iterations;  // arrivals dropped (issue 12)
   run["infra"] = ParsedOrText(e.infra_json);
   run["properties"] = ParsedOrText(e.properties_json);
 

@@ -70,7 +70,7 @@ constexpr const char* kExecutionSelect =
     "d.version, d.sha256, e.sample_count, "
     "(SELECT CASE WHEN count(*) = 0 THEN '' WHEN min(r.passed) = 1 THEN 'passed' ELSE 'failed' END "
     " FROM threshold t JOIN threshold_result r ON r.threshold_id = t.id WHERE t.execution_id = e.id), "
-    "e.properties, e.infra, e.triggered_by "
+    "e.properties, e.infra, e.triggered_by, e.dropped_iterations "
     "FROM execution e JOIN project p ON p.id = e.project_id LEFT JOIN test_definition d ON d.id = e.definition_id";
 
 // A plan's number as written: an integer, the expression's text, or NULL when unset.
@@ -103,6 +103,7 @@ ExecutionRecord ReadExecution(sqlite3_stmt* s) {
   r.properties_json = ColumnText(s, 12);
   r.infra_json = ColumnText(s, 13);
   r.triggered_by = ColumnText(s, 14);
+  r.dropped_iterations = sqlite3_column_int64(s, 15);
   return r;
 }
 
@@ -416,6 +417,21 @@ class ResultsStore::Impl {
           db_, "UPDATE execution SET status = ? WHERE id = ?",
           [&](sqlite3_stmt* q) {
             BindText(q, 1, ExecutionStatusName(status));
+            sqlite3_bind_int64(q, 2, execution_id);
+          },
+          nullptr);
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db_) == 0) return NoExecution(execution_id);
+      return Status::Ok();
+    });
+  }
+
+  Status SetExecutionDroppedIterations(int64_t execution_id, int64_t dropped) {
+    return RunCommand([&]() -> Status {
+      Status s = Query(
+          db_, "UPDATE execution SET dropped_iterations = ? WHERE id = ?",
+          [&](sqlite3_stmt* q) {
+            sqlite3_bind_int64(q, 1, dropped);
             sqlite3_bind_int64(q, 2, execution_id);
           },
           nullptr);
@@ -1224,6 +1240,10 @@ Result<int64_t> ResultsStore::DeleteExecution(int64_t execution_id) { return imp
 Status ResultsStore::SetExecutionStatus(int64_t execution_id, ExecutionStatus status) {
   return impl_->SetExecutionStatus(execution_id, status);
 }
+Status ResultsStore::SetExecutionDroppedIterations(int64_t execution_id, int64_t dropped) {
+  return impl_->SetExecutionDroppedIterations(execution_id, dropped);
+}
+
 Status ResultsStore::SetExecutionInfra(int64_t execution_id, const std::string& infra_json) {
   return impl_->SetExecutionInfra(execution_id, infra_json);
 }

@@ -93,6 +93,7 @@ struct ExecutionRecord {
   std::string properties_json;
   std::string infra_json;
   std::string triggered_by;
+  int64_t dropped_iterations = 0;  // arrivals dynamic thread groups dropped (issue 12)
 };
 
 // Per (second, label, worker) rollups written by the writer thread during ingest, in the
@@ -229,6 +230,8 @@ class ResultsStore {
   // Replaces the execution's infrastructure info (facts known only at its end: the script
   // host's heap).
   Status SetExecutionInfra(int64_t execution_id, const std::string& infra_json);
+  // Arrivals the run's dynamic thread groups dropped (issue 12; k6's dropped_iterations).
+  Status SetExecutionDroppedIterations(int64_t execution_id, int64_t dropped);
 
   // Deletes a finished execution with its samples, labels, rollups, thresholds and workers
   // in one transaction, and writes an audit_log 'deleted' entry (the log keeps the run's

@@ -183,6 +183,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     return kExitUsage;
   }
   sink.SetStop([&engine](bool now) { engine.Stop(now); });
+  sink.SetLateArrivals([&engine] { return engine.counters().late_arrivals; });
 
   if (Status s = recording.Open(); !s.ok()) {
     std::cerr << "barrage: " << s.message() << "\n";
@@ -221,7 +222,11 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
     end.status = ExecutionStatus::kErrored;
     end.exit_code = kExitRuntimeFailure;
   }
-  end.threads = {0, counters.started_threads, counters.finished_threads};
+  end.threads = {0, counters.started_threads, counters.finished_threads, counters.late_arrivals};
+  if (counters.late_arrivals > 0) {
+    std::cerr << "barrage: " << counters.late_arrivals
+              << " arrival(s) dropped: their thread group was at its ConcurrencyLimit\n";
+  }
   if (ScriptHost* host = engine.script_host()) {
     // The script host's versions and heap at the end join the run's infrastructure info.
     const std::string infra = WithScriptHostInfo(kLocalInfra, ScriptHostFactsOf(*host, run.properties));

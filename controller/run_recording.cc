@@ -169,6 +169,9 @@ int RunRecording::End(RunEnd end) {
     exit_code = kExitRuntimeFailure;
   }
   if (end.before_thresholds) end.before_thresholds(*store_, execution_, end_ms, fail);
+  if (end.threads.late_arrivals > 0) {
+    if (Status s = store_->SetExecutionDroppedIterations(execution_, end.threads.late_arrivals); !s.ok()) fail(s);
+  }
   // Thresholds on all samples (the report holds every one received).
   std::vector<ThresholdResult> verdicts;
   if (end.started) {
@@ -206,7 +209,7 @@ void EngineRecordingSink::OnTick(int active, int started, int finished) {
   if (recording_->Poll()) stop_(!recording_->recording());
   const int64_t now = WallMillis();
   if (recording_->CheckThresholds(now)) stop_(false);
-  recording_->PrintSummary(now, {active, started, finished});
+  recording_->PrintSummary(now, {active, started, finished, late_ ? late_() : 0});
 }
 
 }  // namespace barrage

@@ -176,6 +176,9 @@ class EngineRecordingSink : public SampleSink {
   explicit EngineRecordingSink(RunRecording* recording) : recording_(recording) {}
   // Set before Engine::Run.
   void SetStop(std::function<void(bool now)> stop) { stop_ = std::move(stop); }
+  // Set before Engine::Run: the engine's late arrivals so far (EngineCounters), for the
+  // live summary.
+  void SetLateArrivals(std::function<int64_t()> late) { late_ = std::move(late); }
 
   void OnSamples(std::vector<Sample>& batch) override;
   void OnTick(int active, int started, int finished) override;
@@ -184,6 +187,7 @@ class EngineRecordingSink : public SampleSink {
   void StopIfFailed();
   RunRecording* recording_;
   std::function<void(bool)> stop_;
+  std::function<int64_t()> late_;
 };
 
 }  // namespace barrage

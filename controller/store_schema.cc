@@ -195,6 +195,13 @@ CREATE INDEX audit_log_by_execution ON audit_log(execution_id);
 UPDATE schema_version SET version = 2;
 )sql";
 
+// Version 3 (issue 12): arrivals the run's dynamic thread groups dropped at their
+// ConcurrencyLimit (k6's dropped_iterations); 0 for earlier runs.
+constexpr const char* kMigrationTo3 = R"sql(
+ALTER TABLE execution ADD COLUMN dropped_iterations INTEGER NOT NULL DEFAULT 0;
+UPDATE schema_version SET version = 3;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -258,7 +265,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

@@ -136,6 +136,8 @@ std::string Summariser::Format(const Running& r, int64_t end_ms, char type, cons
     out += " Active: " + std::to_string(threads->active);
     out += " Started: " + std::to_string(threads->started);
     out += " Finished: " + std::to_string(threads->finished);
+    // Not JMeter's: arrivals dynamic thread groups dropped (issue 12), only when some were.
+    if (threads->late_arrivals > 0) out += " Late: " + std::to_string(threads->late_arrivals);
   }
   return out;
 }

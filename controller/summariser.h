@@ -34,6 +34,9 @@ struct ThreadCounts {
   int64_t active = 0;
   int64_t started = 0;
   int64_t finished = 0;
+  // Barrage's: arrivals dynamic thread groups dropped at their ConcurrencyLimit so far; the
+  // `+` line ends with " Late: N" when N > 0.
+  int64_t late_arrivals = 0;
 };
 
 class Summariser {

@@ -95,7 +95,7 @@ int64_t EvalInt(const Value& v, VuServices& vu, int64_t def) {
 
 bool LoopRt::EndOfLoop(VuServices& vu) {
   int64_t loops = EvalInt(loops_, vu, 1);
-  return break_loop_ || (loops > -1 && loop_count_ >= loops);
+  return break_loop_ || (loops > -1 && loop_count_ >= loops + extra_loops_);
 }
 
 const Sampler* LoopRt::Next(VuServices& vu) {

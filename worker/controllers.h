@@ -114,6 +114,12 @@ class LoopRt : public ControllerRt {
   int loop_count() const { return loop_count_; }
   // Thread group: iteration number (1-based) of the pass now running.
   int iteration() const { return loop_count_ + 1; }
+  // A dynamic thread group's user (worker/arrival_groups.h): the loop ended its passes; one
+  // more pass runs, counted on (loop_count goes on).
+  void Rearm() {
+    done_ = false;
+    ++extra_loops_;
+  }
 
  protected:
   const Sampler* NextIsNull(VuServices& vu) override;
@@ -123,6 +129,7 @@ class LoopRt : public ControllerRt {
   const Value& loops_;
   bool continue_forever_;
   int loop_count_ = 0;
+  int extra_loops_ = 0;  // Rearm calls
   bool break_loop_ = false;
 };
 

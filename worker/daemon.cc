@@ -401,6 +401,7 @@ void WorkerDaemon::Impl::SendHeartbeat(int64_t now_mono) {
   h.state = State();
   h.active_vus = run_ && run_->running() ? static_cast<uint32_t>(std::max(0, run_->engine->active_threads())) : 0;
   h.cpu_percent = cpu_percent_;
+  if (run_ && run_->engine) h.late_arrivals = static_cast<uint64_t>(run_->engine->counters().late_arrivals);
   const int64_t now = WallMicros();
   h.sent_at_us = now;
   h.echo_us = EchoUs(peer_sent_at_us_, peer_received_at_us_, now);
@@ -938,6 +939,7 @@ bool WorkerDaemon::Impl::SendFinished() {
     f.errors = r.sink->errors();
   }
   f.dropped = r.dropped;
+  if (r.engine) f.late_arrivals = static_cast<uint64_t>(r.engine->counters().late_arrivals);
   if (r.engine && r.engine->script_host()) {
     f.script_host_json = ScriptHostFactsJson(ScriptHostFactsOf(*r.engine->script_host(), r.context->properties));
   }

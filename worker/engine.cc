@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/java_time_format.h"
 #include "common/wire.h"
+#include "worker/arrival_groups.h"
 #include "worker/descriptor_limit.h"
 #include "worker/engine_internal.h"
 #include "worker/virtual_user.h"
@@ -235,6 +236,7 @@ Status Engine::Prepare() {
     g->group = tg;
     g->cookies = HasElement(*tg, ElementKind::kCookieManager) || plan_cookie_manager;
     g->index = static_cast<int>(s.groups.size()) + 1;
+    if (Status checked = CheckDynamicGroup(*tg, boot); !checked.ok()) return checked;
     int64_t n = EvalInt(tg->num_threads, boot, -1);
     if (n < 0) {
       return Status::InvalidArgument("Thread Group '" + tg->name + "' (line " + std::to_string(tg->line) +
@@ -269,7 +271,10 @@ Status Engine::Prepare() {
 
   int loops = s.options.event_loops > 0 ? s.options.event_loops
                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < loops; ++i) s.workers.push_back(std::make_unique<LoopWorker>());
+  for (int i = 0; i < loops; ++i) {
+    s.workers.push_back(std::make_unique<LoopWorker>());
+    s.workers.back()->index = i;
+  }
   return Status::Ok();
 }
 
@@ -332,10 +337,16 @@ void Engine::State::LoopMain(LoopWorker* w) {
   bool lost = false;  // the loop was given to another thread (TakeOverStuckLoops)
   auto after_events = [this, w, &lost] {
     std::vector<PendingUser> incoming;
+    std::vector<std::unique_ptr<LoopGroupDriver>> drivers;
     if (w->has_pending.load(std::memory_order_acquire)) {
       std::lock_guard<std::mutex> lock(w->mu);
       incoming.swap(w->pending);
+      drivers.swap(w->pending_drivers);
       w->has_pending.store(false, std::memory_order_release);
+    }
+    for (auto& d : drivers) {  // dynamic thread groups (arrival_groups.h)
+      w->drivers.push_back(std::move(d));
+      w->drivers.back()->Start();
     }
     for (PendingUser& p : incoming) {
       VirtualUser* u = p.user.get();
@@ -356,6 +367,7 @@ void Engine::State::LoopMain(LoopWorker* w) {
       w->applied_stop_epoch = epoch;
       bool now = rs.stop_now.load(std::memory_order_relaxed);
       for (auto& u : w->users) u->Interrupt(now);
+      for (auto& d : w->drivers) d->OnStop();
     }
     if (rs.scripts && !RunQuickScripts(w)) {
       lost = true;
@@ -431,6 +443,10 @@ void Engine::State::Collect() {
 void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t phase_start_wall_ms) {
   g->start_wall_ms = phase_start_wall_ms;
   g->end_wall_ms = g->duration_ms > 0 ? phase_start_wall_ms + g->delay_ms + g->duration_ms : 0;
+  if (IsDynamicThreadGroup(g->group->kind)) {
+    StartDynamicGroup(&rs, g, workers, {options.share_index, options.share_count}, phase_start_us, phase_start_wall_ms);
+    return;
+  }
   g->remaining = g->num_threads;
   std::vector<std::vector<PendingUser>> per_worker(workers.size());
   for (int i = 0; i < g->num_threads; ++i) {
@@ -457,6 +473,9 @@ void Engine::State::WaitForGroups(const std::vector<GroupRuntime*>& gs, int64_t 
     bool all_done = std::all_of(gs.begin(), gs.end(), [](GroupRuntime* g) { return g->remaining.load() <= 0; });
     if (all_done) return;
     int64_t now = MonotonicMicros();
+    for (GroupRuntime* g : gs) {
+      if (g->dynamic) g->dynamic->EngineTick(now);
+    }
     if (deadline_us > 0 && now >= deadline_us && !rs.stop_graceful.load()) {
       rs.RequestStop(false);
       for (auto& w : workers) w->loop.Wake();
@@ -505,7 +524,8 @@ Status Engine::Run() {
   auto phase = [&](ElementKind kind, bool serialize) {
     std::vector<GroupRuntime*> started;
     for (auto& g : s.groups) {
-      if (g->group->kind != kind) continue;
+      // The dynamic thread groups run with the regular ones.
+      if ((IsDynamicThreadGroup(g->group->kind) ? ElementKind::kThreadGroup : g->group->kind) != kind) continue;
       if (s.rs.stopping()) break;
       s.StartGroup(g.get(), MonotonicMicros(), WallMillis());
       started.push_back(g.get());
@@ -559,9 +579,11 @@ EngineCounters Engine::counters() const {
     samples += w->samples.load(std::memory_order_relaxed);
     errors += w->errors.load(std::memory_order_relaxed);
   }
-  return {samples,           errors,
-          rs.started.load(), rs.finished.load(),
-          rs.aborted.load(), state_->graceful_stop_timed_out.load()};
+  EngineCounters c{samples,           errors,
+                   rs.started.load(), rs.finished.load(),
+                   rs.aborted.load(), state_->graceful_stop_timed_out.load()};
+  c.late_arrivals = rs.late_arrivals.load(std::memory_order_relaxed);
+  return c;
 }
 
 int Engine::active_threads() const { return state_->rs.all_active.load(); }

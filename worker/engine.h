@@ -60,6 +60,8 @@ struct EngineCounters {
   int finished_threads = 0;
   int64_t aborted = 0;                   // requests in flight a stop aborted (among `errors`)
   bool graceful_stop_timed_out = false;  // graceful_stop_timeout_ms passed: stopped now
+  // Arrivals a dynamic thread group dropped at its ConcurrencyLimit (k6's dropped_iterations).
+  int64_t late_arrivals = 0;
 };
 
 // When thread `index` (0-based) of a group starts, after the group (JMeter 2.13's formula:

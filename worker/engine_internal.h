@@ -37,6 +37,28 @@ namespace barrage {
 
 class VirtualUser;
 
+// A dynamic thread group's part on one event loop (worker/arrival_groups.h): it creates,
+// reuses and ends the group's users of that loop. Loop thread only.
+class LoopGroupDriver {
+ public:
+  // What a user does when its iteration of the thread group ended.
+  enum class AfterIteration { kContinue, kPark, kFinish };
+  virtual ~LoopGroupDriver() = default;
+  virtual void Start() = 0;   // handed over to its loop
+  virtual void OnStop() = 0;  // a stop request: no more users
+  virtual AfterIteration OnIterationEnd(VirtualUser* user) = 0;
+  // The user finished (from VirtualUser::Finish); `parked`: it waited in the idle pool.
+  virtual void OnUserFinished(VirtualUser* user, bool parked) = 0;
+};
+
+// A dynamic thread group's shared part; EngineTick runs on the engine's thread while the
+// group runs (about every 5 ms).
+class DynamicGroup {
+ public:
+  virtual ~DynamicGroup() = default;
+  virtual void EngineTick(int64_t now_us) = 0;
+};
+
 // Run-wide state every virtual user reads; everything mutable here is atomic or locked.
 struct RunState {
   const Plan* plan = nullptr;
@@ -47,6 +69,7 @@ struct RunState {
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
   std::atomic<int64_t> aborted{0};        // requests in flight a stop-now aborted
+  std::atomic<int64_t> late_arrivals{0};  // arrivals dropped at a ConcurrencyLimit (issue 12)
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
   ThroughputSchedule throughput;
   Variables initial_vars;                     // User Defined Variables, evaluated once at start
@@ -98,9 +121,10 @@ struct GroupRuntime {
   int num_threads = 0;
   int64_t ramp_ms = 0;
   int64_t delay_ms = 0;
-  int64_t duration_ms = 0;    // 0: no scheduler end
-  int64_t start_wall_ms = 0;  // when the group's phase started
-  int64_t end_wall_ms = 0;    // 0: none
+  int64_t duration_ms = 0;                // 0: no scheduler end
+  int64_t start_wall_ms = 0;              // when the group's phase started
+  int64_t end_wall_ms = 0;                // 0: none
+  std::unique_ptr<DynamicGroup> dynamic;  // a dynamic thread group's schedule (arrival_groups.h)
 };
 
 struct PendingUser {
@@ -127,6 +151,11 @@ struct LoopWorker {
   // it, so destroyed after them). Loop thread only.
   HostCache hosts{&loop};
   std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
+  int index = 0;                                    // 0-based, among the run's loops
+  // Dynamic thread groups' drivers: handed over by the engine (guarded by mu, with
+  // has_pending), then the loop thread's own.
+  std::vector<std::unique_ptr<LoopGroupDriver>> pending_drivers;
+  std::vector<std::unique_ptr<LoopGroupDriver>> drivers;
   // DNS Cache Managers with custom servers: one resolver each on this loop (declared after
   // `users`, so destroyed before them). Loop thread only.
   std::unordered_map<const DnsCacheManager*, std::unique_ptr<DnsResolver>> resolvers;

@@ -89,6 +89,18 @@ void VirtualUser::Start(int64_t at_us) {
   WaitUntil(at_us);
 }
 
+void VirtualUser::ResumeForArrival(int64_t intended_wall_us) {
+  if (state_ != State::kIdle) return;
+  NoteIntendedStart(intended_wall_us);
+  group_->active.fetch_add(1, std::memory_order_relaxed);
+  run_->all_active.fetch_add(1, std::memory_order_relaxed);
+  main_->Rearm();
+  state_ = State::kReady;
+  Step();
+}
+
+int VirtualUser::iterations_done() const { return main_->loop_count(); }
+
 void VirtualUser::Begin() {
   ctx_.vars = run_->initial_vars;
   ctx_.vars.Put(kLastSampleOk, "true");  // JMeterThread.initRun
@@ -123,13 +135,16 @@ void VirtualUser::Finish() {
     return;
   }
   bool began = state_ != State::kCreated && state_ != State::kWaitingStart;
+  const bool parked = state_ == State::kIdle;  // not counted active while parked
   if (began) {
     // A transaction still open when the user stops is closed and recorded, as JMeter does.
     for (auto& [node, tx] : transactions_) {
       if (tx->active()) tx->TriggerEndOfLoop(*this);
     }
-    group_->active.fetch_sub(1, std::memory_order_relaxed);
-    run_->all_active.fetch_sub(1, std::memory_order_relaxed);
+    if (!parked) {
+      group_->active.fetch_sub(1, std::memory_order_relaxed);
+      run_->all_active.fetch_sub(1, std::memory_order_relaxed);
+    }
     run_->finished.fetch_add(1, std::memory_order_relaxed);
   }
   // Critical sections end with the user (JMeter's threadFinished).
@@ -141,6 +156,7 @@ void VirtualUser::Finish() {
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
+  if (driver_) driver_->OnUserFinished(this, parked);
   if (group_->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) run_->NotifyGroupEnded();
 }
 
@@ -152,7 +168,8 @@ void VirtualUser::Interrupt(bool now) {
     case State::kResolving:
     case State::kWaitingLock:
     case State::kWaitingFifo:
-    case State::kWaitingSync: Finish(); break;
+    case State::kWaitingSync:
+    case State::kIdle: Finish(); break;
     case State::kScripting:
       // The script host ends running scripts at a stop now (the engine asks it); the user
       // then records what it has and stops.
@@ -262,6 +279,26 @@ void VirtualUser::Step() {
       const Sampler* s = main_->Next(*this);
       if (!s) {
         if (main_->IsDone()) {
+          // A dynamic thread group's user: its driver says whether it goes on, waits for an
+          // arrival or ends (the plugins' VirtualUserController.nextIsNull).
+          LoopGroupDriver::AfterIteration next =
+              driver_ && !branch_ ? driver_->OnIterationEnd(this) : LoopGroupDriver::AfterIteration::kFinish;
+          if (next == LoopGroupDriver::AfterIteration::kContinue) {
+            main_->Rearm();
+            if (++empty_passes_ >= 1000) {  // iterations without a sampler: yield now and then
+              empty_passes_ = 0;
+              state_ = State::kDelaying;
+              WaitUntil(MonotonicMicros() + 1000);
+              return;
+            }
+            continue;
+          }
+          if (next == LoopGroupDriver::AfterIteration::kPark) {
+            state_ = State::kIdle;
+            group_->active.fetch_sub(1, std::memory_order_relaxed);
+            run_->all_active.fetch_sub(1, std::memory_order_relaxed);
+            return;
+          }
           Finish();
           return;
         }

@@ -47,6 +47,14 @@ class VirtualUser final : public VuServices,
   // at `intended_wall_us` (WallMicros clock): that sample records how late it started, and the
   // user's samples after it carry the same lag until the next call (Sample::schedule_lag_us).
   void NoteIntendedStart(int64_t intended_wall_us) { pending_intended_us_ = intended_wall_us; }
+  // A dynamic thread group's user (worker/arrival_groups.h): `driver` decides what the user
+  // does after each iteration (set before Start).
+  void set_driver(LoopGroupDriver* driver) { driver_ = driver; }
+  // A user its driver parked (LoopGroupDriver::AfterIteration::kPark) runs one more iteration
+  // now, meant to start at `intended_wall_us` (an arrival).
+  void ResumeForArrival(int64_t intended_wall_us);
+  // Iterations of the thread group the user ended.
+  int iterations_done() const;
   // Engine stop: graceful ends at the next step; now also aborts a request in flight,
   // which is recorded as an error sample.
   void Interrupt(bool now);
@@ -101,6 +109,7 @@ class VirtualUser final : public VuServices,
     kWaitingFifo,
     kWaitingSync,
     kScripting,
+    kIdle,  // parked by its dynamic thread group's driver between arrivals
     kFinished
   };
   // Which element's script the user waits for (kScripting).
@@ -227,7 +236,8 @@ class VirtualUser final : public VuServices,
   RunState* run_;
   GroupRuntime* group_;
   LoopWorker* worker_;
-  ThreadContext own_ctx_;  // a branch's stays unused: it shares its parent's
+  LoopGroupDriver* driver_ = nullptr;  // a dynamic thread group's; null: a plain group's user
+  ThreadContext own_ctx_;              // a branch's stays unused: it shares its parent's
   ThreadContext& ctx_;
   HttpTransfer http_;
   std::vector<std::unique_ptr<ControllerRt>> controllers_;

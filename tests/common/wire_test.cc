@@ -132,7 +132,7 @@ TEST(WireTest, WelcomeRejectHeartbeatRoundTrip) {
     EXPECT_FALSE(DecodeReject(*Verified(later)->body_as_Reject()).permanent);
   }
   {
-    HeartbeatMessage h{proto::WorkerState::Running, 250, 37.5f, 1700000000123456, 1700000000000001};
+    HeartbeatMessage h{proto::WorkerState::Running, 250, 37.5f, 1700000000123456, 1700000000000001, 12};
     std::string f = EncodeHeartbeat("run-9", h);
     const proto::Envelope* e = Verified(f);
     ASSERT_NE(e, nullptr);
@@ -143,6 +143,9 @@ TEST(WireTest, WelcomeRejectHeartbeatRoundTrip) {
     EXPECT_EQ(d.cpu_percent, 37.5f);
     EXPECT_EQ(d.sent_at_us, 1700000000123456);
     EXPECT_EQ(d.echo_us, 1700000000000001);
+    EXPECT_EQ(d.late_arrivals, 12u);
+    // An older worker's heartbeat has none: 0.
+    EXPECT_EQ(DecodeHeartbeat(*Verified(EncodeHeartbeat("r", {}))->body_as_Heartbeat()).late_arrivals, 0u);
   }
 }
 
@@ -175,6 +178,12 @@ TEST(WireTest, ReadyStartAckStopFinishedRoundTrip) {
     EXPECT_EQ(d.errors, 7u);
     EXPECT_EQ(d.dropped, 0u);
     EXPECT_EQ(d.script_host_json, "");  // absent: no script host ran (or an older worker)
+    EXPECT_EQ(d.late_arrivals, 0u);
+  }
+  {
+    FinishedMessage m{5, 1, 0, 0};
+    m.late_arrivals = 9;
+    EXPECT_EQ(DecodeFinished(*Verified(EncodeFinished("r", m))->body_as_Finished()).late_arrivals, 9u);
   }
   {
     FinishedMessage m{5, 1, 0, 0};

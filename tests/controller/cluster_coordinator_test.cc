@@ -386,6 +386,24 @@ TEST_F(CoordinatorTest, SamplesAWorkerReportsDroppedAreCountedLostAndTheRunIsPar
   EXPECT_EQ(coordinator_->outcome().message, "0 worker(s) lost, 400 sample(s) lost");
 }
 
+// Issue 12: the arrivals a worker's dynamic thread groups dropped come with its heartbeats
+// (so far) and its Finished message (in all); a worker's count never goes back.
+TEST_F(CoordinatorTest, LateArrivalsComeWithHeartbeatsAndFinished) {
+  StartTwo();
+  HeartbeatMessage h{proto::WorkerState::Running, 1, 0, now_.wall_us, 0};
+  h.late_arrivals = 3;
+  Deliver("a", EncodeHeartbeat("", h));
+  EXPECT_EQ(Worker("a").late_arrivals, 3u);
+  EXPECT_EQ(Worker("b").late_arrivals, 0u);
+  h.late_arrivals = 2;  // an older heartbeat overtaken
+  Deliver("a", EncodeHeartbeat("", h));
+  EXPECT_EQ(Worker("a").late_arrivals, 3u);
+  FinishedMessage f{0, 0, 0, 0};
+  f.late_arrivals = 7;
+  Deliver("a", EncodeFinished(kRun, f));
+  EXPECT_EQ(Worker("a").late_arrivals, 7u);
+}
+
 TEST_F(CoordinatorTest, ASilentWorkerIsLostAndTheRunEndsPartial) {
   StartTwo();
   Batch("a", 0, 4);

@@ -53,6 +53,36 @@ TEST(InspectTest, ThreadGroupNumbersAndExpressions) {
   EXPECT_EQ(r["runnable"], true);
 }
 
+TEST(InspectTest, DynamicThreadGroupsShowTheirModel) {
+  json r = Inspect(
+      "<com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup "
+      "testclass=\"com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup\" testname=\"arrivals\">"
+      "<stringProp name=\"TargetLevel\">20</stringProp><stringProp name=\"RampUp\">1.5</stringProp>"
+      "<stringProp name=\"Steps\"></stringProp><stringProp name=\"Hold\">${__P(hold,60)}</stringProp>"
+      "<stringProp name=\"ConcurrencyLimit\">4</stringProp><stringProp name=\"Unit\">M</stringProp>"
+      "</com.blazemeter.jmeter.threads.arrivals.ArrivalsThreadGroup><hashTree/>\n"
+      "<OpenModelThreadGroup testclass=\"OpenModelThreadGroup\" testname=\"open\">"
+      "<stringProp name=\"OpenModelThreadGroup.schedule\">rate(1/s) random_arrivals(1 min)</stringProp>"
+      "</OpenModelThreadGroup><hashTree/>\n");
+  ASSERT_EQ(r["thread_groups"].size(), 2u);
+  const json& a = r["thread_groups"][0];
+  EXPECT_EQ(a["kind"], "bzm_arrivals_thread_group");
+  EXPECT_EQ(a["supported"], true);
+  json arrivals_model = {
+      {"target_level", 20},    {"ramp_up", 1.5},         {"steps", nullptr}, {"hold", "${__P(hold,60)}"},
+      {"iterations", nullptr}, {"concurrency_limit", 4}, {"unit", "M"}};
+  EXPECT_EQ(a["model"], arrivals_model);
+  const json& o = r["thread_groups"][1];
+  EXPECT_EQ(o["kind"], "open_model_thread_group");
+  json open_model = {{"schedule", "rate(1/s) random_arrivals(1 min)"}, {"random_seed", 0}};
+  EXPECT_EQ(o["model"], open_model);
+  std::string text = RenderInspectText(r);
+  EXPECT_NE(text.find("  arrivals  [bzm_arrivals_thread_group] concurrency_limit=4 hold=${__P(hold,60)} "
+                      "iterations=- ramp_up=1.5 steps=- target_level=20 unit=M on_error=continue  (line "),
+            std::string::npos)
+      << text;
+}
+
 TEST(InspectTest, SamplerUrlTemplatesMergeDefaultsInScope) {
   json r = Inspect(
       std::string(kDefaults) +

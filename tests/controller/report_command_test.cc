@@ -169,6 +169,7 @@ TEST(ReportJsonTest, CarriesRowsThresholdsAndExecutionFacts) {
   const int64_t id =
       StoreRun(&*store, {S("a", 1795705931000, 10'000, true, 2048), S("a", 1795705931100, 30'000, false, 2048),
                          S("b", 1795705931200, 20'000, true, 1024)});
+  ASSERT_TRUE(store->SetExecutionDroppedIterations(id, 17).ok());  // arrivals dropped (issue 12)
   Result<AggregateReport> report = LoadAggregateReport(*store, id);
   ASSERT_TRUE(report.ok());
   Result<ExecutionRecord> e = store->GetExecution(id);
@@ -186,6 +187,7 @@ TEST(ReportJsonTest, CarriesRowsThresholdsAndExecutionFacts) {
   EXPECT_EQ(j["run"]["duration_ms"], 2500);
   EXPECT_EQ(j["run"]["samples"], 3);
   EXPECT_EQ(j["run"]["triggered_by"], "ci");
+  EXPECT_EQ(j["run"]["dropped_iterations"], 17);
   EXPECT_EQ(j["run"]["infra"], nlohmann::json({{"mode", "local"}}));
   EXPECT_EQ(j["unit"], "ms");
   ASSERT_EQ(j["labels"].size(), 2u);

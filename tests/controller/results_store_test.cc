@@ -74,7 +74,7 @@ class ResultsStoreTest : public ::testing::Test {
 TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT version FROM schema_version"), "2");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT version FROM schema_version"), "3");
   EXPECT_EQ(RawScalar(DbPath(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawScalar(DbPath(),
                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
@@ -493,11 +493,12 @@ TEST_F(ResultsStoreTest, VersionOneFileIsMigratedInPlace) {
   WriteVersionOneStore(DbPath());
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(version) FROM schema_version"), "2");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(version) FROM schema_version"), "3");
   Result<ExecutionRecord> e = store->GetExecution(3);
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_EQ(e->plan_name, "Old");
   EXPECT_EQ(e->status, ExecutionStatus::kPassed);
+  EXPECT_EQ(e->dropped_iterations, 0);
   EXPECT_EQ(e->project, "default");
   EXPECT_EQ(e->samples, 3u);
   EXPECT_FALSE(e->definition_id.has_value());
@@ -545,12 +546,12 @@ TEST_F(ResultsStoreTest, MigrationWritesTheRollupsOfOldExecutions) {
 
 TEST_F(ResultsStoreTest, NewerSchemaIsRefusedWithAClearMessage) {
   ASSERT_TRUE(ResultsStore::Open(DbPath()).ok());
-  RawSql(DbPath(), "UPDATE schema_version SET version = 3");
+  RawSql(DbPath(), "UPDATE schema_version SET version = 4");
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message(),
             DbPath() +
-                ": results store has schema version 3, newer than this barrage understands (2); "
+                ": results store has schema version 4, newer than this barrage understands (3); "
                 "use a newer barrage");
 }
 
@@ -691,6 +692,11 @@ TEST_F(ResultsStoreTest, ExecutionFactsRoundTrip) {
   EXPECT_EQ(e.properties_json, info.properties_json);
   EXPECT_EQ(e.infra_json, info.infra_json);
   EXPECT_EQ(e.triggered_by, "ci-bot");
+  // Arrivals dynamic thread groups dropped (issue 12): 0 until the run's end sets them.
+  EXPECT_EQ(e.dropped_iterations, 0);
+  ASSERT_TRUE(store->SetExecutionDroppedIterations(e.id, 5).ok());
+  EXPECT_EQ(store->GetExecution(e.id)->dropped_iterations, 5);
+  EXPECT_FALSE(store->SetExecutionDroppedIterations(e.id + 100, 1).ok());
   ExecutionRecord defaulted = RunOnce(*store, Info());
   EXPECT_EQ(defaulted.triggered_by, CurrentOsUser());
   EXPECT_FALSE(defaulted.definition_id.has_value());

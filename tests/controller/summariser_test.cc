@@ -34,6 +34,17 @@ TEST(SummariserTest, FirstIntervalPrintsOnlyThePlusLine) {
             "Active: 0 Started: 5 Finished: 5");
 }
 
+TEST(SummariserTest, LateArrivalsEndThePlusLineWhenThereAreSome) {
+  Summariser s(kStart);
+  s.Add(ReferenceBatch());
+  std::vector<std::string> lines =
+      s.EndInterval(kStart + 1125, {.active = 2, .started = 5, .finished = 3, .late_arrivals = 7});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "summary +    500 in 00:00:01 =  444.4/s Avg:     2 Min:     0 Max:    37 Err:   200 (40.00%) "
+            "Active: 2 Started: 5 Finished: 3 Late: 7");
+}
+
 TEST(SummariserTest, LaterIntervalsAlsoPrintTheRunningTotal) {
   Summariser s(kStart);
   s.Add(Timed(10));

@@ -111,6 +111,7 @@ class EngineRunFixture : public ::testing::Test {
     EXPECT_TRUE(ran.ok()) << ran.message();
     ran_ms_ = WallMillis() - started_ms_;
     pending_timers_ = engine.pending_timers();
+    counters_ = engine.counters();
     return sink_.samples();
   }
 
@@ -120,6 +121,7 @@ class EngineRunFixture : public ::testing::Test {
   int64_t started_ms_ = 0;  // wall clock
   int64_t ran_ms_ = 0;
   size_t pending_timers_ = 0;  // left queued in the loops by the last Run
+  EngineCounters counters_;    // the last Run's
   int64_t flush_interval_ms_ = EngineOptions{}.flush_interval_ms;
 };
 
