@@ -195,6 +195,18 @@ CREATE INDEX audit_log_by_execution ON audit_log(execution_id);
 UPDATE schema_version SET version = 2;
 )sql";
 
+// Version 3: coordinated omission (issue 12). A sample's lag behind the start its schedule
+// intended (Sample::schedule_lag_us; 0 without a schedule, as every older sample), and per
+// bucket how many samples were late (lag of 1 ms or more) and the histogram of the corrected
+// latencies (elapsed ms + lag ms, LatencyHistogram::Serialize()), NULL when no sample of the
+// bucket was late: then they are `histogram`.
+constexpr const char* kMigrationTo3 = R"sql(
+ALTER TABLE sample ADD COLUMN schedule_lag_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_bucket ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_bucket ADD COLUMN corrected_histogram BLOB;
+UPDATE schema_version SET version = 3;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -258,7 +270,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 2):
+// Tables (schema version 3):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -13,14 +13,15 @@
 //       controller_pid, controller_start)
 //   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
 //   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
-//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id)
-//   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram)
+//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id, schedule_lag_us)
+//   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram,
+//       corrected_histogram)
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
 //   threshold(id, execution_id, position, expression, label, metric, op, target)
 //   threshold_result(threshold_id, observed, passed, evaluated_at)
 //   audit_log(id, at, who, what, project_id, execution_id, details)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -34,7 +35,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE
