@@ -100,8 +100,8 @@ TEST(HtmlReportTest, SummaryShowsDurationAndErrorShare) {
 TEST(HtmlReportTest, CorrectedSectionOnlyWithLateSamples) {
   EXPECT_EQ(Render(SmallInput()).find("id=\"corrected\""), std::string::npos);
   HtmlReportInput in = SmallInput();
-  CorrectedRow row{.label = "paced", .count = 3, .late = 1, .average = 340, .line1 = 975, .line2 = 975,
-                   .line3 = 975, .max = 975};
+  CorrectedRow row{
+      .label = "paced", .count = 3, .late = 1, .average = 340, .line1 = 975, .line2 = 975, .line3 = 975, .max = 975};
   CorrectedRow total = row;
   total.label = "TOTAL";
   in.corrected = {row, total};
