@@ -1,13 +1,14 @@
 #include "common/jtl_columns.h"
 
 #include <array>
+#include <string_view>
 
 namespace barrage {
 namespace {
 
 using C = JtlColumn;
 
-constexpr std::array<JtlColumnInfo, 22> kColumns = {{
+constexpr std::array<JtlColumnInfo, 23> kColumns = {{
     {C::kTimeStamp, "timeStamp", "timestamp", true},
     {C::kElapsed, "elapsed", "time", true},
     {C::kLabel, "label", "label", true},
@@ -30,6 +31,7 @@ constexpr std::array<JtlColumnInfo, 22> kColumns = {{
     {C::kHostname, "Hostname", "hostname", false},
     {C::kIdleTime, "IdleTime", "idleTime", true},
     {C::kConnect, "Connect", "connectTime", true},
+    {C::kIntendedStart, "intendedStart", "", true},
 }};
 
 }  // namespace
@@ -61,6 +63,23 @@ const std::vector<JtlColumn>& JMeter213JtlColumns() {
                                               C::kResponseMessage, C::kThreadName, C::kDataType,   C::kSuccess,
                                               C::kBytes,           C::kGrpThreads, C::kAllThreads, C::kLatency};
   return k213;
+}
+
+bool JtlIntendedStartWanted(std::string_view value) {
+  if (value.size() != 4) return false;
+  const std::string_view word = "true";
+  for (size_t i = 0; i < 4; ++i) {
+    if ((value[i] | 0x20) != word[i]) return false;
+  }
+  return true;
+}
+
+std::vector<JtlColumn> WithIntendedStart(std::vector<JtlColumn> columns) {
+  for (JtlColumn c : columns) {
+    if (c == C::kIntendedStart) return columns;
+  }
+  columns.push_back(C::kIntendedStart);
+  return columns;
 }
 
 }  // namespace barrage

@@ -37,12 +37,18 @@ enum class JtlColumn {
   kHostname,
   kIdleTime,
   kConnect,
+  // Barrage's own, not JMeter's: the start the sample's schedule intended, epoch ms
+  // (timeStamp - Sample::schedule_lag_us / 1000; = timeStamp without a schedule). Written only
+  // when the property barrage.jtl.intended_start is true (docs/jtl.md); no saveConfig field
+  // selects it.
+  kIntendedStart,
 };
 
 struct JtlColumnInfo {
   JtlColumn column;
   std::string_view name;        // the header name: "timeStamp", "Latency"...
   std::string_view save_field;  // the saveConfig field that selects it: "timestamp", "latency"...
+                                // ("" for intendedStart: none)
   bool written;                 // false: Encoding and Hostname
 };
 
@@ -55,6 +61,13 @@ bool JtlColumnNamed(std::string_view name, JtlColumn* column);
 const std::vector<JtlColumn>& DefaultJtlColumns();
 // JMeter 2.13's default columns (12): what a header-less 2.13 JTL holds.
 const std::vector<JtlColumn>& JMeter213JtlColumns();
+
+// The property that adds the intendedStart column to every JTL a run writes (-l and the
+// listeners' files), and its test: JMeter's Boolean.parseBoolean ("true" in any case).
+inline constexpr std::string_view kJtlIntendedStartProperty = "barrage.jtl.intended_start";
+bool JtlIntendedStartWanted(std::string_view property_value);
+// `columns` with intendedStart appended (unless already there).
+std::vector<JtlColumn> WithIntendedStart(std::vector<JtlColumn> columns);
 
 }  // namespace barrage
 

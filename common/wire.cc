@@ -188,9 +188,11 @@ std::string EncodeSampleBatch(std::string_view run_id, uint32_t worker_id, uint6
   StringTable table;
   std::vector<proto::Sample> packed;
   std::vector<uint32_t> transactions;
+  bool lagged = false;
   packed.reserve(samples.size());
   for (const Sample& s : samples) {
     if (s.transaction) transactions.push_back(static_cast<uint32_t>(packed.size()));
+    lagged |= s.schedule_lag_us != 0;
     packed.emplace_back(s.timestamp_ms, s.elapsed_us, s.latency_us, s.connect_us, s.idle_us, s.bytes, s.sent_bytes,
                         table.Intern(s.label), table.Intern(s.response_code), table.Intern(s.response_message),
                         table.Intern(s.thread_name), table.Intern(s.failure_message), table.Intern(s.url),
@@ -207,12 +209,22 @@ std::string EncodeSampleBatch(std::string_view run_id, uint32_t worker_id, uint6
   auto samples_vec = fbb.CreateVectorOfStructs(packed);
   Offset<flatbuffers::Vector<uint32_t>> tx_vec;
   if (!transactions.empty()) tx_vec = fbb.CreateVector(transactions);
+  // Only a batch with a late sample carries the lags: batches of unscheduled runs stay as
+  // they were, and older controllers ignore the field.
+  Offset<flatbuffers::Vector<int64_t>> lag_vec;
+  if (lagged) {
+    std::vector<int64_t> lags;
+    lags.reserve(samples.size());
+    for (const Sample& s : samples) lags.push_back(s.schedule_lag_us);
+    lag_vec = fbb.CreateVector(lags);
+  }
   proto::SampleBatchBuilder b(fbb);
   b.add_seq(seq);
   b.add_worker_id(worker_id);
   b.add_strings(strings_vec);
   b.add_samples(samples_vec);
   if (!transactions.empty()) b.add_transaction_samples(tx_vec);
+  if (lagged) b.add_schedule_lag_us(lag_vec);
   auto body = b.Finish();
   return Finish(fbb, run_id, kProtocolVersion, proto::Body::SampleBatch, body.Union());
 }
@@ -365,6 +377,11 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) 
       }
     }
   }
+  const auto* lags = m.schedule_lag_us();
+  if (lags != nullptr && lags->size() != n) {
+    return Status::InvalidArgument("SampleBatch seq " + std::to_string(m.seq()) + ": " + std::to_string(lags->size()) +
+                                   " schedule lags for " + std::to_string(n) + " samples");
+  }
   std::vector<std::string> table;
   table.reserve(n_strings);
   for (uint32_t i = 0; i < n_strings; ++i) table.push_back(Copy(strings->Get(i)));
@@ -378,6 +395,7 @@ Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out) 
     s.latency_us = p->latency_us();
     s.connect_us = p->connect_us();
     s.idle_us = p->idle_us();
+    if (lags != nullptr) s.schedule_lag_us = lags->Get(i);
     s.bytes = p->bytes();
     s.sent_bytes = p->sent_bytes();
     s.grp_threads = static_cast<int32_t>(p->grp_threads());

@@ -139,7 +139,9 @@ std::string EncodeBatchAck(std::string_view run_id, const BatchAckMessage& m);
 std::string EncodeStop(std::string_view run_id, const StopMessage& m);
 std::string EncodeFinished(std::string_view run_id, const FinishedMessage& m);
 // Strings (label, codes, messages, thread names, URLs, data types) are interned in the
-// batch's string table; Transaction Controller samples are listed in transaction_samples.
+// batch's string table; Transaction Controller samples are listed in transaction_samples;
+// schedule lags go in schedule_lag_us only when a sample has one (a compatible addition:
+// older peers ignore it, and a batch without it decodes with every lag 0).
 std::string EncodeSampleBatch(std::string_view run_id, uint32_t worker_id, uint64_t seq,
                               const std::vector<Sample>& samples);
 
@@ -195,8 +197,8 @@ StopMessage DecodeStop(const proto::Stop& m);
 FinishedMessage DecodeFinished(const proto::Finished& m);
 SampleBatchHeader DecodeSampleBatchHeader(const proto::SampleBatch& m);
 // Appends the batch's samples to `out`. On error (a string index or transaction index out
-// of range, a missing or misaligned samples vector) `out` is left as it was and nothing is
-// appended.
+// of range, a missing or misaligned samples vector, schedule lags not one per sample) `out`
+// is left as it was and nothing is appended.
 Status DecodeSampleBatch(const proto::SampleBatch& m, std::vector<Sample>* out);
 
 // ---- Clock offset (NTP-style, from heartbeats) ----

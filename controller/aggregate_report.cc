@@ -79,6 +79,9 @@ std::string RateText(double rate) {
   return FormatDecimal(rate, {.fraction_digits = 1, .integer_zero = false}) + "/" + unit;
 }
 
+// Cells aligned with spaces: the first column left, the others right; the first row is the header.
+std::string AlignedTable(const std::vector<std::vector<std::string>>& table);
+
 // Display width of UTF-8 text, counting code points (labels may hold non-ASCII).
 size_t Width(const std::string& s) {
   size_t n = 0;
@@ -90,6 +93,11 @@ size_t Width(const std::string& s) {
 
 void AggregateStats::Add(const Sample& s) {
   const int64_t ms = s.elapsed_us > 0 ? s.elapsed_us / 1000 : 0;
+  const int64_t lag_ms = s.schedule_lag_us > 0 ? s.schedule_lag_us / 1000 : 0;
+  if (lag_ms > 0) {
+    if (late++ == 0) corrected_ms = elapsed_ms;  // the samples before were on time
+  }
+  if (late > 0) corrected_ms.Add(ms + lag_ms);
   elapsed_ms.Add(ms);
   if (!s.success) ++errors;
   bytes += s.bytes;
@@ -99,6 +107,9 @@ void AggregateStats::Add(const Sample& s) {
 }
 
 void AggregateStats::Merge(const AggregateStats& other) {
+  if (other.late > 0 && late == 0) corrected_ms = elapsed_ms;
+  if (late > 0 || other.late > 0) corrected_ms.Merge(other.Corrected());
+  late += other.late;
   elapsed_ms.Merge(other.elapsed_ms);
   errors += other.errors;
   bytes += other.bytes;
@@ -165,6 +176,29 @@ AggregateRow AggregateReport::MakeRow(const std::string& label, const AggregateS
   return r;
 }
 
+std::vector<CorrectedRow> AggregateReport::CorrectedRows() const {
+  std::vector<CorrectedRow> rows;
+  rows.reserve(order_.size() + 1);
+  for (const std::string& label : order_) rows.push_back(MakeCorrectedRow(label, by_label_.at(label)));
+  rows.push_back(MakeCorrectedRow("TOTAL", total_));
+  return rows;
+}
+
+CorrectedRow AggregateReport::MakeCorrectedRow(const std::string& label, const AggregateStats& st) const {
+  CorrectedRow r;
+  r.label = label;
+  const LatencyHistogram& h = st.Corrected();
+  r.count = h.count();
+  r.late = st.late;
+  if (r.count == 0) return r;
+  r.average = static_cast<int64_t>(h.Mean());
+  r.line1 = h.Percentile(AggregateReportFraction(lines_.pct1));
+  r.line2 = h.Percentile(AggregateReportFraction(lines_.pct2));
+  r.line3 = h.Percentile(AggregateReportFraction(lines_.pct3));
+  r.max = h.max();
+  return r;
+}
+
 std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateCsvFlavor flavor, bool with_header,
                                const AggregateReport::Lines& lines) {
   std::string out;
@@ -195,6 +229,23 @@ std::string AggregateReportText(const std::vector<AggregateRow>& rows, const Agg
     cells.push_back(FormatDecimal(r.sent_kb_per_s, {.fraction_digits = 2}));
     table.push_back(std::move(cells));
   }
+  return AlignedTable(table);
+}
+
+std::string CorrectedReportText(const std::vector<CorrectedRow>& rows, const AggregateReport::Lines& lines) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"Label", "# Samples", "Late", "Average", PercentText(lines.pct1) + "% Line",
+                   PercentText(lines.pct2) + "% Line", PercentText(lines.pct3) + "% Line", "Max"});
+  for (const CorrectedRow& r : rows) {
+    table.push_back({r.label, std::to_string(r.count), std::to_string(r.late), std::to_string(r.average),
+                     std::to_string(r.line1), std::to_string(r.line2), std::to_string(r.line3), std::to_string(r.max)});
+  }
+  return "Latency from the intended start (corrected for coordinated omission), ms\n" + AlignedTable(table);
+}
+
+namespace {
+
+std::string AlignedTable(const std::vector<std::vector<std::string>>& table) {
   std::vector<size_t> widths(table[0].size(), 0);
   for (const auto& row : table) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
@@ -216,5 +267,7 @@ std::string AggregateReportText(const std::vector<AggregateRow>& rows, const Agg
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace barrage

@@ -45,6 +45,12 @@ struct AggregateRow {
 };
 
 // Per-label accumulator: the raw facts a row is computed from; mergeable.
+//
+// Coordinated omission: a sample's corrected latency is its elapsed ms + its schedule lag
+// in ms (Sample::schedule_lag_us / 1000, both truncated as in the JTL, so a JTL round trip
+// gives the same figures); a sample is late when that lag is 1 ms or more. corrected_ms is
+// kept only once a late sample was added (until then it would equal elapsed_ms): a run
+// without a schedule costs nothing and has no corrected figures.
 struct AggregateStats {
   LatencyHistogram elapsed_ms;
   uint64_t errors = 0;
@@ -52,9 +58,26 @@ struct AggregateStats {
   int64_t sent_bytes = 0;
   int64_t first_start_ms = INT64_MAX;
   int64_t last_end_ms = 0;
+  uint64_t late = 0;              // samples with a schedule lag of 1 ms or more
+  LatencyHistogram corrected_ms;  // of every sample, once late > 0; else empty
 
   void Add(const Sample& s);
   void Merge(const AggregateStats& other);
+  // The corrected latencies: corrected_ms when a sample was late, else elapsed_ms.
+  const LatencyHistogram& Corrected() const { return late ? corrected_ms : elapsed_ms; }
+};
+
+// The figures of AggregateStats::Corrected() a report shows next to JMeter's (only when
+// AggregateStats::late > 0), with the report's percent lines.
+struct CorrectedRow {
+  std::string label;
+  uint64_t count = 0;
+  uint64_t late = 0;
+  int64_t average = 0;  // (long) mean, as JMeter's Average
+  int64_t line1 = 0;
+  int64_t line2 = 0;
+  int64_t line3 = 0;
+  int64_t max = 0;
 };
 
 class AggregateReport {
@@ -86,6 +109,13 @@ class AggregateReport {
   // One row computed from `stats` with this report's lines.
   AggregateRow MakeRow(const std::string& label, const AggregateStats& stats) const;
 
+  // Whether any sample was late (total().late > 0): only then do reports show corrected
+  // figures, so the reports of runs without a schedule stay JMeter's.
+  bool HasCorrected() const { return total_.late > 0; }
+  // The corrected figures: label rows in first-seen order, then TOTAL.
+  std::vector<CorrectedRow> CorrectedRows() const;
+  CorrectedRow MakeCorrectedRow(const std::string& label, const AggregateStats& stats) const;
+
  private:
   Lines lines_;
   std::vector<std::string> order_;
@@ -106,6 +136,12 @@ enum class AggregateCsvFlavor {
 // quoted only when they contain ',' or '"'; "\n" line ends).
 std::string AggregateReportCsv(const std::vector<AggregateRow>& rows, AggregateCsvFlavor flavor,
                                bool with_header = true, const AggregateReport::Lines& lines = AggregateReport::Lines{});
+
+// The corrected figures as a terminal table under the title "Latency from the intended
+// start (corrected for coordinated omission), ms": Label, # Samples, Late, Average, the
+// three NN% Lines, Max.
+std::string CorrectedReportText(const std::vector<CorrectedRow>& rows,
+                                const AggregateReport::Lines& lines = AggregateReport::Lines{});
 
 // The table for a terminal, with the values JMeter's GUI shows: Error % "#0.00%",
 // Throughput as "12.3/sec" (or "/min", "/hour" below 1/s, JMeter's RateRenderer),

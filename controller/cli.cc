@@ -197,6 +197,8 @@ int RunCli(int argc, char** argv) {
   jtl_export->add_option("-o,--output", eo.out_path, "the JTL file to write (- = standard output)")->required();
   jtl_export->add_option("--db", eo.db_path, "SQLite results store (default: barrage.db)");
   jtl_export->add_option("--project", eo.project, "project the run belongs to (default: default)");
+  jtl_export->add_flag("--intended-start", eo.intended_start,
+                       "add barrage's intendedStart column (the start the sample's schedule intended, epoch ms)");
 
   ImportOptions io;
   CLI::App* jtl_import = app.add_subcommand("import", "Load a JTL written by JMeter as a new run; prints its id");

@@ -88,6 +88,8 @@ Result<double> ParseTolerance(std::string_view text) {
 Comparison CompareReports(const AggregateReport& baseline, const AggregateReport& run, double tolerance) {
   Comparison c;
   c.tolerance = tolerance;
+  // The corrected latencies (coordinated omission) when both runs had late samples.
+  const bool corrected = baseline.HasCorrected() && run.HasCorrected();
   auto add = [&](const std::string& label, const AggregateStats* b, const AggregateStats* r, const std::string& name) {
     LabelComparison lc;
     lc.label = name;
@@ -95,6 +97,14 @@ Comparison CompareReports(const AggregateReport& baseline, const AggregateReport
     lc.in_run = r != nullptr;
     if (b && r) {
       lc.metrics = CompareStats(baseline.MakeRow(label, *b), run.MakeRow(label, *r), tolerance);
+      if (corrected) {
+        const CorrectedRow cb = baseline.MakeCorrectedRow(label, *b);
+        const CorrectedRow cr = run.MakeCorrectedRow(label, *r);
+        auto ms = [](int64_t v) { return static_cast<double>(v); };
+        lc.metrics.push_back(Delta("p90_corrected", Kind::kLatency, ms(cb.line1), ms(cr.line1), tolerance));
+        lc.metrics.push_back(Delta("p95_corrected", Kind::kLatency, ms(cb.line2), ms(cr.line2), tolerance));
+        lc.metrics.push_back(Delta("p99_corrected", Kind::kLatency, ms(cb.line3), ms(cr.line3), tolerance));
+      }
       for (const MetricDelta& d : lc.metrics) c.regressions += d.regression;
     }
     c.labels.push_back(std::move(lc));

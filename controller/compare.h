@@ -5,6 +5,9 @@
 //               the tolerance; from a 0 ms baseline any increase is one)
 //   throughput  regression when run < baseline * (1 - tolerance)
 //   error_rate  regression when run > baseline (any increase)
+//   p90_corrected..p99_corrected  only when both runs had late samples (AggregateReport::
+//               HasCorrected): the same lines of the latency from the intended start
+//               (coordinated omission), judged as p50..p99
 // Labels are matched by name: the run's labels in its order, then labels only the baseline
 // has, then TOTAL. A label present in one execution only is listed, never a regression.
 //
@@ -39,7 +42,7 @@ int RunCompare(const CompareOptions& options);
 Result<double> ParseTolerance(std::string_view text);
 
 struct MetricDelta {
-  std::string metric;  // p50, p90, p95, p99, error_rate, throughput
+  std::string metric;  // p50, p90, p95, p99, error_rate, throughput, p90_corrected, p95_corrected, p99_corrected
   double baseline = 0;
   double run = 0;
   double change = 0;    // run - baseline

@@ -307,6 +307,7 @@ Result<HtmlReportInput> BuildHtmlReportInput(const ResultsStore& store, int64_t 
     if (label_seen[i]) report.Add((*labels)[i], by_label[i]);
   }
   in.aggregate = report.Rows();
+  if (report.HasCorrected()) in.corrected = report.CorrectedRows();
   const LatencyHistogram& all = report.total().elapsed_ms;
   in.samples = all.count();
   in.errors = report.total().errors;
@@ -459,6 +460,22 @@ Status RenderHtmlReport(const HtmlReportInput& in, std::ostream& out) {
              1, i + 1 == in.aggregate.size() ? "total" : "");
   }
   page << "</tbody>\n</table></div>\n</section>\n";
+
+  if (!in.corrected.empty()) {
+    page << "<section id=\"corrected\">\n<h2>Latency from the intended start (corrected for coordinated "
+            "omission)</h2>\n<div class=\"scroll\"><table>\n";
+    page.Head({"Label", "# Samples", "Late", "Average", PercentText(in.lines.pct1) + "% Line",
+               PercentText(in.lines.pct2) + "% Line", PercentText(in.lines.pct3) + "% Line", "Max"},
+              1);
+    page << "<tbody>\n";
+    for (size_t i = 0; i < in.corrected.size(); ++i) {
+      const CorrectedRow& r = in.corrected[i];
+      page.Row({r.label, std::to_string(r.count), std::to_string(r.late), std::to_string(r.average),
+                std::to_string(r.line1), std::to_string(r.line2), std::to_string(r.line3), std::to_string(r.max)},
+               1, i + 1 == in.corrected.size() ? "total" : "");
+    }
+    page << "</tbody>\n</table></div>\n</section>\n";
+  }
 
   // Charts.
   page << "<section id=\"charts\">\n<h2>Over time</h2>\n<div class=\"charts\">\n";

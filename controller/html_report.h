@@ -57,6 +57,9 @@ struct HtmlReportInput {
   // --- the Aggregate Report: label rows in first-seen order, then TOTAL ---
   AggregateReport::Lines lines;
   std::vector<AggregateRow> aggregate;
+  // The latency from the intended start (coordinated omission), in the same order; empty
+  // (and the section left out) when no sample was late (AggregateReport::HasCorrected).
+  std::vector<CorrectedRow> corrected;
 
   // --- per second ---
   struct Second {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/exit_codes.h"
 #include "common/output_file.h"
@@ -17,7 +18,9 @@ constexpr size_t kBufferBytes = 1 << 20;
 
 }  // namespace
 
-Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path) {
+Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path,
+                           bool intended_start) {
+  const std::vector<JtlColumn> columns = intended_start ? WithIntendedStart(DefaultJtlColumns()) : DefaultJtlColumns();
   Result<ExecutionRecord> execution = store.GetExecution(execution_id);
   if (!execution.ok()) return execution.status();
   // A file is written whole or not at all: rows go to a temporary file renamed over
@@ -34,14 +37,14 @@ Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std:
     std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return std::cout ? Status::Ok() : Status::IoError("cannot write the JTL to standard output");
   };
-  std::string buffer(JtlHeader());
+  std::string buffer(JtlHeader(columns));
   buffer.push_back('\n');
   uint64_t rows = 0;
   Status write_error;
   Status read = store.ForEachSample(execution_id, [&](const Sample& s) {
     // The store cannot be told to stop: after a write error the rest is skipped.
     if (!write_error.ok()) return;
-    AppendJtlRow(s, &buffer);
+    AppendJtlRow(s, columns, &buffer);
     ++rows;
     if (buffer.size() >= kBufferBytes) {
       write_error = write(buffer);
@@ -85,7 +88,7 @@ int RunExport(const ExportOptions& options) {
       return execution.ok() ? kExitUsage : kExitRuntimeFailure;
     }
   }
-  Result<uint64_t> rows = ExportJtl(*store, *run, options.out_path);
+  Result<uint64_t> rows = ExportJtl(*store, *run, options.out_path, options.intended_start);
   Status closed = store->Close();
   if (!rows.ok() || !closed.ok()) {
     std::cerr << "barrage: " << (rows.ok() ? closed : rows.status()).message() << "\n";

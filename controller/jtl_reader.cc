@@ -474,6 +474,7 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
       return error("expected " + std::to_string(columns.size()) + " fields, found " + std::to_string(fields.size()));
     }
     Sample s;
+    std::optional<int64_t> intended_ms;
     for (size_t i = 0; i < columns.size(); ++i) {
       if (!columns[i]) continue;  // skipped
       std::string& text = fields[i];
@@ -531,6 +532,12 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
         case JtlColumn::kLatency: st = assign("Latency", &s.latency_us, 1000); break;
         case JtlColumn::kIdleTime: st = assign("IdleTime", &s.idle_us, 1000); break;
         case JtlColumn::kConnect: st = assign("Connect", &s.connect_us, 1000); break;
+        case JtlColumn::kIntendedStart: {
+          std::optional<int64_t> v = ParseInt64(text);
+          if (!v) return error("intendedStart is not a whole number: " + Quote(text));
+          intended_ms = *v;
+          break;
+        }
         case JtlColumn::kFilename:
         case JtlColumn::kEncoding:
         case JtlColumn::kSampleCount:
@@ -538,6 +545,17 @@ Status ReadJtl(const std::string& path, const JtlReadOptions& options,
         case JtlColumn::kHostname: break;
       }
       if (!st.ok()) return st;
+    }
+    if (intended_ms) {
+      // The lag behind the intended start (barrage's intendedStart column, jtl_writer.h).
+      if (*intended_ms > s.timestamp_ms) {
+        return error("intendedStart " + std::to_string(*intended_ms) + " is after timeStamp " +
+                     std::to_string(s.timestamp_ms));
+      }
+      if (s.timestamp_ms - *intended_ms > INT64_MAX / 1000) {
+        return error("intendedStart is out of range: " + std::to_string(*intended_ms));
+      }
+      s.schedule_lag_us = (s.timestamp_ms - *intended_ms) * 1000;
     }
     if (Status st = on_sample(std::move(s), line); !st.ok()) return st;
   }

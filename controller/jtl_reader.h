@@ -22,6 +22,9 @@
 // decides: digits are milliseconds, else the first of kCommonJtlTimestampFormats that reads
 // it is used for the whole file. A date without a zone is local time (TZ), as JMeter wrote
 // it. Millisecond columns become microseconds (x1000); a `null` URL becomes "".
+// Barrage's intendedStart column (epoch ms, jtl_writer.h), when the header has it, gives
+// Sample::schedule_lag_us = (timeStamp - intendedStart) x 1000; an intendedStart after the
+// timeStamp is an error.
 //
 // Stricter than JMeter, so a damaged file is found rather than imported: success must be
 // "true" or "false" (any case; JMeter's Boolean.valueOf reads anything else as false),

@@ -107,6 +107,7 @@ void AppendColumn(const Sample& s, JtlColumn column, std::string* out) {
     case JtlColumn::kErrorCount: out->push_back(s.success ? '0' : '1'); return;
     case JtlColumn::kIdleTime: AppendInt(Ms(s.idle_us), out); return;
     case JtlColumn::kConnect: AppendInt(Ms(s.connect_us), out); return;
+    case JtlColumn::kIntendedStart: AppendInt(s.timestamp_ms - Ms(s.schedule_lag_us), out); return;
     case JtlColumn::kEncoding:
     case JtlColumn::kHostname: return;  // never selected (jtl_columns.h)
   }

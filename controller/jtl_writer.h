@@ -13,6 +13,11 @@
 // ms), so truncation is the mapping that gives the numbers JMeter would have written; it
 // never rounds a 0.6 ms response up to 1.
 //
+// Coordinated omission (not JMeter's): with the property barrage.jtl.intended_start=true a
+// run's JTLs get one more column at the end, intendedStart = timeStamp - the sample's
+// schedule lag in whole ms (the start its schedule intended; = timeStamp without one).
+// Without the property the files are JMeter's, byte for byte.
+//
 // Quoting as CSVSaveService.quoteDelimiters: a text field is enclosed in double quotes only
 // when it contains the delimiter, a double quote, CR or LF; embedded quotes are doubled.
 // A sample without a URL writes `null`, as JMeter does (String.valueOf of a null URL, e.g.

@@ -44,6 +44,18 @@ json RowJson(const AggregateRow& r, uint64_t errors, const AggregateReport::Line
   return j;
 }
 
+// The corrected figures (coordinated omission) of one row, in ms.
+json CorrectedJson(const CorrectedRow& c, const AggregateReport::Lines& lines) {
+  json j = json::object();
+  j["late_samples"] = c.late;
+  j["average"] = c.average;
+  j[PercentKey(lines.pct1)] = c.line1;
+  j[PercentKey(lines.pct2)] = c.line2;
+  j[PercentKey(lines.pct3)] = c.line3;
+  j["max"] = c.max;
+  return j;
+}
+
 json ParsedOrText(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   return j.is_discarded() ? json(text) : j;
@@ -175,13 +187,23 @@ std::string ReportJson(const ExecutionRecord& e, const std::vector<AggregateRow>
   json out = json::object();
   out["run"] = std::move(run);
   out["unit"] = microseconds ? "us" : "ms";
+  // Only a run with late samples has corrected figures ("corrected", always in ms): the JSON
+  // of other runs is unchanged.
+  const bool corrected = report.HasCorrected();
   json labels = json::array();
   for (size_t i = 0; i + 1 < rows.size(); ++i) {
     const AggregateStats* st = report.Find(rows[i].label);
     labels.push_back(RowJson(rows[i], st ? st->errors : 0, report.lines()));
+    if (corrected && st) {
+      labels.back()["corrected"] = CorrectedJson(report.MakeCorrectedRow(rows[i].label, *st), report.lines());
+    }
   }
   out["labels"] = std::move(labels);
-  if (!rows.empty()) out["total"] = RowJson(rows.back(), report.total().errors, report.lines());
+  if (!rows.empty()) {
+    out["total"] = RowJson(rows.back(), report.total().errors, report.lines());
+    if (corrected)
+      out["total"]["corrected"] = CorrectedJson(report.MakeCorrectedRow("TOTAL", report.total()), report.lines());
+  }
   json th = json::array();
   bool failed = false;
   for (const ThresholdRecord& t : thresholds) {
@@ -317,6 +339,7 @@ int RunReport(const ReportOptions& o) {
   if (o.format == "text") {
     text = AggregateReportText(rows, report->lines());
     if (o.microseconds) text += "(times in microseconds)\n";
+    if (report->HasCorrected()) text += "\n" + CorrectedReportText(report->CorrectedRows(), report->lines());
     for (const ThresholdRecord& r : records) text += DescribeThresholdRecord(r) + "\n";
   } else if (o.format == "csv") {
     text = AggregateReportCsv(rows, AggregateCsvFlavor::kJMeter5, true, report->lines());

@@ -36,7 +36,7 @@ namespace barrage {
 namespace {
 
 constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
-constexpr int kSampleColumns = 20;
+constexpr int kSampleColumns = 21;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one
 // contiguous range of the table's b-tree, found without a second index, and appends go to
 // the end of the tree (SQLite's fast path). 2^40 samples per execution, 2^23 executions.
@@ -48,18 +48,18 @@ int64_t LastSampleId(int64_t execution) { return FirstSampleId(execution + 1) - 
 constexpr const char* kSampleInsertHead =
     "INSERT INTO sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, latency_us, "
     "connect_us, idle_us, code, message, success, failure_message, bytes, sent_bytes, "
-    "grp_threads, all_threads, url, data_type, worker_id) VALUES ";
+    "grp_threads, all_threads, url, data_type, worker_id, schedule_lag_us) VALUES ";
 
 constexpr const char* kSampleSelect =
     "SELECT label_id, thread, ts_ms, elapsed_us, latency_us, connect_us, idle_us, code, "
     "message, success, failure_message, bytes, sent_bytes, grp_threads, all_threads, url, "
-    "data_type FROM sample WHERE id BETWEEN ? AND ? ORDER BY id";
+    "data_type, schedule_lag_us FROM sample WHERE id BETWEEN ? AND ? ORDER BY id";
 
 constexpr const char* kBucketInsert =
     "INSERT INTO metric_bucket(execution_id, second, label_id, worker_id, count, errors, elapsed_sum_ms, "
     "elapsed_min_ms, elapsed_max_ms, bytes, sent_bytes, first_start_ms, last_end_ms, latency_sum_ms, "
-    "connect_sum_ms, max_all_threads, max_grp_threads, histogram) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "connect_sum_ms, max_all_threads, max_grp_threads, histogram, late, corrected_histogram) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 constexpr const char* kErrorBucketInsert =
     "INSERT INTO error_bucket(execution_id, second, label_id, worker_id, type, count) VALUES (?,?,?,?,?,?)";
@@ -676,7 +676,7 @@ class ResultsStore::Impl {
       for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
       many += ')';
     }
-    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     for (auto [sql, stmt] :
          {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
           std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
@@ -751,6 +751,13 @@ class ResultsStore::Impl {
       sqlite3_bind_int(b, 16, acc->max_all_threads);
       sqlite3_bind_int(b, 17, acc->max_grp_threads);
       sqlite3_bind_blob(b, 18, histogram.data(), static_cast<int>(histogram.size()), SQLITE_STATIC);
+      const std::string corrected = st.late ? st.corrected_ms.Serialize() : std::string();
+      BindU64(b, 19, st.late);
+      if (st.late) {
+        sqlite3_bind_blob(b, 20, corrected.data(), static_cast<int>(corrected.size()), SQLITE_STATIC);
+      } else {
+        sqlite3_bind_null(b, 20);
+      }
       const int rc = sqlite3_step(b);
       sqlite3_reset(b);
       if (rc != SQLITE_DONE) return DbError(db_, path_, "insert metric bucket");
@@ -1138,6 +1145,7 @@ class ResultsStore::Impl {
     BindText(s, base + 18, x.url);
     BindText(s, base + 19, x.data_type);
     sqlite3_bind_int(s, base + 20, worker);
+    sqlite3_bind_int64(s, base + 21, x.schedule_lag_us);
   }
 
   // One batch, inside WritePending()'s transaction.
@@ -1372,6 +1380,7 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
           x.all_threads = sqlite3_column_int(s, 14);
           x.url = ColumnText(s, 15);
           x.data_type = ColumnText(s, 16);
+          x.schedule_lag_us = sqlite3_column_int64(s, 17);
           fn(x);
         });
   });
@@ -1383,7 +1392,7 @@ Status ResultsStore::ForEachBucket(int64_t execution_id, const std::function<voi
     return impl_->Query(
         db,
         "SELECT second, label_id, worker_id, count, errors, bytes, sent_bytes, first_start_ms, last_end_ms, "
-        "latency_sum_ms, connect_sum_ms, max_all_threads, max_grp_threads, histogram, id "
+        "latency_sum_ms, connect_sum_ms, max_all_threads, max_grp_threads, histogram, id, corrected_histogram, late "
         "FROM metric_bucket WHERE execution_id = ? ORDER BY id",
         [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
         [&](sqlite3_stmt* s) {
@@ -1402,6 +1411,19 @@ Status ResultsStore::ForEachBucket(int64_t execution_id, const std::function<voi
           b.label_id = sqlite3_column_int64(s, 1) - 1;  // label.id counts from 1
           b.worker_id = sqlite3_column_int(s, 2);
           b.stats.elapsed_ms = std::move(h).value();
+          if (sqlite3_column_type(s, 15) != SQLITE_NULL) {
+            const auto* cblob = static_cast<const char*>(sqlite3_column_blob(s, 15));
+            Result<LatencyHistogram> c = LatencyHistogram::Deserialize(
+                std::string_view(cblob ? cblob : "", static_cast<size_t>(sqlite3_column_bytes(s, 15))));
+            if (!c.ok() || c->count() != b.stats.elapsed_ms.count()) {
+              bad = Status::Internal(impl_->path() + ": metric_bucket row " +
+                                     std::to_string(sqlite3_column_int64(s, 14)) + ": corrected_histogram " +
+                                     (c.ok() ? "does not match count" : c.status().message()));
+              return;
+            }
+            b.stats.corrected_ms = std::move(c).value();
+            b.stats.late = static_cast<uint64_t>(sqlite3_column_int64(s, 16));
+          }
           b.stats.errors = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
           b.stats.bytes = sqlite3_column_int64(s, 5);
           b.stats.sent_bytes = sqlite3_column_int64(s, 6);

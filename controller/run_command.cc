@@ -161,6 +161,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   RunRecording recording({.db_path = options.db_path,
                           .project = options.project,
                           .jtl_path = options.jtl_path,
+                          .jtl_columns = JtlColumnsFor(run, DefaultJtlColumns()),
                           .listener_files = std::move(listener_files),
                           .summary_interval_s = options.summary_interval_s,
                           .quiet = options.quiet,

@@ -22,11 +22,17 @@ std::vector<ListenerFile> ResolveListenerFiles(const Plan& plan, RunContext& run
     f.error_only = r.error_only;
     f.success_only = r.success_only;
     f.thread_prefix = r.thread_prefix;
-    f.columns = r.columns;
+    f.columns = JtlColumnsFor(run, r.columns);
     f.header = r.field_names;
     out.push_back(std::move(f));
   }
   return out;
+}
+
+std::vector<JtlColumn> JtlColumnsFor(const RunContext& run, std::vector<JtlColumn> columns) {
+  std::optional<std::string> wanted = run.properties.Get(kJtlIntendedStartProperty);
+  if (wanted && JtlIntendedStartWanted(*wanted)) return WithIntendedStart(std::move(columns));
+  return columns;
 }
 
 bool ListenerWantsSample(bool success, bool error_only, bool success_only) {
@@ -38,7 +44,8 @@ RunRecording::RunRecording(RunRecordingOptions options, std::ostream& out, std::
 
 Status RunRecording::Open() {
   if (!options_.jtl_path.empty()) {
-    Result<JtlWriter> w = JtlWriter::Open(options_.jtl_path, JtlWriter::Mode::kAppend);
+    Result<JtlWriter> w =
+        JtlWriter::Open(options_.jtl_path, JtlWriter::Mode::kAppend, {.columns = options_.jtl_columns});
     if (!w.ok()) return w.status();
     jtl_.emplace(std::move(w).value());
   }
@@ -189,7 +196,12 @@ int RunRecording::End(RunEnd end) {
   if (Status s = store_->Finish(status, end_ms); !s.ok()) fail(s);
   if (Status s = store_->Close(); !s.ok()) fail(s);
   if (!end.message.empty() && status != ExecutionStatus::kPassed) err_ << "barrage: " << end.message << "\n";
-  if (end.started) out_ << "\n" << AggregateReportText(report_.Rows()) << std::flush;
+  if (end.started) {
+    out_ << "\n" << AggregateReportText(report_.Rows());
+    // A run whose samples started late against a schedule: the latency from the intended start.
+    if (report_.HasCorrected()) out_ << "\n" << CorrectedReportText(report_.CorrectedRows());
+    out_ << std::flush;
+  }
   PrintThresholdResults(verdicts, out_, err_);
   if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;
   out_ << "barrage: run " << execution_ << " " << ExecutionStatusName(status) << ": " << end.totals

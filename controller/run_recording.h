@@ -64,8 +64,12 @@ struct ListenerFile {
 };
 
 // The plan's listener files for a run: filenames evaluated with `run`'s properties and
-// made relative to `base_dir`.
+// made relative to `base_dir`; with the property barrage.jtl.intended_start=true each
+// gets the intendedStart column (JtlColumnsFor).
+
 std::vector<ListenerFile> ResolveListenerFiles(const Plan& plan, RunContext& run, const std::string& base_dir);
+// `columns`, plus intendedStart when `run`'s property barrage.jtl.intended_start is true.
+std::vector<JtlColumn> JtlColumnsFor(const RunContext& run, std::vector<JtlColumn> columns);
 
 // Whether a listener with these flags takes a sample (JMeter's ResultCollector.isSampleWanted).
 bool ListenerWantsSample(bool success, bool error_only, bool success_only);
@@ -74,6 +78,8 @@ struct RunRecordingOptions {
   std::string db_path;
   std::string project = "default";
   std::string jtl_path;  // "" = no JTL
+  // Its columns: JMeter's defaults, plus intendedStart with barrage.jtl.intended_start.
+  std::vector<JtlColumn> jtl_columns = DefaultJtlColumns();
   // The plan's listeners with a file. A failure of one is printed once and that file gets
   // no more rows; the run goes on (JMeter logs it and goes on).
   std::vector<ListenerFile> listener_files;

@@ -195,10 +195,19 @@ CREATE INDEX audit_log_by_execution ON audit_log(execution_id);
 UPDATE schema_version SET version = 2;
 )sql";
 
-// Version 3 (issue 12): arrivals the run's dynamic thread groups dropped at their
-// ConcurrencyLimit (k6's dropped_iterations); 0 for earlier runs.
+// Version 3 (issue 12):
+// - arrivals the run's dynamic thread groups dropped at their ConcurrencyLimit (k6's
+//   dropped_iterations); 0 for earlier runs;
+// - coordinated omission: a sample's lag behind the start its schedule intended
+//   (Sample::schedule_lag_us; 0 without a schedule, as every older sample), and per bucket how
+//   many samples were late (lag of 1 ms or more) and the histogram of the corrected latencies
+//   (elapsed ms + lag ms, LatencyHistogram::Serialize()), NULL when no sample of the bucket was
+//   late: then they are `histogram`.
 constexpr const char* kMigrationTo3 = R"sql(
 ALTER TABLE execution ADD COLUMN dropped_iterations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sample ADD COLUMN schedule_lag_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_bucket ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_bucket ADD COLUMN corrected_histogram BLOB;
 UPDATE schema_version SET version = 3;
 )sql";
 

@@ -13,8 +13,9 @@
 //       controller_pid, controller_start, dropped_iterations)
 //   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
 //   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
-//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id)
-//   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram)
+//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id, schedule_lag_us)
+//   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram,
+//       corrected_histogram)
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
 //   threshold(id, execution_id, position, expression, label, metric, op, target)
 //   threshold_result(threshold_id, observed, passed, evaluated_at)

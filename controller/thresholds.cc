@@ -43,6 +43,23 @@ std::string Snippet(std::string_view text, size_t pos) {
   return pos >= text.size() ? std::string("the end") : "'" + std::string(text.substr(pos)) + "'";
 }
 
+// The word "corrected" at text[*pos] (after spaces), inside `where` (for messages): sets
+// t->corrected and advances *pos past it.
+Status ReadCorrected(std::string_view whole, std::string_view text, size_t* pos, const std::string& where,
+                     Threshold* t) {
+  SkipSpaces(text, pos);
+  const size_t begin = *pos;
+  while (*pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[*pos])) || text[*pos] == '_')) ++(*pos);
+  const std::string_view word = text.substr(begin, *pos - begin);
+  if (word != "corrected") {
+    return Bad(whole, "expected 'corrected' in " + where + ", found " +
+                          (word.empty() ? Snippet(text, begin) : "'" + std::string(word) + "'") +
+                          " (as in p(99,corrected)<500 or max(corrected)<2000)");
+  }
+  t->corrected = true;
+  return Status::Ok();
+}
+
 // METRIC OP VALUE (no label). `whole` is the full expression, for messages.
 Status ParseCondition(std::string_view whole, std::string_view text, Threshold* t) {
   size_t pos = 0;
@@ -71,17 +88,27 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
       return Bad(whole, "percentile " + std::string(text.substr(number_begin, pos - number_begin)) +
                             " is out of range (0, 100]");
     }
+    const size_t number_end = pos;
     SkipSpaces(text, &pos);
+    if (pos < text.size() && text[pos] == ',') {
+      ++pos;
+      if (Status st =
+              ReadCorrected(whole, text, &pos,
+                            "p(" + std::string(text.substr(number_begin, number_end - number_begin)) + ", ...)", t);
+          !st.ok())
+        return st;
+      SkipSpaces(text, &pos);
+    }
     if (pos >= text.size() || text[pos] != ')')
-      return Bad(whole, "expected ')' to close p(" + std::string(text.substr(number_begin, pos - number_begin)));
+      return Bad(whole, "expected ')' to close p(" + std::string(text.substr(number_begin, number_end - number_begin)));
     ++pos;
     // As JMeter reads aggregate_rpt_pct: Float.parseFloat of the text.
     float f = 0;
     std::from_chars(text.data() + number_begin, text.data() + text.size(), f, std::chars_format::general);
     t->metric = ThresholdMetric::kPercentile;
     t->percent = f;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "p(%g)", static_cast<double>(f));
+    char buf[48];
+    std::snprintf(buf, sizeof buf, t->corrected ? "p(%g,corrected)" : "p(%g)", static_cast<double>(f));
     t->metric_name = buf;
   } else {
     static const std::pair<std::string_view, ThresholdMetric> kNames[] = {{"med", ThresholdMetric::kMedian},
@@ -108,6 +135,22 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
         what = "a label is separated by ': ' (colon and space), as in 'login: p(95)<500'";
       }
       return Bad(whole, what);
+    }
+    size_t after_name = pos;
+    SkipSpaces(text, &after_name);
+    if (after_name < text.size() && text[after_name] == '(') {
+      if (t->metric == ThresholdMetric::kErrorRate || t->metric == ThresholdMetric::kThroughput) {
+        return Bad(whole, "'(corrected)' applies to the latency metrics (p(N,corrected), med, avg, min, max), not " +
+                              t->metric_name);
+      }
+      pos = after_name + 1;
+      if (Status st = ReadCorrected(whole, text, &pos, t->metric_name + "(...)", t); !st.ok()) return st;
+      SkipSpaces(text, &pos);
+      if (pos >= text.size() || text[pos] != ')') {
+        return Bad(whole, "expected ')' to close " + t->metric_name + "(corrected");
+      }
+      ++pos;
+      t->metric_name += "(corrected)";
     }
   }
   SkipSpaces(text, &pos);
@@ -147,7 +190,7 @@ Status ParseCondition(std::string_view whole, std::string_view text, Threshold* 
 }
 
 double Observed(const Threshold& t, const AggregateStats& stats, const AggregateReport& report) {
-  const LatencyHistogram& h = stats.elapsed_ms;
+  const LatencyHistogram& h = t.corrected ? stats.Corrected() : stats.elapsed_ms;
   switch (t.metric) {
     case ThresholdMetric::kPercentile: return static_cast<double>(h.Percentile(AggregateReportFraction(t.percent)));
     case ThresholdMetric::kMedian: return static_cast<double>(h.Percentile(0.5));

@@ -8,6 +8,11 @@
 //           (the TOTAL row). A ':' not followed by a space is an error, not a label.
 //   METRIC  p(N) with 0 < N <= 100 (a decimal number), med, avg, min, max, error_rate,
 //           throughput. Spaces are allowed around METRIC, OP and VALUE and inside p( N ).
+//           The latency metrics also come corrected for coordinated omission:
+//           p(N,corrected), med(corrected), avg(corrected), min(corrected), max(corrected)
+//           judge elapsed + the sample's schedule lag (AggregateStats::Corrected(): the
+//           latency from the start a schedule intended, as wrk2 measures it). A run without
+//           a schedule has lag 0 everywhere: the corrected figures equal the plain ones.
 //   OP      <  <=  >  >=  ==  !=
 //   VALUE   a finite decimal number (exponent allowed), no unit.
 // Units and definitions (one percentile rule everywhere, DESIGN §7):
@@ -56,7 +61,9 @@ struct Threshold {
   std::string label;       // "" = all samples
   ThresholdMetric metric = ThresholdMetric::kPercentile;
   float percent = 0;        // N of p(N)
-  std::string metric_name;  // "p(95)", "p(99.9)", "med", "avg", ... (N printed with %g)
+  bool corrected = false;   // p(N,corrected), avg(corrected), ...: AggregateStats::Corrected()
+  std::string metric_name;  // "p(95)", "p(99.9)", "med", "avg", "p(99,corrected)", "max(corrected)",
+                            // ... (N printed with %g)
   ThresholdOp op = ThresholdOp::kLess;
   double target = 0;
 };

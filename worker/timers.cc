@@ -5,10 +5,11 @@
 
 namespace barrage {
 
-int64_t ThroughputSchedule::NextDelay(const void* key, int64_t now_ms, int64_t interval_ms) {
+int64_t ThroughputSchedule::NextDelay(const void* key, int64_t now_ms, int64_t interval_ms, int64_t* intended_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t& last = last_scheduled_ms_[key];
   int64_t next = last + interval_ms;
+  if (intended_ms) *intended_ms = last == 0 ? now_ms : next;
   last = next > now_ms ? next : now_ms;
   int64_t delay = last - now_ms;
   return delay > 0 ? delay : 0;
@@ -21,7 +22,7 @@ double EvalDouble(const Value& v, ThreadContext& ctx) { return ParseDouble(Evalu
 }  // namespace
 
 int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state, ThroughputSchedule& schedule,
-                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key) {
+                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key, int64_t* intended_ms) {
   switch (timer.kind) {
     case ElementKind::kConstantTimer: return static_cast<int64_t>(EvalDouble(timer.As<Timer>().delay_ms, ctx));
     case ElementKind::kUniformRandomTimer: {
@@ -44,19 +45,21 @@ int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state, T
       if (per_minute <= 0) return 0;
       double ms_per_request = 60000.0 / per_minute;
       if (t.calc_mode == 3) {
-        return schedule.NextDelay(&timer, now_ms, std::llround(ms_per_request));
+        return schedule.NextDelay(&timer, now_ms, std::llround(ms_per_request), intended_ms);
       }
       if (t.calc_mode == 4) {
         // One schedule per (timer, thread group): combine the two addresses into a key.
         const void* key = reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(&timer) ^
                                                         (reinterpret_cast<uintptr_t>(group_key) << 1));
-        return schedule.NextDelay(key, now_ms, std::llround(ms_per_request));
+        return schedule.NextDelay(key, now_ms, std::llround(ms_per_request), intended_ms);
       }
       int64_t interval = std::llround(ms_per_request);
       if (t.calc_mode == 1) interval = std::llround(counts.all_active * ms_per_request);
       if (t.calc_mode == 2) interval = std::llround(counts.group_active * ms_per_request);
       int64_t& previous = state.previous_target_ms[&timer];
       int64_t target = previous + interval;
+      // The first call has no schedule yet (previous 0): the sampler is on time.
+      if (intended_ms) *intended_ms = previous == 0 ? now_ms : target;
       if (now_ms > target) {  // behind schedule: run now and measure from here
         previous = now_ms;
         return 0;

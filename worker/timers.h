@@ -16,8 +16,10 @@ namespace barrage {
 class ThroughputSchedule {
  public:
   // Next slot for `key` (a timer node, or a timer node + thread group) at least
-  // `interval_ms` after the previous one and not before `now_ms`; returns the delay.
-  int64_t NextDelay(const void* key, int64_t now_ms, int64_t interval_ms);
+  // `interval_ms` after the previous one and not before `now_ms`; returns the delay. When
+  // `intended_ms` is given it receives the slot the schedule meant (previous + interval:
+  // before `now_ms` when behind; `now_ms` for the key's first slot).
+  int64_t NextDelay(const void* key, int64_t now_ms, int64_t interval_ms, int64_t* intended_ms = nullptr);
 
  private:
   std::mutex mu_;
@@ -34,9 +36,13 @@ struct ActiveThreadCounts {
   int all_active = 0;
 };
 
-// Delay in ms that one timer adds before a sampler.
+// Delay in ms that one timer adds before a sampler. A Constant Throughput Timer also sets
+// `*intended_ms` (when given) to the wall-clock ms its schedule meant the sampler to start
+// at: now_ms + the delay when on schedule, the missed target (< now_ms) when behind (JMeter's
+// timer then restarts its schedule from now_ms), now_ms for its first call. Other timers
+// leave it alone. The VirtualUser turns it into NoteIntendedStart (coordinated omission).
 int64_t TimerDelayMs(const Node& timer, ThreadContext& ctx, TimerState& state, ThroughputSchedule& schedule,
-                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key);
+                     int64_t now_ms, ActiveThreadCounts counts, const void* group_key, int64_t* intended_ms = nullptr);
 
 }  // namespace barrage
 

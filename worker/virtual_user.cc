@@ -321,6 +321,7 @@ void VirtualUser::Step() {
       pre_done_ = 0;
       timers_done_ = 0;
       timer_delay_ms_ = 0;
+      throughput_behind_ms_ = -1;
     }
     if (!pending_locks_.empty() && !TakePendingLocks()) return;
     if (!delayed_) {
@@ -328,6 +329,9 @@ void VirtualUser::Step() {
       if (!RunPreProcessors() || !RunTimers()) return;
       int64_t now = WallMillis();
       int64_t delay = timer_delay_ms_;
+      // A throughput timer's slot: the sampler was meant to start after the timers' delay,
+      // less how far behind its schedule the timer found the user.
+      if (throughput_behind_ms_ >= 0) NoteIntendedStart(WallMicros() + (delay - throughput_behind_ms_) * 1000);
       int64_t end = ScheduledEndMs();
       if (end > 0 && now + delay > end) delay = std::max<int64_t>(0, end - now);
       delayed_ = true;
@@ -799,7 +803,10 @@ bool VirtualUser::RunTimers() {
       if (!RunScript(*t, ScriptStep::kTimer, nullptr)) return false;
       continue;
     }
-    timer_delay_ms_ += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, WallMillis(), counts, group_);
+    const int64_t now = WallMillis();
+    int64_t intended_ms = -1;
+    timer_delay_ms_ += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_, &intended_ms);
+    if (intended_ms >= 0) throughput_behind_ms_ = std::max<int64_t>(0, now - intended_ms);
   }
   return true;
 }

@@ -263,10 +263,11 @@ class VirtualUser final : public VuServices,
   int empty_passes_ = 0;
   std::vector<std::string> pending_locks_;  // asked for, to take before the next sampler
   int64_t response_timeout_us_ = 0;
-  int64_t abort_at_us_ = 0;           // a request in flight then is aborted (0: never; set once)
-  int64_t pending_intended_us_ = -1;  // NoteIntendedStart's, until the next sample; -1: none
-  int64_t schedule_lag_us_ = 0;       // the lag the user's samples carry
-  int64_t dummy_start_ms_ = 0;        // the Dummy Sampler's start: wall clock and monotonic
+  int64_t abort_at_us_ = 0;            // a request in flight then is aborted (0: never; set once)
+  int64_t pending_intended_us_ = -1;   // NoteIntendedStart's, until the next sample; -1: none
+  int64_t throughput_behind_ms_ = -1;  // a throughput timer's lag behind its slot; -1: none
+  int64_t schedule_lag_us_ = 0;        // the lag the user's samples carry
+  int64_t dummy_start_ms_ = 0;         // the Dummy Sampler's start: wall clock and monotonic
   int64_t dummy_start_us_ = 0;
   TimerState timer_state_;
   CsvUserState csv_state_;

@@ -26,11 +26,12 @@ TEST(JtlColumnsTest, TableHoldsJMetersColumnsInCsvSaveServiceOrder) {
   EXPECT_EQ(names,
             "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,"
             "sentBytes,grpThreads,allThreads,URL,Filename,Latency,Encoding,SampleCount,ErrorCount,Hostname,"
-            "IdleTime,Connect");
+            "IdleTime,Connect,intendedStart");
+  // intendedStart is barrage's (coordinated omission): no saveConfig field selects it.
   EXPECT_EQ(fields,
             "timestamp,time,label,code,message,threadName,dataType,success,saveAssertionResultsFailureMessage,bytes,"
             "sentBytes,threadCounts,threadCounts,url,fileName,latency,encoding,sampleCount,sampleCount,hostname,"
-            "idleTime,connectTime");
+            "idleTime,connectTime,");
   EXPECT_EQ(unwritten, "Encoding;Hostname;");
 }
 
@@ -41,6 +42,15 @@ TEST(JtlColumnsTest, DefaultsAreJMeter5sSeventeenAndJMeter213sTwelve) {
   EXPECT_EQ(Names(JMeter213JtlColumns()),
             "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,"
             "allThreads,Latency");
+}
+
+TEST(JtlColumnsTest, IntendedStartPropertyIsJavasParseBoolean) {
+  EXPECT_EQ(kJtlIntendedStartProperty, "barrage.jtl.intended_start");
+  for (const char* yes : {"true", "TRUE", "True", "tRuE"}) EXPECT_TRUE(JtlIntendedStartWanted(yes)) << yes;
+  for (const char* no : {"", "false", "yes", "1", " true", "true ", "truee"}) {
+    EXPECT_FALSE(JtlIntendedStartWanted(no)) << no;
+  }
+  EXPECT_EQ(Names(WithIntendedStart({JtlColumn::kTimeStamp})), "timeStamp,intendedStart");
 }
 
 TEST(JtlColumnsTest, LooksColumnsUpByTheirCaseSensitiveHeaderName) {

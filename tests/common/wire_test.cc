@@ -317,6 +317,7 @@ Sample MakeSample(int i) {
   s.latency_us = 500 + i;
   s.connect_us = i % 2 ? 0 : 120;
   s.idle_us = 7;
+  s.schedule_lag_us = i % 4 == 1 ? 250000 + i : 0;
   s.bytes = 2048 + i;
   s.sent_bytes = 128;
   s.grp_threads = 10;
@@ -336,6 +337,7 @@ Sample MakeSample(int i) {
 void ExpectSameSample(const Sample& a, const Sample& b) {
   ExpectSameJtlFields(a, b);
   EXPECT_EQ(a.transaction, b.transaction);  // SampleBatch carries it too
+  EXPECT_EQ(a.schedule_lag_us, b.schedule_lag_us);
 }
 
 TEST(WireTest, SampleBatchRoundTripKeepsEveryField) {
@@ -378,6 +380,56 @@ TEST(WireTest, SampleBatchDecodeAppends) {
   ASSERT_TRUE(DecodeSampleBatch(*Verified(f)->body_as_SampleBatch(), &out).ok());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[1].label, "login");
+}
+
+TEST(WireTest, SampleBatchWithoutALateSampleCarriesNoLags) {
+  std::vector<Sample> in = {MakeSample(0), MakeSample(2)};
+  std::string f = EncodeSampleBatch("r", 1, 1, in);
+  EXPECT_EQ(Verified(f)->body_as_SampleBatch()->schedule_lag_us(), nullptr);
+  in.push_back(MakeSample(5));  // lag 250005 us
+  std::string g = EncodeSampleBatch("r", 1, 2, in);
+  const auto* lags = Verified(g)->body_as_SampleBatch()->schedule_lag_us();
+  ASSERT_NE(lags, nullptr);
+  EXPECT_EQ(std::vector<int64_t>(lags->begin(), lags->end()), (std::vector<int64_t>{0, 0, 250005}));
+}
+
+// A batch as an older worker builds it (no schedule_lag_us field) decodes with every lag 0.
+TEST(WireTest, SampleBatchOfAnOlderWorkerDecodesWithoutLags) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<flatbuffers::String>> strings = {fbb.CreateString("")};
+  auto strings_vec = fbb.CreateVector(strings);
+  std::vector<proto::Sample> samples;
+  samples.emplace_back(1, 2000, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 1, 1, true);
+  auto samples_vec = fbb.CreateVectorOfStructs(samples);
+  auto batch = proto::CreateSampleBatch(fbb, 1, 3, strings_vec, samples_vec);
+  proto::FinishEnvelopeBuffer(fbb,
+                              proto::CreateEnvelope(fbb, kProtocolVersion, 0, proto::Body::SampleBatch, batch.Union()));
+  const proto::Envelope* e = VerifyEnvelope(fbb.GetBufferPointer(), fbb.GetSize());
+  ASSERT_NE(e, nullptr);
+  std::vector<Sample> out;
+  ASSERT_TRUE(DecodeSampleBatch(*e->body_as_SampleBatch(), &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].elapsed_us, 2000);
+  EXPECT_EQ(out[0].schedule_lag_us, 0);
+}
+
+TEST(WireTest, SampleBatchWithLagsNotOnePerSampleIsRejected) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<flatbuffers::String>> strings = {fbb.CreateString("")};
+  auto strings_vec = fbb.CreateVector(strings);
+  std::vector<proto::Sample> samples(2);
+  auto samples_vec = fbb.CreateVectorOfStructs(samples);
+  std::vector<int64_t> lags = {5};
+  auto batch = proto::CreateSampleBatch(fbb, 1, 6, strings_vec, samples_vec, 0, fbb.CreateVector(lags));
+  proto::FinishEnvelopeBuffer(fbb,
+                              proto::CreateEnvelope(fbb, kProtocolVersion, 0, proto::Body::SampleBatch, batch.Union()));
+  const proto::Envelope* e = VerifyEnvelope(fbb.GetBufferPointer(), fbb.GetSize());
+  ASSERT_NE(e, nullptr);
+  std::vector<Sample> out;
+  Status s = DecodeSampleBatch(*e->body_as_SampleBatch(), &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "SampleBatch seq 6: 1 schedule lags for 2 samples");
+  EXPECT_TRUE(out.empty());
 }
 
 // A verified buffer can still carry a string index past the table.

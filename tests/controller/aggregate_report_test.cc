@@ -164,6 +164,86 @@ TEST(AggregateReportTest, TextTableAlignsColumnsWithGuiFormats) {
             "   1.5/min             0.02         0.01\n");
 }
 
+// --- coordinated omission: the latency from the intended start ---
+
+Sample Late(const std::string& label, int64_t start_ms, int64_t elapsed_ms, int64_t lag_us) {
+  Sample s = At(label, start_ms, elapsed_ms);
+  s.schedule_lag_us = lag_us;
+  return s;
+}
+
+TEST(AggregateReportTest, WithoutALateSampleThereAreNoCorrectedFigures) {
+  AggregateReport r;
+  r.Add(At("a", 0, 10));
+  r.Add(Late("a", 10, 20, 999));  // under 1 ms: on time, as the JTL's whole ms say
+  EXPECT_FALSE(r.HasCorrected());
+  EXPECT_EQ(r.total().late, 0u);
+  EXPECT_EQ(r.total().corrected_ms.count(), 0u);  // not kept
+  EXPECT_TRUE(r.total().Corrected() == r.total().elapsed_ms);
+}
+
+TEST(AggregateReportTest, CorrectedRowsAddTheLagInWholeMilliseconds) {
+  AggregateReport r;
+  r.Add(At("a", 0, 10));
+  r.Add(At("a", 50, 12));
+  r.Add(Late("a", 1100, 15, 975'600));  // 975 ms late: 990 ms from the intended start
+  r.Add(At("b", 1200, 4));
+  r.Add(Late("a", 1150, 11, 1'500));  // 1 ms late
+  ASSERT_TRUE(r.HasCorrected());
+  std::vector<CorrectedRow> rows = r.CorrectedRows();
+  ASSERT_EQ(rows.size(), 3u);
+  // a: 10 12 990 12 -> sorted 10 12 12 990; elapsed stays 10 11 12 15.
+  EXPECT_EQ(rows[0].label, "a");
+  EXPECT_EQ(rows[0].count, 4u);
+  EXPECT_EQ(rows[0].late, 2u);
+  EXPECT_EQ(rows[0].average, 256);  // 1024 / 4
+  EXPECT_EQ(rows[0].line1, 990);    // round(4 * 0.9f) = 4
+  EXPECT_EQ(rows[0].line2, 990);
+  EXPECT_EQ(rows[0].line3, 990);
+  EXPECT_EQ(rows[0].max, 990);
+  EXPECT_EQ(r.Rows()[0].max, 15);
+  EXPECT_EQ(rows[1].label, "b");  // on time: its elapsed figures
+  EXPECT_EQ(rows[1].late, 0u);
+  EXPECT_EQ(rows[1].max, 4);
+  EXPECT_EQ(rows[2].label, "TOTAL");
+  EXPECT_EQ(rows[2].count, 5u);
+  EXPECT_EQ(rows[2].late, 2u);
+  EXPECT_EQ(rows[2].line2, 990);  // round(5 * 0.95f) = 5
+  EXPECT_EQ(rows[2].line1, 12);   // 4 10 12 12 990: round(5 * 0.9f) = round(4.4999998) = 4
+}
+
+TEST(AggregateReportTest, MergedCorrectedStatsEqualAddingEverySample) {
+  std::vector<Sample> samples = {At("a", 0, 10), At("a", 5, 30), Late("a", 9, 7, 40'000), At("a", 11, 3),
+                                 Late("a", 20, 1, 2'000)};
+  AggregateStats whole;
+  for (const Sample& s : samples) whole.Add(s);
+  // Every split: on-time part first, late part first, both late.
+  for (size_t cut = 0; cut <= samples.size(); ++cut) {
+    AggregateStats left, right;
+    for (size_t i = 0; i < samples.size(); ++i) (i < cut ? left : right).Add(samples[i]);
+    AggregateStats merged;
+    merged.Merge(left);
+    merged.Merge(right);
+    SCOPED_TRACE(cut);
+    EXPECT_EQ(merged.late, 2u);
+    EXPECT_TRUE(merged.Corrected() == whole.Corrected());
+    EXPECT_TRUE(merged.elapsed_ms == whole.elapsed_ms);
+  }
+  EXPECT_EQ(whole.Corrected().max(), 47);
+  EXPECT_EQ(whole.Corrected().sum(), 10 + 30 + 47 + 3 + 3);
+}
+
+TEST(AggregateReportTest, CorrectedTextTable) {
+  AggregateReport r;
+  r.Add(At("hello", 0, 30));
+  r.Add(Late("hello", 100, 20, 980'000));
+  EXPECT_EQ(CorrectedReportText(r.CorrectedRows()),
+            "Latency from the intended start (corrected for coordinated omission), ms\n"
+            "Label  # Samples  Late  Average  90% Line  95% Line  99% Line   Max\n"
+            "hello          2     1      515      1000      1000      1000  1000\n"
+            "TOTAL          2     1      515      1000      1000      1000  1000\n");
+}
+
 TEST(DecimalFormatTest, FollowsJavaDecimalFormatPatterns) {
   EXPECT_EQ(FormatDecimal(0.5, {.fraction_digits = 1, .integer_zero = false}), ".5");
   EXPECT_EQ(FormatDecimal(0.0, {.fraction_digits = 1, .integer_zero = false}), ".0");

@@ -191,3 +191,41 @@ TEST(CompareTest, JsonCarriesDeltasPerLabel) {
 
 }  // namespace
 }  // namespace barrage
+
+namespace barrage {
+namespace {
+
+// Coordinated omission: the corrected lines are compared only when both runs had late samples.
+TEST(CompareTest, CorrectedLinesWhenBothRunsHadLateSamples) {
+  AggregateReport base, run, plain;
+  AddSeries(&base, "a", 10, 100);
+  AddSeries(&run, "a", 10, 100);
+  AddSeries(&plain, "a", 10, 100);
+  Sample late_base = S("a", 1000, 100);
+  late_base.schedule_lag_us = 100'000;  // corrected 200
+  base.Add(late_base);
+  Sample late_run = S("a", 1000, 100);
+  late_run.schedule_lag_us = 900'000;  // corrected 1000
+  run.Add(late_run);
+  plain.Add(S("a", 1000, 100));
+
+  Comparison c = CompareReports(base, run, 0.10);
+  const MetricDelta& p99 = Metric(c.labels[0], "p99");
+  EXPECT_EQ(p99.baseline, 100);  // JMeter's figures are the same
+  EXPECT_FALSE(p99.regression);
+  const MetricDelta& p99c = Metric(c.labels[0], "p99_corrected");
+  EXPECT_EQ(p99c.baseline, 200);
+  EXPECT_EQ(p99c.run, 1000);
+  EXPECT_TRUE(p99c.regression);
+  EXPECT_EQ(Metric(c.labels[1], "p90_corrected").run, 100);       // TOTAL: 10 of 11 at 100 ms
+  EXPECT_FALSE(Metric(c.labels[0], "p95_corrected").regression);  // round(11 * 0.95f) = 10th: 100 both
+  EXPECT_EQ(c.regressions, 2);                                    // p99_corrected of a and TOTAL
+  EXPECT_EQ(c.labels[0].metrics.size(), 9u);
+
+  Comparison without = CompareReports(plain, run, 0.10);
+  EXPECT_EQ(without.labels[0].metrics.size(), 6u);  // the baseline had no late sample
+  EXPECT_EQ(without.regressions, 0);
+}
+
+}  // namespace
+}  // namespace barrage

@@ -97,6 +97,24 @@ TEST(HtmlReportTest, SummaryShowsDurationAndErrorShare) {
   EXPECT_NE(html.find("<dt>Errors</dt><dd>1 (33.33%)</dd>"), std::string::npos);
 }
 
+TEST(HtmlReportTest, CorrectedSectionOnlyWithLateSamples) {
+  EXPECT_EQ(Render(SmallInput()).find("id=\"corrected\""), std::string::npos);
+  HtmlReportInput in = SmallInput();
+  CorrectedRow row{
+      .label = "paced", .count = 3, .late = 1, .average = 340, .line1 = 975, .line2 = 975, .line3 = 975, .max = 975};
+  CorrectedRow total = row;
+  total.label = "TOTAL";
+  in.corrected = {row, total};
+  const std::string html = Render(in);
+  EXPECT_NE(html.find("<section id=\"corrected\">\n<h2>Latency from the intended start (corrected for coordinated "
+                      "omission)</h2>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td class=\"text\">paced</td><td>3</td><td>1</td><td>340</td><td>975</td><td>975</td>"
+                      "<td>975</td><td>975</td></tr>"),
+            std::string::npos)
+      << html;
+}
+
 TEST(HtmlReportTest, FailedWriteIsAnError) {
   std::ostringstream out;
   out.setstate(std::ios::badbit);

@@ -286,6 +286,34 @@ TEST(JtlReaderTest, TakesColumnsByHeaderNameInAnyOrder) {
   EXPECT_EQ(s.response_code, "503");
 }
 
+TEST(JtlReaderTest, IntendedStartGivesTheScheduleLag) {
+  TempDir dir;
+  Result<std::vector<Sample>> out =
+      ReadText(dir, "timeStamp,elapsed,label,intendedStart\n1000,5,a,25\n2000,6,a,2000\n3000,7,b,\"2999\"\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[0].schedule_lag_us, 975'000);
+  EXPECT_EQ((*out)[1].schedule_lag_us, 0);
+  EXPECT_EQ((*out)[2].schedule_lag_us, 1'000);
+}
+
+TEST(JtlReaderTest, WithoutIntendedStartEveryLagIsZero) {
+  TempDir dir;
+  Result<std::vector<Sample>> out = ReadText(dir, "timeStamp,elapsed,label\n1000,5,a\n");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ((*out)[0].schedule_lag_us, 0);
+}
+
+TEST(JtlReaderTest, BadIntendedStartNamesFileLineAndColumn) {
+  TempDir dir;
+  Result<std::vector<Sample>> after = ReadText(dir, "timeStamp,elapsed,intendedStart\n1000,5,900\n1000,5,1001\n");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.status().message(), dir.File("in.jtl") + ":3: intendedStart 1001 is after timeStamp 1000");
+  Result<std::vector<Sample>> text = ReadText(dir, "timeStamp,elapsed,intendedStart\n1000,5,soon\n");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().message(), dir.File("in.jtl") + ":2: intendedStart is not a whole number: 'soon'");
+}
+
 TEST(JtlReaderTest, SkipsColumnsJMeterDoesNotWrite) {
   TempDir dir;
   Result<std::vector<Sample>> out =

@@ -57,6 +57,27 @@ TEST(JtlWriterTest, RowHasSeventeenFieldsWithTruncatedMilliseconds) {
             "http://127.0.0.1:8080/hello.txt,72,0,1\n");
 }
 
+// Coordinated omission: a late sample's default row is JMeter's, byte for byte; the
+// intendedStart column (barrage.jtl.intended_start) holds timeStamp - lag in whole ms.
+TEST(JtlWriterTest, ScheduleLagIsWrittenOnlyInTheIntendedStartColumn) {
+  Sample late = HelloSample();
+  late.schedule_lag_us = 975'600;
+  EXPECT_EQ(Row(late), Row(HelloSample()));
+  const std::vector<JtlColumn> columns = WithIntendedStart(DefaultJtlColumns());
+  EXPECT_EQ(JtlHeader(columns),
+            "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
+            "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect,intendedStart");
+  std::string out;
+  AppendJtlRow(late, columns, &out);
+  EXPECT_EQ(out,
+            "1795705931651,73,hello,200,OK,tg 1-2,text,true,,331,118,3,5,"
+            "http://127.0.0.1:8080/hello.txt,72,0,1,1795705930676\n");
+  out.clear();
+  AppendJtlRow(HelloSample(), {JtlColumn::kTimeStamp, JtlColumn::kIntendedStart}, &out);
+  EXPECT_EQ(out, "1795705931651,1795705931651\n");  // no schedule: the start itself
+  EXPECT_EQ(WithIntendedStart(columns), columns);   // added once
+}
+
 TEST(JtlWriterTest, FailedSampleWritesFalseAndItsFailureMessage) {
   Sample s = HelloSample();
   s.success = false;

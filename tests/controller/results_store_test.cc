@@ -36,6 +36,7 @@ Sample Make(int i) {
   s.latency_us = 72'001 + i;
   s.connect_us = 1'234;
   s.idle_us = 5;
+  s.schedule_lag_us = i % 5 == 0 ? 120'000 + i : 0;
   s.bytes = 331 + i;
   s.sent_bytes = 118;
   s.grp_threads = 3;
@@ -125,6 +126,7 @@ TEST_F(ResultsStoreTest, StoresAndReadsBackExactRowsInAppendOrder) {
   for (size_t i = 0; i < read.size(); ++i) {
     SCOPED_TRACE("row " + std::to_string(i));
     ExpectSameJtlFields(read[i], written[i]);
+    EXPECT_EQ(read[i].schedule_lag_us, written[i].schedule_lag_us);
   }
   Result<ExecutionRecord> e = store->GetExecution(*id);
   ASSERT_TRUE(e.ok());
@@ -507,6 +509,10 @@ TEST_F(ResultsStoreTest, VersionOneFileIsMigratedInPlace) {
   EXPECT_EQ(e->infra_json, R"({"mode":"local"})");
   EXPECT_EQ(e->properties_json, "{}");
   EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(worker_id) FROM sample"), "0,0,0");
+  // Version 3: older samples had no schedule.
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(schedule_lag_us) FROM sample"), "0,0,0");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT count(*) FROM metric_bucket WHERE late = 0 AND corrected_histogram IS NULL"),
+            "3");
   std::vector<Sample> read;
   ASSERT_TRUE(store->ForEachSample(3, [&](const Sample& s) { read.push_back(s); }).ok());
   ASSERT_EQ(read.size(), 3u);
@@ -719,6 +725,7 @@ std::vector<Sample> Spread(int n, int offset) {
     s.connect_us = i % 5 ? 0 : 2500;
     s.all_threads = i % 17;
     s.grp_threads = i % 13;
+    s.schedule_lag_us = i % 11 == 0 ? 1000 * (i % 900) + 999 : 0;  // late, from 0 ms (on time) to 899 ms
     v.push_back(s);
   }
   return v;
@@ -781,6 +788,8 @@ TEST_F(ResultsStoreTest, BucketsEqualARecomputationFromTheRawSamples) {
                  std::to_string(std::get<2>(key)));
     const Expected& g = got[key];
     EXPECT_TRUE(g.stats.elapsed_ms == w.stats.elapsed_ms);
+    EXPECT_EQ(g.stats.late, w.stats.late);
+    EXPECT_TRUE(g.stats.Corrected() == w.stats.Corrected());
     EXPECT_EQ(g.stats.errors, w.stats.errors);
     EXPECT_EQ(g.stats.bytes, w.stats.bytes);
     EXPECT_EQ(g.stats.sent_bytes, w.stats.sent_bytes);
@@ -792,6 +801,10 @@ TEST_F(ResultsStoreTest, BucketsEqualARecomputationFromTheRawSamples) {
     EXPECT_EQ(g.grp, w.grp);
   }
   EXPECT_EQ(RawScalar(DbPath(), "SELECT sum(count) FROM metric_bucket"), "1700");
+  // Late: i % 11 == 0 but i = 0 (lag 0 ms): 90 of the 1000, 63 of the 700.
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT sum(late) FROM metric_bucket"), "153");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT count(*) FROM metric_bucket WHERE (late = 0) != (corrected_histogram IS NULL)"),
+            "0");
   EXPECT_EQ(store->GetExecution(id)->samples, 1700u);
   EXPECT_EQ(RawScalar(DbPath(), "SELECT count(*) FROM sample WHERE worker_id = 7"), "700");
 }

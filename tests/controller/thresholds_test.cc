@@ -56,7 +56,24 @@ INSTANTIATE_TEST_SUITE_P(
                       ValidCase{"GET: /a: p(95)<5", "GET: /a", M::kPercentile, "p(95)", O::kLess, 5},
                       ValidCase{"a:b c: avg<1", "a:b c", M::kAverage, "avg", O::kLess, 1},
                       ValidCase{"login : avg<1", "login ", M::kAverage, "avg", O::kLess, 1},
-                      ValidCase{"Ünïcode label: max<9", "Ünïcode label", M::kMax, "max", O::kLess, 9}));
+                      ValidCase{"Ünïcode label: max<9", "Ünïcode label", M::kMax, "max", O::kLess, 9},
+                      // Coordinated omission: the latency from the intended start.
+                      ValidCase{"p(99,corrected)<500", "", M::kPercentile, "p(99,corrected)", O::kLess, 500},
+                      ValidCase{"login: p( 95 , corrected )<=8", "login", M::kPercentile, "p(95,corrected)",
+                                O::kLessEqual, 8},
+                      ValidCase{"avg(corrected)<250", "", M::kAverage, "avg(corrected)", O::kLess, 250},
+                      ValidCase{"max (corrected) < 2000", "", M::kMax, "max(corrected)", O::kLess, 2000},
+                      ValidCase{"med(corrected)<1", "", M::kMedian, "med(corrected)", O::kLess, 1},
+                      ValidCase{"min(corrected)>=0", "", M::kMin, "min(corrected)", O::kGreaterEqual, 0}));
+
+TEST(ThresholdTest, CorrectedIsMarkedOnlyWhenAsked) {
+  Result<Threshold> plain = ParseThreshold("p(99)<5");
+  Result<Threshold> corrected = ParseThreshold("p(99,corrected)<5");
+  ASSERT_TRUE(plain.ok() && corrected.ok());
+  EXPECT_FALSE(plain->corrected);
+  EXPECT_TRUE(corrected->corrected);
+  EXPECT_EQ(corrected->percent, 99.0f);
+}
 
 TEST(ThresholdTest, PercentIsReadAsAJavaFloat) {
   Result<Threshold> t = ParseThreshold("p(99.9)<5");
@@ -112,7 +129,24 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{
             "p(95) < 5 ms",
             "threshold 'p(95) < 5 ms': unexpected 'ms' after the value 5 (values are plain numbers; times are in ms)"},
-        InvalidCase{"p(95)<+5", "threshold 'p(95)<+5': expected a number after '<', found '+5'"}));
+        InvalidCase{"p(95)<+5", "threshold 'p(95)<+5': expected a number after '<', found '+5'"},
+        InvalidCase{"p(99,elapsed)<5",
+                    "threshold 'p(99,elapsed)<5': expected 'corrected' in p(99, ...), found 'elapsed' (as in "
+                    "p(99,corrected)<500 or max(corrected)<2000)"},
+        InvalidCase{"p(99,)<5",
+                    "threshold 'p(99,)<5': expected 'corrected' in p(99, ...), found ')<5' (as in "
+                    "p(99,corrected)<500 or max(corrected)<2000)"},
+        InvalidCase{"p(99,corrected<5", "threshold 'p(99,corrected<5': expected ')' to close p(99"},
+        InvalidCase{"avg(correct)<5",
+                    "threshold 'avg(correct)<5': expected 'corrected' in avg(...), found 'correct' (as in "
+                    "p(99,corrected)<500 or max(corrected)<2000)"},
+        InvalidCase{"max(corrected<5", "threshold 'max(corrected<5': expected ')' to close max(corrected"},
+        InvalidCase{"error_rate(corrected)<0.1",
+                    "threshold 'error_rate(corrected)<0.1': '(corrected)' applies to the latency metrics "
+                    "(p(N,corrected), med, avg, min, max), not error_rate"},
+        InvalidCase{"throughput(corrected)>1",
+                    "threshold 'throughput(corrected)>1': '(corrected)' applies to the latency metrics "
+                    "(p(N,corrected), med, avg, min, max), not throughput"}));
 
 // --- evaluation against hand-computed figures -----------------------------------------------
 
@@ -182,6 +216,54 @@ TEST(ThresholdEvalTest, MedMinMaxAvgErrorRateAndThroughput) {
   EXPECT_EQ(Observed("error_rate<1"), 1.0 / 7);
   EXPECT_EQ(Observed("login: throughput<1"), 5.0 / 500 * 1000);  // span 1000..1500
   EXPECT_EQ(Observed("throughput<1"), 7.0 / 1007 * 1000);        // span 1000..2007
+}
+
+// login as Data(), the 20 ms sample started 500 ms late and the 100 ms one 2 ms late; home on time.
+AggregateReport LateData() {
+  AggregateReport r;
+  r.Add(S("login", 1000, 10));
+  Sample late = S("login", 1100, 20);
+  late.schedule_lag_us = 500'999;  // 500 ms: lags count in whole ms, as in the JTL
+  r.Add(late);
+  r.Add(S("home", 2000, 5));
+  r.Add(S("login", 1200, 30));
+  r.Add(S("login", 1300, 40));
+  r.Add(S("home", 2001, 6));
+  Sample failed = S("login", 1400, 100, false);
+  failed.schedule_lag_us = 2000;
+  r.Add(failed);
+  return r;
+}
+
+double ObservedLate(const std::string& expression) {
+  Result<Threshold> t = ParseThreshold(expression);
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  std::vector<ThresholdResult> r = EvaluateThresholds({*t}, LateData());
+  EXPECT_TRUE(r[0].has_samples);
+  return r[0].observed;
+}
+
+TEST(ThresholdEvalTest, CorrectedMetricsAddTheScheduleLag) {
+  // login corrected: 10, 520, 30, 40, 102 -> sorted 10 30 40 102 520.
+  EXPECT_EQ(ObservedLate("login: p(90,corrected)<1"), 102);  // the 4th value
+  EXPECT_EQ(ObservedLate("login: p(95,corrected)<1"), 520);
+  EXPECT_EQ(ObservedLate("login: med(corrected)<1"), 40);
+  EXPECT_EQ(ObservedLate("login: max(corrected)<1"), 520);
+  EXPECT_EQ(ObservedLate("login: min(corrected)<1"), 10);
+  EXPECT_EQ(ObservedLate("login: avg(corrected)<1"), 702.0 / 5);
+  // The plain metrics are JMeter's elapsed ones.
+  EXPECT_EQ(ObservedLate("login: p(95)<1"), 100);
+  EXPECT_EQ(ObservedLate("login: max<1"), 100);
+  // home had no late sample: its corrected figures are its elapsed ones.
+  EXPECT_EQ(ObservedLate("home: max(corrected)<1"), 6);
+  // All 7 corrected: 5 6 10 30 40 102 520.
+  EXPECT_EQ(ObservedLate("p(99,corrected)<1"), 520);
+  EXPECT_EQ(ObservedLate("p(50,corrected)<1"), 30);
+}
+
+TEST(ThresholdEvalTest, CorrectedMetricsOfARunWithoutAScheduleAreTheElapsedOnes) {
+  EXPECT_EQ(Observed("login: p(95,corrected)<1"), 100);
+  EXPECT_EQ(Observed("avg(corrected)<1"), 211.0 / 7);
 }
 
 TEST(ThresholdEvalTest, EachOperatorComparesObservedWithTarget) {
