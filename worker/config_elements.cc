@@ -70,6 +70,13 @@ int32_t JavaRandom::NextInt(int32_t bound) {
   return r;
 }
 
+double JavaRandom::NextDouble() {
+  // (((long)next(26) << 27) + next(27)) * 0x1.0p-53: both parts are non-negative.
+  const int64_t high = Next(26);
+  const int64_t low = Next(27);
+  return static_cast<double>((high << 27) + low) * 0x1.0p-53;
+}
+
 // ---------------------------------------------------------------------------------------
 // Per-user state.
 

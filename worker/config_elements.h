@@ -40,6 +40,8 @@ class JavaRandom {
   explicit JavaRandom(int64_t seed);
   // Random.nextInt(bound), bound > 0: uniform in [0, bound).
   int32_t NextInt(int32_t bound);
+  // Random.nextDouble(): uniform in [0, 1), 53 bits.
+  double NextDouble();
 
  private:
   int32_t Next(int bits);
