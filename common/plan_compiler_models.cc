@@ -97,8 +97,9 @@ std::unique_ptr<Node> MakeUltimate(const TestElement& e, CompileLog& log) {
                   line);
       }
       r.columns[c] = Value::Of(text.value_or(""));
-      if (text) CheckCount(r.columns[c], where + ", column " + std::to_string(c + 1) + " (" + kUltimateColumns[c] + ")", line,
-                 log);
+      if (text)
+        CheckCount(r.columns[c], where + ", column " + std::to_string(c + 1) + " (" + kUltimateColumns[c] + ")", line,
+                   log);
     }
     n->rows.push_back(std::move(r));
   }
@@ -148,9 +149,9 @@ std::unique_ptr<Node> MakeShapingTimer(const TestElement& e, CompileLog& log) {
     const int line = row.line > 0 ? row.line : e.line;
     const std::string where = DescribeElement(e) + ": row " + std::to_string(row_number);
     if (row.type != PropertyType::kCollection || row.items.size() != 3) {
-      log.Error(where + " has " + std::to_string(row.items.size()) +
-                    " columns; expected 3 (start RPS, end RPS, duration s)",
-                line);
+      log.Error(
+          where + " has " + std::to_string(row.items.size()) + " columns; expected 3 (start RPS, end RPS, duration s)",
+          line);
       continue;
     }
     std::string texts[3];

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/plan_compiler.h"
+#include "worker/thread_schedules.h"
 
 namespace barrage {
 namespace {
@@ -63,6 +64,20 @@ PlanMetadata::ThreadGroupInfo ThreadGroupInfoOf(const ListedElement& item, const
     tg.duration = ParsePlanValue(g.duration.text);
     tg.delay = ParsePlanValue(g.delay.text);
     tg.on_sample_error = OnSampleErrorName(g.on_sample_error);
+    if (g.kind == ElementKind::kUltimateThreadGroup || g.kind == ElementKind::kSteppingThreadGroup) {
+      tg.model = true;
+      tg.ramp_time = std::monostate{};
+      RunContext run;
+      ThreadContext ctx;
+      ctx.run = &run;
+      Result<std::vector<ThreadWindow>> windows = PlannedWindows(static_cast<const ModelThreadGroup&>(g), ctx);
+      if (windows.ok()) {
+        tg.threads = static_cast<int64_t>(windows->size());
+        tg.active_per_second = ActiveCurve(*windows, 1000);
+      } else {
+        tg.planned_error = windows.status().message();
+      }
+    }
   } else {
     tg.kind = item.cls.testclass;
     tg.threads = ParsePlanValue(e.GetString("ThreadGroup.num_threads"));

@@ -67,9 +67,8 @@ std::vector<ThreadWindow> ShareWindows(std::vector<ThreadWindow> windows, uint32
 }
 
 int ActiveAt(const std::vector<ThreadWindow>& windows, int64_t t_ms) {
-  return static_cast<int>(std::count_if(windows.begin(), windows.end(), [t_ms](const ThreadWindow& w) {
-    return w.start_ms <= t_ms && t_ms < w.end_ms;
-  }));
+  return static_cast<int>(std::count_if(
+      windows.begin(), windows.end(), [t_ms](const ThreadWindow& w) { return w.start_ms <= t_ms && t_ms < w.end_ms; }));
 }
 
 std::vector<int> ActiveCurve(const std::vector<ThreadWindow>& windows, int64_t step_ms) {
@@ -111,10 +110,10 @@ Result<std::vector<ThreadWindow>> PlannedWindows(const ModelThreadGroup& g, Thre
       const ModelThreadGroup::Row& r = g.rows[i];
       int64_t v[5] = {};
       for (int c = 0; c < 5; ++c) {
-        Status st = count(r.columns[c], r.line,
-                          "row " + std::to_string(i + 1) + ", column " + std::to_string(c + 1) + " (" +
-                              kUltimateColumns[c] + ")",
-                          &v[c]);
+        Status st = count(
+            r.columns[c], r.line,
+            "row " + std::to_string(i + 1) + ", column " + std::to_string(c + 1) + " (" + kUltimateColumns[c] + ")",
+            &v[c]);
         if (!st.ok()) return st;
       }
       rows.push_back({v[0], v[1], v[2], v[3], v[4]});

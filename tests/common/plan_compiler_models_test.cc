@@ -112,13 +112,13 @@ TEST(PlanCompilerModelsTest, SteppingProperties) {
   ctx.vars.Put("hold", "5");
   Result<std::vector<ThreadWindow>> w = PlannedWindows(g, ctx);
   ASSERT_TRUE(w.ok()) << w.status().message();
-  EXPECT_EQ(*w, (std::vector<ThreadWindow>{{1000, 16000}, {2000, 16000}, {5000, 16000}, {6000, 20000},
-                                           {9000, 20000}, {10000, 20000}}));
+  EXPECT_EQ(*w, (std::vector<ThreadWindow>{
+                    {1000, 16000}, {2000, 16000}, {5000, 16000}, {6000, 20000}, {9000, 20000}, {10000, 20000}}));
 
-  CompiledPlan bad = CompileXml(Plan(
-      "<kg.apc.jmeter.threads.SteppingThreadGroup testclass=\"kg.apc.jmeter.threads.SteppingThreadGroup\" "
-      "testname=\"STG\"><stringProp name=\"Stop users count\">-1</stringProp>"
-      "</kg.apc.jmeter.threads.SteppingThreadGroup>\n"));
+  CompiledPlan bad = CompileXml(
+      Plan("<kg.apc.jmeter.threads.SteppingThreadGroup testclass=\"kg.apc.jmeter.threads.SteppingThreadGroup\" "
+           "testname=\"STG\"><stringProp name=\"Stop users count\">-1</stringProp>"
+           "</kg.apc.jmeter.threads.SteppingThreadGroup>\n"));
   EXPECT_EQ(Errors(bad),
             "4: kg.apc.jmeter.threads.SteppingThreadGroup 'STG': Stop users count '-1' is not a whole number >= 0\n");
 }

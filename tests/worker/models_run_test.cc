@@ -49,9 +49,9 @@ TEST_F(ModelsRunTest, UltimateUsersStartAndStopAtTheirOwnTimes) {
 // A timer longer than the user's remaining time is cut at its end (JMeterThread's scheduler
 // delay): the user stops without another sample.
 TEST_F(ModelsRunTest, TimerIsCutAtTheUsersEnd) {
-  std::vector<Sample> samples = Run(Ultimate(Row(1, 0, 0, 1, 0), El("ConstantTimer", "wait", Str("ConstantTimer.delay", "600")) +
-                                                                    Dummy("d", "ok")),
-                                    1);
+  std::vector<Sample> samples = Run(
+      Ultimate(Row(1, 0, 0, 1, 0), El("ConstantTimer", "wait", Str("ConstantTimer.delay", "600")) + Dummy("d", "ok")),
+      1);
   EXPECT_EQ(samples.size(), 1u);  // at 600 ms; the next would wait until 1200
   EXPECT_LT(ran_ms_, 1500);
 }

@@ -51,7 +51,7 @@ TEST(PoissonRandomTimerTest, DelayIsAbsoluteOfPoissonPlusOffset) {
   EXPECT_EQ(TimerDelayMs(t, ctx, state, schedule, 0, {}, nullptr), 300);
   t.delay_ms = Value::Of("-500");
   EXPECT_EQ(TimerDelayMs(t, ctx, state, schedule, 0, {}, nullptr), 500);  // Math.abs
-  EXPECT_EQ(state.intended_wall_us, -1);                                   // no schedule
+  EXPECT_EQ(state.intended_wall_us, -1);                                  // no schedule
 }
 
 // new Random(7): 6 doubles * 3 s sorted, then 6 more + 3 s (ConstantPoissonProcessGenerator,
@@ -139,7 +139,7 @@ TEST(ShapingScheduleTest, SlotsFollowTheSecondsBudgetThenTheProfileEnds) {
   // Second 2 of the profile: the second row, 1 rps.
   EXPECT_TRUE(eq(s.Reserve(10001000), at(10002000)));
   EXPECT_EQ(props.Get("tst_rps"), "1.0");
-  EXPECT_EQ(props.Get("tst_cntDelayed"), "2");  // 10001334 and 10001667
+  EXPECT_EQ(props.Get("tst_cntDelayed"), "2");                   // 10001334 and 10001667
   EXPECT_TRUE(eq(s.Reserve(10002000), (Slot{10002000, true})));  // second 3: past the end
   EXPECT_TRUE(eq(s.Reserve(10009000), (Slot{10009000, true})));
 }

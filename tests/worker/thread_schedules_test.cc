@@ -26,12 +26,8 @@ TEST(UltimateScheduleTest, FloorsTheShareOfStartupAndShutdown) {
 TEST(UltimateScheduleTest, TaurusUtg04) {
   // Blazemeter__taurus__threadgroups.jmx, UTG.04: 6 threads, 0, 30, 60, 10.
   std::vector<W> w = UltimateSchedule({{6, 0, 30, 60, 10}});
-  EXPECT_EQ(w, (std::vector<W>{{30000, 100000},
-                               {25000, 98333},
-                               {20000, 96666},
-                               {15000, 95000},
-                               {10000, 93333},
-                               {5000, 91666}}));
+  EXPECT_EQ(w, (std::vector<W>{
+                   {30000, 100000}, {25000, 98333}, {20000, 96666}, {15000, 95000}, {10000, 93333}, {5000, 91666}}));
   std::vector<int> curve = ActiveCurve(w, 5000);  // every 5 s up to 100 s
   EXPECT_EQ(curve, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 0}));
 }
@@ -70,8 +66,8 @@ TEST(SteppingScheduleTest, StepsThenHoldThenStopsInGroups) {
   s.stop_users_count = 3;
   s.stop_users_period_s = 4;
   std::vector<W> w = SteppingSchedule(s);
-  EXPECT_EQ(w, (std::vector<W>{{1000, 16000}, {2000, 16000}, {5000, 16000}, {6000, 20000}, {9000, 20000},
-                               {10000, 20000}}));
+  EXPECT_EQ(
+      w, (std::vector<W>{{1000, 16000}, {2000, 16000}, {5000, 16000}, {6000, 20000}, {9000, 20000}, {10000, 20000}}));
   EXPECT_EQ(ActiveCurve(w, 1000), (std::vector<int>{0, 1, 2, 2, 2, 3, 4, 4, 4, 5, 6, 6, 6, 6, 6, 6, 3, 3, 3, 3, 0}));
 }
 
