@@ -45,6 +45,16 @@ std::string DescribeElement(const TestElement& e);
 // Reports an error when `v` is literal and not a whole number (empty allowed if asked).
 void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view prop, bool allow_empty, CompileLog& log);
 
+// What every thread group reads alike (plan_compiler.cc): its main controller's loops,
+// "same user on each iteration" and the action after a sampler error.
+void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* group, CompileLog& log);
+// Issue 12, static thread-group models (plan_compiler_models.cc): Ultimate and Stepping
+// Thread Groups (ModelThreadGroup).
+std::unique_ptr<Node> MakeModelThreadGroup(ElementKind kind, const TestElement& e, CompileLog& log);
+// Issue 12, timers with a rate (plan_compiler_models.cc): Precise Throughput Timer,
+// Throughput Shaping Timer.
+std::unique_ptr<Node> MakeModelTimer(ElementKind kind, const TestElement& e, CompileLog& log);
+
 // Switch, Random Order and Critical Section Controllers, Result Status Action Handler
 // (plan_compiler_controllers.cc).
 std::unique_ptr<Node> MakeControllerElement(ElementKind kind, const TestElement& e, CompileLog& log);

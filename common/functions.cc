@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <vector>
 
 #include "common/clock.h"
@@ -371,6 +372,50 @@ bool FnSetProperty(const TemplatePart&, const Args& a, ThreadContext& ctx, std::
   props.Set(a[0], std::string(a[1]));
   // Properties.setProperty returns null for a new key, which JMeter appends as "null".
   if (return_original) out->append(original ? *original : "null");
+  return true;
+}
+
+// __tstFeedback(tstName, startConcurrency[, maxConcurrency[, spare]]) (jmeter-plugins
+// TSTFeedback): the concurrency a Throughput Shaping Timer needs, from the properties the
+// timer publishes each second (<tst>_rps, _cntSent, _cntDelayed; worker/timers.h) and the
+// function's own <tst>_concurrency. It clears <tst>_rps, so a second call within one timer
+// second changes nothing.
+bool FnTstFeedback(const TemplatePart&, const Args& a, ThreadContext& ctx, std::string* out) {
+  Properties& props = Run(ctx).properties;
+  const std::string tst(a[0]);
+  const std::string concurrency_name = tst + "_concurrency";
+  if (!props.Get(concurrency_name)) props.Set(concurrency_name, std::string(a[1]));  // justStarted
+  int64_t limit = INT32_MAX;
+  if (a.size() > 2) limit = JavaParseInt(a[2]).value_or(INT32_MAX);
+  double spare = 0.1;
+  if (a.size() > 3) spare = ParseDouble(a[3]).value_or(1);  // the plugin's fallback is 1
+  auto int_prop = [&](const std::string& name, int32_t def) {
+    std::optional<std::string> v = props.Get(name);
+    return v ? JavaParseInt(*v).value_or(def) : def;
+  };
+  const int32_t con = int_prop(concurrency_name, 1);
+  const int32_t delayed = int_prop(tst + "_cntDelayed", 0);
+  const int32_t sent = int_prop(tst + "_cntSent", 0);
+  std::optional<std::string> rps_text = props.Get(tst + "_rps");
+  const float rps = static_cast<float>(rps_text ? ParseDouble(*rps_text).value_or(0) : 0);
+  int64_t needed = con;
+  if (rps <= 0) {
+    // no change
+  } else if (delayed > 0) {  // TSTFeedback.decreaseNeeded
+    if (spare >= 1) {
+      needed = static_cast<int64_t>(static_cast<double>(needed) - (delayed - spare));
+      if (con > spare) needed = static_cast<int64_t>(std::max(spare, static_cast<double>(needed)));
+    } else if (delayed > std::ceil(con * spare)) {
+      needed = static_cast<int64_t>(con * (1 - spare));
+    }
+  } else if (static_cast<float>(sent) < rps) {
+    needed = static_cast<int64_t>(std::ceil(static_cast<float>(con) * (2 - static_cast<float>(sent) / rps)));
+  }
+  if (needed <= 0) needed = 1;
+  if (needed > limit) needed = limit;
+  props.Set(concurrency_name, std::to_string(needed));
+  props.Set(tst + "_rps", "0");
+  out->append(std::to_string(needed));
   return true;
 }
 
@@ -831,6 +876,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"__P", 1, 2, FnP},
     {"__property", 1, 3, FnProperty},
     {"__setProperty", 2, 3, FnSetProperty},
+    {"__tstFeedback", 2, 4, FnTstFeedback},
     {"__Random", 2, 3, FnRandom},
     {"__RandomString", 1, 3, FnRandomString},
     {"__threadNum", 0, 0, FnThreadNum},

@@ -135,6 +135,14 @@ enum class ElementKind {
   kArrivalsThreadGroup,          // bzm - Arrivals Thread Group
   kFreeFormArrivalsThreadGroup,  // bzm - Free-Form Arrivals Thread Group
   kOpenModelThreadGroup,         // JMeter 5.5's Open Model Thread Group
+  // ---- Static thread-group models (issue 12): ModelThreadGroup nodes, regular phase ----
+  kUltimateThreadGroup,
+  kSteppingThreadGroup,
+  // ---- Timers with a rate (issue 12): Poisson Random Timer (a Timer node), Precise
+  // Throughput Timer ----
+  kPoissonRandomTimer,
+  kPreciseThroughputTimer,
+  kThroughputShapingTimer,  // jmeter-plugins kg.apc.jmeter.timers.VariableThroughputTimer
 };
 
 enum class Category {
@@ -318,6 +326,28 @@ struct DynamicThreadGroup : ThreadGroup {
   Value random_seed;    // OpenModelThreadGroup.random_seed; 0: a new schedule every run
 };
 
+// The phase a thread group runs in: kSetupThreadGroup, kThreadGroup (every regular group,
+// plugin models included) or kPostThreadGroup.
+ElementKind ThreadGroupPhase(ElementKind kind);
+
+// jmeter-plugins Ultimate and Stepping Thread Groups (issue 12): a ThreadGroup (its main
+// loop, on-sample-error action) whose threads each get their own start and end
+// (worker/thread_schedules.h); num_threads is Stepping's thread count, ramp_time and the
+// scheduler fields are unused. Values are `${...}`-able and evaluated once at run start.
+struct ModelThreadGroup : ThreadGroup {
+  using ThreadGroup::ThreadGroup;
+  // Ultimate: `ultimatethreadgroupdata` rows (start threads count, initial delay s,
+  // startup time s, hold load for s, shutdown time s).
+  struct Row {
+    Value columns[5];
+    int line = 0;
+  };
+  std::vector<Row> rows;
+  // Stepping: its properties ("Threads initial delay", "Start users count", ...).
+  Value initial_delay, start_users_count, start_users_count_burst, start_users_period;
+  Value stop_users_count, stop_users_period, flight_time, ramp_up;
+};
+
 struct LoopController : Node {
   using Node::Node;
   Value loops;  // "-1" = forever
@@ -462,6 +492,32 @@ struct Timer : Node {
   using Node::Node;
   Value delay_ms;  // ConstantTimer.delay (constant part / offset)
   Value range_ms;  // RandomTimer.range (uniform range / gaussian deviation)
+};
+
+// JMeter 4+'s Precise Throughput Timer (timers.poissonarrivals.PreciseThroughputTimer):
+// `throughput` samples per `throughput_period` seconds for each thread group, as Poisson
+// arrivals drawn `duration` seconds at a time. exactLimit and allowedThroughputSurplus are
+// ignored, as JMeter 5.3+ ignores them; so is batchThreadDelay (JMeter 5's generator does
+// not use it).
+struct PreciseThroughputTimer : Node {
+  using Node::Node;
+  Value throughput;         // "throughput", default 100
+  Value throughput_period;  // "throughputPeriod", seconds, default 3600
+  Value duration;           // "duration", seconds, default 3600
+  Value batch_size;         // "batchSize", default 1
+  Value random_seed;        // "randomSeed", 0: not seeded
+};
+
+// jmeter-plugins Throughput Shaping Timer (kg.apc.jmeter.timers.VariableThroughputTimer):
+// one run-wide schedule of `load_profile` rows, linear from start to end rps in each.
+// Values are `${...}`-able, evaluated once when the timer is first used.
+struct ThroughputShapingTimer : Node {
+  using Node::Node;
+  struct Row {
+    Value start_rps, end_rps, duration_s;
+    int line = 0;
+  };
+  std::vector<Row> rows;
 };
 
 struct ConstantThroughputTimer : Node {

@@ -26,7 +26,9 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kConcurrencyThreadGroup:
     case ElementKind::kArrivalsThreadGroup:
     case ElementKind::kFreeFormArrivalsThreadGroup:
-    case ElementKind::kOpenModelThreadGroup: return Category::kThreadGroup;
+    case ElementKind::kOpenModelThreadGroup:
+    case ElementKind::kUltimateThreadGroup:
+    case ElementKind::kSteppingThreadGroup: return Category::kThreadGroup;
     case ElementKind::kHttpSampler:
     case ElementKind::kDebugSampler:
     case ElementKind::kDummySampler:
@@ -62,7 +64,10 @@ Category CategoryOf(ElementKind kind) {
     case ElementKind::kConstantTimer:
     case ElementKind::kUniformRandomTimer:
     case ElementKind::kGaussianRandomTimer:
-    case ElementKind::kConstantThroughputTimer: return Category::kTimer;
+    case ElementKind::kConstantThroughputTimer:
+    case ElementKind::kPoissonRandomTimer:
+    case ElementKind::kPreciseThroughputTimer:
+    case ElementKind::kThroughputShapingTimer: return Category::kTimer;
     case ElementKind::kUserParameters:
     case ElementKind::kUrlRewritingModifier: return Category::kPreProcessor;
     case ElementKind::kAnchorModifier:
@@ -120,7 +125,7 @@ struct KindEntry {
 };
 
 // Every testclass Barrage runs, with its kind and the name `inspect` prints.
-constexpr std::array<KindEntry, 97> kKinds = {{
+constexpr std::array<KindEntry, 102> kKinds = {{
     {"TestPlan", ElementKind::kTestPlan, "test_plan"},
     {"ThreadGroup", ElementKind::kThreadGroup, "thread_group"},
     {"SetupThreadGroup", ElementKind::kSetupThreadGroup, "setup_thread_group"},
@@ -133,6 +138,8 @@ constexpr std::array<KindEntry, 97> kKinds = {{
     {"com.blazemeter.jmeter.threads.arrivals.FreeFormArrivalsThreadGroup", ElementKind::kFreeFormArrivalsThreadGroup,
      "bzm_free_form_arrivals_thread_group"},
     {"OpenModelThreadGroup", ElementKind::kOpenModelThreadGroup, "open_model_thread_group"},
+    {"kg.apc.jmeter.threads.UltimateThreadGroup", ElementKind::kUltimateThreadGroup, "ultimate_thread_group"},
+    {"kg.apc.jmeter.threads.SteppingThreadGroup", ElementKind::kSteppingThreadGroup, "stepping_thread_group"},
     {"HTTPSamplerProxy", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler", ElementKind::kHttpSampler, "http"},
     {"HTTPSampler2", ElementKind::kHttpSampler, "http"},
@@ -167,6 +174,9 @@ constexpr std::array<KindEntry, 97> kKinds = {{
     {"UniformRandomTimer", ElementKind::kUniformRandomTimer, "uniform_random_timer"},
     {"GaussianRandomTimer", ElementKind::kGaussianRandomTimer, "gaussian_random_timer"},
     {"ConstantThroughputTimer", ElementKind::kConstantThroughputTimer, "constant_throughput_timer"},
+    {"PoissonRandomTimer", ElementKind::kPoissonRandomTimer, "poisson_random_timer"},
+    {"PreciseThroughputTimer", ElementKind::kPreciseThroughputTimer, "precise_throughput_timer"},
+    {"kg.apc.jmeter.timers.VariableThroughputTimer", ElementKind::kThroughputShapingTimer, "throughput_shaping_timer"},
     {"UserParameters", ElementKind::kUserParameters, "user_parameters"},
     {"RegexExtractor", ElementKind::kRegexExtractor, "regex_extractor"},
     {"JSONPostProcessor", ElementKind::kJsonExtractor, "json_extractor"},
@@ -252,8 +262,6 @@ struct UnsupportedEntry {
   const char* alternative;
 };
 
-constexpr char kModelPlanned[] = "Thread Group (ramp-up, duration) with a Constant Throughput Timer";
-
 constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"AccessLogSampler", Role::kSampler, "replays web server access logs", "HTTP Request with a CSV Data Set of paths"},
     {"AjpSampler", Role::kSampler, "AJP protocol", "HTTP Request"},
@@ -278,9 +286,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"SimpleConfig", Role::kConfig, "generic configuration of Java elements", ""},
     {"TCPConfig", Role::kConfig, "configures the TCP sampler", ""},
     {"FtpConfig", Role::kConfig, "configures the FTP sampler", ""},
-    {"PoissonRandomTimer", Role::kTimer, "not implemented yet", "Uniform or Gaussian Random Timer"},
-    {"PreciseThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
-     "Constant Throughput Timer"},
     {"JDBCPreProcessor", Role::kPreProcessor, "JDBC database query", ""},
     {"RegExUserParameters", Role::kPreProcessor, "not implemented yet", "User Parameters"},
     {"SampleTimeout", Role::kPreProcessor, "not implemented yet", "the HTTP Request's response timeout"},
@@ -291,12 +296,6 @@ constexpr UnsupportedEntry kKnownUnsupported[] = {
     {"SMIMEAssertion", Role::kAssertion, "mail (S/MIME) assertion", ""},
     {"XPath2Assertion", Role::kAssertion, "not implemented yet", "Response Assertion"},
     {"MailerModel", Role::kListener, "sends mail during the run", ""},
-    {"kg.apc.jmeter.threads.UltimateThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
-     kModelPlanned},
-    {"kg.apc.jmeter.threads.SteppingThreadGroup", Role::kThreadGroup, "workload model: planned (workload-models issue)",
-     kModelPlanned},
-    {"kg.apc.jmeter.timers.VariableThroughputTimer", Role::kTimer, "workload model: planned (workload-models issue)",
-     "Constant Throughput Timer"},
     {"kg.apc.jmeter.reporters.AutoStop", Role::kListener, "stops the test on response-time or error criteria",
      "barrage run --threshold with --abort-on-fail"},
     {"com.googlecode.jmeter.plugins.webdriver.sampler.WebDriverSampler", Role::kSampler,
@@ -380,6 +379,14 @@ Role RoleOf(ElementKind kind) {
 }
 
 }  // namespace
+
+ElementKind ThreadGroupPhase(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kSetupThreadGroup:
+    case ElementKind::kPostThreadGroup: return kind;
+    default: return ElementKind::kThreadGroup;
+  }
+}
 
 const char* KindName(ElementKind kind) {
   for (const KindEntry& e : kKinds) {
@@ -568,6 +575,27 @@ void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view pro
   if (!ParseInt64(v.text)) {
     log.Error(DescribeElement(e) + ": " + std::string(prop) + " '" + v.text + "' is not a whole number", e.line);
   }
+}
+
+void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* n, CompileLog& log) {
+  const Property* loop = e.Find("ThreadGroup.main_controller");
+  n->loops = Value::Of(loop ? loop->GetString("LoopController.loops", "1") : "1");
+  n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
+  std::string on_error = e.GetString("ThreadGroup.on_sample_error", "continue");
+  if (on_error == "continue" || on_error.empty()) {
+    n->on_sample_error = ThreadGroup::OnSampleError::kContinue;
+  } else if (on_error == "startnextloop") {
+    n->on_sample_error = ThreadGroup::OnSampleError::kStartNextLoop;
+  } else if (on_error == "stopthread") {
+    n->on_sample_error = ThreadGroup::OnSampleError::kStopThread;
+  } else if (on_error == "stoptest") {
+    n->on_sample_error = ThreadGroup::OnSampleError::kStopTest;
+  } else if (on_error == "stoptestnow") {
+    n->on_sample_error = ThreadGroup::OnSampleError::kStopTestNow;
+  } else {
+    log.Error(DescribeElement(e) + ": unknown ThreadGroup.on_sample_error '" + on_error + "'", e.line);
+  }
+  CheckWholeNumber(n->loops, e, "LoopController.loops", false, log);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -817,13 +845,9 @@ class Compiler final : public CompileLog {
          {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup, ElementKind::kPostThreadGroup}) {
       int number = 0;
       for (auto& child : plan_.root->children) {
-        // The dynamic thread groups run with the regular ones (phase kThreadGroup).
-        ElementKind phase = child->category() == Category::kThreadGroup &&
-                                    child->kind != ElementKind::kSetupThreadGroup &&
-                                    child->kind != ElementKind::kPostThreadGroup
-                                ? ElementKind::kThreadGroup
-                                : child->kind;
-        if (phase == kind) static_cast<ThreadGroup*>(child.get())->group_number = ++number;
+        if (child->category() == Category::kThreadGroup && ThreadGroupPhase(child->kind) == kind) {
+          static_cast<ThreadGroup*>(child.get())->group_number = ++number;
+        }
       }
     }
   }
@@ -1017,6 +1041,8 @@ class Compiler final : public CompileLog {
         ReadOnSampleError(n.get(), e);
         return n;
       }
+      case ElementKind::kUltimateThreadGroup:
+      case ElementKind::kSteppingThreadGroup: return MakeModelThreadGroup(kind, e, *this);
       case ElementKind::kHttpSampler: {
         auto n = std::make_unique<HttpSampler>(kind);
         n->http = ReadHttpFields(e);
@@ -1209,12 +1235,15 @@ class Compiler final : public CompileLog {
       }
       case ElementKind::kConstantTimer:
       case ElementKind::kUniformRandomTimer:
-      case ElementKind::kGaussianRandomTimer: {
+      case ElementKind::kGaussianRandomTimer:
+      case ElementKind::kPoissonRandomTimer: {
         auto n = std::make_unique<Timer>(kind);
         n->delay_ms = V(e, "ConstantTimer.delay", kind == ElementKind::kConstantTimer ? "300" : "0");
-        n->range_ms = V(e, "RandomTimer.range", kind == ElementKind::kGaussianRandomTimer ? "100" : "100.0");
+        n->range_ms = V(e, "RandomTimer.range", kind == ElementKind::kUniformRandomTimer ? "100.0" : "100");
         return n;
       }
+      case ElementKind::kPreciseThroughputTimer:
+      case ElementKind::kThroughputShapingTimer: return MakeModelTimer(kind, e, *this);
       case ElementKind::kConstantThroughputTimer: {
         auto n = std::make_unique<ConstantThroughputTimer>(kind);
         n->throughput_per_minute = V(e, "throughput", "0.0");
@@ -1341,12 +1370,10 @@ class Compiler final : public CompileLog {
     auto n = std::make_unique<ThreadGroup>(kind);
     n->num_threads = V(e, "ThreadGroup.num_threads", "1");
     n->ramp_time = V(e, "ThreadGroup.ramp_time", "1");
-    const Property* loop = e.Find("ThreadGroup.main_controller");
-    n->loops = Value::Of(loop ? loop->GetString("LoopController.loops", "1") : "1");
+    ReadThreadGroupBasics(e, n.get(), *this);
     n->scheduler = e.GetBool("ThreadGroup.scheduler", false);
     n->duration = V(e, "ThreadGroup.duration");
     n->delay = V(e, "ThreadGroup.delay");
-    n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
     n->delayed_start = e.GetBool("ThreadGroup.delayedStart", false);
     ReadOnSampleError(n.get(), e);
     CheckInteger(n->num_threads, e, "ThreadGroup.num_threads", false);

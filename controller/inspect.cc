@@ -48,6 +48,12 @@ json ThreadGroupJson(const PlanMetadata::ThreadGroupInfo& g) {
     }
     tg["model"] = model;
   }
+  if (g.planned) {
+    json planned;
+    planned["active_per_second"] = g.active_per_second;
+    planned["error"] = g.planned_error.empty() ? json(nullptr) : json(g.planned_error);
+    tg["planned"] = planned;
+  }
   return tg;
 }
 
@@ -208,6 +214,26 @@ std::string RenderInspectText(const json& r) {
       out << " duration=" << Text(tg["duration"]) << " delay=" << Text(tg["delay"]);
     }
     out << " on_error=" << Text(tg["on_sample_error"]) << "  (line " << tg["line"] << ")\n";
+    if (tg.contains("planned")) {
+      // The planned active users, where they change: "0s:0 5s:1 ..." (at most 40 changes).
+      const json& p = tg["planned"];
+      if (!p["error"].is_null()) {
+        out << "    planned: " << p["error"].get<std::string>() << "\n";
+      } else {
+        const std::vector<int> curve = p["active_per_second"].get<std::vector<int>>();
+        out << "    planned active users by second:";
+        int shown = 0;
+        for (size_t t = 0; t < curve.size(); ++t) {
+          if (t > 0 && curve[t] == curve[t - 1]) continue;
+          if (++shown > 40) {
+            out << " ...";
+            break;
+          }
+          out << " " << t << "s:" << curve[t];
+        }
+        out << "\n";
+      }
+    }
   }
 
   out << "\nSamplers (" << r["samplers"].size() << "):\n";

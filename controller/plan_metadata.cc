@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/plan_compiler.h"
+#include "worker/thread_schedules.h"
 
 namespace barrage {
 namespace {
@@ -84,6 +85,19 @@ PlanMetadata::ThreadGroupInfo ThreadGroupInfoOf(const ListedElement& item, const
       const auto& d = static_cast<const DynamicThreadGroup&>(g);
       tg.model.emplace_back("schedule", d.open_schedule.text);
       tg.model.emplace_back("random_seed", ParsePlanValue(d.random_seed.text));
+    } else if (g.kind == ElementKind::kUltimateThreadGroup || g.kind == ElementKind::kSteppingThreadGroup) {
+      tg.planned = true;
+      tg.ramp_time = std::monostate{};
+      RunContext run;
+      ThreadContext ctx;
+      ctx.run = &run;
+      Result<std::vector<ThreadWindow>> windows = PlannedWindows(static_cast<const ModelThreadGroup&>(g), ctx);
+      if (windows.ok()) {
+        tg.threads = static_cast<int64_t>(windows->size());
+        tg.active_per_second = ActiveCurve(*windows, 1000);
+      } else {
+        tg.planned_error = windows.status().message();
+      }
     }
   } else {
     tg.kind = item.cls.testclass;

@@ -39,6 +39,11 @@ struct PlanMetadata {
     std::string on_sample_error;  // continue, startnextloop, stopthread, stoptest, stoptestnow
     int line = 0;
     bool supported = false;
+    // Ultimate and Stepping Thread Groups (issue 12): the planned schedule, evaluated with
+    // the plan's properties only; `planned_error` when a value cannot be evaluated so.
+    bool planned = false;
+    std::vector<int> active_per_second;  // users running at 0 s, 1 s, ... up to the last end
+    std::string planned_error;
   };
   struct SamplerInfo {
     std::string name, kind;

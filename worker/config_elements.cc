@@ -59,12 +59,6 @@ int32_t JavaRandom::Next(int bits) {
   return static_cast<int32_t>(static_cast<uint32_t>(seed_ >> (48 - bits)));
 }
 
-double JavaRandom::NextDouble() {
-  const int64_t high = static_cast<int64_t>(static_cast<uint32_t>(Next(26)));
-  const int64_t low = static_cast<int64_t>(static_cast<uint32_t>(Next(27)));
-  return static_cast<double>((high << 27) + low) * 0x1.0p-53;
-}
-
 int32_t JavaRandom::NextInt(int32_t bound) {
   assert(bound > 0);
   int32_t r = Next(31);
@@ -74,6 +68,13 @@ int32_t JavaRandom::NextInt(int32_t bound) {
   for (int32_t u = r; static_cast<int64_t>(u) - (r = u % bound) + m > INT32_MAX; u = Next(31)) {
   }
   return r;
+}
+
+double JavaRandom::NextDouble() {
+  // (((long)next(26) << 27) + next(27)) * 0x1.0p-53: both parts are non-negative.
+  const int64_t high = Next(26);
+  const int64_t low = Next(27);
+  return static_cast<double>((high << 27) + low) * 0x1.0p-53;
 }
 
 // ---------------------------------------------------------------------------------------

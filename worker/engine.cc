@@ -231,12 +231,22 @@ Status Engine::Prepare() {
 
   bool plan_cookie_manager = std::any_of(s.plan.root->elements.begin(), s.plan.root->elements.end(),
                                          [](const auto& e) { return e->kind == ElementKind::kCookieManager; });
+  // A cluster worker runs its share of the Throughput Shaping Timers' rates, as of the threads.
+  if (s.options.share_count > 0) s.rs.throughput.set_rate_share(1.0 / s.options.share_count);
   for (const ThreadGroup* tg : s.plan.thread_groups()) {
     auto g = std::make_unique<GroupRuntime>();
     g->group = tg;
     g->cookies = HasElement(*tg, ElementKind::kCookieManager) || plan_cookie_manager;
     g->index = static_cast<int>(s.groups.size()) + 1;
     if (Status checked = CheckDynamicGroup(*tg, boot); !checked.ok()) return checked;
+    if (tg->kind == ElementKind::kUltimateThreadGroup || tg->kind == ElementKind::kSteppingThreadGroup) {
+      Result<std::vector<ThreadWindow>> windows = PlannedWindows(static_cast<const ModelThreadGroup&>(*tg), boot);
+      if (!windows.ok()) return windows.status();
+      g->windows = ShareWindows(std::move(windows).value(), s.options.share_index, s.options.share_count);
+      g->num_threads = static_cast<int>(g->windows.size());
+      s.groups.push_back(std::move(g));
+      continue;
+    }
     int64_t n = EvalInt(tg->num_threads, boot, -1);
     if (n < 0) {
       return Status::InvalidArgument("Thread Group '" + tg->name + "' (line " + std::to_string(tg->line) +
@@ -351,7 +361,7 @@ void Engine::State::LoopMain(LoopWorker* w) {
     for (PendingUser& p : incoming) {
       VirtualUser* u = p.user.get();
       w->users.push_back(std::move(p.user));
-      u->Start(p.start_at_us);
+      u->Start(p.start_at_us, p.end_wall_ms);
     }
     if (w->has_granted.load(std::memory_order_acquire)) {
       std::vector<VirtualUser*> granted;
@@ -452,6 +462,11 @@ void Engine::State::StartGroup(GroupRuntime* g, int64_t phase_start_us, int64_t 
   for (int i = 0; i < g->num_threads; ++i) {
     size_t wi = next_worker++ % workers.size();
     auto user = std::make_unique<VirtualUser>(&rs, g, workers[wi].get(), i + 1);
+    if (!g->windows.empty()) {  // each user its own start and end (Ultimate, Stepping)
+      const ThreadWindow& w = g->windows[i];
+      per_worker[wi].push_back({std::move(user), phase_start_us + w.start_ms * 1000, phase_start_wall_ms + w.end_ms});
+      continue;
+    }
     int64_t at = phase_start_us + (g->delay_ms + RampUpOffsetMs(i, g->ramp_ms, g->num_threads)) * 1000;
     per_worker[wi].push_back({std::move(user), at});
   }
@@ -516,6 +531,7 @@ Status Engine::Run() {
     w->thread = std::thread([&s, wp] { s.LoopMain(wp); });
   }
   s.collector = std::thread([&s] { s.Collect(); });
+  s.rs.throughput.set_test_start_ms(WallMillis());  // the Precise Throughput Timers' origin (testStarted)
   // Stopped before it ran: nothing starts, tearDown groups included (JMeter's engine, told
   // to stop before its run, starts no group either).
   const bool stopped_before_start = s.rs.stopping();
@@ -524,8 +540,7 @@ Status Engine::Run() {
   auto phase = [&](ElementKind kind, bool serialize) {
     std::vector<GroupRuntime*> started;
     for (auto& g : s.groups) {
-      // The dynamic thread groups run with the regular ones.
-      if ((IsDynamicThreadGroup(g->group->kind) ? ElementKind::kThreadGroup : g->group->kind) != kind) continue;
+      if (ThreadGroupPhase(g->group->kind) != kind) continue;
       if (s.rs.stopping()) break;
       s.StartGroup(g.get(), MonotonicMicros(), WallMillis());
       started.push_back(g.get());

@@ -31,6 +31,7 @@
 #include "worker/script_registry.h"
 #include "worker/script_runtime.h"
 #include "worker/sync_barrier.h"
+#include "worker/thread_schedules.h"
 #include "worker/timers.h"
 
 namespace barrage {
@@ -125,11 +126,15 @@ struct GroupRuntime {
   int64_t start_wall_ms = 0;              // when the group's phase started
   int64_t end_wall_ms = 0;                // 0: none
   std::unique_ptr<DynamicGroup> dynamic;  // a dynamic thread group's schedule (arrival_groups.h)
+  // Ultimate and Stepping Thread Groups (issue 12): this engine's users' own start and end,
+  // after the group's start (num_threads of them); empty for other groups.
+  std::vector<ThreadWindow> windows;
 };
 
 struct PendingUser {
   std::unique_ptr<VirtualUser> user;
   int64_t start_at_us = 0;
+  int64_t end_wall_ms = 0;  // the user's own scheduled end (ThreadWindow); 0: its group's
 };
 
 // One event-loop thread with the virtual users it owns and its sample buffer. Samples are

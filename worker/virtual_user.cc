@@ -84,7 +84,8 @@ int64_t VirtualUser::now_ms() const { return WallMillis(); }
 
 void VirtualUser::WaitUntil(int64_t at_us) { worker_->loop.AddTimer(at_us, this, ++wait_token_); }
 
-void VirtualUser::Start(int64_t at_us) {
+void VirtualUser::Start(int64_t at_us, int64_t end_wall_ms) {
+  end_wall_ms_ = end_wall_ms;
   state_ = State::kWaitingStart;
   WaitUntil(at_us);
 }
@@ -120,7 +121,7 @@ void VirtualUser::Begin() {
   Step();
 }
 
-int64_t VirtualUser::ScheduledEndMs() const { return group_->end_wall_ms; }
+int64_t VirtualUser::ScheduledEndMs() const { return end_wall_ms_ > 0 ? end_wall_ms_ : group_->end_wall_ms; }
 
 bool VirtualUser::ShouldStop() const {
   if (stop_after_sample_ || ctx_.stop_thread || run_->stopping()) return true;
@@ -805,8 +806,13 @@ bool VirtualUser::RunTimers() {
     }
     const int64_t now = WallMillis();
     int64_t intended_ms = -1;
-    timer_delay_ms_ += TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_, &intended_ms);
+    timer_delay_ms_ +=
+        TimerDelayMs(*t, ctx_, timer_state_, run_->throughput, now, counts, group_, ScheduledEndMs(), &intended_ms);
     if (intended_ms >= 0) throughput_behind_ms_ = std::max<int64_t>(0, now - intended_ms);
+    if (timer_state_.intended_wall_us >= 0) {  // a rate timer's slot (issue 12)
+      NoteIntendedStart(timer_state_.intended_wall_us);
+      timer_state_.intended_wall_us = -1;
+    }
   }
   return true;
 }

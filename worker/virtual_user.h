@@ -41,8 +41,10 @@ class VirtualUser final : public VuServices,
   VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, const Node& child);
   ~VirtualUser() override;
 
-  // Schedules the user's start (MonotonicMicros clock).
-  void Start(int64_t at_us);
+  // Schedules the user's start (MonotonicMicros clock). `end_wall_ms` > 0: the user's own
+  // scheduled end (WallMillis clock), instead of its thread group's (Ultimate and Stepping
+  // Thread Groups: JMeterThread.setEndTime).
+  void Start(int64_t at_us, int64_t end_wall_ms = 0);
   // A schedule (an arrival, a throughput timer's slot) meant the user's next sample to start
   // at `intended_wall_us` (WallMicros clock): that sample records how late it started, and the
   // user's samples after it carry the same lag until the next call (Sample::schedule_lag_us).
@@ -264,6 +266,7 @@ class VirtualUser final : public VuServices,
   std::vector<std::string> pending_locks_;  // asked for, to take before the next sampler
   int64_t response_timeout_us_ = 0;
   int64_t abort_at_us_ = 0;            // a request in flight then is aborted (0: never; set once)
+  int64_t end_wall_ms_ = 0;            // Start's own end; 0: the group's (ScheduledEndMs)
   int64_t pending_intended_us_ = -1;   // NoteIntendedStart's, until the next sample; -1: none
   int64_t throughput_behind_ms_ = -1;  // a throughput timer's lag behind its slot; -1: none
   int64_t schedule_lag_us_ = 0;        // the lag the user's samples carry

@@ -459,9 +459,12 @@ TEST(PlanCompilerTest, IfConditionsWithoutExpressionModeAreJavaScript) {
 
 TEST(PlanCompilerTest, ClassifiesPluginsByName) {
   TestElement e;
-  e.testclass = "kg.apc.jmeter.threads.UltimateThreadGroup";
+  e.testclass = "com.example.threads.FancyThreadGroup";
   EXPECT_EQ(ClassifyElement(e).role, Role::kThreadGroup);
   EXPECT_FALSE(ClassifyElement(e).supported);
+  e.testclass = "kg.apc.jmeter.threads.UltimateThreadGroup";  // issue 12
+  EXPECT_EQ(ClassifyElement(e).role, Role::kThreadGroup);
+  EXPECT_TRUE(ClassifyElement(e).supported);
   e.testclass = "vn.zalopay.benchmark.GRPCSampler";
   EXPECT_EQ(ClassifyElement(e).role, Role::kSampler);
   e.testclass = "kg.apc.jmeter.perfmon.PerfMonCollector";

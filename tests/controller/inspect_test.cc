@@ -83,6 +83,26 @@ TEST(InspectTest, DynamicThreadGroupsShowTheirModel) {
       << text;
 }
 
+// Ultimate Thread Group (issue 12): the planned users and the curve where it changes.
+TEST(InspectTest, UltimateThreadGroupPlannedCurve) {
+  json r = Inspect(
+      "<kg.apc.jmeter.threads.UltimateThreadGroup testclass=\"kg.apc.jmeter.threads.UltimateThreadGroup\" "
+      "testname=\"utg\"><collectionProp name=\"ultimatethreadgroupdata\"><collectionProp name=\"1\">"
+      "<stringProp name=\"a\">3</stringProp><stringProp name=\"b\">1</stringProp>"
+      "<stringProp name=\"c\">3</stringProp><stringProp name=\"d\">2</stringProp>"
+      "<stringProp name=\"e\">3</stringProp></collectionProp></collectionProp>"
+      "</kg.apc.jmeter.threads.UltimateThreadGroup><hashTree/>\n");
+  ASSERT_EQ(r["thread_groups"].size(), 1u);
+  const json& tg = r["thread_groups"][0];
+  EXPECT_EQ(tg["kind"], "ultimate_thread_group");
+  EXPECT_EQ(tg["num_threads"], 3);
+  EXPECT_TRUE(tg["ramp_time"].is_null());
+  EXPECT_EQ(tg["planned"]["active_per_second"], json::array({0, 0, 1, 2, 3, 3, 3, 2, 1, 0}));
+  EXPECT_NE(RenderInspectText(r).find("    planned active users by second: 0s:0 2s:1 3s:2 4s:3 7s:2 8s:1 9s:0\n"),
+            std::string::npos)
+      << RenderInspectText(r);
+}
+
 TEST(InspectTest, SamplerUrlTemplatesMergeDefaultsInScope) {
   json r = Inspect(
       std::string(kDefaults) +

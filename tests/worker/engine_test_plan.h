@@ -103,6 +103,8 @@ class EngineRunFixture : public ::testing::Test {
     options.max_duration_ms = max_ms;
     options.graceful_stop_timeout_ms = graceful_ms;
     options.flush_interval_ms = flush_interval_ms_;
+    options.share_index = share_index_;
+    options.share_count = share_count_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     Status prepared = engine.Prepare();
     EXPECT_TRUE(prepared.ok()) << prepared.message();
@@ -123,6 +125,9 @@ class EngineRunFixture : public ::testing::Test {
   size_t pending_timers_ = 0;  // left queued in the loops by the last Run
   EngineCounters counters_;    // the last Run's
   int64_t flush_interval_ms_ = EngineOptions{}.flush_interval_ms;
+  uint32_t share_index_ = 0;  // EngineOptions' cluster share (0 of 0: all threads)
+  uint32_t share_count_ = 0;
+  EngineCounters counters_;  // the last Run's
 };
 
 }  // namespace barrage::engine_test

@@ -20,7 +20,7 @@ class ThroughputTimerIntendedTest : public ::testing::Test {
   std::pair<int64_t, int64_t> Call(int64_t now_ms, int calc_mode = 0) {
     timer_.calc_mode = calc_mode;
     int64_t intended = -1;
-    const int64_t delay = TimerDelayMs(timer_, ctx_, state_, schedule_, now_ms, {1, 1}, nullptr, &intended);
+    const int64_t delay = TimerDelayMs(timer_, ctx_, state_, schedule_, now_ms, {1, 1}, nullptr, 0, &intended);
     return {delay, intended};
   }
 
@@ -59,7 +59,7 @@ TEST_F(ThroughputTimerIntendedTest, OtherTimersLeaveItAlone) {
   Timer constant(ElementKind::kConstantTimer);
   constant.delay_ms = Value::Of("25");
   int64_t intended = -1;
-  EXPECT_EQ(TimerDelayMs(constant, ctx_, state_, schedule_, 5'000, {1, 1}, nullptr, &intended), 25);
+  EXPECT_EQ(TimerDelayMs(constant, ctx_, state_, schedule_, 5'000, {1, 1}, nullptr, 0, &intended), 25);
   EXPECT_EQ(intended, -1);
 }
 
