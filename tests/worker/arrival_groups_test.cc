@@ -201,6 +201,7 @@ TEST(ArrivalGroupsCompileTest, CorpusPlanGroupsCompile) {
   std::vector<ElementKind> kinds;
   for (const ThreadGroup* g : c.plan.thread_groups()) kinds.push_back(g->kind);
   EXPECT_EQ(kinds, (std::vector<ElementKind>{ElementKind::kThreadGroup, ElementKind::kConcurrencyThreadGroup,
+                                             ElementKind::kSteppingThreadGroup, ElementKind::kUltimateThreadGroup,
                                              ElementKind::kArrivalsThreadGroup}));
 }
 
