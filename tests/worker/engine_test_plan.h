@@ -127,7 +127,6 @@ class EngineRunFixture : public ::testing::Test {
   int64_t flush_interval_ms_ = EngineOptions{}.flush_interval_ms;
   uint32_t share_index_ = 0;  // EngineOptions' cluster share (0 of 0: all threads)
   uint32_t share_count_ = 0;
-  EngineCounters counters_;  // the last Run's
 };
 
 }  // namespace barrage::engine_test
