@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <libpsl.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -73,6 +75,22 @@ std::string SanitizePath(std::string_view p) {
   if (p.empty() || p[0] != '/') return "/";
   if (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
   return std::string(p);
+}
+
+// libcurl's Curl_psl_use: the system's list (psl_latest), else the built-in one; loaded once
+// per process (libcurl reloads it daily; a run does not outlive a list update's relevance).
+const psl_ctx_t* PublicSuffixList() {
+  static const psl_ctx_t* psl = [] {
+    const psl_ctx_t* latest = psl_latest(nullptr);
+    return latest ? latest : psl_builtin();
+  }();
+  return psl;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 }  // namespace
@@ -177,6 +195,11 @@ bool CookieJar::AddFromHeader(std::string_view line, const std::string& host, st
     }
   }
   if (co.path.empty()) co.spath.clear();
+  // libcurl with libpsl: a cookie from a host for a public suffix (Domain=co.uk) is dropped.
+  if (!host.empty() && !IsIp(co.domain) && host.size() < 256 && co.domain.size() < 256) {
+    const psl_ctx_t* psl = PublicSuffixList();
+    if (psl && !psl_is_cookie_domain_acceptable(psl, Lower(host).c_str(), Lower(co.domain).c_str())) return false;
+  }
   // RFC 6265bis cookie prefixes.
   if (co.name.compare(0, 9, "__Secure-") == 0 && !co.secure) return false;
   if (co.name.compare(0, 7, "__Host-") == 0 && (!co.secure || co.tailmatch || co.path != "/")) return false;

@@ -16,7 +16,8 @@
 // - Cookie header: the cookies whose domain and path match and that are unexpired (Secure
 //   ones over a secure context only), sorted by path length, domain length and name length
 //   (longest first), then the newest first; at most 150 and 8190 bytes.
-// Not covered (the caller keeps such users on libcurl): the public suffix list (libpsl).
+// - libpsl's public suffix check on a received cookie's domain (libcurl's USE_LIBPSL, which
+//   Debian's libcurl has): Domain=co.uk from www.example.co.uk is dropped.
 // Not thread-safe; owned by one user's HttpTransfer.
 #ifndef BARRAGE_WORKER_COOKIE_JAR_H_
 #define BARRAGE_WORKER_COOKIE_JAR_H_
@@ -31,9 +32,9 @@ namespace barrage {
 struct JarCookie {
   std::string name;
   std::string value;
-  std::string domain;  // without a leading dot
-  std::string path;    // as given (or the default path)
-  std::string spath;   // sanitized for matching
+  std::string domain;   // without a leading dot
+  std::string path;     // as given (or the default path)
+  std::string spath;    // sanitized for matching
   int64_t expires = 0;  // unix seconds; 0 = session
   bool tailmatch = false;
   bool secure = false;

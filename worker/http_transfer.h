@@ -2,7 +2,8 @@
 // requests to a literal IP address, or to a host name when the loop's HostCache is set
 // (worker/http1_connection.h, the fast path), and a libcurl easy handle allocated once and
 // reused for everything else (multipart, brotli/zstd, special headers; cookies unless they are in
-// the user's CookieJar, EnableCookies). Both record the same Sample fields. Runs on the event loop that owns the virtual user; not thread-safe.
+// the user's CookieJar, EnableCookies). Both record the same Sample fields. Runs on the event loop that owns the
+// virtual user; not thread-safe.
 //
 // Host names on the fast path: resolved by the loop's HostCache (worker/host_cache.h) before
 // connecting. A request under a DNS Cache Manager (an entry in HttpRequest::resolve, or its

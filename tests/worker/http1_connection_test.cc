@@ -1124,6 +1124,11 @@ TEST_F(CookieJarPathTest, OddAttributesAsLibcurl) {
                SetCookies({})},
               {{"http://www.example.com/x/y"}, {"http://www.example.com/x/y"}});
   EXPECT_EQ(run.cookie_headers[0], "");
+  CookieRun psl = Compare(
+      {SetCookies({"uk=1; Domain=co.uk; Path=/", "site=2; Domain=example.co.uk; Path=/", "com=3; Domain=com; Path=/"}),
+       SetCookies({})},
+      {{"http://www.example.co.uk/"}, {"http://shop.example.co.uk/"}});
+  EXPECT_EQ(psl.cookie_headers, (std::vector<std::string>{"", "site=2"}));  // public suffixes dropped
   // Rejected: m1 and m2 (expired), __Secure-s and __Host-h (not Secure), ip (an IP domain on
   // a named host), noeq (no '=' first); "=empty" is skipped and z is the cookie.
   EXPECT_EQ(run.cookie_headers[1], "q=9; spaced=10; http=11; ex=5; m4=4; m3=3; v=; z=1");
