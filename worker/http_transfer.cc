@@ -128,6 +128,11 @@ void HttpTransfer::AddCookie(const std::string& line) {
   }
   curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, line.c_str());
 }
+void HttpTransfer::SetFastCookies() {
+  if (!use_jar_) return;
+  fast_.set_cookie_header(
+      jar_.HeaderFor(CookieHost(target_), target_.target, CookieSecure(target_), WallMillis() / 1000));
+}
 void HttpTransfer::PushJarToCurl() {
   if (curl_has_jar_) return;
   curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL");
@@ -277,9 +282,7 @@ void HttpTransfer::StartFast(const HttpRequest& r, EventLoop* loop, int64_t star
       return;
     }
   }
-  if (use_jar_)
-    fast_.set_cookie_header(
-        jar_.HeaderFor(CookieHost(target_), target_.target, CookieSecure(target_), WallMillis() / 1000));
+  SetFastCookies();
   fast_.Start(r, target_, keep_body_ ? &body_ : nullptr, loop, &fast_done_, start_us);
 }
 
@@ -291,9 +294,7 @@ void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) 
                resolve_start_us_);
     return;
   }
-  if (use_jar_)
-    fast_.set_cookie_header(
-        jar_.HeaderFor(CookieHost(target_), target_.target, CookieSecure(target_), WallMillis() / 1000));
+  SetFastCookies();
   fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, resolve_loop_, &fast_done_, resolve_start_us_);
 }
 

@@ -185,8 +185,8 @@ class HttpTransfer {
   bool use_jar_ = false;       // cookies_enabled_ with the jar (EnableCookies)
   CookieJar jar_;              // the user's cookies when use_jar_
   bool curl_has_jar_ = false;  // libcurl's engine holds what jar_ holds
-  // The fast path's cookies: the jar takes the response's Set-Cookie headers of the hop done.
-  void TakeFastCookies();
+  // With the jar: the Cookie header of the fast-path request to target_.
+  void SetFastCookies();
   // Before / after a libcurl request with the jar: copies the jar into libcurl's engine,
   // and libcurl's cookies back into the jar.
   void PushJarToCurl();

@@ -1134,6 +1134,21 @@ TEST_F(CookieJarPathTest, OddAttributesAsLibcurl) {
   EXPECT_EQ(run.cookie_headers[1], "q=9; spaced=10; http=11; ex=5; m4=4; m3=3; v=; z=1");
 }
 
+TEST_F(CookieJarPathTest, LimitsAsLibcurl) {
+  // 60 Set-Cookie headers in one response, 200-byte values: libcurl's limits on cookies taken
+  // from one response and on the Cookie header's count and length decide what is sent.
+  std::vector<std::string> many;
+  for (int i = 0; i < 60; ++i) many.push_back("c" + std::to_string(i) + "=" + std::string(200, 'v') + "; Path=/");
+  CookieRun run =
+      Compare({SetCookies(many), SetCookies({})}, {{"http://www.example.com/"}, {"http://www.example.com/"}});
+  EXPECT_EQ(run.stored.size(), 50u);
+  // The newest first, c49 down to c11: 39 cookies of 204 bytes and their "; " (8032 bytes);
+  // one more would pass 8190.
+  EXPECT_EQ(run.cookie_headers[1].size(), 8032u);
+  EXPECT_EQ(std::count(run.cookie_headers[1].begin(), run.cookie_headers[1].end(), ';'), 38);
+  EXPECT_EQ(run.cookie_headers[1].substr(0, 4), "c49=");
+}
+
 TEST_F(CookieJarPathTest, OverwriteAndDeletionAsLibcurl) {
   CookieRun run = Compare({SetCookies({"a=1; Path=/", "b=2; Path=/", "c=3; Path=/"}),
                            SetCookies({"a=changed; Path=/", "b=; Max-Age=0; Path=/",
