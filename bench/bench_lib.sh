@@ -149,6 +149,8 @@ http {
     $tls_conf
     root $work/nginx/html;
     location / { }
+    # run_bench.sh BENCH_COOKIES: the static file with a cookie
+    location = /cookie/100.txt { alias $work/nginx/html/100.txt; add_header Set-Cookie "session=bench-user; Path=/"; }
   }
 }
 EOF

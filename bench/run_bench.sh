@@ -33,6 +33,10 @@
 #                               name resolved by each tool; barrage's fast path: worker/host_cache.h)
 #   BENCH_GZIP (1)              1 adds, per round, wrk and barrage sending "Accept-Encoding: gzip, deflate"
 #                               (nginx gzips the file; barrage: bench/plans/http_50vu_gzip.jmx)
+#   BENCH_COOKIES (1)           1 adds, per round, wrk sending a fixed "Cookie: session=bench-user" and
+#                               barrage with a Cookie Manager (bench/plans/http_50vu_cookies.jmx; nginx
+#                               sets the cookie on /cookie/100.txt), on libcurl's cookie engine and with
+#                               -J barrage.cookies.fastpath=true (the fast path's jar)
 #   BENCH_H2 (0)                1 also runs the HTTP/2 variant at the end (bench/run_bench_h2.sh)
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
@@ -60,10 +64,11 @@ JMETER=${JMETER:-$(cd "$repo/.." && pwd)/shared/jmeter/jmeter213}
 USE_JMETER=${BENCH_JMETER:-auto}
 HOSTNAME_RUNS=${BENCH_HOSTNAME:-1}
 GZIP_RUNS=${BENCH_GZIP:-1}
+COOKIE_RUNS=${BENCH_COOKIES:-1}
 THINK_MS=1000
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP \
+  BENCH_PACED_USERS BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP BENCH_COOKIES \
   BARRAGE_HTTP_CLIENT BENCH_TLS; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
@@ -123,6 +128,16 @@ for r in $(seq 1 "$ROUNDS"); do
     run_barrage "barrage-gzip-$r" "$here/plans/http_50vu_gzip.jmx" "$VUS" "$SECONDS_RUN"
     record "barrage (gzip)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" \
       "$R_LOAD" "$R_PCT"
+  fi
+  if [ "$COOKIE_RUNS" = 1 ]; then
+    run_wrk "$r" "wrk (cookie)" "$base_url/cookie/100.txt" -H "Cookie: session=bench-user"
+    run_barrage "barrage-cookies-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN"
+    record "barrage (Cookie Manager)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" \
+      "$R_RSS" "$R_LOAD" "$R_PCT"
+    run_barrage "barrage-cookie-jar-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" \
+      -J barrage.cookies.fastpath=true
+    record "barrage (Cookie Manager, jar)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" \
+      "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   fi
 done
 if [ "$USE_JMETER" = 1 ] && [ "$LONG_SECONDS" -gt 0 ]; then

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/hash_tree.h"
 #include "common/java_time_format.h"
 #include "common/wire.h"
 #include "worker/arrival_groups.h"
@@ -214,6 +215,13 @@ Status Engine::Prepare() {
   Result<Http2Mode> http2 = Http2ModeFromProperties(s.run->properties);
   if (!http2.ok()) return http2.status();
   s.rs.http2 = *http2;
+  if (std::optional<std::string> jar = s.run->properties.Get("barrage.cookies.fastpath")) {
+    std::string_view v = TrimAscii(*jar);
+    if (v != "true" && v != "false") {
+      return Status::InvalidArgument("property barrage.cookies.fastpath: '" + *jar + "' is not true or false");
+    }
+    s.rs.cookie_jar = v == "true";
+  }
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);

@@ -86,7 +86,10 @@ struct RunState {
   std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
   std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
   Http2Mode http2 = Http2Mode::kOff;                // barrage.http2 properties (worker/http2_mode.h)
-  std::unique_ptr<ScriptRegistry> scripts;          // script elements (issue 11); null: none, no JVM
+  // barrage.cookies.fastpath=true: users with cookies keep them in a CookieJar
+  // (worker/cookie_jar.h) and may take the HTTP/1.1 fast path.
+  bool cookie_jar = false;
+  std::unique_ptr<ScriptRegistry> scripts;  // script elements (issue 11); null: none, no JVM
   // Script functions on the script host (RunContext::scripts); null: none.
   std::unique_ptr<ScriptFunctionRunner> script_functions;
 

@@ -188,6 +188,7 @@ void Http1Connection::BuildRequest(const HttpRequest& r, const Http1Target& t) {
   // order (blank ones left out), then Content-Length and its default Content-Type for a body.
   out_.clear();
   out_.append(r.method).append(" ").append(t.target).append(" HTTP/1.1\r\nHost: ").append(t.host_header).append("\r\n");
+  if (!cookie_header_.empty()) out_.append("Cookie: ").append(cookie_header_).append("\r\n");
   bool has_content_type = false;
   for (const std::string& h : r.headers) {
     if (HeaderNamed(h, "Content-Type")) has_content_type = true;

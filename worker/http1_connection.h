@@ -112,6 +112,10 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   // Closes an idle connection (the virtual user ended). No-op while a request is in flight.
   void Close();
 
+  // The Cookie header's value the next requests send after Host, where libcurl puts its
+  // cookie engine's ("" = none; HttpTransfer's CookieJar sets it before each Start).
+  void set_cookie_header(std::string value) { cookie_header_ = std::move(value); }
+
   bool in_flight() const { return in_flight_; }
   EventLoop* loop() const { return loop_; }
   // After completion: MonotonicMicros of the events, 0 when they did not happen.
@@ -165,6 +169,7 @@ class Http1Connection final : public SocketHandler, public TimerHandler {
   TlsSessionCache tls_sessions_;  // the user's sessions by target, resumed by new connections
   std::string sni_, tls_peer_;
   std::string out_;  // the request's bytes, reused
+  std::string cookie_header_;
   size_t sent_ = 0;
   Http1ResponseParser parser_;
   ContentDecoder decoder_;  // gzip/deflate bodies (worker/content_decoder.h)

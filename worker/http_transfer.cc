@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +38,23 @@ std::string HostPort(const std::string& url) {
   }
   return host_port;
 }
+
+// The host name libcurl's cookie engine sees for a fast-path target: the URL's (the Host
+// header's without the port; an IPv6 address without brackets), lower case.
+std::string CookieHost(const Http1Target& t) {
+  std::string_view h = t.host_header;
+  if (!h.empty() && h[0] == '[') {
+    h = h.substr(1, h.find(']') - 1);
+  } else if (size_t colon = h.rfind(':'); colon != std::string_view::npos) {
+    h = h.substr(0, colon);
+  }
+  std::string host(h);
+  for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return host;
+}
+
+// libcurl 7.88's secure context for cookies: https, or a local host.
+bool CookieSecure(const Http1Target& t) { return t.tls || IsCookieLocalhost(CookieHost(t)); }
 
 }  // namespace
 
@@ -89,13 +107,77 @@ void HttpTransfer::set_connect_to(const ConnectToRoutes* routes) {
   if (easy_) curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, routes ? routes->curl_list() : nullptr);
 }
 
-void HttpTransfer::EnableCookies() {
-  cookies_enabled_ = true;  // the cookie engine is libcurl's: no fast path
-  curl_easy_setopt(Easy(), CURLOPT_COOKIEFILE, "");
+void HttpTransfer::EnableCookies(bool jar) {
+  cookies_enabled_ = true;
+  use_jar_ = jar;
+  if (!jar) curl_easy_setopt(Easy(), CURLOPT_COOKIEFILE, "");  // libcurl's engine: no fast path
 }
-void HttpTransfer::ClearCookies() { curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, "ALL"); }
-void HttpTransfer::AddCookie(const std::string& line) { curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, line.c_str()); }
+void HttpTransfer::ClearCookies() {
+  if (use_jar_) {
+    jar_.Clear();
+    curl_has_jar_ = false;
+    return;
+  }
+  curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, "ALL");
+}
+void HttpTransfer::AddCookie(const std::string& line) {
+  if (use_jar_) {
+    jar_.AddLine(line, WallMillis() / 1000);
+    curl_has_jar_ = false;
+    return;
+  }
+  curl_easy_setopt(Easy(), CURLOPT_COOKIELIST, line.c_str());
+}
+void HttpTransfer::SetFastCookies() {
+  if (!use_jar_) return;
+  fast_.set_cookie_header(
+      jar_.HeaderFor(CookieHost(target_), target_.target, CookieSecure(target_), WallMillis() / 1000));
+}
+void HttpTransfer::PushJarToCurl() {
+  if (curl_has_jar_) return;
+  curl_easy_setopt(easy_, CURLOPT_COOKIELIST, "ALL");
+  for (const std::string& line : jar_.NetscapeLines()) curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str());
+  curl_has_jar_ = true;
+}
+void HttpTransfer::PullJarFromCurl() {
+  struct curl_slist* cookies = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
+  // Cookies already in the jar keep their creation order (AddLine replaces them in place);
+  // libcurl's new ones come after them, in the order libcurl lists them.
+  CookieJar before = std::move(jar_);
+  jar_ = CookieJar();
+  int64_t now_s = WallMillis() / 1000;
+  for (const JarCookie& c : before.cookies()) {
+    for (struct curl_slist* l = cookies; l; l = l->next) {
+      CookieJar probe;
+      if (!probe.AddLine(l->data, now_s) || probe.cookies().empty()) continue;
+      const JarCookie& p = probe.cookies().front();
+      if (strcasecmp(p.name.c_str(), c.name.c_str()) == 0 && strcasecmp(p.domain.c_str(), c.domain.c_str()) == 0 &&
+          p.tailmatch == c.tailmatch && p.spath == c.spath) {
+        jar_.AddLine(l->data, now_s);
+      }
+    }
+  }
+  for (struct curl_slist* l = cookies; l; l = l->next) jar_.AddLine(l->data, now_s);
+  curl_slist_free_all(cookies);
+  curl_has_jar_ = true;
+}
+std::vector<std::string> HttpTransfer::CookieLines() const {
+  if (use_jar_) return jar_.NetscapeLines();
+  std::vector<std::string> lines;
+  struct curl_slist* cookies = nullptr;
+  if (!easy_ || curl_easy_getinfo(easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return lines;
+  for (struct curl_slist* c = cookies; c; c = c->next) lines.emplace_back(c->data);
+  curl_slist_free_all(cookies);
+  return lines;
+}
 void HttpTransfer::MergeCookiesFrom(const HttpTransfer& other) {
+  if (use_jar_) {
+    int64_t now_s = WallMillis() / 1000;
+    for (const std::string& line : other.jar_.NetscapeLines()) jar_.AddLine(line, now_s);
+    curl_has_jar_ = false;
+    return;
+  }
   struct curl_slist* cookies = nullptr;
   if (!other.easy_) return;  // it never had a cookie
   if (curl_easy_getinfo(other.easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
@@ -148,9 +230,9 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   last_activity_us_ = start_mono_us_;
   handler_ = handler;
   http2_record_ = r.http2_record;
-  if (fast_path_enabled_ && !cookies_enabled_ && !MayUseHttp2(StrongerHttp2Mode(r.http2, http2_default_), r.url) &&
-      FastPathSupports(r) && ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) &&
-      FastTargetUsable(r)) {
+  if (fast_path_enabled_ && (!cookies_enabled_ || use_jar_) &&
+      !MayUseHttp2(StrongerHttp2Mode(r.http2, http2_default_), r.url) && FastPathSupports(r) &&
+      ParseFastPathUrl(r.url, &target_, connect_to_ ? &connect_to_->rules() : nullptr) && FastTargetUsable(r)) {
     fast_active_ = true;
     if (r.follow_redirects) hop_request_ = r;  // to follow redirects from (GET or HEAD only)
     follow_ = r.follow_redirects;
@@ -200,6 +282,7 @@ void HttpTransfer::StartFast(const HttpRequest& r, EventLoop* loop, int64_t star
       return;
     }
   }
+  SetFastCookies();
   fast_.Start(r, target_, keep_body_ ? &body_ : nullptr, loop, &fast_done_, start_us);
 }
 
@@ -211,6 +294,7 @@ void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) 
                resolve_start_us_);
     return;
   }
+  SetFastCookies();
   fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, resolve_loop_, &fast_done_, resolve_start_us_);
 }
 
@@ -227,6 +311,7 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, static_cast<long>(kMaxRedirects - redirects_done));
   last_activity_us_ = MonotonicMicros();  // for the response timeout of a chain handed over
 
+  if (use_jar_) PushJarToCurl();
   curl_easy_setopt(easy_, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
   // HTTP/2 (worker/http2_mode.h): PIPEWAIT makes a request wait for a connection being set up
@@ -361,11 +446,17 @@ void HttpTransfer::OnCurlDone(CURLcode code) {
       return;
     }
   }
+  if (use_jar_) PullJarFromCurl();
   handler_->OnTransferDone(easy_, code);
 }
 
 void HttpTransfer::OnFastDone(CURLcode code) {
   Http1ResponseParser& response = fast_.response();
+  if (use_jar_ && code == CURLE_OK) {
+    jar_.AddFromResponse(response.headers(), CookieHost(target_), target_.target, CookieSecure(target_),
+                         WallMillis() / 1000);
+    curl_has_jar_ = false;
+  }
   int status = response.status();
   if (code != CURLE_OK || !follow_ || status < 300 || status > 399) {
     handler_->OnTransferDone(nullptr, code);

@@ -1,8 +1,9 @@
 // One virtual user's HTTP client: its own HTTP/1.1 keep-alive connection for plain http://
 // requests to a literal IP address, or to a host name when the loop's HostCache is set
 // (worker/http1_connection.h, the fast path), and a libcurl easy handle allocated once and
-// reused for everything else (HTTPS, multipart, brotli/zstd, cookies, special headers). Both record
-// the same Sample fields. Runs on the event loop that owns the virtual user; not thread-safe.
+// reused for everything else (multipart, brotli/zstd, special headers; cookies unless they are in
+// the user's CookieJar, EnableCookies). Both record the same Sample fields. Runs on the event loop that owns the
+// virtual user; not thread-safe.
 //
 // Host names on the fast path: resolved by the loop's HostCache (worker/host_cache.h) before
 // connecting. A request under a DNS Cache Manager (an entry in HttpRequest::resolve, or its
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "common/connect_to.h"
+#include "worker/cookie_jar.h"
 #include "worker/event_loop.h"
 #include "worker/http1_connection.h"
 #include "worker/http2_mode.h"
@@ -59,8 +61,12 @@ class HttpTransfer {
   HttpTransfer(const HttpTransfer&) = delete;
   HttpTransfer& operator=(const HttpTransfer&) = delete;
 
-  // Cookie engine on/off for this user (on when a Cookie Manager is in the plan).
-  void EnableCookies();
+  // Cookie engine on for this user (a Cookie Manager is in the plan). `jar`: the cookies live
+  // in a CookieJar (worker/cookie_jar.h, libcurl's rules) that the fast path uses; a request
+  // on the libcurl path gets the jar's cookies copied into libcurl's engine first and the
+  // jar takes libcurl's back after it (property barrage.cookies.fastpath). Without `jar`,
+  // libcurl's engine keeps them and every request takes the libcurl path.
+  void EnableCookies(bool jar = false);
   // Forgets every cookie (Cookie Manager "clear each iteration").
   void ClearCookies();
   // Adds a cookie the plan defines ("Set-Cookie:" line syntax understood by curl).
@@ -68,6 +74,9 @@ class HttpTransfer {
   // Adds every cookie `other` holds, replacing those of the same name, domain and path
   // (a Parallel Controller branch and its user share cookies this way).
   void MergeCookiesFrom(const HttpTransfer& other);
+  // The user's cookies as Netscape cookie-file lines (CURLINFO_COOKIELIST's format), in the
+  // jar's creation order or libcurl's listing order.
+  std::vector<std::string> CookieLines() const;
 
   // Starts `request` on `loop` (fast path or libcurl); `handler` gets the completion, never
   // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false
@@ -173,6 +182,15 @@ class HttpTransfer {
   bool fast_active_ = false;
   bool fast_path_enabled_ = true;
   bool cookies_enabled_ = false;
+  bool use_jar_ = false;       // cookies_enabled_ with the jar (EnableCookies)
+  CookieJar jar_;              // the user's cookies when use_jar_
+  bool curl_has_jar_ = false;  // libcurl's engine holds what jar_ holds
+  // With the jar: the Cookie header of the fast-path request to target_.
+  void SetFastCookies();
+  // Before / after a libcurl request with the jar: copies the jar into libcurl's engine,
+  // and libcurl's cookies back into the jar.
+  void PushJarToCurl();
+  void PullJarFromCurl();
   Http2Mode http2_default_ = Http2Mode::kOff;
   Http2Record http2_record_ = Http2Record::kReasonPhrase;  // of the request in flight
   const ConnectToRoutes* connect_to_ = nullptr;

@@ -1027,6 +1027,37 @@ TEST_F(EngineRunTest, CookieManagerUnderTheTestPlanServesEveryGroup) {
   for (const Sample& s : samples) EXPECT_EQ(s.response_code, "200") << s.thread_name << " " << s.label;
 }
 
+// barrage.cookies.fastpath=true: the users' cookies live in the fast path's jar
+// (worker/cookie_jar.h); the same plan behaves as on libcurl's engine.
+TEST_F(EngineRunTest, CookieJarOnTheFastPathKeepsCookiesPerUserAndClearsThem) {
+  run_.properties.Set("barrage.cookies.fastpath", "true");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
+  // The first iteration logs in; the second finds its cookies cleared.
+  std::string login = El(
+      "IfController", "first",
+      Str("IfController.condition", "${__jexl3(${__counter(TRUE,)} == 1)}") + Bool("IfController.useExpression", true),
+      Http("set", "/cookies/set?session=${__threadNum}"));
+  std::vector<Sample> samples = Run(cookies + Group("tg", 2, 2, login + Http("home", "/home")));
+  std::map<std::string, std::vector<std::string>> home;
+  for (const Sample& s : samples) {
+    if (s.label == "home") home[s.thread_name].push_back(s.response_code);
+  }
+  EXPECT_EQ(home,
+            (std::map<std::string, std::vector<std::string>>{{"tg 1-1", {"200", "401"}}, {"tg 1-2", {"200", "401"}}}));
+}
+
+TEST(CookieJarPropertyTest, ABadValueStopsTheRunBeforeItStarts) {
+  Result<HashTree> tree = ParseJmx(engine_test::PlanXml(Group("G", 1, 1, "")), "t.jmx");
+  ASSERT_TRUE(tree.ok());
+  CompiledPlan compiled = CompilePlan(std::move(tree).value());
+  RunContext run;
+  run.properties.Set("barrage.cookies.fastpath", "yes");
+  engine_test::CollectSink sink;
+  Engine engine(compiled.plan, &run, EngineOptions{}, &sink);
+  Status prepared = engine.Prepare();
+  EXPECT_EQ(prepared.message(), "property barrage.cookies.fastpath: 'yes' is not true or false");
+}
+
 // ---- Switch, Random Order, Critical Section, Result Status Action Handler (issue 10) ----
 
 TEST_F(EngineRunTest, SwitchRunsTheSelectedChildOnly) {

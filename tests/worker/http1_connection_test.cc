@@ -11,8 +11,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -986,6 +988,244 @@ TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
   r.accept_encoding.clear();
   r.multipart = true;
   EXPECT_FALSE(FastPathSupports(r));
+}
+
+// Cookies: the fast path's CookieJar (EnableCookies(true)) against libcurl's cookie engine
+// (EnableCookies(false), every request through libcurl), for the same scripted replies.
+struct CookieRequest {
+  CookieRequest(std::string u, bool f = false, std::function<void(HttpTransfer&)> b = nullptr)
+      : url(std::move(u)), follow(f), before(std::move(b)) {}
+  std::string url;
+  bool follow = false;
+  std::function<void(HttpTransfer&)> before;  // e.g. a Cookie Manager's cookies or clearing
+};
+
+struct CookieRun {
+  std::vector<std::string> cookie_headers;  // each request's Cookie header as the server saw it ("" = none)
+  std::vector<std::string> wire;
+  std::vector<std::string> stored;  // CookieLines(), sorted, expiry times of Max-Age cookies masked
+  std::vector<SampleResult> results;
+  std::vector<bool> fast;
+};
+
+std::string CookieHeaderOf(const std::string& request) {
+  size_t at = request.find("\r\nCookie: ");
+  if (at == std::string::npos) return "";
+  at += 10;
+  return request.substr(at, request.find("\r\n", at) - at);
+}
+
+class CookieJarPathTest : public Http1ConnectionTest {
+ protected:
+  // Runs `requests` through one user on the libcurl engine (jar == false) or the jar; every
+  // host name connects to the scripted server.
+  CookieRun RunCookies(bool jar, const std::vector<std::string>& replies, const std::vector<CookieRequest>& requests,
+                       HttpTransfer* transfer = nullptr) {
+    std::vector<Step> steps;
+    // Each reply closes its connection: libcurl keeps one per host, the fast path one per user,
+    // and the server serves one connection at a time.
+    for (const std::string& reply : replies) steps.push_back({reply, /*close_after=*/true});
+    ScriptedServer server(steps);
+    ConnectToRoutes routes({ConnectToRule{"", 0, "127.0.0.1", server.port()}});
+    HttpTransfer own;
+    HttpTransfer& t = transfer ? *transfer : own;
+    t.set_fast_path_enabled(jar);
+    t.EnableCookies(jar);
+    t.set_connect_to(&routes);
+    CookieRun run;
+    for (const CookieRequest& cr : requests) {
+      if (cr.before) cr.before(t);
+      HttpRequest r = Get(cr.url);
+      r.follow_redirects = cr.follow;
+      run.results.push_back(Run(t, r));
+      run.fast.push_back(t.used_fast_path());
+    }
+    t.set_connect_to(nullptr);
+    run.wire = server.requests();
+    for (const std::string& w : run.wire) run.cookie_headers.push_back(CookieHeaderOf(w));
+    int64_t now_s = WallMillis() / 1000;
+    for (std::string line : t.CookieLines()) {
+      // domain, tailmatch, path, secure, expires, name, value: an expiry within a day of now
+      // comes from Max-Age (the two runs may be a second apart).
+      std::vector<std::string> f;
+      for (size_t pos = 0;;) {
+        size_t tab = line.find('\t', pos);
+        f.push_back(line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
+        if (tab == std::string::npos) break;
+        pos = tab + 1;
+      }
+      if (f.size() == 7) {
+        int64_t expires = std::stoll(f[4]);
+        if (expires > now_s - 10 && expires < now_s + 86400) f[4] = "max-age";
+        line = f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3] + "|" + f[4] + "|" + f[5] + "|" + f[6];
+      }
+      run.stored.push_back(line);
+    }
+    std::sort(run.stored.begin(), run.stored.end());
+    return run;
+  }
+
+  // Both paths: identical wire bytes, samples and stored cookies; returns the jar's run.
+  CookieRun Compare(const std::vector<std::string>& replies, const std::vector<CookieRequest>& requests) {
+    CookieRun curl = RunCookies(false, replies, requests);
+    CookieRun jar = RunCookies(true, replies, requests);
+    EXPECT_EQ(jar.wire, curl.wire);
+    EXPECT_EQ(jar.stored, curl.stored);
+    EXPECT_EQ(jar.results.size(), curl.results.size());
+    for (size_t i = 0; i < jar.results.size() && i < curl.results.size(); ++i) {
+      EXPECT_EQ(jar.fast[i], true) << i;
+      EXPECT_EQ(curl.fast[i], false) << i;
+      EXPECT_EQ(jar.results[i].sample.response_code, curl.results[i].sample.response_code) << i;
+      EXPECT_EQ(jar.results[i].sample.url, curl.results[i].sample.url) << i;
+      EXPECT_EQ(jar.results[i].sample.bytes, curl.results[i].sample.bytes) << i;
+      EXPECT_EQ(jar.results[i].sample.sent_bytes, curl.results[i].sample.sent_bytes) << i;
+      EXPECT_EQ(jar.results[i].response_headers, curl.results[i].response_headers) << i;
+      EXPECT_EQ(jar.results[i].request_headers, curl.results[i].request_headers) << i;
+    }
+    return jar;
+  }
+
+  static std::string SetCookies(const std::vector<std::string>& cookies, const std::string& status = "200 OK",
+                                const std::string& more = "") {
+    std::string reply = "HTTP/1.1 " + status + "\r\n";
+    for (const std::string& c : cookies) reply += "Set-Cookie: " + c + "\r\n";
+    return reply + more + "Connection: close\r\nContent-Length: 0\r\n\r\n";
+  }
+};
+
+TEST_F(CookieJarPathTest, DomainPathExpiryAndSecureAsLibcurl) {
+  CookieRun run =
+      Compare({SetCookies({"a=1", "b=2; Path=/", "c=3; Domain=.example.com; Path=/app/deep",
+                           "d=4; Max-Age=3600; Path=/", "e=5; Expires=Wed, 09 Jun 2100 10:18:14 GMT; Path=/",
+                           "f=6; Expires=Sat, 09 Jun 2001 10:18:14 GMT; Path=/", "s=7; Secure; Path=/",
+                           "x=8; Domain=other.com", "longer=9; path=/app", "q=10; Path=/app/deep/"}),
+               SetCookies({}), SetCookies({}), SetCookies({}), SetCookies({})},
+              {{"http://www.example.com/app/login?next=/x"},
+               {"http://www.example.com/app/deep/page"},
+               {"http://sub.example.com/app/deep"},
+               {"http://www.example.com/"},
+               {"http://example.com/application"}});
+  EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{
+                                    "",
+                                    "q=10; c=3; a=1; longer=9; e=5; d=4; b=2",
+                                    "c=3",  // q is www.example.com's only
+                                    "e=5; d=4; b=2",
+                                    "",
+                                }));
+}
+
+TEST_F(CookieJarPathTest, OddAttributesAsLibcurl) {
+  CookieRun run =
+      Compare({SetCookies({"m1=1; Max-Age=abc; Path=/", "m2=2; Max-Age=-5; Path=/", "m3=3; Max-Age=\"60\"; Path=/",
+                           "m4=4; Max-Age=60; Expires=Sat, 09 Jun 2001 10:18:14 GMT; Path=/",
+                           "ex=5; Expires=not a date; Path=/", "__Secure-s=6; Path=/", "__Host-h=7; Path=/",
+                           "ip=8; Domain=127.0.0.1; Path=/", "q=9; Path=\"/x/\"", "  spaced  =  10  ; Path=/",
+                           "noeq; Path=/", "=empty; z=1; Path=/", "http=11; HttpOnly; Path=/", "v=; Path=/"}),
+               SetCookies({})},
+              {{"http://www.example.com/x/y"}, {"http://www.example.com/x/y"}});
+  EXPECT_EQ(run.cookie_headers[0], "");
+  CookieRun psl = Compare(
+      {SetCookies({"uk=1; Domain=co.uk; Path=/", "site=2; Domain=example.co.uk; Path=/", "com=3; Domain=com; Path=/"}),
+       SetCookies({})},
+      {{"http://www.example.co.uk/"}, {"http://shop.example.co.uk/"}});
+  EXPECT_EQ(psl.cookie_headers, (std::vector<std::string>{"", "site=2"}));  // public suffixes dropped
+  // Rejected: m1 and m2 (expired), __Secure-s and __Host-h (not Secure), ip (an IP domain on
+  // a named host), noeq (no '=' first); "=empty" is skipped and z is the cookie.
+  EXPECT_EQ(run.cookie_headers[1], "q=9; spaced=10; http=11; ex=5; m4=4; m3=3; v=; z=1");
+}
+
+TEST_F(CookieJarPathTest, LimitsAsLibcurl) {
+  // 60 Set-Cookie headers in one response, 200-byte values: libcurl's limits on cookies taken
+  // from one response and on the Cookie header's count and length decide what is sent.
+  std::vector<std::string> many;
+  for (int i = 0; i < 60; ++i) many.push_back("c" + std::to_string(i) + "=" + std::string(200, 'v') + "; Path=/");
+  CookieRun run =
+      Compare({SetCookies(many), SetCookies({})}, {{"http://www.example.com/"}, {"http://www.example.com/"}});
+  EXPECT_EQ(run.stored.size(), 50u);
+  // The newest first, c49 down to c11: 39 cookies of 204 bytes and their "; " (8032 bytes);
+  // one more would pass 8190.
+  EXPECT_EQ(run.cookie_headers[1].size(), 8032u);
+  EXPECT_EQ(std::count(run.cookie_headers[1].begin(), run.cookie_headers[1].end(), ';'), 38);
+  EXPECT_EQ(run.cookie_headers[1].substr(0, 4), "c49=");
+}
+
+TEST_F(CookieJarPathTest, OverwriteAndDeletionAsLibcurl) {
+  CookieRun run = Compare({SetCookies({"a=1; Path=/", "b=2; Path=/", "c=3; Path=/"}),
+                           SetCookies({"a=changed; Path=/", "b=; Max-Age=0; Path=/",
+                                       "c=gone; Expires=Thu, 01 Jan 1970 "
+                                       "00:00:01 GMT; Path=/",
+                                       "d=4; Path=/"}),
+                           SetCookies({}), SetCookies({"A=upper; Path=/"}), SetCookies({})},
+                          {{"http://www.example.com/"},
+                           {"http://www.example.com/"},
+                           {"http://www.example.com/"},
+                           {"http://www.example.com/"},
+                           {"http://www.example.com/"}});
+  EXPECT_EQ(run.cookie_headers,
+            (std::vector<std::string>{"", "c=3; b=2; a=1", "d=4; a=changed", "d=4; a=changed", "d=4; A=upper"}));
+  EXPECT_EQ(run.stored, (std::vector<std::string>{"www.example.com|FALSE|/|FALSE|0|A|upper",
+                                                  "www.example.com|FALSE|/|FALSE|0|d|4"}));
+}
+
+TEST_F(CookieJarPathTest, RedirectChainSetsCookiesOnEachHop) {
+  CookieRun run =
+      Compare({SetCookies({"r1=a"}, "302 Found", "Location: /in/hop\r\n"),
+               SetCookies({"r2=b; Path=/"}, "301 Moved Permanently", "Location: http://127.0.0.1/in/final\r\n"),
+               SetCookies({"r1=c", "local=1; Secure"}), SetCookies({})},
+              {{"http://127.0.0.1/start", true}, {"http://127.0.0.1/in/next"}});
+  EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"", "r1=a", "r2=b; r1=a", "local=1; r1=c; r2=b; r1=a"}));
+}
+
+TEST_F(CookieJarPathTest, CookieManagerCookiesAndClearingAsLibcurl) {
+  // As VirtualUser adds a Cookie Manager's cookies (CookieLine) and clears them each iteration.
+  auto plan_cookies = [](HttpTransfer& t) {
+    t.AddCookie("Set-Cookie: user=1; domain=www.example.com; path=/");
+    t.AddCookie("Set-Cookie: nodomain=2; path=/");  // libcurl 7.88 keeps none without a domain
+    t.AddCookie("Set-Cookie: deep=3; domain=.example.com; path=/a; secure");
+  };
+  CookieRun run = Compare({SetCookies({"server=4"}), SetCookies({}), SetCookies({}), SetCookies({})},
+                          {{"http://www.example.com/a/b", false, plan_cookies},
+                           {"http://www.example.com/a/b"},
+                           {"http://other.org/a", false, [](HttpTransfer& t) { t.ClearCookies(); }},
+                           {"http://other.org/a", false, plan_cookies}});
+  EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"user=1", "server=4; user=1", "", ""}));
+}
+
+TEST_F(CookieJarPathTest, ParallelBranchesMergeCookiesAsLibcurl) {
+  // A Parallel Controller branch starts from its user's cookies and gives its own back.
+  for (bool jar : {false, true}) {
+    HttpTransfer user;
+    CookieRun first = RunCookies(jar, {SetCookies({"u=1; Path=/"})}, {{"http://www.example.com/"}}, &user);
+    HttpTransfer branch;
+    branch.EnableCookies(jar);
+    branch.MergeCookiesFrom(user);
+    CookieRun second = RunCookies(jar, {SetCookies({"b=2; Path=/"}), SetCookies({})},
+                                  {{"http://www.example.com/"}, {"http://www.example.com/"}}, &branch);
+    user.MergeCookiesFrom(branch);
+    CookieRun third = RunCookies(jar, {SetCookies({})}, {{"http://www.example.com/"}}, &user);
+    EXPECT_EQ(second.cookie_headers, (std::vector<std::string>{"u=1", "b=2; u=1"})) << jar;
+    EXPECT_EQ(third.cookie_headers, (std::vector<std::string>{"b=2; u=1"})) << jar;
+  }
+}
+
+TEST_F(CookieJarPathTest, RequestsOnTheLibcurlPathShareTheJar) {
+  // A request the fast path cannot make (a TE header) goes through libcurl with the jar's cookies.
+  std::vector<Step> steps = {{SetCookies({"a=1; Path=/"})}, {SetCookies({"b=2; Path=/"})}, {SetCookies({})}};
+  ScriptedServer server(steps);
+  HttpTransfer t;
+  t.EnableCookies(true);
+  Run(t, Get(server.url("/")));
+  EXPECT_TRUE(t.used_fast_path());
+  HttpRequest special = Get(server.url("/"));
+  special.headers = {"TE: trailers"};
+  Run(t, special);
+  EXPECT_FALSE(t.used_fast_path());
+  Run(t, Get(server.url("/")));
+  EXPECT_TRUE(t.used_fast_path());
+  std::vector<std::string> wire = server.requests();
+  ASSERT_EQ(wire.size(), 3u);
+  EXPECT_EQ(CookieHeaderOf(wire[1]), "a=1");
+  EXPECT_EQ(CookieHeaderOf(wire[2]), "b=2; a=1");
 }
 
 }  // namespace
