@@ -48,6 +48,9 @@ void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view pro
 // What every thread group reads alike (plan_compiler.cc): its main controller's loops,
 // "same user on each iteration" and the action after a sampler error.
 void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* group, CompileLog& log);
+// The action after a sampler error alone (ThreadGroup.on_sample_error), for the groups whose
+// main loop is their own (the dynamic thread groups).
+void ReadOnSampleError(const TestElement& e, ThreadGroup* group, CompileLog& log);
 // Issue 12, static thread-group models (plan_compiler_models.cc): Ultimate and Stepping
 // Thread Groups (ModelThreadGroup).
 std::unique_ptr<Node> MakeModelThreadGroup(ElementKind kind, const TestElement& e, CompileLog& log);

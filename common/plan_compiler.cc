@@ -577,10 +577,7 @@ void CheckWholeNumber(const Value& v, const TestElement& e, std::string_view pro
   }
 }
 
-void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* n, CompileLog& log) {
-  const Property* loop = e.Find("ThreadGroup.main_controller");
-  n->loops = Value::Of(loop ? loop->GetString("LoopController.loops", "1") : "1");
-  n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
+void ReadOnSampleError(const TestElement& e, ThreadGroup* n, CompileLog& log) {
   std::string on_error = e.GetString("ThreadGroup.on_sample_error", "continue");
   if (on_error == "continue" || on_error.empty()) {
     n->on_sample_error = ThreadGroup::OnSampleError::kContinue;
@@ -595,6 +592,13 @@ void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* n, CompileLog& log
   } else {
     log.Error(DescribeElement(e) + ": unknown ThreadGroup.on_sample_error '" + on_error + "'", e.line);
   }
+}
+
+void ReadThreadGroupBasics(const TestElement& e, ThreadGroup* n, CompileLog& log) {
+  const Property* loop = e.Find("ThreadGroup.main_controller");
+  n->loops = Value::Of(loop ? loop->GetString("LoopController.loops", "1") : "1");
+  n->same_user_on_next_iteration = e.GetBool("ThreadGroup.same_user_on_next_iteration", true);
+  ReadOnSampleError(e, n, log);
   CheckWholeNumber(n->loops, e, "LoopController.loops", false, log);
 }
 
@@ -1038,7 +1042,7 @@ class Compiler final : public CompileLog {
       case ElementKind::kFreeFormArrivalsThreadGroup:
       case ElementKind::kOpenModelThreadGroup: {
         std::unique_ptr<DynamicThreadGroup> n = MakeArrivalsElement(kind, e, *this);
-        ReadOnSampleError(n.get(), e);
+        ReadOnSampleError(e, n.get(), *this);
         return n;
       }
       case ElementKind::kUltimateThreadGroup:
@@ -1375,10 +1379,8 @@ class Compiler final : public CompileLog {
     n->duration = V(e, "ThreadGroup.duration");
     n->delay = V(e, "ThreadGroup.delay");
     n->delayed_start = e.GetBool("ThreadGroup.delayedStart", false);
-    ReadOnSampleError(n.get(), e);
     CheckInteger(n->num_threads, e, "ThreadGroup.num_threads", false);
     CheckInteger(n->ramp_time, e, "ThreadGroup.ramp_time", true);
-    CheckInteger(n->loops, e, "LoopController.loops", false);
     if (n->scheduler) {
       CheckInteger(n->duration, e, "ThreadGroup.duration", true);
       CheckInteger(n->delay, e, "ThreadGroup.delay", true);
@@ -1389,23 +1391,6 @@ class Compiler final : public CompileLog {
       }
     }
     return n;
-  }
-
-  void ReadOnSampleError(ThreadGroup* n, const TestElement& e) {
-    std::string on_error = e.GetString("ThreadGroup.on_sample_error", "continue");
-    if (on_error == "continue" || on_error.empty()) {
-      n->on_sample_error = ThreadGroup::OnSampleError::kContinue;
-    } else if (on_error == "startnextloop") {
-      n->on_sample_error = ThreadGroup::OnSampleError::kStartNextLoop;
-    } else if (on_error == "stopthread") {
-      n->on_sample_error = ThreadGroup::OnSampleError::kStopThread;
-    } else if (on_error == "stoptest") {
-      n->on_sample_error = ThreadGroup::OnSampleError::kStopTest;
-    } else if (on_error == "stoptestnow") {
-      n->on_sample_error = ThreadGroup::OnSampleError::kStopTestNow;
-    } else {
-      Error(Describe(e) + ": unknown ThreadGroup.on_sample_error '" + on_error + "'", e.line);
-    }
   }
 
   // For each sampler, the scoped elements of itself and of every ancestor, in JMeter's

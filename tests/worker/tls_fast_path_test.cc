@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/worker/tls_test_util.h"
+#include "tests/worker/transfer_test_util.h"
 #include "worker/client_keystore.h"
 #include "worker/event_loop.h"
 #include "worker/http1_connection.h"
@@ -230,38 +231,14 @@ class TlsServer {
   std::thread thread_;
 };
 
-const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
-
-class Done : public TransferHandler {
- public:
-  void OnTransferDone(CURL*, CURLcode code) override {
-    done = true;
-    result = code;
-  }
-  bool done = false;
-  CURLcode result = CURLE_OK;
-};
+using transfer_test::Done;
+using transfer_test::kOk;
 
 class TlsFastPathTest : public ::testing::Test {
  protected:
   // Runs one request to completion (bounded: 10 s) and returns what the sampler records.
-  SampleResult Run(HttpTransfer& t, const HttpRequest& r) {
-    Done done;
-    t.Start(r, true, &loop_, &done);
-    int64_t deadline = MonotonicMicros() + 10'000'000;
-    loop_.Run([&] { return done.done || MonotonicMicros() > deadline; }, nullptr);
-    EXPECT_TRUE(done.done);
-    SampleResult result;
-    t.Finish(done.result, &result);
-    return result;
-  }
-  static HttpRequest Get(const std::string& url) {
-    HttpRequest r;
-    r.method = "GET";
-    r.url = url;
-    r.follow_redirects = false;
-    return r;
-  }
+  SampleResult Run(HttpTransfer& t, const HttpRequest& r) { return transfer_test::RunTransfer(loop_, t, r); }
+  static HttpRequest Get(const std::string& url) { return transfer_test::GetRequest(url); }
   static std::string WithoutPort(std::string text, int port) {
     std::string p = std::to_string(port);
     for (size_t at; (at = text.find(p)) != std::string::npos;) text.replace(at, p.size(), "PORT");
