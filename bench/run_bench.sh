@@ -131,11 +131,11 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
   if [ "$COOKIE_RUNS" = 1 ]; then
     run_wrk "$r" "wrk (cookie)" "$base_url/cookie/100.txt" -H "Cookie: session=bench-user"
-    run_barrage "barrage-cookies-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN"
+    run_barrage "barrage-cookies-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" "${barrage_tls[@]}"
     record "barrage (Cookie Manager)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" \
       "$R_RSS" "$R_LOAD" "$R_PCT"
     run_barrage "barrage-cookie-jar-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" \
-      -J barrage.cookies.fastpath=true
+      -J barrage.cookies.fastpath=true "${barrage_tls[@]}"
     record "barrage (Cookie Manager, jar)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" \
       "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   fi
