@@ -265,8 +265,12 @@ run_barrage() {  # run_barrage NAME PLAN THREADS SECONDS [extra args]
   R_CPU=$(cpu_seconds "$work/$name.time"); R_RSS=$(rss_mib "$work/$name.time"); R_PCT=$(cpu_pct "$work/$name.time")
 }
 
-# Users start 1 ms apart (ramp-up users/1000 s), spreading them evenly over a 1 s cycle.
-paced_rampup() { local r=$(( $1 / 1000 )); [ "$r" -ge 1 ] || r=1; echo "$r"; }
+# Users start 1 ms apart (ramp-up users/1000 s), spreading them evenly over a 1 s cycle;
+# PACED_RAMPUP (s), when set, instead.
+paced_rampup() {
+  if [ -n "${PACED_RAMPUP:-}" ]; then echo "$PACED_RAMPUP"; return; fi
+  local r=$(( $1 / 1000 )); [ "$r" -ge 1 ] || r=1; echo "$r"
+}
 
 # paced_record TOOL USERS SECS JTL: a paced run (each user waits THINK_MS before each request) as a
 # row of paced_rows: tool|users|s|requests|errors|intended|overall|steady|window|rss|cpu_us|load|pct.
@@ -275,9 +279,10 @@ paced_record() {  # tool users secs jtl (plus the R_* of the run)
   local n e span_rps steady intended lo hi
   read -r n e span_rps < <(jtl_stats "$jtl")
   intended=$(awk -v u="$users" -v t="$THINK_MS" 'BEGIN { printf "%.0f", u * 1000 / t }')
-  # Steady state: from 2 s after the last user started (ramp-up, then its first 1 s timer)
-  # to 3 s before the end (users stop at the end of the schedule).
-  lo=$(( $(paced_rampup "$users") + 2 )); hi=$((secs - 3)); [ "$hi" -gt "$lo" ] || { lo=$((secs / 2)); hi=$secs; }
+  # Steady state, in seconds after the first sample (which comes one timer after the start):
+  # from 2 s after the last user's first request (ramp-up) to 2 s before the last request
+  # (the schedule's end, one timer less).
+  lo=$(( $(paced_rampup "$users") + 2 )); hi=$((secs - (THINK_MS + 999) / 1000 - 2)); [ "$hi" -gt "$lo" ] || { lo=$((secs / 2)); hi=$secs; }
   steady=$(jtl_window_rate "$jtl" "$lo" "$hi")
   local overall; overall=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
   paced_rows+=("$tool|$users|$secs|$n|$e|$intended|$overall|$steady|$lo–$hi|$rss|$(cpu_per_req "$cpu" "$n")|$l|$R_PCT")

@@ -1,7 +1,7 @@
 // The `barrage` command line: parses arguments and dispatches to the commands.
 // Returns the process's exit code (common/exit_codes.h, DESIGN §8).
-#ifndef BARRAGE_CONTROLLER_CLI_H_
-#define BARRAGE_CONTROLLER_CLI_H_
+#ifndef BARRAGE_CLI_CLI_H_
+#define BARRAGE_CLI_CLI_H_
 
 namespace barrage {
 
@@ -9,4 +9,4 @@ int RunCli(int argc, char** argv);
 
 }  // namespace barrage
 
-#endif  // BARRAGE_CONTROLLER_CLI_H_
+#endif  // BARRAGE_CLI_CLI_H_

@@ -1,4 +1,4 @@
-#include "controller/cli.h"
+#include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
 

@@ -1,9 +1,9 @@
-// barrage: the controller executable. All logic lives in barrage_controller.
+// barrage: the controller executable. All logic lives in barrage_cli and below.
 #include <exception>
 #include <iostream>
 
+#include "cli/cli.h"
 #include "common/exit_codes.h"
-#include "controller/cli.h"
 
 int main(int argc, char** argv) {
   try {
