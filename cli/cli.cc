@@ -17,6 +17,7 @@
 #include "controller/run_command.h"
 #include "controller/runs_command.h"
 #include "controller/workers_command.h"
+#include "service/serve_command.h"
 
 namespace barrage {
 namespace {
@@ -253,6 +254,13 @@ int RunCli(int argc, char** argv) {
   del->add_option("--db", dso.db_path, "SQLite results store (default: barrage.db)");
   del->add_option("--project", dso.project, "project the run belongs to (default: default)");
 
+  ServeOptions so;
+  CLI::App* serve =
+      app.add_subcommand("serve", "Run as a service: the HTTP API for CI and people, until SIGTERM (docs/service.md)");
+  serve->add_option("--config", so.config_path, "controller.toml ([server] listen, TLS, limits; db)");
+  serve->add_option("--db", so.db_path, "SQLite results store (default: the config's db, else barrage.db)");
+  serve->add_option("--listen", so.listen, "ADDRESS:PORT of the HTTP API (default 127.0.0.1:8470; port 0: any)");
+
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
   for (const std::string& a : args) cargv.push_back(a.c_str());
@@ -292,6 +300,7 @@ int RunCli(int argc, char** argv) {
   if (keygen->parsed()) return RunKeygen(keygen_path);
   if (jtl_export->parsed()) return RunExport(eo);
   if (jtl_import->parsed()) return RunImport(io);
+  if (serve->parsed()) return RunServe(so);
   return kExitUsage;
 }
 

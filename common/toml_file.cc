@@ -16,4 +16,8 @@ Result<toml::table> ParseTomlFile(const std::string& path, std::string_view what
   }
 }
 
+std::string TomlKeyWhere(const std::string& path, const toml::node& node, std::string_view key) {
+  return path + ":" + std::to_string(node.source().begin.line) + ": key " + std::string(key);
+}
+
 }  // namespace barrage

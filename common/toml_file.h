@@ -17,6 +17,9 @@ namespace barrage {
 
 Result<toml::table> ParseTomlFile(const std::string& path, std::string_view what);
 
+// "path:LINE: key section.name", the start of an error about one key of a parsed file.
+std::string TomlKeyWhere(const std::string& path, const toml::node& node, std::string_view key);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_COMMON_TOML_FILE_H_

@@ -12,10 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Where(const std::string& file, const toml::node& node, const std::string& key) {
-  return file + ":" + std::to_string(node.source().begin.line) + ": key " + key;
-}
-
 std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
   fs::path p(path);
   return p.is_relative() ? (dir / p).string() : p.string();
@@ -70,7 +66,7 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
   // Read first: it applies to the key files the other keys name.
   if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
     if (!allow->is_boolean()) {
-      return Status::InvalidArgument(Where(path, *allow, "security.allow_insecure_key_permissions") +
+      return Status::InvalidArgument(TomlKeyWhere(path, *allow, "security.allow_insecure_key_permissions") +
                                      ": expected true or false");
     }
     allow_insecure_key_permissions = allow_insecure_key_permissions || **allow->as_boolean();
@@ -81,21 +77,21 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
     for (auto&& [k, node] : *cluster) {
       std::string key = "cluster." + std::string(k.str());
       if (k == "bind") {
-        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a string");
+        if (!node.is_string()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a string");
         s->bind = **node.as_string();
       } else if (k == "wait_for_workers") {
         if (!node.is_integer() || **node.as_integer() <= 0) {
-          return Status::InvalidArgument(Where(path, node, key) + ": expected a positive number of seconds");
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a positive number of seconds");
         }
         s->wait_for_workers_s = **node.as_integer();
       } else if (k == "share") {
         if (!node.is_string() || (**node.as_string() != "per-worker" && **node.as_string() != "total")) {
-          return Status::InvalidArgument(Where(path, node, key) + ": expected \"per-worker\" or \"total\"");
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected \"per-worker\" or \"total\"");
         }
         s->share = **node.as_string();
       } else if (k == "min_workers") {
         if (!node.is_integer() || **node.as_integer() < 0) {
-          return Status::InvalidArgument(Where(path, node, key) + ": expected a number of workers");
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a number of workers");
         }
         s->min_workers = static_cast<int>(**node.as_integer());
       }
@@ -105,20 +101,21 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
     for (auto&& [k, node] : *security) {
       std::string key = "security." + std::string(k.str());
       if (k == "insecure") {
-        if (!node.is_boolean()) return Status::InvalidArgument(Where(path, node, key) + ": expected true or false");
+        if (!node.is_boolean())
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected true or false");
         s->insecure = **node.as_boolean();
       } else if (k == "secret_key_file") {
-        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a file name");
+        if (!node.is_string()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a file name");
         Result<CurveKeyPair> keys = LoadKeys(ResolveAgainst(dir, **node.as_string()), permissions, s);
-        if (!keys.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + keys.status().message());
+        if (!keys.ok()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + keys.status().message());
         if (keys->secret_key.empty()) {
-          return Status::InvalidArgument(Where(path, node, key) + ": the key file has no secret_key");
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": the key file has no secret_key");
         }
         s->secret_key = keys->secret_key;
         s->public_key = keys->public_key;
       } else if (k == "allowed_workers") {
         const toml::array* list = node.as_array();
-        if (list == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a list");
+        if (list == nullptr) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a list");
         for (const toml::node& item : *list) {
           Status added;
           if (const toml::table* entry = item.as_table()) {
@@ -128,17 +125,19 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
           } else {
             added = Status::InvalidArgument("expected key strings or { name = ..., key = ... } entries");
           }
-          if (!added.ok()) return Status::InvalidArgument(Where(path, item, key) + ": " + added.message());
+          if (!added.ok()) return Status::InvalidArgument(TomlKeyWhere(path, item, key) + ": " + added.message());
         }
       } else if (k == "allowed_workers_dir") {
-        if (!node.is_string()) return Status::InvalidArgument(Where(path, node, key) + ": expected a folder name");
+        if (!node.is_string())
+          return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a folder name");
         std::error_code ec;
         fs::directory_iterator it(ResolveAgainst(dir, **node.as_string()), ec);
-        if (ec) return Status::InvalidArgument(Where(path, node, key) + ": " + ec.message());
+        if (ec) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
           Result<std::string> added = AddAllowedKey(e.path().string(), dir, permissions, s);
-          if (!added.ok()) return Status::InvalidArgument(Where(path, node, key) + ": " + added.status().message());
+          if (!added.ok())
+            return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + added.status().message());
         }
       }
     }

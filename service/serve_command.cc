@@ -1,0 +1,76 @@
+#include "service/serve_command.h"
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+
+#include "common/exit_codes.h"
+#include "controller/results_store.h"
+#include "controller/run_signals.h"
+#include "service/http_server.h"
+#include "service/service_api.h"
+#include "service/service_info.h"
+
+namespace barrage {
+
+int RunServe(const ServeOptions& options) {
+  // Signals are watched (blocked in every thread) before any thread starts.
+  RunSignals signals;
+  Result<ServerSettings> settings = ResolveServerSettings(options);
+  if (!settings.ok()) {
+    std::cerr << "barrage: " << settings.status().message() << "\n";
+    return kExitUsage;
+  }
+  {
+    // Creates or migrates the schema, and marks the runs of a controller that is gone.
+    Result<ResultsStore> store = ResultsStore::Open(settings->db_path);
+    if (!store.ok()) {
+      std::cerr << "barrage: " << store.status().message() << "\n";
+      return kExitRuntimeFailure;
+    }
+    Result<int> marked = store->MarkInterruptedExecutions();
+    if (marked.ok() && *marked > 0) {
+      std::cout << "barrage: marked " << *marked << " interrupted run(s) aborted\n";
+    }
+  }
+  HttpServerOptions http;
+  if (Status st = ParseListenAddress(settings->listen, &http.host, &http.port); !st.ok()) {
+    std::cerr << "barrage: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  http.tls_cert_file = settings->tls_cert_file;
+  http.tls_key_file = settings->tls_key_file;
+  http.max_body_bytes = static_cast<size_t>(settings->max_upload_bytes);
+
+  ServiceApiContext context;
+  context.public_url = settings->public_url;
+  ApiRouter router = BuildServiceApi(&context);
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
+  if (!server.ok()) {
+    std::cerr << "barrage: " << server.status().message() << "\n";
+    return server.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRuntimeFailure;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  RunSignals::Armed armed = signals.Arm([&](int) {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    cv.notify_all();
+  });
+  (*server)->Start();
+  const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  std::cout << "barrage: serving the API on " << ((*server)->tls() ? "https://" : "http://") << host << ":"
+            << (*server)->port() << kApiBase << " (barrage " << ServiceVersion() << ", store " << settings->db_path
+            << ")\n"
+            << std::flush;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return stop; });
+  }
+  std::cout << "barrage: stopping\n" << std::flush;
+  (*server)->Stop();
+  return kExitOk;
+}
+
+}  // namespace barrage

@@ -1,0 +1,105 @@
+#include "service/service_config.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+
+#include "common/toml_file.h"
+#include "service/http_server.h"
+
+namespace barrage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Against(const fs::path& dir, const std::string& path) {
+  fs::path p(path);
+  return p.is_relative() ? (dir / p).string() : p.string();
+}
+
+Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSettings* s) {
+  const fs::path dir = fs::path(path).parent_path();
+  if (const toml::node* db = doc.get("db")) {
+    if (!db->is_string() || db->as_string()->get().empty())
+      return Status::InvalidArgument(TomlKeyWhere(path, *db, "db") + ": expected a file name");
+    s->db_path = Against(dir, **db->as_string());
+  }
+  const toml::node* server_node = doc.get("server");
+  if (server_node == nullptr) return Status::Ok();
+  const toml::table* server = server_node->as_table();
+  if (server == nullptr) return Status::InvalidArgument(TomlKeyWhere(path, *server_node, "server") + ": expected a table");
+  for (auto&& [k, node] : *server) {
+    const std::string key = "server." + std::string(k.str());
+    auto text = [&](std::string* out, bool file) -> Status {
+      if (!node.is_string()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a string");
+      *out = file && !node.as_string()->get().empty() ? Against(dir, **node.as_string()) : **node.as_string();
+      return Status::Ok();
+    };
+    auto bytes = [&](int64_t* out) -> Status {
+      if (!node.is_integer() || **node.as_integer() <= 0)
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a positive number of bytes");
+      *out = **node.as_integer();
+      return Status::Ok();
+    };
+    Status st;
+    if (k == "listen") {
+      st = text(&s->listen, false);
+      std::string host;
+      int port = 0;
+      if (st.ok()) {
+        if (Status parsed = ParseListenAddress(s->listen, &host, &port); !parsed.ok())
+          st = Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + parsed.message());
+      }
+    } else if (k == "tls_cert_file") {
+      st = text(&s->tls_cert_file, true);
+    } else if (k == "tls_key_file") {
+      st = text(&s->tls_key_file, true);
+    } else if (k == "public_url") {
+      st = text(&s->public_url, false);
+    } else if (k == "data_dir") {
+      st = text(&s->data_dir, true);
+    } else if (k == "max_plan_bytes") {
+      st = bytes(&s->max_plan_bytes);
+    } else if (k == "max_upload_bytes") {
+      st = bytes(&s->max_upload_bytes);
+    } else {
+      st = Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                   ": unknown key (server takes listen, tls_cert_file, tls_key_file, public_url, "
+                                   "data_dir, max_plan_bytes, max_upload_bytes)");
+    }
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
+  ServerSettings s;
+  if (!options.config_path.empty()) {
+    Result<toml::table> doc = ParseTomlFile(options.config_path, "a configuration file");
+    if (!doc.ok()) return doc.status();
+    if (Status st = ReadServerTable(options.config_path, *doc, &s); !st.ok()) return st;
+  }
+  if (!options.db_path.empty()) s.db_path = options.db_path;
+  if (!options.listen.empty()) s.listen = options.listen;
+  std::string host;
+  int port = 0;
+  if (Status st = ParseListenAddress(s.listen, &host, &port); !st.ok()) return st;
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+    return Status::InvalidArgument(options.config_path + ": key server." +
+                                   (s.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file") +
+                                   ": tls_cert_file and tls_key_file go together");
+  }
+  if (s.max_plan_bytes > s.max_upload_bytes) {
+    return Status::InvalidArgument(options.config_path + ": key server.max_plan_bytes: " +
+                                   std::to_string(s.max_plan_bytes) + " is more than server.max_upload_bytes " +
+                                   std::to_string(s.max_upload_bytes));
+  }
+  if (s.public_url.empty()) s.public_url = (s.tls_cert_file.empty() ? "http://" : "https://") + s.listen;
+  while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  if (s.data_dir.empty()) s.data_dir = s.db_path + ".files";
+  return s;
+}
+
+}  // namespace barrage

@@ -1,0 +1,51 @@
+// The settings of `barrage serve` (issue 13): controller.toml's top-level `db` and its
+// [server] table, merged under the command-line flags. The worker-facing settings
+// ([cluster], [security]) are controller/cluster_config.h's, read from the same file.
+//
+//   db = "barrage.db"                 the results store (relative: against the file's folder)
+//   [server]
+//   listen = "127.0.0.1:8470"         the HTTP API (ADDRESS:PORT; [v6]:PORT)
+//   tls_cert_file = "", tls_key_file = ""   PEM files; both set: HTTPS
+//   public_url = ""                   how clients reach the API (report links in webhooks);
+//                                     default http(s)://LISTEN
+//   data_dir = ""                     uploaded plans and data files; default: the store's
+//                                     path + ".files"
+//   max_plan_bytes = 16777216         one uploaded .jmx
+//   max_upload_bytes = 268435456      one upload request, plan and data files together
+//
+// An unknown key in [server], a wrong type or a bad value is an error naming the file, the
+// line and the key. Thread-safe (pure functions).
+#ifndef BARRAGE_SERVICE_SERVICE_CONFIG_H_
+#define BARRAGE_SERVICE_SERVICE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace barrage {
+
+struct ServeOptions {
+  std::string config_path{};  // --config controller.toml ("" = defaults)
+  std::string db_path{};      // --db
+  std::string listen{};       // --listen
+};
+
+struct ServerSettings {
+  std::string db_path = "barrage.db";
+  std::string listen = "127.0.0.1:8470";
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string public_url;
+  std::string data_dir;
+  int64_t max_plan_bytes = 16LL << 20;
+  int64_t max_upload_bytes = 256LL << 20;
+};
+
+// Reads the file (when given) and applies the flags; fills the defaults that depend on
+// other settings (public_url, data_dir).
+Result<ServerSettings> ResolveServerSettings(const ServeOptions& options);
+
+}  // namespace barrage
+
+#endif  // BARRAGE_SERVICE_SERVICE_CONFIG_H_
