@@ -42,6 +42,10 @@
 #                               sets the cookie on /cookie/100.txt), on libcurl's cookie engine and with
 #                               -J barrage.cookies.fastpath=true (the fast path's jar)
 #   BENCH_H2 (0)                1 also runs the HTTP/2 variant at the end (bench/run_bench_h2.sh)
+#   BENCH_STARTUP (0)           1 also measures a one-request run's wall time at the end
+#                               (bench/startup_bench.sh: many runs, median)
+#   BENCH_CO (0)                1 also runs the coordinated-omission demonstration at the end
+#                               (bench/co_bench.sh: elapsed vs corrected percentiles, JMeter too)
 #   BARRAGE_HTTP_CLIENT         "curl" makes barrage send every request through libcurl instead of
 #                               its own HTTP/1.1 keep-alive path (worker/http1_connection.h)
 #   BENCH_TLS (0)               1: the same runs over HTTPS (nginx with a self-signed certificate
@@ -74,7 +78,7 @@ PACED_RAMPUP=${BENCH_PACED_RAMPUP:-}
 PACED_KEEPALIVE=${BENCH_PACED_KEEPALIVE:-1}
 
 command_line="$(for v in BENCH_ROUNDS BENCH_SECONDS BENCH_LONG_SECONDS BENCH_VUS BENCH_PACED_SECONDS \
-  BENCH_PACED_USERS BENCH_PACED_THINK_MS BENCH_PACED_RAMPUP BENCH_PACED_KEEPALIVE BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP BENCH_COOKIES \
+  BENCH_PACED_USERS BENCH_PACED_THINK_MS BENCH_PACED_RAMPUP BENCH_PACED_KEEPALIVE BENCH_JMETER_PACED_USERS BENCH_JMETER BENCH_SERVER_CPU BENCH_CLIENT_CPU BENCH_HOSTNAME BENCH_GZIP BENCH_COOKIES BENCH_STARTUP BENCH_CO \
   BARRAGE_HTTP_CLIENT BENCH_TLS; do
   if [ -n "${!v:-}" ]; then printf "%s=%s " "$v" "${!v}"; fi; done)bench/run_bench.sh"
 
@@ -245,11 +249,11 @@ echo
 echo "Goals:"
 b_rps=$(column_of barrage "$SECONDS_RUN" rps | median)
 b_cpu=$(column_of barrage "$SECONDS_RUN" cpu | median)
-awk -v br="$b_rps" -v bc="$b_cpu" -v wr="$wrk_rps" -v wc="$wrk_cpu" 'BEGIN {
+[ "$ROUNDS" -gt 0 ] && awk -v br="$b_rps" -v bc="$b_cpu" -v wr="$wrk_rps" -v wc="$wrk_cpu" 'BEGIN {
   rr = (wr > 0 ? br / wr : 0); cr = (wc > 0 ? bc / wc : 0)
   printf "- throughput: barrage %.0f req/s = %.2f × wrk (goal ≥ 0.80): %s; CPU %.1f µs/request = %.2f × wrk (goal ≤ 2.00): %s\n",
     br, rr, (rr >= 0.8 ? "met" : "MISSED"), bc, cr, (cr <= 2.0 ? "met" : "MISSED") }'
-if [ "$HOSTNAME_RUNS" = 1 ]; then
+if [ "$HOSTNAME_RUNS" = 1 ] && [ "$ROUNDS" -gt 0 ]; then
   hb_rps=$(column_of "barrage (localhost)" "$SECONDS_RUN" rps | median)
   hb_cpu=$(column_of "barrage (localhost)" "$SECONDS_RUN" cpu | median)
   hw_rps=$(column_of "wrk (localhost)" "$SECONDS_RUN" rps | median)
@@ -272,6 +276,18 @@ done
 # The HTTP/2 variant (h2load vs barrage -Jbarrage.http2=true over TLS): bench/run_bench_h2.sh.
 if [ "${BENCH_H2:-0}" = 1 ]; then
   BENCH_ROUNDS=$ROUNDS BENCH_SECONDS=$SECONDS_RUN BENCH_VUS=$VUS BARRAGE=$BARRAGE "$here/run_bench_h2.sh"
+fi
+if [ "${BENCH_STARTUP:-0}" = 1 ]; then
+  echo
+  echo "Start-up (bench/startup_bench.sh):"
+  echo
+  BARRAGE=$BARRAGE "$here/startup_bench.sh"
+fi
+if [ "${BENCH_CO:-0}" = 1 ]; then
+  echo
+  echo "Coordinated omission (bench/co_bench.sh):"
+  echo
+  BARRAGE=$BARRAGE BENCH_JMETER=$USE_JMETER JMETER=$JMETER "$here/co_bench.sh"
 fi
 exit 0
 }
