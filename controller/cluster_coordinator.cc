@@ -23,10 +23,11 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-// A CurveZMQ public key, shortened for log lines.
-std::string Fingerprint(const std::string& key) { return key.empty() ? "no key" : "key " + key.substr(0, 8) + "..."; }
-
 }  // namespace
+
+std::string KeyFingerprint(const std::string& key) {
+  return key.empty() ? "no key" : "key " + key.substr(0, 8) + "...";
+}
 
 const char* WorkerPhaseName(WorkerPhase phase) {
   switch (phase) {
@@ -259,7 +260,7 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
   if (bound != name_keys_.end() && bound->second != m.public_key) {
     Reject(m, hello.name, hello.host, "the name '" + hello.name + "' belongs to another key", now,
            /*permanent=*/false,
-           "(" + Fingerprint(m.public_key) + ", the name is bound to " + Fingerprint(bound->second) + ")");
+           "(" + KeyFingerprint(m.public_key) + ", the name is bound to " + KeyFingerprint(bound->second) + ")");
     return;
   }
   auto key_names = key_names_.find(m.public_key);
@@ -267,7 +268,7 @@ void ClusterCoordinator::OnHello(const InboundMessage& m, const proto::Envelope&
     Reject(m, hello.name, hello.host,
            "this worker's key is bound to the name(s) " +
                Join(std::vector<std::string>(key_names->second.begin(), key_names->second.end())),
-           now, /*permanent=*/false, "(" + Fingerprint(m.public_key) + ")");
+           now, /*permanent=*/false, "(" + KeyFingerprint(m.public_key) + ")");
     return;
   }
   WelcomeMessage welcome;

@@ -100,6 +100,9 @@ struct ClusterPlan {
 enum class WorkerPhase { kRegistered, kLoading, kReady, kRunning, kFinished, kLost, kRejected };
 const char* WorkerPhaseName(WorkerPhase phase);
 
+// A CurveZMQ key for log lines: "key rq9>Zx1a..." (its first 8 characters), "no key" for "".
+std::string KeyFingerprint(const std::string& z85_key);
+
 struct ClusterWorker {
   std::string peer;  // routing id
   std::string name;

@@ -84,8 +84,8 @@ ApiResponse ApiRouter::Handle(ApiRequest request) const {
     return route.handler(request);
   }
   if (!allow.empty()) {
-    ApiResponse r = ApiResponse::Error(405, request.method + " is not allowed on " + request.path + " (allowed: " +
-                                                allow + ")");
+    ApiResponse r =
+        ApiResponse::Error(405, request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")");
     r.headers.emplace("Allow", allow);
     return r;
   }

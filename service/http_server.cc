@@ -58,7 +58,8 @@ struct HttpServer::Impl {
 
 Status ParseListenAddress(const std::string& listen, std::string* host, int* port) {
   auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("listen \"" + listen + "\": " + why + " (expected ADDRESS:PORT, e.g. 127.0.0.1:8470)");
+    return Status::InvalidArgument("listen \"" + listen + "\": " + why +
+                                   " (expected ADDRESS:PORT, e.g. 127.0.0.1:8470)");
   };
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return bad("no port");
@@ -88,8 +89,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const HttpServerOptions& op
   if (!options.tls_cert_file.empty()) {
     auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(), options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
-      return Status::InvalidArgument("server: cannot use tls_cert_file " + options.tls_cert_file + " with tls_key_file " +
-                                     options.tls_key_file + " (unreadable, not PEM, or the key does not match)");
+      return Status::InvalidArgument("server: cannot use tls_cert_file " + options.tls_cert_file +
+                                     " with tls_key_file " + options.tls_key_file +
+                                     " (unreadable, not PEM, or the key does not match)");
     }
     impl->server = std::move(ssl);
     impl->tls = true;

@@ -27,7 +27,8 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
   const toml::node* server_node = doc.get("server");
   if (server_node == nullptr) return Status::Ok();
   const toml::table* server = server_node->as_table();
-  if (server == nullptr) return Status::InvalidArgument(TomlKeyWhere(path, *server_node, "server") + ": expected a table");
+  if (server == nullptr)
+    return Status::InvalidArgument(TomlKeyWhere(path, *server_node, "server") + ": expected a table");
   for (auto&& [k, node] : *server) {
     const std::string key = "server." + std::string(k.str());
     auto text = [&](std::string* out, bool file) -> Status {
@@ -92,9 +93,9 @@ Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
                                    ": tls_cert_file and tls_key_file go together");
   }
   if (s.max_plan_bytes > s.max_upload_bytes) {
-    return Status::InvalidArgument(options.config_path + ": key server.max_plan_bytes: " +
-                                   std::to_string(s.max_plan_bytes) + " is more than server.max_upload_bytes " +
-                                   std::to_string(s.max_upload_bytes));
+    return Status::InvalidArgument(options.config_path +
+                                   ": key server.max_plan_bytes: " + std::to_string(s.max_plan_bytes) +
+                                   " is more than server.max_upload_bytes " + std::to_string(s.max_upload_bytes));
   }
   if (s.public_url.empty()) s.public_url = (s.tls_cert_file.empty() ? "http://" : "https://") + s.listen;
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();

@@ -16,6 +16,7 @@
 #include "common/protocol.h"
 #include "common/wire.h"
 #include "tests/common/malformed_frames.h"
+#include "tests/controller/fake_cluster_transport.h"
 
 namespace barrage {
 namespace {
@@ -23,34 +24,8 @@ namespace {
 constexpr char kRun[] = "7-abc";
 constexpr int64_t kSecond = 1'000'000;
 
-struct Sent {
-  std::string peer;
-  std::string bytes;
-  proto::Body type() const { return VerifyEnvelope(bytes.data(), bytes.size())->body_type(); }
-  const proto::Envelope& env() const { return *VerifyEnvelope(bytes.data(), bytes.size()); }
-};
-
-class FakeTransport : public ClusterTransport {
- public:
-  bool Send(const std::string& peer, std::string_view bytes) override {
-    if (disconnected.count(peer)) return false;
-    sent.push_back({peer, std::string(bytes)});
-    return true;
-  }
-  bool Receive(std::chrono::milliseconds, InboundMessage*) override { return false; }
-
-  // Messages of `type` sent to `peer`, in order.
-  std::vector<const Sent*> To(const std::string& peer, proto::Body type) const {
-    std::vector<const Sent*> out;
-    for (const Sent& s : sent) {
-      if (s.peer == peer && s.type() == type) out.push_back(&s);
-    }
-    return out;
-  }
-
-  std::vector<Sent> sent;
-  std::set<std::string> disconnected;
-};
+using test::FakeTransport;
+using test::Sent;
 
 class FakeListener : public CoordinatorListener {
  public:

@@ -99,7 +99,9 @@ TEST_F(ServeCliTest, ARunLeftRunningByADeadControllerIsMarkedAbortedAtStart) {
   // it: still running, with a process id that is not alive.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, "UPDATE execution SET status = 'running', ended_at = NULL, controller_pid = 2147483646", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE execution SET status = 'running', ended_at = NULL, controller_pid = 2147483646",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   ChildProcess serve({BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0"});
   ASSERT_GT(WaitForPort(serve), 0) << serve.out() << serve.err();

@@ -107,9 +107,8 @@ TEST(HttpServerTest, AStreamedResponseArrivesWhole) {
 }
 
 TEST(HttpServerTest, ServesHttpsWithTheConfiguredCertificate) {
-  const std::string pem = (std::filesystem::temp_directory_path() /
-                           ("barrage-http-server-" + std::to_string(getpid()) + ".pem"))
-                              .string();
+  const std::string pem =
+      (std::filesystem::temp_directory_path() / ("barrage-http-server-" + std::to_string(getpid()) + ".pem")).string();
   std::ofstream(pem) << tls_test::Pem({tls_test::MakeIdentity("server", "127.0.0.1")});
   ApiRouter router = TestRouter();
   Result<std::unique_ptr<HttpServer>> server =

@@ -62,7 +62,8 @@ TEST_F(ServiceConfigTest, TheServerTableIsReadAndPathsResolveAgainstTheFilesFold
 
 TEST_F(ServiceConfigTest, FlagsWinOverTheFile) {
   std::string path = Write("db = \"results.db\"\n[server]\nlisten = \"127.0.0.1:9000\"\n");
-  Result<ServerSettings> s = ResolveServerSettings({.config_path = path, .db_path = "/tmp/x.db", .listen = "0.0.0.0:0"});
+  Result<ServerSettings> s =
+      ResolveServerSettings({.config_path = path, .db_path = "/tmp/x.db", .listen = "0.0.0.0:0"});
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->db_path, "/tmp/x.db");
   EXPECT_EQ(s->listen, "0.0.0.0:0");
