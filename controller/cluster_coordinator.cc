@@ -62,6 +62,26 @@ ClusterCoordinator::ClusterCoordinator(CoordinatorOptions options, ClusterPlan p
     name_keys_[name] = key;
     key_names_[key].insert(name);
   }
+  if (options_.adopted.empty()) return;
+  options_.expected_workers = static_cast<int>(options_.adopted.size());
+  options_.worker_names.clear();
+  for (const CoordinatorOptions::Adopted& a : options_.adopted) {
+    ClusterWorker w;
+    w.peer = a.peer;
+    w.name = a.name;
+    w.host = a.host;
+    w.version = a.version;
+    w.public_key = a.public_key;
+    w.cores = a.cores;
+    w.worker_id = next_worker_id_++;
+    w.joined_at_ms = now.wall_us / 1000;
+    w.last_heard_steady_us = now.steady_us;
+    w.last_sent_heartbeat_us = now.steady_us;
+    name_keys_.emplace(w.name, w.public_key);
+    Log("worker " + w.name + " (" + (w.host.empty() ? "?" : w.host) + ") joins the run from the pool");
+    workers_[a.peer] = std::move(w);
+  }
+  BeginLoading(now);
 }
 
 ClusterWorker* ClusterCoordinator::Find(const std::string& peer) {

@@ -4,7 +4,8 @@
 // message with a fake transport and invented times.
 //
 // Phases: registering (Hello -> Welcome | Reject) until the expected workers are there, or
-// at the registration deadline with at least min_workers -> loading (LoadPlan to each, in
+// at the registration deadline with at least min_workers (or, with adopted workers, none)
+// -> loading (LoadPlan to each, in
 // chunks) until every worker answered Ready -> running (Start at now + margin, in the
 // controller's wall clock; SampleBatch -> store + BatchAck) until every worker sent
 // Finished or was lost -> done. A stop request (Ctrl-C, --duration) sends Stop(graceful);
@@ -81,6 +82,19 @@ struct CoordinatorOptions {
   // Worker name -> the Z85 key it must register with (controller.toml allowed_workers
   // entries with a name). Such a key registers under its bound name(s) only.
   std::map<std::string, std::string> bound_names;
+  // Workers registered already (`barrage serve`'s pool, service/worker_pool.h): the run
+  // starts with exactly these (worker ids 1..N in this order, names bound to their keys) and
+  // loads the plan at once, without a registration phase; expected_workers and
+  // worker_names are then ignored.
+  struct Adopted {
+    std::string peer;
+    std::string name;
+    std::string host;
+    std::string version;
+    std::string public_key;
+    int cores = 0;
+  };
+  std::vector<Adopted> adopted;
 };
 
 // Two OnTick calls further apart than this, and than a heartbeat interval, mean the

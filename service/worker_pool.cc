@@ -156,8 +156,8 @@ void WorkerPool::OnHello(const InboundMessage& m, const proto::Envelope& e, Clus
     if (w->peer != m.peer) {
       // Its new connection, once the old one is gone; a second process under the same name
       // and key is refused meanwhile.
-      bool gone = w->state == PoolState::kLost ||
-                  now.steady_us - w->last_heard_steady_us > 2 * options_.heartbeat_interval_us;
+      bool gone =
+          w->state == PoolState::kLost || now.steady_us - w->last_heard_steady_us > 2 * options_.heartbeat_interval_us;
       if (!gone && w->state != PoolState::kBusy) gone = !SendHeartbeat(*w, now);
       if (!gone) {
         Reject(m, hello.name, "worker '" + hello.name + "' is connected already (another connection)",

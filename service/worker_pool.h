@@ -104,10 +104,10 @@ class WorkerPool {
   WorkerPoolOptions options_;
   ClusterTransport* transport_;
   std::function<void(const std::string&)> log_;
-  std::map<std::string, PooledWorker> workers_;             // by name
-  std::map<std::string, std::string> name_keys_;            // name -> the key it is bound to
+  std::map<std::string, PooledWorker> workers_;                // by name
+  std::map<std::string, std::string> name_keys_;               // name -> the key it is bound to
   std::map<std::string, std::vector<std::string>> key_names_;  // configured key -> its names
-  std::map<std::string, int> drops_logged_;                 // per peer, to log only the first few
+  std::map<std::string, int> drops_logged_;                    // per peer, to log only the first few
 };
 
 }  // namespace barrage

@@ -185,6 +185,48 @@ TEST_F(CoordinatorTest, SendsThePlanWithWorkerIndexAndCountOnceAllRegistered) {
   EXPECT_EQ(RunIdOf(lb[0]->env()), kRun);
 }
 
+// `barrage serve`: workers of the pool are registered already; the run loads the plan to
+// them at once, numbers them in the given order and runs as usual.
+TEST_F(CoordinatorTest, AdoptedWorkersGetThePlanAtOnceWithoutRegistering) {
+  options_.adopted = {{"b", "b", "b.local", "0.1.0", "", 8}, {"a", "a", "a.local", "0.1.0", "", 4}};
+  options_.expected_workers = 5;  // ignored: the adopted workers are the run's
+  Create();
+  EXPECT_TRUE(transport_.To("a", proto::Body::Welcome).empty());
+  auto lb = transport_.To("b", proto::Body::LoadPlan);
+  auto la = transport_.To("a", proto::Body::LoadPlan);
+  ASSERT_EQ(lb.size(), 1u);
+  ASSERT_EQ(la.size(), 1u);
+  EXPECT_EQ(DecodeLoadPlan(*lb[0]->env().body_as_LoadPlan())->worker_index, 0u);
+  EXPECT_EQ(DecodeLoadPlan(*la[0]->env().body_as_LoadPlan())->worker_index, 1u);
+  EXPECT_EQ(DecodeLoadPlan(*la[0]->env().body_as_LoadPlan())->worker_count, 2u);
+  EXPECT_EQ(Worker("b").worker_id, 1);
+  EXPECT_EQ(Worker("a").worker_id, 2);
+  EXPECT_EQ(Worker("a").cores, 4);
+  EXPECT_TRUE(listener_.Logged("worker b (b.local) joins the run from the pool"));
+  Ready("a");
+  Ready("b");
+  Elapse(kSecond);
+  ASSERT_TRUE(coordinator_->started());
+  Batch("a", 1, 3);
+  Finished("a", 3, 1);
+  Finished("b", 0, 0);
+  EXPECT_TRUE(coordinator_->done());
+  EXPECT_EQ(coordinator_->outcome().status, ExecutionStatus::kPassed);
+  EXPECT_EQ(listener_.stored.size(), 3u);
+  EXPECT_EQ(listener_.stored[0].first, 2);  // worker a's store id
+}
+
+// A stranger cannot join a run of adopted workers, and an adopted worker's name stays bound
+// to the key it came with.
+TEST_F(CoordinatorTest, AnAdoptedRunTakesNoOtherWorker) {
+  options_.adopted = {{"pa", "a", "a.local", "0.1.0", "KEY-A-0123456789", 4}};
+  Create();
+  HelloFrom("px", "x", "KEY-X-0123456789");
+  EXPECT_EQ(RejectReason("px"), "a run is in progress with workers a");
+  HelloFrom("py", "a", "KEY-Y-0123456789");
+  EXPECT_EQ(RejectReason("py"), "the name 'a' belongs to another key");
+}
+
 TEST_F(CoordinatorTest, CopiesDataFilesWholeAndSplitsSplitOnes) {
   ClusterDataFile copy;
   copy.plan_path = "hosts.csv";
