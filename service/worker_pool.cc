@@ -267,6 +267,12 @@ Result<std::vector<PooledWorker>> WorkerPool::Reserve(int64_t run, int count, co
   return out;
 }
 
+void WorkerPool::Rekey(int64_t from, int64_t to) {
+  for (auto& [name, w] : workers_) {
+    if (w.state == PoolState::kBusy && w.run == from) w.run = to;
+  }
+}
+
 void WorkerPool::Release(int64_t run, const std::map<std::string, std::string>& peers,
                          const std::vector<std::string>& lost, ClusterTime now) {
   for (auto& [name, w] : workers_) {

@@ -82,6 +82,8 @@ class WorkerPool {
   // idle (lg-02 busy in run 7, lg-03 lost)".
   Result<std::vector<PooledWorker>> Reserve(int64_t run, int count, const std::vector<std::string>& names,
                                             ClusterTime now);
+  // The run's workers now belong to run `to` (its execution id, known once it began).
+  void Rekey(int64_t from, int64_t to);
   // Gives the run's workers back: idle, except the names in `lost`. `peers` are the
   // connections the run last knew them on (a worker may have reconnected during the run).
   void Release(int64_t run, const std::map<std::string, std::string>& peers, const std::vector<std::string>& lost,
