@@ -270,10 +270,13 @@ std::optional<int64_t> NextFireMs(const CronExpression& cron, const TimeZone& zo
   const int64_t after_s = FloorDiv(after_ms, 1000);
   using Tp = cctz::time_point<cctz::seconds>;
   auto at = [](int64_t s) { return Tp(cctz::seconds(s)); };
-  // A fall-back change repeats local times: a minute whose first occurrence lies before
-  // `after_ms` may occur again after it. Start two days back in civil time (more than any
-  // zone has ever gone back) and keep the least instant after `after_ms`.
-  const cctz::civil_second start = tz.lookup(at(after_s - 2 * 86400)).cs;
+  // Candidates are enumerated in civil time from the local time of `after_ms`, except when the
+  // next change goes back (fall-back) to a local time we have already passed: those minutes
+  // come again after `after_ms`, so the enumeration starts where the change goes back to.
+  cctz::civil_second start = tz.lookup(at(after_s)).cs;
+  if (cctz::time_zone::civil_transition tr; tz.next_transition(at(after_s), &tr) && tr.to < tr.from && tr.to < start) {
+    start = tr.to;
+  }
   std::optional<int64_t> best;  // seconds
   cctz::civil_day best_day;
   const cctz::civil_day end_day = cctz::civil_day(start) + 400 * 366;  // the Gregorian cycle

@@ -16,8 +16,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kMaxNameLength = 100;
-// Missed slots are counted up to this many (a week of `* * * * *` would be 10,080).
-constexpr int kMaxCountedMisses = 1000;
+// Missed slots are counted up to this many (69 days of `* * * * *`); beyond, the count says
+// "at least" and the fire is labelled with the slot the count stopped at.
+constexpr int kMaxCountedMisses = 100'000;
 
 Status Invalid(const std::string& msg) { return Status::InvalidArgument(msg); }
 

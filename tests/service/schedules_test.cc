@@ -384,6 +384,20 @@ TEST_F(SchedulerTest, AfterDowntimeMissedSlotsAreReportedAndItFiresOnce) {
   EXPECT_EQ(started_.size(), 1u);
 }
 
+TEST_F(SchedulerTest, AnEveryFiveMinutesScheduleAfterAnHourDownFiresOnce) {
+  Schedule s = Create("shop", "smoke", Utc("2026-01-10T00:00:00Z"), "*/5 * * * *");
+  Scheduler scheduler = MakeScheduler();
+  // Slots 00:05 ... 01:00 UTC passed: 11 missed, the 01:00 one fires 150 s late.
+  ASSERT_TRUE(scheduler.Tick(Utc("2026-01-10T01:02:30Z")).ok());
+  EXPECT_EQ(started_.size(), 1u);
+  EXPECT_EQ(audit_, (std::vector<std::string>{
+                        "shop: schedule \"smoke\" (id 1): 11 fires missed while the service was down, from "
+                        "2026-01-10T01:05:00+01:00 to 2026-01-10T01:55:00+01:00; not run",
+                        "shop: schedule \"smoke\" (id 1): fired for 2026-01-10T02:00:00+01:00 (Europe/Berlin), 150 s "
+                        "late: run 41"}));
+  EXPECT_EQ(store_->Get("shop", s.id)->next_fire_ms, Utc("2026-01-10T01:05:00Z"));
+}
+
 TEST_F(SchedulerTest, ALateSingleSlotFiresWithoutMisses) {
   Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
