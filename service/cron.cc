@@ -287,9 +287,10 @@ std::optional<int64_t> NextFireMs(const CronExpression& cron, const TimeZone& zo
     }
     if (best && day > best_day + 2) break;
     if (DayMatches(cron, day)) {
-      for (int h = 0; h < 24; ++h) {
+      const bool first_day = day == cctz::civil_day(start);
+      for (int h = first_day ? start.hour() : 0; h < 24; ++h) {
         if (!cron.hours[static_cast<size_t>(h)]) continue;
-        for (int m = 0; m < 60; ++m) {
+        for (int m = first_day && h == start.hour() ? start.minute() : 0; m < 60; ++m) {
           if (!cron.minutes[static_cast<size_t>(m)]) continue;
           const cctz::civil_second cs(day.year(), day.month(), day.day(), h, m, 0);
           if (cs < start) continue;

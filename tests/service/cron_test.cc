@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
+#include <optional>
 #include <string>
 
 namespace barrage {
@@ -200,6 +202,34 @@ TEST(NextFireTest, ADayFieldStartingWithStarMeansBoth) {
   EXPECT_EQ(Next("0 0 13 * */5", "UTC", "2026-03-13T00:00:00Z"), "2026-09-13T00:00:00.000Z");  // Sunday
   // Only the day of week restricted: every Monday.
   EXPECT_EQ(Next("0 0 * * 1", "UTC", "2026-04-10T00:00:00Z"), "2026-04-13T00:00:00.000Z");
+}
+
+// In UTC (no changes) the next fire is the first minute after `after` whose fields match: a
+// minute-by-minute scan over gmtime_r's fields agrees for 20 chained fires of each expression.
+TEST(NextFireTest, AgreesWithAMinuteByMinuteScanInUtc) {
+  auto matches = [](const CronExpression& c, int64_t minute) {
+    const std::time_t t = static_cast<std::time_t>(minute * 60);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const bool dom = c.days_of_month[static_cast<size_t>(tm.tm_mday)];
+    const bool dow = c.days_of_week[static_cast<size_t>(tm.tm_wday)];
+    const bool day = (c.day_of_month_star || c.day_of_week_star) ? (dom && dow) : (dom || dow);
+    return c.minutes[static_cast<size_t>(tm.tm_min)] && c.hours[static_cast<size_t>(tm.tm_hour)] &&
+           c.months[static_cast<size_t>(tm.tm_mon + 1)] && day;
+  };
+  const TimeZone utc = Zone("UTC");
+  for (const char* text : {"* * * * *", "*/7 * * * *", "0 9-17/2 * * mon-fri", "15 3 1,15 * sun", "0 0 13 * 5",
+                           "59 23 31 * *", "0 12 * feb,aug */3", "@weekly", "5-10/2 1 * jan-mar 0"}) {
+    const CronExpression c = Cron(text);
+    int64_t after = Utc("2026-12-30T22:17:30Z");
+    for (int i = 0; i < 20; ++i) {
+      int64_t minute = after / 60000 + 1;
+      while (!matches(c, minute)) ++minute;  // every expression here matches within a year
+      const std::optional<int64_t> next = NextFireMs(c, utc, after);
+      ASSERT_EQ(next, minute * 60000) << text << " after " << FormatUtcIso8601(after);
+      after = *next;
+    }
+  }
 }
 
 // Berlin, 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC; 02:00-02:59 does not exist.
