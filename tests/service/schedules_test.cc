@@ -160,6 +160,16 @@ TEST_F(ScheduleStoreTest, OpenNeedsAnExistingStore) {
   EXPECT_EQ(s.status().message(), dir_.File("none.db") + ": not a Barrage results store (no such file)");
 }
 
+TEST_F(ScheduleStoreTest, WorksBesideAnOpenResultsStore) {
+  // The service keeps its ResultsStore (and its writer thread) open on the same file.
+  auto results = ResultsStore::Open(path_);
+  ASSERT_TRUE(results.ok()) << results.status().message();
+  Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
+  ASSERT_TRUE(store_->MarkFired(s.id, Utc("2026-01-10T01:00:00Z"), 7, Utc("2026-01-11T01:00:00Z")).ok());
+  EXPECT_EQ(store_->Get("shop", s.id)->last_run_id, 7);
+  EXPECT_TRUE(results->Close().ok());
+}
+
 TEST_F(ScheduleStoreTest, CreateStoresItWithItsNextFire) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   EXPECT_EQ(s.id, 1);
