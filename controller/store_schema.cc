@@ -211,6 +211,39 @@ ALTER TABLE metric_bucket ADD COLUMN corrected_histogram BLOB;
 UPDATE schema_version SET version = 3;
 )sql";
 
+// Version 4 (issue 13): `barrage serve`'s schedules (service/schedules.h). A schedule starts
+// a run of its project when its cron expression matches in its time zone; `run` is the JSON
+// body a client would POST to /api/v1/projects/{project}/runs. next_fire_at is NULL while it
+// is disabled or never fires again. last_run_id is the id the service's run queue returned.
+// schedule_event logs every fire, skip (previous run still active, start failed) and the
+// fires missed while the service was down.
+constexpr const char* kMigrationTo4 = R"sql(
+CREATE TABLE schedule(
+  id           INTEGER PRIMARY KEY,
+  project_id   INTEGER NOT NULL REFERENCES project(id),
+  name         TEXT NOT NULL,
+  cron         TEXT NOT NULL,
+  time_zone    TEXT NOT NULL,  -- IANA name
+  run          TEXT NOT NULL,  -- JSON object
+  enabled      INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,  -- epoch ms, as the other times
+  next_fire_at INTEGER,
+  last_fire_at INTEGER,
+  last_run_id  INTEGER,
+  UNIQUE (project_id, name));
+CREATE INDEX schedule_by_next_fire ON schedule(next_fire_at) WHERE enabled;
+CREATE TABLE schedule_event(
+  id          INTEGER PRIMARY KEY,
+  schedule_id INTEGER NOT NULL REFERENCES schedule(id),
+  at          INTEGER NOT NULL,
+  what        TEXT NOT NULL,  -- fired, skipped, missed
+  run_id      INTEGER,
+  details     TEXT NOT NULL);
+CREATE INDEX schedule_event_by_schedule ON schedule_event(schedule_id, id);
+UPDATE schema_version SET version = 4;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -274,7 +307,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

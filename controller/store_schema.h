@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 3):
+// Tables (schema version 4):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -20,8 +20,11 @@
 //   threshold(id, execution_id, position, expression, label, metric, op, target)
 //   threshold_result(threshold_id, observed, passed, evaluated_at)
 //   audit_log(id, at, who, what, project_id, execution_id, details)
+//   schedule(id, project_id, name, cron, time_zone, run, enabled, created_by, created_at,
+//       next_fire_at, last_fire_at, last_run_id)       barrage serve's schedules, names unique per project
+//   schedule_event(id, schedule_id, at, what, run_id, details)   their fires, skips and misses
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -35,7 +38,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE

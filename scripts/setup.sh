@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev libpcre2-dev
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libxml2-dev libc-ares-dev libpsl-dev
+  libcctz-dev tzdata
   openjdk-17-jdk-headless groovy libbsh-java librhino-java libcommons-codec-java
   libcommons-jexl2-java libcommons-jexl3-java
   chromium
