@@ -260,6 +260,11 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--config", so.config_path, "controller.toml ([server] listen, TLS, limits; db)");
   serve->add_option("--db", so.db_path, "SQLite results store (default: the config's db, else barrage.db)");
   serve->add_option("--listen", so.listen, "ADDRESS:PORT of the HTTP API (default 127.0.0.1:8470; port 0: any)");
+  serve->add_option("--bind", so.cluster.bind, "endpoint the workers dial (default tcp://0.0.0.0:5570)");
+  serve->add_flag("--insecure", so.cluster.insecure, "workers on plain TCP without CurveZMQ authentication");
+  serve->add_flag("--allow-insecure-key-permissions", so.cluster.allow_insecure_key_permissions,
+                  "accept key files that group or others may read (with a warning) instead of refusing them");
+  serve->add_option("--heartbeat-ms", so.cluster.heartbeat_ms, "heartbeat interval (tests)")->group("");
 
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);

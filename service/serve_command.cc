@@ -7,6 +7,7 @@
 #include "common/exit_codes.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
+#include "service/cluster_host.h"
 #include "service/http_server.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
@@ -33,6 +34,22 @@ int RunServe(const ServeOptions& options) {
       std::cout << "barrage: marked " << *marked << " interrupted run(s) aborted\n";
     }
   }
+  ClusterOptions cluster_options = options.cluster;
+  cluster_options.config_path = options.config_path;
+  Result<ClusterSettings> cluster = ResolveClusterSettings(cluster_options);
+  if (!cluster.ok()) {
+    std::cerr << "barrage: " << cluster.status().message() << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& warning : cluster->warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
+  Result<std::unique_ptr<ClusterHost>> cluster_host = ClusterHost::Open(*cluster, [](const std::string& line) {
+    std::cout << "barrage: " << line << "\n" << std::flush;
+  });
+  if (!cluster_host.ok()) {
+    std::cerr << "barrage: " << cluster_host.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+
   HttpServerOptions http;
   if (Status st = ParseListenAddress(settings->listen, &http.host, &http.port); !st.ok()) {
     std::cerr << "barrage: " << st.message() << "\n";
@@ -59,10 +76,12 @@ int RunServe(const ServeOptions& options) {
     cv.notify_all();
   });
   (*server)->Start();
-  const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
-  std::cout << "barrage: serving the API on " << ((*server)->tls() ? "https://" : "http://") << host << ":"
+  const std::string api_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  std::cout << "barrage: serving the API on " << ((*server)->tls() ? "https://" : "http://") << api_host << ":"
             << (*server)->port() << kApiBase << " (barrage " << ServiceVersion() << ", store " << settings->db_path
             << ")\n"
+            << "barrage: workers dial " << (*cluster_host)->endpoint()
+            << (cluster->insecure ? " (insecure: plain TCP)" : "") << "\n"
             << std::flush;
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -70,6 +89,7 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
+  cluster_host->reset();  // stops the runs in progress (their workers stop their load)
   return kExitOk;
 }
 

@@ -1,8 +1,9 @@
 // `barrage serve`: the long-running controller on the bastion (issue 13; docs/service.md).
 // Opens (or creates) the results store — which marks the runs of a controller that died
-// `aborted` — binds the HTTP API, prints where it listens and serves until SIGTERM or
-// SIGINT. Returns the exit code: 0 after a signal, 2 for a bad configuration (the message
-// names the file, line and key), 1 when the store or the address cannot be opened.
+// `aborted` — binds the workers' socket (service/cluster_host.h: workers join its pool)
+// and the HTTP API, prints both addresses and serves until SIGTERM or SIGINT. Returns the exit code: 0 after a signal,
+// 2 for a bad configuration (the message names the file, line and key), 1 when the store or the address cannot be
+// opened.
 #ifndef BARRAGE_SERVICE_SERVE_COMMAND_H_
 #define BARRAGE_SERVICE_SERVE_COMMAND_H_
 

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "controller/cluster_config.h"
 
 namespace barrage {
 
@@ -29,6 +30,9 @@ struct ServeOptions {
   std::string config_path{};  // --config controller.toml ("" = defaults)
   std::string db_path{};      // --db
   std::string listen{};       // --listen
+  // The workers' side, as for cluster runs: --bind, --insecure, key permissions and the
+  // hidden --heartbeat-ms; its config_path is the one above.
+  ClusterOptions cluster{};
 };
 
 struct ServerSettings {

@@ -54,17 +54,27 @@ class ServeCliTest : public ::testing::Test {
     return std::stoi(m[1].str());
   }
 
+  // `barrage serve` on loopback: the API on a free port, the workers' socket too (plain TCP).
+  std::vector<std::string> Serve(const std::string& db, const std::string& listen = "127.0.0.1:0") const {
+    return {BARRAGE_BINARY, "serve", "--db", db, "--listen", listen, "--bind", "tcp://127.0.0.1:*", "--insecure"};
+  }
+
   fs::path dir_;
   std::string db_;
 };
 
 TEST_F(ServeCliTest, ServesTheApiUntilSigterm) {
-  ChildProcess serve({BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0"});
+  ChildProcess serve(Serve(db_));
   ASSERT_TRUE(serve.running());
   const int port = WaitForPort(serve);
   ASSERT_GT(port, 0) << serve.out() << serve.err();
-  EXPECT_EQ(serve.out(), "barrage: serving the API on http://127.0.0.1:" + std::to_string(port) +
-                             "/api/v1 (barrage 0.1.0, store " + db_ + ")\n");
+  serve.Pump(std::chrono::milliseconds(100));
+  EXPECT_TRUE(std::regex_match(serve.out(), std::regex("barrage: serving the API on http://127\\.0\\.0\\.1:" +
+                                                       std::to_string(port) + "/api/v1 \\(barrage 0\\.1\\.0, store " +
+                                                       std::regex_replace(db_, std::regex("[.]"), "\\.") +
+                                                       "\\)\nbarrage: workers dial tcp://127\\.0\\.0\\.1:[0-9]+ "
+                                                       "\\(insecure: plain TCP\\)\n")))
+      << serve.out();
 
   httplib::Client client("127.0.0.1", port);
   httplib::Result health = client.Get("/api/v1/health");
@@ -79,7 +89,7 @@ TEST_F(ServeCliTest, ServesTheApiUntilSigterm) {
   ProcessResult r = serve.Wait(kTimeout);
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.substr(r.out.find('\n') + 1), "barrage: stopping\n");
+  EXPECT_EQ(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1), "barrage: stopping\n");
   // The store was created (schema and all) before the API answered.
   Result<ResultsStore> store = ResultsStore::Open(db_, {.must_exist = true});
   EXPECT_TRUE(store.ok()) << store.status().message();
@@ -103,7 +113,7 @@ TEST_F(ServeCliTest, ARunLeftRunningByADeadControllerIsMarkedAbortedAtStart) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  ChildProcess serve({BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0"});
+  ChildProcess serve(Serve(db_));
   ASSERT_GT(WaitForPort(serve), 0) << serve.out() << serve.err();
   ASSERT_TRUE(serve.Signal(SIGTERM));
   ProcessResult r = serve.Wait(kTimeout);
@@ -126,13 +136,19 @@ TEST_F(ServeCliTest, ABadConfigurationExitsWith2NamingTheKey) {
                        "public_url, data_dir, max_plan_bytes, max_upload_bytes)\n");
 }
 
+TEST_F(ServeCliTest, WithoutWorkerKeysOrInsecureItExitsWith2) {
+  ProcessResult r = RunProcess({BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0"}, kTimeout);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "barrage: (no --config given): key security.secret_key_file: cluster mode needs the controller's key pair "
+            "(`barrage keygen -o controller.key`) or --insecure for plain TCP\n");
+}
+
 TEST_F(ServeCliTest, APortInUseExitsWith1NamingTheAddress) {
-  ChildProcess first({BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0"});
+  ChildProcess first(Serve(db_));
   const int port = WaitForPort(first);
   ASSERT_GT(port, 0) << first.out() << first.err();
-  ProcessResult r = RunProcess(
-      {BARRAGE_BINARY, "serve", "--db", (dir_ / "b.db").string(), "--listen", "127.0.0.1:" + std::to_string(port)},
-      kTimeout);
+  ProcessResult r = RunProcess(Serve((dir_ / "b.db").string(), "127.0.0.1:" + std::to_string(port)), kTimeout);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "barrage: server: cannot listen on 127.0.0.1:" + std::to_string(port) +
                        " (in use, or not an address of this host)\n");
