@@ -17,6 +17,10 @@ namespace barrage {
 
 Result<toml::table> ParseTomlFile(const std::string& path, std::string_view what);
 
+// A file name a configuration file gives: relative ones resolve against the folder the
+// configuration file is in (`config_path`'s), absolute ones stay.
+std::string ResolveAgainstConfig(const std::string& config_path, const std::string& name);
+
 // "path:LINE: key section.name", the start of an error about one key of a parsed file.
 std::string TomlKeyWhere(const std::string& path, const toml::node& node, std::string_view key);
 

@@ -12,11 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ResolveAgainst(const fs::path& dir, const std::string& path) {
-  fs::path p(path);
-  return p.is_relative() ? (dir / p).string() : p.string();
-}
-
 // LoadCurveKeyFile, adding the warning (if any) to `s`.
 Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permissions, ClusterSettings* s) {
   std::string warning;
@@ -26,20 +21,21 @@ Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permis
 }
 
 // A Z85 key as is, or the public key of a key file. Adds it to s->allowed_keys, returns it.
-Result<std::string> AddAllowedKey(const std::string& entry, const fs::path& dir, KeyFilePermissions permissions,
+Result<std::string> AddAllowedKey(const std::string& entry, const std::string& config, KeyFilePermissions permissions,
                                   ClusterSettings* s) {
   if (IsValidCurveKey(entry)) {
     s->allowed_keys.insert(entry);
     return entry;
   }
-  Result<CurveKeyPair> k = LoadKeys(ResolveAgainst(dir, entry), permissions, s);
+  Result<CurveKeyPair> k = LoadKeys(ResolveAgainstConfig(config, entry), permissions, s);
   if (!k.ok()) return k.status();
   s->allowed_keys.insert(k->public_key);
   return k->public_key;
 }
 
 // { name = "lg-01", key = "<Z85 key or key file>" }: the key, bound to that worker name.
-Status AddBoundKey(const toml::table& entry, const fs::path& dir, KeyFilePermissions permissions, ClusterSettings* s) {
+Status AddBoundKey(const toml::table& entry, const std::string& config, KeyFilePermissions permissions,
+                   ClusterSettings* s) {
   const toml::node* name = entry.get("name");
   const toml::node* key = entry.get("key");
   if (name == nullptr || !name->is_string() || (**name->as_string()).empty() || key == nullptr || !key->is_string()) {
@@ -49,7 +45,7 @@ Status AddBoundKey(const toml::table& entry, const fs::path& dir, KeyFilePermiss
     if (k != "name" && k != "key")
       return Status::InvalidArgument("unknown key '" + std::string(k.str()) + "' in an entry");
   }
-  Result<std::string> added = AddAllowedKey(**key->as_string(), dir, permissions, s);
+  Result<std::string> added = AddAllowedKey(**key->as_string(), config, permissions, s);
   if (!added.ok()) return added.status();
   auto [it, fresh] = s->bound_names.emplace(**name->as_string(), *added);
   if (!fresh && it->second != *added) {
@@ -62,7 +58,6 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
   Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
-  fs::path dir = fs::path(path).parent_path();
   // Read first: it applies to the key files the other keys name.
   if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
     if (!allow->is_boolean()) {
@@ -106,7 +101,7 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
         s->insecure = **node.as_boolean();
       } else if (k == "secret_key_file") {
         if (!node.is_string()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a file name");
-        Result<CurveKeyPair> keys = LoadKeys(ResolveAgainst(dir, **node.as_string()), permissions, s);
+        Result<CurveKeyPair> keys = LoadKeys(ResolveAgainstConfig(path, **node.as_string()), permissions, s);
         if (!keys.ok()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + keys.status().message());
         if (keys->secret_key.empty()) {
           return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": the key file has no secret_key");
@@ -119,9 +114,9 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
         for (const toml::node& item : *list) {
           Status added;
           if (const toml::table* entry = item.as_table()) {
-            added = AddBoundKey(*entry, dir, permissions, s);
+            added = AddBoundKey(*entry, path, permissions, s);
           } else if (item.is_string()) {
-            added = AddAllowedKey(**item.as_string(), dir, permissions, s).status();
+            added = AddAllowedKey(**item.as_string(), path, permissions, s).status();
           } else {
             added = Status::InvalidArgument("expected key strings or { name = ..., key = ... } entries");
           }
@@ -131,11 +126,11 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
         if (!node.is_string())
           return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a folder name");
         std::error_code ec;
-        fs::directory_iterator it(ResolveAgainst(dir, **node.as_string()), ec);
+        fs::directory_iterator it(ResolveAgainstConfig(path, **node.as_string()), ec);
         if (ec) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Result<std::string> added = AddAllowedKey(e.path().string(), dir, permissions, s);
+          Result<std::string> added = AddAllowedKey(e.path().string(), path, permissions, s);
           if (!added.ok())
             return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + added.status().message());
         }

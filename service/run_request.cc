@@ -13,8 +13,8 @@ Status Bad(const std::string& field, const std::string& what) { return Status::I
 
 Result<RunRequest> RunRequestFromJson(const nlohmann::json& body) {
   if (!body.is_object()) return Status::InvalidArgument("the run request must be a JSON object");
-  static const std::set<std::string> kFields = {"plan",     "version",    "properties", "workers", "worker_names",
-                                                "share",    "duration",   "thresholds", "queue"};
+  static const std::set<std::string> kFields = {"plan",  "version",  "properties", "workers", "worker_names",
+                                                "share", "duration", "thresholds", "queue"};
   for (const auto& [key, value] : body.items()) {
     if (!kFields.count(key)) {
       return Bad(key,
@@ -29,7 +29,8 @@ Result<RunRequest> RunRequestFromJson(const nlohmann::json& body) {
   }
   r.plan = plan->get<std::string>();
   if (auto v = body.find("version"); v != body.end() && !v->is_null()) {
-    if (!v->is_number_integer() || v->get<int64_t>() < 1) return Bad("version", "expected a version number (1, 2, ...)");
+    if (!v->is_number_integer() || v->get<int64_t>() < 1)
+      return Bad("version", "expected a version number (1, 2, ...)");
     r.version = v->get<int64_t>();
   }
   if (auto p = body.find("properties"); p != body.end() && !p->is_null()) {
@@ -70,7 +71,8 @@ Result<RunRequest> RunRequestFromJson(const nlohmann::json& body) {
     r.share = s->get<std::string>();
   }
   if (auto d = body.find("duration"); d != body.end() && !d->is_null()) {
-    if (!d->is_number_integer() || d->get<int64_t>() < 0) return Bad("duration", "expected seconds (0: the plan decides)");
+    if (!d->is_number_integer() || d->get<int64_t>() < 0)
+      return Bad("duration", "expected seconds (0: the plan decides)");
     r.duration_s = d->get<int64_t>();
   }
   if (auto t = body.find("thresholds"); t != body.end() && !t->is_null()) {

@@ -2,27 +2,17 @@
 
 #include <toml++/toml.h>
 
-#include <filesystem>
-
 #include "common/toml_file.h"
 #include "service/http_server.h"
 
 namespace barrage {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string Against(const fs::path& dir, const std::string& path) {
-  fs::path p(path);
-  return p.is_relative() ? (dir / p).string() : p.string();
-}
-
 Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSettings* s) {
-  const fs::path dir = fs::path(path).parent_path();
   if (const toml::node* db = doc.get("db")) {
     if (!db->is_string() || db->as_string()->get().empty())
       return Status::InvalidArgument(TomlKeyWhere(path, *db, "db") + ": expected a file name");
-    s->db_path = Against(dir, **db->as_string());
+    s->db_path = ResolveAgainstConfig(path, **db->as_string());
   }
   const toml::node* server_node = doc.get("server");
   if (server_node == nullptr) return Status::Ok();
@@ -33,7 +23,8 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
     const std::string key = "server." + std::string(k.str());
     auto text = [&](std::string* out, bool file) -> Status {
       if (!node.is_string()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a string");
-      *out = file && !node.as_string()->get().empty() ? Against(dir, **node.as_string()) : **node.as_string();
+      *out = file && !node.as_string()->get().empty() ? ResolveAgainstConfig(path, **node.as_string())
+                                                      : **node.as_string();
       return Status::Ok();
     };
     auto bytes = [&](int64_t* out) -> Status {
