@@ -101,27 +101,31 @@ TEST_F(ClusterHostTest, AWorkerJoinsThePoolRunsARunAndIsIdleAgain) {
   ro.quiet = true;
   RunRecording recording(ro, out, err);
 
-  auto launch = [&](ClusterTransport* transport, const std::string& endpoint,
+  // Prepares and begins the run's session on the workers the host gives it, recording into `rec`.
+  auto launch_with = [&](RunRecording* rec) {
+    return [&, rec](ClusterTransport* transport, const std::string& endpoint,
                     std::vector<CoordinatorOptions::Adopted> workers,
                     std::string* error) -> std::unique_ptr<ClusterRunSession> {
-    int code = 0;
-    std::unique_ptr<ClusterRunSession> session = ClusterRunSession::Prepare({.options = &options,
-                                                                             .settings = &settings_,
-                                                                             .loaded = &*loaded,
-                                                                             .run = &run,
-                                                                             .recording = &recording,
-                                                                             .transport = transport,
-                                                                             .endpoint = endpoint,
-                                                                             .adopted = std::move(workers),
-                                                                             .out = &out,
-                                                                             .err = &err},
-                                                                            &code);
-    if (!session || !session->Begin({MonotonicMicros(), WallMicros()}, &code)) {
-      *error = err.str();
-      return nullptr;
-    }
-    return session;
+      int code = 0;
+      std::unique_ptr<ClusterRunSession> session = ClusterRunSession::Prepare({.options = &options,
+                                                                               .settings = &settings_,
+                                                                               .loaded = &*loaded,
+                                                                               .run = &run,
+                                                                               .recording = rec,
+                                                                               .transport = transport,
+                                                                               .endpoint = endpoint,
+                                                                               .adopted = std::move(workers),
+                                                                               .out = &out,
+                                                                               .err = &err},
+                                                                              &code);
+      if (!session || !session->Begin({MonotonicMicros(), WallMicros()}, &code)) {
+        *error = err.str();
+        return nullptr;
+      }
+      return session;
+    };
   };
+  auto launch = launch_with(&recording);
   std::promise<std::pair<int64_t, int>> ended;
   Result<int64_t> id = host_->StartRun(1, {}, launch, [&](int64_t execution, int code) {
     ended.set_value({execution, code});
@@ -151,6 +155,21 @@ TEST_F(ClusterHostTest, AWorkerJoinsThePoolRunsARunAndIsIdleAgain) {
   EXPECT_NE(out.str().find("barrage: run 1 of " + plan_path + ": on 1 worker(s) of the pool\n"), std::string::npos)
       << out.str();
   EXPECT_NE(out.str().find("barrage: worker w1 ("), std::string::npos) << out.str();
+
+  // The same worker takes the next run without registering again.
+  RunRecording recording2(ro, out, err);
+  std::promise<std::pair<int64_t, int>> ended2;
+  Result<int64_t> id2 = host_->StartRun(0, {"w1"}, launch_with(&recording2), [&](int64_t execution, int code) {
+    ended2.set_value({execution, code});
+  });
+  ASSERT_TRUE(id2.ok()) << id2.status().message();
+  std::future<std::pair<int64_t, int>> done2 = ended2.get_future();
+  while (done2.wait_for(milliseconds(20)) != std::future_status::ready) worker_->Pump(milliseconds(0));
+  EXPECT_EQ(done2.get(), std::make_pair(int64_t{2}, 0)) << out.str() << err.str();
+  Result<ExecutionRecord> record2 = store->GetExecution(2);
+  ASSERT_TRUE(record2.ok()) << record2.status().message();
+  EXPECT_EQ(record2->status, ExecutionStatus::kPassed);
+  EXPECT_EQ(record2->samples, 10u);
 }
 
 TEST_F(ClusterHostTest, StoppingARunThatIsNotThereIsNotFound) {
