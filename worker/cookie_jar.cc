@@ -310,6 +310,41 @@ std::string CookieJar::HeaderFor(const std::string& host, std::string_view path,
   return out;
 }
 
+void CookieJar::SyncFromListing(const std::vector<std::string>& lines, int64_t now_s) {
+  std::vector<JarCookie> listed;
+  listed.reserve(lines.size());
+  for (const std::string& line : lines) {
+    CookieJar probe;
+    if (!probe.AddLine(line, now_s) || probe.cookies_.empty()) continue;
+    JarCookie& c = probe.cookies_.front();
+    if (c.expires != 0 && c.expires < now_s) continue;  // deleted (libcurl drops it at its next add)
+    listed.push_back(std::move(c));
+  }
+  std::vector<bool> taken(listed.size(), false);
+  std::vector<JarCookie> out;
+  out.reserve(listed.size());
+  for (const JarCookie& old : cookies_) {
+    for (size_t i = 0; i < listed.size(); ++i) {
+      const JarCookie& c = listed[i];
+      // libcurl compares the paths only when both cookies have one.
+      if (taken[i] || !EqualNoCase(old.name, c.name) || !EqualNoCase(old.domain, c.domain) ||
+          old.tailmatch != c.tailmatch || (!old.spath.empty() && !EqualNoCase(old.spath, c.spath))) {
+        continue;
+      }
+      taken[i] = true;
+      out.push_back(std::move(listed[i]));
+      out.back().created = old.created;
+      break;
+    }
+  }
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (taken[i]) continue;
+    out.push_back(std::move(listed[i]));
+    out.back().created = ++next_created_;
+  }
+  cookies_ = std::move(out);
+}
+
 std::vector<std::string> CookieJar::NetscapeLines() const {
   std::vector<std::string> lines;
   for (const JarCookie& c : cookies_) {

@@ -59,6 +59,13 @@ class CookieJar {
   void Clear() { cookies_.clear(); }
   // Netscape lines in creation order (CURLINFO_COOKIELIST's format).
   std::vector<std::string> NetscapeLines() const;
+  // Makes the jar hold what `lines` (libcurl's CURLINFO_COOKIELIST, in its hash-table order)
+  // hold, expired ones left out: a cookie the jar has (same name and domain case-insensitive,
+  // same host-only flag and sanitized path, libcurl's replacing rule) keeps its creation
+  // order with the listed fields; the others are created, in the listing's order. Called at
+  // each Set-Cookie libcurl takes (it stores one before its header callback sees the line),
+  // this keeps libcurl's creation order, which its listing loses.
+  void SyncFromListing(const std::vector<std::string>& lines, int64_t now_s);
   const std::vector<JarCookie>& cookies() const { return cookies_; }
 
  private:

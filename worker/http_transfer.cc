@@ -142,24 +142,10 @@ void HttpTransfer::PushJarToCurl() {
 void HttpTransfer::PullJarFromCurl() {
   struct curl_slist* cookies = nullptr;
   if (curl_easy_getinfo(easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
-  // Cookies already in the jar keep their creation order (AddLine replaces them in place);
-  // libcurl's new ones come after them, in the order libcurl lists them.
-  CookieJar before = std::move(jar_);
-  jar_ = CookieJar();
-  int64_t now_s = WallMillis() / 1000;
-  for (const JarCookie& c : before.cookies()) {
-    for (struct curl_slist* l = cookies; l; l = l->next) {
-      CookieJar probe;
-      if (!probe.AddLine(l->data, now_s) || probe.cookies().empty()) continue;
-      const JarCookie& p = probe.cookies().front();
-      if (strcasecmp(p.name.c_str(), c.name.c_str()) == 0 && strcasecmp(p.domain.c_str(), c.domain.c_str()) == 0 &&
-          p.tailmatch == c.tailmatch && p.spath == c.spath) {
-        jar_.AddLine(l->data, now_s);
-      }
-    }
-  }
-  for (struct curl_slist* l = cookies; l; l = l->next) jar_.AddLine(l->data, now_s);
+  std::vector<std::string> lines;
+  for (struct curl_slist* l = cookies; l; l = l->next) lines.emplace_back(l->data);
   curl_slist_free_all(cookies);
+  jar_.SyncFromListing(lines, WallMillis() / 1000);
   curl_has_jar_ = true;
 }
 std::vector<std::string> HttpTransfer::CookieLines() const {
@@ -192,6 +178,10 @@ size_t HttpTransfer::OnHeader(char* data, size_t size, size_t n, void* p) {
   // A new status line (after a redirect or 100-continue) starts a new header block.
   if (line.rfind("HTTP/", 0) == 0) self->response_headers_.clear();
   self->response_headers_.append(line);
+  // libcurl has just stored (or deleted) the line's cookie: the jar follows it now, while the
+  // creation order is still known (libcurl's listing has its hash order; a redirect chain
+  // libcurl follows may set several).
+  if (self->use_jar_ && len > 11 && strncasecmp(data, "Set-Cookie:", 11) == 0) self->PullJarFromCurl();
   self->last_activity_us_ = MonotonicMicros();
   return len;
 }

@@ -187,8 +187,9 @@ class HttpTransfer {
   bool curl_has_jar_ = false;  // libcurl's engine holds what jar_ holds
   // With the jar: the Cookie header of the fast-path request to target_.
   void SetFastCookies();
-  // Before / after a libcurl request with the jar: copies the jar into libcurl's engine,
-  // and libcurl's cookies back into the jar.
+  // Before / after a libcurl request with the jar (and at each Set-Cookie header libcurl
+  // takes, which keeps libcurl's creation order: CookieJar::SyncFromListing): copies the jar
+  // into libcurl's engine, and libcurl's cookies back into the jar.
   void PushJarToCurl();
   void PullJarFromCurl();
   Http2Mode http2_default_ = Http2Mode::kOff;
