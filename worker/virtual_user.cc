@@ -68,7 +68,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
       transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
     }
   }
-  if (group->cookies) http_.EnableCookies(run->cookie_jar);
+  if (group->cookies) http_.EnableCookies(run->cookie_settings.jar);
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
   if (worker_) http_.set_host_cache(&worker_->hosts);
   http_.set_http2_default(run->http2);
