@@ -1051,6 +1051,39 @@ TEST_P(CookieStoreRunTest, KeepsCookiesPerUserAndClearsThem) {
 
 INSTANTIATE_TEST_SUITE_P(JarByDefaultOrLibcurl, CookieStoreRunTest, ::testing::Values("", "true", "false"));
 
+// CookieManager.save.cookies=true: each cookie a response stores puts COOKIE_<name> (JMeter's
+// CookieManager.add); a deletion or an empty value leaves it as it was. The URLs show what
+// the next samplers saw, on the jar (fast path), on libcurl's engine and (suite
+// engine_run_test_libcurl) on the jar with every request through libcurl.
+TEST_P(CookieStoreRunTest, SavesCookiesAsVariables) {
+  if (GetParam()[0] != '\0') run_.properties.Set("barrage.cookies.fastpath", GetParam());
+  run_.properties.Set("CookieManager.save.cookies", "true");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
+  std::vector<Sample> samples =
+      Run(cookies +
+          Group("tg", 1, 1,
+                Http("set", "/cookies/set?sess=abc&other=x") +
+                    Http("seen", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}") + Http("delete", "/cookies/delete?sess") +
+                    Http("after-delete", "/echo?s=${COOKIE_sess}") + Http("empty", "/cookies/set?other=&sess=new") +
+                    Http("after-empty", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}")));
+  std::vector<std::string> urls;
+  for (const Sample& s : samples) urls.push_back(s.url.substr(s.url.find('/', 8)));
+  EXPECT_EQ(urls, (std::vector<std::string>{"/cookies/set?sess=abc&other=x", "/echo?s=abc&o=x", "/cookies/delete?sess",
+                                            "/echo?s=abc", "/cookies/set?other=&sess=new", "/echo?s=new&o=x"}));
+}
+
+TEST_F(EngineRunTest, CookieVariablesTakeThePrefixPropertyAndNeedSaveCookies) {
+  run_.properties.Set("CookieManager.save.cookies", "1");
+  run_.properties.Set("CookieManager.name.prefix", " C_ ");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
+  std::vector<Sample> samples = Run(
+      cookies + Group("tg", 1, 1,
+                      Http("set", "/cookies/set?sess=abc") + Http("seen", "/echo?p=${C_sess}&d=${__V(COOKIE_sess)}")));
+  ASSERT_EQ(samples.size(), 2u);
+  std::string url = samples[1].url.substr(samples[1].url.find('/', 8));
+  EXPECT_EQ(url, "/echo?p=abc&d=COOKIE_sess");  // __V of a variable not set: its name
+}
+
 TEST(CookieJarPropertyTest, ABadValueStopsTheRunBeforeItStarts) {
   Result<HashTree> tree = ParseJmx(engine_test::PlanXml(Group("G", 1, 1, "")), "t.jmx");
   ASSERT_TRUE(tree.ok());

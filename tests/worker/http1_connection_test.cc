@@ -990,6 +990,7 @@ struct CookieRun {
   std::vector<std::string> stored;  // CookieLines(), sorted, expiry times of Max-Age cookies masked
   std::vector<SampleResult> results;
   std::vector<bool> fast;
+  std::vector<std::string> saved;  // each request's stored_cookies(), "name=value" joined by " "
 };
 
 std::string CookieHeaderOf(const std::string& request) {
@@ -1016,6 +1017,7 @@ class CookieJarPathTest : public Http1ConnectionTest {
     t.set_fast_path_enabled(jar);
     t.EnableCookies(jar);
     t.set_connect_to(&routes);
+    t.set_record_stored_cookies(true);
     CookieRun run;
     for (const CookieRequest& cr : requests) {
       if (cr.before) cr.before(t);
@@ -1024,6 +1026,9 @@ class CookieJarPathTest : public Http1ConnectionTest {
       r.headers = cr.headers;
       run.results.push_back(Run(t, r));
       run.fast.push_back(t.used_fast_path());
+      std::string saved;
+      for (const StoredCookie& c : t.stored_cookies()) saved += (saved.empty() ? "" : " ") + c.first + "=" + c.second;
+      run.saved.push_back(saved);
     }
     t.set_connect_to(nullptr);
     run.wire = server.requests();
@@ -1057,6 +1062,7 @@ class CookieJarPathTest : public Http1ConnectionTest {
     EXPECT_EQ(jar.wire.size(), curl.wire.size());
     for (size_t i = 0; i < jar.wire.size() && i < curl.wire.size(); ++i) EXPECT_EQ(jar.wire[i], curl.wire[i]) << i;
     EXPECT_EQ(jar.stored, curl.stored);
+    EXPECT_EQ(jar.saved, curl.saved);  // the cookies each request stored (COOKIE_ variables)
     EXPECT_EQ(jar.results.size(), curl.results.size());
     for (size_t i = 0; i < jar.results.size() && i < curl.results.size(); ++i) {
       EXPECT_EQ(jar.fast[i], requests[i].headers.empty()) << i;
@@ -1149,6 +1155,8 @@ TEST_F(CookieJarPathTest, OverwriteAndDeletionAsLibcurl) {
                            {"http://www.example.com/"}});
   EXPECT_EQ(run.cookie_headers,
             (std::vector<std::string>{"", "c=3; b=2; a=1", "d=4; a=changed", "d=4; a=changed", "d=4; A=upper"}));
+  // Deletions (b's Max-Age=0, c's past date) store nothing to save.
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 b=2 c=3", "a=changed d=4", "", "A=upper", ""}));
   EXPECT_EQ(run.stored, (std::vector<std::string>{"www.example.com|FALSE|/|FALSE|0|A|upper",
                                                   "www.example.com|FALSE|/|FALSE|0|d|4"}));
 }
@@ -1180,6 +1188,22 @@ TEST(CookieJarTest, SyncFromListingKeepsCreationOrderAndDropsExpired) {
   EXPECT_EQ(jar.HeaderFor("www.example.com", "/", false, 1000), "");
 }
 
+TEST(CookieJarTest, AddFromResponseReportsTheCookiesItStores) {
+  CookieJar jar;
+  std::vector<StoredCookie> stored;
+  jar.AddFromResponse(
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie:  b = ; Path=/\r\nSet-Cookie: c=3; Max-Age=0\r\n"
+      "Set-Cookie: d=4; Domain=other.org\r\nSet-Cookie: noeq\r\nset-cookie: a=2; Path=/\r\n\r\n",
+      "www.example.com", "/", false, 1000, &stored);
+  // c is a deletion, d's domain and noeq are rejected; a replaced is reported again.
+  EXPECT_EQ(stored, (std::vector<StoredCookie>{{"a", "1"}, {"b", ""}, {"a", "2"}}));
+  std::string name, value;
+  EXPECT_TRUE(SetCookieNameValue(" =x; k = v w ; Path=/", &name, &value));
+  EXPECT_EQ(name + "|" + value, "k|v w");
+  EXPECT_FALSE(SetCookieNameValue("noeq; a=1", &name, &value));
+  EXPECT_FALSE(SetCookieNameValue(" ; ", &name, &value));
+}
+
 // A request on the libcurl path (with the jar: PushJarToCurl before, SyncJarFromCurl at each
 // Set-Cookie and after) keeps libcurl's creation order, which decides the Cookie header's
 // order among cookies of equal path, domain and name lengths: a cookie deleted and set again
@@ -1196,6 +1220,7 @@ TEST_F(CookieJarPathTest, LibcurlPathCookiesThenFastPathAsLibcurl) {
                {"http://shop.example.com/"}});
   EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"", "c=3; b=2; a=1; dom=4", "c=3; b=2; a=1; dom=4",
                                                           "e=6; a=5; c=3; b=7; dom=4", "dom=4"}));
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 b=2 c=3 dom=4", "", "a=5 e=6 b=7", "", ""}));
 }
 
 TEST_F(CookieJarPathTest, FastPathCookiesThenLibcurlPathAsLibcurl) {
@@ -1227,6 +1252,7 @@ TEST_F(CookieJarPathTest, LibcurlRedirectChainAsLibcurl) {
   // x: Domain=example.com from 127.0.0.1 is rejected.
   EXPECT_EQ(run.cookie_headers,
             (std::vector<std::string>{"", "k=2; a=1", "", "a=4; b=3; k=2", "v=7; w=5", "v=7; w=5"}));
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 k=2 b=3 a=4 w=5 v=7", "", "", ""}));
 }
 
 TEST_F(CookieJarPathTest, CookieManagerCookiesAndClearingAsLibcurl) {
