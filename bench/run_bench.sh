@@ -39,8 +39,8 @@
 #                               (nginx gzips the file; barrage: bench/plans/http_50vu_gzip.jmx)
 #   BENCH_COOKIES (1)           1 adds, per round, wrk sending a fixed "Cookie: session=bench-user" and
 #                               barrage with a Cookie Manager (bench/plans/http_50vu_cookies.jmx; nginx
-#                               sets the cookie on /cookie/100.txt), on libcurl's cookie engine and with
-#                               -J barrage.cookies.fastpath=true (the fast path's jar)
+#                               sets the cookie on /cookie/100.txt), on the fast path's jar (the default)
+#                               and with -J barrage.cookies.fastpath=false (libcurl's cookie engine)
 #   BENCH_H2 (0)                1 also runs the HTTP/2 variant at the end (bench/run_bench_h2.sh)
 #   BENCH_STARTUP (0)           1 also measures a one-request run's wall time at the end
 #                               (bench/startup_bench.sh: many runs, median)
@@ -144,9 +144,9 @@ for r in $(seq 1 "$ROUNDS"); do
     run_barrage "barrage-cookies-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" "${barrage_tls[@]}"
     record "barrage (Cookie Manager)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" "$(cpu_per_req "$R_CPU" "$R_N")" \
       "$R_RSS" "$R_LOAD" "$R_PCT"
-    run_barrage "barrage-cookie-jar-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" \
-      -J barrage.cookies.fastpath=true "${barrage_tls[@]}"
-    record "barrage (Cookie Manager, jar)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" \
+    run_barrage "barrage-cookie-curl-$r" "$here/plans/http_50vu_cookies.jmx" "$VUS" "$SECONDS_RUN" \
+      -J barrage.cookies.fastpath=false "${barrage_tls[@]}"
+    record "barrage (Cookie Manager, libcurl engine)" "$SECONDS_RUN" "$r" "$R_N" "$R_E" "$R_RPS" \
       "$(cpu_per_req "$R_CPU" "$R_N")" "$R_RSS" "$R_LOAD" "$R_PCT"
   fi
 done

@@ -100,7 +100,7 @@ bool IsCookieLocalhost(const std::string& host) {
 }
 
 bool CookieJar::AddFromHeader(std::string_view line, const std::string& host, std::string_view path,
-                              bool secure_context, int64_t now_s) {
+                              bool secure_context, int64_t now_s, StoredCookie* stored, bool* unexpired) {
   if (line.size() >= kMaxCookieLine) return false;
   JarCookie co;
   bool have_name = false, have_path = false, have_domain = false, have_maxage = false, have_expires = false;
@@ -203,6 +203,8 @@ bool CookieJar::AddFromHeader(std::string_view line, const std::string& host, st
   // RFC 6265bis cookie prefixes.
   if (co.name.compare(0, 9, "__Secure-") == 0 && !co.secure) return false;
   if (co.name.compare(0, 7, "__Host-") == 0 && (!co.secure || co.tailmatch || co.path != "/")) return false;
+  if (stored) *stored = {co.name, co.value};
+  if (unexpired) *unexpired = co.expires == 0 || co.expires >= now_s;
   return Store(std::move(co), !host.empty(), now_s);
 }
 
@@ -262,8 +264,26 @@ void CookieJar::RemoveExpired(int64_t now_s) {
                  cookies_.end());
 }
 
+bool SetCookieNameValue(std::string_view line, std::string* name, std::string* value) {
+  size_t pos = 0;
+  while (pos <= line.size()) {
+    size_t end = line.find(';', pos);
+    if (end == std::string_view::npos) end = line.size();
+    std::string_view part = Trim(line.substr(pos, end - pos));
+    pos = end + 1;
+    size_t eq = part.find('=');
+    std::string_view n = Trim(part.substr(0, eq));
+    if (n.empty()) continue;
+    if (eq == std::string_view::npos) return false;
+    name->assign(n);
+    value->assign(Trim(part.substr(eq + 1)));
+    return true;
+  }
+  return false;
+}
+
 void CookieJar::AddFromResponse(std::string_view headers, const std::string& host, std::string_view path,
-                                bool secure_context, int64_t now_s) {
+                                bool secure_context, int64_t now_s, std::vector<StoredCookie>* stored) {
   int taken = 0;
   size_t pos = 0;
   while (pos < headers.size()) {
@@ -274,7 +294,12 @@ void CookieJar::AddFromResponse(std::string_view headers, const std::string& hos
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!StartsNoCase(line, "Set-Cookie:")) continue;
     if (taken++ >= kMaxSetCookieAmount) break;
-    AddFromHeader(line.substr(11), host, path, secure_context, now_s);
+    StoredCookie c;
+    bool unexpired = false;
+    if (AddFromHeader(line.substr(11), host, path, secure_context, now_s, stored ? &c : nullptr, &unexpired) &&
+        stored && unexpired) {
+      stored->push_back(std::move(c));
+    }
   }
 }
 
@@ -308,6 +333,41 @@ std::string CookieJar::HeaderFor(const std::string& host, std::string_view path,
     ++count;
   }
   return out;
+}
+
+void CookieJar::SyncFromListing(const std::vector<std::string>& lines, int64_t now_s) {
+  std::vector<JarCookie> listed;
+  listed.reserve(lines.size());
+  for (const std::string& line : lines) {
+    CookieJar probe;
+    if (!probe.AddLine(line, now_s) || probe.cookies_.empty()) continue;
+    JarCookie& c = probe.cookies_.front();
+    if (c.expires != 0 && c.expires < now_s) continue;  // deleted (libcurl drops it at its next add)
+    listed.push_back(std::move(c));
+  }
+  std::vector<bool> taken(listed.size(), false);
+  std::vector<JarCookie> out;
+  out.reserve(listed.size());
+  for (const JarCookie& old : cookies_) {
+    for (size_t i = 0; i < listed.size(); ++i) {
+      const JarCookie& c = listed[i];
+      // libcurl compares the paths only when both cookies have one.
+      if (taken[i] || !EqualNoCase(old.name, c.name) || !EqualNoCase(old.domain, c.domain) ||
+          old.tailmatch != c.tailmatch || (!old.spath.empty() && !EqualNoCase(old.spath, c.spath))) {
+        continue;
+      }
+      taken[i] = true;
+      out.push_back(std::move(listed[i]));
+      out.back().created = old.created;
+      break;
+    }
+  }
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (taken[i]) continue;
+    out.push_back(std::move(listed[i]));
+    out.back().created = ++next_created_;
+  }
+  cookies_ = std::move(out);
 }
 
 std::vector<std::string> CookieJar::NetscapeLines() const {

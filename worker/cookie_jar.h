@@ -25,9 +25,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace barrage {
+
+// A cookie a response made the user store: its name and value (COOKIE_ variables).
+using StoredCookie = std::pair<std::string, std::string>;
 
 struct JarCookie {
   std::string name;
@@ -46,19 +50,29 @@ class CookieJar {
  public:
   // A Set-Cookie header's value received from `host` (lower case, no port, IPv6 without
   // brackets) for `path` (the request target, query included). False when rejected.
+  // `stored` / `unexpired` (when set) get the cookie's name and value and whether it is
+  // unexpired (a deletion is stored expired).
   bool AddFromHeader(std::string_view set_cookie, const std::string& host, std::string_view path, bool secure_context,
-                     int64_t now_s);
+                     int64_t now_s, StoredCookie* stored = nullptr, bool* unexpired = nullptr);
   // A line as CURLOPT_COOKIELIST takes it: "Set-Cookie: ..." (no host check) or a Netscape
   // cookie-file line. False when rejected.
   bool AddLine(std::string_view line, int64_t now_s);
   // Takes the Set-Cookie headers of one response header block (libcurl keeps at most 50).
+  // `stored` (when set) gets each cookie stored unexpired, in header order.
   void AddFromResponse(std::string_view headers, const std::string& host, std::string_view path, bool secure_context,
-                       int64_t now_s);
+                       int64_t now_s, std::vector<StoredCookie>* stored = nullptr);
   // The Cookie header's value for a request to `host` and `path`; "" when none.
   std::string HeaderFor(const std::string& host, std::string_view path, bool secure_context, int64_t now_s);
   void Clear() { cookies_.clear(); }
   // Netscape lines in creation order (CURLINFO_COOKIELIST's format).
   std::vector<std::string> NetscapeLines() const;
+  // Makes the jar hold what `lines` (libcurl's CURLINFO_COOKIELIST, in its hash-table order)
+  // hold, expired ones left out: a cookie the jar has (same name and domain case-insensitive,
+  // same host-only flag and sanitized path, libcurl's replacing rule) keeps its creation
+  // order with the listed fields; the others are created, in the listing's order. Called at
+  // each Set-Cookie libcurl takes (it stores one before its header callback sees the line),
+  // this keeps libcurl's creation order, which its listing loses.
+  void SyncFromListing(const std::vector<std::string>& lines, int64_t now_s);
   const std::vector<JarCookie>& cookies() const { return cookies_; }
 
  private:
@@ -68,6 +82,10 @@ class CookieJar {
   std::vector<JarCookie> cookies_;
   uint64_t next_created_ = 0;
 };
+
+// The cookie a Set-Cookie header's value names, by the jar's (libcurl's) rule: the first pair
+// with a name, name and value trimmed; false when that pair has no '=' or there is none.
+bool SetCookieNameValue(std::string_view set_cookie, std::string* name, std::string* value);
 
 // Whether `host` makes a secure context for cookies as libcurl 7.88 sees one besides https.
 bool IsCookieLocalhost(const std::string& host);

@@ -215,13 +215,9 @@ Status Engine::Prepare() {
   Result<Http2Mode> http2 = Http2ModeFromProperties(s.run->properties);
   if (!http2.ok()) return http2.status();
   s.rs.http2 = *http2;
-  if (std::optional<std::string> jar = s.run->properties.Get("barrage.cookies.fastpath")) {
-    std::string_view v = TrimAscii(*jar);
-    if (v != "true" && v != "false") {
-      return Status::InvalidArgument("property barrage.cookies.fastpath: '" + *jar + "' is not true or false");
-    }
-    s.rs.cookie_jar = v == "true";
-  }
+  Result<CookieSettings> cookie_settings = CookieSettingsFromProperties(s.run->properties);
+  if (!cookie_settings.ok()) return cookie_settings.status();
+  s.rs.cookie_settings = std::move(cookie_settings).value();
 
   // Data files are read and checked before anything starts.
   s.rs.csv = std::make_unique<CsvRegistry>(*s.run);

@@ -18,6 +18,7 @@
 #include "worker/client_keystore.h"
 #include "worker/config_elements.h"
 #include "worker/controllers.h"
+#include "worker/cookie_settings.h"
 #include "worker/csv_data.h"
 #include "worker/dns_resolver.h"
 #include "worker/event_loop.h"
@@ -86,9 +87,10 @@ struct RunState {
   std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
   std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
   Http2Mode http2 = Http2Mode::kOff;                // barrage.http2 properties (worker/http2_mode.h)
-  // barrage.cookies.fastpath=true: users with cookies keep them in a CookieJar
-  // (worker/cookie_jar.h) and may take the HTTP/1.1 fast path.
-  bool cookie_jar = false;
+  // barrage.cookies.fastpath (default true: users with cookies keep them in a CookieJar,
+  // worker/cookie_jar.h, and may take the HTTP/1.1 fast path) and JMeter's CookieManager.*
+  // properties (COOKIE_ variables).
+  CookieSettings cookie_settings;
   std::unique_ptr<ScriptRegistry> scripts;  // script elements (issue 11); null: none, no JVM
   // Script functions on the script host (RunContext::scripts); null: none.
   std::unique_ptr<ScriptFunctionRunner> script_functions;

@@ -140,27 +140,42 @@ void HttpTransfer::PushJarToCurl() {
   curl_has_jar_ = true;
 }
 void HttpTransfer::PullJarFromCurl() {
-  struct curl_slist* cookies = nullptr;
-  if (curl_easy_getinfo(easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return;
-  // Cookies already in the jar keep their creation order (AddLine replaces them in place);
-  // libcurl's new ones come after them, in the order libcurl lists them.
-  CookieJar before = std::move(jar_);
-  jar_ = CookieJar();
-  int64_t now_s = WallMillis() / 1000;
-  for (const JarCookie& c : before.cookies()) {
-    for (struct curl_slist* l = cookies; l; l = l->next) {
-      CookieJar probe;
-      if (!probe.AddLine(l->data, now_s) || probe.cookies().empty()) continue;
-      const JarCookie& p = probe.cookies().front();
-      if (strcasecmp(p.name.c_str(), c.name.c_str()) == 0 && strcasecmp(p.domain.c_str(), c.domain.c_str()) == 0 &&
-          p.tailmatch == c.tailmatch && p.spath == c.spath) {
-        jar_.AddLine(l->data, now_s);
-      }
-    }
-  }
-  for (struct curl_slist* l = cookies; l; l = l->next) jar_.AddLine(l->data, now_s);
-  curl_slist_free_all(cookies);
+  jar_.SyncFromListing(CurlCookieListing(), WallMillis() / 1000);
   curl_has_jar_ = true;
+}
+std::vector<std::string> HttpTransfer::CurlCookieListing() const {
+  std::vector<std::string> lines;
+  struct curl_slist* cookies = nullptr;
+  if (!easy_ || curl_easy_getinfo(easy_, CURLINFO_COOKIELIST, &cookies) != CURLE_OK) return lines;
+  for (struct curl_slist* l = cookies; l; l = l->next) lines.emplace_back(l->data);
+  curl_slist_free_all(cookies);
+  return lines;
+}
+void HttpTransfer::OnCurlSetCookie(std::string_view set_cookie) {
+  std::vector<std::string> listing = CurlCookieListing();
+  int64_t now_s = WallMillis() / 1000;
+  if (use_jar_) {
+    jar_.SyncFromListing(listing, now_s);
+    curl_has_jar_ = true;
+  }
+  if (!record_stored_) return;
+  std::string name, value;
+  if (SetCookieNameValue(set_cookie, &name, &value)) {
+    // What libcurl stored shows in its listing: a line that was not there before the header.
+    bool changed = false, same_again = false, stored = false;
+    for (const std::string& line : listing) {
+      bool was = std::find(curl_listing_.begin(), curl_listing_.end(), line) != curl_listing_.end();
+      changed |= !was;
+      CookieJar probe;
+      if (!probe.AddLine(line, now_s) || probe.cookies().empty()) continue;
+      const JarCookie& c = probe.cookies().front();
+      if (c.name != name || c.value != value || (c.expires != 0 && c.expires < now_s)) continue;
+      if (!was) stored = true;
+      same_again = true;
+    }
+    if (stored || (!changed && listing.size() == curl_listing_.size() && same_again)) stored_.emplace_back(name, value);
+  }
+  curl_listing_ = std::move(listing);
 }
 std::vector<std::string> HttpTransfer::CookieLines() const {
   if (use_jar_) return jar_.NetscapeLines();
@@ -192,6 +207,15 @@ size_t HttpTransfer::OnHeader(char* data, size_t size, size_t n, void* p) {
   // A new status line (after a redirect or 100-continue) starts a new header block.
   if (line.rfind("HTTP/", 0) == 0) self->response_headers_.clear();
   self->response_headers_.append(line);
+  // libcurl has just stored (or deleted) the line's cookie: the jar follows it now, while the
+  // creation order is still known (libcurl's listing has its hash order; a redirect chain
+  // libcurl follows may set several).
+  if ((self->use_jar_ || self->record_stored_) && self->cookies_enabled_ && len > 11 &&
+      strncasecmp(data, "Set-Cookie:", 11) == 0) {
+    std::string_view value = line.substr(11);
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.remove_suffix(1);
+    self->OnCurlSetCookie(value);
+  }
   self->last_activity_us_ = MonotonicMicros();
   return len;
 }
@@ -222,6 +246,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
     request_headers_ += h;
   }
 
+  stored_.clear();
   redirects_ = 0;
   hops_latency_us_ = hops_connect_us_ = hops_header_bytes_ = hops_request_bytes_ = 0;
   retry_offset_us_ = -1;
@@ -312,6 +337,7 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   last_activity_us_ = MonotonicMicros();  // for the response timeout of a chain handed over
 
   if (use_jar_) PushJarToCurl();
+  if (record_stored_ && cookies_enabled_) curl_listing_ = CurlCookieListing();
   curl_easy_setopt(easy_, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, r.keep_alive ? 0L : 1L);
   // HTTP/2 (worker/http2_mode.h): PIPEWAIT makes a request wait for a connection being set up
@@ -454,7 +480,7 @@ void HttpTransfer::OnFastDone(CURLcode code) {
   Http1ResponseParser& response = fast_.response();
   if (use_jar_ && code == CURLE_OK) {
     jar_.AddFromResponse(response.headers(), CookieHost(target_), target_.target, CookieSecure(target_),
-                         WallMillis() / 1000);
+                         WallMillis() / 1000, record_stored_ ? &stored_ : nullptr);
     curl_has_jar_ = false;
   }
   int status = response.status();

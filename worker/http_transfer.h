@@ -77,6 +77,14 @@ class HttpTransfer {
   // The user's cookies as Netscape cookie-file lines (CURLINFO_COOKIELIST's format), in the
   // jar's creation order or libcurl's listing order.
   std::vector<std::string> CookieLines() const;
+  // Records the cookies each request's responses make the user store (JMeter's
+  // CookieManager.save.cookies, COOKIE_ variables): stored_cookies() after the request.
+  void set_record_stored_cookies(bool on) { record_stored_ = on; }
+  // The cookies the last request's Set-Cookie headers stored unexpired (every hop of a
+  // redirect chain; empty values too), in header order; the jar's or libcurl's engine's
+  // decision. On libcurl's path: a cookie its listing shows new or changed after the header,
+  // or unchanged with the header's name and value (set again as it was).
+  const std::vector<StoredCookie>& stored_cookies() const { return stored_; }
 
   // Starts `request` on `loop` (fast path or libcurl); `handler` gets the completion, never
   // from inside Start (its `easy` argument is nullptr for the fast path). `keep_body` false
@@ -187,10 +195,19 @@ class HttpTransfer {
   bool curl_has_jar_ = false;  // libcurl's engine holds what jar_ holds
   // With the jar: the Cookie header of the fast-path request to target_.
   void SetFastCookies();
-  // Before / after a libcurl request with the jar: copies the jar into libcurl's engine,
-  // and libcurl's cookies back into the jar.
+  // Before / after a libcurl request with the jar (and at each Set-Cookie header libcurl
+  // takes, which keeps libcurl's creation order: CookieJar::SyncFromListing): copies the jar
+  // into libcurl's engine, and libcurl's cookies back into the jar.
   void PushJarToCurl();
   void PullJarFromCurl();
+  // libcurl's engine's cookies (CURLINFO_COOKIELIST).
+  std::vector<std::string> CurlCookieListing() const;
+  // A Set-Cookie header libcurl has just taken (OnHeader): the jar follows (use_jar_), and
+  // record_stored_ notes what it stored, against curl_listing_ (the listing before it).
+  void OnCurlSetCookie(std::string_view set_cookie);
+  bool record_stored_ = false;
+  std::vector<StoredCookie> stored_;
+  std::vector<std::string> curl_listing_;
   Http2Mode http2_default_ = Http2Mode::kOff;
   Http2Record http2_record_ = Http2Record::kReasonPhrase;  // of the request in flight
   const ConnectToRoutes* connect_to_ = nullptr;

@@ -17,7 +17,7 @@ VirtualUser::VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, c
       branch_(std::make_unique<ParallelBranch>(ParallelBranch{
           parent, &parallel, &child, parent->thread_name() + " - " + parallel.name + " - " + child.name})) {
   end_wall_ms_ = parent->end_wall_ms_;  // the parent's own scheduled end, if it has one
-  if (group_->cookies) http_.EnableCookies(run_->cookie_jar);
+  if (group_->cookies) http_.EnableCookies(run_->cookie_settings.jar);
   if (run_->connect_to) http_.set_connect_to(run_->connect_to.get());
   if (worker_) http_.set_host_cache(&worker_->hosts);
 }

@@ -68,7 +68,10 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
       transactions_[&c->node()] = static_cast<TransactionRt*>(c.get());
     }
   }
-  if (group->cookies) http_.EnableCookies(run->cookie_jar);
+  if (group->cookies) {
+    http_.EnableCookies(run->cookie_settings.jar);
+    http_.set_record_stored_cookies(run->cookie_settings.save_cookies);
+  }
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
   if (worker_) http_.set_host_cache(&worker_->hosts);
   http_.set_http2_default(run->http2);
@@ -587,10 +590,23 @@ void VirtualUser::CompleteDummySample(int64_t elapsed_us) {
 void VirtualUser::OnTransferDone(CURL*, CURLcode code) {
   if (state_ != State::kInFlight) return;
   http_.Finish(code, &worker_->result);
+  SaveCookieVariables();
   if (HttpManagers m = ManagersInScope(*current_); m.cache) managers_.AfterResponse(m, worker_->result, WallMillis());
   state_ = State::kReady;
   CompleteSample();
   Step();
+}
+
+void VirtualUser::SaveCookieVariables() {
+  // JMeter's CookieManager.add with CookieManager.save.cookies=true: each cookie stored from a
+  // response (while sampling, so before the sampler's post-processors) puts prefix + name =
+  // value; an empty value puts none while CookieManager.delete_null_cookies holds (JMeter
+  // drops such a cookie). Nothing removes them: not a deletion, not clearing the cookies.
+  const CookieSettings& settings = run_->cookie_settings;
+  for (const StoredCookie& c : http_.stored_cookies()) {
+    if (c.second.empty() && settings.delete_null_cookies) continue;
+    ctx_.vars.Put(settings.variable_prefix + c.first, c.second);
+  }
 }
 
 SampleResult& VirtualUser::CompletingResult() {

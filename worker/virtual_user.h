@@ -234,6 +234,8 @@ class VirtualUser final : public VuServices,
   void CompleteScriptSample();
   // The sample CompleteSample works on: the user's own while a script holds it.
   SampleResult& CompletingResult();
+  // COOKIE_ variables of the cookies the request just finished stored (worker/cookie_settings.h).
+  void SaveCookieVariables();
 
   RunState* run_;
   GroupRuntime* group_;

@@ -321,6 +321,25 @@ def cookie_scope():
          thread_group("no-manager", 1, 1, login("nm"))])
 
 
+def cookie_variables():
+    # cookie_variables.args sets -JCookieManager.save.cookies=true.
+    return plan(
+        "cookie_variables",
+        "CookieManager.save.cookies=true (cookie_variables.args): each cookie a response stores "
+        "becomes variable COOKIE_<name>; deleting the cookie (Max-Age=0) or setting it empty "
+        "leaves the variable as it was; the next iteration (cookies cleared) keeps them too.",
+        [thread_group("save", 1, 2, [
+            cookie_manager("cookies", True),
+            http("seen-first", "/echo?s=${__V(COOKIE_sess)}&o=${__V(COOKIE_other)}"),
+            http("set", "/cookies/set?sess=abc${__counter(TRUE,)}&other=x"),
+            http("seen", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}"),
+            http("delete", "/cookies/delete?sess"),
+            http("after-delete", "/echo?s=${COOKIE_sess}"),
+            http("empty", "/cookies/set?other=&sess=new"),
+            http("after-empty", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}"),
+        ])])
+
+
 def switch_and_sections():
     three = lambda p: [http(p + "-0", "/echo?n=" + p + "0"), http(p + "-1", "/echo?n=" + p + "1"),
                        simple(p + "-2", [http(p + "-2a", "/echo?n=" + p + "2a"),
@@ -1456,7 +1475,7 @@ FIXTURE_OPTIONS = {
 
 PLAN_BUILDERS = [thread_groups, functions, more_functions, script_functions, script_functions_full,
                  simple_loop_if_while,
-                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
+                 more_controllers, transactions, transaction_errors, transaction_time, cookie_scope, cookie_variables, switch_and_sections, include_controller, module_controller, runtime_controller, sample_errors, stop_test, flow_control, http_config, csv_data,
                  extractors, assertions, status_codes, connection_errors, variables,
                  https, keystore, keystore_alias, request_charset, shared_throughput, http_managers,
                  xpath, css_extractor_plan, xml_assertions, login_and_debug, sync_timer_plan,

@@ -19,6 +19,7 @@
 #include "common/plan_compiler.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/worker/engine_test_plan.h"
+#include "worker/cookie_settings.h"
 #include "worker/engine.h"
 
 namespace barrage {
@@ -1027,10 +1028,12 @@ TEST_F(EngineRunTest, CookieManagerUnderTheTestPlanServesEveryGroup) {
   for (const Sample& s : samples) EXPECT_EQ(s.response_code, "200") << s.thread_name << " " << s.label;
 }
 
-// barrage.cookies.fastpath=true: the users' cookies live in the fast path's jar
-// (worker/cookie_jar.h); the same plan behaves as on libcurl's engine.
-TEST_F(EngineRunTest, CookieJarOnTheFastPathKeepsCookiesPerUserAndClearsThem) {
-  run_.properties.Set("barrage.cookies.fastpath", "true");
+// barrage.cookies.fastpath=true (the default): the users' cookies live in the fast path's jar
+// (worker/cookie_jar.h); the same plan behaves as on libcurl's engine (=false).
+class CookieStoreRunTest : public EngineRunTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CookieStoreRunTest, KeepsCookiesPerUserAndClearsThem) {
+  if (GetParam()[0] != '\0') run_.properties.Set("barrage.cookies.fastpath", GetParam());
   std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
   // The first iteration logs in; the second finds its cookies cleared.
   std::string login = El(
@@ -1046,6 +1049,41 @@ TEST_F(EngineRunTest, CookieJarOnTheFastPathKeepsCookiesPerUserAndClearsThem) {
             (std::map<std::string, std::vector<std::string>>{{"tg 1-1", {"200", "401"}}, {"tg 1-2", {"200", "401"}}}));
 }
 
+INSTANTIATE_TEST_SUITE_P(JarByDefaultOrLibcurl, CookieStoreRunTest, ::testing::Values("", "true", "false"));
+
+// CookieManager.save.cookies=true: each cookie a response stores puts COOKIE_<name> (JMeter's
+// CookieManager.add); a deletion or an empty value leaves it as it was. The URLs show what
+// the next samplers saw, on the jar (fast path), on libcurl's engine and (suite
+// engine_run_test_libcurl) on the jar with every request through libcurl.
+TEST_P(CookieStoreRunTest, SavesCookiesAsVariables) {
+  if (GetParam()[0] != '\0') run_.properties.Set("barrage.cookies.fastpath", GetParam());
+  run_.properties.Set("CookieManager.save.cookies", "true");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
+  std::vector<Sample> samples =
+      Run(cookies +
+          Group("tg", 1, 1,
+                Http("set", "/cookies/set?sess=abc&other=x") +
+                    Http("seen", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}") + Http("delete", "/cookies/delete?sess") +
+                    Http("after-delete", "/echo?s=${COOKIE_sess}") + Http("empty", "/cookies/set?other=&sess=new") +
+                    Http("after-empty", "/echo?s=${COOKIE_sess}&o=${COOKIE_other}")));
+  std::vector<std::string> urls;
+  for (const Sample& s : samples) urls.push_back(s.url.substr(s.url.find('/', 8)));
+  EXPECT_EQ(urls, (std::vector<std::string>{"/cookies/set?sess=abc&other=x", "/echo?s=abc&o=x", "/cookies/delete?sess",
+                                            "/echo?s=abc", "/cookies/set?other=&sess=new", "/echo?s=new&o=x"}));
+}
+
+TEST_F(EngineRunTest, CookieVariablesTakeThePrefixPropertyAndNeedSaveCookies) {
+  run_.properties.Set("CookieManager.save.cookies", "1");
+  run_.properties.Set("CookieManager.name.prefix", " C_ ");
+  std::string cookies = El("CookieManager", "cookies", Bool("CookieManager.clearEachIteration", true));
+  std::vector<Sample> samples = Run(
+      cookies + Group("tg", 1, 1,
+                      Http("set", "/cookies/set?sess=abc") + Http("seen", "/echo?p=${C_sess}&d=${__V(COOKIE_sess)}")));
+  ASSERT_EQ(samples.size(), 2u);
+  std::string url = samples[1].url.substr(samples[1].url.find('/', 8));
+  EXPECT_EQ(url, "/echo?p=abc&d=COOKIE_sess");  // __V of a variable not set: its name
+}
+
 TEST(CookieJarPropertyTest, ABadValueStopsTheRunBeforeItStarts) {
   Result<HashTree> tree = ParseJmx(engine_test::PlanXml(Group("G", 1, 1, "")), "t.jmx");
   ASSERT_TRUE(tree.ok());
@@ -1056,6 +1094,38 @@ TEST(CookieJarPropertyTest, ABadValueStopsTheRunBeforeItStarts) {
   Engine engine(compiled.plan, &run, EngineOptions{}, &sink);
   Status prepared = engine.Prepare();
   EXPECT_EQ(prepared.message(), "property barrage.cookies.fastpath: 'yes' is not true or false");
+}
+
+TEST(CookieSettingsTest, DefaultsAndValuesAsJMeterReadsThem) {
+  Properties none;
+  Result<CookieSettings> d = CookieSettingsFromProperties(none);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->jar);  // the jar and the fast path by default
+  EXPECT_FALSE(d->save_cookies);
+  EXPECT_EQ(d->variable_prefix, "COOKIE_");
+  EXPECT_TRUE(d->delete_null_cookies);
+
+  Properties p;
+  p.Set("barrage.cookies.fastpath", " False ");
+  p.Set("CookieManager.save.cookies", " T ");
+  p.Set("CookieManager.name.prefix", " C_ ");
+  p.Set("CookieManager.delete_null_cookies", "0");
+  Result<CookieSettings> s = CookieSettingsFromProperties(p);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->jar);
+  EXPECT_TRUE(s->save_cookies);
+  EXPECT_EQ(s->variable_prefix, "C_");
+  EXPECT_FALSE(s->delete_null_cookies);
+
+  // JMeterUtils.getPropDefault(name, boolean): true/t/false/f, else an int == 1, else the default.
+  EXPECT_TRUE(JMeterBooleanProperty(std::string("1"), false));
+  EXPECT_TRUE(JMeterBooleanProperty(std::string("+01"), false));
+  EXPECT_FALSE(JMeterBooleanProperty(std::string("2"), true));
+  EXPECT_FALSE(JMeterBooleanProperty(std::string("f"), true));
+  EXPECT_TRUE(JMeterBooleanProperty(std::string("yes"), true));
+  EXPECT_FALSE(JMeterBooleanProperty(std::string("yes"), false));
+  EXPECT_FALSE(JMeterBooleanProperty(std::string("99999999999"), false));
+  EXPECT_TRUE(JMeterBooleanProperty(std::nullopt, true));
 }
 
 // ---- Switch, Random Order, Critical Section, Result Status Action Handler (issue 10) ----

@@ -970,12 +970,19 @@ TEST(FastPathUrlTest, RequestsNeedingLibcurlAreNotSupported) {
 // Cookies: the fast path's CookieJar (EnableCookies(true)) against libcurl's cookie engine
 // (EnableCookies(false), every request through libcurl), for the same scripted replies.
 struct CookieRequest {
-  CookieRequest(std::string u, bool f = false, std::function<void(HttpTransfer&)> b = nullptr)
-      : url(std::move(u)), follow(f), before(std::move(b)) {}
+  CookieRequest(std::string u, bool f = false, std::function<void(HttpTransfer&)> b = nullptr,
+                std::vector<std::string> h = {})
+      : url(std::move(u)), follow(f), before(std::move(b)), headers(std::move(h)) {}
   std::string url;
   bool follow = false;
   std::function<void(HttpTransfer&)> before;  // e.g. a Cookie Manager's cookies or clearing
+  std::vector<std::string> headers;           // a "TE" header keeps the request off the fast path
 };
+
+// A request the fast path refuses (FastPathSupports: a TE header), so libcurl makes it.
+CookieRequest OnLibcurl(std::string url, bool follow = false) {
+  return CookieRequest(std::move(url), follow, nullptr, {"TE: trailers"});
+}
 
 struct CookieRun {
   std::vector<std::string> cookie_headers;  // each request's Cookie header as the server saw it ("" = none)
@@ -983,6 +990,7 @@ struct CookieRun {
   std::vector<std::string> stored;  // CookieLines(), sorted, expiry times of Max-Age cookies masked
   std::vector<SampleResult> results;
   std::vector<bool> fast;
+  std::vector<std::string> saved;  // each request's stored_cookies(), "name=value" joined by " "
 };
 
 std::string CookieHeaderOf(const std::string& request) {
@@ -1009,13 +1017,18 @@ class CookieJarPathTest : public Http1ConnectionTest {
     t.set_fast_path_enabled(jar);
     t.EnableCookies(jar);
     t.set_connect_to(&routes);
+    t.set_record_stored_cookies(true);
     CookieRun run;
     for (const CookieRequest& cr : requests) {
       if (cr.before) cr.before(t);
       HttpRequest r = Get(cr.url);
       r.follow_redirects = cr.follow;
+      r.headers = cr.headers;
       run.results.push_back(Run(t, r));
       run.fast.push_back(t.used_fast_path());
+      std::string saved;
+      for (const StoredCookie& c : t.stored_cookies()) saved += (saved.empty() ? "" : " ") + c.first + "=" + c.second;
+      run.saved.push_back(saved);
     }
     t.set_connect_to(nullptr);
     run.wire = server.requests();
@@ -1046,11 +1059,13 @@ class CookieJarPathTest : public Http1ConnectionTest {
   CookieRun Compare(const std::vector<std::string>& replies, const std::vector<CookieRequest>& requests) {
     CookieRun curl = RunCookies(false, replies, requests);
     CookieRun jar = RunCookies(true, replies, requests);
-    EXPECT_EQ(jar.wire, curl.wire);
+    EXPECT_EQ(jar.wire.size(), curl.wire.size());
+    for (size_t i = 0; i < jar.wire.size() && i < curl.wire.size(); ++i) EXPECT_EQ(jar.wire[i], curl.wire[i]) << i;
     EXPECT_EQ(jar.stored, curl.stored);
+    EXPECT_EQ(jar.saved, curl.saved);  // the cookies each request stored (COOKIE_ variables)
     EXPECT_EQ(jar.results.size(), curl.results.size());
     for (size_t i = 0; i < jar.results.size() && i < curl.results.size(); ++i) {
-      EXPECT_EQ(jar.fast[i], true) << i;
+      EXPECT_EQ(jar.fast[i], requests[i].headers.empty()) << i;
       EXPECT_EQ(curl.fast[i], false) << i;
       EXPECT_EQ(jar.results[i].sample.response_code, curl.results[i].sample.response_code) << i;
       EXPECT_EQ(jar.results[i].sample.url, curl.results[i].sample.url) << i;
@@ -1140,6 +1155,8 @@ TEST_F(CookieJarPathTest, OverwriteAndDeletionAsLibcurl) {
                            {"http://www.example.com/"}});
   EXPECT_EQ(run.cookie_headers,
             (std::vector<std::string>{"", "c=3; b=2; a=1", "d=4; a=changed", "d=4; a=changed", "d=4; A=upper"}));
+  // Deletions (b's Max-Age=0, c's past date) store nothing to save.
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 b=2 c=3", "a=changed d=4", "", "A=upper", ""}));
   EXPECT_EQ(run.stored, (std::vector<std::string>{"www.example.com|FALSE|/|FALSE|0|A|upper",
                                                   "www.example.com|FALSE|/|FALSE|0|d|4"}));
 }
@@ -1151,6 +1168,91 @@ TEST_F(CookieJarPathTest, RedirectChainSetsCookiesOnEachHop) {
                SetCookies({"r1=c", "local=1; Secure"}), SetCookies({})},
               {{"http://127.0.0.1/start", true}, {"http://127.0.0.1/in/next"}});
   EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"", "r1=a", "r2=b; r1=a", "local=1; r1=c; r2=b; r1=a"}));
+}
+
+TEST(CookieJarTest, SyncFromListingKeepsCreationOrderAndDropsExpired) {
+  CookieJar jar;
+  for (const char* c : {"a=1; Path=/", "b=2; Path=/", "c=3; Path=/"}) {
+    ASSERT_TRUE(jar.AddFromHeader(c, "www.example.com", "/", false, 1000));
+  }
+  // libcurl's listing in its hash order: B replaced b (the same cookie, kept in place), c was
+  // deleted (expired, not yet dropped), d is new.
+  jar.SyncFromListing({"www.example.com\tFALSE\t/\tFALSE\t0\td\t4", "www.example.com\tFALSE\t/\tFALSE\t0\tB\t20",
+                       "www.example.com\tFALSE\t/\tFALSE\t0\ta\t1", "www.example.com\tFALSE\t/\tFALSE\t1\tc\t3"},
+                      1000);
+  EXPECT_EQ(jar.NetscapeLines(), (std::vector<std::string>{"www.example.com\tFALSE\t/\tFALSE\t0\ta\t1",
+                                                           "www.example.com\tFALSE\t/\tFALSE\t0\tB\t20",
+                                                           "www.example.com\tFALSE\t/\tFALSE\t0\td\t4"}));
+  EXPECT_EQ(jar.HeaderFor("www.example.com", "/", false, 1000), "d=4; B=20; a=1");
+  jar.SyncFromListing({}, 1000);
+  EXPECT_EQ(jar.HeaderFor("www.example.com", "/", false, 1000), "");
+}
+
+TEST(CookieJarTest, AddFromResponseReportsTheCookiesItStores) {
+  CookieJar jar;
+  std::vector<StoredCookie> stored;
+  jar.AddFromResponse(
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie:  b = ; Path=/\r\nSet-Cookie: c=3; Max-Age=0\r\n"
+      "Set-Cookie: d=4; Domain=other.org\r\nSet-Cookie: noeq\r\nset-cookie: a=2; Path=/\r\n\r\n",
+      "www.example.com", "/", false, 1000, &stored);
+  // c is a deletion, d's domain and noeq are rejected; a replaced is reported again.
+  EXPECT_EQ(stored, (std::vector<StoredCookie>{{"a", "1"}, {"b", ""}, {"a", "2"}}));
+  std::string name, value;
+  EXPECT_TRUE(SetCookieNameValue(" =x; k = v w ; Path=/", &name, &value));
+  EXPECT_EQ(name + "|" + value, "k|v w");
+  EXPECT_FALSE(SetCookieNameValue("noeq; a=1", &name, &value));
+  EXPECT_FALSE(SetCookieNameValue(" ; ", &name, &value));
+}
+
+// A request on the libcurl path (with the jar: PushJarToCurl before, SyncJarFromCurl at each
+// Set-Cookie and after) keeps libcurl's creation order, which decides the Cookie header's
+// order among cookies of equal path, domain and name lengths: a cookie deleted and set again
+// is the newest, one replaced keeps its place.
+TEST_F(CookieJarPathTest, LibcurlPathCookiesThenFastPathAsLibcurl) {
+  CookieRun run =
+      Compare({SetCookies({"a=1; Path=/", "b=2; Path=/", "c=3; Path=/", "dom=4; Domain=example.com; Path=/"}),
+               SetCookies({}), SetCookies({"a=; Max-Age=0; Path=/", "a=5; Path=/", "e=6; Path=/", "b=7; Path=/"}),
+               SetCookies({}), SetCookies({})},
+              {OnLibcurl("http://www.example.com/app/"),
+               {"http://www.example.com/"},
+               OnLibcurl("http://www.example.com/"),
+               {"http://www.example.com/"},
+               {"http://shop.example.com/"}});
+  EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"", "c=3; b=2; a=1; dom=4", "c=3; b=2; a=1; dom=4",
+                                                          "e=6; a=5; c=3; b=7; dom=4", "dom=4"}));
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 b=2 c=3 dom=4", "", "a=5 e=6 b=7", "", ""}));
+}
+
+TEST_F(CookieJarPathTest, FastPathCookiesThenLibcurlPathAsLibcurl) {
+  CookieRun run = Compare(
+      {SetCookies({"a=1; Path=/", "b=2; Path=/"}, "302 Found", "Location: /next\r\n"), SetCookies({"c=3; Path=/"}),
+       SetCookies({"b=; Max-Age=0; Path=/", "b=8; Path=/", "d=4; Path=/", "a=9; Path=/"}), SetCookies({}),
+       SetCookies({}), SetCookies({})},
+      {{"http://www.example.com/start", true},
+       OnLibcurl("http://www.example.com/"),
+       {"http://www.example.com/"},
+       OnLibcurl("http://www.example.com/"),
+       {"http://www.example.com/"}});
+  EXPECT_EQ(run.cookie_headers, (std::vector<std::string>{"", "b=2; a=1", "c=3; b=2; a=1", "d=4; b=8; c=3; a=9",
+                                                          "d=4; b=8; c=3; a=9", "d=4; b=8; c=3; a=9"}));
+}
+
+TEST_F(CookieJarPathTest, LibcurlRedirectChainAsLibcurl) {
+  // libcurl follows the chain itself (FOLLOWLOCATION); every hop's cookies reach the jar in
+  // the order they were set, across hosts.
+  CookieRun run =
+      Compare({SetCookies({"a=1; Path=/", "k=2; Path=/"}, "302 Found", "Location: /in/hop\r\n"),
+               SetCookies({"a=; Max-Age=0; Path=/", "b=3; Path=/", "a=4; Path=/", "x=6; Domain=example.com; Path=/"},
+                          "301 Moved Permanently", "Location: http://www.example.com/final\r\n"),
+               SetCookies({"w=5; Path=/", "v=7; Path=/"}), SetCookies({}), SetCookies({}), SetCookies({})},
+              {OnLibcurl("http://127.0.0.1/start", true),
+               {"http://127.0.0.1/x"},
+               {"http://www.example.com/final"},
+               OnLibcurl("http://www.example.com/final")});
+  // x: Domain=example.com from 127.0.0.1 is rejected.
+  EXPECT_EQ(run.cookie_headers,
+            (std::vector<std::string>{"", "k=2; a=1", "", "a=4; b=3; k=2", "v=7; w=5", "v=7; w=5"}));
+  EXPECT_EQ(run.saved, (std::vector<std::string>{"a=1 k=2 b=3 a=4 w=5 v=7", "", "", ""}));
 }
 
 TEST_F(CookieJarPathTest, CookieManagerCookiesAndClearingAsLibcurl) {
