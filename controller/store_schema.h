@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 3):
+// Tables (schema version 4):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -19,9 +19,11 @@
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
 //   threshold(id, execution_id, position, expression, label, metric, op, target)
 //   threshold_result(threshold_id, observed, passed, evaluated_at)
-//   audit_log(id, at, who, what, project_id, execution_id, details)
+//   audit_log(id, at, who, what, project_id, execution_id, details, token_id, token_name)
+//   api_token(id, project_id, name, role, token_sha256, created_at, created_by, revoked_at,
+//       last_used_at)                     bearer tokens of `barrage serve` (service/tokens.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -35,7 +37,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE
