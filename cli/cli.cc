@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/token_command.h"
 #include "common/exit_codes.h"
 #include "controller/compare.h"
 #include "controller/elements_command.h"
@@ -253,6 +254,9 @@ int RunCli(int argc, char** argv) {
   del->add_option("--db", dso.db_path, "SQLite results store (default: barrage.db)");
   del->add_option("--project", dso.project, "project the run belongs to (default: default)");
 
+  TokenCommand token;
+  AddTokenCommand(app, &token);
+
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
   for (const std::string& a : args) cargv.push_back(a.c_str());
@@ -292,6 +296,7 @@ int RunCli(int argc, char** argv) {
   if (keygen->parsed()) return RunKeygen(keygen_path);
   if (jtl_export->parsed()) return RunExport(eo);
   if (jtl_import->parsed()) return RunImport(io);
+  if (token.token->parsed()) return RunTokenCommand(token);
   return kExitUsage;
 }
 
