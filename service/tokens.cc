@@ -46,7 +46,9 @@ std::string Base64Url(std::string_view bytes) {
   return out;
 }
 
-Status CheckName(std::string_view name) {
+}  // namespace
+
+Status CheckTokenName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("name: a token needs a name");
   if (name.size() > kMaxNameLength) {
     return Status::InvalidArgument("name: '" + std::string(name) + "' is longer than 64 characters");
@@ -61,8 +63,6 @@ Status CheckName(std::string_view name) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 std::string_view TokenRoleName(TokenRole role) {
   switch (role) {
@@ -112,7 +112,7 @@ class TokenStore::Impl {
   Result<NewToken> Create(std::string_view project, std::string_view name, TokenRole role, std::string_view created_by,
                           const std::optional<Principal>& actor) {
     if (project.empty()) return Status::InvalidArgument("project: the project name is empty");
-    if (Status st = CheckName(name); !st.ok()) return st;
+    if (Status st = CheckTokenName(name); !st.ok()) return st;
     unsigned char secret[kSecretBytes];
     if (RAND_bytes(secret, sizeof secret) != 1) return Status::Internal("RAND_bytes failed: no token created");
     NewToken out;

@@ -77,6 +77,9 @@ inline constexpr size_t kTokenLength = 47;  // prefix + 43 base64url characters
 // read: a write per request would queue the HTTP API behind the results store's writer.
 inline constexpr int64_t kLastUsedResolutionMs = 60'000;
 
+// Ok for a valid token name (see Names above), else InvalidArgument "name: ...".
+Status CheckTokenName(std::string_view name);
+
 // created_by / audit `who` of a request made with `principal`: "token:NAME".
 std::string TokenActor(const Principal& principal);
 
