@@ -99,14 +99,23 @@ nlohmann::ordered_json TokenRecordJson(const TokenRecord& r) {
 class TokenStore::Impl {
  public:
   Impl(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {}
-  ~Impl() { sqlite3_close(db_); }
+  ~Impl() {
+    lookup_ = Stmt();  // finalized first: sqlite3_close refuses a connection with statements
+    sqlite3_close(db_);
+  }
 
   Status Open() {
     Result<sqlite3*> db = OpenConnection(path_, /*create=*/false);
     if (!db.ok()) return db.status();
     db_ = *db;
     // OpenConnection without `create` is query_only; this connection writes tokens.
-    return Exec(db_, path_, "PRAGMA query_only=0");
+    if (Status st = Exec(db_, path_, "PRAGMA query_only=0"); !st.ok()) return st;
+    // Authenticate runs once per API request: its lookup is prepared once (preparing the
+    // join each time doubled its cost, bench/RESULTS.md).
+    return Prepare(db_, path_,
+                   "SELECT t.id, t.name, p.name, t.role, t.token_sha256, t.revoked_at, t.last_used_at "
+                   "FROM api_token t JOIN project p ON p.id = t.project_id WHERE t.token_sha256 = ?",
+                   &lookup_);
   }
 
   Result<NewToken> Create(std::string_view project, std::string_view name, TokenRole role, std::string_view created_by,
@@ -142,7 +151,8 @@ class TokenStore::Impl {
             BindText(q, 2, name);
           },
           [&](sqlite3_stmt*) { taken = true; });
-      if (!s.ok() || taken) return s.ok() ? Status::InvalidArgument("") : s;
+      if (!s.ok()) return s;
+      if (taken) return Status::InvalidArgument("name taken");  // rolled back; the message is built below
       s = QueryRows(
           db_, path_,
           "INSERT INTO api_token(project_id, name, role, token_sha256, created_at, created_by) "
@@ -200,7 +210,8 @@ class TokenStore::Impl {
             BindText(q, 2, name);
           },
           [&](sqlite3_stmt* q) { found = ReadToken(q); });
-      if (!s.ok() || !found) return s.ok() ? Status::NotFound("") : s;
+      if (!s.ok()) return s;
+      if (!found) return Status::NotFound("no such token");  // rolled back; the message is built below
       s = QueryRows(
           db_, path_, "UPDATE api_token SET revoked_at = ? WHERE id = ?",
           [&](sqlite3_stmt* q) {
@@ -233,19 +244,24 @@ class TokenStore::Impl {
     std::string stored;
     bool revoked = false;
     std::optional<int64_t> last_used;
-    Status st = QueryRows(
-        db_, path_,
-        "SELECT t.id, t.name, p.name, t.role, t.token_sha256, t.revoked_at, t.last_used_at "
-        "FROM api_token t JOIN project p ON p.id = t.project_id WHERE t.token_sha256 = ?",
-        [&](sqlite3_stmt* q) { BindText(q, 1, hash); },
-        [&](sqlite3_stmt* q) {
-          principal = Principal{sqlite3_column_int64(q, 0), ColumnText(q, 1), ColumnText(q, 2),
-                                ParseTokenRole(ColumnText(q, 3)).value_or(TokenRole::kViewer)};
-          stored = ColumnText(q, 4);
-          revoked = sqlite3_column_type(q, 5) != SQLITE_NULL;
-          last_used = ColumnOptional(q, 6);
-        });
-    if (!st.ok()) return st;
+    sqlite3_stmt* q = lookup_.get();
+    sqlite3_reset(q);
+    BindText(q, 1, hash);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+      principal = Principal{sqlite3_column_int64(q, 0), ColumnText(q, 1), ColumnText(q, 2),
+                            ParseTokenRole(ColumnText(q, 3)).value_or(TokenRole::kViewer)};
+      stored = ColumnText(q, 4);
+      revoked = sqlite3_column_type(q, 5) != SQLITE_NULL;
+      last_used = ColumnOptional(q, 6);
+      rc = sqlite3_step(q);  // token_sha256 is UNIQUE: SQLITE_DONE
+    }
+    if (rc != SQLITE_DONE) {
+      Status error = DbError(db_, path_, "authenticate");
+      sqlite3_reset(q);
+      return error;
+    }
+    sqlite3_reset(q);  // ends the read transaction before any write below
     // The index found the row by the hash; the constant-time comparison makes the decision
     // independent of how SQLite compared the strings.
     if (!principal || stored.size() != hash.size() || CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) != 0 ||
@@ -253,11 +269,11 @@ class TokenStore::Impl {
       return std::optional<Principal>();
     }
     if (!last_used || now_ms - *last_used >= kLastUsedResolutionMs) {
-      st = QueryRows(
+      Status st = QueryRows(
           db_, path_, "UPDATE api_token SET last_used_at = ? WHERE id = ?",
-          [&](sqlite3_stmt* q) {
-            sqlite3_bind_int64(q, 1, now_ms);
-            sqlite3_bind_int64(q, 2, principal->token_id);
+          [&](sqlite3_stmt* u) {
+            sqlite3_bind_int64(u, 1, now_ms);
+            sqlite3_bind_int64(u, 2, principal->token_id);
           },
           nullptr);
       if (!st.ok()) return st;
@@ -300,6 +316,7 @@ class TokenStore::Impl {
   const Clock& clock_;
   std::mutex mu_;
   sqlite3* db_ = nullptr;
+  Stmt lookup_;  // Authenticate's lookup by hash
 };
 
 TokenStore::TokenStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
