@@ -13,8 +13,8 @@
 //   kManageSchedules       -       -     yes    POST/PUT/DELETE projects/{p}/schedules...
 //   kManageWebhooks        -       -     yes    webhooks and their deliveries (URLs are secrets:
 //                                               a Slack URL is its own credential), read or write
-//   kManageTokens          -       -     yes    projects/{p}/tokens: create, list, revoke
-//   kReadAudit             -       -     yes    the project's audit log
+//   kManageTokens          -       -     yes    GET/POST projects/{p}/tokens, DELETE .../{name}
+//   kReadAudit             -       -     yes    GET projects/{p}/audit
 //
 // A token works only in its own project. The worker pool is shared by every project, and a
 // tester must see whether enough workers are idle before asking for some, so any valid token

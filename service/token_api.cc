@@ -1,5 +1,6 @@
 #include "service/token_api.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace barrage {
@@ -107,6 +108,23 @@ ApiReply RevokeTokenViaApi(TokenStore& tokens, const std::optional<Principal>& p
     return Error(revoked.status().code() == Status::Code::kNotFound ? 404 : 500, revoked.status().message());
   }
   return {200, TokenRecordJson(*revoked).dump()};
+}
+
+ApiReply ListAuditViaApi(TokenStore& tokens, const std::optional<Principal>& principal, std::string_view project,
+                         std::string_view limit) {
+  if (AccessDecision d = Authorize(principal, project, Action::kReadAudit); !d.allowed()) return RefusalReply(d);
+  int n = 100;
+  if (!limit.empty()) {
+    const auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+    if (ec != std::errc() || end != limit.data() + limit.size() || n < 1 || n > 10000) {
+      return Error(400, "limit: '" + std::string(limit) + "' is not an integer from 1 to 10000");
+    }
+  }
+  Result<std::vector<AuditRecord>> log = tokens.ProjectAuditLog(project, n);
+  if (!log.ok()) return Error(500, log.status().message());
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const AuditRecord& r : *log) all.push_back(AuditRecordJson(r));
+  return {200, all.dump()};
 }
 
 }  // namespace barrage

@@ -7,6 +7,7 @@
 //   POST   /api/v1/projects/{p}/tokens         CreateTokenViaApi   201 {"token": "brg_...", token...}
 //          body {"name": "ci", "role": "viewer"|"tester"|"admin"}
 //   DELETE /api/v1/projects/{p}/tokens/{name}  RevokeTokenViaApi   200 token (revoked)
+//   GET    /api/v1/projects/{p}/audit?limit=n  ListAuditViaApi     200 [AuditRecordJson, ...]
 // ("token" = TokenRecordJson: never a secret, except the one just created.)
 //
 // Threads: as TokenStore and AuthLimiter, any thread.
@@ -68,6 +69,11 @@ ApiReply CreateTokenViaApi(TokenStore& tokens, const std::optional<Principal>& p
 ApiReply ListTokensViaApi(TokenStore& tokens, const std::optional<Principal>& principal, std::string_view project);
 ApiReply RevokeTokenViaApi(TokenStore& tokens, const std::optional<Principal>& principal, std::string_view project,
                            std::string_view name);
+
+// The project's audit log, newest first (kReadAudit: admins). `limit` = the query's "limit"
+// ("" = 100); 400 unless an integer from 1 to 10000.
+ApiReply ListAuditViaApi(TokenStore& tokens, const std::optional<Principal>& principal, std::string_view project,
+                         std::string_view limit);
 
 }  // namespace barrage
 

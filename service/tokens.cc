@@ -96,6 +96,18 @@ nlohmann::ordered_json TokenRecordJson(const TokenRecord& r) {
   return j;
 }
 
+nlohmann::ordered_json AuditRecordJson(const AuditRecord& r) {
+  nlohmann::ordered_json j;
+  j["at_ms"] = r.at_ms;
+  j["who"] = r.who;
+  j["what"] = r.what;
+  j["run"] = r.execution_id ? nlohmann::ordered_json(*r.execution_id) : nullptr;
+  j["details"] = r.details;
+  j["token_id"] = r.token_id ? nlohmann::ordered_json(*r.token_id) : nullptr;
+  j["token_name"] = r.token_id ? nlohmann::ordered_json(r.token_name) : nullptr;
+  return j;
+}
+
 class TokenStore::Impl {
  public:
   Impl(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {}
@@ -287,6 +299,25 @@ class TokenStore::Impl {
     return InsertAudit(project, TokenActor(principal), principal, what, details, execution_id, clock_.WallMillis());
   }
 
+  Result<std::vector<AuditRecord>> ProjectAuditLog(std::string_view project, int limit) {
+    std::vector<AuditRecord> out;
+    std::lock_guard lock(mu_);
+    Status st = QueryRows(
+        db_, path_,
+        "SELECT a.at, a.who, a.what, a.execution_id, a.details, a.token_id, a.token_name FROM audit_log a "
+        "JOIN project p ON p.id = a.project_id WHERE p.name = ? ORDER BY a.id DESC LIMIT ?",
+        [&](sqlite3_stmt* q) {
+          BindText(q, 1, project);
+          sqlite3_bind_int(q, 2, limit);
+        },
+        [&](sqlite3_stmt* q) {
+          out.push_back({sqlite3_column_int64(q, 0), ColumnText(q, 1), ColumnText(q, 2), ColumnOptional(q, 3),
+                         ColumnText(q, 4), ColumnOptional(q, 5), ColumnText(q, 6)});
+        });
+    if (!st.ok()) return st;
+    return out;
+  }
+
   const std::string& path() const { return path_; }
 
  private:
@@ -352,6 +383,9 @@ Result<std::optional<Principal>> TokenStore::Authenticate(std::string_view beare
 Status TokenStore::AuditTokenAction(std::string_view project, const Principal& principal, std::string_view what,
                                     std::string_view details, int64_t execution_id) {
   return impl_->AuditTokenAction(project, principal, what, details, execution_id);
+}
+Result<std::vector<AuditRecord>> TokenStore::ProjectAuditLog(std::string_view project, int limit) const {
+  return impl_->ProjectAuditLog(project, limit);
 }
 const std::string& TokenStore::path() const { return impl_->path(); }
 

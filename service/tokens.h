@@ -37,6 +37,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/results_store.h"
 
 namespace barrage {
 
@@ -124,6 +125,10 @@ class TokenStore {
   Status AuditTokenAction(std::string_view project, const Principal& principal, std::string_view what,
                           std::string_view details, int64_t execution_id = 0);
 
+  // The project's audit_log rows, newest first, at most `limit` (the API's audit log,
+  // kReadAudit): who, what, run, details and the token of each.
+  Result<std::vector<AuditRecord>> ProjectAuditLog(std::string_view project, int limit) const;
+
   const std::string& path() const;
 
  private:
@@ -136,6 +141,10 @@ class TokenStore {
 // this order: id, project, name, role, created_at_ms, created_by, revoked_at_ms (null while
 // active), last_used_at_ms (null until used), active. Never the secret.
 nlohmann::ordered_json TokenRecordJson(const TokenRecord& record);
+
+// An audit_log row as JSON: at_ms, who, what, run (null), details, token_id (null), token_name
+// (null for the command line).
+nlohmann::ordered_json AuditRecordJson(const AuditRecord& record);
 
 }  // namespace barrage
 

@@ -180,5 +180,51 @@ TEST_F(TokenApiTest, RevokeAnswersTheRevokedTokenThen404) {
   EXPECT_EQ(again.body, "{\"error\":\"no active token 'ci' in project 'shop'\"}");
 }
 
+TEST_F(TokenApiTest, TheAuditLogListsWhichTokenDidWhatNewestFirst) {
+  ApiReply created = CreateTokenViaApi(*store_, admin_, "shop", R"({"name": "ci", "role": "tester"})");
+  ASSERT_EQ(created.status, 201);
+  const int64_t ci_id = nlohmann::json::parse(created.body)["id"];
+  clock_.Advance(std::chrono::seconds(1));
+  const Principal ci{ci_id, "ci", "shop", TokenRole::kTester};
+  ASSERT_TRUE(store_->AuditTokenAction("shop", ci, "run_started", "{\"plan\":\"shop.jmx\"}", 0).ok());
+  ASSERT_TRUE(store_->Create("billing", "other", TokenRole::kAdmin, "alice").ok());  // another project's row
+
+  ApiReply r = ListAuditViaApi(*store_, admin_, "shop", "2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const int64_t now = clock_.WallMillis();
+  const nlohmann::json expected = nlohmann::json::array({
+      {{"at_ms", now},
+       {"who", "token:ci"},
+       {"what", "run_started"},
+       {"run", nullptr},
+       {"details", R"({"plan":"shop.jmx"})"},
+       {"token_id", ci_id},
+       {"token_name", "ci"}},
+      {{"at_ms", now - 1000},
+       {"who", "token:lead"},
+       {"what", "token_created"},
+       {"run", nullptr},
+       {"details", R"({"name":"ci","role":"tester","token_id":)" + std::to_string(ci_id) + "}"},
+       {"token_id", admin_.token_id},
+       {"token_name", "lead"}},
+  });
+  EXPECT_EQ(nlohmann::json::parse(r.body), expected) << r.body;
+  EXPECT_EQ(r.body.substr(0, 10), "[{\"at_ms\":");  // keys in the documented order
+  ApiReply all = ListAuditViaApi(*store_, admin_, "shop", "");
+  ASSERT_EQ(all.status, 200);
+  nlohmann::json j = nlohmann::json::parse(all.body);
+  ASSERT_EQ(j.size(), 3u);  // and the first: alice created "lead" from the command line
+  EXPECT_EQ(j[2]["who"], "alice");
+  EXPECT_EQ(j[2]["token_id"], nullptr);
+  EXPECT_EQ(j[2]["token_name"], nullptr);
+
+  for (const char* bad : {"0", "x", "10001", "5x"}) {
+    ApiReply b = ListAuditViaApi(*store_, admin_, "shop", bad);
+    EXPECT_EQ(b.status, 400) << bad;
+    EXPECT_EQ(b.body, std::string("{\"error\":\"limit: '") + bad + "' is not an integer from 1 to 10000\"}");
+  }
+  EXPECT_EQ(ListAuditViaApi(*store_, ci, "shop", "").status, 403);
+}
+
 }  // namespace
 }  // namespace barrage
