@@ -123,7 +123,7 @@ class TokenStore::Impl {
     // OpenConnection without `create` is query_only; this connection writes tokens.
     if (Status st = Exec(db_, path_, "PRAGMA query_only=0"); !st.ok()) return st;
     // Authenticate runs once per API request: its lookup is prepared once (preparing the
-    // join each time doubled its cost, bench/RESULTS.md).
+    // join on every call cost 3.5 times as much, bench/RESULTS.md).
     return Prepare(db_, path_,
                    "SELECT t.id, t.name, p.name, t.role, t.token_sha256, t.revoked_at, t.last_used_at "
                    "FROM api_token t JOIN project p ON p.id = t.project_id WHERE t.token_sha256 = ?",
