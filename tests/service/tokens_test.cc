@@ -1,6 +1,7 @@
 #include "service/tokens.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -274,6 +275,38 @@ TEST(TokenStoreOpenTest, ListingNeverCreatesAStore) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message(), dir.File("missing.db") + ": no results store (run a plan first, or pass --db)");
   EXPECT_FALSE(std::filesystem::exists(dir.File("missing.db")));
+}
+
+TEST(TokenStoreOpenTest, AStoreFromBeforeTokensIsMigrated) {
+  TempDir dir;
+  const std::string db = dir.File("results.db");
+  {
+    Result<ResultsStore> store = ResultsStore::Open(db);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store->Audit("imported", 0, "old row").ok());  // in project "default"
+  }
+  // Back to schema version 3, as a store written before issue 13 is.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TABLE api_token; ALTER TABLE audit_log DROP COLUMN token_name; "
+                         "ALTER TABLE audit_log DROP COLUMN token_id; UPDATE schema_version SET version = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+
+  Result<TokenStore> tokens = TokenStore::Open(db, /*must_exist=*/true);
+  ASSERT_TRUE(tokens.ok()) << tokens.status().message();
+  EXPECT_EQ(RawScalar(db, "SELECT version FROM schema_version"), "4");
+  Result<NewToken> t = tokens->Create("default", "ci", TokenRole::kTester, "alice");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  Result<std::vector<AuditRecord>> log = tokens->ProjectAuditLog("default", 10);
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[1].details, "old row");
+  EXPECT_FALSE((*log)[1].token_id);
+  EXPECT_EQ((*log)[0].what, "token_created");
 }
 
 TEST(RoleTest, NamesRoundTrip) {
