@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/token_command.h"
 #include "common/exit_codes.h"
 #include "controller/compare.h"
 #include "controller/elements_command.h"
@@ -266,6 +267,9 @@ int RunCli(int argc, char** argv) {
                   "accept key files that group or others may read (with a warning) instead of refusing them");
   serve->add_option("--heartbeat-ms", so.cluster.heartbeat_ms, "heartbeat interval (tests)")->group("");
 
+  TokenCommand token;
+  AddTokenCommand(app, &token);
+
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
   for (const std::string& a : args) cargv.push_back(a.c_str());
@@ -306,6 +310,7 @@ int RunCli(int argc, char** argv) {
   if (jtl_export->parsed()) return RunExport(eo);
   if (jtl_import->parsed()) return RunImport(io);
   if (serve->parsed()) return RunServe(so);
+  if (token.token->parsed()) return RunTokenCommand(token);
   return kExitUsage;
 }
 

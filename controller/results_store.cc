@@ -597,17 +597,7 @@ class ResultsStore::Impl {
   // Runs one statement: bind, then row() for each result row. Any thread, any connection.
   Status Query(sqlite3* db, const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
                const std::function<void(sqlite3_stmt*)>& row) {
-    Stmt s;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, s.out(), nullptr) != SQLITE_OK) {
-      return DbError(db, path_, "query");
-    }
-    if (bind) bind(s.get());
-    int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-      if (row) row(s.get());
-    }
-    if (rc != SQLITE_DONE) return DbError(db, path_, "query");
-    return Status::Ok();
+    return QueryRows(db, path_, sql, bind, row);
   }
 
   Status NoExecution(int64_t id) const { return Status::NotFound(path_ + ": no execution " + std::to_string(id)); }
@@ -787,15 +777,7 @@ class ResultsStore::Impl {
   }
 
   // Runs body inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). Writer thread.
-  Status Transaction(const std::function<Status()>& body) {
-    if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
-    Status st = body();
-    if (!st.ok()) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return st;
-    }
-    return Exec(db_, path_, "COMMIT");
-  }
+  Status Transaction(const std::function<Status()>& body) { return ImmediateTransaction(db_, path_, body); }
 
   Status CheckExecution(int64_t id) {
     bool found = false;
@@ -1506,14 +1488,14 @@ Result<std::vector<AuditRecord>> ResultsStore::AuditLog(int64_t execution_id) co
   Status st = impl_->WithReader([&](sqlite3* db) {
     return impl_->Query(
         db,
-        std::string("SELECT at, who, what, execution_id, details FROM audit_log") +
+        std::string("SELECT at, who, what, execution_id, details, token_id, token_name FROM audit_log") +
             (execution_id ? " WHERE execution_id = ?" : "") + " ORDER BY id",
         [&](sqlite3_stmt* s) {
           if (execution_id) sqlite3_bind_int64(s, 1, execution_id);
         },
         [&](sqlite3_stmt* s) {
-          out.push_back(
-              {sqlite3_column_int64(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnOptional(s, 3), ColumnText(s, 4)});
+          out.push_back({sqlite3_column_int64(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnOptional(s, 3),
+                         ColumnText(s, 4), ColumnOptional(s, 5), ColumnText(s, 6)});
         });
   });
   if (!st.ok()) return st;

@@ -159,6 +159,10 @@ struct AuditRecord {
   std::string what;  // started|stopped|evaluated|imported|deleted|exported
   std::optional<int64_t> execution_id;
   std::string details;
+  // The API token that made the request (`barrage serve`, service/tokens.h): its id and its
+  // name at the time; unset for the command line, whose `who` is the OS user.
+  std::optional<int64_t> token_id{};
+  std::string token_name{};
 };
 
 // The name of the OS user running this process (getpwuid(geteuid())), else the uid.
@@ -179,7 +183,7 @@ class ResultsStore {
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a

@@ -40,6 +40,29 @@ bool IsEmptyDatabase(sqlite3* db) {
   return empty;
 }
 
+Status QueryRows(sqlite3* db, const std::string& path, const std::string& sql,
+                 const std::function<void(sqlite3_stmt*)>& bind, const std::function<void(sqlite3_stmt*)>& row) {
+  Stmt s;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, s.out(), nullptr) != SQLITE_OK) return DbError(db, path, "query");
+  if (bind) bind(s.get());
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    if (row) row(s.get());
+  }
+  if (rc != SQLITE_DONE) return DbError(db, path, "query");
+  return Status::Ok();
+}
+
+Status ImmediateTransaction(sqlite3* db, const std::string& path, const std::function<Status()>& body) {
+  if (Status st = Exec(db, path, "BEGIN IMMEDIATE"); !st.ok()) return st;
+  Status st = body();
+  if (!st.ok()) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return st;
+  }
+  return Exec(db, path, "COMMIT");
+}
+
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt) {
   if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT, stmt->out(),
                          nullptr) != SQLITE_OK) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ Status Exec(sqlite3* db, const std::string& path, const char* sql);
 Status SetWalMode(sqlite3* db, const std::string& path, std::chrono::milliseconds timeout);
 // True when the file has no page yet (just created); false on any error.
 bool IsEmptyDatabase(sqlite3* db);
+// Runs one statement on `db`: bind(), then row() for each result row (either may be empty).
+// IoError "PATH: query: <message>" on failure.
+Status QueryRows(sqlite3* db, const std::string& path, const std::string& sql,
+                 const std::function<void(sqlite3_stmt*)>& bind, const std::function<void(sqlite3_stmt*)>& row);
+// BEGIN IMMEDIATE (the write lock first, so the busy handler can wait for another writer),
+// body(), then COMMIT, or ROLLBACK when body() fails (its error is returned).
+Status ImmediateTransaction(sqlite3* db, const std::string& path, const std::function<Status()>& body);
 // A persistent prepared statement.
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* stmt);
 

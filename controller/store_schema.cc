@@ -244,6 +244,31 @@ CREATE INDEX schedule_event_by_schedule ON schedule_event(schedule_id, id);
 UPDATE schema_version SET version = 4;
 )sql";
 
+// Version 5 (issue 13, `barrage serve`): API tokens and who used them.
+// - api_token: one row per bearer token; only the SHA-256 of the token is kept (lowercase hex
+//   of the whole token text, "brg_..."), never the token. A name is unique per project among
+//   the tokens not revoked, so a revoked name can be reused for its replacement. created_by:
+//   the OS user for `barrage token create`, "token:NAME" for an admin token using the API.
+//   last_used_at is written at most once a minute per token (service/tokens.h).
+// - audit_log: the token (id and name at the time) that made an API request; NULL for the
+//   command line, whose `who` is the OS user.
+constexpr const char* kMigrationTo5 = R"sql(
+CREATE TABLE api_token(
+  id           INTEGER PRIMARY KEY,
+  project_id   INTEGER NOT NULL REFERENCES project(id),
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL CHECK (role IN ('viewer', 'tester', 'admin')),
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at   INTEGER NOT NULL,  -- epoch ms
+  created_by   TEXT NOT NULL,
+  revoked_at   INTEGER,           -- epoch ms; NULL while the token works
+  last_used_at INTEGER);          -- epoch ms; NULL until first used
+CREATE UNIQUE INDEX api_token_active_name ON api_token(project_id, name) WHERE revoked_at IS NULL;
+ALTER TABLE audit_log ADD COLUMN token_id INTEGER;  -- api_token(id)
+ALTER TABLE audit_log ADD COLUMN token_name TEXT;
+UPDATE schema_version SET version = 5;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -307,7 +332,8 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
+                                                       kMigrationTo5};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

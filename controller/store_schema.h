@@ -19,12 +19,14 @@
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
 //   threshold(id, execution_id, position, expression, label, metric, op, target)
 //   threshold_result(threshold_id, observed, passed, evaluated_at)
-//   audit_log(id, at, who, what, project_id, execution_id, details)
+//   audit_log(id, at, who, what, project_id, execution_id, details, token_id, token_name)
 //   schedule(id, project_id, name, cron, time_zone, run, enabled, created_by, created_at,
 //       next_fire_at, last_fire_at, last_run_id)       barrage serve's schedules, names unique per project
 //   schedule_event(id, schedule_id, at, what, run_id, details)   their fires, skips and misses
+//   api_token(id, project_id, name, role, token_sha256, created_at, created_by, revoked_at,
+//       last_used_at)                     bearer tokens of `barrage serve` (service/tokens.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4 -> v5), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -38,7 +40,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE
