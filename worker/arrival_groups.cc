@@ -184,6 +184,7 @@ class Driver : public LoopGroupDriver, public TimerHandler {
     u->set_driver(this);
     sh_->g->remaining.fetch_add(1, std::memory_order_acq_rel);
     w_->users.push_back(std::move(user));
+    w_->NoteUsers();
     u->Start(MonotonicMicros());
     return u;
   }

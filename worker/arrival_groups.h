@@ -23,6 +23,8 @@
 // - Open Model (JMeter 5.5): the arrivals of common/open_model_schedule.h, dealt the same
 //   way; each is a new user running one iteration, without limit; users stop at the
 //   schedule's end (the group's scheduled end), and the group lasts till then.
+// Users that ended are freed by their loop in batches while the run goes on
+// (worker/user_reclaim.h): memory follows the users alive at once, not the arrivals.
 #ifndef BARRAGE_WORKER_ARRIVAL_GROUPS_H_
 #define BARRAGE_WORKER_ARRIVAL_GROUPS_H_
 

@@ -18,16 +18,6 @@ void DnsResolver::Watch::OnSocketEvent(uint32_t events) {
   resolver->Process(readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
 }
 
-namespace {
-
-struct Query {
-  DnsResolver* resolver;
-  DnsWaiter* waiter;
-  uint64_t token;
-};
-
-}  // namespace
-
 std::unique_ptr<DnsResolver> DnsResolver::Create(EventLoop* loop, const std::vector<std::string>& servers,
                                                  std::string* error) {
   static std::once_flag once;
@@ -102,9 +92,8 @@ void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t t
   ares_query(
       channel_, host.c_str(), C_IN, T_A,
       [](void* arg, int status, int, unsigned char* answer, int length) {
-        std::unique_ptr<Query> q(static_cast<Query*>(arg));
-        --q->resolver->pending_;
-        if (status == ARES_EDESTRUCTION) return;
+        std::unique_ptr<Query> q = Ended(arg);
+        if (!q || status == ARES_EDESTRUCTION) return;
         ares_addrttl records[32];
         int count = static_cast<int>(sizeof records / sizeof records[0]);
         if (status == ARES_SUCCESS) status = ares_parse_a_reply(answer, length, nullptr, records, &count);
@@ -121,7 +110,7 @@ void DnsResolver::Resolve(const std::string& host, DnsWaiter* waiter, uint64_t t
         }
         q->waiter->OnResolved(q->token, true, addresses);
       },
-      new Query{this, waiter, token});
+      *queries_.insert(new Query{this, waiter, token}).first);
   ArmTimer();
 }
 
@@ -133,9 +122,8 @@ void DnsResolver::ResolveAddresses(const std::string& host, DnsWaiter* waiter, u
   ares_getaddrinfo(
       channel_, host.c_str(), nullptr, &hints,
       [](void* arg, int status, int, ares_addrinfo* result) {
-        std::unique_ptr<Query> q(static_cast<Query*>(arg));
-        --q->resolver->pending_;
-        if (status == ARES_EDESTRUCTION) {
+        std::unique_ptr<Query> q = Ended(arg);
+        if (!q || status == ARES_EDESTRUCTION) {
           if (result) ares_freeaddrinfo(result);
           return;
         }
@@ -158,8 +146,22 @@ void DnsResolver::ResolveAddresses(const std::string& host, DnsWaiter* waiter, u
         }
         q->waiter->OnResolved(q->token, true, addresses);
       },
-      new Query{this, waiter, token});
+      *queries_.insert(new Query{this, waiter, token}).first);
   ArmTimer();
+}
+
+std::unique_ptr<DnsResolver::Query> DnsResolver::Ended(void* arg) {
+  std::unique_ptr<Query> q(static_cast<Query*>(arg));
+  --q->resolver->pending_;
+  q->resolver->queries_.erase(q.get());
+  if (q->waiter == nullptr) return nullptr;
+  return q;
+}
+
+void DnsResolver::Cancel(const DnsWaiter* waiter) {
+  for (Query* q : queries_) {
+    if (q->waiter == waiter) q->waiter = nullptr;
+  }
 }
 
 void DnsResolver::OnSocketState(void* data, int fd, int readable, int writable) {

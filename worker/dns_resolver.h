@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "worker/event_loop.h"
@@ -52,6 +53,9 @@ class DnsResolver final : public TimerHandler {
   // Looks `host`'s IPv4 and IPv6 addresses up (ares_getaddrinfo, AF_UNSPEC, in its RFC 6724
   // order); the result is "a,b" as for Resolve. May answer before returning (/etc/hosts).
   void ResolveAddresses(const std::string& host, DnsWaiter* waiter, uint64_t token);
+  // `waiter` is never called again for the lookups it asked for (it is going away); they
+  // run to their end without it.
+  void Cancel(const DnsWaiter* waiter);
 
   void OnTimer(int64_t now_us, uint64_t token) override;
 
@@ -62,7 +66,15 @@ class DnsResolver final : public TimerHandler {
     DnsResolver* resolver;
     int fd;
   };
+  struct Query {  // one lookup in flight; its waiter null once cancelled
+    DnsResolver* resolver;
+    DnsWaiter* waiter;
+    uint64_t token;
+  };
   explicit DnsResolver(EventLoop* loop) : loop_(loop) {}
+  // The lookup `arg` (a Query) ended: forgets it; returns it, or nullptr when its waiter
+  // cancelled it.
+  static std::unique_ptr<Query> Ended(void* arg);
   static void OnSocketState(void* data, int fd, int readable, int writable);
   void Process(int read_fd, int write_fd);
   void ArmTimer();
@@ -73,6 +85,7 @@ class DnsResolver final : public TimerHandler {
   std::unordered_map<int, std::unique_ptr<Watch>> watches_;
   uint64_t timer_token_ = 0;
   int pending_ = 0;
+  std::unordered_set<Query*> queries_;  // in flight (owned by c-ares' callbacks)
 };
 
 }  // namespace barrage

@@ -17,6 +17,7 @@
 #include "worker/arrival_groups.h"
 #include "worker/descriptor_limit.h"
 #include "worker/engine_internal.h"
+#include "worker/user_reclaim.h"
 #include "worker/virtual_user.h"
 
 namespace barrage {
@@ -365,6 +366,7 @@ void Engine::State::LoopMain(LoopWorker* w) {
     for (PendingUser& p : incoming) {
       VirtualUser* u = p.user.get();
       w->users.push_back(std::move(p.user));
+      w->NoteUsers();
       u->Start(p.start_at_us, p.end_wall_ms);
     }
     if (w->has_granted.load(std::memory_order_acquire)) {
@@ -387,13 +389,15 @@ void Engine::State::LoopMain(LoopWorker* w) {
       lost = true;
       return;
     }
-    // Finished users stay allocated until the loop ends: the timer heap may still hold a
-    // stale entry pointing at them (timers are not cancelled, only ignored by token).
+    // Static groups' finished users stay allocated until the loop ends (the timer heap may
+    // still hold stale entries pointing at them); dynamic groups' are freed in batches.
+    ReclaimEndedUsers(w);
     w->Publish();
   };
   w->loop.Run([w, &lost] { return lost || w->exit.load(std::memory_order_acquire); }, after_events);
   if (lost) return;  // the loop and its users are the new thread's
   w->Publish();
+  w->ended.clear();
   w->users.clear();
 }
 
@@ -602,6 +606,10 @@ EngineCounters Engine::counters() const {
                    rs.started.load(), rs.finished.load(),
                    rs.aborted.load(), state_->graceful_stop_timed_out.load()};
   c.late_arrivals = rs.late_arrivals.load(std::memory_order_relaxed);
+  for (const auto& w : state_->workers) {
+    c.peak_user_objects += w->peak_users.load(std::memory_order_relaxed);
+    c.freed_users += w->freed_users.load(std::memory_order_relaxed);
+  }
   return c;
 }
 

@@ -62,6 +62,11 @@ struct EngineCounters {
   bool graceful_stop_timed_out = false;  // graceful_stop_timeout_ms passed: stopped now
   // Arrivals a dynamic thread group dropped at its ConcurrencyLimit (k6's dropped_iterations).
   int64_t late_arrivals = 0;
+  // Virtual-user objects: the most the event loops held at once (each loop's peak, added
+  // up), and the dynamic thread groups' ended users freed before the run's end
+  // (worker/user_reclaim.h).
+  int64_t peak_user_objects = 0;
+  int64_t freed_users = 0;
 };
 
 // When thread `index` (0-based) of a group starts, after the group (JMeter 2.13's formula:

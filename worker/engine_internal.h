@@ -161,7 +161,10 @@ struct LoopWorker {
   // it, so destroyed after them). Loop thread only.
   HostCache hosts{&loop};
   std::vector<std::unique_ptr<VirtualUser>> users;  // the loop thread's own
-  int index = 0;                                    // 0-based, among the run's loops
+  // Dynamic thread groups' users that finished, still in `users` until ReclaimEndedUsers
+  // (worker/user_reclaim.h) frees them. Loop thread only.
+  std::vector<VirtualUser*> ended;
+  int index = 0;  // 0-based, among the run's loops
   // Dynamic thread groups' drivers: handed over by the engine (guarded by mu, with
   // has_pending), then the loop thread's own.
   std::vector<std::unique_ptr<LoopGroupDriver>> pending_drivers;
@@ -198,6 +201,14 @@ struct LoopWorker {
   // Written by the loop thread only, read by the engine (Engine::counters).
   alignas(64) std::atomic<int64_t> samples{0};
   std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> peak_users{0};   // the most `users` held at once
+  std::atomic<int64_t> freed_users{0};  // ended users freed before the run's end
+
+  // Loop thread only: after adding to `users`.
+  void NoteUsers() {
+    const auto n = static_cast<int64_t>(users.size());
+    if (n > peak_users.load(std::memory_order_relaxed)) peak_users.store(n, std::memory_order_relaxed);
+  }
 
   // Loop thread only.
   void Emit(Sample&& s, int64_t recorded_wall_us) {

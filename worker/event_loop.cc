@@ -169,6 +169,16 @@ void EventLoop::AddTimer(int64_t at_us, TimerHandler* handler, uint64_t token) {
   std::push_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
 }
 
+size_t EventLoop::DropTimers(const std::function<bool(const TimerHandler*)>& gone) {
+  auto kept = std::remove_if(timers_.begin(), timers_.end(), [&](const Timer& t) { return gone(t.handler); });
+  const size_t dropped = static_cast<size_t>(timers_.end() - kept);
+  if (dropped == 0) return 0;
+  timers_.erase(kept, timers_.end());
+  // (at_us, seq) orders every pair, so the timers left fire in the same order as before.
+  std::make_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
+  return dropped;
+}
+
 void EventLoop::Wake() {
   uint64_t one = 1;
   ssize_t n = write(wake_fd_, &one, sizeof one);

@@ -57,8 +57,12 @@ class EventLoop {
   void CancelTransfer(CURL* easy, CURLcode result);
 
   // Calls handler->OnTimer(now, token) at `at_us` (MonotonicMicros clock) or soon after.
-  // Timers cannot be cancelled: handlers ignore stale tokens.
+  // Timers cannot be cancelled one by one: handlers ignore stale tokens.
   void AddTimer(int64_t at_us, TimerHandler* handler, uint64_t token);
+  // Removes every queued timer whose handler `gone` names (handlers about to be destroyed:
+  // the loop never calls them again); returns how many. O(pending timers): callers batch.
+  // Not from inside a timer handler.
+  size_t DropTimers(const std::function<bool(const TimerHandler*)>& gone);
 
   // Registers `fd` (non-blocking, owned by the caller) for `events` (EPOLL* bits, e.g.
   // EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) until it is closed or RemoveSocket is called.

@@ -96,6 +96,9 @@ class HttpTransfer {
   // Closes the user's own idle connection (the user ended), as JMeter closes a thread's
   // connections when it ends.
   void CloseConnection() { fast_.Close(); }
+  // The handler of the timers the fast path's connection queues (its connect timeout, its
+  // deferred completion), which may outlive the request.
+  const TimerHandler* timer_handler() const { return &fast_; }
   // Connects as `routes` say on both paths (nullptr: to the URL's address). `routes` must
   // outlive the transfer.
   void set_connect_to(const ConnectToRoutes* routes);

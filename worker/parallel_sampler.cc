@@ -140,6 +140,11 @@ void VirtualUser::FinishBranch() {
   }
   pending_locks_.clear();
   run_->locks.Abandon(this);
+  // A Fifo Pop or a Synchronizing Timer waiting ends too, as for a user (Finish), so that
+  // nothing refers to the branch once it finished (worker/user_reclaim.h).
+  run_->fifos.Cancel(this);
+  run_->barriers.Abandon(this);
+  CancelLookup();
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();

@@ -157,11 +157,35 @@ void VirtualUser::Finish() {
   // A Fifo Pop or a Synchronizing Timer waiting ends too (a value handed over is lost).
   run_->fifos.Cancel(this);
   run_->barriers.Abandon(this);
+  CancelLookup();
   state_ = State::kFinished;
   ++wait_token_;
   http_.CloseConnection();
-  if (driver_) driver_->OnUserFinished(this, parked);
+  if (driver_) {
+    driver_->OnUserFinished(this, parked);
+    worker_->ended.push_back(this);  // freed by ReclaimEndedUsers (worker/user_reclaim.h)
+  }
   if (group_->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) run_->NotifyGroupEnded();
+}
+
+void VirtualUser::CancelLookup() {
+  if (state_ != State::kResolving) return;
+  auto it = worker_->resolvers.find(resolving_);
+  if (it != worker_->resolvers.end()) it->second->Cancel(this);
+}
+
+bool VirtualUser::CollectReclaimable(std::vector<const TimerHandler*>* handlers,
+                                     std::vector<const VirtualUser*>* objects) const {
+  if (state_ != State::kFinished) return false;
+  handlers->push_back(this);
+  handlers->push_back(http_.timer_handler());
+  objects->push_back(this);
+  if (!parallel_) return true;
+  for (const auto& [node, branch] : parallel_->pool) {
+    // A branch never started is kCreated: nothing of it is queued anywhere.
+    if (branch->state_ != State::kCreated && !branch->CollectReclaimable(handlers, objects)) return false;
+  }
+  return true;
 }
 
 void VirtualUser::Interrupt(bool now) {

@@ -61,6 +61,11 @@ class VirtualUser final : public VuServices,
   // which is recorded as an error sample.
   void Interrupt(bool now);
   bool finished() const { return state_ == State::kFinished; }
+  // A finished dynamic-group user about to be freed (worker/user_reclaim.h): appends the
+  // timer handlers the user and its Parallel Controller branches may have queued, and the
+  // objects (the user, its branches) a loop's `granted` list may name. False (and nothing to
+  // free) when the user or a branch it started has not finished.
+  bool CollectReclaimable(std::vector<const TimerHandler*>* handlers, std::vector<const VirtualUser*>* objects) const;
   // Loop thread: the wait on other users is over (after OnLockGranted, OnFifoValue or
   // OnBarrierReleased): go on.
   void ResumeAfterWait();
@@ -153,6 +158,9 @@ class VirtualUser final : public VuServices,
   // Records a request that was not sent; `failure` is "<exception class>|<message>".
   void RecordUnsentRequest(std::string url, const std::string& failure);
   void StartLookup(const DnsCacheManager* dns, const std::string& host);
+  // The user ends while its DNS Cache Manager looks a host up (kResolving): the resolver
+  // forgets it.
+  void CancelLookup();
   // Dummy Sampler (issue 10): starts it (waits on the loop when asked), then records it.
   void StartDummySample(const DummySampler& d);
   void CompleteDummySample(int64_t elapsed_us);

@@ -3,20 +3,29 @@
 // compiled plans run by the engine with Dummy Samplers.
 #include "worker/arrival_groups.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
+#include "tests/fixture/dns_responder.h"
 #include "tests/worker/engine_test_plan.h"
 #include "worker/config_elements.h"
+#include "worker/user_reclaim.h"
 
 namespace barrage {
 namespace {
 
+using engine_test::Bool;
 using engine_test::El;
 using engine_test::Str;
 
@@ -303,10 +312,10 @@ TEST_F(ArrivalGroupsRunTest, ConcurrencyKeepsTheLevelAndReplacesUsers) {
   EXPECT_EQ(counters_.finished_threads, counters_.started_threads);
 }
 
-std::string OpenModel(const std::string& schedule, const std::string& seed = "0") {
+std::string OpenModel(const std::string& schedule, const std::string& seed = "0",
+                      const std::string& children = Dummy("d", 0)) {
   return El("OpenModelThreadGroup", "om",
-            Str("OpenModelThreadGroup.schedule", schedule) + Str("OpenModelThreadGroup.random_seed", seed),
-            Dummy("d", 0));
+            Str("OpenModelThreadGroup.schedule", schedule) + Str("OpenModelThreadGroup.random_seed", seed), children);
 }
 
 TEST(ArrivalGroupsCompileTest, OpenModelScheduleErrorsNameTheElement) {
@@ -331,6 +340,153 @@ TEST_F(ArrivalGroupsRunTest, OpenModelGroupLastsTillTheScheduleEnds) {
   std::vector<Sample> samples = Run(OpenModel("rate(10/sec) even_arrivals(200 ms) pause(500 ms)"), 1);
   EXPECT_EQ(samples.size(), 2u);
   EXPECT_GE(ran_ms_, 690);
+}
+
+// Dynamic groups free the users that ended (issue 12, worker/user_reclaim.h): a loop holds
+// about a batch plus its live users, not one user object per arrival.
+constexpr auto kBatch = static_cast<int64_t>(kReclaimBatch);
+
+TEST_F(ArrivalGroupsRunTest, OpenModelFreesTheUsersThatEnded) {
+  // 600 arrivals on one loop, a new user each, ending after its instant sample: no user is
+  // live for long, so the ended ones are freed whenever a batch of them is reached.
+  std::vector<Sample> samples = Run(OpenModel("rate(200/sec) even_arrivals(3 sec) pause(500 ms)"), 1);
+  EXPECT_EQ(samples.size(), 600u);
+  EXPECT_EQ(PerThread(samples).size(), 600u);
+  EXPECT_EQ(counters_.started_threads, 600);
+  EXPECT_EQ(counters_.finished_threads, 600);
+  EXPECT_GT(counters_.freed_users, 600 - kBatch);  // fewer than a batch left for the run's end
+  EXPECT_LE(counters_.peak_user_objects, 2 * kBatch);
+}
+
+TEST_F(ArrivalGroupsRunTest, ConcurrencyFreesTheUsersItReplaces) {
+  // 2 users at a time for 1 s, each ending after one 1 ms iteration and replaced at once:
+  // hundreds of users, 2 of them live at any time.
+  std::vector<Sample> samples = Run(
+      El(kConcurrency, "ctg",
+         Str("TargetLevel", "2") + Str("RampUp", "0") + Str("Hold", "1") + Str("Iterations", "1") + Str("Unit", "S"),
+         Dummy("d", 1)),
+      1);
+  const auto users = static_cast<int64_t>(PerThread(samples).size());
+  EXPECT_GE(users, 4 * kBatch);
+  EXPECT_EQ(counters_.started_threads, users);
+  EXPECT_EQ(counters_.finished_threads, users);
+  EXPECT_GT(counters_.freed_users, users - kBatch);
+  EXPECT_LE(counters_.peak_user_objects, 2 * kBatch + 2);
+}
+
+// A loopback port where nothing listens: bound, not listening, so connections are refused.
+class RefusedPort {
+ public:
+  RefusedPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ADD_FAILURE() << "cannot bind a loopback port: " << strerror(errno);
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+  }
+  ~RefusedPort() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+std::string Http(const std::string& name, const std::string& domain, int port) {
+  return El(
+      "HTTPSamplerProxy", name,
+      Str("HTTPSampler.domain", domain) + Str("HTTPSampler.port", std::to_string(port)) + Str("HTTPSampler.path", "/"));
+}
+
+TEST_F(ArrivalGroupsRunTest, OpenModelFreesUsersWhoseTimersAreStillQueued) {
+  // Each arrival waits a 2 ms Constant Timer, then a Parallel Controller runs two branches:
+  // a 5 ms Dummy Sampler and a request refused at once. The request arms its branch's
+  // watchdog for the group's scheduled end plus the stop timeout (2.5 s + 5 s), still queued
+  // when the user ends: freeing the user takes it out of the loop's timers (under ASan, a
+  // timer left behind would be a use after free when it fires; here it would be counted).
+  RefusedPort refused;
+  const std::string children =
+      El("ConstantTimer", "wait", Str("ConstantTimer.delay", "2")) +
+      El("com.blazemeter.jmeter.controller.ParallelSampler", "par", Bool("PARENT_SAMPLE", true),
+         Dummy("d", 5) + Http("refused", "127.0.0.1", refused.port()));
+  std::vector<Sample> samples = Run(OpenModel("rate(100/sec) even_arrivals(2 sec) pause(500 ms)", "0", children), 1);
+  ASSERT_EQ(samples.size(), 200u);
+  for (const Sample& s : samples) {
+    EXPECT_EQ(s.label, "par");
+    EXPECT_FALSE(s.success);  // the refused branch
+  }
+  EXPECT_EQ(counters_.finished_threads, 200);
+  EXPECT_GT(counters_.freed_users, 200 - kBatch);
+  EXPECT_LE(counters_.peak_user_objects, 2 * kBatch);
+  // What is left queued after the run: the watchdogs of the users not freed (one each), not
+  // those of the 200.
+  EXPECT_EQ(static_cast<int64_t>(pending_timers_), 200 - counters_.freed_users);
+}
+
+TEST_F(ArrivalGroupsRunTest, TimersOfFreedUsersNeverFire) {
+  // Requests refused at once with a 300 ms response timeout: each arms its user's watchdog
+  // 300 ms on, and the user ends before it fires. A static user keeps the loop running 1 s
+  // past the last of them, so a watchdog of a freed user left queued would fire on freed
+  // memory (which ASan reports).
+  RefusedPort refused;
+  const std::string request =
+      El("HTTPSamplerProxy", "refused",
+         Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string(refused.port())) +
+             Str("HTTPSampler.path", "/") + Str("HTTPSampler.response_timeout", "300"));
+  std::vector<Sample> samples = Run(engine_test::Group("keep", 1, 1, engine_test::Dummy("hold", "", "", 2000)) +
+                                        OpenModel("rate(200/sec) even_arrivals(1 sec) pause(100 ms)", "0", request),
+                                    1);
+  EXPECT_EQ(engine_test::Of(samples, "refused").size(), 200u);
+  EXPECT_EQ(counters_.finished_threads, 201);
+  EXPECT_GT(counters_.freed_users, 200 - kBatch);
+  EXPECT_EQ(pending_timers_, 0u);  // the others' watchdogs fired (and did nothing)
+}
+
+TEST_F(ArrivalGroupsRunTest, UsersStoppedWhileWaitingForALockAreFreed) {
+  // 400 arrivals a second on two loops, each taking one lock for a 20 ms sample: at most 50
+  // a second get it, the others queue in kWaitingLock (locks are handed over across loops,
+  // through `granted`). The graceful stop at 600 ms ends the queued users, which are freed
+  // with whatever was handed to them meanwhile (ASan checks).
+  const std::string cs =
+      El("CriticalSectionController", "cs", Str("CriticalSectionController.lockName", "L"), Dummy("d", 20));
+  std::vector<Sample> samples = Run(OpenModel("rate(400/sec) even_arrivals(2 sec) pause(1 sec)", "0", cs), 2,
+                                    /*max_ms=*/600);
+  EXPECT_GE(counters_.started_threads, 200);
+  EXPECT_EQ(counters_.finished_threads, counters_.started_threads);
+  EXPECT_LE(static_cast<int64_t>(samples.size()), 600 / 20 + 2);  // one holder at a time
+  EXPECT_GT(counters_.freed_users, counters_.started_threads - 2 * kBatch);
+}
+
+TEST_F(ArrivalGroupsRunTest, UsersStoppedWhileTheirHostIsLookedUpAreFreed) {
+  // 80 arrivals in 400 ms whose requests wait for a DNS server that never answers; the
+  // run's graceful stop at 500 ms ends them in kResolving and they are freed at once. A
+  // static user's 8 s sample keeps the loop running past c-ares' timeouts (2 s, then 4 s),
+  // whose callbacks must not reach the freed users (DnsResolver::Cancel; ASan checks).
+  fixture::DnsResponderOptions options;
+  options.names.push_back({"slow.test", {}, /*silent=*/true});
+  auto dns = fixture::DnsResponder::Start(options);
+  ASSERT_TRUE(dns.ok()) << dns.status().message();
+  const std::string manager =
+      El("DNSCacheManager", "dns",
+         "<collectionProp name=\"DNSCacheManager.servers\"><stringProp name=\"1\">" + (*dns)->server() +
+             "</stringProp></collectionProp><collectionProp name=\"DNSCacheManager.hosts\"/>" +
+             Bool("DNSCacheManager.clearEachIteration", false) + Bool("DNSCacheManager.isCustomResolver", true));
+  std::vector<Sample> samples = Run(
+      engine_test::Group("keep", 1, 1, engine_test::Dummy("hold", "", "", 8000)) +
+          OpenModel("rate(200/sec) even_arrivals(400 ms) pause(2 sec)", "0", manager + Http("slow", "slow.test", 80)),
+      1, /*max_ms=*/500, /*graceful_ms=*/20000);
+  EXPECT_EQ(engine_test::Of(samples, "hold").size(), 1u);
+  EXPECT_EQ(counters_.freed_users, 80);
+  EXPECT_GE((*dns)->queries()["slow.test"], 80);
+  EXPECT_GE(ran_ms_, 8000);
 }
 
 TEST(JavaRandomTest, NextDoubleIsJavas) {
