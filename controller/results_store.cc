@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -31,12 +32,13 @@
 #include "controller/metric_bucket_builder.h"
 #include "controller/sqlite_util.h"
 #include "controller/store_schema.h"
+#include "controller/wal_checkpointer.h"
 
 namespace barrage {
 namespace {
 
 constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
-constexpr int kSampleColumns = 21;
+constexpr int kSampleColumns = 20;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one
 // contiguous range of the table's b-tree, found without a second index, and appends go to
 // the end of the tree (SQLite's fast path). 2^40 samples per execution, 2^23 executions.
@@ -45,15 +47,24 @@ constexpr int kSampleSeqBits = 40;
 int64_t FirstSampleId(int64_t execution) { return execution << kSampleSeqBits; }
 int64_t LastSampleId(int64_t execution) { return FirstSampleId(execution + 1) - 1; }
 
+// The sample's six texts, interned in sample_text (schema version 4); the order of
+// sample_row's *_id columns.
+enum SampleText { kThread, kCode, kMessage, kFailure, kUrl, kDataType, kSampleTexts };
+
 constexpr const char* kSampleInsertHead =
-    "INSERT INTO sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, latency_us, "
-    "connect_us, idle_us, code, message, success, failure_message, bytes, sent_bytes, "
-    "grp_threads, all_threads, url, data_type, worker_id, schedule_lag_us) VALUES ";
+    "INSERT INTO sample_row(id, label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, success, bytes, "
+    "sent_bytes, grp_threads, all_threads, worker_id, schedule_lag_us, thread_id, code_id, message_id, failure_id, "
+    "url_id, data_type_id) VALUES ";
 
 constexpr const char* kSampleSelect =
-    "SELECT label_id, thread, ts_ms, elapsed_us, latency_us, connect_us, idle_us, code, "
-    "message, success, failure_message, bytes, sent_bytes, grp_threads, all_threads, url, "
-    "data_type, schedule_lag_us FROM sample WHERE id BETWEEN ? AND ? ORDER BY id";
+    "SELECT label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, success, bytes, sent_bytes, grp_threads, "
+    "all_threads, schedule_lag_us, thread_id, code_id, message_id, failure_id, url_id, data_type_id "
+    "FROM sample_row WHERE id BETWEEN ? AND ? ORDER BY id";
+
+// The writer's dictionary of sample texts per execution holds at most this many values; when
+// full it starts again empty, and a value seen again gets a new id (runs whose URLs or messages
+// are all different must not grow the controller's memory).
+constexpr size_t kMaxCachedTexts = 1 << 16;
 
 constexpr const char* kBucketInsert =
     "INSERT INTO metric_bucket(execution_id, second, label_id, worker_id, count, errors, elapsed_sum_ms, "
@@ -204,6 +215,9 @@ class ResultsStore::Impl {
     Status st = CreateOrMigrate();
     if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
     if (!st.ok()) return st;
+    Result<std::unique_ptr<WalCheckpointer>> checkpointer = WalCheckpointer::Start(db_, path_);
+    if (!checkpointer.ok()) return checkpointer.status();
+    checkpointer_ = std::move(checkpointer).value();
     writer_ = std::thread([this] { Run(); });
     // Whatever command opens the store, an orphan of a dead controller is found at once.
     Result<int> marked = MarkOrphans();
@@ -561,12 +575,13 @@ class ResultsStore::Impl {
           if (s = Query(db_, sql, bind_id, nullptr); !s.ok()) return s;
         }
         s = Query(
-            db_, "DELETE FROM sample WHERE id BETWEEN ? AND ?",
+            db_, "DELETE FROM sample_row WHERE id BETWEEN ? AND ?",
             [&](sqlite3_stmt* q) {
               sqlite3_bind_int64(q, 1, FirstSampleId(execution_id));
               sqlite3_bind_int64(q, 2, LastSampleId(execution_id));
             },
             nullptr);
+        if (s.ok()) s = Query(db_, "DELETE FROM sample_text WHERE execution_id = ?", bind_id, nullptr);
         if (!s.ok()) return s;
         return InsertAudit("deleted", execution_id, "status " + *status + ", " + std::to_string(samples) + " samples");
       });
@@ -648,9 +663,11 @@ class ResultsStore::Impl {
 
   Status CloseWriteConnection() {
     if (!db_) return Status::Ok();
+    checkpointer_.reset();  // before the connection whose WAL hook it is
     insert_many_ = Stmt();
     insert_one_ = Stmt();
     insert_label_ = Stmt();
+    insert_text_ = Stmt();
     begin_ = Stmt();
     commit_ = Stmt();
     insert_bucket_ = Stmt();
@@ -676,10 +693,11 @@ class ResultsStore::Impl {
       for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
       many += ')';
     }
-    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     for (auto [sql, stmt] :
          {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
           std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
+          std::pair{std::string("INSERT INTO sample_text(execution_id, id, value) VALUES (?,?,?)"), &insert_text_},
           std::pair{std::string("BEGIN IMMEDIATE"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
           std::pair{std::string(kBucketInsert), &insert_bucket_},
           std::pair{std::string(kErrorBucketInsert), &insert_error_},
@@ -1084,14 +1102,16 @@ class ResultsStore::Impl {
   // another execution arrive; a new execution starts empty.
   bool UseExecution(int64_t execution) {
     if (execution == current_.execution) return true;
-    current_ = ExecutionState{.execution = execution, .next_sample_id = FirstSampleId(execution), .labels = {}};
+    current_ = ExecutionState{};
+    current_.execution = execution;
+    current_.next_sample_id = FirstSampleId(execution);
     Status st = Query(
         db_, "SELECT id, name FROM label WHERE execution_id = ?",
         [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
         [&](sqlite3_stmt* q) { current_.labels[ColumnText(q, 1)] = sqlite3_column_int64(q, 0); });
     if (st.ok()) {
       st = Query(
-          db_, "SELECT max(id) FROM sample WHERE id BETWEEN ? AND ?",
+          db_, "SELECT max(id) FROM sample_row WHERE id BETWEEN ? AND ?",
           [&](sqlite3_stmt* q) {
             sqlite3_bind_int64(q, 1, FirstSampleId(execution));
             sqlite3_bind_int64(q, 2, LastSampleId(execution));
@@ -1099,6 +1119,13 @@ class ResultsStore::Impl {
           [&](sqlite3_stmt* q) {
             if (sqlite3_column_type(q, 0) != SQLITE_NULL) current_.next_sample_id = sqlite3_column_int64(q, 0) + 1;
           });
+    }
+    if (st.ok()) {
+      // Texts stored before are not cached: a value seen again gets a new id.
+      st = Query(
+          db_, "SELECT max(id) FROM sample_text WHERE execution_id = ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
+          [&](sqlite3_stmt* q) { current_.last_text_id = sqlite3_column_int64(q, 0); });
     }
     if (!st.ok()) {
       current_ = ExecutionState{};
@@ -1122,30 +1149,51 @@ class ResultsStore::Impl {
     return id;
   }
 
-  // Binds one sample at parameter offset `base` (0-based).
-  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t execution, int64_t label, int32_t worker,
+  // The id of `value` in the current execution's sample_text, stored on first sight (or
+  // again after the cache was emptied); 0 on failure. `column` remembers its last value:
+  // consecutive samples mostly repeat a code, message or data type.
+  int64_t TextId(SampleText column, const std::string& value) {
+    LastText& last = current_.last_text[column];
+    if (last.id != 0 && last.value == value) return last.id;
+    int64_t id = 0;
+    if (auto it = current_.texts.find(std::string_view(value)); it != current_.texts.end()) {
+      id = it->second;
+    } else {
+      if (current_.texts.size() >= kMaxCachedTexts) {
+        current_.texts.clear();
+        for (LastText& l : current_.last_text) l = LastText{};
+      }
+      id = ++current_.last_text_id;
+      sqlite3_stmt* s = insert_text_.get();
+      sqlite3_bind_int64(s, 1, current_.execution);
+      sqlite3_bind_int64(s, 2, id);
+      BindText(s, 3, value);
+      if (!Step(s, "insert sample text")) return 0;
+      current_.texts.emplace(value, id);
+    }
+    last.value = value;
+    last.id = id;
+    return id;
+  }
+
+  // Binds one sample at parameter offset `base` (0-based); texts = its sample_text ids.
+  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t label, int32_t worker, const int64_t* texts,
                          const Sample& x) {
     sqlite3_bind_int64(s, base + 1, id);
-    sqlite3_bind_int64(s, base + 2, execution);
-    sqlite3_bind_int64(s, base + 3, label);
-    BindText(s, base + 4, x.thread_name);
-    sqlite3_bind_int64(s, base + 5, x.timestamp_ms);
-    sqlite3_bind_int64(s, base + 6, x.elapsed_us);
-    sqlite3_bind_int64(s, base + 7, x.latency_us);
-    sqlite3_bind_int64(s, base + 8, x.connect_us);
-    sqlite3_bind_int64(s, base + 9, x.idle_us);
-    BindText(s, base + 10, x.response_code);
-    BindText(s, base + 11, x.response_message);
-    sqlite3_bind_int(s, base + 12, x.success ? 1 : 0);
-    BindText(s, base + 13, x.failure_message);
-    sqlite3_bind_int64(s, base + 14, x.bytes);
-    sqlite3_bind_int64(s, base + 15, x.sent_bytes);
-    sqlite3_bind_int(s, base + 16, x.grp_threads);
-    sqlite3_bind_int(s, base + 17, x.all_threads);
-    BindText(s, base + 18, x.url);
-    BindText(s, base + 19, x.data_type);
-    sqlite3_bind_int(s, base + 20, worker);
-    sqlite3_bind_int64(s, base + 21, x.schedule_lag_us);
+    sqlite3_bind_int64(s, base + 2, label);
+    sqlite3_bind_int64(s, base + 3, x.timestamp_ms);
+    sqlite3_bind_int64(s, base + 4, x.elapsed_us);
+    sqlite3_bind_int64(s, base + 5, x.latency_us);
+    sqlite3_bind_int64(s, base + 6, x.connect_us);
+    sqlite3_bind_int64(s, base + 7, x.idle_us);
+    sqlite3_bind_int(s, base + 8, x.success ? 1 : 0);
+    sqlite3_bind_int64(s, base + 9, x.bytes);
+    sqlite3_bind_int64(s, base + 10, x.sent_bytes);
+    sqlite3_bind_int(s, base + 11, x.grp_threads);
+    sqlite3_bind_int(s, base + 12, x.all_threads);
+    sqlite3_bind_int(s, base + 13, worker);
+    sqlite3_bind_int64(s, base + 14, x.schedule_lag_us);
+    for (int t = 0; t < kSampleTexts; ++t) sqlite3_bind_int64(s, base + 15 + t, texts[t]);
   }
 
   // One batch, inside WritePending()'s transaction.
@@ -1157,22 +1205,33 @@ class ResultsStore::Impl {
       return;
     }
     label_ids_.resize(samples.size());
+    text_ids_.resize(samples.size() * kSampleTexts);
     for (size_t i = 0; i < samples.size(); ++i) {
-      label_ids_[i] = LabelId(samples[i].label);
+      const Sample& x = samples[i];
+      label_ids_[i] = LabelId(x.label);
       if (label_ids_[i] == 0) return;
+      int64_t* t = &text_ids_[i * kSampleTexts];
+      t[kThread] = TextId(kThread, x.thread_name);
+      t[kCode] = TextId(kCode, x.response_code);
+      t[kMessage] = TextId(kMessage, x.response_message);
+      t[kFailure] = TextId(kFailure, x.failure_message);
+      t[kUrl] = TextId(kUrl, x.url);
+      t[kDataType] = TextId(kDataType, x.data_type);
+      if (!in_transaction_) return;  // an insert failed: Fail() rolled back
     }
     const int32_t worker = item.worker_id;
     size_t i = 0;
     for (; i + kRowsPerInsert <= samples.size(); i += kRowsPerInsert) {
       sqlite3_stmt* s = insert_many_.get();
       for (int r = 0; r < kRowsPerInsert; ++r) {
-        BindSample(s, r * kSampleColumns, current_.next_sample_id++, item.execution_id, label_ids_[i + r], worker,
-                   samples[i + r]);
+        BindSample(s, r * kSampleColumns, current_.next_sample_id++, label_ids_[i + r], worker,
+                   &text_ids_[(i + r) * kSampleTexts], samples[i + r]);
       }
       if (!Step(s, "insert samples")) return;
     }
     for (; i < samples.size(); ++i) {
-      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], worker, samples[i]);
+      BindSample(insert_one_.get(), 0, current_.next_sample_id++, label_ids_[i], worker, &text_ids_[i * kSampleTexts],
+                 samples[i]);
       if (!Step(insert_one_.get(), "insert sample")) return;
     }
     for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
@@ -1185,8 +1244,10 @@ class ResultsStore::Impl {
   const std::string host_;
   std::atomic<int> marked_at_open_{0};  // orphans Open() marked, for MarkInterruptedExecutions
   sqlite3* db_ = nullptr;               // the writer's connection: used by the writer thread once started
-  Stmt insert_many_, insert_one_, insert_label_, begin_, commit_, insert_bucket_, insert_error_, add_samples_;
+  Stmt insert_many_, insert_one_, insert_label_, insert_text_, begin_, commit_, insert_bucket_, insert_error_,
+      add_samples_;
   std::thread writer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // the writer connection's WAL checkpoints
 
   // Writer-thread state.
   bool in_transaction_ = false;
@@ -1194,14 +1255,27 @@ class ResultsStore::Impl {
   size_t pending_samples_ = 0;
   std::chrono::steady_clock::time_point deadline_;  // when pending_ is written at the latest
   uint64_t rows_in_transaction_ = 0;
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  struct LastText {
+    std::string value;
+    int64_t id = 0;  // 0: none
+  };
   struct ExecutionState {
     int64_t execution = 0;
     int64_t next_sample_id = 0;
     std::unordered_map<std::string, int64_t> labels;  // name -> label.id
+    // value -> sample_text.id, at most kMaxCachedTexts
+    std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>> texts;
+    int64_t last_text_id = 0;  // the highest sample_text.id of the execution
+    LastText last_text[kSampleTexts];
   };
   ExecutionState current_;
   std::vector<int64_t> label_ids_;
-  BucketBuilder buckets_;  // rollups of the open transaction
+  std::vector<int64_t> text_ids_;  // kSampleTexts per sample of the batch being written
+  BucketBuilder buckets_;          // rollups of the open transaction
 
   mutable std::mutex mu_;  // guards the queue and everything below
   std::condition_variable work_cv_;
@@ -1327,7 +1401,7 @@ Result<int64_t> ResultsStore::CountSamples(int64_t execution_id) const {
   int64_t n = 0;
   Status st = impl_->WithReader([&](sqlite3* db) {
     return impl_->Query(
-        db, "SELECT count(*) FROM sample WHERE id BETWEEN ? AND ?",
+        db, "SELECT count(*) FROM sample_row WHERE id BETWEEN ? AND ?",
         [&](sqlite3_stmt* s) {
           sqlite3_bind_int64(s, 1, FirstSampleId(execution_id));
           sqlite3_bind_int64(s, 2, LastSampleId(execution_id));
@@ -1354,35 +1428,68 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
   Result<std::vector<std::string>> labels = Labels(execution_id);
   if (!labels.ok()) return labels.status();
   return impl_->WithReader([&](sqlite3* db) {
+    // The execution's sample_text values by id ([0] unused). A row's texts are committed with
+    // it or before it, so an id not read yet (a running execution) is found by reading the
+    // texts added since.
+    std::vector<std::string> texts(1);
+    auto load_texts = [&] {
+      return impl_->Query(
+          db, "SELECT id, value FROM sample_text WHERE execution_id = ? AND id >= ? ORDER BY id",
+          [&](sqlite3_stmt* s) {
+            sqlite3_bind_int64(s, 1, execution_id);
+            sqlite3_bind_int64(s, 2, static_cast<int64_t>(texts.size()));
+          },
+          [&](sqlite3_stmt* s) {
+            const auto id = static_cast<size_t>(sqlite3_column_int64(s, 0));
+            if (id >= texts.size()) texts.resize(id + 1);
+            texts[id] = ColumnText(s, 1);
+          });
+    };
+    if (Status st = load_texts(); !st.ok()) return st;
+    Status bad;
+    auto text = [&](sqlite3_stmt* s, int column, std::string* out) {
+      const int64_t id = sqlite3_column_int64(s, column);
+      if (id >= 1 && static_cast<size_t>(id) >= texts.size() && bad.ok()) bad = load_texts();
+      if (id < 1 || static_cast<size_t>(id) >= texts.size()) {
+        if (bad.ok()) {
+          bad = Status::Internal(impl_->path() + ": execution " + std::to_string(execution_id) + ": sample_text " +
+                                 std::to_string(id) + " is missing");
+        }
+        return;
+      }
+      *out = texts[static_cast<size_t>(id)];
+    };
     Sample x;
-    return impl_->Query(
+    Status st = impl_->Query(
         db, kSampleSelect,
         [&](sqlite3_stmt* s) {
           sqlite3_bind_int64(s, 1, FirstSampleId(execution_id));
           sqlite3_bind_int64(s, 2, LastSampleId(execution_id));
         },
         [&](sqlite3_stmt* s) {
+          if (!bad.ok()) return;
           const int64_t label = sqlite3_column_int64(s, 0);
           x.label = label >= 1 && static_cast<size_t>(label) <= labels->size() ? (*labels)[label - 1] : "";
-          x.thread_name = ColumnText(s, 1);
-          x.timestamp_ms = sqlite3_column_int64(s, 2);
-          x.elapsed_us = sqlite3_column_int64(s, 3);
-          x.latency_us = sqlite3_column_int64(s, 4);
-          x.connect_us = sqlite3_column_int64(s, 5);
-          x.idle_us = sqlite3_column_int64(s, 6);
-          x.response_code = ColumnText(s, 7);
-          x.response_message = ColumnText(s, 8);
-          x.success = sqlite3_column_int(s, 9) != 0;
-          x.failure_message = ColumnText(s, 10);
-          x.bytes = sqlite3_column_int64(s, 11);
-          x.sent_bytes = sqlite3_column_int64(s, 12);
-          x.grp_threads = sqlite3_column_int(s, 13);
-          x.all_threads = sqlite3_column_int(s, 14);
-          x.url = ColumnText(s, 15);
-          x.data_type = ColumnText(s, 16);
-          x.schedule_lag_us = sqlite3_column_int64(s, 17);
-          fn(x);
+          x.timestamp_ms = sqlite3_column_int64(s, 1);
+          x.elapsed_us = sqlite3_column_int64(s, 2);
+          x.latency_us = sqlite3_column_int64(s, 3);
+          x.connect_us = sqlite3_column_int64(s, 4);
+          x.idle_us = sqlite3_column_int64(s, 5);
+          x.success = sqlite3_column_int(s, 6) != 0;
+          x.bytes = sqlite3_column_int64(s, 7);
+          x.sent_bytes = sqlite3_column_int64(s, 8);
+          x.grp_threads = sqlite3_column_int(s, 9);
+          x.all_threads = sqlite3_column_int(s, 10);
+          x.schedule_lag_us = sqlite3_column_int64(s, 11);
+          text(s, 12 + kThread, &x.thread_name);
+          text(s, 12 + kCode, &x.response_code);
+          text(s, 12 + kMessage, &x.response_message);
+          text(s, 12 + kFailure, &x.failure_message);
+          text(s, 12 + kUrl, &x.url);
+          text(s, 12 + kDataType, &x.data_type);
+          if (bad.ok()) fn(x);
         });
+    return st.ok() ? bad : st;
   });
 }
 

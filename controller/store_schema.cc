@@ -211,6 +211,73 @@ ALTER TABLE metric_bucket ADD COLUMN corrected_histogram BLOB;
 UPDATE schema_version SET version = 3;
 )sql";
 
+// Version 4 (issue 12 item 7): a smaller sample row, for ingest speed. The per-sample texts
+// (thread, code, message, failure_message, url, data_type) are interned per execution in
+// sample_text and the row holds their ids; execution_id is derived from the id (id >> 40)
+// rather than stored. `sample` becomes a view with the old columns in the old order, so SQL
+// written against version 3 reads the same rows. sample_text ids count from 1 per execution;
+// a value may have more than one id (the writer's dictionary cache is bounded), never the
+// reverse.
+constexpr const char* kMigrationTo4 = R"sql(
+CREATE TABLE sample_text(
+  execution_id INTEGER NOT NULL,
+  id           INTEGER NOT NULL,
+  value        TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)) WITHOUT ROWID;
+CREATE TABLE sample_row(
+  id              INTEGER PRIMARY KEY,  -- execution id << 40 | sequence, as sample.id
+  label_id        INTEGER,     -- label(id)
+  ts_ms           INTEGER,
+  elapsed_us      INTEGER,
+  latency_us      INTEGER,
+  connect_us      INTEGER,
+  idle_us         INTEGER,
+  success         INTEGER,
+  bytes           INTEGER,
+  sent_bytes      INTEGER,
+  grp_threads     INTEGER,
+  all_threads     INTEGER,
+  worker_id       INTEGER,
+  schedule_lag_us INTEGER,
+  thread_id       INTEGER,     -- sample_text(id) of this execution, as the five below
+  code_id         INTEGER,
+  message_id      INTEGER,
+  failure_id      INTEGER,
+  url_id          INTEGER,
+  data_type_id    INTEGER);
+INSERT INTO sample_text(execution_id, id, value)
+  SELECT e, row_number() OVER (PARTITION BY e ORDER BY v), v FROM (
+    SELECT execution_id AS e, thread AS v FROM sample UNION SELECT execution_id, code FROM sample
+    UNION SELECT execution_id, message FROM sample UNION SELECT execution_id, failure_message FROM sample
+    UNION SELECT execution_id, url FROM sample UNION SELECT execution_id, data_type FROM sample);
+CREATE INDEX sample_text_by_value ON sample_text(execution_id, value);
+INSERT INTO sample_row SELECT s.id, s.label_id, s.ts_ms, s.elapsed_us, s.latency_us, s.connect_us, s.idle_us,
+  s.success, s.bytes, s.sent_bytes, s.grp_threads, s.all_threads, s.worker_id, s.schedule_lag_us,
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.thread),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.code),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.message),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.failure_message),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.url),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.data_type)
+  FROM sample s ORDER BY s.id;
+DROP INDEX sample_text_by_value;
+DROP TABLE sample;
+CREATE VIEW sample AS SELECT
+  r.id, r.id >> 40 AS execution_id, r.label_id,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.thread_id) AS thread,
+  r.ts_ms, r.elapsed_us, r.latency_us, r.connect_us, r.idle_us,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.code_id) AS code,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.message_id) AS message,
+  r.success,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.failure_id) AS failure_message,
+  r.bytes, r.sent_bytes, r.grp_threads, r.all_threads,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.url_id) AS url,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.data_type_id) AS data_type,
+  r.worker_id, r.schedule_lag_us
+  FROM sample_row r;
+UPDATE schema_version SET version = 4;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -274,7 +341,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

@@ -75,14 +75,15 @@ class ResultsStoreTest : public ::testing::Test {
 TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT version FROM schema_version"), "3");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT version FROM schema_version"), "4");
   EXPECT_EQ(RawScalar(DbPath(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawScalar(DbPath(),
                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                       "WHERE type = 'table' ORDER BY name)"),
             "audit_log,definition_assertion,definition_data_file,definition_sampler,definition_thread_group,"
-            "error_bucket,execution,execution_worker,label,metric_bucket,project,sample,schema_version,"
-            "test_definition,threshold,threshold_result");
+            "error_bucket,execution,execution_worker,label,metric_bucket,project,sample_row,sample_text,"
+            "schema_version,test_definition,threshold,threshold_result");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'view'"), "sample");
   Result<std::vector<ExecutionRecord>> all = store->ListExecutions();
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(all->empty());
@@ -495,7 +496,7 @@ TEST_F(ResultsStoreTest, VersionOneFileIsMigratedInPlace) {
   WriteVersionOneStore(DbPath());
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(version) FROM schema_version"), "3");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(version) FROM schema_version"), "4");
   Result<ExecutionRecord> e = store->GetExecution(3);
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_EQ(e->plan_name, "Old");
@@ -552,12 +553,12 @@ TEST_F(ResultsStoreTest, MigrationWritesTheRollupsOfOldExecutions) {
 
 TEST_F(ResultsStoreTest, NewerSchemaIsRefusedWithAClearMessage) {
   ASSERT_TRUE(ResultsStore::Open(DbPath()).ok());
-  RawSql(DbPath(), "UPDATE schema_version SET version = 4");
+  RawSql(DbPath(), "UPDATE schema_version SET version = 5");
   Result<ResultsStore> store = ResultsStore::Open(DbPath());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message(),
             DbPath() +
-                ": results store has schema version 4, newer than this barrage understands (3); "
+                ": results store has schema version 5, newer than this barrage understands (4); "
                 "use a newer barrage");
 }
 
