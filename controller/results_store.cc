@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -287,7 +288,9 @@ class ResultsStore::Impl {
   }
 
   Status Append(std::vector<Sample>&& samples, int32_t worker_id) {
+    std::vector<Item> spent;  // destroyed after the lock is released, on this thread
     std::unique_lock lock(mu_);
+    spent.swap(spent_);
     if (!writer_error_.ok()) return writer_error_;
     if (stop_) return Status::InvalidArgument(path_ + ": results store is closed");
     if (current_execution_ == 0) return Status::InvalidArgument(path_ + ": no execution is running");
@@ -1032,8 +1035,15 @@ class ResultsStore::Impl {
       }
       (void)Commit();  // a failure stays in writer_error_, returned below
     }
-    pending_.clear();
     std::lock_guard lock(mu_);
+    // The next Append() frees the written samples (their strings), on its thread: the writer
+    // thread is the one ingest waits for. Nothing appended afterwards: freed with the store.
+    if (spent_.empty()) {
+      spent_.swap(pending_);
+    } else {
+      std::move(pending_.begin(), pending_.end(), std::back_inserter(spent_));
+    }
+    pending_.clear();
     queued_samples_ -= pending_samples_;
     pending_samples_ = 0;
     space_cv_.notify_all();
@@ -1155,25 +1165,23 @@ class ResultsStore::Impl {
   int64_t TextId(SampleText column, const std::string& value) {
     LastText& last = current_.last_text[column];
     if (last.id != 0 && last.value == value) return last.id;
-    int64_t id = 0;
-    if (auto it = current_.texts.find(std::string_view(value)); it != current_.texts.end()) {
-      id = it->second;
-    } else {
+    auto it = current_.texts.find(std::string_view(value));
+    if (it == current_.texts.end()) {
       if (current_.texts.size() >= kMaxCachedTexts) {
         current_.texts.clear();
         for (LastText& l : current_.last_text) l = LastText{};
       }
-      id = ++current_.last_text_id;
+      const int64_t id = ++current_.last_text_id;
       sqlite3_stmt* s = insert_text_.get();
       sqlite3_bind_int64(s, 1, current_.execution);
       sqlite3_bind_int64(s, 2, id);
       BindText(s, 3, value);
       if (!Step(s, "insert sample text")) return 0;
-      current_.texts.emplace(value, id);
+      it = current_.texts.emplace(value, id).first;
     }
-    last.value = value;
-    last.id = id;
-    return id;
+    last.value = it->first;
+    last.id = it->second;
+    return last.id;
   }
 
   // Binds one sample at parameter offset `base` (0-based); texts = its sample_text ids.
@@ -1260,8 +1268,8 @@ class ResultsStore::Impl {
     size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
   };
   struct LastText {
-    std::string value;
-    int64_t id = 0;  // 0: none
+    std::string_view value;  // the key in ExecutionState::texts
+    int64_t id = 0;          // 0: none
   };
   struct ExecutionState {
     int64_t execution = 0;
@@ -1281,6 +1289,7 @@ class ResultsStore::Impl {
   std::condition_variable work_cv_;
   std::condition_variable space_cv_;
   std::deque<Item> queue_;
+  std::vector<Item> spent_;  // written batches, for the next Append() to free
   size_t queued_samples_ = 0;
   bool stop_ = false;
   int64_t current_execution_ = 0;

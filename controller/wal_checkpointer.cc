@@ -9,7 +9,7 @@
 namespace barrage {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(sqlite3* writer, const std::string& path,
-                                                                 int wal_pages) {
+                                                                int wal_pages) {
   Result<sqlite3*> own = OpenConnection(path, /*create=*/false);
   if (!own.ok()) return own.status();
   // query_only off (a checkpoint writes the database file); the read opens the WAL, without
