@@ -39,7 +39,7 @@ namespace barrage {
 namespace {
 
 constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
-constexpr int kSampleColumns = 20;
+constexpr int kSampleColumns = 16;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one
 // contiguous range of the table's b-tree, found without a second index, and appends go to
 // the end of the tree (SQLite's fast path). 2^40 samples per execution, 2^23 executions.
@@ -48,24 +48,30 @@ constexpr int kSampleSeqBits = 40;
 int64_t FirstSampleId(int64_t execution) { return execution << kSampleSeqBits; }
 int64_t LastSampleId(int64_t execution) { return FirstSampleId(execution + 1) - 1; }
 
-// The sample's six texts, interned in sample_text (schema version 4); the order of
-// sample_row's *_id columns.
-enum SampleText { kThread, kCode, kMessage, kFailure, kUrl, kDataType, kSampleTexts };
+// A sample row's interned parts (schema version 4), in the order of sample_row's columns
+// thread_id, url_id, outcome_id.
+enum SampleRef { kThread, kUrl, kOutcome, kSampleRefs };
 
 constexpr const char* kSampleInsertHead =
-    "INSERT INTO sample_row(id, label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, success, bytes, "
-    "sent_bytes, grp_threads, all_threads, worker_id, schedule_lag_us, thread_id, code_id, message_id, failure_id, "
-    "url_id, data_type_id) VALUES ";
+    "INSERT INTO sample_row(id, label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, bytes, sent_bytes, "
+    "grp_threads, all_threads, worker_id, schedule_lag_us, thread_id, url_id, outcome_id) VALUES ";
 
 constexpr const char* kSampleSelect =
-    "SELECT label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, success, bytes, sent_bytes, grp_threads, "
-    "all_threads, schedule_lag_us, thread_id, code_id, message_id, failure_id, url_id, data_type_id "
-    "FROM sample_row WHERE id BETWEEN ? AND ? ORDER BY id";
+    "SELECT label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, bytes, sent_bytes, grp_threads, "
+    "all_threads, schedule_lag_us, thread_id, url_id, outcome_id FROM sample_row WHERE id BETWEEN ? AND ? "
+    "ORDER BY id";
 
-// The writer's dictionary of sample texts per execution holds at most this many values; when
-// full it starts again empty, and a value seen again gets a new id (runs whose URLs or messages
-// are all different must not grow the controller's memory).
-constexpr size_t kMaxCachedTexts = 1 << 16;
+// A sample's outcome as one dictionary key: success, then code, message, failure message and
+// data type, each after its length.
+void OutcomeKey(const Sample& x, std::string* key) {
+  key->clear();
+  key->push_back(x.success ? '1' : '0');
+  for (const std::string* f : {&x.response_code, &x.response_message, &x.failure_message, &x.data_type}) {
+    const auto n = static_cast<uint32_t>(f->size());
+    key->append(reinterpret_cast<const char*>(&n), sizeof n);
+    key->append(*f);
+  }
+}
 
 constexpr const char* kBucketInsert =
     "INSERT INTO metric_bucket(execution_id, second, label_id, worker_id, count, errors, elapsed_sum_ms, "
@@ -585,6 +591,7 @@ class ResultsStore::Impl {
             },
             nullptr);
         if (s.ok()) s = Query(db_, "DELETE FROM sample_text WHERE execution_id = ?", bind_id, nullptr);
+        if (s.ok()) s = Query(db_, "DELETE FROM sample_outcome WHERE execution_id = ?", bind_id, nullptr);
         if (!s.ok()) return s;
         return InsertAudit("deleted", execution_id, "status " + *status + ", " + std::to_string(samples) + " samples");
       });
@@ -671,6 +678,7 @@ class ResultsStore::Impl {
     insert_one_ = Stmt();
     insert_label_ = Stmt();
     insert_text_ = Stmt();
+    insert_outcome_ = Stmt();
     begin_ = Stmt();
     commit_ = Stmt();
     insert_bucket_ = Stmt();
@@ -696,11 +704,14 @@ class ResultsStore::Impl {
       for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
       many += ')';
     }
-    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     for (auto [sql, stmt] :
          {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
           std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
           std::pair{std::string("INSERT INTO sample_text(execution_id, id, value) VALUES (?,?,?)"), &insert_text_},
+          std::pair{std::string("INSERT INTO sample_outcome(execution_id, id, success, code, message, "
+                                "failure_message, data_type) VALUES (?,?,?,?,?,?,?)"),
+                    &insert_outcome_},
           std::pair{std::string("BEGIN IMMEDIATE"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
           std::pair{std::string(kBucketInsert), &insert_bucket_},
           std::pair{std::string(kErrorBucketInsert), &insert_error_},
@@ -1130,12 +1141,18 @@ class ResultsStore::Impl {
             if (sqlite3_column_type(q, 0) != SQLITE_NULL) current_.next_sample_id = sqlite3_column_int64(q, 0) + 1;
           });
     }
+    // Texts and outcomes stored before are not cached: a value seen again gets a new id.
     if (st.ok()) {
-      // Texts stored before are not cached: a value seen again gets a new id.
       st = Query(
           db_, "SELECT max(id) FROM sample_text WHERE execution_id = ?",
           [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
-          [&](sqlite3_stmt* q) { current_.last_text_id = sqlite3_column_int64(q, 0); });
+          [&](sqlite3_stmt* q) { current_.texts.last_id = sqlite3_column_int64(q, 0); });
+    }
+    if (st.ok()) {
+      st = Query(
+          db_, "SELECT max(id) FROM sample_outcome WHERE execution_id = ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
+          [&](sqlite3_stmt* q) { current_.outcomes.last_id = sqlite3_column_int64(q, 0); });
     }
     if (!st.ok()) {
       current_ = ExecutionState{};
@@ -1159,33 +1176,76 @@ class ResultsStore::Impl {
     return id;
   }
 
-  // The id of `value` in the current execution's sample_text, stored on first sight (or
-  // again after the cache was emptied); 0 on failure. `column` remembers its last value:
-  // consecutive samples mostly repeat a code, message or data type.
-  int64_t TextId(SampleText column, const std::string& value) {
-    LastText& last = current_.last_text[column];
-    if (last.id != 0 && last.value == value) return last.id;
-    auto it = current_.texts.find(std::string_view(value));
-    if (it == current_.texts.end()) {
-      if (current_.texts.size() >= kMaxCachedTexts) {
-        current_.texts.clear();
-        for (LastText& l : current_.last_text) l = LastText{};
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  // sample_text or sample_outcome of one execution: key -> id, at most Options::max_cached_texts.
+  struct Dictionary {
+    std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>> ids;
+    int64_t last_id = 0;  // the highest id of the execution
+  };
+  struct LastValue {
+    std::string_view key;  // a key of the Dictionary
+    int64_t id = 0;        // 0: none
+  };
+  struct ExecutionState {
+    int64_t execution = 0;
+    int64_t next_sample_id = 0;
+    std::unordered_map<std::string, int64_t> labels;  // name -> label.id
+    Dictionary texts;                                 // thread names and URLs
+    Dictionary outcomes;                              // OutcomeKey()s
+    LastValue last[kSampleRefs];
+  };
+
+  // The id of `key` in `dict`, stored on first sight (or again after the dictionary was
+  // emptied) by insert(id); 0 on failure. `last` is the column's last value: consecutive
+  // samples mostly repeat an outcome, and often a URL.
+  template <typename Insert>
+  int64_t Intern(Dictionary& dict, LastValue& last, std::string_view key, Insert&& insert) {
+    if (last.id != 0 && last.key == key) return last.id;
+    auto it = dict.ids.find(key);
+    if (it == dict.ids.end()) {
+      if (dict.ids.size() >= options_.max_cached_texts) {
+        dict.ids.clear();
+        for (LastValue& l : current_.last) l = LastValue{};
       }
-      const int64_t id = ++current_.last_text_id;
-      sqlite3_stmt* s = insert_text_.get();
-      sqlite3_bind_int64(s, 1, current_.execution);
-      sqlite3_bind_int64(s, 2, id);
-      BindText(s, 3, value);
-      if (!Step(s, "insert sample text")) return 0;
-      it = current_.texts.emplace(value, id).first;
+      const int64_t id = ++dict.last_id;
+      if (!insert(id)) return 0;
+      it = dict.ids.emplace(key, id).first;
     }
-    last.value = it->first;
+    last.key = it->first;
     last.id = it->second;
     return last.id;
   }
 
-  // Binds one sample at parameter offset `base` (0-based); texts = its sample_text ids.
-  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t label, int32_t worker, const int64_t* texts,
+  int64_t TextId(SampleRef column, const std::string& value) {
+    return Intern(current_.texts, current_.last[column], value, [&](int64_t id) {
+      sqlite3_stmt* s = insert_text_.get();
+      sqlite3_bind_int64(s, 1, current_.execution);
+      sqlite3_bind_int64(s, 2, id);
+      BindText(s, 3, value);
+      return Step(s, "insert sample text");
+    });
+  }
+
+  int64_t OutcomeId(const Sample& x) {
+    OutcomeKey(x, &outcome_key_);
+    return Intern(current_.outcomes, current_.last[kOutcome], outcome_key_, [&](int64_t id) {
+      sqlite3_stmt* s = insert_outcome_.get();
+      sqlite3_bind_int64(s, 1, current_.execution);
+      sqlite3_bind_int64(s, 2, id);
+      sqlite3_bind_int(s, 3, x.success ? 1 : 0);
+      BindText(s, 4, x.response_code);
+      BindText(s, 5, x.response_message);
+      BindText(s, 6, x.failure_message);
+      BindText(s, 7, x.data_type);
+      return Step(s, "insert sample outcome");
+    });
+  }
+
+  // Binds one sample at parameter offset `base` (0-based); refs = its kSampleRefs ids.
+  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t label, int32_t worker, const int64_t* refs,
                          const Sample& x) {
     sqlite3_bind_int64(s, base + 1, id);
     sqlite3_bind_int64(s, base + 2, label);
@@ -1194,14 +1254,13 @@ class ResultsStore::Impl {
     sqlite3_bind_int64(s, base + 5, x.latency_us);
     sqlite3_bind_int64(s, base + 6, x.connect_us);
     sqlite3_bind_int64(s, base + 7, x.idle_us);
-    sqlite3_bind_int(s, base + 8, x.success ? 1 : 0);
-    sqlite3_bind_int64(s, base + 9, x.bytes);
-    sqlite3_bind_int64(s, base + 10, x.sent_bytes);
-    sqlite3_bind_int(s, base + 11, x.grp_threads);
-    sqlite3_bind_int(s, base + 12, x.all_threads);
-    sqlite3_bind_int(s, base + 13, worker);
-    sqlite3_bind_int64(s, base + 14, x.schedule_lag_us);
-    for (int t = 0; t < kSampleTexts; ++t) sqlite3_bind_int64(s, base + 15 + t, texts[t]);
+    sqlite3_bind_int64(s, base + 8, x.bytes);
+    sqlite3_bind_int64(s, base + 9, x.sent_bytes);
+    sqlite3_bind_int(s, base + 10, x.grp_threads);
+    sqlite3_bind_int(s, base + 11, x.all_threads);
+    sqlite3_bind_int(s, base + 12, worker);
+    sqlite3_bind_int64(s, base + 13, x.schedule_lag_us);
+    for (int r = 0; r < kSampleRefs; ++r) sqlite3_bind_int64(s, base + 14 + r, refs[r]);
   }
 
   // One batch, inside WritePending()'s transaction.
@@ -1213,18 +1272,15 @@ class ResultsStore::Impl {
       return;
     }
     label_ids_.resize(samples.size());
-    text_ids_.resize(samples.size() * kSampleTexts);
+    refs_.resize(samples.size() * kSampleRefs);
     for (size_t i = 0; i < samples.size(); ++i) {
       const Sample& x = samples[i];
       label_ids_[i] = LabelId(x.label);
       if (label_ids_[i] == 0) return;
-      int64_t* t = &text_ids_[i * kSampleTexts];
-      t[kThread] = TextId(kThread, x.thread_name);
-      t[kCode] = TextId(kCode, x.response_code);
-      t[kMessage] = TextId(kMessage, x.response_message);
-      t[kFailure] = TextId(kFailure, x.failure_message);
-      t[kUrl] = TextId(kUrl, x.url);
-      t[kDataType] = TextId(kDataType, x.data_type);
+      int64_t* r = &refs_[i * kSampleRefs];
+      r[kThread] = TextId(kThread, x.thread_name);
+      r[kUrl] = TextId(kUrl, x.url);
+      r[kOutcome] = OutcomeId(x);
       if (!in_transaction_) return;  // an insert failed: Fail() rolled back
     }
     const int32_t worker = item.worker_id;
@@ -1233,12 +1289,12 @@ class ResultsStore::Impl {
       sqlite3_stmt* s = insert_many_.get();
       for (int r = 0; r < kRowsPerInsert; ++r) {
         BindSample(s, r * kSampleColumns, current_.next_sample_id++, label_ids_[i + r], worker,
-                   &text_ids_[(i + r) * kSampleTexts], samples[i + r]);
+                   &refs_[(i + r) * kSampleRefs], samples[i + r]);
       }
       if (!Step(s, "insert samples")) return;
     }
     for (; i < samples.size(); ++i) {
-      BindSample(insert_one_.get(), 0, current_.next_sample_id++, label_ids_[i], worker, &text_ids_[i * kSampleTexts],
+      BindSample(insert_one_.get(), 0, current_.next_sample_id++, label_ids_[i], worker, &refs_[i * kSampleRefs],
                  samples[i]);
       if (!Step(insert_one_.get(), "insert sample")) return;
     }
@@ -1252,8 +1308,8 @@ class ResultsStore::Impl {
   const std::string host_;
   std::atomic<int> marked_at_open_{0};  // orphans Open() marked, for MarkInterruptedExecutions
   sqlite3* db_ = nullptr;               // the writer's connection: used by the writer thread once started
-  Stmt insert_many_, insert_one_, insert_label_, insert_text_, begin_, commit_, insert_bucket_, insert_error_,
-      add_samples_;
+  Stmt insert_many_, insert_one_, insert_label_, insert_text_, insert_outcome_, begin_, commit_, insert_bucket_,
+      insert_error_, add_samples_;
   std::thread writer_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // the writer connection's WAL checkpoints
 
@@ -1263,27 +1319,11 @@ class ResultsStore::Impl {
   size_t pending_samples_ = 0;
   std::chrono::steady_clock::time_point deadline_;  // when pending_ is written at the latest
   uint64_t rows_in_transaction_ = 0;
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
-  };
-  struct LastText {
-    std::string_view value;  // the key in ExecutionState::texts
-    int64_t id = 0;          // 0: none
-  };
-  struct ExecutionState {
-    int64_t execution = 0;
-    int64_t next_sample_id = 0;
-    std::unordered_map<std::string, int64_t> labels;  // name -> label.id
-    // value -> sample_text.id, at most kMaxCachedTexts
-    std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>> texts;
-    int64_t last_text_id = 0;  // the highest sample_text.id of the execution
-    LastText last_text[kSampleTexts];
-  };
   ExecutionState current_;
   std::vector<int64_t> label_ids_;
-  std::vector<int64_t> text_ids_;  // kSampleTexts per sample of the batch being written
-  BucketBuilder buckets_;          // rollups of the open transaction
+  std::vector<int64_t> refs_;  // kSampleRefs per sample of the batch being written
+  std::string outcome_key_;
+  BucketBuilder buckets_;  // rollups of the open transaction
 
   mutable std::mutex mu_;  // guards the queue and everything below
   std::condition_variable work_cv_;
@@ -1437,12 +1477,17 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
   Result<std::vector<std::string>> labels = Labels(execution_id);
   if (!labels.ok()) return labels.status();
   return impl_->WithReader([&](sqlite3* db) {
-    // The execution's sample_text values by id ([0] unused). A row's texts are committed with
-    // it or before it, so an id not read yet (a running execution) is found by reading the
-    // texts added since.
+    // The execution's sample_text values and sample_outcome rows by id ([0] unused). A row's
+    // texts and outcome are committed with it or before it, so an id not read yet (a running
+    // execution) is found by reading the ones added since.
+    struct Outcome {
+      bool success = true;
+      std::string code, message, failure, data_type;
+    };
     std::vector<std::string> texts(1);
-    auto load_texts = [&] {
-      return impl_->Query(
+    std::vector<Outcome> outcomes(1);
+    auto load = [&] {
+      Status st = impl_->Query(
           db, "SELECT id, value FROM sample_text WHERE execution_id = ? AND id >= ? ORDER BY id",
           [&](sqlite3_stmt* s) {
             sqlite3_bind_int64(s, 1, execution_id);
@@ -1453,20 +1498,35 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
             if (id >= texts.size()) texts.resize(id + 1);
             texts[id] = ColumnText(s, 1);
           });
+      if (!st.ok()) return st;
+      return impl_->Query(
+          db,
+          "SELECT id, success, code, message, failure_message, data_type FROM sample_outcome "
+          "WHERE execution_id = ? AND id >= ? ORDER BY id",
+          [&](sqlite3_stmt* s) {
+            sqlite3_bind_int64(s, 1, execution_id);
+            sqlite3_bind_int64(s, 2, static_cast<int64_t>(outcomes.size()));
+          },
+          [&](sqlite3_stmt* s) {
+            const auto id = static_cast<size_t>(sqlite3_column_int64(s, 0));
+            if (id >= outcomes.size()) outcomes.resize(id + 1);
+            outcomes[id] = Outcome{.success = sqlite3_column_int(s, 1) != 0,
+                                   .code = ColumnText(s, 2),
+                                   .message = ColumnText(s, 3),
+                                   .failure = ColumnText(s, 4),
+                                   .data_type = ColumnText(s, 5)};
+          });
     };
-    if (Status st = load_texts(); !st.ok()) return st;
+    if (Status st = load(); !st.ok()) return st;
     Status bad;
-    auto text = [&](sqlite3_stmt* s, int column, std::string* out) {
-      const int64_t id = sqlite3_column_int64(s, column);
-      if (id >= 1 && static_cast<size_t>(id) >= texts.size() && bad.ok()) bad = load_texts();
-      if (id < 1 || static_cast<size_t>(id) >= texts.size()) {
-        if (bad.ok()) {
-          bad = Status::Internal(impl_->path() + ": execution " + std::to_string(execution_id) + ": sample_text " +
-                                 std::to_string(id) + " is missing");
-        }
-        return;
+    // The entry `id` of `table` (texts or outcomes), or nullptr after setting `bad`.
+    auto find = [&](auto& table, int64_t id, const char* what) -> decltype(&table[0]) {
+      if (id >= 1 && static_cast<size_t>(id) < table.size()) return &table[static_cast<size_t>(id)];
+      if (bad.ok()) {
+        bad = Status::Internal(impl_->path() + ": execution " + std::to_string(execution_id) + ": " + what + " " +
+                               std::to_string(id) + " is missing");
       }
-      *out = texts[static_cast<size_t>(id)];
+      return nullptr;
     };
     Sample x;
     Status st = impl_->Query(
@@ -1484,19 +1544,30 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
           x.latency_us = sqlite3_column_int64(s, 3);
           x.connect_us = sqlite3_column_int64(s, 4);
           x.idle_us = sqlite3_column_int64(s, 5);
-          x.success = sqlite3_column_int(s, 6) != 0;
-          x.bytes = sqlite3_column_int64(s, 7);
-          x.sent_bytes = sqlite3_column_int64(s, 8);
-          x.grp_threads = sqlite3_column_int(s, 9);
-          x.all_threads = sqlite3_column_int(s, 10);
-          x.schedule_lag_us = sqlite3_column_int64(s, 11);
-          text(s, 12 + kThread, &x.thread_name);
-          text(s, 12 + kCode, &x.response_code);
-          text(s, 12 + kMessage, &x.response_message);
-          text(s, 12 + kFailure, &x.failure_message);
-          text(s, 12 + kUrl, &x.url);
-          text(s, 12 + kDataType, &x.data_type);
-          if (bad.ok()) fn(x);
+          x.bytes = sqlite3_column_int64(s, 6);
+          x.sent_bytes = sqlite3_column_int64(s, 7);
+          x.grp_threads = sqlite3_column_int(s, 8);
+          x.all_threads = sqlite3_column_int(s, 9);
+          x.schedule_lag_us = sqlite3_column_int64(s, 10);
+          const int64_t thread_id = sqlite3_column_int64(s, 11 + kThread);
+          const int64_t url_id = sqlite3_column_int64(s, 11 + kUrl);
+          const int64_t outcome_id = sqlite3_column_int64(s, 11 + kOutcome);
+          if (static_cast<size_t>(std::max(thread_id, url_id)) >= texts.size() ||
+              static_cast<size_t>(outcome_id) >= outcomes.size()) {
+            if (bad = load(); !bad.ok()) return;
+          }
+          const std::string* thread = find(texts, thread_id, "sample_text");
+          const std::string* url = find(texts, url_id, "sample_text");
+          const Outcome* outcome = find(outcomes, outcome_id, "sample_outcome");
+          if (!thread || !url || !outcome) return;
+          x.thread_name = *thread;
+          x.url = *url;
+          x.success = outcome->success;
+          x.response_code = outcome->code;
+          x.response_message = outcome->message;
+          x.failure_message = outcome->failure;
+          x.data_type = outcome->data_type;
+          fn(x);
         });
     return st.ok() ? bad : st;
   });

@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 3):
+// Tables (schema version 4):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -13,7 +13,12 @@
 //       controller_pid, controller_start, dropped_iterations)
 //   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
 //   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
-//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id, schedule_lag_us)
+//   sample_row(id, label_id, ts_ms, elapsed_us, ..., schedule_lag_us, thread_id, url_id, outcome_id)
+//       one row per sample; id = execution id << 40 | sequence
+//   sample_text(execution_id, id, value)    interned thread names and URLs
+//   sample_outcome(execution_id, id, success, code, message, failure_message, data_type)
+//   sample (a view)(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id,
+//       schedule_lag_us)                    sample_row with its texts: version 3's table
 //   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram,
 //       corrected_histogram)
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
@@ -21,7 +26,7 @@
 //   threshold_result(threshold_id, observed, passed, evaluated_at)
 //   audit_log(id, at, who, what, project_id, execution_id, details)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -42,7 +47,10 @@ inline constexpr int kStoreSchemaVersion = 4;
 // transaction. Returns the version the file had (0 = it was empty). Errors:
 // InvalidArgument for a SQLite file of another application, Unsupported for a store
 // written by a newer Barrage, IoError for SQLite failures; each names `path`.
-Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms);
+// `to_version` below kStoreSchemaVersion stops there: for tests that need a file as an older
+// Barrage left it.
+Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms,
+                                  int to_version = kStoreSchemaVersion);
 
 // Reads (never writes) what `db` holds, before anything is written to it: OK for a
 // Barrage store, and for an empty database unless `must_be_store` (the commands that read

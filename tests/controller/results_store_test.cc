@@ -81,7 +81,7 @@ TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                       "WHERE type = 'table' ORDER BY name)"),
             "audit_log,definition_assertion,definition_data_file,definition_sampler,definition_thread_group,"
-            "error_bucket,execution,execution_worker,label,metric_bucket,project,sample_row,sample_text,"
+            "error_bucket,execution,execution_worker,label,metric_bucket,project,sample_outcome,sample_row,sample_text,"
             "schema_version,test_definition,threshold,threshold_result");
   EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'view'"), "sample");
   Result<std::vector<ExecutionRecord>> all = store->ListExecutions();
