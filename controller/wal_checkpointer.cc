@@ -67,6 +67,11 @@ int WalCheckpointer::Hook(void* self, sqlite3* db, const char* schema, int pages
   return SQLITE_OK;
 }
 
+bool WalCheckpointer::WaitForCheckpoints(uint64_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return done_cv_.wait_for(lock, timeout, [&] { return checkpoints_ >= n; });
+}
+
 void WalCheckpointer::Run() {
   std::unique_lock lock(mu_);
   while (true) {
@@ -77,6 +82,7 @@ void WalCheckpointer::Run() {
     sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
     ++checkpoints_;
+    done_cv_.notify_all();
   }
 }
 

@@ -13,6 +13,7 @@
 #ifndef BARRAGE_CONTROLLER_WAL_CHECKPOINTER_H_
 #define BARRAGE_CONTROLLER_WAL_CHECKPOINTER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -37,6 +38,8 @@ class WalCheckpointer {
 
   // Checkpoints run on the thread so far (for tests and benchmarks).
   uint64_t checkpoints() const;
+  // Waits until the thread has run `n` checkpoints; false after `timeout`.
+  bool WaitForCheckpoints(uint64_t n, std::chrono::milliseconds timeout) const;
 
  private:
   WalCheckpointer(sqlite3* writer, sqlite3* own, int wal_pages);
@@ -47,7 +50,8 @@ class WalCheckpointer {
   sqlite3* own_;  // the checkpointer thread's connection
   const int wal_pages_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;               // work for the thread
+  mutable std::condition_variable done_cv_;  // a checkpoint done
   bool wanted_ = false;
   bool stop_ = false;
   uint64_t checkpoints_ = 0;
