@@ -219,6 +219,8 @@ UPDATE schema_version SET version = 3;
 // rather than stored. `sample` becomes a view with the old columns in the old order, so SQL
 // written against version 3 reads the same rows. Ids count from 1 per execution; a value may
 // have more than one id (the writer's dictionaries are bounded), never the reverse.
+// The view's CROSS JOIN keeps sample_row the outer loop whatever the statistics say (a
+// filter on an outcome column must not scan sample_row once per outcome).
 // sample_row's columns have no NOT NULL: only the store's writer fills them, always all of
 // them, and each constraint costs the writer an instruction per column and row.
 constexpr const char* kMigrationTo4 = R"sql(
@@ -282,7 +284,7 @@ CREATE VIEW sample AS SELECT
   r.bytes, r.sent_bytes, r.grp_threads, r.all_threads,
   (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.url_id) AS url,
   o.data_type, r.worker_id, r.schedule_lag_us
-  FROM sample_row r JOIN sample_outcome o ON o.execution_id = r.id >> 40 AND o.id = r.outcome_id;
+  FROM sample_row r CROSS JOIN sample_outcome o ON o.execution_id = r.id >> 40 AND o.id = r.outcome_id;
 UPDATE schema_version SET version = 4;
 )sql";
 

@@ -234,8 +234,9 @@ TEST_F(SampleRowTest, VersionThreeFileIsMigratedAndReadsTheSame) {
   EXPECT_EQ(RawScalar(DbPath(), "SELECT version FROM schema_version"), "4");
   EXPECT_EQ(RawScalar(DbPath(), kDumpSample), before);
   EXPECT_EQ(RawScalar(DbPath(), "SELECT type FROM sqlite_schema WHERE name = 'sample'"), "view");
-  EXPECT_EQ(RawScalar(DbPath(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE 'sample%' AND "
-                                "name NOT LIKE 'sqlite_autoindex%'"),
+  EXPECT_EQ(RawScalar(DbPath(),
+                      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE 'sample%' AND "
+                      "name NOT LIKE 'sqlite_autoindex%'"),
             "0");
   // Ids numbered per execution from 1, values in sorted order.
   EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(id || '=' || value, ' ') FROM sample_text WHERE execution_id = 1"),
