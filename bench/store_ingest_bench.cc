@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,6 +87,21 @@ double RunQueueWaitSeconds() {
   return total;
 }
 
+// CPU seconds (schedstat's first field) of each live thread, by thread id.
+std::map<std::string, double> ThreadCpuSeconds() {
+  std::map<std::string, double> cpu;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    if (std::FILE* f = std::fopen((task.path() / "schedstat").c_str(), "r")) {
+      unsigned long long run_ns = 0;
+      if (std::fscanf(f, "%llu", &run_ns) == 1)
+        cpu[task.path().filename().string()] = static_cast<double>(run_ns) / 1e9;
+      std::fclose(f);
+    }
+  }
+  return cpu;
+}
+
 bool Flag(int argc, char** argv, int& i, const char* name, std::string* value) {
   if (std::strcmp(argv[i], name) != 0) return false;
   if (i + 1 >= argc) {
@@ -145,6 +161,7 @@ int main(int argc, char** argv) {
   }
 
   const double cpu_start = ProcessCpuSeconds();
+  const std::map<std::string, double> threads_start = ThreadCpuSeconds();
   const double wait_start = RunQueueWaitSeconds();
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> producers;
@@ -169,6 +186,12 @@ int main(int argc, char** argv) {
   const auto finished = std::chrono::steady_clock::now();
   const double cpu = ProcessCpuSeconds() - cpu_start;
   const double waited = RunQueueWaitSeconds() - wait_start;  // the writer thread is still alive
+  // The busiest thread alive from start to end is the store's writer, which ingest waits for.
+  double writer_cpu = 0;
+  for (const auto& [tid, end] : ThreadCpuSeconds()) {
+    if (auto it = threads_start.find(tid); it != threads_start.end())
+      writer_cpu = std::max(writer_cpu, end - it->second);
+  }
   barrage::Result<int64_t> count = store->CountSamples(*id);
   const int64_t stored = count.ok() ? *count : -1;
   if (barrage::Status st = store->Close(); !st.ok()) {
@@ -189,5 +212,7 @@ int main(int argc, char** argv) {
   // On a shared machine the wall-clock rate depends on what else runs; CPU time does not.
   std::printf("cpu %.3f s (%.0f%% of one core), %.3f s runnable but waiting for a CPU: %.0f samples per CPU-second\n",
               cpu, 100 * cpu / seconds, waited, static_cast<double>(args.samples) / cpu);
+  std::printf("writer thread %.3f s CPU = %.3f us/sample: %.0f samples per writer CPU-second\n", writer_cpu,
+              writer_cpu * 1e6 / static_cast<double>(args.samples), static_cast<double>(args.samples) / writer_cpu);
   return stored == args.samples ? 0 : 1;
 }

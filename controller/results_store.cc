@@ -14,9 +14,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -31,12 +33,13 @@
 #include "controller/metric_bucket_builder.h"
 #include "controller/sqlite_util.h"
 #include "controller/store_schema.h"
+#include "controller/wal_checkpointer.h"
 
 namespace barrage {
 namespace {
 
 constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
-constexpr int kSampleColumns = 21;
+constexpr int kSampleColumns = 16;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one
 // contiguous range of the table's b-tree, found without a second index, and appends go to
 // the end of the tree (SQLite's fast path). 2^40 samples per execution, 2^23 executions.
@@ -45,15 +48,30 @@ constexpr int kSampleSeqBits = 40;
 int64_t FirstSampleId(int64_t execution) { return execution << kSampleSeqBits; }
 int64_t LastSampleId(int64_t execution) { return FirstSampleId(execution + 1) - 1; }
 
+// A sample row's interned parts (schema version 4), in the order of sample_row's columns
+// thread_id, url_id, outcome_id.
+enum SampleRef { kThread, kUrl, kOutcome, kSampleRefs };
+
 constexpr const char* kSampleInsertHead =
-    "INSERT INTO sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, latency_us, "
-    "connect_us, idle_us, code, message, success, failure_message, bytes, sent_bytes, "
-    "grp_threads, all_threads, url, data_type, worker_id, schedule_lag_us) VALUES ";
+    "INSERT INTO sample_row(id, label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, bytes, sent_bytes, "
+    "grp_threads, all_threads, worker_id, schedule_lag_us, thread_id, url_id, outcome_id) VALUES ";
 
 constexpr const char* kSampleSelect =
-    "SELECT label_id, thread, ts_ms, elapsed_us, latency_us, connect_us, idle_us, code, "
-    "message, success, failure_message, bytes, sent_bytes, grp_threads, all_threads, url, "
-    "data_type, schedule_lag_us FROM sample WHERE id BETWEEN ? AND ? ORDER BY id";
+    "SELECT label_id, ts_ms, elapsed_us, latency_us, connect_us, idle_us, bytes, sent_bytes, grp_threads, "
+    "all_threads, schedule_lag_us, thread_id, url_id, outcome_id FROM sample_row WHERE id BETWEEN ? AND ? "
+    "ORDER BY id";
+
+// A sample's outcome as one dictionary key: success, then code, message, failure message and
+// data type, each after its length.
+void OutcomeKey(const Sample& x, std::string* key) {
+  key->clear();
+  key->push_back(x.success ? '1' : '0');
+  for (const std::string* f : {&x.response_code, &x.response_message, &x.failure_message, &x.data_type}) {
+    const auto n = static_cast<uint32_t>(f->size());
+    key->append(reinterpret_cast<const char*>(&n), sizeof n);
+    key->append(*f);
+  }
+}
 
 constexpr const char* kBucketInsert =
     "INSERT INTO metric_bucket(execution_id, second, label_id, worker_id, count, errors, elapsed_sum_ms, "
@@ -204,6 +222,9 @@ class ResultsStore::Impl {
     Status st = CreateOrMigrate();
     if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
     if (!st.ok()) return st;
+    Result<std::unique_ptr<WalCheckpointer>> checkpointer = WalCheckpointer::Start(db_, path_);
+    if (!checkpointer.ok()) return checkpointer.status();
+    checkpointer_ = std::move(checkpointer).value();
     writer_ = std::thread([this] { Run(); });
     // Whatever command opens the store, an orphan of a dead controller is found at once.
     Result<int> marked = MarkOrphans();
@@ -273,7 +294,9 @@ class ResultsStore::Impl {
   }
 
   Status Append(std::vector<Sample>&& samples, int32_t worker_id) {
+    std::vector<Item> spent;  // destroyed after the lock is released, on this thread
     std::unique_lock lock(mu_);
+    spent.swap(spent_);
     if (!writer_error_.ok()) return writer_error_;
     if (stop_) return Status::InvalidArgument(path_ + ": results store is closed");
     if (current_execution_ == 0) return Status::InvalidArgument(path_ + ": no execution is running");
@@ -561,12 +584,14 @@ class ResultsStore::Impl {
           if (s = Query(db_, sql, bind_id, nullptr); !s.ok()) return s;
         }
         s = Query(
-            db_, "DELETE FROM sample WHERE id BETWEEN ? AND ?",
+            db_, "DELETE FROM sample_row WHERE id BETWEEN ? AND ?",
             [&](sqlite3_stmt* q) {
               sqlite3_bind_int64(q, 1, FirstSampleId(execution_id));
               sqlite3_bind_int64(q, 2, LastSampleId(execution_id));
             },
             nullptr);
+        if (s.ok()) s = Query(db_, "DELETE FROM sample_text WHERE execution_id = ?", bind_id, nullptr);
+        if (s.ok()) s = Query(db_, "DELETE FROM sample_outcome WHERE execution_id = ?", bind_id, nullptr);
         if (!s.ok()) return s;
         return InsertAudit("deleted", execution_id, "status " + *status + ", " + std::to_string(samples) + " samples");
       });
@@ -638,9 +663,12 @@ class ResultsStore::Impl {
 
   Status CloseWriteConnection() {
     if (!db_) return Status::Ok();
+    checkpointer_.reset();  // before the connection whose WAL hook it is
     insert_many_ = Stmt();
     insert_one_ = Stmt();
     insert_label_ = Stmt();
+    insert_text_ = Stmt();
+    insert_outcome_ = Stmt();
     begin_ = Stmt();
     commit_ = Stmt();
     insert_bucket_ = Stmt();
@@ -666,10 +694,14 @@ class ResultsStore::Impl {
       for (int c = 0; c < kSampleColumns; ++c) many += c ? ",?" : "?";
       many += ')';
     }
-    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    std::string one = std::string(kSampleInsertHead) + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     for (auto [sql, stmt] :
          {std::pair{many, &insert_many_}, std::pair{one, &insert_one_},
           std::pair{std::string("INSERT INTO label(execution_id, id, name) VALUES (?,?,?)"), &insert_label_},
+          std::pair{std::string("INSERT INTO sample_text(execution_id, id, value) VALUES (?,?,?)"), &insert_text_},
+          std::pair{std::string("INSERT INTO sample_outcome(execution_id, id, success, code, message, "
+                                "failure_message, data_type) VALUES (?,?,?,?,?,?,?)"),
+                    &insert_outcome_},
           std::pair{std::string("BEGIN IMMEDIATE"), &begin_}, std::pair{std::string("COMMIT"), &commit_},
           std::pair{std::string(kBucketInsert), &insert_bucket_},
           std::pair{std::string(kErrorBucketInsert), &insert_error_},
@@ -996,8 +1028,15 @@ class ResultsStore::Impl {
       }
       (void)Commit();  // a failure stays in writer_error_, returned below
     }
-    pending_.clear();
     std::lock_guard lock(mu_);
+    // The next Append() frees the written samples (their strings), on its thread: the writer
+    // thread is the one ingest waits for. Nothing appended afterwards: freed with the store.
+    if (spent_.empty()) {
+      spent_.swap(pending_);
+    } else {
+      std::move(pending_.begin(), pending_.end(), std::back_inserter(spent_));
+    }
+    pending_.clear();
     queued_samples_ -= pending_samples_;
     pending_samples_ = 0;
     space_cv_.notify_all();
@@ -1066,14 +1105,16 @@ class ResultsStore::Impl {
   // another execution arrive; a new execution starts empty.
   bool UseExecution(int64_t execution) {
     if (execution == current_.execution) return true;
-    current_ = ExecutionState{.execution = execution, .next_sample_id = FirstSampleId(execution), .labels = {}};
+    current_ = ExecutionState{};
+    current_.execution = execution;
+    current_.next_sample_id = FirstSampleId(execution);
     Status st = Query(
         db_, "SELECT id, name FROM label WHERE execution_id = ?",
         [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
         [&](sqlite3_stmt* q) { current_.labels[ColumnText(q, 1)] = sqlite3_column_int64(q, 0); });
     if (st.ok()) {
       st = Query(
-          db_, "SELECT max(id) FROM sample WHERE id BETWEEN ? AND ?",
+          db_, "SELECT max(id) FROM sample_row WHERE id BETWEEN ? AND ?",
           [&](sqlite3_stmt* q) {
             sqlite3_bind_int64(q, 1, FirstSampleId(execution));
             sqlite3_bind_int64(q, 2, LastSampleId(execution));
@@ -1081,6 +1122,19 @@ class ResultsStore::Impl {
           [&](sqlite3_stmt* q) {
             if (sqlite3_column_type(q, 0) != SQLITE_NULL) current_.next_sample_id = sqlite3_column_int64(q, 0) + 1;
           });
+    }
+    // Texts and outcomes stored before are not cached: a value seen again gets a new id.
+    if (st.ok()) {
+      st = Query(
+          db_, "SELECT max(id) FROM sample_text WHERE execution_id = ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
+          [&](sqlite3_stmt* q) { current_.texts.last_id = sqlite3_column_int64(q, 0); });
+    }
+    if (st.ok()) {
+      st = Query(
+          db_, "SELECT max(id) FROM sample_outcome WHERE execution_id = ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution); },
+          [&](sqlite3_stmt* q) { current_.outcomes.last_id = sqlite3_column_int64(q, 0); });
     }
     if (!st.ok()) {
       current_ = ExecutionState{};
@@ -1104,30 +1158,91 @@ class ResultsStore::Impl {
     return id;
   }
 
-  // Binds one sample at parameter offset `base` (0-based).
-  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t execution, int64_t label, int32_t worker,
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  // sample_text or sample_outcome of one execution: key -> id, at most Options::max_cached_texts.
+  struct Dictionary {
+    std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>> ids;
+    int64_t last_id = 0;  // the highest id of the execution
+  };
+  struct LastValue {
+    std::string_view key;  // a key of the Dictionary
+    int64_t id = 0;        // 0: none
+  };
+  struct ExecutionState {
+    int64_t execution = 0;
+    int64_t next_sample_id = 0;
+    std::unordered_map<std::string, int64_t> labels;  // name -> label.id
+    Dictionary texts;                                 // thread names and URLs
+    Dictionary outcomes;                              // OutcomeKey()s
+    LastValue last[kSampleRefs];
+  };
+
+  // The id of `key` in `dict`, stored on first sight (or again after the dictionary was
+  // emptied) by insert(id); 0 on failure. `last` is the column's last value: consecutive
+  // samples mostly repeat an outcome, and often a URL.
+  template <typename Insert>
+  int64_t Intern(Dictionary& dict, LastValue& last, std::string_view key, Insert&& insert) {
+    if (last.id != 0 && last.key == key) return last.id;
+    auto it = dict.ids.find(key);
+    if (it == dict.ids.end()) {
+      if (dict.ids.size() >= options_.max_cached_texts) {
+        dict.ids.clear();
+        for (LastValue& l : current_.last) l = LastValue{};
+      }
+      const int64_t id = ++dict.last_id;
+      if (!insert(id)) return 0;
+      it = dict.ids.emplace(key, id).first;
+    }
+    last.key = it->first;
+    last.id = it->second;
+    return last.id;
+  }
+
+  int64_t TextId(SampleRef column, const std::string& value) {
+    return Intern(current_.texts, current_.last[column], value, [&](int64_t id) {
+      sqlite3_stmt* s = insert_text_.get();
+      sqlite3_bind_int64(s, 1, current_.execution);
+      sqlite3_bind_int64(s, 2, id);
+      BindText(s, 3, value);
+      return Step(s, "insert sample text");
+    });
+  }
+
+  int64_t OutcomeId(const Sample& x) {
+    OutcomeKey(x, &outcome_key_);
+    return Intern(current_.outcomes, current_.last[kOutcome], outcome_key_, [&](int64_t id) {
+      sqlite3_stmt* s = insert_outcome_.get();
+      sqlite3_bind_int64(s, 1, current_.execution);
+      sqlite3_bind_int64(s, 2, id);
+      sqlite3_bind_int(s, 3, x.success ? 1 : 0);
+      BindText(s, 4, x.response_code);
+      BindText(s, 5, x.response_message);
+      BindText(s, 6, x.failure_message);
+      BindText(s, 7, x.data_type);
+      return Step(s, "insert sample outcome");
+    });
+  }
+
+  // Binds one sample at parameter offset `base` (0-based); refs = its kSampleRefs ids.
+  static void BindSample(sqlite3_stmt* s, int base, int64_t id, int64_t label, int32_t worker, const int64_t* refs,
                          const Sample& x) {
     sqlite3_bind_int64(s, base + 1, id);
-    sqlite3_bind_int64(s, base + 2, execution);
-    sqlite3_bind_int64(s, base + 3, label);
-    BindText(s, base + 4, x.thread_name);
-    sqlite3_bind_int64(s, base + 5, x.timestamp_ms);
-    sqlite3_bind_int64(s, base + 6, x.elapsed_us);
-    sqlite3_bind_int64(s, base + 7, x.latency_us);
-    sqlite3_bind_int64(s, base + 8, x.connect_us);
-    sqlite3_bind_int64(s, base + 9, x.idle_us);
-    BindText(s, base + 10, x.response_code);
-    BindText(s, base + 11, x.response_message);
-    sqlite3_bind_int(s, base + 12, x.success ? 1 : 0);
-    BindText(s, base + 13, x.failure_message);
-    sqlite3_bind_int64(s, base + 14, x.bytes);
-    sqlite3_bind_int64(s, base + 15, x.sent_bytes);
-    sqlite3_bind_int(s, base + 16, x.grp_threads);
-    sqlite3_bind_int(s, base + 17, x.all_threads);
-    BindText(s, base + 18, x.url);
-    BindText(s, base + 19, x.data_type);
-    sqlite3_bind_int(s, base + 20, worker);
-    sqlite3_bind_int64(s, base + 21, x.schedule_lag_us);
+    sqlite3_bind_int64(s, base + 2, label);
+    sqlite3_bind_int64(s, base + 3, x.timestamp_ms);
+    sqlite3_bind_int64(s, base + 4, x.elapsed_us);
+    sqlite3_bind_int64(s, base + 5, x.latency_us);
+    sqlite3_bind_int64(s, base + 6, x.connect_us);
+    sqlite3_bind_int64(s, base + 7, x.idle_us);
+    sqlite3_bind_int64(s, base + 8, x.bytes);
+    sqlite3_bind_int64(s, base + 9, x.sent_bytes);
+    sqlite3_bind_int(s, base + 10, x.grp_threads);
+    sqlite3_bind_int(s, base + 11, x.all_threads);
+    sqlite3_bind_int(s, base + 12, worker);
+    sqlite3_bind_int64(s, base + 13, x.schedule_lag_us);
+    for (int r = 0; r < kSampleRefs; ++r) sqlite3_bind_int64(s, base + 14 + r, refs[r]);
   }
 
   // One batch, inside WritePending()'s transaction.
@@ -1139,22 +1254,30 @@ class ResultsStore::Impl {
       return;
     }
     label_ids_.resize(samples.size());
+    refs_.resize(samples.size() * kSampleRefs);
     for (size_t i = 0; i < samples.size(); ++i) {
-      label_ids_[i] = LabelId(samples[i].label);
+      const Sample& x = samples[i];
+      label_ids_[i] = LabelId(x.label);
       if (label_ids_[i] == 0) return;
+      int64_t* r = &refs_[i * kSampleRefs];
+      r[kThread] = TextId(kThread, x.thread_name);
+      r[kUrl] = TextId(kUrl, x.url);
+      r[kOutcome] = OutcomeId(x);
+      if (!in_transaction_) return;  // an insert failed: Fail() rolled back
     }
     const int32_t worker = item.worker_id;
     size_t i = 0;
     for (; i + kRowsPerInsert <= samples.size(); i += kRowsPerInsert) {
       sqlite3_stmt* s = insert_many_.get();
       for (int r = 0; r < kRowsPerInsert; ++r) {
-        BindSample(s, r * kSampleColumns, current_.next_sample_id++, item.execution_id, label_ids_[i + r], worker,
-                   samples[i + r]);
+        BindSample(s, r * kSampleColumns, current_.next_sample_id++, label_ids_[i + r], worker,
+                   &refs_[(i + r) * kSampleRefs], samples[i + r]);
       }
       if (!Step(s, "insert samples")) return;
     }
     for (; i < samples.size(); ++i) {
-      BindSample(insert_one_.get(), 0, current_.next_sample_id++, item.execution_id, label_ids_[i], worker, samples[i]);
+      BindSample(insert_one_.get(), 0, current_.next_sample_id++, label_ids_[i], worker, &refs_[i * kSampleRefs],
+                 samples[i]);
       if (!Step(insert_one_.get(), "insert sample")) return;
     }
     for (size_t k = 0; k < samples.size(); ++k) buckets_.Add(item.execution_id, label_ids_[k], worker, samples[k]);
@@ -1167,8 +1290,10 @@ class ResultsStore::Impl {
   const std::string host_;
   std::atomic<int> marked_at_open_{0};  // orphans Open() marked, for MarkInterruptedExecutions
   sqlite3* db_ = nullptr;               // the writer's connection: used by the writer thread once started
-  Stmt insert_many_, insert_one_, insert_label_, begin_, commit_, insert_bucket_, insert_error_, add_samples_;
+  Stmt insert_many_, insert_one_, insert_label_, insert_text_, insert_outcome_, begin_, commit_, insert_bucket_,
+      insert_error_, add_samples_;
   std::thread writer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // the writer connection's WAL checkpoints
 
   // Writer-thread state.
   bool in_transaction_ = false;
@@ -1176,19 +1301,17 @@ class ResultsStore::Impl {
   size_t pending_samples_ = 0;
   std::chrono::steady_clock::time_point deadline_;  // when pending_ is written at the latest
   uint64_t rows_in_transaction_ = 0;
-  struct ExecutionState {
-    int64_t execution = 0;
-    int64_t next_sample_id = 0;
-    std::unordered_map<std::string, int64_t> labels;  // name -> label.id
-  };
   ExecutionState current_;
   std::vector<int64_t> label_ids_;
+  std::vector<int64_t> refs_;  // kSampleRefs per sample of the batch being written
+  std::string outcome_key_;
   BucketBuilder buckets_;  // rollups of the open transaction
 
   mutable std::mutex mu_;  // guards the queue and everything below
   std::condition_variable work_cv_;
   std::condition_variable space_cv_;
   std::deque<Item> queue_;
+  std::vector<Item> spent_;  // written batches, for the next Append() to free
   size_t queued_samples_ = 0;
   bool stop_ = false;
   int64_t current_execution_ = 0;
@@ -1309,7 +1432,7 @@ Result<int64_t> ResultsStore::CountSamples(int64_t execution_id) const {
   int64_t n = 0;
   Status st = impl_->WithReader([&](sqlite3* db) {
     return impl_->Query(
-        db, "SELECT count(*) FROM sample WHERE id BETWEEN ? AND ?",
+        db, "SELECT count(*) FROM sample_row WHERE id BETWEEN ? AND ?",
         [&](sqlite3_stmt* s) {
           sqlite3_bind_int64(s, 1, FirstSampleId(execution_id));
           sqlite3_bind_int64(s, 2, LastSampleId(execution_id));
@@ -1336,35 +1459,99 @@ Status ResultsStore::ForEachSample(int64_t execution_id, const std::function<voi
   Result<std::vector<std::string>> labels = Labels(execution_id);
   if (!labels.ok()) return labels.status();
   return impl_->WithReader([&](sqlite3* db) {
+    // The execution's sample_text values and sample_outcome rows by id ([0] unused). A row's
+    // texts and outcome are committed with it or before it, so an id not read yet (a running
+    // execution) is found by reading the ones added since.
+    struct Outcome {
+      bool success = true;
+      std::string code, message, failure, data_type;
+    };
+    std::vector<std::string> texts(1);
+    std::vector<Outcome> outcomes(1);
+    auto load = [&] {
+      Status st = impl_->Query(
+          db, "SELECT id, value FROM sample_text WHERE execution_id = ? AND id >= ? ORDER BY id",
+          [&](sqlite3_stmt* s) {
+            sqlite3_bind_int64(s, 1, execution_id);
+            sqlite3_bind_int64(s, 2, static_cast<int64_t>(texts.size()));
+          },
+          [&](sqlite3_stmt* s) {
+            const auto id = static_cast<size_t>(sqlite3_column_int64(s, 0));
+            if (id >= texts.size()) texts.resize(id + 1);
+            texts[id] = ColumnText(s, 1);
+          });
+      if (!st.ok()) return st;
+      return impl_->Query(
+          db,
+          "SELECT id, success, code, message, failure_message, data_type FROM sample_outcome "
+          "WHERE execution_id = ? AND id >= ? ORDER BY id",
+          [&](sqlite3_stmt* s) {
+            sqlite3_bind_int64(s, 1, execution_id);
+            sqlite3_bind_int64(s, 2, static_cast<int64_t>(outcomes.size()));
+          },
+          [&](sqlite3_stmt* s) {
+            const auto id = static_cast<size_t>(sqlite3_column_int64(s, 0));
+            if (id >= outcomes.size()) outcomes.resize(id + 1);
+            outcomes[id] = Outcome{.success = sqlite3_column_int(s, 1) != 0,
+                                   .code = ColumnText(s, 2),
+                                   .message = ColumnText(s, 3),
+                                   .failure = ColumnText(s, 4),
+                                   .data_type = ColumnText(s, 5)};
+          });
+    };
+    if (Status st = load(); !st.ok()) return st;
+    Status bad;
+    // The entry `id` of `table` (texts or outcomes), or nullptr after setting `bad`.
+    auto find = [&](auto& table, int64_t id, const char* what) -> decltype(&table[0]) {
+      if (id >= 1 && static_cast<size_t>(id) < table.size()) return &table[static_cast<size_t>(id)];
+      if (bad.ok()) {
+        bad = Status::Internal(impl_->path() + ": execution " + std::to_string(execution_id) + ": " + what + " " +
+                               std::to_string(id) + " is missing");
+      }
+      return nullptr;
+    };
     Sample x;
-    return impl_->Query(
+    Status st = impl_->Query(
         db, kSampleSelect,
         [&](sqlite3_stmt* s) {
           sqlite3_bind_int64(s, 1, FirstSampleId(execution_id));
           sqlite3_bind_int64(s, 2, LastSampleId(execution_id));
         },
         [&](sqlite3_stmt* s) {
+          if (!bad.ok()) return;
           const int64_t label = sqlite3_column_int64(s, 0);
           x.label = label >= 1 && static_cast<size_t>(label) <= labels->size() ? (*labels)[label - 1] : "";
-          x.thread_name = ColumnText(s, 1);
-          x.timestamp_ms = sqlite3_column_int64(s, 2);
-          x.elapsed_us = sqlite3_column_int64(s, 3);
-          x.latency_us = sqlite3_column_int64(s, 4);
-          x.connect_us = sqlite3_column_int64(s, 5);
-          x.idle_us = sqlite3_column_int64(s, 6);
-          x.response_code = ColumnText(s, 7);
-          x.response_message = ColumnText(s, 8);
-          x.success = sqlite3_column_int(s, 9) != 0;
-          x.failure_message = ColumnText(s, 10);
-          x.bytes = sqlite3_column_int64(s, 11);
-          x.sent_bytes = sqlite3_column_int64(s, 12);
-          x.grp_threads = sqlite3_column_int(s, 13);
-          x.all_threads = sqlite3_column_int(s, 14);
-          x.url = ColumnText(s, 15);
-          x.data_type = ColumnText(s, 16);
-          x.schedule_lag_us = sqlite3_column_int64(s, 17);
+          x.timestamp_ms = sqlite3_column_int64(s, 1);
+          x.elapsed_us = sqlite3_column_int64(s, 2);
+          x.latency_us = sqlite3_column_int64(s, 3);
+          x.connect_us = sqlite3_column_int64(s, 4);
+          x.idle_us = sqlite3_column_int64(s, 5);
+          x.bytes = sqlite3_column_int64(s, 6);
+          x.sent_bytes = sqlite3_column_int64(s, 7);
+          x.grp_threads = sqlite3_column_int(s, 8);
+          x.all_threads = sqlite3_column_int(s, 9);
+          x.schedule_lag_us = sqlite3_column_int64(s, 10);
+          const int64_t thread_id = sqlite3_column_int64(s, 11 + kThread);
+          const int64_t url_id = sqlite3_column_int64(s, 11 + kUrl);
+          const int64_t outcome_id = sqlite3_column_int64(s, 11 + kOutcome);
+          if (static_cast<size_t>(std::max(thread_id, url_id)) >= texts.size() ||
+              static_cast<size_t>(outcome_id) >= outcomes.size()) {
+            if (bad = load(); !bad.ok()) return;
+          }
+          const std::string* thread = find(texts, thread_id, "sample_text");
+          const std::string* url = find(texts, url_id, "sample_text");
+          const Outcome* outcome = find(outcomes, outcome_id, "sample_outcome");
+          if (!thread || !url || !outcome) return;
+          x.thread_name = *thread;
+          x.url = *url;
+          x.success = outcome->success;
+          x.response_code = outcome->code;
+          x.response_message = outcome->message;
+          x.failure_message = outcome->failure;
+          x.data_type = outcome->data_type;
           fn(x);
         });
+    return st.ok() ? bad : st;
   });
 }
 

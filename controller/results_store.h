@@ -180,10 +180,15 @@ class ResultsStore {
     // Fail instead of creating a missing file, or the schema in an empty one (the commands
     // that read runs): NotFound "PATH: not a Barrage results store (an empty file)".
     bool must_exist = false;
+    // Each of the writer's per-execution dictionaries of sample texts (thread names and
+    // URLs; outcomes) holds at most this many values, then starts again empty: a value seen
+    // again gets a new id (sample_text, sample_outcome). Bounds the memory of runs whose URLs
+    // or failure messages are all different.
+    size_t max_cached_texts = 1 << 16;
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a

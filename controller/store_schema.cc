@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -269,6 +270,82 @@ ALTER TABLE audit_log ADD COLUMN token_name TEXT;
 UPDATE schema_version SET version = 5;
 )sql";
 
+// Version 6 (issue 12 item 7): a smaller sample row, for ingest speed. A sample's texts are
+// interned per execution: its thread name and URL in sample_text, its outcome (success, code,
+// message, failure_message, data_type: a few distinct tuples per run) in sample_outcome; the
+// row, sample_row, holds their ids, and its execution is derived from its id (id >> 40)
+// rather than stored. `sample` becomes a view with the old columns in the old order, so SQL
+// written against version 3 reads the same rows. Ids count from 1 per execution; a value may
+// have more than one id (the writer's dictionaries are bounded), never the reverse.
+// The view's CROSS JOIN keeps sample_row the outer loop whatever the statistics say (a
+// filter on an outcome column must not scan sample_row once per outcome).
+// sample_row's columns have no NOT NULL: only the store's writer fills them, always all of
+// them, and each constraint costs the writer an instruction per column and row.
+constexpr const char* kMigrationTo6 = R"sql(
+CREATE TABLE sample_text(
+  execution_id INTEGER NOT NULL,
+  id           INTEGER NOT NULL,
+  value        TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)) WITHOUT ROWID;
+CREATE TABLE sample_outcome(
+  execution_id    INTEGER NOT NULL,
+  id              INTEGER NOT NULL,
+  success         INTEGER NOT NULL,
+  code            TEXT NOT NULL,
+  message         TEXT NOT NULL,
+  failure_message TEXT NOT NULL,
+  data_type       TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)) WITHOUT ROWID;
+CREATE TABLE sample_row(
+  id              INTEGER PRIMARY KEY,  -- execution id << 40 | sequence, as sample.id
+  label_id        INTEGER,              -- label(id)
+  ts_ms           INTEGER,
+  elapsed_us      INTEGER,
+  latency_us      INTEGER,
+  connect_us      INTEGER,
+  idle_us         INTEGER,
+  bytes           INTEGER,
+  sent_bytes      INTEGER,
+  grp_threads     INTEGER,
+  all_threads     INTEGER,
+  worker_id       INTEGER,
+  schedule_lag_us INTEGER,
+  thread_id       INTEGER,              -- sample_text(id) of this execution
+  url_id          INTEGER,              -- sample_text(id)
+  outcome_id      INTEGER);             -- sample_outcome(id)
+INSERT INTO sample_text(execution_id, id, value)
+  SELECT e, row_number() OVER (PARTITION BY e ORDER BY v), v FROM (
+    SELECT execution_id AS e, thread AS v FROM sample UNION SELECT execution_id, url FROM sample);
+INSERT INTO sample_outcome(execution_id, id, success, code, message, failure_message, data_type)
+  SELECT execution_id, row_number() OVER (PARTITION BY execution_id ORDER BY success DESC, code, message,
+                                          failure_message, data_type),
+         success, code, message, failure_message, data_type
+  FROM (SELECT DISTINCT execution_id, success, code, message, failure_message, data_type FROM sample);
+CREATE INDEX sample_text_by_value ON sample_text(execution_id, value);
+CREATE INDEX sample_outcome_by_value ON sample_outcome(execution_id, success, code, message, failure_message, data_type);
+INSERT INTO sample_row SELECT s.id, s.label_id, s.ts_ms, s.elapsed_us, s.latency_us, s.connect_us, s.idle_us,
+  s.bytes, s.sent_bytes, s.grp_threads, s.all_threads, s.worker_id, s.schedule_lag_us,
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.thread),
+  (SELECT id FROM sample_text WHERE execution_id = s.execution_id AND value = s.url),
+  (SELECT id FROM sample_outcome o WHERE o.execution_id = s.execution_id AND o.success = s.success
+     AND o.code = s.code AND o.message = s.message AND o.failure_message = s.failure_message
+     AND o.data_type = s.data_type)
+  FROM sample s ORDER BY s.id;
+DROP INDEX sample_text_by_value;
+DROP INDEX sample_outcome_by_value;
+DROP TABLE sample;
+CREATE VIEW sample AS SELECT
+  r.id, r.id >> 40 AS execution_id, r.label_id,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.thread_id) AS thread,
+  r.ts_ms, r.elapsed_us, r.latency_us, r.connect_us, r.idle_us,
+  o.code, o.message, o.success, o.failure_message,
+  r.bytes, r.sent_bytes, r.grp_threads, r.all_threads,
+  (SELECT value FROM sample_text WHERE execution_id = r.id >> 40 AND id = r.url_id) AS url,
+  o.data_type, r.worker_id, r.schedule_lag_us
+  FROM sample_row r CROSS JOIN sample_outcome o ON o.execution_id = r.id >> 40 AND o.id = r.outcome_id;
+UPDATE schema_version SET version = 6;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -331,9 +408,9 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
   return Status::Ok();
 }
 
-Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
-                                                kMigrationTo5};
+Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms, int to_version) {
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3,
+                                                kMigrationTo4, kMigrationTo5, kMigrationTo6};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;
@@ -350,7 +427,7 @@ Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t 
     if (version < 1) return Status::InvalidArgument(path + ": results store has no schema version");
   }
   const int from = static_cast<int>(version);
-  for (int v = from; v < kStoreSchemaVersion; ++v) {
+  for (int v = from; v < std::min(to_version, kStoreSchemaVersion); ++v) {
     if (Status st = RunScript(db, path, kMigrations[v], now_ms); !st.ok()) return st;
   }
   if (tables == 0) {

@@ -13,7 +13,12 @@
 //       controller_pid, controller_start, dropped_iterations)
 //   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
 //   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
-//   sample(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id, schedule_lag_us)
+//   sample_row(id, label_id, ts_ms, elapsed_us, ..., schedule_lag_us, thread_id, url_id, outcome_id)
+//       one row per sample; id = execution id << 40 | sequence
+//   sample_text(execution_id, id, value)    interned thread names and URLs
+//   sample_outcome(execution_id, id, success, code, message, failure_message, data_type)
+//   sample (a view)(id, execution_id, label_id, thread, ts_ms, elapsed_us, ..., worker_id,
+//       schedule_lag_us)                    sample_row with its texts: version 3's table
 //   metric_bucket(execution_id, second, label_id, worker_id, count, ..., histogram,
 //       corrected_histogram)
 //   error_bucket(execution_id, second, label_id, worker_id, type, count)
@@ -26,7 +31,7 @@
 //   api_token(id, project_id, name, role, token_sha256, created_at, created_by, revoked_at,
 //       last_used_at)                     bearer tokens of `barrage serve` (service/tokens.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4 -> v5), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> ... -> v6), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -40,14 +45,17 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 5;
+inline constexpr int kStoreSchemaVersion = 6;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE
 // transaction. Returns the version the file had (0 = it was empty). Errors:
 // InvalidArgument for a SQLite file of another application, Unsupported for a store
 // written by a newer Barrage, IoError for SQLite failures; each names `path`.
-Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms);
+// `to_version` below kStoreSchemaVersion stops there: for tests that need a file as an older
+// Barrage left it.
+Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms,
+                                  int to_version = kStoreSchemaVersion);
 
 // Reads (never writes) what `db` holds, before anything is written to it: OK for a
 // Barrage store, and for an empty database unless `must_be_store` (the commands that read

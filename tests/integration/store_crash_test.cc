@@ -218,7 +218,9 @@ TEST_F(StoreCrashTest, KillMidIngestKeepsCommittedSamplesAndNextStartAbortsTheRu
 // Issue 16 item 6: the store filled its disk mid-run; the load ran on and the JTL stopped
 // at the store's first error.
 TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample) {
-  SmallTmpfs small(dir_ / "small", "768k");
+  // Room for the empty store (~640 KiB: a 16 KiB page per table and index) and its WAL,
+  // not for the run's samples.
+  SmallTmpfs small(dir_ / "small", "2m");
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string db = (dir_ / "small" / "results.db").string();
   const std::string jtl = (dir_ / "results.jtl").string();
@@ -260,7 +262,9 @@ TEST_F(StoreCrashTest, FullStoreStopsTheRunWithExit1WhileTheJtlKeepsEverySample)
 
 // Without a JTL nothing else records the samples: the run stops at once, exit 1.
 TEST_F(StoreCrashTest, FullStoreWithoutAJtlStopsTheRunAtOnceWithExit1) {
-  SmallTmpfs small(dir_ / "small", "768k");
+  // Room for the empty store (~640 KiB: a 16 KiB page per table and index) and its WAL,
+  // not for the run's samples.
+  SmallTmpfs small(dir_ / "small", "2m");
   if (!small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const std::string db = (dir_ / "small" / "results.db").string();
   std::ofstream(plan_) << LoopPlan(server_->port(), 4, 50000, "/hello.txt");

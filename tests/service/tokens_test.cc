@@ -11,6 +11,7 @@
 
 #include "common/digest.h"
 #include "controller/results_store.h"
+#include "controller/store_schema.h"
 #include "tests/common/fake_clock.h"
 #include "tests/controller/raw_sql.h"
 #include "tests/controller/temp_dir.h"
@@ -281,21 +282,20 @@ TEST(TokenStoreOpenTest, AStoreFromBeforeTokensIsMigrated) {
   TempDir dir;
   const std::string db = dir.File("results.db");
   {
-    Result<ResultsStore> store = ResultsStore::Open(db);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE(store->Audit("imported", 0, "old row").ok());  // in project "default"
+    // A store as the version before tokens wrote it, with one audit row.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    Result<int> from = CreateOrMigrateSchema(raw, db, 1795705930000, /*to_version=*/4);
+    ASSERT_TRUE(from.ok()) << from.status().message();
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "INSERT INTO audit_log(at, who, what, project_id, details) "
+                           "VALUES (1795705930000, 'alice', 'imported', 1, 'old row'); COMMIT",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
   }
-  // Back to schema version 3, as a store written before issue 13 is.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "DROP TABLE api_token; DROP TABLE schedule_event; DROP TABLE schedule; "
-                         "ALTER TABLE audit_log DROP COLUMN token_name; "
-                         "ALTER TABLE audit_log DROP COLUMN token_id; UPDATE schema_version SET version = 3",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(raw);
-  sqlite3_close(raw);
 
   Result<TokenStore> tokens = TokenStore::Open(db, /*must_exist=*/true);
   ASSERT_TRUE(tokens.ok()) << tokens.status().message();
