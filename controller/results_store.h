@@ -179,7 +179,7 @@ class ResultsStore {
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a

@@ -244,6 +244,37 @@ CREATE INDEX schedule_event_by_schedule ON schedule_event(schedule_id, id);
 UPDATE schema_version SET version = 4;
 )sql";
 
+// Version 5 (issue 13, webhooks): the webhooks of each project and the log of their delivery
+// attempts (service/webhooks.h). A webhook's events are a JSON array of event names. A
+// delivery row is one attempt (attempt 1..); attempt 0 records a delivery that made no
+// request (dropped from a full queue, abandoned at shutdown): `error` says why.
+constexpr const char* kMigrationTo5 = R"sql(
+CREATE TABLE webhook(
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES project(id),
+  name       TEXT NOT NULL,
+  url        TEXT NOT NULL,
+  secret     TEXT NOT NULL,
+  events     TEXT NOT NULL,     -- JSON array, e.g. ["run.finished"]
+  enabled    INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,  -- epoch ms
+  UNIQUE (project_id, name));
+CREATE TABLE webhook_delivery(
+  id           INTEGER PRIMARY KEY,
+  webhook_id   INTEGER NOT NULL REFERENCES webhook(id),
+  execution_id INTEGER NOT NULL,  -- execution(id): the run the payload describes
+  delivery     TEXT NOT NULL,     -- the X-Barrage-Delivery id, the same on every attempt
+  attempt      INTEGER NOT NULL,  -- 1..; 0 = no request was made
+  at           INTEGER NOT NULL,  -- epoch ms
+  http_status  INTEGER NOT NULL,  -- 0 = no response
+  error        TEXT NOT NULL,     -- '' when delivered
+  duration_ms  INTEGER NOT NULL,
+  delivered    INTEGER NOT NULL);
+CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery(webhook_id, id);
+UPDATE schema_version SET version = 5;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -307,7 +338,8 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
+                                                  kMigrationTo5};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 4):
+// Tables (schema version 5):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -23,8 +23,11 @@
 //   schedule(id, project_id, name, cron, time_zone, run, enabled, created_by, created_at,
 //       next_fire_at, last_fire_at, last_run_id)       barrage serve's schedules, names unique per project
 //   schedule_event(id, schedule_id, at, what, run_id, details)   their fires, skips and misses
+//   webhook(id, project_id, name, url, secret, events, enabled, created_by, created_at)
+//   webhook_delivery(id, webhook_id, execution_id, delivery, attempt, at, http_status, error,
+//       duration_ms, delivered)             one row per delivery attempt (service/webhooks.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> v2 -> v3 -> v4 -> v5), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -38,7 +41,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE

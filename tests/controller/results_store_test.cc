@@ -83,7 +83,7 @@ TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
             "audit_log,definition_assertion,definition_data_file,definition_sampler,definition_thread_group,"
             "error_bucket,execution,execution_worker,label,metric_bucket,project,sample,schedule,schedule_event,"
             "schema_version,"
-            "test_definition,threshold,threshold_result");
+            "test_definition,threshold,threshold_result,webhook,webhook_delivery");
   Result<std::vector<ExecutionRecord>> all = store->ListExecutions();
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(all->empty());
