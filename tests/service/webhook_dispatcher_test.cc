@@ -477,5 +477,47 @@ TEST_F(WebhookDispatcherTest, ADeletedWebhookGetsNoFurtherRetries) {
   EXPECT_EQ(dispatcher.stats().failed, 0);
 }
 
+// The default wait (no sleep hook) on the system clock: a retry falls due in real time.
+TEST_F(WebhookDispatcherTest, WithoutHooksTheRetryWaitsOnTheSystemClock) {
+  Receiver receiver({503, 200});
+  const Webhook hook = AddHook(receiver.Url());
+  options_.clock = nullptr;
+  options_.sleep = nullptr;
+  options_.first_backoff = 20ms;
+  WebhookDispatcher dispatcher(store_.get(), options_);
+  const int64_t start_us = MonotonicMicros();
+  ASSERT_TRUE(dispatcher.Enqueue(hook, 1, kRunFinishedEvent, "{}"));
+  ASSERT_TRUE(dispatcher.WaitUntilIdle(30s));
+  EXPECT_GE(MonotonicMicros() - start_us, 20'000);
+  const std::vector<DeliveryAttempt> log = Log(hook.id);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].http_status, 503);
+  EXPECT_TRUE(log[1].delivered);
+}
+
+// A delivery waiting an hour for its retry does not hold up a new one: Enqueue wakes the
+// thread, which takes whatever falls due first.
+TEST_F(WebhookDispatcherTest, ANewDeliveryIsNotHeldUpByOneWaitingForItsRetry) {
+  DeadPort dead;
+  Receiver receiver;
+  const Webhook slow = AddHook(dead.Url(), "dead");
+  const Webhook fine = AddHook(receiver.Url(), "fine");
+  options_.clock = nullptr;
+  options_.sleep = nullptr;
+  options_.first_backoff = std::chrono::hours(1);
+  WebhookDispatcher dispatcher(store_.get(), options_);
+  ASSERT_TRUE(dispatcher.Enqueue(slow, 1, kRunFinishedEvent, "{}"));
+  ASSERT_TRUE(dispatcher.Enqueue(fine, 2, kRunFinishedEvent, "{}"));
+  ASSERT_TRUE(receiver.WaitForRequests(1));
+  dispatcher.Stop();
+  EXPECT_EQ(dispatcher.stats().delivered, 1);
+  EXPECT_EQ(dispatcher.stats().abandoned, 1);
+  const std::vector<DeliveryAttempt> log = Log(slow.id);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1].error, "abandoned: the service stopped after 1 of 6 attempts");
+  ASSERT_EQ(Log(fine.id).size(), 1u);
+  EXPECT_TRUE(Log(fine.id)[0].delivered);
+}
+
 }  // namespace
 }  // namespace barrage

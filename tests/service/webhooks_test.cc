@@ -154,6 +154,13 @@ TEST(WebhookBodyTest, InvalidUtf8InANameIsReplacedNotThrown) {
   EXPECT_EQ(j["plan"], "bad\xEF\xBF\xBD.jmx");
 }
 
+TEST(WebhookBodyTest, DocsWebhooksMdShowsThisVeryPayload) {
+  const std::string doc = ReadWholeFile(std::string(BARRAGE_TEST_DATA_DIR) + "/../../docs/webhooks.md");
+  const size_t start = doc.find("\n{\"event\":\"run.finished\"");
+  ASSERT_NE(start, std::string::npos);
+  EXPECT_EQ(doc.substr(start + 1, doc.find('\n', start + 1) - start - 1), WebhookBody(SampleRun()));
+}
+
 TEST(WebhookTextTest, OneLineForSlack) {
   EXPECT_EQ(WebhookText(SampleRun()),
             "barrage run 42 (shop/checkout.jmx v3): passed, 12,345 samples, 0.1 % errors, p95 120 ms "
@@ -206,6 +213,13 @@ TEST(SignatureHeaderTest, AgreesWithOpensslDgst) {
   // printf '%s' '{"event":"run.finished","run_id":42}' | openssl dgst -sha256 -hmac 'whsec-0123456789abcdef'
   EXPECT_EQ(SignatureHeader(R"({"event":"run.finished","run_id":42})", "whsec-0123456789abcdef"),
             "sha256=9d8ba675a6e35a63ac556cbaedd17e8405d8a9b4fb46c55a9a90824607bde5f9");
+}
+
+TEST(SignatureHeaderTest, TheExampleOfDocsWebhooksMd) {
+  // head -c -1 body.txt | openssl dgst -sha256 -hmac 'example-secret-0123456789' -r
+  // (body.txt: the example payload of docs/webhooks.md, WebhookBody(SampleRun()), one line)
+  EXPECT_EQ(SignatureHeader(WebhookBody(SampleRun()), "example-secret-0123456789"),
+            "sha256=52750899aa08fee4b7df78dd3ecbc22120a55a6decb802b23cebc1f0e4b90b29");
 }
 
 TEST(NewDeliveryIdTest, AUuidVersion4FreshEachTime) {
