@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/digest.h"
+#include "controller/report_command.h"
 #include "controller/sqlite_util.h"
 #include "controller/store_schema.h"
 
@@ -223,6 +224,40 @@ ordered_json WebhookCreatedJson(const Webhook& hook) {
   ordered_json j = WebhookToJson(hook);
   j["secret"] = hook.secret;
   return j;
+}
+
+Result<RunCompletion> LoadRunCompletion(const ResultsStore& store, int64_t run_id, std::string report_url) {
+  Result<ExecutionRecord> run = store.GetExecution(run_id);
+  if (!run.ok()) return run.status();
+  Result<std::vector<ThresholdRecord>> thresholds = store.ThresholdResults(run_id);
+  if (!thresholds.ok()) return thresholds.status();
+  Result<AggregateReport> report = LoadAggregateReport(store, run_id);
+  if (!report.ok()) return report.status();
+  RunCompletion c;
+  c.run_id = run_id;
+  c.project = run->project;
+  // A definition is named after the plan file (ResultsStore::BeginExecution).
+  c.plan = std::filesystem::path(run->plan_path).filename().string();
+  if (c.plan.empty()) c.plan = run->plan_name;
+  c.plan_version = run->definition_version;
+  c.status = std::string(ExecutionStatusName(run->status));
+  c.passed = run->status == ExecutionStatus::kPassed;
+  for (const ThresholdRecord& t : *thresholds) {
+    c.thresholds.push_back({t.expression, t.observed, t.passed});
+    c.passed = c.passed && t.passed;
+  }
+  const AggregateRow total = report->Rows().back();
+  c.totals.samples = static_cast<int64_t>(total.count);
+  c.totals.errors = static_cast<int64_t>(report->total().errors);
+  c.totals.error_rate = total.error_fraction;
+  c.totals.throughput = total.throughput;
+  c.totals.p95_ms = static_cast<double>(total.line2);  // the default lines: 90, 95, 99
+  c.totals.p99_ms = static_cast<double>(total.line3);
+  c.started_at_ms = run->started_at_ms;
+  c.ended_at_ms = run->ended_at_ms.value_or(0);
+  c.totals.duration_s = run->ended_at_ms ? static_cast<double>(*run->ended_at_ms - run->started_at_ms) / 1000 : 0;
+  c.report_url = std::move(report_url);
+  return c;
 }
 
 std::string WebhookText(const RunCompletion& run) {

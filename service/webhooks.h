@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "controller/results_store.h"
 
 struct sqlite3;
 
@@ -85,6 +86,13 @@ struct RunCompletion {
   int64_t ended_at_ms = 0;
   std::string report_url;  // "" when the service has no public URL: then no link
 };
+
+// The completion of a finished execution as the store has it: its facts (project, the plan's
+// definition name = the plan file's name, and version), its status, the threshold results
+// stored for it, and totals over its rollups as `barrage report` computes them
+// (LoadAggregateReport's TOTAL row: JMeter's 95% and 99% Lines). passed = status "passed" and
+// no failed threshold. `report_url` is the caller's (the service knows its own address).
+Result<RunCompletion> LoadRunCompletion(const ResultsStore& store, int64_t run_id, std::string report_url);
 
 // The JSON payload, compact, fields always in this order (so equal runs give equal bytes):
 //   {"event":"run.finished","run_id":42,"project":"shop","plan":"checkout.jmx","plan_version":3,

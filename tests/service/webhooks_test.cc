@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sample.h"
 #include "controller/results_store.h"
 #include "controller/store_schema.h"
 #include "tests/controller/temp_dir.h"
@@ -366,6 +367,52 @@ TEST_F(WebhookStoreTest, WebhooksLiveBesideTheRunsOfTheSameProject) {
   Result<std::unique_ptr<WebhookStore>> again = WebhookStore::Open(DbPath());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->List("default")->size(), 1u);
+}
+
+TEST(LoadRunCompletionTest, AFinishedRunAsTheStoreHasIt) {
+  TempDir dir;
+  Result<ResultsStore> store = ResultsStore::Open(dir.File("results.db"));
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ExecutionInfo info;
+  info.plan_path = "/plans/checkout.jmx";
+  info.plan_name = "Checkout";
+  info.project = "shop";
+  info.plan_jmx = "<jmeterTestPlan/>";
+  info.started_at_ms = 1'767'225'600'000;
+  Result<int64_t> id = store->BeginExecution(info);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  // 100 samples of 10, 20, ..., 1000 ms, one every 100 ms; two fail.
+  std::vector<Sample> samples;
+  for (int i = 0; i < 100; ++i) {
+    Sample s;
+    s.timestamp_ms = info.started_at_ms + i * 100;
+    s.elapsed_us = (i + 1) * 10'000;
+    s.label = "home";
+    s.success = i % 50 != 7;
+    s.response_code = "200";
+    samples.push_back(s);
+  }
+  ASSERT_TRUE(store->Append(std::move(samples)).ok());
+  ASSERT_TRUE(store->Finish(ExecutionStatus::kFailed, info.started_at_ms + 12'500).ok());
+  ASSERT_TRUE(store
+                  ->RecordThresholdResults(*id, {{"p(95)<500", "", "p(95)", "<", 500, 950, false},
+                                                 {"error_rate<0.05", "", "error_rate", "<", 0.05, 0.02, true}})
+                  .ok());
+
+  Result<RunCompletion> c = LoadRunCompletion(*store, *id, "https://b.example/runs/1/report");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(WebhookBody(*c),
+            R"({"event":"run.finished","run_id":1,"project":"shop","plan":"checkout.jmx","plan_version":1,)"
+            R"("status":"failed","verdict":{"passed":false,"thresholds":[)"
+            R"({"expression":"p(95)<500","observed":950.0,"passed":false},)"
+            R"({"expression":"error_rate<0.05","observed":0.02,"passed":true}]},)"
+            R"("totals":{"samples":100,"errors":2,"error_rate":0.02,"throughput":9.174311926605505,"p95_ms":950.0,)"
+            R"("p99_ms":990.0,"duration_s":12.5},"started_at":"2026-01-01T00:00:00.000Z",)"
+            R"("ended_at":"2026-01-01T00:00:12.500Z","report_url":"https://b.example/runs/1/report",)"
+            R"("text":"barrage run 1 (shop/checkout.jmx v1): failed, 100 samples, 2.0 % errors, )"
+            R"(1 of 2 thresholds failed, p95 950 ms <https://b.example/runs/1/report|report>"})");
+  EXPECT_EQ(LoadRunCompletion(*store, 99, "").status().code(), Status::Code::kNotFound);
+  ASSERT_TRUE(store->Close().ok());
 }
 
 TEST(WebhookStoreOpenTest, NeedsAnExistingResultsStoreAtTheCurrentVersion) {
