@@ -492,6 +492,10 @@ Status WebhookStore::RecordAttempt(const DeliveryAttempt& a) {
 }
 
 Result<std::vector<DeliveryAttempt>> WebhookStore::Deliveries(std::string_view project, int64_t webhook_id, int limit) {
+  if (limit < 1 || limit > kMaxDeliveriesLimit) {
+    return Status::InvalidArgument("limit: must be 1 to " + std::to_string(kMaxDeliveriesLimit) + ", got " +
+                                   std::to_string(limit));
+  }
   if (Result<Webhook> hook = Get(project, webhook_id); !hook.ok()) return hook.status();
   std::lock_guard lock(mu_);
   std::vector<DeliveryAttempt> rows;

@@ -115,6 +115,10 @@ std::string SignatureHeader(std::string_view body, std::string_view secret);
 // A fresh random id for X-Barrage-Delivery: a UUID version 4 ("8-4-4-4-12" lowercase hex).
 std::string NewDeliveryId();
 
+// The most rows one Deliveries() call returns (the API's ?limit=; its default is the
+// caller's, e.g. 50).
+inline constexpr int kMaxDeliveriesLimit = 1000;
+
 // One row of the delivery log.
 struct DeliveryAttempt {
   int64_t id = 0;  // the store's id (newest = largest)
@@ -164,7 +168,8 @@ class WebhookStore {
   // Appends one row to the delivery log (its id is ignored). NotFound "webhook ID not found"
   // once the webhook is deleted: the dispatcher then gives the delivery up.
   Status RecordAttempt(const DeliveryAttempt& attempt);
-  // The webhook's latest `limit` rows, newest first. NotFound as Get.
+  // The webhook's latest `limit` rows (1..kMaxDeliveriesLimit), newest first. NotFound as
+  // Get; InvalidArgument "limit: ..." for another limit.
   Result<std::vector<DeliveryAttempt>> Deliveries(std::string_view project, int64_t webhook_id, int limit);
 
  private:

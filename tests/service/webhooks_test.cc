@@ -338,6 +338,9 @@ TEST_F(WebhookStoreTest, TheDeliveryLogNewestFirst) {
   EXPECT_EQ((*rows)[1].error, "HTTP 502");
   EXPECT_FALSE((*rows)[1].delivered);
   EXPECT_EQ(store_->Deliveries("billing", 1, 10).status().message(), "webhook 1 not found in project billing");
+  EXPECT_EQ(store_->Deliveries("shop", 1, 0).status().message(), "limit: must be 1 to 1000, got 0");
+  EXPECT_EQ(store_->Deliveries("shop", 1, 1001).status().message(), "limit: must be 1 to 1000, got 1001");
+  EXPECT_EQ(store_->Deliveries("shop", 1, 1000)->size(), 3u);
 }
 
 TEST_F(WebhookStoreTest, DeletingAWebhookDeletesItsLogAndRefusesLaterAttempts) {
