@@ -339,7 +339,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms) {
   static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
-                                                  kMigrationTo5};
+                                                kMigrationTo5};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;
