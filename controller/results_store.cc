@@ -38,6 +38,8 @@
 namespace barrage {
 namespace {
 
+static_assert(ResultsStore::kSchemaVersion == kStoreSchemaVersion, "one schema version (store_schema.h)");
+
 constexpr int kRowsPerInsert = 32;  // rows per multi-row INSERT statement
 constexpr int kSampleColumns = 16;
 // sample.id = execution id << kSampleSeqBits | sequence: an execution's samples are one

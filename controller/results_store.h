@@ -188,7 +188,7 @@ class ResultsStore {
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a

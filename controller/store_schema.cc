@@ -346,6 +346,37 @@ CREATE VIEW sample AS SELECT
 UPDATE schema_version SET version = 6;
 )sql";
 
+// Version 7 (issue 13, webhooks): the webhooks of each project and the log of their delivery
+// attempts (service/webhooks.h). A webhook's events are a JSON array of event names. A
+// delivery row is one attempt (attempt 1..); attempt 0 records a delivery that made no
+// request (dropped from a full queue, abandoned at shutdown): `error` says why.
+constexpr const char* kMigrationTo7 = R"sql(
+CREATE TABLE webhook(
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES project(id),
+  name       TEXT NOT NULL,
+  url        TEXT NOT NULL,
+  secret     TEXT NOT NULL,
+  events     TEXT NOT NULL,     -- JSON array, e.g. ["run.finished"]
+  enabled    INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,  -- epoch ms
+  UNIQUE (project_id, name));
+CREATE TABLE webhook_delivery(
+  id           INTEGER PRIMARY KEY,
+  webhook_id   INTEGER NOT NULL REFERENCES webhook(id),
+  execution_id INTEGER NOT NULL,  -- execution(id): the run the payload describes
+  delivery     TEXT NOT NULL,     -- the X-Barrage-Delivery id, the same on every attempt
+  attempt      INTEGER NOT NULL,  -- 1..; 0 = no request was made
+  at           INTEGER NOT NULL,  -- epoch ms
+  http_status  INTEGER NOT NULL,  -- 0 = no response
+  error        TEXT NOT NULL,     -- '' when delivered
+  duration_ms  INTEGER NOT NULL,
+  delivered    INTEGER NOT NULL);
+CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery(webhook_id, id);
+UPDATE schema_version SET version = 7;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -409,8 +440,8 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 }
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms, int to_version) {
-  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3,
-                                                kMigrationTo4, kMigrationTo5, kMigrationTo6};
+  static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
+                                                kMigrationTo5, kMigrationTo6, kMigrationTo7};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 4):
+// Tables (schema version 5):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -30,8 +30,11 @@
 //   schedule_event(id, schedule_id, at, what, run_id, details)   their fires, skips and misses
 //   api_token(id, project_id, name, role, token_sha256, created_at, created_by, revoked_at,
 //       last_used_at)                     bearer tokens of `barrage serve` (service/tokens.h)
+//   webhook(id, project_id, name, url, secret, events, enabled, created_by, created_at)
+//   webhook_delivery(id, webhook_id, execution_id, delivery, attempt, at, http_status, error,
+//       duration_ms, delivered)             one row per delivery attempt (service/webhooks.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> ... -> v6), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> ... -> v7), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -45,7 +48,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 6;
+inline constexpr int kStoreSchemaVersion = 7;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE

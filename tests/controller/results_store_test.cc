@@ -83,7 +83,7 @@ TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
             "api_token,audit_log,definition_assertion,definition_data_file,definition_sampler,"
             "definition_thread_group,error_bucket,execution,execution_worker,label,metric_bucket,project,"
             "sample_outcome,sample_row,sample_text,schedule,schedule_event,schema_version,test_definition,threshold,"
-            "threshold_result");
+            "threshold_result,webhook,webhook_delivery");
   EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'view'"), "sample");
   Result<std::vector<ExecutionRecord>> all = store->ListExecutions();
   ASSERT_TRUE(all.ok());
