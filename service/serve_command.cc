@@ -4,13 +4,16 @@
 #include <iostream>
 #include <mutex>
 
+#include "common/clock.h"
 #include "common/exit_codes.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
+#include "service/auth_limiter.h"
 #include "service/cluster_host.h"
 #include "service/http_server.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
+#include "service/tokens.h"
 
 namespace barrage {
 
@@ -59,8 +62,19 @@ int RunServe(const ServeOptions& options) {
   http.tls_key_file = settings->tls_key_file;
   http.max_body_bytes = static_cast<size_t>(settings->max_upload_bytes);
 
+  Result<TokenStore> tokens = TokenStore::Open(settings->db_path, /*must_exist=*/true);
+  if (!tokens.ok()) {
+    std::cerr << "barrage: " << tokens.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  AuthLimiter limiter(AuthLimiter::Options{}, SystemClock());
   ServiceApiContext context;
   context.public_url = settings->public_url;
+  context.tokens = &*tokens;
+  context.limiter = &limiter;
+  context.clock = &SystemClock();
+  ClusterHost* host = cluster_host->get();
+  context.workers = [host] { return host->Workers(); };
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {

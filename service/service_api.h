@@ -5,10 +5,16 @@
 #ifndef BARRAGE_SERVICE_SERVICE_API_H_
 #define BARRAGE_SERVICE_SERVICE_API_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/clock.h"
 #include "service/api.h"
+#include "service/auth_limiter.h"
+#include "service/tokens.h"
+#include "service/worker_pool.h"
 
 namespace barrage {
 
@@ -17,9 +23,23 @@ std::string_view OpenApiDocument();
 
 struct ServiceApiContext {
   std::string public_url;  // "http://127.0.0.1:8470": the document's server
+  // Every route but health and the document authenticates the request's bearer token
+  // (service/token_api.h AuthenticateRequest) and authorizes its action (service/access.h).
+  TokenStore* tokens = nullptr;
+  AuthLimiter* limiter = nullptr;
+  const Clock* clock = nullptr;
+  // The pool now (service/cluster_host.h ClusterHost::Workers).
+  std::function<std::vector<PooledWorker>()> workers{};
 };
 
-// The router with every route of the API. `context` must outlive it.
+// The router with every route of the API. `context` (and what it points to) must outlive it.
+//   GET    /api/v1/health, /api/v1/openapi.json       no token
+//   GET    /api/v1/workers                            any valid token: the pool (name, host,
+//                                                     cores, version, state, since), no run ids
+//   GET    /api/v1/projects/{p}/tokens                admin: service/token_api.h
+//   POST   /api/v1/projects/{p}/tokens                admin
+//   DELETE /api/v1/projects/{p}/tokens/{name}         admin
+//   GET    /api/v1/projects/{p}/audit?limit=n         admin
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage

@@ -95,6 +95,55 @@ TEST_F(ServeCliTest, ServesTheApiUntilSigterm) {
   EXPECT_TRUE(store.ok()) << store.status().message();
 }
 
+// A worker dials the service and joins its pool; a token made with `barrage token create`
+// lists it through the API.
+TEST_F(ServeCliTest, AWorkerThatDialsInIsListedToATokenHolder) {
+  ChildProcess serve(Serve(db_));
+  const int port = WaitForPort(serve);
+  ASSERT_GT(port, 0) << serve.out() << serve.err();
+  serve.Pump(std::chrono::milliseconds(100));
+  std::smatch m;
+  const std::string out = serve.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("workers dial (tcp://127\\.0\\.0\\.1:[0-9]+)"))) << out;
+  const std::string endpoint = m[1];
+  ProcessResult token = RunProcess(
+      {BARRAGE_BINARY, "token", "create", "--project", "shop", "--role", "viewer", "--name", "ci", "--db", db_},
+      kTimeout);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string secret = token.out.substr(0, token.out.find('\n'));
+
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result none = client.Get("/api/v1/workers");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  const httplib::Headers auth = {{"Authorization", "Bearer " + secret}};
+  httplib::Result empty = client.Get("/api/v1/workers", auth);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 200);
+  EXPECT_EQ(empty->body, "[]\n");
+
+  ChildProcess worker({BARRAGE_WORKER_BINARY, "--controller", endpoint, "--name", "lg-01", "--insecure", "--work-dir",
+                       (dir_ / "work").string(), "--heartbeat-ms", "200"});
+  ASSERT_TRUE(worker.running());
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  nlohmann::json listed;
+  while (std::chrono::steady_clock::now() < deadline) {
+    httplib::Result r = client.Get("/api/v1/workers", auth);
+    ASSERT_TRUE(r);
+    listed = nlohmann::json::parse(r->body);
+    if (listed.size() == 1) break;
+    worker.Pump(std::chrono::milliseconds(50));
+    serve.Pump(std::chrono::milliseconds(0));
+  }
+  ASSERT_EQ(listed.size(), 1u) << serve.out() << worker.err();
+  EXPECT_EQ(listed[0]["name"], "lg-01");
+  EXPECT_EQ(listed[0]["state"], "idle");
+  ASSERT_TRUE(worker.Signal(SIGTERM));
+  EXPECT_EQ(worker.Wait(kTimeout).exit_code, 0);
+  ASSERT_TRUE(serve.Signal(SIGTERM));
+  EXPECT_EQ(serve.Wait(kTimeout).exit_code, 0);
+}
+
 TEST_F(ServeCliTest, ARunLeftRunningByADeadControllerIsMarkedAbortedAtStart) {
   {
     Result<ResultsStore> store = ResultsStore::Open(db_);
