@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "tests/controller/temp_dir.h"
+
 namespace barrage {
 namespace {
 
@@ -349,7 +351,10 @@ TEST_F(XmlProcessorsTest, XmlAssertion) {
 class XmlSchemaTest : public XmlProcessorsTest {
  protected:
   XmlSchemaTest() {
-    dir_ = ::testing::TempDir();
+    // A directory of its own: ctest runs these cases in parallel processes, and a shared
+    // books.xsd was truncated by one case while another read it.
+    dir_ = temp_.File("");
+    dir_.pop_back();
     std::ofstream(dir_ + "/books.xsd") << R"(<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">)"
                                           R"(<xs:element name="book"><xs:complexType><xs:sequence>)"
                                           R"(<xs:element name="title" type="xs:string"/>)"
@@ -357,6 +362,7 @@ class XmlSchemaTest : public XmlProcessorsTest {
     run_.base_dir = dir_;
     a_.xsd_filename = Value::Of("books.xsd");
   }
+  TempDir temp_;
   std::string dir_;
   XmlSchemaAssertion a_{ElementKind::kXmlSchemaAssertion};
 };
