@@ -70,9 +70,9 @@ int RunServe(const ServeOptions& options) {
   AuthLimiter limiter(AuthLimiter::Options{}, SystemClock());
   ServiceApiContext context;
   context.public_url = settings->public_url;
-  context.tokens = &*tokens;
-  context.limiter = &limiter;
-  context.clock = &SystemClock();
+  context.auth.tokens = &*tokens;
+  context.auth.limiter = &limiter;
+  context.auth.clock = &SystemClock();
   ClusterHost* host = cluster_host->get();
   context.workers = [host] { return host->Workers(); };
   ApiRouter router = BuildServiceApi(&context);

@@ -4,34 +4,11 @@
 
 #include <optional>
 
-#include "service/access.h"
 #include "service/service_info.h"
 #include "service/token_api.h"
 
 namespace barrage {
 namespace {
-
-ApiResponse FromReply(const ApiReply& reply) {
-  ApiResponse r;
-  r.status = reply.status;
-  r.body = reply.body;
-  if (!r.body.empty() && r.body.back() != '\n') r.body.push_back('\n');
-  for (const auto& [k, v] : reply.headers) r.headers.emplace(k, v);
-  return r;
-}
-
-// Who the request is and whether it may do `action` in `project`: nullopt when it may, else
-// the refusal (401, 403, 429, 500) to send.
-std::optional<ApiResponse> Refuse(const ServiceApiContext& c, const ApiRequest& req, std::string_view project,
-                                  Action action, std::optional<Principal>* principal) {
-  RequestAuth auth = AuthenticateRequest(*c.tokens, *c.limiter, req.remote_addr, req.Header("authorization"),
-                                         c.clock->WallMicros() / 1000);
-  if (auth.reply) return FromReply(*auth.reply);
-  AccessDecision decision = Authorize(auth.principal, project, action);
-  if (!decision.allowed()) return FromReply(RefusalReply(decision));
-  *principal = std::move(auth.principal);
-  return std::nullopt;
-}
 
 nlohmann::json WorkerJson(const PooledWorker& w) {
   return {{"name", w.name},
@@ -59,38 +36,36 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
   });
   router.Add("GET", base + "/workers", [c](const ApiRequest& req) {
     std::optional<Principal> who;
-    if (std::optional<ApiResponse> refused = Refuse(*c, req, "", Action::kReadWorkers, &who)) return *refused;
+    if (std::optional<ApiResponse> refused = RefuseUnlessAllowed(c->auth, req, "", Action::kReadWorkers, &who)) {
+      return *refused;
+    }
     nlohmann::json list = nlohmann::json::array();
     for (const PooledWorker& w : c->workers()) list.push_back(WorkerJson(w));
     return ApiResponse::Json(list);
   });
   // Token management and the audit log: the handlers authorize (admin) themselves.
-  auto who = [c](const ApiRequest& req, std::optional<Principal>* principal) -> std::optional<ApiResponse> {
-    RequestAuth auth = AuthenticateRequest(*c->tokens, *c->limiter, req.remote_addr, req.Header("authorization"),
-                                           c->clock->WallMicros() / 1000);
-    if (auth.reply) return FromReply(*auth.reply);
-    *principal = std::move(auth.principal);
-    return std::nullopt;
+  auto who = [c](const ApiRequest& req, std::optional<Principal>* principal) {
+    return IdentifyRequest(c->auth, req, principal);
   };
   router.Add("GET", base + "/projects/{project}/tokens", [c, who](const ApiRequest& req) {
     std::optional<Principal> p;
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
-    return FromReply(ListTokensViaApi(*c->tokens, p, req.params.at("project")));
+    return FromReply(ListTokensViaApi(*c->auth.tokens, p, req.params.at("project")));
   });
   router.Add("POST", base + "/projects/{project}/tokens", [c, who](const ApiRequest& req) {
     std::optional<Principal> p;
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
-    return FromReply(CreateTokenViaApi(*c->tokens, p, req.params.at("project"), req.body));
+    return FromReply(CreateTokenViaApi(*c->auth.tokens, p, req.params.at("project"), req.body));
   });
   router.Add("DELETE", base + "/projects/{project}/tokens/{name}", [c, who](const ApiRequest& req) {
     std::optional<Principal> p;
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
-    return FromReply(RevokeTokenViaApi(*c->tokens, p, req.params.at("project"), req.params.at("name")));
+    return FromReply(RevokeTokenViaApi(*c->auth.tokens, p, req.params.at("project"), req.params.at("name")));
   });
   router.Add("GET", base + "/projects/{project}/audit", [c, who](const ApiRequest& req) {
     std::optional<Principal> p;
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
-    return FromReply(ListAuditViaApi(*c->tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
+    return FromReply(ListAuditViaApi(*c->auth.tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
   });
   return router;
 }

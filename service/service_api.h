@@ -10,10 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/clock.h"
 #include "service/api.h"
-#include "service/auth_limiter.h"
-#include "service/tokens.h"
+#include "service/api_auth.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
@@ -23,11 +21,9 @@ std::string_view OpenApiDocument();
 
 struct ServiceApiContext {
   std::string public_url;  // "http://127.0.0.1:8470": the document's server
-  // Every route but health and the document authenticates the request's bearer token
-  // (service/token_api.h AuthenticateRequest) and authorizes its action (service/access.h).
-  TokenStore* tokens = nullptr;
-  AuthLimiter* limiter = nullptr;
-  const Clock* clock = nullptr;
+  // Every route but health and the document authenticates the request's bearer token and
+  // authorizes its action (service/api_auth.h).
+  ApiAuth auth;
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
 };

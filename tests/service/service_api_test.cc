@@ -72,9 +72,9 @@ class AuthenticatedApiTest : public ::testing::Test {
     tokens_.emplace(std::move(tokens).value());
     limiter_.emplace(AuthLimiter::Options{}, clock_);
     context_.public_url = "http://127.0.0.1:8470";
-    context_.tokens = &*tokens_;
-    context_.limiter = &*limiter_;
-    context_.clock = &clock_;
+    context_.auth.tokens = &*tokens_;
+    context_.auth.limiter = &*limiter_;
+    context_.auth.clock = &clock_;
     context_.workers = [] {
       PooledWorker a;
       a.name = "lg-01";
