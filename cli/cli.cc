@@ -136,6 +136,8 @@ int RunCli(int argc, char** argv) {
   run->add_option("-l,--jtl", ro.jtl_path, "also write samples to this JTL CSV (JMeter's default columns)");
   run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
   run->add_option("--project", ro.project, "project the run is recorded in (default: default)");
+  run->add_option("--queued-run", ro.queued_run, "begin this queued run of the store (barrage serve uses it)")
+      ->check(CLI::PositiveNumber);
   run->add_option("--duration", ro.duration_s, "stop gracefully after this many seconds")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--stop-timeout", ro.stop_timeout_s,

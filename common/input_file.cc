@@ -97,4 +97,17 @@ Result<UniqueFile> OpenRegularFile(const std::string& path, uint64_t max_bytes, 
   return UniqueFile(file);
 }
 
+Status CheckRegularFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::IoError(path + ": cannot open: " + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(path + ": not a regular file (" + KindOf(st.st_mode) + ")");
+  }
+  return Status::Ok();
+}
+
 }  // namespace barrage

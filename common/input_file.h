@@ -53,6 +53,13 @@ using UniqueFile = std::unique_ptr<std::FILE, FileCloser>;
 // stream. The size is checked once, at open.
 Result<UniqueFile> OpenRegularFile(const std::string& path, uint64_t max_bytes, std::string_view what);
 
+// The same kind check without opening the file (stat, following links): for a file that
+// SQLite has open in this process. Closing any descriptor of a file drops every POSIX lock
+// the process holds on it, and without its shared lock another process that closes its own
+// connection last deletes the WAL under this one's open connections (their later commits
+// are lost). "PATH: no such file" (NotFound), "PATH: not a regular file (a directory)".
+Status CheckRegularFile(const std::string& path);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_COMMON_INPUT_FILE_H_

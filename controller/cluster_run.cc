@@ -157,8 +157,9 @@ bool ClusterRunSession::Begin(ClusterTime now, int* exit_code) {
   const ClusterSettings& settings = *setup.settings;
   const ClusterOptions& co = options.cluster;
   std::ostream& out = *setup.out;
-  const ExecutionInfo info =
+  ExecutionInfo info =
       MakeExecutionInfo(*setup.loaded, WallMillis(), options.project, setup.run->properties.Snapshot(), st.infra_json);
+  info.queued_id = options.queued_run;
   Result<int64_t> execution = setup.recording->Begin(info);
   if (!execution.ok()) {
     *setup.err << "barrage: " << execution.status().message() << "\n";

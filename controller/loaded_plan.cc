@@ -35,4 +35,17 @@ Result<LoadedPlan> LoadPlan(const std::string& path, const PlanFileReader& read)
   return Result<LoadedPlan>(std::move(loaded));
 }
 
+std::vector<std::string> PlanProblemLines(const CompiledPlan& compiled, const std::string& path) {
+  std::vector<std::string> lines;
+  for (const UnsupportedElement& u : compiled.plan.unsupported) {
+    lines.push_back(path + ":" + std::to_string(u.line) + ": unsupported: " + u.testclass + " '" + u.name + "'");
+  }
+  for (const Problem& p : compiled.plan.problems) {
+    if (p.severity == Problem::Severity::kInfo) continue;
+    lines.push_back(path + ":" + std::to_string(p.line) + ": " + std::string(SeverityName(p.severity)) + ": " +
+                    p.message);
+  }
+  return lines;
+}
+
 }  // namespace barrage

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/plan_compiler.h"
 #include "common/status.h"
@@ -38,6 +39,10 @@ Result<std::string> ReadPlanFile(const std::string& path);
 // ParseError naming the file and line when it is not a .jmx. A plan that compiles with
 // problems is returned: the caller decides whether it can run (Plan::has_errors()).
 Result<LoadedPlan> LoadPlan(const std::string& path, const PlanFileReader& read = ReadPlanFile);
+
+// Why a compiled plan cannot run as it is, one line each, "PATH:LINE: unsupported:
+// TESTCLASS 'NAME'" then "PATH:LINE: SEVERITY: MESSAGE" (warnings and errors; infos left out).
+std::vector<std::string> PlanProblemLines(const CompiledPlan& compiled, const std::string& path);
 
 }  // namespace barrage
 

@@ -157,13 +157,15 @@ std::string_view ExecutionStatusName(ExecutionStatus status) {
     case ExecutionStatus::kAborted: return "aborted";
     case ExecutionStatus::kErrored: return "errored";
     case ExecutionStatus::kPartial: return "partial";
+    case ExecutionStatus::kQueued: return "queued";
   }
   return "errored";
 }
 
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
-  for (ExecutionStatus s : {ExecutionStatus::kRunning, ExecutionStatus::kPassed, ExecutionStatus::kFailed,
-                            ExecutionStatus::kAborted, ExecutionStatus::kErrored, ExecutionStatus::kPartial}) {
+  for (ExecutionStatus s :
+       {ExecutionStatus::kRunning, ExecutionStatus::kPassed, ExecutionStatus::kFailed, ExecutionStatus::kAborted,
+        ExecutionStatus::kErrored, ExecutionStatus::kPartial, ExecutionStatus::kQueued}) {
     if (ExecutionStatusName(s) == name) return s;
   }
   return std::nullopt;
@@ -258,6 +260,7 @@ class ResultsStore::Impl {
       return Transaction([&]() -> Status {
         Result<int64_t> project = ProjectId(info.project);
         if (!project.ok()) return project.status();
+        if (info.queued_id != 0) return StartQueued(info, start, &id);
         std::optional<int64_t> definition;
         int64_t version = 0;
         if (!info.plan_jmx.empty()) {
@@ -293,6 +296,178 @@ class ResultsStore::Impl {
     std::lock_guard lock(mu_);
     current_execution_ = id;
     return id;
+  }
+
+  // BeginExecution of a queued execution: the row becomes `running` with this run's facts;
+  // its project, definition and triggered_by stay. Writer thread, inside a transaction.
+  Status StartQueued(const ExecutionInfo& info, const std::optional<int64_t>& start, int64_t* id) {
+    Status s = Query(
+        db_,
+        "UPDATE execution SET status = 'running', plan_path = ?, plan_name = ?, started_at = ?, properties = ?, "
+        "infra = ?, controller_host = ?, controller_pid = ?, controller_start = ? WHERE id = ? AND status = 'queued'",
+        [&](sqlite3_stmt* q) {
+          BindText(q, 1, info.plan_path);
+          BindText(q, 2, info.plan_name);
+          sqlite3_bind_int64(q, 3, info.started_at_ms);
+          BindText(q, 4, info.properties_json);
+          BindText(q, 5, info.infra_json);
+          BindText(q, 6, host_);
+          sqlite3_bind_int64(q, 7, getpid());
+          if (start) sqlite3_bind_int64(q, 8, *start);
+          sqlite3_bind_int64(q, 9, info.queued_id);
+        },
+        nullptr);
+    if (!s.ok()) return s;
+    if (sqlite3_changes(db_) == 0) {
+      return Status::InvalidArgument(path_ + ": run " + std::to_string(info.queued_id) + " is not queued");
+    }
+    *id = info.queued_id;
+    return InsertAudit("started", *id, Dump({{"plan", info.plan_path}, {"project", info.project}}));
+  }
+
+  Result<int64_t> QueueExecution(const ExecutionInfo& info, int64_t definition_id) {
+    if (info.project.empty()) return Status::InvalidArgument(path_ + ": the project name is empty");
+    const std::optional<int64_t> start = ProcessStartTime(getpid());
+    int64_t id = 0;
+    Status st = RunCommand([&]() -> Status {
+      return Transaction([&]() -> Status {
+        Result<int64_t> project = ProjectId(info.project);
+        if (!project.ok()) return project.status();
+        bool found = false;
+        Status s = Query(
+            db_, "SELECT 1 FROM test_definition WHERE id = ? AND project_id = ?",
+            [&](sqlite3_stmt* q) {
+              sqlite3_bind_int64(q, 1, definition_id);
+              sqlite3_bind_int64(q, 2, *project);
+            },
+            [&](sqlite3_stmt*) { found = true; });
+        if (!s.ok()) return s;
+        if (!found) {
+          return Status::NotFound(path_ + ": no definition " + std::to_string(definition_id) + " in project '" +
+                                  info.project + "'");
+        }
+        s = Query(
+            db_,
+            "INSERT INTO execution(plan_path, plan_name, started_at, status, project_id, definition_id, properties, "
+            "infra, triggered_by, controller_host, controller_pid, controller_start) "
+            "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [&](sqlite3_stmt* q) {
+              BindText(q, 1, info.plan_path);
+              BindText(q, 2, info.plan_name);
+              sqlite3_bind_int64(q, 3, info.started_at_ms);
+              sqlite3_bind_int64(q, 4, *project);
+              sqlite3_bind_int64(q, 5, definition_id);
+              BindText(q, 6, info.properties_json);
+              BindText(q, 7, info.infra_json);
+              BindText(q, 8, info.triggered_by.empty() ? user_ : info.triggered_by);
+              BindText(q, 9, host_);
+              sqlite3_bind_int64(q, 10, getpid());
+              if (start) sqlite3_bind_int64(q, 11, *start);
+            },
+            nullptr);
+        if (!s.ok()) return s;
+        id = sqlite3_last_insert_rowid(db_);
+        return Status::Ok();
+      });
+    });
+    if (!st.ok()) return st;
+    return id;
+  }
+
+  Status EndQueuedExecution(int64_t execution_id, ExecutionStatus status, int64_t ended_at_ms,
+                            std::string_view reason) {
+    return RunCommand([&]() -> Status {
+      return Transaction([&]() -> Status {
+        Status s = Query(
+            db_, "UPDATE execution SET status = ?, ended_at = ? WHERE id = ? AND status = 'queued'",
+            [&](sqlite3_stmt* q) {
+              BindText(q, 1, ExecutionStatusName(status));
+              sqlite3_bind_int64(q, 2, ended_at_ms);
+              sqlite3_bind_int64(q, 3, execution_id);
+            },
+            nullptr);
+        if (!s.ok()) return s;
+        if (sqlite3_changes(db_) == 0) {
+          return Status::InvalidArgument(path_ + ": run " + std::to_string(execution_id) + " is not queued");
+        }
+        return InsertAudit("stopped", execution_id,
+                           Dump({{"status", ExecutionStatusName(status)}, {"reason", std::string(reason)}}));
+      });
+    });
+  }
+
+  Result<DefinitionRecord> PutDefinition(const std::string& name, const std::string& sha256, const std::string& jmx,
+                                         const std::optional<PlanMetadata>& metadata,
+                                         const std::vector<DefinitionFile>& files) {
+    Definition def{sha256, name, metadata};
+    DefinitionRecord out;
+    Status st = RunCommand([&]() -> Status {
+      return Transaction([&]() -> Status {
+        Result<int64_t> project = ProjectId(options_.project);
+        if (!project.ok()) return project.status();
+        std::optional<int64_t> before;
+        Status s = Query(
+            db_, "SELECT id FROM test_definition WHERE project_id = ? AND sha256 = ?",
+            [&](sqlite3_stmt* q) {
+              sqlite3_bind_int64(q, 1, *project);
+              BindText(q, 2, sha256);
+            },
+            [&](sqlite3_stmt* q) { before = sqlite3_column_int64(q, 0); });
+        if (!s.ok()) return s;
+        std::optional<int64_t> id;
+        if (s = StoreDefinition(*project, jmx, def, &id, &out.version); !s.ok()) return s;
+        out.id = *id;
+        out.created = !before.has_value();
+        if (!out.created) return Status::Ok();
+        for (const DefinitionFile& f : files) {
+          s = Query(
+              db_, "INSERT INTO definition_file(definition_id, name, sha256, size) VALUES (?, ?, ?, ?)",
+              [&](sqlite3_stmt* q) {
+                sqlite3_bind_int64(q, 1, out.id);
+                BindText(q, 2, f.name);
+                BindText(q, 3, f.sha256);
+                sqlite3_bind_int64(q, 4, f.size);
+              },
+              nullptr);
+          if (!s.ok()) return s;
+        }
+        return Status::Ok();
+      });
+    });
+    if (!st.ok()) return st;
+    Result<DefinitionRecord> stored = ReadDefinition(out.id);
+    if (!stored.ok()) return stored.status();
+    stored->created = out.created;
+    return stored;
+  }
+
+  // One definition with its files, through the read connection.
+  Result<DefinitionRecord> ReadDefinition(int64_t id) {
+    std::optional<DefinitionRecord> found;
+    Status st = WithReader([&](sqlite3* db) {
+      Status s = Query(
+          db, "SELECT id, name, version, sha256, created_at FROM test_definition WHERE id = ?",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
+          [&](sqlite3_stmt* q) {
+            found = DefinitionRecord{sqlite3_column_int64(q, 0),
+                                     ColumnText(q, 1),
+                                     sqlite3_column_int64(q, 2),
+                                     ColumnText(q, 3),
+                                     sqlite3_column_int64(q, 4),
+                                     {},
+                                     false};
+          });
+      if (!s.ok() || !found) return s;
+      return Query(
+          db, "SELECT name, sha256, size FROM definition_file WHERE definition_id = ? ORDER BY name",
+          [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); },
+          [&](sqlite3_stmt* q) {
+            found->files.push_back({ColumnText(q, 0), ColumnText(q, 1), sqlite3_column_int64(q, 2)});
+          });
+    });
+    if (!st.ok()) return st;
+    if (!found) return Status::NotFound(path_ + ": no definition " + std::to_string(id));
+    return *found;
   }
 
   Status Append(std::vector<Sample>&& samples, int32_t worker_id) {
@@ -397,7 +572,8 @@ class ResultsStore::Impl {
       std::vector<Running> running;
       Status s = Query(
           db_,
-          "SELECT id, controller_host, controller_pid, controller_start FROM execution WHERE status = 'running' "
+          "SELECT id, controller_host, controller_pid, controller_start FROM execution WHERE status IN ('running', "
+          "'queued') "
           "AND id <> ?",
           [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, own); },
           [&](sqlite3_stmt* q) {
@@ -420,7 +596,7 @@ class ResultsStore::Impl {
             reason = "controller pid " + std::to_string(*r.pid) + " on " + host_ + " is gone";
           }
           Status u = Query(
-              db_, "UPDATE execution SET status = 'aborted' WHERE id = ? AND status = 'running'",
+              db_, "UPDATE execution SET status = 'aborted' WHERE id = ? AND status IN ('running', 'queued')",
               [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, r.id); }, nullptr);
           if (!u.ok()) return u;
           if (sqlite3_changes(db_) == 0) continue;
@@ -569,8 +745,9 @@ class ResultsStore::Impl {
             });
         if (!s.ok()) return s;
         if (!status) return NoExecution(execution_id);
-        if (*status == "running") {
-          return Status::InvalidArgument(path_ + ": run " + std::to_string(execution_id) + " is still running");
+        if (*status == "running" || *status == "queued") {
+          return Status::InvalidArgument(path_ + ": run " + std::to_string(execution_id) + " is still " +
+                                         (*status == "queued" ? "queued" : "running"));
         }
         auto bind_id = [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, execution_id); };
         // Children first; the audit log keeps its entries (they say who deleted what).
@@ -1334,8 +1511,8 @@ Result<ResultsStore> ResultsStore::Open(const std::string& path, Options options
   if (options.project.empty()) return Status::InvalidArgument(path + ": the project name is empty");
   if (std::error_code ec; !std::filesystem::exists(path, ec)) {
     if (options.must_exist) return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
-  } else if (Result<UniqueFile> file = OpenRegularFile(path, kNoSizeLimit, "a results store"); !file.ok()) {
-    return file.status();  // a directory, FIFO or device: SQLite would block on it or write into it
+  } else if (Status regular = CheckRegularFile(path); !regular.ok()) {
+    return regular;  // a directory, FIFO or device: SQLite would block on it or write into it
   }
   auto impl = std::make_unique<Impl>(path, std::move(options));
   if (Status st = impl->Open(); !st.ok()) return st;
@@ -1670,6 +1847,83 @@ Result<std::vector<ExecutionWorkerRecord>> ResultsStore::ExecutionWorkers(int64_
   });
   if (!st.ok()) return st;
   return out;
+}
+
+Result<int64_t> ResultsStore::QueueExecution(const ExecutionInfo& info, int64_t definition_id) {
+  return impl_->QueueExecution(info, definition_id);
+}
+Status ResultsStore::EndQueuedExecution(int64_t execution_id, ExecutionStatus status, int64_t ended_at_ms,
+                                        std::string_view reason) {
+  return impl_->EndQueuedExecution(execution_id, status, ended_at_ms, reason);
+}
+Result<DefinitionRecord> ResultsStore::PutDefinition(const std::string& name, const std::string& sha256,
+                                                     const std::string& jmx,
+                                                     const std::optional<PlanMetadata>& metadata,
+                                                     const std::vector<DefinitionFile>& files) {
+  return impl_->PutDefinition(name, sha256, jmx, metadata, files);
+}
+
+Result<std::vector<DefinitionRecord>> ResultsStore::ListDefinitions() const {
+  std::vector<int64_t> ids;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        "SELECT d.id FROM test_definition d JOIN project p ON p.id = d.project_id WHERE p.name = ? "
+        "ORDER BY d.name, d.version",
+        [&](sqlite3_stmt* s) { BindText(s, 1, impl_->project()); },
+        [&](sqlite3_stmt* s) { ids.push_back(sqlite3_column_int64(s, 0)); });
+  });
+  if (!st.ok()) return st;
+  std::vector<DefinitionRecord> out;
+  for (int64_t id : ids) {
+    Result<DefinitionRecord> d = impl_->ReadDefinition(id);
+    if (!d.ok()) return d.status();
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+Result<DefinitionRecord> ResultsStore::GetDefinition(std::string_view name, std::optional<int64_t> version) const {
+  std::optional<int64_t> id;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db,
+        std::string("SELECT d.id FROM test_definition d JOIN project p ON p.id = d.project_id WHERE p.name = ? "
+                    "AND d.name = ?") +
+            (version ? " AND d.version = ?" : " ORDER BY d.version DESC LIMIT 1"),
+        [&](sqlite3_stmt* s) {
+          BindText(s, 1, impl_->project());
+          BindText(s, 2, name);
+          if (version) sqlite3_bind_int64(s, 3, *version);
+        },
+        [&](sqlite3_stmt* s) { id = sqlite3_column_int64(s, 0); });
+  });
+  if (!st.ok()) return st;
+  if (!id) {
+    const std::string plan = "plan '" + std::string(name) + "'";
+    if (version) {
+      Result<DefinitionRecord> any = GetDefinition(name, std::nullopt);
+      if (any.ok()) return Status::NotFound(plan + " has no version " + std::to_string(*version));
+    }
+    return Status::NotFound(plan + " not found in project '" + impl_->project() + "'");
+  }
+  return impl_->ReadDefinition(*id);
+}
+
+Result<std::string> ResultsStore::DefinitionJmx(int64_t definition_id) const {
+  std::optional<std::string> jmx;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db, "SELECT jmx FROM test_definition WHERE id = ?",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, definition_id); },
+        [&](sqlite3_stmt* s) {
+          const void* blob = sqlite3_column_blob(s, 0);
+          jmx = std::string(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+        });
+  });
+  if (!st.ok()) return st;
+  if (!jmx) return Status::NotFound(impl_->path() + ": no definition " + std::to_string(definition_id));
+  return *jmx;
 }
 
 Result<std::vector<AuditRecord>> ResultsStore::AuditLog(int64_t execution_id) const {

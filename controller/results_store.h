@@ -57,7 +57,8 @@
 namespace barrage {
 
 // DESIGN §6 execution statuses, stored as these words.
-enum class ExecutionStatus { kRunning, kPassed, kFailed, kAborted, kErrored, kPartial };
+// kQueued: accepted by `barrage serve` and waiting for workers (ResultsStore::QueueExecution).
+enum class ExecutionStatus { kRunning, kPassed, kFailed, kAborted, kErrored, kPartial, kQueued };
 std::string_view ExecutionStatusName(ExecutionStatus status);
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 
@@ -75,6 +76,27 @@ struct ExecutionInfo {
   std::string properties_json = "{}";              // -J/-q properties as a JSON object
   std::string infra_json = R"({"mode":"local"})";  // or {"mode":"cluster","workers":N,...}
   std::string triggered_by{};                      // "" = the OS user running this process (CurrentOsUser())
+  // `barrage serve`: the queued execution (QueueExecution) this run begins. BeginExecution
+  // then turns that row `running` and keeps its project, definition and triggered_by.
+  int64_t queued_id = 0;
+};
+
+// A data file uploaded with a plan version (`barrage serve`, service/plan_store.h).
+struct DefinitionFile {
+  std::string name;    // as the plan names it, next to the plan
+  std::string sha256;  // lowercase hex of its bytes
+  int64_t size = 0;
+};
+
+// One test definition (a plan version) of a project.
+struct DefinitionRecord {
+  int64_t id = 0;
+  std::string name;  // the plan file's name
+  int64_t version = 0;
+  std::string sha256;  // the content's identity: the .jmx's SHA-256, or an upload's (plan_store.h)
+  int64_t created_at_ms = 0;
+  std::vector<DefinitionFile> files;  // uploaded data files, by name
+  bool created = false;               // PutDefinition: a new version (else it existed)
 };
 
 struct ExecutionRecord {
@@ -188,7 +210,7 @@ class ResultsStore {
   };
 
   // The schema version this build writes (table schema_version).
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens or creates the database at `path`, creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a
@@ -205,6 +227,23 @@ class ResultsStore {
   // definition), plus an audit_log 'started' entry; later Append() calls belong to it.
   // Fails while another execution of this store is still running.
   Result<int64_t> BeginExecution(const ExecutionInfo& info);
+
+  // `barrage serve`'s queue: records an execution with status `queued` in info.project for
+  // its definition `definition_id`, started_at = info.started_at_ms (when it was queued),
+  // this process as its controller (a queued run of a service that is gone is marked
+  // `aborted` like a running one). BeginExecution with info.queued_id = its id starts it.
+  Result<int64_t> QueueExecution(const ExecutionInfo& info, int64_t definition_id);
+  // Ends a queued execution that never started (stopped while queued) with `status` and
+  // an audit_log 'stopped' entry {"status", "reason"}. InvalidArgument when it is not queued.
+  Status EndQueuedExecution(int64_t execution_id, ExecutionStatus status, int64_t ended_at_ms, std::string_view reason);
+
+  // Stores plan `name` (the .jmx bytes, its metadata and data files) in the store's project
+  // as the next version of that name, unless a definition with this `sha256` exists there:
+  // then that one is returned (created = false). `sha256` identifies the content: the .jmx's
+  // SHA-256 for a plan alone (as BeginExecution keys definitions), the upload's otherwise.
+  Result<DefinitionRecord> PutDefinition(const std::string& name, const std::string& sha256, const std::string& jmx,
+                                         const std::optional<PlanMetadata>& metadata,
+                                         const std::vector<DefinitionFile>& files);
 
   // Queues samples of the running execution for writing. Blocks only while the queue is
   // full. Fails when no execution is running or the writer has failed. worker_id 0 = a
@@ -244,7 +283,7 @@ class ResultsStore {
 
   // Deletes a finished execution with its samples, labels, rollups, thresholds and workers
   // in one transaction, and writes an audit_log 'deleted' entry (the log keeps the run's
-  // earlier entries). Returns how many samples it had. Fails for a running execution.
+  // earlier entries). Returns how many samples it had. Fails for a running or queued execution.
   Result<int64_t> DeleteExecution(int64_t execution_id);
 
   // Replaces the execution's threshold results and writes an audit_log 'evaluated' entry.
@@ -275,6 +314,13 @@ class ResultsStore {
   Result<std::vector<ThresholdRecord>> ThresholdResults(int64_t execution_id) const;
   // The execution's workers by worker_id.
   Result<std::vector<ExecutionWorkerRecord>> ExecutionWorkers(int64_t execution_id) const;
+  // The store project's definitions, by name then version.
+  Result<std::vector<DefinitionRecord>> ListDefinitions() const;
+  // Version `version` (the newest when nullopt) of plan `name` in the store's project, with
+  // its files. NotFound: "plan 'NAME' not found in project 'P'", "plan 'NAME' has no version N".
+  Result<DefinitionRecord> GetDefinition(std::string_view name, std::optional<int64_t> version) const;
+  // The .jmx bytes of a definition.
+  Result<std::string> DefinitionJmx(int64_t definition_id) const;
   // audit_log rows of the execution (0 = all rows), oldest first.
   Result<std::vector<AuditRecord>> AuditLog(int64_t execution_id) const;
   // SQLite's integrity_check; Ok when it reports "ok".

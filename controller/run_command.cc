@@ -28,16 +28,6 @@ namespace {
 // A local run's infrastructure info (the script host, when one ran, joins it at the end).
 constexpr char kLocalInfra[] = R"({"mode":"local"})";
 
-void PrintPlanProblems(const CompiledPlan& compiled, const std::string& path) {
-  for (const UnsupportedElement& u : compiled.plan.unsupported) {
-    std::cerr << path << ":" << u.line << ": unsupported: " << u.testclass << " '" << u.name << "'\n";
-  }
-  for (const Problem& p : compiled.plan.problems) {
-    if (p.severity == Problem::Severity::kInfo) continue;
-    std::cerr << path << ":" << p.line << ": " << SeverityName(p.severity) << ": " << p.message << "\n";
-  }
-}
-
 // --db and -l must not name a file the run reads, nor -l the store: the JTL is appended
 // to and the store written, which would destroy them. Data files named by a template are
 // known only at run time and are not checked.
@@ -82,92 +72,108 @@ std::string GracefulStopMessage(int64_t stop_timeout_s) {
          std::to_string(stop_timeout_s) + " s are aborted)";
 }
 
-int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
-  // SIGINT/SIGTERM are handled from here on: until the run is armed below, a signal ends
-  // the command at once, whatever step it is blocked in.
-  RunSignals signals;
-
+std::unique_ptr<PreparedRun> PrepareRun(const RunOptions& options, const PlanFileReader& read_plan, std::ostream& err,
+                                        int* exit_code) {
+  *exit_code = kExitUsage;
+  auto prepared = std::make_unique<PreparedRun>();
   // Thresholds are checked before anything else: a bad expression is a usage error.
   Result<std::vector<Threshold>> thresholds = CollectThresholds(options.thresholds, options.thresholds_file);
   if (!thresholds.ok()) {
-    std::cerr << "barrage: " << thresholds.status().message() << "\n";
-    return kExitUsage;
+    err << "barrage: " << thresholds.status().message() << "\n";
+    return nullptr;
   }
   if (options.abort_on_fail && thresholds->empty()) {
-    std::cerr << "barrage: --abort-on-fail needs --threshold or --thresholds\n";
-    return kExitUsage;
+    err << "barrage: --abort-on-fail needs --threshold or --thresholds\n";
+    return nullptr;
   }
+  prepared->thresholds = std::move(thresholds).value();
 
   // The only time a run reads its plan file: the cluster run ships these bytes and the store
   // keeps them.
   Result<LoadedPlan> loaded = LoadPlan(options.plan_path, read_plan);
   if (!loaded.ok()) {
-    std::cerr << "barrage: " << loaded.status().message() << "\n";
-    return kExitUsage;
+    err << "barrage: " << loaded.status().message() << "\n";
+    return nullptr;
   }
-  const Plan& plan = loaded->compiled.plan;
+  prepared->loaded = std::move(loaded).value();
+  const Plan& plan = prepared->loaded.compiled.plan;
   if (plan.has_errors() || (!plan.unsupported.empty() && !options.skip_unsupported)) {
-    PrintPlanProblems(loaded->compiled, options.plan_path);
-    std::cerr << "barrage: " << options.plan_path << ": the plan cannot run"
-              << (plan.has_errors() ? "" : " (pass --skip-unsupported to run without the unsupported elements)")
-              << "\n";
-    return kExitUsage;
+    for (const std::string& line : PlanProblemLines(prepared->loaded.compiled, options.plan_path)) err << line << "\n";
+    err << "barrage: " << options.plan_path << ": the plan cannot run"
+        << (plan.has_errors() ? "" : " (pass --skip-unsupported to run without the unsupported elements)") << "\n";
+    return nullptr;
   }
   if (!plan.unsupported.empty()) {
-    std::cerr << "barrage: skipping " << plan.unsupported.size() << " unsupported element(s)\n";
+    err << "barrage: skipping " << plan.unsupported.size() << " unsupported element(s)\n";
   }
 
-  RunContext run;
-  run.test_plan_file = loaded->file_name;
-  run.base_dir = loaded->base_dir;
+  RunContext& run = prepared->run;
+  run.test_plan_file = prepared->loaded.file_name;
+  run.base_dir = prepared->loaded.base_dir;
   run.machine_name = HostName("localhost");
   // JMeter's properties have the JVM's system properties (-D) as defaults: files and -J
   // override them.
   for (const std::string& kv : options.system_properties) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "barrage: -D" << kv << ": expected name=value\n";
-      return kExitUsage;
+      err << "barrage: -D" << kv << ": expected name=value\n";
+      return nullptr;
     }
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
   for (const std::string& file : options.property_files) {
     Status s = run.properties.LoadFile(file);
     if (!s.ok()) {
-      std::cerr << "barrage: " << s.message() << "\n";
-      return kExitUsage;
+      err << "barrage: " << s.message() << "\n";
+      return nullptr;
     }
   }
   for (const std::string& kv : options.properties) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "barrage: -J" << kv << ": expected name=value\n";
-      return kExitUsage;
+      err << "barrage: -J" << kv << ": expected name=value\n";
+      return nullptr;
     }
     run.properties.Set(kv.substr(0, eq), kv.substr(eq + 1));
   }
   Result<std::vector<ConnectToRule>> connect_to = ParseConnectToRules(options.connect_to);
   if (!connect_to.ok()) {
-    std::cerr << "barrage: " << connect_to.status().message() << "\n";
-    return kExitUsage;
+    err << "barrage: " << connect_to.status().message() << "\n";
+    return nullptr;
   }
   run.connect_to = std::move(connect_to).value();
-  std::vector<ListenerFile> listener_files = ResolveListenerFiles(plan, run, run.base_dir);
-  if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir, listener_files); !s.ok()) {
-    std::cerr << "barrage: " << s.message() << "\n";
-    return kExitUsage;
+  prepared->listener_files = ResolveListenerFiles(plan, run, run.base_dir);
+  if (Status s = RefuseOverwritingInputs(options, plan, run.base_dir, prepared->listener_files); !s.ok()) {
+    err << "barrage: " << s.message() << "\n";
+    return nullptr;
   }
+  *exit_code = kExitOk;
+  return prepared;
+}
 
-  RunRecording recording({.db_path = options.db_path,
-                          .project = options.project,
-                          .jtl_path = options.jtl_path,
-                          .jtl_columns = JtlColumnsFor(run, DefaultJtlColumns()),
-                          .listener_files = std::move(listener_files),
-                          .summary_interval_s = options.summary_interval_s,
-                          .quiet = options.quiet,
-                          .thresholds = std::move(thresholds).value(),
-                          .abort_on_fail = options.abort_on_fail},
-                         std::cout, std::cerr);
+RunRecordingOptions RecordingOptionsFor(const RunOptions& options, PreparedRun& prepared) {
+  return {.db_path = options.db_path,
+          .project = options.project,
+          .jtl_path = options.jtl_path,
+          .jtl_columns = JtlColumnsFor(prepared.run, DefaultJtlColumns()),
+          .listener_files = std::move(prepared.listener_files),
+          .summary_interval_s = options.summary_interval_s,
+          .quiet = options.quiet,
+          .thresholds = std::move(prepared.thresholds),
+          .abort_on_fail = options.abort_on_fail};
+}
+
+int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
+  // SIGINT/SIGTERM are handled from here on: until the run is armed below, a signal ends
+  // the command at once, whatever step it is blocked in.
+  RunSignals signals;
+  int exit_code = kExitOk;
+  std::unique_ptr<PreparedRun> prepared = PrepareRun(options, read_plan, std::cerr, &exit_code);
+  if (!prepared) return exit_code;
+  const LoadedPlan* loaded = &prepared->loaded;
+  const Plan& plan = loaded->compiled.plan;
+  RunContext& run = prepared->run;
+  RunRecording recording(RecordingOptionsFor(options, *prepared), std::cout, std::cerr);
   if (options.cluster.enabled()) return RunClusterPlan(options, *loaded, run, &signals, &recording);
 
   // The plan's data files are checked before anything is recorded: a plan error leaves
@@ -178,9 +184,9 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   eo.max_duration_ms = options.duration_s * 1000;
   eo.graceful_stop_timeout_ms = options.stop_timeout_s * 1000;
   Engine engine(plan, &run, eo, &sink);
-  Status prepared = engine.Prepare();
-  if (!prepared.ok()) {
-    std::cerr << "barrage: " << options.plan_path << ": " << prepared.message() << "\n";
+  Status engine_ready = engine.Prepare();
+  if (!engine_ready.ok()) {
+    std::cerr << "barrage: " << options.plan_path << ": " << engine_ready.message() << "\n";
     return kExitUsage;
   }
   sink.SetStop([&engine](bool now) { engine.Stop(now); });
@@ -203,8 +209,10 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
       engine.Stop(true);
     }
   });
-  Result<int64_t> execution = recording.Begin(
-      MakeExecutionInfo(*loaded, WallMillis(), options.project, run.properties.Snapshot(), kLocalInfra));
+  ExecutionInfo info =
+      MakeExecutionInfo(*loaded, WallMillis(), options.project, run.properties.Snapshot(), kLocalInfra);
+  info.queued_id = options.queued_run;
+  Result<int64_t> execution = recording.Begin(info);
   if (!execution.ok()) {
     std::cerr << "barrage: " << execution.status().message() << "\n";
     return kExitRuntimeFailure;

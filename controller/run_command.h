@@ -15,6 +15,8 @@
 #define BARRAGE_CONTROLLER_RUN_COMMAND_H_
 
 #include <cstdint>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +24,8 @@
 #include "common/stop_timeout.h"
 #include "controller/cluster_config.h"
 #include "controller/loaded_plan.h"
+#include "controller/run_recording.h"
+#include "controller/thresholds.h"
 
 namespace barrage {
 
@@ -44,6 +48,9 @@ struct RunOptions {
   bool abort_on_fail = false;                                     // --abort-on-fail: check every summary interval
   std::vector<std::string> connect_to;                            // --connect-to (common/connect_to.h)
   ClusterOptions cluster;  // --workers/--worker-names: run on barrage-worker daemons
+  // --queued-run N (`barrage serve` starts its local runs so): begin the store's queued
+  // execution N (ResultsStore::QueueExecution) instead of a new one. 0 = a new execution.
+  int64_t queued_run = 0;
 };
 
 // Thresholds are checked before the plan is loaded (a bad one: exit 2), evaluated on all
@@ -56,6 +63,23 @@ struct RunOptions {
 // once (controller/loaded_plan.h); a local and a cluster run record through the same
 // RunRecording (controller/run_recording.h).
 int RunPlan(const RunOptions& options, const PlanFileReader& read_plan = ReadPlanFile);
+
+// What a run has before it records anything: the thresholds parsed, the plan loaded and
+// able to run, the properties (-D, -q, -J) and --connect-to applied, the plan's listener
+// files resolved and checked against the run's inputs.
+struct PreparedRun {
+  LoadedPlan loaded;
+  RunContext run;
+  std::vector<Threshold> thresholds;
+  std::vector<ListenerFile> listener_files;
+};
+// RunPlan's first steps, for every runner (`barrage run`, `barrage serve`'s cluster runs):
+// nullptr with the messages written to `err` and *exit_code set (2) when the run cannot
+// start.
+std::unique_ptr<PreparedRun> PrepareRun(const RunOptions& options, const PlanFileReader& read_plan, std::ostream& err,
+                                        int* exit_code);
+// The recording of a prepared run (moves its thresholds and listener files).
+RunRecordingOptions RecordingOptionsFor(const RunOptions& options, PreparedRun& prepared);
 
 // What the first Ctrl-C prints (after "barrage: "), in local and cluster mode.
 std::string GracefulStopMessage(int64_t stop_timeout_s);

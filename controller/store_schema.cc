@@ -377,6 +377,50 @@ CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery(webhook_id, id);
 UPDATE schema_version SET version = 7;
 )sql";
 
+// Version 8 (issue 13, `barrage serve`): a run the service accepted but has not started yet
+// is an execution with status 'queued' (its id is the run's id from the start); SQLite
+// cannot change a CHECK constraint, so the table is rebuilt with the same columns and rows
+// (the other tables name it by id: nothing else moves). The data files uploaded with a
+// plan version (POST /api/v1/projects/{p}/plans) are listed per definition; their bytes
+// live in the service's data_dir under their SHA-256. An uploaded version's sha256 covers
+// the .jmx and these files (service/plan_store.h), a command-line run's only the .jmx.
+constexpr const char* kMigrationTo8 = R"sql(
+CREATE TABLE execution_v8(
+  id                 INTEGER PRIMARY KEY,
+  plan_path          TEXT NOT NULL,
+  plan_name          TEXT NOT NULL,
+  started_at         INTEGER NOT NULL,  -- epoch ms; when queued: the time it was queued
+  ended_at           INTEGER,           -- epoch ms; NULL while queued or running, or when unknown
+  status             TEXT NOT NULL
+    CHECK (status IN ('queued', 'running', 'passed', 'failed', 'aborted', 'errored', 'partial')),
+  project_id         INTEGER NOT NULL DEFAULT 1,  -- project(id)
+  definition_id      INTEGER,                     -- test_definition(id)
+  properties         TEXT NOT NULL DEFAULT '{}',  -- JSON object
+  infra              TEXT NOT NULL DEFAULT '{"mode":"local"}',
+  triggered_by       TEXT NOT NULL DEFAULT '',    -- OS user, or token:NAME
+  sample_count       INTEGER NOT NULL DEFAULT 0,
+  controller_host    TEXT,
+  controller_pid     INTEGER,
+  controller_start   INTEGER,                     -- /proc/PID/stat starttime
+  dropped_iterations INTEGER NOT NULL DEFAULT 0);
+INSERT INTO execution_v8(id, plan_path, plan_name, started_at, ended_at, status, project_id, definition_id,
+  properties, infra, triggered_by, sample_count, controller_host, controller_pid, controller_start,
+  dropped_iterations)
+SELECT id, plan_path, plan_name, started_at, ended_at, status, project_id, definition_id, properties, infra,
+  triggered_by, sample_count, controller_host, controller_pid, controller_start, dropped_iterations
+FROM execution;
+DROP TABLE execution;
+ALTER TABLE execution_v8 RENAME TO execution;
+CREATE INDEX execution_by_project ON execution(project_id, id);
+CREATE TABLE definition_file(
+  definition_id INTEGER NOT NULL REFERENCES test_definition(id),
+  name          TEXT NOT NULL,  -- as uploaded: found next to the plan, as the plan names it
+  sha256        TEXT NOT NULL,  -- lowercase hex; the bytes are data_dir/files/<sha256>
+  size          INTEGER NOT NULL,
+  PRIMARY KEY (definition_id, name)) WITHOUT ROWID;
+UPDATE schema_version SET version = 8;
+)sql";
+
 // Runs a script; ":now" is bound in every statement that names it.
 Status RunScript(sqlite3* db, const std::string& path, const char* sql, int64_t now_ms) {
   const char* rest = sql;
@@ -441,7 +485,7 @@ Status CheckIsResultsStore(sqlite3* db, const std::string& path, bool must_be_st
 
 Result<int> CreateOrMigrateSchema(sqlite3* db, const std::string& path, int64_t now_ms, int to_version) {
   static constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
-                                                kMigrationTo5, kMigrationTo6, kMigrationTo7};
+                                                kMigrationTo5, kMigrationTo6, kMigrationTo7, kMigrationTo8};
   static_assert(std::size(kMigrations) == kStoreSchemaVersion);
   int64_t application_id = 0, tables = 0, version = 0;
   if (Status st = ReadStamp(db, path, &application_id, &tables); !st.ok()) return st;

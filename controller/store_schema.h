@@ -1,6 +1,6 @@
 // The results store's schema (DESIGN §6) and its migrations. Used by results_store.cc only.
 //
-// Tables (schema version 5):
+// Tables (schema version 8):
 //   schema_version(version)                 one row: the version of the file
 //   project(id, name, created_at)           "default" is id 1
 //   test_definition(id, project_id, name, version, sha256, jmx, created_at)
@@ -8,9 +8,11 @@
 //       counts the contents seen under that name (1, 2, ...)
 //   definition_thread_group / definition_sampler / definition_assertion /
 //   definition_data_file(definition_id, position, ...)   metadata extracted from the plan
+//   definition_file(definition_id, name, sha256, size)   data files uploaded with a version
 //   execution(id, plan_path, plan_name, started_at, ended_at, status, project_id,
 //       definition_id, properties, infra, triggered_by, sample_count, controller_host,
-//       controller_pid, controller_start, dropped_iterations)
+//       controller_pid, controller_start, dropped_iterations)   status queued (barrage
+//       serve's queue), running, passed, failed, aborted, errored, partial
 //   execution_worker(execution_id, worker_id, ...)      one row per cluster worker
 //   label(execution_id, id, name)           interned labels, id 1.. in first-stored order
 //   sample_row(id, label_id, ts_ms, elapsed_us, ..., schedule_lag_us, thread_id, url_id, outcome_id)
@@ -34,7 +36,7 @@
 //   webhook_delivery(id, webhook_id, execution_id, delivery, attempt, at, http_status, error,
 //       duration_ms, delivered)             one row per delivery attempt (service/webhooks.h)
 //
-// A new file runs every migration in order (v0 -> v1 -> ... -> v7), so a migrated file and a new
+// A new file runs every migration in order (v0 -> v1 -> ... -> v8), so a migrated file and a new
 // one have the same schema.
 #ifndef BARRAGE_CONTROLLER_STORE_SCHEMA_H_
 #define BARRAGE_CONTROLLER_STORE_SCHEMA_H_
@@ -48,7 +50,7 @@ struct sqlite3;
 
 namespace barrage {
 
-inline constexpr int kStoreSchemaVersion = 7;
+inline constexpr int kStoreSchemaVersion = 8;
 
 // Creates the schema in an empty database, migrates an older Barrage store to
 // kStoreSchemaVersion, or checks a current one; run it inside the caller's IMMEDIATE

@@ -88,9 +88,12 @@ struct ClusterHost::Impl {
         if (w->phase == WorkerPhase::kLost) lost.push_back(w->name);
       }
       const int code = session.End();
-      pool->Release(it->first, peers, lost, now);
-      if (it->second.ended) it->second.ended(it->first, code);
+      const int64_t id = it->first;
+      pool->Release(id, peers, lost, now);
+      // The session is gone before its owner hears of the end: what it pointed to may go then.
+      Ended ended = std::move(it->second.ended);
       it = runs.erase(it);
+      if (ended) ended(id, code);
     }
   }
 
@@ -186,7 +189,7 @@ Result<int64_t> ClusterHost::StartRun(int count, const std::vector<std::string>&
     std::unique_ptr<ClusterRunSession> session = launch(h->transport.get(), h->transport->endpoint(), adopted, &error);
     if (!session) {
       h->pool->Release(key, {}, {}, now);
-      return Status::Unsupported(error);
+      return Status::Internal(error);
     }
     const int64_t id = session->execution_id();
     h->pool->Rekey(key, id);

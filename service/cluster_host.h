@@ -32,7 +32,8 @@ class ClusterHost {
   using Launch = std::function<std::unique_ptr<ClusterRunSession>(
       ClusterTransport* transport, const std::string& endpoint, std::vector<CoordinatorOptions::Adopted> workers,
       std::string* error)>;
-  // Called on the host's thread once the run ended (after ClusterRunSession::End).
+  // Called on the host's thread once the run ended (after ClusterRunSession::End and the
+  // session's destruction: what the session pointed to may be freed from here on).
   using Ended = std::function<void(int64_t execution_id, int exit_code)>;
 
   // Binds the socket (CurveZMQ unless settings.insecure) and starts the thread. Errors name
@@ -47,8 +48,9 @@ class ClusterHost {
   // The pool now, by name.
   std::vector<PooledWorker> Workers() const;
   // Takes `count` idle workers (or these names) and starts a run on them with `launch`.
-  // Returns its execution id, or Unsupported naming what is missing (no idle workers) or
-  // what `launch` said.
+  // Returns its execution id; Unsupported naming what is missing when the workers are not
+  // idle now (the run may wait and try again), Internal with what `launch` said when it
+  // could not make the run.
   Result<int64_t> StartRun(int count, const std::vector<std::string>& names, Launch launch, Ended ended);
   // A graceful stop (`now`: abort requests in flight). NotFound when no such run runs here.
   Status StopRun(int64_t execution_id, bool now, const std::string& reason);

@@ -1,7 +1,9 @@
 #include "service/serve_command.h"
 
 #include <condition_variable>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <mutex>
 
 #include "common/clock.h"
@@ -11,11 +13,23 @@
 #include "service/auth_limiter.h"
 #include "service/cluster_host.h"
 #include "service/http_server.h"
+#include "service/run_api.h"
+#include "service/run_manager.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
 #include "service/tokens.h"
 
 namespace barrage {
+namespace {
+
+// The running executable (local runs start it as `barrage run`).
+std::string SelfExecutable() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("barrage") : self.string();
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& options) {
   // Signals are watched (blocked in every thread) before any thread starts.
@@ -75,6 +89,22 @@ int RunServe(const ServeOptions& options) {
   context.auth.clock = &SystemClock();
   ClusterHost* host = cluster_host->get();
   context.workers = [host] { return host->Workers(); };
+  RunManagerOptions run_options;
+  // Absolute: a local run's process works in its run's folder.
+  run_options.db_path = std::filesystem::absolute(settings->db_path).string();
+  run_options.data_dir = std::filesystem::absolute(settings->data_dir).string();
+  run_options.barrage_binary = SelfExecutable();
+  run_options.host = host;
+  run_options.cluster = &*cluster;
+  run_options.log = [](const std::string& line) { std::cout << "barrage: " << line << "\n" << std::flush; };
+  auto runs = std::make_unique<RunManager>(run_options);
+  RunApiContext run_api;
+  run_api.auth = context.auth;
+  run_api.runs = runs.get();
+  run_api.db_path = run_options.db_path;
+  run_api.data_dir = run_options.data_dir;
+  run_api.max_plan_bytes = settings->max_plan_bytes;
+  context.runs = &run_api;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {
@@ -103,7 +133,9 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
-  cluster_host->reset();  // stops the runs in progress (their workers stop their load)
+  runs->StopAccepting();  // queued runs end `aborted`
+  cluster_host->reset();  // stops the cluster runs in progress (their workers stop their load)
+  runs.reset();           // stops the local runs in progress
   return kExitOk;
 }
 

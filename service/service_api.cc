@@ -67,6 +67,7 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
     return FromReply(ListAuditViaApi(*c->auth.tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
   });
+  if (c->runs) AddRunRoutes(&router, c->runs);
   return router;
 }
 

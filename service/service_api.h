@@ -12,6 +12,7 @@
 
 #include "service/api.h"
 #include "service/api_auth.h"
+#include "service/run_api.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
@@ -23,9 +24,11 @@ struct ServiceApiContext {
   std::string public_url;  // "http://127.0.0.1:8470": the document's server
   // Every route but health and the document authenticates the request's bearer token and
   // authorizes its action (service/api_auth.h).
-  ApiAuth auth;
+  ApiAuth auth{};
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
+  // Plans and runs (service/run_api.h); unset: those routes are absent.
+  const RunApiContext* runs = nullptr;
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -36,6 +39,7 @@ struct ServiceApiContext {
 //   POST   /api/v1/projects/{p}/tokens                admin
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin
 //   GET    /api/v1/projects/{p}/audit?limit=n         admin
+//   plans and runs (when context->runs is set)         service/run_api.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage

@@ -80,7 +80,7 @@ TEST_F(ResultsStoreTest, OpenCreatesVersionedSchemaInWalMode) {
   EXPECT_EQ(RawScalar(DbPath(),
                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                       "WHERE type = 'table' ORDER BY name)"),
-            "api_token,audit_log,definition_assertion,definition_data_file,definition_sampler,"
+            "api_token,audit_log,definition_assertion,definition_data_file,definition_file,definition_sampler,"
             "definition_thread_group,error_bucket,execution,execution_worker,label,metric_bucket,project,"
             "sample_outcome,sample_row,sample_text,schedule,schedule_event,schema_version,test_definition,threshold,"
             "threshold_result,webhook,webhook_delivery");

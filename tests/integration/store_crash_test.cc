@@ -373,3 +373,33 @@ TEST_F(StoreCrashTest, ThreeConcurrentRunsOnOneStoreEachStoreAllTheirSamples) {
 
 }  // namespace
 }  // namespace barrage
+
+namespace barrage {
+namespace {
+
+// Two handles of one store in one process (as `barrage serve` keeps one per project) while
+// another process opens and closes it: opening the second handle once checked the file with
+// open()+close(), which dropped every POSIX lock of the process on it; the other process,
+// closing last as it thought, then deleted the WAL under the first handle, and what that
+// handle committed afterwards went to a deleted file (never seen by anyone else).
+TEST_F(StoreCrashTest, ASecondHandleInOneProcessKeepsTheWalOfTheFirst) {
+  Result<ResultsStore> first = ResultsStore::Open(db_);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  Result<ResultsStore> second = ResultsStore::Open(db_, {.project = "other"});
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  ProcessResult other = RunProcess({BARRAGE_BINARY, "runs", "--db", db_}, kTimeout);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  ExecutionInfo info;
+  info.plan_path = "after.jmx";
+  info.started_at_ms = 1'700'000'000'000;
+  Result<int64_t> id = first->BeginExecution(info);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  ASSERT_TRUE(first->Finish(ExecutionStatus::kPassed, info.started_at_ms + 1).ok());
+  // Another process sees the commit.
+  ProcessResult listed = RunProcess({BARRAGE_BINARY, "runs", "--db", db_}, kTimeout);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("after.jmx"), std::string::npos) << listed.out;
+}
+
+}  // namespace
+}  // namespace barrage

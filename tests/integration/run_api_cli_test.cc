@@ -1,0 +1,389 @@
+// The run API of `barrage serve` end to end (issue 13): the real service on loopback, tokens
+// made with `barrage token create`, a plan and its data file uploaded over HTTP, runs started
+// and stopped through the API, locally (a `barrage run` child) and on real workers of the
+// pool, against the in-process fixture target.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "controller/results_store.h"
+#include "tests/fixture/fixture_server.h"
+#include "tests/integration/process_util.h"
+
+namespace barrage {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ChildProcess;
+using test::ProcessResult;
+using test::RunProcess;
+
+constexpr std::chrono::seconds kTimeout{30};
+
+std::string Str(const std::string& name, const std::string& value) {
+  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
+}
+std::string El(const std::string& cls, const std::string& name, const std::string& props,
+               const std::string& children = "") {
+  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">" + props + "</" + cls +
+         ">\n<hashTree>" + children + "</hashTree>\n";
+}
+
+// 2 users x ${__P(loops,5)} loops of GET /echo?u=${user} on 127.0.0.1:${__P(port)}, users from users.csv.
+std::string Plan() {
+  const std::string csv = El("CSVDataSet", "users",
+                             Str("filename", "users.csv") + Str("variableNames", "user") + Str("delimiter", ",") +
+                                 Str("recycle", "true") + Str("stopThread", "false") +
+                                 Str("shareMode", "shareMode.all"));
+  const std::string http = El("HTTPSamplerProxy", "echo",
+                              Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", "${__P(port)}") +
+                                  Str("HTTPSampler.path", "/echo?u=${user}") + Str("HTTPSampler.method", "GET"));
+  const std::string group = El("ThreadGroup", "users",
+                               Str("ThreadGroup.num_threads", "2") + Str("ThreadGroup.ramp_time", "0") +
+                                   "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">" +
+                                   Str("LoopController.loops", "${__P(loops,5)}") + "</elementProp>",
+                               csv + http);
+  return "<jmeterTestPlan version=\"1.2\"><hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"Echo\"/>\n"
+         "<hashTree>\n" +
+         group + "</hashTree></hashTree></jmeterTestPlan>\n";
+}
+
+constexpr char kUsers[] = "alice\nbob\ncarol\n";
+
+class RunApiCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "barrage-run-api-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
+    dir_ = pattern;
+    db_ = (dir_ / "results.db").string();
+    Result<std::unique_ptr<fixture::FixtureServer>> target = fixture::FixtureServer::Start({});
+    ASSERT_TRUE(target.ok()) << target.status().message();
+    target_ = std::move(target).value();
+  }
+  void TearDown() override {
+    workers_.clear();
+    serve_.reset();
+    target_.reset();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // `barrage serve` on loopback; its API port and the workers' endpoint.
+  void StartService() {
+    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*", "--insecure",
+        "--heartbeat-ms", "200"});
+    const std::regex listening(R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    std::smatch m;
+    while (!std::regex_search(serve_->out(), m, listening)) {
+      ASSERT_TRUE(serve_->running() && std::chrono::steady_clock::now() < deadline) << serve_->out() << serve_->err();
+      serve_->Pump(std::chrono::milliseconds(50));
+    }
+    port_ = std::stoi(m[1].str());
+    endpoint_ = m[3].str();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(kTimeout);
+  }
+
+  std::string Token(const std::string& project, const std::string& role, const std::string& name) {
+    ProcessResult t = RunProcess(
+        {BARRAGE_BINARY, "token", "create", "--project", project, "--role", role, "--name", name, "--db", db_},
+        kTimeout);
+    EXPECT_EQ(t.exit_code, 0) << t.err;
+    return t.out.substr(0, t.out.find('\n'));
+  }
+
+  static httplib::Headers Auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+  httplib::Result Upload(const std::string& token) {
+    httplib::MultipartFormDataItems items = {{"plan", Plan(), "echo.jmx", "application/xml"},
+                                             {"data", kUsers, "users.csv", "text/csv"}};
+    return client_->Post("/api/v1/projects/shop/plans", Auth(token), items);
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& token, const nlohmann::json& body) {
+    return client_->Post(path, Auth(token), body.dump(), "application/json");
+  }
+
+  // The run's status in the store, read as another process would.
+  std::string StatusOf(int64_t id) const {
+    sqlite3* db = nullptr;
+    std::string status;
+    if (sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* q = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT status FROM execution WHERE id = ?", -1, &q, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) == SQLITE_ROW) status = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+      }
+      sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return status;
+  }
+
+  // Waits (pumping the processes' output) until run `id` has ended; its status.
+  std::string WaitForEnd(int64_t id) {
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    std::string status = StatusOf(id);
+    while ((status == "queued" || status == "running" || status.empty()) &&
+           std::chrono::steady_clock::now() < deadline) {
+      serve_->Pump(std::chrono::milliseconds(50));
+      for (auto& w : workers_) w->Pump(std::chrono::milliseconds(0));
+      status = StatusOf(id);
+    }
+    return status;
+  }
+
+  void StartWorker(const std::string& name) {
+    workers_.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure",
+                                 "--work-dir", (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms",
+                                 "200"}));
+  }
+
+  // Waits until the pool lists `count` idle workers.
+  bool WaitForIdle(const std::string& token, size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      httplib::Result r = client_->Get("/api/v1/workers", Auth(token));
+      if (r && r->status == 200) {
+        size_t idle = 0;
+        for (const auto& w : nlohmann::json::parse(r->body)) idle += w["state"] == "idle" ? 1 : 0;
+        if (idle == count) return true;
+      }
+      serve_->Pump(std::chrono::milliseconds(50));
+      for (auto& w : workers_) w->Pump(std::chrono::milliseconds(0));
+    }
+    return false;
+  }
+
+  std::unique_ptr<ResultsStore> Store() const {
+    Result<ResultsStore> store = ResultsStore::Open(db_, {.project = "shop", .must_exist = true});
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::make_unique<ResultsStore>(std::move(store).value()) : nullptr;
+  }
+
+  fs::path dir_;
+  std::string db_;
+  std::unique_ptr<fixture::FixtureServer> target_;
+  std::unique_ptr<ChildProcess> serve_;
+  std::vector<std::unique_ptr<ChildProcess>> workers_;
+  std::unique_ptr<httplib::Client> client_;
+  int port_ = 0;
+  std::string endpoint_;
+};
+
+TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsThresholds) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  const std::string viewer = Token("shop", "viewer", "dash");
+  const std::string stranger = Token("web", "tester", "web-ci");
+
+  httplib::Result up = Upload(tester);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+  nlohmann::json version = nlohmann::json::parse(up->body);
+  EXPECT_EQ(version["name"], "echo.jmx");
+  EXPECT_EQ(version["version"], 1);
+  EXPECT_EQ(version["created"], true);
+  EXPECT_EQ(version["files"], nlohmann::json::parse(R"([{"name":"users.csv","size":16,"sha256":")" +
+                                                    Sha256Hex(kUsers) + "\"}]"));
+  // The same plan and data again: the same version.
+  httplib::Result again = Upload(tester);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(nlohmann::json::parse(again->body)["version"], 1);
+  EXPECT_EQ(nlohmann::json::parse(again->body)["created"], false);
+  httplib::Result viewer_upload = Upload(viewer);
+  ASSERT_TRUE(viewer_upload);
+  EXPECT_EQ(viewer_upload->status, 403);
+
+  const nlohmann::json body = {{"plan", "echo.jmx"},
+                               {"properties", {{"port", target_->port()}}},
+                               {"thresholds", {"p(95)<60000", "error_rate<0.01"}}};
+  httplib::Result no_token = client_->Post("/api/v1/projects/shop/runs", body.dump(), "application/json");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 401);
+  httplib::Result as_viewer = Post("/api/v1/projects/shop/runs", viewer, body);
+  ASSERT_TRUE(as_viewer);
+  EXPECT_EQ(as_viewer->status, 403);
+  EXPECT_EQ(as_viewer->body,
+            "{\"error\":\"token 'dash' has role viewer; to start runs a token needs role tester or admin\"}\n");
+  httplib::Result elsewhere = Post("/api/v1/projects/shop/runs", stranger, body);
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 403);
+  EXPECT_EQ(elsewhere->body, "{\"error\":\"token 'web-ci' belongs to project 'web', not 'shop'\"}\n");
+  httplib::Result unknown = Post("/api/v1/projects/shop/runs", tester, {{"plan", "nope.jmx"}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->body, "{\"error\":\"plan 'nope.jmx' not found in project 'shop'\"}\n");
+  httplib::Result bad = Post("/api/v1/projects/shop/runs", tester, {{"plan", "echo.jmx"}, {"users", 3}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+
+  httplib::Result started = Post("/api/v1/projects/shop/runs", tester, body);
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 201) << started->body;
+  nlohmann::json ticket = nlohmann::json::parse(started->body);
+  EXPECT_EQ(ticket["id"], 1);
+  EXPECT_EQ(ticket["status"], "running");
+  EXPECT_TRUE(ticket["queue_position"].is_null());
+  EXPECT_EQ(WaitForEnd(1), "passed") << serve_->out() << serve_->err();
+  EXPECT_EQ(target_->requests("/echo"), 10u);
+
+  std::unique_ptr<ResultsStore> store = Store();
+  ASSERT_TRUE(store);
+  Result<ExecutionRecord> run = store->GetExecution(1);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->samples, 10u);
+  EXPECT_EQ(run->project, "shop");
+  EXPECT_EQ(run->triggered_by, "token:ci");
+  EXPECT_EQ(run->definition_version, 1);
+  EXPECT_EQ(run->verdict, "passed");
+  // The data file reached the run: every user of users.csv was sent.
+  std::set<std::string> urls;
+  ASSERT_TRUE(store->ForEachSample(1, [&](const Sample& s) { urls.insert(s.url); }).ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(target_->port()) + "/echo?u=";
+  EXPECT_EQ(urls, (std::set<std::string>{base + "alice", base + "bob", base + "carol"}));
+
+  // A threshold no run meets: the run ends `failed`.
+  nlohmann::json strict = body;
+  strict["thresholds"] = {"max<0"};
+  httplib::Result second = Post("/api/v1/projects/shop/runs", tester, strict);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->status, 201) << second->body;
+  EXPECT_EQ(nlohmann::json::parse(second->body)["id"], 2);
+  EXPECT_EQ(WaitForEnd(2), "failed") << serve_->out() << serve_->err();
+
+  ASSERT_TRUE(serve_->Signal(SIGTERM));
+  EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
+}
+
+TEST_F(RunApiCliTest, AClusterRunTakesIdleWorkersAndABusyPoolQueuesOrRefuses) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  StartWorker("lg-01");
+  StartWorker("lg-02");
+  ASSERT_TRUE(WaitForIdle(tester, 2)) << serve_->out();
+  httplib::Result up = Upload(tester);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+
+  // More workers than the pool has idle, without waiting: refused, nothing recorded.
+  const nlohmann::json on_three = {{"plan", "echo.jmx"},
+                                   {"properties", {{"port", std::to_string(target_->port())}}},
+                                   {"workers", 3},
+                                   {"queue", false}};
+  httplib::Result refused = Post("/api/v1/projects/shop/runs", tester, on_three);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409);
+  EXPECT_EQ(refused->body, "{\"error\":\"workers: 3 requested, 2 idle (\\\"queue\\\": false)\"}\n");
+
+  nlohmann::json on_two = on_three;
+  on_two["workers"] = 2;
+  on_two.erase("queue");
+  httplib::Result started = Post("/api/v1/projects/shop/runs", tester, on_two);
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 201) << started->body;
+  EXPECT_EQ(nlohmann::json::parse(started->body)["id"], 1);
+  EXPECT_EQ(WaitForEnd(1), "passed") << serve_->out();
+  EXPECT_EQ(target_->requests("/echo"), 20u);  // each worker runs the plan's 10 (per-worker share)
+  std::unique_ptr<ResultsStore> store = Store();
+  ASSERT_TRUE(store);
+  Result<ExecutionRecord> run = store->GetExecution(1);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->samples, 20u);
+  Result<std::vector<ExecutionWorkerRecord>> workers = store->ExecutionWorkers(1);
+  ASSERT_TRUE(workers.ok());
+  ASSERT_EQ(workers->size(), 2u);
+  EXPECT_EQ((*workers)[0].samples_received + (*workers)[1].samples_received, 20u);
+  ASSERT_TRUE(WaitForIdle(tester, 2)) << serve_->out();
+
+  // Three workers wanted, two there: it waits in the queue until stopped.
+  nlohmann::json queued_body = on_three;
+  queued_body["queue"] = true;
+  httplib::Result queued = Post("/api/v1/projects/shop/runs", tester, queued_body);
+  ASSERT_TRUE(queued);
+  ASSERT_EQ(queued->status, 201) << queued->body;
+  EXPECT_EQ(nlohmann::json::parse(queued->body),
+            nlohmann::json::parse(R"({"id":2,"status":"queued","queue_position":1})"));
+  EXPECT_EQ(StatusOf(2), "queued");
+  httplib::Result stop = Post("/api/v1/runs/2/stop", tester, nlohmann::json::object());
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->status, 202) << stop->body;
+  EXPECT_EQ(StatusOf(2), "aborted");
+  httplib::Result gone = Post("/api/v1/runs/2/stop", tester, nlohmann::json::object());
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404);
+  EXPECT_EQ(gone->body, "{\"error\":\"run 2 is not queued or running\"}\n");
+
+  ASSERT_TRUE(serve_->Signal(SIGTERM));
+  EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
+}
+
+// A local run asked to stop ends `aborted`; a local run waits while another runs (one at a
+// time); a service stopped with a run running and one queued ends both `aborted`: nothing is
+// left `queued` or `running` in the store.
+TEST_F(RunApiCliTest, StoppedRunsAndAStoppedServiceLeaveNothingQueuedOrRunning) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  ASSERT_EQ(Upload(tester)->status, 201);
+  // Every user loops until the run is stopped (or its 60 s are over).
+  const nlohmann::json forever = {
+      {"plan", "echo.jmx"}, {"properties", {{"port", std::to_string(target_->port())}, {"loops", "-1"}}},
+      {"duration", 60}};
+  auto wait_for_requests = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    const uint64_t before = target_->requests("/echo");
+    while (target_->requests("/echo") < before + 20 && std::chrono::steady_clock::now() < deadline) {
+      serve_->Pump(std::chrono::milliseconds(20));
+    }
+    return target_->requests("/echo") >= before + 20;
+  };
+  httplib::Result first = Post("/api/v1/projects/shop/runs", tester, forever);
+  ASSERT_EQ(first->status, 201) << first->body;
+  ASSERT_TRUE(wait_for_requests()) << serve_->out();
+  EXPECT_EQ(StatusOf(1), "running");
+  httplib::Result stop = Post("/api/v1/runs/1/stop", tester, nlohmann::json::object());
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->status, 202) << stop->body;
+  EXPECT_EQ(WaitForEnd(1), "aborted") << serve_->out();
+
+  httplib::Result second = Post("/api/v1/projects/shop/runs", tester, forever);
+  ASSERT_EQ(second->status, 201) << second->body;
+  EXPECT_EQ(nlohmann::json::parse(second->body)["status"], "running");
+  ASSERT_TRUE(wait_for_requests()) << serve_->out();
+  httplib::Result third = Post("/api/v1/projects/shop/runs", tester, forever);
+  ASSERT_EQ(third->status, 201) << third->body;
+  EXPECT_EQ(nlohmann::json::parse(third->body),
+            nlohmann::json::parse(R"({"id":3,"status":"queued","queue_position":1})"));
+
+  ASSERT_TRUE(serve_->Signal(SIGTERM));
+  ProcessResult stopped = serve_->Wait(kTimeout);
+  EXPECT_FALSE(stopped.timed_out);
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(StatusOf(2), "aborted");
+  EXPECT_EQ(StatusOf(3), "aborted");
+}
+
+}  // namespace
+}  // namespace barrage
