@@ -1,5 +1,6 @@
 #include "service/serve_command.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -9,6 +10,8 @@
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
 #include "service/auth_limiter.h"
+#include "service/automation.h"
+#include "service/automation_api.h"
 #include "service/cluster_host.h"
 #include "service/http_server.h"
 #include "service/service_api.h"
@@ -67,7 +70,10 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "barrage: " << tokens.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-  AuthLimiter limiter(AuthLimiter::Options{}, SystemClock());
+  AuthLimiter::Options limits;
+  limits.max_failures = settings->auth_failures_per_window;
+  limits.window = std::chrono::seconds(settings->auth_window_s);
+  AuthLimiter limiter(limits, SystemClock());
   ServiceApiContext context;
   context.public_url = settings->public_url;
   context.auth.tokens = &*tokens;
@@ -75,6 +81,25 @@ int RunServe(const ServeOptions& options) {
   context.auth.clock = &SystemClock();
   ClusterHost* host = cluster_host->get();
   context.workers = [host] { return host->Workers(); };
+  RunHooks run_hooks;
+  // The run manager replaces these: until runs are wired, a schedule's fire is logged as
+  // skipped with this error.
+  run_hooks.submit_run = [](const std::string&, const nlohmann::json&, const std::string&) -> Result<int64_t> {
+    return Status::Unsupported("runs are not wired yet");
+  };
+  run_hooks.run_active = [](int64_t) { return false; };
+  Result<std::unique_ptr<ServiceAutomation>> automation = ServiceAutomation::Open(
+      settings->db_path, settings->public_url, std::move(run_hooks),
+      [](const std::string& line) { std::cout << "barrage: " << line << "\n"
+                                              << std::flush; }, SystemClock());
+  if (!automation.ok()) {
+    std::cerr << "barrage: " << automation.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  AutomationApiContext automation_context;
+  automation_context.auth = context.auth;
+  automation_context.automation = automation->get();
+  context.automation = &automation_context;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {
@@ -103,6 +128,7 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
+  (*automation)->Stop();  // no more fires; deliveries in flight get their stop timeout
   cluster_host->reset();  // stops the runs in progress (their workers stop their load)
   return kExitOk;
 }

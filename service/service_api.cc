@@ -67,6 +67,8 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
     return FromReply(ListAuditViaApi(*c->auth.tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
   });
+  static const AutomationApiContext kNoAutomation{};
+  AddAutomationRoutes(&router, c->automation != nullptr ? c->automation : &kNoAutomation);
   return router;
 }
 

@@ -12,6 +12,7 @@
 
 #include "service/api.h"
 #include "service/api_auth.h"
+#include "service/automation_api.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
@@ -26,6 +27,8 @@ struct ServiceApiContext {
   ApiAuth auth;
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
+  // Schedules and webhooks (service/automation_api.h); nullptr: their routes answer 503.
+  AutomationApiContext* automation = nullptr;
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -36,6 +39,7 @@ struct ServiceApiContext {
 //   POST   /api/v1/projects/{p}/tokens                admin
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin
 //   GET    /api/v1/projects/{p}/audit?limit=n         admin
+//   /api/v1/projects/{p}/schedules..., /webhooks...   service/automation_api.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage
