@@ -36,7 +36,7 @@
 namespace barrage {
 
 struct AutomationApiContext {
-  ApiAuth auth;
+  ApiAuth auth{};
   // nullptr: the routes exist (the OpenAPI document lists them) and answer 503.
   ServiceAutomation* automation = nullptr;
 };

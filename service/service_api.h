@@ -24,7 +24,7 @@ struct ServiceApiContext {
   std::string public_url;  // "http://127.0.0.1:8470": the document's server
   // Every route but health and the document authenticates the request's bearer token and
   // authorizes its action (service/api_auth.h).
-  ApiAuth auth;
+  ApiAuth auth{};
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
   // Schedules and webhooks (service/automation_api.h); nullptr: their routes answer 503.

@@ -82,7 +82,10 @@ class AutomationApiTest : public ::testing::Test {
   static std::string Error(const ApiResponse& r) { return json::parse(r.body).value("error", ""); }
   std::vector<std::string> AuditWhats() {
     std::vector<std::string> out;
-    for (const AuditRecord& a : *tokens_->ProjectAuditLog("shop", 100)) {
+    Result<std::vector<AuditRecord>> log = tokens_->ProjectAuditLog("shop", 100);
+    EXPECT_TRUE(log.ok()) << log.status().message();
+    if (!log.ok()) return out;
+    for (const AuditRecord& a : *log) {
       if (a.token_name == "root") out.push_back(a.what + " " + a.details);
     }
     return out;
