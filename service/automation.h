@@ -36,7 +36,8 @@
 
 namespace barrage {
 
-// The run manager as automation sees it (its owner provides it).
+// The run manager as automation sees it (its owner provides it). Both are called on the
+// automation's thread, one call at a time.
 struct RunHooks {
   // Starts (or queues) a run in `project` from a POST /runs body; its id. Errors:
   // InvalidArgument naming the field (bad body), NotFound (no such plan), Unsupported (no

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "service/automation_api.h"
 #include "service/service_info.h"
 #include "service/token_api.h"
 

@@ -12,10 +12,11 @@
 
 #include "service/api.h"
 #include "service/api_auth.h"
-#include "service/automation_api.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
+
+struct AutomationApiContext;  // service/automation_api.h
 
 // The OpenAPI 3 document, as built (version filled in).
 std::string_view OpenApiDocument();
