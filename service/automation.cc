@@ -98,9 +98,12 @@ void ServiceAutomation::Run() {
     if (stopping_) return;
     if (std::chrono::steady_clock::now() >= next_tick) {
       lock.unlock();
-      if (Status st = scheduler_.Tick(clock_.WallMillis()); !st.ok() && log_) {
-        log_("schedules: " + st.message());
+      // A store that keeps failing is logged once, not every second, and so is its recovery.
+      const Status st = scheduler_.Tick(clock_.WallMillis());
+      if (st.message() != tick_error_ && log_) {
+        log_(st.ok() ? "schedules: the store answers again" : "schedules: " + st.message());
       }
+      tick_error_ = st.message();
       lock.lock();
       next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
       continue;  // runs may have finished meanwhile

@@ -64,8 +64,8 @@ class ServiceAutomation {
   // exist with its schema: ResultsStore::Open creates it) and starts the thread (first tick
   // at once) and the dispatcher. `public_url` ("https://host:8470", no trailing slash) makes
   // the report links of the payloads. `log` gets one line per scheduler event and per
-  // problem (a store error of a tick, a run whose completion cannot be read); it may be
-  // called from the automation's thread. `clock` must outlive the object. Errors name the
+  // problem (a tick's store error, once until it changes; a run whose completion cannot be
+  // read), on the automation's thread. `clock` must outlive the object. Errors name the
   // path.
   static Result<std::unique_ptr<ServiceAutomation>> Open(const std::string& db_path, std::string public_url,
                                                          RunHooks hooks, std::function<void(const std::string&)> log,
@@ -124,6 +124,7 @@ class ServiceAutomation {
   std::condition_variable wake_;  // the thread: a finished run, or Stop()
   std::condition_variable done_;  // WaitUntilIdle: the finished runs are queued
   std::deque<int64_t> finished_;  // runs whose completion is not read yet
+  std::string tick_error_;        // the last tick's error ("" ok); the thread's own
   bool busy_ = false;             // the thread is completing a run
   bool stopping_ = false;
   std::thread thread_;
