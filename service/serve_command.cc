@@ -88,10 +88,9 @@ int RunServe(const ServeOptions& options) {
     return Status::Unsupported("runs are not wired yet");
   };
   run_hooks.run_active = [](int64_t) { return false; };
-  Result<std::unique_ptr<ServiceAutomation>> automation = ServiceAutomation::Open(
-      settings->db_path, settings->public_url, std::move(run_hooks),
-      [](const std::string& line) { std::cout << "barrage: " << line << "\n"
-                                              << std::flush; }, SystemClock());
+  auto print = [](const std::string& line) { std::cout << "barrage: " << line << "\n" << std::flush; };
+  Result<std::unique_ptr<ServiceAutomation>> automation =
+      ServiceAutomation::Open(settings->db_path, settings->public_url, std::move(run_hooks), print, SystemClock());
   if (!automation.ok()) {
     std::cerr << "barrage: " << automation.status().message() << "\n";
     return kExitRuntimeFailure;
