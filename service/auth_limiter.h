@@ -40,8 +40,8 @@ namespace barrage {
 class AuthLimiter {
  public:
   struct Options {
-    int max_failures = 10;            // [server] auth_max_failures
-    std::chrono::seconds window{60};  // [server] auth_failure_window
+    int max_failures = 10;            // [server] auth_failures_per_window
+    std::chrono::seconds window{60};  // [server] auth_window_s
     size_t max_addresses = 100'000;   // addresses remembered at once
   };
 

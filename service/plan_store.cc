@@ -1,6 +1,5 @@
 #include "service/plan_store.h"
 
-
 #include <algorithm>
 #include <filesystem>
 #include <map>

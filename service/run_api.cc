@@ -32,8 +32,12 @@ ApiResponse ErrorOf(const Status& st) { return ApiResponse::Error(HttpStatusOf(s
 nlohmann::json DefinitionJson(const DefinitionRecord& d) {
   nlohmann::json files = nlohmann::json::array();
   for (const DefinitionFile& f : d.files) files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
-  return {{"name", d.name},       {"version", d.version},   {"sha256", d.sha256},
-          {"created", d.created}, {"created_at_ms", d.created_at_ms}, {"files", files}};
+  return {{"name", d.name},
+          {"version", d.version},
+          {"sha256", d.sha256},
+          {"created", d.created},
+          {"created_at_ms", d.created_at_ms},
+          {"files", files}};
 }
 
 std::optional<int64_t> RunId(const std::string& text) {

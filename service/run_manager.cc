@@ -121,7 +121,7 @@ struct RunManager::Impl {
   // `mu` while it waits for the host (StartRun).
   std::mutex ended_mu;
   std::vector<int64_t> cluster_ended;
-  std::vector<int64_t> ended;          // queued runs stopped: `finished` to call
+  std::vector<int64_t> ended;  // queued runs stopped: `finished` to call
   bool accepting = true;
   bool stopping = false;
   std::thread thread;
@@ -178,7 +178,8 @@ struct RunManager::Impl {
       for (const std::string& name : request.worker_names) {
         auto it = states.find(name);
         if (it == states.end()) return Status::Unsupported("worker_names: no worker '" + name + "' in the pool");
-        if (it->second != PoolState::kIdle) return Status::Unsupported("worker_names: worker '" + name + "' is not idle");
+        if (it->second != PoolState::kIdle)
+          return Status::Unsupported("worker_names: worker '" + name + "' is not idle");
       }
       return Status::Ok();
     }
@@ -226,8 +227,16 @@ struct RunManager::Impl {
     if (plan.empty()) return true;
     const std::string folder = std::filesystem::path(plan).parent_path().string();
     RunOptions o = OptionsFor(q, plan);
-    std::vector<std::string> argv = {options.barrage_binary, "run", plan, "--db", o.db_path, "--project", o.project,
-                                     "--queued-run", std::to_string(q.id), "--summary-interval",
+    std::vector<std::string> argv = {options.barrage_binary,
+                                     "run",
+                                     plan,
+                                     "--db",
+                                     o.db_path,
+                                     "--project",
+                                     o.project,
+                                     "--queued-run",
+                                     std::to_string(q.id),
+                                     "--summary-interval",
                                      std::to_string(o.summary_interval_s)};
     if (o.duration_s > 0) argv.insert(argv.end(), {"--duration", std::to_string(o.duration_s)});
     for (const std::string& kv : o.properties) argv.insert(argv.end(), {"-J", kv});
@@ -436,7 +445,8 @@ Result<RunTicket> RunManager::Submit(const std::string& project, const RunReques
   std::unique_lock<std::mutex> lock(impl_->mu);
   if (!impl_->accepting) return Status::Unsupported("the service is stopping");
   if (!request.queue) {
-    if (Status st = impl_->CanStartNow(request); !st.ok()) return Status::Unsupported(st.message() + " (\"queue\": false)");
+    if (Status st = impl_->CanStartNow(request); !st.ok())
+      return Status::Unsupported(st.message() + " (\"queue\": false)");
   }
   ExecutionInfo info;
   info.plan_path = definition->name;
@@ -445,13 +455,13 @@ Result<RunTicket> RunManager::Submit(const std::string& project, const RunReques
   nlohmann::json properties = nlohmann::json::object();
   for (const auto& [k, v] : request.properties) properties[k] = v;
   info.properties_json = properties.dump();
-  info.infra_json = request.cluster()
-                        ? nlohmann::json{{"mode", "cluster"},
-                                         {"workers", request.worker_names.empty()
-                                                         ? request.workers
-                                                         : static_cast<int>(request.worker_names.size())}}
-                              .dump()
-                        : R"({"mode":"local"})";
+  info.infra_json =
+      request.cluster()
+          ? nlohmann::json{{"mode", "cluster"},
+                           {"workers", request.worker_names.empty() ? request.workers
+                                                                    : static_cast<int>(request.worker_names.size())}}
+                .dump()
+          : R"({"mode":"local"})";
   info.triggered_by = who;
   Result<int64_t> id = (*store)->QueueExecution(info, definition->id);
   if (!id.ok()) return id.status();

@@ -1,5 +1,7 @@
 #include "service/serve_command.h"
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
@@ -11,10 +13,13 @@
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
 #include "service/auth_limiter.h"
+#include "service/automation.h"
+#include "service/automation_api.h"
 #include "service/cluster_host.h"
 #include "service/http_server.h"
 #include "service/run_api.h"
 #include "service/run_manager.h"
+#include "service/run_request.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
 #include "service/tokens.h"
@@ -81,7 +86,10 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "barrage: " << tokens.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-  AuthLimiter limiter(AuthLimiter::Options{}, SystemClock());
+  AuthLimiter::Options limits;
+  limits.max_failures = settings->auth_failures_per_window;
+  limits.window = std::chrono::seconds(settings->auth_window_s);
+  AuthLimiter limiter(limits, SystemClock());
   ServiceApiContext context;
   context.public_url = settings->public_url;
   context.auth.tokens = &*tokens;
@@ -89,6 +97,10 @@ int RunServe(const ServeOptions& options) {
   context.auth.clock = &SystemClock();
   ClusterHost* host = cluster_host->get();
   context.workers = [host] { return host->Workers(); };
+  auto print = [](const std::string& line) { std::cout << "barrage: " << line << "\n" << std::flush; };
+  // Runs end on the manager's thread; the automation (created after it: its hooks start
+  // runs) hears of each end for the webhooks.
+  std::atomic<ServiceAutomation*> automation_for_ends{nullptr};
   RunManagerOptions run_options;
   // Absolute: a local run's process works in its run's folder.
   run_options.db_path = std::filesystem::absolute(settings->db_path).string();
@@ -96,7 +108,10 @@ int RunServe(const ServeOptions& options) {
   run_options.barrage_binary = SelfExecutable();
   run_options.host = host;
   run_options.cluster = &*cluster;
-  run_options.log = [](const std::string& line) { std::cout << "barrage: " << line << "\n" << std::flush; };
+  run_options.log = print;
+  run_options.finished = [&automation_for_ends](int64_t id) {
+    if (ServiceAutomation* a = automation_for_ends.load()) a->OnRunFinished(id);
+  };
   auto runs = std::make_unique<RunManager>(run_options);
   RunApiContext run_api;
   run_api.auth = context.auth;
@@ -105,6 +120,29 @@ int RunServe(const ServeOptions& options) {
   run_api.data_dir = run_options.data_dir;
   run_api.max_plan_bytes = settings->max_plan_bytes;
   context.runs = &run_api;
+
+  RunHooks run_hooks;
+  RunManager* manager = runs.get();
+  run_hooks.submit_run = [manager](const std::string& project, const nlohmann::json& run_body,
+                                   const std::string& triggered_by) -> Result<int64_t> {
+    Result<RunRequest> request = RunRequestFromJson(run_body);
+    if (!request.ok()) return Status::InvalidArgument("run." + request.status().message());
+    Result<RunTicket> ticket = manager->Submit(project, *request, triggered_by);
+    if (!ticket.ok()) return ticket.status();
+    return ticket->id;
+  };
+  run_hooks.run_active = [manager](int64_t id) { return manager->Active(id); };
+  Result<std::unique_ptr<ServiceAutomation>> automation =
+      ServiceAutomation::Open(settings->db_path, settings->public_url, std::move(run_hooks), print, SystemClock());
+  if (!automation.ok()) {
+    std::cerr << "barrage: " << automation.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  automation_for_ends = automation->get();
+  AutomationApiContext automation_context;
+  automation_context.auth = context.auth;
+  automation_context.automation = automation->get();
+  context.automation = &automation_context;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {
@@ -133,6 +171,7 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
+  (*automation)->Stop();  // no more fires; deliveries in flight get their stop timeout
   runs->StopAccepting();  // queued runs end `aborted`
   cluster_host->reset();  // stops the cluster runs in progress (their workers stop their load)
   runs.reset();           // stops the local runs in progress

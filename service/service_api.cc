@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "service/automation_api.h"
 #include "service/service_info.h"
 #include "service/token_api.h"
 
@@ -68,6 +69,8 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
     return FromReply(ListAuditViaApi(*c->auth.tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
   });
   if (c->runs) AddRunRoutes(&router, c->runs);
+  static const AutomationApiContext kNoAutomation{};
+  AddAutomationRoutes(&router, c->automation != nullptr ? c->automation : &kNoAutomation);
   return router;
 }
 

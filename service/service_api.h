@@ -17,6 +17,8 @@
 
 namespace barrage {
 
+struct AutomationApiContext;  // service/automation_api.h
+
 // The OpenAPI 3 document, as built (version filled in).
 std::string_view OpenApiDocument();
 
@@ -29,6 +31,8 @@ struct ServiceApiContext {
   std::function<std::vector<PooledWorker>()> workers{};
   // Plans and runs (service/run_api.h); unset: those routes are absent.
   const RunApiContext* runs = nullptr;
+  // Schedules and webhooks (service/automation_api.h); nullptr: their routes answer 503.
+  AutomationApiContext* automation = nullptr;
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -40,6 +44,7 @@ struct ServiceApiContext {
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin
 //   GET    /api/v1/projects/{p}/audit?limit=n         admin
 //   plans and runs (when context->runs is set)         service/run_api.h
+//   /api/v1/projects/{p}/schedules..., /webhooks...   service/automation_api.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage

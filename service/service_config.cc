@@ -8,6 +8,10 @@
 namespace barrage {
 namespace {
 
+// Bounds of the rate limiter's keys: a limit above them no longer limits anything.
+constexpr int64_t kMaxAuthFailuresPerWindow = 1'000'000;
+constexpr int64_t kMaxAuthWindowS = 86'400;
+
 Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSettings* s) {
   if (const toml::node* db = doc.get("db")) {
     if (!db->is_string() || db->as_string()->get().empty())
@@ -33,6 +37,13 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
       *out = **node.as_integer();
       return Status::Ok();
     };
+    auto positive = [&](int64_t* out, int64_t max, const char* what) -> Status {
+      if (!node.is_integer() || **node.as_integer() <= 0 || **node.as_integer() > max)
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected " + what + " from 1 to " +
+                                       std::to_string(max));
+      *out = **node.as_integer();
+      return Status::Ok();
+    };
     Status st;
     if (k == "listen") {
       st = text(&s->listen, false);
@@ -54,10 +65,17 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
       st = bytes(&s->max_plan_bytes);
     } else if (k == "max_upload_bytes") {
       st = bytes(&s->max_upload_bytes);
+    } else if (k == "auth_failures_per_window") {
+      int64_t n = 0;
+      st = positive(&n, kMaxAuthFailuresPerWindow, "a number of failures");
+      if (st.ok()) s->auth_failures_per_window = static_cast<int>(n);
+    } else if (k == "auth_window_s") {
+      st = positive(&s->auth_window_s, kMaxAuthWindowS, "a number of seconds");
     } else {
-      st = Status::InvalidArgument(TomlKeyWhere(path, node, key) +
-                                   ": unknown key (server takes listen, tls_cert_file, tls_key_file, public_url, "
-                                   "data_dir, max_plan_bytes, max_upload_bytes)");
+      st = Status::InvalidArgument(
+          TomlKeyWhere(path, node, key) +
+          ": unknown key (server takes listen, tls_cert_file, tls_key_file, public_url, "
+          "data_dir, max_plan_bytes, max_upload_bytes, auth_failures_per_window, auth_window_s)");
     }
     if (!st.ok()) return st;
   }

@@ -12,6 +12,9 @@
 //                                     path + ".files"
 //   max_plan_bytes = 16777216         one uploaded .jmx
 //   max_upload_bytes = 268435456      one upload request, plan and data files together
+//   auth_failures_per_window = 10     refused tokens one client address may send within
+//   auth_window_s = 60                the sliding window, then 429 (AuthLimiter::Options,
+//                                     service/auth_limiter.h); 1-1000000 and 1-86400
 //
 // An unknown key in [server], a wrong type or a bad value is an error naming the file, the
 // line and the key. Thread-safe (pure functions).
@@ -44,6 +47,8 @@ struct ServerSettings {
   std::string data_dir;
   int64_t max_plan_bytes = 16LL << 20;
   int64_t max_upload_bytes = 256LL << 20;
+  int auth_failures_per_window = 10;
+  int64_t auth_window_s = 60;
 };
 
 // Reads the file (when given) and applies the flags; fills the defaults that depend on

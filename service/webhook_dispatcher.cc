@@ -108,6 +108,31 @@ bool WebhookDispatcher::Enqueue(const Webhook& hook, int64_t run_id, std::string
   return true;
 }
 
+DeliveryAttempt WebhookDispatcher::SendOnce(const Webhook& hook, int64_t run_id, std::string_view event,
+                                            std::string body) {
+  Job job;
+  job.hook = hook;
+  job.run_id = run_id;
+  job.event = std::string(event);
+  job.signature = SignatureHeader(body, hook.secret);
+  job.body = std::move(body);
+  job.delivery = NewDeliveryId();
+  DeliveryAttempt row;
+  row.webhook_id = hook.id;
+  row.run_id = run_id;
+  row.delivery = job.delivery;
+  row.attempt = 1;
+  row.at_ms = clock_.WallMillis();
+  const int64_t start_us = clock_.MonotonicMicros();
+  const Outcome outcome = Post(job);
+  row.duration_ms = (clock_.MonotonicMicros() - start_us) / 1000;
+  row.http_status = outcome.http_status;
+  row.error = outcome.error;
+  row.delivered = outcome.delivered;
+  Record(row, nullptr);
+  return row;
+}
+
 bool WebhookDispatcher::WaitUntilIdle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return idle_.wait_for(lock, timeout, [&] { return (queue_.empty() && !in_flight_) || exited_; });

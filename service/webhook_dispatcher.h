@@ -82,6 +82,11 @@ class WebhookDispatcher {
   // or the dispatcher is stopped: then the delivery is logged as attempt 0 with the reason.
   bool Enqueue(const Webhook& hook, int64_t run_id, std::string_view event, std::string body);
 
+  // One attempt of `body` to `hook` now, on the caller's thread and beside the queue, with
+  // no retry (the API's test delivery): logged as attempt 1 of a new delivery and returned
+  // (with id 0; the log's row has the store's id). Takes up to options.request_timeout.
+  DeliveryAttempt SendOnce(const Webhook& hook, int64_t run_id, std::string_view event, std::string body);
+
   // Waits until nothing is queued or in flight (true), or `timeout` passes (false).
   bool WaitUntilIdle(std::chrono::milliseconds timeout);
 

@@ -309,6 +309,18 @@ std::string WebhookBody(const RunCompletion& run) {
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+std::string WebhookPingBody(const Webhook& hook, int64_t now_ms) {
+  ordered_json j;
+  j["event"] = kPingEvent;
+  j["project"] = hook.project;
+  j["webhook_id"] = hook.id;
+  j["webhook"] = hook.name;
+  j["sent_at"] = Rfc3339Millis(now_ms);
+  j["text"] =
+      "barrage: test delivery to webhook " + SlackEscape(hook.name) + " of project " + SlackEscape(hook.project);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string SignatureHeader(std::string_view body, std::string_view secret) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;

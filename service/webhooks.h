@@ -108,6 +108,15 @@ std::string WebhookBody(const RunCompletion& run);
 // A failed threshold adds ", 1 of 3 thresholds failed" after the errors; no report URL, no link.
 std::string WebhookText(const RunCompletion& run);
 
+// The event of a test delivery (POST .../webhooks/{id}/test), whatever the webhook's events.
+inline constexpr std::string_view kPingEvent = "ping";
+
+// The payload of a test delivery, compact, fields in this order:
+//   {"event":"ping","project":"shop","webhook_id":7,"webhook":"slack",
+//    "sent_at":"2026-01-01T00:00:00.000Z","text":"barrage: test delivery to webhook slack of project shop"}
+// (names escaped in `text` as in WebhookText).
+std::string WebhookPingBody(const Webhook& hook, int64_t now_ms);
+
 // "sha256=" + lowercase hex HMAC-SHA256 of `body` keyed with `secret`: the
 // X-Barrage-Signature header.
 std::string SignatureHeader(std::string_view body, std::string_view secret);

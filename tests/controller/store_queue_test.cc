@@ -147,8 +147,7 @@ TEST_F(StoreQueueTest, AQueuedRunStoppedBeforeItStartsEndsWithItsReason) {
   queued.project = "web";
   Result<int64_t> foreign = web.QueueExecution(queued, def->id);
   ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.status().message(),
-            DbPath() + ": no definition " + std::to_string(def->id) + " in project 'web'");
+  EXPECT_EQ(foreign.status().message(), DbPath() + ": no definition " + std::to_string(def->id) + " in project 'web'");
 }
 
 TEST_F(StoreQueueTest, AQueuedRunOfAServiceThatIsGoneIsMarkedAborted) {
@@ -188,11 +187,12 @@ TEST_F(StoreQueueTest, VersionSevenExecutionsAreKeptByTheMigration) {
             SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
-  const std::string dump = "SELECT group_concat(quote(id) || quote(plan_path) || quote(plan_name) || quote(started_at) "
-                           "|| quote(ended_at) || quote(status) || quote(project_id) || quote(definition_id) || "
-                           "quote(properties) || quote(infra) || quote(triggered_by) || quote(sample_count) || "
-                           "quote(controller_host) || quote(controller_pid) || quote(controller_start) || "
-                           "quote(dropped_iterations), '|') FROM execution";
+  const std::string dump =
+      "SELECT group_concat(quote(id) || quote(plan_path) || quote(plan_name) || quote(started_at) "
+      "|| quote(ended_at) || quote(status) || quote(project_id) || quote(definition_id) || "
+      "quote(properties) || quote(infra) || quote(triggered_by) || quote(sample_count) || "
+      "quote(controller_host) || quote(controller_pid) || quote(controller_start) || "
+      "quote(dropped_iterations), '|') FROM execution";
   const std::string before = RawScalar(DbPath(), dump);
   ASSERT_FALSE(before.empty());
   ResultsStore store = Open("default");

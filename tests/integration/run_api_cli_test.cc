@@ -48,10 +48,10 @@ std::string El(const std::string& cls, const std::string& name, const std::strin
 
 // 2 users x ${__P(loops,5)} loops of GET /echo?u=${user} on 127.0.0.1:${__P(port)}, users from users.csv.
 std::string Plan() {
-  const std::string csv = El("CSVDataSet", "users",
-                             Str("filename", "users.csv") + Str("variableNames", "user") + Str("delimiter", ",") +
-                                 Str("recycle", "true") + Str("stopThread", "false") +
-                                 Str("shareMode", "shareMode.all"));
+  const std::string csv =
+      El("CSVDataSet", "users",
+         Str("filename", "users.csv") + Str("variableNames", "user") + Str("delimiter", ",") + Str("recycle", "true") +
+             Str("stopThread", "false") + Str("shareMode", "shareMode.all"));
   const std::string http = El("HTTPSamplerProxy", "echo",
                               Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", "${__P(port)}") +
                                   Str("HTTPSampler.path", "/echo?u=${user}") + Str("HTTPSampler.method", "GET"));
@@ -88,10 +88,11 @@ class RunApiCliTest : public ::testing::Test {
 
   // `barrage serve` on loopback; its API port and the workers' endpoint.
   void StartService() {
-    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*", "--insecure",
-        "--heartbeat-ms", "200"});
-    const std::regex listening(R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
+    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "serve", "--db", db_, "--listen",
+                                                                     "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*",
+                                                                     "--insecure", "--heartbeat-ms", "200"});
+    const std::regex listening(
+        R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
     std::smatch m;
     while (!std::regex_search(serve_->out(), m, listening)) {
@@ -154,10 +155,9 @@ class RunApiCliTest : public ::testing::Test {
   }
 
   void StartWorker(const std::string& name) {
-    workers_.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure",
-                                 "--work-dir", (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms",
-                                 "200"}));
+    workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
+        BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure", "--work-dir",
+        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", "200"}));
   }
 
   // Waits until the pool lists `count` idle workers.
@@ -205,8 +205,8 @@ TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsTh
   EXPECT_EQ(version["name"], "echo.jmx");
   EXPECT_EQ(version["version"], 1);
   EXPECT_EQ(version["created"], true);
-  EXPECT_EQ(version["files"], nlohmann::json::parse(R"([{"name":"users.csv","size":16,"sha256":")" +
-                                                    Sha256Hex(kUsers) + "\"}]"));
+  EXPECT_EQ(version["files"],
+            nlohmann::json::parse(R"([{"name":"users.csv","size":16,"sha256":")" + Sha256Hex(kUsers) + "\"}]"));
   // The same plan and data again: the same version.
   httplib::Result again = Upload(tester);
   ASSERT_TRUE(again);
@@ -348,9 +348,9 @@ TEST_F(RunApiCliTest, StoppedRunsAndAStoppedServiceLeaveNothingQueuedOrRunning) 
   const std::string tester = Token("shop", "tester", "ci");
   ASSERT_EQ(Upload(tester)->status, 201);
   // Every user loops until the run is stopped (or its 60 s are over).
-  const nlohmann::json forever = {
-      {"plan", "echo.jmx"}, {"properties", {{"port", std::to_string(target_->port())}, {"loops", "-1"}}},
-      {"duration", 60}};
+  const nlohmann::json forever = {{"plan", "echo.jmx"},
+                                  {"properties", {{"port", std::to_string(target_->port())}, {"loops", "-1"}}},
+                                  {"duration", 60}};
   auto wait_for_requests = [&] {
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
     const uint64_t before = target_->requests("/echo");

@@ -182,7 +182,8 @@ TEST_F(ServeCliTest, ABadConfigurationExitsWith2NamingTheKey) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "barrage: " + config +
                        ":3: key server.port: unknown key (server takes listen, tls_cert_file, tls_key_file, "
-                       "public_url, data_dir, max_plan_bytes, max_upload_bytes)\n");
+                       "public_url, data_dir, max_plan_bytes, max_upload_bytes, auth_failures_per_window, "
+                       "auth_window_s)\n");
 }
 
 TEST_F(ServeCliTest, WithoutWorkerKeysOrInsecureItExitsWith2) {

@@ -36,6 +36,8 @@ TEST_F(ServiceConfigTest, WithoutAFileTheDefaultsHold) {
   EXPECT_EQ(s->data_dir, "barrage.db.files");
   EXPECT_EQ(s->max_plan_bytes, 16 << 20);
   EXPECT_EQ(s->max_upload_bytes, 256 << 20);
+  EXPECT_EQ(s->auth_failures_per_window, 10);
+  EXPECT_EQ(s->auth_window_s, 60);
 }
 
 TEST_F(ServiceConfigTest, TheServerTableIsReadAndPathsResolveAgainstTheFilesFolder) {
@@ -76,7 +78,8 @@ TEST_F(ServiceConfigTest, AnUnknownKeyNamesTheFileLineAndKey) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(), path +
                                       ":3: key server.listen_port: unknown key (server takes listen, tls_cert_file, "
-                                      "tls_key_file, public_url, data_dir, max_plan_bytes, max_upload_bytes)");
+                                      "tls_key_file, public_url, data_dir, max_plan_bytes, max_upload_bytes, "
+                                      "auth_failures_per_window, auth_window_s)");
 }
 
 TEST_F(ServiceConfigTest, WrongTypesAndValuesNameTheKey) {
@@ -94,6 +97,29 @@ TEST_F(ServiceConfigTest, WrongTypesAndValuesNameTheKey) {
   path = Write("[server]\nmax_plan_bytes = 10\nmax_upload_bytes = 5\n");
   EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
             path + ": key server.max_plan_bytes: 10 is more than server.max_upload_bytes 5");
+}
+
+TEST_F(ServiceConfigTest, TheRateLimiterKeysAreRead) {
+  std::string path = Write("[server]\nauth_failures_per_window = 3\nauth_window_s = 600\n");
+  Result<ServerSettings> s = ResolveServerSettings({.config_path = path});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->auth_failures_per_window, 3);
+  EXPECT_EQ(s->auth_window_s, 600);
+}
+
+TEST_F(ServiceConfigTest, BadRateLimiterKeysNameTheFileLineAndKey) {
+  std::string path = Write("[server]\nlisten = \"127.0.0.1:9000\"\nauth_failures_per_window = 0\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":3: key server.auth_failures_per_window: expected a number of failures from 1 to 1000000");
+  path = Write("[server]\nauth_failures_per_window = \"10\"\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":2: key server.auth_failures_per_window: expected a number of failures from 1 to 1000000");
+  path = Write("[server]\nauth_window_s = 86401\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":2: key server.auth_window_s: expected a number of seconds from 1 to 86400");
+  path = Write("[server]\nauth_window_s = 1.5\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":2: key server.auth_window_s: expected a number of seconds from 1 to 86400");
 }
 
 TEST_F(ServiceConfigTest, ABadListenFlagIsAnError) {
