@@ -11,6 +11,7 @@
 #include "service/auth_limiter.h"
 #include "service/cluster_host.h"
 #include "service/http_server.h"
+#include "service/run_views.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
 #include "service/tokens.h"
@@ -75,6 +76,14 @@ int RunServe(const ServeOptions& options) {
   context.auth.clock = &SystemClock();
   ClusterHost* host = cluster_host->get();
   context.workers = [host] { return host->Workers(); };
+  RunViewContext run_views;
+  run_views.auth = context.auth;
+  run_views.db_path = settings->db_path;
+  run_views.public_url = settings->public_url;
+  run_views.queue_position = [](int64_t) { return std::optional<int>(); };  // no queue yet
+  run_views.clock = &SystemClock();
+  run_views.idle_read_handles = static_cast<size_t>(http.threads);
+  context.run_views = &run_views;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {

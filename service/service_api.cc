@@ -67,6 +67,7 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
     if (std::optional<ApiResponse> refused = who(req, &p)) return *refused;
     return FromReply(ListAuditViaApi(*c->auth.tokens, p, req.params.at("project"), req.Query("limit").value_or("")));
   });
+  if (c->run_views) AddRunViewRoutes(&router, c->run_views);
   return router;
 }
 

@@ -12,6 +12,7 @@
 
 #include "service/api.h"
 #include "service/api_auth.h"
+#include "service/run_views.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
@@ -26,6 +27,8 @@ struct ServiceApiContext {
   ApiAuth auth;
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
+  // The runs' read side (service/run_views.h); its routes are added only when set.
+  const RunViewContext* run_views = nullptr;
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -36,6 +39,7 @@ struct ServiceApiContext {
 //   POST   /api/v1/projects/{p}/tokens                admin
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin
 //   GET    /api/v1/projects/{p}/audit?limit=n         admin
+//   GET    /api/v1/runs/{id}..., /projects/{p}/runs, /compare   service/run_views.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage
