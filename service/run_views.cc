@@ -83,8 +83,8 @@ std::optional<int64_t> ParseId(std::string_view text) {
   return v;
 }
 
-// The refusal for a request about a run that does not exist: 401 without a valid token (as
-// every route), else `refusal`; never says whether another project has that run.
+// The answer to a request about a run that cannot be shown (unknown, a bad id, the store
+// failed): 401 without a valid token (as every route), else `refusal`.
 ApiResponse RefuseMissingRun(const Views& v, const ApiRequest& req, Action action, ApiResponse refusal) {
   std::optional<Principal> who;
   if (std::optional<ApiResponse> refused = IdentifyRequest(v.context->auth, req, &who)) return *refused;
@@ -108,10 +108,12 @@ std::optional<ApiResponse> FindRun(const Views& v, const ApiRequest& req, std::s
                                                         "': expected a run id (a positive integer)"));
   }
   Result<std::shared_ptr<const ResultsStore>> store = v.handles->Borrow();
-  if (!store.ok()) return StoreError(store.status());
+  if (!store.ok()) return RefuseMissingRun(v, req, action, StoreError(store.status()));
   Result<ExecutionRecord> run = (*store)->GetExecution(*id);
   if (!run.ok()) {
-    if (run.status().code() != Status::Code::kNotFound) return StoreError(run.status());
+    if (run.status().code() != Status::Code::kNotFound) {
+      return RefuseMissingRun(v, req, action, StoreError(run.status()));
+    }
     return RefuseMissingRun(v, req, action, ApiResponse::Error(404, NotFoundMessage(text)));
   }
   std::optional<Principal> who;

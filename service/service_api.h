@@ -24,11 +24,11 @@ struct ServiceApiContext {
   std::string public_url;  // "http://127.0.0.1:8470": the document's server
   // Every route but health and the document authenticates the request's bearer token and
   // authorizes its action (service/api_auth.h).
-  ApiAuth auth;
+  ApiAuth auth{};
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
   // The runs' read side (service/run_views.h); its routes are added only when set.
-  const RunViewContext* run_views = nullptr;
+  const RunViewContext* run_views{};
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
