@@ -12,9 +12,10 @@
 // the poll latency (p50, p99, max) and the summary events received.
 //
 //   api_poll_bench [--samples N] [--clients C] [--event-clients E] [--poll-ms MS]
-//                  [--server-threads T] [--producers P] [--batch B] [--dir PATH]
+//                  [--server-threads T] [--cache-ms MS] [--producers P] [--batch B] [--dir PATH]
 //
-// --poll-ms: each client's pause between its requests (0: back to back).
+// --poll-ms: each client's pause between its requests (0: back to back). --cache-ms: the
+// run cache's ttl (RunViewContext::run_cache_ttl; 250 as in barrage serve, 0 = off).
 #include <httplib.h>
 
 #include <algorithm>
@@ -48,6 +49,7 @@ struct Args {
   int event_clients = 8;
   int poll_ms = 100;
   int server_threads = 16;
+  int cache_ms = 250;  // RunViewContext::run_cache_ttl, as barrage serve sets it
   int producers = 2;
   int batch = 1000;
   std::string dir = "/tmp/barrage-api-poll-bench";
@@ -135,6 +137,8 @@ int main(int argc, char** argv) {
       args.poll_ms = std::stoi(v);
     } else if (Flag(argc, argv, i, "--server-threads", &v)) {
       args.server_threads = std::stoi(v);
+    } else if (Flag(argc, argv, i, "--cache-ms", &v)) {
+      args.cache_ms = std::stoi(v);
     } else if (Flag(argc, argv, i, "--producers", &v)) {
       args.producers = std::stoi(v);
     } else if (Flag(argc, argv, i, "--batch", &v)) {
@@ -144,7 +148,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--samples N] [--clients C] [--event-clients E] [--poll-ms MS] [--server-threads T] "
-                   "[--producers P] [--batch B] [--dir PATH]\n",
+                   "[--cache-ms MS] [--producers P] [--batch B] [--dir PATH]\n",
                    argv[0]);
       return 2;
     }
@@ -175,6 +179,7 @@ int main(int argc, char** argv) {
   views.public_url = "http://127.0.0.1";
   views.clock = &barrage::SystemClock();
   views.idle_read_handles = static_cast<size_t>(args.server_threads);
+  views.run_cache_ttl = std::chrono::milliseconds(args.cache_ms);
   barrage::ApiRouter router;
   barrage::AddRunViewRoutes(&router, &views);
   barrage::HttpServerOptions http;
@@ -249,9 +254,10 @@ int main(int argc, char** argv) {
     return latencies_ms[i];
   };
   const double n = static_cast<double>(args.samples);
-  std::printf("samples=%lld producers=%d batch=%d clients=%d event_clients=%d poll_ms=%d server_threads=%d\n",
-              static_cast<long long>(args.samples), args.producers, args.batch, args.clients, args.event_clients,
-              args.poll_ms, args.server_threads);
+  std::printf(
+      "samples=%lld producers=%d batch=%d clients=%d event_clients=%d poll_ms=%d server_threads=%d cache_ms=%d\n",
+      static_cast<long long>(args.samples), args.producers, args.batch, args.clients, args.event_clients, args.poll_ms,
+      args.server_threads, args.cache_ms);
   std::printf("ingest alone:  %.3f s, %.0f samples/s\n", alone_s, n / alone_s);
   std::printf("ingest polled: %.3f s, %.0f samples/s (%.1f%% of alone)\n", polled_s, n / polled_s,
               100 * alone_s / polled_s);

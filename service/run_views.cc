@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -67,9 +68,39 @@ class ReadHandles : public std::enable_shared_from_this<ReadHandles> {
   std::vector<ResultsStore> idle_;
 };
 
+// GET /runs/{id}'s reads (the run and its errors) kept for RunViewContext::run_cache_ttl, so
+// that many clients polling one run cost the store one read per ttl.
+class RunCache {
+ public:
+  struct Entry {
+    int64_t read_at_us = 0;  // monotonic
+    ExecutionRecord run;
+    uint64_t errors = 0;
+  };
+
+  std::optional<Entry> Find(int64_t id, int64_t now_us, int64_t ttl_us) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end() || now_us - it->second.read_at_us >= ttl_us) return std::nullopt;
+    return it->second;
+  }
+
+  void Put(int64_t id, Entry entry) {
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();  // a crude bound: entries live one ttl anyway
+    entries_[id] = std::move(entry);
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::mutex mu_;
+  std::map<int64_t, Entry> entries_;
+};
+
 struct Views {
   const RunViewContext* context;
   std::shared_ptr<ReadHandles> handles;
+  std::shared_ptr<RunCache> runs;
 };
 
 ApiResponse StoreError(const Status& status) { return ApiResponse::Error(500, status.message()); }
@@ -230,14 +261,28 @@ void StreamEvents(const Views& v, int64_t id, const std::function<bool(std::stri
 }
 
 ApiResponse GetRun(const Views& v, const ApiRequest& req) {
-  FoundRun f;
-  if (std::optional<ApiResponse> refused = FindRun(v, req, "id", req.params.at("id"), Action::kReadRuns, &f)) {
-    return *refused;
+  const int64_t ttl_us = std::chrono::duration_cast<std::chrono::microseconds>(v.context->run_cache_ttl).count();
+  const int64_t now_us = v.context->clock->MonotonicMicros();
+  const std::optional<int64_t> id = ParseId(req.params.at("id"));
+  std::optional<RunCache::Entry> cached = id && ttl_us > 0 ? v.runs->Find(*id, now_us, ttl_us) : std::nullopt;
+  if (cached) {
+    std::optional<Principal> who;
+    if (std::optional<ApiResponse> refused =
+            RefuseUnlessAllowed(v.context->auth, req, cached->run.project, Action::kReadRuns, &who)) {
+      return *refused;
+    }
+  } else {
+    FoundRun f;
+    if (std::optional<ApiResponse> refused = FindRun(v, req, "id", req.params.at("id"), Action::kReadRuns, &f)) {
+      return *refused;
+    }
+    Result<uint64_t> errors = f.store->CountErrors(f.run.id);
+    if (!errors.ok()) return StoreError(errors.status());
+    cached = RunCache::Entry{now_us, std::move(f.run), *errors};
+    if (ttl_us > 0) v.runs->Put(cached->run.id, *cached);
   }
-  Result<uint64_t> errors = f.store->CountErrors(f.run.id);
-  if (!errors.ok()) return StoreError(errors.status());
-  return ApiResponse::Json(
-      RunJson(f.run, *errors, QueuePosition(v.context->queue_position, f.run), v.context->public_url));
+  return ApiResponse::Json(RunJson(cached->run, cached->errors, QueuePosition(v.context->queue_position, cached->run),
+                                   v.context->public_url));
 }
 
 ApiResponse GetVerdict(const Views& v, const ApiRequest& req) {
@@ -453,7 +498,8 @@ Result<nlohmann::json> LoadRunJson(const ResultsStore& store, int64_t id,
 }
 
 void AddRunViewRoutes(ApiRouter* router, const RunViewContext* context) {
-  const Views v{context, std::make_shared<ReadHandles>(context->db_path, context->idle_read_handles)};
+  const Views v{context, std::make_shared<ReadHandles>(context->db_path, context->idle_read_handles),
+                std::make_shared<RunCache>()};
   const std::string base(kApiBase);
   router->Add("GET", base + "/runs/{id}", [v](const ApiRequest& req) { return GetRun(v, req); });
   router->Add("GET", base + "/runs/{id}/verdict", [v](const ApiRequest& req) { return GetVerdict(v, req); });

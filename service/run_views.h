@@ -19,7 +19,8 @@
 // query_only connection, no writer thread, never the write lock) from a pool shared by the
 // routes, so readers neither wait for ingest nor slow it; a handle is opened when none is
 // idle and at most `idle_read_handles` are kept. A project's list opens one of its own (its
-// reads are scoped to the project).
+// reads are scoped to the project). GET /runs/{id}, the route dashboards poll, may answer
+// from reads up to `run_cache_ttl` old (authorization is still checked on every request).
 //
 // Threads: the routes run on any threads at once; the context is read only.
 #ifndef BARRAGE_SERVICE_RUN_VIEWS_H_
@@ -48,10 +49,14 @@ struct RunViewContext {
   // The run's place in the queue (1 = next), nullopt when it is not queued. Called only for
   // runs whose status is "queued"; may be called from any thread.
   std::function<std::optional<int>(int64_t)> queue_position{};
-  const Clock* clock = nullptr;  // the events' elapsed_s
+  const Clock* clock = nullptr;  // the events' elapsed_s, the run cache's age
   // How often an event stream looks at its run again (summary events while running).
   std::chrono::milliseconds event_interval{1000};
   size_t idle_read_handles = 8;
+  // GET /runs/{id} answers from the run and error count read at most this long ago (by the
+  // clock's monotonic time): N clients polling a run cost one store read per ttl, not N.
+  // 0 = read every time. The queue position is asked for on every request.
+  std::chrono::milliseconds run_cache_ttl{0};
 };
 
 // The API's view of a run (GET /api/v1/runs/{id}, and what POST .../runs answers):

@@ -83,6 +83,7 @@ int RunServe(const ServeOptions& options) {
   run_views.queue_position = [](int64_t) { return std::optional<int>(); };  // no queue yet
   run_views.clock = &SystemClock();
   run_views.idle_read_handles = static_cast<size_t>(http.threads);
+  run_views.run_cache_ttl = std::chrono::milliseconds(250);
   context.run_views = &run_views;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);

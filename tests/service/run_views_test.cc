@@ -215,6 +215,23 @@ TEST_F(RunViewsTest, AnUnknownRunIs404ToAValidTokenAnd401WithoutOne) {
   EXPECT_EQ(bad.body, "{\"error\":\"id 'abc': expected a run id (a positive integer)\"}\n");
 }
 
+TEST_F(RunViewsTest, PollsWithinTheCacheTtlShareOneRead) {
+  context_.run_cache_ttl = std::chrono::milliseconds(1000);
+  ASSERT_TRUE(store_->BeginExecution(Info("shop")).ok());
+  ASSERT_TRUE(store_->Append(LoginSamples()).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  auto samples = [&] { return json::parse(Get("/api/v1/runs/1", viewer_).body)["samples"]; };
+  EXPECT_EQ(samples(), 4);
+  ASSERT_TRUE(store_->Append(SearchSamples()).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  clock_.Advance(std::chrono::milliseconds(999));
+  EXPECT_EQ(samples(), 4);                                     // read 999 ms ago
+  EXPECT_EQ(Get("/api/v1/runs/1", other_admin_).status, 403);  // still authorized per request
+  EXPECT_EQ(Get("/api/v1/runs/1", "").status, 401);
+  clock_.Advance(std::chrono::milliseconds(1));
+  EXPECT_EQ(samples(), 8);
+}
+
 // --- GET /runs/{id}/verdict -------------------------------------------------------------------
 
 TEST_F(RunViewsTest, TheVerdictIsTheStoredThresholdsAndTheStatus) {
