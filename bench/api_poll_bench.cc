@@ -77,6 +77,9 @@ Sample MakeSample(int64_t i) {
   return s;
 }
 
+// CPU seconds used by the whole process so far (all threads).
+double ProcessCpuSeconds() { return static_cast<double>(barrage::ProcessCpuNanos()) / 1e9; }
+
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "api_poll_bench: %s\n", what.c_str());
   std::exit(1);
@@ -157,10 +160,13 @@ int main(int argc, char** argv) {
 
   // 1. Alone.
   double alone_s = 0;
+  double alone_cpu = 0;
   {
     barrage::ResultsStore store = OpenFresh(args.dir + "/alone.db");
     if (!store.BeginExecution({.plan_path = "bench.jmx", .plan_name = "bench"}).ok()) Fail("begin");
+    const double cpu0 = ProcessCpuSeconds();
     alone_s = Ingest(store, args);
+    alone_cpu = ProcessCpuSeconds() - cpu0;
     if (barrage::Status st = store.Close(); !st.ok()) Fail(st.message());
   }
 
@@ -239,7 +245,9 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::seconds(1));  // every client connected and polling
   measuring = true;
+  const double cpu0 = ProcessCpuSeconds();
   const double polled_s = Ingest(store, args);
+  const double polled_cpu = ProcessCpuSeconds() - cpu0;
   measuring = false;
   stop = true;
   for (auto& t : clients) t.join();
@@ -258,9 +266,9 @@ int main(int argc, char** argv) {
       "samples=%lld producers=%d batch=%d clients=%d event_clients=%d poll_ms=%d server_threads=%d cache_ms=%d\n",
       static_cast<long long>(args.samples), args.producers, args.batch, args.clients, args.event_clients, args.poll_ms,
       args.server_threads, args.cache_ms);
-  std::printf("ingest alone:  %.3f s, %.0f samples/s\n", alone_s, n / alone_s);
-  std::printf("ingest polled: %.3f s, %.0f samples/s (%.1f%% of alone)\n", polled_s, n / polled_s,
-              100 * alone_s / polled_s);
+  std::printf("ingest alone:  %.3f s, %.0f samples/s, process CPU %.2f s\n", alone_s, n / alone_s, alone_cpu);
+  std::printf("ingest polled: %.3f s, %.0f samples/s (%.1f%% of alone), process CPU %.2f s\n", polled_s, n / polled_s,
+              100 * alone_s / polled_s, polled_cpu);
   std::printf(
       "polls during ingest: %zu (%.0f requests/s), latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
       "failed requests %lld; summary events %lld\n",
