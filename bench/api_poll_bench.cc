@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> failures{0};
   std::atomic<int64_t> summaries{0};
   std::mutex mu;
+  std::string first_failure;
   std::vector<double> latencies_ms;  // polls that started while the ingest was measured
   std::vector<std::thread> clients;
   for (int c = 0; c < args.clients; ++c) {
@@ -219,7 +220,10 @@ int main(int argc, char** argv) {
         httplib::Result r = client.Get(path.c_str(), auth);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (!r || r->status != 200) {
-          ++failures;
+          if (failures++ == 0) {
+            std::lock_guard lock(mu);
+            first_failure = r ? "HTTP " + std::to_string(r->status) + " " + r->body : httplib::to_string(r.error());
+          }
         } else if (counted && measuring) {
           mine.push_back(ms);
         }
@@ -279,5 +283,6 @@ int main(int argc, char** argv) {
   // a poll costs both ends together (TCP connect, HTTP, token, read or cache).
   std::printf("CPU beyond ingest: %.2f s = %.0f us per poll (client + server)\n", polled_cpu - alone_cpu,
               latencies_ms.empty() ? 0.0 : (polled_cpu - alone_cpu) * 1e6 / static_cast<double>(latencies_ms.size()));
+  if (failures > 0) std::printf("first failure: %s\n", first_failure.c_str());
   return failures == 0 ? 0 : 1;
 }
