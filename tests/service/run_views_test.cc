@@ -181,6 +181,17 @@ TEST_F(RunViewsTest, AClusterRunSaysItsModeWorkersAndVerdict) {
   EXPECT_EQ(json::parse(r.body), expected);
 }
 
+TEST_F(RunViewsTest, LoadRunJsonIsWhatTheRouteAnswers) {
+  ASSERT_EQ(RecordRun("shop"), 1);
+  Result<json> run = LoadRunJson(*store_, 1, nullptr, "https://bastion:8470");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(*run, RunOne());
+  Result<json> missing = LoadRunJson(*store_, 9, nullptr, "https://bastion:8470");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(missing.status().message(), "run 9 not found");
+}
+
 TEST_F(RunViewsTest, ARunningRunHasNoEndYet) {
   ASSERT_TRUE(store_->BeginExecution(Info("shop")).ok());
   ASSERT_TRUE(store_->Append(LoginSamples()).ok());
