@@ -18,25 +18,9 @@ constexpr size_t kBufferBytes = 1 << 20;
 
 }  // namespace
 
-Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path,
-                           bool intended_start) {
+Result<uint64_t> StreamJtl(const ResultsStore& store, int64_t execution_id, bool intended_start,
+                           const std::function<Status(std::string_view)>& write) {
   const std::vector<JtlColumn> columns = intended_start ? WithIntendedStart(DefaultJtlColumns()) : DefaultJtlColumns();
-  Result<ExecutionRecord> execution = store.GetExecution(execution_id);
-  if (!execution.ok()) return execution.status();
-  // A file is written whole or not at all: rows go to a temporary file renamed over
-  // out_path at the end (common/output_file.h).
-  const bool to_stdout = out_path == "-";
-  std::optional<AtomicFileWriter> file;
-  if (!to_stdout) {
-    Result<AtomicFileWriter> created = AtomicFileWriter::Create(out_path);
-    if (!created.ok()) return created.status();
-    file.emplace(std::move(created).value());
-  }
-  auto write = [&](std::string_view bytes) -> Status {
-    if (file) return file->Write(bytes);
-    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return std::cout ? Status::Ok() : Status::IoError("cannot write the JTL to standard output");
-  };
   std::string buffer(JtlHeader(columns));
   buffer.push_back('\n');
   uint64_t rows = 0;
@@ -52,16 +36,36 @@ Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std:
     }
   });
   if (write_error.ok()) write_error = write(buffer);
-  if (write_error.ok() && to_stdout && !std::cout.flush()) {
-    write_error = Status::IoError("cannot write the JTL to standard output");
-  }
   if (!read.ok()) return read;
   if (!write_error.ok()) return write_error;
+  return rows;
+}
+
+Result<uint64_t> ExportJtl(ResultsStore& store, int64_t execution_id, const std::string& out_path,
+                           bool intended_start) {
+  Result<ExecutionRecord> execution = store.GetExecution(execution_id);
+  if (!execution.ok()) return execution.status();
+  // A file is written whole or not at all: rows go to a temporary file renamed over
+  // out_path at the end (common/output_file.h).
+  const bool to_stdout = out_path == "-";
+  std::optional<AtomicFileWriter> file;
+  if (!to_stdout) {
+    Result<AtomicFileWriter> created = AtomicFileWriter::Create(out_path);
+    if (!created.ok()) return created.status();
+    file.emplace(std::move(created).value());
+  }
+  Result<uint64_t> rows = StreamJtl(store, execution_id, intended_start, [&](std::string_view bytes) -> Status {
+    if (file) return file->Write(bytes);
+    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return std::cout ? Status::Ok() : Status::IoError("cannot write the JTL to standard output");
+  });
+  if (!rows.ok()) return rows.status();
+  if (to_stdout && !std::cout.flush()) return Status::IoError("cannot write the JTL to standard output");
   if (file) {
     if (Status st = file->Commit(); !st.ok()) return st;
   }
   const std::string where = to_stdout ? "standard output" : out_path;
-  if (Status st = store.Audit("exported", execution_id, where + " (" + std::to_string(rows) + " samples)"); !st.ok()) {
+  if (Status st = store.Audit("exported", execution_id, where + " (" + std::to_string(*rows) + " samples)"); !st.ok()) {
     return st;
   }
   return rows;

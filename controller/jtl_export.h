@@ -7,7 +7,9 @@
 #define BARRAGE_CONTROLLER_JTL_EXPORT_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "controller/results_store.h"
@@ -21,6 +23,13 @@ struct ExportOptions {
   std::string project = "default";     // --project
   bool intended_start = false;         // --intended-start
 };
+
+// The JTL of `execution_id` (header, then its committed samples in stored order) handed to
+// `write` in pieces of about 1 MiB, the bytes ExportJtl writes. Once `write` fails, the rest
+// is not formatted (the store's scan still runs to its end) and that error is returned.
+// Returns the number of rows. Writes nothing to the store (no audit entry).
+Result<uint64_t> StreamJtl(const ResultsStore& store, int64_t execution_id, bool intended_start,
+                           const std::function<Status(std::string_view)>& write);
 
 // Writes the committed samples of `execution_id` to `out_path` ("-" = standard output) and
 // records an audit_log 'exported' entry. A file is replaced only once it is complete (a

@@ -252,6 +252,41 @@ std::string ReportJunit(const ExecutionRecord& e, const std::vector<ThresholdRec
   return x;
 }
 
+Result<std::string> FormatReport(const ResultsStore& store, const ExecutionRecord& execution,
+                                 const AggregateReport& report, const std::vector<ThresholdRecord>& records,
+                                 std::string_view format, bool microseconds) {
+  std::vector<AggregateRow> rows;
+  if (microseconds && (format == "text" || format == "csv" || format == "json")) {
+    Result<std::vector<AggregateRow>> us = MicrosecondRows(store, execution.id);
+    if (!us.ok()) return us.status();
+    rows = std::move(us).value();
+  } else {
+    rows = report.Rows();
+  }
+  std::string text;
+  if (format == "text") {
+    text = AggregateReportText(rows, report.lines());
+    if (microseconds) text += "(times in microseconds)\n";
+    if (report.HasCorrected()) text += "\n" + CorrectedReportText(report.CorrectedRows(), report.lines());
+    for (const ThresholdRecord& r : records) text += DescribeThresholdRecord(r) + "\n";
+  } else if (format == "csv") {
+    text = AggregateReportCsv(rows, AggregateCsvFlavor::kJMeter5, true, report.lines());
+  } else if (format == "json") {
+    text = ReportJson(execution, rows, report, microseconds, records);
+  } else if (format == "junit") {
+    text = ReportJunit(execution, records);
+  } else if (format == "html") {
+    Result<HtmlReportInput> in = BuildHtmlReportInput(store, execution.id, report.lines());
+    if (!in.ok()) return in.status();
+    std::ostringstream page;
+    if (Status s = RenderHtmlReport(*in, page); !s.ok()) return s;
+    text = std::move(page).str();
+  } else {
+    return Status::InvalidArgument("format '" + std::string(format) + "': expected text, csv, json, junit or html");
+  }
+  return text;
+}
+
 int RunReport(const ReportOptions& o) {
   static const char* kFormats[] = {"text", "csv", "json", "junit", "html"};
   bool known = false;
@@ -322,39 +357,13 @@ int RunReport(const ReportOptions& o) {
     execution->verdict = failed ? "failed" : "passed";
   }
 
-  std::vector<AggregateRow> rows;
-  if (o.microseconds) {
-    Result<std::vector<AggregateRow>> us = MicrosecondRows(store, *id);
-    if (!us.ok()) return fail(us.status());
-    rows = std::move(us).value();
-  } else {
-    rows = report->Rows();
-  }
   if (execution->status != ExecutionStatus::kRunning && execution->samples != report->total().elapsed_ms.count()) {
     std::cerr << "barrage: warning: run " << *id << " has " << execution->samples << " samples but its rollups "
               << report->total().elapsed_ms.count() << "\n";
   }
-
-  std::string text;
-  if (o.format == "text") {
-    text = AggregateReportText(rows, report->lines());
-    if (o.microseconds) text += "(times in microseconds)\n";
-    if (report->HasCorrected()) text += "\n" + CorrectedReportText(report->CorrectedRows(), report->lines());
-    for (const ThresholdRecord& r : records) text += DescribeThresholdRecord(r) + "\n";
-  } else if (o.format == "csv") {
-    text = AggregateReportCsv(rows, AggregateCsvFlavor::kJMeter5, true, report->lines());
-  } else if (o.format == "json") {
-    text = ReportJson(*execution, rows, *report, o.microseconds, records);
-  } else if (o.format == "junit") {
-    text = ReportJunit(*execution, records);
-  } else {
-    Result<HtmlReportInput> in = BuildHtmlReportInput(store, *id, report->lines());
-    if (!in.ok()) return fail(in.status());
-    std::ostringstream page;
-    if (Status s = RenderHtmlReport(*in, page); !s.ok()) return fail(s);
-    text = std::move(page).str();
-  }
-  if (Status s = WriteOutput(o.output_path, text); !s.ok()) return fail(s);
+  Result<std::string> text = FormatReport(store, *execution, *report, records, o.format, o.microseconds);
+  if (!text.ok()) return fail(text.status());
+  if (Status s = WriteOutput(o.output_path, *text); !s.ok()) return fail(s);
   if (Status s = store.Close(); !s.ok()) return fail(s);
   if (o.format != "text" || !o.output_path.empty()) {
     for (const ThresholdRecord& r : records) {

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -54,6 +55,15 @@ Result<std::vector<AggregateRow>> MicrosecondRows(const ResultsStore& store, int
 std::string ReportJson(const ExecutionRecord& execution, const std::vector<AggregateRow>& rows,
                        const AggregateReport& report, bool microseconds,
                        const std::vector<ThresholdRecord>& thresholds);
+
+// The report of `execution` in `format` (text, csv, json, junit, html): exactly the bytes
+// `barrage report` writes, given `report` (LoadAggregateReport), the thresholds to show
+// (`records`, e.g. the stored ThresholdResults) and, with `microseconds` (text, csv, json
+// only), the time columns from a scan of the samples. InvalidArgument naming the format for
+// any other; store errors as they come.
+Result<std::string> FormatReport(const ResultsStore& store, const ExecutionRecord& execution,
+                                 const AggregateReport& report, const std::vector<ThresholdRecord>& records,
+                                 std::string_view format, bool microseconds = false);
 
 // JUnit XML: one <testsuite> for the execution, one <testcase> per threshold (name = the
 // expression, classname "barrage.thresholds"), a <failure> with the observed value for each

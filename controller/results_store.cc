@@ -90,7 +90,7 @@ constexpr const char* kExecutionSelect =
     "d.version, d.sha256, e.sample_count, "
     "(SELECT CASE WHEN count(*) = 0 THEN '' WHEN min(r.passed) = 1 THEN 'passed' ELSE 'failed' END "
     " FROM threshold t JOIN threshold_result r ON r.threshold_id = t.id WHERE t.execution_id = e.id), "
-    "e.properties, e.infra, e.triggered_by, e.dropped_iterations "
+    "e.properties, e.infra, e.triggered_by, e.dropped_iterations, d.name "
     "FROM execution e JOIN project p ON p.id = e.project_id LEFT JOIN test_definition d ON d.id = e.definition_id";
 
 // A plan's number as written: an integer, the expression's text, or NULL when unset.
@@ -124,6 +124,7 @@ ExecutionRecord ReadExecution(sqlite3_stmt* s) {
   r.infra_json = ColumnText(s, 13);
   r.triggered_by = ColumnText(s, 14);
   r.dropped_iterations = sqlite3_column_int64(s, 15);
+  r.definition_name = ColumnText(s, 16);
   return r;
 }
 
@@ -196,6 +197,7 @@ class ResultsStore::Impl {
   }
 
   Status Open() {
+    if (options_.read_only) return OpenReadOnly();
     Result<sqlite3*> db = OpenConnection(path_, /*create=*/true);
     if (!db.ok()) return db.status();
     db_ = *db;
@@ -237,7 +239,28 @@ class ResultsStore::Impl {
     return Status::Ok();
   }
 
+  // Options::read_only: the read connection only, on a store of this schema version.
+  Status OpenReadOnly() {
+    Result<sqlite3*> db = OpenConnection(path_, /*create=*/false);
+    if (!db.ok()) return db.status();
+    read_db_ = *db;
+    if (Status st = CheckIsResultsStore(read_db_, path_, /*must_be_store=*/true); !st.ok()) return st;
+    int64_t version = 0;
+    Status st = Query(read_db_, "SELECT max(version) FROM schema_version", nullptr,
+                      [&](sqlite3_stmt* q) { version = sqlite3_column_int64(q, 0); });
+    if (!st.ok()) return st;
+    if (version != kSchemaVersion) {
+      return Status::Unsupported(path_ + ": results store has schema version " + std::to_string(version) +
+                                 "; a read-only handle reads version " + std::to_string(kSchemaVersion) +
+                                 " only (open it writable once to migrate it)");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadOnlyError() const { return Status::InvalidArgument(path_ + ": results store is open read-only"); }
+
   Result<int64_t> BeginExecution(const ExecutionInfo& info) {
+    if (options_.read_only) return ReadOnlyError();
     {
       std::lock_guard lock(mu_);
       if (current_execution_ != 0) {
@@ -471,6 +494,7 @@ class ResultsStore::Impl {
   }
 
   Status Append(std::vector<Sample>&& samples, int32_t worker_id) {
+    if (options_.read_only) return ReadOnlyError();
     std::vector<Item> spent;  // destroyed after the lock is released, on this thread
     std::unique_lock lock(mu_);
     spent.swap(spent_);
@@ -496,6 +520,7 @@ class ResultsStore::Impl {
   }
 
   Status Finish(ExecutionStatus status, std::optional<int64_t> ended_at_ms) {
+    if (options_.read_only) return ReadOnlyError();
     int64_t id;
     {
       std::lock_guard lock(mu_);
@@ -1141,6 +1166,7 @@ class ResultsStore::Impl {
   Status RunCommand(std::function<Status()> command) {
     std::promise<Status> done;
     std::future<Status> result = done.get_future();
+    if (options_.read_only) return ReadOnlyError();
     {
       std::lock_guard lock(mu_);
       if (stop_ || !writer_.joinable()) return Status::InvalidArgument(path_ + ": results store is closed");
@@ -1510,7 +1536,9 @@ ResultsStore::~ResultsStore() = default;
 Result<ResultsStore> ResultsStore::Open(const std::string& path, Options options) {
   if (options.project.empty()) return Status::InvalidArgument(path + ": the project name is empty");
   if (std::error_code ec; !std::filesystem::exists(path, ec)) {
-    if (options.must_exist) return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
+    if (options.must_exist || options.read_only) {
+      return Status::NotFound(path + ": no results store (run a plan first, or pass --db)");
+    }
   } else if (Status regular = CheckRegularFile(path); !regular.ok()) {
     return regular;  // a directory, FIFO or device: SQLite would block on it or write into it
   }
@@ -1620,6 +1648,18 @@ Result<int64_t> ResultsStore::CountSamples(int64_t execution_id) const {
   });
   if (!st.ok()) return st;
   return n;
+}
+
+Result<uint64_t> ResultsStore::CountErrors(int64_t execution_id) const {
+  int64_t n = 0;
+  Status st = impl_->WithReader([&](sqlite3* db) {
+    return impl_->Query(
+        db, "SELECT coalesce(sum(errors), 0) FROM metric_bucket WHERE execution_id = ?",
+        [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, execution_id); },
+        [&](sqlite3_stmt* s) { n = sqlite3_column_int64(s, 0); });
+  });
+  if (!st.ok()) return st;
+  return static_cast<uint64_t>(n);
 }
 
 Result<std::vector<std::string>> ResultsStore::Labels(int64_t execution_id) const {

@@ -116,6 +116,7 @@ struct ExecutionRecord {
   std::string infra_json;
   std::string triggered_by;
   int64_t dropped_iterations = 0;  // arrivals dynamic thread groups dropped (issue 12)
+  std::string definition_name;     // the test definition's name (its first plan file's); "" without one
 };
 
 // Per (second, label, worker) rollups written by the writer thread during ingest, in the
@@ -207,6 +208,17 @@ class ResultsStore {
     // again gets a new id (sample_text, sample_outcome). Bounds the memory of runs whose URLs
     // or failure messages are all different.
     size_t max_cached_texts = 1 << 16;
+    // A handle that only reads (`barrage serve`'s API, many at once beside the one that
+    // records runs): Open() opens one read connection (query_only) and nothing else: no
+    // writer thread, no WAL checkpointer, no schema creation or migration, no marking of
+    // orphaned runs; opening costs one sqlite3_open. The file must exist and be a results
+    // store (must_exist is implied) of this build's schema version (kSchemaVersion: open it
+    // once writable to migrate it): else NotFound/Unsupported naming the file. Every write
+    // (BeginExecution, Append, Flush, Finish, Set*, Record*, Upsert*, Audit, Delete*,
+    // MarkInterruptedExecutions) returns InvalidArgument "PATH: results store is open
+    // read-only"; Close() is a no-op. Reads see committed data as any reader's do, and never
+    // take the write lock, so they do not wait for ingest nor make it wait.
+    bool read_only = false;
   };
 
   // The schema version this build writes (table schema_version).
@@ -303,6 +315,9 @@ class ResultsStore {
   // within the store's project. NotFound / InvalidArgument naming the ref otherwise.
   Result<int64_t> ResolveRun(std::string_view ref) const;
   Result<int64_t> CountSamples(int64_t execution_id) const;
+  // Failed samples of the execution: the sum of its metric_bucket errors (committed rows),
+  // without decoding their histograms.
+  Result<uint64_t> CountErrors(int64_t execution_id) const;
   // Calls fn for every sample of the execution in the order they were appended.
   Status ForEachSample(int64_t execution_id, const std::function<void(const Sample&)>& fn) const;
   // The execution's labels in the order they were first stored.

@@ -20,6 +20,7 @@
 #include "service/run_api.h"
 #include "service/run_manager.h"
 #include "service/run_request.h"
+#include "service/run_views.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
 #include "service/tokens.h"
@@ -143,6 +144,15 @@ int RunServe(const ServeOptions& options) {
   automation_context.auth = context.auth;
   automation_context.automation = automation->get();
   context.automation = &automation_context;
+  RunViewContext run_views;
+  run_views.auth = context.auth;
+  run_views.db_path = settings->db_path;
+  run_views.public_url = settings->public_url;
+  run_views.queue_position = [manager](int64_t id) { return manager->QueuePosition(id); };
+  run_views.clock = &SystemClock();
+  run_views.idle_read_handles = static_cast<size_t>(http.threads);
+  run_views.run_cache_ttl = std::chrono::milliseconds(250);
+  context.run_views = &run_views;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
   if (!server.ok()) {

@@ -71,6 +71,7 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
   if (c->runs) AddRunRoutes(&router, c->runs);
   static const AutomationApiContext kNoAutomation{};
   AddAutomationRoutes(&router, c->automation != nullptr ? c->automation : &kNoAutomation);
+  if (c->run_views) AddRunViewRoutes(&router, c->run_views);
   return router;
 }
 

@@ -13,6 +13,7 @@
 #include "service/api.h"
 #include "service/api_auth.h"
 #include "service/run_api.h"
+#include "service/run_views.h"
 #include "service/worker_pool.h"
 
 namespace barrage {
@@ -33,6 +34,8 @@ struct ServiceApiContext {
   const RunApiContext* runs = nullptr;
   // Schedules and webhooks (service/automation_api.h); nullptr: their routes answer 503.
   AutomationApiContext* automation = nullptr;
+  // The runs' read side (service/run_views.h); its routes are added only when set.
+  const RunViewContext* run_views{};
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -45,6 +48,7 @@ struct ServiceApiContext {
 //   GET    /api/v1/projects/{p}/audit?limit=n         admin
 //   plans and runs (when context->runs is set)         service/run_api.h
 //   /api/v1/projects/{p}/schedules..., /webhooks...   service/automation_api.h
+//   GET    /api/v1/runs/{id}..., /projects/{p}/runs, /compare   service/run_views.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage

@@ -1180,5 +1180,72 @@ TEST_F(ResultsStoreTest, TwoHandlesOnOneFileRecordTheirRunsAtTheSameTime) {
   EXPECT_TRUE(b->Close().ok());
 }
 
+// --- Options::read_only (`barrage serve`'s readers) ---------------------------------------
+
+TEST_F(ResultsStoreTest, AReadOnlyHandleReadsWhatAWriterCommittedAndRefusesWrites) {
+  Result<ResultsStore> writer = ResultsStore::Open(DbPath());
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  ASSERT_TRUE(writer->BeginExecution(Info()).ok());
+  std::vector<Sample> samples;
+  for (int i = 0; i < 10; ++i) samples.push_back(Make(i));
+  ASSERT_TRUE(writer->Append(std::move(samples)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+
+  Result<ResultsStore> reader = ResultsStore::Open(DbPath(), {.read_only = true});
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  Result<ExecutionRecord> e = reader->GetExecution(1);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->status, ExecutionStatus::kRunning);  // the writer's run is left alone
+  EXPECT_EQ(e->samples, 10u);
+  Result<uint64_t> errors = reader->CountErrors(1);
+  ASSERT_TRUE(errors.ok()) << errors.status().message();
+  EXPECT_EQ(*errors, 4u);  // samples 0, 3, 6, 9
+  EXPECT_EQ(*reader->CountErrors(2), 0u);
+
+  const std::string refused = DbPath() + ": results store is open read-only";
+  EXPECT_EQ(reader->Append({Make(10)}).message(), refused);
+  EXPECT_EQ(reader->Flush().message(), refused);
+  EXPECT_EQ(reader->Finish(ExecutionStatus::kPassed, 1).message(), refused);
+  EXPECT_EQ(reader->SetExecutionStatus(1, ExecutionStatus::kFailed).message(), refused);
+  EXPECT_EQ(reader->Audit("exported", 1, "x").message(), refused);
+  EXPECT_EQ(reader->BeginExecution(Info()).status().message(), refused);
+  EXPECT_EQ(reader->MarkInterruptedExecutions().status().message(), refused);
+  EXPECT_TRUE(reader->Close().ok());
+
+  ASSERT_TRUE(writer->Finish(ExecutionStatus::kPassed, 1795705940000).ok());
+  EXPECT_EQ(reader->GetExecution(1)->status, ExecutionStatus::kPassed);  // reads go on after Close()
+}
+
+TEST_F(ResultsStoreTest, AReadOnlyHandleNeedsAStoreOfThisVersionAndMigratesNothing) {
+  Result<ResultsStore> missing = ResultsStore::Open(DbPath(), {.read_only = true});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(DbPath()));
+  WriteVersionOneStore(DbPath());
+  Result<ResultsStore> old = ResultsStore::Open(DbPath(), {.read_only = true});
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.status().code(), Status::Code::kUnsupported);
+  EXPECT_EQ(old.status().message(),
+            DbPath() + ": results store has schema version 1; a read-only handle reads version " +
+                std::to_string(ResultsStore::kSchemaVersion) + " only (open it writable once to migrate it)");
+  EXPECT_EQ(RawScalar(DbPath(), "SELECT group_concat(version) FROM schema_version"), "1");
+}
+
+TEST_F(ResultsStoreTest, AnExecutionNamesItsDefinitionByItsFirstPlanFile) {
+  Result<ResultsStore> store = ResultsStore::Open(DbPath());
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ExecutionInfo info = Info();
+  info.plan_jmx = "<jmeterTestPlan/>";
+  ASSERT_TRUE(store->BeginExecution(info).ok());
+  ASSERT_TRUE(store->Finish(ExecutionStatus::kPassed, 1795705940000).ok());
+  info.plan_path = "/elsewhere/renamed.jmx";  // the same bytes: the same definition
+  ASSERT_TRUE(store->BeginExecution(info).ok());
+  ASSERT_TRUE(store->Finish(ExecutionStatus::kPassed, 1795705950000).ok());
+  ASSERT_TRUE(store->BeginExecution(Info()).ok());  // no plan bytes: no definition
+  EXPECT_EQ(store->GetExecution(1)->definition_name, "shop.jmx");
+  EXPECT_EQ(store->GetExecution(2)->definition_name, "shop.jmx");
+  EXPECT_EQ(store->GetExecution(3)->definition_name, "");
+}
+
 }  // namespace
 }  // namespace barrage

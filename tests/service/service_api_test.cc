@@ -46,6 +46,8 @@ TEST(ServiceApiTest, TheOpenApiDocumentListsExactlyTheRoutes) {
   ServiceApiContext context{"http://127.0.0.1:8470"};
   RunApiContext runs;  // every optional part present: their routes are registered
   context.runs = &runs;
+  RunViewContext run_views;
+  context.run_views = &run_views;
   ApiRouter api = BuildServiceApi(&context);
   std::set<std::string> routes;
   for (const std::string& r : api.Routes()) routes.insert(r);
