@@ -11,6 +11,8 @@
 namespace barrage {
 namespace {
 
+constexpr int kListenBacklog = 1024;  // the kernel caps it at net.core.somaxconn
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -104,9 +106,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const HttpServerOptions& op
   s.set_payload_max_length(options.max_body_bytes);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second service
   // would bind the same port without an error and take half of the connections.
-  s.set_socket_options([](socket_t sock) {
+  socket_t listening = INVALID_SOCKET;
+  s.set_socket_options([&listening](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening = sock;  // only the listening socket comes through here
   });
   s.set_read_timeout(30, 0);
   s.set_keep_alive_timeout(5);
@@ -143,6 +147,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const HttpServerOptions& op
     }
     impl->port = options.port;
   }
+  // Debian's cpp-httplib listens with a backlog of 5 (compiled in): 200 clients connecting
+  // at once overflowed it and waited a SYN retransmit (1 s) each (bench/RESULTS.md,
+  // api_poll_bench). listen() again sets the backlog of the bound socket.
+  if (listening != INVALID_SOCKET) ::listen(listening, kListenBacklog);
+  s.set_socket_options([](socket_t) {});  // `listening` goes out of scope
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

@@ -26,6 +26,7 @@
 #include "controller/results_store.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "tests/service/webhook_receiver.h"
 
 namespace barrage {
 namespace {
@@ -197,6 +198,13 @@ TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsTh
   const std::string tester = Token("shop", "tester", "ci");
   const std::string viewer = Token("shop", "viewer", "dash");
   const std::string stranger = Token("web", "tester", "web-ci");
+  const std::string admin = Token("shop", "admin", "ops");
+  WebhookReceiver receiver;
+  httplib::Result hook =
+      Post("/api/v1/projects/shop/webhooks", admin,
+           {{"name", "team"}, {"url", receiver.Url()}, {"secret", "a-team-secret-of-32-bytes-length"}});
+  ASSERT_TRUE(hook);
+  ASSERT_EQ(hook->status, 201) << hook->body;
 
   httplib::Result up = Upload(tester);
   ASSERT_TRUE(up);
@@ -265,6 +273,39 @@ TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsTh
   const std::string base = "http://127.0.0.1:" + std::to_string(target_->port()) + "/echo?u=";
   EXPECT_EQ(urls, (std::set<std::string>{base + "alice", base + "bob", base + "carol"}));
 
+  // The verdict route says what `barrage report` says.
+  httplib::Result verdict = client_->Get("/api/v1/runs/1/verdict", Auth(viewer));
+  ASSERT_TRUE(verdict);
+  ASSERT_EQ(verdict->status, 200) << verdict->body;
+  nlohmann::json v = nlohmann::json::parse(verdict->body);
+  EXPECT_EQ(v["passed"], true);
+  EXPECT_EQ(v["status"], "passed");
+  ProcessResult report =
+      RunProcess({BARRAGE_BINARY, "report", "1", "--db", db_, "--project", "shop", "--format", "json"}, kTimeout);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  nlohmann::json reported = nlohmann::json::parse(report.out);
+  ASSERT_EQ(v["thresholds"].size(), 2u);
+  ASSERT_EQ(reported["thresholds"].size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(v["thresholds"][i]["expression"], reported["thresholds"][i]["expression"]);
+    EXPECT_EQ(v["thresholds"][i]["passed"], reported["thresholds"][i]["passed"]);
+    EXPECT_EQ(v["thresholds"][i]["observed"], reported["thresholds"][i]["observed"]);
+  }
+  EXPECT_EQ(reported["verdict"], "passed");
+  // The project's webhook got the finished run, signed with its secret.
+  ASSERT_TRUE(receiver.WaitFor(1, kTimeout)) << serve_->out();
+  const WebhookReceiver::Request delivered = receiver.requests()[0];
+  EXPECT_EQ(delivered.Header("X-Barrage-Signature"),
+            ExpectedSignature(delivered.body, "a-team-secret-of-32-bytes-length"));
+  nlohmann::json payload = nlohmann::json::parse(delivered.body);
+  EXPECT_EQ(payload["event"], "run.finished");
+  EXPECT_EQ(payload["run_id"], 1) << delivered.body;
+  EXPECT_EQ(payload["project"], "shop");
+  EXPECT_EQ(payload["plan"], "echo.jmx");
+  EXPECT_EQ(payload["status"], "passed");
+  EXPECT_EQ(payload["verdict"]["passed"], true);
+  EXPECT_EQ(payload["totals"]["samples"], 10);
+
   // A threshold no run meets: the run ends `failed`.
   nlohmann::json strict = body;
   strict["thresholds"] = {"max<0"};
@@ -273,6 +314,8 @@ TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsTh
   ASSERT_EQ(second->status, 201) << second->body;
   EXPECT_EQ(nlohmann::json::parse(second->body)["id"], 2);
   EXPECT_EQ(WaitForEnd(2), "failed") << serve_->out() << serve_->err();
+  ASSERT_TRUE(receiver.WaitFor(2, kTimeout)) << serve_->out();
+  EXPECT_EQ(nlohmann::json::parse(receiver.requests()[1].body)["status"], "failed");
 
   ASSERT_TRUE(serve_->Signal(SIGTERM));
   EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
@@ -327,6 +370,10 @@ TEST_F(RunApiCliTest, AClusterRunTakesIdleWorkersAndABusyPoolQueuesOrRefuses) {
   EXPECT_EQ(nlohmann::json::parse(queued->body),
             nlohmann::json::parse(R"({"id":2,"status":"queued","queue_position":1})"));
   EXPECT_EQ(StatusOf(2), "queued");
+  httplib::Result waiting = client_->Get("/api/v1/runs/2", Auth(tester));
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(nlohmann::json::parse(waiting->body)["status"], "queued") << waiting->body;
+  EXPECT_EQ(nlohmann::json::parse(waiting->body)["queue_position"], 1) << waiting->body;
   httplib::Result stop = Post("/api/v1/runs/2/stop", tester, nlohmann::json::object());
   ASSERT_TRUE(stop);
   EXPECT_EQ(stop->status, 202) << stop->body;
