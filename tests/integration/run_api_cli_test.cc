@@ -88,10 +88,10 @@ class RunApiCliTest : public ::testing::Test {
   }
 
   // `barrage serve` on loopback; its API port and the workers' endpoint.
-  void StartService() {
+  void StartService(const std::string& bind = "tcp://127.0.0.1:*") {
     serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "serve", "--db", db_, "--listen",
-                                                                     "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*",
-                                                                     "--insecure", "--heartbeat-ms", "200"});
+                                                                     "127.0.0.1:0", "--bind", bind, "--insecure",
+                                                                     "--heartbeat-ms", "200"});
     const std::regex listening(
         R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
@@ -142,6 +142,22 @@ class RunApiCliTest : public ::testing::Test {
     return status;
   }
 
+  // The run's committed samples in the store (execution.sample_count), -1 when unreadable.
+  int64_t SamplesOf(int64_t id) const {
+    sqlite3* db = nullptr;
+    int64_t count = -1;
+    if (sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* q = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT sample_count FROM execution WHERE id = ?", -1, &q, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
+      }
+      sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return count;
+  }
+
   // Waits (pumping the processes' output) until run `id` has ended; its status.
   std::string WaitForEnd(int64_t id) {
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
@@ -158,7 +174,7 @@ class RunApiCliTest : public ::testing::Test {
   void StartWorker(const std::string& name) {
     workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
         BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure", "--work-dir",
-        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", "200"}));
+        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", "200", "--controller-timeout", "2"}));
   }
 
   // Waits until the pool lists `count` idle workers.
@@ -430,6 +446,71 @@ TEST_F(RunApiCliTest, StoppedRunsAndAStoppedServiceLeaveNothingQueuedOrRunning) 
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_EQ(StatusOf(2), "aborted");
   EXPECT_EQ(StatusOf(3), "aborted");
+}
+
+// The service killed (SIGKILL) mid-run: its worker stops the load on its own (controller
+// timeout), the next start of the service marks the run `aborted`, the worker rejoins the
+// pool, and the store is intact.
+TEST_F(RunApiCliTest, AServiceKilledMidRunLeavesTheRunAbortedAndTheWorkerBackInThePool) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  StartWorker("lg-01");
+  ASSERT_TRUE(WaitForIdle(tester, 1)) << serve_->out();
+  ASSERT_EQ(Upload(tester)->status, 201);
+  const nlohmann::json forever = {{"plan", "echo.jmx"},
+                                  {"properties", {{"port", std::to_string(target_->port())}, {"loops", "-1"}}},
+                                  {"workers", 1},
+                                  {"duration", 60}};
+  httplib::Result started = Post("/api/v1/projects/shop/runs", tester, forever);
+  ASSERT_EQ(started->status, 201) << started->body;
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  // Killed once samples are committed.
+  while (SamplesOf(1) < 20 && std::chrono::steady_clock::now() < deadline) {
+    serve_->Pump(std::chrono::milliseconds(20));
+    workers_[0]->Pump(std::chrono::milliseconds(0));
+  }
+  const int64_t committed = SamplesOf(1);
+  ASSERT_GE(committed, 20) << serve_->out() << workers_[0]->err();
+  EXPECT_EQ(StatusOf(1), "running");
+  const std::string endpoint = endpoint_;
+  ASSERT_TRUE(serve_->Signal(SIGKILL));
+  serve_->Wait(kTimeout);
+
+  // The load stops soon after the worker's 2 s controller timeout.
+  uint64_t last = target_->requests("/echo");
+  auto last_change = std::chrono::steady_clock::now();
+  const auto killed = last_change;
+  while (std::chrono::steady_clock::now() - last_change < std::chrono::milliseconds(1'500) &&
+         std::chrono::steady_clock::now() - killed < kTimeout) {
+    workers_[0]->Pump(std::chrono::milliseconds(50));
+    if (target_->requests("/echo") != last) {
+      last = target_->requests("/echo");
+      last_change = std::chrono::steady_clock::now();
+    }
+  }
+  EXPECT_LT(last_change - killed, std::chrono::milliseconds(8'000));
+  EXPECT_TRUE(workers_[0]->running());
+
+  // The service again, on the same worker endpoint: the run is marked, the worker rejoins.
+  StartService(endpoint);
+  EXPECT_NE(serve_->out().find("barrage: marked 1 interrupted run(s) aborted"), std::string::npos) << serve_->out();
+  EXPECT_EQ(StatusOf(1), "aborted");
+  ASSERT_TRUE(WaitForIdle(tester, 1)) << serve_->out() << workers_[0]->err();
+  std::unique_ptr<ResultsStore> store = Store();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->CheckIntegrity().ok());
+  Result<ExecutionRecord> run = store->GetExecution(1);
+  ASSERT_TRUE(run.ok());
+  EXPECT_GE(static_cast<int64_t>(run->samples), committed);  // what was committed before the kill stays
+  // And it runs the next run.
+  nlohmann::json short_run = forever;
+  short_run["properties"]["loops"] = "5";
+  short_run.erase("duration");
+  httplib::Result next = Post("/api/v1/projects/shop/runs", tester, short_run);
+  ASSERT_EQ(next->status, 201) << next->body;
+  EXPECT_EQ(WaitForEnd(2), "passed") << serve_->out();
+  ASSERT_TRUE(serve_->Signal(SIGTERM));
+  EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
 }
 
 }  // namespace
