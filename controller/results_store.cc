@@ -289,27 +289,7 @@ class ResultsStore::Impl {
         if (!info.plan_jmx.empty()) {
           if (Status s = StoreDefinition(*project, info.plan_jmx, def, &definition, &version); !s.ok()) return s;
         }
-        Status s = Query(
-            db_,
-            "INSERT INTO execution(plan_path, plan_name, started_at, status, project_id, definition_id, properties, "
-            "infra, triggered_by, controller_host, controller_pid, controller_start) "
-            "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [&](sqlite3_stmt* q) {
-              BindText(q, 1, info.plan_path);
-              BindText(q, 2, info.plan_name);
-              sqlite3_bind_int64(q, 3, info.started_at_ms);
-              sqlite3_bind_int64(q, 4, *project);
-              if (definition) sqlite3_bind_int64(q, 5, *definition);
-              BindText(q, 6, info.properties_json);
-              BindText(q, 7, info.infra_json);
-              BindText(q, 8, info.triggered_by.empty() ? user_ : info.triggered_by);
-              BindText(q, 9, host_);
-              sqlite3_bind_int64(q, 10, getpid());
-              if (start) sqlite3_bind_int64(q, 11, *start);
-            },
-            nullptr);
-        if (!s.ok()) return s;
-        id = sqlite3_last_insert_rowid(db_);
+        if (Status s = InsertExecution(info, *project, definition, "running", start, &id); !s.ok()) return s;
         nlohmann::json details = {{"plan", info.plan_path}, {"project", info.project}};
         if (definition) details["definition_version"] = version;
         return InsertAudit("started", id, Dump(details));
@@ -319,6 +299,35 @@ class ResultsStore::Impl {
     std::lock_guard lock(mu_);
     current_execution_ = id;
     return id;
+  }
+
+  // A new execution row with `status`, this process as its controller. Writer thread,
+  // inside a transaction.
+  Status InsertExecution(const ExecutionInfo& info, int64_t project, std::optional<int64_t> definition,
+                         std::string_view status, const std::optional<int64_t>& start, int64_t* id) {
+    Status s = Query(
+        db_,
+        "INSERT INTO execution(plan_path, plan_name, started_at, status, project_id, definition_id, properties, "
+        "infra, triggered_by, controller_host, controller_pid, controller_start) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [&](sqlite3_stmt* q) {
+          BindText(q, 1, info.plan_path);
+          BindText(q, 2, info.plan_name);
+          sqlite3_bind_int64(q, 3, info.started_at_ms);
+          BindText(q, 4, status);
+          sqlite3_bind_int64(q, 5, project);
+          if (definition) sqlite3_bind_int64(q, 6, *definition);
+          BindText(q, 7, info.properties_json);
+          BindText(q, 8, info.infra_json);
+          BindText(q, 9, info.triggered_by.empty() ? user_ : info.triggered_by);
+          BindText(q, 10, host_);
+          sqlite3_bind_int64(q, 11, getpid());
+          if (start) sqlite3_bind_int64(q, 12, *start);
+        },
+        nullptr);
+    if (!s.ok()) return s;
+    *id = sqlite3_last_insert_rowid(db_);
+    return Status::Ok();
   }
 
   // BeginExecution of a queued execution: the row becomes `running` with this run's facts;
@@ -369,28 +378,7 @@ class ResultsStore::Impl {
           return Status::NotFound(path_ + ": no definition " + std::to_string(definition_id) + " in project '" +
                                   info.project + "'");
         }
-        s = Query(
-            db_,
-            "INSERT INTO execution(plan_path, plan_name, started_at, status, project_id, definition_id, properties, "
-            "infra, triggered_by, controller_host, controller_pid, controller_start) "
-            "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [&](sqlite3_stmt* q) {
-              BindText(q, 1, info.plan_path);
-              BindText(q, 2, info.plan_name);
-              sqlite3_bind_int64(q, 3, info.started_at_ms);
-              sqlite3_bind_int64(q, 4, *project);
-              sqlite3_bind_int64(q, 5, definition_id);
-              BindText(q, 6, info.properties_json);
-              BindText(q, 7, info.infra_json);
-              BindText(q, 8, info.triggered_by.empty() ? user_ : info.triggered_by);
-              BindText(q, 9, host_);
-              sqlite3_bind_int64(q, 10, getpid());
-              if (start) sqlite3_bind_int64(q, 11, *start);
-            },
-            nullptr);
-        if (!s.ok()) return s;
-        id = sqlite3_last_insert_rowid(db_);
-        return Status::Ok();
+        return InsertExecution(info, *project, definition_id, "queued", start, &id);
       });
     });
     if (!st.ok()) return st;
