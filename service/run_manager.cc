@@ -122,6 +122,7 @@ struct RunManager::Impl {
   std::mutex ended_mu;
   std::vector<int64_t> cluster_ended;
   std::vector<int64_t> ended;  // queued runs stopped: `finished` to call
+  uint64_t dispatches = 0;     // passes of the loop (Submit waits for the one after its run came)
   bool accepting = true;
   bool stopping = false;
   std::thread thread;
@@ -389,7 +390,8 @@ struct RunManager::Impl {
       for (int64_t id : ended) done.push_back(id);
       ended.clear();
       if (accepting) Dispatch();
-      if (!done.empty()) cv.notify_all();
+      ++dispatches;
+      cv.notify_all();  // Submit waits for a pass
       lock.unlock();
       for (int64_t id : done) options.finished(id);
       lock.lock();
@@ -470,13 +472,9 @@ Result<RunTicket> RunManager::Submit(const std::string& project, const RunReques
                      std::to_string(definition->version) + " in project " + project);
   impl_->cv.notify_all();
   // The manager's thread starts it (a child must be its child: see Spawn); a run that can
-  // start now has left the queue when it has looked once.
-  impl_->cv.wait_for(lock, std::chrono::seconds(5), [&] {
-    for (const Impl::Queued& q : impl_->queue) {
-      if (q.id == *id) return false;
-    }
-    return true;
-  });
+  // start now has left the queue once it has looked.
+  const uint64_t pass = impl_->dispatches;
+  impl_->cv.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->dispatches > pass; });
   RunTicket ticket;
   ticket.id = *id;
   ticket.queue_position = QueuePositionLocked(*id);

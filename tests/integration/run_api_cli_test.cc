@@ -433,7 +433,9 @@ TEST_F(RunApiCliTest, StoppedRunsAndAStoppedServiceLeaveNothingQueuedOrRunning) 
 
   httplib::Result second = Post("/api/v1/projects/shop/runs", tester, forever);
   ASSERT_EQ(second->status, 201) << second->body;
-  EXPECT_EQ(nlohmann::json::parse(second->body)["status"], "running");
+  // Running, or queued for the moment the service takes to see the first run's process end.
+  const std::string second_status = nlohmann::json::parse(second->body)["status"];
+  EXPECT_TRUE(second_status == "running" || second_status == "queued") << second->body;
   ASSERT_TRUE(wait_for_requests()) << serve_->out();
   httplib::Result third = Post("/api/v1/projects/shop/runs", tester, forever);
   ASSERT_EQ(third->status, 201) << third->body;
