@@ -15,6 +15,7 @@ PACKAGES=(
   openjdk-17-jdk-headless groovy libbsh-java librhino-java libcommons-codec-java
   libcommons-jexl2-java libcommons-jexl3-java
   chromium
+  nginx
   clang-14 libclang-rt-14-dev clang-format-14
 )
 
@@ -29,8 +30,19 @@ if ((${#missing[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Tests and benchmarks start their own servers on loopback (nginx for HTTP/2, ...): a
+  # package's own service (the system nginx on port 80) must not start. Debian's hook for
+  # that is a policy-rc.d that denies every start while the packages install.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && own_policy=1
+  fi
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  status=0
+  apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+  if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi
+  if [ "$status" != 0 ]; then exit "$status"; fi
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
