@@ -102,6 +102,9 @@ int RunServe(const ServeOptions& options) {
   // Runs end on the manager's thread; the automation (created after it: its hooks start
   // runs) hears of each end for the webhooks.
   std::atomic<ServiceAutomation*> automation_for_ends{nullptr};
+  // Declared before the run manager, so destroyed after it on every return: the manager's
+  // thread may still report an end while it stops.
+  std::unique_ptr<ServiceAutomation> automation;
   RunManagerOptions run_options;
   // Absolute: a local run's process works in its run's folder.
   run_options.db_path = std::filesystem::absolute(settings->db_path).string();
@@ -133,16 +136,17 @@ int RunServe(const ServeOptions& options) {
     return ticket->id;
   };
   run_hooks.run_active = [manager](int64_t id) { return manager->Active(id); };
-  Result<std::unique_ptr<ServiceAutomation>> automation =
+  Result<std::unique_ptr<ServiceAutomation>> opened =
       ServiceAutomation::Open(settings->db_path, settings->public_url, std::move(run_hooks), print, SystemClock());
-  if (!automation.ok()) {
-    std::cerr << "barrage: " << automation.status().message() << "\n";
+  if (!opened.ok()) {
+    std::cerr << "barrage: " << opened.status().message() << "\n";
     return kExitRuntimeFailure;
   }
-  automation_for_ends = automation->get();
+  automation = std::move(opened).value();
+  automation_for_ends = automation.get();
   AutomationApiContext automation_context;
   automation_context.auth = context.auth;
-  automation_context.automation = automation->get();
+  automation_context.automation = automation.get();
   context.automation = &automation_context;
   RunViewContext run_views;
   run_views.auth = context.auth;
@@ -181,7 +185,7 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
-  (*automation)->Stop();  // no more fires; deliveries in flight get their stop timeout
+  automation->Stop();     // no more fires; deliveries in flight get their stop timeout
   runs->StopAccepting();  // queued runs end `aborted`
   cluster_host->reset();  // stops the cluster runs in progress (their workers stop their load)
   runs.reset();           // stops the local runs in progress
