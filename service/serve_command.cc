@@ -111,6 +111,7 @@ int RunServe(const ServeOptions& options) {
   run_options.data_dir = std::filesystem::absolute(settings->data_dir).string();
   run_options.barrage_binary = SelfExecutable();
   run_options.host = host;
+  run_options.max_local_runs = settings->max_local_runs;
   run_options.cluster = &*cluster;
   run_options.log = print;
   run_options.finished = [&automation_for_ends](int64_t id) {

@@ -11,6 +11,7 @@ namespace {
 // Bounds of the rate limiter's keys: a limit above them no longer limits anything.
 constexpr int64_t kMaxAuthFailuresPerWindow = 1'000'000;
 constexpr int64_t kMaxAuthWindowS = 86'400;
+constexpr int64_t kMaxLocalRuns = 64;
 
 Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSettings* s) {
   if (const toml::node* db = doc.get("db")) {
@@ -71,11 +72,16 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
       if (st.ok()) s->auth_failures_per_window = static_cast<int>(n);
     } else if (k == "auth_window_s") {
       st = positive(&s->auth_window_s, kMaxAuthWindowS, "a number of seconds");
+    } else if (k == "max_local_runs") {
+      int64_t n = 0;
+      st = positive(&n, kMaxLocalRuns, "a number of runs");
+      if (st.ok()) s->max_local_runs = static_cast<int>(n);
     } else {
       st = Status::InvalidArgument(
           TomlKeyWhere(path, node, key) +
           ": unknown key (server takes listen, tls_cert_file, tls_key_file, public_url, "
-          "data_dir, max_plan_bytes, max_upload_bytes, auth_failures_per_window, auth_window_s)");
+          "data_dir, max_plan_bytes, max_upload_bytes, auth_failures_per_window, auth_window_s, "
+          "max_local_runs)");
     }
     if (!st.ok()) return st;
   }

@@ -15,6 +15,8 @@
 //   auth_failures_per_window = 10     refused tokens one client address may send within
 //   auth_window_s = 60                the sliding window, then 429 (AuthLimiter::Options,
 //                                     service/auth_limiter.h); 1-1000000 and 1-86400
+//   max_local_runs = 1                runs without workers at once (each a `barrage run`
+//                                     process using every core); 1-64, more wait queued
 //
 // An unknown key in [server], a wrong type or a bad value is an error naming the file, the
 // line and the key. Thread-safe (pure functions).
@@ -49,6 +51,7 @@ struct ServerSettings {
   int64_t max_upload_bytes = 256LL << 20;
   int auth_failures_per_window = 10;
   int64_t auth_window_s = 60;
+  int max_local_runs = 1;
 };
 
 // Reads the file (when given) and applies the flags; fills the defaults that depend on

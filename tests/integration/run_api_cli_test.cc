@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
@@ -88,10 +89,17 @@ class RunApiCliTest : public ::testing::Test {
   }
 
   // `barrage serve` on loopback; its API port and the workers' endpoint.
-  void StartService(const std::string& bind = "tcp://127.0.0.1:*") {
-    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "serve", "--db", db_, "--listen",
-                                                                     "127.0.0.1:0", "--bind", bind, "--insecure",
-                                                                     "--heartbeat-ms", "200"});
+  // `config`: a controller.toml's text ("" = none).
+  void StartService(const std::string& bind = "tcp://127.0.0.1:*", const std::string& config = "") {
+    std::vector<std::string> argv = {BARRAGE_BINARY, "serve",          "--db",   db_,
+                                     "--listen",     "127.0.0.1:0",    "--bind", bind,
+                                     "--insecure",   "--heartbeat-ms", "200"};
+    if (!config.empty()) {
+      const std::string path = (dir_ / "controller.toml").string();
+      std::ofstream(path) << config;
+      argv.insert(argv.end(), {"--config", path});
+    }
+    serve_ = std::make_unique<ChildProcess>(argv);
     const std::regex listening(
         R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
@@ -448,6 +456,40 @@ TEST_F(RunApiCliTest, StoppedRunsAndAStoppedServiceLeaveNothingQueuedOrRunning) 
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_EQ(StatusOf(2), "aborted");
   EXPECT_EQ(StatusOf(3), "aborted");
+}
+
+// [server] max_local_runs = 2: two local runs at once, the third waits first in the queue.
+TEST_F(RunApiCliTest, MaxLocalRunsRunsThatManyLocalRunsAtOnce) {
+  StartService("tcp://127.0.0.1:*", "[server]\nmax_local_runs = 2\n");
+  const std::string tester = Token("shop", "tester", "ci");
+  ASSERT_EQ(Upload(tester)->status, 201);
+  const nlohmann::json forever = {{"plan", "echo.jmx"},
+                                  {"properties", {{"port", std::to_string(target_->port())}, {"loops", "-1"}}},
+                                  {"duration", 60}};
+  for (int id = 1; id <= 2; ++id) {
+    httplib::Result r = Post("/api/v1/projects/shop/runs", tester, forever);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    EXPECT_EQ(nlohmann::json::parse(r->body)["status"], "running") << r->body;
+  }
+  httplib::Result third = Post("/api/v1/projects/shop/runs", tester, forever);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(nlohmann::json::parse(third->body),
+            nlohmann::json::parse(R"({"id":3,"status":"queued","queue_position":1})"));
+  // Both children send load at once: each run commits samples while the other still runs.
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while ((SamplesOf(1) <= 0 || SamplesOf(2) <= 0) && std::chrono::steady_clock::now() < deadline) {
+    serve_->Pump(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(SamplesOf(1), 0);
+  EXPECT_GT(SamplesOf(2), 0);
+  EXPECT_EQ(StatusOf(1), "running");
+  EXPECT_EQ(StatusOf(2), "running");
+  ASSERT_TRUE(serve_->Signal(SIGTERM));
+  ProcessResult stopped = serve_->Wait(kTimeout);
+  EXPECT_FALSE(stopped.timed_out);
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  for (int id = 1; id <= 3; ++id) EXPECT_EQ(StatusOf(id), "aborted") << id;
 }
 
 // The service killed (SIGKILL) mid-run: its worker stops the load on its own (controller

@@ -79,7 +79,7 @@ TEST_F(ServiceConfigTest, AnUnknownKeyNamesTheFileLineAndKey) {
   EXPECT_EQ(s.status().message(), path +
                                       ":3: key server.listen_port: unknown key (server takes listen, tls_cert_file, "
                                       "tls_key_file, public_url, data_dir, max_plan_bytes, max_upload_bytes, "
-                                      "auth_failures_per_window, auth_window_s)");
+                                      "auth_failures_per_window, auth_window_s, max_local_runs)");
 }
 
 TEST_F(ServiceConfigTest, WrongTypesAndValuesNameTheKey) {
@@ -105,6 +105,22 @@ TEST_F(ServiceConfigTest, TheRateLimiterKeysAreRead) {
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->auth_failures_per_window, 3);
   EXPECT_EQ(s->auth_window_s, 600);
+}
+
+TEST_F(ServiceConfigTest, MaxLocalRunsIsReadAndBounded) {
+  Result<ServerSettings> s = ResolveServerSettings({});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->max_local_runs, 1);
+  std::string path = Write("[server]\nmax_local_runs = 4\n");
+  s = ResolveServerSettings({.config_path = path});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->max_local_runs, 4);
+  path = Write("[server]\nmax_local_runs = 0\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":2: key server.max_local_runs: expected a number of runs from 1 to 64");
+  path = Write("[server]\nmax_local_runs = 65\n");
+  EXPECT_EQ(ResolveServerSettings({.config_path = path}).status().message(),
+            path + ":2: key server.max_local_runs: expected a number of runs from 1 to 64");
 }
 
 TEST_F(ServiceConfigTest, BadRateLimiterKeysNameTheFileLineAndKey) {
