@@ -843,19 +843,10 @@ TEST_F(ClusterRunTest, AWorkerWithoutJavaFailsAScriptPlansStartNamingItAndThePac
   EXPECT_EQ(ReadRun(db_).samples, 0);
 }
 
-// Prints a new key pair's public key: `barrage keygen -o FILE` / `barrage-worker --keygen FILE`.
-std::string Keygen(const std::vector<std::string>& argv) {
-  ProcessResult r = test::RunProcess(argv, milliseconds(10'000));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::string key = r.out.substr(0, r.out.find('\n'));
-  EXPECT_EQ(key.size(), 40u) << r.out;
-  return key;
-}
-
 TEST_F(ClusterRunTest, CurveAdmitsAllowedWorkersAndRefusesOtherKeys) {
-  std::string controller_key = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
-  Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
-  std::string stranger_key = Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "stranger.key").string()});
+  std::string controller_key = test::Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+  test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
+  std::string stranger_key = test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "stranger.key").string()});
   // The allowlist names w1's key file (relative to the config's folder).
   std::string config =
       Write("controller.toml", "[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\"w1.key\"]\n");
@@ -891,9 +882,9 @@ TEST_F(ClusterRunTest, CurveAdmitsAllowedWorkersAndRefusesOtherKeys) {
 // (and its old routing id, the name) is rejected, before and during the run, and never
 // receives that worker's messages; the worker is not disturbed.
 TEST_F(ClusterRunTest, APeerClaimingARegisteredNameWithAnotherKeyIsRejectedAndDisturbsNothing) {
-  std::string controller_key = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+  std::string controller_key = test::Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
   for (const char* name : {"w1", "w2", "intruder"}) {
-    Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / (std::string(name) + ".key")).string()});
+    test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / (std::string(name) + ".key")).string()});
     Write(std::string(name) + ".toml", "[security]\nsecret_key_file = \"" +
                                            (dir_ / (std::string(name) + ".key")).string() +
                                            "\"\ncontroller_public_key = \"" + controller_key + "\"\n");
@@ -1089,8 +1080,8 @@ class MalformedFrameTest : public ClusterRunTest {
   // A secure controller setup: its key pair, w1's (allowed) and the peer's (also allowed:
   // the attacker holds an admitted key). Returns the controller's config file.
   std::string SecureSetup() {
-    controller_key_ = Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
-    Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
+    controller_key_ = test::Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+    test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});
     Result<CurveKeyPair> peer = GenerateCurveKeyPair();
     EXPECT_TRUE(peer.ok());
     peer_keys_ = *peer;

@@ -178,4 +178,12 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::mill
   return child.Wait(timeout);
 }
 
+std::string Keygen(const std::vector<std::string>& argv) {
+  ProcessResult r = RunProcess(argv, std::chrono::milliseconds(10'000));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string key = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(key.size(), 40u) << r.out;
+  return key;
+}
+
 }  // namespace barrage::test

@@ -76,6 +76,10 @@ class ChildProcess {
 ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
                          const SpawnOptions& options = {});
 
+// Runs a key generator (`barrage keygen -o FILE`, `barrage-worker --keygen FILE`) and returns
+// the public key it prints (40 Z85 characters); a test failure when it does not.
+std::string Keygen(const std::vector<std::string>& argv);
+
 }  // namespace barrage::test
 
 #endif  // BARRAGE_TESTS_INTEGRATION_PROCESS_UTIL_H_

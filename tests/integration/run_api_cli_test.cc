@@ -89,16 +89,13 @@ class RunApiCliTest : public ::testing::Test {
   }
 
   // `barrage serve` on loopback; its API port and the workers' endpoint.
-  // `config`: a controller.toml's text ("" = none).
+  // `config`: a controller.toml's text ("" = none); without a [security] table in it, the
+  // workers' side is plain TCP (--insecure).
   void StartService(const std::string& bind = "tcp://127.0.0.1:*", const std::string& config = "") {
-    std::vector<std::string> argv = {BARRAGE_BINARY, "serve",          "--db",   db_,
-                                     "--listen",     "127.0.0.1:0",    "--bind", bind,
-                                     "--insecure",   "--heartbeat-ms", "200"};
-    if (!config.empty()) {
-      const std::string path = (dir_ / "controller.toml").string();
-      std::ofstream(path) << config;
-      argv.insert(argv.end(), {"--config", path});
-    }
+    std::vector<std::string> argv = {BARRAGE_BINARY, "serve", "--db",           db_,  "--listen", "127.0.0.1:0",
+                                     "--bind",       bind,    "--heartbeat-ms", "200"};
+    if (config.find("[security]") == std::string::npos) argv.push_back("--insecure");
+    if (!config.empty()) argv.insert(argv.end(), {"--config", Write("controller.toml", config)});
     serve_ = std::make_unique<ChildProcess>(argv);
     const std::regex listening(
         R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
@@ -179,10 +176,34 @@ class RunApiCliTest : public ::testing::Test {
     return status;
   }
 
-  void StartWorker(const std::string& name) {
-    workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure", "--work-dir",
-        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", "200", "--controller-timeout", "2"}));
+  // A worker on plain TCP, or with `config` (a worker.toml's path) for its keys.
+  void StartWorker(const std::string& name, const std::string& config = "") {
+    std::vector<std::string> argv = {BARRAGE_WORKER_BINARY,
+                                     "--controller",
+                                     endpoint_,
+                                     "--name",
+                                     name,
+                                     "--work-dir",
+                                     (dir_ / ("work-" + name)).string(),
+                                     "--threads",
+                                     "1",
+                                     "--heartbeat-ms",
+                                     "200",
+                                     "--controller-timeout",
+                                     "2"};
+    if (config.empty()) {
+      argv.push_back("--insecure");
+    } else {
+      argv.insert(argv.end(), {"--config", config});
+    }
+    workers_.push_back(std::make_unique<ChildProcess>(argv));
+  }
+
+  // Writes `content` into the test's folder; the file's path.
+  std::string Write(const std::string& name, const std::string& content) const {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << content;
+    return path;
   }
 
   // Waits until the pool lists `count` idle workers.
@@ -345,12 +366,35 @@ TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsTh
   EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
 }
 
+// The pool over CurveZMQ: the service's key pair, two allowed workers and one stranger whose
+// key is not in allowed_workers (never admitted).
 TEST_F(RunApiCliTest, AClusterRunTakesIdleWorkersAndABusyPoolQueuesOrRefuses) {
-  StartService();
+  const std::string controller_key = test::Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
+  for (const std::string name : {"lg-01", "lg-02", "stranger"}) {
+    test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / (name + ".key")).string()});
+    Write(name + ".toml", "[security]\nsecret_key_file = \"" + (dir_ / (name + ".key")).string() +
+                              "\"\ncontroller_public_key = \"" + controller_key + "\"\n");
+  }
+  StartService("tcp://127.0.0.1:*",
+               "[security]\nsecret_key_file = \"controller.key\"\nallowed_workers = [\"lg-01.key\", \"lg-02.key\"]\n");
   const std::string tester = Token("shop", "tester", "ci");
-  StartWorker("lg-01");
-  StartWorker("lg-02");
+  StartWorker("stranger", (dir_ / "stranger.toml").string());
+  StartWorker("lg-01", (dir_ / "lg-01.toml").string());
+  StartWorker("lg-02", (dir_ / "lg-02.toml").string());
   ASSERT_TRUE(WaitForIdle(tester, 2)) << serve_->out();
+  {
+    httplib::Result pool = client_->Get("/api/v1/workers", Auth(tester));
+    ASSERT_TRUE(pool);
+    std::set<std::string> names;
+    for (const auto& w : nlohmann::json::parse(pool->body)) names.insert(w["name"].get<std::string>());
+    EXPECT_EQ(names, (std::set<std::string>{"lg-01", "lg-02"})) << pool->body;
+  }
+  const auto refused_deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (serve_->out().find("is not in the allowlist") == std::string::npos &&
+         std::chrono::steady_clock::now() < refused_deadline) {
+    serve_->Pump(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(serve_->out().find("is not in the allowlist"), std::string::npos) << serve_->out();
   httplib::Result up = Upload(tester);
   ASSERT_TRUE(up);
   ASSERT_EQ(up->status, 201) << up->body;
