@@ -36,9 +36,16 @@
 #include "worker/batch_spool.h"
 #include "worker/engine.h"
 #include "worker/script_runtime.h"
+#include "worker/target_policy.h"
 
 namespace barrage {
 namespace {
+
+// The configuration's allow-list (ValidateWorkerConfig has checked its patterns).
+TargetPolicy AllowedTargets(const WorkerConfig& config) {
+  Result<TargetPolicy> policy = TargetPolicy::Parse(config.allowed_targets, "allowed_targets");
+  return policy.ok() ? std::move(policy).value() : TargetPolicy();
+}
 
 // A turn of the main loop longer than this means the process was suspended.
 constexpr int64_t kSuspendedGapUs = 1'000'000;
@@ -226,7 +233,8 @@ class WorkerDaemon::Impl {
   explicit Impl(WorkerConfig config)
       : config_(std::move(config)),
         name_(config_.name.empty() ? HostName("worker") : config_.name),
-        spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string() : config_.spool_dir) {}
+        spool_root_(config_.spool_dir.empty() ? (fs::path(config_.work_dir) / "spool").string() : config_.spool_dir),
+        allowed_targets_(AllowedTargets(config_)) {}
 
   int Run(int signal_fd);
   bool HandleFrameForTesting(std::string_view frame);
@@ -303,8 +311,9 @@ class WorkerDaemon::Impl {
   float cpu_percent_ = 0;
 
   std::unique_ptr<ActiveRun> run_;
-  const std::string spool_root_;       // one folder per run: <spool_root_>/<run>/<seq>.batch
-  std::unique_ptr<BatchSpool> spool_;  // the active run's (set with run_)
+  const std::string spool_root_;        // one folder per run: <spool_root_>/<run>/<seq>.batch
+  const TargetPolicy allowed_targets_;  // the engines' allow-list of load targets
+  std::unique_ptr<BatchSpool> spool_;   // the active run's (set with run_)
   // Other runs' unacknowledged batches, by run id: a previous process's (found at start),
   // or the active run's once its controller is gone. Resent when a controller runs that
   // run, kept on disk otherwise.
@@ -824,6 +833,7 @@ Status WorkerDaemon::Impl::PrepareEngine(const ActiveRun& r, ActiveRun::Prepared
   EngineOptions options;
   options.event_loops = config_.threads;
   options.graceful_stop_timeout_ms = r.header.stop_timeout_ms;
+  options.allowed_targets = &allowed_targets_;
   if (r.header.share == proto::ShareMode::Total) {
     options.share_index = r.header.worker_index;
     options.share_count = r.header.worker_count;
@@ -1139,6 +1149,11 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   }
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
   LoadKeptSpools();
+  if (allowed_targets_.restricted()) {
+    spdlog::info("load only to allowed_targets: {}", allowed_targets_.Describe());
+  } else {
+    spdlog::warn("allowed_targets is not set: this worker sends load to any host a plan names");
+  }
   if (!config_.insecure) {
     const KeyFilePermissions permissions =
         config_.allow_insecure_key_permissions ? KeyFilePermissions::kWarnIfOpen : KeyFilePermissions::kRefuseOpen;

@@ -17,6 +17,7 @@
 #include "worker/arrival_groups.h"
 #include "worker/descriptor_limit.h"
 #include "worker/engine_internal.h"
+#include "worker/target_check.h"
 #include "worker/user_reclaim.h"
 #include "worker/virtual_user.h"
 
@@ -210,6 +211,12 @@ Status Engine::Prepare() {
     for (auto& [name, value] : values) boot.vars.Put(name, std::move(value));
   }
   s.rs.initial_vars = boot.vars;
+  s.rs.allowed_targets = s.options.allowed_targets;
+  if (s.options.allowed_targets != nullptr) {
+    if (Status st = CheckPlanTargets(s.plan, *s.options.allowed_targets, boot, s.run->connect_to); !st.ok()) {
+      return st;
+    }
+  }
   s.rs.any_url_rewriting = HasElement(*s.plan.root, ElementKind::kUrlRewritingModifier);
   s.rs.any_link_parser = HasElement(*s.plan.root, ElementKind::kAnchorModifier);
   if (!s.run->connect_to.empty()) s.rs.connect_to = std::make_unique<ConnectToRoutes>(s.run->connect_to);

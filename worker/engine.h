@@ -23,6 +23,8 @@
 
 namespace barrage {
 
+class TargetPolicy;  // worker/target_policy.h
+
 // Receives recorded samples; called from the engine's collector thread only.
 class ScriptHost;  // worker/script_host.h
 
@@ -51,6 +53,11 @@ struct EngineOptions {
   // every thread group's threads as worker `share_index` of `share_count`; 0: all threads.
   uint32_t share_index = 0;
   uint32_t share_count = 0;
+  // The worker's allowed_targets (worker/target_policy.h); nullptr or an empty list: any
+  // target. Prepare() refuses a plan that names a host outside it (worker/target_check.h);
+  // hosts known only at run time are checked when their connection opens. Must outlive the
+  // engine.
+  const TargetPolicy* allowed_targets = nullptr;
 };
 
 struct EngineCounters {

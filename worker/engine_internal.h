@@ -32,6 +32,7 @@
 #include "worker/script_registry.h"
 #include "worker/script_runtime.h"
 #include "worker/sync_barrier.h"
+#include "worker/target_policy.h"
 #include "worker/thread_schedules.h"
 #include "worker/timers.h"
 
@@ -86,6 +87,7 @@ struct RunState {
   SyncBarriers barriers;                            // Synchronizing Timers (issue 10)
   std::unique_ptr<ClientKeystore> keystore;         // javax.net.ssl.keyStore; null = none
   std::unique_ptr<ConnectToRoutes> connect_to;      // --connect-to; nullptr: none
+  const TargetPolicy* allowed_targets = nullptr;    // the worker's (EngineOptions); nullptr: any
   Http2Mode http2 = Http2Mode::kOff;                // barrage.http2 properties (worker/http2_mode.h)
   // barrage.cookies.fastpath (default true: users with cookies keep them in a CookieJar,
   // worker/cookie_jar.h, and may take the HTTP/1.1 fast path) and JMeter's CookieManager.*

@@ -236,6 +236,7 @@ void HttpTransfer::Start(const HttpRequest& r, bool keep_body, EventLoop* loop, 
   keep_body_ = keep_body;
   timed_out_reading_ = false;
   error_[0] = '\0';
+  refused_.clear();
   method_ = r.method;
   url_ = r.url;
   decoding_ = !r.accept_encoding.empty();
@@ -307,8 +308,87 @@ void HttpTransfer::StartFast(const HttpRequest& r, EventLoop* loop, int64_t star
       return;
     }
   }
+  if (RefuseFastTarget(loop, start_us)) return;
   SetFastCookies();
   fast_.Start(r, target_, keep_body_ ? &body_ : nullptr, loop, &fast_done_, start_us);
+}
+
+bool HttpTransfer::RefuseFastTarget(EventLoop* loop, int64_t start_us) {
+  if (policy_ == nullptr || (!target_.host_name.empty() && policy_->AllowsHost(target_.host_name, target_.port))) {
+    return false;
+  }
+  const auto* first = reinterpret_cast<const sockaddr*>(&target_.address);
+  const bool more = target_.more && target_.more->size() > target_.more_from;
+  if (policy_->AllowsAddress(first, target_.port) && !more) return false;
+  // Keep the addresses policy_ allows, in order.
+  auto kept = std::make_shared<std::vector<sockaddr_storage>>();
+  if (policy_->AllowsAddress(first, target_.port)) kept->push_back(target_.address);
+  if (more) {
+    for (size_t i = target_.more_from; i < target_.more->size(); ++i) {
+      const sockaddr_storage& a = (*target_.more)[i];
+      if (policy_->AllowsAddress(reinterpret_cast<const sockaddr*>(&a), target_.port)) kept->push_back(a);
+    }
+  }
+  if (!kept->empty()) {
+    const uint16_t port = target_.port;
+    target_.address = kept->front();
+    reinterpret_cast<sockaddr_in*>(&target_.address)->sin_port = htons(port);  // same offset in sockaddr_in6
+    target_.address_len = AddressLength(target_.address);
+    target_.more = std::move(kept);
+    target_.more_from = 1;
+    return false;
+  }
+  const std::string address = AddressText(first);
+  refused_ = "barrage-worker allowed_targets: " +
+             (target_.host_name.empty() ? TargetText(address, target_.port)
+                                        : TargetText(target_.host_name, target_.port) + " (" + address + ")") +
+             " is not allowed (allowed: " + policy_->Describe() + ")";
+  fast_.Fail(CURLE_COULDNT_CONNECT, refused_, loop, &fast_done_, start_us);
+  return true;
+}
+
+curl_socket_t HttpTransfer::OnOpenSocket(void* data, curlsocktype purpose, curl_sockaddr* address) {
+  auto* d = static_cast<OpenSocketData*>(data);
+  HttpTransfer* t = d->transfer;
+  if (t->policy_ != nullptr && purpose == CURLSOCKTYPE_IPCXN &&
+      (address->addr.sa_family == AF_INET || address->addr.sa_family == AF_INET6)) {
+    // The port connected to (same offset in sockaddr_in6), and the host this connection is
+    // for: the current hop's URL (libcurl updates it when it follows a redirect itself), or
+    // the --connect-to rule's host.
+    const int port = ntohs(reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_port);
+    std::string host;
+    int url_port = port;
+    char* effective = nullptr;
+    if (curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr) {
+      if (CURLU* u = curl_url()) {
+        char* h = nullptr;
+        char* p = nullptr;
+        if (curl_url_set(u, CURLUPART_URL, effective, 0) == CURLUE_OK) {
+          if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) host = h;
+          if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) url_port = std::atoi(p);
+        }
+        curl_free(h);
+        curl_free(p);
+        curl_url_cleanup(u);
+      }
+    }
+    if (t->connect_to_ != nullptr && !host.empty()) {
+      if (const ConnectToRule* rule = MatchConnectTo(t->connect_to_->rules(), host, url_port)) {
+        if (!rule->connect_host.empty()) host = rule->connect_host;
+      }
+    }
+    if (!t->policy_->Allows(host, &address->addr, port)) {
+      const std::string text = AddressText(&address->addr);
+      t->refused_ =
+          "barrage-worker allowed_targets: " +
+          (host.empty() || host == text || host == "[" + text + "]" ? TargetText(text, port)
+                                                                    : TargetText(host, port) + " (" + text + ")") +
+          " is not allowed (allowed: " + t->policy_->Describe() + ")";
+      return CURL_SOCKET_BAD;
+    }
+    t->refused_.clear();  // an earlier address of the name was refused, this one is not
+  }
+  return EventLoop::OnCurlOpenSocket(d->loop, purpose, address);
 }
 
 void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) {
@@ -319,6 +399,7 @@ void HttpTransfer::OnHostResolved(uint64_t token, const AddressList& addresses) 
                resolve_start_us_);
     return;
   }
+  if (RefuseFastTarget(resolve_loop_, resolve_start_us_)) return;
   SetFastCookies();
   fast_.Start(hop_request_, target_, keep_body_ ? &body_ : nullptr, resolve_loop_, &fast_done_, resolve_start_us_);
 }
@@ -328,8 +409,9 @@ void HttpTransfer::StartCurl(const HttpRequest& r, EventLoop* loop, TransferHand
   Easy();
   if (curl_loop_ != loop) {
     curl_loop_ = loop;
-    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &EventLoop::OnCurlOpenSocket);
-    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, loop);
+    open_socket_ = OpenSocketData{loop, this};
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &HttpTransfer::OnOpenSocket);
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, &open_socket_);
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &EventLoop::OnCurlCloseSocket);
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, loop);
   }
@@ -715,7 +797,8 @@ void HttpTransfer::FinishSample(CURLcode code, SampleResult* result, std::string
   }
   bool connect_phase = connect_us == 0 && code == CURLE_OPERATION_TIMEDOUT && first_byte_us == 0 && !timed_out_reading_;
   if (timed_out_reading_) code = CURLE_OPERATION_TIMEDOUT;
-  JavaException ex = MapCurlError(code, HostPort(url_), connect_phase, curl_message);
+  JavaException ex = refused_.empty() ? MapCurlError(code, HostPort(url_), connect_phase, curl_message)
+                                      : JavaException{"java.security.AccessControlException", refused_};
   s.response_code = "Non HTTP response code: " + ex.exception;
   s.response_message = "Non HTTP response message: " + ex.message;
   s.success = false;

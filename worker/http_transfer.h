@@ -33,6 +33,7 @@
 #include "worker/http2_mode.h"
 #include "worker/http_request.h"
 #include "worker/sample_result.h"
+#include "worker/target_policy.h"
 
 namespace barrage {
 
@@ -102,6 +103,14 @@ class HttpTransfer {
   // Connects as `routes` say on both paths (nullptr: to the URL's address). `routes` must
   // outlive the transfer.
   void set_connect_to(const ConnectToRoutes* routes);
+  // The worker's allowed_targets (worker/target_policy.h; nullptr or an empty list: any
+  // target). Checked on both paths when a connection opens (the host and address it goes
+  // to, after --connect-to): a refused request fails as a sample
+  // (java.security.AccessControlException, the host and port named) without connecting.
+  // `policy` must outlive the transfer.
+  void set_target_policy(const TargetPolicy* policy) {
+    policy_ = policy != nullptr && policy->restricted() ? policy : nullptr;
+  }
   // Resolves host names for the fast path (null: names go to libcurl). `hosts` belongs to the
   // transfer's event loop and must outlive the transfer.
   void set_host_cache(HostCache* hosts) { host_cache_ = hosts; }
@@ -214,6 +223,19 @@ class HttpTransfer {
   Http2Mode http2_default_ = Http2Mode::kOff;
   Http2Record http2_record_ = Http2Record::kReasonPhrase;  // of the request in flight
   const ConnectToRoutes* connect_to_ = nullptr;
+  const TargetPolicy* policy_ = nullptr;
+  // Why the request in flight was refused by policy_ ("" = it was not): the sample's message.
+  std::string refused_;
+  // Fast path: refuses target_ (set refused_, fails the request) unless policy_ allows its
+  // host or address; drops the further addresses policy_ refuses. True when refused.
+  bool RefuseFastTarget(EventLoop* loop, int64_t start_us);
+  // libcurl's socket callback data: the loop's socket table, and this transfer for policy_.
+  struct OpenSocketData {
+    EventLoop* loop = nullptr;
+    HttpTransfer* transfer = nullptr;
+  };
+  OpenSocketData open_socket_{};
+  static curl_socket_t OnOpenSocket(void* data, curlsocktype purpose, curl_sockaddr* address);
   HostCache* host_cache_ = nullptr;
   HostDone host_done_{this};
   bool resolving_ = false;  // the fast path waits for target_'s name

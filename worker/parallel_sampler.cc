@@ -19,6 +19,7 @@ VirtualUser::VirtualUser(VirtualUser* parent, const ParallelSampler& parallel, c
   end_wall_ms_ = parent->end_wall_ms_;  // the parent's own scheduled end, if it has one
   if (group_->cookies) http_.EnableCookies(run_->cookie_settings.jar);
   if (run_->connect_to) http_.set_connect_to(run_->connect_to.get());
+  http_.set_target_policy(run_->allowed_targets);
   if (worker_) http_.set_host_cache(&worker_->hosts);
 }
 

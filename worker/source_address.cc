@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "worker/target_policy.h"
+
 namespace barrage {
 
 namespace {
@@ -14,16 +16,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
   return s;
-}
-
-std::string Text(const sockaddr* a) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (a->sa_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a)->sin_addr, buf, sizeof buf);
-  } else {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr, buf, sizeof buf);
-  }
-  return buf;
 }
 
 }  // namespace
@@ -51,8 +43,8 @@ Result<std::string> ResolveSourceAddress(std::string_view ip_source, int type) {
     if (i->ifa_name == nullptr || source != i->ifa_name) continue;
     found = true;
     if (i->ifa_addr == nullptr) continue;
-    if (i->ifa_addr->sa_family == AF_INET && v4.empty()) v4 = Text(i->ifa_addr);
-    if (i->ifa_addr->sa_family == AF_INET6 && v6.empty()) v6 = Text(i->ifa_addr);
+    if (i->ifa_addr->sa_family == AF_INET && v4.empty()) v4 = AddressText(i->ifa_addr);
+    if (i->ifa_addr->sa_family == AF_INET6 && v6.empty()) v6 = AddressText(i->ifa_addr);
   }
   freeifaddrs(list);
   if (!found) return Status::InvalidArgument("Cannot find interface " + source);

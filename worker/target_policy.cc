@@ -79,6 +79,16 @@ std::string TargetText(std::string_view host, int port) {
   return h + ":" + std::to_string(port);
 }
 
+std::string AddressText(const sockaddr* address) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (address->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, buf, sizeof buf);
+  } else if (address->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
 Result<TargetPolicy::Pattern> TargetPolicy::ParseOne(std::string_view text) {
   Pattern p;
   p.text = std::string(text);

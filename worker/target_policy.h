@@ -1,6 +1,6 @@
 // A worker's allow-list of load targets (worker.toml `allowed_targets`, issue 14): the hosts
 // its owner lets it send requests to. Checked twice: before a run, on every host the plan
-// names that is known then (engine/target_check.h), and when a connection opens, on the
+// names that is known then (worker/target_check.h), and when a connection opens, on the
 // host and the address it connects to (the fast path and libcurl's socket callback), so a
 // host known only at run time (`${host}` from a CSV file, a redirect) cannot slip through.
 //
@@ -77,6 +77,8 @@ class TargetPolicy {
 
 // "host:port" as a message shows it (IPv6 in brackets).
 std::string TargetText(std::string_view host, int port);
+// An AF_INET or AF_INET6 address as text ("127.0.0.1", "::1"), without its port.
+std::string AddressText(const sockaddr* address);
 
 }  // namespace barrage
 

@@ -73,6 +73,7 @@ VirtualUser::VirtualUser(RunState* run, GroupRuntime* group, LoopWorker* worker,
     http_.set_record_stored_cookies(run->cookie_settings.save_cookies);
   }
   if (run->connect_to) http_.set_connect_to(run->connect_to.get());
+  http_.set_target_policy(run->allowed_targets);
   if (worker_) http_.set_host_cache(&worker_->hosts);
   http_.set_http2_default(run->http2);
 }

@@ -35,6 +35,10 @@ int RunWorkerCli(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "event-loop threads (0: one per core)")->check(CLI::NonNegativeNumber);
   app.add_flag("--insecure", insecure, "plain TCP without CurveZMQ (the controller must agree)");
+  std::vector<std::string> allowed_targets;
+  app.add_option("--allowed-target", allowed_targets,
+                 "a host this worker may send load to (repeatable; adds to allowed_targets): NAME, *.DOMAIN, "
+                 "ADDRESS or CIDR, with an optional :PORT or :PORT-PORT");
   app.add_flag("--allow-insecure-key-permissions", allow_insecure_key_permissions,
                "accept a key file that group or others may read (with a warning) instead of refusing it");
   app.add_option("--keygen", keygen_path, "write a new CURVE key pair to FILE (mode 0600), print its public key, exit");
@@ -80,6 +84,7 @@ int RunWorkerCli(int argc, char** argv) {
   if (controller_timeout > 0) config.controller_timeout_s = controller_timeout;
   if (threads >= 0) config.threads = threads;
   if (insecure) config.insecure = true;
+  config.allowed_targets.insert(config.allowed_targets.end(), allowed_targets.begin(), allowed_targets.end());
   if (allow_insecure_key_permissions) config.allow_insecure_key_permissions = true;
   if (heartbeat_ms > 0) config.heartbeat_ms = heartbeat_ms;
   if (batch_samples > 0) config.batch_samples = batch_samples;

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "common/toml_file.h"
+#include "worker/target_policy.h"
 
 namespace barrage {
 namespace {
@@ -71,6 +72,23 @@ Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config) {
         s = Status::InvalidArgument(Where(path, node, key) + ": expected a whole number >= 0");
       }
       if (s.ok()) config->threads = static_cast<int>(number);
+    } else if (key == "allowed_targets") {
+      const toml::array* list = node.as_array();
+      if (list == nullptr) {
+        return Status::InvalidArgument(
+            Where(path, node, key) +
+            ": expected a list of host patterns, e.g. [\"127.0.0.2\", \"*.staging.example.com:443\"]");
+      }
+      std::vector<std::string> patterns;
+      for (const toml::node& item : *list) {
+        if (!item.is_string()) {
+          return Status::InvalidArgument(Where(path, item, key) + ": expected a list of strings");
+        }
+        patterns.push_back(**item.as_string());
+      }
+      Result<TargetPolicy> policy = TargetPolicy::Parse(patterns, Where(path, node, key));
+      if (!policy.ok()) return policy.status();
+      config->allowed_targets = std::move(patterns);
     } else if (key == "security" || key == "spool") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a table");
@@ -116,6 +134,10 @@ Status ValidateWorkerConfig(const WorkerConfig& config, const std::string& sourc
   if (config.work_dir.empty()) return Status::InvalidArgument(source + ": key work_dir: empty");
   if (!(config.controller_timeout_s > 0 && config.controller_timeout_s <= kMaxControllerTimeoutS)) {
     return Status::InvalidArgument(source + ": key controller_timeout: expected 0 < seconds <= one year");
+  }
+  if (Result<TargetPolicy> targets = TargetPolicy::Parse(config.allowed_targets, source + ": key allowed_targets");
+      !targets.ok()) {
+    return targets.status();
   }
   if (!config.insecure) {
     if (config.secret_key_file.empty()) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -32,6 +33,10 @@ struct WorkerConfig {
   // Unacknowledged sample batches: memory first, then files in spool_dir.
   uint64_t spool_memory_bytes = 64ull << 20;
   std::string spool_dir;  // "" = <work_dir>/spool
+  // Worker safety (issue 14): the hosts this worker may send load to (worker/target_policy.h
+  // patterns; empty = any host), as read. LoadWorkerConfigFile checks them; `--allowed-target`
+  // adds to them.
+  std::vector<std::string> allowed_targets;
 
   // Not in the file (protocol timings; tests shorten them through flags).
   int heartbeat_ms = 1000;

@@ -105,6 +105,7 @@ class EngineRunFixture : public ::testing::Test {
     options.flush_interval_ms = flush_interval_ms_;
     options.share_index = share_index_;
     options.share_count = share_count_;
+    options.allowed_targets = allowed_targets_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     Status prepared = engine.Prepare();
     EXPECT_TRUE(prepared.ok()) << prepared.message();
@@ -127,6 +128,7 @@ class EngineRunFixture : public ::testing::Test {
   int64_t flush_interval_ms_ = EngineOptions{}.flush_interval_ms;
   uint32_t share_index_ = 0;  // EngineOptions' cluster share (0 of 0: all threads)
   uint32_t share_count_ = 0;
+  const TargetPolicy* allowed_targets_ = nullptr;  // EngineOptions' (nullptr: any target)
 };
 
 }  // namespace barrage::engine_test
