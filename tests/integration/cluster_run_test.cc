@@ -843,6 +843,41 @@ TEST_F(ClusterRunTest, AWorkerWithoutJavaFailsAScriptPlansStartNamingItAndThePac
   EXPECT_EQ(ReadRun(db_).samples, 0);
 }
 
+// Worker safety (issue 14): a worker whose allowed_targets do not hold the plan's host
+// refuses the plan before any request; the controller names the worker, the host and the
+// plan's line, and the run fails with nothing sent. A worker that allows it runs the plan.
+TEST_F(ClusterRunTest, AWorkerRefusesAPlanWhoseHostIsNotInItsAllowedTargets) {
+  const std::string plan_text = Plan(server_->port(), 1, 4, "/hello.txt");
+  std::string plan = Write("plan.jmx", plan_text);
+  std::string strict = Write("strict.toml", "allowed_targets = [\"127.0.0.2\"]\n[security]\ninsecure = true\n");
+  StartController(plan, {"--workers", "1"});
+  StartWorker("w1", strict);
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err << AllWorkerLogs();
+  const size_t at = plan_text.find("<HTTPSamplerProxy");
+  const int line =
+      1 + static_cast<int>(std::count(plan_text.begin(), plan_text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  EXPECT_NE(r.err.find("barrage: worker w1 cannot run the plan: plan.jmx: HTTP Request 'Get' (line " +
+                       std::to_string(line) + "): host 127.0.0.1:" + std::to_string(server_->port()) +
+                       " is not in this worker's allowed_targets (127.0.0.2)\n"),
+            std::string::npos)
+      << r.err << AllWorkerLogs();
+  EXPECT_EQ(server_->requests(), 0u);
+  EXPECT_EQ(ReadRun(db_).samples, 0);
+
+  workers_.clear();
+  std::string allowing =
+      Write("allowing.toml", "allowed_targets = [\"127.0.0.2\", \"127.0.0.1:" + std::to_string(server_->port()) +
+                                 "\"]\n[security]\ninsecure = true\n");
+  StartController(plan, {"--workers", "1"});
+  StartWorker("w1", allowing);
+  r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  EXPECT_EQ(server_->requests("/hello.txt"), 4u);
+}
+
 TEST_F(ClusterRunTest, CurveAdmitsAllowedWorkersAndRefusesOtherKeys) {
   std::string controller_key = test::Keygen({BARRAGE_BINARY, "keygen", "-o", (dir_ / "controller.key").string()});
   test::Keygen({BARRAGE_WORKER_BINARY, "--keygen", (dir_ / "w1.key").string()});

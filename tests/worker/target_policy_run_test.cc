@@ -20,8 +20,8 @@ using engine_test::Group;
 using engine_test::PlanXml;
 using engine_test::Str;
 
-std::string Http(const std::string& name, const std::string& domain, const std::string& port,
-                 const std::string& path, bool follow_redirects = false) {
+std::string Http(const std::string& name, const std::string& domain, const std::string& port, const std::string& path,
+                 bool follow_redirects = false) {
   return El("HTTPSamplerProxy", name,
             Str("HTTPSampler.domain", domain) + Str("HTTPSampler.port", port) + Str("HTTPSampler.path", path) +
                 "<boolProp name=\"HTTPSampler.follow_redirects\">" + (follow_redirects ? "true" : "false") +
@@ -89,9 +89,8 @@ TEST_F(TargetPolicyRunTest, HostsFromPropertiesAndVariablesAreCheckedBeforeTheRu
                                  Str("Argument.metadata", "=") + "</elementProp></collectionProp>");
   const std::string body = udv + Group("tg", 1, 1, Http("by-var", "${host}", port_, "/hello.txt"));
   Status st = Prepare(body, {{"target", "127.0.0.1"}});
-  EXPECT_EQ(st.message(), "HTTP Request 'by-var' (line " +
-                              std::to_string(LineOf(PlanXml(body), "<HTTPSamplerProxy")) + "): host 127.0.0.1:" +
-                              port_ + " is not in this worker's allowed_targets (127.0.0.2)");
+  EXPECT_EQ(st.message(), "HTTP Request 'by-var' (line " + std::to_string(LineOf(PlanXml(body), "<HTTPSamplerProxy")) +
+                              "): host 127.0.0.1:" + port_ + " is not in this worker's allowed_targets (127.0.0.2)");
   // A full URL in the path counts, with the default port of its scheme.
   Allow({"*.staging.example.com:443", "api.example.com:8443"});
   const std::string full = Group("tg", 1, 1, Http("full", "", "", "https://api.example.com/x"));
@@ -118,10 +117,10 @@ TEST_F(TargetPolicyRunTest, AllowedHostsRunByNameAddressAndResolvedAddress) {
     Allow({allowed});
     const uint64_t before = server_->requests();
     const size_t earlier = sink_.samples().size();  // the fixture's sink keeps every run's
-    std::vector<Sample> all = Run(Group("tg", 1, 1,
-                                        Http("by-address", "127.0.0.1", port_, "/hello.txt") +
-                                            Http("by-name", "localhost", port_, "/hello.txt")),
-                                  1);
+    std::vector<Sample> all = Run(
+        Group("tg", 1, 1,
+              Http("by-address", "127.0.0.1", port_, "/hello.txt") + Http("by-name", "localhost", port_, "/hello.txt")),
+        1);
     ASSERT_EQ(all.size(), earlier + 2) << allowed;
     EXPECT_EQ(all[earlier].response_code, "200") << allowed << all[earlier].response_message;
     EXPECT_EQ(all[earlier + 1].response_code, "200") << allowed << all[earlier + 1].response_message;
@@ -130,10 +129,9 @@ TEST_F(TargetPolicyRunTest, AllowedHostsRunByNameAddressAndResolvedAddress) {
   // "localhost" by its name: its address alone is not allowed.
   Allow({"localhost"});
   const std::string by_address = Group("tg", 1, 1, Http("by-address", "127.0.0.1", port_, "/hello.txt"));
-  EXPECT_EQ(Prepare(by_address).message(), "HTTP Request 'by-address' (line " +
-                                               std::to_string(LineOf(PlanXml(by_address), "<HTTPSamplerProxy")) +
-                                               "): host 127.0.0.1:" + port_ +
-                                               " is not in this worker's allowed_targets (localhost)");
+  EXPECT_EQ(Prepare(by_address).message(),
+            "HTTP Request 'by-address' (line " + std::to_string(LineOf(PlanXml(by_address), "<HTTPSamplerProxy")) +
+                "): host 127.0.0.1:" + port_ + " is not in this worker's allowed_targets (localhost)");
   const size_t earlier = sink_.samples().size();
   std::vector<Sample> all = Run(Group("tg", 1, 1, Http("by-name", "localhost", port_, "/hello.txt")), 1);
   ASSERT_EQ(all.size(), earlier + 1);

@@ -436,6 +436,23 @@ TEST_F(WorkerDaemonTest, PlanErrorAnswersReadyFalse) {
   EXPECT_EQ(ready.message.rfind("cluster.jmx", 0), 0u) << ready.message;
 }
 
+// allowed_targets (issue 14): a plan whose HTTP Request names a host outside the list is
+// refused before any request, the host and the plan's line in the answer the controller prints.
+TEST_F(WorkerDaemonTest, APlanOutsideAllowedTargetsAnswersReadyFalseNamingTheHostAndLine) {
+  StartWorker({"--allowed-target", "127.0.0.2", "--allowed-target", "*.staging.example.com:443"});
+  Register();
+  LoadPlanMessage m = Plan(Group(1, 1, Http("home", "/hello.txt")));
+  ReadyMessage ready = Load("run-refused", m);
+  EXPECT_FALSE(ready.files_ok);
+  const size_t at = m.plan.find("<HTTPSamplerProxy");
+  const int line =
+      1 + static_cast<int>(std::count(m.plan.begin(), m.plan.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  EXPECT_EQ(ready.message, "cluster.jmx: HTTP Request 'home' (line " + std::to_string(line) +
+                               "): host 127.0.0.1:" + std::to_string(server_->port()) +
+                               " is not in this worker's allowed_targets (127.0.0.2, *.staging.example.com:443)");
+  EXPECT_EQ(server_->requests(), 0u);
+}
+
 // A short plan with a CSV data file shipped in several chunks: every request the target
 // served arrives as exactly one sample, thread names carry the worker's prefix.
 TEST_F(WorkerDaemonTest, ShortPlanDeliversOneSamplePerRequestServed) {
@@ -913,6 +930,30 @@ TEST_F(WorkerDaemonTest, ConfigErrorNamesFileAndKeyAndExits2) {
   EXPECT_EQ(r.err, "barrage-worker: " + path + ":2: key controller_timeout: expected a number of seconds > 0\n");
 }
 
+TEST_F(WorkerDaemonTest, BadAllowedTargetsNameFileLineAndPattern) {
+  std::string path = (work_dir_ / "targets.toml").string();
+  std::ofstream(path) << "controller = \"tcp://127.0.0.1:1\"\n"
+                         "allowed_targets = [\"127.0.0.2\", \"10.0.0.0/40\"]\n[security]\ninsecure = true\n";
+  test::ProcessResult r = test::RunProcess({BARRAGE_WORKER_BINARY, "--config", path}, 10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "barrage-worker: " + path +
+                       ":2: key allowed_targets[2] \"10.0.0.0/40\": the prefix length must "
+                       "be 0 to 32\n");
+  std::ofstream(path) << "controller = \"tcp://127.0.0.1:1\"\nallowed_targets = \"127.0.0.2\"\n";
+  r = test::RunProcess({BARRAGE_WORKER_BINARY, "--config", path}, 10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "barrage-worker: " + path +
+                       ":2: key allowed_targets: expected a list of host patterns, e.g. [\"127.0.0.2\", "
+                       "\"*.staging.example.com:443\"]\n");
+  r = test::RunProcess({BARRAGE_WORKER_BINARY, "--controller", "tcp://127.0.0.1:1", "--insecure", "--work-dir",
+                        (work_dir_ / "w").string(), "--allowed-target", "api.example.com:99999"},
+                       10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "barrage-worker: command line: key allowed_targets[1] \"api.example.com:99999\": the port must be 1 "
+            "to 65535 or a range like 8000-8099\n");
+}
+
 TEST_F(WorkerDaemonTest, ShippedWorkerTomlIsValid) {
   WorkerConfig config;
   Status s = LoadWorkerConfigFile(std::string(BARRAGE_TEST_DATA_DIR) + "/../../config/worker.toml", &config);
@@ -922,6 +963,7 @@ TEST_F(WorkerDaemonTest, ShippedWorkerTomlIsValid) {
   EXPECT_EQ(config.work_dir, "/var/lib/barrage");
   EXPECT_EQ(config.spool_memory_bytes, 64ull << 20);
   EXPECT_FALSE(config.insecure);
+  EXPECT_EQ(config.allowed_targets, (std::vector<std::string>{"*.staging.example.com:443", "10.20.0.0/16"}));
 }
 
 TEST_F(WorkerDaemonTest, MissingKeysWithoutInsecureExits2) {
