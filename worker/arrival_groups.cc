@@ -247,6 +247,10 @@ class ConcurrencyDriver final : public Driver {
       return;
     }
     int want = LoopShare(planned);
+    // The worker's max_vus: this loop's share of it.
+    if (sh_->rs->max_vus > 0) {
+      want = std::min(want, Share(sh_->rs->max_vus, static_cast<uint32_t>(w_->index), sh_->loops));
+    }
     while (busy_ < want) {
       ++busy_;
       NewUser();
@@ -325,10 +329,6 @@ class ArrivalsDriver final : public Driver {
   // because of concurrency limit" and goes on with the next one) and counted.
   void Arrive(double offset_ms) {
     const int64_t intended = sh_->start_wall_us + static_cast<int64_t>(std::llround(offset_ms * 1000));
-    if (fresh_users_) {
-      NewUser()->NoteIntendedStart(intended);
-      return;
-    }
     // A slot under the limit, taken atomically (other loops take theirs meanwhile).
     int64_t busy = sh_->busy.load(std::memory_order_acquire);
     do {
@@ -337,6 +337,10 @@ class ArrivalsDriver final : public Driver {
         return;
       }
     } while (!sh_->busy.compare_exchange_weak(busy, busy + 1, std::memory_order_acq_rel));
+    if (fresh_users_) {
+      NewUser()->NoteIntendedStart(intended);
+      return;
+    }
     if (!idle_.empty()) {
       VirtualUser* u = idle_.back();
       idle_.pop_back();
@@ -391,6 +395,10 @@ void StartDynamicGroup(RunState* rs, GroupRuntime* g, const std::vector<std::uni
   sh->iterations = std::max<int64_t>(0, sh->EvalInt(tg.iterations, "Iterations", 0));
   int64_t limit = sh->EvalInt(tg.concurrency_limit, "ConcurrencyLimit", 0);
   if (limit > 0) sh->concurrency_limit = std::max(1, Share(limit, share.index, share.count));
+  // The worker's max_vus (EngineOptions) caps every dynamic group's concurrency on this engine.
+  if (rs->max_vus > 0 && (sh->concurrency_limit == 0 || sh->concurrency_limit > rs->max_vus)) {
+    sh->concurrency_limit = rs->max_vus;
+  }
   for (const DynamicThreadGroup::Row& r : tg.schedule) {
     sh->rows.push_back({sh->EvalDouble(r.start, "Schedule", 0) / sh->unit,
                         sh->EvalDouble(r.end, "Schedule", 0) / sh->unit,

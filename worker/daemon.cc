@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -834,6 +835,9 @@ Status WorkerDaemon::Impl::PrepareEngine(const ActiveRun& r, ActiveRun::Prepared
   options.event_loops = config_.threads;
   options.graceful_stop_timeout_ms = r.header.stop_timeout_ms;
   options.allowed_targets = &allowed_targets_;
+  options.max_vus = config_.max_vus;
+  options.max_rps = config_.max_rps;
+  options.max_duration_ms = static_cast<int64_t>(std::llround(config_.max_duration_s * 1000));
   if (r.header.share == proto::ShareMode::Total) {
     options.share_index = r.header.worker_index;
     options.share_count = r.header.worker_count;
@@ -1149,6 +1153,10 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   }
   fs::remove_all(fs::path(config_.work_dir) / "runs", ec);
   LoadKeptSpools();
+  if (config_.max_vus > 0 || config_.max_rps > 0 || config_.max_duration_s > 0) {
+    spdlog::info("every run capped at: max_vus {}, max_rps {}, max_duration {} s (0: none)", config_.max_vus,
+                 config_.max_rps, config_.max_duration_s);
+  }
   if (allowed_targets_.restricted()) {
     spdlog::info("load only to allowed_targets: {}", allowed_targets_.Describe());
   } else {

@@ -105,6 +105,28 @@ void SetStartProperties(int64_t now_ms, RunContext* run, Variables* vars) {
 
 int64_t EvalInt(const Value& v, ThreadContext& ctx, int64_t def) { return ParseInt64(Evaluate(v, ctx)).value_or(def); }
 
+// EngineOptions::max_vus against the users the plan's groups start at once, phase by phase
+// (dynamic groups are held under it while they run instead).
+Status CheckMaxVus(const std::vector<std::unique_ptr<GroupRuntime>>& groups, int64_t max_vus, bool serialize) {
+  for (ElementKind phase : {ElementKind::kSetupThreadGroup, ElementKind::kThreadGroup, ElementKind::kPostThreadGroup}) {
+    int64_t users = 0;
+    std::string which;
+    for (const auto& g : groups) {
+      if (ThreadGroupPhase(g->group->kind) != phase || IsDynamicThreadGroup(g->group->kind) || g->num_threads == 0) {
+        continue;
+      }
+      users = serialize ? std::max<int64_t>(users, g->num_threads) : users + g->num_threads;
+      which += (which.empty() ? "" : ", ") + ("'" + g->group->name + "': " + std::to_string(g->num_threads));
+    }
+    if (users > max_vus) {
+      return Status::InvalidArgument("the plan starts " + std::to_string(users) +
+                                     " virtual users at once on this worker (" + which + "), more than its max_vus " +
+                                     std::to_string(max_vus));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int64_t RampUpOffsetMs(int index, int64_t ramp_ms, int threads) {
@@ -291,8 +313,18 @@ Status Engine::Prepare() {
     if (!st.ok()) return st;
   }
 
+  if (s.options.max_vus > 0) {
+    if (Status st = CheckMaxVus(s.groups, s.options.max_vus, s.plan.root->serialize_thread_groups); !st.ok()) {
+      return st;
+    }
+  }
+  s.rs.max_vus = s.options.max_vus;
+
   int loops = s.options.event_loops > 0 ? s.options.event_loops
                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (s.options.max_rps > 0) {
+    s.rs.request_interval_us = std::max<int64_t>(1, std::llround(1e6 * loops / s.options.max_rps));
+  }
   for (int i = 0; i < loops; ++i) {
     s.workers.push_back(std::make_unique<LoopWorker>());
     s.workers.back()->index = i;

@@ -58,6 +58,13 @@ struct EngineOptions {
   // hosts known only at run time are checked when their connection opens. Must outlive the
   // engine.
   const TargetPolicy* allowed_targets = nullptr;
+  // The worker's caps (worker.toml; 0: none). max_vus: Prepare() refuses a plan whose thread
+  // groups start more users at once on this engine (each phase: setUp, main, tearDown), and
+  // every dynamic group's concurrency is held under it (arrivals beyond count as late).
+  // max_rps: HTTP requests per second of this engine, a ceiling across every thread group
+  // (each event loop an equal share; a request waits for its slot).
+  int64_t max_vus = 0;
+  double max_rps = 0;
 };
 
 struct EngineCounters {

@@ -74,6 +74,11 @@ struct RunState {
   std::atomic<int64_t> aborted{0};        // requests in flight a stop-now aborted
   std::atomic<int64_t> late_arrivals{0};  // arrivals dropped at a ConcurrencyLimit (issue 12)
   int64_t graceful_stop_timeout_ms = -1;  // EngineOptions'; also bounds scheduled groups' ends
+  // The worker's caps (EngineOptions max_vus, max_rps; 0: none): every dynamic group's
+  // concurrency, and the interval between two HTTP requests of one event loop (each loop
+  // takes an equal share of max_rps).
+  int64_t max_vus = 0;
+  int64_t request_interval_us = 0;
   ThroughputSchedule throughput;
   Variables initial_vars;                     // User Defined Variables, evaluated once at start
   bool any_url_rewriting = false;             // users keep their previous response body
@@ -150,6 +155,7 @@ struct PendingUser {
 // instruction and no cache line moves between loops.
 struct LoopWorker {
   EventLoop loop;
+  int64_t next_request_us = 0;  // RunState::request_interval_us: this loop's next free slot
   std::mutex mu;
   std::vector<PendingUser> pending;      // guarded by mu: handed over by the engine
   std::atomic<bool> has_pending{false};  // set with `pending`, so the loop skips the lock

@@ -347,6 +347,7 @@ void VirtualUser::Step() {
       if (script_) script_->http.reset();               // what scripts changed in the previous sampler is gone
       ctx_.sampler_name = &s->name;                     // __samplerName, from its pre-processors on
       delayed_ = false;
+      rate_slot_ = false;
       pre_done_ = 0;
       timers_done_ = 0;
       timer_delay_ms_ = 0;
@@ -371,6 +372,18 @@ void VirtualUser::Step() {
       }
       if (ShouldStop()) {
         Finish();
+        return;
+      }
+    }
+    // The worker's max_rps: an HTTP request takes the loop's next free slot, waiting for it.
+    if (run_->request_interval_us > 0 && !rate_slot_ && current_->kind == ElementKind::kHttpSampler) {
+      rate_slot_ = true;
+      const int64_t now_us = MonotonicMicros();
+      const int64_t slot = std::max(now_us, worker_->next_request_us);
+      worker_->next_request_us = slot + run_->request_interval_us;
+      if (slot > now_us) {
+        state_ = State::kDelaying;
+        WaitUntil(slot);
         return;
       }
     }

@@ -260,6 +260,7 @@ class VirtualUser final : public VuServices,
   const std::string* label_ = nullptr;  // its label: its name, or evaluated_label_
   std::string evaluated_label_;
   bool delayed_ = false;                   // timers of current_ already waited for
+  bool rate_slot_ = false;                 // current_ has its slot under the worker's max_rps
   size_t pre_done_ = 0;                    // pre-processors of current_ run so far
   size_t timers_done_ = 0;                 // timers of current_ computed so far, adding up to
   int64_t timer_delay_ms_ = 0;             // this delay

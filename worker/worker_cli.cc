@@ -35,6 +35,15 @@ int RunWorkerCli(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "event-loop threads (0: one per core)")->check(CLI::NonNegativeNumber);
   app.add_flag("--insecure", insecure, "plain TCP without CurveZMQ (the controller must agree)");
+  int64_t max_vus = 0;
+  double max_rps = 0;
+  double max_duration = 0;
+  app.add_option("--max-vus", max_vus, "most virtual users at once in any run (max_vus)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
+  app.add_option("--max-rps", max_rps, "most HTTP requests per second in any run (max_rps)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-duration", max_duration, "seconds after which any run stops gracefully (max_duration)")
+      ->check(CLI::Range(1.0, kMaxControllerTimeoutS));
   std::vector<std::string> allowed_targets;
   app.add_option("--allowed-target", allowed_targets,
                  "a host this worker may send load to (repeatable; adds to allowed_targets): NAME, *.DOMAIN, "
@@ -84,6 +93,9 @@ int RunWorkerCli(int argc, char** argv) {
   if (controller_timeout > 0) config.controller_timeout_s = controller_timeout;
   if (threads >= 0) config.threads = threads;
   if (insecure) config.insecure = true;
+  if (max_vus > 0) config.max_vus = max_vus;
+  if (max_rps > 0) config.max_rps = max_rps;
+  if (max_duration > 0) config.max_duration_s = max_duration;
   config.allowed_targets.insert(config.allowed_targets.end(), allowed_targets.begin(), allowed_targets.end());
   if (allow_insecure_key_permissions) config.allow_insecure_key_permissions = true;
   if (heartbeat_ms > 0) config.heartbeat_ms = heartbeat_ms;

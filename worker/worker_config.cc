@@ -89,6 +89,21 @@ Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config) {
       Result<TargetPolicy> policy = TargetPolicy::Parse(patterns, Where(path, node, key));
       if (!policy.ok()) return policy.status();
       config->allowed_targets = std::move(patterns);
+    } else if (key == "max_vus") {
+      s = GetNumber(path, node, key, 1, &number, "a whole number of users >= 1");
+      if (s.ok() && (number != static_cast<double>(static_cast<int64_t>(number)) || number > 10'000'000)) {
+        s = Status::InvalidArgument(Where(path, node, key) + ": expected a whole number of users from 1 to 10000000");
+      }
+      if (s.ok()) config->max_vus = static_cast<int64_t>(number);
+    } else if (key == "max_rps") {
+      s = GetNumber(path, node, key, 0.001, &number, "a number of requests per second > 0");
+      if (s.ok()) config->max_rps = number;
+    } else if (key == "max_duration") {
+      s = GetNumber(path, node, key, 1, &number, "a number of seconds >= 1");
+      if (s.ok() && number > kMaxControllerTimeoutS) {
+        s = Status::InvalidArgument(Where(path, node, key) + ": more than a year");
+      }
+      if (s.ok()) config->max_duration_s = number;
     } else if (key == "security" || key == "spool") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a table");

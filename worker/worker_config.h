@@ -37,6 +37,12 @@ struct WorkerConfig {
   // patterns; empty = any host), as read. LoadWorkerConfigFile checks them; `--allowed-target`
   // adds to them.
   std::vector<std::string> allowed_targets;
+  // Caps on every run (0: none): virtual users at once (EngineOptions::max_vus), HTTP
+  // requests per second across the thread groups (max_rps), and the run's length in seconds
+  // (max_duration: then the load stops gracefully, as at the plan's own end).
+  int64_t max_vus = 0;
+  double max_rps = 0;
+  double max_duration_s = 0;
 
   // Not in the file (protocol timings; tests shorten them through flags).
   int heartbeat_ms = 1000;

@@ -246,6 +246,17 @@ TEST_F(ArrivalGroupsRunTest, ConcurrencyLimitDropsArrivals) {
   EXPECT_EQ(PerThread(samples).size(), 1u);
 }
 
+// The worker's max_vus (issue 14) holds a group without a ConcurrencyLimit under it, as a
+// ConcurrencyLimit would: the same run as above, the same arrivals dropped.
+TEST_F(ArrivalGroupsRunTest, TheWorkersMaxVusHoldsADynamicGroupUnderIt) {
+  max_vus_ = 1;
+  std::vector<Sample> samples =
+      Run(Arrivals(Str("TargetLevel", "10") + Str("RampUp", "0") + Str("Hold", "1"), Dummy("d", 250)), 1);
+  EXPECT_EQ(samples.size(), 4u);
+  EXPECT_EQ(counters_.late_arrivals, 6);
+  EXPECT_EQ(PerThread(samples).size(), 1u);
+}
+
 TEST_F(ArrivalGroupsRunTest, SamplesRecordHowLateTheyStartedAfterTheirArrival) {
   // A 100 ms Constant Timer before each sample: every sample starts at least 100 ms after
   // its arrival (VirtualUser::NoteIntendedStart).

@@ -106,6 +106,8 @@ class EngineRunFixture : public ::testing::Test {
     options.share_index = share_index_;
     options.share_count = share_count_;
     options.allowed_targets = allowed_targets_;
+    options.max_vus = max_vus_;
+    options.max_rps = max_rps_;
     Engine engine(compiled_->plan, &run_, options, &sink_);
     Status prepared = engine.Prepare();
     EXPECT_TRUE(prepared.ok()) << prepared.message();
@@ -129,6 +131,8 @@ class EngineRunFixture : public ::testing::Test {
   uint32_t share_index_ = 0;  // EngineOptions' cluster share (0 of 0: all threads)
   uint32_t share_count_ = 0;
   const TargetPolicy* allowed_targets_ = nullptr;  // EngineOptions' (nullptr: any target)
+  int64_t max_vus_ = 0;                            // EngineOptions' worker caps (0: none)
+  double max_rps_ = 0;
 };
 
 }  // namespace barrage::engine_test

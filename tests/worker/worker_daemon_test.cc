@@ -772,6 +772,27 @@ TEST_F(WorkerDaemonTest, SamplesLeaveOnTheTimerWhenBatchesStayBelowTheCount) {
   EXPECT_EQ(run.finished->samples, server_->requests());
 }
 
+// max_duration (issue 14): an endless run ends by itself, gracefully, with every request the
+// target served delivered; max_rps spaces its requests (a 100/s ceiling).
+TEST_F(WorkerDaemonTest, MaxDurationEndsAnEndlessRunAndMaxRpsSpacesItsRequests) {
+  StartWorker({"--max-duration", "1", "--max-rps", "100"});
+  Register();
+  ASSERT_TRUE(Load("run-capped", Plan(Group(2, -1, Http("a", "/hello.txt")))).files_ok);
+  controller_.Send(controller_.worker(), EncodeStart("run-capped", StartMessage{FakeController::WallMicros()}));
+  RunResult run = Collect(20s);
+  ASSERT_TRUE(run.finished.has_value()) << worker_->err();
+  EXPECT_EQ(run.finished->samples, server_->requests());
+  EXPECT_EQ(run.samples.size(), server_->requests());
+  // 1 s at 100 requests a second at most: each of the worker's 2 event loops has slots 20 ms
+  // apart from its first request's, the last at most at the 1000 ms the run may last
+  // (0, 20, ..., 1000: 51 each).
+  EXPECT_GE(run.samples.size(), 1u);
+  EXPECT_LE(run.samples.size(), 102u);
+  EXPECT_NE(worker_->err().find("every run capped at: max_vus 0, max_rps 100, max_duration 1 s (0: none)"),
+            std::string::npos)
+      << worker_->err();
+}
+
 TEST_F(WorkerDaemonTest, StopNowEndsAnEndlessRunWithFinished) {
   StartWorker();
   Register();
@@ -952,6 +973,22 @@ TEST_F(WorkerDaemonTest, BadAllowedTargetsNameFileLineAndPattern) {
   EXPECT_EQ(r.err,
             "barrage-worker: command line: key allowed_targets[1] \"api.example.com:99999\": the port must be 1 "
             "to 65535 or a range like 8000-8099\n");
+}
+
+TEST_F(WorkerDaemonTest, BadCapsNameFileLineAndKey) {
+  std::string path = (work_dir_ / "caps.toml").string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"max_vus = 0", "expected a whole number of users >= 1"},
+      {"max_vus = 2.5", "expected a whole number of users from 1 to 10000000"},
+      {"max_rps = \"fast\"", "expected a number of requests per second > 0"},
+      {"max_duration = 0.5", "expected a number of seconds >= 1"}};
+  for (const auto& [line, what] : cases) {
+    std::ofstream(path) << "controller = \"tcp://127.0.0.1:1\"\n" << line << "\n";
+    test::ProcessResult r = test::RunProcess({BARRAGE_WORKER_BINARY, "--config", path}, 10s);
+    EXPECT_EQ(r.exit_code, 2) << line;
+    const std::string key = line.substr(0, line.find(' '));
+    EXPECT_EQ(r.err, "barrage-worker: " + path + ":2: key " + key + ": " + what + "\n");
+  }
 }
 
 TEST_F(WorkerDaemonTest, ShippedWorkerTomlIsValid) {
