@@ -493,9 +493,10 @@
       rate: new LineChart(throughput, ['samples/s', 'errors/s'], ''),
       time: new LineChart(latency, ['average', 'p95'], 'ms'),
     };
+    const liveTitle = el('h2', {}, 'Live');
     let previous = null;
     function showLive() {
-      live.replaceChildren(el('h2', {}, 'Live'), queued,
+      live.replaceChildren(liveTitle, queued,
           el('div', {class: 'charts'},
               el('div', {class: 'chart card'}, el('h3', {}, 'Throughput and errors per second'), throughput),
               el('div', {class: 'chart card'}, el('h3', {}, 'Response time since the start (ms)'), latency)),
@@ -536,6 +537,8 @@
     async function showOutcome(r) {
       ended = true;
       setRun(r);
+      liveTitle.textContent = 'While it ran';
+      queued.hidden = true;
       const verdict = el('div', {id: 'verdict'});
       const downloads = el('div', {class: 'toolbar', id: 'downloads'});
       const report = el('div', {id: 'report'});

@@ -14,8 +14,6 @@ foreach(path IN LISTS FILES)
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  # Lines of 32 bytes (160 characters of "0xNN,") for readable diffs of the generated file.
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){32})" "\\1\n" bytes "${bytes}")
   string(APPEND arrays "const unsigned char kFile${i}[] = {\n${bytes}0x00};\n")
   string(APPEND entries "    {\"${name}\", std::string_view(reinterpret_cast<const char*>(kFile${i}), ${size})},\n")
   math(EXPR i "${i} + 1")
