@@ -14,7 +14,7 @@
 'use strict';
 
 (function () {
-  const API = '/api/v1';
+  const API = 'api/v1';  // relative: the UI also works behind a proxy that adds a path prefix
   const REFRESH_MS = 3000;
   const RECONNECT_MS = 2000;
   // The page's CSP nonce (service/web_ui.cc): the report frame inherits the page's policy,

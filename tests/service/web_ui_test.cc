@@ -78,7 +78,7 @@ TEST(WebUiTest, TheRootIsTheIndexPageWithAFreshNonceInPageAndPolicy) {
             "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self' 'nonce-" + nonce +
                 "'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; "
                 "frame-ancestors 'none'");
-  EXPECT_NE(first.body.find("<script src=\"/ui/app.js\" nonce=\"" + nonce + "\" defer></script>"), std::string::npos);
+  EXPECT_NE(first.body.find("<script src=\"ui/app.js\" nonce=\"" + nonce + "\" defer></script>"), std::string::npos);
   EXPECT_EQ(first.body.find("BARRAGE_CSP_NONCE"), std::string::npos);
   // The page is the source with the nonce filled in; it has no inline script.
   std::string expected = SourceFile("index.html");
@@ -87,7 +87,7 @@ TEST(WebUiTest, TheRootIsTheIndexPageWithAFreshNonceInPageAndPolicy) {
   const std::regex script("<script[^>]*>");
   for (auto it = std::sregex_iterator(first.body.begin(), first.body.end(), script); it != std::sregex_iterator();
        ++it) {
-    EXPECT_NE(it->str().find(" src=\"/ui/"), std::string::npos) << it->str();
+    EXPECT_NE(it->str().find(" src=\"ui/"), std::string::npos) << it->str();
   }
   // Each response its own nonce.
   ApiResponse second = Call("GET", "/");
