@@ -110,7 +110,7 @@ TEST(WebUiTest, AssetsHaveTheirExactContentTypesAndAPolicyWithoutNonce) {
 }
 
 TEST(WebUiTest, AnUnknownFileIsAJson404WithTheSameHeaders) {
-  for (const std::string& path : {"/ui/nope.js", "/ui/APP.JS", "/ui/app.js.map", "/ui/index.html", "/ui/embed.cmake"}) {
+  for (const std::string path : {"/ui/nope.js", "/ui/APP.JS", "/ui/app.js.map", "/ui/index.html", "/ui/embed.cmake"}) {
     ApiResponse r = Call("GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.content_type, "application/json") << path;
