@@ -641,10 +641,12 @@
         for (const l of c.labels) {
           const where = l.in_baseline && l.in_run ? '' : l.in_run ? ' (only in run ' + runId + ')' : ' (only in run ' + base + ')';
           for (const [metric, d] of Object.entries(l.metrics)) {
+            const value = (v) => metric === 'error_rate' && typeof v === 'number' ? formatNumber(v * 100, 2) + ' %' :
+                formatNumber(v, 2);
             rows.push(el('tr', {class: d.regression ? 'regression' : '', 'data-label': l.label, 'data-metric': metric},
                 el('td', {}, l.label + where), el('td', {}, metric),
-                el('td', {class: 'num'}, formatNumber(d.baseline, 2)), el('td', {class: 'num'}, formatNumber(d.run, 2)),
-                el('td', {class: 'num'}, formatNumber(d.change, 2)),
+                el('td', {class: 'num'}, value(d.baseline)), el('td', {class: 'num'}, value(d.run)),
+                el('td', {class: 'num'}, value(d.change)),
                 el('td', {class: 'num'}, typeof d.relative === 'number' ? formatNumber(d.relative * 100, 1) + ' %' : '-'),
                 el('td', {class: d.regression ? 'regression' : ''}, d.regression ? 'REGRESSION' : '')));
           }
