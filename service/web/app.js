@@ -698,6 +698,7 @@
   // ---- the router ----
 
   function route() {
+    takeCredentialsFromFragment();  // also when only the fragment changed (a link followed in this tab)
     if (current) current.close();
     current = new View();
     const view = current;
@@ -727,7 +728,6 @@
   }
 
   function start() {
-    takeCredentialsFromFragment();
     window.addEventListener('hashchange', route);
     route();
   }

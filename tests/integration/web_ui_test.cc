@@ -370,5 +370,60 @@ TEST_F(WebUiTest, ChromiumShowsTheRunsListAndTheLiveChartOfARunUntilItsReport) {
   EXPECT_EQ(verdict, "Passed (passed)No thresholds.");
 }
 
+// The Stop button: a viewer's click shows the service's refusal (403) and changes nothing; a
+// tester's stops the run, which ends `aborted`, and the page shows it.
+TEST_F(WebUiTest, TheStopButtonShowsAViewersRefusalAndStopsTheRunForATester) {
+  const std::string chromium = FindExecutable("BARRAGE_CHROMIUM", {"/usr/bin/chromium", "/usr/bin/chromium-browser"});
+  const std::string chromedriver = FindExecutable("BARRAGE_CHROMEDRIVER", {"/usr/bin/chromedriver"});
+  if (chromium.empty() || chromedriver.empty()) {
+    GTEST_SKIP() << "chromium or chromedriver is not installed (scripts/setup.sh installs Debian's `chromium` and "
+                    "`chromium-driver`); the web UI was not tested in a browser";
+  }
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  const std::string viewer = Token("shop", "viewer", "dash");
+  httplib::MultipartFormDataItems items = {{"plan", SlowPlan(), "slow.jmx", "application/xml"}};
+  httplib::Result up = client_->Post("/api/v1/projects/shop/plans", Auth(tester), items);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+  // About 60 s unless stopped.
+  const nlohmann::json body = {{"plan", "slow.jmx"}, {"properties", {{"port", target_->port()}, {"loops", 600}}}};
+  httplib::Result started = client_->Post("/api/v1/projects/shop/runs", Auth(tester), body.dump(), "application/json");
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 201) << started->body;
+  const std::string id = std::to_string(nlohmann::json::parse(started->body)["id"].get<int64_t>());
+
+  Browser browser(chromedriver, chromium, dir_ / "profile");
+  ASSERT_TRUE(browser.ok());
+  browser.OnPoll([this] { serve_->Pump(std::chrono::milliseconds(100)); });
+  const std::string click =
+      "const b = document.getElementById('stop-button');"
+      "if (!b || b.disabled || document.getElementById('run-page').getAttribute('data-status') !== 'running') "
+      "return false; b.click(); return true;";
+  const std::string said =
+      "const m = document.getElementById('run-message'); return m && m.textContent ? m.textContent : null;";
+
+  browser.Open(Base() + "#token=" + PercentEncode(viewer) + "&project=shop&next=/runs/" + id);
+  EXPECT_EQ(browser.PollUntil(click, [](const nlohmann::json& v) { return v == true; }), true);
+  EXPECT_EQ(browser.PollUntil(said, [](const nlohmann::json& v) { return v.is_string(); }),
+            "token 'dash' has role viewer; to stop runs a token needs role tester or admin");
+  httplib::Result still = client_->Get("/api/v1/runs/" + id, Auth(tester));
+  ASSERT_TRUE(still);
+  EXPECT_EQ(nlohmann::json::parse(still->body)["status"], "running");
+
+  // A link with the tester's token, followed in the same tab (only the fragment changes).
+  browser.Open(Base() + "#token=" + PercentEncode(tester) + "&project=shop&next=/runs/" + id);
+  EXPECT_EQ(browser.Eval("return sessionStorage.getItem('barrage.token');"), tester);
+  EXPECT_EQ(browser.PollUntil(click, [](const nlohmann::json& v) { return v == true; }), true);
+  EXPECT_EQ(browser.PollUntil(said, [](const nlohmann::json& v) { return v.is_string(); }), "Stop requested.");
+  nlohmann::json final_status =
+      browser.PollUntil("return document.getElementById('run-page').getAttribute('data-status');",
+                        [](const nlohmann::json& v) { return v.is_string() && v != "running" && v != ""; });
+  EXPECT_EQ(final_status, "aborted");
+  httplib::Result run = client_->Get("/api/v1/runs/" + id, Auth(tester));
+  ASSERT_TRUE(run);
+  EXPECT_EQ(nlohmann::json::parse(run->body)["status"], "aborted") << run->body;
+}
+
 }  // namespace
 }  // namespace barrage
