@@ -14,7 +14,7 @@ PACKAGES=(
   libcctz-dev tzdata
   openjdk-17-jdk-headless groovy libbsh-java librhino-java libcommons-codec-java
   libcommons-jexl2-java libcommons-jexl3-java
-  chromium
+  chromium chromium-driver
   nginx
   clang-14 libclang-rt-14-dev clang-format-14
 )

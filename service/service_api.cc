@@ -7,6 +7,7 @@
 #include "service/automation_api.h"
 #include "service/service_info.h"
 #include "service/token_api.h"
+#include "service/web_ui.h"
 
 namespace barrage {
 namespace {
@@ -72,6 +73,7 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
   static const AutomationApiContext kNoAutomation{};
   AddAutomationRoutes(&router, c->automation != nullptr ? c->automation : &kNoAutomation);
   if (c->run_views) AddRunViewRoutes(&router, c->run_views);
+  AddWebUiRoutes(&router);  // GET / and /ui/{file}: outside /api/v1 (service/web_ui.h)
   return router;
 }
 

@@ -49,6 +49,7 @@ struct ServiceApiContext {
 //   plans and runs (when context->runs is set)         service/run_api.h
 //   /api/v1/projects/{p}/schedules..., /webhooks...   service/automation_api.h
 //   GET    /api/v1/runs/{id}..., /projects/{p}/runs, /compare   service/run_views.h
+//   GET    /, /ui/{file}                           no token: the web UI, service/web_ui.h
 ApiRouter BuildServiceApi(const ServiceApiContext* context);
 
 }  // namespace barrage

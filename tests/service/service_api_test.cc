@@ -50,7 +50,9 @@ TEST(ServiceApiTest, TheOpenApiDocumentListsExactlyTheRoutes) {
   context.run_views = &run_views;
   ApiRouter api = BuildServiceApi(&context);
   std::set<std::string> routes;
-  for (const std::string& r : api.Routes()) routes.insert(r);
+  for (const std::string& r : api.Routes()) {
+    if (r.find(" /api/v1/") != std::string::npos) routes.insert(r);  // the web UI's routes are not the API's
+  }
   std::set<std::string> documented;
   nlohmann::json doc = nlohmann::json::parse(OpenApiDocument());
   for (const auto& [path, item] : doc["paths"].items()) {
