@@ -91,7 +91,7 @@ class RemoteRunCliTest : public test::ServeFixture {
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
-  static SpawnOptions WithToken(const std::string& token) { return {.env = {"BARRAGE_TOKEN=" + token}}; }
+  static SpawnOptions WithToken(const std::string& token) { return {.cwd = "", .env = {"BARRAGE_TOKEN=" + token}}; }
 
   nlohmann::json GetJson(const std::string& path, const std::string& token) {
     httplib::Result r = client_->Get(path, Auth(token));
