@@ -434,9 +434,9 @@ int RunOnServer(const RemoteRunOptions& options, std::ostream& out, std::ostream
               for (const nlohmann::json& line : data["lines"]) {
                 if (line.is_string()) lines.Add(line.get<std::string>());
               }
-            } else if (e.name == "queued" && data.is_object()) {
-              messages.Say("run " + std::to_string(id) + " queued, position " +
-                           (data["queue_position"].is_number_integer() ? data["queue_position"].dump() : "unknown"));
+            } else if (e.name == "queued" && data.is_object() && data["queue_position"].is_number_integer()) {
+              // (no position: a local run between the queue and its process beginning it)
+              messages.Say("run " + std::to_string(id) + " queued, position " + data["queue_position"].dump());
             } else if (e.name == "end" && data.is_object()) {
               end = std::move(data);
               return false;
