@@ -212,24 +212,6 @@ class Messages {
   std::ostream& err_;
 };
 
-// The events stream's lines, printed once each however often the stream starts again
-// (each new stream sends the run's output from its first line).
-class OutputLines {
- public:
-  explicit OutputLines(std::ostream& out) : out_(out) {}
-  void NewStream() { seen_ = 0; }
-  void Add(const std::string& line) {
-    if (seen_++ < printed_) return;
-    ++printed_;
-    out_ << line << "\n" << std::flush;
-  }
-
- private:
-  std::ostream& out_;
-  size_t printed_ = 0;
-  size_t seen_ = 0;
-};
-
 }  // namespace
 
 nlohmann::json RemoteRunBody(const RemoteRunOptions& options, const std::string& plan, int64_t version,
@@ -415,7 +397,7 @@ int RunOnServer(const RemoteRunOptions& options, std::ostream& out, std::ostream
   if (stop_wanted) send_stop();  // Ctrl-C while the run was being created
 
   // The events until `end`, the stream opened again when it drops.
-  OutputLines lines(out);
+  OutputLineFilter lines;
   std::optional<nlohmann::json> end;
   std::string stream_error;
   int failures = 0;
@@ -432,7 +414,7 @@ int RunOnServer(const RemoteRunOptions& options, std::ostream& out, std::ostream
             nlohmann::json data = nlohmann::json::parse(e.data, nullptr, /*allow_exceptions=*/false);
             if (e.name == "output" && data.is_object() && data["lines"].is_array()) {
               for (const nlohmann::json& line : data["lines"]) {
-                if (line.is_string()) lines.Add(line.get<std::string>());
+                if (line.is_string() && lines.Add()) out << line.get<std::string>() << "\n" << std::flush;
               }
             } else if (e.name == "queued" && data.is_object() && data["queue_position"].is_number_integer()) {
               // (no position: a local run between the queue and its process beginning it)

@@ -28,6 +28,7 @@
 #define BARRAGE_SERVICE_REMOTE_RUN_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -115,6 +116,24 @@ class SseParser {
   std::string name_;
   std::string data_;
   bool has_data_ = false;
+};
+
+// The events streams' output lines, each printed once however often the stream is opened
+// again (a new stream sends the run's output from its first line): NewStream() at each
+// stream's start, then Add() for each line it sends; Add() says whether to print the line.
+// Not thread-safe.
+class OutputLineFilter {
+ public:
+  void NewStream() { seen_ = 0; }
+  bool Add() {
+    if (seen_++ < printed_) return false;
+    ++printed_;
+    return true;
+  }
+
+ private:
+  size_t printed_ = 0;  // lines printed so far
+  size_t seen_ = 0;     // lines of this stream so far
 };
 
 // Runs `options.run.plan_path` on the service (see above); the summary lines go to `out`,

@@ -82,6 +82,20 @@ TEST(SseParserTest, CommentsAndEventsWithoutDataAreSkippedDataLinesAreJoined) {
   EXPECT_EQ(p.Feed(":\n\nevent: lonely\n\ndata:one\ndata: two\n\n"), (std::vector<Event>{{"message", "one\ntwo"}}));
 }
 
+// --- OutputLineFilter ----------------------------------------------------------------------------
+
+TEST(OutputLineFilterTest, AStreamOpenedAgainPrintsOnlyTheLinesNotPrintedYet) {
+  OutputLineFilter f;
+  std::vector<bool> printed;
+  f.NewStream();
+  for (int i = 0; i < 3; ++i) printed.push_back(f.Add());
+  f.NewStream();  // dropped after 3 lines; the next stream sends them again, then 2 more
+  for (int i = 0; i < 5; ++i) printed.push_back(f.Add());
+  f.NewStream();  // dropped before it sent as many as were printed
+  for (int i = 0; i < 2; ++i) printed.push_back(f.Add());
+  EXPECT_EQ(printed, (std::vector<bool>{true, true, true, false, false, false, true, true, false, false}));
+}
+
 // --- RunOnServer's checks before any request ------------------------------------------------------
 
 TEST(RunOnServerTest, AServerThatIsNotAnHttpUrlIsAUsageError) {
