@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/serve_fixture.h"
+#include "tests/worker/tls_test_util.h"
 
 namespace barrage {
 namespace {
@@ -198,6 +199,28 @@ TEST_F(RemoteRunCliTest, ADataFileOutsideThePlansFolderIsAUsageErrorNamingIt) {
   EXPECT_EQ(r.err, "barrage: " + path +
                        ": data file '../users.csv' is outside the plan's folder: the service puts a plan's data "
                        "files next to it, so name it by a path inside the plan's folder\n");
+}
+
+// A service with a self-signed certificate: refused by libcurl (exit 1, nothing uploaded)
+// until --server-ca names it.
+TEST_F(RemoteRunCliTest, AnHttpsServiceIsTrustedThroughServerCa) {
+  const std::string pem = (dir_ / "server.pem").string();
+  std::ofstream(pem) << tls_test::Pem({tls_test::MakeIdentity("server", "127.0.0.1")});
+  const std::string config = (dir_ / "controller.toml").string();
+  std::ofstream(config) << "[server]\ntls_cert_file = \"" << pem << "\"\ntls_key_file = \"" << pem << "\"\n";
+  StartService({"--config", config});
+  ASSERT_EQ(url_.rfind("https://", 0), 0u) << url_;
+  const std::string tester = Token("shop", "tester", "ci");
+
+  ProcessResult untrusted = RunProcess(Args({}), kTimeout, WithToken(tester));
+  EXPECT_EQ(untrusted.exit_code, 1) << untrusted.err;
+  EXPECT_EQ(untrusted.err.rfind("barrage: uploading " + plan_ + ": " + url_ + ": ", 0), 0u) << untrusted.err;
+
+  ProcessResult trusted = RunProcess(Args({"--server-ca", pem}), kTimeout, WithToken(tester));
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+  EXPECT_EQ(LastSummaryTotal(trusted.out), 10) << trusted.out;
+  EXPECT_EQ(target_->requests("/echo"), 10u);
+  StopService();
 }
 
 TEST_F(RemoteRunCliTest, CtrlCStopsTheRunOnTheServiceAndTheExitCodeIsItsEnd) {

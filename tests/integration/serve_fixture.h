@@ -45,21 +45,27 @@ class ServeFixture : public ::testing::Test {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  // `barrage serve` on 127.0.0.1, any free port; url_ is its base ("http://127.0.0.1:N").
-  void StartService() {
-    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*", "--insecure"});
-    const std::regex listening(R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1)");
+  // `barrage serve` on 127.0.0.1, any free port, with `extra` arguments (e.g. --config);
+  // url_ is its base ("http://127.0.0.1:N", or https://). client_ speaks plain HTTP only
+  // (null for an HTTPS service).
+  void StartService(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {BARRAGE_BINARY,      "serve",     "--db", db_, "--listen", "127.0.0.1:0", "--bind",
+                                     "tcp://127.0.0.1:*", "--insecure"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    serve_ = std::make_unique<ChildProcess>(args);
+    const std::regex listening(R"(serving the API on (https?)://127\.0\.0\.1:([0-9]+)/api/v1)");
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
     std::smatch m;
     while (!std::regex_search(serve_->out(), m, listening)) {
       ASSERT_TRUE(serve_->running() && std::chrono::steady_clock::now() < deadline) << serve_->out() << serve_->err();
       serve_->Pump(std::chrono::milliseconds(50));
     }
-    port_ = std::stoi(m[1].str());
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_read_timeout(kTimeout);
+    port_ = std::stoi(m[2].str());
+    url_ = m[1].str() + "://127.0.0.1:" + std::to_string(port_);
+    if (m[1].str() == "http") {
+      client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+      client_->set_read_timeout(kTimeout);
+    }
   }
 
   // A new token's secret (`barrage token create` on the service's store).
