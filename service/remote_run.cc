@@ -386,7 +386,9 @@ int RunOnServer(const RemoteRunOptions& options, std::ostream& out, std::ostream
   }
   const int64_t id = (*ticket)["id"].get<int64_t>();
   const std::string run_path = "/runs/" + std::to_string(id);
+  std::optional<int64_t> said_position;  // the queue position last printed
   if ((*ticket)["status"] == "queued" && (*ticket)["queue_position"].is_number_integer()) {
+    said_position = (*ticket)["queue_position"].get<int64_t>();
     messages.Say("run " + std::to_string(id) + " on " + server + " (queued, position " +
                  std::to_string((*ticket)["queue_position"].get<int64_t>()) + ")");
   } else {
@@ -418,7 +420,11 @@ int RunOnServer(const RemoteRunOptions& options, std::ostream& out, std::ostream
               }
             } else if (e.name == "queued" && data.is_object() && data["queue_position"].is_number_integer()) {
               // (no position: a local run between the queue and its process beginning it)
-              messages.Say("run " + std::to_string(id) + " queued, position " + data["queue_position"].dump());
+              const int64_t position = data["queue_position"].get<int64_t>();
+              if (position != said_position) {
+                said_position = position;
+                messages.Say("run " + std::to_string(id) + " queued, position " + std::to_string(position));
+              }
             } else if (e.name == "end" && data.is_object()) {
               end = std::move(data);
               return false;
