@@ -201,6 +201,24 @@ TEST_F(RemoteRunCliTest, ADataFileOutsideThePlansFolderIsAUsageErrorNamingIt) {
                        "files next to it, so name it by a path inside the plan's folder\n");
 }
 
+TEST_F(RemoteRunCliTest, WithWorkersTheRunTakesIdleWorkersOfThePool) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  StartWorker("lg-01");
+  ASSERT_TRUE(WaitForIdle(tester, 1)) << serve_->out();
+  ProcessResult r = RunProcess(Args({"--workers", "1", "--threshold", "error_rate<0.01"}), kTimeout, WithToken(tester));
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json run = GetJson("/api/v1/runs/1", tester);
+  EXPECT_EQ(run["status"], "passed");
+  EXPECT_EQ(run["mode"], "cluster");
+  EXPECT_EQ(run["workers"], 1);
+  EXPECT_EQ(run["samples"], 10);
+  EXPECT_EQ(LastSummaryTotal(r.out), 10) << r.out;
+  EXPECT_EQ(target_->requests("/echo"), 10u);
+  StopService();
+}
+
 // A service with a self-signed certificate: refused by libcurl (exit 1, nothing uploaded)
 // until --server-ca names it.
 TEST_F(RemoteRunCliTest, AnHttpsServiceIsTrustedThroughServerCa) {
