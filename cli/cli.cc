@@ -18,6 +18,7 @@
 #include "controller/run_command.h"
 #include "controller/runs_command.h"
 #include "controller/workers_command.h"
+#include "service/remote_run.h"
 #include "service/serve_command.h"
 
 namespace barrage {
@@ -180,6 +181,15 @@ int RunCli(int argc, char** argv) {
   run->add_option("--split-data", cl.split_data, "give each worker a disjoint share of this CSV's rows (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--heartbeat-ms", cl.heartbeat_ms, "heartbeat interval (tests)")->group("");
+  // On a `barrage serve` (service/remote_run.h).
+  RemoteRunOptions remote;
+  run->add_option("--server", remote.server,
+                  "run on this barrage serve (http(s)://HOST:PORT): upload the plan and its data files, print the "
+                  "run's summary lines, exit with its code");
+  run->add_option("--token", remote.token, "the service's API token (better: the environment's BARRAGE_TOKEN)");
+  run->add_option("--server-ca", remote.server_ca, "CA bundle (PEM) that signed the service's certificate");
+  bool no_queue = false;
+  run->add_flag("--no-queue", no_queue, "refuse the run on the service instead of waiting while what it needs is busy");
 
   WorkersOptions wo;
   CLI::App* workers = app.add_subcommand("workers", "List the workers that connect to this controller, then exit");
@@ -283,12 +293,29 @@ int RunCli(int argc, char** argv) {
   }
   if (inspect->parsed()) return RunInspect(inspect_plan, json);
   if (elements->parsed()) return RunElements(markdown);
+  if (run->parsed() && !remote.server.empty()) {
+    for (std::string_view name : kLocalOnlyRunOptions) {
+      if (run->count(std::string(name)) > 0) {
+        std::cerr << "barrage: " << name << " cannot be used with --server\n";
+        return kExitUsage;
+      }
+    }
+  } else if (run->parsed() &&
+             (run->count("--token") > 0 || run->count("--server-ca") > 0 || run->count("--no-queue") > 0)) {
+    std::cerr << "barrage: --token, --server-ca and --no-queue need --server\n";
+    return kExitUsage;
+  }
   if (run->parsed() && !ro.cluster.enabled() &&
       (!ro.cluster.split_data.empty() || ro.cluster.min_workers > 0 || !ro.cluster.share.empty() ||
        !ro.cluster.bind.empty() || ro.cluster.worker_timeout_s > 0)) {
     std::cerr << "barrage: --bind, --share, --split-data, --min-workers and --worker-timeout need --workers or "
                  "--worker-names\n";
     return kExitUsage;
+  }
+  if (run->parsed() && !remote.server.empty()) {
+    remote.run = ro;
+    remote.queue = !no_queue;
+    return RunOnServer(remote, std::cout, std::cerr);
   }
   if (run->parsed()) return RunPlan(ro);
   if (runs->parsed()) return RunRuns(rso);

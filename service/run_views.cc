@@ -1,7 +1,9 @@
 #include "service/run_views.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -208,12 +210,53 @@ Result<std::string> SummaryEvent(const ResultsStore& store, const ExecutionRecor
                            {"labels", std::move(labels)}});
 }
 
+// The whole lines `path` has past *offset (at most kMaxOutputRead bytes of them; a longer
+// line is cut there), *offset moved past them; none when the file cannot be read (not there
+// yet).
+constexpr std::streamoff kMaxOutputRead = 1 << 20;
+std::vector<std::string> ReadNewLines(const std::string& path, std::streamoff* offset) {
+  std::vector<std::string> lines;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return lines;
+  const std::streamoff size = in.tellg();
+  if (size <= *offset || !in.seekg(*offset)) return lines;
+  std::string text(static_cast<size_t>(std::min(size - *offset, kMaxOutputRead)), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  size_t start = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  if (start == 0 && text.size() == static_cast<size_t>(kMaxOutputRead)) {  // a longer line: cut
+    lines.push_back(std::move(text));
+    start = static_cast<size_t>(kMaxOutputRead);
+  }
+  *offset += static_cast<std::streamoff>(start);
+  return lines;
+}
+
+// The output event of run `id`'s new lines ("" when there are none).
+std::string OutputEvent(const RunViewContext& c, int64_t id, std::streamoff* offset) {
+  if (!c.output_log_path) return "";
+  const std::string path = c.output_log_path(id);
+  std::string out;
+  while (true) {
+    const std::streamoff before = *offset;
+    std::vector<std::string> lines = ReadNewLines(path, offset);
+    if (!lines.empty()) out += Event("output", {{"id", id}, {"lines", std::move(lines)}});
+    if (*offset - before < kMaxOutputRead / 2) return out;  // a full read may have left more
+  }
+}
+
 // The event stream of run `id`: queued (on each change), summary (each interval while
-// running), then end with the RunJson, until the run ends or the client is gone.
+// running), output (new lines), then end with the RunJson, until the run ends or the client
+// is gone.
 void StreamEvents(const Views& v, int64_t id, const std::function<bool(std::string_view)>& write) {
   const RunViewContext* c = v.context;
   std::optional<int> last_position;
   bool queued_said = false;
+  std::streamoff output_offset = 0;
   while (true) {
     std::string out;
     bool done = false;
@@ -245,6 +288,8 @@ void StreamEvents(const Views& v, int64_t id, const std::function<bool(std::stri
           return;
         }
         out = std::move(summary).value();
+      } else if (c->run_active && c->run_active(id)) {
+        out = ":\n\n";  // ended in the store; its runner is still writing its last lines
       } else {
         Result<uint64_t> errors = (*store)->CountErrors(id);
         if (!errors.ok()) {
@@ -255,6 +300,8 @@ void StreamEvents(const Views& v, int64_t id, const std::function<bool(std::stri
         done = true;
       }
     }  // the handle goes back before the wait
+    // Read after the status: the lines before `end` are all the runner wrote.
+    out = OutputEvent(*c, id, &output_offset) + out;
     if (!write(out) || done) return;
     std::this_thread::sleep_for(c->event_interval);
   }

@@ -6,7 +6,7 @@
 //   GET /api/v1/runs/{id}/verdict              kReadRuns     thresholds as `barrage report` shows them
 //   GET /api/v1/runs/{id}/report?format=F      kReadReports  `barrage report RUN --format F`'s bytes
 //   GET /api/v1/runs/{id}/jtl                  kReadReports  `barrage export`'s bytes, streamed
-//   GET /api/v1/runs/{id}/events               kReadRuns     text/event-stream: queued, summary, end
+//   GET /api/v1/runs/{id}/events               kReadRuns     text/event-stream: queued, summary, output, end
 //   GET /api/v1/projects/{project}/runs        kReadRuns     newest first, ?limit=n&status=s
 //   GET /api/v1/compare?base=A&run=B           kReadReports  `barrage compare --format json`'s document
 //
@@ -21,6 +21,12 @@
 // idle and at most `idle_read_handles` are kept. A project's list opens one of its own (its
 // reads are scoped to the project). GET /runs/{id}, the route dashboards poll, may answer
 // from reads up to `run_cache_ttl` old (authorization is still checked on every request).
+//
+// Events: `queued` on each change of position, `summary` each event_interval while running,
+// `output` with the run's new whole lines of output.log (RunViewContext::output_log_path;
+// each stream reads the file from its start, so a client that reconnects gets every line
+// again; a line without its newline yet waits for it), then, once the run has ended and its
+// runner is done writing (RunViewContext::run_active), the last `output` lines and `end`.
 //
 // Threads: the routes run on any threads at once; the context is read only.
 #ifndef BARRAGE_SERVICE_RUN_VIEWS_H_
@@ -53,6 +59,14 @@ struct RunViewContext {
   // How often an event stream looks at its run again (summary events while running).
   std::chrono::milliseconds event_interval{1000};
   size_t idle_read_handles = 8;
+  // The file holding run `id`'s output lines (the child `barrage run`'s stdout and stderr,
+  // a cluster run's progress): data_dir/runs/<id>/output.log. Unset: no `output` events.
+  // A file that does not exist (yet) has no lines.
+  std::function<std::string(int64_t)> output_log_path{};
+  // True while run `id`'s runner may still write to its output (RunManager::Active: a local
+  // child writes its report and threshold lines after the store says the run ended): the
+  // stream holds `end` back until it is false. Unset: `end` as soon as the store says so.
+  std::function<bool(int64_t)> run_active{};
   // GET /runs/{id} answers from the run and error count read at most this long ago (by the
   // clock's monotonic time): N clients polling a run cost one store read per ttl, not N.
   // 0 = read every time. The queue position is asked for on every request.

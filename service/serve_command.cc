@@ -157,6 +157,10 @@ int RunServe(const ServeOptions& options) {
   run_views.clock = &SystemClock();
   run_views.idle_read_handles = static_cast<size_t>(http.threads);
   run_views.run_cache_ttl = std::chrono::milliseconds(250);
+  run_views.output_log_path = [data_dir = run_options.data_dir](int64_t id) {
+    return (std::filesystem::path(data_dir) / "runs" / std::to_string(id) / "output.log").string();
+  };
+  run_views.run_active = [manager](int64_t id) { return manager->Active(id); };
   context.run_views = &run_views;
   ApiRouter router = BuildServiceApi(&context);
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -431,6 +432,74 @@ TEST_F(RunViewsTest, AFinishedRunsEventsAreOneEndEvent) {
   ASSERT_TRUE(r.stream);
   EXPECT_EQ(Drain(r), "event: end\ndata: " + RunOne().dump() + "\n\n");
   EXPECT_EQ(Get("/api/v1/runs/1/events", other_admin_).status, 403);
+}
+
+// Every `output` event's lines, in order.
+std::vector<std::string> OutputLines(const std::string& text) {
+  std::vector<std::string> lines;
+  const std::string head = "event: output\ndata: ";
+  for (size_t at = text.find(head); at != std::string::npos; at = text.find(head, at + 1)) {
+    const size_t end = text.find("\n\n", at);
+    json data = json::parse(text.substr(at + head.size(), end - at - head.size()));
+    EXPECT_EQ(data["id"], 1);
+    for (const json& line : data["lines"]) lines.push_back(line.get<std::string>());
+  }
+  return lines;
+}
+
+TEST_F(RunViewsTest, OutputEventsCarryEachWholeLineOnceAndTheLastLinesBeforeEnd) {
+  const std::string log_path = dir_.File("output.log");
+  std::atomic<bool> active{true};
+  context_.output_log_path = [&](int64_t id) { return id == 1 ? log_path : ""; };
+  context_.run_active = [&](int64_t id) { return id == 1 && active.load(); };
+  ASSERT_TRUE(store_->BeginExecution(Info("shop")).ok());
+  auto append = [&](const std::string& text) {
+    std::ofstream out(log_path, std::ios::app | std::ios::binary);
+    out << text;
+  };
+  ApiResponse r = Get("/api/v1/runs/1/events", viewer_);
+  ASSERT_TRUE(r.stream);
+  EventLog log;
+  std::thread stream([&] { r.stream([&](std::string_view piece) { return log.Write(piece); }); });
+  // No file yet: summaries only.
+  ASSERT_TRUE(log.WaitFor("summary", [](const json&) { return true; }));
+  append("summary +      4 in 00:00:01 =    4.0/s\nsummary =      4 in 00:00:01 =    4.0/s\nsumm");
+  ASSERT_TRUE(log.WaitFor("output", [](const json& d) { return d["lines"].size() == 2; }));
+  append("ary +      4 in 00:00:01 =    4.0/s\n");
+  ASSERT_TRUE(log.WaitFor("output", [](const json& d) { return d["lines"].size() == 1; }));
+  // Ended in the store, the runner still writing: no end yet.
+  ASSERT_TRUE(store_->Finish(ExecutionStatus::kPassed, kT + 2500).ok());
+  append("threshold 'p(95)<500' passed: p(95) of all samples is 100 ms\n");
+  ASSERT_TRUE(
+      log.WaitFor("output", [](const json& d) { return d["lines"][0].get<std::string>().rfind("threshold", 0) == 0; }));
+  EXPECT_EQ(log.text().find("event: end"), std::string::npos);
+  append("barrage: run 1 passed\n");
+  active = false;
+  stream.join();
+  const std::string text = log.text();
+  EXPECT_EQ(OutputLines(text),
+            (std::vector<std::string>{
+                "summary +      4 in 00:00:01 =    4.0/s", "summary =      4 in 00:00:01 =    4.0/s",
+                "summary +      4 in 00:00:01 =    4.0/s",
+                "threshold 'p(95)<500' passed: p(95) of all samples is 100 ms", "barrage: run 1 passed"}));
+  EXPECT_LT(text.rfind("event: output"), text.rfind("event: end"));
+  EXPECT_EQ(text.rfind("event: end"), text.rfind("event: "));
+}
+
+TEST_F(RunViewsTest, AStreamOfAFinishedRunSendsItsWholeOutputThenEnd) {
+  const std::string log_path = dir_.File("output.log");
+  context_.output_log_path = [&](int64_t) { return log_path; };
+  {
+    std::ofstream out(log_path, std::ios::binary);
+    out << "summary =      8 in 00:00:02 =    4.0/s\nno newline yet";
+  }
+  ASSERT_EQ(RecordRun("shop"), 1);
+  ApiResponse r = Get("/api/v1/runs/1/events", viewer_);
+  ASSERT_TRUE(r.stream);
+  EXPECT_EQ(Drain(r),
+            "event: output\ndata: {\"id\":1,\"lines\":[\"summary =      8 in 00:00:02 =    4.0/s\"]}\n\n"
+            "event: end\ndata: " +
+                RunOne().dump() + "\n\n");
 }
 
 // --- GET /projects/{project}/runs -------------------------------------------------------------
