@@ -81,6 +81,19 @@ int RunServe(const ServeOptions& options) {
   http.tls_cert_file = settings->tls_cert_file;
   http.tls_key_file = settings->tls_key_file;
   http.max_body_bytes = static_cast<size_t>(settings->max_upload_bytes);
+  // Bound first: with port 0 the links the service hands out (public_url) need the port the
+  // system chose. The router is filled in below, before the server serves anything.
+  ApiRouter router;
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
+  if (!server.ok()) {
+    std::cerr << "barrage: " << server.status().message() << "\n";
+    return server.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRuntimeFailure;
+  }
+  const std::string api_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  if (settings->public_url_from_listen) {
+    settings->public_url =
+        std::string((*server)->tls() ? "https://" : "http://") + api_host + ":" + std::to_string((*server)->port());
+  }
 
   Result<TokenStore> tokens = TokenStore::Open(settings->db_path, /*must_exist=*/true);
   if (!tokens.ok()) {
@@ -162,12 +175,7 @@ int RunServe(const ServeOptions& options) {
   };
   run_views.run_active = [manager](int64_t id) { return manager->Active(id); };
   context.run_views = &run_views;
-  ApiRouter router = BuildServiceApi(&context);
-  Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(http, &router);
-  if (!server.ok()) {
-    std::cerr << "barrage: " << server.status().message() << "\n";
-    return server.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRuntimeFailure;
-  }
+  router = BuildServiceApi(&context);
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
@@ -177,7 +185,6 @@ int RunServe(const ServeOptions& options) {
     cv.notify_all();
   });
   (*server)->Start();
-  const std::string api_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
   std::cout << "barrage: serving the API on " << ((*server)->tls() ? "https://" : "http://") << api_host << ":"
             << (*server)->port() << kApiBase << " (barrage " << ServiceVersion() << ", store " << settings->db_path
             << ")\n"

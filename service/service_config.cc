@@ -112,7 +112,10 @@ Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
                                    ": key server.max_plan_bytes: " + std::to_string(s.max_plan_bytes) +
                                    " is more than server.max_upload_bytes " + std::to_string(s.max_upload_bytes));
   }
-  if (s.public_url.empty()) s.public_url = (s.tls_cert_file.empty() ? "http://" : "https://") + s.listen;
+  if (s.public_url.empty()) {
+    s.public_url = (s.tls_cert_file.empty() ? "http://" : "https://") + s.listen;
+    s.public_url_from_listen = true;
+  }
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
   if (s.data_dir.empty()) s.data_dir = s.db_path + ".files";
   return s;

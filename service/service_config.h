@@ -46,6 +46,7 @@ struct ServerSettings {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string public_url;
+  bool public_url_from_listen = false;  // not configured: made from `listen` (its port may be 0)
   std::string data_dir;
   int64_t max_plan_bytes = 16LL << 20;
   int64_t max_upload_bytes = 256LL << 20;

@@ -83,7 +83,8 @@ TEST_F(ServeCliTest, ServesTheApiUntilSigterm) {
   EXPECT_EQ(health->body, "{\"status\":\"ok\",\"version\":\"0.1.0\"}\n");
   httplib::Result doc = client.Get("/api/v1/openapi.json");
   ASSERT_TRUE(doc);
-  EXPECT_EQ(nlohmann::json::parse(doc->body)["servers"][0]["url"], "http://127.0.0.1:0");
+  // public_url not configured: the listen address with the port the system chose for port 0.
+  EXPECT_EQ(nlohmann::json::parse(doc->body)["servers"][0]["url"], "http://127.0.0.1:" + std::to_string(port));
 
   ASSERT_TRUE(serve.Signal(SIGTERM));
   ProcessResult r = serve.Wait(kTimeout);
@@ -183,7 +184,7 @@ TEST_F(ServeCliTest, ABadConfigurationExitsWith2NamingTheKey) {
   EXPECT_EQ(r.err, "barrage: " + config +
                        ":3: key server.port: unknown key (server takes listen, tls_cert_file, tls_key_file, "
                        "public_url, data_dir, max_plan_bytes, max_upload_bytes, auth_failures_per_window, "
-                       "auth_window_s)\n");
+                       "auth_window_s, max_local_runs)\n");
 }
 
 TEST_F(ServeCliTest, WithoutWorkerKeysOrInsecureItExitsWith2) {

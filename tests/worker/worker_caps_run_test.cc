@@ -65,10 +65,10 @@ TEST_F(WorkerCapsRunTest, MaxVusRefusesAPlanStartingMoreUsersAtOnce) {
 TEST_F(WorkerCapsRunTest, MaxRpsSpacesTheRequestsOfEveryThreadGroup) {
   auto server = fixture::FixtureServer::Start({});
   ASSERT_TRUE(server.ok()) << server.status().message();
-  const std::string http = El("HTTPSamplerProxy", "r",
-                              Str("HTTPSampler.domain", "127.0.0.1") +
-                                  Str("HTTPSampler.port", std::to_string((*server)->port())) +
-                                  Str("HTTPSampler.path", "/hello.txt"));
+  const std::string http =
+      El("HTTPSamplerProxy", "r",
+         Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", std::to_string((*server)->port())) +
+             Str("HTTPSampler.path", "/hello.txt"));
   max_rps_ = 20;  // one loop: a request every 50 ms at most
   std::vector<Sample> samples = Run(Group("a", 2, 4, http) + Group("b", 1, 4, http), 1);
   ASSERT_EQ(samples.size(), 12u);
