@@ -175,6 +175,10 @@ int RunServe(const ServeOptions& options) {
   };
   run_views.run_active = [manager](int64_t id) { return manager->Active(id); };
   context.run_views = &run_views;
+  context.run_project = [manager](int64_t id) -> std::optional<std::string> {
+    Result<std::string> project = manager->ProjectOf(id);
+    return project.ok() ? std::optional<std::string>(*project) : std::nullopt;
+  };
   router = BuildServiceApi(&context);
   std::mutex mu;
   std::condition_variable cv;

@@ -12,12 +12,14 @@
 namespace barrage {
 namespace {
 
-nlohmann::json WorkerJson(const PooledWorker& w) {
+// `run`: the run a busy worker is in when the caller may see it (its own project's), else null.
+nlohmann::json WorkerJson(const PooledWorker& w, std::optional<int64_t> run) {
   return {{"name", w.name},
           {"host", w.host},
           {"cores", w.cores},
           {"version", w.version},
           {"state", PoolStateName(w.state)},
+          {"run", run ? nlohmann::json(*run) : nlohmann::json(nullptr)},
           {"joined_at_ms", w.joined_at_ms},
           {"state_since_ms", w.state_since_ms}};
 }
@@ -42,7 +44,14 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
       return *refused;
     }
     nlohmann::json list = nlohmann::json::array();
-    for (const PooledWorker& w : c->workers()) list.push_back(WorkerJson(w));
+    for (const PooledWorker& w : c->workers()) {
+      std::optional<int64_t> run;
+      if (w.state == PoolState::kBusy && w.run > 0 && c->run_project) {
+        std::optional<std::string> project = c->run_project(w.run);
+        if (project && who && *project == who->project) run = w.run;
+      }
+      list.push_back(WorkerJson(w, run));
+    }
     return ApiResponse::Json(list);
   });
   // Token management and the audit log: the handlers authorize (admin) themselves.

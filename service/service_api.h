@@ -6,6 +6,7 @@
 #define BARRAGE_SERVICE_SERVICE_API_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct ServiceApiContext {
   ApiAuth auth{};
   // The pool now (service/cluster_host.h ClusterHost::Workers).
   std::function<std::vector<PooledWorker>()> workers{};
+  // The project of a run a worker is busy in (nullopt: unknown): GET /workers shows the run
+  // id only to tokens of that project. Unset: never shown.
+  std::function<std::optional<std::string>(int64_t run)> run_project{};
   // Plans and runs (service/run_api.h); unset: those routes are absent.
   const RunApiContext* runs = nullptr;
   // Schedules and webhooks (service/automation_api.h); nullptr: their routes answer 503.
@@ -41,7 +45,8 @@ struct ServiceApiContext {
 // The router with every route of the API. `context` (and what it points to) must outlive it.
 //   GET    /api/v1/health, /api/v1/openapi.json       no token
 //   GET    /api/v1/workers                            any valid token: the pool (name, host,
-//                                                     cores, version, state, since), no run ids
+//                                                     cores, version, state, since; a busy
+//                                                     worker's run id for its project's tokens)
 //   GET    /api/v1/projects/{p}/tokens                admin: service/token_api.h
 //   POST   /api/v1/projects/{p}/tokens                admin
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin

@@ -677,7 +677,8 @@
         problem.replaceChildren();
         tbody.replaceChildren(...workers.map((w) => el('tr', {'data-worker': w.name, 'data-state': w.state},
             el('td', {}, w.name), el('td', {}, el('span', {class: 'status status-' + (w.state === 'busy' ? 'running' :
-                w.state === 'lost' ? 'failed' : 'passed')}, w.state)),
+                w.state === 'lost' ? 'failed' : 'passed')}, w.state),
+                w.run !== null && w.run !== undefined ? ' in ' : '', w.run !== null && w.run !== undefined ? runLink(w.run) : ''),
             el('td', {}, w.host), el('td', {class: 'num'}, formatNumber(w.cores, 0)), el('td', {}, w.version),
             el('td', {}, formatTime(w.state_since_ms)), el('td', {}, formatTime(w.joined_at_ms)))));
         if (!workers.length) tbody.append(el('tr', {}, el('td', {colspan: 7, class: 'muted'}, 'No worker has joined.')));
@@ -686,7 +687,7 @@
       }
     }
     show(el('h1', {}, 'Workers'),
-        el('p', {class: 'muted'}, 'The pool is shared by every project; a busy worker is in a run.'), problem,
+        el('p', {class: 'muted'}, 'The pool is shared by every project; a busy worker names its run when the run is in this project.'), problem,
         el('table', {id: 'workers-table'},
             el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'State'), el('th', {}, 'Address'),
                 el('th', {class: 'num'}, 'Cores'), el('th', {}, 'Version'), el('th', {}, 'Since'), el('th', {}, 'Joined'))),

@@ -96,6 +96,9 @@ class AuthenticatedApiTest : public ::testing::Test {
       b.state = PoolState::kIdle;
       return std::vector<PooledWorker>{a, b};
     };
+    context_.run_project = [](int64_t run) -> std::optional<std::string> {
+      return run == 7 ? std::optional<std::string>("shop") : std::nullopt;
+    };
     router_.emplace(BuildServiceApi(&context_));
   }
   std::string Token(const std::string& project, const std::string& name, TokenRole role) {
@@ -123,15 +126,19 @@ class AuthenticatedApiTest : public ::testing::Test {
   std::optional<ApiRouter> router_;
 };
 
-TEST_F(AuthenticatedApiTest, WorkersNeedAValidTokenOfAnyProjectAndNameNoRun) {
+// Any project's token sees the pool; a busy worker's run id only a token of that run's project.
+TEST_F(AuthenticatedApiTest, WorkersNeedAValidTokenOfAnyProjectAndShowARunOnlyToItsProject) {
   const std::string viewer = Token("shop", "ci", TokenRole::kViewer);
   ApiResponse r = Call("GET", "/api/v1/workers", viewer);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(nlohmann::json::parse(r.body), nlohmann::json::parse(R"([
-      {"name": "lg-01", "host": "lg-01.local", "cores": 8, "version": "0.1.0", "state": "busy",
+      {"name": "lg-01", "host": "lg-01.local", "cores": 8, "version": "0.1.0", "state": "busy", "run": 7,
        "joined_at_ms": 1000, "state_since_ms": 2000},
-      {"name": "lg-02", "host": "lg-01.local", "cores": 8, "version": "0.1.0", "state": "idle",
+      {"name": "lg-02", "host": "lg-01.local", "cores": 8, "version": "0.1.0", "state": "idle", "run": null,
        "joined_at_ms": 1000, "state_since_ms": 2000}])"));
+  ApiResponse other = Call("GET", "/api/v1/workers", Token("billing", "ci", TokenRole::kViewer));
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(nlohmann::json::parse(other.body)[0]["run"], nullptr);
   ApiResponse none = Call("GET", "/api/v1/workers", "");
   EXPECT_EQ(none.status, 401);
   ASSERT_EQ(none.headers.count("WWW-Authenticate"), 1u);
