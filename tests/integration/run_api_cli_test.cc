@@ -27,6 +27,7 @@
 #include "controller/results_store.h"
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/serve_fixture.h"
 #include "tests/service/webhook_receiver.h"
 
 namespace barrage {
@@ -36,8 +37,6 @@ namespace fs = std::filesystem;
 using test::ChildProcess;
 using test::ProcessResult;
 using test::RunProcess;
-
-constexpr std::chrono::seconds kTimeout{30};
 
 std::string Str(const std::string& name, const std::string& value) {
   return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
@@ -69,57 +68,15 @@ std::string Plan() {
 
 constexpr char kUsers[] = "alice\nbob\ncarol\n";
 
-class RunApiCliTest : public ::testing::Test {
+class RunApiCliTest : public test::ServeFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "barrage-run-api-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
-    dir_ = pattern;
-    db_ = (dir_ / "results.db").string();
-    Result<std::unique_ptr<fixture::FixtureServer>> target = fixture::FixtureServer::Start({});
-    ASSERT_TRUE(target.ok()) << target.status().message();
-    target_ = std::move(target).value();
-  }
-  void TearDown() override {
-    workers_.clear();
-    serve_.reset();
-    target_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  // `barrage serve` on loopback; its API port and the workers' endpoint.
   // `config`: a controller.toml's text ("" = none); without a [security] table in it, the
   // workers' side is plain TCP (--insecure).
   void StartService(const std::string& bind = "tcp://127.0.0.1:*", const std::string& config = "") {
-    std::vector<std::string> argv = {BARRAGE_BINARY, "serve", "--db",           db_,  "--listen", "127.0.0.1:0",
-                                     "--bind",       bind,    "--heartbeat-ms", "200"};
-    if (config.find("[security]") == std::string::npos) argv.push_back("--insecure");
-    if (!config.empty()) argv.insert(argv.end(), {"--config", Write("controller.toml", config)});
-    serve_ = std::make_unique<ChildProcess>(argv);
-    const std::regex listening(
-        R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 (.|\n)*workers dial (tcp://[^ \n]+))");
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-    std::smatch m;
-    while (!std::regex_search(serve_->out(), m, listening)) {
-      ASSERT_TRUE(serve_->running() && std::chrono::steady_clock::now() < deadline) << serve_->out() << serve_->err();
-      serve_->Pump(std::chrono::milliseconds(50));
-    }
-    port_ = std::stoi(m[1].str());
-    endpoint_ = m[3].str();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_read_timeout(kTimeout);
+    std::vector<std::string> extra;
+    if (!config.empty()) extra = {"--config", Write("controller.toml", config)};
+    ServeFixture::StartService(extra, bind, config.find("[security]") == std::string::npos);
   }
-
-  std::string Token(const std::string& project, const std::string& role, const std::string& name) {
-    ProcessResult t = RunProcess(
-        {BARRAGE_BINARY, "token", "create", "--project", project, "--role", role, "--name", name, "--db", db_},
-        kTimeout);
-    EXPECT_EQ(t.exit_code, 0) << t.err;
-    return t.out.substr(0, t.out.find('\n'));
-  }
-
-  static httplib::Headers Auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
   httplib::Result Upload(const std::string& token) {
     httplib::MultipartFormDataItems items = {{"plan", Plan(), "echo.jmx", "application/xml"},
@@ -176,66 +133,11 @@ class RunApiCliTest : public ::testing::Test {
     return status;
   }
 
-  // A worker on plain TCP, or with `config` (a worker.toml's path) for its keys.
-  void StartWorker(const std::string& name, const std::string& config = "") {
-    std::vector<std::string> argv = {BARRAGE_WORKER_BINARY,
-                                     "--controller",
-                                     endpoint_,
-                                     "--name",
-                                     name,
-                                     "--work-dir",
-                                     (dir_ / ("work-" + name)).string(),
-                                     "--threads",
-                                     "1",
-                                     "--heartbeat-ms",
-                                     "200",
-                                     "--controller-timeout",
-                                     "2"};
-    if (config.empty()) {
-      argv.push_back("--insecure");
-    } else {
-      argv.insert(argv.end(), {"--config", config});
-    }
-    workers_.push_back(std::make_unique<ChildProcess>(argv));
-  }
-
-  // Writes `content` into the test's folder; the file's path.
-  std::string Write(const std::string& name, const std::string& content) const {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path) << content;
-    return path;
-  }
-
-  // Waits until the pool lists `count` idle workers.
-  bool WaitForIdle(const std::string& token, size_t count) {
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      httplib::Result r = client_->Get("/api/v1/workers", Auth(token));
-      if (r && r->status == 200) {
-        size_t idle = 0;
-        for (const auto& w : nlohmann::json::parse(r->body)) idle += w["state"] == "idle" ? 1 : 0;
-        if (idle == count) return true;
-      }
-      serve_->Pump(std::chrono::milliseconds(50));
-      for (auto& w : workers_) w->Pump(std::chrono::milliseconds(0));
-    }
-    return false;
-  }
-
   std::unique_ptr<ResultsStore> Store() const {
     Result<ResultsStore> store = ResultsStore::Open(db_, {.project = "shop", .must_exist = true});
     EXPECT_TRUE(store.ok()) << store.status().message();
     return store.ok() ? std::make_unique<ResultsStore>(std::move(store).value()) : nullptr;
   }
-
-  fs::path dir_;
-  std::string db_;
-  std::unique_ptr<fixture::FixtureServer> target_;
-  std::unique_ptr<ChildProcess> serve_;
-  std::vector<std::unique_ptr<ChildProcess>> workers_;
-  std::unique_ptr<httplib::Client> client_;
-  int port_ = 0;
-  std::string endpoint_;
 };
 
 TEST_F(RunApiCliTest, APlanUploadedWithItsDataRunsLocallyAndPassesOrFailsByItsThresholds) {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
@@ -49,12 +50,14 @@ class ServeFixture : public ::testing::Test {
   }
 
   // `barrage serve` on 127.0.0.1, any free port, with `extra` arguments (e.g. --config);
-  // url_ is its base ("http://127.0.0.1:N", or https://). client_ speaks plain HTTP only
-  // (null for an HTTPS service).
-  void StartService(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {BARRAGE_BINARY, "serve",          "--db",   db_,
-                                     "--listen",     "127.0.0.1:0",    "--bind", "tcp://127.0.0.1:*",
-                                     "--insecure",   "--heartbeat-ms", "200"};
+  // workers dial `bind`; `insecure` false for a configuration with CurveZMQ keys. url_ is its
+  // base ("http://127.0.0.1:N", or https://). client_ speaks plain HTTP only (null for an
+  // HTTPS service).
+  void StartService(const std::vector<std::string>& extra = {}, const std::string& bind = "tcp://127.0.0.1:*",
+                    bool insecure = true) {
+    std::vector<std::string> args = {BARRAGE_BINARY, "serve", "--db",           db_,  "--listen", "127.0.0.1:0",
+                                     "--bind",       bind,    "--heartbeat-ms", "200"};
+    if (insecure) args.push_back("--insecure");
     args.insert(args.end(), extra.begin(), extra.end());
     serve_ = std::make_unique<ChildProcess>(args);
     const std::regex listening(
@@ -74,6 +77,13 @@ class ServeFixture : public ::testing::Test {
     }
   }
 
+  // Writes `content` into the test's folder; the file's path.
+  std::string Write(const std::string& name, const std::string& content) const {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << content;
+    return path;
+  }
+
   // A new token's secret (`barrage token create` on the service's store).
   std::string Token(const std::string& project, const std::string& role, const std::string& name) {
     ProcessResult t = RunProcess(
@@ -83,11 +93,28 @@ class ServeFixture : public ::testing::Test {
     return t.out.substr(0, t.out.find('\n'));
   }
 
-  // A barrage-worker dialing the service's pool as `name`; stopped (by PID) with the test.
-  void StartWorker(const std::string& name) {
-    workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_WORKER_BINARY, "--controller", endpoint_, "--name", name, "--insecure", "--work-dir",
-        (dir_ / ("work-" + name)).string(), "--threads", "1", "--heartbeat-ms", "200", "--controller-timeout", "2"}));
+  // A barrage-worker dialing the service's pool as `name`, on plain TCP or with `config` (a
+  // worker.toml's path, for its keys); stopped (by PID) with the test.
+  void StartWorker(const std::string& name, const std::string& config = "") {
+    std::vector<std::string> argv = {BARRAGE_WORKER_BINARY,
+                                     "--controller",
+                                     endpoint_,
+                                     "--name",
+                                     name,
+                                     "--work-dir",
+                                     (dir_ / ("work-" + name)).string(),
+                                     "--threads",
+                                     "1",
+                                     "--heartbeat-ms",
+                                     "200",
+                                     "--controller-timeout",
+                                     "2"};
+    if (config.empty()) {
+      argv.push_back("--insecure");
+    } else {
+      argv.insert(argv.end(), {"--config", config});
+    }
+    workers_.push_back(std::make_unique<ChildProcess>(argv));
   }
 
   // Waits until the pool lists `count` idle workers (GET /api/v1/workers; plain HTTP only).

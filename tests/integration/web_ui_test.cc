@@ -29,6 +29,7 @@
 
 #include "tests/fixture/fixture_server.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/serve_fixture.h"
 
 namespace barrage {
 namespace {
@@ -38,7 +39,7 @@ using test::ChildProcess;
 using test::ProcessResult;
 using test::RunProcess;
 
-constexpr std::chrono::seconds kTimeout{60};
+constexpr std::chrono::seconds kBrowserTimeout{60};
 
 std::string FindExecutable(const char* env, std::initializer_list<const char*> paths) {
   if (const char* v = std::getenv(env); v && *v) return v;
@@ -117,8 +118,8 @@ class Browser {
     driver_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{chromedriver, "--port=" + std::to_string(port), "--allowed-ips=127.0.0.1"});
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
-    client_->set_read_timeout(kTimeout);
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    client_->set_read_timeout(kBrowserTimeout);
+    const auto deadline = std::chrono::steady_clock::now() + kBrowserTimeout;
     while (true) {
       httplib::Result status = client_->Get("/status");
       if (status && status->status == 200 && nlohmann::json::parse(status->body)["value"]["ready"] == true) break;
@@ -172,7 +173,7 @@ class Browser {
 
   // Evaluates `script` until `done(value)` or the deadline; the last value.
   nlohmann::json PollUntil(const std::string& script, const std::function<bool(const nlohmann::json&)>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    const auto deadline = std::chrono::steady_clock::now() + kBrowserTimeout;
     nlohmann::json v = Eval(script);
     while (!done(v) && std::chrono::steady_clock::now() < deadline) {
       if (pump_) pump_();
@@ -215,57 +216,9 @@ class Browser {
   std::function<void()> pump_;
 };
 
-class WebUiTest : public ::testing::Test {
+class WebUiTest : public test::ServeFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "barrage-web-ui-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
-    dir_ = pattern;
-    db_ = (dir_ / "results.db").string();
-    Result<std::unique_ptr<fixture::FixtureServer>> target = fixture::FixtureServer::Start({});
-    ASSERT_TRUE(target.ok()) << target.status().message();
-    target_ = std::move(target).value();
-  }
-  void TearDown() override {
-    serve_.reset();
-    target_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  void StartService() {
-    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_BINARY, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*", "--insecure"});
-    const std::regex listening(R"(serving the API on http://127\.0\.0\.1:([0-9]+)/api/v1 )");
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-    std::smatch m;
-    while (!std::regex_search(serve_->out(), m, listening)) {
-      ASSERT_TRUE(serve_->running() && std::chrono::steady_clock::now() < deadline) << serve_->out() << serve_->err();
-      serve_->Pump(std::chrono::milliseconds(50));
-    }
-    port_ = std::stoi(m[1].str());
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_read_timeout(kTimeout);
-  }
-
-  std::string Token(const std::string& project, const std::string& role, const std::string& name) {
-    ProcessResult t = RunProcess(
-        {BARRAGE_BINARY, "token", "create", "--project", project, "--role", role, "--name", name, "--db", db_},
-        kTimeout);
-    EXPECT_EQ(t.exit_code, 0) << t.err;
-    return t.out.substr(0, t.out.find('\n'));
-  }
-
-  static httplib::Headers Auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-  std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
-
-  fs::path dir_;
-  std::string db_;
-  std::unique_ptr<fixture::FixtureServer> target_;
-  std::unique_ptr<ChildProcess> serve_;
-  std::unique_ptr<httplib::Client> client_;
-  int port_ = 0;
+  std::string Base() const { return url_ + "/"; }
 };
 
 TEST_F(WebUiTest, TheServiceServesThePageAndItsAssetsWithTheirPolicy) {
