@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
@@ -85,8 +86,9 @@ int RunServeCheckConfig(const ServeOptions& options) {
   std::string host;
   int port = 0;
   if (Status st = ParseListenAddress(settings->listen, &host, &port); !st.ok()) return fail(st.message());
-  for (const auto& [key, file] : {std::pair<std::string, std::string>{"server.tls_cert_file", settings->tls_cert_file},
-                                  {"server.tls_key_file", settings->tls_key_file}}) {
+  const std::vector<std::pair<std::string, std::string>> tls_files = {
+      {"server.tls_cert_file", settings->tls_cert_file}, {"server.tls_key_file", settings->tls_key_file}};
+  for (const auto& [key, file] : tls_files) {
     if (!file.empty() && !std::ifstream(file).good()) return fail(source + ": key " + key + ": cannot read " + file);
   }
   ClusterOptions cluster_options = options.cluster;
