@@ -86,8 +86,8 @@ int RunServeCheckConfig(const ServeOptions& options) {
   std::string host;
   int port = 0;
   if (Status st = ParseListenAddress(settings->listen, &host, &port); !st.ok()) return fail(st.message());
-  const std::vector<std::pair<std::string, std::string>> tls_files = {
-      {"server.tls_cert_file", settings->tls_cert_file}, {"server.tls_key_file", settings->tls_key_file}};
+  const std::vector<std::pair<std::string, std::string>> tls_files = {{"server.tls_cert_file", settings->tls_cert_file},
+                                                                      {"server.tls_key_file", settings->tls_key_file}};
   for (const auto& [key, file] : tls_files) {
     if (!file.empty() && !std::ifstream(file).good()) return fail(source + ": key " + key + ": cannot read " + file);
   }
@@ -264,8 +264,7 @@ int RunServe(const ServeOptions& options) {
   std::set<std::string> allowed_keys = cluster->allowed_keys;
   // Local runs are not counted: the cluster host knows the runs on workers.
   auto status_line = [&] {
-    return std::to_string(host->Workers().size()) + " workers, " +
-           std::to_string(host->running()) + " runs running";
+    return std::to_string(host->Workers().size()) + " workers, " + std::to_string(host->running()) + " runs running";
   };
   notifier.Status(status_line());
   notifier.Ready();

@@ -1201,16 +1201,11 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   auto status_line = [&]() -> std::string {
     if (!registered_) return ever_registered ? "lost controller" : "registering with " + config_.controller;
     switch (State()) {
-      case proto::WorkerState::Loading:
-        return "loading run " + run_->id;
-      case proto::WorkerState::Ready:
-        return "ready for run " + run_->id;
-      case proto::WorkerState::Running:
-        return "running run " + run_->id;
-      case proto::WorkerState::Stopping:
-        return run_ ? "stopping run " + run_->id : "delivering kept batches";
-      default:
-        return "idle";
+      case proto::WorkerState::Loading: return "loading run " + run_->id;
+      case proto::WorkerState::Ready: return "ready for run " + run_->id;
+      case proto::WorkerState::Running: return "running run " + run_->id;
+      case proto::WorkerState::Stopping: return run_ ? "stopping run " + run_->id : "delivering kept batches";
+      default: return "idle";
     }
   };
   notifier.Status(status_line());

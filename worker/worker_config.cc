@@ -170,8 +170,8 @@ Status CheckWorkerKeyFiles(const WorkerConfig& config, const std::string& source
   Result<CurveKeyPair> pub = LoadCurveKeyFile(config.controller_public_key, permissions, &warning);
   if (!warning.empty()) warnings->push_back(warning);
   if (!pub.ok()) {
-    return Status::InvalidArgument(source + ": key security.controller_public_key: neither a Z85 key nor a key file: " +
-                                   pub.status().message());
+    return Status::InvalidArgument(
+        source + ": key security.controller_public_key: neither a Z85 key nor a key file: " + pub.status().message());
   }
   return Status::Ok();
 }

@@ -91,7 +91,7 @@ std::vector<std::string> NotificationsFor(FakeNotifySocket& socket, milliseconds
 class OpsCliTest : public ::testing::Test {
  protected:
   std::vector<std::string> Serve() const {
-    return {BARRAGE_BINARY, "serve",  "--db",     dir_.File("barrage.db"), "--listen", "127.0.0.1:0", "--bind",
+    return {BARRAGE_BINARY,      "serve",     "--db", dir_.File("barrage.db"), "--listen", "127.0.0.1:0", "--bind",
             "tcp://127.0.0.1:*", "--insecure"};
   }
   TempDir dir_;
@@ -128,8 +128,7 @@ TEST_F(OpsCliTest, ServeNotifiesReadyOnceListeningStatusKeepAlivesAndStopping) {
   SpawnOptions env;
   env.env = {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=400000"};
   ChildProcess serve(Serve(), env);
-  EXPECT_EQ(StatesUntil(notify, "READY=1"),
-            (std::vector<std::string>{"STATUS=0 workers, 0 runs running", "READY=1"}));
+  EXPECT_EQ(StatesUntil(notify, "READY=1"), (std::vector<std::string>{"STATUS=0 workers, 0 runs running", "READY=1"}));
   // Listening by then: the addresses are printed before READY=1.
   serve.Pump(milliseconds(0));
   EXPECT_NE(serve.out().find("barrage: serving the API on http://127.0.0.1:"), std::string::npos) << serve.out();
@@ -205,8 +204,8 @@ TEST_F(OpsKeysTest, SighupReloadsTheAllowedWorkerKeys) {
   ChildProcess b2({BARRAGE_WORKER_BINARY, "--config", WorkerConfig("b", endpoint)});
   EXPECT_TRUE(WaitForOutput(b2, "registered with the controller", true)) << b2.err();
   // a's connection stays; a new connection with a's key is refused.
-  ProcessResult a2 = RunProcess({BARRAGE_WORKER_BINARY, "--config", WorkerConfig("a", endpoint), "--name", "a2"},
-                                kTimeout);
+  ProcessResult a2 =
+      RunProcess({BARRAGE_WORKER_BINARY, "--config", WorkerConfig("a", endpoint), "--name", "a2"}, kTimeout);
   EXPECT_EQ(a2.exit_code, 2) << a2.err;
   EXPECT_NE(a2.err.find("refused this worker's CURVE key"), std::string::npos) << a2.err;
   EXPECT_TRUE(a.running());
