@@ -20,10 +20,12 @@ Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permis
   return keys;
 }
 
-// A Z85 key as is, or the public key of a key file. Adds it to s->allowed_keys, returns it.
+// A Z85 key as is, or the public key of a key file (always a file when `file_only`: a path
+// can be 40 characters of Z85's alphabet, "/tmp/barrage-test-U4Xd7d/workers.d/a.pub").
+// Adds it to s->allowed_keys, returns it.
 Result<std::string> AddAllowedKey(const std::string& entry, const std::string& config, KeyFilePermissions permissions,
-                                  ClusterSettings* s) {
-  if (IsValidCurveKey(entry)) {
+                                  ClusterSettings* s, bool file_only = false) {
+  if (!file_only && IsValidCurveKey(entry)) {
     s->allowed_keys.insert(entry);
     return entry;
   }
@@ -130,7 +132,7 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
         if (ec) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Result<std::string> added = AddAllowedKey(e.path().string(), path, permissions, s);
+          Result<std::string> added = AddAllowedKey(e.path().string(), path, permissions, s, /*file_only=*/true);
           if (!added.ok())
             return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + added.status().message());
         }

@@ -192,6 +192,8 @@ TEST_F(OpsKeysTest, SighupReloadsTheAllowedWorkerKeys) {
   EXPECT_NE(b.err.find("refused this worker's CURVE key"), std::string::npos) << b.err;
   // a is.
   ChildProcess a({BARRAGE_WORKER_BINARY, "--config", WorkerConfig("a", endpoint)});
+  // Regression: the folder's files were taken for Z85 keys when their path had 40 characters,
+  // as this one has ("/tmp/barrage-test-XXXXXX/workers.d/a.pub").
   ASSERT_TRUE(WaitForOutput(a, "registered with the controller", true)) << a.err();
 
   // Rotation: b's key in, a's out, then SIGHUP.
