@@ -60,6 +60,17 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
   Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
+  // A typo must not fall back to a default silently: every key is known (config/controller.toml
+  // documents them; [server] is service/service_config.h's).
+  for (auto&& [k, node] : doc) {
+    const std::string key(k.str());
+    if (key == "cluster" || key == "security" || key == "server") {
+      if (!node.is_table()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a table");
+    } else if (key != "db" && key != "project") {
+      return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                     ": unknown key (the file takes db, project, [cluster], [security], [server])");
+    }
+  }
   // Read first: it applies to the key files the other keys name.
   if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
     if (!allow->is_boolean()) {
@@ -91,6 +102,9 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
           return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a number of workers");
         }
         s->min_workers = static_cast<int>(**node.as_integer());
+      } else {
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                       ": unknown key (cluster takes bind, wait_for_workers, share, min_workers)");
       }
     }
   }
@@ -136,6 +150,10 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
           if (!added.ok())
             return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + added.status().message());
         }
+      } else if (k != "allow_insecure_key_permissions") {
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                       ": unknown key (security takes secret_key_file, allowed_workers, "
+                                       "allowed_workers_dir, insecure, allow_insecure_key_permissions)");
       }
     }
   }

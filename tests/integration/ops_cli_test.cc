@@ -261,6 +261,18 @@ TEST_F(OpsKeysTest, CheckConfigNamesFileLineAndKey) {
   EXPECT_NE(s.err.find("barrage: " + dir_.File("controller.toml") + ":3: key server.max_local_runs: "),
             std::string::npos)
       << s.err;
+  // A typo in [security] or at the top level is an error too, not a silent default.
+  WriteFile(dir_.File("controller.toml"), "[security]\ninsecure = true\nallowed_worker = []\n");
+  s = RunProcess({BARRAGE_BINARY, "serve", "--check-config", "--config", dir_.File("controller.toml")}, kTimeout);
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_EQ(s.err, "barrage: " + dir_.File("controller.toml") +
+                       ":3: key security.allowed_worker: unknown key (security takes secret_key_file, allowed_workers, "
+                       "allowed_workers_dir, insecure, allow_insecure_key_permissions)\n");
+  WriteFile(dir_.File("controller.toml"), "dbb = \"x.db\"\n[security]\ninsecure = true\n");
+  s = RunProcess({BARRAGE_BINARY, "serve", "--check-config", "--config", dir_.File("controller.toml")}, kTimeout);
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_EQ(s.err, "barrage: " + dir_.File("controller.toml") +
+                       ":1: key dbb: unknown key (the file takes db, project, [cluster], [security], [server])\n");
 }
 
 }  // namespace
