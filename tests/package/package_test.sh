@@ -84,12 +84,15 @@ expect "serve --check-config" "$out" "barrage: /etc/barrage/controller.toml: key
 tmp=$(mktemp -d)
 wkey=$(/usr/bin/barrage-worker --keygen "$tmp/worker.key")
 ckey=$(/usr/bin/barrage keygen -o "$tmp/controller.key" | tail -1)
+# Public keys go in files: a Z85 key may hold & or |, which sed would take for its own.
+printf 'public_key = "%s"\n' "$ckey" >"$tmp/controller.pub"
+printf 'public_key = "%s"\n' "$wkey" >"$tmp/worker.pub"
 sed -e "s|^# secret_key_file = .*|secret_key_file = \"$tmp/worker.key\"|" \
-  -e "s|^# controller_public_key = .*|controller_public_key = \"$ckey\"|" /etc/barrage/worker.toml >"$tmp/worker.toml"
+  -e "s|^# controller_public_key = .*|controller_public_key = \"$tmp/controller.pub\"|" /etc/barrage/worker.toml >"$tmp/worker.toml"
 out=$(/usr/bin/barrage-worker --check-config --config "$tmp/worker.toml" 2>&1)
 expect "worker --check-config with keys" "$out" "$tmp/worker.toml: OK"
 sed -e "s|^# secret_key_file = .*|secret_key_file = \"$tmp/controller.key\"|" \
-  -e "s|^# allowed_workers = \[\"rq9.*|allowed_workers = [\"$wkey\"]|" /etc/barrage/controller.toml >"$tmp/controller.toml"
+  -e "s|^# allowed_workers = \[\"rq9.*|allowed_workers = [\"$tmp/worker.pub\"]|" /etc/barrage/controller.toml >"$tmp/controller.toml"
 out=$(/usr/bin/barrage serve --check-config --config "$tmp/controller.toml" 2>&1)
 expect "serve --check-config with keys" "$out" "$tmp/controller.toml: OK"
 rm -rf "$tmp"
@@ -98,6 +101,9 @@ expect "barrage-worker.service enabled?" "$(systemctl is-enabled barrage-worker.
 expect "barrage-controller.service enabled?" "$(systemctl is-enabled barrage-controller.service 2>&1)" disabled
 expect "worker unit ExecStart" "$(grep '^ExecStart=' /lib/systemd/system/barrage-worker.service)" \
   "ExecStart=/usr/bin/barrage-worker --config /etc/barrage/worker.toml"
+for unit in barrage-controller.service barrage-worker.service barrage-worker@.service; do
+  expect "systemd-analyze verify $unit" "$(systemd-analyze verify --man=no /lib/systemd/system/$unit 2>&1)" ""
+done
 expect "barrage user" "$(getent passwd barrage | cut -d: -f1,6,7)" "barrage:/var/lib/barrage:/usr/sbin/nologin"
 uid=$(id -u barrage)
 [ "$uid" -lt 1000 ] || fail "barrage is not a system user (uid $uid)"
