@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +122,59 @@ TEST_F(OpsCliTest, WorkerNotifiesRegistrationStateKeepAlivesAndStopping) {
   EXPECT_EQ(StatesUntil(notify, "STOPPING=1"), std::vector<std::string>{"STOPPING=1"});
   ProcessResult r = worker.Wait(kTimeout);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(OpsCliTest, WorkerStatusFollowsARun) {
+  // One user, one request to a closed port after a 1.5 s Constant Timer: a run long enough to
+  // be seen running.
+  WriteFile(dir_.File("plan.jmx"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<jmeterTestPlan version=\"1.2\" properties=\"5.0\">\n"
+            "<hashTree>\n<TestPlan testclass=\"TestPlan\" testname=\"T\" enabled=\"true\"/>\n<hashTree>\n"
+            "<ThreadGroup testclass=\"ThreadGroup\" testname=\"Users\" enabled=\"true\">\n"
+            "<stringProp name=\"ThreadGroup.num_threads\">1</stringProp>\n"
+            "<elementProp name=\"ThreadGroup.main_controller\" elementType=\"LoopController\">\n"
+            "<stringProp name=\"LoopController.loops\">1</stringProp>\n</elementProp>\n</ThreadGroup>\n<hashTree>\n"
+            "<HTTPSamplerProxy testclass=\"HTTPSamplerProxy\" testname=\"Get\" enabled=\"true\">\n"
+            "<stringProp name=\"HTTPSampler.domain\">127.0.0.1</stringProp>\n"
+            "<stringProp name=\"HTTPSampler.port\">9</stringProp>\n</HTTPSamplerProxy>\n<hashTree>\n"
+            "<ConstantTimer testclass=\"ConstantTimer\" testname=\"Wait\" enabled=\"true\">\n"
+            "<stringProp name=\"ConstantTimer.delay\">1500</stringProp>\n</ConstantTimer>\n<hashTree/>\n"
+            "</hashTree>\n</hashTree>\n</hashTree>\n</hashTree>\n</jmeterTestPlan>\n");
+  ChildProcess run({BARRAGE_BINARY, "run", dir_.File("plan.jmx"), "--workers", "1", "--insecure", "--bind",
+                    "tcp://127.0.0.1:*", "--db", dir_.File("barrage.db")});
+  const std::regex on(" on (tcp://[0-9.]+:[0-9]+)");
+  std::smatch m;
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  std::string out;
+  while (!std::regex_search(out = run.out(), m, on) && run.running() && std::chrono::steady_clock::now() < deadline) {
+    run.Pump(milliseconds(50));
+  }
+  ASSERT_TRUE(std::regex_search(out, m, on)) << run.out() << run.err();
+  const std::string endpoint = m[1];
+  FakeNotifySocket notify;
+  SpawnOptions env;
+  env.env = {"NOTIFY_SOCKET=" + notify.path()};
+  ChildProcess worker({BARRAGE_WORKER_BINARY, "--controller", endpoint, "--name", "lg-01", "--insecure", "--work-dir",
+                       dir_.File("work"), "--heartbeat-ms", "200"},
+                      env);
+  std::vector<std::string> states = StatesUntil(notify, "READY=1");
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "READY=1") << worker.err();
+  // Then the run, and idle again: loading and ready may pass between two turns of the loop.
+  std::vector<std::string> during = StatesUntil(notify, "STATUS=idle");
+  ASSERT_FALSE(during.empty());
+  EXPECT_EQ(during.back(), "STATUS=idle") << worker.err();
+  const std::regex running("STATUS=running run .+");
+  EXPECT_EQ(
+      std::count_if(during.begin(), during.end(), [&](const std::string& d) { return std::regex_match(d, running); }),
+      1)
+      << ::testing::PrintToString(during);
+  const std::regex allowed("STATUS=(loading run|ready for run|running run|stopping run) .+|STATUS=idle");
+  for (const std::string& d : during) EXPECT_TRUE(std::regex_match(d, allowed)) << d;
+  ProcessResult r = run.Wait(kTimeout);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(worker.Signal(SIGTERM));
+  EXPECT_EQ(worker.Wait(kTimeout).exit_code, 0);
 }
 
 TEST_F(OpsCliTest, ServeNotifiesReadyOnceListeningStatusKeepAlivesAndStopping) {
