@@ -278,6 +278,10 @@ int RunCli(int argc, char** argv) {
   serve->add_flag("--allow-insecure-key-permissions", so.cluster.allow_insecure_key_permissions,
                   "accept key files that group or others may read (with a warning) instead of refusing them");
   serve->add_option("--heartbeat-ms", so.cluster.heartbeat_ms, "heartbeat interval (tests)")->group("");
+  bool serve_check_config = false;
+  serve->add_flag("--check-config", serve_check_config,
+                  "read and check the settings (controller.toml, flags, key files), print FILE: OK or the error, "
+                  "exit 0 or 2 without opening the store or listening");
 
   TokenCommand token;
   AddTokenCommand(app, &token);
@@ -338,7 +342,7 @@ int RunCli(int argc, char** argv) {
   if (keygen->parsed()) return RunKeygen(keygen_path);
   if (jtl_export->parsed()) return RunExport(eo);
   if (jtl_import->parsed()) return RunImport(io);
-  if (serve->parsed()) return RunServe(so);
+  if (serve->parsed()) return serve_check_config ? RunServeCheckConfig(so) : RunServe(so);
   if (token.token->parsed()) return RunTokenCommand(token);
   return kExitUsage;
 }

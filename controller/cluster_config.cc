@@ -20,10 +20,12 @@ Result<CurveKeyPair> LoadKeys(const std::string& path, KeyFilePermissions permis
   return keys;
 }
 
-// A Z85 key as is, or the public key of a key file. Adds it to s->allowed_keys, returns it.
+// A Z85 key as is, or the public key of a key file (always a file when `file_only`: a path
+// can be 40 characters of Z85's alphabet, "/tmp/barrage-test-U4Xd7d/workers.d/a.pub").
+// Adds it to s->allowed_keys, returns it.
 Result<std::string> AddAllowedKey(const std::string& entry, const std::string& config, KeyFilePermissions permissions,
-                                  ClusterSettings* s) {
-  if (IsValidCurveKey(entry)) {
+                                  ClusterSettings* s, bool file_only = false) {
+  if (!file_only && IsValidCurveKey(entry)) {
     s->allowed_keys.insert(entry);
     return entry;
   }
@@ -58,6 +60,17 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
   Result<toml::table> parsed = ParseTomlFile(path, "a configuration file");
   if (!parsed.ok()) return parsed.status();
   toml::table doc = std::move(parsed).value();
+  // A typo must not fall back to a default silently: every key is known (config/controller.toml
+  // documents them; [server] is service/service_config.h's).
+  for (auto&& [k, node] : doc) {
+    const std::string key(k.str());
+    if (key == "cluster" || key == "security" || key == "server") {
+      if (!node.is_table()) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a table");
+    } else if (key != "db" && key != "project") {
+      return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                     ": unknown key (the file takes db, project, [cluster], [security], [server])");
+    }
+  }
   // Read first: it applies to the key files the other keys name.
   if (const toml::node* allow = doc["security"]["allow_insecure_key_permissions"].node()) {
     if (!allow->is_boolean()) {
@@ -89,6 +102,9 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
           return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": expected a number of workers");
         }
         s->min_workers = static_cast<int>(**node.as_integer());
+      } else {
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                       ": unknown key (cluster takes bind, wait_for_workers, share, min_workers)");
       }
     }
   }
@@ -130,10 +146,14 @@ Status ReadFile(const std::string& path, bool allow_insecure_key_permissions, Cl
         if (ec) return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + ec.message());
         for (const fs::directory_entry& e : it) {
           if (!e.is_regular_file()) continue;
-          Result<std::string> added = AddAllowedKey(e.path().string(), path, permissions, s);
+          Result<std::string> added = AddAllowedKey(e.path().string(), path, permissions, s, /*file_only=*/true);
           if (!added.ok())
             return Status::InvalidArgument(TomlKeyWhere(path, node, key) + ": " + added.status().message());
         }
+      } else if (k != "allow_insecure_key_permissions") {
+        return Status::InvalidArgument(TomlKeyWhere(path, node, key) +
+                                       ": unknown key (security takes secret_key_file, allowed_workers, "
+                                       "allowed_workers_dir, insecure, allow_insecure_key_permissions)");
       }
     }
   }

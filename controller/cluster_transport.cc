@@ -3,6 +3,7 @@
 #include <zmq.hpp>
 
 #include <iostream>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct ZmqRouterTransport::Impl {
   std::string endpoint;
   uint64_t malformed = 0;
   uint64_t denied = 0;
+  std::mutex keys_mu;  // guards options.allowed_keys (SetAllowedKeys from other threads)
 
   void Log(const std::string& line) {
     if (options.log) {
@@ -65,7 +67,11 @@ struct ZmqRouterTransport::Impl {
     std::string mechanism = frames.size() > 5 ? frames[5].to_string() : "";
     std::string key;
     if (mechanism == "CURVE" && frames.size() > 6 && frames[6].size() == 32) key = Z85Of(frames[6].data());
-    bool allowed = version == "1.0" && !key.empty() && options.allowed_keys.count(key) > 0;
+    bool allowed = false;
+    if (version == "1.0" && !key.empty()) {
+      std::lock_guard<std::mutex> lock(keys_mu);
+      allowed = options.allowed_keys.count(key) > 0;
+    }
     if (!allowed) {
       ++denied;
       Log("refused a worker at " + (address.empty() ? std::string("?") : address) + ": public key " +
@@ -153,6 +159,11 @@ ZmqRouterTransport::~ZmqRouterTransport() = default;
 const std::string& ZmqRouterTransport::endpoint() const { return impl_->endpoint; }
 uint64_t ZmqRouterTransport::malformed_frames() const { return impl_->malformed; }
 uint64_t ZmqRouterTransport::denied_keys() const { return impl_->denied; }
+
+void ZmqRouterTransport::SetAllowedKeys(std::set<std::string> keys) {
+  std::lock_guard<std::mutex> lock(impl_->keys_mu);
+  impl_->options.allowed_keys = std::move(keys);
+}
 
 bool ZmqRouterTransport::Send(const std::string& peer, std::string_view bytes) {
   try {

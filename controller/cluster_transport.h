@@ -17,7 +17,8 @@
 // reconnect). Everything else, valid or not, reaches Receive(): decoding is the caller's.
 //
 // Thread-safety: one thread owns a transport (ZeroMQ sockets are single-threaded): the ZAP
-// handler runs inside Receive(), on the same zmq::poll as the ROUTER.
+// handler runs inside Receive(), on the same zmq::poll as the ROUTER. SetAllowedKeys may be
+// called from any thread.
 #ifndef BARRAGE_CONTROLLER_CLUSTER_TRANSPORT_H_
 #define BARRAGE_CONTROLLER_CLUSTER_TRANSPORT_H_
 
@@ -72,6 +73,10 @@ class ZmqRouterTransport : public ClusterTransport {
 
   bool Send(const std::string& peer, std::string_view bytes) override;
   bool Receive(std::chrono::milliseconds timeout, InboundMessage* out) override;
+
+  // Replaces the allowlist the ZAP handler checks (key rotation: `barrage serve` on SIGHUP).
+  // Thread-safe. Applies to handshakes from now on: connections already admitted stay.
+  void SetAllowedKeys(std::set<std::string> keys);
 
   // Messages dropped because of their framing, and keys the ZAP handler denied.
   uint64_t malformed_frames() const;

@@ -17,6 +17,7 @@ PACKAGES=(
   chromium chromium-driver
   nginx
   clang-14 libclang-rt-14-dev clang-format-14
+  dpkg-dev  # scripts/package.sh: dpkg-shlibdeps for the packages' dependencies
 )
 
 missing=()

@@ -170,6 +170,8 @@ std::vector<PooledWorker> ClusterHost::Workers() const {
   return impl_->snapshot;
 }
 
+void ClusterHost::SetAllowedKeys(std::set<std::string> keys) { impl_->transport->SetAllowedKeys(std::move(keys)); }
+
 int ClusterHost::running() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->running_count;

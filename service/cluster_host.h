@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ class ClusterHost {
   Status StopRun(int64_t execution_id, bool now, const std::string& reason);
   // Runs in progress.
   int running() const;
+  // Replaces the workers' key allowlist (SIGHUP key rotation): a key added is admitted at
+  // its next handshake, a key removed is refused at its next one; connections already
+  // admitted (and their workers) stay. Bound names ({ name, key } entries) keep the values
+  // read at start. Thread-safe.
+  void SetAllowedKeys(std::set<std::string> keys);
 
  private:
   struct Impl;

@@ -1,15 +1,26 @@
 #include "service/serve_command.h"
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "common/systemd_notify.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
 #include "service/auth_limiter.h"
@@ -35,9 +46,79 @@ std::string SelfExecutable() {
   return ec ? std::string("barrage") : self.string();
 }
 
+// SIGHUP: reads controller.toml again and hands the new worker key allowlist to the cluster
+// host; on an error the keys in use stay. One line on stdout either way.
+void ReloadAllowedWorkers(const ClusterOptions& options, const ClusterSettings& started_with, ClusterHost* host,
+                          std::set<std::string>* in_use) {
+  if (started_with.insecure) {
+    std::cout << "barrage: SIGHUP: insecure (plain TCP): there are no worker keys to reload\n" << std::flush;
+    return;
+  }
+  Result<ClusterSettings> reread = ResolveClusterSettings(options);
+  if (!reread.ok()) {
+    std::cout << "barrage: SIGHUP: " << reread.status().message() << ": keeping the " << in_use->size()
+              << " allowed worker key(s) in use\n"
+              << std::flush;
+    return;
+  }
+  for (const std::string& warning : reread->warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
+  size_t added = 0, removed = 0;
+  for (const std::string& k : reread->allowed_keys) added += in_use->count(k) == 0 ? 1 : 0;
+  for (const std::string& k : *in_use) removed += reread->allowed_keys.count(k) == 0 ? 1 : 0;
+  *in_use = reread->allowed_keys;
+  host->SetAllowedKeys(*in_use);
+  std::cout << "barrage: SIGHUP: reloaded the allowed worker keys from "
+            << (options.config_path.empty() ? std::string("the command line") : options.config_path) << ": "
+            << in_use->size() << " key(s), " << added << " added, " << removed << " removed\n"
+            << std::flush;
+}
+
 }  // namespace
 
+int RunServeCheckConfig(const ServeOptions& options) {
+  const std::string source = options.config_path.empty() ? std::string("command line") : options.config_path;
+  auto fail = [](const std::string& message) {
+    std::cerr << "barrage: " << message << "\n";
+    return kExitUsage;
+  };
+  Result<ServerSettings> settings = ResolveServerSettings(options);
+  if (!settings.ok()) return fail(settings.status().message());
+  std::string host;
+  int port = 0;
+  if (Status st = ParseListenAddress(settings->listen, &host, &port); !st.ok()) return fail(st.message());
+  const std::vector<std::pair<std::string, std::string>> tls_files = {{"server.tls_cert_file", settings->tls_cert_file},
+                                                                      {"server.tls_key_file", settings->tls_key_file}};
+  for (const auto& [key, file] : tls_files) {
+    if (!file.empty() && !std::ifstream(file).good()) return fail(source + ": key " + key + ": cannot read " + file);
+  }
+  ClusterOptions cluster_options = options.cluster;
+  cluster_options.config_path = options.config_path;
+  Result<ClusterSettings> cluster = ResolveClusterSettings(cluster_options);
+  if (!cluster.ok()) return fail(cluster.status().message());
+  for (const std::string& warning : cluster->warnings) std::cerr << "barrage: WARNING: " << warning << "\n";
+  std::cout << source << ": OK\n";
+  return kExitOk;
+}
+
 int RunServe(const ServeOptions& options) {
+  // systemd (Type=notify): READY=1 once listening, STATUS= lines, watchdog keep-alives from
+  // the wait loop below, STOPPING=1 on SIGTERM/SIGINT. Read before any thread starts.
+  SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
+  // SIGHUP (key rotation) arrives on a signalfd the wait loop polls; blocked before any
+  // thread starts so that every thread inherits the mask.
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+  const int hup_fd = signalfd(-1, &hup, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (hup_fd < 0) {
+    std::cerr << "barrage: signalfd failed\n";
+    return kExitRuntimeFailure;
+  }
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_hup{hup_fd};
   // Signals are watched (blocked in every thread) before any thread starts.
   RunSignals signals;
   Result<ServerSettings> settings = ResolveServerSettings(options);
@@ -195,10 +276,30 @@ int RunServe(const ServeOptions& options) {
             << "barrage: workers dial " << (*cluster_host)->endpoint()
             << (cluster->insecure ? " (insecure: plain TCP)" : "") << "\n"
             << std::flush;
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return stop; });
+  std::set<std::string> allowed_keys = cluster->allowed_keys;
+  // Local runs are not counted: the cluster host knows the runs on workers.
+  auto status_line = [&] {
+    return std::to_string(host->Workers().size()) + " workers, " + std::to_string(host->running()) + " runs running";
+  };
+  notifier.Status(status_line());
+  notifier.Ready();
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stop) break;
+    }
+    // 100 ms: how long a stop waits at most; the watchdog's interval is seconds.
+    pollfd p{hup_fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
+      signalfd_siginfo info{};
+      while (::read(hup_fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+      }
+      ReloadAllowedWorkers(cluster_options, *cluster, host, &allowed_keys);
+    }
+    notifier.Status(status_line());
+    notifier.WatchdogTick(MonotonicMicros());
   }
+  notifier.Stopping();
   std::cout << "barrage: stopping\n" << std::flush;
   (*server)->Stop();
   automation->Stop();     // no more fires; deliveries in flight get their stop timeout

@@ -33,6 +33,7 @@
 #include "common/jmx_parser.h"
 #include "common/plan_compiler.h"
 #include "common/protocol.h"
+#include "common/systemd_notify.h"
 #include "common/wire.h"
 #include "worker/batch_spool.h"
 #include "worker/engine.h"
@@ -1145,6 +1146,9 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
 }
 
 int WorkerDaemon::Impl::Run(int signal_fd) {
+  // systemd (Type=notify): READY=1 once registered, STATUS= lines, watchdog keep-alives from
+  // this loop, STOPPING=1 on a signal.
+  SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
   std::error_code ec;
   fs::create_directories(config_.work_dir, ec);
   if (ec) {
@@ -1201,6 +1205,18 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
   spdlog::info("barrage-worker {} ({}) dialing {}{}", name_, BARRAGE_VERSION, config_.controller,
                config_.insecure ? " (insecure: plain TCP)" : " (CURVE)");
   last_heard_mono_ = MonotonicMicros();
+  bool ever_registered = false;
+  auto status_line = [&]() -> std::string {
+    if (!registered_) return ever_registered ? "lost controller" : "registering with " + config_.controller;
+    switch (State()) {
+      case proto::WorkerState::Loading: return "loading run " + run_->id;
+      case proto::WorkerState::Ready: return "ready for run " + run_->id;
+      case proto::WorkerState::Running: return "running run " + run_->id;
+      case proto::WorkerState::Stopping: return run_ ? "stopping run " + run_->id : "delivering kept batches";
+      default: return "idle";
+    }
+  };
+  notifier.Status(status_line());
   bool shutting_down = false;
   int64_t shutdown_deadline = 0;
   int code = kWorkerExitOk;
@@ -1229,6 +1245,7 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
       signalfd_siginfo info{};
       if (::read(signal_fd, &info, sizeof(info)) > 0 && !shutting_down) {
         spdlog::info("signal {}: shutting down", info.ssi_signo);
+        notifier.Stopping();
         shutting_down = true;
         shutdown_deadline = MonotonicMicros() + 10'000'000;
         if (run_ && run_->running()) {
@@ -1259,6 +1276,14 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     }
     Tick(now);
     loop_mono = MonotonicMicros();
+    if (!shutting_down) {
+      notifier.Status(status_line());
+      if (registered_ && !ever_registered) {
+        ever_registered = true;
+        notifier.Ready();
+      }
+    }
+    notifier.WatchdogTick(loop_mono);
     if (exit_code_ >= 0) {
       code = exit_code_;
       break;

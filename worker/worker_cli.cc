@@ -50,6 +50,10 @@ int RunWorkerCli(int argc, char** argv) {
                  "ADDRESS or CIDR, with an optional :PORT or :PORT-PORT");
   app.add_flag("--allow-insecure-key-permissions", allow_insecure_key_permissions,
                "accept a key file that group or others may read (with a warning) instead of refusing it");
+  bool check_config = false;
+  app.add_flag("--check-config", check_config,
+               "read and check the settings (worker.toml, flags, key files), print FILE: OK or the error, exit 0 "
+               "or 2 without dialing the controller");
   app.add_option("--keygen", keygen_path, "write a new CURVE key pair to FILE (mode 0600), print its public key, exit");
   // Protocol timings, for tests.
   app.add_option("--heartbeat-ms", heartbeat_ms)->group("")->check(CLI::Range(10, 60000));
@@ -104,6 +108,17 @@ int RunWorkerCli(int argc, char** argv) {
   if (Status s = ValidateWorkerConfig(config, source); !s.ok()) {
     std::cerr << "barrage-worker: " << s.message() << "\n";
     return kExitUsage;
+  }
+  if (check_config) {
+    std::vector<std::string> warnings;
+    Status s = CheckWorkerKeyFiles(config, source, &warnings);
+    for (const std::string& w : warnings) std::cerr << "barrage-worker: WARNING: " << w << "\n";
+    if (!s.ok()) {
+      std::cerr << "barrage-worker: " << s.message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << source << ": OK\n";
+    return kExitOk;
   }
 
   // One line per event on stderr (the journal under systemd); stdout stays for --keygen.

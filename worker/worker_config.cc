@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "common/toml_file.h"
+#include "common/wire.h"
 #include "worker/target_policy.h"
 
 namespace barrage {
@@ -166,6 +167,26 @@ Status ValidateWorkerConfig(const WorkerConfig& config, const std::string& sourc
                                      ": key security.controller_public_key: missing (the "
                                      "controller's public key, or set insecure = true / --insecure)");
     }
+  }
+  return Status::Ok();
+}
+
+Status CheckWorkerKeyFiles(const WorkerConfig& config, const std::string& source, std::vector<std::string>* warnings) {
+  if (config.insecure) return Status::Ok();
+  const KeyFilePermissions permissions =
+      config.allow_insecure_key_permissions ? KeyFilePermissions::kWarnIfOpen : KeyFilePermissions::kRefuseOpen;
+  std::string warning;
+  Result<CurveKeyPair> keys = LoadCurveKeyFile(config.secret_key_file, permissions, &warning);
+  if (!warning.empty()) warnings->push_back(warning);
+  if (!keys.ok()) return keys.status();
+  if (keys->secret_key.empty()) return Status::InvalidArgument(config.secret_key_file + ": key secret_key: missing");
+  if (IsValidCurveKey(config.controller_public_key)) return Status::Ok();
+  warning.clear();
+  Result<CurveKeyPair> pub = LoadCurveKeyFile(config.controller_public_key, permissions, &warning);
+  if (!warning.empty()) warnings->push_back(warning);
+  if (!pub.ok()) {
+    return Status::InvalidArgument(
+        source + ": key security.controller_public_key: neither a Z85 key nor a key file: " + pub.status().message());
   }
   return Status::Ok();
 }

@@ -58,6 +58,13 @@ Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config);
 // "command line").
 Status ValidateWorkerConfig(const WorkerConfig& config, const std::string& source);
 
+// `barrage-worker --check-config`: what Run() reads before it dials, checked without
+// dialing: the key file (present, a key pair, mode 0600 unless
+// allow_insecure_key_permissions, whose warning goes to `warnings`) and
+// controller_public_key (a Z85 key or a public key file). Nothing when insecure. Errors
+// name the key file, or `source` and the key.
+Status CheckWorkerKeyFiles(const WorkerConfig& config, const std::string& source, std::vector<std::string>* warnings);
+
 }  // namespace barrage
 
 #endif  // BARRAGE_WORKER_WORKER_CONFIG_H_
