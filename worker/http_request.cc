@@ -121,14 +121,8 @@ std::string Upper(std::string s) {
 // Defaults in scope (innermost first).
 template <typename Field>
 std::string Merged(const HttpSampler& s, ThreadContext& ctx, Field field) {
-  const Value& own = field(s.http);
-  if (!own.empty()) return Evaluate(own, ctx);
-  for (const Node* c : s.scope.configs) {
-    if (c->kind != ElementKind::kConfigElement) continue;
-    const Value& v = field(c->As<ConfigElement>().http);
-    if (!v.empty()) return Evaluate(v, ctx);
-  }
-  return {};
+  const Value* v = MergedField(s, field);
+  return v != nullptr ? Evaluate(*v, ctx) : std::string();
 }
 
 // One query parameter (HTTPSamplerBase.getQueryString): the name URL-encoded in UTF-8, the

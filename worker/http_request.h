@@ -75,6 +75,20 @@ struct HttpRequest {
   Http2Record http2_record = Http2Record::kReasonPhrase;
 };
 
+// The value a sampler's request takes for an HttpFields field: its own when set, else that of
+// the innermost HTTP Request Defaults in scope that sets it; nullptr when none does.
+// (BuildHttpRequest evaluates it; worker/target_check.h reads it before the run.)
+template <typename Field>
+const Value* MergedField(const HttpSampler& s, Field field) {
+  if (!field(s.http).empty()) return &field(s.http);
+  for (const Node* c : s.scope.configs) {
+    if (c->kind != ElementKind::kConfigElement) continue;
+    const Value& v = field(c->As<ConfigElement>().http);
+    if (!v.empty()) return &v;
+  }
+  return nullptr;
+}
+
 // Fails (InvalidArgument) when the URL cannot be formed (no host, bad port); the message is
 // the Java exception text JMeter would report.
 Result<HttpRequest> BuildHttpRequest(const HttpSampler& sampler, ThreadContext& ctx);

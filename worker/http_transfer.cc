@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "worker/client_keystore.h"
+#include "worker/target_check.h"
 
 namespace barrage {
 
@@ -360,16 +361,9 @@ curl_socket_t HttpTransfer::OnOpenSocket(void* data, curlsocktype purpose, curl_
     int url_port = port;
     char* effective = nullptr;
     if (curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr) {
-      if (CURLU* u = curl_url()) {
-        char* h = nullptr;
-        char* p = nullptr;
-        if (curl_url_set(u, CURLUPART_URL, effective, 0) == CURLUE_OK) {
-          if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) host = h;
-          if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) url_port = std::atoi(p);
-        }
-        curl_free(h);
-        curl_free(p);
-        curl_url_cleanup(u);
+      if (std::optional<UrlTarget> target = UrlHostAndPort(effective)) {
+        host = std::move(target->host);
+        url_port = target->port;
       }
     }
     if (t->connect_to_ != nullptr && !host.empty()) {

@@ -10,21 +10,10 @@
 
 #include <curl/curl.h>
 
+#include "worker/http_request.h"
+
 namespace barrage {
 namespace {
-
-// The value the sampler's request takes for a field: its own, else the innermost HTTP
-// Request Defaults' that sets it (as worker/http_request.cc merges them).
-template <typename Field>
-const Value* Merged(const HttpSampler& s, Field field) {
-  if (!field(s.http).empty()) return &field(s.http);
-  for (const Node* c : s.scope.configs) {
-    if (c->kind != ElementKind::kConfigElement) continue;
-    const Value& v = field(c->As<ConfigElement>().http);
-    if (!v.empty()) return &v;
-  }
-  return nullptr;
-}
 
 // The value when it is known before the run; nullopt when it depends on the run.
 std::optional<std::string> Known(const Value* v, ThreadContext& boot) {
@@ -42,55 +31,27 @@ std::optional<std::string> Known(const Value* v, ThreadContext& boot) {
   return Evaluate(*v, boot);
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
-struct Target {
-  std::string host;
-  int port = 0;
-};
-
-// The host and port of a full URL (libcurl's parser, as the request would be parsed).
-std::optional<Target> UrlTarget(const std::string& url) {
-  CURLU* u = curl_url();
-  if (u == nullptr) return std::nullopt;
-  std::optional<Target> out;
-  char* host = nullptr;
-  char* port = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-    out = Target{host, std::atoi(port)};
-  }
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  return out;
-}
-
 // The sampler's target when known before the run.
-std::optional<Target> StaticTarget(const HttpSampler& s, ThreadContext& boot) {
-  std::optional<std::string> path = Known(Merged(s, [](const HttpFields& f) -> const Value& { return f.path; }), boot);
+std::optional<UrlTarget> StaticTarget(const HttpSampler& s, ThreadContext& boot) {
+  std::optional<std::string> path =
+      Known(MergedField(s, [](const HttpFields& f) -> const Value& { return f.path; }), boot);
   if (!path) return std::nullopt;
   std::string lower = path->substr(0, 8);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) return UrlTarget(*path);
+  if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) return UrlHostAndPort(path->c_str());
   std::optional<std::string> domain =
-      Known(Merged(s, [](const HttpFields& f) -> const Value& { return f.domain; }), boot);
+      Known(MergedField(s, [](const HttpFields& f) -> const Value& { return f.domain; }), boot);
   std::optional<std::string> protocol =
-      Known(Merged(s, [](const HttpFields& f) -> const Value& { return f.protocol; }), boot);
-  std::optional<std::string> port = Known(Merged(s, [](const HttpFields& f) -> const Value& { return f.port; }), boot);
+      Known(MergedField(s, [](const HttpFields& f) -> const Value& { return f.protocol; }), boot);
+  std::optional<std::string> port =
+      Known(MergedField(s, [](const HttpFields& f) -> const Value& { return f.port; }), boot);
   if (!domain || !protocol || !port) return std::nullopt;
-  std::string scheme = Trim(*protocol);
+  std::string scheme(TrimAscii(*protocol));
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (scheme.empty()) scheme = "http";
-  std::string host = Trim(*domain);
+  std::string host(TrimAscii(*domain));
   if (host.empty()) return std::nullopt;  // the request fails by itself ("Host may not be blank")
-  std::string port_text = Trim(*port);
+  std::string port_text(TrimAscii(*port));
   int number = 0;
   if (!port_text.empty()) {
     char* end = nullptr;
@@ -99,7 +60,7 @@ std::optional<Target> StaticTarget(const HttpSampler& s, ThreadContext& boot) {
     number = static_cast<int>(n);
   }
   if (number == 0) number = scheme == "https" ? 443 : 80;
-  return Target{host, number};
+  return UrlTarget{host, number};
 }
 
 void CollectHttpSamplers(const Node& node, std::vector<const HttpSampler*>* out) {
@@ -124,6 +85,22 @@ bool ResolvesToAllowed(const TargetPolicy& policy, const std::string& host, int 
 
 }  // namespace
 
+std::optional<UrlTarget> UrlHostAndPort(const char* url) {
+  CURLU* u = curl_url();
+  if (u == nullptr) return std::nullopt;
+  std::optional<UrlTarget> out;
+  char* host = nullptr;
+  char* port = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    out = UrlTarget{host, std::atoi(port)};
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return out;
+}
+
 Status CheckPlanTargets(const Plan& plan, const TargetPolicy& policy, ThreadContext& boot,
                         const std::vector<ConnectToRule>& connect_to) {
   if (!policy.restricted() || !plan.root) return Status::Ok();
@@ -131,7 +108,7 @@ Status CheckPlanTargets(const Plan& plan, const TargetPolicy& policy, ThreadCont
   CollectHttpSamplers(*plan.root, &samplers);
   std::set<std::pair<std::string, int>> resolved_ok;
   for (const HttpSampler* s : samplers) {
-    std::optional<Target> t = StaticTarget(*s, boot);
+    std::optional<UrlTarget> t = StaticTarget(*s, boot);
     if (!t) continue;
     if (const ConnectToRule* rule = MatchConnectTo(connect_to, t->host, t->port)) {
       if (!rule->connect_host.empty()) t->host = rule->connect_host;

@@ -12,6 +12,8 @@
 #ifndef BARRAGE_WORKER_TARGET_CHECK_H_
 #define BARRAGE_WORKER_TARGET_CHECK_H_
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "common/connect_to.h"
@@ -21,6 +23,14 @@
 #include "worker/target_policy.h"
 
 namespace barrage {
+
+struct UrlTarget {
+  std::string host;  // as libcurl parses it (an IPv6 address in brackets)
+  int port = 0;      // the URL's, else its scheme's default
+};
+// The host and port of an absolute URL (libcurl's parser: as the request goes out); nullopt
+// when it does not parse.
+std::optional<UrlTarget> UrlHostAndPort(const char* url);
 
 // Ok, or InvalidArgument naming the first refused sampler, its line and host:
 //   "HTTP Request 'login' (line 42): host evil.example:443 is not in this worker's
