@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/jmx_xml.h"
 #include "tests/integration/serve_fixture.h"
 #include "tests/worker/tls_test_util.h"
 
@@ -27,14 +28,8 @@ using test::ProcessResult;
 using test::RunProcess;
 using test::SpawnOptions;
 
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">" + props + "</" + cls +
-         ">\n<hashTree>" + children + "</hashTree>\n";
-}
+using test::El;
+using test::Str;
 
 // 2 users x ${__P(loops,5)} loops of GET /echo?u=${user} on 127.0.0.1:${__P(port)}, users
 // from data/users.csv (next to the plan).

@@ -26,6 +26,7 @@
 #include "common/digest.h"
 #include "controller/results_store.h"
 #include "tests/fixture/fixture_server.h"
+#include "tests/integration/jmx_xml.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/serve_fixture.h"
 #include "tests/service/webhook_receiver.h"
@@ -38,14 +39,8 @@ using test::ChildProcess;
 using test::ProcessResult;
 using test::RunProcess;
 
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">" + props + "</" + cls +
-         ">\n<hashTree>" + children + "</hashTree>\n";
-}
+using test::El;
+using test::Str;
 
 // 2 users x ${__P(loops,5)} loops of GET /echo?u=${user} on 127.0.0.1:${__P(port)}, users from users.csv.
 std::string Plan() {

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/fixture/fixture_server.h"
+#include "tests/integration/jmx_xml.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/serve_fixture.h"
 
@@ -49,14 +50,8 @@ std::string FindExecutable(const char* env, std::initializer_list<const char*> p
   return "";
 }
 
-std::string Str(const std::string& name, const std::string& value) {
-  return "<stringProp name=\"" + name + "\">" + value + "</stringProp>";
-}
-std::string El(const std::string& cls, const std::string& name, const std::string& props,
-               const std::string& children = "") {
-  return "<" + cls + " testclass=\"" + cls + "\" testname=\"" + name + "\" enabled=\"true\">" + props + "</" + cls +
-         ">\n<hashTree>" + children + "</hashTree>\n";
-}
+using test::El;
+using test::Str;
 
 // 2 users x ${__P(loops)} loops of GET /delay/100 on 127.0.0.1:${__P(port)}: about 10 samples
 // per user and second, so the run lasts loops / 10 seconds and stops by itself.
