@@ -77,6 +77,7 @@ struct ClusterRunSession::State {
   bool summary_started = false;
   std::map<int32_t, uint64_t> last_counts;
   int64_t last_rates_ms = 0;
+  int64_t last_live_tick_ms = 0;  // the live sinks' last tick (once a second)
 };
 
 ClusterRunSession::ClusterRunSession(std::unique_ptr<State> state) : s_(std::move(state)) {}
@@ -204,10 +205,36 @@ void ClusterRunSession::RequestStop(bool now, const std::string& reason, Cluster
   s_->coordinator->RequestStop(now, reason, when);
 }
 
+namespace {
+
+// The workers' users summed, and each worker's state, for the live metrics sinks.
+LiveTick LiveTickOf(const ClusterCoordinator& coordinator, int64_t now_ms) {
+  LiveTick tick;
+  tick.now_ms = now_ms;
+  for (const ClusterWorker* w : coordinator.workers()) {
+    if (!w->participant()) continue;
+    if (w->phase == WorkerPhase::kRunning) tick.threads.active += w->active_vus;
+    tick.threads.late_arrivals += static_cast<int64_t>(w->late_arrivals);
+    tick.workers.push_back({.worker_id = w->worker_id,
+                            .name = w->name,
+                            .phase = WorkerPhaseName(w->phase),
+                            .active_users = w->phase == WorkerPhase::kRunning ? w->active_vus : 0,
+                            .samples_received = w->samples_received,
+                            .late_arrivals = w->late_arrivals});
+  }
+  return tick;
+}
+
+}  // namespace
+
 void ClusterRunSession::OnTick(ClusterTime now) {
   ClusterCoordinator& coordinator = *s_->coordinator;
   RunRecording* recording = s_->setup.recording;
   coordinator.OnTick(now);
+  if (coordinator.started() && recording->live() && now.wall_us / 1000 - s_->last_live_tick_ms >= 1000) {
+    s_->last_live_tick_ms = now.wall_us / 1000;
+    recording->Tick(LiveTickOf(coordinator, s_->last_live_tick_ms));
+  }
   if (coordinator.started() && !s_->setup.options->quiet) {
     int64_t now_ms = now.wall_us / 1000;
     if (!s_->summary_started) {

@@ -84,6 +84,12 @@ Result<int64_t> RunRecording::Begin(const ExecutionInfo& info) {
   recorder_.emplace(jtl_ ? &*jtl_ : nullptr, &*store_, err_);
   summariser_.emplace(info.started_at_ms, options_.summary_interval_s);
   if (options_.abort_on_fail) watch_.emplace(options_.thresholds, options_.summary_interval_s * 1000);
+  LiveRunInfo live{.execution_id = execution_,
+                   .plan_path = info.plan_path,
+                   .plan_name = info.plan_name,
+                   .project = info.project,
+                   .started_at_ms = info.started_at_ms};
+  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnRunStart(live);
   return execution_;
 }
 
@@ -95,6 +101,7 @@ Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id) {
   }
   report_.Add(batch);
   recorded_ += batch.size();
+  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnSamples(batch, worker_id);
   if (!listeners_.empty()) WriteListenerFiles(batch);
   if (recorder_->Record(std::move(batch), worker_id)) return Status::Ok();
   return recorder_->store_error().ok() ? recorder_->jtl_error() : recorder_->store_error();
@@ -152,6 +159,12 @@ bool RunRecording::PrintSummary(int64_t now_ms, const ThreadCounts& threads) {
   return !lines.empty();
 }
 
+void RunRecording::Tick(LiveTick tick) {
+  if (options_.live_sinks.empty()) return;
+  tick.recorded = recorded_;
+  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnTick(tick);
+}
+
 int RunRecording::End(RunEnd end) {
   const int64_t end_ms = WallMillis();
   if (end.started) {
@@ -192,6 +205,7 @@ int RunRecording::End(RunEnd end) {
   // `passed`. After a store failure Finish records `errored` if the file can still be
   // written; if not, the run stays `running` in the file and the next command to open it
   // marks it `aborted`.
+  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnRunEnd(end_ms, status);
   if (Status s = StoreThresholdResults(*store_, execution_, verdicts); !s.ok()) fail(s);
   if (Status s = store_->Finish(status, end_ms); !s.ok()) fail(s);
   if (Status s = store_->Close(); !s.ok()) fail(s);
@@ -221,7 +235,14 @@ void EngineRecordingSink::OnTick(int active, int started, int finished) {
   if (recording_->Poll()) stop_(!recording_->recording());
   const int64_t now = WallMillis();
   if (recording_->CheckThresholds(now)) stop_(false);
-  recording_->PrintSummary(now, {active, started, finished, late_ ? late_() : 0});
+  const ThreadCounts threads{active, started, finished, late_ ? late_() : 0};
+  recording_->PrintSummary(now, threads);
+  if (recording_->live()) {
+    LiveTick tick;
+    tick.now_ms = now;
+    tick.threads = threads;
+    recording_->Tick(std::move(tick));
+  }
 }
 
 }  // namespace barrage

@@ -40,6 +40,7 @@
 #include "common/status.h"
 #include "controller/aggregate_report.h"
 #include "controller/jtl_writer.h"
+#include "controller/live_metrics.h"
 #include "controller/results_store.h"
 #include "controller/sample_recorder.h"
 #include "controller/summariser.h"
@@ -89,6 +90,9 @@ struct RunRecordingOptions {
   // summary interval (CheckThresholds).
   std::vector<Threshold> thresholds;
   bool abort_on_fail = false;
+  // Live metrics out (controller/live_metrics.h), in this order; not owned, they must
+  // outlive the recording.
+  std::vector<LiveMetricsSink*> live_sinks{};
 };
 
 // How the run ended, as its runner saw it; End turns it into the stored status, the output
@@ -142,6 +146,11 @@ class RunRecording {
   bool CheckThresholds(int64_t now_ms);
   // The summary lines when an interval is due (and not quiet); true when lines were printed.
   bool PrintSummary(int64_t now_ms, const ThreadCounts& threads);
+
+  // About once a second, for the live sinks (tick.recorded is filled in here); a no-op
+  // without live sinks (live() tells whether building a tick is worth it).
+  void Tick(LiveTick tick);
+  bool live() const { return !options_.live_sinks.empty(); }
 
   // The end of the run (see RunEnd); the exit code. Requires Begin.
   int End(RunEnd end);

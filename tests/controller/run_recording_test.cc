@@ -182,6 +182,43 @@ TEST_F(RunRecordingTest, WithoutAbortOnFailThresholdsAreCheckedOnlyAtTheEnd) {
 }
 
 // Several runs in one process (the service): each recording has its own store and output.
+// Writes down every call a live metrics sink gets.
+class CallLog : public LiveMetricsSink {
+ public:
+  void OnRunStart(const LiveRunInfo& run) override {
+    calls.push_back("start " + std::to_string(run.execution_id) + " " + run.plan_name + " " + run.project);
+  }
+  void OnSamples(const std::vector<Sample>& batch, int32_t worker_id) override {
+    calls.push_back("samples " + std::to_string(batch.size()) + " from " + std::to_string(worker_id));
+  }
+  void OnTick(const LiveTick& tick) override {
+    calls.push_back("tick active " + std::to_string(tick.threads.active) + " recorded " +
+                    std::to_string(tick.recorded));
+  }
+  void OnRunEnd(int64_t, ExecutionStatus status) override {
+    calls.push_back("end " + std::string(ExecutionStatusName(status)));
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(RunRecordingTest, LiveSinksSeeTheStartEveryBatchTheTicksAndTheStoredStatusInOrder) {
+  CallLog first, second;
+  RunRecordingOptions options = Options({"error_rate<0.1"});
+  options.live_sinks = {&first, &second};
+  RunRecording recording(options, out_, err_);
+  ASSERT_EQ(Start(recording), 1);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 2).ok());
+  LiveTick tick;
+  tick.threads.active = 3;
+  recording.Tick(tick);
+  EXPECT_TRUE(recording.Add(Batch(start_ms_ + 1000), 1).ok());
+  EXPECT_EQ(recording.End(RunEnd{}), kExitThresholdFailed);
+  const std::vector<std::string> expected = {"start 1 Shop default", "samples 4 from 2", "tick active 3 recorded 4",
+                                             "samples 4 from 1", "end failed"};
+  EXPECT_EQ(first.calls, expected);
+  EXPECT_EQ(second.calls, expected);
+}
+
 TEST_F(RunRecordingTest, TwoRecordingsInOneProcessKeepTheirOwnStoresAndOutput) {
   RunRecordingOptions a = Options({});
   RunRecordingOptions b = Options({});
