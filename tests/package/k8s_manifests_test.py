@@ -158,6 +158,25 @@ def schema_errors(doc):
 # --- loading -----------------------------------------------------------------------------
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; the API server refuses them."""
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
 def load_manifests(directory):
     """{(kind, name): (file, doc)} of every manifest file, and the errors met (YAML, schema)."""
     objects, errors = {}, []
@@ -165,7 +184,7 @@ def load_manifests(directory):
         path = os.path.join(directory, name)
         try:
             with open(path, encoding="utf-8") as f:
-                docs = [d for d in yaml.safe_load_all(f) if d is not None]
+                docs = [d for d in yaml.load_all(f, Loader=_StrictLoader) if d is not None]
         except (OSError, yaml.YAMLError) as e:
             errors.append(f"{path}: {e}")
             continue
@@ -857,6 +876,20 @@ class RejectsBrokenManifestsTest(unittest.TestCase):
                     "unknown field (not in V1SecurityContext)"
                 ],
             )
+
+    def test_duplicate_key_in_the_yaml_text(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy_dir = os.path.join(tmp, "kubernetes")
+            shutil.copytree(os.path.join(self.src, MANIFEST_DIR), copy_dir)
+            path = os.path.join(copy_dir, "job.yaml")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text.replace("  backoffLimit: 3\n", "  backoffLimit: 3\n  backoffLimit: 30\n", 1))
+            errors = validate_directory(self.src, copy_dir)
+            self.assertEqual(len(errors), 1, errors)
+            self.assertIn(f"{path}: ", errors[0])
+            self.assertIn("duplicate key 'backoffLimit'", errors[0])
 
 
 def main():
