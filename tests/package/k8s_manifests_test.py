@@ -33,6 +33,7 @@ import copy
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,9 @@ KINDS = {
 WORKER_CONTAINER = "barrage-worker"
 WORKER_BINARY = "/usr/bin/barrage-worker"  # where the barrage-worker .deb installs it
 HOSTNAME_TOPOLOGY = "kubernetes.io/hostname"
+# What the Job controller puts on each pod: its Job's name (label) and its index (annotation).
+JOB_NAME_FIELD = "metadata.labels['job-name']"
+JOB_INDEX_FIELD = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 # worker.toml keys holding paths in the container, and whether the worker writes there.
 TOML_PATH_KEYS = {
     ("work_dir",): True,
@@ -242,192 +246,222 @@ def _matches(selector_labels, labels):
 
 
 def semantic_errors(objects, source_dir, deadline_s):
-    errors = []
+    """Errors the schema cannot see, across the manifests (empty: none)."""
     configmaps = {n: d for (k, n), (_, d) in objects.items() if k == "ConfigMap"}
     secrets = {n: d for (k, n), (_, d) in objects.items() if k == "Secret"}
     version = project_version(source_dir)
-    pod_specs = {}
+    errors, pod_specs = [], {}
     for (kind, name), (path, doc) in _workloads(objects):
         where = f"{path}: {kind}/{name}"
-        spec = doc.get("spec") or {}
-        template = spec.get("template") or {}
-        labels = (template.get("metadata") or {}).get("labels") or {}
+        template = (doc.get("spec") or {}).get("template") or {}
         pod = template.get("spec") or {}
         pod_specs[kind] = pod
-        if kind == "Deployment":
-            match = (spec.get("selector") or {}).get("matchLabels") or {}
-            if not _matches(match, labels):
-                errors.append(f"{where}: spec.selector.matchLabels {match} do not select the template's labels {labels}")
-        if kind == "Job":
-            if spec.get("completionMode") != "Indexed":
-                errors.append(f"{where}: spec.completionMode is {spec.get('completionMode')!r}, expected 'Indexed'")
-            if not spec.get("completions") or spec.get("parallelism") != spec.get("completions"):
-                errors.append(
-                    f"{where}: spec.parallelism ({spec.get('parallelism')}) must equal spec.completions "
-                    f"({spec.get('completions')}): one worker per index, all at once"
-                )
-            if pod.get("restartPolicy") not in ("Never", "OnFailure"):
-                errors.append(f"{where}: restartPolicy {pod.get('restartPolicy')!r}: a Job needs Never or OnFailure")
-            if spec.get("selector") or spec.get("manualSelector"):
-                errors.append(f"{where}: spec.selector: let the Job controller generate it")
-
-        # Anti-affinity: required for the Job; required or preferred for the Deployment.
-        anti = (pod.get("affinity") or {}).get("podAntiAffinity") or {}
-        terms = list(anti.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
-        if kind == "Deployment":
-            terms += [
-                t.get("podAffinityTerm") or {} for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []
-            ]
-        if not any(
-            t.get("topologyKey") == HOSTNAME_TOPOLOGY
-            and _matches((t.get("labelSelector") or {}).get("matchLabels"), labels)
-            for t in terms
-        ):
-            errors.append(
-                f"{where}: no pod anti-affinity term on {HOSTNAME_TOPOLOGY} selecting its own pods "
-                f"({'required' if kind == 'Job' else 'required or preferred'}): two workers could share a node"
-            )
-
-        # Pod security.
-        psc = pod.get("securityContext") or {}
-        if psc.get("runAsNonRoot") is not True or not psc.get("runAsUser"):
-            errors.append(f"{where}: securityContext: runAsNonRoot: true and a non-zero runAsUser are required")
-        pod_seccomp = (psc.get("seccompProfile") or {}).get("type")
-        if pod.get("automountServiceAccountToken") is not False:
-            errors.append(f"{where}: automountServiceAccountToken must be false (the worker never calls the API)")
-        grace = pod.get("terminationGracePeriodSeconds")
-        if not isinstance(grace, int) or grace < deadline_s + 5:
-            errors.append(
-                f"{where}: terminationGracePeriodSeconds {grace}: the worker stops within {deadline_s} s of "
-                f"SIGTERM (worker/daemon.cc); give it at least {deadline_s + 5} s"
-            )
-
+        labels = (template.get("metadata") or {}).get("labels") or {}
         volumes = {v.get("name"): v for v in pod.get("volumes") or []}
-        for vname, v in volumes.items():
-            if "configMap" in v:
-                cm_name = v["configMap"].get("name")
-                if cm_name not in configmaps:
-                    errors.append(f"{where}: volume {vname}: ConfigMap {cm_name!r} is not in the manifests")
-                else:
-                    for item in v["configMap"].get("items") or []:
-                        if item.get("key") not in (configmaps[cm_name].get("data") or {}):
-                            errors.append(f"{where}: volume {vname}: ConfigMap {cm_name} has no key {item.get('key')!r}")
-            if "secret" in v:
-                s_name = v["secret"].get("secretName")
-                if s_name not in secrets:
-                    errors.append(f"{where}: volume {vname}: Secret {s_name!r} is not in the manifests")
-                else:
-                    for item in v["secret"].get("items") or []:
-                        if item.get("key") not in _secret_keys(secrets[s_name]):
-                            errors.append(f"{where}: volume {vname}: Secret {s_name} has no key {item.get('key')!r}")
-
-        images = set()
+        errors += _controller_errors(kind, where, doc.get("spec") or {}, pod, labels)
+        errors += _pod_errors(where, pod, deadline_s)
+        errors += _volume_errors(where, volumes, configmaps, secrets)
+        pod_seccomp = ((pod.get("securityContext") or {}).get("seccompProfile") or {}).get("type")
         for c in _containers(pod):
-            cwhere = f"{where}: container {c.get('name')}"
-            images.add(c.get("image"))
-            csc = c.get("securityContext") or {}
-            if csc.get("allowPrivilegeEscalation") is not False:
-                errors.append(f"{cwhere}: securityContext.allowPrivilegeEscalation must be false")
-            if csc.get("readOnlyRootFilesystem") is not True:
-                errors.append(f"{cwhere}: securityContext.readOnlyRootFilesystem must be true")
-            if csc.get("privileged"):
-                errors.append(f"{cwhere}: securityContext.privileged must not be set")
-            caps = csc.get("capabilities") or {}
-            if caps.get("drop") != ["ALL"] or caps.get("add"):
-                errors.append(f"{cwhere}: securityContext.capabilities must drop ['ALL'] and add none")
-            if (csc.get("seccompProfile") or {}).get("type", pod_seccomp) != "RuntimeDefault":
-                errors.append(f"{cwhere}: seccompProfile must be RuntimeDefault (pod or container)")
-            if csc.get("runAsUser") == 0 or csc.get("runAsNonRoot") is False:
-                errors.append(f"{cwhere}: must not run as root")
-            # Resources: cpu and memory requested and limited; each request <= its limit.
-            res = c.get("resources") or {}
-            req, lim = res.get("requests") or {}, res.get("limits") or {}
-            for r in ("cpu", "memory"):
-                if r not in req or r not in lim:
-                    errors.append(f"{cwhere}: resources: {r} needs a request and a limit")
-            for r in set(req) & set(lim):
-                try:
-                    if parse_quantity(req[r]) > parse_quantity(lim[r]):
-                        errors.append(f"{cwhere}: resources: {r} request {req[r]} exceeds its limit {lim[r]}")
-                except ValueError as e:
-                    errors.append(f"{cwhere}: resources: {r}: {e}")
-            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-                p = c.get(probe) or {}
-                if "httpGet" in p or "tcpSocket" in p or "grpc" in p:
-                    errors.append(f"{cwhere}: {probe}: barrage-worker listens on no port; only an exec probe can work")
-            # Names: mounts, env references, $(VAR) in command and args.
-            mounts = c.get("volumeMounts") or []
-            for m in mounts:
-                if m.get("name") not in volumes:
-                    errors.append(f"{cwhere}: volumeMount {m.get('name')!r} is not a volume of the pod")
-                outer = _mount_of([o for o in mounts if o is not m], m.get("mountPath", ""))
-                if outer is not None:
-                    errors.append(
-                        f"{cwhere}: mountPath {m.get('mountPath')} lies inside {outer.get('mountPath')}: nested "
-                        f"mounts in a read-only volume cannot be created"
-                    )
-            env_names = set()
-            for e in c.get("env") or []:
-                env_names.add(e.get("name"))
-                ref = (e.get("valueFrom") or {}).get("secretKeyRef")
-                if ref is not None:
-                    if ref.get("name") not in secrets:
-                        errors.append(f"{cwhere}: env {e.get('name')}: Secret {ref.get('name')!r} is not in the manifests")
-                    elif ref.get("key") not in _secret_keys(secrets[ref["name"]]):
-                        errors.append(f"{cwhere}: env {e.get('name')}: Secret {ref.get('name')} has no key {ref.get('key')!r}")
-            for arg in (c.get("command") or []) + (c.get("args") or []):
-                for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", arg):
-                    if var not in env_names:
-                        errors.append(f"{cwhere}: $({var}) in its command/args is not one of its env variables")
+            errors += _container_errors(f"{where}: container {c.get('name')}", c, pod_seccomp, volumes, secrets)
+        images = {c.get("image") for c in _containers(pod)}
         if len(images) != 1 or not all(i and i.endswith(":" + version) for i in images):
             errors.append(f"{where}: containers' images {sorted(map(str, images))}: one image, tagged {version}")
-
-        worker = [c for c in pod.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
-        if len(worker) != 1:
-            errors.append(f"{where}: needs exactly one container named {WORKER_CONTAINER}")
-            continue
-        worker = worker[0]
-        if worker.get("command") != [WORKER_BINARY]:
-            errors.append(f"{where}: {WORKER_CONTAINER}: command {worker.get('command')}, expected [{WORKER_BINARY!r}]")
-        # worker.toml: the event loops match the CPU limit (the worker's default counts the node's cores).
-        toml_text = _worker_toml(worker, volumes, configmaps)
-        if toml_text is None:
-            errors.append(f"{where}: {WORKER_CONTAINER}: --config does not name a file of a ConfigMap volume")
-            continue
-        try:
-            toml = tomllib.loads(toml_text)
-        except tomllib.TOMLDecodeError as e:
-            errors.append(f"{where}: worker.toml: {e}")
-            continue
-        cpu = ((worker.get("resources") or {}).get("limits") or {}).get("cpu")
-        if cpu is None or toml.get("threads") != parse_quantity(cpu):
-            errors.append(f"{where}: worker.toml threads = {toml.get('threads')} must equal the CPU limit ({cpu})")
-        for keys, writable in TOML_PATH_KEYS.items():
-            value = toml
-            for k in keys:
-                value = value.get(k) if isinstance(value, dict) else None
-            if not isinstance(value, str) or not value.startswith("/"):
-                continue
-            m = _mount_of(worker.get("volumeMounts") or [], value)
-            if m is None:
-                errors.append(f"{where}: worker.toml {'.'.join(keys)} = {value}: on no volume (the root is read-only)")
-            elif writable and (m.get("readOnly") or "emptyDir" not in volumes.get(m.get("name"), {})):
-                errors.append(f"{where}: worker.toml {'.'.join(keys)} = {value}: needs a writable emptyDir mount")
-
-    # The Job's pod is the Deployment's, but for its restart policy and the worker's name.
+        errors += _worker_errors(where, pod, volumes, configmaps)
     if "Deployment" in pod_specs and "Job" in pod_specs:
-        dep, job = copy.deepcopy(pod_specs["Deployment"]), copy.deepcopy(pod_specs["Job"])
-        for pod in (dep, job):
-            pod.pop("restartPolicy", None)
-        dw = [c for c in dep.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
-        jw = [c for c in job.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
-        if dw and jw:
-            dargs, jargs = dw[0].pop("args", []), jw[0].pop("args", [])
-            denv, jenv = dw[0].pop("env", []), jw[0].pop("env", [])
-            if jargs[: len(dargs)] != dargs or any(e not in jenv for e in denv):
-                errors.append("job.yaml: the worker's args and env must extend deployment.yaml's")
-        if dep != job:
-            errors.append("job.yaml and deployment.yaml: the pod templates differ beyond restartPolicy and args/env")
+        errors += _template_drift_errors(pod_specs["Deployment"], pod_specs["Job"])
+    return errors
+
+
+def _controller_errors(kind, where, spec, pod, labels):
+    """Selector, the Job's indexed completion, and anti-affinity (required for the Job,
+    required or preferred for the Deployment)."""
+    errors = []
+    if kind == "Deployment":
+        match = (spec.get("selector") or {}).get("matchLabels") or {}
+        if not _matches(match, labels):
+            errors.append(f"{where}: spec.selector.matchLabels {match} do not select the template's labels {labels}")
+    if kind == "Job":
+        if spec.get("completionMode") != "Indexed":
+            errors.append(f"{where}: spec.completionMode is {spec.get('completionMode')!r}, expected 'Indexed'")
+        if not spec.get("completions") or spec.get("parallelism") != spec.get("completions"):
+            errors.append(
+                f"{where}: spec.parallelism ({spec.get('parallelism')}) must equal spec.completions "
+                f"({spec.get('completions')}): one worker per index, all at once"
+            )
+        if pod.get("restartPolicy") not in ("Never", "OnFailure"):
+            errors.append(f"{where}: restartPolicy {pod.get('restartPolicy')!r}: a Job needs Never or OnFailure")
+        if spec.get("selector") or spec.get("manualSelector"):
+            errors.append(f"{where}: spec.selector: let the Job controller generate it")
+    anti = (pod.get("affinity") or {}).get("podAntiAffinity") or {}
+    terms = list(anti.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+    if kind == "Deployment":
+        preferred = anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+        terms += [t.get("podAffinityTerm") or {} for t in preferred]
+    if not any(
+        t.get("topologyKey") == HOSTNAME_TOPOLOGY
+        and _matches((t.get("labelSelector") or {}).get("matchLabels"), labels)
+        for t in terms
+    ):
+        errors.append(
+            f"{where}: no pod anti-affinity term on {HOSTNAME_TOPOLOGY} selecting its own pods "
+            f"({'required' if kind == 'Job' else 'required or preferred'}): two workers could share a node"
+        )
+    return errors
+
+
+def _pod_errors(where, pod, deadline_s):
+    errors = []
+    psc = pod.get("securityContext") or {}
+    if psc.get("runAsNonRoot") is not True or not psc.get("runAsUser"):
+        errors.append(f"{where}: securityContext: runAsNonRoot: true and a non-zero runAsUser are required")
+    if pod.get("automountServiceAccountToken") is not False:
+        errors.append(f"{where}: automountServiceAccountToken must be false (the worker never calls the API)")
+    grace = pod.get("terminationGracePeriodSeconds")
+    if not isinstance(grace, int) or grace < deadline_s + 5:
+        errors.append(
+            f"{where}: terminationGracePeriodSeconds {grace}: the worker stops within {deadline_s} s of "
+            f"SIGTERM (worker/daemon.cc); give it at least {deadline_s + 5} s"
+        )
+    return errors
+
+
+def _volume_errors(where, volumes, configmaps, secrets):
+    """The ConfigMaps, Secrets and keys the volumes name exist."""
+    errors = []
+    for vname, v in volumes.items():
+        if "configMap" in v:
+            cm_name = v["configMap"].get("name")
+            if cm_name not in configmaps:
+                errors.append(f"{where}: volume {vname}: ConfigMap {cm_name!r} is not in the manifests")
+                continue
+            for item in v["configMap"].get("items") or []:
+                if item.get("key") not in (configmaps[cm_name].get("data") or {}):
+                    errors.append(f"{where}: volume {vname}: ConfigMap {cm_name} has no key {item.get('key')!r}")
+        if "secret" in v:
+            s_name = v["secret"].get("secretName")
+            if s_name not in secrets:
+                errors.append(f"{where}: volume {vname}: Secret {s_name!r} is not in the manifests")
+                continue
+            for item in v["secret"].get("items") or []:
+                if item.get("key") not in _secret_keys(secrets[s_name]):
+                    errors.append(f"{where}: volume {vname}: Secret {s_name} has no key {item.get('key')!r}")
+    return errors
+
+
+def _container_errors(where, c, pod_seccomp, volumes, secrets):
+    """Security context, resources, probes, mounts, env and $(VAR) of one container."""
+    errors = []
+    csc = c.get("securityContext") or {}
+    if csc.get("allowPrivilegeEscalation") is not False:
+        errors.append(f"{where}: securityContext.allowPrivilegeEscalation must be false")
+    if csc.get("readOnlyRootFilesystem") is not True:
+        errors.append(f"{where}: securityContext.readOnlyRootFilesystem must be true")
+    if csc.get("privileged"):
+        errors.append(f"{where}: securityContext.privileged must not be set")
+    caps = csc.get("capabilities") or {}
+    if caps.get("drop") != ["ALL"] or caps.get("add"):
+        errors.append(f"{where}: securityContext.capabilities must drop ['ALL'] and add none")
+    if (csc.get("seccompProfile") or {}).get("type", pod_seccomp) != "RuntimeDefault":
+        errors.append(f"{where}: seccompProfile must be RuntimeDefault (pod or container)")
+    if csc.get("runAsUser") == 0 or csc.get("runAsNonRoot") is False:
+        errors.append(f"{where}: must not run as root")
+    res = c.get("resources") or {}
+    req, lim = res.get("requests") or {}, res.get("limits") or {}
+    for r in ("cpu", "memory"):
+        if r not in req or r not in lim:
+            errors.append(f"{where}: resources: {r} needs a request and a limit")
+    for r in sorted(set(req) & set(lim)):
+        try:
+            if parse_quantity(req[r]) > parse_quantity(lim[r]):
+                errors.append(f"{where}: resources: {r} request {req[r]} exceeds its limit {lim[r]}")
+        except ValueError as e:
+            errors.append(f"{where}: resources: {r}: {e}")
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        p = c.get(probe) or {}
+        if "httpGet" in p or "tcpSocket" in p or "grpc" in p:
+            errors.append(f"{where}: {probe}: barrage-worker listens on no port; only an exec probe can work")
+    mounts = c.get("volumeMounts") or []
+    for m in mounts:
+        if m.get("name") not in volumes:
+            errors.append(f"{where}: volumeMount {m.get('name')!r} is not a volume of the pod")
+        outer = _mount_of([o for o in mounts if o is not m], m.get("mountPath", ""))
+        if outer is not None:
+            errors.append(
+                f"{where}: mountPath {m.get('mountPath')} lies inside {outer.get('mountPath')}: nested "
+                f"mounts in a read-only volume cannot be created"
+            )
+    env_names = set()
+    for e in c.get("env") or []:
+        env_names.add(e.get("name"))
+        ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+        if ref is None:
+            continue
+        if ref.get("name") not in secrets:
+            errors.append(f"{where}: env {e.get('name')}: Secret {ref.get('name')!r} is not in the manifests")
+        elif ref.get("key") not in _secret_keys(secrets[ref["name"]]):
+            errors.append(f"{where}: env {e.get('name')}: Secret {ref.get('name')} has no key {ref.get('key')!r}")
+    for arg in (c.get("command") or []) + (c.get("args") or []):
+        for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", arg):
+            if var not in env_names:
+                errors.append(f"{where}: $({var}) in its command/args is not one of its env variables")
+    return errors
+
+
+def _worker_errors(where, pod, volumes, configmaps):
+    """The worker container: its command, and its worker.toml against the pod (threads = the
+    CPU limit, since the worker's default counts the node's cores; every path on a volume)."""
+    worker = [c for c in pod.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
+    if len(worker) != 1:
+        return [f"{where}: needs exactly one container named {WORKER_CONTAINER}"]
+    worker = worker[0]
+    errors = []
+    if worker.get("command") != [WORKER_BINARY]:
+        errors.append(f"{where}: {WORKER_CONTAINER}: command {worker.get('command')}, expected [{WORKER_BINARY!r}]")
+    toml_text = _worker_toml(worker, volumes, configmaps)
+    if toml_text is None:
+        return errors + [f"{where}: {WORKER_CONTAINER}: --config does not name a file of a ConfigMap volume"]
+    try:
+        toml = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as e:
+        return errors + [f"{where}: worker.toml: {e}"]
+    cpu = ((worker.get("resources") or {}).get("limits") or {}).get("cpu")
+    if cpu is None or toml.get("threads") != parse_quantity(cpu):
+        errors.append(f"{where}: worker.toml threads = {toml.get('threads')} must equal the CPU limit ({cpu})")
+    for keys, writable in TOML_PATH_KEYS.items():
+        value = _toml_value(toml, keys)
+        if not isinstance(value, str) or not value.startswith("/"):
+            continue
+        m = _mount_of(worker.get("volumeMounts") or [], value)
+        if m is None:
+            errors.append(f"{where}: worker.toml {'.'.join(keys)} = {value}: on no volume (the root is read-only)")
+        elif writable and (m.get("readOnly") or "emptyDir" not in volumes.get(m.get("name"), {})):
+            errors.append(f"{where}: worker.toml {'.'.join(keys)} = {value}: needs a writable emptyDir mount")
+    return errors
+
+
+def _toml_value(toml, keys):
+    value = toml
+    for k in keys:
+        value = value.get(k) if isinstance(value, dict) else None
+    return value
+
+
+def _template_drift_errors(deployment_pod, job_pod):
+    """The Job's pod is the Deployment's, but for its restart policy and the worker's name."""
+    errors = []
+    dep, job = copy.deepcopy(deployment_pod), copy.deepcopy(job_pod)
+    for pod in (dep, job):
+        pod.pop("restartPolicy", None)
+    dw = [c for c in dep.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
+    jw = [c for c in job.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
+    if dw and jw:
+        dargs, jargs = dw[0].pop("args", []), jw[0].pop("args", [])
+        denv, jenv = dw[0].pop("env", []), jw[0].pop("env", [])
+        if jargs[: len(dargs)] != dargs or any(e not in jenv for e in denv):
+            errors.append("job.yaml: the worker's args and env must extend deployment.yaml's")
+    if dep != job:
+        errors.append("job.yaml and deployment.yaml: the pod templates differ beyond restartPolicy and args/env")
     return errors
 
 
@@ -473,7 +507,9 @@ def dockerfile_errors(source_dir, objects):
         psc = doc["spec"]["template"]["spec"].get("securityContext") or {}
         ids = f"{psc.get('runAsUser')}:{psc.get('runAsGroup')}"
         if ids != user or psc.get("fsGroup") != psc.get("runAsGroup"):
-            errors.append(f"{mpath}: {kind}/{name}: runAsUser:runAsGroup {ids} and fsGroup must be the image's USER {user}")
+            errors.append(
+                f"{mpath}: {kind}/{name}: runAsUser:runAsGroup {ids} and fsGroup must be the image's USER {user}"
+            )
     with open(os.path.join(source_dir, "cmake/BarragePackaging.cmake"), encoding="utf-8") as f:
         packaging = f.read()
     if "install(TARGETS barrage-worker RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}" not in packaging or not re.search(
@@ -496,10 +532,36 @@ def guide_errors(source_dir, objects):
     if secret is None:
         return [f"{path}: creates Secret {m.group(1)}, which the manifests do not use"]
     if keys != _secret_keys(secret[1]):
-        return [f"{path}: the Secret it creates has keys {sorted(keys)}, the pods read {sorted(_secret_keys(secret[1]))}"]
+        read = sorted(_secret_keys(secret[1]))
+        return [f"{path}: the Secret it creates has keys {sorted(keys)}, the pods read {read}"]
     if "## What was validated" not in text:
         return [f"{path}: no section 'What was validated'"]
-    return []
+    return _guide_job_errors(path, text, objects, os.path.join(source_dir, MANIFEST_DIR, "job.yaml"))
+
+
+def _guide_job_errors(path, text, objects, job_path):
+    """The guide's `sed ... job.yaml` (N workers) gives a valid Job of N pods, and its
+    `--worker-names` are exactly their names."""
+    m = re.search(r"(sed (?:-e '[^']*'\s*)+)\s*(deploy/kubernetes/job\.yaml)", text)
+    if m is None:
+        return [f"{path}: no `sed -e ... deploy/kubernetes/job.yaml` command for N workers"]
+    r = subprocess.run([*shlex.split(m.group(1)), job_path], capture_output=True, text=True)
+    if r.returncode != 0:
+        return [f"{path}: {m.group(1)}: {r.stderr.strip()}"]
+    job = yaml.load(r.stdout, Loader=_StrictLoader)
+    errors = [f"{path}: the Job its sed makes: {e}" for e in schema_errors(job)]
+    original = copy.deepcopy(objects[("Job", job["metadata"]["name"])][1])
+    n = job["spec"].get("completions")
+    if job["spec"].get("parallelism") != n or n == original["spec"]["completions"]:
+        errors.append(f"{path}: its sed must set both completions and parallelism to the new N")
+    original["spec"]["completions"] = original["spec"]["parallelism"] = n
+    if job != original:
+        errors.append(f"{path}: its sed changes more of job.yaml than completions and parallelism")
+    names = re.search(r"--worker-names (\S+)", text)
+    expected = ",".join(f"{job['metadata']['name']}-{i}" for i in range(n or 0))
+    if names is None or names.group(1) != expected:
+        errors.append(f"{path}: --worker-names {names and names.group(1)}, expected {expected} (the Job's N pods)")
+    return errors
 
 
 def validate_directory(source_dir, manifest_dir=None):
@@ -565,9 +627,9 @@ def _env(container, secret_data, job_name):
             env[e["name"]] = e["value"]
         elif "secretKeyRef" in vf:
             env[e["name"]] = secret_data[vf["secretKeyRef"]["key"]]
-        elif vf.get("fieldRef", {}).get("fieldPath") == "metadata.labels['job-name']":
+        elif vf.get("fieldRef", {}).get("fieldPath") == JOB_NAME_FIELD:
             env[e["name"]] = job_name
-        elif vf.get("fieldRef", {}).get("fieldPath") == "metadata.annotations['batch.kubernetes.io/job-completion-index']":
+        elif vf.get("fieldRef", {}).get("fieldPath") == JOB_INDEX_FIELD:
             env[e["name"]] = "0"
         else:
             raise AssertionError(f"env {e['name']}: the test does not know how to resolve {vf}")
@@ -619,7 +681,12 @@ class ManifestsTest(unittest.TestCase):
             anti = self.doc(kind)["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
             self.assertEqual(
                 anti["requiredDuringSchedulingIgnoredDuringExecution"],
-                [{"labelSelector": {"matchLabels": {"app.kubernetes.io/name": "barrage-worker"}}, "topologyKey": HOSTNAME_TOPOLOGY}],
+                [
+                    {
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "barrage-worker"}},
+                        "topologyKey": HOSTNAME_TOPOLOGY,
+                    }
+                ],
                 kind,
             )
 
@@ -672,9 +739,7 @@ class ManifestsTest(unittest.TestCase):
             text = f.read()
         toml = tomllib.loads(text)
         for keys in TOML_PATH_KEYS:
-            value = toml
-            for k in keys:
-                value = value.get(k) if isinstance(value, dict) else None
+            value = _toml_value(toml, keys)
             if isinstance(value, str) and value.startswith("/"):
                 text = text.replace(f'"{value}"', json.dumps(layout.host_path(worker, value)))
         if edit:
@@ -776,10 +841,14 @@ class RejectsBrokenManifestsTest(unittest.TestCase):
         )
 
     def test_wrong_type(self):
-        self.assert_schema_error("Deployment", lambda d: d["spec"].update(replicas="3"), 'spec.replicas: expected int, got str "3"')
+        self.assert_schema_error(
+            "Deployment", lambda d: d["spec"].update(replicas="3"), 'spec.replicas: expected int, got str "3"'
+        )
 
     def test_bool_is_not_an_int(self):
-        self.assert_schema_error("Job", lambda d: d["spec"].update(completions=True), "spec.completions: expected int, got bool")
+        self.assert_schema_error(
+            "Job", lambda d: d["spec"].update(completions=True), "spec.completions: expected int, got bool"
+        )
 
     def test_quantity_must_be_a_string(self):
         self.assert_schema_error(
@@ -876,6 +945,20 @@ class RejectsBrokenManifestsTest(unittest.TestCase):
                     "unknown field (not in V1SecurityContext)"
                 ],
             )
+
+    def test_guide_drifting_from_the_job(self):
+        path = os.path.join(self.src, MANIFEST_DIR, "README.md")
+        job = os.path.join(self.src, MANIFEST_DIR, "job.yaml")
+        with open(path, encoding="utf-8") as f:
+            text = f.read().replace("\\\n", " ")
+        self.assertEqual(_guide_job_errors(path, text, self.objects, job), [])
+        wrong_names = text.replace(",barrage-test-workers-4 ", ",barrage-test-workers-5 ", 1)
+        errors = _guide_job_errors(path, wrong_names, self.objects, job)
+        self.assertIn("--worker-names barrage-test-workers-0,", errors[0])
+        one_field = re.sub(r"-e 's/\^  parallelism: 3\$/  parallelism: 5/'", "", text, count=1)
+        self.assertNotEqual(one_field, text)
+        errors = _guide_job_errors(path, one_field, self.objects, job)
+        self.assertIn("its sed must set both completions and parallelism", errors[0])
 
     def test_duplicate_key_in_the_yaml_text(self):
         with tempfile.TemporaryDirectory() as tmp:
