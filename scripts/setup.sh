@@ -18,6 +18,7 @@ PACKAGES=(
   nginx
   clang-14 libclang-rt-14-dev clang-format-14
   dpkg-dev  # scripts/package.sh: dpkg-shlibdeps for the packages' dependencies
+  python3-yaml python3-kubernetes  # tests/package/k8s_manifests_test.py (deploy/kubernetes)
 )
 
 missing=()
