@@ -46,9 +46,9 @@ struct LiveWorker {
 
 // About once a second (local runs: the engine's tick; cluster runs: the run loop's).
 struct LiveTick {
-  int64_t now_ms = 0;     // epoch ms
-  ThreadCounts threads;   // active/started/finished users (all workers summed) and late arrivals
-  uint64_t recorded = 0;  // samples the run has recorded so far
+  int64_t now_ms = 0;               // epoch ms
+  ThreadCounts threads;             // active/started/finished users (all workers summed) and late arrivals
+  uint64_t recorded = 0;            // samples the run has recorded so far
   std::vector<LiveWorker> workers;  // empty in a local run
 };
 

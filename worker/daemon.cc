@@ -320,11 +320,14 @@ class WorkerDaemon::Impl {
   // or the active run's once its controller is gone. Resent when a controller runs that
   // run, kept on disk otherwise.
   std::map<std::string, std::unique_ptr<BatchSpool>> kept_;
-  std::string controller_run_;      // the run the controller named in its Welcome
-  uint64_t kept_cursor_ = 0;        // next seq of kept_[controller_run_] to (re)send
-  CurveKeyPair keys_;               // this worker's (CURVE)
-  std::string controller_key_;      // pinned controller public key (Z85)
-  uint64_t send_cursor_ = 0;        // next seq to (re)send
+  std::string controller_run_;  // the run the controller named in its Welcome
+  uint64_t kept_cursor_ = 0;    // next seq of kept_[controller_run_] to (re)send
+  CurveKeyPair keys_;           // this worker's (CURVE)
+  std::string controller_key_;  // pinned controller public key (Z85)
+  uint64_t send_cursor_ = 0;    // next seq to (re)send
+  // exit_after_run: when to leave (monotonic us; 0 = not yet), once the run's end is sent.
+  int64_t leave_at_mono_ = 0;
+  void LeaveAfterRun();
   int64_t last_progress_mono_ = 0;  // last ack, or when the spool stopped being empty
   uint64_t dropped_frames_ = 0;
 };
@@ -637,6 +640,15 @@ void WorkerDaemon::Impl::FailRun(const std::string& message) {
   run_->failed = true;
   run_->files.clear();
   SendReady(run_->id, false, message);
+  LeaveAfterRun();
+}
+
+void WorkerDaemon::Impl::LeaveAfterRun() {
+  if (!config_.exit_after_run || leave_at_mono_ != 0) return;
+  // One heartbeat interval for the last frame to reach the wire; Run() closes the socket
+  // with a linger so that nothing queued is discarded.
+  leave_at_mono_ = MonotonicMicros() + int64_t{config_.heartbeat_ms} * 1000;
+  spdlog::info("run {}: ended; exiting (exit_after_run)", run_->id);
 }
 
 void WorkerDaemon::Impl::HandleLoadPlan(const proto::Envelope& e) {
@@ -1141,6 +1153,7 @@ void WorkerDaemon::Impl::Tick(int64_t now) {
       r.finished_sent = true;
       spdlog::info("run {}: finished ({} samples, {} batches, {} dropped); idle", r.id, r.sink ? r.sink->samples() : 0,
                    r.sink ? r.sink->batches() : 0, r.dropped);
+      LeaveAfterRun();
     }
   }
 }
@@ -1286,6 +1299,12 @@ int WorkerDaemon::Impl::Run(int signal_fd) {
     notifier.WatchdogTick(loop_mono);
     if (exit_code_ >= 0) {
       code = exit_code_;
+      break;
+    }
+    if (leave_at_mono_ != 0 && now >= leave_at_mono_ && !shutting_down) {
+      notifier.Stopping();
+      dealer_->set(zmq::sockopt::linger, 2000);
+      code = kWorkerExitOk;
       break;
     }
     if (shutting_down) {

@@ -6,7 +6,9 @@
 //   Start (controller clock, corrected by the offset measured from heartbeats) -> the engine
 //   runs; samples leave in SampleBatch frames (on count or on a timer), each kept in a
 //   BatchSpool until its BatchAck and resent in seq order after a reconnect;
-//   engine done and every batch acknowledged (or Stop) -> Finished -> idle again.
+//   engine done and every batch acknowledged (or Stop) -> Finished -> idle again (with
+//   exit_after_run: Run() returns kWorkerExitOk instead, one heartbeat interval after that
+//   Finished, or after it refused the run).
 // When the controller has been silent past controller_timeout the load stops (graceful
 // engine stop) and the worker waits for the next run without restarting. Every received
 // frame is verified and size-capped; frames that fail, that belong to another run or that
@@ -26,7 +28,7 @@
 namespace barrage {
 
 // Exit codes of Run() (common/exit_codes.h).
-inline constexpr int kWorkerExitOk = kExitOk;                   // stopped by SIGTERM/SIGINT
+inline constexpr int kWorkerExitOk = kExitOk;                   // stopped by SIGTERM/SIGINT, exit_after_run
 inline constexpr int kWorkerExitRuntime = kExitRuntimeFailure;  // the work dir or the socket failed
 inline constexpr int kWorkerExitRejected = kExitUsage;          // the controller rejected this worker
 

@@ -44,6 +44,10 @@ int RunWorkerCli(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--max-duration", max_duration, "seconds after which any run stops gracefully (max_duration)")
       ->check(CLI::Range(1.0, kMaxControllerTimeoutS));
+  bool exit_after_run = false;
+  app.add_flag("--exit-after-run", exit_after_run,
+               "exit (code 0) once the first run has ended and its results are delivered, or was refused "
+               "(exit_after_run)");
   std::vector<std::string> allowed_targets;
   app.add_option("--allowed-target", allowed_targets,
                  "a host this worker may send load to (repeatable; adds to allowed_targets): NAME, *.DOMAIN, "
@@ -100,6 +104,7 @@ int RunWorkerCli(int argc, char** argv) {
   if (max_vus > 0) config.max_vus = max_vus;
   if (max_rps > 0) config.max_rps = max_rps;
   if (max_duration > 0) config.max_duration_s = max_duration;
+  if (exit_after_run) config.exit_after_run = true;
   config.allowed_targets.insert(config.allowed_targets.end(), allowed_targets.begin(), allowed_targets.end());
   if (allow_insecure_key_permissions) config.allow_insecure_key_permissions = true;
   if (heartbeat_ms > 0) config.heartbeat_ms = heartbeat_ms;

@@ -105,6 +105,8 @@ Status LoadWorkerConfigFile(const std::string& path, WorkerConfig* config) {
         s = Status::InvalidArgument(Where(path, node, key) + ": more than a year");
       }
       if (s.ok()) config->max_duration_s = number;
+    } else if (key == "exit_after_run") {
+      s = GetBool(path, node, key, &config->exit_after_run);
     } else if (key == "security" || key == "spool") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return Status::InvalidArgument(Where(path, node, key) + ": expected a table");

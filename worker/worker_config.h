@@ -43,6 +43,10 @@ struct WorkerConfig {
   int64_t max_vus = 0;
   double max_rps = 0;
   double max_duration_s = 0;
+  // Exit (code 0) once the first run this worker takes has ended and its results are
+  // delivered (every batch acknowledged, Finished sent), or once it refused that run: an
+  // ephemeral worker (a Kubernetes Job's pod) that serves one test.
+  bool exit_after_run = false;
 
   // Not in the file (protocol timings; tests shorten them through flags).
   int heartbeat_ms = 1000;

@@ -846,6 +846,43 @@ TEST_F(ClusterRunTest, AWorkerWithoutJavaFailsAScriptPlansStartNamingItAndThePac
 // Worker safety (issue 14): a worker whose allowed_targets do not hold the plan's host
 // refuses the plan before any request; the controller names the worker, the host and the
 // plan's line, and the run fails with nothing sent. A worker that allows it runs the plan.
+// An ephemeral worker (a Kubernetes Job's pod): it serves one run, delivers everything, exits 0;
+// and it also leaves after a run it refused.
+TEST_F(ClusterRunTest, AWorkerWithExitAfterRunExitsZeroOnceItsRunIsDeliveredOrRefused) {
+  std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 5, "/hello.txt"));
+  std::string once = Write("once.toml", "exit_after_run = true\n[security]\ninsecure = true\n");
+  StartController(plan, {"--workers", "2"});
+  ChildProcess& w1 = StartWorker("w1", once);
+  ChildProcess& w2 = StartWorker("w2");  // serves run after run
+  ProcessResult r = WaitController();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << AllWorkerLogs();
+  EXPECT_NE(r.out.find("barrage: run 1 passed: 20 samples from 2 worker(s)"), std::string::npos) << r.out;
+  ProcessResult left = w1.Wait(milliseconds(10'000));
+  ASSERT_FALSE(left.timed_out) << AllWorkerLogs();
+  EXPECT_EQ(left.exit_code, 0) << left.err;
+  EXPECT_TRUE(std::regex_search(left.err, std::regex("run 1-[0-9a-f]+: ended; exiting \\(exit_after_run\\)")))
+      << left.err;
+  EXPECT_TRUE(w2.running());
+  StoredRun run = ReadRun(db_);
+  EXPECT_EQ(run.samples, 20);
+  ASSERT_EQ(run.workers.size(), 2u);
+  for (const ExecutionWorkerRecord& w : run.workers) EXPECT_EQ(w.state, "finished") << w.name;
+
+  workers_.clear();
+  std::string refusing =
+      Write("refusing.toml", "exit_after_run = true\nallowed_targets = [\"127.0.0.2\"]\n[security]\ninsecure = true\n");
+  StartController(plan, {"--workers", "1"});
+  ChildProcess& w3 = StartWorker("w3", refusing);
+  r = WaitController();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  left = w3.Wait(milliseconds(10'000));
+  ASSERT_FALSE(left.timed_out) << AllWorkerLogs();
+  EXPECT_EQ(left.exit_code, 0) << left.err;
+  EXPECT_TRUE(std::regex_search(left.err, std::regex("run 2-[0-9a-f]+: ended; exiting \\(exit_after_run\\)")))
+      << left.err;
+}
+
 TEST_F(ClusterRunTest, AWorkerRefusesAPlanWhoseHostIsNotInItsAllowedTargets) {
   const std::string plan_text = Plan(server_->port(), 1, 4, "/hello.txt");
   std::string plan = Write("plan.jmx", plan_text);

@@ -293,6 +293,9 @@ def _controller_errors(kind, where, spec, pod, labels):
             errors.append(f"{where}: restartPolicy {pod.get('restartPolicy')!r}: a Job needs Never or OnFailure")
         if spec.get("selector") or spec.get("manualSelector"):
             errors.append(f"{where}: spec.selector: let the Job controller generate it")
+        job_workers = [c for c in pod.get("containers") or [] if c.get("name") == WORKER_CONTAINER]
+        if job_workers and "--exit-after-run" not in (job_workers[0].get("args") or []):
+            errors.append(f"{where}: the worker needs --exit-after-run, or the Job never completes")
     anti = (pod.get("affinity") or {}).get("podAntiAffinity") or {}
     terms = list(anti.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
     if kind == "Deployment":
@@ -675,6 +678,8 @@ class ManifestsTest(unittest.TestCase):
         spec = self.doc("Job")["spec"]
         self.assertEqual((spec["completionMode"], spec["parallelism"], spec["completions"]), ("Indexed", 3, 3))
         self.assertEqual(spec["template"]["spec"]["restartPolicy"], "OnFailure")
+        worker = [c for c in spec["template"]["spec"]["containers"] if c["name"] == WORKER_CONTAINER][0]
+        self.assertEqual(worker["args"][-1], "--exit-after-run")
 
     def test_anti_affinity_is_required_for_both(self):
         for kind in ("Deployment", "Job"):

@@ -981,7 +981,8 @@ TEST_F(WorkerDaemonTest, BadCapsNameFileLineAndKey) {
       {"max_vus = 0", "expected a whole number of users >= 1"},
       {"max_vus = 2.5", "expected a whole number of users from 1 to 10000000"},
       {"max_rps = \"fast\"", "expected a number of requests per second > 0"},
-      {"max_duration = 0.5", "expected a number of seconds >= 1"}};
+      {"max_duration = 0.5", "expected a number of seconds >= 1"},
+      {"exit_after_run = 1", "expected true or false"}};
   for (const auto& [line, what] : cases) {
     std::ofstream(path) << "controller = \"tcp://127.0.0.1:1\"\n" << line << "\n";
     test::ProcessResult r = test::RunProcess({BARRAGE_WORKER_BINARY, "--config", path}, 10s);
@@ -1000,6 +1001,7 @@ TEST_F(WorkerDaemonTest, ShippedWorkerTomlIsValid) {
   EXPECT_EQ(config.work_dir, "/var/lib/barrage");
   EXPECT_EQ(config.spool_memory_bytes, 64ull << 20);
   EXPECT_FALSE(config.insecure);
+  EXPECT_FALSE(config.exit_after_run);
   EXPECT_EQ(config.allowed_targets, (std::vector<std::string>{"*.staging.example.com:443", "10.20.0.0/16"}));
 }
 
