@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
 #include "common/systemd_notify.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
