@@ -84,14 +84,20 @@ const char* TypeName(MetricType type, MetricsFormat format) {
   return "unknown";
 }
 
-void RenderFamily(std::string& out, const MetricFamily& f, MetricsFormat format) {
+void RenderFamily(std::string& out, const MetricFamily& f, MetricsFormat format, const MetricsFilter& filter) {
   const bool om = format == MetricsFormat::kOpenMetrics;
   // 0.0.4 names a counter's metadata as its samples are.
   const std::string meta_name = !om && f.type == MetricType::kCounter ? f.name + "_total" : f.name;
   out += "# HELP " + meta_name + " " + EscapeHelp(f.help, format) + "\n";
   out += "# TYPE " + meta_name + " " + TypeName(f.type, format) + "\n";
   if (om && !f.unit.empty()) out += "# UNIT " + f.name + " " + f.unit + "\n";
+  size_t filtered = f.label_names.size();
+  if (!filter.label.empty()) {
+    filtered = static_cast<size_t>(std::find(f.label_names.begin(), f.label_names.end(), filter.label) -
+                                   f.label_names.begin());
+  }
   for (const auto& [values, s] : f.series) {
+    if (filtered < values.size() && values[filtered] != filter.value) continue;
     switch (f.type) {
       case MetricType::kCounter: AppendSample(out, f.name, "_total", f.label_names, values, s.value); break;
       case MetricType::kGauge:
@@ -212,10 +218,12 @@ void MetricsRegistry::Update::RemoveWhere(const MetricFamily* family, size_t lab
       series, [&](const auto& entry) { return label_index < entry.first.size() && entry.first[label_index] == value; });
 }
 
-std::string MetricsRegistry::Render(MetricsFormat format) const {
+void MetricsRegistry::Update::Clear(const MetricFamily* family) { const_cast<MetricFamily*>(family)->series.clear(); }
+
+std::string MetricsRegistry::Render(MetricsFormat format, const MetricsFilter& filter) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& f : families_) RenderFamily(out, *f, format);
+  for (const auto& f : families_) RenderFamily(out, *f, format, filter);
   if (format == MetricsFormat::kOpenMetrics) out += "# EOF\n";
   return out;
 }

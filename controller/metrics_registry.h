@@ -57,6 +57,13 @@ struct MetricFamily {
   std::map<std::vector<std::string>, Series> series{};  // by label values
 };
 
+// A render keeps only the series whose label `label` has `value`; families without that
+// label keep all theirs. An empty `label`: every series.
+struct MetricsFilter {
+  std::string label{};
+  std::string value{};
+};
+
 class MetricsRegistry {
  public:
   using LabelValues = std::vector<std::string>;  // in the family's label_names order
@@ -91,13 +98,16 @@ class MetricsRegistry {
                  double sum);
     // Drops every series whose label `label_index` has `value` (a run's series once it is gone).
     void RemoveWhere(const MetricFamily* family, size_t label_index, const std::string& value);
+    // Drops every series of `family` (before setting a fresh set, e.g. the pool's workers).
+    void Clear(const MetricFamily* family);
 
    private:
     MetricFamily::Series& At(const MetricFamily* family, const LabelValues& labels);
     std::lock_guard<std::mutex> lock_;
   };
 
-  std::string Render(MetricsFormat format) const;
+  // Only the series that `filter` keeps.
+  std::string Render(MetricsFormat format, const MetricsFilter& filter = MetricsFilter()) const;
 
  private:
   const MetricFamily* Add(MetricFamily family);
