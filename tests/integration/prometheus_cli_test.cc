@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -244,6 +245,68 @@ TEST_F(PrometheusCliTest, WithoutAScraperTheRunEndsAfterTheLinger) {
       << r.out;
   EXPECT_GE(steady_clock::now() - start, seconds(1));
   EXPECT_EQ(fixture_->requests(), 4u);
+}
+
+// A cluster run's endpoint: the merged stream of its worker, each sample once, and the worker's
+// series. The run waits for the last scrape, which the test makes itself.
+TEST_F(PrometheusCliTest, AClusterRunExposesTheMergedCountsAndItsWorker) {
+  constexpr int kUsers = 2, kLoops = 25;  // 100 samples on the one worker
+  const fs::path plan = Write("scraped.jmx", Plan(fixture_->port(), kUsers, kLoops));
+  const fs::path db = dir_ / "runs.db";
+  ChildProcess run({BARRAGE_BINARY, "run", plan.string(), "--db", db.string(), "--quiet", "--workers", "1",
+                    "--insecure", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "200", "--metrics-listen",
+                    "127.0.0.1:0", "--metrics-linger", "60"});
+  ASSERT_TRUE(run.running());
+  const std::regex endpoint(" on (tcp://[0-9.]+:[0-9]+)");
+  const std::regex metrics("barrage: metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics\n");
+  std::smatch e, m;
+  const auto deadline = steady_clock::now() + seconds(30);
+  while (!std::regex_search(run.out(), e, endpoint) || !std::regex_search(run.out(), m, metrics)) {
+    ASSERT_TRUE(run.Pump(milliseconds(100))) << run.out() << run.err();
+    ASSERT_LT(steady_clock::now(), deadline) << run.out();
+  }
+  const std::string controller = e[1];
+  const int metrics_port = std::stoi(m[1]);
+  ChildProcess worker({BARRAGE_WORKER_BINARY, "--controller", controller, "--name", "w1", "--work-dir",
+                       (dir_ / "work-w1").string(), "--threads", "1", "--heartbeat-ms", "200", "--insecure"});
+  ASSERT_TRUE(worker.running());
+  while (run.out().find("barrage: metrics: waiting up to 60 s for a last scrape") == std::string::npos) {
+    ASSERT_TRUE(run.Pump(milliseconds(100))) << run.out() << run.err();
+    worker.Pump(milliseconds(0));
+    ASSERT_LT(steady_clock::now(), deadline + seconds(30)) << run.out();
+  }
+  httplib::Client scraper("127.0.0.1", metrics_port);
+  httplib::Result r = scraper.Get("/metrics");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  ProcessResult ran = run.Wait(seconds(30));
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  const int64_t samples = CountSamples(db);
+  ASSERT_EQ(samples, kUsers * kLoops * 2);
+  const std::string text = r->body;
+  EXPECT_NE(text.find("barrage_requests_total{run=\"1\",project=\"default\",label=\"hello\"} " +
+                      std::to_string(kUsers * kLoops) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("barrage_requests_total{run=\"1\",project=\"default\",label=\"missing\"} " +
+                      std::to_string(kUsers * kLoops) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("barrage_samples_recorded_total{run=\"1\",project=\"default\"} " + std::to_string(samples) + "\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("barrage_run_state{run=\"1\",project=\"default\",barrage_run_state=\"passed\"} 1\n"),
+            std::string::npos)
+      << text;
+  // The worker's phase, as of the last tick: one state of the set is 1.
+  int states_set = 0;
+  for (const char* phase : {"registered", "loading", "ready", "running", "finished", "lost", "rejected"}) {
+    states_set += text.find("barrage_worker_state{run=\"1\",project=\"default\",worker=\"w1\",barrage_worker_state=\"" +
+                            std::string(phase) + "\"} 1\n") != std::string::npos;
+  }
+  EXPECT_EQ(states_set, 1) << text;
+  EXPECT_EQ(fixture_->requests(), static_cast<uint64_t>(samples));
 }
 
 }  // namespace
