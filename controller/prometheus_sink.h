@@ -51,7 +51,8 @@ namespace barrage {
 // to a neighbour on the LAN or loopback) to 10 s, then 30 s and 60 s (the usual client and
 // proxy timeouts, where a stalled target's samples pile up). 15 buckets plus +Inf keep the
 // series per label affordable while a percentile between two bounds is off by at most a
-// factor of 2.5 (Prometheus' histogram_quantile interpolates linearly inside the bucket).
+// factor of 2.5 below 10 s, 3 above (Prometheus' histogram_quantile interpolates linearly inside
+// the bucket).
 // Elapsed is compared in exact microseconds: a 1 ms sample is in le="0.001".
 inline constexpr std::array<double, 15> kElapsedBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                           0.5,   1,      2.5,   5,    10,    30,   60};
