@@ -31,6 +31,7 @@ struct MetricsEndpoint::Impl {
   uint64_t begun = 0;          // scrapes begun (guarded by mu)
   uint64_t last_answered = 0;  // the highest begun-index answered in full (guarded by mu)
   uint64_t answered = 0;       // scrapes answered (guarded by mu)
+  bool stop_waiting = false;   // guarded by mu
 };
 
 MetricsEndpoint::MetricsEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -116,15 +117,25 @@ uint64_t MetricsEndpoint::scrapes() const {
 bool MetricsEndpoint::WaitForScrapeAfterNow(std::chrono::milliseconds linger) {
   std::unique_lock<std::mutex> lock(impl_->mu);
   const uint64_t mark = impl_->begun;
-  return impl_->answered_cv.wait_for(lock, linger, [&] { return impl_->last_answered > mark; });
+  return impl_->answered_cv.wait_for(lock, linger, [&] {
+    return impl_->stop_waiting || impl_->last_answered > mark;
+  }) && impl_->last_answered > mark;
 }
 
-RunMetricsExport::RunMetricsExport(int64_t linger_s, std::ostream& out)
-    : linger_s_(linger_s), out_(out), sink_(&registry_) {}
+void MetricsEndpoint::StopWaiting() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stop_waiting = true;
+  }
+  impl_->answered_cv.notify_all();
+}
+
+RunMetricsExport::RunMetricsExport(int64_t linger_s, std::ostream& out, RunSignals* signals)
+    : linger_s_(linger_s), out_(out), signals_(signals), sink_(&registry_) {}
 
 Result<std::unique_ptr<RunMetricsExport>> RunMetricsExport::Start(const std::string& listen, int64_t linger_s,
-                                                                  std::ostream& out) {
-  std::unique_ptr<RunMetricsExport> e(new RunMetricsExport(linger_s, out));
+                                                                  std::ostream& out, RunSignals* signals) {
+  std::unique_ptr<RunMetricsExport> e(new RunMetricsExport(linger_s, out, signals));
   Result<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Listen(listen, &e->registry_);
   if (!endpoint.ok()) return endpoint.status();
   e->endpoint_ = std::move(*endpoint);
@@ -136,6 +147,8 @@ RunMetricsExport::~RunMetricsExport() {
   if (!sink_.ended() || linger_s_ <= 0) return;
   out_ << "barrage: metrics: waiting up to " << linger_s_ << " s for a last scrape of " << endpoint_->url() << "\n"
        << std::flush;
+  MetricsEndpoint* endpoint = endpoint_.get();
+  RunSignals::Armed armed = signals_->Arm([endpoint](int) { endpoint->StopWaiting(); });
   (void)endpoint_->WaitForScrapeAfterNow(std::chrono::seconds(linger_s_));
 }
 

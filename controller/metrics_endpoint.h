@@ -27,6 +27,7 @@
 #include "common/status.h"
 #include "controller/metrics_registry.h"
 #include "controller/prometheus_sink.h"
+#include "controller/run_signals.h"
 
 namespace barrage {
 
@@ -46,8 +47,11 @@ class MetricsEndpoint {
   std::string url() const;
   // Scrapes answered so far.
   uint64_t scrapes() const;
-  // True when a scrape began after the call and was answered within `linger`.
+  // True when a scrape began after the call and was answered within `linger`; false after
+  // `linger`, or at once after StopWaiting().
   bool WaitForScrapeAfterNow(std::chrono::milliseconds linger);
+  // Ends a wait in progress and every later one (any thread, e.g. a signal's handler).
+  void StopWaiting();
 
  private:
   struct Impl;
@@ -59,12 +63,13 @@ class MetricsEndpoint {
 // PrometheusSink and the endpoint, for one run. Start prints "barrage: metrics at URL" to
 // `out`. The destructor, when the sink has seen the run's end, prints "barrage: metrics:
 // waiting up to N s for a last scrape of URL" to `out` and waits (WaitForScrapeAfterNow), then
-// stops the endpoint; a signal meanwhile ends the command as after any run (run_signals.h).
+// stops the endpoint; SIGINT/SIGTERM meanwhile (through `signals`, armed again for the wait)
+// end the wait at once.
 class RunMetricsExport {
  public:
-  // Errors as MetricsEndpoint::Listen.
-  static Result<std::unique_ptr<RunMetricsExport>> Start(const std::string& listen, int64_t linger_s,
-                                                         std::ostream& out);
+  // Errors as MetricsEndpoint::Listen. `signals` outlives the export.
+  static Result<std::unique_ptr<RunMetricsExport>> Start(const std::string& listen, int64_t linger_s, std::ostream& out,
+                                                         RunSignals* signals);
   ~RunMetricsExport();
   RunMetricsExport(const RunMetricsExport&) = delete;
   RunMetricsExport& operator=(const RunMetricsExport&) = delete;
@@ -73,9 +78,10 @@ class RunMetricsExport {
   const MetricsEndpoint& endpoint() const { return *endpoint_; }
 
  private:
-  RunMetricsExport(int64_t linger_s, std::ostream& out);
+  RunMetricsExport(int64_t linger_s, std::ostream& out, RunSignals* signals);
   int64_t linger_s_;
   std::ostream& out_;
+  RunSignals* signals_;
   MetricsRegistry registry_;
   PrometheusSink sink_;
   std::unique_ptr<MetricsEndpoint> endpoint_;

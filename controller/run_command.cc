@@ -179,7 +179,7 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   RunRecordingOptions recording_options = RecordingOptionsFor(options, *prepared);
   if (!options.metrics_listen.empty()) {
     Result<std::unique_ptr<RunMetricsExport>> started =
-        RunMetricsExport::Start(options.metrics_listen, options.metrics_linger_s, std::cout);
+        RunMetricsExport::Start(options.metrics_listen, options.metrics_linger_s, std::cout, &signals);
     if (!started.ok()) {
       std::cerr << "barrage: " << started.status().message() << "\n";
       return started.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRuntimeFailure;

@@ -309,5 +309,22 @@ TEST_F(PrometheusCliTest, AClusterRunExposesTheMergedCountsAndItsWorker) {
   EXPECT_EQ(fixture_->requests(), static_cast<uint64_t>(samples));
 }
 
+TEST_F(PrometheusCliTest, CtrlCDuringTheLingerEndsTheWaitWithTheRunsExitCode) {
+  const fs::path plan = Write("p.jmx", Plan(fixture_->port(), 1, 2));
+  ChildProcess run({BARRAGE_BINARY, "run", plan.string(), "--db", (dir_ / "runs.db").string(), "--quiet",
+                    "--metrics-listen", "127.0.0.1:0", "--metrics-linger", "120"});
+  const auto deadline = steady_clock::now() + seconds(30);
+  while (run.out().find("barrage: metrics: waiting up to 120 s for a last scrape") == std::string::npos) {
+    ASSERT_TRUE(run.Pump(milliseconds(100))) << run.out() << run.err();
+    ASSERT_LT(steady_clock::now(), deadline) << run.out();
+  }
+  const auto interrupted = steady_clock::now();
+  ASSERT_TRUE(run.Signal(SIGINT));
+  ProcessResult r = run.Wait(seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(steady_clock::now() - interrupted, seconds(10));
+  EXPECT_EQ(fixture_->requests(), 4u);
+}
+
 }  // namespace
 }  // namespace barrage
