@@ -145,10 +145,11 @@ Result<std::unique_ptr<RunMetricsExport>> RunMetricsExport::Start(const std::str
 
 RunMetricsExport::~RunMetricsExport() {
   if (!sink_.ended() || linger_s_ <= 0) return;
-  out_ << "barrage: metrics: waiting up to " << linger_s_ << " s for a last scrape of " << endpoint_->url() << "\n"
-       << std::flush;
+  // Armed before the line: a signal sent on seeing it ends the wait.
   MetricsEndpoint* endpoint = endpoint_.get();
   RunSignals::Armed armed = signals_->Arm([endpoint](int) { endpoint->StopWaiting(); });
+  out_ << "barrage: metrics: waiting up to " << linger_s_ << " s for a last scrape of " << endpoint_->url() << "\n"
+       << std::flush;
   (void)endpoint_->WaitForScrapeAfterNow(std::chrono::seconds(linger_s_));
 }
 
