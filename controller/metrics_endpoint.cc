@@ -114,9 +114,13 @@ uint64_t MetricsEndpoint::scrapes() const {
   return impl_->answered;
 }
 
-bool MetricsEndpoint::WaitForScrapeAfterNow(std::chrono::milliseconds linger) {
+uint64_t MetricsEndpoint::ScrapesBegun() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->begun;
+}
+
+bool MetricsEndpoint::WaitForScrapeAfter(uint64_t mark, std::chrono::milliseconds linger) {
   std::unique_lock<std::mutex> lock(impl_->mu);
-  const uint64_t mark = impl_->begun;
   return impl_->answered_cv.wait_for(lock, linger, [&] {
     return impl_->stop_waiting || impl_->last_answered > mark;
   }) && impl_->last_answered > mark;
@@ -145,12 +149,13 @@ Result<std::unique_ptr<RunMetricsExport>> RunMetricsExport::Start(const std::str
 
 RunMetricsExport::~RunMetricsExport() {
   if (!sink_.ended() || linger_s_ <= 0) return;
-  // Armed before the line: a signal sent on seeing it ends the wait.
+  // The mark and the signals before the line: a scrape or a signal sent on seeing it counts.
+  const uint64_t mark = endpoint_->ScrapesBegun();
   MetricsEndpoint* endpoint = endpoint_.get();
   RunSignals::Armed armed = signals_->Arm([endpoint](int) { endpoint->StopWaiting(); });
   out_ << "barrage: metrics: waiting up to " << linger_s_ << " s for a last scrape of " << endpoint_->url() << "\n"
        << std::flush;
-  (void)endpoint_->WaitForScrapeAfterNow(std::chrono::seconds(linger_s_));
+  (void)endpoint_->WaitForScrapeAfter(mark, std::chrono::seconds(linger_s_));
 }
 
 }  // namespace barrage

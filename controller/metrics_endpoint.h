@@ -6,14 +6,14 @@
 // 1.0 when it asks for application/openmetrics-text (Prometheus does), else the 0.0.4 text.
 //
 // The last scrape: a scraper polls, so the run's final counts would be lost if the endpoint
-// closed with the run. WaitForScrapeAfterNow blocks until a scrape that began after the call
-// has been answered in full (so it saw every update made before the call), or until `linger`
-// has passed, whichever comes first; `barrage run` calls it after the run's end with
+// closed with the run. WaitForScrapeAfter blocks until a scrape that began after a mark taken
+// at the run's end has been answered in full (so it saw every update made before the mark), or
+// until `linger` has passed, whichever comes first; `barrage run` calls it after the run's end with
 // --metrics-linger (default 15 s, Prometheus' default scrape interval; 0: no wait).
 //
 // Errors: Listen returns InvalidArgument for an address that is not ADDRESS:PORT (the caller
 // exits 2), IoError when it cannot be bound (in use, not an address of this machine; exit 1);
-// both name the flag. Threads: Listen, WaitForScrapeAfterNow and the destructor on one
+// both name the flag. Threads: Listen, WaitForScrapeAfter and the destructor on one
 // thread; scrapes are answered on the endpoint's own threads.
 #ifndef BARRAGE_CONTROLLER_METRICS_ENDPOINT_H_
 #define BARRAGE_CONTROLLER_METRICS_ENDPOINT_H_
@@ -47,9 +47,11 @@ class MetricsEndpoint {
   std::string url() const;
   // Scrapes answered so far.
   uint64_t scrapes() const;
-  // True when a scrape began after the call and was answered within `linger`; false after
-  // `linger`, or at once after StopWaiting().
-  bool WaitForScrapeAfterNow(std::chrono::milliseconds linger);
+  // Scrapes begun so far: a mark for WaitForScrapeAfter.
+  uint64_t ScrapesBegun() const;
+  // True when a scrape begun after `mark` (ScrapesBegun) has been answered in full, at once or
+  // within `linger`; false after `linger`, or at once after StopWaiting().
+  bool WaitForScrapeAfter(uint64_t mark, std::chrono::milliseconds linger);
   // Ends a wait in progress and every later one (any thread, e.g. a signal's handler).
   void StopWaiting();
 
@@ -62,7 +64,7 @@ class MetricsEndpoint {
 // `barrage run --metrics-listen ADDR [--metrics-linger SECONDS]`: a registry, the run's
 // PrometheusSink and the endpoint, for one run. Start prints "barrage: metrics at URL" to
 // `out`. The destructor, when the sink has seen the run's end, prints "barrage: metrics:
-// waiting up to N s for a last scrape of URL" to `out` and waits (WaitForScrapeAfterNow), then
+// waiting up to N s for a last scrape of URL" to `out` and waits (WaitForScrapeAfter), then
 // stops the endpoint; SIGINT/SIGTERM meanwhile (through `signals`, armed again for the wait)
 // end the wait at once.
 class RunMetricsExport {
