@@ -161,6 +161,12 @@ int RunCli(int argc, char** argv) {
                   "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT: requests to HOST:PORT connect there instead; URL, "
                   "Host header, cookies and TLS SNI stay the plan's (curl's option; empty = any; repeatable)")
       ->allow_extra_args(false);
+  run->add_option("--metrics-listen", ro.metrics_listen,
+                  "serve the run's live metrics for Prometheus at http://ADDR/metrics (ADDR: 127.0.0.1:9270, "
+                  "[::1]:0, 0.0.0.0:9270)");
+  run->add_option("--metrics-linger", ro.metrics_linger_s,
+                  "after the run, wait up to this many seconds for a last scrape of --metrics-listen (default 15)")
+      ->check(CLI::NonNegativeNumber);
   // Cluster mode (controller/cluster_run.h).
   ClusterOptions& cl = ro.cluster;
   run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);

@@ -15,6 +15,7 @@
 #include "common/plan_compiler.h"
 #include "controller/cluster_run.h"
 #include "controller/execution_info.h"
+#include "controller/metrics_endpoint.h"
 #include "controller/run_recording.h"
 #include "controller/run_signals.h"
 #include "controller/thresholds.h"
@@ -173,7 +174,20 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {
   const LoadedPlan* loaded = &prepared->loaded;
   const Plan& plan = loaded->compiled.plan;
   RunContext& run = prepared->run;
-  RunRecording recording(RecordingOptionsFor(options, *prepared), std::cout, std::cerr);
+  // Before the recording: the endpoint waits for a last scrape when the run is over.
+  std::unique_ptr<RunMetricsExport> metrics;
+  RunRecordingOptions recording_options = RecordingOptionsFor(options, *prepared);
+  if (!options.metrics_listen.empty()) {
+    Result<std::unique_ptr<RunMetricsExport>> started =
+        RunMetricsExport::Start(options.metrics_listen, options.metrics_linger_s, std::cout, &signals);
+    if (!started.ok()) {
+      std::cerr << "barrage: " << started.status().message() << "\n";
+      return started.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRuntimeFailure;
+    }
+    metrics = std::move(*started);
+    recording_options.live_sinks.push_back(metrics->sink());
+  }
+  RunRecording recording(std::move(recording_options), std::cout, std::cerr);
   if (options.cluster.enabled()) return RunClusterPlan(options, *loaded, run, &signals, &recording);
 
   // The plan's data files are checked before anything is recorded: a plan error leaves

@@ -51,6 +51,11 @@ struct RunOptions {
   // --queued-run N (`barrage serve` starts its local runs so): begin the store's queued
   // execution N (ResultsStore::QueueExecution) instead of a new one. 0 = a new execution.
   int64_t queued_run = 0;
+  // --metrics-listen ADDR: serve the run's live metrics at http://ADDR/metrics for Prometheus
+  // (controller/metrics_endpoint.h); --metrics-linger: how long to wait after the run for a
+  // last scrape (seconds).
+  std::string metrics_listen;
+  int64_t metrics_linger_s = 15;
 };
 
 // Thresholds are checked before the plan is loaded (a bad one: exit 2), evaluated on all

@@ -49,9 +49,6 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:0" -> host and port; an error names the value.
-Status ParseListenAddress(const std::string& listen, std::string* host, int* port);
-
 }  // namespace barrage
 
 #endif  // BARRAGE_SERVICE_HTTP_SERVER_H_

@@ -79,7 +79,9 @@ inline constexpr std::string_view kLocalOnlyRunOptions[] = {"--db",
                                                             "--worker-timeout",
                                                             "--min-workers",
                                                             "--split-data",
-                                                            "--heartbeat-ms"};
+                                                            "--heartbeat-ms",
+                                                            "--metrics-listen",
+                                                            "--metrics-linger"};
 
 // The body of POST projects/{p}/runs for version `version` of plan `plan` (run_request.h):
 // "plan", "version", and only the options given: "properties" (-J name=value; the last of a

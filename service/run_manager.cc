@@ -22,9 +22,11 @@
 
 #include "common/clock.h"
 #include "controller/cluster_run.h"
+#include "controller/prometheus_sink.h"
 #include "controller/results_store.h"
 #include "controller/run_command.h"
 #include "service/plan_store.h"
+#include "service/service_metrics.h"
 
 namespace barrage {
 namespace {
@@ -94,6 +96,7 @@ struct RunManager::Impl {
     RunOptions options;
     ClusterSettings settings;
     std::unique_ptr<PreparedRun> prepared;
+    std::unique_ptr<PrometheusSink> metrics;  // before the recording: it outlives it
     std::unique_ptr<RunRecording> recording;
     std::ofstream log;
   };
@@ -117,6 +120,8 @@ struct RunManager::Impl {
   std::deque<Queued> queue;
   std::map<int64_t, LocalRun> local;
   std::map<int64_t, std::unique_ptr<ClusterHold>> cluster;
+  // Ended cluster runs' metrics, oldest first: their series stay scrapeable a while.
+  std::deque<std::unique_ptr<PrometheusSink>> ended_metrics;
   // Posted by the host's thread, which must never wait for `mu`: the manager's thread holds
   // `mu` while it waits for the host (StartRun).
   std::mutex ended_mu;
@@ -143,6 +148,18 @@ struct RunManager::Impl {
     ResultsStore* raw = handle.get();
     stores.emplace(project, std::move(handle));
     return raw;
+  }
+
+  // Keeps the ended run's series for later scrapes; drops the oldest beyond
+  // kRetainedEndedRuns. Manager thread, under mu.
+  void RetireMetrics(int64_t id) {
+    auto it = cluster.find(id);
+    if (it == cluster.end() || !it->second->metrics) return;
+    ended_metrics.push_back(std::move(it->second->metrics));
+    while (ended_metrics.size() > kRetainedEndedRuns) {
+      ended_metrics.front()->RemoveSeries();
+      ended_metrics.pop_front();
+    }
   }
 
   void EndQueued(const std::string& project, int64_t id, ExecutionStatus status, const std::string& reason) {
@@ -278,8 +295,12 @@ struct RunManager::Impl {
                 LastLine((std::filesystem::path(plan).parent_path() / "output.log").string()));
       return true;
     }
-    hold->recording =
-        std::make_unique<RunRecording>(RecordingOptionsFor(hold->options, *hold->prepared), hold->log, hold->log);
+    RunRecordingOptions recording_options = RecordingOptionsFor(hold->options, *hold->prepared);
+    if (options.metrics) {
+      hold->metrics = std::make_unique<PrometheusSink>(options.metrics);
+      recording_options.live_sinks.push_back(hold->metrics.get());
+    }
+    hold->recording = std::make_unique<RunRecording>(std::move(recording_options), hold->log, hold->log);
     ClusterHold* h = hold.get();
     const ClusterSettings* settings = &h->settings;
     auto launch = [h, settings](ClusterTransport* transport, const std::string& endpoint,
@@ -384,6 +405,7 @@ struct RunManager::Impl {
         cluster_done.swap(cluster_ended);
       }
       for (int64_t id : cluster_done) {
+        RetireMetrics(id);
         cluster.erase(id);
         done.push_back(id);
       }
@@ -509,6 +531,15 @@ Result<std::string> RunManager::ProjectOf(int64_t id) {
 std::optional<int> RunManager::QueuePosition(int64_t id) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return QueuePositionLocked(id);
+}
+
+std::map<std::string, ProjectRunCounts> RunManager::CountRuns() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::map<std::string, ProjectRunCounts> counts;
+  for (const auto& q : impl_->queue) ++counts[q.project].queued;
+  for (const auto& [id, run] : impl_->local) ++counts[run.project].running;
+  for (const auto& [id, hold] : impl_->cluster) ++counts[hold->options.project].running;
+  return counts;
 }
 
 bool RunManager::Active(int64_t id) const {

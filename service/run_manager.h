@@ -32,17 +32,25 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "common/status.h"
 #include "controller/cluster_config.h"
+#include "controller/metrics_registry.h"
 #include "controller/results_store.h"
 #include "service/cluster_host.h"
 #include "service/run_request.h"
 
 namespace barrage {
+
+// A project's runs now (RunManager::CountRuns).
+struct ProjectRunCounts {
+  int queued = 0;
+  int running = 0;
+};
 
 struct RunManagerOptions {
   std::string db_path;
@@ -55,6 +63,9 @@ struct RunManagerOptions {
   std::function<void(const std::string&)> log = [](const std::string&) {};
   // A run ended (any status, also a queued run stopped): its id. On the manager's thread.
   std::function<void(int64_t run_id)> finished = [](int64_t) {};
+  // Live metrics of the cluster runs (controller/prometheus_sink.h), kept after a run's end
+  // until kRetainedEndedRuns later runs have ended (service/service_metrics.h); nullptr: none.
+  MetricsRegistry* metrics = nullptr;
 };
 
 struct RunTicket {
@@ -96,6 +107,8 @@ class RunManager {
   std::optional<int> QueuePosition(int64_t id) const;
   // True while the run is queued or running here.
   bool Active(int64_t id) const;
+  // Runs queued and running here, by project.
+  std::map<std::string, ProjectRunCounts> CountRuns() const;
 
  private:
   std::optional<int> QueuePositionLocked(int64_t id) const;

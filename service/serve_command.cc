@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
 #include "common/systemd_notify.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
@@ -34,6 +35,7 @@
 #include "service/run_views.h"
 #include "service/service_api.h"
 #include "service/service_info.h"
+#include "service/service_metrics.h"
 #include "service/tokens.h"
 
 namespace barrage {
@@ -211,6 +213,8 @@ int RunServe(const ServeOptions& options) {
   run_options.finished = [&automation_for_ends](int64_t id) {
     if (ServiceAutomation* a = automation_for_ends.load()) a->OnRunFinished(id);
   };
+  ServiceMetrics metrics;  // before the run manager: its runs' sinks feed it
+  run_options.metrics = metrics.registry();
   auto runs = std::make_unique<RunManager>(run_options);
   RunApiContext run_api;
   run_api.auth = context.auth;
@@ -259,6 +263,9 @@ int RunServe(const ServeOptions& options) {
   context.run_project = [manager](int64_t id) -> std::optional<std::string> {
     Result<std::string> project = manager->ProjectOf(id);
     return project.ok() ? std::optional<std::string>(*project) : std::nullopt;
+  };
+  context.metrics = [&metrics, host, manager](MetricsFormat format, const std::string& project) {
+    return metrics.Scrape(format, project, host->Workers(), manager->CountRuns());
   };
   router = BuildServiceApi(&context);
   std::mutex mu;

@@ -54,6 +54,20 @@ ApiRouter BuildServiceApi(const ServiceApiContext* context) {
     }
     return ApiResponse::Json(list);
   });
+  // Any valid token; its project's runs only (kReadRuns in its own project).
+  router.Add("GET", base + "/metrics", [c](const ApiRequest& req) {
+    std::optional<Principal> who;
+    if (std::optional<ApiResponse> refused = IdentifyRequest(c->auth, req, &who)) return *refused;
+    const std::string project = who ? who->project : "";
+    AccessDecision decision = Authorize(who, project, Action::kReadRuns);
+    if (!decision.allowed()) return FromReply(RefusalReply(decision));
+    if (!c->metrics) return ApiResponse::Error(404, "this service exposes no metrics");
+    const MetricsFormat format = NegotiateMetricsFormat(req.Header("accept"));
+    ApiResponse r;
+    r.content_type = MetricsContentType(format);
+    r.body = c->metrics(format, project);
+    return r;
+  });
   // Token management and the audit log: the handlers authorize (admin) themselves.
   auto who = [c](const ApiRequest& req, std::optional<Principal>* principal) {
     return IdentifyRequest(c->auth, req, principal);

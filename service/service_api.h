@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controller/metrics_registry.h"
 #include "service/api.h"
 #include "service/api_auth.h"
 #include "service/run_api.h"
@@ -40,6 +41,8 @@ struct ServiceApiContext {
   AutomationApiContext* automation = nullptr;
   // The runs' read side (service/run_views.h); its routes are added only when set.
   const RunViewContext* run_views{};
+  // GET /metrics for a token of `project` (service/service_metrics.h); unset: the route answers 404.
+  std::function<std::string(MetricsFormat format, const std::string& project)> metrics{};
 };
 
 // The router with every route of the API. `context` (and what it points to) must outlive it.
@@ -47,6 +50,9 @@ struct ServiceApiContext {
 //   GET    /api/v1/workers                            any valid token: the pool (name, host,
 //                                                     cores, version, state, since; a busy
 //                                                     worker's run id for its project's tokens)
+//   GET    /api/v1/metrics                            any valid token: Prometheus/OpenMetrics text
+//                                                     of its project's runs, the pool, run counts
+//                                                     (service/service_metrics.h)
 //   GET    /api/v1/projects/{p}/tokens                admin: service/token_api.h
 //   POST   /api/v1/projects/{p}/tokens                admin
 //   DELETE /api/v1/projects/{p}/tokens/{name}         admin

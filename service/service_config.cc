@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/host.h"
 #include "common/toml_file.h"
 #include "service/http_server.h"
 

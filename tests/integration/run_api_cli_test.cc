@@ -18,6 +18,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -496,6 +497,118 @@ TEST_F(RunApiCliTest, AServiceKilledMidRunLeavesTheRunAbortedAndTheWorkerBackInT
   EXPECT_EQ(WaitForEnd(2), "passed") << serve_->out();
   ASSERT_TRUE(serve_->Signal(SIGTERM));
   EXPECT_EQ(serve_->Wait(kTimeout).exit_code, 0);
+}
+
+// The lines of `text` that start with `prefix`.
+std::vector<std::string> MetricLines(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+// GET /api/v1/metrics (issue 15): a token is required; a project's token sees its own cluster
+// runs' series while they run and after they end, the pool, and its run counts.
+TEST_F(RunApiCliTest, MetricsNeedATokenAndShowTheProjectsClusterRunWhileItGoesAndAfter) {
+  StartService();
+  const std::string tester = Token("shop", "tester", "ci");
+  const std::string viewer = Token("shop", "viewer", "dashboard");
+  const std::string stranger = Token("blog", "admin", "blog-admin");
+  StartWorker("lg-01");
+  ASSERT_TRUE(WaitForIdle(viewer, 1)) << serve_->out();
+
+  httplib::Result anonymous = client_->Get("/api/v1/metrics");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(anonymous->body,
+            "{\"error\":\"authentication required: send a valid token as 'Authorization: Bearer <token>'\"}\n");
+
+  httplib::Result idle = client_->Get("/api/v1/metrics", Auth(viewer));
+  ASSERT_TRUE(idle);
+  ASSERT_EQ(idle->status, 200);
+  EXPECT_EQ(idle->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(
+      MetricLines(idle->body, "barrage_service_"),
+      (std::vector<std::string>{
+          "barrage_service_runs{project=\"shop\",state=\"queued\"} 0",
+          "barrage_service_runs{project=\"shop\",state=\"running\"} 0", "barrage_service_workers{state=\"busy\"} 0",
+          "barrage_service_workers{state=\"idle\"} 1", "barrage_service_workers{state=\"lost\"} 0",
+          "barrage_service_worker_state{worker=\"lg-01\",barrage_service_worker_state=\"busy\"} 0",
+          "barrage_service_worker_state{worker=\"lg-01\",barrage_service_worker_state=\"idle\"} 1",
+          "barrage_service_worker_state{worker=\"lg-01\",barrage_service_worker_state=\"lost\"} 0"}));
+
+  httplib::Result up = Upload(tester);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+  // Endless until stopped: 2 users x a million loops.
+  const nlohmann::json body = {{"plan", "echo.jmx"},
+                               {"properties", {{"port", std::to_string(target_->port())}, {"loops", "1000000"}}},
+                               {"workers", 1}};
+  httplib::Result started = Post("/api/v1/projects/shop/runs", tester, body);
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 201) << started->body;
+
+  // While it goes: samples counted, the run and its worker running.
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  std::string text;
+  while (std::chrono::steady_clock::now() < deadline) {
+    httplib::Result r = client_->Get("/api/v1/metrics", Auth(viewer));
+    ASSERT_TRUE(r);
+    text = r->body;
+    if (!MetricLines(text, "barrage_requests_total{run=\"1\",project=\"shop\",label=\"echo\"}").empty() &&
+        !MetricLines(text,
+                     "barrage_worker_state{run=\"1\",project=\"shop\",worker=\"lg-01\",barrage_worker_state="
+                     "\"running\"} 1")
+             .empty()) {
+      break;
+    }
+    serve_->Pump(std::chrono::milliseconds(100));
+    for (auto& w : workers_) w->Pump(std::chrono::milliseconds(0));
+  }
+  EXPECT_EQ(MetricLines(text, "barrage_run_state{run=\"1\",project=\"shop\",barrage_run_state=\"running\"}"),
+            (std::vector<std::string>{"barrage_run_state{run=\"1\",project=\"shop\",barrage_run_state=\"running\"} 1"}))
+      << text;
+  EXPECT_EQ(MetricLines(text, "barrage_service_runs{"),
+            (std::vector<std::string>{"barrage_service_runs{project=\"shop\",state=\"queued\"} 0",
+                                      "barrage_service_runs{project=\"shop\",state=\"running\"} 1"}));
+  EXPECT_EQ(MetricLines(text, "barrage_service_workers{state=\"busy\"}"),
+            (std::vector<std::string>{"barrage_service_workers{state=\"busy\"} 1"}));
+  EXPECT_EQ(MetricLines(text,
+                        "barrage_worker_state{run=\"1\",project=\"shop\",worker=\"lg-01\",barrage_worker_state="
+                        "\"running\"}"),
+            (std::vector<std::string>{"barrage_worker_state{run=\"1\",project=\"shop\",worker=\"lg-01\","
+                                      "barrage_worker_state=\"running\"} 1"}))
+      << text;
+
+  // Another project's token sees the pool, not the run.
+  httplib::Result theirs = client_->Get("/api/v1/metrics", Auth(stranger));
+  ASSERT_TRUE(theirs);
+  ASSERT_EQ(theirs->status, 200);
+  EXPECT_EQ(theirs->body.find("run=\"1\""), std::string::npos) << theirs->body;
+  EXPECT_NE(theirs->body.find("barrage_service_workers{state=\"busy\"} 1\n"), std::string::npos);
+
+  httplib::Result stop = Post("/api/v1/runs/1/stop", tester, nlohmann::json::object());
+  ASSERT_TRUE(stop);
+  ASSERT_EQ(stop->status, 202) << stop->body;
+  EXPECT_EQ(WaitForEnd(1), "aborted") << serve_->out();
+  const int64_t samples = SamplesOf(1);
+  ASSERT_GT(samples, 0);
+
+  // After the end, in OpenMetrics: the final count, the stored status.
+  httplib::Result after = client_->Get(
+      "/api/v1/metrics", {{"Authorization", "Bearer " + viewer}, {"Accept", "application/openmetrics-text"}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->get_header_value("Content-Type"), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_EQ(MetricLines(after->body, "barrage_requests_total{"),
+            (std::vector<std::string>{"barrage_requests_total{run=\"1\",project=\"shop\",label=\"echo\"} " +
+                                      std::to_string(samples)}))
+      << after->body;
+  EXPECT_EQ(
+      MetricLines(after->body, "barrage_run_state{run=\"1\",project=\"shop\",barrage_run_state=\"aborted\"}"),
+      (std::vector<std::string>{"barrage_run_state{run=\"1\",project=\"shop\",barrage_run_state=\"aborted\"} 1"}));
+  EXPECT_EQ(after->body.substr(after->body.size() - 6), "# EOF\n");
 }
 
 }  // namespace

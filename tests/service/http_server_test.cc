@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/host.h"
 #include "tests/worker/tls_test_util.h"
 
 namespace barrage {
