@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include "common/toml_file.h"
+#include "controller/pg_util.h"
+#include "controller/results_store.h"
 #include "service/http_server.h"
 
 namespace barrage {
@@ -17,7 +19,8 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
   if (const toml::node* db = doc.get("db")) {
     if (!db->is_string() || db->as_string()->get().empty())
       return Status::InvalidArgument(TomlKeyWhere(path, *db, "db") + ": expected a file name");
-    s->db_path = ResolveAgainstConfig(path, **db->as_string());
+    const std::string& value = **db->as_string();
+    s->db_path = IsPostgresUrl(value) ? value : ResolveAgainstConfig(path, value);
   }
   const toml::node* server_node = doc.get("server");
   if (server_node == nullptr) return Status::Ok();
@@ -98,6 +101,10 @@ Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
     if (Status st = ReadServerTable(options.config_path, *doc, &s); !st.ok()) return st;
   }
   if (!options.db_path.empty()) s.db_path = options.db_path;
+  if (IsPostgresUrl(s.db_path)) {
+    return Status::Unsupported("barrage serve: the PostgreSQL store is not supported by serve yet (" +
+                               RedactPostgresUrl(s.db_path) + "); use a SQLite file");
+  }
   if (!options.listen.empty()) s.listen = options.listen;
   std::string host;
   int port = 0;
