@@ -16,6 +16,7 @@ PACKAGES=(
   libcommons-jexl2-java libcommons-jexl3-java
   chromium chromium-driver
   nginx
+  libpq-dev postgresql-15  # the PostgreSQL results store (libpq) and the server its tests start
   clang-14 libclang-rt-14-dev clang-format-14
   dpkg-dev  # scripts/package.sh: dpkg-shlibdeps for the packages' dependencies
 )
