@@ -10,8 +10,9 @@
 // Migrations are numbered as SQLite's: kPostgresMigrations[v] takes a database from version
 // v to v + 1. PostgreSQL stores start at version 8 (all earlier steps are empty), so a new
 // database runs them all and ends at kStoreSchemaVersion.
-// barrage serve's tables (schedules, tokens, webhooks) are not part of it: serve refuses a
-// PostgreSQL --db. Internal to controller/.
+// barrage serve's tables (schedule, schedule_event, api_token, webhook, webhook_delivery) are
+// SQLite's, with boolean flags; the service reaches them through controller/sql_connection.h.
+// Internal to controller/.
 #ifndef BARRAGE_CONTROLLER_POSTGRES_SCHEMA_H_
 #define BARRAGE_CONTROLLER_POSTGRES_SCHEMA_H_
 

@@ -101,9 +101,11 @@ Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
     if (Status st = ReadServerTable(options.config_path, *doc, &s); !st.ok()) return st;
   }
   if (!options.db_path.empty()) s.db_path = options.db_path;
-  if (IsPostgresUrl(s.db_path)) {
-    return Status::Unsupported("barrage serve: the PostgreSQL store is not supported by serve yet (" +
-                               RedactPostgresUrl(s.db_path) + "); use a SQLite file");
+  // A database server has no folder next to it for the uploaded files: it must be named.
+  if (IsPostgresUrl(s.db_path) && s.data_dir.empty()) {
+    return Status::InvalidArgument("barrage serve: a PostgreSQL store (" + RedactPostgresUrl(s.db_path) +
+                                   ") needs server.data_dir in the --config file: the folder that keeps uploaded "
+                                   "plans, their data files and the runs' folders");
   }
   if (!options.listen.empty()) s.listen = options.listen;
   std::string host;

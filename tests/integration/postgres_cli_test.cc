@@ -266,13 +266,5 @@ TEST_F(PostgresCliTest, KillingTheServerMidRunExits1AndKeepsEveryCommittedBatchW
   EXPECT_EQ(report.exit_code, 0) << report.err;
 }
 
-TEST_F(PostgresCliTest, ServeRefusesAPostgresStoreWithAClearError) {
-  ProcessResult r = Barrage({"serve", "--db", "postgresql://u:pw@127.0.0.1:1/x", "--listen", "127.0.0.1:0"});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err,
-            "barrage: barrage serve: the PostgreSQL store is not supported by serve yet "
-            "(postgresql://u:***@127.0.0.1:1/x); use a SQLite file\n");
-}
-
 }  // namespace
 }  // namespace barrage
