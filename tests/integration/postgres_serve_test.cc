@@ -46,7 +46,7 @@ std::string Plan() {
 struct Answers {
   nlohmann::json upload;  // POST .../plans, without its time
   nlohmann::json ticket;  // POST .../runs
-  nlohmann::json run;     // GET /runs/1 once ended, without its times and report_url
+  nlohmann::json run;     // GET /runs/1 once ended, without its times (START.* too) and report_url
   std::string report_csv;
   nlohmann::json tokens;  // `barrage token list --format json`, without times and created_by
 };
@@ -102,6 +102,7 @@ class PostgresServeTest : public test::ServeFixture {
     EXPECT_FALSE(a.run.is_null()) << serve_->out() << serve_->err();
     if (a.run.is_object()) {
       for (const char* key : {"started_at_ms", "ended_at_ms", "report_url"}) a.run.erase(key);
+      for (const char* key : {"START.HMS", "START.MS", "START.YMD", "TESTSTART.MS"}) a.run["properties"].erase(key);
     }
     httplib::Result report = client_->Get("/api/v1/runs/1/report?format=csv", Auth(tester));
     EXPECT_TRUE(report && report->status == 200) << (report ? report->body : "no answer");
@@ -167,9 +168,10 @@ TEST_F(PostgresServeTest, ARunThroughTheApiOnPostgresAnswersAsOnSqlite) {
   StopService();
 }
 
-TEST_F(PostgresServeTest, AStoreOnPostgresNeedsADataDirAndNamesItWithoutThePassword) {
-  ProcessResult r = RunProcess(
-      {BARRAGE_BINARY, "serve", "--db", "postgresql://u:pw@127.0.0.1:1/x", "--listen", "127.0.0.1:0"}, kTimeout);
+TEST(PostgresServeConfigTest, AStoreOnPostgresNeedsADataDirAndNamesItWithoutThePassword) {
+  ProcessResult r =
+      RunProcess({BARRAGE_BINARY, "serve", "--db", "postgresql://u:pw@127.0.0.1:1/x", "--listen", "127.0.0.1:0"},
+                 std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "barrage: barrage serve: a PostgreSQL store (postgresql://u:***@127.0.0.1:1/x) needs server.data_dir in "
