@@ -474,7 +474,9 @@ TEST_P(StoreConformanceTest, TwoHandlesRecordingAtOnceLoseNothing) {
   c.join();
   d.join();
   std::vector<int64_t> versions;
-  for (const DefinitionRecord& r : *store.ListDefinitions()) versions.push_back(r.version);
+  Result<std::vector<DefinitionRecord>> definitions = store.ListDefinitions();
+  ASSERT_TRUE(definitions.ok());
+  for (const DefinitionRecord& r : *definitions) versions.push_back(r.version);
   EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 3}));
   EXPECT_TRUE(store.Close().ok());
 }
