@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(finished - start).count();
   const double append_s = std::chrono::duration<double>(appended - start).count();
   std::error_code ec;
-  const auto size = std::filesystem::file_size(args.db, ec);
+  const uintmax_t size = barrage::IsPostgresUrl(args.db) ? 0 : std::filesystem::file_size(args.db, ec);  // 0: a server
   std::printf("samples=%lld stored=%lld producers=%d batch=%d labels=%d pregenerate=%s\n",
               static_cast<long long>(args.samples), static_cast<long long>(stored), args.producers, args.batch,
               args.labels, args.pregenerate ? "yes" : "no");

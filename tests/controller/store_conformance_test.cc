@@ -474,7 +474,9 @@ TEST_P(StoreConformanceTest, TwoHandlesRecordingAtOnceLoseNothing) {
   c.join();
   d.join();
   std::vector<int64_t> versions;
-  for (const DefinitionRecord& r : *store.ListDefinitions()) versions.push_back(r.version);
+  Result<std::vector<DefinitionRecord>> definitions = store.ListDefinitions();
+  ASSERT_TRUE(definitions.ok());
+  for (const DefinitionRecord& r : *definitions) versions.push_back(r.version);
   EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 3}));
   EXPECT_TRUE(store.Close().ok());
 }
@@ -511,6 +513,39 @@ TEST(PostgresStoreTest, ADatabaseOfAnotherApplicationIsRefused) {
   Result<ResultsStore> s = ResultsStore::Open(url);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(), url + ": not a Barrage results store (a PostgreSQL database with other tables)");
+}
+
+// Two controllers opening a new database at once: one creates the schema (under the advisory
+// lock), the other finds it; both record.
+TEST(PostgresStoreTest, TwoHandlesCreatingTheSchemaAtOnceBothSucceed) {
+  std::string why;
+  std::unique_ptr<test::PostgresServer> server = test::PostgresServer::Start(&why);
+  POSTGRES_FIXTURE_REQUIRE(server, why);
+  const std::string url = server->CreateDatabase("fresh");
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> openers;
+  for (size_t k = 0; k < errors.size(); ++k) {
+    openers.emplace_back([&, k] {
+      Result<ResultsStore> s = ResultsStore::Open(url);
+      if (!s.ok()) {
+        errors[k] = s.status().message();
+        return;
+      }
+      Result<int64_t> id = s->BeginExecution(Info("p.jmx", "<p/>"));
+      if (!id.ok()) errors[k] = id.status().message();
+      if (Status st = s->Close(); !st.ok()) errors[k] = st.message();
+    });
+  }
+  for (std::thread& t : openers) t.join();
+  EXPECT_EQ(errors, std::vector<std::string>(4));
+  Result<ResultsStore> store = ResultsStore::Open(url);
+  ASSERT_TRUE(store.ok());
+  Result<std::vector<ExecutionRecord>> runs = store->ListExecutions();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 4u);
+  for (const ExecutionRecord& r : *runs) EXPECT_EQ(r.definition_version, 1);
+  EXPECT_EQ(store->ListDefinitions()->size(), 1u);
+  EXPECT_TRUE(store->Close().ok());
 }
 
 TEST(PostgresStoreTest, EachExecutionHasItsOwnSamplePartitionDroppedWithIt) {

@@ -143,14 +143,16 @@ TEST_F(PostgresCliTest, AnImportedJtlGivesByteIdenticalReportsExportsRunsAndComp
   EXPECT_EQ(std::count(exported.begin(), exported.end(), '\n'), 199);  // header + 198 samples
   EXPECT_TRUE(exported == ReadFile(jtl_sqlite)) << "the exported JTLs differ";
   EXPECT_EQ(Ok({"compare", "1", "2"}, url_), Ok({"compare", "1", "2"}, sqlite_));
-  EXPECT_EQ(Ok({"compare", "1", "2", "--format", "json"}, url_), Ok({"compare", "1", "2", "--format", "json"}, sqlite_));
+  EXPECT_EQ(Ok({"compare", "1", "2", "--format", "json"}, url_),
+            Ok({"compare", "1", "2", "--format", "json"}, sqlite_));
   EXPECT_EQ(Ok({"runs", "--json"}, url_), Ok({"runs", "--json"}, sqlite_));
   EXPECT_EQ(Ok({"delete", "2"}, url_), Ok({"delete", "2"}, sqlite_));
   const std::string runs = Ok({"runs"}, url_);
   EXPECT_EQ(runs, Ok({"runs"}, sqlite_));
   EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 2) << runs;  // header + run 1
   ProcessResult gone = Barrage({"report", "2", "--db", url_});
-  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_EQ(gone.exit_code, Barrage({"report", "2", "--db", sqlite_}).exit_code);
   EXPECT_EQ(gone.err, "barrage: " + url_ + ": no run 2 in project 'default'\n");
 }
 
@@ -178,9 +180,9 @@ TEST_F(PostgresCliTest, ALocalRunIsRecordedAndReportsAsItsExportImportedIntoSqli
 TEST_F(PostgresCliTest, AThreeWorkerClusterRunIsRecordedWithEveryWorkersSamples) {
   StartFixture();
   const std::string plan = Write("plan.jmx", Plan(server_->port(), 2, 5, "/hello.txt"));
-  controller_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BARRAGE_BINARY, "run", plan, "--bind", "tcp://127.0.0.1:*", "--insecure", "--db", url_,
-                               "--heartbeat-ms", "200", "--workers", "3"});
+  controller_ = std::make_unique<ChildProcess>(std::vector<std::string>{BARRAGE_BINARY, "run", plan, "--bind",
+                                                                        "tcp://127.0.0.1:*", "--insecure", "--db", url_,
+                                                                        "--heartbeat-ms", "200", "--workers", "3"});
   std::smatch m;
   static const std::regex kEndpoint(" on (tcp://[0-9.]+:[0-9]+)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -190,9 +192,9 @@ TEST_F(PostgresCliTest, AThreeWorkerClusterRunIsRecordedWithEveryWorkersSamples)
   ASSERT_TRUE(std::regex_search(controller_->out(), m, kEndpoint)) << controller_->out() << controller_->err();
   const std::string endpoint = m[1];
   for (const char* name : {"w1", "w2", "w3"}) {
-    workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
-        BARRAGE_WORKER_BINARY, "--controller", endpoint, "--name", name, "--work-dir", (dir_ / name).string(),
-        "--threads", "1", "--heartbeat-ms", "200", "--insecure"}));
+    workers_.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{BARRAGE_WORKER_BINARY, "--controller", endpoint, "--name", name, "--work-dir",
+                                 (dir_ / name).string(), "--threads", "1", "--heartbeat-ms", "200", "--insecure"}));
   }
   const auto end = std::chrono::steady_clock::now() + kTimeout;
   while (controller_->running() && std::chrono::steady_clock::now() < end) {
@@ -244,7 +246,7 @@ TEST_F(PostgresCliTest, KillingTheServerMidRunExits1AndKeepsEveryCommittedBatchW
   ProcessResult r = controller_->Wait(kTimeout);
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("barrage: " + url_ + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("barrage: the results store " + url_ + " failed (" + url_ + ": "), std::string::npos) << r.err;
 
   std::string why;
   ASSERT_TRUE(pg_->Restart(&why)) << why;
