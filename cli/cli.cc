@@ -135,7 +135,7 @@ int RunCli(int argc, char** argv) {
   run->add_option("-q,--property-file", ro.property_files, "load JMeter properties from a file (repeatable)")
       ->allow_extra_args(false);
   run->add_option("-l,--jtl", ro.jtl_path, "also write samples to this JTL CSV (JMeter's default columns)");
-  run->add_option("--db", ro.db_path, "SQLite results store (default: barrage.db)");
+  run->add_option("--db", ro.db_path, "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   run->add_option("--project", ro.project, "project the run is recorded in (default: default)");
   run->add_option("--queued-run", ro.queued_run, "begin this queued run of the store (barrage serve uses it)")
       ->check(CLI::PositiveNumber);
@@ -215,7 +215,8 @@ int RunCli(int argc, char** argv) {
       app.add_subcommand("export", "Write a run's samples as a JTL CSV (JMeter's 17 default columns)");
   jtl_export->add_option("RUN", eo.run, "run id, last or last-passed")->required();
   jtl_export->add_option("-o,--output", eo.out_path, "the JTL file to write (- = standard output)")->required();
-  jtl_export->add_option("--db", eo.db_path, "SQLite results store (default: barrage.db)");
+  jtl_export->add_option("--db", eo.db_path,
+                         "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   jtl_export->add_option("--project", eo.project, "project the run belongs to (default: default)");
   jtl_export->add_flag("--intended-start", eo.intended_start,
                        "add barrage's intendedStart column (the start the sample's schedule intended, epoch ms)");
@@ -227,14 +228,15 @@ int RunCli(int argc, char** argv) {
   jtl_import->add_option("--timestamp-format", io.timestamp_format,
                          "timeStamp format: ms or a Java date pattern such as 'yyyy/MM/dd HH:mm:ss.SSS' "
                          "(default: detected)");
-  jtl_import->add_option("--db", io.db_path, "SQLite results store (default: barrage.db)");
+  jtl_import->add_option("--db", io.db_path,
+                         "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   jtl_import->add_option("--project", io.project, "project to import into (default: default)");
 
   ReportOptions rpo;
   bool report_ms = false;
   CLI::App* report = app.add_subcommand("report", "Print or write a run's Aggregate Report; evaluate thresholds on it");
   report->add_option("RUN", rpo.run, "run id, last or last-passed")->required();
-  report->add_option("--db", rpo.db_path, "SQLite results store (default: barrage.db)");
+  report->add_option("--db", rpo.db_path, "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   report->add_option("--project", rpo.project, "project the run belongs to (default: default)");
   report->add_option("--format", rpo.format, "text (default), csv (JMeter 5's Save Table Data), json, junit or html")
       ->check(CLI::IsMember({"text", "csv", "json", "junit", "html"}));
@@ -257,12 +259,12 @@ int RunCli(int argc, char** argv) {
                       "the baseline run (e.g. last-passed: the newest passed run before RUN)");
   compare->add_option("--tolerance", cmo.tolerance, "allowed latency increase / throughput decrease (default 10%)");
   compare->add_option("--format", cmo.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-  compare->add_option("--db", cmo.db_path, "SQLite results store (default: barrage.db)");
+  compare->add_option("--db", cmo.db_path, "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   compare->add_option("--project", cmo.project, "project the runs belong to (default: default)");
 
   RunsOptions rso;
   CLI::App* runs = app.add_subcommand("runs", "List the recorded runs of a project, newest first");
-  runs->add_option("--db", rso.db_path, "SQLite results store (default: barrage.db)");
+  runs->add_option("--db", rso.db_path, "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   runs->add_option("--project", rso.project, "project whose runs to list (default: default)");
   runs->add_flag("--json", rso.json, "print a JSON array instead of a table");
 
@@ -270,7 +272,7 @@ int RunCli(int argc, char** argv) {
   std::string delete_run;
   CLI::App* del = app.add_subcommand("delete", "Delete a run and its samples from the store (audit-logged)");
   del->add_option("RUN", delete_run, "run id, last or last-passed")->required();
-  del->add_option("--db", dso.db_path, "SQLite results store (default: barrage.db)");
+  del->add_option("--db", dso.db_path, "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
   del->add_option("--project", dso.project, "project the run belongs to (default: default)");
 
   ServeOptions so;

@@ -124,17 +124,20 @@ void AddTokenCommand(CLI::App& app, TokenCommand* state) {
   state->create->add_option("--role", o.role, "viewer, tester or admin")->required()->check(roles);
   state->create->add_option("--name", o.name, "a name for the token, unique among the project's active tokens")
       ->required();
-  state->create->add_option("--db", o.db_path, "SQLite results store (default: barrage.db)");
+  state->create->add_option("--db", o.db_path,
+                            "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
 
   state->list = state->token->add_subcommand("list", "List tokens (never their secrets)");
   state->list->add_option("--project", o.project, "only this project's tokens");
   state->list->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  state->list->add_option("--db", o.db_path, "SQLite results store (default: barrage.db)");
+  state->list->add_option("--db", o.db_path,
+                          "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
 
   state->revoke = state->token->add_subcommand("revoke", "Revoke a token: it stops working at once");
   state->revoke->add_option("NAME", o.name, "the token's name")->required();
   state->revoke->add_option("--project", o.project, "the token's project")->required();
-  state->revoke->add_option("--db", o.db_path, "SQLite results store (default: barrage.db)");
+  state->revoke->add_option("--db", o.db_path,
+                            "results store: a SQLite file or a postgresql:// URL (default: barrage.db)");
 }
 
 int RunTokenCommand(const TokenCommand& state) {

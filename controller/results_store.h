@@ -1,5 +1,9 @@
 // The results store: projects, test definitions, executions, their samples and the rollups
-// reports read, in one SQLite file (DESIGN §6; tables listed in controller/store_schema.h).
+// reports read, in one SQLite file (DESIGN §6; tables listed in controller/store_schema.h)
+// or in a PostgreSQL database named by a postgresql:// (or postgres://) URL
+// (controller/postgres_store.h: same tables and semantics, samples in a partition per
+// execution, written with COPY). ResultsStore::Open picks the backend from the path; what
+// follows describes the SQLite one, postgres_store.h how PostgreSQL differs.
 //
 // Projects: every handle works in one project (Options::project, default "default"):
 // ResolveRun and ListExecutions see that project's executions only. Test definitions: the
@@ -188,6 +192,11 @@ struct AuditRecord {
   std::string token_name{};
 };
 
+class StoreBackend;  // controller/store_backend.h
+
+// True for a --db naming a PostgreSQL database: postgresql://... or postgres://...
+bool IsPostgresUrl(std::string_view db);
+
 // The name of the OS user running this process (getpwuid(geteuid())), else the uid.
 std::string CurrentOsUser();
 
@@ -224,7 +233,8 @@ class ResultsStore {
   // The schema version this build writes (table schema_version).
   static constexpr int kSchemaVersion = 8;
 
-  // Opens or creates the database at `path`, creating the schema or migrating an older one
+  // Opens or creates the database at `path` (a file, or a postgresql:// URL: see
+  // controller/postgres_store.h), creating the schema or migrating an older one
   // in place (one transaction). Fails, without writing to it, for a path that is not a
   // regular file (a directory, FIFO, device), a file that is not a SQLite database, a
   // SQLite database of another application; fails for a store written by a newer schema.
@@ -341,6 +351,7 @@ class ResultsStore {
   // SQLite's integrity_check; Ok when it reports "ok".
   Status CheckIntegrity() const;
 
+  // The file's path; for PostgreSQL the URL without its password.
   const std::string& path() const;
   // Samples accepted by Append() and samples committed to the file, so far.
   uint64_t samples_appended() const;
@@ -350,9 +361,8 @@ class ResultsStore {
   Status error() const;
 
  private:
-  class Impl;
-  explicit ResultsStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit ResultsStore(std::unique_ptr<StoreBackend> impl);
+  std::unique_ptr<StoreBackend> impl_;
 };
 
 }  // namespace barrage

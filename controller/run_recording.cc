@@ -219,7 +219,7 @@ int RunRecording::End(RunEnd end) {
   PrintThresholdResults(verdicts, out_, err_);
   if (exit_code == kExitOk && AnyFailed(verdicts)) exit_code = kExitThresholdFailed;
   out_ << "barrage: run " << execution_ << " " << ExecutionStatusName(status) << ": " << end.totals
-       << (options_.jtl_path.empty() ? "" : ", JTL " + options_.jtl_path) << ", store " << options_.db_path << "\n"
+       << (options_.jtl_path.empty() ? "" : ", JTL " + options_.jtl_path) << ", store " << store_->path() << "\n"
        << std::flush;
   return exit_code;
 }

@@ -17,6 +17,7 @@ PACKAGES=(
   chromium chromium-driver
   nginx
   prometheus  # tests/integration/prometheus_cli_test.cc scrapes `barrage run --metrics-listen`
+  libpq-dev postgresql-15  # the PostgreSQL results store (libpq) and the server its tests start
   clang-14 libclang-rt-14-dev clang-format-14
   dpkg-dev  # scripts/package.sh: dpkg-shlibdeps for the packages' dependencies
   python3-yaml python3-kubernetes  # tests/package/k8s_manifests_test.py (deploy/kubernetes)

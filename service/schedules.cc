@@ -1,13 +1,11 @@
 #include "service/schedules.h"
 
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <mutex>
 #include <utility>
 
-#include "controller/sqlite_util.h"
-#include "controller/store_schema.h"
+#include "controller/results_store.h"
+#include "controller/sql_connection.h"
 #include "service/cron.h"
 
 namespace barrage {
@@ -146,73 +144,44 @@ json ScheduleEventToJson(const ScheduleEvent& e) {
 // ScheduleStore
 
 struct ScheduleStore::Impl {
-  std::string path;
-  sqlite3* db = nullptr;
+  std::unique_ptr<SqlConnection> db;
   std::mutex mu;  // guards db
-
-  ~Impl() { sqlite3_close(db); }
-
-  // Runs one statement: `bind` binds its parameters, `row` sees each result row.
-  Status Query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
-               const std::function<void(sqlite3_stmt*)>& row, const char* what) {
-    Stmt s;
-    if (sqlite3_prepare_v2(db, sql, -1, s.out(), nullptr) != SQLITE_OK) return DbError(db, path, what);
-    if (bind) bind(s.get());
-    while (true) {
-      const int rc = sqlite3_step(s.get());
-      if (rc == SQLITE_ROW) {
-        if (row) row(s.get());
-        continue;
-      }
-      if (rc == SQLITE_DONE) return Status::Ok();
-      return DbError(db, path, what);
-    }
-  }
-
-  // Runs `body` in an IMMEDIATE transaction, committed when it returns OK.
-  Status Transaction(const std::function<Status()>& body) {
-    if (Status st = Exec(db, path, "BEGIN IMMEDIATE"); !st.ok()) return st;
-    Status st = body();
-    if (st.ok()) st = Exec(db, path, "COMMIT");
-    if (!st.ok()) (void)Exec(db, path, "ROLLBACK");  // the body's error is the one to report
-    return st;
-  }
 
   static constexpr const char* kSelect =
       "SELECT s.id, p.name, s.name, s.cron, s.time_zone, s.run, s.enabled, s.created_by, s.created_at,"
       " s.next_fire_at, s.last_fire_at, s.last_run_id FROM schedule s JOIN project p ON p.id = s.project_id ";
 
-  static Schedule Row(sqlite3_stmt* q) {
+  static Schedule Row(const SqlRow& q) {
     Schedule s;
-    s.id = sqlite3_column_int64(q, 0);
-    s.project = ColumnText(q, 1);
-    s.name = ColumnText(q, 2);
-    s.cron = ColumnText(q, 3);
-    s.time_zone = ColumnText(q, 4);
-    s.run = json::parse(ColumnText(q, 5), nullptr, /*allow_exceptions=*/false);
-    s.enabled = sqlite3_column_int64(q, 6) != 0;
-    s.created_by = ColumnText(q, 7);
-    s.created_at_ms = sqlite3_column_int64(q, 8);
-    s.next_fire_ms = ColumnOptional(q, 9);
-    s.last_fire_ms = ColumnOptional(q, 10);
-    s.last_run_id = ColumnOptional(q, 11);
+    s.id = q.Int(0);
+    s.project = q.Text(1);
+    s.name = q.Text(2);
+    s.cron = q.Text(3);
+    s.time_zone = q.Text(4);
+    s.run = json::parse(q.Text(5), nullptr, /*allow_exceptions=*/false);
+    s.enabled = q.Bool(6);
+    s.created_by = q.Text(7);
+    s.created_at_ms = q.Int(8);
+    s.next_fire_ms = q.OptionalInt(9);
+    s.last_fire_ms = q.OptionalInt(10);
+    s.last_run_id = q.OptionalInt(11);
     return s;
   }
 
-  Result<std::vector<Schedule>> Select(const std::string& where, const std::function<void(sqlite3_stmt*)>& bind) {
+  Status Exec(const std::string& sql, const SqlParams& params) {
+    Result<int64_t> n = db->Exec(sql, params);
+    return n.ok() ? Status::Ok() : n.status();
+  }
+
+  Result<std::vector<Schedule>> Select(const std::string& where, const SqlParams& params) {
     std::vector<Schedule> out;
-    const std::string sql = std::string(kSelect) + where;
-    Status st = Query(
-        sql.c_str(), bind, [&](sqlite3_stmt* q) { out.push_back(Row(q)); }, "read schedules");
+    Status st = db->Query(std::string(kSelect) + where, params, [&](const SqlRow& q) { out.push_back(Row(q)); });
     if (!st.ok()) return st;
     return out;
   }
 
   Result<Schedule> GetLocked(const std::string& project, int64_t id) {
-    auto rows = Select("WHERE s.id = ?1 AND p.name = ?2", [&](sqlite3_stmt* q) {
-      sqlite3_bind_int64(q, 1, id);
-      BindText(q, 2, project);
-    });
+    auto rows = Select("WHERE s.id = $1 AND p.name = $2", SqlParams().Int(id).Text(project));
     if (!rows.ok()) return rows.status();
     if (rows->empty()) {
       return Status::NotFound("schedule " + std::to_string(id) + " not found in project \"" + project + "\"");
@@ -221,53 +190,36 @@ struct ScheduleStore::Impl {
   }
 
   Result<int64_t> ProjectId(const std::string& name, int64_t now_ms) {
-    Status st = Query(
-        "INSERT INTO project(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-        [&](sqlite3_stmt* q) {
-          BindText(q, 1, name);
-          sqlite3_bind_int64(q, 2, now_ms);
-        },
-        nullptr, "create project");
+    Status st = Exec("INSERT INTO project(name, created_at) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING",
+                     SqlParams().Text(name).Int(now_ms));
     int64_t id = 0;
     if (st.ok()) {
-      st = Query(
-          "SELECT id FROM project WHERE name = ?", [&](sqlite3_stmt* q) { BindText(q, 1, name); },
-          [&](sqlite3_stmt* q) { id = sqlite3_column_int64(q, 0); }, "read project");
+      st = db->Query("SELECT id FROM project WHERE name = $1", SqlParams().Text(name),
+                     [&](const SqlRow& q) { id = q.Int(0); });
     }
     if (!st.ok()) return st;
     return id;
   }
 
-  // A UNIQUE(project_id, name) violation as the API's error; other errors unchanged.
-  Status NameTaken(Status st, const std::string& name, const std::string& project) {
-    if (!st.ok() && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE) {
-      return Invalid("name: a schedule named \"" + name + "\" already exists in project \"" + project + "\"");
-    }
-    return st;
+  // InvalidArgument when another schedule of the project (not `id`) has the name: checked
+  // inside the write transaction, so the UNIQUE(project_id, name) constraint never fires.
+  Status CheckNameFree(int64_t project_id, const std::string& name, int64_t id, const std::string& project) {
+    bool taken = false;
+    Status st = db->Query("SELECT 1 FROM schedule WHERE project_id = $1 AND name = $2 AND id <> $3",
+                          SqlParams().Int(project_id).Text(name).Int(id), [&](const SqlRow&) { taken = true; });
+    if (!st.ok()) return st;
+    if (taken) return Invalid("name: a schedule named \"" + name + "\" already exists in project \"" + project + "\"");
+    return Status::Ok();
   }
 
   Status AddEvent(int64_t id, int64_t at_ms, const char* what, std::optional<int64_t> run_id,
                   const std::string& details) {
-    return Query(
-        "INSERT INTO schedule_event(schedule_id, at, what, run_id, details) VALUES (?, ?, ?, ?, ?)",
-        [&](sqlite3_stmt* q) {
-          sqlite3_bind_int64(q, 1, id);
-          sqlite3_bind_int64(q, 2, at_ms);
-          sqlite3_bind_text(q, 3, what, -1, SQLITE_STATIC);
-          if (run_id) sqlite3_bind_int64(q, 4, *run_id);
-          BindText(q, 5, details);
-        },
-        nullptr, "log schedule event");
+    return Exec("INSERT INTO schedule_event(schedule_id, at, what, run_id, details) VALUES ($1, $2, $3, $4, $5)",
+                SqlParams().Int(id).Int(at_ms).Text(what).OptionalInt(run_id).Text(details));
   }
 
   Status SetNext(int64_t id, std::optional<int64_t> next_fire_ms) {
-    return Query(
-        "UPDATE schedule SET next_fire_at = ? WHERE id = ?",
-        [&](sqlite3_stmt* q) {
-          if (next_fire_ms) sqlite3_bind_int64(q, 1, *next_fire_ms);
-          sqlite3_bind_int64(q, 2, id);
-        },
-        nullptr, "update schedule");
+    return Exec("UPDATE schedule SET next_fire_at = $1 WHERE id = $2", SqlParams().OptionalInt(next_fire_ms).Int(id));
   }
 };
 
@@ -278,15 +230,14 @@ ScheduleStore::~ScheduleStore() = default;
 
 Result<ScheduleStore> ScheduleStore::Open(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  if (!IsPostgresUrl(path) && !std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound(path + ": not a Barrage results store (no such file)");
   }
-  auto db = OpenConnection(path, /*create=*/true);
+  auto db = SqlConnection::Open(path);
   if (!db.ok()) return db.status();
+  if (Result<int> version = (*db)->SchemaVersion(); !version.ok()) return version.status();
   auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->db = *db;
-  if (Status st = CheckIsResultsStore(impl->db, path, /*must_be_store=*/true); !st.ok()) return st;
+  impl->db = std::move(db).value();
   return ScheduleStore(std::move(impl));
 }
 
@@ -302,28 +253,24 @@ Result<Schedule> ScheduleStore::Create(Schedule schedule, int64_t now_ms) {
   schedule.last_fire_ms.reset();
   schedule.last_run_id.reset();
   std::lock_guard lock(impl_->mu);
-  Status st = impl_->Transaction([&]() -> Status {
+  Status st = impl_->db->Transaction([&]() -> Status {
     auto project = impl_->ProjectId(schedule.project, now_ms);
     if (!project.ok()) return project.status();
-    const std::string run = schedule.run.dump();
-    Status s = impl_->Query(
+    if (Status s = impl_->CheckNameFree(*project, schedule.name, 0, schedule.project); !s.ok()) return s;
+    return impl_->db->Query(
         "INSERT INTO schedule(project_id, name, cron, time_zone, run, enabled, created_by, created_at, next_fire_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [&](sqlite3_stmt* q) {
-          sqlite3_bind_int64(q, 1, *project);
-          BindText(q, 2, schedule.name);
-          BindText(q, 3, schedule.cron);
-          BindText(q, 4, schedule.time_zone);
-          BindText(q, 5, run);
-          sqlite3_bind_int(q, 6, schedule.enabled ? 1 : 0);
-          BindText(q, 7, schedule.created_by);
-          sqlite3_bind_int64(q, 8, now_ms);
-          if (next) sqlite3_bind_int64(q, 9, *next);
-        },
-        nullptr, "create schedule");
-    if (!s.ok()) return impl_->NameTaken(s, schedule.name, schedule.project);
-    schedule.id = sqlite3_last_insert_rowid(impl_->db);
-    return Status::Ok();
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        SqlParams()
+            .Int(*project)
+            .Text(schedule.name)
+            .Text(schedule.cron)
+            .Text(schedule.time_zone)
+            .Text(schedule.run.dump())
+            .Bool(schedule.enabled)
+            .Text(schedule.created_by)
+            .Int(now_ms)
+            .OptionalInt(next),
+        [&](const SqlRow& q) { schedule.id = q.Int(0); });
   });
   if (!st.ok()) return st;
   return schedule;
@@ -331,7 +278,7 @@ Result<Schedule> ScheduleStore::Create(Schedule schedule, int64_t now_ms) {
 
 Result<std::vector<Schedule>> ScheduleStore::List(const std::string& project) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Select("WHERE p.name = ?1 ORDER BY s.id", [&](sqlite3_stmt* q) { BindText(q, 1, project); });
+  return impl_->Select("WHERE p.name = $1 ORDER BY s.id", SqlParams().Text(project));
 }
 
 Result<Schedule> ScheduleStore::Get(const std::string& project, int64_t id) {
@@ -343,7 +290,7 @@ Result<Schedule> ScheduleStore::Update(const std::string& project, int64_t id, c
                                        int64_t now_ms) {
   std::lock_guard lock(impl_->mu);
   Schedule s;
-  Status st = impl_->Transaction([&]() -> Status {
+  Status st = impl_->db->Transaction([&]() -> Status {
     auto current = impl_->GetLocked(project, id);
     if (!current.ok()) return current.status();
     s = std::move(*current);
@@ -360,20 +307,24 @@ Result<Schedule> ScheduleStore::Update(const std::string& project, int64_t id, c
       if (!n.ok()) return n.status();
       s.next_fire_ms = s.enabled ? *n : std::nullopt;
     }
-    const std::string run = s.run.dump();
-    Status q = impl_->Query(
-        "UPDATE schedule SET name = ?, cron = ?, time_zone = ?, run = ?, enabled = ?, next_fire_at = ? WHERE id = ?",
-        [&](sqlite3_stmt* stmt) {
-          BindText(stmt, 1, s.name);
-          BindText(stmt, 2, s.cron);
-          BindText(stmt, 3, s.time_zone);
-          BindText(stmt, 4, run);
-          sqlite3_bind_int(stmt, 5, s.enabled ? 1 : 0);
-          if (s.next_fire_ms) sqlite3_bind_int64(stmt, 6, *s.next_fire_ms);
-          sqlite3_bind_int64(stmt, 7, id);
-        },
-        nullptr, "update schedule");
-    return impl_->NameTaken(q, s.name, project);
+    if (update.name) {
+      int64_t project_id = 0;
+      Status q = impl_->db->Query("SELECT project_id FROM schedule WHERE id = $1", SqlParams().Int(id),
+                                  [&](const SqlRow& row) { project_id = row.Int(0); });
+      if (!q.ok()) return q;
+      if (Status free = impl_->CheckNameFree(project_id, s.name, id, project); !free.ok()) return free;
+    }
+    return impl_->Exec(
+        "UPDATE schedule SET name = $1, cron = $2, time_zone = $3, run = $4, enabled = $5, next_fire_at = $6"
+        " WHERE id = $7",
+        SqlParams()
+            .Text(s.name)
+            .Text(s.cron)
+            .Text(s.time_zone)
+            .Text(s.run.dump())
+            .Bool(s.enabled)
+            .OptionalInt(s.next_fire_ms)
+            .Int(id));
   });
   if (!st.ok()) return st;
   return s;
@@ -381,11 +332,10 @@ Result<Schedule> ScheduleStore::Update(const std::string& project, int64_t id, c
 
 Status ScheduleStore::Delete(const std::string& project, int64_t id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Transaction([&]() -> Status {
+  return impl_->db->Transaction([&]() -> Status {
     if (auto current = impl_->GetLocked(project, id); !current.ok()) return current.status();
-    auto bind = [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); };
-    Status st = impl_->Query("DELETE FROM schedule_event WHERE schedule_id = ?", bind, nullptr, "delete schedule");
-    if (st.ok()) st = impl_->Query("DELETE FROM schedule WHERE id = ?", bind, nullptr, "delete schedule");
+    Status st = impl_->Exec("DELETE FROM schedule_event WHERE schedule_id = $1", SqlParams().Int(id));
+    if (st.ok()) st = impl_->Exec("DELETE FROM schedule WHERE id = $1", SqlParams().Int(id));
     return st;
   });
 }
@@ -394,46 +344,35 @@ Result<std::vector<ScheduleEvent>> ScheduleStore::Events(const std::string& proj
   std::lock_guard lock(impl_->mu);
   if (auto current = impl_->GetLocked(project, id); !current.ok()) return current.status();
   std::vector<ScheduleEvent> out;
-  Status st = impl_->Query(
-      "SELECT id, schedule_id, at, what, run_id, details FROM schedule_event WHERE schedule_id = ?"
-      " ORDER BY id DESC LIMIT ?",
-      [&](sqlite3_stmt* q) {
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_int(q, 2, limit);
-      },
-      [&](sqlite3_stmt* q) {
+  Status st = impl_->db->Query(
+      "SELECT id, schedule_id, at, what, run_id, details FROM schedule_event WHERE schedule_id = $1"
+      " ORDER BY id DESC LIMIT $2",
+      SqlParams().Int(id).Int(limit), [&](const SqlRow& q) {
         ScheduleEvent e;
-        e.id = sqlite3_column_int64(q, 0);
-        e.schedule_id = sqlite3_column_int64(q, 1);
-        e.at_ms = sqlite3_column_int64(q, 2);
-        e.what = ColumnText(q, 3);
-        e.run_id = ColumnOptional(q, 4);
-        e.details = ColumnText(q, 5);
+        e.id = q.Int(0);
+        e.schedule_id = q.Int(1);
+        e.at_ms = q.Int(2);
+        e.what = q.Text(3);
+        e.run_id = q.OptionalInt(4);
+        e.details = q.Text(5);
         out.push_back(std::move(e));
-      },
-      "read schedule events");
+      });
   if (!st.ok()) return st;
   return out;
 }
 
 Result<std::vector<Schedule>> ScheduleStore::Due(int64_t now_ms) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Select("WHERE s.enabled AND s.next_fire_at <= ?1 ORDER BY s.next_fire_at, s.id",
-                       [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, now_ms); });
+  return impl_->Select("WHERE s.enabled AND s.next_fire_at <= $1 ORDER BY s.next_fire_at, s.id",
+                       SqlParams().Int(now_ms));
 }
 
 Status ScheduleStore::MarkFired(int64_t id, int64_t fired_at_ms, int64_t run_id, std::optional<int64_t> next_fire_ms,
                                 const std::string& details) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Transaction([&]() -> Status {
-    Status st = impl_->Query(
-        "UPDATE schedule SET last_fire_at = ?, last_run_id = ? WHERE id = ?",
-        [&](sqlite3_stmt* q) {
-          sqlite3_bind_int64(q, 1, fired_at_ms);
-          sqlite3_bind_int64(q, 2, run_id);
-          sqlite3_bind_int64(q, 3, id);
-        },
-        nullptr, "update schedule");
+  return impl_->db->Transaction([&]() -> Status {
+    Status st = impl_->Exec("UPDATE schedule SET last_fire_at = $1, last_run_id = $2 WHERE id = $3",
+                            SqlParams().Int(fired_at_ms).Int(run_id).Int(id));
     if (st.ok()) st = impl_->SetNext(id, next_fire_ms);
     if (st.ok()) st = impl_->AddEvent(id, fired_at_ms, "fired", run_id, details);
     return st;
@@ -443,7 +382,7 @@ Status ScheduleStore::MarkFired(int64_t id, int64_t fired_at_ms, int64_t run_id,
 Status ScheduleStore::MarkSkipped(int64_t id, int64_t at_ms, const std::string& why,
                                   std::optional<int64_t> next_fire_ms) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Transaction([&]() -> Status {
+  return impl_->db->Transaction([&]() -> Status {
     Status st = impl_->SetNext(id, next_fire_ms);
     if (st.ok()) st = impl_->AddEvent(id, at_ms, "skipped", std::nullopt, why);
     return st;

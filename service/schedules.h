@@ -5,7 +5,8 @@
 // - Schedule / ScheduleFromJson / ScheduleToJson: the model and the API's JSON. Every error
 //   names the field ("time_zone: unknown time zone \"Mars/Base\"").
 // - ScheduleStore: the tables `schedule` and `schedule_event` of the results store (migration
-//   4 in controller/store_schema.cc), on a connection of its own. Thread-safe (one mutex).
+//   4 in controller/store_schema.cc; controller/postgres_schema.h on PostgreSQL), on a
+//   connection of its own (controller/sql_connection.h). Thread-safe (one mutex).
 // - Scheduler: no thread of its own; the service calls Tick(now_ms) about every second with
 //   its clock's time. Policies: a schedule fires once per due slot; if its previous run is
 //   still queued or running the slot is skipped (logged); after the service was down, a
@@ -23,8 +24,6 @@
 #include <vector>
 
 #include "common/status.h"
-
-struct sqlite3;
 
 namespace barrage {
 
@@ -81,8 +80,8 @@ nlohmann::json ScheduleEventToJson(const ScheduleEvent& event);
 
 class ScheduleStore {
  public:
-  // Opens the results store at `path`, which must exist with its schema (ResultsStore::Open
-  // creates and migrates it): NotFound naming the path otherwise.
+  // Opens the results store at `path` (a SQLite file or a postgresql:// URL), which must exist
+  // with its schema (ResultsStore::Open creates and migrates it): NotFound naming it otherwise.
   static Result<ScheduleStore> Open(const std::string& path);
 
   ScheduleStore(ScheduleStore&&) noexcept;

@@ -22,6 +22,7 @@
 #include "common/exit_codes.h"
 #include "common/host.h"
 #include "common/systemd_notify.h"
+#include "controller/pg_util.h"
 #include "controller/results_store.h"
 #include "controller/run_signals.h"
 #include "service/auth_limiter.h"
@@ -203,7 +204,8 @@ int RunServe(const ServeOptions& options) {
   std::unique_ptr<ServiceAutomation> automation;
   RunManagerOptions run_options;
   // Absolute: a local run's process works in its run's folder.
-  run_options.db_path = std::filesystem::absolute(settings->db_path).string();
+  run_options.db_path =
+      IsPostgresUrl(settings->db_path) ? settings->db_path : std::filesystem::absolute(settings->db_path).string();
   run_options.data_dir = std::filesystem::absolute(settings->data_dir).string();
   run_options.barrage_binary = SelfExecutable();
   run_options.host = host;
@@ -278,8 +280,8 @@ int RunServe(const ServeOptions& options) {
   });
   (*server)->Start();
   std::cout << "barrage: serving the API on " << ((*server)->tls() ? "https://" : "http://") << api_host << ":"
-            << (*server)->port() << kApiBase << " (barrage " << ServiceVersion() << ", store " << settings->db_path
-            << ")\n"
+            << (*server)->port() << kApiBase << " (barrage " << ServiceVersion() << ", store "
+            << (IsPostgresUrl(settings->db_path) ? RedactPostgresUrl(settings->db_path) : settings->db_path) << ")\n"
             << "barrage: workers dial " << (*cluster_host)->endpoint()
             << (cluster->insecure ? " (insecure: plain TCP)" : "") << "\n"
             << std::flush;

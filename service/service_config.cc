@@ -4,6 +4,8 @@
 
 #include "common/host.h"
 #include "common/toml_file.h"
+#include "controller/pg_util.h"
+#include "controller/results_store.h"
 #include "service/http_server.h"
 
 namespace barrage {
@@ -18,7 +20,8 @@ Status ReadServerTable(const std::string& path, const toml::table& doc, ServerSe
   if (const toml::node* db = doc.get("db")) {
     if (!db->is_string() || db->as_string()->get().empty())
       return Status::InvalidArgument(TomlKeyWhere(path, *db, "db") + ": expected a file name");
-    s->db_path = ResolveAgainstConfig(path, **db->as_string());
+    const std::string& value = **db->as_string();
+    s->db_path = IsPostgresUrl(value) ? value : ResolveAgainstConfig(path, value);
   }
   const toml::node* server_node = doc.get("server");
   if (server_node == nullptr) return Status::Ok();
@@ -99,6 +102,12 @@ Result<ServerSettings> ResolveServerSettings(const ServeOptions& options) {
     if (Status st = ReadServerTable(options.config_path, *doc, &s); !st.ok()) return st;
   }
   if (!options.db_path.empty()) s.db_path = options.db_path;
+  // A database server has no folder next to it for the uploaded files: it must be named.
+  if (IsPostgresUrl(s.db_path) && s.data_dir.empty()) {
+    return Status::InvalidArgument("barrage serve: a PostgreSQL store (" + RedactPostgresUrl(s.db_path) +
+                                   ") needs server.data_dir in the --config file: the folder that keeps uploaded "
+                                   "plans, their data files and the runs' folders");
+  }
   if (!options.listen.empty()) s.listen = options.listen;
   std::string host;
   int port = 0;

@@ -9,7 +9,7 @@
 //   public_url = ""                   how clients reach the API (report links in webhooks);
 //                                     default http(s)://LISTEN
 //   data_dir = ""                     uploaded plans and data files; default: the store's
-//                                     path + ".files"
+//                                     path + ".files" (required with a postgresql:// db)
 //   max_plan_bytes = 16777216         one uploaded .jmx
 //   max_upload_bytes = 268435456      one upload request, plan and data files together
 //   auth_failures_per_window = 10     refused tokens one client address may send within

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <mutex>
@@ -10,7 +9,7 @@
 
 #include "common/digest.h"
 #include "controller/results_store.h"
-#include "controller/sqlite_util.h"
+#include "controller/sql_connection.h"
 
 namespace barrage {
 namespace {
@@ -22,16 +21,16 @@ constexpr const char* kTokenSelect =
     "SELECT t.id, p.name, t.name, t.role, t.created_at, t.created_by, t.revoked_at, t.last_used_at "
     "FROM api_token t JOIN project p ON p.id = t.project_id";
 
-TokenRecord ReadToken(sqlite3_stmt* s) {
+TokenRecord ReadToken(const SqlRow& row) {
   TokenRecord r;
-  r.id = sqlite3_column_int64(s, 0);
-  r.project = ColumnText(s, 1);
-  r.name = ColumnText(s, 2);
-  r.role = ParseTokenRole(ColumnText(s, 3)).value_or(TokenRole::kViewer);  // the CHECK constraint allows no other word
-  r.created_at_ms = sqlite3_column_int64(s, 4);
-  r.created_by = ColumnText(s, 5);
-  r.revoked_at_ms = ColumnOptional(s, 6);
-  r.last_used_at_ms = ColumnOptional(s, 7);
+  r.id = row.Int(0);
+  r.project = row.Text(1);
+  r.name = row.Text(2);
+  r.role = ParseTokenRole(row.Text(3)).value_or(TokenRole::kViewer);  // the CHECK constraint allows no other word
+  r.created_at_ms = row.Int(4);
+  r.created_by = row.Text(5);
+  r.revoked_at_ms = row.OptionalInt(6);
+  r.last_used_at_ms = row.OptionalInt(7);
   return r;
 }
 
@@ -110,25 +109,7 @@ nlohmann::ordered_json AuditRecordJson(const AuditRecord& r) {
 
 class TokenStore::Impl {
  public:
-  Impl(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {}
-  ~Impl() {
-    lookup_ = Stmt();  // finalized first: sqlite3_close refuses a connection with statements
-    sqlite3_close(db_);
-  }
-
-  Status Open() {
-    Result<sqlite3*> db = OpenConnection(path_, /*create=*/false);
-    if (!db.ok()) return db.status();
-    db_ = *db;
-    // OpenConnection without `create` is query_only; this connection writes tokens.
-    if (Status st = Exec(db_, path_, "PRAGMA query_only=0"); !st.ok()) return st;
-    // Authenticate runs once per API request: its lookup is prepared once (preparing the
-    // join on every call cost 3.5 times as much, bench/RESULTS.md).
-    return Prepare(db_, path_,
-                   "SELECT t.id, t.name, p.name, t.role, t.token_sha256, t.revoked_at, t.last_used_at "
-                   "FROM api_token t JOIN project p ON p.id = t.project_id WHERE t.token_sha256 = ?",
-                   &lookup_);
-  }
+  Impl(std::unique_ptr<SqlConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
 
   Result<NewToken> Create(std::string_view project, std::string_view name, TokenRole role, std::string_view created_by,
                           const std::optional<Principal>& actor) {
@@ -144,42 +125,24 @@ class TokenStore::Impl {
 
     std::lock_guard lock(mu_);
     bool taken = false;
-    Status st = ImmediateTransaction(db_, path_, [&]() -> Status {
+    Status st = db_->Transaction([&]() -> Status {
       // The project is created on first use, as a run's is (ResultsStore::BeginExecution).
-      Status s = QueryRows(
-          db_, path_, "INSERT INTO project(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-          [&](sqlite3_stmt* q) {
-            BindText(q, 1, project);
-            sqlite3_bind_int64(q, 2, now);
-          },
-          nullptr);
-      if (!s.ok()) return s;
-      s = QueryRows(
-          db_, path_,
+      Result<int64_t> n =
+          db_->Exec("INSERT INTO project(name, created_at) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING",
+                    SqlParams().Text(project).Int(now));
+      if (!n.ok()) return n.status();
+      Status s = db_->Query(
           "SELECT 1 FROM api_token t JOIN project p ON p.id = t.project_id "
-          "WHERE p.name = ? AND t.name = ? AND t.revoked_at IS NULL",
-          [&](sqlite3_stmt* q) {
-            BindText(q, 1, project);
-            BindText(q, 2, name);
-          },
-          [&](sqlite3_stmt*) { taken = true; });
+          "WHERE p.name = $1 AND t.name = $2 AND t.revoked_at IS NULL",
+          SqlParams().Text(project).Text(name), [&](const SqlRow&) { taken = true; });
       if (!s.ok()) return s;
       if (taken) return Status::InvalidArgument("name taken");  // rolled back; the message is built below
-      s = QueryRows(
-          db_, path_,
+      s = db_->Query(
           "INSERT INTO api_token(project_id, name, role, token_sha256, created_at, created_by) "
-          "VALUES ((SELECT id FROM project WHERE name = ?), ?, ?, ?, ?, ?)",
-          [&](sqlite3_stmt* q) {
-            BindText(q, 1, project);
-            BindText(q, 2, name);
-            BindText(q, 3, TokenRoleName(role));
-            BindText(q, 4, hash);
-            sqlite3_bind_int64(q, 5, now);
-            BindText(q, 6, created_by);
-          },
-          nullptr);
+          "VALUES ((SELECT id FROM project WHERE name = $1), $2, $3, $4, $5, $6) RETURNING id",
+          SqlParams().Text(project).Text(name).Text(TokenRoleName(role)).Text(hash).Int(now).Text(created_by),
+          [&](const SqlRow& row) { out.record.id = row.Int(0); });
       if (!s.ok()) return s;
-      out.record.id = sqlite3_last_insert_rowid(db_);
       nlohmann::ordered_json details = {{"name", name}, {"role", TokenRoleName(role)}, {"token_id", out.record.id}};
       return InsertAudit(project, created_by, actor, "token_created", details.dump(), 0, now);
     });
@@ -199,12 +162,11 @@ class TokenStore::Impl {
   Result<std::vector<TokenRecord>> List(std::string_view project) {
     std::vector<TokenRecord> out;
     std::lock_guard lock(mu_);
-    Status st = QueryRows(
-        db_, path_, std::string(kTokenSelect) + (project.empty() ? "" : " WHERE p.name = ?") + " ORDER BY p.name, t.id",
-        [&](sqlite3_stmt* q) {
-          if (!project.empty()) BindText(q, 1, project);
-        },
-        [&](sqlite3_stmt* q) { out.push_back(ReadToken(q)); });
+    SqlParams params;
+    if (!project.empty()) params.Text(project);
+    Status st = db_->Query(std::string(kTokenSelect) + (project.empty() ? "" : " WHERE p.name = $1") +
+                               " ORDER BY p.name COLLATE \"C\", t.id",
+                           params, [&](const SqlRow& row) { out.push_back(ReadToken(row)); });
     if (!st.ok()) return st;
     return out;
   }
@@ -214,24 +176,14 @@ class TokenStore::Impl {
     const int64_t now = clock_.WallMillis();
     std::optional<TokenRecord> found;
     std::lock_guard lock(mu_);
-    Status st = ImmediateTransaction(db_, path_, [&]() -> Status {
-      Status s = QueryRows(
-          db_, path_, std::string(kTokenSelect) + " WHERE p.name = ? AND t.name = ? AND t.revoked_at IS NULL",
-          [&](sqlite3_stmt* q) {
-            BindText(q, 1, project);
-            BindText(q, 2, name);
-          },
-          [&](sqlite3_stmt* q) { found = ReadToken(q); });
+    Status st = db_->Transaction([&]() -> Status {
+      Status s = db_->Query(std::string(kTokenSelect) + " WHERE p.name = $1 AND t.name = $2 AND t.revoked_at IS NULL",
+                            SqlParams().Text(project).Text(name), [&](const SqlRow& row) { found = ReadToken(row); });
       if (!s.ok()) return s;
       if (!found) return Status::NotFound("no such token");  // rolled back; the message is built below
-      s = QueryRows(
-          db_, path_, "UPDATE api_token SET revoked_at = ? WHERE id = ?",
-          [&](sqlite3_stmt* q) {
-            sqlite3_bind_int64(q, 1, now);
-            sqlite3_bind_int64(q, 2, found->id);
-          },
-          nullptr);
-      if (!s.ok()) return s;
+      Result<int64_t> n =
+          db_->Exec("UPDATE api_token SET revoked_at = $1 WHERE id = $2", SqlParams().Int(now).Int(found->id));
+      if (!n.ok()) return n.status();
       nlohmann::ordered_json details = {{"name", name}, {"role", TokenRoleName(found->role)}, {"token_id", found->id}};
       return InsertAudit(project, revoked_by, actor, "token_revoked", details.dump(), 0, now);
     });
@@ -256,39 +208,29 @@ class TokenStore::Impl {
     std::string stored;
     bool revoked = false;
     std::optional<int64_t> last_used;
-    sqlite3_stmt* q = lookup_.get();
-    sqlite3_reset(q);
-    BindText(q, 1, hash);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-      principal = Principal{sqlite3_column_int64(q, 0), ColumnText(q, 1), ColumnText(q, 2),
-                            ParseTokenRole(ColumnText(q, 3)).value_or(TokenRole::kViewer)};
-      stored = ColumnText(q, 4);
-      revoked = sqlite3_column_type(q, 5) != SQLITE_NULL;
-      last_used = ColumnOptional(q, 6);
-      rc = sqlite3_step(q);  // token_sha256 is UNIQUE: SQLITE_DONE
-    }
-    if (rc != SQLITE_DONE) {
-      Status error = DbError(db_, path_, "authenticate");
-      sqlite3_reset(q);
-      return error;
-    }
-    sqlite3_reset(q);  // ends the read transaction before any write below
+    // One parameterised statement (prepared once on SQLite: preparing the join on every call
+    // cost 3.5 times as much, bench/RESULTS.md); token_sha256 is UNIQUE: one row at most.
+    Status st = db_->Query(
+        "SELECT t.id, t.name, p.name, t.role, t.token_sha256, t.revoked_at, t.last_used_at "
+        "FROM api_token t JOIN project p ON p.id = t.project_id WHERE t.token_sha256 = $1",
+        SqlParams().Text(hash), [&](const SqlRow& row) {
+          principal =
+              Principal{row.Int(0), row.Text(1), row.Text(2), ParseTokenRole(row.Text(3)).value_or(TokenRole::kViewer)};
+          stored = row.Text(4);
+          revoked = !row.IsNull(5);
+          last_used = row.OptionalInt(6);
+        });
+    if (!st.ok()) return st;
     // The index found the row by the hash; the constant-time comparison makes the decision
-    // independent of how SQLite compared the strings.
+    // independent of how the database compared the strings.
     if (!principal || stored.size() != hash.size() || CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) != 0 ||
         revoked) {
       return std::optional<Principal>();
     }
     if (!last_used || now_ms - *last_used >= kLastUsedResolutionMs) {
-      Status st = QueryRows(
-          db_, path_, "UPDATE api_token SET last_used_at = ? WHERE id = ?",
-          [&](sqlite3_stmt* u) {
-            sqlite3_bind_int64(u, 1, now_ms);
-            sqlite3_bind_int64(u, 2, principal->token_id);
-          },
-          nullptr);
-      if (!st.ok()) return st;
+      Result<int64_t> n = db_->Exec("UPDATE api_token SET last_used_at = $1 WHERE id = $2",
+                                    SqlParams().Int(now_ms).Int(principal->token_id));
+      if (!n.ok()) return n.status();
     }
     return principal;
   }
@@ -302,52 +244,48 @@ class TokenStore::Impl {
   Result<std::vector<AuditRecord>> ProjectAuditLog(std::string_view project, int limit) {
     std::vector<AuditRecord> out;
     std::lock_guard lock(mu_);
-    Status st = QueryRows(
-        db_, path_,
+    Status st = db_->Query(
         "SELECT a.at, a.who, a.what, a.execution_id, a.details, a.token_id, a.token_name FROM audit_log a "
-        "JOIN project p ON p.id = a.project_id WHERE p.name = ? ORDER BY a.id DESC LIMIT ?",
-        [&](sqlite3_stmt* q) {
-          BindText(q, 1, project);
-          sqlite3_bind_int(q, 2, limit);
-        },
-        [&](sqlite3_stmt* q) {
-          out.push_back({sqlite3_column_int64(q, 0), ColumnText(q, 1), ColumnText(q, 2), ColumnOptional(q, 3),
-                         ColumnText(q, 4), ColumnOptional(q, 5), ColumnText(q, 6)});
+        "JOIN project p ON p.id = a.project_id WHERE p.name = $1 ORDER BY a.id DESC LIMIT $2",
+        SqlParams().Text(project).Int(limit), [&](const SqlRow& row) {
+          out.push_back(
+              {row.Int(0), row.Text(1), row.Text(2), row.OptionalInt(3), row.Text(4), row.OptionalInt(5), row.Text(6)});
         });
     if (!st.ok()) return st;
     return out;
   }
 
   const std::string& path() const { return path_; }
+  void set_path(std::string path) { path_ = std::move(path); }
 
  private:
   // One audit_log row in `project` (NULL project_id when it does not exist).
   Status InsertAudit(std::string_view project, std::string_view who, const std::optional<Principal>& actor,
                      std::string_view what, std::string_view details, int64_t execution_id, int64_t now) {
-    return QueryRows(
-        db_, path_,
+    SqlParams params;
+    params.Int(now).Text(who).Text(what).Text(project);
+    if (execution_id != 0) {
+      params.Int(execution_id);
+    } else {
+      params.Null();
+    }
+    params.Text(details);
+    if (actor) {
+      params.Int(actor->token_id).Text(actor->name);
+    } else {
+      params.Null().Null();
+    }
+    Result<int64_t> n = db_->Exec(
         "INSERT INTO audit_log(at, who, what, project_id, execution_id, details, token_id, token_name) "
-        "VALUES (?, ?, ?, (SELECT id FROM project WHERE name = ?), ?, ?, ?, ?)",
-        [&](sqlite3_stmt* q) {
-          sqlite3_bind_int64(q, 1, now);
-          BindText(q, 2, who);
-          BindText(q, 3, what);
-          BindText(q, 4, project);
-          if (execution_id != 0) sqlite3_bind_int64(q, 5, execution_id);
-          BindText(q, 6, details);
-          if (actor) {
-            sqlite3_bind_int64(q, 7, actor->token_id);
-            BindText(q, 8, actor->name);
-          }
-        },
-        nullptr);
+        "VALUES ($1, $2, $3, (SELECT id FROM project WHERE name = $4), $5, $6, $7, $8)",
+        params);
+    return n.ok() ? Status::Ok() : n.status();
   }
 
-  const std::string path_;
+  std::unique_ptr<SqlConnection> db_;
+  std::string path_;
   const Clock& clock_;
-  std::mutex mu_;
-  sqlite3* db_ = nullptr;
-  Stmt lookup_;  // Authenticate's lookup by hash
+  std::mutex mu_;  // guards db_
 };
 
 TokenStore::TokenStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -356,15 +294,17 @@ TokenStore& TokenStore::operator=(TokenStore&&) noexcept = default;
 TokenStore::~TokenStore() = default;
 
 Result<TokenStore> TokenStore::Open(const std::string& path, bool must_exist, const Clock& clock) {
-  // The results store owns the schema and its migrations (and WAL mode): open it once so
-  // that the file is current, then work on a connection of our own.
+  // The results store owns the schema and its migrations (and SQLite's WAL mode): open it
+  // once so that the store is current, then work on a connection of our own.
   {
     Result<ResultsStore> store = ResultsStore::Open(path, {.must_exist = must_exist});
     if (!store.ok()) return store.status();
     if (Status st = store->Close(); !st.ok()) return st;
   }
-  auto impl = std::make_unique<Impl>(path, clock);
-  if (Status st = impl->Open(); !st.ok()) return st;
+  Result<std::unique_ptr<SqlConnection>> db = SqlConnection::Open(path);
+  if (!db.ok()) return db.status();
+  auto impl = std::make_unique<Impl>(std::move(db).value(), clock);
+  impl->set_path(path);
   return TokenStore(std::move(impl));
 }
 

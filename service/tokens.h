@@ -1,6 +1,7 @@
 // Bearer tokens of `barrage serve` (issue 13 item 3): created by `barrage token create` or by
 // an admin token through the API, kept in the results store's api_token table
-// (controller/store_schema.h), presented as `Authorization: Bearer <token>`.
+// (controller/store_schema.h; controller/postgres_schema.h on PostgreSQL, through
+// controller/sql_connection.h), presented as `Authorization: Bearer <token>`.
 //
 // Format: "brg_" + 43 characters, the unpadded base64url (RFC 4648 §5) of 32 bytes from
 // OpenSSL's RAND_bytes (256 bits of entropy). The token is shown once, when created; the store
@@ -22,8 +23,8 @@
 // token). A project is created on first use, as runs create theirs.
 //
 // Thread-safety: every method of TokenStore may be called from any thread (one mutex around
-// its own SQLite connection; requests of the HTTP server's threads are served one at a time,
-// each a few index lookups).
+// its own connection; requests of the HTTP server's threads are served one at a time, each a
+// few index lookups; the lookup by hash is one parameterised statement, prepared once on SQLite).
 #ifndef BARRAGE_SERVICE_TOKENS_H_
 #define BARRAGE_SERVICE_TOKENS_H_
 
@@ -86,10 +87,11 @@ std::string TokenActor(const Principal& principal);
 
 class TokenStore {
  public:
-  // Opens the results store at `path` (creating it and its schema, or migrating an older one,
-  // exactly as ResultsStore::Open does) and a connection of its own to it. With `must_exist`
-  // a missing file is NotFound "PATH: no results store ..." (listing tokens never creates a
-  // store). `clock` gives created_at and revoked_at; it must outlive the store.
+  // Opens the results store at `path`, a SQLite file or a postgresql:// URL (creating it and
+  // its schema, or migrating an older one, exactly as ResultsStore::Open does) and a
+  // connection of its own to it. With `must_exist` a missing store is NotFound "PATH: no
+  // results store ..." (listing tokens never creates a store). `clock` gives created_at and
+  // revoked_at; it must outlive the store.
   static Result<TokenStore> Open(const std::string& path, bool must_exist, const Clock& clock = SystemClock());
 
   TokenStore(TokenStore&&) noexcept;
@@ -100,7 +102,7 @@ class TokenStore {
   // entry by `created_by` ({"name","role"} in details). `actor` is the admin token when the
   // API creates it (its id and name go to the audit row), else nullopt (the command line:
   // created_by is the OS user). InvalidArgument naming the field for an empty project, a bad
-  // name, or a name an active token of the project already has; IoError for SQLite.
+  // name, or a name an active token of the project already has; IoError for the database.
   Result<NewToken> Create(std::string_view project, std::string_view name, TokenRole role, std::string_view created_by,
                           const std::optional<Principal>& actor = std::nullopt);
 

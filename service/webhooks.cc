@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +17,7 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "controller/report_command.h"
-#include "controller/sqlite_util.h"
+#include "controller/sql_connection.h"
 #include "controller/store_schema.h"
 
 namespace barrage {
@@ -104,36 +103,23 @@ std::string SlackEscape(std::string_view text) {
   return out;
 }
 
-Status QueryRows(sqlite3* db, const std::string& path, const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
-                 const std::function<void(sqlite3_stmt*)>& row) {
-  Stmt s;
-  if (sqlite3_prepare_v2(db, sql, -1, s.out(), nullptr) != SQLITE_OK) return DbError(db, path, "webhooks");
-  if (bind) bind(s.get());
-  int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    if (row) row(s.get());
-  }
-  if (rc != SQLITE_DONE) return DbError(db, path, "webhooks");
-  return Status::Ok();
-}
-
-Webhook ReadWebhook(sqlite3_stmt* q) {
+Webhook ReadWebhook(const SqlRow& q) {
   Webhook h;
-  h.id = sqlite3_column_int64(q, 0);
-  h.project = ColumnText(q, 1);
-  h.name = ColumnText(q, 2);
-  h.url = ColumnText(q, 3);
-  h.secret = ColumnText(q, 4);
+  h.id = q.Int(0);
+  h.project = q.Text(1);
+  h.name = q.Text(2);
+  h.url = q.Text(3);
+  h.secret = q.Text(4);
   h.events.clear();
-  const nlohmann::json events = nlohmann::json::parse(ColumnText(q, 5), nullptr, false);
+  const nlohmann::json events = nlohmann::json::parse(q.Text(5), nullptr, false);
   if (events.is_array()) {
     for (const auto& e : events) {
       if (e.is_string()) h.events.push_back(e.get<std::string>());
     }
   }
-  h.enabled = sqlite3_column_int64(q, 6) != 0;
-  h.created_by = ColumnText(q, 7);
-  h.created_at_ms = sqlite3_column_int64(q, 8);
+  h.enabled = q.Bool(6);
+  h.created_by = q.Text(7);
+  h.created_at_ms = q.Int(8);
   return h;
 }
 
@@ -362,72 +348,53 @@ ordered_json DeliveryAttemptToJson(const DeliveryAttempt& a) {
 
 Result<std::unique_ptr<WebhookStore>> WebhookStore::Open(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  if (!IsPostgresUrl(path) && !std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound(path + ": no results store (barrage serve creates it first)");
   }
-  Result<sqlite3*> db = OpenConnection(path, /*create=*/true);
+  Result<std::unique_ptr<SqlConnection>> db = SqlConnection::Open(path);
   if (!db.ok()) return db.status();
-  std::unique_ptr<WebhookStore> store(new WebhookStore(*db, path));
-  if (Status st = CheckIsResultsStore(*db, path, /*must_be_store=*/true); !st.ok()) return st;
-  int64_t version = -1;
-  if (Status st = QueryRows(*db, path, "SELECT max(version) FROM schema_version", nullptr,
-                            [&](sqlite3_stmt* q) { version = sqlite3_column_int64(q, 0); });
-      !st.ok()) {
-    return st;
-  }
-  if (version != kStoreSchemaVersion) {
-    return Status::InvalidArgument(path + ": results store has schema version " + std::to_string(version) +
+  Result<int> version = (*db)->SchemaVersion();
+  if (!version.ok()) return version.status();
+  if (*version != kStoreSchemaVersion) {
+    return Status::InvalidArgument((*db)->name() + ": results store has schema version " + std::to_string(*version) +
                                    ", webhooks need version " + std::to_string(kStoreSchemaVersion) +
                                    " (opening it as the results store first migrates it)");
   }
-  return store;
+  return std::unique_ptr<WebhookStore>(new WebhookStore(std::move(db).value()));
 }
 
-WebhookStore::~WebhookStore() { sqlite3_close_v2(db_); }
+WebhookStore::WebhookStore(std::unique_ptr<SqlConnection> db) : db_(std::move(db)) {}
+WebhookStore::~WebhookStore() = default;
 
 Result<Webhook> WebhookStore::Create(Webhook hook) {
   std::lock_guard lock(mu_);
-  if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
-  Status st = QueryRows(
-      db_, path_, "INSERT INTO project(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-      [&](sqlite3_stmt* q) {
-        BindText(q, 1, hook.project);
-        sqlite3_bind_int64(q, 2, hook.created_at_ms);
-      },
-      nullptr);
-  bool duplicate = false;
-  if (st.ok()) {
-    st = QueryRows(
-        db_, path_, "SELECT 1 FROM webhook w JOIN project p ON p.id = w.project_id WHERE p.name = ? AND w.name = ?",
-        [&](sqlite3_stmt* q) {
-          BindText(q, 1, hook.project);
-          BindText(q, 2, hook.name);
-        },
-        [&](sqlite3_stmt*) { duplicate = true; });
-  }
-  if (st.ok() && duplicate) {
-    st = Status::InvalidArgument("name: project " + hook.project + " already has a webhook named '" + hook.name + "'");
-  }
-  const std::string events = nlohmann::json(hook.events).dump();
-  if (st.ok()) {
-    st = QueryRows(
-        db_, path_,
+  Status st = db_->Transaction([&]() -> Status {
+    Result<int64_t> n = db_->Exec("INSERT INTO project(name, created_at) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING",
+                                  SqlParams().Text(hook.project).Int(hook.created_at_ms));
+    if (!n.ok()) return n.status();
+    bool duplicate = false;
+    Status s =
+        db_->Query("SELECT 1 FROM webhook w JOIN project p ON p.id = w.project_id WHERE p.name = $1 AND w.name = $2",
+                   SqlParams().Text(hook.project).Text(hook.name), [&](const SqlRow&) { duplicate = true; });
+    if (!s.ok()) return s;
+    if (duplicate) {
+      return Status::InvalidArgument("name: project " + hook.project + " already has a webhook named '" + hook.name +
+                                     "'");
+    }
+    return db_->Query(
         "INSERT INTO webhook(project_id, name, url, secret, events, enabled, created_by, created_at)"
-        " SELECT id, ?, ?, ?, ?, ?, ?, ? FROM project WHERE name = ?",
-        [&](sqlite3_stmt* q) {
-          BindText(q, 1, hook.name);
-          BindText(q, 2, hook.url);
-          BindText(q, 3, hook.secret);
-          BindText(q, 4, events);
-          sqlite3_bind_int(q, 5, hook.enabled ? 1 : 0);
-          BindText(q, 6, hook.created_by);
-          sqlite3_bind_int64(q, 7, hook.created_at_ms);
-          BindText(q, 8, hook.project);
-        },
-        nullptr);
-  }
-  if (st.ok()) hook.id = sqlite3_last_insert_rowid(db_);
-  if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
+        " VALUES ((SELECT id FROM project WHERE name = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        SqlParams()
+            .Text(hook.project)
+            .Text(hook.name)
+            .Text(hook.url)
+            .Text(hook.secret)
+            .Text(nlohmann::json(hook.events).dump())
+            .Bool(hook.enabled)
+            .Text(hook.created_by)
+            .Int(hook.created_at_ms),
+        [&](const SqlRow& q) { hook.id = q.Int(0); });
+  });
   if (!st.ok()) return st;
   return hook;
 }
@@ -435,10 +402,8 @@ Result<Webhook> WebhookStore::Create(Webhook hook) {
 Result<std::vector<Webhook>> WebhookStore::List(std::string_view project) {
   std::lock_guard lock(mu_);
   std::vector<Webhook> hooks;
-  const std::string sql = std::string(kSelectWebhook) + " WHERE p.name = ? ORDER BY w.id";
-  Status st = QueryRows(
-      db_, path_, sql.c_str(), [&](sqlite3_stmt* q) { BindText(q, 1, project); },
-      [&](sqlite3_stmt* q) { hooks.push_back(ReadWebhook(q)); });
+  Status st = db_->Query(std::string(kSelectWebhook) + " WHERE p.name = $1 ORDER BY w.id", SqlParams().Text(project),
+                         [&](const SqlRow& q) { hooks.push_back(ReadWebhook(q)); });
   if (!st.ok()) return st;
   return hooks;
 }
@@ -446,14 +411,8 @@ Result<std::vector<Webhook>> WebhookStore::List(std::string_view project) {
 Result<Webhook> WebhookStore::Get(std::string_view project, int64_t id) {
   std::lock_guard lock(mu_);
   std::optional<Webhook> hook;
-  const std::string sql = std::string(kSelectWebhook) + " WHERE p.name = ? AND w.id = ?";
-  Status st = QueryRows(
-      db_, path_, sql.c_str(),
-      [&](sqlite3_stmt* q) {
-        BindText(q, 1, project);
-        sqlite3_bind_int64(q, 2, id);
-      },
-      [&](sqlite3_stmt* q) { hook = ReadWebhook(q); });
+  Status st = db_->Query(std::string(kSelectWebhook) + " WHERE p.name = $1 AND w.id = $2",
+                         SqlParams().Text(project).Int(id), [&](const SqlRow& q) { hook = ReadWebhook(q); });
   if (!st.ok()) return st;
   if (!hook) return WebhookNotFound(id, project);
   return *hook;
@@ -462,12 +421,11 @@ Result<Webhook> WebhookStore::Get(std::string_view project, int64_t id) {
 Status WebhookStore::Delete(std::string_view project, int64_t id) {
   if (Result<Webhook> hook = Get(project, id); !hook.ok()) return hook.status();
   std::lock_guard lock(mu_);
-  if (Status st = Exec(db_, path_, "BEGIN IMMEDIATE"); !st.ok()) return st;
-  auto bind = [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, id); };
-  Status st = QueryRows(db_, path_, "DELETE FROM webhook_delivery WHERE webhook_id = ?", bind, nullptr);
-  if (st.ok()) st = QueryRows(db_, path_, "DELETE FROM webhook WHERE id = ?", bind, nullptr);
-  if (Status end = Exec(db_, path_, st.ok() ? "COMMIT" : "ROLLBACK"); st.ok()) st = end;
-  return st;
+  return db_->Transaction([&]() -> Status {
+    Result<int64_t> n = db_->Exec("DELETE FROM webhook_delivery WHERE webhook_id = $1", SqlParams().Int(id));
+    if (n.ok()) n = db_->Exec("DELETE FROM webhook WHERE id = $1", SqlParams().Int(id));
+    return n.ok() ? Status::Ok() : n.status();
+  });
 }
 
 Result<std::vector<Webhook>> WebhookStore::Subscribers(std::string_view project, std::string_view event) {
@@ -482,24 +440,21 @@ Result<std::vector<Webhook>> WebhookStore::Subscribers(std::string_view project,
 
 Status WebhookStore::RecordAttempt(const DeliveryAttempt& a) {
   std::lock_guard lock(mu_);
-  Status st = QueryRows(
-      db_, path_,
+  Result<int64_t> n = db_->Exec(
       "INSERT INTO webhook_delivery(webhook_id, execution_id, delivery, attempt, at, http_status, error,"
-      " duration_ms, delivered) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM webhook WHERE id = ?",
-      [&](sqlite3_stmt* q) {
-        sqlite3_bind_int64(q, 1, a.run_id);
-        BindText(q, 2, a.delivery);
-        sqlite3_bind_int(q, 3, a.attempt);
-        sqlite3_bind_int64(q, 4, a.at_ms);
-        sqlite3_bind_int(q, 5, a.http_status);
-        BindText(q, 6, a.error);
-        sqlite3_bind_int64(q, 7, a.duration_ms);
-        sqlite3_bind_int(q, 8, a.delivered ? 1 : 0);
-        sqlite3_bind_int64(q, 9, a.webhook_id);
-      },
-      nullptr);
-  if (!st.ok()) return st;
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("webhook " + std::to_string(a.webhook_id) + " not found");
+      " duration_ms, delivered) SELECT id, $1, $2, $3, $4, $5, $6, $7, $8 FROM webhook WHERE id = $9",
+      SqlParams()
+          .Int(a.run_id)
+          .Text(a.delivery)
+          .Int(a.attempt)
+          .Int(a.at_ms)
+          .Int(a.http_status)
+          .Text(a.error)
+          .Int(a.duration_ms)
+          .Bool(a.delivered)
+          .Int(a.webhook_id));
+  if (!n.ok()) return n.status();
+  if (*n == 0) return Status::NotFound("webhook " + std::to_string(a.webhook_id) + " not found");
   return Status::Ok();
 }
 
@@ -511,26 +466,21 @@ Result<std::vector<DeliveryAttempt>> WebhookStore::Deliveries(std::string_view p
   if (Result<Webhook> hook = Get(project, webhook_id); !hook.ok()) return hook.status();
   std::lock_guard lock(mu_);
   std::vector<DeliveryAttempt> rows;
-  Status st = QueryRows(
-      db_, path_,
+  Status st = db_->Query(
       "SELECT id, webhook_id, execution_id, delivery, attempt, at, http_status, error, duration_ms, delivered"
-      " FROM webhook_delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
-      [&](sqlite3_stmt* q) {
-        sqlite3_bind_int64(q, 1, webhook_id);
-        sqlite3_bind_int(q, 2, limit);
-      },
-      [&](sqlite3_stmt* q) {
+      " FROM webhook_delivery WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+      SqlParams().Int(webhook_id).Int(limit), [&](const SqlRow& q) {
         DeliveryAttempt a;
-        a.id = sqlite3_column_int64(q, 0);
-        a.webhook_id = sqlite3_column_int64(q, 1);
-        a.run_id = sqlite3_column_int64(q, 2);
-        a.delivery = ColumnText(q, 3);
-        a.attempt = sqlite3_column_int(q, 4);
-        a.at_ms = sqlite3_column_int64(q, 5);
-        a.http_status = sqlite3_column_int(q, 6);
-        a.error = ColumnText(q, 7);
-        a.duration_ms = sqlite3_column_int64(q, 8);
-        a.delivered = sqlite3_column_int(q, 9) != 0;
+        a.id = q.Int(0);
+        a.webhook_id = q.Int(1);
+        a.run_id = q.Int(2);
+        a.delivery = q.Text(3);
+        a.attempt = static_cast<int>(q.Int(4));
+        a.at_ms = q.Int(5);
+        a.http_status = static_cast<int>(q.Int(6));
+        a.error = q.Text(7);
+        a.duration_ms = q.Int(8);
+        a.delivered = q.Bool(9);
         rows.push_back(std::move(a));
       });
   if (!st.ok()) return st;

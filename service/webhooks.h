@@ -18,8 +18,7 @@
 
 #include "common/status.h"
 #include "controller/results_store.h"
-
-struct sqlite3;
+#include "controller/sql_connection.h"
 
 namespace barrage {
 
@@ -146,8 +145,9 @@ struct DeliveryAttempt {
 // "duration_ms", "delivered"}: one entry of GET .../webhooks/{id}/deliveries.
 nlohmann::ordered_json DeliveryAttemptToJson(const DeliveryAttempt& attempt);
 
-// Webhooks and their delivery log in the results store's file (tables webhook and
-// webhook_delivery, controller/store_schema.cc), on a connection of its own.
+// Webhooks and their delivery log in the results store (tables webhook and webhook_delivery,
+// controller/store_schema.cc; controller/postgres_schema.h on PostgreSQL), on a connection of
+// its own (controller/sql_connection.h).
 //
 // Threads: every method may be called from any thread (the API's handlers and the
 // dispatcher's thread); calls are serialised by an internal mutex.
@@ -155,7 +155,8 @@ class WebhookStore {
  public:
   // Opens an existing results store at its current schema version. The store's own opener
   // (ResultsStore::Open) creates and migrates the file, so `barrage serve` opens that first;
-  // here an older file is refused rather than migrated half-way. Errors name `path`.
+  // here an older file is refused rather than migrated half-way. `path` is a SQLite file or a
+  // postgresql:// URL. Errors name it (a URL without its password).
   static Result<std::unique_ptr<WebhookStore>> Open(const std::string& path);
   ~WebhookStore();
   WebhookStore(const WebhookStore&) = delete;
@@ -182,10 +183,9 @@ class WebhookStore {
   Result<std::vector<DeliveryAttempt>> Deliveries(std::string_view project, int64_t webhook_id, int limit);
 
  private:
-  WebhookStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  explicit WebhookStore(std::unique_ptr<SqlConnection> db);
   std::mutex mu_;
-  sqlite3* db_;
-  const std::string path_;
+  std::unique_ptr<SqlConnection> db_;  // guarded by mu_
 };
 
 }  // namespace barrage

@@ -11,6 +11,7 @@
 #include "controller/results_store.h"
 #include "service/cron.h"
 #include "tests/controller/temp_dir.h"
+#include "tests/service/store_backends.h"
 
 namespace barrage {
 namespace {
@@ -120,9 +121,13 @@ TEST(ScheduleJsonTest, ToJsonHasIsoTimesEpochMsAndTheLocalNextFire) {
   EXPECT_TRUE(j["last_run_id"].is_null());
 }
 
-class ScheduleStoreTest : public ::testing::Test {
+// Every TEST_P runs on a SQLite file and on a PostgreSQL database (store_backends.h).
+class ScheduleStoreTest : public test::StoreBackendTest {
  protected:
   void SetUp() override {
+    StoreBackendTest::SetUp();
+    if (!Ready()) return;
+    path_ = Db();
     auto results = ResultsStore::Open(path_);  // creates the schema
     ASSERT_TRUE(results.ok()) << results.status().message();
     ASSERT_TRUE(results->Close().ok());
@@ -149,18 +154,24 @@ class ScheduleStoreTest : public ::testing::Test {
     return s.ok() ? *s : Schedule{};
   }
 
-  TempDir dir_;
-  std::string path_ = dir_.File("results.db");
+  std::string path_;
   std::optional<ScheduleStore> store_;
 };
 
-TEST_F(ScheduleStoreTest, OpenNeedsAnExistingStore) {
+TEST_P(ScheduleStoreTest, OpenNeedsAnExistingStore) {
+  if (Postgres()) {
+    const std::string empty = OtherDb("empty");
+    auto s = ScheduleStore::Open(empty);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().message(), empty + ": not a Barrage results store (an empty database)");
+    return;
+  }
   auto s = ScheduleStore::Open(dir_.File("none.db"));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(), dir_.File("none.db") + ": not a Barrage results store (no such file)");
 }
 
-TEST_F(ScheduleStoreTest, WorksBesideAnOpenResultsStore) {
+TEST_P(ScheduleStoreTest, WorksBesideAnOpenResultsStore) {
   // The service keeps its ResultsStore (and its writer thread) open on the same file.
   auto results = ResultsStore::Open(path_);
   ASSERT_TRUE(results.ok()) << results.status().message();
@@ -170,7 +181,7 @@ TEST_F(ScheduleStoreTest, WorksBesideAnOpenResultsStore) {
   EXPECT_TRUE(results->Close().ok());
 }
 
-TEST_F(ScheduleStoreTest, CreateStoresItWithItsNextFire) {
+TEST_P(ScheduleStoreTest, CreateStoresItWithItsNextFire) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   EXPECT_EQ(s.id, 1);
   EXPECT_EQ(s.created_at_ms, Utc("2026-01-10T00:00:00Z"));
@@ -182,7 +193,7 @@ TEST_F(ScheduleStoreTest, CreateStoresItWithItsNextFire) {
   EXPECT_EQ(got->run, (json{{"plan", "shop.jmx"}, {"duration", 3600}}));
 }
 
-TEST_F(ScheduleStoreTest, ADisabledScheduleHasNoNextFire) {
+TEST_P(ScheduleStoreTest, ADisabledScheduleHasNoNextFire) {
   Schedule s = Make("shop", "nightly");
   s.enabled = false;
   auto created = store_->Create(s, Utc("2026-01-10T00:00:00Z"));
@@ -190,7 +201,7 @@ TEST_F(ScheduleStoreTest, ADisabledScheduleHasNoNextFire) {
   EXPECT_FALSE(created->next_fire_ms.has_value());
 }
 
-TEST_F(ScheduleStoreTest, NamesAreUniquePerProject) {
+TEST_P(ScheduleStoreTest, NamesAreUniquePerProject) {
   Create("shop", "nightly", 0);
   auto again = store_->Create(Make("shop", "nightly"), 0);
   ASSERT_FALSE(again.ok());
@@ -199,7 +210,7 @@ TEST_F(ScheduleStoreTest, NamesAreUniquePerProject) {
   EXPECT_EQ(other.id, 2);
 }
 
-TEST_F(ScheduleStoreTest, AProjectSeesOnlyItsOwnSchedules) {
+TEST_P(ScheduleStoreTest, AProjectSeesOnlyItsOwnSchedules) {
   Create("shop", "a", 0);
   Create("billing", "b", 0);
   Create("shop", "c", 0);
@@ -217,7 +228,7 @@ TEST_F(ScheduleStoreTest, AProjectSeesOnlyItsOwnSchedules) {
   EXPECT_TRUE(store_->List("nobody")->empty());
 }
 
-TEST_F(ScheduleStoreTest, DisablingClearsTheNextFireAndEnablingRestartsFromNow) {
+TEST_P(ScheduleStoreTest, DisablingClearsTheNextFireAndEnablingRestartsFromNow) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   ScheduleUpdate off;
   off.enabled = false;
@@ -234,7 +245,7 @@ TEST_F(ScheduleStoreTest, DisablingClearsTheNextFireAndEnablingRestartsFromNow) 
   EXPECT_EQ(store_->Get("shop", s.id)->next_fire_ms, Utc("2026-01-16T01:00:00Z"));
 }
 
-TEST_F(ScheduleStoreTest, ChangingTheCronOrZoneRecomputesTheNextFire) {
+TEST_P(ScheduleStoreTest, ChangingTheCronOrZoneRecomputesTheNextFire) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   ScheduleUpdate u;
   u.cron = "0 2 * * *";
@@ -251,7 +262,7 @@ TEST_F(ScheduleStoreTest, ChangingTheCronOrZoneRecomputesTheNextFire) {
             Utc("2026-01-10T07:00:00Z"));
 }
 
-TEST_F(ScheduleStoreTest, RenamingOntoAnotherScheduleIsRefused) {
+TEST_P(ScheduleStoreTest, RenamingOntoAnotherScheduleIsRefused) {
   Create("shop", "a", 0);
   Schedule b = Create("shop", "b", 0);
   ScheduleUpdate u;
@@ -262,7 +273,7 @@ TEST_F(ScheduleStoreTest, RenamingOntoAnotherScheduleIsRefused) {
   EXPECT_EQ(store_->Get("shop", b.id)->name, "b");
 }
 
-TEST_F(ScheduleStoreTest, DeleteRemovesTheScheduleAndItsLog) {
+TEST_P(ScheduleStoreTest, DeleteRemovesTheScheduleAndItsLog) {
   Schedule s = Create("shop", "nightly", 0);
   ASSERT_TRUE(store_->MarkFired(s.id, 10, 5, 20).ok());
   ASSERT_TRUE(store_->Delete("shop", s.id).ok());
@@ -273,7 +284,7 @@ TEST_F(ScheduleStoreTest, DeleteRemovesTheScheduleAndItsLog) {
   EXPECT_TRUE(store_->Events("shop", again.id, 10)->empty());
 }
 
-TEST_F(ScheduleStoreTest, DueListsEnabledSchedulesAtOrPastTheirNextFireEarliestFirst) {
+TEST_P(ScheduleStoreTest, DueListsEnabledSchedulesAtOrPastTheirNextFireEarliestFirst) {
   const int64_t t0 = Utc("2026-01-10T00:00:00Z");
   Create("shop", "daily-2am", t0, "0 2 * * *");     // 01:00Z
   Create("billing", "daily-1am", t0, "0 1 * * *");  // 00:00Z is t0 itself: the 11th
@@ -324,7 +335,7 @@ class SchedulerTest : public ScheduleStoreTest {
   int64_t next_run_id_ = 41;
 };
 
-TEST_F(SchedulerTest, FiresOnceAtItsSlotAndRecordsTheRun) {
+TEST_P(SchedulerTest, FiresOnceAtItsSlotAndRecordsTheRun) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
   ASSERT_TRUE(scheduler.Tick(Utc("2026-01-10T00:59:59Z")).ok());
@@ -345,7 +356,7 @@ TEST_F(SchedulerTest, FiresOnceAtItsSlotAndRecordsTheRun) {
                 "2026-01-10T01:00:00.400Z fired run 41: fired for 2026-01-10T02:00:00+01:00 (Europe/Berlin): run 41"}));
 }
 
-TEST_F(SchedulerTest, SkipsASlotWhileThePreviousRunIsStillActive) {
+TEST_P(SchedulerTest, SkipsASlotWhileThePreviousRunIsStillActive) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
   ASSERT_TRUE(scheduler.Tick(Utc("2026-01-10T01:00:00Z")).ok());
@@ -370,7 +381,7 @@ TEST_F(SchedulerTest, SkipsASlotWhileThePreviousRunIsStillActive) {
       "its previous fire is still queued or running");
 }
 
-TEST_F(SchedulerTest, AfterDowntimeMissedSlotsAreReportedAndItFiresOnce) {
+TEST_P(SchedulerTest, AfterDowntimeMissedSlotsAreReportedAndItFiresOnce) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
   // The service was down from before the first slot until the 13th at noon: the slots of the
@@ -394,7 +405,7 @@ TEST_F(SchedulerTest, AfterDowntimeMissedSlotsAreReportedAndItFiresOnce) {
   EXPECT_EQ(started_.size(), 1u);
 }
 
-TEST_F(SchedulerTest, AnEveryFiveMinutesScheduleAfterAnHourDownFiresOnce) {
+TEST_P(SchedulerTest, AnEveryFiveMinutesScheduleAfterAnHourDownFiresOnce) {
   Schedule s = Create("shop", "smoke", Utc("2026-01-10T00:00:00Z"), "*/5 * * * *");
   Scheduler scheduler = MakeScheduler();
   // Slots 00:05 ... 01:00 UTC passed: 11 missed, the 01:00 one fires 150 s late.
@@ -408,7 +419,7 @@ TEST_F(SchedulerTest, AnEveryFiveMinutesScheduleAfterAnHourDownFiresOnce) {
   EXPECT_EQ(store_->Get("shop", s.id)->next_fire_ms, Utc("2026-01-10T01:05:00Z"));
 }
 
-TEST_F(SchedulerTest, ALateSingleSlotFiresWithoutMisses) {
+TEST_P(SchedulerTest, ALateSingleSlotFiresWithoutMisses) {
   Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
   ASSERT_TRUE(scheduler.Tick(Utc("2026-01-10T01:05:00Z")).ok());
@@ -416,7 +427,7 @@ TEST_F(SchedulerTest, ALateSingleSlotFiresWithoutMisses) {
                                               "(Europe/Berlin), 300 s late: run 41"}));
 }
 
-TEST_F(SchedulerTest, ARunThatDoesNotStartIsSkippedUntilTheNextSlot) {
+TEST_P(SchedulerTest, ARunThatDoesNotStartIsSkippedUntilTheNextSlot) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   Scheduler scheduler = MakeScheduler();
   start_error_ = "plan: no plan named \"shop.jmx\" in project \"shop\"";
@@ -432,7 +443,7 @@ TEST_F(SchedulerTest, ARunThatDoesNotStartIsSkippedUntilTheNextSlot) {
   EXPECT_EQ(after.next_fire_ms, Utc("2026-01-11T01:00:00Z"));
 }
 
-TEST_F(SchedulerTest, ASkippedSpringForwardSlotFiresAtTheChange) {
+TEST_P(SchedulerTest, ASkippedSpringForwardSlotFiresAtTheChange) {
   // 02:30 does not exist in Berlin on 29 March 2026: it fires at 03:00 CEST (01:00 UTC).
   Schedule s = Create("shop", "nightly", Utc("2026-03-28T12:00:00Z"), "30 2 * * *");
   EXPECT_EQ(s.next_fire_ms, Utc("2026-03-29T01:00:00Z"));
@@ -443,7 +454,7 @@ TEST_F(SchedulerTest, ASkippedSpringForwardSlotFiresAtTheChange) {
   EXPECT_EQ(store_->Get("shop", s.id)->next_fire_ms, Utc("2026-03-30T00:30:00Z"));
 }
 
-TEST_F(SchedulerTest, DisabledSchedulesNeverFire) {
+TEST_P(SchedulerTest, DisabledSchedulesNeverFire) {
   Schedule s = Create("shop", "nightly", Utc("2026-01-10T00:00:00Z"));
   ScheduleUpdate off;
   off.enabled = false;
@@ -453,6 +464,11 @@ TEST_F(SchedulerTest, DisabledSchedulesNeverFire) {
   EXPECT_TRUE(started_.empty());
   EXPECT_TRUE(audit_.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ScheduleStoreTest,
+                         ::testing::Values(test::StoreKind::kSqlite, test::StoreKind::kPostgres), test::StoreKindName);
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,
+                         ::testing::Values(test::StoreKind::kSqlite, test::StoreKind::kPostgres), test::StoreKindName);
 
 }  // namespace
 }  // namespace barrage

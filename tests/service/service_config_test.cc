@@ -99,6 +99,20 @@ TEST_F(ServiceConfigTest, WrongTypesAndValuesNameTheKey) {
             path + ": key server.max_plan_bytes: 10 is more than server.max_upload_bytes 5");
 }
 
+TEST_F(ServiceConfigTest, APostgresStoreTakesItsDataDirFromTheFile) {
+  const std::string url = "postgresql://barrage:s3cret@db.internal/results";
+  Result<ServerSettings> none = ResolveServerSettings({.db_path = url});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(),
+            "barrage serve: a PostgreSQL store (postgresql://barrage:***@db.internal/results) needs server.data_dir in "
+            "the --config file: the folder that keeps uploaded plans, their data files and the runs' folders");
+  const std::string path = Write("db = \"" + url + "\"\n[server]\ndata_dir = \"/srv/barrage\"\n");
+  Result<ServerSettings> s = ResolveServerSettings({.config_path = path});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->db_path, url);
+  EXPECT_EQ(s->data_dir, "/srv/barrage");
+}
+
 TEST_F(ServiceConfigTest, TheRateLimiterKeysAreRead) {
   std::string path = Write("[server]\nauth_failures_per_window = 3\nauth_window_s = 600\n");
   Result<ServerSettings> s = ResolveServerSettings({.config_path = path});

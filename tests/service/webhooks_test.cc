@@ -14,6 +14,7 @@
 #include "controller/results_store.h"
 #include "controller/store_schema.h"
 #include "tests/controller/temp_dir.h"
+#include "tests/service/store_backends.h"
 
 namespace barrage {
 namespace {
@@ -236,9 +237,12 @@ TEST(NewDeliveryIdTest, AUuidVersion4FreshEachTime) {
 
 // --- the store ---
 
-class WebhookStoreTest : public ::testing::Test {
+// Every TEST_P runs on a SQLite file and on a PostgreSQL database (store_backends.h).
+class WebhookStoreTest : public test::StoreBackendTest {
  protected:
   void SetUp() override {
+    StoreBackendTest::SetUp();
+    if (!Ready()) return;
     Result<ResultsStore> results = ResultsStore::Open(DbPath());
     ASSERT_TRUE(results.ok()) << results.status().message();
     ASSERT_TRUE(results->Close().ok());
@@ -246,7 +250,7 @@ class WebhookStoreTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
-  std::string DbPath() const { return dir_.File("results.db"); }
+  std::string DbPath() const { return Db(); }
 
   Webhook Hook(const std::string& project, const std::string& name) {
     Webhook h = SampleHook();
@@ -256,11 +260,10 @@ class WebhookStoreTest : public ::testing::Test {
     return h;
   }
 
-  TempDir dir_;
   std::unique_ptr<WebhookStore> store_;
 };
 
-TEST_F(WebhookStoreTest, CreateListGetDelete) {
+TEST_P(WebhookStoreTest, CreateListGetDelete) {
   Result<Webhook> a = store_->Create(Hook("shop", "slack"));
   ASSERT_TRUE(a.ok()) << a.status().message();
   Result<Webhook> b = store_->Create(Hook("shop", "ci"));
@@ -287,7 +290,7 @@ TEST_F(WebhookStoreTest, CreateListGetDelete) {
   EXPECT_EQ(store_->List("shop")->size(), 1u);
 }
 
-TEST_F(WebhookStoreTest, ANameIsUniqueInItsProject) {
+TEST_P(WebhookStoreTest, ANameIsUniqueInItsProject) {
   ASSERT_TRUE(store_->Create(Hook("shop", "slack")).ok());
   Result<Webhook> again = store_->Create(Hook("shop", "slack"));
   ASSERT_FALSE(again.ok());
@@ -295,7 +298,7 @@ TEST_F(WebhookStoreTest, ANameIsUniqueInItsProject) {
   EXPECT_EQ(again.status().message(), "name: project shop already has a webhook named 'slack'");
 }
 
-TEST_F(WebhookStoreTest, SubscribersAreTheEnabledOnesOfTheProject) {
+TEST_P(WebhookStoreTest, SubscribersAreTheEnabledOnesOfTheProject) {
   ASSERT_TRUE(store_->Create(Hook("shop", "a")).ok());
   Webhook off = Hook("shop", "off");
   off.enabled = false;
@@ -322,7 +325,7 @@ DeliveryAttempt Attempt(int64_t webhook, int attempt, int status, bool delivered
   return a;
 }
 
-TEST_F(WebhookStoreTest, TheDeliveryLogNewestFirst) {
+TEST_P(WebhookStoreTest, TheDeliveryLogNewestFirst) {
   ASSERT_TRUE(store_->Create(Hook("shop", "a")).ok());
   ASSERT_TRUE(store_->RecordAttempt(Attempt(1, 1, 500, false)).ok());
   ASSERT_TRUE(store_->RecordAttempt(Attempt(1, 2, 502, false)).ok());
@@ -343,24 +346,17 @@ TEST_F(WebhookStoreTest, TheDeliveryLogNewestFirst) {
   EXPECT_EQ(store_->Deliveries("shop", 1, 1000)->size(), 3u);
 }
 
-TEST_F(WebhookStoreTest, DeletingAWebhookDeletesItsLogAndRefusesLaterAttempts) {
+TEST_P(WebhookStoreTest, DeletingAWebhookDeletesItsLogAndRefusesLaterAttempts) {
   ASSERT_TRUE(store_->Create(Hook("shop", "a")).ok());
   ASSERT_TRUE(store_->RecordAttempt(Attempt(1, 1, 500, false)).ok());
   ASSERT_TRUE(store_->Delete("shop", 1).ok());
   Status late = store_->RecordAttempt(Attempt(1, 2, 200, true));
   EXPECT_EQ(late.code(), Status::Code::kNotFound);
   EXPECT_EQ(late.message(), "webhook 1 not found");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM webhook_delivery", -1, &s, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM webhook_delivery"), "0");
 }
 
-TEST_F(WebhookStoreTest, WebhooksLiveBesideTheRunsOfTheSameProject) {
+TEST_P(WebhookStoreTest, WebhooksLiveBesideTheRunsOfTheSameProject) {
   ASSERT_TRUE(store_->Create(Hook("default", "a")).ok());  // the store's own first project
   store_.reset();
   // The results store opens the file with the webhook in it again.
@@ -371,6 +367,9 @@ TEST_F(WebhookStoreTest, WebhooksLiveBesideTheRunsOfTheSameProject) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->List("default")->size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, WebhookStoreTest,
+                         ::testing::Values(test::StoreKind::kSqlite, test::StoreKind::kPostgres), test::StoreKindName);
 
 TEST(LoadRunCompletionTest, AFinishedRunAsTheStoreHasIt) {
   TempDir dir;
