@@ -161,6 +161,10 @@ int RunCli(int argc, char** argv) {
                   "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT: requests to HOST:PORT connect there instead; URL, "
                   "Host header, cookies and TLS SNI stay the plan's (curl's option; empty = any; repeatable)")
       ->allow_extra_args(false);
+  run->add_option("--influx", ro.influx_url,
+                  "send live metrics to InfluxDB as JMeter's InfluxDB Backend Listener does "
+                  "(http://HOST:8086/write?db=jmeter; points every second)");
+  run->add_option("--influx-token", ro.influx_token, "InfluxDB 2's API token for --influx (Authorization: Token)");
   // Cluster mode (controller/cluster_run.h).
   ClusterOptions& cl = ro.cluster;
   run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);

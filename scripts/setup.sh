@@ -18,6 +18,7 @@ PACKAGES=(
   nginx
   clang-14 libclang-rt-14-dev clang-format-14
   dpkg-dev  # scripts/package.sh: dpkg-shlibdeps for the packages' dependencies
+  influxdb  # tests/integration/influx_cli_test.cc starts its own influxd (1.6) on loopback
 )
 
 missing=()
