@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "common/java_lang.h"
+#include "controller/backend_metrics.h"
 #include "worker/regex.h"
 
 namespace barrage {
@@ -20,32 +21,6 @@ constexpr std::string_view kHttpSender = "org.apache.jmeter.visualizers.backend.
 constexpr int64_t kCloseWaitMs = 5000;  // JMeter's HttpMetricsSender waits 5 s for its last request
 constexpr int64_t kLatenessMs = 1000;   // an interval is written 1 s after its end
 
-double Nan() { return std::numeric_limits<double>::quiet_NaN(); }
-
-// A sliding window of values, as commons-math's DescriptiveStatistics with a window size
-// (0 = unbounded): the oldest value leaves when a new one comes to a full window.
-struct Window {
-  std::deque<double> v;
-  size_t cap = 0;
-  void Add(double x) {
-    if (cap > 0 && v.size() >= cap) v.pop_front();
-    v.push_back(x);
-  }
-  // commons-math's Mean: the sum's mean, corrected by the mean of the deviations.
-  double Mean() const {
-    if (v.empty()) return Nan();
-    double sum = 0;
-    for (double x : v) sum += x;
-    const double n = static_cast<double>(v.size());
-    const double xbar = sum / n;
-    double correction = 0;
-    for (double x : v) correction += x - xbar;
-    return xbar + correction / n;
-  }
-  double Min() const { return v.empty() ? Nan() : *std::min_element(v.begin(), v.end()); }
-  double Max() const { return v.empty() ? Nan() : *std::max_element(v.begin(), v.end()); }
-  double Percentile(double p) const { return LegacyPercentile(std::vector<double>(v.begin(), v.end()), p); }
-};
 
 struct ErrorCount {
   std::string code;     // ErrorMetric.getResponseCode(): "0" for none
@@ -70,12 +45,12 @@ struct Counts {
   int64_t sent_bytes = 0;
   int64_t received_bytes = 0;
   std::vector<ErrorCount> errors;  // first seen first
-  Window ok, ko, all;              // backend_metrics_window_mode=timed only
+  StatsWindow ok, ko, all;              // backend_metrics_window_mode=timed only
 };
 
 // One label's windows across intervals (fixed mode: ok, ko, all; both modes: pct).
 struct LabelWindows {
-  Window ok, ko, all, pct;
+  StatsWindow ok, ko, all, pct;
 };
 
 struct Interval {
@@ -84,72 +59,6 @@ struct Interval {
   bool sent = false;
   bool dirty = false;  // sent, then a late sample came
 };
-
-int32_t JavaStringHash(std::string_view s) {
-  uint32_t h = 0;
-  for (unsigned char c : s) h = 31 * h + c;
-  return static_cast<int32_t>(h);
-}
-
-std::string StripTrailingZeros(std::string digits) {
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  return digits;
-}
-
-// DecimalFormat("0.##").format(d) for d >= 0 (HALF_EVEN on Double.toString's digits).
-std::string FormatUpToTwoDecimals(double d) {
-  if (d == 0) return "0";
-  std::string digits;
-  int exponent = 0;
-  JavaDoubleDigits(d, &digits, &exponent);
-  const int int_digits = exponent + 1;  // d = 0.DIGITS x 10^int_digits
-  const int keep = int_digits + 2;
-  std::vector<int> kept;
-  for (int i = 0; i < std::max(keep, 0); ++i) kept.push_back(i < static_cast<int>(digits.size()) ? digits[i] - '0' : 0);
-  bool up = false;
-  if (keep < static_cast<int>(digits.size())) {
-    const int next = keep >= 0 ? digits[keep] - '0' : 0;
-    bool rest = false;
-    for (size_t i = static_cast<size_t>(std::max(keep, 0)) + (keep >= 0 ? 1 : 0); i < digits.size(); ++i) {
-      if (digits[i] != '0') rest = true;
-    }
-    if (keep < 0) {
-      up = false;
-    } else if (next > 5 || (next == 5 && rest)) {
-      up = true;
-    } else if (next == 5) {
-      up = !kept.empty() && kept.back() % 2 == 1;
-    }
-  }
-  int shift = 0;  // a carry out of the first digit
-  if (up) {
-    int i = static_cast<int>(kept.size()) - 1;
-    while (i >= 0 && kept[i] == 9) kept[i--] = 0;
-    if (i >= 0) {
-      ++kept[i];
-    } else {
-      kept.insert(kept.begin(), 1);
-      shift = 1;
-    }
-  }
-  const int ints = int_digits + shift;
-  std::string int_part, frac_part;
-  for (int i = 0; i < static_cast<int>(kept.size()); ++i) {
-    if (i < ints) {
-      int_part += static_cast<char>('0' + kept[i]);
-    } else {
-      frac_part += static_cast<char>('0' + kept[i]);
-    }
-  }
-  if (ints <= 0) {
-    // Leading fraction zeros the digits do not hold.
-    frac_part = std::string(static_cast<size_t>(-ints), '0') + frac_part;
-    frac_part.resize(std::min<size_t>(frac_part.size(), 2));
-  }
-  if (int_part.empty()) int_part = "0";
-  while (!frac_part.empty() && frac_part.back() == '0') frac_part.pop_back();
-  return frac_part.empty() ? int_part : int_part + "." + frac_part;
-}
 
 void AppendField(std::string* out, std::string_view name, double v) {
   out->push_back(',');
@@ -199,98 +108,16 @@ std::string InfluxFieldText(std::string_view s) {
   return out;
 }
 
-std::string JavaFloatToString(float f) {
-  if (std::isnan(f)) return "NaN";
-  if (std::isinf(f)) return f > 0 ? "Infinity" : "-Infinity";
-  if (f == 0) return std::signbit(f) ? "-0.0" : "0.0";
-  // The shortest digits that read back as the same float.
-  char buf[64];
-  for (int precision = 1; precision <= 9; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, static_cast<double>(f));
-    if (std::strtof(buf, nullptr) == f) break;
-  }
-  std::string text(buf);
-  const bool negative = text[0] == '-';
-  if (negative) text.erase(0, 1);
-  const size_t e = text.find('e');
-  const int exponent = std::atoi(text.c_str() + e + 1);
-  std::string digits;
-  for (size_t i = 0; i < e; ++i) {
-    if (text[i] != '.') digits += text[i];
-  }
-  digits = StripTrailingZeros(digits);
-  std::string out = negative ? "-" : "";
-  const double magnitude = std::fabs(static_cast<double>(f));
-  if (magnitude >= 1e-3 && magnitude < 1e7) {
-    if (exponent >= 0) {
-      std::string int_part = digits.substr(0, std::min<size_t>(digits.size(), static_cast<size_t>(exponent) + 1));
-      int_part.append(static_cast<size_t>(exponent) + 1 - int_part.size(), '0');
-      std::string frac = digits.size() > static_cast<size_t>(exponent) + 1 ? digits.substr(exponent + 1) : "0";
-      return out + int_part + "." + frac;
-    }
-    return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-  }
-  return out + digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" +
-         std::to_string(exponent);
-}
-
-double LegacyPercentile(std::vector<double> values, double p) {
-  const size_t n = values.size();
-  if (n == 0) return Nan();
-  if (n == 1) return values[0];
-  std::sort(values.begin(), values.end());
-  const double q = p / 100.0;
-  const double pos = q == 0 ? 0 : q == 1 ? static_cast<double>(n) : q * static_cast<double>(n + 1);
-  const double fpos = std::floor(pos);
-  const auto int_pos = static_cast<size_t>(fpos);
-  const double dif = pos - fpos;
-  if (pos < 1) return values[0];
-  if (pos >= static_cast<double>(n)) return values[n - 1];
-  const double lower = values[int_pos - 1];
-  const double upper = values[int_pos];
-  return lower + dif * (upper - lower);
-}
-
 std::vector<std::pair<std::string, double>> InfluxPercentileFields(std::string_view percentiles) {
-  // JMeter keeps them in a HashMap<String, Float>(n) keyed by DecimalFormat("0.##") of the
-  // value: its iteration order is the order of the fields.
-  struct Entry {
-    std::string key;
-    float value;
-    uint32_t hash;
-  };
-  std::vector<Entry> entries;
-  std::vector<std::string> parts = JavaSplit(percentiles, ';');
-  for (const std::string& part : parts) {
-    std::string_view t = JavaTrim(part);
-    if (t.empty()) continue;
-    std::string text(t);
-    char* end = nullptr;
-    float value = std::strtof(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || std::isnan(value)) continue;
-    std::string key = InfluxTagValue(FormatUpToTwoDecimals(static_cast<double>(value)));
-    auto h = static_cast<uint32_t>(JavaStringHash(key));
-    h ^= h >> 16;
-    bool replaced = false;
-    for (Entry& e : entries) {
-      if (e.key == key) {
-        e.value = value;
-        replaced = true;
-      }
-    }
-    if (!replaced) entries.push_back({key, value, h});
-  }
-  // new HashMap<>(n): a table of tableSizeFor(n) buckets, doubled past 3/4 full.
-  size_t capacity = 1;
-  while (capacity < parts.size()) capacity <<= 1;
-  for (size_t size = 1; size <= entries.size(); ++size) {
-    if (static_cast<double>(size) > 0.75 * static_cast<double>(capacity)) capacity <<= 1;
-  }
+  // JMeter keeps them in a HashMap<String, Float>(parts) keyed by their "0.##" text: its
+  // iteration order is the order of the fields.
+  size_t parts = 0;
+  std::vector<PercentileArg> args = ParsePercentiles(percentiles, &parts);
+  std::vector<std::string> keys;
+  for (const PercentileArg& a : args) keys.push_back(InfluxTagValue(a.formatted));
   std::vector<std::pair<std::string, double>> out;
-  for (size_t bucket = 0; bucket < capacity; ++bucket) {
-    for (const Entry& e : entries) {
-      if ((e.hash & (capacity - 1)) == bucket) out.emplace_back(JavaFloatToString(e.value), static_cast<double>(e.value));
-    }
+  for (size_t i : JavaHashMapOrder(keys, parts)) {
+    out.emplace_back(JavaFloatToString(args[i].value), static_cast<double>(args[i].value));
   }
   return out;
 }
@@ -405,7 +232,7 @@ struct InfluxMetrics::State {
   int64_t forgotten_before = std::numeric_limits<int64_t>::min();  // intervals before it are gone
   std::map<std::string, LabelWindows> windows;
   LabelWindows total_windows;
-  Window users;
+  StatsWindow users;
   std::unordered_map<std::string, bool> wanted;  // samplersRegex's answer per label
 
   size_t WindowCap() const { return static_cast<size_t>(options.timed_window ? options.large_window : options.window); }
@@ -462,9 +289,9 @@ struct InfluxMetrics::State {
         ++it->count;
       }
     }
-    Window& all = options.timed_window ? c.all : w.all;
-    Window& ok = options.timed_window ? c.ok : w.ok;
-    Window& ko = options.timed_window ? c.ko : w.ko;
+    StatsWindow& all = options.timed_window ? c.all : w.all;
+    StatsWindow& ok = options.timed_window ? c.ok : w.ok;
+    StatsWindow& ko = options.timed_window ? c.ko : w.ko;
     if (options.timed_window) c.all.cap = c.ok.cap = c.ko.cap = WindowCap();
     all.Add(time);
     w.pct.Add(time);
@@ -480,7 +307,7 @@ struct InfluxMetrics::State {
   std::string Timestamp(int64_t ms) const { return std::to_string(ms) + "000000"; }
 
   void StatusLine(const std::string& transaction, int64_t count, const Counts& c, std::string_view status,
-                  const Window& times, const Window& pct_window, int64_t start, std::vector<std::string>* out) const {
+                  const StatsWindow& times, const StatsWindow& pct_window, int64_t start, std::vector<std::string>* out) const {
     if (count <= 0) return;
     std::string line = measurement + ",application=" + application + ",transaction=" + transaction +
                        ",statut=" + std::string(status) + user_tag + " count=" + std::to_string(count);
@@ -513,7 +340,7 @@ struct InfluxMetrics::State {
     const Counts& t = iv.total;
     const int64_t total = t.successes + t.failures;
     if (total <= 0) return;
-    const Window& ok = options.timed_window ? t.ok : total_windows.ok;
+    const StatsWindow& ok = options.timed_window ? t.ok : total_windows.ok;
     std::string line = measurement + ",application=" + application + ",transaction=all,statut=all" + user_tag +
                        " count=" + std::to_string(total) + ",countError=" + std::to_string(t.failures);
     double mean = ok.Mean(), min = ok.Min(), max = ok.Max();

@@ -55,6 +55,7 @@
 #include "common/sample.h"
 #include "common/status.h"
 #include "common/variables.h"
+#include "controller/backend_metrics.h"
 #include "controller/live_metrics.h"
 #include "controller/live_sender.h"
 
@@ -101,11 +102,6 @@ Result<InfluxOptions> InfluxOptionsFromArguments(const std::vector<std::pair<std
 // JMeter's escaping (AbstractInfluxdbMetricsSender): a tag value, and a string field.
 std::string InfluxTagValue(std::string_view s);
 std::string InfluxFieldText(std::string_view s);
-// Float.toString as Java prints a float (the percentile field names: 90 -> "90.0").
-std::string JavaFloatToString(float f);
-// commons-math's Percentile with its default (legacy) estimation on `values` (any order);
-// NaN for none.
-double LegacyPercentile(std::vector<double> values, double p);
 // The percentile fields of `percentiles` ("90;95;99"), in the order JMeter writes them (its
 // HashMap's): name suffix ("90.0") and the percentile. Entries that are not numbers are
 // skipped (JMeter logs them).

@@ -15,6 +15,7 @@
 #include "common/plan_compiler.h"
 #include "controller/cluster_run.h"
 #include "controller/execution_info.h"
+#include "controller/graphite_sink.h"
 #include "controller/influx_sink.h"
 #include "controller/run_recording.h"
 #include "controller/run_signals.h"
@@ -67,7 +68,18 @@ bool MakeLiveSinks(const RunOptions& options, const Plan& plan, const LoadedPlan
     for (const BackendListenerSpec::Argument& a : b.arguments) args.emplace_back(a.name, Evaluate(a.value, ctx));
     const std::string where = options.plan_path + ":" + std::to_string(b.line) + ": BackendListener '" + b.name + "'";
     if (b.client == BackendListenerSpec::Client::kGraphite) {
-      err << "barrage: " << where << ": the Graphite client is not implemented yet: ignored\n";
+      Result<GraphiteOptions> g = GraphiteOptionsFromArguments(args);
+      if (!g.ok()) {
+        err << "barrage: " << where << ": " << g.status().message() << "\n";
+        return false;
+      }
+      if (Status s = ApplyGraphiteProperties(run.properties, &*g); !s.ok()) {
+        err << "barrage: " << where << ": " << s.message() << "\n";
+        return false;
+      }
+      g->thread_prefix = b.thread_prefix;
+      g->queue_lines = static_cast<size_t>(std::max<int64_t>(b.queue_size, 100));
+      out->push_back(std::make_unique<GraphiteSink>(std::move(g).value(), err));
       continue;
     }
     Result<InfluxOptions> o = InfluxOptionsFromArguments(args);
