@@ -24,8 +24,7 @@ namespace barrage {
 namespace {
 
 constexpr std::string_view kTextSender = "org.apache.jmeter.visualizers.backend.graphite.TextGraphiteMetricsSender";
-constexpr std::string_view kPickleSender =
-    "org.apache.jmeter.visualizers.backend.graphite.PickleGraphiteMetricsSender";
+constexpr std::string_view kPickleSender = "org.apache.jmeter.visualizers.backend.graphite.PickleGraphiteMetricsSender";
 constexpr int64_t kCloseWaitMs = 5000;
 constexpr int64_t kLatenessMs = 1000;
 constexpr size_t kRetainedIntervals = 120;
@@ -75,7 +74,8 @@ std::string GraphiteSanitize(std::string_view s) {
   return out;
 }
 
-Result<GraphiteOptions> GraphiteOptionsFromArguments(const std::vector<std::pair<std::string, std::string>>& arguments) {
+Result<GraphiteOptions> GraphiteOptionsFromArguments(
+    const std::vector<std::pair<std::string, std::string>>& arguments) {
   auto get = [&](std::string_view name) -> std::optional<std::string> {
     for (const auto& [n, v] : arguments) {
       if (n == name) return v;

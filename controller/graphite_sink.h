@@ -50,7 +50,7 @@ struct GraphiteOptions {
   bool summary_only = true;
   std::string samplers_list;
   bool use_regexp = false;
-  std::string percentiles;  // "" = none (JMeter's default when the argument is absent)
+  std::string percentiles;          // "" = none (JMeter's default when the argument is absent)
   int64_t send_interval_ms = 1000;  // backend_graphite.send_interval (s)
   int window = 100;                 // backend_metrics_window
   size_t queue_lines = 5000;

@@ -21,7 +21,6 @@ constexpr std::string_view kHttpSender = "org.apache.jmeter.visualizers.backend.
 constexpr int64_t kCloseWaitMs = 5000;  // JMeter's HttpMetricsSender waits 5 s for its last request
 constexpr int64_t kLatenessMs = 1000;   // an interval is written 1 s after its end
 
-
 struct ErrorCount {
   std::string code;     // ErrorMetric.getResponseCode(): "0" for none
   std::string message;  // getResponseMessage(): "None" for none
@@ -45,7 +44,7 @@ struct Counts {
   int64_t sent_bytes = 0;
   int64_t received_bytes = 0;
   std::vector<ErrorCount> errors;  // first seen first
-  StatsWindow ok, ko, all;              // backend_metrics_window_mode=timed only
+  StatsWindow ok, ko, all;         // backend_metrics_window_mode=timed only
 };
 
 // One label's windows across intervals (fixed mode: ok, ko, all; both modes: pct).
@@ -190,8 +189,8 @@ Result<InfluxOptions> InfluxOptionsFromArguments(const std::vector<std::pair<std
   };
   std::string sender = get("influxdbMetricsSender").value_or(std::string(kHttpSender));
   if (std::string(JavaTrim(sender)) != kHttpSender) {
-    return Status::Unsupported("influxdbMetricsSender " + sender + " is not supported (barrage sends over HTTP: " +
-                               std::string(kHttpSender) + ")");
+    return Status::Unsupported("influxdbMetricsSender " + sender +
+                               " is not supported (barrage sends over HTTP: " + std::string(kHttpSender) + ")");
   }
   o.url = std::string(JavaTrim(get("influxdbUrl").value_or("")));
   if (Status s = CheckInfluxUrl(o.url); !s.ok()) return Status::InvalidArgument("influxdbUrl " + s.message());
@@ -203,8 +202,9 @@ Result<InfluxOptions> InfluxOptionsFromArguments(const std::vector<std::pair<std
   o.percentiles = get("percentiles").value_or("");
   o.test_title = get("testTitle").value_or("Test");
   o.event_tags = get("eventTags").value_or("");
-  static const char* const kKnown[] = {"influxdbMetricsSender", "influxdbUrl", "application", "measurement",
-                                       "summaryOnly", "samplersRegex", "percentiles", "testTitle", "eventTags"};
+  static const char* const kKnown[] = {"influxdbMetricsSender", "influxdbUrl", "application",
+                                       "measurement",           "summaryOnly", "samplersRegex",
+                                       "percentiles",           "testTitle",   "eventTags"};
   for (const auto& [name, value] : arguments) {
     std::string_view n = JavaTrim(name);
     if (n.substr(0, 4) != "TAG_" || JavaIsBlank(value)) continue;
@@ -218,7 +218,9 @@ Result<InfluxOptions> InfluxOptionsFromArguments(const std::vector<std::pair<std
 
 struct InfluxMetrics::State {
   explicit State(const InfluxOptions& o)
-      : options(o), pct_fields(InfluxPercentileFields(o.percentiles)), interval_ms(std::max<int64_t>(o.send_interval_ms, 1)) {
+      : options(o),
+        pct_fields(InfluxPercentileFields(o.percentiles)),
+        interval_ms(std::max<int64_t>(o.send_interval_ms, 1)) {
     for (const auto& [name, value] : o.user_tags) user_tag += "," + InfluxTagValue(name) + "=" + InfluxTagValue(value);
     application = InfluxTagValue(o.application);
     measurement = InfluxTagValue(o.measurement);
@@ -307,7 +309,8 @@ struct InfluxMetrics::State {
   std::string Timestamp(int64_t ms) const { return std::to_string(ms) + "000000"; }
 
   void StatusLine(const std::string& transaction, int64_t count, const Counts& c, std::string_view status,
-                  const StatsWindow& times, const StatsWindow& pct_window, int64_t start, std::vector<std::string>* out) const {
+                  const StatsWindow& times, const StatsWindow& pct_window, int64_t start,
+                  std::vector<std::string>* out) const {
     if (count <= 0) return;
     std::string line = measurement + ",application=" + application + ",transaction=" + transaction +
                        ",statut=" + std::string(status) + user_tag + " count=" + std::to_string(count);
@@ -488,9 +491,7 @@ InfluxSink::InfluxSink(InfluxOptions options, std::ostream& err, LiveSender::Tra
 
 InfluxSink::~InfluxSink() { sender_.Close(0); }
 
-void InfluxSink::OnRunStart(const LiveRunInfo& run) {
-  sender_.Send({metrics_.EventLine(true, run.started_at_ms)});
-}
+void InfluxSink::OnRunStart(const LiveRunInfo& run) { sender_.Send({metrics_.EventLine(true, run.started_at_ms)}); }
 
 void InfluxSink::OnSamples(const std::vector<Sample>& batch, int32_t) {
   const std::string& prefix = options_.thread_prefix;

@@ -74,14 +74,14 @@ struct InfluxOptions {
   std::string test_title = "Test";
   std::string event_tags;
   std::vector<std::pair<std::string, std::string>> user_tags;  // TAG_<name> arguments
-  int64_t send_interval_ms = 1000;  // backend_influxdb.send_interval (s), 1 by default
-  int window = 100;                 // backend_metrics_window
-  int large_window = 5000;          // backend_metrics_large_window
-  bool timed_window = false;        // backend_metrics_window_mode=timed
-  size_t queue_points = 5000;       // the sender's bound (the Backend Listener's QUEUE_SIZE)
-  int64_t connect_timeout_ms = 1000;  // backend_influxdb.connection_timeout
-  int64_t request_timeout_ms = 3000;  // backend_influxdb.socket_timeout
-  std::string thread_prefix;          // only samples of this thread group ("" all)
+  int64_t send_interval_ms = 1000;                             // backend_influxdb.send_interval (s), 1 by default
+  int window = 100;                                            // backend_metrics_window
+  int large_window = 5000;                                     // backend_metrics_large_window
+  bool timed_window = false;                                   // backend_metrics_window_mode=timed
+  size_t queue_points = 5000;                                  // the sender's bound (the Backend Listener's QUEUE_SIZE)
+  int64_t connect_timeout_ms = 1000;                           // backend_influxdb.connection_timeout
+  int64_t request_timeout_ms = 3000;                           // backend_influxdb.socket_timeout
+  std::string thread_prefix;                                   // only samples of this thread group ("" all)
 };
 
 // An http:// or https:// URL with a host: the error names it (the caller adds the flag or

@@ -34,7 +34,7 @@
 namespace barrage {
 
 struct LiveSenderOptions {
-  size_t capacity = 5000;  // lines waiting at most
+  size_t capacity = 5000;   // lines waiting at most
   size_t batch_max = 5000;  // lines per transport call at most
   int64_t backoff_initial_ms = 250;
   int64_t backoff_max_ms = 5000;
@@ -56,11 +56,11 @@ class LiveSender {
   void Close(int64_t wait_ms);
 
   struct Counters {
-    uint64_t sent = 0;     // lines the destination accepted
-    uint64_t dropped = 0;  // lines dropped: queue full, refused, or left at Close
-    uint64_t batches = 0;  // transport calls that succeeded
-    uint64_t failures = 0;  // transport calls that failed (retried or refused)
-    bool answered = false;  // one call got an answer (success or refusal)
+    uint64_t sent = 0;       // lines the destination accepted
+    uint64_t dropped = 0;    // lines dropped: queue full, refused, or left at Close
+    uint64_t batches = 0;    // transport calls that succeeded
+    uint64_t failures = 0;   // transport calls that failed (retried or refused)
+    bool answered = false;   // one call got an answer (success or refusal)
     std::string last_error;  // the last failure's message, "" when none
   };
   Counters counters() const;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -91,6 +94,44 @@ TEST(GraphiteMetricsTest, ALabelAndTheRunAsJMeterNamesThem) {
   EXPECT_EQ(lines, expected);
 }
 
+// Real JMeter 2.13's output (tests/data/jmeter213/graphite.txt): every metric name it wrote
+// for the same plan is written, in the same order within each context. JMeter 5.x's later
+// additions (avg, h.count, sb/rb bytes) are Barrage's extra names.
+TEST(GraphiteMetricsTest, NamesAndOrderAsRealJMeter213Writes) {
+  std::ifstream in(std::string(BARRAGE_TEST_DATA_DIR) + "/jmeter213/graphite.txt");
+  ASSERT_TRUE(in.good());
+  std::vector<std::string> golden;
+  for (std::string line; std::getline(in, line);) {
+    std::string name = line.substr(0, line.find(' '));
+    if (std::find(golden.begin(), golden.end(), name) == golden.end()) golden.push_back(name);
+  }
+  ASSERT_EQ(golden.size(), 42u);
+  GraphiteOptions o;
+  o.host = "127.0.0.1";
+  o.summary_only = false;
+  o.samplers_list = "GET home.page;Other label";
+  o.percentiles = "90;99.9";
+  GraphiteMetrics m(o);
+  m.Add(MakeSample("GET home.page", kBase, 10, true), 2);
+  m.Add(MakeSample("Other label", kBase, 20, false), 2);
+  std::vector<std::string> ours;
+  for (const std::string& l : m.Flush(kBase + 5000, false, 2, 0)) ours.push_back(l.substr(0, l.find(' ')));
+  auto context_of = [](const std::string& name) { return name.substr(0, name.find('.', 7)); };
+  std::map<std::string, std::vector<std::string>> golden_by_context, ours_by_context;
+  for (const std::string& n : golden) golden_by_context[context_of(n)].push_back(n);
+  for (const std::string& n : ours) {
+    if (std::find(golden.begin(), golden.end(), n) != golden.end()) ours_by_context[context_of(n)].push_back(n);
+  }
+  EXPECT_EQ(ours_by_context, golden_by_context);
+  std::vector<std::string> extra;
+  for (const std::string& n : ours) {
+    if (std::find(golden.begin(), golden.end(), n) == golden.end()) extra.push_back(n.substr(n.find('.', 7) + 1));
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  EXPECT_EQ(extra, (std::vector<std::string>{"a.avg", "h.count", "ko.avg", "ok.avg", "rb.bytes", "sb.bytes"}));
+}
+
 TEST(GraphiteMetricsTest, SummaryOnlyByDefaultAndRegexLists) {
   Result<GraphiteOptions> o = GraphiteOptionsFromArguments({{"graphiteHost", "localhost"}});
   ASSERT_TRUE(o.ok()) << o.status().message();
@@ -99,7 +140,8 @@ TEST(GraphiteMetricsTest, SummaryOnlyByDefaultAndRegexLists) {
   EXPECT_EQ(o->prefix, "jmeter.");
   GraphiteMetrics m(*o);
   m.Add(MakeSample("a", kBase, 1, true), 1);
-  for (const std::string& l : m.Flush(kBase + 5000, false, 1, 0)) EXPECT_EQ(l.find("jmeter.a."), std::string::npos) << l;
+  for (const std::string& l : m.Flush(kBase + 5000, false, 1, 0))
+    EXPECT_EQ(l.find("jmeter.a."), std::string::npos) << l;
 
   GraphiteOptions r;
   r.host = "h";

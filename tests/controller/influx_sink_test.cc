@@ -353,8 +353,9 @@ TEST(InfluxSinkTest, SendsAndPrintsItsEndLine) {
   }
   // start event, 2 status lines (all, ok), the run's, internal, end event
   EXPECT_EQ(err.str(), "barrage: influxdb http://127.0.0.1:1/write?db=jmeter: 6 points sent, 0 dropped\n");
-  EXPECT_EQ(posted.rfind("events,application=shop\\ app,title=ApacheJMeter text=\"Shop started\" 1700000000000000000\n", 0),
-            0u);
+  EXPECT_EQ(
+      posted.rfind("events,application=shop\\ app,title=ApacheJMeter text=\"Shop started\" 1700000000000000000\n", 0),
+      0u);
   EXPECT_NE(posted.find("minAT=3,maxAT=3,meanAT=3,startedT=3,endedT=0"), std::string::npos);
   EXPECT_NE(posted.find("text=\"Shop ended\" 1700000000900000000\n"), std::string::npos);
 }

@@ -9,12 +9,18 @@
 //
 // Without /usr/bin/influxd the cases are skipped, except under CI=true where that is a
 // failure (scripts/setup.sh installs the package).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -22,11 +28,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-#include <thread>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -307,8 +314,8 @@ TEST_F(InfluxCliTest, ABackendListenerInThePlanWritesTheRunsPerSecondFigures) {
   EXPECT_EQ(influx_->Points("shop"), expected);
   EXPECT_EQ(Sum(influx_->Points("shop"), "all"), 96);
   // The ko points of the 404s, and their error points.
-  std::vector<nlohmann::json> ko = influx_->Rows(
-      "SELECT SUM(\"count\") FROM \"jmeter\" WHERE \"statut\" = 'ko' AND \"transaction\" = 'Missing'");
+  std::vector<nlohmann::json> ko =
+      influx_->Rows("SELECT SUM(\"count\") FROM \"jmeter\" WHERE \"statut\" = 'ko' AND \"transaction\" = 'Missing'");
   ASSERT_EQ(ko.size(), 1u);
   EXPECT_EQ(ko[0][1].get<int64_t>(), 48);
   std::vector<nlohmann::json> errors = influx_->Rows(
@@ -318,8 +325,7 @@ TEST_F(InfluxCliTest, ABackendListenerInThePlanWritesTheRunsPerSecondFigures) {
   // One internal point per second, users as the tick saw them.
   EXPECT_FALSE(influx_->Rows("SELECT \"maxAT\" FROM \"jmeter\" WHERE \"transaction\" = 'internal'").empty());
   // The annotations, JMeter's: text "<testTitle> started|ended", title ApacheJMeter.
-  std::vector<nlohmann::json> events = influx_->Rows(
-      "SELECT \"text\", \"title\", \"application\" FROM \"events\"");
+  std::vector<nlohmann::json> events = influx_->Rows("SELECT \"text\", \"title\", \"application\" FROM \"events\"");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0][1], "Shop test started");
   EXPECT_EQ(events[1][1], "Shop test ended");
@@ -338,9 +344,9 @@ TEST_F(InfluxCliTest, AClusterRunIsWrittenOnceByTheControllerWithInfluxFlag) {
   // No Backend Listener in the plan: --influx alone (application and title = the plan's name).
   const std::string plan = Write("plan.jmx", PlanXml(2, 5, 20, ""));
   const std::string db = (dir_ / "results.db").string();
-  controller_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      BARRAGE_BINARY, "run", plan, "--bind", "tcp://127.0.0.1:*", "--insecure", "--db", db, "--workers", "3",
-      "--heartbeat-ms", "200", "--influx", influx_->url()});
+  controller_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{BARRAGE_BINARY, "run", plan, "--bind", "tcp://127.0.0.1:*", "--insecure", "--db", db,
+                               "--workers", "3", "--heartbeat-ms", "200", "--influx", influx_->url()});
   std::smatch m;
   static const std::regex kEndpoint(" on (tcp://[0-9.]+:[0-9]+)");
   ASSERT_TRUE(PumpUntil([&] { return std::regex_search(controller_->out(), m, kEndpoint); }, milliseconds(10'000)))
@@ -397,7 +403,8 @@ TEST_F(InfluxCliTest, InfluxKilledMidRunTheRunGoesOnAndReportsTheDroppedPoints) 
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("barrage: run 1 passed: 160 samples"), std::string::npos) << r.out;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("barrage: influxdb [^ ]+: ([0-9]+) points sent, ([0-9]+) dropped\n")))
+  ASSERT_TRUE(
+      std::regex_search(r.err, m, std::regex("barrage: influxdb [^ ]+: ([0-9]+) points sent, ([0-9]+) dropped\n")))
       << r.err;
   EXPECT_GT(std::stoll(m[1]), 0) << r.err;
   EXPECT_GT(std::stoll(m[2]), 0) << r.err;
@@ -410,6 +417,114 @@ TEST_F(InfluxCliTest, InfluxKilledMidRunTheRunGoesOnAndReportsTheDroppedPoints) 
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 160);
   ASSERT_TRUE(store->Close().ok());
+}
+
+// A loopback TCP listener that keeps what it receives (Graphite's plaintext protocol).
+class LineCatcher {
+ public:
+  LineCatcher() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ADD_FAILURE() << "listen: " << std::strerror(errno);
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~LineCatcher() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ private:
+  void Loop() {
+    std::vector<pollfd> fds = {{fd_, POLLIN, 0}};
+    while (!stop_) {
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) fds.push_back({c, POLLIN, 0});
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        char buf[65536];
+        ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n > 0) {
+          std::lock_guard<std::mutex> lock(mu_);
+          text_.append(buf, static_cast<size_t>(n));
+        } else {
+          ::close(fds[i].fd);
+          fds[i].fd = -1;  // poll ignores it
+        }
+      }
+    }
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].fd >= 0) ::close(fds[i].fd);
+    }
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::string text_;
+};
+
+// The Graphite client in a plan: its metrics reach a plaintext listener, the whole run's
+// a.count per second summing to the run's samples (no influxd needed).
+TEST_F(InfluxCliTest, AGraphiteBackendListenerSendsJMetersMetricPaths) {
+  LineCatcher graphite;
+  const std::string listener = BackendListener(
+      "org.apache.jmeter.visualizers.backend.graphite.GraphiteBackendListenerClient",
+      Arg("graphiteMetricsSender", "org.apache.jmeter.visualizers.backend.graphite.TextGraphiteMetricsSender") +
+          Arg("graphiteHost", "127.0.0.1") + Arg("graphitePort", std::to_string(graphite.port())) +
+          Arg("rootMetricsPrefix", "shop.") + Arg("summaryOnly", "false") + Arg("samplersList", "Home;Missing") +
+          Arg("percentiles", "90;99"));
+  const std::string plan = Write("plan.jmx", PlanXml(2, 10, 50, listener));
+  ProcessResult r =
+      test::RunProcess({BARRAGE_BINARY, "run", plan, "--db", (dir_ / "results.db").string(), "--quiet"}, kRunLimit);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.err, m, std::regex("barrage: graphite 127\\.0\\.0\\.1:[0-9]+: ([0-9]+) metrics sent, 0 dropped\n")))
+      << r.err;
+  const int64_t sent = std::stoll(m[1]);
+  ASSERT_TRUE(PumpUntil(
+      [&] {
+        const std::string t = graphite.text();
+        return std::count(t.begin(), t.end(), '\n') >= sent;
+      },
+      milliseconds(5000)));
+  const std::string text = graphite.text();
+  int64_t all = 0, home = 0, missing_ko = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string name, value;
+    int64_t ts = 0;
+    f >> name >> value >> ts;
+    EXPECT_GT(ts, 1'000'000'000) << line;
+    if (name == "shop.all.a.count") all += std::stoll(value);
+    if (name == "shop.Home.a.count") home += std::stoll(value);
+    if (name == "shop.Missing.ko.count") missing_ko += std::stoll(value);
+  }
+  EXPECT_EQ(all, 40) << text;
+  EXPECT_EQ(home, 20);
+  EXPECT_EQ(missing_ko, 20);
+  EXPECT_NE(text.find("shop.Home.ok.pct90 "), std::string::npos);
+  EXPECT_NE(text.find("shop.test.maxAT "), std::string::npos);
 }
 
 }  // namespace
