@@ -78,6 +78,8 @@ inline constexpr std::string_view kLocalOnlyRunOptions[] = {"--db",
                                                             "--allow-insecure-key-permissions",
                                                             "--worker-timeout",
                                                             "--min-workers",
+                                                            "--influx",
+                                                            "--influx-token",
                                                             "--split-data",
                                                             "--heartbeat-ms"};
 

@@ -419,6 +419,57 @@ TEST_F(InfluxCliTest, InfluxKilledMidRunTheRunGoesOnAndReportsTheDroppedPoints) 
   ASSERT_TRUE(store->Close().ok());
 }
 
+// Bad input stops the run before anything starts (exit 2), naming the flag or the listener;
+// no InfluxDB needed.
+TEST(InfluxCliUsageTest, MalformedUrlsAndInfluxWithServerAreRefused) {
+  std::string pattern = (fs::temp_directory_path() / "barrage-influx-usage-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
+  auto plan_with = [&](const std::string& listener) {
+    const fs::path path = dir / "plan.jmx";
+    std::ofstream(path) << "<?xml version=\"1.0\"?>\n<jmeterTestPlan version=\"1.2\">\n<hashTree>\n"
+                           "<TestPlan testclass=\"TestPlan\" testname=\"P\" enabled=\"true\"/>\n<hashTree>\n" +
+                               El("ThreadGroup", "Users",
+                                  Str("ThreadGroup.num_threads", "1") +
+                                      "<elementProp name=\"ThreadGroup.main_controller\" "
+                                      "elementType=\"LoopController\">" +
+                                      Str("LoopController.loops", "1") + "</elementProp>\n",
+                                  El("HTTPSamplerProxy", "s",
+                                     Str("HTTPSampler.domain", "127.0.0.1") + Str("HTTPSampler.port", "9"))) +
+                               listener + "</hashTree>\n</hashTree>\n</jmeterTestPlan>\n";
+    return path.string();
+  };
+  const std::string db = (dir / "r.db").string();
+  ProcessResult r =
+      test::RunProcess({BARRAGE_BINARY, "run", plan_with(""), "--db", db, "--influx", "localhost:8086"}, kRunLimit);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "barrage: --influx: 'localhost:8086' is not an InfluxDB write URL (http://HOST:PORT/write?db=NAME, or "
+            "https://)\n");
+  r = test::RunProcess({BARRAGE_BINARY, "run", plan_with(""), "--server", "http://127.0.0.1:9", "--influx",
+                        "http://127.0.0.1:8086/write?db=jmeter"},
+                       kRunLimit);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "barrage: --influx cannot be used with --server\n");
+  const std::string listener =
+      "<BackendListener testclass=\"BackendListener\" testname=\"Live\" enabled=\"true\"><elementProp "
+      "name=\"arguments\" elementType=\"Arguments\"><collectionProp name=\"Arguments.arguments\"><elementProp "
+      "name=\"influxdbUrl\" elementType=\"Argument\">" +
+      Str("Argument.name", "influxdbUrl") + Str("Argument.value", "${__P(influxUrl,)}") +
+      "</elementProp></collectionProp></elementProp>" +
+      Str("classname", "org.apache.jmeter.visualizers.backend.influxdb.InfluxdbBackendListenerClient") +
+      "</BackendListener><hashTree/>\n";
+  const std::string plan = plan_with(listener);
+  r = test::RunProcess({BARRAGE_BINARY, "run", plan, "--db", db}, kRunLimit);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(plan + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": BackendListener 'Live': influxdbUrl '' is not an InfluxDB write URL"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(db));  // nothing recorded
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+}
+
 // A loopback TCP listener that keeps what it receives (Graphite's plaintext protocol).
 class LineCatcher {
  public:
