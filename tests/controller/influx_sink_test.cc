@@ -123,6 +123,30 @@ TEST(InfluxMetricsTest, SamplesCountInTheSecondOfTheirStart) {
   EXPECT_EQ(counts, (std::vector<std::string>{"1 1700000000000000000", "2 1700000001000000000"}));
 }
 
+TEST(InfluxMetricsTest, JMetersSendIntervalAndTimedWindows) {
+  InfluxOptions o = Options();
+  o.percentiles = "";
+  o.send_interval_ms = 5000;  // -J backend_influxdb.send_interval=5
+  o.timed_window = true;      // -J backend_metrics_window_mode=timed: avg/min/max of the interval only
+  InfluxMetrics m(o);
+  m.Add(MakeSample("x", kBase + 100, 100, true), 1);
+  m.Add(MakeSample("x", kBase + 4900, 300, true), 1);
+  m.Add(MakeSample("x", kBase + 5000, 10, true), 1);
+  EXPECT_TRUE(m.Flush(kBase + 5999, false, 1, 0).empty());
+  std::vector<std::string> lines = m.Flush(kBase + 20000, false, 1, 0);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0],
+            "jmeter,application=shop\\ app,transaction=x,statut=all count=2,avg=200.0,min=100.0,max=300.0,hit=2,"
+            "sb=200,rb=2000 1700000000000000000");
+  bool second = false;
+  for (const std::string& l : lines) {
+    second |= l ==
+              "jmeter,application=shop\\ app,transaction=x,statut=all count=1,avg=10.0,min=10.0,max=10.0,hit=1,"
+              "sb=100,rb=1000 1700000005000000000";
+  }
+  EXPECT_TRUE(second);
+}
+
 TEST(InfluxMetricsTest, ALateSampleRewritesItsIntervalsPoints) {
   InfluxMetrics m(Options());
   m.Add(MakeSample("x", kBase + 10, 5, true), 1);
