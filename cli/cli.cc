@@ -167,6 +167,10 @@ int RunCli(int argc, char** argv) {
   run->add_option("--metrics-linger", ro.metrics_linger_s,
                   "after the run, wait up to this many seconds for a last scrape of --metrics-listen (default 15)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--influx", ro.influx_url,
+                  "send live metrics to InfluxDB as JMeter's InfluxDB Backend Listener does "
+                  "(http://HOST:8086/write?db=jmeter; points every second)");
+  run->add_option("--influx-token", ro.influx_token, "InfluxDB 2's API token for --influx (Authorization: Token)");
   // Cluster mode (controller/cluster_run.h).
   ClusterOptions& cl = ro.cluster;
   run->add_option("--workers", cl.workers, "run on N barrage-worker daemons (any names)")->check(CLI::PositiveNumber);

@@ -100,6 +100,11 @@ std::unique_ptr<Node> MakeScriptElement(ElementKind kind, const TestElement& e, 
 // `groups` by source element). Disabled elements and WorkBench contents are skipped.
 std::vector<ResultFileListener> ReadResultFiles(const TestElement& test_plan,
                                                 const std::vector<const ThreadGroup*>& groups, CompileLog& log);
+// Issue 15, Backend Listeners (plan_compiler_listeners.cc): every enabled BackendListener
+// with JMeter's InfluxDB or Graphite client, scoped the same way; another client is a
+// warning and is left out.
+std::vector<BackendListenerSpec> ReadBackendListeners(const TestElement& test_plan,
+                                                      const std::vector<const ThreadGroup*>& groups, CompileLog& log);
 
 }  // namespace barrage
 

@@ -895,6 +895,28 @@ struct ResultFileListener {
   bool field_names = true;         // the header row
 };
 
+// ---- Backend Listeners (issue 15) ----
+// A BackendListener whose client Barrage implements: JMeter's InfluxDB and Graphite
+// clients. The controller sends (controller/influx_sink.h, controller/graphite_sink.h); in a
+// cluster run the workers ignore it. Other clients (Azure, ElasticSearch...) are noted and
+// ignored at compile time and never reach this list.
+struct BackendListenerSpec {
+  enum class Client { kInfluxdb, kGraphite };
+  std::string name;
+  int line = 0;
+  std::string classname;  // as written, fully qualified
+  Client client = Client::kInfluxdb;
+  struct Argument {
+    std::string name;  // trimmed
+    Value value;       // a JMeter expression (${__P(...)}), evaluated at run start
+  };
+  std::vector<Argument> arguments;  // the `arguments` collection, in plan order
+  int64_t queue_size = 5000;        // QUEUE_SIZE (JMeter's default 5000)
+  // Whose samples it gets: "" every thread group's, else the thread name prefix of its
+  // thread group ("<group> <number>-"), as for ResultFileListener.
+  std::string thread_prefix;
+};
+
 // ---- Scripts (issue 11) ----
 // A JSR223, BeanShell or BSF element's script, run by the script host (worker/script_host.h).
 struct ScriptSource {
@@ -932,8 +954,9 @@ struct Plan {
   std::vector<UnsupportedElement> unsupported;  // enabled elements Barrage cannot run
   std::vector<Problem> problems;
   std::vector<DataFile> data_files;
-  std::vector<std::string> included_files;       // Include Controllers' files, as written (set by the loader)
-  std::vector<ResultFileListener> result_files;  // issue 10: listeners with a file
+  std::vector<std::string> included_files;             // Include Controllers' files, as written (set by the loader)
+  std::vector<ResultFileListener> result_files;        // issue 10: listeners with a file
+  std::vector<BackendListenerSpec> backend_listeners;  // issue 15: InfluxDB and Graphite clients
   // A script function (__BeanShell, or __javaScript/__groovy beyond the one-line evaluator's
   // grammar) or a JavaScript condition that needs the script host: the run starts the JVM.
   bool script_functions = false;

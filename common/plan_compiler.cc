@@ -315,7 +315,8 @@ constexpr char kRecordedByBarrage[] = "listener: results are recorded by barrage
 constexpr IgnoredEntry kIgnored[] = {
     {"ResultCollector", Role::kListener, kRecordedByBarrage},
     {"Summariser", Role::kListener, "listener: barrage prints its own summary lines"},
-    {"BackendListener", Role::kListener, "listener: results are recorded by barrage, not sent to the backend"},
+    {"BackendListener", Role::kListener,
+     "listener: the InfluxDB and Graphite clients send from the controller; other clients are ignored"},
     {"ResultSaver", Role::kListener, "listener: responses are not saved to files"},
     {"MailerResultCollector", Role::kListener, "listener: no mail is sent"},
     {"DebugPostProcessor", Role::kPostProcessor, "debug: its sub-sample only feeds GUI listeners"},
@@ -695,6 +696,7 @@ class Compiler final : public CompileLog {
     CompileTestPlan(*tp);
     NumberThreadGroups();
     plan_.result_files = ReadResultFiles(*tp, plan_.thread_groups(), *this);
+    plan_.backend_listeners = ReadBackendListeners(*tp, plan_.thread_groups(), *this);
     ResolveScopes(plan_.root.get());
     for (auto& f : plan_.fragments) ResolveScopes(f.get());
     if (plan_.thread_groups().empty()) {

@@ -15,6 +15,8 @@
 #include "common/plan_compiler.h"
 #include "controller/cluster_run.h"
 #include "controller/execution_info.h"
+#include "controller/graphite_sink.h"
+#include "controller/influx_sink.h"
 #include "controller/metrics_endpoint.h"
 #include "controller/run_recording.h"
 #include "controller/run_signals.h"
@@ -57,6 +59,61 @@ Status RefuseOverwritingInputs(const RunOptions& options, const Plan& plan, cons
   return RefuseOverwrite(options.jtl_path, "the JTL", inputs);
 }
 
+// The plan's Backend Listeners and --influx as sinks; false with the message written.
+bool MakeLiveSinks(const RunOptions& options, const Plan& plan, const LoadedPlan& loaded, RunContext& run,
+                   std::ostream& err, std::vector<std::unique_ptr<LiveMetricsSink>>* out) {
+  ThreadContext ctx;
+  ctx.run = &run;
+  for (const BackendListenerSpec& b : plan.backend_listeners) {
+    std::vector<std::pair<std::string, std::string>> args;
+    for (const BackendListenerSpec::Argument& a : b.arguments) args.emplace_back(a.name, Evaluate(a.value, ctx));
+    const std::string where = options.plan_path + ":" + std::to_string(b.line) + ": BackendListener '" + b.name + "'";
+    if (b.client == BackendListenerSpec::Client::kGraphite) {
+      Result<GraphiteOptions> g = GraphiteOptionsFromArguments(args);
+      if (!g.ok()) {
+        err << "barrage: " << where << ": " << g.status().message() << "\n";
+        return false;
+      }
+      if (Status s = ApplyGraphiteProperties(run.properties, &*g); !s.ok()) {
+        err << "barrage: " << where << ": " << s.message() << "\n";
+        return false;
+      }
+      g->thread_prefix = b.thread_prefix;
+      g->queue_lines = static_cast<size_t>(std::max<int64_t>(b.queue_size, 100));
+      out->push_back(std::make_unique<GraphiteSink>(std::move(g).value(), err));
+      continue;
+    }
+    Result<InfluxOptions> o = InfluxOptionsFromArguments(args);
+    if (!o.ok()) {
+      err << "barrage: " << where << ": " << o.status().message() << "\n";
+      return false;
+    }
+    if (Status s = ApplyInfluxProperties(run.properties, &*o); !s.ok()) {
+      err << "barrage: " << where << ": " << s.message() << "\n";
+      return false;
+    }
+    o->thread_prefix = b.thread_prefix;
+    o->queue_points = static_cast<size_t>(std::max<int64_t>(b.queue_size, 100));
+    out->push_back(std::make_unique<InfluxSink>(std::move(o).value(), err));
+  }
+  if (options.influx_url.empty()) return true;
+  // JMeter's default arguments, the plan's name for application and testTitle.
+  std::string name = plan.root ? std::string(TrimAscii(plan.root->name)) : "";
+  if (name.empty()) name = std::filesystem::path(loaded.file_name).stem().string();
+  InfluxOptions o;
+  o.url = options.influx_url;
+  o.token = options.influx_token;
+  o.application = name;
+  o.test_title = name;
+  o.percentiles = "90;95;99";
+  if (Status s = ApplyInfluxProperties(run.properties, &o); !s.ok()) {
+    err << "barrage: --influx: " << s.message() << "\n";
+    return false;
+  }
+  out->push_back(std::make_unique<InfluxSink>(std::move(o), err));
+  return true;
+}
+
 void PrintStopOutcome(const EngineCounters& counters, int64_t stop_timeout_s) {
   if (counters.graceful_stop_timed_out) {
     std::cerr << "barrage: the graceful stop took longer than " << stop_timeout_s << " s: stopped now\n";
@@ -88,6 +145,12 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunOptions& options, const PlanFil
     return nullptr;
   }
   prepared->thresholds = std::move(thresholds).value();
+  if (!options.influx_url.empty()) {
+    if (Status s = CheckInfluxUrl(options.influx_url); !s.ok()) {
+      err << "barrage: --influx: " << s.message() << "\n";
+      return nullptr;
+    }
+  }
 
   // The only time a run reads its plan file: the cluster run ships these bytes and the store
   // keeps them.
@@ -148,11 +211,14 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunOptions& options, const PlanFil
     err << "barrage: " << s.message() << "\n";
     return nullptr;
   }
+  if (!MakeLiveSinks(options, plan, prepared->loaded, run, err, &prepared->live_sinks)) return nullptr;
   *exit_code = kExitOk;
   return prepared;
 }
 
 RunRecordingOptions RecordingOptionsFor(const RunOptions& options, PreparedRun& prepared) {
+  std::vector<LiveMetricsSink*> sinks;
+  for (const auto& sink : prepared.live_sinks) sinks.push_back(sink.get());
   return {.db_path = options.db_path,
           .project = options.project,
           .jtl_path = options.jtl_path,
@@ -161,7 +227,8 @@ RunRecordingOptions RecordingOptionsFor(const RunOptions& options, PreparedRun& 
           .summary_interval_s = options.summary_interval_s,
           .quiet = options.quiet,
           .thresholds = std::move(prepared.thresholds),
-          .abort_on_fail = options.abort_on_fail};
+          .abort_on_fail = options.abort_on_fail,
+          .live_sinks = std::move(sinks)};
 }
 
 int RunPlan(const RunOptions& options, const PlanFileReader& read_plan) {

@@ -56,6 +56,10 @@ struct RunOptions {
   // last scrape (seconds).
   std::string metrics_listen;
   int64_t metrics_linger_s = 15;
+  // --influx URL: live metrics to InfluxDB as JMeter's InfluxDB Backend Listener with its
+  // default arguments (controller/influx_sink.h); --influx-token: InfluxDB 2's API token.
+  std::string influx_url;
+  std::string influx_token;
 };
 
 // Thresholds are checked before the plan is loaded (a bad one: exit 2), evaluated on all
@@ -71,19 +75,24 @@ int RunPlan(const RunOptions& options, const PlanFileReader& read_plan = ReadPla
 
 // What a run has before it records anything: the thresholds parsed, the plan loaded and
 // able to run, the properties (-D, -q, -J) and --connect-to applied, the plan's listener
-// files resolved and checked against the run's inputs.
+// files resolved and checked against the run's inputs, the live metrics sinks made (a bad
+// --influx URL, a Backend Listener's bad argument or a bad backend property: exit 2).
 struct PreparedRun {
   LoadedPlan loaded;
   RunContext run;
   std::vector<Threshold> thresholds;
   std::vector<ListenerFile> listener_files;
+  // The live metrics sinks: the plan's Backend Listeners (InfluxDB, Graphite) with their
+  // arguments evaluated, then --influx's. They must outlive the run's RunRecording.
+  std::vector<std::unique_ptr<LiveMetricsSink>> live_sinks;
 };
 // RunPlan's first steps, for every runner (`barrage run`, `barrage serve`'s cluster runs):
 // nullptr with the messages written to `err` and *exit_code set (2) when the run cannot
 // start.
 std::unique_ptr<PreparedRun> PrepareRun(const RunOptions& options, const PlanFileReader& read_plan, std::ostream& err,
                                         int* exit_code);
-// The recording of a prepared run (moves its thresholds and listener files).
+// The recording of a prepared run (moves its thresholds and listener files; points at its
+// live sinks).
 RunRecordingOptions RecordingOptionsFor(const RunOptions& options, PreparedRun& prepared);
 
 // What the first Ctrl-C prints (after "barrage: "), in local and cluster mode.
