@@ -50,7 +50,8 @@ class ClusterListener : public CoordinatorListener {
   // A batch is acknowledged once one record holds it; when none can, the coordinator fails
   // the run at once.
   Status OnSamples(const ClusterWorker& worker, std::vector<Sample>&& samples) override {
-    return recording_->Add(std::move(samples), worker.worker_id);
+    // Its thread names carry its prefix, "<name>-" (worker/daemon.cc).
+    return recording_->Add(std::move(samples), worker.worker_id, worker.name + "-");
   }
 
   void OnLog(const std::string& line) override { *out_ << "barrage: " << line << "\n" << std::flush; }

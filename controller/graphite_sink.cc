@@ -357,10 +357,9 @@ GraphiteSink::~GraphiteSink() { sender_.Close(0); }
 
 void GraphiteSink::OnRunStart(const LiveRunInfo&) {}
 
-void GraphiteSink::OnSamples(const std::vector<Sample>& batch, int32_t) {
-  const std::string& prefix = options_.thread_prefix;
+void GraphiteSink::OnSamples(const std::vector<Sample>& batch, const BatchOrigin& origin) {
   for (const Sample& s : batch) {
-    if (!prefix.empty() && s.thread_name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!InThreadGroup(s.thread_name, origin, options_.thread_prefix)) continue;
     metrics_.Add(s, active_);
   }
 }

@@ -493,10 +493,9 @@ InfluxSink::~InfluxSink() { sender_.Close(0); }
 
 void InfluxSink::OnRunStart(const LiveRunInfo& run) { sender_.Send({metrics_.EventLine(true, run.started_at_ms)}); }
 
-void InfluxSink::OnSamples(const std::vector<Sample>& batch, int32_t) {
-  const std::string& prefix = options_.thread_prefix;
+void InfluxSink::OnSamples(const std::vector<Sample>& batch, const BatchOrigin& origin) {
   for (const Sample& s : batch) {
-    if (!prefix.empty() && s.thread_name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!InThreadGroup(s.thread_name, origin, options_.thread_prefix)) continue;
     metrics_.Add(s, active_);
   }
 }

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sample.h"
@@ -52,12 +53,31 @@ struct LiveTick {
   std::vector<LiveWorker> workers;  // empty in a local run
 };
 
+// Where a batch came from: the worker's store id (0 in a local run) and the prefix its
+// thread names carry: "<worker name>-" in a cluster run (worker/daemon.cc names threads as
+// JMeter's distributed mode does), "" in a local run.
+struct BatchOrigin {
+  BatchOrigin(int32_t worker, std::string_view prefix = {}) : worker_id(worker), thread_prefix(prefix) {}  // NOLINT
+  int32_t worker_id;
+  std::string_view thread_prefix;
+};
+
+// Whether a sample of thread `thread_name`, from `origin`, belongs to the thread group whose
+// threads are named "<group_prefix>..." (a listener scoped to that group: Plan's
+// thread_prefix, "<group name> "); "" = every thread.
+inline bool InThreadGroup(std::string_view thread_name, const BatchOrigin& origin, std::string_view group_prefix) {
+  if (group_prefix.empty()) return true;
+  return thread_name.size() >= origin.thread_prefix.size() + group_prefix.size() &&
+         thread_name.substr(0, origin.thread_prefix.size()) == origin.thread_prefix &&
+         thread_name.substr(origin.thread_prefix.size(), group_prefix.size()) == group_prefix;
+}
+
 class LiveMetricsSink {
  public:
   virtual ~LiveMetricsSink() = default;
   virtual void OnRunStart(const LiveRunInfo& run) = 0;
-  // `batch` is the run's batch before the records take it (worker_id 0 in a local run).
-  virtual void OnSamples(const std::vector<Sample>& batch, int32_t worker_id) = 0;
+  // `batch` is the run's batch before the records take it.
+  virtual void OnSamples(const std::vector<Sample>& batch, const BatchOrigin& origin) = 0;
   virtual void OnTick(const LiveTick& tick) = 0;
   // The run's end: its status as stored, after every sample was passed.
   virtual void OnRunEnd(int64_t end_ms, ExecutionStatus status) = 0;

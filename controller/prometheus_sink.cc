@@ -74,7 +74,7 @@ void PrometheusSink::OnRunStart(const LiveRunInfo& run) {
   u.Set(recorded_, {run_, project_}, 0);
 }
 
-void PrometheusSink::OnSamples(const std::vector<Sample>& batch, int32_t) {
+void PrometheusSink::OnSamples(const std::vector<Sample>& batch, const BatchOrigin&) {
   std::unordered_map<std::string_view, LabelSums> sums;
   for (const Sample& s : batch) {
     LabelSums& l = sums[s.label];

@@ -63,7 +63,7 @@ class PrometheusSink : public LiveMetricsSink {
   explicit PrometheusSink(MetricsRegistry* registry);
 
   void OnRunStart(const LiveRunInfo& run) override;
-  void OnSamples(const std::vector<Sample>& batch, int32_t worker_id) override;
+  void OnSamples(const std::vector<Sample>& batch, const BatchOrigin& origin) override;
   void OnTick(const LiveTick& tick) override;
   void OnRunEnd(int64_t end_ms, ExecutionStatus status) override;
 

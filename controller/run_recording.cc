@@ -93,7 +93,8 @@ Result<int64_t> RunRecording::Begin(const ExecutionInfo& info) {
   return execution_;
 }
 
-Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id) {
+Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id, std::string_view thread_prefix) {
+  const BatchOrigin origin(worker_id, thread_prefix);
   // JMeter's summariser ignores Transaction Controller samples
   // (summariser.ignore_transaction_controller_sample_result=true).
   for (const Sample& s : batch) {
@@ -101,18 +102,18 @@ Status RunRecording::Add(std::vector<Sample>&& batch, int32_t worker_id) {
   }
   report_.Add(batch);
   recorded_ += batch.size();
-  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnSamples(batch, worker_id);
-  if (!listeners_.empty()) WriteListenerFiles(batch);
+  for (LiveMetricsSink* sink : options_.live_sinks) sink->OnSamples(batch, origin);
+  if (!listeners_.empty()) WriteListenerFiles(batch, origin);
   if (recorder_->Record(std::move(batch), worker_id)) return Status::Ok();
   return recorder_->store_error().ok() ? recorder_->jtl_error() : recorder_->store_error();
 }
 
-void RunRecording::WriteListenerFiles(const std::vector<Sample>& batch) {
+void RunRecording::WriteListenerFiles(const std::vector<Sample>& batch, const BatchOrigin& origin) {
   for (const OpenListenerFile& l : listeners_) {
     const ListenerFile& f = *l.listener;
     for (const Sample& s : batch) {
       if (!ListenerWantsSample(s.success, f.error_only, f.success_only)) continue;
-      if (!f.thread_prefix.empty() && s.thread_name.compare(0, f.thread_prefix.size(), f.thread_prefix) != 0) continue;
+      if (!InThreadGroup(s.thread_name, origin, f.thread_prefix)) continue;
       KeepListenerError(*l.writer, l.writer->Write(s));
     }
   }

@@ -130,9 +130,11 @@ class RunRecording {
   // Begins the execution; its id. Requires Open.
   Result<int64_t> Begin(const ExecutionInfo& info);
 
-  // One batch from worker `worker_id` (0 in a local run): summariser, report, then the JTL
-  // and the store (moved out). Ok once one record holds it, else the records' error.
-  Status Add(std::vector<Sample>&& batch, int32_t worker_id);
+  // One batch from worker `worker_id` (0 in a local run) whose thread names start with
+  // `thread_prefix` (a cluster worker's "<name>-"; live_metrics.h BatchOrigin): summariser,
+  // report, then the JTL and the store (moved out). Ok once one record holds it, else the
+  // records' error.
+  Status Add(std::vector<Sample>&& batch, int32_t worker_id, std::string_view thread_prefix = {});
   // About once a second: flushes the JTL when due, picks up a store failure. True once,
   // the first time a record has failed: the caller stops the run, at once when
   // !recording() (nothing records any more), gracefully otherwise.
@@ -168,7 +170,7 @@ class RunRecording {
     const ListenerFile* listener;
     JtlWriter* writer;  // into listener_writers_
   };
-  void WriteListenerFiles(const std::vector<Sample>& batch);
+  void WriteListenerFiles(const std::vector<Sample>& batch, const BatchOrigin& origin);
   void KeepListenerError(JtlWriter& writer, Status s);
   std::vector<std::unique_ptr<JtlWriter>> listener_writers_;
   std::vector<Status> listener_errors_;  // parallel to listener_writers_

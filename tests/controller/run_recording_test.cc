@@ -188,8 +188,9 @@ class CallLog : public LiveMetricsSink {
   void OnRunStart(const LiveRunInfo& run) override {
     calls.push_back("start " + std::to_string(run.execution_id) + " " + run.plan_name + " " + run.project);
   }
-  void OnSamples(const std::vector<Sample>& batch, int32_t worker_id) override {
-    calls.push_back("samples " + std::to_string(batch.size()) + " from " + std::to_string(worker_id));
+  void OnSamples(const std::vector<Sample>& batch, const BatchOrigin& origin) override {
+    calls.push_back("samples " + std::to_string(batch.size()) + " from " + std::to_string(origin.worker_id) + " '" +
+                    std::string(origin.thread_prefix) + "'");
   }
   void OnTick(const LiveTick& tick) override {
     calls.push_back("tick active " + std::to_string(tick.threads.active) + " recorded " +
@@ -207,16 +208,50 @@ TEST_F(RunRecordingTest, LiveSinksSeeTheStartEveryBatchTheTicksAndTheStoredStatu
   options.live_sinks = {&first, &second};
   RunRecording recording(options, out_, err_);
   ASSERT_EQ(Start(recording), 1);
-  EXPECT_TRUE(recording.Add(Batch(start_ms_), 2).ok());
+  EXPECT_TRUE(recording.Add(Batch(start_ms_), 2, "w2-").ok());
   LiveTick tick;
   tick.threads.active = 3;
   recording.Tick(tick);
   EXPECT_TRUE(recording.Add(Batch(start_ms_ + 1000), 1).ok());
   EXPECT_EQ(recording.End(RunEnd{}), kExitThresholdFailed);
-  const std::vector<std::string> expected = {"start 1 Shop default", "samples 4 from 2", "tick active 3 recorded 4",
-                                             "samples 4 from 1", "end failed"};
+  const std::vector<std::string> expected = {"start 1 Shop default", "samples 4 from 2 'w2-'",
+                                             "tick active 3 recorded 4", "samples 4 from 1 ''", "end failed"};
   EXPECT_EQ(first.calls, expected);
   EXPECT_EQ(second.calls, expected);
+}
+
+TEST(InThreadGroupTest, AGroupsListenerTakesItsThreadsAfterACloudWorkersPrefix) {
+  EXPECT_TRUE(InThreadGroup("Users 1-1", 0, "Users "));
+  EXPECT_FALSE(InThreadGroup("Admins 1-1", 0, "Users "));
+  EXPECT_TRUE(InThreadGroup("w-1-Users 1-1", BatchOrigin(1, "w-1-"), "Users "));
+  EXPECT_FALSE(InThreadGroup("w-1-Admins 1-1", BatchOrigin(1, "w-1-"), "Users "));
+  EXPECT_FALSE(InThreadGroup("Users 1-1", BatchOrigin(1, "w-1-"), "Users "));
+  EXPECT_TRUE(InThreadGroup("w-1-Admins 1-1", BatchOrigin(1, "w-1-"), ""));
+}
+
+// A listener file scoped to a thread group gets that group's samples from every worker of a
+// cluster run, whose thread names start with the worker's name.
+TEST_F(RunRecordingTest, AThreadGroupsListenerFileTakesThatGroupsSamplesFromClusterWorkers) {
+  RunRecordingOptions options = Options({});
+  ListenerFile users;
+  users.path = dir_.File("users.csv");
+  users.listener = "ResultCollector 'users'";
+  users.thread_prefix = "Users ";
+  users.columns = DefaultJtlColumns();
+  options.listener_files = {users};
+  RunRecording recording(options, out_, err_);
+  Start(recording);
+  std::vector<Sample> batch = Batch(start_ms_);
+  batch[1].thread_name = "Admins 1-1";
+  for (Sample& s : batch) s.thread_name = "w1-" + s.thread_name;
+  EXPECT_TRUE(recording.Add(std::move(batch), 1, "w1-").ok());
+  EXPECT_EQ(recording.End(RunEnd{}), kExitOk);
+  std::ifstream in(dir_.File("users.csv"));
+  std::vector<std::string> threads;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("w1-") != std::string::npos) threads.push_back(line.substr(line.find("w1-"), 13));
+  }
+  EXPECT_EQ(threads, (std::vector<std::string>{"w1-Users 1-1,", "w1-Users 1-1,", "w1-Users 1-1,"}));
 }
 
 TEST_F(RunRecordingTest, TwoRecordingsInOneProcessKeepTheirOwnStoresAndOutput) {
